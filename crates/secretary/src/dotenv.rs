@@ -1,0 +1,595 @@
+//! The `.env` grammar secretary reads: one grammar, documented here and in the README,
+//! and guarded by table tests and property tests.
+//!
+//! It follows python-dotenv and docker compose where they agree:
+//!
+//! - Blank lines and lines whose first non-blank character is `#` are ignored.
+//! - `KEY=VALUE`, optionally prefixed by `export `; blanks around the key and `=` are
+//!   allowed. A key starts with a letter or `_` and goes on with letters, digits, `_`
+//!   or `.`. A line with no `=` is an error (it is not silently ignored).
+//! - **Unquoted** values run to the end of the line; surrounding blanks are trimmed and a
+//!   ` #` (a `#` after a blank) starts a comment. `KEY=a#b` keeps the `#`.
+//! - **Single-quoted** values are literal: no escapes, no expansion; they may span lines.
+//! - **Double-quoted** values may span lines and understand the escapes `\n`, `\r`,
+//!   `\t`, `\"`, `\\`, `\'`, `\$` (a literal `$`), `\a`, `\b`, `\f` and `\v`; any other
+//!   backslash is kept as it is.
+//! - After a closing quote only blanks and a `# comment` may follow.
+//! - **Expansion** (unquoted and double-quoted values only): `${NAME}`, `${NAME:-default}`
+//!   (default when unset or empty) and `${NAME-default}` (default when unset). `NAME` is
+//!   looked up among the keys defined earlier (in this file and in earlier files of the
+//!   same source), then in the process environment; unset without a default gives the
+//!   empty string, as in both tools. A `$` not followed by `{` is kept literally (as
+//!   python-dotenv does; docker compose would also expand `$NAME`), so a password
+//!   holding `$` survives unquoted. Single-quote a value to turn expansion off.
+//! - A key defined twice: the later line wins.
+//! - A UTF-8 byte order mark at the start, and `\r\n` line ends, are accepted.
+//!
+//! Errors name the line and what is wrong, never the text of the line: a broken line of
+//! a `.env` file is likely to hold a secret.
+
+use std::collections::HashMap;
+use std::fmt;
+
+use zeroize::Zeroizing;
+
+/// One `KEY=VALUE` assignment read from a `.env` file.
+pub struct Entry {
+    /// The variable name.
+    pub key: String,
+    /// The value after unquoting, unescaping and expansion.
+    pub value: Zeroizing<String>,
+    /// The 1-based line on which the assignment starts.
+    pub line: usize,
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("key", &self.key)
+            .field("value", &"[redacted]")
+            .field("line", &self.line)
+            .finish()
+    }
+}
+
+/// What is wrong with a line. Carries no text from the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    /// The line holds something that is not `KEY=VALUE`, a comment or blank.
+    MissingEquals,
+    /// The name before `=` is empty or has a character a variable name cannot have.
+    InvalidKey,
+    /// A quote opened on this line is never closed; the rest of the file was not read.
+    UnterminatedQuote {
+        /// `'` or `"`.
+        quote: char,
+    },
+    /// Something other than a comment follows a closing quote.
+    TrailingCharacters,
+    /// A `${` is not closed by `}` on the same value.
+    UnclosedExpansion,
+    /// The name inside `${...}` is not a valid variable name.
+    InvalidExpansion,
+}
+
+/// A malformed line: where, and what is wrong (never the line's text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseError {
+    /// The 1-based line number.
+    pub line: usize,
+    /// What is wrong.
+    pub kind: ParseErrorKind,
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = self.line;
+        match self.kind {
+            ParseErrorKind::MissingEquals => write!(f, "line {line}: expected `KEY=VALUE`"),
+            ParseErrorKind::InvalidKey => write!(
+                f,
+                "line {line}: invalid variable name (letters, digits, `_` and `.`, not starting with a digit)"
+            ),
+            ParseErrorKind::UnterminatedQuote { quote } => write!(
+                f,
+                "line {line}: the {quote} quote opened here is never closed (the rest of the file was not read)"
+            ),
+            ParseErrorKind::TrailingCharacters => write!(
+                f,
+                "line {line}: unexpected characters after the closing quote (only a `# comment` may follow)"
+            ),
+            ParseErrorKind::UnclosedExpansion => {
+                write!(f, "line {line}: `${{` without a closing `}}`")
+            }
+            ParseErrorKind::InvalidExpansion => write!(
+                f,
+                "line {line}: invalid name inside `${{...}}` (use `${{NAME}}`, `${{NAME:-default}}` or `${{NAME-default}}`)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+/// Parses `.env` text.
+///
+/// `outside` looks up names that `${...}` refers to and that are not defined earlier in
+/// `text` (earlier files, then the process environment). Every line-local error is
+/// collected; an unterminated quote ends parsing, since the rest of the file is inside it.
+///
+/// ```
+/// let entries = secretary::dotenv::parse("A=1\nB=\"${A}-x\" # note\n", &|_| None).unwrap();
+/// assert_eq!(entries[1].key, "B");
+/// assert_eq!(entries[1].value.as_str(), "1-x");
+/// assert_eq!(entries[1].line, 2);
+/// ```
+pub fn parse(
+    text: &str,
+    outside: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<Entry>, Vec<ParseError>> {
+    let mut parser = Parser {
+        text: text.strip_prefix('\u{feff}').unwrap_or(text),
+        pos: 0,
+        line: 1,
+        entries: Vec::new(),
+        defined: HashMap::new(),
+        errors: Vec::new(),
+        outside,
+    };
+    parser.run();
+    if parser.errors.is_empty() {
+        Ok(parser.entries)
+    } else {
+        Err(parser.errors)
+    }
+}
+
+struct Parser<'a> {
+    text: &'a str,
+    pos: usize,
+    line: usize,
+    entries: Vec<Entry>,
+    /// Index into `entries` of the latest definition of each key.
+    defined: HashMap<String, usize>,
+    errors: Vec<ParseError>,
+    outside: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Why a value could not be read.
+enum Stop {
+    /// The rest of this line is skipped; parsing goes on on the next line.
+    Line(ParseErrorKind),
+    /// Parsing cannot go on (an unterminated quote swallowed the rest).
+    File(ParseErrorKind),
+}
+
+impl Parser<'_> {
+    fn rest(&self) -> &str {
+        &self.text[self.pos..]
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.pos).copied()
+    }
+
+    fn skip_blanks(&mut self) {
+        while matches!(self.peek(), Some(b' ' | b'\t')) {
+            self.pos += 1;
+        }
+    }
+
+    /// Moves past the end of the current line (and its newline).
+    fn skip_line(&mut self) {
+        match self.rest().find('\n') {
+            Some(offset) => {
+                self.pos += offset + 1;
+                self.line += 1;
+            }
+            None => self.pos = self.text.len(),
+        }
+    }
+
+    /// At a line end (or end of text): consumes it. Returns false if something else is here.
+    fn end_of_line(&mut self) -> bool {
+        match self.peek() {
+            None => true,
+            Some(b'\n') => {
+                self.pos += 1;
+                self.line += 1;
+                true
+            }
+            Some(b'\r') if self.rest().as_bytes().get(1) == Some(&b'\n') => {
+                self.pos += 2;
+                self.line += 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    fn run(&mut self) {
+        while self.pos < self.text.len() {
+            self.skip_blanks();
+            if self.end_of_line() {
+                continue;
+            }
+            if self.peek() == Some(b'#') {
+                self.skip_line();
+                continue;
+            }
+            let line = self.line;
+            match self.assignment() {
+                Ok((key, value)) => {
+                    self.defined.insert(key.clone(), self.entries.len());
+                    self.entries.push(Entry { key, value, line });
+                }
+                Err(Stop::Line(kind)) => {
+                    self.errors.push(ParseError { line, kind });
+                    self.skip_line();
+                }
+                Err(Stop::File(kind)) => {
+                    self.errors.push(ParseError { line, kind });
+                    return;
+                }
+            }
+        }
+    }
+
+    fn assignment(&mut self) -> Result<(String, Zeroizing<String>), Stop> {
+        if let Some(after) = self.rest().strip_prefix("export") {
+            if after.starts_with([' ', '\t']) {
+                self.pos += "export".len();
+                self.skip_blanks();
+            }
+        }
+        let key_len = self
+            .rest()
+            .bytes()
+            .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'))
+            .count();
+        let key = &self.rest()[..key_len];
+        let next = self.rest().as_bytes().get(key_len).copied();
+        let key_ok = key
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_');
+        if !key_ok || !matches!(next, None | Some(b' ' | b'\t' | b'=' | b'\r' | b'\n')) {
+            return Err(Stop::Line(if key_len == 0 && next != Some(b'=') {
+                ParseErrorKind::MissingEquals
+            } else {
+                ParseErrorKind::InvalidKey
+            }));
+        }
+        let key = key.to_owned();
+        self.pos += key_len;
+        self.skip_blanks();
+        if self.peek() != Some(b'=') {
+            return Err(Stop::Line(ParseErrorKind::MissingEquals));
+        }
+        self.pos += 1;
+        self.skip_blanks();
+        let value = match self.peek() {
+            Some(b'\'') => self.single_quoted()?,
+            Some(b'"') => self.double_quoted()?,
+            _ => return self.unquoted().map(|value| (key, value)),
+        };
+        self.skip_blanks();
+        if self.peek() == Some(b'#') {
+            self.skip_line();
+        } else if !self.end_of_line() {
+            return Err(Stop::Line(ParseErrorKind::TrailingCharacters));
+        }
+        Ok((key, value))
+    }
+
+    fn unquoted(&mut self) -> Result<Zeroizing<String>, Stop> {
+        let line_len = self.rest().find('\n').unwrap_or(self.rest().len());
+        let raw = &self.rest()[..line_len];
+        // A `#` preceded by a blank starts a comment.
+        let end = raw
+            .char_indices()
+            .find(|&(i, c)| c == '#' && i > 0 && matches!(raw.as_bytes()[i - 1], b' ' | b'\t'))
+            .map_or(raw.len(), |(i, _)| i);
+        let raw = raw[..end].trim_end_matches([' ', '\t', '\r']);
+        let value = self.expand(raw).map_err(Stop::Line)?;
+        self.pos += line_len;
+        self.end_of_line();
+        Ok(value)
+    }
+
+    fn single_quoted(&mut self) -> Result<Zeroizing<String>, Stop> {
+        let body = &self.rest()[1..];
+        let Some(close) = body.find('\'') else {
+            return Err(Stop::File(ParseErrorKind::UnterminatedQuote {
+                quote: '\'',
+            }));
+        };
+        let value = Zeroizing::new(body[..close].replace("\r\n", "\n"));
+        self.line += body[..close].matches('\n').count();
+        self.pos += close + 2;
+        Ok(value)
+    }
+
+    fn double_quoted(&mut self) -> Result<Zeroizing<String>, Stop> {
+        let body = &self.rest()[1..];
+        let mut close = None;
+        let mut escaped = false;
+        for (i, b) in body.bytes().enumerate() {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => {
+                    close = Some(i);
+                    break;
+                }
+                _ => {}
+            }
+        }
+        let Some(close) = close else {
+            return Err(Stop::File(ParseErrorKind::UnterminatedQuote { quote: '"' }));
+        };
+        let raw = &body[..close];
+        let newlines = raw.matches('\n').count();
+        let value = self.unescape_and_expand(raw);
+        self.line += newlines;
+        self.pos += close + 2;
+        value.map_err(|kind| {
+            // The quoted value is consumed whole, so the next line parses normally.
+            self.skip_to_line_end();
+            Stop::Line(kind)
+        })
+    }
+
+    /// Moves to the end of the current line without consuming the newline, so that the
+    /// caller's `skip_line` lands on the next line.
+    fn skip_to_line_end(&mut self) {
+        let offset = self.rest().find('\n').unwrap_or(self.rest().len());
+        self.pos += offset;
+    }
+
+    fn unescape_and_expand(&self, raw: &str) -> Result<Zeroizing<String>, ParseErrorKind> {
+        let mut out = Zeroizing::new(String::with_capacity(raw.len()));
+        let mut chars = raw.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            match c {
+                '\\' => match chars.next() {
+                    Some((_, next)) => match next {
+                        'n' => out.push('\n'),
+                        'r' => out.push('\r'),
+                        't' => out.push('\t'),
+                        'a' => out.push('\u{7}'),
+                        'b' => out.push('\u{8}'),
+                        'f' => out.push('\u{c}'),
+                        'v' => out.push('\u{b}'),
+                        '"' | '\\' | '\'' | '$' => out.push(next),
+                        other => {
+                            out.push('\\');
+                            out.push(other);
+                        }
+                    },
+                    None => out.push('\\'),
+                },
+                '$' if raw[i + 1..].starts_with('{') => {
+                    let consumed = self.expansion(&raw[i..], &mut out)?;
+                    // Skip the rest of the `${...}` (its first char, `$`, is consumed).
+                    for _ in raw[i + 1..i + consumed].chars() {
+                        chars.next();
+                    }
+                }
+                '\r' if chars.peek().is_some_and(|&(_, c)| c == '\n') => {}
+                other => out.push(other),
+            }
+        }
+        Ok(out)
+    }
+
+    fn expand(&self, raw: &str) -> Result<Zeroizing<String>, ParseErrorKind> {
+        let mut out = Zeroizing::new(String::with_capacity(raw.len()));
+        let mut rest = raw;
+        while let Some(at) = rest.find("${") {
+            out.push_str(&rest[..at]);
+            let consumed = self.expansion(&rest[at..], &mut out)?;
+            rest = &rest[at + consumed..];
+        }
+        out.push_str(rest);
+        Ok(out)
+    }
+
+    /// Expands the `${...}` at the start of `text` into `out`; returns the bytes consumed.
+    fn expansion(&self, text: &str, out: &mut String) -> Result<usize, ParseErrorKind> {
+        let Some(close) = text.find('}') else {
+            return Err(ParseErrorKind::UnclosedExpansion);
+        };
+        let inner = &text[2..close];
+        let (name, default, when_empty) = if let Some((name, default)) = inner.split_once(":-") {
+            (name, Some(default), true)
+        } else if let Some((name, default)) = inner.split_once('-') {
+            (name, Some(default), false)
+        } else {
+            (inner, None, false)
+        };
+        let valid = name
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !valid {
+            return Err(ParseErrorKind::InvalidExpansion);
+        }
+        let found: Option<Zeroizing<String>> = match self.defined.get(name) {
+            Some(&index) => Some(self.entries[index].value.clone()),
+            None => (self.outside)(name).map(Zeroizing::new),
+        };
+        match (found, default) {
+            (Some(value), Some(default)) if when_empty && value.is_empty() => out.push_str(default),
+            (Some(value), _) => out.push_str(&value),
+            (None, Some(default)) => out.push_str(default),
+            (None, None) => {}
+        }
+        Ok(close + 1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse_ok(text: &str) -> Vec<(String, String, usize)> {
+        let outside = |name: &str| (name == "OUTSIDE").then(|| "from-env".to_owned());
+        parse(text, &outside)
+            .unwrap_or_else(|errors| panic!("{text:?}: {errors:?}"))
+            .into_iter()
+            .map(|entry| (entry.key, entry.value.to_string(), entry.line))
+            .collect()
+    }
+
+    fn one(text: &str) -> String {
+        let entries = parse_ok(text);
+        assert_eq!(entries.len(), 1, "{text:?}");
+        entries[0].1.clone()
+    }
+
+    fn errors(text: &str) -> Vec<ParseError> {
+        parse(text, &|_| None).expect_err(text)
+    }
+
+    /// The golden table of the grammar: input, expected value.
+    #[test]
+    fn golden_values() {
+        let table: &[(&str, &str)] = &[
+            ("A=plain", "plain"),
+            ("A = spaced  ", "spaced"),
+            ("A=", ""),
+            ("A=  ", ""),
+            ("export A=exported", "exported"),
+            ("A=with # comment", "with"),
+            ("A=hash#inside", "hash#inside"),
+            ("A=#starts-with-hash", "#starts-with-hash"),
+            ("A=tab\t# comment", "tab"),
+            ("A='single'", "single"),
+            ("A='lit $HOME ${OUTSIDE} \\n'", "lit $HOME ${OUTSIDE} \\n"),
+            ("A='a # b'", "a # b"),
+            ("A='x' # comment", "x"),
+            ("A=\"double\"", "double"),
+            ("A=\"a\\nb\\tc\\\"d\\\\e\\'f\"", "a\nb\tc\"d\\e'f"),
+            ("A=\"keep \\q\"", "keep \\q"),
+            ("A=\"a # b\"", "a # b"),
+            ("A=\"${OUTSIDE}\"", "from-env"),
+            ("A=\"\\${OUTSIDE}\"", "${OUTSIDE}"),
+            ("A=${OUTSIDE}", "from-env"),
+            ("A=${MISSING}", ""),
+            ("A=${MISSING:-fallback}", "fallback"),
+            ("A=${MISSING-fallback}", "fallback"),
+            ("A=pa$word", "pa$word"),
+            ("A=pa$$word", "pa$$word"),
+            ("A=$OUTSIDE", "$OUTSIDE"),
+            ("A=x=y=z", "x=y=z"),
+            (
+                "A=postgresql://u:p@h:5432/db?sslmode=require",
+                "postgresql://u:p@h:5432/db?sslmode=require",
+            ),
+            ("A=naïve ☃", "naïve ☃"),
+            ("A.B=dotted", "dotted"),
+            ("\u{feff}A=bom", "bom"),
+            ("A=crlf\r\n", "crlf"),
+            ("A='multi\nline'", "multi\nline"),
+            ("A=\"multi\nline\"", "multi\nline"),
+            ("A=\"multi\r\nline\"", "multi\nline"),
+        ];
+        for (input, expected) in table {
+            assert_eq!(one(input), *expected, "input {input:?}");
+        }
+    }
+
+    #[test]
+    fn expansion_sees_earlier_keys_before_the_environment() {
+        let entries = parse_ok(
+            "OUTSIDE=local\nA=${OUTSIDE}\nEMPTY=\nB=${EMPTY:-d}\nC=${EMPTY-d}\nD=${LATER}\nLATER=x\n",
+        );
+        let value = |key: &str| {
+            entries
+                .iter()
+                .rev()
+                .find(|e| e.0 == key)
+                .map(|e| e.1.clone())
+        };
+        assert_eq!(value("A").as_deref(), Some("local"));
+        assert_eq!(value("B").as_deref(), Some("d"));
+        assert_eq!(value("C").as_deref(), Some(""));
+        assert_eq!(value("D").as_deref(), Some(""));
+    }
+
+    #[test]
+    fn line_numbers_count_comments_blanks_and_multiline_values() {
+        let entries = parse_ok("# c\n\nA=1\nB=\"x\ny\nz\"\n  C='p\nq' # c\nD=4\n");
+        let lines: Vec<_> = entries.iter().map(|e| (e.0.as_str(), e.2)).collect();
+        assert_eq!(lines, [("A", 3), ("B", 4), ("C", 7), ("D", 9)]);
+    }
+
+    #[test]
+    fn later_definitions_win_and_both_are_reported() {
+        let entries = parse_ok("A=1\nA=2\n");
+        assert_eq!(entries.len(), 2);
+        assert_eq!(entries[1].1, "2");
+        assert_eq!(entries[1].2, 2);
+    }
+
+    #[test]
+    fn every_malformed_line_is_reported_with_its_number() {
+        let found = errors(
+            "GOOD=1\njust words\n1BAD=x\nA='x' trailing\nB=${}\nC=${OPEN\nD=\"${BAD NAME}\"\nE=ok\n",
+        );
+        let kinds: Vec<_> = found.iter().map(|e| (e.line, e.kind)).collect();
+        assert_eq!(
+            kinds,
+            [
+                (2, ParseErrorKind::MissingEquals),
+                (3, ParseErrorKind::InvalidKey),
+                (4, ParseErrorKind::TrailingCharacters),
+                (5, ParseErrorKind::InvalidExpansion),
+                (6, ParseErrorKind::UnclosedExpansion),
+                (7, ParseErrorKind::InvalidExpansion),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_bare_key_or_junk_is_an_error() {
+        assert_eq!(errors("JUSTAKEY\n")[0].kind, ParseErrorKind::MissingEquals);
+        assert_eq!(errors("=value\n")[0].kind, ParseErrorKind::InvalidKey);
+        assert_eq!(errors("!!!\n")[0].kind, ParseErrorKind::MissingEquals);
+        assert_eq!(errors("A B=1\n")[0].kind, ParseErrorKind::MissingEquals);
+    }
+
+    #[test]
+    fn an_unterminated_quote_stops_at_its_line() {
+        let found = errors("A=1\nB=\"never closed\nC=3\nD=4\n");
+        assert_eq!(
+            found,
+            [ParseError {
+                line: 2,
+                kind: ParseErrorKind::UnterminatedQuote { quote: '"' }
+            }]
+        );
+        let found = errors("A='open\n");
+        assert_eq!(
+            found[0].kind,
+            ParseErrorKind::UnterminatedQuote { quote: '\'' }
+        );
+    }
+
+    #[test]
+    fn error_messages_hold_no_text_of_the_file() {
+        let text = "X=\"canary-secret\" canary-tail\nY='canary-open\n";
+        for error in errors(text) {
+            let message = error.to_string();
+            assert!(!message.contains("canary"), "{message}");
+        }
+    }
+
+    #[test]
+    fn debug_of_an_entry_is_redacted() {
+        let entries = parse("A=canary-value", &|_| None).unwrap();
+        assert!(!format!("{entries:?}").contains("canary"));
+    }
+}

@@ -1,0 +1,75 @@
+//! The library's errors: what stops secretary from resolving at all (as opposed to
+//! [`Problem`](crate::Problem)s, which are findings about individual secrets).
+
+use std::path::PathBuf;
+
+use crate::manifest::ManifestError;
+
+/// Everything that keeps secretary from resolving the secrets of an environment.
+///
+/// None of these carry a secret value.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// No manifest was given and none was found walking up from the start directory.
+    #[error("no secrets.toml found in {} or any parent directory", start.display())]
+    ManifestNotFound {
+        /// Where the search started.
+        start: PathBuf,
+    },
+    /// The manifest file could not be read.
+    #[error("cannot read manifest {}: {source}", path.display())]
+    ReadManifest {
+        /// The manifest's path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The manifest is not valid; every finding is listed.
+    #[error(transparent)]
+    Manifest(#[from] ManifestError),
+    /// The chosen environment is not declared in the manifest.
+    #[error("environment `{name}` (chosen by {chosen_by}) is not defined in {}", manifest.display())]
+    UnknownEnvironment {
+        /// The requested name.
+        name: String,
+        /// What chose it: `--env`, a variable, or the default.
+        chosen_by: String,
+        /// The manifest's path.
+        manifest: PathBuf,
+        /// The environments the manifest defines.
+        defined: Vec<String>,
+    },
+    /// A key that the manifest does not declare was asked for.
+    #[error("secret `{key}` is not declared in {}", manifest.display())]
+    UnknownKey {
+        /// The requested key.
+        key: String,
+        /// The manifest's path.
+        manifest: PathBuf,
+        /// A declared key that looks close, if any.
+        suggestion: Option<String>,
+    },
+}
+
+impl Error {
+    /// What the user can do about it, in one sentence.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Self::ManifestNotFound { .. } => Some(
+                "pass --manifest PATH, set SECRETARY_MANIFEST, or run from the application's directory"
+                    .to_owned(),
+            ),
+            Self::ReadManifest { .. } | Self::Manifest(_) => None,
+            Self::UnknownEnvironment { defined, .. } => Some(format!(
+                "use one of: {} (or add [environments.NAME] to the manifest)",
+                defined.join(", ")
+            )),
+            Self::UnknownKey { suggestion, .. } => Some(match suggestion {
+                Some(key) => format!("did you mean `{key}`? `secretary list` shows every key"),
+                None => "`secretary list` shows every declared key".to_owned(),
+            }),
+        }
+    }
+}

@@ -1,0 +1,383 @@
+//! Resolution: for each secret, the first source in the environment's chain that has it
+//! wins; defaults apply last; then every value is validated. The outcome, a [`Report`],
+//! records for each secret its value (or absence), where it came from, where secretary
+//! looked, any fall-through past a failed source, and every problem.
+
+use std::fmt::{self, Write as _};
+
+use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig};
+use crate::source::{self, Context, Lookup, SourceError};
+use crate::validate::{self, Invalid};
+use crate::{Error, SecretValue, Variables};
+
+/// The outcome of resolving an environment's secrets.
+#[derive(Debug)]
+pub struct Report {
+    /// The environment resolved.
+    pub environment: String,
+    /// One per requested secret, in manifest order.
+    pub resolutions: Vec<Resolution>,
+    /// Things worth saying that are not problems (file permissions, say).
+    pub warnings: Vec<String>,
+}
+
+impl Report {
+    /// Whether no secret has a problem.
+    pub fn is_ok(&self) -> bool {
+        self.resolutions.iter().all(|r| r.problems.is_empty())
+    }
+
+    /// How many problems there are in all.
+    pub fn problem_count(&self) -> usize {
+        self.resolutions.iter().map(|r| r.problems.len()).sum()
+    }
+
+    /// The resolution of `key`, if it was requested.
+    pub fn get(&self, key: &str) -> Option<&Resolution> {
+        self.resolutions.iter().find(|r| r.key == key)
+    }
+}
+
+/// One secret's resolution.
+#[derive(Debug)]
+pub struct Resolution {
+    /// The secret's key.
+    pub key: String,
+    /// Its value, when some source (or the default) had one.
+    pub value: Option<SecretValue>,
+    /// Where the value came from.
+    pub origin: Option<Origin>,
+    /// Every place secretary looked before finding it (or not).
+    pub looked: Vec<String>,
+    /// Sources that failed and were skipped because the environment allows it.
+    pub fallbacks: Vec<Fallback>,
+    /// Everything wrong with it.
+    pub problems: Vec<Problem>,
+}
+
+/// Where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The source's name, or `default`.
+    pub source: String,
+    /// The exact place: `env:DATABASE_URL`, `dotenv:.env:12`, `default`.
+    pub locator: String,
+}
+
+/// A failed source that was skipped (`on_source_error = "next"`).
+#[derive(Debug, Clone)]
+pub struct Fallback {
+    /// The source that failed.
+    pub source: String,
+    /// How it failed.
+    pub error: SourceError,
+}
+
+/// Something wrong with one secret.
+#[derive(Debug, Clone)]
+pub struct Problem {
+    /// What is wrong.
+    pub kind: ProblemKind,
+    /// What to do about it.
+    pub hint: String,
+}
+
+/// What is wrong with a secret. None of these hold the value.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ProblemKind {
+    /// A required secret that no source has, and no default.
+    Missing,
+    /// The value does not fit the secret's type or constraints.
+    Invalid {
+        /// Where the value came from.
+        locator: String,
+        /// Which rule it breaks.
+        reason: Invalid,
+    },
+    /// The value looks like a template placeholder, in an environment that forbids them.
+    Placeholder {
+        /// Where the value came from.
+        locator: String,
+        /// Which placeholder rule it matched.
+        rule: &'static str,
+    },
+    /// A source failed, so the secret could not be resolved (fail closed).
+    SourceFailed {
+        /// The source's name.
+        source: String,
+        /// How it failed.
+        error: SourceError,
+    },
+}
+
+impl ProblemKind {
+    /// A short, stable name: `missing`, `invalid`, `placeholder`, `source_error`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Missing => "missing",
+            Self::Invalid { .. } => "invalid",
+            Self::Placeholder { .. } => "placeholder",
+            Self::SourceFailed { .. } => "source_error",
+        }
+    }
+}
+
+impl fmt::Display for ProblemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Missing => f.write_str("required but not set"),
+            Self::Invalid { locator, reason } => write!(f, "the value from {locator} {reason}"),
+            Self::Placeholder { locator, rule } => {
+                write!(
+                    f,
+                    "the value from {locator} looks like a placeholder ({rule})"
+                )
+            }
+            Self::SourceFailed { source, error } => write!(f, "source `{source}` failed: {error}"),
+        }
+    }
+}
+
+/// Which secrets to resolve.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// Every declared secret.
+    All,
+    /// Just these keys (each must be declared).
+    Keys(&'a [&'a str]),
+}
+
+/// Resolves and validates the secrets of `environment`.
+///
+/// ```
+/// use secretary::{Manifest, Variables, resolve::{resolve, Scope}};
+///
+/// let manifest = Manifest::parse(
+///     "version = 1\n[secrets.api_key]\nrequired = true\n[secrets.port]\ntype = \"port\"\nsensitive = false\ndefault = \"8000\"\n",
+///     std::path::Path::new("secrets.toml"),
+/// ).unwrap();
+/// let vars = Variables::from_pairs([("API_KEY", "k-123")]);
+/// let environment = manifest.select_environment(None, &vars).unwrap();
+/// let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+/// assert!(report.is_ok());
+/// let api_key = report.get("api_key").unwrap();
+/// assert_eq!(api_key.origin.as_ref().unwrap().locator, "env:API_KEY");
+/// assert_eq!(report.get("port").unwrap().value.as_ref().unwrap().expose(), "8000");
+/// ```
+pub fn resolve(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    scope: Scope<'_>,
+) -> Result<Report, Error> {
+    let specs: Vec<&SecretSpec> = match scope {
+        Scope::All => manifest.secrets().iter().collect(),
+        Scope::Keys(keys) => keys
+            .iter()
+            .map(|key| manifest.secret(key))
+            .collect::<Result<_, _>>()?,
+    };
+    let mut resolutions: Vec<Resolution> = specs
+        .iter()
+        .map(|spec| Resolution {
+            key: spec.key.clone(),
+            value: None,
+            origin: None,
+            looked: Vec::new(),
+            fallbacks: Vec::new(),
+            problems: Vec::new(),
+        })
+        .collect();
+    let context = Context {
+        environment: &environment.name,
+        app: manifest.app().name.as_deref(),
+        vars,
+        base_dir: manifest.dir(),
+    };
+    let mut warnings = Vec::new();
+    // Indexes of secrets no source has answered for yet.
+    let mut pending: Vec<usize> = (0..specs.len()).collect();
+    for name in &environment.sources {
+        if pending.is_empty() {
+            break;
+        }
+        let source = match manifest.source(name) {
+            Some(spec) => source::build(spec),
+            // The implicit `env` of a manifest that declares no sources.
+            None => source::build(&crate::manifest::SourceSpec {
+                name: name.clone(),
+                config: SourceConfig::Env,
+            }),
+        };
+        let asked: Vec<&SecretSpec> = pending.iter().map(|&i| specs[i]).collect();
+        let batch = source.lookup(&asked, &context);
+        warnings.extend(batch.warnings);
+        let mut still_pending = Vec::new();
+        for (index, lookup) in pending.into_iter().zip(batch.lookups) {
+            let resolution = &mut resolutions[index];
+            match lookup {
+                Lookup::Found { value, locator } => {
+                    resolution.value = Some(value);
+                    resolution.origin = Some(Origin {
+                        source: name.clone(),
+                        locator,
+                    });
+                }
+                Lookup::Absent { looked } => {
+                    resolution.looked.extend(looked);
+                    still_pending.push(index);
+                }
+                Lookup::Failed(error) => {
+                    resolution.looked.push(format!("{name} (failed)"));
+                    match environment.on_source_error {
+                        OnSourceError::Fail => resolution.problems.push(Problem {
+                            hint: error.hint(),
+                            kind: ProblemKind::SourceFailed {
+                                source: name.clone(),
+                                error,
+                            },
+                        }),
+                        OnSourceError::Next => {
+                            resolution.fallbacks.push(Fallback {
+                                source: name.clone(),
+                                error,
+                            });
+                            still_pending.push(index);
+                        }
+                    }
+                }
+            }
+        }
+        pending = still_pending;
+    }
+    finish(manifest, environment, &specs, &mut resolutions, &pending);
+    Ok(Report {
+        environment: environment.name.clone(),
+        resolutions,
+        warnings,
+    })
+}
+
+/// Applies defaults to what no source had, reports missing required secrets, and
+/// validates every value found.
+fn finish(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    specs: &[&SecretSpec],
+    resolutions: &mut [Resolution],
+    pending: &[usize],
+) {
+    for &index in pending {
+        let spec = specs[index];
+        let resolution = &mut resolutions[index];
+        if let Some(default) = &spec.default {
+            resolution.value = Some(SecretValue::new(default.clone()));
+            resolution.origin = Some(Origin {
+                source: "default".to_owned(),
+                locator: "default".to_owned(),
+            });
+        } else if spec.required {
+            resolution.problems.push(Problem {
+                kind: ProblemKind::Missing,
+                hint: missing_hint(manifest, environment, spec),
+            });
+        }
+    }
+    for (spec, resolution) in specs.iter().zip(resolutions.iter_mut()) {
+        let (Some(value), Some(origin)) = (&resolution.value, &resolution.origin) else {
+            continue;
+        };
+        if let Err(reason) = validate::check(spec, value.expose()) {
+            resolution.problems.push(Problem {
+                hint: format!(
+                    "set {} to a value that {}",
+                    spec.primary_env(),
+                    expectation(spec)
+                ),
+                kind: ProblemKind::Invalid {
+                    locator: origin.locator.clone(),
+                    reason,
+                },
+            });
+        } else if environment.forbid_placeholders && origin.source != "default" {
+            if let Some(rule) = validate::placeholder(value.expose()) {
+                resolution.problems.push(Problem {
+                    hint: format!(
+                        "environment `{}` forbids placeholders: put the real value in {}",
+                        environment.name, origin.locator
+                    ),
+                    kind: ProblemKind::Placeholder {
+                        locator: origin.locator.clone(),
+                        rule,
+                    },
+                });
+            }
+        }
+    }
+}
+
+/// "is a URL with scheme `postgresql`": what a valid value looks like, for hints.
+fn expectation(spec: &SecretSpec) -> String {
+    let c = &spec.constraints;
+    let mut text = match spec.kind {
+        crate::manifest::SecretType::String => "is text".to_owned(),
+        crate::manifest::SecretType::Url if c.schemes.is_empty() => {
+            "is a `scheme://...` URL".to_owned()
+        }
+        crate::manifest::SecretType::Url => format!("is a `{}://...` URL", c.schemes[0]),
+        crate::manifest::SecretType::Int => "is a whole number".to_owned(),
+        crate::manifest::SecretType::Port => "is a port (1-65535)".to_owned(),
+        crate::manifest::SecretType::Bool => "is true or false".to_owned(),
+        crate::manifest::SecretType::Enum => format!("is one of {}", c.values.join(", ")),
+    };
+    if let Some(min) = c.min_length {
+        let _ = write!(text, ", at least {min} characters");
+    }
+    if let Some(max) = c.max_length {
+        let _ = write!(text, ", at most {max} characters");
+    }
+    if let Some(pattern) = &c.pattern {
+        let written = pattern.as_str();
+        let written = written
+            .strip_prefix("^(?:")
+            .and_then(|p| p.strip_suffix(")$"))
+            .unwrap_or(written);
+        let _ = write!(text, ", matching `{written}`");
+    }
+    text
+}
+
+/// "set `DATABASE_URL` in the environment, or add `DATABASE_URL=...` to .env".
+fn missing_hint(manifest: &Manifest, environment: &EnvironmentSpec, spec: &SecretSpec) -> String {
+    let name = spec.primary_env();
+    let mut ways = Vec::new();
+    for source in &environment.sources {
+        match manifest.source(source).map(|s| &s.config) {
+            None | Some(SourceConfig::Env) => ways.push(format!("set {name} in the environment")),
+            Some(SourceConfig::Dotenv { files }) => {
+                ways.push(format!(
+                    "add `{name}=...` to {}",
+                    files.first().map_or(".env", String::as_str)
+                ));
+            }
+            Some(SourceConfig::Files { dir }) => {
+                ways.push(format!("create {}/{}", dir.trim_end_matches('/'), spec.key));
+            }
+            Some(SourceConfig::Vault(vault)) => ways.push(format!(
+                "store it in Vault at {}/{}",
+                vault.mount,
+                vault
+                    .path
+                    .replace("{environment}", &environment.name)
+                    .replace("{key}", &spec.key)
+                    .replace("{app}", manifest.app().name.as_deref().unwrap_or("app"))
+            )),
+        }
+    }
+    ways.dedup();
+    match ways.len() {
+        0 => format!("set {name}"),
+        _ => ways.join(", or "),
+    }
+}

@@ -1,0 +1,155 @@
+//! `.env` files.
+//!
+//! ```toml
+//! [sources.dotenv]
+//! type = "dotenv"
+//! files = [".env", ".env.local"]   # relative to the manifest; later files override earlier
+//! ```
+//!
+//! The grammar is [`crate::dotenv`]'s. A file that does not exist is skipped (and said so
+//! in "where it looked"); a file that cannot be read, or that has a malformed line, fails
+//! the whole source, since what it would have said cannot be known. A file that anyone
+//! may write to is refused; one that group or others may read gets a warning.
+
+use std::collections::HashMap;
+use std::io::ErrorKind;
+
+use zeroize::Zeroizing;
+
+use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode};
+use crate::manifest::SecretSpec;
+use crate::{SecretValue, dotenv};
+
+/// Reads secrets from `.env` files.
+#[derive(Debug)]
+pub struct DotenvSource {
+    name: String,
+    files: Vec<String>,
+}
+
+/// A merged view of the files: key → (value, file, line).
+struct Loaded {
+    values: HashMap<String, (Zeroizing<String>, usize, usize)>,
+    /// Files that do not exist, by index.
+    missing: Vec<usize>,
+    warnings: Vec<String>,
+}
+
+impl DotenvSource {
+    /// A source called `name` reading `files` (relative to the manifest's directory).
+    pub fn new(name: String, files: Vec<String>) -> Self {
+        Self { name, files }
+    }
+
+    fn load(&self, context: &Context<'_>) -> Result<Loaded, SourceError> {
+        let mut loaded = Loaded {
+            values: HashMap::new(),
+            missing: Vec::new(),
+            warnings: Vec::new(),
+        };
+        for (index, file) in self.files.iter().enumerate() {
+            let path = context.base_dir.join(file);
+            let metadata = match std::fs::metadata(&path) {
+                Ok(metadata) => metadata,
+                Err(error) if error.kind() == ErrorKind::NotFound => {
+                    loaded.missing.push(index);
+                    continue;
+                }
+                Err(error) => {
+                    return Err(SourceError::Read {
+                        path: file.clone(),
+                        reason: io_reason(&error),
+                    });
+                }
+            };
+            let mode = mode(&metadata);
+            if mode & 0o002 != 0 {
+                return Err(SourceError::WorldWritable {
+                    path: file.clone(),
+                    mode,
+                });
+            }
+            if mode & 0o044 != 0 {
+                loaded.warnings.push(format!(
+                    "{file} is readable by group or others (mode {mode:04o}); run `chmod 600 {file}`"
+                ));
+            }
+            let text = std::fs::read_to_string(&path)
+                .map(Zeroizing::new)
+                .map_err(|error| SourceError::Read {
+                    path: file.clone(),
+                    reason: io_reason(&error),
+                })?;
+            let outside = |name: &str| {
+                loaded
+                    .values
+                    .get(name)
+                    .map(|(value, _, _)| value.to_string())
+                    .or_else(|| context.vars.get_str(name).map(str::to_owned))
+            };
+            let entries =
+                dotenv::parse(&text, &outside).map_err(|errors| SourceError::Malformed {
+                    path: file.clone(),
+                    errors,
+                })?;
+            for entry in entries {
+                loaded
+                    .values
+                    .insert(entry.key, (entry.value, index, entry.line));
+            }
+        }
+        Ok(loaded)
+    }
+}
+
+impl Source for DotenvSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "dotenv"
+    }
+
+    fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
+        let loaded = match self.load(context) {
+            Ok(loaded) => loaded,
+            Err(error) => return Batch::failed(secrets.len(), &error),
+        };
+        let lookups = secrets
+            .iter()
+            .map(|secret| {
+                let mut looked = Vec::new();
+                for name in &secret.env {
+                    match loaded.values.get(name) {
+                        Some((value, file, line)) if value.is_empty() => {
+                            looked.push(format!(
+                                "dotenv:{}:{line} {name} (empty)",
+                                self.files[*file]
+                            ));
+                        }
+                        Some((value, file, line)) => {
+                            return Lookup::Found {
+                                value: SecretValue::new(value.to_string()),
+                                locator: format!("dotenv:{}:{line}", self.files[*file]),
+                            };
+                        }
+                        None => {}
+                    }
+                }
+                for (index, file) in self.files.iter().enumerate() {
+                    if loaded.missing.contains(&index) {
+                        looked.push(format!("dotenv:{file} (no such file)"));
+                    } else {
+                        looked.push(format!("dotenv:{file}"));
+                    }
+                }
+                Lookup::Absent { looked }
+            })
+            .collect();
+        Batch {
+            lookups,
+            warnings: loaded.warnings,
+        }
+    }
+}

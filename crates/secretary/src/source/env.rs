@@ -1,0 +1,69 @@
+//! The process environment.
+//!
+//! ```toml
+//! [sources.env]
+//! type = "env"
+//! ```
+//!
+//! Each secret is looked up by its env names in order (`DATABASE_URL`, then
+//! `SQLALCHEMY_DATABASE_URI`); the first that is set and not empty wins.
+
+use super::{Batch, Context, Lookup, Source, SourceError};
+use crate::SecretValue;
+use crate::manifest::SecretSpec;
+
+/// Reads secrets from the variables of the process.
+#[derive(Debug)]
+pub struct EnvSource {
+    name: String,
+}
+
+impl EnvSource {
+    /// A source called `name`.
+    pub fn new(name: String) -> Self {
+        Self { name }
+    }
+}
+
+impl Source for EnvSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "env"
+    }
+
+    fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
+        let lookups = secrets
+            .iter()
+            .map(|secret| {
+                let mut looked = Vec::new();
+                for name in &secret.env {
+                    match context.vars.get(name) {
+                        Some(value) if value.is_empty() => {
+                            looked.push(format!("env:{name} (empty)"));
+                        }
+                        Some(value) => {
+                            return match value.to_str() {
+                                Some(text) => Lookup::Found {
+                                    value: SecretValue::new(text.to_owned()),
+                                    locator: format!("env:{name}"),
+                                },
+                                None => Lookup::Failed(SourceError::NotUtf8 {
+                                    what: format!("environment variable {name}"),
+                                }),
+                            };
+                        }
+                        None => looked.push(format!("env:{name}")),
+                    }
+                }
+                Lookup::Absent { looked }
+            })
+            .collect();
+        Batch {
+            lookups,
+            warnings: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,213 @@
+//! Where values live, behind one trait.
+//!
+//! A [`Source`] is asked for a whole batch of secrets at once, so that a remote source
+//! can deduplicate and parallelise its reads, and answers each with a [`Lookup`]:
+//! found (with a locator), absent (with where it looked), or failed. A failure is never
+//! an absence: the resolver decides, per environment, whether it fails the secret
+//! (the default) or falls through to the next source, loudly.
+
+use std::path::Path;
+
+use crate::manifest::{SecretSpec, SourceConfig, SourceSpec};
+use crate::{SecretValue, Variables, dotenv};
+
+mod dotenv_file;
+mod env;
+mod files;
+mod vault;
+
+pub use dotenv_file::DotenvSource;
+pub use env::EnvSource;
+pub use files::FilesSource;
+pub use vault::VaultSource;
+
+/// What a source is told besides the secrets it is asked for.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The environment being resolved (`production`).
+    pub environment: &'a str,
+    /// The application name, if the manifest gives one.
+    pub app: Option<&'a str>,
+    /// The variables of the process (for `env`, `${...}` expansion and credentials).
+    pub vars: &'a Variables,
+    /// The manifest's directory, where relative paths start.
+    pub base_dir: &'a Path,
+}
+
+/// A place secrets can be read from.
+pub trait Source: Send + Sync {
+    /// The name the manifest gives it.
+    fn name(&self) -> &str;
+
+    /// Its type (`env`, `dotenv`, `files`, `vault`).
+    fn kind(&self) -> &'static str;
+
+    /// Looks up every secret in `secrets`; the answer has one [`Lookup`] per secret, in
+    /// the same order.
+    fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch;
+}
+
+/// A source's answer to one [`Source::lookup`].
+#[derive(Debug, Default)]
+pub struct Batch {
+    /// One per requested secret, in request order.
+    pub lookups: Vec<Lookup>,
+    /// Things worth telling that are not problems (a world-readable `.env`, say).
+    pub warnings: Vec<String>,
+}
+
+impl Batch {
+    /// The same failure for every one of `count` secrets.
+    pub fn failed(count: usize, error: &SourceError) -> Self {
+        Self {
+            lookups: (0..count).map(|_| Lookup::Failed(error.clone())).collect(),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// One secret's answer from one source.
+#[derive(Debug)]
+pub enum Lookup {
+    /// The source has it.
+    Found {
+        /// The value.
+        value: SecretValue,
+        /// Where exactly: `env:DATABASE_URL`, `dotenv:.env:12`, `files:/run/secrets/db`.
+        locator: String,
+    },
+    /// The source does not have it (or has it empty, which counts as not set).
+    Absent {
+        /// Where it looked, for the report: `env:DATABASE_URL`, `dotenv:.env (no such file)`.
+        looked: Vec<String>,
+    },
+    /// The source could not tell: it failed.
+    Failed(SourceError),
+}
+
+/// A source that could not answer. Never carries a value.
+#[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// A file or directory could not be read.
+    #[error("cannot read {path}: {reason}")]
+    Read {
+        /// The path, as configured.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A `.env` file has malformed lines.
+    #[error("{path} has {} malformed line{}: {}", errors.len(), if errors.len() == 1 { "" } else { "s" }, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Malformed {
+        /// The file, as configured.
+        path: String,
+        /// Every malformed line (numbers and kinds only).
+        errors: Vec<dotenv::ParseError>,
+    },
+    /// A file anyone may write to: its contents cannot be trusted.
+    #[error("{path} is writable by anyone (mode {mode:04o}); refusing to read it")]
+    WorldWritable {
+        /// The path, as configured.
+        path: String,
+        /// Its permission bits.
+        mode: u32,
+    },
+    /// A symbolic link that leads outside the configured directory.
+    #[error("{path} is a symbolic link that leads outside {dir}; refusing to follow it")]
+    Escapes {
+        /// The link.
+        path: String,
+        /// The directory it must stay in.
+        dir: String,
+    },
+    /// A value that is not UTF-8 text.
+    #[error("{what} is not valid UTF-8")]
+    NotUtf8 {
+        /// Where it was found.
+        what: String,
+    },
+    /// A secret file too large to be a secret.
+    #[error("{path} is larger than {limit} bytes")]
+    TooLarge {
+        /// The path, as configured.
+        path: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A source type this build cannot read yet.
+    #[error("the `{kind}` source `{name}` cannot be read by this version of secretary")]
+    Unsupported {
+        /// The source's type.
+        kind: &'static str,
+        /// The source's name.
+        name: String,
+    },
+}
+
+impl SourceError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Read { path, .. } => {
+                format!("check that {path} exists and that this user may read it")
+            }
+            Self::Malformed { path, .. } => format!(
+                "fix those lines of {path}: each must be KEY=VALUE, a comment or blank; quote values with spaces or `#`"
+            ),
+            Self::WorldWritable { path, .. } => {
+                format!("run `chmod o-w {path}` (better: `chmod 600 {path}`)")
+            }
+            Self::Escapes { dir, .. } => {
+                format!(
+                    "mount the secret inside {dir}, or point the source's `dir` at where it really lives"
+                )
+            }
+            Self::NotUtf8 { what } => {
+                format!("store {what} as UTF-8 text (base64-encode binary secrets)")
+            }
+            Self::TooLarge { path, .. } => {
+                format!("{path} does not look like a secret; check the mount")
+            }
+            Self::Unsupported { kind, .. } => format!(
+                "the `{kind}` source is not implemented yet; remove it from this environment's `sources`, \
+                 or set `on_source_error = \"next\"` to fall through to the next source meanwhile"
+            ),
+        }
+    }
+}
+
+/// Builds the source a manifest entry describes.
+pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
+    let name = spec.name.clone();
+    match &spec.config {
+        SourceConfig::Env => Box::new(EnvSource::new(name)),
+        SourceConfig::Dotenv { files } => Box::new(DotenvSource::new(name, files.clone())),
+        SourceConfig::Files { dir } => Box::new(FilesSource::new(name, dir.clone())),
+        SourceConfig::Vault(config) => Box::new(VaultSource::new(name, config.clone())),
+    }
+}
+
+/// An operating-system error's reason, without the path (which the caller names).
+fn io_reason(error: &std::io::Error) -> String {
+    match error.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
+        std::io::ErrorKind::NotFound => "not found".to_owned(),
+        std::io::ErrorKind::InvalidData => "not valid UTF-8".to_owned(),
+        _ => error.to_string(),
+    }
+}
+
+/// Unix permission bits of `metadata` (0 elsewhere).
+fn mode(metadata: &std::fs::Metadata) -> u32 {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        metadata.permissions().mode() & 0o7777
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        0
+    }
+}
