@@ -233,7 +233,7 @@ impl SecretSpec {
 }
 
 /// A manifest that cannot be used, with every finding.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub struct ManifestError {
     /// The manifest's path.
     pub path: PathBuf,

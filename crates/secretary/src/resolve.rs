@@ -290,11 +290,7 @@ fn finish(
         };
         if let Err(reason) = validate::check(spec, value.expose()) {
             resolution.problems.push(Problem {
-                hint: format!(
-                    "set {} to a value that {}",
-                    spec.primary_env(),
-                    expectation(spec)
-                ),
+                hint: format!("set {} to {}", spec.primary_env(), expectation(spec)),
                 kind: ProblemKind::Invalid {
                     locator: origin.locator.clone(),
                     reason,
@@ -317,25 +313,35 @@ fn finish(
     }
 }
 
-/// "is a URL with scheme `postgresql`": what a valid value looks like, for hints.
+/// "a `postgresql://...` URL of at most 200 characters": what a valid value is, for hints.
 fn expectation(spec: &SecretSpec) -> String {
+    use crate::manifest::SecretType;
     let c = &spec.constraints;
     let mut text = match spec.kind {
-        crate::manifest::SecretType::String => "is text".to_owned(),
-        crate::manifest::SecretType::Url if c.schemes.is_empty() => {
-            "is a `scheme://...` URL".to_owned()
-        }
-        crate::manifest::SecretType::Url => format!("is a `{}://...` URL", c.schemes[0]),
-        crate::manifest::SecretType::Int => "is a whole number".to_owned(),
-        crate::manifest::SecretType::Port => "is a port (1-65535)".to_owned(),
-        crate::manifest::SecretType::Bool => "is true or false".to_owned(),
-        crate::manifest::SecretType::Enum => format!("is one of {}", c.values.join(", ")),
+        SecretType::String => "a value".to_owned(),
+        SecretType::Url if c.schemes.is_empty() => "a `scheme://...` URL".to_owned(),
+        SecretType::Url => format!("a `{}://...` URL", c.schemes[0]),
+        SecretType::Int => match (c.min, c.max) {
+            (Some(min), Some(max)) => format!("a whole number from {min} to {max}"),
+            (Some(min), None) => format!("a whole number of at least {min}"),
+            (None, Some(max)) => format!("a whole number of at most {max}"),
+            (None, None) => "a whole number".to_owned(),
+        },
+        SecretType::Port => "a port (1-65535)".to_owned(),
+        SecretType::Bool => "true or false".to_owned(),
+        SecretType::Enum => format!("one of {}", c.values.join(", ")),
     };
-    if let Some(min) = c.min_length {
-        let _ = write!(text, ", at least {min} characters");
-    }
-    if let Some(max) = c.max_length {
-        let _ = write!(text, ", at most {max} characters");
+    match (c.min_length, c.max_length) {
+        (Some(min), Some(max)) => {
+            let _ = write!(text, " of {min} to {max} characters");
+        }
+        (Some(min), None) => {
+            let _ = write!(text, " of at least {min} characters");
+        }
+        (None, Some(max)) => {
+            let _ = write!(text, " of at most {max} characters");
+        }
+        (None, None) => {}
     }
     if let Some(pattern) = &c.pattern {
         let written = pattern.as_str();
@@ -343,7 +349,7 @@ fn expectation(spec: &SecretSpec) -> String {
             .strip_prefix("^(?:")
             .and_then(|p| p.strip_suffix(")$"))
             .unwrap_or(written);
-        let _ = write!(text, ", matching `{written}`");
+        let _ = write!(text, " matching `{written}`");
     }
     text
 }

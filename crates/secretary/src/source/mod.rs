@@ -136,7 +136,7 @@ pub enum SourceError {
         limit: u64,
     },
     /// A source type this build cannot read yet.
-    #[error("the `{kind}` source `{name}` cannot be read by this version of secretary")]
+    #[error("reading a `{kind}` source is not implemented in this version of secretary")]
     Unsupported {
         /// The source's type.
         kind: &'static str,

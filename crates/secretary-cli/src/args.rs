@@ -1,0 +1,55 @@
+//! Every flag and subcommand of `secretary`, and nothing else.
+#![expect(
+    clippy::doc_markdown,
+    reason = "doc comments here are clap help text, shown verbatim: backticks would show"
+)]
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Declare an application's secrets once; resolve, validate and audit them.
+#[derive(Debug, Parser)]
+#[command(name = "secretary", version, about, max_term_width = 100)]
+pub struct Args {
+    /// The manifest (default: $SECRETARY_MANIFEST, else secrets.toml in this directory or a parent).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+
+    /// The environment (default: the manifest's `environment_from` variables, else `development`).
+    #[arg(long = "env", global = true, value_name = "NAME")]
+    pub environment: Option<String>,
+
+    /// Output format of `check`, `list` and `status`.
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs; the schema is documented in the README.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Resolve and validate every secret; list every problem (exit 1 if any).
+    Check,
+    /// List the declared secrets from the manifest alone (no values are read).
+    List,
+    /// One row per secret: present or not, where from, type; values only when not sensitive.
+    Status,
+    /// Print one secret's raw value on stdout, and nothing else.
+    Get {
+        /// The secret's key, as declared in the manifest.
+        key: String,
+    },
+}

@@ -1,0 +1,158 @@
+//! `secretary check`: resolve and validate every secret; report every problem at once.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use secretary::manifest::EnvironmentSpec;
+use secretary::resolve::{Scope, resolve};
+use secretary::{Manifest, ProblemKind, Variables};
+
+use super::{Failure, write_json};
+use crate::args::Format;
+use crate::exit::Status;
+use crate::render;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    manifest: String,
+    environment: &'a str,
+    ok: bool,
+    secrets: usize,
+    problems: Vec<ProblemOut<'a>>,
+    fallbacks: Vec<FallbackOut<'a>>,
+    warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ProblemOut<'a> {
+    key: &'a str,
+    description: &'a str,
+    code: &'static str,
+    message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    locator: Option<&'a str>,
+    looked: &'a [String],
+    hint: &'a str,
+}
+
+#[derive(Serialize)]
+struct FallbackOut<'a> {
+    key: &'a str,
+    source: &'a str,
+    error: String,
+}
+
+pub fn run(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let report = resolve(manifest, environment, vars, Scope::All)?;
+    let shown = render::shown_path(manifest.path()).display().to_string();
+    match format {
+        Format::Json => {
+            let mut problems = Vec::new();
+            let mut fallbacks = Vec::new();
+            for resolution in &report.resolutions {
+                let description = manifest
+                    .secret(&resolution.key)
+                    .map_or("", |s| s.description.as_str());
+                for problem in &resolution.problems {
+                    let (source, locator) = match &problem.kind {
+                        ProblemKind::SourceFailed { source, .. } => (Some(source.as_str()), None),
+                        ProblemKind::Invalid { locator, .. }
+                        | ProblemKind::Placeholder { locator, .. } => {
+                            (None, Some(locator.as_str()))
+                        }
+                        _ => (None, None),
+                    };
+                    problems.push(ProblemOut {
+                        key: &resolution.key,
+                        description,
+                        code: problem.kind.code(),
+                        message: problem.kind.to_string(),
+                        source,
+                        locator,
+                        looked: &resolution.looked,
+                        hint: &problem.hint,
+                    });
+                }
+                for fallback in &resolution.fallbacks {
+                    fallbacks.push(FallbackOut {
+                        key: &resolution.key,
+                        source: &fallback.source,
+                        error: fallback.error.to_string(),
+                    });
+                }
+            }
+            write_json(
+                out,
+                &Output {
+                    manifest: shown,
+                    environment: &report.environment,
+                    ok: report.is_ok(),
+                    secrets: report.resolutions.len(),
+                    problems,
+                    fallbacks,
+                    warnings: &report.warnings,
+                },
+            )?;
+        }
+        Format::Text => {
+            eprint!("{}", render::warnings(&report));
+            if report.is_ok() {
+                let set = report
+                    .resolutions
+                    .iter()
+                    .filter(|r| r.value.is_some())
+                    .count();
+                let unset = report.resolutions.len() - set;
+                writeln!(
+                    out,
+                    "ok: {} secrets valid in environment `{}` ({shown}): {set} set, {unset} optional not set",
+                    report.resolutions.len(),
+                    report.environment,
+                )?;
+            } else {
+                write!(out, "{}", render::problems(&report, manifest))?;
+                writeln!(out, "{}", summary(&report, &shown))?;
+            }
+        }
+    }
+    Ok(if report.is_ok() {
+        Status::Success
+    } else {
+        Status::Problems
+    })
+}
+
+/// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.
+pub fn summary(report: &secretary::Report, shown: &str) -> String {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for problem in report.resolutions.iter().flat_map(|r| &r.problems) {
+        let code = problem.kind.code();
+        match counts.iter_mut().find(|c| c.0 == code) {
+            Some(count) => count.1 += 1,
+            None => counts.push((code, 1)),
+        }
+    }
+    let total = report.problem_count();
+    let detail: Vec<String> = counts
+        .iter()
+        .map(|&(code, n)| match (code, n) {
+            ("missing" | "invalid", _) | (_, 1) => format!("{n} {}", code.replace('_', " ")),
+            _ => format!("{n} {}s", code.replace('_', " ")),
+        })
+        .collect();
+    format!(
+        "error: {total} problem{} in environment `{}` ({shown}): {}",
+        if total == 1 { "" } else { "s" },
+        report.environment,
+        detail.join(", ")
+    )
+}

@@ -1,0 +1,63 @@
+//! One file per subcommand; this module finds the manifest and dispatches.
+
+mod check;
+mod get;
+mod list;
+mod status;
+
+use std::io::{self, Write};
+
+use secretary::{Manifest, Variables};
+
+use crate::args::{Args, Command};
+use crate::exit::Status;
+
+/// Why a command could not finish.
+#[derive(Debug)]
+pub enum Failure {
+    /// The library refused: no manifest, a bad one, an unknown environment or key.
+    Secretary(secretary::Error),
+    /// Writing the output failed.
+    Io(io::Error),
+}
+
+impl From<secretary::Error> for Failure {
+    fn from(error: secretary::Error) -> Self {
+        Self::Secretary(error)
+    }
+}
+
+impl From<io::Error> for Failure {
+    fn from(error: io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+/// Runs the command `args` names.
+pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
+    let cwd = std::env::current_dir()?;
+    let manifest = Manifest::discover(args.manifest.as_deref(), vars, &cwd)?;
+    let mut out = io::stdout().lock();
+    let status = match &args.command {
+        Command::List => list::run(&manifest, args.format, &mut out)?,
+        Command::Check | Command::Status | Command::Get { .. } => {
+            let environment = manifest.select_environment(args.environment.as_deref(), vars)?;
+            match &args.command {
+                Command::Check => check::run(&manifest, environment, vars, args.format, &mut out)?,
+                Command::Status => {
+                    status::run(&manifest, environment, vars, args.format, &mut out)?
+                }
+                Command::Get { key } => get::run(&manifest, environment, vars, key, &mut out)?,
+                Command::List => unreachable!("handled above"),
+            }
+        }
+    };
+    out.flush()?;
+    Ok(status)
+}
+
+/// Writes `value` as pretty JSON and a newline.
+fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+    writeln!(out)
+}
