@@ -23,7 +23,7 @@ fn main() -> ExitCode {
     let status = match commands::run(&args, &vars) {
         Ok(status) => status,
         Err(commands::Failure::Secretary(error)) => {
-            eprint!("{}", render::error(&error));
+            eprint!("{}", render::error(error));
             Status::Error
         }
         // The reader went away (`secretary list | head`): not an error.

@@ -15,15 +15,41 @@ pub fn shown_path(path: &Path) -> PathBuf {
 }
 
 /// An error that stopped a command: `error: ...` and, where there is one, `help: ...`.
-pub fn error(error: &secretary::Error) -> String {
-    let mut text = match error {
-        secretary::Error::Manifest(manifest) => {
-            let mut manifest = manifest.clone();
+/// Paths are shown relative to the working directory, as the user would type them.
+pub fn error(error: secretary::Error) -> String {
+    use secretary::Error;
+    let error = match error {
+        Error::Manifest(mut manifest) => {
             manifest.path = shown_path(&manifest.path);
-            format!("error: {manifest}\n")
+            Error::Manifest(manifest)
         }
-        other => format!("error: {other}\n"),
+        Error::ReadManifest { path, source } => Error::ReadManifest {
+            path: shown_path(&path),
+            source,
+        },
+        Error::UnknownEnvironment {
+            name,
+            chosen_by,
+            manifest,
+            defined,
+        } => Error::UnknownEnvironment {
+            name,
+            chosen_by,
+            manifest: shown_path(&manifest),
+            defined,
+        },
+        Error::UnknownKey {
+            key,
+            manifest,
+            suggestion,
+        } => Error::UnknownKey {
+            key,
+            manifest: shown_path(&manifest),
+            suggestion,
+        },
+        other => other,
     };
+    let mut text = format!("error: {error}\n");
     if let Some(hint) = error.hint() {
         let _ = writeln!(text, "  help: {hint}");
     }

@@ -92,7 +92,7 @@ impl fmt::Display for ParseError {
             ),
             ParseErrorKind::UnterminatedQuote { quote } => write!(
                 f,
-                "line {line}: the {quote} quote opened here is never closed (the rest of the file was not read)"
+                "line {line}: the `{quote}` quote opened on this line is never closed (the rest of the file was not read)"
             ),
             ParseErrorKind::TrailingCharacters => write!(
                 f,

@@ -598,11 +598,20 @@ fn is_name(name: &str) -> bool {
 /// `Database-URL` → `database_url`.
 fn to_key(name: &str) -> String {
     let mut key = String::new();
+    let mut previous_lower = false;
     for c in name.chars() {
         if c.is_ascii_alphanumeric() {
+            // `DbUrl` → `db_url`: a capital after a lower-case letter starts a word.
+            if c.is_ascii_uppercase() && previous_lower {
+                key.push('_');
+            }
             key.push(c.to_ascii_lowercase());
-        } else if !key.ends_with('_') {
-            key.push('_');
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !key.ends_with('_') {
+                key.push('_');
+            }
+            previous_lower = false;
         }
     }
     key.trim_matches('_').to_owned()
@@ -1435,6 +1444,14 @@ schemes = ["https"]
         let empty = tempfile::tempdir().unwrap();
         let error = Manifest::discover(None, &Variables::default(), empty.path()).unwrap_err();
         assert!(matches!(error, Error::ManifestNotFound { .. }));
+    }
+
+    #[test]
+    fn key_suggestions_are_snake_case() {
+        assert_eq!(to_key("DbUrl"), "db_url");
+        assert_eq!(to_key("Database-URL"), "database_url");
+        assert_eq!(to_key("API_KEY"), "api_key");
+        assert_eq!(to_key("oauth2Token"), "oauth2_token");
     }
 
     #[test]

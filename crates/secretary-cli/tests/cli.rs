@@ -1,0 +1,644 @@
+//! The `secretary` command as a user meets it: real processes in temporary directories,
+//! with an environment cleared of the host's variables.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+const EXAMPLE_DIR: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/faceless-youtube"
+);
+
+/// A temporary application directory.
+struct Project {
+    dir: TempDir,
+}
+
+impl Project {
+    fn new(manifest: &str) -> Self {
+        let project = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        project.file("secrets.toml", manifest);
+        project
+    }
+
+    /// A copy of the reference application's manifest, with `dotenv` as given.
+    fn example(dotenv: &str) -> Self {
+        let project =
+            Self::new(&fs::read_to_string(Path::new(EXAMPLE_DIR).join("secrets.toml")).unwrap());
+        project.file(".env", dotenv);
+        project
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file readable by its owner only.
+    fn file(&self, name: &str, text: &str) -> &Self {
+        let path = self.path().join(name);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(&path, text).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        self
+    }
+
+    /// `secretary` run in the project, with only `PATH` from the host.
+    fn cmd(&self) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+        cmd.current_dir(self.path()).env_clear();
+        if let Some(path) = std::env::var_os("PATH") {
+            cmd.env("PATH", path);
+        }
+        cmd
+    }
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn run(cmd: &mut Command) -> Outcome {
+    let output = cmd.output().unwrap();
+    Outcome {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+const DEV_ENV: &str = "\
+ENVIRONMENT=development
+DATABASE_URL=postgresql://app:dev-password@localhost:5432/app
+POSTGRES_USER=app
+POSTGRES_PASSWORD=dev-password
+SECRET_KEY=dev-signing-key-0123456789abcdefghij
+";
+
+// ---- the README's main command ---------------------------------------------------------
+
+#[test]
+fn the_shipped_example_checks_clean_in_development() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    cmd.env_clear().args([
+        "--manifest",
+        &format!("{EXAMPLE_DIR}/secrets.toml"),
+        "check",
+    ]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("ok: 14 secrets valid in environment `development`"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn the_shipped_example_fails_closed_in_production_without_vault() {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    cmd.env_clear()
+        .env("ENVIRONMENT", "production")
+        .env("DATABASE_URL", "postgresql://db/app")
+        .args([
+            "--manifest",
+            &format!("{EXAMPLE_DIR}/secrets.toml"),
+            "check",
+        ]);
+    let out = run(&mut cmd);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains("[source_error] source `vault` failed"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("14 problems in environment `production`"),
+        "{}",
+        out.stdout
+    );
+}
+
+// ---- check -------------------------------------------------------------------------------
+
+#[test]
+fn check_passes_and_says_what_it_checked() {
+    let project = Project::example(DEV_ENV);
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "ok: 14 secrets valid in environment `development` (secrets.toml): 7 set, 7 optional not set\n"
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn check_lists_every_problem_with_key_description_places_and_fix() {
+    let project = Project::example(
+        "ENVIRONMENT=development\nDATABASE_URL=mysql://db/app\nSECRET_KEY=too-short\nDEBUG=perhaps\n",
+    );
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("check_problems", out.stdout);
+}
+
+#[test]
+fn check_reports_each_malformed_dotenv_line() {
+    let project = Project::example(&format!(
+        "{DEV_ENV}this line has no equals\nexport 9LIVES=x\nOK='unclosed\n"
+    ));
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 1);
+    insta::assert_snapshot!("check_malformed_dotenv", out.stdout);
+}
+
+#[test]
+fn check_refuses_placeholders_where_the_environment_forbids_them() {
+    let project = Project::example(&DEV_ENV.replace(
+        "SECRET_KEY=dev-signing-key-0123456789abcdefghij",
+        "SECRET_KEY=your-secret-key-here-0123456789abcdef",
+    ));
+    assert_eq!(
+        run(project.cmd().arg("check")).code,
+        0,
+        "development allows placeholders"
+    );
+    let out = run(project.cmd().args(["--env", "staging", "check"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout.contains(
+            "[placeholder] secret_key: the value from dotenv:.env:5 looks like a placeholder (looks like `your-...-here`)"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("environment `staging` forbids placeholders"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn check_json_has_the_documented_schema() {
+    let project = Project::example("ENVIRONMENT=development\nDATABASE_URL=postgresql://db/app\n");
+    let out = run(project.cmd().args(["check", "--format", "json"]));
+    assert_eq!(out.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["manifest"], "secrets.toml");
+    assert_eq!(json["environment"], "development");
+    assert_eq!(json["ok"], false);
+    assert_eq!(json["secrets"], 14);
+    let problems = json["problems"].as_array().unwrap();
+    let keys: Vec<&str> = problems
+        .iter()
+        .map(|p| p["key"].as_str().unwrap())
+        .collect();
+    assert_eq!(keys, ["postgres_user", "postgres_password", "secret_key"]);
+    let first = &problems[0];
+    assert_eq!(first["code"], "missing");
+    assert_eq!(first["description"], "PostgreSQL user name");
+    assert_eq!(first["message"], "required but not set");
+    assert_eq!(
+        first["looked"],
+        serde_json::json!([
+            "env:POSTGRES_USER",
+            "dotenv:.env",
+            "dotenv:.env.local (no such file)"
+        ])
+    );
+    assert_eq!(
+        first["hint"],
+        "set POSTGRES_USER in the environment, or add `POSTGRES_USER=...` to .env"
+    );
+    assert_eq!(json["fallbacks"], serde_json::json!([]));
+    assert_eq!(json["warnings"], serde_json::json!([]));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_readable_dotenv_is_warned_about_on_stderr() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::example(DEV_ENV);
+    fs::set_permissions(
+        project.path().join(".env"),
+        fs::Permissions::from_mode(0o644),
+    )
+    .unwrap();
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 0);
+    assert_eq!(
+        out.stderr,
+        "warning: .env is readable by group or others (mode 0644); run `chmod 600 .env`\n"
+    );
+}
+
+// ---- status, list, get ---------------------------------------------------------------------
+
+#[test]
+fn status_shows_sources_and_only_non_sensitive_values() {
+    let project = Project::example(&format!("{DEV_ENV}LOG_LEVEL=WARNING\n"));
+    let out = run(project.cmd().env("DEBUG", "true").arg("status"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("status", out.stdout);
+}
+
+#[test]
+fn status_json_marks_problems_and_hides_sensitive_values() {
+    let project = Project::example("ENVIRONMENT=development\nPOSTGRES_USER=app\n");
+    let out = run(project.cmd().args(["status", "--format", "json"]));
+    assert_eq!(out.code, 1, "status exits 1 when there are problems");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let rows = json["secrets"].as_array().unwrap();
+    let row = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap().clone();
+    assert_eq!(row("postgres_user")["state"], "ok");
+    assert_eq!(row("postgres_user")["locator"], "dotenv:.env:2");
+    assert!(
+        row("postgres_user").get("value").is_none(),
+        "sensitive values are never shown"
+    );
+    assert_eq!(row("database_url")["state"], "missing");
+    assert_eq!(row("database_url")["present"], false);
+    assert_eq!(row("youtube_api_key")["state"], "unset");
+    assert_eq!(row("log_level")["value"], "INFO");
+    assert_eq!(row("log_level")["source"], "default");
+    assert_eq!(row("environment")["value"], "development");
+}
+
+#[test]
+fn list_reads_the_manifest_only() {
+    // No .env, no variables: list still works, and says nothing about values.
+    let project = Project::example("");
+    fs::remove_file(project.path().join(".env")).unwrap();
+    let out = run(project.cmd().arg("list"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("list", out.stdout);
+    let out = run(project.cmd().args(["list", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["secrets"].as_array().unwrap().len(), 14);
+    assert_eq!(json["secrets"][0]["key"], "database_url");
+    assert_eq!(
+        json["secrets"][0]["constraints"]["schemes"][0],
+        "postgresql"
+    );
+    assert_eq!(json["environments"][2]["name"], "production");
+    assert_eq!(
+        json["environments"][2]["sources"],
+        serde_json::json!(["vault", "mounted", "env"])
+    );
+    assert_eq!(
+        json["sources"][3],
+        serde_json::json!({"name": "vault", "type": "vault"})
+    );
+}
+
+#[test]
+fn get_prints_exactly_the_value() {
+    let project = Project::example(&format!(
+        "{DEV_ENV}REDIS_PASSWORD=\"multi\\nline $ value\"\n"
+    ));
+    let out = run(project.cmd().args(["get", "redis_password"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout, "multi\nline $ value",
+        "no newline added when stdout is not a terminal"
+    );
+    assert_eq!(out.stderr, "");
+    let out = run(project
+        .cmd()
+        .env("SQLALCHEMY_DATABASE_URI", "postgresql://alias/db")
+        .args(["get", "database_url"]));
+    assert_eq!(
+        out.stdout, "postgresql://alias/db",
+        "the environment comes before .env"
+    );
+}
+
+#[test]
+fn get_fails_for_missing_invalid_and_unknown_secrets() {
+    let project = Project::example("DATABASE_URL=not a url\n");
+    let out = run(project.cmd().args(["get", "database_url"]));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("[invalid] database_url"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(project.cmd().args(["get", "postgres_user"]));
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert!(
+        out.stderr
+            .contains("[missing] postgres_user: required but not set"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(project.cmd().args(["get", "youtube_api_key"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("`youtube_api_key` is not set in environment `development` (it is optional)")
+    );
+
+    let out = run(project.cmd().args(["get", "databse_url"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: secret `databse_url` is not declared in secrets.toml\n  help: did you mean `database_url`? `secretary list` shows every key\n"
+    );
+}
+
+// ---- manifests, environments, usage: exit 2 ---------------------------------------------------
+
+#[test]
+fn a_bad_manifest_is_exit_2_with_every_finding_located() {
+    let project = Project::new(
+        "version = 1\n[environments.production]\nsources = [\"vualt\"]\n[secrets.DbUrl]\n[secrets.a]\nenv = [\"X\"]\n[secrets.b]\nenv = [\"X\"]\n",
+    );
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 2);
+    assert_eq!(out.stdout, "");
+    insta::assert_snapshot!("bad_manifest", out.stderr);
+}
+
+#[test]
+fn an_unknown_environment_is_exit_2_naming_the_defined_ones() {
+    let project = Project::example(DEV_ENV);
+    let out = run(project.cmd().env("ENVIRONMENT", "prod").arg("check"));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: environment `prod` (chosen by the variable ENVIRONMENT) is not defined in secrets.toml\n  help: use one of: development, staging, production (or add [environments.NAME] to the manifest)\n"
+    );
+}
+
+#[test]
+fn no_manifest_is_exit_2_with_how_to_give_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let out = run(cmd.current_dir(dir.path()).env_clear().arg("list"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.starts_with("error: no secrets.toml found in "),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("help: pass --manifest PATH, set SECRETARY_MANIFEST"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    let project = Project::example(DEV_ENV);
+    assert_eq!(run(project.cmd().arg("frobnicate")).code, 2);
+    assert_eq!(
+        run(project.cmd().args(["check", "--format", "yaml"])).code,
+        2
+    );
+    assert_eq!(run(project.cmd().arg("get")).code, 2);
+}
+
+#[test]
+fn the_manifest_is_found_by_flag_variable_or_walking_up() {
+    let project = Project::example(DEV_ENV);
+    fs::create_dir_all(project.path().join("src/api")).unwrap();
+    let out = run(project
+        .cmd()
+        .current_dir(project.path().join("src/api"))
+        .arg("check"));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    let manifest: PathBuf = project.path().join("secrets.toml");
+    let out = run(project
+        .cmd()
+        .current_dir(elsewhere.path())
+        .env("SECRETARY_MANIFEST", &manifest)
+        .arg("check"));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = run(project
+        .cmd()
+        .current_dir(elsewhere.path())
+        .arg("--manifest")
+        .arg(&manifest)
+        .arg("check"));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+// ---- the canary sweep -------------------------------------------------------------------------
+
+/// Standard base64, to look for encoded leaks too.
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// A unique canary per sensitive secret, each valid for its type.
+fn canaries() -> Vec<(&'static str, &'static str, String)> {
+    vec![
+        (
+            "database_url",
+            "DATABASE_URL",
+            "postgresql://app:CANARYa1db@db/app".into(),
+        ),
+        ("postgres_user", "POSTGRES_USER", "CANARYb2user".into()),
+        (
+            "postgres_password",
+            "POSTGRES_PASSWORD",
+            "CANARYc3password".into(),
+        ),
+        (
+            "youtube_api_key",
+            "YOUTUBE_API_KEY",
+            "CANARYd4youtube".into(),
+        ),
+        (
+            "anthropic_api_key",
+            "ANTHROPIC_API_KEY",
+            "CANARYe5anthropic".into(),
+        ),
+        (
+            "google_client_id",
+            "GOOGLE_CLIENT_ID",
+            "CANARYf6clientid".into(),
+        ),
+        (
+            "google_client_secret",
+            "GOOGLE_CLIENT_SECRET",
+            "CANARYg7clientsecret".into(),
+        ),
+        (
+            "secret_key",
+            "SECRET_KEY",
+            "CANARYh8secretkey-0123456789abcdefghij".into(),
+        ),
+        (
+            "encryption_key",
+            "ENCRYPTION_KEY",
+            "CANARYi9encryption-0123456789abcdefgh".into(),
+        ),
+        ("redis_password", "REDIS_PASSWORD", "CANARYj0redis".into()),
+        (
+            "mongodb_uri",
+            "MONGODB_URI",
+            "mongodb://u:CANARYk1mongo@db/app".into(),
+        ),
+    ]
+}
+
+/// The part of a canary that must never appear.
+fn marker(value: &str) -> &str {
+    let start = value.find("CANARY").unwrap();
+    let end = value[start..]
+        .find(['@', '-'])
+        .map_or(value.len(), |e| start + e);
+    &value[start..end]
+}
+
+fn assert_clean(what: &str, text: &str, allowed: Option<&str>) {
+    for (key, _, value) in canaries() {
+        if Some(key) == allowed {
+            continue;
+        }
+        let needle = marker(&value);
+        assert!(
+            !text.contains(needle),
+            "{what}: the value of {key} leaked:\n{text}"
+        );
+        assert!(
+            !text.contains(&base64(value.as_bytes())),
+            "{what}: base64 of {key} leaked:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn no_sensitive_value_appears_anywhere_but_get() {
+    let project = Project::example("ENVIRONMENT=development\n");
+    let with_canaries = |project: &Project| {
+        let mut cmd = project.cmd();
+        for (_, name, value) in canaries() {
+            cmd.env(name, value);
+        }
+        cmd
+    };
+    let mut sweeps: Vec<(String, Vec<&str>)> = Vec::new();
+    for format in ["text", "json"] {
+        for command in ["check", "status", "list"] {
+            sweeps.push((
+                format!("{command} --format {format}"),
+                vec![command, "--format", format],
+            ));
+        }
+        sweeps.push((
+            format!("staging check {format}"),
+            vec!["--env", "staging", "check", "--format", format],
+        ));
+        sweeps.push((
+            format!("production check {format}"),
+            vec!["--env", "production", "status", "--format", format],
+        ));
+    }
+    for (what, args) in &sweeps {
+        let out = run(with_canaries(&project).args(args));
+        assert!(out.code <= 1, "{what}: {}", out.stderr);
+        assert_clean(what, &out.stdout, None);
+        assert_clean(what, &out.stderr, None);
+    }
+    for (key, _, value) in canaries() {
+        let out = run(with_canaries(&project).args(["get", key]));
+        assert_eq!(out.stdout, value, "get {key}");
+        assert_clean(&format!("get {key}"), &out.stdout, Some(key));
+        assert_clean(&format!("get {key} stderr"), &out.stderr, None);
+    }
+}
+
+#[test]
+fn no_sensitive_value_appears_on_failing_paths() {
+    // Values that break their type, placeholders, and a broken .env holding canaries.
+    let project = Project::example("ENVIRONMENT=development\n");
+    let failing = || {
+        let mut cmd = project.cmd();
+        cmd.env("DATABASE_URL", "CANARYa1db")
+            .env("MONGODB_URI", "CANARYk1mongo not a url")
+            .env("SECRET_KEY", "CANARYh8secretkey")
+            .env("POSTGRES_PASSWORD", "CANARYc3password-change-me")
+            .env("POSTGRES_USER", "CANARYb2user-your-user-here");
+        cmd
+    };
+    for args in [
+        vec!["check"],
+        vec!["check", "--format", "json"],
+        vec!["--env", "staging", "check"],
+        vec!["--env", "staging", "status", "--format", "json"],
+        vec!["get", "database_url"],
+        vec!["get", "secret_key"],
+        vec!["--env", "staging", "get", "postgres_password"],
+    ] {
+        let out = run(failing().args(&args));
+        assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert_clean(&format!("{args:?}"), &out.stdout, None);
+        assert_clean(&format!("{args:?}"), &out.stderr, None);
+    }
+
+    let broken = Project::example(
+        "REDIS_PASSWORD=CANARYj0redis trailing \"CANARYj0redis\nCANARYb2user\nGOOGLE_CLIENT_SECRET=\"CANARYg7clientsecret\n",
+    );
+    for args in [
+        vec!["check"],
+        vec!["status", "--format", "json"],
+        vec!["get", "redis_password"],
+    ] {
+        let out = run(broken.cmd().args(&args));
+        assert_eq!(out.code, 1, "{args:?}");
+        let said = format!("{}{}", out.stdout, out.stderr);
+        assert!(
+            said.contains("malformed") || said.contains("\"source_error\""),
+            "{args:?}: {said}"
+        );
+        assert_clean(&format!("broken .env {args:?}"), &out.stdout, None);
+        assert_clean(&format!("broken .env {args:?}"), &out.stderr, None);
+    }
+
+    let bad_manifest = Project::new("version = 1\n[secrets.a]\nrequired = \"CANARYc3password\"\n");
+    let out = run(bad_manifest.cmd().arg("check"));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("secrets.toml:3:"), "{}", out.stderr);
+    assert_clean("bad manifest", &out.stderr, None);
+}

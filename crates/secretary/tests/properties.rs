@@ -1,0 +1,147 @@
+//! Property tests for the two parsers that read user files: `.env` and `secrets.toml`.
+//! No input may panic them, what is written in the documented grammar reads back
+//! exactly, and no error message carries text from the input.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use proptest::prelude::*;
+use secretary::Manifest;
+use secretary::dotenv::parse;
+
+/// Characters that exercise every branch of the `.env` grammar.
+fn dotenv_text() -> impl Strategy<Value = String> {
+    let pieces = prop::sample::select(vec![
+        "A", "b_1", ".", "=", " ", "\t", "\n", "\r\n", "#", "'", "\"", "\\", "$", "{", "}", ":-",
+        "-", "export ", "${A}", "${", "é", "☃", "\u{feff}", "x", "0",
+    ]);
+    prop::collection::vec(pieces, 0..60).prop_map(|parts| parts.concat())
+}
+
+/// A value that may hold anything a secret might: quotes, `$`, backslashes, newlines.
+fn secret_value() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            "[a-zA-Z0-9]{1,6}",
+            Just("'".to_owned()),
+            Just("\"".to_owned()),
+            Just("\\".to_owned()),
+            Just("$".to_owned()),
+            Just("${X}".to_owned()),
+            Just("#".to_owned()),
+            Just(" # ".to_owned()),
+            Just("\n".to_owned()),
+            Just("\t".to_owned()),
+            Just("=".to_owned()),
+            Just("ünï☃".to_owned()),
+        ],
+        0..12,
+    )
+    .prop_map(|parts| parts.concat())
+}
+
+/// Writes `value` double-quoted, escaping what the grammar gives meaning to.
+fn double_quote(value: &str) -> String {
+    let mut out = String::from("\"");
+    for c in value.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '$' => out.push_str("\\$"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+    out
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dotenv_never_panics_on_structured_input(text in dotenv_text()) {
+        let _ = parse(&text, &|name| (name == "A").then(|| "outside".to_owned()));
+    }
+
+    #[test]
+    fn dotenv_never_panics_on_any_string(text in any::<String>()) {
+        let _ = parse(&text, &|_| None);
+    }
+
+    #[test]
+    fn dotenv_round_trips_quoted_values(
+        values in prop::collection::vec(("[A-Z_][A-Z0-9_]{0,8}", secret_value(), any::<bool>()), 1..8)
+    ) {
+        let mut text = String::new();
+        for (key, value, single) in &values {
+            if *single && !value.contains('\'') {
+                let _ = writeln!(text, "{key}='{value}' # comment");
+            } else {
+                let _ = writeln!(text, "export {key} = {}", double_quote(value));
+            }
+        }
+        let entries = parse(&text, &|_| Some("must-not-expand".to_owned()))
+            .map_err(|errors| TestCaseError::fail(format!("{errors:?} in {text:?}")))?;
+        prop_assert_eq!(entries.len(), values.len());
+        for (entry, (key, value, _)) in entries.iter().zip(&values) {
+            prop_assert_eq!(&entry.key, key);
+            prop_assert_eq!(entry.value.as_str(), value.as_str());
+        }
+    }
+
+    #[test]
+    fn dotenv_errors_never_quote_the_file(prefix in dotenv_text(), suffix in dotenv_text()) {
+        let text = format!("{prefix}\nCANARY_LINE canary7c1e \"canary7c1e\n{suffix}");
+        if let Err(errors) = parse(&text, &|_| None) {
+            for error in errors {
+                let message = error.to_string();
+                prop_assert!(!message.contains("canary7c1e"), "{}", message);
+            }
+        }
+    }
+
+    #[test]
+    fn manifest_never_panics_on_any_string(text in any::<String>()) {
+        let _ = Manifest::parse(&text, Path::new("secrets.toml"));
+    }
+
+    #[test]
+    fn manifest_never_panics_when_lines_are_dropped_or_repeated(
+        edits in prop::collection::vec((0usize..64, 0u8..3), 0..8)
+    ) {
+        let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+        for (at, op) in edits {
+            let at = at % lines.len().max(1);
+            match op {
+                0 if !lines.is_empty() => { lines.remove(at); }
+                1 if !lines.is_empty() => { let line = lines[at]; lines.insert(at, line); }
+                _ => lines.insert(at, "canary = \"c4n4ry\""),
+            }
+        }
+        let text = lines.join("\n");
+        if let Err(error) = Manifest::parse(&text, Path::new("secrets.toml")) {
+            // Every finding points inside the file.
+            let count = text.lines().count().max(1);
+            for diagnostic in &error.diagnostics {
+                prop_assert!(diagnostic.line >= 1 && diagnostic.line <= count + 1, "{:?}", diagnostic);
+            }
+        }
+    }
+}
+
+const EXAMPLE: &str = include_str!("../../../examples/faceless-youtube/secrets.toml");
+
+#[test]
+fn the_example_manifest_is_valid() {
+    let manifest = Manifest::parse(EXAMPLE, Path::new("secrets.toml")).unwrap();
+    assert_eq!(manifest.secrets().len(), 14);
+}
