@@ -451,6 +451,43 @@ fn the_manifest_is_found_by_flag_variable_or_walking_up() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
 
+#[test]
+fn every_path_is_shown_from_the_users_working_directory() {
+    let project = Project::example("");
+    project.file(
+        "app/secrets.toml",
+        &fs::read_to_string(project.path().join("secrets.toml")).unwrap(),
+    );
+    project.file("app/.env", "ENVIRONMENT=development\nPOSTGRES_USER=app\n");
+    let out = run(project.cmd().args([
+        "--manifest",
+        "app/secrets.toml",
+        "status",
+        "--format",
+        "json",
+    ]));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["manifest"], "app/secrets.toml");
+    let rows = json["secrets"].as_array().unwrap();
+    assert_eq!(
+        rows.iter().find(|r| r["key"] == "postgres_user").unwrap()["locator"],
+        "dotenv:app/.env:2"
+    );
+    let out = run(project
+        .cmd()
+        .args(["--manifest", "app/secrets.toml", "check"]));
+    assert!(
+        out.stdout.contains("fix:         set DATABASE_URL in the environment, or add `DATABASE_URL=...` to app/.env"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("dotenv:app/.env.local (no such file)"),
+        "{}",
+        out.stdout
+    );
+}
+
 // ---- the canary sweep -------------------------------------------------------------------------
 
 /// Standard base64, to look for encoded leaks too.

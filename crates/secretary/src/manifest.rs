@@ -51,6 +51,8 @@ pub const MANIFEST_VARIABLE: &str = "SECRETARY_MANIFEST";
 pub struct Manifest {
     path: PathBuf,
     dir: PathBuf,
+    /// `dir` as the user would refer to it from their working directory ("" for itself).
+    shown_dir: PathBuf,
     app: App,
     sources: Vec<SourceSpec>,
     environments: Vec<EnvironmentSpec>,
@@ -296,7 +298,12 @@ impl Manifest {
                     start: cwd.to_path_buf(),
                 })?
         };
-        Self::load(&path)
+        let mut manifest = Self::load(&path)?;
+        // Everything secretary prints names paths as the user would type them from `cwd`.
+        if let Ok(relative) = manifest.dir.strip_prefix(cwd) {
+            manifest.shown_dir = relative.to_path_buf();
+        }
+        Ok(manifest)
     }
 
     /// Reads and checks the manifest at `path`.
@@ -347,6 +354,19 @@ impl Manifest {
     /// The directory relative source paths start from.
     pub fn dir(&self) -> &Path {
         &self.dir
+    }
+
+    /// The manifest's directory as it is shown to people: relative to the working
+    /// directory given to [`Manifest::discover`] when below it (empty for that directory
+    /// itself), else as loaded. Locators and hints name files through it.
+    pub fn shown_dir(&self) -> &Path {
+        &self.shown_dir
+    }
+
+    /// The manifest's path as it is shown to people (see [`Manifest::shown_dir`]).
+    pub fn shown_path(&self) -> PathBuf {
+        self.shown_dir
+            .join(self.path.file_name().unwrap_or_default())
     }
 
     /// The `[app]` settings.
@@ -655,6 +675,11 @@ impl Checker<'_> {
         let dir = path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let shown_dir = if dir == Path::new(".") {
+            PathBuf::new()
+        } else {
+            dir.clone()
+        };
         let dir = if dir.as_os_str().is_empty() {
             PathBuf::from(".")
         } else {
@@ -663,6 +688,7 @@ impl Checker<'_> {
         Manifest {
             path,
             dir,
+            shown_dir,
             app,
             sources,
             environments,

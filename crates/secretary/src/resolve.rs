@@ -194,6 +194,7 @@ pub fn resolve(
         app: manifest.app().name.as_deref(),
         vars,
         base_dir: manifest.dir(),
+        shown_dir: manifest.shown_dir(),
     };
     let mut warnings = Vec::new();
     // Indexes of secrets no source has answered for yet.
@@ -362,13 +363,17 @@ fn missing_hint(manifest: &Manifest, environment: &EnvironmentSpec, spec: &Secre
         match manifest.source(source).map(|s| &s.config) {
             None | Some(SourceConfig::Env) => ways.push(format!("set {name} in the environment")),
             Some(SourceConfig::Dotenv { files }) => {
+                let file = files.first().map_or(".env", String::as_str);
                 ways.push(format!(
                     "add `{name}=...` to {}",
-                    files.first().map_or(".env", String::as_str)
+                    manifest.shown_dir().join(file).display()
                 ));
             }
             Some(SourceConfig::Files { dir }) => {
-                ways.push(format!("create {}/{}", dir.trim_end_matches('/'), spec.key));
+                ways.push(format!(
+                    "create {}",
+                    manifest.shown_dir().join(dir).join(&spec.key).display()
+                ));
             }
             Some(SourceConfig::Vault(vault)) => ways.push(format!(
                 "store it in Vault at {}/{}",

@@ -26,10 +26,10 @@ fn write_private(path: &Path, text: &str) {
     chmod(path, 0o600);
 }
 
+/// Writes and discovers a manifest, as the CLI does from the application's directory.
 fn manifest(dir: &Path, text: &str) -> Manifest {
-    let path = dir.join("secrets.toml");
-    fs::write(&path, text).unwrap();
-    Manifest::load(&path).unwrap()
+    fs::write(dir.join("secrets.toml"), text).unwrap();
+    Manifest::discover(None, &Variables::default(), dir).unwrap()
 }
 
 fn run(manifest: &Manifest, environment: &str, vars: &Variables) -> Report {
@@ -101,6 +101,7 @@ fn conformance(source: &dyn source::Source, dir: &Path, vars: &Variables) {
         app: None,
         vars,
         base_dir: dir,
+        shown_dir: Path::new(""),
     };
     let batch = source.lookup(&specs, &context);
     assert_eq!(

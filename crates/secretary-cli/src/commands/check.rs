@@ -53,7 +53,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
-    let shown = render::shown_path(manifest.path()).display().to_string();
+    let shown = manifest.shown_path().display().to_string();
     match format {
         Format::Json => {
             let mut problems = Vec::new();

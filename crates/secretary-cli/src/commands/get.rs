@@ -25,7 +25,7 @@ pub fn run(
         return Ok(Status::Problems);
     };
     if !resolution.problems.is_empty() {
-        let shown = render::shown_path(manifest.path()).display().to_string();
+        let shown = manifest.shown_path().display().to_string();
         eprint!("{}", render::problems(&report, manifest));
         eprintln!("{}", super::check::summary(&report, &shown));
         return Ok(Status::Problems);

@@ -96,7 +96,7 @@ fn secret_out(spec: &SecretSpec) -> SecretOut<'_> {
 }
 
 pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<Status, Failure> {
-    let shown = render::shown_path(manifest.path()).display().to_string();
+    let shown = manifest.shown_path().display().to_string();
     match format {
         Format::Json => {
             let output = Output {

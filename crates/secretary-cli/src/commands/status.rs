@@ -80,7 +80,7 @@ pub fn run(
             })
         })
         .collect();
-    let shown = render::shown_path(manifest.path()).display().to_string();
+    let shown = manifest.shown_path().display().to_string();
     match format {
         Format::Json => write_json(
             out,

@@ -16,7 +16,7 @@ use std::io::ErrorKind;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode};
+use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode, shown};
 use crate::manifest::SecretSpec;
 use crate::{SecretValue, dotenv};
 
@@ -49,6 +49,7 @@ impl DotenvSource {
         };
         for (index, file) in self.files.iter().enumerate() {
             let path = context.base_dir.join(file);
+            let file = &shown(context, file);
             let metadata = match std::fs::metadata(&path) {
                 Ok(metadata) => metadata,
                 Err(error) if error.kind() == ErrorKind::NotFound => {
@@ -116,6 +117,7 @@ impl Source for DotenvSource {
             Ok(loaded) => loaded,
             Err(error) => return Batch::failed(secrets.len(), &error),
         };
+        let names: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
         let lookups = secrets
             .iter()
             .map(|secret| {
@@ -123,21 +125,18 @@ impl Source for DotenvSource {
                 for name in &secret.env {
                     match loaded.values.get(name) {
                         Some((value, file, line)) if value.is_empty() => {
-                            looked.push(format!(
-                                "dotenv:{}:{line} {name} (empty)",
-                                self.files[*file]
-                            ));
+                            looked.push(format!("dotenv:{}:{line} {name} (empty)", names[*file]));
                         }
                         Some((value, file, line)) => {
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
-                                locator: format!("dotenv:{}:{line}", self.files[*file]),
+                                locator: format!("dotenv:{}:{line}", names[*file]),
                             };
                         }
                         None => {}
                     }
                 }
-                for (index, file) in self.files.iter().enumerate() {
+                for (index, file) in names.iter().enumerate() {
                     if loaded.missing.contains(&index) {
                         looked.push(format!("dotenv:{file} (no such file)"));
                     } else {

@@ -17,7 +17,7 @@ use std::path::Path;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode};
+use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode, shown};
 use crate::SecretValue;
 use crate::manifest::SecretSpec;
 
@@ -37,18 +37,19 @@ impl FilesSource {
         Self { name, dir }
     }
 
-    fn shown(&self, file: &str) -> String {
-        format!("{}/{file}", self.dir.trim_end_matches('/'))
+    /// `file` inside the directory, as shown to people (`dir` is already shown).
+    fn join(dir: &str, file: &str) -> String {
+        format!("{}/{file}", dir.trim_end_matches('/'))
     }
 
     /// Reads one candidate file: `Ok(None)` when it does not exist.
     fn read(
-        &self,
         root: &Path,
+        dir: &str,
         file: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Option<Zeroizing<String>>, SourceError> {
-        let shown = self.shown(file);
+        let shown = Self::join(dir, file);
         let path = root.join(file);
         if let Err(error) = std::fs::symlink_metadata(&path) {
             return if error.kind() == ErrorKind::NotFound {
@@ -74,7 +75,7 @@ impl FilesSource {
         if !real.starts_with(root) {
             return Err(SourceError::Escapes {
                 path: shown,
-                dir: self.dir.clone(),
+                dir: dir.to_owned(),
             });
         }
         let metadata = std::fs::metadata(&real).map_err(|error| SourceError::Read {
@@ -124,17 +125,18 @@ impl Source for FilesSource {
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
+        let dir = shown(context, &self.dir);
         let root = match std::fs::canonicalize(context.base_dir.join(&self.dir)) {
             Ok(root) if root.is_dir() => root,
             Ok(_) => {
                 let error = SourceError::Read {
-                    path: self.dir.clone(),
+                    path: dir.clone(),
                     reason: "not a directory".to_owned(),
                 };
                 return Batch::failed(secrets.len(), &error);
             }
             Err(error) if error.kind() == ErrorKind::NotFound => {
-                let looked = format!("files:{} (no such directory)", self.dir);
+                let looked = format!("files:{dir} (no such directory)");
                 let lookups = secrets
                     .iter()
                     .map(|_| Lookup::Absent {
@@ -148,7 +150,7 @@ impl Source for FilesSource {
             }
             Err(error) => {
                 let error = SourceError::Read {
-                    path: self.dir.clone(),
+                    path: dir.clone(),
                     reason: io_reason(&error),
                 };
                 return Batch::failed(secrets.len(), &error);
@@ -164,17 +166,17 @@ impl Source for FilesSource {
                 }
                 let mut looked = Vec::new();
                 for file in candidates {
-                    match self.read(&root, file, &mut warnings) {
+                    match Self::read(&root, &dir, file, &mut warnings) {
                         Ok(Some(value)) if value.is_empty() => {
-                            looked.push(format!("files:{} (empty)", self.shown(file)));
+                            looked.push(format!("files:{} (empty)", Self::join(&dir, file)));
                         }
                         Ok(Some(value)) => {
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
-                                locator: format!("files:{}", self.shown(file)),
+                                locator: format!("files:{}", Self::join(&dir, file)),
                             };
                         }
-                        Ok(None) => looked.push(format!("files:{}", self.shown(file))),
+                        Ok(None) => looked.push(format!("files:{}", Self::join(&dir, file))),
                         Err(error) => return Lookup::Failed(error),
                     }
                 }

@@ -32,6 +32,9 @@ pub struct Context<'a> {
     pub vars: &'a Variables,
     /// The manifest's directory, where relative paths start.
     pub base_dir: &'a Path,
+    /// The same directory as people should read it in locators and messages (relative
+    /// to their working directory; empty for the working directory itself).
+    pub shown_dir: &'a Path,
 }
 
 /// A place secrets can be read from.
@@ -186,6 +189,12 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
         SourceConfig::Files { dir } => Box::new(FilesSource::new(name, dir.clone())),
         SourceConfig::Vault(config) => Box::new(VaultSource::new(name, config.clone())),
     }
+}
+
+/// A configured path as it is shown in locators and messages: an absolute path as it
+/// is, a relative one from the user's working directory.
+fn shown(context: &Context<'_>, configured: &str) -> String {
+    context.shown_dir.join(configured).display().to_string()
 }
 
 /// An operating-system error's reason, without the path (which the caller names).
