@@ -540,6 +540,17 @@ enum RawSourceKind {
     Vault,
 }
 
+impl RawSourceKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Env => "env",
+            Self::Dotenv => "dotenv",
+            Self::Files => "files",
+            Self::Vault => "vault",
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawSource {
@@ -759,13 +770,7 @@ impl Checker<'_> {
     }
 
     fn source_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {
-        let kind = match source.kind {
-            RawSourceKind::Env => "env",
-            RawSourceKind::Dotenv => "dotenv",
-            RawSourceKind::Files => "files",
-            RawSourceKind::Vault => "vault",
-        };
-        let ok = self.reject_foreign_fields(name, kind, &source);
+        let ok = self.reject_foreign_fields(name, &source);
         let config = match source.kind {
             RawSourceKind::Env => SourceConfig::Env,
             RawSourceKind::Dotenv => match source.files {
@@ -805,67 +810,44 @@ impl Checker<'_> {
     }
 
     /// Reports settings that belong to another source type; false if there were any.
-    fn reject_foreign_fields(&mut self, name: &str, kind: &str, source: &RawSource) -> bool {
-        let foreign: [(&str, Option<usize>, &[RawSourceKind]); 8] = [
-            (
-                "files",
-                source.files.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Dotenv],
-            ),
-            (
-                "dir",
-                source.dir.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Files],
-            ),
-            (
-                "address",
-                source.address.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Vault],
-            ),
+    fn reject_foreign_fields(&mut self, name: &str, source: &RawSource) -> bool {
+        fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
+            field.map(|f| f.span().start)
+        }
+        let owned = [
+            ("files", at(source.files.as_ref()), RawSourceKind::Dotenv),
+            ("dir", at(source.dir.as_ref()), RawSourceKind::Files),
+            ("address", at(source.address.as_ref()), RawSourceKind::Vault),
             (
                 "namespace",
-                source.namespace.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Vault],
+                at(source.namespace.as_ref()),
+                RawSourceKind::Vault,
             ),
-            (
-                "mount",
-                source.mount.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Vault],
-            ),
-            (
-                "path",
-                source.path.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Vault],
-            ),
-            (
-                "field",
-                source.field.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Vault],
-            ),
+            ("mount", at(source.mount.as_ref()), RawSourceKind::Vault),
+            ("path", at(source.path.as_ref()), RawSourceKind::Vault),
+            ("field", at(source.field.as_ref()), RawSourceKind::Vault),
             (
                 "kv_version",
-                source.kv_version.as_ref().map(|s| s.span().start),
-                &[RawSourceKind::Vault],
+                at(source.kv_version.as_ref()),
+                RawSourceKind::Vault,
             ),
         ];
         let mut ok = true;
-        for (field, offset, allowed) in foreign {
-            if let Some(offset) = offset {
-                if !allowed.contains(&source.kind) {
-                    ok = false;
-                    let owner = match allowed[0] {
-                        RawSourceKind::Dotenv => "dotenv",
-                        RawSourceKind::Files => "files",
-                        _ => "vault",
-                    };
-                    self.report(
-                        offset,
-                        format!("source `{name}` has type `{kind}`, which does not take `{field}`"),
-                        Some(format!(
-                            "`{field}` belongs to type `{owner}`; remove it or change `type`"
-                        )),
-                    );
-                }
+        for (field, offset, owner) in owned {
+            let Some(offset) = offset else { continue };
+            if owner != source.kind {
+                ok = false;
+                self.report(
+                    offset,
+                    format!(
+                        "source `{name}` has type `{}`, which does not take `{field}`",
+                        source.kind.as_str()
+                    ),
+                    Some(format!(
+                        "`{field}` belongs to type `{}`; remove it or change `type`",
+                        owner.as_str()
+                    )),
+                );
             }
         }
         ok
