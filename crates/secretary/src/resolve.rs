@@ -5,8 +5,10 @@
 
 use std::fmt::{self, Write as _};
 
-use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig};
-use crate::source::{self, Context, Lookup, SourceError};
+use crate::manifest::{
+    EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig, SourceSpec,
+};
+use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
 use crate::{Error, SecretValue, Variables};
 
@@ -171,6 +173,18 @@ pub fn resolve(
     vars: &Variables,
     scope: Scope<'_>,
 ) -> Result<Report, Error> {
+    resolve_with(manifest, environment, vars, scope, source::build)
+}
+
+/// [`resolve`], with the sources made by `build` from their manifest entries: for
+/// embedding secretary with sources of one's own, and for test doubles.
+pub fn resolve_with(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    scope: Scope<'_>,
+    build: impl Fn(&SourceSpec) -> Box<dyn Source>,
+) -> Result<Report, Error> {
     let specs: Vec<&SecretSpec> = match scope {
         Scope::All => manifest.secrets().iter().collect(),
         Scope::Keys(keys) => keys
@@ -204,9 +218,9 @@ pub fn resolve(
             break;
         }
         let source = match manifest.source(name) {
-            Some(spec) => source::build(spec),
+            Some(spec) => build(spec),
             // The implicit `env` of a manifest that declares no sources.
-            None => source::build(&crate::manifest::SourceSpec {
+            None => build(&SourceSpec {
                 name: name.clone(),
                 config: SourceConfig::Env,
             }),
@@ -214,8 +228,18 @@ pub fn resolve(
         let asked: Vec<&SecretSpec> = pending.iter().map(|&i| specs[i]).collect();
         let batch = source.lookup(&asked, &context);
         warnings.extend(batch.warnings);
+        let answered = batch.lookups.len();
+        // A source that answers for fewer secrets than it was asked fails the rest:
+        // a secret must never drop out of resolution unnoticed.
+        let mut lookups = batch.lookups.into_iter();
         let mut still_pending = Vec::new();
-        for (index, lookup) in pending.into_iter().zip(batch.lookups) {
+        for index in pending {
+            let lookup = lookups.next().unwrap_or_else(|| {
+                Lookup::Failed(SourceError::Incomplete {
+                    answered,
+                    asked: asked.len(),
+                })
+            });
             let resolution = &mut resolutions[index];
             match lookup {
                 Lookup::Found { value, locator } => {

@@ -555,6 +555,64 @@ fn falling_through_is_opt_in_and_recorded() {
     );
 }
 
+/// A source that answers for only the first secret it is asked about.
+struct Forgetful;
+
+impl source::Source for Forgetful {
+    fn name(&self) -> &'static str {
+        "forgetful"
+    }
+
+    fn kind(&self) -> &'static str {
+        "test"
+    }
+
+    fn lookup(&self, secrets: &[&SecretSpec], _: &Context<'_>) -> source::Batch {
+        let lookups = secrets
+            .iter()
+            .take(1)
+            .map(|_| Lookup::Absent {
+                looked: vec!["test:x".into()],
+            })
+            .collect();
+        source::Batch {
+            lookups,
+            warnings: Vec::new(),
+        }
+    }
+}
+
+#[test]
+fn a_source_that_answers_short_fails_the_unanswered_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("version = 1\n{SECRETS}"));
+    let environment = manifest
+        .select_environment(None, &Variables::default())
+        .unwrap();
+    let report = secretary::resolve::resolve_with(
+        &manifest,
+        environment,
+        &Variables::default(),
+        Scope::All,
+        |_| Box::new(Forgetful),
+    )
+    .unwrap();
+    assert_eq!(
+        codes(&report, "database_url"),
+        ["missing"],
+        "answered: absent"
+    );
+    for key in ["api_key", "debug"] {
+        assert_eq!(
+            codes(&report, key),
+            ["source_error"],
+            "{key} was not answered"
+        );
+        let message = report.get(key).unwrap().problems[0].kind.to_string();
+        assert!(message.contains("answered 1 of 3 lookups"), "{message}");
+    }
+}
+
 #[test]
 fn placeholders_are_problems_only_where_forbidden_and_never_for_defaults() {
     let dir = tempfile::tempdir().unwrap();

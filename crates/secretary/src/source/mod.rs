@@ -138,6 +138,14 @@ pub enum SourceError {
         /// The limit.
         limit: u64,
     },
+    /// A source answered for fewer secrets than it was asked about (a bug).
+    #[error("answered {answered} of {asked} lookups")]
+    Incomplete {
+        /// How many answers came back.
+        answered: usize,
+        /// How many secrets were asked for.
+        asked: usize,
+    },
     /// A source type this build cannot read yet.
     #[error("reading a `{kind}` source is not implemented in this version of secretary")]
     Unsupported {
@@ -171,6 +179,9 @@ impl SourceError {
             }
             Self::TooLarge { path, .. } => {
                 format!("{path} does not look like a secret; check the mount")
+            }
+            Self::Incomplete { .. } => {
+                "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()
             }
             Self::Unsupported { kind, .. } => format!(
                 "the `{kind}` source is not implemented yet; remove it from this environment's `sources`, \
