@@ -52,4 +52,13 @@ pub enum Command {
         /// The secret's key, as declared in the manifest.
         key: String,
     },
+    /// Write a secret to the environment's Vault source; the value is read from stdin
+    /// (or a hidden prompt on a terminal), never from the command line.
+    Put {
+        /// The secret's key, as declared in the manifest.
+        key: String,
+        /// The version this write replaces (check-and-set); default: the version just read.
+        #[arg(long, value_name = "VERSION")]
+        cas: Option<u64>,
+    },
 }

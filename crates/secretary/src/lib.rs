@@ -32,6 +32,7 @@
 pub mod dotenv;
 mod error;
 pub mod manifest;
+pub mod put;
 pub mod resolve;
 mod secret;
 pub mod source;

@@ -96,7 +96,7 @@ pub enum SourceConfig {
         dir: String,
     },
     /// HashiCorp Vault or OpenBao KV.
-    Vault(VaultConfig),
+    Vault(Box<VaultConfig>),
 }
 
 impl SourceConfig {
@@ -126,6 +126,30 @@ pub struct VaultConfig {
     pub field: String,
     /// KV engine version, 1 or 2 (default 2).
     pub kv_version: u8,
+    /// How to get a token.
+    pub auth: VaultAuth,
+    /// A file holding the token (a Vault Agent sink, say), tried after `VAULT_TOKEN`.
+    pub token_file: Option<String>,
+    /// A PEM CA bundle; `VAULT_CACERT`/`BAO_CACERT` when absent.
+    pub ca_cert: Option<String>,
+    /// Most reads in flight at once (default 32).
+    pub max_concurrency: usize,
+}
+
+/// How a `vault` source authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VaultAuth {
+    /// A token from `VAULT_TOKEN`/`BAO_TOKEN`, `token_file`, or `~/.vault-token`.
+    Token,
+    /// AppRole login; the issued token is kept for the process and renewed.
+    AppRole {
+        /// The auth mount (default `approle`).
+        mount: String,
+        /// A file holding the role id; else `VAULT_ROLE_ID`/`BAO_ROLE_ID`.
+        role_id_file: Option<String>,
+        /// A file holding the secret id; else `VAULT_SECRET_ID`/`BAO_SECRET_ID`.
+        secret_id_file: Option<String>,
+    },
 }
 
 /// What to do when a source fails (as opposed to not having a secret).
@@ -223,6 +247,8 @@ pub struct SecretSpec {
     pub kind: SecretType,
     /// Further constraints.
     pub constraints: Constraints,
+    /// A pinned KV version, read from Vault sources instead of the latest.
+    pub version: Option<u64>,
     /// The line of its `[secrets.KEY]` header.
     pub line: usize,
 }
@@ -564,6 +590,13 @@ struct RawSource {
     path: Option<Spanned<String>>,
     field: Option<Spanned<String>>,
     kv_version: Option<Spanned<u8>>,
+    auth: Option<Spanned<String>>,
+    approle_mount: Option<Spanned<String>>,
+    role_id_file: Option<Spanned<String>>,
+    secret_id_file: Option<Spanned<String>>,
+    token_file: Option<Spanned<String>>,
+    ca_cert: Option<Spanned<String>>,
+    max_concurrency: Option<Spanned<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -594,6 +627,7 @@ struct RawSecret {
     schemes: Option<Spanned<Vec<String>>>,
     min: Option<Spanned<i64>>,
     max: Option<Spanned<i64>>,
+    version: Option<Spanned<u64>>,
 }
 
 /// Sorts a map read from TOML back into the order it was written in.
@@ -804,7 +838,7 @@ impl Checker<'_> {
                     return None;
                 }
             },
-            RawSourceKind::Vault => SourceConfig::Vault(self.vault_config(name, source)?),
+            RawSourceKind::Vault => SourceConfig::Vault(Box::new(self.vault_config(name, source)?)),
         };
         ok.then_some(config)
     }
@@ -831,6 +865,33 @@ impl Checker<'_> {
                 at(source.kv_version.as_ref()),
                 RawSourceKind::Vault,
             ),
+            ("auth", at(source.auth.as_ref()), RawSourceKind::Vault),
+            (
+                "approle_mount",
+                at(source.approle_mount.as_ref()),
+                RawSourceKind::Vault,
+            ),
+            (
+                "role_id_file",
+                at(source.role_id_file.as_ref()),
+                RawSourceKind::Vault,
+            ),
+            (
+                "secret_id_file",
+                at(source.secret_id_file.as_ref()),
+                RawSourceKind::Vault,
+            ),
+            (
+                "token_file",
+                at(source.token_file.as_ref()),
+                RawSourceKind::Vault,
+            ),
+            ("ca_cert", at(source.ca_cert.as_ref()), RawSourceKind::Vault),
+            (
+                "max_concurrency",
+                at(source.max_concurrency.as_ref()),
+                RawSourceKind::Vault,
+            ),
         ];
         let mut ok = true;
         for (field, offset, owner) in owned {
@@ -853,7 +914,51 @@ impl Checker<'_> {
         ok
     }
 
+    /// The `auth` of a vault source and the settings that go with it.
+    fn vault_auth(&mut self, name: &str, source: &RawSource) -> Option<VaultAuth> {
+        let approle_only = [
+            ("approle_mount", source.approle_mount.as_ref()),
+            ("role_id_file", source.role_id_file.as_ref()),
+            ("secret_id_file", source.secret_id_file.as_ref()),
+        ];
+        let auth = match source.auth.as_ref().map(|a| a.get_ref().as_str()) {
+            None | Some("token") => {
+                for (field, value) in approle_only {
+                    if let Some(value) = value {
+                        self.report(
+                            value.span().start,
+                            format!("vault source `{name}`: `{field}` needs `auth = \"approle\"`"),
+                            None,
+                        );
+                    }
+                }
+                VaultAuth::Token
+            }
+            Some("approle") => VaultAuth::AppRole {
+                mount: source
+                    .approle_mount
+                    .as_ref()
+                    .map_or("approle", |m| m.get_ref().as_str())
+                    .trim_matches('/')
+                    .to_owned(),
+                role_id_file: source.role_id_file.clone().map(Spanned::into_inner),
+                secret_id_file: source.secret_id_file.clone().map(Spanned::into_inner),
+            },
+            Some(other) => {
+                let at = source.auth.as_ref().map_or(0, |a| a.span().start);
+                self.report(
+                    at,
+                    format!("vault source `{name}`: unknown auth method `{other}`"),
+                    Some("use `token` (the default) or `approle`".to_owned()),
+                );
+                return None;
+            }
+        };
+        Some(auth)
+    }
+
     fn vault_config(&mut self, name: &str, source: RawSource) -> Option<VaultConfig> {
+        let auth = self.vault_auth(name, &source)?;
         let kv_version = match source.kv_version {
             Some(version) if !matches!(version.get_ref(), 1 | 2) => {
                 self.report(
@@ -901,6 +1006,18 @@ impl Checker<'_> {
             .mount
             .map_or_else(|| "secret".to_owned(), Spanned::into_inner);
         let mount = mount.trim_matches('/').to_owned();
+        let max_concurrency = match source.max_concurrency {
+            Some(n) if *n.get_ref() == 0 => {
+                self.report(
+                    n.span().start,
+                    format!("vault source `{name}`: `max_concurrency` must be at least 1"),
+                    None,
+                );
+                return None;
+            }
+            Some(n) => n.into_inner(),
+            None => 32,
+        };
         Some(VaultConfig {
             address: source.address.map(Spanned::into_inner),
             namespace: source.namespace.map(Spanned::into_inner),
@@ -908,6 +1025,10 @@ impl Checker<'_> {
             path,
             field,
             kv_version,
+            auth,
+            token_file: source.token_file.map(Spanned::into_inner),
+            ca_cert: source.ca_cert.map(Spanned::into_inner),
+            max_concurrency,
         })
     }
 
@@ -1068,6 +1189,13 @@ impl Checker<'_> {
 
     /// Reports constraints that do not fit the secret's type or each other.
     fn check_constraints(&mut self, key: &str, at: usize, kind: SecretType, raw: &RawSecret) {
+        if let Some(version) = raw.version.as_ref().filter(|v| *v.get_ref() == 0) {
+            self.report(
+                version.span().start,
+                format!("secret `{key}`: `version` counts from 1"),
+                Some("remove `version` to read the latest".to_owned()),
+            );
+        }
         let type_only = |field: &str, wanted: SecretType, offset: usize, this: &mut Self| {
             if kind != wanted {
                 this.report(
@@ -1170,6 +1298,7 @@ impl Checker<'_> {
                 min: raw.min.map(Spanned::into_inner),
                 max: raw.max.map(Spanned::into_inner),
             },
+            version: raw.version.as_ref().map(|v| *v.get_ref()),
             line: self.lines.position(at).0,
         };
         let default = match raw.default {

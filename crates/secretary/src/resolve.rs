@@ -203,13 +203,7 @@ pub fn resolve_with(
             problems: Vec::new(),
         })
         .collect();
-    let context = Context {
-        environment: &environment.name,
-        app: manifest.app().name.as_deref(),
-        vars,
-        base_dir: manifest.dir(),
-        shown_dir: manifest.shown_dir(),
-    };
+    let context = Context::new(manifest, environment, vars);
     let mut warnings = Vec::new();
     // Indexes of secrets no source has answered for yet.
     let mut pending: Vec<usize> = (0..specs.len()).collect();

@@ -3,6 +3,7 @@
 mod check;
 mod get;
 mod list;
+mod put;
 mod status;
 
 use std::io::{self, Write};
@@ -40,7 +41,7 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     let mut out = io::stdout().lock();
     let status = match &args.command {
         Command::List => list::run(&manifest, args.format, &mut out)?,
-        Command::Check | Command::Status | Command::Get { .. } => {
+        Command::Check | Command::Status | Command::Get { .. } | Command::Put { .. } => {
             let environment = manifest.select_environment(args.environment.as_deref(), vars)?;
             match &args.command {
                 Command::Check => check::run(&manifest, environment, vars, args.format, &mut out)?,
@@ -48,6 +49,9 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     status::run(&manifest, environment, vars, args.format, &mut out)?
                 }
                 Command::Get { key } => get::run(&manifest, environment, vars, key, &mut out)?,
+                Command::Put { key, cas } => {
+                    put::run(&manifest, environment, vars, key, *cas, &mut out)?
+                }
                 Command::List => unreachable!("handled above"),
             }
         }

@@ -19,7 +19,7 @@ mod vault;
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use files::FilesSource;
-pub use vault::VaultSource;
+pub use vault::{VaultError, VaultSource, Written};
 
 /// What a source is told besides the secrets it is asked for.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +35,23 @@ pub struct Context<'a> {
     /// The same directory as people should read it in locators and messages (relative
     /// to their working directory; empty for the working directory itself).
     pub shown_dir: &'a Path,
+}
+
+impl<'a> Context<'a> {
+    /// The context for resolving `environment` of `manifest`.
+    pub fn new(
+        manifest: &'a crate::Manifest,
+        environment: &'a crate::manifest::EnvironmentSpec,
+        vars: &'a Variables,
+    ) -> Self {
+        Self {
+            environment: &environment.name,
+            app: manifest.app().name.as_deref(),
+            vars,
+            base_dir: manifest.dir(),
+            shown_dir: manifest.shown_dir(),
+        }
+    }
 }
 
 /// A place secrets can be read from.
@@ -146,14 +163,9 @@ pub enum SourceError {
         /// How many secrets were asked for.
         asked: usize,
     },
-    /// A source type this build cannot read yet.
-    #[error("reading a `{kind}` source is not implemented in this version of secretary")]
-    Unsupported {
-        /// The source's type.
-        kind: &'static str,
-        /// The source's name.
-        name: String,
-    },
+    /// The Vault source failed.
+    #[error("{0}")]
+    Vault(VaultError),
 }
 
 impl SourceError {
@@ -183,10 +195,7 @@ impl SourceError {
             Self::Incomplete { .. } => {
                 "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()
             }
-            Self::Unsupported { kind, .. } => format!(
-                "the `{kind}` source is not implemented yet; remove it from this environment's `sources`, \
-                 or set `on_source_error = \"next\"` to fall through to the next source meanwhile"
-            ),
+            Self::Vault(error) => error.hint(),
         }
     }
 }
@@ -198,7 +207,7 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
         SourceConfig::Env => Box::new(EnvSource::new(name)),
         SourceConfig::Dotenv { files } => Box::new(DotenvSource::new(name, files.clone())),
         SourceConfig::Files { dir } => Box::new(FilesSource::new(name, dir.clone())),
-        SourceConfig::Vault(config) => Box::new(VaultSource::new(name, config.clone())),
+        SourceConfig::Vault(config) => Box::new(VaultSource::new(name, (**config).clone())),
     }
 }
 

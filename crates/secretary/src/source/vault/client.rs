@@ -1,0 +1,527 @@
+//! One HTTP client per server, behaving as the official Vault client does where it
+//! matters for safety:
+//!
+//! - every request carries `X-Vault-Request: true`, `X-Vault-Namespace` when set, and the
+//!   token in `X-Vault-Token`, marked sensitive so no debug output shows it;
+//! - redirects are never followed by reqwest (its default follows ten and forwards custom
+//!   headers, the token included, to any host): one 301/302/307/308 is followed here, only
+//!   to the same host and port, and never from https to http;
+//! - transport errors, 412, 429 and every 5xx but 501 are retried `VAULT_MAX_RETRIES` times
+//!   (default 2) with exponential back-off and jitter, honouring `Retry-After`; TLS
+//!   failures and other 4xx are not retried;
+//! - AppRole tokens are kept for the process, renewed at about two thirds of their lease,
+//!   and replaced by a new login when renewal is impossible or fails.
+
+use std::hash::BuildHasher;
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use reqwest::header::{HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
+use serde_json::Value;
+use tokio::sync::Mutex;
+use url::Url;
+
+use super::VaultError;
+use super::settings::{Credentials, Settings};
+use crate::SecretValue;
+
+/// A server's answer.
+#[derive(Debug)]
+pub struct Reply {
+    /// The HTTP status.
+    pub status: u16,
+    /// The body (zeroed when dropped: it may hold secrets).
+    pub body: zeroize::Zeroizing<Vec<u8>>,
+    /// How many attempts it took.
+    pub attempts: u32,
+    retry_after: Option<Duration>,
+}
+
+impl Reply {
+    /// The body as JSON (`Null` when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// A token and when it runs out.
+#[derive(Debug, Clone)]
+struct Lease {
+    token: SecretValue,
+    obtained: Instant,
+    /// Zero: never expires.
+    ttl: Duration,
+    renewable: bool,
+}
+
+/// What to do with the current token before a request.
+#[derive(Debug, PartialEq, Eq)]
+enum Refresh {
+    Keep,
+    Renew,
+    Login,
+}
+
+fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
+    let Some(lease) = lease else {
+        return Refresh::Login;
+    };
+    if lease.ttl.is_zero() {
+        return Refresh::Keep;
+    }
+    let elapsed = now.saturating_duration_since(lease.obtained);
+    if elapsed >= lease.ttl {
+        return Refresh::Login;
+    }
+    if lease.renewable && elapsed >= lease.ttl * 2 / 3 {
+        return Refresh::Renew;
+    }
+    if !lease.renewable && lease.ttl.saturating_sub(elapsed) <= lease.ttl / 5 {
+        return Refresh::Login;
+    }
+    Refresh::Keep
+}
+
+/// A transport failure, and whether it is worth another attempt.
+enum Transport {
+    Retry(VaultError),
+    Fatal(VaultError),
+}
+
+/// Whether a status is retried (as the Vault client does).
+fn retried(status: u16) -> bool {
+    status == 412 || status == 429 || (500..=599).contains(&status) && status != 501
+}
+
+/// A number in [0, 1), different on every call.
+fn jitter() -> f64 {
+    let bits = std::collections::hash_map::RandomState::new().hash_one(Instant::now());
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a fraction from 0 to 1; precision does not matter"
+    )]
+    let fraction = (bits % 1_000_000) as f64 / 1_000_000.0;
+    fraction
+}
+
+/// How long to wait before attempt `attempt + 1`: `Retry-After` when the server said,
+/// else 250 ms doubling per attempt (at most 4 s), with jitter down to half.
+fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
+    if let Some(wait) = retry_after {
+        return wait.min(Duration::from_secs(30));
+    }
+    let base = Duration::from_millis(250).saturating_mul(1 << attempt.saturating_sub(1).min(4));
+    base.min(Duration::from_secs(4))
+        .mul_f64(0.5 + jitter() / 2.0)
+}
+
+/// The Vault HTTP API of one server.
+#[derive(Debug)]
+pub struct Client {
+    http: reqwest::Client,
+    settings: Settings,
+    lease: Mutex<Option<Lease>>,
+}
+
+impl Client {
+    /// A client for `settings`.
+    pub fn new(settings: Settings) -> Result<Self, VaultError> {
+        let tls = super::tls::config(&settings)?;
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+            .timeout(settings.timeout)
+            .pool_max_idle_per_host(settings.max_concurrency)
+            .user_agent(concat!("secretary/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| VaultError::Config {
+                setting: "HTTP client".to_owned(),
+                reason: e.to_string(),
+            })?;
+        Ok(Self {
+            http,
+            settings,
+            lease: Mutex::new(None),
+        })
+    }
+
+    /// The settings it was made with.
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// The server's address, for messages.
+    pub fn address(&self) -> String {
+        self.settings
+            .address
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+
+    /// `/v1/<path>` on the server.
+    fn url(&self, path: &str, query: Option<(&str, &str)>) -> Result<Url, VaultError> {
+        let mut url = self.settings.address.clone();
+        {
+            let mut segments = url.path_segments_mut().map_err(|()| VaultError::Config {
+                setting: "VAULT_ADDR".to_owned(),
+                reason: "cannot hold a path".to_owned(),
+            })?;
+            segments.pop_if_empty().push("v1");
+            segments.extend(path.split('/').filter(|s| !s.is_empty()));
+        }
+        if let Some((name, value)) = query {
+            url.query_pairs_mut().append_pair(name, value);
+        }
+        Ok(url)
+    }
+
+    /// Sends `method` to `/v1/<path>` with the current token, retrying as described above.
+    /// Any status comes back as a [`Reply`]; only transport failures are errors.
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<(&str, &str)>,
+        body: Option<&Value>,
+    ) -> Result<Reply, VaultError> {
+        let token = self.token().await?;
+        self.send_as(method, path, query, body, Some(&token)).await
+    }
+
+    async fn send_as(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<(&str, &str)>,
+        body: Option<&Value>,
+        token: Option<&SecretValue>,
+    ) -> Result<Reply, VaultError> {
+        let url = self.url(path, query)?;
+        let attempts = self.settings.max_retries + 1;
+        let mut attempt = 1;
+        loop {
+            match self.once(&method, url.clone(), body, token).await {
+                Ok(reply) if retried(reply.status) && attempt < attempts => {
+                    tokio::time::sleep(backoff(attempt, reply.retry_after)).await;
+                }
+                Ok(mut reply) => {
+                    reply.attempts = attempt;
+                    return Ok(reply);
+                }
+                Err(Transport::Retry(_)) if attempt < attempts => {
+                    tokio::time::sleep(backoff(attempt, None)).await;
+                }
+                Err(Transport::Retry(error) | Transport::Fatal(error)) => return Err(error),
+            }
+            attempt += 1;
+        }
+    }
+
+    /// One attempt, following at most one redirect to the same host.
+    async fn once(
+        &self,
+        method: &Method,
+        mut url: Url,
+        body: Option<&Value>,
+        token: Option<&SecretValue>,
+    ) -> Result<Reply, Transport> {
+        let mut redirected = false;
+        loop {
+            let mut request = self
+                .http
+                .request(method.clone(), url.clone())
+                .headers(self.headers(token)?);
+            if let Some(body) = body {
+                request = request
+                    .header("content-type", "application/json")
+                    .body(body.to_string());
+            }
+            let response = request.send().await.map_err(|e| self.transport(&e))?;
+            let status = response.status().as_u16();
+            if matches!(status, 301 | 302 | 307 | 308) {
+                let location = response
+                    .headers()
+                    .get(LOCATION)
+                    .and_then(|l| l.to_str().ok())
+                    .unwrap_or("");
+                let next = url.join(location).map_err(|_| {
+                    Transport::Fatal(VaultError::Redirect {
+                        reason: "the Location header is not a URL".to_owned(),
+                    })
+                })?;
+                let refuse = |reason: &str| {
+                    Transport::Fatal(VaultError::Redirect {
+                        reason: reason.to_owned(),
+                    })
+                };
+                if redirected {
+                    return Err(refuse("a second redirect in a row"));
+                }
+                if url.scheme() == "https" && next.scheme() != "https" {
+                    return Err(refuse("from https to http"));
+                }
+                if next.host_str() != url.host_str()
+                    || next.port_or_known_default() != url.port_or_known_default()
+                {
+                    return Err(refuse("to another host, which would receive the token"));
+                }
+                redirected = true;
+                url = next;
+                continue;
+            }
+            let retry_after = response
+                .headers()
+                .get(RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.trim().parse::<u64>().ok())
+                .map(Duration::from_secs);
+            let body = response.bytes().await.map_err(|e| self.transport(&e))?;
+            return Ok(Reply {
+                status,
+                body: zeroize::Zeroizing::new(body.to_vec()),
+                attempts: 1,
+                retry_after,
+            });
+        }
+    }
+
+    fn headers(&self, token: Option<&SecretValue>) -> Result<HeaderMap, Transport> {
+        let mut headers = HeaderMap::new();
+        headers.insert("X-Vault-Request", HeaderValue::from_static("true"));
+        if let Some(namespace) = &self.settings.namespace {
+            let value = HeaderValue::from_str(namespace).map_err(|_| {
+                Transport::Fatal(VaultError::Config {
+                    setting: "VAULT_NAMESPACE".to_owned(),
+                    reason: "not a valid header value".to_owned(),
+                })
+            })?;
+            headers.insert("X-Vault-Namespace", value);
+        }
+        if let Some(token) = token {
+            let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
+                Transport::Fatal(VaultError::Config {
+                    setting: "VAULT_TOKEN".to_owned(),
+                    reason: "not a valid header value".to_owned(),
+                })
+            })?;
+            value.set_sensitive(true);
+            headers.insert("X-Vault-Token", value);
+        }
+        Ok(headers)
+    }
+
+    /// Classifies a transport failure by walking its causes; the message is the
+    /// innermost cause (never a URL, a header or a body).
+    fn transport(&self, error: &reqwest::Error) -> Transport {
+        let address = self.address();
+        if error.is_timeout() {
+            return Transport::Retry(VaultError::Timeout {
+                address,
+                seconds: self.settings.timeout.as_secs(),
+            });
+        }
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        let mut innermost = String::new();
+        while let Some(current) = cause {
+            let tls = current.downcast_ref::<rustls::Error>().or_else(|| {
+                current
+                    .downcast_ref::<std::io::Error>()
+                    .and_then(|io| io.get_ref())
+                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            });
+            if let Some(tls) = tls {
+                return Transport::Fatal(VaultError::Tls {
+                    address,
+                    reason: tls.to_string(),
+                });
+            }
+            innermost = current.to_string();
+            cause = current.source();
+        }
+        Transport::Retry(VaultError::Connect {
+            address,
+            reason: innermost,
+        })
+    }
+
+    /// The token to send: the configured one, or an AppRole token kept fresh.
+    async fn token(&self) -> Result<SecretValue, VaultError> {
+        let (mount, role_id, secret_id) = match &self.settings.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::AppRole {
+                mount,
+                role_id,
+                secret_id,
+            } => (mount, role_id, secret_id),
+        };
+        let mut lease = self.lease.lock().await;
+        match refresh(lease.as_ref(), Instant::now()) {
+            Refresh::Keep => {
+                if let Some(lease) = lease.as_ref() {
+                    return Ok(lease.token.clone());
+                }
+            }
+            Refresh::Renew => {
+                if let Some(current) = lease.as_ref() {
+                    let reply = self
+                        .send_as(
+                            Method::POST,
+                            "auth/token/renew-self",
+                            None,
+                            Some(&Value::Object(serde_json::Map::new())),
+                            Some(&current.token),
+                        )
+                        .await;
+                    if let Ok(Some(renewed)) = reply.map(|r| Self::lease_from(&r)) {
+                        let token = renewed.token.clone();
+                        *lease = Some(renewed);
+                        return Ok(token);
+                    }
+                }
+            }
+            Refresh::Login => {}
+        }
+        let body =
+            serde_json::json!({ "role_id": role_id.expose(), "secret_id": secret_id.expose() });
+        let login_path = format!("auth/{mount}/login");
+        let reply = self
+            .send_as(Method::POST, &login_path, None, Some(&body), None)
+            .await?;
+        if reply.status != 200 {
+            let reason = match reply.status {
+                400 | 403 => format!("the role id or secret id was refused ({})", reply.status),
+                status => format!("the server answered {status}"),
+            };
+            return Err(VaultError::Login {
+                mount: mount.clone(),
+                reason,
+            });
+        }
+        let fresh = Self::lease_from(&reply).ok_or_else(|| VaultError::Login {
+            mount: mount.clone(),
+            reason: "the answer holds no token".to_owned(),
+        })?;
+        let token = fresh.token.clone();
+        *lease = Some(fresh);
+        Ok(token)
+    }
+
+    /// The token in a login or renewal answer.
+    fn lease_from(reply: &Reply) -> Option<Lease> {
+        if reply.status != 200 {
+            return None;
+        }
+        let json = reply.json();
+        let auth = json.get("auth")?;
+        let token = auth.get("client_token")?.as_str()?.to_owned();
+        Some(Lease {
+            token: SecretValue::new(token),
+            obtained: Instant::now(),
+            ttl: Duration::from_secs(
+                auth.get("lease_duration")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
+            renewable: auth
+                .get("renewable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+
+    /// The error a non-success reply stands for. `path` names the API path in messages.
+    pub fn error_for(&self, reply: &Reply, path: &str) -> VaultError {
+        let path = path.to_owned();
+        match reply.status {
+            403 => VaultError::Denied { path },
+            429 => VaultError::RateLimited {
+                attempts: reply.attempts,
+            },
+            503 if String::from_utf8_lossy(&reply.body).contains("sealed") => VaultError::Sealed {
+                address: self.address(),
+            },
+            status if retried(status) => VaultError::Server {
+                status,
+                path,
+                attempts: reply.attempts,
+            },
+            status => VaultError::Unexpected {
+                path,
+                what: format!("HTTP {status}"),
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(ttl: u64, renewable: bool, age: u64) -> (Lease, Instant) {
+        let obtained = Instant::now();
+        let lease = Lease {
+            token: SecretValue::new("t".to_owned()),
+            obtained,
+            ttl: Duration::from_secs(ttl),
+            renewable,
+        };
+        (lease, obtained + Duration::from_secs(age))
+    }
+
+    #[test]
+    fn renewal_happens_at_two_thirds_and_login_when_it_cannot() {
+        assert_eq!(refresh(None, Instant::now()), Refresh::Login);
+        let cases = [
+            (90, true, 10, Refresh::Keep),
+            (90, true, 59, Refresh::Keep),
+            (90, true, 60, Refresh::Renew),
+            (90, true, 90, Refresh::Login),
+            (100, false, 79, Refresh::Keep),
+            (100, false, 80, Refresh::Login),
+            (0, false, 10_000, Refresh::Keep),
+        ];
+        for (ttl, renewable, age, expected) in cases {
+            let (lease, now) = lease(ttl, renewable, age);
+            assert_eq!(
+                refresh(Some(&lease), now),
+                expected,
+                "ttl {ttl} renewable {renewable} age {age}"
+            );
+        }
+    }
+
+    #[test]
+    fn which_statuses_are_retried() {
+        for status in [412, 429, 500, 502, 503, 504] {
+            assert!(retried(status), "{status}");
+        }
+        for status in [200, 204, 400, 401, 403, 404, 405, 501] {
+            assert!(!retried(status), "{status}");
+        }
+    }
+
+    #[test]
+    fn backoff_grows_is_jittered_and_honours_retry_after() {
+        for attempt in 1..=6 {
+            let wait = backoff(attempt, None);
+            let base = Duration::from_millis(250)
+                .saturating_mul(1 << (attempt - 1).min(4))
+                .min(Duration::from_secs(4));
+            assert!(
+                wait >= base / 2 && wait <= base,
+                "attempt {attempt}: {wait:?}"
+            );
+        }
+        assert_eq!(
+            backoff(1, Some(Duration::from_secs(3))),
+            Duration::from_secs(3)
+        );
+        assert_eq!(
+            backoff(1, Some(Duration::from_secs(300))),
+            Duration::from_secs(30)
+        );
+    }
+}

@@ -1,0 +1,154 @@
+//! What can go wrong talking to Vault, each with what to do about it.
+//!
+//! None of these carry a value, a token, or a response body: Vault's error bodies are
+//! generic, and leaving them out keeps this type safe to print and log.
+
+/// A failure of the Vault source.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum VaultError {
+    /// A connection setting (`VAULT_*`, `BAO_*` or the manifest) is unusable.
+    #[error("invalid Vault setting {setting}: {reason}")]
+    Config {
+        /// The variable or manifest field.
+        setting: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// No token was found anywhere.
+    #[error(
+        "no Vault token: VAULT_TOKEN (or BAO_TOKEN) is not set, no token file, no ~/.vault-token"
+    )]
+    NoToken,
+    /// The server could not be reached.
+    #[error("cannot connect to Vault at {address}: {reason}")]
+    Connect {
+        /// The server address.
+        address: String,
+        /// The underlying reason (connection refused, DNS, ...).
+        reason: String,
+    },
+    /// A request took longer than `VAULT_CLIENT_TIMEOUT`.
+    #[error("Vault at {address} did not answer within {seconds}s")]
+    Timeout {
+        /// The server address.
+        address: String,
+        /// The time-out.
+        seconds: u64,
+    },
+    /// The whole batch of reads took longer than its deadline.
+    #[error("reading from Vault took longer than the {seconds}s deadline")]
+    Deadline {
+        /// The deadline.
+        seconds: u64,
+    },
+    /// The TLS handshake failed (unknown CA, wrong name, expired certificate).
+    #[error("TLS with Vault at {address} failed: {reason}")]
+    Tls {
+        /// The server address.
+        address: String,
+        /// What rustls said.
+        reason: String,
+    },
+    /// 403: the token is invalid, expired, or not allowed to read the path.
+    #[error("Vault refused access (403 permission denied)")]
+    Denied {
+        /// The API path.
+        path: String,
+    },
+    /// 503 from a sealed server.
+    #[error("Vault at {address} is sealed (503)")]
+    Sealed {
+        /// The server address.
+        address: String,
+    },
+    /// 429 after every retry.
+    #[error("Vault rate-limited the requests (429) after {attempts} attempts")]
+    RateLimited {
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// A 5xx (or 412) after every retry.
+    #[error("Vault answered {status} after {attempts} attempts")]
+    Server {
+        /// The HTTP status.
+        status: u16,
+        /// The API path.
+        path: String,
+        /// How many attempts were made.
+        attempts: u32,
+    },
+    /// An answer secretary does not expect (another 4xx, a body that is not KV).
+    #[error("unexpected answer from Vault for {path}: {what}")]
+    Unexpected {
+        /// The API path.
+        path: String,
+        /// What was unexpected.
+        what: String,
+    },
+    /// A redirect that is not followed.
+    #[error("Vault redirected the request and it was not followed: {reason}")]
+    Redirect {
+        /// Why not.
+        reason: String,
+    },
+    /// AppRole login failed.
+    #[error("AppRole login at auth/{mount}/login failed: {reason}")]
+    Login {
+        /// The auth mount.
+        mount: String,
+        /// Why (never the ids).
+        reason: String,
+    },
+    /// The field holds a list or a map, not text.
+    #[error("field `{field}` of {path} is not text")]
+    NotText {
+        /// The API path.
+        path: String,
+        /// The field.
+        field: String,
+    },
+    /// A check-and-set write lost the race: the secret changed since it was read.
+    #[error("check-and-set failed for {path}: the secret is no longer at version {expected}")]
+    CasMismatch {
+        /// The API path.
+        path: String,
+        /// The version the write expected.
+        expected: u64,
+    },
+}
+
+impl VaultError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Config { setting, .. } => format!("fix {setting}"),
+            Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
+            Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
+            Self::Timeout { .. } | Self::Deadline { .. } => {
+                "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
+            }
+            Self::Tls { .. } => {
+                "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)"
+                    .to_owned()
+            }
+            Self::Denied { .. } => {
+                "log in again (the token may be expired) or ask for a policy that allows `read` on this path".to_owned()
+            }
+            Self::Sealed { .. } => "unseal the server (`bao operator unseal`)".to_owned(),
+            Self::RateLimited { .. } => "lower max_concurrency, or raise the server's rate limit quota".to_owned(),
+            Self::Server { .. } => "check the server's logs and health (`bao status`)".to_owned(),
+            Self::Unexpected { .. } => "check the source's mount, path and kv_version against the server".to_owned(),
+            Self::Redirect { .. } => "point VAULT_ADDR at the active node (or a load balancer in front of it)".to_owned(),
+            Self::Login { .. } => {
+                "check the role id and secret id (VAULT_ROLE_ID, VAULT_SECRET_ID or their files) and the role's settings"
+                    .to_owned()
+            }
+            Self::NotText { .. } => "store the value as a string in that field".to_owned(),
+            Self::CasMismatch { .. } => {
+                "someone else wrote it meanwhile: check the new version, then retry (or pass --cas with that version)"
+                    .to_owned()
+            }
+        }
+    }
+}

@@ -1,0 +1,413 @@
+//! Connection settings, read as the Vault and OpenBao CLIs read them: the manifest
+//! first, then `BAO_*` (used whenever it is set, even empty, as OpenBao does), then
+//! `VAULT_*`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use url::Url;
+
+use super::VaultError;
+use crate::manifest::{VaultAuth, VaultConfig};
+use crate::{SecretValue, Variables};
+
+/// Where trusted CA certificates come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaSource {
+    /// A PEM file (`VAULT_CACERT`, or the manifest's `ca_cert`).
+    File(PathBuf),
+    /// PEM text (`VAULT_CACERT_BYTES`).
+    Bytes(String),
+    /// A directory of PEM files (`VAULT_CAPATH`).
+    Dir(PathBuf),
+}
+
+/// How to obtain a token.
+#[derive(Debug, Clone)]
+pub enum Credentials {
+    /// A token found in a variable or file.
+    Token(SecretValue),
+    /// AppRole login.
+    AppRole {
+        /// The auth mount.
+        mount: String,
+        /// The role id.
+        role_id: SecretValue,
+        /// The secret id.
+        secret_id: SecretValue,
+    },
+}
+
+/// Everything needed to talk to one server.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The server, e.g. `https://vault.internal:8200`.
+    pub address: Url,
+    /// `X-Vault-Namespace`.
+    pub namespace: Option<String>,
+    /// Token or AppRole.
+    pub credentials: Credentials,
+    /// Trusted CAs (none: the platform's).
+    pub ca: Option<CaSource>,
+    /// `VAULT_SKIP_VERIFY`: do not verify the server's certificate.
+    pub skip_verify: bool,
+    /// `VAULT_CLIENT_CERT` and `VAULT_CLIENT_KEY`, for mutual TLS.
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// Per-request time-out (`VAULT_CLIENT_TIMEOUT`, default 60 s as in the Vault CLI).
+    pub timeout: Duration,
+    /// Retries after the first attempt (`VAULT_MAX_RETRIES`, default 2).
+    pub max_retries: u32,
+    /// Most requests in flight.
+    pub max_concurrency: usize,
+}
+
+/// `BAO_<name>` when set (even empty), else `VAULT_<name>`; with the name that was used.
+fn variable<'a>(vars: &'a Variables, name: &str) -> Option<(String, &'a str)> {
+    for prefix in ["BAO_", "VAULT_"] {
+        let full = format!("{prefix}{name}");
+        if let Some(value) = vars.get(&full) {
+            return Some((full, value.to_str().unwrap_or("\u{fffd}")));
+        }
+    }
+    None
+}
+
+fn config_error(setting: &str, reason: impl Into<String>) -> VaultError {
+    VaultError::Config {
+        setting: setting.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+/// `30`, `30s`, `1m`, `500ms`, as the Vault CLI accepts them.
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    match unit {
+        "" | "s" => Some(Duration::from_secs(number)),
+        "ms" => Some(Duration::from_millis(number)),
+        "m" => Some(Duration::from_secs(number.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(number.checked_mul(3600)?)),
+        _ => None,
+    }
+}
+
+/// A boolean the way Go's `strconv.ParseBool` reads it.
+fn parse_bool(text: &str) -> Option<bool> {
+    match text {
+        "1" | "t" | "T" | "true" | "TRUE" | "True" => Some(true),
+        "0" | "f" | "F" | "false" | "FALSE" | "False" => Some(false),
+        _ => None,
+    }
+}
+
+/// A token must be printable ASCII; anything else is refused before it is sent.
+fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
+    let token = token.trim();
+    if token.bytes().all(|b| b.is_ascii_graphic()) {
+        Ok(SecretValue::new(token.to_owned()))
+    } else {
+        Err(config_error(
+            from,
+            "the token holds non-printable characters",
+        ))
+    }
+}
+
+fn read_secret_file(path: &Path, setting: &str) -> Result<String, VaultError> {
+    std::fs::read_to_string(path)
+        .map(|text| text.trim().to_owned())
+        .map_err(|error| {
+            config_error(
+                setting,
+                format!("cannot read {}: {}", path.display(), error.kind()),
+            )
+        })
+}
+
+impl Settings {
+    /// Reads the settings of `config` from the manifest and `vars`; relative file paths
+    /// in the manifest start at `base_dir`.
+    pub fn resolve(
+        config: &VaultConfig,
+        vars: &Variables,
+        base_dir: &Path,
+    ) -> Result<Self, VaultError> {
+        let address = match (&config.address, variable(vars, "ADDR")) {
+            (Some(address), _) => ("address".to_owned(), address.as_str()),
+            (None, Some((name, value))) => (name, value),
+            (None, None) => ("VAULT_ADDR".to_owned(), "https://127.0.0.1:8200"),
+        };
+        let (setting, text) = address;
+        let address = Url::parse(text)
+            .map_err(|error| config_error(&setting, format!("not a URL ({error})")))?;
+        if !matches!(address.scheme(), "http" | "https") || address.host().is_none() {
+            return Err(config_error(&setting, "must be an http:// or https:// URL"));
+        }
+        let namespace = config
+            .namespace
+            .clone()
+            .or_else(|| variable(vars, "NAMESPACE").map(|(_, v)| v.to_owned()))
+            .filter(|n| !n.is_empty());
+        let skip_verify = match variable(vars, "SKIP_VERIFY") {
+            Some((_, "")) | None => false,
+            Some((name, value)) => parse_bool(value)
+                .ok_or_else(|| config_error(&name, "must be a boolean (true/false, 1/0)"))?,
+        };
+        let ca = if let Some(file) = &config.ca_cert {
+            Some(CaSource::File(base_dir.join(file)))
+        } else if let Some((_, file)) = variable(vars, "CACERT").filter(|(_, v)| !v.is_empty()) {
+            Some(CaSource::File(PathBuf::from(file)))
+        } else if let Some((_, pem)) = variable(vars, "CACERT_BYTES").filter(|(_, v)| !v.is_empty())
+        {
+            Some(CaSource::Bytes(pem.to_owned()))
+        } else {
+            variable(vars, "CAPATH")
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(_, dir)| CaSource::Dir(PathBuf::from(dir)))
+        };
+        let client_cert = match (variable(vars, "CLIENT_CERT"), variable(vars, "CLIENT_KEY")) {
+            (Some((_, cert)), Some((_, key))) if !cert.is_empty() && !key.is_empty() => {
+                Some((PathBuf::from(cert), PathBuf::from(key)))
+            }
+            (None, None) => None,
+            (Some((_, a)), Some((_, b))) if a.is_empty() && b.is_empty() => None,
+            _ => {
+                return Err(config_error(
+                    "VAULT_CLIENT_CERT / VAULT_CLIENT_KEY",
+                    "set both or neither",
+                ));
+            }
+        };
+        let timeout = match variable(vars, "CLIENT_TIMEOUT") {
+            Some((_, "")) | None => Duration::from_secs(60),
+            Some((name, value)) => parse_duration(value)
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| config_error(&name, "must be a duration such as 30 or 30s"))?,
+        };
+        let max_retries = match variable(vars, "MAX_RETRIES") {
+            Some((_, "")) | None => 2,
+            Some((name, value)) => value
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|&n| n <= 20)
+                .ok_or_else(|| config_error(&name, "must be a whole number from 0 to 20"))?,
+        };
+        let credentials = Self::credentials(config, vars, base_dir)?;
+        Ok(Self {
+            address,
+            namespace,
+            credentials,
+            ca,
+            skip_verify,
+            client_cert,
+            timeout,
+            max_retries,
+            max_concurrency: config.max_concurrency,
+        })
+    }
+
+    fn credentials(
+        config: &VaultConfig,
+        vars: &Variables,
+        base_dir: &Path,
+    ) -> Result<Credentials, VaultError> {
+        match &config.auth {
+            VaultAuth::Token => {
+                if let Some((name, token)) = variable(vars, "TOKEN").filter(|(_, v)| !v.is_empty())
+                {
+                    return checked_token(token, &name).map(Credentials::Token);
+                }
+                if let Some(file) = &config.token_file {
+                    let token = read_secret_file(&base_dir.join(file), "token_file")?;
+                    return checked_token(&token, "token_file").map(Credentials::Token);
+                }
+                if let Some(home) = vars.get_str("HOME") {
+                    let path = Path::new(home).join(".vault-token");
+                    if let Ok(token) = std::fs::read_to_string(&path) {
+                        if !token.trim().is_empty() {
+                            return checked_token(&token, "~/.vault-token").map(Credentials::Token);
+                        }
+                    }
+                }
+                Err(VaultError::NoToken)
+            }
+            VaultAuth::AppRole {
+                mount,
+                role_id_file,
+                secret_id_file,
+            } => {
+                let read = |file: &Option<String>,
+                            variable_name: &str,
+                            setting: &str|
+                 -> Result<SecretValue, VaultError> {
+                    let text = match file {
+                        Some(file) => read_secret_file(&base_dir.join(file), setting)?,
+                        None => variable(vars, variable_name)
+                            .map(|(_, v)| v.trim().to_owned())
+                            .filter(|v| !v.is_empty())
+                            .ok_or_else(|| {
+                                config_error(
+                                    &format!("VAULT_{variable_name}"),
+                                    format!("AppRole needs it (or `{setting}` in the manifest)"),
+                                )
+                            })?,
+                    };
+                    Ok(SecretValue::new(text))
+                };
+                Ok(Credentials::AppRole {
+                    mount: mount.clone(),
+                    role_id: read(role_id_file, "ROLE_ID", "role_id_file")?,
+                    secret_id: read(secret_id_file, "SECRET_ID", "secret_id_file")?,
+                })
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::Manifest;
+
+    fn config(extra: &str) -> VaultConfig {
+        let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
+        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        match &manifest.source("vault").unwrap().config {
+            crate::manifest::SourceConfig::Vault(config) => (**config).clone(),
+            _ => unreachable!(),
+        }
+    }
+
+    fn settings(vars: &[(&str, &str)]) -> Result<Settings, VaultError> {
+        Settings::resolve(
+            &config(""),
+            &Variables::from_pairs(vars.iter().copied()),
+            Path::new("."),
+        )
+    }
+
+    #[test]
+    fn bao_variables_win_even_when_empty() {
+        let s = settings(&[
+            ("VAULT_ADDR", "http://vault:8200"),
+            ("BAO_ADDR", "http://bao:8200"),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(s.address.as_str(), "http://bao:8200/");
+        let s = settings(&[
+            ("VAULT_NAMESPACE", "team"),
+            ("BAO_NAMESPACE", ""),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(
+            s.namespace, None,
+            "an empty BAO_NAMESPACE hides VAULT_NAMESPACE"
+        );
+    }
+
+    #[test]
+    fn defaults_follow_the_vault_cli() {
+        let s = settings(&[("VAULT_TOKEN", "t")]).unwrap();
+        assert_eq!(s.address.as_str(), "https://127.0.0.1:8200/");
+        assert_eq!(
+            (s.timeout, s.max_retries, s.skip_verify),
+            (Duration::from_secs(60), 2, false)
+        );
+    }
+
+    #[test]
+    fn bad_numbers_and_booleans_are_errors_not_ignored() {
+        for (name, value) in [
+            ("VAULT_MAX_RETRIES", "three"),
+            ("VAULT_CLIENT_TIMEOUT", "soon"),
+            ("VAULT_SKIP_VERIFY", "yes please"),
+            ("VAULT_ADDR", "vault:8200"),
+        ] {
+            let error = settings(&[(name, value), ("VAULT_TOKEN", "t")]).unwrap_err();
+            assert!(
+                matches!(&error, VaultError::Config { setting, .. } if setting == name),
+                "{name}: {error}"
+            );
+        }
+        assert_eq!(
+            settings(&[("VAULT_CLIENT_TIMEOUT", "30s"), ("VAULT_TOKEN", "t")])
+                .unwrap()
+                .timeout,
+            Duration::from_secs(30)
+        );
+        assert_eq!(
+            settings(&[("VAULT_CLIENT_TIMEOUT", "45"), ("VAULT_TOKEN", "t")])
+                .unwrap()
+                .timeout,
+            Duration::from_secs(45)
+        );
+        assert!(
+            settings(&[("VAULT_CLIENT_CERT", "c.pem"), ("VAULT_TOKEN", "t")]).is_err(),
+            "cert without key"
+        );
+    }
+
+    #[test]
+    fn token_lookup_order() {
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join(".vault-token"), "from-file\n").unwrap();
+        let home_str = home.path().to_str().unwrap();
+        let token = |vars: &[(&str, &str)]| match settings(vars) {
+            Ok(Settings {
+                credentials: Credentials::Token(token),
+                ..
+            }) => Ok(token.expose().to_owned()),
+            Ok(_) => unreachable!(),
+            Err(error) => Err(error),
+        };
+        assert_eq!(
+            token(&[("VAULT_TOKEN", "from-env"), ("HOME", home_str)]).unwrap(),
+            "from-env"
+        );
+        assert_eq!(
+            token(&[("VAULT_TOKEN", ""), ("HOME", home_str)]).unwrap(),
+            "from-file"
+        );
+        assert_eq!(
+            token(&[("HOME", "/nonexistent")]).unwrap_err(),
+            VaultError::NoToken
+        );
+        assert!(matches!(
+            token(&[("VAULT_TOKEN", "bad\u{7}token")]).unwrap_err(),
+            VaultError::Config { .. }
+        ));
+    }
+
+    #[test]
+    fn approle_ids_come_from_variables_or_files() {
+        let vars =
+            Variables::from_pairs([("VAULT_ROLE_ID", "role"), ("VAULT_SECRET_ID", "secret")]);
+        let s = Settings::resolve(&config("auth = \"approle\""), &vars, Path::new(".")).unwrap();
+        let Credentials::AppRole { mount, role_id, .. } = s.credentials else {
+            panic!("not approle")
+        };
+        assert_eq!((mount.as_str(), role_id.expose()), ("approle", "role"));
+        let error = Settings::resolve(
+            &config("auth = \"approle\""),
+            &Variables::default(),
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(error.to_string().contains("VAULT_ROLE_ID"), "{error}");
+    }
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
+        assert_eq!(parse_duration("1.5s"), None);
+    }
+}

@@ -1,0 +1,157 @@
+//! The rustls configuration for Vault: TLS 1.2 or later on the `ring` provider, trusting
+//! `VAULT_CACERT` (or its siblings) when given and the platform's roots otherwise.
+
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls_platform_verifier::BuilderVerifierExt;
+
+use super::VaultError;
+use super::settings::{CaSource, Settings};
+
+fn tls_error(setting: &str, reason: impl Into<String>) -> VaultError {
+    VaultError::Config {
+        setting: setting.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultError> {
+    let parse = |pem: &[u8], what: &str| -> Result<Vec<CertificateDer<'static>>, VaultError> {
+        CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|_| tls_error(what, "not a PEM certificate bundle"))
+    };
+    match ca {
+        CaSource::File(path) => {
+            let pem = std::fs::read(path).map_err(|e| {
+                tls_error(
+                    "VAULT_CACERT",
+                    format!("cannot read {}: {}", path.display(), e.kind()),
+                )
+            })?;
+            parse(&pem, "VAULT_CACERT")
+        }
+        CaSource::Bytes(pem) => parse(pem.as_bytes(), "VAULT_CACERT_BYTES"),
+        CaSource::Dir(dir) => {
+            let entries = std::fs::read_dir(dir).map_err(|e| {
+                tls_error(
+                    "VAULT_CAPATH",
+                    format!("cannot read {}: {}", dir.display(), e.kind()),
+                )
+            })?;
+            let mut all = Vec::new();
+            for entry in entries.flatten() {
+                if let Ok(pem) = std::fs::read(entry.path()) {
+                    all.extend(parse(&pem, "VAULT_CAPATH")?);
+                }
+            }
+            Ok(all)
+        }
+    }
+}
+
+/// Builds the client configuration `settings` ask for.
+pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+        .map_err(|e| tls_error("TLS", e.to_string()))?;
+    let builder = if settings.skip_verify {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(NoVerification(provider)))
+    } else if let Some(ca) = &settings.ca {
+        let mut roots = RootCertStore::empty();
+        let certs = certificates(ca)?;
+        if certs.is_empty() {
+            return Err(tls_error("VAULT_CACERT", "holds no certificate"));
+        }
+        for cert in certs {
+            roots
+                .add(cert)
+                .map_err(|e| tls_error("VAULT_CACERT", e.to_string()))?;
+        }
+        builder.with_root_certificates(roots)
+    } else {
+        builder
+            .with_platform_verifier()
+            .map_err(|e| tls_error("TLS", e.to_string()))?
+    };
+    match &settings.client_cert {
+        None => Ok(builder.with_no_client_auth()),
+        Some((cert, key)) => {
+            let certs = CertificateDer::pem_file_iter(cert)
+                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+                .map_err(|_| {
+                    tls_error(
+                        "VAULT_CLIENT_CERT",
+                        format!("cannot read a PEM certificate from {}", cert.display()),
+                    )
+                })?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|_| {
+                tls_error(
+                    "VAULT_CLIENT_KEY",
+                    format!("cannot read a PEM private key from {}", key.display()),
+                )
+            })?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| tls_error("VAULT_CLIENT_CERT", e.to_string()))
+        }
+    }
+}
+
+/// `VAULT_SKIP_VERIFY`: accepts any certificate, but still checks the handshake's
+/// signatures, so the connection is at least bound to the certificate presented.
+#[derive(Debug)]
+struct NoVerification(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.0.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
