@@ -88,6 +88,44 @@ enum Transport {
     Fatal(VaultError),
 }
 
+/// The next cause of `error`: its `source()`, or for an `io::Error` the error it wraps
+/// (whose own `source()` skips it).
+fn cause<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a (dyn std::error::Error + 'static)> {
+    if let Some(inner) = error
+        .downcast_ref::<std::io::Error>()
+        .and_then(std::io::Error::get_ref)
+    {
+        let inner: &(dyn std::error::Error + 'static) = inner;
+        return Some(inner);
+    }
+    error.source()
+}
+
+/// The rustls error somewhere in `error`'s causes: a TLS failure.
+fn find_rustls<'a>(error: &'a (dyn std::error::Error + 'static)) -> Option<&'a rustls::Error> {
+    let mut current = Some(error);
+    while let Some(error) = current {
+        if let Some(tls) = error.downcast_ref::<rustls::Error>() {
+            return Some(tls);
+        }
+        current = cause(error);
+    }
+    None
+}
+
+/// The innermost cause: the OS's or the parser's own words, never a URL.
+fn innermost<'a>(
+    error: &'a (dyn std::error::Error + 'static),
+) -> &'a (dyn std::error::Error + 'static) {
+    let mut current = error;
+    while let Some(next) = cause(current) {
+        current = next;
+    }
+    current
+}
+
 /// Whether a status is retried (as the Vault client does).
 fn retried(status: u16) -> bool {
     status == 412 || status == 429 || (500..=599).contains(&status) && status != 501
@@ -323,28 +361,14 @@ impl Client {
                 seconds: self.settings.timeout.as_secs(),
             });
         }
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-        let mut innermost = String::new();
-        while let Some(current) = cause {
-            let tls = current.downcast_ref::<rustls::Error>().or_else(|| {
-                current
-                    .downcast_ref::<std::io::Error>()
-                    .and_then(|io| io.get_ref())
-                    .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        if let Some(tls) = find_rustls(error) {
+            return Transport::Fatal(VaultError::Tls {
+                address,
+                reason: tls.to_string(),
             });
-            if let Some(tls) = tls {
-                return Transport::Fatal(VaultError::Tls {
-                    address,
-                    reason: tls.to_string(),
-                });
-            }
-            innermost = current.to_string();
-            cause = current.source();
         }
-        Transport::Retry(VaultError::Connect {
-            address,
-            reason: innermost,
-        })
+        let reason = innermost(error).to_string();
+        Transport::Retry(VaultError::Connect { address, reason })
     }
 
     /// The token to send: the configured one, or an AppRole token kept fresh.

@@ -1,0 +1,643 @@
+//! The Vault source as a user meets it, against a real OpenBao server.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+#[path = "../../secretary/tests/support/openbao.rs"]
+mod openbao;
+
+use std::fs;
+use std::path::Path;
+
+use assert_cmd::Command;
+use openbao::OpenBao;
+use tempfile::TempDir;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/faceless-youtube/secrets.toml"
+);
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+/// An application directory with `manifest`, and `secretary` run there against `bao`.
+struct App {
+    dir: TempDir,
+}
+
+impl App {
+    fn new(manifest: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+        Self { dir }
+    }
+
+    fn example() -> Self {
+        Self::new(&fs::read_to_string(EXAMPLE).unwrap())
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// `secretary` with a clean environment plus the server's address, token and CA.
+    fn cmd(&self, bao: &OpenBao) -> Command {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+        cmd.current_dir(self.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        cmd.envs(bao.env());
+        cmd
+    }
+}
+
+fn run(cmd: &mut Command) -> Outcome {
+    let output = cmd.output().unwrap();
+    Outcome {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+fn status_json(out: &Outcome) -> serde_json::Value {
+    serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}{}", out.stdout, out.stderr))
+}
+
+fn row<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
+    json["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["key"] == key)
+        .unwrap()
+}
+
+/// The reference application's required production secrets, in its Vault layout.
+fn seed_production(bao: &OpenBao) {
+    for (key, value) in [
+        (
+            "database_url",
+            "postgresql://app:p-3e1f@db.internal:5432/app",
+        ),
+        ("postgres_user", "app"),
+        ("postgres_password", "p-3e1f9a8b7c"),
+        ("secret_key", "s-0123456789abcdefghijklmnopqrstuv"),
+        ("environment", "production"),
+    ] {
+        bao.kv_put(&format!("production/{key}"), &[("value", value)]);
+    }
+}
+
+#[test]
+fn the_reference_layout_resolves_in_production() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let app = App::example();
+    let out = run(app.cmd(&bao).args(["--env", "production", "check"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "status", "--format", "json"]));
+    let json = status_json(&out);
+    assert_eq!(
+        row(&json, "database_url")["locator"],
+        "vault:secret/data/production/database_url#value@v1"
+    );
+    assert_eq!(row(&json, "environment")["value"], "production");
+    assert_eq!(row(&json, "youtube_api_key")["state"], "unset");
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "get", "postgres_password"]));
+    assert_eq!(out.stdout, "p-3e1f9a8b7c");
+}
+
+const ONE_PATH: &str = r#"version = 1
+[app]
+name = "shop"
+[sources.vault]
+type = "vault"
+path = "{app}/{environment}"
+field = "{key}"
+[environments.production]
+sources = ["vault"]
+[secrets.database_url]
+required = true
+[secrets.api_key]
+required = true
+[secrets.region]
+sensitive = false
+"#;
+
+#[test]
+fn many_fields_in_one_path_are_read_with_one_request() {
+    let bao = OpenBao::start_audited();
+    let audit = bao.audit_log();
+    bao.kv_put(
+        "shop/production",
+        &[
+            ("database_url", "postgresql://db/shop"),
+            ("api_key", "k-1"),
+            ("region", "eu-west-1"),
+        ],
+    );
+    let app = App::new(ONE_PATH);
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "status", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let json = status_json(&out);
+    assert_eq!(
+        row(&json, "api_key")["locator"],
+        "vault:secret/data/shop/production#api_key@v1"
+    );
+    assert_eq!(row(&json, "region")["value"], "eu-west-1");
+    let log = fs::read_to_string(&audit).unwrap_or_default();
+    assert_eq!(
+        bao.requests("read", "secret/data/shop/production"),
+        1,
+        "three secrets, one read; audit log ({} bytes): {}",
+        log.len(),
+        log.chars().take(300).collect::<String>()
+    );
+}
+
+#[test]
+fn a_missing_secret_is_absent_and_a_required_one_is_reported() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    bao.bao(&[
+        "kv",
+        "metadata",
+        "delete",
+        "-mount=secret",
+        "production/secret_key",
+    ]);
+    let app = App::example();
+    let out = run(app.cmd(&bao).args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("[missing] secret_key: required but not set"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("vault:secret/data/production/secret_key#value (not found)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("store it in Vault at secret/production/secret_key"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_wrong_token_fails_closed_even_when_the_environment_has_the_value() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let app = App::example();
+    let out = run(app
+        .cmd(&bao)
+        .env("VAULT_TOKEN", "s.not-a-real-token")
+        .env("DATABASE_URL", "postgresql://env/db")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("Vault refused access (403 permission denied)"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("(14 secrets)"),
+        "every secret fails, none falls through: {}",
+        out.stdout
+    );
+    assert!(
+        !out.stdout.contains("s.not-a-real-token") && !out.stderr.contains("s.not-a-real-token")
+    );
+}
+
+#[test]
+fn a_stopped_server_fails_closed_saying_it_cannot_connect() {
+    let mut bao = OpenBao::start();
+    seed_production(&bao);
+    let app = App::example();
+    assert_eq!(
+        run(app.cmd(&bao).args(["--env", "production", "check"])).code,
+        0
+    );
+    bao.stop();
+    let out =
+        run(app
+            .cmd(&bao)
+            .env("VAULT_MAX_RETRIES", "1")
+            .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains(&format!("cannot connect to Vault at {}", bao.address)),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("check VAULT_ADDR and that the server is running"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn falling_through_past_a_failed_vault_happens_only_when_opted_in_and_is_reported() {
+    let bao = OpenBao::start();
+    let manifest = fs::read_to_string(EXAMPLE).unwrap().replace(
+        "on_source_error = \"fail\"               # a Vault error never falls through to env",
+        "on_source_error = \"next\"",
+    );
+    assert!(manifest.contains("on_source_error = \"next\""));
+    let app = App::new(&manifest);
+    let out = run(app
+        .cmd(&bao)
+        .env("VAULT_TOKEN", "s.wrong")
+        .env("DATABASE_URL", "postgresql://env/db")
+        .env("POSTGRES_USER", "app")
+        .env("POSTGRES_PASSWORD", "from-env-pw")
+        .env("SECRET_KEY", "from-env-0123456789abcdefghijklmnop")
+        .env("ENVIRONMENT", "production")
+        .args(["check"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "warning: source `vault` failed and was skipped (on_source_error = \"next\")"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains("403"), "{}", out.stderr);
+}
+
+const PINNED: &str = r#"version = 1
+[sources.vault]
+type = "vault"
+[environments.production]
+sources = ["vault"]
+[secrets.api_key]
+version = 1
+[secrets.token]
+"#;
+
+#[test]
+fn versions_can_be_pinned_and_deleted_or_destroyed_versions_are_absent() {
+    let bao = OpenBao::start();
+    bao.kv_put("production/api_key", &[("value", "first")]);
+    bao.kv_put("production/api_key", &[("value", "second")]);
+    bao.kv_put("production/token", &[("value", "t-1")]);
+    bao.kv_put("production/token", &[("value", "t-2")]);
+    let app = App::new(PINNED);
+    let get = |key: &str| run(app.cmd(&bao).args(["--env", "production", "get", key]));
+    assert_eq!(get("api_key").stdout, "first", "pinned to version 1");
+    let json = status_json(&run(app.cmd(&bao).args([
+        "--env",
+        "production",
+        "status",
+        "--format",
+        "json",
+    ])));
+    assert_eq!(
+        row(&json, "api_key")["locator"],
+        "vault:secret/data/production/api_key#value@v1"
+    );
+    assert_eq!(
+        row(&json, "token")["locator"],
+        "vault:secret/data/production/token#value@v2"
+    );
+
+    // Soft-delete the latest token, destroy the pinned api_key version.
+    bao.bao(&["kv", "delete", "-mount=secret", "production/token"]);
+    bao.bao(&[
+        "kv",
+        "destroy",
+        "-mount=secret",
+        "-versions=1",
+        "production/api_key",
+    ]);
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "check", "--format", "json"]));
+    assert_eq!(
+        out.code, 0,
+        "optional secrets: absent is not a problem: {}",
+        out.stdout
+    );
+    let out = get("token");
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert!(
+        out.stderr.contains("(version 2 is deleted)"),
+        "{}",
+        out.stderr
+    );
+    let out = get("api_key");
+    assert!(
+        out.stderr.contains("(version 1 is destroyed)"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn approle_login_reads_without_a_token_and_never_prints_the_ids() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let policy = bao.dir().join("read.hcl");
+    fs::write(
+        &policy,
+        "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+    bao.bao(&["auth", "enable", "approle"]);
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app",
+        "token_policies=app-read",
+        "token_ttl=60s",
+    ]);
+    let role_id = bao.bao(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+    let secret_id = bao.bao(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
+    let manifest = fs::read_to_string(EXAMPLE).unwrap().replace(
+        "field = \"value\"\n",
+        "field = \"value\"\nauth = \"approle\"\n",
+    );
+    let app = App::new(&manifest);
+    let out = run(app
+        .cmd(&bao)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", &secret_id)
+        .args(["--env", "production", "status"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("vault:secret/data/production/database_url#value@v1"),
+        "{}",
+        out.stdout
+    );
+    for id in [&role_id, &secret_id] {
+        assert!(!out.stdout.contains(id.as_str()) && !out.stderr.contains(id.as_str()));
+    }
+    let out = run(app
+        .cmd(&bao)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", "wrong-secret-id")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stdout
+            .contains("AppRole login at auth/approle/login failed"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn tls_needs_the_ca_and_skip_verify_is_loud() {
+    let bao = OpenBao::start_tls();
+    seed_production(&bao);
+    let app = App::example();
+    let out = run(app.cmd(&bao).args(["--env", "production", "check"]));
+    assert_eq!(
+        out.code, 0,
+        "with VAULT_CACERT: {}{}",
+        out.stdout, out.stderr
+    );
+    let out = run(app
+        .cmd(&bao)
+        .env_remove("VAULT_CACERT")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1);
+    assert!(out.stdout.contains("TLS with Vault at"), "{}", out.stdout);
+    assert!(out.stdout.contains("set VAULT_CACERT"), "{}", out.stdout);
+    let out = run(app
+        .cmd(&bao)
+        .env_remove("VAULT_CACERT")
+        .env("VAULT_SKIP_VERIFY", "true")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("VAULT_SKIP_VERIFY is set: the certificate"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn put_writes_new_versions_with_check_and_set() {
+    let bao = OpenBao::start();
+    let app = App::example();
+    let put = |value: &str, extra: &[&str]| {
+        let mut cmd = app.cmd(&bao);
+        cmd.args(["--env", "production", "put", "redis_password"])
+            .args(extra)
+            .write_stdin(value.to_owned());
+        run(&mut cmd)
+    };
+    let out = put("first-value\n", &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout,
+        "wrote vault:secret/data/production/redis_password#value@v1 (version 1)\n"
+    );
+    assert_eq!(
+        bao.bao(&[
+            "kv",
+            "get",
+            "-mount=secret",
+            "-field=value",
+            "production/redis_password"
+        ]),
+        "first-value"
+    );
+
+    // Someone else writes version 2; a write that expects version 1 must not clobber it.
+    bao.kv_put("production/redis_password", &[("value", "their-value")]);
+    let out = put("mine", &["--cas", "1"]);
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr.contains("check-and-set failed"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        bao.bao(&[
+            "kv",
+            "get",
+            "-mount=secret",
+            "-field=value",
+            "production/redis_password"
+        ]),
+        "their-value"
+    );
+
+    let out = put("mine", &[]);
+    assert_eq!(
+        out.stdout,
+        "wrote vault:secret/data/production/redis_password#value@v3 (version 3)\n"
+    );
+    assert!(!out.stdout.contains("mine") && !out.stderr.contains("mine"));
+
+    // Validation comes first: nothing invalid is sent.
+    let mut cmd = app.cmd(&bao);
+    let out = run(cmd
+        .args(["--env", "production", "put", "database_url"])
+        .write_stdin("mysql://wrong/scheme"));
+    assert_eq!(out.code, 1);
+    assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
+    let metadata = bao
+        .command(&["kv", "get", "-mount=secret", "production/database_url"])
+        .output()
+        .unwrap();
+    assert!(!metadata.status.success(), "database_url must not exist");
+}
+
+#[test]
+fn many_fields_in_one_path_keep_each_other_on_put() {
+    let bao = OpenBao::start();
+    bao.kv_put(
+        "shop/production",
+        &[("database_url", "postgresql://db/shop"), ("api_key", "k-1")],
+    );
+    let app = App::new(ONE_PATH);
+    let mut cmd = app.cmd(&bao);
+    let out = run(cmd
+        .args(["--env", "production", "put", "api_key"])
+        .write_stdin("k-2"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        bao.bao(&[
+            "kv",
+            "get",
+            "-mount=secret",
+            "-field=api_key",
+            "shop/production"
+        ]),
+        "k-2"
+    );
+    assert_eq!(
+        bao.bao(&[
+            "kv",
+            "get",
+            "-mount=secret",
+            "-field=database_url",
+            "shop/production"
+        ]),
+        "postgresql://db/shop"
+    );
+}
+
+#[test]
+fn kv_version_1_mounts_are_read_and_written() {
+    let bao = OpenBao::start();
+    bao.bao(&["secrets", "enable", "-path=kv1", "-version=1", "kv"]);
+    bao.bao(&[
+        "kv",
+        "put",
+        "-mount=kv1",
+        "production/api_key",
+        "value=v1-key",
+    ]);
+    let app = App::new(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\nmount = \"kv1\"\nkv_version = 1\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\n[secrets.other]\n",
+    );
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "status", "--format", "json"]));
+    let json = status_json(&out);
+    assert_eq!(
+        row(&json, "api_key")["locator"],
+        "vault:kv1/production/api_key#value"
+    );
+    let mut cmd = app.cmd(&bao);
+    let out = run(cmd
+        .args(["--env", "production", "put", "other"])
+        .write_stdin("o-1"));
+    assert_eq!(
+        out.stdout, "wrote vault:kv1/production/other#value\n",
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        run(app.cmd(&bao).args(["--env", "production", "get", "other"])).stdout,
+        "o-1"
+    );
+}
+
+#[test]
+fn no_vault_value_or_token_appears_in_any_output() {
+    let bao = OpenBao::start();
+    let canaries = [
+        ("database_url", "postgresql://app:CANARYv1db@db/app"),
+        ("postgres_user", "CANARYv2user"),
+        ("postgres_password", "CANARYv3password"),
+        ("secret_key", "CANARYv4secret-0123456789abcdefghijkl"),
+        ("encryption_key", "CANARYv5enc"),
+        ("environment", "production"),
+    ];
+    for (key, value) in canaries {
+        bao.kv_put(&format!("production/{key}"), &[("value", value)]);
+    }
+    let app = App::example();
+    let mut outputs = Vec::new();
+    for args in [
+        vec!["check"],
+        vec!["check", "--format", "json"],
+        vec!["status"],
+        vec!["status", "--format", "json"],
+        vec!["list"],
+    ] {
+        let out = run(app.cmd(&bao).args(["--env", "production"]).args(&args));
+        outputs.push((format!("{args:?}"), out));
+    }
+    // A failing path: the canary breaks its type (min_length 32).
+    let mut cmd = app.cmd(&bao);
+    outputs.push((
+        "put invalid".into(),
+        run(cmd
+            .args(["--env", "production", "put", "encryption_key"])
+            .write_stdin("CANARYv5enc")),
+    ));
+    for (what, out) in &outputs {
+        for text in [&out.stdout, &out.stderr] {
+            assert!(!text.contains("CANARY"), "{what} leaked a value:\n{text}");
+            assert!(
+                !text.contains(&bao.token),
+                "{what} leaked the token:\n{text}"
+            );
+        }
+    }
+    assert_eq!(
+        outputs[0].1.code, 1,
+        "encryption_key is too short: {}",
+        outputs[0].1.stdout
+    );
+}

