@@ -126,6 +126,23 @@ fn innermost<'a>(
     current
 }
 
+/// Whether a redirect from `from` to `to` may be followed: once, to the same host and
+/// port, never from https to http.
+fn redirect_allowed(from: &Url, to: &Url, already_redirected: bool) -> Result<(), &'static str> {
+    if already_redirected {
+        return Err("a second redirect in a row");
+    }
+    if from.scheme() == "https" && to.scheme() != "https" {
+        return Err("from https to http");
+    }
+    if to.host_str() != from.host_str()
+        || to.port_or_known_default() != from.port_or_known_default()
+    {
+        return Err("to another host, which would receive the token");
+    }
+    Ok(())
+}
+
 /// Whether a status is retried (as the Vault client does).
 fn retried(status: u16) -> bool {
     status == 412 || status == 429 || (500..=599).contains(&status) && status != 501
@@ -290,21 +307,10 @@ impl Client {
                         reason: "the Location header is not a URL".to_owned(),
                     })
                 })?;
-                let refuse = |reason: &str| {
-                    Transport::Fatal(VaultError::Redirect {
+                if let Err(reason) = redirect_allowed(&url, &next, redirected) {
+                    return Err(Transport::Fatal(VaultError::Redirect {
                         reason: reason.to_owned(),
-                    })
-                };
-                if redirected {
-                    return Err(refuse("a second redirect in a row"));
-                }
-                if url.scheme() == "https" && next.scheme() != "https" {
-                    return Err(refuse("from https to http"));
-                }
-                if next.host_str() != url.host_str()
-                    || next.port_or_known_default() != url.port_or_known_default()
-                {
-                    return Err(refuse("to another host, which would receive the token"));
+                    }));
                 }
                 redirected = true;
                 url = next;
@@ -515,6 +521,40 @@ mod tests {
                 "ttl {ttl} renewable {renewable} age {age}"
             );
         }
+    }
+
+    #[test]
+    fn redirects_are_followed_once_same_host_never_to_http() {
+        let url = |text: &str| Url::parse(text).unwrap();
+        let from = url("https://vault:8200/v1/secret/data/a");
+        assert_eq!(
+            redirect_allowed(&from, &url("https://vault:8200/v1/secret/data/b"), false),
+            Ok(())
+        );
+        assert_eq!(
+            redirect_allowed(&from, &url("https://vault:8200/v1/x"), true),
+            Err("a second redirect in a row")
+        );
+        assert_eq!(
+            redirect_allowed(&from, &url("http://vault:8200/v1/x"), false),
+            Err("from https to http")
+        );
+        assert!(redirect_allowed(&from, &url("https://other:8200/v1/x"), false).is_err());
+        assert!(redirect_allowed(&from, &url("https://vault:8201/v1/x"), false).is_err());
+        let plain = url("http://vault:8200/v1/x");
+        assert_eq!(
+            redirect_allowed(&plain, &url("https://vault:8200/v1/x"), false),
+            Ok(()),
+            "an upgrade to https on the same host and port is fine"
+        );
+        assert!(
+            redirect_allowed(&plain, &url("https://vault/v1/x"), false).is_err(),
+            "https on its default port 443 is another port than 8200"
+        );
+        assert_eq!(
+            redirect_allowed(&plain, &url("http://vault:8200/v1/y"), false),
+            Ok(())
+        );
     }
 
     #[test]

@@ -1,0 +1,469 @@
+//! Faults a real server cannot produce on demand, against a scripted HTTP server on
+//! loopback: the retry table, `Retry-After`, redirects, time-outs and the headers sent.
+//! Plus AppRole token renewal against a real OpenBao.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+#[path = "support/openbao.rs"]
+mod openbao;
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use secretary::manifest::{SourceConfig, VaultConfig};
+use secretary::resolve::{Scope, resolve};
+use secretary::source::{Context, Lookup, Source, VaultSource};
+use secretary::{Manifest, Report, Variables};
+
+/// One scripted answer.
+#[derive(Clone)]
+struct Answer {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: String,
+    delay: Duration,
+}
+
+fn answer(status: u16) -> Answer {
+    let body = if status == 200 {
+        r#"{"data":{"data":{"value":"the-value"},"metadata":{"version":3}}}"#.to_owned()
+    } else {
+        r#"{"errors":[]}"#.to_owned()
+    };
+    Answer {
+        status,
+        headers: Vec::new(),
+        body,
+        delay: Duration::ZERO,
+    }
+}
+
+fn with_header(mut answer: Answer, name: &str, value: &str) -> Answer {
+    answer.headers.push((name.to_owned(), value.to_owned()));
+    answer
+}
+
+/// A request as the server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    path: String,
+    headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// A loopback HTTP server that answers from a script, one answer per request, and
+/// records every request.
+struct Scripted {
+    address: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+fn serve(script: Vec<Answer>) -> Scripted {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let record = Arc::clone(&seen);
+    std::thread::spawn(move || {
+        let mut script = script.into_iter();
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            if reader.read_line(&mut request_line).is_err() {
+                continue;
+            }
+            let path = request_line
+                .split_whitespace()
+                .nth(1)
+                .unwrap_or("")
+                .to_owned();
+            let mut headers = Vec::new();
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some((name, value)) = line.trim_end().split_once(':') {
+                    if name.eq_ignore_ascii_case("content-length") {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                    headers.push((name.to_owned(), value.trim().to_owned()));
+                }
+            }
+            let mut body = vec![0; length];
+            let _ = reader.read_exact(&mut body);
+            record.lock().unwrap().push(Seen { path, headers });
+            let answer = script.next().unwrap_or_else(|| answer(599));
+            std::thread::sleep(answer.delay);
+            let mut response = format!(
+                "HTTP/1.1 {} Scripted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                answer.status,
+                answer.body.len()
+            );
+            for (name, value) in &answer.headers {
+                let _ = write!(response, "{name}: {value}\r\n");
+            }
+            response.push_str("\r\n");
+            response.push_str(&answer.body);
+            let _ = stream.write_all(response.as_bytes());
+        }
+    });
+    Scripted { address, seen }
+}
+
+impl Scripted {
+    fn seen(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+fn manifest(address: &str) -> Manifest {
+    let text = format!(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n"
+    );
+    Manifest::parse(&text, Path::new("secrets.toml")).unwrap()
+}
+
+fn check(server: &Scripted, extra: &[(&str, &str)]) -> Report {
+    let manifest = manifest(&server.address);
+    let mut vars = vec![("VAULT_TOKEN", "s.scripted-token")];
+    vars.extend_from_slice(extra);
+    let vars = Variables::from_pairs(vars);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    resolve(&manifest, environment, &vars, Scope::All).unwrap()
+}
+
+fn outcome(report: &Report) -> Result<String, String> {
+    let resolution = report.get("api_key").unwrap();
+    match (&resolution.value, resolution.problems.first()) {
+        (Some(value), None) => Ok(value.expose().to_owned()),
+        (_, Some(problem)) => Err(problem.kind.to_string()),
+        (None, None) => Err("absent".to_owned()),
+    }
+}
+
+#[test]
+fn server_errors_are_retried_then_succeed() {
+    let server = serve(vec![answer(500), answer(502), answer(200)]);
+    assert_eq!(outcome(&check(&server, &[])), Ok("the-value".to_owned()));
+    assert_eq!(server.seen().len(), 3);
+}
+
+#[test]
+fn retries_stop_at_vault_max_retries() {
+    let server = serve(vec![answer(500), answer(500), answer(500), answer(200)]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("Vault answered 500 after 3 attempts"),
+        "{error}"
+    );
+    assert_eq!(server.seen().len(), 3, "default VAULT_MAX_RETRIES is 2");
+
+    let server = serve(vec![answer(503), answer(200)]);
+    let error = outcome(&check(&server, &[("VAULT_MAX_RETRIES", "0")])).unwrap_err();
+    assert!(error.contains("503 after 1 attempts"), "{error}");
+    assert_eq!(server.seen().len(), 1);
+}
+
+#[test]
+fn retry_after_is_honoured_on_429() {
+    let server = serve(vec![
+        with_header(answer(429), "Retry-After", "1"),
+        answer(200),
+    ]);
+    let start = Instant::now();
+    assert_eq!(outcome(&check(&server, &[])), Ok("the-value".to_owned()));
+    assert!(
+        start.elapsed() >= Duration::from_secs(1),
+        "waited {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn precondition_failed_from_a_lagging_standby_is_retried() {
+    let server = serve(vec![answer(412), answer(200)]);
+    assert_eq!(outcome(&check(&server, &[])), Ok("the-value".to_owned()));
+}
+
+#[test]
+fn client_errors_and_501_are_not_retried() {
+    for (status, expected) in [
+        (
+            400,
+            "unexpected answer from Vault for secret/data/production/api_key: HTTP 400",
+        ),
+        (403, "Vault refused access (403 permission denied)"),
+        (501, "HTTP 501"),
+    ] {
+        let server = serve(vec![answer(status), answer(200)]);
+        let error = outcome(&check(&server, &[])).unwrap_err();
+        assert!(error.contains(expected), "{status}: {error}");
+        assert_eq!(server.seen().len(), 1, "{status} is not retried");
+    }
+}
+
+#[test]
+fn a_sealed_server_is_named_as_such() {
+    let sealed = Answer {
+        body: r#"{"errors":["Vault is sealed"]}"#.to_owned(),
+        ..answer(503)
+    };
+    let server = serve(vec![sealed.clone(), sealed.clone(), sealed]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("is sealed (503)"), "{error}");
+}
+
+#[test]
+fn every_request_carries_the_vault_headers() {
+    let server = serve(vec![answer(200)]);
+    outcome(&check(&server, &[("VAULT_NAMESPACE", "team-a")])).unwrap();
+    let seen = &server.seen()[0];
+    assert_eq!(seen.path, "/v1/secret/data/production/api_key");
+    assert_eq!(seen.header("X-Vault-Request"), Some("true"));
+    assert_eq!(seen.header("X-Vault-Token"), Some("s.scripted-token"));
+    assert_eq!(seen.header("X-Vault-Namespace"), Some("team-a"));
+}
+
+#[test]
+fn one_redirect_to_the_same_host_is_followed() {
+    let server = serve(vec![
+        with_header(
+            answer(307),
+            "Location",
+            "/v1/secret/data/production/api_key?from=standby",
+        ),
+        answer(200),
+    ]);
+    assert_eq!(outcome(&check(&server, &[])), Ok("the-value".to_owned()));
+    let seen = server.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[1].path,
+        "/v1/secret/data/production/api_key?from=standby"
+    );
+    assert_eq!(seen[1].header("X-Vault-Token"), Some("s.scripted-token"));
+}
+
+#[test]
+fn a_second_redirect_is_not_followed() {
+    let server = serve(vec![
+        with_header(answer(307), "Location", "/v1/a"),
+        with_header(answer(307), "Location", "/v1/b"),
+        answer(200),
+    ]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("a second redirect in a row"), "{error}");
+    assert_eq!(server.seen().len(), 2);
+}
+
+#[test]
+fn a_redirect_to_another_host_is_refused_and_the_token_never_sent_there() {
+    let elsewhere = serve(vec![answer(200)]);
+    let server = serve(vec![with_header(
+        answer(307),
+        "Location",
+        &format!("{}/v1/secret/data/production/api_key", elsewhere.address),
+    )]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("to another host"), "{error}");
+    assert!(
+        elsewhere.seen().is_empty(),
+        "the other host must receive nothing"
+    );
+}
+
+#[test]
+fn a_slow_server_times_out_at_vault_client_timeout() {
+    let slow = Answer {
+        delay: Duration::from_secs(4),
+        ..answer(200)
+    };
+    let server = serve(vec![slow]);
+    let start = Instant::now();
+    let error = outcome(&check(
+        &server,
+        &[("VAULT_CLIENT_TIMEOUT", "1s"), ("VAULT_MAX_RETRIES", "0")],
+    ))
+    .unwrap_err();
+    assert!(error.contains("did not answer within 1s"), "{error}");
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+/// A server that answers every connection on its own thread after `delay`, and records
+/// the most requests it held at once.
+fn serve_concurrently(
+    delay: Duration,
+) -> (
+    String,
+    Arc<std::sync::atomic::AtomicUsize>,
+    Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    let total = Arc::new(AtomicUsize::new(0));
+    let (peak_out, total_out) = (Arc::clone(&peak), Arc::clone(&total));
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let (in_flight, peak, total) = (
+                Arc::clone(&in_flight),
+                Arc::clone(&peak),
+                Arc::clone(&total),
+            );
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+                peak.fetch_max(now, Ordering::SeqCst);
+                total.fetch_add(1, Ordering::SeqCst);
+                std::thread::sleep(delay);
+                in_flight.fetch_sub(1, Ordering::SeqCst);
+                let body = r#"{"data":{"data":{"value":"v"},"metadata":{"version":1}}}"#;
+                let response = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = stream.write_all(response.as_bytes());
+            });
+        }
+    });
+    (address, peak_out, total_out)
+}
+
+#[test]
+fn different_paths_are_read_concurrently_up_to_max_concurrency() {
+    use std::sync::atomic::Ordering;
+    let (address, peak, total) = serve_concurrently(Duration::from_millis(200));
+    let secrets: String = (0..8).fold(String::new(), |mut text, i| {
+        let _ = writeln!(text, "[secrets.k{i}]");
+        text
+    });
+    let manifest = Manifest::parse(
+        &format!(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{address}\"\nmax_concurrency = 3\n[environments.production]\nsources = [\"vault\"]\n{secrets}"
+        ),
+        Path::new("secrets.toml"),
+    )
+    .unwrap();
+    let vars = Variables::from_pairs([("VAULT_TOKEN", "t")]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    assert!(report.is_ok());
+    assert_eq!(total.load(Ordering::SeqCst), 8, "one read per path");
+    assert_eq!(
+        peak.load(Ordering::SeqCst),
+        3,
+        "reads overlap, never more than max_concurrency"
+    );
+}
+
+fn vault_config(manifest: &Manifest) -> VaultConfig {
+    match &manifest.source("vault").unwrap().config {
+        SourceConfig::Vault(config) => (**config).clone(),
+        _ => unreachable!(),
+    }
+}
+
+#[test]
+fn an_approle_token_is_renewed_before_it_expires_not_replaced() {
+    let bao = openbao::OpenBao::start_audited();
+    bao.kv_put("production/api_key", &[("value", "renewed-ok")]);
+    let policy = bao.dir().join("read.hcl");
+    std::fs::write(
+        &policy,
+        "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+    bao.bao(&["auth", "enable", "approle"]);
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app",
+        "token_policies=app-read",
+        "token_ttl=3s",
+        "token_max_ttl=120s",
+    ]);
+    let role_id = bao.bao(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+    let secret_id = bao.bao(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
+
+    let manifest = Manifest::parse(
+        &format!(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{}\"\nauth = \"approle\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\n",
+            bao.address
+        ),
+        Path::new("secrets.toml"),
+    )
+    .unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let source = VaultSource::new("vault".to_owned(), vault_config(&manifest));
+    let spec = manifest.secret("api_key").unwrap();
+    let context = Context::new(&manifest, environment, &vars);
+    // Read at 0 s, 2.2 s and 4.4 s: past two thirds of the 3 s lease each time, and the
+    // last read is past the first token's expiry, so it only works if it was renewed.
+    for round in 0..3 {
+        if round > 0 {
+            std::thread::sleep(Duration::from_millis(2200));
+        }
+        let batch = source.lookup(&[spec], &context);
+        match &batch.lookups[0] {
+            Lookup::Found { value, .. } => {
+                assert_eq!(value.expose(), "renewed-ok", "round {round}");
+            }
+            other => panic!("round {round}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        bao.requests("update", "auth/approle/login"),
+        1,
+        "one login for the process"
+    );
+    assert!(
+        bao.requests("update", "auth/token/renew-self") >= 2,
+        "renewed as it neared expiry"
+    );
+}
