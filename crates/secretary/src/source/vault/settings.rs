@@ -384,6 +384,26 @@ mod tests {
             token(&[("VAULT_TOKEN", "bad\u{7}token")]).unwrap_err(),
             VaultError::Config { .. }
         ));
+
+        // The manifest's token_file comes after VAULT_TOKEN and before ~/.vault-token.
+        let app = tempfile::tempdir().unwrap();
+        std::fs::write(app.path().join("agent-token"), "  from-agent-sink \n").unwrap();
+        let with_file = config("token_file = \"agent-token\"");
+        let resolve = |vars: &[(&str, &str)]| {
+            let vars = Variables::from_pairs(vars.iter().copied());
+            match Settings::resolve(&with_file, &vars, app.path())
+                .unwrap()
+                .credentials
+            {
+                Credentials::Token(token) => token.expose().to_owned(),
+                Credentials::AppRole { .. } => unreachable!(),
+            }
+        };
+        assert_eq!(resolve(&[("HOME", home_str)]), "from-agent-sink");
+        assert_eq!(
+            resolve(&[("VAULT_TOKEN", "from-env"), ("HOME", home_str)]),
+            "from-env"
+        );
     }
 
     #[test]
