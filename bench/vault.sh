@@ -55,12 +55,20 @@ cat >"$work/token.lua" <<LUA
 wrk.headers["X-Vault-Token"] = "$VAULT_TOKEN"
 wrk.headers["X-Vault-Request"] = "true"
 LUA
-wrk -t2 -c32 -d10s -s "$work/token.lua" "$VAULT_ADDR/v1/secret/data/bench/s0000" | tee bench/results/vault-wrk.txt
+# The server's maximum: the best of several wrk shapes (on 2 cores the load tool competes
+# with the server, so no single shape is its ceiling).
+: >bench/results/vault-wrk.txt
+for shape in "-t1 -c8" "-t1 -c16" "-t2 -c16" "-t2 -c32" "-t2 -c64"; do
+  echo "== wrk $shape" >>bench/results/vault-wrk.txt
+  # shellcheck disable=SC2086
+  wrk $shape -d6s -s "$work/token.lua" "$VAULT_ADDR/v1/secret/data/bench/s0000" >>bench/results/vault-wrk.txt
+done
+grep -E "^== wrk|Requests/sec" bench/results/vault-wrk.txt
 
 python3 - <<'PY'
 import json, re
-rate = float(re.search(r"Requests/sec:\s+([\d.]+)", open("bench/results/vault-wrk.txt").read()).group(1))
-lines = [f"server maximum (wrk -t2 -c32, one path): {rate:,.0f} reads/s"]
+rate = max(float(r) for r in re.findall(r"Requests/sec:\s+([\d.]+)", open("bench/results/vault-wrk.txt").read()))
+lines = [f"server maximum (best wrk shape, one path): {rate:,.0f} reads/s"]
 for n in (100, 1000):
     runs = {r["command"].split(" (")[0]: r["median"] for r in json.load(open(f"bench/results/vault-{n}.json"))["results"]}
     ours, hvac, teller = runs["secretary check"], runs["hvac loop"], runs["teller export"]

@@ -132,7 +132,7 @@ pub struct VaultConfig {
     pub token_file: Option<String>,
     /// A PEM CA bundle; `VAULT_CACERT`/`BAO_CACERT` when absent.
     pub ca_cert: Option<String>,
-    /// Most reads in flight at once (default 32).
+    /// Most reads in flight at once (default 16).
     pub max_concurrency: usize,
 }
 
@@ -1016,7 +1016,7 @@ impl Checker<'_> {
                 return None;
             }
             Some(n) => n.into_inner(),
-            None => 32,
+            None => 16,
         };
         Some(VaultConfig {
             address: source.address.map(Spanned::into_inner),

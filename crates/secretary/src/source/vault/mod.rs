@@ -10,7 +10,7 @@
 //! # auth = "approle"             # role id / secret id from VAULT_ROLE_ID / VAULT_SECRET_ID
 //! # token_file = "/run/vault/token"
 //! # ca_cert = "ca.pem"
-//! # max_concurrency = 32
+//! # max_concurrency = 16
 //! ```
 //!
 //! Each path (and pinned version) is read once however many secrets it holds; different
