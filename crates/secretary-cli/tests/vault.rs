@@ -362,27 +362,7 @@ fn versions_can_be_pinned_and_deleted_or_destroyed_versions_are_absent() {
 fn approle_login_reads_without_a_token_and_never_prints_the_ids() {
     let bao = OpenBao::start();
     seed_production(&bao);
-    let policy = bao.dir().join("read.hcl");
-    fs::write(
-        &policy,
-        "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
-    )
-    .unwrap();
-    bao.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
-    bao.bao(&["auth", "enable", "approle"]);
-    bao.bao(&[
-        "write",
-        "auth/approle/role/app",
-        "token_policies=app-read",
-        "token_ttl=60s",
-    ]);
-    let role_id = bao.bao(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
-    let secret_id = bao.bao(&[
-        "write",
-        "-f",
-        "-field=secret_id",
-        "auth/approle/role/app/secret-id",
-    ]);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=60s"]);
     let manifest = fs::read_to_string(EXAMPLE).unwrap().replace(
         "field = \"value\"\n",
         "field = \"value\"\nauth = \"approle\"\n",

@@ -402,28 +402,7 @@ fn vault_config(manifest: &Manifest) -> VaultConfig {
 fn an_approle_token_is_renewed_before_it_expires_not_replaced() {
     let bao = openbao::OpenBao::start_audited();
     bao.kv_put("production/api_key", &[("value", "renewed-ok")]);
-    let policy = bao.dir().join("read.hcl");
-    std::fs::write(
-        &policy,
-        "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
-    )
-    .unwrap();
-    bao.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
-    bao.bao(&["auth", "enable", "approle"]);
-    bao.bao(&[
-        "write",
-        "auth/approle/role/app",
-        "token_policies=app-read",
-        "token_ttl=3s",
-        "token_max_ttl=120s",
-    ]);
-    let role_id = bao.bao(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
-    let secret_id = bao.bao(&[
-        "write",
-        "-f",
-        "-field=secret_id",
-        "auth/approle/role/app/secret-id",
-    ]);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=3s", "token_max_ttl=120s"]);
 
     let manifest = Manifest::parse(
         &format!(

@@ -182,6 +182,30 @@ impl OpenBao {
         self.bao(&args.iter().map(String::as_str).collect::<Vec<_>>());
     }
 
+    /// Enables AppRole with a role `app` that may read `secret/data/production/*`, made
+    /// with `role_settings` (e.g. `token_ttl=3s`); returns its role id and a secret id.
+    pub fn approle(&self, role_settings: &[&str]) -> (String, String) {
+        let policy = self.dir.path().join("read.hcl");
+        std::fs::write(
+            &policy,
+            "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
+        )
+        .unwrap();
+        self.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+        self.bao(&["auth", "enable", "approle"]);
+        let mut args = vec!["write", "auth/approle/role/app", "token_policies=app-read"];
+        args.extend_from_slice(role_settings);
+        self.bao(&args);
+        let role_id = self.bao(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+        let secret_id = self.bao(&[
+            "write",
+            "-f",
+            "-field=secret_id",
+            "auth/approle/role/app/secret-id",
+        ]);
+        (role_id, secret_id)
+    }
+
     /// The audit log of a server made by [`OpenBao::start_audited`]: the server's own
     /// record of every request.
     pub fn audit_log(&self) -> PathBuf {
