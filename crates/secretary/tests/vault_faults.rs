@@ -446,3 +446,16 @@ fn an_approle_token_is_renewed_before_it_expires_not_replaced() {
         "renewed as it neared expiry"
     );
 }
+
+#[test]
+fn resolving_from_inside_an_async_runtime_works() {
+    // A service resolving its secrets in an async `main` must not hit tokio's
+    // "cannot start a runtime from within a runtime".
+    let server = serve(vec![answer(200)]);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let report = runtime.block_on(async { check(&server, &[]) });
+    assert_eq!(outcome(&report), Ok("the-value".to_owned()));
+}

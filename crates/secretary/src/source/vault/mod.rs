@@ -51,8 +51,50 @@ pub struct VaultSource {
 /// life, so that connections and an AppRole token are reused.
 #[derive(Debug)]
 struct Connection {
-    runtime: tokio::runtime::Runtime,
+    runtime: Background,
     client: Arc<Client>,
+}
+
+/// A runtime that shuts down without blocking when dropped, so that dropping a source
+/// inside an async context (where blocking is forbidden) is safe.
+#[derive(Debug)]
+struct Background(Option<tokio::runtime::Runtime>);
+
+impl Background {
+    fn get(&self) -> &tokio::runtime::Runtime {
+        match &self.0 {
+            Some(runtime) => runtime,
+            None => unreachable!("the runtime is taken only when dropped"),
+        }
+    }
+}
+
+impl Drop for Background {
+    fn drop(&mut self) {
+        if let Some(runtime) = self.0.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Runs `future` to completion on `runtime`. Called from inside another tokio runtime
+/// (a service resolving its secrets in an async `main`), where blocking that runtime's
+/// thread is forbidden, it runs on a helper thread instead.
+fn drive<F>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output
+where
+    F: std::future::Future + Send,
+    F::Output: Send,
+{
+    if tokio::runtime::Handle::try_current().is_err() {
+        return runtime.block_on(future);
+    }
+    std::thread::scope(|scope| {
+        let helper = scope.spawn(|| runtime.block_on(future));
+        match helper.join() {
+            Ok(output) => output,
+            Err(panic) => std::panic::resume_unwind(panic),
+        }
+    })
 }
 
 /// What one KV read found.
@@ -107,7 +149,8 @@ impl VaultSource {
                         reason: e.to_string(),
                     })?;
                 // reqwest needs a runtime to exist while the client is made.
-                let client = runtime.block_on(async { Client::new(settings) })?;
+                let runtime = Background(Some(runtime));
+                let client = drive(runtime.get(), async { Client::new(settings) })?;
                 Ok(Arc::new(Connection {
                     runtime,
                     client: Arc::new(client),
@@ -175,7 +218,7 @@ impl VaultSource {
         }
         let api = self.api_path(&path);
         let client = &connection.client;
-        connection.runtime.block_on(async {
+        drive(connection.runtime.get(), async {
             let (mut data, current) = match read(client, &api, self.config.kv_version, None).await?
             {
                 Read::Found { data, version } => (data, version.unwrap_or(0)),
@@ -384,7 +427,7 @@ fn read_all(
     let deadline =
         settings.timeout.saturating_mul(attempts) + Duration::from_secs(5).saturating_mul(attempts);
     let seconds = deadline.as_secs();
-    connection.runtime.block_on(async {
+    drive(connection.runtime.get(), async {
         let limit = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrency));
         let mut tasks = tokio::task::JoinSet::new();
         for (slot, (api, version)) in reads.iter().cloned().enumerate() {
