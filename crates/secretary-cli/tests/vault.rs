@@ -621,3 +621,59 @@ fn no_vault_value_or_token_appears_in_any_output() {
         outputs[0].1.stdout
     );
 }
+
+#[test]
+fn put_on_a_terminal_prompts_without_echoing_the_value() {
+    // `script` (util-linux) runs the command on a pseudo-terminal and records everything
+    // the terminal showed.
+    let bao = OpenBao::start();
+    let app = App::example();
+    let transcript = app.path().join("transcript");
+    let command = format!(
+        "{} --env production put redis_password",
+        env!("CARGO_BIN_EXE_secretary")
+    );
+    let mut script = std::process::Command::new("script");
+    script
+        .args(["-qfec", &command])
+        .arg(&transcript)
+        .current_dir(app.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(bao.env())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    let mut child = script
+        .spawn()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(b"typed-on-a-tty\n").unwrap();
+    }
+    assert!(child.wait().unwrap().success());
+    let shown = fs::read_to_string(&transcript).unwrap();
+    assert!(
+        shown.contains("value for redis_password (not shown):"),
+        "{shown}"
+    );
+    assert!(
+        shown.contains("wrote vault:secret/data/production/redis_password#value@v1"),
+        "{shown}"
+    );
+    assert!(
+        !shown.contains("typed-on-a-tty"),
+        "the value was echoed:\n{shown}"
+    );
+    assert_eq!(
+        bao.bao(&[
+            "kv",
+            "get",
+            "-mount=secret",
+            "-field=value",
+            "production/redis_password"
+        ]),
+        "typed-on-a-tty"
+    );
+}
