@@ -52,6 +52,28 @@ pub enum Command {
         /// The secret's key, as declared in the manifest.
         key: String,
     },
+    /// Run a program with the secrets in its environment (each under its primary env name).
+    /// Problems are reported and the program is not started. Vault credentials are not
+    /// passed on unless the manifest declares them.
+    Run {
+        /// Pass only these secrets (comma-separated keys).
+        #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+        only: Vec<String>,
+        /// Start from a minimal environment (PATH, HOME, USER, LANG, TERM, TZ) instead of ours.
+        #[arg(long)]
+        reset: bool,
+        /// Run the command line with /bin/sh -c instead of directly.
+        #[arg(long)]
+        shell: bool,
+        /// The program and its arguments, after `--`.
+        #[arg(
+            required = true,
+            trailing_var_arg = true,
+            allow_hyphen_values = true,
+            value_name = "CMD"
+        )]
+        command: Vec<String>,
+    },
     /// Write a secret to the environment's Vault source; the value is read from stdin
     /// (or a hidden prompt on a terminal), never from the command line.
     Put {

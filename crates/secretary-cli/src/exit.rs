@@ -11,6 +11,9 @@ pub enum Status {
     Problems,
     /// The command could not run: bad usage or a bad manifest.
     Error,
+    /// A child's exit status (`run`): its code, or 128+N when signal N killed it; 127
+    /// when the program does not exist, 126 when it cannot be executed.
+    Exit(u8),
 }
 
 impl From<Status> for ExitCode {
@@ -19,6 +22,7 @@ impl From<Status> for ExitCode {
             Status::Success => Self::SUCCESS,
             Status::Problems => Self::from(1),
             Status::Error => Self::from(2),
+            Status::Exit(code) => Self::from(code),
         }
     }
 }

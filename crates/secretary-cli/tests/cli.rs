@@ -604,6 +604,10 @@ fn no_sensitive_value_appears_anywhere_but_get() {
             ));
         }
         sweeps.push((
+            format!("run true {format}"),
+            vec!["--format", format, "run", "--", "true"],
+        ));
+        sweeps.push((
             format!("staging check {format}"),
             vec!["--env", "staging", "check", "--format", format],
         ));
@@ -647,6 +651,8 @@ fn no_sensitive_value_appears_on_failing_paths() {
         vec!["get", "database_url"],
         vec!["get", "secret_key"],
         vec!["--env", "staging", "get", "postgres_password"],
+        vec!["run", "--", "true"],
+        vec!["--env", "staging", "run", "--", "true"],
     ] {
         let out = run(failing().args(&args));
         assert_eq!(out.code, 1, "{args:?}: {}{}", out.stdout, out.stderr);

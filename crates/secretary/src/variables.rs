@@ -42,6 +42,13 @@ impl Variables {
         self.0.get(OsStr::new(name)).map(OsString::as_os_str)
     }
 
+    /// Every variable, in no particular order.
+    pub fn iter(&self) -> impl Iterator<Item = (&OsStr, &OsStr)> {
+        self.0
+            .iter()
+            .map(|(name, value)| (name.as_os_str(), value.as_os_str()))
+    }
+
     /// The value of `name` if it is set and is UTF-8.
     pub fn get_str(&self, name: &str) -> Option<&str> {
         self.get(name).and_then(OsStr::to_str)

@@ -4,6 +4,7 @@ mod check;
 mod get;
 mod list;
 mod put;
+mod run;
 mod status;
 
 use std::io::{self, Write};
@@ -41,9 +42,9 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     let mut out = io::stdout().lock();
     let status = match &args.command {
         Command::List => list::run(&manifest, args.format, &mut out)?,
-        Command::Check | Command::Status | Command::Get { .. } | Command::Put { .. } => {
+        command => {
             let environment = manifest.select_environment(args.environment.as_deref(), vars)?;
-            match &args.command {
+            match command {
                 Command::Check => check::run(&manifest, environment, vars, args.format, &mut out)?,
                 Command::Status => {
                     status::run(&manifest, environment, vars, args.format, &mut out)?
@@ -51,6 +52,20 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                 Command::Get { key } => get::run(&manifest, environment, vars, key, &mut out)?,
                 Command::Put { key, cas } => {
                     put::run(&manifest, environment, vars, key, *cas, &mut out)?
+                }
+                Command::Run {
+                    only,
+                    reset,
+                    shell,
+                    command,
+                } => {
+                    let options = run::Options {
+                        only,
+                        reset: *reset,
+                        shell: *shell,
+                        command,
+                    };
+                    run::run(&manifest, environment, vars, &options)?
                 }
                 Command::List => unreachable!("handled above"),
             }

@@ -1,0 +1,157 @@
+//! `secretary run [--only K,..] [--reset] [--shell] -- CMD ARGS...`: start a program with
+//! its secrets in its environment, for applications in any language.
+//!
+//! - Every secret is resolved and validated first; with any problem the full report is
+//!   printed and nothing is started (exit 1).
+//! - The child gets our environment (or, with `--reset`, only `PATH`, `HOME`, `USER`,
+//!   `LANG`, `TERM` and `TZ`) plus each secret under its primary env name. Vault
+//!   credentials (`VAULT_TOKEN`, `BAO_TOKEN`, AppRole ids) are removed unless the manifest
+//!   declares them as secrets. Our own environment is never changed.
+//! - The program is started directly, with no shell, unless `--shell` is given. A
+//!   program that does not exist exits 127; one that cannot be executed exits 126.
+//! - SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the child.
+//!   A SIGINT from the terminal (Ctrl-C) already reached the child, which shares our
+//!   process group, so only a SIGINT sent by a process is forwarded.
+//! - `run` exits with the child's status, or 128+N when signal N killed it.
+
+use std::collections::HashSet;
+use std::ffi::OsStr;
+use std::io;
+use std::os::unix::process::ExitStatusExt;
+use std::process::Command;
+
+use secretary::manifest::EnvironmentSpec;
+use secretary::resolve::{Scope, resolve};
+use secretary::{Manifest, Variables};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::low_level::siginfo::Cause;
+
+use super::Failure;
+use crate::exit::Status;
+use crate::render;
+
+/// What `--reset` keeps.
+const MINIMAL: [&str; 6] = ["PATH", "HOME", "USER", "LANG", "TERM", "TZ"];
+
+/// Credentials that are not passed on unless a secret declares them.
+const CREDENTIALS: [&str; 6] = [
+    "VAULT_TOKEN",
+    "BAO_TOKEN",
+    "VAULT_ROLE_ID",
+    "BAO_ROLE_ID",
+    "VAULT_SECRET_ID",
+    "BAO_SECRET_ID",
+];
+
+/// The signals passed on to the child.
+const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
+
+/// `run`'s flags.
+pub struct Options<'a> {
+    pub only: &'a [String],
+    pub reset: bool,
+    pub shell: bool,
+    pub command: &'a [String],
+}
+
+/// Builds the child's command: program, arguments and environment.
+fn command(
+    manifest: &Manifest,
+    vars: &Variables,
+    report: &secretary::Report,
+    options: &Options<'_>,
+) -> Command {
+    let mut command = if options.shell {
+        let mut sh = Command::new("/bin/sh");
+        sh.arg("-c").arg(options.command.join(" "));
+        sh
+    } else {
+        let mut direct = Command::new(&options.command[0]);
+        direct.args(&options.command[1..]);
+        direct
+    };
+    let declared: HashSet<&str> = manifest
+        .secrets()
+        .iter()
+        .flat_map(|s| s.env.iter().map(String::as_str))
+        .collect();
+    command.env_clear();
+    for (name, value) in vars.iter() {
+        let keep = name.to_str().is_some_and(|name| {
+            (!options.reset || MINIMAL.contains(&name))
+                && (!CREDENTIALS.contains(&name) || declared.contains(name))
+        });
+        if keep {
+            command.env(name, value);
+        }
+    }
+    for resolution in &report.resolutions {
+        if let (Some(value), Ok(spec)) = (&resolution.value, manifest.secret(&resolution.key)) {
+            command.env(spec.primary_env(), OsStr::new(value.expose()));
+        }
+    }
+    command
+}
+
+pub fn run(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    options: &Options<'_>,
+) -> Result<Status, Failure> {
+    let keys: Vec<&str> = options.only.iter().map(String::as_str).collect();
+    let scope = if keys.is_empty() {
+        Scope::All
+    } else {
+        Scope::Keys(&keys)
+    };
+    let report = resolve(manifest, environment, vars, scope)?;
+    eprint!("{}", render::warnings(&report));
+    if !report.is_ok() {
+        let shown = manifest.shown_path().display().to_string();
+        eprint!("{}", render::problems(&report, manifest));
+        eprintln!("{}", super::check::summary(&report, &shown));
+        eprintln!("secretary run: nothing was started");
+        return Ok(Status::Problems);
+    }
+    // Handlers go in before the child starts, so no signal falls between the two.
+    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
+    let program = &options.command[0];
+    let mut child = match command(manifest, vars, &report, options).spawn() {
+        Ok(child) => child,
+        Err(error) => {
+            let (code, what) = match error.kind() {
+                io::ErrorKind::NotFound => {
+                    (127, "not found (is it installed and on PATH?)".to_owned())
+                }
+                io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),
+                _ => (126, format!("cannot be started: {error}")),
+            };
+            eprintln!("error: `{program}` {what}");
+            return Ok(Status::Exit(code));
+        }
+    };
+    let pid = rustix::process::Pid::from_child(&child);
+    let handle = signals.handle();
+    let forwarder = std::thread::spawn(move || {
+        for origin in signals.forever() {
+            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
+                continue; // Ctrl-C: the terminal sent it to the child already.
+            }
+            if let Some(signal) = rustix::process::Signal::from_named_raw(origin.signal) {
+                let _ = rustix::process::kill_process(pid, signal);
+            }
+        }
+    });
+    let status = child.wait()?;
+    handle.close();
+    let _ = forwarder.join();
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Ok(Status::Exit(u8::try_from(code & 0xff).unwrap_or(1)))
+}

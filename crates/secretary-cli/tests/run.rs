@@ -1,0 +1,312 @@
+//! `secretary run` with real child processes: what the child receives, exit statuses,
+//! and signal forwarding.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use tempfile::TempDir;
+
+const MANIFEST: &str = r#"version = 1
+[sources.env]
+type = "env"
+[sources.dotenv]
+type = "dotenv"
+files = [".env"]
+[environments.development]
+sources = ["env", "dotenv"]
+
+[secrets.database_url]
+required = true
+env = ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI"]
+type = "url"
+[secrets.api_key]
+required = true
+[secrets.debug_mode]
+env = ["DEBUG"]
+sensitive = false
+type = "bool"
+default = "false"
+"#;
+
+const DOTENV: &str =
+    "DATABASE_URL=postgresql://app:pw@db/app\nAPI_KEY=\"quote\\\"d $dollar\\nnewline\"\n";
+
+fn app(manifest: &str, dotenv: &str) -> TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    fs::write(dir.path().join(".env"), dotenv).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir.path().join(".env"), fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    dir
+}
+
+fn secretary(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
+}
+
+/// A Python program that reports, as JSON, the variables it was given.
+const REPORT_ENV: &str = r#"
+import json, os, sys
+names = ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "API_KEY", "DEBUG", "FROM_PARENT", "VAULT_TOKEN", "BAO_TOKEN", "VAULT_SECRET_ID", "HOME"]
+json.dump({name: os.environ.get(name) for name in names}, sys.stdout)
+"#;
+
+fn child_env(cmd: &mut Command) -> serde_json::Value {
+    let output = cmd.output().unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+#[test]
+fn a_python_program_receives_its_secrets_and_not_our_credentials() {
+    let dir = app(MANIFEST, DOTENV);
+    let seen = child_env(
+        secretary(dir.path())
+            .env("FROM_PARENT", "kept")
+            .env("VAULT_TOKEN", "s.must-not-pass")
+            .env("BAO_TOKEN", "s.must-not-pass")
+            .env("VAULT_SECRET_ID", "must-not-pass")
+            .env("HOME", "/home/app")
+            .args(["run", "--", "python3", "-c", REPORT_ENV]),
+    );
+    assert_eq!(seen["DATABASE_URL"], "postgresql://app:pw@db/app");
+    assert_eq!(
+        seen["API_KEY"], "quote\"d $dollar\nnewline",
+        "values arrive byte for byte"
+    );
+    assert_eq!(seen["DEBUG"], "false", "defaults are passed too");
+    assert_eq!(
+        seen["SQLALCHEMY_DATABASE_URI"],
+        serde_json::Value::Null,
+        "only the primary name is set"
+    );
+    assert_eq!(seen["FROM_PARENT"], "kept");
+    assert_eq!(seen["HOME"], "/home/app");
+    for credential in ["VAULT_TOKEN", "BAO_TOKEN", "VAULT_SECRET_ID"] {
+        assert_eq!(
+            seen[credential],
+            serde_json::Value::Null,
+            "{credential} must not reach the child"
+        );
+    }
+}
+
+#[test]
+fn reset_starts_from_a_minimal_environment_and_only_limits_the_secrets() {
+    let dir = app(MANIFEST, DOTENV);
+    let seen = child_env(
+        secretary(dir.path())
+            .env("FROM_PARENT", "dropped")
+            .env("HOME", "/home/app")
+            .args([
+                "run",
+                "--reset",
+                "--only",
+                "database_url",
+                "--",
+                "python3",
+                "-c",
+                REPORT_ENV,
+            ]),
+    );
+    assert_eq!(seen["FROM_PARENT"], serde_json::Value::Null);
+    assert_eq!(
+        seen["HOME"], "/home/app",
+        "HOME is part of the minimal environment"
+    );
+    assert_eq!(seen["DATABASE_URL"], "postgresql://app:pw@db/app");
+    assert_eq!(
+        seen["API_KEY"],
+        serde_json::Value::Null,
+        "--only database_url"
+    );
+}
+
+#[test]
+fn a_credential_the_manifest_declares_is_passed_on_purpose() {
+    let manifest = format!("{MANIFEST}[secrets.vault_token]\nenv = [\"VAULT_TOKEN\"]\n");
+    let dir = app(&manifest, DOTENV);
+    let seen = child_env(
+        secretary(dir.path())
+            .env("VAULT_TOKEN", "s.on-purpose")
+            .args(["run", "--", "python3", "-c", REPORT_ENV]),
+    );
+    assert_eq!(seen["VAULT_TOKEN"], "s.on-purpose");
+}
+
+#[test]
+fn with_any_problem_nothing_is_started() {
+    let dir = app(MANIFEST, "DATABASE_URL=not a url\n");
+    let marker = dir.path().join("started");
+    let output = secretary(dir.path())
+        .args(["run", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("[invalid] database_url"), "{stderr}");
+    assert!(stderr.contains("[missing] api_key"), "{stderr}");
+    assert!(stderr.contains("nothing was started"), "{stderr}");
+    assert!(!marker.exists(), "the child must not run");
+}
+
+#[test]
+fn exit_statuses_pass_through() {
+    let dir = app(MANIFEST, DOTENV);
+    let status = |args: &[&str]| {
+        secretary(dir.path())
+            .arg("run")
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+            .code()
+    };
+    assert_eq!(status(&["--", "sh", "-c", "exit 7"]), Some(7));
+    assert_eq!(status(&["--", "true"]), Some(0));
+    assert_eq!(
+        status(&["--", "sh", "-c", "kill -TERM $$"]),
+        Some(143),
+        "128 + SIGTERM"
+    );
+    assert_eq!(
+        status(&["--", "sh", "-c", "kill -KILL $$"]),
+        Some(137),
+        "128 + SIGKILL"
+    );
+    let output = secretary(dir.path())
+        .args(["run", "--", "no-such-program-here"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: `no-such-program-here` not found (is it installed and on PATH?)\n"
+    );
+    fs::write(dir.path().join("not-executable"), "#!/bin/sh\n").unwrap();
+    assert_eq!(status(&["--", "./not-executable"]), Some(126));
+}
+
+#[test]
+fn shell_mode_runs_the_command_line_with_sh() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = secretary(dir.path())
+        .args([
+            "run",
+            "--shell",
+            "--",
+            "printf '%s|%s' \"$DATABASE_URL\" \"$DEBUG\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "postgresql://app:pw@db/app|false"
+    );
+    // Without --shell nothing is interpreted: the $ reaches the program as it is.
+    let output = secretary(dir.path())
+        .args(["run", "--", "printf", "%s", "$DATABASE_URL"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "$DATABASE_URL");
+}
+
+/// Starts `secretary run` on a Python child that reports each signal it gets, by name, on
+/// stdout, and exits with `exit_code` after `last`.
+fn signal_child(
+    dir: &Path,
+    last: &str,
+    exit_code: i32,
+) -> (Child, BufReader<std::process::ChildStdout>) {
+    let program = format!(
+        r#"
+import signal, sys, time
+def handler(number, frame):
+    name = signal.Signals(number).name
+    print(name, flush=True)
+    if name == "{last}":
+        sys.exit({exit_code})
+for name in ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"]:
+    signal.signal(getattr(signal, name), handler)
+print("ready", flush=True)
+for _ in range(300):
+    time.sleep(0.1)
+sys.exit(99)
+"#
+    );
+    let mut child = secretary(dir)
+        .args(["run", "--", "python3", "-c", &program])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "ready");
+    (child, lines)
+}
+
+fn send(child: &Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn signals_sent_to_run_reach_the_child_and_its_status_comes_back() {
+    let dir = app(MANIFEST, DOTENV);
+    let (mut child, mut lines) = signal_child(dir.path(), "SIGTERM", 42);
+    for signal in ["HUP", "USR1", "USR2", "QUIT", "INT"] {
+        send(&child, signal);
+        let mut line = String::new();
+        lines.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), format!("SIG{signal}"), "forwarded {signal}");
+    }
+    send(&child, "TERM");
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    assert_eq!(line.trim(), "SIGTERM");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(42), "run exits with the child's status");
+}
+
+#[test]
+fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
+    let dir = app(MANIFEST, DOTENV);
+    let mut child = secretary(dir.path())
+        .args(["run", "--", "sh", "-c", "echo ready; exec sleep 30"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line.trim(), "ready");
+    std::thread::sleep(Duration::from_millis(100));
+    send(&child, "TERM");
+    assert_eq!(child.wait().unwrap().code(), Some(143));
+}
