@@ -20,10 +20,6 @@ pub struct Args {
     #[arg(long = "env", global = true, value_name = "NAME")]
     pub environment: Option<String>,
 
-    /// Output format of `check`, `list` and `status`.
-    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
-    pub format: Format,
-
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -38,19 +34,52 @@ pub enum Format {
     Json,
 }
 
+/// How `generate` writes its bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Encoding {
+    /// URL-safe base64 without padding (43 characters for 32 bytes).
+    Urlsafe,
+    /// Lower-case hexadecimal.
+    Hex,
+    /// Standard base64 with padding.
+    Base64,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Resolve and validate every secret; list every problem (exit 1 if any).
-    Check,
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// List the declared secrets from the manifest alone (no values are read).
-    List,
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// One row per secret: present or not, where from, type; values only when not sensitive.
-    Status,
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
     /// Print one secret's raw value on stdout, and nothing else.
     Get {
         /// The secret's key, as declared in the manifest.
         key: String,
+    },
+    /// Print a new random secret from the operating system's CSPRNG (for SECRET_KEY,
+    /// ENCRYPTION_KEY, ...). Needs no manifest.
+    Generate {
+        /// How many random bytes.
+        #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(16..=1024))]
+        bytes: u16,
+        /// How to write them.
+        #[arg(long, value_enum, default_value_t = Encoding::Urlsafe)]
+        format: Encoding,
     },
     /// Run a program with the secrets in its environment (each under its primary env name).
     /// Problems are reported and the program is not started. Vault credentials are not

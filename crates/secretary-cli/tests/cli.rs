@@ -604,10 +604,6 @@ fn no_sensitive_value_appears_anywhere_but_get() {
             ));
         }
         sweeps.push((
-            format!("run true {format}"),
-            vec!["--format", format, "run", "--", "true"],
-        ));
-        sweeps.push((
             format!("staging check {format}"),
             vec!["--env", "staging", "check", "--format", format],
         ));
@@ -616,6 +612,7 @@ fn no_sensitive_value_appears_anywhere_but_get() {
             vec!["--env", "production", "status", "--format", format],
         ));
     }
+    sweeps.push(("run true".to_owned(), vec!["run", "--", "true"]));
     for (what, args) in &sweeps {
         let out = run(with_canaries(&project).args(args));
         assert!(out.code <= 1, "{what}: {}", out.stderr);
@@ -684,4 +681,68 @@ fn no_sensitive_value_appears_on_failing_paths() {
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("secrets.toml:3:"), "{}", out.stderr);
     assert_clean("bad manifest", &out.stderr, None);
+}
+
+/// `secretary generate ARGS` in an empty directory (no manifest is needed).
+fn generate(args: &[&str]) -> Outcome {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    cmd.current_dir(dir.path())
+        .env_clear()
+        .arg("generate")
+        .args(args);
+    run(&mut cmd)
+}
+
+#[test]
+fn generate_writes_url_safe_random_secrets_of_the_asked_length() {
+    let urlsafe = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let first = generate(&[]);
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    assert_eq!(
+        first.stdout.len(),
+        43,
+        "32 bytes, unpadded: {:?}",
+        first.stdout
+    );
+    assert!(first.stdout.chars().all(urlsafe), "{:?}", first.stdout);
+    // Not a pipe's newline, nor anything on stderr.
+    assert!(first.stderr.is_empty(), "{}", first.stderr);
+    let mut seen = std::collections::HashSet::new();
+    seen.insert(first.stdout);
+    for _ in 0..20 {
+        assert!(seen.insert(generate(&[]).stdout), "a repeated secret");
+    }
+
+    let hex = generate(&["--bytes", "16", "--format", "hex"]);
+    assert_eq!(hex.stdout.len(), 32);
+    assert!(
+        hex.stdout
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c)),
+        "{:?}",
+        hex.stdout
+    );
+    let base64 = generate(&["--bytes", "64", "--format", "base64"]);
+    assert_eq!(base64.stdout.len(), 88, "{:?}", base64.stdout);
+    assert!(base64.stdout.ends_with("=="), "{:?}", base64.stdout);
+    let long = generate(&["--bytes", "1024", "--format", "hex"]);
+    assert_eq!(long.stdout.len(), 2048);
+    // 1,024 random bytes use nearly every byte value: a constant or counter would not.
+    let distinct: std::collections::HashSet<_> = long.stdout.as_bytes().chunks(2).collect();
+    assert!(
+        distinct.len() > 200,
+        "only {} distinct bytes",
+        distinct.len()
+    );
+}
+
+#[test]
+fn generate_refuses_too_few_or_too_many_bytes() {
+    for bytes in ["15", "1025", "0", "lots"] {
+        let out = generate(&["--bytes", bytes]);
+        assert_eq!(out.code, 2, "--bytes {bytes}");
+        assert!(out.stdout.is_empty());
+        assert!(out.stderr.contains("--bytes"), "{}", out.stderr);
+    }
 }

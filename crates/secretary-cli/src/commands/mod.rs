@@ -1,6 +1,7 @@
 //! One file per subcommand; this module finds the manifest and dispatches.
 
 mod check;
+mod generate;
 mod get;
 mod list;
 mod put;
@@ -37,17 +38,24 @@ impl From<io::Error> for Failure {
 
 /// Runs the command `args` names.
 pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
+    let mut out = io::stdout().lock();
+    if let Command::Generate { bytes, format } = &args.command {
+        let status = generate::run(*bytes, *format, &mut out)?;
+        out.flush()?;
+        return Ok(status);
+    }
     let cwd = std::env::current_dir()?;
     let manifest = Manifest::discover(args.manifest.as_deref(), vars, &cwd)?;
-    let mut out = io::stdout().lock();
     let status = match &args.command {
-        Command::List => list::run(&manifest, args.format, &mut out)?,
+        Command::List { format } => list::run(&manifest, *format, &mut out)?,
         command => {
             let environment = manifest.select_environment(args.environment.as_deref(), vars)?;
             match command {
-                Command::Check => check::run(&manifest, environment, vars, args.format, &mut out)?,
-                Command::Status => {
-                    status::run(&manifest, environment, vars, args.format, &mut out)?
+                Command::Check { format } => {
+                    check::run(&manifest, environment, vars, *format, &mut out)?
+                }
+                Command::Status { format } => {
+                    status::run(&manifest, environment, vars, *format, &mut out)?
                 }
                 Command::Get { key } => get::run(&manifest, environment, vars, key, &mut out)?,
                 Command::Put { key, cas } => {
@@ -67,7 +75,7 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     };
                     run::run(&manifest, environment, vars, &options)?
                 }
-                Command::List => unreachable!("handled above"),
+                Command::List { .. } | Command::Generate { .. } => unreachable!("handled above"),
             }
         }
     };
