@@ -94,6 +94,9 @@ pub enum Command {
         /// Run the command line with /bin/sh -c instead of directly.
         #[arg(long)]
         shell: bool,
+        /// Replace every secret value in the program's stdout and stderr with [redacted:KEY].
+        #[arg(long)]
+        redact: bool,
         /// The program and its arguments, after `--`.
         #[arg(
             required = true,
@@ -103,6 +106,8 @@ pub enum Command {
         )]
         command: Vec<String>,
     },
+    /// Copy stdin to stdout with every secret value replaced by [redacted:KEY].
+    Redact,
     /// Write a secret to the environment's Vault source; the value is read from stdin
     /// (or a hidden prompt on a terminal), never from the command line.
     Put {

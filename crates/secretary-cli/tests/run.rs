@@ -310,3 +310,117 @@ fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
     send(&child, "TERM");
     assert_eq!(child.wait().unwrap().code(), Some(143));
 }
+
+/// A Python program that writes the secrets to both streams, byte by byte and in big
+/// blocks, so values straddle reads, with binary noise in between.
+const LEAKY: &str = r#"
+import os, sys
+url, key = os.environ["DATABASE_URL"].encode(), os.environ["API_KEY"].encode()
+out, err = sys.stdout.buffer, sys.stderr.buffer
+for byte in b"url=" + url + b"\n":
+    out.write(bytes([byte])); out.flush()
+err.write(b"key=" + key + b"\n"); err.flush()
+block = (b"\x00\xff noise " + key + b" " + url + b"\n") * 20000
+out.write(block); out.flush()
+err.write(block); err.flush()
+out.write(b"debug=" + os.environ["DEBUG"].encode() + b"\n")
+sys.exit(4)
+"#;
+
+#[test]
+fn redact_replaces_values_on_both_streams_of_a_big_binary_output() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = secretary(dir.path())
+        .args(["run", "--redact", "--", "python3", "-c", LEAKY])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "the child's status comes back"
+    );
+    let url = b"[redacted:database_url]";
+    let key = b"[redacted:api_key]";
+    let block = [&b"\x00\xff noise "[..], key, b" ", url, b"\n"]
+        .concat()
+        .repeat(20000);
+    let stdout = [&b"url="[..], url, b"\n", &block, b"debug=false\n"].concat();
+    let stderr = [&b"key="[..], key, b"\n", &block].concat();
+    // `false` is not sensitive (`sensitive = false`): it is left alone.
+    assert!(output.stdout == stdout, "stdout differs");
+    assert!(output.stderr == stderr, "stderr differs");
+}
+
+#[test]
+fn redact_passes_a_line_through_before_the_child_ends() {
+    let dir = app(MANIFEST, DOTENV);
+    let mut child = secretary(dir.path())
+        .args([
+            "run",
+            "--redact",
+            "--",
+            "sh",
+            "-c",
+            "echo \"ready $DATABASE_URL\"; exec sleep 30",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert_eq!(line, "ready [redacted:database_url]\n");
+    send(&child, "TERM");
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(128 + 15));
+}
+
+#[test]
+fn redact_filters_stdin_and_says_when_a_value_is_unknown() {
+    let dir = app(MANIFEST, DOTENV);
+    let input = "postgresql://app:pw@db/app and quote\"d $dollar\nnewline, debug false\n";
+    let output = secretary(dir.path())
+        .arg("redact")
+        .write_stdin_bytes(input)
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "[redacted:database_url] and [redacted:api_key], debug false\n"
+    );
+
+    // api_key is missing: everything still passes, the rest redacted, and exit 1.
+    let dir = app(MANIFEST, "DATABASE_URL=postgresql://app:pw@db/app\n");
+    let output = secretary(dir.path())
+        .arg("redact")
+        .write_stdin_bytes("to postgresql://app:pw@db/app\n")
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.stdout, b"to [redacted:database_url]\n");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("api_key"), "{stderr}");
+    assert!(stderr.contains("not redacted"), "{stderr}");
+}
+
+/// Runs `cmd` with `input` on stdin and collects its output.
+trait WriteStdin {
+    fn write_stdin_bytes(&mut self, input: &str) -> std::io::Result<std::process::Output>;
+}
+
+impl WriteStdin for Command {
+    fn write_stdin_bytes(&mut self, input: &str) -> std::io::Result<std::process::Output> {
+        use std::io::Write;
+        let mut child = self
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        let mut stdin = child.stdin.take().unwrap();
+        let input = input.to_owned();
+        let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
+        let output = child.wait_with_output()?;
+        writer.join().unwrap()?;
+        Ok(output)
+    }
+}

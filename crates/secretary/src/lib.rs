@@ -33,6 +33,7 @@ pub mod dotenv;
 mod error;
 pub mod manifest;
 pub mod put;
+pub mod redact;
 pub mod resolve;
 mod secret;
 pub mod source;

@@ -5,6 +5,7 @@ mod generate;
 mod get;
 mod list;
 mod put;
+mod redact;
 mod run;
 mod status;
 
@@ -38,7 +39,8 @@ impl From<io::Error> for Failure {
 
 /// Runs the command `args` names.
 pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
-    let mut out = io::stdout().lock();
+    // Not locked: `run --redact` writes to stdout from its own threads.
+    let mut out = io::stdout();
     if let Command::Generate { bytes, format } = &args.command {
         let status = generate::run(*bytes, *format, &mut out)?;
         out.flush()?;
@@ -65,16 +67,19 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     only,
                     reset,
                     shell,
+                    redact,
                     command,
                 } => {
                     let options = run::Options {
                         only,
                         reset: *reset,
                         shell: *shell,
+                        redact: *redact,
                         command,
                     };
                     run::run(&manifest, environment, vars, &options)?
                 }
+                Command::Redact => redact::run(&manifest, environment, vars)?,
                 Command::List { .. } | Command::Generate { .. } => unreachable!("handled above"),
             }
         }

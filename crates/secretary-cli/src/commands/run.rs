@@ -1,4 +1,4 @@
-//! `secretary run [--only K,..] [--reset] [--shell] -- CMD ARGS...`: start a program with
+//! `secretary run [--only K,..] [--reset] [--shell] [--redact] -- CMD ARGS...`: start a program with
 //! its secrets in its environment, for applications in any language.
 //!
 //! - Every secret is resolved and validated first; with any problem the full report is
@@ -12,15 +12,18 @@
 //! - SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the child.
 //!   A SIGINT from the terminal (Ctrl-C) already reached the child, which shares our
 //!   process group, so only a SIGINT sent by a process is forwarded.
+//! - With `--redact`, the child's stdout and stderr go through the streaming redactor
+//!   (see [`secretary::redact`]): every sensitive value becomes `[redacted:KEY]`.
 //! - `run` exits with the child's status, or 128+N when signal N killed it.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io;
 use std::os::unix::process::ExitStatusExt;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 use secretary::manifest::EnvironmentSpec;
+use secretary::redact::Redactor;
 use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
@@ -53,6 +56,7 @@ pub struct Options<'a> {
     pub only: &'a [String],
     pub reset: bool,
     pub shell: bool,
+    pub redact: bool,
     pub command: &'a [String],
 }
 
@@ -119,7 +123,12 @@ pub fn run(
     // Handlers go in before the child starts, so no signal falls between the two.
     let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
     let program = &options.command[0];
-    let mut child = match command(manifest, vars, &report, options).spawn() {
+    let mut command = command(manifest, vars, &report, options);
+    let redactor = options.redact.then(|| {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        Redactor::from_report(&report, manifest)
+    });
+    let mut child = match command.spawn() {
         Ok(child) => child,
         Err(error) => {
             let (code, what) = match error.kind() {
@@ -145,7 +154,19 @@ pub fn run(
             }
         }
     });
-    let status = child.wait()?;
+    // With `--redact`, one thread per stream copies the child's output through the
+    // redactor, so neither pipe can fill up and block the child while we wait on the other.
+    let status = std::thread::scope(|scope| {
+        if let Some(redactor) = &redactor {
+            if let Some(stdout) = child.stdout.take() {
+                scope.spawn(move || super::redact::pump(redactor, stdout, io::stdout()));
+            }
+            if let Some(stderr) = child.stderr.take() {
+                scope.spawn(move || super::redact::pump(redactor, stderr, io::stderr()));
+            }
+        }
+        child.wait()
+    })?;
     handle.close();
     let _ = forwarder.join();
     let code = match (status.code(), status.signal()) {

@@ -1,0 +1,342 @@
+//! Replacing secret values in a stream of bytes with `[redacted:KEY]`.
+//!
+//! A [`Redactor`] holds the values to find (one Aho-Corasick automaton over all of them,
+//! leftmost-longest, so a value that contains another is replaced whole). Its
+//! [`Redactor::writer`] wraps any [`Write`] and redacts what passes through, however the
+//! bytes are split into writes:
+//!
+//! - a value that straddles two writes is still replaced;
+//! - only a tail that could be the start of a value is held back, so a complete line
+//!   (or any output that cannot begin a value) is written through at once;
+//! - bytes need not be UTF-8.
+//!
+//! ```
+//! use std::io::Write;
+//! use secretary::redact::Redactor;
+//!
+//! let redactor = Redactor::new([("api_key", "sk-12345")]);
+//! let mut out = Vec::new();
+//! let mut writer = redactor.writer(&mut out);
+//! writer.write_all(b"key is sk-12")?; // the value is split across two writes
+//! writer.write_all(b"345, ok\n")?;
+//! writer.finish()?;
+//! assert_eq!(out, b"key is [redacted:api_key], ok\n");
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::collections::HashSet;
+use std::io::{self, Write};
+
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use zeroize::Zeroizing;
+
+use crate::manifest::Manifest;
+use crate::resolve::Report;
+
+/// The values to find and what to put in their place.
+pub struct Redactor {
+    /// `None` when there is nothing to redact.
+    automaton: Option<AhoCorasick>,
+    /// `[redacted:KEY]` for pattern `i`.
+    labels: Vec<Box<[u8]>>,
+    /// The values, to tell whether a tail of output may be the start of one (and so must
+    /// be held back until the next write). Zeroed on drop.
+    values: Vec<Zeroizing<Vec<u8>>>,
+    /// For each byte, the values that start with it.
+    by_first_byte: Vec<Vec<usize>>,
+    /// The longest proper prefix of a value.
+    longest_prefix: usize,
+}
+
+impl std::fmt::Debug for Redactor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Redactor")
+            .field("values", &self.labels.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Redactor {
+    /// A redactor for `(key, value)` pairs. Empty values are ignored; when two keys share
+    /// a value, the first names it.
+    pub fn new<'a>(secrets: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        let mut values: Vec<&[u8]> = Vec::new();
+        let mut labels = Vec::new();
+        let mut seen = HashSet::new();
+        for (key, value) in secrets {
+            if !value.is_empty() && seen.insert(value) {
+                values.push(value.as_bytes());
+                labels.push(format!("[redacted:{key}]").into_bytes().into_boxed_slice());
+            }
+        }
+        let mut by_first_byte = vec![Vec::new(); 256];
+        let mut longest_prefix = 0;
+        for (index, value) in values.iter().enumerate() {
+            by_first_byte[usize::from(value[0])].push(index);
+            longest_prefix = longest_prefix.max(value.len() - 1);
+        }
+        let automaton = if values.is_empty() {
+            None
+        } else {
+            // A DFA is the fastest search; it only fails to build when the values are
+            // very many and long, and then the default choice is used.
+            AhoCorasick::builder()
+                .match_kind(MatchKind::LeftmostLongest)
+                .kind(Some(AhoCorasickKind::DFA))
+                .build(&values)
+                .or_else(|_| {
+                    AhoCorasick::builder()
+                        .match_kind(MatchKind::LeftmostLongest)
+                        .build(&values)
+                })
+                .ok()
+        };
+        Self {
+            automaton,
+            labels,
+            values: values
+                .into_iter()
+                .map(|value| Zeroizing::new(value.to_vec()))
+                .collect(),
+            by_first_byte,
+            longest_prefix,
+        }
+    }
+
+    /// A redactor for every sensitive value in `report` (`sensitive = false` values are
+    /// declared not to be secret, and are left alone).
+    pub fn from_report(report: &Report, manifest: &Manifest) -> Self {
+        Self::new(report.resolutions.iter().filter_map(|resolution| {
+            let spec = manifest.secret(&resolution.key).ok()?;
+            let value = resolution.value.as_ref()?;
+            spec.sensitive
+                .then_some((resolution.key.as_str(), value.expose()))
+        }))
+    }
+
+    /// How many distinct values are redacted.
+    pub fn len(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Whether there is nothing to redact.
+    pub fn is_empty(&self) -> bool {
+        self.labels.is_empty()
+    }
+
+    /// `bytes` with every value replaced, all at once.
+    pub fn redact(&self, bytes: &[u8]) -> Vec<u8> {
+        let mut out = Vec::with_capacity(bytes.len());
+        self.scan(bytes, bytes.len(), &mut out);
+        out
+    }
+
+    /// A writer that redacts what passes through to `inner`. Call
+    /// [`RedactingWriter::finish`] at the end to write what is held back.
+    pub fn writer<W: Write>(&self, inner: W) -> RedactingWriter<'_, W> {
+        RedactingWriter {
+            redactor: self,
+            inner: Some(inner),
+            pending: Zeroizing::new(Vec::new()),
+        }
+    }
+
+    /// Where the longest tail of `bytes` starting at or after `from` that is a proper
+    /// prefix of a value begins (`bytes.len()` when there is none).
+    fn held_from(&self, bytes: &[u8], from: usize) -> usize {
+        let first = from.max(bytes.len().saturating_sub(self.longest_prefix));
+        (first..bytes.len())
+            .find(|&start| {
+                let tail = &bytes[start..];
+                self.by_first_byte[usize::from(tail[0])]
+                    .iter()
+                    .any(|&index| {
+                        let value = &self.values[index];
+                        value.len() > tail.len() && value.starts_with(tail)
+                    })
+            })
+            .unwrap_or(bytes.len())
+    }
+
+    /// Writes `bytes` to `out`, redacted, except a tail from where it may hold the start of
+    /// a value that more input could complete; returns where that tail starts. With
+    /// `hold == bytes.len()` (end of input) everything is written.
+    fn scan(&self, bytes: &[u8], hold: usize, out: &mut Vec<u8>) -> usize {
+        let Some(automaton) = &self.automaton else {
+            out.extend_from_slice(bytes);
+            return bytes.len();
+        };
+        let mut hold = hold;
+        let mut written = 0;
+        for found in automaton.find_iter(bytes) {
+            if written > hold {
+                // The last match ran past the held tail: what may be held is after it.
+                hold = self.held_from(bytes, written);
+            }
+            if found.start() >= hold {
+                // It may be a shorter value where a longer one would match with more input.
+                break;
+            }
+            out.extend_from_slice(&bytes[written..found.start()]);
+            out.extend_from_slice(&self.labels[found.pattern().as_usize()]);
+            written = found.end();
+        }
+        if written > hold {
+            hold = self.held_from(bytes, written);
+        }
+        out.extend_from_slice(&bytes[written..hold]);
+        hold
+    }
+}
+
+/// A [`Write`] that redacts secret values on the way to another writer; made by
+/// [`Redactor::writer`]. Dropping it without [`finish`](Self::finish) writes the held-back
+/// tail too, ignoring errors.
+pub struct RedactingWriter<'r, W: Write> {
+    redactor: &'r Redactor,
+    /// `None` once finished.
+    inner: Option<W>,
+    /// Output held back because it may be the start of a value.
+    pending: Zeroizing<Vec<u8>>,
+}
+
+impl<W: Write> RedactingWriter<'_, W> {
+    /// Writes what is held back, flushes, and returns the inner writer.
+    pub fn finish(mut self) -> io::Result<W> {
+        self.write_pending()?;
+        let mut inner = self
+            .inner
+            .take()
+            .ok_or_else(|| io::Error::other("finished twice"))?;
+        inner.flush()?;
+        Ok(inner)
+    }
+
+    fn write_pending(&mut self) -> io::Result<()> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Ok(());
+        };
+        let mut out = Vec::new();
+        self.redactor
+            .scan(&self.pending, self.pending.len(), &mut out);
+        self.pending.clear();
+        inner.write_all(&out)
+    }
+}
+
+impl<W: Write> Write for RedactingWriter<'_, W> {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        let Some(inner) = self.inner.as_mut() else {
+            return Err(io::Error::other("write after finish"));
+        };
+        let redactor = self.redactor;
+        // Most writes hold nothing back: scan the input in place.
+        let mut out = Vec::with_capacity(bytes.len() + 64);
+        if self.pending.is_empty() {
+            let hold = redactor.held_from(bytes, 0);
+            let kept = redactor.scan(bytes, hold, &mut out);
+            self.pending.extend_from_slice(&bytes[kept..]);
+        } else {
+            self.pending.extend_from_slice(bytes);
+            let hold = redactor.held_from(&self.pending, 0);
+            let kept = redactor.scan(&self.pending, hold, &mut out);
+            self.pending.drain(..kept);
+        }
+        inner.write_all(&out)?;
+        Ok(bytes.len())
+    }
+
+    /// Flushes what is known not to start a value; a possible start stays held back.
+    fn flush(&mut self) -> io::Result<()> {
+        match self.inner.as_mut() {
+            Some(inner) => inner.flush(),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<W: Write> Drop for RedactingWriter<'_, W> {
+    fn drop(&mut self) {
+        let _ = self.write_pending();
+        if let Some(inner) = self.inner.as_mut() {
+            let _ = inner.flush();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn through(redactor: &Redactor, chunks: &[&[u8]]) -> Vec<u8> {
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        for chunk in chunks {
+            writer.write_all(chunk).unwrap();
+        }
+        writer.finish().unwrap();
+        out
+    }
+
+    #[test]
+    fn a_value_split_across_writes_is_replaced() {
+        let redactor = Redactor::new([("token", "abcdef")]);
+        for split in 0..=12 {
+            let text = b"[abcdef][x]";
+            let (a, b) = text.split_at(split.min(text.len()));
+            assert_eq!(
+                through(&redactor, &[a, b]),
+                b"[[redacted:token]][x]",
+                "split at {split}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_longest_value_wins_and_a_prefix_alone_is_kept() {
+        let redactor = Redactor::new([("short", "abc"), ("long", "abcdef")]);
+        assert_eq!(
+            redactor.redact(b"abcdef abc abcd"),
+            b"[redacted:long] [redacted:short] [redacted:short]d"
+        );
+        assert_eq!(
+            through(&redactor, &[b"xabc", b"de", b"f"]),
+            b"x[redacted:long]"
+        );
+        assert_eq!(through(&redactor, &[b"ab"]), b"ab");
+    }
+
+    #[test]
+    fn complete_lines_are_not_held_back() {
+        let redactor = Redactor::new([("token", "secret-value")]);
+        let mut out = Vec::new();
+        {
+            let mut writer = redactor.writer(&mut out);
+            writer.write_all(b"a line\n").unwrap();
+            writer.flush().unwrap();
+            std::mem::forget(writer);
+        }
+        assert_eq!(out, b"a line\n");
+        // Only a possible start of the value is held.
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        writer.write_all(b"ends with secr").unwrap();
+        writer.flush().unwrap();
+        std::mem::forget(writer);
+        assert_eq!(out, b"ends with ");
+    }
+
+    #[test]
+    fn nothing_to_redact_passes_bytes_through() {
+        let redactor = Redactor::new([("empty", "")]);
+        assert!(redactor.is_empty());
+        assert_eq!(through(&redactor, &[b"\xff\x00binary"]), b"\xff\x00binary");
+    }
+
+    #[test]
+    fn a_shared_value_is_named_by_the_first_key() {
+        let redactor = Redactor::new([("first", "same"), ("second", "same")]);
+        assert_eq!(redactor.len(), 1);
+        assert_eq!(redactor.redact(b"same"), b"[redacted:first]");
+    }
+}
