@@ -10,6 +10,7 @@
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
+use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -174,27 +175,40 @@ fn with_any_problem_nothing_is_started() {
 #[test]
 fn exit_statuses_pass_through() {
     let dir = app(MANIFEST, DOTENV);
-    let status = |args: &[&str]| {
+    let exit = |args: &[&str]| {
         secretary(dir.path())
             .arg("run")
             .args(args)
             .stderr(Stdio::null())
             .status()
             .unwrap()
-            .code()
     };
+    let status = |args: &[&str]| exit(args).code();
     assert_eq!(status(&["--", "sh", "-c", "exit 7"]), Some(7));
     assert_eq!(status(&["--", "true"]), Some(0));
+    // `run` becomes the program, so a signal that kills it is seen as such...
     assert_eq!(
-        status(&["--", "sh", "-c", "kill -TERM $$"]),
+        exit(&["--", "sh", "-c", "kill -TERM $$"]).signal(),
+        Some(15)
+    );
+    assert_eq!(exit(&["--", "sh", "-c", "kill -KILL $$"]).signal(), Some(9));
+    // ...and with --redact, where the program is a child, as 128+N.
+    assert_eq!(
+        status(&["--redact", "--", "sh", "-c", "kill -TERM $$"]),
         Some(143),
         "128 + SIGTERM"
     );
     assert_eq!(
-        status(&["--", "sh", "-c", "kill -KILL $$"]),
+        status(&["--redact", "--", "sh", "-c", "kill -KILL $$"]),
         Some(137),
         "128 + SIGKILL"
     );
+    assert_eq!(status(&["--redact", "--", "sh", "-c", "exit 7"]), Some(7));
+    let output = secretary(dir.path())
+        .args(["run", "--redact", "--", "no-such-program-here"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
     let output = secretary(dir.path())
         .args(["run", "--", "no-such-program-here"])
         .output()
@@ -236,6 +250,7 @@ fn shell_mode_runs_the_command_line_with_sh() {
 /// stdout, and exits with `exit_code` after `last`.
 fn signal_child(
     dir: &Path,
+    mode: &[&str],
     last: &str,
     exit_code: i32,
 ) -> (Child, BufReader<std::process::ChildStdout>) {
@@ -256,7 +271,9 @@ sys.exit(99)
 "#
     );
     let mut child = secretary(dir)
-        .args(["run", "--", "python3", "-c", &program])
+        .arg("run")
+        .args(mode)
+        .args(["--", "python3", "-c", &program])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -277,8 +294,15 @@ fn send(child: &Child, signal: &str) {
 
 #[test]
 fn signals_sent_to_run_reach_the_child_and_its_status_comes_back() {
+    // Directly (`run` became the program) and forwarded (`--redact`: a child).
+    for mode in [&[][..], &["--redact"][..]] {
+        signals_reach_the_program(mode);
+    }
+}
+
+fn signals_reach_the_program(mode: &[&str]) {
     let dir = app(MANIFEST, DOTENV);
-    let (mut child, mut lines) = signal_child(dir.path(), "SIGTERM", 42);
+    let (mut child, mut lines) = signal_child(dir.path(), mode, "SIGTERM", 42);
     for signal in ["HUP", "USR1", "USR2", "QUIT", "INT"] {
         send(&child, signal);
         let mut line = String::new();
@@ -297,7 +321,14 @@ fn signals_sent_to_run_reach_the_child_and_its_status_comes_back() {
 fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
     let dir = app(MANIFEST, DOTENV);
     let mut child = secretary(dir.path())
-        .args(["run", "--", "sh", "-c", "echo ready; exec sleep 30"])
+        .args([
+            "run",
+            "--redact",
+            "--",
+            "sh",
+            "-c",
+            "echo ready; exec sleep 30",
+        ])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -423,4 +454,21 @@ impl WriteStdin for Command {
         writer.join().unwrap()?;
         Ok(output)
     }
+}
+
+#[test]
+fn without_redact_run_becomes_the_program() {
+    let dir = app(MANIFEST, DOTENV);
+    let child = secretary(dir.path())
+        .args(["run", "--", "sh", "-c", "echo $$"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        pid.to_string()
+    );
 }

@@ -27,7 +27,9 @@
 use std::collections::HashSet;
 use std::io::{self, Write};
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
+use aho_corasick::{
+    AhoCorasick, AhoCorasickKind, Anchored, Input, MatchKind, Span, StartKind, packed,
+};
 use zeroize::Zeroizing;
 
 use crate::manifest::Manifest;
@@ -37,6 +39,10 @@ use crate::resolve::Report;
 pub struct Redactor {
     /// `None` when there is nothing to redact.
     automaton: Option<AhoCorasick>,
+    /// SIMD literal searchers (Teddy), at most 64 values each, that find where a match
+    /// may start far faster than the automaton alone; empty when the CPU has no SIMD
+    /// support or a value does not suit them, and then the automaton searches alone.
+    prefilters: Vec<packed::Searcher>,
     /// `[redacted:KEY]` for pattern `i`.
     labels: Vec<Box<[u8]>>,
     /// The values, to tell whether a tail of output may be the start of one (and so must
@@ -82,17 +88,32 @@ impl Redactor {
             // very many and long, and then the default choice is used.
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
+                .start_kind(StartKind::Both)
                 .kind(Some(AhoCorasickKind::DFA))
                 .build(&values)
                 .or_else(|_| {
                     AhoCorasick::builder()
                         .match_kind(MatchKind::LeftmostLongest)
+                        .start_kind(StartKind::Both)
                         .build(&values)
                 })
                 .ok()
         };
+        // Each searcher reports the leftmost place one of its values matches; the earliest
+        // over all of them is where the (anchored) automaton then takes the longest match.
+        let prefilters: Option<Vec<packed::Searcher>> = values
+            .chunks(64)
+            .map(|group| {
+                let mut builder = packed::Config::new()
+                    .match_kind(packed::MatchKind::LeftmostFirst)
+                    .builder();
+                builder.extend(group);
+                builder.build()
+            })
+            .collect();
         Self {
             automaton,
+            prefilters: prefilters.unwrap_or_default(),
             labels,
             values: values
                 .into_iter()
@@ -168,7 +189,14 @@ impl Redactor {
         };
         let mut hold = hold;
         let mut written = 0;
-        for found in automaton.find_iter(bytes) {
+        let matches = Matches {
+            automaton,
+            prefilters: &self.prefilters,
+            next: vec![Candidate::Unknown; self.prefilters.len()],
+            bytes,
+            at: 0,
+        };
+        for found in matches {
             if written > hold {
                 // The last match ran past the held tail: what may be held is after it.
                 hold = self.held_from(bytes, written);
@@ -186,6 +214,69 @@ impl Redactor {
         }
         out.extend_from_slice(&bytes[written..hold]);
         hold
+    }
+}
+
+/// The leftmost-longest, non-overlapping matches in `bytes`, found with the prefilters
+/// when there are some.
+struct Matches<'a> {
+    automaton: &'a AhoCorasick,
+    prefilters: &'a [packed::Searcher],
+    /// For each prefilter, what it found last.
+    next: Vec<Candidate>,
+    bytes: &'a [u8],
+    at: usize,
+}
+
+/// What a prefilter found last.
+#[derive(Debug, Clone, Copy)]
+enum Candidate {
+    /// Not searched yet, or a candidate behind the current position.
+    Unknown,
+    /// A value may match here.
+    At(usize),
+    /// Nothing more in this input.
+    Exhausted,
+}
+
+impl Iterator for Matches<'_> {
+    type Item = aho_corasick::Match;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.at > self.bytes.len() {
+            return None;
+        }
+        if self.prefilters.is_empty() {
+            let found = self
+                .automaton
+                .find(Input::new(self.bytes).span(self.at..self.bytes.len()))?;
+            self.at = found.end();
+            return Some(found);
+        }
+        let mut earliest: Option<usize> = None;
+        for (searcher, next) in self.prefilters.iter().zip(&mut self.next) {
+            let candidate = match *next {
+                Candidate::At(start) if start >= self.at => Some(start),
+                Candidate::Exhausted => None,
+                _ => {
+                    let span = Span::from(self.at..self.bytes.len());
+                    let start = searcher.find_in(self.bytes, span).map(|m| m.start());
+                    *next = start.map_or(Candidate::Exhausted, Candidate::At);
+                    start
+                }
+            };
+            earliest = match (earliest, candidate) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+        let start = earliest?;
+        let input = Input::new(self.bytes)
+            .span(start..self.bytes.len())
+            .anchored(Anchored::Yes);
+        let found = self.automaton.find(input)?;
+        self.at = found.end();
+        Some(found)
     }
 }
 

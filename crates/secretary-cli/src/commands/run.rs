@@ -9,17 +9,20 @@
 //!   declares them as secrets. Our own environment is never changed.
 //! - The program is started directly, with no shell, unless `--shell` is given. A
 //!   program that does not exist exits 127; one that cannot be executed exits 126.
-//! - SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1 and SIGUSR2 are forwarded to the child.
-//!   A SIGINT from the terminal (Ctrl-C) already reached the child, which shares our
-//!   process group, so only a SIGINT sent by a process is forwarded.
-//! - With `--redact`, the child's stdout and stderr go through the streaming redactor
-//!   (see [`secretary::redact`]): every sensitive value becomes `[redacted:KEY]`.
-//! - `run` exits with the child's status, or 128+N when signal N killed it.
+//! - Without `--redact`, `run` *becomes* the program (`execve`): same pid, signals reach
+//!   it directly, its exit status (or the signal that killed it) is the status, and
+//!   nothing of ours, values included, stays in memory.
+//! - With `--redact`, the program is a child whose stdout and stderr go through the
+//!   streaming redactor (see [`secretary::redact`]). SIGINT, SIGTERM, SIGHUP, SIGQUIT,
+//!   SIGUSR1 and SIGUSR2 are forwarded to it. A SIGINT from the terminal (Ctrl-C) already
+//!   reached the child, which shares our process group, so only a SIGINT sent by a
+//!   process is forwarded. `run` exits with the child's status, or 128+N when signal N
+//!   killed it.
 
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io;
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Command, Stdio};
 
 use secretary::manifest::EnvironmentSpec;
@@ -120,27 +123,23 @@ pub fn run(
         eprintln!("secretary run: nothing was started");
         return Ok(Status::Problems);
     }
-    // Handlers go in before the child starts, so no signal falls between the two.
-    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
     let program = &options.command[0];
     let mut command = command(manifest, vars, &report, options);
-    let redactor = options.redact.then(|| {
-        command.stdout(Stdio::piped()).stderr(Stdio::piped());
-        Redactor::from_report(&report, manifest)
-    });
+    if !options.redact {
+        // Become the program: signals reach it directly, its status is ours, and our
+        // memory, values included, is gone. `exec` only returns on failure.
+        drop(report);
+        let error = command.exec();
+        return Ok(not_started(program, &error));
+    }
+    // Handlers go in before the child starts, so no signal falls between the two.
+    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let redactor = Redactor::from_report(&report, manifest);
+    drop(report);
     let mut child = match command.spawn() {
         Ok(child) => child,
-        Err(error) => {
-            let (code, what) = match error.kind() {
-                io::ErrorKind::NotFound => {
-                    (127, "not found (is it installed and on PATH?)".to_owned())
-                }
-                io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),
-                _ => (126, format!("cannot be started: {error}")),
-            };
-            eprintln!("error: `{program}` {what}");
-            return Ok(Status::Exit(code));
-        }
+        Err(error) => return Ok(not_started(program, &error)),
     };
     let pid = rustix::process::Pid::from_child(&child);
     let handle = signals.handle();
@@ -157,13 +156,12 @@ pub fn run(
     // With `--redact`, one thread per stream copies the child's output through the
     // redactor, so neither pipe can fill up and block the child while we wait on the other.
     let status = std::thread::scope(|scope| {
-        if let Some(redactor) = &redactor {
-            if let Some(stdout) = child.stdout.take() {
-                scope.spawn(move || super::redact::pump(redactor, stdout, io::stdout()));
-            }
-            if let Some(stderr) = child.stderr.take() {
-                scope.spawn(move || super::redact::pump(redactor, stderr, io::stderr()));
-            }
+        let redactor = &redactor;
+        if let Some(stdout) = child.stdout.take() {
+            scope.spawn(move || super::redact::pump(redactor, stdout, io::stdout()));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            scope.spawn(move || super::redact::pump(redactor, stderr, io::stderr()));
         }
         child.wait()
     })?;
@@ -175,4 +173,15 @@ pub fn run(
         (None, None) => 1,
     };
     Ok(Status::Exit(u8::try_from(code & 0xff).unwrap_or(1)))
+}
+
+/// Says why the program could not be started; 127 when it does not exist, else 126.
+fn not_started(program: &str, error: &io::Error) -> Status {
+    let (code, what) = match error.kind() {
+        io::ErrorKind::NotFound => (127, "not found (is it installed and on PATH?)".to_owned()),
+        io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),
+        _ => (126, format!("cannot be started: {error}")),
+    };
+    eprintln!("error: `{program}` {what}");
+    Status::Exit(code)
 }
