@@ -45,6 +45,17 @@ pub enum Encoding {
     Base64,
 }
 
+/// What `export` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// NAME='value' lines, for a .env file.
+    Dotenv,
+    /// One JSON object, name to value.
+    Json,
+    /// export NAME='value' lines, for `source` in sh or bash.
+    Shell,
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -105,6 +116,19 @@ pub enum Command {
             value_name = "CMD"
         )]
         command: Vec<String>,
+    },
+    /// Write the resolved secrets, each under its primary env name, as dotenv, JSON or shell.
+    /// Problems are reported and nothing is written.
+    Export {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
+        format: ExportFormat,
+        /// Write to this file (created or replaced, mode 0600) instead of stdout.
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Export only these secrets (comma-separated keys).
+        #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+        only: Vec<String>,
     },
     /// Copy stdin to stdout with every secret value replaced by [redacted:KEY].
     Redact,

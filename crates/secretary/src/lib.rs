@@ -31,6 +31,7 @@
 
 pub mod dotenv;
 mod error;
+pub mod export;
 pub mod manifest;
 pub mod put;
 pub mod redact;

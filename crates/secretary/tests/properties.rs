@@ -99,6 +99,21 @@ proptest! {
     }
 
     #[test]
+    fn exported_dotenv_reads_back_exactly(values in prop::collection::vec(secret_value(), 1..6)) {
+        let names: Vec<String> = (0..values.len()).map(|i| format!("K{i}")).collect();
+        let text = secretary::export::render(
+            secretary::export::Format::Dotenv,
+            names.iter().map(String::as_str).zip(values.iter().map(String::as_str)),
+        );
+        let entries = parse(&text, &|_| Some("must-not-expand".to_owned()))
+            .map_err(|errors| TestCaseError::fail(format!("{errors:?} in {:?}", text.as_str())))?;
+        prop_assert_eq!(entries.len(), values.len());
+        for (entry, value) in entries.iter().zip(&values) {
+            prop_assert_eq!(entry.value.as_str(), value.as_str());
+        }
+    }
+
+    #[test]
     fn dotenv_errors_never_quote_the_file(prefix in dotenv_text(), suffix in dotenv_text()) {
         let text = format!("{prefix}\nCANARY_LINE canary7c1e \"canary7c1e\n{suffix}");
         if let Err(errors) = parse(&text, &|_| None) {

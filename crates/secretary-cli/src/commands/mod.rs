@@ -1,6 +1,7 @@
 //! One file per subcommand; this module finds the manifest and dispatches.
 
 mod check;
+mod export;
 mod generate;
 mod get;
 mod list;
@@ -79,6 +80,19 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     };
                     run::run(&manifest, environment, vars, &options)?
                 }
+                Command::Export {
+                    format,
+                    output,
+                    only,
+                } => export::run(
+                    &manifest,
+                    environment,
+                    vars,
+                    *format,
+                    output.as_deref(),
+                    only,
+                    &mut out,
+                )?,
                 Command::Redact => redact::run(&manifest, environment, vars)?,
                 Command::List { .. } | Command::Generate { .. } => unreachable!("handled above"),
             }

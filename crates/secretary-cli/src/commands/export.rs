@@ -1,0 +1,110 @@
+//! `secretary export [--format dotenv|json|shell] [--output FILE] [--only K,..]`: the
+//! resolved secrets, each under its primary env name, in a format that reads back exactly
+//! (see [`secretary::export`]).
+//!
+//! - With any problem, the report goes to stderr and nothing is written (exit 1).
+//! - Optional secrets that are not set are left out.
+//! - `--output FILE` writes a temporary file beside it (mode 0600 from the start), then
+//!   renames it over FILE: a reader never sees half a file, and a failure leaves the old
+//!   one as it was. The new file is 0600 whatever the old one's mode was.
+//! - In dotenv format, a value that python-dotenv or docker compose would read
+//!   differently is named (never shown) in a warning on stderr, and written last.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+use secretary::export::{Format, dotenv_portable, render};
+use secretary::manifest::EnvironmentSpec;
+use secretary::resolve::{Scope, resolve};
+use secretary::{Manifest, Variables};
+
+use super::Failure;
+use crate::args::ExportFormat;
+use crate::exit::Status;
+use crate::render as report_text;
+
+pub fn run(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    format: ExportFormat,
+    output: Option<&Path>,
+    only: &[String],
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let keys: Vec<&str> = only.iter().map(String::as_str).collect();
+    let scope = if keys.is_empty() {
+        Scope::All
+    } else {
+        Scope::Keys(&keys)
+    };
+    let report = resolve(manifest, environment, vars, scope)?;
+    eprint!("{}", report_text::warnings(&report));
+    if !report.is_ok() {
+        let shown = manifest.shown_path().display().to_string();
+        eprint!("{}", report_text::problems(&report, manifest));
+        eprintln!("{}", super::check::summary(&report, &shown));
+        eprintln!("secretary export: nothing was written");
+        return Ok(Status::Problems);
+    }
+    let mut pairs = Vec::new();
+    for resolution in &report.resolutions {
+        if let (Some(value), Ok(spec)) = (&resolution.value, manifest.secret(&resolution.key)) {
+            pairs.push((spec.primary_env(), value.expose()));
+            if format == ExportFormat::Dotenv && !dotenv_portable(value.expose()) {
+                eprintln!(
+                    "warning: `{}` holds `$` and a quote or backslash: python-dotenv and docker compose will not read it back exactly (secretary will; --format json or shell round-trip everywhere)",
+                    resolution.key
+                );
+            }
+        }
+    }
+    if format == ExportFormat::Dotenv {
+        // Values other tools cannot read go last, where a misreading spoils no other line.
+        pairs.sort_by_key(|(_, value)| !dotenv_portable(value));
+    }
+    let format = match format {
+        ExportFormat::Dotenv => Format::Dotenv,
+        ExportFormat::Json => Format::Json,
+        ExportFormat::Shell => Format::Shell,
+    };
+    let text = render(format, pairs);
+    match output {
+        None => out.write_all(text.as_bytes())?,
+        Some(path) => write_private(path, text.as_bytes()).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot write {}: {error}", path.display()),
+            )
+        })?,
+    }
+    Ok(Status::Success)
+}
+
+/// Writes `bytes` to `path` through a 0600 temporary file in the same directory, renamed
+/// into place.
+fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".secretary-{}", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
+}

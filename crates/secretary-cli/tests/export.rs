@@ -1,0 +1,230 @@
+//! `secretary export`: every format reads back exactly, through our parser, python-dotenv,
+//! bash's `source` and a JSON parser; files are written 0600; problems write nothing.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::Command;
+
+/// Values that break naive quoting, each under its own name.
+const VALUES: [(&str, &str); 12] = [
+    ("PLAIN", "postgresql://app:pw@db:5432/app?sslmode=require"),
+    ("SINGLE", "it's a 'quoted' value"),
+    ("DOUBLE", "say \"hi\" # not a comment"),
+    ("DOLLAR", "pa$$word $HOME $ end"),
+    ("TEMPLATE", "${HOME} ${X:-y}"),
+    ("BACKSLASH", "C:\\path\\to\\n\\x"),
+    ("TRAILING", "ends in \\"),
+    ("NEWLINES", "-----BEGIN KEY-----\nline two\n\nlast\n"),
+    ("EQUALS", "a=b==c="),
+    ("UNICODE", "ünïcödé ☃ 秘密 🔑"),
+    ("MIXED", "it's \"all\" \\ of it\tand\r\nmore"),
+    ("SPACES", "  padded  "),
+];
+
+/// A manifest declaring the values above, read from the environment.
+fn app() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("version = 1\n");
+    for (name, _) in VALUES {
+        let _ = writeln!(
+            manifest,
+            "[secrets.{}]\nrequired = true",
+            name.to_lowercase()
+        );
+    }
+    manifest.push_str("[secrets.unset_optional]\n");
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    dir
+}
+
+fn secretary(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .envs(VALUES);
+    cmd
+}
+
+fn export(dir: &Path, format: &str) -> (String, String) {
+    let output = secretary(dir)
+        .args(["export", "--format", format])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    (String::from_utf8(output.stdout).unwrap(), stderr)
+}
+
+fn expected() -> BTreeMap<String, String> {
+    VALUES
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// Runs a Python snippet that prints a JSON object, and parses it.
+fn python_json(script: &str, arg: &Path) -> BTreeMap<String, String> {
+    let output = Command::new("python3")
+        .args(["-c", script])
+        .arg(arg)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let all: BTreeMap<String, Option<String>> = serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    // python-dotenv gives null for a line it cannot read: leave those out, so that the
+    // comparison names the key.
+    all.into_iter()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect()
+}
+
+#[test]
+fn dotenv_reads_back_through_our_parser_and_python_dotenv() {
+    let dir = app();
+    let (text, stderr) = export(dir.path(), "dotenv");
+    assert!(
+        !text.contains("UNSET_OPTIONAL"),
+        "unset optional secrets are left out"
+    );
+
+    let ours: BTreeMap<String, String> = secretary::dotenv::parse(&text, &|_| None)
+        .unwrap()
+        .into_iter()
+        .map(|entry| (entry.key, entry.value.to_string()))
+        .collect();
+    assert_eq!(ours, expected());
+
+    // python-dotenv (the reference application's loader) reads every portable value back;
+    // the non-portable one is named, without its value, in a warning.
+    let file = dir.path().join("exported.env");
+    fs::write(&file, &text).unwrap();
+    let theirs = python_json(
+        "import json, sys; from dotenv import dotenv_values; print(json.dumps(dotenv_values(sys.argv[1])))",
+        &file,
+    );
+    let mut warned = Vec::new();
+    for (name, value) in VALUES {
+        if secretary::export::dotenv_portable(value) {
+            assert_eq!(
+                theirs.get(name).map(String::as_str),
+                Some(value),
+                "python-dotenv read {name} differently"
+            );
+        } else {
+            warned.push(name.to_lowercase());
+        }
+    }
+    assert_eq!(warned, ["template", "trailing"]);
+    for key in &warned {
+        assert!(stderr.contains(&format!("`{key}`")), "{stderr}");
+    }
+    assert_eq!(stderr.matches("warning:").count(), warned.len(), "{stderr}");
+    // They are written last, so what python-dotenv makes of them spoils no other line.
+    let last_two: Vec<&str> = text.lines().rev().take(2).collect();
+    assert!(
+        last_two.iter().any(|line| line.starts_with("TRAILING=")),
+        "{text}"
+    );
+    for (_, value) in VALUES {
+        assert!(!stderr.contains(value), "a value in the warning");
+    }
+}
+
+#[test]
+fn shell_reads_back_through_bash_source() {
+    let dir = app();
+    let (text, _) = export(dir.path(), "shell");
+    let file = dir.path().join("exported.sh");
+    fs::write(&file, &text).unwrap();
+    let names: Vec<&str> = VALUES.iter().map(|(name, _)| *name).collect();
+    let script = format!(
+        "source \"$1\" && python3 -c 'import json, os; print(json.dumps({{n: os.environ[n] for n in {names:?}}}))'"
+    );
+    let output = Command::new("bash")
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["-c", &script, "bash"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let seen: BTreeMap<String, String> = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen, expected());
+}
+
+#[test]
+fn json_reads_back_through_a_json_parser() {
+    let dir = app();
+    let (text, _) = export(dir.path(), "json");
+    let ours: BTreeMap<String, String> = serde_json::from_str(&text).unwrap();
+    assert_eq!(ours, expected());
+    let file = dir.path().join("exported.json");
+    fs::write(&file, &text).unwrap();
+    let python = python_json(
+        "import json, sys; print(json.dumps(json.load(open(sys.argv[1], encoding='utf-8'))))",
+        &file,
+    );
+    assert_eq!(python, expected());
+}
+
+#[test]
+fn output_files_are_private_and_replaced_whole() {
+    let dir = app();
+    let file = dir.path().join("secrets.env");
+    fs::write(&file, "OLD=1\n").unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o644)).unwrap();
+    let output = secretary(dir.path())
+        .args(["export", "--output", "secrets.env", "--only", "plain"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(output.stdout.is_empty(), "nothing on stdout with --output");
+    let mode = fs::metadata(&file).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        format!("PLAIN='{}'\n", VALUES[0].1)
+    );
+    let leftovers: Vec<_> = fs::read_dir(dir.path())
+        .unwrap()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_name().to_string_lossy().contains(".secretary-"))
+        .collect();
+    assert!(leftovers.is_empty(), "a temporary file was left behind");
+}
+
+#[test]
+fn with_a_problem_nothing_is_written() {
+    let dir = app();
+    let file = dir.path().join("secrets.env");
+    fs::write(&file, "KEEP=me\n").unwrap();
+    let output = secretary(dir.path())
+        .env_remove("SINGLE")
+        .args(["export", "--output", "secrets.env"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("single"), "{stderr}");
+    assert!(stderr.contains("nothing was written"), "{stderr}");
+    assert_eq!(fs::read_to_string(&file).unwrap(), "KEEP=me\n");
+}

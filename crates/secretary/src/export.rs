@@ -1,0 +1,134 @@
+//! Writing resolved values out: `.env`, JSON, or a shell script to `source`.
+//!
+//! Every format reads back to exactly the values written:
+//!
+//! - [`Format::Dotenv`]: a value holding no `'`, `\` or carriage return is single-quoted,
+//!   which python-dotenv, docker compose and secretary all read literally (newlines
+//!   included, no expansion). Any other value is double-quoted with `\\`, `\"` and `\r`
+//!   escaped and newlines kept as they are, and a `$` followed by `{` written `\$`.
+//!   secretary reads every value back exactly. A few values have no spelling that
+//!   python-dotenv and docker compose also read alike (a `${`, for one);
+//!   [`dotenv_portable`] tells which, and `export` warns about them by key.
+//! - [`Format::Shell`]: `export NAME='...'`, with `'` written `'\''`: POSIX sh and bash
+//!   `source` it back exactly.
+//! - [`Format::Json`]: one object, name to value.
+//!
+//! ```
+//! use secretary::export::{render, Format};
+//!
+//! let text = render(Format::Dotenv, [("PASSWORD", "it's $ecret")]);
+//! assert_eq!(text.as_str(), "PASSWORD=\"it's $ecret\"\n");
+//! let entries = secretary::dotenv::parse(&text, &|_| None).unwrap();
+//! assert_eq!(entries[0].value.as_str(), "it's $ecret");
+//! ```
+
+use std::fmt::Write as _;
+
+use zeroize::Zeroizing;
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `NAME='value'` lines, as `.env` files are written.
+    Dotenv,
+    /// A JSON object.
+    Json,
+    /// `export NAME='value'` lines for `source` / `.`.
+    Shell,
+}
+
+/// `(name, value)` pairs written in `format`. The text is zeroed when dropped.
+pub fn render<'a>(
+    format: Format,
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::new());
+    match format {
+        Format::Dotenv => {
+            for (name, value) in pairs {
+                let _ = writeln!(out, "{name}={}", dotenv_quote(value).as_str());
+            }
+        }
+        Format::Shell => {
+            for (name, value) in pairs {
+                let _ = writeln!(out, "export {name}='{}'", value.replace('\'', "'\\''"));
+            }
+        }
+        Format::Json => {
+            let map: serde_json::Map<String, serde_json::Value> = pairs
+                .into_iter()
+                .map(|(name, value)| (name.to_owned(), serde_json::Value::from(value)))
+                .collect();
+            // A map of strings always serializes.
+            let json = serde_json::to_string_pretty(&map).unwrap_or_default();
+            out.push_str(&json);
+            out.push('\n');
+            drop(Zeroizing::new(json));
+        }
+    }
+    out
+}
+
+/// `value` quoted for a `.env` file.
+fn dotenv_quote(value: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(value.len() + 2));
+    if !value.contains(['\'', '\\', '\r']) {
+        out.push('\'');
+        out.push_str(value);
+        out.push('\'');
+        return out;
+    }
+    out.push('"');
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '"' => out.push_str("\\\""),
+            '\r' => out.push_str("\\r"),
+            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            other => out.push(other),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Whether python-dotenv and docker compose read `value`, written by
+/// [`render`]`(Format::Dotenv, ..)`, exactly as secretary does. Three kinds of value are
+/// not:
+///
+/// - one holding `${`: python-dotenv expands it even in single quotes, and has no escape
+///   for it;
+/// - one holding `$` that must be double-quoted (it also holds `'`, `\` or a carriage
+///   return): docker compose expands `$NAME` in double quotes;
+/// - one that must be double-quoted and ends with `\`: python-dotenv reads the `\"` that
+///   closes it as an escaped quote.
+pub fn dotenv_portable(value: &str) -> bool {
+    let double_quoted = value.contains(['\'', '\\', '\r']);
+    !(value.contains("${")
+        || double_quoted && value.contains('$')
+        || double_quoted && value.ends_with('\\'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_format_quotes_as_documented() {
+        let pairs = [("A", "plain"), ("B", "it's"), ("C", "x${Y}\\")];
+        assert_eq!(
+            render(Format::Dotenv, pairs).as_str(),
+            "A='plain'\nB=\"it's\"\nC=\"x\\${Y}\\\\\"\n"
+        );
+        assert_eq!(
+            render(Format::Shell, pairs).as_str(),
+            "export A='plain'\nexport B='it'\\''s'\nexport C='x${Y}\\'\n"
+        );
+        assert!(!dotenv_portable("x${Y}"));
+        assert!(!dotenv_portable("it's $HOME"));
+        assert!(!dotenv_portable("it's\\"));
+        assert!(dotenv_portable("it's"));
+        assert!(dotenv_portable("$HOME \"quoted\""));
+    }
+}
