@@ -130,6 +130,17 @@ pub enum Command {
         #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
         only: Vec<String>,
     },
+    /// Write the environment's .env template (descriptions, required markers, defaults,
+    /// placeholders; no values), or with --check, compare it with the file on disk.
+    Example {
+        /// Write here instead of stdout (with --check: the file to compare; default
+        /// .env.example, or .env.NAME.example, beside the manifest).
+        #[arg(long, short, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Exit 1 with a diff when the file differs from what the manifest gives.
+        #[arg(long)]
+        check: bool,
+    },
     /// Copy stdin to stdout with every secret value replaced by [redacted:KEY].
     Redact,
     /// Write a secret to the environment's Vault source; the value is read from stdin

@@ -746,3 +746,118 @@ fn generate_refuses_too_few_or_too_many_bytes() {
         assert!(out.stderr.contains("--bytes"), "{}", out.stderr);
     }
 }
+
+#[test]
+fn the_shipped_templates_match_the_manifest() {
+    // CI runs this: a manifest change without regenerated templates fails here.
+    for env in ["development", "production"] {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+        cmd.current_dir(EXAMPLE_DIR)
+            .env_clear()
+            .args(["--env", env, "example", "--check"]);
+        let out = run(&mut cmd);
+        assert_eq!(out.code, 0, "{env}: {}{}", out.stdout, out.stderr);
+    }
+}
+
+#[test]
+fn example_writes_markers_defaults_and_placeholders_but_no_values() {
+    let project = Project::example("");
+    let mut cmd = project.cmd();
+    for (_, name, value) in canaries() {
+        cmd.env(name, value);
+    }
+    let out = run(cmd.args(["example"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let text = out.stdout;
+    assert_clean("example", &text, None);
+    assert!(text.contains("environment `development`"), "{text}");
+    assert!(text.contains("#   dotenv: .env, .env.local"), "{text}");
+    assert!(
+        text.contains("# PostgreSQL connection URL\n# required, url (postgresql, "),
+        "{text}"
+    );
+    assert!(text.contains("\nDATABASE_URL=change-me\n"), "{text}");
+    assert!(
+        text.contains("# also read as: SQLALCHEMY_DATABASE_URI\n"),
+        "{text}"
+    );
+    assert!(text.contains("# optional\nYOUTUBE_API_KEY=\n"), "{text}");
+    assert!(text.contains("default shown\nLOG_LEVEL=INFO\n"), "{text}");
+    // Every declared secret has a line, under its primary name.
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    let declared = manifest.matches("[secrets.").count();
+    let assignments = text
+        .lines()
+        .filter(|l| !l.starts_with('#') && l.contains('='))
+        .count();
+    assert_eq!(assignments, declared);
+
+    let production = run(project.cmd().args(["--env", "production", "example"]));
+    assert!(
+        production
+            .stdout
+            .contains("#   vault: Vault KV v2 at secret/data/production/{key}, field `value`"),
+        "{}",
+        production.stdout
+    );
+    assert!(production.stdout.contains("refused in this environment"));
+}
+
+#[test]
+fn example_check_shows_the_drift_and_exits_1() {
+    let project = Project::example("");
+    let written = run(project.cmd().args(["example", "--output", ".env.example"]));
+    assert_eq!(written.code, 0, "{}", written.stderr);
+    let ok = run(project.cmd().args(["example", "--check"]));
+    assert_eq!(ok.code, 0, "{}", ok.stderr);
+    assert!(
+        ok.stdout.starts_with("ok: .env.example matches"),
+        "{}",
+        ok.stdout
+    );
+
+    // A secret added to the manifest, and a line edited by hand.
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    project.file(
+        "secrets.toml",
+        &format!("{manifest}\n[secrets.stripe_key]\ndescription = \"Stripe key\"\n"),
+    );
+    let template = fs::read_to_string(project.path().join(".env.example")).unwrap();
+    project.file(
+        ".env.example",
+        &template.replace("LOG_LEVEL=INFO", "LOG_LEVEL=DEBUG"),
+    );
+    let drift = run(project.cmd().args(["example", "--check"]));
+    assert_eq!(drift.code, 1);
+    assert!(
+        drift.stdout.contains("-LOG_LEVEL=DEBUG\n+LOG_LEVEL=INFO\n"),
+        "{}",
+        drift.stdout
+    );
+    assert!(
+        drift
+            .stdout
+            .contains("+# Stripe key\n+# optional\n+STRIPE_KEY=\n"),
+        "{}",
+        drift.stdout
+    );
+    assert!(drift.stderr.contains("has drifted"), "{}", drift.stderr);
+    assert!(
+        drift
+            .stderr
+            .contains("fix: secretary --env development example --output .env.example")
+    );
+
+    let missing = run(project
+        .cmd()
+        .args(["--env", "staging", "example", "--check"]));
+    assert_eq!(missing.code, 1);
+    assert!(
+        missing
+            .stderr
+            .contains(".env.staging.example does not exist"),
+        "{}",
+        missing.stderr
+    );
+}

@@ -38,6 +38,7 @@ pub mod redact;
 pub mod resolve;
 mod secret;
 pub mod source;
+pub mod template;
 pub mod validate;
 mod variables;
 

@@ -1,6 +1,7 @@
 //! One file per subcommand; this module finds the manifest and dispatches.
 
 mod check;
+mod example;
 mod export;
 mod generate;
 mod get;
@@ -93,6 +94,9 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     only,
                     &mut out,
                 )?,
+                Command::Example { output, check } => {
+                    example::run(&manifest, environment, output.as_deref(), *check, &mut out)?
+                }
                 Command::Redact => redact::run(&manifest, environment, vars)?,
                 Command::List { .. } | Command::Generate { .. } => unreachable!("handled above"),
             }
