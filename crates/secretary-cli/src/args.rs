@@ -141,6 +141,13 @@ pub enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Find real-looking secrets in env templates (token shapes, passwords in URLs,
+    /// high-entropy values); name file, line and key, never the value. Needs no manifest.
+    Lint {
+        /// The files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
     /// Copy stdin to stdout with every secret value replaced by [redacted:KEY].
     Redact,
     /// Write a secret to the environment's Vault source; the value is read from stdin

@@ -861,3 +861,65 @@ fn example_check_shows_the_drift_and_exits_1() {
         missing.stderr
     );
 }
+
+/// `secretary lint ARGS` in `dir` (no manifest is needed).
+fn lint(dir: &Path, args: &[&str]) -> Outcome {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    cmd.current_dir(dir).env_clear().arg("lint").args(args);
+    run(&mut cmd)
+}
+
+#[test]
+fn lint_names_file_line_and_key_of_real_looking_secrets_never_the_value() {
+    let project = Project::new("");
+    let github = "ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK";
+    let password = "Zq8v2LmXr4";
+    let random = "kq8N2vR0wT5yU7iO9pA1sD3fG6hJ";
+    project.file(
+        ".env.example",
+        &format!(
+            "# The API\nAPI_KEY=change-me\nGITHUB_TOKEN={github}\n\nDATABASE_URL=postgresql://app:{password}@db/app\nexport SESSION_SECRET=\"{random}\"\nLOG_LEVEL=INFO\n"
+        ),
+    );
+    project.file(
+        "clean.example",
+        "API_KEY=your-api-key-here\nDATABASE_URL=postgresql://app:<password>@db/app\n",
+    );
+    let out = lint(project.path(), &[".env.example", "clean.example"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(
+            ".env.example:3: `GITHUB_TOKEN` looks like a GitHub token (value not shown)\n\
+             .env.example:5: `DATABASE_URL` looks like a password inside a URL (value not shown)\n\
+             .env.example:6: `SESSION_SECRET` looks like a high-entropy value (value not shown)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("3 real-looking secrets found"),
+        "{}",
+        out.stdout
+    );
+    for value in [github, password, random] {
+        assert!(!out.stdout.contains(value) && !out.stderr.contains(value));
+    }
+
+    let clean = lint(project.path(), &["clean.example"]);
+    assert_eq!(clean.code, 0, "{}", clean.stdout);
+    assert_eq!(clean.stdout, "ok: no real-looking secrets in 1 file\n");
+
+    let shipped = lint(
+        Path::new(EXAMPLE_DIR),
+        &[".env.example", ".env.production.example"],
+    );
+    assert_eq!(shipped.code, 0, "the shipped templates: {}", shipped.stdout);
+
+    let missing = lint(project.path(), &["clean.example", "nope.env"]);
+    assert_eq!(missing.code, 2);
+    assert!(
+        missing.stderr.contains("cannot read nope.env"),
+        "{}",
+        missing.stderr
+    );
+}

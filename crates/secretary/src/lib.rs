@@ -32,6 +32,7 @@
 pub mod dotenv;
 mod error;
 pub mod export;
+pub mod lint;
 pub mod manifest;
 pub mod put;
 pub mod redact;

@@ -5,6 +5,7 @@ mod example;
 mod export;
 mod generate;
 mod get;
+mod lint;
 mod list;
 mod put;
 mod redact;
@@ -45,6 +46,11 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     let mut out = io::stdout();
     if let Command::Generate { bytes, format } = &args.command {
         let status = generate::run(*bytes, *format, &mut out)?;
+        out.flush()?;
+        return Ok(status);
+    }
+    if let Command::Lint { files } = &args.command {
+        let status = lint::run(files, &mut out)?;
         out.flush()?;
         return Ok(status);
     }
@@ -98,7 +104,9 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     example::run(&manifest, environment, output.as_deref(), *check, &mut out)?
                 }
                 Command::Redact => redact::run(&manifest, environment, vars)?,
-                Command::List { .. } | Command::Generate { .. } => unreachable!("handled above"),
+                Command::List { .. } | Command::Generate { .. } | Command::Lint { .. } => {
+                    unreachable!("handled above")
+                }
             }
         }
     };

@@ -1,0 +1,58 @@
+//! `secretary lint FILE...`: real-looking secrets in files meant to hold none (see
+//! [`secretary::lint`]). Each finding names file, line, key and rule, never the value.
+//! Exit 1 when anything is found; a file that cannot be read is an error (exit 2) after
+//! the others are checked.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::Failure;
+use crate::exit::Status;
+
+pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
+    let mut found = 0;
+    let mut unreadable = 0;
+    for path in files {
+        let text = match std::fs::read(path) {
+            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", path.display());
+                unreadable += 1;
+                continue;
+            }
+        };
+        for finding in secretary::lint::lint(&text) {
+            found += 1;
+            let what = finding
+                .key
+                .map_or_else(|| "a comment".to_owned(), |key| format!("`{key}`"));
+            writeln!(
+                out,
+                "{}:{}: {what} looks like {} (value not shown)",
+                path.display(),
+                finding.line,
+                finding.rule
+            )?;
+        }
+    }
+    if found > 0 {
+        writeln!(
+            out,
+            "\n{found} real-looking secret{} found. If a value is real: rotate it first (it has been in this file), then replace it with a placeholder such as `change-me`.",
+            if found == 1 { "" } else { "s" }
+        )?;
+    }
+    if unreadable > 0 {
+        return Ok(Status::Error);
+    }
+    if found > 0 {
+        return Ok(Status::Problems);
+    }
+    writeln!(
+        out,
+        "ok: no real-looking secrets in {} file{}",
+        files.len(),
+        if files.len() == 1 { "" } else { "s" }
+    )?;
+    Ok(Status::Success)
+}
