@@ -106,8 +106,25 @@ pub enum Command {
         #[arg(long)]
         shell: bool,
         /// Replace every secret value in the program's stdout and stderr with [redacted:KEY].
-        #[arg(long)]
+        #[arg(long, conflicts_with = "watch")]
         redact: bool,
+        /// Resolve again every DURATION (30s, 5m, 1h) and on SIGHUP to run itself; act
+        /// on a changed value as --on-change says.
+        #[arg(long, value_name = "DURATION", value_parser = crate::commands::watch::parse_duration)]
+        watch: Option<std::time::Duration>,
+        /// With --watch: signal:NAME sends the program that signal (default signal:HUP);
+        /// restart stops it (SIGTERM, SIGKILL after --grace) and starts it with the new values.
+        #[arg(
+            long,
+            value_name = "ACTION",
+            requires = "watch",
+            default_value = "signal:HUP",
+            value_parser = crate::commands::watch::parse_on_change
+        )]
+        on_change: crate::commands::watch::OnChange,
+        /// With --on-change restart: how long the program has to stop before SIGKILL.
+        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::commands::watch::parse_duration)]
+        grace: std::time::Duration,
         /// The program and its arguments, after `--`.
         #[arg(
             required = true,

@@ -256,15 +256,16 @@ fn signal_child(
 ) -> (Child, BufReader<std::process::ChildStdout>) {
     let program = format!(
         r#"
-import signal, sys, time
+import os, signal, sys, time
+# os.write, not print: a handler may run while the main code is inside print().
 def handler(number, frame):
     name = signal.Signals(number).name
-    print(name, flush=True)
+    os.write(1, (name + "\n").encode())
     if name == "{last}":
         sys.exit({exit_code})
 for name in ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2"]:
     signal.signal(getattr(signal, name), handler)
-print("ready", flush=True)
+os.write(1, b"ready\n")
 for _ in range(300):
     time.sleep(0.1)
 sys.exit(99)
@@ -307,7 +308,11 @@ fn signals_reach_the_program(mode: &[&str]) {
         send(&child, signal);
         let mut line = String::new();
         lines.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), format!("SIG{signal}"), "forwarded {signal}");
+        assert_eq!(
+            line.trim(),
+            format!("SIG{signal}"),
+            "forwarded {signal} in {mode:?}"
+        );
     }
     send(&child, "TERM");
     let mut line = String::new();
@@ -471,4 +476,187 @@ fn without_redact_run_becomes_the_program() {
         String::from_utf8(output.stdout).unwrap().trim(),
         pid.to_string()
     );
+}
+
+const WATCHED: &str = r#"version = 1
+[sources.dotenv]
+type = "dotenv"
+files = [".env"]
+[environments.development]
+sources = ["dotenv"]
+[secrets.api_key]
+required = true
+[secrets.region]
+sensitive = false
+"#;
+
+/// Writes `.env` (0600) in `dir`.
+fn dotenv(dir: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(".env");
+    fs::write(&path, text).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+/// Reads lines from `lines` until one equals `wanted`, failing on end of output.
+fn expect_line(lines: &mut impl BufRead, wanted: &str) {
+    loop {
+        let mut line = String::new();
+        assert!(
+            lines.read_line(&mut line).unwrap() > 0,
+            "no `{wanted}` before the end"
+        );
+        if line.trim_end() == wanted {
+            return;
+        }
+    }
+}
+
+/// `run --watch 1h` on `program`, so that only a SIGHUP to `run` re-resolves: each test
+/// decides when.
+fn watched(
+    dir: &Path,
+    extra: &[&str],
+    program: &str,
+) -> (Child, BufReader<std::process::ChildStdout>) {
+    let mut child = secretary(dir)
+        .args(["run", "--watch", "1h"])
+        .args(extra)
+        .args(["--", "python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = BufReader::new(child.stdout.take().unwrap());
+    (child, lines)
+}
+
+#[test]
+fn watch_signals_the_program_when_a_value_changes_and_only_then() {
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\nREGION=eu\n");
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGHUP, lambda *_: os.write(1, b"HUP\n"))
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", os.environ["API_KEY"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let (child, mut lines) = watched(dir.path(), &[], program);
+    expect_line(&mut lines, "ready first-value-1111");
+
+    // Nothing changed: a SIGHUP to run re-resolves, and the program hears nothing.
+    send(&child, "HUP");
+    std::thread::sleep(Duration::from_millis(500));
+    dotenv(dir.path(), "API_KEY=second-value-2222\nREGION=eu\n");
+    send(&child, "HUP");
+    // The first line after `ready` is the HUP for the change, not for the no-op.
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    assert_eq!(line.trim_end(), "HUP");
+
+    send(&child, "TERM");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "TERM reached the program; its status came back"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert_eq!(stderr.matches("changed:").count(), 1, "{stderr}");
+    assert!(
+        stderr.contains("changed: api_key; sending signal 1 to pid"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("value-"), "a value on stderr: {stderr}");
+}
+
+#[test]
+fn watch_restarts_the_program_with_the_new_values() {
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\n");
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: (os.write(1, b"stopping\n"), sys.exit(0)))
+print("started", os.environ["API_KEY"], os.environ.get("REGION"), flush=True)
+while True: time.sleep(0.05)
+"#;
+    let (child, mut lines) = watched(dir.path(), &["--on-change", "restart"], program);
+    expect_line(&mut lines, "started first-value-1111 None");
+
+    // A broken .env keeps the program running on what it has.
+    dotenv(dir.path(), "REGION=eu\n");
+    send(&child, "HUP");
+    std::thread::sleep(Duration::from_millis(300));
+    dotenv(dir.path(), "API_KEY=second-value-2222\nREGION=eu\n");
+    send(&child, "HUP");
+    expect_line(&mut lines, "stopping");
+    expect_line(&mut lines, "started second-value-2222 eu");
+
+    send(&child, "TERM");
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains(
+            "re-resolving found problems with api_key; the program keeps the values it has"
+        ),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("changed: api_key, region; restarting pid"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("value-"), "a value on stderr: {stderr}");
+}
+
+#[test]
+fn watch_kills_a_program_that_ignores_sigterm_after_the_grace_period() {
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\n");
+    let program = r#"
+import os, signal, time
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+print("started", os.environ["API_KEY"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let (child, mut lines) = watched(
+        dir.path(),
+        &["--on-change", "restart", "--grace", "300ms"],
+        program,
+    );
+    expect_line(&mut lines, "started first-value-1111");
+    dotenv(dir.path(), "API_KEY=second-value-2222\n");
+    send(&child, "HUP");
+    expect_line(&mut lines, "started second-value-2222");
+    send(&child, "INT"); // forwarded: Python's default SIGINT handling ends it
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("did not stop within 300ms; killing it"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn watch_flags_are_checked() {
+    let dir = app(MANIFEST, DOTENV);
+    for (args, expected) in [
+        (&["--watch", "1h", "--redact"][..], "cannot be used with"),
+        (&["--watch", "soon"][..], "not a duration"),
+        (
+            &["--watch", "10s", "--on-change", "signal:BOGUS"][..],
+            "unknown signal",
+        ),
+        (&["--on-change", "restart"][..], "--watch"),
+    ] {
+        let output = secretary(dir.path())
+            .arg("run")
+            .args(args)
+            .args(["--", "true"])
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(stderr.contains(expected), "{args:?}: {stderr}");
+    }
 }

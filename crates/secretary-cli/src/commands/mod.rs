@@ -11,6 +11,7 @@ mod put;
 mod redact;
 mod run;
 mod status;
+pub mod watch;
 
 use std::io::{self, Write};
 
@@ -76,6 +77,9 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                     reset,
                     shell,
                     redact,
+                    watch,
+                    on_change,
+                    grace,
                     command,
                 } => {
                     let options = run::Options {
@@ -83,6 +87,11 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                         reset: *reset,
                         shell: *shell,
                         redact: *redact,
+                        watch: watch.map(|every| watch::Watch {
+                            every,
+                            on_change: *on_change,
+                            grace: *grace,
+                        }),
                         command,
                     };
                     run::run(&manifest, environment, vars, &options)?

@@ -22,7 +22,7 @@
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 
 use secretary::manifest::EnvironmentSpec;
@@ -52,7 +52,7 @@ const CREDENTIALS: [&str; 6] = [
 ];
 
 /// The signals passed on to the child.
-const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
+pub(super) const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
 
 /// `run`'s flags.
 pub struct Options<'a> {
@@ -60,11 +60,12 @@ pub struct Options<'a> {
     pub reset: bool,
     pub shell: bool,
     pub redact: bool,
+    pub watch: Option<super::watch::Watch>,
     pub command: &'a [String],
 }
 
 /// Builds the child's command: program, arguments and environment.
-fn command(
+pub(super) fn command(
     manifest: &Manifest,
     vars: &Variables,
     report: &secretary::Report,
@@ -123,6 +124,9 @@ pub fn run(
         eprintln!("secretary run: nothing was started");
         return Ok(Status::Problems);
     }
+    if let Some(watch) = options.watch {
+        return super::watch::supervise(manifest, environment, vars, scope, options, report, watch);
+    }
     let program = &options.command[0];
     let mut command = command(manifest, vars, &report, options);
     if !options.redact {
@@ -167,16 +171,11 @@ pub fn run(
     })?;
     handle.close();
     let _ = forwarder.join();
-    let code = match (status.code(), status.signal()) {
-        (Some(code), _) => code,
-        (None, Some(signal)) => 128 + signal,
-        (None, None) => 1,
-    };
-    Ok(Status::Exit(u8::try_from(code & 0xff).unwrap_or(1)))
+    Ok(super::watch::exit_status(status))
 }
 
 /// Says why the program could not be started; 127 when it does not exist, else 126.
-fn not_started(program: &str, error: &io::Error) -> Status {
+pub(super) fn not_started(program: &str, error: &io::Error) -> Status {
     let (code, what) = match error.kind() {
         io::ErrorKind::NotFound => (127, "not found (is it installed and on PATH?)".to_owned()),
         io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),

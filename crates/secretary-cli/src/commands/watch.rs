@@ -1,0 +1,295 @@
+//! `run --watch DURATION [--on-change signal:NAME|restart] [--grace DURATION]`: keep the
+//! program's secrets current.
+//!
+//! The program runs as a child. Every DURATION, and whenever `run` itself gets SIGHUP,
+//! the secrets are resolved again. When a value the child was given has changed, `run`
+//! either sends the child a signal (`signal:HUP` by default, for programs that re-read
+//! their secrets, from files or `secretary get`, on a signal) or restarts it with the new
+//! values (`restart`: SIGTERM, then SIGKILL after the grace period). Each step is said on
+//! stderr, naming keys, never values. A re-resolution that fails keeps the child running
+//! on the values it has, and says so. The other forwarded signals (SIGINT, SIGTERM,
+//! SIGQUIT, SIGUSR1, SIGUSR2) go to the current child; when the child exits on its own,
+//! `run` exits with its status (128+N for signal N).
+
+use std::collections::HashMap;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, ExitStatus};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use rustix::process::{Pid, Signal};
+use secretary::manifest::EnvironmentSpec;
+use secretary::resolve::{Scope, resolve};
+use secretary::{Manifest, Report, Variables};
+use signal_hook::consts::{SIGHUP, SIGINT};
+use signal_hook::iterator::SignalsInfo;
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::low_level::siginfo::Cause;
+
+use super::Failure;
+use super::run::{FORWARDED, Options, command, not_started};
+use crate::exit::Status;
+
+/// What to do when a value changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnChange {
+    /// Send the child this signal.
+    Signal(i32),
+    /// Stop the child (SIGTERM, SIGKILL after the grace period) and start it again.
+    Restart,
+}
+
+/// `--on-change`: `restart` or `signal:NAME` (`HUP`, `SIGHUP`, `USR1`, ...).
+pub fn parse_on_change(text: &str) -> Result<OnChange, String> {
+    if text == "restart" {
+        return Ok(OnChange::Restart);
+    }
+    let name = text.strip_prefix("signal:").ok_or_else(|| {
+        "expected `restart` or `signal:NAME` (signal:HUP, signal:USR1, ...)".to_owned()
+    })?;
+    let name = name.trim_start_matches("SIG");
+    let number = match name {
+        "HUP" => signal_hook::consts::SIGHUP,
+        "INT" => signal_hook::consts::SIGINT,
+        "QUIT" => signal_hook::consts::SIGQUIT,
+        "TERM" => signal_hook::consts::SIGTERM,
+        "USR1" => signal_hook::consts::SIGUSR1,
+        "USR2" => signal_hook::consts::SIGUSR2,
+        _ => {
+            return Err(format!(
+                "unknown signal `{name}` (HUP, INT, QUIT, TERM, USR1 or USR2)"
+            ));
+        }
+    };
+    Ok(OnChange::Signal(number))
+}
+
+/// A duration: a number with `ms`, `s`, `m` or `h` (`30s`, `5m`); a bare number is seconds.
+pub fn parse_duration(text: &str) -> Result<Duration, String> {
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number
+        .parse()
+        .map_err(|_| format!("`{text}` is not a duration (30s, 5m, 1h, 500ms)"))?;
+    let duration = match unit {
+        "ms" => Duration::from_millis(number),
+        "" | "s" => Duration::from_secs(number),
+        "m" => Duration::from_secs(number * 60),
+        "h" => Duration::from_secs(number * 3600),
+        _ => return Err(format!("`{text}`: the unit must be ms, s, m or h")),
+    };
+    if duration < Duration::from_millis(100) {
+        return Err("the interval must be at least 100ms".to_owned());
+    }
+    Ok(duration)
+}
+
+/// `--watch`'s settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Watch {
+    pub every: Duration,
+    pub on_change: OnChange,
+    pub grace: Duration,
+}
+
+/// Runs the program under watch until it exits on its own.
+pub fn supervise(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    scope: Scope<'_>,
+    options: &Options<'_>,
+    mut report: Report,
+    watch: Watch,
+) -> Result<Status, Failure> {
+    let program = &options.command[0];
+    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
+    let mut child = match command(manifest, vars, &report, options).spawn() {
+        Ok(child) => child,
+        Err(error) => return Ok(not_started(program, &error)),
+    };
+    let current = Arc::new(AtomicI32::new(pid_of(&child)));
+    let (hup_tx, hup_rx) = mpsc::channel::<()>();
+    let handle = signals.handle();
+    let forwarder = {
+        let current = Arc::clone(&current);
+        std::thread::spawn(move || {
+            for origin in signals.forever() {
+                if origin.signal == SIGHUP {
+                    let _ = hup_tx.send(());
+                    continue;
+                }
+                if origin.signal == SIGINT && origin.cause == Cause::Kernel {
+                    continue; // Ctrl-C: the terminal sent it to the child already.
+                }
+                send(current.load(Ordering::SeqCst), origin.signal);
+            }
+        })
+    };
+    let mut next = Instant::now() + watch.every;
+    // Problems are said once, not at every tick, until they change.
+    let mut last_problems: Vec<String> = Vec::new();
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        let hup = match hup_rx.recv_timeout(Duration::from_millis(100)) {
+            Ok(()) => true,
+            Err(mpsc::RecvTimeoutError::Timeout) => false,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break child.wait()?,
+        };
+        if !hup && Instant::now() < next {
+            continue;
+        }
+        next = Instant::now() + watch.every;
+        let Some(fresh) = resolve_again(manifest, environment, vars, scope, &mut last_problems)
+        else {
+            continue;
+        };
+        let changed = changed_keys(&report, &fresh);
+        if changed.is_empty() {
+            continue;
+        }
+        let pid = pid_of(&child);
+        match watch.on_change {
+            OnChange::Signal(signal) => {
+                eprintln!(
+                    "secretary run: changed: {}; sending signal {signal} to pid {pid}",
+                    changed.join(", ")
+                );
+                send(pid, signal);
+            }
+            OnChange::Restart => {
+                eprintln!(
+                    "secretary run: changed: {}; restarting pid {pid}",
+                    changed.join(", ")
+                );
+                stop(&mut child, watch.grace)?;
+                child = match command(manifest, vars, &fresh, options).spawn() {
+                    Ok(child) => child,
+                    Err(error) => {
+                        handle.close();
+                        let _ = forwarder.join();
+                        return Ok(not_started(program, &error));
+                    }
+                };
+                current.store(pid_of(&child), Ordering::SeqCst);
+                eprintln!("secretary run: started pid {}", pid_of(&child));
+            }
+        }
+        report = fresh;
+    };
+    handle.close();
+    let _ = forwarder.join();
+    Ok(exit_status(status))
+}
+
+/// The secrets resolved again, or `None` (said on stderr) when that failed or found
+/// problems; those are said once until they change.
+fn resolve_again(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    scope: Scope<'_>,
+    last_problems: &mut Vec<String>,
+) -> Option<Report> {
+    match resolve(manifest, environment, vars, scope) {
+        Ok(fresh) if fresh.is_ok() => {
+            last_problems.clear();
+            Some(fresh)
+        }
+        Ok(fresh) => {
+            let keys: Vec<String> = fresh
+                .resolutions
+                .iter()
+                .filter(|r| !r.problems.is_empty())
+                .map(|r| r.key.clone())
+                .collect();
+            if keys != *last_problems {
+                eprintln!(
+                    "secretary run: re-resolving found problems with {}; the program keeps the values it has (run `secretary check`)",
+                    keys.join(", ")
+                );
+                *last_problems = keys;
+            }
+            None
+        }
+        Err(error) => {
+            eprintln!(
+                "secretary run: re-resolving failed ({error}); the program keeps the values it has"
+            );
+            None
+        }
+    }
+}
+
+/// The keys whose value differs between two reports (added, removed or changed).
+fn changed_keys(old: &Report, new: &Report) -> Vec<String> {
+    let values = |report: &Report| -> HashMap<String, Option<String>> {
+        report
+            .resolutions
+            .iter()
+            .map(|r| {
+                (
+                    r.key.clone(),
+                    r.value.as_ref().map(|v| v.expose().to_owned()),
+                )
+            })
+            .collect()
+    };
+    let (before, after) = (values(old), values(new));
+    let mut changed: Vec<String> = after
+        .iter()
+        .filter(|(key, value)| before.get(*key) != Some(value))
+        .map(|(key, _)| key.clone())
+        .collect();
+    changed.sort();
+    // The copies held values: overwrite them before they are freed.
+    for mut value in before.into_values().chain(after.into_values()).flatten() {
+        zeroize::Zeroize::zeroize(&mut value);
+    }
+    changed
+}
+
+/// SIGTERM, then SIGKILL when the child has not exited after `grace`.
+fn stop(child: &mut Child, grace: Duration) -> std::io::Result<()> {
+    send(pid_of(child), signal_hook::consts::SIGTERM);
+    let deadline = Instant::now() + grace;
+    while Instant::now() < deadline {
+        if child.try_wait()?.is_some() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!(
+        "secretary run: pid {} did not stop within {:?}; killing it",
+        pid_of(child),
+        grace
+    );
+    child.kill()?;
+    child.wait().map(|_| ())
+}
+
+fn pid_of(child: &Child) -> i32 {
+    i32::try_from(child.id()).unwrap_or(0)
+}
+
+fn send(pid: i32, signal: i32) {
+    if let (Some(pid), Some(signal)) = (Pid::from_raw(pid), Signal::from_named_raw(signal)) {
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+}
+
+/// The child's exit code, or 128+N when signal N killed it.
+pub fn exit_status(status: ExitStatus) -> Status {
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Status::Exit(u8::try_from(code & 0xff).unwrap_or(1))
+}
