@@ -24,6 +24,10 @@ pub struct Args {
     #[arg(long = "env", global = true, value_name = "NAME")]
     pub environment: Option<String>,
 
+    /// Append the audit log here (`-` for stderr) instead of where the manifest's [audit] says.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+
     /// What to do.
     #[command(subcommand)]
     pub command: Command,

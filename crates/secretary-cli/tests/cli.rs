@@ -923,3 +923,165 @@ fn lint_names_file_line_and_key_of_real_looking_secrets_never_the_value() {
         missing.stderr
     );
 }
+
+/// Every line of an audit log, parsed; each must be one JSON object.
+fn audit_lines(path: &Path) -> Vec<serde_json::Value> {
+    fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+#[test]
+fn the_audit_log_of_a_session_has_every_access_and_no_value() {
+    let project = Project::example("ENVIRONMENT=development\n");
+    let with_canaries = |project: &Project| {
+        let mut cmd = project.cmd();
+        for (_, name, value) in canaries() {
+            cmd.env(name, value);
+        }
+        cmd.env("SECRETARY_AUDIT_KEY", "operator-key");
+        cmd
+    };
+    let log = project.path().join("audit.log");
+    let log_arg = log.to_str().unwrap();
+    for args in [
+        vec!["check"],
+        vec!["get", "database_url"],
+        vec!["export", "--only", "postgres_user"],
+        vec!["run", "--", "true"],
+        vec!["--env", "staging", "status"],
+    ] {
+        let out = run(with_canaries(&project)
+            .arg("--audit-log")
+            .arg(log_arg)
+            .args(&args));
+        assert!(out.code <= 1, "{args:?}: {}", out.stderr);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(&log).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let text = fs::read_to_string(&log).unwrap();
+    assert_clean("audit log", &text, None);
+    let lines = audit_lines(&log);
+    let declared = canaries().len();
+    let count = |event: &str| lines.iter().filter(|l| l["event"] == event).count();
+    assert!(
+        count("validate") >= 2 * declared,
+        "check and status: one line per secret"
+    );
+    assert_eq!(count("get"), 1);
+    assert_eq!(count("export"), 1);
+    assert!(count("run") >= declared);
+    for line in &lines {
+        for field in [
+            "time",
+            "event",
+            "key",
+            "source",
+            "locator",
+            "version",
+            "outcome",
+            "environment",
+            "pid",
+        ] {
+            assert!(line.get(field).is_some(), "{field} missing in {line}");
+        }
+        assert!(line["time"].as_str().unwrap().ends_with('Z'));
+    }
+    let get = lines.iter().find(|l| l["event"] == "get").unwrap();
+    assert_eq!(get["key"], "database_url");
+    assert_eq!(get["source"], "env");
+    assert_eq!(get["locator"], "env:DATABASE_URL");
+    assert_eq!(get["outcome"], "ok");
+    assert_eq!(get["environment"], "development");
+    // The fingerprint is the HMAC-SHA256 of the value under the operator's key: check it
+    // with Python's hmac, independently of ours.
+    let url = &canaries()[0].2;
+    let expected = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import hmac, hashlib, sys; print(hmac.new(b'operator-key', sys.argv[1].encode(), hashlib.sha256).hexdigest())",
+            url,
+        ])
+        .output()
+        .unwrap();
+    let expected = String::from_utf8(expected.stdout).unwrap();
+    assert_eq!(
+        get["fingerprint"],
+        format!("hmac-sha256:{}", expected.trim())
+    );
+    let staging = lines
+        .iter()
+        .filter(|l| l["environment"] == "staging")
+        .count();
+    assert!(staging >= declared);
+}
+
+#[test]
+fn audit_lines_from_concurrent_processes_never_mix() {
+    let project =
+        Project::example(&fs::read_to_string(Path::new(EXAMPLE_DIR).join(".env")).unwrap());
+    let log = project.path().join("shared.log");
+    let children: Vec<_> = (0..8)
+        .map(|_| {
+            std::process::Command::new(env!("CARGO_BIN_EXE_secretary"))
+                .current_dir(project.path())
+                .env_clear()
+                .arg("--audit-log")
+                .arg(&log)
+                .arg("check")
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    let lines = audit_lines(&log);
+    let declared = fs::read_to_string(project.path().join("secrets.toml"))
+        .unwrap()
+        .matches("[secrets.")
+        .count();
+    assert_eq!(lines.len(), 8 * declared);
+    let pids: std::collections::HashSet<_> = lines.iter().map(|l| l["pid"].clone()).collect();
+    assert_eq!(pids.len(), 8);
+}
+
+#[test]
+fn the_manifests_audit_table_sends_the_log_to_a_file_beside_it() {
+    let manifest = fs::read_to_string(Path::new(EXAMPLE_DIR).join("secrets.toml")).unwrap();
+    let project = Project::new(&format!(
+        "{manifest}\n[audit]\nfile = \"logs/audit.jsonl\"\n"
+    ));
+    project.file(
+        ".env",
+        &fs::read_to_string(Path::new(EXAMPLE_DIR).join(".env")).unwrap(),
+    );
+    project.file("logs/.keep", "");
+    let out = run(project.cmd().args(["get", "secret_key"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let lines = audit_lines(&project.path().join("logs/audit.jsonl"));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["event"], "get");
+    assert!(
+        lines[0].get("fingerprint").is_none(),
+        "no key, no fingerprint"
+    );
+
+    let bad = Project::new(&format!("{manifest}\n[audit]\nsink = \"syslog\"\n"));
+    let out = run(bad.cmd().arg("list"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr.contains("unknown audit sink `syslog`"),
+        "{}",
+        out.stderr
+    );
+}

@@ -435,9 +435,12 @@ fn tls_needs_the_ca_and_skip_verify_is_loud() {
 fn put_writes_new_versions_with_check_and_set() {
     let bao = OpenBao::start();
     let app = App::example();
+    let audit = app.dir.path().join("audit.log");
     let put = |value: &str, extra: &[&str]| {
         let mut cmd = app.cmd(&bao);
-        cmd.args(["--env", "production", "put", "redis_password"])
+        cmd.arg("--audit-log")
+            .arg(&audit)
+            .args(["--env", "production", "put", "redis_password"])
             .args(extra)
             .write_stdin(value.to_owned());
         run(&mut cmd)
@@ -478,6 +481,23 @@ fn put_writes_new_versions_with_check_and_set() {
         ]),
         "their-value"
     );
+    // The audit log has both writes, the version of the first, and neither value.
+    let log = std::fs::read_to_string(&audit).unwrap();
+    assert!(
+        !log.contains("first-value") && !log.contains("mine"),
+        "{log}"
+    );
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert_eq!(lines[0]["event"], "put");
+    assert_eq!(lines[0]["version"], 1);
+    assert_eq!(lines[0]["outcome"], "ok");
+    assert_eq!(lines[0]["environment"], "production");
+    assert_eq!(lines[1]["event"], "put");
+    assert_ne!(lines[1]["outcome"], "ok");
 
     let out = put("mine", &[]);
     assert_eq!(

@@ -29,6 +29,7 @@
 //! the report), [`validate`] (types, constraints, placeholders), [`SecretValue`] (the
 //! only type that holds a value).
 
+pub mod audit;
 pub mod dotenv;
 mod error;
 pub mod export;

@@ -37,6 +37,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::Variables;
+use crate::audit::Target as AuditTarget;
 use crate::error::Error;
 use crate::validate;
 
@@ -57,6 +58,7 @@ pub struct Manifest {
     sources: Vec<SourceSpec>,
     environments: Vec<EnvironmentSpec>,
     secrets: Vec<SecretSpec>,
+    audit: Option<AuditTarget>,
 }
 
 /// The `[app]` table.
@@ -400,6 +402,12 @@ impl Manifest {
         &self.app
     }
 
+    /// Where the `[audit]` table sends the audit log (a file path is relative to the
+    /// manifest's directory), if it has one.
+    pub fn audit(&self) -> Option<&AuditTarget> {
+        self.audit.as_ref()
+    }
+
     /// Every declared secret, in manifest order.
     pub fn secrets(&self) -> &[SecretSpec] {
         &self.secrets
@@ -547,6 +555,14 @@ struct RawManifest {
     environments: BTreeMap<Spanned<String>, RawEnvironment>,
     #[serde(default)]
     secrets: BTreeMap<Spanned<String>, RawSecret>,
+    audit: Option<Spanned<RawAudit>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAudit {
+    file: Option<String>,
+    sink: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -716,6 +732,7 @@ impl Checker<'_> {
         let environments = self.environments(raw.environments, &sources);
         let app = self.app(raw.app, &environments);
         let secrets = self.secrets(raw.secrets);
+        let audit = raw.audit.and_then(|audit| self.audit(audit, path));
         let path = path.to_path_buf();
         let dir = path
             .parent()
@@ -738,6 +755,42 @@ impl Checker<'_> {
             sources,
             environments,
             secrets,
+            audit,
+        }
+    }
+
+    fn audit(&mut self, raw: Spanned<RawAudit>, path: &Path) -> Option<AuditTarget> {
+        let at = raw.span().start;
+        let raw = raw.into_inner();
+        match (raw.file, raw.sink) {
+            (Some(file), None) => {
+                let file = PathBuf::from(file);
+                Some(AuditTarget::File(if file.is_absolute() {
+                    file
+                } else {
+                    path.parent().unwrap_or(Path::new("")).join(file)
+                }))
+            }
+            (None, Some(sink)) if sink.get_ref() == "stderr" => Some(AuditTarget::Stderr),
+            (None, Some(sink)) => {
+                self.report(
+                    sink.span().start,
+                    format!("unknown audit sink `{}`", sink.get_ref()),
+                    Some("use `sink = \"stderr\"`, or `file = \"PATH\"`".to_owned()),
+                );
+                None
+            }
+            (Some(_), Some(_)) | (None, None) => {
+                self.report(
+                    at,
+                    "`[audit]` needs exactly one of `file` and `sink`".to_owned(),
+                    Some(
+                        "`file = \"audit.log\"` (relative to the manifest) or `sink = \"stderr\"`"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
         }
     }
 

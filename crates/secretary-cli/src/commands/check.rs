@@ -53,6 +53,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
+    super::audit_report("validate", &report)?;
     let shown = manifest.shown_path().display().to_string();
     match format {
         Format::Json => {

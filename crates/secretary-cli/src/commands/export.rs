@@ -40,6 +40,7 @@ pub fn run(
         Scope::Keys(&keys)
     };
     let report = resolve(manifest, environment, vars, scope)?;
+    super::audit_report("export", &report)?;
     eprint!("{}", report_text::warnings(&report));
     if !report.is_ok() {
         let shown = manifest.shown_path().display().to_string();

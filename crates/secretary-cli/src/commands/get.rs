@@ -20,6 +20,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::Keys(&[key]))?;
+    super::audit_report("get", &report)?;
     eprint!("{}", render::warnings(&report));
     let Some(resolution) = report.get(key) else {
         return Ok(Status::Problems);

@@ -14,6 +14,9 @@ mod status;
 pub mod watch;
 
 use std::io::{self, Write};
+use std::sync::OnceLock;
+
+use secretary::audit::{AuditLog, Target};
 
 use secretary::{Manifest, Variables};
 
@@ -61,6 +64,7 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
         Command::List { format } => list::run(&manifest, *format, &mut out)?,
         command => {
             let environment = manifest.select_environment(args.environment.as_deref(), vars)?;
+            open_audit(args, &manifest, &environment.name, vars)?;
             match command {
                 Command::Check { format } => {
                     check::run(&manifest, environment, vars, *format, &mut out)?
@@ -121,6 +125,42 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     };
     out.flush()?;
     Ok(status)
+}
+
+/// The audit log of this process, when one is configured (`--audit-log` or `[audit]`).
+static AUDIT: OnceLock<AuditLog> = OnceLock::new();
+
+fn open_audit(
+    args: &Args,
+    manifest: &Manifest,
+    environment: &str,
+    vars: &Variables,
+) -> io::Result<()> {
+    let target = match &args.audit_log {
+        Some(path) if path.as_os_str() == "-" => Target::Stderr,
+        Some(path) => Target::File(path.clone()),
+        None => match manifest.audit() {
+            Some(target) => target.clone(),
+            None => return Ok(()),
+        },
+    };
+    let _ = AUDIT.set(AuditLog::open(&target, environment, vars)?);
+    Ok(())
+}
+
+/// Records one `event` line per secret of `report` (and the fall-throughs) in the audit
+/// log, if there is one.
+fn audit_report(event: &str, report: &secretary::Report) -> io::Result<()> {
+    AUDIT
+        .get()
+        .map_or(Ok(()), |log| log.record_report(event, report))
+}
+
+/// Records one line in the audit log, if there is one.
+fn audit(event: &str, key: &str, locator: Option<&str>, outcome: &str) -> io::Result<()> {
+    AUDIT.get().map_or(Ok(()), |log| {
+        log.record(event, Some(key), locator, outcome, None)
+    })
 }
 
 /// Writes `value` as pretty JSON and a newline.

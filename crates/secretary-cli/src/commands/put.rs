@@ -66,6 +66,7 @@ pub fn run(
     let value = read_value(key)?;
     match put(manifest, environment, vars, key, &value, cas) {
         Ok(written) => {
+            super::audit("put", key, Some(&written.locator), "ok")?;
             match written.version {
                 Some(version) => writeln!(out, "wrote {} (version {version})", written.locator)?,
                 None => writeln!(out, "wrote {}", written.locator)?,
@@ -81,11 +82,13 @@ pub fn run(
             Ok(Status::Error)
         }
         Err(PutError::Vault(error)) => {
+            super::audit("put", key, None, "error")?;
             eprintln!("error: {key}: {error}");
             eprintln!("  help: {}", error.hint());
             Ok(Status::Problems)
         }
         Err(error) => {
+            super::audit("put", key, None, "refused")?;
             eprintln!("error: {key}: {error}; nothing was written");
             Ok(Status::Problems)
         }

@@ -52,6 +52,7 @@ pub fn run(
     vars: &Variables,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
+    super::audit_report("resolve", &report)?;
     eprint!("{}", render::warnings(&report));
     if !report.is_ok() {
         eprint!("{}", render::problems(&report, manifest));

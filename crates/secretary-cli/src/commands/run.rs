@@ -116,6 +116,7 @@ pub fn run(
         Scope::Keys(&keys)
     };
     let report = resolve(manifest, environment, vars, scope)?;
+    super::audit_report("run", &report)?;
     eprint!("{}", render::warnings(&report));
     if !report.is_ok() {
         let shown = manifest.shown_path().display().to_string();

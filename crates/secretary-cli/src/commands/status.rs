@@ -57,6 +57,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
+    super::audit_report("validate", &report)?;
     let rows: Vec<Row<'_>> = report
         .resolutions
         .iter()

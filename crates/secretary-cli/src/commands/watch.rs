@@ -150,6 +150,7 @@ pub fn supervise(
         else {
             continue;
         };
+        let _ = super::audit_report("resolve", &fresh);
         let changed = changed_keys(&report, &fresh);
         if changed.is_empty() {
             continue;
