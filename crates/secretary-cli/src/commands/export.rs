@@ -16,13 +16,11 @@ use std::path::Path;
 
 use secretary::export::{Format, dotenv_portable, render};
 use secretary::manifest::EnvironmentSpec;
-use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
 
 use super::Failure;
 use crate::args::ExportFormat;
 use crate::exit::Status;
-use crate::render as report_text;
 
 pub fn run(
     manifest: &Manifest,
@@ -34,21 +32,10 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let keys: Vec<&str> = only.iter().map(String::as_str).collect();
-    let scope = if keys.is_empty() {
-        Scope::All
-    } else {
-        Scope::Keys(&keys)
-    };
-    let report = resolve(manifest, environment, vars, scope)?;
-    super::audit_report("export", &report)?;
-    eprint!("{}", report_text::warnings(&report));
-    if !report.is_ok() {
-        let shown = manifest.shown_path().display().to_string();
-        eprint!("{}", report_text::problems(&report, manifest));
-        eprintln!("{}", super::check::summary(&report, &shown));
-        eprintln!("secretary export: nothing was written");
+    let what = ("export", "export", "nothing was written");
+    let Some(report) = super::resolve_or_report(manifest, environment, vars, &keys, what)? else {
         return Ok(Status::Problems);
-    }
+    };
     let mut pairs = Vec::new();
     for resolution in &report.resolutions {
         if let (Some(value), Ok(spec)) = (&resolution.value, manifest.secret(&resolution.key)) {

@@ -18,10 +18,13 @@ use std::sync::OnceLock;
 
 use secretary::audit::{AuditLog, Target};
 
+use secretary::manifest::EnvironmentSpec;
+use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
 
 use crate::args::{Args, Command};
 use crate::exit::Status;
+use crate::render;
 
 /// Why a command could not finish.
 #[derive(Debug)]
@@ -161,6 +164,38 @@ fn audit(event: &str, key: &str, locator: Option<&str>, outcome: &str) -> io::Re
     AUDIT.get().map_or(Ok(()), |log| {
         log.record(event, Some(key), locator, outcome, None)
     })
+}
+
+/// All secrets when `keys` is empty, else those.
+fn scope<'a>(keys: &'a [&'a str]) -> Scope<'a> {
+    if keys.is_empty() {
+        Scope::All
+    } else {
+        Scope::Keys(keys)
+    }
+}
+
+/// Resolves `keys` (all when empty), records `event` in the audit log and prints the
+/// warnings. With any problem, prints the full report and `secretary {verb}: {outcome}`
+/// on stderr and returns `None`.
+fn resolve_or_report(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    keys: &[&str],
+    (event, verb, outcome): (&str, &str, &str),
+) -> Result<Option<secretary::Report>, Failure> {
+    let report = resolve(manifest, environment, vars, scope(keys))?;
+    audit_report(event, &report)?;
+    eprint!("{}", render::warnings(&report));
+    if report.is_ok() {
+        return Ok(Some(report));
+    }
+    let shown = manifest.shown_path().display().to_string();
+    eprint!("{}", render::problems(&report, manifest));
+    eprintln!("{}", check::summary(&report, &shown));
+    eprintln!("secretary {verb}: {outcome}");
+    Ok(None)
 }
 
 /// Writes `value` as pretty JSON and a newline.

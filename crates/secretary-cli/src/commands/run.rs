@@ -27,7 +27,6 @@ use std::process::{Command, Stdio};
 
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
-use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook::iterator::SignalsInfo;
@@ -36,7 +35,6 @@ use signal_hook::low_level::siginfo::Cause;
 
 use super::Failure;
 use crate::exit::Status;
-use crate::render;
 
 /// What `--reset` keeps.
 const MINIMAL: [&str; 6] = ["PATH", "HOME", "USER", "LANG", "TERM", "TZ"];
@@ -110,21 +108,11 @@ pub fn run(
     options: &Options<'_>,
 ) -> Result<Status, Failure> {
     let keys: Vec<&str> = options.only.iter().map(String::as_str).collect();
-    let scope = if keys.is_empty() {
-        Scope::All
-    } else {
-        Scope::Keys(&keys)
-    };
-    let report = resolve(manifest, environment, vars, scope)?;
-    super::audit_report("run", &report)?;
-    eprint!("{}", render::warnings(&report));
-    if !report.is_ok() {
-        let shown = manifest.shown_path().display().to_string();
-        eprint!("{}", render::problems(&report, manifest));
-        eprintln!("{}", super::check::summary(&report, &shown));
-        eprintln!("secretary run: nothing was started");
+    let what = ("run", "run", "nothing was started");
+    let Some(report) = super::resolve_or_report(manifest, environment, vars, &keys, what)? else {
         return Ok(Status::Problems);
-    }
+    };
+    let scope = super::scope(&keys);
     if let Some(watch) = options.watch {
         return super::watch::supervise(manifest, environment, vars, scope, options, report, watch);
     }
