@@ -114,7 +114,7 @@ pub enum Command {
         #[arg(long)]
         shell: bool,
         /// Replace every secret value in the program's stdout and stderr with [redacted:KEY].
-        #[arg(long, conflicts_with = "watch")]
+        #[arg(long)]
         redact: bool,
         /// Resolve again every DURATION (30s, 5m, 1h) and on SIGHUP to run itself; act
         /// on a changed value as --on-change says.

@@ -641,7 +641,6 @@ while True: time.sleep(0.05)
 fn watch_flags_are_checked() {
     let dir = app(MANIFEST, DOTENV);
     for (args, expected) in [
-        (&["--watch", "1h", "--redact"][..], "cannot be used with"),
         (&["--watch", "soon"][..], "not a duration"),
         (
             &["--watch", "10s", "--on-change", "signal:BOGUS"][..],
@@ -659,4 +658,40 @@ fn watch_flags_are_checked() {
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert!(stderr.contains(expected), "{args:?}: {stderr}");
     }
+}
+
+#[test]
+fn watch_with_redact_hides_old_and_new_values_alike() {
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\n");
+    // On SIGHUP the program reloads the value itself (from .env) and prints it.
+    let program = r#"
+import os, signal, sys, time
+def reload(*_):
+    new = open(".env").read().split("=", 1)[1].strip()
+    os.write(1, ("reloaded " + new + " and still " + os.environ["API_KEY"] + "\n").encode())
+signal.signal(signal.SIGHUP, reload)
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+os.write(1, ("ready " + os.environ["API_KEY"] + "\n").encode())
+while True: time.sleep(0.05)
+"#;
+    let (child, mut lines) = watched(dir.path(), &["--redact"], program);
+    expect_line(&mut lines, "ready [redacted:api_key]");
+    dotenv(dir.path(), "API_KEY=second-value-2222\n");
+    send(&child, "HUP");
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    assert_eq!(
+        line,
+        "reloaded [redacted:api_key] and still [redacted:api_key]\n"
+    );
+    send(&child, "TERM");
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("changed: api_key; sending signal 1"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("value-"), "{stderr}");
 }

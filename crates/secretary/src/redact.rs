@@ -162,6 +162,42 @@ impl Redactor {
         }
     }
 
+    /// One step of streaming, for a caller that keeps the held-back bytes itself (and so
+    /// may switch to another redactor between steps, one that knows every value this one
+    /// does and more): redacts `pending` followed by `input` into `out`, and leaves in
+    /// `pending` the tail that may be the start of a value. [`Redactor::writer`] is this,
+    /// wrapped in a [`Write`].
+    ///
+    /// ```
+    /// use secretary::redact::Redactor;
+    ///
+    /// let (old, new) = (Redactor::new([("k", "abcd")]), Redactor::new([("k", "abcd"), ("j", "wxyz")]));
+    /// let (mut pending, mut out) = (Vec::new(), Vec::new());
+    /// old.stream(&mut pending, b"1 ab", &mut out);
+    /// new.stream(&mut pending, b"cd 2 wxyz", &mut out);
+    /// new.finish_stream(&mut pending, &mut out);
+    /// assert_eq!(out, b"1 [redacted:k] 2 [redacted:j]");
+    /// ```
+    pub fn stream(&self, pending: &mut Vec<u8>, input: &[u8], out: &mut Vec<u8>) {
+        if pending.is_empty() {
+            // Most writes hold nothing back: scan the input in place.
+            let hold = self.held_from(input, 0);
+            let kept = self.scan(input, hold, out);
+            pending.extend_from_slice(&input[kept..]);
+        } else {
+            pending.extend_from_slice(input);
+            let hold = self.held_from(pending, 0);
+            let kept = self.scan(pending, hold, out);
+            pending.drain(..kept);
+        }
+    }
+
+    /// The end of a stream: redacts what `pending` holds into `out`, and empties it.
+    pub fn finish_stream(&self, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
+        self.scan(pending, pending.len(), out);
+        pending.clear();
+    }
+
     /// Where the longest tail of `bytes` starting at or after `from` that is a proper
     /// prefix of a value begins (`bytes.len()` when there is none).
     fn held_from(&self, bytes: &[u8], from: usize) -> usize {
@@ -308,9 +344,7 @@ impl<W: Write> RedactingWriter<'_, W> {
             return Ok(());
         };
         let mut out = Vec::new();
-        self.redactor
-            .scan(&self.pending, self.pending.len(), &mut out);
-        self.pending.clear();
+        self.redactor.finish_stream(&mut self.pending, &mut out);
         inner.write_all(&out)
     }
 }
@@ -320,19 +354,8 @@ impl<W: Write> Write for RedactingWriter<'_, W> {
         let Some(inner) = self.inner.as_mut() else {
             return Err(io::Error::other("write after finish"));
         };
-        let redactor = self.redactor;
-        // Most writes hold nothing back: scan the input in place.
         let mut out = Vec::with_capacity(bytes.len() + 64);
-        if self.pending.is_empty() {
-            let hold = redactor.held_from(bytes, 0);
-            let kept = redactor.scan(bytes, hold, &mut out);
-            self.pending.extend_from_slice(&bytes[kept..]);
-        } else {
-            self.pending.extend_from_slice(bytes);
-            let hold = redactor.held_from(&self.pending, 0);
-            let kept = redactor.scan(&self.pending, hold, &mut out);
-            self.pending.drain(..kept);
-        }
+        self.redactor.stream(&mut self.pending, bytes, &mut out);
         inner.write_all(&out)?;
         Ok(bytes.len())
     }

@@ -9,24 +9,28 @@
 //! stderr, naming keys, never values. A re-resolution that fails keeps the child running
 //! on the values it has, and says so. The other forwarded signals (SIGINT, SIGTERM,
 //! SIGQUIT, SIGUSR1, SIGUSR2) go to the current child; when the child exits on its own,
-//! `run` exits with its status (128+N for signal N).
+//! `run` exits with its status (128+N for signal N). With `--redact`, the output pumps
+//! switch at a change to a redactor that knows the old values and the new.
 
 use std::collections::HashMap;
+use std::io::{Read, Write};
 use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, ExitStatus};
-use std::sync::Arc;
+use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
 use secretary::manifest::EnvironmentSpec;
+use secretary::redact::Redactor;
 use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Report, Variables};
 use signal_hook::consts::{SIGHUP, SIGINT};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::Cause;
+use zeroize::Zeroizing;
 
 use super::Failure;
 use super::run::{FORWARDED, Options, command, not_started};
@@ -107,29 +111,30 @@ pub fn supervise(
     watch: Watch,
 ) -> Result<Status, Failure> {
     let program = &options.command[0];
-    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
-    let mut child = match command(manifest, vars, &report, options).spawn() {
+    let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
+    // With --redact, the pumps read the current redactor at every read; a change swaps in
+    // one that knows the old values and the new.
+    let redaction: Option<Shared> = options.redact.then(|| {
+        Arc::new(RwLock::new(Arc::new(Redactor::from_report(
+            &report, manifest,
+        ))))
+    });
+    let mut pumps = Vec::new();
+    let mut child = match start(
+        manifest,
+        vars,
+        &report,
+        options,
+        redaction.as_ref(),
+        &mut pumps,
+    ) {
         Ok(child) => child,
         Err(error) => return Ok(not_started(program, &error)),
     };
     let current = Arc::new(AtomicI32::new(pid_of(&child)));
     let (hup_tx, hup_rx) = mpsc::channel::<()>();
     let handle = signals.handle();
-    let forwarder = {
-        let current = Arc::clone(&current);
-        std::thread::spawn(move || {
-            for origin in signals.forever() {
-                if origin.signal == SIGHUP {
-                    let _ = hup_tx.send(());
-                    continue;
-                }
-                if origin.signal == SIGINT && origin.cause == Cause::Kernel {
-                    continue; // Ctrl-C: the terminal sent it to the child already.
-                }
-                send(current.load(Ordering::SeqCst), origin.signal);
-            }
-        })
-    };
+    let forwarder = forward(signals, Arc::clone(&current), hup_tx);
     let mut next = Instant::now() + watch.every;
     // Problems are said once, not at every tick, until they change.
     let mut last_problems: Vec<String> = Vec::new();
@@ -155,6 +160,12 @@ pub fn supervise(
         if changed.is_empty() {
             continue;
         }
+        if let Some(shared) = &redaction {
+            let both = union(manifest, &fresh, &report);
+            if let Ok(mut current) = shared.write() {
+                *current = Arc::new(both);
+            }
+        }
         let pid = pid_of(&child);
         match watch.on_change {
             OnChange::Signal(signal) => {
@@ -170,7 +181,14 @@ pub fn supervise(
                     changed.join(", ")
                 );
                 stop(&mut child, watch.grace)?;
-                child = match command(manifest, vars, &fresh, options).spawn() {
+                child = match start(
+                    manifest,
+                    vars,
+                    &fresh,
+                    options,
+                    redaction.as_ref(),
+                    &mut pumps,
+                ) {
                     Ok(child) => child,
                     Err(error) => {
                         handle.close();
@@ -186,7 +204,109 @@ pub fn supervise(
     };
     handle.close();
     let _ = forwarder.join();
+    for pump in pumps {
+        let _ = pump.join();
+    }
     Ok(exit_status(status))
+}
+
+/// Forwards signals to the child whose pid `current` holds; a SIGHUP to us goes to
+/// `hup` instead (re-resolve now), and a terminal's Ctrl-C is not sent twice.
+fn forward(
+    mut signals: SignalsInfo<WithOrigin>,
+    current: Arc<AtomicI32>,
+    hup: mpsc::Sender<()>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for origin in signals.forever() {
+            if origin.signal == SIGHUP {
+                let _ = hup.send(());
+                continue;
+            }
+            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
+                continue; // Ctrl-C: the terminal sent it to the child already.
+            }
+            send(current.load(Ordering::SeqCst), origin.signal);
+        }
+    })
+}
+
+/// The redactor the output pumps use, swapped when values change.
+type Shared = Arc<RwLock<Arc<Redactor>>>;
+
+/// Starts the program with `report`'s values; with `redaction`, its stdout and stderr go
+/// through pumps (added to `pumps`).
+fn start(
+    manifest: &Manifest,
+    vars: &Variables,
+    report: &Report,
+    options: &Options<'_>,
+    redaction: Option<&Shared>,
+    pumps: &mut Vec<std::thread::JoinHandle<()>>,
+) -> std::io::Result<Child> {
+    let mut command = command(manifest, vars, report, options);
+    if redaction.is_some() {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let mut child = command.spawn()?;
+    if let Some(shared) = redaction {
+        if let Some(stdout) = child.stdout.take() {
+            let shared = Arc::clone(shared);
+            pumps.push(std::thread::spawn(move || {
+                pump(&shared, stdout, std::io::stdout());
+            }));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            let shared = Arc::clone(shared);
+            pumps.push(std::thread::spawn(move || {
+                pump(&shared, stderr, std::io::stderr());
+            }));
+        }
+    }
+    Ok(child)
+}
+
+/// Copies `from` to `to` through whichever redactor `shared` holds at each read; the
+/// held-back tail carries over a swap, since the new redactor knows every old value.
+fn pump(shared: &Shared, mut from: impl Read, mut to: impl Write) {
+    let current = || shared.read().map(|r| Arc::clone(&r)).ok();
+    let mut buffer = vec![0; 64 * 1024];
+    let mut pending = Zeroizing::new(Vec::new());
+    let mut out = Vec::with_capacity(buffer.len() + 64);
+    loop {
+        let read = match from.read(&mut buffer) {
+            Ok(0) => break,
+            Ok(read) => read,
+            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(_) => break,
+        };
+        let Some(redactor) = current() else { return };
+        out.clear();
+        redactor.stream(&mut pending, &buffer[..read], &mut out);
+        if to.write_all(&out).and_then(|()| to.flush()).is_err() {
+            return;
+        }
+    }
+    if let Some(redactor) = current() {
+        out.clear();
+        redactor.finish_stream(&mut pending, &mut out);
+        let _ = to.write_all(&out).and_then(|()| to.flush());
+    }
+}
+
+/// A redactor for the sensitive values of both reports (the new names a shared value).
+fn union(manifest: &Manifest, new: &Report, old: &Report) -> Redactor {
+    Redactor::new(
+        new.resolutions
+            .iter()
+            .chain(&old.resolutions)
+            .filter_map(|resolution| {
+                let value = resolution.value.as_ref()?;
+                let spec = manifest.secret(&resolution.key).ok()?;
+                spec.sensitive
+                    .then_some((resolution.key.as_str(), value.expose()))
+            }),
+    )
 }
 
 /// The secrets resolved again, or `None` (said on stderr) when that failed or found
