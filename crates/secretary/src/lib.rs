@@ -34,6 +34,7 @@ pub mod dotenv;
 mod error;
 pub mod export;
 pub mod lint;
+pub mod manager;
 pub mod manifest;
 pub mod put;
 pub mod redact;
@@ -45,6 +46,7 @@ pub mod validate;
 mod variables;
 
 pub use error::Error;
+pub use manager::SecretManager;
 pub use manifest::Manifest;
 pub use resolve::{Problem, ProblemKind, Report, Resolution};
 pub use secret::SecretValue;

@@ -41,7 +41,7 @@ impl Report {
 }
 
 /// One secret's resolution.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Resolution {
     /// The secret's key.
     pub key: String,

@@ -1,0 +1,524 @@
+//! [`SecretManager`]: the library API for Rust services. Resolved values are cached;
+//! [`SecretManager::clear_cache`] really clears them, so the next read goes to the
+//! sources again (a rotated Vault secret shows its new version).
+//!
+//! ```
+//! # tokio_test_block(async {
+//! use secretary::{SecretManager, Variables};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(
+//!     dir.path().join("secrets.toml"),
+//!     "version = 1\n[secrets.database_url]\ndescription = \"PostgreSQL URL\"\nrequired = true\ntype = \"url\"\n",
+//! )?;
+//! let secrets = SecretManager::from_path(dir.path().join("secrets.toml"))?
+//!     .variables(Variables::from_pairs([("DATABASE_URL", "postgresql://db/app")]))
+//!     .build()?;
+//! secrets.validate().await?;
+//! let url = secrets.get("database_url").await?;
+//! assert_eq!(format!("{url:?}"), "[redacted]");
+//! assert_eq!(url.expose(), "postgresql://db/app");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # });
+//! # fn tokio_test_block<F: std::future::Future>(f: F) -> F::Output {
+//! #     tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f)
+//! # }
+//! ```
+//!
+//! What it does not do yet (the open issue lists them): per-source TTLs, `refresh()`,
+//! `subscribe()`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
+
+use serde::de::DeserializeOwned;
+
+use crate::audit::{AuditLog, Target};
+use crate::error::Error;
+use crate::manifest::{Manifest, SecretType};
+use crate::resolve::{Problem, Report, Resolution, Scope, resolve};
+use crate::secret::SecretValue;
+use crate::variables::Variables;
+
+/// Resolves, validates, caches and audits an application's secrets.
+///
+/// Cheap to clone (the clones share one cache) and safe to share between tasks.
+#[derive(Clone)]
+pub struct SecretManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    manifest: Manifest,
+    environment: String,
+    vars: Variables,
+    audit: Option<AuditLog>,
+    /// Resolved secrets by key. Reads take the read lock only.
+    cache: RwLock<HashMap<String, Arc<Resolution>>>,
+    /// One lock per key being resolved, so concurrent misses cause one source read.
+    flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+}
+
+impl fmt::Debug for SecretManager {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SecretManager")
+            .field("manifest", &self.inner.manifest.path())
+            .field("environment", &self.inner.environment)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Settings for a [`SecretManager`], from [`SecretManager::discover`] or
+/// [`SecretManager::from_path`].
+#[derive(Debug)]
+pub struct Builder {
+    manifest: Manifest,
+    environment: Option<String>,
+    vars: Option<Variables>,
+    audit: Option<Target>,
+}
+
+/// A secret's declaration, without its value: what [`SecretManager::list`] returns.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretInfo {
+    /// The key.
+    pub key: String,
+    /// What it is for.
+    pub description: String,
+    /// Whether its absence is a problem.
+    pub required: bool,
+    /// Whether the value is secret.
+    pub sensitive: bool,
+    /// Its environment variable names, the primary first.
+    pub env: Vec<String>,
+    /// Its type: `string`, `url`, `int`, `port`, `bool` or `enum`.
+    pub kind: &'static str,
+}
+
+/// Every problem found, as [`SecretManager::validate`] and [`SecretManager::load`]
+/// report them. Its `Display` lists each with key, description and what is wrong,
+/// never a value.
+#[derive(Debug)]
+pub struct Problems {
+    /// The environment.
+    pub environment: String,
+    /// `(key, description, problem)` for each.
+    pub problems: Vec<(String, String, Problem)>,
+}
+
+impl fmt::Display for Problems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} problem{} with the secrets of environment `{}`:",
+            self.problems.len(),
+            if self.problems.len() == 1 { "" } else { "s" },
+            self.environment
+        )?;
+        for (key, description, problem) in &self.problems {
+            write!(f, "\n  {key}")?;
+            if !description.is_empty() {
+                write!(f, " ({description})")?;
+            }
+            write!(f, ": {}", problem.kind)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Problems {}
+
+/// Why a read from a [`SecretManager`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ManagerError {
+    /// The manifest, the environment or the key is wrong (an undeclared key is this).
+    #[error(transparent)]
+    Secretary(#[from] Error),
+    /// The secret has problems: missing, invalid, a failed source.
+    #[error(transparent)]
+    Problems(#[from] Problems),
+    /// `load` could not build the application's type; names the key, not the value.
+    #[error("cannot load the settings: {0}")]
+    Load(String),
+    /// The audit log could not be written.
+    #[error("cannot write the audit log: {0}")]
+    Audit(#[from] std::io::Error),
+}
+
+impl SecretManager {
+    /// Finds the manifest as the CLI does (`SECRETARY_MANIFEST`, else `secrets.toml` in
+    /// the working directory or a parent) and reads the process environment.
+    pub fn discover() -> Result<Builder, Error> {
+        let vars = Variables::from_process();
+        let cwd = std::env::current_dir().map_err(|source| Error::ReadManifest {
+            path: PathBuf::from("."),
+            source,
+        })?;
+        let manifest = Manifest::discover(None, &vars, &cwd)?;
+        Ok(Builder {
+            manifest,
+            environment: None,
+            vars: Some(vars),
+            audit: None,
+        })
+    }
+
+    /// Reads the manifest at `path`.
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Builder, Error> {
+        Ok(Builder {
+            manifest: Manifest::load(path.as_ref())?,
+            environment: None,
+            vars: None,
+            audit: None,
+        })
+    }
+
+    /// The environment's name.
+    pub fn environment(&self) -> &str {
+        &self.inner.environment
+    }
+
+    /// The manifest.
+    pub fn manifest(&self) -> &Manifest {
+        &self.inner.manifest
+    }
+
+    /// Every declared secret, without values.
+    pub fn list(&self) -> Vec<SecretInfo> {
+        self.inner
+            .manifest
+            .secrets()
+            .iter()
+            .map(|spec| SecretInfo {
+                key: spec.key.clone(),
+                description: spec.description.clone(),
+                required: spec.required,
+                sensitive: spec.sensitive,
+                env: spec.env.clone(),
+                kind: SecretType::as_str(spec.kind),
+            })
+            .collect()
+    }
+
+    /// Resolves every secret (filling the cache) and returns every problem at once.
+    pub async fn validate(&self) -> Result<Report, ManagerError> {
+        let report = self.resolve_now(None).await?;
+        self.audit("validate", &report)?;
+        for resolution in &report.resolutions {
+            self.store(resolution);
+        }
+        self.problems(&report)?;
+        Ok(report)
+    }
+
+    /// The value of `key`: from the cache, else resolved (once, however many tasks ask at
+    /// the same time). An undeclared key, a missing required secret or an invalid value
+    /// is an error; an optional secret that is not set is an error too (use
+    /// [`get_opt`](Self::get_opt)).
+    pub async fn get(&self, key: &str) -> Result<SecretValue, ManagerError> {
+        match self.get_opt(key).await? {
+            Some(value) => Ok(value),
+            None => Err(ManagerError::Problems(Problems {
+                environment: self.inner.environment.clone(),
+                problems: vec![(
+                    key.to_owned(),
+                    self.inner.manifest.secret(key)?.description.clone(),
+                    Problem {
+                        kind: crate::resolve::ProblemKind::Missing,
+                        hint: "it is optional: use get_opt".to_owned(),
+                    },
+                )],
+            })),
+        }
+    }
+
+    /// The value of `key`, or `None` when it is optional and not set.
+    pub async fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
+        self.inner.manifest.secret(key)?;
+        let resolution = match self.cached(key) {
+            Some(resolution) => resolution,
+            None => self.miss(key).await?,
+        };
+        if let Some(log) = &self.inner.audit {
+            let locator = resolution.origin.as_ref().map(|o| o.locator.as_str());
+            let outcome = if resolution.problems.is_empty() {
+                "ok"
+            } else {
+                "error"
+            };
+            log.record(
+                "get",
+                Some(key),
+                locator,
+                outcome,
+                resolution.value.as_ref(),
+            )?;
+        }
+        if !resolution.problems.is_empty() {
+            return Err(self.problems_of([&*resolution]).into());
+        }
+        Ok(resolution.value.clone())
+    }
+
+    /// Every resolved value, deserialized into the application's own type: each field is
+    /// a secret's key; `int`, `port` and `bool` secrets become numbers and booleans,
+    /// unset optional secrets are absent (so `Option` fields are `None`). Errors name the
+    /// key, never the value.
+    pub async fn load<T: DeserializeOwned>(&self) -> Result<T, ManagerError> {
+        let report = self.validate().await?;
+        let mut map = serde_json::Map::new();
+        for resolution in &report.resolutions {
+            let (Some(value), Ok(spec)) = (
+                &resolution.value,
+                self.inner.manifest.secret(&resolution.key),
+            ) else {
+                continue;
+            };
+            let text = value.expose();
+            let typed = match spec.kind {
+                SecretType::Int | SecretType::Port => text
+                    .trim()
+                    .parse::<i64>()
+                    .map_or_else(|_| serde_json::Value::from(text), serde_json::Value::from),
+                SecretType::Bool => crate::validate::parse_bool(text)
+                    .map_or_else(|| serde_json::Value::from(text), serde_json::Value::from),
+                _ => serde_json::Value::from(text),
+            };
+            map.insert(resolution.key.clone(), typed);
+        }
+        let result = serde_json::from_value(serde_json::Value::Object(map));
+        result.map_err(|error| {
+            // serde_json's messages quote the offending value: keep only which field
+            // and what kind of mismatch.
+            let message = error.to_string();
+            let field = message
+                .split('`')
+                .nth(1)
+                .map(|field| format!(" (field `{field}`)"))
+                .unwrap_or_default();
+            let what = match error.classify() {
+                serde_json::error::Category::Data if message.starts_with("missing field") => {
+                    "a field has no secret"
+                }
+                serde_json::error::Category::Data => "a value does not fit its field's type",
+                _ => "the values do not fit the type",
+            };
+            ManagerError::Load(format!("{what}{field}"))
+        })
+    }
+
+    /// Forgets every cached value: the next read of each goes to its sources again.
+    pub fn clear_cache(&self) {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
+    }
+
+    /// A facade with the same methods that block, for code without an async runtime. It
+    /// must not be used from inside one.
+    pub fn blocking(&self) -> Blocking<'_> {
+        Blocking { manager: self }
+    }
+
+    fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
+        self.inner
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(key)
+            .cloned()
+    }
+
+    fn store(&self, resolution: &Resolution) {
+        self.inner
+            .cache
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(resolution.key.clone(), Arc::new(resolution.clone()));
+    }
+
+    /// Resolves `key` once for all the tasks that missed it together.
+    async fn miss(&self, key: &str) -> Result<Arc<Resolution>, ManagerError> {
+        let flight = Arc::clone(
+            self.inner
+                .flights
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key.to_owned())
+                .or_default(),
+        );
+        let _turn = flight.lock().await;
+        // Whoever held the lock before us may have filled the cache.
+        if let Some(resolution) = self.cached(key) {
+            return Ok(resolution);
+        }
+        let report = self.resolve_now(Some(key.to_owned())).await?;
+        self.audit("resolve", &report)?;
+        let resolution =
+            report
+                .resolutions
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::UnknownKey {
+                    key: key.to_owned(),
+                    manifest: self.inner.manifest.path().to_path_buf(),
+                    suggestion: None,
+                })?;
+        // Failures are not cached: the next read tries the sources again.
+        if resolution.problems.is_empty() {
+            self.store(&resolution);
+        }
+        Ok(Arc::new(resolution))
+    }
+
+    /// Resolves one key, or all, on the blocking pool (sources read files and the
+    /// network).
+    async fn resolve_now(&self, key: Option<String>) -> Result<Report, ManagerError> {
+        let inner = Arc::clone(&self.inner);
+        let task = tokio::task::spawn_blocking(move || {
+            let environment = inner
+                .manifest
+                .select_environment(Some(&inner.environment), &inner.vars)?;
+            match &key {
+                Some(key) => resolve(
+                    &inner.manifest,
+                    environment,
+                    &inner.vars,
+                    Scope::Keys(&[key.as_str()]),
+                ),
+                None => resolve(&inner.manifest, environment, &inner.vars, Scope::All),
+            }
+        });
+        match task.await {
+            Ok(report) => Ok(report?),
+            Err(error) => Err(ManagerError::Audit(std::io::Error::other(format!(
+                "the resolving task failed: {error}"
+            )))),
+        }
+    }
+
+    fn audit(&self, event: &str, report: &Report) -> std::io::Result<()> {
+        self.inner
+            .audit
+            .as_ref()
+            .map_or(Ok(()), |log| log.record_report(event, report))
+    }
+
+    fn problems(&self, report: &Report) -> Result<(), Problems> {
+        let problems = self.problems_of(&report.resolutions);
+        if problems.problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems)
+        }
+    }
+
+    fn problems_of<'a>(&self, resolutions: impl IntoIterator<Item = &'a Resolution>) -> Problems {
+        let mut problems = Vec::new();
+        for resolution in resolutions {
+            let description = self
+                .inner
+                .manifest
+                .secret(&resolution.key)
+                .map(|spec| spec.description.clone())
+                .unwrap_or_default();
+            for problem in &resolution.problems {
+                problems.push((resolution.key.clone(), description.clone(), problem.clone()));
+            }
+        }
+        Problems {
+            environment: self.inner.environment.clone(),
+            problems,
+        }
+    }
+}
+
+impl Builder {
+    /// Use this environment instead of the one the variables name (or the default).
+    #[must_use]
+    pub fn environment(mut self, name: impl Into<String>) -> Self {
+        self.environment = Some(name.into());
+        self
+    }
+
+    /// Read these variables instead of the process environment (tests, or a service
+    /// that builds its own).
+    #[must_use]
+    pub fn variables(mut self, vars: Variables) -> Self {
+        self.vars = Some(vars);
+        self
+    }
+
+    /// Write the audit log here (instead of the manifest's `[audit]`).
+    #[must_use]
+    pub fn audit(mut self, target: Target) -> Self {
+        self.audit = Some(target);
+        self
+    }
+
+    /// Checks the environment, opens the audit log, and returns the manager. No secret
+    /// is read yet.
+    pub fn build(self) -> Result<SecretManager, ManagerError> {
+        let vars = self.vars.unwrap_or_else(Variables::from_process);
+        let environment = self
+            .manifest
+            .select_environment(self.environment.as_deref(), &vars)?
+            .name
+            .clone();
+        let target = self.audit.or_else(|| self.manifest.audit().cloned());
+        let audit = match target {
+            Some(target) => Some(AuditLog::open(&target, &environment, &vars)?),
+            None => None,
+        };
+        Ok(SecretManager {
+            inner: Arc::new(Inner {
+                manifest: self.manifest,
+                environment,
+                vars,
+                audit,
+                cache: RwLock::new(HashMap::new()),
+                flights: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+/// [`SecretManager`]'s blocking facade, from [`SecretManager::blocking`].
+#[derive(Debug)]
+pub struct Blocking<'a> {
+    manager: &'a SecretManager,
+}
+
+impl Blocking<'_> {
+    fn run<T>(future: impl std::future::Future<Output = T>) -> Result<T, ManagerError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .map_err(ManagerError::Audit)?;
+        Ok(runtime.block_on(future))
+    }
+
+    /// [`SecretManager::validate`], blocking.
+    pub fn validate(&self) -> Result<Report, ManagerError> {
+        Self::run(self.manager.validate())?
+    }
+
+    /// [`SecretManager::get`], blocking.
+    pub fn get(&self, key: &str) -> Result<SecretValue, ManagerError> {
+        Self::run(self.manager.get(key))?
+    }
+
+    /// [`SecretManager::get_opt`], blocking.
+    pub fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
+        Self::run(self.manager.get_opt(key))?
+    }
+
+    /// [`SecretManager::load`], blocking.
+    pub fn load<T: DeserializeOwned>(&self) -> Result<T, ManagerError> {
+        Self::run(self.manager.load())?
+    }
+}

@@ -1,0 +1,263 @@
+//! `SecretManager`, as a Rust service uses it: creation, reads, the cache and
+//! `clear_cache`, typed `load`, `list`, single-flight, and its audit log.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::fs;
+use std::path::Path;
+
+use secretary::audit::Target;
+use secretary::manager::ManagerError;
+use secretary::{SecretManager, Variables};
+
+const MANIFEST: &str = r#"version = 1
+[sources.env]
+type = "env"
+[sources.dotenv]
+type = "dotenv"
+files = [".env"]
+[environments.development]
+sources = ["env", "dotenv"]
+
+[secrets.database_url]
+description = "PostgreSQL connection URL"
+required = true
+type = "url"
+[secrets.api_key]
+description = "Payment API key"
+required = true
+[secrets.port]
+type = "port"
+sensitive = false
+default = "8000"
+[secrets.debug]
+type = "bool"
+sensitive = false
+default = "false"
+[secrets.sentry_dsn]
+description = "Error reporting"
+"#;
+
+fn app(dotenv: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("secrets.toml"), MANIFEST).unwrap();
+    write_dotenv(dir.path(), dotenv);
+    dir
+}
+
+fn write_dotenv(dir: &Path, text: &str) {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(".env");
+    fs::write(&path, text).unwrap();
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
+}
+
+fn manager(dir: &Path, vars: &[(&str, &str)]) -> SecretManager {
+    SecretManager::from_path(dir.join("secrets.toml"))
+        .unwrap()
+        .variables(Variables::from_pairs(vars.iter().copied()))
+        .build()
+        .unwrap()
+}
+
+fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+#[test]
+fn a_manager_reads_from_the_environment_and_redacts() {
+    let dir = app("API_KEY=from-dotenv-1111\n");
+    let secrets = manager(dir.path(), &[("DATABASE_URL", "postgresql://db/app")]);
+    assert_eq!(secrets.environment(), "development");
+    block_on(async {
+        secrets.validate().await.unwrap();
+        let url = secrets.get("database_url").await.unwrap();
+        assert_eq!(url.expose(), "postgresql://db/app");
+        assert_eq!(format!("{url:?}"), "[redacted]");
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "from-dotenv-1111"
+        );
+        assert_eq!(
+            secrets
+                .get_opt("sentry_dsn")
+                .await
+                .unwrap()
+                .map(|v| v.expose().to_owned()),
+            None
+        );
+        let error = secrets.get("sentry_dsn").await.unwrap_err().to_string();
+        assert!(error.contains("sentry_dsn"), "{error}");
+    });
+}
+
+#[test]
+fn a_missing_required_secret_names_key_and_description() {
+    let dir = app("");
+    let secrets = manager(dir.path(), &[("DATABASE_URL", "not a url")]);
+    let error = block_on(secrets.validate()).unwrap_err();
+    let text = error.to_string();
+    assert!(matches!(error, ManagerError::Problems(_)));
+    assert!(text.contains("2 problems"), "{text}");
+    assert!(
+        text.contains("api_key (Payment API key): required but not set"),
+        "{text}"
+    );
+    assert!(
+        text.contains("database_url (PostgreSQL connection URL)"),
+        "{text}"
+    );
+    assert!(!text.contains("not a url"), "a value in the error: {text}");
+    let get = block_on(secrets.get("api_key")).unwrap_err().to_string();
+    assert!(
+        get.contains("api_key (Payment API key): required but not set"),
+        "{get}"
+    );
+}
+
+#[test]
+fn an_undeclared_key_is_an_error_not_none() {
+    let dir = app("API_KEY=x\n");
+    let secrets = manager(dir.path(), &[]);
+    let error = block_on(secrets.get_opt("api_kye")).unwrap_err();
+    assert!(
+        matches!(&error, ManagerError::Secretary(secretary::Error::UnknownKey { key, .. }) if key == "api_kye"),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn values_stay_cached_until_clear_cache() {
+    let dir = app("API_KEY=first-1111\n");
+    let secrets = manager(dir.path(), &[]);
+    block_on(async {
+        assert_eq!(secrets.get("api_key").await.unwrap().expose(), "first-1111");
+        write_dotenv(dir.path(), "API_KEY=second-2222\n");
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "first-1111",
+            "cached"
+        );
+        let clone = secrets.clone();
+        clone.clear_cache(); // clones share one cache
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "second-2222"
+        );
+    });
+    // The blocking facade sees the same cache.
+    write_dotenv(dir.path(), "API_KEY=third-3333\n");
+    assert_eq!(
+        secrets.blocking().get("api_key").unwrap().expose(),
+        "second-2222"
+    );
+    secrets.clear_cache();
+    assert_eq!(
+        secrets.blocking().get("api_key").unwrap().expose(),
+        "third-3333"
+    );
+}
+
+#[test]
+fn list_has_every_declared_secret_and_no_value() {
+    let dir = app("API_KEY=canary-list-9999\n");
+    let secrets = manager(dir.path(), &[]);
+    block_on(secrets.get("api_key")).unwrap();
+    let list = secrets.list();
+    let keys: Vec<&str> = list.iter().map(|s| s.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["database_url", "api_key", "port", "debug", "sentry_dsn"]
+    );
+    assert_eq!(list[0].env, ["DATABASE_URL"]);
+    assert_eq!(list[0].kind, "url");
+    assert!(list[0].required && list[0].sensitive);
+    assert!(!format!("{list:?}").contains("canary"));
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[allow(dead_code, reason = "only the error matters")]
+struct Wrong {
+    api_key: u32,
+}
+
+#[test]
+fn load_fills_the_applications_own_typed_struct() {
+    #[derive(serde::Deserialize)]
+    struct Settings {
+        database_url: url::Url,
+        api_key: String,
+        port: u16,
+        debug: bool,
+        sentry_dsn: Option<String>,
+    }
+    let dir = app("API_KEY=k-1111\nDEBUG=yes\n");
+    let secrets = manager(
+        dir.path(),
+        &[
+            ("DATABASE_URL", "postgresql://db:5432/app"),
+            ("PORT", "8443"),
+        ],
+    );
+    let settings: Settings = secrets.blocking().load().unwrap();
+    assert_eq!(settings.database_url.port(), Some(5432));
+    assert_eq!(settings.api_key, "k-1111");
+    assert_eq!(settings.port, 8443);
+    assert!(settings.debug);
+    assert_eq!(settings.sentry_dsn, None);
+
+    // A field the manifest cannot fill names the field, not a value.
+    let error = secrets.blocking().load::<Wrong>().unwrap_err().to_string();
+    assert!(error.contains("does not fit"), "{error}");
+    assert!(!error.contains("k-1111"), "{error}");
+}
+
+#[test]
+fn concurrent_misses_for_one_key_cause_one_source_read() {
+    let dir = app("API_KEY=shared-5555\n");
+    let log = dir.path().join("audit.log");
+    let secrets = SecretManager::from_path(dir.path().join("secrets.toml"))
+        .unwrap()
+        .variables(Variables::from_pairs([("SECRETARY_AUDIT_KEY", "k")]))
+        .audit(Target::File(log.clone()))
+        .build()
+        .unwrap();
+    let values = block_on(async {
+        let tasks: Vec<_> = (0..64)
+            .map(|_| {
+                let secrets = secrets.clone();
+                tokio::spawn(
+                    async move { secrets.get("api_key").await.unwrap().expose().to_owned() },
+                )
+            })
+            .collect();
+        let mut values = Vec::new();
+        for task in tasks {
+            values.push(task.await.unwrap());
+        }
+        values
+    });
+    assert!(values.iter().all(|v| v == "shared-5555"));
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("shared-5555"), "a value in the audit log");
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let reads = lines.iter().filter(|l| l["event"] == "resolve").count();
+    let gets = lines.iter().filter(|l| l["event"] == "get").count();
+    assert_eq!(reads, 1, "one source read for 64 concurrent misses");
+    assert_eq!(gets, 64, "every access is audited");
+    assert!(lines.iter().all(|l| {
+        l["fingerprint"]
+            .as_str()
+            .is_some_and(|f| f.starts_with("hmac-sha256:"))
+    }));
+}
