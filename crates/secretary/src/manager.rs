@@ -25,13 +25,15 @@
 //! # }
 //! ```
 //!
-//! What it does not do yet (the open issue lists them): per-source TTLs, `refresh()`,
-//! `subscribe()`.
+//! A source's `ttl` (`ttl = "5m"` in its table) limits how long its values are kept;
+//! [`SecretManager::refresh`] re-reads everything now, and [`SecretManager::subscribe`]
+//! tells the application when a re-read found a changed value.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::time::Instant;
 
 use serde::de::DeserializeOwned;
 
@@ -55,8 +57,14 @@ struct Inner {
     environment: String,
     vars: Variables,
     audit: Option<AuditLog>,
-    /// Resolved secrets by key. Reads take the read lock only.
-    cache: RwLock<HashMap<String, Arc<Resolution>>>,
+    /// Resolved secrets by key, with when they expire (a source's `ttl`). Reads take the
+    /// read lock only.
+    cache: RwLock<HashMap<String, Cached>>,
+    /// A digest of the last value seen for each key, to tell a change (kept across
+    /// `clear_cache`; never the value itself).
+    seen: Mutex<HashMap<String, Option<ring::digest::Digest>>>,
+    /// Tells subscribers which keys changed.
+    changes: tokio::sync::watch::Sender<Change>,
     /// One lock per key being resolved, so concurrent misses cause one source read.
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
@@ -68,6 +76,21 @@ impl fmt::Debug for SecretManager {
             .field("environment", &self.inner.environment)
             .finish_non_exhaustive()
     }
+}
+
+struct Cached {
+    resolution: Arc<Resolution>,
+    expires: Option<Instant>,
+}
+
+/// What [`SecretManager::subscribe`] receives: the keys whose value changed in the last
+/// re-read, and a counter of changes so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Change {
+    /// How many changes there have been (0: none yet).
+    pub generation: u64,
+    /// The keys that changed the last time.
+    pub keys: Vec<String>,
 }
 
 /// Settings for a [`SecretManager`], from [`SecretManager::discover`] or
@@ -207,9 +230,13 @@ impl SecretManager {
     pub async fn validate(&self) -> Result<Report, ManagerError> {
         let report = self.resolve_now(None).await?;
         self.audit("validate", &report)?;
+        let mut changed = Vec::new();
         for resolution in &report.resolutions {
-            self.store(resolution);
+            if resolution.problems.is_empty() {
+                changed.extend(self.store(resolution));
+            }
         }
+        self.notify(&changed);
         self.problems(&report)?;
         Ok(report)
     }
@@ -310,6 +337,28 @@ impl SecretManager {
         })
     }
 
+    /// Resolves every secret again now, replaces the cache, and tells subscribers what
+    /// changed. Returns the keys whose value changed.
+    pub async fn refresh(&self) -> Result<Vec<String>, ManagerError> {
+        let report = self.resolve_now(None).await?;
+        self.audit("resolve", &report)?;
+        let mut changed = Vec::new();
+        for resolution in &report.resolutions {
+            if resolution.problems.is_empty() {
+                changed.extend(self.store(resolution));
+            }
+        }
+        self.notify(&changed);
+        self.problems(&report)?;
+        Ok(changed)
+    }
+
+    /// A channel that is told every time a re-read (after `clear_cache`, a `ttl`, or
+    /// `refresh`) finds a value different from the one served before.
+    pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Change> {
+        self.inner.changes.subscribe()
+    }
+
     /// Forgets every cached value: the next read of each goes to its sources again.
     pub fn clear_cache(&self) {
         self.inner
@@ -325,21 +374,69 @@ impl SecretManager {
         Blocking { manager: self }
     }
 
+    /// The cached resolution of `key`, unless it has expired.
     fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
-        self.inner
+        let cache = self
+            .inner
             .cache
             .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(key)
-            .cloned()
+            .unwrap_or_else(PoisonError::into_inner);
+        let cached = cache.get(key)?;
+        match cached.expires {
+            Some(expires) if Instant::now() >= expires => None,
+            _ => Some(Arc::clone(&cached.resolution)),
+        }
     }
 
-    fn store(&self, resolution: &Resolution) {
+    /// Caches `resolution` until its source's `ttl`; returns its key if its value differs
+    /// from the last one seen.
+    fn store(&self, resolution: &Resolution) -> Option<String> {
+        let ttl = resolution
+            .origin
+            .as_ref()
+            .and_then(|origin| self.inner.manifest.source(&origin.source))
+            .and_then(|source| source.ttl);
         self.inner
             .cache
             .write()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(resolution.key.clone(), Arc::new(resolution.clone()));
+            .insert(
+                resolution.key.clone(),
+                Cached {
+                    resolution: Arc::new(resolution.clone()),
+                    expires: ttl.map(|ttl| Instant::now() + ttl),
+                },
+            );
+        let digest = resolution
+            .value
+            .as_ref()
+            .map(|v| ring::digest::digest(&ring::digest::SHA256, v.expose().as_bytes()));
+        let previous = self
+            .inner
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(resolution.key.clone(), digest);
+        let same = |a: &Option<ring::digest::Digest>, b: &Option<ring::digest::Digest>| match (a, b)
+        {
+            (Some(a), Some(b)) => a.as_ref() == b.as_ref(),
+            (None, None) => true,
+            _ => false,
+        };
+        match previous {
+            Some(previous) if !same(&previous, &digest) => Some(resolution.key.clone()),
+            _ => None,
+        }
+    }
+
+    fn notify(&self, changed: &[String]) {
+        if changed.is_empty() {
+            return;
+        }
+        self.inner.changes.send_modify(|change| {
+            change.generation += 1;
+            change.keys = changed.to_vec();
+        });
     }
 
     /// Resolves `key` once for all the tasks that missed it together.
@@ -371,7 +468,8 @@ impl SecretManager {
                 })?;
         // Failures are not cached: the next read tries the sources again.
         if resolution.problems.is_empty() {
-            self.store(&resolution);
+            let changed: Vec<String> = self.store(&resolution).into_iter().collect();
+            self.notify(&changed);
         }
         Ok(Arc::new(resolution))
     }
@@ -482,6 +580,8 @@ impl Builder {
                 vars,
                 audit,
                 cache: RwLock::new(HashMap::new()),
+                seen: Mutex::new(HashMap::new()),
+                changes: tokio::sync::watch::Sender::new(Change::default()),
                 flights: Mutex::new(HashMap::new()),
             }),
         })
@@ -515,6 +615,11 @@ impl Blocking<'_> {
     /// [`SecretManager::get_opt`], blocking.
     pub fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
         Self::run(self.manager.get_opt(key))?
+    }
+
+    /// [`SecretManager::refresh`], blocking.
+    pub fn refresh(&self) -> Result<Vec<String>, ManagerError> {
+        Self::run(self.manager.refresh())?
     }
 
     /// [`SecretManager::load`], blocking.

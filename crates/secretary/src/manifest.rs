@@ -79,6 +79,10 @@ pub struct SourceSpec {
     pub name: String,
     /// Its kind and settings.
     pub config: SourceConfig,
+    /// How long [`SecretManager`](crate::SecretManager) keeps a value from this source
+    /// before reading it again (`ttl = "5m"`); `None`: until `clear_cache`. Not allowed
+    /// on `env` sources, whose values never change.
+    pub ttl: Option<std::time::Duration>,
 }
 
 /// A source's kind and its settings.
@@ -613,6 +617,7 @@ struct RawSource {
     token_file: Option<Spanned<String>>,
     ca_cert: Option<Spanned<String>>,
     max_concurrency: Option<Spanned<usize>>,
+    ttl: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]
@@ -849,11 +854,54 @@ impl Checker<'_> {
                     Some("use lower case letters, digits, `_` and `-`".to_owned()),
                 );
             }
+            let ttl = source.ttl.clone();
             if let Some(config) = self.source_config(&name, at, source) {
-                sources.push(SourceSpec { name, config });
+                let ttl = ttl.and_then(|ttl| self.ttl(&name, &config, &ttl));
+                sources.push(SourceSpec { name, config, ttl });
             }
         }
         sources
+    }
+
+    /// `ttl = "30s"` (`ms`, `s`, `m`, `h`) on a source that is not `env`.
+    fn ttl(
+        &mut self,
+        name: &str,
+        config: &SourceConfig,
+        raw: &Spanned<String>,
+    ) -> Option<std::time::Duration> {
+        let at = raw.span().start;
+        if matches!(config, SourceConfig::Env) {
+            self.report(
+                at,
+                format!("env source `{name}` cannot have a `ttl`"),
+                Some(
+                    "the process environment does not change while it runs: remove `ttl`"
+                        .to_owned(),
+                ),
+            );
+            return None;
+        }
+        let text = raw.get_ref().trim();
+        let split = text
+            .find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len());
+        let (number, unit) = text.split_at(split);
+        let duration = number.parse::<u64>().ok().and_then(|n| match unit {
+            "ms" => Some(std::time::Duration::from_millis(n)),
+            "s" | "" => Some(std::time::Duration::from_secs(n)),
+            "m" => n.checked_mul(60).map(std::time::Duration::from_secs),
+            "h" => n.checked_mul(3600).map(std::time::Duration::from_secs),
+            _ => None,
+        });
+        if duration.is_none() {
+            self.report(
+                at,
+                format!("`ttl` of source `{name}` is not a duration"),
+                Some("write it as `30s`, `5m` or `1h`".to_owned()),
+            );
+        }
+        duration
     }
 
     fn source_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {

@@ -217,6 +217,7 @@ pub fn resolve_with(
             None => build(&SourceSpec {
                 name: name.clone(),
                 config: SourceConfig::Env,
+                ttl: None,
             }),
         };
         let asked: Vec<&SecretSpec> = pending.iter().map(|&i| specs[i]).collect();

@@ -7,6 +7,9 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
+#[path = "support/openbao.rs"]
+mod openbao;
+
 use std::fs;
 use std::path::Path;
 
@@ -260,4 +263,109 @@ fn concurrent_misses_for_one_key_cause_one_source_read() {
             .as_str()
             .is_some_and(|f| f.starts_with("hmac-sha256:"))
     }));
+}
+
+#[test]
+fn a_sources_ttl_expires_its_values_and_subscribers_hear_of_changes() {
+    let dir = app("API_KEY=first-1111\n");
+    let manifest = MANIFEST.replace("files = [\".env\"]", "files = [\".env\"]\nttl = \"300ms\"");
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let secrets = manager(dir.path(), &[("DATABASE_URL", "postgresql://db/app")]);
+    let mut changes = secrets.subscribe();
+    block_on(async {
+        assert_eq!(secrets.get("api_key").await.unwrap().expose(), "first-1111");
+        write_dotenv(dir.path(), "API_KEY=second-2222\n");
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "first-1111",
+            "within the ttl"
+        );
+        assert!(!changes.has_changed().unwrap());
+        std::thread::sleep(std::time::Duration::from_millis(400));
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "second-2222",
+            "after the ttl"
+        );
+        assert!(changes.has_changed().unwrap());
+        let change = changes.borrow_and_update().clone();
+        assert_eq!(change.generation, 1);
+        assert_eq!(change.keys, ["api_key"]);
+
+        // refresh() re-reads everything now; env values (no ttl) are the same.
+        write_dotenv(dir.path(), "API_KEY=third-3333\n");
+        assert_eq!(secrets.refresh().await.unwrap(), ["api_key"]);
+        assert_eq!(secrets.get("api_key").await.unwrap().expose(), "third-3333");
+        assert_eq!(changes.borrow_and_update().generation, 2);
+        assert!(
+            secrets.refresh().await.unwrap().is_empty(),
+            "nothing changed"
+        );
+        assert!(!changes.has_changed().unwrap());
+    });
+}
+
+#[test]
+fn an_env_source_cannot_have_a_ttl() {
+    let dir = app("");
+    let manifest = MANIFEST.replace("type = \"env\"", "type = \"env\"\nttl = \"5m\"");
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let error = SecretManager::from_path(dir.path().join("secrets.toml")).unwrap_err();
+    assert!(
+        error.to_string().contains("cannot have a `ttl`")
+            || format!("{error:?}").contains("cannot have a `ttl`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn after_a_rotation_in_openbao_clear_cache_serves_the_new_version() {
+    let bao = openbao::OpenBao::start();
+    bao.kv_put("production/api_key", &[("value", "before-rotation")]);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.vault]\ntype = \"vault\"\npath = \"{environment}/{key}\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+    )
+    .unwrap();
+    let log = dir.path().join("audit.log");
+    let env = bao.env();
+    let secrets = SecretManager::from_path(dir.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(Variables::from_pairs(
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ))
+        .audit(Target::File(log.clone()))
+        .build()
+        .unwrap();
+    let mut changes = secrets.subscribe();
+    block_on(async {
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "before-rotation"
+        );
+        bao.kv_put("production/api_key", &[("value", "after-rotation")]);
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "before-rotation",
+            "cached"
+        );
+        secrets.clear_cache();
+        assert_eq!(
+            secrets.get("api_key").await.unwrap().expose(),
+            "after-rotation"
+        );
+    });
+    assert_eq!(changes.borrow_and_update().keys, ["api_key"]);
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("rotation"), "a value in the audit log");
+    let reads: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .filter(|l| l["event"] == "resolve")
+        .collect();
+    assert_eq!(reads.len(), 2);
+    assert_eq!(reads[0]["source"], "vault");
+    assert_eq!(reads[0]["environment"], "production");
 }

@@ -145,6 +145,7 @@ fn every_local_source_passes_the_conformance_suite() {
         &*source::build(&SourceSpec {
             name: "env".into(),
             config: SourceConfig::Env,
+            ttl: None,
         }),
         dir.path(),
         &vars,
@@ -159,6 +160,7 @@ fn every_local_source_passes_the_conformance_suite() {
         config: SourceConfig::Dotenv {
             files: vec![".env".into()],
         },
+        ttl: None,
     };
     conformance(&*source::build(&dotenv), dir.path(), &Variables::default());
 
@@ -171,6 +173,7 @@ fn every_local_source_passes_the_conformance_suite() {
         config: SourceConfig::Files {
             dir: "mounted".into(),
         },
+        ttl: None,
     };
     conformance(&*source::build(&files), dir.path(), &Variables::default());
 }
