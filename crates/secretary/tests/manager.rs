@@ -369,3 +369,108 @@ fn after_a_rotation_in_openbao_clear_cache_serves_the_new_version() {
     assert_eq!(reads[0]["source"], "vault");
     assert_eq!(reads[0]["environment"], "production");
 }
+
+/// The `service` example's binary. `cargo test` builds examples beside the tests, but
+/// not when a single test target is asked for: then it is built here.
+fn service_example() -> std::path::PathBuf {
+    static BUILT: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = BUILT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let exe = std::env::current_exe().unwrap();
+    let target = exe.parent().unwrap().parent().unwrap();
+    let path = target.join("examples").join("service");
+    if !path.exists() {
+        let status = std::process::Command::new(env!("CARGO"))
+            .args([
+                "build",
+                "--quiet",
+                "-p",
+                "secretary",
+                "--example",
+                "service",
+            ])
+            .status()
+            .unwrap();
+        assert!(status.success(), "cannot build the service example");
+    }
+    assert!(path.exists(), "{} was not built", path.display());
+    path
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn the_example_service_refuses_to_start_with_the_full_report() {
+    let dir = app("");
+    let output = std::process::Command::new(service_example())
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DATABASE_URL", "not-a-url-canary")
+        .env("PORT", free_port().to_string())
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("refusing to start: 2 problems"), "{stderr}");
+    assert!(
+        stderr.contains("api_key (Payment API key): required but not set"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("database_url (PostgreSQL connection URL)"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("canary"), "{stderr}");
+}
+
+#[test]
+fn the_example_service_serves_healthz_without_values() {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let dir = app("API_KEY=canary-api-7777\n");
+    let port = free_port();
+    let mut child = std::process::Command::new(service_example())
+        .current_dir(dir.path())
+        .env_clear()
+        .env("DATABASE_URL", "postgresql://canary-db/app")
+        .env("PORT", port.to_string())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stderr.as_mut().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(
+        line.starts_with(&format!("listening on 127.0.0.1:{port}")),
+        "{line}"
+    );
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(
+        !response.contains("canary"),
+        "a value in /healthz: {response}"
+    );
+    let body: serde_json::Value =
+        serde_json::from_str(response.split("\r\n\r\n").nth(1).unwrap()).unwrap();
+    assert_eq!(body["environment"], "development");
+    assert_eq!(body["secrets_validated"], 5);
+    assert_eq!(body["sources"]["api_key"]["locator"], "dotenv:.env:1");
+    assert_eq!(body["sources"]["database_url"]["source"], "env");
+    assert_eq!(body["sources"]["port"]["source"], "env"); // PORT is a declared secret too
+    assert_eq!(body["sources"]["debug"]["source"], "default");
+    assert!(body["sources"]["sentry_dsn"].is_null());
+}
