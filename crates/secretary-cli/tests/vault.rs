@@ -400,6 +400,25 @@ fn approle_login_reads_without_a_token_and_never_prints_the_ids() {
 }
 
 #[test]
+fn tls_server_name_sets_the_name_the_certificate_is_checked_against() {
+    let bao = OpenBao::start_tls();
+    seed_production(&bao);
+    let app = App::example();
+    // VAULT_ADDR is https://127.0.0.1:PORT; the dev certificate also names `localhost`.
+    let out = run(app
+        .cmd(&bao)
+        .env("VAULT_TLS_SERVER_NAME", "localhost")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = run(app
+        .cmd(&bao)
+        .env("VAULT_TLS_SERVER_NAME", "vault.not-this-one.example")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("TLS with Vault at"), "{}", out.stdout);
+}
+
+#[test]
 fn tls_needs_the_ca_and_skip_verify_is_loud() {
     let bao = OpenBao::start_tls();
     seed_production(&bao);

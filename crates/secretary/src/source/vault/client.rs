@@ -180,9 +180,33 @@ pub struct Client {
 
 impl Client {
     /// A client for `settings`.
-    pub fn new(settings: Settings) -> Result<Self, VaultError> {
+    pub fn new(mut settings: Settings) -> Result<Self, VaultError> {
         let tls = super::tls::config(&settings)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if let Some(name) = settings.tls_server_name.clone() {
+            // Connect where VAULT_ADDR says, but speak TLS (SNI and certificate check)
+            // as `name`: requests go to `name`, which resolves to VAULT_ADDR's addresses.
+            let config_error = |reason: String| VaultError::Config {
+                setting: "VAULT_TLS_SERVER_NAME".to_owned(),
+                reason,
+            };
+            let host = settings
+                .address
+                .host_str()
+                .ok_or_else(|| config_error("VAULT_ADDR has no host".to_owned()))?
+                .to_owned();
+            let port = settings.address.port_or_known_default().unwrap_or(8200);
+            let addresses: Vec<std::net::SocketAddr> =
+                std::net::ToSocketAddrs::to_socket_addrs(&(host.trim_matches(['[', ']']), port))
+                    .map_err(|e| config_error(format!("cannot resolve {host}: {e}")))?
+                    .collect();
+            settings
+                .address
+                .set_host(Some(&name))
+                .map_err(|e| config_error(format!("`{name}` is not a host name: {e}")))?;
+            builder = builder.resolve_to_addrs(&name, &addresses);
+        }
+        let http = builder
             .tls_backend_preconfigured(tls)
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()

@@ -51,6 +51,9 @@ pub struct Settings {
     pub ca: Option<CaSource>,
     /// `VAULT_SKIP_VERIFY`: do not verify the server's certificate.
     pub skip_verify: bool,
+    /// `VAULT_TLS_SERVER_NAME`: the name to send (SNI) and to verify the certificate
+    /// against, instead of the address's host (which is still where we connect).
+    pub tls_server_name: Option<String>,
     /// `VAULT_CLIENT_CERT` and `VAULT_CLIENT_KEY`, for mutual TLS.
     pub client_cert: Option<(PathBuf, PathBuf)>,
     /// Per-request time-out (`VAULT_CLIENT_TIMEOUT`, default 60 s as in the Vault CLI).
@@ -158,6 +161,9 @@ impl Settings {
             Some((name, value)) => parse_bool(value)
                 .ok_or_else(|| config_error(&name, "must be a boolean (true/false, 1/0)"))?,
         };
+        let tls_server_name = variable(vars, "TLS_SERVER_NAME")
+            .map(|(_, name)| name.trim().to_owned())
+            .filter(|name| !name.is_empty());
         let ca = if let Some(file) = &config.ca_cert {
             Some(CaSource::File(base_dir.join(file)))
         } else if let Some((_, file)) = variable(vars, "CACERT").filter(|(_, v)| !v.is_empty()) {
@@ -205,6 +211,7 @@ impl Settings {
             credentials,
             ca,
             skip_verify,
+            tls_server_name,
             client_cert,
             timeout,
             max_retries,
