@@ -38,9 +38,44 @@ pub struct Reply {
 }
 
 impl Reply {
-    /// The body as JSON (`Null` when it is not JSON).
-    pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    /// The body as JSON (`Null` when it is not JSON), its strings zeroed when dropped.
+    pub fn json(&self) -> SecretJson {
+        SecretJson(serde_json::from_slice(&self.body).unwrap_or(Value::Null))
+    }
+}
+
+/// A JSON document that may hold secrets (a KV answer, a login): every string in it is
+/// zeroed when it is dropped.
+#[derive(Debug, Default)]
+pub struct SecretJson(pub Value);
+
+impl std::ops::Deref for SecretJson {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for SecretJson {
+    fn deref_mut(&mut self) -> &mut Value {
+        &mut self.0
+    }
+}
+
+impl Drop for SecretJson {
+    fn drop(&mut self) {
+        wipe_strings(&mut self.0);
+    }
+}
+
+/// Zeroes (and empties) every string in `value`, at any depth.
+fn wipe_strings(value: &mut Value) {
+    match value {
+        Value::String(text) => zeroize::Zeroize::zeroize(text),
+        Value::Array(items) => items.iter_mut().for_each(wipe_strings),
+        Value::Object(map) => map.values_mut().for_each(wipe_strings),
+        _ => {}
     }
 }
 
@@ -513,6 +548,19 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_json_wipes_every_string_at_any_depth() {
+        let mut json: Value = serde_json::from_str(
+            r#"{"data": {"data": {"value": "s3cret", "list": ["a", {"b": "c"}]}, "n": 1}}"#,
+        )
+        .unwrap();
+        wipe_strings(&mut json);
+        assert_eq!(
+            json,
+            serde_json::json!({"data": {"data": {"value": "", "list": ["", {"b": ""}]}, "n": 1}})
+        );
+    }
 
     fn lease(ttl: u64, renewable: bool, age: u64) -> (Lease, Instant) {
         let obtained = Instant::now();

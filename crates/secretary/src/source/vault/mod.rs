@@ -36,7 +36,7 @@ pub use error::VaultError;
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::SecretValue;
 use crate::manifest::{SecretSpec, VaultConfig};
-use client::Client;
+use client::{Client, SecretJson};
 use settings::Settings;
 
 /// A Vault / OpenBao KV source.
@@ -101,7 +101,8 @@ where
 #[derive(Debug)]
 enum Read {
     Found {
-        data: Map<String, Value>,
+        /// The secret's fields (an object), zeroed when dropped.
+        data: SecretJson,
         version: Option<u64>,
     },
     NotFound,
@@ -221,16 +222,23 @@ impl VaultSource {
         drive(connection.runtime.get(), async {
             let (mut data, current) = match read(client, &api, self.config.kv_version, None).await?
             {
-                Read::Found { data, version } => (data, version.unwrap_or(0)),
-                Read::NotFound => (Map::new(), 0),
-                Read::Deleted { version } | Read::Destroyed { version } => (Map::new(), version),
+                Read::Found { mut data, version } => {
+                    (std::mem::take(&mut data.0), version.unwrap_or(0))
+                }
+                Read::NotFound => (Value::Object(Map::new()), 0),
+                Read::Deleted { version } | Read::Destroyed { version } => {
+                    (Value::Object(Map::new()), version)
+                }
             };
-            data.insert(field.clone(), Value::String(value.expose().to_owned()));
-            let body = if self.config.kv_version == 2 {
+            if let Value::Object(fields) = &mut data {
+                fields.insert(field.clone(), Value::String(value.expose().to_owned()));
+            }
+            // The body holds the other fields' values and the new one: zeroed when dropped.
+            let body = SecretJson(if self.config.kv_version == 2 {
                 serde_json::json!({ "options": { "cas": cas.unwrap_or(current) }, "data": data })
             } else {
-                Value::Object(data)
-            };
+                data
+            });
             let reply = client.send(Method::POST, &api, None, Some(&body)).await?;
             match reply.status {
                 200 | 204 => {
@@ -272,13 +280,14 @@ async fn read(
     };
     match (reply.status, kv_version) {
         (200, 2) => {
-            let data = json
-                .pointer("/data/data")
-                .and_then(Value::as_object)
-                .cloned();
+            let mut json = json;
             let version = json
                 .pointer("/data/metadata/version")
                 .and_then(Value::as_u64);
+            let data = json
+                .pointer_mut("/data/data")
+                .filter(|data| data.is_object())
+                .map(|data| SecretJson(data.take()));
             match data {
                 Some(data) => Ok(Read::Found { data, version }),
                 None => Err(unexpected(
@@ -286,11 +295,15 @@ async fn read(
                 )),
             }
         }
-        (200, _) => match json.get("data").and_then(Value::as_object) {
-            Some(data) => Ok(Read::Found {
-                data: data.clone(),
-                version: None,
-            }),
+        (200, _) => match json.get("data").filter(|data| data.is_object()) {
+            Some(_) => {
+                let mut json = json;
+                let data = json.get_mut("data").map(Value::take).unwrap_or_default();
+                Ok(Read::Found {
+                    data: SecretJson(data),
+                    version: None,
+                })
+            }
             None => Err(unexpected("a KV v1 answer without data")),
         },
         (404, 2) => {
