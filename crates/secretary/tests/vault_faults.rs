@@ -459,3 +459,74 @@ fn resolving_from_inside_an_async_runtime_works() {
     let report = runtime.block_on(async { check(&server, &[]) });
     assert_eq!(outcome(&report), Ok("the-value".to_owned()));
 }
+
+#[test]
+fn a_server_that_stops_mid_run_fails_the_rest_closed() {
+    // One read is answered, then the server goes away (its listener is closed).
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let vault = std::thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap_or(0) > 0 && line != "\r\n" {
+            line.clear();
+        }
+        let body = r#"{"data":{"data":{"value":"first-value"},"metadata":{"version":1}}}"#;
+        let mut stream = stream;
+        let _ = write!(
+            stream,
+            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        // Returning drops the listener: later connections are refused.
+    });
+    let manifest = Manifest::parse(
+        &format!(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{address}\"\nmax_concurrency = 1\n[environments.production]\nsources = [\"vault\"]\n[secrets.a_first]\nrequired = true\n[secrets.b_second]\nrequired = true\n[secrets.c_third]\nrequired = true\n"
+        ),
+        Path::new("secrets.toml"),
+    )
+    .unwrap();
+    let vars = Variables::from_pairs([("VAULT_TOKEN", "s.t"), ("VAULT_MAX_RETRIES", "1")]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let started = Instant::now();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    vault.join().unwrap();
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "it must not hang"
+    );
+    let served: Vec<&str> = report
+        .resolutions
+        .iter()
+        .filter(|r| r.value.is_some())
+        .map(|r| r.key.as_str())
+        .collect();
+    assert_eq!(
+        served.len(),
+        1,
+        "exactly the one read before the stop: {served:?}"
+    );
+    let failed: Vec<String> = report
+        .resolutions
+        .iter()
+        .filter(|r| r.value.is_none())
+        .map(|r| {
+            r.problems
+                .first()
+                .map(|p| p.kind.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(failed.len(), 2);
+    for problem in &failed {
+        assert!(
+            problem.contains("source `vault` failed: cannot connect to Vault at"),
+            "{problem}"
+        );
+    }
+    assert!(!report.is_ok());
+}
