@@ -882,18 +882,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        let text = raw.get_ref().trim();
-        let split = text
-            .find(|c: char| !c.is_ascii_digit())
-            .unwrap_or(text.len());
-        let (number, unit) = text.split_at(split);
-        let duration = number.parse::<u64>().ok().and_then(|n| match unit {
-            "ms" => Some(std::time::Duration::from_millis(n)),
-            "s" | "" => Some(std::time::Duration::from_secs(n)),
-            "m" => n.checked_mul(60).map(std::time::Duration::from_secs),
-            "h" => n.checked_mul(3600).map(std::time::Duration::from_secs),
-            _ => None,
-        });
+        let duration = crate::validate::parse_duration(raw.get_ref());
         if duration.is_none() {
             self.report(
                 at,

@@ -4,6 +4,7 @@
 //! to people and written to logs.
 
 use std::fmt;
+use std::time::Duration;
 
 use crate::manifest::{SecretSpec, SecretType};
 
@@ -131,6 +132,36 @@ fn has_slot(text: &str) -> bool {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.' | b' '))
     })
+}
+
+/// A duration as secretary writes them everywhere (`VAULT_CLIENT_TIMEOUT`, a source's
+/// `ttl`, `run --watch`): a whole number with `ms`, `s`, `m` or `h`, a bare number
+/// being seconds, surrounding blanks ignored.
+///
+/// ```
+/// use std::time::Duration;
+/// use secretary::validate::parse_duration;
+///
+/// assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
+/// assert_eq!(parse_duration("30"), Some(Duration::from_secs(30)));
+/// assert_eq!(parse_duration(" 2m "), Some(Duration::from_secs(120)));
+/// assert_eq!(parse_duration("1.5s"), None);
+/// assert_eq!(parse_duration("99999999999999999h"), None);
+/// ```
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let number: u64 = number.parse().ok()?;
+    match unit {
+        "" | "s" => Some(Duration::from_secs(number)),
+        "ms" => Some(Duration::from_millis(number)),
+        "m" => Some(Duration::from_secs(number.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(number.checked_mul(3600)?)),
+        _ => None,
+    }
 }
 
 /// Reads a boolean the way the `bool` type accepts it.

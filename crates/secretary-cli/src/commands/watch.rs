@@ -70,22 +70,11 @@ pub fn parse_on_change(text: &str) -> Result<OnChange, String> {
     Ok(OnChange::Signal(number))
 }
 
-/// A duration: a number with `ms`, `s`, `m` or `h` (`30s`, `5m`); a bare number is seconds.
+/// A `--watch` or `--grace` duration, in the grammar of
+/// [`secretary::validate::parse_duration`] (`30s`, `5m`), at least 100 ms.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (30s, 5m, 1h, 500ms)"))?;
-    let duration = match unit {
-        "ms" => Duration::from_millis(number),
-        "" | "s" => Duration::from_secs(number),
-        "m" => Duration::from_secs(number * 60),
-        "h" => Duration::from_secs(number * 3600),
-        _ => return Err(format!("`{text}`: the unit must be ms, s, m or h")),
-    };
+    let duration = secretary::validate::parse_duration(text)
+        .ok_or_else(|| format!("`{text}` is not a duration (30s, 5m, 1h, 500ms)"))?;
     if duration < Duration::from_millis(100) {
         return Err("the interval must be at least 100ms".to_owned());
     }

@@ -9,6 +9,7 @@ use url::Url;
 
 use super::VaultError;
 use crate::manifest::{VaultAuth, VaultConfig};
+use crate::validate::parse_duration;
 use crate::{SecretValue, Variables};
 
 /// Where trusted CA certificates come from.
@@ -79,23 +80,6 @@ fn config_error(setting: &str, reason: impl Into<String>) -> VaultError {
     VaultError::Config {
         setting: setting.to_owned(),
         reason: reason.into(),
-    }
-}
-
-/// `30`, `30s`, `1m`, `500ms`, as the Vault CLI accepts them.
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let text = text.trim();
-    let split = text
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(text.len());
-    let (number, unit) = text.split_at(split);
-    let number: u64 = number.parse().ok()?;
-    match unit {
-        "" | "s" => Some(Duration::from_secs(number)),
-        "ms" => Some(Duration::from_millis(number)),
-        "m" => Some(Duration::from_secs(number.checked_mul(60)?)),
-        "h" => Some(Duration::from_secs(number.checked_mul(3600)?)),
-        _ => None,
     }
 }
 
@@ -429,12 +413,5 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("VAULT_ROLE_ID"), "{error}");
-    }
-
-    #[test]
-    fn durations() {
-        assert_eq!(parse_duration("500ms"), Some(Duration::from_millis(500)));
-        assert_eq!(parse_duration("2m"), Some(Duration::from_secs(120)));
-        assert_eq!(parse_duration("1.5s"), None);
     }
 }
