@@ -8,42 +8,54 @@
 //! status is 1, so a pipeline with `pipefail` notices.
 
 use std::io::{self, Read, Write};
+use std::ops::Deref;
 
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
+use zeroize::Zeroizing;
 
 use super::Failure;
 use crate::exit::Status;
 use crate::render;
 
-/// Copies `from` through `redactor` to `to` until end of input, flushing after every read
-/// so output appears as the writer produces it. Stops early, without error, when `to`
-/// is closed (the reader then gets `EPIPE` as it would without us).
-pub fn pump(redactor: &Redactor, mut from: impl Read, to: impl Write) -> io::Result<()> {
+/// Copies `from` to `to` through the redactor `current` gives at each read, until end of
+/// input, flushing after every read so output appears as the writer produces it.
+/// `current` may give a fixed redactor, or (`run --watch`) a newer one after a change:
+/// the held-back tail carries over, since the newer one knows every older value too.
+/// Stops early, without error, when `to` is closed (the reader then gets `EPIPE` as it
+/// would without us). A read error still writes what was held back, then is returned.
+pub fn pump<R: Deref<Target = Redactor>>(
+    current: impl Fn() -> R,
+    mut from: impl Read,
+    mut to: impl Write,
+) -> io::Result<()> {
     let mut buffer = vec![0; 64 * 1024];
-    let mut writer = redactor.writer(to);
-    loop {
+    let mut pending = Zeroizing::new(Vec::new());
+    let mut out = Vec::with_capacity(buffer.len() + 64);
+    let mut write = |out: &[u8]| match to.write_all(out).and_then(|()| to.flush()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(error),
+        Ok(()) => Ok(true),
+    };
+    let ended = loop {
         let read = match from.read(&mut buffer) {
-            Ok(0) => break,
+            Ok(0) => break Ok(()),
             Ok(read) => read,
             Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
-            Err(error) => return Err(error),
+            Err(error) => break Err(error),
         };
-        let written = writer
-            .write_all(&buffer[..read])
-            .and_then(|()| writer.flush());
-        match written {
-            Ok(()) => {}
-            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => return Ok(()),
-            Err(error) => return Err(error),
+        out.clear();
+        current().stream(&mut pending, &buffer[..read], &mut out);
+        if !write(&out)? {
+            return Ok(());
         }
-    }
-    match writer.finish() {
-        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => Err(error),
-        _ => Ok(()),
-    }
+    };
+    out.clear();
+    current().finish_stream(&mut pending, &mut out);
+    write(&out)?;
+    ended
 }
 
 pub fn run(
@@ -61,7 +73,7 @@ pub fn run(
         );
     }
     let redactor = Redactor::from_report(&report, manifest);
-    pump(&redactor, io::stdin().lock(), io::stdout().lock())?;
+    pump(|| &redactor, io::stdin().lock(), io::stdout().lock())?;
     Ok(if report.is_ok() {
         Status::Success
     } else {

@@ -151,10 +151,10 @@ pub fn run(
     let status = std::thread::scope(|scope| {
         let redactor = &redactor;
         if let Some(stdout) = child.stdout.take() {
-            scope.spawn(move || super::redact::pump(redactor, stdout, io::stdout()));
+            scope.spawn(move || super::redact::pump(|| redactor, stdout, io::stdout()));
         }
         if let Some(stderr) = child.stderr.take() {
-            scope.spawn(move || super::redact::pump(redactor, stderr, io::stderr()));
+            scope.spawn(move || super::redact::pump(|| redactor, stderr, io::stderr()));
         }
         child.wait()
     })?;

@@ -18,7 +18,7 @@ use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal};
@@ -30,7 +30,6 @@ use signal_hook::consts::{SIGHUP, SIGINT};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::low_level::siginfo::Cause;
-use zeroize::Zeroizing;
 
 use super::Failure;
 use super::run::{FORWARDED, Options, command, not_started};
@@ -255,32 +254,10 @@ fn start(
     Ok(child)
 }
 
-/// Copies `from` to `to` through whichever redactor `shared` holds at each read; the
-/// held-back tail carries over a swap, since the new redactor knows every old value.
-fn pump(shared: &Shared, mut from: impl Read, mut to: impl Write) {
-    let current = || shared.read().map(|r| Arc::clone(&r)).ok();
-    let mut buffer = vec![0; 64 * 1024];
-    let mut pending = Zeroizing::new(Vec::new());
-    let mut out = Vec::with_capacity(buffer.len() + 64);
-    loop {
-        let read = match from.read(&mut buffer) {
-            Ok(0) => break,
-            Ok(read) => read,
-            Err(error) if error.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(_) => break,
-        };
-        let Some(redactor) = current() else { return };
-        out.clear();
-        redactor.stream(&mut pending, &buffer[..read], &mut out);
-        if to.write_all(&out).and_then(|()| to.flush()).is_err() {
-            return;
-        }
-    }
-    if let Some(redactor) = current() {
-        out.clear();
-        redactor.finish_stream(&mut pending, &mut out);
-        let _ = to.write_all(&out).and_then(|()| to.flush());
-    }
+/// Copies `from` to `to` through whichever redactor `shared` holds at each read.
+fn pump(shared: &Shared, from: impl Read, to: impl Write) {
+    let current = || Arc::clone(&shared.read().unwrap_or_else(PoisonError::into_inner));
+    let _ = super::redact::pump(current, from, to);
 }
 
 /// A redactor for the sensitive values of both reports (the new names a shared value).
