@@ -228,17 +228,7 @@ impl SecretManager {
 
     /// Resolves every secret (filling the cache) and returns every problem at once.
     pub async fn validate(&self) -> Result<Report, ManagerError> {
-        let report = self.resolve_now(None).await?;
-        self.audit("validate", &report)?;
-        let mut changed = Vec::new();
-        for resolution in &report.resolutions {
-            if resolution.problems.is_empty() {
-                changed.extend(self.store(resolution));
-            }
-        }
-        self.notify(&changed);
-        self.problems(&report)?;
-        Ok(report)
+        Ok(self.reread("validate").await?.0)
     }
 
     /// The value of `key`: from the cache, else resolved (once, however many tasks ask at
@@ -266,18 +256,8 @@ impl SecretManager {
     pub async fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
         // The fast path: a fresh cached value, no audit log, one read lock.
         if self.inner.audit.is_none() {
-            let cache = self
-                .inner
-                .cache
-                .read()
-                .unwrap_or_else(PoisonError::into_inner);
-            if let Some(cached) = cache.get(key) {
-                if cached
-                    .expires
-                    .is_none_or(|expires| Instant::now() < expires)
-                {
-                    return Ok(cached.resolution.value.clone());
-                }
+            if let Some(value) = self.with_cached(key, |resolution| resolution.value.clone()) {
+                return Ok(value);
             }
         }
         self.inner.manifest.secret(key)?;
@@ -356,17 +336,24 @@ impl SecretManager {
     /// Resolves every secret again now, replaces the cache, and tells subscribers what
     /// changed. Returns the keys whose value changed.
     pub async fn refresh(&self) -> Result<Vec<String>, ManagerError> {
+        Ok(self.reread("resolve").await?.1)
+    }
+
+    /// Resolves every secret now and records `event`; caches each good one and tells
+    /// subscribers which changed. Any problem is then an error. Gives the report and the
+    /// changed keys.
+    async fn reread(&self, event: &str) -> Result<(Report, Vec<String>), ManagerError> {
         let report = self.resolve_now(None).await?;
-        self.audit("resolve", &report)?;
-        let mut changed = Vec::new();
-        for resolution in &report.resolutions {
-            if resolution.problems.is_empty() {
-                changed.extend(self.store(resolution));
-            }
-        }
+        self.audit(event, &report)?;
+        let changed: Vec<String> = report
+            .resolutions
+            .iter()
+            .filter(|resolution| resolution.problems.is_empty())
+            .filter_map(|resolution| self.store(resolution))
+            .collect();
         self.notify(&changed);
         self.problems(&report)?;
-        Ok(changed)
+        Ok((report, changed))
     }
 
     /// A channel that is told every time a re-read (after `clear_cache`, a `ttl`, or
@@ -392,16 +379,22 @@ impl SecretManager {
 
     /// The cached resolution of `key`, unless it has expired.
     fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
+        self.with_cached(key, Arc::clone)
+    }
+
+    /// `read` applied to the cached resolution of `key` under the read lock, unless there
+    /// is none or it has expired.
+    fn with_cached<T>(&self, key: &str, read: impl FnOnce(&Arc<Resolution>) -> T) -> Option<T> {
         let cache = self
             .inner
             .cache
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         let cached = cache.get(key)?;
-        match cached.expires {
-            Some(expires) if Instant::now() >= expires => None,
-            _ => Some(Arc::clone(&cached.resolution)),
-        }
+        cached
+            .expires
+            .is_none_or(|expires| Instant::now() < expires)
+            .then(|| read(&cached.resolution))
     }
 
     /// Caches `resolution` until its source's `ttl`; returns its key if its value differs
