@@ -322,18 +322,11 @@ fn signals_reach_the_program(mode: &[&str]) {
     assert_eq!(status.code(), Some(42), "run exits with the child's status");
 }
 
-#[test]
-fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
-    let dir = app(MANIFEST, DOTENV);
-    let mut child = secretary(dir.path())
-        .args([
-            "run",
-            "--redact",
-            "--",
-            "sh",
-            "-c",
-            "echo ready; exec sleep 30",
-        ])
+/// `run --redact -- sh -c "ECHO; exec sleep 30"`, and the first line it printed.
+fn redacted_sleeper(dir: &Path, echo: &str) -> (Child, String) {
+    let mut child = secretary(dir)
+        .args(["run", "--redact", "--", "sh", "-c"])
+        .arg(format!("{echo}; exec sleep 30"))
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
@@ -341,6 +334,13 @@ fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
+    (child, line)
+}
+
+#[test]
+fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
+    let dir = app(MANIFEST, DOTENV);
+    let (mut child, line) = redacted_sleeper(dir.path(), "echo ready");
     assert_eq!(line.trim(), "ready");
     std::thread::sleep(Duration::from_millis(100));
     send(&child, "TERM");
@@ -390,22 +390,7 @@ fn redact_replaces_values_on_both_streams_of_a_big_binary_output() {
 #[test]
 fn redact_passes_a_line_through_before_the_child_ends() {
     let dir = app(MANIFEST, DOTENV);
-    let mut child = secretary(dir.path())
-        .args([
-            "run",
-            "--redact",
-            "--",
-            "sh",
-            "-c",
-            "echo \"ready $DATABASE_URL\"; exec sleep 30",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let (mut child, line) = redacted_sleeper(dir.path(), "echo \"ready $DATABASE_URL\"");
     assert_eq!(line, "ready [redacted:database_url]\n");
     send(&child, "TERM");
     let status = child.wait().unwrap();
