@@ -22,9 +22,12 @@
 use std::collections::HashSet;
 use std::ffi::OsStr;
 use std::io;
-use std::os::unix::process::CommandExt;
-use std::process::{Command, Stdio};
+use std::os::unix::process::{CommandExt, ExitStatusExt};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, mpsc};
 
+use rustix::process::{Pid, Signal};
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::{Manifest, Variables};
@@ -126,7 +129,7 @@ pub fn run(
         return Ok(not_started(program, &error));
     }
     // Handlers go in before the child starts, so no signal falls between the two.
-    let mut signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
+    let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
     command.stdout(Stdio::piped()).stderr(Stdio::piped());
     let redactor = Redactor::from_report(&report, manifest);
     drop(report);
@@ -134,18 +137,9 @@ pub fn run(
         Ok(child) => child,
         Err(error) => return Ok(not_started(program, &error)),
     };
-    let pid = rustix::process::Pid::from_child(&child);
     let handle = signals.handle();
-    let forwarder = std::thread::spawn(move || {
-        for origin in signals.forever() {
-            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
-                continue; // Ctrl-C: the terminal sent it to the child already.
-            }
-            if let Some(signal) = rustix::process::Signal::from_named_raw(origin.signal) {
-                let _ = rustix::process::kill_process(pid, signal);
-            }
-        }
-    });
+    let pid = Arc::new(AtomicI32::new(pid_of(&child)));
+    let forwarder = forward(signals, pid, None);
     // With `--redact`, one thread per stream copies the child's output through the
     // redactor, so neither pipe can fill up and block the child while we wait on the other.
     let status = std::thread::scope(|scope| {
@@ -160,7 +154,7 @@ pub fn run(
     })?;
     handle.close();
     let _ = forwarder.join();
-    Ok(super::watch::exit_status(status))
+    Ok(exit_status(status))
 }
 
 /// Says why the program could not be started; 127 when it does not exist, else 126.
@@ -172,4 +166,48 @@ pub(super) fn not_started(program: &str, error: &io::Error) -> Status {
     };
     eprintln!("error: `{program}` {what}");
     Status::Exit(code)
+}
+
+/// Forwards signals to the child whose pid `current` holds, on a thread of its own until
+/// `signals` is closed. With `hup`, a SIGHUP to us goes there instead (re-resolve now).
+/// A terminal's Ctrl-C, which reached the child already, is not sent twice.
+pub(super) fn forward(
+    mut signals: SignalsInfo<WithOrigin>,
+    current: Arc<AtomicI32>,
+    hup: Option<mpsc::Sender<()>>,
+) -> std::thread::JoinHandle<()> {
+    std::thread::spawn(move || {
+        for origin in signals.forever() {
+            if let (SIGHUP, Some(hup)) = (origin.signal, &hup) {
+                let _ = hup.send(());
+                continue;
+            }
+            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
+                continue; // Ctrl-C: the terminal sent it to the child already.
+            }
+            send(current.load(Ordering::SeqCst), origin.signal);
+        }
+    })
+}
+
+/// The child's pid, as `kill(2)` takes it.
+pub(super) fn pid_of(child: &Child) -> i32 {
+    i32::try_from(child.id()).unwrap_or(0)
+}
+
+/// Sends `signal` to `pid`, if both are valid.
+pub(super) fn send(pid: i32, signal: i32) {
+    if let (Some(pid), Some(signal)) = (Pid::from_raw(pid), Signal::from_named_raw(signal)) {
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+}
+
+/// The child's exit code, or 128+N when signal N killed it.
+pub(super) fn exit_status(status: ExitStatus) -> Status {
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Status::Exit(u8::try_from(code & 0xff).unwrap_or(1))
 }

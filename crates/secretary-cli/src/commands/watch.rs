@@ -14,25 +14,21 @@
 
 use std::collections::HashMap;
 use std::io::{Read, Write};
-use std::os::unix::process::ExitStatusExt;
-use std::process::{Child, ExitStatus, Stdio};
+use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use rustix::process::{Pid, Signal};
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Report, Variables};
-use signal_hook::consts::{SIGHUP, SIGINT};
 use signal_hook::iterator::SignalsInfo;
 use signal_hook::iterator::exfiltrator::WithOrigin;
-use signal_hook::low_level::siginfo::Cause;
 
 use super::Failure;
-use super::run::{FORWARDED, Options, command, not_started};
+use super::run::{FORWARDED, Options, command, exit_status, forward, not_started, pid_of, send};
 use crate::exit::Status;
 
 /// What to do when a value changes.
@@ -122,7 +118,7 @@ pub fn supervise(
     let current = Arc::new(AtomicI32::new(pid_of(&child)));
     let (hup_tx, hup_rx) = mpsc::channel::<()>();
     let handle = signals.handle();
-    let forwarder = forward(signals, Arc::clone(&current), hup_tx);
+    let forwarder = forward(signals, Arc::clone(&current), Some(hup_tx));
     let mut next = Instant::now() + watch.every;
     // Problems are said once, not at every tick, until they change.
     let mut last_problems: Vec<String> = Vec::new();
@@ -196,27 +192,6 @@ pub fn supervise(
         let _ = pump.join();
     }
     Ok(exit_status(status))
-}
-
-/// Forwards signals to the child whose pid `current` holds; a SIGHUP to us goes to
-/// `hup` instead (re-resolve now), and a terminal's Ctrl-C is not sent twice.
-fn forward(
-    mut signals: SignalsInfo<WithOrigin>,
-    current: Arc<AtomicI32>,
-    hup: mpsc::Sender<()>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        for origin in signals.forever() {
-            if origin.signal == SIGHUP {
-                let _ = hup.send(());
-                continue;
-            }
-            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
-                continue; // Ctrl-C: the terminal sent it to the child already.
-            }
-            send(current.load(Ordering::SeqCst), origin.signal);
-        }
-    })
 }
 
 /// The redactor the output pumps use, swapped when values change.
@@ -359,24 +334,4 @@ fn stop(child: &mut Child, grace: Duration) -> std::io::Result<()> {
     );
     child.kill()?;
     child.wait().map(|_| ())
-}
-
-fn pid_of(child: &Child) -> i32 {
-    i32::try_from(child.id()).unwrap_or(0)
-}
-
-fn send(pid: i32, signal: i32) {
-    if let (Some(pid), Some(signal)) = (Pid::from_raw(pid), Signal::from_named_raw(signal)) {
-        let _ = rustix::process::kill_process(pid, signal);
-    }
-}
-
-/// The child's exit code, or 128+N when signal N killed it.
-pub fn exit_status(status: ExitStatus) -> Status {
-    let code = match (status.code(), status.signal()) {
-        (Some(code), _) => code,
-        (None, Some(signal)) => 128 + signal,
-        (None, None) => 1,
-    };
-    Status::Exit(u8::try_from(code & 0xff).unwrap_or(1))
 }
