@@ -12,7 +12,6 @@
 //! `run` exits with its status (128+N for signal N). With `--redact`, the output pumps
 //! switch at a change to a redactor that knows the old values and the new.
 
-use std::collections::HashMap;
 use std::io::{Read, Write};
 use std::process::{Child, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -289,32 +288,28 @@ fn resolve_again(
     }
 }
 
-/// The keys whose value differs between two reports (added, removed or changed).
+/// The keys whose value differs between two reports (set, unset or changed), in order;
+/// compared in place, so no copy of a value is made.
 fn changed_keys(old: &Report, new: &Report) -> Vec<String> {
-    let values = |report: &Report| -> HashMap<String, Option<String>> {
-        report
-            .resolutions
-            .iter()
-            .map(|r| {
-                (
-                    r.key.clone(),
-                    r.value.as_ref().map(|v| v.expose().to_owned()),
-                )
-            })
-            .collect()
-    };
-    let (before, after) = (values(old), values(new));
-    let mut changed: Vec<String> = after
+    let mut changed: Vec<String> = new
+        .resolutions
         .iter()
-        .filter(|(key, value)| before.get(*key) != Some(value))
-        .map(|(key, _)| key.clone())
+        .filter(|fresh| {
+            old.get(&fresh.key)
+                .is_none_or(|before| value_of(before) != value_of(fresh))
+        })
+        .map(|fresh| fresh.key.clone())
         .collect();
     changed.sort();
-    // The copies held values: overwrite them before they are freed.
-    for mut value in before.into_values().chain(after.into_values()).flatten() {
-        zeroize::Zeroize::zeroize(&mut value);
-    }
     changed
+}
+
+/// A resolution's value, if it has one.
+fn value_of(resolution: &secretary::Resolution) -> Option<&str> {
+    resolution
+        .value
+        .as_ref()
+        .map(secretary::SecretValue::expose)
 }
 
 /// SIGTERM, then SIGKILL when the child has not exited after `grace`.
