@@ -42,7 +42,7 @@ pub fn run(
             pairs.push((spec.primary_env(), value.expose()));
             if format == ExportFormat::Dotenv && !dotenv_portable(value.expose()) {
                 eprintln!(
-                    "warning: `{}` holds `$` and a quote or backslash: python-dotenv and docker compose will not read it back exactly (secretary will; --format json or shell round-trip everywhere)",
+                    "warning: `{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
                     resolution.key
                 );
             }
