@@ -29,11 +29,18 @@
 //! [`SecretManager::refresh`] re-reads everything now, and [`SecretManager::subscribe`]
 //! tells the application when a re-read found a changed value.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
+use std::task::{Context, Poll};
 use std::time::Instant;
+
+use thread_local::ThreadLocal;
 
 use serde::de::DeserializeOwned;
 
@@ -57,9 +64,16 @@ struct Inner {
     environment: String,
     vars: Variables,
     audit: Option<AuditLog>,
-    /// Resolved secrets by key, with when they expire (a source's `ttl`). Reads take the
-    /// read lock only.
+    /// Resolved secrets by key, with when they expire (a source's `ttl`). Every change
+    /// bumps `generation` under the write lock.
     cache: RwLock<HashMap<String, Cached>>,
+    /// Counts the changes to `cache`. A hit only reads it, so it stays in every core's
+    /// cache until the next change.
+    generation: AtomicU64,
+    /// Each thread's copy of `cache`, taken at a `generation`: a hit reads only memory
+    /// that no other thread writes (no lock, no shared reference count, no allocation).
+    /// Dropped, and so zeroed, with the manager.
+    locals: ThreadLocal<Padded>,
     /// A digest of the last value seen for each key, to tell a change (kept across
     /// `clear_cache`; never the value itself).
     seen: Mutex<HashMap<String, Option<ring::digest::Digest>>>,
@@ -81,6 +95,45 @@ impl fmt::Debug for SecretManager {
 struct Cached {
     resolution: Arc<Resolution>,
     expires: Option<Instant>,
+}
+
+/// One thread's [`Local`], alone on its cache lines: `ThreadLocal` keeps the threads'
+/// entries side by side, and a hit writes the `RefCell`'s borrow flag.
+#[derive(Default)]
+#[repr(align(128))]
+struct Padded(RefCell<Local>);
+
+/// One thread's copy of the cached values.
+#[derive(Default)]
+struct Local {
+    /// The `generation` of the cache this was copied from; `None` before the first copy.
+    generation: Option<u64>,
+    /// Key to value (a copy of the text, not a clone of the shared one) and expiry.
+    values: HashMap<Box<str>, (Option<SecretValue>, Option<Instant>), rustc_hash::FxBuildHasher>,
+}
+
+/// The future of [`SecretManager::get`] and [`SecretManager::get_opt`]: on a cache hit,
+/// the value, ready at once; on a miss, the boxed resolution (so a hit's future stays a
+/// few words long and is never a state machine to step through).
+enum Lookup<'a, T> {
+    /// The value of a hit, until it is polled.
+    Ready(Option<T>),
+    /// A miss, or a read to audit.
+    Slow(Pin<Box<dyn Future<Output = Result<T, ManagerError>> + Send + 'a>>),
+}
+
+impl<T: Unpin> Future for Lookup<'_, T> {
+    type Output = Result<T, ManagerError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Ready(ready) => match ready.take() {
+                Some(value) => Poll::Ready(Ok(value)),
+                None => panic!("a secretary lookup was polled after it completed"),
+            },
+            Self::Slow(future) => future.as_mut().poll(cx),
+        }
+    }
 }
 
 /// What [`SecretManager::subscribe`] receives: the keys whose value changed in the last
@@ -235,8 +288,22 @@ impl SecretManager {
     /// the same time). An undeclared key, a missing required secret or an invalid value
     /// is an error; an optional secret that is not set is an error too (use
     /// [`get_opt`](Self::get_opt)).
-    pub async fn get(&self, key: &str) -> Result<SecretValue, ManagerError> {
-        match self.get_opt(key).await? {
+    ///
+    /// The cache is looked up when `get` is called; a hit makes a future that is ready at
+    /// once and holds nothing but the value (no lock, no allocation).
+    pub fn get<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Future<Output = Result<SecretValue, ManagerError>> + Send + 'a {
+        match self.hit(key) {
+            Some(Some(value)) => Lookup::Ready(Some(value)),
+            _ => Lookup::Slow(Box::pin(self.get_slow(key))),
+        }
+    }
+
+    /// [`get`](Self::get) past the cache.
+    async fn get_slow(&self, key: &str) -> Result<SecretValue, ManagerError> {
+        match self.get_opt_slow(key).await? {
             Some(value) => Ok(value),
             None => Err(ManagerError::Problems(Problems {
                 environment: self.inner.environment.clone(),
@@ -252,14 +319,20 @@ impl SecretManager {
         }
     }
 
-    /// The value of `key`, or `None` when it is optional and not set.
-    pub async fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
-        // The fast path: a fresh cached value, no audit log, one read lock.
-        if self.inner.audit.is_none() {
-            if let Some(value) = self.with_cached(key, |resolution| resolution.value.clone()) {
-                return Ok(value);
-            }
+    /// The value of `key`, or `None` when it is optional and not set. Looks the cache up
+    /// when called, as [`get`](Self::get) does.
+    pub fn get_opt<'a>(
+        &'a self,
+        key: &'a str,
+    ) -> impl Future<Output = Result<Option<SecretValue>, ManagerError>> + Send + 'a {
+        match self.hit(key) {
+            Some(value) => Lookup::Ready(Some(value)),
+            None => Lookup::Slow(Box::pin(self.get_opt_slow(key))),
         }
+    }
+
+    /// [`get_opt`](Self::get_opt) past a miss, or with an audit log to write.
+    async fn get_opt_slow(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
         self.inner.manifest.secret(key)?;
         let resolution = match self.cached(key) {
             Some(resolution) => resolution,
@@ -364,17 +437,62 @@ impl SecretManager {
 
     /// Forgets every cached value: the next read of each goes to its sources again.
     pub fn clear_cache(&self) {
-        self.inner
+        let mut cache = self
+            .inner
             .cache
             .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clear();
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.clear();
+        self.inner.generation.fetch_add(1, Ordering::Release);
     }
 
     /// A facade with the same methods that block, for code without an async runtime. It
     /// must not be used from inside one.
     pub fn blocking(&self) -> Blocking<'_> {
         Blocking { manager: self }
+    }
+
+    /// The fresh cached value of `key` from this thread's copy of the cache, first
+    /// brought up to date if the cache changed since it was taken.
+    /// Never with an audit log, which records every `get`.
+    #[expect(
+        clippy::option_option,
+        reason = "outer: whether it is cached; inner: the value, or an optional secret unset"
+    )]
+    fn hit(&self, key: &str) -> Option<Option<SecretValue>> {
+        if self.inner.audit.is_some() {
+            return None;
+        }
+        let generation = self.inner.generation.load(Ordering::Acquire);
+        let mut local = self.inner.locals.get_or_default().0.try_borrow_mut().ok()?;
+        if local.generation != Some(generation) {
+            self.copy_cache(&mut local);
+        }
+        let (value, expires) = local.values.get(key)?;
+        expires
+            .is_none_or(|expires| Instant::now() < expires)
+            .then(|| value.clone())
+    }
+
+    /// Replaces this thread's copy with the cache as it is now.
+    fn copy_cache(&self, local: &mut Local) {
+        let cache = self
+            .inner
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Writers bump the generation under the write lock: it is stable here.
+        local.generation = Some(self.inner.generation.load(Ordering::Acquire));
+        local.values = cache
+            .iter()
+            .map(|(key, cached)| {
+                let value = cached.resolution.value.as_ref();
+                // A copy of the text, so that this thread's clones count references on
+                // memory of its own.
+                let own = value.map(|value| SecretValue::new(value.expose().to_owned()));
+                (key.as_str().into(), (own, cached.expires))
+            })
+            .collect();
     }
 
     /// The cached resolution of `key`, unless it has expired.
@@ -405,17 +523,20 @@ impl SecretManager {
             .as_ref()
             .and_then(|origin| self.inner.manifest.source(&origin.source))
             .and_then(|source| source.ttl);
-        self.inner
+        let mut cache = self
+            .inner
             .cache
             .write()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(
-                resolution.key.clone(),
-                Cached {
-                    resolution: Arc::new(resolution.clone()),
-                    expires: ttl.map(|ttl| Instant::now() + ttl),
-                },
-            );
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.insert(
+            resolution.key.clone(),
+            Cached {
+                resolution: Arc::new(resolution.clone()),
+                expires: ttl.map(|ttl| Instant::now() + ttl),
+            },
+        );
+        self.inner.generation.fetch_add(1, Ordering::Release);
+        drop(cache);
         let digest = resolution
             .value
             .as_ref()
@@ -589,6 +710,8 @@ impl Builder {
                 vars,
                 audit,
                 cache: RwLock::new(HashMap::new()),
+                generation: AtomicU64::new(0),
+                locals: ThreadLocal::new(),
                 seen: Mutex::new(HashMap::new()),
                 changes: tokio::sync::watch::Sender::new(Change::default()),
                 flights: Mutex::new(HashMap::new()),
@@ -618,12 +741,18 @@ impl Blocking<'_> {
 
     /// [`SecretManager::get`], blocking.
     pub fn get(&self, key: &str) -> Result<SecretValue, ManagerError> {
-        Self::run(self.manager.get(key))?
+        match self.manager.hit(key) {
+            Some(Some(value)) => Ok(value),
+            _ => Self::run(self.manager.get(key))?,
+        }
     }
 
     /// [`SecretManager::get_opt`], blocking.
     pub fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
-        Self::run(self.manager.get_opt(key))?
+        match self.manager.hit(key) {
+            Some(value) => Ok(value),
+            None => Self::run(self.manager.get_opt(key))?,
+        }
     }
 
     /// [`SecretManager::refresh`], blocking.

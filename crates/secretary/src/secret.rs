@@ -1,15 +1,18 @@
 //! The one type that holds a secret value.
 //!
-//! A [`SecretValue`] wraps [`secrecy::SecretString`]: its memory is zeroed when it is
-//! dropped, its `Debug` and `Display` print `[redacted]`, and it has no `Serialize`.
+//! A [`SecretValue`] shares one [`secrecy::SecretString`] between its clones: the memory
+//! is zeroed when the last clone is dropped, its `Debug` and `Display` print
+//! `[redacted]`, and it has no `Serialize`. Cloning copies no text (it counts a
+//! reference), so handing a cached value out costs no allocation.
 //! The only way to the text is [`SecretValue::expose`], so every place that reads a
 //! value can be found with `grep expose`.
 
 use std::fmt;
+use std::sync::Arc;
 
 use secrecy::{ExposeSecret, SecretString};
 
-/// A secret value: zeroed on drop, redacted when printed.
+/// A secret value: zeroed when its last clone is dropped, redacted when printed.
 ///
 /// ```
 /// use secretary::SecretValue;
@@ -20,12 +23,13 @@ use secrecy::{ExposeSecret, SecretString};
 /// assert_eq!(value.expose(), "hunter2");
 /// ```
 #[derive(Clone)]
-pub struct SecretValue(SecretString);
+pub struct SecretValue(Arc<SecretString>);
 
 impl SecretValue {
-    /// Takes ownership of `value`; the `String`'s buffer is zeroed when this is dropped.
+    /// Takes ownership of `value`; the `String`'s buffer is zeroed when the last clone of
+    /// this is dropped.
     pub fn new(value: String) -> Self {
-        Self(SecretString::from(value))
+        Self(Arc::new(SecretString::from(value)))
     }
 
     /// The value itself. Every read of a secret goes through here.

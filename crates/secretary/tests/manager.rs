@@ -169,6 +169,70 @@ fn values_stay_cached_until_clear_cache() {
 }
 
 #[test]
+fn every_thread_sees_a_change_made_on_another() {
+    // Each thread serves hits from its own copy of the cache: a clear or a refresh on one
+    // thread must reach the copies of the others.
+    let dir = app("API_KEY=first-1111\n");
+    let secrets = manager(dir.path(), &[("DATABASE_URL", "postgresql://db/app")]);
+    secrets.blocking().validate().unwrap(); // as a service does at start-up
+    let step = std::sync::Barrier::new(5);
+    std::thread::scope(|scope| {
+        // Each worker notes what it read (errors as text), so that no panic can leave the
+        // others waiting at a step.
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| {
+                    let text = |value: Result<secretary::SecretValue, _>| {
+                        value.map_or_else(
+                            |error: secretary::manager::ManagerError| error.to_string(),
+                            |value| value.expose().to_owned(),
+                        )
+                    };
+                    let get = || text(secrets.blocking().get("api_key"));
+                    let get_async = || text(block_on(secrets.get("api_key")));
+                    let mut seen = vec![get()];
+                    step.wait(); // the file changes
+                    step.wait();
+                    seen.extend([get(), get_async()]);
+                    step.wait(); // refresh on the main thread
+                    step.wait();
+                    seen.extend([get_async(), get()]);
+                    step.wait(); // the file changes, and clear_cache on the main thread
+                    step.wait();
+                    seen.extend([get(), get_async()]);
+                    seen
+                })
+            })
+            .collect();
+        step.wait();
+        write_dotenv(dir.path(), "API_KEY=second-2222\n");
+        step.wait();
+        step.wait();
+        let refreshed = secrets.blocking().refresh();
+        step.wait();
+        step.wait();
+        write_dotenv(dir.path(), "API_KEY=third-3333\n");
+        secrets.clear_cache();
+        step.wait();
+        assert_eq!(refreshed.unwrap(), ["api_key"]);
+        for worker in workers {
+            assert_eq!(
+                worker.join().unwrap(),
+                [
+                    "first-1111",
+                    "first-1111", // cached, in both
+                    "first-1111",
+                    "second-2222", // after refresh on another thread
+                    "second-2222",
+                    "third-3333", // after clear_cache on another thread
+                    "third-3333",
+                ]
+            );
+        }
+    });
+}
+
+#[test]
 fn list_has_every_declared_secret_and_no_value() {
     let dir = app("API_KEY=canary-list-9999\n");
     let secrets = manager(dir.path(), &[]);
