@@ -9,6 +9,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mkdir -p bench/results
 {
-  cargo bench --locked -q -p secretary --bench get 2>&1 | grep -E "cached get|time:"
+  cargo bench --locked -q -p secretary --bench get 2>&1 | grep -E "^cached|^ +time:"
   python3 bench/get_python.py
 } | tee bench/results/get.txt

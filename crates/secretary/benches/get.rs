@@ -11,25 +11,10 @@
     reason = "a benchmark; iteration counts are far below 2^52"
 )]
 
-use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use secretary::{SecretManager, Variables};
-
-/// Polls a future that is ready at once (a cache hit), without a runtime.
-fn now<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    match future
-        .as_mut()
-        .poll(&mut Context::from_waker(Waker::noop()))
-    {
-        Poll::Ready(output) => output,
-        Poll::Pending => panic!("not a cache hit"),
-    }
-}
 
 fn cached_get(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
@@ -55,28 +40,65 @@ fn cached_get(c: &mut Criterion) {
         .build()
         .unwrap();
     secrets.blocking().validate().unwrap();
-    assert!(now(secrets.get("database_url")).is_ok());
+    assert!(secrets.blocking().get("database_url").is_ok());
 
-    c.bench_function("cached get, 8 threads at once (time per call)", |b| {
-        b.iter_custom(|iterations| {
-            let per_thread = iterations.div_ceil(8);
-            let start = Instant::now();
-            std::thread::scope(|scope| {
-                for _ in 0..8 {
-                    scope.spawn(|| {
-                        for _ in 0..per_thread {
-                            let value = now(secrets.get("database_url")).unwrap();
-                            std::hint::black_box(&value);
-                        }
-                    });
+    c.bench_function(
+        "cached get in tokio tasks, 8 threads at once (time per call)",
+        |b| {
+            b.iter_custom(|iterations| {
+                let per_thread = iterations.div_ceil(8);
+                let start = Instant::now();
+                std::thread::scope(|scope| {
+                    for _ in 0..8 {
+                        scope.spawn(|| {
+                            let runtime = tokio::runtime::Builder::new_current_thread()
+                                .build()
+                                .unwrap();
+                            runtime.block_on(async {
+                                for _ in 0..per_thread {
+                                    let value = secrets.get("database_url").await.unwrap();
+                                    std::hint::black_box(&value);
+                                }
+                            });
+                        });
+                    }
+                });
+                let calls = per_thread * 8;
+                start.elapsed().mul_f64(iterations as f64 / calls as f64)
+            });
+        },
+    );
+    let blocking = secrets.blocking();
+    c.bench_function(
+        "cached blocking().get, 8 threads at once (time per call)",
+        |b| {
+            b.iter_custom(|iterations| {
+                on_8_threads(iterations, || {
+                    let value = blocking.get("database_url").unwrap();
+                    std::hint::black_box(&value);
+                })
+            });
+        },
+    );
+}
+
+/// Runs `call` `iterations` times in all, spread over 8 threads at once, and gives the
+/// wall time of all the calls over their number (8 threads sharing the machine's cores),
+/// which criterion divides by `iterations`.
+fn on_8_threads(iterations: u64, call: impl Fn() + Sync) -> std::time::Duration {
+    let per_thread = iterations.div_ceil(8);
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..8 {
+            scope.spawn(|| {
+                for _ in 0..per_thread {
+                    call();
                 }
             });
-            // Criterion divides by `iterations`: this reports the wall time of all the
-            // calls over their number, 8 threads sharing the machine's cores.
-            let calls = per_thread * 8;
-            start.elapsed().mul_f64(iterations as f64 / calls as f64)
-        });
+        }
     });
+    let calls = per_thread * 8;
+    start.elapsed().mul_f64(iterations as f64 / calls as f64)
 }
 
 criterion_group!(benches, cached_get);
