@@ -5,6 +5,10 @@
 #   teller run --reset (dotenv provider), dotenvx run, dotenv-cli, python-dotenv's `dotenv run`.
 # Target: within 1 ms of bare /bin/true, and faster than every peer.
 #
+# secretary is measured twice: the default build (dynamically linked, position-
+# independent), and the fast start-up build the README describes (glibc linked
+# statically, not position-independent; see its trade-offs there).
+#
 #   bench/run.sh        # RUNS=300 by default; writes bench/results/run.{json,md}
 #
 # Installs what it needs: hyperfine from Debian, python-dotenv from PyPI, dotenvx and
@@ -22,11 +26,15 @@ if ! command -v teller >/dev/null; then
   cargo install teller --locked
 fi
 cargo build --release --locked --quiet
+RUSTFLAGS="-C target-feature=+crt-static -C relocation-model=static" \
+  cargo build --release --locked --quiet -p secretary-cli \
+  --target x86_64-unknown-linux-gnu --target-dir target/fast-start
 mkdir -p bench/results
 
 app=$PWD/examples/faceless-youtube
 node_bin=$PWD/bench/node_modules/.bin
 secretary=$PWD/target/release/secretary
+fast_start=$PWD/target/fast-start/x86_64-unknown-linux-gnu/release/secretary
 python_dotenv=$(python3 -c 'import shutil, sys, os; print(os.path.join(os.path.dirname(sys.executable), "dotenv"))')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -36,6 +44,7 @@ cd "$app"
 # Each must really pass the secrets: the child sees DATABASE_URL.
 probe='test -n "$DATABASE_URL"'
 env -i PATH="$PATH" HOME="$HOME" "$secretary" run -- /bin/sh -c "$probe"
+env -i PATH="$PATH" HOME="$HOME" "$fast_start" run -- /bin/sh -c "$probe"
 teller -c "$work/teller.yml" run --reset -- /bin/sh -c "$probe"
 "$node_bin/dotenvx" run -q -f .env -- /bin/sh -c "$probe"
 "$node_bin/dotenv" -e .env -- /bin/sh -c "$probe"
@@ -45,6 +54,7 @@ env -i PATH="$PATH" HOME="$HOME" hyperfine -N --warmup 20 --runs "${RUNS:-300}" 
   --export-json "$OLDPWD/bench/results/run.json" --export-markdown "$OLDPWD/bench/results/run.md" \
   --command-name "/bin/true" "/bin/true" \
   --command-name "secretary run" "$secretary run -- /bin/true" \
+  --command-name "secretary run (fast start-up build)" "$fast_start run -- /bin/true" \
   --command-name "teller run --reset" "teller -c $work/teller.yml run --reset -- /bin/true" \
   --command-name "dotenvx run" "$node_bin/dotenvx run -q -f .env -- /bin/true" \
   --command-name "dotenv-cli" "$node_bin/dotenv -e .env -- /bin/true" \
@@ -55,8 +65,10 @@ python3 - <<'PY'
 import json
 runs = {r["command"]: r["median"] for r in json.load(open("bench/results/run.json"))["results"]}
 true, ours = runs.pop("/bin/true"), runs.pop("secretary run")
-print(f"median: /bin/true {true*1e3:.3f} ms, secretary run {ours*1e3:.3f} ms "
-      f"(+{(ours-true)*1e3:.3f} ms; target under 1 ms: {'met' if ours - true < 1e-3 else 'NOT met'})")
+fast = runs.pop("secretary run (fast start-up build)")
+for name, median in [("secretary run", ours), ("secretary run, fast start-up build", fast)]:
+    print(f"median: /bin/true {true*1e3:.3f} ms, {name} {median*1e3:.3f} ms "
+          f"(+{(median-true)*1e3:.3f} ms; target under 1 ms: {'met' if median - true < 1e-3 else 'NOT met'})")
 for name, median in runs.items():
     print(f"  {name}: {median*1e3:.1f} ms ({median/ours:.1f}x secretary)")
 print(f"faster than every peer: {'met' if all(m > ours for m in runs.values()) else 'NOT met'}")
