@@ -556,6 +556,40 @@ fn falling_through_is_opt_in_and_recorded() {
         1,
         "the default, too, came after a fallback"
     );
+
+    // The audit log has a `fallback` line for each secret whose chain skipped the failed
+    // source, before the line of the access itself.
+    let log_path = dir.path().join("audit.log");
+    let target = secretary::audit::Target::File(log_path.clone());
+    let log = secretary::audit::AuditLog::open(&target, "production", &vars).unwrap();
+    log.record_report("validate", &report).unwrap();
+    let text = fs::read_to_string(&log_path).unwrap();
+    assert!(
+        !text.contains("postgresql://env/db"),
+        "a value in the audit log"
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let of = |key: &str| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .filter(|line| line["key"] == key)
+            .map(|line| {
+                let field = |name: &str| line[name].as_str().unwrap_or_default().to_owned();
+                (field("event"), field("outcome"))
+            })
+            .collect()
+    };
+    let fallback = ("fallback".to_owned(), "source-failed".to_owned());
+    let ok = ("validate".to_owned(), "ok".to_owned());
+    assert_eq!(of("database_url"), [fallback, ok]);
+    let fallback_line = lines
+        .iter()
+        .find(|line| line["event"] == "fallback")
+        .unwrap();
+    assert_eq!(fallback_line["source"], "vault", "{fallback_line}");
 }
 
 /// A source that answers for only the first secret it is asked about.
