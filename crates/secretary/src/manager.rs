@@ -136,6 +136,11 @@ impl<T: Unpin> Future for Lookup<'_, T> {
     }
 }
 
+/// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
+fn fresh(expires: Option<Instant>) -> bool {
+    expires.is_none_or(|expires| Instant::now() < expires)
+}
+
 /// What [`SecretManager::subscribe`] receives: the keys whose value changed in the last
 /// re-read, and a counter of changes so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -295,6 +300,11 @@ impl SecretManager {
         &'a self,
         key: &'a str,
     ) -> impl Future<Output = Result<SecretValue, ManagerError>> + Send + 'a {
+        self.lookup(key)
+    }
+
+    /// What [`get`](Self::get) returns, as the type [`Blocking`] can look into.
+    fn lookup<'a>(&'a self, key: &'a str) -> Lookup<'a, SecretValue> {
         match self.hit(key) {
             Some(Some(value)) => Lookup::Ready(Some(value)),
             _ => Lookup::Slow(Box::pin(self.get_slow(key))),
@@ -325,6 +335,11 @@ impl SecretManager {
         &'a self,
         key: &'a str,
     ) -> impl Future<Output = Result<Option<SecretValue>, ManagerError>> + Send + 'a {
+        self.lookup_opt(key)
+    }
+
+    /// What [`get_opt`](Self::get_opt) returns, as the type [`Blocking`] can look into.
+    fn lookup_opt<'a>(&'a self, key: &'a str) -> Lookup<'a, Option<SecretValue>> {
         match self.hit(key) {
             Some(value) => Lookup::Ready(Some(value)),
             None => Lookup::Slow(Box::pin(self.get_opt_slow(key))),
@@ -469,9 +484,7 @@ impl SecretManager {
             self.copy_cache(&mut local);
         }
         let (value, expires) = local.values.get(key)?;
-        expires
-            .is_none_or(|expires| Instant::now() < expires)
-            .then(|| value.clone())
+        fresh(*expires).then(|| value.clone())
     }
 
     /// Replaces this thread's copy with the cache as it is now. The whole cache is
@@ -499,22 +512,13 @@ impl SecretManager {
 
     /// The cached resolution of `key`, unless it has expired.
     fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
-        self.with_cached(key, Arc::clone)
-    }
-
-    /// `read` applied to the cached resolution of `key` under the read lock, unless there
-    /// is none or it has expired.
-    fn with_cached<T>(&self, key: &str, read: impl FnOnce(&Arc<Resolution>) -> T) -> Option<T> {
         let cache = self
             .inner
             .cache
             .read()
             .unwrap_or_else(PoisonError::into_inner);
         let cached = cache.get(key)?;
-        cached
-            .expires
-            .is_none_or(|expires| Instant::now() < expires)
-            .then(|| read(&cached.resolution))
+        fresh(cached.expires).then(|| Arc::clone(&cached.resolution))
     }
 
     /// Caches `resolution` until its source's `ttl`; returns its key if its value differs
@@ -741,20 +745,22 @@ impl Blocking<'_> {
         Self::run(self.manager.validate())?
     }
 
+    /// The value of a cache hit at once; a runtime only for a miss.
+    fn finish<T: Unpin>(lookup: Lookup<'_, T>) -> Result<T, ManagerError> {
+        match lookup {
+            Lookup::Ready(Some(value)) => Ok(value),
+            lookup => Self::run(lookup)?,
+        }
+    }
+
     /// [`SecretManager::get`], blocking.
     pub fn get(&self, key: &str) -> Result<SecretValue, ManagerError> {
-        match self.manager.hit(key) {
-            Some(Some(value)) => Ok(value),
-            _ => Self::run(self.manager.get(key))?,
-        }
+        Self::finish(self.manager.lookup(key))
     }
 
     /// [`SecretManager::get_opt`], blocking.
     pub fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
-        match self.manager.hit(key) {
-            Some(value) => Ok(value),
-            None => Self::run(self.manager.get_opt(key))?,
-        }
+        Self::finish(self.manager.lookup_opt(key))
     }
 
     /// [`SecretManager::refresh`], blocking.
