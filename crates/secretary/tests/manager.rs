@@ -462,14 +462,6 @@ fn service_example() -> std::path::PathBuf {
     path
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 #[test]
 fn the_example_service_refuses_to_start_with_the_full_report() {
     let dir = app("");
@@ -477,7 +469,7 @@ fn the_example_service_refuses_to_start_with_the_full_report() {
         .current_dir(dir.path())
         .env_clear()
         .env("DATABASE_URL", "not-a-url-canary")
-        .env("PORT", free_port().to_string())
+        .env("PORT", openbao::free_port().to_string())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -498,7 +490,7 @@ fn the_example_service_refuses_to_start_with_the_full_report() {
 fn the_example_service_serves_healthz_without_values() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = app("API_KEY=canary-api-7777\n");
-    let port = free_port();
+    let port = openbao::free_port();
     let mut child = std::process::Command::new(service_example())
         .current_dir(dir.path())
         .env_clear()
