@@ -34,7 +34,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use ring::hmac;
 use serde::Serialize;
 
-use crate::resolve::{ProblemKind, Report};
+use crate::resolve::{ProblemKind, Report, Resolution};
 use crate::secret::SecretValue;
 use crate::variables::Variables;
 
@@ -166,23 +166,30 @@ impl AuditLog {
                     None,
                 )?;
             }
-            let outcome = match resolution.problems.first().map(|p| &p.kind) {
-                None if resolution.value.is_some() => "ok",
-                None => "unset",
-                Some(ProblemKind::Missing) => "missing",
-                Some(ProblemKind::Invalid { .. }) => "invalid",
-                Some(ProblemKind::Placeholder { .. }) => "placeholder",
-                Some(_) => "error",
-            };
-            self.record(
-                event,
-                Some(&resolution.key),
-                resolution.origin.as_ref().map(|o| o.locator.as_str()),
-                outcome,
-                resolution.value.as_ref(),
-            )?;
+            self.record_resolution(event, resolution)?;
         }
         Ok(())
+    }
+
+    /// One `event` line for `resolution`: its locator, its outcome (`ok`, `unset`,
+    /// `missing`, `invalid`, `placeholder` or `error`) and, with a key, the fingerprint of
+    /// its value.
+    pub fn record_resolution(&self, event: &str, resolution: &Resolution) -> io::Result<()> {
+        let outcome = match resolution.problems.first().map(|p| &p.kind) {
+            None if resolution.value.is_some() => "ok",
+            None => "unset",
+            Some(ProblemKind::Missing) => "missing",
+            Some(ProblemKind::Invalid { .. }) => "invalid",
+            Some(ProblemKind::Placeholder { .. }) => "placeholder",
+            Some(_) => "error",
+        };
+        self.record(
+            event,
+            Some(&resolution.key),
+            resolution.origin.as_ref().map(|o| o.locator.as_str()),
+            outcome,
+            resolution.value.as_ref(),
+        )
     }
 
     fn fingerprint(&self, value: &SecretValue) -> Option<String> {

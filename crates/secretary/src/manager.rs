@@ -354,19 +354,7 @@ impl SecretManager {
             None => self.miss(key).await?,
         };
         if let Some(log) = &self.inner.audit {
-            let locator = resolution.origin.as_ref().map(|o| o.locator.as_str());
-            let outcome = if resolution.problems.is_empty() {
-                "ok"
-            } else {
-                "error"
-            };
-            log.record(
-                "get",
-                Some(key),
-                locator,
-                outcome,
-                resolution.value.as_ref(),
-            )?;
+            log.record_resolution("get", &resolution)?;
         }
         if !resolution.problems.is_empty() {
             return Err(self.problems_of([&*resolution]).into());

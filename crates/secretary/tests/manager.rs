@@ -327,6 +327,22 @@ fn concurrent_misses_for_one_key_cause_one_source_read() {
             .as_str()
             .is_some_and(|f| f.starts_with("hmac-sha256:"))
     }));
+
+    // A get's outcome uses the words validate's lines use (the README's list).
+    block_on(async {
+        assert!(secrets.get_opt("sentry_dsn").await.unwrap().is_none());
+        assert!(secrets.get("database_url").await.is_err());
+    });
+    let text = fs::read_to_string(&log).unwrap();
+    let outcome_of_get = |key: &str| {
+        text.lines()
+            .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+            .filter(|l| l["event"] == "get" && l["key"] == key)
+            .map(|l| l["outcome"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(outcome_of_get("sentry_dsn"), ["unset"]);
+    assert_eq!(outcome_of_get("database_url"), ["missing"]);
 }
 
 #[test]
