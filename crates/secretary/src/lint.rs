@@ -19,7 +19,7 @@
 
 use std::sync::LazyLock;
 
-use regex::Regex;
+use regex_lite::Regex;
 
 use crate::validate::placeholder;
 
@@ -205,7 +205,7 @@ fn random_looking(token: &str) -> bool {
     let digit = token.chars().any(|c| c.is_ascii_digit());
     let mixed_case = token.chars().any(|c| c.is_ascii_uppercase())
         && token.chars().any(|c| c.is_ascii_lowercase());
-    let threshold = ((token.len() as f64).log2() - 0.9).min(4.2);
+    let threshold = (log2(token.len() as f64) - 0.9).min(4.2);
     (digit || mixed_case) && bits >= threshold
 }
 
@@ -213,6 +213,13 @@ fn random_looking(token: &str) -> bool {
 fn filler(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     lower.contains("xxxx") || lower.contains("****")
+}
+
+/// `log2` from the `libm` crate rather than `f64::log2`: the standard one comes from the
+/// system's `libm.so`, and this one function would make every start of the executable
+/// load that library (about 0.07 ms of each `secretary run`; bench/RESULTS.md).
+fn log2(x: f64) -> f64 {
+    libm::log2(x)
 }
 
 #[expect(
@@ -230,7 +237,7 @@ fn entropy(token: &str) -> f64 {
         .filter(|&&n| n > 0)
         .map(|&n| {
             let p = n as f64 / total;
-            -p * p.log2()
+            -p * log2(p)
         })
         .sum()
 }

@@ -222,8 +222,10 @@ pub struct Constraints {
     pub min_length: Option<usize>,
     /// Most characters.
     pub max_length: Option<usize>,
-    /// A regular expression the whole value must match.
-    pub pattern: Option<regex::Regex>,
+    /// A regular expression the whole value must match: RE2's syntax without look-around
+    /// or Unicode classes (`\d`, `\w`, `\s`, `\b` and `(?i)` are ASCII-only; see
+    /// [`regex_lite`]), matched in linear time.
+    pub pattern: Option<regex_lite::Regex>,
     /// The allowed values of an `enum`.
     pub values: Vec<String>,
     /// The allowed schemes of a `url` (empty: any).
@@ -1356,13 +1358,15 @@ impl Checker<'_> {
         self.check_constraints(&key, at, kind, &raw);
         let pattern = match &raw.pattern {
             Some(pattern) => {
-                let regex = regex::Regex::new(&format!("^(?:{})$", pattern.get_ref())).ok();
+                let regex = regex_lite::Regex::new(&format!("^(?:{})$", pattern.get_ref())).ok();
                 if regex.is_none() {
                     self.report(
                         pattern.span().start,
                         format!("secret `{key}`: `pattern` is not a valid regular expression"),
                         Some(
-                            "the syntax is Rust's regex crate (like RE2; no look-around)"
+                            "the syntax is RE2's without look-around or Unicode classes: \
+                             `\\d`, `\\w`, `\\s`, `\\b` and `(?i)` are ASCII-only, and `\\p{..}` \
+                             is not supported (the regex-lite crate)"
                                 .to_owned(),
                         ),
                     );
@@ -1562,6 +1566,14 @@ schemes = ["https"]
             error.diagnostics[0].help.as_deref(),
             Some("did you mean `dotenv`? Defined sources: dotenv")
         );
+    }
+
+    #[test]
+    fn unicode_classes_in_a_pattern_are_refused_with_the_dialect() {
+        let error = parse("version = 1\n[secrets.name]\npattern = '\\p{L}+'\n").unwrap_err();
+        assert_eq!(error.diagnostics[0].line, 3);
+        let help = error.diagnostics[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("`\\p{..}` is not supported"), "{help}");
     }
 
     #[test]

@@ -294,6 +294,20 @@ mod tests {
     }
 
     #[test]
+    fn pattern_classes_are_ascii() {
+        // The README's dialect: `\d` is a digit 0-9, not any Unicode digit; `(?i)` folds
+        // ASCII case.
+        assert!(ok("pattern = '\\d{4}'", "2024"));
+        assert!(!ok("pattern = '\\d{4}'", "\u{661}\u{662}\u{663}\u{664}"));
+        assert!(ok("pattern = '(?i)[0-9a-f]{4}'", "BEEF"));
+        assert!(!ok("pattern = '\\w+'", "caf\u{e9}"));
+        assert!(
+            ok("pattern = '.{4}'", "caf\u{e9}"),
+            "`.` is a character, not a byte"
+        );
+    }
+
+    #[test]
     fn messages_never_contain_the_value() {
         let canary = "canary-8d1e";
         for body in [
