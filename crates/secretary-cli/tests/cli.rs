@@ -7,6 +7,8 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
+mod support;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -59,7 +61,7 @@ impl Project {
 
     /// `secretary` run in the project, with only `PATH` from the host.
     fn cmd(&self) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+        let mut cmd = Command::new(support::secretary());
         cmd.current_dir(self.path()).env_clear();
         if let Some(path) = std::env::var_os("PATH") {
             cmd.env("PATH", path);
@@ -95,7 +97,7 @@ SECRET_KEY=dev-signing-key-0123456789abcdefghij
 
 #[test]
 fn the_shipped_example_checks_clean_in_development() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let mut cmd = Command::new(support::secretary());
     cmd.env_clear().args([
         "--manifest",
         &format!("{EXAMPLE_DIR}/secrets.toml"),
@@ -113,7 +115,7 @@ fn the_shipped_example_checks_clean_in_development() {
 
 #[test]
 fn the_shipped_example_fails_closed_in_production_without_vault() {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let mut cmd = Command::new(support::secretary());
     cmd.env_clear()
         .env("ENVIRONMENT", "production")
         .env("DATABASE_URL", "postgresql://db/app")
@@ -397,7 +399,7 @@ fn an_unknown_environment_is_exit_2_naming_the_defined_ones() {
 #[test]
 fn no_manifest_is_exit_2_with_how_to_give_one() {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let mut cmd = Command::new(support::secretary());
     let out = run(cmd.current_dir(dir.path()).env_clear().arg("list"));
     assert_eq!(out.code, 2);
     assert!(
@@ -686,7 +688,7 @@ fn no_sensitive_value_appears_on_failing_paths() {
 /// `secretary generate ARGS` in an empty directory (no manifest is needed).
 fn generate(args: &[&str]) -> Outcome {
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let mut cmd = Command::new(support::secretary());
     cmd.current_dir(dir.path())
         .env_clear()
         .arg("generate")
@@ -751,7 +753,7 @@ fn generate_refuses_too_few_or_too_many_bytes() {
 fn the_shipped_templates_match_the_manifest() {
     // CI runs this: a manifest change without regenerated templates fails here.
     for env in ["development", "production"] {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+        let mut cmd = Command::new(support::secretary());
         cmd.current_dir(EXAMPLE_DIR)
             .env_clear()
             .args(["--env", env, "example", "--check"]);
@@ -864,7 +866,7 @@ fn example_check_shows_the_drift_and_exits_1() {
 
 /// `secretary lint ARGS` in `dir` (no manifest is needed).
 fn lint(dir: &Path, args: &[&str]) -> Outcome {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let mut cmd = Command::new(support::secretary());
     cmd.current_dir(dir).env_clear().arg("lint").args(args);
     run(&mut cmd)
 }
@@ -1031,7 +1033,7 @@ fn audit_lines_from_concurrent_processes_never_mix() {
     let log = project.path().join("shared.log");
     let children: Vec<_> = (0..8)
         .map(|_| {
-            std::process::Command::new(env!("CARGO_BIN_EXE_secretary"))
+            std::process::Command::new(support::secretary())
                 .current_dir(project.path())
                 .env_clear()
                 .arg("--audit-log")

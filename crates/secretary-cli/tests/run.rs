@@ -7,6 +7,8 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
+mod support;
+
 use std::fs;
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
@@ -54,7 +56,7 @@ fn app(manifest: &str, dotenv: &str) -> TempDir {
 }
 
 fn secretary(dir: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+    let mut cmd = Command::new(support::secretary());
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default());

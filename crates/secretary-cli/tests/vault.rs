@@ -6,6 +6,8 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
+mod support;
+
 #[path = "../../secretary/tests/support/openbao.rs"]
 mod openbao;
 
@@ -49,7 +51,7 @@ impl App {
 
     /// `secretary` with a clean environment plus the server's address, token and CA.
     fn cmd(&self, bao: &OpenBao) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_secretary"));
+        let mut cmd = Command::new(support::secretary());
         cmd.current_dir(self.path())
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
@@ -117,6 +119,25 @@ fn the_reference_layout_resolves_in_production() {
     let out = run(app
         .cmd(&bao)
         .args(["--env", "production", "get", "postgres_password"]));
+    assert_eq!(out.stdout, "p-3e1f9a8b7c");
+}
+
+#[test]
+fn a_server_named_by_host_name_is_found() {
+    // `localhost` goes through the system's resolver (getaddrinfo), which the installed
+    // fast start-up build, with glibc linked statically, still loads from the system.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let app = App::example();
+    let by_name = bao.address.replace("127.0.0.1", "localhost");
+    assert_ne!(by_name, bao.address);
+    let out = run(app.cmd(&bao).env("VAULT_ADDR", &by_name).args([
+        "--env",
+        "production",
+        "get",
+        "postgres_password",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout, "p-3e1f9a8b7c");
 }
 
@@ -670,7 +691,7 @@ fn put_on_a_terminal_prompts_without_echoing_the_value() {
     let transcript = app.path().join("transcript");
     let command = format!(
         "{} --env production put redis_password",
-        env!("CARGO_BIN_EXE_secretary")
+        support::secretary().display()
     );
     let mut script = std::process::Command::new("script");
     script
