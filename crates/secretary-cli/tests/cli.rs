@@ -61,12 +61,7 @@ impl Project {
 
     /// `secretary` run in the project, with only `PATH` from the host.
     fn cmd(&self) -> Command {
-        let mut cmd = Command::new(support::secretary());
-        cmd.current_dir(self.path()).env_clear();
-        if let Some(path) = std::env::var_os("PATH") {
-            cmd.env("PATH", path);
-        }
-        cmd
+        Command::from_std(support::secretary_in(self.path()))
     }
 }
 
@@ -1033,9 +1028,7 @@ fn audit_lines_from_concurrent_processes_never_mix() {
     let log = project.path().join("shared.log");
     let children: Vec<_> = (0..8)
         .map(|_| {
-            std::process::Command::new(support::secretary())
-                .current_dir(project.path())
-                .env_clear()
+            support::secretary_in(project.path())
                 .arg("--audit-log")
                 .arg(&log)
                 .arg("check")

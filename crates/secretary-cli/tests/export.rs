@@ -50,11 +50,8 @@ fn app() -> tempfile::TempDir {
 }
 
 fn secretary(dir: &Path) -> Command {
-    let mut cmd = Command::new(support::secretary());
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .envs(VALUES);
+    let mut cmd = support::secretary_in(dir);
+    cmd.envs(VALUES);
     cmd
 }
 

@@ -55,14 +55,6 @@ fn app(manifest: &str, dotenv: &str) -> TempDir {
     dir
 }
 
-fn secretary(dir: &Path) -> Command {
-    let mut cmd = Command::new(support::secretary());
-    cmd.current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-    cmd
-}
-
 /// A Python program that reports, as JSON, the variables it was given.
 const REPORT_ENV: &str = r#"
 import json, os, sys
@@ -84,7 +76,7 @@ fn child_env(cmd: &mut Command) -> serde_json::Value {
 fn a_python_program_receives_its_secrets_and_not_our_credentials() {
     let dir = app(MANIFEST, DOTENV);
     let seen = child_env(
-        secretary(dir.path())
+        support::secretary_in(dir.path())
             .env("FROM_PARENT", "kept")
             .env("VAULT_TOKEN", "s.must-not-pass")
             .env("BAO_TOKEN", "s.must-not-pass")
@@ -118,7 +110,7 @@ fn a_python_program_receives_its_secrets_and_not_our_credentials() {
 fn reset_starts_from_a_minimal_environment_and_only_limits_the_secrets() {
     let dir = app(MANIFEST, DOTENV);
     let seen = child_env(
-        secretary(dir.path())
+        support::secretary_in(dir.path())
             .env("FROM_PARENT", "dropped")
             .env("HOME", "/home/app")
             .args([
@@ -150,7 +142,7 @@ fn a_credential_the_manifest_declares_is_passed_on_purpose() {
     let manifest = format!("{MANIFEST}[secrets.vault_token]\nenv = [\"VAULT_TOKEN\"]\n");
     let dir = app(&manifest, DOTENV);
     let seen = child_env(
-        secretary(dir.path())
+        support::secretary_in(dir.path())
             .env("VAULT_TOKEN", "s.on-purpose")
             .args(["run", "--", "python3", "-c", REPORT_ENV]),
     );
@@ -161,7 +153,7 @@ fn a_credential_the_manifest_declares_is_passed_on_purpose() {
 fn with_any_problem_nothing_is_started() {
     let dir = app(MANIFEST, "DATABASE_URL=not a url\n");
     let marker = dir.path().join("started");
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .args(["run", "--", "touch"])
         .arg(&marker)
         .output()
@@ -178,7 +170,7 @@ fn with_any_problem_nothing_is_started() {
 fn exit_statuses_pass_through() {
     let dir = app(MANIFEST, DOTENV);
     let exit = |args: &[&str]| {
-        secretary(dir.path())
+        support::secretary_in(dir.path())
             .arg("run")
             .args(args)
             .stderr(Stdio::null())
@@ -206,12 +198,12 @@ fn exit_statuses_pass_through() {
         "128 + SIGKILL"
     );
     assert_eq!(status(&["--redact", "--", "sh", "-c", "exit 7"]), Some(7));
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .args(["run", "--redact", "--", "no-such-program-here"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(127));
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .args(["run", "--", "no-such-program-here"])
         .output()
         .unwrap();
@@ -227,7 +219,7 @@ fn exit_statuses_pass_through() {
 #[test]
 fn shell_mode_runs_the_command_line_with_sh() {
     let dir = app(MANIFEST, DOTENV);
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .args([
             "run",
             "--shell",
@@ -241,7 +233,7 @@ fn shell_mode_runs_the_command_line_with_sh() {
         "postgresql://app:pw@db/app|false"
     );
     // Without --shell nothing is interpreted: the $ reaches the program as it is.
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .args(["run", "--", "printf", "%s", "$DATABASE_URL"])
         .output()
         .unwrap();
@@ -273,7 +265,7 @@ for _ in range(300):
 sys.exit(99)
 "#
     );
-    let mut child = secretary(dir)
+    let mut child = support::secretary_in(dir)
         .arg("run")
         .args(mode)
         .args(["--", "python3", "-c", &program])
@@ -326,7 +318,7 @@ fn signals_reach_the_program(mode: &[&str]) {
 
 /// `run --redact -- sh -c "ECHO; exec sleep 30"`, and the first line it printed.
 fn redacted_sleeper(dir: &Path, echo: &str) -> (Child, String) {
-    let mut child = secretary(dir)
+    let mut child = support::secretary_in(dir)
         .args(["run", "--redact", "--", "sh", "-c"])
         .arg(format!("{echo}; exec sleep 30"))
         .stdout(Stdio::piped())
@@ -368,7 +360,7 @@ sys.exit(4)
 #[test]
 fn redact_replaces_values_on_both_streams_of_a_big_binary_output() {
     let dir = app(MANIFEST, DOTENV);
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .args(["run", "--redact", "--", "python3", "-c", LEAKY])
         .output()
         .unwrap();
@@ -403,7 +395,7 @@ fn redact_passes_a_line_through_before_the_child_ends() {
 fn redact_filters_stdin_and_says_when_a_value_is_unknown() {
     let dir = app(MANIFEST, DOTENV);
     let input = "postgresql://app:pw@db/app and quote\"d $dollar\nnewline, debug false\n";
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .arg("redact")
         .write_stdin_bytes(input)
         .unwrap();
@@ -415,7 +407,7 @@ fn redact_filters_stdin_and_says_when_a_value_is_unknown() {
 
     // api_key is missing: everything still passes, the rest redacted, and exit 1.
     let dir = app(MANIFEST, "DATABASE_URL=postgresql://app:pw@db/app\n");
-    let output = secretary(dir.path())
+    let output = support::secretary_in(dir.path())
         .arg("redact")
         .write_stdin_bytes("to postgresql://app:pw@db/app\n")
         .unwrap();
@@ -451,7 +443,7 @@ impl WriteStdin for Command {
 #[test]
 fn without_redact_run_becomes_the_program() {
     let dir = app(MANIFEST, DOTENV);
-    let child = secretary(dir.path())
+    let child = support::secretary_in(dir.path())
         .args(["run", "--", "sh", "-c", "echo $$"])
         .stdout(Stdio::piped())
         .spawn()
@@ -506,7 +498,7 @@ fn watched(
     extra: &[&str],
     program: &str,
 ) -> (Child, BufReader<std::process::ChildStdout>) {
-    let mut child = secretary(dir)
+    let mut child = support::secretary_in(dir)
         .args(["run", "--watch", "1h"])
         .args(extra)
         .args(["--", "python3", "-u", "-c", program])
@@ -635,7 +627,7 @@ fn watch_flags_are_checked() {
         ),
         (&["--on-change", "restart"][..], "--watch"),
     ] {
-        let output = secretary(dir.path())
+        let output = support::secretary_in(dir.path())
             .arg("run")
             .args(args)
             .args(["--", "true"])

@@ -51,10 +51,7 @@ impl App {
 
     /// `secretary` with a clean environment plus the server's address, token and CA.
     fn cmd(&self, bao: &OpenBao) -> Command {
-        let mut cmd = Command::new(support::secretary());
-        cmd.current_dir(self.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+        let mut cmd = Command::from_std(support::secretary_in(self.path()));
         cmd.envs(bao.env());
         cmd
     }

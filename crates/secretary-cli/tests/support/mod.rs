@@ -1,6 +1,7 @@
-//! What the command-line tests share: which `secretary` executable they run.
+//! What the command-line tests share: which `secretary` executable they run, and how.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::process::Command;
 
 /// The executable under test: `SECRETARY_BIN` when it is set, else the one cargo built for
 /// this test run. `scripts/test` sets it to run these tests a second time against the
@@ -10,4 +11,14 @@ pub fn secretary() -> PathBuf {
         || PathBuf::from(env!("CARGO_BIN_EXE_secretary")),
         PathBuf::from,
     )
+}
+
+/// `secretary` run in `dir` with a clean environment: only `PATH` from the host, so that
+/// what a test sets is all it gets.
+pub fn secretary_in(dir: &Path) -> Command {
+    let mut cmd = Command::new(secretary());
+    cmd.current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    cmd
 }
