@@ -34,7 +34,7 @@ mkdir -p bench/results
 app=$PWD/examples/faceless-youtube
 node_bin=$PWD/bench/node_modules/.bin
 secretary=$PWD/target/release/secretary
-fast_start=$work/installed/bin/secretary
+installed=$work/installed/bin/secretary
 python_dotenv=$(python3 -c 'import shutil, sys, os; print(os.path.join(os.path.dirname(sys.executable), "dotenv"))')
 printf 'providers:\n  dotenv:\n    kind: dotenv\n    maps:\n      - id: app\n        path: %s/.env\n' "$app" >"$work/teller.yml"
 
@@ -42,7 +42,7 @@ cd "$app"
 # Each must really pass the secrets: the child sees DATABASE_URL.
 probe='test -n "$DATABASE_URL"'
 env -i PATH="$PATH" HOME="$HOME" "$secretary" run -- /bin/sh -c "$probe"
-env -i PATH="$PATH" HOME="$HOME" "$fast_start" run -- /bin/sh -c "$probe"
+env -i PATH="$PATH" HOME="$HOME" "$installed" run -- /bin/sh -c "$probe"
 teller -c "$work/teller.yml" run --reset -- /bin/sh -c "$probe"
 "$node_bin/dotenvx" run -q -f .env -- /bin/sh -c "$probe"
 "$node_bin/dotenv" -e .env -- /bin/sh -c "$probe"
@@ -52,7 +52,7 @@ env -i PATH="$PATH" HOME="$HOME" hyperfine -N --warmup 20 --runs "${RUNS:-300}" 
   --export-json "$OLDPWD/bench/results/run.json" --export-markdown "$OLDPWD/bench/results/run.md" \
   --command-name "/bin/true" "/bin/true" \
   --command-name "secretary run (cargo build --release)" "$secretary run -- /bin/true" \
-  --command-name "secretary run (installed)" "$fast_start run -- /bin/true" \
+  --command-name "secretary run (installed)" "$installed run -- /bin/true" \
   --command-name "teller run --reset" "teller -c $work/teller.yml run --reset -- /bin/true" \
   --command-name "dotenvx run" "$node_bin/dotenvx run -q -f .env -- /bin/true" \
   --command-name "dotenv-cli" "$node_bin/dotenv -e .env -- /bin/true" \
