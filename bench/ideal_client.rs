@@ -116,14 +116,12 @@ fn main() {
             let mut streams: Vec<(TcpStream, usize)> = (0..connections)
                 .map(|first| {
                     let mut stream = connect(port);
-                    let batch: String = (first..n)
-                        .step_by(connections)
-                        .map(|i| request(port, &token, i))
-                        .collect();
+                    let indices: Vec<usize> = (first..n).step_by(connections).collect();
+                    let batch: String = indices.iter().map(|&i| request(port, &token, i)).collect();
                     stream
                         .write_all(batch.as_bytes())
                         .unwrap_or_else(|e| fail(&format!("write: {e}")));
-                    (stream, (first..n).step_by(connections).count())
+                    (stream, indices.len())
                 })
                 .collect();
             for (stream, want) in &mut streams {

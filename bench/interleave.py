@@ -1,7 +1,7 @@
 """Times whole commands interleaved: each round runs every command once, the order rotated
 from round to round, so a slow minute on a shared machine falls on every command alike.
 hyperfine runs all of one command's runs before the next command's, so there a slow
-minute lands on one command only (bench/RESULTS.md shows two identical builds 20 % apart
+minute lands on one command only (bench/RESULTS.md shows two identical builds 21 % apart
 that way, and equal when interleaved).
 
     python3 bench/interleave.py [--server-pid PID --reads N] [--rate-of NAME] ROUNDS NAME=COMMAND ...
