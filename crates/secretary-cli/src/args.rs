@@ -9,6 +9,7 @@
 )]
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
@@ -64,6 +65,94 @@ pub enum ExportFormat {
     Shell,
 }
 
+/// `run`'s flags, converted once into [`crate::commands::run::Settings`].
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Pass only these secrets (comma-separated keys).
+    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+    pub only: Vec<String>,
+    /// Start from a minimal environment (PATH, HOME, USER, LANG, TERM, TZ) instead of ours.
+    #[arg(long)]
+    pub reset: bool,
+    /// Run the first word with /bin/sh -c as a script; the other words become its
+    /// positional parameters ($1, $2, ...).
+    #[arg(long)]
+    pub shell: bool,
+    /// Replace every secret value in the program's stdout and stderr with [redacted:KEY].
+    #[arg(long)]
+    pub redact: bool,
+    /// Resolve again every DURATION (30s, 5m, 1h) and on SIGHUP to run itself; act
+    /// on a changed value as --on-change says.
+    #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
+    pub watch: Option<Duration>,
+    /// With --watch: signal:NAME sends the program that signal (default signal:HUP);
+    /// restart stops it (SIGTERM, SIGKILL after --grace) and starts it with the new values.
+    #[arg(
+        long,
+        value_name = "ACTION",
+        requires = "watch",
+        default_value = "signal:HUP",
+        value_parser = parse_on_change
+    )]
+    pub on_change: OnChange,
+    /// With --on-change restart: how long the program has to stop before SIGKILL.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
+    pub grace: Duration,
+    /// The program and its arguments, after `--`.
+    #[arg(
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true,
+        value_name = "CMD"
+    )]
+    pub command: Vec<String>,
+}
+
+/// What `run --watch` does when a value changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnChange {
+    /// Send the child this signal.
+    Signal(i32),
+    /// Stop the child (SIGTERM, SIGKILL after the grace period) and start it again.
+    Restart,
+}
+
+/// `--on-change`: `restart` or `signal:NAME` (`HUP`, `SIGHUP`, `USR1`, ...).
+fn parse_on_change(text: &str) -> Result<OnChange, String> {
+    if text == "restart" {
+        return Ok(OnChange::Restart);
+    }
+    let name = text.strip_prefix("signal:").ok_or_else(|| {
+        "expected `restart` or `signal:NAME` (signal:HUP, signal:USR1, ...)".to_owned()
+    })?;
+    let name = name.trim_start_matches("SIG");
+    let number = match name {
+        "HUP" => signal_hook::consts::SIGHUP,
+        "INT" => signal_hook::consts::SIGINT,
+        "QUIT" => signal_hook::consts::SIGQUIT,
+        "TERM" => signal_hook::consts::SIGTERM,
+        "USR1" => signal_hook::consts::SIGUSR1,
+        "USR2" => signal_hook::consts::SIGUSR2,
+        _ => {
+            return Err(format!(
+                "unknown signal `{name}` (HUP, INT, QUIT, TERM, USR1 or USR2)"
+            ));
+        }
+    };
+    Ok(OnChange::Signal(number))
+}
+
+/// A `--watch` or `--grace` duration, in the grammar of
+/// [`secretary::validate::parse_duration`] (`30s`, `5m`), at least 100 ms.
+fn parse_interval(text: &str) -> Result<Duration, String> {
+    let duration = secretary::validate::parse_duration(text)
+        .ok_or_else(|| format!("`{text}` is not a duration (30s, 5m, 1h, 500ms)"))?;
+    if duration < Duration::from_millis(100) {
+        return Err("the interval must be at least 100ms".to_owned());
+    }
+    Ok(duration)
+}
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -103,45 +192,7 @@ pub enum Command {
     /// Run a program with the secrets in its environment (each under its primary env name).
     /// Problems are reported and the program is not started. Vault credentials are not
     /// passed on unless the manifest declares them.
-    Run {
-        /// Pass only these secrets (comma-separated keys).
-        #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
-        only: Vec<String>,
-        /// Start from a minimal environment (PATH, HOME, USER, LANG, TERM, TZ) instead of ours.
-        #[arg(long)]
-        reset: bool,
-        /// Run the command line with /bin/sh -c instead of directly.
-        #[arg(long)]
-        shell: bool,
-        /// Replace every secret value in the program's stdout and stderr with [redacted:KEY].
-        #[arg(long)]
-        redact: bool,
-        /// Resolve again every DURATION (30s, 5m, 1h) and on SIGHUP to run itself; act
-        /// on a changed value as --on-change says.
-        #[arg(long, value_name = "DURATION", value_parser = crate::commands::watch::parse_duration)]
-        watch: Option<std::time::Duration>,
-        /// With --watch: signal:NAME sends the program that signal (default signal:HUP);
-        /// restart stops it (SIGTERM, SIGKILL after --grace) and starts it with the new values.
-        #[arg(
-            long,
-            value_name = "ACTION",
-            requires = "watch",
-            default_value = "signal:HUP",
-            value_parser = crate::commands::watch::parse_on_change
-        )]
-        on_change: crate::commands::watch::OnChange,
-        /// With --on-change restart: how long the program has to stop before SIGKILL.
-        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = crate::commands::watch::parse_duration)]
-        grace: std::time::Duration,
-        /// The program and its arguments, after `--`.
-        #[arg(
-            required = true,
-            trailing_var_arg = true,
-            allow_hyphen_values = true,
-            value_name = "CMD"
-        )]
-        command: Vec<String>,
-    },
+    Run(RunArgs),
     /// Write the resolved secrets, each under its primary env name, as dotenv, JSON or shell.
     /// Problems are reported and nothing is written.
     Export {

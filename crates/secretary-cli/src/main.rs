@@ -3,6 +3,7 @@
 //! code.
 
 mod args;
+mod child;
 mod commands;
 mod exit;
 mod harden;
@@ -26,12 +27,25 @@ fn main() -> ExitCode {
             eprint!("{}", render::error(error));
             Status::Error
         }
-        // The reader went away (`secretary list | head`): not an error.
-        Err(commands::Failure::Io(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
+        // The reader of our output went away (`secretary list | head`): not an error.
+        Err(commands::Failure::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
             Status::Success
         }
-        Err(commands::Failure::Io(error)) => {
+        Err(commands::Failure::Output(error)) => {
             let _ = writeln!(std::io::stderr(), "error: cannot write output: {error}");
+            Status::Error
+        }
+        // Nothing may go unrecorded: stop, even when the log's sink is a closed pipe.
+        Err(commands::Failure::Audit(error)) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "  help: fix the audit log's path or permissions (--audit-log, or the manifest's [audit]); nothing is read or run without it"
+            );
+            Status::Error
+        }
+        Err(commands::Failure::Io(error)) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
             Status::Error
         }
     };

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use secretary::{Manifest, ProblemKind, Report};
+use secretary::{ProblemKind, Report};
 
 /// `path` relative to the working directory when it is below it, as people typed it.
 pub fn shown_path(path: &Path) -> PathBuf {
@@ -23,9 +23,9 @@ pub fn error(error: secretary::Error) -> String {
             manifest.path = shown_path(&manifest.path);
             Error::Manifest(manifest)
         }
-        Error::ReadManifest { path, source } => Error::ReadManifest {
+        Error::ReadManifest { path, reason } => Error::ReadManifest {
             path: shown_path(&path),
-            source,
+            reason,
         },
         Error::UnknownEnvironment {
             name,
@@ -63,7 +63,7 @@ fn field(text: &mut String, label: &str, value: &str) {
 }
 
 /// Every problem in `report`, grouped so one failed source is told once.
-pub fn problems(report: &Report, manifest: &Manifest) -> String {
+pub fn problems(report: &Report) -> String {
     let mut text = String::new();
     // Source failures, grouped by source and message.
     let mut groups: Vec<(String, String, String, Vec<&str>)> = Vec::new();
@@ -72,12 +72,12 @@ pub fn problems(report: &Report, manifest: &Manifest) -> String {
             if let ProblemKind::SourceFailed { source, error } = &problem.kind {
                 let message = error.to_string();
                 match groups.iter_mut().find(|g| g.0 == *source && g.1 == message) {
-                    Some(group) => group.3.push(&resolution.key),
+                    Some(group) => group.3.push(resolution.key()),
                     None => groups.push((
                         source.clone(),
                         message,
                         problem.hint.clone(),
-                        vec![&resolution.key],
+                        vec![resolution.key()],
                     )),
                 }
             }
@@ -95,9 +95,7 @@ pub fn problems(report: &Report, manifest: &Manifest) -> String {
         text.push('\n');
     }
     for resolution in &report.resolutions {
-        let Ok(spec) = manifest.secret(&resolution.key) else {
-            continue;
-        };
+        let spec = &resolution.spec;
         for problem in &resolution.problems {
             if matches!(problem.kind, ProblemKind::SourceFailed { .. }) {
                 continue;
@@ -106,7 +104,7 @@ pub fn problems(report: &Report, manifest: &Manifest) -> String {
                 text,
                 "[{}] {}: {}",
                 problem.kind.code(),
-                resolution.key,
+                resolution.key(),
                 problem.kind
             );
             if !spec.description.is_empty() {
@@ -136,8 +134,8 @@ pub fn warnings(report: &Report) -> String {
                 .iter_mut()
                 .find(|g| g.0 == fallback.source && g.1 == message)
             {
-                Some(group) => group.2.push(&resolution.key),
-                None => groups.push((fallback.source.clone(), message, vec![&resolution.key])),
+                Some(group) => group.2.push(resolution.key()),
+                None => groups.push((fallback.source.clone(), message, vec![resolution.key()])),
             }
         }
     }

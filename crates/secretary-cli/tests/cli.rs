@@ -673,6 +673,21 @@ fn no_sensitive_value_appears_on_failing_paths() {
         assert_clean(&format!("broken .env {args:?}"), &out.stderr, None);
     }
 
+    // A password pasted where a URL belongs: not even its scheme, in any case, is shown.
+    for args in [
+        vec!["check"],
+        vec!["check", "--format", "json"],
+        vec!["run", "--", "true"],
+    ] {
+        let out = run(project
+            .cmd()
+            .env("DATABASE_URL", "CANARYa1db://x")
+            .args(&args));
+        assert_eq!(out.code, 1, "{args:?}");
+        let said = format!("{}{}", out.stdout, out.stderr).to_lowercase();
+        assert!(!said.contains("canarya1db"), "{args:?}: {said}");
+    }
+
     let bad_manifest = Project::new("version = 1\n[secrets.a]\nrequired = \"CANARYc3password\"\n");
     let out = run(bad_manifest.cmd().arg("check"));
     assert_eq!(out.code, 2);
@@ -1079,4 +1094,352 @@ fn the_manifests_audit_table_sends_the_log_to_a_file_beside_it() {
         "{}",
         out.stderr
     );
+}
+
+// ---- hardening: special files, limits, values files, the audit sink ----------------------
+
+/// `mkfifo PATH`.
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_fifo_or_a_device_is_refused_not_waited_on() {
+    let project = Project::example(DEV_ENV);
+    mkfifo(&project.path().join("fifo"));
+    let bounded = || {
+        let mut cmd = project.cmd();
+        cmd.timeout(std::time::Duration::from_secs(20));
+        cmd
+    };
+    for (args, code, said) in [
+        (
+            vec!["--manifest", "fifo", "check"],
+            2,
+            "cannot read manifest fifo: not a regular file (it is a FIFO)",
+        ),
+        (
+            vec!["--manifest", "/dev/zero", "check"],
+            2,
+            "not a regular file (it is a device)",
+        ),
+        (
+            vec!["--audit-log", "fifo", "check"],
+            2,
+            "cannot open the audit log fifo",
+        ),
+    ] {
+        let out = run(bounded().args(&args));
+        assert_eq!(out.code, code, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+    }
+    fs::remove_file(project.path().join(".env")).unwrap();
+    mkfifo(&project.path().join(".env"));
+    let out = run(bounded().arg("check"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("cannot read .env: not a regular file (it is a FIFO)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
+    // 629 bytes that once grew to a gigabyte and aborted: each line ten of the one before.
+    use std::fmt::Write as _;
+    let mut bomb = String::from(DEV_ENV);
+    bomb.push_str("L0=xxxxxxxxxx\n");
+    for line in 1..10 {
+        let previous = format!("${{L{}}}", line - 1);
+        let _ = write!(bomb, "L{line}=");
+        bomb.push_str(&previous.repeat(10));
+        bomb.push('\n');
+    }
+    let project = Project::example(&bomb);
+    let out = run(Command::new("sh")
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["-c", "ulimit -v 1000000; exec \"$0\" check"])
+        .arg(support::secretary()));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("line 12: expanding `${...}` makes the value larger than 1 MiB"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn example_never_shows_nor_overwrites_a_values_file() {
+    let project = Project::example(&format!("{DEV_ENV}REDIS_PASSWORD=CANARYj0redis\n"));
+    let before = fs::read_to_string(project.path().join(".env")).unwrap();
+    for args in [
+        vec!["example", "--check", "--output", ".env"],
+        vec!["example", "--output", ".env"],
+        vec!["example", "--check", "--output", "./sub/../.env"],
+    ] {
+        let out = run(project.cmd().args(&args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("is read by source `dotenv`: it holds values, not a template"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_clean(&format!("{args:?}"), &out.stdout, None);
+        assert_clean(&format!("{args:?}"), &out.stderr, None);
+    }
+    assert_eq!(
+        fs::read_to_string(project.path().join(".env")).unwrap(),
+        before
+    );
+
+    // A file that holds values but no source reads: the diff shows none of them.
+    project.file(
+        "copy.env",
+        "# a note CANARYc3password\nSECRET_KEY=CANARYh8secretkey-0123456789abcdefghij\nLOG_LEVEL=DEBUG\nCANARYb2user\n",
+    );
+    let out = run(project
+        .cmd()
+        .args(["example", "--check", "--output", "copy.env"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_clean("example --check of a values file", &out.stdout, None);
+    assert!(
+        out.stdout.contains("-SECRET_KEY=[value not shown]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("-# [comment not shown]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("-[line not shown]\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("-LOG_LEVEL=DEBUG\n"),
+        "a value declared not secret is shown: {}",
+        out.stdout
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_audit_log_is_not_followed_through_a_link_and_a_loose_one_is_warned_about() {
+    let project = Project::example(DEV_ENV);
+    project.file("elsewhere.log", "");
+    std::os::unix::fs::symlink("elsewhere.log", project.path().join("audit.log")).unwrap();
+    let out = run(project.cmd().args(["--audit-log", "audit.log", "check"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot open the audit log audit.log: a symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(project.path().join("elsewhere.log")).unwrap(),
+        ""
+    );
+
+    project.file("loose.log", "");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(
+            project.path().join("loose.log"),
+            fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let out = run(project.cmd().args(["--audit-log", "loose.log", "check"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "warning: the audit log loose.log may be read or written by group or others (mode 0644)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_audit_sink_that_is_a_closed_pipe_stops_the_command() {
+    // The log goes to stderr, whose reader is gone: no access may go unrecorded, so the
+    // command fails (exit 2), and `run` starts nothing.
+    let project = Project::example(DEV_ENV);
+    for args in [
+        vec!["--audit-log", "-", "check"],
+        vec!["--audit-log", "-", "run", "--", "touch", "started"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = support::secretary_in(project.path())
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}");
+    }
+    assert!(
+        !project.path().join("started").exists(),
+        "run started the program"
+    );
+}
+
+#[test]
+fn manifest_type_errors_read_in_words() {
+    let project =
+        Project::new("version = 1\n[sources.vault]\ntype = \"vault\"\nmax_concurrency = -1\n");
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("invalid value: expected a whole number of 0 or more, found an integer"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_key_asked_for_twice_is_resolved_and_audited_once() {
+    let project = Project::example(DEV_ENV);
+    let out = run(project.cmd().args([
+        "--audit-log",
+        "audit.log",
+        "export",
+        "--only",
+        "secret_key,secret_key",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("SECRET_KEY=").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    let lines = audit_lines(&project.path().join("audit.log"));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+}
+
+#[test]
+fn put_refuses_a_value_over_a_mebibyte_before_anything_is_sent() {
+    let project = Project::example(DEV_ENV);
+    let out = run(project
+        .cmd()
+        .args(["--env", "production", "put", "secret_key"])
+        .env("VAULT_ADDR", "http://127.0.0.1:9")
+        .env("VAULT_TOKEN", "s.unused")
+        .write_stdin(vec![b'k'; 2 * 1024 * 1024]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("larger than 1 MiB"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("cannot connect"),
+        "nothing is sent: {}",
+        out.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
+    // `script` runs the command on a pseudo-terminal; after secretary dies of the
+    // Ctrl-C, `stty -a` on the same terminal shows whether echo is back. (The shell
+    // catches SIGINT, so that it lives on to run stty; its child gets the default.)
+    let project = Project::example(DEV_ENV);
+    let transcript = project.path().join("transcript");
+    let command = format!(
+        "trap : INT; {} --env production put secret_key; echo status $?; stty -a",
+        support::secretary().display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfc", &command])
+        .arg(&transcript)
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !fs::read_to_string(&transcript)
+        .unwrap_or_default()
+        .contains("(not shown):")
+    {
+        assert!(std::time::Instant::now() < deadline, "no prompt");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    {
+        use std::io::Write;
+        stdin.write_all(b"half-typed\x03").unwrap();
+        stdin.flush().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stdin);
+    child.wait().unwrap();
+    let shown = fs::read_to_string(&transcript).unwrap();
+    assert!(
+        shown.contains("status 130"),
+        "secretary died of the SIGINT:\n{shown}"
+    );
+    let settings = &shown[shown
+        .find("speed")
+        .unwrap_or_else(|| panic!("stty ran:\n{shown}"))..];
+    assert!(
+        settings.split_whitespace().any(|word| word == "echo"),
+        "echo is still off after Ctrl-C:\n{shown}"
+    );
+    assert!(!shown.contains("half-typed"), "{shown}");
+}
+
+#[test]
+fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
+    // Each command is linear in the number of secrets: 100,000 of them once took 118 s to
+    // `status` and 100 s to set up `redact`. The bound is generous (a debug build on a
+    // busy machine); it catches a quadratic step, not a slow one.
+    use std::fmt::Write as _;
+    const COUNT: usize = 100_000;
+    let mut manifest = String::from(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n",
+    );
+    let mut dotenv = String::new();
+    for i in 0..COUNT {
+        let _ = writeln!(manifest, "[secrets.key_{i:06}]\nrequired = true");
+        let _ = writeln!(dotenv, "KEY_{i:06}=value-{i:06}-abcdefghijklmnopqrstuvwxyz");
+    }
+    let project = Project::new(&manifest);
+    project.file(".env", &dotenv);
+    for args in [
+        vec!["check"],
+        vec!["status"],
+        vec!["status", "--format", "json"],
+        vec!["list"],
+        vec!["export"],
+        vec!["redact"],
+    ] {
+        let start = std::time::Instant::now();
+        let out = run(project
+            .cmd()
+            .args(&args)
+            .write_stdin("a line with value-000042-abcdefghijklmnopqrstuvwxyz in it\n")
+            .timeout(std::time::Duration::from_secs(120)));
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{args:?} took {:?}",
+            start.elapsed()
+        );
+        if args == ["redact"] {
+            assert_eq!(out.stdout, "a line with [redacted:key_000042] in it\n");
+        }
+    }
 }

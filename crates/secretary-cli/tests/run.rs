@@ -656,21 +656,184 @@ while True: time.sleep(0.05)
 "#;
     let (child, mut lines) = watched(dir.path(), &["--redact"], program);
     expect_line(&mut lines, "ready [redacted:api_key]");
-    dotenv(dir.path(), "API_KEY=second-value-2222\n");
-    send(&child, "HUP");
-    let mut line = String::new();
-    lines.read_line(&mut line).unwrap();
-    assert_eq!(
-        line,
-        "reloaded [redacted:api_key] and still [redacted:api_key]\n"
-    );
+    // Three rotations: the program still holds the first value after each of them.
+    for value in ["second-value-2222", "third-value-3333", "fourth-value-4444"] {
+        dotenv(dir.path(), &format!("API_KEY={value}\n"));
+        send(&child, "HUP");
+        let mut line = String::new();
+        lines.read_line(&mut line).unwrap();
+        assert_eq!(
+            line, "reloaded [redacted:api_key] and still [redacted:api_key]\n",
+            "after the change to {value}"
+        );
+    }
     send(&child, "TERM");
     let output = child.wait_with_output().unwrap();
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8(output.stderr).unwrap();
-    assert!(
-        stderr.contains("changed: api_key; sending signal 1"),
+    assert_eq!(
+        stderr.matches("changed: api_key; sending signal 1").count(),
+        3,
         "{stderr}"
     );
     assert!(!stderr.contains("value-"), "{stderr}");
+}
+
+#[test]
+fn shell_mode_passes_the_other_words_as_positional_parameters() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .args([
+            "run",
+            "--shell",
+            "--",
+            "printf '[%s]\\n' \"$@\"",
+            "a b",
+            "c",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "[a b]\n[c]\n");
+}
+
+#[test]
+fn variables_whose_names_are_not_utf8_are_passed_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = app(MANIFEST, DOTENV);
+    let name = std::ffi::OsStr::from_bytes(b"ODD_\xffNAME");
+    let output = support::secretary_in(dir.path())
+        .env(name, "kept")
+        .args(["run", "--", "env"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        output.stdout.windows(14).any(|w| w == b"ODD_\xffNAME=kept"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn redact_with_only_hides_the_secrets_the_program_inherits_too() {
+    // `--only database_url` passes one secret; API_KEY is a declared secret the program
+    // inherits from our environment, and is redacted all the same.
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .env("API_KEY", "inherited-canary-5555")
+        .env(
+            "SQLALCHEMY_DATABASE_URI",
+            "postgresql://alias-canary-6666@db/app",
+        )
+        .args(["run", "--redact", "--only", "database_url", "--"])
+        .args([
+            "sh",
+            "-c",
+            "echo \"$API_KEY $SQLALCHEMY_DATABASE_URI $DATABASE_URL\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "[redacted:api_key] [redacted:database_url] [redacted:database_url]\n"
+    );
+}
+
+#[test]
+fn the_audit_key_is_not_passed_to_the_program() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .env("SECRETARY_AUDIT_KEY", "operator-hmac-key")
+        .args(["run", "--", "sh", "-c", "echo \"[$SECRETARY_AUDIT_KEY]\""])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "[]\n");
+}
+
+#[test]
+fn a_value_holding_a_nul_byte_is_named_and_nothing_is_started() {
+    let manifest = r#"version = 1
+[sources.mounted]
+type = "files"
+dir = "secrets"
+[secrets.api_key]
+required = true
+"#;
+    let dir = app(manifest, "");
+    fs::create_dir(dir.path().join("secrets")).unwrap();
+    fs::write(dir.path().join("secrets/api_key"), "before\0after-canary").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(
+            dir.path().join("secrets/api_key"),
+            fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    for mode in [&[][..], &["--redact"][..], &["--watch", "1h"][..]] {
+        let output = support::secretary_in(dir.path())
+            .arg("run")
+            .args(mode)
+            .args(["--", "touch", "started"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "secret `api_key` holds a NUL byte, which an environment variable cannot carry"
+            ),
+            "{mode:?}: {stderr}"
+        );
+        assert!(!stderr.contains("canary"), "{stderr}");
+        assert!(
+            !stderr.contains("touch"),
+            "the program is not blamed: {stderr}"
+        );
+        assert!(!dir.path().join("started").exists());
+    }
+}
+
+#[test]
+fn signals_ignored_when_run_started_stay_ignored_for_the_program() {
+    // Under `nohup` (SIGHUP ignored), the program must keep ignoring SIGHUP, and a SIGHUP
+    // to `run` must not be forwarded to it.
+    let dir = app(MANIFEST, DOTENV);
+    let program = r#"
+import os, signal, time
+print("hup ignored" if signal.getsignal(signal.SIGHUP) == signal.SIG_IGN else "hup handled", flush=True)
+signal.signal(signal.SIGTERM, lambda *_: (print("term", flush=True), os._exit(0)))
+for _ in range(300):
+    time.sleep(0.1)
+"#;
+    for mode in [&["--redact"][..], &["--watch", "1h"][..]] {
+        let mut child = Command::new("sh")
+            .current_dir(dir.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(["-c", "trap '' HUP; exec \"$@\"", "sh"])
+            .arg(support::secretary())
+            .arg("run")
+            .args(mode)
+            .args(["--", "python3", "-c", program])
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap());
+        let mut line = String::new();
+        lines.read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "hup ignored", "{mode:?}");
+        send(&child, "HUP");
+        std::thread::sleep(Duration::from_millis(300));
+        send(&child, "TERM");
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut lines, &mut rest).unwrap();
+        assert_eq!(rest, "term\n", "{mode:?}: the program outlived the SIGHUP");
+        assert_eq!(child.wait().unwrap().code(), Some(0), "{mode:?}");
+    }
 }

@@ -63,7 +63,7 @@ async fn serve() -> ExitCode {
                 serde_json::Value::Null,
                 |o| serde_json::json!({ "source": o.source, "locator": o.locator }),
             );
-            (resolution.key.clone(), origin)
+            (resolution.key().to_owned(), origin)
         })
         .collect();
     let validated = report.resolutions.len();

@@ -9,7 +9,10 @@
 //!
 //! Sinks: a file, created with mode 0600 and opened for appending, each line written
 //! with one `write` (so several processes can share the file without interleaving), or
-//! stderr.
+//! stderr. The file is never opened through a symbolic link, and must be a regular file
+//! (a FIFO is refused rather than waited on); an existing log that group or others may
+//! read gets a warning ([`AuditLog::warnings`]). A log that cannot be opened or written is
+//! an [`AuditError`]: the caller stops, since an access must not go unrecorded.
 //!
 //! ```
 //! use secretary::audit::{AuditLog, Target};
@@ -22,18 +25,18 @@
 //! let line = std::fs::read_to_string(&path)?;
 //! assert!(line.contains(r#""event":"put","key":"api_key""#));
 //! assert!(line.contains(r#""version":4"#));
-//! # Ok::<(), std::io::Error>(())
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use ring::hmac;
 use serde::Serialize;
 
+use crate::file::{self, FileError};
 use crate::resolve::{ProblemKind, Report, Resolution};
 use crate::secret::SecretValue;
 use crate::variables::Variables;
@@ -47,9 +50,33 @@ pub enum Target {
     Stderr,
 }
 
+/// Why the audit log cannot be used. The command that needed it stops.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AuditError {
+    /// The log file could not be opened (or is not a regular file).
+    #[error("cannot open the audit log {}: {reason}", path.display())]
+    Open {
+        /// The log's path.
+        path: PathBuf,
+        /// Why.
+        reason: FileError,
+    },
+    /// A line could not be written.
+    #[error("cannot write the audit log ({sink}): {source}")]
+    Write {
+        /// The file's path, or `stderr`.
+        sink: String,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+}
+
 /// An open audit log.
 pub struct AuditLog {
     sink: Sink,
+    warnings: Vec<String>,
     key: Option<hmac::Key>,
     environment: String,
     pid: u32,
@@ -65,7 +92,7 @@ impl std::fmt::Debug for AuditLog {
 }
 
 enum Sink {
-    File(File),
+    File(File, PathBuf),
     Stderr,
 }
 
@@ -87,22 +114,24 @@ struct Line<'a> {
 impl AuditLog {
     /// Opens `target` for `environment`. `SECRETARY_AUDIT_KEY` in `vars`, when set and not
     /// empty, turns on fingerprints.
-    pub fn open(target: &Target, environment: &str, vars: &Variables) -> io::Result<Self> {
+    pub fn open(target: &Target, environment: &str, vars: &Variables) -> Result<Self, AuditError> {
+        let mut warnings = Vec::new();
         let sink = match target {
             Target::Stderr => Sink::Stderr,
-            Target::File(path) => Sink::File(
-                OpenOptions::new()
-                    .append(true)
-                    .create(true)
-                    .mode(0o600)
-                    .open(path)
-                    .map_err(|error| {
-                        io::Error::new(
-                            error.kind(),
-                            format!("cannot open the audit log {}: {error}", path.display()),
-                        )
-                    })?,
-            ),
+            Target::File(path) => {
+                let (file, mode) = file::open_append(path).map_err(|reason| AuditError::Open {
+                    path: path.clone(),
+                    reason,
+                })?;
+                if mode & 0o066 != 0 {
+                    warnings.push(format!(
+                        "the audit log {} may be read or written by group or others (mode {mode:04o}); run `chmod 600 {}`",
+                        path.display(),
+                        path.display()
+                    ));
+                }
+                Sink::File(file, path.clone())
+            }
         };
         let key = vars
             .get_str("SECRETARY_AUDIT_KEY")
@@ -110,10 +139,16 @@ impl AuditLog {
             .map(|key| hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes()));
         Ok(Self {
             sink,
+            warnings,
             key,
             environment: environment.to_owned(),
             pid: std::process::id(),
         })
+    }
+
+    /// Things worth saying about the log itself (its file's permissions).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// Writes one line. `locator` is `source:place`; its source name and a pinned
@@ -125,7 +160,7 @@ impl AuditLog {
         locator: Option<&str>,
         outcome: &str,
         value: Option<&SecretValue>,
-    ) -> io::Result<()> {
+    ) -> Result<(), AuditError> {
         let source = locator.and_then(|l| l.split_once(':').map(|(s, _)| s));
         let version = locator
             .and_then(|l| l.rsplit_once("@v"))
@@ -142,25 +177,33 @@ impl AuditLog {
             pid: self.pid,
             fingerprint: value.and_then(|value| self.fingerprint(value)),
         };
-        let mut text = serde_json::to_string(&line).map_err(io::Error::other)?;
+        let failed = |source: io::Error| AuditError::Write {
+            sink: match &self.sink {
+                Sink::File(_, path) => path.display().to_string(),
+                Sink::Stderr => "stderr".to_owned(),
+            },
+            source,
+        };
+        let mut text = serde_json::to_string(&line).map_err(|e| failed(io::Error::other(e)))?;
         text.push('\n');
         match &self.sink {
             // One write per line: with O_APPEND, lines from several processes never mix.
-            Sink::File(file) => (&*file).write_all(text.as_bytes()),
+            Sink::File(file, _) => (&*file).write_all(text.as_bytes()),
             Sink::Stderr => io::stderr().lock().write_all(text.as_bytes()),
         }
+        .map_err(failed)
     }
 
     /// One `event` line per secret in `report` (outcome `ok`, `unset`, `missing`,
     /// `invalid`, `placeholder` or `error`), and a `fallback` line for each source that
     /// failed and was skipped.
-    pub fn record_report(&self, event: &str, report: &Report) -> io::Result<()> {
+    pub fn record_report(&self, event: &str, report: &Report) -> Result<(), AuditError> {
         for resolution in &report.resolutions {
             for fallback in &resolution.fallbacks {
                 let locator = format!("{}:", fallback.source);
                 self.record(
                     "fallback",
-                    Some(&resolution.key),
+                    Some(resolution.key()),
                     Some(&locator),
                     "source-failed",
                     None,
@@ -174,7 +217,11 @@ impl AuditLog {
     /// One `event` line for `resolution`: its locator, its outcome (`ok`, `unset`,
     /// `missing`, `invalid`, `placeholder` or `error`) and, with a key, the fingerprint of
     /// its value.
-    pub fn record_resolution(&self, event: &str, resolution: &Resolution) -> io::Result<()> {
+    pub fn record_resolution(
+        &self,
+        event: &str,
+        resolution: &Resolution,
+    ) -> Result<(), AuditError> {
         let outcome = match resolution.problems.first().map(|p| &p.kind) {
             None if resolution.value.is_some() => "ok",
             None => "unset",
@@ -185,7 +232,7 @@ impl AuditLog {
         };
         self.record(
             event,
-            Some(&resolution.key),
+            Some(resolution.key()),
             resolution.origin.as_ref().map(|o| o.locator.as_str()),
             outcome,
             resolution.value.as_ref(),

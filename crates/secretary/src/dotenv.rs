@@ -21,12 +21,18 @@
 //!   empty string, as in both tools. A `$` not followed by `{` is kept literally (as
 //!   python-dotenv does; docker compose would also expand `$NAME`), so a password
 //!   holding `$` survives unquoted. Single-quote a value to turn expansion off.
+//!   An expansion inserts the value as it is (it is not expanded again), so there is no
+//!   nesting; but values can grow by doubling from line to line, so a value may be at
+//!   most 1 MiB after expansion, and expansions may add at most 16 MiB to a file in all.
 //! - A key defined twice: the later line wins.
-//! - A UTF-8 byte order mark at the start, and `\r\n` line ends, are accepted.
+//! - A UTF-8 byte order mark at the start is accepted. Lines end with `\n`, `\r\n` or
+//!   a lone `\r`, as python-dotenv reads them (Python's universal newlines): every
+//!   line end, inside a quoted value too, reads as `\n`.
 //!
 //! Errors name the line and what is wrong, never the text of the line: a broken line of
 //! a `.env` file is likely to hold a secret.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 
@@ -70,7 +76,17 @@ pub enum ParseErrorKind {
     UnclosedExpansion,
     /// The name inside `${...}` is not a valid variable name.
     InvalidExpansion,
+    /// Expanding `${...}` would make the value larger than [`MAX_VALUE`] bytes.
+    ValueTooLarge,
+    /// Expansions would add more than [`MAX_EXPANDED`] bytes to the file in all.
+    ExpansionTooLarge,
 }
+
+/// The largest value, after expansion, in bytes.
+pub const MAX_VALUE: usize = 1024 * 1024;
+
+/// The most that `${...}` expansions may add to one file, in bytes.
+pub const MAX_EXPANDED: usize = 16 * 1024 * 1024;
 
 /// A malformed line: where, and what is wrong (never the line's text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,6 +121,14 @@ impl fmt::Display for ParseError {
                 f,
                 "line {line}: invalid name inside `${{...}}` (use `${{NAME}}`, `${{NAME:-default}}` or `${{NAME-default}}`)"
             ),
+            ParseErrorKind::ValueTooLarge => write!(
+                f,
+                "line {line}: expanding `${{...}}` makes the value larger than 1 MiB"
+            ),
+            ParseErrorKind::ExpansionTooLarge => write!(
+                f,
+                "line {line}: the file's `${{...}}` expansions add up to more than 16 MiB"
+            ),
         }
     }
 }
@@ -115,7 +139,8 @@ impl std::error::Error for ParseError {}
 ///
 /// `outside` looks up names that `${...}` refers to and that are not defined earlier in
 /// `text` (earlier files, then the process environment). Every line-local error is
-/// collected; an unterminated quote ends parsing, since the rest of the file is inside it.
+/// collected; an unterminated quote ends parsing, since the rest of the file is inside it;
+/// so does an expansion past [`MAX_EXPANDED`].
 ///
 /// ```
 /// let entries = secretary::dotenv::parse("A=1\nB=\"${A}-x\" # note\n", &|_| None).unwrap();
@@ -125,16 +150,22 @@ impl std::error::Error for ParseError {}
 /// ```
 pub fn parse(
     text: &str,
-    outside: &dyn Fn(&str) -> Option<String>,
+    outside: &dyn Fn(&str) -> Option<Zeroizing<String>>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Every line end reads as `\n`, as Python's universal newlines give python-dotenv.
+    let normalized = text
+        .contains('\r')
+        .then(|| Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n")));
     let mut parser = Parser {
-        text: text.strip_prefix('\u{feff}').unwrap_or(text),
+        text: normalized.as_deref().map_or(text, String::as_str),
         pos: 0,
         line: 1,
         entries: Vec::new(),
         defined: HashMap::new(),
         errors: Vec::new(),
         outside,
+        expanded: Cell::new(0),
     };
     parser.run();
     if parser.errors.is_empty() {
@@ -152,7 +183,17 @@ struct Parser<'a> {
     /// Index into `entries` of the latest definition of each key.
     defined: HashMap<String, usize>,
     errors: Vec<ParseError>,
-    outside: &'a dyn Fn(&str) -> Option<String>,
+    outside: &'a dyn Fn(&str) -> Option<Zeroizing<String>>,
+    /// Bytes that expansions have added so far.
+    expanded: Cell<usize>,
+}
+
+/// How far an error stops parsing: past the budget of expansion, nothing more is read.
+fn stop(kind: ParseErrorKind) -> Stop {
+    match kind {
+        ParseErrorKind::ExpansionTooLarge => Stop::File(kind),
+        kind => Stop::Line(kind),
+    }
 }
 
 /// Why a value could not be read.
@@ -195,11 +236,6 @@ impl Parser<'_> {
             None => true,
             Some(b'\n') => {
                 self.pos += 1;
-                self.line += 1;
-                true
-            }
-            Some(b'\r') if self.rest().as_bytes().get(1) == Some(&b'\n') => {
-                self.pos += 2;
                 self.line += 1;
                 true
             }
@@ -291,7 +327,7 @@ impl Parser<'_> {
             .find(|&(i, c)| c == '#' && i > 0 && matches!(raw.as_bytes()[i - 1], b' ' | b'\t'))
             .map_or(raw.len(), |(i, _)| i);
         let raw = raw[..end].trim_end_matches([' ', '\t', '\r']);
-        let value = self.expand(raw).map_err(Stop::Line)?;
+        let value = self.expand(raw).map_err(stop)?;
         self.pos += line_len;
         self.end_of_line();
         Ok(value)
@@ -304,7 +340,7 @@ impl Parser<'_> {
                 quote: '\'',
             }));
         };
-        let value = Zeroizing::new(body[..close].replace("\r\n", "\n"));
+        let value = Zeroizing::new(body[..close].to_owned());
         self.line += body[..close].matches('\n').count();
         self.pos += close + 2;
         Ok(value)
@@ -336,7 +372,7 @@ impl Parser<'_> {
         value.map_err(|kind| {
             // The quoted value is consumed whole, so the next line parses normally.
             self.skip_to_line_end();
-            Stop::Line(kind)
+            stop(kind)
         })
     }
 
@@ -376,7 +412,6 @@ impl Parser<'_> {
                         chars.next();
                     }
                 }
-                '\r' if chars.peek().is_some_and(|&(_, c)| c == '\n') => {}
                 other => out.push(other),
             }
         }
@@ -412,20 +447,34 @@ impl Parser<'_> {
             .bytes()
             .next()
             .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
-            && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.'));
         if !valid {
             return Err(ParseErrorKind::InvalidExpansion);
         }
-        let found: Option<Zeroizing<String>> = match self.defined.get(name) {
-            Some(&index) => Some(self.entries[index].value.clone()),
-            None => (self.outside)(name).map(Zeroizing::new),
+        let outside;
+        let found: Option<&str> = if let Some(&index) = self.defined.get(name) {
+            Some(self.entries[index].value.as_str())
+        } else {
+            outside = (self.outside)(name);
+            outside.as_deref().map(String::as_str)
         };
-        match (found, default) {
-            (Some(value), Some(default)) if when_empty && value.is_empty() => out.push_str(default),
-            (Some(value), _) => out.push_str(&value),
-            (None, Some(default)) => out.push_str(default),
-            (None, None) => {}
+        let inserted = match (found, default) {
+            (Some(value), Some(default)) if when_empty && value.is_empty() => default,
+            (Some(value), _) => value,
+            (None, Some(default)) => default,
+            (None, None) => "",
+        };
+        if out.len().saturating_add(inserted.len()) > MAX_VALUE {
+            return Err(ParseErrorKind::ValueTooLarge);
         }
+        let total = self.expanded.get().saturating_add(inserted.len());
+        if total > MAX_EXPANDED {
+            return Err(ParseErrorKind::ExpansionTooLarge);
+        }
+        self.expanded.set(total);
+        out.push_str(inserted);
         Ok(close + 1)
     }
 }
@@ -433,9 +482,11 @@ impl Parser<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::fmt::Write as _;
 
     fn parse_ok(text: &str) -> Vec<(String, String, usize)> {
-        let outside = |name: &str| (name == "OUTSIDE").then(|| "from-env".to_owned());
+        let outside =
+            |name: &str| (name == "OUTSIDE").then(|| Zeroizing::new("from-env".to_owned()));
         parse(text, &outside)
             .unwrap_or_else(|errors| panic!("{text:?}: {errors:?}"))
             .into_iter()
@@ -575,6 +626,70 @@ mod tests {
         assert_eq!(
             found[0].kind,
             ParseErrorKind::UnterminatedQuote { quote: '\'' }
+        );
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_as_in_python_dotenv() {
+        assert_eq!(
+            parse_ok("A=1\rB=2\r"),
+            [
+                ("A".to_owned(), "1".to_owned(), 1),
+                ("B".to_owned(), "2".to_owned(), 2)
+            ]
+        );
+        let found = errors("A=1\rjust words\rB=2\r\nC=3\n");
+        assert_eq!(
+            found,
+            [ParseError {
+                line: 2,
+                kind: ParseErrorKind::MissingEquals
+            }]
+        );
+        assert_eq!(one("A='multi\rline'"), "multi\nline");
+        assert_eq!(one("A=\"multi\r\nline\""), "multi\nline");
+        let lines: Vec<_> = parse_ok("A='x\ry'\rB=2\r")
+            .into_iter()
+            .map(|e| (e.0, e.2))
+            .collect();
+        assert_eq!(lines, [("A".to_owned(), 1), ("B".to_owned(), 3)]);
+    }
+
+    #[test]
+    fn dotted_names_expand_like_other_keys() {
+        let entries = parse_ok("A.B=dotted\nC=${A.B}-x\n");
+        assert_eq!(entries[1].1, "dotted-x");
+    }
+
+    #[test]
+    fn doubling_expansions_stop_at_the_value_limit_naming_the_line() {
+        // Each line doubles the one before: line 22 would be 2 MiB.
+        let mut text = "A0=x\n".to_owned();
+        for i in 1..=25 {
+            let _ = writeln!(text, "A{i}=${{A{}}}${{A{}}}", i - 1, i - 1);
+        }
+        let found = errors(&text);
+        assert_eq!(found[0].kind, ParseErrorKind::ValueTooLarge);
+        assert_eq!(found[0].line, 22, "{found:?}");
+        assert!(found[0].to_string().contains("larger than 1 MiB"));
+    }
+
+    #[test]
+    fn expansions_stop_at_the_file_limit() {
+        // Each line is under the value limit, but together they add more than 16 MiB.
+        let big = "x".repeat(1024 * 1024 - 1);
+        let mut text = format!("BIG={big}\n");
+        for i in 0..20 {
+            let _ = writeln!(text, "C{i}=${{BIG}}");
+        }
+        text.push_str("LAST=1\n");
+        let found = errors(&text);
+        assert_eq!(
+            found,
+            [ParseError {
+                line: 18,
+                kind: ParseErrorKind::ExpansionTooLarge
+            }]
         );
     }
 

@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use crate::FileError;
 use crate::manifest::ManifestError;
 
 /// Everything that keeps secretary from resolving the secrets of an environment.
@@ -18,13 +19,18 @@ pub enum Error {
         start: PathBuf,
     },
     /// The manifest file could not be read.
-    #[error("cannot read manifest {}: {source}", path.display())]
+    #[error("cannot read manifest {}: {reason}", path.display())]
     ReadManifest {
         /// The manifest's path.
         path: PathBuf,
         /// Why.
-        #[source]
-        source: std::io::Error,
+        reason: FileError,
+    },
+    /// The working directory, where the manifest is looked for, cannot be known.
+    #[error("cannot find the working directory: {reason}")]
+    WorkingDirectory {
+        /// Why.
+        reason: FileError,
     },
     /// The manifest is not valid; every finding is listed.
     #[error(transparent)]
@@ -61,7 +67,7 @@ impl Error {
                 "pass --manifest PATH, set SECRETARY_MANIFEST, or run from the application's directory"
                     .to_owned(),
             ),
-            Self::ReadManifest { .. } | Self::Manifest(_) => None,
+            Self::ReadManifest { .. } | Self::Manifest(_) | Self::WorkingDirectory { .. } => None,
             Self::UnknownEnvironment { defined, .. } => Some(format!(
                 "use one of: {} (or add [environments.NAME] to the manifest)",
                 defined.join(", ")

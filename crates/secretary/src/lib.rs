@@ -33,6 +33,7 @@ pub mod audit;
 pub mod dotenv;
 mod error;
 pub mod export;
+pub mod file;
 pub mod lint;
 pub mod manager;
 pub mod manifest;
@@ -46,6 +47,7 @@ pub mod validate;
 mod variables;
 
 pub use error::Error;
+pub use file::FileError;
 pub use manager::SecretManager;
 pub use manifest::Manifest;
 pub use resolve::{Problem, ProblemKind, Report, Resolution};

@@ -33,7 +33,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
@@ -224,9 +224,12 @@ pub enum ManagerError {
     /// `load` could not build the application's type; names the key, not the value.
     #[error("cannot load the settings: {0}")]
     Load(String),
-    /// The audit log could not be written.
-    #[error("cannot write the audit log: {0}")]
-    Audit(#[from] std::io::Error),
+    /// The audit log could not be opened or written.
+    #[error(transparent)]
+    Audit(#[from] crate::audit::AuditError),
+    /// The runtime that reads the sources could not run.
+    #[error("cannot run the resolving task: {0}")]
+    Runtime(String),
 }
 
 impl SecretManager {
@@ -234,9 +237,8 @@ impl SecretManager {
     /// the working directory or a parent) and reads the process environment.
     pub fn discover() -> Result<Builder, Error> {
         let vars = Variables::from_process();
-        let cwd = std::env::current_dir().map_err(|source| Error::ReadManifest {
-            path: PathBuf::from("."),
-            source,
+        let cwd = std::env::current_dir().map_err(|error| Error::WorkingDirectory {
+            reason: error.into(),
         })?;
         let manifest = Manifest::discover(None, &vars, &cwd)?;
         Ok(Builder {
@@ -370,12 +372,10 @@ impl SecretManager {
         let report = self.validate().await?;
         let mut map = serde_json::Map::new();
         for resolution in &report.resolutions {
-            let (Some(value), Ok(spec)) = (
-                &resolution.value,
-                self.inner.manifest.secret(&resolution.key),
-            ) else {
+            let Some(value) = &resolution.value else {
                 continue;
             };
+            let spec = &resolution.spec;
             let text = value.expose();
             let typed = match spec.kind {
                 SecretType::Int | SecretType::Port => text
@@ -386,7 +386,7 @@ impl SecretManager {
                     .map_or_else(|| serde_json::Value::from(text), serde_json::Value::from),
                 _ => serde_json::Value::from(text),
             };
-            map.insert(resolution.key.clone(), typed);
+            map.insert(resolution.key().to_owned(), typed);
         }
         let result = serde_json::from_value(serde_json::Value::Object(map));
         result.map_err(|error| {
@@ -523,10 +523,11 @@ impl SecretManager {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         cache.insert(
-            resolution.key.clone(),
+            resolution.key().to_owned(),
             Cached {
                 resolution: Arc::new(resolution.clone()),
-                expires: ttl.map(|ttl| Instant::now() + ttl),
+                // Past what the clock can count, a value never expires.
+                expires: ttl.and_then(|ttl| Instant::now().checked_add(ttl)),
             },
         );
         self.inner.generation.fetch_add(1, Ordering::Release);
@@ -540,7 +541,7 @@ impl SecretManager {
             .seen
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .insert(resolution.key.clone(), digest);
+            .insert(resolution.key().to_owned(), digest);
         let same = |a: &Option<ring::digest::Digest>, b: &Option<ring::digest::Digest>| match (a, b)
         {
             (Some(a), Some(b)) => a.as_ref() == b.as_ref(),
@@ -548,7 +549,7 @@ impl SecretManager {
             _ => false,
         };
         match previous {
-            Some(previous) if !same(&previous, &digest) => Some(resolution.key.clone()),
+            Some(previous) if !same(&previous, &digest) => Some(resolution.key().to_owned()),
             _ => None,
         }
     }
@@ -618,13 +619,11 @@ impl SecretManager {
         });
         match task.await {
             Ok(report) => Ok(report?),
-            Err(error) => Err(ManagerError::Audit(std::io::Error::other(format!(
-                "the resolving task failed: {error}"
-            )))),
+            Err(error) => Err(ManagerError::Runtime(error.to_string())),
         }
     }
 
-    fn audit(&self, event: &str, report: &Report) -> std::io::Result<()> {
+    fn audit(&self, event: &str, report: &Report) -> Result<(), crate::audit::AuditError> {
         self.inner
             .audit
             .as_ref()
@@ -643,14 +642,13 @@ impl SecretManager {
     fn problems_of<'a>(&self, resolutions: impl IntoIterator<Item = &'a Resolution>) -> Problems {
         let mut problems = Vec::new();
         for resolution in resolutions {
-            let description = self
-                .inner
-                .manifest
-                .secret(&resolution.key)
-                .map(|spec| spec.description.clone())
-                .unwrap_or_default();
+            let description = &resolution.spec.description;
             for problem in &resolution.problems {
-                problems.push((resolution.key.clone(), description.clone(), problem.clone()));
+                problems.push((
+                    resolution.key().to_owned(),
+                    description.clone(),
+                    problem.clone(),
+                ));
             }
         }
         Problems {
@@ -724,7 +722,7 @@ impl Blocking<'_> {
     fn run<T>(future: impl std::future::Future<Output = T>) -> Result<T, ManagerError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()
-            .map_err(ManagerError::Audit)?;
+            .map_err(|error| ManagerError::Runtime(error.to_string()))?;
         Ok(runtime.block_on(future))
     }
 

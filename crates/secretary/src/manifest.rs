@@ -32,6 +32,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use serde::Deserialize;
 use toml::Spanned;
@@ -57,7 +58,10 @@ pub struct Manifest {
     app: App,
     sources: Vec<SourceSpec>,
     environments: Vec<EnvironmentSpec>,
-    secrets: Vec<SecretSpec>,
+    /// Shared with every [`Resolution`](crate::Resolution) made from them.
+    secrets: Vec<Arc<SecretSpec>>,
+    /// Key to position in `secrets`.
+    index: HashMap<String, usize>,
     audit: Option<AuditTarget>,
 }
 
@@ -340,11 +344,14 @@ impl Manifest {
         Ok(manifest)
     }
 
-    /// Reads and checks the manifest at `path`.
+    /// Reads and checks the manifest at `path`: a regular file of at most 16 MiB of UTF-8
+    /// text (a FIFO or a device is refused rather than waited on).
     pub fn load(path: &Path) -> Result<Self, Error> {
-        let text = std::fs::read_to_string(path).map_err(|source| Error::ReadManifest {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::file::read_text(path, crate::file::MANIFEST_LIMIT).map_err(|reason| {
+            Error::ReadManifest {
+                path: path.to_path_buf(),
+                reason,
+            }
         })?;
         Ok(Self::parse(&text, path)?)
     }
@@ -415,15 +422,15 @@ impl Manifest {
     }
 
     /// Every declared secret, in manifest order.
-    pub fn secrets(&self) -> &[SecretSpec] {
+    pub fn secrets(&self) -> &[Arc<SecretSpec>] {
         &self.secrets
     }
 
     /// The secret declared under `key`.
-    pub fn secret(&self, key: &str) -> Result<&SecretSpec, Error> {
-        self.secrets
-            .iter()
-            .find(|s| s.key == key)
+    pub fn secret(&self, key: &str) -> Result<&Arc<SecretSpec>, Error> {
+        self.index
+            .get(key)
+            .and_then(|&index| self.secrets.get(index))
             .ok_or_else(|| Error::UnknownKey {
                 key: key.to_owned(),
                 manifest: self.path.clone(),
@@ -507,14 +514,26 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// serde's messages quote the offending input (`invalid type: string "hunter2"`); keep
-/// only its kind, since a misplaced value in a manifest may be a secret.
+/// only its kind, since a misplaced value in a manifest may be a secret, and name the
+/// expected kind in words (`usize` means nothing to someone writing TOML).
 fn sanitize_toml_message(message: &str) -> String {
     let message = message.trim();
     for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
         if let Some(rest) = message.strip_prefix(prefix) {
             if let Some((found, expected)) = rest.split_once(", expected ") {
                 let kind = found.split([' ', '`', '"']).next().unwrap_or("value");
-                return format!("{prefix}expected {expected}, found a {kind}");
+                let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                let expected = match expected {
+                    "usize" | "u64" | "u32" | "u16" | "u8" => "a whole number of 0 or more",
+                    "i64" | "i32" => "a whole number",
+                    "a boolean" => "a boolean (true or false)",
+                    other => other,
+                };
+                return format!("{prefix}expected {expected}, found {article} {kind}");
             }
         }
     }
@@ -738,7 +757,16 @@ impl Checker<'_> {
         let sources = self.sources(raw.sources);
         let environments = self.environments(raw.environments, &sources);
         let app = self.app(raw.app, &environments);
-        let secrets = self.secrets(raw.secrets);
+        let secrets: Vec<Arc<SecretSpec>> = self
+            .secrets(raw.secrets)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let index = secrets
+            .iter()
+            .enumerate()
+            .map(|(position, spec)| (spec.key.clone(), position))
+            .collect();
         let audit = raw.audit.and_then(|audit| self.audit(audit, path));
         let path = path.to_path_buf();
         let dir = path
@@ -762,6 +790,7 @@ impl Checker<'_> {
             sources,
             environments,
             secrets,
+            index,
             audit,
         }
     }
@@ -1507,6 +1536,16 @@ mod tests {
         assert!(!text.contains("canary"), "{text}");
         assert!(text.contains(":3:"), "{text}");
         assert!(text.contains("expected a boolean"), "{text}");
+    }
+
+    #[test]
+    fn type_errors_name_the_expected_kind_in_words() {
+        let error = parse("version = 1\n[sources.v]\ntype = \"vault\"\nmax_concurrency = -1\n")
+            .unwrap_err();
+        assert_eq!(
+            error.diagnostics[0].message,
+            "invalid value: expected a whole number of 0 or more, found an integer"
+        );
     }
 
     #[test]

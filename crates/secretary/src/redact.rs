@@ -32,8 +32,13 @@ use aho_corasick::{
 };
 use zeroize::Zeroizing;
 
-use crate::manifest::Manifest;
 use crate::resolve::Report;
+
+/// Values of at most this many bytes in all are searched with a DFA.
+const DFA_BYTES: usize = 16 * 1024;
+
+/// At most this many SIMD searchers (of 64 values each) are asked before the automaton.
+const MAX_PREFILTERS: usize = 4;
 
 /// The values to find and what to put in their place.
 pub struct Redactor {
@@ -81,15 +86,22 @@ impl Redactor {
             by_first_byte[usize::from(value[0])].push(index);
             longest_prefix = longest_prefix.max(value.len() - 1);
         }
+        let total: usize = values.iter().map(|value| value.len()).sum();
         let automaton = if values.is_empty() {
             None
         } else {
-            // A DFA is the fastest search; it only fails to build when the values are
-            // very many and long, and then the default choice is used.
+            // A DFA is the fastest search, but its table grows with every byte of every
+            // value (times 256, twice over for both start kinds): only for a few short
+            // values. Otherwise a contiguous NFA, whose size grows as the values do.
+            let kind = if total <= DFA_BYTES {
+                AhoCorasickKind::DFA
+            } else {
+                AhoCorasickKind::ContiguousNFA
+            };
             AhoCorasick::builder()
                 .match_kind(MatchKind::LeftmostLongest)
                 .start_kind(StartKind::Both)
-                .kind(Some(AhoCorasickKind::DFA))
+                .kind(Some(kind))
                 .build(&values)
                 .or_else(|_| {
                     AhoCorasick::builder()
@@ -101,16 +113,22 @@ impl Redactor {
         };
         // Each searcher reports the leftmost place one of its values matches; the earliest
         // over all of them is where the (anchored) automaton then takes the longest match.
-        let prefilters: Option<Vec<packed::Searcher>> = values
-            .chunks(64)
-            .map(|group| {
-                let mut builder = packed::Config::new()
-                    .match_kind(packed::MatchKind::LeftmostFirst)
-                    .builder();
-                builder.extend(group);
-                builder.build()
-            })
-            .collect();
+        // Every search asks each searcher, so only a few: past that the automaton's own
+        // prefilter is faster than asking hundreds.
+        let prefilters: Option<Vec<packed::Searcher>> = if values.len() <= 64 * MAX_PREFILTERS {
+            values
+                .chunks(64)
+                .map(|group| {
+                    let mut builder = packed::Config::new()
+                        .match_kind(packed::MatchKind::LeftmostFirst)
+                        .builder();
+                    builder.extend(group);
+                    builder.build()
+                })
+                .collect()
+        } else {
+            None
+        };
         Self {
             automaton,
             prefilters: prefilters.unwrap_or_default(),
@@ -126,12 +144,13 @@ impl Redactor {
 
     /// A redactor for every sensitive value in `report` (`sensitive = false` values are
     /// declared not to be secret, and are left alone).
-    pub fn from_report(report: &Report, manifest: &Manifest) -> Self {
+    pub fn from_report(report: &Report) -> Self {
         Self::new(report.resolutions.iter().filter_map(|resolution| {
-            let spec = manifest.secret(&resolution.key).ok()?;
             let value = resolution.value.as_ref()?;
-            spec.sensitive
-                .then_some((resolution.key.as_str(), value.expose()))
+            resolution
+                .spec
+                .sensitive
+                .then_some((resolution.key(), value.expose()))
         }))
     }
 

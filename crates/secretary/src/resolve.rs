@@ -4,6 +4,7 @@
 //! looked, any fall-through past a failed source, and every problem.
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 use crate::manifest::{
     EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig, SourceSpec,
@@ -36,15 +37,15 @@ impl Report {
 
     /// The resolution of `key`, if it was requested.
     pub fn get(&self, key: &str) -> Option<&Resolution> {
-        self.resolutions.iter().find(|r| r.key == key)
+        self.resolutions.iter().find(|r| r.key() == key)
     }
 }
 
 /// One secret's resolution.
 #[derive(Debug, Clone)]
 pub struct Resolution {
-    /// The secret's key.
-    pub key: String,
+    /// The secret's declaration.
+    pub spec: Arc<SecretSpec>,
     /// Its value, when some source (or the default) had one.
     pub value: Option<SecretValue>,
     /// Where the value came from.
@@ -55,6 +56,13 @@ pub struct Resolution {
     pub fallbacks: Vec<Fallback>,
     /// Everything wrong with it.
     pub problems: Vec<Problem>,
+}
+
+impl Resolution {
+    /// The secret's key.
+    pub fn key(&self) -> &str {
+        &self.spec.key
+    }
 }
 
 /// Where a value came from.
@@ -185,17 +193,21 @@ pub fn resolve_with(
     scope: Scope<'_>,
     build: impl Fn(&SourceSpec) -> Box<dyn Source>,
 ) -> Result<Report, Error> {
-    let specs: Vec<&SecretSpec> = match scope {
+    let specs: Vec<&Arc<SecretSpec>> = match scope {
         Scope::All => manifest.secrets().iter().collect(),
-        Scope::Keys(keys) => keys
-            .iter()
-            .map(|key| manifest.secret(key))
-            .collect::<Result<_, _>>()?,
+        Scope::Keys(keys) => {
+            // A key asked for twice is resolved (and audited) once.
+            let mut seen = std::collections::HashSet::new();
+            keys.iter()
+                .filter(|key| seen.insert(**key))
+                .map(|key| manifest.secret(key))
+                .collect::<Result<_, _>>()?
+        }
     };
     let mut resolutions: Vec<Resolution> = specs
         .iter()
         .map(|spec| Resolution {
-            key: spec.key.clone(),
+            spec: Arc::clone(spec),
             value: None,
             origin: None,
             looked: Vec::new(),
@@ -220,7 +232,7 @@ pub fn resolve_with(
                 ttl: None,
             }),
         };
-        let asked: Vec<&SecretSpec> = pending.iter().map(|&i| specs[i]).collect();
+        let asked: Vec<&SecretSpec> = pending.iter().map(|&i| &**specs[i]).collect();
         let batch = source.lookup(&asked, &context);
         warnings.extend(batch.warnings);
         let answered = batch.lookups.len();
@@ -284,7 +296,7 @@ pub fn resolve_with(
 fn finish(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
-    specs: &[&SecretSpec],
+    specs: &[&Arc<SecretSpec>],
     resolutions: &mut [Resolution],
     pending: &[usize],
 ) {

@@ -97,10 +97,10 @@ fn check_url(value: &str, schemes: &[String]) -> Result<(), Invalid> {
             if schemes.is_empty() || schemes.iter().any(|s| s.eq_ignore_ascii_case(url.scheme())) {
                 Ok(())
             } else {
-                // The scheme is not secret: it is one of a handful of protocol names.
+                // Not even the scheme is quoted: `Hunter2://x` is a URL whose scheme is a
+                // password pasted in the wrong place.
                 invalid(format!(
-                    "has scheme `{}`; expected {}",
-                    url.scheme(),
+                    "has a scheme other than {}",
                     schemes
                         .iter()
                         .map(|s| format!("`{s}`"))
@@ -134,9 +134,13 @@ fn has_slot(text: &str) -> bool {
     })
 }
 
+/// The longest duration [`parse_duration`] accepts: ten years (of 365 days). Anything
+/// longer is a mistake, and stays far from where adding it to a clock would overflow.
+pub const MAX_DURATION: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
 /// A duration as secretary writes them everywhere (`VAULT_CLIENT_TIMEOUT`, a source's
 /// `ttl`, `run --watch`): a whole number with `ms`, `s`, `m` or `h`, a bare number
-/// being seconds, surrounding blanks ignored.
+/// being seconds, surrounding blanks ignored; at most [`MAX_DURATION`].
 ///
 /// ```
 /// use std::time::Duration;
@@ -147,6 +151,7 @@ fn has_slot(text: &str) -> bool {
 /// assert_eq!(parse_duration(" 2m "), Some(Duration::from_secs(120)));
 /// assert_eq!(parse_duration("1.5s"), None);
 /// assert_eq!(parse_duration("99999999999999999h"), None);
+/// assert_eq!(parse_duration("18446744073709551615s"), None);
 /// ```
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let text = text.trim();
@@ -155,13 +160,14 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         .unwrap_or(text.len());
     let (number, unit) = text.split_at(split);
     let number: u64 = number.parse().ok()?;
-    match unit {
-        "" | "s" => Some(Duration::from_secs(number)),
-        "ms" => Some(Duration::from_millis(number)),
-        "m" => Some(Duration::from_secs(number.checked_mul(60)?)),
-        "h" => Some(Duration::from_secs(number.checked_mul(3600)?)),
-        _ => None,
-    }
+    let duration = match unit {
+        "" | "s" => Duration::from_secs(number),
+        "ms" => Duration::from_millis(number),
+        "m" => Duration::from_secs(number.checked_mul(60)?),
+        "h" => Duration::from_secs(number.checked_mul(3600)?),
+        _ => return None,
+    };
+    (duration <= MAX_DURATION).then_some(duration)
 }
 
 /// Reads a boolean the way the `bool` type accepts it.
@@ -245,7 +251,7 @@ mod tests {
     fn spec(body: &str) -> SecretSpec {
         let text = format!("version = 1\n[secrets.s]\n{body}\n");
         let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
-        manifest.secret("s").unwrap().clone()
+        (**manifest.secret("s").unwrap()).clone()
     }
 
     fn ok(body: &str, value: &str) -> bool {
@@ -323,6 +329,21 @@ mod tests {
             let message = check(&spec(body), canary).unwrap_err().to_string();
             assert!(!message.contains(canary), "{body}: {message}");
         }
+    }
+
+    #[test]
+    fn a_url_of_the_wrong_scheme_is_told_without_its_scheme() {
+        let spec = spec("type = \"url\"\nschemes = [\"postgresql\"]");
+        let message = check(&spec, "Hunter2Pass://x").unwrap_err().to_string();
+        assert_eq!(message, "has a scheme other than `postgresql`");
+        assert!(!message.to_lowercase().contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn durations_are_capped() {
+        assert_eq!(parse_duration("87600h"), Some(MAX_DURATION));
+        assert_eq!(parse_duration("87601h"), None);
+        assert_eq!(parse_duration("18446744073709551615ms"), None);
     }
 
     #[test]

@@ -69,7 +69,7 @@ proptest! {
 
     #[test]
     fn dotenv_never_panics_on_structured_input(text in dotenv_text()) {
-        let _ = parse(&text, &|name| (name == "A").then(|| "outside".to_owned()));
+        let _ = parse(&text, &|name| (name == "A").then(|| zeroize::Zeroizing::new("outside".to_owned())));
     }
 
     #[test]
@@ -89,7 +89,7 @@ proptest! {
                 let _ = writeln!(text, "export {key} = {}", double_quote(value));
             }
         }
-        let entries = parse(&text, &|_| Some("must-not-expand".to_owned()))
+        let entries = parse(&text, &|_| Some(zeroize::Zeroizing::new("must-not-expand".to_owned())))
             .map_err(|errors| TestCaseError::fail(format!("{errors:?} in {text:?}")))?;
         prop_assert_eq!(entries.len(), values.len());
         for (entry, (key, value, _)) in entries.iter().zip(&values) {
@@ -105,7 +105,7 @@ proptest! {
             secretary::export::Format::Dotenv,
             names.iter().map(String::as_str).zip(values.iter().map(String::as_str)),
         );
-        let entries = parse(&text, &|_| Some("must-not-expand".to_owned()))
+        let entries = parse(&text, &|_| Some(zeroize::Zeroizing::new("must-not-expand".to_owned())))
             .map_err(|errors| TestCaseError::fail(format!("{errors:?} in {:?}", text.as_str())))?;
         prop_assert_eq!(entries.len(), values.len());
         for (entry, value) in entries.iter().zip(&values) {

@@ -95,7 +95,12 @@ fn conformance(source: &dyn source::Source, dir: &Path, vars: &Variables) {
         &dir.join("secrets.toml"),
     )
     .unwrap();
-    let specs: Vec<&SecretSpec> = manifest.secrets().iter().rev().collect();
+    let specs: Vec<&SecretSpec> = manifest
+        .secrets()
+        .iter()
+        .rev()
+        .map(|spec| &**spec)
+        .collect();
     let context = Context {
         environment: "development",
         app: None,
@@ -714,5 +719,275 @@ fn asking_for_an_undeclared_key_is_an_error() {
     assert_eq!(
         error.hint().unwrap(),
         "did you mean `api_key`? `secretary list` shows every key"
+    );
+}
+
+// ---- hardening: races, special files, limits ---------------------------------------------
+
+/// Runs `work` on a thread of its own and fails the test when it takes longer than
+/// `limit`: a read that blocks (a FIFO) must not hang the suite, but fail it.
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (done, answer) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(work());
+    });
+    answer
+        .recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("did not finish within {limit:?}: it blocked"))
+}
+
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success(), "mkfifo {}", path.display());
+}
+
+fn first_problem(report: &Report, key: &str) -> String {
+    report.get(key).unwrap().problems[0].kind.to_string()
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_swapped_in_while_reading_never_leads_out() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let (dir, manifest) = files_setup();
+    let outside = dir.path().join("outside");
+    write_private(&outside, "stolen-canary");
+    let secrets = dir.path().join("secrets");
+    let stop = Arc::new(AtomicBool::new(false));
+    // Swap `api_key` between a regular file and a link that leads out, atomically (by
+    // rename), as fast as possible, while secretary reads it.
+    let flipper = {
+        let (secrets, outside, stop) = (secrets.clone(), outside.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                write_private(&secrets.join(".file"), "inside-value");
+                fs::rename(secrets.join(".file"), secrets.join("api_key")).unwrap();
+                let _ = fs::remove_file(secrets.join(".link"));
+                std::os::unix::fs::symlink(&outside, secrets.join(".link")).unwrap();
+                fs::rename(secrets.join(".link"), secrets.join("api_key")).unwrap();
+            }
+        })
+    };
+    let (mut inside, mut refused) = (0, 0);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(1500) {
+        let report = run(&manifest, "production", &Variables::default());
+        let resolution = report.get("api_key").unwrap();
+        match (&resolution.value, resolution.problems.first()) {
+            (Some(value), _) => {
+                assert_eq!(
+                    value.expose(),
+                    "inside-value",
+                    "read through a swapped link"
+                );
+                inside += 1;
+            }
+            (None, Some(problem)) => {
+                let message = problem.kind.to_string();
+                assert!(message.contains("leads outside secrets"), "{message}");
+                refused += 1;
+            }
+            (None, None) => {}
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert!(
+        inside > 0 && refused > 0,
+        "the race ran: {inside} reads, {refused} refusals"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_refused_without_blocking() {
+    use std::time::Duration;
+    // A FIFO as the `.env` file.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    mkfifo(&dir.path().join(".env"));
+    let report = within(Duration::from_secs(10), move || {
+        run(&manifest, "development", &Variables::default())
+    });
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains("not a regular file (it is a FIFO)"),
+        "{message}"
+    );
+
+    // A FIFO where a secret file is.
+    let (dir, manifest) = files_setup();
+    mkfifo(&dir.path().join("secrets/api_key"));
+    let report = within(Duration::from_secs(10), move || {
+        run(&manifest, "production", &Variables::default())
+    });
+    let message = first_problem(&report, "api_key");
+    assert!(
+        message.contains("not a regular file (it is a FIFO)"),
+        "{message}"
+    );
+
+    // A FIFO, and a device, as the manifest.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("secrets.toml");
+    mkfifo(&fifo);
+    let error = within(Duration::from_secs(10), move || {
+        Manifest::load(&fifo).unwrap_err()
+    });
+    assert!(
+        error
+            .to_string()
+            .contains("not a regular file (it is a FIFO)"),
+        "{error}"
+    );
+    let error = Manifest::load(Path::new("/dev/zero")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("not a regular file (it is a device)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn oversized_files_are_refused_with_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    // Sparse: 17 MiB on paper, nothing on disk.
+    let env = fs::File::create(dir.path().join(".env")).unwrap();
+    env.set_len(17 * 1024 * 1024).unwrap();
+    chmod(&dir.path().join(".env"), 0o600);
+    let report = run(&manifest, "development", &Variables::default());
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains("larger than the 16 MiB limit"),
+        "{message}"
+    );
+
+    let big = dir.path().join("big.toml");
+    fs::File::create(&big)
+        .unwrap()
+        .set_len(17 * 1024 * 1024)
+        .unwrap();
+    let error = Manifest::load(&big).unwrap_err();
+    assert!(
+        error.to_string().contains("larger than the 16 MiB limit"),
+        "{error}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_group_writable_dotenv_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    fs::write(
+        dir.path().join(".env"),
+        "DATABASE_URL=postgresql://db/app\n",
+    )
+    .unwrap();
+    chmod(&dir.path().join(".env"), 0o620);
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgresql://db/app")
+    );
+    assert_eq!(
+        report.warnings,
+        [
+            ".env is writable by group members (mode 0620), who could change its values; run `chmod 600 .env`"
+        ]
+    );
+}
+
+#[test]
+fn an_expansion_bomb_stops_at_the_limit_naming_the_line() {
+    // 629 bytes that grew to a gigabyte: each line is the one before, ten times.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let mut bomb = String::from("L0=xxxxxxxxxx\n");
+    for line in 1..10 {
+        let previous = format!("${{L{}}}", line - 1);
+        let _ = writeln!(bomb, "L{line}={}", previous.repeat(10));
+    }
+    bomb.push_str("DATABASE_URL=postgresql://db/app\n");
+    write_private(&dir.path().join(".env"), &bomb);
+    let report = run(&manifest, "development", &Variables::default());
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains("line 7: expanding `${...}` makes the value larger than 1 MiB"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_lone_carriage_return_ends_a_dotenv_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    write_private(
+        &dir.path().join(".env"),
+        "API_KEY=k-1\rDATABASE_URL=postgresql://db/app\r",
+    );
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "api_key").as_deref(), Some("k-1"));
+    assert_eq!(
+        locator(&report, "database_url").as_deref(),
+        Some("dotenv:.env:2")
+    );
+    // A malformed line between two CRs is seen, not swallowed.
+    write_private(
+        &dir.path().join(".env"),
+        "API_KEY=k-1\rjunk\rDATABASE_URL=x\r",
+    );
+    let report = run(&manifest, "development", &Variables::default());
+    let message = first_problem(&report, "api_key");
+    assert!(
+        message.contains("line 2: expected `KEY=VALUE`"),
+        "{message}"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn the_audit_log_is_never_a_link_nor_a_fifo_and_a_loose_one_is_warned_about() {
+    use secretary::audit::{AuditLog, Target};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere.log");
+    fs::write(&elsewhere, "").unwrap();
+    let link = dir.path().join("audit.log");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let error = AuditLog::open(&Target::File(link), "dev", &Variables::default()).unwrap_err();
+    assert!(error.to_string().contains("a symbolic link"), "{error}");
+
+    let fifo = dir.path().join("fifo.log");
+    mkfifo(&fifo);
+    let error = within(Duration::from_secs(10), move || {
+        AuditLog::open(&Target::File(fifo), "dev", &Variables::default())
+            .unwrap_err()
+            .to_string()
+    });
+    // Without a reader, opening a FIFO to write fails at once (ENXIO); with one, it is
+    // refused as not a regular file. Either way it neither blocks nor is used.
+    assert!(error.starts_with("cannot open the audit log"), "{error}");
+
+    let loose = dir.path().join("loose.log");
+    fs::write(&loose, "").unwrap();
+    chmod(&loose, 0o644);
+    let log = AuditLog::open(&Target::File(loose), "dev", &Variables::default()).unwrap();
+    assert_eq!(log.warnings().len(), 1, "{:?}", log.warnings());
+    assert!(
+        log.warnings()[0].contains("mode 0644"),
+        "{:?}",
+        log.warnings()
     );
 }

@@ -30,6 +30,24 @@ struct Answer {
     headers: Vec<(String, String)>,
     body: String,
     delay: Duration,
+    shape: Shape,
+}
+
+/// How the answer is sent.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    /// Whole, with its length, as JSON.
+    Whole,
+    /// As an HTML page (another web server's).
+    Html,
+    /// Announcing more bytes than it sends, then closing the connection.
+    CutShort,
+    /// Announcing a body of this many bytes, and sending zeros for as long as it is read.
+    Announced(u64),
+    /// Chunked, with no length, 1 MiB at a time for as long as it is read.
+    Endless,
+    /// The headers, then nothing for this long.
+    Stall(Duration),
 }
 
 fn answer(status: u16) -> Answer {
@@ -43,6 +61,14 @@ fn answer(status: u16) -> Answer {
         headers: Vec::new(),
         body,
         delay: Duration::ZERO,
+        shape: Shape::Whole,
+    }
+}
+
+fn shaped(status: u16, shape: Shape) -> Answer {
+    Answer {
+        shape,
+        ..answer(status)
     }
 }
 
@@ -112,20 +138,68 @@ fn serve(script: Vec<Answer>) -> Scripted {
             record.lock().unwrap().push(Seen { path, headers });
             let answer = script.next().unwrap_or_else(|| answer(599));
             std::thread::sleep(answer.delay);
-            let mut response = format!(
-                "HTTP/1.1 {} Scripted\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
-                answer.status,
-                answer.body.len()
-            );
-            for (name, value) in &answer.headers {
-                let _ = write!(response, "{name}: {value}\r\n");
-            }
-            response.push_str("\r\n");
-            response.push_str(&answer.body);
-            let _ = stream.write_all(response.as_bytes());
+            send(&mut stream, &answer);
         }
     });
     Scripted { address, seen }
+}
+
+/// Writes `answer` to `stream` in its shape; errors mean the client went away.
+fn send(stream: &mut std::net::TcpStream, answer: &Answer) {
+    let (content_type, length) = match answer.shape {
+        Shape::Html => ("text/html", Some(answer.body.len() as u64)),
+        Shape::CutShort => ("application/json", Some(answer.body.len() as u64 + 100)),
+        Shape::Announced(length) => ("application/json", Some(length)),
+        Shape::Endless => ("application/json", None),
+        Shape::Whole | Shape::Stall(_) => ("application/json", Some(answer.body.len() as u64)),
+    };
+    let mut head = format!(
+        "HTTP/1.1 {} Scripted\r\ncontent-type: {content_type}\r\nconnection: close\r\n",
+        answer.status
+    );
+    match length {
+        Some(length) => {
+            let _ = write!(head, "content-length: {length}\r\n");
+        }
+        None => head.push_str("transfer-encoding: chunked\r\n"),
+    }
+    for (name, value) in &answer.headers {
+        let _ = write!(head, "{name}: {value}\r\n");
+    }
+    head.push_str("\r\n");
+    if stream.write_all(head.as_bytes()).is_err() {
+        return;
+    }
+    let zeros = vec![b'0'; 1 << 20];
+    match answer.shape {
+        Shape::Whole | Shape::Html | Shape::CutShort => {
+            let _ = stream.write_all(answer.body.as_bytes());
+        }
+        Shape::Stall(wait) => {
+            let _ = stream.flush();
+            std::thread::sleep(wait);
+            let _ = stream.write_all(answer.body.as_bytes());
+        }
+        Shape::Announced(length) => {
+            let mut left = length;
+            while left > 0 {
+                let part = usize::try_from(left).map_or(zeros.len(), |left| left.min(zeros.len()));
+                if stream.write_all(&zeros[..part]).is_err() {
+                    return;
+                }
+                left -= u64::try_from(part).unwrap_or(left);
+            }
+        }
+        Shape::Endless => loop {
+            let chunk = format!("{:x}\r\n", zeros.len());
+            if stream.write_all(chunk.as_bytes()).is_err()
+                || stream.write_all(&zeros).is_err()
+                || stream.write_all(b"\r\n").is_err()
+            {
+                return;
+            }
+        },
+    }
 }
 
 impl Scripted {
@@ -311,6 +385,115 @@ fn a_slow_server_times_out_at_vault_client_timeout() {
         "took {:?}",
         start.elapsed()
     );
+}
+
+#[test]
+fn a_404_that_is_not_vaults_is_a_failure_not_an_absence() {
+    // A mistyped VAULT_ADDR that reaches some other web server: its 404 page says nothing
+    // about the secret, so the source fails (closed) instead of falling through.
+    let page = Answer {
+        body: "<html><body>404 Not Found</body></html>".to_owned(),
+        ..shaped(404, Shape::Html)
+    };
+    let server = serve(vec![page]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("answered 404, but not as Vault does"),
+        "{error}"
+    );
+    // Vault's own 404 (`{"errors":[]}`) is an absence, and a required secret is missing.
+    let server = serve(vec![answer(404)]);
+    assert_eq!(
+        outcome(&check(&server, &[])).unwrap_err(),
+        "required but not set"
+    );
+}
+
+#[test]
+fn a_401_says_authentication_not_mount_and_path() {
+    let server = serve(vec![answer(401)]);
+    let report = check(&server, &[]);
+    let error = outcome(&report).unwrap_err();
+    assert!(
+        error.contains("answered 401 (authentication required)"),
+        "{error}"
+    );
+    let hint = &report.get("api_key").unwrap().problems[0].hint;
+    assert!(hint.contains("points at Vault itself"), "{hint}");
+    assert_eq!(server.seen().len(), 1, "a 401 is not retried");
+}
+
+#[test]
+fn an_answer_cut_short_says_so_not_cannot_connect() {
+    let server = serve(vec![
+        shaped(200, Shape::CutShort),
+        shaped(200, Shape::CutShort),
+        shaped(200, Shape::CutShort),
+    ]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("was cut short"), "{error}");
+    assert!(!error.contains("cannot connect"), "{error}");
+    assert_eq!(server.seen().len(), 3, "a broken answer is retried");
+}
+
+#[test]
+fn a_huge_answer_is_refused_at_the_limit_without_reading_it_all() {
+    // Announced: refused before a byte of the body is read.
+    let server = serve(vec![shaped(200, Shape::Announced(3 << 30))]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("larger than the 32 MiB limit"), "{error}");
+    // Not announced (chunked): refused once 32 MiB have come, whatever follows.
+    let server = serve(vec![shaped(200, Shape::Endless)]);
+    let start = Instant::now();
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("larger than the 32 MiB limit"), "{error}");
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.seen().len(), 1, "too large is not retried");
+}
+
+#[test]
+fn a_body_that_stalls_times_out() {
+    let server = serve(vec![shaped(200, Shape::Stall(Duration::from_secs(5)))]);
+    let start = Instant::now();
+    let error = outcome(&check(
+        &server,
+        &[("VAULT_CLIENT_TIMEOUT", "1s"), ("VAULT_MAX_RETRIES", "0")],
+    ))
+    .unwrap_err();
+    assert!(error.contains("did not answer within 1s"), "{error}");
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "took {:?}",
+        start.elapsed()
+    );
+}
+
+#[test]
+fn a_user_and_password_in_the_address_are_neither_sent_nor_shown() {
+    let server = serve(vec![answer(403)]);
+    let address = server.address.replace("http://", "http://admin:hunter2@");
+    let manifest = manifest(&address);
+    let vars = Variables::from_pairs([("VAULT_TOKEN", "s.scripted-token")]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let shown = format!("{report:?} {}", outcome(&report).unwrap_err());
+    assert!(!shown.contains("hunter2"), "{shown}");
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("user name or password")),
+        "{:?}",
+        report.warnings
+    );
+    let seen = &server.seen()[0];
+    assert_eq!(seen.header("Authorization"), None, "no basic auth is sent");
 }
 
 /// A server that answers every connection on its own thread after `delay`, and records
@@ -503,7 +686,7 @@ fn a_server_that_stops_mid_run_fails_the_rest_closed() {
         .resolutions
         .iter()
         .filter(|r| r.value.is_some())
-        .map(|r| r.key.as_str())
+        .map(secretary::Resolution::key)
         .collect();
     assert_eq!(
         served.len(),

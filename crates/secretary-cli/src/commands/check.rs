@@ -60,9 +60,7 @@ pub fn run(
             let mut problems = Vec::new();
             let mut fallbacks = Vec::new();
             for resolution in &report.resolutions {
-                let description = manifest
-                    .secret(&resolution.key)
-                    .map_or("", |s| s.description.as_str());
+                let description = resolution.spec.description.as_str();
                 for problem in &resolution.problems {
                     let (source, locator) = match &problem.kind {
                         ProblemKind::SourceFailed { source, .. } => (Some(source.as_str()), None),
@@ -73,7 +71,7 @@ pub fn run(
                         _ => (None, None),
                     };
                     problems.push(ProblemOut {
-                        key: &resolution.key,
+                        key: resolution.key(),
                         description,
                         code: problem.kind.code(),
                         message: problem.kind.to_string(),
@@ -85,7 +83,7 @@ pub fn run(
                 }
                 for fallback in &resolution.fallbacks {
                     fallbacks.push(FallbackOut {
-                        key: &resolution.key,
+                        key: resolution.key(),
                         source: &fallback.source,
                         error: fallback.error.to_string(),
                     });
@@ -120,7 +118,7 @@ pub fn run(
                     report.environment,
                 )?;
             } else {
-                write!(out, "{}", render::problems(&report, manifest))?;
+                write!(out, "{}", render::problems(&report))?;
                 writeln!(out, "{}", summary(&report, &shown))?;
             }
         }

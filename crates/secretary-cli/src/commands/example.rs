@@ -4,19 +4,131 @@
 //! - Without flags, the template goes to stdout; `--output FILE` writes it.
 //! - `--check` compares FILE (default: `.env.example` for the default environment,
 //!   `.env.NAME.example` otherwise, beside the manifest) with the template and exits 1
-//!   with a unified diff when they differ, or when FILE is missing. Templates hold no
-//!   values, so the diff can be shown.
+//!   with a unified diff when they differ, or when FILE is missing.
+//! - A file that a `dotenv` source of the manifest reads holds values, not a template:
+//!   it is neither written over nor compared (exit 2).
+//! - The diff shows the template's side as it is (it comes from the manifest), but of the
+//!   file's own lines only blank ones, comments the template also has, and the values of
+//!   `sensitive = false` secrets: anything else the file holds may be a secret, and reads
+//!   `[value not shown]`.
 
+use std::collections::HashSet;
+use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
-use secretary::Manifest;
-use secretary::manifest::EnvironmentSpec;
-use secretary::template;
+use secretary::file::{self, FileError};
+use secretary::manifest::{EnvironmentSpec, SourceConfig};
+use secretary::{Manifest, template};
 
 use super::Failure;
 use crate::exit::Status;
+
+/// `path` made absolute from `cwd`, with `.` and `..` taken out as written.
+fn absolute(cwd: &Path, path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in cwd.join(path).components() {
+        match component {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// The `dotenv` source of `manifest` that reads `path`, if one does.
+fn values_source<'a>(manifest: &'a Manifest, cwd: &Path, path: &Path) -> Option<&'a str> {
+    let wanted = absolute(cwd, path);
+    let wanted_real = fs::canonicalize(&wanted).ok();
+    manifest.sources().iter().find_map(|source| {
+        let SourceConfig::Dotenv { files } = &source.config else {
+            return None;
+        };
+        files
+            .iter()
+            .map(|file| absolute(cwd, &manifest.dir().join(file)))
+            .any(|read| {
+                read == wanted
+                    || wanted_real
+                        .as_ref()
+                        .is_some_and(|real| fs::canonicalize(&read).is_ok_and(|r| r == *real))
+            })
+            .then_some(source.name.as_str())
+    })
+}
+
+/// Says that `path` is a values file, and what to do instead.
+fn refuse(path: &Path, source: &str, doing: &str) -> Status {
+    eprintln!(
+        "error: {} is read by source `{source}`: it holds values, not a template; {doing}",
+        path.display()
+    );
+    eprintln!(
+        "  help: templates go to .env.example (the default) or .env.NAME.example; `secretary check` tells whether the values are right"
+    );
+    Status::Error
+}
+
+/// The line of the file being compared as it may be shown: see the module's notes.
+fn shown_line(line: &str, template: &HashSet<&str>, open_names: &HashSet<&str>) -> String {
+    let trimmed = line.trim();
+    if trimmed.is_empty() || template.contains(line.trim_end_matches(['\n', '\r'])) {
+        return line.trim_end_matches(['\n', '\r']).to_owned();
+    }
+    if trimmed.starts_with('#') {
+        return "# [comment not shown]".to_owned();
+    }
+    let assignment = trimmed.strip_prefix("export ").unwrap_or(trimmed);
+    match assignment.split_once('=') {
+        Some((name, value)) if value.trim().is_empty() || open_names.contains(name.trim()) => {
+            line.trim_end_matches(['\n', '\r']).to_owned()
+        }
+        Some((name, _)) if !name.trim().is_empty() => {
+            format!("{}=[value not shown]", name.trim_end())
+        }
+        _ => "[line not shown]".to_owned(),
+    }
+}
+
+/// A unified diff from the file's `on_disk` text to the template `text`, with the file's
+/// own lines shown as [`shown_line`] allows.
+fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
+    let template: HashSet<&str> = text.lines().collect();
+    let open_names: HashSet<&str> = manifest
+        .secrets()
+        .iter()
+        .filter(|spec| !spec.sensitive)
+        .flat_map(|spec| spec.env.iter().map(String::as_str))
+        .collect();
+    let diff = similar::TextDiff::from_lines(on_disk, text);
+    let mut out = format!("--- {shown}\n+++ {shown} (from the manifest)\n");
+    for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
+        let _ = writeln!(out, "{}", hunk.header());
+        for change in hunk.iter_changes() {
+            let line = change.value();
+            match change.tag() {
+                similar::ChangeTag::Delete => {
+                    out.push('-');
+                    out.push_str(&shown_line(line, &template, &open_names));
+                }
+                similar::ChangeTag::Insert => {
+                    out.push('+');
+                    out.push_str(line.trim_end_matches('\n'));
+                }
+                similar::ChangeTag::Equal => {
+                    out.push(' ');
+                    out.push_str(line.trim_end_matches('\n'));
+                }
+            }
+            out.push('\n');
+        }
+    }
+    out
+}
 
 pub fn run(
     manifest: &Manifest,
@@ -25,16 +137,28 @@ pub fn run(
     check: bool,
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
+    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
+        reason: error.into(),
+    })?;
     let text = template::render(manifest, environment);
     if !check {
         match output {
             None => out.write_all(text.as_bytes())?,
-            Some(path) => fs::write(path, &text).map_err(|error| {
-                io::Error::new(
-                    error.kind(),
-                    format!("cannot write {}: {error}", path.display()),
-                )
-            })?,
+            Some(path) => {
+                if let Some(source) = values_source(manifest, &cwd, path) {
+                    return Ok(refuse(
+                        path,
+                        source,
+                        "writing the template there would overwrite them",
+                    ));
+                }
+                fs::write(path, &text).map_err(|error| {
+                    io::Error::new(
+                        error.kind(),
+                        format!("cannot write {}: {error}", path.display()),
+                    )
+                })?;
+            }
         }
         return Ok(Status::Success);
     }
@@ -46,27 +170,32 @@ pub fn run(
         },
         Path::to_path_buf,
     );
+    if let Some(source) = values_source(manifest, &cwd, &path) {
+        return Ok(refuse(
+            &path,
+            source,
+            "comparing it with the template would show them",
+        ));
+    }
     let fix = format!(
         "secretary --env {} example --output {}",
         environment.name,
         path.display()
     );
-    let on_disk = match fs::read_to_string(&path) {
+    let on_disk = match file::read_text(&path, file::DOTENV_LIMIT) {
         Ok(text) => text,
-        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+        Err(FileError::NotFound) => {
             eprintln!("error: {} does not exist", path.display());
             eprintln!("  fix: {fix}");
             return Ok(Status::Problems);
         }
-        Err(error) => {
-            return Err(io::Error::new(
-                error.kind(),
-                format!("cannot read {}: {error}", path.display()),
-            )
-            .into());
+        Err(reason) => {
+            return Err(
+                io::Error::other(format!("cannot read {}: {reason}", path.display())).into(),
+            );
         }
     };
-    if on_disk == text {
+    if *on_disk == text {
         writeln!(
             out,
             "ok: {} matches the manifest (environment `{}`)",
@@ -76,14 +205,7 @@ pub fn run(
         return Ok(Status::Success);
     }
     let shown = path.display().to_string();
-    let diff = similar::TextDiff::from_lines(&on_disk, &text);
-    write!(
-        out,
-        "{}",
-        diff.unified_diff()
-            .context_radius(2)
-            .header(&shown, &format!("{shown} (from the manifest)"))
-    )?;
+    write!(out, "{}", diff(manifest, &on_disk, &text, &shown))?;
     eprintln!(
         "error: {shown} has drifted from {} (environment `{}`)",
         manifest.shown_path().display(),

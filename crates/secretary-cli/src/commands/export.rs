@@ -38,12 +38,12 @@ pub fn run(
     };
     let mut pairs = Vec::new();
     for resolution in &report.resolutions {
-        if let (Some(value), Ok(spec)) = (&resolution.value, manifest.secret(&resolution.key)) {
-            pairs.push((spec.primary_env(), value.expose()));
+        if let Some(value) = &resolution.value {
+            pairs.push((resolution.spec.primary_env(), value.expose()));
             if format == ExportFormat::Dotenv && !dotenv_portable(value.expose()) {
                 eprintln!(
                     "warning: `{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
-                    resolution.key
+                    resolution.key()
                 );
             }
         }

@@ -27,7 +27,7 @@ pub fn run(
     };
     if !resolution.problems.is_empty() {
         let shown = manifest.shown_path().display().to_string();
-        eprint!("{}", render::problems(&report, manifest));
+        eprint!("{}", render::problems(&report));
         eprintln!("{}", super::check::summary(&report, &shown));
         return Ok(Status::Problems);
     }

@@ -13,10 +13,11 @@ pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
     let mut found = 0;
     let mut unreadable = 0;
     for path in files {
-        let text = match std::fs::read(path) {
-            Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", path.display());
+        // A template may hold stray bytes that are not UTF-8: they are checked as `\u{fffd}`.
+        let text = match secretary::file::read(path, secretary::file::DOTENV_LIMIT) {
+            Ok(bytes) => zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()),
+            Err(reason) => {
+                eprintln!("error: cannot read {}: {reason}", path.display());
                 unreadable += 1;
                 continue;
             }

@@ -123,7 +123,11 @@ pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<
                         kind: s.config.kind(),
                     })
                     .collect(),
-                secrets: manifest.secrets().iter().map(secret_out).collect(),
+                secrets: manifest
+                    .secrets()
+                    .iter()
+                    .map(|spec| secret_out(spec))
+                    .collect(),
             };
             write_json(out, &output)?;
         }

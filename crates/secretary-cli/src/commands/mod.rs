@@ -11,12 +11,13 @@ mod put;
 mod redact;
 mod run;
 mod status;
-pub mod watch;
+mod watch;
 
+use std::fmt;
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
-use secretary::audit::{AuditLog, Target};
+use secretary::audit::{AuditError, AuditLog, Target};
 
 use secretary::manifest::EnvironmentSpec;
 use secretary::resolve::{Scope, resolve};
@@ -31,7 +32,12 @@ use crate::render;
 pub enum Failure {
     /// The library refused: no manifest, a bad one, an unknown environment or key.
     Secretary(secretary::Error),
-    /// Writing the output failed.
+    /// Writing standard output failed. Only this, when the reader went away, is a quiet
+    /// success (`secretary list | head`).
+    Output(io::Error),
+    /// The audit log could not be opened or written: nothing may go unrecorded.
+    Audit(AuditError),
+    /// Anything else the operating system refused; the error says what was being done.
     Io(io::Error),
 }
 
@@ -41,16 +47,63 @@ impl From<secretary::Error> for Failure {
     }
 }
 
+impl From<AuditError> for Failure {
+    fn from(error: AuditError) -> Self {
+        Self::Audit(error)
+    }
+}
+
 impl From<io::Error> for Failure {
+    /// An error that [`Stdout`] marked is [`Failure::Output`]; any other is
+    /// [`Failure::Io`].
     fn from(error: io::Error) -> Self {
-        Self::Io(error)
+        if error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<StdoutError>())
+            .is_some()
+        {
+            Self::Output(error)
+        } else {
+            Self::Io(error)
+        }
+    }
+}
+
+/// A failed write to standard output, told apart from every other I/O error by its type.
+#[derive(Debug)]
+struct StdoutError(io::Error);
+
+impl fmt::Display for StdoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for StdoutError {}
+
+/// Standard output, whose errors say that they are its own.
+pub struct Stdout(io::Stdout);
+
+impl Stdout {
+    fn mark(error: io::Error) -> io::Error {
+        io::Error::new(error.kind(), StdoutError(error))
+    }
+}
+
+impl Write for Stdout {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        self.0.write(bytes).map_err(Self::mark)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.0.flush().map_err(Self::mark)
     }
 }
 
 /// Runs the command `args` names.
 pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     // Not locked: `run --redact` writes to stdout from its own threads.
-    let mut out = io::stdout();
+    let mut out = Stdout(io::stdout());
     if let Command::Generate { bytes, format } = &args.command {
         let status = generate::run(*bytes, *format, &mut out)?;
         out.flush()?;
@@ -61,7 +114,9 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
         out.flush()?;
         return Ok(status);
     }
-    let cwd = std::env::current_dir()?;
+    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
+        reason: error.into(),
+    })?;
     let manifest = Manifest::discover(args.manifest.as_deref(), vars, &cwd)?;
     let status = match &args.command {
         Command::List { format } => list::run(&manifest, *format, &mut out)?,
@@ -79,29 +134,8 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
                 Command::Put { key, cas } => {
                     put::run(&manifest, environment, vars, key, *cas, &mut out)?
                 }
-                Command::Run {
-                    only,
-                    reset,
-                    shell,
-                    redact,
-                    watch,
-                    on_change,
-                    grace,
-                    command,
-                } => {
-                    let options = run::Options {
-                        only,
-                        reset: *reset,
-                        shell: *shell,
-                        redact: *redact,
-                        watch: watch.map(|every| watch::Watch {
-                            every,
-                            on_change: *on_change,
-                            grace: *grace,
-                        }),
-                        command,
-                    };
-                    run::run(&manifest, environment, vars, &options)?
+                Command::Run(args) => {
+                    run::run(&manifest, environment, vars, &run::Settings::from(args))?
                 }
                 Command::Export {
                     format,
@@ -138,7 +172,7 @@ fn open_audit(
     manifest: &Manifest,
     environment: &str,
     vars: &Variables,
-) -> io::Result<()> {
+) -> Result<(), AuditError> {
     let target = match &args.audit_log {
         Some(path) if path.as_os_str() == "-" => Target::Stderr,
         Some(path) => Target::File(path.clone()),
@@ -147,20 +181,24 @@ fn open_audit(
             None => return Ok(()),
         },
     };
-    let _ = AUDIT.set(AuditLog::open(&target, environment, vars)?);
+    let log = AuditLog::open(&target, environment, vars)?;
+    for warning in log.warnings() {
+        eprintln!("warning: {warning}");
+    }
+    let _ = AUDIT.set(log);
     Ok(())
 }
 
 /// Records one `event` line per secret of `report` (and the fall-throughs) in the audit
 /// log, if there is one.
-fn audit_report(event: &str, report: &secretary::Report) -> io::Result<()> {
+fn audit_report(event: &str, report: &secretary::Report) -> Result<(), AuditError> {
     AUDIT
         .get()
         .map_or(Ok(()), |log| log.record_report(event, report))
 }
 
 /// Records one line in the audit log, if there is one.
-fn audit(event: &str, key: &str, locator: Option<&str>, outcome: &str) -> io::Result<()> {
+fn audit(event: &str, key: &str, locator: Option<&str>, outcome: &str) -> Result<(), AuditError> {
     AUDIT.get().map_or(Ok(()), |log| {
         log.record(event, Some(key), locator, outcome, None)
     })
@@ -192,7 +230,7 @@ fn resolve_or_report(
         return Ok(Some(report));
     }
     let shown = manifest.shown_path().display().to_string();
-    eprint!("{}", render::problems(&report, manifest));
+    eprint!("{}", render::problems(&report));
     eprintln!("{}", check::summary(&report, &shown));
     eprintln!("secretary {verb}: {outcome}");
     Ok(None)

@@ -13,15 +13,34 @@ use zeroize::Zeroizing;
 use super::Failure;
 use crate::exit::Status;
 
-/// Reads the value: the whole of stdin with one trailing newline removed, or a hidden
-/// line from the terminal.
+/// The longest value read (as for a secret file).
+const LIMIT: u64 = secretary::file::SECRET_LIMIT;
+
+/// Reads the value: the whole of stdin (at most 1 MiB) with one trailing newline
+/// removed, or a hidden line from the terminal.
 fn read_value(key: &str) -> io::Result<SecretValue> {
+    let context = |error: io::Error| {
+        io::Error::new(
+            error.kind(),
+            format!("cannot read the value from stdin: {error}"),
+        )
+    };
     let stdin = io::stdin();
-    let mut text = Zeroizing::new(String::new());
+    let mut text = Zeroizing::new(String::with_capacity(4096));
     if stdin.is_terminal() {
-        read_hidden(&format!("value for {key} (not shown): "), &mut text)?;
+        read_hidden(&format!("value for {key} (not shown): "), &mut text).map_err(context)?;
     } else {
-        stdin.lock().read_to_string(&mut text)?;
+        stdin
+            .lock()
+            .take(LIMIT + 1)
+            .read_to_string(&mut text)
+            .map_err(context)?;
+    }
+    if u64::try_from(text.len()).unwrap_or(u64::MAX) > LIMIT {
+        return Err(io::Error::other(format!(
+            "the value on stdin is larger than {} MiB, too large for a secret",
+            LIMIT / (1024 * 1024)
+        )));
     }
     let trimmed = text
         .strip_suffix('\n')
@@ -29,17 +48,33 @@ fn read_value(key: &str) -> io::Result<SecretValue> {
     Ok(SecretValue::new(trimmed.to_owned()))
 }
 
+/// Prompts on stderr and reads a line from the terminal with echo off. A signal that
+/// would end us meanwhile (Ctrl-C, a hang-up, `kill`) first turns echo back on, then
+/// ends us as it would have: the terminal is never left silent.
 #[cfg(unix)]
 fn read_hidden(prompt: &str, line: &mut String) -> io::Result<()> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
     let stdin = io::stdin();
     let original = tcgetattr(&stdin)?;
     let mut silent = original.clone();
     silent.local_modes.remove(LocalModes::ECHO);
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
+    let handle = signals.handle();
+    let restore = original.clone();
+    let guard = std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            let _ = tcsetattr(io::stdin(), OptionalActions::Now, &restore);
+            eprintln!();
+            let _ = signal_hook::low_level::emulate_default_handler(signal);
+        }
+    });
     tcsetattr(&stdin, OptionalActions::Now, &silent)?;
     eprint!("{prompt}");
     let read = stdin.read_line(line);
     let restored = tcsetattr(&stdin, OptionalActions::Now, &original);
+    handle.close();
+    let _ = guard.join();
     eprintln!();
     read?;
     restored?;

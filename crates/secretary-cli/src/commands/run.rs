@@ -1,213 +1,134 @@
-//! `secretary run [--only K,..] [--reset] [--shell] [--redact] -- CMD ARGS...`: start a program with
-//! its secrets in its environment, for applications in any language.
+//! `secretary run [--only K,..] [--reset] [--shell] [--redact] [--watch D] -- CMD ARGS...`:
+//! start a program with its secrets in its environment, for applications in any language.
 //!
 //! - Every secret is resolved and validated first; with any problem the full report is
-//!   printed and nothing is started (exit 1).
-//! - The child gets our environment (or, with `--reset`, only `PATH`, `HOME`, `USER`,
-//!   `LANG`, `TERM` and `TZ`) plus each secret under its primary env name. Vault
-//!   credentials (`VAULT_TOKEN`, `BAO_TOKEN`, AppRole ids) are removed unless the manifest
-//!   declares them as secrets. Our own environment is never changed.
-//! - The program is started directly, with no shell, unless `--shell` is given. A
-//!   program that does not exist exits 127; one that cannot be executed exits 126.
-//! - Without `--redact`, `run` *becomes* the program (`execve`): same pid, signals reach
-//!   it directly, its exit status (or the signal that killed it) is the status, and
-//!   nothing of ours, values included, stays in memory.
+//!   printed and nothing is started (exit 1). So is a value that holds a NUL byte, which
+//!   no environment variable can carry.
+//! - What the child gets, how `--shell` runs it, which signals are forwarded and how its
+//!   status comes back are [`crate::child`]'s.
+//! - Without `--redact` or `--watch`, `run` *becomes* the program (`execve`): same pid,
+//!   signals reach it directly, its exit status (or the signal that killed it) is the
+//!   status, and nothing of ours, values included, stays in memory.
 //! - With `--redact`, the program is a child whose stdout and stderr go through the
-//!   streaming redactor (see [`secretary::redact`]). SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-//!   SIGUSR1 and SIGUSR2 are forwarded to it. A SIGINT from the terminal (Ctrl-C) already
-//!   reached the child, which shares our process group, so only a SIGINT sent by a
-//!   process is forwarded. `run` exits with the child's status, or 128+N when signal N
-//!   killed it.
+//!   streaming redactor (see [`secretary::redact`]): every sensitive value the child can
+//!   see is replaced, those passed and those of declared secrets it inherits from our
+//!   environment (`--only` passes fewer than it may hold). `run` exits with the child's
+//!   status once it has exited and both streams are closed.
+//! - With `--watch`, see [`super::watch`].
 
-use std::collections::HashSet;
-use std::ffi::OsStr;
-use std::io;
-use std::os::unix::process::{CommandExt, ExitStatusExt};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, mpsc};
+use std::os::unix::process::CommandExt;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
 
-use rustix::process::{Pid, Signal};
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::{Manifest, Variables};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
-use signal_hook::iterator::SignalsInfo;
-use signal_hook::iterator::exfiltrator::WithOrigin;
-use signal_hook::low_level::siginfo::Cause;
 
 use super::Failure;
+use super::watch::Watch;
+use crate::args::RunArgs;
+use crate::child::{self, Environment, Forwarder, NulByte, Program};
 use crate::exit::Status;
 
-/// What `--reset` keeps.
-const MINIMAL: [&str; 6] = ["PATH", "HOME", "USER", "LANG", "TERM", "TZ"];
-
-/// Credentials that are not passed on unless a secret declares them.
-const CREDENTIALS: [&str; 6] = [
-    "VAULT_TOKEN",
-    "BAO_TOKEN",
-    "VAULT_ROLE_ID",
-    "BAO_ROLE_ID",
-    "VAULT_SECRET_ID",
-    "BAO_SECRET_ID",
-];
-
-/// The signals passed on to the child.
-pub(super) const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
-
-/// `run`'s flags.
-pub struct Options<'a> {
-    pub only: &'a [String],
-    pub reset: bool,
-    pub shell: bool,
+/// `run`'s flags, converted once.
+#[derive(Debug)]
+pub struct Settings<'a> {
+    /// The keys of `--only` (empty: every secret).
+    pub only: Vec<&'a str>,
+    /// What to start.
+    pub program: Program<'a>,
+    /// `--redact`.
     pub redact: bool,
-    pub watch: Option<super::watch::Watch>,
-    pub command: &'a [String],
+    /// `--watch` and its companions.
+    pub watch: Option<Watch>,
 }
 
-/// Builds the child's command: program, arguments and environment.
-pub(super) fn command(
-    manifest: &Manifest,
-    vars: &Variables,
-    report: &secretary::Report,
-    options: &Options<'_>,
-) -> Command {
-    let mut command = if options.shell {
-        let mut sh = Command::new("/bin/sh");
-        sh.arg("-c").arg(options.command.join(" "));
-        sh
-    } else {
-        let mut direct = Command::new(&options.command[0]);
-        direct.args(&options.command[1..]);
-        direct
-    };
-    let declared: HashSet<&str> = manifest
-        .secrets()
-        .iter()
-        .flat_map(|s| s.env.iter().map(String::as_str))
-        .collect();
-    command.env_clear();
-    for (name, value) in vars.iter() {
-        let keep = name.to_str().is_some_and(|name| {
-            (!options.reset || MINIMAL.contains(&name))
-                && (!CREDENTIALS.contains(&name) || declared.contains(name))
-        });
-        if keep {
-            command.env(name, value);
+impl<'a> From<&'a RunArgs> for Settings<'a> {
+    fn from(args: &'a RunArgs) -> Self {
+        Self {
+            only: args.only.iter().map(String::as_str).collect(),
+            program: Program {
+                argv: &args.command,
+                shell: args.shell,
+                reset: args.reset,
+            },
+            redact: args.redact,
+            watch: args.watch.map(|every| Watch {
+                every,
+                on_change: args.on_change,
+                grace: args.grace,
+            }),
         }
     }
-    for resolution in &report.resolutions {
-        if let (Some(value), Ok(spec)) = (&resolution.value, manifest.secret(&resolution.key)) {
-            command.env(spec.primary_env(), OsStr::new(value.expose()));
-        }
-    }
-    command
+}
+
+/// Says that a secret cannot be passed in an environment variable.
+pub(super) fn refuse_nul(error: &NulByte, what: &str) {
+    eprintln!(
+        "error: secret `{}` holds a NUL byte, which an environment variable cannot carry; {what}",
+        error.key
+    );
+    eprintln!("  help: store the value without NUL bytes (base64-encode binary secrets)");
 }
 
 pub fn run(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
     vars: &Variables,
-    options: &Options<'_>,
+    settings: &Settings<'_>,
 ) -> Result<Status, Failure> {
-    let keys: Vec<&str> = options.only.iter().map(String::as_str).collect();
     let what = ("run", "run", "nothing was started");
-    let Some(report) = super::resolve_or_report(manifest, environment, vars, &keys, what)? else {
+    let Some(report) = super::resolve_or_report(manifest, environment, vars, &settings.only, what)?
+    else {
         return Ok(Status::Problems);
     };
-    let scope = super::scope(&keys);
-    if let Some(watch) = options.watch {
-        return super::watch::supervise(manifest, environment, vars, scope, options, report, watch);
+    let program = &settings.program;
+    let child_env = match Environment::new(manifest, vars, &report, program.reset) {
+        Ok(child_env) => child_env,
+        Err(error) => {
+            refuse_nul(&error, "nothing was started");
+            return Ok(Status::Problems);
+        }
+    };
+    if let Some(watch) = settings.watch {
+        return super::watch::supervise(
+            manifest,
+            environment,
+            vars,
+            settings,
+            report,
+            child_env,
+            watch,
+        );
     }
-    let program = &options.command[0];
-    let mut command = command(manifest, vars, &report, options);
-    if !options.redact {
+    let mut command = child_env.command(program);
+    if !settings.redact {
         // Become the program: signals reach it directly, its status is ours, and our
         // memory, values included, is gone. `exec` only returns on failure.
         drop(report);
         let error = command.exec();
-        return Ok(not_started(program, &error));
+        return Ok(child::not_started(program.name(), &error));
     }
-    // Handlers go in before the child starts, so no signal falls between the two.
-    let signals = SignalsInfo::<WithOrigin>::new(FORWARDED)?;
-    command.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let redactor = Redactor::from_report(&report, manifest);
+    let redactor = Redactor::new(child_env.sensitive(manifest, &report));
     drop(report);
-    let mut child = match command.spawn() {
-        Ok(child) => child,
-        Err(error) => return Ok(not_started(program, &error)),
+    let redaction = Arc::new(RwLock::new(Arc::new(redactor)));
+    // Handlers go in before the child starts, so no signal falls between the two.
+    let forwarder = Forwarder::install(None)?;
+    let mut pumps = Vec::new();
+    let mut running = match child::spawn(command, Some(&redaction), &mut pumps) {
+        Ok(running) => running,
+        Err(error) => {
+            forwarder.close();
+            return Ok(child::not_started(program.name(), &error));
+        }
     };
-    let handle = signals.handle();
-    let pid = Arc::new(AtomicI32::new(pid_of(&child)));
-    let forwarder = forward(signals, pid, None);
-    // With `--redact`, one thread per stream copies the child's output through the
-    // redactor, so neither pipe can fill up and block the child while we wait on the other.
-    let status = std::thread::scope(|scope| {
-        let redactor = &redactor;
-        if let Some(stdout) = child.stdout.take() {
-            scope.spawn(move || super::redact::pump(|| redactor, stdout, io::stdout()));
-        }
-        if let Some(stderr) = child.stderr.take() {
-            scope.spawn(move || super::redact::pump(|| redactor, stderr, io::stderr()));
-        }
-        child.wait()
-    })?;
-    handle.close();
-    let _ = forwarder.join();
-    Ok(exit_status(status))
-}
-
-/// Says why the program could not be started; 127 when it does not exist, else 126.
-pub(super) fn not_started(program: &str, error: &io::Error) -> Status {
-    let (code, what) = match error.kind() {
-        io::ErrorKind::NotFound => (127, "not found (is it installed and on PATH?)".to_owned()),
-        io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),
-        _ => (126, format!("cannot be started: {error}")),
-    };
-    eprintln!("error: `{program}` {what}");
-    Status::Exit(code)
-}
-
-/// Forwards signals to the child whose pid `current` holds, on a thread of its own until
-/// `signals` is closed. With `hup`, a SIGHUP to us goes there instead (re-resolve now).
-/// A terminal's Ctrl-C, which reached the child already, is not sent twice.
-pub(super) fn forward(
-    mut signals: SignalsInfo<WithOrigin>,
-    current: Arc<AtomicI32>,
-    hup: Option<mpsc::Sender<()>>,
-) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        for origin in signals.forever() {
-            if let (SIGHUP, Some(hup)) = (origin.signal, &hup) {
-                let _ = hup.send(());
-                continue;
-            }
-            if origin.signal == SIGINT && origin.cause == Cause::Kernel {
-                continue; // Ctrl-C: the terminal sent it to the child already.
-            }
-            send(current.load(Ordering::SeqCst), origin.signal);
-        }
-    })
-}
-
-/// The child's pid, as `kill(2)` takes it.
-pub(super) fn pid_of(child: &Child) -> i32 {
-    i32::try_from(child.id()).unwrap_or(0)
-}
-
-/// Sends `signal` to `pid`, if both are valid.
-pub(super) fn send(pid: i32, signal: i32) {
-    if let (Some(pid), Some(signal)) = (Pid::from_raw(pid), Signal::from_named_raw(signal)) {
-        let _ = rustix::process::kill_process(pid, signal);
+    forwarder
+        .pid
+        .store(child::pid_of(&running), Ordering::SeqCst);
+    let status = child::wait(&mut running);
+    for pump in pumps {
+        let _ = pump.join();
     }
-}
-
-/// The child's exit code, or 128+N when signal N killed it.
-pub(super) fn exit_status(status: ExitStatus) -> Status {
-    let code = match (status.code(), status.signal()) {
-        (Some(code), _) => code,
-        (None, Some(signal)) => 128 + signal,
-        (None, None) => 1,
-    };
-    Status::Exit(u8::try_from(code & 0xff).unwrap_or(1))
+    forwarder.close();
+    Ok(child::exit_status(status?))
 }

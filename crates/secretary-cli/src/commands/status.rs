@@ -61,10 +61,10 @@ pub fn run(
     let rows: Vec<Row<'_>> = report
         .resolutions
         .iter()
-        .filter_map(|resolution| {
-            let spec = manifest.secret(&resolution.key).ok()?;
-            Some(Row {
-                key: &resolution.key,
+        .map(|resolution| {
+            let spec = &resolution.spec;
+            Row {
+                key: resolution.key(),
                 state: state(resolution),
                 present: resolution.value.is_some(),
                 source: resolution.origin.as_ref().map(|o| o.source.as_str()),
@@ -78,7 +78,7 @@ pub fn run(
                     .filter(|_| !spec.sensitive)
                     .map(secretary::SecretValue::expose),
                 problems: resolution.problems.iter().map(|p| p.kind.code()).collect(),
-            })
+            }
         })
         .collect();
     let shown = manifest.shown_path().display().to_string();

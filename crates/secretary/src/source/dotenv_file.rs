@@ -8,15 +8,17 @@
 //!
 //! The grammar is [`crate::dotenv`]'s. A file that does not exist is skipped (and said so
 //! in "where it looked"); a file that cannot be read, or that has a malformed line, fails
-//! the whole source, since what it would have said cannot be known. A file that anyone
-//! may write to is refused; one that group or others may read gets a warning.
+//! the whole source, since what it would have said cannot be known. Each file is opened
+//! once (see [`crate::file`]): a FIFO, a device or a file over 16 MiB is refused, and a
+//! file that anyone may write to is refused; one that group or others may read, or that
+//! group members may write to, gets a warning.
 
 use std::collections::HashMap;
-use std::io::ErrorKind;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode, shown};
+use super::{Batch, Context, Lookup, Source, SourceError, shown};
+use crate::file::{self, FileError};
 use crate::manifest::SecretSpec;
 use crate::{SecretValue, dotenv};
 
@@ -50,43 +52,53 @@ impl DotenvSource {
         for (index, file) in self.files.iter().enumerate() {
             let path = context.base_dir.join(file);
             let file = &shown(context, file);
-            let metadata = match std::fs::metadata(&path) {
-                Ok(metadata) => metadata,
-                Err(error) if error.kind() == ErrorKind::NotFound => {
+            let failed = |error: FileError| match error {
+                FileError::TooLarge { limit } => SourceError::TooLarge {
+                    path: file.clone(),
+                    limit,
+                },
+                FileError::NotUtf8 => SourceError::NotUtf8 { what: file.clone() },
+                other => SourceError::Read {
+                    path: file.clone(),
+                    reason: other.to_string(),
+                },
+            };
+            let opened = match file::open(&path) {
+                Ok(opened) => opened,
+                Err(FileError::NotFound) => {
                     loaded.missing.push(index);
                     continue;
                 }
-                Err(error) => {
-                    return Err(SourceError::Read {
-                        path: file.clone(),
-                        reason: io_reason(&error),
-                    });
-                }
+                Err(error) => return Err(failed(error)),
             };
-            let mode = mode(&metadata);
+            let mode = opened.mode();
             if mode & 0o002 != 0 {
                 return Err(SourceError::WorldWritable {
                     path: file.clone(),
                     mode,
                 });
             }
-            if mode & 0o044 != 0 {
+            if mode & 0o020 != 0 {
+                loaded.warnings.push(format!(
+                    "{file} is writable by group members (mode {mode:04o}), who could change its values; run `chmod 600 {file}`"
+                ));
+            } else if mode & 0o044 != 0 {
                 loaded.warnings.push(format!(
                     "{file} is readable by group or others (mode {mode:04o}); run `chmod 600 {file}`"
                 ));
             }
-            let text = std::fs::read_to_string(&path)
-                .map(Zeroizing::new)
-                .map_err(|error| SourceError::Read {
-                    path: file.clone(),
-                    reason: io_reason(&error),
-                })?;
+            let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
             let outside = |name: &str| {
                 loaded
                     .values
                     .get(name)
-                    .map(|(value, _, _)| value.to_string())
-                    .or_else(|| context.vars.get_str(name).map(str::to_owned))
+                    .map(|(value, _, _)| value.clone())
+                    .or_else(|| {
+                        context
+                            .vars
+                            .get_str(name)
+                            .map(|value| Zeroizing::new(value.to_owned()))
+                    })
             };
             let entries =
                 dotenv::parse(&text, &outside).map_err(|errors| SourceError::Malformed {

@@ -9,20 +9,22 @@
 //! A secret is read from `DIR/<key>` or else `DIR/<PRIMARY_ENV_NAME>`; one trailing
 //! newline is trimmed. Symbolic links are followed only while they stay inside the
 //! directory (Kubernetes' `..data` links do), so a link to `/etc/shadow` is refused.
+//! Each file is opened once, one path component at a time beneath the directory, so a
+//! link swapped in while secretary reads cannot lead it out either (see
+//! [`crate::file`]); its type, mode and size are those of what was opened.
 //! A directory that does not exist means the source has nothing; a file anyone may
-//! write to is refused; a file that group or others may read gets a warning.
-
-use std::io::ErrorKind;
-use std::path::Path;
+//! write to is refused; a file that group or others may read gets a warning; a FIFO,
+//! a device or a file over 1 MiB is refused.
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, io_reason, mode, shown};
+use super::{Batch, Context, Lookup, Source, SourceError, shown};
 use crate::SecretValue;
+use crate::file::{self, Dir, FileError};
 use crate::manifest::SecretSpec;
 
 /// Secret files larger than this are refused.
-const MAX_SIZE: u64 = 1024 * 1024;
+const MAX_SIZE: u64 = file::SECRET_LIMIT;
 
 /// Reads secrets from a directory of files.
 #[derive(Debug)]
@@ -44,51 +46,31 @@ impl FilesSource {
 
     /// Reads one candidate file: `Ok(None)` when it does not exist.
     fn read(
-        root: &Path,
+        root: &Dir,
         dir: &str,
         file: &str,
         warnings: &mut Vec<String>,
     ) -> Result<Option<Zeroizing<String>>, SourceError> {
         let shown = Self::join(dir, file);
-        let path = root.join(file);
-        if let Err(error) = std::fs::symlink_metadata(&path) {
-            return if error.kind() == ErrorKind::NotFound {
-                Ok(None)
-            } else {
-                Err(SourceError::Read {
-                    path: shown,
-                    reason: io_reason(&error),
-                })
-            };
-        }
-        let real = match std::fs::canonicalize(&path) {
-            Ok(real) => real,
-            // A dangling link: nothing to read here.
-            Err(error) if error.kind() == ErrorKind::NotFound => return Ok(None),
-            Err(error) => {
-                return Err(SourceError::Read {
-                    path: shown,
-                    reason: io_reason(&error),
-                });
-            }
-        };
-        if !real.starts_with(root) {
-            return Err(SourceError::Escapes {
+        let failed = |error: FileError, shown: String| match error {
+            FileError::Escapes => SourceError::Escapes {
                 path: shown,
                 dir: dir.to_owned(),
-            });
-        }
-        let metadata = std::fs::metadata(&real).map_err(|error| SourceError::Read {
-            path: shown.clone(),
-            reason: io_reason(&error),
-        })?;
-        if !metadata.is_file() {
-            return Err(SourceError::Read {
+            },
+            FileError::TooLarge { limit } => SourceError::TooLarge { path: shown, limit },
+            FileError::NotUtf8 => SourceError::NotUtf8 { what: shown },
+            other => SourceError::Read {
                 path: shown,
-                reason: "not a regular file".to_owned(),
-            });
-        }
-        let mode = mode(&metadata);
+                reason: other.to_string(),
+            },
+        };
+        let opened = match root.open_beneath(file) {
+            Ok(opened) => opened,
+            // Missing, or a link to nothing: nothing to read here.
+            Err(FileError::NotFound) => return Ok(None),
+            Err(error) => return Err(failed(error, shown)),
+        };
+        let mode = opened.mode();
         if mode & 0o002 != 0 {
             return Err(SourceError::WorldWritable { path: shown, mode });
         }
@@ -97,21 +79,13 @@ impl FilesSource {
                 "{shown} is readable by group or others (mode {mode:04o})"
             ));
         }
-        if metadata.len() > MAX_SIZE {
-            return Err(SourceError::TooLarge {
-                path: shown,
-                limit: MAX_SIZE,
-            });
-        }
-        let bytes = Zeroizing::new(std::fs::read(&real).map_err(|error| SourceError::Read {
-            path: shown.clone(),
-            reason: io_reason(&error),
-        })?);
-        let text = std::str::from_utf8(&bytes).map_err(|_| SourceError::NotUtf8 { what: shown })?;
-        let text = text
+        let text = opened
+            .read_text(MAX_SIZE)
+            .map_err(|error| failed(error, shown.clone()))?;
+        let trimmed = text
             .strip_suffix('\n')
-            .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t));
-        Ok(Some(Zeroizing::new(text.to_owned())))
+            .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+        Ok(Some(Zeroizing::new(trimmed.to_owned())))
     }
 }
 
@@ -126,16 +100,9 @@ impl Source for FilesSource {
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
         let dir = shown(context, &self.dir);
-        let root = match std::fs::canonicalize(context.base_dir.join(&self.dir)) {
-            Ok(root) if root.is_dir() => root,
-            Ok(_) => {
-                let error = SourceError::Read {
-                    path: dir.clone(),
-                    reason: "not a directory".to_owned(),
-                };
-                return Batch::failed(secrets.len(), &error);
-            }
-            Err(error) if error.kind() == ErrorKind::NotFound => {
+        let root = match Dir::open(&context.base_dir.join(&self.dir)) {
+            Ok(root) => root,
+            Err(FileError::NotFound) => {
                 let looked = format!("files:{dir} (no such directory)");
                 let lookups = secrets
                     .iter()
@@ -151,7 +118,7 @@ impl Source for FilesSource {
             Err(error) => {
                 let error = SourceError::Read {
                     path: dir.clone(),
-                    reason: io_reason(&error),
+                    reason: error.to_string(),
                 };
                 return Batch::failed(secrets.len(), &error);
             }

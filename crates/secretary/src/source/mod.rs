@@ -147,8 +147,8 @@ pub enum SourceError {
         /// Where it was found.
         what: String,
     },
-    /// A secret file too large to be a secret.
-    #[error("{path} is larger than {limit} bytes")]
+    /// A file too large to be read.
+    #[error("{path} is {}", crate::FileError::TooLarge { limit: *limit })]
     TooLarge {
         /// The path, as configured.
         path: String,
@@ -190,7 +190,7 @@ impl SourceError {
                 format!("store {what} as UTF-8 text (base64-encode binary secrets)")
             }
             Self::TooLarge { path, .. } => {
-                format!("{path} does not look like a secret; check the mount")
+                format!("{path} does not look like a secret or a .env file; check that it is the right file")
             }
             Self::Incomplete { .. } => {
                 "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()
@@ -215,28 +215,4 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
 /// is, a relative one from the user's working directory.
 fn shown(context: &Context<'_>, configured: &str) -> String {
     context.shown_dir.join(configured).display().to_string()
-}
-
-/// An operating-system error's reason, without the path (which the caller names).
-fn io_reason(error: &std::io::Error) -> String {
-    match error.kind() {
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_owned(),
-        std::io::ErrorKind::NotFound => "not found".to_owned(),
-        std::io::ErrorKind::InvalidData => "not valid UTF-8".to_owned(),
-        _ => error.to_string(),
-    }
-}
-
-/// Unix permission bits of `metadata` (0 elsewhere).
-fn mode(metadata: &std::fs::Metadata) -> u32 {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        metadata.permissions().mode() & 0o7777
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = metadata;
-        0
-    }
 }

@@ -13,6 +13,7 @@
 //!   and replaced by a new login when renewal is impossible or fails.
 
 use std::hash::BuildHasher;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -24,6 +25,10 @@ use url::Url;
 use super::VaultError;
 use super::settings::{Credentials, Settings};
 use crate::SecretValue;
+
+/// The largest answer read from Vault. Vault's own default `max_request_size` is 32 MiB,
+/// so no KV secret it stores is larger.
+pub const MAX_BODY: u64 = 32 * 1024 * 1024;
 
 /// A server's answer.
 #[derive(Debug)]
@@ -42,12 +47,64 @@ impl Reply {
     pub fn json(&self) -> SecretJson {
         SecretJson(serde_json::from_slice(&self.body).unwrap_or(Value::Null))
     }
+
+    /// Whether the body is an error document of Vault's own (`{"errors": [...]}`), or a
+    /// KV answer with data or metadata: what tells Vault's 404 from any web server's.
+    pub fn is_vaults(&self) -> bool {
+        let json = self.json();
+        json.get("errors").is_some_and(Value::is_array)
+            || json.get("data").is_some_and(Value::is_object)
+    }
+}
+
+/// A request body that may hold secrets (a KV write, a login): serialized once, zeroed
+/// when the last attempt that sent it is done with it.
+#[derive(Debug, Clone)]
+pub struct Body(Arc<zeroize::Zeroizing<Vec<u8>>>);
+
+impl Body {
+    /// `value` as JSON. The buffer is sized first, so that no reallocation leaves a copy
+    /// behind.
+    pub fn json(value: &impl serde::Serialize) -> Self {
+        let mut counter = Counter(0);
+        let _ = serde_json::to_writer(&mut counter, value);
+        let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(counter.0));
+        // Serializing a map of strings into memory cannot fail.
+        let _ = serde_json::to_writer(&mut *bytes, value);
+        Self(Arc::new(bytes))
+    }
+
+    /// The bytes as reqwest sends them, without a copy.
+    fn to_reqwest(&self) -> reqwest::Body {
+        reqwest::Body::from(bytes::Bytes::from_owner(self.clone()))
+    }
+}
+
+impl AsRef<[u8]> for Body {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Counts the bytes written to it.
+struct Counter(usize);
+
+impl std::io::Write for Counter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0 = self.0.saturating_add(bytes.len());
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// A JSON document that may hold secrets (a KV answer, a login): every string in it is
-/// zeroed when it is dropped.
+/// zeroed when it is dropped. Its contents can be read, and a part of it moved into
+/// another `SecretJson`, but never moved out of one.
 #[derive(Debug, Default)]
-pub struct SecretJson(pub Value);
+pub struct SecretJson(Value);
 
 impl std::ops::Deref for SecretJson {
     type Target = Value;
@@ -57,9 +114,31 @@ impl std::ops::Deref for SecretJson {
     }
 }
 
-impl std::ops::DerefMut for SecretJson {
-    fn deref_mut(&mut self) -> &mut Value {
-        &mut self.0
+impl SecretJson {
+    /// An empty object.
+    pub fn object() -> Self {
+        Self(Value::Object(serde_json::Map::new()))
+    }
+
+    /// Moves the object at `pointer` into a `SecretJson` of its own (`None` when there is
+    /// no object there).
+    pub fn take_object(&mut self, pointer: &str) -> Option<Self> {
+        self.0
+            .pointer_mut(pointer)
+            .filter(|part| part.is_object())
+            .map(|part| Self(part.take()))
+    }
+
+    /// Sets `field` of this object to `value` (nothing when this is not an object).
+    pub fn insert(&mut self, field: &str, value: &str) {
+        if let Value::Object(fields) = &mut self.0 {
+            if let Some(Value::String(old)) =
+                fields.insert(field.to_owned(), Value::String(value.to_owned()))
+            {
+                let mut old = old;
+                zeroize::Zeroize::zeroize(&mut old);
+            }
+        }
     }
 }
 
@@ -77,6 +156,13 @@ fn wipe_strings(value: &mut Value) {
         Value::Object(map) => map.values_mut().for_each(wipe_strings),
         _ => {}
     }
+}
+
+/// An AppRole login's body.
+#[derive(serde::Serialize)]
+struct Login<'a> {
+    role_id: &'a str,
+    secret_id: &'a str,
 }
 
 /// A token and when it runs out.
@@ -108,7 +194,8 @@ fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
     if elapsed >= lease.ttl {
         return Refresh::Login;
     }
-    if lease.renewable && elapsed >= lease.ttl * 2 / 3 {
+    // Two thirds of the lease, without `ttl * 2` (which overflows for a huge lease).
+    if lease.renewable && elapsed >= lease.ttl.saturating_sub(lease.ttl / 3) {
         return Refresh::Renew;
     }
     if !lease.renewable && lease.ttl.saturating_sub(elapsed) <= lease.ttl / 5 {
@@ -266,7 +353,8 @@ impl Client {
         &self.settings
     }
 
-    /// The server's address, for messages.
+    /// The server's address, for messages (it never holds a user name or password:
+    /// [`Settings`] removes them).
     pub fn address(&self) -> String {
         self.settings
             .address
@@ -299,7 +387,7 @@ impl Client {
         method: Method,
         path: &str,
         query: Option<(&str, &str)>,
-        body: Option<&Value>,
+        body: Option<&Body>,
     ) -> Result<Reply, VaultError> {
         let token = self.token().await?;
         self.send_as(method, path, query, body, Some(&token)).await
@@ -310,7 +398,7 @@ impl Client {
         method: Method,
         path: &str,
         query: Option<(&str, &str)>,
-        body: Option<&Value>,
+        body: Option<&Body>,
         token: Option<&SecretValue>,
     ) -> Result<Reply, VaultError> {
         let url = self.url(path, query)?;
@@ -339,7 +427,7 @@ impl Client {
         &self,
         method: &Method,
         mut url: Url,
-        body: Option<&Value>,
+        body: Option<&Body>,
         token: Option<&SecretValue>,
     ) -> Result<Reply, Transport> {
         let mut redirected = false;
@@ -351,7 +439,7 @@ impl Client {
             if let Some(body) = body {
                 request = request
                     .header("content-type", "application/json")
-                    .body(body.to_string());
+                    .body(body.to_reqwest());
             }
             let response = request.send().await.map_err(|e| self.transport(&e))?;
             let status = response.status().as_u16();
@@ -381,13 +469,60 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = response.bytes().await.map_err(|e| self.transport(&e))?;
+            let body = self.read_body(response).await?;
             return Ok(Reply {
                 status,
-                body: zeroize::Zeroizing::new(body.to_vec()),
+                body,
                 attempts: 1,
                 retry_after,
             });
+        }
+    }
+
+    /// The body of `response`, at most [`MAX_BODY`] bytes, into zeroizing memory.
+    async fn read_body(
+        &self,
+        mut response: reqwest::Response,
+    ) -> Result<zeroize::Zeroizing<Vec<u8>>, Transport> {
+        let too_large = || {
+            Transport::Fatal(VaultError::TooLarge {
+                address: self.address(),
+                limit: MAX_BODY,
+            })
+        };
+        let announced = response.content_length().unwrap_or(0);
+        if announced > MAX_BODY {
+            return Err(too_large());
+        }
+        let mut body =
+            zeroize::Zeroizing::new(Vec::with_capacity(usize::try_from(announced).unwrap_or(0)));
+        loop {
+            let chunk = response.chunk().await.map_err(|error| {
+                if error.is_timeout() {
+                    self.transport(&error)
+                } else {
+                    Transport::Retry(VaultError::Truncated {
+                        address: self.address(),
+                        reason: innermost(&error).to_string(),
+                    })
+                }
+            })?;
+            let Some(chunk) = chunk else {
+                return Ok(body);
+            };
+            let length = u64::try_from(body.len().saturating_add(chunk.len())).unwrap_or(u64::MAX);
+            if length > MAX_BODY {
+                return Err(too_large());
+            }
+            if body.capacity() - body.len() < chunk.len() {
+                // Grow into a new zeroizing buffer, so the old one is wiped, not freed as is.
+                let mut bigger = zeroize::Zeroizing::new(Vec::with_capacity(
+                    body.len().saturating_add(chunk.len()).saturating_mul(2),
+                ));
+                bigger.extend_from_slice(&body);
+                body = bigger;
+            }
+            body.extend_from_slice(&chunk);
         }
     }
 
@@ -460,7 +595,7 @@ impl Client {
                             Method::POST,
                             "auth/token/renew-self",
                             None,
-                            Some(&Value::Object(serde_json::Map::new())),
+                            Some(&Body::json(&serde_json::Map::new())),
                             Some(&current.token),
                         )
                         .await;
@@ -473,8 +608,10 @@ impl Client {
             }
             Refresh::Login => {}
         }
-        let body =
-            serde_json::json!({ "role_id": role_id.expose(), "secret_id": secret_id.expose() });
+        let body = Body::json(&Login {
+            role_id: role_id.expose(),
+            secret_id: secret_id.expose(),
+        });
         let login_path = format!("auth/{mount}/login");
         let reply = self
             .send_as(Method::POST, &login_path, None, Some(&body), None)
@@ -525,7 +662,14 @@ impl Client {
     pub fn error_for(&self, reply: &Reply, path: &str) -> VaultError {
         let path = path.to_owned();
         match reply.status {
+            401 => VaultError::Unauthenticated {
+                address: self.address(),
+            },
             403 => VaultError::Denied { path },
+            404 if !reply.is_vaults() => VaultError::NotVault {
+                address: self.address(),
+                status: 404,
+            },
             429 => VaultError::RateLimited {
                 attempts: reply.attempts,
             },

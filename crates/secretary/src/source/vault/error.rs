@@ -36,6 +36,37 @@ pub enum VaultError {
         /// The time-out.
         seconds: u64,
     },
+    /// The connection broke while the answer was read.
+    #[error("the answer from Vault at {address} was cut short: {reason}")]
+    Truncated {
+        /// The server address.
+        address: String,
+        /// The underlying reason.
+        reason: String,
+    },
+    /// The answer is larger than secretary reads.
+    #[error("the answer from Vault at {address} is larger than the {} limit", crate::file::size(*limit))]
+    TooLarge {
+        /// The server address.
+        address: String,
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// 401: the server, or something in front of it, wants another kind of credentials.
+    #[error("Vault at {address} answered 401 (authentication required)")]
+    Unauthenticated {
+        /// The server address.
+        address: String,
+    },
+    /// An answer that is not Vault's (a 404 page of another web server): it means
+    /// nothing about whether the secret exists.
+    #[error("the server at {address} answered {status}, but not as Vault does (no Vault JSON)")]
+    NotVault {
+        /// The server address.
+        address: String,
+        /// The HTTP status.
+        status: u16,
+    },
     /// The whole batch of reads took longer than its deadline.
     #[error("reading from Vault took longer than the {seconds}s deadline")]
     Deadline {
@@ -125,6 +156,18 @@ impl VaultError {
             Self::Config { setting, .. } => format!("fix {setting}"),
             Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
             Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
+            Self::Truncated { .. } => {
+                "the server or the network between closed the connection mid-answer: check the server's health and any proxy in between".to_owned()
+            }
+            Self::TooLarge { .. } => {
+                "no KV secret is this large: check that VAULT_ADDR points at Vault, and the source's path".to_owned()
+            }
+            Self::Unauthenticated { .. } => {
+                "check that VAULT_ADDR points at Vault itself (not a proxy or another web server), and log in again".to_owned()
+            }
+            Self::NotVault { .. } => {
+                "check VAULT_ADDR: it seems to point at another web server, not at Vault".to_owned()
+            }
             Self::Timeout { .. } | Self::Deadline { .. } => {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
             }

@@ -29,14 +29,14 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use reqwest::Method;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use error::VaultError;
 
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::SecretValue;
 use crate::manifest::{SecretSpec, VaultConfig};
-use client::{Client, SecretJson};
+use client::{Body, Client, SecretJson};
 use settings::Settings;
 
 /// A Vault / OpenBao KV source.
@@ -112,6 +112,18 @@ enum Read {
     Destroyed {
         version: u64,
     },
+}
+
+/// A KV v2 write's body: check-and-set on `options.cas`.
+#[derive(serde::Serialize)]
+struct Write<'a> {
+    options: Cas,
+    data: &'a Value,
+}
+
+#[derive(serde::Serialize)]
+struct Cas {
+    cas: u64,
 }
 
 /// The outcome of [`VaultSource::write`].
@@ -222,23 +234,26 @@ impl VaultSource {
         drive(connection.runtime.get(), async {
             let (mut data, current) = match read(client, &api, self.config.kv_version, None).await?
             {
-                Read::Found { mut data, version } => {
-                    (std::mem::take(&mut data.0), version.unwrap_or(0))
-                }
-                Read::NotFound => (Value::Object(Map::new()), 0),
+                Read::Found { data, version } => (data, version.unwrap_or(0)),
+                Read::NotFound => (SecretJson::object(), 0),
                 Read::Deleted { version } | Read::Destroyed { version } => {
-                    (Value::Object(Map::new()), version)
+                    (SecretJson::object(), version)
                 }
             };
-            if let Value::Object(fields) = &mut data {
-                fields.insert(field.clone(), Value::String(value.expose().to_owned()));
-            }
-            // The body holds the other fields' values and the new one: zeroed when dropped.
-            let body = SecretJson(if self.config.kv_version == 2 {
-                serde_json::json!({ "options": { "cas": cas.unwrap_or(current) }, "data": data })
+            data.insert(&field, value.expose());
+            // The body holds the other fields' values and the new one: serialized once,
+            // into memory that is zeroed when the last attempt is done with it.
+            let body = if self.config.kv_version == 2 {
+                Body::json(&Write {
+                    options: Cas {
+                        cas: cas.unwrap_or(current),
+                    },
+                    data: &data,
+                })
             } else {
-                data
-            });
+                Body::json(&*data)
+            };
+            drop(data);
             let reply = client.send(Method::POST, &api, None, Some(&body)).await?;
             match reply.status {
                 200 | 204 => {
@@ -284,28 +299,26 @@ async fn read(
             let version = json
                 .pointer("/data/metadata/version")
                 .and_then(Value::as_u64);
-            let data = json
-                .pointer_mut("/data/data")
-                .filter(|data| data.is_object())
-                .map(|data| SecretJson(data.take()));
-            match data {
+            match json.take_object("/data/data") {
                 Some(data) => Ok(Read::Found { data, version }),
                 None => Err(unexpected(
                     "a KV v2 answer without data.data (is this mount KV version 1?)",
                 )),
             }
         }
-        (200, _) => match json.get("data").filter(|data| data.is_object()) {
-            Some(_) => {
-                let mut json = json;
-                let data = json.get_mut("data").map(Value::take).unwrap_or_default();
-                Ok(Read::Found {
-                    data: SecretJson(data),
+        (200, _) => {
+            let mut json = json;
+            match json.take_object("/data") {
+                Some(data) => Ok(Read::Found {
+                    data,
                     version: None,
-                })
+                }),
+                None => Err(unexpected("a KV v1 answer without data")),
             }
-            None => Err(unexpected("a KV v1 answer without data")),
-        },
+        }
+        // Only Vault's own 404 says the secret is not there; any other web server's
+        // says nothing about it (a mistyped VAULT_ADDR).
+        (404, _) if !reply.is_vaults() => Err(client.error_for(&reply, api)),
         (404, 2) => {
             let metadata = json.pointer("/data/metadata");
             let version = metadata
@@ -411,20 +424,27 @@ impl Source for VaultSource {
             .collect();
         Batch {
             lookups,
-            warnings: skip_verify_warning(&connection),
+            warnings: connection_warnings(&connection),
         }
     }
 }
 
-fn skip_verify_warning(connection: &Connection) -> Vec<String> {
-    if connection.client.settings().skip_verify {
-        vec![format!(
+fn connection_warnings(connection: &Connection) -> Vec<String> {
+    let settings = connection.client.settings();
+    let mut warnings = Vec::new();
+    if settings.skip_verify {
+        warnings.push(format!(
             "VAULT_SKIP_VERIFY is set: the certificate of {} is NOT verified; anyone on the path can read these secrets",
             connection.client.address()
-        )]
-    } else {
-        Vec::new()
+        ));
     }
+    if settings.userinfo_removed {
+        warnings.push(format!(
+            "the Vault address {} was given with a user name or password, which Vault does not use: they were removed and are not sent",
+            connection.client.address()
+        ));
+    }
+    warnings
 }
 
 /// Reads every `(api path, version)` concurrently, at most `max_concurrency` at a time,

@@ -63,6 +63,9 @@ pub struct Settings {
     pub max_retries: u32,
     /// Most requests in flight.
     pub max_concurrency: usize,
+    /// The address held a user name or password, which were removed: Vault does not use
+    /// them, and no message may show them.
+    pub userinfo_removed: bool,
 }
 
 /// `BAO_<name>` when set (even empty), else `VAULT_<name>`; with the name that was used.
@@ -105,15 +108,12 @@ fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
     }
 }
 
-fn read_secret_file(path: &Path, setting: &str) -> Result<String, VaultError> {
-    std::fs::read_to_string(path)
-        .map(|text| text.trim().to_owned())
-        .map_err(|error| {
-            config_error(
-                setting,
-                format!("cannot read {}: {}", path.display(), error.kind()),
-            )
-        })
+/// A credential file's text, trimmed: a regular file of at most 1 MiB, read once.
+fn read_secret_file(path: &Path, setting: &str) -> Result<SecretValue, VaultError> {
+    let text = crate::file::read_text(path, crate::file::SECRET_LIMIT).map_err(|reason| {
+        config_error(setting, format!("cannot read {}: {reason}", path.display()))
+    })?;
+    Ok(SecretValue::new(text.trim().to_owned()))
 }
 
 impl Settings {
@@ -130,10 +130,17 @@ impl Settings {
             (None, None) => ("VAULT_ADDR".to_owned(), "https://127.0.0.1:8200"),
         };
         let (setting, text) = address;
-        let address = Url::parse(text)
+        // url's errors name the kind of mistake, never the text.
+        let mut address = Url::parse(text)
             .map_err(|error| config_error(&setting, format!("not a URL ({error})")))?;
         if !matches!(address.scheme(), "http" | "https") || address.host().is_none() {
             return Err(config_error(&setting, "must be an http:// or https:// URL"));
+        }
+        let userinfo_removed = !address.username().is_empty() || address.password().is_some();
+        if userinfo_removed {
+            // An http(s) URL with a host can always lose its user name and password.
+            let _ = address.set_username("");
+            let _ = address.set_password(None);
         }
         let namespace = config
             .namespace
@@ -200,6 +207,7 @@ impl Settings {
             timeout,
             max_retries,
             max_concurrency: config.max_concurrency,
+            userinfo_removed,
         })
     }
 
@@ -216,13 +224,21 @@ impl Settings {
                 }
                 if let Some(file) = &config.token_file {
                     let token = read_secret_file(&base_dir.join(file), "token_file")?;
-                    return checked_token(&token, "token_file").map(Credentials::Token);
+                    return checked_token(token.expose(), "token_file").map(Credentials::Token);
                 }
                 if let Some(home) = vars.get_str("HOME") {
                     let path = Path::new(home).join(".vault-token");
-                    if let Ok(token) = std::fs::read_to_string(&path) {
-                        if !token.trim().is_empty() {
+                    match crate::file::read_text(&path, crate::file::SECRET_LIMIT) {
+                        Ok(token) if !token.trim().is_empty() => {
                             return checked_token(&token, "~/.vault-token").map(Credentials::Token);
+                        }
+                        // No token file, or an empty one: no token here.
+                        Ok(_) | Err(crate::FileError::NotFound) => {}
+                        Err(reason) => {
+                            return Err(config_error(
+                                "~/.vault-token",
+                                format!("cannot read {}: {reason}", path.display()),
+                            ));
                         }
                     }
                 }
@@ -237,19 +253,18 @@ impl Settings {
                             variable_name: &str,
                             setting: &str|
                  -> Result<SecretValue, VaultError> {
-                    let text = match file {
-                        Some(file) => read_secret_file(&base_dir.join(file), setting)?,
+                    match file {
+                        Some(file) => read_secret_file(&base_dir.join(file), setting),
                         None => variable(vars, variable_name)
-                            .map(|(_, v)| v.trim().to_owned())
+                            .map(|(_, v)| SecretValue::new(v.trim().to_owned()))
                             .filter(|v| !v.is_empty())
                             .ok_or_else(|| {
                                 config_error(
                                     &format!("VAULT_{variable_name}"),
                                     format!("AppRole needs it (or `{setting}` in the manifest)"),
                                 )
-                            })?,
-                    };
-                    Ok(SecretValue::new(text))
+                            }),
+                    }
                 };
                 Ok(Credentials::AppRole {
                     mount: mount.clone(),
@@ -344,6 +359,23 @@ mod tests {
             settings(&[("VAULT_CLIENT_CERT", "c.pem"), ("VAULT_TOKEN", "t")]).is_err(),
             "cert without key"
         );
+    }
+
+    #[test]
+    fn a_user_name_and_password_in_the_address_are_removed() {
+        let s = settings(&[
+            ("VAULT_ADDR", "http://admin:hunter2@vault:8200"),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(s.address.as_str(), "http://vault:8200/");
+        assert!(s.userinfo_removed);
+        let error = settings(&[
+            ("VAULT_ADDR", "http://admin:hunter2@"),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap_err();
+        assert!(!error.to_string().contains("hunter2"), "{error}");
     }
 
     #[test]

@@ -20,6 +20,12 @@ fn tls_error(setting: &str, reason: impl Into<String>) -> VaultError {
     }
 }
 
+/// A PEM file named by `setting`: a regular file, read once, at most 4 MiB.
+fn read(path: &std::path::Path, setting: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
+    crate::file::read(path, crate::file::CERTIFICATE_LIMIT)
+        .map_err(|reason| tls_error(setting, format!("cannot read {}: {reason}", path.display())))
+}
+
 fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultError> {
     let parse = |pem: &[u8], what: &str| -> Result<Vec<CertificateDer<'static>>, VaultError> {
         CertificateDer::pem_slice_iter(pem)
@@ -28,12 +34,7 @@ fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultErro
     };
     match ca {
         CaSource::File(path) => {
-            let pem = std::fs::read(path).map_err(|e| {
-                tls_error(
-                    "VAULT_CACERT",
-                    format!("cannot read {}: {}", path.display(), e.kind()),
-                )
-            })?;
+            let pem = read(path, "VAULT_CACERT")?;
             parse(&pem, "VAULT_CACERT")
         }
         CaSource::Bytes(pem) => parse(pem.as_bytes(), "VAULT_CACERT_BYTES"),
@@ -46,8 +47,12 @@ fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultErro
             })?;
             let mut all = Vec::new();
             for entry in entries.flatten() {
-                if let Ok(pem) = std::fs::read(entry.path()) {
-                    all.extend(parse(&pem, "VAULT_CAPATH")?);
+                // Only regular files (or links to them) hold certificates.
+                if entry.path().is_file() {
+                    all.extend(parse(
+                        &read(&entry.path(), "VAULT_CAPATH")?,
+                        "VAULT_CAPATH",
+                    )?);
                 }
             }
             Ok(all)
@@ -90,20 +95,21 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
     match &settings.client_cert {
         None => Ok(builder.with_no_client_auth()),
         Some((cert, key)) => {
-            let certs = CertificateDer::pem_file_iter(cert)
-                .and_then(Iterator::collect::<Result<Vec<_>, _>>)
+            let certs = CertificateDer::pem_slice_iter(&read(cert, "VAULT_CLIENT_CERT")?)
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|_| {
                     tls_error(
                         "VAULT_CLIENT_CERT",
                         format!("cannot read a PEM certificate from {}", cert.display()),
                     )
                 })?;
-            let key = PrivateKeyDer::from_pem_file(key).map_err(|_| {
-                tls_error(
-                    "VAULT_CLIENT_KEY",
-                    format!("cannot read a PEM private key from {}", key.display()),
-                )
-            })?;
+            let key =
+                PrivateKeyDer::from_pem_slice(&read(key, "VAULT_CLIENT_KEY")?).map_err(|_| {
+                    tls_error(
+                        "VAULT_CLIENT_KEY",
+                        format!("cannot read a PEM private key from {}", key.display()),
+                    )
+                })?;
             builder
                 .with_client_auth_cert(certs, key)
                 .map_err(|e| tls_error("VAULT_CLIENT_CERT", e.to_string()))

@@ -1,0 +1,368 @@
+//! The program `secretary run` starts, and everything between it and us: its command line
+//! and environment, the signals we pass on to it, its output pumped through a redactor,
+//! and its exit status. `run`, `run --redact` and `run --watch` all start it from here.
+//!
+//! - **Environment**: ours (or, with `--reset`, only [`MINIMAL`]) without the
+//!   [`CREDENTIALS`] unless the manifest declares them, plus each secret under its
+//!   primary env name. Variables whose names are not UTF-8 are passed on as they are.
+//! - **Shell**: with `--shell`, `/bin/sh -c SCRIPT sh ARGS...`: the first word is the
+//!   script, the others its positional parameters `$1`, `$2`, ... exactly as given.
+//! - **Signals**: [`FORWARDED`] are passed on, except those we inherited as ignored
+//!   (`nohup`): those stay ignored for the child too, and are not forwarded.
+//! - **Exit status**: the child's code, or 128+N when signal N killed it; 127 when the
+//!   program does not exist, 126 when it cannot be executed.
+
+use std::collections::HashSet;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Read, Write};
+use std::ops::Deref;
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, PoisonError, RwLock, mpsc};
+use std::thread::JoinHandle;
+
+use rustix::process::{Pid, Signal};
+use secretary::redact::Redactor;
+use secretary::{Manifest, Report, SecretValue, Variables};
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::iterator::{Handle, SignalsInfo};
+use signal_hook::low_level::siginfo::Cause;
+use zeroize::Zeroizing;
+
+use crate::exit::Status;
+
+/// What `--reset` keeps.
+pub const MINIMAL: [&str; 6] = ["PATH", "HOME", "USER", "LANG", "TERM", "TZ"];
+
+/// Credentials that are not passed on unless a secret declares them: Vault's, and the
+/// key of the audit log's fingerprints (which would let the child forge or test them).
+pub const CREDENTIALS: [&str; 7] = [
+    "VAULT_TOKEN",
+    "BAO_TOKEN",
+    "VAULT_ROLE_ID",
+    "BAO_ROLE_ID",
+    "VAULT_SECRET_ID",
+    "BAO_SECRET_ID",
+    "SECRETARY_AUDIT_KEY",
+];
+
+/// The signals passed on to the child.
+pub const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
+
+/// The program and how to start it.
+#[derive(Debug, Clone, Copy)]
+pub struct Program<'a> {
+    /// The program and its arguments (with `shell`, the script and its parameters).
+    pub argv: &'a [String],
+    /// Run `argv[0]` as a `/bin/sh` script.
+    pub shell: bool,
+    /// Start from [`MINIMAL`] instead of our environment.
+    pub reset: bool,
+}
+
+impl Program<'_> {
+    /// What to call the program in messages.
+    pub fn name(&self) -> &str {
+        self.argv.first().map_or("", String::as_str)
+    }
+}
+
+/// A secret that cannot be passed in an environment variable.
+#[derive(Debug)]
+pub struct NulByte {
+    /// Its key.
+    pub key: String,
+}
+
+/// The child's environment: what it inherits from ours, and the secrets.
+pub struct Environment {
+    inherited: Vec<(OsString, OsString)>,
+    secrets: Vec<(String, SecretValue)>,
+}
+
+impl Environment {
+    /// For `report`'s values; a value holding a NUL byte cannot be passed.
+    pub fn new(
+        manifest: &Manifest,
+        vars: &Variables,
+        report: &Report,
+        reset: bool,
+    ) -> Result<Self, NulByte> {
+        let declared: HashSet<&str> = manifest
+            .secrets()
+            .iter()
+            .flat_map(|s| s.env.iter().map(String::as_str))
+            .collect();
+        let inherited = vars
+            .iter()
+            .filter(|(name, _)| {
+                let text = name.to_str();
+                let minimal = text.is_some_and(|name| MINIMAL.contains(&name));
+                let credential = text
+                    .is_some_and(|name| CREDENTIALS.contains(&name) && !declared.contains(name));
+                (!reset || minimal) && !credential
+            })
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect();
+        let mut secrets = Vec::new();
+        for resolution in &report.resolutions {
+            let spec = &resolution.spec;
+            if let Some(value) = &resolution.value {
+                if value.expose().contains('\0') {
+                    return Err(NulByte {
+                        key: spec.key.clone(),
+                    });
+                }
+                secrets.push((spec.primary_env().to_owned(), value.clone()));
+            }
+        }
+        Ok(Self { inherited, secrets })
+    }
+
+    /// Every sensitive value the child can see, by key: those passed, and those of
+    /// declared secrets it inherits from our environment under any of their env names
+    /// (`run --only` passes fewer secrets than the child may hold).
+    pub fn sensitive<'a>(
+        &'a self,
+        manifest: &'a Manifest,
+        report: &'a Report,
+    ) -> Vec<(&'a str, &'a str)> {
+        let mut values: Vec<(&str, &str)> = report
+            .resolutions
+            .iter()
+            .filter(|resolution| resolution.spec.sensitive)
+            .filter_map(|resolution| Some((resolution.key(), resolution.value.as_ref()?.expose())))
+            .collect();
+        let inherited: std::collections::HashMap<&OsStr, &OsStr> = self
+            .inherited
+            .iter()
+            .map(|(name, value)| (name.as_os_str(), value.as_os_str()))
+            .collect();
+        for spec in manifest.secrets().iter().filter(|spec| spec.sensitive) {
+            for name in &spec.env {
+                if let Some(value) = inherited.get(OsStr::new(name)).and_then(|v| v.to_str()) {
+                    values.push((spec.key.as_str(), value));
+                }
+            }
+        }
+        values
+    }
+
+    /// The command that starts `program` with this environment.
+    pub fn command(&self, program: &Program<'_>) -> Command {
+        let mut command = if program.shell {
+            let mut sh = Command::new("/bin/sh");
+            sh.arg("-c")
+                .arg(program.name())
+                .arg("sh")
+                .args(&program.argv[1..]);
+            sh
+        } else {
+            let mut direct = Command::new(program.name());
+            direct.args(&program.argv[1..]);
+            direct
+        };
+        command.env_clear();
+        command.envs(self.inherited.iter().map(|(n, v)| (n, v)));
+        for (name, value) in &self.secrets {
+            command.env(name, OsStr::new(value.expose()));
+        }
+        command
+    }
+}
+
+/// Says why the program could not be started; 127 when it does not exist, else 126.
+pub fn not_started(program: &str, error: &io::Error) -> Status {
+    let (code, what) = match error.kind() {
+        io::ErrorKind::NotFound => (127, "not found (is it installed and on PATH?)".to_owned()),
+        io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),
+        io::ErrorKind::ArgumentListTooLong => (
+            126,
+            "cannot be started: its arguments and environment, secrets included, are more than the system allows (use --only or --reset to pass fewer)".to_owned(),
+        ),
+        _ => (126, format!("cannot be started: {error}")),
+    };
+    eprintln!("error: `{program}` {what}");
+    Status::Exit(code)
+}
+
+/// The child's exit code, or 128+N when signal N killed it.
+pub fn exit_status(status: ExitStatus) -> Status {
+    let code = match (status.code(), status.signal()) {
+        (Some(code), _) => code,
+        (None, Some(signal)) => 128 + signal,
+        (None, None) => 1,
+    };
+    Status::Exit(u8::try_from(code & 0xff).unwrap_or(1))
+}
+
+/// The child's pid, as `kill(2)` takes it.
+pub fn pid_of(child: &Child) -> i32 {
+    i32::try_from(child.id()).unwrap_or(0)
+}
+
+/// Sends `signal` to `pid`, if both are valid.
+pub fn send(pid: i32, signal: i32) {
+    if let (Some(pid), Some(signal)) = (Pid::from_raw(pid), Signal::from_named_raw(signal)) {
+        let _ = rustix::process::kill_process(pid, signal);
+    }
+}
+
+/// The signals this process inherited as ignored (`nohup` ignores SIGHUP), from Linux's
+/// `/proc/self/status`; none where that cannot be read.
+fn ignored() -> Vec<i32> {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0);
+    FORWARDED
+        .into_iter()
+        .filter(|&signal| {
+            u32::try_from(signal - 1)
+                .ok()
+                .and_then(|bit| mask.checked_shr(bit))
+                .is_some_and(|bits| bits & 1 == 1)
+        })
+        .collect()
+}
+
+/// Passes [`FORWARDED`] signals (but those inherited as ignored) on to the current child,
+/// on a thread of its own until [`Forwarder::close`].
+pub struct Forwarder {
+    handle: Handle,
+    thread: JoinHandle<()>,
+    /// The pid signals go to; a restart puts the new child's here.
+    pub pid: Arc<AtomicI32>,
+}
+
+impl Forwarder {
+    /// Installs the handlers. Call it before the child starts, so that no signal falls
+    /// between the two. With `hup`, a SIGHUP to us goes there instead (re-resolve now).
+    /// A terminal's Ctrl-C, which reached the child already, is not sent twice.
+    pub fn install(hup: Option<mpsc::Sender<()>>) -> io::Result<Self> {
+        let ignored = ignored();
+        let wanted: Vec<i32> = FORWARDED
+            .into_iter()
+            .filter(|signal| !ignored.contains(signal))
+            .collect();
+        let mut signals = SignalsInfo::<WithOrigin>::new(wanted).map_err(|error| {
+            io::Error::new(
+                error.kind(),
+                format!("cannot set up signal forwarding: {error}"),
+            )
+        })?;
+        let handle = signals.handle();
+        let pid = Arc::new(AtomicI32::new(0));
+        let current = Arc::clone(&pid);
+        let thread = std::thread::spawn(move || {
+            for origin in signals.forever() {
+                if let (SIGHUP, Some(hup)) = (origin.signal, &hup) {
+                    let _ = hup.send(());
+                    continue;
+                }
+                if origin.signal == SIGINT && origin.cause == Cause::Kernel {
+                    continue; // Ctrl-C: the terminal sent it to the child already.
+                }
+                send(current.load(Ordering::SeqCst), origin.signal);
+            }
+        });
+        Ok(Self {
+            handle,
+            thread,
+            pid,
+        })
+    }
+
+    /// Stops forwarding.
+    pub fn close(self) {
+        self.handle.close();
+        let _ = self.thread.join();
+    }
+}
+
+/// The redactor the output pumps use; a change of values puts a new one in.
+pub type Shared = Arc<RwLock<Arc<Redactor>>>;
+
+/// Starts `command`; with `redaction`, its stdout and stderr go through [`pump`]s on
+/// threads of their own (added to `pumps`), so neither pipe can fill up and block it.
+pub fn spawn(
+    mut command: Command,
+    redaction: Option<&Shared>,
+    pumps: &mut Vec<JoinHandle<()>>,
+) -> io::Result<Child> {
+    if redaction.is_some() {
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    }
+    let mut child = command.spawn()?;
+    if let Some(shared) = redaction {
+        if let Some(stdout) = child.stdout.take() {
+            let shared = Arc::clone(shared);
+            pumps.push(std::thread::spawn(move || {
+                let _ = pump(|| current(&shared), stdout, io::stdout());
+            }));
+        }
+        if let Some(stderr) = child.stderr.take() {
+            let shared = Arc::clone(shared);
+            pumps.push(std::thread::spawn(move || {
+                let _ = pump(|| current(&shared), stderr, io::stderr());
+            }));
+        }
+    }
+    Ok(child)
+}
+
+fn current(shared: &Shared) -> Arc<Redactor> {
+    Arc::clone(&shared.read().unwrap_or_else(PoisonError::into_inner))
+}
+
+/// Copies `from` to `to` through the redactor `current` gives at each read, until end of
+/// input, flushing after every read so output appears as the writer produces it.
+/// `current` may give a fixed redactor, or (`run --watch`) a newer one after a change:
+/// the held-back tail carries over, since the newer one knows every older value too.
+/// Stops early, without error, when `to` is closed (the reader then gets `EPIPE` as it
+/// would without us). A read error still writes what was held back, then is returned.
+pub fn pump<R: Deref<Target = Redactor>>(
+    current: impl Fn() -> R,
+    mut from: impl Read,
+    mut to: impl Write,
+) -> io::Result<()> {
+    let mut buffer = vec![0; 64 * 1024];
+    let mut pending = Zeroizing::new(Vec::new());
+    let mut out = Vec::with_capacity(buffer.len() + 64);
+    let mut write = |out: &[u8]| match to.write_all(out).and_then(|()| to.flush()) {
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(false),
+        Err(error) => Err(error),
+        Ok(()) => Ok(true),
+    };
+    let ended = loop {
+        let read = match from.read(&mut buffer) {
+            Ok(0) => break Ok(()),
+            Ok(read) => read,
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => continue,
+            Err(error) => break Err(error),
+        };
+        out.clear();
+        current().stream(&mut pending, &buffer[..read], &mut out);
+        if !write(&out)? {
+            return Ok(());
+        }
+    };
+    out.clear();
+    current().finish_stream(&mut pending, &mut out);
+    write(&out)?;
+    ended
+}
+
+/// Waits for `child`, with context for the error.
+pub fn wait(child: &mut Child) -> io::Result<ExitStatus> {
+    child.wait().map_err(|error| {
+        io::Error::new(
+            error.kind(),
+            format!("cannot wait for the program: {error}"),
+        )
+    })
+}

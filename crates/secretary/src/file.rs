@@ -1,0 +1,388 @@
+//! Opening the files secretary reads and writes, by one set of rules: each file is opened
+//! once and everything after that (its type, its mode, its size, its contents) is taken
+//! from the open descriptor, never from the path again; what is not a regular file (a
+//! FIFO, a directory, a device) is refused without blocking; and every read is capped.
+//!
+//! - [`read`] reads a file whole: the manifest, a `.env` file, a token file, a CA bundle.
+//! - `Dir::open_beneath` opens a file inside a directory without ever leaving it,
+//!   however its symbolic links are swapped meanwhile (the `files` source): one component
+//!   at a time, each opened relative to the one before with `O_NOFOLLOW`, and links
+//!   resolved by hand, so a link that leads out is seen as such instead of followed.
+//! - `open_append` opens the audit log: never through a symbolic link, created 0600.
+//!
+//! [`read`] and [`read_text`] are public, for programs that read files of their own beside
+//! secretary's (the `secretary` command reads `lint`'s and `example`'s this way).
+
+use std::fs::{File, Metadata};
+use std::io::{self, Read};
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use rustix::fs::{Mode, OFlags};
+use rustix::io::Errno;
+use zeroize::Zeroizing;
+
+/// Why a file could not be used. Carries no part of the file's contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FileError {
+    /// It does not exist.
+    #[error("not found")]
+    NotFound,
+    /// It is a FIFO, a directory, a socket or a device, which would block, never end, or
+    /// not be text.
+    #[error("not a regular file (it is {0})")]
+    NotRegular(&'static str),
+    /// It is larger than secretary reads.
+    #[error("larger than the {} limit", size(*.limit))]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// It is a symbolic link where none is followed.
+    #[error("a symbolic link, which is not followed here")]
+    SymbolicLink,
+    /// Its contents are not UTF-8 text.
+    #[error("not valid UTF-8 text")]
+    NotUtf8,
+    /// A symbolic link inside a directory that leads out of it.
+    #[error("a symbolic link that leads outside its directory")]
+    Escapes,
+    /// The operating system refused.
+    #[error("{0}")]
+    Io(String),
+}
+
+impl From<Errno> for FileError {
+    fn from(errno: Errno) -> Self {
+        match errno {
+            Errno::NOENT => Self::NotFound,
+            Errno::LOOP | Errno::MLINK => Self::SymbolicLink,
+            Errno::ACCESS | Errno::PERM => Self::Io("permission denied".to_owned()),
+            other => Self::Io(io::Error::from(other).to_string()),
+        }
+    }
+}
+
+impl From<io::Error> for FileError {
+    fn from(error: io::Error) -> Self {
+        match error.kind() {
+            io::ErrorKind::NotFound => Self::NotFound,
+            io::ErrorKind::PermissionDenied => Self::Io("permission denied".to_owned()),
+            _ => Self::Io(error.to_string()),
+        }
+    }
+}
+
+/// `16 MiB`, `1 MiB`, `512 KiB`, `100 bytes`.
+pub(crate) fn size(bytes: u64) -> String {
+    const KIB: u64 = 1024;
+    const MIB: u64 = 1024 * KIB;
+    if bytes >= MIB && bytes % MIB == 0 {
+        format!("{} MiB", bytes / MIB)
+    } else if bytes >= KIB && bytes % KIB == 0 {
+        format!("{} KiB", bytes / KIB)
+    } else {
+        format!("{bytes} bytes")
+    }
+}
+
+/// The largest manifest read.
+pub const MANIFEST_LIMIT: u64 = 16 * 1024 * 1024;
+/// The largest `.env` file read.
+pub const DOTENV_LIMIT: u64 = 16 * 1024 * 1024;
+/// The largest single secret read from a file, stdin or a token file.
+pub const SECRET_LIMIT: u64 = 1024 * 1024;
+/// The largest CA bundle or client certificate read.
+pub const CERTIFICATE_LIMIT: u64 = 4 * 1024 * 1024;
+
+/// A file opened for reading, with what `fstat` said of it.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    file: File,
+    metadata: Metadata,
+}
+
+impl Opened {
+    /// From a descriptor: refused unless it is a regular file.
+    fn from_fd(fd: OwnedFd) -> Result<Self, FileError> {
+        let file = File::from(fd);
+        let metadata = file.metadata()?;
+        if let Some(what) = not_regular(&metadata) {
+            return Err(FileError::NotRegular(what));
+        }
+        Ok(Self { file, metadata })
+    }
+
+    /// Its permission bits.
+    pub(crate) fn mode(&self) -> u32 {
+        use std::os::unix::fs::PermissionsExt;
+        self.metadata.permissions().mode() & 0o7777
+    }
+
+    /// Reads it whole, zeroed when dropped; more than `limit` bytes is an error (also
+    /// when the file grows while it is read).
+    pub(crate) fn read(mut self, limit: u64) -> Result<Zeroizing<Vec<u8>>, FileError> {
+        if self.metadata.len() > limit {
+            return Err(FileError::TooLarge { limit });
+        }
+        // The length may change before the read: never read more than `limit + 1`.
+        let expected = usize::try_from(self.metadata.len()).unwrap_or(0);
+        let mut bytes = Zeroizing::new(Vec::with_capacity(expected.saturating_add(1)));
+        (&mut self.file)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut bytes)?;
+        if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+            return Err(FileError::TooLarge { limit });
+        }
+        Ok(bytes)
+    }
+
+    /// [`Opened::read`], as UTF-8 text.
+    pub(crate) fn read_text(self, limit: u64) -> Result<Zeroizing<String>, FileError> {
+        text(self.read(limit)?)
+    }
+}
+
+/// What a file is, when it is not a regular file.
+fn not_regular(metadata: &Metadata) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    let kind = metadata.file_type();
+    if kind.is_file() {
+        None
+    } else if kind.is_dir() {
+        Some("a directory")
+    } else if kind.is_fifo() {
+        Some("a FIFO")
+    } else if kind.is_socket() {
+        Some("a socket")
+    } else if kind.is_char_device() || kind.is_block_device() {
+        Some("a device")
+    } else {
+        Some("not a file")
+    }
+}
+
+const READ: OFlags = OFlags::RDONLY
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOCTTY)
+    // Opening a FIFO must not wait for a writer; on a regular file this changes nothing.
+    .union(OFlags::NONBLOCK);
+
+/// Opens `path` (following symbolic links) for reading; refused unless it is a regular
+/// file.
+pub(crate) fn open(path: &Path) -> Result<Opened, FileError> {
+    Opened::from_fd(rustix::fs::open(path, READ, Mode::empty())?)
+}
+
+/// Reads the regular file at `path`, at most `limit` bytes.
+pub fn read(path: &Path, limit: u64) -> Result<Zeroizing<Vec<u8>>, FileError> {
+    open(path)?.read(limit)
+}
+
+/// Reads the regular file at `path` as UTF-8 text, at most `limit` bytes.
+pub fn read_text(path: &Path, limit: u64) -> Result<Zeroizing<String>, FileError> {
+    open(path)?.read_text(limit)
+}
+
+/// `bytes` as text, moved (not copied) out of their zeroizing buffer into another.
+pub(crate) fn text(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, FileError> {
+    if std::str::from_utf8(&bytes).is_err() {
+        return Err(FileError::NotUtf8);
+    }
+    let bytes = std::mem::take(&mut *bytes);
+    String::from_utf8(bytes)
+        .map(Zeroizing::new)
+        .map_err(|error| {
+            // Unreachable (checked above); the buffer is still zeroed on the way out.
+            drop(Zeroizing::new(error.into_bytes()));
+            FileError::NotUtf8
+        })
+}
+
+/// Opens (creating it 0600) the file at `path` for appending, never through a symbolic
+/// link; refused unless it is a regular file. Gives its permission bits too.
+pub(crate) fn open_append(path: &Path) -> Result<(File, u32), FileError> {
+    let flags = OFlags::WRONLY
+        .union(OFlags::APPEND)
+        .union(OFlags::CREATE)
+        .union(OFlags::CLOEXEC)
+        .union(OFlags::NOCTTY)
+        .union(OFlags::NOFOLLOW)
+        .union(OFlags::NONBLOCK);
+    let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))?;
+    let file = File::from(fd);
+    let metadata = file.metadata()?;
+    if let Some(what) = not_regular(&metadata) {
+        return Err(FileError::NotRegular(what));
+    }
+    Ok((
+        file,
+        std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o7777,
+    ))
+}
+
+/// How many symbolic links one [`Dir::open_beneath`] follows at most (as Linux does).
+const MAX_LINKS: usize = 40;
+
+/// An open directory, to open files beneath it.
+#[derive(Debug)]
+pub(crate) struct Dir(OwnedFd);
+
+impl Dir {
+    /// Opens the directory at `path` (following symbolic links to it).
+    pub(crate) fn open(path: &Path) -> Result<Self, FileError> {
+        let fd = rustix::fs::open(
+            path,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|errno| match errno {
+            Errno::NOTDIR => FileError::NotRegular("not a directory"),
+            other => other.into(),
+        })?;
+        Ok(Self(fd))
+    }
+
+    /// Opens `name` inside this directory for reading. Symbolic links are followed only
+    /// while they stay inside it (Kubernetes' `..data` links do); one that leads out,
+    /// absolute or through `..`, is [`FileError::Escapes`], whatever it points at. A link
+    /// to nothing is [`FileError::NotFound`].
+    pub(crate) fn open_beneath(&self, name: &str) -> Result<Opened, FileError> {
+        // The directories walked into below this one; `..` steps back out of them.
+        let mut stack: Vec<OwnedFd> = Vec::new();
+        let mut pending: Vec<Vec<u8>> = vec![name.as_bytes().to_vec()];
+        let mut links = 0;
+        // `pending` holds the components still to walk, the next one last.
+        while let Some(component) = pending.pop() {
+            match component.as_slice() {
+                b"" | b"." => continue,
+                b".." => {
+                    if stack.pop().is_none() {
+                        return Err(FileError::Escapes);
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let here = stack.last().unwrap_or(&self.0);
+            let last = pending.is_empty();
+            let flags = if last {
+                READ | OFlags::NOFOLLOW
+            } else {
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC
+            };
+            match rustix::fs::openat(here, component.as_slice(), flags, Mode::empty()) {
+                Ok(fd) if last => return Opened::from_fd(fd),
+                Ok(fd) => stack.push(fd),
+                // ELOOP: the last component is a link; ENOTDIR: a middle one may be.
+                Err(errno @ (Errno::LOOP | Errno::NOTDIR | Errno::MLINK)) => {
+                    // Counted before the read, so that a file swapped back and forth between
+                    // a link and a file cannot keep us here either.
+                    links += 1;
+                    if links > MAX_LINKS {
+                        return Err(FileError::Io(
+                            "too many levels of symbolic links".to_owned(),
+                        ));
+                    }
+                    let target =
+                        match rustix::fs::readlinkat(here, component.as_slice(), Vec::new()) {
+                            Ok(target) => target.into_bytes(),
+                            // Not a link (any more): swapped for a file meanwhile. Open it
+                            // again.
+                            Err(Errno::INVAL) if errno != Errno::NOTDIR => {
+                                pending.push(component);
+                                continue;
+                            }
+                            // A file where a directory was expected.
+                            Err(Errno::INVAL) => return Err(errno.into()),
+                            Err(other) => return Err(other.into()),
+                        };
+                    if target.first() == Some(&b'/') {
+                        return Err(FileError::Escapes);
+                    }
+                    pending.extend(target.split(|&b| b == b'/').rev().map(<[u8]>::to_vec));
+                }
+                Err(errno) => return Err(errno.into()),
+            }
+        }
+        // Only a name made of `.` and `..` gets here: it names a directory.
+        Err(FileError::NotRegular("a directory"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_read_well() {
+        assert_eq!(size(16 * 1024 * 1024), "16 MiB");
+        assert_eq!(size(512 * 1024), "512 KiB");
+        assert_eq!(size(100), "100 bytes");
+        assert_eq!(
+            FileError::TooLarge { limit: 1024 * 1024 }.to_string(),
+            "larger than the 1 MiB limit"
+        );
+    }
+
+    #[test]
+    fn reads_are_capped_and_special_files_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        std::fs::write(&path, "0123456789").unwrap();
+        assert_eq!(&*read(&path, 10).unwrap(), b"0123456789");
+        assert_eq!(
+            read(&path, 9).unwrap_err(),
+            FileError::TooLarge { limit: 9 }
+        );
+        assert_eq!(
+            read(dir.path(), 10).unwrap_err(),
+            FileError::NotRegular("a directory")
+        );
+        assert_eq!(
+            read(Path::new("/dev/zero"), 10).unwrap_err(),
+            FileError::NotRegular("a device")
+        );
+        assert_eq!(
+            read(&dir.path().join("none"), 10).unwrap_err(),
+            FileError::NotFound
+        );
+    }
+
+    #[test]
+    fn walking_beneath_follows_inner_links_and_refuses_outer_ones() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("shadow"), "outside").unwrap();
+        let root = tempfile::tempdir().unwrap();
+        let at = |name: &str| root.path().join(name);
+        std::fs::create_dir(at("..2026_01_01")).unwrap();
+        std::fs::write(at("..2026_01_01/key"), "inside").unwrap();
+        std::os::unix::fs::symlink("..2026_01_01", at("..data")).unwrap();
+        std::os::unix::fs::symlink("..data/key", at("key")).unwrap();
+        std::os::unix::fs::symlink("sub/../key", at("dotdot_inside")).unwrap();
+        std::fs::create_dir(at("sub")).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("shadow"), at("absolute")).unwrap();
+        std::os::unix::fs::symlink("../../../../../../../../etc/passwd", at("relative")).unwrap();
+        std::os::unix::fs::symlink("relative", at("chain")).unwrap();
+        std::os::unix::fs::symlink("missing", at("dangling")).unwrap();
+        std::os::unix::fs::symlink("loop", at("loop")).unwrap();
+        let dir = Dir::open(root.path()).unwrap();
+        let text = |name: &str| -> Result<String, FileError> {
+            let bytes = dir.open_beneath(name)?.read(100)?;
+            Ok(String::from_utf8(bytes.to_vec()).unwrap())
+        };
+        assert_eq!(text("key").unwrap(), "inside");
+        assert_eq!(text("dotdot_inside").unwrap(), "inside");
+        assert_eq!(text("absolute").unwrap_err(), FileError::Escapes);
+        assert_eq!(text("relative").unwrap_err(), FileError::Escapes);
+        assert_eq!(text("chain").unwrap_err(), FileError::Escapes);
+        assert_eq!(text("dangling").unwrap_err(), FileError::NotFound);
+        assert!(matches!(text("loop").unwrap_err(), FileError::Io(_)));
+        assert_eq!(
+            text("sub").unwrap_err(),
+            FileError::NotRegular("a directory")
+        );
+        assert_eq!(text("none").unwrap_err(), FileError::NotFound);
+    }
+}
