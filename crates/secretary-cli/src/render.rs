@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use secretary::manifest::ChosenBy;
 use secretary::{ProblemKind, Report};
 
 /// `path` relative to the working directory when it is below it, as people typed it.
@@ -32,12 +33,23 @@ pub fn error(error: secretary::Error) -> String {
             chosen_by,
             manifest,
             defined,
-        } => Error::UnknownEnvironment {
-            name,
-            chosen_by,
-            manifest: shown_path(&manifest),
-            defined,
-        },
+        } => {
+            // The library says who chose it; here, the caller is `--env`.
+            let by = match &chosen_by {
+                ChosenBy::Caller => "--env".to_owned(),
+                other => other.to_string(),
+            };
+            let mut text = format!(
+                "error: environment `{name}` (chosen by {by}) is not defined in {}\n",
+                shown_path(&manifest).display()
+            );
+            let _ = writeln!(
+                text,
+                "  help: use one of: {} (or add [environments.NAME] to the manifest)",
+                defined.join(", ")
+            );
+            return text;
+        }
         Error::UnknownKey {
             key,
             manifest,
@@ -50,10 +62,26 @@ pub fn error(error: secretary::Error) -> String {
         other => other,
     };
     let mut text = format!("error: {error}\n");
-    if let Some(hint) = error.hint() {
+    if let Some(hint) = hint(&error) {
         let _ = writeln!(text, "  help: {hint}");
     }
     text
+}
+
+/// What the user can do about `error`, in the command line's own terms.
+fn hint(error: &secretary::Error) -> Option<String> {
+    use secretary::Error;
+    match error {
+        Error::ManifestNotFound { .. } => Some(
+            "pass --manifest PATH, set SECRETARY_MANIFEST, or run from the application's directory"
+                .to_owned(),
+        ),
+        Error::UnknownKey { suggestion, .. } => Some(match suggestion {
+            Some(key) => format!("did you mean `{key}`? `secretary list` shows every key"),
+            None => "`secretary list` shows every declared key".to_owned(),
+        }),
+        _ => None,
+    }
 }
 
 const LABEL_WIDTH: usize = 13;
@@ -76,7 +104,7 @@ pub fn problems(report: &Report) -> String {
                     None => groups.push((
                         source.clone(),
                         message,
-                        problem.hint.clone(),
+                        problem.fix.to_string(),
                         vec![resolution.key()],
                     )),
                 }
@@ -103,7 +131,7 @@ pub fn problems(report: &Report) -> String {
             let _ = writeln!(
                 text,
                 "[{}] {}: {}",
-                problem.kind.code(),
+                problem.kind.state(),
                 resolution.key(),
                 problem.kind
             );
@@ -113,7 +141,7 @@ pub fn problems(report: &Report) -> String {
             if matches!(problem.kind, ProblemKind::Missing) {
                 field(&mut text, "looked in", &resolution.looked.join(", "));
             }
-            field(&mut text, "fix", &problem.hint);
+            field(&mut text, "fix", &problem.fix.to_string());
             text.push('\n');
         }
     }

@@ -36,7 +36,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve() -> ExitCode {
-    let secrets = match SecretManager::discover().map(secretary::manager::Builder::build) {
+    let secrets = match SecretManager::discover().map(secretary::SecretManagerBuilder::build) {
         Ok(Ok(secrets)) => secrets,
         Ok(Err(error)) => {
             eprintln!("error: {error}");
@@ -61,7 +61,7 @@ async fn serve() -> ExitCode {
         .map(|resolution| {
             let origin = resolution.origin.as_ref().map_or(
                 serde_json::Value::Null,
-                |o| serde_json::json!({ "source": o.source, "locator": o.locator }),
+                |o| serde_json::json!({ "source": o.source(), "locator": o.to_string() }),
             );
             (resolution.key().to_owned(), origin)
         })

@@ -1,8 +1,9 @@
 //! The audit log: one JSON object per line for every access to a secret, never a value.
 //!
-//! Each line has `time` (RFC 3339, UTC), `event` (`resolve`, `get`, `put`, `validate`,
-//! `export`, `run`, `fallback`), `key`, `source`, `locator`, `version` (the KV version,
-//! when the locator pins one), `outcome`, `environment` and `pid`. When
+//! Each line has `schema_version` (1), `time` (RFC 3339, UTC), `event` (an [`Event`]),
+//! `key`, `source` (the source's name, or `default`), `locator`, `version` (the KV
+//! version, when the locator has one), `outcome` (an [`Outcome`]: for a secret, the word
+//! of its [`State`]), `environment` and `pid`. When
 //! `SECRETARY_AUDIT_KEY` is set, a line for a value also has `fingerprint`:
 //! `hmac-sha256:` and the hex HMAC-SHA256 of the value under that key, so an operator
 //! who knows the key can tell which value was served without the log holding it.
@@ -15,15 +16,19 @@
 //! an [`AuditError`]: the caller stops, since an access must not go unrecorded.
 //!
 //! ```
-//! use secretary::audit::{AuditLog, Target};
-//! use secretary::Variables;
+//! use secretary::audit::{AuditLog, Event, Outcome, Target};
+//! use secretary::{Locator, Origin, Variables};
 //!
 //! let dir = tempfile::tempdir()?;
 //! let path = dir.path().join("audit.log");
 //! let log = AuditLog::open(&Target::File(path.clone()), "production", &Variables::default())?;
-//! log.record("put", Some("api_key"), Some("vault:secret/data/production/api_key#value@v4"), "ok", None)?;
+//! let written = Origin::Source {
+//!     name: "vault".to_owned(),
+//!     locator: Locator::vault("secret/data/production/api_key", "value", Some(4)),
+//! };
+//! log.record(Event::Put, Some("api_key"), Some(&written), Outcome::Ok, None)?;
 //! let line = std::fs::read_to_string(&path)?;
-//! assert!(line.contains(r#""event":"put","key":"api_key""#));
+//! assert!(line.contains(r#""event":"put","key":"api_key","source":"vault""#));
 //! assert!(line.contains(r#""version":4"#));
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -37,18 +42,13 @@ use ring::hmac;
 use serde::Serialize;
 
 use crate::file::{self, FileError};
-use crate::resolve::{ProblemKind, Report, Resolution};
+use crate::resolve::{Report, Resolution, State};
 use crate::secret::SecretValue;
 use crate::variables::Variables;
+use crate::{JSON_SCHEMA_VERSION, Origin};
 
-/// Where audit lines go.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// Appended to this file (created 0600).
-    File(PathBuf),
-    /// Written to standard error.
-    Stderr,
-}
+/// Where audit lines go (the manifest's [`AuditTarget`](crate::manifest::AuditTarget)).
+pub use crate::manifest::AuditTarget as Target;
 
 /// Why the audit log cannot be used. The command that needed it stops.
 #[derive(Debug, thiserror::Error)]
@@ -96,15 +96,71 @@ enum Sink {
     Stderr,
 }
 
+/// What happened: the `event` of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Event {
+    /// Values were read for another purpose (`redact`, a `--watch` re-read, a cache miss).
+    Resolve,
+    /// One value was handed out (`get`, `SecretManager::get`).
+    Get,
+    /// A value was written (`put`).
+    Put,
+    /// Values were read to be checked (`check`, `status`, `validate()`).
+    Validate,
+    /// Values were written out (`export`).
+    Export,
+    /// Values were passed to a program (`run`).
+    Run,
+    /// A failed source was skipped (`on_source_error = "next"`).
+    Fallback,
+}
+
+/// How it ended: the `outcome` of a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Outcome {
+    /// Served (or written).
+    Ok,
+    /// An optional secret that is not set.
+    Unset,
+    /// A required secret that is not set.
+    Missing,
+    /// A value that does not fit its declaration.
+    Invalid,
+    /// A placeholder where they are forbidden.
+    Placeholder,
+    /// A source failed (a `fallback`, or a write that Vault refused or failed).
+    SourceError,
+    /// A write that was refused before anything was sent (invalid, empty, placeholder).
+    Refused,
+}
+
+impl From<State> for Outcome {
+    fn from(state: State) -> Self {
+        match state {
+            State::Ok => Self::Ok,
+            State::Unset => Self::Unset,
+            State::Missing => Self::Missing,
+            State::Invalid => Self::Invalid,
+            State::Placeholder => Self::Placeholder,
+            State::SourceError => Self::SourceError,
+        }
+    }
+}
+
 #[derive(Serialize)]
 struct Line<'a> {
+    schema_version: u32,
     time: String,
-    event: &'a str,
+    event: Event,
     key: Option<&'a str>,
     source: Option<&'a str>,
-    locator: Option<&'a str>,
+    locator: Option<String>,
     version: Option<u64>,
-    outcome: &'a str,
+    outcome: Outcome,
     environment: &'a str,
     pid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -151,32 +207,34 @@ impl AuditLog {
         &self.warnings
     }
 
-    /// Writes one line. `locator` is `source:place`; its source name and a pinned
-    /// `@vN` version are taken from it.
+    /// Writes one line: what happened to `key`, where (`origin`), how it ended and, with
+    /// `SECRETARY_AUDIT_KEY`, the fingerprint of `value`.
     pub fn record(
         &self,
-        event: &str,
+        event: Event,
         key: Option<&str>,
-        locator: Option<&str>,
-        outcome: &str,
+        origin: Option<&Origin>,
+        outcome: Outcome,
         value: Option<&SecretValue>,
     ) -> Result<(), AuditError> {
-        let source = locator.and_then(|l| l.split_once(':').map(|(s, _)| s));
-        let version = locator
-            .and_then(|l| l.rsplit_once("@v"))
-            .and_then(|(_, v)| v.parse().ok());
-        let line = Line {
+        self.write(&Line {
+            schema_version: JSON_SCHEMA_VERSION,
             time: rfc3339(SystemTime::now()),
             event,
             key,
-            source,
-            locator,
-            version,
+            source: origin.map(Origin::source),
+            locator: origin.map(ToString::to_string),
+            version: origin
+                .and_then(Origin::locator)
+                .and_then(crate::Locator::version),
             outcome,
             environment: &self.environment,
             pid: self.pid,
             fingerprint: value.and_then(|value| self.fingerprint(value)),
-        };
+        })
+    }
+
+    fn write(&self, line: &Line<'_>) -> Result<(), AuditError> {
         let failed = |source: io::Error| AuditError::Write {
             sink: match &self.sink {
                 Sink::File(_, path) => path.display().to_string(),
@@ -184,7 +242,7 @@ impl AuditLog {
             },
             source,
         };
-        let mut text = serde_json::to_string(&line).map_err(|e| failed(io::Error::other(e)))?;
+        let mut text = serde_json::to_string(line).map_err(|e| failed(io::Error::other(e)))?;
         text.push('\n');
         match &self.sink {
             // One write per line: with O_APPEND, lines from several processes never mix.
@@ -194,47 +252,43 @@ impl AuditLog {
         .map_err(failed)
     }
 
-    /// One `event` line per secret in `report` (outcome `ok`, `unset`, `missing`,
-    /// `invalid`, `placeholder` or `error`), and a `fallback` line for each source that
-    /// failed and was skipped.
-    pub fn record_report(&self, event: &str, report: &Report) -> Result<(), AuditError> {
+    /// One `event` line per secret in `report`, its outcome the word of its [`State`],
+    /// and a `fallback` line (outcome `source_error`) for each source that failed and was
+    /// skipped, before it.
+    pub fn record_report(&self, event: Event, report: &Report) -> Result<(), AuditError> {
         for resolution in &report.resolutions {
             for fallback in &resolution.fallbacks {
-                let locator = format!("{}:", fallback.source);
-                self.record(
-                    "fallback",
-                    Some(resolution.key()),
-                    Some(&locator),
-                    "source-failed",
-                    None,
-                )?;
+                self.write(&Line {
+                    schema_version: JSON_SCHEMA_VERSION,
+                    time: rfc3339(SystemTime::now()),
+                    event: Event::Fallback,
+                    key: Some(resolution.key()),
+                    source: Some(&fallback.source),
+                    locator: None,
+                    version: None,
+                    outcome: Outcome::SourceError,
+                    environment: &self.environment,
+                    pid: self.pid,
+                    fingerprint: None,
+                })?;
             }
             self.record_resolution(event, resolution)?;
         }
         Ok(())
     }
 
-    /// One `event` line for `resolution`: its locator, its outcome (`ok`, `unset`,
-    /// `missing`, `invalid`, `placeholder` or `error`) and, with a key, the fingerprint of
-    /// its value.
+    /// One `event` line for `resolution`: where it came from, the word of its [`State`]
+    /// and, with a key, the fingerprint of its value.
     pub fn record_resolution(
         &self,
-        event: &str,
+        event: Event,
         resolution: &Resolution,
     ) -> Result<(), AuditError> {
-        let outcome = match resolution.problems.first().map(|p| &p.kind) {
-            None if resolution.value.is_some() => "ok",
-            None => "unset",
-            Some(ProblemKind::Missing) => "missing",
-            Some(ProblemKind::Invalid { .. }) => "invalid",
-            Some(ProblemKind::Placeholder { .. }) => "placeholder",
-            Some(_) => "error",
-        };
         self.record(
             event,
             Some(resolution.key()),
-            resolution.origin.as_ref().map(|o| o.locator.as_str()),
-            outcome,
+            resolution.origin.as_ref(),
+            resolution.state().into(),
             resolution.value.as_ref(),
         )
     }

@@ -40,8 +40,8 @@ pub enum Error {
     UnknownEnvironment {
         /// The requested name.
         name: String,
-        /// What chose it: `--env`, a variable, or the default.
-        chosen_by: String,
+        /// What chose it.
+        chosen_by: ChosenBy,
         /// The manifest's path.
         manifest: PathBuf,
         /// The environments the manifest defines.
@@ -59,23 +59,24 @@ pub enum Error {
     },
 }
 
-impl Error {
-    /// What the user can do about it, in one sentence.
-    pub fn hint(&self) -> Option<String> {
+/// What chose an environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ChosenBy {
+    /// The caller named it (the CLI's `--env`, a builder's `environment`).
+    Caller,
+    /// This variable of the manifest's `environment_from`.
+    Variable(String),
+    /// The manifest's `default_environment`.
+    Default,
+}
+
+impl std::fmt::Display for ChosenBy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            Self::ManifestNotFound { .. } => Some(
-                "pass --manifest PATH, set SECRETARY_MANIFEST, or run from the application's directory"
-                    .to_owned(),
-            ),
-            Self::ReadManifest { .. } | Self::Manifest(_) | Self::WorkingDirectory { .. } => None,
-            Self::UnknownEnvironment { defined, .. } => Some(format!(
-                "use one of: {} (or add [environments.NAME] to the manifest)",
-                defined.join(", ")
-            )),
-            Self::UnknownKey { suggestion, .. } => Some(match suggestion {
-                Some(key) => format!("did you mean `{key}`? `secretary list` shows every key"),
-                None => "`secretary list` shows every declared key".to_owned(),
-            }),
+            Self::Caller => f.write_str("the caller"),
+            Self::Variable(name) => write!(f, "the variable {name}"),
+            Self::Default => f.write_str("the manifest's default"),
         }
     }
 }

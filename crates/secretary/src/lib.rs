@@ -2,32 +2,67 @@
 //! an ordered chain of sources (environment, `.env` files, mounted secret files, Vault /
 //! OpenBao); validate them all at start-up; and never print a value.
 //!
+//! # Using it from an application
+//!
+//! [`SecretManager`] is what a service holds: it finds the manifest as the `secretary`
+//! command does, validates every secret at once, caches values, and audits every access.
+//!
 //! ```
-//! use secretary::{Manifest, Variables, resolve::{resolve, Scope}};
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use secretary::{SecretManager, Variables};
+//!
+//! let dir = tempfile::tempdir()?;
+//! std::fs::write(
+//!     dir.path().join("secrets.toml"),
+//!     "version = 1\n[secrets.database_url]\nrequired = true\ntype = \"url\"\n",
+//! )?;
+//! let secrets = SecretManager::from_path(dir.path().join("secrets.toml"))?
+//!     .variables(Variables::from_pairs([("DATABASE_URL", "postgresql://db/app")]))
+//!     .build()?;
+//! secrets.blocking().validate()?; // every problem at once, no values
+//! let url = secrets.blocking().get("database_url")?;
+//! assert_eq!(format!("{url:?}"), "[redacted]");
+//! assert_eq!(url.expose(), "postgresql://db/app");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # The model underneath
+//!
+//! A [`Manifest`] (the checked `secrets.toml`) picks an [`EnvironmentSpec`] (its chain of
+//! sources); [`resolve`] asks each [`Source`](source::Source) in turn and gives a
+//! [`Report`]: one [`Resolution`] per secret, with its [`SecretSpec`], its value (a
+//! [`SecretValue`], readable only through [`SecretValue::expose`]), its [`Origin`]
+//! (a source and a [`Locator`], or the default), its [`State`], and every [`Problem`]
+//! with its [`Fix`].
+//!
+//! ```
+//! use secretary::{Manifest, Scope, State, Variables, resolve};
 //!
 //! let manifest = Manifest::parse(
-//!     r#"
-//!     version = 1
-//!     [secrets.database_url]
-//!     description = "PostgreSQL connection URL"
-//!     required = true
-//!     type = "url"
-//!     "#,
+//!     "version = 1\n[secrets.database_url]\nrequired = true\ntype = \"url\"\n",
 //!     std::path::Path::new("secrets.toml"),
 //! )?;
 //! let vars = Variables::from_pairs([("DATABASE_URL", "postgresql://db/app")]);
 //! let environment = manifest.select_environment(None, &vars)?;
 //! let report = resolve(&manifest, environment, &vars, Scope::All)?;
-//! assert!(report.is_ok());
-//! let url = report.get("database_url").and_then(|r| r.value.as_ref()).unwrap();
-//! assert_eq!(format!("{url:?}"), "[redacted]");
+//! let url = report.get("database_url").unwrap();
+//! assert_eq!(url.state(), State::Ok);
+//! assert_eq!(url.origin.as_ref().unwrap().to_string(), "env:DATABASE_URL");
 //! # Ok::<(), secretary::Error>(())
 //! ```
 //!
-//! Modules, each owning one concept: [`manifest`] (the file and its checks), [`source`]
-//! (where values live), [`dotenv`] (the `.env` grammar), [`resolve`] (chain walking and
-//! the report), [`validate`] (types, constraints, placeholders), [`SecretValue`] (the
-//! only type that holds a value).
+//! # The API's shape
+//!
+//! The crate root holds the types an application and the command line use. The public
+//! modules are the parts with a life of their own: [`manifest`] (the model of
+//! `secrets.toml`), [`source`] (the [`Source`](source::Source) trait, for sources of
+//! one's own, and the built-in ones), [`audit`] (the audit log), [`dotenv`] (the `.env`
+//! grammar), [`redact`] (streaming redaction), [`export`] (writing values that read back
+//! exactly), [`template`] (`.env.example` from the manifest), [`lint`] (real-looking
+//! secrets in templates), [`validate`] (types, placeholders, durations) and [`file`](mod@file) (how
+//! files are opened). Everything else is private. Errors are enums that never hold a
+//! value; their messages name no command-line flag.
 
 pub mod audit;
 pub mod dotenv;
@@ -35,21 +70,36 @@ mod error;
 pub mod export;
 pub mod file;
 pub mod lint;
-pub mod manager;
+mod locator;
+mod manager;
 pub mod manifest;
-pub mod put;
+mod put;
 pub mod redact;
-pub mod resolve;
+mod resolve;
 mod secret;
 pub mod source;
+mod suggest;
 pub mod template;
 pub mod validate;
 mod variables;
 
+/// The `schema_version` of every JSON document secretary writes: `check`, `status` and
+/// `list` with `--format json`, and each line of the audit log. A change that is not an
+/// added field raises it.
+pub const JSON_SCHEMA_VERSION: u32 = 1;
+
 pub use error::Error;
 pub use file::FileError;
-pub use manager::SecretManager;
-pub use manifest::Manifest;
-pub use resolve::{Problem, ProblemKind, Report, Resolution};
+pub use locator::{Locator, Origin};
+pub use manager::{
+    BlockingManager, Change, ManagerError, Problems, SecretInfo, SecretManager,
+    SecretManagerBuilder, SecretProblem,
+};
+pub use manifest::{EnvironmentSpec, Manifest, SecretSpec};
+pub use put::{PutError, put};
+pub use resolve::{
+    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, Scope, State, resolve,
+    resolve_with,
+};
 pub use secret::SecretValue;
 pub use variables::Variables;

@@ -44,9 +44,9 @@ use thread_local::ThreadLocal;
 
 use serde::de::DeserializeOwned;
 
-use crate::audit::{AuditLog, Target};
+use crate::audit::{AuditLog, Event, Target};
 use crate::error::Error;
-use crate::manifest::{Manifest, SecretType};
+use crate::manifest::{Manifest, SecretSpec, SecretType};
 use crate::resolve::{Problem, Report, Resolution, Scope, resolve};
 use crate::secret::SecretValue;
 use crate::variables::Variables;
@@ -144,6 +144,7 @@ fn fresh(expires: Option<Instant>) -> bool {
 /// What [`SecretManager::subscribe`] receives: the keys whose value changed in the last
 /// re-read, and a counter of changes so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Change {
     /// How many changes there have been (0: none yet).
     pub generation: u64,
@@ -154,7 +155,7 @@ pub struct Change {
 /// Settings for a [`SecretManager`], from [`SecretManager::discover`] or
 /// [`SecretManager::from_path`].
 #[derive(Debug)]
-pub struct Builder {
+pub struct SecretManagerBuilder {
     manifest: Manifest,
     environment: Option<String>,
     vars: Option<Variables>,
@@ -163,6 +164,7 @@ pub struct Builder {
 
 /// A secret's declaration, without its value: what [`SecretManager::list`] returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SecretInfo {
     /// The key.
     pub key: String,
@@ -182,11 +184,22 @@ pub struct SecretInfo {
 /// report them. Its `Display` lists each with key, description and what is wrong,
 /// never a value.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Problems {
     /// The environment.
     pub environment: String,
-    /// `(key, description, problem)` for each.
-    pub problems: Vec<(String, String, Problem)>,
+    /// Each problem, with the secret it is about.
+    pub problems: Vec<SecretProblem>,
+}
+
+/// One problem, and the secret it is about.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SecretProblem {
+    /// The secret's declaration (key, description, ...).
+    pub spec: Arc<SecretSpec>,
+    /// What is wrong, and what to do.
+    pub problem: Problem,
 }
 
 impl fmt::Display for Problems {
@@ -198,10 +211,10 @@ impl fmt::Display for Problems {
             if self.problems.len() == 1 { "" } else { "s" },
             self.environment
         )?;
-        for (key, description, problem) in &self.problems {
-            write!(f, "\n  {key}")?;
-            if !description.is_empty() {
-                write!(f, " ({description})")?;
+        for SecretProblem { spec, problem } in &self.problems {
+            write!(f, "\n  {}", spec.key)?;
+            if !spec.description.is_empty() {
+                write!(f, " ({})", spec.description)?;
             }
             write!(f, ": {}", problem.kind)?;
         }
@@ -235,13 +248,13 @@ pub enum ManagerError {
 impl SecretManager {
     /// Finds the manifest as the CLI does (`SECRETARY_MANIFEST`, else `secrets.toml` in
     /// the working directory or a parent) and reads the process environment.
-    pub fn discover() -> Result<Builder, Error> {
+    pub fn discover() -> Result<SecretManagerBuilder, Error> {
         let vars = Variables::from_process();
         let cwd = std::env::current_dir().map_err(|error| Error::WorkingDirectory {
             reason: error.into(),
         })?;
         let manifest = Manifest::discover(None, &vars, &cwd)?;
-        Ok(Builder {
+        Ok(SecretManagerBuilder {
             manifest,
             environment: None,
             vars: Some(vars),
@@ -250,8 +263,8 @@ impl SecretManager {
     }
 
     /// Reads the manifest at `path`.
-    pub fn from_path(path: impl AsRef<Path>) -> Result<Builder, Error> {
-        Ok(Builder {
+    pub fn from_path(path: impl AsRef<Path>) -> Result<SecretManagerBuilder, Error> {
+        Ok(SecretManagerBuilder {
             manifest: Manifest::load(path.as_ref())?,
             environment: None,
             vars: None,
@@ -288,7 +301,7 @@ impl SecretManager {
 
     /// Resolves every secret (filling the cache) and returns every problem at once.
     pub async fn validate(&self) -> Result<Report, ManagerError> {
-        Ok(self.reread("validate").await?.0)
+        Ok(self.reread(Event::Validate).await?.0)
     }
 
     /// The value of `key`: from the cache, else resolved (once, however many tasks ask at
@@ -305,7 +318,7 @@ impl SecretManager {
         self.lookup(key)
     }
 
-    /// What [`get`](Self::get) returns, as the type [`Blocking`] can look into.
+    /// What [`get`](Self::get) returns, as the type [`BlockingManager`] can look into.
     fn lookup<'a>(&'a self, key: &'a str) -> Lookup<'a, SecretValue> {
         match self.hit(key) {
             Some(Some(value)) => Lookup::Ready(Some(value)),
@@ -319,14 +332,13 @@ impl SecretManager {
             Some(value) => Ok(value),
             None => Err(ManagerError::Problems(Problems {
                 environment: self.inner.environment.clone(),
-                problems: vec![(
-                    key.to_owned(),
-                    self.inner.manifest.secret(key)?.description.clone(),
-                    Problem {
-                        kind: crate::resolve::ProblemKind::Missing,
-                        hint: "it is optional: use get_opt".to_owned(),
+                problems: vec![SecretProblem {
+                    spec: Arc::clone(self.inner.manifest.secret(key)?),
+                    problem: Problem {
+                        kind: crate::resolve::ProblemKind::Unset,
+                        fix: crate::resolve::Fix::Optional,
                     },
-                )],
+                }],
             })),
         }
     }
@@ -340,7 +352,7 @@ impl SecretManager {
         self.lookup_opt(key)
     }
 
-    /// What [`get_opt`](Self::get_opt) returns, as the type [`Blocking`] can look into.
+    /// What [`get_opt`](Self::get_opt) returns, as the type [`BlockingManager`] can look into.
     fn lookup_opt<'a>(&'a self, key: &'a str) -> Lookup<'a, Option<SecretValue>> {
         match self.hit(key) {
             Some(value) => Lookup::Ready(Some(value)),
@@ -356,7 +368,7 @@ impl SecretManager {
             None => self.miss(key).await?,
         };
         if let Some(log) = &self.inner.audit {
-            log.record_resolution("get", &resolution)?;
+            log.record_resolution(Event::Get, &resolution)?;
         }
         if !resolution.problems.is_empty() {
             return Err(self.problems_of([&*resolution]).into());
@@ -412,13 +424,13 @@ impl SecretManager {
     /// Resolves every secret again now, replaces the cache, and tells subscribers what
     /// changed. Returns the keys whose value changed.
     pub async fn refresh(&self) -> Result<Vec<String>, ManagerError> {
-        Ok(self.reread("resolve").await?.1)
+        Ok(self.reread(Event::Resolve).await?.1)
     }
 
     /// Resolves every secret now and records `event`; caches each good one and tells
     /// subscribers which changed. Any problem is then an error. Gives the report and the
     /// changed keys.
-    async fn reread(&self, event: &str) -> Result<(Report, Vec<String>), ManagerError> {
+    async fn reread(&self, event: Event) -> Result<(Report, Vec<String>), ManagerError> {
         let report = self.resolve_now(None).await?;
         self.audit(event, &report)?;
         let changed: Vec<String> = report
@@ -451,8 +463,8 @@ impl SecretManager {
 
     /// A facade with the same methods that block, for code without an async runtime. It
     /// must not be used from inside one.
-    pub fn blocking(&self) -> Blocking<'_> {
-        Blocking { manager: self }
+    pub fn blocking(&self) -> BlockingManager<'_> {
+        BlockingManager { manager: self }
     }
 
     /// The fresh cached value of `key` from this thread's copy of the cache, first
@@ -515,7 +527,7 @@ impl SecretManager {
         let ttl = resolution
             .origin
             .as_ref()
-            .and_then(|origin| self.inner.manifest.source(&origin.source))
+            .and_then(|origin| self.inner.manifest.source(origin.source()))
             .and_then(|source| source.ttl);
         let mut cache = self
             .inner
@@ -580,7 +592,7 @@ impl SecretManager {
             return Ok(resolution);
         }
         let report = self.resolve_now(Some(key.to_owned())).await?;
-        self.audit("resolve", &report)?;
+        self.audit(Event::Resolve, &report)?;
         let resolution =
             report
                 .resolutions
@@ -623,7 +635,7 @@ impl SecretManager {
         }
     }
 
-    fn audit(&self, event: &str, report: &Report) -> Result<(), crate::audit::AuditError> {
+    fn audit(&self, event: Event, report: &Report) -> Result<(), crate::audit::AuditError> {
         self.inner
             .audit
             .as_ref()
@@ -642,13 +654,11 @@ impl SecretManager {
     fn problems_of<'a>(&self, resolutions: impl IntoIterator<Item = &'a Resolution>) -> Problems {
         let mut problems = Vec::new();
         for resolution in resolutions {
-            let description = &resolution.spec.description;
             for problem in &resolution.problems {
-                problems.push((
-                    resolution.key().to_owned(),
-                    description.clone(),
-                    problem.clone(),
-                ));
+                problems.push(SecretProblem {
+                    spec: Arc::clone(&resolution.spec),
+                    problem: problem.clone(),
+                });
             }
         }
         Problems {
@@ -658,7 +668,7 @@ impl SecretManager {
     }
 }
 
-impl Builder {
+impl SecretManagerBuilder {
     /// Use this environment instead of the one the variables name (or the default).
     #[must_use]
     pub fn environment(mut self, name: impl Into<String>) -> Self {
@@ -714,11 +724,11 @@ impl Builder {
 
 /// [`SecretManager`]'s blocking facade, from [`SecretManager::blocking`].
 #[derive(Debug)]
-pub struct Blocking<'a> {
+pub struct BlockingManager<'a> {
     manager: &'a SecretManager,
 }
 
-impl Blocking<'_> {
+impl BlockingManager<'_> {
     fn run<T>(future: impl std::future::Future<Output = T>) -> Result<T, ManagerError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .build()

@@ -4,21 +4,23 @@
 //! looked, any fall-through past a failed source, and every problem.
 
 use std::fmt::{self, Write as _};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::manifest::{
-    EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig, SourceSpec,
+    EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig, SourceSpec, VaultConfig,
 };
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
-use crate::{Error, SecretValue, Variables};
+use crate::{Error, Origin, SecretValue, Variables};
 
 /// The outcome of resolving an environment's secrets.
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Report {
     /// The environment resolved.
     pub environment: String,
-    /// One per requested secret, in manifest order.
+    /// One per requested secret, in manifest order, each with its declaration.
     pub resolutions: Vec<Resolution>,
     /// Things worth saying that are not problems (file permissions, say).
     pub warnings: Vec<String>,
@@ -43,6 +45,7 @@ impl Report {
 
 /// One secret's resolution.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Resolution {
     /// The secret's declaration.
     pub spec: Arc<SecretSpec>,
@@ -63,19 +66,60 @@ impl Resolution {
     pub fn key(&self) -> &str {
         &self.spec.key
     }
+
+    /// Its state: [`State::Ok`] or [`State::Unset`] without problems, else the state of
+    /// its first problem.
+    pub fn state(&self) -> State {
+        match self.problems.first() {
+            Some(problem) => problem.kind.state(),
+            None if self.value.is_some() => State::Ok,
+            None => State::Unset,
+        }
+    }
 }
 
-/// Where a value came from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Origin {
-    /// The source's name, or `default`.
-    pub source: String,
-    /// The exact place: `env:DATABASE_URL`, `dotenv:.env:12`, `default`.
-    pub locator: String,
+/// A resolution's state, in one word that `status`, `check`, their JSON and the audit
+/// log all use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum State {
+    /// It has a valid value.
+    Ok,
+    /// It is optional and not set.
+    Unset,
+    /// It is required and not set.
+    Missing,
+    /// Its value does not fit its type or constraints.
+    Invalid,
+    /// Its value looks like a placeholder where they are forbidden.
+    Placeholder,
+    /// A source it could have come from failed.
+    SourceError,
+}
+
+impl State {
+    /// The word: `ok`, `unset`, `missing`, `invalid`, `placeholder`, `source_error`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Unset => "unset",
+            Self::Missing => "missing",
+            Self::Invalid => "invalid",
+            Self::Placeholder => "placeholder",
+            Self::SourceError => "source_error",
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// A failed source that was skipped (`on_source_error = "next"`).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Fallback {
     /// The source that failed.
     pub source: String,
@@ -85,11 +129,12 @@ pub struct Fallback {
 
 /// Something wrong with one secret.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Problem {
     /// What is wrong.
     pub kind: ProblemKind,
     /// What to do about it.
-    pub hint: String,
+    pub fix: Fix,
 }
 
 /// What is wrong with a secret. None of these hold the value.
@@ -98,17 +143,20 @@ pub struct Problem {
 pub enum ProblemKind {
     /// A required secret that no source has, and no default.
     Missing,
+    /// An optional secret that is not set, asked for as if it had to be
+    /// (`SecretManager::get`).
+    Unset,
     /// The value does not fit the secret's type or constraints.
     Invalid {
         /// Where the value came from.
-        locator: String,
+        origin: Origin,
         /// Which rule it breaks.
         reason: Invalid,
     },
     /// The value looks like a template placeholder, in an environment that forbids them.
     Placeholder {
         /// Where the value came from.
-        locator: String,
+        origin: Origin,
         /// Which placeholder rule it matched.
         rule: &'static str,
     },
@@ -122,13 +170,14 @@ pub enum ProblemKind {
 }
 
 impl ProblemKind {
-    /// A short, stable name: `missing`, `invalid`, `placeholder`, `source_error`.
-    pub fn code(&self) -> &'static str {
+    /// The state a secret with this problem is in.
+    pub fn state(&self) -> State {
         match self {
-            Self::Missing => "missing",
-            Self::Invalid { .. } => "invalid",
-            Self::Placeholder { .. } => "placeholder",
-            Self::SourceFailed { .. } => "source_error",
+            Self::Missing => State::Missing,
+            Self::Unset => State::Unset,
+            Self::Invalid { .. } => State::Invalid,
+            Self::Placeholder { .. } => State::Placeholder,
+            Self::SourceFailed { .. } => State::SourceError,
         }
     }
 }
@@ -137,14 +186,96 @@ impl fmt::Display for ProblemKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Missing => f.write_str("required but not set"),
-            Self::Invalid { locator, reason } => write!(f, "the value from {locator} {reason}"),
-            Self::Placeholder { locator, rule } => {
+            Self::Unset => f.write_str("not set (it is optional)"),
+            Self::Invalid { origin, reason } => write!(f, "the value from {origin} {reason}"),
+            Self::Placeholder { origin, rule } => {
                 write!(
                     f,
-                    "the value from {locator} looks like a placeholder ({rule})"
+                    "the value from {origin} looks like a placeholder ({rule})"
                 )
             }
             Self::SourceFailed { source, error } => write!(f, "source `{source}` failed: {error}"),
+        }
+    }
+}
+
+/// What to do about a [`Problem`]: data, so that each caller may word it its own way.
+/// Its `Display` is plain English that names no command and no flag.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Fix {
+    /// Put a value in one of these places, in the order the environment asks them.
+    Provide {
+        /// The secret's primary env name.
+        name: String,
+        /// Where a value would be found.
+        places: Vec<Place>,
+    },
+    /// Give the variable a value that fits.
+    Correct {
+        /// The secret's primary env name.
+        name: String,
+        /// What fits: "a `postgresql://...` URL of at most 200 characters".
+        expected: String,
+    },
+    /// Put the real value where the placeholder is.
+    ReplacePlaceholder {
+        /// The environment that forbids placeholders.
+        environment: String,
+        /// Where the placeholder is.
+        origin: Origin,
+    },
+    /// Repair the source, as its error advises.
+    Source(String),
+    /// The secret is optional: read it as such (`SecretManager::get_opt`), which gives
+    /// nothing when it is not set.
+    Optional,
+}
+
+/// A place a secret's value can be put.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Place {
+    /// The process environment.
+    Environment,
+    /// A line in this `.env` file (as shown to people).
+    Dotenv(PathBuf),
+    /// This file (as shown to people).
+    File(PathBuf),
+    /// This path in Vault (mount and path).
+    Vault(String),
+}
+
+impl fmt::Display for Fix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Provide { name, places } if places.is_empty() => write!(f, "set {name}"),
+            Self::Provide { name, places } => {
+                for (index, place) in places.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", or ")?;
+                    }
+                    match place {
+                        Place::Environment => write!(f, "set {name} in the environment")?,
+                        Place::Dotenv(file) => {
+                            write!(f, "add `{name}=...` to {}", file.display())?;
+                        }
+                        Place::File(path) => write!(f, "create {}", path.display())?,
+                        Place::Vault(path) => write!(f, "store it in Vault at {path}")?,
+                    }
+                }
+                Ok(())
+            }
+            Self::Correct { name, expected } => write!(f, "set {name} to {expected}"),
+            Self::ReplacePlaceholder {
+                environment,
+                origin,
+            } => write!(
+                f,
+                "environment `{environment}` forbids placeholders: put the real value in {origin}"
+            ),
+            Self::Source(advice) => f.write_str(advice),
+            Self::Optional => f.write_str("it is optional: read it with get_opt"),
         }
     }
 }
@@ -161,7 +292,7 @@ pub enum Scope<'a> {
 /// Resolves and validates the secrets of `environment`.
 ///
 /// ```
-/// use secretary::{Manifest, Variables, resolve::{resolve, Scope}};
+/// use secretary::{Manifest, Scope, Variables, resolve};
 ///
 /// let manifest = Manifest::parse(
 ///     "version = 1\n[secrets.api_key]\nrequired = true\n[secrets.port]\ntype = \"port\"\nsensitive = false\ndefault = \"8000\"\n",
@@ -172,7 +303,7 @@ pub enum Scope<'a> {
 /// let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
 /// assert!(report.is_ok());
 /// let api_key = report.get("api_key").unwrap();
-/// assert_eq!(api_key.origin.as_ref().unwrap().locator, "env:API_KEY");
+/// assert_eq!(api_key.origin.as_ref().unwrap().to_string(), "env:API_KEY");
 /// assert_eq!(report.get("port").unwrap().value.as_ref().unwrap().expose(), "8000");
 /// ```
 pub fn resolve(
@@ -223,15 +354,11 @@ pub fn resolve_with(
         if pending.is_empty() {
             break;
         }
-        let source = match manifest.source(name) {
-            Some(spec) => build(spec),
-            // The implicit `env` of a manifest that declares no sources.
-            None => build(&SourceSpec {
-                name: name.clone(),
-                config: SourceConfig::Env,
-                ttl: None,
-            }),
+        // The checker made sure every source an environment names is declared.
+        let Some(spec) = manifest.source(name) else {
+            continue;
         };
+        let source = build(spec);
         let asked: Vec<&SecretSpec> = pending.iter().map(|&i| &**specs[i]).collect();
         let batch = source.lookup(&asked, &context);
         warnings.extend(batch.warnings);
@@ -251,8 +378,8 @@ pub fn resolve_with(
             match lookup {
                 Lookup::Found { value, locator } => {
                     resolution.value = Some(value);
-                    resolution.origin = Some(Origin {
-                        source: name.clone(),
+                    resolution.origin = Some(Origin::Source {
+                        name: name.clone(),
                         locator,
                     });
                 }
@@ -264,7 +391,7 @@ pub fn resolve_with(
                     resolution.looked.push(format!("{name} (failed)"));
                     match environment.on_source_error {
                         OnSourceError::Fail => resolution.problems.push(Problem {
-                            hint: error.hint(),
+                            fix: Fix::Source(error.hint()),
                             kind: ProblemKind::SourceFailed {
                                 source: name.clone(),
                                 error,
@@ -305,14 +432,11 @@ fn finish(
         let resolution = &mut resolutions[index];
         if let Some(default) = &spec.default {
             resolution.value = Some(SecretValue::new(default.clone()));
-            resolution.origin = Some(Origin {
-                source: "default".to_owned(),
-                locator: "default".to_owned(),
-            });
+            resolution.origin = Some(Origin::Default);
         } else if spec.required {
             resolution.problems.push(Problem {
                 kind: ProblemKind::Missing,
-                hint: missing_hint(manifest, environment, spec),
+                fix: where_to_put(manifest, environment, spec),
             });
         }
     }
@@ -322,21 +446,24 @@ fn finish(
         };
         if let Err(reason) = validate::check(spec, value.expose()) {
             resolution.problems.push(Problem {
-                hint: format!("set {} to {}", spec.primary_env(), expectation(spec)),
+                fix: Fix::Correct {
+                    name: spec.primary_env().to_owned(),
+                    expected: expectation(spec),
+                },
                 kind: ProblemKind::Invalid {
-                    locator: origin.locator.clone(),
+                    origin: origin.clone(),
                     reason,
                 },
             });
-        } else if environment.forbid_placeholders && origin.source != "default" {
+        } else if environment.forbid_placeholders && *origin != Origin::Default {
             if let Some(rule) = validate::placeholder(value.expose()) {
                 resolution.problems.push(Problem {
-                    hint: format!(
-                        "environment `{}` forbids placeholders: put the real value in {}",
-                        environment.name, origin.locator
-                    ),
+                    fix: Fix::ReplacePlaceholder {
+                        environment: environment.name.clone(),
+                        origin: origin.clone(),
+                    },
                     kind: ProblemKind::Placeholder {
-                        locator: origin.locator.clone(),
+                        origin: origin.clone(),
                         rule,
                     },
                 });
@@ -386,40 +513,33 @@ fn expectation(spec: &SecretSpec) -> String {
     text
 }
 
-/// "set `DATABASE_URL` in the environment, or add `DATABASE_URL=...` to .env".
-fn missing_hint(manifest: &Manifest, environment: &EnvironmentSpec, spec: &SecretSpec) -> String {
-    let name = spec.primary_env();
-    let mut ways = Vec::new();
+/// Where a missing secret could be put, in the environment's order: "set `DATABASE_URL`
+/// in the environment, or add `DATABASE_URL=...` to .env".
+fn where_to_put(manifest: &Manifest, environment: &EnvironmentSpec, spec: &SecretSpec) -> Fix {
+    let mut places = Vec::new();
     for source in &environment.sources {
-        match manifest.source(source).map(|s| &s.config) {
-            None | Some(SourceConfig::Env) => ways.push(format!("set {name} in the environment")),
+        let place = match manifest.source(source).map(|s| &s.config) {
+            None | Some(SourceConfig::Env) => Place::Environment,
             Some(SourceConfig::Dotenv { files }) => {
                 let file = files.first().map_or(".env", String::as_str);
-                ways.push(format!(
-                    "add `{name}=...` to {}",
-                    manifest.shown_dir().join(file).display()
-                ));
+                Place::Dotenv(manifest.shown_dir().join(file))
             }
             Some(SourceConfig::Files { dir }) => {
-                ways.push(format!(
-                    "create {}",
-                    manifest.shown_dir().join(dir).join(&spec.key).display()
-                ));
+                Place::File(manifest.shown_dir().join(dir).join(&spec.key))
             }
-            Some(SourceConfig::Vault(vault)) => ways.push(format!(
-                "store it in Vault at {}/{}",
-                vault.mount,
-                vault
-                    .path
-                    .replace("{environment}", &environment.name)
-                    .replace("{key}", &spec.key)
-                    .replace("{app}", manifest.app().name.as_deref().unwrap_or("app"))
-            )),
+            Some(SourceConfig::Vault(vault)) => {
+                let app = manifest.app().name.as_deref();
+                let path = VaultConfig::expand(&vault.path, &environment.name, &spec.key, app)
+                    .unwrap_or_else(|| vault.path.clone());
+                Place::Vault(format!("{}/{path}", vault.mount))
+            }
+        };
+        if places.last() != Some(&place) {
+            places.push(place);
         }
     }
-    ways.dedup();
-    match ways.len() {
-        0 => format!("set {name}"),
-        _ => ways.join(", or "),
+    Fix::Provide {
+        name: spec.primary_env().to_owned(),
+        places,
     }
 }

@@ -21,7 +21,9 @@
 use std::fmt::Write as _;
 
 use crate::export::{Format, render as render_values};
-use crate::manifest::{EnvironmentSpec, Manifest, SecretSpec, SecretType, SourceConfig};
+use crate::manifest::{
+    EnvironmentSpec, Manifest, SecretSpec, SecretType, SourceConfig, VaultConfig,
+};
 
 /// The placeholder written for required sensitive secrets.
 pub const PLACEHOLDER: &str = "change-me";
@@ -64,7 +66,8 @@ pub fn render(manifest: &Manifest, environment: &EnvironmentSpec) -> String {
     out.push_str("#\n# Where secretary looks, in order:\n");
     for name in &environment.sources {
         if let Some(source) = manifest.source(name) {
-            let _ = writeln!(out, "#   {name}: {}", describe(&source.config, environment));
+            let described = describe(&source.config, environment, manifest.app().name.as_deref());
+            let _ = writeln!(out, "#   {name}: {described}");
         }
     }
     if environment.forbid_placeholders {
@@ -100,7 +103,7 @@ pub fn render(manifest: &Manifest, environment: &EnvironmentSpec) -> String {
 }
 
 /// One line on a source: what it reads.
-fn describe(config: &SourceConfig, environment: &EnvironmentSpec) -> String {
+fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&str>) -> String {
     match config {
         SourceConfig::Env => "the process environment".to_owned(),
         SourceConfig::Dotenv { files } => {
@@ -108,11 +111,14 @@ fn describe(config: &SourceConfig, environment: &EnvironmentSpec) -> String {
         }
         SourceConfig::Files { dir } => format!("one file per secret in {dir}"),
         SourceConfig::Vault(vault) => {
-            let path = vault.path.replace("{environment}", &environment.name);
-            let data = if vault.kv_version == 2 { "data/" } else { "" };
+            // `{key}` (and `{app}` when the manifest names none) stay as placeholders.
+            let path = VaultConfig::expand(&vault.path, &environment.name, "{key}", app)
+                .unwrap_or_else(|| vault.path.replace("{environment}", &environment.name));
             format!(
-                "Vault KV v{} at {}/{data}{path}, field `{}`",
-                vault.kv_version, vault.mount, vault.field
+                "Vault KV v{} at {}, field `{}`",
+                vault.kv_version,
+                vault.api_path(&path),
+                vault.field
             )
         }
     }

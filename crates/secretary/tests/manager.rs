@@ -13,8 +13,8 @@ mod openbao;
 use std::fs;
 use std::path::Path;
 
+use secretary::ManagerError;
 use secretary::audit::Target;
-use secretary::manager::ManagerError;
 use secretary::{SecretManager, Variables};
 
 const MANIFEST: &str = r#"version = 1
@@ -184,7 +184,7 @@ fn every_thread_sees_a_change_made_on_another() {
                 scope.spawn(|| {
                     let text = |value: Result<secretary::SecretValue, _>| {
                         value.map_or_else(
-                            |error: secretary::manager::ManagerError| error.to_string(),
+                            |error: secretary::ManagerError| error.to_string(),
                             |value| value.expose().to_owned(),
                         )
                     };

@@ -10,9 +10,9 @@ use std::fs;
 use std::path::Path;
 
 use secretary::manifest::{SecretSpec, SourceConfig, SourceSpec};
-use secretary::resolve::{Scope, resolve};
 use secretary::source::{self, Context, Lookup, SourceError};
 use secretary::{Manifest, ProblemKind, Report, Variables};
+use secretary::{Scope, resolve};
 
 #[cfg(unix)]
 fn chmod(path: &Path, mode: u32) {
@@ -54,7 +54,7 @@ fn locator(report: &Report, key: &str) -> Option<String> {
         .unwrap()
         .origin
         .as_ref()
-        .map(|o| o.locator.clone())
+        .map(ToString::to_string)
 }
 
 fn codes(report: &Report, key: &str) -> Vec<&'static str> {
@@ -63,7 +63,7 @@ fn codes(report: &Report, key: &str) -> Vec<&'static str> {
         .unwrap()
         .problems
         .iter()
-        .map(|p| p.kind.code())
+        .map(|p| p.kind.state().as_str())
         .collect()
 }
 
@@ -101,13 +101,8 @@ fn conformance(source: &dyn source::Source, dir: &Path, vars: &Variables) {
         .rev()
         .map(|spec| &**spec)
         .collect();
-    let context = Context {
-        environment: "development",
-        app: None,
-        vars,
-        base_dir: dir,
-        shown_dir: Path::new(""),
-    };
+    let environment = manifest.select_environment(None, vars).unwrap();
+    let context = Context::new(&manifest, environment, vars);
     let batch = source.lookup(&specs, &context);
     assert_eq!(
         batch.lookups.len(),
@@ -128,8 +123,11 @@ fn conformance(source: &dyn source::Source, dir: &Path, vars: &Variables) {
         match &batch.lookups[index] {
             Lookup::Found { value, locator } => {
                 assert_eq!(value.expose(), expected, "{}", source.kind());
+                assert_eq!(locator.kind(), source.kind(), "{locator}");
                 assert!(
-                    locator.starts_with(&format!("{}:", source.kind())),
+                    locator
+                        .to_string()
+                        .starts_with(&format!("{}:", source.kind())),
                     "{locator}"
                 );
             }
@@ -147,11 +145,7 @@ fn every_local_source_passes_the_conformance_suite() {
         ("API_KEY", "k-123"),
     ]);
     conformance(
-        &*source::build(&SourceSpec {
-            name: "env".into(),
-            config: SourceConfig::Env,
-            ttl: None,
-        }),
+        &*source::build(&SourceSpec::new("env", SourceConfig::Env)),
         dir.path(),
         &vars,
     );
@@ -160,26 +154,24 @@ fn every_local_source_passes_the_conformance_suite() {
         &dir.path().join(".env"),
         "SQLALCHEMY_DATABASE_URI=postgresql://db/app\nAPI_KEY=k-123\n",
     );
-    let dotenv = SourceSpec {
-        name: "dotenv".into(),
-        config: SourceConfig::Dotenv {
+    let dotenv = SourceSpec::new(
+        "dotenv",
+        SourceConfig::Dotenv {
             files: vec![".env".into()],
         },
-        ttl: None,
-    };
+    );
     conformance(&*source::build(&dotenv), dir.path(), &Variables::default());
 
     let mounted = dir.path().join("mounted");
     fs::create_dir(&mounted).unwrap();
     write_private(&mounted.join("api_key"), "k-123\n");
     write_private(&mounted.join("DATABASE_URL"), "postgresql://db/app");
-    let files = SourceSpec {
-        name: "files".into(),
-        config: SourceConfig::Files {
+    let files = SourceSpec::new(
+        "files",
+        SourceConfig::Files {
             dir: "mounted".into(),
         },
-        ttl: None,
-    };
+    );
     conformance(&*source::build(&files), dir.path(), &Variables::default());
 }
 
@@ -301,7 +293,7 @@ impl HintCheck for Report {
             .unwrap()
             .problems
             .iter()
-            .any(|p| p.hint.contains(needle))
+            .any(|p| p.fix.to_string().contains(needle))
     }
 }
 
@@ -567,7 +559,8 @@ fn falling_through_is_opt_in_and_recorded() {
     let log_path = dir.path().join("audit.log");
     let target = secretary::audit::Target::File(log_path.clone());
     let log = secretary::audit::AuditLog::open(&target, "production", &vars).unwrap();
-    log.record_report("validate", &report).unwrap();
+    log.record_report(secretary::audit::Event::Validate, &report)
+        .unwrap();
     let text = fs::read_to_string(&log_path).unwrap();
     assert!(
         !text.contains("postgresql://env/db"),
@@ -587,7 +580,7 @@ fn falling_through_is_opt_in_and_recorded() {
             })
             .collect()
     };
-    let fallback = ("fallback".to_owned(), "source-failed".to_owned());
+    let fallback = ("fallback".to_owned(), "source_error".to_owned());
     let ok = ("validate".to_owned(), "ok".to_owned());
     assert_eq!(of("database_url"), [fallback, ok]);
     let fallback_line = lines
@@ -605,8 +598,8 @@ impl source::Source for Forgetful {
         "forgetful"
     }
 
-    fn kind(&self) -> &'static str {
-        "test"
+    fn kind(&self) -> secretary::manifest::SourceKind {
+        secretary::manifest::SourceKind::Env
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], _: &Context<'_>) -> source::Batch {
@@ -617,10 +610,7 @@ impl source::Source for Forgetful {
                 looked: vec!["test:x".into()],
             })
             .collect();
-        source::Batch {
-            lookups,
-            warnings: Vec::new(),
-        }
+        source::Batch::new(lookups, Vec::new())
     }
 }
 
@@ -631,7 +621,7 @@ fn a_source_that_answers_short_fails_the_unanswered_secrets() {
     let environment = manifest
         .select_environment(None, &Variables::default())
         .unwrap();
-    let report = secretary::resolve::resolve_with(
+    let report = secretary::resolve_with(
         &manifest,
         environment,
         &Variables::default(),
@@ -693,7 +683,7 @@ fn every_problem_is_reported_together() {
     assert_eq!(report.problem_count(), 4);
     for resolution in &report.resolutions {
         for problem in &resolution.problems {
-            let text = format!("{} {}", problem.kind, problem.hint);
+            let text = format!("{} {}", problem.kind, problem.fix);
             for value in ["maybe", "http", "LOUD"] {
                 assert!(!text.contains(value), "{text}");
             }
@@ -715,11 +705,10 @@ fn asking_for_an_undeclared_key_is_an_error() {
         Scope::Keys(&["api_kee"]),
     )
     .unwrap_err();
-    assert!(matches!(error, secretary::Error::UnknownKey { .. }));
-    assert_eq!(
-        error.hint().unwrap(),
-        "did you mean `api_key`? `secretary list` shows every key"
-    );
+    let secretary::Error::UnknownKey { suggestion, .. } = error else {
+        panic!("{error}")
+    };
+    assert_eq!(suggestion.as_deref(), Some("api_key"));
 }
 
 // ---- hardening: races, special files, limits ---------------------------------------------

@@ -19,9 +19,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use secretary::manifest::{SourceConfig, VaultConfig};
-use secretary::resolve::{Scope, resolve};
 use secretary::source::{Context, Lookup, Source, VaultSource};
 use secretary::{Manifest, Report, Variables};
+use secretary::{Scope, resolve};
 
 /// One scripted answer.
 #[derive(Clone)]
@@ -418,7 +418,7 @@ fn a_401_says_authentication_not_mount_and_path() {
         error.contains("answered 401 (authentication required)"),
         "{error}"
     );
-    let hint = &report.get("api_key").unwrap().problems[0].hint;
+    let hint = report.get("api_key").unwrap().problems[0].fix.to_string();
     assert!(hint.contains("points at Vault itself"), "{hint}");
     assert_eq!(server.seen().len(), 1, "a 401 is not retried");
 }

@@ -4,9 +4,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
-use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, ProblemKind, Variables};
+use secretary::{Scope, resolve};
 
 use super::{Failure, write_json};
 use crate::args::Format;
@@ -33,9 +34,9 @@ struct ProblemOut<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     source: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    locator: Option<&'a str>,
+    locator: Option<String>,
     looked: &'a [String],
-    hint: &'a str,
+    hint: String,
 }
 
 #[derive(Serialize)]
@@ -53,7 +54,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report("validate", &report)?;
+    super::audit_report(Event::Validate, &report)?;
     let shown = manifest.shown_path().display().to_string();
     match format {
         Format::Json => {
@@ -64,21 +65,21 @@ pub fn run(
                 for problem in &resolution.problems {
                     let (source, locator) = match &problem.kind {
                         ProblemKind::SourceFailed { source, .. } => (Some(source.as_str()), None),
-                        ProblemKind::Invalid { locator, .. }
-                        | ProblemKind::Placeholder { locator, .. } => {
-                            (None, Some(locator.as_str()))
+                        ProblemKind::Invalid { origin, .. }
+                        | ProblemKind::Placeholder { origin, .. } => {
+                            (None, Some(origin.to_string()))
                         }
                         _ => (None, None),
                     };
                     problems.push(ProblemOut {
                         key: resolution.key(),
                         description,
-                        code: problem.kind.code(),
+                        code: problem.kind.state().as_str(),
                         message: problem.kind.to_string(),
                         source,
                         locator,
                         looked: &resolution.looked,
-                        hint: &problem.hint,
+                        hint: problem.fix.to_string(),
                     });
                 }
                 for fallback in &resolution.fallbacks {
@@ -134,7 +135,7 @@ pub fn run(
 pub fn summary(report: &secretary::Report, shown: &str) -> String {
     let mut counts: Vec<(&'static str, usize)> = Vec::new();
     for problem in report.resolutions.iter().flat_map(|r| &r.problems) {
-        let code = problem.kind.code();
+        let code = problem.kind.state().as_str();
         match counts.iter_mut().find(|c| c.0 == code) {
             Some(count) => count.1 += 1,
             None => counts.push((code, 1)),

@@ -14,6 +14,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+use secretary::audit::Event;
 use secretary::export::{Format, dotenv_portable, render};
 use secretary::manifest::EnvironmentSpec;
 use secretary::{Manifest, Variables};
@@ -32,7 +33,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let keys: Vec<&str> = only.iter().map(String::as_str).collect();
-    let what = ("export", "export", "nothing was written");
+    let what = (Event::Export, "export", "nothing was written");
     let Some(report) = super::resolve_or_report(manifest, environment, vars, &keys, what)? else {
         return Ok(Status::Problems);
     };

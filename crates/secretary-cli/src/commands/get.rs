@@ -4,9 +4,10 @@
 
 use std::io::{IsTerminal, Write};
 
+use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
-use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
+use secretary::{Scope, resolve};
 
 use super::Failure;
 use crate::exit::Status;
@@ -20,7 +21,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::Keys(&[key]))?;
-    super::audit_report("get", &report)?;
+    super::audit_report(Event::Get, &report)?;
     eprint!("{}", render::warnings(&report));
     let Some(resolution) = report.get(key) else {
         return Ok(Status::Problems);

@@ -5,7 +5,7 @@ use std::io::Write;
 use serde::Serialize;
 
 use secretary::Manifest;
-use secretary::manifest::{OnSourceError, SecretSpec};
+use secretary::manifest::SecretSpec;
 
 use super::{Failure, write_json};
 use crate::args::Format;
@@ -108,10 +108,7 @@ pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<
                     .map(|e| EnvironmentOut {
                         name: &e.name,
                         sources: &e.sources,
-                        on_source_error: match e.on_source_error {
-                            OnSourceError::Fail => "fail",
-                            OnSourceError::Next => "next",
-                        },
+                        on_source_error: e.on_source_error.as_str(),
                         forbid_placeholders: e.forbid_placeholders,
                     })
                     .collect(),
@@ -120,7 +117,7 @@ pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<
                     .iter()
                     .map(|s| SourceOut {
                         name: &s.name,
-                        kind: s.config.kind(),
+                        kind: s.config.kind().as_str(),
                     })
                     .collect(),
                 secrets: manifest

@@ -17,11 +17,11 @@ use std::fmt;
 use std::io::{self, Write};
 use std::sync::OnceLock;
 
-use secretary::audit::{AuditError, AuditLog, Target};
+use secretary::audit::{AuditError, AuditLog, Event, Outcome, Target};
 
 use secretary::manifest::EnvironmentSpec;
-use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
+use secretary::{Scope, resolve};
 
 use crate::args::{Args, Command};
 use crate::exit::Status;
@@ -191,16 +191,21 @@ fn open_audit(
 
 /// Records one `event` line per secret of `report` (and the fall-throughs) in the audit
 /// log, if there is one.
-fn audit_report(event: &str, report: &secretary::Report) -> Result<(), AuditError> {
+fn audit_report(event: Event, report: &secretary::Report) -> Result<(), AuditError> {
     AUDIT
         .get()
         .map_or(Ok(()), |log| log.record_report(event, report))
 }
 
 /// Records one line in the audit log, if there is one.
-fn audit(event: &str, key: &str, locator: Option<&str>, outcome: &str) -> Result<(), AuditError> {
+fn audit(
+    event: Event,
+    key: &str,
+    origin: Option<&secretary::Origin>,
+    outcome: Outcome,
+) -> Result<(), AuditError> {
     AUDIT.get().map_or(Ok(()), |log| {
-        log.record(event, Some(key), locator, outcome, None)
+        log.record(event, Some(key), origin, outcome, None)
     })
 }
 
@@ -221,7 +226,7 @@ fn resolve_or_report(
     environment: &EnvironmentSpec,
     vars: &Variables,
     keys: &[&str],
-    (event, verb, outcome): (&str, &str, &str),
+    (event, verb, outcome): (Event, &str, &str),
 ) -> Result<Option<secretary::Report>, Failure> {
     let report = resolve(manifest, environment, vars, scope(keys))?;
     audit_report(event, &report)?;
@@ -236,8 +241,18 @@ fn resolve_or_report(
     Ok(None)
 }
 
-/// Writes `value` as pretty JSON and a newline.
-fn write_json(out: &mut impl Write, value: &impl serde::Serialize) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *out, value).map_err(io::Error::other)?;
+/// Writes `document` as pretty JSON and a newline, with `schema_version` first.
+fn write_json(out: &mut impl Write, document: &impl serde::Serialize) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct Versioned<'a, T> {
+        schema_version: u32,
+        #[serde(flatten)]
+        document: &'a T,
+    }
+    let versioned = Versioned {
+        schema_version: secretary::JSON_SCHEMA_VERSION,
+        document,
+    };
+    serde_json::to_writer_pretty(&mut *out, &versioned).map_err(io::Error::other)?;
     writeln!(out)
 }

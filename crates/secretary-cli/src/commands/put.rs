@@ -5,9 +5,10 @@
 
 use std::io::{self, IsTerminal, Read, Write};
 
+use secretary::audit::{Event, Outcome};
 use secretary::manifest::EnvironmentSpec;
-use secretary::put::{PutError, put};
 use secretary::{Manifest, SecretValue, Variables};
+use secretary::{PutError, put};
 use zeroize::Zeroizing;
 
 use super::Failure;
@@ -101,8 +102,12 @@ pub fn run(
     let value = read_value(key)?;
     match put(manifest, environment, vars, key, &value, cas) {
         Ok(written) => {
-            super::audit("put", key, Some(&written.locator), "ok")?;
-            match written.version {
+            let origin = secretary::Origin::Source {
+                name: written.source.clone(),
+                locator: written.locator.clone(),
+            };
+            super::audit(Event::Put, key, Some(&origin), Outcome::Ok)?;
+            match written.locator.version() {
                 Some(version) => writeln!(out, "wrote {} (version {version})", written.locator)?,
                 None => writeln!(out, "wrote {}", written.locator)?,
             }
@@ -117,13 +122,13 @@ pub fn run(
             Ok(Status::Error)
         }
         Err(PutError::Vault(error)) => {
-            super::audit("put", key, None, "error")?;
+            super::audit(Event::Put, key, None, Outcome::SourceError)?;
             eprintln!("error: {key}: {error}");
             eprintln!("  help: {}", error.hint());
             Ok(Status::Problems)
         }
         Err(error) => {
-            super::audit("put", key, None, "refused")?;
+            super::audit(Event::Put, key, None, Outcome::Refused)?;
             eprintln!("error: {key}: {error}; nothing was written");
             Ok(Status::Problems)
         }

@@ -13,10 +13,11 @@ use super::Failure;
 use crate::child::pump;
 use crate::exit::Status;
 use crate::render;
+use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
-use secretary::resolve::{Scope, resolve};
 use secretary::{Manifest, Variables};
+use secretary::{Scope, resolve};
 
 pub fn run(
     manifest: &Manifest,
@@ -24,7 +25,7 @@ pub fn run(
     vars: &Variables,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report("resolve", &report)?;
+    super::audit_report(Event::Resolve, &report)?;
     eprint!("{}", render::warnings(&report));
     if !report.is_ok() {
         eprint!("{}", render::problems(&report));

@@ -20,6 +20,7 @@ use std::os::unix::process::CommandExt;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
+use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::{Manifest, Variables};
@@ -77,7 +78,7 @@ pub fn run(
     vars: &Variables,
     settings: &Settings<'_>,
 ) -> Result<Status, Failure> {
-    let what = ("run", "run", "nothing was started");
+    let what = (Event::Run, "run", "nothing was started");
     let Some(report) = super::resolve_or_report(manifest, environment, vars, &settings.only, what)?
     else {
         return Ok(Status::Problems);

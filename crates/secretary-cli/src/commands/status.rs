@@ -5,9 +5,10 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
-use secretary::resolve::{Resolution, Scope, resolve};
 use secretary::{Manifest, Variables};
+use secretary::{Scope, resolve};
 
 use super::{Failure, write_json};
 use crate::args::Format;
@@ -29,7 +30,7 @@ struct Row<'a> {
     state: &'static str,
     present: bool,
     source: Option<&'a str>,
-    locator: Option<&'a str>,
+    locator: Option<String>,
     #[serde(rename = "type")]
     kind: &'static str,
     required: bool,
@@ -40,15 +41,6 @@ struct Row<'a> {
     problems: Vec<&'static str>,
 }
 
-/// `ok`, `unset` (optional, absent), or the code of the first problem.
-fn state(resolution: &Resolution) -> &'static str {
-    match resolution.problems.first() {
-        Some(problem) => problem.kind.code(),
-        None if resolution.value.is_some() => "ok",
-        None => "unset",
-    }
-}
-
 pub fn run(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
@@ -57,7 +49,7 @@ pub fn run(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report("validate", &report)?;
+    super::audit_report(Event::Validate, &report)?;
     let rows: Vec<Row<'_>> = report
         .resolutions
         .iter()
@@ -65,10 +57,10 @@ pub fn run(
             let spec = &resolution.spec;
             Row {
                 key: resolution.key(),
-                state: state(resolution),
+                state: resolution.state().as_str(),
                 present: resolution.value.is_some(),
-                source: resolution.origin.as_ref().map(|o| o.source.as_str()),
-                locator: resolution.origin.as_ref().map(|o| o.locator.as_str()),
+                source: resolution.origin.as_ref().map(secretary::Origin::source),
+                locator: resolution.origin.as_ref().map(ToString::to_string),
                 kind: spec.kind.as_str(),
                 required: spec.required,
                 sensitive: spec.sensitive,
@@ -77,7 +69,11 @@ pub fn run(
                     .as_ref()
                     .filter(|_| !spec.sensitive)
                     .map(secretary::SecretValue::expose),
-                problems: resolution.problems.iter().map(|p| p.kind.code()).collect(),
+                problems: resolution
+                    .problems
+                    .iter()
+                    .map(|p| p.kind.state().as_str())
+                    .collect(),
             }
         })
         .collect();
@@ -107,7 +103,7 @@ pub fn run(
                     vec![
                         row.key.to_owned(),
                         row.state.to_owned(),
-                        row.locator.unwrap_or("-").to_owned(),
+                        row.locator.clone().unwrap_or_else(|| "-".to_owned()),
                         row.kind.to_owned(),
                         value,
                     ]

@@ -22,9 +22,10 @@ use std::sync::mpsc;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
+use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
-use secretary::resolve::resolve;
+use secretary::resolve;
 use secretary::{Manifest, Report, SecretValue, Variables};
 
 use super::Failure;
@@ -135,7 +136,7 @@ pub fn supervise(
         else {
             continue;
         };
-        super::audit_report("resolve", &fresh)?;
+        super::audit_report(Event::Resolve, &fresh)?;
         let changed = changed_keys(&report, &fresh);
         if changed.is_empty() {
             continue;

@@ -19,8 +19,8 @@ use zeroize::Zeroizing;
 
 use super::{Batch, Context, Lookup, Source, SourceError, shown};
 use crate::file::{self, FileError};
-use crate::manifest::SecretSpec;
-use crate::{SecretValue, dotenv};
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::{Locator, SecretValue, dotenv};
 
 /// Reads secrets from `.env` files.
 #[derive(Debug)]
@@ -120,8 +120,8 @@ impl Source for DotenvSource {
         &self.name
     }
 
-    fn kind(&self) -> &'static str {
-        "dotenv"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Dotenv
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -142,7 +142,7 @@ impl Source for DotenvSource {
                         Some((value, file, line)) => {
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
-                                locator: format!("dotenv:{}:{line}", names[*file]),
+                                locator: Locator::dotenv(&names[*file], *line),
                             };
                         }
                         None => {}

@@ -9,8 +9,8 @@
 //! `SQLALCHEMY_DATABASE_URI`); the first that is set and not empty wins.
 
 use super::{Batch, Context, Lookup, Source, SourceError};
-use crate::SecretValue;
-use crate::manifest::SecretSpec;
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::{Locator, SecretValue};
 
 /// Reads secrets from the variables of the process.
 #[derive(Debug)]
@@ -30,8 +30,8 @@ impl Source for EnvSource {
         &self.name
     }
 
-    fn kind(&self) -> &'static str {
-        "env"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Env
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -48,7 +48,7 @@ impl Source for EnvSource {
                             return match value.to_str() {
                                 Some(text) => Lookup::Found {
                                     value: SecretValue::new(text.to_owned()),
-                                    locator: format!("env:{name}"),
+                                    locator: Locator::env(name),
                                 },
                                 None => Lookup::Failed(SourceError::NotUtf8 {
                                     what: format!("environment variable {name}"),

@@ -19,9 +19,9 @@
 use zeroize::Zeroizing;
 
 use super::{Batch, Context, Lookup, Source, SourceError, shown};
-use crate::SecretValue;
 use crate::file::{self, Dir, FileError};
-use crate::manifest::SecretSpec;
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::{Locator, SecretValue};
 
 /// Secret files larger than this are refused.
 const MAX_SIZE: u64 = file::SECRET_LIMIT;
@@ -94,8 +94,8 @@ impl Source for FilesSource {
         &self.name
     }
 
-    fn kind(&self) -> &'static str {
-        "files"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Files
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -140,7 +140,7 @@ impl Source for FilesSource {
                         Ok(Some(value)) => {
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
-                                locator: format!("files:{}", Self::join(&dir, file)),
+                                locator: Locator::file(&Self::join(&dir, file)),
                             };
                         }
                         Ok(None) => looked.push(format!("files:{}", Self::join(&dir, file))),

@@ -8,8 +8,8 @@
 
 use std::path::Path;
 
-use crate::manifest::{SecretSpec, SourceConfig, SourceSpec};
-use crate::{SecretValue, Variables, dotenv};
+use crate::manifest::{SecretSpec, SourceConfig, SourceKind, SourceSpec};
+use crate::{Locator, SecretValue, Variables, dotenv};
 
 mod dotenv_file;
 mod env;
@@ -23,6 +23,7 @@ pub use vault::{VaultError, VaultSource, Written};
 
 /// What a source is told besides the secrets it is asked for.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct Context<'a> {
     /// The environment being resolved (`production`).
     pub environment: &'a str,
@@ -59,8 +60,8 @@ pub trait Source: Send + Sync {
     /// The name the manifest gives it.
     fn name(&self) -> &str;
 
-    /// Its type (`env`, `dotenv`, `files`, `vault`).
-    fn kind(&self) -> &'static str;
+    /// Its kind (the manifest's `type`), which its locators carry.
+    fn kind(&self) -> SourceKind;
 
     /// Looks up every secret in `secrets`; the answer has one [`Lookup`] per secret, in
     /// the same order.
@@ -69,6 +70,7 @@ pub trait Source: Send + Sync {
 
 /// A source's answer to one [`Source::lookup`].
 #[derive(Debug, Default)]
+#[non_exhaustive]
 pub struct Batch {
     /// One per requested secret, in request order.
     pub lookups: Vec<Lookup>,
@@ -77,6 +79,11 @@ pub struct Batch {
 }
 
 impl Batch {
+    /// An answer: one lookup per secret asked about, in order, and things worth saying.
+    pub fn new(lookups: Vec<Lookup>, warnings: Vec<String>) -> Self {
+        Self { lookups, warnings }
+    }
+
     /// The same failure for every one of `count` secrets.
     pub fn failed(count: usize, error: &SourceError) -> Self {
         Self {
@@ -88,13 +95,14 @@ impl Batch {
 
 /// One secret's answer from one source.
 #[derive(Debug)]
+#[non_exhaustive]
 pub enum Lookup {
     /// The source has it.
     Found {
         /// The value.
         value: SecretValue,
         /// Where exactly: `env:DATABASE_URL`, `dotenv:.env:12`, `files:/run/secrets/db`.
-        locator: String,
+        locator: Locator,
     },
     /// The source does not have it (or has it empty, which counts as not set).
     Absent {

@@ -189,7 +189,7 @@ impl VaultError {
             }
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),
             Self::CasMismatch { .. } => {
-                "someone else wrote it meanwhile: check the new version, then retry (or pass --cas with that version)"
+                "someone else wrote it meanwhile: check the new version, then write again (expecting that version)"
                     .to_owned()
             }
         }

@@ -34,8 +34,8 @@ use serde_json::Value;
 pub use error::VaultError;
 
 use super::{Batch, Context, Lookup, Source, SourceError};
-use crate::SecretValue;
-use crate::manifest::{SecretSpec, VaultConfig};
+use crate::manifest::{SecretSpec, SourceKind, VaultConfig};
+use crate::{Locator, SecretValue};
 use client::{Body, Client, SecretJson};
 use settings::Settings;
 
@@ -128,11 +128,12 @@ struct Cas {
 
 /// The outcome of [`VaultSource::write`].
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Written {
-    /// Where the value now is, with its new version.
-    pub locator: String,
-    /// The new version (KV v2).
-    pub version: Option<u64>,
+    /// The source written to.
+    pub source: String,
+    /// Where the value now is, with its new version (KV v2).
+    pub locator: Locator,
 }
 
 impl VaultSource {
@@ -172,7 +173,7 @@ impl VaultSource {
             .clone()
     }
 
-    /// `{environment}/{key}` for one secret.
+    /// `template` (the source's `path` or `field`, named `setting`) for one secret.
     fn render(
         &self,
         template: &str,
@@ -180,34 +181,20 @@ impl VaultSource {
         spec: &SecretSpec,
         context: &Context<'_>,
     ) -> Result<String, VaultError> {
-        if template.contains("{app}") && context.app.is_none() {
-            return Err(VaultError::Config {
+        VaultConfig::expand(template, context.environment, &spec.key, context.app).ok_or_else(
+            || VaultError::Config {
                 setting: format!("source `{}` {setting}", self.name),
                 reason: "uses {app} but the manifest's [app] has no name".to_owned(),
-            });
-        }
-        Ok(template
-            .replace("{environment}", context.environment)
-            .replace("{key}", &spec.key)
-            .replace("{app}", context.app.unwrap_or_default()))
+            },
+        )
     }
 
-    /// The API path of a KV secret: `secret/data/production/db` (v2) or `kv/production/db` (v1).
     fn api_path(&self, path: &str) -> String {
-        let path = path.trim_matches('/');
-        if self.config.kv_version == 2 {
-            format!("{}/data/{path}", self.config.mount)
-        } else {
-            format!("{}/{path}", self.config.mount)
-        }
+        self.config.api_path(path)
     }
 
-    fn locator(&self, path: &str, field: &str, version: Option<u64>) -> String {
-        let api = self.api_path(path);
-        match version {
-            Some(version) => format!("vault:{api}#{field}@v{version}"),
-            None => format!("vault:{api}#{field}"),
-        }
+    fn locator(&self, path: &str, field: &str, version: Option<u64>) -> Locator {
+        Locator::vault(&self.api_path(path), field, version)
     }
 
     /// Writes `value` as a new version of `spec`'s secret in `context`'s environment,
@@ -262,8 +249,8 @@ impl VaultSource {
                         .pointer("/data/version")
                         .and_then(Value::as_u64);
                     Ok(Written {
+                        source: self.name.clone(),
                         locator: self.locator(&path, &field, version),
-                        version,
                     })
                 }
                 400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
@@ -351,8 +338,8 @@ impl Source for VaultSource {
         &self.name
     }
 
-    fn kind(&self) -> &'static str {
-        "vault"
+    fn kind(&self) -> SourceKind {
+        SourceKind::Vault
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {

@@ -1,0 +1,128 @@
+//! Where exactly a value was found: a [`Locator`] names the kind of source, the place in
+//! it, and the version when the source keeps versions; an [`Origin`] is either a source
+//! and its locator, or the manifest's default. Both print as people read them
+//! (`dotenv:.env:12`, `vault:secret/data/production/db#value@v3`, `default`), and are
+//! read by field, never parsed back from that text.
+
+use std::fmt;
+
+use crate::manifest::SourceKind;
+
+/// The exact place a value came from.
+///
+/// ```
+/// use secretary::{Locator, manifest::SourceKind};
+///
+/// let at = Locator::vault("secret/data/production/db", "value", Some(3));
+/// assert_eq!(at.to_string(), "vault:secret/data/production/db#value@v3");
+/// assert_eq!((at.kind(), at.version()), (SourceKind::Vault, Some(3)));
+/// assert_eq!(Locator::dotenv(".env", 12).to_string(), "dotenv:.env:12");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Locator {
+    kind: SourceKind,
+    place: String,
+    version: Option<u64>,
+}
+
+impl Locator {
+    /// A place in a source of `kind`, as people read it (`DATABASE_URL`, `.env:12`).
+    pub fn new(kind: SourceKind, place: impl Into<String>) -> Self {
+        Self {
+            kind,
+            place: place.into(),
+            version: None,
+        }
+    }
+
+    /// The process environment's variable `name`.
+    pub fn env(name: &str) -> Self {
+        Self::new(SourceKind::Env, name)
+    }
+
+    /// Line `line` of the `.env` file `file` (as shown to people).
+    pub fn dotenv(file: &str, line: usize) -> Self {
+        Self::new(SourceKind::Dotenv, format!("{file}:{line}"))
+    }
+
+    /// The secret file at `path` (as shown to people).
+    pub fn file(path: &str) -> Self {
+        Self::new(SourceKind::Files, path)
+    }
+
+    /// Field `field` of the KV secret at API path `path`, at `version` when known.
+    pub fn vault(path: &str, field: &str, version: Option<u64>) -> Self {
+        Self {
+            version,
+            ..Self::new(SourceKind::Vault, format!("{path}#{field}"))
+        }
+    }
+
+    /// The kind of source.
+    pub fn kind(&self) -> SourceKind {
+        self.kind
+    }
+
+    /// The place inside it, as people read it.
+    pub fn place(&self) -> &str {
+        &self.place
+    }
+
+    /// The version read or written, for sources that keep versions (Vault KV v2).
+    pub fn version(&self) -> Option<u64> {
+        self.version
+    }
+}
+
+impl fmt::Display for Locator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}", self.kind, self.place)?;
+        if let Some(version) = self.version {
+            write!(f, "@v{version}")?;
+        }
+        Ok(())
+    }
+}
+
+/// Where a value came from: a source, or the manifest's default.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Origin {
+    /// A source had it.
+    Source {
+        /// The source's name in the manifest.
+        name: String,
+        /// Where exactly.
+        locator: Locator,
+    },
+    /// No source had it: the manifest's `default`.
+    Default,
+}
+
+impl Origin {
+    /// The source's name, or `default`.
+    pub fn source(&self) -> &str {
+        match self {
+            Self::Source { name, .. } => name,
+            Self::Default => "default",
+        }
+    }
+
+    /// The locator, when a source had the value.
+    pub fn locator(&self) -> Option<&Locator> {
+        match self {
+            Self::Source { locator, .. } => Some(locator),
+            Self::Default => None,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    /// The locator, or `default`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Source { locator, .. } => locator.fmt(f),
+            Self::Default => f.write_str("default"),
+        }
+    }
+}

@@ -1,0 +1,444 @@
+//! The manifest, `secrets.toml`: which secrets an application needs, where they live
+//! and how each environment finds them.
+//!
+//! ```toml
+//! version = 1
+//!
+//! [app]
+//! name = "faceless-youtube"
+//! environment_from = ["ENVIRONMENT", "ENV"]   # the default
+//!
+//! [sources.env]
+//! type = "env"
+//!
+//! [sources.dotenv]
+//! type = "dotenv"
+//! files = [".env", ".env.local"]               # later files override earlier ones
+//!
+//! [environments.development]
+//! sources = ["env", "dotenv"]
+//!
+//! [secrets.database_url]
+//! description = "PostgreSQL connection URL"
+//! required = true
+//! env = ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI"]
+//! type = "url"
+//! schemes = ["postgresql", "postgres"]
+//! ```
+//!
+//! Loading checks everything that can be checked without reading a secret, and reports
+//! every finding at once, each with its line and column and what to do about it.
+
+mod check;
+mod diagnostic;
+mod discover;
+mod model;
+mod raw;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+pub use crate::error::ChosenBy;
+pub use diagnostic::{Diagnostic, ManifestError};
+pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
+pub use model::{
+    App, AuditTarget, Constraints, EnvironmentSpec, OnSourceError, SecretSpec, SecretType,
+    SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+};
+
+use crate::Variables;
+use crate::error::Error;
+use crate::suggest::closest;
+use check::Checker;
+use diagnostic::{LineIndex, sanitize_toml_message};
+use raw::RawManifest;
+
+/// A loaded, checked manifest.
+#[derive(Debug)]
+pub struct Manifest {
+    path: PathBuf,
+    dir: PathBuf,
+    /// `dir` as the user would refer to it from their working directory ("" for itself).
+    shown_dir: PathBuf,
+    app: App,
+    sources: Vec<SourceSpec>,
+    environments: Vec<EnvironmentSpec>,
+    /// Shared with every [`Resolution`](crate::Resolution) made from them.
+    secrets: Vec<Arc<SecretSpec>>,
+    /// Key to position in `secrets`.
+    index: HashMap<String, usize>,
+    audit: Option<AuditTarget>,
+}
+
+impl Manifest {
+    /// Reads and checks the manifest at `path`: a regular file of at most 16 MiB of UTF-8
+    /// text (a FIFO or a device is refused rather than waited on).
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        let text = crate::file::read_text(path, crate::file::MANIFEST_LIMIT).map_err(|reason| {
+            Error::ReadManifest {
+                path: path.to_path_buf(),
+                reason,
+            }
+        })?;
+        Ok(Self::parse(&text, path)?)
+    }
+
+    /// Checks manifest `text` as if read from `path` (which places relative source paths).
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ManifestError> {
+        let lines = LineIndex::new(text);
+        let fail = |diagnostics: Vec<Diagnostic>| ManifestError {
+            path: path.to_path_buf(),
+            diagnostics,
+        };
+        let raw: RawManifest = toml::from_str(text).map_err(|error| {
+            let (line, column) = error
+                .span()
+                .map_or((1, 1), |span| lines.position(span.start));
+            fail(vec![Diagnostic {
+                line,
+                column,
+                message: sanitize_toml_message(error.message()),
+                help: None,
+            }])
+        })?;
+        let mut checker = Checker {
+            lines: &lines,
+            diagnostics: Vec::new(),
+        };
+        let manifest = checker.build(raw, path);
+        if checker.diagnostics.is_empty() {
+            Ok(manifest)
+        } else {
+            checker.diagnostics.sort_by_key(|d| (d.line, d.column));
+            Err(fail(checker.diagnostics))
+        }
+    }
+
+    /// Where the manifest was read from.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The directory relative source paths start from.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The manifest's directory as it is shown to people: relative to the working
+    /// directory given to [`Manifest::discover`] when below it (empty for that directory
+    /// itself), else as loaded. Locators and hints name files through it.
+    pub fn shown_dir(&self) -> &Path {
+        &self.shown_dir
+    }
+
+    /// The manifest's path as it is shown to people (see [`Manifest::shown_dir`]).
+    pub fn shown_path(&self) -> PathBuf {
+        self.shown_dir
+            .join(self.path.file_name().unwrap_or_default())
+    }
+
+    /// The `[app]` settings.
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Where the `[audit]` table sends the audit log (a file path is relative to the
+    /// manifest's directory), if it has one.
+    pub fn audit(&self) -> Option<&AuditTarget> {
+        self.audit.as_ref()
+    }
+
+    /// Every declared secret, in manifest order.
+    pub fn secrets(&self) -> &[Arc<SecretSpec>] {
+        &self.secrets
+    }
+
+    /// The secret declared under `key`.
+    pub fn secret(&self, key: &str) -> Result<&Arc<SecretSpec>, Error> {
+        self.index
+            .get(key)
+            .and_then(|&index| self.secrets.get(index))
+            .ok_or_else(|| Error::UnknownKey {
+                key: key.to_owned(),
+                manifest: self.path.clone(),
+                suggestion: closest(key, self.secrets.iter().map(|s| s.key.as_str())),
+            })
+    }
+
+    /// Every declared source, in manifest order.
+    pub fn sources(&self) -> &[SourceSpec] {
+        &self.sources
+    }
+
+    /// The source named `name`.
+    pub fn source(&self, name: &str) -> Option<&SourceSpec> {
+        self.sources.iter().find(|s| s.name == name)
+    }
+
+    /// Every environment, in manifest order.
+    pub fn environments(&self) -> &[EnvironmentSpec] {
+        &self.environments
+    }
+
+    /// Picks the environment: `explicit` (the caller's choice: the CLI's `--env`), else
+    /// the first set variable of `app.environment_from`, else `app.default_environment`.
+    pub fn select_environment(
+        &self,
+        explicit: Option<&str>,
+        vars: &Variables,
+    ) -> Result<&EnvironmentSpec, Error> {
+        let (name, chosen_by) = if let Some(name) = explicit {
+            (name.to_owned(), ChosenBy::Caller)
+        } else if let Some((variable, name)) = self
+            .app
+            .environment_from
+            .iter()
+            .find_map(|v| vars.get_str(v).filter(|s| !s.is_empty()).map(|s| (v, s)))
+        {
+            (name.to_owned(), ChosenBy::Variable(variable.clone()))
+        } else {
+            (self.app.default_environment.clone(), ChosenBy::Default)
+        };
+        self.environments
+            .iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| Error::UnknownEnvironment {
+                name,
+                chosen_by,
+                manifest: self.path.clone(),
+                defined: self.environments.iter().map(|e| e.name.clone()).collect(),
+            })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(text, Path::new("/app/secrets.toml"))
+    }
+
+    fn diagnostics(text: &str) -> Vec<(usize, String)> {
+        parse(text)
+            .expect_err("manifest should be rejected")
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.line, d.message))
+            .collect()
+    }
+
+    const MINIMAL: &str = "version = 1\n[secrets.api_key]\ndescription = \"x\"\n";
+
+    #[test]
+    fn a_minimal_manifest_gets_an_implicit_development_environment() {
+        let manifest = parse(MINIMAL).unwrap();
+        let env = manifest
+            .select_environment(None, &Variables::default())
+            .unwrap();
+        assert_eq!(env.name, "development");
+        assert_eq!(env.sources, ["env"]);
+        let secret = manifest.secret("api_key").unwrap();
+        assert_eq!(secret.env, ["API_KEY"]);
+        assert!(secret.sensitive);
+        assert_eq!(secret.kind, SecretType::String);
+        assert_eq!(secret.line, 2);
+        assert_eq!(manifest.dir(), Path::new("/app"));
+    }
+
+    #[test]
+    fn secrets_keep_manifest_order() {
+        let manifest =
+            parse("version = 1\n[secrets.zeta]\n[secrets.alpha]\n[secrets.mid]\n").unwrap();
+        let keys: Vec<_> = manifest.secrets().iter().map(|s| s.key.as_str()).collect();
+        assert_eq!(keys, ["zeta", "alpha", "mid"]);
+    }
+
+    #[test]
+    fn unknown_fields_name_line_and_column() {
+        let error = parse("version = 1\n[secrets.a]\nrequird = true\n").unwrap_err();
+        let d = &error.diagnostics[0];
+        assert_eq!((d.line, d.column), (3, 1));
+        assert!(
+            d.message.contains("unknown field `requird`"),
+            "{}",
+            d.message
+        );
+        assert!(
+            error.to_string().contains("/app/secrets.toml:3:1"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn type_errors_do_not_quote_the_value() {
+        let error = parse("version = 1\n[secrets.a]\nrequired = \"canary-value\"\n").unwrap_err();
+        let text = error.to_string();
+        assert!(!text.contains("canary"), "{text}");
+        assert!(text.contains(":3:"), "{text}");
+        assert!(text.contains("expected a boolean"), "{text}");
+    }
+
+    #[test]
+    fn type_errors_name_the_expected_kind_in_words() {
+        let error = parse("version = 1\n[sources.v]\ntype = \"vault\"\nmax_concurrency = -1\n")
+            .unwrap_err();
+        assert_eq!(
+            error.diagnostics[0].message,
+            "invalid value: expected a whole number of 0 or more, found an integer"
+        );
+    }
+
+    #[test]
+    fn every_semantic_error_is_reported_at_once() {
+        let found = diagnostics(
+            r#"version = 1
+[sources.env]
+type = "env"
+dir = "/nope"
+[environments.production]
+sources = ["env", "vualt"]
+[secrets.DatabaseUrl]
+[secrets.a]
+env = ["SHARED", "9BAD"]
+[secrets.b]
+env = ["SHARED"]
+[secrets.c]
+type = "enum"
+[secrets.d]
+sensitive = true
+default = "x"
+[secrets.e]
+pattern = "("
+[secrets.f]
+schemes = ["https"]
+"#,
+        );
+        let lines: Vec<usize> = found.iter().map(|d| d.0).collect();
+        assert_eq!(lines, [4, 6, 7, 9, 11, 13, 16, 18, 20], "{found:#?}");
+        let text = found
+            .iter()
+            .map(|d| d.1.clone())
+            .collect::<Vec<_>>()
+            .join("\n");
+        for needle in [
+            "does not take `dir`",
+            "uses source `vualt`, which is not defined",
+            "`DatabaseUrl` is not lower snake case",
+            "`9BAD` (secret `a`) is not a valid",
+            "`SHARED` is claimed by both `a` and `b`",
+            "type `enum` but no `values`",
+            "is sensitive and has a `default`",
+            "not a valid regular expression",
+            "`schemes` applies to type `url`",
+        ] {
+            assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+        }
+    }
+
+    #[test]
+    fn misspelled_source_gets_a_suggestion() {
+        let error = parse(
+            "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n[environments.dev]\nsources = [\"dotnev\"]\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            error.diagnostics[0].help.as_deref(),
+            Some("did you mean `dotenv`? Defined sources: dotenv")
+        );
+    }
+
+    #[test]
+    fn unicode_classes_in_a_pattern_are_refused_with_the_dialect() {
+        let error = parse("version = 1\n[secrets.name]\npattern = '\\p{L}+'\n").unwrap_err();
+        assert_eq!(error.diagnostics[0].line, 3);
+        let help = error.diagnostics[0].help.as_deref().unwrap_or_default();
+        assert!(help.contains("`\\p{..}` is not supported"), "{help}");
+    }
+
+    #[test]
+    fn version_is_required_and_must_be_one() {
+        assert_eq!(diagnostics("[secrets.a]\n")[0].1, "missing `version`");
+        assert_eq!(
+            diagnostics("version = 2\n")[0],
+            (1, "unsupported manifest version 2".to_owned())
+        );
+    }
+
+    #[test]
+    fn defaults_are_checked_against_their_type() {
+        let found = diagnostics(
+            "version = 1\n[secrets.port]\nsensitive = false\ntype = \"port\"\ndefault = \"99999\"\n",
+        );
+        assert_eq!(found[0].0, 5);
+        assert!(found[0].1.contains("the default"), "{}", found[0].1);
+    }
+
+    #[test]
+    fn environment_selection_order() {
+        let manifest = parse(
+            "version = 1\n[environments.development]\nsources=[\"env\"]\n[environments.staging]\nsources=[\"env\"]\n[environments.production]\nsources=[\"env\"]\n",
+        )
+        .unwrap();
+        let vars = Variables::from_pairs([("ENV", "staging"), ("ENVIRONMENT", "production")]);
+        assert_eq!(
+            manifest
+                .select_environment(Some("staging"), &vars)
+                .unwrap()
+                .name,
+            "staging"
+        );
+        assert_eq!(
+            manifest.select_environment(None, &vars).unwrap().name,
+            "production"
+        );
+        let vars = Variables::from_pairs([("ENV", "staging"), ("ENVIRONMENT", "")]);
+        assert_eq!(
+            manifest.select_environment(None, &vars).unwrap().name,
+            "staging"
+        );
+        assert_eq!(
+            manifest
+                .select_environment(None, &Variables::default())
+                .unwrap()
+                .name,
+            "development"
+        );
+        let error = manifest
+            .select_environment(Some("prod"), &vars)
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("`prod` (chosen by the caller)"),
+            "{error}"
+        );
+        let Error::UnknownEnvironment { defined, .. } = error else {
+            panic!("{error}")
+        };
+        assert_eq!(defined, ["development", "staging", "production"]);
+    }
+
+    #[test]
+    fn vault_sources_are_parsed_with_defaults() {
+        let manifest =
+            parse("version = 1\n[sources.vault]\ntype = \"vault\"\nmount = \"/kv/\"\n").unwrap();
+        let SourceConfig::Vault(vault) = &manifest.source("vault").unwrap().config else {
+            panic!("not a vault source");
+        };
+        assert_eq!(
+            (
+                vault.mount.as_str(),
+                vault.path.as_str(),
+                vault.field.as_str(),
+                vault.kv_version
+            ),
+            ("kv", "{environment}/{key}", "value", 2)
+        );
+        let found =
+            diagnostics("version = 1\n[sources.vault]\ntype = \"vault\"\npath = \"{env}/{key}\"\n");
+        assert!(
+            found[0].1.contains("unknown placeholder `{env}`"),
+            "{found:?}"
+        );
+    }
+}

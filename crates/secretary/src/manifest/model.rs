@@ -1,0 +1,321 @@
+//! The manifest's model: what `secrets.toml` declares, once checked. Every type here is
+//! made by the checker ([`super::check`]) from the file as written ([`super::raw`]).
+
+use std::fmt;
+use std::path::PathBuf;
+
+use serde::Deserialize;
+
+/// The `[app]` table.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct App {
+    /// The application's name, if given.
+    pub name: Option<String>,
+    /// Variables that name the environment, first set wins (default `ENVIRONMENT`, `ENV`).
+    pub environment_from: Vec<String>,
+    /// The environment used when no flag or variable names one (default `development`).
+    pub default_environment: String,
+}
+
+/// One `[sources.NAME]` table.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SourceSpec {
+    /// The name the environments refer to it by.
+    pub name: String,
+    /// Its kind and settings.
+    pub config: SourceConfig,
+    /// How long [`SecretManager`](crate::SecretManager) keeps a value from this source
+    /// before reading it again (`ttl = "5m"`); `None`: until `clear_cache`. Not allowed
+    /// on `env` sources, whose values never change.
+    pub ttl: Option<std::time::Duration>,
+}
+
+/// A source's kind and its settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SourceConfig {
+    /// The process environment, by each secret's env names in order.
+    Env,
+    /// `.env` files, later files overriding earlier ones; paths relative to the manifest.
+    Dotenv {
+        /// The files, as written in the manifest.
+        files: Vec<String>,
+    },
+    /// A directory with one file per secret (Docker and Kubernetes mounts).
+    Files {
+        /// The directory, as written in the manifest.
+        dir: String,
+    },
+    /// HashiCorp Vault or OpenBao KV.
+    Vault(Box<VaultConfig>),
+}
+
+impl SourceSpec {
+    /// A source called `name` with `config`, kept until `clear_cache` (no `ttl`).
+    pub fn new(name: impl Into<String>, config: SourceConfig) -> Self {
+        Self {
+            name: name.into(),
+            config,
+            ttl: None,
+        }
+    }
+}
+
+impl SourceConfig {
+    /// Its kind, the manifest's `type`.
+    pub fn kind(&self) -> SourceKind {
+        match self {
+            Self::Env => SourceKind::Env,
+            Self::Dotenv { .. } => SourceKind::Dotenv,
+            Self::Files { .. } => SourceKind::Files,
+            Self::Vault(_) => SourceKind::Vault,
+        }
+    }
+}
+
+/// The kinds of source: a `[sources.NAME]` table's `type`, and the prefix of every
+/// [`Locator`](crate::Locator) it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// `env`: the process environment.
+    Env,
+    /// `dotenv`: `.env` files.
+    Dotenv,
+    /// `files`: a directory with one file per secret.
+    Files,
+    /// `vault`: HashiCorp Vault or OpenBao KV.
+    Vault,
+}
+
+impl SourceKind {
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Env => "env",
+            Self::Dotenv => "dotenv",
+            Self::Files => "files",
+            Self::Vault => "vault",
+        }
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Settings of a `vault` source.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct VaultConfig {
+    /// Server address; `VAULT_ADDR`/`BAO_ADDR` when absent.
+    pub address: Option<String>,
+    /// Namespace; `VAULT_NAMESPACE`/`BAO_NAMESPACE` when absent.
+    pub namespace: Option<String>,
+    /// The KV mount (default `secret`).
+    pub mount: String,
+    /// Path template inside the mount, with `{environment}`, `{key}` and `{app}`.
+    pub path: String,
+    /// Field template inside the secret (default `value`).
+    pub field: String,
+    /// KV engine version, 1 or 2 (default 2).
+    pub kv_version: u8,
+    /// How to get a token.
+    pub auth: VaultAuth,
+    /// A file holding the token (a Vault Agent sink, say), tried after `VAULT_TOKEN`.
+    pub token_file: Option<String>,
+    /// A PEM CA bundle; `VAULT_CACERT`/`BAO_CACERT` when absent.
+    pub ca_cert: Option<String>,
+    /// Most reads in flight at once (default 16).
+    pub max_concurrency: usize,
+}
+
+impl VaultConfig {
+    /// `template` (the source's `path` or `field`) with its placeholders filled:
+    /// `{environment}`, `{key}` and `{app}`. The one place they are expanded. `None` when it
+    /// uses `{app}` and the manifest's `[app]` has no name.
+    pub fn expand(
+        template: &str,
+        environment: &str,
+        key: &str,
+        app: Option<&str>,
+    ) -> Option<String> {
+        if template.contains("{app}") && app.is_none() {
+            return None;
+        }
+        Some(
+            template
+                .replace("{environment}", environment)
+                .replace("{key}", key)
+                .replace("{app}", app.unwrap_or_default()),
+        )
+    }
+
+    /// The API path of the secret at `path` inside the mount: `secret/data/production/db`
+    /// on KV v2, `secret/production/db` on KV v1.
+    pub fn api_path(&self, path: &str) -> String {
+        let path = path.trim_matches('/');
+        if self.kv_version == 2 {
+            format!("{}/data/{path}", self.mount)
+        } else {
+            format!("{}/{path}", self.mount)
+        }
+    }
+}
+
+/// How a `vault` source authenticates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum VaultAuth {
+    /// A token from `VAULT_TOKEN`/`BAO_TOKEN`, `token_file`, or `~/.vault-token`.
+    Token,
+    /// AppRole login; the issued token is kept for the process and renewed.
+    AppRole {
+        /// The auth mount (default `approle`).
+        mount: String,
+        /// A file holding the role id; else `VAULT_ROLE_ID`/`BAO_ROLE_ID`.
+        role_id_file: Option<String>,
+        /// A file holding the secret id; else `VAULT_SECRET_ID`/`BAO_SECRET_ID`.
+        secret_id_file: Option<String>,
+    },
+}
+
+/// What to do when a source fails (as opposed to not having a secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum OnSourceError {
+    /// The secrets that source could have served fail (the default: fail closed).
+    #[default]
+    Fail,
+    /// Try the next source, and report the fall-through.
+    Next,
+}
+
+impl OnSourceError {
+    /// The manifest spelling: `fail` or `next`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Next => "next",
+        }
+    }
+}
+
+/// One `[environments.NAME]` table.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct EnvironmentSpec {
+    /// Its name.
+    pub name: String,
+    /// Source names, in the order they are asked.
+    pub sources: Vec<String>,
+    /// Fail closed, or fall through to the next source.
+    pub on_source_error: OnSourceError,
+    /// Whether placeholder values (`change-me`, `your-...-here`) are problems.
+    pub forbid_placeholders: bool,
+}
+
+/// The type of a secret's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SecretType {
+    /// Any text.
+    #[default]
+    String,
+    /// An absolute URL (`scheme://...`), optionally limited to `schemes`.
+    Url,
+    /// A signed 64-bit integer, optionally within `min`..=`max`.
+    Int,
+    /// A TCP/UDP port, 1 to 65535.
+    Port,
+    /// `true`/`false`, `1`/`0`, `yes`/`no`, `on`/`off`, in any case.
+    Bool,
+    /// One of `values`.
+    Enum,
+}
+
+impl SecretType {
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::String => "string",
+            Self::Url => "url",
+            Self::Int => "int",
+            Self::Port => "port",
+            Self::Bool => "bool",
+            Self::Enum => "enum",
+        }
+    }
+}
+
+/// Constraints on a secret's value besides its type.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Constraints {
+    /// Fewest characters.
+    pub min_length: Option<usize>,
+    /// Most characters.
+    pub max_length: Option<usize>,
+    /// A regular expression the whole value must match: RE2's syntax without look-around
+    /// or Unicode classes (`\d`, `\w`, `\s`, `\b` and `(?i)` are ASCII-only; see
+    /// [`regex_lite`]), matched in linear time.
+    pub pattern: Option<regex_lite::Regex>,
+    /// The allowed values of an `enum`.
+    pub values: Vec<String>,
+    /// The allowed schemes of a `url` (empty: any).
+    pub schemes: Vec<String>,
+    /// Smallest `int`.
+    pub min: Option<i64>,
+    /// Largest `int`.
+    pub max: Option<i64>,
+}
+
+/// One `[secrets.KEY]` table.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SecretSpec {
+    /// Lower snake case key.
+    pub key: String,
+    /// What it is for (empty when not given).
+    pub description: String,
+    /// Whether its absence is a problem.
+    pub required: bool,
+    /// Environment variable names; the first is the primary (export) name.
+    pub env: Vec<String>,
+    /// Whether the value is secret (default true). Only non-sensitive values are shown.
+    pub sensitive: bool,
+    /// Used when no source has the secret (non-sensitive secrets only).
+    pub default: Option<String>,
+    /// Its type.
+    pub kind: SecretType,
+    /// Further constraints.
+    pub constraints: Constraints,
+    /// A pinned KV version, read from Vault sources instead of the latest.
+    pub version: Option<u64>,
+    /// The line of its `[secrets.KEY]` header.
+    pub line: usize,
+}
+
+impl SecretSpec {
+    /// The primary environment variable name (the first of `env`).
+    pub fn primary_env(&self) -> &str {
+        self.env.first().map_or(self.key.as_str(), String::as_str)
+    }
+}
+
+/// Where the audit log goes: the manifest's `[audit]` table, or the caller's choice.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuditTarget {
+    /// Appended to this file (created 0600).
+    File(PathBuf),
+    /// Written to standard error.
+    Stderr,
+}

@@ -1,0 +1,100 @@
+//! The manifest as written: serde's view of `secrets.toml`, every value with its span,
+//! before any check. Only [`super::check`] reads these.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+use super::model::{OnSourceError, SecretType, SourceKind};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawManifest {
+    pub(super) version: Option<Spanned<i64>>,
+    #[serde(default)]
+    pub(super) app: RawApp,
+    #[serde(default)]
+    pub(super) sources: BTreeMap<Spanned<String>, RawSource>,
+    #[serde(default)]
+    pub(super) environments: BTreeMap<Spanned<String>, RawEnvironment>,
+    #[serde(default)]
+    pub(super) secrets: BTreeMap<Spanned<String>, RawSecret>,
+    pub(super) audit: Option<Spanned<RawAudit>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawAudit {
+    pub(super) file: Option<String>,
+    pub(super) sink: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawApp {
+    pub(super) name: Option<String>,
+    pub(super) environment_from: Option<Vec<Spanned<String>>>,
+    pub(super) default_environment: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSource {
+    #[serde(rename = "type")]
+    pub(super) kind: SourceKind,
+    pub(super) files: Option<Spanned<Vec<String>>>,
+    pub(super) dir: Option<Spanned<String>>,
+    pub(super) address: Option<Spanned<String>>,
+    pub(super) namespace: Option<Spanned<String>>,
+    pub(super) mount: Option<Spanned<String>>,
+    pub(super) path: Option<Spanned<String>>,
+    pub(super) field: Option<Spanned<String>>,
+    pub(super) kv_version: Option<Spanned<u8>>,
+    pub(super) auth: Option<Spanned<String>>,
+    pub(super) approle_mount: Option<Spanned<String>>,
+    pub(super) role_id_file: Option<Spanned<String>>,
+    pub(super) secret_id_file: Option<Spanned<String>>,
+    pub(super) token_file: Option<Spanned<String>>,
+    pub(super) ca_cert: Option<Spanned<String>>,
+    pub(super) max_concurrency: Option<Spanned<usize>>,
+    pub(super) ttl: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawEnvironment {
+    pub(super) sources: Spanned<Vec<Spanned<String>>>,
+    #[serde(default)]
+    pub(super) on_source_error: OnSourceError,
+    #[serde(default)]
+    pub(super) forbid_placeholders: bool,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawSecret {
+    pub(super) description: Option<String>,
+    #[serde(default)]
+    pub(super) required: bool,
+    pub(super) env: Option<Spanned<Vec<Spanned<String>>>>,
+    pub(super) sensitive: Option<bool>,
+    pub(super) default: Option<Spanned<String>>,
+    #[serde(rename = "type", default)]
+    pub(super) kind: Option<Spanned<SecretType>>,
+    pub(super) min_length: Option<Spanned<usize>>,
+    pub(super) max_length: Option<Spanned<usize>>,
+    pub(super) pattern: Option<Spanned<String>>,
+    pub(super) values: Option<Spanned<Vec<String>>>,
+    pub(super) schemes: Option<Spanned<Vec<String>>>,
+    pub(super) min: Option<Spanned<i64>>,
+    pub(super) max: Option<Spanned<i64>>,
+    pub(super) version: Option<Spanned<u64>>,
+}
+
+/// Sorts a map read from TOML back into the order it was written in.
+pub(super) fn in_file_order<T>(map: BTreeMap<Spanned<String>, T>) -> Vec<(Spanned<String>, T)> {
+    let mut entries: Vec<_> = map.into_iter().collect();
+    entries.sort_by_key(|(key, _)| key.span().start);
+    entries
+}
