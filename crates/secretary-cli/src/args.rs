@@ -13,25 +13,85 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// Declare an application's secrets once; resolve, validate and audit them.
+/// What `secretary` is, in its top-level help.
+const ABOUT: &str = "Declare an application's secrets once, in secrets.toml; resolve each from \
+    the environment, .env files, mounted secret files or Vault/OpenBao; validate them all at \
+    once; hand them to the program; and audit every access, never printing a value.";
+
+const EXAMPLES: &str = "\
+Examples:
+  secretary check                          every problem at once (exit 1 if any)
+  secretary --env production status        where each secret comes from
+  secretary run -- uvicorn src.api.main:app
+  secretary generate | secretary --env production put secret_key
+  secretary completions bash > ~/.local/share/bash-completion/completions/secretary
+
+The manifest is --manifest, else $SECRETARY_MANIFEST, else secrets.toml here or in a parent.
+Exit codes: 0 success, 1 problems found, 2 usage or manifest error; run: the program's.";
+
+/// The command line.
 #[derive(Debug, Parser)]
-#[command(name = "secretary", version, about, max_term_width = 100)]
+#[command(
+    name = "secretary",
+    version,
+    about = ABOUT,
+    after_help = EXAMPLES,
+    max_term_width = 100,
+    subcommand_help_heading = "Commands"
+)]
 pub struct Args {
-    /// The manifest (default: $SECRETARY_MANIFEST, else secrets.toml in this directory or a parent).
-    #[arg(long, global = true, value_name = "PATH")]
-    pub manifest: Option<PathBuf>,
-
-    /// The environment (default: the manifest's `environment_from` variables, else `development`).
-    #[arg(long = "env", global = true, value_name = "NAME")]
-    pub environment: Option<String>,
-
-    /// Append the audit log here (`-` for stderr) instead of where the manifest's [audit] says.
-    #[arg(long, global = true, value_name = "PATH")]
-    pub audit_log: Option<PathBuf>,
+    /// Options every command that reads the manifest takes, also given before it.
+    #[command(flatten)]
+    pub global: Global,
 
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+/// The options of every command that reads the manifest, its environment and the audit
+/// log. They may come before the command or after it; after it wins.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Global {
+    /// The manifest [default: $SECRETARY_MANIFEST, else secrets.toml in this directory or the
+    /// nearest parent].
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+
+    /// The environment [default: the first set of the manifest's `environment_from` variables
+    /// (ENVIRONMENT, ENV), else its `default_environment` (development)].
+    #[arg(long = "env", value_name = "NAME")]
+    pub environment: Option<String>,
+
+    /// Append the audit log here (`-` for stderr) instead of where the manifest's [audit]
+    /// says.
+    #[arg(long, value_name = "PATH")]
+    pub audit_log: Option<PathBuf>,
+}
+
+impl Global {
+    /// These options, each taken from `later` when given there.
+    fn overridden_by(&self, later: &Self) -> Self {
+        Self {
+            manifest: later.manifest.clone().or_else(|| self.manifest.clone()),
+            environment: later
+                .environment
+                .clone()
+                .or_else(|| self.environment.clone()),
+            audit_log: later.audit_log.clone().or_else(|| self.audit_log.clone()),
+        }
+    }
+}
+
+impl Args {
+    /// The global options in effect: those after the command win over those before it.
+    pub fn options(&self) -> Global {
+        match self.command.global() {
+            Some(later) => self.global.overridden_by(later),
+            None => self.global.clone(),
+        }
+    }
 }
 
 /// Output formats.
@@ -98,14 +158,13 @@ pub struct RunArgs {
     /// With --on-change restart: how long the program has to stop before SIGKILL.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
     pub grace: Duration,
-    /// The program and its arguments, after `--`.
-    #[arg(
-        required = true,
-        trailing_var_arg = true,
-        allow_hyphen_values = true,
-        value_name = "CMD"
-    )]
+    /// The program and its arguments, after `--` (so that none of them is taken for an option
+    /// of `run`).
+    #[arg(required = true, last = true, value_name = "CMD")]
     pub command: Vec<String>,
+    /// The global options (last, so that their heading is theirs alone).
+    #[command(flatten)]
+    pub global: Global,
 }
 
 /// What `run --watch` does when a value changes.
@@ -156,31 +215,16 @@ fn parse_interval(text: &str) -> Result<Duration, String> {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Resolve and validate every secret; list every problem (exit 1 if any).
-    Check {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// List the declared secrets from the manifest alone (no values are read).
-    List {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// One row per secret: present or not, where from, type; values only when not sensitive.
-    Status {
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-    },
-    /// Print one secret's raw value on stdout, and nothing else.
-    Get {
-        /// The secret's key, as declared in the manifest.
-        key: String,
-    },
-    /// Print a new random secret from the operating system's CSPRNG (for SECRET_KEY,
+    /// The commands that read the manifest.
+    #[command(flatten)]
+    Manifest(ManifestCommand),
+    /// Print a new random secret from the kernel's CSPRNG (for SECRET_KEY,
     /// ENCRYPTION_KEY, ...). Needs no manifest.
+    #[command(after_help = "\
+Examples:
+  secretary generate
+  secretary generate --bytes 64 --format hex
+  secretary generate | secretary --env production put secret_key")]
     Generate {
         /// How many random bytes.
         #[arg(long, default_value_t = 32, value_parser = clap::value_parser!(u16).range(16..=1024))]
@@ -189,12 +233,127 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Encoding::Urlsafe)]
         format: Encoding,
     },
-    /// Run a program with the secrets in its environment (each under its primary env name).
-    /// Problems are reported and the program is not started. Vault credentials are not
-    /// passed on unless the manifest declares them.
+    /// Find real-looking secrets in env templates (token shapes, passwords in URLs,
+    /// high-entropy values); name file, line and key, never the value. Needs no manifest.
+    #[command(after_help = "\
+Examples:
+  secretary lint .env.example .env.production.example")]
+    Lint {
+        /// The files to check.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Print a JSON Schema of secrets.toml, for editors that complete and check manifests
+    /// as they are typed. Needs no manifest.
+    #[command(after_help = "\
+Examples:
+  secretary schema > secrets.schema.json
+  # then, as the first line of secrets.toml (taplo, Even Better TOML):
+  #:schema ./secrets.schema.json")]
+    Schema,
+    /// Print a shell completion script. Needs no manifest.
+    #[command(after_help = "\
+Examples:
+  secretary completions bash > ~/.local/share/bash-completion/completions/secretary
+  secretary completions zsh > \"${fpath[1]}/_secretary\"
+  secretary completions fish > ~/.config/fish/completions/secretary.fish")]
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), or write one page per command into a directory.
+    /// Needs no manifest.
+    #[command(after_help = "\
+Examples:
+  secretary man | man -l -
+  secretary man --dir /usr/local/share/man/man1")]
+    Man {
+        /// Write secretary.1 and secretary-COMMAND.1 here instead of secretary(1) to stdout.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
+}
+
+/// The commands that read the manifest.
+#[derive(Debug, Subcommand)]
+pub enum ManifestCommand {
+    /// The commands that also pick an environment.
+    #[command(flatten)]
+    Environment(EnvironmentCommand),
+    /// List the declared secrets from the manifest alone (no value is read).
+    #[command(after_help = "\
+Examples:
+  secretary list
+  secretary list --format json | jq '.secrets[].key'")]
+    List {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        global: Global,
+    },
+}
+
+/// The commands that read the manifest and pick an environment (and may write the audit
+/// log).
+#[derive(Debug, Subcommand)]
+pub enum EnvironmentCommand {
+    /// Resolve and validate every secret; list every problem (exit 1 if any).
+    #[command(after_help = "\
+Examples:
+  secretary check
+  secretary --env production check --format json | jq .problems
+  ENVIRONMENT=staging secretary check")]
+    Check {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        global: Global,
+    },
+    /// One row per secret: its state, where it came from, its type; values only of secrets
+    /// declared `sensitive = false`.
+    #[command(after_help = "\
+Examples:
+  secretary status
+  secretary --env production status --format json")]
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        global: Global,
+    },
+    /// Print one secret's raw value on stdout, and nothing else.
+    #[command(after_help = "\
+Examples:
+  psql \"$(secretary get database_url)\"
+  secretary --env production get secret_key | wc -c")]
+    Get {
+        /// The secret's key, as declared in the manifest.
+        key: String,
+        #[command(flatten)]
+        global: Global,
+    },
+    /// Run a program with the secrets in its environment, each under its primary env name.
+    /// With any problem nothing is started. Vault credentials are not passed on unless the
+    /// manifest declares them.
+    #[command(after_help = "\
+Examples:
+  secretary run -- uvicorn src.api.main:app
+  secretary run --only database_url -- alembic upgrade head
+  secretary run --redact -- pytest -x
+  secretary run --shell -- 'celery -A app worker --loglevel \"$LOG_LEVEL\"'
+  secretary run --watch 5m --on-change restart -- gunicorn app:app")]
     Run(RunArgs),
-    /// Write the resolved secrets, each under its primary env name, as dotenv, JSON or shell.
-    /// Problems are reported and nothing is written.
+    /// Write the resolved secrets, each under its primary env name, as dotenv, JSON or
+    /// shell. With any problem nothing is written.
+    #[command(after_help = "\
+Examples:
+  secretary export --output .env.production.local
+  eval \"$(secretary export --format shell)\"
+  secretary export --format json --only database_url")]
     Export {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
@@ -205,9 +364,16 @@ pub enum Command {
         /// Export only these secrets (comma-separated keys).
         #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
         only: Vec<String>,
+        #[command(flatten)]
+        global: Global,
     },
     /// Write the environment's .env template (descriptions, required markers, defaults,
     /// placeholders; no values), or with --check, compare it with the file on disk.
+    #[command(after_help = "\
+Examples:
+  secretary example --output .env.example
+  secretary --env production example --output .env.production.example
+  secretary example --check && secretary --env production example --check")]
     Example {
         /// Write here instead of stdout (with --check: the file to compare; default
         /// .env.example, or .env.NAME.example, beside the manifest).
@@ -216,23 +382,53 @@ pub enum Command {
         /// Exit 1 with a diff when the file differs from what the manifest gives.
         #[arg(long)]
         check: bool,
+        #[command(flatten)]
+        global: Global,
     },
-    /// Find real-looking secrets in env templates (token shapes, passwords in URLs,
-    /// high-entropy values); name file, line and key, never the value. Needs no manifest.
-    Lint {
-        /// The files to check.
-        #[arg(required = true, value_name = "FILE")]
-        files: Vec<PathBuf>,
+    /// Copy stdin to stdout with every sensitive value replaced by [redacted:KEY].
+    #[command(after_help = "\
+Examples:
+  kubectl logs deploy/api | secretary --env production redact")]
+    Redact {
+        #[command(flatten)]
+        global: Global,
     },
-    /// Copy stdin to stdout with every secret value replaced by [redacted:KEY].
-    Redact,
-    /// Write a secret to the environment's Vault source; the value is read from stdin
-    /// (or a hidden prompt on a terminal), never from the command line.
+    /// Write a secret to the environment's Vault source; the value is read from stdin (or
+    /// a hidden prompt on a terminal), never from the command line.
+    #[command(after_help = "\
+Examples:
+  secretary generate | secretary --env production put secret_key
+  secretary --env production put youtube_api_key          # prompts, without echo
+  secretary --env production put secret_key --cas 3 < new-key.txt")]
     Put {
         /// The secret's key, as declared in the manifest.
         key: String,
         /// The version this write replaces (check-and-set); default: the version just read.
         #[arg(long, value_name = "VERSION")]
         cas: Option<u64>,
+        #[command(flatten)]
+        global: Global,
     },
+}
+
+impl Command {
+    /// The global options given after this command, if it takes them.
+    fn global(&self) -> Option<&Global> {
+        let Self::Manifest(command) = self else {
+            return None;
+        };
+        Some(match command {
+            ManifestCommand::List { global, .. } => global,
+            ManifestCommand::Environment(command) => match command {
+                EnvironmentCommand::Check { global, .. }
+                | EnvironmentCommand::Status { global, .. }
+                | EnvironmentCommand::Get { global, .. }
+                | EnvironmentCommand::Export { global, .. }
+                | EnvironmentCommand::Example { global, .. }
+                | EnvironmentCommand::Redact { global }
+                | EnvironmentCommand::Put { global, .. } => global,
+                EnvironmentCommand::Run(run) => &run.global,
+            },
+        })
+    }
 }

@@ -8,14 +8,11 @@
 
 mod support;
 
-#[path = "../../secretary/tests/support/openbao.rs"]
-mod openbao;
-
+use secretary_test_support::OpenBao;
 use std::fs;
 use std::path::Path;
 
 use assert_cmd::Command;
-use openbao::OpenBao;
 use tempfile::TempDir;
 
 const EXAMPLE: &str = concat!(

@@ -7,9 +7,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-#[path = "support/openbao.rs"]
-mod openbao;
-
+use secretary_test_support::{OpenBao, free_port};
 use std::fs;
 use std::path::Path;
 
@@ -400,7 +398,7 @@ fn an_env_source_cannot_have_a_ttl() {
 
 #[test]
 fn after_a_rotation_in_openbao_clear_cache_serves_the_new_version() {
-    let bao = openbao::OpenBao::start();
+    let bao = OpenBao::start();
     bao.kv_put("production/api_key", &[("value", "before-rotation")]);
     let dir = tempfile::tempdir().unwrap();
     fs::write(
@@ -485,7 +483,7 @@ fn the_example_service_refuses_to_start_with_the_full_report() {
         .current_dir(dir.path())
         .env_clear()
         .env("DATABASE_URL", "not-a-url-canary")
-        .env("PORT", openbao::free_port().to_string())
+        .env("PORT", free_port().to_string())
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(1));
@@ -506,7 +504,7 @@ fn the_example_service_refuses_to_start_with_the_full_report() {
 fn the_example_service_serves_healthz_without_values() {
     use std::io::{BufRead, BufReader, Read, Write};
     let dir = app("API_KEY=canary-api-7777\n");
-    let port = openbao::free_port();
+    let port = free_port();
     let mut child = std::process::Command::new(service_example())
         .current_dir(dir.path())
         .env_clear()

@@ -8,9 +8,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-#[path = "support/openbao.rs"]
-mod openbao;
-
+use secretary_test_support::OpenBao;
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -583,7 +581,7 @@ fn vault_config(manifest: &Manifest) -> VaultConfig {
 
 #[test]
 fn an_approle_token_is_renewed_before_it_expires_not_replaced() {
-    let bao = openbao::OpenBao::start_audited();
+    let bao = OpenBao::start_audited();
     bao.kv_put("production/api_key", &[("value", "renewed-ok")]);
     let (role_id, secret_id) = bao.approle(&["token_ttl=3s", "token_max_ttl=120s"]);
 

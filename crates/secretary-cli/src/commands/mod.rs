@@ -5,6 +5,7 @@ mod example;
 mod export;
 mod generate;
 mod get;
+mod help;
 mod lint;
 mod list;
 mod put;
@@ -23,7 +24,7 @@ use secretary::manifest::EnvironmentSpec;
 use secretary::{Manifest, Variables};
 use secretary::{Scope, resolve};
 
-use crate::args::{Args, Command};
+use crate::args::{Args, Command, EnvironmentCommand, Global, ManifestCommand};
 use crate::exit::Status;
 use crate::render;
 
@@ -104,63 +105,69 @@ impl Write for Stdout {
 pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     // Not locked: `run --redact` writes to stdout from its own threads.
     let mut out = Stdout(io::stdout());
-    if let Command::Generate { bytes, format } = &args.command {
-        let status = generate::run(*bytes, *format, &mut out)?;
-        out.flush()?;
-        return Ok(status);
-    }
-    if let Command::Lint { files } = &args.command {
-        let status = lint::run(files, &mut out)?;
-        out.flush()?;
-        return Ok(status);
-    }
+    let status = match &args.command {
+        Command::Manifest(command) => with_manifest(args, command, vars, &mut out)?,
+        Command::Generate { bytes, format } => generate::run(*bytes, *format, &mut out)?,
+        Command::Lint { files } => lint::run(files, &mut out)?,
+        Command::Schema => help::schema(&mut out)?,
+        Command::Completions { shell } => help::completions(*shell, &mut out)?,
+        Command::Man { dir } => help::man(dir.as_deref(), &mut out)?,
+    };
+    out.flush()?;
+    Ok(status)
+}
+
+/// Runs a command that reads the manifest.
+fn with_manifest(
+    args: &Args,
+    command: &ManifestCommand,
+    vars: &Variables,
+    out: &mut Stdout,
+) -> Result<Status, Failure> {
+    let options = args.options();
     let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
         reason: error.into(),
     })?;
-    let manifest = Manifest::discover(args.manifest.as_deref(), vars, &cwd)?;
-    let status = match &args.command {
-        Command::List { format } => list::run(&manifest, *format, &mut out)?,
-        command => {
-            let environment = manifest.select_environment(args.environment.as_deref(), vars)?;
-            open_audit(args, &manifest, &environment.name, vars)?;
-            match command {
-                Command::Check { format } => {
-                    check::run(&manifest, environment, vars, *format, &mut out)?
-                }
-                Command::Status { format } => {
-                    status::run(&manifest, environment, vars, *format, &mut out)?
-                }
-                Command::Get { key } => get::run(&manifest, environment, vars, key, &mut out)?,
-                Command::Put { key, cas } => {
-                    put::run(&manifest, environment, vars, key, *cas, &mut out)?
-                }
-                Command::Run(args) => {
-                    run::run(&manifest, environment, vars, &run::Settings::from(args))?
-                }
-                Command::Export {
-                    format,
-                    output,
-                    only,
-                } => export::run(
-                    &manifest,
-                    environment,
-                    vars,
-                    *format,
-                    output.as_deref(),
-                    only,
-                    &mut out,
-                )?,
-                Command::Example { output, check } => {
-                    example::run(&manifest, environment, output.as_deref(), *check, &mut out)?
-                }
-                Command::Redact => redact::run(&manifest, environment, vars)?,
-                Command::List { .. } | Command::Generate { .. } | Command::Lint { .. } => {
-                    unreachable!("handled above")
-                }
-            }
-        }
+    let manifest = Manifest::discover(options.manifest.as_deref(), vars, &cwd)?;
+    let command = match command {
+        ManifestCommand::List { format, .. } => return list::run(&manifest, *format, out),
+        ManifestCommand::Environment(command) => command,
     };
-    out.flush()?;
+    let environment = manifest.select_environment(options.environment.as_deref(), vars)?;
+    open_audit(&options, &manifest, &environment.name, vars)?;
+    let status = match command {
+        EnvironmentCommand::Check { format, .. } => {
+            check::run(&manifest, environment, vars, *format, out)?
+        }
+        EnvironmentCommand::Status { format, .. } => {
+            status::run(&manifest, environment, vars, *format, out)?
+        }
+        EnvironmentCommand::Get { key, .. } => get::run(&manifest, environment, vars, key, out)?,
+        EnvironmentCommand::Put { key, cas, .. } => {
+            put::run(&manifest, environment, vars, key, *cas, out)?
+        }
+        EnvironmentCommand::Run(run_args) => {
+            run::run(&manifest, environment, vars, &run::Settings::from(run_args))?
+        }
+        EnvironmentCommand::Export {
+            format,
+            output,
+            only,
+            ..
+        } => export::run(
+            &manifest,
+            environment,
+            vars,
+            *format,
+            output.as_deref(),
+            only,
+            out,
+        )?,
+        EnvironmentCommand::Example { output, check, .. } => {
+            example::run(&manifest, environment, output.as_deref(), *check, out)?
+        }
+        EnvironmentCommand::Redact { .. } => redact::run(&manifest, environment, vars)?,
+    };
     Ok(status)
 }
 
@@ -168,12 +175,12 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
 static AUDIT: OnceLock<AuditLog> = OnceLock::new();
 
 fn open_audit(
-    args: &Args,
+    options: &Global,
     manifest: &Manifest,
     environment: &str,
     vars: &Variables,
 ) -> Result<(), AuditError> {
-    let target = match &args.audit_log {
+    let target = match &options.audit_log {
         Some(path) if path.as_os_str() == "-" => Target::Stderr,
         Some(path) => Target::File(path.clone()),
         None => match manifest.audit() {

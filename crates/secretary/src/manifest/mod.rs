@@ -41,6 +41,12 @@ use std::sync::Arc;
 
 pub use crate::error::ChosenBy;
 pub use diagnostic::{Diagnostic, ManifestError};
+
+/// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
+/// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It
+/// checks shapes, names and types; what needs the whole manifest (undefined sources, env
+/// names claimed twice, a default that fails its type) only the checker sees.
+pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
     App, AuditTarget, Constraints, EnvironmentSpec, OnSourceError, SecretSpec, SecretType,
@@ -440,5 +446,62 @@ schemes = ["https"]
             found[0].1.contains("unknown placeholder `{env}`"),
             "{found:?}"
         );
+    }
+
+    /// The fields serde expects in the table `prefix` opens, from its error for an
+    /// unknown one (`expected one of `a`, `b``).
+    fn expected_fields(prefix: &str) -> Vec<String> {
+        let text = format!("version = 1\n{prefix}\nzzz_not_a_field = 1\n");
+        let error = parse(&text).expect_err("an unknown field is refused");
+        let message = &error.diagnostics[0].message;
+        let (_, list) = message
+            .split_once("expected one of ")
+            .or_else(|| message.split_once("expected "))
+            .unwrap_or_else(|| panic!("{message}"));
+        // serde writes two as "`a` or `b`" and more as "`a`, `b`, `c`".
+        let mut fields: Vec<String> = list
+            .split(", ")
+            .flat_map(|part| part.split(" or "))
+            .map(|field| field.trim_matches('`').to_owned())
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    fn schema_fields(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
+        let mut fields: Vec<String> = schema
+            .pointer(pointer)
+            .and_then(serde_json::Value::as_object)
+            .unwrap_or_else(|| panic!("no {pointer} in the schema"))
+            .keys()
+            .cloned()
+            .collect();
+        fields.sort();
+        fields
+    }
+
+    #[test]
+    fn the_json_schema_names_exactly_the_fields_the_checker_reads() {
+        let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
+        for (prefix, pointer) in [
+            ("", "/properties"),
+            ("[app]", "/properties/app/properties"),
+            (
+                "[sources.s]\ntype = \"env\"",
+                "/definitions/source/properties",
+            ),
+            (
+                "[environments.e]\nsources = [\"env\"]",
+                "/definitions/environment/properties",
+            ),
+            ("[secrets.s]", "/definitions/secret/properties"),
+            ("[audit]\nsink = \"stderr\"", "/properties/audit/properties"),
+        ] {
+            assert_eq!(
+                schema_fields(&schema, pointer),
+                expected_fields(prefix),
+                "{pointer} has drifted from the checker"
+            );
+        }
     }
 }

