@@ -66,7 +66,7 @@
 
 pub mod audit;
 pub mod dotenv;
-mod error;
+mod duration;
 pub mod export;
 pub mod file;
 pub mod lint;
@@ -88,14 +88,13 @@ mod variables;
 /// added field raises it.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
-pub use error::Error;
 pub use file::FileError;
 pub use locator::{Locator, Origin};
 pub use manager::{
     BlockingManager, Change, ManagerError, Problems, SecretInfo, SecretManager,
     SecretManagerBuilder, SecretProblem,
 };
-pub use manifest::{EnvironmentSpec, Manifest, SecretSpec};
+pub use manifest::{EnvironmentSpec, Error, Manifest, SecretSpec};
 pub use put::{PutError, put};
 pub use resolve::{
     Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, Scope, State, resolve,

@@ -45,7 +45,7 @@ use thread_local::ThreadLocal;
 use serde::de::DeserializeOwned;
 
 use crate::audit::{AuditLog, Event, Target};
-use crate::error::Error;
+use crate::Error;
 use crate::manifest::{Manifest, SecretSpec, SecretType};
 use crate::resolve::{Problem, Report, Resolution, Scope, resolve};
 use crate::secret::SecretValue;

@@ -115,12 +115,16 @@ proptest! {
 
     #[test]
     fn dotenv_errors_never_quote_the_file(prefix in dotenv_text(), suffix in dotenv_text()) {
+        // The middle line is malformed whatever surrounds it: parsing must fail, and no
+        // message may quote it.
         let text = format!("{prefix}\nCANARY_LINE canary7c1e \"canary7c1e\n{suffix}");
-        if let Err(errors) = parse(&text, &|_| None) {
-            for error in errors {
-                let message = error.to_string();
-                prop_assert!(!message.contains("canary7c1e"), "{}", message);
-            }
+        let Err(errors) = parse(&text, &|_| None) else {
+            return Err(TestCaseError::fail(format!("{text:?} was accepted")));
+        };
+        prop_assert!(!errors.is_empty());
+        for error in errors {
+            let message = error.to_string();
+            prop_assert!(!message.contains("canary7c1e"), "{}", message);
         }
     }
 
@@ -134,20 +138,27 @@ proptest! {
         edits in prop::collection::vec((0usize..64, 0u8..3), 0..8)
     ) {
         let mut lines: Vec<&str> = EXAMPLE.lines().collect();
+        let mut inserted = false;
         for (at, op) in edits {
             let at = at % lines.len().max(1);
             match op {
                 0 if !lines.is_empty() => { lines.remove(at); }
                 1 if !lines.is_empty() => { let line = lines[at]; lines.insert(at, line); }
-                _ => lines.insert(at, "canary = \"c4n4ry\""),
+                _ => { lines.insert(at, "canary = \"c4n4ry\""); inserted = true; }
             }
         }
         let text = lines.join("\n");
-        if let Err(error) = Manifest::parse(&text, Path::new("secrets.toml")) {
-            // Every finding points inside the file.
-            let count = text.lines().count().max(1);
-            for diagnostic in &error.diagnostics {
-                prop_assert!(diagnostic.line >= 1 && diagnostic.line <= count + 1, "{:?}", diagnostic);
+        match Manifest::parse(&text, Path::new("secrets.toml")) {
+            // An unknown key (`canary`) is never accepted, wherever it lands.
+            Ok(_) => prop_assert!(!inserted, "a manifest with `canary = ...` was accepted"),
+            Err(error) => {
+                prop_assert!(!error.diagnostics.is_empty());
+                // Every finding points inside the file, and none quotes a value.
+                let count = text.lines().count().max(1);
+                for diagnostic in &error.diagnostics {
+                    prop_assert!(diagnostic.line >= 1 && diagnostic.line <= count + 1, "{:?}", diagnostic);
+                    prop_assert!(!diagnostic.message.contains("c4n4ry"), "{:?}", diagnostic);
+                }
             }
         }
     }

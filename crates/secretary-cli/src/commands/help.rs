@@ -2,9 +2,9 @@
 //!
 //! - `secretary schema`: a JSON Schema of `secrets.toml`
 //!   ([`secretary::manifest::JSON_SCHEMA`]), for editors;
-//! - `secretary completions SHELL`: a completion script (clap_complete), for bash, zsh,
+//! - `secretary completions SHELL`: a completion script (`clap_complete`), for bash, zsh,
 //!   fish, elvish and PowerShell;
-//! - `secretary man [--dir DIR]`: the manual page (clap_mangen), or one page per command.
+//! - `secretary man [--dir DIR]`: the manual page (`clap_mangen`), or one page per command.
 
 use std::fs;
 use std::io::{self, Write};
@@ -22,15 +22,20 @@ pub fn schema(out: &mut impl Write) -> Result<Status, Failure> {
 }
 
 pub fn completions(shell: clap_complete::Shell, out: &mut impl Write) -> Result<Status, Failure> {
-    let mut command = Args::command();
-    clap_complete::generate(shell, &mut command, "secretary", out);
+    // Into memory first: clap_complete panics on a failed write, and stdout may be a
+    // closed pipe.
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Args::command(), "secretary", &mut script);
+    out.write_all(&script)?;
     Ok(Status::Success)
 }
 
 pub fn man(dir: Option<&Path>, out: &mut impl Write) -> Result<Status, Failure> {
     let command = Args::command();
     let Some(dir) = dir else {
-        clap_mangen::Man::new(command).render(out)?;
+        let mut page = Vec::new();
+        clap_mangen::Man::new(command).render(&mut page)?;
+        out.write_all(&page)?;
         return Ok(Status::Success);
     };
     let write = |name: &str, command: clap::Command| -> io::Result<()> {

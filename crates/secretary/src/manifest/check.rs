@@ -17,8 +17,9 @@ use super::model::{
 use super::raw::{
     RawApp, RawAudit, RawEnvironment, RawManifest, RawSecret, RawSource, in_file_order,
 };
+use super::rules;
+use crate::duration::parse_duration;
 use crate::suggest::closest;
-use crate::validate;
 
 fn is_env_name(name: &str) -> bool {
     name.bytes()
@@ -275,7 +276,7 @@ impl Checker<'_> {
             );
             return None;
         }
-        let duration = crate::validate::parse_duration(raw.get_ref());
+        let duration = parse_duration(raw.get_ref());
         if duration.is_none() {
             self.report(
                 at,
@@ -793,7 +794,7 @@ impl Checker<'_> {
                 None
             }
             Some(default) => {
-                if let Err(invalid) = validate::check(&spec, default.get_ref()) {
+                if let Err(invalid) = rules::check(&spec, default.get_ref()) {
                     self.report(
                         default.span().start,
                         format!("secret `{}`: the default {invalid}", spec.key),

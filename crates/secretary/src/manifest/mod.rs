@@ -32,15 +32,17 @@
 mod check;
 mod diagnostic;
 mod discover;
+mod error;
 mod model;
 mod raw;
+pub(crate) mod rules;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-pub use crate::error::ChosenBy;
 pub use diagnostic::{Diagnostic, ManifestError};
+pub use error::{ChosenBy, Error};
 
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
 /// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It
@@ -54,7 +56,6 @@ pub use model::{
 };
 
 use crate::Variables;
-use crate::error::Error;
 use crate::suggest::closest;
 use check::Checker;
 use diagnostic::{LineIndex, sanitize_toml_message};
@@ -449,7 +450,7 @@ schemes = ["https"]
     }
 
     /// The fields serde expects in the table `prefix` opens, from its error for an
-    /// unknown one (`expected one of `a`, `b``).
+    /// unknown one ("expected one of" and the list).
     fn expected_fields(prefix: &str) -> Vec<String> {
         let text = format!("version = 1\n{prefix}\nzzz_not_a_field = 1\n");
         let error = parse(&text).expect_err("an unknown field is refused");

@@ -8,8 +8,8 @@ use std::time::Duration;
 use url::Url;
 
 use super::VaultError;
+use crate::duration::parse_duration;
 use crate::manifest::{VaultAuth, VaultConfig};
-use crate::validate::parse_duration;
 use crate::{SecretValue, Variables};
 
 /// Where trusted CA certificates come from.

@@ -3,8 +3,8 @@
 
 use std::path::PathBuf;
 
+use super::ManifestError;
 use crate::FileError;
-use crate::manifest::ManifestError;
 
 /// Everything that keeps secretary from resolving the secrets of an environment.
 ///
