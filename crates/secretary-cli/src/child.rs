@@ -16,6 +16,7 @@ use std::collections::HashSet;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
 use std::ops::Deref;
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
@@ -36,17 +37,9 @@ use crate::exit::Status;
 /// What `--reset` keeps.
 pub const MINIMAL: [&str; 6] = ["PATH", "HOME", "USER", "LANG", "TERM", "TZ"];
 
-/// Credentials that are not passed on unless a secret declares them: Vault's, and the
-/// key of the audit log's fingerprints (which would let the child forge or test them).
-pub const CREDENTIALS: [&str; 7] = [
-    "VAULT_TOKEN",
-    "BAO_TOKEN",
-    "VAULT_ROLE_ID",
-    "BAO_ROLE_ID",
-    "VAULT_SECRET_ID",
-    "BAO_SECRET_ID",
-    "SECRETARY_AUDIT_KEY",
-];
+/// Credentials that are not passed on unless a secret declares them (and then it is
+/// sensitive): Vault's, and the key of the audit log's fingerprints.
+pub use secretary::manifest::CREDENTIAL_VARIABLES as CREDENTIALS;
 
 /// The signals passed on to the child.
 pub const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
@@ -128,12 +121,17 @@ impl Environment {
         &'a self,
         manifest: &'a Manifest,
         report: &'a Report,
-    ) -> Vec<(&'a str, &'a str)> {
-        let mut values: Vec<(&str, &str)> = report
+    ) -> Vec<(&'a str, &'a [u8])> {
+        let mut values: Vec<(&str, &[u8])> = report
             .resolutions
             .iter()
             .filter(|resolution| resolution.spec.sensitive)
-            .filter_map(|resolution| Some((resolution.key(), resolution.value.as_ref()?.expose())))
+            .filter_map(|resolution| {
+                Some((
+                    resolution.key(),
+                    resolution.value.as_ref()?.expose().as_bytes(),
+                ))
+            })
             .collect();
         let inherited: std::collections::HashMap<&OsStr, &OsStr> = self
             .inherited
@@ -142,8 +140,8 @@ impl Environment {
             .collect();
         for spec in manifest.secrets().iter().filter(|spec| spec.sensitive) {
             for name in &spec.env {
-                if let Some(value) = inherited.get(OsStr::new(name)).and_then(|v| v.to_str()) {
-                    values.push((spec.key.as_str(), value));
+                if let Some(value) = inherited.get(OsStr::new(name)) {
+                    values.push((spec.key.as_str(), value.as_bytes()));
                 }
             }
         }
@@ -184,7 +182,7 @@ pub fn not_started(program: &str, error: &io::Error) -> Status {
         ),
         _ => (126, format!("cannot be started: {error}")),
     };
-    eprintln!("error: `{program}` {what}");
+    say!("error: `{program}` {what}");
     Status::Exit(code)
 }
 

@@ -2,6 +2,23 @@
 //! runs one command, renders its outcome for people or programs, and maps it to an exit
 //! code.
 
+/// `eprintln!` that never panics: stderr may be closed or a broken pipe, and a message
+/// that cannot be shown must not turn into a crash (the standard macro panics then).
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
+/// `eprint!` that never panics (see `say!`).
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod args;
 mod child;
 mod commands;
@@ -24,7 +41,7 @@ fn main() -> ExitCode {
     let status = match commands::run(&args, &vars) {
         Ok(status) => status,
         Err(commands::Failure::Secretary(error)) => {
-            eprint!("{}", render::error(error));
+            say_raw!("{}", render::error(error));
             Status::Error
         }
         // The reader of our output went away (`secretary list | head`): not an error.

@@ -837,3 +837,79 @@ for _ in range(300):
         assert_eq!(child.wait().unwrap().code(), Some(0), "{mode:?}");
     }
 }
+
+#[test]
+fn redact_hides_an_inherited_secret_whose_value_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = app(MANIFEST, DOTENV);
+    let value = std::ffi::OsStr::from_bytes(b"raw-\xffcanary-bytes");
+    let output = support::secretary_in(dir.path())
+        .env("API_KEY", value)
+        .args(["run", "--redact", "--only", "database_url", "--"])
+        .args(["sh", "-c", "printf '%s\\n' \"$API_KEY\""])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.stdout, b"[redacted:api_key]\n");
+}
+
+#[test]
+fn watch_stops_the_program_when_the_audit_log_cannot_be_written() {
+    // The audit log is stderr, read until its first line, then closed: the next
+    // re-resolution cannot be recorded, so `run` stops, and takes the program with it.
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\n");
+    let pid_file = dir.path().join("child.pid");
+    let program = format!(
+        "import os, time\nopen({:?}, 'w').write(str(os.getpid()))\nwhile True: time.sleep(0.05)\n",
+        pid_file.display().to_string()
+    );
+    let mut child = support::secretary_in(dir.path())
+        .args(["--audit-log", "-", "run", "--watch", "1h", "--grace", "1s"])
+        .args(["--", "python3", "-c", &program])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Both secrets' `run` lines come before the program starts; then the pipe closes.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    for _ in 0..2 {
+        let mut line = String::new();
+        stderr.read_line(&mut line).unwrap();
+        assert!(line.contains("\"event\":\"run\""), "{line}");
+    }
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while !pid_file.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the program did not start"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    drop(stderr);
+    let program_pid: i32 = fs::read_to_string(&pid_file)
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    dotenv(dir.path(), "API_KEY=second-value-2222\n");
+    send(&child, "HUP");
+    let status = child.wait().unwrap();
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "an access that cannot be recorded stops run"
+    );
+    let alive = Command::new("kill")
+        .args(["-0", &program_pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(
+        !alive.success(),
+        "the program {program_pid} was left running"
+    );
+}

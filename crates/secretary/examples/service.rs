@@ -13,6 +13,11 @@
 //! curl -s 127.0.0.1:8000/healthz
 //! ```
 
+#![expect(
+    clippy::disallowed_macros,
+    reason = "an example application reports its start-up failures as applications do, with eprintln"
+)]
+
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 

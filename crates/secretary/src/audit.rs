@@ -62,6 +62,12 @@ pub enum AuditError {
         /// Why.
         reason: FileError,
     },
+    /// The file exists and is not an audit log: nothing is appended to it.
+    #[error("{} is not a secretary audit log (its first line is not one of its JSON lines); refusing to append to it", path.display())]
+    NotAnAuditLog {
+        /// The file's path.
+        path: PathBuf,
+    },
     /// A line could not be written.
     #[error("cannot write the audit log ({sink}): {source}")]
     Write {
@@ -174,19 +180,10 @@ impl AuditLog {
         let mut warnings = Vec::new();
         let sink = match target {
             Target::Stderr => Sink::Stderr,
-            Target::File(path) => {
-                let (file, mode) = file::open_append(path).map_err(|reason| AuditError::Open {
-                    path: path.clone(),
-                    reason,
-                })?;
-                if mode & 0o066 != 0 {
-                    warnings.push(format!(
-                        "the audit log {} may be read or written by group or others (mode {mode:04o}); run `chmod 600 {}`",
-                        path.display(),
-                        path.display()
-                    ));
-                }
-                Sink::File(file, path.clone())
+            Target::File(path) => file_sink(path.clone(), file::open_append(path), &mut warnings)?,
+            Target::Beneath { dir, file } => {
+                let opened = file::Dir::open(dir).and_then(|dir| dir.open_append_beneath(file));
+                file_sink(dir.join(file), opened, &mut warnings)?
             }
         };
         let key = vars
@@ -303,6 +300,42 @@ impl AuditLog {
         }
         Some(hex)
     }
+}
+
+/// The sink of a log file just opened: refused unless it is empty or already an audit
+/// log; a loose mode is warned about.
+fn file_sink(
+    path: PathBuf,
+    opened: Result<(File, u32), FileError>,
+    warnings: &mut Vec<String>,
+) -> Result<Sink, AuditError> {
+    let failed = |reason| AuditError::Open {
+        path: path.clone(),
+        reason,
+    };
+    let (file, mode) = opened.map_err(failed)?;
+    // Never append to a file that is not already an audit log: a path that names another
+    // file, by mistake or by a manifest's design, is refused.
+    let first = file::first_line(&file).map_err(failed)?;
+    if !first.is_empty() && !is_audit_line(&first) {
+        return Err(AuditError::NotAnAuditLog { path });
+    }
+    if mode & 0o066 != 0 {
+        warnings.push(format!(
+            "the audit log {} may be read or written by group or others (mode {mode:04o}); run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        ));
+    }
+    Ok(Sink::File(file, path))
+}
+
+/// Whether `line` is one of an audit log's lines: a JSON object with `time` and `event`.
+fn is_audit_line(line: &[u8]) -> bool {
+    serde_json::from_slice::<serde_json::Value>(line).is_ok_and(|json| {
+        json.get("time").is_some_and(serde_json::Value::is_string)
+            && json.get("event").is_some_and(serde_json::Value::is_string)
+    })
 }
 
 /// `time` as `2026-11-25T09:12:33.123Z`.

@@ -80,7 +80,12 @@ pub enum ParseErrorKind {
     ValueTooLarge,
     /// Expansions would add more than [`MAX_EXPANDED`] bytes to the file in all.
     ExpansionTooLarge,
+    /// [`MAX_ERRORS`] lines were malformed already: the rest of the file was not read.
+    TooManyErrors,
 }
+
+/// The most malformed lines reported for one file; past them, it is not read further.
+pub const MAX_ERRORS: usize = 20;
 
 /// The largest value, after expansion, in bytes.
 pub const MAX_VALUE: usize = 1024 * 1024;
@@ -129,6 +134,10 @@ impl fmt::Display for ParseError {
                 f,
                 "line {line}: the file's `${{...}}` expansions add up to more than 16 MiB"
             ),
+            ParseErrorKind::TooManyErrors => write!(
+                f,
+                "line {line} and after: not read, after {MAX_ERRORS} malformed lines"
+            ),
         }
     }
 }
@@ -138,9 +147,10 @@ impl std::error::Error for ParseError {}
 /// Parses `.env` text.
 ///
 /// `outside` looks up names that `${...}` refers to and that are not defined earlier in
-/// `text` (earlier files, then the process environment). Every line-local error is
-/// collected; an unterminated quote ends parsing, since the rest of the file is inside it;
-/// so does an expansion past [`MAX_EXPANDED`].
+/// `text` (earlier files, then the process environment); it lends the value, which is
+/// copied only once it is known to fit. Every line-local error is collected, up to
+/// [`MAX_ERRORS`]; an unterminated quote ends parsing, since the rest of the file is
+/// inside it; so does an expansion past [`MAX_EXPANDED`] (refused ones count too).
 ///
 /// ```
 /// let entries = secretary::dotenv::parse("A=1\nB=\"${A}-x\" # note\n", &|_| None).unwrap();
@@ -148,15 +158,13 @@ impl std::error::Error for ParseError {}
 /// assert_eq!(entries[1].value.as_str(), "1-x");
 /// assert_eq!(entries[1].line, 2);
 /// ```
-pub fn parse(
+pub fn parse<'o>(
     text: &str,
-    outside: &dyn Fn(&str) -> Option<Zeroizing<String>>,
+    outside: &dyn Fn(&str) -> Option<&'o str>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Every line end reads as `\n`, as Python's universal newlines give python-dotenv.
-    let normalized = text
-        .contains('\r')
-        .then(|| Zeroizing::new(text.replace("\r\n", "\n").replace('\r', "\n")));
+    let normalized = text.contains('\r').then(|| universal_newlines(text));
     let mut parser = Parser {
         text: normalized.as_deref().map_or(text, String::as_str),
         pos: 0,
@@ -175,7 +183,24 @@ pub fn parse(
     }
 }
 
-struct Parser<'a> {
+/// `text` with `\r\n` and lone `\r` as `\n`, in one pass, into zeroized memory.
+fn universal_newlines(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            if chars.peek() == Some(&'\n') {
+                chars.next();
+            }
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+struct Parser<'a, 'o> {
     text: &'a str,
     pos: usize,
     line: usize,
@@ -183,8 +208,8 @@ struct Parser<'a> {
     /// Index into `entries` of the latest definition of each key.
     defined: HashMap<String, usize>,
     errors: Vec<ParseError>,
-    outside: &'a dyn Fn(&str) -> Option<Zeroizing<String>>,
-    /// Bytes that expansions have added so far.
+    outside: &'a dyn Fn(&str) -> Option<&'o str>,
+    /// Bytes that expansions have added, or tried to add, so far.
     expanded: Cell<usize>,
 }
 
@@ -204,7 +229,7 @@ enum Stop {
     File(ParseErrorKind),
 }
 
-impl Parser<'_> {
+impl Parser<'_, '_> {
     fn rest(&self) -> &str {
         &self.text[self.pos..]
     }
@@ -261,6 +286,16 @@ impl Parser<'_> {
                 }
                 Err(Stop::Line(kind)) => {
                     self.errors.push(ParseError { line, kind });
+                    if self.errors.len() >= MAX_ERRORS {
+                        self.skip_line();
+                        if self.pos < self.text.len() {
+                            self.errors.push(ParseError {
+                                line: self.line,
+                                kind: ParseErrorKind::TooManyErrors,
+                            });
+                        }
+                        return;
+                    }
                     self.skip_line();
                 }
                 Err(Stop::File(kind)) => {
@@ -453,12 +488,9 @@ impl Parser<'_> {
         if !valid {
             return Err(ParseErrorKind::InvalidExpansion);
         }
-        let outside;
-        let found: Option<&str> = if let Some(&index) = self.defined.get(name) {
-            Some(self.entries[index].value.as_str())
-        } else {
-            outside = (self.outside)(name);
-            outside.as_deref().map(String::as_str)
+        let found: Option<&str> = match self.defined.get(name) {
+            Some(&index) => Some(self.entries[index].value.as_str()),
+            None => (self.outside)(name),
         };
         let inserted = match (found, default) {
             (Some(value), Some(default)) if when_empty && value.is_empty() => default,
@@ -466,14 +498,16 @@ impl Parser<'_> {
             (None, Some(default)) => default,
             (None, None) => "",
         };
-        if out.len().saturating_add(inserted.len()) > MAX_VALUE {
-            return Err(ParseErrorKind::ValueTooLarge);
-        }
+        // Charged before the value's own limit is checked, so that expansions refused
+        // again and again still exhaust the file's budget.
         let total = self.expanded.get().saturating_add(inserted.len());
+        self.expanded.set(total);
         if total > MAX_EXPANDED {
             return Err(ParseErrorKind::ExpansionTooLarge);
         }
-        self.expanded.set(total);
+        if out.len().saturating_add(inserted.len()) > MAX_VALUE {
+            return Err(ParseErrorKind::ValueTooLarge);
+        }
         out.push_str(inserted);
         Ok(close + 1)
     }
@@ -485,8 +519,7 @@ mod tests {
     use std::fmt::Write as _;
 
     fn parse_ok(text: &str) -> Vec<(String, String, usize)> {
-        let outside =
-            |name: &str| (name == "OUTSIDE").then(|| Zeroizing::new("from-env".to_owned()));
+        let outside = |name: &str| (name == "OUTSIDE").then_some("from-env");
         parse(text, &outside)
             .unwrap_or_else(|errors| panic!("{text:?}: {errors:?}"))
             .into_iter()
@@ -690,6 +723,34 @@ mod tests {
                 line: 18,
                 kind: ParseErrorKind::ExpansionTooLarge
             }]
+        );
+    }
+
+    #[test]
+    fn refused_expansions_use_up_the_budget_and_values_are_lent_not_copied() {
+        // Each line asks for a 1 MiB value from outside and is refused (over the value
+        // limit): the file stops once the refusals add up to 16 MiB, not after 4,000 copies.
+        let big = "x".repeat(1024 * 1024);
+        let outside = |name: &str| (name == "BIG").then_some(big.as_str());
+        let text = "X=a${BIG}\n".repeat(4000);
+        let found = parse(&text, &outside).expect_err("refused");
+        assert_eq!(
+            found.last().unwrap().kind,
+            ParseErrorKind::ExpansionTooLarge
+        );
+        assert!(found.len() <= 17, "{}", found.len());
+    }
+
+    #[test]
+    fn a_file_of_junk_is_read_up_to_the_error_limit() {
+        let found = errors(&"junk\n".repeat(100_000));
+        assert_eq!(found.len(), MAX_ERRORS + 1);
+        assert_eq!(found[MAX_ERRORS].kind, ParseErrorKind::TooManyErrors);
+        assert_eq!(found[MAX_ERRORS].line, MAX_ERRORS + 1);
+        assert!(
+            found[MAX_ERRORS]
+                .to_string()
+                .contains("not read, after 20 malformed lines")
         );
     }
 

@@ -185,6 +185,18 @@ pub fn read_text(path: &Path, limit: u64) -> Result<Zeroizing<String>, FileError
     open(path)?.read_text(limit)
 }
 
+/// [`read_text`], refusing a symbolic link at `path` ([`FileError::SymbolicLink`]): for a
+/// file whose contents are shown, which a link committed in a repository must not turn
+/// into another file (`.env.example -> ~/.kube/config`).
+pub fn read_text_no_link(path: &Path, limit: u64) -> Result<Zeroizing<String>, FileError> {
+    Opened::from_fd(rustix::fs::open(
+        path,
+        READ | OFlags::NOFOLLOW,
+        Mode::empty(),
+    )?)?
+    .read_text(limit)
+}
+
 /// `bytes` as text, moved (not copied) out of their zeroizing buffer into another.
 pub(crate) fn text(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, FileError> {
     if std::str::from_utf8(&bytes).is_err() {
@@ -200,17 +212,24 @@ pub(crate) fn text(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, F
         })
 }
 
+/// How a log is opened: to append (and to read its first line), created 0600, never
+/// through a symbolic link, never blocking on a FIFO.
+const APPEND: OFlags = OFlags::RDWR
+    .union(OFlags::APPEND)
+    .union(OFlags::CREATE)
+    .union(OFlags::CLOEXEC)
+    .union(OFlags::NOCTTY)
+    .union(OFlags::NOFOLLOW)
+    .union(OFlags::NONBLOCK);
+
 /// Opens (creating it 0600) the file at `path` for appending, never through a symbolic
 /// link; refused unless it is a regular file. Gives its permission bits too.
 pub(crate) fn open_append(path: &Path) -> Result<(File, u32), FileError> {
-    let flags = OFlags::WRONLY
-        .union(OFlags::APPEND)
-        .union(OFlags::CREATE)
-        .union(OFlags::CLOEXEC)
-        .union(OFlags::NOCTTY)
-        .union(OFlags::NOFOLLOW)
-        .union(OFlags::NONBLOCK);
-    let fd = rustix::fs::open(path, flags, Mode::from_raw_mode(0o600))?;
+    let fd = rustix::fs::open(path, APPEND, Mode::from_raw_mode(0o600))?;
+    appendable(fd)
+}
+
+fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
     let file = File::from(fd);
     let metadata = file.metadata()?;
     if let Some(what) = not_regular(&metadata) {
@@ -220,6 +239,29 @@ pub(crate) fn open_append(path: &Path) -> Result<(File, u32), FileError> {
         file,
         std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o7777,
     ))
+}
+
+/// The first line of `file` (at most 64 KiB of it), read without moving where it appends.
+pub(crate) fn first_line(file: &File) -> Result<Zeroizing<Vec<u8>>, FileError> {
+    use std::os::unix::fs::FileExt;
+    let mut buffer = Zeroizing::new(vec![0; 64 * 1024]);
+    let mut filled = 0;
+    while filled < buffer.len() {
+        let read = file.read_at(&mut buffer[filled..], u64::try_from(filled).unwrap_or(0))?;
+        if read == 0 {
+            break;
+        }
+        filled += read;
+        if buffer[..filled].contains(&b'\n') {
+            break;
+        }
+    }
+    let end = buffer[..filled]
+        .iter()
+        .position(|&b| b == b'\n')
+        .unwrap_or(filled);
+    buffer.truncate(end);
+    Ok(buffer)
 }
 
 /// How many symbolic links one [`Dir::open_beneath`] follows at most (as Linux does).
@@ -242,6 +284,41 @@ impl Dir {
             other => other.into(),
         })?;
         Ok(Self(fd))
+    }
+
+    /// Opens (creating it 0600) the file at `path`, relative and beneath this directory,
+    /// for appending: every component is opened with `O_NOFOLLOW`, so no symbolic link
+    /// is followed at all, and `..` is refused.
+    pub(crate) fn open_append_beneath(&self, path: &Path) -> Result<(File, u32), FileError> {
+        use std::path::Component;
+        let parts: Vec<&std::ffi::OsStr> = path
+            .components()
+            .map(|part| match part {
+                Component::Normal(name) => Ok(name),
+                _ => Err(FileError::Escapes),
+            })
+            .collect::<Result<_, _>>()?;
+        let Some((last, dirs)) = parts.split_last() else {
+            return Err(FileError::NotRegular("a directory"));
+        };
+        let mut stack: Vec<OwnedFd> = Vec::new();
+        for dir in dirs {
+            let here = stack.last().unwrap_or(&self.0);
+            let fd = rustix::fs::openat(
+                here,
+                *dir,
+                OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(|errno| match errno {
+                Errno::NOTDIR | Errno::LOOP => FileError::SymbolicLink,
+                other => other.into(),
+            })?;
+            stack.push(fd);
+        }
+        let here = stack.last().unwrap_or(&self.0);
+        let fd = rustix::fs::openat(here, *last, APPEND, Mode::from_raw_mode(0o600))?;
+        appendable(fd)
     }
 
     /// Opens `name` inside this directory for reading. Symbolic links are followed only

@@ -53,10 +53,134 @@ pub struct Redactor {
     /// The values, to tell whether a tail of output may be the start of one (and so must
     /// be held back until the next write). Zeroed on drop.
     values: Vec<Zeroizing<Vec<u8>>>,
-    /// For each byte, the values that start with it.
+    /// For each byte, the short values (at most [`SHORT`] bytes) that start with it.
     by_first_byte: Vec<Vec<usize>>,
-    /// The longest proper prefix of a value.
+    /// The longest proper prefix of a short value.
     longest_prefix: usize,
+    /// The long values' prefixes, when there are long values.
+    long: Option<LongPrefixes>,
+}
+
+/// Values up to this length are checked against a held-back tail directly (at most this
+/// many positions, each compared with the values that start with its byte); longer ones,
+/// through [`LongPrefixes`], so that the check stays linear in their length.
+const SHORT: usize = 256;
+
+/// The prefixes of the long values, as a trie whose every node knows its depth and its
+/// failure link (Aho-Corasick): the longest tail of output that may begin one of them is
+/// found in one pass over that tail, however repetitive the value and the output are.
+/// Holds the values' bytes, so it is zeroed when dropped.
+struct LongPrefixes {
+    /// Node `i`'s children are `edges[first[i]..first[i + 1]]`, sorted by byte.
+    first: Vec<u32>,
+    edges: Zeroizing<Vec<u8>>,
+    targets: Vec<u32>,
+    fail: Vec<u32>,
+    depth: Vec<u32>,
+    /// The longest proper prefix of a long value.
+    longest_prefix: usize,
+}
+
+impl LongPrefixes {
+    fn new(values: &[&[u8]]) -> Option<Self> {
+        if values.is_empty() {
+            return None;
+        }
+        let mut children: Vec<Vec<(u8, u32)>> = vec![Vec::new()];
+        let mut depth = vec![0u32];
+        for value in values {
+            let mut node = 0;
+            for &byte in *value {
+                node = match children[node].binary_search_by_key(&byte, |&(b, _)| b) {
+                    Ok(at) => children[node][at].1 as usize,
+                    Err(at) => {
+                        let new = u32::try_from(children.len()).ok()?;
+                        children[node].insert(at, (byte, new));
+                        children.push(Vec::new());
+                        depth.push(depth[node] + 1);
+                        new as usize
+                    }
+                };
+            }
+        }
+        let mut first = Vec::with_capacity(children.len() + 1);
+        let mut edges = Zeroizing::new(Vec::new());
+        let mut targets = Vec::new();
+        for node in &children {
+            first.push(u32::try_from(edges.len()).ok()?);
+            for &(byte, child) in node {
+                edges.push(byte);
+                targets.push(child);
+            }
+        }
+        first.push(u32::try_from(edges.len()).ok()?);
+        drop(children);
+        let mut trie = Self {
+            first,
+            edges,
+            targets,
+            fail: vec![0; depth.len()],
+            depth,
+            longest_prefix: values.iter().map(|v| v.len() - 1).max().unwrap_or(0),
+        };
+        // Failure links, breadth first: a node's is the longest proper suffix of its
+        // prefix that is also a node.
+        let mut queue =
+            std::collections::VecDeque::from(trie.children(0).map(|(_, c)| c).collect::<Vec<_>>());
+        while let Some(node) = queue.pop_front() {
+            let kids: Vec<(u8, u32)> = trie.children(node).collect();
+            for (byte, child) in kids {
+                let mut at = trie.fail[node as usize];
+                let link = loop {
+                    if let Some(next) = trie.goto(at, byte) {
+                        break next;
+                    }
+                    if at == 0 {
+                        break 0;
+                    }
+                    at = trie.fail[at as usize];
+                };
+                trie.fail[child as usize] = link;
+                queue.push_back(child);
+            }
+        }
+        Some(trie)
+    }
+
+    fn children(&self, node: u32) -> impl Iterator<Item = (u8, u32)> + '_ {
+        let range = self.first[node as usize] as usize..self.first[node as usize + 1] as usize;
+        self.edges[range.clone()]
+            .iter()
+            .copied()
+            .zip(self.targets[range].iter().copied())
+    }
+
+    fn goto(&self, node: u32, byte: u8) -> Option<u32> {
+        let range = self.first[node as usize] as usize..self.first[node as usize + 1] as usize;
+        let at = self.edges[range.clone()].binary_search(&byte).ok()?;
+        Some(self.targets[range.start + at])
+    }
+
+    /// The length of the longest suffix of `tail` that is a proper prefix of a long value.
+    fn held(&self, tail: &[u8]) -> usize {
+        let mut node = 0;
+        for &byte in tail {
+            node = loop {
+                if let Some(next) = self.goto(node, byte) {
+                    break next;
+                }
+                if node == 0 {
+                    break 0;
+                }
+                node = self.fail[node as usize];
+            };
+        }
+        // A node without children is a whole value, not the start of a longer one.
+        while node != 0 && self.first[node as usize] == self.first[node as usize + 1] {
+            node = self.fail[node as usize];
+        }
+        self.depth[node as usize] as usize
+    }
 }
 
 impl std::fmt::Debug for Redactor {
@@ -68,24 +192,32 @@ impl std::fmt::Debug for Redactor {
 }
 
 impl Redactor {
-    /// A redactor for `(key, value)` pairs. Empty values are ignored; when two keys share
-    /// a value, the first names it.
-    pub fn new<'a>(secrets: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+    /// A redactor for `(key, value)` pairs; a value is text or bytes (an inherited
+    /// variable need not be UTF-8). Empty values are ignored; when two keys share a value,
+    /// the first names it.
+    pub fn new<'a, V: AsRef<[u8]> + ?Sized + 'a>(
+        secrets: impl IntoIterator<Item = (&'a str, &'a V)>,
+    ) -> Self {
         let mut values: Vec<&[u8]> = Vec::new();
         let mut labels = Vec::new();
         let mut seen = HashSet::new();
         for (key, value) in secrets {
+            let value = value.as_ref();
             if !value.is_empty() && seen.insert(value) {
-                values.push(value.as_bytes());
+                values.push(value);
                 labels.push(format!("[redacted:{key}]").into_bytes().into_boxed_slice());
             }
         }
         let mut by_first_byte = vec![Vec::new(); 256];
         let mut longest_prefix = 0;
         for (index, value) in values.iter().enumerate() {
-            by_first_byte[usize::from(value[0])].push(index);
-            longest_prefix = longest_prefix.max(value.len() - 1);
+            if value.len() <= SHORT {
+                by_first_byte[usize::from(value[0])].push(index);
+                longest_prefix = longest_prefix.max(value.len() - 1);
+            }
         }
+        let long: Vec<&[u8]> = values.iter().copied().filter(|v| v.len() > SHORT).collect();
+        let long = LongPrefixes::new(&long);
         let total: usize = values.iter().map(|value| value.len()).sum();
         let automaton = if values.is_empty() {
             None
@@ -139,6 +271,7 @@ impl Redactor {
                 .collect(),
             by_first_byte,
             longest_prefix,
+            long,
         }
     }
 
@@ -221,7 +354,7 @@ impl Redactor {
     /// prefix of a value begins (`bytes.len()` when there is none).
     fn held_from(&self, bytes: &[u8], from: usize) -> usize {
         let first = from.max(bytes.len().saturating_sub(self.longest_prefix));
-        (first..bytes.len())
+        let short = (first..bytes.len())
             .find(|&start| {
                 let tail = &bytes[start..];
                 self.by_first_byte[usize::from(tail[0])]
@@ -231,7 +364,12 @@ impl Redactor {
                         value.len() > tail.len() && value.starts_with(tail)
                     })
             })
-            .unwrap_or(bytes.len())
+            .unwrap_or(bytes.len());
+        let long = self.long.as_ref().map_or(bytes.len(), |long| {
+            let first = from.max(bytes.len().saturating_sub(long.longest_prefix));
+            bytes.len() - long.held(&bytes[first..])
+        });
+        short.min(long)
     }
 
     /// Writes `bytes` to `out`, redacted, except a tail from where it may hold the start of

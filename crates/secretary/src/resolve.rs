@@ -67,6 +67,23 @@ impl Resolution {
         &self.spec.key
     }
 
+    /// The value as it may be shown to people (`status`): only that of a secret declared
+    /// `sensitive = false`, valid, and either of a type that bounds what it can hold
+    /// (`bool`, `enum`, `int`, `port`) or equal to its default. A manifest is edited by
+    /// others, and "not secret" is its word only: a `string` it calls so could be any
+    /// variable or file the user can read.
+    pub fn shown_value(&self) -> Option<&str> {
+        use crate::manifest::SecretType;
+        let value = self.value.as_ref()?.expose();
+        let spec = &self.spec;
+        let bounded = matches!(
+            spec.kind,
+            SecretType::Bool | SecretType::Enum | SecretType::Int | SecretType::Port
+        );
+        let default = spec.default.as_deref() == Some(value);
+        (!spec.sensitive && self.problems.is_empty() && (bounded || default)).then_some(value)
+    }
+
     /// Its state: [`State::Ok`] or [`State::Unset`] without problems, else the state of
     /// its first problem.
     pub fn state(&self) -> State {

@@ -95,3 +95,94 @@ proptest! {
         prop_assert_eq!(out, naive(&values, &input));
     }
 }
+
+/// A long value (more than 256 bytes, which the redactor keeps in a trie of its own) made
+/// of a short pattern repeated, so that output can repeat its start again and again; and a
+/// few short values from the same alphabet.
+fn long_values() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    ("[ab]{2,3}", 130usize..250, "[abc]{1,3}", values()).prop_map(|(unit, times, end, short)| {
+        let mut long = unit.repeat(times).into_bytes();
+        long.extend_from_slice(end.as_bytes());
+        let mut values: Vec<(String, Vec<u8>)> =
+            short.into_iter().filter(|(_, v)| *v != long).collect();
+        values.insert(0, ("long".to_owned(), long));
+        values
+    })
+}
+
+/// Input made of pieces of the long value (its prefixes, whole, or cut short), short
+/// noise, and where to cut it.
+fn long_input(long: &[u8]) -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> + use<> {
+    let long = long.to_vec();
+    (
+        prop::collection::vec(
+            (
+                0usize..=long.len(),
+                prop::sample::select(b"abcx\n".to_vec()),
+            ),
+            0..8,
+        ),
+        prop::collection::vec(0usize..4000, 0..12),
+    )
+        .prop_map(move |(pieces, cuts)| {
+            let mut input = Vec::new();
+            for (length, noise) in pieces {
+                input.extend_from_slice(&long[..length]);
+                input.push(noise);
+            }
+            (input, cuts)
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn long_values_stream_like_short_ones(
+        (values, (input, cuts)) in long_values().prop_flat_map(|values| {
+            let input = long_input(&values[0].1);
+            (Just(values), input)
+        })
+    ) {
+        let redactor = Redactor::new(values.iter().map(|(key, value)| (key.as_str(), value.as_slice())));
+        let expected = naive(&values, &input);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|cut| cut.min(input.len())).collect();
+        cuts.push(0);
+        cuts.push(input.len());
+        cuts.sort_unstable();
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        for pair in cuts.windows(2) {
+            writer.write_all(&input[pair[0]..pair[1]]).unwrap();
+        }
+        writer.finish().unwrap();
+        prop_assert_eq!(out, expected);
+    }
+}
+
+#[test]
+fn a_long_repetitive_value_and_output_that_repeats_it_stay_linear() {
+    // A 1 MiB value of `a`s then `b`, and two lines of `a`s that end otherwise: every
+    // tail of the output could start the value. Checking each start against it took
+    // minutes; the trie takes one pass per write.
+    let mut value = vec![b'a'; 1 << 20];
+    value.push(b'b');
+    let redactor = Redactor::new([("blob", value.as_slice())]);
+    let mut line = vec![b'a'; (1 << 20) - 1];
+    line.extend_from_slice(b"c\n");
+    let mut out = Vec::new();
+    let mut writer = redactor.writer(&mut out);
+    for chunk in line.chunks(64 * 1024).chain(line.chunks(64 * 1024)) {
+        writer.write_all(chunk).unwrap();
+    }
+    writer.finish().unwrap();
+    assert_eq!(out.len(), 2 * line.len(), "nothing redacted, nothing lost");
+    // And the value itself, split the same way, is caught.
+    let mut out = Vec::new();
+    let mut writer = redactor.writer(&mut out);
+    for chunk in value.chunks(64 * 1024) {
+        writer.write_all(chunk).unwrap();
+    }
+    writer.finish().unwrap();
+    assert_eq!(out, b"[redacted:blob]");
+}

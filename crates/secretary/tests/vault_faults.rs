@@ -215,7 +215,11 @@ fn manifest(address: &str) -> Manifest {
 
 fn check(server: &Scripted, extra: &[(&str, &str)]) -> Report {
     let manifest = manifest(&server.address);
-    let mut vars = vec![("VAULT_TOKEN", "s.scripted-token")];
+    // The address is the manifest's: the user agrees to it, as they must.
+    let mut vars = vec![
+        ("VAULT_TOKEN", "s.scripted-token"),
+        ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+    ];
     vars.extend_from_slice(extra);
     let vars = Variables::from_pairs(vars);
     let environment = manifest
@@ -399,6 +403,17 @@ fn a_404_that_is_not_vaults_is_a_failure_not_an_absence() {
         error.contains("answered 404, but not as Vault does"),
         "{error}"
     );
+    // Nor does another JSON API's 404 (`{"errors":[...]}` with something in it).
+    let json_api = Answer {
+        body: r#"{"errors":[{"status":"404","title":"Not Found"}]}"#.to_owned(),
+        ..answer(404)
+    };
+    let server = serve(vec![json_api]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("answered 404, but not as Vault does"),
+        "{error}"
+    );
     // Vault's own 404 (`{"errors":[]}`) is an absence, and a required secret is missing.
     let server = serve(vec![answer(404)]);
     assert_eq!(
@@ -471,11 +486,129 @@ fn a_body_that_stalls_times_out() {
 }
 
 #[test]
+fn an_address_only_the_manifest_names_gets_no_credential() {
+    // A manifest from a pull request names a server of its own: neither the user's token
+    // nor an AppRole login goes there, unless the user agreed to that address.
+    let elsewhere = serve(vec![answer(200), answer(200)]);
+    let manifest = manifest(&elsewhere.address);
+    let vars = Variables::from_pairs([("VAULT_TOKEN", "s.users-own-token")]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let error = outcome(&report).unwrap_err();
+    assert!(
+        error.contains("which you have not chosen; no credential was sent"),
+        "{error}"
+    );
+    assert!(
+        elsewhere.seen().is_empty(),
+        "the manifest's server received a request"
+    );
+    // VAULT_ADDR wins over the manifest, and says so.
+    let mine = serve(vec![answer(200)]);
+    let vars = Variables::from_pairs([
+        ("VAULT_TOKEN", "s.users-own-token"),
+        ("VAULT_ADDR", &mine.address),
+    ]);
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    assert_eq!(outcome(&report), Ok("the-value".to_owned()));
+    assert!(
+        elsewhere.seen().is_empty(),
+        "the manifest's server received a request"
+    );
+    assert_eq!(mine.seen().len(), 1);
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("the manifest names Vault address")),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn a_credential_file_that_is_not_one_line_of_text_is_never_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("id_ed25519"),
+        "-----BEGIN OPENSSH PRIVATE KEY-----
+CANARYkey
+-----END OPENSSH PRIVATE KEY-----
+",
+    )
+    .unwrap();
+    let server = serve(vec![answer(200), answer(200)]);
+    for (setting, file) in [
+        ("secret_id_file", dir.path().join("id_ed25519")),
+        (
+            "secret_id_file",
+            std::path::PathBuf::from("/proc/self/environ"),
+        ),
+    ] {
+        let text = format!(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\nauth = \"approle\"\nrole_id_file = \"{}\"\n{setting} = \"{}\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+            file.display(),
+            file.display()
+        );
+        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        let vars = Variables::from_pairs([
+            ("VAULT_ADDR", server.address.as_str()),
+            ("CANARY_ENV", "CANARYenv"),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let error = outcome(&report).unwrap_err();
+        assert!(
+            error.contains("does not hold one line of printable text"),
+            "{error}"
+        );
+        assert!(!error.contains("CANARY"), "{error}");
+    }
+    assert!(server.seen().is_empty(), "a login was sent");
+}
+
+#[test]
+fn a_user_and_password_in_the_address_are_never_shown_when_it_cannot_be_reached() {
+    let port = secretary_test_support::free_port();
+    let vars = Variables::from_pairs([
+        ("VAULT_TOKEN", "s.t"),
+        ("VAULT_MAX_RETRIES", "0"),
+        (
+            "VAULT_ADDR",
+            &format!("http://admin:hunter2@127.0.0.1:{port}"),
+        ),
+    ]);
+    let manifest = manifest("http://127.0.0.1:1");
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let error = outcome(&report).unwrap_err();
+    assert!(error.contains("cannot connect"), "{error}");
+    let said = format!(
+        "{error} {:?} {:?}",
+        report.warnings,
+        report.get("api_key").unwrap().problems
+    );
+    assert!(
+        !said.contains("hunter2") && !said.contains("admin"),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_user_and_password_in_the_address_are_neither_sent_nor_shown() {
     let server = serve(vec![answer(403)]);
     let address = server.address.replace("http://", "http://admin:hunter2@");
     let manifest = manifest(&address);
-    let vars = Variables::from_pairs([("VAULT_TOKEN", "s.scripted-token")]);
+    let vars = Variables::from_pairs([
+        ("VAULT_TOKEN", "s.scripted-token"),
+        ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+    ]);
     let environment = manifest
         .select_environment(Some("production"), &vars)
         .unwrap();
@@ -558,7 +691,7 @@ fn different_paths_are_read_concurrently_up_to_max_concurrency() {
         Path::new("secrets.toml"),
     )
     .unwrap();
-    let vars = Variables::from_pairs([("VAULT_TOKEN", "t")]);
+    let vars = Variables::from_pairs([("VAULT_TOKEN", "t"), ("SECRETARY_VAULT_ADDRS", &address)]);
     let environment = manifest
         .select_environment(Some("production"), &vars)
         .unwrap();
@@ -596,6 +729,7 @@ fn an_approle_token_is_renewed_before_it_expires_not_replaced() {
     let vars = Variables::from_pairs([
         ("VAULT_ROLE_ID", role_id.as_str()),
         ("VAULT_SECRET_ID", secret_id.as_str()),
+        ("SECRETARY_VAULT_ADDRS", bao.address.as_str()),
     ]);
     let environment = manifest
         .select_environment(Some("production"), &vars)
@@ -669,7 +803,11 @@ fn a_server_that_stops_mid_run_fails_the_rest_closed() {
         Path::new("secrets.toml"),
     )
     .unwrap();
-    let vars = Variables::from_pairs([("VAULT_TOKEN", "s.t"), ("VAULT_MAX_RETRIES", "1")]);
+    let vars = Variables::from_pairs([
+        ("VAULT_TOKEN", "s.t"),
+        ("VAULT_MAX_RETRIES", "1"),
+        ("SECRETARY_VAULT_ADDRS", &address),
+    ]);
     let environment = manifest
         .select_environment(Some("production"), &vars)
         .unwrap();

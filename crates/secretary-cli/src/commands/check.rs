@@ -104,7 +104,7 @@ pub fn run(
             )?;
         }
         Format::Text => {
-            eprint!("{}", render::warnings(&report));
+            say_raw!("{}", render::warnings(&report));
             if report.is_ok() {
                 let set = report
                     .resolutions

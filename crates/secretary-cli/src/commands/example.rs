@@ -19,7 +19,7 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use secretary::file::{self, FileError};
-use secretary::manifest::{EnvironmentSpec, SourceConfig};
+use secretary::manifest::{EnvironmentSpec, SecretType, SourceConfig};
 use secretary::{Manifest, template};
 
 use super::Failure;
@@ -63,32 +63,47 @@ fn values_source<'a>(manifest: &'a Manifest, cwd: &Path, path: &Path) -> Option<
 
 /// Says that `path` is a values file, and what to do instead.
 fn refuse(path: &Path, source: &str, doing: &str) -> Status {
-    eprintln!(
+    say!(
         "error: {} is read by source `{source}`: it holds values, not a template; {doing}",
         path.display()
     );
-    eprintln!(
+    say!(
         "  help: templates go to .env.example (the default) or .env.NAME.example; `secretary check` tells whether the values are right"
     );
     Status::Error
 }
 
-/// The line of the file being compared as it may be shown: see the module's notes.
-fn shown_line(line: &str, template: &HashSet<&str>, open_names: &HashSet<&str>) -> String {
+/// The names of a compared file's lines that may be shown.
+struct Names<'a> {
+    /// Every env name the manifest declares: only these names are ever shown.
+    declared: HashSet<&'a str>,
+    /// Those whose values may be shown too: not sensitive, of a bounded type (see
+    /// `Resolution::shown_value`).
+    open: HashSet<&'a str>,
+}
+
+/// The line of the file being compared as it may be shown: a line the template also has,
+/// a blank line, or `NAME=VALUE` with a name the manifest declares (`NAME=[value not
+/// shown]`, unless its value is empty or may be shown). Anything else, a name included,
+/// could be part of a secret (a base64 line ends with `=` too).
+fn shown_line(line: &str, template: &HashSet<&str>, names: &Names<'_>) -> String {
+    let line = line.trim_end_matches(['\n', '\r']);
     let trimmed = line.trim();
-    if trimmed.is_empty() || template.contains(line.trim_end_matches(['\n', '\r'])) {
-        return line.trim_end_matches(['\n', '\r']).to_owned();
+    if trimmed.is_empty() || template.contains(line) {
+        return line.to_owned();
     }
     if trimmed.starts_with('#') {
         return "# [comment not shown]".to_owned();
     }
     let assignment = trimmed.strip_prefix("export ").unwrap_or(trimmed);
     match assignment.split_once('=') {
-        Some((name, value)) if value.trim().is_empty() || open_names.contains(name.trim()) => {
-            line.trim_end_matches(['\n', '\r']).to_owned()
-        }
-        Some((name, _)) if !name.trim().is_empty() => {
-            format!("{}=[value not shown]", name.trim_end())
+        Some((name, value)) if names.declared.contains(name.trim_end()) => {
+            let name = name.trim_end();
+            if value.trim().is_empty() || names.open.contains(name) {
+                format!("{name}={}", value.trim())
+            } else {
+                format!("{name}=[value not shown]")
+            }
         }
         _ => "[line not shown]".to_owned(),
     }
@@ -98,12 +113,25 @@ fn shown_line(line: &str, template: &HashSet<&str>, open_names: &HashSet<&str>) 
 /// own lines shown as [`shown_line`] allows.
 fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
     let template: HashSet<&str> = text.lines().collect();
-    let open_names: HashSet<&str> = manifest
-        .secrets()
-        .iter()
-        .filter(|spec| !spec.sensitive)
-        .flat_map(|spec| spec.env.iter().map(String::as_str))
-        .collect();
+    let names = Names {
+        declared: manifest
+            .secrets()
+            .iter()
+            .flat_map(|spec| spec.env.iter().map(String::as_str))
+            .collect(),
+        open: manifest
+            .secrets()
+            .iter()
+            .filter(|spec| {
+                !spec.sensitive
+                    && matches!(
+                        spec.kind,
+                        SecretType::Bool | SecretType::Enum | SecretType::Int | SecretType::Port
+                    )
+            })
+            .flat_map(|spec| spec.env.iter().map(String::as_str))
+            .collect(),
+    };
     let diff = similar::TextDiff::from_lines(on_disk, text);
     let mut out = format!("--- {shown}\n+++ {shown} (from the manifest)\n");
     for hunk in diff.unified_diff().context_radius(2).iter_hunks() {
@@ -113,7 +141,7 @@ fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
             match change.tag() {
                 similar::ChangeTag::Delete => {
                     out.push('-');
-                    out.push_str(&shown_line(line, &template, &open_names));
+                    out.push_str(&shown_line(line, &template, &names));
                 }
                 similar::ChangeTag::Insert => {
                     out.push('+');
@@ -152,7 +180,8 @@ pub fn run(
                         "writing the template there would overwrite them",
                     ));
                 }
-                fs::write(path, &text).map_err(|error| {
+                // Replaced, not written through: a hard link to a values file stays intact.
+                super::replace_file(path, text.as_bytes(), 0o644).map_err(|error| {
                     io::Error::new(
                         error.kind(),
                         format!("cannot write {}: {error}", path.display()),
@@ -182,11 +211,13 @@ pub fn run(
         environment.name,
         path.display()
     );
-    let on_disk = match file::read_text(&path, file::DOTENV_LIMIT) {
+    // Not through a link: a template is a plain file, and a link committed in its place
+    // could show another file's contents.
+    let on_disk = match file::read_text_no_link(&path, file::DOTENV_LIMIT) {
         Ok(text) => text,
         Err(FileError::NotFound) => {
-            eprintln!("error: {} does not exist", path.display());
-            eprintln!("  fix: {fix}");
+            say!("error: {} does not exist", path.display());
+            say!("  fix: {fix}");
             return Ok(Status::Problems);
         }
         Err(reason) => {
@@ -206,11 +237,11 @@ pub fn run(
     }
     let shown = path.display().to_string();
     write!(out, "{}", diff(manifest, &on_disk, &text, &shown))?;
-    eprintln!(
+    say!(
         "error: {shown} has drifted from {} (environment `{}`)",
         manifest.shown_path().display(),
         environment.name
     );
-    eprintln!("  fix: {fix}");
+    say!("  fix: {fix}");
     Ok(Status::Problems)
 }

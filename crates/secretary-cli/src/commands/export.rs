@@ -10,7 +10,6 @@
 //! - In dotenv format, a value that python-dotenv or docker compose would read
 //!   differently is named (never shown) in a warning on stderr, and written last.
 
-use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -42,7 +41,7 @@ pub fn run(
         if let Some(value) = &resolution.value {
             pairs.push((resolution.spec.primary_env(), value.expose()));
             if format == ExportFormat::Dotenv && !dotenv_portable(value.expose()) {
-                eprintln!(
+                say!(
                     "warning: `{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
                     resolution.key()
                 );
@@ -61,7 +60,7 @@ pub fn run(
     let text = render(format, pairs);
     match output {
         None => out.write_all(text.as_bytes())?,
-        Some(path) => write_private(path, text.as_bytes()).map_err(|error| {
+        Some(path) => super::replace_file(path, text.as_bytes(), 0o600).map_err(|error| {
             io::Error::new(
                 error.kind(),
                 format!("cannot write {}: {error}", path.display()),
@@ -69,31 +68,4 @@ pub fn run(
         })?,
     }
     Ok(Status::Success)
-}
-
-/// Writes `bytes` to `path` through a 0600 temporary file in the same directory, renamed
-/// into place.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    let name = path
-        .file_name()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
-    let mut temporary_name = std::ffi::OsString::from(".");
-    temporary_name.push(name);
-    temporary_name.push(format!(".secretary-{}", std::process::id()));
-    let temporary = path.with_file_name(temporary_name);
-    let written = (|| {
-        let mut file = fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written
 }

@@ -22,22 +22,22 @@ pub fn run(
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::Keys(&[key]))?;
     super::audit_report(Event::Get, &report)?;
-    eprint!("{}", render::warnings(&report));
+    say_raw!("{}", render::warnings(&report));
     let Some(resolution) = report.get(key) else {
         return Ok(Status::Problems);
     };
     if !resolution.problems.is_empty() {
         let shown = manifest.shown_path().display().to_string();
-        eprint!("{}", render::problems(&report));
-        eprintln!("{}", super::check::summary(&report, &shown));
+        say_raw!("{}", render::problems(&report));
+        say!("{}", super::check::summary(&report, &shown));
         return Ok(Status::Problems);
     }
     let Some(value) = &resolution.value else {
-        eprintln!(
+        say!(
             "error: `{key}` is not set in environment `{}` (it is optional)",
             report.environment
         );
-        eprintln!("  looked in: {}", resolution.looked.join(", "));
+        say!("  looked in: {}", resolution.looked.join(", "));
         return Ok(Status::Problems);
     };
     out.write_all(value.expose().as_bytes())?;

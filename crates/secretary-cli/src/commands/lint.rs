@@ -17,7 +17,7 @@ pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
         let text = match secretary::file::read(path, secretary::file::DOTENV_LIMIT) {
             Ok(bytes) => zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()),
             Err(reason) => {
-                eprintln!("error: cannot read {}: {reason}", path.display());
+                say!("error: cannot read {}: {reason}", path.display());
                 unreadable += 1;
                 continue;
             }

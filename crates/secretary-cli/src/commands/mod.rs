@@ -15,7 +15,9 @@ mod status;
 mod watch;
 
 use std::fmt;
+use std::fs;
 use std::io::{self, Write};
+use std::path::Path;
 use std::sync::OnceLock;
 
 use secretary::audit::{AuditError, AuditLog, Event, Outcome, Target};
@@ -190,7 +192,7 @@ fn open_audit(
     };
     let log = AuditLog::open(&target, environment, vars)?;
     for warning in log.warnings() {
-        eprintln!("warning: {warning}");
+        say!("warning: {warning}");
     }
     let _ = AUDIT.set(log);
     Ok(())
@@ -237,15 +239,43 @@ fn resolve_or_report(
 ) -> Result<Option<secretary::Report>, Failure> {
     let report = resolve(manifest, environment, vars, scope(keys))?;
     audit_report(event, &report)?;
-    eprint!("{}", render::warnings(&report));
+    say_raw!("{}", render::warnings(&report));
     if report.is_ok() {
         return Ok(Some(report));
     }
     let shown = manifest.shown_path().display().to_string();
-    eprint!("{}", render::problems(&report));
-    eprintln!("{}", check::summary(&report, &shown));
-    eprintln!("secretary {verb}: {outcome}");
+    say_raw!("{}", render::problems(&report));
+    say!("{}", check::summary(&report, &shown));
+    say!("secretary {verb}: {outcome}");
     Ok(None)
+}
+
+/// Writes `bytes` to `path` through a temporary file of `mode` in the same directory,
+/// renamed into place: a reader never sees half a file, a failure leaves the old one as
+/// it was, and a link (hard or symbolic) at `path` is replaced, never written through.
+fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let name = path
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut temporary_name = std::ffi::OsString::from(".");
+    temporary_name.push(name);
+    temporary_name.push(format!(".secretary-{}", std::process::id()));
+    let temporary = path.with_file_name(temporary_name);
+    let written = (|| {
+        let mut file = fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(mode)
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written
 }
 
 /// Writes `document` as pretty JSON and a newline, with `schema_version` first.

@@ -66,17 +66,17 @@ fn read_hidden(prompt: &str, line: &mut String) -> io::Result<()> {
     let guard = std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
             let _ = tcsetattr(io::stdin(), OptionalActions::Now, &restore);
-            eprintln!();
+            say!();
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
     });
     tcsetattr(&stdin, OptionalActions::Now, &silent)?;
-    eprint!("{prompt}");
+    say_raw!("{prompt}");
     let read = stdin.read_line(line);
     let restored = tcsetattr(&stdin, OptionalActions::Now, &original);
     handle.close();
     let _ = guard.join();
-    eprintln!();
+    say!();
     read?;
     restored?;
     Ok(())
@@ -115,21 +115,19 @@ pub fn run(
         }
         Err(PutError::Manifest(error)) => Err(Failure::Secretary(error)),
         Err(error @ PutError::NoVaultSource { .. }) => {
-            eprintln!("error: {error}");
-            eprintln!(
-                "  help: choose an environment whose sources include a vault source, with --env"
-            );
+            say!("error: {error}");
+            say!("  help: choose an environment whose sources include a vault source, with --env");
             Ok(Status::Error)
         }
         Err(PutError::Vault(error)) => {
             super::audit(Event::Put, key, None, Outcome::SourceError)?;
-            eprintln!("error: {key}: {error}");
-            eprintln!("  help: {}", error.hint());
+            say!("error: {key}: {error}");
+            say!("  help: {}", error.hint());
             Ok(Status::Problems)
         }
         Err(error) => {
             super::audit(Event::Put, key, None, Outcome::Refused)?;
-            eprintln!("error: {key}: {error}; nothing was written");
+            say!("error: {key}: {error}; nothing was written");
             Ok(Status::Problems)
         }
     }

@@ -26,10 +26,10 @@ pub fn run(
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
     super::audit_report(Event::Resolve, &report)?;
-    eprint!("{}", render::warnings(&report));
+    say_raw!("{}", render::warnings(&report));
     if !report.is_ok() {
-        eprint!("{}", render::problems(&report));
-        eprintln!(
+        say_raw!("{}", render::problems(&report));
+        say!(
             "secretary redact: the values of secrets with problems are not known, and not redacted"
         );
     }

@@ -65,11 +65,11 @@ impl<'a> From<&'a RunArgs> for Settings<'a> {
 
 /// Says that a secret cannot be passed in an environment variable.
 pub(super) fn refuse_nul(error: &NulByte, what: &str) {
-    eprintln!(
+    say!(
         "error: secret `{}` holds a NUL byte, which an environment variable cannot carry; {what}",
         error.key
     );
-    eprintln!("  help: store the value without NUL bytes (base64-encode binary secrets)");
+    say!("  help: store the value without NUL bytes (base64-encode binary secrets)");
 }
 
 pub fn run(

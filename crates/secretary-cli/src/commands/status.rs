@@ -1,5 +1,6 @@
 //! `secretary status`: one row per secret: state, where from, type, and the value only
-//! for secrets declared `sensitive = false`.
+//! where [`secretary::Resolution::shown_value`] allows (a `sensitive = false` secret of a
+//! bounded type, or at its default).
 
 use std::io::Write;
 
@@ -35,7 +36,7 @@ struct Row<'a> {
     kind: &'static str,
     required: bool,
     sensitive: bool,
-    /// Present only for non-sensitive secrets that have a value.
+    /// Present only for values that may be shown ([`secretary::Resolution::shown_value`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<&'a str>,
     problems: Vec<&'static str>,
@@ -64,11 +65,7 @@ pub fn run(
                 kind: spec.kind.as_str(),
                 required: spec.required,
                 sensitive: spec.sensitive,
-                value: resolution
-                    .value
-                    .as_ref()
-                    .filter(|_| !spec.sensitive)
-                    .map(secretary::SecretValue::expose),
+                value: resolution.shown_value(),
                 problems: resolution
                     .problems
                     .iter()
@@ -90,15 +87,15 @@ pub fn run(
             },
         )?,
         Format::Text => {
-            eprint!("{}", render::warnings(&report));
+            say_raw!("{}", render::warnings(&report));
             writeln!(out, "environment {} ({shown})", report.environment)?;
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|row| {
-                    let value = match (row.value, row.sensitive, row.present) {
-                        (Some(value), _, _) => value.escape_debug().to_string(),
-                        (None, true, true) => "(hidden)".to_owned(),
-                        _ => String::new(),
+                    let value = match (row.value, row.present) {
+                        (Some(value), _) => value.escape_debug().to_string(),
+                        (None, true) => "(hidden)".to_owned(),
+                        (None, false) => String::new(),
                     };
                     vec![
                         row.key.to_owned(),

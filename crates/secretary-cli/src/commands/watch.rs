@@ -27,11 +27,12 @@ use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::resolve;
 use secretary::{Manifest, Report, SecretValue, Variables};
+use zeroize::Zeroizing;
 
 use super::Failure;
 use super::run::{Settings, refuse_nul};
 use crate::args::OnChange;
-use crate::child::{self, Environment, Forwarder, Shared};
+use crate::child::{self, Environment, Forwarder, Program, Shared};
 use crate::exit::Status;
 
 /// `--watch`'s settings.
@@ -48,38 +49,50 @@ fn later(by: Duration) -> Option<Instant> {
 }
 
 /// Every sensitive value a child of this run has been given or has inherited, by key, in
-/// the order they were first seen.
-struct Generations(Vec<(String, SecretValue)>);
+/// the order they were first seen, each once. Zeroed when dropped.
+struct Generations(Vec<(String, Zeroizing<Vec<u8>>)>);
 
 impl Generations {
     fn new(child_env: &Environment, manifest: &Manifest, report: &Report) -> Self {
-        Self(
-            child_env
-                .sensitive(manifest, report)
-                .into_iter()
-                .map(|(key, value)| (key.to_owned(), SecretValue::new(value.to_owned())))
-                .collect(),
-        )
+        let mut generations = Self(Vec::new());
+        for (key, value) in child_env.sensitive(manifest, report) {
+            generations.insert(key, value);
+        }
+        generations
     }
 
-    /// Adds the values of `keys` in `report`, and puts a redactor for them all in `shared`.
+    /// Keeps `value` under `key` unless it is kept already; whether it was new.
+    fn insert(&mut self, key: &str, value: &[u8]) -> bool {
+        if self.0.iter().any(|(_, kept)| kept.as_slice() == value) {
+            return false;
+        }
+        self.0
+            .push((key.to_owned(), Zeroizing::new(value.to_vec())));
+        true
+    }
+
+    /// Adds the values of `keys` in `report`; when any is new, puts a redactor for them
+    /// all in `shared`.
     fn add(&mut self, report: &Report, keys: &[String], shared: &Shared) {
+        let mut added = false;
         for resolution in &report.resolutions {
             if resolution.spec.sensitive && keys.iter().any(|key| key == resolution.key()) {
                 if let Some(value) = &resolution.value {
-                    self.0.push((resolution.key().to_owned(), value.clone()));
+                    added |= self.insert(resolution.key(), value.expose().as_bytes());
                 }
             }
         }
-        let all = Arc::new(self.redactor());
-        *shared.write().unwrap_or_else(PoisonError::into_inner) = all;
+        if added {
+            let all = Arc::new(self.redactor());
+            *shared.write().unwrap_or_else(PoisonError::into_inner) = all;
+        }
     }
 
     fn redactor(&self) -> Redactor {
         Redactor::new(
             self.0
                 .iter()
-                .map(|(key, value)| (key.as_str(), value.expose())),
+                .map(|(key, value)| (key.as_str(), value.as_slice())),
         )
     }
 }
@@ -95,6 +108,12 @@ pub fn supervise(
     watch: Watch,
 ) -> Result<Status, Failure> {
     let program = &settings.program;
+    let resolving = Resolving {
+        manifest,
+        environment,
+        vars,
+        settings,
+    };
     let (hup_tx, hup_rx) = mpsc::channel::<()>();
     let forwarder = Forwarder::install(Some(hup_tx))?;
     let mut generations = Generations::new(&child_env, manifest, &report);
@@ -121,74 +140,180 @@ pub fn supervise(
         match running.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) => {}
-            Err(error) => break Err(error),
+            Err(error) => break Err(Failure::from(error)),
         }
         let hup = match hup_rx.recv_timeout(Duration::from_millis(100)) {
             Ok(()) => true,
             Err(mpsc::RecvTimeoutError::Timeout) => false,
-            Err(mpsc::RecvTimeoutError::Disconnected) => break child::wait(&mut running),
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                break child::wait(&mut running).map_err(Failure::from);
+            }
         };
         if !hup && next.is_none_or(|next| Instant::now() < next) {
             continue;
         }
         next = later(watch.every);
-        let Some(fresh) = resolve_again(manifest, environment, vars, settings, &mut last_problems)
-        else {
-            continue;
+        let (fresh, changed) = match resolving.changes(&report, &mut last_problems) {
+            Ok(Some(found)) => found,
+            Ok(None) => continue,
+            Err(error) => break Err(error),
         };
-        super::audit_report(Event::Resolve, &fresh)?;
-        let changed = changed_keys(&report, &fresh);
-        if changed.is_empty() {
-            continue;
-        }
         if let Some(shared) = &redaction {
             generations.add(&fresh, &changed, shared);
         }
-        let pid = child::pid_of(&running);
-        match watch.on_change {
-            OnChange::Signal(signal) => {
-                eprintln!(
-                    "secretary run: changed: {}; sending signal {signal} to pid {pid}",
-                    changed.join(", ")
-                );
-                child::send(pid, signal);
+        let restart = Restart {
+            program,
+            grace: watch.grace,
+            redaction: redaction.as_ref(),
+            forwarder: &forwarder,
+        };
+        match restart.act(
+            watch.on_change,
+            &mut running,
+            &resolving,
+            &fresh,
+            &changed,
+            &mut pumps,
+        ) {
+            Ok(Acted::Done) => {}
+            Ok(Acted::Ended(status)) => {
+                forwarder.close();
+                return Ok(status);
             }
-            OnChange::Restart => {
-                let child_env = match Environment::new(manifest, vars, &fresh, program.reset) {
-                    Ok(child_env) => child_env,
-                    Err(error) => {
-                        refuse_nul(&error, "the program keeps the values it has");
-                        continue;
-                    }
-                };
-                eprintln!(
-                    "secretary run: changed: {}; restarting pid {pid}",
-                    changed.join(", ")
-                );
-                if let Err(error) = stop(&mut running, watch.grace) {
-                    break Err(error);
-                }
-                let command = child_env.command(program);
-                running = match child::spawn(command, redaction.as_ref(), &mut pumps) {
-                    Ok(running) => running,
-                    Err(error) => {
-                        forwarder.close();
-                        return Ok(child::not_started(program.name(), &error));
-                    }
-                };
-                forwarder
-                    .pid
-                    .store(child::pid_of(&running), Ordering::SeqCst);
-                eprintln!("secretary run: started pid {}", child::pid_of(&running));
-            }
+            Err(error) => break Err(error),
         }
         report = fresh;
     };
+    if outcome.is_err() {
+        say!(
+            "secretary run: stopping pid {} before exiting",
+            child::pid_of(&running)
+        );
+        let _ = stop(&mut running, watch.grace);
+    }
     forwarder.close();
     for pump in pumps {
         let _ = pump.join();
     }
     Ok(child::exit_status(outcome?))
+}
+
+/// What a restart needs besides the program it replaces.
+struct Restart<'a> {
+    program: &'a Program<'a>,
+    grace: Duration,
+    redaction: Option<&'a Shared>,
+    forwarder: &'a Forwarder,
+}
+
+/// What became of a change.
+enum Acted {
+    /// The program was told, or restarted (or the change refused, and said so).
+    Done,
+    /// The program could not be started again: `run` ends with this status.
+    Ended(Status),
+}
+
+impl Restart<'_> {
+    /// Acts on `changed` keys as `--on-change` says: signals `running`, or restarts it
+    /// with `fresh`'s values.
+    fn act(
+        &self,
+        on_change: OnChange,
+        running: &mut Child,
+        resolving: &Resolving<'_>,
+        fresh: &Report,
+        changed: &[String],
+        pumps: &mut Vec<std::thread::JoinHandle<()>>,
+    ) -> Result<Acted, Failure> {
+        let pid = child::pid_of(running);
+        match on_change {
+            OnChange::Signal(signal) => {
+                say!(
+                    "secretary run: changed: {}; sending signal {signal} to pid {pid}",
+                    changed.join(", ")
+                );
+                child::send(pid, signal);
+                Ok(Acted::Done)
+            }
+            OnChange::Restart => {
+                let child_env = match Environment::new(
+                    resolving.manifest,
+                    resolving.vars,
+                    fresh,
+                    self.program.reset,
+                ) {
+                    Ok(child_env) => child_env,
+                    // Said once: the caller compares against these values from now on.
+                    Err(error) => {
+                        refuse_nul(&error, "the program keeps the values it has");
+                        return Ok(Acted::Done);
+                    }
+                };
+                say!(
+                    "secretary run: changed: {}; restarting pid {pid}",
+                    changed.join(", ")
+                );
+                Ok(match self.run(running, &child_env, pumps)? {
+                    Some(status) => Acted::Ended(status),
+                    None => Acted::Done,
+                })
+            }
+        }
+    }
+
+    /// Stops `running` and starts the program again with `child_env`, into `running`;
+    /// `Ok(Some(status))` when it could not be started again.
+    fn run(
+        &self,
+        running: &mut Child,
+        child_env: &Environment,
+        pumps: &mut Vec<std::thread::JoinHandle<()>>,
+    ) -> Result<Option<Status>, Failure> {
+        stop(running, self.grace)?;
+        *running = match child::spawn(child_env.command(self.program), self.redaction, pumps) {
+            Ok(started) => started,
+            Err(error) => return Ok(Some(child::not_started(self.program.name(), &error))),
+        };
+        self.forwarder
+            .pid
+            .store(child::pid_of(running), Ordering::SeqCst);
+        say!("secretary run: started pid {}", child::pid_of(running));
+        Ok(None)
+    }
+}
+
+/// What re-resolving needs.
+struct Resolving<'a> {
+    manifest: &'a Manifest,
+    environment: &'a EnvironmentSpec,
+    vars: &'a Variables,
+    settings: &'a Settings<'a>,
+}
+
+impl Resolving<'_> {
+    /// The secrets resolved again and recorded, with the keys whose value changed since
+    /// `report`; `None` when re-resolving failed or nothing changed. An access that cannot
+    /// be recorded is an error, which ends the run, the program with it: it is never left
+    /// behind without its supervisor.
+    fn changes(
+        &self,
+        report: &Report,
+        last_problems: &mut Vec<String>,
+    ) -> Result<Option<(Report, Vec<String>)>, Failure> {
+        let Some(fresh) = resolve_again(
+            self.manifest,
+            self.environment,
+            self.vars,
+            self.settings,
+            last_problems,
+        ) else {
+            return Ok(None);
+        };
+        super::audit_report(Event::Resolve, &fresh)?;
+        let changed = changed_keys(report, &fresh);
+        Ok((!changed.is_empty()).then_some((fresh, changed)))
+    }
 }
 
 /// The secrets resolved again, or `None` (said on stderr) when that failed or found
@@ -213,7 +338,7 @@ fn resolve_again(
                 .map(|r| r.key().to_owned())
                 .collect();
             if keys != *last_problems {
-                eprintln!(
+                say!(
                     "secretary run: re-resolving found problems with {}; the program keeps the values it has (run `secretary check`)",
                     keys.join(", ")
                 );
@@ -222,7 +347,7 @@ fn resolve_again(
             None
         }
         Err(error) => {
-            eprintln!(
+            say!(
                 "secretary run: re-resolving failed ({error}); the program keeps the values it has"
             );
             None
@@ -267,7 +392,7 @@ fn stop(running: &mut Child, grace: Duration) -> std::io::Result<()> {
         }
         std::thread::sleep(Duration::from_millis(20));
     }
-    eprintln!(
+    say!(
         "secretary run: pid {} did not stop within {:?}; killing it",
         child::pid_of(running),
         grace

@@ -8,7 +8,6 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use super::Manifest;
 use super::diagnostic::{Diagnostic, LineIndex};
 use super::model::{
     App, AuditTarget, Constraints, EnvironmentSpec, OnSourceError, SecretSpec, SecretType,
@@ -18,6 +17,7 @@ use super::raw::{
     RawApp, RawAudit, RawEnvironment, RawManifest, RawSecret, RawSource, in_file_order,
 };
 use super::rules;
+use super::{CREDENTIAL_VARIABLES, Manifest};
 use crate::duration::parse_duration;
 use crate::suggest::closest;
 
@@ -155,11 +155,28 @@ impl Checker<'_> {
         match (raw.file, raw.sink) {
             (Some(file), None) => {
                 let file = PathBuf::from(file);
-                Some(AuditTarget::File(if file.is_absolute() {
-                    file
+                let beneath = !file.as_os_str().is_empty()
+                    && file
+                        .components()
+                        .all(|part| matches!(part, std::path::Component::Normal(_)));
+                if !beneath {
+                    self.report(
+                        at,
+                        "`[audit] file` must be a file beneath the manifest's directory".to_owned(),
+                        Some(
+                            "write a relative path without `..` (`audit.log`, `logs/audit.log`); a log elsewhere is the caller's choice (`--audit-log PATH`)"
+                                .to_owned(),
+                        ),
+                    );
+                    return None;
+                }
+                let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+                let dir = if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
                 } else {
-                    path.parent().unwrap_or(Path::new("")).join(file)
-                }))
+                    dir
+                };
+                Some(AuditTarget::Beneath { dir, file })
             }
             (None, Some(sink)) if sink.get_ref() == "stderr" => Some(AuditTarget::Stderr),
             (None, Some(sink)) => {
@@ -741,6 +758,20 @@ impl Checker<'_> {
             .map_or(SecretType::String, |k| *k.get_ref());
         let sensitive = raw.sensitive.unwrap_or(true);
         let before = self.diagnostics.len();
+        if !sensitive {
+            // A manifest may not declare a credential secretary itself uses "not secret":
+            // status would print it and run --redact would leave it in clear.
+            if let Some(name) = env
+                .iter()
+                .find(|name| CREDENTIAL_VARIABLES.contains(&name.as_str()))
+            {
+                self.report(
+                    at,
+                    format!("secret `{key}` is read from `{name}`, a credential, and cannot be `sensitive = false`"),
+                    Some("remove `sensitive = false`".to_owned()),
+                );
+            }
+        }
         self.check_constraints(&key, at, kind, &raw);
         let pattern = match &raw.pattern {
             Some(pattern) => {

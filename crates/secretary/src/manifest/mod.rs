@@ -44,6 +44,20 @@ use std::sync::Arc;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
+/// The variables that hold credentials secretary itself reads: Vault's token and AppRole
+/// ids (and their `BAO_` spellings), and the audit log's fingerprint key. They are never
+/// passed to a program `run` starts unless a secret declares them, and a secret that
+/// declares one is always sensitive.
+pub const CREDENTIAL_VARIABLES: [&str; 7] = [
+    "VAULT_TOKEN",
+    "BAO_TOKEN",
+    "VAULT_ROLE_ID",
+    "BAO_ROLE_ID",
+    "VAULT_SECRET_ID",
+    "BAO_SECRET_ID",
+    "SECRETARY_AUDIT_KEY",
+];
+
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
 /// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It
 /// checks shapes, names and types; what needs the whole manifest (undefined sources, env

@@ -314,8 +314,17 @@ impl SecretSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum AuditTarget {
-    /// Appended to this file (created 0600).
+    /// Appended to this file (created 0600): the caller's choice.
     File(PathBuf),
+    /// Appended to `file`, a relative path beneath `dir` (the manifest's directory), never
+    /// through a symbolic link: the manifest's `[audit] file`, which may not name a file
+    /// elsewhere (a manifest edited in a pull request must not append to `~/.bashrc`).
+    Beneath {
+        /// The manifest's directory.
+        dir: PathBuf,
+        /// The log, relative to it, without `..`.
+        file: PathBuf,
+    },
     /// Written to standard error.
     Stderr,
 }

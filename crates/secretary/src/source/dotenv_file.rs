@@ -88,17 +88,13 @@ impl DotenvSource {
                 ));
             }
             let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
-            let outside = |name: &str| {
+            // Values are lent, never copied, to expansion.
+            let outside = |name: &str| -> Option<&str> {
                 loaded
                     .values
                     .get(name)
-                    .map(|(value, _, _)| value.clone())
-                    .or_else(|| {
-                        context
-                            .vars
-                            .get_str(name)
-                            .map(|value| Zeroizing::new(value.to_owned()))
-                    })
+                    .map(|(value, _, _)| value.as_str())
+                    .or_else(|| context.vars.get_str(name))
             };
             let entries =
                 dotenv::parse(&text, &outside).map_err(|errors| SourceError::Malformed {

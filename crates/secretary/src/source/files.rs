@@ -100,7 +100,22 @@ impl Source for FilesSource {
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
         let dir = shown(context, &self.dir);
-        let root = match Dir::open(&context.base_dir.join(&self.dir)) {
+        let path = context.base_dir.join(&self.dir);
+        // The kernel's own trees are not secret mounts: `/proc/self/environ` is the
+        // process environment, and a manifest is edited by others.
+        if std::fs::canonicalize(&path).is_ok_and(|real| {
+            ["/proc", "/sys", "/dev"]
+                .iter()
+                .any(|system| real.starts_with(system))
+                && !real.starts_with("/dev/shm")
+        }) {
+            let error = SourceError::Read {
+                path: dir.clone(),
+                reason: "a system directory (/proc, /sys or /dev), not a secrets mount".to_owned(),
+            };
+            return Batch::failed(secrets.len(), &error);
+        }
+        let root = match Dir::open(&path) {
             Ok(root) => root,
             Err(FileError::NotFound) => {
                 let looked = format!("files:{dir} (no such directory)");

@@ -30,8 +30,7 @@ use crate::SecretValue;
 /// so no KV secret it stores is larger.
 pub const MAX_BODY: u64 = 32 * 1024 * 1024;
 
-/// A server's answer.
-#[derive(Debug)]
+/// A server's answer. Its `Debug` shows the status, never the body.
 pub struct Reply {
     /// The HTTP status.
     pub status: u16,
@@ -42,25 +41,47 @@ pub struct Reply {
     retry_after: Option<Duration>,
 }
 
+impl std::fmt::Debug for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Reply")
+            .field("status", &self.status)
+            .field("body", &"[redacted]")
+            .finish_non_exhaustive()
+    }
+}
+
 impl Reply {
     /// The body as JSON (`Null` when it is not JSON), its strings zeroed when dropped.
     pub fn json(&self) -> SecretJson {
         SecretJson(serde_json::from_slice(&self.body).unwrap_or(Value::Null))
     }
 
-    /// Whether the body is an error document of Vault's own (`{"errors": [...]}`), or a
-    /// KV answer with data or metadata: what tells Vault's 404 from any web server's.
+    /// Whether a 404's body is Vault's own: `{"errors":[]}` exactly (a missing secret),
+    /// or a KV answer holding a version's metadata (a deleted or destroyed one). What tells
+    /// Vault's 404 from any other server's, even one that speaks JSON with `errors`.
     pub fn is_vaults(&self) -> bool {
         let json = self.json();
-        json.get("errors").is_some_and(Value::is_array)
-            || json.get("data").is_some_and(Value::is_object)
+        let empty_errors = json.as_object().is_some_and(|object| {
+            object.len() == 1
+                && object
+                    .get("errors")
+                    .and_then(Value::as_array)
+                    .is_some_and(Vec::is_empty)
+        });
+        empty_errors || json.pointer("/data/metadata").is_some_and(Value::is_object)
     }
 }
 
 /// A request body that may hold secrets (a KV write, a login): serialized once, zeroed
-/// when the last attempt that sent it is done with it.
-#[derive(Debug, Clone)]
+/// when the last attempt that sent it is done with it. Its `Debug` shows no byte of it.
+#[derive(Clone)]
 pub struct Body(Arc<zeroize::Zeroizing<Vec<u8>>>);
+
+impl std::fmt::Debug for Body {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Body([redacted])")
+    }
+}
 
 impl Body {
     /// `value` as JSON. The buffer is sized first, so that no reallocation leaves a copy
@@ -102,9 +123,15 @@ impl std::io::Write for Counter {
 
 /// A JSON document that may hold secrets (a KV answer, a login): every string in it is
 /// zeroed when it is dropped. Its contents can be read, and a part of it moved into
-/// another `SecretJson`, but never moved out of one.
-#[derive(Debug, Default)]
+/// another `SecretJson`, but never moved out of one. Its `Debug` shows nothing of it.
+#[derive(Default)]
 pub struct SecretJson(Value);
+
+impl std::fmt::Debug for SecretJson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretJson([redacted])")
+    }
+}
 
 impl std::ops::Deref for SecretJson {
     type Target = Value;
@@ -692,6 +719,21 @@ impl Client {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_holds_secrets_never_shows_them_in_debug() {
+        let json = SecretJson(serde_json::json!({"value": "canary-debug"}));
+        let body = Body::json(&serde_json::json!({"secret_id": "canary-debug"}));
+        let reply = Reply {
+            status: 200,
+            body: zeroize::Zeroizing::new(b"{\"value\":\"canary-debug\"}".to_vec()),
+            attempts: 1,
+            retry_after: None,
+        };
+        let shown = format!("{json:?} {body:?} {reply:?} {reply:#?}");
+        assert!(!shown.contains("canary"), "{shown}");
+        assert!(shown.contains("status: 200"), "{shown}");
+    }
 
     #[test]
     fn secret_json_wipes_every_string_at_any_depth() {

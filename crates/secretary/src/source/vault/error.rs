@@ -15,6 +15,15 @@ pub enum VaultError {
         /// What is wrong with it.
         reason: String,
     },
+    /// The address is the manifest's alone: the user has not agreed to send their
+    /// credentials there.
+    #[error(
+        "the manifest names Vault address {address}, which you have not chosen; no credential was sent"
+    )]
+    AddressNotChosen {
+        /// The address (without user name or password).
+        address: String,
+    },
     /// No token was found anywhere.
     #[error(
         "no Vault token: VAULT_TOKEN (or BAO_TOKEN) is not set, no token file, no ~/.vault-token"
@@ -154,6 +163,9 @@ impl VaultError {
     pub fn hint(&self) -> String {
         match self {
             Self::Config { setting, .. } => format!("fix {setting}"),
+            Self::AddressNotChosen { address } => format!(
+                "set VAULT_ADDR={address}, or list it in SECRETARY_VAULT_ADDRS, if this is your Vault"
+            ),
             Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
             Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
             Self::Truncated { .. } => {

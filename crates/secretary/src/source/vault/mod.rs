@@ -425,6 +425,12 @@ fn connection_warnings(connection: &Connection) -> Vec<String> {
             connection.client.address()
         ));
     }
+    if let Some(manifest) = &settings.manifest_overridden {
+        warnings.push(format!(
+            "the manifest names Vault address {manifest}, but {} (from VAULT_ADDR / BAO_ADDR) is used",
+            connection.client.address()
+        ));
+    }
     if settings.userinfo_removed {
         warnings.push(format!(
             "the Vault address {} was given with a user name or password, which Vault does not use: they were removed and are not sent",

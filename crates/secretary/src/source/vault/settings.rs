@@ -1,6 +1,14 @@
-//! Connection settings, read as the Vault and OpenBao CLIs read them: the manifest
-//! first, then `BAO_*` (used whenever it is set, even empty, as OpenBao does), then
-//! `VAULT_*`.
+//! Connection settings, read as the Vault and OpenBao CLIs read them: `BAO_*` (used
+//! whenever it is set, even empty, as OpenBao does), then `VAULT_*`, then the manifest.
+//!
+//! **The address is the user's choice, not the manifest's.** A manifest is often edited
+//! by others (a pull request), and the user's token goes wherever the address says. So
+//! `VAULT_ADDR` / `BAO_ADDR` win over the manifest's `address`, as the Vault CLI's
+//! environment wins over its configuration file; and an address that only the manifest
+//! names is used only when the user has agreed to it, by listing it in
+//! `SECRETARY_VAULT_ADDRS` (comma-separated). Credential files the manifest names
+//! (`token_file`, `role_id_file`, `secret_id_file`) must hold one line of printable text,
+//! as a token or an id does, so that no other file goes out in a login.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -66,6 +74,16 @@ pub struct Settings {
     /// The address held a user name or password, which were removed: Vault does not use
     /// them, and no message may show them.
     pub userinfo_removed: bool,
+    /// The manifest's `address`, shown, when `VAULT_ADDR` / `BAO_ADDR` named another.
+    pub manifest_overridden: Option<String>,
+}
+
+/// `address` as it may be shown: without a user name or password.
+pub fn shown_address(address: &Url) -> String {
+    let mut shown = address.clone();
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.as_str().trim_end_matches('/').to_owned()
 }
 
 /// `BAO_<name>` when set (even empty), else `VAULT_<name>`; with the name that was used.
@@ -95,6 +113,9 @@ fn parse_bool(text: &str) -> Option<bool> {
     }
 }
 
+/// The longest credential read: a long JWT is a few KiB.
+const CREDENTIAL_LIMIT: usize = 16 * 1024;
+
 /// A token must be printable ASCII; anything else is refused before it is sent.
 fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
     let token = token.trim();
@@ -108,12 +129,40 @@ fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
     }
 }
 
-/// A credential file's text, trimmed: a regular file of at most 1 MiB, read once.
+/// A credential file's text, trimmed: a regular file, read once, holding one line of
+/// printable ASCII of at most 16 KiB, as a token, a role id or a JWT does. Anything else
+/// (a private key, `/proc/self/environ`) is refused, so that it is never sent.
 fn read_secret_file(path: &Path, setting: &str) -> Result<SecretValue, VaultError> {
     let text = crate::file::read_text(path, crate::file::SECRET_LIMIT).map_err(|reason| {
         config_error(setting, format!("cannot read {}: {reason}", path.display()))
     })?;
-    Ok(SecretValue::new(text.trim().to_owned()))
+    let credential = text.trim();
+    if credential.len() > CREDENTIAL_LIMIT || !credential.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(config_error(
+            setting,
+            format!(
+                "{} does not hold one line of printable text, as a token or an id does; it is not sent",
+                path.display()
+            ),
+        ));
+    }
+    Ok(SecretValue::new(credential.to_owned()))
+}
+
+/// The addresses the user agreed to in `SECRETARY_VAULT_ADDRS`.
+fn agreed_addresses(vars: &Variables) -> Vec<Url> {
+    vars.get_str("SECRETARY_VAULT_ADDRS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|address| Url::parse(address.trim()).ok())
+        .collect()
+}
+
+/// Whether `a` and `b` name the same server (scheme, host and port).
+fn same_server(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 impl Settings {
@@ -124,18 +173,34 @@ impl Settings {
         vars: &Variables,
         base_dir: &Path,
     ) -> Result<Self, VaultError> {
-        let address = match (&config.address, variable(vars, "ADDR")) {
-            (Some(address), _) => ("address".to_owned(), address.as_str()),
-            (None, Some((name, value))) => (name, value),
+        // The user's variable wins; the manifest's address only when the user has none.
+        let from_user = variable(vars, "ADDR").filter(|(_, value)| !value.is_empty());
+        let (setting, text) = match (&from_user, &config.address) {
+            (Some((name, value)), _) => (name.clone(), *value),
+            (None, Some(address)) => ("the manifest's `address`".to_owned(), address.as_str()),
             (None, None) => ("VAULT_ADDR".to_owned(), "https://127.0.0.1:8200"),
         };
-        let (setting, text) = address;
         // url's errors name the kind of mistake, never the text.
         let mut address = Url::parse(text)
             .map_err(|error| config_error(&setting, format!("not a URL ({error})")))?;
         if !matches!(address.scheme(), "http" | "https") || address.host().is_none() {
             return Err(config_error(&setting, "must be an http:// or https:// URL"));
         }
+        if from_user.is_none() && config.address.is_some() {
+            let agreed = agreed_addresses(vars);
+            if !agreed.iter().any(|agreed| same_server(agreed, &address)) {
+                return Err(VaultError::AddressNotChosen {
+                    address: shown_address(&address),
+                });
+            }
+        }
+        let manifest_overridden = match (&from_user, &config.address) {
+            (Some(_), Some(manifest)) => Url::parse(manifest)
+                .ok()
+                .filter(|manifest| !same_server(manifest, &address))
+                .map(|manifest| shown_address(&manifest)),
+            _ => None,
+        };
         let userinfo_removed = !address.username().is_empty() || address.password().is_some();
         if userinfo_removed {
             // An http(s) URL with a host can always lose its user name and password.
@@ -208,6 +273,7 @@ impl Settings {
             max_retries,
             max_concurrency: config.max_concurrency,
             userinfo_removed,
+            manifest_overridden,
         })
     }
 
