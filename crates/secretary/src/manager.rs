@@ -44,8 +44,8 @@ use thread_local::ThreadLocal;
 
 use serde::de::DeserializeOwned;
 
-use crate::audit::{AuditLog, Event, Target};
 use crate::Error;
+use crate::audit::{AuditLog, Event, Target};
 use crate::manifest::{Manifest, SecretSpec, SecretType};
 use crate::resolve::{Problem, Report, Resolution, Scope, resolve};
 use crate::secret::SecretValue;
@@ -62,7 +62,8 @@ pub struct SecretManager {
 struct Inner {
     manifest: Manifest,
     environment: String,
-    vars: Variables,
+    /// The variables resolution reads; [`SecretManager::set_variables`] replaces them.
+    vars: RwLock<Arc<Variables>>,
     audit: Option<AuditLog>,
     /// Resolved secrets by key, with when they expire (a source's `ttl`). Every change
     /// bumps `generation` under the write lock.
@@ -190,6 +191,9 @@ pub struct Problems {
     pub environment: String,
     /// Each problem, with the secret it is about.
     pub problems: Vec<SecretProblem>,
+    /// What the resolution found worth saying that is not a problem (a `.env` file that
+    /// others may read, say), as [`Report::warnings`] has it.
+    pub warnings: Vec<String>,
 }
 
 /// One problem, and the secret it is about.
@@ -200,6 +204,8 @@ pub struct SecretProblem {
     pub spec: Arc<SecretSpec>,
     /// What is wrong, and what to do.
     pub problem: Problem,
+    /// Every place secretary looked for the value, as [`Resolution::looked`] has it.
+    pub looked: Vec<String>,
 }
 
 impl fmt::Display for Problems {
@@ -211,7 +217,7 @@ impl fmt::Display for Problems {
             if self.problems.len() == 1 { "" } else { "s" },
             self.environment
         )?;
-        for SecretProblem { spec, problem } in &self.problems {
+        for SecretProblem { spec, problem, .. } in &self.problems {
             write!(f, "\n  {}", spec.key)?;
             if !spec.description.is_empty() {
                 write!(f, " ({})", spec.description)?;
@@ -264,12 +270,32 @@ impl SecretManager {
 
     /// Reads the manifest at `path`.
     pub fn from_path(path: impl AsRef<Path>) -> Result<SecretManagerBuilder, Error> {
-        Ok(SecretManagerBuilder {
-            manifest: Manifest::load(path.as_ref())?,
+        Ok(Self::from_manifest(Manifest::load(path.as_ref())?))
+    }
+
+    /// Uses a manifest already loaded, for instance by [`Manifest::discover`] with a
+    /// path and variables of the caller's own (as the Python package finds it).
+    pub fn from_manifest(manifest: Manifest) -> SecretManagerBuilder {
+        SecretManagerBuilder {
+            manifest,
             environment: None,
             vars: None,
             audit: None,
-        })
+        }
+    }
+
+    /// Replaces the variables that the next resolution reads (the `env` source,
+    /// `${...}` in `.env` files, Vault credentials). For an embedding whose process
+    /// environment changes while it runs, such as Python's `os.environ`: the caller takes
+    /// the new snapshot where it is safe to read. The environment chosen at
+    /// [`build`](SecretManagerBuilder::build) stays; cached values stay until they are
+    /// re-read.
+    pub fn set_variables(&self, vars: Variables) {
+        *self
+            .inner
+            .vars
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(vars);
     }
 
     /// The environment's name.
@@ -318,6 +344,16 @@ impl SecretManager {
         self.lookup(key)
     }
 
+    /// The value of `key` if this thread's copy of the cache holds it fresh, without
+    /// reading a source or waiting: `Some(Some(value))`, or `Some(None)` for an optional
+    /// secret cached as not set. `None` when a read is needed: not cached, expired, or
+    /// an audit log is open (every `get` is then recorded, so none is served from here).
+    /// For an embedding that must know whether a call will block before it makes it
+    /// (the Python package releases its interpreter lock only then).
+    pub fn get_cached(&self, key: &str) -> Option<Option<SecretValue>> {
+        self.hit(key)
+    }
+
     /// What [`get`](Self::get) returns, as the type [`BlockingManager`] can look into.
     fn lookup<'a>(&'a self, key: &'a str) -> Lookup<'a, SecretValue> {
         match self.hit(key) {
@@ -338,7 +374,9 @@ impl SecretManager {
                         kind: crate::resolve::ProblemKind::Unset,
                         fix: crate::resolve::Fix::Optional,
                     },
+                    looked: Vec::new(),
                 }],
+                warnings: Vec::new(),
             })),
         }
     }
@@ -615,18 +653,19 @@ impl SecretManager {
     /// network).
     async fn resolve_now(&self, key: Option<String>) -> Result<Report, ManagerError> {
         let inner = Arc::clone(&self.inner);
+        let vars = Arc::clone(&inner.vars.read().unwrap_or_else(PoisonError::into_inner));
         let task = tokio::task::spawn_blocking(move || {
             let environment = inner
                 .manifest
-                .select_environment(Some(&inner.environment), &inner.vars)?;
+                .select_environment(Some(&inner.environment), &vars)?;
             match &key {
                 Some(key) => resolve(
                     &inner.manifest,
                     environment,
-                    &inner.vars,
+                    &vars,
                     Scope::Keys(&[key.as_str()]),
                 ),
-                None => resolve(&inner.manifest, environment, &inner.vars, Scope::All),
+                None => resolve(&inner.manifest, environment, &vars, Scope::All),
             }
         });
         match task.await {
@@ -647,7 +686,10 @@ impl SecretManager {
         if problems.problems.is_empty() {
             Ok(())
         } else {
-            Err(problems)
+            Err(Problems {
+                warnings: report.warnings.clone(),
+                ..problems
+            })
         }
     }
 
@@ -658,12 +700,14 @@ impl SecretManager {
                 problems.push(SecretProblem {
                     spec: Arc::clone(&resolution.spec),
                     problem: problem.clone(),
+                    looked: resolution.looked.clone(),
                 });
             }
         }
         Problems {
             environment: self.inner.environment.clone(),
             problems,
+            warnings: Vec::new(),
         }
     }
 }
@@ -709,7 +753,7 @@ impl SecretManagerBuilder {
             inner: Arc::new(Inner {
                 manifest: self.manifest,
                 environment,
-                vars,
+                vars: RwLock::new(Arc::new(vars)),
                 audit,
                 cache: RwLock::new(HashMap::new()),
                 generation: AtomicU64::new(0),
@@ -767,5 +811,121 @@ impl BlockingManager<'_> {
     /// [`SecretManager::load`], blocking.
     pub fn load<T: DeserializeOwned>(&self) -> Result<T, ManagerError> {
         Self::run(self.manager.load())?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = "version = 1\n\
+        [sources.env]\ntype = \"env\"\n\
+        [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+        [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+        [secrets.api_key]\ndescription = \"Payment API key\"\nrequired = true\n\
+        [secrets.sentry_dsn]\ndescription = \"Error reporting\"\n";
+
+    fn app() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("secrets.toml"), MANIFEST).unwrap();
+        dir
+    }
+
+    fn manager(dir: &Path, vars: Variables) -> SecretManager {
+        let manifest = Manifest::discover(None, &vars, dir).unwrap();
+        SecretManager::from_manifest(manifest)
+            .variables(vars)
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn set_variables_is_read_at_the_next_resolution_only() {
+        let dir = app();
+        let secrets = manager(
+            dir.path(),
+            Variables::from_pairs([("API_KEY", "first-key")]),
+        );
+        assert_eq!(
+            secrets.blocking().get("api_key").unwrap().expose(),
+            "first-key"
+        );
+        secrets.set_variables(Variables::from_pairs([("API_KEY", "second-key")]));
+        // Cached values stay until they are re-read.
+        assert_eq!(
+            secrets.blocking().get("api_key").unwrap().expose(),
+            "first-key"
+        );
+        secrets.clear_cache();
+        assert_eq!(
+            secrets.blocking().get("api_key").unwrap().expose(),
+            "second-key"
+        );
+        assert_eq!(secrets.blocking().refresh().unwrap(), Vec::<String>::new());
+        secrets.set_variables(Variables::from_pairs([("API_KEY", "third-key")]));
+        assert_eq!(
+            secrets.blocking().refresh().unwrap(),
+            vec!["api_key".to_owned()]
+        );
+    }
+
+    #[test]
+    fn get_cached_never_reads_a_source() {
+        let dir = app();
+        let secrets = manager(
+            dir.path(),
+            Variables::from_pairs([("API_KEY", "cached-key")]),
+        );
+        assert!(
+            secrets.get_cached("api_key").is_none(),
+            "nothing is read yet"
+        );
+        secrets.blocking().get("api_key").unwrap();
+        let hit = secrets.get_cached("api_key").unwrap().unwrap();
+        assert_eq!(hit.expose(), "cached-key");
+        assert!(secrets.blocking().get_opt("sentry_dsn").unwrap().is_none());
+        assert!(secrets.get_cached("sentry_dsn").unwrap().is_none());
+        assert!(secrets.get_cached("undeclared").is_none());
+        secrets.clear_cache();
+        assert!(secrets.get_cached("api_key").is_none());
+
+        let audited = SecretManager::from_path(dir.path().join("secrets.toml"))
+            .unwrap()
+            .variables(Variables::from_pairs([("API_KEY", "cached-key")]))
+            .audit(Target::File(dir.path().join("audit.log")))
+            .build()
+            .unwrap();
+        audited.blocking().get("api_key").unwrap();
+        assert!(
+            audited.get_cached("api_key").is_none(),
+            "with an audit log every get is recorded"
+        );
+    }
+
+    #[test]
+    fn problems_carry_where_secretary_looked_and_the_warnings() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = app();
+        let dotenv = dir.path().join(".env");
+        std::fs::write(&dotenv, "SENTRY_DSN=https://sentry.example/1\n").unwrap();
+        std::fs::set_permissions(&dotenv, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let secrets = manager(dir.path(), Variables::default());
+        let Err(ManagerError::Problems(problems)) = secrets.blocking().validate() else {
+            panic!("api_key is missing");
+        };
+        assert_eq!(problems.problems.len(), 1);
+        assert_eq!(problems.problems[0].spec.key, "api_key");
+        assert_eq!(
+            problems.problems[0].looked,
+            ["env:API_KEY".to_owned(), "dotenv:.env".to_owned()]
+        );
+        assert!(
+            problems
+                .warnings
+                .iter()
+                .any(|w| w.contains(".env is readable")),
+            "{:?}",
+            problems.warnings
+        );
     }
 }

@@ -1,0 +1,113 @@
+"""secretary: an application's secrets, declared once in ``secrets.toml``, resolved from
+the environment, ``.env`` files, mounted secret files and Vault / OpenBao, validated all
+at once, cached, audited, and never printed.
+
+::
+
+    from secretary import SecretManager, get_secret
+
+    secrets = SecretManager()                 # manifest and environment found as the CLI does
+    secrets.validate()                        # raises once, listing every problem
+    key = secrets.get("secret_key")           # Secret: repr [redacted]; .expose() for the text
+    url = get_secret("database_url")          # the old call sites keep working
+    secrets.on_change(lambda keys: ...)       # rotation seen in-process
+
+The manager is the secretary library itself (Rust, through PyO3), not a copy of it in
+Python: the same manifest checks, sources, cache and audit log as the ``secretary``
+command. ``secretary.pydantic`` fills pydantic-settings classes from it and
+``secretary.fastapi`` validates at start-up.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+
+from secretary._native import Report, Resolution, Secret, SecretInfo, SecretManager, __version__
+from secretary.errors import (
+    AuditLogError,
+    InvalidSecretError,
+    ManifestError,
+    SecretaryError,
+    SecretNotFoundError,
+    SecretValidationError,
+    SourceError,
+    UnknownEnvironmentError,
+)
+
+__all__ = [
+    "AuditLogError",
+    "InvalidSecretError",
+    "ManifestError",
+    "Report",
+    "Resolution",
+    "Secret",
+    "SecretInfo",
+    "SecretManager",
+    "SecretNotFoundError",
+    "SecretValidationError",
+    "SecretaryError",
+    "SourceError",
+    "UnknownEnvironmentError",
+    "__version__",
+    "get_secret",
+    "get_secret_manager",
+]
+
+_default: SecretManager | None = None
+_default_lock = threading.Lock()
+
+
+def _reset_lock_in_child() -> None:
+    # A thread of the parent may have held the lock at the fork; it does not exist here.
+    global _default_lock
+    _default_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_reset_lock_in_child)
+
+
+def get_secret_manager() -> SecretManager:
+    """The process's shared ``SecretManager``, made on first use with no arguments (the
+    manifest and environment found as the command line finds them).
+
+    The same object every time, in every thread. In a forked child it is still the same
+    object, and starts afresh there by itself. ``get_secret_manager.cache_clear()``
+    forgets it, so that the next call makes a new one (tests that move between
+    manifests)."""
+    manager = _default
+    if manager is None:
+        with _default_lock:
+            manager = _default
+            if manager is None:
+                manager = _set_default(SecretManager())
+    return manager
+
+
+def _set_default(manager: SecretManager | None) -> SecretManager | None:
+    global _default
+    _default = manager
+    return manager
+
+
+def _cache_clear() -> None:
+    """Forgets the shared manager; the next ``get_secret_manager()`` makes a new one."""
+    with _default_lock:
+        _set_default(None)
+
+
+get_secret_manager.cache_clear = _cache_clear  # type: ignore[attr-defined]
+
+
+def get_secret(key: str, default: str | None = None) -> str | None:
+    """The text of secret ``key`` from the shared manager (``get_secret_manager()``), or
+    ``default`` when it is optional and not set.
+
+    A required secret that is missing raises ``SecretNotFoundError`` naming the key and
+    its description, and so does a key the manifest does not declare: the answer is never
+    a silent ``None``. An invalid value raises ``InvalidSecretError``; a failed source
+    ``SourceError``."""
+    manager = _default
+    if manager is None:
+        manager = get_secret_manager()
+    return manager.get_secret(key, default)

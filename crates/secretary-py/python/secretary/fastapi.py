@@ -1,0 +1,150 @@
+"""Start-up validation for FastAPI (and any Starlette application).
+
+::
+
+    from fastapi import FastAPI
+    from secretary.fastapi import lifespan
+
+    app = FastAPI(lifespan=lifespan(settings=Settings))
+
+At start-up, before the first request, every secret is validated. With any problem the
+start-up fails with ``SecretValidationError``, whose message is the full report (every
+secret, what is wrong, where secretary looked, what to do; never a value), and uvicorn
+exits non-zero without listening. Otherwise the application's state holds:
+
+- ``app.state.secrets``: the ``SecretManager``;
+- ``app.state.secret_report``: the ``Report`` of the last validation (where each secret
+  came from: source, locator, version);
+- ``app.state.settings``: an instance of ``settings``, when a settings class is given;
+- ``app.state.secret_changes``: the keys changed at the last rotation seen, and when.
+
+With ``refresh_interval`` (seconds), the secrets are re-read that often in a background
+task (``SecretManager.refresh()``, off the event loop). When a value changed, the report
+and the settings are made again, and the change is logged by key, never by value. A
+failed re-read keeps the values the application has, and says so in the log.
+
+Importing this module needs neither FastAPI nor Starlette: the lifespan is the plain
+ASGI protocol they both call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+from secretary import SecretManager, get_secret_manager
+from secretary.errors import SecretaryError
+
+__all__ = ["SecretChanges", "lifespan"]
+
+_log = logging.getLogger("secretary")
+
+
+class SecretChanges:
+    """The keys whose value changed at the last rotation the application saw (empty
+    before the first), when (``time.time()``), and how many rotations there have been."""
+
+    def __init__(self) -> None:
+        self.keys: tuple[str, ...] = ()
+        self.at: float | None = None
+        self.count = 0
+
+    def record(self, keys: list[str]) -> None:
+        """Notes a rotation of ``keys``."""
+        self.keys = tuple(keys)
+        self.at = time.time()
+        self.count += 1
+
+    def __repr__(self) -> str:
+        return f"SecretChanges(keys={self.keys!r}, count={self.count})"
+
+
+def lifespan(
+    manager: SecretManager | Callable[[], SecretManager] | None = None,
+    settings: Callable[[], Any] | None = None,
+    *,
+    refresh_interval: float | None = None,
+    then: Callable[[Any], contextlib.AbstractAsyncContextManager[Any]] | None = None,
+) -> Callable[[Any], contextlib.AbstractAsyncContextManager[Any]]:
+    """A lifespan that validates every secret at start-up and leaves the manager, its
+    report and the settings on ``app.state``.
+
+    ``manager`` is a ``SecretManager``, or a function that makes one (called at start-up,
+    so that a manifest error stops the start-up too); by default the shared
+    ``get_secret_manager()``. ``settings`` is a settings class (or any function) called
+    after the validation, for instance a ``secretary.pydantic.SecretarySettings``.
+    ``refresh_interval`` re-reads the secrets every that many seconds. ``then`` is the
+    application's own lifespan, entered after secretary's and left before it."""
+    if refresh_interval is not None and refresh_interval <= 0:
+        raise ValueError("refresh_interval must be a positive number of seconds, or None")
+
+    @contextlib.asynccontextmanager
+    async def _lifespan(app: Any) -> AsyncIterator[Any]:
+        secrets = _manager(manager)
+        report = await asyncio.to_thread(secrets.validate)
+        app.state.secrets = secrets
+        app.state.secret_report = report
+        app.state.secret_changes = SecretChanges()
+        if settings is not None:
+            app.state.settings = await asyncio.to_thread(settings)
+        _log.info(
+            "secretary: %d secrets valid in environment `%s` (%s): %d set",
+            len(report),
+            report.environment,
+            report.manifest,
+            report.set_count,
+        )
+        task = None
+        if refresh_interval is not None:
+            task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval))
+        try:
+            if then is None:
+                yield None
+            else:
+                async with then(app) as state:
+                    yield state
+        finally:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+    return _lifespan
+
+
+def _manager(manager: SecretManager | Callable[[], SecretManager] | None) -> SecretManager:
+    if manager is None:
+        return get_secret_manager()
+    if isinstance(manager, SecretManager):
+        return manager
+    return manager()
+
+
+async def _refresh(
+    app: Any, secrets: SecretManager, settings: Callable[[], Any] | None, interval: float
+) -> None:
+    """Re-reads the secrets every ``interval`` seconds; on a change, makes the report
+    and the settings again. A failure keeps what the application has."""
+    failing = False
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            changed = await asyncio.to_thread(secrets.refresh)
+            if changed:
+                app.state.secret_report = await asyncio.to_thread(secrets.validate)
+                if settings is not None:
+                    app.state.settings = await asyncio.to_thread(settings)
+                app.state.secret_changes.record(changed)
+                _log.warning("secretary: secrets changed: %s", ", ".join(changed))
+            if failing:
+                _log.warning("secretary: re-reading the secrets works again")
+            failing = False
+        except SecretaryError as error:
+            if not failing:
+                first = error.message.splitlines()[0] if error.message else type(error).__name__
+                _log.error("secretary: re-reading the secrets failed; keeping the values in use: %s", first)
+            failing = True

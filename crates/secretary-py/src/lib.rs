@@ -1,0 +1,82 @@
+//! `secretary._native`: the secretary library's [`SecretManager`](secretary::SecretManager)
+//! for Python, built by maturin into the package `secretary` (the Python sources are in
+//! `python/secretary/`; the types are described by hand in `_native.pyi`).
+//!
+//! What this crate adds to the library, and nothing more:
+//!
+//! - **Python's idiom**: `SecretManager` (`src/manager.rs`) with `get`, `get_secret`, `validate`,
+//!   `list_secrets`, `clear_cache`, `refresh` and `on_change`; `Secret` (`src/secret.rs`), whose
+//!   `repr` and `str` are `[redacted]` and which cannot be pickled; library errors turned
+//!   into the exceptions of `secretary.errors` (`src/errors.rs`), whose messages never hold a
+//!   value.
+//! - **The interpreter lock**: released (`py.detach`) around every call that may read a
+//!   source; a cache hit reads none and keeps it.
+//! - **`os.environ`**: the process environment is read again, under the interpreter lock,
+//!   before every resolution, so that a variable set from Python is seen at the next
+//!   re-read.
+//! - **Forks** (gunicorn `--preload`, Celery prefork): a child process never uses the
+//!   state its parent made; see `src/manager.rs`.
+
+mod errors;
+mod manager;
+mod report;
+mod secret;
+
+use pyo3::prelude::*;
+
+/// The module `secretary._native`.
+#[pymodule]
+#[pyo3(name = "_native")]
+mod native {
+    use pyo3::prelude::*;
+
+    #[pymodule_export]
+    use crate::manager::SecretManager;
+    #[pymodule_export]
+    use crate::report::{Report, Resolution, SecretInfo};
+    #[pymodule_export]
+    use crate::secret::Secret;
+
+    /// Tells every manager that this process is a child forked from the one that made
+    /// it. Registered with `os.register_at_fork(after_in_child=...)` when the module is
+    /// imported; calling it by hand only makes managers start afresh.
+    #[pyfunction]
+    fn _after_fork_in_child() {
+        crate::manager::forked();
+    }
+
+    #[pymodule_init]
+    fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
+        let py = module.py();
+        module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        let hook = module.getattr("_after_fork_in_child")?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("after_in_child", hook)?;
+        py.import("os")?
+            .getattr("register_at_fork")?
+            .call((), Some(&kwargs))?;
+        Ok(())
+    }
+}
+
+/// Writes `message` to the `secretary` logger at `level` (`"warning"`, `"error"`): what
+/// the library says that is not an error (a `.env` readable by others). Never a value.
+fn log(py: Python<'_>, level: &str, message: &str, exc_info: Option<&PyErr>) {
+    let logged = (|| -> PyResult<()> {
+        let logger = py
+            .import("logging")?
+            .getattr("getLogger")?
+            .call1(("secretary",))?;
+        let kwargs = pyo3::types::PyDict::new(py);
+        if let Some(error) = exc_info {
+            kwargs.set_item("exc_info", error.value(py))?;
+        }
+        logger
+            .getattr(level)?
+            .call(("%s", message), Some(&kwargs))?;
+        Ok(())
+    })();
+    if let Err(error) = logged {
+        error.write_unraisable(py, None);
+    }
+}

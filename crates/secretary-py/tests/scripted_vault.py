@@ -1,0 +1,62 @@
+"""A scripted Vault for fault injection: ``python scripted_vault.py PORT MODE SECONDS VALUE``.
+
+Every KV v2 read answers ``VALUE`` in field ``value`` (version 1), but:
+
+- ``hold``: a read is answered only once ``GET /release`` has been called, or after
+  SECONDS with the value ``never-released`` instead;
+- ``stall-first``: the first read gets no answer for SECONDS; the others at once.
+
+``GET /requests`` tells how many reads it has received. Prints ``ready`` once listening.
+"""
+
+import json
+import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+port, mode, seconds, value = int(sys.argv[1]), sys.argv[2], float(sys.argv[3]), sys.argv[4]
+lock = threading.Lock()
+count = 0
+released = threading.Event()
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    def answer(self, status, body):
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        global count
+        if self.path == "/requests":
+            self.answer(200, str(count))
+            return
+        if self.path == "/release":
+            released.set()
+            self.answer(200, "released")
+            return
+        with lock:
+            count += 1
+            number = count
+        text = value
+        if mode == "hold":
+            if not released.wait(seconds):
+                text = "never-released"
+        elif mode == "stall-first" and number == 1:
+            threading.Event().wait(seconds)
+        body = {"data": {"data": {"value": text}, "metadata": {"version": 1}}}
+        self.answer(200, json.dumps(body))
+
+
+server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+server.daemon_threads = True
+print("ready", flush=True)
+server.serve_forever()

@@ -1,0 +1,130 @@
+"""``secretary.fastapi.lifespan``: validation at start-up, state for the application, and
+rotation while it runs."""
+
+import logging
+import time
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.testclient import TestClient
+from pydantic import SecretStr
+
+from secretary import SecretManager, SecretValidationError
+from secretary.fastapi import lifespan
+from secretary.pydantic import SecretarySettings
+
+ROTATED = "DATABASE_URL=postgresql://app:dotenv-password@db/app\nAPI_KEY=rotated-api-key-5678\n"
+
+
+class Settings(SecretarySettings):
+    api_key: SecretStr
+    port: int
+
+
+def make_app(**options) -> FastAPI:
+    app = FastAPI(lifespan=lifespan(**options))
+
+    @app.get("/state")
+    def state(request: Request):
+        report = request.app.state.secret_report
+        return {
+            "environment": report.environment,
+            "secrets": len(report),
+            "sources": {r.key: r.locator for r in report},
+            "port": request.app.state.settings.port if hasattr(request.app.state, "settings") else None,
+            "changes": list(request.app.state.secret_changes.keys),
+        }
+
+    return app
+
+
+def test_start_up_validates_and_leaves_manager_report_and_settings_on_the_state(app):
+    application = make_app(settings=Settings)
+    with TestClient(application) as client:
+        body = client.get("/state").json()
+        assert isinstance(application.state.secrets, SecretManager)
+        assert application.state.settings.api_key.get_secret_value() == "dotenv-api-key-1234"
+    assert body == {
+        "environment": "development",
+        "secrets": 5,
+        "sources": {
+            "database_url": "dotenv:.env:1",
+            "api_key": "dotenv:.env:2",
+            "port": "default",
+            "debug": "default",
+            "sentry_dsn": None,
+        },
+        "port": 8000,
+        "changes": [],
+    }
+
+
+def test_start_up_fails_with_the_full_report(app):
+    app.write_dotenv("DATABASE_URL=mysql://db/app\n")
+    with pytest.raises(SecretValidationError) as raised:
+        with TestClient(make_app()):
+            pass
+    assert "2 problems in environment `development`" in str(raised.value)
+    assert "[missing] api_key: required but not set" in str(raised.value)
+
+
+def test_a_manifest_error_stops_the_start_up_too(app):
+    app.write_manifest("version = 2\n")
+    from secretary import ManifestError
+
+    with pytest.raises(ManifestError):
+        with TestClient(make_app(manager=SecretManager)):
+            pass
+
+
+def test_a_rotation_reaches_the_running_application(app, caplog):
+    application = make_app(settings=Settings, refresh_interval=0.05)
+    with caplog.at_level(logging.WARNING, logger="secretary"), TestClient(application) as client:
+        assert client.get("/state").json()["changes"] == []
+        app.write_dotenv(ROTATED)
+        deadline = time.monotonic() + 10
+        while client.get("/state").json()["changes"] != ["api_key"]:
+            assert time.monotonic() < deadline, "the rotation never reached the application"
+            time.sleep(0.05)
+        assert application.state.settings.api_key.get_secret_value() == "rotated-api-key-5678"
+    assert "secretary: secrets changed: api_key" in caplog.messages
+    assert "rotated-api-key-5678" not in caplog.text
+
+
+def test_a_failed_reread_keeps_the_values_in_use_and_says_so_once(app, caplog):
+    application = make_app(settings=Settings, refresh_interval=0.05)
+    with caplog.at_level(logging.WARNING, logger="secretary"), TestClient(application) as client:
+        app.write_dotenv("this line is broken\n")
+        deadline = time.monotonic() + 10
+        while not any("re-reading the secrets failed" in m for m in caplog.messages):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.2)
+        assert client.get("/state").json()["sources"]["api_key"] == "dotenv:.env:2"
+        assert application.state.settings.api_key.get_secret_value() == "dotenv-api-key-1234"
+        app.write_dotenv(ROTATED)
+        while not any("works again" in m for m in caplog.messages):
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+    assert sum("re-reading the secrets failed" in m for m in caplog.messages) == 1
+
+
+def test_the_applications_own_lifespan_runs_inside(app):
+    from contextlib import asynccontextmanager
+
+    entered = []
+
+    @asynccontextmanager
+    async def own(application):
+        entered.append(hasattr(application.state, "secrets"))
+        yield
+        entered.append("left")
+
+    with TestClient(make_app(then=own)) as client:
+        client.get("/state")
+    assert entered == [True, "left"]
+
+
+def test_refresh_interval_must_be_positive():
+    with pytest.raises(ValueError):
+        lifespan(refresh_interval=0)

@@ -1,0 +1,1 @@
+"""faceless-youtube: the reference application, a FastAPI service with its secrets in secretary."""

@@ -1,0 +1,1 @@
+"""The application's core: its secrets and its settings."""
