@@ -8,203 +8,21 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
+mod scripted;
+
+use scripted::{Answer, Scripted, Shape, answer, serve, shaped, with_header};
 use secretary_test_support::OpenBao;
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::Path;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use secretary::manifest::{SourceConfig, VaultConfig};
 use secretary::source::{Context, Lookup, Source, VaultSource};
 use secretary::{Manifest, Report, Variables};
 use secretary::{Scope, resolve};
-
-/// One scripted answer.
-#[derive(Clone)]
-struct Answer {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: String,
-    delay: Duration,
-    shape: Shape,
-}
-
-/// How the answer is sent.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Shape {
-    /// Whole, with its length, as JSON.
-    Whole,
-    /// As an HTML page (another web server's).
-    Html,
-    /// Announcing more bytes than it sends, then closing the connection.
-    CutShort,
-    /// Announcing a body of this many bytes, and sending zeros for as long as it is read.
-    Announced(u64),
-    /// Chunked, with no length, 1 MiB at a time for as long as it is read.
-    Endless,
-    /// The headers, then nothing for this long.
-    Stall(Duration),
-}
-
-fn answer(status: u16) -> Answer {
-    let body = if status == 200 {
-        r#"{"data":{"data":{"value":"the-value"},"metadata":{"version":3}}}"#.to_owned()
-    } else {
-        r#"{"errors":[]}"#.to_owned()
-    };
-    Answer {
-        status,
-        headers: Vec::new(),
-        body,
-        delay: Duration::ZERO,
-        shape: Shape::Whole,
-    }
-}
-
-fn shaped(status: u16, shape: Shape) -> Answer {
-    Answer {
-        shape,
-        ..answer(status)
-    }
-}
-
-fn with_header(mut answer: Answer, name: &str, value: &str) -> Answer {
-    answer.headers.push((name.to_owned(), value.to_owned()));
-    answer
-}
-
-/// A request as the server saw it.
-#[derive(Debug, Clone)]
-struct Seen {
-    path: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-/// A loopback HTTP server that answers from a script, one answer per request, and
-/// records every request.
-struct Scripted {
-    address: String,
-    seen: Arc<Mutex<Vec<Seen>>>,
-}
-
-fn serve(script: Vec<Answer>) -> Scripted {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let record = Arc::clone(&seen);
-    std::thread::spawn(move || {
-        let mut script = script.into_iter();
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().unwrap());
-            let mut request_line = String::new();
-            if reader.read_line(&mut request_line).is_err() {
-                continue;
-            }
-            let path = request_line
-                .split_whitespace()
-                .nth(1)
-                .unwrap_or("")
-                .to_owned();
-            let mut headers = Vec::new();
-            let mut length = 0;
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some((name, value)) = line.trim_end().split_once(':') {
-                    if name.eq_ignore_ascii_case("content-length") {
-                        length = value.trim().parse().unwrap_or(0);
-                    }
-                    headers.push((name.to_owned(), value.trim().to_owned()));
-                }
-            }
-            let mut body = vec![0; length];
-            let _ = reader.read_exact(&mut body);
-            record.lock().unwrap().push(Seen { path, headers });
-            let answer = script.next().unwrap_or_else(|| answer(599));
-            std::thread::sleep(answer.delay);
-            send(&mut stream, &answer);
-        }
-    });
-    Scripted { address, seen }
-}
-
-/// Writes `answer` to `stream` in its shape; errors mean the client went away.
-fn send(stream: &mut std::net::TcpStream, answer: &Answer) {
-    let (content_type, length) = match answer.shape {
-        Shape::Html => ("text/html", Some(answer.body.len() as u64)),
-        Shape::CutShort => ("application/json", Some(answer.body.len() as u64 + 100)),
-        Shape::Announced(length) => ("application/json", Some(length)),
-        Shape::Endless => ("application/json", None),
-        Shape::Whole | Shape::Stall(_) => ("application/json", Some(answer.body.len() as u64)),
-    };
-    let mut head = format!(
-        "HTTP/1.1 {} Scripted\r\ncontent-type: {content_type}\r\nconnection: close\r\n",
-        answer.status
-    );
-    match length {
-        Some(length) => {
-            let _ = write!(head, "content-length: {length}\r\n");
-        }
-        None => head.push_str("transfer-encoding: chunked\r\n"),
-    }
-    for (name, value) in &answer.headers {
-        let _ = write!(head, "{name}: {value}\r\n");
-    }
-    head.push_str("\r\n");
-    if stream.write_all(head.as_bytes()).is_err() {
-        return;
-    }
-    let zeros = vec![b'0'; 1 << 20];
-    match answer.shape {
-        Shape::Whole | Shape::Html | Shape::CutShort => {
-            let _ = stream.write_all(answer.body.as_bytes());
-        }
-        Shape::Stall(wait) => {
-            let _ = stream.flush();
-            std::thread::sleep(wait);
-            let _ = stream.write_all(answer.body.as_bytes());
-        }
-        Shape::Announced(length) => {
-            let mut left = length;
-            while left > 0 {
-                let part = usize::try_from(left).map_or(zeros.len(), |left| left.min(zeros.len()));
-                if stream.write_all(&zeros[..part]).is_err() {
-                    return;
-                }
-                left -= u64::try_from(part).unwrap_or(left);
-            }
-        }
-        Shape::Endless => loop {
-            let chunk = format!("{:x}\r\n", zeros.len());
-            if stream.write_all(chunk.as_bytes()).is_err()
-                || stream.write_all(&zeros).is_err()
-                || stream.write_all(b"\r\n").is_err()
-            {
-                return;
-            }
-        },
-    }
-}
-
-impl Scripted {
-    fn seen(&self) -> Vec<Seen> {
-        self.seen.lock().unwrap().clone()
-    }
-}
 
 fn manifest(address: &str) -> Manifest {
     let text = format!(

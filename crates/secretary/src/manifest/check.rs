@@ -387,6 +387,13 @@ impl Checker<'_> {
                 at(source.token_file.as_ref()),
                 SourceKind::Vault,
             ),
+            (
+                "jwt_mount",
+                at(source.jwt_mount.as_ref()),
+                SourceKind::Vault,
+            ),
+            ("jwt_role", at(source.jwt_role.as_ref()), SourceKind::Vault),
+            ("jwt_file", at(source.jwt_file.as_ref()), SourceKind::Vault),
             ("ca_cert", at(source.ca_cert.as_ref()), SourceKind::Vault),
             (
                 "max_concurrency",
@@ -417,31 +424,42 @@ impl Checker<'_> {
 
     /// The `auth` of a vault source and the settings that go with it.
     fn vault_auth(&mut self, name: &str, source: &RawSource) -> Option<VaultAuth> {
-        let approle_only = [
-            ("approle_mount", source.approle_mount.as_ref()),
-            ("role_id_file", source.role_id_file.as_ref()),
-            ("secret_id_file", source.secret_id_file.as_ref()),
+        let method = source.auth.as_ref().map(|a| a.get_ref().as_str());
+        // Each method's own settings, refused with any other method.
+        let owned = [
+            ("approle_mount", source.approle_mount.as_ref(), "approle"),
+            ("role_id_file", source.role_id_file.as_ref(), "approle"),
+            ("secret_id_file", source.secret_id_file.as_ref(), "approle"),
+            ("jwt_mount", source.jwt_mount.as_ref(), "jwt"),
+            ("jwt_role", source.jwt_role.as_ref(), "jwt"),
+            ("jwt_file", source.jwt_file.as_ref(), "jwt"),
         ];
-        let auth = match source.auth.as_ref().map(|a| a.get_ref().as_str()) {
-            None | Some("token") => {
-                for (field, value) in approle_only {
-                    if let Some(value) = value {
-                        self.report(
-                            value.span().start,
-                            format!("vault source `{name}`: `{field}` needs `auth = \"approle\"`"),
-                            None,
-                        );
-                    }
+        if matches!(method, None | Some("token" | "approle" | "jwt")) {
+            for (field, value, owner) in owned {
+                if let Some(value) = value.filter(|_| method.unwrap_or("token") != owner) {
+                    self.report(
+                        value.span().start,
+                        format!("vault source `{name}`: `{field}` needs `auth = \"{owner}\"`"),
+                        None,
+                    );
                 }
-                VaultAuth::Token
             }
+        }
+        let mount = |field: Option<&Spanned<String>>, default: &str| {
+            field
+                .map_or(default, |m| m.get_ref().as_str())
+                .trim_matches('/')
+                .to_owned()
+        };
+        let auth = match method {
+            None | Some("token") => VaultAuth::Token,
+            Some("jwt") => VaultAuth::Jwt {
+                mount: mount(source.jwt_mount.as_ref(), "jwt"),
+                role: source.jwt_role.clone().map(Spanned::into_inner),
+                jwt_file: source.jwt_file.clone().map(Spanned::into_inner),
+            },
             Some("approle") => VaultAuth::AppRole {
-                mount: source
-                    .approle_mount
-                    .as_ref()
-                    .map_or("approle", |m| m.get_ref().as_str())
-                    .trim_matches('/')
-                    .to_owned(),
+                mount: mount(source.approle_mount.as_ref(), "approle"),
                 role_id_file: source.role_id_file.clone().map(Spanned::into_inner),
                 secret_id_file: source.secret_id_file.clone().map(Spanned::into_inner),
             },
@@ -450,7 +468,7 @@ impl Checker<'_> {
                 self.report(
                     at,
                     format!("vault source `{name}`: unknown auth method `{other}`"),
-                    Some("use `token` (the default) or `approle`".to_owned()),
+                    Some("use `token` (the default), `approle` or `jwt`".to_owned()),
                 );
                 return None;
             }
@@ -519,8 +537,27 @@ impl Checker<'_> {
             Some(n) => n.into_inner(),
             None => 16,
         };
+        let address = match source.address {
+            Some(address) => {
+                let at = address.span().start;
+                let address = address.into_inner().into_vec();
+                if let Some(problem) = address_problem(&address) {
+                    self.report(
+                        at,
+                        format!("vault source `{name}`: `address` {problem}"),
+                        Some(
+                            "give each node as http(s)://HOST:PORT, e.g. address = [\"https://vault-0:8200\", \"https://vault-1:8200\"]"
+                                .to_owned(),
+                        ),
+                    );
+                    return None;
+                }
+                address
+            }
+            None => Vec::new(),
+        };
         Some(VaultConfig {
-            address: source.address.map(Spanned::into_inner),
+            address,
             namespace: source.namespace.map(Spanned::into_inner),
             mount,
             path,
@@ -854,6 +891,27 @@ fn unknown_placeholder(template: &str) -> Option<String> {
             return Some(name.to_owned());
         }
         rest = &after[close + 1..];
+    }
+    None
+}
+
+/// What is wrong with a vault source's list of addresses, if anything. An address is not
+/// quoted: it may hold a user name and password.
+fn address_problem(addresses: &[String]) -> Option<String> {
+    if addresses.is_empty() {
+        return Some("is an empty list".to_owned());
+    }
+    for (n, address) in addresses.iter().enumerate() {
+        let ok = url::Url::parse(address.trim())
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
+        if !ok {
+            let which = if addresses.len() == 1 {
+                String::new()
+            } else {
+                format!(" (entry {})", n + 1)
+            };
+            return Some(format!("is not an http:// or https:// URL{which}"));
+        }
     }
     None
 }

@@ -44,17 +44,19 @@ use std::sync::Arc;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
-/// The variables that hold credentials secretary itself reads: Vault's token and AppRole
-/// ids (and their `BAO_` spellings), and the audit log's fingerprint key. They are never
-/// passed to a program `run` starts unless a secret declares them, and a secret that
-/// declares one is always sensitive.
-pub const CREDENTIAL_VARIABLES: [&str; 7] = [
+/// The variables that hold credentials secretary itself reads: Vault's token, AppRole
+/// ids and JWT (and their `BAO_` spellings), and the audit log's fingerprint key. They
+/// are never passed to a program `run` starts unless a secret declares them, and a secret
+/// that declares one is always sensitive.
+pub const CREDENTIAL_VARIABLES: [&str; 9] = [
     "VAULT_TOKEN",
     "BAO_TOKEN",
     "VAULT_ROLE_ID",
     "BAO_ROLE_ID",
     "VAULT_SECRET_ID",
     "BAO_SECRET_ID",
+    "VAULT_JWT",
+    "BAO_JWT",
     "SECRETARY_AUDIT_KEY",
 ];
 

@@ -113,8 +113,10 @@ impl fmt::Display for SourceKind {
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct VaultConfig {
-    /// Server address; `VAULT_ADDR`/`BAO_ADDR` when absent.
-    pub address: Option<String>,
+    /// The servers: one address, or every node of a cluster. Used only when
+    /// `VAULT_ADDR`/`BAO_ADDR` are unset, and only those the user lists in
+    /// `SECRETARY_VAULT_ADDRS` (empty: none named here).
+    pub address: Vec<String>,
     /// Namespace; `VAULT_NAMESPACE`/`BAO_NAMESPACE` when absent.
     pub namespace: Option<String>,
     /// The KV mount (default `secret`).
@@ -182,6 +184,17 @@ pub enum VaultAuth {
         role_id_file: Option<String>,
         /// A file holding the secret id; else `VAULT_SECRET_ID`/`BAO_SECRET_ID`.
         secret_id_file: Option<String>,
+    },
+    /// JWT login (a Kubernetes service-account token, a CI OIDC token); the issued token
+    /// is kept for the process and renewed, and the JWT is read again at each login.
+    Jwt {
+        /// The auth mount (default `jwt`).
+        mount: String,
+        /// The role to log in as; the mount's `default_role` when absent.
+        role: Option<String>,
+        /// A file holding the JWT (a projected service-account token, say); else
+        /// `VAULT_JWT`/`BAO_JWT`.
+        jwt_file: Option<String>,
     },
 }
 

@@ -38,6 +38,23 @@ pub(super) struct RawApp {
     pub(super) default_environment: Option<Spanned<String>>,
 }
 
+/// A vault source's `address`: one URL, or a list of them (the nodes of a cluster).
+#[derive(Deserialize)]
+#[serde(untagged, expecting = "a URL, or a list of URLs")]
+pub(super) enum Addresses {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Addresses {
+    pub(super) fn into_vec(self) -> Vec<String> {
+        match self {
+            Self::One(address) => vec![address],
+            Self::Many(addresses) => addresses,
+        }
+    }
+}
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawSource {
@@ -45,7 +62,7 @@ pub(super) struct RawSource {
     pub(super) kind: SourceKind,
     pub(super) files: Option<Spanned<Vec<String>>>,
     pub(super) dir: Option<Spanned<String>>,
-    pub(super) address: Option<Spanned<String>>,
+    pub(super) address: Option<Spanned<Addresses>>,
     pub(super) namespace: Option<Spanned<String>>,
     pub(super) mount: Option<Spanned<String>>,
     pub(super) path: Option<Spanned<String>>,
@@ -56,6 +73,9 @@ pub(super) struct RawSource {
     pub(super) role_id_file: Option<Spanned<String>>,
     pub(super) secret_id_file: Option<Spanned<String>>,
     pub(super) token_file: Option<Spanned<String>>,
+    pub(super) jwt_mount: Option<Spanned<String>>,
+    pub(super) jwt_role: Option<Spanned<String>>,
+    pub(super) jwt_file: Option<Spanned<String>>,
     pub(super) ca_cert: Option<Spanned<String>>,
     pub(super) max_concurrency: Option<Spanned<usize>>,
     pub(super) ttl: Option<Spanned<String>>,

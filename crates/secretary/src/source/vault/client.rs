@@ -1,5 +1,5 @@
-//! One HTTP client per server, behaving as the official Vault client does where it
-//! matters for safety:
+//! One HTTP client per source, for one server or the nodes of one cluster, behaving as the
+//! official Vault client does where it matters for safety:
 //!
 //! - every request carries `X-Vault-Request: true`, `X-Vault-Namespace` when set, and the
 //!   token in `X-Vault-Token`, marked sensitive so no debug output shows it;
@@ -9,11 +9,27 @@
 //! - transport errors, 412, 429 and every 5xx but 501 are retried `VAULT_MAX_RETRIES` times
 //!   (default 2) with exponential back-off and jitter, honouring `Retry-After`; TLS
 //!   failures and other 4xx are not retried;
-//! - AppRole tokens are kept for the process, renewed at about two thirds of their lease,
-//!   and replaced by a new login when renewal is impossible or fails.
+//! - AppRole and JWT tokens are kept for the process, renewed at about two thirds of their
+//!   lease, and replaced by a new login when renewal is impossible or fails.
+//!
+//! With several nodes (a Raft cluster), each request starts at the node that last
+//! answered and moves on to the next on what says "not this node, not now": no
+//! connection, a reset or time-out, a sealed node, 502 to 504, and what a cluster says
+//! while it elects a leader (a standby's 307 to another node, never followed: during an
+//! election it names the dead leader; 500 "active cluster node not found"; 412 and 429
+//! from a standby behind). 400, 401, 403, 404 and 405 are answers, never failed over.
+//! Between full passes over the nodes it backs off. Passes in which some node was
+//! electing go on for up to [`ELECTION_WAIT`]; passes in which no node answered at all
+//! count against `VAULT_MAX_RETRIES`, as for one server. When every node fails, the error
+//! names each one and what it answered.
+//!
+//! After a write, every request carries the write's `X-Vault-Index` with
+//! `X-Vault-Inconsistent: forward-active-node`: a standby that has not applied the write
+//! forwards the request to the active node, so this process always reads its own writes.
 
 use std::hash::BuildHasher;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
@@ -22,8 +38,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::VaultError;
-use super::settings::{Credentials, Settings};
+use super::settings::{Credentials, Settings, shown_address};
+use super::{NodeAnswer, VaultError};
 use crate::SecretValue;
 
 /// The largest answer read from Vault. Vault's own default `max_request_size` is 32 MiB,
@@ -36,9 +52,11 @@ pub struct Reply {
     pub status: u16,
     /// The body (zeroed when dropped: it may hold secrets).
     pub body: zeroize::Zeroizing<Vec<u8>>,
-    /// How many attempts it took.
+    /// How many attempts it took, at every node.
     pub attempts: u32,
     retry_after: Option<Duration>,
+    /// Its `X-Vault-Index`: where in the cluster's log it stands.
+    index: Option<HeaderValue>,
 }
 
 impl std::fmt::Debug for Reply {
@@ -187,9 +205,17 @@ fn wipe_strings(value: &mut Value) {
 
 /// An AppRole login's body.
 #[derive(serde::Serialize)]
-struct Login<'a> {
+struct AppRoleLogin<'a> {
     role_id: &'a str,
     secret_id: &'a str,
+}
+
+/// A JWT login's body.
+#[derive(serde::Serialize)]
+struct JwtLogin<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
+    jwt: &'a str,
 }
 
 /// A token and when it runs out.
@@ -319,58 +345,229 @@ fn backoff(attempt: u32, retry_after: Option<Duration>) -> Duration {
         .mul_f64(0.5 + jitter() / 2.0)
 }
 
-/// The Vault HTTP API of one server.
+/// How long a cluster that is electing a leader (or whose standbys are catching up) is
+/// waited for before the request fails: an OpenBao election takes about 2 s with
+/// `performance_multiplier = 1` and 7 to 11 s with the default, so this covers two or
+/// three in a row. A cluster that does not answer at all is given `VAULT_MAX_RETRIES`
+/// passes instead, as one server is.
+pub const ELECTION_WAIT: Duration = Duration::from_secs(30);
+
+/// The longest wait between two passes over the nodes of an electing cluster: a read or a
+/// write is delayed at most this much past the election's end.
+const ELECTION_BACKOFF: Duration = Duration::from_secs(1);
+
+/// One node of the cluster (or the one server).
+#[derive(Debug)]
+struct Node {
+    /// Where requests go. Its host is `VAULT_TLS_SERVER_NAME` when that is set, which
+    /// this node's own HTTP client resolves to the node's address.
+    base: Url,
+    /// The address as given, for messages.
+    shown: String,
+    http: reqwest::Client,
+}
+
+/// What one attempt at one node came to.
+enum Attempt {
+    /// An answer for the caller: a success, or an error that another node would repeat
+    /// (400, 403, 404, 405...).
+    Answer(Reply),
+    /// This node cannot serve the request now; another node, or this one later, may.
+    Failed(Failure),
+    /// Nothing would help: TLS failed, a setting is unusable, a redirect was refused.
+    Fatal(VaultError),
+}
+
+/// Why a node could not serve a request.
+struct Failure {
+    /// What it answered, for the message that lists every node.
+    answer: String,
+    /// The cluster is there but has no leader, or this standby has not caught up: worth
+    /// waiting for (up to [`ELECTION_WAIT`]).
+    electing: bool,
+    retry_after: Option<Duration>,
+    /// What a one-server source reports when this was its last attempt.
+    last: Last,
+}
+
+enum Last {
+    Reply(Reply),
+    Error(VaultError),
+}
+
+impl Failure {
+    fn of_error(error: VaultError) -> Self {
+        let answer = match &error {
+            VaultError::Connect { reason, .. } => reason.clone(),
+            VaultError::Timeout { seconds, .. } => format!("no answer within {seconds}s"),
+            VaultError::Truncated { reason, .. } => format!("the answer was cut short: {reason}"),
+            VaultError::Deadline { seconds } => {
+                format!("no answer before the {seconds}s deadline")
+            }
+            other => other.to_string(),
+        };
+        Self {
+            answer,
+            electing: false,
+            retry_after: None,
+            last: Last::Error(error),
+        }
+    }
+
+    /// The failure an answer stands for, if it is one failover helps with.
+    fn of_reply(reply: Reply) -> Result<Self, Reply> {
+        let body = String::from_utf8_lossy(&reply.body);
+        let (answer, electing) = match reply.status {
+            412 => (
+                "HTTP 412: a standby that has not caught up".to_owned(),
+                true,
+            ),
+            429 => (
+                "HTTP 429: not caught up with this process's writes, or rate-limited".to_owned(),
+                true,
+            ),
+            500 if body.contains("active cluster node not found")
+                || body.contains("local node not active") =>
+            {
+                ("HTTP 500: no active node (an election)".to_owned(), true)
+            }
+            503 if body.contains("sealed") => ("sealed (503)".to_owned(), false),
+            status if retried(status) => (format!("HTTP {status}"), false),
+            _ => return Err(reply),
+        };
+        Ok(Self {
+            answer,
+            electing,
+            retry_after: reply.retry_after,
+            last: Last::Reply(reply),
+        })
+    }
+}
+
+/// The Vault HTTP API of one server, or of the nodes of one cluster.
 #[derive(Debug)]
 pub struct Client {
-    http: reqwest::Client,
+    nodes: Vec<Node>,
     settings: Settings,
+    /// The node tried first: the last that answered.
+    preferred: AtomicUsize,
+    /// The `X-Vault-Index` of this process's latest write, sent back on every later
+    /// request so that no standby serves what was there before it.
+    index: std::sync::Mutex<Option<WriteIndex>>,
     lease: Mutex<Option<Lease>>,
+}
+
+/// An `X-Vault-Index` header: opaque to us, but ordered by the raft index it carries
+/// when it can be read, so that an older write's answer never replaces a newer one's.
+#[derive(Debug, Clone)]
+struct WriteIndex {
+    header: HeaderValue,
+    order: Option<u64>,
+}
+
+impl WriteIndex {
+    fn new(header: HeaderValue) -> Self {
+        let order = write_index_order(header.as_bytes());
+        Self { header, order }
+    }
+}
+
+/// The raft index in an `X-Vault-Index` value, when it is OpenBao's base64 JSON (or
+/// Vault's `v1:cluster:local:replicated:hmac`); `None` when neither.
+fn write_index_order(header: &[u8]) -> Option<u64> {
+    use base64::Engine as _;
+    let text = std::str::from_utf8(header).ok()?.trim();
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
+        .ok()?;
+    if let Ok(json) = serde_json::from_slice::<Value>(&decoded) {
+        return ["index", "local_index", "LocalIndex", "Index"]
+            .iter()
+            .find_map(|field| json.get(field).and_then(Value::as_u64));
+    }
+    let text = std::str::from_utf8(&decoded).ok()?;
+    text.split(':').nth(2)?.parse().ok()
+}
+
+/// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
+/// to one node's addresses.
+fn http_client(
+    settings: &Settings,
+    tls: rustls::ClientConfig,
+    resolve: Option<(&str, &[std::net::SocketAddr])>,
+) -> Result<reqwest::Client, VaultError> {
+    let mut builder = reqwest::Client::builder();
+    if let Some((name, addresses)) = resolve {
+        builder = builder.resolve_to_addrs(name, addresses);
+    }
+    builder
+        .tls_backend_preconfigured(tls)
+        .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
+        .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
+        .timeout(settings.timeout)
+        .pool_max_idle_per_host(settings.max_concurrency)
+        .user_agent(concat!("secretary/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .map_err(|e| VaultError::Config {
+            setting: "HTTP client".to_owned(),
+            reason: e.to_string(),
+        })
 }
 
 impl Client {
     /// A client for `settings`.
-    pub fn new(mut settings: Settings) -> Result<Self, VaultError> {
+    pub fn new(settings: Settings) -> Result<Self, VaultError> {
         let tls = super::tls::config(&settings)?;
-        let mut builder = reqwest::Client::builder();
-        if let Some(name) = settings.tls_server_name.clone() {
-            // Connect where VAULT_ADDR says, but speak TLS (SNI and certificate check)
-            // as `name`: requests go to `name`, which resolves to VAULT_ADDR's addresses.
-            let config_error = |reason: String| VaultError::Config {
-                setting: "VAULT_TLS_SERVER_NAME".to_owned(),
-                reason,
+        let mut nodes = Vec::with_capacity(settings.addresses.len());
+        let mut shared: Option<reqwest::Client> = None;
+        for address in &settings.addresses {
+            let shown = shown_address(address);
+            let node = if let Some(name) = settings.tls_server_name.clone() {
+                // Connect where the address says, but speak TLS (SNI and certificate
+                // check) as `name`: requests go to `name`, which this node's client
+                // resolves to the address's host.
+                let config_error = |reason: String| VaultError::Config {
+                    setting: "VAULT_TLS_SERVER_NAME".to_owned(),
+                    reason,
+                };
+                let host = address
+                    .host_str()
+                    .ok_or_else(|| config_error(format!("{shown} has no host")))?
+                    .to_owned();
+                let port = address.port_or_known_default().unwrap_or(8200);
+                let resolved: Vec<std::net::SocketAddr> = std::net::ToSocketAddrs::to_socket_addrs(
+                    &(host.trim_matches(['[', ']']), port),
+                )
+                .map_err(|e| config_error(format!("cannot resolve {host}: {e}")))?
+                .collect();
+                let mut base = address.clone();
+                base.set_host(Some(&name))
+                    .map_err(|e| config_error(format!("`{name}` is not a host name: {e}")))?;
+                let http = http_client(&settings, tls.clone(), Some((&name, &resolved)))?;
+                Node { base, shown, http }
+            } else {
+                // One client (one pool, one TLS configuration) serves every node.
+                let http = match &shared {
+                    Some(http) => http.clone(),
+                    None => shared
+                        .insert(http_client(&settings, tls.clone(), None)?)
+                        .clone(),
+                };
+                Node {
+                    base: address.clone(),
+                    shown,
+                    http,
+                }
             };
-            let host = settings
-                .address
-                .host_str()
-                .ok_or_else(|| config_error("VAULT_ADDR has no host".to_owned()))?
-                .to_owned();
-            let port = settings.address.port_or_known_default().unwrap_or(8200);
-            let addresses: Vec<std::net::SocketAddr> =
-                std::net::ToSocketAddrs::to_socket_addrs(&(host.trim_matches(['[', ']']), port))
-                    .map_err(|e| config_error(format!("cannot resolve {host}: {e}")))?
-                    .collect();
-            settings
-                .address
-                .set_host(Some(&name))
-                .map_err(|e| config_error(format!("`{name}` is not a host name: {e}")))?;
-            builder = builder.resolve_to_addrs(&name, &addresses);
+            nodes.push(node);
         }
-        let http = builder
-            .tls_backend_preconfigured(tls)
-            .redirect(reqwest::redirect::Policy::none())
-            .no_proxy()
-            .connect_timeout(settings.timeout.min(Duration::from_secs(10)))
-            .timeout(settings.timeout)
-            .pool_max_idle_per_host(settings.max_concurrency)
-            .user_agent(concat!("secretary/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| VaultError::Config {
-                setting: "HTTP client".to_owned(),
-                reason: e.to_string(),
-            })?;
         Ok(Self {
-            http,
+            nodes,
             settings,
+            preferred: AtomicUsize::new(0),
+            index: std::sync::Mutex::new(None),
             lease: Mutex::new(None),
         })
     }
@@ -380,19 +577,24 @@ impl Client {
         &self.settings
     }
 
-    /// The server's address, for messages (it never holds a user name or password:
-    /// [`Settings`] removes them).
-    pub fn address(&self) -> String {
-        self.settings
-            .address
-            .as_str()
-            .trim_end_matches('/')
-            .to_owned()
+    /// The servers' addresses, for messages (never with a user name or password:
+    /// [`Settings`] removes them), joined by commas.
+    pub fn addresses(&self) -> String {
+        self.nodes
+            .iter()
+            .map(|node| node.shown.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
-    /// `/v1/<path>` on the server.
-    fn url(&self, path: &str, query: Option<(&str, &str)>) -> Result<Url, VaultError> {
-        let mut url = self.settings.address.clone();
+    /// The address of the node tried first (the last that answered).
+    pub fn preferred(&self) -> &str {
+        &self.nodes[self.preferred.load(Ordering::Relaxed) % self.nodes.len()].shown
+    }
+
+    /// `/v1/<path>` on `node`.
+    fn url(&self, node: usize, path: &str, query: Option<(&str, &str)>) -> Result<Url, VaultError> {
+        let mut url = self.nodes[node].base.clone();
         {
             let mut segments = url.path_segments_mut().map_err(|()| VaultError::Config {
                 setting: "VAULT_ADDR".to_owned(),
@@ -407,8 +609,9 @@ impl Client {
         Ok(url)
     }
 
-    /// Sends `method` to `/v1/<path>` with the current token, retrying as described above.
-    /// Any status comes back as a [`Reply`]; only transport failures are errors.
+    /// Sends `method` to `/v1/<path>` with the current token, failing over and retrying
+    /// as described above. Any status comes back as a [`Reply`]; only transport failures
+    /// (and, with several nodes, every node failing) are errors.
     pub async fn send(
         &self,
         method: Method,
@@ -420,6 +623,16 @@ impl Client {
         self.send_as(method, path, query, body, Some(&token)).await
     }
 
+    /// The whole bound on one request: every attempt's time-out and back-off.
+    pub fn deadline(&self) -> Duration {
+        let attempts = self.settings.max_retries + 1;
+        self.settings
+            .timeout
+            .saturating_mul(attempts)
+            .saturating_add(Duration::from_secs(5).saturating_mul(attempts))
+            .max(ELECTION_WAIT)
+    }
+
     async fn send_as(
         &self,
         method: Method,
@@ -428,47 +641,146 @@ impl Client {
         body: Option<&Body>,
         token: Option<&SecretValue>,
     ) -> Result<Reply, VaultError> {
-        let url = self.url(path, query)?;
-        let attempts = self.settings.max_retries + 1;
-        let mut attempt = 1;
+        let started = Instant::now();
+        let deadline = started + self.deadline();
+        let count = self.nodes.len();
+        let passes_allowed = self.settings.max_retries + 1;
+        let mut dead_passes = 0;
+        let mut pass = 0;
+        let mut attempts: u32 = 0;
+        let mut answers: Vec<Option<String>> = vec![None; count];
+        let mut last = None;
         loop {
-            match self.once(&method, url.clone(), body, token).await {
-                Ok(reply) if retried(reply.status) && attempt < attempts => {
-                    tokio::time::sleep(backoff(attempt, reply.retry_after)).await;
+            pass += 1;
+            let first = self.preferred.load(Ordering::Relaxed) % count;
+            let mut electing = false;
+            let mut retry_after = None;
+            for step in 0..count {
+                let node = (first + step) % count;
+                let remaining = deadline.saturating_duration_since(Instant::now());
+                if remaining.is_zero() {
+                    break;
                 }
-                Ok(mut reply) => {
-                    reply.attempts = attempt;
-                    return Ok(reply);
+                attempts = attempts.saturating_add(1);
+                let url = self.url(node, path, query)?;
+                let attempt =
+                    tokio::time::timeout(remaining, self.once(node, &method, url, body, token))
+                        .await
+                        .unwrap_or_else(|_| {
+                            Attempt::Failed(Failure::of_error(VaultError::Deadline {
+                                seconds: self.deadline().as_secs(),
+                            }))
+                        });
+                match attempt {
+                    Attempt::Answer(mut reply) => {
+                        self.preferred.store(node, Ordering::Relaxed);
+                        reply.attempts = attempts;
+                        if method != Method::GET && (200..300).contains(&reply.status) {
+                            self.record(reply.index.take());
+                        }
+                        return Ok(reply);
+                    }
+                    Attempt::Fatal(error) => return Err(error),
+                    Attempt::Failed(failure) => {
+                        electing |= failure.electing && count > 1;
+                        retry_after = retry_after.max(failure.retry_after);
+                        answers[node] = Some(failure.answer);
+                        last = Some(failure.last);
+                    }
                 }
-                Err(Transport::Retry(_)) if attempt < attempts => {
-                    tokio::time::sleep(backoff(attempt, None)).await;
-                }
-                Err(Transport::Retry(error) | Transport::Fatal(error)) => return Err(error),
             }
-            attempt += 1;
+            if !electing {
+                dead_passes += 1;
+            }
+            let again = if electing {
+                started.elapsed() < ELECTION_WAIT
+            } else {
+                dead_passes < passes_allowed
+            };
+            let mut wait = backoff(pass, retry_after);
+            if electing {
+                wait = wait.min(ELECTION_BACKOFF);
+            }
+            if !again || Instant::now() + wait >= deadline {
+                break;
+            }
+            tokio::time::sleep(wait).await;
+        }
+        if count == 1 {
+            return match last {
+                Some(Last::Reply(mut reply)) => {
+                    reply.attempts = attempts;
+                    Ok(reply)
+                }
+                Some(Last::Error(error)) => Err(error),
+                None => Err(VaultError::Deadline {
+                    seconds: self.deadline().as_secs(),
+                }),
+            };
+        }
+        Err(VaultError::Unavailable {
+            nodes: self
+                .nodes
+                .iter()
+                .zip(answers)
+                .map(|(node, answer)| NodeAnswer {
+                    address: node.shown.clone(),
+                    answer: answer.unwrap_or_else(|| "not tried before the deadline".to_owned()),
+                })
+                .collect(),
+        })
+    }
+
+    /// Keeps `index` if it is newer than the one kept.
+    fn record(&self, index: Option<HeaderValue>) {
+        let Some(header) = index else { return };
+        let fresh = WriteIndex::new(header);
+        let mut kept = self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let newer = match (&*kept, fresh.order) {
+            (
+                Some(WriteIndex {
+                    order: Some(old), ..
+                }),
+                Some(new),
+            ) => new >= *old,
+            _ => true,
+        };
+        if newer {
+            *kept = Some(fresh);
         }
     }
 
-    /// One attempt, following at most one redirect to the same host.
+    /// One attempt at `node`, following at most one redirect to the same host.
     async fn once(
         &self,
+        node: usize,
         method: &Method,
         mut url: Url,
         body: Option<&Body>,
         token: Option<&SecretValue>,
-    ) -> Result<Reply, Transport> {
+    ) -> Attempt {
         let mut redirected = false;
+        let headers = match self.headers(token) {
+            Ok(headers) => headers,
+            Err(error) => return Attempt::Fatal(error),
+        };
         loop {
-            let mut request = self
+            let mut request = self.nodes[node]
                 .http
                 .request(method.clone(), url.clone())
-                .headers(self.headers(token)?);
+                .headers(headers.clone());
             if let Some(body) = body {
                 request = request
                     .header("content-type", "application/json")
                     .body(body.to_reqwest());
             }
-            let response = request.send().await.map_err(|e| self.transport(&e))?;
+            let response = match request.send().await {
+                Ok(response) => response,
+                Err(error) => return self.transport(node, &error),
+            };
             let status = response.status().as_u16();
             if matches!(status, 301 | 302 | 307 | 308) {
                 let location = response
@@ -476,19 +788,35 @@ impl Client {
                     .get(LOCATION)
                     .and_then(|l| l.to_str().ok())
                     .unwrap_or("");
-                let next = url.join(location).map_err(|_| {
-                    Transport::Fatal(VaultError::Redirect {
+                let Ok(next) = url.join(location) else {
+                    return Attempt::Fatal(VaultError::Redirect {
                         reason: "the Location header is not a URL".to_owned(),
-                    })
-                })?;
-                if let Err(reason) = redirect_allowed(&url, &next, redirected) {
-                    return Err(Transport::Fatal(VaultError::Redirect {
-                        reason: reason.to_owned(),
-                    }));
+                    });
+                };
+                match redirect_allowed(&url, &next, redirected) {
+                    Ok(()) => {
+                        redirected = true;
+                        url = next;
+                        continue;
+                    }
+                    // A standby sends writes to the active node, and during an election
+                    // to the dead one: never followed, the next node is tried instead.
+                    Err(_) if self.nodes.len() > 1 && !redirected => {
+                        return Attempt::Failed(Failure {
+                            answer: format!("HTTP {status}: a standby, pointing elsewhere"),
+                            electing: true,
+                            retry_after: None,
+                            last: Last::Error(VaultError::Redirect {
+                                reason: "a standby pointed at another node".to_owned(),
+                            }),
+                        });
+                    }
+                    Err(reason) => {
+                        return Attempt::Fatal(VaultError::Redirect {
+                            reason: reason.to_owned(),
+                        });
+                    }
                 }
-                redirected = true;
-                url = next;
-                continue;
             }
             let retry_after = response
                 .headers()
@@ -496,24 +824,36 @@ impl Client {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.trim().parse::<u64>().ok())
                 .map(Duration::from_secs);
-            let body = self.read_body(response).await?;
-            return Ok(Reply {
+            let index = response.headers().get("x-vault-index").cloned();
+            let body = match self.read_body(node, response).await {
+                Ok(body) => body,
+                Err(Transport::Retry(error)) => return Attempt::Failed(Failure::of_error(error)),
+                Err(Transport::Fatal(error)) => return Attempt::Fatal(error),
+            };
+            let reply = Reply {
                 status,
                 body,
                 attempts: 1,
                 retry_after,
-            });
+                index,
+            };
+            return match Failure::of_reply(reply) {
+                Ok(failure) => Attempt::Failed(failure),
+                Err(reply) => Attempt::Answer(reply),
+            };
         }
     }
 
     /// The body of `response`, at most [`MAX_BODY`] bytes, into zeroizing memory.
     async fn read_body(
         &self,
+        node: usize,
         mut response: reqwest::Response,
     ) -> Result<zeroize::Zeroizing<Vec<u8>>, Transport> {
+        let address = || self.nodes[node].shown.clone();
         let too_large = || {
             Transport::Fatal(VaultError::TooLarge {
-                address: self.address(),
+                address: address(),
                 limit: MAX_BODY,
             })
         };
@@ -526,10 +866,10 @@ impl Client {
         loop {
             let chunk = response.chunk().await.map_err(|error| {
                 if error.is_timeout() {
-                    self.transport(&error)
+                    self.transport_error(node, &error)
                 } else {
                     Transport::Retry(VaultError::Truncated {
-                        address: self.address(),
+                        address: address(),
                         reason: innermost(&error).to_string(),
                     })
                 }
@@ -553,35 +893,54 @@ impl Client {
         }
     }
 
-    fn headers(&self, token: Option<&SecretValue>) -> Result<HeaderMap, Transport> {
+    fn headers(&self, token: Option<&SecretValue>) -> Result<HeaderMap, VaultError> {
         let mut headers = HeaderMap::new();
         headers.insert("X-Vault-Request", HeaderValue::from_static("true"));
         if let Some(namespace) = &self.settings.namespace {
-            let value = HeaderValue::from_str(namespace).map_err(|_| {
-                Transport::Fatal(VaultError::Config {
-                    setting: "VAULT_NAMESPACE".to_owned(),
-                    reason: "not a valid header value".to_owned(),
-                })
+            let value = HeaderValue::from_str(namespace).map_err(|_| VaultError::Config {
+                setting: "VAULT_NAMESPACE".to_owned(),
+                reason: "not a valid header value".to_owned(),
             })?;
             headers.insert("X-Vault-Namespace", value);
         }
         if let Some(token) = token {
-            let mut value = HeaderValue::from_str(token.expose()).map_err(|_| {
-                Transport::Fatal(VaultError::Config {
+            let mut value =
+                HeaderValue::from_str(token.expose()).map_err(|_| VaultError::Config {
                     setting: "VAULT_TOKEN".to_owned(),
                     reason: "not a valid header value".to_owned(),
-                })
-            })?;
+                })?;
             value.set_sensitive(true);
             headers.insert("X-Vault-Token", value);
+        }
+        let index = self
+            .index
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        if let Some(index) = index {
+            // Read your own writes: a standby that has not applied this index forwards
+            // the request to the active node rather than answer from an older copy.
+            headers.insert("X-Vault-Index", index.header);
+            headers.insert(
+                "X-Vault-Inconsistent",
+                HeaderValue::from_static("forward-active-node"),
+            );
         }
         Ok(headers)
     }
 
+    /// What a transport failure at `node` means for the request.
+    fn transport(&self, node: usize, error: &reqwest::Error) -> Attempt {
+        match self.transport_error(node, error) {
+            Transport::Retry(error) => Attempt::Failed(Failure::of_error(error)),
+            Transport::Fatal(error) => Attempt::Fatal(error),
+        }
+    }
+
     /// Classifies a transport failure by walking its causes; the message is the
     /// innermost cause (never a URL, a header or a body).
-    fn transport(&self, error: &reqwest::Error) -> Transport {
-        let address = self.address();
+    fn transport_error(&self, node: usize, error: &reqwest::Error) -> Transport {
+        let address = self.nodes[node].shown.clone();
         if error.is_timeout() {
             return Transport::Retry(VaultError::Timeout {
                 address,
@@ -598,15 +957,12 @@ impl Client {
         Transport::Retry(VaultError::Connect { address, reason })
     }
 
-    /// The token to send: the configured one, or an AppRole token kept fresh.
+    /// The token to send: the configured one, or a login's token kept fresh.
     async fn token(&self) -> Result<SecretValue, VaultError> {
-        let (mount, role_id, secret_id) = match &self.settings.credentials {
+        let (method, mount) = match &self.settings.credentials {
             Credentials::Token(token) => return Ok(token.clone()),
-            Credentials::AppRole {
-                mount,
-                role_id,
-                secret_id,
-            } => (mount, role_id, secret_id),
+            Credentials::AppRole { mount, .. } => ("AppRole", mount),
+            Credentials::Jwt { mount, .. } => ("JWT", mount),
         };
         let mut lease = self.lease.lock().await;
         match refresh(lease.as_ref(), Instant::now()) {
@@ -626,7 +982,14 @@ impl Client {
                             Some(&current.token),
                         )
                         .await;
-                    if let Ok(Some(renewed)) = reply.map(|r| Self::lease_from(&r)) {
+                    // A renewal that leaves no time (the token reached its max TTL)
+                    // is not a token that never expires: log in again instead.
+                    let renewed = reply
+                        .map(|r| Self::lease_from(&r))
+                        .ok()
+                        .flatten()
+                        .filter(|renewed| !renewed.ttl.is_zero());
+                    if let Some(renewed) = renewed {
                         let token = renewed.token.clone();
                         *lease = Some(renewed);
                         return Ok(token);
@@ -635,28 +998,47 @@ impl Client {
             }
             Refresh::Login => {}
         }
-        let body = Body::json(&Login {
-            role_id: role_id.expose(),
-            secret_id: secret_id.expose(),
-        });
+        let login_error = |reason: String| VaultError::Login {
+            method,
+            mount: mount.clone(),
+            reason,
+        };
+        let (body, refused) = match &self.settings.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::AppRole {
+                role_id, secret_id, ..
+            } => (
+                Body::json(&AppRoleLogin {
+                    role_id: role_id.expose(),
+                    secret_id: secret_id.expose(),
+                }),
+                "the role id or secret id was refused",
+            ),
+            Credentials::Jwt { role, jwt, .. } => {
+                // Read again at every login: Kubernetes and CI rotate the file on disk.
+                let jwt = jwt.read()?;
+                (
+                    Body::json(&JwtLogin {
+                        role: role.as_deref(),
+                        jwt: jwt.expose(),
+                    }),
+                    "the JWT was refused (expired, or not for this role's audience or claims)",
+                )
+            }
+        };
         let login_path = format!("auth/{mount}/login");
         let reply = self
             .send_as(Method::POST, &login_path, None, Some(&body), None)
             .await?;
         if reply.status != 200 {
             let reason = match reply.status {
-                400 | 403 => format!("the role id or secret id was refused ({})", reply.status),
+                400 | 403 => format!("{refused} ({})", reply.status),
                 status => format!("the server answered {status}"),
             };
-            return Err(VaultError::Login {
-                mount: mount.clone(),
-                reason,
-            });
+            return Err(login_error(reason));
         }
-        let fresh = Self::lease_from(&reply).ok_or_else(|| VaultError::Login {
-            mount: mount.clone(),
-            reason: "the answer holds no token".to_owned(),
-        })?;
+        let fresh = Self::lease_from(&reply)
+            .ok_or_else(|| login_error("the answer holds no token".to_owned()))?;
         let token = fresh.token.clone();
         *lease = Some(fresh);
         Ok(token)
@@ -688,21 +1070,20 @@ impl Client {
     /// The error a non-success reply stands for. `path` names the API path in messages.
     pub fn error_for(&self, reply: &Reply, path: &str) -> VaultError {
         let path = path.to_owned();
+        let address = self.preferred().to_owned();
         match reply.status {
-            401 => VaultError::Unauthenticated {
-                address: self.address(),
-            },
+            401 => VaultError::Unauthenticated { address },
             403 => VaultError::Denied { path },
             404 if !reply.is_vaults() => VaultError::NotVault {
-                address: self.address(),
+                address,
                 status: 404,
             },
             429 => VaultError::RateLimited {
                 attempts: reply.attempts,
             },
-            503 if String::from_utf8_lossy(&reply.body).contains("sealed") => VaultError::Sealed {
-                address: self.address(),
-            },
+            503 if String::from_utf8_lossy(&reply.body).contains("sealed") => {
+                VaultError::Sealed { address }
+            }
             status if retried(status) => VaultError::Server {
                 status,
                 path,
@@ -729,6 +1110,7 @@ mod tests {
             body: zeroize::Zeroizing::new(b"{\"value\":\"canary-debug\"}".to_vec()),
             attempts: 1,
             retry_after: None,
+            index: None,
         };
         let shown = format!("{json:?} {body:?} {reply:?} {reply:#?}");
         assert!(!shown.contains("canary"), "{shown}");

@@ -24,6 +24,21 @@ pub enum VaultError {
         /// The address (without user name or password).
         address: String,
     },
+    /// Plain `http://` to a host that is not loopback: the token would cross the network
+    /// in clear.
+    #[error(
+        "refusing plain http to Vault at {address}: the token would cross the network unencrypted; nothing was sent"
+    )]
+    PlainHttp {
+        /// The address (without user name or password).
+        address: String,
+    },
+    /// Every node of a cluster failed; what each answered, in the order tried.
+    #[error("no Vault node could serve the request: {}", NodeAnswer::list(nodes))]
+    Unavailable {
+        /// Each node and what it last answered.
+        nodes: Vec<NodeAnswer>,
+    },
     /// No token was found anywhere.
     #[error(
         "no Vault token: VAULT_TOKEN (or BAO_TOKEN) is not set, no token file, no ~/.vault-token"
@@ -132,9 +147,11 @@ pub enum VaultError {
         /// Why not.
         reason: String,
     },
-    /// AppRole login failed.
-    #[error("AppRole login at auth/{mount}/login failed: {reason}")]
+    /// AppRole or JWT login failed.
+    #[error("{method} login at auth/{mount}/login failed: {reason}")]
     Login {
+        /// `AppRole` or `JWT`.
+        method: &'static str,
         /// The auth mount.
         mount: String,
         /// Why (never the ids).
@@ -158,6 +175,26 @@ pub enum VaultError {
     },
 }
 
+/// One node of a cluster, and what it answered to the last attempt there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct NodeAnswer {
+    /// The node's address (without user name or password).
+    pub address: String,
+    /// What it answered: `connection refused`, `sealed (503)`, `HTTP 307 (a standby)`...
+    pub answer: String,
+}
+
+impl NodeAnswer {
+    fn list(nodes: &[Self]) -> String {
+        nodes
+            .iter()
+            .map(|node| format!("{} ({})", node.address, node.answer))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
 impl VaultError {
     /// What to do about it.
     pub fn hint(&self) -> String {
@@ -166,6 +203,12 @@ impl VaultError {
             Self::AddressNotChosen { address } => format!(
                 "set VAULT_ADDR={address}, or list it in SECRETARY_VAULT_ADDRS, if this is your Vault"
             ),
+            Self::PlainHttp { address } => format!(
+                "use https:// for {address}; if the network to it is trusted (a private container network), set SECRETARY_ALLOW_HTTP=1"
+            ),
+            Self::Unavailable { .. } => {
+                "check the cluster: `bao status` on each node, `bao operator raft list-peers`; a node that restarted must be unsealed".to_owned()
+            }
             Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
             Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
             Self::Truncated { .. } => {
@@ -196,7 +239,7 @@ impl VaultError {
             Self::Unexpected { .. } => "check the source's mount, path and kv_version against the server".to_owned(),
             Self::Redirect { .. } => "point VAULT_ADDR at the active node (or a load balancer in front of it)".to_owned(),
             Self::Login { .. } => {
-                "check the role id and secret id (VAULT_ROLE_ID, VAULT_SECRET_ID or their files) and the role's settings"
+                "check the credentials (VAULT_ROLE_ID and VAULT_SECRET_ID, VAULT_JWT, or their files) and the role's settings"
                     .to_owned()
             }
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),

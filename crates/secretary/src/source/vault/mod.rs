@@ -26,12 +26,11 @@ mod tls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::Value;
 
-pub use error::VaultError;
+pub use error::{NodeAnswer, VaultError};
 
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind, VaultConfig};
@@ -228,35 +227,48 @@ impl VaultSource {
                 }
             };
             data.insert(&field, value.expose());
+            let expected = cas.unwrap_or(current);
             // The body holds the other fields' values and the new one: serialized once,
             // into memory that is zeroed when the last attempt is done with it.
             let body = if self.config.kv_version == 2 {
                 Body::json(&Write {
-                    options: Cas {
-                        cas: cas.unwrap_or(current),
-                    },
+                    options: Cas { cas: expected },
                     data: &data,
                 })
             } else {
                 Body::json(&*data)
             };
-            drop(data);
             let reply = client.send(Method::POST, &api, None, Some(&body)).await?;
+            let written = |version| Written {
+                source: self.name.clone(),
+                locator: self.locator(&path, &field, version),
+            };
             match reply.status {
                 200 | 204 => {
                     let version = reply
                         .json()
                         .pointer("/data/version")
                         .and_then(Value::as_u64);
-                    Ok(Written {
-                        source: self.name.clone(),
-                        locator: self.locator(&path, &field, version),
-                    })
+                    Ok(written(version))
                 }
                 400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
+                    // When an earlier attempt's answer was lost (the node died after
+                    // applying it), the retry finds its own write: the next version,
+                    // holding exactly what was sent. That is a success, not a conflict.
+                    if reply.attempts > 1 {
+                        if let Read::Found {
+                            data: now,
+                            version: Some(version),
+                        } = read(client, &api, 2, None).await?
+                        {
+                            if Some(version) == expected.checked_add(1) && *now == *data {
+                                return Ok(written(Some(version)));
+                            }
+                        }
+                    }
                     Err(VaultError::CasMismatch {
                         path: api.clone(),
-                        expected: cas.unwrap_or(current),
+                        expected,
                     })
                 }
                 _ => Err(client.error_for(&reply, &api)),
@@ -422,26 +434,27 @@ fn connection_warnings(connection: &Connection) -> Vec<String> {
     if settings.skip_verify {
         warnings.push(format!(
             "VAULT_SKIP_VERIFY is set: the certificate of {} is NOT verified; anyone on the path can read these secrets",
-            connection.client.address()
+            connection.client.addresses()
         ));
     }
     if let Some(manifest) = &settings.manifest_overridden {
         warnings.push(format!(
             "the manifest names Vault address {manifest}, but {} (from VAULT_ADDR / BAO_ADDR) is used",
-            connection.client.address()
+            connection.client.addresses()
         ));
     }
     if settings.userinfo_removed {
         warnings.push(format!(
             "the Vault address {} was given with a user name or password, which Vault does not use: they were removed and are not sent",
-            connection.client.address()
+            connection.client.addresses()
         ));
     }
     warnings
 }
 
 /// Reads every `(api path, version)` concurrently, at most `max_concurrency` at a time,
-/// within an overall deadline (every attempt's time-out plus back-off). A read that has
+/// within an overall deadline (every attempt's time-out plus back-off, and at least
+/// [`client::ELECTION_WAIT`]). A read that has
 /// not finished by then fails with [`VaultError::Deadline`]; none is left out.
 fn read_all(
     connection: &Connection,
@@ -449,9 +462,7 @@ fn read_all(
     kv_version: u8,
 ) -> Vec<Result<Read, VaultError>> {
     let settings = connection.client.settings();
-    let attempts = settings.max_retries + 1;
-    let deadline =
-        settings.timeout.saturating_mul(attempts) + Duration::from_secs(5).saturating_mul(attempts);
+    let deadline = connection.client.deadline();
     let seconds = deadline.as_secs();
     drive(connection.runtime.get(), async {
         let limit = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrency));

@@ -6,9 +6,14 @@
 //! `VAULT_ADDR` / `BAO_ADDR` win over the manifest's `address`, as the Vault CLI's
 //! environment wins over its configuration file; and an address that only the manifest
 //! names is used only when the user has agreed to it, by listing it in
-//! `SECRETARY_VAULT_ADDRS` (comma-separated). Credential files the manifest names
-//! (`token_file`, `role_id_file`, `secret_id_file`) must hold one line of printable text,
-//! as a token or an id does, so that no other file goes out in a login.
+//! `SECRETARY_VAULT_ADDRS` (comma-separated). Plain `http://` is refused to any host that
+//! is not loopback unless the user sets `SECRETARY_ALLOW_HTTP=1`: the token would cross
+//! the network in clear. Credential files the manifest names (`token_file`,
+//! `role_id_file`, `secret_id_file`, `jwt_file`) must hold one line of printable text, as
+//! a token, an id or a JWT does, so that no other file goes out in a login.
+//!
+//! Either place may name several addresses (a comma-separated `VAULT_ADDR`, a list in the
+//! manifest): the nodes of one cluster, tried in turn by the client.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -45,13 +50,59 @@ pub enum Credentials {
         /// The secret id.
         secret_id: SecretValue,
     },
+    /// JWT login.
+    Jwt {
+        /// The auth mount.
+        mount: String,
+        /// The role (the mount's default role when `None`).
+        role: Option<String>,
+        /// Where the JWT is.
+        jwt: JwtSource,
+    },
+}
+
+/// Where a JWT comes from.
+#[derive(Debug, Clone)]
+pub enum JwtSource {
+    /// A file, read again at every login: Kubernetes and CI rotate it on disk.
+    File(PathBuf),
+    /// `VAULT_JWT` / `BAO_JWT`.
+    Variable(SecretValue),
+}
+
+impl JwtSource {
+    /// The JWT as it is now: the file is read at each call. Anything that is not shaped
+    /// as a JWT (three base64url parts joined by dots) is refused, and not sent.
+    pub fn read(&self) -> Result<SecretValue, VaultError> {
+        let (jwt, setting) = match self {
+            Self::File(path) => (read_secret_file(path, "jwt_file")?, "jwt_file"),
+            Self::Variable(jwt) => (jwt.clone(), "VAULT_JWT"),
+        };
+        let parts: Vec<&str> = jwt.expose().split('.').collect();
+        let shaped = parts.len() == 3
+            && parts.iter().all(|part| {
+                !part.is_empty()
+                    && part
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if shaped {
+            Ok(jwt)
+        } else {
+            Err(config_error(
+                setting,
+                "does not hold a JWT (three base64url parts joined by dots); it is not sent",
+            ))
+        }
+    }
 }
 
 /// Everything needed to talk to one server.
 #[derive(Debug, Clone)]
 pub struct Settings {
-    /// The server, e.g. `https://vault.internal:8200`.
-    pub address: Url,
+    /// The servers, e.g. `https://vault.internal:8200`: one, or the nodes of a cluster in
+    /// the order given. Never empty; none holds a user name or password.
+    pub addresses: Vec<Url>,
     /// `X-Vault-Namespace`.
     pub namespace: Option<String>,
     /// Token or AppRole.
@@ -74,7 +125,7 @@ pub struct Settings {
     /// The address held a user name or password, which were removed: Vault does not use
     /// them, and no message may show them.
     pub userinfo_removed: bool,
-    /// The manifest's `address`, shown, when `VAULT_ADDR` / `BAO_ADDR` named another.
+    /// The manifest's `address`, shown, when `VAULT_ADDR` / `BAO_ADDR` named others.
     pub manifest_overridden: Option<String>,
 }
 
@@ -158,11 +209,144 @@ fn agreed_addresses(vars: &Variables) -> Vec<Url> {
         .collect()
 }
 
+/// The most nodes one source names: a Raft cluster has three or five.
+const MAX_ADDRESSES: usize = 16;
+
+/// `texts` (from `setting`) as server URLs, each without user name or password; with
+/// whether one had them.
+fn parse_addresses<'a>(
+    texts: impl Iterator<Item = &'a str>,
+    setting: &str,
+) -> Result<(Vec<Url>, bool), VaultError> {
+    let mut addresses = Vec::new();
+    let mut userinfo_removed = false;
+    for text in texts.map(str::trim).filter(|text| !text.is_empty()) {
+        // url's errors name the kind of mistake, never the text.
+        let mut address = Url::parse(text)
+            .map_err(|error| config_error(setting, format!("not a URL ({error})")))?;
+        if !matches!(address.scheme(), "http" | "https") || address.host().is_none() {
+            return Err(config_error(setting, "must be an http:// or https:// URL"));
+        }
+        if !address.username().is_empty() || address.password().is_some() {
+            userinfo_removed = true;
+            // An http(s) URL with a host can always lose its user name and password.
+            let _ = address.set_username("");
+            let _ = address.set_password(None);
+        }
+        if !addresses.iter().any(|known| same_server(known, &address)) {
+            addresses.push(address);
+        }
+    }
+    if addresses.is_empty() {
+        return Err(config_error(setting, "names no address"));
+    }
+    if addresses.len() > MAX_ADDRESSES {
+        return Err(config_error(
+            setting,
+            format!("names more than {MAX_ADDRESSES} addresses"),
+        ));
+    }
+    Ok((addresses, userinfo_removed))
+}
+
+/// Whether `address` is on this machine: 127.0.0.0/8, `::1`, `localhost`.
+fn is_loopback(address: &Url) -> bool {
+    match address.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
 /// Whether `a` and `b` name the same server (scheme, host and port).
 fn same_server(a: &Url, b: &Url) -> bool {
     a.scheme() == b.scheme()
         && a.host_str() == b.host_str()
         && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The addresses a source talks to, and what to warn about them.
+struct Chosen {
+    addresses: Vec<Url>,
+    userinfo_removed: bool,
+    manifest_overridden: Option<String>,
+}
+
+impl Chosen {
+    /// The user's `VAULT_ADDR` / `BAO_ADDR`, else the manifest's addresses the user agreed
+    /// to, else the default; plain `http` only to loopback unless the user allows it.
+    fn choose(config: &VaultConfig, vars: &Variables) -> Result<Self, VaultError> {
+        // The user's variable wins; the manifest's address only when the user has none.
+        let from_user = variable(vars, "ADDR").filter(|(_, value)| !value.trim().is_empty());
+        let (addresses, userinfo_removed) = match &from_user {
+            Some((name, value)) => parse_addresses(value.split(','), name)?,
+            None if !config.address.is_empty() => {
+                let (addresses, removed) = parse_addresses(
+                    config.address.iter().map(String::as_str),
+                    "the manifest's `address`",
+                )?;
+                let agreed = agreed_addresses(vars);
+                if let Some(unchosen) = addresses
+                    .iter()
+                    .find(|address| !agreed.iter().any(|agreed| same_server(agreed, address)))
+                {
+                    return Err(VaultError::AddressNotChosen {
+                        address: shown_address(unchosen),
+                    });
+                }
+                (addresses, removed)
+            }
+            None => parse_addresses(std::iter::once("https://127.0.0.1:8200"), "VAULT_ADDR")?,
+        };
+        let allow_http = match vars.get_str("SECRETARY_ALLOW_HTTP") {
+            None | Some("") => false,
+            Some(value) => parse_bool(value).ok_or_else(|| {
+                config_error(
+                    "SECRETARY_ALLOW_HTTP",
+                    "must be a boolean (true/false, 1/0)",
+                )
+            })?,
+        };
+        if let Some(plain) = addresses
+            .iter()
+            .find(|address| address.scheme() == "http" && !is_loopback(address))
+            .filter(|_| !allow_http)
+        {
+            return Err(VaultError::PlainHttp {
+                address: shown_address(plain),
+            });
+        }
+        let manifest_overridden = from_user
+            .as_ref()
+            .filter(|_| !config.address.is_empty())
+            .and_then(|_| {
+                let manifest: Vec<Url> = config
+                    .address
+                    .iter()
+                    .filter_map(|text| Url::parse(text.trim()).ok())
+                    .collect();
+                let same = manifest.len() == addresses.len()
+                    && manifest
+                        .iter()
+                        .all(|m| addresses.iter().any(|a| same_server(a, m)));
+                (!same).then(|| {
+                    manifest
+                        .iter()
+                        .map(shown_address)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+            });
+        Ok(Self {
+            addresses,
+            userinfo_removed,
+            manifest_overridden,
+        })
+    }
 }
 
 impl Settings {
@@ -173,40 +357,11 @@ impl Settings {
         vars: &Variables,
         base_dir: &Path,
     ) -> Result<Self, VaultError> {
-        // The user's variable wins; the manifest's address only when the user has none.
-        let from_user = variable(vars, "ADDR").filter(|(_, value)| !value.is_empty());
-        let (setting, text) = match (&from_user, &config.address) {
-            (Some((name, value)), _) => (name.clone(), *value),
-            (None, Some(address)) => ("the manifest's `address`".to_owned(), address.as_str()),
-            (None, None) => ("VAULT_ADDR".to_owned(), "https://127.0.0.1:8200"),
-        };
-        // url's errors name the kind of mistake, never the text.
-        let mut address = Url::parse(text)
-            .map_err(|error| config_error(&setting, format!("not a URL ({error})")))?;
-        if !matches!(address.scheme(), "http" | "https") || address.host().is_none() {
-            return Err(config_error(&setting, "must be an http:// or https:// URL"));
-        }
-        if from_user.is_none() && config.address.is_some() {
-            let agreed = agreed_addresses(vars);
-            if !agreed.iter().any(|agreed| same_server(agreed, &address)) {
-                return Err(VaultError::AddressNotChosen {
-                    address: shown_address(&address),
-                });
-            }
-        }
-        let manifest_overridden = match (&from_user, &config.address) {
-            (Some(_), Some(manifest)) => Url::parse(manifest)
-                .ok()
-                .filter(|manifest| !same_server(manifest, &address))
-                .map(|manifest| shown_address(&manifest)),
-            _ => None,
-        };
-        let userinfo_removed = !address.username().is_empty() || address.password().is_some();
-        if userinfo_removed {
-            // An http(s) URL with a host can always lose its user name and password.
-            let _ = address.set_username("");
-            let _ = address.set_password(None);
-        }
+        let Chosen {
+            addresses,
+            userinfo_removed,
+            manifest_overridden,
+        } = Chosen::choose(config, vars)?;
         let namespace = config
             .namespace
             .clone()
@@ -262,7 +417,7 @@ impl Settings {
         };
         let credentials = Self::credentials(config, vars, base_dir)?;
         Ok(Self {
-            address,
+            addresses,
             namespace,
             credentials,
             ca,
@@ -338,6 +493,32 @@ impl Settings {
                     secret_id: read(secret_id_file, "SECRET_ID", "secret_id_file")?,
                 })
             }
+            VaultAuth::Jwt {
+                mount,
+                role,
+                jwt_file,
+            } => {
+                let jwt = match jwt_file {
+                    Some(file) => JwtSource::File(base_dir.join(file)),
+                    None => variable(vars, "JWT")
+                        .map(|(_, v)| SecretValue::new(v.trim().to_owned()))
+                        .filter(|v| !v.is_empty())
+                        .map(JwtSource::Variable)
+                        .ok_or_else(|| {
+                            config_error(
+                                "VAULT_JWT",
+                                "JWT login needs it (or `jwt_file` in the manifest)",
+                            )
+                        })?,
+                };
+                // Read once now, so that a missing or malformed JWT is found at start-up.
+                jwt.read()?;
+                Ok(Credentials::Jwt {
+                    mount: mount.clone(),
+                    role: role.clone(),
+                    jwt,
+                })
+            }
         }
     }
 }
@@ -356,6 +537,10 @@ mod tests {
         }
     }
 
+    fn addresses(settings: &Settings) -> Vec<&str> {
+        settings.addresses.iter().map(Url::as_str).collect()
+    }
+
     fn settings(vars: &[(&str, &str)]) -> Result<Settings, VaultError> {
         Settings::resolve(
             &config(""),
@@ -367,12 +552,12 @@ mod tests {
     #[test]
     fn bao_variables_win_even_when_empty() {
         let s = settings(&[
-            ("VAULT_ADDR", "http://vault:8200"),
-            ("BAO_ADDR", "http://bao:8200"),
+            ("VAULT_ADDR", "https://vault:8200"),
+            ("BAO_ADDR", "https://bao:8200"),
             ("VAULT_TOKEN", "t"),
         ])
         .unwrap();
-        assert_eq!(s.address.as_str(), "http://bao:8200/");
+        assert_eq!(addresses(&s), ["https://bao:8200/"]);
         let s = settings(&[
             ("VAULT_NAMESPACE", "team"),
             ("BAO_NAMESPACE", ""),
@@ -388,7 +573,7 @@ mod tests {
     #[test]
     fn defaults_follow_the_vault_cli() {
         let s = settings(&[("VAULT_TOKEN", "t")]).unwrap();
-        assert_eq!(s.address.as_str(), "https://127.0.0.1:8200/");
+        assert_eq!(addresses(&s), ["https://127.0.0.1:8200/"]);
         assert_eq!(
             (s.timeout, s.max_retries, s.skip_verify),
             (Duration::from_secs(60), 2, false)
@@ -430,14 +615,14 @@ mod tests {
     #[test]
     fn a_user_name_and_password_in_the_address_are_removed() {
         let s = settings(&[
-            ("VAULT_ADDR", "http://admin:hunter2@vault:8200"),
+            ("VAULT_ADDR", "https://admin:hunter2@vault:8200"),
             ("VAULT_TOKEN", "t"),
         ])
         .unwrap();
-        assert_eq!(s.address.as_str(), "http://vault:8200/");
+        assert_eq!(addresses(&s), ["https://vault:8200/"]);
         assert!(s.userinfo_removed);
         let error = settings(&[
-            ("VAULT_ADDR", "http://admin:hunter2@"),
+            ("VAULT_ADDR", "https://admin:hunter2@"),
             ("VAULT_TOKEN", "t"),
         ])
         .unwrap_err();
@@ -485,7 +670,7 @@ mod tests {
                 .credentials
             {
                 Credentials::Token(token) => token.expose().to_owned(),
-                Credentials::AppRole { .. } => unreachable!(),
+                Credentials::AppRole { .. } | Credentials::Jwt { .. } => unreachable!(),
             }
         };
         assert_eq!(resolve(&[("HOME", home_str)]), "from-agent-sink");
@@ -511,5 +696,155 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.to_string().contains("VAULT_ROLE_ID"), "{error}");
+    }
+
+    #[test]
+    fn several_addresses_from_the_variable_or_the_manifest() {
+        let s = settings(&[
+            (
+                "VAULT_ADDR",
+                " http://127.0.0.1:8200, http://127.0.0.1:8202 ,,http://127.0.0.1:8200",
+            ),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(
+            addresses(&s),
+            ["http://127.0.0.1:8200/", "http://127.0.0.1:8202/"],
+            "trimmed, empty entries and repeats dropped, order kept"
+        );
+        let cluster = config(
+            "address = [\"https://vault-0:8200\", \"https://vault-1:8200\", \"https://vault-2:8200\"]",
+        );
+        let agreed = "https://vault-0:8200,https://vault-1:8200,https://vault-2:8200";
+        let vars = Variables::from_pairs([("VAULT_TOKEN", "t"), ("SECRETARY_VAULT_ADDRS", agreed)]);
+        let s = Settings::resolve(&cluster, &vars, Path::new(".")).unwrap();
+        assert_eq!(s.addresses.len(), 3);
+        // One node the user did not agree to is enough to refuse all of them.
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "t"),
+            (
+                "SECRETARY_VAULT_ADDRS",
+                "https://vault-0:8200,https://vault-1:8200",
+            ),
+        ]);
+        assert_eq!(
+            Settings::resolve(&cluster, &vars, Path::new(".")).unwrap_err(),
+            VaultError::AddressNotChosen {
+                address: "https://vault-2:8200".to_owned()
+            }
+        );
+        // The user's variable wins, and the manifest's list is named in a warning.
+        let vars =
+            Variables::from_pairs([("VAULT_TOKEN", "t"), ("VAULT_ADDR", "https://mine:8200")]);
+        let s = Settings::resolve(&cluster, &vars, Path::new(".")).unwrap();
+        assert_eq!(addresses(&s), ["https://mine:8200/"]);
+        assert_eq!(
+            s.manifest_overridden.as_deref(),
+            Some("https://vault-0:8200, https://vault-1:8200, https://vault-2:8200")
+        );
+        let many = (0..17)
+            .map(|n| format!("https://vault-{n}:8200"))
+            .collect::<Vec<_>>()
+            .join(",");
+        assert!(settings(&[("VAULT_ADDR", &many), ("VAULT_TOKEN", "t")]).is_err());
+        assert!(
+            settings(&[("VAULT_ADDR", " , "), ("VAULT_TOKEN", "t")]).is_err(),
+            "a list of nothing is a mistake, not the default address"
+        );
+    }
+
+    #[test]
+    fn plain_http_only_to_loopback_unless_the_user_allows_it() {
+        for loopback in [
+            "http://127.0.0.1:8200",
+            "http://127.1.2.3:8200",
+            "http://[::1]:8200",
+            "http://localhost:8200",
+            "http://vault.localhost:8200",
+        ] {
+            assert!(
+                settings(&[("VAULT_ADDR", loopback), ("VAULT_TOKEN", "t")]).is_ok(),
+                "{loopback}"
+            );
+        }
+        for remote in [
+            "http://vault:8200",
+            "http://10.0.0.5:8200",
+            "http://127.0.0.1:8200,http://vault-1:8200",
+            "http://localhost.example.com:8200",
+        ] {
+            let error = settings(&[("VAULT_ADDR", remote), ("VAULT_TOKEN", "t")]).unwrap_err();
+            assert!(
+                matches!(error, VaultError::PlainHttp { .. }),
+                "{remote}: {error}"
+            );
+            assert!(
+                settings(&[
+                    ("VAULT_ADDR", remote),
+                    ("VAULT_TOKEN", "t"),
+                    ("SECRETARY_ALLOW_HTTP", "1")
+                ])
+                .is_ok(),
+                "{remote}"
+            );
+        }
+        let error = settings(&[
+            ("VAULT_ADDR", "http://admin:hunter2@vault:8200"),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            error,
+            VaultError::PlainHttp {
+                address: "http://vault:8200".to_owned()
+            }
+        );
+        assert!(
+            settings(&[
+                ("VAULT_ADDR", "http://vault:8200"),
+                ("VAULT_TOKEN", "t"),
+                ("SECRETARY_ALLOW_HTTP", "perhaps")
+            ])
+            .is_err(),
+            "a value that is not a boolean is an error, not a no"
+        );
+    }
+
+    #[test]
+    fn jwt_from_a_file_read_again_at_each_login_or_from_the_variable() {
+        let dir = tempfile::tempdir().unwrap();
+        let jwt_file = dir.path().join("token");
+        std::fs::write(&jwt_file, "aaa.bbb.ccc\n").unwrap();
+        let with_file = config("auth = \"jwt\"\njwt_role = \"app\"\njwt_file = \"token\"");
+        let s = Settings::resolve(&with_file, &Variables::default(), dir.path()).unwrap();
+        let Credentials::Jwt { mount, role, jwt } = s.credentials else {
+            panic!("not jwt")
+        };
+        assert_eq!((mount.as_str(), role.as_deref()), ("jwt", Some("app")));
+        assert_eq!(jwt.read().unwrap().expose(), "aaa.bbb.ccc");
+        std::fs::write(&jwt_file, "ddd.eee.fff").unwrap();
+        assert_eq!(
+            jwt.read().unwrap().expose(),
+            "ddd.eee.fff",
+            "rotated on disk"
+        );
+        std::fs::write(&jwt_file, "-----BEGIN PRIVATE KEY-----").unwrap();
+        let error = jwt.read().unwrap_err();
+        assert!(!error.to_string().contains("PRIVATE"), "{error}");
+
+        let from_variable = config("auth = \"jwt\"\njwt_mount = \"ci/\"");
+        let vars = Variables::from_pairs([("VAULT_JWT", " x.y.z ")]);
+        let s = Settings::resolve(&from_variable, &vars, dir.path()).unwrap();
+        let Credentials::Jwt { mount, role, jwt } = s.credentials else {
+            panic!("not jwt")
+        };
+        assert_eq!((mount.as_str(), role), ("ci", None));
+        assert_eq!(jwt.read().unwrap().expose(), "x.y.z");
+        let error =
+            Settings::resolve(&from_variable, &Variables::default(), dir.path()).unwrap_err();
+        assert!(error.to_string().contains("VAULT_JWT"), "{error}");
+        let vars = Variables::from_pairs([("VAULT_JWT", "not a jwt")]);
+        assert!(Settings::resolve(&from_variable, &vars, dir.path()).is_err());
     }
 }

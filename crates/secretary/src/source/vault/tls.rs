@@ -82,7 +82,11 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
                 .map_err(|e| tls_error("VAULT_CACERT", e.to_string()))?;
         }
         builder.with_root_certificates(roots)
-    } else if settings.address.scheme() == "http" {
+    } else if settings
+        .addresses
+        .iter()
+        .all(|address| address.scheme() == "http")
+    {
         // Plain HTTP: no certificate is ever checked, so the platform's roots (slow to
         // load) are not needed. A redirect to https is refused by the same-host rule
         // unless it stays on this port, where it then fails as an untrusted certificate.
