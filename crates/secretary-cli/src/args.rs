@@ -114,6 +114,16 @@ pub enum Encoding {
     Base64,
 }
 
+impl From<Encoding> for secretary::generate::Encoding {
+    fn from(encoding: Encoding) -> Self {
+        match encoding {
+            Encoding::Urlsafe => Self::Urlsafe,
+            Encoding::Hex => Self::Hex,
+            Encoding::Base64 => Self::Base64,
+        }
+    }
+}
+
 /// What `export` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportFormat {
@@ -409,6 +419,72 @@ Examples:
         #[command(flatten)]
         global: Global,
     },
+    /// Write a new value of secrets in the environment's Vault: made as the manifest
+    /// says (`generate = { bytes = 32 }`), or read from stdin for one someone provides.
+    #[command(after_help = "\
+Examples:
+  secretary --env production rotate secret_key
+  secretary --env production rotate --due               # every overdue generated secret
+  secretary --env production rotate youtube_api_key < new-key.txt")]
+    Rotate {
+        /// The secrets to rotate.
+        #[arg(required_unless_present = "due", conflicts_with = "due")]
+        keys: Vec<String>,
+        /// Rotate every secret overdue for rotation whose new value secretary makes.
+        #[arg(long)]
+        due: bool,
+        #[command(flatten)]
+        global: Global,
+    },
+    /// Write an earlier version's value of a secret again, as a new version.
+    #[command(after_help = "\
+Examples:
+  secretary --env production rollback secret_key           # the version before the current one
+  secretary --env production rollback secret_key --to 3")]
+    Rollback {
+        /// The secret's key.
+        key: String,
+        /// The version whose value to write again; default: the one before the current.
+        #[arg(long, value_name = "VERSION")]
+        to: Option<u64>,
+        #[command(flatten)]
+        global: Global,
+    },
+    /// Copy secrets from another environment (or one source) into this environment's
+    /// Vault: values already there are kept unless --overwrite; equal ones make no new
+    /// version; nothing is written when any value breaks this environment's rules.
+    #[command(after_help = "\
+Examples:
+  secretary --env production import --from development --dry-run
+  secretary --env production import --from development
+  secretary --env staging import --from-source dotenv --only secret_key,database_url")]
+    Import {
+        /// The environment whose values are copied.
+        #[arg(
+            long,
+            value_name = "ENVIRONMENT",
+            required_unless_present = "from_source",
+            conflicts_with = "from_source"
+        )]
+        from: Option<String>,
+        /// Copy the values of this one source instead.
+        #[arg(long, value_name = "SOURCE")]
+        from_source: Option<String>,
+        /// Only these secrets (comma-separated keys).
+        #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+        only: Vec<String>,
+        /// Say what would be written (key, action, fingerprints), and write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Replace values already in this environment's Vault that differ.
+        #[arg(long)]
+        overwrite: bool,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        #[command(flatten)]
+        global: Global,
+    },
 }
 
 impl Command {
@@ -426,7 +502,10 @@ impl Command {
                 | EnvironmentCommand::Export { global, .. }
                 | EnvironmentCommand::Example { global, .. }
                 | EnvironmentCommand::Redact { global }
-                | EnvironmentCommand::Put { global, .. } => global,
+                | EnvironmentCommand::Put { global, .. }
+                | EnvironmentCommand::Rotate { global, .. }
+                | EnvironmentCommand::Rollback { global, .. }
+                | EnvironmentCommand::Import { global, .. } => global,
                 EnvironmentCommand::Run(run) => &run.global,
             },
         })

@@ -36,7 +36,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use ring::hmac;
 use serde::Serialize;
@@ -83,7 +83,7 @@ pub enum AuditError {
 pub struct AuditLog {
     sink: Sink,
     warnings: Vec<String>,
-    key: Option<hmac::Key>,
+    key: Option<Fingerprints>,
     environment: String,
     pid: u32,
 }
@@ -113,6 +113,12 @@ pub enum Event {
     Get,
     /// A value was written (`put`).
     Put,
+    /// A new value was written in a rotation (`rotate`).
+    Rotate,
+    /// An earlier version's value was written again (`rollback`).
+    Rollback,
+    /// A value was copied from another environment or source (`import`).
+    Import,
     /// Values were read to be checked (`check`, `status`, `validate()`).
     Validate,
     /// Values were written out (`export`).
@@ -142,6 +148,8 @@ pub enum Outcome {
     SourceError,
     /// A write that was refused before anything was sent (invalid, empty, placeholder).
     Refused,
+    /// A value older than its `rotate_every`, where the environment enforces rotation.
+    Overdue,
 }
 
 impl From<State> for Outcome {
@@ -153,6 +161,7 @@ impl From<State> for Outcome {
             State::Invalid => Self::Invalid,
             State::Placeholder => Self::Placeholder,
             State::SourceError => Self::SourceError,
+            State::Overdue => Self::Overdue,
         }
     }
 }
@@ -186,10 +195,7 @@ impl AuditLog {
                 file_sink(dir.join(file), opened, &mut warnings)?
             }
         };
-        let key = vars
-            .get_str("SECRETARY_AUDIT_KEY")
-            .filter(|key| !key.is_empty())
-            .map(|key| hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes()));
+        let key = Fingerprints::from_vars(vars);
         Ok(Self {
             sink,
             warnings,
@@ -291,14 +297,45 @@ impl AuditLog {
     }
 
     fn fingerprint(&self, value: &SecretValue) -> Option<String> {
-        let key = self.key.as_ref()?;
-        let tag = hmac::sign(key, value.expose().as_bytes());
+        Some(self.key.as_ref()?.of(value))
+    }
+}
+
+/// HMAC-SHA256 fingerprints of values: equal values have equal fingerprints, and no
+/// fingerprint tells anything of its value to someone without the key. What the audit log
+/// records with `SECRETARY_AUDIT_KEY`, and what `import --dry-run` shows.
+pub struct Fingerprints(hmac::Key);
+
+impl std::fmt::Debug for Fingerprints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Fingerprints([redacted])")
+    }
+}
+
+impl Fingerprints {
+    /// With the key in `SECRETARY_AUDIT_KEY`, when it is set and not empty: fingerprints
+    /// that match the audit log's.
+    pub fn from_vars(vars: &Variables) -> Option<Self> {
+        vars.get_str("SECRETARY_AUDIT_KEY")
+            .filter(|key| !key.is_empty())
+            .map(|key| Self(hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes())))
+    }
+
+    /// With a random key of this process's own: fingerprints that can be compared with
+    /// each other, and with nothing made elsewhere.
+    pub fn random() -> Result<Self, ring::error::Unspecified> {
+        hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).map(Self)
+    }
+
+    /// `hmac-sha256:` and the hex of `value`'s HMAC.
+    pub fn of(&self, value: &SecretValue) -> String {
+        let tag = hmac::sign(&self.0, value.expose().as_bytes());
         let mut hex = String::from("hmac-sha256:");
         for byte in tag.as_ref() {
             use std::fmt::Write as _;
             let _ = write!(hex, "{byte:02x}");
         }
-        Some(hex)
+        hex
     }
 }
 
@@ -340,33 +377,13 @@ fn is_audit_line(line: &[u8]) -> bool {
 
 /// `time` as `2026-11-25T09:12:33.123Z`.
 fn rfc3339(time: SystemTime) -> String {
-    let since = time.duration_since(UNIX_EPOCH).unwrap_or_default();
-    let seconds = since.as_secs();
-    let days = i64::try_from(seconds / 86_400).unwrap_or(0);
-    let rest = seconds % 86_400;
-    // Howard Hinnant's days-to-civil.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        rest / 3600,
-        rest % 3600 / 60,
-        rest % 60,
-        since.subsec_millis()
-    )
+    humantime::format_rfc3339_millis(time).to_string()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use std::time::{Duration, UNIX_EPOCH};
 
     #[test]
     fn times_are_rfc3339_utc() {

@@ -60,8 +60,8 @@
 //! one's own, and the built-in ones), [`audit`] (the audit log), [`dotenv`] (the `.env`
 //! grammar), [`redact`] (streaming redaction), [`export`] (writing values that read back
 //! exactly), [`template`] (`.env.example` from the manifest), [`lint`] (real-looking
-//! secrets in templates), [`validate`] (types, placeholders, durations) and [`file`](mod@file) (how
-//! files are opened). Everything else is private. Errors are enums that never hold a
+//! secrets in templates), [`validate`] (types, placeholders, durations), [`generate`] (new
+//! random secrets) and [`file`](mod@file) (how files are opened). Everything else is private. Errors are enums that never hold a
 //! value; their messages name no command-line flag.
 
 pub mod audit;
@@ -69,6 +69,7 @@ pub mod dotenv;
 mod duration;
 pub mod export;
 pub mod file;
+pub mod generate;
 pub mod lint;
 mod locator;
 mod manager;
@@ -95,7 +96,10 @@ pub use manager::{
     SecretManagerBuilder, SecretProblem,
 };
 pub use manifest::{EnvironmentSpec, Error, Manifest, SecretSpec};
-pub use put::{PutError, put};
+pub use put::{
+    Action as ImportAction, Applied, Import, ImportItem, ImportSource, PutError, RolledBack,
+    import, is_generated, new_value, put, rollback, rotate,
+};
 pub use resolve::{
     Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, Scope, State, resolve,
     resolve_with,

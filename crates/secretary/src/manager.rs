@@ -308,11 +308,15 @@ impl SecretManager {
         &self.inner.manifest
     }
 
-    /// Every declared secret, without values.
+    /// Every declared secret, without values, as the manager's environment sees it (its
+    /// own `required`).
     pub fn list(&self) -> Vec<SecretInfo> {
-        self.inner
-            .manifest
-            .secrets()
+        let manifest = &self.inner.manifest;
+        manifest
+            .environments()
+            .iter()
+            .find(|environment| environment.name == self.inner.environment)
+            .map_or(manifest.secrets(), crate::EnvironmentSpec::secrets)
             .iter()
             .map(|spec| SecretInfo {
                 key: spec.key.clone(),

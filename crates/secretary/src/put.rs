@@ -1,10 +1,19 @@
-//! Writing a secret: the value is validated against its declaration first, then written
-//! to the environment's Vault source as a new KV version with check-and-set.
+//! Writing secrets to Vault: `put` (one value), `rotate` (a new value made as the secret
+//! declares, or provided), `rollback` (an earlier version written again) and `import`
+//! (every secret of one environment copied into another's Vault). Every value is checked
+//! against its declaration and the target environment's rules before anything is sent;
+//! every write is a new KV version with check-and-set, so no concurrent writer is ever
+//! overwritten.
 
-use crate::manifest::{EnvironmentSpec, Manifest, SourceConfig};
-use crate::source::{Context, VaultError, VaultSource, Written};
+use crate::generate::generate;
+use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec, SourceConfig};
+use crate::source::{Context, Stored, VaultError, VaultSource, Written};
 use crate::validate::{self, Invalid};
 use crate::{Error, SecretValue, Variables};
+
+mod import;
+
+pub use import::{Action, Applied, Import, ImportItem, ImportSource, import};
 
 /// Why a value was not written. None of these hold the value.
 #[derive(Debug, thiserror::Error)]
@@ -14,10 +23,12 @@ pub enum PutError {
     #[error(transparent)]
     Manifest(#[from] Error),
     /// The environment reads from no Vault source, so there is nowhere to write.
-    #[error("environment `{environment}` has no vault source to write to")]
+    #[error("environment `{environment}` has no vault source to write to{}", with_vault_text(.with_vault))]
     NoVaultSource {
         /// The environment.
         environment: String,
+        /// The environments that have one.
+        with_vault: Vec<String>,
     },
     /// The value is empty.
     #[error("refusing to write an empty value")]
@@ -28,9 +39,103 @@ pub enum PutError {
     /// The value looks like a placeholder, in an environment that forbids them.
     #[error("the value looks like a placeholder ({0}) and environment `{1}` forbids them")]
     Placeholder(&'static str, String),
+    /// A secret whose new value someone provides was rotated without one.
+    #[error(
+        "`{0}` is rotated with a value someone provides (generate = \"provided\"): none was given"
+    )]
+    NeedsValue(String),
+    /// The random bytes for a new value could not be had from the operating system.
+    #[error("no random bytes from the operating system: {0}")]
+    Random(String),
+    /// The version to roll back to holds nothing for this secret.
+    #[error("{locator} holds no value to roll back to ({state})")]
+    NothingToRollBackTo {
+        /// Where it looked.
+        locator: String,
+        /// `missing`, `deleted`, `destroyed`, or `no such field`.
+        state: &'static str,
+    },
+    /// An import from the environment it writes to.
+    #[error("cannot import environment `{0}` into itself")]
+    SameEnvironment(String),
+    /// An import from the Vault source it writes to.
+    #[error("cannot import source `{0}` into itself")]
+    SameSource(String),
+    /// An import from a source the manifest does not define.
+    #[error("source `{name}` is not defined (defined: {})", defined.join(", "))]
+    UnknownSource {
+        /// The name given.
+        name: String,
+        /// The sources the manifest defines.
+        defined: Vec<String>,
+    },
+    /// There is no version before the current one.
+    #[error("`{0}` has no version before the current one to roll back to")]
+    NoEarlierVersion(String),
     /// Vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+}
+
+fn with_vault_text(with_vault: &[String]) -> String {
+    match with_vault {
+        [] => "; no environment of this manifest has one".to_owned(),
+        names => format!(
+            "; environments with one: {}",
+            names
+                .iter()
+                .map(|name| format!("`{name}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// The first Vault source of `environment`'s chain: where its writes go.
+pub(crate) fn vault_source(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+) -> Result<VaultSource, PutError> {
+    let first_vault = |environment: &EnvironmentSpec| {
+        environment
+            .sources
+            .iter()
+            .filter_map(|name| manifest.source(name))
+            .find_map(|source| match &source.config {
+                SourceConfig::Vault(config) => {
+                    Some(VaultSource::new(source.name.clone(), (**config).clone()))
+                }
+                _ => None,
+            })
+    };
+    first_vault(environment).ok_or_else(|| PutError::NoVaultSource {
+        environment: environment.name.clone(),
+        with_vault: manifest
+            .environments()
+            .iter()
+            .filter(|other| first_vault(other).is_some())
+            .map(|other| other.name.clone())
+            .collect(),
+    })
+}
+
+/// Whether `value` may be written for `spec` in `environment`: not empty, valid for its
+/// declaration, and no placeholder where the environment forbids them.
+pub(crate) fn admissible(
+    spec: &SecretSpec,
+    environment: &EnvironmentSpec,
+    value: &SecretValue,
+) -> Result<(), PutError> {
+    if value.is_empty() {
+        return Err(PutError::Empty);
+    }
+    validate::check(spec, value.expose()).map_err(PutError::Invalid)?;
+    if environment.forbid_placeholders {
+        if let Some(rule) = validate::placeholder(value.expose()) {
+            return Err(PutError::Placeholder(rule, environment.name.clone()));
+        }
+    }
+    Ok(())
 }
 
 /// Writes `value` for `key` to the first Vault source of `environment`'s chain.
@@ -45,29 +150,107 @@ pub fn put(
     value: &SecretValue,
     cas: Option<u64>,
 ) -> Result<Written, PutError> {
-    let spec = manifest.secret(key)?;
-    let source = environment
-        .sources
-        .iter()
-        .filter_map(|name| manifest.source(name))
-        .find_map(|source| match &source.config {
-            SourceConfig::Vault(config) => {
-                Some(VaultSource::new(source.name.clone(), (**config).clone()))
-            }
-            _ => None,
-        })
-        .ok_or_else(|| PutError::NoVaultSource {
-            environment: environment.name.clone(),
-        })?;
-    if value.is_empty() {
-        return Err(PutError::Empty);
-    }
-    validate::check(spec, value.expose()).map_err(PutError::Invalid)?;
-    if environment.forbid_placeholders {
-        if let Some(rule) = validate::placeholder(value.expose()) {
-            return Err(PutError::Placeholder(rule, environment.name.clone()));
-        }
-    }
+    let spec = manifest.secret_in(environment, key)?;
+    let source = vault_source(manifest, environment)?;
+    admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
     Ok(source.write(spec, &context, value, cas)?)
+}
+
+/// The new value of `spec` in a rotation: made as it declares (`generate = { bytes = 32,
+/// ... }`), or `provided`, for a secret someone else issues (an API key).
+pub fn new_value(
+    spec: &SecretSpec,
+    provided: Option<SecretValue>,
+) -> Result<SecretValue, PutError> {
+    match spec.rotation.as_ref().map(|rotation| rotation.new_value) {
+        Some(NewValue::Generated { bytes, encoding }) => {
+            generate(bytes, encoding).map_err(|error| PutError::Random(error.to_string()))
+        }
+        _ => provided.ok_or_else(|| PutError::NeedsValue(spec.key.clone())),
+    }
+}
+
+/// Whether `spec`'s new value is made by secretary (`generate = { bytes = ... }`) rather
+/// than provided.
+pub fn is_generated(spec: &SecretSpec) -> bool {
+    matches!(
+        spec.rotation.as_ref().map(|rotation| rotation.new_value),
+        Some(NewValue::Generated { .. })
+    )
+}
+
+/// Rotates `key` in `environment`'s Vault: a new value ([`new_value`]), checked, written
+/// as a new version with check-and-set on the version read just before.
+pub fn rotate(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    key: &str,
+    provided: Option<SecretValue>,
+) -> Result<Written, PutError> {
+    let spec = manifest.secret_in(environment, key)?;
+    let source = vault_source(manifest, environment)?;
+    let value = new_value(spec, provided)?;
+    admissible(spec, environment, &value)?;
+    let context = Context::new(manifest, environment, vars);
+    Ok(source.write(spec, &context, &value, None)?)
+}
+
+/// What a rollback did: the version written, and the one whose value it holds again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RolledBack {
+    /// The new version, holding the old value.
+    pub written: Written,
+    /// The version whose value it holds.
+    pub from_version: u64,
+}
+
+/// Writes the value `key` had at version `to` (default: the version before the current
+/// one) as a new version, with check-and-set on the current version: a rollback is a
+/// write like any other, and the history keeps both.
+pub fn rollback(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    key: &str,
+    to: Option<u64>,
+) -> Result<RolledBack, PutError> {
+    let spec = manifest.secret_in(environment, key)?;
+    let source = vault_source(manifest, environment)?;
+    let context = Context::new(manifest, environment, vars);
+    let current = match source.stored(spec, &context, None)? {
+        Stored::Present { locator, .. }
+        | Stored::Deleted { locator }
+        | Stored::Destroyed { locator } => locator.version().unwrap_or(0),
+        Stored::Missing { .. } => 0,
+    };
+    let target = match to {
+        Some(version) => version,
+        None => current
+            .checked_sub(1)
+            .filter(|&version| version > 0)
+            .ok_or_else(|| PutError::NoEarlierVersion(key.to_owned()))?,
+    };
+    let (locator, state) = match source.stored(spec, &context, Some(target))? {
+        Stored::Present {
+            value: Some(value), ..
+        } => {
+            admissible(spec, environment, &value)?;
+            let written = source.write(spec, &context, &value, Some(current))?;
+            return Ok(RolledBack {
+                written,
+                from_version: target,
+            });
+        }
+        Stored::Present { locator, .. } => (locator, "no such field"),
+        Stored::Deleted { locator } => (locator, "deleted"),
+        Stored::Destroyed { locator } => (locator, "destroyed"),
+        Stored::Missing { locator } => (locator, "missing"),
+    };
+    Err(PutError::NothingToRollBackTo {
+        locator: locator.to_string(),
+        state,
+    })
 }

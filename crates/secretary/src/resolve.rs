@@ -6,6 +6,7 @@
 use std::fmt::{self, Write as _};
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use crate::manifest::{
     EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig, SourceSpec, VaultConfig,
@@ -59,6 +60,8 @@ pub struct Resolution {
     pub fallbacks: Vec<Fallback>,
     /// Everything wrong with it.
     pub problems: Vec<Problem>,
+    /// When its value was written, where the source keeps that (Vault KV v2).
+    pub written: Option<SystemTime>,
 }
 
 impl Resolution {
@@ -82,6 +85,18 @@ impl Resolution {
         );
         let default = spec.default.as_deref() == Some(value);
         (!spec.sensitive && self.problems.is_empty() && (bounded || default)).then_some(value)
+    }
+
+    /// How old its value is, when the source says when it was written.
+    pub fn age(&self, now: SystemTime) -> Option<Duration> {
+        self.written
+            .map(|written| now.duration_since(written).unwrap_or_default())
+    }
+
+    /// When its value is due for rotation: when it was written plus `rotate_every`.
+    pub fn rotation_due(&self) -> Option<SystemTime> {
+        let every = self.spec.rotation.as_ref()?.every?;
+        self.written?.checked_add(every)
     }
 
     /// Its state: [`State::Ok`] or [`State::Unset`] without problems, else the state of
@@ -112,10 +127,13 @@ pub enum State {
     Placeholder,
     /// A source it could have come from failed.
     SourceError,
+    /// Its value is older than its `rotate_every`, where the environment enforces it.
+    Overdue,
 }
 
 impl State {
-    /// The word: `ok`, `unset`, `missing`, `invalid`, `placeholder`, `source_error`.
+    /// The word: `ok`, `unset`, `missing`, `invalid`, `placeholder`, `source_error`,
+    /// `overdue`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
@@ -124,6 +142,7 @@ impl State {
             Self::Invalid => "invalid",
             Self::Placeholder => "placeholder",
             Self::SourceError => "source_error",
+            Self::Overdue => "overdue",
         }
     }
 }
@@ -184,6 +203,14 @@ pub enum ProblemKind {
         /// How it failed.
         error: SourceError,
     },
+    /// The value is older than the secret's `rotate_every`, in an environment that sets
+    /// `enforce_rotation`.
+    Overdue {
+        /// How old the value is.
+        age: Duration,
+        /// Its `rotate_every`.
+        every: Duration,
+    },
 }
 
 impl ProblemKind {
@@ -195,6 +222,7 @@ impl ProblemKind {
             Self::Invalid { .. } => State::Invalid,
             Self::Placeholder { .. } => State::Placeholder,
             Self::SourceFailed { .. } => State::SourceError,
+            Self::Overdue { .. } => State::Overdue,
         }
     }
 }
@@ -212,6 +240,12 @@ impl fmt::Display for ProblemKind {
                 )
             }
             Self::SourceFailed { source, error } => write!(f, "source `{source}` failed: {error}"),
+            Self::Overdue { age, every } => write!(
+                f,
+                "the value is {} old; it is rotated every {}",
+                crate::duration::show_duration(*age),
+                crate::duration::show_duration(*every)
+            ),
         }
     }
 }
@@ -247,6 +281,11 @@ pub enum Fix {
     /// The secret is optional: read it as such (`SecretManager::get_opt`), which gives
     /// nothing when it is not set.
     Optional,
+    /// Write a new value of the secret: it is overdue for rotation.
+    Rotate {
+        /// The secret's key.
+        key: String,
+    },
 }
 
 /// A place a secret's value can be put.
@@ -293,6 +332,7 @@ impl fmt::Display for Fix {
             ),
             Self::Source(advice) => f.write_str(advice),
             Self::Optional => f.write_str("it is optional: read it with get_opt"),
+            Self::Rotate { key } => write!(f, "rotate `{key}`: write a new value"),
         }
     }
 }
@@ -342,13 +382,13 @@ pub fn resolve_with(
     build: impl Fn(&SourceSpec) -> Box<dyn Source>,
 ) -> Result<Report, Error> {
     let specs: Vec<&Arc<SecretSpec>> = match scope {
-        Scope::All => manifest.secrets().iter().collect(),
+        Scope::All => environment.secrets().iter().collect(),
         Scope::Keys(keys) => {
             // A key asked for twice is resolved (and audited) once.
             let mut seen = std::collections::HashSet::new();
             keys.iter()
                 .filter(|key| seen.insert(**key))
-                .map(|key| manifest.secret(key))
+                .map(|key| manifest.secret_in(environment, key))
                 .collect::<Result<_, _>>()?
         }
     };
@@ -361,6 +401,7 @@ pub fn resolve_with(
             looked: Vec::new(),
             fallbacks: Vec::new(),
             problems: Vec::new(),
+            written: None,
         })
         .collect();
     let context = Context::new(manifest, environment, vars);
@@ -393,8 +434,13 @@ pub fn resolve_with(
             });
             let resolution = &mut resolutions[index];
             match lookup {
-                Lookup::Found { value, locator } => {
+                Lookup::Found {
+                    value,
+                    locator,
+                    written,
+                } => {
                     resolution.value = Some(value);
+                    resolution.written = written;
                     resolution.origin = Some(Origin::Source {
                         name: name.clone(),
                         locator,
@@ -428,6 +474,7 @@ pub fn resolve_with(
         pending = still_pending;
     }
     finish(manifest, environment, &specs, &mut resolutions, &pending);
+    warnings.extend(rotation(environment, &mut resolutions, SystemTime::now()));
     Ok(Report {
         environment: environment.name.clone(),
         resolutions,
@@ -487,6 +534,44 @@ fn finish(
             }
         }
     }
+}
+
+/// Checks every valid value against its secret's `rotate_every` at `now`: an overdue one
+/// is a problem where the environment enforces rotation, and a warning (returned)
+/// elsewhere.
+fn rotation(
+    environment: &EnvironmentSpec,
+    resolutions: &mut [Resolution],
+    now: SystemTime,
+) -> Vec<String> {
+    let mut warnings = Vec::new();
+    for resolution in resolutions.iter_mut().filter(|r| r.problems.is_empty()) {
+        let (Some(due), Some(every), Some(age)) = (
+            resolution.rotation_due(),
+            resolution.spec.rotation.as_ref().and_then(|r| r.every),
+            resolution.age(now),
+        ) else {
+            continue;
+        };
+        if now < due {
+            continue;
+        }
+        let kind = ProblemKind::Overdue { age, every };
+        if environment.enforce_rotation {
+            resolution.problems.push(Problem {
+                fix: Fix::Rotate {
+                    key: resolution.spec.key.clone(),
+                },
+                kind,
+            });
+        } else {
+            warnings.push(format!(
+                "secret `{}` is overdue for rotation: {kind}",
+                resolution.spec.key
+            ));
+        }
+    }
+    warnings
 }
 
 /// "a `postgresql://...` URL of at most 200 characters": what a valid value is, for hints.

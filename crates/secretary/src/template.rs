@@ -73,7 +73,7 @@ pub fn render(manifest: &Manifest, environment: &EnvironmentSpec) -> String {
     if environment.forbid_placeholders {
         out.push_str("# Placeholders such as `change-me` are refused in this environment.\n");
     }
-    for secret in manifest.secrets() {
+    for secret in environment.secrets() {
         out.push('\n');
         if !secret.description.is_empty() {
             for line in secret.description.lines() {

@@ -327,7 +327,8 @@ fn a_write_applied_before_its_answer_was_lost_is_reported_as_written_once() {
         "each node received the write once"
     );
 
-    // When what is there is someone else's, it is a conflict, as before.
+    // When the caller named the version to replace and what is there is someone else's,
+    // it is a conflict.
     let dying = serve(vec![
         Answer {
             body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
@@ -344,7 +345,7 @@ fn a_write_applied_before_its_answer_was_lost_is_reported_as_written_once() {
     };
     let next = serve(vec![cas_failed, theirs]);
     let vars = vars_for(&[&dying, &next]);
-    let error = put(&manifest, environment, &vars, "api_key", &value, None).unwrap_err();
+    let error = put(&manifest, environment, &vars, "api_key", &value, Some(3)).unwrap_err();
     assert!(
         matches!(
             error,
@@ -357,6 +358,47 @@ fn a_write_applied_before_its_answer_was_lost_is_reported_as_written_once() {
 fn vars_for(nodes: &[&Scripted]) -> Variables {
     let addresses: Vec<&str> = nodes.iter().map(|node| node.address.as_str()).collect();
     vars(&addresses, &[])
+}
+
+#[test]
+fn a_write_that_read_a_stale_copy_reads_again_and_merges_into_the_newest() {
+    // A standby's copy is a version behind: the first check-and-set fails on the past.
+    let stale = Answer {
+        body: r#"{"data":{"data":{"value":"old","other":"one"},"metadata":{"version":3}}}"#
+            .to_owned(),
+        ..answer(200)
+    };
+    let conflict = Answer {
+        body: r#"{"errors":["check-and-set parameter did not match the current version"]}"#
+            .to_owned(),
+        ..answer(400)
+    };
+    let fresh = Answer {
+        body: r#"{"data":{"data":{"value":"old","other":"two"},"metadata":{"version":4}}}"#
+            .to_owned(),
+        ..answer(200)
+    };
+    let written = Answer {
+        body: r#"{"data":{"version":5}}"#.to_owned(),
+        ..answer(200)
+    };
+    let node = serve(vec![stale, conflict, fresh, written]);
+    let manifest = manifest();
+    let vars = vars_for(&[&node]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let value = SecretValue::new("new".to_owned());
+    let done = put(&manifest, environment, &vars, "api_key", &value, None).unwrap();
+    assert_eq!(done.locator.version(), Some(5));
+    let seen = node.seen();
+    let last = seen.last().unwrap();
+    assert_eq!(last.method, "POST");
+    assert!(
+        last.body.contains(r#""cas":4"#) && last.body.contains(r#""other":"two""#),
+        "merged into the newest version: {}",
+        last.body
+    );
 }
 
 #[test]

@@ -121,7 +121,7 @@ fn conformance(source: &dyn source::Source, dir: &Path, vars: &Variables) {
     }
     for (index, expected) in [(1, "k-123"), (2, "postgresql://db/app")] {
         match &batch.lookups[index] {
-            Lookup::Found { value, locator } => {
+            Lookup::Found { value, locator, .. } => {
                 assert_eq!(value.expose(), expected, "{}", source.kind());
                 assert_eq!(locator.kind(), source.kind(), "{locator}");
                 assert!(

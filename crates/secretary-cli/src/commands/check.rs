@@ -22,7 +22,17 @@ struct Output<'a> {
     secrets: usize,
     problems: Vec<ProblemOut<'a>>,
     fallbacks: Vec<FallbackOut<'a>>,
+    /// Every secret whose source says when its value was written (Vault KV v2): its age
+    /// and when it is due for rotation.
+    ages: Vec<AgeOut<'a>>,
     warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct AgeOut<'a> {
+    key: &'a str,
+    #[serde(flatten)]
+    age: super::Age,
 }
 
 #[derive(Serialize)]
@@ -60,6 +70,17 @@ pub fn run(
         Format::Json => {
             let mut problems = Vec::new();
             let mut fallbacks = Vec::new();
+            let now = std::time::SystemTime::now();
+            let ages = report
+                .resolutions
+                .iter()
+                .filter_map(|resolution| {
+                    super::Age::of(resolution, now).map(|age| AgeOut {
+                        key: resolution.key(),
+                        age,
+                    })
+                })
+                .collect();
             for resolution in &report.resolutions {
                 let description = resolution.spec.description.as_str();
                 for problem in &resolution.problems {
@@ -99,6 +120,7 @@ pub fn run(
                     secrets: report.resolutions.len(),
                     problems,
                     fallbacks,
+                    ages,
                     warnings: &report.warnings,
                 },
             )?;

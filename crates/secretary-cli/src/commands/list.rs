@@ -1,11 +1,12 @@
 //! `secretary list`: the declared secrets, from the manifest alone.
 
+use std::collections::BTreeMap;
 use std::io::Write;
 
 use serde::Serialize;
 
 use secretary::Manifest;
-use secretary::manifest::SecretSpec;
+use secretary::manifest::{NewValue, SecretSpec};
 
 use super::{Failure, write_json};
 use crate::args::Format;
@@ -27,6 +28,30 @@ struct EnvironmentOut<'a> {
     sources: &'a [String],
     on_source_error: &'static str,
     forbid_placeholders: bool,
+    enforce_rotation: bool,
+    /// Its own `required` and `default` for some secrets (`default` only of non-sensitive
+    /// secrets: the manifest allows no other).
+    rules: BTreeMap<&'a str, RuleOut<'a>>,
+}
+
+#[derive(Serialize)]
+struct RuleOut<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    required: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+struct RotationOut {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    every_seconds: Option<u64>,
+    /// `generated` or `provided`.
+    new_value: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bytes: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    format: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +73,8 @@ struct SecretOut<'a> {
     /// Only non-sensitive secrets can have a default, so this never shows a secret.
     default: Option<&'a str>,
     constraints: Constraints<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation: Option<RotationOut>,
 }
 
 #[derive(Serialize)]
@@ -92,6 +119,20 @@ fn secret_out(spec: &SecretSpec) -> SecretOut<'_> {
             min: c.min,
             max: c.max,
         },
+        rotation: spec.rotation.as_ref().map(|rotation| {
+            let (new_value, bytes, format) = match rotation.new_value {
+                NewValue::Generated { bytes, encoding } => {
+                    ("generated", Some(bytes), Some(encoding.as_str()))
+                }
+                _ => ("provided", None, None),
+            };
+            RotationOut {
+                every_seconds: rotation.every.map(|every| every.as_secs()),
+                new_value,
+                bytes,
+                format,
+            }
+        }),
     }
 }
 
@@ -110,6 +151,20 @@ pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<
                         sources: &e.sources,
                         on_source_error: e.on_source_error.as_str(),
                         forbid_placeholders: e.forbid_placeholders,
+                        enforce_rotation: e.enforce_rotation,
+                        rules: e
+                            .rules
+                            .iter()
+                            .map(|(key, rule)| {
+                                (
+                                    key.as_str(),
+                                    RuleOut {
+                                        required: rule.required,
+                                        default: rule.default.as_deref(),
+                                    },
+                                )
+                            })
+                            .collect(),
                     })
                     .collect(),
                 sources: manifest
@@ -159,6 +214,16 @@ pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<
                     environment.name,
                     environment.sources.join(" -> ")
                 )?;
+                for (key, rule) in &environment.rules {
+                    let mut said = Vec::new();
+                    if let Some(required) = rule.required {
+                        said.push(if required { "required" } else { "optional" }.to_owned());
+                    }
+                    if let Some(default) = &rule.default {
+                        said.push(format!("default {}", default.escape_debug()));
+                    }
+                    writeln!(out, "  {key}: {}", said.join(", "))?;
+                }
             }
             writeln!(
                 out,

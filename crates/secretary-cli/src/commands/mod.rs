@@ -6,10 +6,12 @@ mod export;
 mod generate;
 mod get;
 mod help;
+mod import;
 mod lint;
 mod list;
 mod put;
 mod redact;
+mod rotate;
 mod run;
 mod status;
 mod watch;
@@ -148,6 +150,34 @@ fn with_manifest(
         EnvironmentCommand::Put { key, cas, .. } => {
             put::run(&manifest, environment, vars, key, *cas, out)?
         }
+        EnvironmentCommand::Rotate { keys, due, .. } => {
+            rotate::run(&manifest, environment, vars, keys, *due, out)?
+        }
+        EnvironmentCommand::Rollback { key, to, .. } => {
+            rotate::rollback(&manifest, environment, vars, key, *to, out)?
+        }
+        EnvironmentCommand::Import {
+            from,
+            from_source,
+            only,
+            dry_run,
+            overwrite,
+            format,
+            ..
+        } => import::run(
+            &manifest,
+            environment,
+            vars,
+            &import::Settings {
+                from: from.as_deref(),
+                from_source: from_source.as_deref(),
+                only,
+                dry_run: *dry_run,
+                overwrite: *overwrite,
+                format: *format,
+            },
+            out,
+        )?,
         EnvironmentCommand::Run(run_args) => {
             run::run(&manifest, environment, vars, &run::Settings::from(run_args))?
         }
@@ -279,6 +309,41 @@ fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
 }
 
 /// Writes `document` as pretty JSON and a newline, with `schema_version` first.
+/// A secret's age and rotation, for `check` and `status` JSON: present when the source
+/// says when its value was written (Vault KV v2).
+#[derive(serde::Serialize)]
+struct Age {
+    /// When the value was written (RFC 3339, UTC).
+    written: String,
+    #[serde(rename = "age_seconds")]
+    seconds: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotate_every_seconds: Option<u64>,
+    /// When it is due for rotation (RFC 3339, UTC).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rotation_due: Option<String>,
+    overdue: bool,
+}
+
+impl Age {
+    fn of(resolution: &secretary::Resolution, now: std::time::SystemTime) -> Option<Self> {
+        let written = resolution.written?;
+        let due = resolution.rotation_due();
+        Some(Self {
+            written: humantime::format_rfc3339_seconds(written).to_string(),
+            seconds: resolution.age(now).unwrap_or_default().as_secs(),
+            rotate_every_seconds: resolution
+                .spec
+                .rotation
+                .as_ref()
+                .and_then(|rotation| rotation.every)
+                .map(|every| every.as_secs()),
+            rotation_due: due.map(|due| humantime::format_rfc3339_seconds(due).to_string()),
+            overdue: due.is_some_and(|due| now >= due),
+        })
+    }
+}
+
 fn write_json(out: &mut impl Write, document: &impl serde::Serialize) -> io::Result<()> {
     #[derive(serde::Serialize)]
     struct Versioned<'a, T> {

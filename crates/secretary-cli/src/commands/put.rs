@@ -7,6 +7,7 @@ use std::io::{self, IsTerminal, Read, Write};
 
 use secretary::audit::{Event, Outcome};
 use secretary::manifest::EnvironmentSpec;
+use secretary::source::Written;
 use secretary::{Manifest, SecretValue, Variables};
 use secretary::{PutError, put};
 use zeroize::Zeroizing;
@@ -19,7 +20,7 @@ const LIMIT: u64 = secretary::file::SECRET_LIMIT;
 
 /// Reads the value: the whole of stdin (at most 1 MiB) with one trailing newline
 /// removed, or a hidden line from the terminal.
-fn read_value(key: &str) -> io::Result<SecretValue> {
+pub(super) fn read_value(key: &str) -> io::Result<SecretValue> {
     let context = |error: io::Error| {
         io::Error::new(
             error.kind(),
@@ -102,31 +103,46 @@ pub fn run(
     let value = read_value(key)?;
     match put(manifest, environment, vars, key, &value, cas) {
         Ok(written) => {
-            let origin = secretary::Origin::Source {
-                name: written.source.clone(),
-                locator: written.locator.clone(),
-            };
-            super::audit(Event::Put, key, Some(&origin), Outcome::Ok)?;
+            record(Event::Put, key, &written)?;
             match written.locator.version() {
                 Some(version) => writeln!(out, "wrote {} (version {version})", written.locator)?,
                 None => writeln!(out, "wrote {}", written.locator)?,
             }
             Ok(Status::Success)
         }
-        Err(PutError::Manifest(error)) => Err(Failure::Secretary(error)),
-        Err(error @ PutError::NoVaultSource { .. }) => {
+        Err(error) => failed(Event::Put, key, error),
+    }
+}
+
+/// Records a write of `key` in the audit log.
+pub(super) fn record(event: Event, key: &str, written: &Written) -> Result<(), Failure> {
+    let origin = secretary::Origin::Source {
+        name: written.source.clone(),
+        locator: written.locator.clone(),
+    };
+    Ok(super::audit(event, key, Some(&origin), Outcome::Ok)?)
+}
+
+/// Reports a write of `key` that did not happen (audited unless it is a usage error),
+/// and the status to exit with.
+pub(super) fn failed(event: Event, key: &str, error: PutError) -> Result<Status, Failure> {
+    match error {
+        PutError::Manifest(error) => Err(Failure::Secretary(error)),
+        error @ PutError::NoVaultSource { .. } => {
             say!("error: {error}");
-            say!("  help: choose an environment whose sources include a vault source, with --env");
+            say!(
+                "  help: choose one with --env, or add a vault source to this environment's `sources`"
+            );
             Ok(Status::Error)
         }
-        Err(PutError::Vault(error)) => {
-            super::audit(Event::Put, key, None, Outcome::SourceError)?;
+        PutError::Vault(error) => {
+            super::audit(event, key, None, Outcome::SourceError)?;
             say!("error: {key}: {error}");
             say!("  help: {}", error.hint());
             Ok(Status::Problems)
         }
-        Err(error) => {
-            super::audit(Event::Put, key, None, Outcome::Refused)?;
+        error => {
+            super::audit(event, key, None, Outcome::Refused)?;
             say!("error: {key}: {error}; nothing was written");
             Ok(Status::Problems)
         }

@@ -40,6 +40,9 @@ struct Row<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     value: Option<&'a str>,
     problems: Vec<&'static str>,
+    /// When the value was written and when it is due for rotation (Vault KV v2 only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    age: Option<super::Age>,
 }
 
 pub fn run(
@@ -51,6 +54,7 @@ pub fn run(
 ) -> Result<Status, Failure> {
     let report = resolve(manifest, environment, vars, Scope::All)?;
     super::audit_report(Event::Validate, &report)?;
+    let now = std::time::SystemTime::now();
     let rows: Vec<Row<'_>> = report
         .resolutions
         .iter()
@@ -71,6 +75,7 @@ pub fn run(
                     .iter()
                     .map(|p| p.kind.state().as_str())
                     .collect(),
+                age: super::Age::of(resolution, now),
             }
         })
         .collect();
@@ -89,6 +94,8 @@ pub fn run(
         Format::Text => {
             say_raw!("{}", render::warnings(&report));
             writeln!(out, "environment {} ({shown})", report.environment)?;
+            // The AGE column only where some source says when its values were written.
+            let aged = rows.iter().any(|row| row.age.is_some());
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|row| {
@@ -97,20 +104,37 @@ pub fn run(
                         (None, true) => "(hidden)".to_owned(),
                         (None, false) => String::new(),
                     };
-                    vec![
+                    let mut cells = vec![
                         row.key.to_owned(),
                         row.state.to_owned(),
                         row.locator.clone().unwrap_or_else(|| "-".to_owned()),
                         row.kind.to_owned(),
-                        value,
-                    ]
+                    ];
+                    if aged {
+                        cells.push(row.age.as_ref().map_or_else(
+                            || "-".to_owned(),
+                            |age| {
+                                let shown = secretary::validate::show_duration(
+                                    std::time::Duration::from_secs(age.seconds),
+                                );
+                                if age.overdue {
+                                    format!("{shown} (rotation due)")
+                                } else {
+                                    shown
+                                }
+                            },
+                        ));
+                    }
+                    cells.push(value);
+                    cells
                 })
                 .collect();
-            write!(
-                out,
-                "{}",
-                render::table(&["KEY", "STATE", "SOURCE", "TYPE", "VALUE"], &table)
-            )?;
+            let headers: &[&str] = if aged {
+                &["KEY", "STATE", "SOURCE", "TYPE", "AGE", "VALUE"]
+            } else {
+                &["KEY", "STATE", "SOURCE", "TYPE", "VALUE"]
+            };
+            write!(out, "{}", render::table(headers, &table))?;
             if !report.is_ok() {
                 writeln!(out, "{}", super::check::summary(&report, &shown))?;
                 writeln!(out, "run `secretary check` for details and fixes")?;

@@ -10,11 +10,12 @@ use toml::Spanned;
 
 use super::diagnostic::{Diagnostic, LineIndex};
 use super::model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, OnSourceError, SecretSpec, SecretType,
-    SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
+    SecretSpec, SecretType, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
 };
 use super::raw::{
-    RawApp, RawAudit, RawEnvironment, RawManifest, RawSecret, RawSource, in_file_order,
+    RawApp, RawAudit, RawEnvironment, RawGenerate, RawManifest, RawRule, RawSecret, RawSource,
+    in_file_order,
 };
 use super::rules;
 use super::{CREDENTIAL_VARIABLES, Manifest};
@@ -109,18 +110,21 @@ impl Checker<'_> {
                 .collect()
         };
         let sources = self.sources(raw.sources);
-        let environments = self.environments(raw.environments, &sources, &declared);
+        let (mut environments, rules) = self.environments(raw.environments, &sources, &declared);
         let app = self.app(raw.app, &environments);
         let secrets: Vec<Arc<SecretSpec>> = self
             .secrets(raw.secrets)
             .into_iter()
             .map(Arc::new)
             .collect();
-        let index = secrets
+        let index: HashMap<String, usize> = secrets
             .iter()
             .enumerate()
             .map(|(position, spec)| (spec.key.clone(), position))
             .collect();
+        for (environment, rules) in environments.iter_mut().zip(rules) {
+            self.apply_rules(environment, rules, &secrets, &index);
+        }
         let audit = raw.audit.and_then(|audit| self.audit(audit, path));
         let path = path.to_path_buf();
         let dir = path
@@ -570,24 +574,34 @@ impl Checker<'_> {
         })
     }
 
+    /// The environments, each with the rules it sets for secrets (applied once the
+    /// secrets are known, by [`Self::apply_rules`]).
     fn environments(
         &mut self,
         raw: BTreeMap<Spanned<String>, RawEnvironment>,
         sources: &[SourceSpec],
         declared: &[String],
-    ) -> Vec<EnvironmentSpec> {
+    ) -> (
+        Vec<EnvironmentSpec>,
+        Vec<BTreeMap<Spanned<String>, RawRule>>,
+    ) {
         if raw.is_empty() {
             // No environments: one implicit `development` that asks every source in order.
             let names: Vec<String> = sources.iter().map(|s| s.name.clone()).collect();
-            return vec![EnvironmentSpec {
+            let development = EnvironmentSpec {
                 name: "development".to_owned(),
                 sources: names,
                 on_source_error: OnSourceError::Fail,
                 forbid_placeholders: false,
-            }];
+                enforce_rotation: false,
+                rules: BTreeMap::new(),
+                secrets: Vec::new(),
+            };
+            return (vec![development], vec![BTreeMap::new()]);
         }
         let defined: Vec<&str> = declared.iter().map(String::as_str).collect();
         let mut environments = Vec::new();
+        let mut rules = Vec::new();
         for (name, environment) in in_file_order(raw) {
             let at = name.span().start;
             let name = name.into_inner();
@@ -641,9 +655,79 @@ impl Checker<'_> {
                 sources: chain,
                 on_source_error: environment.on_source_error,
                 forbid_placeholders: environment.forbid_placeholders,
+                enforce_rotation: environment.enforce_rotation,
+                rules: BTreeMap::new(),
+                secrets: Vec::new(),
             });
+            rules.push(environment.secrets);
         }
-        environments
+        (environments, rules)
+    }
+
+    /// Checks `raw`, an environment's `[environments.NAME.secrets.KEY]` tables, and gives
+    /// the environment its view of every secret: the declaration with its own `required`
+    /// and `default`.
+    fn apply_rules(
+        &mut self,
+        environment: &mut EnvironmentSpec,
+        raw: BTreeMap<Spanned<String>, RawRule>,
+        secrets: &[Arc<SecretSpec>],
+        index: &HashMap<String, usize>,
+    ) {
+        let mut specs = secrets.to_vec();
+        let name = environment.name.clone();
+        for (key, rule) in in_file_order(raw) {
+            let at = key.span().start;
+            let key = key.into_inner();
+            let Some(&position) = index.get(&key) else {
+                let help = match closest(&key, secrets.iter().map(|s| s.key.as_str())) {
+                    Some(near) => format!("did you mean `{near}`?"),
+                    None => format!("declare it as [secrets.{key}] first"),
+                };
+                self.report(
+                    at,
+                    format!("environment `{name}` has rules for `{key}`, which is not declared"),
+                    Some(help),
+                );
+                continue;
+            };
+            let declared = &secrets[position];
+            let mut spec = SecretSpec::clone(declared);
+            if let Some(required) = rule.required {
+                spec.required = required;
+            }
+            if let Some(default) = &rule.default {
+                if declared.sensitive {
+                    self.report(
+                        default.span().start,
+                        format!(
+                            "environment `{name}`: secret `{key}` is sensitive and cannot have a `default`"
+                        ),
+                        Some(
+                            "a default puts a secret value in the manifest: set it in the environment's sources instead"
+                                .to_owned(),
+                        ),
+                    );
+                } else if let Err(invalid) = rules::check(&spec, default.get_ref()) {
+                    self.report(
+                        default.span().start,
+                        format!("environment `{name}`: the default of `{key}` {invalid}"),
+                        None,
+                    );
+                } else {
+                    spec.default = Some(default.get_ref().clone());
+                }
+            }
+            environment.rules.insert(
+                key,
+                SecretRule {
+                    required: rule.required,
+                    default: rule.default.map(Spanned::into_inner),
+                },
+            );
+            specs[position] = Arc::new(spec);
+        }
+        environment.secrets = specs;
     }
 
     fn secrets(&mut self, raw: BTreeMap<Spanned<String>, RawSecret>) -> Vec<SecretSpec> {
@@ -782,6 +866,94 @@ impl Checker<'_> {
         }
     }
 
+    /// The rotation policy of secret `key`: `rotate_every` and `generate`.
+    fn rotation(&mut self, key: &str, kind: SecretType, raw: &RawSecret) -> Option<Rotation> {
+        let every = match &raw.rotate_every {
+            Some(every) => {
+                let Some(duration) = parse_duration(every.get_ref()).filter(|d| !d.is_zero())
+                else {
+                    self.report(
+                        every.span().start,
+                        format!("secret `{key}`: `rotate_every` is not a duration"),
+                        Some("write a whole number with d, h, m or s, such as \"90d\"".to_owned()),
+                    );
+                    return None;
+                };
+                Some(duration)
+            }
+            None => None,
+        };
+        let new_value = match &raw.generate {
+            None if every.is_none() => return None,
+            None => NewValue::Provided,
+            Some(generate) => {
+                let at = generate.span().start;
+                match generate.get_ref() {
+                    RawGenerate::Word(word) if word == "provided" => NewValue::Provided,
+                    RawGenerate::Word(_) => {
+                        self.report(
+                            at,
+                            format!("secret `{key}`: `generate` is neither \"provided\" nor a table"),
+                            Some("write generate = { bytes = 32, format = \"urlsafe\" }, or generate = \"provided\" for a value someone pastes".to_owned()),
+                        );
+                        return None;
+                    }
+                    RawGenerate::Random(random) => {
+                        let format = random.format.as_deref().unwrap_or("urlsafe");
+                        let Some(encoding) = crate::generate::Encoding::from_name(format) else {
+                            self.report(
+                                at,
+                                format!("secret `{key}`: unknown `generate` format `{format}`"),
+                                Some("use urlsafe (the default), hex or base64".to_owned()),
+                            );
+                            return None;
+                        };
+                        if !(16..=1024).contains(&random.bytes) {
+                            self.report(
+                                at,
+                                format!(
+                                    "secret `{key}`: `generate` makes {} random bytes",
+                                    random.bytes
+                                ),
+                                Some("use 16 to 1024 bytes; 32 is a good key".to_owned()),
+                            );
+                            return None;
+                        }
+                        if kind != SecretType::String {
+                            self.report(
+                                at,
+                                format!(
+                                    "secret `{key}` has type `{}`, which random text does not fit",
+                                    kind.as_str()
+                                ),
+                                Some("use generate = \"provided\", or remove `type`".to_owned()),
+                            );
+                            return None;
+                        }
+                        let length = encoding.length(random.bytes);
+                        let min = raw.min_length.as_ref().map_or(0, |m| *m.get_ref());
+                        let max = raw.max_length.as_ref().map_or(usize::MAX, |m| *m.get_ref());
+                        if !(min..=max).contains(&length) {
+                            self.report(
+                                at,
+                                format!(
+                                    "secret `{key}`: `generate` makes {length} characters, outside its min_length/max_length"
+                                ),
+                                Some("change `bytes` or the length limits".to_owned()),
+                            );
+                            return None;
+                        }
+                        NewValue::Generated {
+                            bytes: random.bytes,
+                            encoding,
+                        }
+                    }
+                }
+            }
+        };
+        Some(Rotation { every, new_value })
+    }
+
     fn secret(
         &mut self,
         key: String,
@@ -810,6 +982,7 @@ impl Checker<'_> {
             }
         }
         self.check_constraints(&key, at, kind, &raw);
+        let rotation = self.rotation(&key, kind, &raw);
         let pattern = match &raw.pattern {
             Some(pattern) => {
                 let regex = regex_lite::Regex::new(&format!("^(?:{})$", pattern.get_ref())).ok();
@@ -847,6 +1020,7 @@ impl Checker<'_> {
                 max: raw.max.map(Spanned::into_inner),
             },
             version: raw.version.as_ref().map(|v| *v.get_ref()),
+            rotation,
             line: self.lines.position(at).0,
         };
         let default = match raw.default {

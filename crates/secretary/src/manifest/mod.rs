@@ -67,8 +67,8 @@ pub const CREDENTIAL_VARIABLES: [&str; 9] = [
 pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, OnSourceError, SecretSpec, SecretType,
-    SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
+    SecretSpec, SecretType, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
 };
 
 use crate::Variables;
@@ -177,7 +177,9 @@ impl Manifest {
         &self.secrets
     }
 
-    /// The secret declared under `key`.
+    /// The secret declared under `key`. When there is none, the error suggests the key
+    /// meant: the secret that reads `key` as an environment variable (`SECRET_KEY` for
+    /// `secret_key`), else the closest key.
     pub fn secret(&self, key: &str) -> Result<&Arc<SecretSpec>, Error> {
         self.index
             .get(key)
@@ -185,7 +187,33 @@ impl Manifest {
             .ok_or_else(|| Error::UnknownKey {
                 key: key.to_owned(),
                 manifest: self.path.clone(),
-                suggestion: closest(key, self.secrets.iter().map(|s| s.key.as_str())),
+                suggestion: self
+                    .secrets
+                    .iter()
+                    .find(|spec| spec.env.iter().any(|name| name == key))
+                    .map(|spec| spec.key.clone())
+                    .or_else(|| {
+                        let lower = key.to_ascii_lowercase();
+                        closest(&lower, self.secrets.iter().map(|s| s.key.as_str()))
+                    }),
+            })
+    }
+
+    /// The secret declared under `key` as `environment` sees it: with the environment's
+    /// own `required` and `default` (`[environments.NAME.secrets.KEY]`).
+    pub fn secret_in<'e>(
+        &self,
+        environment: &'e EnvironmentSpec,
+        key: &str,
+    ) -> Result<&'e Arc<SecretSpec>, Error> {
+        let declared = self.secret(key)?;
+        self.index
+            .get(key)
+            .and_then(|&index| environment.secrets.get(index))
+            .ok_or_else(|| Error::UnknownKey {
+                key: declared.key.clone(),
+                manifest: self.path.clone(),
+                suggestion: None,
             })
     }
 
@@ -485,6 +513,147 @@ schemes = ["https"]
         fields
     }
 
+    const RULES: &str = "version = 1\n\
+        [environments.development]\nsources = [\"env\"]\n\
+        [environments.development.secrets.debug_mode]\ndefault = \"true\"\n\
+        [environments.production]\nsources = [\"env\"]\nenforce_rotation = true\n\
+        [environments.production.secrets.redis_password]\nrequired = true\n\
+        [secrets.debug_mode]\nsensitive = false\ntype = \"bool\"\ndefault = \"false\"\n\
+        [secrets.redis_password]\n\
+        [secrets.secret_key]\nrequired = true\n";
+
+    #[test]
+    fn an_environment_sets_its_own_required_and_default_without_repeating_the_secret() {
+        let manifest = parse(RULES).unwrap();
+        let vars = Variables::default();
+        let development = manifest
+            .select_environment(Some("development"), &vars)
+            .unwrap();
+        let production = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let default_of = |env: &EnvironmentSpec, key: &str| {
+            manifest.secret_in(env, key).unwrap().default.clone()
+        };
+        assert_eq!(
+            default_of(development, "debug_mode").as_deref(),
+            Some("true")
+        );
+        assert_eq!(
+            default_of(production, "debug_mode").as_deref(),
+            Some("false")
+        );
+        let required =
+            |env: &EnvironmentSpec, key: &str| manifest.secret_in(env, key).unwrap().required;
+        assert!(!required(development, "redis_password"));
+        assert!(required(production, "redis_password"));
+        assert!(
+            required(production, "secret_key"),
+            "what it does not set is the declaration's"
+        );
+        assert!(
+            !manifest.secret("redis_password").unwrap().required,
+            "the declaration is unchanged"
+        );
+        assert_eq!(
+            production
+                .secrets()
+                .iter()
+                .map(|s| s.key.as_str())
+                .collect::<Vec<_>>(),
+            ["debug_mode", "redis_password", "secret_key"],
+            "every secret, in manifest order"
+        );
+        assert!(production.enforce_rotation && !development.enforce_rotation);
+        assert_eq!(production.rules["redis_password"].required, Some(true));
+    }
+
+    #[test]
+    fn environment_rules_are_checked_like_declarations() {
+        let found = diagnostics(
+            "version = 1\n[environments.production]\nsources = [\"env\"]\n\
+             [environments.production.secrets.secret_kee]\nrequired = true\n\
+             [environments.production.secrets.api_key]\ndefault = \"hunter2\"\n\
+             [environments.production.secrets.port]\ndefault = \"99999\"\n\
+             [secrets.secret_key]\n[secrets.api_key]\n\
+             [secrets.port]\nsensitive = false\ntype = \"port\"\n",
+        );
+        assert_eq!(found.len(), 3, "{found:?}");
+        assert!(
+            found[0]
+                .1
+                .contains("rules for `secret_kee`, which is not declared"),
+            "{found:?}"
+        );
+        assert!(
+            found[1]
+                .1
+                .contains("`api_key` is sensitive and cannot have a `default`"),
+            "{found:?}"
+        );
+        assert!(found[2].1.contains("the default of `port`"), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .all(|(_, message)| !message.contains("hunter2") && !message.contains("99999")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_rotation_policy_is_a_duration_and_a_way_to_make_the_value() {
+        let manifest = parse(
+            "version = 1\n[secrets.secret_key]\nrotate_every = \"90d\"\ngenerate = { bytes = 32, format = \"hex\" }\n\
+             [secrets.api_key]\nrotate_every = \"30d\"\n\
+             [secrets.session]\ngenerate = { bytes = 16 }\n[secrets.plain]\n",
+        )
+        .unwrap();
+        let rotation = |key: &str| manifest.secret(key).unwrap().rotation.clone();
+        assert_eq!(
+            rotation("secret_key"),
+            Some(Rotation {
+                every: Some(std::time::Duration::from_secs(90 * 86_400)),
+                new_value: NewValue::Generated {
+                    bytes: 32,
+                    encoding: crate::generate::Encoding::Hex
+                },
+            })
+        );
+        assert_eq!(
+            rotation("api_key").map(|r| r.new_value),
+            Some(NewValue::Provided),
+            "without `generate`, someone provides it"
+        );
+        assert_eq!(
+            rotation("session").and_then(|r| r.every),
+            None,
+            "on demand only"
+        );
+        assert_eq!(rotation("plain"), None);
+        let found = diagnostics(
+            "version = 1\n[secrets.a]\nrotate_every = \"soon\"\n\
+             [secrets.b]\ngenerate = { bytes = 4 }\n\
+             [secrets.c]\ngenerate = { bytes = 32, format = \"base32\" }\n\
+             [secrets.d]\ntype = \"int\"\ngenerate = { bytes = 32 }\n\
+             [secrets.e]\nmax_length = 10\ngenerate = { bytes = 32 }\n\
+             [secrets.f]\ngenerate = \"random\"\n",
+        );
+        assert_eq!(found.len(), 6, "{found:?}");
+        for (n, expected) in [
+            "`rotate_every` is not a duration",
+            "makes 4 random bytes",
+            "unknown `generate` format `base32`",
+            "has type `int`",
+            "makes 43 characters",
+            "neither \"provided\" nor a table",
+        ]
+        .iter()
+        .enumerate()
+        {
+            assert!(found[n].1.contains(expected), "{expected}: {found:?}");
+        }
+    }
+
     fn schema_fields(schema: &serde_json::Value, pointer: &str) -> Vec<String> {
         let mut fields: Vec<String> = schema
             .pointer(pointer)
@@ -512,6 +681,10 @@ schemes = ["https"]
                 "/definitions/environment/properties",
             ),
             ("[secrets.s]", "/definitions/secret/properties"),
+            (
+                "[environments.e]\nsources = [\"env\"]\n[environments.e.secrets.s]",
+                "/definitions/rule/properties",
+            ),
             ("[audit]\nsink = \"stderr\"", "/properties/audit/properties"),
         ] {
             assert_eq!(

@@ -1,8 +1,10 @@
 //! The manifest's model: what `secrets.toml` declares, once checked. Every type here is
 //! made by the checker ([`super::check`]) from the file as written ([`super::raw`]).
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use serde::Deserialize;
 
@@ -232,6 +234,32 @@ pub struct EnvironmentSpec {
     pub on_source_error: OnSourceError,
     /// Whether placeholder values (`change-me`, `your-...-here`) are problems.
     pub forbid_placeholders: bool,
+    /// Whether a secret overdue for rotation is a problem here (else a warning).
+    pub enforce_rotation: bool,
+    /// This environment's own `required` and `default` for some secrets, by key.
+    pub rules: BTreeMap<String, SecretRule>,
+    /// Every declared secret with `rules` applied, in manifest order (the same positions
+    /// as [`Manifest::secrets`](crate::Manifest::secrets)).
+    pub(crate) secrets: Vec<Arc<SecretSpec>>,
+}
+
+impl EnvironmentSpec {
+    /// Every declared secret as this environment sees it: the manifest's declaration with
+    /// this environment's `required` and `default`, in manifest order.
+    pub fn secrets(&self) -> &[Arc<SecretSpec>] {
+        &self.secrets
+    }
+}
+
+/// An environment's own rule for one secret (`[environments.NAME.secrets.KEY]`): what it
+/// sets replaces the declaration's, for this environment only.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SecretRule {
+    /// Whether its absence is a problem here.
+    pub required: Option<bool>,
+    /// The default here (non-sensitive secrets only).
+    pub default: Option<String>,
 }
 
 /// The type of a secret's value.
@@ -312,6 +340,8 @@ pub struct SecretSpec {
     pub constraints: Constraints,
     /// A pinned KV version, read from Vault sources instead of the latest.
     pub version: Option<u64>,
+    /// How often it is rotated, and how a new value is made (`rotate_every`, `generate`).
+    pub rotation: Option<Rotation>,
     /// The line of its `[secrets.KEY]` header.
     pub line: usize,
 }
@@ -321,6 +351,33 @@ impl SecretSpec {
     pub fn primary_env(&self) -> &str {
         self.env.first().map_or(self.key.as_str(), String::as_str)
     }
+}
+
+/// A secret's rotation policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Rotation {
+    /// How old its current value may get (`rotate_every`); `None` when it is rotated only
+    /// on demand.
+    pub every: Option<std::time::Duration>,
+    /// How a new value is made.
+    pub new_value: NewValue,
+}
+
+/// How a rotated secret's new value is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NewValue {
+    /// Random bytes from the operating system, written in `encoding` (`generate = {
+    /// bytes = 32, format = "urlsafe" }`).
+    Generated {
+        /// How many random bytes.
+        bytes: u16,
+        /// How they are written.
+        encoding: crate::generate::Encoding,
+    },
+    /// Someone provides it (an API key from a vendor's console): `generate = "provided"`.
+    Provided,
 }
 
 /// Where the audit log goes: the manifest's `[audit]` table, or the caller's choice.

@@ -89,6 +89,10 @@ pub(super) struct RawEnvironment {
     pub(super) on_source_error: OnSourceError,
     #[serde(default)]
     pub(super) forbid_placeholders: bool,
+    #[serde(default)]
+    pub(super) enforce_rotation: bool,
+    #[serde(default)]
+    pub(super) secrets: BTreeMap<Spanned<String>, RawRule>,
 }
 
 #[derive(Deserialize)]
@@ -110,6 +114,35 @@ pub(super) struct RawSecret {
     pub(super) min: Option<Spanned<i64>>,
     pub(super) max: Option<Spanned<i64>>,
     pub(super) version: Option<Spanned<u64>>,
+    pub(super) rotate_every: Option<Spanned<String>>,
+    pub(super) generate: Option<Spanned<RawGenerate>>,
+}
+
+/// How a rotated secret's new value is made: `"provided"` (someone pastes it), or random
+/// bytes in an encoding.
+#[derive(Deserialize)]
+#[serde(
+    untagged,
+    expecting = "\"provided\", or a table such as { bytes = 32, format = \"urlsafe\" }"
+)]
+pub(super) enum RawGenerate {
+    Word(String),
+    Random(RawRandom),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRandom {
+    pub(super) bytes: u16,
+    pub(super) format: Option<String>,
+}
+
+/// One `[environments.NAME.secrets.KEY]` table: that environment's own rules for a secret.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawRule {
+    pub(super) required: Option<bool>,
+    pub(super) default: Option<Spanned<String>>,
 }
 
 /// Sorts a map read from TOML back into the order it was written in.

@@ -139,6 +139,7 @@ impl Source for DotenvSource {
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
                                 locator: Locator::dotenv(&names[*file], *line),
+                                written: None,
                             };
                         }
                         None => {}

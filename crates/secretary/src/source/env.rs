@@ -49,6 +49,7 @@ impl Source for EnvSource {
                                 Some(text) => Lookup::Found {
                                     value: SecretValue::new(text.to_owned()),
                                     locator: Locator::env(name),
+                                    written: None,
                                 },
                                 None => Lookup::Failed(SourceError::NotUtf8 {
                                     what: format!("environment variable {name}"),

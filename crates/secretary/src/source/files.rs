@@ -156,6 +156,7 @@ impl Source for FilesSource {
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
                                 locator: Locator::file(&Self::join(&dir, file)),
+                                written: None,
                             };
                         }
                         Ok(None) => looked.push(format!("files:{}", Self::join(&dir, file))),

@@ -19,7 +19,7 @@ mod vault;
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use files::FilesSource;
-pub use vault::{NodeAnswer, VaultError, VaultSource, Written};
+pub use vault::{NodeAnswer, Snapshot, Stored, VaultError, VaultSource, Written};
 
 /// What a source is told besides the secrets it is asked for.
 #[derive(Debug, Clone, Copy)]
@@ -103,6 +103,9 @@ pub enum Lookup {
         value: SecretValue,
         /// Where exactly: `env:DATABASE_URL`, `dotenv:.env:12`, `files:/run/secrets/db`.
         locator: Locator,
+        /// When this value was written, where the source keeps that (Vault KV v2's
+        /// `created_time` of the version read): what a rotation policy is checked against.
+        written: Option<std::time::SystemTime>,
     },
     /// The source does not have it (or has it empty, which counts as not set).
     Absent {

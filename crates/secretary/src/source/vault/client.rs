@@ -165,6 +165,11 @@ impl SecretJson {
         Self(Value::Object(serde_json::Map::new()))
     }
 
+    /// A copy, itself zeroed when dropped.
+    pub fn duplicate(&self) -> Self {
+        Self(self.0.clone())
+    }
+
     /// Moves the object at `pointer` into a `SecretJson` of its own (`None` when there is
     /// no object there).
     pub fn take_object(&mut self, pointer: &str) -> Option<Self> {
@@ -472,8 +477,9 @@ impl WriteIndex {
     }
 }
 
-/// The raft index in an `X-Vault-Index` value, when it is OpenBao's base64 JSON (or
-/// Vault's `v1:cluster:local:replicated:hmac`); `None` when neither.
+/// The raft index in an `X-Vault-Index` value, when it is OpenBao's base64 JSON
+/// (`{"cluster":"...","value":"849"}`) or Vault's `v1:cluster:local:replicated:hmac`;
+/// `None` when neither.
 fn write_index_order(header: &[u8]) -> Option<u64> {
     use base64::Engine as _;
     let text = std::str::from_utf8(header).ok()?.trim();
@@ -482,9 +488,10 @@ fn write_index_order(header: &[u8]) -> Option<u64> {
         .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text))
         .ok()?;
     if let Ok(json) = serde_json::from_slice::<Value>(&decoded) {
-        return ["index", "local_index", "LocalIndex", "Index"]
-            .iter()
-            .find_map(|field| json.get(field).and_then(Value::as_u64));
+        let index = json.get("value")?;
+        return index
+            .as_u64()
+            .or_else(|| index.as_str().and_then(|text| text.parse().ok()));
     }
     let text = std::str::from_utf8(&decoded).ok()?;
     text.split(':').nth(2)?.parse().ok()
@@ -1194,6 +1201,55 @@ mod tests {
         assert_eq!(
             redirect_allowed(&plain, &url("http://vault:8200/v1/y"), false),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_write_index_is_ordered_by_the_raft_index_it_carries() {
+        use base64::Engine as _;
+        let encode = |text: &str| base64::engine::general_purpose::STANDARD.encode(text);
+        // As OpenBao 2.7 sends it.
+        let openbao = encode(r#"{"cluster":"0b6c1d0e-9a2b","value":"849"}"#);
+        assert_eq!(write_index_order(openbao.as_bytes()), Some(849));
+        assert_eq!(
+            write_index_order(encode("v1:cluster-id:850:12:hmac").as_bytes()),
+            Some(850)
+        );
+        assert_eq!(write_index_order(b"not base64!"), None);
+        // A newer index replaces an older one, never the reverse.
+        let client = Client::new(
+            Settings::resolve(
+                &crate::manifest::Manifest::parse(
+                    "version = 1\n[sources.vault]\ntype = \"vault\"\n",
+                    std::path::Path::new("secrets.toml"),
+                )
+                .ok()
+                .and_then(|m| match &m.source("vault")?.config {
+                    crate::manifest::SourceConfig::Vault(config) => Some((**config).clone()),
+                    _ => None,
+                })
+                .unwrap(),
+                &crate::Variables::from_pairs([
+                    ("VAULT_ADDR", "http://127.0.0.1:1"),
+                    ("VAULT_TOKEN", "t"),
+                ]),
+                std::path::Path::new("."),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        let header = |value: u64| {
+            HeaderValue::from_str(&encode(&format!(r#"{{"cluster":"c","value":"{value}"}}"#)))
+                .unwrap()
+        };
+        client.record(Some(header(10)));
+        client.record(Some(header(9)));
+        let kept = client.index.lock().unwrap().clone().unwrap();
+        assert_eq!(kept.order, Some(10));
+        client.record(Some(header(11)));
+        assert_eq!(
+            client.index.lock().unwrap().clone().unwrap().order,
+            Some(11)
         );
     }
 

@@ -226,6 +226,10 @@ impl VaultError {
             Self::Timeout { .. } | Self::Deadline { .. } => {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
             }
+            Self::Tls { reason, address } if reason.contains("corrupt message") || reason.contains("InvalidContentType") => format!(
+                "the server does not speak TLS: a dev server (`bao server -dev`) listens on plain http, so use {}",
+                address.replacen("https://", "http://", 1)
+            ),
             Self::Tls { .. } => {
                 "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)"
                     .to_owned()

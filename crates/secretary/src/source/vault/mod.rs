@@ -26,6 +26,7 @@ mod tls;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
+use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::Value;
@@ -103,6 +104,8 @@ enum Read {
         /// The secret's fields (an object), zeroed when dropped.
         data: SecretJson,
         version: Option<u64>,
+        /// The version's `created_time` (KV v2).
+        written: Option<std::time::SystemTime>,
     },
     NotFound,
     Deleted {
@@ -123,6 +126,36 @@ struct Write<'a> {
 #[derive(serde::Serialize)]
 struct Cas {
     cas: u64,
+}
+
+/// What one secret's field holds in Vault, at one version: [`VaultSource::stored`].
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Stored {
+    /// The path exists; `value` is the field's, when it holds non-empty text.
+    Present {
+        /// The field's value.
+        value: Option<SecretValue>,
+        /// Where, with the version read.
+        locator: Locator,
+        /// When that version was written (KV v2).
+        written: Option<std::time::SystemTime>,
+    },
+    /// No such path, or no such version.
+    Missing {
+        /// Where it looked.
+        locator: Locator,
+    },
+    /// That version is deleted.
+    Deleted {
+        /// Where, with the version.
+        locator: Locator,
+    },
+    /// That version is destroyed.
+    Destroyed {
+        /// Where, with the version.
+        locator: Locator,
+    },
 }
 
 /// The outcome of [`VaultSource::write`].
@@ -196,6 +229,25 @@ impl VaultSource {
         Locator::vault(&self.api_path(path), field, version)
     }
 
+    /// What `spec`'s field holds in `context`'s environment, at `version` (default: the
+    /// latest).
+    pub fn stored(
+        &self,
+        spec: &SecretSpec,
+        context: &Context<'_>,
+        version: Option<u64>,
+    ) -> Result<Stored, VaultError> {
+        let connection = self.connection(context)?;
+        let path = self.render(&self.config.path, "path", spec, context)?;
+        let field = self.render(&self.config.field, "field", spec, context)?;
+        let api = self.api_path(&path);
+        let client = &connection.client;
+        let found = drive(connection.runtime.get(), async {
+            read(client, &api, self.config.kv_version, version).await
+        })?;
+        stored(&found, self, &path, &field)
+    }
+
     /// Writes `value` as a new version of `spec`'s secret in `context`'s environment,
     /// keeping the other fields of its path. KV v2 writes use check-and-set: `cas`, or by
     /// default the version read just before, so a concurrent writer is never clobbered.
@@ -206,74 +258,323 @@ impl VaultSource {
         value: &SecretValue,
         cas: Option<u64>,
     ) -> Result<Written, VaultError> {
-        let connection = self.connection(context)?;
-        let path = self.render(&self.config.path, "path", spec, context)?;
-        let field = self.render(&self.config.field, "field", spec, context)?;
         if self.config.kv_version == 1 && cas.is_some() {
             return Err(VaultError::Config {
                 setting: "--cas".to_owned(),
                 reason: "KV version 1 has no check-and-set".to_owned(),
             });
         }
+        let connection = self.connection(context)?;
+        let path = self.render(&self.config.path, "path", spec, context)?;
+        let field = self.render(&self.config.field, "field", spec, context)?;
         let api = self.api_path(&path);
         let client = &connection.client;
+        let kv_version = self.config.kv_version;
+        let written = |version| Written {
+            source: self.name.clone(),
+            locator: self.locator(&path, &field, version),
+        };
         drive(connection.runtime.get(), async {
-            let (mut data, current) = match read(client, &api, self.config.kv_version, None).await?
-            {
-                Read::Found { data, version } => (data, version.unwrap_or(0)),
-                Read::NotFound => (SecretJson::object(), 0),
-                Read::Deleted { version } | Read::Destroyed { version } => {
-                    (SecretJson::object(), version)
+            // The version this write last expected and found taken.
+            let mut conflicted: Option<u64> = None;
+            for attempt in 0..=CONFLICT_RETRIES {
+                let (mut data, current) = read(client, &api, kv_version, None).await?.fields();
+                // After a conflict, a newer version already holding this value is this
+                // write (its answer lost), or an equal one: nothing more to write.
+                let holds = data.get(&field).and_then(Value::as_str) == Some(value.expose());
+                if conflicted.is_some_and(|taken| current > taken) && holds {
+                    return Ok(written(Some(current)));
                 }
-            };
-            data.insert(&field, value.expose());
-            let expected = cas.unwrap_or(current);
-            // The body holds the other fields' values and the new one: serialized once,
-            // into memory that is zeroed when the last attempt is done with it.
-            let body = if self.config.kv_version == 2 {
-                Body::json(&Write {
-                    options: Cas { cas: expected },
-                    data: &data,
-                })
-            } else {
-                Body::json(&*data)
-            };
-            let reply = client.send(Method::POST, &api, None, Some(&body)).await?;
-            let written = |version| Written {
-                source: self.name.clone(),
-                locator: self.locator(&path, &field, version),
-            };
-            match reply.status {
-                200 | 204 => {
-                    let version = reply
-                        .json()
-                        .pointer("/data/version")
-                        .and_then(Value::as_u64);
-                    Ok(written(version))
-                }
-                400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
-                    // When an earlier attempt's answer was lost (the node died after
-                    // applying it), the retry finds its own write: the next version,
-                    // holding exactly what was sent. That is a success, not a conflict.
-                    if reply.attempts > 1 {
-                        if let Read::Found {
-                            data: now,
-                            version: Some(version),
-                        } = read(client, &api, 2, None).await?
-                        {
-                            if Some(version) == expected.checked_add(1) && *now == *data {
-                                return Ok(written(Some(version)));
-                            }
-                        }
+                data.insert(&field, value.expose());
+                match write_path(client, &api, kv_version, &data, cas.unwrap_or(current)).await {
+                    Ok(version) => return Ok(written(version)),
+                    // The version read was not the latest: a standby's copy is 50 to 100
+                    // ms behind, or another writer came between. Read again and merge
+                    // into the newest (only when the caller named no version to expect).
+                    Err(VaultError::CasMismatch { .. })
+                        if cas.is_none() && attempt < CONFLICT_RETRIES =>
+                    {
+                        conflicted = Some(current);
+                        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
                     }
-                    Err(VaultError::CasMismatch {
-                        path: api.clone(),
-                        expected,
-                    })
+                    Err(error) => return Err(error),
                 }
-                _ => Err(client.error_for(&reply, &api)),
+            }
+            Err(VaultError::CasMismatch {
+                path: api.clone(),
+                expected: conflicted.unwrap_or(0),
+            })
+        })
+    }
+
+    /// Reads every path `specs` live in, concurrently (each path once), for a later
+    /// [`VaultSource::write_snapshot`]: what each secret holds now, and each path's version.
+    pub fn snapshot(
+        &self,
+        specs: &[&SecretSpec],
+        context: &Context<'_>,
+    ) -> Result<Snapshot, VaultError> {
+        let connection = self.connection(context)?;
+        let mut paths: Vec<(String, Option<u64>)> = Vec::new();
+        let mut entries = Vec::with_capacity(specs.len());
+        for spec in specs {
+            let path = self.render(&self.config.path, "path", spec, context)?;
+            let field = self.render(&self.config.field, "field", spec, context)?;
+            let api = self.api_path(&path);
+            let slot = if let Some(slot) = paths.iter().position(|(known, _)| *known == api) {
+                slot
+            } else {
+                paths.push((api, None));
+                paths.len() - 1
+            };
+            entries.push(SnapshotEntry { path, field, slot });
+        }
+        let reads = read_all(&connection, &paths, self.config.kv_version);
+        let mut states = Vec::with_capacity(reads.len());
+        for read in reads {
+            states.push(read?);
+        }
+        Ok(Snapshot {
+            entries,
+            apis: paths.into_iter().map(|(api, _)| api).collect(),
+            states,
+        })
+    }
+
+    /// Writes `changes` (an index into the snapshot's secrets and its new value): each
+    /// path once, with every change to it, as a new version with check-and-set on the
+    /// version the snapshot read, paths concurrently. One result per change, in order.
+    pub fn write_snapshot(
+        &self,
+        snapshot: &Snapshot,
+        changes: &[(usize, &SecretValue)],
+        context: &Context<'_>,
+    ) -> Result<Vec<Result<Written, VaultError>>, VaultError> {
+        let connection = self.connection(context)?;
+        let kv_version = self.config.kv_version;
+        // Each touched path: its data with every change applied, and its expected version.
+        let mut touched: Vec<(usize, SecretJson, u64)> = Vec::new();
+        for &(index, value) in changes {
+            let entry = &snapshot.entries[index];
+            let position =
+                if let Some(position) = touched.iter().position(|(slot, ..)| *slot == entry.slot) {
+                    position
+                } else {
+                    let (data, version) = snapshot.states[entry.slot].fields();
+                    touched.push((entry.slot, data, version));
+                    touched.len() - 1
+                };
+            touched[position].1.insert(&entry.field, value.expose());
+        }
+        let client = &connection.client;
+        let limit = self.config.max_concurrency;
+        let versions: Vec<Result<Option<u64>, VaultError>> =
+            drive(connection.runtime.get(), async {
+                let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
+                let mut tasks = tokio::task::JoinSet::new();
+                for (position, (slot, data, expected)) in touched.into_iter().enumerate() {
+                    let client = Arc::clone(client);
+                    let api = snapshot.apis[slot].clone();
+                    let semaphore = Arc::clone(&semaphore);
+                    tasks.spawn(async move {
+                        let _permit = semaphore.acquire_owned().await;
+                        (
+                            position,
+                            write_path(&client, &api, kv_version, &data, expected).await,
+                        )
+                    });
+                }
+                let mut results: Vec<Result<Option<u64>, VaultError>> = Vec::new();
+                let mut done = Vec::new();
+                while let Some(joined) = tasks.join_next().await {
+                    if let Ok(result) = joined {
+                        done.push(result);
+                    }
+                }
+                done.sort_by_key(|(position, _)| *position);
+                for (_, result) in done {
+                    results.push(result);
+                }
+                results
+            });
+        // Back from paths to changes.
+        let mut order: Vec<usize> = Vec::new();
+        for &(index, _) in changes {
+            let slot = snapshot.entries[index].slot;
+            if !order.contains(&slot) {
+                order.push(slot);
+            }
+        }
+        Ok(changes
+            .iter()
+            .map(|&(index, _)| {
+                let entry = &snapshot.entries[index];
+                let position = order.iter().position(|&slot| slot == entry.slot);
+                match position.and_then(|position| versions.get(position)) {
+                    Some(Ok(version)) => Ok(Written {
+                        source: self.name.clone(),
+                        locator: self.locator(&entry.path, &entry.field, *version),
+                    }),
+                    Some(Err(error)) => Err(error.clone()),
+                    None => Err(VaultError::Deadline {
+                        seconds: connection.client.deadline().as_secs(),
+                    }),
+                }
+            })
+            .collect())
+    }
+}
+
+/// How many times [`VaultSource::write`] reads again and merges after a check-and-set
+/// conflict, when the caller named no version to expect: a read served by a standby can
+/// be a version behind, and the write then conflicts with nothing but the past.
+const CONFLICT_RETRIES: u32 = 4;
+
+/// What a set of paths held when [`VaultSource::snapshot`] read them.
+#[derive(Debug)]
+pub struct Snapshot {
+    entries: Vec<SnapshotEntry>,
+    apis: Vec<String>,
+    states: Vec<Read>,
+}
+
+#[derive(Debug)]
+struct SnapshotEntry {
+    path: String,
+    field: String,
+    slot: usize,
+}
+
+impl Snapshot {
+    /// What secret `index` (in the order given to [`VaultSource::snapshot`]) holds.
+    pub fn stored(&self, index: usize, source: &VaultSource) -> Stored {
+        let entry = &self.entries[index];
+        stored(&self.states[entry.slot], source, &entry.path, &entry.field).unwrap_or_else(|_| {
+            Stored::Missing {
+                locator: source.locator(&entry.path, &entry.field, None),
             }
         })
+    }
+
+    /// How many secrets it holds.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether it holds none.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+impl Read {
+    /// A copy of the path's fields, and the version a write must expect: empty and 0 when
+    /// absent, empty and the deleted version's number when deleted or destroyed.
+    fn fields(&self) -> (SecretJson, u64) {
+        match self {
+            Read::Found { data, version, .. } => (data.duplicate(), version.unwrap_or(0)),
+            Read::NotFound => (SecretJson::object(), 0),
+            Read::Deleted { version } | Read::Destroyed { version } => {
+                (SecretJson::object(), *version)
+            }
+        }
+    }
+}
+
+/// What `field` of the path read as `read` holds.
+fn stored(
+    read: &Read,
+    source: &VaultSource,
+    path: &str,
+    field: &str,
+) -> Result<Stored, VaultError> {
+    Ok(match read {
+        Read::Found {
+            data,
+            version,
+            written,
+        } => {
+            let value = match data.get(field) {
+                Some(Value::String(text)) if !text.is_empty() => {
+                    Some(SecretValue::new(text.clone()))
+                }
+                Some(scalar @ (Value::Number(_) | Value::Bool(_))) => {
+                    Some(SecretValue::new(scalar.to_string()))
+                }
+                None | Some(Value::Null | Value::String(_)) => None,
+                Some(_) => {
+                    return Err(VaultError::NotText {
+                        path: source.api_path(path),
+                        field: field.to_owned(),
+                    });
+                }
+            };
+            Stored::Present {
+                value,
+                locator: source.locator(path, field, *version),
+                written: *written,
+            }
+        }
+        Read::NotFound => Stored::Missing {
+            locator: source.locator(path, field, None),
+        },
+        Read::Deleted { version } => Stored::Deleted {
+            locator: source.locator(path, field, Some(*version)),
+        },
+        Read::Destroyed { version } => Stored::Destroyed {
+            locator: source.locator(path, field, Some(*version)),
+        },
+    })
+}
+
+/// Writes `data` (every field of the path) as a new version of `api`; on KV v2 with
+/// check-and-set on `expected`. Returns the new version (KV v2).
+///
+/// When an earlier attempt's answer was lost (the node died after applying it), the
+/// retry's check-and-set fails on the write itself; the path is read back, and the next
+/// version holding exactly `data` is this write, reported as done, once.
+async fn write_path(
+    client: &Client,
+    api: &str,
+    kv_version: u8,
+    data: &SecretJson,
+    expected: u64,
+) -> Result<Option<u64>, VaultError> {
+    // The body holds every field's value: serialized once, into memory that is zeroed
+    // when the last attempt is done with it.
+    let body = if kv_version == 2 {
+        Body::json(&Write {
+            options: Cas { cas: expected },
+            data,
+        })
+    } else {
+        Body::json(&**data)
+    };
+    let reply = client.send(Method::POST, api, None, Some(&body)).await?;
+    match reply.status {
+        200 | 204 => Ok(reply
+            .json()
+            .pointer("/data/version")
+            .and_then(Value::as_u64)),
+        400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
+            if reply.attempts > 1 {
+                if let Read::Found {
+                    data: now,
+                    version: Some(version),
+                    ..
+                } = read(client, api, 2, None).await?
+                {
+                    if Some(version) == expected.checked_add(1) && *now == **data {
+                        return Ok(Some(version));
+                    }
+                }
+            }
+            Err(VaultError::CasMismatch {
+                path: api.to_owned(),
+                expected,
+            })
+        }
+        _ => Err(client.error_for(&reply, api)),
     }
 }
 
@@ -298,8 +599,16 @@ async fn read(
             let version = json
                 .pointer("/data/metadata/version")
                 .and_then(Value::as_u64);
+            let written = json
+                .pointer("/data/metadata/created_time")
+                .and_then(Value::as_str)
+                .and_then(|time| humantime::parse_rfc3339_weak(time).ok());
             match json.take_object("/data/data") {
-                Some(data) => Ok(Read::Found { data, version }),
+                Some(data) => Ok(Read::Found {
+                    data,
+                    version,
+                    written,
+                }),
                 None => Err(unexpected(
                     "a KV v2 answer without data.data (is this mount KV version 1?)",
                 )),
@@ -311,6 +620,7 @@ async fn read(
                 Some(data) => Ok(Read::Found {
                     data,
                     version: None,
+                    written: None,
                 }),
                 None => Err(unexpected("a KV v1 answer without data")),
             }
@@ -398,9 +708,13 @@ impl Source for VaultSource {
                     Ok(Read::Destroyed { version }) => Lookup::Absent {
                         looked: vec![format!("{at} (version {version} is destroyed)")],
                     },
-                    Ok(Read::Found { data, version }) => match data.get(&field) {
+                    Ok(Read::Found {
+                        data,
+                        version,
+                        written,
+                    }) => match data.get(&field) {
                         None | Some(Value::Null) => Lookup::Absent {
-                            looked: vec![format!("{at} (no such field)")],
+                            looked: vec![format!("{at} ({})", missing_field(&field, data))],
                         },
                         Some(Value::String(text)) if text.is_empty() => Lookup::Absent {
                             looked: vec![format!("{at} (empty)")],
@@ -408,10 +722,12 @@ impl Source for VaultSource {
                         Some(Value::String(text)) => Lookup::Found {
                             value: SecretValue::new(text.clone()),
                             locator: self.locator(&path, &field, *version),
+                            written: *written,
                         },
                         Some(scalar @ (Value::Number(_) | Value::Bool(_))) => Lookup::Found {
                             value: SecretValue::new(scalar.to_string()),
                             locator: self.locator(&path, &field, *version),
+                            written: *written,
                         },
                         Some(_) => Lookup::Failed(SourceError::Vault(VaultError::NotText {
                             path: self.api_path(&path),
@@ -425,6 +741,26 @@ impl Source for VaultSource {
             lookups,
             warnings: connection_warnings(&connection),
         }
+    }
+}
+
+/// "no field `value`; the path has `password`, `user`": the fields are names, not values,
+/// and a secret stored under another field than the source's `field` is a common mistake.
+fn missing_field(field: &str, data: &SecretJson) -> String {
+    let names: Vec<String> = data
+        .as_object()
+        .map(|fields| {
+            fields
+                .keys()
+                .take(10)
+                .map(|name| format!("`{}`", name.escape_debug()))
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.is_empty() {
+        format!("no field `{field}`")
+    } else {
+        format!("no field `{field}`; the path has {}", names.join(", "))
     }
 }
 

@@ -1,0 +1,290 @@
+//! `secretary --env TARGET import --from ENVIRONMENT | --from-source NAME [--only K,..]
+//! [--dry-run] [--overwrite]`: copy declared secrets into the target environment's Vault.
+//! The plan comes first (what each secret would become, with fingerprints of both values,
+//! never a value); nothing is written when any value breaks the target's rules; each
+//! write is audited as it lands; a failure part-way says what was and was not written,
+//! and the same command run again finishes the job.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use secretary::audit::{Event, Fingerprints, Outcome};
+use secretary::manifest::EnvironmentSpec;
+use secretary::{ImportAction, ImportItem, ImportSource, Manifest, Variables};
+
+use super::put::{failed, record};
+use super::{Failure, write_json};
+use crate::args::Format;
+use crate::exit::Status;
+use crate::render;
+
+/// What the command line asked for.
+pub struct Settings<'a> {
+    pub from: Option<&'a str>,
+    pub from_source: Option<&'a str>,
+    pub only: &'a [String],
+    pub dry_run: bool,
+    pub overwrite: bool,
+    pub format: Format,
+}
+
+#[derive(Serialize)]
+struct Output<'a> {
+    environment: &'a str,
+    from: String,
+    dry_run: bool,
+    /// Whether the fingerprints are keyed with `SECRETARY_AUDIT_KEY` (and so match the
+    /// audit log's), or with a key of this run only.
+    fingerprints: &'static str,
+    items: Vec<ItemOut<'a>>,
+    written: usize,
+    failed: usize,
+}
+
+#[derive(Serialize)]
+struct ItemOut<'a> {
+    key: &'a str,
+    action: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    from: Option<String>,
+    to: Option<String>,
+    from_fingerprint: Option<&'a str>,
+    to_fingerprint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    written: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+/// The first 12 hex digits of a fingerprint, enough to tell values apart in a table.
+fn short(fingerprint: Option<&String>) -> String {
+    fingerprint
+        .and_then(|f| f.strip_prefix("hmac-sha256:"))
+        .map_or_else(|| "-".to_owned(), |hex| hex.chars().take(12).collect())
+}
+
+/// The audit log's fingerprints when `SECRETARY_AUDIT_KEY` is set, else a key of this
+/// run's own; with what it is keyed with, for people.
+fn fingerprints(vars: &Variables) -> std::io::Result<(Fingerprints, &'static str)> {
+    Ok(match Fingerprints::from_vars(vars) {
+        Some(keyed) => (keyed, "SECRETARY_AUDIT_KEY"),
+        None => (
+            Fingerprints::random()
+                .map_err(|_| std::io::Error::other("no random key from the operating system"))?,
+            "this run",
+        ),
+    })
+}
+
+pub fn run(
+    manifest: &Manifest,
+    target: &EnvironmentSpec,
+    vars: &Variables,
+    settings: &Settings<'_>,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let (fingerprints, keyed) = fingerprints(vars)?;
+    let (from, shown_from) = match (settings.from, settings.from_source) {
+        (Some(name), _) => (
+            ImportSource::Environment(manifest.select_environment(Some(name), vars)?),
+            format!("environment `{name}`"),
+        ),
+        (None, Some(name)) => (ImportSource::Source(name), format!("source `{name}`")),
+        (None, None) => {
+            say!("error: say where to import from: --from ENVIRONMENT or --from-source NAME");
+            return Ok(Status::Error);
+        }
+    };
+    let only: Vec<&str> = settings.only.iter().map(String::as_str).collect();
+    let plan = match secretary::import(
+        manifest,
+        target,
+        vars,
+        from,
+        (!only.is_empty()).then_some(only.as_slice()),
+        settings.overwrite,
+        &fingerprints,
+    ) {
+        Ok(plan) => plan,
+        Err(error) => {
+            let usage = matches!(
+                error,
+                secretary::PutError::SameEnvironment(_)
+                    | secretary::PutError::SameSource(_)
+                    | secretary::PutError::UnknownSource { .. }
+            );
+            if usage {
+                say!("error: {error}");
+                return Ok(Status::Error);
+            }
+            return failed(Event::Import, "(import)", error);
+        }
+    };
+    let items = plan.items();
+    let blocked = plan.is_blocked();
+    let results = if settings.dry_run || blocked {
+        Vec::new()
+    } else {
+        match plan.apply() {
+            Ok(results) => results,
+            Err(error) => return failed(Event::Import, "(import)", error),
+        }
+    };
+    let (written, errors) = audited(items, &results)?;
+    let wrote = written.iter().filter(|w| w.is_some()).count();
+    let failures = errors.iter().filter(|e| e.is_some()).count();
+    match settings.format {
+        Format::Json => {
+            let output = Output {
+                environment: &target.name,
+                from: shown_from,
+                dry_run: settings.dry_run,
+                fingerprints: keyed,
+                items: items
+                    .iter()
+                    .enumerate()
+                    .map(|(index, item)| {
+                        item_out(item, written[index].clone(), errors[index].clone())
+                    })
+                    .collect(),
+                written: wrote,
+                failed: failures,
+            };
+            write_json(out, &output)?;
+        }
+        Format::Text => text(
+            out,
+            (target, &shown_from, settings),
+            items,
+            (&written, &errors),
+            keyed,
+        )?,
+    }
+    if blocked {
+        say!(
+            "error: nothing was written: fix the values refused or failed above, then run this again"
+        );
+        return Ok(Status::Problems);
+    }
+    if failures > 0 {
+        say!(
+            "error: {wrote} written, {failures} not written (see above); run the same command again to finish: what is already there is left as it is"
+        );
+        return Ok(Status::Problems);
+    }
+    Ok(Status::Success)
+}
+
+/// Audits each write, and says for each item where it was written or why not.
+#[expect(clippy::type_complexity, reason = "two parallel columns of the report")]
+fn audited(
+    items: &[ImportItem],
+    results: &[secretary::Applied],
+) -> Result<(Vec<Option<String>>, Vec<Option<String>>), Failure> {
+    let mut written = vec![None; items.len()];
+    let mut errors: Vec<Option<String>> = vec![None; items.len()];
+    for applied in results {
+        let key = &items[applied.item].key;
+        match &applied.result {
+            Ok(done) => {
+                record(Event::Import, key, done)?;
+                written[applied.item] = Some(done.locator.to_string());
+            }
+            Err(error) => {
+                super::audit(Event::Import, key, None, Outcome::SourceError)?;
+                errors[applied.item] = Some(error.to_string());
+            }
+        }
+    }
+    Ok((written, errors))
+}
+
+fn item_out(item: &ImportItem, written: Option<String>, error: Option<String>) -> ItemOut<'_> {
+    ItemOut {
+        key: &item.key,
+        action: item.action.as_str(),
+        reason: match &item.action {
+            ImportAction::Refused(reason) | ImportAction::Failed(reason) => Some(reason),
+            _ => None,
+        },
+        from: item.from.as_ref().map(ToString::to_string),
+        to: item.to.as_ref().map(ToString::to_string),
+        from_fingerprint: item.from_fingerprint.as_deref(),
+        to_fingerprint: item.to_fingerprint.as_deref(),
+        written,
+        error,
+    }
+}
+
+fn text(
+    out: &mut impl Write,
+    (target, from, settings): (&EnvironmentSpec, &str, &Settings<'_>),
+    items: &[ImportItem],
+    (written, errors): (&[Option<String>], &[Option<String>]),
+    keyed: &str,
+) -> std::io::Result<()> {
+    let rows: Vec<Vec<String>> = items
+        .iter()
+        .enumerate()
+        .map(|(index, item)| {
+            let action = match (&written[index], &errors[index]) {
+                (Some(_), _) => format!("{} (done)", item.action.as_str()),
+                (None, Some(_)) => format!("{} (FAILED)", item.action.as_str()),
+                (None, None) => item.action.as_str().to_owned(),
+            };
+            vec![
+                item.key.clone(),
+                action,
+                item.from
+                    .as_ref()
+                    .map_or_else(|| "-".to_owned(), ToString::to_string),
+                short(item.from_fingerprint.as_ref()),
+                short(item.to_fingerprint.as_ref()),
+            ]
+        })
+        .collect();
+    writeln!(
+        out,
+        "import into environment `{}` from {from}{}",
+        target.name,
+        if settings.dry_run {
+            " (dry run: nothing is written)"
+        } else {
+            ""
+        }
+    )?;
+    write!(
+        out,
+        "{}",
+        render::table(&["KEY", "ACTION", "FROM", "FROM-FP", "TO-FP"], &rows)
+    )?;
+    for (index, item) in items.iter().enumerate() {
+        match &item.action {
+            ImportAction::Refused(reason) => writeln!(out, "refused {}: {reason}", item.key)?,
+            ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
+            _ => {}
+        }
+        if let Some(error) = &errors[index] {
+            writeln!(out, "not written {}: {error}", item.key)?;
+        }
+    }
+    let count = |action: &str| items.iter().filter(|i| i.action.as_str() == action).count();
+    writeln!(
+        out,
+        "{} to create, {} to update, {} the same, {} kept, {} with no value; fingerprints keyed with {keyed}",
+        count("create"),
+        count("update"),
+        count("same"),
+        count("keep"),
+        count("no_value"),
+    )?;
+    if count("keep") > 0 {
+        writeln!(
+            out,
+            "values that differ were kept: --overwrite replaces them"
+        )?;
+    }
+    Ok(())
+}

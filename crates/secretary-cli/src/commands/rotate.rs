@@ -1,0 +1,165 @@
+//! `secretary rotate KEY... | --due` and `secretary rollback KEY [--to VERSION]`: new
+//! versions of secrets in the environment's Vault. A rotation's value is made as the
+//! manifest declares (`generate = { bytes = 32 }`) or read from stdin for a secret someone
+//! provides; a rollback writes an earlier version's value again. Both are checked against
+//! the manifest first, written with check-and-set, audited, and print where they wrote,
+//! never a value.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use secretary::audit::Event;
+use secretary::manifest::EnvironmentSpec;
+use secretary::{Manifest, Scope, Variables, is_generated, resolve};
+
+use super::Failure;
+use super::put::{failed, read_value, record};
+use crate::exit::Status;
+
+/// What running programs need to do to see a new value.
+const NEXT: &str = "\
+next: programs under `secretary run --watch` pick the new value up at their next poll;
+  a SecretManager sees it after refresh() (or when its source's ttl runs out);
+  any other program reads it when it is restarted";
+
+pub fn run(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    keys: &[String],
+    due: bool,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let keys: Vec<String> = if due {
+        match overdue(manifest, environment, vars)? {
+            Some(keys) => keys,
+            None => return Ok(Status::Problems),
+        }
+    } else {
+        keys.to_vec()
+    };
+    // Declared keys first, and at most one value from stdin.
+    let mut provided = 0;
+    for key in &keys {
+        if !is_generated(manifest.secret_in(environment, key)?) {
+            provided += 1;
+        }
+    }
+    if provided > 1 {
+        say!(
+            "error: {provided} of these secrets are provided, not generated: their new values come from stdin, one at a time"
+        );
+        say!("  help: rotate each on its own: secretary rotate KEY < new-value");
+        return Ok(Status::Error);
+    }
+    if keys.is_empty() {
+        writeln!(
+            out,
+            "nothing is due for rotation in environment `{}`",
+            environment.name
+        )?;
+        return Ok(Status::Success);
+    }
+    let mut status = Status::Success;
+    for key in &keys {
+        let spec = manifest.secret_in(environment, key)?;
+        let value = if is_generated(spec) {
+            None
+        } else {
+            Some(read_value(key)?)
+        };
+        match secretary::rotate(manifest, environment, vars, key, value) {
+            Ok(written) => {
+                record(Event::Rotate, key, &written)?;
+                match written.locator.version() {
+                    Some(version) => writeln!(
+                        out,
+                        "rotated {key}: wrote {} (version {version})",
+                        written.locator
+                    )?,
+                    None => writeln!(out, "rotated {key}: wrote {}", written.locator)?,
+                }
+            }
+            Err(error) => {
+                let this = failed(Event::Rotate, key, error)?;
+                if status == Status::Success || this == Status::Error {
+                    status = this;
+                }
+            }
+        }
+    }
+    if status == Status::Success {
+        writeln!(out, "{NEXT}")?;
+    }
+    Ok(status)
+}
+
+/// The keys `rotate --due` rotates: every secret overdue for rotation whose new value
+/// secretary makes. Those someone must provide are named, not rotated. `None` when the
+/// environment's secrets cannot be read.
+fn overdue(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+) -> Result<Option<Vec<String>>, Failure> {
+    let report = resolve(manifest, environment, vars, Scope::All)?;
+    super::audit_report(Event::Resolve, &report)?;
+    let now = SystemTime::now();
+    let mut keys = Vec::new();
+    for resolution in &report.resolutions {
+        if resolution
+            .problems
+            .iter()
+            .any(|problem| problem.kind.state() == secretary::State::SourceError)
+        {
+            say!(
+                "error: cannot tell whether `{}` is due: {}",
+                resolution.key(),
+                resolution.problems[0].kind
+            );
+            return Ok(None);
+        }
+        if resolution.rotation_due().is_none_or(|due| now < due) {
+            continue;
+        }
+        if is_generated(&resolution.spec) {
+            keys.push(resolution.key().to_owned());
+        } else {
+            say!(
+                "warning: `{}` is due for rotation, and its new value must be provided: secretary rotate {} < new-value",
+                resolution.key(),
+                resolution.key()
+            );
+        }
+    }
+    Ok(Some(keys))
+}
+
+pub fn rollback(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    vars: &Variables,
+    key: &str,
+    to: Option<u64>,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    manifest.secret_in(environment, key)?;
+    match secretary::rollback(manifest, environment, vars, key, to) {
+        Ok(rolled) => {
+            record(Event::Rollback, key, &rolled.written)?;
+            let version = rolled
+                .written
+                .locator
+                .version()
+                .map_or_else(String::new, |version| format!(" (version {version})"));
+            writeln!(
+                out,
+                "rolled {key} back to the value of version {}: wrote {}{version}",
+                rolled.from_version, rolled.written.locator
+            )?;
+            writeln!(out, "{NEXT}")?;
+            Ok(Status::Success)
+        }
+        Err(error) => failed(Event::Rollback, key, error),
+    }
+}

@@ -1,0 +1,653 @@
+//! secretary against a real three-node OpenBao cluster on Raft storage, losing nodes:
+//! the leader killed during reads, during writes and during a login, a step-down, a
+//! sealed node first in the list, every node down, a restarted node preferred, reads of
+//! one's own writes through a standby, and `run --watch` through a failover.
+//!
+//! One cluster serves the whole binary (`Cluster::shared`, about 7 s to start); each test
+//! holds its lock, which hands the cluster over healthy. The failover rules themselves,
+//! answer by answer, are in the library's `tests/failover.rs` against scripted nodes.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+mod support;
+
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use secretary_test_support::{Cluster, Jwt};
+
+/// The reference application's secrets.
+const KEYS: [&str; 14] = [
+    "database_url",
+    "postgres_user",
+    "postgres_password",
+    "youtube_api_key",
+    "anthropic_api_key",
+    "google_client_id",
+    "google_client_secret",
+    "secret_key",
+    "encryption_key",
+    "redis_password",
+    "mongodb_uri",
+    "environment",
+    "debug_mode",
+    "log_level",
+];
+
+/// An application whose environment `environment` reads the 14 secrets from Vault at
+/// `secret/<environment>/<key>`; `auth` goes into the vault source.
+fn app(environment: &str, auth: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = format!(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\n{auth}\n[environments.{environment}]\nsources = [\"vault\"]\n"
+    );
+    for key in KEYS {
+        let _ = writeln!(manifest, "[secrets.{key}]\nrequired = true");
+    }
+    std::fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    dir
+}
+
+/// Stores every secret of `environment` in the cluster.
+fn seed(cluster: &Cluster, environment: &str) {
+    for key in KEYS {
+        cluster.kv_put(
+            &format!("{environment}/{key}"),
+            &[("value", &format!("{key}-value"))],
+        );
+    }
+}
+
+/// The nodes' addresses as `VAULT_ADDR` lists them, `first` first.
+fn addresses(cluster: &Cluster, first: usize) -> String {
+    let mut all = cluster.addresses();
+    let first = all.remove(first);
+    all.insert(0, first);
+    all.join(",")
+}
+
+/// `secretary` in `dir`, logged in as root, talking to `addresses`.
+fn secretary(dir: &Path, cluster: &Cluster, addresses: &str) -> Command {
+    let mut command = support::secretary_in(dir);
+    command
+        .env("VAULT_ADDR", addresses)
+        .env("VAULT_TOKEN", cluster.token())
+        .env("HOME", dir);
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// Waits until some node other than `dead` is active.
+fn new_leader(cluster: &Cluster, dead: usize) -> usize {
+    let started = Instant::now();
+    loop {
+        if let Some(node) = (0..3).find(|&n| n != dead && cluster.health(n) == Some(200)) {
+            return node;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "no new leader");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Runs `round` on `threads` threads until `stop`, collecting what each round returned.
+fn in_a_loop<T: Send + 'static>(
+    threads: usize,
+    stop: &Arc<AtomicBool>,
+    round: impl Fn(usize) -> T + Send + Sync + 'static,
+) -> Vec<std::thread::JoinHandle<Vec<T>>> {
+    let round = Arc::new(round);
+    (0..threads)
+        .map(|thread| {
+            let stop = Arc::clone(stop);
+            let round = Arc::clone(&round);
+            std::thread::spawn(move || {
+                let mut results = Vec::new();
+                let mut n = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    results.push(round(thread * 1_000_000 + n));
+                    n += 1;
+                }
+                results
+            })
+        })
+        .collect()
+}
+
+#[test]
+fn reads_never_fail_while_the_leader_is_killed() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "reads");
+    let dir = app("reads", "");
+    let leader = cluster.active();
+    // The node that dies is the one every process asks first.
+    let nodes = addresses(&cluster, leader);
+    let stop = Arc::new(AtomicBool::new(false));
+    let path = dir.path().to_path_buf();
+    let token = cluster.token().to_owned();
+    let readers = in_a_loop(4, &stop, move |_| {
+        let output = support::secretary_in(&path)
+            .env("VAULT_ADDR", &nodes)
+            .env("VAULT_TOKEN", &token)
+            .env("HOME", &path)
+            .args(["--env", "reads", "check"])
+            .output()
+            .unwrap();
+        (Instant::now(), output)
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    let killed = Instant::now();
+    cluster.kill(leader);
+    new_leader(&cluster, leader);
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::SeqCst);
+    let rounds: Vec<_> = readers
+        .into_iter()
+        .flat_map(|reader| reader.join().unwrap())
+        .collect();
+    let after = rounds.iter().filter(|(ended, _)| *ended > killed).count();
+    assert!(after >= 4, "reads went on after the kill: {after}");
+    for (_, output) in &rounds {
+        assert!(output.status.success(), "a read failed:\n{}", text(output));
+    }
+}
+
+#[test]
+fn every_acknowledged_put_during_a_leader_kill_is_stored_exactly_once() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "writes");
+    let leader = cluster.active();
+    cluster.bao(
+        leader,
+        &[
+            "kv",
+            "metadata",
+            "put",
+            "-mount=secret",
+            "-max-versions=1000",
+            "writes/secret_key",
+        ],
+    );
+    let dir = app("writes", "");
+    let nodes = addresses(&cluster, leader);
+    let mut acknowledged = Vec::new();
+    let mut refused = Vec::new();
+    let mut killed_at = None;
+    for n in 0..24 {
+        if n == 6 {
+            cluster.kill(leader);
+            killed_at = Some(n);
+        }
+        let value = format!("rotated-value-{n:04}-xxxxxxxxxxxxxxxx");
+        let mut child = secretary(dir.path(), &cluster, &nodes)
+            .args(["--env", "writes", "put", "secret_key"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(value.as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        if output.status.success() {
+            acknowledged.push(value);
+        } else {
+            refused.push(text(&output));
+        }
+    }
+    assert!(killed_at.is_some());
+    let stored: Vec<String> = cluster
+        .kv_versions("writes/secret_key", "value")
+        .into_iter()
+        .filter_map(|(_, value)| value)
+        .collect();
+    for value in &acknowledged {
+        assert_eq!(
+            stored.iter().filter(|stored| *stored == value).count(),
+            1,
+            "{value} acknowledged, stored {} times: {stored:?}",
+            stored.iter().filter(|stored| *stored == value).count()
+        );
+    }
+    for value in &stored {
+        assert!(
+            stored.iter().filter(|other| *other == value).count() == 1,
+            "{value} stored twice"
+        );
+    }
+    // A put that failed did so closed, as a conflict it reports, never half-done.
+    for failure in &refused {
+        assert!(failure.contains("check-and-set failed"), "{failure}");
+    }
+    assert!(
+        acknowledged.len() >= 20,
+        "{} of 24 puts acknowledged; the others:\n{}",
+        acknowledged.len(),
+        refused.join("\n")
+    );
+}
+
+#[test]
+fn a_step_down_interrupts_neither_reads_nor_writes() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "stepdown");
+    let dir = app("stepdown", "");
+    let leader = cluster.active();
+    let nodes = addresses(&cluster, leader);
+    let stop = Arc::new(AtomicBool::new(false));
+    let (path, token, reading) = (
+        dir.path().to_path_buf(),
+        cluster.token().to_owned(),
+        nodes.clone(),
+    );
+    let readers = in_a_loop(2, &stop, move |_| {
+        support::secretary_in(&path)
+            .env("VAULT_ADDR", &reading)
+            .env("VAULT_TOKEN", &token)
+            .env("HOME", &path)
+            .args(["--env", "stepdown", "check"])
+            .output()
+            .unwrap()
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    cluster.step_down();
+    for n in 0..5 {
+        let mut child = secretary(dir.path(), &cluster, &nodes)
+            .args(["--env", "stepdown", "put", "encryption_key"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("after-step-down-{n}").as_bytes())
+            .unwrap();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", text(&output));
+    }
+    stop.store(true, Ordering::SeqCst);
+    for reader in readers {
+        for output in reader.join().unwrap() {
+            assert!(output.status.success(), "{}", text(&output));
+        }
+    }
+}
+
+#[test]
+fn a_sealed_node_first_in_the_list_is_passed_over() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "sealed");
+    let dir = app("sealed", "");
+    let standby = (0..3).find(|&node| node != cluster.active()).unwrap();
+    cluster.seal(standby);
+    let output = secretary(dir.path(), &cluster, &addresses(&cluster, standby))
+        .args(["--env", "sealed", "check"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+#[test]
+fn with_every_node_down_it_fails_closed_in_bounded_time_naming_each() {
+    let cluster = Cluster::shared().lock();
+    let dir = app("down", "");
+    let nodes = cluster.addresses().join(",");
+    for node in 0..3 {
+        cluster.kill(node);
+    }
+    let started = Instant::now();
+    let output = secretary(dir.path(), &cluster, &nodes)
+        .args(["--env", "down", "check"])
+        .output()
+        .unwrap();
+    let took = started.elapsed();
+    assert_eq!(output.status.code(), Some(1), "{}", text(&output));
+    let said = text(&output);
+    for address in cluster.addresses() {
+        assert!(
+            said.contains(&format!("{address} (Connection refused")),
+            "{address} not named:\n{said}"
+        );
+    }
+    assert!(took < Duration::from_secs(20), "took {took:?}");
+    // The next test gets the cluster back whole: three dead nodes restart and elect.
+    drop(cluster);
+    let cluster = Cluster::shared().lock();
+    assert_eq!(
+        (0..3).filter(|&n| cluster.health(n) == Some(200)).count(),
+        1
+    );
+}
+
+#[test]
+fn a_restarted_node_listed_first_serves_as_a_standby() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "restarted");
+    let dir = app("restarted", "");
+    let old = cluster.active();
+    cluster.kill(old);
+    new_leader(&cluster, old);
+    cluster.restart(old);
+    assert_eq!(cluster.health(old), Some(429), "it came back as a standby");
+    let nodes = addresses(&cluster, old);
+    let output = secretary(dir.path(), &cluster, &nodes)
+        .args(["--env", "restarted", "check"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let mut child = secretary(dir.path(), &cluster, &nodes)
+        .args(["--env", "restarted", "put", "redis_password"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"written-via-a-standby")
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        cluster
+            .kv_get(cluster.active(), "restarted/redis_password", "value")
+            .as_deref(),
+        Some("written-via-a-standby")
+    );
+}
+
+#[test]
+fn a_process_reads_its_own_writes_through_a_standby() {
+    use secretary::manifest::SourceConfig;
+    use secretary::source::{Context, Lookup, Source, VaultSource};
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "ryw");
+    let standby = (0..3).find(|&node| node != cluster.active()).unwrap();
+    let dir = app("ryw", "");
+    let manifest = secretary::Manifest::load(&dir.path().join("secrets.toml")).unwrap();
+    let vars = secretary::Variables::from_pairs([
+        ("VAULT_ADDR", addresses(&cluster, standby).as_str()),
+        ("VAULT_TOKEN", cluster.token()),
+    ]);
+    let environment = manifest.select_environment(Some("ryw"), &vars).unwrap();
+    let SourceConfig::Vault(config) = &manifest.source("vault").unwrap().config else {
+        unreachable!()
+    };
+    let source = VaultSource::new("vault".to_owned(), (**config).clone());
+    let context = Context::new(&manifest, environment, &vars);
+    let spec = manifest.secret("secret_key").unwrap();
+    // A healthy standby forwards writes to the active node and answers reads from its own
+    // copy, 50 to 100 ms behind: a read right after a write is stale there unless it
+    // carries the write's index.
+    for n in 0..20 {
+        let value = secretary::SecretValue::new(format!("own-write-{n}"));
+        source.write(spec, &context, &value, None).unwrap();
+        match &source.lookup(&[spec], &context).lookups[0] {
+            Lookup::Found { value: read, .. } => {
+                assert_eq!(read.expose(), value.expose(), "round {n}");
+            }
+            other => panic!("round {n}: {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn run_watch_keeps_running_through_a_failover_and_sees_the_rotation() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "watch");
+    let dir = app("watch", "");
+    let leader = cluster.active();
+    let nodes = addresses(&cluster, leader);
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+print("started", os.environ["SECRET_KEY"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut child = secretary(dir.path(), &cluster, &nodes)
+        .args([
+            "--env",
+            "watch",
+            "run",
+            "--watch",
+            "300ms",
+            "--on-change",
+            "restart",
+            "--",
+        ])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap());
+    let mut line = String::new();
+    lines.read_line(&mut line).unwrap();
+    assert_eq!(line.trim_end(), "started secret_key-value");
+    cluster.kill(leader);
+    let new = new_leader(&cluster, leader);
+    cluster.kv_put("watch/secret_key", &[("value", "rotated-during-failover")]);
+    let _ = new;
+    line.clear();
+    let seen = Arc::new(Mutex::new(String::new()));
+    let reading = Arc::clone(&seen);
+    let reader = std::thread::spawn(move || {
+        let mut line = String::new();
+        while lines.read_line(&mut line).unwrap_or(0) > 0 {
+            if line.starts_with("started rotated") {
+                *reading.lock().unwrap() = line.clone();
+                return;
+            }
+            line.clear();
+        }
+    });
+    let started = Instant::now();
+    while seen.lock().unwrap().is_empty() && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let _ = rustix_kill(&child);
+    let output = child.wait_with_output().unwrap();
+    let _ = reader.join();
+    assert_eq!(
+        seen.lock().unwrap().trim_end(),
+        "started rotated-during-failover",
+        "stderr: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        !String::from_utf8_lossy(&output.stderr).contains("rotated-during"),
+        "a value on stderr"
+    );
+}
+
+/// Sends SIGTERM to `child` (through `kill`, to keep this test free of `unsafe`).
+fn rustix_kill(child: &std::process::Child) -> std::io::Result<std::process::ExitStatus> {
+    Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+}
+
+#[test]
+fn a_pod_logs_in_with_its_jwt_while_the_leader_is_being_replaced() {
+    let cluster = Cluster::shared().lock();
+    seed(&cluster, "jwtlogin");
+    let leader = cluster.active();
+    let key = Jwt::new();
+    let pem = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(pem.path(), key.public_pem()).unwrap();
+    let policy = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        policy.path(),
+        "path \"secret/data/jwtlogin/*\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    let _ = cluster.request(
+        leader,
+        "DELETE",
+        "/v1/sys/auth/jwt",
+        &[("X-Vault-Token", cluster.token())],
+        None,
+    );
+    cluster.bao(
+        leader,
+        &[
+            "policy",
+            "write",
+            "jwt-read",
+            policy.path().to_str().unwrap(),
+        ],
+    );
+    cluster.bao(leader, &["auth", "enable", "jwt"]);
+    cluster.bao(
+        leader,
+        &[
+            "write",
+            "auth/jwt/config",
+            &format!("jwt_validation_pubkeys=@{}", pem.path().display()),
+        ],
+    );
+    cluster.bao(
+        leader,
+        &[
+            "write",
+            "auth/jwt/role/api",
+            "role_type=jwt",
+            "user_claim=sub",
+            "bound_audiences=secretary",
+            "token_policies=jwt-read",
+            "token_ttl=3s",
+            "token_max_ttl=60s",
+        ],
+    );
+    let dir = app(
+        "jwtlogin",
+        "auth = \"jwt\"\njwt_role = \"api\"\njwt_file = \"token\"",
+    );
+    std::fs::write(
+        dir.path().join("token"),
+        key.token("system:serviceaccount:app:api", "secretary", 600),
+    )
+    .unwrap();
+    let nodes = addresses(&cluster, leader);
+    // No Vault token anywhere: not in the environment, not in ~/.vault-token.
+    let login = || {
+        support::secretary_in(dir.path())
+            .env("VAULT_ADDR", &nodes)
+            .env("HOME", dir.path())
+            .args(["--env", "jwtlogin", "check"])
+            .output()
+            .unwrap()
+    };
+    let output = login();
+    assert!(output.status.success(), "{}", text(&output));
+    // The login is a write: made while the leader is gone, it waits for the new one.
+    cluster.kill(leader);
+    let output = login();
+    assert!(output.status.success(), "{}", text(&output));
+    let said = text(&output);
+    let jwt = std::fs::read_to_string(dir.path().join("token")).unwrap();
+    assert!(!said.contains(&jwt[..20]), "the JWT was shown");
+}
+
+// The harness itself: what every test above relies on.
+
+#[test]
+fn the_harness_replaces_a_killed_leader_and_brings_it_back_as_a_voter() {
+    let cluster = Cluster::shared().lock();
+    assert_eq!(cluster.addresses().len(), 3);
+    let version = cluster.kv_put("smoke/leader", &[("value", "before the kill")]);
+
+    let old = cluster.active();
+    let killed = Instant::now();
+    cluster.kill(old);
+    assert_eq!(cluster.health(old), None, "a killed node must not answer");
+    let new = loop {
+        if let Some(node) = (0..3).find(|&node| cluster.health(node) == Some(200)) {
+            break node;
+        }
+        assert!(
+            killed.elapsed() < Duration::from_secs(30),
+            "no new leader within 30 s of the kill"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_ne!(new, old);
+    assert_eq!(
+        cluster.kv_get(new, "smoke/leader", "value").as_deref(),
+        Some("before the kill")
+    );
+    let after = cluster.kv_put("smoke/leader", &[("value", "after the kill")]);
+    assert_eq!(after, version + 1);
+
+    cluster.restart(old);
+    let state = cluster.request(
+        new,
+        "GET",
+        "/v1/sys/storage/raft/autopilot/state",
+        &[],
+        None,
+    );
+    let state = state.unwrap().json();
+    let server = &state["data"]["servers"][format!("node{old}")];
+    assert_eq!(server["status"], "voter", "{state:#}");
+    assert_eq!(server["healthy"], true, "{state:#}");
+    assert_eq!(
+        cluster.kv_get(old, "smoke/leader", "value").as_deref(),
+        Some("after the kill"),
+        "the restarted node has caught up"
+    );
+    cluster.wait_healthy();
+    let versions = cluster.kv_versions("smoke/leader", "value");
+    assert_eq!(
+        versions[versions.len().saturating_sub(2)..],
+        [
+            (version, Some("before the kill".to_owned())),
+            (after, Some("after the kill".to_owned()))
+        ],
+        "each write landed once, the last two versions: {versions:?}"
+    );
+}
+
+#[test]
+fn the_harness_hands_a_sealed_node_over_unsealed() {
+    let cluster = Cluster::shared().lock();
+    let active = cluster.active();
+    let standby = (active + 1) % 3;
+    cluster.seal(standby);
+    let answer = cluster
+        .request(standby, "GET", "/v1/secret/data/smoke/sealed", &[], None)
+        .unwrap();
+    assert_eq!(answer.status, 503);
+    assert_eq!(answer.json()["errors"][0], "Vault is sealed");
+    assert!(
+        cluster
+            .bao(active, &["status", "-format=json"])
+            .contains("\"sealed\": false")
+    );
+    // Left sealed on purpose: the next lock() unseals it.
+}

@@ -1,0 +1,298 @@
+//! `import`: declared secrets copied from one environment's resolution (or one named
+//! source) into another environment's Vault source. Planned first, written after: the
+//! plan reads the target once, says for each secret what would happen (create, update,
+//! same, keep...) with fingerprints of both values, and checks every value against the
+//! target environment's rules, so that nothing is written when anything is refused.
+//! Writes are check-and-set on the versions the plan read, and a value already equal
+//! makes no new version: running an import again finishes what a failure interrupted.
+
+use std::sync::Arc;
+
+use super::{PutError, admissible, vault_source};
+use crate::audit::Fingerprints;
+use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec};
+use crate::resolve::{ProblemKind, Scope, resolve};
+use crate::source::{Context, Snapshot, Stored, VaultError, VaultSource, Written};
+use crate::{Locator, Origin, SecretValue, Variables};
+
+/// Where an import takes its values from.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum ImportSource<'a> {
+    /// This environment's resolution: its whole chain, as `check` sees it.
+    Environment(&'a EnvironmentSpec),
+    /// This source alone (by its name in the manifest), read as in the target
+    /// environment.
+    Source(&'a str),
+}
+
+/// What an import does, or would do, with one secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Action {
+    /// Not in the target: written as its first version (check-and-set 0).
+    Create,
+    /// In the target with another value, and overwriting was asked for.
+    Update,
+    /// In the target with this very value: nothing is written.
+    Same,
+    /// In the target with another value, which is kept (overwriting was not asked for).
+    Keep,
+    /// The source has no value for it (or only the manifest's default): nothing to copy.
+    NoValue,
+    /// Its value breaks the target environment's rules (the reason): nothing at all is
+    /// written while any secret is refused.
+    Refused(String),
+    /// The source failed for it (the error): nothing at all is written.
+    Failed(String),
+}
+
+impl Action {
+    /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
+    /// `failed`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Same => "same",
+            Self::Keep => "keep",
+            Self::NoValue => "no_value",
+            Self::Refused(_) => "refused",
+            Self::Failed(_) => "failed",
+        }
+    }
+
+    /// Whether it writes.
+    pub fn writes(&self) -> bool {
+        matches!(self, Self::Create | Self::Update)
+    }
+}
+
+/// One secret of an import. Its fingerprints tell equal values from different ones;
+/// neither tells anything of a value.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ImportItem {
+    /// The secret's key.
+    pub key: String,
+    /// What happens to it.
+    pub action: Action,
+    /// Where its value comes from.
+    pub from: Option<Origin>,
+    /// Where it is in the target now, with its version, when it is there.
+    pub to: Option<Locator>,
+    /// The fingerprint of the value to copy.
+    pub from_fingerprint: Option<String>,
+    /// The fingerprint of the value in the target now.
+    pub to_fingerprint: Option<String>,
+}
+
+/// A planned import: [`Import::items`] says what would happen, [`Import::apply`] does it.
+pub struct Import<'a> {
+    manifest: &'a Manifest,
+    target: &'a EnvironmentSpec,
+    vars: &'a Variables,
+    source: VaultSource,
+    snapshot: Snapshot,
+    items: Vec<ImportItem>,
+    /// For each item, its position in the snapshot and the value to write, when it writes.
+    values: Vec<Option<(usize, SecretValue)>>,
+}
+
+impl std::fmt::Debug for Import<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Import")
+            .field("target", &self.target.name)
+            .field("items", &self.items)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Import<'_> {
+    /// Every secret, in manifest order, with what happens to it.
+    pub fn items(&self) -> &[ImportItem] {
+        &self.items
+    }
+
+    /// Whether anything is refused or failed, in which case [`Import::apply`] writes
+    /// nothing.
+    pub fn is_blocked(&self) -> bool {
+        self.items
+            .iter()
+            .any(|item| matches!(item.action, Action::Refused(_) | Action::Failed(_)))
+    }
+
+    /// The target environment's Vault source's name.
+    pub fn target_source(&self) -> &str {
+        self.source_name()
+    }
+
+    fn source_name(&self) -> &str {
+        use crate::source::Source as _;
+        self.source.name()
+    }
+
+    /// Writes every `create` and `update`: each Vault path once, concurrently, with
+    /// check-and-set on the version the plan read. One [`Applied`] per item written.
+    /// Nothing is written when the plan [`Import::is_blocked`].
+    pub fn apply(&self) -> Result<Vec<Applied>, PutError> {
+        if self.is_blocked() {
+            return Ok(Vec::new());
+        }
+        let changes: Vec<(usize, (usize, &SecretValue))> = self
+            .values
+            .iter()
+            .enumerate()
+            .filter_map(|(item, value)| value.as_ref().map(|(slot, value)| (item, (*slot, value))))
+            .collect();
+        if changes.is_empty() {
+            return Ok(Vec::new());
+        }
+        let context = Context::new(self.manifest, self.target, self.vars);
+        let writes: Vec<(usize, &SecretValue)> =
+            changes.iter().map(|(_, change)| *change).collect();
+        let results = self
+            .source
+            .write_snapshot(&self.snapshot, &writes, &context)?;
+        Ok(changes
+            .into_iter()
+            .zip(results)
+            .map(|((item, _), result)| Applied { item, result })
+            .collect())
+    }
+}
+
+/// What became of one write of an import.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct Applied {
+    /// Its index in [`Import::items`].
+    pub item: usize,
+    /// Where it was written, or why not.
+    pub result: Result<Written, VaultError>,
+}
+
+/// The environment whose resolution gives an import its values: `from`'s, or one that
+/// asks only the named source, as the target environment would.
+fn values_from<'e>(
+    manifest: &Manifest,
+    target: &EnvironmentSpec,
+    target_source: &VaultSource,
+    from: ImportSource<'e>,
+) -> Result<std::borrow::Cow<'e, EnvironmentSpec>, PutError> {
+    use std::borrow::Cow;
+    match from {
+        ImportSource::Environment(environment) => {
+            if environment.name == target.name {
+                return Err(PutError::SameEnvironment(environment.name.clone()));
+            }
+            Ok(Cow::Borrowed(environment))
+        }
+        ImportSource::Source(name) => {
+            if manifest.source(name).is_none() {
+                return Err(PutError::UnknownSource {
+                    name: name.to_owned(),
+                    defined: manifest.sources().iter().map(|s| s.name.clone()).collect(),
+                });
+            }
+            if name == crate::source::Source::name(target_source) {
+                return Err(PutError::SameSource(name.to_owned()));
+            }
+            Ok(Cow::Owned(EnvironmentSpec {
+                name: target.name.clone(),
+                sources: vec![name.to_owned()],
+                on_source_error: OnSourceError::Fail,
+                forbid_placeholders: false,
+                enforce_rotation: false,
+                rules: std::collections::BTreeMap::new(),
+                secrets: manifest.secrets().to_vec(),
+            }))
+        }
+    }
+}
+
+/// Plans copying `only` (default: every declared secret) from `from` into `target`'s
+/// Vault source. A value already in the target is kept unless `overwrite`.
+/// `fingerprints` makes the fingerprints shown.
+pub fn import<'a>(
+    manifest: &'a Manifest,
+    target: &'a EnvironmentSpec,
+    vars: &'a Variables,
+    from: ImportSource<'_>,
+    only: Option<&[&str]>,
+    overwrite: bool,
+    fingerprints: &Fingerprints,
+) -> Result<Import<'a>, PutError> {
+    let source = vault_source(manifest, target)?;
+    let specs: Vec<Arc<SecretSpec>> = match only {
+        Some(keys) => keys
+            .iter()
+            .map(|key| manifest.secret_in(target, key).cloned())
+            .collect::<Result<_, _>>()?,
+        None => target.secrets().to_vec(),
+    };
+    let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
+    let from_environment = values_from(manifest, target, &source, from)?;
+    let report = resolve(manifest, &from_environment, vars, Scope::Keys(&keys))?;
+    let context = Context::new(manifest, target, vars);
+    let spec_refs: Vec<&SecretSpec> = specs.iter().map(|spec| &**spec).collect();
+    let snapshot = source.snapshot(&spec_refs, &context)?;
+    let mut items = Vec::with_capacity(specs.len());
+    let mut values = Vec::with_capacity(specs.len());
+    for (index, (spec, resolution)) in specs.iter().zip(&report.resolutions).enumerate() {
+        let stored = snapshot.stored(index, &source);
+        let (to, current) = match stored {
+            Stored::Present { value, locator, .. } => (Some(locator), value),
+            _ => (None, None),
+        };
+        let from_origin = resolution.origin.clone();
+        let failed = resolution
+            .problems
+            .iter()
+            .find_map(|problem| match &problem.kind {
+                ProblemKind::SourceFailed { source, error } => {
+                    Some(format!("source `{source}` failed: {error}"))
+                }
+                _ => None,
+            });
+        let value = resolution
+            .value
+            .as_ref()
+            .filter(|_| resolution.origin != Some(Origin::Default));
+        let action = match (failed, value) {
+            (Some(error), _) => Action::Failed(error),
+            (None, None) => Action::NoValue,
+            (None, Some(value)) => match admissible(spec, target, value) {
+                Err(refused) => Action::Refused(refused.to_string()),
+                Ok(()) => match &current {
+                    Some(current) if current.expose() == value.expose() => Action::Same,
+                    Some(_) if overwrite => Action::Update,
+                    Some(_) => Action::Keep,
+                    None => Action::Create,
+                },
+            },
+        };
+        values.push(
+            value
+                .filter(|_| action.writes())
+                .map(|value| (index, value.clone())),
+        );
+        items.push(ImportItem {
+            key: spec.key.clone(),
+            from_fingerprint: value.map(|value| fingerprints.of(value)),
+            to_fingerprint: current.as_ref().map(|value| fingerprints.of(value)),
+            action,
+            from: from_origin,
+            to,
+        });
+    }
+    Ok(Import {
+        manifest,
+        target,
+        vars,
+        source,
+        snapshot,
+        items,
+        values,
+    })
+}
