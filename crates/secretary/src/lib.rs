@@ -60,9 +60,10 @@
 //! one's own, and the built-in ones), [`audit`] (the audit log), [`dotenv`] (the `.env`
 //! grammar), [`redact`] (streaming redaction), [`export`] (writing values that read back
 //! exactly), [`template`] (`.env.example` from the manifest), [`lint`] (real-looking
-//! secrets in templates), [`validate`] (types, placeholders, durations) and [`file`](mod@file) (how
-//! files are opened). Everything else is private. Errors are enums that never hold a
-//! value; their messages name no command-line flag.
+//! secrets in templates), [`scan`] (where current values appear in files), [`validate`]
+//! (types, placeholders, durations) and [`file`](mod@file) (how files are opened).
+//! Everything else is private. Errors are enums that never hold a value; their messages
+//! name no command-line flag.
 
 pub mod audit;
 pub mod dotenv;
@@ -76,6 +77,7 @@ pub mod manifest;
 mod put;
 pub mod redact;
 mod resolve;
+pub mod scan;
 mod secret;
 pub mod source;
 mod suggest;

@@ -11,6 +11,7 @@ mod list;
 mod put;
 mod redact;
 mod run;
+mod scan;
 mod status;
 mod watch;
 
@@ -169,6 +170,9 @@ fn with_manifest(
             example::run(&manifest, environment, output.as_deref(), *check, out)?
         }
         EnvironmentCommand::Redact { .. } => redact::run(&manifest, environment, vars)?,
+        EnvironmentCommand::Scan(scan_args) => {
+            scan::run(&manifest, environment, vars, scan_args, out)?
+        }
     };
     Ok(status)
 }
