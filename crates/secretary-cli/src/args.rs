@@ -266,6 +266,26 @@ Examples:
         #[arg(long, value_enum, default_value_t = Encoding::Urlsafe)]
         format: Encoding,
     },
+    /// Write a first secrets.toml for an existing application: one secret per variable
+    /// of its .env files, with type, sensitivity and required guessed; no value is written
+    /// but the defaults of settings that are not secret. Never overwrites a manifest.
+    #[command(after_help = "\
+Examples:
+  secretary init                                   # from .env (else .env.example) here
+  secretary init --from .env.example --from .env   # descriptions and defaults from the template
+  secretary init --from config/app.env --output - | less
+
+Then read it through and run `secretary check`. The files become the development
+environment's dotenv source; production reads Vault, then the environment.")]
+    Init {
+        /// The .env files to read, in order (later ones override earlier ones) [default:
+        /// .env, else .env.example, in this directory].
+        #[arg(long = "from", value_name = "FILE")]
+        from: Vec<PathBuf>,
+        /// Where to write the manifest (`-` for stdout); refused if it exists.
+        #[arg(long, short, value_name = "FILE", default_value = "secrets.toml")]
+        output: PathBuf,
+    },
     /// Find real-looking secrets in env templates (token shapes, passwords in URLs,
     /// high-entropy values); name file, line and key, never the value. Needs no manifest.
     #[command(after_help = "\

@@ -6,6 +6,7 @@ mod export;
 mod generate;
 mod get;
 mod help;
+mod init;
 mod lint;
 mod list;
 mod put;
@@ -111,6 +112,7 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     let status = match &args.command {
         Command::Manifest(command) => with_manifest(args, command, vars, &mut out)?,
         Command::Generate { bytes, format } => generate::run(*bytes, *format, &mut out)?,
+        Command::Init { from, output } => init::run(from, output, &mut out)?,
         Command::Lint { files } => lint::run(files, &mut out)?,
         Command::Schema => help::schema(&mut out)?,
         Command::Completions { shell } => help::completions(*shell, &mut out)?,
