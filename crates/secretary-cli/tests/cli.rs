@@ -1971,12 +1971,13 @@ impl ScanProject {
     }
 }
 
+/// Base64 without padding (the canary sweep's encoder), standard or URL-safe.
 fn b64(bytes: &[u8], url_safe: bool) -> String {
-    use base64::Engine as _;
+    let standard = base64(bytes);
     if url_safe {
-        base64::engine::general_purpose::URL_SAFE.encode(bytes)
+        standard.replace('+', "-").replace('/', "_")
     } else {
-        base64::engine::general_purpose::STANDARD.encode(bytes)
+        standard
     }
 }
 
