@@ -177,6 +177,39 @@ pub struct RunArgs {
     pub global: Global,
 }
 
+/// `scan --min-length`'s default: the library's.
+const MIN_LENGTH: u16 = 8;
+const _: () = assert!(MIN_LENGTH as usize == secretary::scan::MIN_LENGTH);
+
+/// `scan`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct ScanArgs {
+    /// The files and directories to search.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    /// Search the files that .gitignore, .ignore and git's excludes leave out, too.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Follow symbolic links inside the tree (a PATH that is a link is followed anyway).
+    #[arg(long)]
+    pub follow: bool,
+    /// Do not search values shorter than this many bytes: their spellings turn up by
+    /// chance in ordinary text.
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value_t = MIN_LENGTH,
+        value_parser = clap::value_parser!(u16).range(4..=1024)
+    )]
+    pub min_length: u16,
+    /// The global options (last, so that their heading is theirs alone).
+    #[command(flatten)]
+    pub global: Global,
+}
+
 /// What `run --watch` does when a value changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum OnChange {
@@ -242,6 +275,26 @@ Examples:
         /// How to write them.
         #[arg(long, value_enum, default_value_t = Encoding::Urlsafe)]
         format: Encoding,
+    },
+    /// Write a first secrets.toml for an existing application: one secret per variable
+    /// of its .env files, with type, sensitivity and required guessed; no value is written
+    /// but the defaults of settings that are not secret. Never overwrites a manifest.
+    #[command(after_help = "\
+Examples:
+  secretary init                                   # from .env (else .env.example) here
+  secretary init --from .env.example --from .env   # descriptions and defaults from the template
+  secretary init --from config/app.env --output - | less
+
+Then read it through and run `secretary check`. The files become the development
+environment's dotenv source; production reads Vault, then the environment.")]
+    Init {
+        /// The .env files to read, in order (later ones override earlier ones) [default:
+        /// .env, else .env.example, in this directory].
+        #[arg(long = "from", value_name = "FILE")]
+        from: Vec<PathBuf>,
+        /// Where to write the manifest (`-` for stdout); refused if it exists.
+        #[arg(long, short, value_name = "FILE", default_value = "secrets.toml")]
+        output: PathBuf,
     },
     /// Find real-looking secrets in env templates (token shapes, passwords in URLs,
     /// high-entropy values); name file, line and key, never the value. Needs no manifest.
@@ -403,6 +456,19 @@ Examples:
         #[command(flatten)]
         global: Global,
     },
+    /// Find where the current values of the environment's sensitive secrets appear in
+    /// files: exact, JSON-escaped, URL-encoded, inside base64 or hex. Names file, line, key
+    /// and form, never the value; exit 1 when any is found.
+    #[command(after_help = "\
+Examples:
+  secretary --env production scan .            # the repository, as git sees it
+  secretary --env production scan /var/log/app --format json
+  secretary scan --no-ignore build/ dist/      # also what .gitignore leaves out
+
+Honours .gitignore, .ignore and git's excludes; searches hidden files; never .git itself.
+Binary files (a NUL byte in the first 8 KiB) are not searched, nor a value that a file
+breaks across lines.")]
+    Scan(ScanArgs),
     /// Write a secret to the environment's Vault source; the value is read from stdin (or
     /// a hidden prompt on a terminal), never from the command line.
     #[command(after_help = "\
@@ -507,6 +573,7 @@ impl Command {
                 | EnvironmentCommand::Rollback { global, .. }
                 | EnvironmentCommand::Import { global, .. } => global,
                 EnvironmentCommand::Run(run) => &run.global,
+                EnvironmentCommand::Scan(scan) => &scan.global,
             },
         })
     }

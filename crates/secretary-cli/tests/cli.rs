@@ -610,6 +610,11 @@ fn no_sensitive_value_appears_anywhere_but_get() {
         ));
     }
     sweeps.push(("run true".to_owned(), vec!["run", "--", "true"]));
+    sweeps.push(("scan".to_owned(), vec!["scan", "."]));
+    sweeps.push((
+        "scan json".to_owned(),
+        vec!["scan", ".", "--format", "json"],
+    ));
     for (what, args) in &sweeps {
         let out = run(with_canaries(&project).args(args));
         assert!(out.code <= 1, "{what}: {}", out.stderr);
@@ -654,6 +659,18 @@ fn no_sensitive_value_appears_on_failing_paths() {
         assert_clean(&format!("{args:?}"), &out.stderr, None);
     }
 
+    // Invalid values and placeholders are still values: scan searches for them (and finds
+    // none here).
+    for args in [
+        vec!["scan", "."],
+        vec!["--env", "staging", "scan", ".", "--format", "json"],
+    ] {
+        let out = run(failing().args(&args));
+        assert_eq!(out.code, 0, "{args:?}: {}{}", out.stdout, out.stderr);
+        assert_clean(&format!("{args:?}"), &out.stdout, None);
+        assert_clean(&format!("{args:?}"), &out.stderr, None);
+    }
+
     let broken = Project::example(
         "REDIS_PASSWORD=CANARYj0redis trailing \"CANARYj0redis\nCANARYb2user\nGOOGLE_CLIENT_SECRET=\"CANARYg7clientsecret\n",
     );
@@ -661,6 +678,7 @@ fn no_sensitive_value_appears_on_failing_paths() {
         vec!["check"],
         vec!["status", "--format", "json"],
         vec!["get", "redis_password"],
+        vec!["scan", "."],
     ] {
         let out = run(broken.cmd().args(&args));
         assert_eq!(out.code, 1, "{args:?}");
@@ -1910,4 +1928,631 @@ fn example_output_replaces_a_link_instead_of_writing_through_it() {
             .unwrap()
             .contains("change-me")
     );
+}
+
+// ---- scan ------------------------------------------------------------------------------------
+
+const SCAN_MANIFEST: &str = "\
+version = 1
+[sources.env]
+type = \"env\"
+[secrets.api_token]
+[secrets.db_password]
+[secrets.pin]
+[secrets.optional_key]
+[secrets.log_level]
+sensitive = false
+";
+
+/// What `scan_project` puts in the environment.
+const API_TOKEN: &str = "tok_9f8e7d6c5b4a";
+/// Its base64 holds `+` or `/` at every alignment, so that both alphabets differ.
+const DB_PASSWORD: &str = "??p@ss/w0rd+x=y z~~";
+
+/// A project whose secrets come from the environment; `cmd` sets their values.
+struct ScanProject(Project);
+
+impl ScanProject {
+    fn new() -> Self {
+        Self(Project::new(SCAN_MANIFEST))
+    }
+
+    fn cmd(&self) -> Command {
+        let mut cmd = self.0.cmd();
+        cmd.env("API_TOKEN", API_TOKEN)
+            .env("DB_PASSWORD", DB_PASSWORD)
+            .env("PIN", "1234")
+            .env("LOG_LEVEL", "INFO-LEVEL-OK");
+        cmd
+    }
+
+    fn scan(&self, args: &[&str]) -> Outcome {
+        run(self.cmd().arg("scan").args(args))
+    }
+}
+
+/// Base64 without padding (the canary sweep's encoder), standard or URL-safe.
+fn b64(bytes: &[u8], url_safe: bool) -> String {
+    let standard = base64(bytes);
+    if url_safe {
+        standard.replace('+', "-").replace('/', "_")
+    } else {
+        standard
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        write!(out, "{b:02x}").unwrap();
+        out
+    })
+}
+
+#[test]
+fn scan_finds_each_form_where_git_would_look_and_names_no_value() {
+    use std::fmt::Write as _;
+    let project = ScanProject::new();
+    let p = &project.0;
+    p.file(".gitignore", "ignored/\n*.log\n");
+    p.file(
+        "src/config.py",
+        &format!("# settings\n\nTOKEN = \"{API_TOKEN}\"\n"),
+    );
+    p.file("ignored/leak.txt", &format!("{API_TOKEN}\n"));
+    p.file("debug.log", &format!("{API_TOKEN}\n"));
+    p.file(".hidden/notes.txt", &format!("x\n{API_TOKEN}\n"));
+    p.file(".git/config", &format!("url = https://{API_TOKEN}@host\n"));
+    // Base64 of the value at each alignment, in both alphabets, inside longer text
+    // (HTTP basic auth: `user:password`).
+    let mut encoded = String::new();
+    for prefix in ["", "u", "us", "use"] {
+        let mut bytes = format!("{prefix}:").into_bytes();
+        bytes.extend_from_slice(DB_PASSWORD.as_bytes());
+        bytes.extend_from_slice(b"!tail");
+        writeln!(encoded, "Authorization: Basic {}", b64(&bytes, false)).unwrap();
+        writeln!(encoded, "{}", b64(&bytes, true)).unwrap();
+    }
+    // Line 9: percent-encoded in a URL; 10: as a form writes it; 11, 12: hex.
+    encoded.push_str("postgresql://app:%3F%3Fp%40ss%2Fw0rd%2Bx%3Dy%20z~~@db/app\n");
+    encoded.push_str("password=%3F%3Fp%40ss%2Fw0rd%2Bx%3Dy+z~~&next=1\n");
+    writeln!(encoded, "{}", hex(API_TOKEN.as_bytes())).unwrap();
+    writeln!(encoded, "{}", hex(API_TOKEN.as_bytes()).to_uppercase()).unwrap();
+    writeln!(encoded, "{{\"password\": \"{DB_PASSWORD}\"}}").unwrap();
+    p.file("encoded.txt", &encoded);
+    // A value broken across lines is not found (said in the README).
+    let (head, tail) = API_TOKEN.split_at(8);
+    p.file("split.txt", &format!("{head}\\\n{tail}\n"));
+    let mut binary = b"\x89PNG\x00\x00".to_vec();
+    binary.extend_from_slice(API_TOKEN.as_bytes());
+    fs::write(p.path().join("image.png"), binary).unwrap();
+    // The non-sensitive value, and a short one, are not searched.
+    p.file("settings.txt", "level = INFO-LEVEL-OK\npin = 1234\n");
+
+    let out = project.scan(&["."]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let found: Vec<&str> = out.stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(
+        found,
+        [
+            ".hidden/notes.txt:2: the value of `api_token` (exact)",
+            "encoded.txt:1: the value of `db_password` (base64)",
+            "encoded.txt:2: the value of `db_password` (base64url)",
+            "encoded.txt:3: the value of `db_password` (base64)",
+            "encoded.txt:4: the value of `db_password` (base64url)",
+            "encoded.txt:5: the value of `db_password` (base64)",
+            "encoded.txt:6: the value of `db_password` (base64url)",
+            "encoded.txt:7: the value of `db_password` (base64)",
+            "encoded.txt:8: the value of `db_password` (base64url)",
+            "encoded.txt:9: the value of `db_password` (url)",
+            "encoded.txt:10: the value of `db_password` (url)",
+            "encoded.txt:11: the value of `api_token` (hex)",
+            "encoded.txt:12: the value of `api_token` (hex)",
+            "encoded.txt:13: the value of `db_password` (exact)",
+            "src/config.py:3: the value of `api_token` (exact)",
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(
+            "15 places in 3 files hold the current value of api_token, db_password (environment `development`); 1 binary file not searched."
+        ),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stderr,
+        "warning: not searched, shorter than 8 bytes (a value that short turns up by chance; --min-length lowers the bound): pin\n"
+    );
+    for said in [&out.stdout, &out.stderr] {
+        for value in [API_TOKEN, DB_PASSWORD, "p%40ss", &hex(API_TOKEN.as_bytes())] {
+            assert!(!said.contains(value), "{said}");
+        }
+    }
+
+    // Without the ignore files, the ignored files too; .git never.
+    let all = project.scan(&["--no-ignore", "."]);
+    assert!(all.stdout.contains("ignored/leak.txt:1:"), "{}", all.stdout);
+    assert!(all.stdout.contains("debug.log:1:"), "{}", all.stdout);
+    assert!(!all.stdout.contains(".git/"), "{}", all.stdout);
+    // A file named is searched even when ignored.
+    let named = project.scan(&["debug.log"]);
+    assert_eq!(named.code, 1);
+    assert!(
+        named
+            .stdout
+            .starts_with("debug.log:1: the value of `api_token` (exact)\n")
+    );
+}
+
+#[test]
+fn scan_exits_0_when_clean_and_2_on_a_bad_path_or_manifest() {
+    let project = ScanProject::new();
+    project.0.file("src/app.py", "print('hello')\n");
+    let clean = project.scan(&["src"]);
+    assert_eq!(clean.code, 0, "{}{}", clean.stdout, clean.stderr);
+    assert_eq!(
+        clean.stdout,
+        "ok: no value of 2 sensitive secrets in environment `development` found in 1 file (15 bytes)\n"
+    );
+
+    let missing = project.scan(&["src", "nope"]);
+    assert_eq!(missing.code, 2);
+    assert_eq!(missing.stdout, "");
+    assert_eq!(missing.stderr, "error: cannot search nope: not found\n");
+
+    let usage = project.scan(&[]);
+    assert_eq!(usage.code, 2);
+    let short = project.scan(&["--min-length", "2", "src"]);
+    assert_eq!(short.code, 2);
+    assert!(short.stderr.contains("--min-length"), "{}", short.stderr);
+
+    let broken = Project::new("version = 1\n[secrets.A]\n");
+    let out = run(broken.cmd().args(["scan", "."]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("secrets.toml:2:"), "{}", out.stderr);
+}
+
+#[test]
+fn scan_with_a_value_it_cannot_know_is_not_clean() {
+    let project = Project::new(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[secrets.api_token]\nrequired = true\n[secrets.other]\n",
+    );
+    project.file("a.txt", "nothing here\n");
+    let out = run(project
+        .cmd()
+        .env("OTHER", "other-value-123")
+        .args(["scan", "."]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("[missing] api_token: required but not set"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("secretary scan: the values of secrets with problems are not known"),
+        "{}",
+        out.stderr
+    );
+    let json = run(project
+        .cmd()
+        .env("OTHER", "other-value-123")
+        .args(["scan", ".", "--format", "json"]));
+    assert_eq!(json.code, 1);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["ok"], false);
+    assert_eq!(
+        json["not_searched"],
+        serde_json::json!([{ "key": "api_token", "reason": "unknown", "state": "missing" }])
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn scan_follows_links_only_when_asked_and_reports_what_it_cannot_read() {
+    let project = ScanProject::new();
+    let outside = tempfile::tempdir().unwrap();
+    fs::write(outside.path().join("secret.txt"), format!("{API_TOKEN}\n")).unwrap();
+    fs::create_dir(project.0.path().join("tree")).unwrap();
+    std::os::unix::fs::symlink(
+        outside.path().join("secret.txt"),
+        project.0.path().join("tree/link.txt"),
+    )
+    .unwrap();
+    let out = project.scan(&["tree"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .ends_with("; 1 symbolic link not followed (--follow follows them)\n"),
+        "{}",
+        out.stdout
+    );
+    let followed = project.scan(&["--follow", "tree"]);
+    assert_eq!(followed.code, 1);
+    assert!(
+        followed
+            .stdout
+            .starts_with("tree/link.txt:1: the value of `api_token` (exact)\n"),
+        "{}",
+        followed.stdout
+    );
+    // A link named on the command line is followed: it was named.
+    std::os::unix::fs::symlink(outside.path(), project.0.path().join("outside")).unwrap();
+    let named = project.scan(&["outside"]);
+    assert_eq!(named.code, 1, "{}{}", named.stdout, named.stderr);
+    assert!(
+        named.stdout.starts_with("outside/secret.txt:1:"),
+        "{}",
+        named.stdout
+    );
+
+    // A FIFO named is not read (it would block): exit 2, after the rest is searched.
+    let fifo = project.0.path().join("pipe");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = project.scan(&["pipe", "--follow", "tree"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.starts_with("tree/link.txt:1:"), "{}", out.stdout);
+    assert!(
+        out.stderr
+            .ends_with("\nerror: cannot read pipe: not a regular file (it is a FIFO)\n"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn scan_json_has_the_documented_schema() {
+    let project = ScanProject::new();
+    project.0.file("a/leak.txt", &format!("one\n{API_TOKEN}\n"));
+    fs::write(project.0.path().join("a/blob.bin"), b"\x00\x01").unwrap();
+    let out = project.scan(&["a", "--format", "json"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({
+            "schema_version": 1,
+            "manifest": "secrets.toml",
+            "environment": "development",
+            "ok": false,
+            "found": [{ "path": "a/leak.txt", "line": 2, "key": "api_token", "form": "exact" }],
+            "searched": { "files": 1, "bytes": 21, "secrets": ["api_token", "db_password"] },
+            "not_searched": [
+                { "key": "pin", "reason": "too_short" },
+                { "key": "optional_key", "reason": "unset" },
+                { "key": "log_level", "reason": "not_sensitive" }
+            ],
+            "binary": ["a/blob.bin"],
+            "links_not_followed": 0,
+            "errors": [],
+            "warnings": []
+        })
+    );
+    assert_eq!(out.stderr, "");
+}
+
+#[test]
+fn scan_output_holds_no_canary_in_any_form() {
+    use std::fmt::Write as _;
+    let project = Project::example("ENVIRONMENT=development\n");
+    let mut leaks = String::new();
+    for (_, _, value) in canaries() {
+        let bytes = value.as_bytes();
+        writeln!(
+            leaks,
+            "{value}\n{}\n{}\n{}",
+            b64(bytes, false),
+            hex(bytes),
+            value
+                .replace(':', "%3A")
+                .replace('/', "%2F")
+                .replace('@', "%40")
+        )
+        .unwrap();
+    }
+    project.file("leaks/all.txt", &leaks);
+    for format in ["text", "json"] {
+        let mut cmd = project.cmd();
+        for (_, name, value) in canaries() {
+            cmd.env(name, value);
+        }
+        let out = run(cmd.args(["scan", "leaks", "--format", format]));
+        assert_eq!(out.code, 1, "{format}: {}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("mongodb_uri"), "{}", out.stdout);
+        assert_clean(&format!("scan {format}"), &out.stdout, None);
+        assert_clean(&format!("scan {format}"), &out.stderr, None);
+    }
+}
+
+// ---- init ------------------------------------------------------------------------------------
+
+/// `secretary init ARGS` in `dir`, with a clean environment.
+fn init(dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::from_std(support::secretary_in(dir))
+        .arg("init")
+        .args(args))
+}
+
+/// `secretary ARGS` in `dir`, with a clean environment.
+fn secretary(dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::from_std(support::secretary_in(dir)).args(args))
+}
+
+#[test]
+fn init_from_the_reference_template_passes_check_on_it() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    project.file(
+        ".env.example",
+        &fs::read_to_string(Path::new(EXAMPLE_DIR).join(".env.example")).unwrap(),
+    );
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "wrote secrets.toml: 14 secrets from .env.example (11 sensitive, 4 required); no value but the defaults of the others\n\
+         next: read it through (types, sensitive, required, defaults, aliases), then `secretary check`\n"
+    );
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    // The application is named after its directory, a temporary one here.
+    insta::with_settings!({ filters => vec![(r#"name = "tmp[A-Za-z0-9_]+""#, r#"name = "[directory]""#)] }, {
+        insta::assert_snapshot!("init_reference_template", manifest);
+    });
+    let check = secretary(project.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert_eq!(
+        check.stdout,
+        "ok: 14 secrets valid in environment `development` (secrets.toml): 6 set, 8 optional not set\n"
+    );
+    // Production asks Vault first, and refuses the template's placeholders.
+    let production = secretary(
+        project.path(),
+        &["--env", "production", "list", "--format", "json"],
+    );
+    let json: serde_json::Value = serde_json::from_str(&production.stdout).unwrap();
+    let production = json["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "production")
+        .unwrap();
+    assert_eq!(production["sources"], serde_json::json!(["vault", "env"]));
+    assert_eq!(production["forbid_placeholders"], true);
+
+    // Refused a second time: the manifest is kept as it was.
+    let again = init(project.path(), &[]);
+    assert_eq!(again.code, 2);
+    assert_eq!(
+        again.stderr,
+        "error: secrets.toml exists already; init never writes over it\n  help: move it away first, or write the new one elsewhere (--output FILE) and compare\n"
+    );
+    assert_eq!(
+        fs::read_to_string(project.path().join("secrets.toml")).unwrap(),
+        manifest
+    );
+}
+
+#[test]
+fn init_from_the_reference_dotenv_types_its_values_and_writes_none() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let dotenv = fs::read_to_string(Path::new(EXAMPLE_DIR).join(".env")).unwrap();
+    project.file(".env", &dotenv);
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    for value in [
+        "dev-only-password",
+        "dev-only-signing-key",
+        "dev-only-redis",
+        "faceless_dev",
+    ] {
+        assert!(!manifest.contains(value), "{value} in\n{manifest}");
+    }
+    assert!(
+        manifest.contains(
+            "[secrets.database_url]\n# from .env:7\nrequired = true\ntype = \"url\"\nschemes = [\"postgresql\", \"postgres\"]\n"
+        ),
+        "{manifest}"
+    );
+    // A `.env` holds one machine's settings, not defaults: DEBUG=true there is no default.
+    assert!(
+        manifest.contains("[secrets.debug]\n# from .env:4\nrequired = true\nsensitive = false\ntype = \"bool\"\n\n"),
+        "{manifest}"
+    );
+    let check = secretary(project.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+#[test]
+fn init_reads_tricky_files_and_the_result_checks() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    project.file(
+        "config/app.env.example",
+        "# Greeting shown on the home page\n\
+         GREETING_NAME=\"say \\\"hi\\\"\nthen 'bye' \\\\ done\"\n\
+         export APP_PORT=8080\n\
+         EMPTY=\n\
+         LOG_LEVEL=info\n\
+         LOG_LEVEL=warning\n\
+         DbUrl='postgresql://db/app'\n\
+         db_url=redis://cache:6379/0\n\
+         _2FA_ISSUER=Example\n\
+         APP.NAME=x\n\
+         VAULT_ADDR=http://127.0.0.1:8200\n\
+         # API_KEY=CANARYcommented\n\
+         API_KEY=CANARYapikey123\n\
+         FEATURE_FLAGS=a,b\n",
+    );
+    let out = init(
+        project.path(),
+        &[
+            "--from",
+            "config/app.env.example",
+            "--output",
+            "deploy/secrets.toml",
+        ],
+    );
+    // The output's directory does not exist: said, nothing written.
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("cannot write deploy/secrets.toml"),
+        "{}",
+        out.stderr
+    );
+    fs::create_dir(project.path().join("deploy")).unwrap();
+    let out = init(
+        project.path(),
+        &[
+            "--from",
+            "config/app.env.example",
+            "--output",
+            "deploy/secrets.toml",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stderr,
+        "warning: config/app.env.example:11: `APP.NAME` not declared: not a valid environment variable name (letters, digits and `_`), so no secret can read it\n\
+         warning: config/app.env.example:12: `VAULT_ADDR` not declared: secretary reads it itself (Vault's settings, its own); declare it by hand if the application reads it too\n"
+    );
+    let manifest = fs::read_to_string(project.path().join("deploy/secrets.toml")).unwrap();
+    assert!(!manifest.contains("CANARY"), "{manifest}");
+    insta::assert_snapshot!(
+        "init_tricky",
+        manifest
+            .split("\n[secrets.")
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n[secrets.")
+    );
+    // The files are listed from the manifest's directory.
+    assert!(
+        manifest.contains("files = [\"../config/app.env.example\"]"),
+        "{manifest}"
+    );
+    let check = secretary(
+        project.path(),
+        &["--manifest", "deploy/secrets.toml", "check"],
+    );
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // The default holds quotes, a newline and a backslash, and reads back exactly once
+    // the file that set it is gone.
+    fs::rename(
+        project.path().join("config/app.env.example"),
+        project.path().join("config/moved"),
+    )
+    .unwrap();
+    let get = secretary(
+        project.path(),
+        &["--manifest", "deploy/secrets.toml", "get", "greeting_name"],
+    );
+    assert_eq!(get.code, 0, "{}", get.stderr);
+    assert_eq!(get.stdout, "say \"hi\"\nthen 'bye' \\ done");
+}
+
+#[test]
+fn init_refuses_what_it_cannot_read_or_must_not_write() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let none = init(project.path(), &[]);
+    assert_eq!(none.code, 2);
+    assert_eq!(
+        none.stderr,
+        "error: no .env or .env.example in this directory\n  help: name the application's files: secretary init --from FILE\n"
+    );
+    let missing = init(project.path(), &["--from", "nope.env"]);
+    assert_eq!(missing.code, 2);
+    assert_eq!(missing.stderr, "error: cannot read nope.env: not found\n");
+
+    project.file(
+        ".env",
+        "GOOD=1\nthis line CANARYbroken has no equals\nBAD='CANARYquote\n",
+    );
+    let malformed = init(project.path(), &[]);
+    assert_eq!(malformed.code, 2);
+    assert!(
+        malformed
+            .stderr
+            .starts_with("error: .env has 2 malformed lines: line 2:"),
+        "{}",
+        malformed.stderr
+    );
+    assert!(!malformed.stderr.contains("CANARY"), "{}", malformed.stderr);
+    assert!(!project.path().join("secrets.toml").exists());
+
+    project.file(".env", "# only a comment\n");
+    let empty = init(project.path(), &[]);
+    assert_eq!(empty.code, 2);
+    assert_eq!(empty.stderr, "error: no variable to declare in .env\n");
+
+    // A link at the output, even to nothing, is never written through.
+    project.file(".env", "A_TOKEN=CANARYtoken123\n");
+    std::os::unix::fs::symlink("elsewhere.toml", project.path().join("secrets.toml")).unwrap();
+    let link = init(project.path(), &[]);
+    assert_eq!(link.code, 2, "{}", link.stderr);
+    assert!(!project.path().join("elsewhere.toml").exists());
+
+    // To stdout: the manifest and nothing else; no value in it.
+    let shown = init(project.path(), &["--output", "-"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .starts_with("# The secrets of this application"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .ends_with("[secrets.a_token]\n# from .env:1\nrequired = true\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(!shown.stdout.contains("CANARY"));
+    // init takes no manifest option.
+    let global = init(project.path(), &["--env", "production"]);
+    assert_eq!(global.code, 2);
+}
+
+#[test]
+fn init_output_holds_no_canary() {
+    use std::fmt::Write as _;
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let mut dotenv = String::from("# The reference application's values, canaries all\n");
+    for (_, name, value) in canaries() {
+        writeln!(dotenv, "{name}='{value}'").unwrap();
+    }
+    project.file(".env", &dotenv);
+    for args in [vec!["--output", "-"], vec![]] {
+        let out = init(project.path(), &args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_clean(&format!("init {args:?}"), &out.stdout, None);
+        assert_clean(&format!("init {args:?}"), &out.stderr, None);
+    }
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    assert_clean("init's manifest", &manifest, None);
+    // From a template, whose values of settings that are not secret become defaults.
+    project.file(".env.example", &dotenv);
+    let template = init(project.path(), &["--from", ".env.example", "--output", "-"]);
+    assert_eq!(template.code, 0, "{}", template.stderr);
+    assert_clean("init from a template", &template.stdout, None);
+    assert_eq!(manifest.matches("\n[secrets.").count(), canaries().len());
+    project.file(".env", &format!("{dotenv}BROKEN CANARYb2user\n"));
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let broken = init(project.path(), &[]);
+    assert_eq!(broken.code, 2);
+    assert_clean("init of a broken .env", &broken.stderr, None);
 }

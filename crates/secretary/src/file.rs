@@ -197,6 +197,19 @@ pub fn read_text_no_link(path: &Path, limit: u64) -> Result<Zeroizing<String>, F
     .read_text(limit)
 }
 
+/// Opens `path` to be read as a stream, of any length (`scan`): refused unless it is a
+/// regular file, without ever blocking on a FIFO; with `follow_link` false, a symbolic
+/// link at `path` is refused ([`FileError::SymbolicLink`]) rather than followed, so a
+/// link swapped in after a directory was listed cannot lead the read elsewhere.
+pub(crate) fn open_stream(path: &Path, follow_link: bool) -> Result<File, FileError> {
+    let flags = if follow_link {
+        READ
+    } else {
+        READ | OFlags::NOFOLLOW
+    };
+    Ok(Opened::from_fd(rustix::fs::open(path, flags, Mode::empty())?)?.file)
+}
+
 /// `bytes` as text, moved (not copied) out of their zeroizing buffer into another.
 pub(crate) fn text(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, FileError> {
     if std::str::from_utf8(&bytes).is_err() {

@@ -59,10 +59,12 @@
 //! `secrets.toml`), [`source`] (the [`Source`](source::Source) trait, for sources of
 //! one's own, and the built-in ones), [`audit`] (the audit log), [`dotenv`] (the `.env`
 //! grammar), [`redact`] (streaming redaction), [`export`] (writing values that read back
-//! exactly), [`template`] (`.env.example` from the manifest), [`lint`] (real-looking
-//! secrets in templates), [`validate`] (types, placeholders, durations), [`generate`] (new
-//! random secrets) and [`file`](mod@file) (how files are opened). Everything else is private. Errors are enums that never hold a
-//! value; their messages name no command-line flag.
+//! exactly), [`template`] (`.env.example` from the manifest), [`init`] (a first manifest
+//! from `.env` files), [`lint`] (real-looking secrets in templates), [`scan`] (where
+//! current values appear in files), [`validate`] (types, placeholders, durations),
+//! [`generate`] (new random secrets) and [`file`](mod@file) (how files are opened).
+//! Everything else is private. Errors are enums that never hold a value; their messages
+//! name no command-line flag.
 
 pub mod audit;
 pub mod dotenv;
@@ -70,6 +72,7 @@ mod duration;
 pub mod export;
 pub mod file;
 pub mod generate;
+pub mod init;
 pub mod lint;
 mod locator;
 mod manager;
@@ -77,6 +80,7 @@ pub mod manifest;
 mod put;
 pub mod redact;
 mod resolve;
+pub mod scan;
 mod secret;
 pub mod source;
 mod suggest;

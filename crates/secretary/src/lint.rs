@@ -115,6 +115,20 @@ pub fn lint(text: &str) -> Vec<Finding> {
     findings
 }
 
+/// The rule a single value breaks, if it looks like a real secret: the check [`lint`]
+/// makes of each assignment's value (`init` asks it of each value it reads).
+///
+/// ```
+/// assert_eq!(secretary::lint::looks_real("change-me"), None);
+/// assert_eq!(
+///     secretary::lint::looks_real("postgresql://app:Zq8v2LmX@db/app"),
+///     Some("a password inside a URL")
+/// );
+/// ```
+pub fn looks_real(value: &str) -> Option<&'static str> {
+    check(value)
+}
+
 /// `KEY=VALUE` (with `export ` and quotes removed), or the whole line.
 fn assignment(line: &str) -> (Option<&str>, &str) {
     let line = line.strip_prefix("export ").unwrap_or(line);

@@ -166,6 +166,96 @@ proptest! {
     }
 }
 
+/// `init`'s draft of `files` (name and text), written as `secrets.toml`.
+fn init_draft(
+    files: &[(&str, &str)],
+) -> Result<secretary::init::Draft, secretary::init::InitError> {
+    let inputs: Vec<secretary::init::DotenvFile<'_>> = files
+        .iter()
+        .map(|(name, text)| secretary::init::DotenvFile {
+            shown: Path::new(name),
+            listed: name,
+            text,
+        })
+        .collect();
+    secretary::init::draft(&inputs, Some("app"), Path::new("secrets.toml"))
+}
+
+/// Names `init` sees in applications: secret ones, settings, odd spellings.
+fn variable_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        prop::sample::select(vec![
+            "API_KEY",
+            "DB_PASSWORD",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "APP_NAME",
+            "DEBUG",
+            "LOG_LEVEL",
+            "ENVIRONMENT",
+            "PORT",
+            "DB_HOST",
+            "WORKERS",
+            "DbUrl",
+            "db_url",
+            "_PRIVATE",
+            "APP.NAME",
+            "VAULT_ADDR",
+            "X",
+        ])
+        .prop_map(str::to_owned),
+        "[A-Za-z_][A-Za-z0-9_.]{0,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    /// Whatever the `.env` parser accepts, `init` writes a manifest that parses (the
+    /// draft checks it), or says there was nothing to declare; never an invalid one.
+    #[test]
+    fn init_writes_a_manifest_for_any_dotenv_the_parser_accepts(text in dotenv_text()) {
+        if parse(&text, &|_| None).is_err() {
+            return Ok(());
+        }
+        match init_draft(&[(".env", &text)]) {
+            Ok(draft) => {
+                let again = Manifest::parse(&draft.toml, Path::new("secrets.toml"));
+                prop_assert!(again.is_ok(), "{:?}\n{}", again.err(), draft.toml);
+            }
+            Err(secretary::init::InitError::Empty { .. }) => {}
+            Err(other) => return Err(TestCaseError::fail(format!("{other} for {text:?}"))),
+        }
+    }
+
+    /// Names and values of every kind, quoted as the grammar allows: the manifest parses;
+    /// a default (only ever of a secret that is not sensitive, from the template) reads
+    /// back as exactly the value; no sensitive value is written.
+    #[test]
+    fn init_defaults_round_trip_and_sensitive_values_stay_out(
+        assignments in prop::collection::vec((variable_name(), secret_value(), any::<bool>()), 1..10)
+    ) {
+        let mut template = String::new();
+        let mut values: std::collections::HashMap<String, String> = std::collections::HashMap::new();
+        for (name, value, export) in &assignments {
+            let prefix = if *export { "export " } else { "" };
+            let _ = writeln!(template, "{prefix}{name}={}", double_quote(value));
+            values.insert(name.clone(), value.clone());
+        }
+        let real = "API_KEY=CANARYz9apikey\nDB_PASSWORD='CANARYz9password'\n";
+        let draft = init_draft(&[(".env.example", &template), (".env", real)])
+            .map_err(|e| TestCaseError::fail(format!("{e} for {template:?}")))?;
+        prop_assert!(!draft.toml.contains("CANARYz9"), "{}", draft.toml);
+        for spec in draft.manifest.secrets() {
+            if let Some(default) = &spec.default {
+                prop_assert!(!spec.sensitive);
+                let name = spec.primary_env();
+                prop_assert_eq!(Some(default), values.get(name), "{}", draft.toml);
+            }
+        }
+    }
+}
+
 const EXAMPLE: &str = include_str!("../../../examples/faceless-youtube/secrets.toml");
 
 #[test]

@@ -7,12 +7,14 @@ mod generate;
 mod get;
 mod help;
 mod import;
+mod init;
 mod lint;
 mod list;
 mod put;
 mod redact;
 mod rotate;
 mod run;
+mod scan;
 mod status;
 mod watch;
 
@@ -112,6 +114,7 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     let status = match &args.command {
         Command::Manifest(command) => with_manifest(args, command, vars, &mut out)?,
         Command::Generate { bytes, format } => generate::run(*bytes, *format, &mut out)?,
+        Command::Init { from, output } => init::run(from, output, &mut out)?,
         Command::Lint { files } => lint::run(files, &mut out)?,
         Command::Schema => help::schema(&mut out)?,
         Command::Completions { shell } => help::completions(*shell, &mut out)?,
@@ -199,6 +202,9 @@ fn with_manifest(
             example::run(&manifest, environment, output.as_deref(), *check, out)?
         }
         EnvironmentCommand::Redact { .. } => redact::run(&manifest, environment, vars)?,
+        EnvironmentCommand::Scan(scan_args) => {
+            scan::run(&manifest, environment, vars, scan_args, out)?
+        }
     };
     Ok(status)
 }

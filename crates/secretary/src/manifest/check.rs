@@ -22,7 +22,7 @@ use super::{CREDENTIAL_VARIABLES, Manifest};
 use crate::duration::parse_duration;
 use crate::suggest::closest;
 
-fn is_env_name(name: &str) -> bool {
+pub(crate) fn is_env_name(name: &str) -> bool {
     name.bytes()
         .next()
         .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
@@ -46,7 +46,7 @@ fn is_name(name: &str) -> bool {
 }
 
 /// `Database-URL` → `database_url`.
-pub(super) fn to_key(name: &str) -> String {
+pub(crate) fn to_key(name: &str) -> String {
     let mut key = String::new();
     let mut previous_lower = false;
     for c in name.chars() {

@@ -41,6 +41,9 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// What the manifest takes as an environment variable name, and a key for a name that
+/// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
+pub(crate) use check::{is_env_name, to_key};
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 

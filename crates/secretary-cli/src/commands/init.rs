@@ -1,0 +1,204 @@
+//! `secretary init [--from FILE...] [--output FILE]`: a first manifest for an existing
+//! application, from its `.env` files (see [`secretary::init`] for the rules).
+//!
+//! - An existing manifest (or anything else at the output path, a link included) is
+//!   never written over: exit 2 before any file is read. The new file is created
+//!   exclusively (`O_EXCL`), so one that appears meanwhile is not written over either.
+//! - Without `--from`: `.env` in the working directory, else `.env.example`.
+//! - The files are listed in the manifest's `dotenv` source relative to the manifest's
+//!   directory, so `secretary check` reads them again from there.
+//! - What is said about the files names variables and lines, never a value.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::{Component, Path, PathBuf};
+
+use secretary::init::{DotenvFile, draft};
+
+use super::Failure;
+use crate::exit::Status;
+use crate::render::shown_path;
+
+pub fn run(from: &[PathBuf], output: &Path, out: &mut impl Write) -> Result<Status, Failure> {
+    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
+        reason: error.into(),
+    })?;
+    let to_stdout = output.as_os_str() == "-";
+    if !to_stdout && output.symlink_metadata().is_ok() {
+        refuse_existing(output);
+        return Ok(Status::Error);
+    }
+    let Some(files) = chosen(from) else {
+        return Ok(Status::Error);
+    };
+    let mut texts = Vec::new();
+    for path in &files {
+        match secretary::file::read_text(path, secretary::file::DOTENV_LIMIT) {
+            Ok(text) => texts.push(text),
+            Err(reason) => {
+                say!("error: cannot read {}: {reason}", path.display());
+                return Ok(Status::Error);
+            }
+        }
+    }
+    // The manifest's directory, and each file as seen from it.
+    let manifest = if to_stdout {
+        cwd.join("secrets.toml")
+    } else {
+        normalize(&cwd.join(output))
+    };
+    let dir = manifest.parent().unwrap_or(&cwd).to_path_buf();
+    let listed: Vec<String> = files
+        .iter()
+        .map(|path| relative(&dir, &normalize(&cwd.join(path))))
+        .collect();
+    let inputs: Vec<DotenvFile<'_>> = files
+        .iter()
+        .zip(&texts)
+        .zip(&listed)
+        .map(|((path, text), listed)| DotenvFile {
+            shown: path,
+            listed,
+            text,
+        })
+        .collect();
+    let app = dir.file_name().and_then(|name| name.to_str());
+    let draft = match draft(&inputs, app, &manifest) {
+        Ok(draft) => draft,
+        Err(error) => {
+            say!("error: {error}");
+            return Ok(Status::Error);
+        }
+    };
+    for left in &draft.left_out {
+        say!(
+            "warning: {}:{}: `{}` not declared: {}",
+            left.file.display(),
+            left.line,
+            left.name,
+            left.reason
+        );
+    }
+    if to_stdout {
+        out.write_all(draft.toml.as_bytes())?;
+        return Ok(Status::Success);
+    }
+    match create(output, draft.toml.as_bytes()) {
+        Ok(()) => {}
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            refuse_existing(output);
+            return Ok(Status::Error);
+        }
+        Err(error) => {
+            say!(
+                "error: cannot write {}: {}",
+                output.display(),
+                secretary::FileError::from(error)
+            );
+            return Ok(Status::Error);
+        }
+    }
+    summary(&draft, &manifest, &files, out)?;
+    Ok(Status::Success)
+}
+
+fn refuse_existing(output: &Path) {
+    say!(
+        "error: {} exists already; init never writes over it",
+        output.display()
+    );
+    say!("  help: move it away first, or write the new one elsewhere (--output FILE) and compare");
+}
+
+/// The files to read: those given, else `.env`, else `.env.example`; `None` (said) when
+/// there are none.
+fn chosen(from: &[PathBuf]) -> Option<Vec<PathBuf>> {
+    if !from.is_empty() {
+        return Some(from.to_vec());
+    }
+    let found = [".env", ".env.example"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|path| path.symlink_metadata().is_ok());
+    if found.is_none() {
+        say!("error: no .env or .env.example in this directory");
+        say!("  help: name the application's files: secretary init --from FILE");
+    }
+    found.map(|path| vec![path])
+}
+
+/// What was written, on stdout.
+fn summary(
+    draft: &secretary::init::Draft,
+    manifest: &Path,
+    files: &[PathBuf],
+    out: &mut impl Write,
+) -> io::Result<()> {
+    let secrets = draft.manifest.secrets();
+    let sensitive = secrets.iter().filter(|s| s.sensitive).count();
+    let required = secrets.iter().filter(|s| s.required).count();
+    let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    writeln!(
+        out,
+        "wrote {}: {} secrets from {} ({sensitive} sensitive, {required} required); no value but the defaults of the others",
+        shown_path(manifest).display(),
+        secrets.len(),
+        shown.join(", "),
+    )?;
+    writeln!(
+        out,
+        "next: read it through (types, sensitive, required, defaults, aliases), then `secretary check`"
+    )
+}
+
+/// Writes a new file at `path` (mode 0644: a manifest is committed and holds no value),
+/// failing if anything is there already, a link included.
+fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(path)?;
+    let written = file.write_all(bytes).and_then(|()| file.sync_all());
+    if written.is_err() {
+        // Half a manifest would be read as one.
+        let _ = fs::remove_file(path);
+    }
+    written
+}
+
+/// `path` with `.` and `..` taken out by their names alone (no link is followed).
+fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// `to` as seen from the directory `from` (both absolute and normalized): `.env`,
+/// `config/app.env`, `../shared/.env`.
+fn relative(from: &Path, to: &Path) -> String {
+    let from: Vec<Component<'_>> = from.components().collect();
+    let to_parts: Vec<Component<'_>> = to.components().collect();
+    let common = from
+        .iter()
+        .zip(&to_parts)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut path = PathBuf::new();
+    for _ in common..from.len() {
+        path.push("..");
+    }
+    for part in &to_parts[common..] {
+        path.push(part);
+    }
+    path.to_string_lossy().into_owned()
+}

@@ -1,0 +1,285 @@
+//! The spellings of a value that [`scan`](super) looks for: the value itself, and the
+//! value as common encoders write it. Each spelling is a literal byte string, so that one
+//! automaton finds them all in one pass.
+//!
+//! - **exact**: the bytes of the value.
+//! - **json**: as a JSON string holds it (`\"`, `\\`, `\n`, `\u001f`, as `serde_json`,
+//!   Python's `json.dumps` and JavaScript's `JSON.stringify` write them), and with every
+//!   character past ASCII as `\u00e9` (Python's default, `ensure_ascii`); only where that
+//!   differs from the value.
+//! - **url**: percent-encoded as five common encoders do (upper-case `%XX`): RFC 3986's
+//!   unreserved characters kept (Python's `quote(v, safe="")`); JavaScript's
+//!   `encodeURIComponent` (also keeps `!'()*`); an HTML form as WHATWG writes it
+//!   (`URLSearchParams`, the `url` crate: space as `+`, keeps `*-._`); Python's
+//!   `quote_plus` and Go's `QueryEscape` (space as `+`, keeps `-._~`); and a URL's user
+//!   info as WHATWG writes it (a browser or the `url` crate setting a password).
+//! - **base64** and **base64url**: the value inside any longer base64 text. Base64 writes
+//!   three bytes as four characters, so the value's first byte falls at one of three
+//!   places in a group of three; for each, the characters that depend on the value's
+//!   bytes alone are a literal (the characters at either end that also hold bits of the
+//!   neighbouring bytes are left out). Padding plays no part.
+//! - **hex**: lower and upper case.
+//!
+//! Not spelled: lower-case `%xx`, mixed-case hex, base64 or hex wrapped over several
+//! lines, any other escaping (a shell's, a YAML block's), and an encoding of an encoding.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
+use percent_encoding::{AsciiSet, CONTROLS, NON_ALPHANUMERIC};
+use zeroize::Zeroizing;
+
+/// How a value was written where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Form {
+    /// The value's own bytes.
+    Exact,
+    /// Escaped as in a JSON string.
+    Json,
+    /// Percent-encoded, as in a URL or an HTML form.
+    Url,
+    /// Inside standard base64 (`+` and `/`).
+    Base64,
+    /// Inside URL-safe base64 (`-` and `_`).
+    Base64Url,
+    /// Hexadecimal, lower or upper case.
+    Hex,
+}
+
+impl Form {
+    /// The name used in output: `exact`, `json`, `url`, `base64`, `base64url`, `hex`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Exact => "exact",
+            Self::Json => "json",
+            Self::Url => "url",
+            Self::Base64 => "base64",
+            Self::Base64Url => "base64url",
+            Self::Hex => "hex",
+        }
+    }
+}
+
+impl std::fmt::Display for Form {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// RFC 3986's reserved and other characters: everything but `A-Z a-z 0-9 - . _ ~`.
+const RFC3986: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// What `encodeURIComponent` encodes: RFC 3986's set but `! ' ( ) *`.
+const URI_COMPONENT: &AsciiSet = &RFC3986
+    .remove(b'!')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')')
+    .remove(b'*');
+
+/// WHATWG's `application/x-www-form-urlencoded` set: everything but `A-Z a-z 0-9 * - . _`
+/// (a space is written `+`).
+const FORM: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'*')
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_');
+
+/// WHATWG's userinfo percent-encode set.
+const USERINFO: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b':')
+    .add(b';')
+    .add(b'=')
+    .add(b'@')
+    .add(b'[')
+    .add(b'\\')
+    .add(b']')
+    .add(b'^')
+    .add(b'|');
+
+/// Every spelling of `value` that is searched for, each with its form; the same bytes may
+/// come twice (the caller keeps one).
+pub(super) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
+    let mut out = vec![(Form::Exact, Zeroizing::new(value.to_vec()))];
+    if let Ok(text) = std::str::from_utf8(value) {
+        out.push((Form::Json, json(text, false)));
+        out.push((Form::Json, json(text, true)));
+    }
+    for (set, plus) in [
+        (RFC3986, false),
+        (URI_COMPONENT, false),
+        (FORM, true),
+        (RFC3986, true),
+        (USERINFO, false),
+    ] {
+        out.push((Form::Url, percent(value, set, plus)));
+    }
+    for offset in 0..3 {
+        out.push((Form::Base64, base64_inside(value, offset, false)));
+        out.push((Form::Base64Url, base64_inside(value, offset, true)));
+    }
+    out.push((Form::Hex, hex(value, b"0123456789abcdef")));
+    out.push((Form::Hex, hex(value, b"0123456789ABCDEF")));
+    out.retain(|(_, spelling)| !spelling.is_empty());
+    out
+}
+
+/// `text` as the inside of a JSON string; with `ascii`, every character past ASCII as
+/// `\uXXXX` (two, a surrogate pair, past the Basic Multilingual Plane).
+fn json(text: &str, ascii: bool) -> Zeroizing<Vec<u8>> {
+    use std::fmt::Write as _;
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{8}' => out.push_str("\\b"),
+            '\u{c}' => out.push_str("\\f"),
+            c if u32::from(c) < 0x20 || (ascii && !c.is_ascii()) => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    Zeroizing::new(std::mem::take(&mut *out).into_bytes())
+}
+
+/// `value` percent-encoded with upper-case hex, every byte in `set` (and every byte past
+/// ASCII) as `%XX`; with `plus`, a space as `+`.
+fn percent(value: &[u8], set: &'static AsciiSet, plus: bool) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 3));
+    for (index, part) in value.split(|&b| plus && b == b' ').enumerate() {
+        if index > 0 {
+            out.push(b'+');
+        }
+        for piece in percent_encoding::percent_encode(part, set) {
+            out.extend_from_slice(piece.as_bytes());
+        }
+    }
+    out
+}
+
+/// The characters of base64 (standard or URL-safe, unpadded) that `value` alone decides
+/// when it starts `offset` bytes into a group of three: character `i` of the encoding
+/// holds bits `6i .. 6i + 6`, and the value holds bits `8 * offset .. 8 * (offset + len)`.
+fn base64_inside(value: &[u8], offset: usize, url_safe: bool) -> Zeroizing<Vec<u8>> {
+    let mut input = Zeroizing::new(vec![0u8; offset]);
+    input.extend_from_slice(value);
+    let engine = if url_safe {
+        &URL_SAFE_NO_PAD
+    } else {
+        &STANDARD_NO_PAD
+    };
+    let mut encoded = Zeroizing::new(vec![0u8; input.len().div_ceil(3) * 4]);
+    let written = engine.encode_slice(&*input, &mut encoded).unwrap_or(0);
+    encoded.truncate(written);
+    let first = (8 * offset).div_ceil(6);
+    let end = (8 * (offset + value.len()) / 6).min(encoded.len());
+    if first >= end {
+        return Zeroizing::new(Vec::new());
+    }
+    Zeroizing::new(encoded[first..end].to_vec())
+}
+
+/// `value` in hexadecimal with these digits.
+fn hex(value: &[u8], digits: &[u8; 16]) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(value.len() * 2));
+    for &byte in value {
+        out.push(digits[usize::from(byte >> 4)]);
+        out.push(digits[usize::from(byte & 0xf)]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn of(value: &str, form: Form) -> Vec<String> {
+        let mut found: Vec<String> = spellings(value.as_bytes())
+            .into_iter()
+            .filter(|(f, _)| *f == form)
+            .map(|(_, s)| String::from_utf8(s.to_vec()).unwrap())
+            .collect();
+        found.dedup();
+        found
+    }
+
+    #[test]
+    fn url_spellings_follow_each_encoder() {
+        let value = "a b+c/d~e*f!g@h:i";
+        let url = of(value, Form::Url);
+        // quote(v, safe=""), encodeURIComponent, URLSearchParams, quote_plus, userinfo.
+        assert_eq!(
+            url,
+            [
+                "a%20b%2Bc%2Fd~e%2Af%21g%40h%3Ai",
+                "a%20b%2Bc%2Fd~e*f!g%40h%3Ai",
+                "a+b%2Bc%2Fd%7Ee*f%21g%40h%3Ai",
+                "a+b%2Bc%2Fd~e%2Af%21g%40h%3Ai",
+                "a%20b+c%2Fd~e*f!g%40h%3Ai",
+            ]
+        );
+        assert_eq!(of("é", Form::Url)[0], "%C3%A9");
+    }
+
+    #[test]
+    fn json_spellings_escape_as_serializers_do() {
+        assert_eq!(
+            of("a\"b\\c\nd\u{1}é😀", Form::Json),
+            [
+                "a\\\"b\\\\c\\nd\\u0001é😀",
+                "a\\\"b\\\\c\\nd\\u0001\\u00e9\\ud83d\\ude00"
+            ]
+        );
+    }
+
+    #[test]
+    fn base64_keeps_only_the_characters_the_value_decides() {
+        // "abcdefgh" at offset 0: YWJjZGVmZ2g -> 8 bytes decide 64 bits = 10 whole chars.
+        let spelled = of("abcdefgh", Form::Base64);
+        assert_eq!(spelled[0], "YWJjZGVmZ2");
+        for (offset, spelling) in spelled.iter().enumerate() {
+            for prefix in [b"", b"x".as_slice(), b"xy", b"xyz"] {
+                for suffix in [b"".as_slice(), b"!", b"!?"] {
+                    if prefix.len() % 3 != offset {
+                        continue;
+                    }
+                    let mut input = prefix.to_vec();
+                    input.extend_from_slice(b"abcdefgh");
+                    input.extend_from_slice(suffix);
+                    let encoded = base64::engine::general_purpose::STANDARD.encode(&input);
+                    assert!(
+                        encoded.contains(spelling.as_str()),
+                        "{encoded} lacks {spelling} (offset {offset})"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn hex_in_both_cases() {
+        assert_eq!(of("\u{1}\u{ab}", Form::Hex), ["01c2ab", "01C2AB"]);
+    }
+}

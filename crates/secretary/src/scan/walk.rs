@@ -1,0 +1,275 @@
+//! Which files [`Needles::scan`] reads, and how: the `ignore` crate's parallel walk (the
+//! one ripgrep uses), with every thread searching the files it finds.
+
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use ignore::{WalkBuilder, WalkState};
+use zeroize::Zeroizing;
+
+use super::{CHUNK, Found, Needles};
+use crate::file::{FileError, open_stream};
+
+/// How [`Needles::scan`] walks.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Options {
+    /// Honour `.gitignore`, `.ignore`, `.git/info/exclude` and the global git excludes
+    /// (default true).
+    pub ignore_files: bool,
+    /// Follow symbolic links found in the tree (default false; a loop is detected). A
+    /// path given to [`Needles::scan`] is followed either way.
+    pub follow_links: bool,
+    /// Threads to search with; 0 (the default) for one per core.
+    pub threads: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            ignore_files: true,
+            follow_links: false,
+            threads: 0,
+        }
+    }
+}
+
+/// Where values were found in one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFindings {
+    /// The file, as reached from the path given (`./` left out).
+    pub path: PathBuf,
+    /// Each place, by line.
+    pub found: Vec<Found>,
+}
+
+/// Why part of a tree could not be searched. Holds no part of any file's contents.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScanError {
+    /// A file could not be opened or read.
+    #[error("cannot read {}: {reason}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: FileError,
+    },
+    /// A directory could not be listed, or a path does not exist.
+    #[error("cannot search {}: {reason}", path.display())]
+    Walk {
+        /// The directory or path.
+        path: PathBuf,
+        /// Why, as the operating system said.
+        reason: String,
+    },
+}
+
+/// What [`Needles::scan`] found and did.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct Outcome {
+    /// The files holding a value, sorted by path.
+    pub files: Vec<FileFindings>,
+    /// How many files were searched (binary ones not included).
+    pub searched: usize,
+    /// How many bytes of them were searched.
+    pub bytes: u64,
+    /// Binary files, not searched, sorted.
+    pub binary: Vec<PathBuf>,
+    /// Symbolic links in the tree that were not followed.
+    pub links: usize,
+    /// What could not be searched: the outcome is incomplete.
+    pub errors: Vec<ScanError>,
+    /// Problems that did not stop the search, such as an ignore file's bad line; each names
+    /// its file.
+    pub warnings: Vec<String>,
+}
+
+/// What the threads share.
+#[derive(Default)]
+struct Shared {
+    files: Mutex<Vec<FileFindings>>,
+    binary: Mutex<Vec<PathBuf>>,
+    errors: Mutex<Vec<ScanError>>,
+    warnings: Mutex<Vec<String>>,
+    searched: AtomicUsize,
+    bytes: AtomicU64,
+    links: AtomicUsize,
+}
+
+fn push<T>(list: &Mutex<Vec<T>>, item: T) {
+    match list.lock() {
+        Ok(mut list) => list.push(item),
+        Err(poisoned) => poisoned.into_inner().push(item),
+    }
+}
+
+fn take<T>(list: Mutex<Vec<T>>) -> Vec<T> {
+    list.into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// `path` without a leading `./`, as people write it.
+fn shown(path: &Path) -> PathBuf {
+    path.strip_prefix(".")
+        .ok()
+        .filter(|rest| !rest.as_os_str().is_empty())
+        .map_or_else(|| path.to_path_buf(), Path::to_path_buf)
+}
+
+impl Needles {
+    /// Searches every file under `paths` (files or directories) for the values, by
+    /// [`Options`]; what could not be read is in [`Outcome::errors`], and the rest is
+    /// still searched.
+    pub fn scan(&self, paths: &[PathBuf], options: &Options) -> Outcome {
+        let Some((first, rest)) = paths.split_first() else {
+            return Outcome::default();
+        };
+        // A path given that is a link to a directory: walk the directory (a trailing `/`
+        // makes the walk follow the link), since it was named.
+        let root = |path: &PathBuf| -> PathBuf {
+            let is_link = path
+                .symlink_metadata()
+                .is_ok_and(|m| m.file_type().is_symlink());
+            if is_link && path.is_dir() {
+                let mut with_slash = path.clone().into_os_string();
+                with_slash.push("/");
+                PathBuf::from(with_slash)
+            } else {
+                path.clone()
+            }
+        };
+        let mut builder = WalkBuilder::new(root(first));
+        for path in rest {
+            builder.add(root(path));
+        }
+        let honour = options.ignore_files;
+        builder
+            .hidden(false)
+            .ignore(honour)
+            .git_ignore(honour)
+            .git_exclude(honour)
+            .git_global(honour)
+            .parents(honour)
+            .require_git(false)
+            .follow_links(options.follow_links)
+            .threads(options.threads)
+            .filter_entry(|entry| entry.file_name() != ".git");
+        let shared = Shared::default();
+        builder.build_parallel().run(|| {
+            let shared = &shared;
+            let mut buffer = Zeroizing::new(Vec::new());
+            Box::new(move |entry| {
+                self.visit(entry, &mut buffer, options, shared);
+                WalkState::Continue
+            })
+        });
+        let mut files = take(shared.files);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut binary = take(shared.binary);
+        binary.sort();
+        let mut errors = take(shared.errors);
+        errors.sort_by_key(ToString::to_string);
+        let mut warnings = take(shared.warnings);
+        warnings.sort();
+        Outcome {
+            files,
+            searched: shared.searched.into_inner(),
+            bytes: shared.bytes.into_inner(),
+            binary,
+            links: shared.links.into_inner(),
+            errors,
+            warnings,
+        }
+    }
+
+    /// Searches one entry of the walk, if it is a file.
+    fn visit(
+        &self,
+        entry: Result<ignore::DirEntry, ignore::Error>,
+        buffer: &mut Vec<u8>,
+        options: &Options,
+        shared: &Shared,
+    ) {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(error) => {
+                push(&shared.errors, walk_error(&error));
+                return;
+            }
+        };
+        if let Some(error) = entry.error() {
+            // A bad line in an ignore file: the walk goes on without it.
+            push(&shared.warnings, error.to_string());
+        }
+        let Some(kind) = entry.file_type() else {
+            return;
+        };
+        // A path given is searched whatever it is (a link is followed: it was named);
+        // in the tree, only regular files are, and links only when asked.
+        let named = entry.depth() == 0;
+        if kind.is_dir() {
+            return;
+        }
+        if kind.is_symlink() && !named {
+            shared.links.fetch_add(1, Ordering::Relaxed);
+            return;
+        }
+        if !kind.is_file() && !kind.is_symlink() && !named {
+            // FIFOs, sockets and devices are not read.
+            return;
+        }
+        let path = shown(entry.path());
+        let follow = options.follow_links || named;
+        let searched = open_stream(entry.path(), follow).and_then(|mut file| {
+            self.search_reader(&mut file, buffer, CHUNK)
+                .map_err(FileError::from)
+        });
+        match searched {
+            Ok((found, bytes)) => match found {
+                None => push(&shared.binary, path),
+                Some(found) => {
+                    shared.searched.fetch_add(1, Ordering::Relaxed);
+                    shared.bytes.fetch_add(bytes, Ordering::Relaxed);
+                    if !found.is_empty() {
+                        push(&shared.files, FileFindings { path, found });
+                    }
+                }
+            },
+            Err(reason) => push(&shared.errors, ScanError::Read { path, reason }),
+        }
+    }
+}
+
+/// An error of the walk, with the path it is about.
+fn walk_error(error: &ignore::Error) -> ScanError {
+    fn path_of(error: &ignore::Error) -> Option<(&Path, &ignore::Error)> {
+        match error {
+            ignore::Error::WithPath { path, err } => Some((path, err)),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                path_of(err)
+            }
+            _ => None,
+        }
+    }
+    match path_of(error) {
+        Some((path, inner)) => ScanError::Walk {
+            path: shown(path),
+            reason: reason(inner),
+        },
+        None => ScanError::Walk {
+            path: PathBuf::new(),
+            reason: reason(error),
+        },
+    }
+}
+
+/// What the operating system said, in the words [`FileError`] uses.
+fn reason(error: &ignore::Error) -> String {
+    match error.io_error() {
+        Some(io) => FileError::from(std::io::Error::new(io.kind(), io.to_string())).to_string(),
+        None => error.to_string(),
+    }
+}

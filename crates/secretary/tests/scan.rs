@@ -1,0 +1,125 @@
+//! Property tests for `scan`: a value written into text in any form it searches for, at
+//! any place, with anything around it, is found on the line where it starts.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use base64::Engine as _;
+use proptest::prelude::*;
+use secretary::scan::{Form, Needles};
+
+/// A value as secrets are: printable ASCII, some Unicode, quotes and spaces; 8 bytes or more.
+fn value() -> impl Strategy<Value = String> {
+    prop::collection::vec(
+        prop_oneof![
+            8 => prop::char::range('!', '~'),
+            1 => Just(' '),
+            1 => prop::char::range('\u{a0}', '\u{24f}'),
+            1 => Just('☃'),
+            1 => Just('\n'),
+        ],
+        8..40,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
+}
+
+/// Bytes around the value: anything but NUL (which would make the text binary).
+fn around() -> impl Strategy<Value = Vec<u8>> {
+    prop::collection::vec(1u8..=255, 0..12)
+}
+
+/// Percent-encoding with RFC 3986's unreserved characters kept (Python's `quote(v, safe="")`),
+/// written here independently of the library's.
+fn quote(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                char::from(b).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// The forms reported for `key` at `line` when `text` is searched.
+fn forms_at(needles: &Needles, text: &[u8], line: usize) -> Vec<Form> {
+    needles
+        .search(text)
+        .into_iter()
+        .filter(|found| found.key == "k" && found.line == line)
+        .map(|found| found.form)
+        .collect()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// Inside base64 (either alphabet, padded or not) of any bytes around it: found at
+    /// every alignment.
+    #[test]
+    fn base64_at_any_offset_is_found(
+        value in value(),
+        before in around(),
+        after in around(),
+        url_safe: bool,
+        lines in 0usize..3,
+    ) {
+        let needles = Needles::new([("k", value.as_str())], 8);
+        let mut plain = before.clone();
+        plain.extend_from_slice(value.as_bytes());
+        plain.extend_from_slice(&after);
+        let encoded = if url_safe {
+            base64::engine::general_purpose::URL_SAFE.encode(&plain)
+        } else {
+            base64::engine::general_purpose::STANDARD.encode(&plain)
+        };
+        let text = format!("{}Authorization: Basic {encoded}\n", "x\n".repeat(lines));
+        let forms = forms_at(&needles, text.as_bytes(), lines + 1);
+        prop_assert!(
+            forms.contains(&Form::Base64) || forms.contains(&Form::Base64Url),
+            "offset {}: {forms:?}", before.len() % 3
+        );
+    }
+
+    /// The value itself, its hex in either case, its percent-encoding and its JSON string,
+    /// between any other bytes: found, on the line where it starts.
+    #[test]
+    fn every_other_form_is_found_between_any_bytes(
+        value in value(),
+        before in around(),
+        after in around(),
+        upper: bool,
+    ) {
+        let needles = Needles::new([("k", value.as_str())], 8);
+        let line = 1 + memchr::memchr_iter(b'\n', &before).count();
+        let hex: String = value.bytes().map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") }).collect();
+        let json = serde_json::to_string(&value).unwrap();
+        for (spelled, expected) in [
+            (value.clone(), Form::Exact),
+            (hex, Form::Hex),
+            (quote(&value), Form::Url),
+            (json[1..json.len() - 1].to_owned(), Form::Json),
+        ] {
+            let mut text = before.clone();
+            text.extend_from_slice(spelled.as_bytes());
+            text.extend_from_slice(&after);
+            let forms = forms_at(&needles, &text, line);
+            // A spelling with nothing to encode is the value itself, and is told as such.
+            let told = if spelled == value { Form::Exact } else { expected };
+            prop_assert!(forms.contains(&told), "{expected:?}: {forms:?}");
+        }
+    }
+
+    /// A value shorter than the minimum is not searched, and is named as not searched.
+    #[test]
+    fn short_values_are_left_out(value in "[a-z]{1,7}") {
+        let needles = Needles::new([("k", value.as_str())], 8);
+        prop_assert!(needles.search(value.as_bytes()).is_empty());
+        prop_assert_eq!(needles.not_searched().len(), 1);
+    }
+}
