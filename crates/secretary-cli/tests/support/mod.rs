@@ -1,5 +1,7 @@
 //! What the command-line tests share: which `secretary` executable they run, and how.
 
+#![allow(dead_code, reason = "each test binary uses a part of it")]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

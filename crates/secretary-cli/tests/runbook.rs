@@ -1,0 +1,117 @@
+//! The README's "From `.env` to Vault, step by step", run as written: every `sh` block
+//! between its `runbook:start` and `runbook:end` markers, in order, in one bash with
+//! `set -euo pipefail`, against a real OpenBao, in a fresh git repository holding a copy
+//! of the reference application's `.env` (ignored by git, as a `.env` is). The one change
+//! made to the text: the dev server's port 8200 becomes a free one, so that the test can
+//! run beside others.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+mod support;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+const README: &str = include_str!("../../../README.md");
+const DOTENV: &str = include_str!("../../../examples/faceless-youtube/.env");
+
+/// The `sh` blocks of the runbook, in order.
+fn blocks() -> Vec<String> {
+    let start = README
+        .find("<!-- runbook:start -->")
+        .expect("the README has a runbook");
+    let end = README
+        .find("<!-- runbook:end -->")
+        .expect("the runbook ends");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in README[start..end].lines() {
+        match (&mut current, line) {
+            (None, "```sh") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), line) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    assert!(current.is_none(), "an unclosed block in the runbook");
+    blocks
+}
+
+#[test]
+fn the_readme_runbook_works_as_written() {
+    let blocks = blocks();
+    assert!(blocks.len() >= 5, "{blocks:?}");
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join(".env"), DOTENV).unwrap();
+    std::fs::write(app.path().join(".gitignore"), ".env\n").unwrap();
+    let git = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(app.path())
+        .status()
+        .expect("git is needed to run the runbook");
+    assert!(git.success());
+
+    let port = secretary_test_support::free_port().to_string();
+    let mut script = String::from(
+        "set -euo pipefail\n\
+         # The dev server the runbook starts is stopped with the script.\n\
+         trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n",
+    );
+    for (n, block) in blocks.iter().enumerate() {
+        let _ = writeln!(script, "echo '==> runbook block {}'", n + 1);
+        script.push_str(&block.replace("127.0.0.1:8200", &format!("127.0.0.1:{port}")));
+    }
+    let secretary = support::secretary();
+    let bin = secretary.parent().unwrap();
+    // `secretary` first on PATH; then the host's, which has `bao`, `git` and `python3`.
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(&script)
+        .current_dir(app.path())
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", app.path())
+        .env("TMPDIR", app.path())
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "the runbook failed:\n{said}");
+    // What the steps say they did.
+    assert!(said.contains("wrote secrets.toml"), "{said}");
+    assert!(said.contains("ok: "), "{said}");
+    assert!(said.contains("rotated secret_key"), "{said}");
+    assert!(said.contains("rolled secret_key back"), "{said}");
+    assert!(
+        said.contains("started with a 37 character SECRET_KEY"),
+        "{said}"
+    );
+    // No secret of the .env was printed on the way (the non-secret settings, such as
+    // `development`, are also environment names, printed as such).
+    for line in DOTENV.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((_, value)) = line.split_once('=') {
+            if value.contains("dev-only") || value.contains("://") {
+                assert!(!said.contains(value), "a value was printed:\n{said}");
+            }
+        }
+    }
+    assert!(Path::new(&app.path().join("secrets.toml")).exists());
+}
