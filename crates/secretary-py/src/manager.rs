@@ -21,7 +21,8 @@
 //! What the library's manager keeps between calls is its cache (behind locks), the
 //! per-key locks of concurrent misses (held for a whole source read), the change channel,
 //! and the audit log (an open file and the process id it writes). Vault connections are
-//! not kept: each resolution opens its own client and drops it. A process forked while
+//! kept by the library per process id, so a child never uses its parent's pool: its
+//! first read makes its own connection (and its own login). A process forked while
 //! another thread was reading would inherit those locks held by a thread that does not
 //! exist in the child, and a child would write its parent's pid in the audit log. So a
 //! manager used in a forked child never touches the state made before the fork: the

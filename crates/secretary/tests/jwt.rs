@@ -108,12 +108,23 @@ fn a_jwt_rotated_on_disk_is_read_again_at_the_next_login() {
     let bao = OpenBao::start();
     bao.kv_put("production/api_key", &[("value", "after-rotation")]);
     let key = Jwt::new();
-    // Batch tokens are not renewable: every expiry means a new login.
-    bao.jwt_auth(&key, &["token_type=batch", "token_ttl=2s"]);
+    // Batch tokens are not renewable: every expiry means a new login. No leeway (the
+    // defaults accept a JWT for 150 s after it expired), so that only the JWT now on
+    // disk can log in when the second login happens.
+    bao.jwt_auth(
+        &key,
+        &[
+            "token_type=batch",
+            "token_ttl=2s",
+            "expiration_leeway=-1",
+            "clock_skew_leeway=-1",
+        ],
+    );
     let pod = tempfile::tempdir().unwrap();
     let token_file = pod.path().join("token");
     // The first JWT expires in 3 s: a login with it after that is refused.
-    std::fs::write(&token_file, key.token("api", "secretary", 3)).unwrap();
+    let first = key.token("api", "secretary", 3);
+    std::fs::write(&token_file, &first).unwrap();
     let manifest = manifest(
         &bao.address,
         "auth = \"jwt\"\njwt_role = \"app\"\njwt_file = \"token\"",
@@ -127,10 +138,54 @@ fn a_jwt_rotated_on_disk_is_read_again_at_the_next_login() {
     // The kubelet writes a fresh token; the old one and the Vault token it got expire.
     std::fs::write(&token_file, key.token("api", "secretary", 600)).unwrap();
     std::thread::sleep(Duration::from_millis(3500));
+    let old_login = bao
+        .command(&["write", "auth/jwt/login", "role=app", &format!("jwt={first}")])
+        .output()
+        .unwrap();
+    assert!(
+        !old_login.status.success(),
+        "the first JWT must be refused by now, or this test proves nothing"
+    );
     assert_eq!(
         read(&source, &manifest, &vars, pod.path()),
         "after-rotation",
         "the second login used the JWT now on disk"
+    );
+}
+
+#[test]
+fn a_manager_logs_in_once_however_often_it_refreshes() {
+    let bao = OpenBao::start_audited();
+    bao.kv_put("production/api_key", &[("value", "first")]);
+    let key = Jwt::new();
+    bao.jwt_auth(&key, &["token_ttl=300s"]);
+    let pod = tempfile::tempdir().unwrap();
+    let token_file = pod.path().join("token");
+    std::fs::write(&token_file, key.token("api", "secretary", 600)).unwrap();
+    let manifest = manifest(
+        &bao.address,
+        &format!(
+            "auth = \"jwt\"\njwt_role = \"app\"\njwt_file = \"{}\"",
+            token_file.display()
+        ),
+    );
+    let secrets = secretary::SecretManager::from_manifest(manifest)
+        .environment("production")
+        .variables(vars(&bao, pod.path(), &[]))
+        .build()
+        .unwrap();
+    let secrets = secrets.blocking();
+    assert_eq!(secrets.get("api_key").unwrap().expose(), "first");
+    bao.kv_put("production/api_key", &[("value", "second")]);
+    // Each refresh is a new resolution, with sources made afresh: they share the
+    // process's connection, and with it the login's token.
+    assert_eq!(secrets.refresh().unwrap(), ["api_key"]);
+    assert_eq!(secrets.get("api_key").unwrap().expose(), "second");
+    assert!(secrets.refresh().unwrap().is_empty());
+    assert_eq!(
+        bao.requests("update", "auth/jwt/login"),
+        1,
+        "one login for the process, not one per refresh"
     );
 }
 

@@ -18,10 +18,19 @@
 //! connection pool. A 404, a missing field, and a deleted or destroyed version mean "not
 //! here"; everything else that is not a value (no connection, time-out, TLS, 403, 429,
 //! 5xx, sealed) is a failure, which fails every secret this source could have served.
+//!
+//! A connection (its client, pool, preferred node, login token and the `X-Vault-Index`
+//! of its last write) is kept for the process and shared by every source made with the
+//! same settings: a `SecretManager`'s refreshes, `run --watch`'s re-reads and a `put`
+//! followed by a read all reuse it, so a JWT or AppRole login happens once per process,
+//! a dead node is not asked first again, and a read after a write sees that write. A
+//! process forked after a connection was made never uses its parent's: connections are
+//! kept by process id.
 
 mod client;
 mod error;
 mod settings;
+mod shared;
 mod tls;
 
 use std::collections::HashMap;
@@ -47,12 +56,33 @@ pub struct VaultSource {
     connection: OnceLock<Result<Arc<Connection>, VaultError>>,
 }
 
-/// A client and the runtime that drives it, made on first use and kept for the source's
-/// life, so that connections and an AppRole token are reused.
+/// A client and the runtime that drives it, made on first use and kept for the process
+/// ([`shared`]), so that connections, the preferred node, a login token and the index of
+/// the last write are reused.
 #[derive(Debug)]
 struct Connection {
     runtime: Background,
     client: Arc<Client>,
+}
+
+impl Connection {
+    /// A client for `settings`, with a runtime of its own.
+    fn new(settings: Settings) -> Result<Self, VaultError> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| VaultError::Config {
+                setting: "runtime".to_owned(),
+                reason: e.to_string(),
+            })?;
+        // reqwest needs a runtime to exist while the client is made.
+        let runtime = Background(Some(runtime));
+        let client = drive(runtime.get(), async { Client::new(settings) })?;
+        Ok(Self {
+            runtime,
+            client: Arc::new(client),
+        })
+    }
 }
 
 /// A runtime that shuts down without blocking when dropped, so that dropping a source
@@ -187,20 +217,7 @@ impl VaultSource {
         self.connection
             .get_or_init(|| {
                 let settings = Settings::resolve(&self.config, context.vars, context.base_dir)?;
-                let runtime = tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                    .map_err(|e| VaultError::Config {
-                        setting: "runtime".to_owned(),
-                        reason: e.to_string(),
-                    })?;
-                // reqwest needs a runtime to exist while the client is made.
-                let runtime = Background(Some(runtime));
-                let client = drive(runtime.get(), async { Client::new(settings) })?;
-                Ok(Arc::new(Connection {
-                    runtime,
-                    client: Arc::new(client),
-                }))
+                shared::connection(settings, Connection::new)
             })
             .clone()
     }

@@ -350,6 +350,82 @@ impl Chosen {
 }
 
 impl Settings {
+    /// A digest of every setting, credentials included, to tell whether two sources may
+    /// share one connection ([`super::shared`]). Never shown or stored anywhere but in
+    /// this process's memory.
+    pub(super) fn fingerprint(&self) -> [u8; 32] {
+        let mut digest = Digest(ring::digest::Context::new(&ring::digest::SHA256));
+        digest.count(self.addresses.len());
+        for address in &self.addresses {
+            digest.text(address.as_str());
+        }
+        digest.optional(self.namespace.as_deref());
+        match &self.credentials {
+            Credentials::Token(token) => {
+                digest.text("token");
+                digest.text(token.expose());
+            }
+            Credentials::AppRole {
+                mount,
+                role_id,
+                secret_id,
+            } => {
+                digest.text("approle");
+                digest.text(mount);
+                digest.text(role_id.expose());
+                digest.text(secret_id.expose());
+            }
+            Credentials::Jwt { mount, role, jwt } => {
+                digest.text("jwt");
+                digest.text(mount);
+                digest.optional(role.as_deref());
+                match jwt {
+                    JwtSource::File(path) => {
+                        digest.text("file");
+                        digest.bytes(path.as_os_str().as_encoded_bytes());
+                    }
+                    JwtSource::Variable(jwt) => {
+                        digest.text("variable");
+                        digest.text(jwt.expose());
+                    }
+                }
+            }
+        }
+        match &self.ca {
+            None => digest.text("platform"),
+            Some(CaSource::File(path)) => {
+                digest.text("file");
+                digest.bytes(path.as_os_str().as_encoded_bytes());
+            }
+            Some(CaSource::Bytes(pem)) => {
+                digest.text("bytes");
+                digest.text(pem);
+            }
+            Some(CaSource::Dir(path)) => {
+                digest.text("dir");
+                digest.bytes(path.as_os_str().as_encoded_bytes());
+            }
+        }
+        digest.count(usize::from(self.skip_verify));
+        digest.optional(self.tls_server_name.as_deref());
+        match &self.client_cert {
+            None => digest.count(0),
+            Some((cert, key)) => {
+                digest.count(1);
+                digest.bytes(cert.as_os_str().as_encoded_bytes());
+                digest.bytes(key.as_os_str().as_encoded_bytes());
+            }
+        }
+        digest.bytes(&self.timeout.as_nanos().to_le_bytes());
+        digest.bytes(&self.max_retries.to_le_bytes());
+        digest.count(self.max_concurrency);
+        digest.count(usize::from(self.userinfo_removed));
+        digest.optional(self.manifest_overridden.as_deref());
+        let mut out = [0; 32];
+        out.copy_from_slice(digest.0.finish().as_ref());
+        out
+    }
+
     /// Reads the settings of `config` from the manifest and `vars`; relative file paths
     /// in the manifest start at `base_dir`.
     pub fn resolve(
@@ -518,6 +594,35 @@ impl Settings {
                     role: role.clone(),
                     jwt,
                 })
+            }
+        }
+    }
+}
+
+/// A SHA-256 over length-prefixed fields, so that no two different settings give the
+/// same input.
+struct Digest(ring::digest::Context);
+
+impl Digest {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    fn count(&mut self, count: usize) {
+        self.0.update(&(count as u64).to_le_bytes());
+    }
+
+    fn optional(&mut self, text: Option<&str>) {
+        match text {
+            None => self.count(0),
+            Some(text) => {
+                self.count(1);
+                self.text(text);
             }
         }
     }

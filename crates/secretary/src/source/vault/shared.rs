@@ -1,0 +1,86 @@
+//! The connections this process keeps, one per distinct [`Settings`].
+//!
+//! Every resolution builds its sources afresh (a `SecretManager` refresh, each `run
+//! --watch` tick, `put` and its read-back), but a Vault connection is worth keeping:
+//! it holds the login token (one JWT or AppRole login per process, not per read), the
+//! node that answered last (a dead node is not asked first at every refresh) and the
+//! `X-Vault-Index` of the last write (a read after a write is never served an older
+//! value by a standby). Sources whose settings are the same — the same addresses,
+//! credentials, CA and limits — share one.
+//!
+//! Kept by process id: a child forked after a connection was made (gunicorn
+//! `--preload`, Celery prefork) makes its own and never touches its parent's pool, and
+//! never drops it either (closing inherited sockets is the parent's business). The lock
+//! is only tried, for a bounded time, so that a child forked while another thread held
+//! it makes an unshared connection instead of waiting forever.
+
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
+
+use super::settings::Settings;
+use super::{Connection, VaultError};
+
+/// How many connections are kept; the oldest goes first.
+const KEPT: usize = 16;
+
+/// How long to try for the lock before making an unshared connection. It is held only
+/// to look up or insert, never while a connection is made.
+const LOCK_WAIT: Duration = Duration::from_millis(50);
+
+/// Which connection: the process that made it, and a digest of its settings.
+type Key = (u32, [u8; 32]);
+
+/// The kept connections, oldest first.
+type Kept = Vec<(Key, Arc<Connection>)>;
+
+static KEPT_CONNECTIONS: Mutex<Kept> = Mutex::new(Vec::new());
+
+/// The kept connection for `settings`, or a new one made by `connect` (and kept).
+pub(super) fn connection(
+    settings: Settings,
+    connect: impl FnOnce(Settings) -> Result<Connection, VaultError>,
+) -> Result<Arc<Connection>, VaultError> {
+    let key = (std::process::id(), settings.fingerprint());
+    if let Some(kept) = lock().and_then(|kept| find(&kept, &key)) {
+        return Ok(kept);
+    }
+    let new = Arc::new(connect(settings)?);
+    let Some(mut kept) = lock() else {
+        return Ok(new);
+    };
+    // Another thread may have made one meanwhile: use that one, so that all share it.
+    if let Some(other) = find(&kept, &key) {
+        return Ok(other);
+    }
+    if kept.len() >= KEPT {
+        let (old_key, old) = kept.remove(0);
+        if old_key.0 != key.0 {
+            // A parent's connection, inherited through fork: not ours to close.
+            std::mem::forget(old);
+        }
+    }
+    kept.push((key, Arc::clone(&new)));
+    Ok(new)
+}
+
+fn find(kept: &Kept, key: &Key) -> Option<Arc<Connection>> {
+    kept.iter()
+        .find(|(k, _)| k == key)
+        .map(|(_, connection)| Arc::clone(connection))
+}
+
+/// The lock, if it can be had within [`LOCK_WAIT`].
+fn lock() -> Option<MutexGuard<'static, Kept>> {
+    let started = Instant::now();
+    loop {
+        match KEPT_CONNECTIONS.try_lock() {
+            Ok(guard) => return Some(guard),
+            // A thread panicked while holding it: the list itself is still whole.
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
