@@ -139,7 +139,12 @@ fn a_jwt_rotated_on_disk_is_read_again_at_the_next_login() {
     std::fs::write(&token_file, key.token("api", "secretary", 600)).unwrap();
     std::thread::sleep(Duration::from_millis(3500));
     let old_login = bao
-        .command(&["write", "auth/jwt/login", "role=app", &format!("jwt={first}")])
+        .command(&[
+            "write",
+            "auth/jwt/login",
+            "role=app",
+            &format!("jwt={first}"),
+        ])
         .output()
         .unwrap();
     assert!(
