@@ -133,7 +133,8 @@ pub struct VaultConfig {
     pub auth: VaultAuth,
     /// A file holding the token (a Vault Agent sink, say), tried after `VAULT_TOKEN`.
     pub token_file: Option<String>,
-    /// A PEM CA bundle; `VAULT_CACERT`/`BAO_CACERT` when absent.
+    /// A PEM CA bundle, trusted only for the addresses this manifest names and only when
+    /// the user sets none of `VAULT_CACERT`, `VAULT_CACERT_BYTES`, `VAULT_CAPATH`.
     pub ca_cert: Option<String>,
     /// Most reads in flight at once (default 16).
     pub max_concurrency: usize,

@@ -796,6 +796,12 @@ fn connection_warnings(connection: &Connection) -> Vec<String> {
             connection.client.addresses()
         ));
     }
+    if let Some(file) = &settings.manifest_ca_ignored {
+        warnings.push(format!(
+            "the manifest's ca_cert ({file}) is not trusted for {}, an address the manifest does not name; set VAULT_CACERT to trust it",
+            connection.client.addresses()
+        ));
+    }
     if settings.userinfo_removed {
         warnings.push(format!(
             "the Vault address {} was given with a user name or password, which Vault does not use: they were removed and are not sent",

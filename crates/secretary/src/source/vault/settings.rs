@@ -127,6 +127,9 @@ pub struct Settings {
     pub userinfo_removed: bool,
     /// The manifest's `address`, shown, when `VAULT_ADDR` / `BAO_ADDR` named others.
     pub manifest_overridden: Option<String>,
+    /// The manifest's `ca_cert`, not trusted because the addresses in use are not the
+    /// manifest's.
+    pub manifest_ca_ignored: Option<String>,
 }
 
 /// `address` as it may be shown: without a user name or password.
@@ -274,6 +277,8 @@ struct Chosen {
     addresses: Vec<Url>,
     userinfo_removed: bool,
     manifest_overridden: Option<String>,
+    /// Every address in use is one the manifest names (so its `ca_cert` may apply).
+    manifest_named: bool,
 }
 
 impl Chosen {
@@ -341,10 +346,12 @@ impl Chosen {
                         .join(", ")
                 })
             });
+        let manifest_named = !config.address.is_empty() && manifest_overridden.is_none();
         Ok(Self {
             addresses,
             userinfo_removed,
             manifest_overridden,
+            manifest_named,
         })
     }
 }
@@ -421,6 +428,7 @@ impl Settings {
         digest.count(self.max_concurrency);
         digest.count(usize::from(self.userinfo_removed));
         digest.optional(self.manifest_overridden.as_deref());
+        digest.optional(self.manifest_ca_ignored.as_deref());
         let mut out = [0; 32];
         out.copy_from_slice(digest.0.finish().as_ref());
         out
@@ -437,6 +445,7 @@ impl Settings {
             addresses,
             userinfo_removed,
             manifest_overridden,
+            manifest_named,
         } = Chosen::choose(config, vars)?;
         let namespace = config
             .namespace
@@ -451,9 +460,13 @@ impl Settings {
         let tls_server_name = variable(vars, "TLS_SERVER_NAME")
             .map(|(_, name)| name.trim().to_owned())
             .filter(|name| !name.is_empty());
-        let ca = if let Some(file) = &config.ca_cert {
-            Some(CaSource::File(base_dir.join(file)))
-        } else if let Some((_, file)) = variable(vars, "CACERT").filter(|(_, v)| !v.is_empty()) {
+        // The user's CA wins, as the address does. The manifest's `ca_cert` is trusted
+        // only for addresses the manifest itself names: otherwise a manifest from a pull
+        // request could make the token sent to the user's own server trust a CA of its
+        // author's choosing.
+        let from_user = if let Some((_, file)) =
+            variable(vars, "CACERT").filter(|(_, v)| !v.is_empty())
+        {
             Some(CaSource::File(PathBuf::from(file)))
         } else if let Some((_, pem)) = variable(vars, "CACERT_BYTES").filter(|(_, v)| !v.is_empty())
         {
@@ -462,6 +475,16 @@ impl Settings {
             variable(vars, "CAPATH")
                 .filter(|(_, v)| !v.is_empty())
                 .map(|(_, dir)| CaSource::Dir(PathBuf::from(dir)))
+        };
+        let mut manifest_ca_ignored = None;
+        let ca = match (from_user, &config.ca_cert) {
+            (Some(ca), _) => Some(ca),
+            (None, Some(file)) if manifest_named => Some(CaSource::File(base_dir.join(file))),
+            (None, Some(file)) => {
+                manifest_ca_ignored = Some(file.clone());
+                None
+            }
+            (None, None) => None,
         };
         let client_cert = match (variable(vars, "CLIENT_CERT"), variable(vars, "CLIENT_KEY")) {
             (Some((_, cert)), Some((_, key))) if !cert.is_empty() && !key.is_empty() => {
@@ -505,6 +528,7 @@ impl Settings {
             max_concurrency: config.max_concurrency,
             userinfo_removed,
             manifest_overridden,
+            manifest_ca_ignored,
         })
     }
 
@@ -857,6 +881,53 @@ mod tests {
             settings(&[("VAULT_ADDR", " , "), ("VAULT_TOKEN", "t")]).is_err(),
             "a list of nothing is a mistake, not the default address"
         );
+    }
+
+    #[test]
+    fn the_manifests_ca_cert_applies_only_to_the_manifests_own_addresses() {
+        let ca = |s: &Settings| s.ca.clone();
+        let own = config("address = \"https://vault.internal:8200\"\nca_cert = \"pr-ca.pem\"");
+        let agreed = ("SECRETARY_VAULT_ADDRS", "https://vault.internal:8200");
+        // The manifest's address, agreed to: its CA is trusted, beneath the manifest.
+        let vars = Variables::from_pairs([("VAULT_TOKEN", "t"), agreed]);
+        let s = Settings::resolve(&own, &vars, Path::new("/app")).unwrap();
+        assert_eq!(
+            ca(&s),
+            Some(CaSource::File(PathBuf::from("/app/pr-ca.pem")))
+        );
+        assert_eq!(s.manifest_ca_ignored, None);
+        // The same address from VAULT_ADDR: still the manifest's own.
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "t"),
+            ("VAULT_ADDR", "https://vault.internal:8200"),
+        ]);
+        let s = Settings::resolve(&own, &vars, Path::new("/app")).unwrap();
+        assert_eq!(
+            ca(&s),
+            Some(CaSource::File(PathBuf::from("/app/pr-ca.pem")))
+        );
+        // The user's own server: the manifest's CA is not trusted for it, and a warning
+        // says so; the platform's roots are used.
+        let vars =
+            Variables::from_pairs([("VAULT_TOKEN", "t"), ("VAULT_ADDR", "https://mine:8200")]);
+        let s = Settings::resolve(&own, &vars, Path::new("/app")).unwrap();
+        assert_eq!(ca(&s), None);
+        assert_eq!(s.manifest_ca_ignored.as_deref(), Some("pr-ca.pem"));
+        let no_address = config("ca_cert = \"pr-ca.pem\"");
+        let s = Settings::resolve(&no_address, &vars, Path::new("/app")).unwrap();
+        assert_eq!(
+            ca(&s),
+            None,
+            "a manifest without an address names no server"
+        );
+        // The user's CA variable wins over the manifest's, whatever the address.
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "t"),
+            agreed,
+            ("VAULT_CACERT", "/etc/mine.pem"),
+        ]);
+        let s = Settings::resolve(&own, &vars, Path::new("/app")).unwrap();
+        assert_eq!(ca(&s), Some(CaSource::File(PathBuf::from("/etc/mine.pem"))));
     }
 
     #[test]
