@@ -369,8 +369,9 @@ impl VaultSource {
     ) -> Result<Vec<Result<Written, VaultError>>, VaultError> {
         let connection = self.connection(context)?;
         let kv_version = self.config.kv_version;
-        // Each touched path: its data with every change applied, and its expected version.
-        let mut touched: Vec<(usize, SecretJson, u64)> = Vec::new();
+        // Each touched path: its data with every change applied, its expected version,
+        // and the changes themselves (for a re-read after a conflict).
+        let mut touched: Vec<(usize, SecretJson, u64, Vec<FieldChange>)> = Vec::new();
         for &(index, value) in changes {
             let entry = &snapshot.entries[index];
             let position =
@@ -378,10 +379,19 @@ impl VaultSource {
                     position
                 } else {
                     let (data, version) = snapshot.states[entry.slot].fields();
-                    touched.push((entry.slot, data, version));
+                    touched.push((entry.slot, data, version, Vec::new()));
                     touched.len() - 1
                 };
-            touched[position].1.insert(&entry.field, value.expose());
+            let (_, data, _, fields) = &mut touched[position];
+            fields.push(FieldChange {
+                field: entry.field.clone(),
+                before: data
+                    .get(&entry.field)
+                    .and_then(Value::as_str)
+                    .map(|before| SecretValue::new(before.to_owned())),
+                value: value.clone(),
+            });
+            data.insert(&entry.field, value.expose());
         }
         let client = &connection.client;
         let limit = self.config.max_concurrency;
@@ -389,16 +399,15 @@ impl VaultSource {
             drive(connection.runtime.get(), async {
                 let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
                 let mut tasks = tokio::task::JoinSet::new();
-                for (position, (slot, data, expected)) in touched.into_iter().enumerate() {
+                for (position, (slot, data, expected, fields)) in touched.into_iter().enumerate() {
                     let client = Arc::clone(client);
                     let api = snapshot.apis[slot].clone();
                     let semaphore = Arc::clone(&semaphore);
                     tasks.spawn(async move {
                         let _permit = semaphore.acquire_owned().await;
-                        (
-                            position,
-                            write_path(&client, &api, kv_version, &data, expected).await,
-                        )
+                        let written =
+                            write_merging(&client, &api, kv_version, data, expected, &fields).await;
+                        (position, written)
                     });
                 }
                 let mut results: Vec<Result<Option<u64>, VaultError>> = Vec::new();
@@ -439,6 +448,63 @@ impl VaultSource {
                 }
             })
             .collect())
+    }
+}
+
+/// One field a [`VaultSource::write_snapshot`] changes: what the snapshot saw in it,
+/// and what is written.
+struct FieldChange {
+    field: String,
+    before: Option<SecretValue>,
+    value: SecretValue,
+}
+
+/// Writes `data` to `api` with check-and-set on `expected`. When that fails (a snapshot
+/// read from a standby a version behind, another writer's change to other fields, or
+/// this very write applied by a node that died before answering), it reads the path
+/// again: if every changed field already holds its new value, that version is the
+/// write; if none of them was changed by anyone else, the changes are merged into the
+/// newest version and written again. A field someone else changed is a conflict, never
+/// overwritten.
+async fn write_merging(
+    client: &Client,
+    api: &str,
+    kv_version: u8,
+    mut data: SecretJson,
+    mut expected: u64,
+    changes: &[FieldChange],
+) -> Result<Option<u64>, VaultError> {
+    let mut attempt = 0;
+    loop {
+        let conflict = match write_path(client, api, kv_version, &data, expected).await {
+            Err(conflict @ VaultError::CasMismatch { .. }) if attempt < CONFLICT_RETRIES => {
+                conflict
+            }
+            other => return other,
+        };
+        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        attempt += 1;
+        let (newest, current) = read(client, api, kv_version, None).await?.fields();
+        let now = |change: &FieldChange| newest.get(&change.field).and_then(Value::as_str);
+        if changes
+            .iter()
+            .all(|change| now(change) == Some(change.value.expose()))
+        {
+            return Ok(Some(current));
+        }
+        let untouched = changes.iter().all(|change| {
+            let now = now(change);
+            now == change.before.as_ref().map(SecretValue::expose)
+                || now == Some(change.value.expose())
+        });
+        if !untouched {
+            return Err(conflict);
+        }
+        data = newest;
+        for change in changes {
+            data.insert(&change.field, change.value.expose());
+        }
+        expected = current;
     }
 }
 
