@@ -481,7 +481,7 @@ fn a_manager_refreshes_and_reads_its_puts_through_a_leader_kill() {
     // Every standby has applied that write by now. (One answered just before the leader
     // died is not on the standbys until a new leader commits it: this process's reads,
     // which carry the write's index, would wait for the election, as they must.)
-    std::thread::sleep(Duration::from_millis(1000));
+    std::thread::sleep(Duration::from_secs(1));
     cluster.kill(leader);
     let killed = Instant::now();
     // Refreshes all through the election: every one answered, some of them while no
