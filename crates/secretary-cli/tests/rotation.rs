@@ -227,6 +227,93 @@ fn import_plans_copies_once_and_a_rerun_changes_nothing() {
 }
 
 #[test]
+fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let values = [
+        "dev-api-key-0123456789",
+        "dev-secret-key-0123456789abcdef0123456789",
+        "dev-redis-pw",
+    ];
+    let audit_key = [("SECRETARY_AUDIT_KEY", "a-key-for-the-audit-log")];
+    fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+        let mut args = vec![
+            "--env",
+            "production",
+            "import",
+            "--from-source",
+            "dotenv",
+            "--only",
+            "api_key,secret_key",
+        ];
+        args.extend_from_slice(extra);
+        args
+    }
+    let plan = app.run_with(
+        &bao,
+        &args(&["--dry-run", "--format", "json"]),
+        None,
+        &audit_key,
+    );
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert_no_value(&plan, &values);
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["fingerprints"], "SECRETARY_AUDIT_KEY");
+    let items = json["items"].as_array().unwrap();
+    let keys: Vec<&str> = items.iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["api_key", "secret_key"], "only the keys asked for");
+    for item in items {
+        assert_eq!(item["action"], "create", "{item}");
+        assert!(
+            item["from_fingerprint"]
+                .as_str()
+                .unwrap()
+                .starts_with("hmac-sha256:"),
+            "{item}"
+        );
+        assert!(
+            item["from"].as_str().unwrap().starts_with("dotenv:"),
+            "{item}"
+        );
+    }
+    assert_eq!(stored(&bao, "production/api_key"), None, "a dry run wrote");
+
+    let log = app.path().join("audit.log");
+    let done = app.run_with(
+        &bao,
+        &args(&["--audit-log", log.to_str().unwrap()]),
+        None,
+        &audit_key,
+    );
+    assert_eq!(done.code, 0, "{}", done.all());
+    assert_eq!(
+        stored(&bao, "production/api_key"),
+        Some(("dev-api-key-0123456789".to_owned(), 1))
+    );
+    assert!(stored(&bao, "production/secret_key").is_some());
+    assert_eq!(
+        stored(&bao, "production/redis_password"),
+        None,
+        "a key not in --only was written"
+    );
+    let text = fs::read_to_string(&log).unwrap();
+    for value in values {
+        assert!(!text.contains(value), "a value in the audit log");
+    }
+    let imports: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["event"] == "import")
+        .collect();
+    let audited: Vec<&str> = imports.iter().map(|l| l["key"].as_str().unwrap()).collect();
+    assert_eq!(audited, ["api_key", "secret_key"], "{text}");
+    for line in &imports {
+        assert_eq!(line["outcome"], "ok", "{line}");
+    }
+}
+
+#[test]
 fn an_import_keeps_a_value_that_differs_unless_told_to_overwrite_it() {
     let bao = OpenBao::start();
     let app = App::new(MANIFEST, DOTENV);

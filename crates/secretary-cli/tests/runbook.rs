@@ -97,7 +97,11 @@ fn the_readme_runbook_works_as_written() {
     assert!(output.status.success(), "the runbook failed:\n{said}");
     // What the steps say they did.
     assert!(said.contains("wrote secrets.toml"), "{said}");
-    assert!(said.contains("ok: "), "{said}");
+    assert!(said.contains("ok: no value of"), "the scan: {said}");
+    assert!(
+        said.contains("permission denied"),
+        "the service's token was not refused a write: {said}"
+    );
     assert!(said.contains("rotated secret_key"), "{said}");
     assert!(said.contains("rolled secret_key back"), "{said}");
     assert!(

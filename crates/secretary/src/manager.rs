@@ -373,7 +373,19 @@ impl SecretManager {
             None => Err(ManagerError::Problems(Problems {
                 environment: self.inner.environment.clone(),
                 problems: vec![SecretProblem {
-                    spec: Arc::clone(self.inner.manifest.secret(key)?),
+                    // The environment's view of it (its own `required` and `default`).
+                    spec: Arc::clone(
+                        match self
+                            .inner
+                            .manifest
+                            .environments()
+                            .iter()
+                            .find(|environment| environment.name == self.inner.environment)
+                        {
+                            Some(environment) => self.inner.manifest.secret_in(environment, key)?,
+                            None => self.inner.manifest.secret(key)?,
+                        },
+                    ),
                     problem: Problem {
                         kind: crate::resolve::ProblemKind::Unset,
                         fix: crate::resolve::Fix::Optional,

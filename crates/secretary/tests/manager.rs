@@ -544,3 +544,36 @@ fn the_example_service_serves_healthz_without_values() {
     assert_eq!(body["sources"]["debug"]["source"], "default");
     assert!(body["sources"]["sentry_dsn"].is_null());
 }
+
+#[test]
+fn a_manager_sees_its_environments_own_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[environments.development]\nsources = [\"env\"]\n[environments.production]\nsources = [\"env\"]\n[environments.development.secrets.debug_mode]\ndefault = \"true\"\n[environments.development.secrets.redis_password]\nrequired = false\n[secrets.debug_mode]\ntype = \"bool\"\nsensitive = false\ndefault = \"false\"\n[secrets.redis_password]\nrequired = true\ndescription = \"the cache's password\"\n",
+    )
+    .unwrap();
+    let manager = |environment: &str| {
+        SecretManager::from_path(dir.path().join("secrets.toml"))
+            .unwrap()
+            .environment(environment)
+            .variables(Variables::from_pairs([("HOME", "/nonexistent")]))
+            .build()
+            .unwrap()
+    };
+    // Development: the default is its own, and the password may be missing.
+    let development = manager("development");
+    let secrets = development.blocking();
+    secrets.validate().unwrap();
+    assert_eq!(secrets.get("debug_mode").unwrap().expose(), "true");
+    assert!(secrets.get_opt("redis_password").unwrap().is_none());
+    let unset = secrets.get("redis_password").unwrap_err().to_string();
+    assert!(unset.contains("redis_password"), "{unset}");
+    // Production: the declaration's default, and the password is required.
+    let production = manager("production");
+    let secrets = production.blocking();
+    let error = secrets.validate().unwrap_err().to_string();
+    assert!(error.contains("redis_password"), "{error}");
+    assert!(error.contains("the cache's password"), "{error}");
+    assert_eq!(secrets.get("debug_mode").unwrap().expose(), "false");
+}

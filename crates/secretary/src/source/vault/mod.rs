@@ -395,7 +395,7 @@ impl VaultSource {
         }
         let client = &connection.client;
         let limit = self.config.max_concurrency;
-        let versions: Vec<Result<Option<u64>, VaultError>> =
+        let versions: Vec<Option<Result<Option<u64>, VaultError>>> =
             drive(connection.runtime.get(), async {
                 let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
                 let mut tasks = tokio::task::JoinSet::new();
@@ -410,16 +410,16 @@ impl VaultSource {
                         (position, written)
                     });
                 }
-                let mut results: Vec<Result<Option<u64>, VaultError>> = Vec::new();
-                let mut done = Vec::new();
+                // By position, so that a task that did not finish leaves its own gap
+                // (reported below as not written) and moves no other result.
+                let mut results: Vec<Option<Result<Option<u64>, VaultError>>> =
+                    (0..tasks.len()).map(|_| None).collect();
                 while let Some(joined) = tasks.join_next().await {
-                    if let Ok(result) = joined {
-                        done.push(result);
+                    if let Ok((position, result)) = joined
+                        && let Some(slot) = results.get_mut(position)
+                    {
+                        *slot = Some(result);
                     }
-                }
-                done.sort_by_key(|(position, _)| *position);
-                for (_, result) in done {
-                    results.push(result);
                 }
                 results
             });
@@ -436,7 +436,8 @@ impl VaultSource {
             .map(|&(index, _)| {
                 let entry = &snapshot.entries[index];
                 let position = order.iter().position(|&slot| slot == entry.slot);
-                match position.and_then(|position| versions.get(position)) {
+                match position.and_then(|position| versions.get(position).and_then(Option::as_ref))
+                {
                     Some(Ok(version)) => Ok(Written {
                         source: self.name.clone(),
                         locator: self.locator(&entry.path, &entry.field, *version),
