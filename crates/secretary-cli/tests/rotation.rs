@@ -226,6 +226,21 @@ fn import_plans_copies_once_and_a_rerun_changes_nothing() {
     );
 }
 
+/// `import` of two keys from the `.env` source alone, with `extra`.
+fn import_args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "--env",
+        "production",
+        "import",
+        "--from-source",
+        "dotenv",
+        "--only",
+        "api_key,secret_key",
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 #[test]
 fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write() {
     let bao = OpenBao::start();
@@ -236,22 +251,9 @@ fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write(
         "dev-redis-pw",
     ];
     let audit_key = [("SECRETARY_AUDIT_KEY", "a-key-for-the-audit-log")];
-    fn args<'a>(extra: &[&'a str]) -> Vec<&'a str> {
-        let mut args = vec![
-            "--env",
-            "production",
-            "import",
-            "--from-source",
-            "dotenv",
-            "--only",
-            "api_key,secret_key",
-        ];
-        args.extend_from_slice(extra);
-        args
-    }
     let plan = app.run_with(
         &bao,
-        &args(&["--dry-run", "--format", "json"]),
+        &import_args(&["--dry-run", "--format", "json"]),
         None,
         &audit_key,
     );
@@ -282,7 +284,7 @@ fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write(
     let log = app.path().join("audit.log");
     let done = app.run_with(
         &bao,
-        &args(&["--audit-log", log.to_str().unwrap()]),
+        &import_args(&["--audit-log", log.to_str().unwrap()]),
         None,
         &audit_key,
     );
