@@ -72,15 +72,30 @@ fn child_env(cmd: &mut Command) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// Every credential secretary reads itself: tokens, AppRole ids, JWTs, the audit key.
+const CREDENTIALS: [&str; 9] = [
+    "VAULT_TOKEN",
+    "BAO_TOKEN",
+    "VAULT_ROLE_ID",
+    "BAO_ROLE_ID",
+    "VAULT_SECRET_ID",
+    "BAO_SECRET_ID",
+    "VAULT_JWT",
+    "BAO_JWT",
+    "SECRETARY_AUDIT_KEY",
+];
+
 #[test]
 fn a_python_program_receives_its_secrets_and_not_our_credentials() {
     let dir = app(MANIFEST, DOTENV);
     let seen = child_env(
         support::secretary_in(dir.path())
             .env("FROM_PARENT", "kept")
-            .env("VAULT_TOKEN", "s.must-not-pass")
-            .env("BAO_TOKEN", "s.must-not-pass")
-            .env("VAULT_SECRET_ID", "must-not-pass")
+            .envs(
+                CREDENTIALS
+                    .iter()
+                    .map(|credential| (*credential, "must-not-pass")),
+            )
             .env("HOME", "/home/app")
             .args(["run", "--", "python3", "-c", REPORT_ENV]),
     );
@@ -97,7 +112,7 @@ fn a_python_program_receives_its_secrets_and_not_our_credentials() {
     );
     assert_eq!(seen["FROM_PARENT"], "kept");
     assert_eq!(seen["HOME"], "/home/app");
-    for credential in ["VAULT_TOKEN", "BAO_TOKEN", "VAULT_SECRET_ID"] {
+    for credential in CREDENTIALS {
         assert_eq!(
             seen[credential],
             serde_json::Value::Null,
