@@ -71,6 +71,11 @@ pub struct Global {
 }
 
 impl Global {
+    /// Whether any of these options was given.
+    fn is_set(&self) -> bool {
+        self.manifest.is_some() || self.environment.is_some() || self.audit_log.is_some()
+    }
+
     /// These options, each taken from `later` when given there.
     fn overridden_by(&self, later: &Self) -> Self {
         Self {
@@ -85,6 +90,31 @@ impl Global {
 }
 
 impl Args {
+    /// Parses the process's arguments; global options given to a command that does not
+    /// take them are a usage error (exit 2), not silently ignored.
+    pub fn parse_checked() -> Self {
+        use clap::CommandFactory as _;
+        let args = Self::parse();
+        let refused = match &args.command {
+            Command::Manifest(ManifestCommand::List { global, .. }) => {
+                let given = args.global.overridden_by(global);
+                (given.environment.is_some() || given.audit_log.is_some()).then_some(
+                    "`list` shows every environment and reads no value: --env and --audit-log do not apply to it",
+                )
+            }
+            Command::Manifest(_) => None,
+            _ => args.global.is_set().then_some(
+                "this command reads no manifest: --manifest, --env and --audit-log do not apply to it",
+            ),
+        };
+        if let Some(message) = refused {
+            Self::command()
+                .error(clap::error::ErrorKind::ArgumentConflict, message)
+                .exit();
+        }
+        args
+    }
+
     /// The global options in effect: those after the command win over those before it.
     pub fn options(&self) -> Global {
         match self.command.global() {

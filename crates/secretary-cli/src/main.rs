@@ -29,14 +29,12 @@ mod render;
 use std::io::Write;
 use std::process::ExitCode;
 
-use clap::Parser;
-
 use crate::args::Args;
 use crate::exit::Status;
 
 fn main() -> ExitCode {
     harden::no_core_dumps();
-    let args = Args::parse();
+    let args = Args::parse_checked();
     let vars = secretary::Variables::from_process();
     let status = match commands::run(&args, &vars) {
         Ok(status) => status,

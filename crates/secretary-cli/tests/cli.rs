@@ -1470,8 +1470,13 @@ fn bare(args: &[&str]) -> Outcome {
     run(Command::from_std(support::secretary_in(dir.path())).args(args))
 }
 
-const COMMANDS: [&str; 15] = [
+const COMMANDS: [&str; 20] = [
     "check",
+    "scan",
+    "import",
+    "rotate",
+    "rollback",
+    "init",
     "status",
     "get",
     "run",
@@ -1487,6 +1492,42 @@ const COMMANDS: [&str; 15] = [
     "man",
     "",
 ];
+
+#[test]
+fn global_options_given_to_a_command_that_does_not_take_them_are_refused() {
+    for args in [
+        &["--manifest", "x.toml", "generate"][..],
+        &["--env", "production", "lint", "/dev/null"],
+        &["--audit-log", "-", "schema"],
+        &["--manifest", "x.toml", "init"],
+        &["--env", "production", "completions", "bash"],
+    ] {
+        let out = bare(args);
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("this command reads no manifest"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert!(out.stdout.is_empty(), "{args:?} ran: {}", out.stdout);
+    }
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[secrets.a]\n",
+    )
+    .unwrap();
+    for args in [
+        &["--env", "production", "list"][..],
+        &["list", "--audit-log", "-"],
+    ] {
+        let out = run(Command::from_std(support::secretary_in(dir.path())).args(args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains("do not apply"), "{}", out.stderr);
+    }
+    let out = run(Command::from_std(support::secretary_in(dir.path())).args(["list"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+}
 
 #[test]
 fn every_help_has_examples_and_wraps_within_100_columns() {
@@ -1511,7 +1552,7 @@ fn every_help_has_examples_and_wraps_within_100_columns() {
         }
         let takes_globals = !matches!(
             command,
-            "generate" | "lint" | "schema" | "completions" | "man"
+            "generate" | "lint" | "init" | "schema" | "completions" | "man"
         );
         assert_eq!(
             out.stdout.contains("Global options:"),
@@ -2314,10 +2355,7 @@ fn init_from_the_reference_template_passes_check_on_it() {
         "ok: 14 secrets valid in environment `development` (secrets.toml): 6 set, 8 optional not set\n"
     );
     // Production asks Vault first, and refuses the template's placeholders.
-    let production = secretary(
-        project.path(),
-        &["--env", "production", "list", "--format", "json"],
-    );
+    let production = secretary(project.path(), &["list", "--format", "json"]);
     let json: serde_json::Value = serde_json::from_str(&production.stdout).unwrap();
     let production = json["environments"]
         .as_array()
