@@ -43,10 +43,9 @@ fn stored(bao: &OpenBao) -> serde_json::Value {
     serde_json::from_str::<serde_json::Value>(&text).unwrap()["data"]["data"].clone()
 }
 
-#[test]
-fn a_write_to_other_fields_between_plan_and_write_is_kept_and_the_import_goes_on() {
-    let bao = OpenBao::start();
-    bao.kv_put("production/app", &[("owner", "ops")]);
+/// Plans an import of development's values into production, runs `between` (another
+/// writer), then writes the plan; each secret's outcome.
+fn import_with_a_writer_between(bao: &OpenBao, between: impl FnOnce()) -> Vec<secretary::Applied> {
     let dir = tempfile::tempdir().unwrap();
     let manifest = setup(dir.path());
     let vars = Variables::from_pairs(bao.env().iter().map(|(k, v)| (k.as_str(), v.as_str())));
@@ -74,9 +73,18 @@ fn a_write_to_other_fields_between_plan_and_write_is_kept_and_the_import_goes_on
         "{:?}",
         plan.items()
     );
+    between();
+    plan.apply().unwrap()
+}
+
+#[test]
+fn a_write_to_other_fields_between_plan_and_write_is_kept_and_the_import_goes_on() {
+    let bao = OpenBao::start();
+    bao.kv_put("production/app", &[("owner", "ops")]);
     // Someone else changes another field of the same path: version 2.
-    bao.kv_put("production/app", &[("owner", "platform")]);
-    let applied = plan.apply().unwrap();
+    let applied = import_with_a_writer_between(&bao, || {
+        bao.kv_put("production/app", &[("owner", "platform")]);
+    });
     assert_eq!(applied.len(), 2);
     for applied in &applied {
         let written = applied.result.as_ref().unwrap();
@@ -99,29 +107,10 @@ fn a_write_to_other_fields_between_plan_and_write_is_kept_and_the_import_goes_on
 fn a_write_to_an_imported_field_between_plan_and_write_is_a_conflict_not_overwritten() {
     let bao = OpenBao::start();
     bao.kv_put("production/app", &[("owner", "ops")]);
-    let dir = tempfile::tempdir().unwrap();
-    let manifest = setup(dir.path());
-    let vars = Variables::from_pairs(bao.env().iter().map(|(k, v)| (k.as_str(), v.as_str())));
-    let production = manifest
-        .select_environment(Some("production"), &vars)
-        .unwrap();
-    let development = manifest
-        .select_environment(Some("development"), &vars)
-        .unwrap();
-    let fingerprints = Fingerprints::random().unwrap();
-    let plan = import(
-        &manifest,
-        production,
-        &vars,
-        ImportSource::Environment(development),
-        None,
-        false,
-        &fingerprints,
-    )
-    .unwrap();
     // Someone else creates one of the secrets the plan would create.
-    bao.kv_put("production/app", &[("owner", "ops"), ("workers", "16")]);
-    let applied = plan.apply().unwrap();
+    let applied = import_with_a_writer_between(&bao, || {
+        bao.kv_put("production/app", &[("owner", "ops"), ("workers", "16")]);
+    });
     assert_eq!(applied.len(), 2);
     for applied in &applied {
         let error = applied.result.as_ref().unwrap_err();
