@@ -73,6 +73,8 @@ fn child_env(cmd: &mut Command) -> serde_json::Value {
 }
 
 /// Every credential secretary reads itself: tokens, AppRole ids, JWTs, the audit key.
+/// Written out here rather than taken from `secretary::manifest::CREDENTIAL_VARIABLES`,
+/// so that a name dropped from the library's list fails this test.
 const CREDENTIALS: [&str; 9] = [
     "VAULT_TOKEN",
     "BAO_TOKEN",
