@@ -16,6 +16,8 @@
 //! keeps the environment it started with for its whole life, so no value it may print is
 //! ever dropped from the redactor.
 
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::process::Child;
 use std::sync::atomic::Ordering;
 use std::sync::mpsc;
@@ -50,11 +52,20 @@ fn later(by: Duration) -> Option<Instant> {
 
 /// Every sensitive value a child of this run has been given or has inherited, by key, in
 /// the order they were first seen, each once. Zeroed when dropped.
-struct Generations(Vec<(String, Zeroizing<Vec<u8>>)>);
+///
+/// Kept in a vector for the order, and indexed by a keyed hash of each value for the
+/// "seen already" check, so that adding n values costs O(n), not O(n²) (issue 12, item
+/// 11). The index holds positions, not copies of the values.
+#[derive(Default)]
+struct Generations {
+    kept: Vec<(String, Zeroizing<Vec<u8>>)>,
+    seen: HashMap<u64, Vec<usize>>,
+    hasher: RandomState,
+}
 
 impl Generations {
     fn new(child_env: &Environment, manifest: &Manifest, report: &Report) -> Self {
-        let mut generations = Self(Vec::new());
+        let mut generations = Self::default();
         for (key, value) in child_env.sensitive(manifest, report) {
             generations.insert(key, value);
         }
@@ -63,10 +74,15 @@ impl Generations {
 
     /// Keeps `value` under `key` unless it is kept already; whether it was new.
     fn insert(&mut self, key: &str, value: &[u8]) -> bool {
-        if self.0.iter().any(|(_, kept)| kept.as_slice() == value) {
+        let at = self.seen.entry(self.hasher.hash_one(value)).or_default();
+        if at
+            .iter()
+            .any(|&position| self.kept[position].1.as_slice() == value)
+        {
             return false;
         }
-        self.0
+        at.push(self.kept.len());
+        self.kept
             .push((key.to_owned(), Zeroizing::new(value.to_vec())));
         true
     }
@@ -74,9 +90,10 @@ impl Generations {
     /// Adds the values of `keys` in `report`; when any is new, puts a redactor for them
     /// all in `shared`.
     fn add(&mut self, report: &Report, keys: &[String], shared: &Shared) {
+        let keys: HashSet<&str> = keys.iter().map(String::as_str).collect();
         let mut added = false;
         for resolution in &report.resolutions {
-            if resolution.spec.sensitive && keys.iter().any(|key| key == resolution.key()) {
+            if resolution.spec.sensitive && keys.contains(resolution.key()) {
                 if let Some(value) = &resolution.value {
                     added |= self.insert(resolution.key(), value.expose().as_bytes());
                 }
@@ -90,7 +107,7 @@ impl Generations {
 
     fn redactor(&self) -> Redactor {
         Redactor::new(
-            self.0
+            self.kept
                 .iter()
                 .map(|(key, value)| (key.as_str(), value.as_slice())),
         )
@@ -116,7 +133,12 @@ pub fn supervise(
     };
     let (hup_tx, hup_rx) = mpsc::channel::<()>();
     let forwarder = Forwarder::install(Some(hup_tx))?;
-    let mut generations = Generations::new(&child_env, manifest, &report);
+    // Only `--redact` needs the values kept; without it nothing is copied.
+    let mut generations = if settings.redact {
+        Generations::new(&child_env, manifest, &report)
+    } else {
+        Generations::default()
+    };
     let redaction: Option<Shared> = settings
         .redact
         .then(|| Arc::new(RwLock::new(Arc::new(generations.redactor()))));

@@ -109,11 +109,18 @@ impl Reason {
 }
 
 /// The values to look for, in every spelling, and the secrets left out.
+///
+/// The automaton holds only the first [`PREFIX`] bytes of each spelling; a hit is a match
+/// when the whole spelling follows. Its size therefore grows with the number of secrets,
+/// not with the length of their values (one 1 MiB value spells about 10 MiB), and
+/// 100,000 secrets take a fraction of the memory their whole spellings would.
 pub struct Needles {
     /// `None` when there is nothing to look for.
     automaton: Option<AhoCorasick>,
-    /// For pattern `i`, the secrets (indices into `keys`) and forms it spells.
-    targets: Vec<Vec<(usize, Form)>>,
+    /// For pattern (prefix) `i`, the spellings (indices into `spellings`) it begins.
+    starts: Vec<Vec<usize>>,
+    /// Each distinct spelling, whole, with what it spells.
+    spellings: Vec<Spelling>,
     /// The keys of the secrets searched for.
     keys: Vec<String>,
     /// The longest spelling, in bytes.
@@ -121,11 +128,20 @@ pub struct Needles {
     not_searched: Vec<NotSearched>,
 }
 
+/// A spelling, whole, with the secrets (indices into [`Needles::keys`]) and forms it
+/// spells.
+type Spelling = (Zeroizing<Vec<u8>>, Vec<(usize, Form)>);
+
+/// How many first bytes of each spelling the automaton holds (spellings at least
+/// [`MIN_LENGTH`] long; long enough that a prefix shared by chance is rare, and checking
+/// the rest of a spelling after a hit costs little).
+const PREFIX: usize = 32;
+
 impl std::fmt::Debug for Needles {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Needles")
             .field("keys", &self.keys)
-            .field("spellings", &self.targets.len())
+            .field("spellings", &self.spellings.len())
             .finish_non_exhaustive()
     }
 }
@@ -156,28 +172,36 @@ impl Needles {
                 spelled.push((spelling, index, form));
             }
         }
-        // One pattern per distinct spelling; a secret's spelling that two forms share is
+        // One entry per distinct spelling; a secret's spelling that two forms share is
         // told by the first form (a value with nothing to escape is `exact`, not `url`).
         spelled.sort_by(|a, b| (a.0.as_slice(), a.1, a.2).cmp(&(b.0.as_slice(), b.1, b.2)));
         spelled.dedup_by(|later, earlier| *later.0 == *earlier.0 && later.1 == earlier.1);
-        let mut patterns: Vec<Zeroizing<Vec<u8>>> = Vec::new();
-        let mut targets: Vec<Vec<(usize, Form)>> = Vec::new();
+        let mut spellings: Vec<Spelling> = Vec::new();
         for (spelling, index, form) in spelled {
-            if patterns.last().is_some_and(|last| **last == *spelling) {
-                if let Some(last) = targets.last_mut() {
-                    last.push((index, form));
-                }
-            } else {
-                patterns.push(spelling);
-                targets.push(vec![(index, form)]);
+            match spellings.last_mut() {
+                Some((last, targets)) if **last == *spelling => targets.push((index, form)),
+                _ => spellings.push((spelling, vec![(index, form)])),
             }
         }
-        let longest = patterns.iter().map(|p| p.len()).max().unwrap_or(0);
+        // Sorted, so spellings with the same prefix are next to each other.
+        let mut patterns: Vec<&[u8]> = Vec::new();
+        let mut starts: Vec<Vec<usize>> = Vec::new();
+        for (at, (spelling, _)) in spellings.iter().enumerate() {
+            let prefix = &spelling[..spelling.len().min(PREFIX)];
+            match (patterns.last(), starts.last_mut()) {
+                (Some(&last), Some(begun)) if last == prefix => begun.push(at),
+                _ => {
+                    patterns.push(prefix);
+                    starts.push(vec![at]);
+                }
+            }
+        }
+        let longest = spellings.iter().map(|(s, _)| s.len()).max().unwrap_or(0);
         let automaton = if patterns.is_empty() {
             None
         } else {
             // A DFA is the fastest search, but its table grows with every byte of every
-            // spelling: past DFA_BYTES, a contiguous NFA, whose size grows as theirs does.
+            // pattern: past DFA_BYTES, a contiguous NFA, whose size grows as theirs does.
             let total: usize = patterns.iter().map(|p| p.len()).sum();
             let kind = if total <= DFA_BYTES {
                 AhoCorasickKind::DFA
@@ -188,14 +212,15 @@ impl Needles {
                 AhoCorasick::builder()
                     .match_kind(MatchKind::Standard)
                     .kind(kind)
-                    .build(patterns.iter().map(|p| p.as_slice()))
+                    .build(patterns.iter().copied())
                     .ok()
             };
             build(Some(kind)).or_else(|| build(None))
         };
         Self {
             automaton,
-            targets,
+            starts,
+            spellings,
             keys,
             longest,
             not_searched,
@@ -310,18 +335,24 @@ impl Needles {
         // Lines counted so far: `lines` newlines before `counted`.
         let (mut counted, mut lines) = (0, 0);
         for hit in automaton.find_overlapping_iter(bytes) {
-            if hit.end() <= carried {
-                continue;
-            }
             let start = hit.start();
-            if start >= counted {
-                lines += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
-            } else {
-                lines -= memchr::memchr_iter(b'\n', &bytes[start..counted]).count();
-            }
-            counted = start;
-            for &(key, form) in &self.targets[hit.pattern().as_usize()] {
-                found.insert((line.saturating_add(lines), key, form));
+            for &at in &self.starts[hit.pattern().as_usize()] {
+                let (spelling, targets) = &self.spellings[at];
+                let end = start.saturating_add(spelling.len());
+                // A spelling cut at the end of this piece is found whole in the next; one
+                // that ends by `carried` was found in the last.
+                if end <= carried || bytes.get(start..end) != Some(spelling.as_slice()) {
+                    continue;
+                }
+                if start >= counted {
+                    lines += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
+                } else {
+                    lines -= memchr::memchr_iter(b'\n', &bytes[start..counted]).count();
+                }
+                counted = start;
+                for &(key, form) in targets {
+                    found.insert((line.saturating_add(lines), key, form));
+                }
             }
         }
     }
@@ -408,17 +439,41 @@ mod tests {
         }
     }
 
+    /// Two values longer than [`PREFIX`] that begin alike.
+    const LONG_A: &str = "0123456789abcdefghijklmnopqrstuvwxyz-0123456789-first";
+    const LONG_B: &str = "0123456789abcdefghijklmnopqrstuvwxyz-0123456789-second";
+
+    #[test]
+    fn long_values_that_begin_alike_are_told_apart() {
+        let needles = Needles::new([("a", LONG_A), ("b", LONG_B)], MIN_LENGTH);
+        let text = format!("x {LONG_B} y\n{} cut short\n{LONG_A}", &LONG_A[..45]);
+        assert_eq!(
+            lines(&needles.search(text.as_bytes())),
+            [(1, "b", "exact"), (3, "a", "exact")]
+        );
+        // The whole spelling of a hex form is 106 bytes: found though the automaton holds 32.
+        let hex = LONG_A.bytes().fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+        assert_eq!(lines(&needles.search(hex.as_bytes())), [(1, "a", "hex")]);
+    }
+
     proptest::proptest! {
         /// However a stream is cut into pieces, the same places are found on the same lines.
         #[test]
         fn pieces_find_what_the_whole_finds(
             parts in proptest::collection::vec(
-                proptest::sample::select(vec!["abcdefgh-123", "YWJjZGVmZ2gtMTIz", "\n", "x", "abcd", "6162636465666768"]),
+                proptest::sample::select(vec!["abcdefgh-123", "YWJjZGVmZ2gtMTIz", "\n", "x", "abcd", "6162636465666768", LONG_A, LONG_B, &LONG_A[..40]]),
                 0..80,
             ),
             chunk in 1usize..40,
         ) {
-            let needles = Needles::new([("k", "abcdefgh-123"), ("j", "abcdefgh")], MIN_LENGTH);
+            let needles = Needles::new(
+                [("k", "abcdefgh-123"), ("j", "abcdefgh"), ("long", LONG_A), ("other", LONG_B)],
+                MIN_LENGTH,
+            );
             let text = parts.concat();
             let mut buffer = Vec::new();
             let (found, _) = needles.search_reader(&mut text.as_bytes(), &mut buffer, chunk).unwrap();
