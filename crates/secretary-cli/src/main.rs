@@ -55,7 +55,7 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             let _ = writeln!(
                 std::io::stderr(),
-                "  help: fix the audit log's path or permissions (--audit-log, or the manifest's [audit]); nothing is read or run without it"
+                "  help: nothing is read or run while the audit log cannot be written; fix its path, permissions or free space (--audit-log, or the manifest's [audit])"
             );
             Status::Error
         }

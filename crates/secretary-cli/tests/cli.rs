@@ -1313,6 +1313,47 @@ fn an_audit_sink_that_is_a_closed_pipe_stops_the_command() {
 }
 
 #[test]
+fn an_audit_log_that_cannot_be_written_is_named_and_stops_the_command() {
+    // Issue 12, item 18: this was once "cannot write output". A file size limit of 0 (with
+    // SIGXFSZ ignored, so that the write fails instead) makes every write to the log fail.
+    let project = Project::example(DEV_ENV);
+    for command in ["check", "run -- touch started"] {
+        let out = run(Command::new("sh")
+            .current_dir(project.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args([
+                "-c",
+                &format!("trap '' XFSZ; ulimit -f 0; exec \"$0\" --audit-log audit.log {command}"),
+            ])
+            .arg(support::secretary()));
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "error: cannot write the audit log (audit.log): File too large (os error 27)"
+            ),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("help: nothing is read or run while the audit log cannot be written"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("cannot write output"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        !project.path().join("started").exists(),
+        "run started the program"
+    );
+}
+
+#[test]
 fn manifest_type_errors_read_in_words() {
     let project =
         Project::new("version = 1\n[sources.vault]\ntype = \"vault\"\nmax_concurrency = -1\n");

@@ -1137,6 +1137,33 @@ mod tests {
         );
     }
 
+    #[test]
+    fn a_body_is_one_buffer_however_often_it_is_sent() {
+        // Issue 12, item 17: the KV write body was serialized again into a plain String
+        // for every attempt. Now it is sized, serialized once, and each attempt sends that
+        // same buffer, which is zeroed when the last one is done.
+        let body = Body::json(&serde_json::json!({"data": {"password": "canary-body"}}));
+        assert_eq!(
+            body.0.capacity(),
+            body.0.len(),
+            "no reallocation left a copy"
+        );
+        let attempts = [
+            body.to_reqwest(),
+            body.to_reqwest(),
+            body.clone().to_reqwest(),
+        ];
+        for sent in &attempts {
+            let bytes = sent.as_bytes().expect("a body in memory");
+            assert_eq!(bytes.as_ptr(), body.as_ref().as_ptr(), "a copy was sent");
+            assert_eq!(bytes, br#"{"data":{"password":"canary-body"}}"#);
+        }
+        assert_eq!(Arc::strong_count(&body.0), 4);
+        drop(attempts);
+        assert_eq!(Arc::strong_count(&body.0), 1);
+        assert!(!format!("{body:?}").contains("canary"));
+    }
+
     fn lease(ttl: u64, renewable: bool, age: u64) -> (Lease, Instant) {
         let obtained = Instant::now();
         let lease = Lease {
@@ -1159,6 +1186,10 @@ mod tests {
             (100, false, 79, Refresh::Keep),
             (100, false, 80, Refresh::Login),
             (0, false, 10_000, Refresh::Keep),
+            // A server's lease of u64::MAX seconds once overflowed `ttl * 2 / 3` (issue 12,
+            // item 10): it is kept, not a panic.
+            (u64::MAX, true, 10, Refresh::Keep),
+            (u64::MAX, false, 10, Refresh::Keep),
         ];
         for (ttl, renewable, age, expected) in cases {
             let (lease, now) = lease(ttl, renewable, age);
