@@ -162,6 +162,26 @@ proptest! {
 
 #[test]
 fn a_long_repetitive_value_and_output_that_repeats_it_stay_linear() {
+    // Bounded: a quadratic step fails here, with a reason, instead of hanging the suite.
+    // The bound is generous (about 11 s in a debug build here); a quadratic step takes
+    // hours.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        redact_a_long_repetitive_value();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(std::time::Duration::from_secs(180)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("redacting 2 MiB against a 1 MiB value took over 3 minutes: not linear")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the redaction failed (see the panic above)")
+        }
+    }
+}
+
+fn redact_a_long_repetitive_value() {
     // A 1 MiB value of `a`s then `b`, and two lines of `a`s that end otherwise: every
     // tail of the output could start the value. Checking each start against it took
     // minutes; the trie takes one pass per write.
