@@ -32,10 +32,14 @@ fn manifest(address: &str) -> Manifest {
 }
 
 fn check(server: &Scripted, extra: &[(&str, &str)]) -> Report {
+    check_as(server, "s.scripted-token", extra)
+}
+
+fn check_as(server: &Scripted, token: &str, extra: &[(&str, &str)]) -> Report {
     let manifest = manifest(&server.address);
     // The address is the manifest's: the user agrees to it, as they must.
     let mut vars = vec![
-        ("VAULT_TOKEN", "s.scripted-token"),
+        ("VAULT_TOKEN", token),
         ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
     ];
     vars.extend_from_slice(extra);
@@ -666,4 +670,79 @@ fn a_server_that_stops_mid_run_fails_the_rest_closed() {
         );
     }
     assert!(!report.is_ok());
+}
+
+#[test]
+fn no_failure_puts_the_servers_body_or_the_token_in_a_message() {
+    // The canary sweep over every failure a server can script (issue 12): each body holds
+    // a canary, as a proxy's page that echoes the request would, and the token is one too.
+    // Whatever the failure, what secretary says (the problem, its fix, their Debug, the
+    // report's Debug) holds neither.
+    use std::fmt::Write as _;
+    const BODY: &str = "CANARYbody-7f3a";
+    const TOKEN: &str = "s.CANARYtoken-91c2";
+    let json = |status| Answer {
+        body: format!(r#"{{"errors":["{BODY} {TOKEN}"],"data":{{"data":"{BODY}"}}}}"#),
+        ..answer(status)
+    };
+    let three = |answer: Answer| vec![answer.clone(), answer.clone(), answer];
+    let faults: Vec<(&str, Vec<Answer>)> = vec![
+        (
+            "an HTML 404",
+            vec![Answer {
+                body: format!("<html><body>404 {BODY} {TOKEN}</body></html>"),
+                ..shaped(404, Shape::Html)
+            }],
+        ),
+        ("a JSON 404 that is not Vault's", vec![json(404)]),
+        ("a 401", vec![json(401)]),
+        ("a 403", vec![json(403)]),
+        ("a 400", vec![json(400)]),
+        ("a 501", vec![json(501)]),
+        ("500s", three(json(500))),
+        (
+            "a sealed server",
+            three(Answer {
+                body: format!(r#"{{"errors":["Vault is sealed {BODY}"]}}"#),
+                ..answer(503)
+            }),
+        ),
+        ("429s", three(with_header(json(429), "Retry-After", "0"))),
+        ("a 200 that is not KV", vec![json(200)]),
+        (
+            "a 200 that is not JSON",
+            vec![Answer {
+                body: format!("{BODY} {TOKEN}"),
+                ..answer(200)
+            }],
+        ),
+        (
+            "answers cut short",
+            three(Answer {
+                body: format!(r#"{{"data":{{"data":{{"value":"{BODY}"}}}}}}"#),
+                ..shaped(200, Shape::CutShort)
+            }),
+        ),
+        (
+            "a redirect elsewhere",
+            vec![with_header(
+                answer(307),
+                "Location",
+                &format!("http://elsewhere.invalid/{BODY}?token={TOKEN}"),
+            )],
+        ),
+    ];
+    for (what, script) in faults {
+        let server = serve(script);
+        let report = check_as(&server, TOKEN, &[]);
+        let mut said = String::new();
+        for resolution in &report.resolutions {
+            for problem in &resolution.problems {
+                let _ = writeln!(said, "{}\n{}\n{problem:?}", problem.kind, problem.fix);
+            }
+        }
+        assert!(!said.is_empty(), "{what}: no problem was reported");
+        let _ = write!(said, "{report:?}");
+        assert!(!said.contains("CANARY"), "{what} leaked:\n{said}");
+    }
 }
