@@ -299,6 +299,21 @@ impl Dir {
         Ok(Self(fd))
     }
 
+    /// Where this open directory is, as the kernel knows it now: read from the descriptor
+    /// (`/proc/self/fd` on Linux), so a path swapped after the open cannot change the
+    /// answer. `None` where the system cannot say.
+    pub(crate) fn real_path(&self) -> Option<std::path::PathBuf> {
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::fd::AsRawFd;
+            std::fs::read_link(format!("/proc/self/fd/{}", self.0.as_raw_fd())).ok()
+        }
+        #[cfg(not(target_os = "linux"))]
+        {
+            None
+        }
+    }
+
     /// Opens (creating it 0600) the file at `path`, relative and beneath this directory,
     /// for appending: every component is opened with `O_NOFOLLOW`, so no symbolic link
     /// is followed at all, and `..` is refused.

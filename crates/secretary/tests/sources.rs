@@ -795,6 +795,70 @@ fn a_symlink_swapped_in_while_reading_never_leads_out() {
     );
 }
 
+#[cfg(target_os = "linux")]
+#[test]
+fn a_secrets_directory_swapped_for_a_link_to_proc_is_never_read() {
+    // The directory was checked by path and then opened by path again: swapped in between
+    // for a link to /proc/self, its `environ` (the process's environment) was read.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"mount\"\n[environments.production]\nsources = [\"mounted\"]\n[secrets.environ]\n",
+    );
+    let mount = dir.path().join("mount");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flipper = {
+        let (base, stop) = (dir.path().to_owned(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let real = base.join(".real");
+            fs::create_dir(&real).unwrap();
+            write_private(&real.join("environ"), "inside-value");
+            while !stop.load(Ordering::Relaxed) {
+                let _ = fs::remove_file(base.join(".link"));
+                std::os::unix::fs::symlink("/proc/self", base.join(".link")).unwrap();
+                fs::rename(base.join(".link"), base.join("mount")).unwrap();
+                std::os::unix::fs::symlink(&real, base.join(".link")).unwrap();
+                fs::rename(base.join(".link"), base.join("mount")).unwrap();
+            }
+        })
+    };
+    let (mut inside, mut refused) = (0, 0);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(1500) {
+        if !mount.exists() {
+            continue;
+        }
+        let report = run(&manifest, "production", &Variables::default());
+        let resolution = report.get("environ").unwrap();
+        match (&resolution.value, resolution.problems.first()) {
+            (Some(value), _) => {
+                // Not shown when it fails: it would be this process's environment.
+                assert!(
+                    value.expose() == "inside-value",
+                    "read the kernel's tree ({} bytes)",
+                    value.expose().len()
+                );
+                inside += 1;
+            }
+            (None, Some(problem)) => {
+                let message = problem.kind.to_string();
+                assert!(message.contains("a system directory"), "{message}");
+                refused += 1;
+            }
+            (None, None) => panic!("looked in /proc/self and found nothing: it was read"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert!(
+        inside > 0 && refused > 0,
+        "the race ran: {inside} reads, {refused} refusals"
+    );
+}
+
 #[cfg(unix)]
 #[test]
 fn fifos_and_devices_are_refused_without_blocking() {

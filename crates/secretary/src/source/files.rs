@@ -101,20 +101,6 @@ impl Source for FilesSource {
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
         let dir = shown(context, &self.dir);
         let path = context.base_dir.join(&self.dir);
-        // The kernel's own trees are not secret mounts: `/proc/self/environ` is the
-        // process environment, and a manifest is edited by others.
-        if std::fs::canonicalize(&path).is_ok_and(|real| {
-            ["/proc", "/sys", "/dev"]
-                .iter()
-                .any(|system| real.starts_with(system))
-                && !real.starts_with("/dev/shm")
-        }) {
-            let error = SourceError::Read {
-                path: dir.clone(),
-                reason: "a system directory (/proc, /sys or /dev), not a secrets mount".to_owned(),
-            };
-            return Batch::failed(secrets.len(), &error);
-        }
         let root = match Dir::open(&path) {
             Ok(root) => root,
             Err(FileError::NotFound) => {
@@ -138,6 +124,24 @@ impl Source for FilesSource {
                 return Batch::failed(secrets.len(), &error);
             }
         };
+        // The kernel's own trees are not secret mounts: `/proc/self/environ` is the
+        // process environment, and a manifest is edited by others. Asked of the directory
+        // opened, not of the path, which may have been swapped since.
+        let real = root
+            .real_path()
+            .or_else(|| std::fs::canonicalize(&path).ok());
+        if real.is_some_and(|real| {
+            ["/proc", "/sys", "/dev"]
+                .iter()
+                .any(|system| real.starts_with(system))
+                && !real.starts_with("/dev/shm")
+        }) {
+            let error = SourceError::Read {
+                path: dir.clone(),
+                reason: "a system directory (/proc, /sys or /dev), not a secrets mount".to_owned(),
+            };
+            return Batch::failed(secrets.len(), &error);
+        }
         let mut warnings = Vec::new();
         let lookups = secrets
             .iter()
