@@ -1199,10 +1199,16 @@ fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
 fn example_never_shows_nor_overwrites_a_values_file() {
     let project = Project::example(&format!("{DEV_ENV}REDIS_PASSWORD=CANARYj0redis\n"));
     let before = fs::read_to_string(project.path().join(".env")).unwrap();
+    // The same file by another name: a hard link and a symbolic one.
+    fs::hard_link(project.path().join(".env"), project.path().join("hard.env")).unwrap();
+    std::os::unix::fs::symlink(".env", project.path().join("soft.env")).unwrap();
     for args in [
         vec!["example", "--check", "--output", ".env"],
         vec!["example", "--output", ".env"],
         vec!["example", "--check", "--output", "./sub/../.env"],
+        vec!["example", "--check", "--output", "hard.env"],
+        vec!["example", "--output", "hard.env"],
+        vec!["example", "--check", "--output", "soft.env"],
     ] {
         let out = run(project.cmd().args(&args));
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);

@@ -40,10 +40,13 @@ fn absolute(cwd: &Path, path: &Path) -> PathBuf {
     out
 }
 
-/// The `dotenv` source of `manifest` that reads `path`, if one does.
+/// The `dotenv` source of `manifest` that reads `path`, if one does: the same path, or
+/// the same file (device and inode, so a link or a hard link to a values file is one too).
 fn values_source<'a>(manifest: &'a Manifest, cwd: &Path, path: &Path) -> Option<&'a str> {
+    use std::os::unix::fs::MetadataExt;
     let wanted = absolute(cwd, path);
-    let wanted_real = fs::canonicalize(&wanted).ok();
+    let identity = |path: &Path| fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
+    let wanted_file = identity(&wanted);
     manifest.sources().iter().find_map(|source| {
         let SourceConfig::Dotenv { files } = &source.config else {
             return None;
@@ -51,12 +54,7 @@ fn values_source<'a>(manifest: &'a Manifest, cwd: &Path, path: &Path) -> Option<
         files
             .iter()
             .map(|file| absolute(cwd, &manifest.dir().join(file)))
-            .any(|read| {
-                read == wanted
-                    || wanted_real
-                        .as_ref()
-                        .is_some_and(|real| fs::canonicalize(&read).is_ok_and(|r| r == *real))
-            })
+            .any(|read| read == wanted || wanted_file.is_some() && identity(&read) == wanted_file)
             .then_some(source.name.as_str())
     })
 }
