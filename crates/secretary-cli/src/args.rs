@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand, ValueEnum};
+use secretary::validate::DurationError;
 
 /// What `secretary` is, in its top-level help.
 const ABOUT: &str = "Declare an application's secrets once, in secrets.toml; resolve each from \
@@ -277,8 +278,10 @@ fn parse_on_change(text: &str) -> Result<OnChange, String> {
 /// A `--watch` or `--grace` duration, in the grammar of
 /// [`secretary::validate::parse_duration`] (`30s`, `5m`), at least 100 ms.
 fn parse_interval(text: &str) -> Result<Duration, String> {
-    let duration = secretary::validate::parse_duration(text)
-        .ok_or_else(|| format!("`{text}` is not a duration (30s, 5m, 1h, 500ms)"))?;
+    let duration = secretary::validate::parse_duration(text).map_err(|error| match error {
+        DurationError::TooLong => format!("`{text}` is {error}"),
+        _ => format!("`{text}` is not a duration (30s, 5m, 1h, 500ms)"),
+    })?;
     if duration < Duration::from_millis(100) {
         return Err("the interval must be at least 100ms".to_owned());
     }

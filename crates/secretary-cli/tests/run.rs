@@ -639,6 +639,14 @@ fn watch_flags_are_checked() {
     for (args, expected) in [
         (&["--watch", "soon"][..], "not a duration"),
         (
+            &["--watch", "18446744073709551615s"][..],
+            "is longer than ten years, the longest duration secretary accepts",
+        ),
+        (
+            &["--watch", "1s", "--grace", "3651d"][..],
+            "longer than ten years",
+        ),
+        (
             &["--watch", "10s", "--on-change", "signal:BOGUS"][..],
             "unknown signal",
         ),

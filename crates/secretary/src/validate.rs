@@ -5,7 +5,7 @@
 //! Every message here describes the rule that was broken, never the value: it is shown
 //! to people and written to logs.
 
-pub use crate::duration::{MAX_DURATION, parse_duration, show_duration};
+pub use crate::duration::{DurationError, MAX_DURATION, parse_duration, show_duration};
 pub use crate::manifest::rules::{Invalid, check, parse_bool};
 
 /// `<name>` or `<your password>`: a `<`, a name-like run that starts with a letter or

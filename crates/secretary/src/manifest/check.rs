@@ -297,15 +297,17 @@ impl Checker<'_> {
             );
             return None;
         }
-        let duration = parse_duration(raw.get_ref());
-        if duration.is_none() {
-            self.report(
-                at,
-                format!("`ttl` of source `{name}` is not a duration"),
-                Some("write it as `30s`, `5m` or `1h`".to_owned()),
-            );
+        match parse_duration(raw.get_ref()) {
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                self.report(
+                    at,
+                    format!("`ttl` of source `{name}` is {error}"),
+                    Some("write it as `30s`, `5m` or `1h`".to_owned()),
+                );
+                None
+            }
         }
-        duration
     }
 
     fn source_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {
@@ -869,18 +871,18 @@ impl Checker<'_> {
     /// The rotation policy of secret `key`: `rotate_every` and `generate`.
     fn rotation(&mut self, key: &str, kind: SecretType, raw: &RawSecret) -> Option<Rotation> {
         let every = match &raw.rotate_every {
-            Some(every) => {
-                let Some(duration) = parse_duration(every.get_ref()).filter(|d| !d.is_zero())
-                else {
+            Some(every) => match parse_duration(every.get_ref()) {
+                Ok(duration) if !duration.is_zero() => Some(duration),
+                parsed => {
+                    let problem = parsed.map_or_else(|error| error.to_string(), |_| "zero".into());
                     self.report(
                         every.span().start,
-                        format!("secret `{key}`: `rotate_every` is not a duration"),
+                        format!("secret `{key}`: `rotate_every` is {problem}"),
                         Some("write a whole number with d, h, m or s, such as \"90d\"".to_owned()),
                     );
                     return None;
-                };
-                Some(duration)
-            }
+                }
+            },
             None => None,
         };
         let new_value = match &raw.generate {

@@ -639,9 +639,10 @@ schemes = ["https"]
              [secrets.c]\ngenerate = { bytes = 32, format = \"base32\" }\n\
              [secrets.d]\ntype = \"int\"\ngenerate = { bytes = 32 }\n\
              [secrets.e]\nmax_length = 10\ngenerate = { bytes = 32 }\n\
-             [secrets.f]\ngenerate = \"random\"\n",
+             [secrets.f]\ngenerate = \"random\"\n\
+             [secrets.g]\nrotate_every = \"4000d\"\n",
         );
-        assert_eq!(found.len(), 6, "{found:?}");
+        assert_eq!(found.len(), 7, "{found:?}");
         for (n, expected) in [
             "`rotate_every` is not a duration",
             "makes 4 random bytes",
@@ -649,6 +650,7 @@ schemes = ["https"]
             "has type `int`",
             "makes 43 characters",
             "neither \"provided\" nor a table",
+            "`rotate_every` is longer than ten years",
         ]
         .iter()
         .enumerate()

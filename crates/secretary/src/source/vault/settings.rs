@@ -21,7 +21,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::VaultError;
-use crate::duration::parse_duration;
+use crate::duration::{DurationError, parse_duration};
 use crate::manifest::{VaultAuth, VaultConfig};
 use crate::{SecretValue, Variables};
 
@@ -501,9 +501,16 @@ impl Settings {
         };
         let timeout = match variable(vars, "CLIENT_TIMEOUT") {
             Some((_, "")) | None => Duration::from_secs(60),
-            Some((name, value)) => parse_duration(value)
-                .filter(|d| !d.is_zero())
-                .ok_or_else(|| config_error(&name, "must be a duration such as 30 or 30s"))?,
+            Some((name, value)) => match parse_duration(value) {
+                Ok(duration) if !duration.is_zero() => duration,
+                Ok(_) => return Err(config_error(&name, "must be more than zero, such as 30s")),
+                Err(DurationError::TooLong) => {
+                    return Err(config_error(&name, "must be at most ten years"));
+                }
+                Err(_) => {
+                    return Err(config_error(&name, "must be a duration such as 30 or 30s"));
+                }
+            },
         };
         let max_retries = match variable(vars, "MAX_RETRIES") {
             Some((_, "")) | None => 2,
