@@ -37,7 +37,7 @@ impl From<secretary::SecretInfo> for SecretInfo {
             required: info.required,
             sensitive: info.sensitive,
             env: info.env,
-            kind: info.kind,
+            kind: info.kind.as_str(),
         }
     }
 }

@@ -39,6 +39,7 @@ use std::fmt;
 use zeroize::Zeroizing;
 
 /// One `KEY=VALUE` assignment read from a `.env` file.
+#[non_exhaustive]
 pub struct Entry {
     /// The variable name.
     pub key: String,
@@ -60,6 +61,7 @@ impl fmt::Debug for Entry {
 
 /// What is wrong with a line. Carries no text from the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum ParseErrorKind {
     /// The line holds something that is not `KEY=VALUE`, a comment or blank.
     MissingEquals,
@@ -95,6 +97,7 @@ pub const MAX_EXPANDED: usize = 16 * 1024 * 1024;
 
 /// A malformed line: where, and what is wrong (never the line's text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ParseError {
     /// The 1-based line number.
     pub line: usize,

@@ -28,6 +28,7 @@ use zeroize::Zeroizing;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Format {
     /// `NAME='value'` lines, as `.env` files are written.
     Dotenv,

@@ -114,6 +114,7 @@ pub struct Draft {
 
 /// A variable [`draft`] did not declare.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct LeftOut {
     /// The variable.
     pub name: String,

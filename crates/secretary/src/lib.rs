@@ -102,7 +102,7 @@ pub use manager::{
 pub use manifest::{EnvironmentSpec, Error, Manifest, SecretSpec};
 pub use put::{
     Action as ImportAction, Applied, Import, ImportItem, ImportSource, PutError, RolledBack,
-    import, is_generated, new_value, put, rollback, rotate,
+    import, put, rollback, rotate,
 };
 pub use resolve::{
     Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, Scope, State, resolve,

@@ -8,13 +8,14 @@
 //! the key and the rule, never the value.
 //!
 //! ```
-//! use secretary::lint::lint;
+//! use secretary::lint::{Rule, lint};
 //!
 //! let findings = lint("API_KEY=change-me\nGITHUB_TOKEN=ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\n");
 //! assert_eq!(findings.len(), 1);
 //! assert_eq!(findings[0].line, 2);
 //! assert_eq!(findings[0].key.as_deref(), Some("GITHUB_TOKEN"));
-//! assert_eq!(findings[0].rule, "a GitHub token");
+//! assert_eq!(findings[0].rule, Rule::GitHubToken);
+//! assert_eq!(findings[0].rule.to_string(), "a GitHub token");
 //! ```
 
 use std::sync::LazyLock;
@@ -26,46 +27,107 @@ use crate::validate::placeholder;
 /// A real-looking secret: where, and which rule matched. Holds no text of the file but
 /// the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Finding {
     /// The 1-based line.
     pub line: usize,
     /// The variable assigned on that line, if it is an assignment.
     pub key: Option<String>,
-    /// What it looks like: "an AWS access key id", "a password inside a URL", ...
-    pub rule: &'static str,
+    /// What it looks like.
+    pub rule: Rule,
+}
+
+/// What a real-looking value looks like. Its `Display` says it for people: "a GitHub
+/// token", "a password inside a URL".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Rule {
+    /// `-----BEGIN ... PRIVATE KEY-----`.
+    PrivateKey,
+    /// `AKIA...` and the other AWS key id prefixes.
+    AwsAccessKeyId,
+    /// `ghp_...`, `github_pat_...`.
+    GitHubToken,
+    /// `glpat-...`.
+    GitLabToken,
+    /// `xoxb-...` and the other Slack token prefixes.
+    SlackToken,
+    /// `https://hooks.slack.com/services/...`.
+    SlackWebhook,
+    /// `sk_live_...`, `rk_test_...`.
+    StripeKey,
+    /// `AIza...`.
+    GoogleApiKey,
+    /// `sk-ant-...`.
+    AnthropicApiKey,
+    /// `sk-...`, `sk-proj-...`.
+    OpenAiApiKey,
+    /// Three base64url parts, the first two JSON (`eyJ...`).
+    JsonWebToken,
+    /// `scheme://user:password@`, the password not a placeholder.
+    UrlPassword,
+    /// A run of 20 or more characters that looks random.
+    HighEntropy,
+}
+
+impl Rule {
+    /// What it looks like, for people: "a GitHub token".
+    pub fn describe(self) -> &'static str {
+        match self {
+            Self::PrivateKey => "a private key block",
+            Self::AwsAccessKeyId => "an AWS access key id",
+            Self::GitHubToken => "a GitHub token",
+            Self::GitLabToken => "a GitLab token",
+            Self::SlackToken => "a Slack token",
+            Self::SlackWebhook => "a Slack webhook URL",
+            Self::StripeKey => "a Stripe key",
+            Self::GoogleApiKey => "a Google API key",
+            Self::AnthropicApiKey => "an Anthropic API key",
+            Self::OpenAiApiKey => "an OpenAI API key",
+            Self::JsonWebToken => "a JSON Web Token",
+            Self::UrlPassword => "a password inside a URL",
+            Self::HighEntropy => "a high-entropy value",
+        }
+    }
+}
+
+impl std::fmt::Display for Rule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.describe())
+    }
 }
 
 /// Known token shapes, most specific first.
-static SHAPES: LazyLock<Vec<(Regex, &'static str)>> = LazyLock::new(|| {
+static SHAPES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
     [
         (
             r"-----BEGIN [A-Z ]*PRIVATE KEY( BLOCK)?-----",
-            "a private key block",
+            Rule::PrivateKey,
         ),
         (
             r"\b(AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b",
-            "an AWS access key id",
+            Rule::AwsAccessKeyId,
         ),
         (
             r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})",
-            "a GitHub token",
+            Rule::GitHubToken,
         ),
-        (r"\bglpat-[A-Za-z0-9_-]{20,}", "a GitLab token"),
-        (r"\bxox[abprse]-[A-Za-z0-9-]{10,}", "a Slack token"),
+        (r"\bglpat-[A-Za-z0-9_-]{20,}", Rule::GitLabToken),
+        (r"\bxox[abprse]-[A-Za-z0-9-]{10,}", Rule::SlackToken),
         (
             r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
-            "a Slack webhook URL",
+            Rule::SlackWebhook,
         ),
-        (r"\b[rs]k_(live|test)_[A-Za-z0-9]{16,}", "a Stripe key"),
-        (r"\bAIza[0-9A-Za-z_-]{35}", "a Google API key"),
-        (r"\bsk-ant-[A-Za-z0-9_-]{32,}", "an Anthropic API key"),
+        (r"\b[rs]k_(live|test)_[A-Za-z0-9]{16,}", Rule::StripeKey),
+        (r"\bAIza[0-9A-Za-z_-]{35}", Rule::GoogleApiKey),
+        (r"\bsk-ant-[A-Za-z0-9_-]{32,}", Rule::AnthropicApiKey),
         (
             r"\bsk-(proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}",
-            "an OpenAI API key",
+            Rule::OpenAiApiKey,
         ),
         (
             r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
-            "a JSON Web Token",
+            Rule::JsonWebToken,
         ),
     ]
     .into_iter()
@@ -119,13 +181,15 @@ pub fn lint(text: &str) -> Vec<Finding> {
 /// makes of each assignment's value (`init` asks it of each value it reads).
 ///
 /// ```
-/// assert_eq!(secretary::lint::looks_real("change-me"), None);
+/// use secretary::lint::{Rule, looks_real};
+///
+/// assert_eq!(looks_real("change-me"), None);
 /// assert_eq!(
-///     secretary::lint::looks_real("postgresql://app:Zq8v2LmX@db/app"),
-///     Some("a password inside a URL")
+///     looks_real("postgresql://app:Zq8v2LmX@db/app"),
+///     Some(Rule::UrlPassword)
 /// );
 /// ```
-pub fn looks_real(value: &str) -> Option<&'static str> {
+pub fn looks_real(value: &str) -> Option<Rule> {
     check(value)
 }
 
@@ -153,7 +217,7 @@ fn assignment(line: &str) -> (Option<&str>, &str) {
 }
 
 /// The rule `value` breaks, if any.
-fn check(value: &str) -> Option<&'static str> {
+fn check(value: &str) -> Option<Rule> {
     if value.is_empty() || placeholder(value).is_some() || is_reference(value) || filler(value) {
         return None;
     }
@@ -162,14 +226,14 @@ fn check(value: &str) -> Option<&'static str> {
             .find_iter(value)
             .any(|m| placeholder(m.as_str()).is_none())
         {
-            return Some(rule);
+            return Some(*rule);
         }
     }
     if let Some(re) = URL_PASSWORD.as_ref() {
         for captures in re.captures_iter(value) {
             let password = captures.get(1).map_or("", |m| m.as_str());
             if !is_reference(password) && placeholder(password).is_none() && !masked(password) {
-                return Some("a password inside a URL");
+                return Some(Rule::UrlPassword);
             }
         }
     }
@@ -179,7 +243,7 @@ fn check(value: &str) -> Option<&'static str> {
             !masked(token) && placeholder(token).is_none() && random_looking(token)
         })
     });
-    high_entropy.then_some("a high-entropy value")
+    high_entropy.then_some(Rule::HighEntropy)
 }
 
 /// `${NAME}` or `$NAME`: a reference, not a value.
@@ -261,57 +325,51 @@ mod tests {
     use super::*;
 
     /// Real-looking values, one per rule (made up, of the right shape).
-    const REAL: [(&str, &str); 14] = [
+    const REAL: [(&str, Rule); 14] = [
         (
             "AWS_ACCESS_KEY_ID=AKIAZ7Q4M2X9W3B8K1RT",
-            "an AWS access key id",
+            Rule::AwsAccessKeyId,
         ),
         (
             "GH=ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK",
-            "a GitHub token",
+            Rule::GitHubToken,
         ),
-        ("GL=glpat-x9Kq2mV7bN4tR8wZ1cY6", "a GitLab token"),
+        ("GL=glpat-x9Kq2mV7bN4tR8wZ1cY6", Rule::GitLabToken),
         (
             "SLACK=xoxb-2048937465-1234567890123-Ab1Cd2Ef3Gh4",
-            "a Slack token",
+            Rule::SlackToken,
         ),
         (
             "HOOK=https://hooks.slack.com/services/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",
-            "a Slack webhook URL",
+            Rule::SlackWebhook,
         ),
-        ("STRIPE=sk_live_51Hq8ZkL2m9X4v7B3n6C1x0Z", "a Stripe key"),
+        ("STRIPE=sk_live_51Hq8ZkL2m9X4v7B3n6C1x0Z", Rule::StripeKey),
         (
             "GOOGLE=AIzaSyD8x3Kq9vLm2N7bT4wR1yZ6cF0hJ5pQ8sE",
-            "a Google API key",
+            Rule::GoogleApiKey,
         ),
         (
             "ANTHROPIC_API_KEY=sk-ant-api03-q8W2e4R6t8Y0u2I4o6P8a0S2d4F6g8H0j2K4",
-            "an Anthropic API key",
+            Rule::AnthropicApiKey,
         ),
         (
             "OPENAI_API_KEY=sk-proj-q8W2e4R6t8Y0u2I4o6P8a0S2d4F6g8H0j2K4",
-            "an OpenAI API key",
+            Rule::OpenAiApiKey,
         ),
-        (
-            "KEY=\"-----BEGIN RSA PRIVATE KEY-----\"",
-            "a private key block",
-        ),
+        ("KEY=\"-----BEGIN RSA PRIVATE KEY-----\"", Rule::PrivateKey),
         (
             "TOKEN=eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
-            "a JSON Web Token",
+            Rule::JsonWebToken,
         ),
         (
             "DATABASE_URL=postgresql://app:Zq8v2LmX@db.internal:5432/app",
-            "a password inside a URL",
+            Rule::UrlPassword,
         ),
         (
             "SECRET_KEY=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08",
-            "a high-entropy value",
+            Rule::HighEntropy,
         ),
-        (
-            "SESSION='q8W2e4R6t8Y0u2I4o6P8a0S2d4'",
-            "a high-entropy value",
-        ),
+        ("SESSION='q8W2e4R6t8Y0u2I4o6P8a0S2d4'", Rule::HighEntropy),
     ];
 
     #[test]

@@ -177,8 +177,9 @@ pub struct SecretInfo {
     pub sensitive: bool,
     /// Its environment variable names, the primary first.
     pub env: Vec<String>,
-    /// Its type: `string`, `url`, `int`, `port`, `bool` or `enum`.
-    pub kind: &'static str,
+    /// Its type (`string`, `url`, `int`, `port`, `bool` or `enum`; its `as_str` is the
+    /// manifest's word).
+    pub kind: SecretType,
 }
 
 /// Every problem found, as [`SecretManager::validate`] and [`SecretManager::load`]
@@ -324,7 +325,7 @@ impl SecretManager {
                 required: spec.required,
                 sensitive: spec.sensitive,
                 env: spec.env.clone(),
-                kind: SecretType::as_str(spec.kind),
+                kind: spec.kind,
             })
             .collect()
     }

@@ -159,7 +159,7 @@ pub fn put(
 
 /// The new value of `spec` in a rotation: made as it declares (`generate = { bytes = 32,
 /// ... }`), or `provided`, for a secret someone else issues (an API key).
-pub fn new_value(
+pub(crate) fn new_value(
     spec: &SecretSpec,
     provided: Option<SecretValue>,
 ) -> Result<SecretValue, PutError> {
@@ -171,16 +171,8 @@ pub fn new_value(
     }
 }
 
-/// Whether `spec`'s new value is made by secretary (`generate = { bytes = ... }`) rather
-/// than provided.
-pub fn is_generated(spec: &SecretSpec) -> bool {
-    matches!(
-        spec.rotation.as_ref().map(|rotation| rotation.new_value),
-        Some(NewValue::Generated { .. })
-    )
-}
-
-/// Rotates `key` in `environment`'s Vault: a new value ([`new_value`]), checked, written
+/// Rotates `key` in `environment`'s Vault: a new value (made as the manifest's
+/// `generate` says, or `provided`), checked, written
 /// as a new version with check-and-set on the version read just before.
 pub fn rotate(
     manifest: &Manifest,

@@ -242,7 +242,8 @@ fn list_has_every_declared_secret_and_no_value() {
         ["database_url", "api_key", "port", "debug", "sentry_dsn"]
     );
     assert_eq!(list[0].env, ["DATABASE_URL"]);
-    assert_eq!(list[0].kind, "url");
+    assert_eq!(list[0].kind, secretary::manifest::SecretType::Url);
+    assert_eq!(list[0].kind.as_str(), "url");
     assert!(list[0].required && list[0].sensitive);
     assert!(!format!("{list:?}").contains("canary"));
 }

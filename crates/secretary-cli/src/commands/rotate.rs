@@ -10,7 +10,7 @@ use std::time::SystemTime;
 
 use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
-use secretary::{Manifest, Scope, Variables, is_generated, resolve};
+use secretary::{Manifest, Scope, SecretSpec, Variables, resolve};
 
 use super::Failure;
 use super::put::{failed, read_value, record};
@@ -38,13 +38,12 @@ pub fn run(
     } else {
         keys.to_vec()
     };
-    // Declared keys first, and at most one value from stdin.
-    let mut provided = 0;
-    for key in &keys {
-        if !is_generated(manifest.secret_in(environment, key)?) {
-            provided += 1;
-        }
-    }
+    // Declared keys first (each looked up once), and at most one value from stdin.
+    let specs: Vec<&SecretSpec> = keys
+        .iter()
+        .map(|key| manifest.secret_in(environment, key).map(|spec| &**spec))
+        .collect::<Result<_, _>>()?;
+    let provided = specs.iter().filter(|spec| !spec.is_generated()).count();
     if provided > 1 {
         say!(
             "error: {provided} of these secrets are provided, not generated: their new values come from stdin, one at a time"
@@ -61,9 +60,9 @@ pub fn run(
         return Ok(Status::Success);
     }
     let mut status = Status::Success;
-    for key in &keys {
-        let spec = manifest.secret_in(environment, key)?;
-        let value = if is_generated(spec) {
+    for spec in specs {
+        let key = &spec.key;
+        let value = if spec.is_generated() {
             None
         } else {
             Some(read_value(key)?)
@@ -122,7 +121,7 @@ fn overdue(
         if resolution.rotation_due().is_none_or(|due| now < due) {
             continue;
         }
-        if is_generated(&resolution.spec) {
+        if resolution.spec.is_generated() {
             keys.push(resolution.key().to_owned());
         } else {
             say!(

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 /// A manifest that cannot be used, with every finding.
 #[derive(Debug, Clone, thiserror::Error)]
+#[non_exhaustive]
 pub struct ManifestError {
     /// The manifest's path.
     pub path: PathBuf,

@@ -352,6 +352,15 @@ impl SecretSpec {
     pub fn primary_env(&self) -> &str {
         self.env.first().map_or(self.key.as_str(), String::as_str)
     }
+
+    /// Whether a rotation makes this secret's new value (`generate = { bytes = 32 }`)
+    /// rather than someone providing it (`generate = "provided"`, or no `generate`).
+    pub fn is_generated(&self) -> bool {
+        matches!(
+            self.rotation.as_ref().map(|rotation| rotation.new_value),
+            Some(NewValue::Generated { .. })
+        )
+    }
 }
 
 /// A secret's rotation policy.

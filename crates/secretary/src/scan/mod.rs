@@ -64,6 +64,7 @@ const CHUNK: usize = 256 * 1024;
 
 /// One place a value was found.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub struct Found {
     /// The 1-based line on which the spelling starts.
     pub line: usize,
@@ -75,6 +76,7 @@ pub struct Found {
 
 /// A secret whose value is not searched for, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct NotSearched {
     /// The secret's key.
     pub key: String,

@@ -37,6 +37,7 @@ impl Default for Options {
 
 /// Where values were found in one file.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct FileFindings {
     /// The file, as reached from the path given (`./` left out).
     pub path: PathBuf,
