@@ -628,6 +628,23 @@ fn kv_version_1_mounts_are_read_and_written() {
         run(app.cmd(&bao).args(["--env", "production", "get", "other"])).stdout,
         "o-1"
     );
+    // KV version 1 has no versions: a write conditional on one is refused, unwritten.
+    let mut cmd = app.cmd(&bao);
+    let out = run(cmd
+        .args(["--env", "production", "put", "other", "--cas", "1"])
+        .write_stdin("o-2"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("the mount is KV version 1, which has no check-and-set")
+            && out.stderr.contains("write without an expected version"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        run(app.cmd(&bao).args(["--env", "production", "get", "other"])).stdout,
+        "o-1"
+    );
 }
 
 #[test]

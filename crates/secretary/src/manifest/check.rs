@@ -168,7 +168,7 @@ impl Checker<'_> {
                         at,
                         "`[audit] file` must be a file beneath the manifest's directory".to_owned(),
                         Some(
-                            "write a relative path without `..` (`audit.log`, `logs/audit.log`); a log elsewhere is the caller's choice (`--audit-log PATH`)"
+                            "write a relative path without `..` (`audit.log`, `logs/audit.log`); a log elsewhere is chosen by whoever runs secretary, not by the manifest"
                                 .to_owned(),
                         ),
                     );

@@ -165,6 +165,12 @@ pub enum VaultError {
         /// The field.
         field: String,
     },
+    /// A write was to be made only at an expected version, and the mount is KV version 1,
+    /// which has no versions to check.
+    #[error(
+        "the mount is KV version 1, which has no check-and-set: a write cannot be made only at an expected version"
+    )]
+    NoCheckAndSet,
     /// A check-and-set write lost the race: the secret changed since it was read.
     #[error("check-and-set failed for {path}: the secret is no longer at version {expected}")]
     CasMismatch {
@@ -247,6 +253,10 @@ impl VaultError {
                     .to_owned()
             }
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),
+            Self::NoCheckAndSet => {
+                "write without an expected version, or move the secret to a KV version 2 mount"
+                    .to_owned()
+            }
             Self::CasMismatch { .. } => {
                 "someone else wrote it meanwhile: check the new version, then write again (expecting that version)"
                     .to_owned()

@@ -276,10 +276,7 @@ impl VaultSource {
         cas: Option<u64>,
     ) -> Result<Written, VaultError> {
         if self.config.kv_version == 1 && cas.is_some() {
-            return Err(VaultError::Config {
-                setting: "--cas".to_owned(),
-                reason: "KV version 1 has no check-and-set".to_owned(),
-            });
+            return Err(VaultError::NoCheckAndSet);
         }
         let connection = self.connection(context)?;
         let path = self.render(&self.config.path, "path", spec, context)?;
