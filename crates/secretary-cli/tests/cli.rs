@@ -2025,14 +2025,21 @@ fn example_check_never_shows_what_a_template_is_not() {
 #[cfg(unix)]
 #[test]
 fn example_output_replaces_a_link_instead_of_writing_through_it() {
-    let project = Project::example(&format!("{DEV_ENV}REDIS_PASSWORD=CANARYj0redis\n"));
-    let before = fs::read_to_string(project.path().join(".env")).unwrap();
-    fs::hard_link(project.path().join(".env"), project.path().join("hard.env")).unwrap();
+    // A hard link to a file no source reads (a hard link to a values file is refused, as
+    // `example_never_shows_nor_overwrites_a_values_file` shows): the template replaces
+    // the name, and the other name keeps what it held.
+    let project = Project::example(DEV_ENV);
+    project.file("notes.txt", "kept as it is\n");
+    fs::hard_link(
+        project.path().join("notes.txt"),
+        project.path().join("hard.env"),
+    )
+    .unwrap();
     let out = run(project.cmd().args(["example", "--output", "hard.env"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(
-        fs::read_to_string(project.path().join(".env")).unwrap(),
-        before
+        fs::read_to_string(project.path().join("notes.txt")).unwrap(),
+        "kept as it is\n"
     );
     assert!(
         fs::read_to_string(project.path().join("hard.env"))

@@ -111,9 +111,11 @@ fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&s
         }
         SourceConfig::Files { dir } => format!("one file per secret in {dir}"),
         SourceConfig::Vault(vault) => {
-            // `{key}` (and `{app}` when the manifest names none) stay as placeholders.
-            let path = VaultConfig::expand(&vault.path, &environment.name, "{key}", app)
-                .unwrap_or_else(|| vault.path.replace("{environment}", &environment.name));
+            // `{key}` (and `{app}` when the manifest names none) stay as placeholders:
+            // each is expanded to itself.
+            let app = app.unwrap_or("{app}");
+            let path = VaultConfig::expand(&vault.path, &environment.name, "{key}", Some(app))
+                .unwrap_or_default();
             format!(
                 "Vault KV v{} at {}, field `{}`",
                 vault.kv_version,
