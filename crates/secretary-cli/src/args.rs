@@ -166,7 +166,7 @@ pub enum ExportFormat {
     Shell,
 }
 
-/// `run`'s flags, converted once into [`crate::commands::run::Settings`].
+/// `run`'s flags, converted once into [`crate::child::Settings`].
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Pass only these secrets (comma-separated keys).

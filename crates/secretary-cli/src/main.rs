@@ -59,6 +59,14 @@ fn main() -> ExitCode {
             );
             Status::Error
         }
+        Err(commands::Failure::Process(error)) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "  help: the program may still be running; check for it (ps) before starting it again"
+            );
+            Status::Error
+        }
         Err(commands::Failure::Io(error)) => {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             Status::Error

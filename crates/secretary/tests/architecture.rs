@@ -68,7 +68,11 @@ fn reexports(lib: &str) -> BTreeMap<String, String> {
             continue;
         };
         for name in names.trim_matches(['{', '}', ' ', '\n']).split(',') {
+            // `Action as ImportAction`: the crate names it `ImportAction`.
             let name = name.trim();
+            let name = name
+                .rsplit_once(" as ")
+                .map_or(name, |(_, alias)| alias.trim());
             if !name.is_empty() {
                 map.insert(name.to_owned(), module.to_owned());
             }
@@ -101,8 +105,8 @@ fn back_to(
     None
 }
 
-#[test]
-fn the_library_modules_have_no_import_cycle() {
+/// Each top-level module of the library and the modules it uses.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(SRC);
     let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
     let names = reexports(&lib);
@@ -136,6 +140,49 @@ fn the_library_modules_have_no_import_cycle() {
         deps.retain(|dep| modules.contains(dep));
     }
     assert!(graph.len() > 10, "the modules were found: {graph:?}");
+    graph
+}
+
+/// ARCHITECTURE.md's code map of the library: each module and what it may depend on.
+fn code_map() -> BTreeMap<String, BTreeSet<String>> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../ARCHITECTURE.md"
+    ))
+    .unwrap();
+    let start = text
+        .find("### `crates/secretary`")
+        .expect("the library's code map");
+    let section = &text[start..];
+    let section = &section[..section[4..]
+        .find("\n### ")
+        .map_or(section.len(), |end| end + 4)];
+    let ticked = |cell: &str| -> Vec<String> {
+        cell.split('`')
+            .skip(1)
+            .step_by(2)
+            .map(|name| name.trim_end_matches('/').to_owned())
+            .collect()
+    };
+    let mut map: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for line in section.lines().filter(|line| line.starts_with("| `")) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let (Some(module), Some(allowed)) = (cells.first(), cells.last()) else {
+            continue;
+        };
+        let module = ticked(module).remove(0);
+        // `source/vault/` is part of `source`, and says so ("as `source/`").
+        if module.contains('/') {
+            continue;
+        }
+        map.insert(module, ticked(allowed).into_iter().collect());
+    }
+    map
+}
+
+#[test]
+fn the_library_modules_have_no_import_cycle() {
+    let graph = graph();
     for module in graph.keys() {
         let cycle = back_to(&graph, module, module, &mut vec![module.clone()]);
         assert!(
@@ -147,4 +194,30 @@ fn the_library_modules_have_no_import_cycle() {
     // And the edges ARCHITECTURE.md names as absent.
     assert!(!graph["manifest"].contains("audit"), "{graph:?}");
     assert!(!graph["manifest"].contains("validate"), "{graph:?}");
+}
+
+#[test]
+fn architecture_md_maps_every_module_and_every_dependency() {
+    let graph = graph();
+    let map = code_map();
+    let mut wrong = Vec::new();
+    for (module, deps) in &graph {
+        let Some(allowed) = map.get(module) else {
+            wrong.push(format!("`{module}` is not in the code map"));
+            continue;
+        };
+        for dep in deps.difference(allowed) {
+            wrong.push(format!(
+                "`{module}` uses `{dep}`, which the map does not allow"
+            ));
+        }
+    }
+    for module in map.keys().filter(|module| !graph.contains_key(*module)) {
+        wrong.push(format!("the map names `{module}`, which is not a module"));
+    }
+    assert!(
+        wrong.is_empty(),
+        "ARCHITECTURE.md is out of date:\n{}",
+        wrong.join("\n")
+    );
 }

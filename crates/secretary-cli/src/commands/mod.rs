@@ -44,6 +44,10 @@ pub enum Failure {
     Output(io::Error),
     /// The audit log could not be opened or written: nothing may go unrecorded.
     Audit(AuditError),
+    /// `run` could not watch over its program: set up signal forwarding, wait for it, or
+    /// stop it. (A program that cannot be started is not this: `run` says so and exits
+    /// 126 or 127, as a shell does.)
+    Process(io::Error),
     /// Anything else the operating system refused; the error says what was being done.
     Io(io::Error),
 }
@@ -181,9 +185,12 @@ fn with_manifest(
             },
             out,
         )?,
-        EnvironmentCommand::Run(run_args) => {
-            run::run(&manifest, environment, vars, &run::Settings::from(run_args))?
-        }
+        EnvironmentCommand::Run(run_args) => run::run(
+            &manifest,
+            environment,
+            vars,
+            &crate::child::Settings::from(run_args),
+        )?,
         EnvironmentCommand::Export {
             format,
             output,

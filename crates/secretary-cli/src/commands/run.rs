@@ -26,51 +26,8 @@ use secretary::redact::Redactor;
 use secretary::{Manifest, Variables};
 
 use super::Failure;
-use super::watch::Watch;
-use crate::args::RunArgs;
-use crate::child::{self, Environment, Forwarder, NulByte, Program};
+use crate::child::{self, Environment, Forwarder, Settings, refuse_nul};
 use crate::exit::Status;
-
-/// `run`'s flags, converted once.
-#[derive(Debug)]
-pub struct Settings<'a> {
-    /// The keys of `--only` (empty: every secret).
-    pub only: Vec<&'a str>,
-    /// What to start.
-    pub program: Program<'a>,
-    /// `--redact`.
-    pub redact: bool,
-    /// `--watch` and its companions.
-    pub watch: Option<Watch>,
-}
-
-impl<'a> From<&'a RunArgs> for Settings<'a> {
-    fn from(args: &'a RunArgs) -> Self {
-        Self {
-            only: args.only.iter().map(String::as_str).collect(),
-            program: Program {
-                argv: &args.command,
-                shell: args.shell,
-                reset: args.reset,
-            },
-            redact: args.redact,
-            watch: args.watch.map(|every| Watch {
-                every,
-                on_change: args.on_change,
-                grace: args.grace,
-            }),
-        }
-    }
-}
-
-/// Says that a secret cannot be passed in an environment variable.
-pub(super) fn refuse_nul(error: &NulByte, what: &str) {
-    say!(
-        "error: secret `{}` holds a NUL byte, which an environment variable cannot carry; {what}",
-        error.key
-    );
-    say!("  help: store the value without NUL bytes (base64-encode binary secrets)");
-}
 
 pub fn run(
     manifest: &Manifest,
@@ -114,7 +71,7 @@ pub fn run(
     drop(report);
     let redaction = Arc::new(RwLock::new(Arc::new(redactor)));
     // Handlers go in before the child starts, so no signal falls between the two.
-    let forwarder = Forwarder::install(None)?;
+    let forwarder = Forwarder::install(None).map_err(Failure::Process)?;
     let mut pumps = Vec::new();
     let mut running = match child::spawn(command, Some(&redaction), &mut pumps) {
         Ok(running) => running,
@@ -131,5 +88,5 @@ pub fn run(
         let _ = pump.join();
     }
     forwarder.close();
-    Ok(child::exit_status(status?))
+    Ok(child::exit_status(status.map_err(Failure::Process)?))
 }

@@ -32,18 +32,9 @@ use secretary::{Manifest, Report, SecretValue, Variables};
 use zeroize::Zeroizing;
 
 use super::Failure;
-use super::run::{Settings, refuse_nul};
 use crate::args::OnChange;
-use crate::child::{self, Environment, Forwarder, Program, Shared};
+use crate::child::{self, Environment, Forwarder, Program, Settings, Shared, Watch, refuse_nul};
 use crate::exit::Status;
-
-/// `--watch`'s settings.
-#[derive(Debug, Clone, Copy)]
-pub struct Watch {
-    pub every: Duration,
-    pub on_change: OnChange,
-    pub grace: Duration,
-}
 
 /// `by` from now; `None` (never) past what the clock can count.
 fn later(by: Duration) -> Option<Instant> {
@@ -132,7 +123,7 @@ pub fn supervise(
         settings,
     };
     let (hup_tx, hup_rx) = mpsc::channel::<()>();
-    let forwarder = Forwarder::install(Some(hup_tx))?;
+    let forwarder = Forwarder::install(Some(hup_tx)).map_err(Failure::Process)?;
     // Only `--redact` needs the values kept; without it nothing is copied.
     let mut generations = if settings.redact {
         Generations::new(&child_env, manifest, &report)
@@ -162,13 +153,19 @@ pub fn supervise(
         match running.try_wait() {
             Ok(Some(status)) => break Ok(status),
             Ok(None) => {}
-            Err(error) => break Err(Failure::from(error)),
+            Err(error) => {
+                let error = std::io::Error::new(
+                    error.kind(),
+                    format!("cannot wait for the program: {error}"),
+                );
+                break Err(Failure::Process(error));
+            }
         }
         let hup = match hup_rx.recv_timeout(Duration::from_millis(100)) {
             Ok(()) => true,
             Err(mpsc::RecvTimeoutError::Timeout) => false,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
-                break child::wait(&mut running).map_err(Failure::from);
+                break child::wait(&mut running).map_err(Failure::Process);
             }
         };
         if !hup && next.is_none_or(|next| Instant::now() < next) {
@@ -292,7 +289,7 @@ impl Restart<'_> {
         child_env: &Environment,
         pumps: &mut Vec<std::thread::JoinHandle<()>>,
     ) -> Result<Option<Status>, Failure> {
-        stop(running, self.grace)?;
+        stop(running, self.grace).map_err(Failure::Process)?;
         *running = match child::spawn(child_env.command(self.program), self.redaction, pumps) {
             Ok(started) => started,
             Err(error) => return Ok(Some(child::not_started(self.program.name(), &error))),
@@ -406,6 +403,12 @@ fn value_of(resolution: &secretary::Resolution) -> Option<&str> {
 
 /// SIGTERM, then SIGKILL when the child has not exited after `grace`.
 fn stop(running: &mut Child, grace: Duration) -> std::io::Result<()> {
+    terminate(running, grace).map_err(|error| {
+        std::io::Error::new(error.kind(), format!("cannot stop the program: {error}"))
+    })
+}
+
+fn terminate(running: &mut Child, grace: Duration) -> std::io::Result<()> {
     child::send(child::pid_of(running), signal_hook::consts::SIGTERM);
     let deadline = later(grace);
     while deadline.is_none_or(|deadline| Instant::now() < deadline) {

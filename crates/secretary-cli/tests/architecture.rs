@@ -1,0 +1,179 @@
+//! ARCHITECTURE.md's promises about the command line's modules, kept: `commands` may use
+//! `args`, `child`, `render` and `exit`, and none of those uses `commands`; no two
+//! commands use each other in a cycle (`run` once used `watch`, which used `run`).
+//! Read from the source: every `crate::module` and, inside `commands/`, `super::file`
+//! path outside comments and tests.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
+
+/// The code of a file without comments and its test module.
+fn code(text: &str) -> String {
+    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The identifiers right after each `prefix` (and inside each `prefix{...}`).
+fn after(code: &str, prefix: &str) -> BTreeSet<String> {
+    let ident = |text: &str| -> String {
+        text.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let mut found = BTreeSet::new();
+    for (at, _) in code.match_indices(prefix) {
+        let rest = &code[at + prefix.len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            let group = &group[..group.find('}').unwrap_or(group.len())];
+            for part in group.split(',') {
+                found.insert(ident(part.trim()));
+            }
+        } else {
+            found.insert(ident(rest));
+        }
+    }
+    found.remove("");
+    found
+}
+
+/// Each module (`child`, `commands/run`, ...) and the modules it uses.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(SRC);
+    let commands: BTreeSet<String> = std::fs::read_dir(src.join("commands"))
+        .unwrap()
+        .map(|entry| {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            name.trim_end_matches(".rs").to_owned()
+        })
+        .collect();
+    let mut graph = BTreeMap::new();
+    let mut add = |module: String, text: &str, inside_commands: bool| {
+        let code = code(text);
+        let mut deps = BTreeSet::new();
+        for top in after(&code, "crate::") {
+            if top == "commands" {
+                for file in after(&code, "crate::commands::") {
+                    let file = if commands.contains(&file) {
+                        file
+                    } else {
+                        "mod".into()
+                    };
+                    deps.insert(format!("commands/{file}"));
+                }
+            } else {
+                deps.insert(top);
+            }
+        }
+        if inside_commands {
+            for file in after(&code, "super::") {
+                let file = if commands.contains(&file) {
+                    file
+                } else {
+                    "mod".into()
+                };
+                deps.insert(format!("commands/{file}"));
+            }
+        }
+        deps.remove(&module);
+        graph.insert(module, deps);
+    };
+    for entry in std::fs::read_dir(src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "rs") {
+            let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+            add(name, &std::fs::read_to_string(&path).unwrap(), false);
+        }
+    }
+    for file in &commands {
+        let path = src.join("commands").join(format!("{file}.rs"));
+        add(
+            format!("commands/{file}"),
+            &std::fs::read_to_string(path).unwrap(),
+            true,
+        );
+    }
+    // `mod.rs` declares the command files: that is not a use.
+    if let Some(deps) = graph.get_mut("commands/mod") {
+        deps.retain(|dep| !dep.starts_with("commands/") || code_uses_file(src, dep));
+    }
+    graph
+}
+
+/// Whether `commands/mod.rs` uses `dep` (a `commands/FILE`) beyond declaring it.
+fn code_uses_file(src: &Path, dep: &str) -> bool {
+    let file = dep.trim_start_matches("commands/");
+    let text = code(&std::fs::read_to_string(src.join("commands/mod.rs")).unwrap());
+    text.contains(&format!("{file}::"))
+}
+
+/// A path from `at` back to `start`, depth first, if there is one.
+fn back_to(
+    graph: &BTreeMap<String, BTreeSet<String>>,
+    start: &str,
+    at: &str,
+    path: &mut Vec<String>,
+) -> Option<Vec<String>> {
+    for next in graph.get(at).into_iter().flatten() {
+        if next == start {
+            let mut cycle = path.clone();
+            cycle.push(start.to_owned());
+            return Some(cycle);
+        }
+        if !path.contains(next) {
+            path.push(next.clone());
+            if let Some(cycle) = back_to(graph, start, next, path) {
+                return Some(cycle);
+            }
+            path.pop();
+        }
+    }
+    None
+}
+
+#[test]
+fn the_command_lines_modules_have_no_import_cycle() {
+    let graph = graph();
+    assert!(
+        graph.contains_key("commands/run") && graph.contains_key("child"),
+        "the modules were found: {graph:?}"
+    );
+    for (module, deps) in &graph {
+        // `commands/mod` dispatches to every command, and each uses its shared helpers;
+        // a cycle through it is the module tree, not a tangle.
+        if module == "commands/mod" {
+            continue;
+        }
+        let without_mod: BTreeMap<String, BTreeSet<String>> = graph
+            .iter()
+            .filter(|(name, _)| *name != "commands/mod")
+            .map(|(name, deps)| {
+                let deps = deps.iter().filter(|d| *d != "commands/mod").cloned();
+                (name.clone(), deps.collect())
+            })
+            .collect();
+        let cycle = back_to(&without_mod, module, module, &mut vec![module.clone()]);
+        assert!(
+            cycle.is_none(),
+            "an import cycle: {} ({deps:?})",
+            cycle.unwrap().join(" -> ")
+        );
+    }
+    for module in ["args", "child", "render", "exit", "harden"] {
+        let uses: Vec<&String> = graph[module]
+            .iter()
+            .filter(|dep| dep.starts_with("commands"))
+            .collect();
+        assert!(uses.is_empty(), "`{module}` uses {uses:?}");
+    }
+}
