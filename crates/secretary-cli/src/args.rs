@@ -71,6 +71,16 @@ pub struct Global {
     pub audit_log: Option<PathBuf>,
 }
 
+/// The one global option of `list`, which shows every environment and reads no value.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Global options")]
+pub struct ManifestOnly {
+    /// The manifest [default: $SECRETARY_MANIFEST, else secrets.toml in this directory or the
+    /// nearest parent].
+    #[arg(long, value_name = "PATH")]
+    pub manifest: Option<PathBuf>,
+}
+
 impl Global {
     /// Whether any of these options was given.
     fn is_set(&self) -> bool {
@@ -97,8 +107,8 @@ impl Args {
         use clap::CommandFactory as _;
         let args = Self::parse();
         let refused = match &args.command {
-            Command::Manifest(ManifestCommand::List { global, .. }) => {
-                let given = args.global.overridden_by(global);
+            Command::Manifest(ManifestCommand::List { .. }) => {
+                let given = &args.global;
                 (given.environment.is_some() || given.audit_log.is_some()).then_some(
                     "`list` shows every environment and reads no value: --env and --audit-log do not apply to it",
                 )
@@ -119,7 +129,7 @@ impl Args {
     /// The global options in effect: those after the command win over those before it.
     pub fn options(&self) -> Global {
         match self.command.global() {
-            Some(later) => self.global.overridden_by(later),
+            Some(later) => self.global.overridden_by(&later),
             None => self.global.clone(),
         }
     }
@@ -387,7 +397,7 @@ Examples:
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
         #[command(flatten)]
-        global: Global,
+        global: ManifestOnly,
     },
 }
 
@@ -588,12 +598,15 @@ Examples:
 
 impl Command {
     /// The global options given after this command, if it takes them.
-    fn global(&self) -> Option<&Global> {
+    fn global(&self) -> Option<Global> {
         let Self::Manifest(command) = self else {
             return None;
         };
         Some(match command {
-            ManifestCommand::List { global, .. } => global,
+            ManifestCommand::List { global, .. } => Global {
+                manifest: global.manifest.clone(),
+                ..Global::default()
+            },
             ManifestCommand::Environment(command) => match command {
                 EnvironmentCommand::Check { global, .. }
                 | EnvironmentCommand::Status { global, .. }
@@ -604,9 +617,9 @@ impl Command {
                 | EnvironmentCommand::Put { global, .. }
                 | EnvironmentCommand::Rotate { global, .. }
                 | EnvironmentCommand::Rollback { global, .. }
-                | EnvironmentCommand::Import { global, .. } => global,
-                EnvironmentCommand::Run(run) => &run.global,
-                EnvironmentCommand::Scan(scan) => &scan.global,
+                | EnvironmentCommand::Import { global, .. } => global.clone(),
+                EnvironmentCommand::Run(run) => run.global.clone(),
+                EnvironmentCommand::Scan(scan) => scan.global.clone(),
             },
         })
     }

@@ -1587,16 +1587,32 @@ fn global_options_given_to_a_command_that_does_not_take_them_are_refused() {
         "version = 1\n[secrets.a]\n",
     )
     .unwrap();
-    for args in [
-        &["--env", "production", "list"][..],
-        &["list", "--audit-log", "-"],
+    // Before `list`: refused by name. After it: `list` has no such option (nor does its
+    // --help show one).
+    for (args, said) in [
+        (&["--env", "production", "list"][..], "do not apply"),
+        (&["--audit-log", "-", "list"], "do not apply"),
+        (
+            &["list", "--audit-log", "-"],
+            "unexpected argument '--audit-log'",
+        ),
+        (
+            &["list", "--env", "production"],
+            "unexpected argument '--env'",
+        ),
     ] {
         let out = run(Command::from_std(support::secretary_in(dir.path())).args(args));
         assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
-        assert!(out.stderr.contains("do not apply"), "{}", out.stderr);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
     }
     let out = run(Command::from_std(support::secretary_in(dir.path())).args(["list"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
+    let help = bare(&["list", "--help"]).stdout;
+    assert!(help.contains("--manifest <PATH>"), "{help}");
+    assert!(
+        !help.contains("--env") && !help.contains("--audit-log"),
+        "{help}"
+    );
 }
 
 #[test]
