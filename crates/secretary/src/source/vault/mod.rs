@@ -289,35 +289,35 @@ impl VaultSource {
             locator: self.locator(&path, &field, version),
         };
         drive(connection.runtime.get(), async {
-            // The version this write last expected and found taken.
-            let mut conflicted: Option<u64> = None;
-            for attempt in 0..=CONFLICT_RETRIES {
-                let (mut data, current) = read(client, &api, kv_version, None).await?.fields();
-                // After a conflict, a newer version already holding this value is this
-                // write (its answer lost), or an equal one: nothing more to write.
-                let holds = data.get(&field).and_then(Value::as_str) == Some(value.expose());
-                if conflicted.is_some_and(|taken| current > taken) && holds {
-                    return Ok(written(Some(current)));
-                }
-                data.insert(&field, value.expose());
-                match write_path(client, &api, kv_version, &data, cas.unwrap_or(current)).await {
-                    Ok(version) => return Ok(written(version)),
-                    // The version read was not the latest: a standby's copy is 50 to 100
-                    // ms behind, or another writer came between. Read again and merge
-                    // into the newest (only when the caller named no version to expect).
-                    Err(VaultError::CasMismatch { .. })
-                        if cas.is_none() && attempt < CONFLICT_RETRIES =>
-                    {
-                        conflicted = Some(current);
-                        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-            Err(VaultError::CasMismatch {
-                path: api.clone(),
-                expected: conflicted.unwrap_or(0),
-            })
+            let (mut data, current) = read(client, &api, kv_version, None).await?.fields();
+            let change = FieldChange {
+                field: field.clone(),
+                before: data
+                    .get(&field)
+                    .and_then(Value::as_str)
+                    .map(|before| SecretValue::new(before.to_owned())),
+                value: value.clone(),
+            };
+            data.insert(&field, value.expose());
+            // The version read may not be the latest (a standby's copy is 50 to 100 ms
+            // behind, or another writer came between): read again and merge into the
+            // newest, unless the caller named the version to expect. `put` is the user
+            // saying what the field holds now, so it wins over another writer's value.
+            let merge = Merge {
+                retries: if cas.is_some() { 0 } else { CONFLICT_RETRIES },
+                theirs: Theirs::Overwritten,
+            };
+            let version = write_merging(
+                client,
+                &api,
+                kv_version,
+                data,
+                cas.unwrap_or(current),
+                &[change],
+                merge,
+            )
+            .await?;
+            Ok(written(version))
         })
     }
 
@@ -402,8 +402,14 @@ impl VaultSource {
                     let semaphore = Arc::clone(&semaphore);
                     tasks.spawn(async move {
                         let _permit = semaphore.acquire_owned().await;
-                        let written =
-                            write_merging(&client, &api, kv_version, data, expected, &fields).await;
+                        let merge = Merge {
+                            retries: CONFLICT_RETRIES,
+                            theirs: Theirs::Kept,
+                        };
+                        let written = write_merging(
+                            &client, &api, kv_version, data, expected, &fields, merge,
+                        )
+                        .await;
                         (position, written)
                     });
                 }
@@ -449,21 +455,38 @@ impl VaultSource {
     }
 }
 
-/// One field a [`VaultSource::write_snapshot`] changes: what the snapshot saw in it,
-/// and what is written.
+/// One field a write changes: what was read in it before, and what is written.
 struct FieldChange {
     field: String,
     before: Option<SecretValue>,
     value: SecretValue,
 }
 
-/// Writes `data` to `api` with check-and-set on `expected`. When that fails (a snapshot
-/// read from a standby a version behind, another writer's change to other fields, or
-/// this very write applied by a node that died before answering), it reads the path
-/// again: if every changed field already holds its new value, that version is the
-/// write; if none of them was changed by anyone else, the changes are merged into the
-/// newest version and written again. A field someone else changed is a conflict, never
-/// overwritten.
+/// What [`write_merging`] does after a check-and-set conflict.
+#[derive(Clone, Copy)]
+struct Merge {
+    /// How many times it reads again and merges (0: the conflict is the answer).
+    retries: u32,
+    /// What becomes of a changed field that another writer changed meanwhile.
+    theirs: Theirs,
+}
+
+/// A field another writer changed between the read and the write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Theirs {
+    /// Written over: `put` and `rotate`, the user saying what it holds now.
+    Overwritten,
+    /// Kept, and the write is a conflict: `import`, which copies what was read before.
+    Kept,
+}
+
+/// Writes `data` to `api` with check-and-set on `expected`. When that fails (a read
+/// from a standby a version behind, another writer's change to other fields, or this
+/// very write applied by a node that died before answering), it reads the path again, as
+/// many times as `merge` allows: if every changed field already holds its new value, that
+/// version is the write; otherwise the changes are merged into the newest version and
+/// written again, unless another writer changed one of those fields and `merge` keeps
+/// theirs, which is a conflict. The other fields are always the newest version's.
 async fn write_merging(
     client: &Client,
     api: &str,
@@ -471,13 +494,12 @@ async fn write_merging(
     mut data: SecretJson,
     mut expected: u64,
     changes: &[FieldChange],
+    merge: Merge,
 ) -> Result<Option<u64>, VaultError> {
     let mut attempt = 0;
     loop {
         let conflict = match write_path(client, api, kv_version, &data, expected).await {
-            Err(conflict @ VaultError::CasMismatch { .. }) if attempt < CONFLICT_RETRIES => {
-                conflict
-            }
+            Err(conflict @ VaultError::CasMismatch { .. }) if attempt < merge.retries => conflict,
             other => return other,
         };
         tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
@@ -495,7 +517,7 @@ async fn write_merging(
             now == change.before.as_ref().map(SecretValue::expose)
                 || now == Some(change.value.expose())
         });
-        if !untouched {
+        if !untouched && merge.theirs == Theirs::Kept {
             return Err(conflict);
         }
         data = newest;
@@ -506,8 +528,8 @@ async fn write_merging(
     }
 }
 
-/// How many times [`VaultSource::write`] reads again and merges after a check-and-set
-/// conflict, when the caller named no version to expect: a read served by a standby can
+/// How many times a write reads again and merges after a check-and-set conflict, when
+/// the caller named no version to expect: a read served by a standby can
 /// be a version behind, and the write then conflicts with nothing but the past.
 const CONFLICT_RETRIES: u32 = 4;
 
