@@ -56,11 +56,11 @@ fn app(manifest: &str, dotenv: &str) -> TempDir {
 }
 
 /// A Python program that reports, as JSON, the variables it was given.
-const REPORT_ENV: &str = r#"
+/// The child's whole environment as JSON (a name it lacks reads as null).
+const REPORT_ENV: &str = "
 import json, os, sys
-names = ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI", "API_KEY", "DEBUG", "FROM_PARENT", "VAULT_TOKEN", "BAO_TOKEN", "VAULT_SECRET_ID", "HOME"]
-json.dump({name: os.environ.get(name) for name in names}, sys.stdout)
-"#;
+json.dump(dict(os.environ), sys.stdout)
+";
 
 fn child_env(cmd: &mut Command) -> serde_json::Value {
     let output = cmd.output().unwrap();
@@ -121,6 +121,40 @@ fn a_python_program_receives_its_secrets_and_not_our_credentials() {
             "{credential} must not reach the child"
         );
     }
+}
+
+#[test]
+fn a_dotenv_file_cannot_expand_our_credentials_into_a_secret() {
+    // `.env` expansion once lent the process environment whole: `HARMLESS=${VAULT_TOKEN}`
+    // handed the token to the child that `run` keeps it from.
+    let manifest = format!("{MANIFEST}[secrets.harmless]\n");
+    let mut text = String::from("DATABASE_URL=postgresql://app:pw@db/app\nAPI_KEY=k\nHARMLESS=");
+    for credential in CREDENTIALS {
+        text.push_str("${");
+        text.push_str(credential);
+        text.push('}');
+    }
+    text.push_str("-end\n");
+    let dir = app(&manifest, &text);
+    let mut cmd = support::secretary_in(dir.path());
+    cmd.envs(
+        CREDENTIALS
+            .iter()
+            .map(|credential| (*credential, "CANARYcredential")),
+    )
+    .args(["run", "--", "python3", "-c", REPORT_ENV]);
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["HARMLESS"], "-end", "no credential was expanded");
+    for credential in CREDENTIALS {
+        assert!(
+            stderr.contains(&format!("`${{{credential}}}` expands to nothing here")),
+            "{credential}: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("CANARY"), "{stderr}");
 }
 
 #[test]

@@ -13,13 +13,14 @@
 //! file that anyone may write to is refused; one that group or others may read, or that
 //! group members may write to, gets a warning.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use zeroize::Zeroizing;
 
 use super::{Batch, Context, Lookup, Source, SourceError, shown};
 use crate::file::{self, FileError};
-use crate::manifest::{SecretSpec, SourceKind};
+use crate::manifest::{CREDENTIAL_VARIABLES, SecretSpec, SourceKind};
 use crate::{Locator, SecretValue, dotenv};
 
 /// Reads secrets from `.env` files.
@@ -88,19 +89,36 @@ impl DotenvSource {
                 ));
             }
             let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
-            // Values are lent, never copied, to expansion.
+            // Values are lent, never copied, to expansion. The credentials secretary
+            // itself reads (VAULT_TOKEN, SECRETARY_AUDIT_KEY, ...) are not lent from the
+            // process environment: `A=${VAULT_TOKEN}` would hand the token to every
+            // program `run` starts, which `run` never does.
+            let withheld: RefCell<Vec<String>> = RefCell::new(Vec::new());
             let outside = |name: &str| -> Option<&str> {
-                loaded
-                    .values
-                    .get(name)
-                    .map(|(value, _, _)| value.as_str())
-                    .or_else(|| context.vars.get_str(name))
+                if let Some((value, _, _)) = loaded.values.get(name) {
+                    return Some(value.as_str());
+                }
+                if CREDENTIAL_VARIABLES.contains(&name) {
+                    if context.vars.get_str(name).is_some() {
+                        withheld.borrow_mut().push(name.to_owned());
+                    }
+                    return None;
+                }
+                context.vars.get_str(name)
             };
             let entries =
                 dotenv::parse(&text, &outside).map_err(|errors| SourceError::Malformed {
                     path: file.clone(),
                     errors,
                 })?;
+            let mut withheld = withheld.into_inner();
+            withheld.sort();
+            withheld.dedup();
+            for name in withheld {
+                loaded.warnings.push(format!(
+                    "{file}: `${{{name}}}` expands to nothing here: {name} is a credential secretary reads itself, and it is never lent to `.env` expansion; write the value the program needs in the file, or declare a secret for it"
+                ));
+            }
             for entry in entries {
                 loaded
                     .values
