@@ -746,3 +746,46 @@ fn no_failure_puts_the_servers_body_or_the_token_in_a_message() {
         assert!(!said.contains("CANARY"), "{what} leaked:\n{said}");
     }
 }
+
+#[test]
+fn a_write_the_server_does_not_confirm_is_not_reported_written() {
+    // A KV v2 write is confirmed by the version it made. A 200 that is a proxy's page, a
+    // 204 or an empty JSON object confirms nothing: `put` once said "wrote" for each.
+    let unconfirmed = [
+        Answer {
+            body: "<html>login</html>".to_owned(),
+            ..shaped(200, Shape::Html)
+        },
+        Answer {
+            body: String::new(),
+            ..answer(204)
+        },
+        Answer {
+            body: "{}".to_owned(),
+            ..answer(200)
+        },
+    ];
+    for reply in unconfirmed {
+        let status = reply.status;
+        let server = serve(vec![answer(200), reply]);
+        let manifest = manifest(&server.address);
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "s.scripted-token"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let value = secretary::SecretValue::new("new-value".to_owned());
+        let error = secretary::put(&manifest, environment, &vars, "api_key", &value, None)
+            .expect_err("an unconfirmed write was reported written")
+            .to_string();
+        assert!(
+            error.contains("without the version written: it may not have been written"),
+            "{status}: {error}"
+        );
+        let seen = server.seen();
+        assert_eq!(seen.len(), 2, "{status}: read, then one write");
+        assert_eq!(seen[1].method, "POST");
+    }
+}

@@ -655,10 +655,24 @@ async fn write_path(
     };
     let reply = client.send(Method::POST, api, None, Some(&body)).await?;
     match reply.status {
-        200 | 204 => Ok(reply
+        // KV v1 answers 204 and no body.
+        200 | 204 if kv_version == 1 => Ok(None),
+        // KV v2 answers the version written. An answer without one (a proxy's page, an
+        // empty body) confirms nothing: the write may not have happened.
+        200 | 204 => match reply
             .json()
             .pointer("/data/version")
-            .and_then(Value::as_u64)),
+            .and_then(Value::as_u64)
+        {
+            Some(version) => Ok(Some(version)),
+            None => Err(VaultError::Unexpected {
+                path: api.to_owned(),
+                what: format!(
+                    "HTTP {} to a write, without the version written: it may not have been written",
+                    reply.status
+                ),
+            }),
+        },
         400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
             if reply.attempts > 1 {
                 if let Read::Found {
