@@ -789,3 +789,52 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
         assert_eq!(seen[1].method, "POST");
     }
 }
+
+#[test]
+fn a_number_in_a_field_is_its_text_or_refused_never_changed() {
+    // serde_json reads a number past 64 bits, or one with a fraction or an exponent, as
+    // a float: `12345678901234567890123` once came out as `1.2345678901234568e+22`.
+    let field = |raw: &str| Answer {
+        body: format!(r#"{{"data":{{"data":{{"value":{raw}}},"metadata":{{"version":1}}}}}}"#),
+        ..answer(200)
+    };
+    for (raw, read) in [("42", "42"), ("-7", "-7"), ("true", "true")] {
+        let server = serve(vec![field(raw)]);
+        assert_eq!(outcome(&check(&server, &[])), Ok(read.to_owned()), "{raw}");
+    }
+    for raw in [
+        "12345678901234567890123",
+        "1E2",
+        "1.5",
+        "-0",
+        "18446744073709551616",
+    ] {
+        let server = serve(vec![field(raw)]);
+        let error = outcome(&check(&server, &[])).unwrap_err();
+        assert!(
+            error.contains("field `value` of secret/data/production/api_key is not text"),
+            "{raw}: {error}"
+        );
+    }
+}
+
+#[test]
+fn a_value_over_one_mebibyte_is_refused_as_in_every_source() {
+    // A 20 MiB value once took 1.8 GB to build `redact`'s automaton; `.env` and secret
+    // files cap a value at 1 MiB, and now so does Vault.
+    let field = |length: usize| Answer {
+        body: format!(
+            r#"{{"data":{{"data":{{"value":"{}"}},"metadata":{{"version":1}}}}}}"#,
+            "v".repeat(length)
+        ),
+        ..answer(200)
+    };
+    let server = serve(vec![field(1 << 20)]);
+    assert_eq!(outcome(&check(&server, &[])).map(|v| v.len()), Ok(1 << 20));
+    let server = serve(vec![field((1 << 20) + 1)]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("holds more than 1 MiB, the most a secret may hold"),
+        "{error}"
+    );
+}

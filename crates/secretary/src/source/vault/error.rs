@@ -157,13 +157,27 @@ pub enum VaultError {
         /// Why (never the ids).
         reason: String,
     },
-    /// The field holds a list or a map, not text.
-    #[error("field `{field}` of {path} is not text")]
+    /// The field holds a list, a map, or a number that does not read back as written
+    /// (a fraction, an exponent, more than 64 bits), not text.
+    #[error(
+        "field `{field}` of {path} is not text (a list, a map, or a number that would not read back as written)"
+    )]
     NotText {
         /// The API path.
         path: String,
         /// The field.
         field: String,
+    },
+    /// The field holds more than a secret may: 1 MiB, as in `.env` files and secret
+    /// files (a Raft-backed Vault stores at most 1 MiB per entry by default).
+    #[error("field `{field}` of {path} holds more than {}, the most a secret may hold", crate::file::size(*limit))]
+    ValueTooLarge {
+        /// The API path.
+        path: String,
+        /// The field.
+        field: String,
+        /// The limit, in bytes.
+        limit: u64,
     },
     /// A write was to be made only at an expected version, and the mount is KV version 1,
     /// which has no versions to check.
@@ -253,6 +267,9 @@ impl VaultError {
                     .to_owned()
             }
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),
+            Self::ValueTooLarge { .. } => {
+                "keep large data elsewhere and store its location (a path, a URL) as the secret".to_owned()
+            }
             Self::NoCheckAndSet => {
                 "write without an expected version, or move the secret to a KV version 2 mount"
                     .to_owned()

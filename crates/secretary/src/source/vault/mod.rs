@@ -528,6 +528,22 @@ async fn write_merging(
     }
 }
 
+/// Whether `text` is longer than a secret may be ([`crate::file::SECRET_LIMIT`]).
+fn too_large(text: &str) -> bool {
+    u64::try_from(text.len()).map_or(true, |length| length > crate::file::SECRET_LIMIT)
+}
+
+/// Whether a JSON boolean or number reads back as the text it was written as: `true`,
+/// `42`, `-7`. A number with a fraction or an exponent, or too large for 64 bits, has
+/// been through a float (`12345678901234567890123` reads `1.2345678901234568e+22`): it
+/// is not text, and is refused rather than changed.
+fn exact(scalar: &Value) -> bool {
+    match scalar {
+        Value::Number(number) => number.is_u64() || number.is_i64(),
+        _ => true,
+    }
+}
+
 /// How many times a write reads again and merges after a check-and-set conflict, when
 /// the caller named no version to expect: a read served by a standby can
 /// be a version behind, and the write then conflicts with nothing but the past.
@@ -598,10 +614,17 @@ fn stored(
             written,
         } => {
             let value = match data.get(field) {
+                Some(Value::String(text)) if too_large(text) => {
+                    return Err(VaultError::ValueTooLarge {
+                        path: source.api_path(path),
+                        field: field.to_owned(),
+                        limit: crate::file::SECRET_LIMIT,
+                    });
+                }
                 Some(Value::String(text)) if !text.is_empty() => {
                     Some(SecretValue::new(text.clone()))
                 }
-                Some(scalar @ (Value::Number(_) | Value::Bool(_))) => {
+                Some(scalar @ (Value::Number(_) | Value::Bool(_))) if exact(scalar) => {
                     Some(SecretValue::new(scalar.to_string()))
                 }
                 None | Some(Value::Null | Value::String(_)) => None,
@@ -836,16 +859,25 @@ impl Source for VaultSource {
                         Some(Value::String(text)) if text.is_empty() => Lookup::Absent {
                             looked: vec![format!("{at} (empty)")],
                         },
+                        Some(Value::String(text)) if too_large(text) => {
+                            Lookup::Failed(SourceError::Vault(VaultError::ValueTooLarge {
+                                path: self.api_path(&path),
+                                field,
+                                limit: crate::file::SECRET_LIMIT,
+                            }))
+                        }
                         Some(Value::String(text)) => Lookup::Found {
                             value: SecretValue::new(text.clone()),
                             locator: self.locator(&path, &field, *version),
                             written: *written,
                         },
-                        Some(scalar @ (Value::Number(_) | Value::Bool(_))) => Lookup::Found {
-                            value: SecretValue::new(scalar.to_string()),
-                            locator: self.locator(&path, &field, *version),
-                            written: *written,
-                        },
+                        Some(scalar @ (Value::Number(_) | Value::Bool(_))) if exact(scalar) => {
+                            Lookup::Found {
+                                value: SecretValue::new(scalar.to_string()),
+                                locator: self.locator(&path, &field, *version),
+                                written: *written,
+                            }
+                        }
                         Some(_) => Lookup::Failed(SourceError::Vault(VaultError::NotText {
                             path: self.api_path(&path),
                             field,
