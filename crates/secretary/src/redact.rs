@@ -382,14 +382,14 @@ impl Redactor {
         };
         let mut hold = hold;
         let mut written = 0;
-        let matches = Matches {
+        let mut matches = Matches {
             automaton,
             prefilters: &self.prefilters,
             next: vec![Candidate::Unknown; self.prefilters.len()],
             bytes,
             at: 0,
         };
-        for found in matches {
+        while let Some(found) = matches.next() {
             if written > hold {
                 // The last match ran past the held tail: what may be held is after it.
                 hold = self.held_from(bytes, written);
@@ -398,9 +398,29 @@ impl Redactor {
                 // It may be a shorter value where a longer one would match with more input.
                 break;
             }
+            // A value that begins inside this one and ends after it (`…ab12` then
+            // `12SECOND…`) would have its rest left in clear: redacted too, as far as the
+            // chain of such values goes.
+            // The values after the first (no allocation unless there is one).
+            let mut chain: Vec<aho_corasick::Match> = Vec::new();
+            let mut last = found;
+            while let Some(next) = overlapping(automaton, bytes, last.start(), last.end()) {
+                chain.push(next);
+                last = next;
+            }
+            let end = last.end();
+            if hold < end {
+                // A tail inside the chain may begin a value that more input completes:
+                // hold the whole chain back until it is known.
+                hold = found.start();
+                break;
+            }
             out.extend_from_slice(&bytes[written..found.start()]);
-            out.extend_from_slice(&self.labels[found.pattern().as_usize()]);
-            written = found.end();
+            for link in std::iter::once(&found).chain(&chain) {
+                out.extend_from_slice(&self.labels[link.pattern().as_usize()]);
+            }
+            written = end;
+            matches.at = end;
         }
         if written > hold {
             hold = self.held_from(bytes, written);
@@ -409,6 +429,31 @@ impl Redactor {
         hold
     }
 }
+
+/// The value that starts within the last [`OVERLAP`] bytes of the match `from..end`
+/// (after its start) and reaches furthest past `end`, if one does.
+fn overlapping(
+    automaton: &AhoCorasick,
+    bytes: &[u8],
+    from: usize,
+    end: usize,
+) -> Option<aho_corasick::Match> {
+    let first = from.saturating_add(1).max(end.saturating_sub(OVERLAP));
+    (first..end)
+        .filter_map(|start| {
+            let input = Input::new(bytes)
+                .span(start..bytes.len())
+                .anchored(Anchored::Yes);
+            automaton.find(input)
+        })
+        .filter(|found| found.end() > end)
+        .max_by_key(aho_corasick::Match::end)
+}
+
+/// How far back into a redacted value a value that overlaps its end is looked for: two
+/// values that share more than this many bytes, one's end the other's start, are rare
+/// enough not to search each match's whole length again.
+const OVERLAP: usize = 256;
 
 /// The leftmost-longest, non-overlapping matches in `bytes`, found with the prefilters
 /// when there are some.

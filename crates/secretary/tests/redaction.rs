@@ -13,19 +13,41 @@ use std::io::Write;
 use proptest::prelude::*;
 use secretary::redact::Redactor;
 
+/// The longest value that starts at `at`, if one does.
+fn longest_at<'v>(
+    values: &'v [(String, Vec<u8>)],
+    input: &[u8],
+    at: usize,
+) -> Option<&'v (String, Vec<u8>)> {
+    values
+        .iter()
+        .filter(|(_, value)| !value.is_empty() && input[at..].starts_with(value))
+        .max_by_key(|(_, value)| value.len())
+}
+
 /// Replace, scanning left to right: at each position the longest value that starts there
-/// is replaced by its label; otherwise the byte is copied.
+/// is replaced by its label; otherwise the byte is copied. After a value, one that starts
+/// inside its last 256 bytes and ends after it (the furthest-reaching; the later start
+/// when two reach as far) is replaced too, and so on along the chain.
 fn naive(values: &[(String, Vec<u8>)], input: &[u8]) -> Vec<u8> {
     let mut out = Vec::new();
     let mut at = 0;
     while at < input.len() {
-        let longest = values
-            .iter()
-            .filter(|(_, value)| !value.is_empty() && input[at..].starts_with(value))
-            .max_by_key(|(_, value)| value.len());
-        if let Some((key, value)) = longest {
+        if let Some((key, value)) = longest_at(values, input, at) {
             out.extend_from_slice(format!("[redacted:{key}]").as_bytes());
-            at += value.len();
+            let (mut from, mut end) = (at, at + value.len());
+            loop {
+                let next = ((from + 1).max(end.saturating_sub(256))..end)
+                    .filter_map(|start| longest_at(values, input, start).map(|v| (start, v)))
+                    .filter(|(start, (_, value))| start + value.len() > end)
+                    .max_by_key(|(start, (_, value))| start + value.len());
+                let Some((start, (key, value))) = next else {
+                    break;
+                };
+                out.extend_from_slice(format!("[redacted:{key}]").as_bytes());
+                (from, end) = (start, start + value.len());
+            }
+            at = end;
         } else {
             out.push(input[at]);
             at += 1;
@@ -158,6 +180,36 @@ proptest! {
         writer.finish().unwrap();
         prop_assert_eq!(out, expected);
     }
+}
+
+#[test]
+fn values_that_overlap_are_both_redacted() {
+    // Leftmost-longest once left the rest of the second in clear:
+    // `[redacted:a]SECONDsecretvalue`.
+    let redactor = Redactor::new([
+        ("a", "CANARYab12"),
+        ("b", "12SECONDsecretvalue"),
+        ("c", "valueTHIRD"),
+    ]);
+    assert_eq!(
+        redactor.redact(b"x CANARYab12SECONDsecretvalueTHIRD y\n"),
+        b"x [redacted:a][redacted:b][redacted:c] y\n"
+    );
+    // Split anywhere, the stream says the same.
+    let input = b"x CANARYab12SECONDsecretvalueTHIRD y\n";
+    for cut in 0..input.len() {
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        writer.write_all(&input[..cut]).unwrap();
+        writer.write_all(&input[cut..]).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(
+            out, b"x [redacted:a][redacted:b][redacted:c] y\n",
+            "cut at {cut}"
+        );
+    }
+    // One inside another is still the outer one alone.
+    assert_eq!(redactor.redact(b"CANARYab12"), b"[redacted:a]");
 }
 
 #[test]
