@@ -1252,6 +1252,24 @@ fn example_never_shows_nor_overwrites_a_values_file() {
         "a value declared not secret is shown: {}",
         out.stdout
     );
+
+    // A value that breaks its (bounded) type may be a secret on the wrong line: not shown.
+    project.file(
+        "copy.env",
+        "LOG_LEVEL=CANARYnotenum\nDEBUG=\"CANARYnotbool\"\nENVIRONMENT=production\n",
+    );
+    let out = run(project
+        .cmd()
+        .args(["example", "--check", "--output", "copy.env"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("CANARY"), "{}", out.stdout);
+    for shown in [
+        "-LOG_LEVEL=[value not shown]\n",
+        "-DEBUG=[value not shown]\n",
+        "-ENVIRONMENT=production\n",
+    ] {
+        assert!(out.stdout.contains(shown), "{shown}: {}", out.stdout);
+    }
 }
 
 #[cfg(unix)]
@@ -1316,6 +1334,42 @@ fn an_audit_sink_that_is_a_closed_pipe_stops_the_command() {
         !project.path().join("started").exists(),
         "run started the program"
     );
+}
+
+#[test]
+fn a_reader_that_goes_away_does_not_turn_a_verdict_into_success() {
+    // `secretary scan | head`, `check | head` under `set -o pipefail`: the closed pipe
+    // once made both exit 0, found values and problems notwithstanding.
+    let project = Project::example(DEV_ENV);
+    project.file(
+        "leaked.log",
+        &"token CANARYj0redis-leaked-here\n".repeat(5000),
+    );
+    for (args, env) in [
+        (&["scan", "leaked.log"][..], "CANARYj0redis-leaked-here"),
+        (&["check"], "not-a-url"),
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = support::secretary_in(project.path())
+            .args(args)
+            .env("REDIS_PASSWORD", env)
+            .env("DATABASE_URL", env)
+            .stdout(writer)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(1), "{args:?}");
+    }
+    // And a command with nothing to report still ends quietly: `list | head`.
+    let (reader, writer) = std::io::pipe().unwrap();
+    drop(reader);
+    let status = support::secretary_in(project.path())
+        .arg("list")
+        .stdout(writer)
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
 }
 
 #[test]
@@ -2036,6 +2090,45 @@ fn example_check_never_shows_what_a_template_is_not() {
     assert_eq!(out.code, 2, "{}", out.stderr);
     assert!(out.stderr.contains("a symbolic link"), "{}", out.stderr);
     assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+}
+
+#[cfg(unix)]
+#[test]
+fn output_files_that_are_not_regular_files_are_refused_not_replaced() {
+    // A FIFO, a directory, a link to a device, and /dev/stdout (a pipe here): `export`
+    // and `example` once renamed a regular file over each, and said they wrote it.
+    use std::os::unix::fs::FileTypeExt;
+    let project = Project::example(DEV_ENV);
+    let fifo = project.path().join("fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fs::create_dir(project.path().join("dir")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", project.path().join("null")).unwrap();
+    for target in ["fifo", "dir", "null", "/dev/stdout"] {
+        for command in [
+            &["export", "--output", target][..],
+            &["example", "--output", target],
+        ] {
+            let out = run(project.cmd().args(command));
+            assert_eq!(out.code, 2, "{command:?}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("only a regular file is replaced"),
+                "{command:?}: {}",
+                out.stderr
+            );
+        }
+    }
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(project.path().join("dir").is_dir());
+    assert!(
+        fs::symlink_metadata(project.path().join("null"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
 }
 
 #[cfg(unix)]

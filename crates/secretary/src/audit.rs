@@ -36,6 +36,7 @@
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
 use ring::hmac;
@@ -98,7 +99,9 @@ impl std::fmt::Debug for AuditLog {
 }
 
 enum Sink {
-    File(File, PathBuf),
+    /// The file, its path, and whether its last line was cut short (a disk that filled up
+    /// mid-line): then the next line starts with a newline, so that it stays whole.
+    File(File, PathBuf, AtomicBool),
     Stderr,
 }
 
@@ -240,7 +243,7 @@ impl AuditLog {
     fn write(&self, line: &Line<'_>) -> Result<(), AuditError> {
         let failed = |source: io::Error| AuditError::Write {
             sink: match &self.sink {
-                Sink::File(_, path) => path.display().to_string(),
+                Sink::File(_, path, _) => path.display().to_string(),
                 Sink::Stderr => "stderr".to_owned(),
             },
             source,
@@ -249,7 +252,12 @@ impl AuditLog {
         text.push('\n');
         match &self.sink {
             // One write per line: with O_APPEND, lines from several processes never mix.
-            Sink::File(file, _) => (&*file).write_all(text.as_bytes()),
+            Sink::File(file, _, cut) => {
+                if cut.swap(false, Ordering::Relaxed) {
+                    text.insert(0, '\n');
+                }
+                (&*file).write_all(text.as_bytes())
+            }
             Sink::Stderr => io::stderr().lock().write_all(text.as_bytes()),
         }
         .map_err(failed)
@@ -364,7 +372,8 @@ fn file_sink(
             path.display()
         ));
     }
-    Ok(Sink::File(file, path))
+    let cut = !file::ends_a_line(&file).map_err(failed)?;
+    Ok(Sink::File(file, path, AtomicBool::new(cut)))
 }
 
 /// Whether `line` is one of an audit log's lines: a JSON object with `time` and `event`.
@@ -391,6 +400,40 @@ mod tests {
         assert_eq!(at(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(at(951_782_400_000), "2000-02-29T00:00:00.000Z");
         assert_eq!(at(1_795_606_353_123), "2026-11-25T11:32:33.123Z"); // python3 datetime agrees
+    }
+
+    #[test]
+    fn a_line_cut_short_before_does_not_swallow_the_next() {
+        // A disk that filled up mid-line left `{"schema_version":1,"ti`; the next append
+        // once joined onto it, and both lines were lost to a reader.
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("audit.log");
+        let log =
+            AuditLog::open(&Target::File(path.clone()), "dev", &Variables::default()).unwrap();
+        log.record(Event::Get, Some("a"), None, Outcome::Ok, None)
+            .unwrap();
+        drop(log);
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&path)
+            .unwrap();
+        file.write_all(br#"{"schema_version":1,"ti"#).unwrap();
+        drop(file);
+        for _ in 0..2 {
+            let log =
+                AuditLog::open(&Target::File(path.clone()), "dev", &Variables::default()).unwrap();
+            log.record(Event::Get, Some("b"), None, Outcome::Ok, None)
+                .unwrap();
+            log.record(Event::Get, Some("c"), None, Outcome::Ok, None)
+                .unwrap();
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 6, "{text}");
+        assert_eq!(lines[1], r#"{"schema_version":1,"ti"#);
+        for line in [lines[0], lines[2], lines[3], lines[4], lines[5]] {
+            assert!(is_audit_line(line.as_bytes()), "{line}");
+        }
     }
 
     #[test]

@@ -59,6 +59,10 @@ pub struct Redactor {
     longest_prefix: usize,
     /// The long values' prefixes, when there are long values.
     long: Option<LongPrefixes>,
+    /// For pattern `i`, the offsets `k` (within its last [`OVERLAP`] bytes) at which its
+    /// rest is the start of a longer value: where a value that overlaps its end may
+    /// begin. Empty for almost every value, and then a match costs nothing more.
+    overlaps: Vec<Box<[u32]>>,
 }
 
 /// Values up to this length are checked against a held-back tail directly (at most this
@@ -261,9 +265,11 @@ impl Redactor {
         } else {
             None
         };
+        let overlaps = overlaps(&values);
         Self {
             automaton,
             prefilters: prefilters.unwrap_or_default(),
+            overlaps,
             labels,
             values: values
                 .into_iter()
@@ -404,7 +410,7 @@ impl Redactor {
             // The values after the first (no allocation unless there is one).
             let mut chain: Vec<aho_corasick::Match> = Vec::new();
             let mut last = found;
-            while let Some(next) = overlapping(automaton, bytes, last.start(), last.end()) {
+            while let Some(next) = self.overlapping(automaton, bytes, last) {
                 chain.push(next);
                 last = next;
             }
@@ -430,24 +436,54 @@ impl Redactor {
     }
 }
 
-/// The value that starts within the last [`OVERLAP`] bytes of the match `from..end`
-/// (after its start) and reaches furthest past `end`, if one does.
-fn overlapping(
-    automaton: &AhoCorasick,
-    bytes: &[u8],
-    from: usize,
-    end: usize,
-) -> Option<aho_corasick::Match> {
-    let first = from.saturating_add(1).max(end.saturating_sub(OVERLAP));
-    (first..end)
-        .filter_map(|start| {
-            let input = Input::new(bytes)
-                .span(start..bytes.len())
-                .anchored(Anchored::Yes);
-            automaton.find(input)
+impl Redactor {
+    /// The value that starts inside `found` (within its last [`OVERLAP`] bytes) and
+    /// reaches furthest past its end, if one does.
+    fn overlapping(
+        &self,
+        automaton: &AhoCorasick,
+        bytes: &[u8],
+        found: aho_corasick::Match,
+    ) -> Option<aho_corasick::Match> {
+        self.overlaps[found.pattern().as_usize()]
+            .iter()
+            .filter_map(|&offset| {
+                let start = found.start().checked_add(usize::try_from(offset).ok()?)?;
+                let input = Input::new(bytes)
+                    .span(start..bytes.len())
+                    .anchored(Anchored::Yes);
+                automaton.find(input)
+            })
+            .filter(|next| next.end() > found.end())
+            .max_by_key(aho_corasick::Match::end)
+    }
+}
+
+/// For each value, the offsets `k` (at least its length less [`OVERLAP`], and more than
+/// 0) at which the rest of it is a proper prefix of some value: one binary search per
+/// offset in the values sorted, so that it stays near linear in their total length.
+fn overlaps(values: &[&[u8]]) -> Vec<Box<[u32]>> {
+    let mut sorted: Vec<&[u8]> = values.to_vec();
+    sorted.sort_unstable();
+    // Whether `rest` begins a value longer than it: the values that begin with it follow
+    // one another in order, `rest` itself (if it is one) first.
+    let begins_longer = |rest: &[u8]| {
+        let at = sorted.partition_point(|value| *value < rest);
+        sorted[at..]
+            .iter()
+            .take(2)
+            .any(|value| value.len() > rest.len() && value.starts_with(rest))
+    };
+    values
+        .iter()
+        .map(|value| {
+            let first = value.len().saturating_sub(OVERLAP).max(1);
+            (first..value.len())
+                .filter(|&offset| begins_longer(&value[offset..]))
+                .filter_map(|offset| u32::try_from(offset).ok())
+                .collect()
         })
-        .filter(|found| found.end() > end)
-        .max_by_key(aho_corasick::Match::end)
+        .collect()
 }
 
 /// How far back into a redacted value a value that overlaps its end is looked for: two

@@ -66,6 +66,25 @@ pub fn run(
     let report = resolve(manifest, environment, vars, Scope::All)?;
     super::audit_report(Event::Validate, &report)?;
     let shown = manifest.shown_path().display().to_string();
+    let status = if report.is_ok() {
+        Status::Success
+    } else {
+        Status::Problems
+    };
+    let written = (|| -> Result<(), Failure> {
+        write_report(&report, &shown, format, out)?;
+        Ok(())
+    })();
+    super::verdict(status, written)
+}
+
+/// The report on stdout, as `format` says (problems and warnings go to stderr in text).
+fn write_report(
+    report: &secretary::Report,
+    shown: &str,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<(), Failure> {
     match format {
         Format::Json => {
             let mut problems = Vec::new();
@@ -114,7 +133,7 @@ pub fn run(
             write_json(
                 out,
                 &Output {
-                    manifest: shown,
+                    manifest: shown.to_owned(),
                     environment: &report.environment,
                     ok: report.is_ok(),
                     secrets: report.resolutions.len(),
@@ -126,7 +145,7 @@ pub fn run(
             )?;
         }
         Format::Text => {
-            say_raw!("{}", render::warnings(&report));
+            say_raw!("{}", render::warnings(report));
             if report.is_ok() {
                 let set = report
                     .resolutions
@@ -141,16 +160,12 @@ pub fn run(
                     report.environment,
                 )?;
             } else {
-                write!(out, "{}", render::problems(&report))?;
-                writeln!(out, "{}", summary(&report, &shown))?;
+                write!(out, "{}", render::problems(report))?;
+                writeln!(out, "{}", summary(report, shown))?;
             }
         }
     }
-    Ok(if report.is_ok() {
-        Status::Success
-    } else {
-        Status::Problems
-    })
+    Ok(())
 }
 
 /// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.

@@ -12,7 +12,7 @@
 //!   `sensitive = false` secrets: anything else the file holds may be a secret, and reads
 //!   `[value not shown]`.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt::Write as _;
 use std::fs;
 use std::io::{self, Write};
@@ -20,7 +20,7 @@ use std::path::{Component, Path, PathBuf};
 
 use secretary::file::{self, FileError};
 use secretary::manifest::{EnvironmentSpec, SecretType, SourceConfig};
-use secretary::{Manifest, template};
+use secretary::{Manifest, SecretSpec, template};
 
 use super::Failure;
 use crate::exit::Status;
@@ -75,9 +75,9 @@ fn refuse(path: &Path, source: &str, doing: &str) -> Status {
 struct Names<'a> {
     /// Every env name the manifest declares: only these names are ever shown.
     declared: HashSet<&'a str>,
-    /// Those whose values may be shown too: not sensitive, of a bounded type (see
-    /// `Resolution::shown_value`).
-    open: HashSet<&'a str>,
+    /// Those whose values may be shown too, when valid for their type: not sensitive, of
+    /// a bounded type (see `Resolution::shown_value`).
+    open: HashMap<&'a str, &'a SecretSpec>,
 }
 
 /// The line of the file being compared as it may be shown: a line the template also has,
@@ -97,8 +97,20 @@ fn shown_line(line: &str, template: &HashSet<&str>, names: &Names<'_>) -> String
     match assignment.split_once('=') {
         Some((name, value)) if names.declared.contains(name.trim_end()) => {
             let name = name.trim_end();
-            if value.trim().is_empty() || names.open.contains(name) {
-                format!("{name}={}", value.trim())
+            let value = value.trim();
+            // A value that breaks its type may be anything, a secret pasted in the wrong
+            // line included: shown only when it is what the type allows (`true`, `8080`).
+            let unquoted = value
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+                .unwrap_or(value);
+            let valid = names
+                .open
+                .get(name)
+                .is_some_and(|spec| secretary::validate::check(spec, unquoted).is_ok());
+            if value.is_empty() || valid {
+                format!("{name}={value}")
             } else {
                 format!("{name}=[value not shown]")
             }
@@ -127,7 +139,7 @@ fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
                         SecretType::Bool | SecretType::Enum | SecretType::Int | SecretType::Port
                     )
             })
-            .flat_map(|spec| spec.env.iter().map(String::as_str))
+            .flat_map(|spec| spec.env.iter().map(|name| (name.as_str(), &**spec)))
             .collect(),
     };
     let diff = similar::TextDiff::from_lines(on_disk, text);

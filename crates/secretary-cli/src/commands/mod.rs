@@ -39,8 +39,9 @@ use crate::render;
 pub enum Failure {
     /// The library refused: no manifest, a bad one, an unknown environment or key.
     Secretary(secretary::Error),
-    /// Writing standard output failed. Only this, when the reader went away, is a quiet
-    /// success (`secretary list | head`).
+    /// Writing standard output failed. When the reader went away (`secretary list |
+    /// head`) it is no error: a command that has a verdict (`check`, `scan`) returns it
+    /// through [`verdict`], and any other ends quietly.
     Output(io::Error),
     /// The audit log could not be opened or written: nothing may go unrecorded.
     Audit(AuditError),
@@ -77,6 +78,17 @@ impl From<io::Error> for Failure {
         } else {
             Self::Io(error)
         }
+    }
+}
+
+/// A command's verdict, also when the reader of its output went away: `secretary scan |
+/// head` must not turn "found" into success, nor `check | head` "problems" into "ok". Any
+/// other failure to write is the failure.
+pub(crate) fn verdict(status: Status, written: Result<(), Failure>) -> Result<Status, Failure> {
+    match written {
+        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => Ok(status),
+        Err(other) => Err(other),
+        Ok(()) => Ok(status),
     }
 }
 
@@ -124,8 +136,8 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
         Command::Completions { shell } => help::completions(*shell, &mut out)?,
         Command::Man { dir } => help::man(dir.as_deref(), &mut out)?,
     };
-    out.flush()?;
-    Ok(status)
+    // What could not be flushed to a reader that went away does not change the verdict.
+    verdict(status, out.flush().map_err(Failure::from))
 }
 
 /// Runs a command that reads the manifest.
@@ -296,8 +308,39 @@ fn resolve_or_report(
 /// Writes `bytes` to `path` through a temporary file of `mode` in the same directory,
 /// renamed into place: a reader never sees half a file, a failure leaves the old one as
 /// it was, and a link (hard or symbolic) at `path` is replaced, never written through.
+///
+/// Only a regular file (or a link to one, or to nothing) is replaced: a FIFO, a device
+/// or a directory at `path`, or behind a link there, is refused, and so is a path in the
+/// kernel's trees (`/dev`, `/proc`, `/sys`; `/dev/shm` aside), where `--output
+/// /dev/stdout` would replace the system's link with a file.
 fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
     use std::os::unix::fs::OpenOptionsExt;
+    let refused = |what: &str| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{what}; only a regular file is replaced (write to a file, or use stdout)"),
+        )
+    };
+    let not_regular = |kind: fs::FileType| !kind.is_file() && !kind.is_symlink();
+    if fs::symlink_metadata(path).is_ok_and(|meta| not_regular(meta.file_type()))
+        || fs::metadata(path).is_ok_and(|meta| !meta.is_file())
+    {
+        return Err(refused(
+            "it is not a regular file (a FIFO, a device or a directory)",
+        ));
+    }
+    let parent = match path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent,
+        _ => Path::new("."),
+    };
+    if fs::canonicalize(parent).is_ok_and(|real| {
+        ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|system| real.starts_with(system))
+            && !real.starts_with("/dev/shm")
+    }) {
+        return Err(refused("it is in a system directory (/dev, /proc or /sys)"));
+    }
     let name = path
         .file_name()
         .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
