@@ -1193,6 +1193,12 @@ fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout
+            .contains("until they are too large; write them out"),
+        "the fix names the cause: {}",
+        out.stdout
+    );
 }
 
 #[test]
@@ -2433,6 +2439,15 @@ fn scan_follows_links_only_when_asked_and_reports_what_it_cannot_read() {
             .ends_with("\nerror: cannot read pipe: not a regular file (it is a FIFO)\n"),
         "{}",
         out.stderr
+    );
+    // With nothing found, it does not say "ok" either.
+    let out = project.scan(&["pipe"]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("not every path could be searched; in those searched, no value"),
+        "{}",
+        out.stdout
     );
 }
 

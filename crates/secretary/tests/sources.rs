@@ -887,6 +887,11 @@ fn fifos_and_devices_are_refused_without_blocking() {
         message.contains("not a regular file (it is a FIFO)"),
         "{message}"
     );
+    let fix = report.get("api_key").unwrap().problems[0].fix.to_string();
+    assert!(
+        fix.contains("with a regular file"),
+        "the fix names the cause: {fix}"
+    );
 
     // A FIFO, and a device, as the manifest.
     let dir = tempfile::tempdir().unwrap();

@@ -838,3 +838,56 @@ fn a_value_over_one_mebibyte_is_refused_as_in_every_source() {
         "{error}"
     );
 }
+
+#[test]
+fn an_answer_that_is_not_json_says_so_not_kv_version_1() {
+    for body in ["<html>login</html>", "1e400", "[]"] {
+        let server = serve(vec![Answer {
+            body: body.to_owned(),
+            ..answer(200)
+        }]);
+        let error = outcome(&check(&server, &[])).unwrap_err();
+        assert!(
+            error.contains(
+                "an answer that is not a JSON object (another web server or a proxy's page?)"
+            ),
+            "{body}: {error}"
+        );
+        assert!(!error.contains("KV version 1"), "{body}: {error}");
+    }
+}
+
+#[test]
+fn a_login_answer_without_a_usable_token_is_a_login_failure() {
+    // An empty token was sent as it was, and one holding a newline was blamed on
+    // VAULT_TOKEN, which was not even set.
+    for token in ["", "s.abc\ndef", "s.abc def"] {
+        let login = Answer {
+            body: serde_json::json!({"auth": {"client_token": token, "lease_duration": 60}})
+                .to_string(),
+            ..answer(200)
+        };
+        let server = serve(vec![login, answer(200)]);
+        let text = format!(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{}\"\nauth = \"approle\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+            server.address
+        );
+        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        let vars = Variables::from_pairs([
+            ("VAULT_ROLE_ID", "role"),
+            ("VAULT_SECRET_ID", "secret"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let error = outcome(&report).unwrap_err();
+        assert!(
+            error.contains("login at auth/approle/login failed: the answer holds no usable token"),
+            "{token:?}: {error}"
+        );
+        assert!(!error.contains("VAULT_TOKEN"), "{token:?}: {error}");
+        assert_eq!(server.seen().len(), 1, "{token:?}: nothing is read with it");
+    }
+}

@@ -240,9 +240,15 @@ fn text(
     }
     if places == 0 {
         let secrets = needles.keys().len();
+        // Not "ok" when some paths could not be searched (said on stderr above).
+        let verdict = if outcome.errors.is_empty() {
+            "ok: no value"
+        } else {
+            "not every path could be searched; in those searched, no value"
+        };
         writeln!(
             out,
-            "ok: no value of {secrets} sensitive secret{} in environment `{environment}` found in {} file{} ({}){skipped}",
+            "{verdict} of {secrets} sensitive secret{} in environment `{environment}` found in {} file{} ({}){skipped}",
             plural(secrets),
             outcome.searched,
             plural(outcome.searched),

@@ -59,6 +59,10 @@ impl DotenvSource {
                     limit,
                 },
                 FileError::NotUtf8 => SourceError::NotUtf8 { what: file.clone() },
+                FileError::NotRegular(what) => SourceError::NotRegular {
+                    path: file.clone(),
+                    what,
+                },
                 other => SourceError::Read {
                     path: file.clone(),
                     reason: other.to_string(),

@@ -59,6 +59,7 @@ impl FilesSource {
             },
             FileError::TooLarge { limit } => SourceError::TooLarge { path: shown, limit },
             FileError::NotUtf8 => SourceError::NotUtf8 { what: shown },
+            FileError::NotRegular(what) => SourceError::NotRegular { path: shown, what },
             other => SourceError::Read {
                 path: shown,
                 reason: other.to_string(),

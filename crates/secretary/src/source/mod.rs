@@ -128,6 +128,15 @@ pub enum SourceError {
         /// The operating system's reason.
         reason: String,
     },
+    /// What is where a file belongs is not a regular file (a FIFO, a device, a
+    /// directory): refused without reading it.
+    #[error("cannot read {path}: not a regular file (it is {what})")]
+    NotRegular {
+        /// The path, as configured.
+        path: String,
+        /// What it is: `a FIFO`, `a directory`, ...
+        what: &'static str,
+    },
     /// A `.env` file has malformed lines.
     #[error("{path} has {} malformed line{}: {}", errors.len(), if errors.len() == 1 { "" } else { "s" }, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
     Malformed {
@@ -183,12 +192,27 @@ impl SourceError {
     /// What to do about it.
     pub fn hint(&self) -> String {
         match self {
+            Self::NotRegular { path, .. } => {
+                format!("replace {path} with a regular file, or point the source at one")
+            }
             Self::Read { path, .. } => {
                 format!("check that {path} exists and that this user may read it")
             }
-            Self::Malformed { path, .. } => format!(
-                "fix those lines of {path}: each must be KEY=VALUE, a comment or blank; quote values with spaces or `#`"
-            ),
+            Self::Malformed { path, errors } => {
+                use dotenv::ParseErrorKind::{ExpansionTooLarge, ValueTooLarge};
+                if errors
+                    .iter()
+                    .all(|error| matches!(error.kind, ExpansionTooLarge | ValueTooLarge))
+                {
+                    format!(
+                        "{path} builds values from values with `${{...}}` until they are too large; write them out, or single-quote a value to turn expansion off"
+                    )
+                } else {
+                    format!(
+                        "fix those lines of {path}: each must be KEY=VALUE, a comment or blank; quote values with spaces or `#`"
+                    )
+                }
+            }
             Self::WorldWritable { path, .. } => {
                 format!("run `chmod o-w {path}` (better: `chmod 600 {path}`)")
             }

@@ -1045,7 +1045,7 @@ impl Client {
             return Err(login_error(reason));
         }
         let fresh = Self::lease_from(&reply)
-            .ok_or_else(|| login_error("the answer holds no token".to_owned()))?;
+            .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
         let token = fresh.token.clone();
         *lease = Some(fresh);
         Ok(token)
@@ -1058,7 +1058,13 @@ impl Client {
         }
         let json = reply.json();
         let auth = json.get("auth")?;
-        let token = auth.get("client_token")?.as_str()?.to_owned();
+        let token = auth.get("client_token")?.as_str()?;
+        // What an HTTP header can carry, and something: an empty token, or one with a
+        // newline, is no token (it would be sent empty, or blamed on VAULT_TOKEN).
+        if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+            return None;
+        }
+        let token = token.to_owned();
         Some(Lease {
             token: SecretValue::new(token),
             obtained: Instant::now(),

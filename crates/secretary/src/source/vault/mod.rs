@@ -734,6 +734,10 @@ async fn read(
         what: what.to_owned(),
     };
     match (reply.status, kv_version) {
+        // Not JSON at all: a proxy's or another server's page, or a body cut short.
+        (200, _) if !json.is_object() => Err(unexpected(
+            "HTTP 200 with an answer that is not a JSON object (another web server or a proxy's page?)",
+        )),
         (200, 2) => {
             let mut json = json;
             let version = json
