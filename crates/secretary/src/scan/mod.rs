@@ -112,7 +112,7 @@ impl Reason {
 
 /// The values to look for, in every spelling, and the secrets left out.
 ///
-/// The automaton holds only the first [`PREFIX`] bytes of each spelling; a hit is a match
+/// The automaton holds only the first 32 bytes of each spelling; a hit is a match
 /// when the whole spelling follows. Its size therefore grows with the number of secrets,
 /// not with the length of their values (one 1 MiB value spells about 10 MiB), and
 /// 100,000 secrets take a fraction of the memory their whole spellings would.
