@@ -88,9 +88,9 @@ pub mod template;
 pub mod validate;
 mod variables;
 
-/// The `schema_version` of every JSON document secretary writes: `check`, `status` and
-/// `list` with `--format json`, and each line of the audit log. A change that is not an
-/// added field raises it.
+/// The `schema_version` of every JSON document secretary writes: `check`, `status`,
+/// `list`, `scan` and `import` with `--format json`, and each line of the audit log. A
+/// change that is not an added field raises it.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
 pub use file::FileError;
