@@ -528,6 +528,42 @@ async fn write_merging(
     }
 }
 
+/// When a version was written, from its `created_time`: RFC 3339 in UTC (`...Z`, as
+/// Vault writes it) or with an offset (`+02:00`, as another server might). `None` when it
+/// is neither; the secret's age is then unknown.
+fn written_at(time: &str) -> Option<std::time::SystemTime> {
+    // humantime reads `...+02:00` as if it were UTC: the offset is looked for first.
+    let at = time.len().checked_sub(6)?;
+    if !time.is_char_boundary(at) {
+        return None;
+    }
+    let (local, offset) = time.split_at(at);
+    if !matches!(offset.as_bytes().first(), Some(b'+' | b'-')) {
+        return humantime::parse_rfc3339_weak(time).ok();
+    }
+    // `2026-11-25T11:32:33.123+02:00`: the time as UTC, less the offset.
+    let (sign, hours, minutes) = match offset.as_bytes() {
+        [sign @ (b'+' | b'-'), h1, h2, b':', m1, m2] => {
+            let digits = |a: u8, b: u8| -> Option<u64> {
+                (a.is_ascii_digit() && b.is_ascii_digit())
+                    .then(|| u64::from(a - b'0') * 10 + u64::from(b - b'0'))
+            };
+            (*sign, digits(*h1, *h2)?, digits(*m1, *m2)?)
+        }
+        _ => return None,
+    };
+    if hours > 23 || minutes > 59 {
+        return None;
+    }
+    let as_utc = humantime::parse_rfc3339_weak(&format!("{local}Z")).ok()?;
+    let shift = Duration::from_secs(hours * 3600 + minutes * 60);
+    if sign == b'+' {
+        as_utc.checked_sub(shift)
+    } else {
+        as_utc.checked_add(shift)
+    }
+}
+
 /// Whether `text` is longer than a secret may be ([`crate::file::SECRET_LIMIT`]).
 fn too_large(text: &str) -> bool {
     u64::try_from(text.len()).map_or(true, |length| length > crate::file::SECRET_LIMIT)
@@ -746,7 +782,7 @@ async fn read(
             let written = json
                 .pointer("/data/metadata/created_time")
                 .and_then(Value::as_str)
-                .and_then(|time| humantime::parse_rfc3339_weak(time).ok());
+                .and_then(written_at);
             match json.take_object("/data/data") {
                 Some(data) => Ok(Read::Found {
                     data,
@@ -983,4 +1019,24 @@ fn read_all(
         let _ = tokio::time::timeout(deadline, collect).await;
         results
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_created_time_with_an_offset_is_the_same_instant_in_utc() {
+        let utc = super::written_at("2026-11-25T09:32:33.123Z").unwrap();
+        assert_eq!(super::written_at("2026-11-25T11:32:33.123+02:00"), Some(utc));
+        assert_eq!(super::written_at("2026-11-25T04:02:33.123-05:30"), Some(utc));
+        for wrong in [
+            "",
+            "yesterday",
+            "2026-11-25T11:32:33+2:00",
+            "2026-11-25T11:32:33+24:00",
+            "2026-11-25T11:32:3é+02:00",
+            "2026-11-25T11:32:33.1+0é:00",
+        ] {
+            assert_eq!(super::written_at(wrong), None, "{wrong}");
+        }
+    }
 }
