@@ -1345,37 +1345,54 @@ fn an_audit_sink_that_is_a_closed_pipe_stops_the_command() {
 #[test]
 fn a_reader_that_goes_away_does_not_turn_a_verdict_into_success() {
     // `secretary scan | head`, `check | head` under `set -o pipefail`: the closed pipe
-    // once made both exit 0, found values and problems notwithstanding.
+    // once made them exit 0, found values and problems notwithstanding, and the JSON
+    // forms exit 2 with "Broken pipe". The reader is gone before the first write.
     let project = Project::example(DEV_ENV);
     project.file(
         "leaked.log",
         &"token CANARYj0redis-leaked-here\n".repeat(5000),
     );
-    for (args, env) in [
-        (&["scan", "leaked.log"][..], "CANARYj0redis-leaked-here"),
-        (&["check"], "not-a-url"),
-    ] {
+    project.file(
+        "leak.env",
+        &"GH=ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\n".repeat(500),
+    );
+    project.file(".env.example", &"DRIFTED=1\n".repeat(500));
+    let closed = |args: &[&str]| {
         let (reader, writer) = std::io::pipe().unwrap();
         drop(reader);
-        let status = support::secretary_in(project.path())
+        let output = support::secretary_in(project.path())
             .args(args)
-            .env("REDIS_PASSWORD", env)
-            .env("DATABASE_URL", env)
+            .env("REDIS_PASSWORD", "CANARYj0redis-leaked-here")
+            .env("DATABASE_URL", "not-a-url")
             .stdout(writer)
-            .stderr(std::process::Stdio::null())
-            .status()
+            .stderr(std::process::Stdio::piped())
+            .output()
             .unwrap();
-        assert_eq!(status.code(), Some(1), "{args:?}");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    for args in [
+        &["scan", "leaked.log"][..],
+        &["scan", "leaked.log", "--format", "json"],
+        &["check"],
+        &["check", "--format", "json"],
+        &["status"],
+        &["status", "--format", "json"],
+        &["lint", "leak.env"],
+        &["example", "--check"],
+    ] {
+        let (code, stderr) = closed(args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
     }
     // And a command with nothing to report still ends quietly: `list | head`.
-    let (reader, writer) = std::io::pipe().unwrap();
-    drop(reader);
-    let status = support::secretary_in(project.path())
-        .arg("list")
-        .stdout(writer)
-        .status()
-        .unwrap();
-    assert_eq!(status.code(), Some(0));
+    for args in [&["list"][..], &["list", "--format", "json"]] {
+        let (code, stderr) = closed(args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
 }
 
 #[test]

@@ -764,6 +764,15 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
             body: "{}".to_owned(),
             ..answer(200)
         },
+        // The read said version 3: a write that made 0, 2 or 3 is a stale answer.
+        Answer {
+            body: r#"{"data":{"version":0}}"#.to_owned(),
+            ..answer(200)
+        },
+        Answer {
+            body: r#"{"data":{"version":3}}"#.to_owned(),
+            ..answer(200)
+        },
     ];
     for reply in unconfirmed {
         let status = reply.status;
@@ -848,9 +857,7 @@ fn an_answer_that_is_not_json_says_so_not_kv_version_1() {
         }]);
         let error = outcome(&check(&server, &[])).unwrap_err();
         assert!(
-            error.contains(
-                "an answer that is not a JSON object (another web server or a proxy's page?)"
-            ),
+            error.contains("an answer that is not a JSON object secretary can read"),
             "{body}: {error}"
         );
         assert!(!error.contains("KV version 1"), "{body}: {error}");

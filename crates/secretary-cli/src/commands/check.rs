@@ -71,11 +71,8 @@ pub fn run(
     } else {
         Status::Problems
     };
-    let written = (|| -> Result<(), Failure> {
-        write_report(&report, &shown, format, out)?;
-        Ok(())
-    })();
-    super::verdict(status, written)
+    write_report(&report, &shown, format, out)?;
+    Ok(status)
 }
 
 /// The report on stdout, as `format` says (problems and warnings go to stderr in text).

@@ -39,9 +39,8 @@ use crate::render;
 pub enum Failure {
     /// The library refused: no manifest, a bad one, an unknown environment or key.
     Secretary(secretary::Error),
-    /// Writing standard output failed. When the reader went away (`secretary list |
-    /// head`) it is no error: a command that has a verdict (`check`, `scan`) returns it
-    /// through [`verdict`], and any other ends quietly.
+    /// Writing standard output failed (a reader that went away is not a failure: see
+    /// [`Stdout`]).
     Output(io::Error),
     /// The audit log could not be opened or written: nothing may go unrecorded.
     Audit(AuditError),
@@ -81,17 +80,6 @@ impl From<io::Error> for Failure {
     }
 }
 
-/// A command's verdict, also when the reader of its output went away: `secretary scan |
-/// head` must not turn "found" into success, nor `check | head` "problems" into "ok". Any
-/// other failure to write is the failure.
-pub(crate) fn verdict(status: Status, written: Result<(), Failure>) -> Result<Status, Failure> {
-    match written {
-        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => Ok(status),
-        Err(other) => Err(other),
-        Ok(()) => Ok(status),
-    }
-}
-
 /// A failed write to standard output, told apart from every other I/O error by its type.
 #[derive(Debug)]
 struct StdoutError(io::Error);
@@ -105,28 +93,60 @@ impl fmt::Display for StdoutError {
 impl std::error::Error for StdoutError {}
 
 /// Standard output, whose errors say that they are its own.
-pub struct Stdout(io::Stdout);
+///
+/// When its reader goes away (`secretary scan . | head`), what is written after is
+/// dropped, and the command runs to its end and returns its verdict: `scan` that found
+/// values still exits 1, `list` 0. Only `redact`, which could read its input for ever,
+/// writes to stdout itself and stops at a closed pipe.
+pub struct Stdout {
+    inner: io::Stdout,
+    /// The reader went away: nothing more is written.
+    gone: bool,
+}
 
 impl Stdout {
-    fn mark(error: io::Error) -> io::Error {
-        io::Error::new(error.kind(), StdoutError(error))
+    fn new() -> Self {
+        Self {
+            inner: io::stdout(),
+            gone: false,
+        }
+    }
+
+    /// `error`, marked as stdout's; a closed pipe is no error (and closes this).
+    fn settle<T>(&mut self, result: io::Result<T>, instead: T) -> io::Result<T> {
+        match result {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {
+                self.gone = true;
+                Ok(instead)
+            }
+            Err(error) => Err(io::Error::new(error.kind(), StdoutError(error))),
+            Ok(value) => Ok(value),
+        }
     }
 }
 
 impl Write for Stdout {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        self.0.write(bytes).map_err(Self::mark)
+        if self.gone {
+            return Ok(bytes.len());
+        }
+        let written = self.inner.write(bytes);
+        self.settle(written, bytes.len())
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.0.flush().map_err(Self::mark)
+        if self.gone {
+            return Ok(());
+        }
+        let flushed = self.inner.flush();
+        self.settle(flushed, ())
     }
 }
 
 /// Runs the command `args` names.
 pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     // Not locked: `run --redact` writes to stdout from its own threads.
-    let mut out = Stdout(io::stdout());
+    let mut out = Stdout::new();
     let status = match &args.command {
         Command::Manifest(command) => with_manifest(args, command, vars, &mut out)?,
         Command::Generate { bytes, format } => generate::run(*bytes, *format, &mut out)?,
@@ -136,8 +156,8 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
         Command::Completions { shell } => help::completions(*shell, &mut out)?,
         Command::Man { dir } => help::man(dir.as_deref(), &mut out)?,
     };
-    // What could not be flushed to a reader that went away does not change the verdict.
-    verdict(status, out.flush().map_err(Failure::from))
+    out.flush()?;
+    Ok(status)
 }
 
 /// Runs a command that reads the manifest.

@@ -100,71 +100,68 @@ pub fn run(
         Status::Success
     };
     let shown = manifest.shown_path().display().to_string();
-    let written = (|| -> Result<(), Failure> {
-        match args.format {
-            Format::Json => {
-                let mut warnings = report.warnings.clone();
-                warnings.extend(outcome.warnings.iter().cloned());
-                let document = Output {
-                    manifest: shown,
-                    environment: &report.environment,
-                    ok: status == Status::Success,
-                    found: outcome
-                        .files
-                        .iter()
-                        .flat_map(|file| {
-                            let path = file.path.display().to_string();
-                            file.found.iter().map(move |found| FoundOut {
-                                path: path.clone(),
-                                line: found.line,
-                                key: &found.key,
-                                form: found.form.as_str(),
-                            })
+    match args.format {
+        Format::Json => {
+            let mut warnings = report.warnings.clone();
+            warnings.extend(outcome.warnings.iter().cloned());
+            let document = Output {
+                manifest: shown,
+                environment: &report.environment,
+                ok: status == Status::Success,
+                found: outcome
+                    .files
+                    .iter()
+                    .flat_map(|file| {
+                        let path = file.path.display().to_string();
+                        file.found.iter().map(move |found| FoundOut {
+                            path: path.clone(),
+                            line: found.line,
+                            key: &found.key,
+                            form: found.form.as_str(),
                         })
-                        .collect(),
-                    searched: Searched {
-                        files: outcome.searched,
-                        bytes: outcome.bytes,
-                        secrets: needles.keys(),
-                    },
-                    not_searched: needles
-                        .not_searched()
-                        .iter()
-                        .map(|n| NotSearchedOut {
-                            key: &n.key,
-                            reason: n.reason.as_str(),
-                            state: match n.reason {
-                                Reason::Unknown(state) => Some(state.as_str()),
-                                _ => None,
-                            },
-                        })
-                        .collect(),
-                    binary: outcome
-                        .binary
-                        .iter()
-                        .map(|p| p.display().to_string())
-                        .collect(),
-                    links_not_followed: outcome.links,
-                    errors: outcome.errors.iter().map(ToString::to_string).collect(),
-                    warnings,
-                };
-                write_json(out, &document)?;
-            }
-            Format::Text => {
-                say_raw!("{}", render::warnings(&report));
-                notes(&needles, &report, usize::from(args.min_length));
-                for warning in &outcome.warnings {
-                    say!("warning: {warning}");
-                }
-                for error in &outcome.errors {
-                    say!("error: {error}");
-                }
-                text(&needles, &outcome, &report.environment, out)?;
-            }
+                    })
+                    .collect(),
+                searched: Searched {
+                    files: outcome.searched,
+                    bytes: outcome.bytes,
+                    secrets: needles.keys(),
+                },
+                not_searched: needles
+                    .not_searched()
+                    .iter()
+                    .map(|n| NotSearchedOut {
+                        key: &n.key,
+                        reason: n.reason.as_str(),
+                        state: match n.reason {
+                            Reason::Unknown(state) => Some(state.as_str()),
+                            _ => None,
+                        },
+                    })
+                    .collect(),
+                binary: outcome
+                    .binary
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect(),
+                links_not_followed: outcome.links,
+                errors: outcome.errors.iter().map(ToString::to_string).collect(),
+                warnings,
+            };
+            write_json(out, &document)?;
         }
-        Ok(())
-    })();
-    super::verdict(status, written)
+        Format::Text => {
+            say_raw!("{}", render::warnings(&report));
+            notes(&needles, &report, usize::from(args.min_length));
+            for warning in &outcome.warnings {
+                say!("warning: {warning}");
+            }
+            for error in &outcome.errors {
+                say!("error: {error}");
+            }
+            text(&needles, &outcome, &report.environment, out)?;
+        }
+    }
+    Ok(status)
 }
 
 /// On stderr: the secrets not searched for that the user should know of.

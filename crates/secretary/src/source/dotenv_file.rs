@@ -120,7 +120,7 @@ impl DotenvSource {
             withheld.dedup();
             for name in withheld {
                 loaded.warnings.push(format!(
-                    "{file}: `${{{name}}}` expands to nothing here: {name} is a credential secretary reads itself, and it is never lent to `.env` expansion; write the value the program needs in the file, or declare a secret for it"
+                    "{file}: `${{{name}}}` is read as unset here: {name} is a credential secretary reads itself, and it is never lent to `.env` expansion; write the value the program needs in the file, or declare a secret for it"
                 ));
             }
             for entry in entries {

@@ -716,15 +716,17 @@ async fn write_path(
     match reply.status {
         // KV v1 answers 204 and no body.
         200 | 204 if kv_version == 1 => Ok(None),
-        // KV v2 answers the version written. An answer without one (a proxy's page, an
-        // empty body) confirms nothing: the write may not have happened.
+        // KV v2 answers the version written, and a check-and-set write on version N
+        // makes N + 1. An answer without a version (a proxy's page, an empty body), or
+        // with one at or below N (stale, or replayed), confirms nothing: the write may
+        // not have happened.
         200 | 204 => match reply
             .json()
             .pointer("/data/version")
             .and_then(Value::as_u64)
         {
-            Some(version) => Ok(Some(version)),
-            None => Err(VaultError::Unexpected {
+            Some(version) if version > expected => Ok(Some(version)),
+            _ => Err(VaultError::Unexpected {
                 path: api.to_owned(),
                 what: format!(
                     "HTTP {} to a write, without the version written: it may not have been written",
@@ -772,7 +774,7 @@ async fn read(
     match (reply.status, kv_version) {
         // Not JSON at all: a proxy's or another server's page, or a body cut short.
         (200, _) if !json.is_object() => Err(unexpected(
-            "HTTP 200 with an answer that is not a JSON object (another web server or a proxy's page?)",
+            "HTTP 200 with an answer that is not a JSON object secretary can read (another web server or a proxy's page?)",
         )),
         (200, 2) => {
             let mut json = json;
@@ -1026,8 +1028,14 @@ mod tests {
     #[test]
     fn a_created_time_with_an_offset_is_the_same_instant_in_utc() {
         let utc = super::written_at("2026-11-25T09:32:33.123Z").unwrap();
-        assert_eq!(super::written_at("2026-11-25T11:32:33.123+02:00"), Some(utc));
-        assert_eq!(super::written_at("2026-11-25T04:02:33.123-05:30"), Some(utc));
+        assert_eq!(
+            super::written_at("2026-11-25T11:32:33.123+02:00"),
+            Some(utc)
+        );
+        assert_eq!(
+            super::written_at("2026-11-25T04:02:33.123-05:30"),
+            Some(utc)
+        );
         for wrong in [
             "",
             "yesterday",
