@@ -13,39 +13,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use secretary_test_support::architecture::{after, code, cycle_through};
+
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
-
-/// The code of a file without comments and its test module.
-fn code(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The identifiers right after each `prefix` (and inside each `prefix{...}`).
-fn after(code: &str, prefix: &str) -> BTreeSet<String> {
-    let ident = |text: &str| -> String {
-        text.chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
-    };
-    let mut found = BTreeSet::new();
-    for (at, _) in code.match_indices(prefix) {
-        let rest = &code[at + prefix.len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let group = &group[..group.find('}').unwrap_or(group.len())];
-            for part in group.split(',') {
-                found.insert(ident(part.trim()));
-            }
-        } else {
-            found.insert(ident(rest));
-        }
-    }
-    found.remove("");
-    found
-}
 
 /// Each module (`child`, `commands/run`, ...) and the modules it uses.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
@@ -117,30 +87,6 @@ fn code_uses_file(src: &Path, dep: &str) -> bool {
     text.contains(&format!("{file}::"))
 }
 
-/// A path from `at` back to `start`, depth first, if there is one.
-fn back_to(
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    start: &str,
-    at: &str,
-    path: &mut Vec<String>,
-) -> Option<Vec<String>> {
-    for next in graph.get(at).into_iter().flatten() {
-        if next == start {
-            let mut cycle = path.clone();
-            cycle.push(start.to_owned());
-            return Some(cycle);
-        }
-        if !path.contains(next) {
-            path.push(next.clone());
-            if let Some(cycle) = back_to(graph, start, next, path) {
-                return Some(cycle);
-            }
-            path.pop();
-        }
-    }
-    None
-}
-
 #[test]
 fn the_command_lines_modules_have_no_import_cycle() {
     let graph = graph();
@@ -162,7 +108,7 @@ fn the_command_lines_modules_have_no_import_cycle() {
                 (name.clone(), deps.collect())
             })
             .collect();
-        let cycle = back_to(&without_mod, module, module, &mut vec![module.clone()]);
+        let cycle = cycle_through(&without_mod, module);
         assert!(
             cycle.is_none(),
             "an import cycle: {} ({deps:?})",

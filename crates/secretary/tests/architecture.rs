@@ -1,6 +1,7 @@
-//! ARCHITECTURE.md's promise, kept: no import cycle between the library's top-level
-//! modules. Read from the source: every `crate::module` path outside comments and tests,
-//! with the crate root's re-exports (`crate::Error`) mapped back to their modules.
+//! ARCHITECTURE.md's promises, kept: no import cycle between the library's top-level
+//! modules, and each module uses only what the code map allows it. Read from the source:
+//! every `crate::module` path outside comments and tests, with the crate root's
+//! re-exports (`crate::Error`, `crate::ImportAction`) mapped back to their modules.
 
 #![allow(
     clippy::unwrap_used,
@@ -10,6 +11,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
+
+use secretary_test_support::architecture::{after, code, cycle_through};
 
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
@@ -23,38 +26,6 @@ fn files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
             found.push(path);
         }
     }
-}
-
-/// The code of a file without comments and its test module.
-fn code(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines()
-        .filter(|line| !line.trim_start().starts_with("//"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The identifiers right after each `crate::` and inside each `use crate::{...}`.
-fn references(code: &str) -> BTreeSet<String> {
-    let ident = |text: &str| -> String {
-        text.chars()
-            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect()
-    };
-    let mut found = BTreeSet::new();
-    for (at, _) in code.match_indices("crate::") {
-        let rest = &code[at + "crate::".len()..];
-        if let Some(group) = rest.strip_prefix('{') {
-            let group = &group[..group.find('}').unwrap_or(group.len())];
-            for part in group.split(',') {
-                found.insert(ident(part.trim()));
-            }
-        } else {
-            found.insert(ident(rest));
-        }
-    }
-    found.remove("");
-    found
 }
 
 /// `pub use module::{A, B};` in lib.rs: re-exported name to module.
@@ -81,30 +52,6 @@ fn reexports(lib: &str) -> BTreeMap<String, String> {
     map
 }
 
-/// A path from `at` back to `start`, depth first, if there is one.
-fn back_to(
-    graph: &BTreeMap<String, BTreeSet<String>>,
-    start: &str,
-    at: &str,
-    path: &mut Vec<String>,
-) -> Option<Vec<String>> {
-    for next in &graph[at] {
-        if next == start {
-            let mut cycle = path.clone();
-            cycle.push(start.to_owned());
-            return Some(cycle);
-        }
-        if !path.contains(next) {
-            path.push(next.clone());
-            if let Some(cycle) = back_to(graph, start, next, path) {
-                return Some(cycle);
-            }
-            path.pop();
-        }
-    }
-    None
-}
-
 /// Each top-level module of the library and the modules it uses.
 fn graph() -> BTreeMap<String, BTreeSet<String>> {
     let src = Path::new(SRC);
@@ -128,7 +75,7 @@ fn graph() -> BTreeMap<String, BTreeSet<String>> {
         }
         let text = std::fs::read_to_string(path).unwrap();
         let deps = graph.entry(top.clone()).or_default();
-        for reference in references(&code(&text)) {
+        for reference in after(&code(&text), "crate::") {
             let module = names.get(&reference).cloned().unwrap_or(reference);
             if module != top {
                 deps.insert(module);
@@ -184,7 +131,7 @@ fn code_map() -> BTreeMap<String, BTreeSet<String>> {
 fn the_library_modules_have_no_import_cycle() {
     let graph = graph();
     for module in graph.keys() {
-        let cycle = back_to(&graph, module, module, &mut vec![module.clone()]);
+        let cycle = cycle_through(&graph, module);
         assert!(
             cycle.is_none(),
             "an import cycle: {}",
