@@ -50,6 +50,15 @@ fn check_as(server: &Scripted, token: &str, extra: &[(&str, &str)]) -> Report {
     resolve(&manifest, environment, &vars, Scope::All).unwrap()
 }
 
+/// A KV v2 answer whose field `value` is `raw` (JSON as it is written), with `metadata`
+/// (the JSON object's members, such as `"version":1`).
+fn kv_answer(raw: &str, metadata: &str) -> Answer {
+    Answer {
+        body: format!(r#"{{"data":{{"data":{{"value":{raw}}},"metadata":{{{metadata}}}}}}}"#),
+        ..answer(200)
+    }
+}
+
 fn outcome(report: &Report) -> Result<String, String> {
     let resolution = report.get("api_key").unwrap();
     match (&resolution.value, resolution.problems.first()) {
@@ -803,10 +812,7 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
 fn a_number_in_a_field_is_its_text_or_refused_never_changed() {
     // serde_json reads a number past 64 bits, or one with a fraction or an exponent, as
     // a float: `12345678901234567890123` once came out as `1.2345678901234568e+22`.
-    let field = |raw: &str| Answer {
-        body: format!(r#"{{"data":{{"data":{{"value":{raw}}},"metadata":{{"version":1}}}}}}"#),
-        ..answer(200)
-    };
+    let field = |raw: &str| kv_answer(raw, r#""version":1"#);
     for (raw, read) in [("42", "42"), ("-7", "-7"), ("true", "true")] {
         let server = serve(vec![field(raw)]);
         assert_eq!(outcome(&check(&server, &[])), Ok(read.to_owned()), "{raw}");
@@ -831,13 +837,8 @@ fn a_number_in_a_field_is_its_text_or_refused_never_changed() {
 fn a_value_over_one_mebibyte_is_refused_as_in_every_source() {
     // A 20 MiB value once took 1.8 GB to build `redact`'s automaton; `.env` and secret
     // files cap a value at 1 MiB, and now so does Vault.
-    let field = |length: usize| Answer {
-        body: format!(
-            r#"{{"data":{{"data":{{"value":"{}"}},"metadata":{{"version":1}}}}}}"#,
-            "v".repeat(length)
-        ),
-        ..answer(200)
-    };
+    let field =
+        |length: usize| kv_answer(&format!(r#""{}""#, "v".repeat(length)), r#""version":1"#);
     let server = serve(vec![field(1 << 20)]);
     assert_eq!(outcome(&check(&server, &[])).map(|v| v.len()), Ok(1 << 20));
     let server = serve(vec![field((1 << 20) + 1)]);
@@ -897,4 +898,31 @@ fn a_login_answer_without_a_usable_token_is_a_login_failure() {
         assert!(!error.contains("VAULT_TOKEN"), "{token:?}: {error}");
         assert_eq!(server.seen().len(), 1, "{token:?}: nothing is read with it");
     }
+}
+
+#[test]
+fn a_created_time_that_cannot_be_read_is_said_not_passed_over() {
+    // An unreadable `created_time` made a secret's age unknown without a word, so a
+    // rotation policy could not tell it was due.
+    let body = |time: &str| {
+        kv_answer(
+            r#""the-value""#,
+            &format!(r#""version":1,"created_time":"{time}""#),
+        )
+    };
+    let server = serve(vec![body("yesterday")]);
+    let report = check(&server, &[]);
+    assert_eq!(outcome(&report), Ok("the-value".to_owned()));
+    assert!(
+        report.warnings.iter().any(|w| w.contains(
+            "the created_time Vault gives for secret/data/production/api_key cannot be read"
+        )),
+        "{:?}",
+        report.warnings
+    );
+    // One it can read, with an offset, is no warning, and gives the age.
+    let server = serve(vec![body("2026-11-25T11:32:33.123+02:00")]);
+    let report = check(&server, &[]);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(report.get("api_key").unwrap().written.is_some());
 }

@@ -136,6 +136,9 @@ enum Read {
         version: Option<u64>,
         /// The version's `created_time` (KV v2).
         written: Option<std::time::SystemTime>,
+        /// A `created_time` was given and could not be read: the age is unknown, and
+        /// that is worth saying (a rotation policy cannot tell whether it is due).
+        unreadable_time: bool,
     },
     NotFound,
     Deleted {
@@ -648,6 +651,7 @@ fn stored(
             data,
             version,
             written,
+            ..
         } => {
             let value = match data.get(field) {
                 Some(Value::String(text)) if too_large(text) => {
@@ -781,15 +785,17 @@ async fn read(
             let version = json
                 .pointer("/data/metadata/version")
                 .and_then(Value::as_u64);
-            let written = json
+            let created = json
                 .pointer("/data/metadata/created_time")
-                .and_then(Value::as_str)
-                .and_then(written_at);
+                .and_then(Value::as_str);
+            let written = created.and_then(written_at);
+            let unreadable_time = created.is_some() && written.is_none();
             match json.take_object("/data/data") {
                 Some(data) => Ok(Read::Found {
                     data,
                     version,
                     written,
+                    unreadable_time,
                 }),
                 None => Err(unexpected(
                     "a KV v2 answer without data.data (is this mount KV version 1?)",
@@ -803,6 +809,7 @@ async fn read(
                     data,
                     version: None,
                     written: None,
+                    unreadable_time: false,
                 }),
                 None => Err(unexpected("a KV v1 answer without data")),
             }
@@ -894,6 +901,7 @@ impl Source for VaultSource {
                         data,
                         version,
                         written,
+                        ..
                     }) => match data.get(&field) {
                         None | Some(Value::Null) => Lookup::Absent {
                             looked: vec![format!("{at} ({})", missing_field(&field, data))],
@@ -928,10 +936,20 @@ impl Source for VaultSource {
                 }
             })
             .collect();
-        Batch {
-            lookups,
-            warnings: connection_warnings(&connection),
+        let mut warnings = connection_warnings(&connection);
+        for ((api, _), result) in reads.iter().zip(&results) {
+            if let Ok(Read::Found {
+                unreadable_time: true,
+                ..
+            }) = result
+            {
+                warnings.push(format!(
+                    "source `{}`: the created_time Vault gives for {api} cannot be read, so the age of its secrets is unknown (and whether a rotation is due)",
+                    self.name
+                ));
+            }
         }
+        Batch { lookups, warnings }
     }
 }
 
