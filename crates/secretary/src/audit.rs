@@ -253,10 +253,13 @@ impl AuditLog {
         match &self.sink {
             // One write per line: with O_APPEND, lines from several processes never mix.
             Sink::File(file, _, cut) => {
-                if cut.swap(false, Ordering::Relaxed) {
+                if cut.load(Ordering::Relaxed) {
                     text.insert(0, '\n');
                 }
-                (&*file).write_all(text.as_bytes())
+                let written = (&*file).write_all(text.as_bytes());
+                // A write that failed may have left part of the line: the next starts anew.
+                cut.store(written.is_err(), Ordering::Relaxed);
+                written
             }
             Sink::Stderr => io::stderr().lock().write_all(text.as_bytes()),
         }
@@ -434,6 +437,28 @@ mod tests {
         for line in [lines[0], lines[2], lines[3], lines[4], lines[5]] {
             assert!(is_audit_line(line.as_bytes()), "{line}");
         }
+    }
+
+    #[test]
+    fn a_write_that_fails_makes_the_next_line_start_anew() {
+        // /dev/full takes nothing: the failed write may have left part of a line in a
+        // real file, so the next line in this process starts with a newline.
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .open("/dev/full")
+            .unwrap();
+        let log = AuditLog {
+            sink: Sink::File(file, PathBuf::from("/dev/full"), AtomicBool::new(false)),
+            warnings: Vec::new(),
+            key: None,
+            environment: "dev".to_owned(),
+            pid: 1,
+        };
+        assert!(
+            log.record(Event::Get, Some("a"), None, Outcome::Ok, None)
+                .is_err()
+        );
+        assert!(matches!(&log.sink, Sink::File(_, _, cut) if cut.load(Ordering::Relaxed)));
     }
 
     #[test]

@@ -254,7 +254,6 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
     ))
 }
 
-/// The first line of `file` (at most 64 KiB of it), read without moving where it appends.
 /// Whether `file` is empty or ends with a newline: a line appended to it starts a line
 /// of its own.
 pub(crate) fn ends_a_line(file: &File) -> Result<bool, FileError> {
@@ -268,6 +267,7 @@ pub(crate) fn ends_a_line(file: &File) -> Result<bool, FileError> {
     Ok(read == 0 || last[0] == b'\n')
 }
 
+/// The first line of `file` (at most 64 KiB of it), read without moving where it appends.
 pub(crate) fn first_line(file: &File) -> Result<Zeroizing<Vec<u8>>, FileError> {
     use std::os::unix::fs::FileExt;
     let mut buffer = Zeroizing::new(vec![0; 64 * 1024]);

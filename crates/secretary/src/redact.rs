@@ -1,7 +1,8 @@
 //! Replacing secret values in a stream of bytes with `[redacted:KEY]`.
 //!
 //! A [`Redactor`] holds the values to find (one Aho-Corasick automaton over all of them,
-//! leftmost-longest, so a value that contains another is replaced whole). Its
+//! leftmost-longest, so a value that contains another is replaced whole; a value that
+//! begins inside another's last 256 bytes and ends after it is replaced too). Its
 //! [`Redactor::writer`] wraps any [`Write`] and redacts what passes through, however the
 //! bytes are split into writes:
 //!
@@ -59,6 +60,10 @@ pub struct Redactor {
     longest_prefix: usize,
     /// The long values' prefixes, when there are long values.
     long: Option<LongPrefixes>,
+    /// The most a chain of overlapping values may hold back while it waits for more
+    /// input: twice the longest value, and 4 KiB. A value that overlaps itself (`aa`,
+    /// `0000`) on a long run of its bytes would otherwise hold the whole run.
+    hold_limit: usize,
     /// For pattern `i`, the offsets `k` (within its last [`OVERLAP`] bytes) at which its
     /// rest is the start of a longer value: where a value that overlaps its end may
     /// begin. Empty for almost every value, and then a match costs nothing more.
@@ -266,7 +271,10 @@ impl Redactor {
             None
         };
         let overlaps = overlaps(&values);
+        let longest = values.iter().map(|value| value.len()).max().unwrap_or(0);
+        let hold_limit = longest.saturating_mul(2).saturating_add(4096);
         Self {
+            hold_limit,
             automaton,
             prefilters: prefilters.unwrap_or_default(),
             overlaps,
@@ -415,9 +423,9 @@ impl Redactor {
                 last = next;
             }
             let end = last.end();
-            if hold < end {
+            if hold < end && bytes.len() - found.start() <= self.hold_limit {
                 // A tail inside the chain may begin a value that more input completes:
-                // hold the whole chain back until it is known.
+                // hold the whole chain back until it is known (within the limit).
                 hold = found.start();
                 break;
             }

@@ -3,7 +3,8 @@
 //!
 //! [`Needles`] holds the values to look for, each in every spelling of [`forms`](Form)
 //! (exact, JSON-escaped, URL-encoded, inside base64 and URL-safe base64 at each of the
-//! three alignments, hex in either case), as one Aho-Corasick automaton: each file is
+//! three alignments, hex in either case), as one Aho-Corasick automaton over the first 32
+//! bytes of each spelling, each hit then checked against the whole spelling: each file is
 //! read once, in one pass, whatever the number of values. [`Needles::scan`] walks paths
 //! as git would see them and reports file, line and key, and the form, never the value
 //! or the text that matched.
