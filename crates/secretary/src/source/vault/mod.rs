@@ -567,6 +567,39 @@ fn written_at(time: &str) -> Option<std::time::SystemTime> {
     }
 }
 
+/// What a field of a path holds, for a read that found the path.
+enum Field {
+    /// Not there, or JSON `null`.
+    Missing,
+    /// The empty string.
+    Empty,
+    /// Its text: a string, or a boolean or whole number as written.
+    Text(SecretValue),
+}
+
+/// What `field` of `data` (the fields of the path at `api`) holds; an error when it is not
+/// text (a list, a map, a number that went through a float) or too large to be a secret.
+/// The one reading of a field, for resolution and for `put`'s plans alike.
+fn field_of(data: &SecretJson, field: &str, api: &str) -> Result<Field, VaultError> {
+    match data.get(field) {
+        None | Some(Value::Null) => Ok(Field::Missing),
+        Some(Value::String(text)) if text.is_empty() => Ok(Field::Empty),
+        Some(Value::String(text)) if too_large(text) => Err(VaultError::ValueTooLarge {
+            path: api.to_owned(),
+            field: field.to_owned(),
+            limit: crate::file::SECRET_LIMIT,
+        }),
+        Some(Value::String(text)) => Ok(Field::Text(SecretValue::new(text.clone()))),
+        Some(scalar @ (Value::Number(_) | Value::Bool(_))) if exact(scalar) => {
+            Ok(Field::Text(SecretValue::new(scalar.to_string())))
+        }
+        Some(_) => Err(VaultError::NotText {
+            path: api.to_owned(),
+            field: field.to_owned(),
+        }),
+    }
+}
+
 /// Whether `text` is longer than a secret may be ([`crate::file::SECRET_LIMIT`]).
 fn too_large(text: &str) -> bool {
     u64::try_from(text.len()).map_or(true, |length| length > crate::file::SECRET_LIMIT)
@@ -653,27 +686,9 @@ fn stored(
             written,
             ..
         } => {
-            let value = match data.get(field) {
-                Some(Value::String(text)) if too_large(text) => {
-                    return Err(VaultError::ValueTooLarge {
-                        path: source.api_path(path),
-                        field: field.to_owned(),
-                        limit: crate::file::SECRET_LIMIT,
-                    });
-                }
-                Some(Value::String(text)) if !text.is_empty() => {
-                    Some(SecretValue::new(text.clone()))
-                }
-                Some(scalar @ (Value::Number(_) | Value::Bool(_))) if exact(scalar) => {
-                    Some(SecretValue::new(scalar.to_string()))
-                }
-                None | Some(Value::Null | Value::String(_)) => None,
-                Some(_) => {
-                    return Err(VaultError::NotText {
-                        path: source.api_path(path),
-                        field: field.to_owned(),
-                    });
-                }
+            let value = match field_of(data, field, &source.api_path(path))? {
+                Field::Text(value) => Some(value),
+                Field::Missing | Field::Empty => None,
             };
             Stored::Present {
                 value,
@@ -902,36 +917,19 @@ impl Source for VaultSource {
                         version,
                         written,
                         ..
-                    }) => match data.get(&field) {
-                        None | Some(Value::Null) => Lookup::Absent {
+                    }) => match field_of(data, &field, &self.api_path(&path)) {
+                        Ok(Field::Missing) => Lookup::Absent {
                             looked: vec![format!("{at} ({})", missing_field(&field, data))],
                         },
-                        Some(Value::String(text)) if text.is_empty() => Lookup::Absent {
+                        Ok(Field::Empty) => Lookup::Absent {
                             looked: vec![format!("{at} (empty)")],
                         },
-                        Some(Value::String(text)) if too_large(text) => {
-                            Lookup::Failed(SourceError::Vault(VaultError::ValueTooLarge {
-                                path: self.api_path(&path),
-                                field,
-                                limit: crate::file::SECRET_LIMIT,
-                            }))
-                        }
-                        Some(Value::String(text)) => Lookup::Found {
-                            value: SecretValue::new(text.clone()),
+                        Ok(Field::Text(value)) => Lookup::Found {
+                            value,
                             locator: self.locator(&path, &field, *version),
                             written: *written,
                         },
-                        Some(scalar @ (Value::Number(_) | Value::Bool(_))) if exact(scalar) => {
-                            Lookup::Found {
-                                value: SecretValue::new(scalar.to_string()),
-                                locator: self.locator(&path, &field, *version),
-                                written: *written,
-                            }
-                        }
-                        Some(_) => Lookup::Failed(SourceError::Vault(VaultError::NotText {
-                            path: self.api_path(&path),
-                            field,
-                        })),
+                        Err(error) => Lookup::Failed(SourceError::Vault(error)),
                     },
                 }
             })
