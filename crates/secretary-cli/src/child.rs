@@ -361,12 +361,21 @@ pub fn pump<R: Deref<Target = Redactor>>(
 
 /// Waits for `child`, with context for the error.
 pub fn wait(child: &mut Child) -> io::Result<ExitStatus> {
-    child.wait().map_err(|error| {
-        io::Error::new(
-            error.kind(),
-            format!("cannot wait for the program: {error}"),
-        )
-    })
+    child.wait().map_err(waiting)
+}
+
+/// Whether `child` has exited, without waiting, with context for the error.
+pub fn try_wait(child: &mut Child) -> io::Result<Option<ExitStatus>> {
+    child.try_wait().map_err(waiting)
+}
+
+/// `error`, saying it came from waiting for the program.
+#[expect(clippy::needless_pass_by_value, reason = "the shape `map_err` takes")]
+fn waiting(error: io::Error) -> io::Error {
+    io::Error::new(
+        error.kind(),
+        format!("cannot wait for the program: {error}"),
+    )
 }
 
 /// `run`'s flags, converted once.

@@ -42,10 +42,6 @@ fn main() -> ExitCode {
             say_raw!("{}", render::error(error));
             Status::Error
         }
-        // The reader of our output went away (`secretary list | head`): not an error.
-        Err(commands::Failure::Output(error)) if error.kind() == std::io::ErrorKind::BrokenPipe => {
-            Status::Success
-        }
         Err(commands::Failure::Output(error)) => {
             let _ = writeln!(std::io::stderr(), "error: cannot write output: {error}");
             Status::Error

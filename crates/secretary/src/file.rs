@@ -254,6 +254,25 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
     ))
 }
 
+/// Whether `real` (a path with its links resolved) lies in one of the kernel's trees,
+/// `/proc`, `/sys` or `/dev` (`/dev/shm`, a tmpfs for files, aside): never a secrets
+/// mount to read, nor a place to write a file into (`/dev/stdout` is a link there).
+///
+/// ```
+/// use std::path::Path;
+/// use secretary::file::in_kernel_tree;
+///
+/// assert!(in_kernel_tree(Path::new("/proc/self")));
+/// assert!(!in_kernel_tree(Path::new("/dev/shm/secrets")));
+/// assert!(!in_kernel_tree(Path::new("/devices")));
+/// ```
+pub fn in_kernel_tree(real: &Path) -> bool {
+    ["/proc", "/sys", "/dev"]
+        .iter()
+        .any(|system| real.starts_with(system))
+        && !real.starts_with("/dev/shm")
+}
+
 /// Whether `file` is empty or ends with a newline: a line appended to it starts a line
 /// of its own.
 pub(crate) fn ends_a_line(file: &File) -> Result<bool, FileError> {

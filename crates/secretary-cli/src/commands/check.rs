@@ -66,22 +66,6 @@ pub fn run(
     let report = resolve(manifest, environment, vars, Scope::All)?;
     super::audit_report(Event::Validate, &report)?;
     let shown = manifest.shown_path().display().to_string();
-    let status = if report.is_ok() {
-        Status::Success
-    } else {
-        Status::Problems
-    };
-    write_report(&report, &shown, format, out)?;
-    Ok(status)
-}
-
-/// The report on stdout, as `format` says (problems and warnings go to stderr in text).
-fn write_report(
-    report: &secretary::Report,
-    shown: &str,
-    format: Format,
-    out: &mut impl Write,
-) -> Result<(), Failure> {
     match format {
         Format::Json => {
             let mut problems = Vec::new();
@@ -130,7 +114,7 @@ fn write_report(
             write_json(
                 out,
                 &Output {
-                    manifest: shown.to_owned(),
+                    manifest: shown,
                     environment: &report.environment,
                     ok: report.is_ok(),
                     secrets: report.resolutions.len(),
@@ -142,7 +126,7 @@ fn write_report(
             )?;
         }
         Format::Text => {
-            say_raw!("{}", render::warnings(report));
+            say_raw!("{}", render::warnings(&report));
             if report.is_ok() {
                 let set = report
                     .resolutions
@@ -157,12 +141,16 @@ fn write_report(
                     report.environment,
                 )?;
             } else {
-                write!(out, "{}", render::problems(report))?;
-                writeln!(out, "{}", summary(report, shown))?;
+                write!(out, "{}", render::problems(&report))?;
+                writeln!(out, "{}", summary(&report, &shown))?;
             }
         }
     }
-    Ok(())
+    Ok(if report.is_ok() {
+        Status::Success
+    } else {
+        Status::Problems
+    })
 }
 
 /// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.

@@ -353,12 +353,7 @@ fn replace_file(path: &Path, bytes: &[u8], mode: u32) -> io::Result<()> {
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    if fs::canonicalize(parent).is_ok_and(|real| {
-        ["/proc", "/sys", "/dev"]
-            .iter()
-            .any(|system| real.starts_with(system))
-            && !real.starts_with("/dev/shm")
-    }) {
+    if fs::canonicalize(parent).is_ok_and(|real| secretary::file::in_kernel_tree(&real)) {
         return Err(refused("it is in a system directory (/dev, /proc or /sys)"));
     }
     let name = path

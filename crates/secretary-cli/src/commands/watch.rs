@@ -150,16 +150,10 @@ pub fn supervise(
     // Problems are said once, not at every tick, until they change.
     let mut last_problems: Vec<String> = Vec::new();
     let outcome = loop {
-        match running.try_wait() {
+        match child::try_wait(&mut running) {
             Ok(Some(status)) => break Ok(status),
             Ok(None) => {}
-            Err(error) => {
-                let error = std::io::Error::new(
-                    error.kind(),
-                    format!("cannot wait for the program: {error}"),
-                );
-                break Err(Failure::Process(error));
-            }
+            Err(error) => break Err(Failure::Process(error)),
         }
         let hup = match hup_rx.recv_timeout(Duration::from_millis(100)) {
             Ok(()) => true,

@@ -131,12 +131,7 @@ impl Source for FilesSource {
         let real = root
             .real_path()
             .or_else(|| std::fs::canonicalize(&path).ok());
-        if real.is_some_and(|real| {
-            ["/proc", "/sys", "/dev"]
-                .iter()
-                .any(|system| real.starts_with(system))
-                && !real.starts_with("/dev/shm")
-        }) {
+        if real.is_some_and(|real| file::in_kernel_tree(&real)) {
             let error = SourceError::Read {
                 path: dir.clone(),
                 reason: "a system directory (/proc, /sys or /dev), not a secrets mount".to_owned(),
