@@ -414,8 +414,8 @@ impl Redactor {
             }
             // A value that begins inside this one and ends after it (`…ab12` then
             // `12SECOND…`) would have its rest left in clear: redacted too, as far as the
-            // chain of such values goes.
-            // The values after the first (no allocation unless there is one).
+            // chain of such values goes (`chain` holds those after the first, and so
+            // allocates nothing unless there is one).
             let mut chain: Vec<aho_corasick::Match> = Vec::new();
             let mut last = found;
             while let Some(next) = self.overlapping(automaton, bytes, last) {
@@ -442,9 +442,7 @@ impl Redactor {
         out.extend_from_slice(&bytes[written..hold]);
         hold
     }
-}
 
-impl Redactor {
     /// The value that starts inside `found` (within its last [`OVERLAP`] bytes) and
     /// reaches furthest past its end, if one does.
     fn overlapping(
