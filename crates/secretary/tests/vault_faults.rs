@@ -25,8 +25,13 @@ use secretary::{Manifest, Report, Variables};
 use secretary::{Scope, resolve};
 
 fn manifest(address: &str) -> Manifest {
+    manifest_with(address, "")
+}
+
+/// The manifest of [`manifest`], its vault source given `settings` too (TOML lines).
+fn manifest_with(address: &str, settings: &str) -> Manifest {
     let text = format!(
-        "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n"
+        "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{address}\"\n{settings}[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n"
     );
     Manifest::parse(&text, Path::new("secrets.toml")).unwrap()
 }
@@ -876,11 +881,7 @@ fn a_login_answer_without_a_usable_token_is_a_login_failure() {
             ..answer(200)
         };
         let server = serve(vec![login, answer(200)]);
-        let text = format!(
-            "version = 1\n[sources.vault]\ntype = \"vault\"\naddress = \"{}\"\nauth = \"approle\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
-            server.address
-        );
-        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
         let vars = Variables::from_pairs([
             ("VAULT_ROLE_ID", "role"),
             ("VAULT_SECRET_ID", "secret"),
