@@ -16,13 +16,14 @@
 mod support;
 
 use std::fmt::Write as _;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use secretary_test_support::process::{self, Lines};
 use secretary_test_support::{Cluster, Jwt};
 
 /// The reference application's secrets.
@@ -596,25 +597,20 @@ while True: time.sleep(0.05)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    lines.read_line(&mut line).unwrap();
-    assert_eq!(line.trim_end(), "started secret_key-value");
+    let lines = Lines::new(child.stdout.take().unwrap());
+    assert_eq!(lines.line().trim_end(), "started secret_key-value");
     cluster.kill(leader);
     let new = new_leader(&cluster, leader);
     cluster.kv_put("watch/secret_key", &[("value", "rotated-during-failover")]);
     let _ = new;
-    line.clear();
     let seen = Arc::new(Mutex::new(String::new()));
     let reading = Arc::clone(&seen);
     let reader = std::thread::spawn(move || {
-        let mut line = String::new();
-        while lines.read_line(&mut line).unwrap_or(0) > 0 {
+        while let Some(line) = lines.next_line() {
             if line.starts_with("started rotated") {
-                *reading.lock().unwrap() = line.clone();
+                *reading.lock().unwrap() = line;
                 return;
             }
-            line.clear();
         }
     });
     let started = Instant::now();
@@ -622,7 +618,7 @@ while True: time.sleep(0.05)
         std::thread::sleep(Duration::from_millis(50));
     }
     let _ = rustix_kill(&child);
-    let output = child.wait_with_output().unwrap();
+    let output = process::output(child);
     let _ = reader.join();
     assert_eq!(
         seen.lock().unwrap().trim_end(),

@@ -727,7 +727,7 @@ fn put_on_a_terminal_prompts_without_echoing_the_value() {
         let mut stdin = child.stdin.take().unwrap();
         stdin.write_all(b"typed-on-a-tty\n").unwrap();
     }
-    assert!(child.wait().unwrap().success());
+    assert!(secretary_test_support::process::wait(&mut child).success());
     let shown = fs::read_to_string(&transcript).unwrap();
     assert!(
         shown.contains("value for redis_password (not shown):"),

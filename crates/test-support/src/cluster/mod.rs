@@ -14,20 +14,22 @@
 //! `SIGHUP`, `SIGINT` and `SIGTERM` so that it outlives the test process long enough to do
 //! so; only a `SIGKILL` aimed at the supervisor itself could leave a server behind.
 
+mod node;
+
 use std::fmt::Write as _;
-use std::fs::OpenOptions;
-use std::io::{self, BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{SocketAddr, TcpStream};
+use std::io::{self, Write as _};
 use std::ops::Deref;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 
 use crate::free_port;
+pub use node::Response;
+use node::{Node, http};
 
 /// How many nodes a cluster has.
 const NODES: usize = 3;
@@ -39,58 +41,61 @@ const PATIENCE: Duration = Duration::from_secs(60);
 /// How often the harness looks again while it waits.
 const POLL: Duration = Duration::from_millis(50);
 
-/// The supervisor of each node (see the module documentation): `$1` is the node's
-/// directory. It reads commands on stdin, `start PROGRAM` (the `bao` executable) and
-/// `kill`, and acknowledges each on stdout (`started PID`, `killed`); at end-of-file it
-/// kills the server and removes the directory. The server's output goes to `bao.log`.
-const SUPERVISOR: &str = r#"
-dir=$1
-pid=
-log() { echo "==> test harness: $*" >>"$dir/bao.log"; }
-stop() {
-  if [ -n "$pid" ]; then
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid"
-    log "killed bao server (pid $pid) with SIGKILL"
-    pid=
-  fi
-}
-trap '' HUP INT TERM
-while read -r command program; do
-  case $command in
-    start)
-      stop
-      (trap - HUP INT TERM; exec "$program" server -config="$dir/node.hcl" \
-        </dev/null >>"$dir/bao.log" 2>&1) &
-      pid=$!
-      log "started bao server (pid $pid)"
-      echo "started $pid" ;;
-    kill)
-      stop
-      echo killed ;;
-  esac
-done
-stop
-rm -rf "$dir"
-"#;
-
 /// A three-node OpenBao 2.7 cluster on Raft storage, on loopback, plain HTTP.
 ///
 /// Nodes are numbered 0, 1, 2, in the order of [`Cluster::addresses`]. Which one is
 /// active changes as tests kill nodes and step them down: ask [`Cluster::active`].
 pub struct Cluster {
     nodes: Vec<Node>,
-    token: String,
-    key: String,
+    /// The root token and unseal key of the cluster's current life: a rebuild (see
+    /// [`Cluster::lock`]) initialises it anew and replaces both.
+    credentials: Mutex<Credentials>,
     program: PathBuf,
     exclusive: Mutex<()>,
+}
+
+/// What initialising the cluster answered.
+#[derive(Clone, Default)]
+struct Credentials {
+    token: String,
+    key: String,
+}
+
+/// The standbys' goal while the harness waits for health: the active node's
+/// `X-Vault-Index` when the wait began (or when that node became active). An index taken
+/// afresh at every look moves on with every write the active node makes, and a standby
+/// that is always 60-100 ms behind was then never seen caught up, under load for a whole
+/// minute (issue 25, item 14).
+#[derive(Default)]
+struct Goal(Option<(usize, String)>);
+
+impl Goal {
+    /// The index the standbys must reach: the one already chosen while `active` stays
+    /// active, else `index`, which becomes the goal.
+    fn for_active(&mut self, active: usize, index: String) -> String {
+        match &self.0 {
+            Some((node, goal)) if *node == active => goal.clone(),
+            _ => {
+                self.0 = Some((active, index.clone()));
+                index
+            }
+        }
+    }
 }
 
 /// Exclusive use of the shared cluster, from [`Cluster::lock`]; dereferences to the
 /// [`Cluster`].
 pub struct ClusterGuard<'a> {
     cluster: &'a Cluster,
+    token: String,
     _exclusive: MutexGuard<'a, ()>,
+}
+
+impl ClusterGuard<'_> {
+    /// The root token, valid while this guard is held.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
 }
 
 impl Deref for ClusterGuard<'_> {
@@ -98,32 +103,6 @@ impl Deref for ClusterGuard<'_> {
 
     fn deref(&self) -> &Cluster {
         self.cluster
-    }
-}
-
-/// One HTTP answer from a node.
-#[derive(Debug, Clone)]
-pub struct Response {
-    /// The status code.
-    pub status: u16,
-    /// The headers, names as the server sent them.
-    pub headers: Vec<(String, String)>,
-    /// The body.
-    pub body: String,
-}
-
-impl Response {
-    /// The first header called `name` (case-insensitive).
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(key, _)| key.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.as_str())
-    }
-
-    /// The body as JSON; `Null` when it is not JSON.
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.body).unwrap_or(Value::Null)
     }
 }
 
@@ -137,13 +116,8 @@ impl Cluster {
     /// Take [`Cluster::lock`] before using it.
     pub fn shared() -> &'static Cluster {
         let started = SHARED.get_or_init(|| {
-            catch_unwind(AssertUnwindSafe(Cluster::start)).map_err(|panic| {
-                panic
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                    .unwrap_or_else(|| "(no message)".to_owned())
-            })
+            catch_unwind(AssertUnwindSafe(Cluster::start))
+                .map_err(|panic| panic_message(panic.as_ref()))
         });
         match started {
             Ok(cluster) => cluster,
@@ -157,15 +131,26 @@ impl Cluster {
     ///
     /// Before it returns, the cluster is healthy again whatever the previous holder did
     /// (even if it panicked): dead nodes started, sealed nodes unsealed, then
-    /// [`Cluster::wait_healthy`]. Removed Raft peers are not restored.
+    /// [`Cluster::wait_healthy`]. When that fails (a peer removed, a node that will not
+    /// rejoin), the cluster is rebuilt from empty storage, with a new root token, so that
+    /// one broken test does not fail every later one; the next test sees only the KV v2
+    /// mount at `secret`.
     pub fn lock(&'static self) -> ClusterGuard<'static> {
         let exclusive = self
             .exclusive
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
-        self.heal();
+        if let Err(panic) = catch_unwind(AssertUnwindSafe(|| self.heal())) {
+            let _ = writeln!(
+                io::stderr(),
+                "the OpenBao cluster did not heal ({}); rebuilding it from empty storage",
+                panic_message(panic.as_ref())
+            );
+            self.rebuild();
+        }
         ClusterGuard {
             cluster: self,
+            token: self.token(),
             _exclusive: exclusive,
         }
     }
@@ -180,9 +165,16 @@ impl Cluster {
         format!("http://127.0.0.1:{}", self.nodes[node].api)
     }
 
-    /// The root token.
-    pub fn token(&self) -> &str {
-        &self.token
+    /// The root token (the guard's [`ClusterGuard::token`] borrows it).
+    pub fn token(&self) -> String {
+        self.credentials().token
+    }
+
+    fn credentials(&self) -> Credentials {
+        self.credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
     }
 
     /// The status `node` answers to `GET /v1/sys/health`: 200 active, 429 standby,
@@ -223,8 +215,9 @@ impl Cluster {
         self.nodes[node].spawn(&self.program);
         self.nodes[node].wait_answering();
         self.unseal(node);
+        let mut goal = Goal::default();
         self.wait(&format!("node {node} to be a healthy voter again"), || {
-            self.voter(node)
+            self.voter(node, &mut goal)
         });
     }
 
@@ -245,7 +238,7 @@ impl Cluster {
     /// Unseals `node` with the cluster's key; returns once it answers as unsealed (it may
     /// still be catching up: [`Cluster::wait_healthy`] waits for that).
     pub fn unseal(&self, node: usize) {
-        let body = json!({ "key": self.key }).to_string();
+        let body = json!({ "key": self.credentials().key }).to_string();
         let answer = self.call(node, "PUT", "/v1/sys/unseal", Some(&body));
         assert_eq!(
             answer.status, 200,
@@ -284,7 +277,8 @@ impl Cluster {
                 self.diagnosis()
             );
         }
-        self.wait("the cluster to be healthy", || self.healthy());
+        let mut goal = Goal::default();
+        self.wait("the cluster to be healthy", || self.healthy(&mut goal));
     }
 
     /// Runs `bao ARGS...` as root against `node`; panics with its stderr when it fails;
@@ -296,7 +290,7 @@ impl Cluster {
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.nodes[node].dir.path())
             .env("VAULT_ADDR", self.address(node))
-            .env("VAULT_TOKEN", &self.token)
+            .env("VAULT_TOKEN", self.token())
             .output()
             .unwrap();
         assert!(
@@ -317,7 +311,8 @@ impl Cluster {
         headers: &[(&str, &str)],
         body: Option<&str>,
     ) -> io::Result<Response> {
-        let mut all = vec![("X-Vault-Token", self.token.as_str())];
+        let token = self.token();
+        let mut all = vec![("X-Vault-Token", token.as_str())];
         all.extend_from_slice(headers);
         http(self.nodes[node].api, method, path, &all, body)
     }
@@ -424,7 +419,6 @@ impl Cluster {
                 ports.push(port);
             }
         }
-        let leader = format!("http://127.0.0.1:{}", ports[0]);
         let nodes: Vec<Node> = (0..NODES)
             .map(|index| Node::new(index, ports[2 * index], ports[2 * index + 1]))
             .collect();
@@ -435,28 +429,46 @@ impl Cluster {
             node.wait_answering();
         }
         let program = nodes[0].program();
+        let cluster = Cluster {
+            nodes,
+            credentials: Mutex::new(Credentials::default()),
+            program,
+            exclusive: Mutex::new(()),
+        };
+        cluster.bootstrap();
+        let _ = writeln!(
+            io::stderr(),
+            "the OpenBao cluster is up (three voters, healthy) after {:.1}s",
+            start.elapsed().as_secs_f64()
+        );
+        cluster
+    }
 
+    /// Initialises the running, empty nodes as one cluster: node 0 initialised and
+    /// unsealed, the others joined to it and unsealed, KV v2 at `secret`; returns once it
+    /// is healthy.
+    fn bootstrap(&self) {
         let init = json!({ "secret_shares": 1, "secret_threshold": 1 }).to_string();
-        let answer = nodes[0].call(None, "PUT", "/v1/sys/init", Some(&init));
+        let answer = self.nodes[0].call(None, "PUT", "/v1/sys/init", Some(&init));
         assert_eq!(
             answer.status,
             200,
             "cannot initialise node 0: {}\n{}",
             answer.body,
-            nodes[0].log()
+            self.nodes[0].log()
         );
         let init = answer.json();
-        let cluster = Cluster {
-            nodes,
+        *self
+            .credentials
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Credentials {
             token: init["root_token"].as_str().unwrap().to_owned(),
             key: init["keys_base64"][0].as_str().unwrap().to_owned(),
-            program,
-            exclusive: Mutex::new(()),
         };
-        cluster.unseal(0);
-        cluster.wait("node 0 to be active", || cluster.health(0) == Some(200));
+        self.unseal(0);
+        self.wait("node 0 to be active", || self.health(0) == Some(200));
         let autopilot = json!({ "server_stabilization_time": "1s" }).to_string();
-        let answer = cluster.call(
+        let answer = self.call(
             0,
             "POST",
             "/v1/sys/storage/raft/autopilot/configuration",
@@ -467,41 +479,35 @@ impl Cluster {
             "cannot configure autopilot: {}",
             answer.body
         );
-        let join = json!({ "leader_api_addr": leader }).to_string();
+        let join = json!({ "leader_api_addr": self.address(0) }).to_string();
         for node in 1..NODES {
             let answer =
-                cluster.nodes[node].call(None, "POST", "/v1/sys/storage/raft/join", Some(&join));
+                self.nodes[node].call(None, "POST", "/v1/sys/storage/raft/join", Some(&join));
             assert!(
                 answer.status == 200 && answer.json()["joined"] == true,
                 "node {node} cannot join the cluster: {}\n{}",
                 answer.body,
-                cluster.log(node)
+                self.log(node)
             );
-            let key = json!({ "key": cluster.key }).to_string();
-            let answer = cluster.nodes[node].call(None, "PUT", "/v1/sys/unseal", Some(&key));
+            let key = json!({ "key": self.credentials().key }).to_string();
+            let answer = self.nodes[node].call(None, "PUT", "/v1/sys/unseal", Some(&key));
             assert_eq!(
                 answer.status, 200,
                 "cannot unseal node {node}: {}",
                 answer.body
             );
         }
-        let mounts = cluster.call(0, "GET", "/v1/sys/mounts", None);
+        let mounts = self.call(0, "GET", "/v1/sys/mounts", None);
         if mounts.json()["data"]["secret/"].is_null() {
             let kv = json!({ "type": "kv", "options": { "version": "2" } }).to_string();
-            let answer = cluster.call(0, "POST", "/v1/sys/mounts/secret", Some(&kv));
+            let answer = self.call(0, "POST", "/v1/sys/mounts/secret", Some(&kv));
             assert!(
                 answer.status < 300,
                 "cannot enable KV v2 at secret: {}",
                 answer.body
             );
         }
-        cluster.wait_healthy();
-        let _ = writeln!(
-            io::stderr(),
-            "the OpenBao cluster is up (three voters, healthy) after {:.1}s",
-            start.elapsed().as_secs_f64()
-        );
-        cluster
+        self.wait_healthy();
     }
 
     /// Brings the cluster back to health after whatever a test did.
@@ -520,13 +526,36 @@ impl Cluster {
         self.wait_healthy();
     }
 
-    /// One request with the root token that must be answered.
-    fn call(&self, node: usize, method: &str, path: &str, body: Option<&str>) -> Response {
-        self.nodes[node].call(Some(&self.token), method, path, body)
+    /// Kills every node, empties its storage and starts the cluster anew (see
+    /// [`Cluster::lock`]). A failure here fails the test: nothing more can be done.
+    fn rebuild(&self) {
+        let start = Instant::now();
+        for node in &self.nodes {
+            node.stop();
+            node.empty_storage();
+        }
+        for node in &self.nodes {
+            node.spawn(&self.program);
+        }
+        for node in &self.nodes {
+            node.wait_answering();
+        }
+        self.bootstrap();
+        let _ = writeln!(
+            io::stderr(),
+            "the OpenBao cluster was rebuilt (three voters, healthy) in {:.1}s",
+            start.elapsed().as_secs_f64()
+        );
     }
 
-    /// Whether the cluster is healthy now (see [`Cluster::wait_healthy`]).
-    fn healthy(&self) -> bool {
+    /// One request with the root token that must be answered.
+    fn call(&self, node: usize, method: &str, path: &str, body: Option<&str>) -> Response {
+        self.nodes[node].call(Some(&self.token()), method, path, body)
+    }
+
+    /// Whether the cluster is healthy now (see [`Cluster::wait_healthy`]), the standbys
+    /// measured against `goal`.
+    fn healthy(&self, goal: &mut Goal) -> bool {
         let health: Vec<Option<u16>> = (0..NODES).map(|node| self.health(node)).collect();
         let Some(active) = health.iter().position(|&status| status == Some(200)) else {
             return false;
@@ -537,29 +566,31 @@ impl Cluster {
         let Some((state, index)) = self.autopilot(active) else {
             return false;
         };
+        let goal = goal.for_active(active, index);
         state["healthy"] == true
             && state["voters"].as_array().map(Vec::len) == Some(NODES)
             && self.nodes.iter().enumerate().all(|(node, n)| {
                 let server = &state["servers"][&n.name];
                 server["healthy"] == true
                     && matches!(server["status"].as_str(), Some("leader" | "voter"))
-                    && (node == active || n.caught_up(&index))
+                    && (node == active || n.caught_up(&goal))
             })
     }
 
     /// Whether `node` is a healthy voter by the active node's autopilot and has applied
-    /// everything the active node had.
-    fn voter(&self, node: usize) -> bool {
+    /// everything the active node had when the wait began (`goal`).
+    fn voter(&self, node: usize, goal: &mut Goal) -> bool {
         let Some(active) = (0..NODES).find(|&n| self.health(n) == Some(200)) else {
             return false;
         };
         let Some((state, index)) = self.autopilot(active) else {
             return false;
         };
+        let goal = goal.for_active(active, index);
         let server = &state["servers"][&self.nodes[node].name];
         server["healthy"] == true
             && matches!(server["status"].as_str(), Some("leader" | "voter"))
-            && self.nodes[node].caught_up(&index)
+            && self.nodes[node].caught_up(&goal)
     }
 
     /// The active node's autopilot state and its `X-Vault-Index` (how far its log goes).
@@ -630,265 +661,11 @@ impl Cluster {
     }
 }
 
-/// One node: its ports, its directory (configuration, Raft data, log), its process.
-struct Node {
-    index: usize,
-    name: String,
-    api: u16,
-    dir: tempfile::TempDir,
-    supervisor: Mutex<Supervisor>,
-}
-
-/// The node's supervisor, and the server it runs if any.
-struct Supervisor {
-    child: Child,
-    commands: Option<ChildStdin>,
-    answers: BufReader<ChildStdout>,
-    server: Option<u32>,
-}
-
-impl Supervisor {
-    /// Sends `command`; returns the supervisor's one-line answer.
-    fn ask(&mut self, node: usize, command: &str) -> String {
-        let commands = self.commands.as_mut().unwrap();
-        let mut answer = String::new();
-        let answered = writeln!(commands, "{command}")
-            .and_then(|()| commands.flush())
-            .and_then(|()| self.answers.read_line(&mut answer));
-        match answered {
-            Ok(n) if n > 0 => answer.trim().to_owned(),
-            outcome => {
-                panic!("the supervisor of node {node} did not answer `{command}`: {outcome:?}")
-            }
-        }
-    }
-}
-
-impl Node {
-    fn new(index: usize, api: u16, cluster: u16) -> Self {
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("secretary-cluster-node{index}-"))
-            .tempdir()
-            .unwrap();
-        let name = format!("node{index}");
-        let data = dir.path().join("data");
-        std::fs::create_dir(&data).unwrap();
-        let config = format!(
-            r#"storage "raft" {{
-  path = "{data}"
-  node_id = "{name}"
-  performance_multiplier = 1
-  autopilot_reconcile_interval = "1s"
-  autopilot_update_interval = "500ms"
-}}
-listener "tcp" {{
-  address = "127.0.0.1:{api}"
-  cluster_address = "127.0.0.1:{cluster}"
-  tls_disable = true
-}}
-api_addr = "http://127.0.0.1:{api}"
-cluster_addr = "https://127.0.0.1:{cluster}"
-ui = false
-"#,
-            data = data.display()
-        );
-        std::fs::write(dir.path().join("node.hcl"), config).unwrap();
-        let log = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(dir.path().join("bao.log"))
-            .unwrap();
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(SUPERVISOR)
-            .arg("sh")
-            .arg(dir.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .unwrap_or_else(|error| panic!("cannot start `sh` for node {index}: {error}"));
-        let supervisor = Supervisor {
-            commands: child.stdin.take(),
-            answers: BufReader::new(child.stdout.take().unwrap()),
-            child,
-            server: None,
-        };
-        Self {
-            index,
-            name,
-            api,
-            dir,
-            supervisor: Mutex::new(supervisor),
-        }
-    }
-
-    fn supervisor(&self) -> MutexGuard<'_, Supervisor> {
-        self.supervisor
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-    }
-
-    /// Starts the server (the previous one, if any, killed first).
-    fn spawn(&self, program: &Path) {
-        let program = program.to_str().unwrap();
-        let mut supervisor = self.supervisor();
-        let answer = supervisor.ask(self.index, &format!("start {program}"));
-        let pid = answer
-            .strip_prefix("started ")
-            .and_then(|pid| pid.parse().ok())
-            .unwrap_or_else(|| panic!("node {}: unexpected answer {answer:?}", self.index));
-        supervisor.server = Some(pid);
-    }
-
-    /// Kills the server with `SIGKILL` and waits until it is gone; nothing when there is
-    /// none.
-    fn stop(&self) {
-        let mut supervisor = self.supervisor();
-        if supervisor.server.take().is_some() {
-            let answer = supervisor.ask(self.index, "kill");
-            assert_eq!(answer, "killed", "node {}: unexpected answer", self.index);
-        }
-    }
-
-    /// Whether the server process is alive (not exited, not a zombie).
-    fn running(&self) -> bool {
-        let Some(pid) = self.supervisor().server else {
-            return false;
-        };
-        std::fs::read_to_string(format!("/proc/{pid}/stat"))
-            .ok()
-            .and_then(|stat| {
-                // pid (comm) STATE ...: the state follows the last parenthesis.
-                stat.rsplit_once(')')
-                    .map(|(_, rest)| !rest.trim_start().starts_with(['Z', 'X']))
-            })
-            .unwrap_or(false)
-    }
-
-    /// The real `bao` executable, not the `pip` launcher that exec'd it: running it
-    /// directly saves a Python start at every later use.
-    fn program(&self) -> PathBuf {
-        let pid = self.supervisor().server;
-        pid.and_then(|pid| std::fs::read_link(format!("/proc/{pid}/exe")).ok())
-            .filter(|path| path.exists())
-            .unwrap_or_else(|| PathBuf::from("bao"))
-    }
-
-    /// Waits until the API answers anything; fails the test if the server exits first.
-    fn wait_answering(&self) {
-        let start = Instant::now();
-        while self.health().is_none() {
-            assert!(
-                self.running(),
-                "the OpenBao server of node {} exited before it answered:\n{}",
-                self.index,
-                self.log()
-            );
-            assert!(
-                start.elapsed() < PATIENCE,
-                "node {} did not answer in {PATIENCE:?}:\n{}",
-                self.index,
-                self.log()
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    fn health(&self) -> Option<u16> {
-        http(self.api, "GET", "/v1/sys/health", &[], None)
-            .ok()
-            .map(|answer| answer.status)
-    }
-
-    /// Whether this node has applied the log up to `index` (an `X-Vault-Index`): a
-    /// lagging node answers 429 to a request carrying it.
-    fn caught_up(&self, index: &str) -> bool {
-        http(
-            self.api,
-            "GET",
-            "/v1/sys/seal-status",
-            &[("X-Vault-Index", index)],
-            None,
-        )
-        .is_ok_and(|answer| answer.status == 200)
-    }
-
-    /// One request that must be answered.
-    fn call(&self, token: Option<&str>, method: &str, path: &str, body: Option<&str>) -> Response {
-        let headers: Vec<(&str, &str)> = token.map(|t| ("X-Vault-Token", t)).into_iter().collect();
-        http(self.api, method, path, &headers, body).unwrap_or_else(|error| {
-            panic!(
-                "node {} did not answer {method} {path}: {error}\n{}",
-                self.index,
-                self.log()
-            )
-        })
-    }
-
-    fn log(&self) -> String {
-        std::fs::read_to_string(self.dir.path().join("bao.log")).unwrap_or_default()
-    }
-}
-
-impl Drop for Node {
-    /// Only when the cluster failed to start (the shared one is never dropped): what the
-    /// end of the test process does otherwise.
-    fn drop(&mut self) {
-        let supervisor = self
-            .supervisor
-            .get_mut()
-            .unwrap_or_else(PoisonError::into_inner);
-        drop(supervisor.commands.take());
-        let _ = supervisor.child.wait();
-    }
-}
-
-/// A minimal HTTP/1.0 client for loopback: one request per connection, so the server
-/// closes it after the answer and never chunks the body.
-fn http(
-    port: u16,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: Option<&str>,
-) -> io::Result<Response> {
-    let address = SocketAddr::from(([127, 0, 0, 1], port));
-    let mut stream = TcpStream::connect_timeout(&address, Duration::from_secs(2))?;
-    stream.set_read_timeout(Some(Duration::from_secs(10)))?;
-    stream.set_write_timeout(Some(Duration::from_secs(10)))?;
-    let body = body.unwrap_or("");
-    let mut request = format!(
-        "{method} {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        let _ = write!(request, "{name}: {value}\r\n");
-    }
-    request.push_str("\r\n");
-    request.push_str(body);
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let raw = String::from_utf8_lossy(&raw);
-    let invalid = || io::Error::new(io::ErrorKind::InvalidData, format!("not HTTP: {raw:?}"));
-    let (head, body) = raw.split_once("\r\n\r\n").ok_or_else(invalid)?;
-    let mut lines = head.split("\r\n");
-    let status = lines
-        .next()
-        .and_then(|line| line.split(' ').nth(1))
-        .and_then(|code| code.parse().ok())
-        .ok_or_else(invalid)?;
-    let headers = lines
-        .filter_map(|line| line.split_once(':'))
-        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
-        .collect();
-    Ok(Response {
-        status,
-        headers,
-        body: body.to_owned(),
-    })
+/// The text a panic carried.
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_else(|| "(no message)".to_owned())
 }
