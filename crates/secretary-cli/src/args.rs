@@ -553,9 +553,10 @@ Examples:
     Rollback {
         /// The secret's key.
         key: String,
-        /// The version whose value to write again; default: the one before the current.
+        /// The version whose value to write again (versions count from 1); default: the
+        /// one before the current.
         #[arg(long, value_name = "VERSION")]
-        to: Option<u64>,
+        to: Option<std::num::NonZeroU64>,
         #[command(flatten)]
         global: Global,
     },

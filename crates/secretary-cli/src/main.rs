@@ -47,6 +47,14 @@ fn main() -> ExitCode {
             Status::Error
         }
         // Nothing may go unrecorded: stop, even when the log's sink is a closed pipe.
+        Err(commands::Failure::Audit(error @ secretary::audit::AuditError::Key { .. })) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "  help: make a key with `secretary generate` (32 random bytes) and set SECRETARY_AUDIT_KEY to it; nothing was read or run"
+            );
+            Status::Error
+        }
         Err(commands::Failure::Audit(error)) => {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             let _ = writeln!(

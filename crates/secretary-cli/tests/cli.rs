@@ -971,7 +971,10 @@ fn the_audit_log_of_a_session_has_every_access_and_no_value() {
         for (_, name, value) in canaries() {
             cmd.env(name, value);
         }
-        cmd.env("SECRETARY_AUDIT_KEY", "operator-key");
+        cmd.env(
+            "SECRETARY_AUDIT_KEY",
+            "b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ",
+        );
         cmd
     };
     let log = project.path().join("audit.log");
@@ -1037,7 +1040,7 @@ fn the_audit_log_of_a_session_has_every_access_and_no_value() {
     let expected = std::process::Command::new("python3")
         .args([
             "-c",
-            "import hmac, hashlib, sys; print(hmac.new(b'operator-key', sys.argv[1].encode(), hashlib.sha256).hexdigest())",
+            "import hmac, hashlib, sys; print(hmac.new(b'b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ', sys.argv[1].encode(), hashlib.sha256).hexdigest())",
             url,
         ])
         .output()
@@ -1071,7 +1074,7 @@ fn audit_lines_from_concurrent_processes_never_mix() {
         })
         .collect();
     for mut child in children {
-        assert!(child.wait().unwrap().success());
+        assert!(secretary_test_support::process::wait(&mut child).success());
     }
     let lines = audit_lines(&log);
     let declared = fs::read_to_string(project.path().join("secrets.toml"))
@@ -1527,7 +1530,7 @@ fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
     }
     std::thread::sleep(std::time::Duration::from_millis(500));
     drop(stdin);
-    child.wait().unwrap();
+    secretary_test_support::process::wait(&mut child);
     let shown = fs::read_to_string(&transcript).unwrap();
     assert!(
         shown.contains("status 130"),
@@ -1609,6 +1612,44 @@ fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
     }
 }
 
+#[test]
+fn init_reads_a_hundred_thousand_variables_in_seconds_not_minutes() {
+    // Each description split the whole file again, and each key was looked for in a list
+    // of all the keys before it: 8,000 variables took a second, 200,000 did not finish
+    // in ten minutes (issue 25, item 10). The bound catches a quadratic step, not a slow
+    // one: a debug build takes 35 to 50 s here, the quadratic one took minutes.
+    use std::fmt::Write as _;
+    const COUNT: usize = 100_000;
+    let mut dotenv = String::new();
+    for i in 0..COUNT {
+        let _ = writeln!(
+            dotenv,
+            "# Setting number {i}\nSETTING_{i:06}=value-{i:06}-abcdefghijklmnop"
+        );
+    }
+    let project = Project::new("");
+    project.file(".env", &dotenv);
+    let start = std::time::Instant::now();
+    let out = run(Command::from_std(support::secretary_in(project.path()))
+        .args(["init", "--output", "-"])
+        .timeout(std::time::Duration::from_secs(150)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(110),
+        "init took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.stdout.matches("\n[secrets.").count(), COUNT);
+    assert!(
+        out.stdout
+            .contains("description = \"Setting number 99999\"")
+    );
+    assert!(
+        !out.stdout.contains("value-000042"),
+        "a value in the manifest"
+    );
+}
+
 // ---- a command line that helps: --help, completions, man, schema ------------------------
 
 /// `secretary ARGS` in an empty directory, with only PATH.
@@ -1639,6 +1680,52 @@ const COMMANDS: [&str; 20] = [
     "man",
     "",
 ];
+
+#[test]
+fn a_weak_audit_key_stops_the_command_before_anything_is_read() {
+    // With a key such as `x`, anyone who reads the log finds short values by trying
+    // them against the fingerprints (issue 25, item 12).
+    let project = Project::example(DEV_ENV);
+    for key in ["x", "c2hvcnQ=", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"] {
+        let out = run(project.cmd().env("SECRETARY_AUDIT_KEY", key).args([
+            "--audit-log",
+            "audit.log",
+            "check",
+        ]));
+        assert_eq!(out.code, 2, "{key}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("error: SECRETARY_AUDIT_KEY cannot key the audit log's fingerprints"),
+            "{key}: {}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("secretary generate"), "{}", out.stderr);
+        assert!(out.stdout.is_empty(), "{key}: something was checked");
+    }
+    let key = run(project.cmd().args(["generate"])).stdout;
+    let out = run(project.cmd().env("SECRETARY_AUDIT_KEY", key.trim()).args([
+        "--audit-log",
+        "audit.log",
+        "check",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let log = fs::read_to_string(project.path().join("audit.log")).unwrap();
+    assert!(log.contains("\"fingerprint\":\"hmac-sha256:"), "{log}");
+}
+
+#[test]
+fn rollback_to_version_zero_is_refused_before_anything_is_asked() {
+    // KV reads version 0 as "the latest": rolling back to it wrote the current value
+    // again and said it rolled back (issue 25, item 6).
+    let out = bare(&["rollback", "secret_key", "--to", "0"]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("invalid value '0' for '--to <VERSION>'"),
+        "{}",
+        out.stderr
+    );
+}
 
 #[test]
 fn global_options_given_to_a_command_that_does_not_take_them_are_refused() {

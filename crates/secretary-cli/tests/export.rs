@@ -306,3 +306,46 @@ fn with_a_problem_nothing_is_written() {
     assert!(stderr.contains("nothing was written"), "{stderr}");
     assert_eq!(fs::read_to_string(&file).unwrap(), "KEEP=me\n");
 }
+
+#[test]
+fn a_nul_byte_is_refused_where_the_format_cannot_carry_it() {
+    // A shell or .env parser drops a NUL, or the rest of the value, silently: the value
+    // read back would differ (issue 25, item 7). JSON spells it.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"run\"\n[secrets.blob]\n[secrets.plain]\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("run")).unwrap();
+    fs::write(dir.path().join("run/blob"), "before\0after-canary").unwrap();
+    fs::write(dir.path().join("run/plain"), "plain-value").unwrap();
+    let file = dir.path().join("out.env");
+    fs::write(&file, "KEEP=me\n").unwrap();
+    for format in ["dotenv", "shell"] {
+        for output in [None, Some("out.env")] {
+            let mut command = support::secretary_in(dir.path());
+            command.args(["export", "--format", format]);
+            if let Some(output) = output {
+                command.args(["--output", output]);
+            }
+            let out = command.output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{format}: {stderr}");
+            assert!(out.stdout.is_empty(), "{format}: something was written");
+            assert!(
+                stderr.contains("secret `blob` holds a NUL byte"),
+                "{format}: {stderr}"
+            );
+            assert!(!stderr.contains("canary") && !stderr.contains("before"));
+            assert_eq!(fs::read_to_string(&file).unwrap(), "KEEP=me\n");
+        }
+    }
+    let out = support::secretary_in(dir.path())
+        .args(["export", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(read["BLOB"], "before\0after-canary");
+}

@@ -250,7 +250,10 @@ fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write(
         "dev-secret-key-0123456789abcdef0123456789",
         "dev-redis-pw",
     ];
-    let audit_key = [("SECRETARY_AUDIT_KEY", "a-key-for-the-audit-log")];
+    let audit_key = [(
+        "SECRETARY_AUDIT_KEY",
+        "b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ",
+    )];
     let plan = app.run_with(
         &bao,
         &import_args(&["--dry-run", "--format", "json"]),
@@ -452,6 +455,22 @@ fn an_import_that_fails_part_way_says_what_was_written_and_a_rerun_finishes() {
         out.stderr.contains("run the same command again to finish"),
         "{}",
         out.all()
+    );
+    assert_eq!(stored(&bao, "production/redis_password"), None);
+    // A refused write asks for the permissions a write needs, not for `read` (issue 25,
+    // item 18).
+    let put = app.run_with(
+        &bao,
+        &["--env", "production", "put", "redis_password"],
+        Some("a-new-redis-password-0123\n"),
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_eq!(put.code, 1, "{}", put.all());
+    assert!(
+        put.stderr
+            .contains("a policy that allows `create` and `update` on this path"),
+        "{}",
+        put.all()
     );
     assert_eq!(stored(&bao, "production/redis_password"), None);
 

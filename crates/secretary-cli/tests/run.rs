@@ -10,12 +10,12 @@
 mod support;
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::os::unix::process::ExitStatusExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
+use secretary_test_support::process::{self, Lines};
 use tempfile::TempDir;
 
 const MANIFEST: &str = r#"version = 1
@@ -293,12 +293,7 @@ fn shell_mode_runs_the_command_line_with_sh() {
 
 /// Starts `secretary run` on a Python child that reports each signal it gets, by name, on
 /// stdout, and exits with `exit_code` after `last`.
-fn signal_child(
-    dir: &Path,
-    mode: &[&str],
-    last: &str,
-    exit_code: i32,
-) -> (Child, BufReader<std::process::ChildStdout>) {
+fn signal_child(dir: &Path, mode: &[&str], last: &str, exit_code: i32) -> (Child, Lines) {
     let program = format!(
         r#"
 import os, signal, sys, time
@@ -323,10 +318,8 @@ sys.exit(99)
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap());
-    let mut line = String::new();
-    lines.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "ready");
+    let lines = Lines::new(child.stdout.take().unwrap());
+    assert_eq!(lines.line().trim(), "ready");
     (child, lines)
 }
 
@@ -348,11 +341,10 @@ fn signals_sent_to_run_reach_the_child_and_its_status_comes_back() {
 
 fn signals_reach_the_program(mode: &[&str]) {
     let dir = app(MANIFEST, DOTENV);
-    let (mut child, mut lines) = signal_child(dir.path(), mode, "SIGTERM", 42);
+    let (mut child, lines) = signal_child(dir.path(), mode, "SIGTERM", 42);
     for signal in ["HUP", "USR1", "USR2", "QUIT", "INT"] {
         send(&child, signal);
-        let mut line = String::new();
-        lines.read_line(&mut line).unwrap();
+        let line = lines.line();
         assert_eq!(
             line.trim(),
             format!("SIG{signal}"),
@@ -360,10 +352,8 @@ fn signals_reach_the_program(mode: &[&str]) {
         );
     }
     send(&child, "TERM");
-    let mut line = String::new();
-    lines.read_line(&mut line).unwrap();
-    assert_eq!(line.trim(), "SIGTERM");
-    let status = child.wait().unwrap();
+    assert_eq!(lines.line().trim(), "SIGTERM");
+    let status = process::wait(&mut child);
     assert_eq!(status.code(), Some(42), "run exits with the child's status");
 }
 
@@ -375,10 +365,7 @@ fn redacted_sleeper(dir: &Path, echo: &str) -> (Child, String) {
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = Lines::new(child.stdout.take().unwrap()).line();
     (child, line)
 }
 
@@ -389,7 +376,7 @@ fn a_child_killed_by_a_forwarded_signal_makes_run_exit_128_plus_n() {
     assert_eq!(line.trim(), "ready");
     std::thread::sleep(Duration::from_millis(100));
     send(&child, "TERM");
-    assert_eq!(child.wait().unwrap().code(), Some(143));
+    assert_eq!(process::wait(&mut child).code(), Some(143));
 }
 
 /// A Python program that writes the secrets to both streams, byte by byte and in big
@@ -438,7 +425,7 @@ fn redact_passes_a_line_through_before_the_child_ends() {
     let (mut child, line) = redacted_sleeper(dir.path(), "echo \"ready $DATABASE_URL\"");
     assert_eq!(line, "ready [redacted:database_url]\n");
     send(&child, "TERM");
-    let status = child.wait().unwrap();
+    let status = process::wait(&mut child);
     assert_eq!(status.code(), Some(128 + 15));
 }
 
@@ -485,7 +472,7 @@ impl WriteStdin for Command {
         let mut stdin = child.stdin.take().unwrap();
         let input = input.to_owned();
         let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-        let output = child.wait_with_output()?;
+        let output = process::output(child);
         writer.join().unwrap()?;
         Ok(output)
     }
@@ -500,7 +487,7 @@ fn without_redact_run_becomes_the_program() {
         .spawn()
         .unwrap();
     let pid = child.id();
-    let output = child.wait_with_output().unwrap();
+    let output = process::output(child);
     assert!(output.status.success());
     assert_eq!(
         String::from_utf8(output.stdout).unwrap().trim(),
@@ -529,13 +516,11 @@ fn dotenv(dir: &Path, text: &str) {
 }
 
 /// Reads lines from `lines` until one equals `wanted`, failing on end of output.
-fn expect_line(lines: &mut impl BufRead, wanted: &str) {
+fn expect_line(lines: &Lines, wanted: &str) {
     loop {
-        let mut line = String::new();
-        assert!(
-            lines.read_line(&mut line).unwrap() > 0,
-            "no `{wanted}` before the end"
-        );
+        let line = lines
+            .next_line()
+            .unwrap_or_else(|| panic!("no `{wanted}` before the end"));
         if line.trim_end() == wanted {
             return;
         }
@@ -544,11 +529,7 @@ fn expect_line(lines: &mut impl BufRead, wanted: &str) {
 
 /// `run --watch 1h` on `program`, so that only a SIGHUP to `run` re-resolves: each test
 /// decides when.
-fn watched(
-    dir: &Path,
-    extra: &[&str],
-    program: &str,
-) -> (Child, BufReader<std::process::ChildStdout>) {
+fn watched(dir: &Path, extra: &[&str], program: &str) -> (Child, Lines) {
     let mut child = support::secretary_in(dir)
         .args(["run", "--watch", "1h"])
         .args(extra)
@@ -557,7 +538,7 @@ fn watched(
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let lines = BufReader::new(child.stdout.take().unwrap());
+    let lines = Lines::new(child.stdout.take().unwrap());
     (child, lines)
 }
 
@@ -572,8 +553,8 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
 print("ready", os.environ["API_KEY"], flush=True)
 while True: time.sleep(0.05)
 "#;
-    let (child, mut lines) = watched(dir.path(), &[], program);
-    expect_line(&mut lines, "ready first-value-1111");
+    let (child, lines) = watched(dir.path(), &[], program);
+    expect_line(&lines, "ready first-value-1111");
 
     // Nothing changed: a SIGHUP to run re-resolves, and the program hears nothing.
     send(&child, "HUP");
@@ -581,12 +562,10 @@ while True: time.sleep(0.05)
     dotenv(dir.path(), "API_KEY=second-value-2222\nREGION=eu\n");
     send(&child, "HUP");
     // The first line after `ready` is the HUP for the change, not for the no-op.
-    let mut line = String::new();
-    lines.read_line(&mut line).unwrap();
-    assert_eq!(line.trim_end(), "HUP");
+    assert_eq!(lines.line().trim_end(), "HUP");
 
     send(&child, "TERM");
-    let output = child.wait_with_output().unwrap();
+    let output = process::output(child);
     assert_eq!(
         output.status.code(),
         Some(3),
@@ -611,8 +590,8 @@ signal.signal(signal.SIGTERM, lambda *_: (os.write(1, b"stopping\n"), sys.exit(0
 print("started", os.environ["API_KEY"], os.environ.get("REGION"), flush=True)
 while True: time.sleep(0.05)
 "#;
-    let (child, mut lines) = watched(dir.path(), &["--on-change", "restart"], program);
-    expect_line(&mut lines, "started first-value-1111 None");
+    let (child, lines) = watched(dir.path(), &["--on-change", "restart"], program);
+    expect_line(&lines, "started first-value-1111 None");
 
     // A broken .env keeps the program running on what it has.
     dotenv(dir.path(), "REGION=eu\n");
@@ -620,11 +599,11 @@ while True: time.sleep(0.05)
     std::thread::sleep(Duration::from_millis(300));
     dotenv(dir.path(), "API_KEY=second-value-2222\nREGION=eu\n");
     send(&child, "HUP");
-    expect_line(&mut lines, "stopping");
-    expect_line(&mut lines, "started second-value-2222 eu");
+    expect_line(&lines, "stopping");
+    expect_line(&lines, "started second-value-2222 eu");
 
     send(&child, "TERM");
-    let output = child.wait_with_output().unwrap();
+    let output = process::output(child);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains(
@@ -649,17 +628,17 @@ signal.signal(signal.SIGTERM, signal.SIG_IGN)
 print("started", os.environ["API_KEY"], flush=True)
 while True: time.sleep(0.05)
 "#;
-    let (child, mut lines) = watched(
+    let (child, lines) = watched(
         dir.path(),
         &["--on-change", "restart", "--grace", "300ms"],
         program,
     );
-    expect_line(&mut lines, "started first-value-1111");
+    expect_line(&lines, "started first-value-1111");
     dotenv(dir.path(), "API_KEY=second-value-2222\n");
     send(&child, "HUP");
-    expect_line(&mut lines, "started second-value-2222");
+    expect_line(&lines, "started second-value-2222");
     send(&child, "INT"); // forwarded: Python's default SIGINT handling ends it
-    let output = child.wait_with_output().unwrap();
+    let output = process::output(child);
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert!(
         stderr.contains("did not stop within 300ms; killing it"),
@@ -713,21 +692,20 @@ signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 os.write(1, ("ready " + os.environ["API_KEY"] + "\n").encode())
 while True: time.sleep(0.05)
 "#;
-    let (child, mut lines) = watched(dir.path(), &["--redact"], program);
-    expect_line(&mut lines, "ready [redacted:api_key]");
+    let (child, lines) = watched(dir.path(), &["--redact"], program);
+    expect_line(&lines, "ready [redacted:api_key]");
     // Three rotations: the program still holds the first value after each of them.
     for value in ["second-value-2222", "third-value-3333", "fourth-value-4444"] {
         dotenv(dir.path(), &format!("API_KEY={value}\n"));
         send(&child, "HUP");
-        let mut line = String::new();
-        lines.read_line(&mut line).unwrap();
+        let line = lines.line();
         assert_eq!(
             line, "reloaded [redacted:api_key] and still [redacted:api_key]\n",
             "after the change to {value}"
         );
     }
     send(&child, "TERM");
-    let output = child.wait_with_output().unwrap();
+    let output = process::output(child);
     assert_eq!(output.status.code(), Some(0));
     let stderr = String::from_utf8(output.stderr).unwrap();
     assert_eq!(
@@ -807,7 +785,10 @@ fn redact_with_only_hides_the_secrets_the_program_inherits_too() {
 fn the_audit_key_is_not_passed_to_the_program() {
     let dir = app(MANIFEST, DOTENV);
     let output = support::secretary_in(dir.path())
-        .env("SECRETARY_AUDIT_KEY", "operator-hmac-key")
+        .env(
+            "SECRETARY_AUDIT_KEY",
+            "b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ",
+        )
         .args(["run", "--", "sh", "-c", "echo \"[$SECRETARY_AUDIT_KEY]\""])
         .output()
         .unwrap();
@@ -883,17 +864,17 @@ for _ in range(300):
             .stdout(Stdio::piped())
             .spawn()
             .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap());
-        let mut line = String::new();
-        lines.read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "hup ignored", "{mode:?}");
+        let lines = Lines::new(child.stdout.take().unwrap());
+        assert_eq!(lines.line().trim(), "hup ignored", "{mode:?}");
         send(&child, "HUP");
         std::thread::sleep(Duration::from_millis(300));
         send(&child, "TERM");
-        let mut rest = String::new();
-        std::io::Read::read_to_string(&mut lines, &mut rest).unwrap();
-        assert_eq!(rest, "term\n", "{mode:?}: the program outlived the SIGHUP");
-        assert_eq!(child.wait().unwrap().code(), Some(0), "{mode:?}");
+        assert_eq!(
+            lines.rest(),
+            "term\n",
+            "{mode:?}: the program outlived the SIGHUP"
+        );
+        assert_eq!(process::wait(&mut child).code(), Some(0), "{mode:?}");
     }
 }
 
@@ -934,10 +915,9 @@ fn watch_stops_the_program_when_the_audit_log_cannot_be_written() {
         .spawn()
         .unwrap();
     // Both secrets' `run` lines come before the program starts; then the pipe closes.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let stderr = Lines::new(child.stderr.take().unwrap());
     for _ in 0..2 {
-        let mut line = String::new();
-        stderr.read_line(&mut line).unwrap();
+        let line = stderr.line();
         assert!(line.contains("\"event\":\"run\""), "{line}");
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -957,7 +937,7 @@ fn watch_stops_the_program_when_the_audit_log_cannot_be_written() {
         .unwrap();
     dotenv(dir.path(), "API_KEY=second-value-2222\n");
     send(&child, "HUP");
-    let status = child.wait().unwrap();
+    let status = process::wait(&mut child);
     assert_eq!(
         status.code(),
         Some(2),

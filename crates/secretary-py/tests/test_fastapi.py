@@ -7,7 +7,7 @@ import time
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
-from pydantic import SecretStr
+from pydantic import SecretStr, field_validator
 
 from secretary import SecretManager, SecretValidationError
 from secretary.fastapi import lifespan
@@ -107,6 +107,43 @@ def test_a_failed_reread_keeps_the_values_in_use_and_says_so_once(app, caplog):
             assert time.monotonic() < deadline
             time.sleep(0.05)
     assert sum("re-reading the secrets failed" in m for m in caplog.messages) == 1
+
+
+class StrictSettings(Settings):
+    @field_validator("api_key")
+    @classmethod
+    def from_dotenv(cls, value: SecretStr) -> SecretStr:
+        if not value.get_secret_value().startswith("dotenv-"):
+            raise ValueError("not the dotenv's key")
+        return value
+
+
+def test_settings_that_fail_on_a_reread_leave_the_loop_running_and_say_stale(app, caplog):
+    # A settings class that raised on a re-read (pydantic's ValidationError) once ended
+    # the loop silently, leaving stale settings for the life of the process (issue 25,
+    # item 9). pydantic's message quotes the input: it must not reach the log.
+    application = make_app(settings=StrictSettings, refresh_interval=0.05)
+    with caplog.at_level(logging.WARNING, logger="secretary"), TestClient(application):
+        refresh = application.state.secret_refresh
+        assert not refresh.stale
+        app.write_dotenv(ROTATED)
+        deadline = time.monotonic() + 10
+        while not refresh.stale:
+            assert time.monotonic() < deadline, "the failed settings were never reported"
+            time.sleep(0.05)
+        assert refresh.reason == "ValidationError in the settings (fields: api_key)"
+        assert refresh.since is not None
+        assert application.state.settings.api_key.get_secret_value() == "dotenv-api-key-1234"
+        time.sleep(0.3)  # several more ticks: still stale, still said once
+        assert refresh.stale
+        app.write_dotenv(ROTATED.replace("rotated-api-key-5678", "dotenv-api-key-9999"))
+        while refresh.stale:
+            assert time.monotonic() < deadline, "the refresh loop stopped after the failure"
+            time.sleep(0.05)
+        assert application.state.settings.api_key.get_secret_value() == "dotenv-api-key-9999"
+    assert "rotated-api-key-5678" not in caplog.text
+    assert sum("re-reading the secrets failed" in m for m in caplog.messages) == 1
+    assert "secretary: re-reading the secrets works again" in caplog.messages
 
 
 def test_the_applications_own_lifespan_runs_inside(app):

@@ -6,7 +6,11 @@
 //! of its [`State`]), `environment` and `pid`. When
 //! `SECRETARY_AUDIT_KEY` is set, a line for a value also has `fingerprint`:
 //! `hmac-sha256:` and the hex HMAC-SHA256 of the value under that key, so an operator
-//! who knows the key can tell which value was served without the log holding it.
+//! who knows the key can tell which value was served without the log holding it. The
+//! key must be at least 16 random bytes (128 bits), written in base64 (either alphabet,
+//! padding optional) or hex, as `secretary generate` writes them: with a weak key such
+//! as `x`, anyone who reads the log could find short values (a PIN, `true`) by trying
+//! them ([`KeyProblem`]). The HMAC is keyed with the key's text as written.
 //!
 //! Sinks: a file, created with mode 0600 and opened for appending, each line written
 //! with one `write` (so several processes can share the file without interleaving), or
@@ -69,6 +73,12 @@ pub enum AuditError {
         /// The file's path.
         path: PathBuf,
     },
+    /// `SECRETARY_AUDIT_KEY` is set but too weak to key fingerprints.
+    #[error("SECRETARY_AUDIT_KEY cannot key the audit log's fingerprints: {problem}")]
+    Key {
+        /// What is wrong with it.
+        problem: KeyProblem,
+    },
     /// A line could not be written.
     #[error("cannot write the audit log ({sink}): {source}")]
     Write {
@@ -78,6 +88,24 @@ pub enum AuditError {
         #[source]
         source: io::Error,
     },
+}
+
+/// Why `SECRETARY_AUDIT_KEY` is refused. Never carries the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum KeyProblem {
+    /// Neither base64 nor hex.
+    #[error("it is neither base64 nor hex")]
+    NotEncoded,
+    /// Fewer bytes than [`Fingerprints::MIN_KEY_BYTES`].
+    #[error("it holds {bytes} bytes, and at least 16 random bytes (128 bits) are needed")]
+    TooShort {
+        /// How many bytes it decodes to.
+        bytes: usize,
+    },
+    /// So few distinct bytes that it cannot be random (`AAAAAAAAAAAAAAAAAAAAAA`).
+    #[error("its bytes repeat too much to be random")]
+    NotRandom,
 }
 
 /// An open audit log.
@@ -198,7 +226,7 @@ impl AuditLog {
                 file_sink(dir.join(file), opened, &mut warnings)?
             }
         };
-        let key = Fingerprints::from_vars(vars);
+        let key = Fingerprints::from_vars(vars)?;
         Ok(Self {
             sink,
             warnings,
@@ -324,12 +352,38 @@ impl std::fmt::Debug for Fingerprints {
 }
 
 impl Fingerprints {
+    /// How many random bytes a key must hold at least: 128 bits.
+    pub const MIN_KEY_BYTES: usize = 16;
+
     /// With the key in `SECRETARY_AUDIT_KEY`, when it is set and not empty: fingerprints
-    /// that match the audit log's.
-    pub fn from_vars(vars: &Variables) -> Option<Self> {
-        vars.get_str("SECRETARY_AUDIT_KEY")
+    /// that match the audit log's. A key that is not at least [`Self::MIN_KEY_BYTES`]
+    /// random bytes in base64 or hex is an [`AuditError::Key`].
+    pub fn from_vars(vars: &Variables) -> Result<Option<Self>, AuditError> {
+        let Some(key) = vars
+            .get_str("SECRETARY_AUDIT_KEY")
             .filter(|key| !key.is_empty())
-            .map(|key| Self(hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes())))
+        else {
+            return Ok(None);
+        };
+        let bytes = key_bytes(key.trim()).ok_or(AuditError::Key {
+            problem: KeyProblem::NotEncoded,
+        })?;
+        let problem = if bytes.len() < Self::MIN_KEY_BYTES {
+            Some(KeyProblem::TooShort { bytes: bytes.len() })
+        } else if bytes.iter().collect::<std::collections::HashSet<_>>().len() < 8 {
+            // 16 random bytes hold fewer than 8 distinct values with a probability
+            // below 1e-9: such a key was typed, not drawn.
+            Some(KeyProblem::NotRandom)
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => Err(AuditError::Key { problem }),
+            None => Ok(Some(Self(hmac::Key::new(
+                hmac::HMAC_SHA256,
+                key.as_bytes(),
+            )))),
+        }
     }
 
     /// With a random key of this process's own: fingerprints that can be compared with
@@ -348,6 +402,30 @@ impl Fingerprints {
         }
         hex
     }
+}
+
+/// The bytes `key` spells in hex, else in base64 (standard or URL-safe, padding
+/// optional); `None` when it is neither. Zeroed when dropped.
+fn key_bytes(key: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    use base64::Engine as _;
+    use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+    // Lenient: padding or not, and any trailing bits, as people copy keys around.
+    let lenient = GeneralPurposeConfig::new()
+        .with_decode_allow_trailing_bits(true)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent);
+    if !key.is_empty() && key.len() % 2 == 0 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        let digit = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
+        return key
+            .as_bytes()
+            .chunks(2)
+            .map(|pair| Some(digit(pair[0])? * 16 + digit(pair[1])?))
+            .collect::<Option<Vec<u8>>>()
+            .map(zeroize::Zeroizing::new);
+    }
+    [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE]
+        .into_iter()
+        .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(key).ok())
+        .map(zeroize::Zeroizing::new)
 }
 
 /// The sink of a log file just opened: refused unless it is empty or already an audit
@@ -463,15 +541,55 @@ mod tests {
 
     #[test]
     fn a_fingerprint_is_the_hmac_of_the_value_and_not_the_value() {
-        let vars = Variables::from_pairs([("SECRETARY_AUDIT_KEY", "key")]);
+        let key = "0123456789abcdef0123456789abcdef";
+        let vars = Variables::from_pairs([("SECRETARY_AUDIT_KEY", key)]);
         let log = AuditLog::open(&Target::Stderr, "dev", &vars).unwrap();
         let value = SecretValue::new("The quick brown fox jumps over the lazy dog".to_owned());
-        // RFC 4231-style known answer (HMAC-SHA256, key "key").
-        assert_eq!(
-            log.fingerprint(&value).unwrap(),
-            "hmac-sha256:f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8"
-        );
+        // Keyed with the key's text as written, as before keys were checked.
+        let expected = Fingerprints(hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes())).of(&value);
+        assert!(expected.starts_with("hmac-sha256:") && expected.len() == 12 + 64);
+        assert_eq!(log.fingerprint(&value).unwrap(), expected);
         let without = AuditLog::open(&Target::Stderr, "dev", &Variables::default()).unwrap();
         assert!(without.fingerprint(&value).is_none());
+    }
+
+    #[test]
+    fn a_weak_audit_key_is_refused_and_a_generated_one_taken() {
+        let open = |key: &str| {
+            let vars = Variables::from_pairs([("SECRETARY_AUDIT_KEY", key)]);
+            AuditLog::open(&Target::Stderr, "dev", &vars).map(|log| log.key.is_some())
+        };
+        let problem = |key: &str| match open(key) {
+            Err(AuditError::Key { problem }) => problem,
+            other => panic!("{key:?} was not refused: {other:?}"),
+        };
+        assert_eq!(problem("x"), KeyProblem::NotEncoded);
+        assert_eq!(problem("not a key!"), KeyProblem::NotEncoded);
+        assert_eq!(problem("c2hvcnQ="), KeyProblem::TooShort { bytes: 5 });
+        assert_eq!(
+            problem("00112233445566778899aabbccddee"),
+            KeyProblem::TooShort { bytes: 15 }
+        );
+        assert_eq!(
+            problem("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
+            KeyProblem::NotRandom
+        );
+        // What `secretary generate` writes, in each of its formats (32 bytes).
+        for key in [
+            "et13xJKRc5eGvfvhlzSMI9lhLOuljdTUhVvolfixzIo",
+            "0WvhS59T2Q1n4es1Y5HMIlrn9slcOezHJbk1t0mqzwM=",
+            "0WvhS59T2Q1n4es1Y5HMIlrn9slcOezHJbk1t0mqzwM",
+            "ae7c1eab7a1a2586fab2a414f861aefa4bb1bf590f5ab2c07e74b80261b3eb16",
+            // Trailing bits that a strict decoder refuses: a key copied by hand.
+            "et13xJKRc5eGvfvhlzSMI9lhLOuljdTUhVvolfixzIp",
+        ] {
+            assert!(open(key).unwrap(), "{key}");
+        }
+        assert!(!open("").unwrap(), "an empty key means none");
+        let message = AuditError::Key {
+            problem: KeyProblem::NotEncoded,
+        }
+        .to_string();
+        assert!(message.contains("SECRETARY_AUDIT_KEY"), "{message}");
     }
 }

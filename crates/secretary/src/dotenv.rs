@@ -47,6 +47,11 @@ pub struct Entry {
     pub value: Zeroizing<String>,
     /// The 1-based line on which the assignment starts.
     pub line: usize,
+    /// The first line of the block of comment lines right above the assignment (no blank
+    /// line between), without its `#` and surrounding blanks; `None` when there is none.
+    /// Only what the parser read as a comment: a `#` line inside a quoted value is part
+    /// of that value, never a comment.
+    pub comment: Option<String>,
 }
 
 impl fmt::Debug for Entry {
@@ -55,6 +60,7 @@ impl fmt::Debug for Entry {
             .field("key", &self.key)
             .field("value", &"[redacted]")
             .field("line", &self.line)
+            .field("comment", &self.comment)
             .finish()
     }
 }
@@ -177,6 +183,7 @@ pub fn parse<'o>(
         errors: Vec::new(),
         outside,
         expanded: Cell::new(0),
+        comment: None,
     };
     parser.run();
     if parser.errors.is_empty() {
@@ -214,6 +221,8 @@ struct Parser<'a, 'o> {
     outside: &'a dyn Fn(&str) -> Option<&'o str>,
     /// Bytes that expansions have added, or tried to add, so far.
     expanded: Cell<usize>,
+    /// The first line of the comment block just read, for the assignment right below it.
+    comment: Option<String>,
 }
 
 /// How far an error stops parsing: past the budget of expansion, nothing more is read.
@@ -275,17 +284,29 @@ impl Parser<'_, '_> {
         while self.pos < self.text.len() {
             self.skip_blanks();
             if self.end_of_line() {
+                self.comment = None;
                 continue;
             }
             if self.peek() == Some(b'#') {
+                let start = self.pos;
                 self.skip_line();
+                if self.comment.is_none() {
+                    let text = self.text[start..self.pos].trim_start_matches('#').trim();
+                    self.comment = Some(text.to_owned());
+                }
                 continue;
             }
             let line = self.line;
+            let comment = self.comment.take();
             match self.assignment() {
                 Ok((key, value)) => {
                     self.defined.insert(key.clone(), self.entries.len());
-                    self.entries.push(Entry { key, value, line });
+                    self.entries.push(Entry {
+                        key,
+                        value,
+                        line,
+                        comment,
+                    });
                 }
                 Err(Stop::Line(kind)) => {
                     self.errors.push(ParseError { line, kind });

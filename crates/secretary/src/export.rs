@@ -38,6 +38,21 @@ pub enum Format {
     Shell,
 }
 
+impl Format {
+    /// Whether a value holding a NUL byte reads back exactly: only JSON spells one
+    /// (`\u0000`); shells and `.env` parsers drop it, or the rest of the value, silently.
+    ///
+    /// ```
+    /// use secretary::export::Format;
+    /// assert!(Format::Json.carries_nul());
+    /// assert!(!Format::Dotenv.carries_nul() && !Format::Shell.carries_nul());
+    /// ```
+    #[must_use]
+    pub fn carries_nul(self) -> bool {
+        matches!(self, Self::Json)
+    }
+}
+
 /// `(name, value)` pairs written in `format`. The text is zeroed when dropped.
 pub fn render<'a>(
     format: Format,

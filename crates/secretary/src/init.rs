@@ -59,7 +59,9 @@
 //!   word `KEY`, `PASS`, `PWD`, `PW`, `DSN`, `SALT` or `CREDS`; a value that
 //!   [`lint`](crate::lint::looks_real) finds real-looking; a URL with a user or password
 //!   in it: each makes it sensitive. Otherwise it is `sensitive = false` only when its type
-//!   bounds what it holds (`bool`, `int`, `port`, `enum`), or it is an `http(s)` URL
+//!   bounds what it holds (`bool`, `port`, `enum`), or it is an `int` whose name says it
+//!   counts or measures (`COUNT`, `TIMEOUT`, `SIZE`, `TTL`, `WORKERS`, ...: a PIN, a seed
+//!   or a card number is a number too), or it is an `http(s)` URL
 //!   without user, password or query, or a string whose name says it is a place or a
 //!   name (`HOST`, `PATH`, `DIR`, `NAME`, `REGION`, `LEVEL`, `MODE`, ...). Everything
 //!   else is sensitive.
@@ -251,7 +253,7 @@ pub fn draft(
                     places: Vec::new(),
                     values: Vec::new(),
                     empty_in_template: false,
-                    description: description(file.text, entry.line),
+                    description: entry.comment.clone(),
                 });
                 variables.len() - 1
             });
@@ -277,6 +279,19 @@ pub fn draft(
                 .collect::<Vec<_>>()
                 .join(", "),
         });
+    }
+    // A description is kept only when it holds no value of any file: checked once every
+    // file is read, since a comment may quote a value that a later file assigns.
+    let values = Values::new(
+        variables
+            .iter()
+            .flat_map(|v| v.values.iter().map(|(v, _)| v.as_str())),
+    );
+    for variable in &mut variables {
+        variable.description = variable
+            .description
+            .take()
+            .filter(|text| describes(text, &values));
     }
     let toml = write(files, app, &variables);
     let parsed = Manifest::parse(&toml, manifest).map_err(|e| InitError::Invalid(Box::new(e)))?;
@@ -331,7 +346,8 @@ fn write(files: &[DotenvFile<'_>], app: Option<&str>, variables: &[Variable]) ->
          forbid_placeholders = true",
         array(&listed)
     );
-    let mut keys: Vec<String> = Vec::new();
+    // A set, not a list: 200,000 variables once took minutes here (issue 25, item 10).
+    let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for variable in variables {
         let mut key = to_key(&variable.name);
         if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
@@ -343,8 +359,8 @@ fn write(files: &[DotenvFile<'_>], app: Option<&str>, variables: &[Variable]) ->
             n += 1;
             key = format!("{base}_{n}");
         }
-        keys.push(key.clone());
         secret(&mut out, files, variable, &key);
+        keys.insert(key);
     }
     out
 }
@@ -612,6 +628,52 @@ const SCHEME_FAMILIES: [&[&str]; 5] = [
     &["amqp", "amqps"],
 ];
 
+/// The words of a name that say its whole number counts or measures something (issue 25,
+/// item 3): only these make an `int` `sensitive = false`.
+const HARMLESS_NUMBERS: &[&str] = &[
+    "PORT",
+    "COUNT",
+    "TIMEOUT",
+    "SIZE",
+    "LIMIT",
+    "MAX",
+    "MIN",
+    "WORKERS",
+    "THREADS",
+    "PROCESSES",
+    "CONCURRENCY",
+    "RETRIES",
+    "RETRY",
+    "ATTEMPTS",
+    "TTL",
+    "INTERVAL",
+    "DELAY",
+    "SECONDS",
+    "SECS",
+    "MS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "LEVEL",
+    "DEPTH",
+    "BATCH",
+    "POOL",
+    "CAPACITY",
+    "LENGTH",
+    "WIDTH",
+    "HEIGHT",
+    "PERCENT",
+    "RATE",
+    "BYTES",
+    "KB",
+    "MB",
+    "GB",
+    "VERSION",
+    "REPLICAS",
+    "CONNECTIONS",
+    "PAGE",
+];
+
 /// Whether a variable is to be declared sensitive (see the module's rules).
 fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -640,7 +702,11 @@ fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         return true;
     }
     match kind {
-        Kind::Bool | Kind::Int | Kind::Port | Kind::Enum(_) => false,
+        // A flag, a port, an environment's name or a log level.
+        Kind::Bool | Kind::Port | Kind::Enum(_) => false,
+        // A number is no evidence of harmlessness (`SMS_PIN`, `OTP_SEED`, `CARD_NUMBER`):
+        // only a name that says it counts or measures something.
+        Kind::Int => !has_word(name, HARMLESS_NUMBERS),
         Kind::Url(_) => !urls.iter().all(|url| {
             url.as_ref().is_some_and(|url| {
                 matches!(url.scheme(), "http" | "https") && url.query().is_none()
@@ -674,27 +740,60 @@ fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
     }
 }
 
-/// The first line of the comment block right above line `line` of `text`, unless it
-/// holds a `=` or looks like a secret.
-fn description(text: &str, line: usize) -> Option<String> {
-    let lines: Vec<&str> = text.lines().collect();
-    let mut first = None;
-    let mut at = line.checked_sub(1)?;
-    while at > 0 {
-        let above = lines.get(at - 1)?.trim();
-        if !above.starts_with('#') {
-            break;
+/// Every value of the files `init` reads, as a description may not hold them: each value
+/// whole, and each line of a multi-line value.
+struct Values {
+    /// The values and lines of at least [`Values::SUBSTRING`] bytes, found anywhere in a
+    /// description.
+    long: Option<aho_corasick::AhoCorasick>,
+    /// Every value and line, found as a whole word of a description (`# PIN is 42`).
+    words: std::collections::HashSet<String>,
+}
+
+impl Values {
+    /// How long a value must be to be looked for inside words too: a shorter one
+    /// (`1`, `on`) would be found in nearly every sentence.
+    const SUBSTRING: usize = 4;
+
+    fn new<'v>(values: impl Iterator<Item = &'v str>) -> Self {
+        let mut words = std::collections::HashSet::new();
+        for value in values {
+            words.insert(value.trim().to_owned());
+            if value.contains('\n') {
+                words.extend(value.lines().map(|line| line.trim().to_owned()));
+            }
         }
-        first = Some(above);
-        at -= 1;
+        words.remove("");
+        let long: Vec<&String> = words
+            .iter()
+            .filter(|w| w.len() >= Self::SUBSTRING)
+            .collect();
+        let long = (!long.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(long).ok())
+            .flatten();
+        Self { long, words }
     }
-    let text = first?.trim_start_matches('#').trim();
-    let fits = !text.is_empty()
+
+    /// Whether `text` holds one of the values.
+    fn in_text(&self, text: &str) -> bool {
+        self.long.as_ref().is_some_and(|long| long.is_match(text))
+            || text
+                .split(|c: char| c.is_whitespace() || ",;:()[]{}<>'\"`".contains(c))
+                .map(|word| word.trim_end_matches(['.', '!', '?']))
+                .any(|word| self.words.contains(word))
+    }
+}
+
+/// Whether the comment `text` may be a secret's description: not empty, one short line
+/// without a `=` (a commented-out assignment), not real-looking by the lint rules, and
+/// holding no value of the files (`# old admin password, still valid: ...`).
+fn describes(text: &str, values: &Values) -> bool {
+    !text.is_empty()
         && text.chars().count() <= 200
         && !text.contains('=')
         && looks_real(text).is_none()
-        && !text.chars().any(char::is_control);
-    fits.then(|| text.to_owned())
+        && !text.chars().any(char::is_control)
+        && !values.in_text(text)
 }
 
 #[cfg(test)]
@@ -775,18 +874,96 @@ mod tests {
         assert!(!s("API_BASE_URL", &["https://api.example.com/v1"]));
         assert!(!s("DB_HOST", &["localhost"]));
         assert!(!s("LOG_LEVEL", &["INFO"]));
+        // Numbers: only a name that counts or measures makes one harmless.
+        for (name, value) in [
+            ("SMS_PIN", "1234"),
+            ("OTP_SEED", "123456"),
+            ("UNLOCK_CODE", "0000"),
+            ("CARD_NUMBER", "4111111111111111"),
+            ("ACCOUNT_ID", "982734"),
+        ] {
+            assert!(s(name, &[value]), "{name}");
+        }
+        for (name, value) in [
+            ("WORKER_COUNT", "4"),
+            ("REQUEST_TIMEOUT", "30"),
+            ("MAX_UPLOAD_SIZE", "1048576"),
+            ("CACHE_TTL", "300"),
+            ("DB_POOL_SIZE", "10"),
+        ] {
+            assert!(!s(name, &[value]), "{name}");
+        }
     }
 
     #[test]
     fn descriptions_come_from_the_comment_right_above() {
         let text = "# header\n\n# The database\n# more\nDATABASE_URL=x\n\nA=1\n# old: SECRET=abc\nB=2\n# ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\nC=3\n";
-        assert_eq!(description(text, 5).as_deref(), Some("The database"));
-        assert_eq!(description(text, 7), None);
-        assert_eq!(description(text, 9), None, "a commented-out assignment");
-        assert_eq!(description(text, 11), None, "a real-looking comment");
+        // B: a commented-out assignment; C: a real-looking comment.
         assert_eq!(
-            description("# first line\nA=1\n", 2).as_deref(),
-            Some("first line")
+            descriptions(&[text]),
+            ["DATABASE_URL: The database", "A", "B", "C"]
         );
+        assert_eq!(descriptions(&["# first line\nA=1\n"]), ["A: first line"]);
+    }
+
+    /// Each variable of `files` (read as `.env.0`, `.env.1`, ...), as `NAME: description`,
+    /// or `NAME` alone when it has none.
+    fn descriptions(files: &[&str]) -> Vec<String> {
+        let names: Vec<String> = (0..files.len()).map(|n| format!(".env.{n}")).collect();
+        let files: Vec<DotenvFile<'_>> = files
+            .iter()
+            .zip(&names)
+            .map(|(text, name)| DotenvFile {
+                shown: Path::new(name),
+                listed: name,
+                text,
+            })
+            .collect();
+        let draft = draft(&files, None, Path::new("secrets.toml")).unwrap();
+        draft
+            .manifest
+            .secrets()
+            .iter()
+            .map(|spec| {
+                let name = spec.env.first().cloned().unwrap_or_default();
+                if spec.description.is_empty() {
+                    name
+                } else {
+                    format!("{name}: {}", spec.description)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_description_holds_a_value_or_part_of_one() {
+        // A `#` line inside a quoted multi-line value is the value, not a comment.
+        let text =
+            "KEY=\"-----BEGIN KEY-----\n# MIIEvQIBADANBgkqhkiG9w0\n-----END KEY-----\"\nNEXT=1\n";
+        assert_eq!(descriptions(&[text]), ["KEY", "NEXT"]);
+        // A comment that quotes a value of the file, long or short.
+        let text = "# old admin password, still valid: Tr0ub4dor\nADMIN_PASSWORD=new-one\nOLD=Tr0ub4dor\n# the PIN is 4242.\nPIN=4242\n";
+        assert_eq!(descriptions(&[text]), ["ADMIN_PASSWORD", "OLD", "PIN"]);
+        // A value that only a later file assigns.
+        let later = descriptions(&["# reuse hunter22 here\nA=x1\n", "B=hunter22\n"]);
+        assert_eq!(later, ["A", "B"]);
+        // A short value counts as a whole word only: `1` is not in `debugging`, and a
+        // comment holding none of the values stays.
+        assert_eq!(
+            descriptions(&["# Turn on debugging, 10 levels\nDEBUG=1\n"]),
+            ["DEBUG: Turn on debugging, 10 levels"]
+        );
+        assert_eq!(
+            descriptions(&["# Turn on debugging\nDEBUG=1\nMODE=on\n"]),
+            ["DEBUG", "MODE"]
+        );
+    }
+
+    #[test]
+    fn descriptions_follow_the_parsers_lines_with_lone_carriage_returns() {
+        // A lone `\r` ends a line, as in python-dotenv: each comment stays with its own
+        // variable.
+        let text = "# The first\rA=1\r# The second\rB=2\r";
+        assert_eq!(descriptions(&[text]), ["A: The first", "B: The second"]);
     }
 }

@@ -201,13 +201,15 @@ pub struct RolledBack {
 
 /// Writes the value `key` had at version `to` (default: the version before the current
 /// one) as a new version, with check-and-set on the current version: a rollback is a
-/// write like any other, and the history keeps both.
+/// write like any other, and the history keeps both. Versions count from 1: KV reads
+/// version 0 as "the latest", so a rollback to it would write the current value again
+/// and call it rolled back; the type keeps it out.
 pub fn rollback(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
     vars: &Variables,
     key: &str,
-    to: Option<u64>,
+    to: Option<std::num::NonZeroU64>,
 ) -> Result<RolledBack, PutError> {
     let spec = manifest.secret_in(environment, key)?;
     let source = vault_source(manifest, environment)?;
@@ -219,7 +221,7 @@ pub fn rollback(
         Stored::Missing { .. } => 0,
     };
     let target = match to {
-        Some(version) => version,
+        Some(version) => version.get(),
         None => current
             .checked_sub(1)
             .filter(|&version| version > 0)

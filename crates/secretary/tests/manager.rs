@@ -291,7 +291,10 @@ fn concurrent_misses_for_one_key_cause_one_source_read() {
     let log = dir.path().join("audit.log");
     let secrets = SecretManager::from_path(dir.path().join("secrets.toml"))
         .unwrap()
-        .variables(Variables::from_pairs([("SECRETARY_AUDIT_KEY", "k")]))
+        .variables(Variables::from_pairs([(
+            "SECRETARY_AUDIT_KEY",
+            "b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ",
+        )]))
         .audit(Target::File(log.clone()))
         .build()
         .unwrap();
@@ -503,7 +506,7 @@ fn the_example_service_refuses_to_start_with_the_full_report() {
 
 #[test]
 fn the_example_service_serves_healthz_without_values() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{Read, Write};
     let dir = app("API_KEY=canary-api-7777\n");
     let port = free_port();
     let mut child = std::process::Command::new(service_example())
@@ -514,10 +517,7 @@ fn the_example_service_serves_healthz_without_values() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.as_mut().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    let line = secretary_test_support::process::Lines::new(child.stderr.take().unwrap()).line();
     assert!(
         line.starts_with(&format!("listening on 127.0.0.1:{port}")),
         "{line}"

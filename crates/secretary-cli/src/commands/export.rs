@@ -9,6 +9,9 @@
 //!   one as it was. The new file is 0600 whatever the old one's mode was.
 //! - In dotenv format, a value that python-dotenv or docker compose would read
 //!   differently is named (never shown) in a warning on stderr, and written last.
+//! - A value holding a NUL byte is refused in the dotenv and shell formats, which
+//!   cannot carry one (a shell or parser drops it, or the rest, silently): each is named
+//!   and nothing is written (exit 1). JSON spells it `\u0000`.
 
 use std::io::{self, Write};
 use std::path::Path;
@@ -36,11 +39,38 @@ pub fn run(
     let Some(report) = super::resolve_or_report(manifest, environment, vars, &keys, what)? else {
         return Ok(Status::Problems);
     };
+    let format = match format {
+        ExportFormat::Dotenv => Format::Dotenv,
+        ExportFormat::Json => Format::Json,
+        ExportFormat::Shell => Format::Shell,
+    };
+    if !format.carries_nul() {
+        let mut refused = false;
+        for resolution in &report.resolutions {
+            if resolution
+                .value
+                .as_ref()
+                .is_some_and(|value| value.expose().contains('\0'))
+            {
+                say!(
+                    "error: secret `{}` holds a NUL byte, which this format cannot carry (a shell or .env parser drops it silently); nothing was written",
+                    resolution.key()
+                );
+                refused = true;
+            }
+        }
+        if refused {
+            say!(
+                "  help: use --format json, which spells it \\u0000, or store the value without NUL bytes (base64-encode binary secrets)"
+            );
+            return Ok(Status::Problems);
+        }
+    }
     let mut pairs = Vec::new();
     for resolution in &report.resolutions {
         if let Some(value) = &resolution.value {
             pairs.push((resolution.spec.primary_env(), value.expose()));
-            if format == ExportFormat::Dotenv && !dotenv_portable(value.expose()) {
+            if format == Format::Dotenv && !dotenv_portable(value.expose()) {
                 say!(
                     "warning: `{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
                     resolution.key()
@@ -48,15 +78,10 @@ pub fn run(
             }
         }
     }
-    if format == ExportFormat::Dotenv {
+    if format == Format::Dotenv {
         // Values other tools cannot read go last, where a misreading spoils no other line.
         pairs.sort_by_key(|(_, value)| !dotenv_portable(value));
     }
-    let format = match format {
-        ExportFormat::Dotenv => Format::Dotenv,
-        ExportFormat::Json => Format::Json,
-        ExportFormat::Shell => Format::Shell,
-    };
     let text = render(format, pairs);
     match output {
         None => out.write_all(text.as_bytes())?,

@@ -68,7 +68,10 @@ fn short(fingerprint: Option<&String>) -> String {
 /// The audit log's fingerprints when `SECRETARY_AUDIT_KEY` is set, else a key of this
 /// run's own; with what it is keyed with, for people.
 fn fingerprints(vars: &Variables) -> std::io::Result<(Fingerprints, &'static str)> {
-    Ok(match Fingerprints::from_vars(vars) {
+    let keyed = Fingerprints::from_vars(vars).map_err(|error| {
+        std::io::Error::new(std::io::ErrorKind::InvalidInput, error.to_string())
+    })?;
+    Ok(match keyed {
         Some(keyed) => (keyed, "SECRETARY_AUDIT_KEY"),
         None => (
             Fingerprints::random()

@@ -139,7 +139,7 @@ pub fn rollback(
     environment: &EnvironmentSpec,
     vars: &Variables,
     key: &str,
-    to: Option<u64>,
+    to: Option<std::num::NonZeroU64>,
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     manifest.secret_in(environment, key)?;

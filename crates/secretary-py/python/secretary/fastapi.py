@@ -16,12 +16,18 @@ exits non-zero without listening. Otherwise the application's state holds:
 - ``app.state.secret_report``: the ``Report`` of the last validation (where each secret
   came from: source, locator, version);
 - ``app.state.settings``: an instance of ``settings``, when a settings class is given;
-- ``app.state.secret_changes``: the keys changed at the last rotation seen, and when.
+- ``app.state.secret_changes``: the keys changed at the last rotation seen, and when;
+- ``app.state.secret_refresh``: whether what the application holds is stale (the last
+  re-read or the settings built from it failed), since when, and why (never a value).
 
 With ``refresh_interval`` (seconds), the secrets are re-read that often in a background
 task (``SecretManager.refresh()``, off the event loop). When a value changed, the report
-and the settings are made again, and the change is logged by key, never by value. A
-failed re-read keeps the values the application has, and says so in the log.
+and the settings are made again, and the change is logged by key, never by value. Any
+failure, of the re-read or of the settings class (a pydantic ``ValidationError`` on the
+new values), is logged once by its kind and the fields it names, never by its message
+(pydantic's quotes the input); the application keeps what it has, marked stale in
+``app.state.secret_refresh``, and the loop goes on: the settings are tried again at
+every tick until they build.
 
 Importing this module needs neither FastAPI nor Starlette: the lifespan is the plain
 ASGI protocol they both call.
@@ -39,7 +45,7 @@ from typing import Any
 from secretary import SecretManager, get_secret_manager
 from secretary.errors import SecretaryError
 
-__all__ = ["SecretChanges", "lifespan"]
+__all__ = ["SecretChanges", "SecretRefresh", "lifespan"]
 
 _log = logging.getLogger("secretary")
 
@@ -61,6 +67,54 @@ class SecretChanges:
 
     def __repr__(self) -> str:
         return f"SecretChanges(keys={self.keys!r}, count={self.count})"
+
+
+class SecretRefresh:
+    """Whether the values and settings the application holds are stale: ``stale`` is
+    true from the first failed re-read (or settings build) until one succeeds again;
+    ``since`` (``time.time()``) is when it went stale, ``reason`` what failed, by kind and
+    field names only."""
+
+    def __init__(self) -> None:
+        self.stale = False
+        self.since: float | None = None
+        self.reason: str | None = None
+
+    def failed(self, reason: str) -> bool:
+        """Marks the state stale for ``reason``; true when it was fresh until now."""
+        first = not self.stale
+        if first:
+            self.since = time.time()
+        self.stale = True
+        self.reason = reason
+        return first
+
+    def fresh(self) -> bool:
+        """Marks the state fresh; true when it was stale until now."""
+        was = self.stale
+        self.stale, self.since, self.reason = False, None, None
+        return was
+
+    def __repr__(self) -> str:
+        return f"SecretRefresh(stale={self.stale!r}, reason={self.reason!r})"
+
+
+def _describe(error: BaseException) -> str:
+    """What failed, without the error's message: a secretary error's first line (which
+    never holds a value), else the exception's type and, for a pydantic validation error,
+    the fields it names."""
+    if isinstance(error, SecretaryError):
+        return error.message.splitlines()[0] if error.message else type(error).__name__
+    kind = type(error).__name__
+    errors = getattr(error, "errors", None)
+    if callable(errors):
+        try:
+            fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in errors()})
+        except Exception:  # noqa: BLE001 - a foreign errors(): say the type alone
+            fields = []
+        if fields:
+            return f"{kind} in the settings (fields: {', '.join(fields)})"
+    return f"{kind} in the settings"
 
 
 def lifespan(
@@ -89,6 +143,7 @@ def lifespan(
         app.state.secrets = secrets
         app.state.secret_report = report
         app.state.secret_changes = SecretChanges()
+        app.state.secret_refresh = SecretRefresh()
         if settings is not None:
             app.state.settings = await asyncio.to_thread(settings)
         _log.info(
@@ -128,23 +183,29 @@ async def _refresh(
     app: Any, secrets: SecretManager, settings: Callable[[], Any] | None, interval: float
 ) -> None:
     """Re-reads the secrets every ``interval`` seconds; on a change, makes the report
-    and the settings again. A failure keeps what the application has."""
-    failing = False
+    and the settings again. Any failure keeps what the application has, marks it stale
+    and is logged once; the loop goes on, and settings that failed are tried again at
+    every tick until they build. Only cancellation ends it."""
+    state: SecretRefresh = app.state.secret_refresh
+    settings_due = False
     while True:
         await asyncio.sleep(interval)
         try:
             changed = await asyncio.to_thread(secrets.refresh)
             if changed:
                 app.state.secret_report = await asyncio.to_thread(secrets.validate)
-                if settings is not None:
-                    app.state.settings = await asyncio.to_thread(settings)
                 app.state.secret_changes.record(changed)
                 _log.warning("secretary: secrets changed: %s", ", ".join(changed))
-            if failing:
+                settings_due = settings is not None
+            if settings_due and settings is not None:
+                app.state.settings = await asyncio.to_thread(settings)
+                settings_due = False
+            if state.fresh():
                 _log.warning("secretary: re-reading the secrets works again")
-            failing = False
-        except SecretaryError as error:
-            if not failing:
-                first = error.message.splitlines()[0] if error.message else type(error).__name__
-                _log.error("secretary: re-reading the secrets failed; keeping the values in use: %s", first)
-            failing = True
+        except Exception as error:  # noqa: BLE001 - any failure must not end the loop
+            reason = _describe(error)
+            if state.failed(reason):
+                _log.error(
+                    "secretary: re-reading the secrets failed; keeping the values in use, marked stale: %s",
+                    reason,
+                )

@@ -34,6 +34,7 @@ mod diagnostic;
 mod discover;
 mod error;
 mod model;
+mod places;
 mod raw;
 pub(crate) mod rules;
 

@@ -19,7 +19,7 @@ mod vault;
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use files::FilesSource;
-pub use vault::{NodeAnswer, Snapshot, Stored, VaultError, VaultSource, Written};
+pub use vault::{Access, NodeAnswer, Snapshot, Stored, VaultError, VaultSource, Written};
 
 /// What a source is told besides the secrets it is asked for.
 #[derive(Debug, Clone, Copy)]

@@ -39,7 +39,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::settings::{Credentials, Settings, shown_address};
-use super::{NodeAnswer, VaultError};
+use super::{Access, NodeAnswer, VaultError};
 use crate::SecretValue;
 
 /// The largest answer read from Vault. Vault's own default `max_request_size` is 32 MiB,
@@ -1080,13 +1080,14 @@ impl Client {
         })
     }
 
-    /// The error a non-success reply stands for. `path` names the API path in messages.
-    pub fn error_for(&self, reply: &Reply, path: &str) -> VaultError {
+    /// The error a non-success reply to an `access` of `path` (the API path, named in
+    /// messages) stands for.
+    pub fn error_for(&self, reply: &Reply, path: &str, access: Access) -> VaultError {
         let path = path.to_owned();
         let address = self.preferred().to_owned();
         match reply.status {
             401 => VaultError::Unauthenticated { address },
-            403 => VaultError::Denied { path },
+            403 => VaultError::Denied { path, access },
             404 if !reply.is_vaults() => VaultError::NotVault {
                 address,
                 status: 404,

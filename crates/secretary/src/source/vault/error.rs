@@ -105,11 +105,13 @@ pub enum VaultError {
         /// What rustls said.
         reason: String,
     },
-    /// 403: the token is invalid, expired, or not allowed to read the path.
+    /// 403: the token is invalid, expired, or not allowed to do this on the path.
     #[error("Vault refused access (403 permission denied)")]
     Denied {
         /// The API path.
         path: String,
+        /// What was refused: the policy a fix asks for differs.
+        access: Access,
     },
     /// 503 from a sealed server.
     #[error("Vault at {address} is sealed (503)")]
@@ -254,8 +256,11 @@ impl VaultError {
                 "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)"
                     .to_owned()
             }
-            Self::Denied { .. } => {
+            Self::Denied { access: Access::Read, .. } => {
                 "log in again (the token may be expired) or ask for a policy that allows `read` on this path".to_owned()
+            }
+            Self::Denied { access: Access::Write, .. } => {
+                "log in again (the token may be expired) or ask for a policy that allows `create` and `update` on this path, and `read` (a check-and-set write reads the current version first)".to_owned()
             }
             Self::Sealed { .. } => "unseal the server (`bao operator unseal`)".to_owned(),
             Self::RateLimited { .. } => "lower max_concurrency, or raise the server's rate limit quota".to_owned(),
@@ -280,4 +285,14 @@ impl VaultError {
             }
         }
     }
+}
+
+/// What a request to Vault tried to do: a refusal's fix names the policy for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Access {
+    /// Reading a secret or its versions.
+    Read,
+    /// Writing a new version (`put`, `rotate`, `rollback`, `import`).
+    Write,
 }

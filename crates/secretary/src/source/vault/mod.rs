@@ -40,7 +40,7 @@ use std::time::Duration;
 use reqwest::Method;
 use serde_json::Value;
 
-pub use error::{NodeAnswer, VaultError};
+pub use error::{Access, NodeAnswer, VaultError};
 
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind, VaultConfig};
@@ -771,7 +771,7 @@ async fn write_path(
                 expected,
             })
         }
-        _ => Err(client.error_for(&reply, api)),
+        _ => Err(client.error_for(&reply, api, Access::Write)),
     }
 }
 
@@ -831,7 +831,7 @@ async fn read(
         }
         // Only Vault's own 404 says the secret is not there; any other web server's
         // says nothing about it (a mistyped VAULT_ADDR).
-        (404, _) if !reply.is_vaults() => Err(client.error_for(&reply, api)),
+        (404, _) if !reply.is_vaults() => Err(client.error_for(&reply, api, Access::Read)),
         (404, 2) => {
             let metadata = json.pointer("/data/metadata");
             let version = metadata
@@ -855,7 +855,7 @@ async fn read(
             }
         }
         (404, _) => Ok(Read::NotFound),
-        _ => Err(client.error_for(&reply, api)),
+        _ => Err(client.error_for(&reply, api, Access::Read)),
     }
 }
 
