@@ -151,6 +151,32 @@ fn variable<'a>(vars: &'a Variables, name: &str) -> Option<(String, &'a str)> {
     None
 }
 
+/// The namespace: the manifest's, else `BAO_NAMESPACE`/`VAULT_NAMESPACE`; `None` when
+/// empty. Checked here, where it is chosen, so that an error names where it came from
+/// (the manifest's `namespace` was once blamed on a `VAULT_NAMESPACE` nobody had set).
+fn namespace(config: &VaultConfig, vars: &Variables) -> Result<Option<String>, VaultError> {
+    let chosen = match &config.namespace {
+        Some(namespace) => Some((
+            "the vault source's `namespace` in the manifest".to_owned(),
+            namespace.clone(),
+        )),
+        None => variable(vars, "NAMESPACE").map(|(name, value)| (name, value.to_owned())),
+    }
+    .filter(|(_, namespace)| !namespace.is_empty());
+    match chosen {
+        Some((setting, namespace)) => {
+            if reqwest::header::HeaderValue::from_str(&namespace).is_err() {
+                return Err(config_error(
+                    &setting,
+                    "not a valid header value (it holds a control character)",
+                ));
+            }
+            Ok(Some(namespace))
+        }
+        None => Ok(None),
+    }
+}
+
 fn config_error(setting: &str, reason: impl Into<String>) -> VaultError {
     VaultError::Config {
         setting: setting.to_owned(),
@@ -447,11 +473,7 @@ impl Settings {
             manifest_overridden,
             manifest_named,
         } = Chosen::choose(config, vars)?;
-        let namespace = config
-            .namespace
-            .clone()
-            .or_else(|| variable(vars, "NAMESPACE").map(|(_, v)| v.to_owned()))
-            .filter(|n| !n.is_empty());
+        let namespace = namespace(config, vars)?;
         let skip_verify = match variable(vars, "SKIP_VERIFY") {
             Some((_, "")) | None => false,
             Some((name, value)) => parse_bool(value)
@@ -703,6 +725,39 @@ mod tests {
         assert_eq!(
             s.namespace, None,
             "an empty BAO_NAMESPACE hides VAULT_NAMESPACE"
+        );
+    }
+
+    #[test]
+    fn a_bad_namespace_names_where_it_came_from() {
+        let error = |config: &VaultConfig, vars: &[(&str, &str)]| match Settings::resolve(
+            config,
+            &Variables::from_pairs(vars.iter().copied()),
+            Path::new("."),
+        ) {
+            Err(VaultError::Config { setting, .. }) => setting,
+            other => panic!("not refused: {other:?}"),
+        };
+        assert_eq!(
+            error(
+                &config("namespace = \"team\\u0001\""),
+                &[("VAULT_TOKEN", "t")]
+            ),
+            "the vault source's `namespace` in the manifest"
+        );
+        assert_eq!(
+            error(
+                &config(""),
+                &[("BAO_NAMESPACE", "team\n"), ("VAULT_TOKEN", "t")]
+            ),
+            "BAO_NAMESPACE"
+        );
+        assert_eq!(
+            error(
+                &config(""),
+                &[("VAULT_NAMESPACE", "team\u{7f}"), ("VAULT_TOKEN", "t")]
+            ),
+            "VAULT_NAMESPACE"
         );
     }
 
