@@ -38,7 +38,8 @@ use serde_json::Value;
 use tokio::sync::Mutex;
 use url::Url;
 
-use super::settings::{Credentials, Settings, shown_address};
+use super::credentials::Credentials;
+use super::settings::{Settings, shown_address};
 use super::{Access, NodeAnswer, VaultError};
 use crate::SecretValue;
 

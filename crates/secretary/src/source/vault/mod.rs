@@ -28,6 +28,7 @@
 //! kept by process id.
 
 mod client;
+mod credentials;
 mod error;
 mod settings;
 mod shared;

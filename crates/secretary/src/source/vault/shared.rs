@@ -17,7 +17,8 @@
 use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
 use std::time::{Duration, Instant};
 
-use super::settings::Settings;
+use super::credentials::{Credentials, JwtSource};
+use super::settings::{CaSource, Settings};
 use super::{Connection, VaultError};
 
 /// How many connections are kept; the oldest goes first.
@@ -40,7 +41,7 @@ pub(super) fn connection(
     settings: Settings,
     connect: impl FnOnce(Settings) -> Result<Connection, VaultError>,
 ) -> Result<Arc<Connection>, VaultError> {
-    let key = (std::process::id(), settings.fingerprint());
+    let key = (std::process::id(), fingerprint(&settings));
     if let Some(kept) = lock().and_then(|kept| find(&kept, &key)) {
         return Ok(kept);
     }
@@ -81,6 +82,111 @@ fn lock() -> Option<MutexGuard<'static, Kept>> {
                 std::thread::sleep(Duration::from_micros(200));
             }
             Err(TryLockError::WouldBlock) => return None,
+        }
+    }
+}
+
+/// A digest of every setting, credentials included, to tell whether two sources may
+/// share one connection. Never shown or stored anywhere but in this process's memory.
+fn fingerprint(settings: &Settings) -> [u8; 32] {
+    let mut digest = Digest(ring::digest::Context::new(&ring::digest::SHA256));
+    digest.count(settings.addresses.len());
+    for address in &settings.addresses {
+        digest.text(address.as_str());
+    }
+    digest.optional(settings.namespace.as_deref());
+    match &settings.credentials {
+        Credentials::Token(token) => {
+            digest.text("token");
+            digest.text(token.expose());
+        }
+        Credentials::AppRole {
+            mount,
+            role_id,
+            secret_id,
+        } => {
+            digest.text("approle");
+            digest.text(mount);
+            digest.text(role_id.expose());
+            digest.text(secret_id.expose());
+        }
+        Credentials::Jwt { mount, role, jwt } => {
+            digest.text("jwt");
+            digest.text(mount);
+            digest.optional(role.as_deref());
+            match jwt {
+                JwtSource::File(path) => {
+                    digest.text("file");
+                    digest.bytes(path.as_os_str().as_encoded_bytes());
+                }
+                JwtSource::Variable(jwt) => {
+                    digest.text("variable");
+                    digest.text(jwt.expose());
+                }
+            }
+        }
+    }
+    match &settings.ca {
+        None => digest.text("platform"),
+        Some(CaSource::File(path)) => {
+            digest.text("file");
+            digest.bytes(path.as_os_str().as_encoded_bytes());
+        }
+        Some(CaSource::Bytes(pem)) => {
+            digest.text("bytes");
+            digest.text(pem);
+        }
+        Some(CaSource::Dir(path)) => {
+            digest.text("dir");
+            digest.bytes(path.as_os_str().as_encoded_bytes());
+        }
+    }
+    digest.count(usize::from(settings.skip_verify));
+    digest.optional(settings.tls_server_name.as_deref());
+    match &settings.client_cert {
+        None => digest.count(0),
+        Some((cert, key)) => {
+            digest.count(1);
+            digest.bytes(cert.as_os_str().as_encoded_bytes());
+            digest.bytes(key.as_os_str().as_encoded_bytes());
+        }
+    }
+    digest.bytes(&settings.timeout.as_nanos().to_le_bytes());
+    digest.bytes(&settings.max_retries.to_le_bytes());
+    digest.count(settings.max_concurrency);
+    digest.count(usize::from(settings.userinfo_removed));
+    digest.optional(settings.manifest_overridden.as_deref());
+    digest.optional(settings.manifest_ca_ignored.as_deref());
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.0.finish().as_ref());
+    out
+}
+
+/// A SHA-256 over length-prefixed fields, so that no two different settings give the
+/// same input.
+struct Digest(ring::digest::Context);
+
+impl Digest {
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.0.update(&(bytes.len() as u64).to_le_bytes());
+        self.0.update(bytes);
+    }
+
+    fn text(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+    }
+
+    fn count(&mut self, count: usize) {
+        self.0.update(&(count as u64).to_le_bytes());
+    }
+
+    fn optional(&mut self, text: Option<&str>) {
+        match text {
+            None => self.count(0),
+            Some(text) => {
+                self.count(1);
+                self.text(text);
+            }
         }
     }
 }
