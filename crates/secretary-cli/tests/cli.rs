@@ -2555,6 +2555,64 @@ fn scan_follows_links_only_when_asked_and_reports_what_it_cannot_read() {
     );
 }
 
+/// Issue 25, item 11: a loop under `--follow` was an error with an empty path, and exit 2,
+/// though every file was read. A loop leads back to a directory being searched: it is
+/// named in a warning, and the verdict is the scan's own.
+#[cfg(unix)]
+#[test]
+fn scan_follow_names_a_link_loop_and_still_reads_every_file() {
+    let project = ScanProject::new();
+    project
+        .0
+        .file("tree/sub/leak.txt", &format!("{API_TOKEN}\n"));
+    project.0.file("tree/clean.txt", "nothing\n");
+    std::os::unix::fs::symlink("..", project.0.path().join("tree/sub/up")).unwrap();
+    let scan = |args: &[&str]| {
+        run(project
+            .cmd()
+            .arg("scan")
+            .args(args)
+            .timeout(std::time::Duration::from_secs(60)))
+    };
+    let out = scan(&["--follow", "tree"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("tree/sub/leak.txt:1: the value of `api_token` (exact)\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.ends_with(
+            "\nwarning: not followed: tree/sub/up is a symbolic link back to tree, which is searched already\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("error"), "{}", out.stderr);
+    // Nothing found: clean, and said so.
+    fs::remove_file(project.0.path().join("tree/sub/leak.txt")).unwrap();
+    let out = scan(&["--follow", "tree"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .starts_with("ok: no value of 2 sensitive secrets"),
+        "{}",
+        out.stdout
+    );
+    let json = scan(&["--follow", "tree", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}{}", json.stdout, json.stderr);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["ok"], true);
+    assert_eq!(json["errors"], serde_json::json!([]));
+    assert_eq!(
+        json["warnings"],
+        serde_json::json!([
+            "not followed: tree/sub/up is a symbolic link back to tree, which is searched already"
+        ])
+    );
+}
+
 #[test]
 fn scan_json_has_the_documented_schema() {
     let project = ScanProject::new();

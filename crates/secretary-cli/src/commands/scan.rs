@@ -3,7 +3,8 @@
 //! and form, never the value or the text that matched.
 //!
 //! Exit 2 when a path does not exist (before anything is read) or a file or directory
-//! could not be read (after the rest is searched); else 1 when a value was found or some
+//! could not be read (after the rest is searched); a link loop under `--follow` is a
+//! warning, since what it leads back to is searched; else 1 when a value was found or some
 //! value could not be known (a missing secret, a failed source: the scan is not
 //! complete); else 0.
 
@@ -104,6 +105,7 @@ pub fn run(
         Format::Json => {
             let mut warnings = report.warnings.clone();
             warnings.extend(outcome.warnings.iter().cloned());
+            warnings.extend(outcome.loops.iter().map(ToString::to_string));
             let document = Output {
                 manifest: shown,
                 environment: &report.environment,
@@ -154,6 +156,9 @@ pub fn run(
             notes(&needles, &report, usize::from(args.min_length));
             for warning in &outcome.warnings {
                 say!("warning: {warning}");
+            }
+            for link in &outcome.loops {
+                say!("warning: {link}");
             }
             for error in &outcome.errors {
                 say!("error: {error}");

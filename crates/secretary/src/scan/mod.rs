@@ -28,9 +28,10 @@
 //! - Files: `.gitignore`, `.ignore`, `.git/info/exclude` and the global git excludes are
 //!   honoured (also outside a git repository, as `ignore` files are); hidden files are
 //!   searched (`.env`, `.github/`, `.npmrc` are where values leak); `.git` itself is
-//!   never searched. Symbolic links are not followed unless asked. A file is binary, and
-//!   not searched, when its first 8 KiB hold a NUL byte (git's rule). Files are read in
-//!   pieces, so their size is not limited.
+//!   never searched. Symbolic links are not followed unless asked; a link back to a
+//!   directory being searched (a loop) is then named in [`Outcome::loops`], not an
+//!   error. A file is binary, and not searched, when its first 8 KiB hold a NUL byte
+//!   (git's rule). Files are read in pieces, so their size is not limited.
 //!
 //! The automaton holds the spellings, as the redactor's does: they are in this process's
 //! memory while it searches. The spellings built on the way are zeroed.
@@ -47,7 +48,7 @@ use zeroize::Zeroizing;
 use crate::resolve::{Report, State};
 
 pub use forms::Form;
-pub use walk::{FileFindings, Options, Outcome, ScanError};
+pub use walk::{FileFindings, LinkLoop, Options, Outcome, ScanError};
 
 /// Values shorter than this many bytes are not searched by default: their spellings are
 /// too short to be told from chance (8 bytes make 10 base64 characters).

@@ -18,8 +18,9 @@ pub struct Options {
     /// Honour `.gitignore`, `.ignore`, `.git/info/exclude` and the global git excludes
     /// (default true).
     pub ignore_files: bool,
-    /// Follow symbolic links found in the tree (default false; a loop is detected). A
-    /// path given to [`Needles::scan`] is followed either way.
+    /// Follow symbolic links found in the tree (default false). A link back to a
+    /// directory being walked is not followed again, and is listed in
+    /// [`Outcome::loops`]. A path given to [`Needles::scan`] is followed either way.
     pub follow_links: bool,
     /// Threads to search with; 0 (the default) for one per core.
     pub threads: usize,
@@ -67,6 +68,23 @@ pub enum ScanError {
     },
 }
 
+/// A symbolic link, followed by request, that leads back to a directory the walk is
+/// already in: it is not followed again, since what it leads to is searched anyway.
+/// Nothing is left unread because of it, so it is no error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "not followed: {} is a symbolic link back to {}, which is searched already",
+    path.display(),
+    ancestor.display()
+)]
+#[non_exhaustive]
+pub struct LinkLoop {
+    /// The link, as reached from the path given.
+    pub path: PathBuf,
+    /// The directory it leads back to.
+    pub ancestor: PathBuf,
+}
+
 /// What [`Needles::scan`] found and did.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
@@ -81,6 +99,8 @@ pub struct Outcome {
     pub binary: Vec<PathBuf>,
     /// Symbolic links in the tree that were not followed.
     pub links: usize,
+    /// Links that lead back to a directory being searched, sorted: not followed again.
+    pub loops: Vec<LinkLoop>,
     /// What could not be searched: the outcome is incomplete.
     pub errors: Vec<ScanError>,
     /// Problems that did not stop the search, such as an ignore file's bad line; each names
@@ -94,6 +114,7 @@ struct Shared {
     files: Mutex<Vec<FileFindings>>,
     binary: Mutex<Vec<PathBuf>>,
     errors: Mutex<Vec<ScanError>>,
+    loops: Mutex<Vec<LinkLoop>>,
     warnings: Mutex<Vec<String>>,
     searched: AtomicUsize,
     bytes: AtomicU64,
@@ -173,6 +194,8 @@ impl Needles {
         binary.sort();
         let mut errors = take(shared.errors);
         errors.sort_by_key(ToString::to_string);
+        let mut loops = take(shared.loops);
+        loops.sort_by(|a, b| a.path.cmp(&b.path));
         let mut warnings = take(shared.warnings);
         warnings.sort();
         Outcome {
@@ -181,6 +204,7 @@ impl Needles {
             bytes: shared.bytes.into_inner(),
             binary,
             links: shared.links.into_inner(),
+            loops,
             errors,
             warnings,
         }
@@ -197,7 +221,10 @@ impl Needles {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                push(&shared.errors, walk_error(&error));
+                match link_loop(&error) {
+                    Some(found) => push(&shared.loops, found),
+                    None => push(&shared.errors, walk_error(&error)),
+                }
                 return;
             }
         };
@@ -241,6 +268,20 @@ impl Needles {
             },
             Err(reason) => push(&shared.errors, ScanError::Read { path, reason }),
         }
+    }
+}
+
+/// The loop `error` reports, if it is one (the walk gives it with its depth).
+fn link_loop(error: &ignore::Error) -> Option<LinkLoop> {
+    match error {
+        ignore::Error::Loop { ancestor, child } => Some(LinkLoop {
+            path: shown(child),
+            ancestor: shown(ancestor),
+        }),
+        ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => link_loop(err),
+        _ => None,
     }
 }
 
