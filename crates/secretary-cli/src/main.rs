@@ -63,6 +63,26 @@ fn main() -> ExitCode {
             );
             Status::Error
         }
+        // A write landed: say exactly what, never "nothing happened".
+        Err(commands::Failure::Unaudited { written, error }) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: the audit log could not record {} that happened: {error}",
+                if written.len() == 1 {
+                    "a write"
+                } else {
+                    "writes"
+                }
+            );
+            for locator in &written {
+                let _ = writeln!(std::io::stderr(), "  wrote: {locator}");
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "  help: these writes happened: do not run the command again (it would write new versions); record them where your audit trail is kept, then fix the audit log's path, permissions or free space"
+            );
+            Status::Error
+        }
         Err(commands::Failure::Process(error)) => {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             let _ = writeln!(

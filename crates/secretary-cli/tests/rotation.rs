@@ -311,9 +311,22 @@ fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write(
         .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
         .filter(|line| line["event"] == "import")
         .collect();
-    let audited: Vec<&str> = imports.iter().map(|l| l["key"].as_str().unwrap()).collect();
-    assert_eq!(audited, ["api_key", "secret_key"], "{text}");
-    for line in &imports {
+    // An intent line for each write first (in manifest order), then each write as it
+    // lands, in whatever order the answers come (issue 25, item 4).
+    let keys = |intent: bool| -> Vec<&str> {
+        let mut keys: Vec<&str> = imports
+            .iter()
+            .filter(|l| (l["outcome"] == "intent") == intent)
+            .map(|l| l["key"].as_str().unwrap())
+            .collect();
+        if !intent {
+            keys.sort_unstable();
+        }
+        keys
+    };
+    assert_eq!(keys(true), ["api_key", "secret_key"], "{text}");
+    assert_eq!(keys(false), ["api_key", "secret_key"], "{text}");
+    for line in imports.iter().filter(|l| l["outcome"] != "intent") {
         assert_eq!(line["outcome"], "ok", "{line}");
     }
 }
@@ -827,4 +840,217 @@ fn the_errors_on_the_way_to_vault_say_the_right_thing() {
         out.all()
     );
     assert_no_value(&out, &["stored-under-the-wrong-field"]);
+}
+
+/// `secretary ARGS` in `app` with `value` on stdin, its file writes capped at `blocks`
+/// of 512 bytes (dash's `ulimit -f`) with SIGXFSZ ignored, so that a write past the cap
+/// fails as on a full disk.
+fn capped(app: &App, bao: &OpenBao, blocks: u64, args: &[&str], value: &str) -> Outcome {
+    let mut child = std::process::Command::new("sh")
+        .current_dir(app.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", app.path())
+        .envs(bao.env())
+        .args(["-c", "trap '' XFSZ; ulimit -f \"$0\"; exec \"$@\""])
+        .arg(blocks.to_string())
+        .arg(support::secretary())
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _ = child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{value}\n").as_bytes());
+    let output = secretary_test_support::process::output(child);
+    Outcome {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+#[test]
+fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
+    // put wrote, then audited: on a full disk the new version existed and the command
+    // said nothing was read or run, so a re-run rotated twice (issue 25, item 4). Now an
+    // `intent` line goes first (no room for it: nothing is sent), and a failed outcome
+    // line names the write.
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let put = [
+        "--audit-log",
+        "audit.log",
+        "--env",
+        "production",
+        "put",
+        "api_key",
+    ];
+    // A first put, uncapped, gives the two lines' lengths.
+    let first = capped(&app, &bao, 1 << 20, &put, "first-api-key-1111111");
+    assert_eq!(first.code, 0, "{}", first.all());
+    let log = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(lines[0].contains("\"event\":\"put\"") && lines[0].contains("\"outcome\":\"intent\""));
+    assert!(lines[1].contains("\"outcome\":\"ok\""), "{log}");
+    let (intent, outcome) = (lines[0].len() + 1, lines[1].len() + 1);
+    assert!(outcome > intent + 20, "{log}");
+
+    // Room for the intent line and not for the outcome: pad the log (its first line is
+    // an audit line, so it is still a log) to just below a block boundary.
+    let pad = |room: usize| {
+        let mut text = format!("{}\n", lines[0]);
+        let end = (text.len() + intent + 1024).div_ceil(512) * 512;
+        while text.len() + room < end {
+            let filler = (end - room - text.len()).clamp(2, 200);
+            text.push_str(&"x".repeat(filler - 1));
+            text.push('\n');
+        }
+        fs::write(app.path().join("audit.log"), &text).unwrap();
+        (end / 512) as u64
+    };
+    let blocks = pad(intent + (outcome - intent) / 2);
+    let out = capped(&app, &bao, blocks, &put, "second-api-key-2222222");
+    assert_eq!(out.code, 2, "{}", out.all());
+    let (value, version) = stored(&bao, "production/api_key").unwrap();
+    assert_eq!(value, "second-api-key-2222222", "the write landed");
+    assert!(
+        out.stderr
+            .contains("error: the audit log could not record a write that happened"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "  wrote: vault:secret/data/production/api_key#value@v{version}"
+        )),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains("do not run the command again"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        !out.stderr.contains("nothing is read or run"),
+        "{}",
+        out.all()
+    );
+    // The outcome line may stand cut short at the cap: the last whole line is the intent.
+    let log = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    let last = log
+        .split_inclusive('\n')
+        .rfind(|line| line.ends_with('\n'))
+        .unwrap();
+    assert!(last.contains("\"outcome\":\"intent\""), "{last}");
+    assert_no_value(&out, &["second-api-key-2222222"]);
+
+    // No room even for the intent: nothing is sent.
+    let blocks = pad(intent / 2);
+    let out = capped(&app, &bao, blocks, &put, "third-api-key-33333333");
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("nothing is read or run"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap(),
+        ("second-api-key-2222222".to_owned(), version),
+        "written though its intent could not be recorded"
+    );
+}
+
+#[test]
+fn import_records_every_value_it_reads_and_each_write_with_its_intent() {
+    // import, --dry-run included, read the source environment and every target path
+    // without a line in the audit log (issue 25, item 5).
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    bao.bao(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        "production/redis_password",
+        "value=prod-redis-pw-1",
+    ]);
+    let lines = |name: &str| -> Vec<serde_json::Value> {
+        fs::read_to_string(app.path().join(name))
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    let args = |log: &'static str, dry: bool| {
+        let mut args = vec![
+            "--audit-log",
+            log,
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+        ];
+        if dry {
+            args.push("--dry-run");
+        }
+        args
+    };
+    let out = app.run(&bao, &args("dry.log", true));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let dry = lines("dry.log");
+    let reads = |log: &[serde_json::Value], key: &str| -> Vec<String> {
+        log.iter()
+            .filter(|line| line["event"] == "import_read" && line["key"] == key)
+            .map(|line| line["locator"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(reads(&dry, "api_key"), ["dotenv:.env:1"], "{dry:?}");
+    assert_eq!(
+        reads(&dry, "redis_password"),
+        [
+            "dotenv:.env:3",
+            "vault:secret/data/production/redis_password#value@v1"
+        ],
+        "the target's value is read too: {dry:?}"
+    );
+    assert!(
+        dry.iter().all(|line| line["event"] == "import_read"),
+        "a dry run writes nothing: {dry:?}"
+    );
+    assert!(
+        !fs::read_to_string(app.path().join("dry.log"))
+            .unwrap()
+            .contains("dev-api-key")
+    );
+
+    let out = app.run(&bao, &args("real.log", false));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let real = lines("real.log");
+    for key in ["api_key", "secret_key"] {
+        let events: Vec<(&str, &str)> = real
+            .iter()
+            .filter(|line| line["key"] == key && line["event"] == "import")
+            .map(|line| {
+                (
+                    line["outcome"].as_str().unwrap(),
+                    line["locator"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(events.len(), 2, "{key}: {real:?}");
+        assert_eq!(events[0], ("intent", ""), "{key}: the intent comes first");
+        assert_eq!(events[1].0, "ok");
+        assert!(
+            events[1]
+                .1
+                .starts_with(&format!("vault:secret/data/production/{key}#value@v"))
+        );
+    }
 }

@@ -525,11 +525,17 @@ fn put_writes_new_versions_with_check_and_set() {
         !log.contains("first-value") && !log.contains("mine"),
         "{log}"
     );
-    let lines: Vec<serde_json::Value> = log
+    let all: Vec<serde_json::Value> = log
         .lines()
         .map(|line| serde_json::from_str(line).unwrap())
         .collect();
-    assert_eq!(lines.len(), 2, "{log}");
+    // Each write's outcome comes after an `intent` line for it (issue 25, item 4).
+    assert_eq!(all.len(), 4, "{log}");
+    for pair in all.chunks(2) {
+        assert_eq!(pair[0]["outcome"], "intent", "{log}");
+        assert_eq!(pair[0]["event"], "put", "{log}");
+    }
+    let lines: Vec<&serde_json::Value> = all.iter().skip(1).step_by(2).collect();
     assert_eq!(lines[0]["event"], "put");
     assert_eq!(lines[0]["version"], 1);
     assert_eq!(lines[0]["outcome"], "ok");

@@ -150,6 +150,9 @@ pub enum Event {
     Rollback,
     /// A value was copied from another environment or source (`import`).
     Import,
+    /// A value was read to plan an import: from the environment or source it comes
+    /// from, or from the target, to compare (`import`, `--dry-run` included).
+    ImportRead,
     /// Values were read to be checked (`check`, `status`, `validate()`).
     Validate,
     /// Values were written out (`export`).
@@ -181,6 +184,11 @@ pub enum Outcome {
     Refused,
     /// A value older than its `rotate_every`, where the environment enforces rotation.
     Overdue,
+    /// A write about to be sent (`put`, `rotate`, `rollback`, `import`): its outcome
+    /// follows on a line of its own. An `intent` with no outcome after it means the
+    /// process stopped, or its log could not be written, once the write was decided:
+    /// look at the store's versions to know whether it landed.
+    Intent,
 }
 
 impl From<State> for Outcome {

@@ -74,7 +74,7 @@ fn import_with_a_writer_between(bao: &OpenBao, between: impl FnOnce()) -> Vec<se
         plan.items()
     );
     between();
-    plan.apply().unwrap()
+    plan.apply(&mut |_| {}).unwrap()
 }
 
 #[test]

@@ -13,7 +13,7 @@ use secretary::audit::{Event, Fingerprints, Outcome};
 use secretary::manifest::EnvironmentSpec;
 use secretary::{ImportAction, ImportItem, ImportSource, Manifest, Variables};
 
-use super::put::{failed, record};
+use super::put::failed;
 use super::{Failure, write_json};
 use crate::args::Format;
 use crate::exit::Status;
@@ -127,15 +127,16 @@ pub fn run(
     };
     let items = plan.items();
     let blocked = plan.is_blocked();
+    audit_reads(items)?;
     let results = if settings.dry_run || blocked {
         Vec::new()
     } else {
-        match plan.apply() {
+        match write(&plan)? {
             Ok(results) => results,
             Err(error) => return failed(Event::Import, "(import)", error),
         }
     };
-    let (written, errors) = audited(items, &results)?;
+    let (written, errors) = columns(items, &results);
     let wrote = written.iter().filter(|w| w.is_some()).count();
     let failures = errors.iter().filter(|e| e.is_some()).count();
     match settings.format {
@@ -180,28 +181,81 @@ pub fn run(
     Ok(Status::Success)
 }
 
-/// Audits each write, and says for each item where it was written or why not.
-#[expect(clippy::type_complexity, reason = "two parallel columns of the report")]
-fn audited(
+/// Records every value the plan read (issue 25, item 5): one `import_read` line for
+/// where each value comes from, and one for the value the target holds now, when it
+/// holds one. A dry run reads them too, so it records them too.
+fn audit_reads(items: &[ImportItem]) -> Result<(), Failure> {
+    for item in items {
+        let outcome = match &item.action {
+            ImportAction::Failed(_) => Outcome::SourceError,
+            ImportAction::NoValue => Outcome::Unset,
+            _ => Outcome::Ok,
+        };
+        super::audit(Event::ImportRead, &item.key, item.from.as_ref(), outcome)?;
+        if let Some(to) = &item.to {
+            let origin = secretary::Origin::Source {
+                name: String::new(),
+                locator: to.clone(),
+            };
+            super::audit(Event::ImportRead, &item.key, Some(&origin), Outcome::Ok)?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes the plan: an `intent` line for each write first (when one cannot be recorded,
+/// nothing is sent), then each write recorded as it lands (issue 25, item 4). When the
+/// log fails partway, every write that landed is named: [`Failure::Unaudited`]. The
+/// inner error is the library's, when the writes could not start.
+fn write(
+    plan: &secretary::Import<'_>,
+) -> Result<Result<Vec<secretary::Applied>, secretary::PutError>, Failure> {
+    let items = plan.items();
+    for item in items.iter().filter(|item| item.action.writes()) {
+        super::audit(Event::Import, &item.key, None, Outcome::Intent)?;
+    }
+    let mut landed: Vec<String> = Vec::new();
+    let mut unrecorded: Option<secretary::audit::AuditError> = None;
+    let applied = plan.apply(&mut |applied| {
+        let key = &items[applied.item].key;
+        let recorded = match &applied.result {
+            Ok(done) => {
+                landed.push(done.locator.to_string());
+                let origin = secretary::Origin::Source {
+                    name: done.source.clone(),
+                    locator: done.locator.clone(),
+                };
+                super::audit(Event::Import, key, Some(&origin), Outcome::Ok)
+            }
+            Err(_) => super::audit(Event::Import, key, None, Outcome::SourceError),
+        };
+        if let Err(error) = recorded {
+            unrecorded.get_or_insert(error);
+        }
+    });
+    if let Some(error) = unrecorded {
+        return Err(Failure::Unaudited {
+            written: landed,
+            error,
+        });
+    }
+    Ok(applied)
+}
+
+/// For each item, where it was written or why not.
+fn columns(
     items: &[ImportItem],
     results: &[secretary::Applied],
-) -> Result<(Vec<Option<String>>, Vec<Option<String>>), Failure> {
+) -> (Vec<Option<String>>, Vec<Option<String>>) {
     let mut written = vec![None; items.len()];
     let mut errors: Vec<Option<String>> = vec![None; items.len()];
     for applied in results {
-        let key = &items[applied.item].key;
         match &applied.result {
-            Ok(done) => {
-                record(Event::Import, key, done)?;
-                written[applied.item] = Some(done.locator.to_string());
-            }
-            Err(error) => {
-                super::audit(Event::Import, key, None, Outcome::SourceError)?;
-                errors[applied.item] = Some(error.to_string());
-            }
+            Ok(done) => written[applied.item] = Some(done.locator.to_string()),
+            Err(error) => errors[applied.item] = Some(error.to_string()),
         }
     }
-    Ok((written, errors))
+    (written, errors)
 }
 
 fn item_out(item: &ImportItem, written: Option<String>, error: Option<String>) -> ItemOut<'_> {

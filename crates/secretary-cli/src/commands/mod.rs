@@ -44,6 +44,14 @@ pub enum Failure {
     Output(io::Error),
     /// The audit log could not be opened or written: nothing may go unrecorded.
     Audit(AuditError),
+    /// Writes landed, then the audit log could not record them: each is named (where,
+    /// which version), so that nobody runs the command again believing nothing happened.
+    Unaudited {
+        /// Each write that landed, as its locator with its version.
+        written: Vec<String>,
+        /// Why the log could not record them.
+        error: AuditError,
+    },
     /// `run` could not watch over its program: set up signal forwarding, wait for it, or
     /// stop it. (A program that cannot be started is not this: `run` says so and exits
     /// 126 or 127, as a shell does.)

@@ -101,6 +101,7 @@ pub fn run(
     // An undeclared key is a usage error before anything is read.
     manifest.secret(key)?;
     let value = read_value(key)?;
+    intent(Event::Put, key)?;
     match put(manifest, environment, vars, key, &value, cas) {
         Ok(written) => {
             record(Event::Put, key, &written)?;
@@ -114,13 +115,23 @@ pub fn run(
     }
 }
 
-/// Records a write of `key` in the audit log.
+/// Records that a write of `key` is about to be sent: when this line cannot be written,
+/// nothing is sent (issue 25, item 4).
+pub(super) fn intent(event: Event, key: &str) -> Result<(), Failure> {
+    Ok(super::audit(event, key, None, Outcome::Intent)?)
+}
+
+/// Records a write of `key` that landed. When the log cannot take the line, the failure
+/// names the write, which happened: [`Failure::Unaudited`].
 pub(super) fn record(event: Event, key: &str, written: &Written) -> Result<(), Failure> {
     let origin = secretary::Origin::Source {
         name: written.source.clone(),
         locator: written.locator.clone(),
     };
-    Ok(super::audit(event, key, Some(&origin), Outcome::Ok)?)
+    super::audit(event, key, Some(&origin), Outcome::Ok).map_err(|error| Failure::Unaudited {
+        written: vec![written.locator.to_string()],
+        error,
+    })
 }
 
 /// Reports a write of `key` that did not happen (audited unless it is a usage error),

@@ -13,7 +13,7 @@ use secretary::manifest::EnvironmentSpec;
 use secretary::{Manifest, Scope, SecretSpec, Variables, resolve};
 
 use super::Failure;
-use super::put::{failed, read_value, record};
+use super::put::{failed, intent, read_value, record};
 use crate::exit::Status;
 
 /// What running programs need to do to see a new value.
@@ -67,6 +67,7 @@ pub fn run(
         } else {
             Some(read_value(key)?)
         };
+        intent(Event::Rotate, key)?;
         match secretary::rotate(manifest, environment, vars, key, value) {
             Ok(written) => {
                 record(Event::Rotate, key, &written)?;
@@ -143,6 +144,7 @@ pub fn rollback(
     out: &mut impl Write,
 ) -> Result<Status, Failure> {
     manifest.secret_in(environment, key)?;
+    intent(Event::Rollback, key)?;
     match secretary::rollback(manifest, environment, vars, key, to) {
         Ok(rolled) => {
             record(Event::Rollback, key, &rolled.written)?;

@@ -133,9 +133,13 @@ impl Import<'_> {
     }
 
     /// Writes every `create` and `update`: each Vault path once, concurrently, with
-    /// check-and-set on the version the plan read. One [`Applied`] per item written.
-    /// Nothing is written when the plan [`Import::is_blocked`].
-    pub fn apply(&self) -> Result<Vec<Applied>, PutError> {
+    /// check-and-set on the version the plan read. One [`Applied`] per item written,
+    /// each also handed to `landed` as soon as its write is answered (to audit it as it
+    /// lands). Nothing is written when the plan [`Import::is_blocked`].
+    pub fn apply(
+        &self,
+        landed: &mut (dyn FnMut(&Applied) + Send),
+    ) -> Result<Vec<Applied>, PutError> {
         if self.is_blocked() {
             return Ok(Vec::new());
         }
@@ -151,13 +155,22 @@ impl Import<'_> {
         let context = Context::new(self.manifest, self.target, self.vars);
         let writes: Vec<(usize, &SecretValue)> =
             changes.iter().map(|(_, change)| *change).collect();
-        let results = self
-            .source
-            .write_snapshot(&self.snapshot, &writes, &context)?;
-        Ok(changes
+        let items: Vec<usize> = changes.iter().map(|(item, _)| *item).collect();
+        let results = self.source.write_snapshot(
+            &self.snapshot,
+            &writes,
+            &context,
+            &mut |change, result| {
+                landed(&Applied {
+                    item: items[change],
+                    result: result.clone(),
+                });
+            },
+        )?;
+        Ok(items
             .into_iter()
             .zip(results)
-            .map(|((item, _), result)| Applied { item, result })
+            .map(|(item, result)| Applied { item, result })
             .collect())
     }
 }

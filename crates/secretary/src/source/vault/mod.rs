@@ -361,18 +361,24 @@ impl VaultSource {
 
     /// Writes `changes` (an index into the snapshot's secrets and its new value): each
     /// path once, with every change to it, as a new version with check-and-set on the
-    /// version the snapshot read, paths concurrently. One result per change, in order.
+    /// version the snapshot read, paths concurrently. One result per change, in order;
+    /// `landed` hears each change's result (its position in `changes`) as soon as its
+    /// path's answer arrives, so that a caller can record each write as it lands rather
+    /// than after all of them.
     pub fn write_snapshot(
         &self,
         snapshot: &Snapshot,
         changes: &[(usize, &SecretValue)],
         context: &Context<'_>,
+        landed: &mut (dyn FnMut(usize, &Result<Written, VaultError>) + Send),
     ) -> Result<Vec<Result<Written, VaultError>>, VaultError> {
         let connection = self.connection(context)?;
         let kv_version = self.config.kv_version;
         // Each touched path: its data with every change applied, its expected version,
         // and the changes themselves (for a re-read after a conflict).
         let mut touched: Vec<(usize, SecretJson, u64, Vec<FieldChange>)> = Vec::new();
+        // For each change, the position of its path in `touched`.
+        let mut path_of: Vec<usize> = Vec::with_capacity(changes.len());
         for &(index, value) in changes {
             let entry = &snapshot.entries[index];
             let position =
@@ -383,6 +389,7 @@ impl VaultSource {
                     touched.push((entry.slot, data, version, Vec::new()));
                     touched.len() - 1
                 };
+            path_of.push(position);
             let (_, data, _, fields) = &mut touched[position];
             fields.push(FieldChange {
                 field: entry.field.clone(),
@@ -394,66 +401,64 @@ impl VaultSource {
             });
             data.insert(&entry.field, value.expose());
         }
+        // What a path's answer means for one change to it.
+        let result_of = |change: usize, answer: &Result<Option<u64>, VaultError>| {
+            let entry = &snapshot.entries[changes[change].0];
+            match answer {
+                Ok(version) => Ok(Written {
+                    source: self.name.clone(),
+                    locator: self.locator(&entry.path, &entry.field, *version),
+                }),
+                Err(error) => Err(error.clone()),
+            }
+        };
+        let mut results: Vec<Option<Result<Written, VaultError>>> =
+            (0..changes.len()).map(|_| None).collect();
         let client = &connection.client;
         let limit = self.config.max_concurrency;
-        let versions: Vec<Option<Result<Option<u64>, VaultError>>> =
-            drive(connection.runtime.get(), async {
-                let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
-                let mut tasks = tokio::task::JoinSet::new();
-                for (position, (slot, data, expected, fields)) in touched.into_iter().enumerate() {
-                    let client = Arc::clone(client);
-                    let api = snapshot.apis[slot].clone();
-                    let semaphore = Arc::clone(&semaphore);
-                    tasks.spawn(async move {
-                        let _permit = semaphore.acquire_owned().await;
-                        let merge = Merge {
-                            retries: CONFLICT_RETRIES,
-                            theirs: Theirs::Kept,
-                        };
-                        let written = write_merging(
-                            &client, &api, kv_version, data, expected, &fields, merge,
-                        )
-                        .await;
-                        (position, written)
-                    });
-                }
-                // By position, so that a task that did not finish leaves its own gap
-                // (reported below as not written) and moves no other result.
-                let mut results: Vec<Option<Result<Option<u64>, VaultError>>> =
-                    (0..tasks.len()).map(|_| None).collect();
-                while let Some(joined) = tasks.join_next().await {
-                    if let Ok((position, result)) = joined
-                        && let Some(slot) = results.get_mut(position)
-                    {
-                        *slot = Some(result);
-                    }
-                }
-                results
-            });
-        // Back from paths to changes.
-        let mut order: Vec<usize> = Vec::new();
-        for &(index, _) in changes {
-            let slot = snapshot.entries[index].slot;
-            if !order.contains(&slot) {
-                order.push(slot);
+        drive(connection.runtime.get(), async {
+            let semaphore = Arc::new(tokio::sync::Semaphore::new(limit));
+            let mut tasks = tokio::task::JoinSet::new();
+            for (position, (slot, data, expected, fields)) in touched.into_iter().enumerate() {
+                let client = Arc::clone(client);
+                let api = snapshot.apis[slot].clone();
+                let semaphore = Arc::clone(&semaphore);
+                tasks.spawn(async move {
+                    let _permit = semaphore.acquire_owned().await;
+                    let merge = Merge {
+                        retries: CONFLICT_RETRIES,
+                        theirs: Theirs::Kept,
+                    };
+                    let written =
+                        write_merging(&client, &api, kv_version, data, expected, &fields, merge)
+                            .await;
+                    (position, written)
+                });
             }
-        }
-        Ok(changes
-            .iter()
-            .map(|&(index, _)| {
-                let entry = &snapshot.entries[index];
-                let position = order.iter().position(|&slot| slot == entry.slot);
-                match position.and_then(|position| versions.get(position).and_then(Option::as_ref))
-                {
-                    Some(Ok(version)) => Ok(Written {
-                        source: self.name.clone(),
-                        locator: self.locator(&entry.path, &entry.field, *version),
-                    }),
-                    Some(Err(error)) => Err(error.clone()),
-                    None => Err(VaultError::Deadline {
-                        seconds: connection.client.deadline().as_secs(),
-                    }),
+            // By position, so that a task that did not finish leaves its own changes
+            // unanswered (reported below as not written) and moves no other result.
+            while let Some(joined) = tasks.join_next().await {
+                let Ok((position, answer)) = joined else {
+                    continue;
+                };
+                for (change, _) in path_of.iter().enumerate().filter(|(_, p)| **p == position) {
+                    let result = result_of(change, &answer);
+                    landed(change, &result);
+                    results[change] = Some(result);
                 }
+            }
+        });
+        Ok(results
+            .into_iter()
+            .enumerate()
+            .map(|(change, result)| {
+                result.unwrap_or_else(|| {
+                    let result = Err(VaultError::Deadline {
+                        seconds: connection.client.deadline().as_secs(),
+                    });
+                    landed(change, &result);
+                    result
+                })
             })
             .collect())
     }
@@ -992,6 +997,9 @@ fn connection_warnings(connection: &Connection) -> Vec<String> {
             "the manifest's ca_cert ({file}) is not trusted for {}, an address the manifest does not name; set VAULT_CACERT to trust it",
             connection.client.addresses()
         ));
+    }
+    if let Some(set_aside) = &settings.login_set_aside {
+        warnings.push(set_aside.to_string());
     }
     if settings.userinfo_removed {
         warnings.push(format!(
