@@ -123,3 +123,45 @@ proptest! {
         prop_assert_eq!(needles.not_searched().len(), 1);
     }
 }
+
+/// Issue 25, item 8: the JSON that common serialisers write, each with its own escapes
+/// (written out here by hand from what each one does by default), is found. A value with
+/// every character they treat differently: `"`, `&<>`, `/`, `'=+` and a backquote,
+/// non-ASCII in and past the Basic Multilingual Plane, a control character, DEL and
+/// U+2028.
+#[test]
+fn json_as_common_serialisers_write_it_is_found() {
+    let value = "a\"b&c<d>e/f'g=h+i`j\u{e9}\u{1f600}\u{1b}k\u{7f}l\u{2028}m";
+    let needles = Needles::new([("k", value)], 8);
+    let written = [
+        // serde_json, JavaScript's JSON.stringify, Python with ensure_ascii=False, Ruby.
+        "a\\\"b&c<d>e/f'g=h+i`j\u{e9}\u{1f600}\\u001bk\u{7f}l\u{2028}m",
+        // Python's json.dumps (ensure_ascii).
+        "a\\\"b&c<d>e/f'g=h+i`j\\u00e9\\ud83d\\ude00\\u001bk\\u007fl\\u2028m",
+        // Go's encoding/json.
+        "a\\\"b\\u0026c\\u003cd\\u003ee/f'g=h+i`j\u{e9}\u{1f600}\\u001bk\u{7f}l\\u2028m",
+        // PHP's json_encode.
+        "a\\\"b&c<d>e\\/f'g=h+i`j\\u00e9\\ud83d\\ude00\\u001bk\u{7f}l\\u2028m",
+        // PHP's json_encode with JSON_UNESCAPED_UNICODE.
+        "a\\\"b&c<d>e\\/f'g=h+i`j\u{e9}\u{1f600}\\u001bk\u{7f}l\\u2028m",
+        // Gson.
+        "a\\\"b\\u0026c\\u003cd\\u003ee/f\\u0027g\\u003dh+i`j\u{e9}\u{1f600}\\u001bk\u{7f}l\\u2028m",
+        // .NET's System.Text.Json.
+        "a\\u0022b\\u0026c\\u003Cd\\u003Ee/f\\u0027g=h\\u002Bi\\u0060j\\u00E9\\uD83D\\uDE00\\u001Bk\\u007Fl\\u2028m",
+        // Jackson.
+        "a\\\"b&c<d>e/f'g=h+i`j\u{e9}\u{1f600}\\u001Bk\u{7f}l\u{2028}m",
+    ];
+    let mut text = String::new();
+    for spelled in written {
+        text.push_str("{\"password\": \"");
+        text.push_str(spelled);
+        text.push_str("\"}\n");
+    }
+    let found: Vec<(usize, Form)> = needles
+        .search(text.as_bytes())
+        .into_iter()
+        .map(|found| (found.line, found.form))
+        .collect();
+    let expected: Vec<(usize, Form)> = (1..=written.len()).map(|line| (line, Form::Json)).collect();
+    assert_eq!(found, expected);
+}

@@ -3,10 +3,12 @@
 //! automaton finds them all in one pass.
 //!
 //! - **exact**: the bytes of the value.
-//! - **json**: as a JSON string holds it (`\"`, `\\`, `\n`, `\u001f`, as `serde_json`,
-//!   Python's `json.dumps` and JavaScript's `JSON.stringify` write them), and with every
-//!   character past ASCII as `\u00e9` (Python's default, `ensure_ascii`); only where that
-//!   differs from the value.
+//! - **json**: inside a JSON string as eight common serialisers write it by default (see
+//!   `JSON_STYLES`): `serde_json`, JavaScript's `JSON.stringify`, Python's `json.dumps`
+//!   (`ensure_ascii`, and without it), Go's `encoding/json` (`\u0026 \u003c \u003e`),
+//!   PHP's `json_encode` (`\/`, with and without `JSON_UNESCAPED_UNICODE`), Gson, .NET's
+//!   `System.Text.Json` (upper-case hex, `\u0022`) and Jackson. Each writes the value one
+//!   way throughout, so a value has at most eight JSON spellings, most of them alike.
 //! - **url**: percent-encoded as five common encoders do (upper-case `%XX`): RFC 3986's
 //!   unreserved characters kept (Python's `quote(v, safe="")`); JavaScript's
 //!   `encodeURIComponent` (also keeps `!'()*`); an HTML form as WHATWG writes it
@@ -21,7 +23,9 @@
 //! - **hex**: lower and upper case.
 //!
 //! Not spelled: lower-case `%xx`, mixed-case hex, base64 or hex wrapped over several
-//! lines, any other escaping (a shell's, a YAML block's), and an encoding of an encoding.
+//! lines, any other escaping (a shell's, a YAML block's), an encoding of an encoding, and
+//! JSON that mixes the styles (some characters escaped, others of the same kind not, or
+//! hex of both cases).
 
 use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
@@ -116,8 +120,9 @@ const USERINFO: &AsciiSet = &CONTROLS
 pub(super) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
     let mut out = vec![(Form::Exact, Zeroizing::new(value.to_vec()))];
     if let Ok(text) = std::str::from_utf8(value) {
-        out.push((Form::Json, json(text, false)));
-        out.push((Form::Json, json(text, true)));
+        for style in &JSON_STYLES {
+            out.push((Form::Json, json(text, style)));
+        }
     }
     for (set, plus) in [
         (RFC3986, false),
@@ -138,26 +143,110 @@ pub(super) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
     out
 }
 
-/// `text` as the inside of a JSON string; with `ascii`, every character past ASCII as
-/// `\uXXXX` (two, a surrogate pair, past the Basic Multilingual Plane).
-fn json(text: &str, ascii: bool) -> Zeroizing<Vec<u8>> {
+/// How one JSON serialiser escapes a string by default, beyond what JSON requires (`"`,
+/// `\\` and the control characters, which every one escapes: `\n \r \t \b \f`, the
+/// others as `\u00XX`).
+struct JsonStyle {
+    /// Hex digits in upper case (`\u00E9`).
+    upper: bool,
+    /// Every character past ASCII as `\uXXXX` (a surrogate pair past the Basic
+    /// Multilingual Plane).
+    ascii: bool,
+    /// `/` as `\/`.
+    slash: bool,
+    /// Characters written as `\uXXXX` (before the short escapes: `"` here is `\u0022`).
+    escaped: &'static [char],
+}
+
+/// The JSON string styles searched for: each serialiser's default output (and PHP's
+/// `JSON_UNESCAPED_UNICODE`, Python's `ensure_ascii=False`, which are common).
+const JSON_STYLES: [JsonStyle; 8] = [
+    // serde_json, JSON.stringify, Python ensure_ascii=False, Ruby.
+    JsonStyle {
+        upper: false,
+        ascii: false,
+        slash: false,
+        escaped: &[],
+    },
+    // Python json.dumps.
+    JsonStyle {
+        upper: false,
+        ascii: true,
+        slash: false,
+        escaped: &['\u{7f}'],
+    },
+    // Go encoding/json.
+    JsonStyle {
+        upper: false,
+        ascii: false,
+        slash: false,
+        escaped: &['&', '<', '>', '\u{2028}', '\u{2029}'],
+    },
+    // PHP json_encode.
+    JsonStyle {
+        upper: false,
+        ascii: true,
+        slash: true,
+        escaped: &[],
+    },
+    // PHP json_encode with JSON_UNESCAPED_UNICODE.
+    JsonStyle {
+        upper: false,
+        ascii: false,
+        slash: true,
+        escaped: &['\u{2028}', '\u{2029}'],
+    },
+    // Gson.
+    JsonStyle {
+        upper: false,
+        ascii: false,
+        slash: false,
+        escaped: &['&', '<', '>', '=', '\'', '\u{2028}', '\u{2029}'],
+    },
+    // .NET System.Text.Json.
+    JsonStyle {
+        upper: true,
+        ascii: true,
+        slash: false,
+        escaped: &['"', '&', '\'', '+', '<', '>', '`', '\u{7f}'],
+    },
+    // Jackson.
+    JsonStyle {
+        upper: true,
+        ascii: false,
+        slash: false,
+        escaped: &[],
+    },
+];
+
+/// `text` as the inside of a JSON string written in `style`.
+fn json(text: &str, style: &JsonStyle) -> Zeroizing<Vec<u8>> {
     use std::fmt::Write as _;
     let mut out = Zeroizing::new(String::with_capacity(text.len()));
     for c in text.chars() {
+        let escape = style.escaped.contains(&c)
+            || (style.ascii && !c.is_ascii())
+            || (u32::from(c) < 0x20 && !matches!(c, '\n' | '\r' | '\t' | '\u{8}' | '\u{c}'));
+        if escape {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                let _ = if style.upper {
+                    write!(out, "\\u{unit:04X}")
+                } else {
+                    write!(out, "\\u{unit:04x}")
+                };
+            }
+            continue;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
+            '/' if style.slash => out.push_str("\\/"),
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
             '\u{8}' => out.push_str("\\b"),
             '\u{c}' => out.push_str("\\f"),
-            c if u32::from(c) < 0x20 || (ascii && !c.is_ascii()) => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
-                }
-            }
             c => out.push(c),
         }
     }
@@ -245,13 +334,27 @@ mod tests {
 
     #[test]
     fn json_spellings_escape_as_serializers_do() {
+        let mut spelled = of("a\"b\\c\nd\u{1}é😀", Form::Json);
+        spelled.sort();
+        spelled.dedup();
         assert_eq!(
-            of("a\"b\\c\nd\u{1}é😀", Form::Json),
+            spelled,
             [
+                // Python's json.dumps, PHP's json_encode.
+                "a\\\"b\\\\c\\nd\\u0001\\u00e9\\ud83d\\ude00",
+                // serde_json, JSON.stringify, Go, Gson, Jackson, PHP's JSON_UNESCAPED_UNICODE.
                 "a\\\"b\\\\c\\nd\\u0001é😀",
-                "a\\\"b\\\\c\\nd\\u0001\\u00e9\\ud83d\\ude00"
+                // .NET's System.Text.Json.
+                "a\\u0022b\\\\c\\nd\\u0001\\u00E9\\uD83D\\uDE00",
             ]
         );
+    }
+
+    #[test]
+    fn a_value_with_nothing_to_escape_has_one_json_spelling_its_own() {
+        let mut spelled = of("plain-value_123.x", Form::Json);
+        spelled.dedup();
+        assert_eq!(spelled, ["plain-value_123.x"]);
     }
 
     #[test]
