@@ -185,8 +185,13 @@ fn import_plans_copies_once_and_a_rerun_changes_nothing() {
     assert!(
         plan.stdout
             .lines()
-            .any(|l| l.starts_with("debug_mode") && l.contains("no_value")),
-        "a default is not copied: {}",
+            .any(|l| l.starts_with("debug_mode") && l.contains("setting")),
+        "a setting is not copied (issue 25, item 19): {}",
+        plan.all()
+    );
+    assert!(
+        plan.stdout.contains("left out 1 setting (sensitive = false), whose values belong to each environment: debug_mode; name one with --only to copy it"),
+        "{}",
         plan.all()
     );
     assert_no_value(&plan, &values);
@@ -1053,4 +1058,58 @@ fn import_records_every_value_it_reads_and_each_write_with_its_intent() {
                 .starts_with(&format!("vault:secret/data/production/{key}#value@v"))
         );
     }
+}
+
+#[test]
+fn import_leaves_settings_behind_unless_named() {
+    // import copied development's DEBUG=true into production's Vault (issue 25, item 19):
+    // a setting's value is the environment's own.
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, &format!("{DOTENV}DEBUG_MODE=true\n"));
+    let log = "audit.log";
+    let out = app.run(
+        &bao,
+        &[
+            "--audit-log",
+            log,
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("left out 1 setting"), "{}", out.all());
+    assert_eq!(
+        stored(&bao, "production/debug_mode"),
+        None,
+        "a setting was copied"
+    );
+    assert!(stored(&bao, "production/api_key").is_some());
+    let text = fs::read_to_string(app.path().join(log)).unwrap();
+    assert!(
+        !text.contains("\"debug_mode\""),
+        "a setting left out was read: {text}"
+    );
+
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+            "--only",
+            "debug_mode",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(!out.stdout.contains("left out"), "{}", out.all());
+    assert_eq!(
+        stored(&bao, "production/debug_mode"),
+        Some(("true".to_owned(), 1)),
+        "named with --only, it is copied"
+    );
 }

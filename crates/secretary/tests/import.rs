@@ -61,7 +61,8 @@ fn import_with_a_writer_between(bao: &OpenBao, between: impl FnOnce()) -> Vec<se
         production,
         &vars,
         ImportSource::Environment(development),
-        None,
+        // Settings (`sensitive = false`) are copied only when named (issue 25, item 19).
+        Some(&["api_url", "workers"]),
         false,
         &fingerprints,
     )

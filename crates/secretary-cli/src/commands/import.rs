@@ -187,6 +187,8 @@ pub fn run(
 fn audit_reads(items: &[ImportItem]) -> Result<(), Failure> {
     for item in items {
         let outcome = match &item.action {
+            // Left out, and so never read.
+            ImportAction::Setting => continue,
             ImportAction::Failed(_) => Outcome::SourceError,
             ImportAction::NoValue => Outcome::Unset,
             _ => Outcome::Ok,
@@ -341,6 +343,20 @@ fn text(
         writeln!(
             out,
             "values that differ were kept: --overwrite replaces them"
+        )?;
+    }
+    let settings: Vec<&str> = items
+        .iter()
+        .filter(|item| item.action == ImportAction::Setting)
+        .map(|item| item.key.as_str())
+        .collect();
+    if !settings.is_empty() {
+        writeln!(
+            out,
+            "left out {} setting{} (sensitive = false), whose values belong to each environment: {}; name one with --only to copy it",
+            settings.len(),
+            if settings.len() == 1 { "" } else { "s" },
+            settings.join(", ")
         )?;
     }
     Ok(())

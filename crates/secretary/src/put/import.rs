@@ -45,11 +45,15 @@ pub enum Action {
     Refused(String),
     /// The source failed for it (the error): nothing at all is written.
     Failed(String),
+    /// A setting (`sensitive = false`), not a secret: its value is the environment's
+    /// own (`DEBUG=true`, `LOG_LEVEL=DEBUG` in development), so it is neither read nor
+    /// copied unless named in `only` (issue 25, item 19).
+    Setting,
 }
 
 impl Action {
     /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
-    /// `failed`.
+    /// `failed`, `setting`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -59,6 +63,7 @@ impl Action {
             Self::NoValue => "no_value",
             Self::Refused(_) => "refused",
             Self::Failed(_) => "failed",
+            Self::Setting => "setting",
         }
     }
 
@@ -224,8 +229,9 @@ fn values_from<'e>(
     }
 }
 
-/// Plans copying `only` (default: every declared secret) from `from` into `target`'s
-/// Vault source. A value already in the target is kept unless `overwrite`.
+/// Plans copying `only` (default: every declared secret, settings left out: see
+/// [`Action::Setting`]) from `from` into `target`'s Vault source. A value already in the
+/// target is kept unless `overwrite`.
 /// `fingerprints` makes the fingerprints shown.
 pub fn import<'a>(
     manifest: &'a Manifest,
@@ -244,15 +250,37 @@ pub fn import<'a>(
             .collect::<Result<_, _>>()?,
         None => target.secrets().to_vec(),
     };
-    let keys: Vec<&str> = specs.iter().map(|spec| spec.key.as_str()).collect();
+    // Settings are left out, unread, unless asked for by name.
+    let copied: Vec<&SecretSpec> = specs
+        .iter()
+        .map(|spec| &**spec)
+        .filter(|spec| spec.sensitive || only.is_some())
+        .collect();
+    let keys: Vec<&str> = copied.iter().map(|spec| spec.key.as_str()).collect();
     let from_environment = values_from(manifest, target, &source, from)?;
     let report = resolve(manifest, &from_environment, vars, Scope::Keys(&keys))?;
     let context = Context::new(manifest, target, vars);
-    let spec_refs: Vec<&SecretSpec> = specs.iter().map(|spec| &**spec).collect();
-    let snapshot = source.snapshot(&spec_refs, &context)?;
+    let snapshot = source.snapshot(&copied, &context)?;
     let mut items = Vec::with_capacity(specs.len());
     let mut values = Vec::with_capacity(specs.len());
-    for (index, (spec, resolution)) in specs.iter().zip(&report.resolutions).enumerate() {
+    let mut resolutions = report.resolutions.iter().enumerate();
+    for spec in &specs {
+        if !spec.sensitive && only.is_none() {
+            items.push(ImportItem {
+                key: spec.key.clone(),
+                action: Action::Setting,
+                from: None,
+                to: None,
+                from_fingerprint: None,
+                to_fingerprint: None,
+            });
+            values.push(None);
+            continue;
+        }
+        // `copied` and the resolutions follow `specs` in order, less the settings.
+        let Some((index, resolution)) = resolutions.next() else {
+            break;
+        };
         let stored = snapshot.stored(index, &source);
         let (to, current) = match stored {
             Stored::Present { value, locator, .. } => (Some(locator), value),
