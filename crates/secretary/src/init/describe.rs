@@ -1,0 +1,139 @@
+//! Which comment may become a secret's description in the manifest `init` writes: never
+//! one that holds a value of the files read (issue 25, item 1).
+
+use crate::lint::looks_real;
+
+/// Every value of the files `init` reads, as a description may not hold them: each value
+/// whole, and each line of a multi-line value.
+pub(super) struct Values {
+    /// The values and lines of at least [`Values::SUBSTRING`] bytes, found anywhere in a
+    /// description.
+    long: Option<aho_corasick::AhoCorasick>,
+    /// Every value and line, found as a whole word of a description (`# PIN is 42`).
+    words: std::collections::HashSet<String>,
+}
+
+impl Values {
+    /// How long a value must be to be looked for inside words too: a shorter one
+    /// (`1`, `on`) would be found in nearly every sentence.
+    const SUBSTRING: usize = 4;
+
+    pub(super) fn new<'v>(values: impl Iterator<Item = &'v str>) -> Self {
+        let mut words = std::collections::HashSet::new();
+        for value in values {
+            words.insert(value.trim().to_owned());
+            if value.contains('\n') {
+                words.extend(value.lines().map(|line| line.trim().to_owned()));
+            }
+        }
+        words.remove("");
+        let long: Vec<&String> = words
+            .iter()
+            .filter(|w| w.len() >= Self::SUBSTRING)
+            .collect();
+        let long = (!long.is_empty())
+            .then(|| aho_corasick::AhoCorasick::new(long).ok())
+            .flatten();
+        Self { long, words }
+    }
+
+    /// Whether `text` holds one of the values.
+    fn in_text(&self, text: &str) -> bool {
+        self.long.as_ref().is_some_and(|long| long.is_match(text))
+            || text
+                .split(|c: char| c.is_whitespace() || ",;:()[]{}<>'\"`".contains(c))
+                .map(|word| word.trim_end_matches(['.', '!', '?']))
+                .any(|word| self.words.contains(word))
+    }
+}
+
+/// Whether the comment `text` may be a secret's description: not empty, one short line
+/// without a `=` (a commented-out assignment), not real-looking by the lint rules, and
+/// holding no value of the files (`# old admin password, still valid: ...`).
+pub(super) fn describes(text: &str, values: &Values) -> bool {
+    !text.is_empty()
+        && text.chars().count() <= 200
+        && !text.contains('=')
+        && looks_real(text).is_none()
+        && !text.chars().any(char::is_control)
+        && !values.in_text(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::super::{DotenvFile, draft};
+
+    #[test]
+    fn descriptions_come_from_the_comment_right_above() {
+        let text = "# header\n\n# The database\n# more\nDATABASE_URL=x\n\nA=1\n# old: SECRET=abc\nB=2\n# ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\nC=3\n";
+        // B: a commented-out assignment; C: a real-looking comment.
+        assert_eq!(
+            descriptions(&[text]),
+            ["DATABASE_URL: The database", "A", "B", "C"]
+        );
+        assert_eq!(descriptions(&["# first line\nA=1\n"]), ["A: first line"]);
+    }
+
+    /// Each variable of `files` (read as `.env.0`, `.env.1`, ...), as `NAME: description`,
+    /// or `NAME` alone when it has none.
+    fn descriptions(files: &[&str]) -> Vec<String> {
+        let names: Vec<String> = (0..files.len()).map(|n| format!(".env.{n}")).collect();
+        let files: Vec<DotenvFile<'_>> = files
+            .iter()
+            .zip(&names)
+            .map(|(text, name)| DotenvFile {
+                shown: Path::new(name),
+                listed: name,
+                text,
+            })
+            .collect();
+        let draft = draft(&files, None, Path::new("secrets.toml")).unwrap();
+        draft
+            .manifest
+            .secrets()
+            .iter()
+            .map(|spec| {
+                let name = spec.env.first().cloned().unwrap_or_default();
+                if spec.description.is_empty() {
+                    name
+                } else {
+                    format!("{name}: {}", spec.description)
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_description_holds_a_value_or_part_of_one() {
+        // A `#` line inside a quoted multi-line value is the value, not a comment.
+        let text =
+            "KEY=\"-----BEGIN KEY-----\n# MIIEvQIBADANBgkqhkiG9w0\n-----END KEY-----\"\nNEXT=1\n";
+        assert_eq!(descriptions(&[text]), ["KEY", "NEXT"]);
+        // A comment that quotes a value of the file, long or short.
+        let text = "# old admin password, still valid: Tr0ub4dor\nADMIN_PASSWORD=new-one\nOLD=Tr0ub4dor\n# the PIN is 4242.\nPIN=4242\n";
+        assert_eq!(descriptions(&[text]), ["ADMIN_PASSWORD", "OLD", "PIN"]);
+        // A value that only a later file assigns.
+        let later = descriptions(&["# reuse hunter22 here\nA=x1\n", "B=hunter22\n"]);
+        assert_eq!(later, ["A", "B"]);
+        // A short value counts as a whole word only: `1` is not in `debugging`, and a
+        // comment holding none of the values stays.
+        assert_eq!(
+            descriptions(&["# Turn on debugging, 10 levels\nDEBUG=1\n"]),
+            ["DEBUG: Turn on debugging, 10 levels"]
+        );
+        assert_eq!(
+            descriptions(&["# Turn on debugging\nDEBUG=1\nMODE=on\n"]),
+            ["DEBUG", "MODE"]
+        );
+    }
+
+    #[test]
+    fn descriptions_follow_the_parsers_lines_with_lone_carriage_returns() {
+        // A lone `\r` ends a line, as in python-dotenv: each comment stays with its own
+        // variable.
+        let text = "# The first\rA=1\r# The second\rB=2\r";
+        assert_eq!(descriptions(&[text]), ["A: The first", "B: The second"]);
+    }
+}

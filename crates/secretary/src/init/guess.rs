@@ -1,0 +1,380 @@
+//! What `init` guesses of a variable from its name and values: the type its secret is
+//! declared with ([`Kind`]) and whether it is sensitive. The rules are the parent
+//! module's documentation.
+
+use crate::lint::looks_real;
+use crate::validate::parse_bool;
+
+/// What a secret's declaration says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Kind {
+    String,
+    Url(Vec<String>),
+    Int,
+    Port,
+    Bool,
+    Enum(Vec<String>),
+}
+
+/// The words of a variable's name, in upper case (`db_Port.x` → `DB`, `PORT`, `X`).
+fn words(name: &str) -> Vec<String> {
+    name.split(['_', '.'])
+        .filter(|w| !w.is_empty())
+        .map(str::to_ascii_uppercase)
+        .collect()
+}
+
+fn has_word(name: &str, wanted: &[&str]) -> bool {
+    words(name).iter().any(|w| wanted.contains(&w.as_str()))
+}
+
+/// The names of an environment's name.
+pub(super) fn names_an_environment(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    matches!(
+        upper.as_str(),
+        "ENVIRONMENT" | "ENV" | "APP_ENV" | "NODE_ENV" | "RAILS_ENV" | "RACK_ENV" | "FLASK_ENV"
+    ) || upper.ends_with("_ENVIRONMENT")
+}
+
+/// The words an environment's name is spelled with.
+const ENVIRONMENTS: [&str; 11] = [
+    "development",
+    "staging",
+    "production",
+    "test",
+    "testing",
+    "local",
+    "dev",
+    "stage",
+    "prod",
+    "qa",
+    "preview",
+];
+
+/// Python's logging levels, the usual list.
+const LOG_LEVELS: [&str; 5] = ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"];
+
+/// Other log level words.
+const OTHER_LEVELS: [&str; 5] = ["TRACE", "WARN", "FATAL", "NOTICE", "ALL"];
+
+fn names_a_log_level(name: &str) -> bool {
+    let upper = name.to_ascii_uppercase();
+    upper == "LOGLEVEL" || upper.ends_with("LOG_LEVEL") || upper.ends_with("LOGGING_LEVEL")
+}
+
+/// `base` and then each of `seen` that is not in it.
+fn with_seen(base: &[&str], seen: &[&str]) -> Vec<String> {
+    let mut values: Vec<String> = base.iter().map(|v| (*v).to_owned()).collect();
+    for value in seen {
+        if !values.iter().any(|v| v == value) {
+            values.push((*value).to_owned());
+        }
+    }
+    values
+}
+
+/// The type `values` (all non-empty) fit, given the variable's `name`.
+pub(super) fn kind(name: &str, values: &[&str]) -> Kind {
+    if names_an_environment(name) && values.iter().all(|v| ENVIRONMENTS.contains(v)) {
+        return Kind::Enum(with_seen(&ENVIRONMENTS[..3], values));
+    }
+    if names_a_log_level(name)
+        && values.iter().all(|v| {
+            let upper = v.to_ascii_uppercase();
+            LOG_LEVELS.contains(&upper.as_str()) || OTHER_LEVELS.contains(&upper.as_str())
+        })
+    {
+        let lower = values
+            .first()
+            .is_some_and(|v| v.chars().any(|c| c.is_ascii_lowercase()));
+        let base: Vec<String> = LOG_LEVELS
+            .iter()
+            .map(|l| {
+                if lower {
+                    l.to_ascii_lowercase()
+                } else {
+                    (*l).to_owned()
+                }
+            })
+            .collect();
+        let base: Vec<&str> = base.iter().map(String::as_str).collect();
+        return Kind::Enum(with_seen(&base, values));
+    }
+    if values.is_empty() {
+        return Kind::String;
+    }
+    let words_bool = values.iter().all(|v| {
+        matches!(
+            v.trim().to_ascii_lowercase().as_str(),
+            "true" | "false" | "yes" | "no" | "on" | "off"
+        )
+    });
+    let digits_bool = values.iter().all(|v| matches!(v.trim(), "0" | "1"))
+        && has_word(
+            name,
+            &[
+                "DEBUG", "VERBOSE", "ENABLE", "ENABLED", "DISABLE", "DISABLED", "USE", "IS", "HAS",
+                "ALLOW", "SKIP", "FORCE",
+            ],
+        );
+    if (words_bool || digits_bool) && values.iter().all(|v| parse_bool(v).is_some()) {
+        return Kind::Bool;
+    }
+    if has_word(name, &["PORT"])
+        && values
+            .iter()
+            .all(|v| matches!(v.trim().parse::<u16>(), Ok(1..)))
+    {
+        return Kind::Port;
+    }
+    if values.iter().all(|v| v.trim().parse::<i64>().is_ok()) {
+        return Kind::Int;
+    }
+    let mut schemes: Vec<String> = Vec::new();
+    for value in values {
+        match url::Url::parse(value) {
+            Ok(url) if !url.cannot_be_a_base() && value.contains("://") => {
+                let scheme = url.scheme().to_owned();
+                if !schemes.contains(&scheme) {
+                    schemes.push(scheme);
+                }
+            }
+            _ => return Kind::String,
+        }
+    }
+    let seen = schemes.clone();
+    for scheme in &seen {
+        for family in SCHEME_FAMILIES {
+            if family.contains(&scheme.as_str()) {
+                for sibling in family {
+                    if !schemes.iter().any(|s| s == sibling) {
+                        schemes.push((*sibling).to_owned());
+                    }
+                }
+            }
+        }
+    }
+    Kind::Url(schemes)
+}
+
+/// Schemes that name one service, so that a manifest written from one accepts the others.
+const SCHEME_FAMILIES: [&[&str]; 5] = [
+    &["postgresql", "postgres"],
+    &["redis", "rediss"],
+    &["mongodb", "mongodb+srv"],
+    &["http", "https"],
+    &["amqp", "amqps"],
+];
+
+/// The words of a name that say its whole number counts or measures something (issue 25,
+/// item 3): only these make an `int` `sensitive = false`.
+const HARMLESS_NUMBERS: &[&str] = &[
+    "PORT",
+    "COUNT",
+    "TIMEOUT",
+    "SIZE",
+    "LIMIT",
+    "MAX",
+    "MIN",
+    "WORKERS",
+    "THREADS",
+    "PROCESSES",
+    "CONCURRENCY",
+    "RETRIES",
+    "RETRY",
+    "ATTEMPTS",
+    "TTL",
+    "INTERVAL",
+    "DELAY",
+    "SECONDS",
+    "SECS",
+    "MS",
+    "MINUTES",
+    "HOURS",
+    "DAYS",
+    "LEVEL",
+    "DEPTH",
+    "BATCH",
+    "POOL",
+    "CAPACITY",
+    "LENGTH",
+    "WIDTH",
+    "HEIGHT",
+    "PERCENT",
+    "RATE",
+    "BYTES",
+    "KB",
+    "MB",
+    "GB",
+    "VERSION",
+    "REPLICAS",
+    "CONNECTIONS",
+    "PAGE",
+];
+
+/// Whether a variable is to be declared sensitive (see the module's rules).
+pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
+    let upper = name.to_ascii_uppercase();
+    let secret_name = [
+        "SECRET",
+        "TOKEN",
+        "PASSWORD",
+        "PASSWD",
+        "PASSPHRASE",
+        "CREDENTIAL",
+        "PRIVATE",
+        "APIKEY",
+    ]
+    .iter()
+    .any(|part| upper.contains(part))
+        || has_word(name, &["KEY", "PASS", "PWD", "PW", "DSN", "SALT", "CREDS"]);
+    if secret_name {
+        return true;
+    }
+    let urls: Vec<Option<url::Url>> = values.iter().map(|v| url::Url::parse(v).ok()).collect();
+    let credentials = urls
+        .iter()
+        .flatten()
+        .any(|url| !url.username().is_empty() || url.password().is_some());
+    if credentials || values.iter().any(|v| looks_real(v).is_some()) {
+        return true;
+    }
+    match kind {
+        // A flag, a port, an environment's name or a log level.
+        Kind::Bool | Kind::Port | Kind::Enum(_) => false,
+        // A number is no evidence of harmlessness (`SMS_PIN`, `OTP_SEED`, `CARD_NUMBER`):
+        // only a name that says it counts or measures something.
+        Kind::Int => !has_word(name, HARMLESS_NUMBERS),
+        Kind::Url(_) => !urls.iter().all(|url| {
+            url.as_ref().is_some_and(|url| {
+                matches!(url.scheme(), "http" | "https") && url.query().is_none()
+            })
+        }),
+        Kind::String => !has_word(
+            name,
+            &[
+                "HOST",
+                "HOSTS",
+                "HOSTNAME",
+                "DOMAIN",
+                "PATH",
+                "DIR",
+                "DIRECTORY",
+                "NAME",
+                "REGION",
+                "ZONE",
+                "LEVEL",
+                "MODE",
+                "TIMEZONE",
+                "TZ",
+                "LOCALE",
+                "LANG",
+                "LANGUAGE",
+                "FORMAT",
+                "VERSION",
+                "ORIGINS",
+            ],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind_of(name: &str, values: &[&str]) -> Kind {
+        kind(name, values)
+    }
+
+    #[test]
+    fn types_are_guessed_from_names_and_values() {
+        assert_eq!(
+            kind_of("ENVIRONMENT", &["development"]),
+            Kind::Enum(vec![
+                "development".into(),
+                "staging".into(),
+                "production".into()
+            ])
+        );
+        assert_eq!(
+            kind_of("APP_ENV", &["local"]),
+            Kind::Enum(vec![
+                "development".into(),
+                "staging".into(),
+                "production".into(),
+                "local".into()
+            ])
+        );
+        assert_eq!(kind_of("ENVIRONMENT", &["blue"]), Kind::String);
+        assert_eq!(
+            kind_of("LOG_LEVEL", &["info"]),
+            Kind::Enum(vec![
+                "debug".into(),
+                "info".into(),
+                "warning".into(),
+                "error".into(),
+                "critical".into()
+            ])
+        );
+        assert_eq!(
+            kind_of("LOG_LEVEL", &[]),
+            Kind::Enum(LOG_LEVELS.iter().map(|l| (*l).to_owned()).collect())
+        );
+        assert_eq!(kind_of("DEBUG", &["true", "False"]), Kind::Bool);
+        assert_eq!(kind_of("DEBUG", &["1"]), Kind::Bool);
+        assert_eq!(kind_of("WORKERS", &["1"]), Kind::Int);
+        assert_eq!(kind_of("DB_PORT", &["5432"]), Kind::Port);
+        assert_eq!(kind_of("PORT", &["0"]), Kind::Int);
+        assert_eq!(kind_of("TIMEOUT", &["-3"]), Kind::Int);
+        assert_eq!(
+            kind_of("DATABASE_URL", &["postgresql://db/app"]),
+            Kind::Url(vec!["postgresql".into(), "postgres".into()])
+        );
+        assert_eq!(
+            kind_of("DATABASE_URL", &["postgresql://db/app", "change-me"]),
+            Kind::String
+        );
+        assert_eq!(kind_of("TARGET", &["mailto:a@b"]), Kind::String);
+        assert_eq!(kind_of("NAME", &[]), Kind::String);
+    }
+
+    #[test]
+    fn sensitivity_fails_closed() {
+        let s = |name: &str, values: &[&str]| sensitive(name, values, &kind(name, values));
+        assert!(s("SECRET_KEY", &["x"]));
+        assert!(s("YOUTUBE_API_KEY", &[]));
+        assert!(s("STRIPE_APIKEY", &[]));
+        assert!(s("DB_PASS", &["hunter2"]));
+        assert!(s("SENTRY_DSN", &["https://abc@o1.ingest.sentry.io/1"]));
+        assert!(s("REDIS_URL", &["redis://:pw@cache:6379/0"]));
+        assert!(s("CALLBACK", &["https://example.com/cb?sig=1"]));
+        assert!(s("UPSTREAM", &["ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK"]));
+        assert!(s("GOOGLE_CLIENT_ID", &[]), "a string of no known kind");
+        assert!(s("REDIS_URL", &["redis://cache:6379/0"]), "not http(s)");
+        assert!(!s("MONKEY_COUNT", &["3"]), "KEY only as a word");
+        assert!(!s("DEBUG", &["false"]));
+        assert!(!s("API_BASE_URL", &["https://api.example.com/v1"]));
+        assert!(!s("DB_HOST", &["localhost"]));
+        assert!(!s("LOG_LEVEL", &["INFO"]));
+        // Numbers: only a name that counts or measures makes one harmless.
+        for (name, value) in [
+            ("SMS_PIN", "1234"),
+            ("OTP_SEED", "123456"),
+            ("UNLOCK_CODE", "0000"),
+            ("CARD_NUMBER", "4111111111111111"),
+            ("ACCOUNT_ID", "982734"),
+        ] {
+            assert!(s(name, &[value]), "{name}");
+        }
+        for (name, value) in [
+            ("WORKER_COUNT", "4"),
+            ("REQUEST_TIMEOUT", "30"),
+            ("MAX_UPLOAD_SIZE", "1048576"),
+            ("CACHE_TTL", "300"),
+            ("DB_POOL_SIZE", "10"),
+        ] {
+            assert!(!s(name, &[value]), "{name}");
+        }
+    }
+}
