@@ -1,0 +1,259 @@
+//! The checker: turns the manifest as written ([`super::raw`]) into its model
+//! ([`super::model`]), checking everything that can be checked without reading a secret,
+//! and reporting every finding at once with its line, its column and what to do.
+
+mod environments;
+mod secrets;
+mod sources;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use toml::Spanned;
+
+use super::Manifest;
+use super::diagnostic::{Diagnostic, LineIndex};
+use super::model::{App, AuditTarget, EnvironmentSpec, SecretSpec};
+use super::raw::{RawApp, RawAudit, RawManifest};
+
+pub(crate) fn is_env_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn is_key(name: &str) -> bool {
+    name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+fn is_name(name: &str) -> bool {
+    name.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+}
+
+/// `Database-URL` → `database_url`.
+pub(crate) fn to_key(name: &str) -> String {
+    let mut key = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if c.is_ascii_alphanumeric() {
+            // `DbUrl` → `db_url`: a capital after a lower-case letter starts a word.
+            if c.is_ascii_uppercase() && previous_lower {
+                key.push('_');
+            }
+            key.push(c.to_ascii_lowercase());
+            previous_lower = c.is_ascii_lowercase() || c.is_ascii_digit();
+        } else {
+            if !key.ends_with('_') {
+                key.push('_');
+            }
+            previous_lower = false;
+        }
+    }
+    key.trim_matches('_').to_owned()
+}
+
+pub(super) struct Checker<'a> {
+    pub(super) lines: &'a LineIndex<'a>,
+    pub(super) diagnostics: Vec<Diagnostic>,
+}
+
+impl Checker<'_> {
+    fn report(&mut self, offset: usize, message: String, help: Option<String>) {
+        let (line, column) = self.lines.position(offset);
+        self.diagnostics.push(Diagnostic {
+            line,
+            column,
+            message,
+            help,
+        });
+    }
+
+    pub(super) fn build(&mut self, raw: RawManifest, path: &Path) -> Manifest {
+        match &raw.version {
+            None => self.report(
+                0,
+                "missing `version`".to_owned(),
+                Some("add `version = 1` as the first line".to_owned()),
+            ),
+            Some(version) if *version.get_ref() != 1 => self.report(
+                version.span().start,
+                format!("unsupported manifest version {}", version.get_ref()),
+                Some("this secretary reads `version = 1`".to_owned()),
+            ),
+            Some(_) => {}
+        }
+        // Environments are checked against every name declared, valid or not, so that a
+        // broken source is reported once, not again by each environment that uses it.
+        let declared: Vec<String> = if raw.sources.is_empty() {
+            vec!["env".to_owned()]
+        } else {
+            let mut names: Vec<&Spanned<String>> = raw.sources.keys().collect();
+            names.sort_by_key(|name| name.span().start);
+            names
+                .into_iter()
+                .map(|name| name.get_ref().clone())
+                .collect()
+        };
+        let sources = self.sources(raw.sources);
+        let (mut environments, rules) = self.environments(raw.environments, &sources, &declared);
+        let app = self.app(raw.app, &environments);
+        let secrets: Vec<Arc<SecretSpec>> = self
+            .secrets(raw.secrets)
+            .into_iter()
+            .map(Arc::new)
+            .collect();
+        let index: HashMap<String, usize> = secrets
+            .iter()
+            .enumerate()
+            .map(|(position, spec)| (spec.key.clone(), position))
+            .collect();
+        for (environment, rules) in environments.iter_mut().zip(rules) {
+            self.apply_rules(environment, rules, &secrets, &index);
+        }
+        self.shared_places(&environments, &sources, app.name.as_deref());
+        let audit = raw.audit.and_then(|audit| self.audit(audit, path));
+        let path = path.to_path_buf();
+        let dir = path
+            .parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let shown_dir = if dir == Path::new(".") {
+            PathBuf::new()
+        } else {
+            dir.clone()
+        };
+        let dir = if dir.as_os_str().is_empty() {
+            PathBuf::from(".")
+        } else {
+            dir
+        };
+        Manifest {
+            path,
+            dir,
+            shown_dir,
+            app,
+            sources,
+            environments,
+            secrets,
+            index,
+            audit,
+        }
+    }
+
+    fn audit(&mut self, raw: Spanned<RawAudit>, path: &Path) -> Option<AuditTarget> {
+        let at = raw.span().start;
+        let raw = raw.into_inner();
+        match (raw.file, raw.sink) {
+            (Some(file), None) => {
+                let file = PathBuf::from(file);
+                let beneath = !file.as_os_str().is_empty()
+                    && file
+                        .components()
+                        .all(|part| matches!(part, std::path::Component::Normal(_)));
+                if !beneath {
+                    self.report(
+                        at,
+                        "`[audit] file` must be a file beneath the manifest's directory".to_owned(),
+                        Some(
+                            "write a relative path without `..` (`audit.log`, `logs/audit.log`); a log elsewhere is chosen by whoever runs secretary, not by the manifest"
+                                .to_owned(),
+                        ),
+                    );
+                    return None;
+                }
+                let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
+                let dir = if dir.as_os_str().is_empty() {
+                    PathBuf::from(".")
+                } else {
+                    dir
+                };
+                Some(AuditTarget::Beneath { dir, file })
+            }
+            (None, Some(sink)) if sink.get_ref() == "stderr" => Some(AuditTarget::Stderr),
+            (None, Some(sink)) => {
+                self.report(
+                    sink.span().start,
+                    format!("unknown audit sink `{}`", sink.get_ref()),
+                    Some("use `sink = \"stderr\"`, or `file = \"PATH\"`".to_owned()),
+                );
+                None
+            }
+            (Some(_), Some(_)) | (None, None) => {
+                self.report(
+                    at,
+                    "`[audit]` needs exactly one of `file` and `sink`".to_owned(),
+                    Some(
+                        "`file = \"audit.log\"` (relative to the manifest) or `sink = \"stderr\"`"
+                            .to_owned(),
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn app(&mut self, raw: RawApp, environments: &[EnvironmentSpec]) -> App {
+        let environment_from = match raw.environment_from {
+            Some(names) => names
+                .into_iter()
+                .map(|name| {
+                    if !is_env_name(name.get_ref()) {
+                        self.report(
+                            name.span().start,
+                            format!(
+                                "`{}` is not a valid environment variable name",
+                                name.get_ref()
+                            ),
+                            Some(
+                                "use letters, digits and `_`, not starting with a digit".to_owned(),
+                            ),
+                        );
+                    }
+                    name.into_inner()
+                })
+                .collect(),
+            None => vec!["ENVIRONMENT".to_owned(), "ENV".to_owned()],
+        };
+        let default_environment = match raw.default_environment {
+            Some(name) => {
+                if !environments.iter().any(|e| e.name == *name.get_ref()) {
+                    let defined: Vec<_> = environments.iter().map(|e| e.name.as_str()).collect();
+                    self.report(
+                        name.span().start,
+                        format!("default environment `{}` is not defined", name.get_ref()),
+                        Some(format!("defined environments: {}", defined.join(", "))),
+                    );
+                }
+                name.into_inner()
+            }
+            None => "development".to_owned(),
+        };
+        App {
+            name: raw.name,
+            environment_from,
+            default_environment,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_suggestions_are_snake_case() {
+        assert_eq!(to_key("DbUrl"), "db_url");
+        assert_eq!(to_key("Database-URL"), "database_url");
+        assert_eq!(to_key("API_KEY"), "api_key");
+        assert_eq!(to_key("oauth2Token"), "oauth2_token");
+    }
+}

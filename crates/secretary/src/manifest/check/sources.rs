@@ -1,0 +1,383 @@
+//! The checker's part for `[sources]`: each kind's fields (and those that belong to
+//! another kind), Vault's settings, login and path templates, and `ttl`.
+
+use std::collections::BTreeMap;
+
+use toml::Spanned;
+
+use crate::duration::parse_duration;
+use crate::manifest::model::{SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig};
+use crate::manifest::raw::{RawSource, in_file_order};
+
+use super::{Checker, is_name};
+
+impl Checker<'_> {
+    /// The declared sources; a manifest that declares none gets one, `env` (the process
+    /// environment), so that nothing else has to know about it.
+    pub(super) fn sources(&mut self, raw: BTreeMap<Spanned<String>, RawSource>) -> Vec<SourceSpec> {
+        if raw.is_empty() {
+            return vec![SourceSpec {
+                name: "env".to_owned(),
+                config: SourceConfig::Env,
+                ttl: None,
+            }];
+        }
+        let mut sources = Vec::new();
+        for (name, source) in in_file_order(raw) {
+            let at = name.span().start;
+            let name = name.into_inner();
+            if !is_name(&name) {
+                self.report(
+                    at,
+                    format!("source name `{name}` is not valid"),
+                    Some("use lower case letters, digits, `_` and `-`".to_owned()),
+                );
+            }
+            let ttl = source.ttl.clone();
+            if let Some(config) = self.source_config(&name, at, source) {
+                let ttl = ttl.and_then(|ttl| self.ttl(&name, &config, &ttl));
+                sources.push(SourceSpec { name, config, ttl });
+            }
+        }
+        sources
+    }
+
+    /// `ttl = "30s"` (`ms`, `s`, `m`, `h`) on a source that is not `env`.
+    pub(super) fn ttl(
+        &mut self,
+        name: &str,
+        config: &SourceConfig,
+        raw: &Spanned<String>,
+    ) -> Option<std::time::Duration> {
+        let at = raw.span().start;
+        if matches!(config, SourceConfig::Env) {
+            self.report(
+                at,
+                format!("env source `{name}` cannot have a `ttl`"),
+                Some(
+                    "the process environment does not change while it runs: remove `ttl`"
+                        .to_owned(),
+                ),
+            );
+            return None;
+        }
+        match parse_duration(raw.get_ref()) {
+            Ok(duration) => Some(duration),
+            Err(error) => {
+                self.report(
+                    at,
+                    format!("`ttl` of source `{name}` is {error}"),
+                    Some("write it as `30s`, `5m` or `1h`".to_owned()),
+                );
+                None
+            }
+        }
+    }
+
+    pub(super) fn source_config(
+        &mut self,
+        name: &str,
+        at: usize,
+        source: RawSource,
+    ) -> Option<SourceConfig> {
+        let ok = self.reject_foreign_fields(name, &source);
+        let config = match source.kind {
+            SourceKind::Env => SourceConfig::Env,
+            SourceKind::Dotenv => match source.files {
+                Some(files)
+                    if !files.get_ref().is_empty()
+                        && files.get_ref().iter().all(|f| !f.is_empty()) =>
+                {
+                    SourceConfig::Dotenv {
+                        files: files.into_inner(),
+                    }
+                }
+                other => {
+                    self.report(
+                        other.as_ref().map_or(at, |f| f.span().start),
+                        format!("dotenv source `{name}` needs a non-empty `files` list"),
+                        Some("for example `files = [\".env\"]`".to_owned()),
+                    );
+                    return None;
+                }
+            },
+            SourceKind::Files => match source.dir {
+                Some(dir) if !dir.get_ref().is_empty() => SourceConfig::Files {
+                    dir: dir.into_inner(),
+                },
+                other => {
+                    self.report(
+                        other.as_ref().map_or(at, |d| d.span().start),
+                        format!("files source `{name}` needs `dir`"),
+                        Some("for example `dir = \"/run/secrets\"`".to_owned()),
+                    );
+                    return None;
+                }
+            },
+            SourceKind::Vault => SourceConfig::Vault(Box::new(self.vault_config(name, source)?)),
+        };
+        ok.then_some(config)
+    }
+
+    /// Reports settings that belong to another source type; false if there were any.
+    pub(super) fn reject_foreign_fields(&mut self, name: &str, source: &RawSource) -> bool {
+        fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
+            field.map(|f| f.span().start)
+        }
+        let owned = [
+            ("files", at(source.files.as_ref()), SourceKind::Dotenv),
+            ("dir", at(source.dir.as_ref()), SourceKind::Files),
+            ("address", at(source.address.as_ref()), SourceKind::Vault),
+            (
+                "namespace",
+                at(source.namespace.as_ref()),
+                SourceKind::Vault,
+            ),
+            ("mount", at(source.mount.as_ref()), SourceKind::Vault),
+            ("path", at(source.path.as_ref()), SourceKind::Vault),
+            ("field", at(source.field.as_ref()), SourceKind::Vault),
+            (
+                "kv_version",
+                at(source.kv_version.as_ref()),
+                SourceKind::Vault,
+            ),
+            ("auth", at(source.auth.as_ref()), SourceKind::Vault),
+            (
+                "approle_mount",
+                at(source.approle_mount.as_ref()),
+                SourceKind::Vault,
+            ),
+            (
+                "role_id_file",
+                at(source.role_id_file.as_ref()),
+                SourceKind::Vault,
+            ),
+            (
+                "secret_id_file",
+                at(source.secret_id_file.as_ref()),
+                SourceKind::Vault,
+            ),
+            (
+                "token_file",
+                at(source.token_file.as_ref()),
+                SourceKind::Vault,
+            ),
+            (
+                "jwt_mount",
+                at(source.jwt_mount.as_ref()),
+                SourceKind::Vault,
+            ),
+            ("jwt_role", at(source.jwt_role.as_ref()), SourceKind::Vault),
+            ("jwt_file", at(source.jwt_file.as_ref()), SourceKind::Vault),
+            ("ca_cert", at(source.ca_cert.as_ref()), SourceKind::Vault),
+            (
+                "max_concurrency",
+                at(source.max_concurrency.as_ref()),
+                SourceKind::Vault,
+            ),
+        ];
+        let mut ok = true;
+        for (field, offset, owner) in owned {
+            let Some(offset) = offset else { continue };
+            if owner != source.kind {
+                ok = false;
+                self.report(
+                    offset,
+                    format!(
+                        "source `{name}` has type `{}`, which does not take `{field}`",
+                        source.kind.as_str()
+                    ),
+                    Some(format!(
+                        "`{field}` belongs to type `{}`; remove it or change `type`",
+                        owner.as_str()
+                    )),
+                );
+            }
+        }
+        ok
+    }
+
+    /// The `auth` of a vault source and the settings that go with it.
+    pub(super) fn vault_auth(&mut self, name: &str, source: &RawSource) -> Option<VaultAuth> {
+        let method = source.auth.as_ref().map(|a| a.get_ref().as_str());
+        // Each method's own settings, refused with any other method.
+        let owned = [
+            ("approle_mount", source.approle_mount.as_ref(), "approle"),
+            ("role_id_file", source.role_id_file.as_ref(), "approle"),
+            ("secret_id_file", source.secret_id_file.as_ref(), "approle"),
+            ("jwt_mount", source.jwt_mount.as_ref(), "jwt"),
+            ("jwt_role", source.jwt_role.as_ref(), "jwt"),
+            ("jwt_file", source.jwt_file.as_ref(), "jwt"),
+        ];
+        if matches!(method, None | Some("token" | "approle" | "jwt")) {
+            for (field, value, owner) in owned {
+                if let Some(value) = value.filter(|_| method.unwrap_or("token") != owner) {
+                    self.report(
+                        value.span().start,
+                        format!("vault source `{name}`: `{field}` needs `auth = \"{owner}\"`"),
+                        None,
+                    );
+                }
+            }
+        }
+        let mount = |field: Option<&Spanned<String>>, default: &str| {
+            field
+                .map_or(default, |m| m.get_ref().as_str())
+                .trim_matches('/')
+                .to_owned()
+        };
+        let auth = match method {
+            None | Some("token") => VaultAuth::Token,
+            Some("jwt") => VaultAuth::Jwt {
+                mount: mount(source.jwt_mount.as_ref(), "jwt"),
+                role: source.jwt_role.clone().map(Spanned::into_inner),
+                jwt_file: source.jwt_file.clone().map(Spanned::into_inner),
+            },
+            Some("approle") => VaultAuth::AppRole {
+                mount: mount(source.approle_mount.as_ref(), "approle"),
+                role_id_file: source.role_id_file.clone().map(Spanned::into_inner),
+                secret_id_file: source.secret_id_file.clone().map(Spanned::into_inner),
+            },
+            Some(other) => {
+                let at = source.auth.as_ref().map_or(0, |a| a.span().start);
+                self.report(
+                    at,
+                    format!("vault source `{name}`: unknown auth method `{other}`"),
+                    Some("use `token` (the default), `approle` or `jwt`".to_owned()),
+                );
+                return None;
+            }
+        };
+        Some(auth)
+    }
+
+    pub(super) fn vault_config(&mut self, name: &str, source: RawSource) -> Option<VaultConfig> {
+        let auth = self.vault_auth(name, &source)?;
+        let kv_version = match source.kv_version {
+            Some(version) if !matches!(version.get_ref(), 1 | 2) => {
+                self.report(
+                    version.span().start,
+                    format!("vault source `{name}`: `kv_version` must be 1 or 2"),
+                    None,
+                );
+                return None;
+            }
+            Some(version) => version.into_inner(),
+            None => 2,
+        };
+        let mut templates = Vec::new();
+        for (field, value, default) in [
+            ("path", source.path, "{environment}/{key}"),
+            ("field", source.field, "value"),
+        ] {
+            let template = match value {
+                Some(value) => {
+                    let at = value.span().start;
+                    let value = value.into_inner();
+                    if let Some(bad) = unknown_placeholder(&value) {
+                        self.report(
+                            at,
+                            format!("vault source `{name}`: unknown placeholder `{{{bad}}}` in `{field}`"),
+                            Some("placeholders are {environment}, {key} and {app}".to_owned()),
+                        );
+                    }
+                    if value.is_empty() {
+                        self.report(
+                            at,
+                            format!("vault source `{name}`: `{field}` is empty"),
+                            None,
+                        );
+                    }
+                    value
+                }
+                None => default.to_owned(),
+            };
+            templates.push(template);
+        }
+        let field = templates.pop().unwrap_or_default();
+        let path = templates.pop().unwrap_or_default();
+        let mount = source
+            .mount
+            .map_or_else(|| "secret".to_owned(), Spanned::into_inner);
+        let mount = mount.trim_matches('/').to_owned();
+        let max_concurrency = match source.max_concurrency {
+            Some(n) if *n.get_ref() == 0 => {
+                self.report(
+                    n.span().start,
+                    format!("vault source `{name}`: `max_concurrency` must be at least 1"),
+                    None,
+                );
+                return None;
+            }
+            Some(n) => n.into_inner(),
+            None => 16,
+        };
+        let address = match source.address {
+            Some(address) => {
+                let at = address.span().start;
+                let address = address.into_inner().into_vec();
+                if let Some(problem) = address_problem(&address) {
+                    self.report(
+                        at,
+                        format!("vault source `{name}`: `address` {problem}"),
+                        Some(
+                            "give each node as http(s)://HOST:PORT, e.g. address = [\"https://vault-0:8200\", \"https://vault-1:8200\"]"
+                                .to_owned(),
+                        ),
+                    );
+                    return None;
+                }
+                address
+            }
+            None => Vec::new(),
+        };
+        Some(VaultConfig {
+            address,
+            namespace: source.namespace.map(Spanned::into_inner),
+            mount,
+            path,
+            field,
+            kv_version,
+            auth,
+            token_file: source.token_file.map(Spanned::into_inner),
+            ca_cert: source.ca_cert.map(Spanned::into_inner),
+            max_concurrency,
+        })
+    }
+}
+
+/// The first `{name}` in `template` that is not a known placeholder.
+fn unknown_placeholder(template: &str) -> Option<String> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if !matches!(name, "environment" | "key" | "app") {
+            return Some(name.to_owned());
+        }
+        rest = &after[close + 1..];
+    }
+    None
+}
+
+/// What is wrong with a vault source's list of addresses, if anything. An address is not
+/// quoted: it may hold a user name and password.
+fn address_problem(addresses: &[String]) -> Option<String> {
+    if addresses.is_empty() {
+        return Some("is an empty list".to_owned());
+    }
+    for (n, address) in addresses.iter().enumerate() {
+        let ok = url::Url::parse(address.trim())
+            .is_ok_and(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some());
+        if !ok {
+            let which = if addresses.len() == 1 {
+                String::new()
+            } else {
+                format!(" (entry {})", n + 1)
+            };
+            return Some(format!("is not an http:// or https:// URL{which}"));
+        }
+    }
+    None
+}
