@@ -3,6 +3,7 @@
 //! printable text, so that nothing else (a private key, `/proc/self/environ`) is ever
 //! sent as one.
 
+use std::fmt;
 use std::path::{Path, PathBuf};
 
 use super::VaultError;
@@ -70,41 +71,118 @@ impl JwtSource {
         }
     }
 }
+
+/// The manifest's login, set aside because the user set a token of their own: said in a
+/// warning wherever the source's warnings go, never silently.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    /// The manifest's method: `AppRole` or `JWT`.
+    pub method: &'static str,
+    /// Its `auth` in the manifest: `approle` or `jwt`.
+    pub auth: &'static str,
+    /// The variable the token came from: `VAULT_TOKEN` or `BAO_TOKEN`.
+    pub token_from: String,
+    /// The method's own variables, set too and not used (`VAULT_ROLE_ID`, `BAO_JWT`...).
+    pub unused: Vec<String>,
+}
+
+impl fmt::Display for SetAside {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "the manifest logs in with {} (auth = \"{}\"), but the token in {} is used: a token you set chooses the login, as VAULT_ADDR chooses the server",
+            self.method, self.auth, self.token_from
+        )?;
+        match self.unused.as_slice() {
+            [] => Ok(()),
+            [one] => write!(f, "; {one} is set too, and not used"),
+            [first @ .., last] => write!(
+                f,
+                "; {} and {last} are set too, and not used",
+                first.join(", ")
+            ),
+        }
+    }
+}
+
 impl Credentials {
-    /// The credentials `config` names, found in `vars` and in files beneath `base_dir`.
+    /// The credentials for `config`, found in `vars` and in files beneath `base_dir`; with
+    /// the manifest's login, when a token the user set replaces it.
+    ///
+    /// A token set in `BAO_TOKEN` / `VAULT_TOKEN` is always used: with `auth = "token"`
+    /// as the Vault CLI uses it, and in place of the manifest's AppRole or JWT login (even
+    /// when that login's ids or JWT are set too), since it is the user's choice for this
+    /// process. Otherwise the manifest's `auth` decides: for a token, its `token_file`,
+    /// then `~/.vault-token`; for a login, its ids or JWT. `~/.vault-token` never replaces
+    /// a login: it is left by whoever last logged in on the machine, not set for this
+    /// process, and a service must not run as them because its own ids went missing.
     pub(super) fn discover(
         config: &VaultConfig,
         vars: &Variables,
         base_dir: &Path,
-    ) -> Result<Self, VaultError> {
-        match &config.auth {
-            VaultAuth::Token => {
-                if let Some((name, token)) = variable(vars, "TOKEN").filter(|(_, v)| !v.is_empty())
-                {
-                    return checked_token(token, &name).map(Credentials::Token);
-                }
-                if let Some(file) = &config.token_file {
-                    let token = read_secret_file(&base_dir.join(file), "token_file")?;
-                    return checked_token(token.expose(), "token_file").map(Credentials::Token);
-                }
-                if let Some(home) = vars.get_str("HOME") {
-                    let path = Path::new(home).join(".vault-token");
-                    match crate::file::read_text(&path, crate::file::SECRET_LIMIT) {
-                        Ok(token) if !token.trim().is_empty() => {
-                            return checked_token(&token, "~/.vault-token").map(Credentials::Token);
-                        }
-                        // No token file, or an empty one: no token here.
-                        Ok(_) | Err(crate::FileError::NotFound) => {}
-                        Err(reason) => {
-                            return Err(config_error(
-                                "~/.vault-token",
-                                format!("cannot read {}: {reason}", path.display()),
-                            ));
-                        }
-                    }
-                }
-                Err(VaultError::NoToken)
+    ) -> Result<(Self, Option<SetAside>), VaultError> {
+        let given = variable(vars, "TOKEN").filter(|(_, token)| !token.is_empty());
+        let (method, auth, own): (_, _, &[&str]) = match &config.auth {
+            VaultAuth::Token => return Ok((Self::token(config, vars, base_dir)?, None)),
+            VaultAuth::AppRole { .. } => ("AppRole", "approle", &["ROLE_ID", "SECRET_ID"]),
+            VaultAuth::Jwt { .. } => ("JWT", "jwt", &["JWT"]),
+        };
+        match given {
+            Some((token_from, token)) => {
+                let token = checked_token(token, &token_from)?;
+                let unused = own
+                    .iter()
+                    .filter_map(|name| variable(vars, name))
+                    .filter(|(_, value)| !value.trim().is_empty())
+                    .map(|(name, _)| name)
+                    .collect();
+                let set_aside = SetAside {
+                    method,
+                    auth,
+                    token_from,
+                    unused,
+                };
+                Ok((Self::Token(token), Some(set_aside)))
             }
+            None => Ok((Self::login(config, vars, base_dir)?, None)),
+        }
+    }
+
+    /// A token, for `auth = "token"`: `BAO_TOKEN` / `VAULT_TOKEN`, else the manifest's
+    /// `token_file`, else `~/.vault-token`.
+    fn token(config: &VaultConfig, vars: &Variables, base_dir: &Path) -> Result<Self, VaultError> {
+        if let Some((name, token)) = variable(vars, "TOKEN").filter(|(_, v)| !v.is_empty()) {
+            return checked_token(token, &name).map(Self::Token);
+        }
+        if let Some(file) = &config.token_file {
+            let token = read_secret_file(&base_dir.join(file), "token_file")?;
+            return checked_token(token.expose(), "token_file").map(Self::Token);
+        }
+        if let Some(home) = vars.get_str("HOME") {
+            let path = Path::new(home).join(".vault-token");
+            match crate::file::read_text(&path, crate::file::SECRET_LIMIT) {
+                Ok(token) if !token.trim().is_empty() => {
+                    return checked_token(&token, "~/.vault-token").map(Self::Token);
+                }
+                // No token file, or an empty one: no token here.
+                Ok(_) | Err(crate::FileError::NotFound) => {}
+                Err(reason) => {
+                    return Err(config_error(
+                        "~/.vault-token",
+                        format!("cannot read {}: {reason}", path.display()),
+                    ));
+                }
+            }
+        }
+        Err(VaultError::NoToken)
+    }
+
+    /// The manifest's AppRole or JWT login, its ids or JWT from their files or variables.
+    fn login(config: &VaultConfig, vars: &Variables, base_dir: &Path) -> Result<Self, VaultError> {
+        // Said where a login's credential is missing: a person need not have the service's.
+        const OWN_TOKEN: &str = "a person logs in with their own token instead by setting VAULT_TOKEN (a ~/.vault-token alone does not replace the manifest's login)";
+        match &config.auth {
+            VaultAuth::Token => Self::token(config, vars, base_dir),
             VaultAuth::AppRole {
                 mount,
                 role_id_file,
@@ -122,12 +200,14 @@ impl Credentials {
                             .ok_or_else(|| {
                                 config_error(
                                     &format!("VAULT_{variable_name}"),
-                                    format!("AppRole needs it (or `{setting}` in the manifest)"),
+                                    format!(
+                                        "AppRole needs it (or `{setting}` in the manifest); {OWN_TOKEN}"
+                                    ),
                                 )
                             }),
                     }
                 };
-                Ok(Credentials::AppRole {
+                Ok(Self::AppRole {
                     mount: mount.clone(),
                     role_id: read(role_id_file, "ROLE_ID", "role_id_file")?,
                     secret_id: read(secret_id_file, "SECRET_ID", "secret_id_file")?,
@@ -147,13 +227,15 @@ impl Credentials {
                         .ok_or_else(|| {
                             config_error(
                                 "VAULT_JWT",
-                                "JWT login needs it (or `jwt_file` in the manifest)",
+                                format!(
+                                    "JWT login needs it (or `jwt_file` in the manifest); {OWN_TOKEN}"
+                                ),
                             )
                         })?,
                 };
                 // Read once now, so that a missing or malformed JWT is found at start-up.
                 jwt.read()?;
-                Ok(Credentials::Jwt {
+                Ok(Self::Jwt {
                     mount: mount.clone(),
                     role: role.clone(),
                     jwt,
@@ -213,16 +295,26 @@ mod tests {
         }
     }
 
+    /// The credentials for `config` in `vars`, and the login they set aside.
     fn discover(
         config: &VaultConfig,
         vars: &[(&str, &str)],
         base_dir: &Path,
-    ) -> Result<Credentials, VaultError> {
+    ) -> Result<(Credentials, Option<SetAside>), VaultError> {
         Credentials::discover(
             config,
             &Variables::from_pairs(vars.iter().copied()),
             base_dir,
         )
+    }
+
+    /// The credentials for `config` in `vars`.
+    fn found(
+        config: &VaultConfig,
+        vars: &Variables,
+        base_dir: &Path,
+    ) -> Result<Credentials, VaultError> {
+        Credentials::discover(config, vars, base_dir).map(|(credentials, _)| credentials)
     }
 
     #[test]
@@ -231,7 +323,7 @@ mod tests {
         std::fs::write(home.path().join(".vault-token"), "from-file\n").unwrap();
         let home_str = home.path().to_str().unwrap();
         let token = |vars: &[(&str, &str)]| match discover(&config(""), vars, Path::new(".")) {
-            Ok(Credentials::Token(token)) => Ok(token.expose().to_owned()),
+            Ok((Credentials::Token(token), None)) => Ok(token.expose().to_owned()),
             Ok(_) => unreachable!(),
             Err(error) => Err(error),
         };
@@ -258,7 +350,7 @@ mod tests {
         let with_file = config("token_file = \"agent-token\"");
         let resolve = |vars: &[(&str, &str)]| {
             let vars = Variables::from_pairs(vars.iter().copied());
-            match Credentials::discover(&with_file, &vars, app.path()).unwrap() {
+            match found(&with_file, &vars, app.path()).unwrap() {
                 Credentials::Token(token) => token.expose().to_owned(),
                 Credentials::AppRole { .. } | Credentials::Jwt { .. } => unreachable!(),
             }
@@ -274,13 +366,12 @@ mod tests {
     fn approle_ids_come_from_variables_or_files() {
         let vars =
             Variables::from_pairs([("VAULT_ROLE_ID", "role"), ("VAULT_SECRET_ID", "secret")]);
-        let s =
-            Credentials::discover(&config("auth = \"approle\""), &vars, Path::new(".")).unwrap();
+        let s = found(&config("auth = \"approle\""), &vars, Path::new(".")).unwrap();
         let Credentials::AppRole { mount, role_id, .. } = s else {
             panic!("not approle")
         };
         assert_eq!((mount.as_str(), role_id.expose()), ("approle", "role"));
-        let error = Credentials::discover(
+        let error = found(
             &config("auth = \"approle\""),
             &Variables::default(),
             Path::new("."),
@@ -294,7 +385,7 @@ mod tests {
         let jwt_file = dir.path().join("token");
         std::fs::write(&jwt_file, "aaa.bbb.ccc\n").unwrap();
         let with_file = config("auth = \"jwt\"\njwt_role = \"app\"\njwt_file = \"token\"");
-        let s = Credentials::discover(&with_file, &Variables::default(), dir.path()).unwrap();
+        let s = found(&with_file, &Variables::default(), dir.path()).unwrap();
         let Credentials::Jwt { mount, role, jwt } = s else {
             panic!("not jwt")
         };
@@ -312,16 +403,150 @@ mod tests {
 
         let from_variable = config("auth = \"jwt\"\njwt_mount = \"ci/\"");
         let vars = Variables::from_pairs([("VAULT_JWT", " x.y.z ")]);
-        let s = Credentials::discover(&from_variable, &vars, dir.path()).unwrap();
+        let s = found(&from_variable, &vars, dir.path()).unwrap();
         let Credentials::Jwt { mount, role, jwt } = s else {
             panic!("not jwt")
         };
         assert_eq!((mount.as_str(), role), ("ci", None));
         assert_eq!(jwt.read().unwrap().expose(), "x.y.z");
-        let error =
-            Credentials::discover(&from_variable, &Variables::default(), dir.path()).unwrap_err();
+        let error = found(&from_variable, &Variables::default(), dir.path()).unwrap_err();
         assert!(error.to_string().contains("VAULT_JWT"), "{error}");
         let vars = Variables::from_pairs([("VAULT_JWT", "not a jwt")]);
-        assert!(Credentials::discover(&from_variable, &vars, dir.path()).is_err());
+        assert!(found(&from_variable, &vars, dir.path()).is_err());
+    }
+
+    #[test]
+    fn a_token_the_user_sets_replaces_the_manifests_login_and_says_so() {
+        let approle = config("auth = \"approle\"");
+        let ids = [
+            ("VAULT_ROLE_ID", "role-1a2b"),
+            ("VAULT_SECRET_ID", "secret-3c4d"),
+        ];
+        let token = |found: Result<(Credentials, Option<SetAside>), VaultError>| match found {
+            Ok((Credentials::Token(token), set_aside)) => (token.expose().to_owned(), set_aside),
+            other => panic!("no token: {other:?}"),
+        };
+
+        // The service: only its ids, so the manifest's AppRole.
+        let (credentials, set_aside) = discover(&approle, &ids, Path::new(".")).unwrap();
+        assert!(matches!(credentials, Credentials::AppRole { .. }));
+        assert_eq!(set_aside, None);
+
+        // An operator: their token, and the manifest's login named as set aside.
+        let (used, set_aside) = token(discover(
+            &approle,
+            &[("VAULT_TOKEN", "operator")],
+            Path::new("."),
+        ));
+        assert_eq!(used, "operator");
+        let set_aside = set_aside.unwrap();
+        assert_eq!(
+            set_aside.to_string(),
+            "the manifest logs in with AppRole (auth = \"approle\"), but the token in VAULT_TOKEN is used: a token you set chooses the login, as VAULT_ADDR chooses the server"
+        );
+
+        // Both: the token wins, and the ids left unused are named (never their values).
+        let (used, set_aside) = token(discover(
+            &approle,
+            &[ids[0], ids[1], ("BAO_TOKEN", "operator")],
+            Path::new("."),
+        ));
+        assert_eq!(used, "operator");
+        let said = set_aside.unwrap().to_string();
+        assert!(
+            said.contains("the token in BAO_TOKEN is used")
+                && said.ends_with("; VAULT_ROLE_ID and VAULT_SECRET_ID are set too, and not used"),
+            "{said}"
+        );
+        assert!(
+            !said.contains("role-1a2b") && !said.contains("secret-3c4d"),
+            "{said}"
+        );
+
+        // The manifest's id files are not read when a token is set: an operator's machine
+        // does not have the service's /run/secrets.
+        let with_files = config(
+            "auth = \"approle\"\nrole_id_file = \"/nonexistent/role_id\"\nsecret_id_file = \"/nonexistent/secret_id\"",
+        );
+        let (used, _) = token(discover(
+            &with_files,
+            &[("VAULT_TOKEN", "operator")],
+            Path::new("."),
+        ));
+        assert_eq!(used, "operator");
+
+        // An empty token is no token (an empty BAO_TOKEN hides VAULT_TOKEN, as in
+        // OpenBao); a malformed one is refused, not replaced by the login.
+        let (credentials, _) = discover(
+            &approle,
+            &[
+                ids[0],
+                ids[1],
+                ("BAO_TOKEN", ""),
+                ("VAULT_TOKEN", "operator"),
+            ],
+            Path::new("."),
+        )
+        .unwrap();
+        assert!(matches!(credentials, Credentials::AppRole { .. }));
+        let error = discover(
+            &approle,
+            &[ids[0], ids[1], ("VAULT_TOKEN", "bad\u{7}token")],
+            Path::new("."),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, VaultError::Config { setting, .. } if setting == "VAULT_TOKEN"),
+            "{error}"
+        );
+
+        // JWT the same way; the JWT is neither read nor checked.
+        let jwt = config("auth = \"jwt\"\njwt_file = \"/nonexistent/jwt\"");
+        let (used, set_aside) = token(discover(
+            &jwt,
+            &[("VAULT_TOKEN", "operator"), ("VAULT_JWT", "not a jwt")],
+            Path::new("."),
+        ));
+        assert_eq!(used, "operator");
+        let said = set_aside.unwrap().to_string();
+        assert!(
+            said.starts_with("the manifest logs in with JWT (auth = \"jwt\")")
+                && said.ends_with("; VAULT_JWT is set too, and not used"),
+            "{said}"
+        );
+
+        // With `auth = "token"` nothing is set aside.
+        let (_, set_aside) = token(discover(
+            &config(""),
+            &[("VAULT_TOKEN", "operator")],
+            Path::new("."),
+        ));
+        assert_eq!(set_aside, None);
+    }
+
+    #[test]
+    fn a_vault_token_file_does_not_replace_the_manifests_login() {
+        // Left by whoever last ran `bao login` on the machine: not set for this process.
+        let home = tempfile::tempdir().unwrap();
+        std::fs::write(home.path().join(".vault-token"), "theirs\n").unwrap();
+        let home = home.path().to_str().unwrap();
+        for (manifest, setting) in [
+            ("auth = \"approle\"", "VAULT_ROLE_ID"),
+            ("auth = \"jwt\"", "VAULT_JWT"),
+        ] {
+            let error = discover(&config(manifest), &[("HOME", home)], Path::new(".")).unwrap_err();
+            let VaultError::Config {
+                setting: named,
+                reason,
+            } = &error
+            else {
+                panic!("{manifest}: {error}")
+            };
+            assert_eq!(named, setting);
+            assert!(
+                reason.contains("by setting VAULT_TOKEN") && !reason.contains("theirs"),
+                "{reason}"
+            );
+        }
     }
 }

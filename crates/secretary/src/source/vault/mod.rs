@@ -998,6 +998,9 @@ fn connection_warnings(connection: &Connection) -> Vec<String> {
             connection.client.addresses()
         ));
     }
+    if let Some(set_aside) = &settings.login_set_aside {
+        warnings.push(set_aside.to_string());
+    }
     if settings.userinfo_removed {
         warnings.push(format!(
             "the Vault address {} was given with a user name or password, which Vault does not use: they were removed and are not sent",

@@ -21,7 +21,7 @@ use std::time::Duration;
 use url::Url;
 
 use super::VaultError;
-use super::credentials::Credentials;
+use super::credentials::{Credentials, SetAside};
 use crate::Variables;
 use crate::duration::{DurationError, parse_duration};
 use crate::manifest::VaultConfig;
@@ -45,7 +45,7 @@ pub struct Settings {
     pub addresses: Vec<Url>,
     /// `X-Vault-Namespace`.
     pub namespace: Option<String>,
-    /// Token or AppRole.
+    /// A token, or how to log in for one.
     pub credentials: Credentials,
     /// Trusted CAs (none: the platform's).
     pub ca: Option<CaSource>,
@@ -70,6 +70,8 @@ pub struct Settings {
     /// The manifest's `ca_cert`, not trusted because the addresses in use are not the
     /// manifest's.
     pub manifest_ca_ignored: Option<String>,
+    /// The manifest's AppRole or JWT login, not used because the user set a token.
+    pub login_set_aside: Option<SetAside>,
 }
 
 /// `address` as it may be shown: without a user name or password.
@@ -370,7 +372,7 @@ impl Settings {
                 .filter(|&n| n <= 20)
                 .ok_or_else(|| config_error(&name, "must be a whole number from 0 to 20"))?,
         };
-        let credentials = Credentials::discover(config, vars, base_dir)?;
+        let (credentials, login_set_aside) = Credentials::discover(config, vars, base_dir)?;
         Ok(Self {
             addresses,
             namespace,
@@ -385,6 +387,7 @@ impl Settings {
             userinfo_removed,
             manifest_overridden,
             manifest_ca_ignored,
+            login_set_aside,
         })
     }
 }

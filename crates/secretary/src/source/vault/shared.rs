@@ -157,6 +157,13 @@ fn fingerprint(settings: &Settings) -> [u8; 32] {
     digest.count(usize::from(settings.userinfo_removed));
     digest.optional(settings.manifest_overridden.as_deref());
     digest.optional(settings.manifest_ca_ignored.as_deref());
+    match &settings.login_set_aside {
+        None => digest.count(0),
+        Some(set_aside) => {
+            digest.count(1);
+            digest.text(&set_aside.to_string());
+        }
+    }
     let mut out = [0; 32];
     out.copy_from_slice(digest.0.finish().as_ref());
     out

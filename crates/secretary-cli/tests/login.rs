@@ -1,0 +1,220 @@
+//! Who logs in to Vault, against a real OpenBao server.
+//!
+//! One manifest serves the service and the people who run it: the service logs in with
+//! the manifest's AppRole (or JWT), an operator with the token they set in `VAULT_TOKEN`
+//! (issue 25, item 17).
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+mod support;
+
+use std::fs;
+use std::path::Path;
+use std::process::{Output, Stdio};
+
+use secretary_test_support::OpenBao;
+use secretary_test_support::process;
+use tempfile::TempDir;
+
+const EXAMPLE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/faceless-youtube/secrets.toml"
+);
+
+/// The reference application's required production secrets, in its Vault layout.
+const PRODUCTION: [(&str, &str); 5] = [
+    (
+        "database_url",
+        "postgresql://app:p-3e1f@db.internal:5432/app",
+    ),
+    ("postgres_user", "app-user-7c1d"),
+    ("postgres_password", "p-3e1f9a8b7c"),
+    ("secret_key", "s-0123456789abcdefghijklmnopqrstuv"),
+    ("environment", "production"),
+];
+
+fn seed_production(bao: &OpenBao) {
+    for (key, value) in PRODUCTION {
+        bao.kv_put(&format!("production/{key}"), &[("value", value)]);
+    }
+}
+
+/// The reference application's directory, its vault source logging in with AppRole.
+fn approle_app() -> TempDir {
+    let manifest = fs::read_to_string(EXAMPLE).unwrap().replace(
+        "field = \"value\"\n",
+        "field = \"value\"\nauth = \"approle\"\n",
+    );
+    assert!(manifest.contains("auth = \"approle\""));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    dir
+}
+
+/// `secretary ARGS...` in `dir` against `bao`'s address, with `vars` and nothing else
+/// (no token unless `vars` has one), `stdin` as its input; bounded.
+fn secretary(dir: &Path, bao: &OpenBao, vars: &[(&str, &str)], args: &[&str], stdin: &str) -> Out {
+    let mut command = support::secretary_in(dir);
+    command
+        .env("VAULT_ADDR", &bao.address)
+        .envs(vars.iter().copied())
+        .args(["--env", "production"])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        let mut input = child.stdin.take().unwrap();
+        input.write_all(stdin.as_bytes()).unwrap();
+    }
+    Out::from(process::output(child))
+}
+
+struct Out {
+    code: Option<i32>,
+    stdout: String,
+    stderr: String,
+}
+
+impl From<Output> for Out {
+    fn from(output: Output) -> Self {
+        Self {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+impl Out {
+    /// Neither stream holds any of `secrets`.
+    fn shows_none_of(&self, secrets: &[&str]) {
+        for secret in secrets {
+            assert!(
+                !self.stdout.contains(secret) && !self.stderr.contains(secret),
+                "a credential or value was printed:\n{}{}",
+                self.stdout,
+                self.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn an_approle_manifest_serves_the_service_by_approle_and_an_operator_by_their_token() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    // The service's role may only read.
+    let (role_id, secret_id) = bao.approle(&["token_ttl=60s"]);
+    let operator = bao.bao(&["token", "create", "-field=token"]);
+    let app = approle_app();
+    let dir = app.path();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ];
+    let token = [("VAULT_TOKEN", operator.as_str())];
+    let credentials = [role_id.as_str(), secret_id.as_str(), operator.as_str()];
+
+    // The operator: their token, with the manifest's AppRole set aside, and said.
+    let out = secretary(
+        dir,
+        &bao,
+        &token,
+        &["put", "redis_password"],
+        "r-first-5d1e\n",
+    );
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("(version 1)"), "{}", out.stdout);
+    let out = secretary(
+        dir,
+        &bao,
+        &token,
+        &["rotate", "youtube_api_key"],
+        "AIza-new-key-0123456789abcdef\n",
+    );
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("rotated youtube_api_key"),
+        "{}",
+        out.stdout
+    );
+    let out = secretary(dir, &bao, &token, &["status"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains(
+            "the manifest logs in with AppRole (auth = \"approle\"), but the token in VAULT_TOKEN is used"
+        ),
+        "the choice is said: {}",
+        out.stderr
+    );
+    out.shows_none_of(&credentials);
+
+    // The service: the manifest's AppRole, which may read and not write, and no word
+    // about a token.
+    let out = secretary(dir, &bao, &ids, &["status"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("vault:secret/data/production/redis_password#value@v1"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stderr.contains("VAULT_TOKEN"), "{}", out.stderr);
+    let out = secretary(
+        dir,
+        &bao,
+        &ids,
+        &["put", "redis_password"],
+        "r-second-77aa\n",
+    );
+    assert_eq!(out.code, Some(1), "AppRole may only read: {}", out.stderr);
+    assert!(out.stderr.contains("403"), "{}", out.stderr);
+    out.shows_none_of(&credentials);
+
+    // Both: the token the user set wins over the ids, and the ids left unused are named.
+    let both = [ids[0], ids[1], token[0]];
+    let out = secretary(
+        dir,
+        &bao,
+        &both,
+        &["put", "redis_password"],
+        "r-third-9c0b\n",
+    );
+    assert_eq!(
+        out.code,
+        Some(0),
+        "the operator's token wrote: {}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("(version 2)"), "{}", out.stdout);
+    let out = secretary(dir, &bao, &both, &["check"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("VAULT_ROLE_ID and VAULT_SECRET_ID are set too, and not used"),
+        "{}",
+        out.stderr
+    );
+    out.shows_none_of(&credentials);
+
+    // A token left in ~/.vault-token by an earlier login is not the user's choice for
+    // this command: a service must not start as whoever logged in on its machine last.
+    let home = tempfile::tempdir().unwrap();
+    fs::write(home.path().join(".vault-token"), &operator).unwrap();
+    let home = [("HOME", home.path().to_str().unwrap())];
+    let out = secretary(dir, &bao, &home, &["check"], "");
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("AppRole needs it") && out.stdout.contains("by setting VAULT_TOKEN"),
+        "the refusal says how a person logs in instead: {}",
+        out.stdout
+    );
+    out.shows_none_of(&credentials);
+}
