@@ -29,25 +29,31 @@
 //! [`SecretManager::refresh`] re-reads everything now, and [`SecretManager::subscribe`]
 //! tells the application when a re-read found a changed value.
 
-use std::cell::RefCell;
+mod blocking;
+mod builder;
+mod cache;
+mod problems;
+
+pub use blocking::BlockingManager;
+pub use builder::SecretManagerBuilder;
+use cache::{Cached, Lookup, Padded};
+pub use problems::{ManagerError, Problems, SecretProblem};
+
 use std::collections::HashMap;
 use std::fmt;
 use std::future::Future;
 use std::path::Path;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError, RwLock};
-use std::task::{Context, Poll};
-use std::time::Instant;
 
 use thread_local::ThreadLocal;
 
 use serde::de::DeserializeOwned;
 
 use crate::Error;
-use crate::audit::{AuditLog, Event, Target};
-use crate::manifest::{Manifest, SecretSpec, SecretType};
-use crate::resolve::{Problem, Report, Resolution, Scope, resolve};
+use crate::audit::{AuditLog, Event};
+use crate::manifest::{Manifest, SecretType};
+use crate::resolve::{Problem, Report};
 use crate::secret::SecretValue;
 use crate::variables::Variables;
 
@@ -93,55 +99,6 @@ impl fmt::Debug for SecretManager {
     }
 }
 
-struct Cached {
-    resolution: Arc<Resolution>,
-    expires: Option<Instant>,
-}
-
-/// One thread's [`Local`], alone on its cache lines: `ThreadLocal` keeps the threads'
-/// entries side by side, and a hit writes the `RefCell`'s borrow flag.
-#[derive(Default)]
-#[repr(align(128))]
-struct Padded(RefCell<Local>);
-
-/// One thread's copy of the cached values.
-#[derive(Default)]
-struct Local {
-    /// The `generation` of the cache this was copied from; `None` before the first copy.
-    generation: Option<u64>,
-    /// Key to value (a copy of the text, not a clone of the shared one) and expiry.
-    values: HashMap<Box<str>, (Option<SecretValue>, Option<Instant>), rustc_hash::FxBuildHasher>,
-}
-
-/// The future of [`SecretManager::get`] and [`SecretManager::get_opt`]: on a cache hit,
-/// the value, ready at once; on a miss, the boxed resolution (so a hit's future stays a
-/// few words long and is never a state machine to step through).
-enum Lookup<'a, T> {
-    /// The value of a hit, until it is polled.
-    Ready(Option<T>),
-    /// A miss, or a read to audit.
-    Slow(Pin<Box<dyn Future<Output = Result<T, ManagerError>> + Send + 'a>>),
-}
-
-impl<T: Unpin> Future for Lookup<'_, T> {
-    type Output = Result<T, ManagerError>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        match self.get_mut() {
-            Self::Ready(ready) => match ready.take() {
-                Some(value) => Poll::Ready(Ok(value)),
-                None => panic!("a secretary lookup was polled after it completed"),
-            },
-            Self::Slow(future) => future.as_mut().poll(cx),
-        }
-    }
-}
-
-/// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
-fn fresh(expires: Option<Instant>) -> bool {
-    expires.is_none_or(|expires| Instant::now() < expires)
-}
-
 /// What [`SecretManager::subscribe`] receives: the keys whose value changed in the last
 /// re-read, and a counter of changes so far.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -151,16 +108,6 @@ pub struct Change {
     pub generation: u64,
     /// The keys that changed the last time.
     pub keys: Vec<String>,
-}
-
-/// Settings for a [`SecretManager`], from [`SecretManager::discover`] or
-/// [`SecretManager::from_path`].
-#[derive(Debug)]
-pub struct SecretManagerBuilder {
-    manifest: Manifest,
-    environment: Option<String>,
-    vars: Option<Variables>,
-    audit: Option<Target>,
 }
 
 /// A secret's declaration, without its value: what [`SecretManager::list`] returns.
@@ -180,76 +127,6 @@ pub struct SecretInfo {
     /// Its type (`string`, `url`, `int`, `port`, `bool` or `enum`; its `as_str` is the
     /// manifest's word).
     pub kind: SecretType,
-}
-
-/// Every problem found, as [`SecretManager::validate`] and [`SecretManager::load`]
-/// report them. Its `Display` lists each with key, description and what is wrong,
-/// never a value.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct Problems {
-    /// The environment.
-    pub environment: String,
-    /// Each problem, with the secret it is about.
-    pub problems: Vec<SecretProblem>,
-    /// What the resolution found worth saying that is not a problem (a `.env` file that
-    /// others may read, say), as [`Report::warnings`] has it.
-    pub warnings: Vec<String>,
-}
-
-/// One problem, and the secret it is about.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct SecretProblem {
-    /// The secret's declaration (key, description, ...).
-    pub spec: Arc<SecretSpec>,
-    /// What is wrong, and what to do.
-    pub problem: Problem,
-    /// Every place secretary looked for the value, as [`Resolution::looked`] has it.
-    pub looked: Vec<String>,
-}
-
-impl fmt::Display for Problems {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} problem{} with the secrets of environment `{}`:",
-            self.problems.len(),
-            if self.problems.len() == 1 { "" } else { "s" },
-            self.environment
-        )?;
-        for SecretProblem { spec, problem, .. } in &self.problems {
-            write!(f, "\n  {}", spec.key)?;
-            if !spec.description.is_empty() {
-                write!(f, " ({})", spec.description)?;
-            }
-            write!(f, ": {}", problem.kind)?;
-        }
-        Ok(())
-    }
-}
-
-impl std::error::Error for Problems {}
-
-/// Why a read from a [`SecretManager`] failed.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum ManagerError {
-    /// The manifest, the environment or the key is wrong (an undeclared key is this).
-    #[error(transparent)]
-    Secretary(#[from] Error),
-    /// The secret has problems: missing, invalid, a failed source.
-    #[error(transparent)]
-    Problems(#[from] Problems),
-    /// `load` could not build the application's type; names the key, not the value.
-    #[error("cannot load the settings: {0}")]
-    Load(String),
-    /// The audit log could not be opened or written.
-    #[error(transparent)]
-    Audit(#[from] crate::audit::AuditError),
-    /// The runtime that reads the sources could not run.
-    #[error("cannot run the resolving task: {0}")]
-    Runtime(String),
 }
 
 impl SecretManager {
@@ -522,318 +399,18 @@ impl SecretManager {
         BlockingManager { manager: self }
     }
 
-    /// The fresh cached value of `key` from this thread's copy of the cache, first
-    /// brought up to date if the cache changed since it was taken.
-    /// Never with an audit log, which records every `get`.
-    #[expect(
-        clippy::option_option,
-        reason = "outer: whether it is cached; inner: the value, or an optional secret unset"
-    )]
-    fn hit(&self, key: &str) -> Option<Option<SecretValue>> {
-        if self.inner.audit.is_some() {
-            return None;
-        }
-        let generation = self.inner.generation.load(Ordering::Acquire);
-        let mut local = self.inner.locals.get_or_default().0.try_borrow_mut().ok()?;
-        if local.generation != Some(generation) {
-            self.copy_cache(&mut local);
-        }
-        let (value, expires) = local.values.get(key)?;
-        fresh(*expires).then(|| value.clone())
-    }
-
-    /// Replaces this thread's copy with the cache as it is now. The whole cache is
-    /// copied: cheap for the tens of secrets an application declares, though a thread
-    /// that reads while N secrets are stored one by one copies N²/2 values in all.
-    fn copy_cache(&self, local: &mut Local) {
-        let cache = self
-            .inner
-            .cache
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        // Writers bump the generation under the write lock: it is stable here.
-        local.generation = Some(self.inner.generation.load(Ordering::Acquire));
-        local.values = cache
-            .iter()
-            .map(|(key, cached)| {
-                let value = cached.resolution.value.as_ref();
-                // A copy of the text, so that this thread's clones count references on
-                // memory of its own.
-                let own = value.map(|value| SecretValue::new(value.expose().to_owned()));
-                (key.as_str().into(), (own, cached.expires))
-            })
-            .collect();
-    }
-
-    /// The cached resolution of `key`, unless it has expired.
-    fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
-        let cache = self
-            .inner
-            .cache
-            .read()
-            .unwrap_or_else(PoisonError::into_inner);
-        let cached = cache.get(key)?;
-        fresh(cached.expires).then(|| Arc::clone(&cached.resolution))
-    }
-
-    /// Caches `resolution` until its source's `ttl`; returns its key if its value differs
-    /// from the last one seen.
-    fn store(&self, resolution: &Resolution) -> Option<String> {
-        let ttl = resolution
-            .origin
-            .as_ref()
-            .and_then(|origin| self.inner.manifest.source(origin.source()))
-            .and_then(|source| source.ttl);
-        let mut cache = self
-            .inner
-            .cache
-            .write()
-            .unwrap_or_else(PoisonError::into_inner);
-        cache.insert(
-            resolution.key().to_owned(),
-            Cached {
-                resolution: Arc::new(resolution.clone()),
-                // Past what the clock can count, a value never expires.
-                expires: ttl.and_then(|ttl| Instant::now().checked_add(ttl)),
-            },
-        );
-        self.inner.generation.fetch_add(1, Ordering::Release);
-        drop(cache);
-        let digest = resolution
-            .value
-            .as_ref()
-            .map(|v| ring::digest::digest(&ring::digest::SHA256, v.expose().as_bytes()));
-        let previous = self
-            .inner
-            .seen
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(resolution.key().to_owned(), digest);
-        let same = |a: &Option<ring::digest::Digest>, b: &Option<ring::digest::Digest>| match (a, b)
-        {
-            (Some(a), Some(b)) => a.as_ref() == b.as_ref(),
-            (None, None) => true,
-            _ => false,
-        };
-        match previous {
-            Some(previous) if !same(&previous, &digest) => Some(resolution.key().to_owned()),
-            _ => None,
-        }
-    }
-
-    fn notify(&self, changed: &[String]) {
-        if changed.is_empty() {
-            return;
-        }
-        self.inner.changes.send_modify(|change| {
-            change.generation += 1;
-            change.keys = changed.to_vec();
-        });
-    }
-
-    /// Resolves `key` once for all the tasks that missed it together.
-    async fn miss(&self, key: &str) -> Result<Arc<Resolution>, ManagerError> {
-        let flight = Arc::clone(
-            self.inner
-                .flights
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .entry(key.to_owned())
-                .or_default(),
-        );
-        let _turn = flight.lock().await;
-        // Whoever held the lock before us may have filled the cache.
-        if let Some(resolution) = self.cached(key) {
-            return Ok(resolution);
-        }
-        let report = self.resolve_now(Some(key.to_owned())).await?;
-        self.audit(Event::Resolve, &report)?;
-        let resolution =
-            report
-                .resolutions
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::UnknownKey {
-                    key: key.to_owned(),
-                    manifest: self.inner.manifest.path().to_path_buf(),
-                    suggestion: None,
-                })?;
-        // Failures are not cached: the next read tries the sources again.
-        if resolution.problems.is_empty() {
-            let changed: Vec<String> = self.store(&resolution).into_iter().collect();
-            self.notify(&changed);
-        }
-        Ok(Arc::new(resolution))
-    }
-
-    /// Resolves one key, or all, on the blocking pool (sources read files and the
-    /// network).
-    async fn resolve_now(&self, key: Option<String>) -> Result<Report, ManagerError> {
-        let inner = Arc::clone(&self.inner);
-        let vars = Arc::clone(&inner.vars.read().unwrap_or_else(PoisonError::into_inner));
-        let task = tokio::task::spawn_blocking(move || {
-            let environment = inner
-                .manifest
-                .select_environment(Some(&inner.environment), &vars)?;
-            match &key {
-                Some(key) => resolve(
-                    &inner.manifest,
-                    environment,
-                    &vars,
-                    Scope::Keys(&[key.as_str()]),
-                ),
-                None => resolve(&inner.manifest, environment, &vars, Scope::All),
-            }
-        });
-        match task.await {
-            Ok(report) => Ok(report?),
-            Err(error) => Err(ManagerError::Runtime(error.to_string())),
-        }
-    }
-
     fn audit(&self, event: Event, report: &Report) -> Result<(), crate::audit::AuditError> {
         self.inner
             .audit
             .as_ref()
             .map_or(Ok(()), |log| log.record_report(event, report))
     }
-
-    fn problems(&self, report: &Report) -> Result<(), Problems> {
-        let problems = self.problems_of(&report.resolutions);
-        if problems.problems.is_empty() {
-            Ok(())
-        } else {
-            Err(Problems {
-                warnings: report.warnings.clone(),
-                ..problems
-            })
-        }
-    }
-
-    fn problems_of<'a>(&self, resolutions: impl IntoIterator<Item = &'a Resolution>) -> Problems {
-        let mut problems = Vec::new();
-        for resolution in resolutions {
-            for problem in &resolution.problems {
-                problems.push(SecretProblem {
-                    spec: Arc::clone(&resolution.spec),
-                    problem: problem.clone(),
-                    looked: resolution.looked.clone(),
-                });
-            }
-        }
-        Problems {
-            environment: self.inner.environment.clone(),
-            problems,
-            warnings: Vec::new(),
-        }
-    }
-}
-
-impl SecretManagerBuilder {
-    /// Use this environment instead of the one the variables name (or the default).
-    #[must_use]
-    pub fn environment(mut self, name: impl Into<String>) -> Self {
-        self.environment = Some(name.into());
-        self
-    }
-
-    /// Read these variables instead of the process environment (tests, or a service
-    /// that builds its own).
-    #[must_use]
-    pub fn variables(mut self, vars: Variables) -> Self {
-        self.vars = Some(vars);
-        self
-    }
-
-    /// Write the audit log here (instead of the manifest's `[audit]`).
-    #[must_use]
-    pub fn audit(mut self, target: Target) -> Self {
-        self.audit = Some(target);
-        self
-    }
-
-    /// Checks the environment, opens the audit log, and returns the manager. No secret
-    /// is read yet.
-    pub fn build(self) -> Result<SecretManager, ManagerError> {
-        let vars = self.vars.unwrap_or_else(Variables::from_process);
-        let environment = self
-            .manifest
-            .select_environment(self.environment.as_deref(), &vars)?
-            .name
-            .clone();
-        let target = self.audit.or_else(|| self.manifest.audit().cloned());
-        let audit = match target {
-            Some(target) => Some(AuditLog::open(&target, &environment, &vars)?),
-            None => None,
-        };
-        Ok(SecretManager {
-            inner: Arc::new(Inner {
-                manifest: self.manifest,
-                environment,
-                vars: RwLock::new(Arc::new(vars)),
-                audit,
-                cache: RwLock::new(HashMap::new()),
-                generation: AtomicU64::new(0),
-                locals: ThreadLocal::new(),
-                seen: Mutex::new(HashMap::new()),
-                changes: tokio::sync::watch::Sender::new(Change::default()),
-                flights: Mutex::new(HashMap::new()),
-            }),
-        })
-    }
-}
-
-/// [`SecretManager`]'s blocking facade, from [`SecretManager::blocking`].
-#[derive(Debug)]
-pub struct BlockingManager<'a> {
-    manager: &'a SecretManager,
-}
-
-impl BlockingManager<'_> {
-    fn run<T>(future: impl std::future::Future<Output = T>) -> Result<T, ManagerError> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .build()
-            .map_err(|error| ManagerError::Runtime(error.to_string()))?;
-        Ok(runtime.block_on(future))
-    }
-
-    /// [`SecretManager::validate`], blocking.
-    pub fn validate(&self) -> Result<Report, ManagerError> {
-        Self::run(self.manager.validate())?
-    }
-
-    /// The value of a cache hit at once; a runtime only for a miss.
-    fn finish<T: Unpin>(lookup: Lookup<'_, T>) -> Result<T, ManagerError> {
-        match lookup {
-            Lookup::Ready(Some(value)) => Ok(value),
-            lookup => Self::run(lookup)?,
-        }
-    }
-
-    /// [`SecretManager::get`], blocking.
-    pub fn get(&self, key: &str) -> Result<SecretValue, ManagerError> {
-        Self::finish(self.manager.lookup(key))
-    }
-
-    /// [`SecretManager::get_opt`], blocking.
-    pub fn get_opt(&self, key: &str) -> Result<Option<SecretValue>, ManagerError> {
-        Self::finish(self.manager.lookup_opt(key))
-    }
-
-    /// [`SecretManager::refresh`], blocking.
-    pub fn refresh(&self) -> Result<Vec<String>, ManagerError> {
-        Self::run(self.manager.refresh())?
-    }
-
-    /// [`SecretManager::load`], blocking.
-    pub fn load<T: DeserializeOwned>(&self) -> Result<T, ManagerError> {
-        Self::run(self.manager.load())?
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::audit::Target;
 
     const MANIFEST: &str = "version = 1\n\
         [sources.env]\ntype = \"env\"\n\

@@ -1,0 +1,239 @@
+//! The manager's cache: each thread's copy of the resolved values, lookups that are
+//! ready at once on a hit, and the misses, re-reads and change notices behind them.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use crate::Error;
+use crate::audit::Event;
+use crate::resolve::{Report, Resolution, Scope, resolve};
+use crate::secret::SecretValue;
+
+use super::{ManagerError, SecretManager};
+
+pub(super) struct Cached {
+    pub(super) resolution: Arc<Resolution>,
+    pub(super) expires: Option<Instant>,
+}
+
+/// One thread's [`Local`], alone on its cache lines: `ThreadLocal` keeps the threads'
+/// entries side by side, and a hit writes the `RefCell`'s borrow flag.
+#[derive(Default)]
+#[repr(align(128))]
+pub(super) struct Padded(RefCell<Local>);
+
+/// One thread's copy of the cached values.
+#[derive(Default)]
+pub(super) struct Local {
+    /// The `generation` of the cache this was copied from; `None` before the first copy.
+    pub(super) generation: Option<u64>,
+    /// Key to value (a copy of the text, not a clone of the shared one) and expiry.
+    pub(super) values:
+        HashMap<Box<str>, (Option<SecretValue>, Option<Instant>), rustc_hash::FxBuildHasher>,
+}
+
+/// The future of [`SecretManager::get`] and [`SecretManager::get_opt`]: on a cache hit,
+/// the value, ready at once; on a miss, the boxed resolution (so a hit's future stays a
+/// few words long and is never a state machine to step through).
+pub(super) enum Lookup<'a, T> {
+    /// The value of a hit, until it is polled.
+    Ready(Option<T>),
+    /// A miss, or a read to audit.
+    Slow(Pin<Box<dyn Future<Output = Result<T, ManagerError>> + Send + 'a>>),
+}
+
+impl<T: Unpin> Future for Lookup<'_, T> {
+    type Output = Result<T, ManagerError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.get_mut() {
+            Self::Ready(ready) => match ready.take() {
+                Some(value) => Poll::Ready(Ok(value)),
+                None => panic!("a secretary lookup was polled after it completed"),
+            },
+            Self::Slow(future) => future.as_mut().poll(cx),
+        }
+    }
+}
+
+/// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
+pub(super) fn fresh(expires: Option<Instant>) -> bool {
+    expires.is_none_or(|expires| Instant::now() < expires)
+}
+
+impl SecretManager {
+    /// The fresh cached value of `key` from this thread's copy of the cache, first
+    /// brought up to date if the cache changed since it was taken.
+    /// Never with an audit log, which records every `get`.
+    #[expect(
+        clippy::option_option,
+        reason = "outer: whether it is cached; inner: the value, or an optional secret unset"
+    )]
+    pub(super) fn hit(&self, key: &str) -> Option<Option<SecretValue>> {
+        if self.inner.audit.is_some() {
+            return None;
+        }
+        let generation = self.inner.generation.load(Ordering::Acquire);
+        let mut local = self.inner.locals.get_or_default().0.try_borrow_mut().ok()?;
+        if local.generation != Some(generation) {
+            self.copy_cache(&mut local);
+        }
+        let (value, expires) = local.values.get(key)?;
+        fresh(*expires).then(|| value.clone())
+    }
+
+    /// Replaces this thread's copy with the cache as it is now. The whole cache is
+    /// copied: cheap for the tens of secrets an application declares, though a thread
+    /// that reads while N secrets are stored one by one copies N²/2 values in all.
+    pub(super) fn copy_cache(&self, local: &mut Local) {
+        let cache = self
+            .inner
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        // Writers bump the generation under the write lock: it is stable here.
+        local.generation = Some(self.inner.generation.load(Ordering::Acquire));
+        local.values = cache
+            .iter()
+            .map(|(key, cached)| {
+                let value = cached.resolution.value.as_ref();
+                // A copy of the text, so that this thread's clones count references on
+                // memory of its own.
+                let own = value.map(|value| SecretValue::new(value.expose().to_owned()));
+                (key.as_str().into(), (own, cached.expires))
+            })
+            .collect();
+    }
+
+    /// The cached resolution of `key`, unless it has expired.
+    pub(super) fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
+        let cache = self
+            .inner
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        let cached = cache.get(key)?;
+        fresh(cached.expires).then(|| Arc::clone(&cached.resolution))
+    }
+
+    /// Caches `resolution` until its source's `ttl`; returns its key if its value differs
+    /// from the last one seen.
+    pub(super) fn store(&self, resolution: &Resolution) -> Option<String> {
+        let ttl = resolution
+            .origin
+            .as_ref()
+            .and_then(|origin| self.inner.manifest.source(origin.source()))
+            .and_then(|source| source.ttl);
+        let mut cache = self
+            .inner
+            .cache
+            .write()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.insert(
+            resolution.key().to_owned(),
+            Cached {
+                resolution: Arc::new(resolution.clone()),
+                // Past what the clock can count, a value never expires.
+                expires: ttl.and_then(|ttl| Instant::now().checked_add(ttl)),
+            },
+        );
+        self.inner.generation.fetch_add(1, Ordering::Release);
+        drop(cache);
+        let digest = resolution
+            .value
+            .as_ref()
+            .map(|v| ring::digest::digest(&ring::digest::SHA256, v.expose().as_bytes()));
+        let previous = self
+            .inner
+            .seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(resolution.key().to_owned(), digest);
+        let same = |a: &Option<ring::digest::Digest>, b: &Option<ring::digest::Digest>| match (a, b)
+        {
+            (Some(a), Some(b)) => a.as_ref() == b.as_ref(),
+            (None, None) => true,
+            _ => false,
+        };
+        match previous {
+            Some(previous) if !same(&previous, &digest) => Some(resolution.key().to_owned()),
+            _ => None,
+        }
+    }
+
+    pub(super) fn notify(&self, changed: &[String]) {
+        if changed.is_empty() {
+            return;
+        }
+        self.inner.changes.send_modify(|change| {
+            change.generation += 1;
+            change.keys = changed.to_vec();
+        });
+    }
+
+    /// Resolves `key` once for all the tasks that missed it together.
+    pub(super) async fn miss(&self, key: &str) -> Result<Arc<Resolution>, ManagerError> {
+        let flight = Arc::clone(
+            self.inner
+                .flights
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .entry(key.to_owned())
+                .or_default(),
+        );
+        let _turn = flight.lock().await;
+        // Whoever held the lock before us may have filled the cache.
+        if let Some(resolution) = self.cached(key) {
+            return Ok(resolution);
+        }
+        let report = self.resolve_now(Some(key.to_owned())).await?;
+        self.audit(Event::Resolve, &report)?;
+        let resolution =
+            report
+                .resolutions
+                .into_iter()
+                .next()
+                .ok_or_else(|| Error::UnknownKey {
+                    key: key.to_owned(),
+                    manifest: self.inner.manifest.path().to_path_buf(),
+                    suggestion: None,
+                })?;
+        // Failures are not cached: the next read tries the sources again.
+        if resolution.problems.is_empty() {
+            let changed: Vec<String> = self.store(&resolution).into_iter().collect();
+            self.notify(&changed);
+        }
+        Ok(Arc::new(resolution))
+    }
+
+    /// Resolves one key, or all, on the blocking pool (sources read files and the
+    /// network).
+    pub(super) async fn resolve_now(&self, key: Option<String>) -> Result<Report, ManagerError> {
+        let inner = Arc::clone(&self.inner);
+        let vars = Arc::clone(&inner.vars.read().unwrap_or_else(PoisonError::into_inner));
+        let task = tokio::task::spawn_blocking(move || {
+            let environment = inner
+                .manifest
+                .select_environment(Some(&inner.environment), &vars)?;
+            match &key {
+                Some(key) => resolve(
+                    &inner.manifest,
+                    environment,
+                    &vars,
+                    Scope::Keys(&[key.as_str()]),
+                ),
+                None => resolve(&inner.manifest, environment, &vars, Scope::All),
+            }
+        });
+        match task.await {
+            Ok(report) => Ok(report?),
+            Err(error) => Err(ManagerError::Runtime(error.to_string())),
+        }
+    }
+}
