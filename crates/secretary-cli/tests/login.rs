@@ -1,8 +1,10 @@
-//! Who logs in to Vault, against a real OpenBao server.
+//! Who logs in to Vault, and what a user hears when that login stops working, against a
+//! real OpenBao server.
 //!
 //! One manifest serves the service and the people who run it: the service logs in with
 //! the manifest's AppRole (or JWT), an operator with the token they set in `VAULT_TOKEN`
-//! (issue 25, item 17).
+//! (issue 25, item 17). Under `run --watch`, a token that stops working is named as the
+//! cause, with its fix, and the program keeps running (issue 25, item 11).
 
 #![allow(
     clippy::unwrap_used,
@@ -14,10 +16,10 @@ mod support;
 
 use std::fs;
 use std::path::Path;
-use std::process::{Output, Stdio};
+use std::process::{Command, Output, Stdio};
 
 use secretary_test_support::OpenBao;
-use secretary_test_support::process;
+use secretary_test_support::process::{self, Lines};
 use tempfile::TempDir;
 
 const EXAMPLE: &str = concat!(
@@ -217,4 +219,140 @@ fn an_approle_manifest_serves_the_service_by_approle_and_an_operator_by_their_to
         out.stdout
     );
     out.shows_none_of(&credentials);
+}
+
+#[test]
+fn a_token_that_stops_working_under_run_watch_is_named_and_the_program_keeps_running() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let app = tempfile::tempdir().unwrap();
+    fs::copy(EXAMPLE, app.path().join("secrets.toml")).unwrap();
+    let token = bao.bao(&["token", "create", "-field=token"]);
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", len(os.environ["SECRET_KEY"]), flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut run = support::secretary_in(app.path())
+        .env("VAULT_ADDR", &bao.address)
+        .env("VAULT_TOKEN", &token)
+        .args(["--env", "production", "run", "--watch", "1h", "--"])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Lines::new(run.stdout.take().unwrap());
+    let stderr = Lines::new(run.stderr.take().unwrap());
+    assert_eq!(stdout.line().trim_end(), "ready 34");
+
+    // The token is revoked (as when it expires); a SIGHUP to `run` re-reads now.
+    let revoke = bao
+        .command(&["token", "revoke", "-self"])
+        .env("VAULT_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(revoke.status.success(), "{revoke:?}");
+    send(&run, "HUP");
+    let mut said = String::new();
+    while !said.contains("re-resolving") {
+        said.push_str(&stderr.line());
+    }
+    // The program is still running: it hears the TERM `run` forwards, and its status
+    // comes back.
+    send(&run, "TERM");
+    said.push_str(&stderr.rest());
+    let status = process::wait(&mut run);
+    assert_eq!(status.code(), Some(3), "{said}");
+    for wanted in [
+        "the program keeps running with the values it has",
+        "Vault refused access (403 permission denied)",
+        "log in again",
+        // VAULT_TOKEN was read when `run` started: a new login cannot reach it.
+        "the token in VAULT_TOKEN was read when `run` started",
+        "restart it with a new token",
+    ] {
+        assert!(said.contains(wanted), "no `{wanted}` in: {said}");
+    }
+    assert!(!said.contains(&token), "the token was printed: {said}");
+    // `environment` (`production`) is not sensitive, and named in every locator.
+    for (_, value) in &PRODUCTION[..4] {
+        assert!(!said.contains(value), "a value was printed: {said}");
+    }
+}
+
+#[test]
+fn under_run_watch_a_new_login_in_the_vault_token_file_is_used_at_the_next_read() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let app = tempfile::tempdir().unwrap();
+    fs::copy(EXAMPLE, app.path().join("secrets.toml")).unwrap();
+    // As after `bao login`: the token in ~/.vault-token, none in the environment.
+    let home = tempfile::tempdir().unwrap();
+    let first = bao.bao(&["token", "create", "-field=token"]);
+    fs::write(home.path().join(".vault-token"), &first).unwrap();
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGHUP, lambda *_: os.write(1, b"HUP\n"))
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut run = support::secretary_in(app.path())
+        .env("VAULT_ADDR", &bao.address)
+        .env("HOME", home.path())
+        .args(["--env", "production", "run", "--watch", "1h", "--"])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Lines::new(run.stdout.take().unwrap());
+    let stderr = Lines::new(run.stderr.take().unwrap());
+    assert_eq!(stdout.line().trim_end(), "ready");
+
+    let revoke = bao
+        .command(&["token", "revoke", "-self"])
+        .env("VAULT_TOKEN", &first)
+        .output()
+        .unwrap();
+    assert!(revoke.status.success(), "{revoke:?}");
+    send(&run, "HUP");
+    let mut said = String::new();
+    while !said.contains("fix:") {
+        said.push_str(&stderr.line());
+    }
+    assert!(said.contains("403 permission denied"), "{said}");
+
+    // Logging in again writes a new ~/.vault-token; the next re-read uses it, and sees
+    // the rotation made meanwhile.
+    let second = bao.bao(&["token", "create", "-field=token"]);
+    fs::write(home.path().join(".vault-token"), &second).unwrap();
+    bao.kv_put("production/postgres_user", &[("value", "app-user-rotated")]);
+    send(&run, "HUP");
+    assert_eq!(stdout.line().trim_end(), "HUP", "the program was told");
+    send(&run, "TERM");
+    said.push_str(&stderr.rest());
+    assert_eq!(process::wait(&mut run).code(), Some(3), "{said}");
+    assert!(
+        said.contains("changed: postgres_user; sending signal 1"),
+        "{said}"
+    );
+    assert!(
+        !said.contains("restart it with a new token"),
+        "a token file is read again: {said}"
+    );
+    for secret in [first.as_str(), second.as_str(), "app-user-rotated"] {
+        assert!(!said.contains(secret), "printed: {said}");
+    }
+}
+
+/// Sends `signal` (`HUP`, `TERM`) to `child`.
+fn send(child: &std::process::Child, signal: &str) {
+    let status = Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
 }

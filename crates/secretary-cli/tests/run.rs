@@ -605,10 +605,11 @@ while True: time.sleep(0.05)
     send(&child, "TERM");
     let output = process::output(child);
     let stderr = String::from_utf8(output.stderr).unwrap();
+    // What went wrong is said, as `check` says it, not only that something did.
     assert!(
         stderr.contains(
-            "re-resolving found problems with api_key; the program keeps the values it has"
-        ),
+            "re-resolving found problems; the program keeps running with the values it has"
+        ) && stderr.contains("[missing] api_key: required but not set"),
         "{stderr}"
     );
     assert!(

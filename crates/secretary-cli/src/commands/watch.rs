@@ -8,7 +8,8 @@
 //! or `secretary get`, on a signal) or restarts it with the new values (`restart`:
 //! SIGTERM, then SIGKILL after the grace period). Each step is said on stderr, naming
 //! keys, never values. A re-resolution that fails keeps the child running on the values
-//! it has, and says so. The other forwarded signals go to the current child; when the
+//! it has, and says why: each problem as `check` reports it, with its fix (a token that
+//! expired is named as the cause), once until the problems change. The other forwarded signals go to the current child; when the
 //! child exits on its own, `run` exits with its status (128+N for signal N).
 //!
 //! With `--redact`, the output pumps switch at a change to a redactor that knows every
@@ -28,13 +29,15 @@ use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::resolve;
-use secretary::{Manifest, Report, SecretValue, Variables};
+use secretary::source::{SourceError, VaultError};
+use secretary::{Manifest, ProblemKind, Report, SecretValue, Variables};
 use zeroize::Zeroizing;
 
 use super::Failure;
 use crate::args::OnChange;
 use crate::child::{self, Environment, Forwarder, Program, Settings, Shared, Watch, refuse_nul};
 use crate::exit::Status;
+use crate::render;
 
 /// `by` from now; `None` (never) past what the clock can count.
 fn later(by: Duration) -> Option<Instant> {
@@ -148,7 +151,7 @@ pub fn supervise(
         .store(child::pid_of(&running), Ordering::SeqCst);
     let mut next = later(watch.every);
     // Problems are said once, not at every tick, until they change.
-    let mut last_problems: Vec<String> = Vec::new();
+    let mut last_problems = String::new();
     let outcome = loop {
         match child::try_wait(&mut running) {
             Ok(Some(status)) => break Ok(status),
@@ -312,7 +315,7 @@ impl Resolving<'_> {
     fn changes(
         &self,
         report: &Report,
-        last_problems: &mut Vec<String>,
+        last_problems: &mut String,
     ) -> Result<Option<(Report, Vec<String>)>, Failure> {
         let Some(fresh) = resolve_again(
             self.manifest,
@@ -330,13 +333,14 @@ impl Resolving<'_> {
 }
 
 /// The secrets resolved again, or `None` (said on stderr) when that failed or found
-/// problems; those are said once until they change.
+/// problems; those are said, each with its cause and fix as `check` gives them, once
+/// until they change.
 fn resolve_again(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
     vars: &Variables,
     settings: &Settings<'_>,
-    last_problems: &mut Vec<String>,
+    last_problems: &mut String,
 ) -> Option<Report> {
     match resolve(manifest, environment, vars, super::scope(&settings.only)) {
         Ok(fresh) if fresh.is_ok() => {
@@ -344,28 +348,60 @@ fn resolve_again(
             Some(fresh)
         }
         Ok(fresh) => {
-            let keys: Vec<String> = fresh
-                .resolutions
-                .iter()
-                .filter(|r| !r.problems.is_empty())
-                .map(|r| r.key().to_owned())
-                .collect();
-            if keys != *last_problems {
+            let problems = render::problems(&fresh);
+            if problems != *last_problems {
                 say!(
-                    "secretary run: re-resolving found problems with {}; the program keeps the values it has (run `secretary check`)",
-                    keys.join(", ")
+                    "secretary run: re-resolving found problems; the program keeps running with the values it has, until a re-read succeeds (at the next poll, or on SIGHUP):"
                 );
-                *last_problems = keys;
+                say_raw!("{problems}");
+                if let Some(note) = token_fixed_at_start(&fresh, vars) {
+                    say!("secretary run: {note}");
+                }
+                *last_problems = problems;
             }
             None
         }
         Err(error) => {
             say!(
-                "secretary run: re-resolving failed ({error}); the program keeps the values it has"
+                "secretary run: re-resolving failed ({error}); the program keeps running with the values it has"
             );
             None
         }
     }
+}
+
+/// When Vault refused a token (403, or 401) that came from `BAO_TOKEN` / `VAULT_TOKEN`:
+/// that `run` read the variable when it started, so a new login does not reach it. A
+/// token in `~/.vault-token` or a `token_file` is read again at every re-read, and an
+/// AppRole or JWT login is made again by the source itself.
+fn token_fixed_at_start(report: &Report, vars: &Variables) -> Option<String> {
+    // As the vault source reads it: BAO_TOKEN when set (even empty), else VAULT_TOKEN.
+    let name = match vars.get("BAO_TOKEN") {
+        Some(token) => Some("BAO_TOKEN").filter(|_| !token.is_empty()),
+        None => {
+            Some("VAULT_TOKEN").filter(|_| vars.get("VAULT_TOKEN").is_some_and(|t| !t.is_empty()))
+        }
+    }?;
+    let refused = report
+        .resolutions
+        .iter()
+        .flat_map(|resolution| &resolution.problems)
+        .any(|problem| {
+            matches!(
+                &problem.kind,
+                ProblemKind::SourceFailed {
+                    error: SourceError::Vault(
+                        VaultError::Denied { .. } | VaultError::Unauthenticated { .. }
+                    ),
+                    ..
+                }
+            )
+        });
+    refused.then(|| {
+        format!(
+            "the token in {name} was read when `run` started: if it expired, a new login does not reach this run; restart it with a new token (a token in ~/.vault-token or the source's token_file is read again at every re-read)"
+        )
+    })
 }
 
 /// The keys whose value differs between two reports (set, unset or changed), in order;
