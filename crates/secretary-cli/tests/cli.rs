@@ -2613,6 +2613,50 @@ fn scan_follow_names_a_link_loop_and_still_reads_every_file() {
     );
 }
 
+/// Issue 25, item 16: a value as guessable as a word (the reference application's
+/// `POSTGRES_USER=faceless`) was found inside `faceless-youtube`, a wall of false alarms
+/// on the application itself. Such a value counts only as a word of its own; a value
+/// that cannot turn up by chance is still found anywhere.
+#[test]
+fn scan_finds_a_guessable_value_only_as_a_whole_word() {
+    let project = Project::new(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[secrets.postgres_user]\n[secrets.api_token]\n",
+    );
+    project.file(
+        "pyproject.toml",
+        "[project]\nname = \"faceless-youtube\"\n# faceless_dev, facelessness, xfaceless, faceless2\n",
+    );
+    project.file(
+        "config.yaml",
+        &format!("db:\n  user: faceless\n  url: postgresql://faceless:pw@db/app\ntoken: tok-{API_TOKEN}9\n"),
+    );
+    let out = run(project
+        .cmd()
+        .env("POSTGRES_USER", "faceless")
+        .env("API_TOKEN", API_TOKEN)
+        .args(["scan", "."]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let found: Vec<&str> = out.stdout.lines().take_while(|l| !l.is_empty()).collect();
+    assert_eq!(
+        found,
+        [
+            "config.yaml:2: the value of `postgres_user` (exact)",
+            "config.yaml:3: the value of `postgres_user` (exact)",
+            "config.yaml:4: the value of `api_token` (exact)",
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stderr.contains(
+            "note: matched only as a whole word (a value this guessable is part of ordinary words): postgres_user\n"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("faceless"), "{}", out.stderr);
+}
+
 #[test]
 fn scan_json_has_the_documented_schema() {
     let project = ScanProject::new();

@@ -1,9 +1,12 @@
 //! The README's "From `.env` to Vault, step by step", run as written: every `sh` block
 //! between its `runbook:start` and `runbook:end` markers, in order, in one bash with
 //! `set -euo pipefail`, against a real OpenBao, in a fresh git repository holding a copy
-//! of the reference application's `.env` (ignored by git, as a `.env` is). The one change
-//! made to the text: the dev server's port 8200 becomes a free one, so that the test can
-//! run beside others.
+//! of the whole reference application (its sources, tests and templates, so that the
+//! runbook's last step, `scan .`, meets the text a real application holds: issue 25,
+//! item 16), with its `.env` ignored by git, as the runbook says a `.env` is, and without
+//! its `secrets.toml`, which the runbook's `init` writes. The one change made to the
+//! text: the dev server's port 8200 becomes a free one, so that the test can run beside
+//! others.
 
 #![allow(
     clippy::unwrap_used,
@@ -19,6 +22,33 @@ use std::process::Command;
 
 const README: &str = include_str!("../../../README.md");
 const DOTENV: &str = include_str!("../../../examples/faceless-youtube/.env");
+const APP: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../examples/faceless-youtube"
+);
+
+/// Copies the application in `from` to `to`, but for the manifest the runbook writes and
+/// the caches its tests leave.
+fn copy_app(from: &Path, to: &Path) {
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let name = entry.file_name();
+        if ["secrets.toml", "__pycache__", ".pytest_cache", ".venv"]
+            .iter()
+            .any(|skip| name == *skip)
+        {
+            continue;
+        }
+        let kind = entry.file_type().unwrap();
+        let target = to.join(&name);
+        if kind.is_dir() {
+            std::fs::create_dir(&target).unwrap();
+            copy_app(&entry.path(), &target);
+        } else if kind.is_file() {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
 
 /// The `sh` blocks of the runbook, in order.
 fn blocks() -> Vec<String> {
@@ -53,8 +83,11 @@ fn the_readme_runbook_works_as_written() {
     let blocks = blocks();
     assert!(blocks.len() >= 5, "{blocks:?}");
     let app = tempfile::tempdir().unwrap();
-    std::fs::write(app.path().join(".env"), DOTENV).unwrap();
-    std::fs::write(app.path().join(".gitignore"), ".env\n").unwrap();
+    copy_app(Path::new(APP), app.path());
+    assert!(app.path().join("tests/test_config.py").is_file());
+    let mut ignored = std::fs::read_to_string(app.path().join(".gitignore")).unwrap();
+    ignored.push_str(".env\n");
+    std::fs::write(app.path().join(".gitignore"), ignored).unwrap();
     let git = Command::new("git")
         .args(["init", "-q"])
         .current_dir(app.path())
@@ -79,8 +112,9 @@ fn the_readme_runbook_works_as_written() {
         std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
     ))
     .unwrap();
-    let output = Command::new("bash")
-        .arg("-c")
+    // Bounded: a step that hangs fails the test instead of holding it up.
+    let output = Command::new("timeout")
+        .args(["--kill-after=10", "600", "bash", "-c"])
         .arg(&script)
         .current_dir(app.path())
         .env_clear()

@@ -87,7 +87,8 @@ proptest! {
     }
 
     /// The value itself, its hex in either case, its percent-encoding and its JSON string,
-    /// between any other bytes: found, on the line where it starts.
+    /// between any other bytes: found, on the line where it starts. (A value as guessable
+    /// as a word is found as itself only as a word of its own: a space on either side.)
     #[test]
     fn every_other_form_is_found_between_any_bytes(
         value in value(),
@@ -99,20 +100,44 @@ proptest! {
         let line = 1 + memchr::memchr_iter(b'\n', &before).count();
         let hex: String = value.bytes().map(|b| if upper { format!("{b:02X}") } else { format!("{b:02x}") }).collect();
         let json = serde_json::to_string(&value).unwrap();
+        let guessable = needles.whole_word_keys().next().is_some();
         for (spelled, expected) in [
             (value.clone(), Form::Exact),
             (hex, Form::Hex),
             (quote(&value), Form::Url),
             (json[1..json.len() - 1].to_owned(), Form::Json),
         ] {
+            let apart = guessable && expected != Form::Hex;
             let mut text = before.clone();
+            if apart {
+                text.push(b' ');
+            }
             text.extend_from_slice(spelled.as_bytes());
+            if apart {
+                text.push(b' ');
+            }
             text.extend_from_slice(&after);
             let forms = forms_at(&needles, &text, line);
             // A spelling with nothing to encode is the value itself, and is told as such.
             let told = if spelled == value { Form::Exact } else { expected };
             prop_assert!(forms.contains(&told), "{expected:?}: {forms:?}");
         }
+    }
+
+    /// A value as guessable as a word is not found as itself inside a longer word.
+    #[test]
+    fn a_guessable_value_is_not_found_inside_a_word(
+        value in "[a-z]{8,10}",
+        before in "[a-zA-Z0-9_-]{1,3}",
+        after in "[a-zA-Z0-9_-]{0,3}",
+    ) {
+        let needles = Needles::new([("k", value.as_str())], 8);
+        prop_assume!(needles.whole_word_keys().next().is_some());
+        for text in [format!("{before}{value}{after}"), format!("{after}{value}{before}")] {
+            prop_assert!(needles.search(text.as_bytes()).is_empty(), "{text}");
+        }
+        let alone = format!("{before} {value}.{after}");
+        prop_assert_eq!(needles.search(alone.as_bytes()).len(), 1);
     }
 
     /// A value shorter than the minimum is not searched, and is named as not searched.

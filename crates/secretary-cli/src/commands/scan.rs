@@ -169,7 +169,8 @@ pub fn run(
     Ok(status)
 }
 
-/// On stderr: the secrets not searched for that the user should know of.
+/// On stderr: the secrets not searched for that the user should know of, and those
+/// found only as a whole word.
 fn notes(needles: &Needles, report: &secretary::Report, min_length: usize) {
     let short: Vec<&str> = needles
         .not_searched()
@@ -181,6 +182,13 @@ fn notes(needles: &Needles, report: &secretary::Report, min_length: usize) {
         say!(
             "warning: not searched, shorter than {min_length} bytes (a value that short turns up by chance; --min-length lowers the bound): {}",
             short.join(", ")
+        );
+    }
+    let whole_word: Vec<&str> = needles.whole_word_keys().collect();
+    if !whole_word.is_empty() {
+        say!(
+            "note: matched only as a whole word (a value this guessable is part of ordinary words): {}",
+            whole_word.join(", ")
         );
     }
     if needles

@@ -25,6 +25,11 @@
 //!   and would be "found" in every file. They are listed in [`Needles::not_searched`].
 //! - A value is found when one of its spellings appears whole; one that a file breaks
 //!   across lines (a wrapped base64 block, a continued line) is not.
+//! - A value as guessable as a word (under [`DISTINCTIVE_BITS`]: its length times the
+//!   Shannon entropy of its bytes) counts, as itself (exact, JSON, URL), only as a word
+//!   of its own, where no letter, digit, `_`, `-` or non-ASCII character touches it:
+//!   `faceless` is found in `user: faceless`, not in `faceless-youtube`. Its base64 and
+//!   hex count anywhere. [`Needles::whole_word_keys`] names those secrets.
 //! - Files: `.gitignore`, `.ignore`, `.git/info/exclude` and the global git excludes are
 //!   honoured (also outside a git repository, as `ignore` files are); hidden files are
 //!   searched (`.env`, `.github/`, `.npmrc` are where values leak); `.git` itself is
@@ -38,6 +43,7 @@
 
 mod forms;
 mod walk;
+mod word;
 
 use std::collections::BTreeSet;
 use std::io::{self, Read};
@@ -49,6 +55,7 @@ use crate::resolve::{Report, State};
 
 pub use forms::Form;
 pub use walk::{FileFindings, LinkLoop, Options, Outcome, ScanError};
+pub use word::DISTINCTIVE_BITS;
 
 /// Values shorter than this many bytes are not searched by default: their spellings are
 /// too short to be told from chance (8 bytes make 10 base64 characters).
@@ -127,6 +134,8 @@ pub struct Needles {
     spellings: Vec<Spelling>,
     /// The keys of the secrets searched for.
     keys: Vec<String>,
+    /// For each key, whether its value is found (exact, JSON, URL) only as a whole word.
+    whole_word: Vec<bool>,
     /// The longest spelling, in bytes.
     longest: usize,
     not_searched: Vec<NotSearched>,
@@ -158,6 +167,7 @@ impl Needles {
         min_length: usize,
     ) -> Self {
         let mut keys = Vec::new();
+        let mut whole_word = Vec::new();
         let mut not_searched = Vec::new();
         // Every spelling with the secret and form it stands for.
         let mut spelled: Vec<(Zeroizing<Vec<u8>>, usize, Form)> = Vec::new();
@@ -172,6 +182,7 @@ impl Needles {
             }
             let index = keys.len();
             keys.push(key.to_owned());
+            whole_word.push(word::is_guessable(value));
             for (form, spelling) in forms::spellings(value) {
                 spelled.push((spelling, index, form));
             }
@@ -226,6 +237,7 @@ impl Needles {
             starts,
             spellings,
             keys,
+            whole_word,
             longest,
             not_searched,
         }
@@ -263,6 +275,17 @@ impl Needles {
         &self.keys
     }
 
+    /// The keys of the secrets whose values are found only as a whole word (in their exact,
+    /// JSON and URL forms): values as guessable as a word, carrying fewer than
+    /// [`DISTINCTIVE_BITS`].
+    pub fn whole_word_keys(&self) -> impl Iterator<Item = &str> {
+        self.keys
+            .iter()
+            .zip(&self.whole_word)
+            .filter(|(_, whole)| **whole)
+            .map(|(key, _)| key.as_str())
+    }
+
     /// The secrets whose values are not searched for, and why.
     pub fn not_searched(&self) -> &[NotSearched] {
         &self.not_searched
@@ -272,7 +295,7 @@ impl Needles {
     /// (Binary or not: [`Needles::scan`] is what skips binary files.)
     pub fn search(&self, bytes: &[u8]) -> Vec<Found> {
         let mut found = BTreeSet::new();
-        self.search_chunk(bytes, 0, 1, &mut found);
+        self.search_chunk(bytes, 0, 1, true, &mut found);
         self.named(found)
     }
 
@@ -286,8 +309,10 @@ impl Needles {
         buffer: &mut Vec<u8>,
         chunk: usize,
     ) -> io::Result<(Option<Vec<Found>>, u64)> {
-        // What is kept from one piece to the next: a spelling may straddle the cut.
-        let keep = self.longest.saturating_sub(1);
+        // What is kept from one piece to the next: a spelling may straddle the cut, or
+        // end at it (it is then told in the next piece, which holds the byte after it),
+        // with the byte before it (to tell whether it stands as a word).
+        let keep = self.longest.saturating_add(1);
         let size = chunk.max(1).saturating_add(keep);
         buffer.clear();
         buffer.resize(size, 0);
@@ -310,8 +335,9 @@ impl Needles {
                     return Ok((None, total));
                 }
             }
-            self.search_chunk(&buffer[..filled], carried, line, &mut found);
-            if filled < buffer.len() {
+            let last = filled < buffer.len();
+            self.search_chunk(&buffer[..filled], carried, line, last, &mut found);
+            if last {
                 break;
             }
             let cut = filled - keep.min(filled);
@@ -323,14 +349,17 @@ impl Needles {
         Ok((Some(self.named(found)), total))
     }
 
-    /// Adds to `found` every match in `bytes` that ends after `carried` (those that end
-    /// before were found with the previous piece), with its line counted from `line` at
-    /// the start of `bytes`.
+    /// Adds to `found` every match in `bytes` that ends at or after `carried` (those that
+    /// end before were found with the previous piece) and, unless `bytes` is the `last`
+    /// piece, before its end (the next piece tells what follows it), with its line
+    /// counted from `line` at the start of `bytes`. A value matched only as a whole word
+    /// counts only where it stands alone.
     fn search_chunk(
         &self,
         bytes: &[u8],
         carried: usize,
         line: usize,
+        last: bool,
         found: &mut BTreeSet<(usize, usize, Form)>,
     ) {
         let Some(automaton) = &self.automaton else {
@@ -343,11 +372,15 @@ impl Needles {
             for &at in &self.starts[hit.pattern().as_usize()] {
                 let (spelling, targets) = &self.spellings[at];
                 let end = start.saturating_add(spelling.len());
-                // A spelling cut at the end of this piece is found whole in the next; one
-                // that ends by `carried` was found in the last.
-                if end <= carried || bytes.get(start..end) != Some(spelling.as_slice()) {
+                // A spelling cut at (or ending at) the end of this piece is found in the
+                // next; one that ends before `carried` was found in the last.
+                if end < carried
+                    || (end == bytes.len() && !last)
+                    || bytes.get(start..end) != Some(spelling.as_slice())
+                {
                     continue;
                 }
+                let alone = word::stands_alone(bytes, start, end, spelling);
                 if start >= counted {
                     lines += memchr::memchr_iter(b'\n', &bytes[counted..start]).count();
                 } else {
@@ -355,7 +388,10 @@ impl Needles {
                 }
                 counted = start;
                 for &(key, form) in targets {
-                    found.insert((line.saturating_add(lines), key, form));
+                    let as_itself = matches!(form, Form::Exact | Form::Json | Form::Url);
+                    if alone || !as_itself || !self.whole_word[key] {
+                        found.insert((line.saturating_add(lines), key, form));
+                    }
                 }
             }
         }
@@ -482,6 +518,10 @@ mod tests {
             let mut buffer = Vec::new();
             let (found, _) = needles.search_reader(&mut text.as_bytes(), &mut buffer, chunk).unwrap();
             proptest::prop_assert_eq!(found.unwrap(), needles.search(text.as_bytes()));
+            // A value found only as a word: the same, however the text is cut.
+            let word = Needles::new([("w", "abcdefgh")], MIN_LENGTH);
+            let (found, _) = word.search_reader(&mut text.as_bytes(), &mut buffer, chunk).unwrap();
+            proptest::prop_assert_eq!(found.unwrap(), word.search(text.as_bytes()));
         }
     }
 
@@ -516,10 +556,35 @@ mod tests {
 
     #[test]
     fn a_value_inside_another_is_found_too() {
-        let needles = Needles::new([("inner", "12345678"), ("outer", "ab12345678cd")], 8);
+        let needles = Needles::new(
+            [("inner", "k9Qz2Xw7Lp4R"), ("outer", "ab-k9Qz2Xw7Lp4R-cd")],
+            8,
+        );
         assert_eq!(
-            lines(&needles.search(b"ab12345678cd")),
+            lines(&needles.search(b"ab-k9Qz2Xw7Lp4R-cd")),
             [(1, "inner", "exact"), (1, "outer", "exact")]
+        );
+    }
+
+    #[test]
+    fn a_guessable_value_is_found_only_as_a_word_however_the_input_is_cut() {
+        let needles = Needles::new([("user", "faceless")], 8);
+        assert_eq!(needles.whole_word_keys().collect::<Vec<_>>(), ["user"]);
+        let text = b"faceless-youtube\nuser=faceless\nfaceless_dev\n\"faceless\"\nxfaceless";
+        let whole = needles.search(text);
+        assert_eq!(lines(&whole), [(2, "user", "exact"), (4, "user", "exact")]);
+        assert!(needles.search(b"faceless").len() == 1);
+        for chunk in 1..24 {
+            let mut buffer = Vec::new();
+            let (found, _) = needles
+                .search_reader(&mut text.as_slice(), &mut buffer, chunk)
+                .unwrap();
+            assert_eq!(found.unwrap(), whole, "chunk {chunk}");
+        }
+        // Its base64 is found as anyone's (only an encoder writes it).
+        assert_eq!(
+            lines(&needles.search(b"Basic ZmFjZWxlc3M6cHc=")),
+            [(1, "user", "base64")]
         );
     }
 }
