@@ -916,9 +916,9 @@ fn watch_stops_the_program_when_the_audit_log_cannot_be_written() {
         .spawn()
         .unwrap();
     // Both secrets' `run` lines come before the program starts; then the pipe closes.
-    let stderr = Lines::new(child.stderr.take().unwrap());
-    for _ in 0..2 {
-        let line = stderr.line();
+    // Read on a thread and handed back, so that dropping it below closes the pipe.
+    let (lines, stderr) = process::first_lines(child.stderr.take().unwrap(), 2);
+    for line in lines {
         assert!(line.contains("\"event\":\"run\""), "{line}");
     }
     let deadline = std::time::Instant::now() + Duration::from_secs(20);

@@ -71,6 +71,31 @@ impl Lines {
     }
 }
 
+/// The first `count` lines of `stream`, read within [`PATIENCE`], and the stream handed
+/// back, so that the test can close it (a test that closes a pipe's read end to make the
+/// writer's next write fail needs it back; a [`Lines`] keeps it open). What was read
+/// past the last line is dropped.
+pub fn first_lines<R: Read + Send + 'static>(stream: R, count: usize) -> (Vec<String>, R) {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut reader = BufReader::new(stream);
+        let mut lines = Vec::new();
+        while lines.len() < count {
+            let mut line = Vec::new();
+            match reader.read_until(b'\n', &mut line) {
+                Ok(0) | Err(_) => break,
+                Ok(_) => lines.push(String::from_utf8_lossy(&line).into_owned()),
+            }
+        }
+        let _ = sender.send((lines, reader.into_inner()));
+    });
+    let (lines, stream) = receiver.recv_timeout(PATIENCE).unwrap_or_else(|_| {
+        panic!("waited {PATIENCE:?} for {count} lines: the process neither printed them nor closed the stream")
+    });
+    assert_eq!(lines.len(), count, "the stream ended after {lines:?}");
+    (lines, stream)
+}
+
 /// Waits for `child` to exit, at most [`PATIENCE`]; otherwise kills it and fails the test.
 pub fn wait(child: &mut Child) -> ExitStatus {
     let start = Instant::now();
