@@ -7,31 +7,63 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
+use pyo3::PyTypeInfo as _;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyModule, PyTuple};
+use pyo3::types::{PyDict, PyTuple, PyType};
 
 use secretary::manifest::ChosenBy;
 use secretary::{Error, Fix, ManagerError, ProblemKind, Problems, SecretProblem};
 
-/// `secretary.errors`, imported once.
-static ERRORS: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+// The exception classes, declared once, in Python (`secretary/errors.py`), and imported
+// here as types: a misspelt class is a compile error, not an AttributeError at the moment
+// an error is raised.
+pyo3::import_exception!(secretary.errors, SecretaryError);
+pyo3::import_exception!(secretary.errors, ManifestError);
+pyo3::import_exception!(secretary.errors, UnknownEnvironmentError);
+pyo3::import_exception!(secretary.errors, SecretNotFoundError);
+pyo3::import_exception!(secretary.errors, InvalidSecretError);
+pyo3::import_exception!(secretary.errors, SourceError);
+pyo3::import_exception!(secretary.errors, SecretValidationError);
+pyo3::import_exception!(secretary.errors, AuditLogError);
 
-/// The exception class `name` of `secretary.errors`.
-fn class<'py>(py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-    let module = ERRORS.get_or_try_init(py, || py.import("secretary.errors").map(Bound::unbind))?;
-    module.bind(py).getattr(name)
+/// Which exception of `secretary.errors` an error raises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Secretary,
+    Manifest,
+    UnknownEnvironment,
+    SecretNotFound,
+    InvalidSecret,
+    Source,
+    SecretValidation,
+    AuditLog,
+}
+
+impl Class {
+    /// The Python class.
+    fn type_object(self, py: Python<'_>) -> Bound<'_, PyType> {
+        match self {
+            Self::Secretary => SecretaryError::type_object(py),
+            Self::Manifest => ManifestError::type_object(py),
+            Self::UnknownEnvironment => UnknownEnvironmentError::type_object(py),
+            Self::SecretNotFound => SecretNotFoundError::type_object(py),
+            Self::InvalidSecret => InvalidSecretError::type_object(py),
+            Self::Source => SourceError::type_object(py),
+            Self::SecretValidation => SecretValidationError::type_object(py),
+            Self::AuditLog => AuditLogError::type_object(py),
+        }
+    }
 }
 
 /// What an exception is made of: its class, its message, and its attributes.
 struct Raise<'py> {
-    class: &'static str,
+    class: Class,
     message: String,
     attributes: Bound<'py, PyDict>,
 }
 
 impl<'py> Raise<'py> {
-    fn new(py: Python<'py>, class: &'static str, message: String) -> Self {
+    fn new(py: Python<'py>, class: Class, message: String) -> Self {
         Self {
             class,
             message,
@@ -46,7 +78,9 @@ impl<'py> Raise<'py> {
 
     fn instance(self) -> PyResult<Bound<'py, PyAny>> {
         let py = self.attributes.py();
-        class(py, self.class)?.call((self.message,), Some(&self.attributes))
+        self.class
+            .type_object(py)
+            .call((self.message,), Some(&self.attributes))
     }
 
     fn into_err(self) -> PyErr {
@@ -78,8 +112,8 @@ pub fn from_manager(py: Python<'_>, error: ManagerError, context: &Context<'_>) 
     let raised = match error {
         ManagerError::Secretary(error) => return from_library(py, error),
         ManagerError::Problems(problems) => validation(py, &problems, context),
-        ManagerError::Audit(error) => Ok(Raise::new(py, "AuditLogError", error.to_string())),
-        other => Ok(Raise::new(py, "SecretaryError", other.to_string())),
+        ManagerError::Audit(error) => Ok(Raise::new(py, Class::AuditLog, error.to_string())),
+        other => Ok(Raise::new(py, Class::Secretary, other.to_string())),
     };
     raised.map_or_else(|error| error, Raise::into_err)
 }
@@ -93,7 +127,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
     Ok(match error {
         Error::ManifestNotFound { start } => Raise::new(
             py,
-            "ManifestError",
+            Class::Manifest,
             format!(
                 "no secrets.toml found in {} or any parent directory\n  \
                  help: pass manifest=PATH, set SECRETARY_MANIFEST, or run from the application's directory",
@@ -104,7 +138,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
             let shown = shown_path(&path);
             Raise::new(
                 py,
-                "ManifestError",
+                Class::Manifest,
                 format!("cannot read manifest {}: {reason}", shown.display()),
             )
             .with("path", shown)?
@@ -112,7 +146,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
         Error::Manifest(mut error) => {
             error.path = shown_path(&error.path);
             let path = error.path.clone();
-            Raise::new(py, "ManifestError", error.to_string()).with("path", path)?
+            Raise::new(py, Class::Manifest, error.to_string()).with("path", path)?
         }
         Error::UnknownEnvironment {
             name,
@@ -126,7 +160,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
             };
             Raise::new(
                 py,
-                "UnknownEnvironmentError",
+                Class::UnknownEnvironment,
                 format!(
                     "environment `{name}` (chosen by {by}) is not defined in {}\n  \
                      help: use one of: {} (or add [environments.NAME] to the manifest)",
@@ -150,7 +184,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
             };
             Raise::new(
                 py,
-                "SecretNotFoundError",
+                Class::SecretNotFound,
                 format!(
                     "secret `{key}` is not declared in {}\n  help: {help}",
                     shown_path(&manifest).display()
@@ -160,7 +194,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
             .with("code", "undeclared")?
             .with("fix", help)?
         }
-        other => Raise::new(py, "SecretaryError", other.to_string()),
+        other => Raise::new(py, Class::Secretary, other.to_string()),
     })
 }
 
@@ -168,7 +202,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
 /// class; the message has them all.
 fn single(py: Python<'_>, problems: &Problems) -> PyResult<PyErr> {
     let Some(first) = problems.problems.first() else {
-        return Ok(Raise::new(py, "SecretaryError", problems.to_string()).into_err());
+        return Ok(Raise::new(py, Class::Secretary, problems.to_string()).into_err());
     };
     let mut raise = problem(py, first, &problems.environment)?;
     for other in &problems.problems[1..] {
@@ -190,10 +224,10 @@ fn problem<'py>(
     let spec = &problem.spec;
     let kind = &problem.problem.kind;
     let class = match kind {
-        ProblemKind::Missing | ProblemKind::Unset => "SecretNotFoundError",
-        ProblemKind::Invalid { .. } | ProblemKind::Placeholder { .. } => "InvalidSecretError",
-        ProblemKind::SourceFailed { .. } => "SourceError",
-        _ => "SecretaryError",
+        ProblemKind::Missing | ProblemKind::Unset => Class::SecretNotFound,
+        ProblemKind::Invalid { .. } | ProblemKind::Placeholder { .. } => Class::InvalidSecret,
+        ProblemKind::SourceFailed { .. } => Class::Source,
+        _ => Class::Secretary,
     };
     let (source, locator) = match kind {
         ProblemKind::Invalid { origin, .. } | ProblemKind::Placeholder { origin, .. } => {
@@ -243,7 +277,7 @@ fn validation<'py>(
         .map(|p| problem(py, p, &problems.environment).and_then(Raise::instance))
         .collect::<PyResult<Vec<_>>>()?;
     let message = report(problems, context.manifest);
-    Raise::new(py, "SecretValidationError", message)
+    Raise::new(py, Class::SecretValidation, message)
         .with("environment", problems.environment.as_str())?
         .with("problems", PyTuple::new(py, each)?)?
         .with("warnings", PyTuple::new(py, &problems.warnings)?)
