@@ -47,6 +47,16 @@ impl Values {
     }
 }
 
+impl Drop for Values {
+    /// The word set's copies of the values are zeroed; the automaton's cannot be (its
+    /// memory is aho-corasick's), as ARCHITECTURE.md says.
+    fn drop(&mut self) {
+        for mut word in self.words.drain() {
+            zeroize::Zeroize::zeroize(&mut word);
+        }
+    }
+}
+
 /// Whether the comment `text` may be a secret's description: not empty, one short line
 /// without a `=` (a commented-out assignment), not real-looking by the lint rules, and
 /// holding no value of the files (`# old admin password, still valid: ...`).

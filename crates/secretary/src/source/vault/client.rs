@@ -80,14 +80,18 @@ impl Reply {
     /// Vault's 404 from any other server's, even one that speaks JSON with `errors`.
     pub fn is_vaults(&self) -> bool {
         let json = self.json();
-        let empty_errors = json.as_object().is_some_and(|object| {
+        let empty_errors = json.expose().as_object().is_some_and(|object| {
             object.len() == 1
                 && object
                     .get("errors")
                     .and_then(Value::as_array)
                     .is_some_and(Vec::is_empty)
         });
-        empty_errors || json.pointer("/data/metadata").is_some_and(Value::is_object)
+        empty_errors
+            || json
+                .expose()
+                .pointer("/data/metadata")
+                .is_some_and(Value::is_object)
     }
 }
 
@@ -152,15 +156,15 @@ impl std::fmt::Debug for SecretJson {
     }
 }
 
-impl std::ops::Deref for SecretJson {
-    type Target = Value;
-
-    fn deref(&self) -> &Value {
+impl SecretJson {
+    /// The document, to read. The one door to its text, as [`SecretValue::expose`] is a
+    /// value's: `grep expose` finds every read of secret text (issue 21, item 5).
+    ///
+    /// [`SecretValue::expose`]: crate::SecretValue::expose
+    pub fn expose(&self) -> &Value {
         &self.0
     }
-}
 
-impl SecretJson {
     /// An empty object.
     pub fn object() -> Self {
         Self(Value::Object(serde_json::Map::new()))
@@ -1058,7 +1062,7 @@ impl Client {
             return None;
         }
         let json = reply.json();
-        let auth = json.get("auth")?;
+        let auth = json.expose().get("auth")?;
         let token = auth.get("client_token")?.as_str()?;
         // What an HTTP header can carry, and something: an empty token, or one with a
         // newline, is no token (it would be sent empty, or blamed on VAULT_TOKEN).

@@ -297,6 +297,7 @@ impl VaultSource {
             let change = FieldChange {
                 field: field.clone(),
                 before: data
+                    .expose()
                     .get(&field)
                     .and_then(Value::as_str)
                     .map(|before| SecretValue::new(before.to_owned())),
@@ -394,6 +395,7 @@ impl VaultSource {
             fields.push(FieldChange {
                 field: entry.field.clone(),
                 before: data
+                    .expose()
                     .get(&entry.field)
                     .and_then(Value::as_str)
                     .map(|before| SecretValue::new(before.to_owned())),
@@ -514,7 +516,7 @@ async fn write_merging(
         tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
         attempt += 1;
         let (newest, current) = read(client, api, kv_version, None).await?.fields();
-        let now = |change: &FieldChange| newest.get(&change.field).and_then(Value::as_str);
+        let now = |change: &FieldChange| newest.expose().get(&change.field).and_then(Value::as_str);
         if changes
             .iter()
             .all(|change| now(change) == Some(change.value.expose()))
@@ -587,7 +589,7 @@ enum Field {
 /// text (a list, a map, a number that went through a float) or too large to be a secret.
 /// The one reading of a field, for resolution and for `put`'s plans alike.
 fn field_of(data: &SecretJson, field: &str, api: &str) -> Result<Field, VaultError> {
-    match data.get(field) {
+    match data.expose().get(field) {
         None | Some(Value::Null) => Ok(Field::Missing),
         Some(Value::String(text)) if text.is_empty() => Ok(Field::Empty),
         Some(Value::String(text)) if too_large(text) => Err(VaultError::ValueTooLarge {
@@ -732,10 +734,10 @@ async fn write_path(
     let body = if kv_version == 2 {
         Body::json(&Write {
             options: Cas { cas: expected },
-            data,
+            data: data.expose(),
         })
     } else {
-        Body::json(&**data)
+        Body::json(data.expose())
     };
     let reply = client.send(Method::POST, api, None, Some(&body)).await?;
     match reply.status {
@@ -747,6 +749,7 @@ async fn write_path(
         // not have happened.
         200 | 204 => match reply
             .json()
+            .expose()
             .pointer("/data/version")
             .and_then(Value::as_u64)
         {
@@ -767,7 +770,7 @@ async fn write_path(
                     ..
                 } = read(client, api, 2, None).await?
                 {
-                    if Some(version) == expected.checked_add(1) && *now == **data {
+                    if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
                         return Ok(Some(version));
                     }
                 }
@@ -798,15 +801,17 @@ async fn read(
     };
     match (reply.status, kv_version) {
         // Not JSON at all: a proxy's or another server's page, or a body cut short.
-        (200, _) if !json.is_object() => Err(unexpected(
+        (200, _) if !json.expose().is_object() => Err(unexpected(
             "HTTP 200 with an answer that is not a JSON object secretary can read (another web server or a proxy's page?)",
         )),
         (200, 2) => {
             let mut json = json;
             let version = json
+                .expose()
                 .pointer("/data/metadata/version")
                 .and_then(Value::as_u64);
             let created = json
+                .expose()
                 .pointer("/data/metadata/created_time")
                 .and_then(Value::as_str);
             let written = created.and_then(written_at);
@@ -839,7 +844,7 @@ async fn read(
         // says nothing about it (a mistyped VAULT_ADDR).
         (404, _) if !reply.is_vaults() => Err(client.error_for(&reply, api, Access::Read)),
         (404, 2) => {
-            let metadata = json.pointer("/data/metadata");
+            let metadata = json.expose().pointer("/data/metadata");
             let version = metadata
                 .and_then(|m| m.get("version"))
                 .and_then(Value::as_u64)
@@ -961,6 +966,7 @@ impl Source for VaultSource {
 /// and a secret stored under another field than the source's `field` is a common mistake.
 fn missing_field(field: &str, data: &SecretJson) -> String {
     let names: Vec<String> = data
+        .expose()
         .as_object()
         .map(|fields| {
             fields
