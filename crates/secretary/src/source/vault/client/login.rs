@@ -1,0 +1,227 @@
+//! Logging in (AppRole, JWT) and keeping the login's token fresh: renewed at about two
+//! thirds of its lease, logged in again when it cannot be renewed.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use serde_json::Value;
+
+use crate::SecretValue;
+use crate::source::vault::VaultError;
+use crate::source::vault::credentials::Credentials;
+
+use super::{Body, Client, Reply};
+
+/// An AppRole login's body.
+#[derive(serde::Serialize)]
+pub(super) struct AppRoleLogin<'a> {
+    role_id: &'a str,
+    secret_id: &'a str,
+}
+
+/// A JWT login's body.
+#[derive(serde::Serialize)]
+pub(super) struct JwtLogin<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    role: Option<&'a str>,
+    jwt: &'a str,
+}
+
+/// A token and when it runs out.
+#[derive(Debug, Clone)]
+pub(super) struct Lease {
+    pub(super) token: SecretValue,
+    pub(super) obtained: Instant,
+    /// Zero: never expires.
+    pub(super) ttl: Duration,
+    pub(super) renewable: bool,
+}
+
+/// What to do with the current token before a request.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Refresh {
+    Keep,
+    Renew,
+    Login,
+}
+
+pub(super) fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
+    let Some(lease) = lease else {
+        return Refresh::Login;
+    };
+    if lease.ttl.is_zero() {
+        return Refresh::Keep;
+    }
+    let elapsed = now.saturating_duration_since(lease.obtained);
+    if elapsed >= lease.ttl {
+        return Refresh::Login;
+    }
+    // Two thirds of the lease, without `ttl * 2` (which overflows for a huge lease).
+    if lease.renewable && elapsed >= lease.ttl.saturating_sub(lease.ttl / 3) {
+        return Refresh::Renew;
+    }
+    if !lease.renewable && lease.ttl.saturating_sub(elapsed) <= lease.ttl / 5 {
+        return Refresh::Login;
+    }
+    Refresh::Keep
+}
+
+impl Client {
+    /// The token to send: the configured one, or a login's token kept fresh.
+    pub(super) async fn token(&self) -> Result<SecretValue, VaultError> {
+        let (method, mount) = match &self.settings.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::AppRole { mount, .. } => ("AppRole", mount),
+            Credentials::Jwt { mount, .. } => ("JWT", mount),
+        };
+        let mut lease = self.lease.lock().await;
+        match refresh(lease.as_ref(), Instant::now()) {
+            Refresh::Keep => {
+                if let Some(lease) = lease.as_ref() {
+                    return Ok(lease.token.clone());
+                }
+            }
+            Refresh::Renew => {
+                if let Some(current) = lease.as_ref() {
+                    let reply = self
+                        .send_as(
+                            Method::POST,
+                            "auth/token/renew-self",
+                            None,
+                            Some(&Body::json(&serde_json::Map::new())),
+                            Some(&current.token),
+                        )
+                        .await;
+                    // A renewal that leaves no time (the token reached its max TTL)
+                    // is not a token that never expires: log in again instead.
+                    let renewed = reply
+                        .map(|r| Self::lease_from(&r))
+                        .ok()
+                        .flatten()
+                        .filter(|renewed| !renewed.ttl.is_zero());
+                    if let Some(renewed) = renewed {
+                        let token = renewed.token.clone();
+                        *lease = Some(renewed);
+                        return Ok(token);
+                    }
+                }
+            }
+            Refresh::Login => {}
+        }
+        let login_error = |reason: String| VaultError::Login {
+            method,
+            mount: mount.clone(),
+            reason,
+        };
+        let (body, refused) = match &self.settings.credentials {
+            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::AppRole {
+                role_id, secret_id, ..
+            } => (
+                Body::json(&AppRoleLogin {
+                    role_id: role_id.expose(),
+                    secret_id: secret_id.expose(),
+                }),
+                "the role id or secret id was refused",
+            ),
+            Credentials::Jwt { role, jwt, .. } => {
+                // Read again at every login: Kubernetes and CI rotate the file on disk.
+                let jwt = jwt.read()?;
+                (
+                    Body::json(&JwtLogin {
+                        role: role.as_deref(),
+                        jwt: jwt.expose(),
+                    }),
+                    "the JWT was refused (expired, or not for this role's audience or claims)",
+                )
+            }
+        };
+        let login_path = format!("auth/{mount}/login");
+        let reply = self
+            .send_as(Method::POST, &login_path, None, Some(&body), None)
+            .await?;
+        if reply.status != 200 {
+            let reason = match reply.status {
+                400 | 403 => format!("{refused} ({})", reply.status),
+                status => format!("the server answered {status}"),
+            };
+            return Err(login_error(reason));
+        }
+        let fresh = Self::lease_from(&reply)
+            .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
+        let token = fresh.token.clone();
+        *lease = Some(fresh);
+        Ok(token)
+    }
+
+    /// The token in a login or renewal answer.
+    pub(super) fn lease_from(reply: &Reply) -> Option<Lease> {
+        if reply.status != 200 {
+            return None;
+        }
+        let json = reply.json();
+        let auth = json.expose().get("auth")?;
+        let token = auth.get("client_token")?.as_str()?;
+        // What an HTTP header can carry, and something: an empty token, or one with a
+        // newline, is no token (it would be sent empty, or blamed on VAULT_TOKEN).
+        if token.is_empty() || !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+            return None;
+        }
+        let token = token.to_owned();
+        Some(Lease {
+            token: SecretValue::new(token),
+            obtained: Instant::now(),
+            ttl: Duration::from_secs(
+                auth.get("lease_duration")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(0),
+            ),
+            renewable: auth
+                .get("renewable")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lease(ttl: u64, renewable: bool, age: u64) -> (Lease, Instant) {
+        let obtained = Instant::now();
+        let lease = Lease {
+            token: SecretValue::new("t".to_owned()),
+            obtained,
+            ttl: Duration::from_secs(ttl),
+            renewable,
+        };
+        (lease, obtained + Duration::from_secs(age))
+    }
+
+    #[test]
+    fn renewal_happens_at_two_thirds_and_login_when_it_cannot() {
+        assert_eq!(refresh(None, Instant::now()), Refresh::Login);
+        let cases = [
+            (90, true, 10, Refresh::Keep),
+            (90, true, 59, Refresh::Keep),
+            (90, true, 60, Refresh::Renew),
+            (90, true, 90, Refresh::Login),
+            (100, false, 79, Refresh::Keep),
+            (100, false, 80, Refresh::Login),
+            (0, false, 10_000, Refresh::Keep),
+            // A server's lease of u64::MAX seconds once overflowed `ttl * 2 / 3` (issue 12,
+            // item 10): it is kept, not a panic.
+            (u64::MAX, true, 10, Refresh::Keep),
+            (u64::MAX, false, 10, Refresh::Keep),
+        ];
+        for (ttl, renewable, age, expected) in cases {
+            let (lease, now) = lease(ttl, renewable, age);
+            assert_eq!(
+                refresh(Some(&lease), now),
+                expected,
+                "ttl {ttl} renewable {renewable} age {age}"
+            );
+        }
+    }
+}
