@@ -1,0 +1,222 @@
+//! Writing a new version with check-and-set: `put`, `rotate` and `rollback` through
+//! [`VaultSource::write`], and the re-read and merge after a conflict that they share with
+//! `import` ([`write_merging`]).
+
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+
+pub use error::{Access, VaultError};
+
+use super::Context;
+use crate::SecretValue;
+use crate::manifest::SecretSpec;
+use client::{Body, Client, SecretJson};
+
+use super::{Cas, Read, VaultSource, Write, Written, client, drive, error, read};
+
+/// One field a write changes: what was read in it before, and what is written.
+pub(super) struct FieldChange {
+    pub(super) field: String,
+    pub(super) before: Option<SecretValue>,
+    pub(super) value: SecretValue,
+}
+
+/// What [`write_merging`] does after a check-and-set conflict.
+#[derive(Clone, Copy)]
+pub(super) struct Merge {
+    /// How many times it reads again and merges (0: the conflict is the answer).
+    pub(super) retries: u32,
+    /// What becomes of a changed field that another writer changed meanwhile.
+    pub(super) theirs: Theirs,
+}
+
+/// A field another writer changed between the read and the write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Theirs {
+    /// Written over: `put` and `rotate`, the user saying what it holds now.
+    Overwritten,
+    /// Kept, and the write is a conflict: `import`, which copies what was read before.
+    Kept,
+}
+
+/// Writes `data` to `api` with check-and-set on `expected`. When that fails (a read
+/// from a standby a version behind, another writer's change to other fields, or this
+/// very write applied by a node that died before answering), it reads the path again, as
+/// many times as `merge` allows: if every changed field already holds its new value, that
+/// version is the write; otherwise the changes are merged into the newest version and
+/// written again, unless another writer changed one of those fields and `merge` keeps
+/// theirs, which is a conflict. The other fields are always the newest version's.
+pub(super) async fn write_merging(
+    client: &Client,
+    api: &str,
+    kv_version: u8,
+    mut data: SecretJson,
+    mut expected: u64,
+    changes: &[FieldChange],
+    merge: Merge,
+) -> Result<Option<u64>, VaultError> {
+    let mut attempt = 0;
+    loop {
+        let conflict = match write_path(client, api, kv_version, &data, expected).await {
+            Err(conflict @ VaultError::CasMismatch { .. }) if attempt < merge.retries => conflict,
+            other => return other,
+        };
+        tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
+        attempt += 1;
+        let (newest, current) = read(client, api, kv_version, None).await?.fields();
+        let now = |change: &FieldChange| newest.expose().get(&change.field).and_then(Value::as_str);
+        if changes
+            .iter()
+            .all(|change| now(change) == Some(change.value.expose()))
+        {
+            return Ok(Some(current));
+        }
+        let untouched = changes.iter().all(|change| {
+            let now = now(change);
+            now == change.before.as_ref().map(SecretValue::expose)
+                || now == Some(change.value.expose())
+        });
+        if !untouched && merge.theirs == Theirs::Kept {
+            return Err(conflict);
+        }
+        data = newest;
+        for change in changes {
+            data.insert(&change.field, change.value.expose());
+        }
+        expected = current;
+    }
+}
+
+/// How many times a write reads again and merges after a check-and-set conflict, when
+/// the caller named no version to expect: a read served by a standby can
+/// be a version behind, and the write then conflicts with nothing but the past.
+pub(super) const CONFLICT_RETRIES: u32 = 4;
+
+/// Writes `data` (every field of the path) as a new version of `api`; on KV v2 with
+/// check-and-set on `expected`. Returns the new version (KV v2).
+///
+/// When an earlier attempt's answer was lost (the node died after applying it), the
+/// retry's check-and-set fails on the write itself; the path is read back, and the next
+/// version holding exactly `data` is this write, reported as done, once.
+pub(super) async fn write_path(
+    client: &Client,
+    api: &str,
+    kv_version: u8,
+    data: &SecretJson,
+    expected: u64,
+) -> Result<Option<u64>, VaultError> {
+    // The body holds every field's value: serialized once, into memory that is zeroed
+    // when the last attempt is done with it.
+    let body = if kv_version == 2 {
+        Body::json(&Write {
+            options: Cas { cas: expected },
+            data: data.expose(),
+        })
+    } else {
+        Body::json(data.expose())
+    };
+    let reply = client.send(Method::POST, api, None, Some(&body)).await?;
+    match reply.status {
+        // KV v1 answers 204 and no body.
+        200 | 204 if kv_version == 1 => Ok(None),
+        // KV v2 answers the version written, and a check-and-set write on version N
+        // makes N + 1. An answer without a version (a proxy's page, an empty body), or
+        // with one at or below N (stale, or replayed), confirms nothing: the write may
+        // not have happened.
+        200 | 204 => match reply
+            .json()
+            .expose()
+            .pointer("/data/version")
+            .and_then(Value::as_u64)
+        {
+            Some(version) if version > expected => Ok(Some(version)),
+            _ => Err(VaultError::Unexpected {
+                path: api.to_owned(),
+                what: format!(
+                    "HTTP {} to a write, without the version written: it may not have been written",
+                    reply.status
+                ),
+            }),
+        },
+        400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
+            if reply.attempts > 1 {
+                if let Read::Found {
+                    data: now,
+                    version: Some(version),
+                    ..
+                } = read(client, api, 2, None).await?
+                {
+                    if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
+                        return Ok(Some(version));
+                    }
+                }
+            }
+            Err(VaultError::CasMismatch {
+                path: api.to_owned(),
+                expected,
+            })
+        }
+        _ => Err(client.error_for(&reply, api, Access::Write)),
+    }
+}
+
+impl VaultSource {
+    /// Writes `value` as a new version of `spec`'s secret in `context`'s environment,
+    /// keeping the other fields of its path. KV v2 writes use check-and-set: `cas`, or by
+    /// default the version read just before, so a concurrent writer is never clobbered.
+    pub fn write(
+        &self,
+        spec: &SecretSpec,
+        context: &Context<'_>,
+        value: &SecretValue,
+        cas: Option<u64>,
+    ) -> Result<Written, VaultError> {
+        if self.config.kv_version == 1 && cas.is_some() {
+            return Err(VaultError::NoCheckAndSet);
+        }
+        let connection = self.connection(context)?;
+        let path = self.render(&self.config.path, "path", spec, context)?;
+        let field = self.render(&self.config.field, "field", spec, context)?;
+        let api = self.api_path(&path);
+        let client = &connection.client;
+        let kv_version = self.config.kv_version;
+        let written = |version| Written {
+            source: self.name.clone(),
+            locator: self.locator(&path, &field, version),
+        };
+        drive(connection.runtime.get(), async {
+            let (mut data, current) = read(client, &api, kv_version, None).await?.fields();
+            let change = FieldChange {
+                field: field.clone(),
+                before: data
+                    .expose()
+                    .get(&field)
+                    .and_then(Value::as_str)
+                    .map(|before| SecretValue::new(before.to_owned())),
+                value: value.clone(),
+            };
+            data.insert(&field, value.expose());
+            // The version read may not be the latest (a standby's copy is 50 to 100 ms
+            // behind, or another writer came between): read again and merge into the
+            // newest, unless the caller named the version to expect. `put` is the user
+            // saying what the field holds now, so it wins over another writer's value.
+            let merge = Merge {
+                retries: if cas.is_some() { 0 } else { CONFLICT_RETRIES },
+                theirs: Theirs::Overwritten,
+            };
+            let version = write_merging(
+                client,
+                &api,
+                kv_version,
+                data,
+                cas.unwrap_or(current),
+                &[change],
+                merge,
+            )
+            .await?;
+            Ok(written(version))
+        })
+    }
+}
