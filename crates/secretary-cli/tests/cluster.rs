@@ -5,7 +5,7 @@
 //!
 //! One cluster serves the whole binary (`Cluster::shared`, about 7 s to start); each test
 //! holds its lock, which hands the cluster over healthy. The failover rules themselves,
-//! answer by answer, are in the library's `tests/failover.rs` against scripted nodes.
+//! answer by answer, are in the library's `tests/it/failover.rs` against scripted nodes.
 
 #![allow(
     clippy::unwrap_used,

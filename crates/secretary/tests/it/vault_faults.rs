@@ -8,7 +8,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod scripted;
+use crate::scripted;
 
 use scripted::{Answer, Scripted, Shape, answer, serve, shaped, with_header};
 use secretary_test_support::OpenBao;

@@ -10,7 +10,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod scripted;
+use crate::scripted;
 
 use std::net::TcpListener;
 use std::path::Path;

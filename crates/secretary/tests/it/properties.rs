@@ -256,7 +256,7 @@ proptest! {
     }
 }
 
-const EXAMPLE: &str = include_str!("../../../examples/faceless-youtube/secrets.toml");
+const EXAMPLE: &str = include_str!("../../../../examples/faceless-youtube/secrets.toml");
 
 #[test]
 fn the_example_manifest_is_valid() {

@@ -1,0 +1,15 @@
+//! The library's integration tests, in one binary (one link step instead of ten): each
+//! module is one topic, and `scripted` is the scripted HTTP server the fault tests share.
+//! Tests that need a real OpenBao start their own (`secretary_test_support::OpenBao`).
+
+mod architecture;
+mod failover;
+mod import;
+mod jwt;
+mod manager;
+mod properties;
+mod redaction;
+mod scan;
+mod scripted;
+mod sources;
+mod vault_faults;
