@@ -8,7 +8,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::io::Write as _;

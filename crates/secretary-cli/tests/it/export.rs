@@ -7,7 +7,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -7,7 +7,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
+use crate::support;
 
 use std::fs;
 use std::os::unix::process::ExitStatusExt;

@@ -6,7 +6,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
+use crate::support;
 
 use secretary_test_support::OpenBao;
 use std::fs;

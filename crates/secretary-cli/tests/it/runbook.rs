@@ -14,14 +14,14 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
+use crate::support;
 
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-const README: &str = include_str!("../../../README.md");
-const DOTENV: &str = include_str!("../../../examples/faceless-youtube/.env");
+const README: &str = include_str!("../../../../README.md");
+const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
 const APP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/faceless-youtube"

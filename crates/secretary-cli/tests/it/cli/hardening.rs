@@ -1,0 +1,534 @@
+//! The command line's tests: hardening: special files, limits, values files, the audit sink.
+
+use super::*;
+
+/// `mkfifo PATH`.
+fn mkfifo(path: &Path) {
+    let status = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_fifo_or_a_device_is_refused_not_waited_on() {
+    let project = Project::example(DEV_ENV);
+    mkfifo(&project.path().join("fifo"));
+    let bounded = || {
+        let mut cmd = project.cmd();
+        cmd.timeout(std::time::Duration::from_secs(20));
+        cmd
+    };
+    for (args, code, said) in [
+        (
+            vec!["--manifest", "fifo", "check"],
+            2,
+            "cannot read manifest fifo: not a regular file (it is a FIFO)",
+        ),
+        (
+            vec!["--manifest", "/dev/zero", "check"],
+            2,
+            "not a regular file (it is a device)",
+        ),
+        (
+            vec!["--audit-log", "fifo", "check"],
+            2,
+            "cannot open the audit log fifo",
+        ),
+    ] {
+        let out = run(bounded().args(&args));
+        assert_eq!(out.code, code, "{args:?}: {}", out.stderr);
+        assert!(out.stderr.contains(said), "{args:?}: {}", out.stderr);
+    }
+    fs::remove_file(project.path().join(".env")).unwrap();
+    mkfifo(&project.path().join(".env"));
+    let out = run(bounded().arg("check"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("cannot read .env: not a regular file (it is a FIFO)"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
+    // 629 bytes that once grew to a gigabyte and aborted: each line ten of the one before.
+    use std::fmt::Write as _;
+    let mut bomb = String::from(DEV_ENV);
+    bomb.push_str("L0=xxxxxxxxxx\n");
+    for line in 1..10 {
+        let previous = format!("${{L{}}}", line - 1);
+        let _ = write!(bomb, "L{line}=");
+        bomb.push_str(&previous.repeat(10));
+        bomb.push('\n');
+    }
+    let project = Project::example(&bomb);
+    let out = run(Command::new("sh")
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["-c", "ulimit -v 1000000; exec \"$0\" check"])
+        .arg(support::secretary()));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("line 12: expanding `${...}` makes the value larger than 1 MiB"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout
+            .contains("until they are too large; write them out"),
+        "the fix names the cause: {}",
+        out.stdout
+    );
+}
+
+#[test]
+fn example_never_shows_nor_overwrites_a_values_file() {
+    let project = Project::example(&format!("{DEV_ENV}REDIS_PASSWORD=CANARYj0redis\n"));
+    let before = fs::read_to_string(project.path().join(".env")).unwrap();
+    // The same file by another name: a hard link and a symbolic one.
+    fs::hard_link(project.path().join(".env"), project.path().join("hard.env")).unwrap();
+    std::os::unix::fs::symlink(".env", project.path().join("soft.env")).unwrap();
+    for args in [
+        vec!["example", "--check", "--output", ".env"],
+        vec!["example", "--output", ".env"],
+        vec!["example", "--check", "--output", "./sub/../.env"],
+        vec!["example", "--check", "--output", "hard.env"],
+        vec!["example", "--output", "hard.env"],
+        vec!["example", "--check", "--output", "soft.env"],
+    ] {
+        let out = run(project.cmd().args(&args));
+        assert_eq!(out.code, 2, "{args:?}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("is read by source `dotenv`: it holds values, not a template"),
+            "{args:?}: {}",
+            out.stderr
+        );
+        assert_clean(&format!("{args:?}"), &out.stdout, None);
+        assert_clean(&format!("{args:?}"), &out.stderr, None);
+    }
+    assert_eq!(
+        fs::read_to_string(project.path().join(".env")).unwrap(),
+        before
+    );
+
+    // A file that holds values but no source reads: the diff shows none of them.
+    project.file(
+        "copy.env",
+        "# a note CANARYc3password\nSECRET_KEY=CANARYh8secretkey-0123456789abcdefghij\nLOG_LEVEL=DEBUG\nCANARYb2user\n",
+    );
+    let out = run(project
+        .cmd()
+        .args(["example", "--check", "--output", "copy.env"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert_clean("example --check of a values file", &out.stdout, None);
+    assert!(
+        out.stdout.contains("-SECRET_KEY=[value not shown]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("-# [comment not shown]\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("-[line not shown]\n"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("-LOG_LEVEL=DEBUG\n"),
+        "a value declared not secret is shown: {}",
+        out.stdout
+    );
+
+    // A value that breaks its (bounded) type may be a secret on the wrong line: not shown.
+    project.file(
+        "copy.env",
+        "LOG_LEVEL=CANARYnotenum\nDEBUG=\"CANARYnotbool\"\nENVIRONMENT=production\n",
+    );
+    let out = run(project
+        .cmd()
+        .args(["example", "--check", "--output", "copy.env"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("CANARY"), "{}", out.stdout);
+    for shown in [
+        "-LOG_LEVEL=[value not shown]\n",
+        "-DEBUG=[value not shown]\n",
+        "-ENVIRONMENT=production\n",
+    ] {
+        assert!(out.stdout.contains(shown), "{shown}: {}", out.stdout);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn the_audit_log_is_not_followed_through_a_link_and_a_loose_one_is_warned_about() {
+    let project = Project::example(DEV_ENV);
+    project.file("elsewhere.log", "");
+    std::os::unix::fs::symlink("elsewhere.log", project.path().join("audit.log")).unwrap();
+    let out = run(project.cmd().args(["--audit-log", "audit.log", "check"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("cannot open the audit log audit.log: a symbolic link"),
+        "{}",
+        out.stderr
+    );
+    assert_eq!(
+        fs::read_to_string(project.path().join("elsewhere.log")).unwrap(),
+        ""
+    );
+
+    project.file("loose.log", "");
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(
+            project.path().join("loose.log"),
+            fs::Permissions::from_mode(0o644),
+        )
+        .unwrap();
+    }
+    let out = run(project.cmd().args(["--audit-log", "loose.log", "check"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "warning: the audit log loose.log may be read or written by group or others (mode 0644)"
+        ),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn an_audit_sink_that_is_a_closed_pipe_stops_the_command() {
+    // The log goes to stderr, whose reader is gone: no access may go unrecorded, so the
+    // command fails (exit 2), and `run` starts nothing.
+    let project = Project::example(DEV_ENV);
+    for args in [
+        vec!["--audit-log", "-", "check"],
+        vec!["--audit-log", "-", "run", "--", "touch", "started"],
+    ] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let status = support::secretary_in(project.path())
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .stderr(writer)
+            .status()
+            .unwrap();
+        assert_eq!(status.code(), Some(2), "{args:?}");
+    }
+    assert!(
+        !project.path().join("started").exists(),
+        "run started the program"
+    );
+}
+
+#[test]
+fn a_reader_that_goes_away_does_not_turn_a_verdict_into_success() {
+    // `secretary scan | head`, `check | head` under `set -o pipefail`: the closed pipe
+    // once made them exit 0, found values and problems notwithstanding, and the JSON
+    // forms exit 2 with "Broken pipe". The reader is gone before the first write.
+    let project = Project::example(DEV_ENV);
+    project.file(
+        "leaked.log",
+        &"token CANARYj0redis-leaked-here\n".repeat(5000),
+    );
+    project.file(
+        "leak.env",
+        &"GH=ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\n".repeat(500),
+    );
+    project.file(".env.example", &"DRIFTED=1\n".repeat(500));
+    let closed = |args: &[&str]| {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let output = support::secretary_in(project.path())
+            .args(args)
+            .env("REDIS_PASSWORD", "CANARYj0redis-leaked-here")
+            .env("DATABASE_URL", "not-a-url")
+            .stdout(writer)
+            .stderr(std::process::Stdio::piped())
+            .output()
+            .unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    for args in [
+        &["scan", "leaked.log"][..],
+        &["scan", "leaked.log", "--format", "json"],
+        &["check"],
+        &["check", "--format", "json"],
+        &["status"],
+        &["status", "--format", "json"],
+        &["lint", "leak.env"],
+        &["example", "--check"],
+    ] {
+        let (code, stderr) = closed(args);
+        assert_eq!(code, Some(1), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+    // And a command with nothing to report still ends quietly: `list | head`.
+    for args in [&["list"][..], &["list", "--format", "json"]] {
+        let (code, stderr) = closed(args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(!stderr.contains("Broken pipe"), "{args:?}: {stderr}");
+    }
+}
+
+#[test]
+fn an_audit_log_that_cannot_be_written_is_named_and_stops_the_command() {
+    // Issue 12, item 18: this was once "cannot write output". A file size limit of 0 (with
+    // SIGXFSZ ignored, so that the write fails instead) makes every write to the log fail.
+    let project = Project::example(DEV_ENV);
+    for command in ["check", "run -- touch started"] {
+        let out = run(Command::new("sh")
+            .current_dir(project.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args([
+                "-c",
+                &format!("trap '' XFSZ; ulimit -f 0; exec \"$0\" --audit-log audit.log {command}"),
+            ])
+            .arg(support::secretary()));
+        assert_eq!(out.code, 2, "{command}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "error: cannot write the audit log (audit.log): File too large (os error 27)"
+            ),
+            "{command}: {}",
+            out.stderr
+        );
+        assert!(
+            out.stderr
+                .contains("help: nothing is read or run while the audit log cannot be written"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains("cannot write output"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(
+        !project.path().join("started").exists(),
+        "run started the program"
+    );
+}
+
+#[test]
+fn manifest_type_errors_read_in_words() {
+    let project =
+        Project::new("version = 1\n[sources.vault]\ntype = \"vault\"\nmax_concurrency = -1\n");
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("invalid value: expected a whole number of 0 or more, found an integer"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn a_key_asked_for_twice_is_resolved_and_audited_once() {
+    let project = Project::example(DEV_ENV);
+    let out = run(project.cmd().args([
+        "--audit-log",
+        "audit.log",
+        "export",
+        "--only",
+        "secret_key,secret_key",
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout.matches("SECRET_KEY=").count(),
+        1,
+        "{}",
+        out.stdout
+    );
+    let lines = audit_lines(&project.path().join("audit.log"));
+    assert_eq!(lines.len(), 1, "{lines:?}");
+}
+
+#[test]
+fn put_refuses_a_value_over_a_mebibyte_before_anything_is_sent() {
+    let project = Project::example(DEV_ENV);
+    let out = run(project
+        .cmd()
+        .args(["--env", "production", "put", "secret_key"])
+        .env("VAULT_ADDR", "http://127.0.0.1:9")
+        .env("VAULT_TOKEN", "s.unused")
+        .write_stdin(vec![b'k'; 2 * 1024 * 1024]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("larger than 1 MiB"), "{}", out.stderr);
+    assert!(
+        !out.stderr.contains("cannot connect"),
+        "nothing is sent: {}",
+        out.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
+    // `script` runs the command on a pseudo-terminal; after secretary dies of the
+    // Ctrl-C, `stty -a` on the same terminal shows whether echo is back. (The shell
+    // catches SIGINT, so that it lives on to run stty; its child gets the default.)
+    let project = Project::example(DEV_ENV);
+    let transcript = project.path().join("transcript");
+    let command = format!(
+        "trap : INT; {} --env production put secret_key; echo status $?; stty -a",
+        support::secretary().display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfc", &command])
+        .arg(&transcript)
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !fs::read_to_string(&transcript)
+        .unwrap_or_default()
+        .contains("(not shown):")
+    {
+        assert!(std::time::Instant::now() < deadline, "no prompt");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    {
+        use std::io::Write;
+        stdin.write_all(b"half-typed\x03").unwrap();
+        stdin.flush().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stdin);
+    secretary_test_support::process::wait(&mut child);
+    let shown = fs::read_to_string(&transcript).unwrap();
+    assert!(
+        shown.contains("status 130"),
+        "secretary died of the SIGINT:\n{shown}"
+    );
+    let settings = &shown[shown
+        .find("speed")
+        .unwrap_or_else(|| panic!("stty ran:\n{shown}"))..];
+    assert!(
+        settings.split_whitespace().any(|word| word == "echo"),
+        "echo is still off after Ctrl-C:\n{shown}"
+    );
+    assert!(!shown.contains("half-typed"), "{shown}");
+}
+
+#[test]
+fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
+    // Each command is linear in the number of secrets: 100,000 of them once took 118 s to
+    // `status`, 100 s to set up `redact` and 33 s to start `run --watch`. The bound is generous (a debug build on a
+    // busy machine); it catches a quadratic step, not a slow one.
+    use std::fmt::Write as _;
+    const COUNT: usize = 100_000;
+    let mut manifest = String::from(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n",
+    );
+    let mut dotenv = String::new();
+    for i in 0..COUNT {
+        let _ = writeln!(manifest, "[secrets.key_{i:06}]\nrequired = true");
+        let _ = writeln!(dotenv, "KEY_{i:06}=value-{i:06}-abcdefghijklmnopqrstuvwxyz");
+    }
+    let project = Project::new(&manifest);
+    project.file(".env", &dotenv);
+    project.file(
+        "src/app.log",
+        "a line with value-000042-abcdefghijklmnopqrstuvwxyz in it\n",
+    );
+    for args in [
+        vec!["check"],
+        vec!["status"],
+        vec!["status", "--format", "json"],
+        vec!["list"],
+        vec!["export"],
+        vec!["redact"],
+        vec!["scan", "src"],
+        vec!["run", "--watch", "1h", "--", "true"],
+        vec!["run", "--redact", "--watch", "1h", "--", "true"],
+    ] {
+        let start = std::time::Instant::now();
+        // A stack of 64 MiB: the program may then be given 16 MiB of variables, and
+        // 100,000 secrets take 6 MB.
+        let out = run(Command::new("sh")
+            .current_dir(project.path())
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .args(["-c", "ulimit -s 65536 && exec \"$0\" \"$@\""])
+            .arg(support::secretary())
+            .args(&args)
+            .write_stdin("a line with value-000042-abcdefghijklmnopqrstuvwxyz in it\n")
+            .timeout(std::time::Duration::from_secs(120)));
+        // `scan` exits 1 when it finds a value, as it does here.
+        let expected = i32::from(args[0] == "scan");
+        assert_eq!(out.code, expected, "{args:?}: {}", out.stderr);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "{args:?} took {:?}",
+            start.elapsed()
+        );
+        if args == ["redact"] {
+            assert_eq!(out.stdout, "a line with [redacted:key_000042] in it\n");
+        }
+        if args[0] == "scan" {
+            assert!(
+                out.stdout
+                    .contains("src/app.log:1: the value of `key_000042` (exact)"),
+                "{}",
+                out.stdout
+            );
+        }
+    }
+}
+
+#[test]
+fn init_reads_a_hundred_thousand_variables_in_seconds_not_minutes() {
+    // Each description split the whole file again, and each key was looked for in a list
+    // of all the keys before it: 8,000 variables took a second, 200,000 did not finish
+    // in ten minutes (issue 25, item 10). The bound catches a quadratic step, not a slow
+    // one: a debug build takes 35 to 50 s here, the quadratic one took minutes.
+    use std::fmt::Write as _;
+    const COUNT: usize = 100_000;
+    let mut dotenv = String::new();
+    for i in 0..COUNT {
+        let _ = writeln!(
+            dotenv,
+            "# Setting number {i}\nSETTING_{i:06}=value-{i:06}-abcdefghijklmnop"
+        );
+    }
+    let project = Project::new("");
+    project.file(".env", &dotenv);
+    let start = std::time::Instant::now();
+    let out = run(Command::from_std(support::secretary_in(project.path()))
+        .args(["init", "--output", "-"])
+        .timeout(std::time::Duration::from_secs(150)));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        start.elapsed() < std::time::Duration::from_secs(110),
+        "init took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(out.stdout.matches("\n[secrets.").count(), COUNT);
+    assert!(
+        out.stdout
+            .contains("description = \"Setting number 99999\"")
+    );
+    assert!(
+        !out.stdout.contains("value-000042"),
+        "a value in the manifest"
+    );
+}

@@ -1,0 +1,282 @@
+//! The command line's tests: init.
+
+use super::*;
+
+/// `secretary init ARGS` in `dir`, with a clean environment.
+fn init(dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::from_std(support::secretary_in(dir))
+        .arg("init")
+        .args(args))
+}
+
+/// `secretary ARGS` in `dir`, with a clean environment.
+fn secretary(dir: &Path, args: &[&str]) -> Outcome {
+    run(Command::from_std(support::secretary_in(dir)).args(args))
+}
+
+#[test]
+fn init_from_the_reference_template_passes_check_on_it() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    project.file(
+        ".env.example",
+        &fs::read_to_string(Path::new(EXAMPLE_DIR).join(".env.example")).unwrap(),
+    );
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout,
+        "wrote secrets.toml: 14 secrets from .env.example (11 sensitive, 4 required); no value but the defaults of the others\n\
+         next: read it through (types, sensitive, required, defaults, aliases), then `secretary check`\n"
+    );
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    // The application is named after its directory, a temporary one here.
+    insta::with_settings!({ filters => vec![(r#"name = "tmp[A-Za-z0-9_]+""#, r#"name = "[directory]""#)] }, {
+        insta::assert_snapshot!("init_reference_template", manifest);
+    });
+    let check = secretary(project.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    assert_eq!(
+        check.stdout,
+        "ok: 14 secrets valid in environment `development` (secrets.toml): 6 set, 8 optional not set\n"
+    );
+    // Production asks Vault first, and refuses the template's placeholders.
+    let production = secretary(project.path(), &["list", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&production.stdout).unwrap();
+    let production = json["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "production")
+        .unwrap();
+    assert_eq!(production["sources"], serde_json::json!(["vault", "env"]));
+    assert_eq!(production["forbid_placeholders"], true);
+
+    // Refused a second time: the manifest is kept as it was.
+    let again = init(project.path(), &[]);
+    assert_eq!(again.code, 2);
+    assert_eq!(
+        again.stderr,
+        "error: secrets.toml exists already; init never writes over it\n  help: move it away first, or write the new one elsewhere (--output FILE) and compare\n"
+    );
+    assert_eq!(
+        fs::read_to_string(project.path().join("secrets.toml")).unwrap(),
+        manifest
+    );
+}
+
+#[test]
+fn init_from_the_reference_dotenv_types_its_values_and_writes_none() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let dotenv = fs::read_to_string(Path::new(EXAMPLE_DIR).join(".env")).unwrap();
+    project.file(".env", &dotenv);
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    for value in [
+        "dev-only-password",
+        "dev-only-signing-key",
+        "dev-only-redis",
+        "faceless_dev",
+    ] {
+        assert!(!manifest.contains(value), "{value} in\n{manifest}");
+    }
+    assert!(
+        manifest.contains(
+            "[secrets.database_url]\n# from .env:7\nrequired = true\ntype = \"url\"\nschemes = [\"postgresql\", \"postgres\"]\n"
+        ),
+        "{manifest}"
+    );
+    // A `.env` holds one machine's settings, not defaults: DEBUG=true there is no default.
+    assert!(
+        manifest.contains("[secrets.debug]\n# from .env:4\nrequired = true\nsensitive = false\ntype = \"bool\"\n\n"),
+        "{manifest}"
+    );
+    let check = secretary(project.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+#[test]
+fn init_reads_tricky_files_and_the_result_checks() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    project.file(
+        "config/app.env.example",
+        "# Greeting shown on the home page\n\
+         GREETING_NAME=\"say \\\"hi\\\"\nthen 'bye' \\\\ done\"\n\
+         export APP_PORT=8080\n\
+         EMPTY=\n\
+         LOG_LEVEL=info\n\
+         LOG_LEVEL=warning\n\
+         DbUrl='postgresql://db/app'\n\
+         db_url=redis://cache:6379/0\n\
+         _2FA_ISSUER=Example\n\
+         APP.NAME=x\n\
+         VAULT_ADDR=http://127.0.0.1:8200\n\
+         # API_KEY=CANARYcommented\n\
+         API_KEY=CANARYapikey123\n\
+         FEATURE_FLAGS=a,b\n",
+    );
+    let out = init(
+        project.path(),
+        &[
+            "--from",
+            "config/app.env.example",
+            "--output",
+            "deploy/secrets.toml",
+        ],
+    );
+    // The output's directory does not exist: said, nothing written.
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("cannot write deploy/secrets.toml"),
+        "{}",
+        out.stderr
+    );
+    fs::create_dir(project.path().join("deploy")).unwrap();
+    let out = init(
+        project.path(),
+        &[
+            "--from",
+            "config/app.env.example",
+            "--output",
+            "deploy/secrets.toml",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stderr,
+        "warning: config/app.env.example:11: `APP.NAME` not declared: not a valid environment variable name (letters, digits and `_`), so no secret can read it\n\
+         warning: config/app.env.example:12: `VAULT_ADDR` not declared: secretary reads it itself (Vault's settings, its own); declare it by hand if the application reads it too\n"
+    );
+    let manifest = fs::read_to_string(project.path().join("deploy/secrets.toml")).unwrap();
+    assert!(!manifest.contains("CANARY"), "{manifest}");
+    insta::assert_snapshot!(
+        "init_tricky",
+        manifest
+            .split("\n[secrets.")
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join("\n[secrets.")
+    );
+    // The files are listed from the manifest's directory.
+    assert!(
+        manifest.contains("files = [\"../config/app.env.example\"]"),
+        "{manifest}"
+    );
+    let check = secretary(
+        project.path(),
+        &["--manifest", "deploy/secrets.toml", "check"],
+    );
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    // The default holds quotes, a newline and a backslash, and reads back exactly once
+    // the file that set it is gone.
+    fs::rename(
+        project.path().join("config/app.env.example"),
+        project.path().join("config/moved"),
+    )
+    .unwrap();
+    let get = secretary(
+        project.path(),
+        &["--manifest", "deploy/secrets.toml", "get", "greeting_name"],
+    );
+    assert_eq!(get.code, 0, "{}", get.stderr);
+    assert_eq!(get.stdout, "say \"hi\"\nthen 'bye' \\ done");
+}
+
+#[test]
+fn init_refuses_what_it_cannot_read_or_must_not_write() {
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let none = init(project.path(), &[]);
+    assert_eq!(none.code, 2);
+    assert_eq!(
+        none.stderr,
+        "error: no .env or .env.example in this directory\n  help: name the application's files: secretary init --from FILE\n"
+    );
+    let missing = init(project.path(), &["--from", "nope.env"]);
+    assert_eq!(missing.code, 2);
+    assert_eq!(missing.stderr, "error: cannot read nope.env: not found\n");
+
+    project.file(
+        ".env",
+        "GOOD=1\nthis line CANARYbroken has no equals\nBAD='CANARYquote\n",
+    );
+    let malformed = init(project.path(), &[]);
+    assert_eq!(malformed.code, 2);
+    assert!(
+        malformed
+            .stderr
+            .starts_with("error: .env has 2 malformed lines: line 2:"),
+        "{}",
+        malformed.stderr
+    );
+    assert!(!malformed.stderr.contains("CANARY"), "{}", malformed.stderr);
+    assert!(!project.path().join("secrets.toml").exists());
+
+    project.file(".env", "# only a comment\n");
+    let empty = init(project.path(), &[]);
+    assert_eq!(empty.code, 2);
+    assert_eq!(empty.stderr, "error: no variable to declare in .env\n");
+
+    // A link at the output, even to nothing, is never written through.
+    project.file(".env", "A_TOKEN=CANARYtoken123\n");
+    std::os::unix::fs::symlink("elsewhere.toml", project.path().join("secrets.toml")).unwrap();
+    let link = init(project.path(), &[]);
+    assert_eq!(link.code, 2, "{}", link.stderr);
+    assert!(!project.path().join("elsewhere.toml").exists());
+
+    // To stdout: the manifest and nothing else; no value in it.
+    let shown = init(project.path(), &["--output", "-"]);
+    assert_eq!(shown.code, 0, "{}", shown.stderr);
+    assert!(
+        shown
+            .stdout
+            .starts_with("# The secrets of this application"),
+        "{}",
+        shown.stdout
+    );
+    assert!(
+        shown
+            .stdout
+            .ends_with("[secrets.a_token]\n# from .env:1\nrequired = true\n"),
+        "{}",
+        shown.stdout
+    );
+    assert!(!shown.stdout.contains("CANARY"));
+    // init takes no manifest option.
+    let global = init(project.path(), &["--env", "production"]);
+    assert_eq!(global.code, 2);
+}
+
+#[test]
+fn init_output_holds_no_canary() {
+    use std::fmt::Write as _;
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let mut dotenv = String::from("# The reference application's values, canaries all\n");
+    for (_, name, value) in canaries() {
+        writeln!(dotenv, "{name}='{value}'").unwrap();
+    }
+    project.file(".env", &dotenv);
+    for args in [vec!["--output", "-"], vec![]] {
+        let out = init(project.path(), &args);
+        assert_eq!(out.code, 0, "{args:?}: {}", out.stderr);
+        assert_clean(&format!("init {args:?}"), &out.stdout, None);
+        assert_clean(&format!("init {args:?}"), &out.stderr, None);
+    }
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    assert_clean("init's manifest", &manifest, None);
+    // From a template, whose values of settings that are not secret become defaults.
+    project.file(".env.example", &dotenv);
+    let template = init(project.path(), &["--from", ".env.example", "--output", "-"]);
+    assert_eq!(template.code, 0, "{}", template.stderr);
+    assert_clean("init from a template", &template.stdout, None);
+    assert_eq!(manifest.matches("\n[secrets.").count(), canaries().len());
+    project.file(".env", &format!("{dotenv}BROKEN CANARYb2user\n"));
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let broken = init(project.path(), &[]);
+    assert_eq!(broken.code, 2);
+    assert_clean("init of a broken .env", &broken.stderr, None);
+}

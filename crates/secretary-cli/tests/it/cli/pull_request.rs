@@ -1,0 +1,242 @@
+//! The command line's tests: a manifest from a pull request: what it must not be able to do.
+
+use super::*;
+
+#[cfg(unix)]
+#[test]
+fn a_manifests_audit_file_stays_beneath_its_directory_and_never_clobbers_a_file() {
+    let project = Project::example(DEV_ENV);
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    for file in ["../outside.log", "/tmp/secretary-audit-elsewhere.log", ""] {
+        project.file(
+            "secrets.toml",
+            &format!("{manifest}\n[audit]\nfile = \"{file}\"\n"),
+        );
+        let out = run(project.cmd().arg("check"));
+        assert_eq!(out.code, 2, "{file}: {}", out.stderr);
+        assert!(
+            out.stderr
+                .contains("`[audit] file` must be a file beneath the manifest's directory"),
+            "{file}: {}",
+            out.stderr
+        );
+    }
+    // A directory on the way that is a link (to a home, say) is not followed.
+    let home = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(home.path(), project.path().join("logs")).unwrap();
+    project.file(
+        "secrets.toml",
+        &format!("{manifest}\n[audit]\nfile = \"logs/.bashrc\"\n"),
+    );
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("a symbolic link"), "{}", out.stderr);
+    assert!(!home.path().join(".bashrc").exists());
+    // An existing file that is not an audit log is never appended to, whoever names it.
+    project.file("Makefile", "all:\n\techo build\n");
+    project.file(
+        "secrets.toml",
+        &format!("{manifest}\n[audit]\nfile = \"Makefile\"\n"),
+    );
+    for command in [vec!["check"], vec!["--audit-log", "Makefile", "check"]] {
+        let out = run(project.cmd().args(&command));
+        assert_eq!(out.code, 2, "{command:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains("Makefile is not a secretary audit log"),
+            "{}",
+            out.stderr
+        );
+    }
+    assert_eq!(
+        fs::read_to_string(project.path().join("Makefile")).unwrap(),
+        "all:\n\techo build\n"
+    );
+    // A log of its own, beneath it, is appended to run after run.
+    project.file(
+        "secrets.toml",
+        &format!("{manifest}\n[audit]\nfile = \"logs-here/audit.log\"\n"),
+    );
+    fs::create_dir(project.path().join("logs-here")).unwrap();
+    for _ in 0..2 {
+        assert_eq!(run(project.cmd().arg("check")).code, 0);
+    }
+    let lines = audit_lines(&project.path().join("logs-here/audit.log"));
+    assert_eq!(
+        lines.len(),
+        2 * 14,
+        "one line per secret per check: {lines:?}"
+    );
+}
+
+#[test]
+fn a_credential_cannot_be_declared_not_secret() {
+    for name in ["VAULT_TOKEN", "BAO_SECRET_ID", "SECRETARY_AUDIT_KEY"] {
+        let project = Project::new(&format!(
+            "version = 1\n[secrets.build]\nenv = [\"{name}\"]\nsensitive = false\n"
+        ));
+        let out = run(project.cmd().arg("status"));
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!(
+                "is read from `{name}`, a credential, and cannot be `sensitive = false`"
+            )),
+            "{}",
+            out.stderr
+        );
+    }
+}
+
+#[test]
+fn status_shows_only_values_a_manifest_cannot_turn_into_a_leak() {
+    // "Not secret" is the manifest's word only: a `string` it calls so is not shown,
+    // whatever it reads; bounded types and defaults are.
+    let project = Project::new(
+        "version = 1\n[secrets.ci_token]\nenv = [\"GITHUB_TOKEN\"]\nsensitive = false\n\
+         [secrets.region]\nsensitive = false\ndefault = \"eu-west-1\"\n\
+         [secrets.debug]\nsensitive = false\ntype = \"bool\"\n\
+         [secrets.level]\nsensitive = false\ntype = \"enum\"\nvalues = [\"INFO\", \"DEBUG\"]\n",
+    );
+    for format in ["text", "json"] {
+        let out = run(project
+            .cmd()
+            .env("GITHUB_TOKEN", "ghp_CANARYci")
+            .env("DEBUG", "true")
+            .env("LEVEL", "DEBUG")
+            .args(["status", "--format", format]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stdout.contains("CANARY"), "{format}: {}", out.stdout);
+        for shown in ["eu-west-1", "true", "DEBUG"] {
+            assert!(
+                out.stdout.contains(shown),
+                "{format}: {shown} not shown: {}",
+                out.stdout
+            );
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_files_source_does_not_read_the_kernels_trees() {
+    let project = Project::new(
+        "version = 1\n[sources.proc]\ntype = \"files\"\ndir = \"/proc/self\"\n[secrets.environ]\n",
+    );
+    let out = run(project
+        .cmd()
+        .env("GITHUB_TOKEN", "ghp_CANARYproc")
+        .arg("check"));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stdout
+            .contains("a system directory (/proc, /sys or /dev), not a secrets mount"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+}
+
+#[cfg(unix)]
+#[test]
+fn example_check_never_shows_what_a_template_is_not() {
+    let project = Project::example(DEV_ENV);
+    // Lines of other files, the shapes secrets take: YAML, JSON, base64 with padding, a
+    // PEM's last line; and a committed link to a file elsewhere.
+    project.file(
+        "copy.env",
+        "client-key-data: LS0tLS1CRUdJTi...CANARYkey==\n    token: eyJ.CANARYkubetoken.sig=\n\"auth\": \"Q0FOQVJZdXNlcjpDQU5BUllwYXNzd29yZA==\"\nZm9vCANARYlastline=\nSECRET_KEY=CANARYvalue\nNOT A NAME=CANARYspace\n",
+    );
+    let out = run(project
+        .cmd()
+        .args(["example", "--check", "--output", "copy.env"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(!out.stdout.contains("CANARY"), "{}", out.stdout);
+    assert!(!out.stdout.contains("Q0FOQVJZ"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("-SECRET_KEY=[value not shown]\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        out.stdout.matches("-[line not shown]\n").count(),
+        5,
+        "{}",
+        out.stdout
+    );
+
+    let elsewhere = tempfile::tempdir().unwrap();
+    fs::write(elsewhere.path().join("config"), "token: CANARYlinked\n").unwrap();
+    std::os::unix::fs::symlink(
+        elsewhere.path().join("config"),
+        project.path().join(".env.example"),
+    )
+    .unwrap();
+    let out = run(project.cmd().args(["example", "--check"]));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(out.stderr.contains("a symbolic link"), "{}", out.stderr);
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+}
+
+#[cfg(unix)]
+#[test]
+fn output_files_that_are_not_regular_files_are_refused_not_replaced() {
+    // A FIFO, a directory, a link to a device, and /dev/stdout (a pipe here): `export`
+    // and `example` once renamed a regular file over each, and said they wrote it.
+    use std::os::unix::fs::FileTypeExt;
+    let project = Project::example(DEV_ENV);
+    let fifo = project.path().join("fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    fs::create_dir(project.path().join("dir")).unwrap();
+    std::os::unix::fs::symlink("/dev/null", project.path().join("null")).unwrap();
+    for target in ["fifo", "dir", "null", "/dev/stdout"] {
+        for command in [
+            &["export", "--output", target][..],
+            &["example", "--output", target],
+        ] {
+            let out = run(project.cmd().args(command));
+            assert_eq!(out.code, 2, "{command:?}: {}", out.stderr);
+            assert!(
+                out.stderr.contains("only a regular file is replaced"),
+                "{command:?}: {}",
+                out.stderr
+            );
+        }
+    }
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    assert!(project.path().join("dir").is_dir());
+    assert!(
+        fs::symlink_metadata(project.path().join("null"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn example_output_replaces_a_link_instead_of_writing_through_it() {
+    // A hard link to a file no source reads (a hard link to a values file is refused, as
+    // `example_never_shows_nor_overwrites_a_values_file` shows): the template replaces
+    // the name, and the other name keeps what it held.
+    let project = Project::example(DEV_ENV);
+    project.file("notes.txt", "kept as it is\n");
+    fs::hard_link(
+        project.path().join("notes.txt"),
+        project.path().join("hard.env"),
+    )
+    .unwrap();
+    let out = run(project.cmd().args(["example", "--output", "hard.env"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        fs::read_to_string(project.path().join("notes.txt")).unwrap(),
+        "kept as it is\n"
+    );
+    assert!(
+        fs::read_to_string(project.path().join("hard.env"))
+            .unwrap()
+            .contains("change-me")
+    );
+}

@@ -1,0 +1,118 @@
+//! The command line's tests: status, list, get.
+
+use super::*;
+
+#[test]
+fn status_shows_sources_and_only_non_sensitive_values() {
+    let project = Project::example(&format!("{DEV_ENV}LOG_LEVEL=WARNING\n"));
+    let out = run(project.cmd().env("DEBUG", "true").arg("status"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("status", out.stdout);
+}
+
+#[test]
+fn status_json_marks_problems_and_hides_sensitive_values() {
+    let project = Project::example("ENVIRONMENT=development\nPOSTGRES_USER=app\n");
+    let out = run(project.cmd().args(["status", "--format", "json"]));
+    assert_eq!(out.code, 1, "status exits 1 when there are problems");
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let rows = json["secrets"].as_array().unwrap();
+    let row = |key: &str| rows.iter().find(|r| r["key"] == key).unwrap().clone();
+    assert_eq!(row("postgres_user")["state"], "ok");
+    assert_eq!(row("postgres_user")["locator"], "dotenv:.env:2");
+    assert!(
+        row("postgres_user").get("value").is_none(),
+        "sensitive values are never shown"
+    );
+    assert_eq!(row("database_url")["state"], "missing");
+    assert_eq!(row("database_url")["present"], false);
+    assert_eq!(row("youtube_api_key")["state"], "unset");
+    assert_eq!(row("log_level")["value"], "INFO");
+    assert_eq!(row("log_level")["source"], "default");
+    assert_eq!(row("environment")["value"], "development");
+}
+
+#[test]
+fn list_reads_the_manifest_only() {
+    // No .env, no variables: list still works, and says nothing about values.
+    let project = Project::example("");
+    fs::remove_file(project.path().join(".env")).unwrap();
+    let out = run(project.cmd().arg("list"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    insta::assert_snapshot!("list", out.stdout);
+    let out = run(project.cmd().args(["list", "--format", "json"]));
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["secrets"].as_array().unwrap().len(), 14);
+    assert_eq!(json["secrets"][0]["key"], "database_url");
+    assert_eq!(
+        json["secrets"][0]["constraints"]["schemes"][0],
+        "postgresql"
+    );
+    assert_eq!(json["environments"][2]["name"], "production");
+    assert_eq!(
+        json["environments"][2]["sources"],
+        serde_json::json!(["vault", "mounted", "env"])
+    );
+    assert_eq!(
+        json["sources"][3],
+        serde_json::json!({"name": "vault", "type": "vault"})
+    );
+}
+
+#[test]
+fn get_prints_exactly_the_value() {
+    let project = Project::example(&format!(
+        "{DEV_ENV}REDIS_PASSWORD=\"multi\\nline $ value\"\n"
+    ));
+    let out = run(project.cmd().args(["get", "redis_password"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(
+        out.stdout, "multi\nline $ value",
+        "no newline added when stdout is not a terminal"
+    );
+    assert_eq!(out.stderr, "");
+    let out = run(project
+        .cmd()
+        .env("SQLALCHEMY_DATABASE_URI", "postgresql://alias/db")
+        .args(["get", "database_url"]));
+    assert_eq!(
+        out.stdout, "postgresql://alias/db",
+        "the environment comes before .env"
+    );
+}
+
+#[test]
+fn get_fails_for_missing_invalid_and_unknown_secrets() {
+    let project = Project::example("DATABASE_URL=not a url\n");
+    let out = run(project.cmd().args(["get", "database_url"]));
+    assert_eq!(out.code, 1);
+    assert_eq!(out.stdout, "");
+    assert!(
+        out.stderr.contains("[invalid] database_url"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(project.cmd().args(["get", "postgres_user"]));
+    assert_eq!((out.code, out.stdout.as_str()), (1, ""));
+    assert!(
+        out.stderr
+            .contains("[missing] postgres_user: required but not set"),
+        "{}",
+        out.stderr
+    );
+
+    let out = run(project.cmd().args(["get", "youtube_api_key"]));
+    assert_eq!(out.code, 1);
+    assert!(
+        out.stderr
+            .contains("`youtube_api_key` is not set in environment `development` (it is optional)")
+    );
+
+    let out = run(project.cmd().args(["get", "databse_url"]));
+    assert_eq!(out.code, 2);
+    assert_eq!(
+        out.stderr,
+        "error: secret `databse_url` is not declared in secrets.toml\n  help: did you mean `database_url`? `secretary list` shows every key\n"
+    );
+}
