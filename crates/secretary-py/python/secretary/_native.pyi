@@ -4,9 +4,19 @@ tests check that it names what the module has). Import these from ``secretary``.
 import os
 from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Final, Literal, TypeVar, final, overload
+from typing import Final, Literal, Self, TypeVar, final, overload
 
 __version__: Final[str]
+
+__all__ = [
+    "SecretManager",
+    "Report",
+    "Resolution",
+    "SecretInfo",
+    "Secret",
+    "_after_fork_in_child",
+    "__version__",
+]
 
 _T = TypeVar("_T")
 _Callback = TypeVar("_Callback", bound=Callable[[list[str]], object])
@@ -20,7 +30,7 @@ class Secret:
         """The value's text."""
     def get_secret_value(self) -> str:
         """The value's text: ``expose()`` under the name pydantic's ``SecretStr`` gives it."""
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, other: object, /) -> bool: ...
     def __copy__(self) -> Secret: ...
     def __deepcopy__(self, memo: object) -> Secret: ...
 
@@ -90,20 +100,20 @@ class Report:
         """How many secrets have a value."""
     def __len__(self) -> int: ...
     def __iter__(self) -> Iterator[Resolution]: ...
-    def __getitem__(self, key: str) -> Resolution: ...
+    def __getitem__(self, key: str, /) -> Resolution: ...
 
 @final
 class SecretManager:
     """An application's secrets: found, resolved, validated, cached and audited as the
     ``secretary`` command does, with no value ever in a message."""
 
-    def __init__(
-        self,
+    def __new__(
+        cls,
         manifest: str | os.PathLike[str] | None = None,
         environment: str | None = None,
         audit_log: str | os.PathLike[str] | None = None,
         variables: Mapping[str, str] | None = None,
-    ) -> None: ...
+    ) -> Self: ...
     @property
     def environment(self) -> str:
         """The environment's name."""
