@@ -1,0 +1,96 @@
+//! A write whose audit line cannot be written: what the command then says it wrote.
+
+use super::*;
+
+#[test]
+fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
+    // put wrote, then audited: on a full disk the new version existed and the command
+    // said nothing was read or run, so a re-run rotated twice (issue 25, item 4). Now an
+    // `intent` line goes first (no room for it: nothing is sent), and a failed outcome
+    // line names the write.
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let put = [
+        "--audit-log",
+        "audit.log",
+        "--env",
+        "production",
+        "put",
+        "api_key",
+    ];
+    // A first put, uncapped, gives the two lines' lengths.
+    let first = capped(&app, &bao, 1 << 20, &put, "first-api-key-1111111");
+    assert_eq!(first.code, 0, "{}", first.all());
+    let log = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    assert!(lines[0].contains("\"event\":\"put\"") && lines[0].contains("\"outcome\":\"intent\""));
+    assert!(lines[1].contains("\"outcome\":\"ok\""), "{log}");
+    let (intent, outcome) = (lines[0].len() + 1, lines[1].len() + 1);
+    assert!(outcome > intent + 20, "{log}");
+
+    // Room for the intent line and not for the outcome: pad the log (its first line is
+    // an audit line, so it is still a log) to just below a block boundary.
+    let pad = |room: usize| {
+        let mut text = format!("{}\n", lines[0]);
+        let end = (text.len() + intent + 1024).div_ceil(512) * 512;
+        while text.len() + room < end {
+            let filler = (end - room - text.len()).clamp(2, 200);
+            text.push_str(&"x".repeat(filler - 1));
+            text.push('\n');
+        }
+        fs::write(app.path().join("audit.log"), &text).unwrap();
+        (end / 512) as u64
+    };
+    let blocks = pad(intent + (outcome - intent) / 2);
+    let out = capped(&app, &bao, blocks, &put, "second-api-key-2222222");
+    assert_eq!(out.code, 2, "{}", out.all());
+    let (value, version) = stored(&bao, "production/api_key").unwrap();
+    assert_eq!(value, "second-api-key-2222222", "the write landed");
+    assert!(
+        out.stderr
+            .contains("error: the audit log could not record a write that happened"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "  wrote: vault:secret/data/production/api_key#value@v{version}"
+        )),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains("do not run the command again"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        !out.stderr.contains("nothing is read or run"),
+        "{}",
+        out.all()
+    );
+    // The outcome line may stand cut short at the cap: the last whole line is the intent.
+    let log = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    let last = log
+        .split_inclusive('\n')
+        .rfind(|line| line.ends_with('\n'))
+        .unwrap();
+    assert!(last.contains("\"outcome\":\"intent\""), "{last}");
+    assert_no_value(&out, &["second-api-key-2222222"]);
+
+    // No room even for the intent: nothing is sent.
+    let blocks = pad(intent / 2);
+    let out = capped(&app, &bao, blocks, &put, "third-api-key-33333333");
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("nothing is read or run"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap(),
+        ("second-api-key-2222222".to_owned(), version),
+        "written though its intent could not be recorded"
+    );
+}

@@ -1,0 +1,504 @@
+//! `import`: planning, copying with check-and-set, fingerprints, settings left behind, and its audit lines.
+
+use super::*;
+
+#[test]
+fn import_plans_copies_once_and_a_rerun_changes_nothing() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let values = [
+        "dev-api-key-0123456789",
+        "dev-secret-key-0123456789abcdef0123456789",
+        "dev-redis-pw",
+    ];
+
+    let plan = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert!(
+        plan.stdout.contains("(dry run: nothing is written)"),
+        "{}",
+        plan.all()
+    );
+    for key in ["api_key", "secret_key", "redis_password"] {
+        assert!(
+            plan.stdout
+                .lines()
+                .any(|line| line.starts_with(key) && line.contains("create")),
+            "{key}: {}",
+            plan.all()
+        );
+    }
+    assert!(
+        plan.stdout
+            .lines()
+            .any(|l| l.starts_with("debug_mode") && l.contains("setting")),
+        "a setting is not copied (issue 25, item 19): {}",
+        plan.all()
+    );
+    assert!(
+        plan.stdout.contains("left out 1 setting (sensitive = false), whose values belong to each environment: debug_mode; name one with --only to copy it"),
+        "{}",
+        plan.all()
+    );
+    assert_no_value(&plan, &values);
+    assert_eq!(stored(&bao, "production/api_key"), None, "a dry run wrote");
+
+    let done = app.run(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+    );
+    assert_eq!(done.code, 0, "{}", done.all());
+    assert_no_value(&done, &values);
+    assert_eq!(
+        stored(&bao, "production/api_key"),
+        Some(("dev-api-key-0123456789".to_owned(), 1))
+    );
+    assert_eq!(app.run(&bao, &["--env", "production", "check"]).code, 0);
+
+    let again = app.run(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+    );
+    assert_eq!(again.code, 0, "{}", again.all());
+    assert!(
+        again
+            .stdout
+            .lines()
+            .filter(|l| l.contains(" same "))
+            .count()
+            == 3,
+        "{}",
+        again.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap().1,
+        1,
+        "no new version"
+    );
+}
+
+#[test]
+fn import_of_some_keys_from_one_source_shows_fingerprints_and_audits_each_write() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let values = [
+        "dev-api-key-0123456789",
+        "dev-secret-key-0123456789abcdef0123456789",
+        "dev-redis-pw",
+    ];
+    let audit_key = [(
+        "SECRETARY_AUDIT_KEY",
+        "b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ",
+    )];
+    let plan = app.run_with(
+        &bao,
+        &import_args(&["--dry-run", "--format", "json"]),
+        None,
+        &audit_key,
+    );
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    assert_no_value(&plan, &values);
+    let json: serde_json::Value = serde_json::from_str(&plan.stdout).unwrap();
+    assert_eq!(json["dry_run"], true);
+    assert_eq!(json["fingerprints"], "SECRETARY_AUDIT_KEY");
+    let items = json["items"].as_array().unwrap();
+    let keys: Vec<&str> = items.iter().map(|i| i["key"].as_str().unwrap()).collect();
+    assert_eq!(keys, ["api_key", "secret_key"], "only the keys asked for");
+    for item in items {
+        assert_eq!(item["action"], "create", "{item}");
+        assert!(
+            item["from_fingerprint"]
+                .as_str()
+                .unwrap()
+                .starts_with("hmac-sha256:"),
+            "{item}"
+        );
+        assert!(
+            item["from"].as_str().unwrap().starts_with("dotenv:"),
+            "{item}"
+        );
+    }
+    assert_eq!(stored(&bao, "production/api_key"), None, "a dry run wrote");
+
+    let log = app.path().join("audit.log");
+    let done = app.run_with(
+        &bao,
+        &import_args(&["--audit-log", log.to_str().unwrap()]),
+        None,
+        &audit_key,
+    );
+    assert_eq!(done.code, 0, "{}", done.all());
+    assert_eq!(
+        stored(&bao, "production/api_key"),
+        Some(("dev-api-key-0123456789".to_owned(), 1))
+    );
+    assert!(stored(&bao, "production/secret_key").is_some());
+    assert_eq!(
+        stored(&bao, "production/redis_password"),
+        None,
+        "a key not in --only was written"
+    );
+    let text = fs::read_to_string(&log).unwrap();
+    for value in values {
+        assert!(!text.contains(value), "a value in the audit log");
+    }
+    let imports: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .filter(|line| line["event"] == "import")
+        .collect();
+    // An intent line for each write first (in manifest order), then each write as it
+    // lands, in whatever order the answers come (issue 25, item 4).
+    let keys = |intent: bool| -> Vec<&str> {
+        let mut keys: Vec<&str> = imports
+            .iter()
+            .filter(|l| (l["outcome"] == "intent") == intent)
+            .map(|l| l["key"].as_str().unwrap())
+            .collect();
+        if !intent {
+            keys.sort_unstable();
+        }
+        keys
+    };
+    assert_eq!(keys(true), ["api_key", "secret_key"], "{text}");
+    assert_eq!(keys(false), ["api_key", "secret_key"], "{text}");
+    for line in imports.iter().filter(|l| l["outcome"] != "intent") {
+        assert_eq!(line["outcome"], "ok", "{line}");
+    }
+}
+
+#[test]
+fn an_import_keeps_a_value_that_differs_unless_told_to_overwrite_it() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let first = app.run(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+    );
+    assert_eq!(first.code, 0, "{}", first.all());
+    // A value that differs is kept unless --overwrite, which updates it.
+    fs::write(
+        app.path().join(".env"),
+        DOTENV.replace("dev-api-key-0123456789", "dev-api-key-9876543210"),
+    )
+    .unwrap();
+    let kept = app.run(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+    );
+    assert!(
+        kept.stdout.contains("--overwrite replaces them"),
+        "{}",
+        kept.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap(),
+        ("dev-api-key-0123456789".to_owned(), 1)
+    );
+    let json = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+            "--overwrite",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(json.code, 0, "{}", json.all());
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(json["schema_version"], 1);
+    let item = json["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["key"] == "api_key")
+        .unwrap();
+    assert_eq!(item["action"], "update");
+    assert_ne!(item["from_fingerprint"], item["to_fingerprint"]);
+    assert!(
+        item["from_fingerprint"]
+            .as_str()
+            .unwrap()
+            .starts_with("hmac-sha256:")
+    );
+    assert_eq!(
+        item["written"],
+        "vault:secret/data/production/api_key#value@v2"
+    );
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap(),
+        ("dev-api-key-9876543210".to_owned(), 2)
+    );
+}
+
+#[test]
+fn import_writes_nothing_when_any_value_breaks_the_target_rules() {
+    let bao = OpenBao::start();
+    let app = App::new(
+        MANIFEST,
+        &DOTENV.replace("dev-api-key-0123456789", "change-me-please"),
+    );
+    let out = app.run(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("refused api_key: the value looks like a placeholder"),
+        "{}",
+        out.all()
+    );
+    assert!(out.stderr.contains("nothing was written"), "{}", out.all());
+    assert_eq!(
+        stored(&bao, "production/secret_key"),
+        None,
+        "written despite a refusal"
+    );
+    assert_no_value(&out, &["change-me-please"]);
+}
+
+#[test]
+fn an_import_that_fails_part_way_says_what_was_written_and_a_rerun_finishes() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    // A token that may do everything but write redis_password.
+    let policy = app.path().join("partial.hcl");
+    fs::write(
+        &policy,
+        "path \"secret/data/production/*\" { capabilities = [\"create\", \"read\", \"update\"] }\n\
+         path \"secret/data/production/redis_password\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.bao(&["policy", "write", "partial", policy.to_str().unwrap()]);
+    let token = bao.bao(&["token", "create", "-policy=partial", "-field=token"]);
+    let out = app.run_with(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+        None,
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout
+            .lines()
+            .any(|l| l.starts_with("api_key") && l.contains("create (done)")),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("not written redis_password"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains("2 written, 1 not written"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains("run the same command again to finish"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(stored(&bao, "production/redis_password"), None);
+    // A refused write asks for the permissions a write needs, not for `read` (issue 25,
+    // item 18).
+    let put = app.run_with(
+        &bao,
+        &["--env", "production", "put", "redis_password"],
+        Some("a-new-redis-password-0123\n"),
+        &[("VAULT_TOKEN", &token)],
+    );
+    assert_eq!(put.code, 1, "{}", put.all());
+    assert!(
+        put.stderr
+            .contains("a policy that allows `create` and `update` on this path"),
+        "{}",
+        put.all()
+    );
+    assert_eq!(stored(&bao, "production/redis_password"), None);
+
+    let rerun = app.run(
+        &bao,
+        &["--env", "production", "import", "--from", "development"],
+    );
+    assert_eq!(rerun.code, 0, "{}", rerun.all());
+    assert!(
+        rerun
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("api_key") && l.contains("same")),
+        "{}",
+        rerun.all()
+    );
+    assert!(
+        rerun
+            .stdout
+            .lines()
+            .any(|l| l.starts_with("redis_password") && l.contains("create (done)")),
+        "{}",
+        rerun.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap().1,
+        1,
+        "not written twice"
+    );
+}
+
+#[test]
+fn import_records_every_value_it_reads_and_each_write_with_its_intent() {
+    // import, --dry-run included, read the source environment and every target path
+    // without a line in the audit log (issue 25, item 5).
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    bao.bao(&[
+        "kv",
+        "put",
+        "-mount=secret",
+        "production/redis_password",
+        "value=prod-redis-pw-1",
+    ]);
+    let lines = |name: &str| -> Vec<serde_json::Value> {
+        fs::read_to_string(app.path().join(name))
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect()
+    };
+    let args = |log: &'static str, dry: bool| {
+        let mut args = vec![
+            "--audit-log",
+            log,
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+        ];
+        if dry {
+            args.push("--dry-run");
+        }
+        args
+    };
+    let out = app.run(&bao, &args("dry.log", true));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let dry = lines("dry.log");
+    let reads = |log: &[serde_json::Value], key: &str| -> Vec<String> {
+        log.iter()
+            .filter(|line| line["event"] == "import_read" && line["key"] == key)
+            .map(|line| line["locator"].as_str().unwrap_or("").to_owned())
+            .collect()
+    };
+    assert_eq!(reads(&dry, "api_key"), ["dotenv:.env:1"], "{dry:?}");
+    assert_eq!(
+        reads(&dry, "redis_password"),
+        [
+            "dotenv:.env:3",
+            "vault:secret/data/production/redis_password#value@v1"
+        ],
+        "the target's value is read too: {dry:?}"
+    );
+    assert!(
+        dry.iter().all(|line| line["event"] == "import_read"),
+        "a dry run writes nothing: {dry:?}"
+    );
+    assert!(
+        !fs::read_to_string(app.path().join("dry.log"))
+            .unwrap()
+            .contains("dev-api-key")
+    );
+
+    let out = app.run(&bao, &args("real.log", false));
+    assert_eq!(out.code, 0, "{}", out.all());
+    let real = lines("real.log");
+    for key in ["api_key", "secret_key"] {
+        let events: Vec<(&str, &str)> = real
+            .iter()
+            .filter(|line| line["key"] == key && line["event"] == "import")
+            .map(|line| {
+                (
+                    line["outcome"].as_str().unwrap(),
+                    line["locator"].as_str().unwrap_or(""),
+                )
+            })
+            .collect();
+        assert_eq!(events.len(), 2, "{key}: {real:?}");
+        assert_eq!(events[0], ("intent", ""), "{key}: the intent comes first");
+        assert_eq!(events[1].0, "ok");
+        assert!(
+            events[1]
+                .1
+                .starts_with(&format!("vault:secret/data/production/{key}#value@v"))
+        );
+    }
+}
+
+#[test]
+fn import_leaves_settings_behind_unless_named() {
+    // import copied development's DEBUG=true into production's Vault (issue 25, item 19):
+    // a setting's value is the environment's own.
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, &format!("{DOTENV}DEBUG_MODE=true\n"));
+    let log = "audit.log";
+    let out = app.run(
+        &bao,
+        &[
+            "--audit-log",
+            log,
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(out.stdout.contains("left out 1 setting"), "{}", out.all());
+    assert_eq!(
+        stored(&bao, "production/debug_mode"),
+        None,
+        "a setting was copied"
+    );
+    assert!(stored(&bao, "production/api_key").is_some());
+    let text = fs::read_to_string(app.path().join(log)).unwrap();
+    assert!(
+        !text.contains("\"debug_mode\""),
+        "a setting left out was read: {text}"
+    );
+
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+            "--only",
+            "debug_mode",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(!out.stdout.contains("left out"), "{}", out.all());
+    assert_eq!(
+        stored(&bao, "production/debug_mode"),
+        Some(("true".to_owned(), 1)),
+        "named with --only, it is copied"
+    );
+}

@@ -1,0 +1,316 @@
+//! `rotate`, `rollback`, rotation ages and policies, per-environment rules, and the errors on the way to Vault.
+
+use super::*;
+
+#[test]
+fn rotate_makes_a_new_value_and_rollback_writes_the_previous_one_again() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let audit = app.path().join("audit.log");
+    let first = "first-secret-key-0123456789abcdef0123";
+    bao.kv_put("production/secret_key", &[("value", first)]);
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "--audit-log",
+            audit.to_str().unwrap(),
+            "rotate",
+            "secret_key",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("rotated secret_key: wrote vault:secret/data/production/secret_key#value@v2"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stdout.contains("run --watch"),
+        "says what to do next: {}",
+        out.all()
+    );
+    let (second, version) = stored(&bao, "production/secret_key").unwrap();
+    assert_eq!(version, 2);
+    assert_ne!(second, first);
+    assert_eq!(second.len(), 43, "32 random bytes, URL-safe base64");
+    assert_no_value(&out, &[&second]);
+    let line = fs::read_to_string(&audit).unwrap();
+    assert!(
+        line.contains(r#""event":"rotate""#) && line.contains(r#""outcome":"ok""#),
+        "{line}"
+    );
+    assert!(!line.contains(&second));
+
+    let back = app.run(&bao, &["--env", "production", "rollback", "secret_key"]);
+    assert_eq!(back.code, 0, "{}", back.all());
+    assert!(
+        back.stdout.contains(
+            "back to the value of version 1: wrote vault:secret/data/production/secret_key#value@v3"
+        ),
+        "{}",
+        back.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/secret_key").unwrap(),
+        (first.to_owned(), 3)
+    );
+    let to = app.run(
+        &bao,
+        &["--env", "production", "rollback", "secret_key", "--to", "2"],
+    );
+    assert_eq!(to.code, 0, "{}", to.all());
+    assert_eq!(
+        stored(&bao, "production/secret_key").unwrap(),
+        (second.clone(), 4)
+    );
+    assert_no_value(&back, &[first, &second]);
+
+    bao.bao(&[
+        "kv",
+        "destroy",
+        "-mount=secret",
+        "-versions=1",
+        "production/secret_key",
+    ]);
+    let gone = app.run(
+        &bao,
+        &["--env", "production", "rollback", "secret_key", "--to", "1"],
+    );
+    assert_eq!(gone.code, 1, "{}", gone.all());
+    assert!(
+        gone.stderr
+            .contains("holds no value to roll back to (destroyed)"),
+        "{}",
+        gone.all()
+    );
+}
+
+#[test]
+fn a_provided_secret_is_rotated_from_stdin_and_checked_first() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let short = app.run_with(
+        &bao,
+        &["--env", "production", "rotate", "api_key"],
+        Some("too-short"),
+        &[],
+    );
+    assert_eq!(short.code, 1, "{}", short.all());
+    assert!(
+        short.stderr.contains("nothing was written"),
+        "{}",
+        short.all()
+    );
+    assert_eq!(stored(&bao, "production/api_key"), None);
+    let pasted = app.run_with(
+        &bao,
+        &["--env", "production", "rotate", "api_key"],
+        Some("vendor-issued-key-42\n"),
+        &[],
+    );
+    assert_eq!(pasted.code, 0, "{}", pasted.all());
+    assert_eq!(
+        stored(&bao, "production/api_key").unwrap().0,
+        "vendor-issued-key-42"
+    );
+    let two = app.run(
+        &bao,
+        &["--env", "production", "rotate", "api_key", "redis_password"],
+    );
+    assert_eq!(
+        two.code,
+        2,
+        "two values cannot both come from stdin: {}",
+        two.all()
+    );
+}
+
+#[test]
+fn check_and_status_tell_the_age_and_flag_what_is_overdue_and_rotate_due_fixes_it() {
+    let bao = OpenBao::start();
+    let app = App::new(AGING, "");
+    bao.kv_put("lenient/secret_key", &[("value", "old-key-0123456789")]);
+    bao.kv_put("strict/secret_key", &[("value", "old-key-0123456789")]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+
+    let lenient = app.run(&bao, &["--env", "lenient", "check"]);
+    assert_eq!(
+        lenient.code,
+        0,
+        "a warning, not a problem: {}",
+        lenient.all()
+    );
+    assert!(
+        lenient
+            .stderr
+            .contains("secret `secret_key` is overdue for rotation"),
+        "{}",
+        lenient.all()
+    );
+    let json = app.run(&bao, &["--env", "lenient", "check", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let age = &json["ages"][0];
+    assert_eq!(age["key"], "secret_key");
+    assert_eq!(age["overdue"], true);
+    assert_eq!(age["rotate_every_seconds"], 1);
+    assert!(age["age_seconds"].as_u64().unwrap() >= 2, "{age}");
+    assert!(
+        age["rotation_due"].as_str().unwrap().ends_with('Z'),
+        "{age}"
+    );
+    let status = app.run(&bao, &["--env", "lenient", "status"]);
+    assert!(
+        status.stdout.contains("AGE") && status.stdout.contains("(rotation due)"),
+        "{}",
+        status.all()
+    );
+
+    let strict = app.run(&bao, &["--env", "strict", "check"]);
+    assert_eq!(strict.code, 1, "enforced: {}", strict.all());
+    assert!(strict.stdout.contains("[overdue]"), "{}", strict.all());
+
+    let rotated = app.run(&bao, &["--env", "strict", "rotate", "--due"]);
+    assert_eq!(rotated.code, 0, "{}", rotated.all());
+    assert!(
+        rotated.stdout.contains("rotated secret_key"),
+        "{}",
+        rotated.all()
+    );
+    assert_eq!(app.run(&bao, &["--env", "strict", "check"]).code, 0);
+    let nothing = app.run(&bao, &["--env", "strict", "rotate", "--due"]);
+    assert!(
+        nothing.stdout.contains("nothing is due"),
+        "{}",
+        nothing.all()
+    );
+}
+
+#[test]
+fn environment_rules_agree_in_check_example_list_and_status() {
+    let bao = OpenBao::start();
+    let app = App::new(
+        MANIFEST,
+        "API_KEY=dev-api-key-0123456789\nSECRET_KEY=dev-secret-key-0123456789abcdef0123456789\n",
+    );
+    // Development: redis_password is optional, debug_mode defaults to true.
+    let dev = app.run(
+        &bao,
+        &["--env", "development", "status", "--format", "json"],
+    );
+    assert_eq!(dev.code, 0, "{}", dev.all());
+    let dev: serde_json::Value = serde_json::from_str(&dev.stdout).unwrap();
+    let row = |json: &serde_json::Value, key: &str| {
+        json["secrets"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["key"] == key)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(row(&dev, "debug_mode")["value"], "true");
+    assert_eq!(row(&dev, "redis_password")["required"], false);
+    // Production: redis_password is required, debug_mode defaults to false.
+    for key in ["api_key", "secret_key"] {
+        bao.kv_put(
+            &format!("production/{key}"),
+            &[("value", "prod-value-0123456789abcdef0123456789")],
+        );
+    }
+    let prod = app.run(&bao, &["--env", "production", "check"]);
+    assert_eq!(prod.code, 1, "{}", prod.all());
+    assert!(prod.stdout.contains("redis_password"), "{}", prod.all());
+    let example = app.run(&bao, &["--env", "production", "example"]);
+    assert!(
+        example
+            .stdout
+            .contains("# required\nREDIS_PASSWORD=change-me"),
+        "{}",
+        example.all()
+    );
+    let dev_example = app.run(&bao, &["--env", "development", "example"]);
+    assert!(
+        !dev_example.stdout.contains("REDIS_PASSWORD=change-me"),
+        "{}",
+        dev_example.all()
+    );
+    assert!(
+        dev_example.stdout.contains("DEBUG_MODE=true"),
+        "{}",
+        dev_example.all()
+    );
+    let list = app.run(&bao, &["list", "--format", "json"]);
+    let list: serde_json::Value = serde_json::from_str(&list.stdout).unwrap();
+    let production = list["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "production")
+        .unwrap();
+    assert_eq!(production["rules"]["redis_password"]["required"], true);
+    let secret_key = list["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["key"] == "secret_key")
+        .unwrap();
+    assert_eq!(secret_key["rotation"]["every_seconds"], 90 * 86_400);
+    assert_eq!(secret_key["rotation"]["new_value"], "generated");
+}
+
+#[test]
+fn the_errors_on_the_way_to_vault_say_the_right_thing() {
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    // A variable name where a key is expected.
+    let out = app.run_with(
+        &bao,
+        &["--env", "production", "put", "SECRET_KEY"],
+        Some("x"),
+        &[],
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("did you mean `secret_key`?"),
+        "{}",
+        out.all()
+    );
+    // An environment without a vault source.
+    let out = app.run_with(&bao, &["put", "secret_key"], Some("x"), &[]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains("environments with one: `production`"),
+        "{}",
+        out.all()
+    );
+    // https:// against a dev server, which speaks plain http.
+    let https = bao.address.replace("http://", "https://");
+    let out = app.run_with(
+        &bao,
+        &["--env", "production", "check"],
+        None,
+        &[("VAULT_ADDR", &https)],
+    );
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stdout.contains(&format!("use {}", bao.address)),
+        "{}",
+        out.all()
+    );
+    // A secret stored under another field than the source's.
+    bao.kv_put(
+        "production/api_key",
+        &[("password", "stored-under-the-wrong-field")],
+    );
+    let out = app.run(&bao, &["--env", "production", "check"]);
+    assert!(
+        out.stdout
+            .contains("no field `value`; the path has `password`"),
+        "{}",
+        out.all()
+    );
+    assert_no_value(&out, &["stored-under-the-wrong-field"]);
+}

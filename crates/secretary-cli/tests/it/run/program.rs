@@ -1,0 +1,317 @@
+//! What the program is given: its secrets and never our credentials, exit statuses passed back, shell mode, and what stops it from starting.
+
+use super::*;
+
+#[test]
+fn a_python_program_receives_its_secrets_and_not_our_credentials() {
+    let dir = app(MANIFEST, DOTENV);
+    let seen = child_env(
+        support::secretary_in(dir.path())
+            .env("FROM_PARENT", "kept")
+            .envs(
+                CREDENTIALS
+                    .iter()
+                    .map(|credential| (*credential, "must-not-pass")),
+            )
+            .env("HOME", "/home/app")
+            .args(["run", "--", "python3", "-c", REPORT_ENV]),
+    );
+    assert_eq!(seen["DATABASE_URL"], "postgresql://app:pw@db/app");
+    assert_eq!(
+        seen["API_KEY"], "quote\"d $dollar\nnewline",
+        "values arrive byte for byte"
+    );
+    assert_eq!(seen["DEBUG"], "false", "defaults are passed too");
+    assert_eq!(
+        seen["SQLALCHEMY_DATABASE_URI"],
+        serde_json::Value::Null,
+        "only the primary name is set"
+    );
+    assert_eq!(seen["FROM_PARENT"], "kept");
+    assert_eq!(seen["HOME"], "/home/app");
+    for credential in CREDENTIALS {
+        assert_eq!(
+            seen[credential],
+            serde_json::Value::Null,
+            "{credential} must not reach the child"
+        );
+    }
+}
+
+#[test]
+fn a_dotenv_file_cannot_expand_our_credentials_into_a_secret() {
+    // `.env` expansion once lent the process environment whole: `HARMLESS=${VAULT_TOKEN}`
+    // handed the token to the child that `run` keeps it from.
+    let manifest = format!("{MANIFEST}[secrets.harmless]\n");
+    let mut text = String::from("DATABASE_URL=postgresql://app:pw@db/app\nAPI_KEY=k\nHARMLESS=");
+    for credential in CREDENTIALS {
+        text.push_str("${");
+        text.push_str(credential);
+        text.push('}');
+    }
+    text.push_str("-end\n");
+    let dir = app(&manifest, &text);
+    let mut cmd = support::secretary_in(dir.path());
+    cmd.envs(
+        CREDENTIALS
+            .iter()
+            .map(|credential| (*credential, "CANARYcredential")),
+    )
+    .args(["run", "--", "python3", "-c", REPORT_ENV]);
+    let output = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{stderr}");
+    let seen: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(seen["HARMLESS"], "-end", "no credential was expanded");
+    for credential in CREDENTIALS {
+        assert!(
+            stderr.contains(&format!("`${{{credential}}}` is read as unset here")),
+            "{credential}: {stderr}"
+        );
+    }
+    assert!(!stderr.contains("CANARY"), "{stderr}");
+}
+
+#[test]
+fn reset_starts_from_a_minimal_environment_and_only_limits_the_secrets() {
+    let dir = app(MANIFEST, DOTENV);
+    let seen = child_env(
+        support::secretary_in(dir.path())
+            .env("FROM_PARENT", "dropped")
+            .env("HOME", "/home/app")
+            .args([
+                "run",
+                "--reset",
+                "--only",
+                "database_url",
+                "--",
+                "python3",
+                "-c",
+                REPORT_ENV,
+            ]),
+    );
+    assert_eq!(seen["FROM_PARENT"], serde_json::Value::Null);
+    assert_eq!(
+        seen["HOME"], "/home/app",
+        "HOME is part of the minimal environment"
+    );
+    assert_eq!(seen["DATABASE_URL"], "postgresql://app:pw@db/app");
+    assert_eq!(
+        seen["API_KEY"],
+        serde_json::Value::Null,
+        "--only database_url"
+    );
+}
+
+#[test]
+fn a_credential_the_manifest_declares_is_passed_on_purpose() {
+    let manifest = format!("{MANIFEST}[secrets.vault_token]\nenv = [\"VAULT_TOKEN\"]\n");
+    let dir = app(&manifest, DOTENV);
+    let seen = child_env(
+        support::secretary_in(dir.path())
+            .env("VAULT_TOKEN", "s.on-purpose")
+            .args(["run", "--", "python3", "-c", REPORT_ENV]),
+    );
+    assert_eq!(seen["VAULT_TOKEN"], "s.on-purpose");
+}
+
+#[test]
+fn with_any_problem_nothing_is_started() {
+    let dir = app(MANIFEST, "DATABASE_URL=not a url\n");
+    let marker = dir.path().join("started");
+    let output = support::secretary_in(dir.path())
+        .args(["run", "--", "touch"])
+        .arg(&marker)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("[invalid] database_url"), "{stderr}");
+    assert!(stderr.contains("[missing] api_key"), "{stderr}");
+    assert!(stderr.contains("nothing was started"), "{stderr}");
+    assert!(!marker.exists(), "the child must not run");
+}
+
+#[test]
+fn exit_statuses_pass_through() {
+    let dir = app(MANIFEST, DOTENV);
+    let exit = |args: &[&str]| {
+        support::secretary_in(dir.path())
+            .arg("run")
+            .args(args)
+            .stderr(Stdio::null())
+            .status()
+            .unwrap()
+    };
+    let status = |args: &[&str]| exit(args).code();
+    assert_eq!(status(&["--", "sh", "-c", "exit 7"]), Some(7));
+    assert_eq!(status(&["--", "true"]), Some(0));
+    // `run` becomes the program, so a signal that kills it is seen as such...
+    assert_eq!(
+        exit(&["--", "sh", "-c", "kill -TERM $$"]).signal(),
+        Some(15)
+    );
+    assert_eq!(exit(&["--", "sh", "-c", "kill -KILL $$"]).signal(), Some(9));
+    // ...and with --redact, where the program is a child, as 128+N.
+    assert_eq!(
+        status(&["--redact", "--", "sh", "-c", "kill -TERM $$"]),
+        Some(143),
+        "128 + SIGTERM"
+    );
+    assert_eq!(
+        status(&["--redact", "--", "sh", "-c", "kill -KILL $$"]),
+        Some(137),
+        "128 + SIGKILL"
+    );
+    assert_eq!(status(&["--redact", "--", "sh", "-c", "exit 7"]), Some(7));
+    let output = support::secretary_in(dir.path())
+        .args(["run", "--redact", "--", "no-such-program-here"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    let output = support::secretary_in(dir.path())
+        .args(["run", "--", "no-such-program-here"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(127));
+    assert_eq!(
+        String::from_utf8_lossy(&output.stderr),
+        "error: `no-such-program-here` not found (is it installed and on PATH?)\n"
+    );
+    fs::write(dir.path().join("not-executable"), "#!/bin/sh\n").unwrap();
+    assert_eq!(status(&["--", "./not-executable"]), Some(126));
+}
+
+#[test]
+fn shell_mode_runs_the_command_line_with_sh() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .args([
+            "run",
+            "--shell",
+            "--",
+            "printf '%s|%s' \"$DATABASE_URL\" \"$DEBUG\"",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "postgresql://app:pw@db/app|false"
+    );
+    // Without --shell nothing is interpreted: the $ reaches the program as it is.
+    let output = support::secretary_in(dir.path())
+        .args(["run", "--", "printf", "%s", "$DATABASE_URL"])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "$DATABASE_URL");
+}
+
+#[test]
+fn without_redact_run_becomes_the_program() {
+    let dir = app(MANIFEST, DOTENV);
+    let child = support::secretary_in(dir.path())
+        .args(["run", "--", "sh", "-c", "echo $$"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let output = process::output(child);
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap().trim(),
+        pid.to_string()
+    );
+}
+
+#[test]
+fn shell_mode_passes_the_other_words_as_positional_parameters() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .args([
+            "run",
+            "--shell",
+            "--",
+            "printf '[%s]\\n' \"$@\"",
+            "a b",
+            "c",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "[a b]\n[c]\n");
+}
+
+#[test]
+fn variables_whose_names_are_not_utf8_are_passed_on() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = app(MANIFEST, DOTENV);
+    let name = std::ffi::OsStr::from_bytes(b"ODD_\xffNAME");
+    let output = support::secretary_in(dir.path())
+        .env(name, "kept")
+        .args(["run", "--", "env"])
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(
+        output.stdout.windows(14).any(|w| w == b"ODD_\xffNAME=kept"),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+}
+
+#[test]
+fn the_audit_key_is_not_passed_to_the_program() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .env(
+            "SECRETARY_AUDIT_KEY",
+            "b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ",
+        )
+        .args(["run", "--", "sh", "-c", "echo \"[$SECRETARY_AUDIT_KEY]\""])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "[]\n");
+}
+
+#[test]
+fn a_value_holding_a_nul_byte_is_named_and_nothing_is_started() {
+    let manifest = r#"version = 1
+[sources.mounted]
+type = "files"
+dir = "secrets"
+[secrets.api_key]
+required = true
+"#;
+    let dir = app(manifest, "");
+    fs::create_dir(dir.path().join("secrets")).unwrap();
+    fs::write(dir.path().join("secrets/api_key"), "before\0after-canary").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(
+            dir.path().join("secrets/api_key"),
+            fs::Permissions::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    for mode in [&[][..], &["--redact"][..], &["--watch", "1h"][..]] {
+        let output = support::secretary_in(dir.path())
+            .arg("run")
+            .args(mode)
+            .args(["--", "touch", "started"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(1), "{mode:?}: {stderr}");
+        assert!(
+            stderr.contains(
+                "secret `api_key` holds a NUL byte, which an environment variable cannot carry"
+            ),
+            "{mode:?}: {stderr}"
+        );
+        assert!(!stderr.contains("canary"), "{stderr}");
+        assert!(
+            !stderr.contains("touch"),
+            "the program is not blamed: {stderr}"
+        );
+        assert!(!dir.path().join("started").exists());
+    }
+}

@@ -1,0 +1,113 @@
+//! `run --redact` and `redact`: values hidden on both streams, line by line, with `--only` and values that are not UTF-8.
+
+use super::*;
+
+#[test]
+fn redact_replaces_values_on_both_streams_of_a_big_binary_output() {
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .args(["run", "--redact", "--", "python3", "-c", LEAKY])
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(4),
+        "the child's status comes back"
+    );
+    let url = b"[redacted:database_url]";
+    let key = b"[redacted:api_key]";
+    let block = [&b"\x00\xff noise "[..], key, b" ", url, b"\n"]
+        .concat()
+        .repeat(20000);
+    let stdout = [&b"url="[..], url, b"\n", &block, b"debug=false\n"].concat();
+    let stderr = [&b"key="[..], key, b"\n", &block].concat();
+    // `false` is not sensitive (`sensitive = false`): it is left alone.
+    assert!(output.stdout == stdout, "stdout differs");
+    assert!(output.stderr == stderr, "stderr differs");
+}
+
+#[test]
+fn redact_passes_a_line_through_before_the_child_ends() {
+    let dir = app(MANIFEST, DOTENV);
+    let (mut child, line) = redacted_sleeper(dir.path(), "echo \"ready $DATABASE_URL\"");
+    assert_eq!(line, "ready [redacted:database_url]\n");
+    send(&child, "TERM");
+    let status = process::wait(&mut child);
+    assert_eq!(status.code(), Some(128 + 15));
+}
+
+#[test]
+fn redact_filters_stdin_and_says_when_a_value_is_unknown() {
+    let dir = app(MANIFEST, DOTENV);
+    let input = "postgresql://app:pw@db/app and quote\"d $dollar\nnewline, debug false\n";
+    let output = support::secretary_in(dir.path())
+        .arg("redact")
+        .write_stdin_bytes(input)
+        .unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(
+        String::from_utf8(output.stdout).unwrap(),
+        "[redacted:database_url] and [redacted:api_key], debug false\n"
+    );
+
+    // api_key is missing: everything still passes, the rest redacted, and exit 1.
+    let dir = app(MANIFEST, "DATABASE_URL=postgresql://app:pw@db/app\n");
+    let output = support::secretary_in(dir.path())
+        .arg("redact")
+        .write_stdin_bytes("to postgresql://app:pw@db/app\n")
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(output.stdout, b"to [redacted:database_url]\n");
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(stderr.contains("api_key"), "{stderr}");
+    assert!(stderr.contains("not redacted"), "{stderr}");
+}
+
+#[test]
+fn redact_with_only_hides_the_secrets_the_program_inherits_too() {
+    // `--only database_url` passes one secret; API_KEY is a declared secret the program
+    // inherits from our environment, and is redacted all the same.
+    let dir = app(MANIFEST, DOTENV);
+    let output = support::secretary_in(dir.path())
+        .env("API_KEY", "inherited-canary-5555")
+        .env(
+            "SQLALCHEMY_DATABASE_URI",
+            "postgresql://alias-canary-6666@db/app",
+        )
+        .args(["run", "--redact", "--only", "database_url", "--"])
+        .args([
+            "sh",
+            "-c",
+            "echo \"$API_KEY $SQLALCHEMY_DATABASE_URI $DATABASE_URL\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "[redacted:api_key] [redacted:database_url] [redacted:database_url]\n"
+    );
+}
+
+#[test]
+fn redact_hides_an_inherited_secret_whose_value_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = app(MANIFEST, DOTENV);
+    let value = std::ffi::OsStr::from_bytes(b"raw-\xffcanary-bytes");
+    let output = support::secretary_in(dir.path())
+        .env("API_KEY", value)
+        .args(["run", "--redact", "--only", "database_url", "--"])
+        .args(["sh", "-c", "printf '%s\\n' \"$API_KEY\""])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(output.stdout, b"[redacted:api_key]\n");
+}
