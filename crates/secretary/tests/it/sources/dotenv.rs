@@ -1,0 +1,180 @@
+//! The `dotenv` source: later files override earlier ones, missing and malformed files, permissions, expansion limits and line ends.
+
+use super::*;
+
+#[test]
+fn later_dotenv_files_override_earlier_and_locators_name_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    write_private(
+        &dir.path().join(".env"),
+        "# base\nDATABASE_URL=postgresql://base/db\nAPI_KEY=base\n",
+    );
+    write_private(
+        &dir.path().join(".env.local"),
+        "\n\nAPI_KEY=local-${API_KEY}\n",
+    );
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(
+        locator(&report, "database_url").as_deref(),
+        Some("dotenv:.env:2")
+    );
+    assert_eq!(
+        locator(&report, "api_key").as_deref(),
+        Some("dotenv:.env.local:3")
+    );
+    assert_eq!(
+        value(&report, "api_key").as_deref(),
+        Some("local-base"),
+        "expansion sees earlier files"
+    );
+
+    // The environment comes first in the chain.
+    let report = run(
+        &manifest,
+        "development",
+        &Variables::from_pairs([("API_KEY", "from-env")]),
+    );
+    assert_eq!(locator(&report, "api_key").as_deref(), Some("env:API_KEY"));
+}
+
+#[test]
+fn missing_dotenv_files_are_skipped_and_said_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(codes(&report, "database_url"), ["missing"]);
+    let looked = &report.get("database_url").unwrap().looked;
+    assert!(
+        looked.contains(&"dotenv:.env (no such file)".to_owned()),
+        "{looked:?}"
+    );
+    assert!(report.problems_hint_mentions("database_url", "add `DATABASE_URL=...` to .env"));
+}
+
+#[test]
+fn a_malformed_dotenv_fails_every_secret_it_could_serve_naming_each_bad_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    write_private(
+        &dir.path().join(".env"),
+        "API_KEY=ok\nnot a line\nDATABASE_URL=postgresql://db/app\n9X=1\n",
+    );
+    let vars = Variables::from_pairs([("DATABASE_URL", "postgresql://env/db")]);
+    let report = run(&manifest, "development", &vars);
+    // database_url came from the environment before the broken file was needed.
+    assert!(report.get("database_url").unwrap().problems.is_empty());
+    assert_eq!(codes(&report, "api_key"), ["source_error"]);
+    assert_eq!(
+        codes(&report, "debug"),
+        ["source_error"],
+        "no default past a failed source"
+    );
+    let ProblemKind::SourceFailed {
+        error: SourceError::Malformed { path, errors },
+        ..
+    } = &report.get("api_key").unwrap().problems[0].kind
+    else {
+        panic!("expected a malformed-file error");
+    };
+    assert_eq!(path, ".env");
+    assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), [2, 4]);
+}
+
+#[cfg(unix)]
+#[test]
+fn dotenv_permissions_warn_when_readable_and_refuse_when_world_writable() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let env_file = dir.path().join(".env");
+    fs::write(&env_file, "DATABASE_URL=postgresql://db/app\n").unwrap();
+    chmod(&env_file, 0o640);
+    let report = run(&manifest, "development", &Variables::default());
+    assert!(report.is_ok());
+    assert_eq!(
+        report.warnings,
+        [".env is readable by group or others (mode 0640); run `chmod 600 .env`"]
+    );
+
+    chmod(&env_file, 0o666);
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(codes(&report, "database_url"), ["source_error"]);
+    assert!(
+        report.get("database_url").unwrap().problems[0]
+            .kind
+            .to_string()
+            .contains("writable by anyone")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_group_writable_dotenv_is_warned_about() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    fs::write(
+        dir.path().join(".env"),
+        "DATABASE_URL=postgresql://db/app\n",
+    )
+    .unwrap();
+    chmod(&dir.path().join(".env"), 0o620);
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgresql://db/app")
+    );
+    assert_eq!(
+        report.warnings,
+        [
+            ".env is writable by group members (mode 0620), who could change its values; run `chmod 600 .env`"
+        ]
+    );
+}
+
+#[test]
+fn an_expansion_bomb_stops_at_the_limit_naming_the_line() {
+    // 629 bytes that grew to a gigabyte: each line is the one before, ten times.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let mut bomb = String::from("L0=xxxxxxxxxx\n");
+    for line in 1..10 {
+        let previous = format!("${{L{}}}", line - 1);
+        let _ = writeln!(bomb, "L{line}={}", previous.repeat(10));
+    }
+    bomb.push_str("DATABASE_URL=postgresql://db/app\n");
+    write_private(&dir.path().join(".env"), &bomb);
+    let report = run(&manifest, "development", &Variables::default());
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains("line 7: expanding `${...}` makes the value larger than 1 MiB"),
+        "{message}"
+    );
+}
+
+#[test]
+fn a_lone_carriage_return_ends_a_dotenv_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    write_private(
+        &dir.path().join(".env"),
+        "API_KEY=k-1\rDATABASE_URL=postgresql://db/app\r",
+    );
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "api_key").as_deref(), Some("k-1"));
+    assert_eq!(
+        locator(&report, "database_url").as_deref(),
+        Some("dotenv:.env:2")
+    );
+    // A malformed line between two CRs is seen, not swallowed.
+    write_private(
+        &dir.path().join(".env"),
+        "API_KEY=k-1\rjunk\rDATABASE_URL=x\r",
+    );
+    let report = run(&manifest, "development", &Variables::default());
+    let message = first_problem(&report, "api_key");
+    assert!(
+        message.contains("line 2: expected `KEY=VALUE`"),
+        "{message}"
+    );
+}

@@ -1,0 +1,335 @@
+//! The `files` source: one file per secret, Kubernetes' links, links that leave the directory or are swapped in, and what is not a regular file.
+
+use super::*;
+
+#[test]
+fn secret_files_by_key_or_primary_env_name_with_one_newline_trimmed() {
+    let (dir, manifest) = files_setup();
+    write_private(
+        &dir.path().join("secrets/DATABASE_URL"),
+        "postgresql://db/app\n",
+    );
+    write_private(
+        &dir.path().join("secrets/api_key"),
+        "line one\nline two\n\n",
+    );
+    let report = run(&manifest, "production", &Variables::default());
+    assert_eq!(
+        locator(&report, "database_url").as_deref(),
+        Some("files:secrets/DATABASE_URL")
+    );
+    assert_eq!(
+        value(&report, "api_key").as_deref(),
+        Some("line one\nline two\n"),
+        "only one newline trimmed"
+    );
+}
+
+#[test]
+fn a_missing_directory_means_absent_not_failed() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{FILES_CHAIN}{SECRETS}"));
+    let report = run(&manifest, "production", &Variables::default());
+    assert_eq!(codes(&report, "database_url"), ["missing"]);
+    assert_eq!(
+        report.get("database_url").unwrap().looked,
+        ["files:secrets (no such directory)"]
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn kubernetes_data_links_inside_the_directory_are_followed() {
+    use std::os::unix::fs::symlink;
+    let (dir, manifest) = files_setup();
+    let secrets = dir.path().join("secrets");
+    fs::create_dir(secrets.join("..2026_11_25_06_00_00.123")).unwrap();
+    write_private(
+        &secrets.join("..2026_11_25_06_00_00.123/database_url"),
+        "postgresql://k8s/db",
+    );
+    symlink("..2026_11_25_06_00_00.123", secrets.join("..data")).unwrap();
+    symlink("..data/database_url", secrets.join("database_url")).unwrap();
+    let report = run(&manifest, "production", &Variables::default());
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgresql://k8s/db")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn symlinks_leaving_the_directory_are_refused_directly_or_through_a_chain() {
+    use std::os::unix::fs::symlink;
+    let (dir, manifest) = files_setup();
+    let outside = dir.path().join("outside");
+    fs::create_dir(&outside).unwrap();
+    write_private(&outside.join("shadow"), "stolen");
+    let secrets = dir.path().join("secrets");
+    symlink(outside.join("shadow"), secrets.join("database_url")).unwrap();
+    // A link to a link inside the directory, whose target leaves it.
+    symlink("../outside", secrets.join("..data")).unwrap();
+    symlink("..data/shadow", secrets.join("api_key")).unwrap();
+    let report = run(&manifest, "production", &Variables::default());
+    for key in ["database_url", "api_key"] {
+        assert_eq!(codes(&report, key), ["source_error"], "{key}");
+        let message = report.get(key).unwrap().problems[0].kind.to_string();
+        assert!(message.contains("leads outside secrets"), "{message}");
+        assert!(!message.contains("stolen"));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_is_absent() {
+    let (dir, manifest) = files_setup();
+    std::os::unix::fs::symlink("nowhere", dir.path().join("secrets/api_key")).unwrap();
+    let report = run(
+        &manifest,
+        "production",
+        &Variables::from_pairs([("X", "y")]),
+    );
+    assert!(report.get("api_key").unwrap().value.is_none());
+    assert!(report.get("api_key").unwrap().problems.is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn secret_file_permissions_bad_encoding_and_size() {
+    let (dir, manifest) = files_setup();
+    let secrets = dir.path().join("secrets");
+    fs::write(secrets.join("database_url"), "postgresql://db/app").unwrap();
+    chmod(&secrets.join("database_url"), 0o644);
+    fs::write(secrets.join("api_key"), b"\xff\xfe").unwrap();
+    chmod(&secrets.join("api_key"), 0o600);
+    let report = run(&manifest, "production", &Variables::default());
+    assert!(report.get("database_url").unwrap().problems.is_empty());
+    assert_eq!(
+        report.warnings,
+        ["secrets/database_url is readable by group or others (mode 0644)"]
+    );
+    assert!(
+        report.get("api_key").unwrap().problems[0]
+            .kind
+            .to_string()
+            .contains("not valid UTF-8")
+    );
+
+    chmod(&secrets.join("database_url"), 0o602);
+    fs::write(secrets.join("api_key"), vec![b'a'; 1024 * 1024 + 1]).unwrap();
+    let report = run(&manifest, "production", &Variables::default());
+    assert!(
+        report.get("database_url").unwrap().problems[0]
+            .kind
+            .to_string()
+            .contains("writable by anyone")
+    );
+    assert!(
+        report.get("api_key").unwrap().problems[0]
+            .kind
+            .to_string()
+            .contains("larger than")
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_symlink_swapped_in_while_reading_never_leads_out() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let (dir, manifest) = files_setup();
+    let outside = dir.path().join("outside");
+    write_private(&outside, "stolen-canary");
+    let secrets = dir.path().join("secrets");
+    let stop = Arc::new(AtomicBool::new(false));
+    // Swap `api_key` between a regular file and a link that leads out, atomically (by
+    // rename), as fast as possible, while secretary reads it.
+    let flipper = {
+        let (secrets, outside, stop) = (secrets.clone(), outside.clone(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stop.load(Ordering::Relaxed) {
+                write_private(&secrets.join(".file"), "inside-value");
+                fs::rename(secrets.join(".file"), secrets.join("api_key")).unwrap();
+                let _ = fs::remove_file(secrets.join(".link"));
+                std::os::unix::fs::symlink(&outside, secrets.join(".link")).unwrap();
+                fs::rename(secrets.join(".link"), secrets.join("api_key")).unwrap();
+            }
+        })
+    };
+    let (mut inside, mut refused) = (0, 0);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(1500) {
+        let report = run(&manifest, "production", &Variables::default());
+        let resolution = report.get("api_key").unwrap();
+        match (&resolution.value, resolution.problems.first()) {
+            (Some(value), _) => {
+                assert_eq!(
+                    value.expose(),
+                    "inside-value",
+                    "read through a swapped link"
+                );
+                inside += 1;
+            }
+            (None, Some(problem)) => {
+                let message = problem.kind.to_string();
+                assert!(message.contains("leads outside secrets"), "{message}");
+                refused += 1;
+            }
+            (None, None) => {}
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert!(
+        inside > 0 && refused > 0,
+        "the race ran: {inside} reads, {refused} refusals"
+    );
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_secrets_directory_swapped_for_a_link_to_proc_is_never_read() {
+    // The directory was checked by path and then opened by path again: swapped in between
+    // for a link to /proc/self, its `environ` (the process's environment) was read.
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"mount\"\n[environments.production]\nsources = [\"mounted\"]\n[secrets.environ]\n",
+    );
+    let mount = dir.path().join("mount");
+    let stop = Arc::new(AtomicBool::new(false));
+    let flipper = {
+        let (base, stop) = (dir.path().to_owned(), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            let real = base.join(".real");
+            fs::create_dir(&real).unwrap();
+            write_private(&real.join("environ"), "inside-value");
+            while !stop.load(Ordering::Relaxed) {
+                let _ = fs::remove_file(base.join(".link"));
+                std::os::unix::fs::symlink("/proc/self", base.join(".link")).unwrap();
+                fs::rename(base.join(".link"), base.join("mount")).unwrap();
+                std::os::unix::fs::symlink(&real, base.join(".link")).unwrap();
+                fs::rename(base.join(".link"), base.join("mount")).unwrap();
+            }
+        })
+    };
+    let (mut inside, mut refused) = (0, 0);
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_millis(1500) {
+        if !mount.exists() {
+            continue;
+        }
+        let report = run(&manifest, "production", &Variables::default());
+        let resolution = report.get("environ").unwrap();
+        match (&resolution.value, resolution.problems.first()) {
+            (Some(value), _) => {
+                // Not shown when it fails: it would be this process's environment.
+                assert!(
+                    value.expose() == "inside-value",
+                    "read the kernel's tree ({} bytes)",
+                    value.expose().len()
+                );
+                inside += 1;
+            }
+            (None, Some(problem)) => {
+                let message = problem.kind.to_string();
+                assert!(message.contains("a system directory"), "{message}");
+                refused += 1;
+            }
+            (None, None) => panic!("looked in /proc/self and found nothing: it was read"),
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    flipper.join().unwrap();
+    assert!(
+        inside > 0 && refused > 0,
+        "the race ran: {inside} reads, {refused} refusals"
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn fifos_and_devices_are_refused_without_blocking() {
+    use std::time::Duration;
+    // A FIFO as the `.env` file.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    mkfifo(&dir.path().join(".env"));
+    let report = within(Duration::from_secs(10), move || {
+        run(&manifest, "development", &Variables::default())
+    });
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains("not a regular file (it is a FIFO)"),
+        "{message}"
+    );
+
+    // A FIFO where a secret file is.
+    let (dir, manifest) = files_setup();
+    mkfifo(&dir.path().join("secrets/api_key"));
+    let report = within(Duration::from_secs(10), move || {
+        run(&manifest, "production", &Variables::default())
+    });
+    let message = first_problem(&report, "api_key");
+    assert!(
+        message.contains("not a regular file (it is a FIFO)"),
+        "{message}"
+    );
+    let fix = report.get("api_key").unwrap().problems[0].fix.to_string();
+    assert!(
+        fix.contains("with a regular file"),
+        "the fix names the cause: {fix}"
+    );
+
+    // A FIFO, and a device, as the manifest.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("secrets.toml");
+    mkfifo(&fifo);
+    let error = within(Duration::from_secs(10), move || {
+        Manifest::load(&fifo).unwrap_err()
+    });
+    assert!(
+        error
+            .to_string()
+            .contains("not a regular file (it is a FIFO)"),
+        "{error}"
+    );
+    let error = Manifest::load(Path::new("/dev/zero")).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("not a regular file (it is a device)"),
+        "{error}"
+    );
+}
+
+#[test]
+fn oversized_files_are_refused_with_the_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    // Sparse: 17 MiB on paper, nothing on disk.
+    let env = fs::File::create(dir.path().join(".env")).unwrap();
+    env.set_len(17 * 1024 * 1024).unwrap();
+    chmod(&dir.path().join(".env"), 0o600);
+    let report = run(&manifest, "development", &Variables::default());
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains("larger than the 16 MiB limit"),
+        "{message}"
+    );
+
+    let big = dir.path().join("big.toml");
+    fs::File::create(&big)
+        .unwrap()
+        .set_len(17 * 1024 * 1024)
+        .unwrap();
+    let error = Manifest::load(&big).unwrap_err();
+    assert!(
+        error.to_string().contains("larger than the 16 MiB limit"),
+        "{error}"
+    );
+}

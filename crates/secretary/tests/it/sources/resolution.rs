@@ -1,0 +1,211 @@
+//! Resolution across sources: a failure is never an absence, falling through only when asked, and every problem reported together.
+
+use super::*;
+
+#[test]
+fn a_failed_source_is_never_taken_for_an_absent_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &vault_then_env("fail"));
+    let vars = Variables::from_pairs([("DATABASE_URL", "postgresql://env/db"), ("API_KEY", "k")]);
+    let report = run(&manifest, "production", &vars);
+    for key in ["database_url", "api_key", "debug"] {
+        assert_eq!(
+            codes(&report, key),
+            ["source_error"],
+            "{key} must fail closed"
+        );
+        assert!(
+            report.get(key).unwrap().value.is_none(),
+            "{key} must not fall through"
+        );
+    }
+}
+
+#[test]
+fn falling_through_is_opt_in_and_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &vault_then_env("next"));
+    let vars = Variables::from_pairs([("DATABASE_URL", "postgresql://env/db")]);
+    let report = run(&manifest, "production", &vars);
+    assert!(report.is_ok());
+    let resolution = report.get("database_url").unwrap();
+    assert_eq!(
+        locator(&report, "database_url").as_deref(),
+        Some("env:DATABASE_URL")
+    );
+    assert_eq!(resolution.fallbacks.len(), 1);
+    assert_eq!(resolution.fallbacks[0].source, "vault");
+    assert_eq!(
+        report.get("debug").unwrap().fallbacks.len(),
+        1,
+        "the default, too, came after a fallback"
+    );
+
+    // The audit log has a `fallback` line for each secret whose chain skipped the failed
+    // source, before the line of the access itself.
+    let log_path = dir.path().join("audit.log");
+    let target = secretary::audit::Target::File(log_path.clone());
+    let log = secretary::audit::AuditLog::open(&target, "production", &vars).unwrap();
+    log.record_report(secretary::audit::Event::Validate, &report)
+        .unwrap();
+    let text = fs::read_to_string(&log_path).unwrap();
+    assert!(
+        !text.contains("postgresql://env/db"),
+        "a value in the audit log"
+    );
+    let lines: Vec<serde_json::Value> = text
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let of = |key: &str| -> Vec<(String, String)> {
+        lines
+            .iter()
+            .filter(|line| line["key"] == key)
+            .map(|line| {
+                let field = |name: &str| line[name].as_str().unwrap_or_default().to_owned();
+                (field("event"), field("outcome"))
+            })
+            .collect()
+    };
+    let fallback = ("fallback".to_owned(), "source_error".to_owned());
+    let ok = ("validate".to_owned(), "ok".to_owned());
+    assert_eq!(of("database_url"), [fallback, ok]);
+    let fallback_line = lines
+        .iter()
+        .find(|line| line["event"] == "fallback")
+        .unwrap();
+    assert_eq!(fallback_line["source"], "vault", "{fallback_line}");
+}
+
+#[test]
+fn a_source_that_answers_short_fails_the_unanswered_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("version = 1\n{SECRETS}"));
+    let environment = manifest
+        .select_environment(None, &Variables::default())
+        .unwrap();
+    let report = secretary::resolve_with(
+        &manifest,
+        environment,
+        &Variables::default(),
+        Scope::All,
+        |_| Box::new(Forgetful),
+    )
+    .unwrap();
+    assert_eq!(
+        codes(&report, "database_url"),
+        ["missing"],
+        "answered: absent"
+    );
+    for key in ["api_key", "debug"] {
+        assert_eq!(
+            codes(&report, key),
+            ["source_error"],
+            "{key} was not answered"
+        );
+        let message = report.get(key).unwrap().problems[0].kind.to_string();
+        assert!(message.contains("answered 1 of 3 lookups"), "{message}");
+    }
+}
+
+#[test]
+fn placeholders_are_problems_only_where_forbidden_and_never_for_defaults() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "version = 1\n[environments.development]\nsources = [\"env\"]\n[environments.production]\nsources = [\"env\"]\nforbid_placeholders = true\n{SECRETS}\n[secrets.region]\nsensitive = false\ndefault = \"example\"\n"
+    );
+    let manifest = manifest(dir.path(), &text);
+    let vars = Variables::from_pairs([
+        ("DATABASE_URL", "postgresql://user:change-me@db/app"),
+        ("API_KEY", "your-api-key-here"),
+    ]);
+    assert!(run(&manifest, "development", &vars).is_ok());
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(codes(&report, "database_url"), ["placeholder"]);
+    assert_eq!(codes(&report, "api_key"), ["placeholder"]);
+    assert!(
+        codes(&report, "region").is_empty(),
+        "a manifest default is not a placeholder"
+    );
+    assert_eq!(report.problem_count(), 2);
+}
+
+#[test]
+fn every_problem_is_reported_together() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = format!(
+        "{SECRETS}\n[secrets.port]\ntype = \"port\"\nrequired = true\n[secrets.level]\ntype = \"enum\"\nvalues = [\"INFO\"]\n"
+    );
+    let manifest = manifest(dir.path(), &format!("version = 1\n{text}"));
+    let vars = Variables::from_pairs([("DEBUG", "maybe"), ("PORT", "http"), ("LEVEL", "LOUD")]);
+    let report = run(&manifest, "development", &vars);
+    assert_eq!(codes(&report, "database_url"), ["missing"]);
+    assert_eq!(codes(&report, "debug"), ["invalid"]);
+    assert_eq!(codes(&report, "port"), ["invalid"]);
+    assert_eq!(codes(&report, "level"), ["invalid"]);
+    assert_eq!(report.problem_count(), 4);
+    for resolution in &report.resolutions {
+        for problem in &resolution.problems {
+            let text = format!("{} {}", problem.kind, problem.fix);
+            for value in ["maybe", "http", "LOUD"] {
+                assert!(!text.contains(value), "{text}");
+            }
+        }
+    }
+}
+
+#[test]
+fn asking_for_an_undeclared_key_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("version = 1\n{SECRETS}"));
+    let environment = manifest
+        .select_environment(None, &Variables::default())
+        .unwrap();
+    let error = resolve(
+        &manifest,
+        environment,
+        &Variables::default(),
+        Scope::Keys(&["api_kee"]),
+    )
+    .unwrap_err();
+    let secretary::Error::UnknownKey { suggestion, .. } = error else {
+        panic!("{error}")
+    };
+    assert_eq!(suggestion.as_deref(), Some("api_key"));
+}
+
+#[cfg(unix)]
+#[test]
+fn the_audit_log_is_never_a_link_nor_a_fifo_and_a_loose_one_is_warned_about() {
+    use secretary::audit::{AuditLog, Target};
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere.log");
+    fs::write(&elsewhere, "").unwrap();
+    let link = dir.path().join("audit.log");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let error = AuditLog::open(&Target::File(link), "dev", &Variables::default()).unwrap_err();
+    assert!(error.to_string().contains("a symbolic link"), "{error}");
+
+    let fifo = dir.path().join("fifo.log");
+    mkfifo(&fifo);
+    let error = within(Duration::from_secs(10), move || {
+        AuditLog::open(&Target::File(fifo), "dev", &Variables::default())
+            .unwrap_err()
+            .to_string()
+    });
+    // Without a reader, opening a FIFO to write fails at once (ENXIO); with one, it is
+    // refused as not a regular file. Either way it neither blocks nor is used.
+    assert!(error.starts_with("cannot open the audit log"), "{error}");
+
+    let loose = dir.path().join("loose.log");
+    fs::write(&loose, "").unwrap();
+    chmod(&loose, 0o644);
+    let log = AuditLog::open(&Target::File(loose), "dev", &Variables::default()).unwrap();
+    assert_eq!(log.warnings().len(), 1, "{:?}", log.warnings());
+    assert!(
+        log.warnings()[0].contains("mode 0644"),
+        "{:?}",
+        log.warnings()
+    );
+}

@@ -1,0 +1,324 @@
+//! Against a scripted server: answers that are not what they seem (another server's 404, cut short, too large, not JSON, unconfirmed writes), and no body or token in any message.
+
+use super::*;
+
+#[test]
+fn a_404_that_is_not_vaults_is_a_failure_not_an_absence() {
+    // A mistyped VAULT_ADDR that reaches some other web server: its 404 page says nothing
+    // about the secret, so the source fails (closed) instead of falling through.
+    let page = Answer {
+        body: "<html><body>404 Not Found</body></html>".to_owned(),
+        ..shaped(404, Shape::Html)
+    };
+    let server = serve(vec![page]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("answered 404, but not as Vault does"),
+        "{error}"
+    );
+    // Nor does another JSON API's 404 (`{"errors":[...]}` with something in it).
+    let json_api = Answer {
+        body: r#"{"errors":[{"status":"404","title":"Not Found"}]}"#.to_owned(),
+        ..answer(404)
+    };
+    let server = serve(vec![json_api]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("answered 404, but not as Vault does"),
+        "{error}"
+    );
+    // Vault's own 404 (`{"errors":[]}`) is an absence, and a required secret is missing.
+    let server = serve(vec![answer(404)]);
+    assert_eq!(
+        outcome(&check(&server, &[])).unwrap_err(),
+        "required but not set"
+    );
+}
+
+#[test]
+fn a_401_says_authentication_not_mount_and_path() {
+    let server = serve(vec![answer(401)]);
+    let report = check(&server, &[]);
+    let error = outcome(&report).unwrap_err();
+    assert!(
+        error.contains("answered 401 (authentication required)"),
+        "{error}"
+    );
+    let hint = report.get("api_key").unwrap().problems[0].fix.to_string();
+    assert!(hint.contains("points at Vault itself"), "{hint}");
+    assert_eq!(server.seen().len(), 1, "a 401 is not retried");
+}
+
+#[test]
+fn an_answer_cut_short_says_so_not_cannot_connect() {
+    let server = serve(vec![
+        shaped(200, Shape::CutShort),
+        shaped(200, Shape::CutShort),
+        shaped(200, Shape::CutShort),
+    ]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("was cut short"), "{error}");
+    assert!(!error.contains("cannot connect"), "{error}");
+    assert_eq!(server.seen().len(), 3, "a broken answer is retried");
+}
+
+#[test]
+fn a_huge_answer_is_refused_at_the_limit_without_reading_it_all() {
+    // Announced: refused before a byte of the body is read.
+    let server = serve(vec![shaped(200, Shape::Announced(3 << 30))]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("larger than the 32 MiB limit"), "{error}");
+    // Not announced (chunked): refused once 32 MiB have come, whatever follows.
+    let server = serve(vec![shaped(200, Shape::Endless)]);
+    let start = Instant::now();
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("larger than the 32 MiB limit"), "{error}");
+    assert!(
+        start.elapsed() < Duration::from_secs(30),
+        "took {:?}",
+        start.elapsed()
+    );
+    assert_eq!(server.seen().len(), 1, "too large is not retried");
+}
+
+#[test]
+fn no_failure_puts_the_servers_body_or_the_token_in_a_message() {
+    // The canary sweep over every failure a server can script (issue 12): each body holds
+    // a canary, as a proxy's page that echoes the request would, and the token is one too.
+    // Whatever the failure, what secretary says (the problem, its fix, their Debug, the
+    // report's Debug) holds neither.
+    use std::fmt::Write as _;
+    const BODY: &str = "CANARYbody-7f3a";
+    const TOKEN: &str = "s.CANARYtoken-91c2";
+    let json = |status| Answer {
+        body: format!(r#"{{"errors":["{BODY} {TOKEN}"],"data":{{"data":"{BODY}"}}}}"#),
+        ..answer(status)
+    };
+    let three = |answer: Answer| vec![answer.clone(), answer.clone(), answer];
+    let faults: Vec<(&str, Vec<Answer>)> = vec![
+        (
+            "an HTML 404",
+            vec![Answer {
+                body: format!("<html><body>404 {BODY} {TOKEN}</body></html>"),
+                ..shaped(404, Shape::Html)
+            }],
+        ),
+        ("a JSON 404 that is not Vault's", vec![json(404)]),
+        ("a 401", vec![json(401)]),
+        ("a 403", vec![json(403)]),
+        ("a 400", vec![json(400)]),
+        ("a 501", vec![json(501)]),
+        ("500s", three(json(500))),
+        (
+            "a sealed server",
+            three(Answer {
+                body: format!(r#"{{"errors":["Vault is sealed {BODY}"]}}"#),
+                ..answer(503)
+            }),
+        ),
+        ("429s", three(with_header(json(429), "Retry-After", "0"))),
+        ("a 200 that is not KV", vec![json(200)]),
+        (
+            "a 200 that is not JSON",
+            vec![Answer {
+                body: format!("{BODY} {TOKEN}"),
+                ..answer(200)
+            }],
+        ),
+        (
+            "answers cut short",
+            three(Answer {
+                body: format!(r#"{{"data":{{"data":{{"value":"{BODY}"}}}}}}"#),
+                ..shaped(200, Shape::CutShort)
+            }),
+        ),
+        (
+            "a redirect elsewhere",
+            vec![with_header(
+                answer(307),
+                "Location",
+                &format!("http://elsewhere.invalid/{BODY}?token={TOKEN}"),
+            )],
+        ),
+    ];
+    for (what, script) in faults {
+        let server = serve(script);
+        let report = check_as(&server, TOKEN, &[]);
+        let mut said = String::new();
+        for resolution in &report.resolutions {
+            for problem in &resolution.problems {
+                let _ = writeln!(said, "{}\n{}\n{problem:?}", problem.kind, problem.fix);
+            }
+        }
+        assert!(!said.is_empty(), "{what}: no problem was reported");
+        let _ = write!(said, "{report:?}");
+        assert!(!said.contains("CANARY"), "{what} leaked:\n{said}");
+    }
+}
+
+#[test]
+fn a_write_the_server_does_not_confirm_is_not_reported_written() {
+    // A KV v2 write is confirmed by the version it made. A 200 that is a proxy's page, a
+    // 204 or an empty JSON object confirms nothing: `put` once said "wrote" for each.
+    let unconfirmed = [
+        Answer {
+            body: "<html>login</html>".to_owned(),
+            ..shaped(200, Shape::Html)
+        },
+        Answer {
+            body: String::new(),
+            ..answer(204)
+        },
+        Answer {
+            body: "{}".to_owned(),
+            ..answer(200)
+        },
+        // The read said version 3: a write that made 0, 2 or 3 is a stale answer.
+        Answer {
+            body: r#"{"data":{"version":0}}"#.to_owned(),
+            ..answer(200)
+        },
+        Answer {
+            body: r#"{"data":{"version":3}}"#.to_owned(),
+            ..answer(200)
+        },
+    ];
+    for reply in unconfirmed {
+        let status = reply.status;
+        let server = serve(vec![answer(200), reply]);
+        let manifest = manifest(&server.address);
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "s.scripted-token"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let value = secretary::SecretValue::new("new-value".to_owned());
+        let error = secretary::put(&manifest, environment, &vars, "api_key", &value, None)
+            .expect_err("an unconfirmed write was reported written")
+            .to_string();
+        assert!(
+            error.contains("without the version written: it may not have been written"),
+            "{status}: {error}"
+        );
+        let seen = server.seen();
+        assert_eq!(seen.len(), 2, "{status}: read, then one write");
+        assert_eq!(seen[1].method, "POST");
+    }
+}
+
+#[test]
+fn a_number_in_a_field_is_its_text_or_refused_never_changed() {
+    // serde_json reads a number past 64 bits, or one with a fraction or an exponent, as
+    // a float: `12345678901234567890123` once came out as `1.2345678901234568e+22`.
+    let field = |raw: &str| kv_answer(raw, r#""version":1"#);
+    for (raw, read) in [("42", "42"), ("-7", "-7"), ("true", "true")] {
+        let server = serve(vec![field(raw)]);
+        assert_eq!(outcome(&check(&server, &[])), Ok(read.to_owned()), "{raw}");
+    }
+    for raw in [
+        "12345678901234567890123",
+        "1E2",
+        "1.5",
+        "-0",
+        "18446744073709551616",
+    ] {
+        let server = serve(vec![field(raw)]);
+        let error = outcome(&check(&server, &[])).unwrap_err();
+        assert!(
+            error.contains("field `value` of secret/data/production/api_key is not text"),
+            "{raw}: {error}"
+        );
+    }
+}
+
+#[test]
+fn a_value_over_one_mebibyte_is_refused_as_in_every_source() {
+    // A 20 MiB value once took 1.8 GB to build `redact`'s automaton; `.env` and secret
+    // files cap a value at 1 MiB, and now so does Vault.
+    let field =
+        |length: usize| kv_answer(&format!(r#""{}""#, "v".repeat(length)), r#""version":1"#);
+    let server = serve(vec![field(1 << 20)]);
+    assert_eq!(outcome(&check(&server, &[])).map(|v| v.len()), Ok(1 << 20));
+    let server = serve(vec![field((1 << 20) + 1)]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(
+        error.contains("holds more than 1 MiB, the most a secret may hold"),
+        "{error}"
+    );
+}
+
+#[test]
+fn an_answer_that_is_not_json_says_so_not_kv_version_1() {
+    for body in ["<html>login</html>", "1e400", "[]"] {
+        let server = serve(vec![Answer {
+            body: body.to_owned(),
+            ..answer(200)
+        }]);
+        let error = outcome(&check(&server, &[])).unwrap_err();
+        assert!(
+            error.contains("an answer that is not a JSON object secretary can read"),
+            "{body}: {error}"
+        );
+        assert!(!error.contains("KV version 1"), "{body}: {error}");
+    }
+}
+
+#[test]
+fn a_login_answer_without_a_usable_token_is_a_login_failure() {
+    // An empty token was sent as it was, and one holding a newline was blamed on
+    // VAULT_TOKEN, which was not even set.
+    for token in ["", "s.abc\ndef", "s.abc def"] {
+        let login = Answer {
+            body: serde_json::json!({"auth": {"client_token": token, "lease_duration": 60}})
+                .to_string(),
+            ..answer(200)
+        };
+        let server = serve(vec![login, answer(200)]);
+        let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
+        let vars = Variables::from_pairs([
+            ("VAULT_ROLE_ID", "role"),
+            ("VAULT_SECRET_ID", "secret"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let error = outcome(&report).unwrap_err();
+        assert!(
+            error.contains("login at auth/approle/login failed: the answer holds no usable token"),
+            "{token:?}: {error}"
+        );
+        assert!(!error.contains("VAULT_TOKEN"), "{token:?}: {error}");
+        assert_eq!(server.seen().len(), 1, "{token:?}: nothing is read with it");
+    }
+}
+
+#[test]
+fn a_created_time_that_cannot_be_read_is_said_not_passed_over() {
+    // An unreadable `created_time` made a secret's age unknown without a word, so a
+    // rotation policy could not tell it was due.
+    let body = |time: &str| {
+        kv_answer(
+            r#""the-value""#,
+            &format!(r#""version":1,"created_time":"{time}""#),
+        )
+    };
+    let server = serve(vec![body("yesterday")]);
+    let report = check(&server, &[]);
+    assert_eq!(outcome(&report), Ok("the-value".to_owned()));
+    assert!(
+        report.warnings.iter().any(|w| w.contains(
+            "the created_time Vault gives for secret/data/production/api_key cannot be read"
+        )),
+        "{:?}",
+        report.warnings
+    );
+    // One it can read, with an offset, is no warning, and gives the age.
+    let server = serve(vec![body("2026-11-25T11:32:33.123+02:00")]);
+    let report = check(&server, &[]);
+    assert!(report.warnings.is_empty(), "{:?}", report.warnings);
+    assert!(report.get("api_key").unwrap().written.is_some());
+}
