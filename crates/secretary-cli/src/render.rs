@@ -2,18 +2,11 @@
 //! Nothing here ever receives a value except `status`'s non-sensitive column.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use secretary::manifest::ChosenBy;
 use secretary::{ProblemKind, Report};
 
-/// `path` relative to the working directory when it is below it, as people typed it.
-pub fn shown_path(path: &Path) -> PathBuf {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-}
+pub use secretary::file::shown_path;
 
 /// An error that stopped a command: `error: ...` and, where there is one, `help: ...`.
 /// Paths are shown relative to the working directory, as the user would type them.

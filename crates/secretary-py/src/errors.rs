@@ -5,7 +5,6 @@
 //! library's errors and problems, which hold none.
 
 use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
 
 use pyo3::PyTypeInfo as _;
 use pyo3::prelude::*;
@@ -386,10 +385,4 @@ fn fix(fix: &Fix) -> String {
     }
 }
 
-/// `path` relative to the working directory when it is below it, as people type it.
-pub fn shown_path(path: &Path) -> PathBuf {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
-}
+pub use secretary::file::shown_path;

@@ -16,7 +16,7 @@
 use std::fs::{File, Metadata};
 use std::io::{self, Read};
 use std::os::fd::OwnedFd;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use rustix::fs::{Mode, OFlags};
 use rustix::io::Errno;
@@ -252,6 +252,23 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
         file,
         std::os::unix::fs::PermissionsExt::mode(&metadata.permissions()) & 0o7777,
     ))
+}
+
+/// `path` relative to the working directory when it is below it, as the user would type
+/// it; else as it is. The one place messages for people shorten a path: the command
+/// line's and the Python package's errors both use it.
+///
+/// ```
+/// let here = std::env::current_dir()?;
+/// assert_eq!(secretary::file::shown_path(&here.join("app/.env")), std::path::Path::new("app/.env"));
+/// assert_eq!(secretary::file::shown_path(std::path::Path::new("/elsewhere")), std::path::Path::new("/elsewhere"));
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn shown_path(path: &Path) -> PathBuf {
+    std::env::current_dir()
+        .ok()
+        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or_else(|| path.to_path_buf())
 }
 
 /// Whether `real` (a path with its links resolved) lies in one of the kernel's trees,
