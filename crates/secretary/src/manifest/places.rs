@@ -10,7 +10,11 @@
 //! What a place is, by source kind: the env name (`env`, `dotenv`; already unique, since
 //! one env name claimed twice is refused), the file name (`files`: a secret reads the
 //! file named after its key, then its primary env name), and the expanded API path and
-//! field (`vault`, for each environment the source serves).
+//! field (`vault`, for each environment the source serves), its segments normalised as
+//! the request's URL is built (empty and `.` segments dropped, `..` a step up), so that
+//! `prod//db` and `prod/./db` are `prod/db`. Places are compared across every source of
+//! an environment, not within one: three vault sources with `prod/{key}`, `prod/d{key}`
+//! and `pro{key}/db` each look unique alone, and all read `prod/db` for three secrets.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -30,15 +34,16 @@ impl Checker<'_> {
     ) {
         let mut reported: Vec<(String, String)> = Vec::new();
         for environment in environments {
+            // Place → the first secret seen reading it, and through which source.
+            let mut owners: HashMap<String, (&Arc<SecretSpec>, &str)> = HashMap::new();
             for name in &environment.sources {
                 let Some(source) = sources.iter().find(|source| &source.name == name) else {
                     continue;
                 };
-                let mut owners: HashMap<String, &Arc<SecretSpec>> = HashMap::new();
                 for spec in &environment.secrets {
                     for place in places(source, spec, &environment.name, app) {
-                        let Some(owner) = owners.get(&place) else {
-                            owners.insert(place, spec);
+                        let Some(&(owner, through)) = owners.get(&place) else {
+                            owners.insert(place, (spec, name));
                             continue;
                         };
                         if owner.key == spec.key {
@@ -48,11 +53,16 @@ impl Checker<'_> {
                         if reported.contains(&pair) {
                             continue;
                         }
+                        let sources = if through == name {
+                            format!("source `{name}`")
+                        } else {
+                            format!("sources `{through}` and `{name}`")
+                        };
                         self.diagnostics.push(Diagnostic {
                             line: spec.line,
                             column: 1,
                             message: format!(
-                                "secrets `{}` and `{}` both read {place} (source `{name}`, environment `{}`)",
+                                "secrets `{}` and `{}` both read {place} ({sources}, environment `{}`)",
                                 owner.key, spec.key, environment.name
                             ),
                             help: Some(
@@ -91,13 +101,32 @@ fn places(
             };
             match (expand(&config.path), expand(&config.field)) {
                 (Some(path), Some(field)) => {
-                    vec![format!("vault:{}#{field}", config.api_path(&path))]
+                    vec![format!(
+                        "vault:{}#{field}",
+                        normalised(&config.api_path(&path))
+                    )]
                 }
                 // `{app}` without a name: reported where the source is checked.
                 _ => Vec::new(),
             }
         }
     }
+}
+
+/// `path`'s segments as the request's URL has them: empty and `.` segments dropped, `..`
+/// a step up.
+fn normalised(path: &str) -> String {
+    let mut segments: Vec<&str> = Vec::new();
+    for segment in path.split('/') {
+        match segment {
+            "" | "." => {}
+            ".." => {
+                segments.pop();
+            }
+            segment => segments.push(segment),
+        }
+    }
+    segments.join("/")
 }
 
 #[cfg(test)]
@@ -147,6 +176,49 @@ mod tests {
             [sources.vault]\ntype = \"vault\"\npath = \"{environment}/app\"\nfield = \"token\"\n\
             [secrets.a]\n[secrets.b]\n";
         assert_eq!(diagnostics(text).len(), 1);
+    }
+
+    #[test]
+    fn one_place_read_through_several_sources_is_refused() {
+        // Each source alone gives every secret its own place; together three secrets
+        // read `prod/db` (a fourth adversarial pass).
+        let text = "version = 1\n\
+            [sources.s1]\ntype = \"vault\"\npath = \"prod/{key}\"\n\
+            [sources.s2]\ntype = \"vault\"\npath = \"prod/d{key}\"\n\
+            [sources.s3]\ntype = \"vault\"\npath = \"pro{key}/db\"\n\
+            [environments.production]\nsources = [\"s1\", \"s2\", \"s3\"]\n\
+            [secrets.db]\npattern = \"^C\"\n[secrets.b]\npattern = \"^.A\"\n[secrets.d]\npattern = \"^..X\"\n";
+        let found = diagnostics(text);
+        let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
+        assert!(
+            messages.contains(&"secrets `db` and `b` both read vault:secret/data/prod/db#value (sources `s1` and `s2`, environment `production`)"),
+            "{found:?}"
+        );
+        assert!(
+            messages.contains(&"secrets `db` and `d` both read vault:secret/data/prod/db#value (sources `s1` and `s3`, environment `production`)"),
+            "{found:?}"
+        );
+        // Paths that the request's URL makes one.
+        for path in ["prod//{key}", "prod/./{key}", "prod/x/../{key}"] {
+            let text = format!(
+                "version = 1\n[sources.a]\ntype = \"vault\"\npath = \"prod/{{key}}\"\n\
+                 [sources.b]\ntype = \"vault\"\npath = \"{path}\"\n\
+                 [environments.production]\nsources = [\"a\", \"b\"]\n\
+                 [secrets.db]\n[secrets.other]\n"
+            );
+            // `db` through a and `db` through b are one secret: no finding.
+            assert_eq!(diagnostics(&text), [], "{path}");
+        }
+        let text = "version = 1\n[sources.a]\ntype = \"vault\"\npath = \"prod/{key}\"\n\
+            [sources.b]\ntype = \"vault\"\npath = \"prod/./x/../db\"\n\
+            [environments.production]\nsources = [\"a\", \"b\"]\n\
+            [secrets.db]\n[secrets.other]\n";
+        let found = diagnostics(text);
+        assert!(
+            found.iter().any(|(_, m)| m
+                .starts_with("secrets `db` and `other` both read vault:secret/data/prod/db#value")),
+            "{found:?}"
+        );
     }
 
     #[test]
