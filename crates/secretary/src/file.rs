@@ -48,6 +48,11 @@ pub enum FileError {
     /// A symbolic link inside a directory that leads out of it.
     #[error("a symbolic link that leads outside its directory")]
     Escapes,
+    /// It is in `/proc`, `/sys` or `/dev` (not `/dev/shm`), which hold the system's
+    /// state, not secrets: `/proc/self/environ` holds secretary's own environment, its
+    /// credentials included.
+    #[error("a file of the kernel's (/proc, /sys or /dev), not a file of secrets")]
+    KernelTree,
     /// The operating system refused.
     #[error("{0}")]
     Io(String),
@@ -110,6 +115,12 @@ impl Opened {
         let metadata = file.metadata()?;
         if let Some(what) = not_regular(&metadata) {
             return Err(FileError::NotRegular(what));
+        }
+        // Asked of the descriptor, not of the path, which a link or a swap may have
+        // pointed anywhere: a `.env` listed as `/proc/self/environ` (or a link to it)
+        // handed secretary's whole environment to a secret (a fourth adversarial pass).
+        if real_path_of(&file).is_some_and(|real| in_kernel_tree(&real)) {
+            return Err(FileError::KernelTree);
         }
         Ok(Self { file, metadata })
     }
@@ -352,15 +363,7 @@ impl Dir {
     /// (`/proc/self/fd` on Linux), so a path swapped after the open cannot change the
     /// answer. `None` where the system cannot say.
     pub(crate) fn real_path(&self) -> Option<std::path::PathBuf> {
-        #[cfg(target_os = "linux")]
-        {
-            use std::os::fd::AsRawFd;
-            std::fs::read_link(format!("/proc/self/fd/{}", self.0.as_raw_fd())).ok()
-        }
-        #[cfg(not(target_os = "linux"))]
-        {
-            None
-        }
+        real_path_of(&self.0)
     }
 
     /// Opens (creating it 0600) the file at `path`, relative and beneath this directory,
@@ -462,6 +465,21 @@ impl Dir {
         }
         // Only a name made of `.` and `..` gets here: it names a directory.
         Err(FileError::NotRegular("a directory"))
+    }
+}
+
+/// Where the open `file` really is, asked of its descriptor (`/proc/self/fd`); `None`
+/// where that cannot be asked.
+fn real_path_of(file: &impl std::os::fd::AsFd) -> Option<PathBuf> {
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        std::fs::read_link(format!("/proc/self/fd/{}", file.as_fd().as_raw_fd())).ok()
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        None
     }
 }
 

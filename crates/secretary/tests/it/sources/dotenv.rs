@@ -178,3 +178,26 @@ fn a_lone_carriage_return_ends_a_dotenv_line() {
         "{message}"
     );
 }
+
+#[test]
+fn a_dotenv_file_in_the_kernels_trees_is_refused_directly_or_through_a_link() {
+    // `/proc/self/environ` read as a `.env` handed secretary's whole environment, its
+    // credentials included, to one secret (a fourth adversarial pass).
+    let dir = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink("/proc/self/environ", dir.path().join("linked.env")).unwrap();
+    for file in ["/proc/self/environ", "linked.env"] {
+        let manifest = manifest(
+            dir.path(),
+            &format!(
+                "version = 1\n[sources.procenv]\ntype = \"dotenv\"\nfiles = [\"{file}\"]\n[secrets.host_info]\nenv = [\"HOSTNAME\"]\n"
+            ),
+        );
+        let report = run(&manifest, "development", &Variables::default());
+        assert_eq!(value(&report, "host_info"), None, "{file}");
+        let message = first_problem(&report, "host_info");
+        assert!(
+            message.contains("a file of the kernel's (/proc, /sys or /dev), not a file of secrets"),
+            "{file}: {message}"
+        );
+    }
+}
