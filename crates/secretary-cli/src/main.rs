@@ -59,7 +59,24 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             let _ = writeln!(
                 std::io::stderr(),
-                "  help: nothing is read or run while the audit log cannot be written; fix its path, permissions or free space (--audit-log, or the manifest's [audit])"
+                "  help: secretary stops at the first access it cannot record; fix the audit log's path, permissions or free space (--audit-log, or the manifest's [audit])"
+            );
+            Status::Error
+        }
+        Err(commands::Failure::Stopped { done, error }) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {error}; stopped before the next write"
+            );
+            for locator in &done {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "  already written (and recorded): {locator}"
+                );
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "  help: run again only for what was not written; fix the audit log's path, permissions or free space first (--audit-log, or the manifest's [audit])"
             );
             Status::Error
         }

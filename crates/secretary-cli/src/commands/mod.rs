@@ -44,6 +44,15 @@ pub enum Failure {
     Output(io::Error),
     /// The audit log could not be opened or written: nothing may go unrecorded.
     Audit(AuditError),
+    /// The audit log failed partway through a command that had already written (and
+    /// recorded) some of its writes: each of those is named, so that nobody runs the
+    /// whole command again believing nothing happened.
+    Stopped {
+        /// Each write that landed and was recorded, as its locator with its version.
+        done: Vec<String>,
+        /// Why the log could not record the next access.
+        error: AuditError,
+    },
     /// Writes landed, then the audit log could not record them: each is named (where,
     /// which version), so that nobody runs the command again believing nothing happened.
     Unaudited {

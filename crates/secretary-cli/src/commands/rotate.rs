@@ -60,6 +60,8 @@ pub fn run(
         return Ok(Status::Success);
     }
     let mut status = Status::Success;
+    // What this run has written (and recorded), to name when the log fails partway.
+    let mut done: Vec<String> = Vec::new();
     for spec in specs {
         let key = &spec.key;
         let value = if spec.is_generated() {
@@ -67,10 +69,11 @@ pub fn run(
         } else {
             Some(read_value(key)?)
         };
-        intent(Event::Rotate, key)?;
+        intent(Event::Rotate, key).map_err(|failure| stopped(failure, &done))?;
         match secretary::rotate(manifest, environment, vars, key, value) {
             Ok(written) => {
                 record(Event::Rotate, key, &written)?;
+                done.push(written.locator.to_string());
                 match written.locator.version() {
                     Some(version) => writeln!(
                         out,
@@ -162,5 +165,17 @@ pub fn rollback(
             Ok(Status::Success)
         }
         Err(error) => failed(Event::Rollback, key, error),
+    }
+}
+
+/// An audit failure before the next write of a run that already wrote `done`: named, so
+/// that the run is not repeated whole (a second rotation of what was rotated).
+fn stopped(failure: Failure, done: &[String]) -> Failure {
+    match failure {
+        Failure::Audit(error) if !done.is_empty() => Failure::Stopped {
+            done: done.to_vec(),
+            error,
+        },
+        other => other,
     }
 }

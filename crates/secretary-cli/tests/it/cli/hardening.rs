@@ -306,7 +306,7 @@ fn an_audit_log_that_cannot_be_written_is_named_and_stops_the_command() {
         );
         assert!(
             out.stderr
-                .contains("help: nothing is read or run while the audit log cannot be written"),
+                .contains("help: secretary stops at the first access it cannot record"),
             "{}",
             out.stderr
         );

@@ -66,7 +66,8 @@ fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
         out.all()
     );
     assert!(
-        !out.stderr.contains("nothing is read or run"),
+        !out.stderr
+            .contains("stops at the first access it cannot record"),
         "{}",
         out.all()
     );
@@ -84,7 +85,8 @@ fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
     let out = capped(&app, &bao, blocks, &put, "third-api-key-33333333");
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
-        out.stderr.contains("nothing is read or run"),
+        out.stderr
+            .contains("stops at the first access it cannot record"),
         "{}",
         out.all()
     );
@@ -93,4 +95,61 @@ fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
         ("second-api-key-2222222".to_owned(), version),
         "written though its intent could not be recorded"
     );
+}
+
+#[test]
+fn a_rotation_of_several_keys_stopped_by_the_log_names_what_it_already_wrote() {
+    // The log filled after the first key was rotated and recorded: the command said
+    // "nothing is read or run", and a re-run rotated the first key twice (a fourth
+    // adversarial pass).
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let rotate = [
+        "--audit-log",
+        "audit.log",
+        "--env",
+        "production",
+        "rotate",
+        "api_key",
+        "secret_key",
+    ];
+    let first = capped(&app, &bao, 1 << 20, &rotate, "first-api-key-1111111");
+    assert_eq!(first.code, 0, "{}", first.all());
+    let log = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 4, "{log}");
+    let (secret_key, secret_version) = stored(&bao, "production/secret_key").unwrap();
+    // Room for the first key's intent and outcome lines and half of the second's intent.
+    let room = lines[0].len() + lines[1].len() + 2 + lines[2].len() / 2;
+    let mut text = format!("{}\n", lines[0]);
+    let end = (text.len() + room + 1024).div_ceil(512) * 512;
+    while text.len() + room < end {
+        let filler = (end - room - text.len()).clamp(2, 200);
+        text.push_str(&"x".repeat(filler - 1));
+        text.push('\n');
+    }
+    fs::write(app.path().join("audit.log"), &text).unwrap();
+    let blocks = (end / 512) as u64;
+    let out = capped(&app, &bao, blocks, &rotate, "second-api-key-2222222");
+    assert_eq!(out.code, 2, "{}", out.all());
+    let (value, version) = stored(&bao, "production/api_key").unwrap();
+    assert_eq!(value, "second-api-key-2222222", "the first key was rotated");
+    assert!(
+        out.stderr.contains("stopped before the next write"),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "  already written (and recorded): vault:secret/data/production/api_key#value@v{version}"
+        )),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/secret_key").unwrap(),
+        (secret_key, secret_version),
+        "the second key was written though its intent could not be recorded"
+    );
+    assert_no_value(&out, &["second-api-key-2222222"]);
 }
