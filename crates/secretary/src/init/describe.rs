@@ -22,8 +22,9 @@ impl Values {
         let mut words = std::collections::HashSet::new();
         for value in values {
             words.insert(value.trim().to_owned());
-            if value.contains('\n') {
-                words.extend(value.lines().map(|line| line.trim().to_owned()));
+            // Each line of a multi-line value, a lone `\r` (an escape in quotes) included.
+            if value.contains(['\n', '\r']) {
+                words.extend(value.split(['\n', '\r']).map(|line| line.trim().to_owned()));
             }
         }
         words.remove("");
@@ -31,18 +32,28 @@ impl Values {
             .iter()
             .filter(|w| w.len() >= Self::SUBSTRING)
             .collect();
+        // A non-contiguous NFA: built in time linear in the values, where the DFA chosen
+        // for a few patterns took minutes for one long repetitive value (a fourth
+        // adversarial pass: 100 kB of `x` did not finish in two minutes).
         let long = (!long.is_empty())
-            .then(|| aho_corasick::AhoCorasick::new(long).ok())
+            .then(|| {
+                aho_corasick::AhoCorasick::builder()
+                    .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+                    .build(long)
+                    .ok()
+            })
             .flatten();
         Self { long, words }
     }
 
-    /// Whether `text` holds one of the values.
+    /// Whether `text` holds one of the values: a long one anywhere; a short one as a
+    /// word, between spaces and punctuation (`# PIN #742`, `pin/742`).
     fn in_text(&self, text: &str) -> bool {
         self.long.as_ref().is_some_and(|long| long.is_match(text))
             || text
                 .split(|c: char| c.is_whitespace() || ",;:()[]{}<>'\"`".contains(c))
                 .map(|word| word.trim_end_matches(['.', '!', '?']))
+                .chain(text.split(|c: char| !c.is_alphanumeric()))
                 .any(|word| self.words.contains(word))
     }
 }
@@ -74,6 +85,7 @@ mod tests {
     use std::path::Path;
 
     use super::super::{DotenvFile, draft};
+    use super::Values;
 
     #[test]
     fn descriptions_come_from_the_comment_right_above() {
@@ -137,6 +149,39 @@ mod tests {
             descriptions(&["# Turn on debugging\nDEBUG=1\nMODE=on\n"]),
             ["DEBUG", "MODE"]
         );
+    }
+
+    #[test]
+    fn no_description_holds_a_value_by_other_routes() {
+        // Found by a fourth adversarial pass: a left-out variable's value, a short value
+        // beside `#` or `/`, and the part of a value after an escaped carriage return.
+        assert_eq!(
+            descriptions(&[
+                "# was hunter2xyz before the move\nA=1\nspring.datasource.password=hunter2xyz\n"
+            ]),
+            ["A"]
+        );
+        assert_eq!(
+            descriptions(&["# vault token rootpw77 still works\nB=2\nVAULT_TOKEN=rootpw77\n"]),
+            ["B"]
+        );
+        assert_eq!(
+            descriptions(&["# PIN #742 for the door\nDOOR_PIN=742\n# pin/742 again\nX=1\n"]),
+            ["DOOR_PIN", "X"]
+        );
+        assert_eq!(
+            descriptions(&["X=\"aaaa\\rsecondpartbbb\"\n# secondpartbbb\nY=1\n"]),
+            ["X", "Y"]
+        );
+    }
+
+    #[test]
+    fn a_long_repetitive_value_is_checked_in_linear_time() {
+        // 100 kB of one letter took the DFA minutes to build; the NFA is linear.
+        let value = "x".repeat(100_000);
+        let values = Values::new([value.as_str()].into_iter());
+        assert!(values.in_text(&format!("# {value}")));
+        assert!(!values.in_text("# an ordinary comment"));
     }
 
     #[test]

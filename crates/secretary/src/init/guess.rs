@@ -28,6 +28,38 @@ fn has_word(name: &str, wanted: &[&str]) -> bool {
     words(name).iter().any(|w| wanted.contains(&w.as_str()))
 }
 
+/// Whether the name's last word is one of `wanted` and none of its words says it holds a
+/// secret ([`SECRET_WORDS`]): what makes a number or a string harmless. A harmless word
+/// anywhere was not enough: `MS_TEAMS_PIN` has `MS`, `BACKUP_CODES_MAX` has `MAX`.
+fn says_harmless(name: &str, wanted: &[&str]) -> bool {
+    let words = words(name);
+    words
+        .last()
+        .is_some_and(|last| wanted.contains(&last.as_str()))
+        && !words.iter().any(|w| SECRET_WORDS.contains(&w.as_str()))
+}
+
+/// Words that say a number or a string is a secret whatever else the name says.
+const SECRET_WORDS: &[&str] = &[
+    "PIN", "CODE", "CODES", "SEED", "OTP", "TOTP", "HOTP", "CVV", "CVC", "SSN", "CARD", "IBAN",
+    "ACCOUNT", "BYPASS", "UNLOCK", "RECOVERY",
+];
+
+/// Whether `value` holds a user and password before a host (`admin:hunter3@db1`), as a
+/// URL's user information does, with or without a scheme.
+fn has_userinfo(value: &str) -> bool {
+    value.split_whitespace().any(|word| {
+        word.split_once('@').is_some_and(|(before, host)| {
+            !host.is_empty()
+                && before
+                    .rsplit('/')
+                    .next()
+                    .and_then(|info| info.split_once(':'))
+                    .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty())
+        })
+    })
+}
+
 /// The names of an environment's name.
 pub(super) fn names_an_environment(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -237,7 +269,11 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         .iter()
         .flatten()
         .any(|url| !url.username().is_empty() || url.password().is_some());
-    if credentials || values.iter().any(|v| looks_real(v).is_some()) {
+    if credentials
+        || values
+            .iter()
+            .any(|v| looks_real(v).is_some() || has_userinfo(v))
+    {
         return true;
     }
     match kind {
@@ -245,13 +281,16 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         Kind::Bool | Kind::Port | Kind::Enum(_) => false,
         // A number is no evidence of harmlessness (`SMS_PIN`, `OTP_SEED`, `CARD_NUMBER`):
         // only a name that says it counts or measures something.
-        Kind::Int => !has_word(name, HARMLESS_NUMBERS),
+        Kind::Int => !says_harmless(name, HARMLESS_NUMBERS),
+        // A fragment can carry a token as a query does (`#access_token=...`).
         Kind::Url(_) => !urls.iter().all(|url| {
             url.as_ref().is_some_and(|url| {
-                matches!(url.scheme(), "http" | "https") && url.query().is_none()
+                matches!(url.scheme(), "http" | "https")
+                    && url.query().is_none()
+                    && url.fragment().is_none()
             })
         }),
-        Kind::String => !has_word(
+        Kind::String => !says_harmless(
             name,
             &[
                 "HOST",
@@ -364,6 +403,19 @@ mod tests {
             ("UNLOCK_CODE", "0000"),
             ("CARD_NUMBER", "4111111111111111"),
             ("ACCOUNT_ID", "982734"),
+        ] {
+            assert!(s(name, &[value]), "{name}");
+        }
+        // A fourth adversarial pass: a harmless word that is not the last one, a word
+        // that says secret, a fragment, a user and password without a scheme.
+        for (name, value) in [
+            ("MS_TEAMS_PIN", "482913"),
+            ("RATE_LIMIT_BYPASS_CODE", "77120931"),
+            ("BACKUP_CODES_MAX", "5521"),
+            ("PAGE_ACCESS_CODE", "5521"),
+            ("APP_URL", "https://app.example/#access_token=opensesame99"),
+            ("DB_HOSTS", "admin:hunter3@db1"),
+            ("REPLICA_HOST", "postgres://u:p@db2/app"),
         ] {
             assert!(s(name, &[value]), "{name}");
         }

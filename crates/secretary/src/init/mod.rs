@@ -205,6 +205,8 @@ pub fn draft(
     // Values of earlier files, for `${NAME}` in later ones (as the dotenv source does);
     // the process environment is never asked, so that nothing outside the files is read.
     let mut earlier: HashMap<String, Zeroizing<String>> = HashMap::new();
+    // Every value read, for the descriptions' check (see `describe`).
+    let mut every_value: Vec<Zeroizing<String>> = Vec::new();
     for (at, file) in files.iter().enumerate() {
         let entries = dotenv::parse(file.text, &|name| {
             earlier.get(name).map(|value| value.as_str())
@@ -221,6 +223,9 @@ pub fn draft(
             .map(|(at, entry)| (entry.key.as_str(), at))
             .collect();
         for (position, entry) in entries.iter().enumerate() {
+            if !entry.value.is_empty() {
+                every_value.push(entry.value.clone());
+            }
             let wins = last.get(entry.key.as_str()) == Some(&position);
             let reason = if !is_env_name(&entry.key) {
                 Some(LeftOutReason::NotAnEnvironmentName)
@@ -275,11 +280,8 @@ pub fn draft(
     }
     // A description is kept only when it holds no value of any file: checked once every
     // file is read, since a comment may quote a value that a later file assigns.
-    let values = Values::new(
-        variables
-            .iter()
-            .flat_map(|v| v.values.iter().map(|(v, _)| v.as_str())),
-    );
+    // Every value of every file, those of variables left out included.
+    let values = Values::new(every_value.iter().map(|value| value.as_str()));
     for variable in &mut variables {
         variable.description = variable
             .description
