@@ -30,6 +30,15 @@ pub enum PutError {
         /// The environments that have one.
         with_vault: Vec<String>,
     },
+    /// The value holds a NUL byte, which no environment variable can carry: `run` would
+    /// then refuse to start anything.
+    #[error(
+        "the value holds a NUL byte, which no environment variable can carry (`run` could not pass it on)"
+    )]
+    NulByte,
+    /// `rollback --to` the version that is already the current one.
+    #[error("version {0} is the current version: there is nothing to roll back")]
+    AlreadyCurrent(u64),
     /// The value is empty.
     #[error("refusing to write an empty value")]
     Empty,
@@ -129,6 +138,9 @@ pub(crate) fn admissible(
     if value.is_empty() {
         return Err(PutError::Empty);
     }
+    if value.expose().contains('\0') {
+        return Err(PutError::NulByte);
+    }
     validate::check(spec, value.expose()).map_err(PutError::Invalid)?;
     if environment.forbid_placeholders {
         if let Some(rule) = validate::placeholder(value.expose()) {
@@ -221,6 +233,9 @@ pub fn rollback(
         Stored::Missing { .. } => 0,
     };
     let target = match to {
+        Some(version) if version.get() == current => {
+            return Err(PutError::AlreadyCurrent(current));
+        }
         Some(version) => version.get(),
         None => current
             .checked_sub(1)

@@ -314,3 +314,45 @@ fn the_errors_on_the_way_to_vault_say_the_right_thing() {
     );
     assert_no_value(&out, &["stored-under-the-wrong-field"]);
 }
+
+#[test]
+fn a_value_run_could_not_pass_on_and_a_rollback_to_the_current_version_are_refused() {
+    // put wrote a value with a NUL byte (after which run started nothing), and rollback
+    // --to the current version wrote it again and said "rolled back" (a fourth
+    // adversarial pass).
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let put = ["--env", "production", "put", "redis_password"];
+    let out = app.run_with(&bao, &put, Some("before\0after-pw-123\n"), &[]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(out.stderr.contains("holds a NUL byte"), "{}", out.all());
+    assert!(out.stderr.contains("nothing was written"), "{}", out.all());
+    assert_eq!(stored(&bao, "production/redis_password"), None);
+    assert_no_value(&out, &["after-pw-123"]);
+
+    let out = app.run_with(&bao, &put, Some("first-redis-pw-123\n"), &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let out = app.run_with(&bao, &put, Some("second-redis-pw-456\n"), &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let rollback = [
+        "--env",
+        "production",
+        "rollback",
+        "redis_password",
+        "--to",
+        "2",
+    ];
+    let out = app.run(&bao, &rollback);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("version 2 is the current version: there is nothing to roll back"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/redis_password"),
+        Some(("second-redis-pw-456".to_owned(), 2)),
+        "a rollback to the current version wrote a new one"
+    );
+}
