@@ -122,8 +122,9 @@ def world(tmp_path, monkeypatch, caplog, capfd):
     clean_environment(monkeypatch, tmp_path)
     (tmp_path / "secrets.toml").write_text(MANIFEST)
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SECRETARY_AUDIT_KEY", canary("audit_key"))
-    forbid(canary("audit_key"))
+    # Both letter cases, as a generated key has: a key of one case is refused as typed.
+    monkeypatch.setenv("SECRETARY_AUDIT_KEY", canary("AuditKey"))
+    forbid(canary("AuditKey"))
     caplog.set_level(logging.DEBUG)
     observed = Observed()
     yield tmp_path, observed

