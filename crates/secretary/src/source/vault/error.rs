@@ -223,7 +223,7 @@ impl VaultError {
         match self {
             Self::Config { setting, .. } => format!("fix {setting}"),
             Self::AddressNotChosen { address } => format!(
-                "set VAULT_ADDR={address}, or list it in SECRETARY_VAULT_ADDRS, if this is your Vault"
+                "set VAULT_ADDR={address}, or list it in SECRETARY_VAULT_ADDRS (which also trusts the manifest's ca_cert for it), if this is your Vault"
             ),
             Self::PlainHttp { address } => format!(
                 "use https:// for {address}; if the network to it is trusted (a private container network), set SECRETARY_ALLOW_HTTP=1"

@@ -368,7 +368,7 @@ fn connection_warnings(connection: &Connection) -> Vec<String> {
     }
     if let Some(file) = &settings.manifest_ca_ignored {
         warnings.push(format!(
-            "the manifest's ca_cert ({file}) is not trusted for {}, an address the manifest does not name; set VAULT_CACERT to trust it",
+            "the manifest's ca_cert ({file}) is not trusted for {}, an address you chose (VAULT_ADDR) rather than the manifest's agreed to in SECRETARY_VAULT_ADDRS; set VAULT_CACERT to trust it",
             connection.client.addresses()
         ));
     }

@@ -278,7 +278,11 @@ impl Chosen {
                         .join(", ")
                 })
             });
-        let manifest_named = !config.address.is_empty() && manifest_overridden.is_none();
+        // The manifest's own addresses, taken because the user agreed to them
+        // (`SECRETARY_VAULT_ADDRS`), never because the user's `VAULT_ADDR` happens to name
+        // the same server: its `ca_cert` then changed which certificates the user's token
+        // went to, a CA the user never agreed to (a fourth adversarial pass).
+        let manifest_named = !config.address.is_empty() && from_user.is_none();
         Ok(Self {
             addresses,
             userinfo_removed,
@@ -312,9 +316,9 @@ impl Settings {
             .map(|(_, name)| name.trim().to_owned())
             .filter(|name| !name.is_empty());
         // The user's CA wins, as the address does. The manifest's `ca_cert` is trusted
-        // only for addresses the manifest itself names: otherwise a manifest from a pull
-        // request could make the token sent to the user's own server trust a CA of its
-        // author's choosing.
+        // only when the manifest's own addresses are in use, agreed to by the user in
+        // `SECRETARY_VAULT_ADDRS`: otherwise a manifest from a pull request could make the
+        // token sent to the user's own server trust a CA of its author's choosing.
         let from_user = if let Some((_, file)) =
             variable(vars, "CACERT").filter(|(_, v)| !v.is_empty())
         {
@@ -600,16 +604,15 @@ mod tests {
             Some(CaSource::File(PathBuf::from("/app/pr-ca.pem")))
         );
         assert_eq!(s.manifest_ca_ignored, None);
-        // The same address from VAULT_ADDR: still the manifest's own.
+        // The same address from the user's VAULT_ADDR: the user chose the server, and
+        // did not agree to the manifest's CA for it (a fourth adversarial pass).
         let vars = Variables::from_pairs([
             ("VAULT_TOKEN", "t"),
             ("VAULT_ADDR", "https://vault.internal:8200"),
         ]);
         let s = Settings::resolve(&own, &vars, Path::new("/app")).unwrap();
-        assert_eq!(
-            ca(&s),
-            Some(CaSource::File(PathBuf::from("/app/pr-ca.pem")))
-        );
+        assert_eq!(ca(&s), None);
+        assert_eq!(s.manifest_ca_ignored.as_deref(), Some("pr-ca.pem"));
         // The user's own server: the manifest's CA is not trusted for it, and a warning
         // says so; the platform's roots are used.
         let vars =
