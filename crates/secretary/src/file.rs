@@ -48,6 +48,9 @@ pub enum FileError {
     /// A symbolic link inside a directory that leads out of it.
     #[error("a symbolic link that leads outside its directory")]
     Escapes,
+    /// Every user may write it, so anyone on the machine could change what it says.
+    #[error("writable by every user on this machine (chmod o-w it)")]
+    WorldWritable,
     /// It is in `/proc`, `/sys` or `/dev` (not `/dev/shm`), which hold the system's
     /// state, not secrets: `/proc/self/environ` holds secretary's own environment, its
     /// credentials included.

@@ -160,7 +160,7 @@ impl Credentials {
         }
         if let Some(home) = vars.get_str("HOME") {
             let path = Path::new(home).join(".vault-token");
-            match crate::file::read_text(&path, crate::file::SECRET_LIMIT) {
+            match read_credential_text(&path) {
                 Ok(token) if !token.trim().is_empty() => {
                     return checked_token(&token, "~/.vault-token").map(Self::Token);
                 }
@@ -261,11 +261,23 @@ fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
     }
 }
 
+/// The text of a file that holds a credential, opened once: refused when every user may
+/// write it ([`FileError::WorldWritable`]), since anyone on the machine could then
+/// change the identity secretary logs in as (a fourth adversarial pass). Readable by
+/// others is allowed: Kubernetes mounts service-account tokens 0644.
+fn read_credential_text(path: &Path) -> Result<zeroize::Zeroizing<String>, crate::FileError> {
+    let opened = crate::file::open(path)?;
+    if opened.mode() & 0o002 != 0 {
+        return Err(crate::FileError::WorldWritable);
+    }
+    opened.read_text(crate::file::SECRET_LIMIT)
+}
+
 /// A credential file's text, trimmed: a regular file, read once, holding one line of
 /// printable ASCII of at most 16 KiB, as a token, a role id or a JWT does. Anything else
 /// (a private key, `/proc/self/environ`) is refused, so that it is never sent.
 fn read_secret_file(path: &Path, setting: &str) -> Result<SecretValue, VaultError> {
-    let text = crate::file::read_text(path, crate::file::SECRET_LIMIT).map_err(|reason| {
+    let text = read_credential_text(path).map_err(|reason| {
         config_error(setting, format!("cannot read {}: {reason}", path.display()))
     })?;
     let credential = text.trim();
@@ -360,6 +372,30 @@ mod tests {
             resolve(&[("VAULT_TOKEN", "from-env"), ("HOME", home_str)]),
             "from-env"
         );
+    }
+
+    #[test]
+    fn a_credential_file_every_user_may_write_is_refused() {
+        // Anyone on the machine could swap the identity secretary logs in as (a fourth
+        // adversarial pass); readable by others is allowed, as Kubernetes mounts tokens.
+        use std::os::unix::fs::PermissionsExt;
+        let app = tempfile::tempdir().unwrap();
+        let file = app.path().join("agent-token");
+        std::fs::write(&file, "from-agent-sink\n").unwrap();
+        let with_file = config("token_file = \"agent-token\"");
+        let vars = Variables::from_pairs([("HOME", "/nonexistent")]);
+        for (mode, allowed) in [(0o600, true), (0o644, true), (0o664, true), (0o666, false)] {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(mode)).unwrap();
+            match found(&with_file, &vars, app.path()) {
+                Ok(_) => assert!(allowed, "{mode:o} was used"),
+                Err(VaultError::Config { setting, reason }) => {
+                    assert!(!allowed, "{mode:o} was refused: {reason}");
+                    assert_eq!(setting, "token_file");
+                    assert!(reason.contains("writable by every user"), "{reason}");
+                }
+                Err(other) => panic!("{mode:o}: {other:?}"),
+            }
+        }
     }
 
     #[test]
