@@ -286,6 +286,39 @@ impl Forwarder {
     }
 }
 
+/// A SIGHUP that comes while `run --watch` first resolves the secrets, before the
+/// [`Forwarder`] listens: noted, not fatal. It killed `run` (status 129) and so the
+/// service a "re-read now" was meant for (a fourth adversarial pass). SIGINT and SIGTERM
+/// keep their defaults until then: they still stop a start-up at once.
+pub struct EarlyHup {
+    id: signal_hook::SigId,
+    seen: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl EarlyHup {
+    /// Notes SIGHUP from now on; `None` when it was inherited as ignored (`nohup`), which
+    /// stays so.
+    pub fn note() -> io::Result<Option<Self>> {
+        if ignored().contains(&SIGHUP) {
+            return Ok(None);
+        }
+        let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let id = signal_hook::flag::register(SIGHUP, Arc::clone(&seen))?;
+        Ok(Some(Self { id, seen }))
+    }
+
+    /// Whether a SIGHUP came since [`EarlyHup::note`].
+    pub fn seen(&self) -> bool {
+        self.seen.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for EarlyHup {
+    fn drop(&mut self) {
+        signal_hook::low_level::unregister(self.id);
+    }
+}
+
 /// The redactor the output pumps use; a change of values puts a new one in.
 pub type Shared = Arc<RwLock<Arc<Redactor>>>;
 

@@ -36,6 +36,11 @@ pub fn run(
     settings: &Settings<'_>,
 ) -> Result<Status, Failure> {
     let what = (Event::Run, "run", "nothing was started");
+    // With --watch, SIGHUP means "re-read now", also while the secrets are first read.
+    let early_hup = match settings.watch {
+        Some(_) => child::EarlyHup::note().map_err(Failure::Process)?,
+        None => None,
+    };
     let Some(report) = super::resolve_or_report(manifest, environment, vars, &settings.only, what)?
     else {
         return Ok(Status::Problems);
@@ -54,8 +59,11 @@ pub fn run(
             environment,
             vars,
             settings,
-            report,
-            child_env,
+            super::watch::FirstRead {
+                report,
+                child_env,
+                early_hup,
+            },
             watch,
         );
     }

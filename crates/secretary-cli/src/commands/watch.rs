@@ -108,16 +108,42 @@ impl Generations {
     }
 }
 
+/// What `run` hands over once the secrets are first read.
+pub struct FirstRead {
+    /// The secrets as first resolved.
+    pub report: Report,
+    /// The program's environment, built from them.
+    pub child_env: Environment,
+    /// A SIGHUP that came meanwhile, when one is noted.
+    pub early_hup: Option<child::EarlyHup>,
+}
+
+/// The signal forwarder, and the channel each SIGHUP to `run` arrives on; one that came
+/// while the secrets were first read is there already (a re-read, now).
+fn listen(early_hup: Option<child::EarlyHup>) -> Result<(Forwarder, mpsc::Receiver<()>), Failure> {
+    let (hup_tx, hup_rx) = mpsc::channel::<()>();
+    let early_tx = hup_tx.clone();
+    let forwarder = Forwarder::install(Some(hup_tx)).map_err(Failure::Process)?;
+    if early_hup.is_some_and(|early| early.seen()) {
+        let _ = early_tx.send(());
+    }
+    Ok((forwarder, hup_rx))
+}
+
 /// Runs the program under watch until it exits on its own.
 pub fn supervise(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
     vars: &Variables,
     settings: &Settings<'_>,
-    mut report: Report,
-    child_env: Environment,
+    first: FirstRead,
     watch: Watch,
 ) -> Result<Status, Failure> {
+    let FirstRead {
+        mut report,
+        child_env,
+        early_hup,
+    } = first;
     let program = &settings.program;
     let resolving = Resolving {
         manifest,
@@ -125,8 +151,7 @@ pub fn supervise(
         vars,
         settings,
     };
-    let (hup_tx, hup_rx) = mpsc::channel::<()>();
-    let forwarder = Forwarder::install(Some(hup_tx)).map_err(Failure::Process)?;
+    let (forwarder, hup_rx) = listen(early_hup)?;
     // Only `--redact` needs the values kept; without it nothing is copied.
     let mut generations = if settings.redact {
         Generations::new(&child_env, manifest, &report)

@@ -232,3 +232,66 @@ fn watch_stops_the_program_when_the_audit_log_cannot_be_written() {
         "the program {program_pid} was left running"
     );
 }
+
+#[test]
+fn a_sighup_while_the_secrets_are_first_read_is_a_re_read_not_a_death() {
+    // `kill -HUP` to re-read during a start-up killed `run --watch` (status 129), and so
+    // the service (a fourth adversarial pass). A Vault that answers in 1.5 s keeps the
+    // first read going while the signal comes.
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(8) {
+            let Ok(mut stream) = stream else { return };
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                let mut request = [0u8; 4096];
+                let _ = stream.read(&mut request);
+                std::thread::sleep(Duration::from_millis(1500));
+                let body = r#"{"data":{"data":{"value":"slow-value-1234"},"metadata":{"version":1,"created_time":"2026-01-01T00:00:00Z"}}}"#;
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    let dir = app(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\n",
+        "",
+    );
+    let mut child = support::secretary_in(dir.path())
+        .env("VAULT_ADDR", &address)
+        .env("VAULT_TOKEN", "s.test-token")
+        .env("HOME", dir.path())
+        .args(["--env", "production", "run", "--watch", "1h", "--"])
+        .args([
+            "python3",
+            "-u",
+            "-c",
+            "import sys, time\nprint('ready', flush=True)\ntime.sleep(60)\n",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Lines::new(child.stdout.take().unwrap());
+    std::thread::sleep(Duration::from_millis(500));
+    send(&child, "HUP");
+    let line = lines.next_line();
+    let alive = child.try_wait().unwrap().is_none();
+    if alive {
+        send(&child, "TERM");
+    }
+    let output = process::output(child);
+    assert_eq!(
+        line.as_deref().map(str::trim_end),
+        Some("ready"),
+        "the program never started; run ended with {:?}: {}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(alive, "run ended after the SIGHUP");
+}
