@@ -267,8 +267,12 @@ impl VaultError {
             Self::Server { .. } => "check the server's logs and health (`bao status`)".to_owned(),
             Self::Unexpected { .. } => "check the source's mount, path and kv_version against the server".to_owned(),
             Self::Redirect { .. } => "point VAULT_ADDR at the active node (or a load balancer in front of it)".to_owned(),
+            Self::Login { method: "JWT", .. } => {
+                "check the JWT (VAULT_JWT or the source's jwt_file) and the role the source's jwt_role names: that it exists, and the audiences and claims it binds"
+                    .to_owned()
+            }
             Self::Login { .. } => {
-                "check the credentials (VAULT_ROLE_ID and VAULT_SECRET_ID, VAULT_JWT, or their files) and the role's settings"
+                "check VAULT_ROLE_ID and VAULT_SECRET_ID (or their files) and the role's settings"
                     .to_owned()
             }
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),

@@ -73,13 +73,20 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
     } else if let Some(ca) = &settings.ca {
         let mut roots = RootCertStore::empty();
         let certs = certificates(ca)?;
+        // Named by the setting that gave the bundle (a bad VAULT_CAPATH was once blamed
+        // on VAULT_CACERT).
+        let setting = match ca {
+            CaSource::File(_) => "VAULT_CACERT",
+            CaSource::Bytes(_) => "VAULT_CACERT_BYTES",
+            CaSource::Dir(_) => "VAULT_CAPATH",
+        };
         if certs.is_empty() {
-            return Err(tls_error("VAULT_CACERT", "holds no certificate"));
+            return Err(tls_error(setting, "holds no certificate"));
         }
         for cert in certs {
             roots
                 .add(cert)
-                .map_err(|e| tls_error("VAULT_CACERT", e.to_string()))?;
+                .map_err(|e| tls_error(setting, e.to_string()))?;
         }
         builder.with_root_certificates(roots)
     } else if settings
