@@ -116,11 +116,18 @@ CANARYkey
     )
     .unwrap();
     let server = serve(vec![answer(200), answer(200)]);
-    for (setting, file) in [
-        ("secret_id_file", dir.path().join("id_ed25519")),
+    // Each is refused for what it is: a private key is not one line of text, and
+    // `/proc/self/environ` is a file of the kernel's, never read as one of secrets.
+    for (setting, file, why) in [
+        (
+            "secret_id_file",
+            dir.path().join("id_ed25519"),
+            "does not hold one line of printable text",
+        ),
         (
             "secret_id_file",
             std::path::PathBuf::from("/proc/self/environ"),
+            "a file of the kernel's (/proc, /sys or /dev)",
         ),
     ] {
         let text = format!(
@@ -138,10 +145,7 @@ CANARYkey
             .unwrap();
         let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
         let error = outcome(&report).unwrap_err();
-        assert!(
-            error.contains("does not hold one line of printable text"),
-            "{error}"
-        );
+        assert!(error.contains(why), "{error}");
         assert!(!error.contains("CANARY"), "{error}");
     }
     assert!(server.seen().is_empty(), "a login was sent");
