@@ -25,14 +25,15 @@ use super::model::{EnvironmentSpec, SecretSpec, SourceConfig, SourceSpec};
 
 impl Checker<'_> {
     /// Reports every secret that reads a place another secret of the same environment
-    /// reads in the same source, at the later secret's header.
+    /// reads, through any of its sources, at the later secret's header; each pair once.
     pub(super) fn shared_places(
         &mut self,
         environments: &[EnvironmentSpec],
         sources: &[SourceSpec],
         app: Option<&str>,
     ) {
-        let mut reported: Vec<(String, String)> = Vec::new();
+        let mut reported: std::collections::HashSet<(String, String)> =
+            std::collections::HashSet::new();
         for environment in environments {
             // Place → the first secret seen reading it, and through which source.
             let mut owners: HashMap<String, (&Arc<SecretSpec>, &str)> = HashMap::new();
@@ -49,8 +50,7 @@ impl Checker<'_> {
                         if owner.key == spec.key {
                             continue;
                         }
-                        let pair = (owner.key.clone(), spec.key.clone());
-                        if reported.contains(&pair) {
+                        if !reported.insert((owner.key.clone(), spec.key.clone())) {
                             continue;
                         }
                         let sources = if through == name {
@@ -69,7 +69,6 @@ impl Checker<'_> {
                                 "give each secret a place of its own (in a vault source, put `{key}` in its `path` or `field`): two secrets over one place would let a manifest ask questions of one value through their verdicts without printing it".to_owned(),
                             ),
                         });
-                        reported.push(pair);
                     }
                 }
             }
