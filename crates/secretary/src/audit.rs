@@ -260,6 +260,21 @@ impl AuditLog {
         outcome: Outcome,
         value: Option<&SecretValue>,
     ) -> Result<(), AuditError> {
+        self.record_in(&self.environment, event, key, origin, outcome, value)
+    }
+
+    /// [`AuditLog::record`] for an access in `environment` rather than the log's own:
+    /// `import` reads the environment it copies from (its `import_read` lines once
+    /// named the target's).
+    pub fn record_in(
+        &self,
+        environment: &str,
+        event: Event,
+        key: Option<&str>,
+        origin: Option<&Origin>,
+        outcome: Outcome,
+        value: Option<&SecretValue>,
+    ) -> Result<(), AuditError> {
         self.write(&Line {
             schema_version: JSON_SCHEMA_VERSION,
             time: rfc3339(SystemTime::now()),
@@ -271,7 +286,7 @@ impl AuditLog {
                 .and_then(Origin::locator)
                 .and_then(crate::Locator::version),
             outcome,
-            environment: &self.environment,
+            environment,
             pid: self.pid,
             fingerprint: value.and_then(|value| self.fingerprint(value)),
         })

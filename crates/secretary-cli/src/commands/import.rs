@@ -127,7 +127,12 @@ pub fn run(
     };
     let items = plan.items();
     let blocked = plan.is_blocked();
-    audit_reads(items)?;
+    // A value read from another environment is recorded in that one's name.
+    let read_in = match (settings.from, settings.from_source) {
+        (Some(name), _) => name,
+        _ => target.name.as_str(),
+    };
+    audit_reads(items, read_in, &target.name)?;
     let results = if settings.dry_run || blocked {
         Vec::new()
     } else {
@@ -184,7 +189,7 @@ pub fn run(
 /// Records every value the plan read (issue 25, item 5): one `import_read` line for
 /// where each value comes from, and one for the value the target holds now, when it
 /// holds one. A dry run reads them too, so it records them too.
-fn audit_reads(items: &[ImportItem]) -> Result<(), Failure> {
+fn audit_reads(items: &[ImportItem], from: &str, target: &str) -> Result<(), Failure> {
     for item in items {
         let outcome = match &item.action {
             // Left out, and so never read.
@@ -193,13 +198,25 @@ fn audit_reads(items: &[ImportItem]) -> Result<(), Failure> {
             ImportAction::NoValue => Outcome::Unset,
             _ => Outcome::Ok,
         };
-        super::audit(Event::ImportRead, &item.key, item.from.as_ref(), outcome)?;
+        super::audit_in(
+            from,
+            Event::ImportRead,
+            &item.key,
+            item.from.as_ref(),
+            outcome,
+        )?;
         if let Some(to) = &item.to {
             let origin = secretary::Origin::Source {
                 name: String::new(),
                 locator: to.clone(),
             };
-            super::audit(Event::ImportRead, &item.key, Some(&origin), Outcome::Ok)?;
+            super::audit_in(
+                target,
+                Event::ImportRead,
+                &item.key,
+                Some(&origin),
+                Outcome::Ok,
+            )?;
         }
     }
     Ok(())

@@ -310,6 +310,19 @@ fn audit(
     })
 }
 
+/// [`audit`] for an access in `environment`, not the command's own.
+fn audit_in(
+    environment: &str,
+    event: Event,
+    key: &str,
+    origin: Option<&secretary::Origin>,
+    outcome: Outcome,
+) -> Result<(), AuditError> {
+    AUDIT.get().map_or(Ok(()), |log| {
+        log.record_in(environment, event, Some(key), origin, outcome, None)
+    })
+}
+
 /// All secrets when `keys` is empty, else those.
 fn scope<'a>(keys: &'a [&'a str]) -> Scope<'a> {
     if keys.is_empty() {

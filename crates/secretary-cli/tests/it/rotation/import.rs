@@ -414,6 +414,15 @@ fn import_records_every_value_it_reads_and_each_write_with_its_intent() {
         ],
         "the target's value is read too: {dry:?}"
     );
+    // Each read in the name of the environment it was read in.
+    for line in &dry {
+        let expected = if line["locator"].as_str().unwrap_or("").starts_with("vault:") {
+            "production"
+        } else {
+            "development"
+        };
+        assert_eq!(line["environment"], expected, "{line}");
+    }
     assert!(
         dry.iter().all(|line| line["event"] == "import_read"),
         "a dry run writes nothing: {dry:?}"
