@@ -39,6 +39,16 @@ pub enum PutError {
     /// `rollback --to` the version that is already the current one.
     #[error("version {0} is the current version: there is nothing to roll back")]
     AlreadyCurrent(u64),
+    /// `rollback --to` a version after the current one, which cannot exist yet.
+    #[error(
+        "version {requested} is after the current version, {current}: there is no such version"
+    )]
+    NoSuchVersion {
+        /// The version asked for.
+        requested: u64,
+        /// The current version.
+        current: u64,
+    },
     /// The value is empty.
     #[error("refusing to write an empty value")]
     Empty,
@@ -235,6 +245,13 @@ pub fn rollback(
     let target = match to {
         Some(version) if version.get() == current => {
             return Err(PutError::AlreadyCurrent(current));
+        }
+        // Asked of Vault, a number past what it counts was a 400 and a hint about mounts.
+        Some(version) if version.get() > current => {
+            return Err(PutError::NoSuchVersion {
+                requested: version.get(),
+                current,
+            });
         }
         Some(version) => version.get(),
         None => current

@@ -355,4 +355,18 @@ fn a_value_run_could_not_pass_on_and_a_rollback_to_the_current_version_are_refus
         Some(("second-redis-pw-456".to_owned(), 2)),
         "a rollback to the current version wrote a new one"
     );
+    // A version after the current one, up to the largest number the flag takes.
+    for to in ["3", "9223372036854775808"] {
+        let mut args = rollback.to_vec();
+        args[5] = to;
+        let out = app.run(&bao, &args);
+        assert_eq!(out.code, 1, "{}", out.all());
+        assert!(
+            out.stderr.contains(&format!(
+                "version {to} is after the current version, 2: there is no such version"
+            )),
+            "{}",
+            out.all()
+        );
+    }
 }
