@@ -10,11 +10,14 @@
 //! What a place is, by source kind: the env name (`env`, `dotenv`; already unique, since
 //! one env name claimed twice is refused), the file name (`files`: a secret reads the
 //! file named after its key, then its primary env name), and the expanded API path and
-//! field (`vault`, for each environment the source serves), its segments normalised as
-//! the request's URL is built (empty and `.` segments dropped, `..` a step up), so that
-//! `prod//db` and `prod/./db` are `prod/db`. Places are compared across every source of
-//! an environment, not within one: three vault sources with `prod/{key}`, `prod/d{key}`
-//! and `pro{key}/db` each look unique alone, and all read `prod/db` for three secrets.
+//! field (`vault`, for each environment the source serves), with the manifest's namespace
+//! in front and empty segments dropped as the request's URL drops them (`.`, `..` and
+//! control characters, which the URL drops too, are refused where the source is
+//! checked). Places are compared across every source of an environment, not within one:
+//! three vault sources with `prod/{key}`, `prod/d{key}` and `pro{key}/db` each look unique
+//! alone, and all read `prod/db` for three secrets. A `files` secret reads its file
+//! whole, so no `dotenv` source of the environment may read that file for other secrets
+//! (its `pattern` would question their values).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,6 +38,7 @@ impl Checker<'_> {
         let mut reported: std::collections::HashSet<(String, String)> =
             std::collections::HashSet::new();
         for environment in environments {
+            self.whole_files(environment, sources);
             // Place → the first secret seen reading it, and through which source.
             let mut owners: HashMap<String, (&Arc<SecretSpec>, &str)> = HashMap::new();
             for name in &environment.sources {
@@ -76,6 +80,63 @@ impl Checker<'_> {
     }
 }
 
+impl Checker<'_> {
+    /// Reports a file that a `files` secret of `environment` reads whole and a `dotenv`
+    /// source of it reads for other secrets (a fifth adversarial pass: `s/db` as both
+    /// the secret `db` and the `.env` of `api_key`).
+    fn whole_files(&mut self, environment: &EnvironmentSpec, sources: &[SourceSpec]) {
+        let chain: Vec<&SourceSpec> = environment
+            .sources
+            .iter()
+            .filter_map(|name| sources.iter().find(|source| &source.name == name))
+            .collect();
+        let mut whole: HashMap<String, &Arc<SecretSpec>> = HashMap::new();
+        for source in &chain {
+            if let SourceConfig::Files { dir } = &source.config {
+                for spec in &environment.secrets {
+                    for file in [spec.key.as_str(), spec.primary_env()] {
+                        whole
+                            .entry(lexical(&format!("{dir}/{file}")))
+                            .or_insert(spec);
+                    }
+                }
+            }
+        }
+        for source in &chain {
+            let SourceConfig::Dotenv { files } = &source.config else {
+                continue;
+            };
+            for file in files {
+                if let Some(owner) = whole.get(&lexical(file)) {
+                    self.diagnostics.push(Diagnostic {
+                        line: owner.line,
+                        column: 1,
+                        message: format!(
+                            "secret `{}` reads the whole of {file}, which source `{}` reads other secrets from (environment `{}`)",
+                            owner.key, source.name, environment.name
+                        ),
+                        help: Some(
+                            "keep a secrets directory and a .env file apart: a secret that reads the whole file could question the values of the others".to_owned(),
+                        ),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// `path` as written, relative to the manifest or absolute, with `.` segments and
+/// repeated separators gone: `./s/db` and `s//db` are `s/db`.
+fn lexical(path: &str) -> String {
+    let absolute = path.starts_with('/');
+    let rest = path
+        .split('/')
+        .filter(|segment| !matches!(*segment, "" | "."))
+        .collect::<Vec<_>>()
+        .join("/");
+    if absolute { format!("/{rest}") } else { rest }
+}
+
 /// Where `spec` is looked for in `source` in `environment`, as its locators name it.
 fn places(
     source: &SourceSpec,
@@ -99,11 +160,15 @@ fn places(
                 super::model::VaultConfig::expand(template, environment, &spec.key, app)
             };
             match (expand(&config.path), expand(&config.field)) {
+                // The namespace is part of the place: `namespace = "ns1"` with `secret` and
+                // `mount = "ns1/secret"` read the same secrets (a fifth adversarial pass).
                 (Some(path), Some(field)) => {
-                    vec![format!(
-                        "vault:{}#{field}",
-                        normalised(&config.api_path(&path))
-                    )]
+                    let full = format!(
+                        "{}/{}",
+                        config.namespace.as_deref().unwrap_or(""),
+                        config.api_path(&path)
+                    );
+                    vec![format!("vault:{}#{field}", normalised(&full))]
                 }
                 // `{app}` without a name: reported where the source is checked.
                 _ => Vec::new(),
@@ -112,20 +177,13 @@ fn places(
     }
 }
 
-/// `path`'s segments as the request's URL has them: empty and `.` segments dropped, `..`
-/// a step up.
+/// `path`'s segments as the request's URL has them: empty segments dropped. (`.`, `..`
+/// and control characters, which the URL also drops, are refused in the manifest.)
 fn normalised(path: &str) -> String {
-    let mut segments: Vec<&str> = Vec::new();
-    for segment in path.split('/') {
-        match segment {
-            "" | "." => {}
-            ".." => {
-                segments.pop();
-            }
-            segment => segments.push(segment),
-        }
-    }
-    segments.join("/")
+    path.split('/')
+        .filter(|segment| !segment.is_empty())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 #[cfg(test)]
@@ -197,19 +255,9 @@ mod tests {
             messages.contains(&"secrets `db` and `d` both read vault:secret/data/prod/db#value (sources `s1` and `s3`, environment `production`)"),
             "{found:?}"
         );
-        // Paths that the request's URL makes one.
-        for path in ["prod//{key}", "prod/./{key}", "prod/x/../{key}"] {
-            let text = format!(
-                "version = 1\n[sources.a]\ntype = \"vault\"\npath = \"prod/{{key}}\"\n\
-                 [sources.b]\ntype = \"vault\"\npath = \"{path}\"\n\
-                 [environments.production]\nsources = [\"a\", \"b\"]\n\
-                 [secrets.db]\n[secrets.other]\n"
-            );
-            // `db` through a and `db` through b are one secret: no finding.
-            assert_eq!(diagnostics(&text), [], "{path}");
-        }
+        // `prod//db` is `prod/db`, as the request's URL has it.
         let text = "version = 1\n[sources.a]\ntype = \"vault\"\npath = \"prod/{key}\"\n\
-            [sources.b]\ntype = \"vault\"\npath = \"prod/./x/../db\"\n\
+            [sources.b]\ntype = \"vault\"\npath = \"prod//db\"\n\
             [environments.production]\nsources = [\"a\", \"b\"]\n\
             [secrets.db]\n[secrets.other]\n";
         let found = diagnostics(text);
@@ -218,6 +266,59 @@ mod tests {
                 .starts_with("secrets `db` and `other` both read vault:secret/data/prod/db#value")),
             "{found:?}"
         );
+        // A namespace in front of a mount is the same place as a mount under it.
+        let text = "version = 1\n[sources.a]\ntype = \"vault\"\nnamespace = \"ns1\"\npath = \"prod/{key}\"\n\
+            [sources.b]\ntype = \"vault\"\nmount = \"ns1/secret\"\npath = \"prod/d{key}\"\n\
+            [environments.production]\nsources = [\"a\", \"b\"]\n\
+            [secrets.db]\n[secrets.b]\n";
+        let found = diagnostics(text);
+        assert!(
+            found.iter().any(|(_, m)| m
+                .starts_with("secrets `db` and `b` both read vault:ns1/secret/data/prod/db#value")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn paths_the_url_would_change_are_refused() {
+        // The URL of a request drops `.` and `..` segments and strips tabs and line
+        // breaks: `prod/x/../d{key}` was read as `prod/x/d{key}`, and `prod/d\t{key}` as
+        // `prod/d{key}`, unseen by the one-place rule (a fifth adversarial pass).
+        for (setting, value) in [
+            ("path", "prod/x/../d{key}"),
+            ("path", "prod/./{key}"),
+            ("path", "prod/d\\t{key}"),
+            ("field", "va\\nlue"),
+            ("mount", "secret/.."),
+            ("namespace", "ns\\r1"),
+        ] {
+            let text = format!(
+                "version = 1\n[sources.vault]\ntype = \"vault\"\n{setting} = \"{value}\"\n[secrets.db]\n"
+            );
+            let found = diagnostics(&text);
+            assert!(
+                found.iter().any(
+                    |(_, m)| m.starts_with(&format!("vault source `vault`: `{setting}` holds"))
+                ),
+                "{setting} = {value}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_read_whole_by_one_secret_and_as_a_dotenv_for_others_is_refused() {
+        for listed in ["s/db", "./s/db", "s//db"] {
+            let text = format!(
+                "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"s\"\n\
+                 [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
+                 [secrets.db]\npattern = \"API_KEY=h.*\"\n[secrets.api_key]\n"
+            );
+            let found = diagnostics(&text);
+            assert!(
+                found.iter().any(|(_, m)| m.starts_with(&format!("secret `db` reads the whole of {listed}, which source `dotenv` reads other secrets from"))),
+                "{listed}: {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -251,24 +251,18 @@ impl Checker<'_> {
         Some(auth)
     }
 
-    pub(super) fn vault_config(&mut self, name: &str, source: RawSource) -> Option<VaultConfig> {
-        let auth = self.vault_auth(name, &source)?;
-        let kv_version = match source.kv_version {
-            Some(version) if !matches!(version.get_ref(), 1 | 2) => {
-                self.report(
-                    version.span().start,
-                    format!("vault source `{name}`: `kv_version` must be 1 or 2"),
-                    None,
-                );
-                return None;
-            }
-            Some(version) => version.into_inner(),
-            None => 2,
-        };
+    /// The source's `path` and `field` templates (or their defaults), each checked: known
+    /// placeholders, not empty, nothing the request's URL would change.
+    pub(super) fn vault_templates(
+        &mut self,
+        name: &str,
+        path: Option<Spanned<String>>,
+        field: Option<Spanned<String>>,
+    ) -> (String, String) {
         let mut templates = Vec::new();
         for (field, value, default) in [
-            ("path", source.path, "{environment}/{key}"),
-            ("field", source.field, "value"),
+            ("path", path, "{environment}/{key}"),
+            ("field", field, "value"),
         ] {
             let template = match value {
                 Some(value) => {
@@ -288,6 +282,13 @@ impl Checker<'_> {
                             None,
                         );
                     }
+                    if let Some(problem) = path_problem(&value) {
+                        self.report(
+                            at,
+                            format!("vault source `{name}`: `{field}` {problem}"),
+                            Some(PATH_HELP.to_owned()),
+                        );
+                    }
                     value
                 }
                 None => default.to_owned(),
@@ -296,9 +297,37 @@ impl Checker<'_> {
         }
         let field = templates.pop().unwrap_or_default();
         let path = templates.pop().unwrap_or_default();
-        let mount = source
-            .mount
-            .map_or_else(|| "secret".to_owned(), Spanned::into_inner);
+        (path, field)
+    }
+
+    pub(super) fn vault_config(&mut self, name: &str, source: RawSource) -> Option<VaultConfig> {
+        let auth = self.vault_auth(name, &source)?;
+        let kv_version = match source.kv_version {
+            Some(version) if !matches!(version.get_ref(), 1 | 2) => {
+                self.report(
+                    version.span().start,
+                    format!("vault source `{name}`: `kv_version` must be 1 or 2"),
+                    None,
+                );
+                return None;
+            }
+            Some(version) => version.into_inner(),
+            None => 2,
+        };
+        let (path, field) = self.vault_templates(name, source.path, source.field);
+        let mount = match source.mount {
+            Some(mount) => {
+                if let Some(problem) = path_problem(mount.get_ref()) {
+                    self.report(
+                        mount.span().start,
+                        format!("vault source `{name}`: `mount` {problem}"),
+                        Some(PATH_HELP.to_owned()),
+                    );
+                }
+                mount.into_inner()
+            }
+            None => "secret".to_owned(),
+        };
         let mount = mount.trim_matches('/').to_owned();
         let max_concurrency = match source.max_concurrency {
             Some(n) if *n.get_ref() == 0 => {
@@ -333,7 +362,16 @@ impl Checker<'_> {
         };
         Some(VaultConfig {
             address,
-            namespace: source.namespace.map(Spanned::into_inner),
+            namespace: source.namespace.map(|namespace| {
+                if let Some(problem) = path_problem(namespace.get_ref()) {
+                    self.report(
+                        namespace.span().start,
+                        format!("vault source `{name}`: `namespace` {problem}"),
+                        Some(PATH_HELP.to_owned()),
+                    );
+                }
+                namespace.into_inner()
+            }),
             mount,
             path,
             field,
@@ -378,6 +416,29 @@ fn address_problem(addresses: &[String]) -> Option<String> {
             };
             return Some(format!("is not an http:// or https:// URL{which}"));
         }
+    }
+    None
+}
+
+/// What to do about a Vault path setting that [`path_problem`] refuses.
+const PATH_HELP: &str =
+    "write the path as Vault names it: segments of printable text, without `.` or `..`";
+
+/// What is wrong with a Vault `path`, `field`, `mount` or `namespace` as written, if
+/// anything: a control character (the URL of the request drops tabs and line breaks, so
+/// `prod/d\t{key}` would be read as `prod/d{key}`), or a `.` or `..` segment (which the URL
+/// drops too). Either makes the place a secret is read from differ from the one the
+/// manifest shows, and the one-place rule (`places.rs`) compare the wrong ones (a fifth
+/// adversarial pass).
+pub(in crate::manifest) fn path_problem(text: &str) -> Option<&'static str> {
+    if text.chars().any(char::is_control) {
+        return Some("holds a control character (a tab, a line break)");
+    }
+    if text
+        .split('/')
+        .any(|segment| matches!(segment.trim(), "." | ".."))
+    {
+        return Some("holds a `.` or `..` segment");
     }
     None
 }

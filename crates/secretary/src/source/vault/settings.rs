@@ -453,12 +453,18 @@ mod tests {
             Err(VaultError::Config { setting, .. }) => setting,
             other => panic!("not refused: {other:?}"),
         };
-        assert_eq!(
-            error(
-                &config("namespace = \"team\\u0001\""),
-                &[("VAULT_TOKEN", "t")]
-            ),
-            "the vault source's `namespace` in the manifest"
+        // A manifest's namespace with a control character is refused as the manifest is
+        // read, before any setting is resolved.
+        let refused = crate::Manifest::parse(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\nnamespace = \"team\\u0001\"\n",
+            Path::new("secrets.toml"),
+        )
+        .unwrap_err();
+        assert!(
+            refused.diagnostics[0]
+                .message
+                .contains("`namespace` holds a control character"),
+            "{refused:?}"
         );
         assert_eq!(
             error(
