@@ -122,7 +122,10 @@ impl Opened {
         // Asked of the descriptor, not of the path, which a link or a swap may have
         // pointed anywhere: a `.env` listed as `/proc/self/environ` (or a link to it)
         // handed secretary's whole environment to a secret (a fourth adversarial pass).
-        if real_path_of(&file).is_some_and(|real| in_kernel_tree(&real)) {
+        // And by the file system it is on, wherever that is mounted: procfs at
+        // `/host/proc` (a container's view of its host) is procfs too (a fifth adversarial
+        // pass).
+        if on_kernel_fs(&file) || real_path_of(&file).is_some_and(|real| in_kernel_tree(&real)) {
             return Err(FileError::KernelTree);
         }
         Ok(Self { file, metadata })
@@ -471,6 +474,34 @@ impl Dir {
     }
 }
 
+/// Whether the open `file` is on a file system of the kernel's own (procfs, sysfs,
+/// debugfs, securityfs, cgroup, tracefs, bpf, devpts, configfs), by the magic number
+/// `fstatfs` answers: they hold the system's state, wherever they are mounted.
+fn on_kernel_fs(file: &impl std::os::fd::AsFd) -> bool {
+    #[cfg(target_os = "linux")]
+    {
+        const KERNEL_FS: [u64; 10] = [
+            0x9fa0,      // proc
+            0x6265_6572, // sysfs
+            0x6462_6720, // debugfs
+            0x7363_6673, // securityfs
+            0x0027_e0eb, // cgroup
+            0x6367_7270, // cgroup2
+            0x7472_6163, // tracefs
+            0xcafe_4a11, // bpf
+            0x1cd1,      // devpts
+            0x6265_6570, // configfs
+        ];
+        rustix::fs::fstatfs(file)
+            .is_ok_and(|fs| u64::try_from(fs.f_type).is_ok_and(|kind| KERNEL_FS.contains(&kind)))
+    }
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = file;
+        false
+    }
+}
+
 /// Where the open `file` really is, asked of its descriptor (`/proc/self/fd`); `None`
 /// where that cannot be asked.
 fn real_path_of(file: &impl std::os::fd::AsFd) -> Option<PathBuf> {
@@ -559,5 +590,15 @@ mod tests {
             FileError::NotRegular("a directory")
         );
         assert_eq!(text("none").unwrap_err(), FileError::NotFound);
+    }
+
+    #[test]
+    fn a_kernel_file_system_is_known_by_its_type_not_its_path() {
+        // procfs mounted elsewhere (`/host/proc`) is procfs too: what is asked is the
+        // file system of the open file, not where it appears.
+        let proc = std::fs::File::open("/proc/self/status").unwrap();
+        assert!(on_kernel_fs(&proc));
+        let plain = tempfile::NamedTempFile::new().unwrap();
+        assert!(!on_kernel_fs(plain.as_file()));
     }
 }
