@@ -21,16 +21,23 @@ impl Values {
     pub(super) fn new<'v>(values: impl Iterator<Item = &'v str>) -> Self {
         let mut words = std::collections::HashSet::new();
         for value in values {
-            words.insert(value.trim().to_owned());
+            words.insert(value.trim().to_lowercase());
             // Each line of a multi-line value, a lone `\r` (an escape in quotes) included.
             if value.contains(['\n', '\r']) {
-                words.extend(value.split(['\n', '\r']).map(|line| line.trim().to_owned()));
+                words.extend(
+                    value
+                        .split(['\n', '\r'])
+                        .map(|line| line.trim().to_lowercase()),
+                );
             }
         }
         words.remove("");
+        // Only what fits in a description (200 characters, at most 800 bytes) can be in
+        // one: longer values stay out of the automaton, whose memory grew with many
+        // long repetitive values (a fifth adversarial pass: 3.6 GB for a 1 MB `.env`).
         let long: Vec<&String> = words
             .iter()
-            .filter(|w| w.len() >= Self::SUBSTRING)
+            .filter(|w| (Self::SUBSTRING..=800).contains(&w.len()))
             .collect();
         // A non-contiguous NFA: built in time linear in the values, where the DFA chosen
         // for a few patterns took minutes for one long repetitive value (a fourth
@@ -39,6 +46,7 @@ impl Values {
             .then(|| {
                 aho_corasick::AhoCorasick::builder()
                     .kind(Some(aho_corasick::AhoCorasickKind::NoncontiguousNFA))
+                    .ascii_case_insensitive(true)
                     .build(long)
                     .ok()
             })
@@ -46,14 +54,16 @@ impl Values {
         Self { long, words }
     }
 
-    /// Whether `text` holds one of the values: a long one anywhere; a short one as a
-    /// word, between spaces and punctuation (`# PIN #742`, `pin/742`).
+    /// Whether `text` holds one of the values, whatever the letters' case: a long one
+    /// anywhere; a short one as a word, between spaces and punctuation (`# PIN #742`,
+    /// `pin/742`, `code/7-4`).
     fn in_text(&self, text: &str) -> bool {
+        let lower = text.to_lowercase();
         self.long.as_ref().is_some_and(|long| long.is_match(text))
-            || text
-                .split(|c: char| c.is_whitespace() || ",;:()[]{}<>'\"`".contains(c))
+            || lower
+                .split(|c: char| c.is_whitespace() || ",;:()[]{}<>'\"`/#=@|\\".contains(c))
                 .map(|word| word.trim_end_matches(['.', '!', '?']))
-                .chain(text.split(|c: char| !c.is_alphanumeric()))
+                .chain(lower.split(|c: char| !c.is_alphanumeric()))
                 .any(|word| self.words.contains(word))
     }
 }
@@ -173,6 +183,29 @@ mod tests {
             descriptions(&["X=\"aaaa\\rsecondpartbbb\"\n# secondpartbbb\nY=1\n"]),
             ["X", "Y"]
         );
+    }
+
+    #[test]
+    fn no_description_holds_a_value_in_another_case_or_beside_a_slash() {
+        // A fifth adversarial pass.
+        assert_eq!(
+            descriptions(&["# Token was Hunter2XYZ\nAPI_TOKEN=hunter2xyz\n"]),
+            ["API_TOKEN"]
+        );
+        assert_eq!(
+            descriptions(&["# door: code/7-4 again\nDOOR_CODE=7-4\n"]),
+            ["DOOR_CODE"]
+        );
+    }
+
+    #[test]
+    fn many_long_repetitive_values_stay_small() {
+        // 3.6 GB for a 1 MB `.env` of runs of one letter: only what fits in a description
+        // goes into the automaton now.
+        let values: Vec<String> = (4..1400).map(|n| "a".repeat(n)).collect();
+        let values = Values::new(values.iter().map(String::as_str));
+        assert!(values.in_text(&format!("# {}", "a".repeat(150))));
+        assert!(!values.in_text("# an ordinary comment"));
     }
 
     #[test]

@@ -45,6 +45,14 @@ const SECRET_WORDS: &[&str] = &[
     "ACCOUNT", "BYPASS", "UNLOCK", "RECOVERY",
 ];
 
+/// Whether a path segment looks like a token rather than a word: six characters or
+/// more, letters and digits mixed (`Zq8xk2`, `admin-7g3kq9`).
+fn token_like(segment: &str) -> bool {
+    segment.len() >= 6
+        && segment.chars().any(|c| c.is_ascii_alphabetic())
+        && segment.chars().any(|c| c.is_ascii_digit())
+}
+
 /// Whether `value` holds a user and password before a host (`admin:hunter3@db1`), as a
 /// URL's user information does, with or without a scheme.
 fn has_userinfo(value: &str) -> bool {
@@ -273,6 +281,8 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         || values
             .iter()
             .any(|v| looks_real(v).is_some() || has_userinfo(v))
+        // A word that says secret, whatever the type: `PORT_PIN` is a port's shape.
+        || has_word(name, SECRET_WORDS)
     {
         return true;
     }
@@ -283,38 +293,47 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         // only a name that says it counts or measures something.
         Kind::Int => !says_harmless(name, HARMLESS_NUMBERS),
         // A fragment can carry a token as a query does (`#access_token=...`).
+        // A capability URL carries its secret in the path (`/hooks/acme/Zq8x...`).
         Kind::Url(_) => !urls.iter().all(|url| {
             url.as_ref().is_some_and(|url| {
                 matches!(url.scheme(), "http" | "https")
                     && url.query().is_none()
                     && url.fragment().is_none()
+                    && !url
+                        .path_segments()
+                        .is_some_and(|mut segments| segments.any(token_like))
             })
         }),
-        Kind::String => !says_harmless(
-            name,
-            &[
-                "HOST",
-                "HOSTS",
-                "HOSTNAME",
-                "DOMAIN",
-                "PATH",
-                "DIR",
-                "DIRECTORY",
-                "NAME",
-                "REGION",
-                "ZONE",
-                "LEVEL",
-                "MODE",
-                "TIMEZONE",
-                "TZ",
-                "LOCALE",
-                "LANG",
-                "LANGUAGE",
-                "FORMAT",
-                "VERSION",
-                "ORIGINS",
-            ],
-        ),
+        Kind::String => {
+            values
+                .iter()
+                .any(|v| v.starts_with('/') && v.split('/').any(token_like))
+                || !says_harmless(
+                    name,
+                    &[
+                        "HOST",
+                        "HOSTS",
+                        "HOSTNAME",
+                        "DOMAIN",
+                        "PATH",
+                        "DIR",
+                        "DIRECTORY",
+                        "NAME",
+                        "REGION",
+                        "ZONE",
+                        "LEVEL",
+                        "MODE",
+                        "TIMEZONE",
+                        "TZ",
+                        "LOCALE",
+                        "LANG",
+                        "LANGUAGE",
+                        "FORMAT",
+                        "VERSION",
+                        "ORIGINS",
+                    ],
+                )
+        }
     }
 }
 
@@ -416,6 +435,14 @@ mod tests {
             ("APP_URL", "https://app.example/#access_token=opensesame99"),
             ("DB_HOSTS", "admin:hunter3@db1"),
             ("REPLICA_HOST", "postgres://u:p@db2/app"),
+            // A fifth adversarial pass.
+            ("PORT_PIN", "4242"),
+            (
+                "ALERT_HOOK_URL",
+                "https://hooks.example.com/services/acme/Zq8xW2k9",
+            ),
+            ("BACKUP_ADDRESS", "https://drop.example.com/drop/k7Qm2pX9"),
+            ("ADMIN_PATH", "/admin-7g3kq9"),
         ] {
             assert!(s(name, &[value]), "{name}");
         }
