@@ -51,6 +51,9 @@ pub enum FileError {
     /// Every user may write it, so anyone on the machine could change what it says.
     #[error("writable by every user on this machine (chmod o-w it)")]
     WorldWritable,
+    /// Another user owns it (not this user, not root), and so decides what it says.
+    #[error("owned by another user (user id {0}), who decides what it says")]
+    NotOwned(u32),
     /// It is in `/proc`, `/sys` or `/dev` (not `/dev/shm`), which hold the system's
     /// state, not secrets: `/proc/self/environ` holds secretary's own environment, its
     /// credentials included.
@@ -129,6 +132,12 @@ impl Opened {
             return Err(FileError::KernelTree);
         }
         Ok(Self { file, metadata })
+    }
+
+    /// Its owner's user id.
+    pub(crate) fn owner(&self) -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        self.metadata.uid()
     }
 
     /// Its permission bits.

@@ -262,13 +262,22 @@ fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
 }
 
 /// The text of a file that holds a credential, opened once: refused when every user may
-/// write it ([`FileError::WorldWritable`]), since anyone on the machine could then
-/// change the identity secretary logs in as (a fourth adversarial pass). Readable by
-/// others is allowed: Kubernetes mounts service-account tokens 0644.
+/// write it ([`FileError::WorldWritable`], a fourth adversarial pass) or another user
+/// owns it ([`FileError::NotOwned`]: a token planted in `/tmp` by someone else, a fifth),
+/// since either could choose the identity secretary logs in as. Root's files and this
+/// user's are taken; readable by others is allowed, as Kubernetes mounts service-account
+/// tokens 0644.
+///
+/// [`FileError::WorldWritable`]: crate::FileError::WorldWritable
+/// [`FileError::NotOwned`]: crate::FileError::NotOwned
 fn read_credential_text(path: &Path) -> Result<zeroize::Zeroizing<String>, crate::FileError> {
     let opened = crate::file::open(path)?;
     if opened.mode() & 0o002 != 0 {
         return Err(crate::FileError::WorldWritable);
+    }
+    let owner = opened.owner();
+    if owner != 0 && owner != rustix::process::geteuid().as_raw() {
+        return Err(crate::FileError::NotOwned(owner));
     }
     opened.read_text(crate::file::SECRET_LIMIT)
 }
@@ -394,6 +403,20 @@ mod tests {
                     assert!(reason.contains("writable by every user"), "{reason}");
                 }
                 Err(other) => panic!("{mode:o}: {other:?}"),
+            }
+        }
+        // Owned by another user (a fifth adversarial pass): refused, whatever its mode.
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(&file, Some(12_345), None).unwrap();
+            match found(&with_file, &vars, app.path()) {
+                Err(VaultError::Config { reason, .. }) => {
+                    assert!(
+                        reason.contains("owned by another user (user id 12345)"),
+                        "{reason}"
+                    );
+                }
+                other => panic!("a file another user owns was used: {other:?}"),
             }
         }
     }
