@@ -63,7 +63,7 @@ fn main() -> ExitCode {
             );
             Status::Error
         }
-        Err(commands::Failure::Stopped { done, error }) => {
+        Err(commands::Failure::Stopped { done, left, error }) => {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: {error}; stopped before the next write"
@@ -74,6 +74,9 @@ fn main() -> ExitCode {
                     "  already written (and recorded): {locator}"
                 );
             }
+            for key in &left {
+                let _ = writeln!(std::io::stderr(), "  not written: {key}");
+            }
             let _ = writeln!(
                 std::io::stderr(),
                 "  help: run again only for what was not written; fix the audit log's path, permissions or free space first (--audit-log, or the manifest's [audit])"
@@ -81,7 +84,11 @@ fn main() -> ExitCode {
             Status::Error
         }
         // A write landed: say exactly what, never "nothing happened".
-        Err(commands::Failure::Unaudited { written, error }) => {
+        Err(commands::Failure::Unaudited {
+            written,
+            left,
+            error,
+        }) => {
             let _ = writeln!(
                 std::io::stderr(),
                 "error: the audit log could not record {} that happened: {error}",
@@ -93,6 +100,12 @@ fn main() -> ExitCode {
             );
             for locator in &written {
                 let _ = writeln!(std::io::stderr(), "  wrote: {locator}");
+            }
+            for key in &left {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "  not written: {key} (run the command for it alone)"
+                );
             }
             let _ = writeln!(
                 std::io::stderr(),

@@ -39,6 +39,9 @@ pub enum PutError {
     /// `rollback --to` the version that is already the current one.
     #[error("version {0} is the current version: there is nothing to roll back")]
     AlreadyCurrent(u64),
+    /// `rollback --to` a version that holds the value the current one holds.
+    #[error("version {0} holds the current value: there is nothing to roll back")]
+    SameValue(u64),
     /// `rollback --to` a version after the current one, which cannot exist yet.
     #[error(
         "version {requested} is after the current version, {current}: there is no such version"
@@ -236,11 +239,12 @@ pub fn rollback(
     let spec = manifest.secret_in(environment, key)?;
     let source = vault_source(manifest, environment)?;
     let context = Context::new(manifest, environment, vars);
-    let current = match source.stored(spec, &context, None)? {
-        Stored::Present { locator, .. }
-        | Stored::Deleted { locator }
-        | Stored::Destroyed { locator } => locator.version().unwrap_or(0),
-        Stored::Missing { .. } => 0,
+    let (current, current_value) = match source.stored(spec, &context, None)? {
+        Stored::Present { locator, value, .. } => (locator.version().unwrap_or(0), value),
+        Stored::Deleted { locator } | Stored::Destroyed { locator } => {
+            (locator.version().unwrap_or(0), None)
+        }
+        Stored::Missing { .. } => (0, None),
     };
     let target = match to {
         Some(version) if version.get() == current => {
@@ -263,6 +267,14 @@ pub fn rollback(
         Stored::Present {
             value: Some(value), ..
         } => {
+            // An older version that holds the current value would be written again as a
+            // new one and called a rollback (a fifth adversarial pass).
+            if current_value
+                .as_ref()
+                .is_some_and(|now| now.expose() == value.expose())
+            {
+                return Err(PutError::SameValue(target));
+            }
             admissible(spec, environment, &value)?;
             let written = source.write(spec, &context, &value, Some(current))?;
             return Ok(RolledBack {

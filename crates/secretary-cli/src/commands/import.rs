@@ -255,6 +255,7 @@ fn write(
     if let Some(error) = unrecorded {
         return Err(Failure::Unaudited {
             written: landed,
+            left: Vec::new(),
             error,
         });
     }

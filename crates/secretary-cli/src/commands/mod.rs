@@ -50,6 +50,8 @@ pub enum Failure {
     Stopped {
         /// Each write that landed and was recorded, as its locator with its version.
         done: Vec<String>,
+        /// The keys not written, for the user to run again alone.
+        left: Vec<String>,
         /// Why the log could not record the next access.
         error: AuditError,
     },
@@ -58,6 +60,8 @@ pub enum Failure {
     Unaudited {
         /// Each write that landed, as its locator with its version.
         written: Vec<String>,
+        /// The keys the command then did not write (a rotation of several).
+        left: Vec<String>,
         /// Why the log could not record them.
         error: AuditError,
     },

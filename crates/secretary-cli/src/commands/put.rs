@@ -130,6 +130,7 @@ pub(super) fn record(event: Event, key: &str, written: &Written) -> Result<(), F
     };
     super::audit(event, key, Some(&origin), Outcome::Ok).map_err(|error| Failure::Unaudited {
         written: vec![written.locator.to_string()],
+        left: Vec::new(),
         error,
     })
 }

@@ -62,17 +62,25 @@ pub fn run(
     let mut status = Status::Success;
     // What this run has written (and recorded), to name when the log fails partway.
     let mut done: Vec<String> = Vec::new();
-    for spec in specs {
+    let all: Vec<String> = specs.iter().map(|spec| spec.key.clone()).collect();
+    for (at, spec) in specs.into_iter().enumerate() {
         let key = &spec.key;
         let value = if spec.is_generated() {
             None
         } else {
             Some(read_value(key)?)
         };
-        intent(Event::Rotate, key).map_err(|failure| stopped(failure, &done))?;
+        intent(Event::Rotate, key).map_err(|failure| stopped(failure, &done, &all[at..]))?;
         match secretary::rotate(manifest, environment, vars, key, value) {
             Ok(written) => {
-                record(Event::Rotate, key, &written)?;
+                record(Event::Rotate, key, &written).map_err(|failure| match failure {
+                    Failure::Unaudited { written, error, .. } => Failure::Unaudited {
+                        written,
+                        left: all[at + 1..].to_vec(),
+                        error,
+                    },
+                    other => other,
+                })?;
                 done.push(written.locator.to_string());
                 match written.locator.version() {
                     Some(version) => writeln!(
@@ -168,12 +176,14 @@ pub fn rollback(
     }
 }
 
-/// An audit failure before the next write of a run that already wrote `done`: named, so
-/// that the run is not repeated whole (a second rotation of what was rotated).
-fn stopped(failure: Failure, done: &[String]) -> Failure {
+/// An audit failure before the next write of a run that already wrote `done`: named, with
+/// the keys `left` unwritten, so that the run is not repeated whole (a second rotation
+/// of what was rotated) nor the rest forgotten.
+fn stopped(failure: Failure, done: &[String], left: &[String]) -> Failure {
     match failure {
         Failure::Audit(error) if !done.is_empty() => Failure::Stopped {
             done: done.to_vec(),
+            left: left.to_vec(),
             error,
         },
         other => other,

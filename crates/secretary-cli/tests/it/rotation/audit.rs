@@ -146,6 +146,11 @@ fn a_rotation_of_several_keys_stopped_by_the_log_names_what_it_already_wrote() {
         "{}",
         out.all()
     );
+    assert!(
+        out.stderr.contains("  not written: secret_key"),
+        "{}",
+        out.all()
+    );
     assert_eq!(
         stored(&bao, "production/secret_key").unwrap(),
         (secret_key, secret_version),

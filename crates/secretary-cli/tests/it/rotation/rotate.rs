@@ -369,4 +369,22 @@ fn a_value_run_could_not_pass_on_and_a_rollback_to_the_current_version_are_refus
             out.all()
         );
     }
+    // An older version that holds the current value: nothing to roll back either.
+    let out = app.run_with(&bao, &put, Some("first-redis-pw-123\n"), &[]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    let mut args = rollback.to_vec();
+    args[5] = "1";
+    let out = app.run(&bao, &args);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("version 1 holds the current value: there is nothing to roll back"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(
+        stored(&bao, "production/redis_password"),
+        Some(("first-redis-pw-123".to_owned(), 3)),
+        "a rollback to the current value wrote a new version"
+    );
 }
