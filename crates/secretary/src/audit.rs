@@ -106,7 +106,9 @@ pub enum KeyProblem {
     },
     /// Typed or patterned rather than drawn at random (`AAAAAAAAAAAAAAAAAAAAAA`,
     /// `0123456789abcdef...`, a word repeated).
-    #[error("it looks typed or patterned, not drawn at random")]
+    #[error(
+        "it looks typed or patterned, not drawn at random (a 16-byte key from a generator does about once in 70,000: make another)"
+    )]
     NotRandom,
 }
 

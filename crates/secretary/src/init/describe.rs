@@ -59,7 +59,9 @@ impl Values {
     /// `pin/742`, `code/7-4`).
     fn in_text(&self, text: &str) -> bool {
         let lower = text.to_lowercase();
-        self.long.as_ref().is_some_and(|long| long.is_match(text))
+        // The patterns are lower-cased with Unicode's rules, so the text is too: `É` in
+        // both was missed when only ASCII was folded (a sixth adversarial pass).
+        self.long.as_ref().is_some_and(|long| long.is_match(&lower))
             || lower
                 .split(|c: char| c.is_whitespace() || ",;:()[]{}<>'\"`/#=@|\\".contains(c))
                 .map(|word| word.trim_end_matches(['.', '!', '?']))
@@ -195,6 +197,14 @@ mod tests {
         assert_eq!(
             descriptions(&["# door: code/7-4 again\nDOOR_CODE=7-4\n"]),
             ["DOOR_CODE"]
+        );
+    }
+
+    #[test]
+    fn a_value_with_a_capital_beyond_ascii_is_found_too() {
+        assert_eq!(
+            descriptions(&["# old one was x-ÉTÉ-2024-x9\nDOOR_PASSWORD=ÉTÉ-2024-x9\n"]),
+            ["DOOR_PASSWORD"]
         );
     }
 

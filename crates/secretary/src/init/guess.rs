@@ -45,12 +45,13 @@ const SECRET_WORDS: &[&str] = &[
     "ACCOUNT", "BYPASS", "UNLOCK", "RECOVERY",
 ];
 
-/// Whether a path segment looks like a token rather than a word: six characters or
-/// more, letters and digits mixed (`Zq8xk2`, `admin-7g3kq9`).
+/// Whether a path segment looks like a token rather than a word: six characters or more
+/// with letters and digits mixed (`Zq8xk2`, `admin-7g3kq9`), or sixteen or more with
+/// both letter cases (`QwErTyUiOpAsDfGh`).
 fn token_like(segment: &str) -> bool {
-    segment.len() >= 6
-        && segment.chars().any(|c| c.is_ascii_alphabetic())
-        && segment.chars().any(|c| c.is_ascii_digit())
+    let has = |test: fn(&char) -> bool| segment.chars().any(|c| test(&c));
+    (segment.len() >= 6 && has(char::is_ascii_alphabetic) && has(char::is_ascii_digit))
+        || (segment.len() >= 16 && has(char::is_ascii_uppercase) && has(char::is_ascii_lowercase))
 }
 
 /// Whether `value` holds a user and password before a host (`admin:hunter3@db1`), as a
@@ -307,7 +308,7 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         Kind::String => {
             values
                 .iter()
-                .any(|v| v.starts_with('/') && v.split('/').any(token_like))
+                .any(|v| v.contains('/') && v.split('/').any(token_like))
                 || !says_harmless(
                     name,
                     &[
@@ -443,6 +444,12 @@ mod tests {
             ),
             ("BACKUP_ADDRESS", "https://drop.example.com/drop/k7Qm2pX9"),
             ("ADMIN_PATH", "/admin-7g3kq9"),
+            // A sixth adversarial pass.
+            (
+                "ALERT_HOOK_URL",
+                "https://hooks.example.com/services/QwErTyUiOpAsDfGhJkLzXcVb",
+            ),
+            ("ADMIN_PATH", "admin-7g3kq9/panel"),
         ] {
             assert!(s(name, &[value]), "{name}");
         }

@@ -162,13 +162,19 @@ fn places(
             match (expand(&config.path), expand(&config.field)) {
                 // The namespace is part of the place: `namespace = "ns1"` with `secret` and
                 // `mount = "ns1/secret"` read the same secrets (a fifth adversarial pass).
+                // A source without one runs in the user's `VAULT_NAMESPACE`, which may be
+                // this one's: so a source with a namespace claims the place without it too
+                // (a sixth adversarial pass).
                 (Some(path), Some(field)) => {
-                    let full = format!(
-                        "{}/{}",
-                        config.namespace.as_deref().unwrap_or(""),
-                        config.api_path(&path)
-                    );
-                    vec![format!("vault:{}#{field}", normalised(&full))]
+                    let api = config.api_path(&path);
+                    let mut places = vec![format!("vault:{}#{field}", normalised(&api))];
+                    if let Some(namespace) = &config.namespace {
+                        places.push(format!(
+                            "vault:{}#{field}",
+                            normalised(&format!("{namespace}/{api}"))
+                        ));
+                    }
+                    places
                 }
                 // `{app}` without a name: reported where the source is checked.
                 _ => Vec::new(),
@@ -303,6 +309,35 @@ mod tests {
                 "{setting} = {value}: {found:?}"
             );
         }
+    }
+
+    #[test]
+    fn the_app_name_and_the_users_namespace_cannot_bring_two_secrets_together() {
+        // `{app}` expanded to `..`, which the URL drops (a sixth adversarial pass).
+        for name in ["..", ".", "a\\tb"] {
+            let text = format!(
+                "version = 1\n[app]\nname = \"{name}\"\n[sources.a]\ntype = \"vault\"\npath = \"prod/{{app}}/d{{key}}\"\n[secrets.db]\n"
+            );
+            let found = diagnostics(&text);
+            assert!(
+                found
+                    .iter()
+                    .any(|(_, m)| m.starts_with("`[app] name` holds")),
+                "{name}: {found:?}"
+            );
+        }
+        // A source without a namespace runs in the user's VAULT_NAMESPACE, which may be
+        // another source's.
+        let text = "version = 1\n[sources.a]\ntype = \"vault\"\nnamespace = \"ns1\"\npath = \"prod/{key}\"\n\
+            [sources.b]\ntype = \"vault\"\npath = \"prod/d{key}\"\n\
+            [environments.production]\nsources = [\"a\", \"b\"]\n\
+            [secrets.db]\n[secrets.b]\n";
+        let found = diagnostics(text);
+        assert!(
+            found.iter().any(|(_, m)| m
+                .starts_with("secrets `db` and `b` both read vault:secret/data/prod/db#value")),
+            "{found:?}"
+        );
     }
 
     #[test]

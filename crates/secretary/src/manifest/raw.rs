@@ -33,7 +33,7 @@ pub(super) struct RawAudit {
 #[derive(Deserialize, Default)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RawApp {
-    pub(super) name: Option<String>,
+    pub(super) name: Option<Spanned<String>>,
     pub(super) environment_from: Option<Vec<Spanned<String>>>,
     pub(super) default_environment: Option<Spanned<String>>,
 }

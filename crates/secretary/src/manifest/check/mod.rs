@@ -237,8 +237,20 @@ impl Checker<'_> {
             }
             None => "development".to_owned(),
         };
+        // `{app}` is expanded into Vault paths: it may bring no `.`, `..` or control
+        // character that the one-place rule would not see (a sixth adversarial pass).
+        let name = raw.name.map(|name| {
+            if let Some(problem) = sources::path_problem(name.get_ref()) {
+                self.report(
+                    name.span().start,
+                    format!("`[app] name` {problem}"),
+                    Some("name the application with letters, digits, `-` and `_`".to_owned()),
+                );
+            }
+            name.into_inner()
+        });
         App {
-            name: raw.name,
+            name,
             environment_from,
             default_environment,
         }
