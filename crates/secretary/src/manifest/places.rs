@@ -20,6 +20,7 @@
 //! (its `pattern` would question their values).
 
 use std::collections::HashMap;
+use std::path::Path;
 use std::sync::Arc;
 
 use super::check::Checker;
@@ -34,11 +35,12 @@ impl Checker<'_> {
         environments: &[EnvironmentSpec],
         sources: &[SourceSpec],
         app: Option<&str>,
+        base: &Path,
     ) {
         let mut reported: std::collections::HashSet<(String, String)> =
             std::collections::HashSet::new();
         for environment in environments {
-            self.whole_files(environment, sources);
+            self.whole_files(environment, sources, base);
             // Place → the first secret seen reading it, and through which source.
             let mut owners: HashMap<String, (&Arc<SecretSpec>, &str)> = HashMap::new();
             for name in &environment.sources {
@@ -84,7 +86,7 @@ impl Checker<'_> {
     /// Reports a file that a `files` secret of `environment` reads whole and a `dotenv`
     /// source of it reads for other secrets (a fifth adversarial pass: `s/db` as both
     /// the secret `db` and the `.env` of `api_key`).
-    fn whole_files(&mut self, environment: &EnvironmentSpec, sources: &[SourceSpec]) {
+    fn whole_files(&mut self, environment: &EnvironmentSpec, sources: &[SourceSpec], base: &Path) {
         let chain: Vec<&SourceSpec> = environment
             .sources
             .iter()
@@ -96,7 +98,7 @@ impl Checker<'_> {
                 for spec in &environment.secrets {
                     for file in [spec.key.as_str(), spec.primary_env()] {
                         whole
-                            .entry(lexical(&format!("{dir}/{file}")))
+                            .entry(resolved(base, &format!("{dir}/{file}")))
                             .or_insert(spec);
                     }
                 }
@@ -107,7 +109,7 @@ impl Checker<'_> {
                 continue;
             };
             for file in files {
-                if let Some(owner) = whole.get(&lexical(file)) {
+                if let Some(owner) = whole.get(&resolved(base, file)) {
                     self.diagnostics.push(Diagnostic {
                         line: owner.line,
                         column: 1,
@@ -123,6 +125,16 @@ impl Checker<'_> {
             }
         }
     }
+}
+
+/// The file `path` (relative to the manifest's directory `base`, or absolute) names: its
+/// real path when it exists, so that an absolute spelling, `s/../s/db` or a linked
+/// directory is the same file (a sixth adversarial pass); else [`lexical`].
+fn resolved(base: &Path, path: &str) -> String {
+    std::fs::canonicalize(base.join(path)).map_or_else(
+        |_| lexical(path),
+        |real| real.to_string_lossy().into_owned(),
+    )
 }
 
 /// `path` as written, relative to the manifest or absolute, with `.` segments and
@@ -338,6 +350,39 @@ mod tests {
                 .starts_with("secrets `db` and `b` both read vault:secret/data/prod/db#value")),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn the_same_file_under_another_spelling_is_the_same_file() {
+        // An absolute path, `..` and a linked directory: compared as written, each looked
+        // like another file (a sixth adversarial pass).
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("s")).unwrap();
+        std::fs::write(dir.path().join("s/db"), "API_KEY=hello\n").unwrap();
+        std::os::unix::fs::symlink(dir.path().join("s"), dir.path().join("link")).unwrap();
+        let absolute = dir.path().join("s/db").display().to_string();
+        for (files_dir, listed) in [
+            ("s", absolute.as_str()),
+            ("s", "s/../s/db"),
+            ("s", "link/db"),
+            ("link", "s/db"),
+        ] {
+            let text = format!(
+                "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
+                 [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
+                 [secrets.db]\n[secrets.api_key]\n"
+            );
+            let found = Manifest::parse(&text, &dir.path().join("secrets.toml"))
+                .err()
+                .map(|error| error.diagnostics)
+                .unwrap_or_default();
+            assert!(
+                found
+                    .iter()
+                    .any(|d| d.message.starts_with("secret `db` reads the whole of")),
+                "{files_dir} and {listed}: {found:?}"
+            );
+        }
     }
 
     #[test]

@@ -120,7 +120,8 @@ impl Checker<'_> {
         for (environment, rules) in environments.iter_mut().zip(rules) {
             self.apply_rules(environment, rules, &secrets, &index);
         }
-        self.shared_places(&environments, &sources, app.name.as_deref());
+        let base = path.parent().unwrap_or_else(|| Path::new("."));
+        self.shared_places(&environments, &sources, app.name.as_deref(), base);
         let audit = raw.audit.and_then(|audit| self.audit(audit, path));
         let path = path.to_path_buf();
         let dir = path
