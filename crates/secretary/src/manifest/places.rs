@@ -92,25 +92,44 @@ impl Checker<'_> {
             .iter()
             .filter_map(|name| sources.iter().find(|source| &source.name == name))
             .collect();
-        let mut whole: HashMap<String, &Arc<SecretSpec>> = HashMap::new();
-        for source in &chain {
-            if let SourceConfig::Files { dir } = &source.config {
-                for spec in &environment.secrets {
-                    for file in [spec.key.as_str(), spec.primary_env()] {
-                        whole
-                            .entry(resolved(base, &format!("{dir}/{file}")))
-                            .or_insert(spec);
-                    }
-                }
-            }
+        // Only the listed `.env` files and the `files` directories are resolved (a few
+        // paths), not a path per secret: this runs at every manifest read.
+        let dotenv: Vec<(&SourceSpec, &String, String)> = chain
+            .iter()
+            .filter_map(|source| match &source.config {
+                SourceConfig::Dotenv { files } => Some((*source, files)),
+                _ => None,
+            })
+            .flat_map(|(source, files)| {
+                files
+                    .iter()
+                    .map(move |file| (source, file, resolved(base, file)))
+            })
+            .collect();
+        if dotenv.is_empty() {
+            return;
         }
-        for source in &chain {
-            let SourceConfig::Dotenv { files } = &source.config else {
-                continue;
-            };
-            for file in files {
-                if let Some(owner) = whole.get(&resolved(base, file)) {
-                    self.diagnostics.push(Diagnostic {
+        let dirs: Vec<String> = chain
+            .iter()
+            .filter_map(|source| match &source.config {
+                SourceConfig::Files { dir } => Some(resolved(base, dir)),
+                _ => None,
+            })
+            .collect();
+        for (source, file, real) in dotenv {
+            let real = Path::new(&real);
+            let in_dir = real
+                .parent()
+                .is_some_and(|parent| dirs.iter().any(|dir| Path::new(dir) == parent));
+            let name = real.file_name().and_then(|name| name.to_str());
+            let owner = name.filter(|_| in_dir).and_then(|name| {
+                environment
+                    .secrets
+                    .iter()
+                    .find(|spec| spec.key == name || spec.primary_env() == name)
+            });
+            if let Some(owner) = owner {
+                self.diagnostics.push(Diagnostic {
                         line: owner.line,
                         column: 1,
                         message: format!(
@@ -121,7 +140,6 @@ impl Checker<'_> {
                             "keep a secrets directory and a .env file apart: a secret that reads the whole file could question the values of the others".to_owned(),
                         ),
                     });
-                }
             }
         }
     }
