@@ -2,6 +2,21 @@
 
 use super::*;
 
+/// Writes `app`'s audit log as `first` (an audit line, so that it is still a log) and
+/// filler lines up to `room` bytes before a 512-byte boundary; returns that boundary in
+/// blocks, for [`capped`]: the next writes fit in `room` bytes, and no more.
+fn pad_log(app: &App, first: &str, room: usize) -> u64 {
+    let mut text = format!("{first}\n");
+    let end = (text.len() + room + 1024).div_ceil(512) * 512;
+    while text.len() + room < end {
+        let filler = (end - room - text.len()).clamp(2, 200);
+        text.push_str(&"x".repeat(filler - 1));
+        text.push('\n');
+    }
+    fs::write(app.path().join("audit.log"), &text).unwrap();
+    (end / 512) as u64
+}
+
 #[test]
 fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
     // put wrote, then audited: on a full disk the new version existed and the command
@@ -31,18 +46,7 @@ fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
 
     // Room for the intent line and not for the outcome: pad the log (its first line is
     // an audit line, so it is still a log) to just below a block boundary.
-    let pad = |room: usize| {
-        let mut text = format!("{}\n", lines[0]);
-        let end = (text.len() + intent + 1024).div_ceil(512) * 512;
-        while text.len() + room < end {
-            let filler = (end - room - text.len()).clamp(2, 200);
-            text.push_str(&"x".repeat(filler - 1));
-            text.push('\n');
-        }
-        fs::write(app.path().join("audit.log"), &text).unwrap();
-        (end / 512) as u64
-    };
-    let blocks = pad(intent + (outcome - intent) / 2);
+    let blocks = pad_log(&app, lines[0], intent + (outcome - intent) / 2);
     let out = capped(&app, &bao, blocks, &put, "second-api-key-2222222");
     assert_eq!(out.code, 2, "{}", out.all());
     let (value, version) = stored(&bao, "production/api_key").unwrap();
@@ -81,7 +85,7 @@ fn a_write_whose_audit_line_fails_after_it_landed_says_what_it_wrote() {
     assert_no_value(&out, &["second-api-key-2222222"]);
 
     // No room even for the intent: nothing is sent.
-    let blocks = pad(intent / 2);
+    let blocks = pad_log(&app, lines[0], intent / 2);
     let out = capped(&app, &bao, blocks, &put, "third-api-key-33333333");
     assert_eq!(out.code, 2, "{}", out.all());
     assert!(
@@ -121,15 +125,7 @@ fn a_rotation_of_several_keys_stopped_by_the_log_names_what_it_already_wrote() {
     let (secret_key, secret_version) = stored(&bao, "production/secret_key").unwrap();
     // Room for the first key's intent and outcome lines and half of the second's intent.
     let room = lines[0].len() + lines[1].len() + 2 + lines[2].len() / 2;
-    let mut text = format!("{}\n", lines[0]);
-    let end = (text.len() + room + 1024).div_ceil(512) * 512;
-    while text.len() + room < end {
-        let filler = (end - room - text.len()).clamp(2, 200);
-        text.push_str(&"x".repeat(filler - 1));
-        text.push('\n');
-    }
-    fs::write(app.path().join("audit.log"), &text).unwrap();
-    let blocks = (end / 512) as u64;
+    let blocks = pad_log(&app, lines[0], room);
     let out = capped(&app, &bao, blocks, &rotate, "second-api-key-2222222");
     assert_eq!(out.code, 2, "{}", out.all());
     let (value, version) = stored(&bao, "production/api_key").unwrap();
