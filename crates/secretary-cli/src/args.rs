@@ -329,7 +329,8 @@ Examples:
   secretary init --from config/app.env --output - | less
 
 Then read it through and run `secretary check`. The files become the development
-environment's dotenv source; production reads Vault, then the environment.")]
+environment's dotenv source; production reads Vault, then the environment. A .env file
+sops encrypted becomes a `sops` source, which production reads instead of Vault.")]
     Init {
         /// The .env files to read, in order (later ones override earlier ones) [default:
         /// .env, else .env.example, in this directory].

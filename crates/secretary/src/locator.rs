@@ -58,6 +58,11 @@ impl Locator {
         }
     }
 
+    /// Key `key` of the sops-encrypted file `file` (as shown to people).
+    pub fn sops(file: &str, key: &str) -> Self {
+        Self::new(SourceKind::Sops, format!("{file}#{key}"))
+    }
+
     /// The kind of source.
     pub fn kind(&self) -> SourceKind {
         self.kind

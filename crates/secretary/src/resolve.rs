@@ -300,6 +300,8 @@ pub enum Place {
     File(PathBuf),
     /// This path in Vault (mount and path).
     Vault(String),
+    /// This sops-encrypted file (as shown to people).
+    Sops(PathBuf),
 }
 
 impl fmt::Display for Fix {
@@ -318,6 +320,9 @@ impl fmt::Display for Fix {
                         }
                         Place::File(path) => write!(f, "create {}", path.display())?,
                         Place::Vault(path) => write!(f, "store it in Vault at {path}")?,
+                        Place::Sops(file) => {
+                            write!(f, "add `{name}` to {} with `sops edit`", file.display())?;
+                        }
                     }
                 }
                 Ok(())
@@ -635,6 +640,7 @@ fn where_to_put(manifest: &Manifest, environment: &EnvironmentSpec, spec: &Secre
                     .unwrap_or_else(|| vault.path.clone());
                 Place::Vault(format!("{}/{path}", vault.mount))
             }
+            Some(SourceConfig::Sops { file, .. }) => Place::Sops(manifest.shown_dir().join(file)),
         };
         if places.last() != Some(&place) {
             places.push(place);

@@ -110,6 +110,9 @@ fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&s
             format!("{} (later files override earlier ones)", files.join(", "))
         }
         SourceConfig::Files { dir } => format!("one file per secret in {dir}"),
+        SourceConfig::Sops { file, format } => {
+            format!("{file}, encrypted with sops ({})", format.as_str())
+        }
         SourceConfig::Vault(vault) => {
             // `{key}` (and `{app}` when the manifest names none) stay as placeholders:
             // each is expanded to itself.

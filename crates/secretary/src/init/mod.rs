@@ -189,6 +189,8 @@ struct Variable {
     /// Whether some template leaves it empty (its last assignment there).
     empty_in_template: bool,
     description: Option<String>,
+    /// Whether a file sops encrypted sets it (its value is not known here).
+    encrypted: bool,
 }
 
 /// A manifest for the variables of `files`, to be written at `manifest` (whose name is
@@ -207,6 +209,8 @@ pub fn draft(
     let mut earlier: HashMap<String, Zeroizing<String>> = HashMap::new();
     // Every value read, for the descriptions' check (see `describe`).
     let mut every_value: Vec<Zeroizing<String>> = Vec::new();
+    // The files sops encrypted, by index.
+    let mut sops_files: Vec<usize> = Vec::new();
     for (at, file) in files.iter().enumerate() {
         let entries = dotenv::parse(file.text, &|name| {
             earlier.get(name).map(|value| value.as_str())
@@ -216,6 +220,9 @@ pub fn draft(
             errors,
         })?;
         let template = is_template(file.shown);
+        // A file sops encrypted: its names are read, never its values (ciphertext) nor
+        // its comments (ciphertext too); its `sops_*` lines are sops's own.
+        let encrypted = is_sops(&entries);
         // Where each name is assigned last in this file: that assignment is its value.
         let last: HashMap<&str, usize> = entries
             .iter()
@@ -223,7 +230,10 @@ pub fn draft(
             .map(|(at, entry)| (entry.key.as_str(), at))
             .collect();
         for (position, entry) in entries.iter().enumerate() {
-            if !entry.value.is_empty() {
+            if encrypted && entry.key.starts_with("sops_") {
+                continue;
+            }
+            if !encrypted && !entry.value.is_empty() {
                 every_value.push(entry.value.clone());
             }
             let wins = last.get(entry.key.as_str()) == Some(&position);
@@ -251,13 +261,16 @@ pub fn draft(
                     places: Vec::new(),
                     values: Vec::new(),
                     empty_in_template: false,
-                    description: entry.comment.clone(),
+                    description: entry.comment.clone().filter(|_| !encrypted),
+                    encrypted: false,
                 });
                 variables.len() - 1
             });
             let variable = &mut variables[slot];
             variable.places.push((at, entry.line));
-            if !entry.value.is_empty() {
+            if encrypted {
+                variable.encrypted = true;
+            } else if !entry.value.is_empty() {
                 variable
                     .values
                     .push((entry.value.clone(), template && wins));
@@ -265,8 +278,12 @@ pub fn draft(
                 variable.empty_in_template = true;
             }
         }
-        for entry in entries {
-            earlier.insert(entry.key, entry.value);
+        if encrypted {
+            sops_files.push(at);
+        } else {
+            for entry in entries {
+                earlier.insert(entry.key, entry.value);
+            }
         }
     }
     if variables.is_empty() {
@@ -281,14 +298,8 @@ pub fn draft(
     // A description is kept only when it holds no value of any file: checked once every
     // file is read, since a comment may quote a value that a later file assigns.
     // Every value of every file, those of variables left out included.
-    let values = Values::new(every_value.iter().map(|value| value.as_str()));
-    for variable in &mut variables {
-        variable.description = variable
-            .description
-            .take()
-            .filter(|text| describes(text, &values));
-    }
-    let toml = write(files, app, &variables);
+    keep_descriptions(&mut variables, &every_value);
+    let toml = write(files, &sops_files, app, &variables);
     let parsed = Manifest::parse(&toml, manifest).map_err(|e| InitError::Invalid(Box::new(e)))?;
     Ok(Draft {
         toml,
@@ -297,8 +308,24 @@ pub fn draft(
     })
 }
 
+/// Drops every description that holds a value of `every_value`.
+fn keep_descriptions(variables: &mut [Variable], every_value: &[Zeroizing<String>]) {
+    let values = Values::new(every_value.iter().map(|value| value.as_str()));
+    for variable in variables {
+        variable.description = variable
+            .description
+            .take()
+            .filter(|text| describes(text, &values));
+    }
+}
+
 /// The manifest's text.
-fn write(files: &[DotenvFile<'_>], app: Option<&str>, variables: &[Variable]) -> String {
+fn write(
+    files: &[DotenvFile<'_>],
+    sops_files: &[usize],
+    app: Option<&str>,
+    variables: &[Variable],
+) -> String {
     let from: Vec<String> = files
         .iter()
         .map(|f| f.shown.display().to_string())
@@ -320,27 +347,7 @@ fn write(files: &[DotenvFile<'_>], app: Option<&str>, variables: &[Variable]) ->
     if let Some(name) = app.and_then(app_name) {
         let _ = writeln!(out, "[app]\nname = {}\n", string(&name));
     }
-    let listed: Vec<&str> = files.iter().map(|f| f.listed).collect();
-    let _ = writeln!(
-        out,
-        "[sources.env]\n\
-         type = \"env\"                           # the process environment\n\n\
-         [sources.dotenv]\n\
-         type = \"dotenv\"\n\
-         files = {}   # relative to this file; later files override earlier ones\n\n\
-         [sources.vault]\n\
-         type = \"vault\"                         # address and token from VAULT_ADDR, VAULT_TOKEN\n\
-         mount = \"secret\"\n\
-         path = \"{{environment}}/{{key}}\"           # read as secret/data/production/database_url\n\
-         field = \"value\"\n\n\
-         [environments.development]\n\
-         sources = [\"env\", \"dotenv\"]\n\n\
-         [environments.production]\n\
-         sources = [\"vault\", \"env\"]\n\
-         on_source_error = \"fail\"               # a Vault error never falls through to env\n\
-         forbid_placeholders = true",
-        array(&listed)
-    );
+    sources(&mut out, files, sops_files);
     // A set, not a list: 200,000 variables once took minutes here (issue 25, item 10).
     let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for variable in variables {
@@ -360,10 +367,94 @@ fn write(files: &[DotenvFile<'_>], app: Option<&str>, variables: &[Variable]) ->
     out
 }
 
+/// The sources and environments: the process environment, then the plain files
+/// (`dotenv`) in development and Vault in production; a file sops encrypted is a `sops`
+/// source of its own, in development after the plain files, and first in production,
+/// instead of Vault (a team that keeps its secrets in sops files deploys them).
+fn sources(out: &mut String, files: &[DotenvFile<'_>], sops_files: &[usize]) {
+    out.push_str(
+        "[sources.env]\n\
+         type = \"env\"                           # the process environment\n\n",
+    );
+    let plain: Vec<&str> = (0..files.len())
+        .filter(|at| !sops_files.contains(at))
+        .map(|at| files[at].listed)
+        .collect();
+    let mut development = vec!["env".to_owned()];
+    if !plain.is_empty() {
+        let _ = writeln!(
+            out,
+            "[sources.dotenv]\n\
+             type = \"dotenv\"\n\
+             files = {}   # relative to this file; later files override earlier ones\n",
+            array(&plain)
+        );
+        development.push("dotenv".to_owned());
+    }
+    let mut production = Vec::new();
+    for (n, &at) in sops_files.iter().enumerate() {
+        let name = if n == 0 {
+            "sops".to_owned()
+        } else {
+            format!("sops-{}", n + 1)
+        };
+        let _ = writeln!(
+            out,
+            "[sources.{name}]\n\
+             type = \"sops\"                          # decrypted by `sops` with this user's key\n\
+             file = {}\n",
+            string(files[at].listed)
+        );
+        development.push(name.clone());
+        production.push(name);
+    }
+    if production.is_empty() {
+        out.push_str(
+            "[sources.vault]\n\
+             type = \"vault\"                         # address and token from VAULT_ADDR, VAULT_TOKEN\n\
+             mount = \"secret\"\n\
+             path = \"{environment}/{key}\"           # read as secret/data/production/database_url\n\
+             field = \"value\"\n\n",
+        );
+        production.push("vault".to_owned());
+    }
+    production.push("env".to_owned());
+    let names = |list: &[String]| array(&list.iter().map(String::as_str).collect::<Vec<_>>());
+    let _ = writeln!(
+        out,
+        "[environments.development]\n\
+         sources = {}\n\n\
+         [environments.production]\n\
+         sources = {}\n\
+         on_source_error = \"fail\"               # a {} error never falls through to env\n\
+         forbid_placeholders = true",
+        names(&development),
+        names(&production),
+        if sops_files.is_empty() {
+            "Vault"
+        } else {
+            "sops"
+        }
+    );
+}
+
+/// Whether a `.env` file's entries are sops's: it writes its metadata as `sops_*` lines.
+fn is_sops(entries: &[dotenv::Entry]) -> bool {
+    entries
+        .iter()
+        .any(|entry| matches!(entry.key.as_str(), "sops_version" | "sops_mac"))
+}
+
 /// One `[secrets.KEY]` table.
 fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: &str) {
     let values: Vec<&str> = variable.values.iter().map(|(v, _)| v.as_str()).collect();
-    let kind = kind(&variable.name, &values);
+    // An encrypted value is not seen: a type guessed from the name alone (`LOG_LEVEL`
+    // as an upper-case enum) could refuse the value it hides.
+    let kind = if variable.encrypted {
+        Kind::String
+    } else {
+        kind(&variable.name, &values)
+    };
     let sensitive = sensitive(&variable.name, &values, &kind);
     // A template's value is the author's default; a `.env`'s is one machine's setting.
     let templates: Vec<&str> = variable
@@ -378,7 +469,7 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
         && !templates.is_empty()
         && templates.iter().all(|v| *v == templates[0]))
     .then(|| templates[0]);
-    let required = !values.is_empty() && default.is_none();
+    let required = (variable.encrypted || !values.is_empty()) && default.is_none();
     let places: Vec<String> = variable
         .places
         .iter()

@@ -72,7 +72,8 @@ pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
     App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
-    SecretSpec, SecretType, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    SecretSpec, SecretType, SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth,
+    VaultConfig,
 };
 
 use crate::Variables;

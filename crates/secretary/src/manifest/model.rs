@@ -52,6 +52,69 @@ pub enum SourceConfig {
     },
     /// HashiCorp Vault or OpenBao KV.
     Vault(Box<VaultConfig>),
+    /// A file encrypted with sops, decrypted by the real `sops`.
+    Sops {
+        /// The file, as written in the manifest.
+        file: String,
+        /// How it is written.
+        format: SopsFormat,
+    },
+}
+
+/// How a sops-encrypted file is written: its `format`, or its extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SopsFormat {
+    /// `KEY=value` lines (`.env`).
+    Dotenv,
+    /// YAML (`.yaml`, `.yml`).
+    Yaml,
+    /// JSON (`.json`).
+    Json,
+}
+
+impl SopsFormat {
+    /// The format a file's name says, if it says one.
+    pub fn from_file_name(file: &str) -> Option<Self> {
+        let path = std::path::Path::new(file);
+        let extension = path
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase);
+        match extension.as_deref() {
+            Some("json") => Some(Self::Json),
+            Some("yaml" | "yml") => Some(Self::Yaml),
+            Some("env") => Some(Self::Dotenv),
+            // `.env`, `.env.production`: named as `.env` files are.
+            _ if path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.to_ascii_lowercase().starts_with(".env")) =>
+            {
+                Some(Self::Dotenv)
+            }
+            _ => None,
+        }
+    }
+
+    /// The manifest spelling (`format = "..."`).
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "dotenv" => Some(Self::Dotenv),
+            "yaml" => Some(Self::Yaml),
+            "json" => Some(Self::Json),
+            _ => None,
+        }
+    }
+
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Dotenv => "dotenv",
+            Self::Yaml => "yaml",
+            Self::Json => "json",
+        }
+    }
 }
 
 impl SourceSpec {
@@ -73,6 +136,7 @@ impl SourceConfig {
             Self::Dotenv { .. } => SourceKind::Dotenv,
             Self::Files { .. } => SourceKind::Files,
             Self::Vault(_) => SourceKind::Vault,
+            Self::Sops { .. } => SourceKind::Sops,
         }
     }
 }
@@ -91,6 +155,8 @@ pub enum SourceKind {
     Files,
     /// `vault`: HashiCorp Vault or OpenBao KV.
     Vault,
+    /// `sops`: a file encrypted with sops.
+    Sops,
 }
 
 impl SourceKind {
@@ -101,6 +167,7 @@ impl SourceKind {
             Self::Dotenv => "dotenv",
             Self::Files => "files",
             Self::Vault => "vault",
+            Self::Sops => "sops",
         }
     }
 }

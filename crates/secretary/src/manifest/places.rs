@@ -175,7 +175,8 @@ fn places(
     app: Option<&str>,
 ) -> Vec<String> {
     match &source.config {
-        SourceConfig::Env | SourceConfig::Dotenv { .. } => {
+        // A sops file's keys are env names, as a `.env`'s are (it is often one encrypted).
+        SourceConfig::Env | SourceConfig::Dotenv { .. } | SourceConfig::Sops { .. } => {
             spec.env.iter().map(|name| format!("`{name}`")).collect()
         }
         SourceConfig::Files { dir } => {

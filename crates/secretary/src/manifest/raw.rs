@@ -62,6 +62,8 @@ pub(super) struct RawSource {
     pub(super) kind: SourceKind,
     pub(super) files: Option<Spanned<Vec<String>>>,
     pub(super) dir: Option<Spanned<String>>,
+    pub(super) file: Option<Spanned<String>>,
+    pub(super) format: Option<Spanned<String>>,
     pub(super) address: Option<Spanned<Addresses>>,
     pub(super) namespace: Option<Spanned<String>>,
     pub(super) mount: Option<Spanned<String>>,

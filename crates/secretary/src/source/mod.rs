@@ -14,11 +14,15 @@ use crate::{Locator, SecretValue, Variables, dotenv};
 mod dotenv_file;
 mod env;
 mod files;
+mod program;
+mod sops;
 mod vault;
 
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use files::FilesSource;
+pub use program::ProgramError;
+pub use sops::{SopsError, SopsSource};
 pub use vault::{Access, NodeAnswer, Snapshot, Stored, VaultError, VaultSource, Written};
 
 /// What a source is told besides the secrets it is asked for.
@@ -186,6 +190,9 @@ pub enum SourceError {
     /// The Vault source failed.
     #[error("{0}")]
     Vault(VaultError),
+    /// A sops source failed.
+    #[error("{0}")]
+    Sops(SopsError),
 }
 
 impl SourceError {
@@ -231,6 +238,7 @@ impl SourceError {
                 "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()
             }
             Self::Vault(error) => error.hint(),
+            Self::Sops(error) => error.hint(),
         }
     }
 }
@@ -243,6 +251,9 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
         SourceConfig::Dotenv { files } => Box::new(DotenvSource::new(name, files.clone())),
         SourceConfig::Files { dir } => Box::new(FilesSource::new(name, dir.clone())),
         SourceConfig::Vault(config) => Box::new(VaultSource::new(name, (**config).clone())),
+        SourceConfig::Sops { file, format } => {
+            Box::new(SopsSource::new(name, file.clone(), *format))
+        }
     }
 }
 

@@ -280,3 +280,76 @@ fn init_output_holds_no_canary() {
     assert_eq!(broken.code, 2);
     assert_clean("init of a broken .env", &broken.stderr, None);
 }
+
+#[test]
+fn init_recognises_a_sops_file_and_the_manifest_it_writes_reads_it_in_production() {
+    let sops = secretary_test_support::Sops::new();
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let canary = "canary-sops-Pa55w0rd-9f1c";
+    sops.write(
+        &project.path().join("secrets.enc.env"),
+        &format!("# the database password\nDATABASE_PASSWORD={canary}\nLOG_LEVEL=info\n"),
+        "dotenv",
+    );
+    let out = init(project.path(), &["--from", "secrets.enc.env"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        !out.stderr.contains("sops_"),
+        "sops's metadata is no variable: {}",
+        out.stderr
+    );
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    assert!(
+        manifest.contains("[sources.sops]\ntype = \"sops\"")
+            && manifest.contains("file = \"secrets.enc.env\"\n"),
+        "{manifest}"
+    );
+    assert!(
+        manifest.contains("sources = [\"sops\", \"env\"]"),
+        "production reads the file: {manifest}"
+    );
+    assert!(
+        !manifest.contains("ENC["),
+        "no ciphertext, not even as a description: {manifest}"
+    );
+    assert!(!manifest.contains("sops_"), "{manifest}");
+    assert!(
+        manifest.contains("[secrets.database_password]\n# from secrets.enc.env:2\nrequired = true"),
+        "{manifest}"
+    );
+
+    // Production reads it with the user's key; no value is shown.
+    let key = sops.key_file();
+    let with_key = |args: &[&str]| {
+        run(Command::from_std(support::secretary_in(project.path()))
+            .env("SOPS_AGE_KEY_FILE", &key)
+            .args(args))
+    };
+    let check = with_key(&["check", "--env", "production"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    let status = with_key(&["status", "--env", "production"]);
+    assert!(
+        status
+            .stdout
+            .contains("sops:secrets.enc.env#DATABASE_PASSWORD"),
+        "{}",
+        status.stdout
+    );
+    for out in [&check, &status] {
+        assert!(!format!("{}{}", out.stdout, out.stderr).contains(canary));
+    }
+    let get = with_key(&["get", "database_password", "--env", "production"]);
+    assert_eq!(get.stdout.trim_end(), canary, "{}", get.stderr);
+
+    // Without the key: check fails closed and says what to do.
+    let keyless = secretary(project.path(), &["check", "--env", "production"]);
+    assert_eq!(keyless.code, 1, "{}{}", keyless.stdout, keyless.stderr);
+    let said = format!("{}{}", keyless.stdout, keyless.stderr);
+    assert!(
+        said.contains("sops found no key to decrypt secrets.enc.env"),
+        "{said}"
+    );
+    assert!(said.contains("SOPS_AGE_KEY_FILE"), "{said}");
+    assert!(!said.contains(canary));
+}

@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use crate::duration::parse_duration;
-use crate::manifest::model::{SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig};
+use crate::manifest::model::{
+    SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+};
 use crate::manifest::raw::{RawSource, in_file_order};
 
 use super::{Checker, is_name};
@@ -115,6 +117,7 @@ impl Checker<'_> {
                 }
             },
             SourceKind::Vault => SourceConfig::Vault(Box::new(self.vault_config(name, source)?)),
+            SourceKind::Sops => self.sops_config(name, at, source)?,
         };
         ok.then_some(config)
     }
@@ -127,6 +130,8 @@ impl Checker<'_> {
         let owned = [
             ("files", at(source.files.as_ref()), SourceKind::Dotenv),
             ("dir", at(source.dir.as_ref()), SourceKind::Files),
+            ("file", at(source.file.as_ref()), SourceKind::Sops),
+            ("format", at(source.format.as_ref()), SourceKind::Sops),
             ("address", at(source.address.as_ref()), SourceKind::Vault),
             (
                 "namespace",
@@ -195,6 +200,60 @@ impl Checker<'_> {
             }
         }
         ok
+    }
+
+    /// A sops source's `file` and its `format` (given, or from the file's extension).
+    fn sops_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {
+        let file = match source.file {
+            Some(file) if !file.get_ref().trim().is_empty() => file,
+            other => {
+                self.report(
+                    other.as_ref().map_or(at, |f| f.span().start),
+                    format!("sops source `{name}` needs `file`"),
+                    Some("for example `file = \"secrets.enc.env\"`".to_owned()),
+                );
+                return None;
+            }
+        };
+        if file.get_ref().chars().any(char::is_control) {
+            self.report(
+                file.span().start,
+                format!("sops source `{name}`: `file` holds a control character"),
+                None,
+            );
+            return None;
+        }
+        let format = if let Some(format) = &source.format {
+            let Some(known) = SopsFormat::from_name(format.get_ref()) else {
+                self.report(
+                    format.span().start,
+                    format!(
+                        "sops source `{name}`: unknown format `{}`",
+                        format.get_ref()
+                    ),
+                    Some("use `dotenv`, `yaml` or `json`".to_owned()),
+                );
+                return None;
+            };
+            known
+        } else {
+            let Some(known) = SopsFormat::from_file_name(file.get_ref()) else {
+                self.report(
+                    file.span().start,
+                    format!(
+                        "sops source `{name}`: the format of `{}` cannot be told from its name",
+                        file.get_ref()
+                    ),
+                    Some("add `format = \"dotenv\"`, `\"yaml\"` or `\"json\"`".to_owned()),
+                );
+                return None;
+            };
+            known
+        };
+        Some(SourceConfig::Sops {
+            file: file.into_inner(),
+            format,
+        })
     }
 
     /// The `auth` of a vault source and the settings that go with it.

@@ -255,3 +255,4 @@ mod dotenv;
 mod env;
 mod files;
 mod resolution;
+mod sops;

