@@ -113,6 +113,12 @@ impl Args {
                     "`list` shows every environment and reads no value: --env and --audit-log do not apply to it",
                 )
             }
+            Command::Manifest(ManifestCommand::Allow { .. }) => {
+                let given = &args.global;
+                (given.environment.is_some() || given.audit_log.is_some()).then_some(
+                    "`allow` records the manifest's exec commands for every environment and reads no value: --env and --audit-log do not apply to it",
+                )
+            }
             Command::Manifest(_) => None,
             _ => args.global.is_set().then_some(
                 "this command reads no manifest: --manifest, --env and --audit-log do not apply to it",
@@ -380,6 +386,32 @@ Examples:
         #[arg(long, value_name = "DIR")]
         dir: Option<PathBuf>,
     },
+    /// Check that a provider program speaks the provider protocol
+    /// (docs/provider-protocol.md), as an `exec` source would run it; no value is shown.
+    /// Needs no manifest.
+    #[command(after_help = "\
+Examples:
+  secretary provider-check -- secretary-provider-1password --vault Prod
+  secretary provider-check --key database_url --pass-env OP_SERVICE_ACCOUNT_TOKEN -- ./provider.py")]
+    ProviderCheck {
+        /// A key the provider's store holds: it must be found (repeat for more).
+        #[arg(long = "key", value_name = "KEY")]
+        keys: Vec<String>,
+        /// A variable the provider is given besides the basics, as the source's `pass_env`.
+        #[arg(long = "pass-env", value_name = "NAME")]
+        pass_env: Vec<String>,
+        /// How long each request may take.
+        #[arg(long, default_value = "10s", value_parser = provider_timeout)]
+        timeout: std::time::Duration,
+        /// The provider's command and its arguments.
+        #[arg(required = true, last = true, value_name = "COMMAND")]
+        command: Vec<String>,
+    },
+}
+
+/// A `--timeout` of `provider-check`.
+fn provider_timeout(text: &str) -> Result<std::time::Duration, String> {
+    secretary::validate::parse_duration(text).map_err(|error| error.to_string())
 }
 
 /// The commands that read the manifest.
@@ -397,6 +429,17 @@ Examples:
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        #[command(flatten)]
+        global: ManifestOnly,
+    },
+    /// Let this manifest's `exec` sources run their commands, as they are now, for this
+    /// user (direnv's `allow`): a command changed since (in a pull request, say), or a
+    /// program named by a path whose file changed, fails closed until allowed again.
+    #[command(after_help = "\
+Examples:
+  secretary list                 # read the sources first: every exec command is shown
+  secretary allow")]
+    Allow {
         #[command(flatten)]
         global: ManifestOnly,
     },
@@ -605,7 +648,7 @@ impl Command {
             return None;
         };
         Some(match command {
-            ManifestCommand::List { global, .. } => Global {
+            ManifestCommand::List { global, .. } | ManifestCommand::Allow { global } => Global {
                 manifest: global.manifest.clone(),
                 ..Global::default()
             },

@@ -63,6 +63,15 @@ impl Locator {
         Self::new(SourceKind::Sops, format!("{file}#{key}"))
     }
 
+    /// A provider's answer (`exec`): `place` is `SOURCE#KEY`, or `SOURCE:DETAIL` when the
+    /// provider names where it read; at `version` when it says.
+    pub fn exec(place: String, version: Option<u64>) -> Self {
+        Self {
+            version,
+            ..Self::new(SourceKind::Exec, place)
+        }
+    }
+
     /// The kind of source.
     pub fn kind(&self) -> SourceKind {
         self.kind

@@ -302,6 +302,8 @@ pub enum Place {
     Vault(String),
     /// This sops-encrypted file (as shown to people).
     Sops(PathBuf),
+    /// The store behind this `exec` source's provider.
+    Provider(String),
 }
 
 impl fmt::Display for Fix {
@@ -320,6 +322,9 @@ impl fmt::Display for Fix {
                         }
                         Place::File(path) => write!(f, "create {}", path.display())?,
                         Place::Vault(path) => write!(f, "store it in Vault at {path}")?,
+                        Place::Provider(source) => {
+                            write!(f, "store it where source `{source}`'s provider reads")?;
+                        }
                         Place::Sops(file) => {
                             write!(f, "add `{name}` to {} with `sops edit`", file.display())?;
                         }
@@ -641,6 +646,7 @@ fn where_to_put(manifest: &Manifest, environment: &EnvironmentSpec, spec: &Secre
                 Place::Vault(format!("{}/{path}", vault.mount))
             }
             Some(SourceConfig::Sops { file, .. }) => Place::Sops(manifest.shown_dir().join(file)),
+            Some(SourceConfig::Exec { .. }) => Place::Provider(source.clone()),
         };
         if places.last() != Some(&place) {
             places.push(place);

@@ -110,6 +110,7 @@ fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&s
             format!("{} (later files override earlier ones)", files.join(", "))
         }
         SourceConfig::Files { dir } => format!("one file per secret in {dir}"),
+        SourceConfig::Exec { command, .. } => format!("the provider `{}`", command.join(" ")),
         SourceConfig::Sops { file, format } => {
             format!("{file}, encrypted with sops ({})", format.as_str())
         }

@@ -25,3 +25,9 @@ pub use cluster::{Cluster, ClusterGuard, Response};
 pub use jwt::Jwt;
 pub use openbao::{OpenBao, free_port};
 pub use sops::Sops;
+
+/// A provider program for the `exec` source's tests (`fixtures/provider.py`): secrets
+/// from the JSON store file its first argument names.
+pub fn provider() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/provider.py")
+}

@@ -1,5 +1,6 @@
 //! One file per subcommand; this module finds the manifest and dispatches.
 
+mod allow;
 mod check;
 mod example;
 mod export;
@@ -10,6 +11,7 @@ mod import;
 mod init;
 mod lint;
 mod list;
+mod provider_check;
 mod put;
 mod redact;
 mod rotate;
@@ -176,6 +178,12 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
         Command::Schema => help::schema(&mut out)?,
         Command::Completions { shell } => help::completions(*shell, &mut out)?,
         Command::Man { dir } => help::man(dir.as_deref(), &mut out)?,
+        Command::ProviderCheck {
+            keys,
+            pass_env,
+            timeout,
+            command,
+        } => provider_check::run(command, keys, pass_env, *timeout, vars, &mut out)?,
     };
     out.flush()?;
     Ok(status)
@@ -195,6 +203,7 @@ fn with_manifest(
     let manifest = Manifest::discover(options.manifest.as_deref(), vars, &cwd)?;
     let command = match command {
         ManifestCommand::List { format, .. } => return list::run(&manifest, *format, out),
+        ManifestCommand::Allow { .. } => return allow::run(&manifest, vars, out),
         ManifestCommand::Environment(command) => command,
     };
     let environment = manifest.select_environment(options.environment.as_deref(), vars)?;

@@ -52,6 +52,15 @@ pub enum SourceConfig {
     },
     /// HashiCorp Vault or OpenBao KV.
     Vault(Box<VaultConfig>),
+    /// A provider program that speaks the provider protocol.
+    Exec {
+        /// The program and its arguments (no shell).
+        command: Vec<String>,
+        /// How long it may take (default 10 s).
+        timeout: std::time::Duration,
+        /// The variables it is given besides the basics.
+        pass_env: Vec<String>,
+    },
     /// A file encrypted with sops, decrypted by the real `sops`.
     Sops {
         /// The file, as written in the manifest.
@@ -137,6 +146,7 @@ impl SourceConfig {
             Self::Files { .. } => SourceKind::Files,
             Self::Vault(_) => SourceKind::Vault,
             Self::Sops { .. } => SourceKind::Sops,
+            Self::Exec { .. } => SourceKind::Exec,
         }
     }
 }
@@ -157,6 +167,8 @@ pub enum SourceKind {
     Vault,
     /// `sops`: a file encrypted with sops.
     Sops,
+    /// `exec`: a provider program.
+    Exec,
 }
 
 impl SourceKind {
@@ -168,6 +180,7 @@ impl SourceKind {
             Self::Files => "files",
             Self::Vault => "vault",
             Self::Sops => "sops",
+            Self::Exec => "exec",
         }
     }
 }

@@ -179,6 +179,10 @@ fn places(
         SourceConfig::Env | SourceConfig::Dotenv { .. } | SourceConfig::Sops { .. } => {
             spec.env.iter().map(|name| format!("`{name}`")).collect()
         }
+        // A provider's place is its command's answer for the key.
+        SourceConfig::Exec { command, .. } => {
+            vec![format!("exec:{}#{}", command.join(" "), spec.key)]
+        }
         SourceConfig::Files { dir } => {
             let mut files = vec![format!("files:{dir}/{}", spec.key)];
             if spec.primary_env() != spec.key {

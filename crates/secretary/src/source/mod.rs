@@ -13,6 +13,7 @@ use crate::{Locator, SecretValue, Variables, dotenv};
 
 mod dotenv_file;
 mod env;
+pub mod exec;
 mod files;
 mod program;
 mod sops;
@@ -20,6 +21,7 @@ mod vault;
 
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
+pub use exec::{ExecError, ExecSource};
 pub use files::FilesSource;
 pub use program::ProgramError;
 pub use sops::{SopsError, SopsSource};
@@ -37,6 +39,8 @@ pub struct Context<'a> {
     pub vars: &'a Variables,
     /// The manifest's directory, where relative paths start.
     pub base_dir: &'a Path,
+    /// The manifest's path (what an `exec` source's allowed commands are recorded by).
+    pub manifest: &'a Path,
     /// The same directory as people should read it in locators and messages (relative
     /// to their working directory; empty for the working directory itself).
     pub shown_dir: &'a Path,
@@ -54,6 +58,7 @@ impl<'a> Context<'a> {
             app: manifest.app().name.as_deref(),
             vars,
             base_dir: manifest.dir(),
+            manifest: manifest.path(),
             shown_dir: manifest.shown_dir(),
         }
     }
@@ -193,6 +198,9 @@ pub enum SourceError {
     /// A sops source failed.
     #[error("{0}")]
     Sops(SopsError),
+    /// A provider (`exec`) failed.
+    #[error("{0}")]
+    Exec(ExecError),
 }
 
 impl SourceError {
@@ -239,6 +247,7 @@ impl SourceError {
             }
             Self::Vault(error) => error.hint(),
             Self::Sops(error) => error.hint(),
+            Self::Exec(error) => error.hint(),
         }
     }
 }
@@ -254,6 +263,16 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
         SourceConfig::Sops { file, format } => {
             Box::new(SopsSource::new(name, file.clone(), *format))
         }
+        SourceConfig::Exec {
+            command,
+            timeout,
+            pass_env,
+        } => Box::new(ExecSource::new(
+            name,
+            command.clone(),
+            *timeout,
+            pass_env.clone(),
+        )),
     }
 }
 

@@ -28,6 +28,8 @@ pub(crate) struct Program<'a> {
     pub(crate) path: &'a Path,
     /// Its arguments (without its name).
     pub(crate) args: &'a [&'a str],
+    /// Its working directory (the manifest's, where relative arguments start).
+    pub(crate) dir: &'a Path,
     /// Its whole environment: nothing of secretary's own is inherited.
     pub(crate) env: Vec<(OsString, OsString)>,
     /// What it reads on stdin.
@@ -133,6 +135,7 @@ impl Program<'_> {
             .into_owned();
         let mut child = Command::new(self.path)
             .args(self.args)
+            .current_dir(self.dir)
             .env_clear()
             .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::piped())
@@ -258,6 +261,7 @@ mod tests {
         Program {
             path: Path::new("/bin/sh"),
             args: script,
+            dir: Path::new("/"),
             env: vec![("KEPT".into(), "yes".into())],
             stdin: b"input",
             limit,

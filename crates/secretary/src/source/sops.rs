@@ -163,6 +163,7 @@ impl SopsSource {
         let finished = Program {
             path: &binary,
             args: &args,
+            dir: context.base_dir,
             env: program::scrubbed(context.vars, sops_needs),
             stdin: &encrypted,
             limit: OUTPUT_LIMIT,

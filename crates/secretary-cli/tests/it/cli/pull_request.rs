@@ -240,3 +240,92 @@ fn example_output_replaces_a_link_instead_of_writing_through_it() {
             .contains("change-me")
     );
 }
+
+#[test]
+fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it() {
+    let project = Project::new("");
+    let state = tempfile::tempdir().unwrap();
+    fs::copy(
+        secretary_test_support::provider(),
+        project.path().join("provider.py"),
+    )
+    .unwrap();
+    project.file(
+        "store.json",
+        r#"{"values": {"api_key": "k-canary-exec-77"}}"#,
+    );
+    let pwned = project.path().join("pwned");
+    project.file(
+        "secrets.toml",
+        &format!(
+            "version = 1\n[sources.store]\ntype = \"exec\"\ncommand = [\"sh\", \"-c\", \"touch {}; exec /usr/bin/python3 provider.py store.json\"]\n\n[environments.development]\nsources = [\"store\"]\n\n[secrets.api_key]\nrequired = true\n",
+            pwned.display()
+        ),
+    );
+    let secretary = |args: &[&str]| {
+        run(project
+            .cmd()
+            .env("SECRETARY_STATE_DIR", state.path())
+            .args(args))
+    };
+    let check = secretary(&["check"]);
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    assert!(!pwned.exists(), "the command ran before it was allowed");
+    let said = format!("{}{}", check.stdout, check.stderr);
+    assert!(
+        said.contains("exec source `store` runs `sh -c 'touch "),
+        "{said}"
+    );
+    assert!(said.contains("which this user has not allowed for"), "{said}");
+    assert!(said.contains("run `secretary allow`"), "{said}");
+
+    let allow = secretary(&["allow"]);
+    assert_eq!(allow.code, 0, "{}", allow.stderr);
+    assert!(allow.stdout.starts_with("allowed for secrets.toml (this user only):\n  store: sh -c 'touch "), "{}", allow.stdout);
+    let get = secretary(&["get", "api_key"]);
+    assert_eq!(get.code, 0, "{}", get.stderr);
+    assert_eq!(get.stdout, "k-canary-exec-77");
+    assert!(pwned.exists());
+    let status = secretary(&["status"]);
+    assert!(status.stdout.contains("exec:store:store#api_key@v2"), "{}", status.stdout);
+    assert!(!status.stdout.contains("k-canary-exec-77"));
+
+    // The next pull request changes the command: refused again, saying what changed.
+    fs::remove_file(&pwned).unwrap();
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    project.file("secrets.toml", &manifest.replace("touch ", "touch -c "));
+    let check = secretary(&["check"]);
+    assert_eq!(check.code, 1);
+    assert!(!pwned.exists());
+    assert!(
+        format!("{}{}", check.stdout, check.stderr).contains("was allowed"),
+        "{}{}",
+        check.stdout,
+        check.stderr
+    );
+}
+
+#[test]
+fn provider_check_passes_a_provider_that_speaks_the_protocol_and_fails_one_that_does_not() {
+    let project = Project::new("");
+    project.file("store.json", r#"{"values": {"api_key": "k-canary-kit"}}"#);
+    let provider = secretary_test_support::provider();
+    let store = project.path().join("store.json");
+    let kit = |extra: &[&str]| {
+        run(project
+            .cmd()
+            .args(["provider-check", "--key", "api_key"])
+            .args(extra)
+            .arg("--")
+            .arg(&provider)
+            .arg(&store))
+    };
+    let good = kit(&[]);
+    assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
+    assert!(good.stdout.ends_with("the provider passed every check (3)\n"), "{}", good.stdout);
+    project.file("store.json", r#"{"values": {}}"#);
+    let bad = kit(&[]);
+    assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
+    assert!(bad.stdout.contains("FAIL: 1 key of the store found in one request, beside one it lacks; no value on stderr: `api_key` is absent"), "{}", bad.stdout);
+    assert!(!good.stdout.contains("k-canary-kit"));
+}

@@ -118,6 +118,7 @@ impl Checker<'_> {
             },
             SourceKind::Vault => SourceConfig::Vault(Box::new(self.vault_config(name, source)?)),
             SourceKind::Sops => self.sops_config(name, at, source)?,
+            SourceKind::Exec => self.exec_config(name, at, source)?,
         };
         ok.then_some(config)
     }
@@ -132,6 +133,9 @@ impl Checker<'_> {
             ("dir", at(source.dir.as_ref()), SourceKind::Files),
             ("file", at(source.file.as_ref()), SourceKind::Sops),
             ("format", at(source.format.as_ref()), SourceKind::Sops),
+            ("command", at(source.command.as_ref()), SourceKind::Exec),
+            ("timeout", at(source.timeout.as_ref()), SourceKind::Exec),
+            ("pass_env", at(source.pass_env.as_ref()), SourceKind::Exec),
             ("address", at(source.address.as_ref()), SourceKind::Vault),
             (
                 "namespace",
@@ -200,6 +204,67 @@ impl Checker<'_> {
             }
         }
         ok
+    }
+
+    /// An exec source's `command`, `timeout` (default 10 s) and `pass_env`.
+    fn exec_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {
+        let command = match source.command {
+            Some(command)
+                if command
+                    .get_ref()
+                    .first()
+                    .is_some_and(|program| !program.trim().is_empty()) =>
+            {
+                command
+            }
+            other => {
+                self.report(
+                    other.as_ref().map_or(at, |c| c.span().start),
+                    format!("exec source `{name}` needs `command`, a program and its arguments"),
+                    Some(
+                        "for example `command = [\"secretary-provider-1password\", \"--vault\", \"Prod\"]`"
+                            .to_owned(),
+                    ),
+                );
+                return None;
+            }
+        };
+        if command.get_ref().iter().any(|word| word.contains('\0')) {
+            self.report(
+                command.span().start,
+                format!("exec source `{name}`: `command` holds a NUL character"),
+                None,
+            );
+            return None;
+        }
+        let timeout = match &source.timeout {
+            Some(raw) => match parse_duration(raw.get_ref()) {
+                Ok(duration) if !duration.is_zero() => duration,
+                Ok(_) | Err(_) => {
+                    self.report(
+                        raw.span().start,
+                        format!("`timeout` of exec source `{name}` is not a duration above zero"),
+                        Some("write it as `10s` or `1m`".to_owned()),
+                    );
+                    return None;
+                }
+            },
+            None => std::time::Duration::from_secs(10),
+        };
+        let pass_env = source.pass_env.map(Spanned::into_inner).unwrap_or_default();
+        if let Some(bad) = pass_env.iter().find(|n| !crate::manifest::is_env_name(n)) {
+            self.report(
+                at,
+                format!("exec source `{name}`: `pass_env` entry `{bad}` is not a variable name"),
+                None,
+            );
+            return None;
+        }
+        Some(SourceConfig::Exec {
+            command: command.into_inner(),
+            timeout,
+            pass_env,
+        })
     }
 
     /// A sops source's `file` and its `format` (given, or from the file's extension).

@@ -52,7 +52,7 @@ pub(super) struct Cas {
 /// When a version was written, from its `created_time`: RFC 3339 in UTC (`...Z`, as
 /// Vault writes it) or with an offset (`+02:00`, as another server might). `None` when it
 /// is neither; the secret's age is then unknown.
-pub(super) fn written_at(time: &str) -> Option<std::time::SystemTime> {
+pub(in crate::source) fn written_at(time: &str) -> Option<std::time::SystemTime> {
     // humantime reads `...+02:00` as if it were UTC: the offset is looked for first.
     let at = time.len().checked_sub(6)?;
     if !time.is_char_boundary(at) {

@@ -46,6 +46,7 @@ use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind, VaultConfig};
 use crate::{Locator, SecretValue};
 use client::{Client, SecretJson};
+pub(in crate::source) use kv::written_at;
 use kv::{Cas, Field, Read, Write, field_of, read, read_all, stored};
 use settings::Settings;
 pub use snapshot::Snapshot;

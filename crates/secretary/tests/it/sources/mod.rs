@@ -253,6 +253,7 @@ fn first_problem(report: &Report, key: &str) -> String {
 
 mod dotenv;
 mod env;
+mod exec;
 mod files;
 mod resolution;
 mod sops;

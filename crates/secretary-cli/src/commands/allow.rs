@@ -1,0 +1,40 @@
+//! `secretary allow`: let this manifest's `exec` sources run their commands, as they are
+//! now, for this user.
+
+use std::io::Write;
+
+use secretary::source::exec::trust::{self, shell_words};
+use secretary::{Manifest, Variables};
+
+use super::Failure;
+use crate::exit::Status;
+
+pub fn run(manifest: &Manifest, vars: &Variables, out: &mut impl Write) -> Result<Status, Failure> {
+    let allowed = match trust::allow(manifest, vars) {
+        Ok(allowed) => allowed,
+        Err(error) => {
+            say!("error: {error}");
+            say!("  help: {}", error.hint());
+            return Ok(Status::Error);
+        }
+    };
+    let shown = manifest.shown_path();
+    if allowed.is_empty() {
+        writeln!(
+            out,
+            "{} has no exec source: nothing to allow (what was allowed for it before is forgotten)",
+            shown.display()
+        )?;
+        return Ok(Status::Success);
+    }
+    writeln!(out, "allowed for {} (this user only):", shown.display())?;
+    for (name, allowed) in &allowed {
+        let program = allowed
+            .program_sha256
+            .as_ref()
+            .map(|sha| format!(" (program sha256 {sha})"))
+            .unwrap_or_default();
+        writeln!(out, "  {name}: {}{program}", shell_words(&allowed.command))?;
+    }
+    Ok(Status::Success)
+}

@@ -1,0 +1,256 @@
+//! The provider protocol, version 1 (`docs/provider-protocol.md`): one request on the
+//! program's stdin, one answer on its stdout, both JSON.
+
+use std::collections::{BTreeMap, HashSet};
+
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+/// The protocol's name and version, in every request and answer.
+pub const PROTOCOL: &str = "secretary-provider/1";
+
+/// The longest `locator` detail kept.
+const LOCATOR_LIMIT: usize = 256;
+
+/// The longest `error` message kept.
+const ERROR_LIMIT: usize = 512;
+
+/// What secretary asks a provider.
+#[derive(Debug, Serialize)]
+pub struct Request<'a> {
+    /// [`PROTOCOL`].
+    pub protocol: &'static str,
+    /// The source's name in the manifest.
+    pub source: &'a str,
+    /// The application's name, if the manifest gives one.
+    pub app: Option<&'a str>,
+    /// The environment being resolved.
+    pub environment: &'a str,
+    /// Every secret asked for, each once.
+    pub secrets: Vec<Asked<'a>>,
+}
+
+/// One secret asked for.
+#[derive(Debug, Serialize)]
+pub struct Asked<'a> {
+    /// The manifest's key (`database_url`).
+    pub key: &'a str,
+    /// Its env names, primary first.
+    pub env: &'a [String],
+}
+
+/// A provider's answer, as written.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawAnswer {
+    protocol: String,
+    secrets: BTreeMap<String, RawSecret>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSecret {
+    value: Option<Value>,
+    #[serde(default)]
+    absent: bool,
+    error: Option<String>,
+    locator: Option<String>,
+    version: Option<u64>,
+    written: Option<String>,
+    looked: Option<String>,
+}
+
+/// A value as the answer holds it, zeroed when dropped.
+struct Value(Zeroizing<String>);
+
+impl<'de> Deserialize<'de> for Value {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        String::deserialize(deserializer).map(|text| Self(Zeroizing::new(text)))
+    }
+}
+
+/// One secret's answer, checked.
+#[derive(Debug)]
+pub(super) enum Answered {
+    /// The provider has it.
+    Found {
+        value: Zeroizing<String>,
+        detail: Option<String>,
+        version: Option<u64>,
+        written: Option<std::time::SystemTime>,
+    },
+    /// The provider does not have it.
+    Absent { detail: Option<String> },
+    /// The provider could not tell.
+    Failed { message: String },
+}
+
+/// What is wrong with an answer, said without any of its values.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AnswerError {
+    /// Not JSON of the answer's shape.
+    #[error("its answer is not a protocol answer ({0})")]
+    Shape(String),
+    /// Another protocol or version.
+    #[error("it answered protocol `{0}`, not `{PROTOCOL}`")]
+    Protocol(String),
+    /// A secret asked for has no answer.
+    #[error("it did not answer for `{0}`")]
+    Unanswered(String),
+    /// An answer for a secret not asked for.
+    #[error("it answered for `{0}`, which was not asked for")]
+    NotAsked(String),
+    /// Not exactly one of `value`, `absent`, `error`.
+    #[error("its answer for `{0}` is not exactly one of `value`, `absent: true` or `error`")]
+    Ambiguous(String),
+    /// A `written` time that is not RFC 3339.
+    #[error("its `written` for `{0}` is not an RFC 3339 time")]
+    Written(String),
+}
+
+/// Reads an answer to a request for `asked` keys: one checked answer per key, in the order
+/// asked.
+pub(super) fn read(output: &str, asked: &[&str]) -> Result<Vec<Answered>, AnswerError> {
+    // serde_json's message names a line and column and what it expected, never the
+    // text it read.
+    let raw: RawAnswer = serde_json::from_str(output).map_err(|error| {
+        AnswerError::Shape(format!(
+            "line {}, column {}: {}",
+            error.line(),
+            error.column(),
+            category(&error)
+        ))
+    })?;
+    if raw.protocol != PROTOCOL {
+        return Err(AnswerError::Protocol(printable(&raw.protocol, 64)));
+    }
+    let wanted: HashSet<&str> = asked.iter().copied().collect();
+    if let Some(extra) = raw
+        .secrets
+        .keys()
+        .find(|key| !wanted.contains(key.as_str()))
+    {
+        return Err(AnswerError::NotAsked(printable(extra, 64)));
+    }
+    let mut secrets = raw.secrets;
+    asked
+        .iter()
+        .map(|key| {
+            let secret = secrets
+                .remove(*key)
+                .ok_or_else(|| AnswerError::Unanswered((*key).to_owned()))?;
+            let detail = secret.locator.map(|l| printable(&l, LOCATOR_LIMIT));
+            match (secret.value, secret.absent, secret.error) {
+                (Some(value), false, None) => {
+                    let written = match secret.written {
+                        Some(time) => Some(
+                            super::super::vault::written_at(&time)
+                                .ok_or_else(|| AnswerError::Written((*key).to_owned()))?,
+                        ),
+                        None => None,
+                    };
+                    Ok(Answered::Found {
+                        value: value.0,
+                        detail,
+                        version: secret.version,
+                        written,
+                    })
+                }
+                (None, true, None) => Ok(Answered::Absent {
+                    detail: secret
+                        .looked
+                        .map(|l| printable(&l, LOCATOR_LIMIT))
+                        .or(detail),
+                }),
+                (None, false, Some(message)) => Ok(Answered::Failed {
+                    message: printable(&message, ERROR_LIMIT),
+                }),
+                _ => Err(AnswerError::Ambiguous((*key).to_owned())),
+            }
+        })
+        .collect()
+}
+
+/// What kind of JSON error, in words of our own: serde's message may quote a field's
+/// text (`invalid type: string "..."`).
+fn category(error: &serde_json::Error) -> &'static str {
+    use serde_json::error::Category;
+    match error.classify() {
+        Category::Io => "cut short",
+        Category::Syntax => "not valid JSON",
+        Category::Data => "a field of the wrong type, or one the protocol does not have",
+        Category::Eof => "it ends too soon",
+    }
+}
+
+/// `text` with control characters replaced and cut at `limit` characters: a provider's
+/// words are shown on a terminal.
+fn printable(text: &str, limit: usize) -> String {
+    let mut out: String = text
+        .chars()
+        .take(limit)
+        .map(|c| if c.is_control() { '?' } else { c })
+        .collect();
+    if text.chars().count() > limit {
+        out.push('…');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn every_key_is_answered_once_by_exactly_one_of_value_absent_or_error() {
+        let answer = r#"{"protocol":"secretary-provider/1","secrets":{
+            "a":{"value":"x","locator":"op://v/a","version":3,"written":"2026-01-02T03:04:05Z"},
+            "b":{"absent":true,"looked":"op://v/b"},
+            "c":{"error":"denied\u001b[31m"}}}"#;
+        let read = read(answer, &["a", "b", "c"]).unwrap();
+        assert!(
+            matches!(&read[0], Answered::Found { value, detail: Some(d), version: Some(3), written: Some(_) } if value.as_str() == "x" && d == "op://v/a")
+        );
+        assert!(matches!(&read[1], Answered::Absent { detail: Some(d) } if d == "op://v/b"));
+        assert!(matches!(&read[2], Answered::Failed { message } if message == "denied?[31m"));
+    }
+
+    #[test]
+    fn a_broken_answer_is_named_without_its_text() {
+        let cases = [
+            (
+                r#"{"protocol":"secretary-provider/2","secrets":{}}"#,
+                "protocol",
+            ),
+            (
+                r#"{"protocol":"secretary-provider/1","secrets":{}}"#,
+                "did not answer for `a`",
+            ),
+            (
+                r#"{"protocol":"secretary-provider/1","secrets":{"a":{"value":"canary","absent":true}}}"#,
+                "not exactly one",
+            ),
+            (
+                r#"{"protocol":"secretary-provider/1","secrets":{"a":{"value":"v"},"z":{"absent":true}}}"#,
+                "which was not asked for",
+            ),
+            (
+                r#"{"protocol":"secretary-provider/1","secrets":{"a":{"value":"canary","extra":1}}}"#,
+                "wrong type",
+            ),
+            (
+                r#"{"protocol":"secretary-provider/1","secrets":{"a":{"value":["canary"]}}}"#,
+                "wrong type",
+            ),
+            ("canary not json", "not valid JSON"),
+        ];
+        for (answer, expected) in cases {
+            let error = read(answer, &["a"]).unwrap_err().to_string();
+            assert!(error.contains(expected), "{answer}: {error}");
+            assert!(!error.contains("canary"), "{error}");
+        }
+    }
+}

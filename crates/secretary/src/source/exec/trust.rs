@@ -1,0 +1,322 @@
+//! Which `exec` commands this user allowed, by manifest: direnv's model. A manifest
+//! edited in a pull request must not make a developer's `secretary check` run a program
+//! of its author's choosing, so an `exec` source runs only the exact command this user
+//! allowed for this manifest (`secretary allow`), and, when the program is named by a
+//! path (`./providers/vault.sh`, which the same pull request could change), only the
+//! program file whose SHA-256 was recorded with it.
+//!
+//! The records live in the user's state directory (`SECRETARY_STATE_DIR`, else
+//! `$XDG_STATE_HOME/secretary`, else `~/.local/state/secretary`), under `allowed/`, one
+//! file per manifest (named by the SHA-256 of its real path), 0600 in a 0700 directory; a
+//! record that another user owns, or that group or others may write, allows nothing.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::Variables;
+use crate::file::{self, FileError};
+use crate::manifest::{Manifest, SourceConfig};
+
+/// The largest record read.
+const RECORD_LIMIT: u64 = 1024 * 1024;
+
+/// What is allowed for one `exec` source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Allowed {
+    /// The command, as the manifest writes it.
+    pub command: Vec<String>,
+    /// The SHA-256 (hex) of the program, when the command names it by a path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub program_sha256: Option<String>,
+}
+
+/// One manifest's record.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Record {
+    /// The manifest's real path, for people reading the directory.
+    manifest: String,
+    /// By source name.
+    sources: BTreeMap<String, Allowed>,
+}
+
+/// Why an `exec` source may not run, or why `allow` could not record it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TrustError {
+    /// No state directory: neither `SECRETARY_STATE_DIR`, `XDG_STATE_HOME` nor `HOME`.
+    #[error(
+        "no state directory to keep allowed commands in (SECRETARY_STATE_DIR, XDG_STATE_HOME and HOME are unset)"
+    )]
+    NoStateDir,
+    /// This user never allowed this source's command for this manifest.
+    #[error(
+        "exec source `{source_name}` runs `{command}`, which this user has not allowed for {manifest}"
+    )]
+    NotAllowed {
+        /// The source.
+        source_name: String,
+        /// Its command, as the manifest writes it.
+        command: String,
+        /// The manifest.
+        manifest: String,
+    },
+    /// The command changed since it was allowed.
+    #[error("exec source `{source_name}` now runs `{command}`; `{was}` was allowed")]
+    Changed {
+        /// The source.
+        source_name: String,
+        /// Its command now.
+        command: String,
+        /// The command allowed.
+        was: String,
+    },
+    /// The program file (named by a path) changed since it was allowed.
+    #[error("exec source `{source_name}`: the program {program} changed since it was allowed")]
+    ProgramChanged {
+        /// The source.
+        source_name: String,
+        /// The program's path.
+        program: String,
+    },
+    /// The program file could not be read to be fingerprinted.
+    #[error("exec source `{source_name}`: cannot read the program {program}: {reason}")]
+    Program {
+        /// The source.
+        source_name: String,
+        /// The program's path.
+        program: String,
+        /// Why.
+        reason: String,
+    },
+    /// The record could not be read or written.
+    #[error("the allowed commands in {path}: {reason}")]
+    Store {
+        /// The record's path.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl TrustError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
+            Self::NotAllowed { .. } | Self::Changed { .. } | Self::ProgramChanged { .. } => {
+                "read the manifest's exec sources (and the programs they name), then run `secretary allow` to let them run"
+                    .to_owned()
+            }
+            Self::Program { .. } => "check the source's `command`".to_owned(),
+            Self::Store { path, .. } => {
+                format!("remove {path} and run `secretary allow` again")
+            }
+        }
+    }
+}
+
+/// The user's state directory for secretary.
+pub fn state_dir(vars: &Variables) -> Option<PathBuf> {
+    let set = |name: &str| {
+        vars.get(name)
+            .filter(|value| !value.is_empty())
+            .map(PathBuf::from)
+            .filter(|path| path.is_absolute())
+    };
+    set("SECRETARY_STATE_DIR")
+        .or_else(|| set("XDG_STATE_HOME").map(|dir| dir.join("secretary")))
+        .or_else(|| set("HOME").map(|home| home.join(".local/state/secretary")))
+}
+
+/// What would be recorded for `command` now: the command, and the program's SHA-256
+/// when it is named by a path (from `base`, the manifest's directory).
+pub(super) fn fingerprint(
+    source_name: &str,
+    command: &[String],
+    base: &Path,
+) -> Result<Allowed, TrustError> {
+    let program_sha256 = match command.first() {
+        Some(program) if program.contains('/') => {
+            let path = base.join(program);
+            let bytes =
+                file::read(&path, 256 * 1024 * 1024).map_err(|error| TrustError::Program {
+                    source_name: source_name.to_owned(),
+                    program: program.clone(),
+                    reason: error.to_string(),
+                })?;
+            let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
+            Some(hex(digest.as_ref()))
+        }
+        _ => None,
+    };
+    Ok(Allowed {
+        command: command.to_vec(),
+        program_sha256,
+    })
+}
+
+/// Whether this user allowed `now` for `source_name` of the manifest at `manifest`.
+pub(super) fn verdict(
+    manifest: &Path,
+    source_name: &str,
+    now: &Allowed,
+    vars: &Variables,
+) -> Result<(), TrustError> {
+    let path = record_path(manifest, vars)?;
+    let record = read(&path)?;
+    let shown = |command: &[String]| shell_words(command);
+    match record.sources.get(source_name) {
+        None => Err(TrustError::NotAllowed {
+            source_name: source_name.to_owned(),
+            command: shown(&now.command),
+            manifest: manifest.display().to_string(),
+        }),
+        Some(allowed) if allowed.command != now.command => Err(TrustError::Changed {
+            source_name: source_name.to_owned(),
+            command: shown(&now.command),
+            was: shown(&allowed.command),
+        }),
+        Some(allowed) if allowed.program_sha256 != now.program_sha256 => {
+            Err(TrustError::ProgramChanged {
+                source_name: source_name.to_owned(),
+                program: now.command.first().cloned().unwrap_or_default(),
+            })
+        }
+        Some(_) => Ok(()),
+    }
+}
+
+/// Records every `exec` source's command of `manifest` as allowed for this user, in
+/// place of what was allowed before; returns what it recorded, by source name.
+///
+/// # Errors
+/// When there is no state directory, a program named by a path cannot be read, or the
+/// record cannot be written.
+pub fn allow(manifest: &Manifest, vars: &Variables) -> Result<Vec<(String, Allowed)>, TrustError> {
+    let mut record = Record {
+        manifest: real(manifest.path()).display().to_string(),
+        sources: BTreeMap::new(),
+    };
+    for source in manifest.sources() {
+        if let SourceConfig::Exec { command, .. } = &source.config {
+            let allowed = fingerprint(&source.name, command, manifest.dir())?;
+            record.sources.insert(source.name.clone(), allowed);
+        }
+    }
+    let path = record_path(manifest.path(), vars)?;
+    write(&path, &record)?;
+    Ok(record.sources.into_iter().collect())
+}
+
+/// The command as a shell would read it back (each word quoted when it needs to be).
+pub fn shell_words(command: &[String]) -> String {
+    command
+        .iter()
+        .map(|word| {
+            if !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+            {
+                word.clone()
+            } else {
+                format!("'{}'", word.replace('\'', r"'\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// The manifest's real path (links resolved), or the path as given when it has none.
+fn real(manifest: &Path) -> PathBuf {
+    std::fs::canonicalize(manifest).unwrap_or_else(|_| manifest.to_path_buf())
+}
+
+/// Where the record of the manifest at `manifest` lives.
+fn record_path(manifest: &Path, vars: &Variables) -> Result<PathBuf, TrustError> {
+    let dir = state_dir(vars).ok_or(TrustError::NoStateDir)?;
+    let real = real(manifest);
+    let digest = ring::digest::digest(&ring::digest::SHA256, real.as_os_str().as_encoded_bytes());
+    Ok(dir
+        .join("allowed")
+        .join(format!("{}.json", hex(digest.as_ref()))))
+}
+
+/// The record at `path`: empty when there is none; refused when another user owns it or
+/// group or others may write it.
+fn read(path: &Path) -> Result<Record, TrustError> {
+    let failed = |reason: String| TrustError::Store {
+        path: path.display().to_string(),
+        reason,
+    };
+    let opened = match file::open(path) {
+        Ok(opened) => opened,
+        Err(FileError::NotFound) => return Ok(Record::default()),
+        Err(error) => return Err(failed(error.to_string())),
+    };
+    if opened.owner() != rustix::process::getuid().as_raw() {
+        return Err(failed("another user owns it".to_owned()));
+    }
+    if opened.mode() & 0o022 != 0 {
+        return Err(failed(format!(
+            "group or others may write it (mode {:04o})",
+            opened.mode()
+        )));
+    }
+    let text = opened
+        .read_text(RECORD_LIMIT)
+        .map_err(|error| failed(error.to_string()))?;
+    serde_json::from_str(&text).map_err(|_| failed("it is not a record secretary wrote".to_owned()))
+}
+
+/// Writes `record` to `path` whole or not at all: a new file (0600) beside it, synced,
+/// renamed over it.
+fn write(path: &Path, record: &Record) -> Result<(), TrustError> {
+    use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+    let failed = |error: std::io::Error| TrustError::Store {
+        path: path.display().to_string(),
+        reason: error.to_string(),
+    };
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(failed)?;
+    let text = serde_json::to_string_pretty(record).map_err(|error| failed(error.into()))?;
+    let temporary = dir.join(format!(
+        ".{}.{}.tmp",
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("record"),
+        std::process::id()
+    ));
+    // A file of a crashed run with this process id: never one of another's.
+    let _ = std::fs::remove_file(&temporary);
+    let mut out = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&temporary)
+        .map_err(failed)?;
+    let written = out
+        .write_all(text.as_bytes())
+        .and_then(|()| out.sync_all())
+        .and_then(|()| std::fs::rename(&temporary, path));
+    if written.is_err() {
+        let _ = std::fs::remove_file(&temporary);
+    }
+    written.map_err(failed)
+}
+
+/// Lower-case hex.
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, byte| {
+        let _ = write!(out, "{byte:02x}");
+        out
+    })
+}

@@ -1,0 +1,326 @@
+//! The `exec` source: a provider program (`test-support/fixtures/provider.py`) that reads a
+//! JSON store; trust by `allow`, what a provider is given, what of its output is shown,
+//! and the conformance kit.
+
+use std::time::{Duration, Instant};
+
+use secretary::source::ExecError;
+use secretary::source::exec::TrustError;
+use secretary::source::exec::conformance::Kit;
+use secretary::source::exec::trust;
+
+use super::*;
+
+/// A project: the provider copied in (so that a test may change it), a store, and a
+/// state directory of its own.
+struct Project {
+    dir: tempfile::TempDir,
+}
+
+impl Project {
+    fn new(store: &serde_json::Value) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::copy(
+            secretary_test_support::provider(),
+            dir.path().join("provider.py"),
+        )
+        .unwrap();
+        chmod(&dir.path().join("provider.py"), 0o755);
+        let project = Self { dir };
+        project.store(store);
+        project.manifest("command = [\"./provider.py\", \"store.json\"]\ntimeout = \"2s\"\n");
+        project
+    }
+
+    fn store(&self, store: &serde_json::Value) {
+        fs::write(self.dir.path().join("store.json"), store.to_string()).unwrap();
+    }
+
+    fn manifest(&self, settings: &str) -> Manifest {
+        manifest(
+            self.dir.path(),
+            &format!(
+                "version = 1\n[app]\nname = \"shop\"\n[sources.vault1p]\ntype = \"exec\"\n{settings}\n[environments.production]\nsources = [\"vault1p\"]\n{SECRETS}"
+            ),
+        )
+    }
+
+    fn vars(&self, extra: &[(&str, &str)]) -> Variables {
+        let mut pairs: Vec<(String, String)> = vec![
+            ("PATH".into(), std::env::var("PATH").unwrap()),
+            (
+                "SECRETARY_STATE_DIR".into(),
+                self.dir.path().join("state").display().to_string(),
+            ),
+            (
+                "VAULT_TOKEN".into(),
+                "hvs.canary-token-not-for-providers".into(),
+            ),
+        ];
+        pairs.extend(
+            extra
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        );
+        Variables::from_pairs(pairs)
+    }
+}
+
+fn allow(manifest: &Manifest, vars: &Variables) {
+    trust::allow(manifest, vars).unwrap();
+}
+
+fn exec_error(report: &Report, key: &str) -> ExecError {
+    let resolution = report.get(key).unwrap();
+    for problem in &resolution.problems {
+        if let secretary::ProblemKind::SourceFailed { error, .. } = &problem.kind {
+            if let SourceError::Exec(error) = error {
+                return error.clone();
+            }
+            panic!("not an exec error: {error}");
+        }
+    }
+    panic!("{key}: no source failure in {:?}", resolution.problems);
+}
+
+fn store() -> serde_json::Value {
+    serde_json::json!({
+        "values": {"database_url": "postgresql://db/app", "api_key": "k-canary-123"},
+    })
+}
+
+#[test]
+fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
+    let project = Project::new(&store());
+    let manifest = project.manifest("command = [\"./provider.py\", \"store.json\"]\n");
+    let vars = project.vars(&[]);
+    let report = run(&manifest, "production", &vars);
+    let refused = exec_error(&report, "api_key");
+    assert!(
+        matches!(&refused, ExecError::Trust(TrustError::NotAllowed { command, .. }) if command == "./provider.py store.json"),
+        "{refused:?}"
+    );
+    assert!(refused.hint().contains("secretary allow"));
+    assert_eq!(value(&report, "api_key"), None, "fails closed");
+
+    allow(&manifest, &vars);
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(value(&report, "api_key").as_deref(), Some("k-canary-123"));
+    assert_eq!(
+        locator(&report, "api_key").as_deref(),
+        Some("exec:vault1p:store#api_key@v2"),
+        "the provider's detail and version"
+    );
+    assert_eq!(
+        report.get("debug").unwrap().looked,
+        vec!["exec:vault1p:store#debug".to_owned()]
+    );
+
+    // A provider's error fails its secret only, in its words, which cannot paint a
+    // terminal.
+    project.store(&serde_json::json!({
+        "values": {"database_url": "postgresql://db/app"},
+        "errors": {"api_key": "denied\u{1b}[2J"},
+    }));
+    let report = run(&manifest, "production", &vars);
+    let failed = exec_error(&report, "api_key");
+    assert_eq!(
+        failed.to_string(),
+        "`./provider.py` could not read `api_key`: denied?[2J"
+    );
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgresql://db/app")
+    );
+}
+
+#[test]
+fn a_changed_command_or_program_fails_closed_saying_what_changed() {
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    let manifest = project.manifest("command = [\"./provider.py\", \"store.json\"]\n");
+    allow(&manifest, &vars);
+    assert_eq!(
+        value(&run(&manifest, "production", &vars), "api_key").as_deref(),
+        Some("k-canary-123")
+    );
+
+    // A pull request changes the command.
+    let changed = project.manifest("command = [\"./provider.py\", \"other.json\"]\n");
+    let error = exec_error(&run(&changed, "production", &vars), "api_key");
+    assert_eq!(
+        error.to_string(),
+        "exec source `vault1p` now runs `./provider.py other.json`; `./provider.py store.json` was allowed"
+    );
+
+    // Or the program it names by a path.
+    let script = project.dir.path().join("provider.py");
+    let mut text = fs::read_to_string(&script).unwrap();
+    text.push_str("\n# changed\n");
+    fs::write(&script, text).unwrap();
+    let error = exec_error(&run(&manifest, "production", &vars), "api_key");
+    assert!(
+        matches!(error, ExecError::Trust(TrustError::ProgramChanged { .. })),
+        "{error:?}"
+    );
+    // Allowed again, it runs.
+    allow(&manifest, &vars);
+    assert!(value(&run(&manifest, "production", &vars), "api_key").is_some());
+}
+
+#[test]
+fn the_record_is_private_and_one_others_may_write_allows_nothing() {
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    let manifest = project.manifest("command = [\"./provider.py\", \"store.json\"]\n");
+    allow(&manifest, &vars);
+    let dir = project.dir.path().join("state/allowed");
+    assert_eq!(
+        fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    let record = fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+    assert_eq!(
+        fs::metadata(&record).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    chmod(&record, 0o620);
+    let error = exec_error(&run(&manifest, "production", &vars), "api_key");
+    assert!(
+        error.to_string().contains("group or others may write it"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_provider_gets_the_request_and_a_scrubbed_environment_with_what_pass_env_names() {
+    let project = Project::new(&store());
+    let dump = project.dir.path().join("dump.json");
+    let mut with_dump = store();
+    with_dump["dump"] = dump.display().to_string().into();
+    project.store(&with_dump);
+    let manifest = project.manifest(
+        "command = [\"./provider.py\", \"store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n",
+    );
+    let vars = project.vars(&[
+        ("OP_SERVICE_ACCOUNT_TOKEN", "ops_x"),
+        ("SECRETARY_AUDIT_KEY", "canary-audit-key-for-no-provider"),
+        ("AWS_SECRET_ACCESS_KEY", "canary-aws"),
+    ]);
+    allow(&manifest, &vars);
+    let report = run(&manifest, "production", &vars);
+    assert!(value(&report, "api_key").is_some());
+    let dumped: serde_json::Value =
+        serde_json::from_str(&fs::read_to_string(&dump).unwrap()).unwrap();
+    let env: Vec<&str> = dumped["env"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(env.contains(&"OP_SERVICE_ACCOUNT_TOKEN"), "{env:?}");
+    assert!(env.contains(&"PATH"), "{env:?}");
+    for withheld in [
+        "VAULT_TOKEN",
+        "SECRETARY_AUDIT_KEY",
+        "AWS_SECRET_ACCESS_KEY",
+        "SECRETARY_STATE_DIR",
+    ] {
+        assert!(
+            !env.contains(&withheld),
+            "{withheld} reached the provider: {env:?}"
+        );
+    }
+    let request = &dumped["request"];
+    assert_eq!(request["protocol"], "secretary-provider/1");
+    assert_eq!(request["source"], "vault1p");
+    assert_eq!(request["app"], "shop");
+    assert_eq!(request["environment"], "production");
+    assert_eq!(
+        request["secrets"][0],
+        serde_json::json!({"key": "database_url", "env": ["DATABASE_URL", "SQLALCHEMY_DATABASE_URI"]}),
+        "every secret in one request, with its env names"
+    );
+    assert_eq!(request["secrets"].as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn a_slow_failing_or_garbled_provider_fails_the_source_and_its_stderr_is_never_shown() {
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    let manifest =
+        project.manifest("command = [\"./provider.py\", \"store.json\"]\ntimeout = \"1s\"\n");
+    allow(&manifest, &vars);
+    let canary = "canary-on-stderr-k-canary-123";
+    for (knobs, expected) in [
+        (
+            serde_json::json!({"sleep": 30}),
+            "did not finish within 1 s",
+        ),
+        (
+            serde_json::json!({"exit": 3, "stderr": canary}),
+            "`./provider.py` exited with status 3",
+        ),
+        (
+            serde_json::json!({"stdout": "k-canary-123 is the value", "stderr": canary}),
+            "its answer is not a protocol answer (line 1, column 1: not valid JSON)",
+        ),
+        (
+            serde_json::json!({"stdout": "{\"protocol\":\"secretary-provider/1\",\"secrets\":{}}"}),
+            "it did not answer for `database_url`",
+        ),
+    ] {
+        let mut store = store();
+        for (k, v) in knobs.as_object().unwrap() {
+            store[k] = v.clone();
+        }
+        project.store(&store);
+        let started = Instant::now();
+        let report = run(&manifest, "production", &vars);
+        assert!(started.elapsed() < Duration::from_secs(15), "bounded");
+        let error = exec_error(&report, "database_url");
+        let shown = format!("{error} {} {error:?} {report:?}", error.hint());
+        assert!(shown.contains(expected), "{knobs}: {shown}");
+        assert!(!shown.contains("canary"), "{knobs}: {shown}");
+        assert_eq!(value(&report, "api_key"), None, "{knobs}: fails closed");
+    }
+}
+
+#[test]
+fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    let command = vec![
+        project.dir.path().join("provider.py").display().to_string(),
+        project.dir.path().join("store.json").display().to_string(),
+    ];
+    let keys = vec!["api_key".to_owned()];
+    let kit = Kit {
+        command: &command,
+        keys: &keys,
+        pass_env: &[],
+        timeout: Duration::from_secs(5),
+    };
+    let checks = kit.run(&vars, project.dir.path());
+    assert_eq!(checks.len(), 3);
+    assert!(checks.iter().all(|c| c.failure.is_none()), "{checks:?}");
+
+    // A store that fails every key it lacks, and leaks a value on stderr.
+    project.store(&serde_json::json!({
+        "values": {"api_key": "k-canary-123"},
+        "errors": {format!("secretary_conformance_{}", std::process::id()): "no such item"},
+        "stderr": "debug: k-canary-123",
+    }));
+    let checks = kit.run(&vars, project.dir.path());
+    let failures: Vec<String> = checks.iter().filter_map(|c| c.failure.clone()).collect();
+    assert_eq!(
+        failures,
+        vec![
+            "it answered an error".to_owned(),
+            "the value of `api_key` appears on its stderr".to_owned()
+        ],
+        "{checks:?}"
+    );
+    assert!(!format!("{checks:?}").contains("k-canary-123"));
+}
