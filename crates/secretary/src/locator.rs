@@ -111,6 +111,11 @@ pub enum Origin {
     },
     /// No source had it: the manifest's `default`.
     Default,
+    /// Built from other secrets by its `template`.
+    Template {
+        /// The keys it was built from, in order.
+        inputs: Vec<String>,
+    },
 }
 
 impl Origin {
@@ -119,6 +124,7 @@ impl Origin {
         match self {
             Self::Source { name, .. } => name,
             Self::Default => "default",
+            Self::Template { .. } => "template",
         }
     }
 
@@ -126,7 +132,7 @@ impl Origin {
     pub fn locator(&self) -> Option<&Locator> {
         match self {
             Self::Source { locator, .. } => Some(locator),
-            Self::Default => None,
+            Self::Default | Self::Template { .. } => None,
         }
     }
 }
@@ -137,6 +143,7 @@ impl fmt::Display for Origin {
         match self {
             Self::Source { locator, .. } => locator.fmt(f),
             Self::Default => f.write_str("default"),
+            Self::Template { inputs } => write!(f, "template({})", inputs.join(", ")),
         }
     }
 }

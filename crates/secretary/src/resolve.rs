@@ -15,6 +15,8 @@ use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
 use crate::{Error, Origin, SecretValue, Variables};
 
+mod derived;
+
 /// The outcome of resolving an environment's secrets.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -391,7 +393,7 @@ pub fn resolve_with(
     scope: Scope<'_>,
     build: impl Fn(&SourceSpec) -> Box<dyn Source>,
 ) -> Result<Report, Error> {
-    let specs: Vec<&Arc<SecretSpec>> = match scope {
+    let mut specs: Vec<&Arc<SecretSpec>> = match scope {
         Scope::All => environment.secrets().iter().collect(),
         Scope::Keys(keys) => {
             // A key asked for twice is resolved (and audited) once.
@@ -402,22 +404,21 @@ pub fn resolve_with(
                 .collect::<Result<_, _>>()?
         }
     };
+    // A templated secret needs the secrets it is built from: they are resolved too, and
+    // left out of the report unless asked for.
+    let asked_for = specs.len();
+    derived::add_inputs(environment, &mut specs);
     let mut resolutions: Vec<Resolution> = specs
         .iter()
-        .map(|spec| Resolution {
-            spec: Arc::clone(spec),
-            value: None,
-            origin: None,
-            looked: Vec::new(),
-            fallbacks: Vec::new(),
-            problems: Vec::new(),
-            written: None,
-        })
+        .map(|spec| Resolution::unresolved(spec))
         .collect();
     let context = Context::new(manifest, environment, vars);
     let mut warnings = Vec::new();
-    // Indexes of secrets no source has answered for yet.
-    let mut pending: Vec<usize> = (0..specs.len()).collect();
+    // Indexes of secrets no source has answered for yet; a templated secret is built, not
+    // looked up.
+    let mut pending: Vec<usize> = (0..specs.len())
+        .filter(|&i| specs[i].template.is_none())
+        .collect();
     for name in &environment.sources {
         if pending.is_empty() {
             break;
@@ -483,7 +484,10 @@ pub fn resolve_with(
         }
         pending = still_pending;
     }
-    finish(manifest, environment, &specs, &mut resolutions, &pending);
+    defaults(manifest, environment, &specs, &mut resolutions, &pending);
+    derived::build(&specs, &mut resolutions);
+    validate_all(environment, &specs, &mut resolutions);
+    resolutions.truncate(asked_for);
     warnings.extend(rotation(environment, &mut resolutions, SystemTime::now()));
     Ok(Report {
         environment: environment.name.clone(),
@@ -492,9 +496,23 @@ pub fn resolve_with(
     })
 }
 
-/// Applies defaults to what no source had, reports missing required secrets, and
-/// validates every value found.
-fn finish(
+impl Resolution {
+    /// Nothing known yet of `spec`.
+    fn unresolved(spec: &Arc<SecretSpec>) -> Self {
+        Self {
+            spec: Arc::clone(spec),
+            value: None,
+            origin: None,
+            looked: Vec::new(),
+            fallbacks: Vec::new(),
+            problems: Vec::new(),
+            written: None,
+        }
+    }
+}
+
+/// Applies defaults to what no source had, and reports missing required secrets.
+fn defaults(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
     specs: &[&Arc<SecretSpec>],
@@ -514,6 +532,14 @@ fn finish(
             });
         }
     }
+}
+
+/// Validates every value found (or built).
+fn validate_all(
+    environment: &EnvironmentSpec,
+    specs: &[&Arc<SecretSpec>],
+    resolutions: &mut [Resolution],
+) {
     for (spec, resolution) in specs.iter().zip(resolutions.iter_mut()) {
         let (Some(value), Some(origin)) = (&resolution.value, &resolution.origin) else {
             continue;

@@ -30,6 +30,7 @@
 //! every finding at once, each with its line and column and what to do about it.
 
 mod check;
+mod derived;
 mod diagnostic;
 mod discover;
 mod error;
@@ -69,6 +70,7 @@ pub const CREDENTIAL_VARIABLES: [&str; 9] = [
 /// checks shapes, names and types; what needs the whole manifest (undefined sources, env
 /// names claimed twice, a default that fails its type) only the checker sees.
 pub const JSON_SCHEMA: &str = include_str!("schema.json");
+pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
     App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
@@ -133,6 +135,7 @@ impl Manifest {
         let mut checker = Checker {
             lines: &lines,
             diagnostics: Vec::new(),
+            templates: Vec::new(),
         };
         let manifest = checker.build(raw, path);
         if checker.diagnostics.is_empty() {

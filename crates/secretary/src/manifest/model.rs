@@ -341,6 +341,8 @@ pub struct SecretRule {
     pub required: Option<bool>,
     /// The default here (non-sensitive secrets only).
     pub default: Option<String>,
+    /// The value built from other secrets here.
+    pub template: Option<super::ValueTemplate>,
 }
 
 /// The type of a secret's value.
@@ -415,6 +417,9 @@ pub struct SecretSpec {
     pub sensitive: bool,
     /// Used when no source has the secret (non-sensitive secrets only).
     pub default: Option<String>,
+    /// Its value built from other secrets (`template`), in this environment: then no
+    /// source is asked for it.
+    pub template: Option<super::ValueTemplate>,
     /// Its type.
     pub kind: SecretType,
     /// Further constraints.

@@ -121,6 +121,7 @@ pub(super) struct RawSecret {
     pub(super) version: Option<Spanned<u64>>,
     pub(super) rotate_every: Option<Spanned<String>>,
     pub(super) generate: Option<Spanned<RawGenerate>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 /// How a rotated secret's new value is made: `"provided"` (someone pastes it), or random
@@ -148,6 +149,7 @@ pub(super) struct RawRandom {
 pub(super) struct RawRule {
     pub(super) required: Option<bool>,
     pub(super) default: Option<Spanned<String>>,
+    pub(super) template: Option<Spanned<String>>,
 }
 
 /// Sorts a map read from TOML back into the order it was written in.

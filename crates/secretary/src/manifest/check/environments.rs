@@ -158,11 +158,18 @@ impl Checker<'_> {
                     spec.default = Some(default.get_ref().clone());
                 }
             }
+            let template = rule.template.as_ref().and_then(|template| {
+                self.template(Some(&name), &key, template, spec.default.is_some())
+            });
+            if template.is_some() {
+                spec.template.clone_from(&template);
+            }
             environment.rules.insert(
                 key,
                 SecretRule {
                     required: rule.required,
                     default: rule.default.map(Spanned::into_inner),
+                    template,
                 },
             );
             specs[position] = Arc::new(spec);

@@ -2,6 +2,7 @@
 //! ([`super::model`]), checking everything that can be checked without reading a secret,
 //! and reporting every finding at once with its line, its column and what to do.
 
+mod derived;
 mod environments;
 mod secrets;
 mod sources;
@@ -65,6 +66,8 @@ pub(crate) fn to_key(name: &str) -> String {
 pub(super) struct Checker<'a> {
     pub(super) lines: &'a LineIndex<'a>,
     pub(super) diagnostics: Vec<Diagnostic>,
+    /// Where each `template` was written: (environment, for a rule; key; offset).
+    pub(super) templates: Vec<(Option<String>, String, usize)>,
 }
 
 impl Checker<'_> {
@@ -119,6 +122,9 @@ impl Checker<'_> {
             .collect();
         for (environment, rules) in environments.iter_mut().zip(rules) {
             self.apply_rules(environment, rules, &secrets, &index);
+        }
+        for environment in &environments {
+            self.derived(environment);
         }
         let base = path.parent().unwrap_or_else(|| Path::new("."));
         self.shared_places(&environments, &sources, app.name.as_deref(), base);

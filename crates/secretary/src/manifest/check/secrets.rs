@@ -316,6 +316,7 @@ impl Checker<'_> {
             },
             version: raw.version.as_ref().map(|v| *v.get_ref()),
             rotation,
+            template: None,
             line: self.lines.position(at).0,
         };
         let default = match raw.default {
@@ -342,9 +343,16 @@ impl Checker<'_> {
             }
             None => None,
         };
+        let template = raw
+            .template
+            .and_then(|template| self.template(None, &spec.key, &template, default.is_some()));
         if self.diagnostics.len() > before {
             return None;
         }
-        Some(SecretSpec { default, ..spec })
+        Some(SecretSpec {
+            default,
+            template,
+            ..spec
+        })
     }
 }

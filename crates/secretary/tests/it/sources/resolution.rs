@@ -209,3 +209,116 @@ fn the_audit_log_is_never_a_link_nor_a_fifo_and_a_loose_one_is_warned_about() {
         log.warnings()
     );
 }
+
+// ---- templates -------------------------------------------------------------------------
+
+const TEMPLATED: &str = r#"version = 1
+[environments.development]
+sources = ["env"]
+
+[environments.production]
+sources = ["env"]
+
+[environments.production.secrets.database_url]
+template = "postgresql://{postgres_user}:{postgres_password|url}@db:5432/app"
+
+[secrets.database_url]
+required = true
+type = "url"
+
+[secrets.postgres_user]
+required = true
+
+[secrets.postgres_password]
+required = true
+"#;
+
+#[test]
+fn a_template_builds_a_value_from_other_secrets_in_its_environment_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), TEMPLATED);
+    let vars = Variables::from_pairs([
+        ("POSTGRES_USER", "v-app-1"),
+        ("POSTGRES_PASSWORD", "p@ss:w/rd#1"),
+        ("DATABASE_URL", "postgresql://dev@localhost/app"),
+    ]);
+    let production = run(&manifest, "production", &vars);
+    assert!(production.is_ok(), "{production:?}");
+    assert_eq!(
+        value(&production, "database_url").as_deref(),
+        Some("postgresql://v-app-1:p%40ss%3Aw%2Frd%231@db:5432/app"),
+        "the password percent-encoded, the variable never asked"
+    );
+    assert_eq!(
+        locator(&production, "database_url").as_deref(),
+        Some("template(postgres_user, postgres_password)")
+    );
+    let development = run(&manifest, "development", &vars);
+    assert_eq!(
+        value(&development, "database_url").as_deref(),
+        Some("postgresql://dev@localhost/app"),
+        "development reads it as declared"
+    );
+
+    // Asked alone, its inputs are resolved with it but not reported.
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let alone = resolve(
+        &manifest,
+        environment,
+        &vars,
+        Scope::Keys(&["database_url"]),
+    )
+    .unwrap();
+    assert_eq!(alone.resolutions.len(), 1);
+    assert!(value(&alone, "database_url").is_some());
+
+    // An input missing: the templated secret says which.
+    let partial = Variables::from_pairs([("POSTGRES_USER", "v-app-1")]);
+    let report = run(&manifest, "production", &partial);
+    assert_eq!(value(&report, "database_url"), None);
+    let fix = report.get("database_url").unwrap().problems[0]
+        .fix
+        .to_string();
+    assert!(fix.contains("built from `postgres_password`"), "{fix}");
+}
+
+#[test]
+fn a_template_naming_an_unknown_secret_a_cycle_or_a_secret_in_a_public_value_is_refused() {
+    for (extra, expected) in [
+        (
+            "[secrets.a]\ntemplate = \"{nope}\"\n",
+            "the template of `a` names `nope`, which is not declared",
+        ),
+        (
+            "[secrets.a]\ntemplate = \"{b}\"\n[secrets.b]\ntemplate = \"x{a}\"\n",
+            "templates form a cycle: a -> b -> a",
+        ),
+        (
+            "[secrets.a]\nsensitive = false\ntemplate = \"{b}\"\n[secrets.b]\n",
+            "`a` is not sensitive, but its template uses `b`, which is",
+        ),
+        (
+            "[secrets.a]\nsensitive = false\ndefault = \"x\"\ntemplate = \"{b}\"\n[secrets.b]\nsensitive = false\n",
+            "the template of secret `a` cannot go with a `default`",
+        ),
+        (
+            "[secrets.a]\ntemplate = \"{b\"\n[secrets.b]\n",
+            "has a `{` without its `}`",
+        ),
+    ] {
+        let error = Manifest::parse(&format!("version = 1\n{extra}"), Path::new("secrets.toml"))
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {extra}"));
+        let messages: Vec<String> = error
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect();
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{extra}: {messages:?}"
+        );
+    }
+}

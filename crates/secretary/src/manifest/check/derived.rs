@@ -1,0 +1,150 @@
+//! The checker's part for `template`: each parsed where it is written, then checked in
+//! each environment against the secrets it names (declared, no cycle, a sensitive input
+//! only in a sensitive secret).
+
+use std::collections::HashMap;
+
+use toml::Spanned;
+
+use crate::manifest::ValueTemplate;
+use crate::manifest::model::EnvironmentSpec;
+
+use super::Checker;
+
+impl Checker<'_> {
+    /// `raw`, the `template` of secret `key` (in `environment`'s rules, or declared).
+    pub(super) fn template(
+        &mut self,
+        environment: Option<&str>,
+        key: &str,
+        raw: &Spanned<String>,
+        has_default: bool,
+    ) -> Option<ValueTemplate> {
+        let at = raw.span().start;
+        let whose = match environment {
+            Some(name) => format!("environment `{name}`: the template of `{key}`"),
+            None => format!("the template of secret `{key}`"),
+        };
+        if has_default {
+            self.report(
+                at,
+                format!("{whose} cannot go with a `default`"),
+                Some("a templated secret's value is always built: remove one of them".to_owned()),
+            );
+            return None;
+        }
+        match ValueTemplate::parse(raw.get_ref()) {
+            Ok(template) => {
+                self.templates
+                    .push((environment.map(str::to_owned), key.to_owned(), at));
+                Some(template)
+            }
+            Err(error) => {
+                self.report(at, format!("{whose} {error}"), None);
+                None
+            }
+        }
+    }
+
+    /// Every template `environment` sees, against its secrets.
+    pub(super) fn derived(&mut self, environment: &EnvironmentSpec) {
+        let specs: HashMap<&str, _> = environment
+            .secrets()
+            .iter()
+            .map(|spec| (spec.key.as_str(), spec))
+            .collect();
+        for spec in environment.secrets() {
+            let Some(template) = &spec.template else {
+                continue;
+            };
+            let at = self.template_offset(&environment.name, &spec.key);
+            for input in template.inputs() {
+                match specs.get(input) {
+                    None => self.report(
+                        at,
+                        format!(
+                            "environment `{}`: the template of `{}` names `{input}`, which is not declared",
+                            environment.name, spec.key
+                        ),
+                        Some(format!("declare it as [secrets.{input}], or fix the name")),
+                    ),
+                    Some(input_spec) if input_spec.sensitive && !spec.sensitive => self.report(
+                        at,
+                        format!(
+                            "environment `{}`: `{}` is not sensitive, but its template uses `{input}`, which is",
+                            environment.name, spec.key
+                        ),
+                        Some(format!(
+                            "remove `sensitive = false` from `{}`: a value built from a secret is a secret",
+                            spec.key
+                        )),
+                    ),
+                    Some(_) => {}
+                }
+            }
+        }
+        // A cycle: a template that needs, through others, its own value.
+        let mut state: HashMap<&str, bool> = HashMap::new(); // false: on the path; true: done
+        for spec in environment.secrets() {
+            let mut path = Vec::new();
+            if let Some(cycle) = cycle(&spec.key, &specs, &mut state, &mut path) {
+                let at = self.template_offset(&environment.name, &spec.key);
+                self.report(
+                    at,
+                    format!(
+                        "environment `{}`: templates form a cycle: {}",
+                        environment.name,
+                        cycle.join(" -> ")
+                    ),
+                    Some("a template cannot need its own value, even through others".to_owned()),
+                );
+                return;
+            }
+        }
+    }
+
+    /// Where `key`'s template in `environment` was written: its rule's, else its
+    /// declaration's.
+    fn template_offset(&self, environment: &str, key: &str) -> usize {
+        let find = |wanted: Option<&str>| {
+            self.templates
+                .iter()
+                .find(|(env, k, _)| env.as_deref() == wanted && k == key)
+                .map(|(_, _, at)| *at)
+        };
+        find(Some(environment)).or_else(|| find(None)).unwrap_or(0)
+    }
+}
+
+/// The first cycle through `key`'s template inputs, as keys from the first to itself again.
+fn cycle<'a>(
+    key: &'a str,
+    specs: &HashMap<&'a str, &'a std::sync::Arc<crate::manifest::SecretSpec>>,
+    state: &mut HashMap<&'a str, bool>,
+    path: &mut Vec<&'a str>,
+) -> Option<Vec<String>> {
+    match state.get(key) {
+        Some(true) => return None,
+        Some(false) => {
+            let start = path.iter().position(|k| *k == key).unwrap_or(0);
+            let mut cycle: Vec<String> = path[start..].iter().map(|k| (*k).to_owned()).collect();
+            cycle.push(key.to_owned());
+            return Some(cycle);
+        }
+        None => {}
+    }
+    state.insert(key, false);
+    path.push(key);
+    if let Some(template) = specs.get(key).and_then(|spec| spec.template.as_ref()) {
+        for input in template.inputs() {
+            if let Some((&input, _)) = specs.get_key_value(input) {
+                if let Some(found) = cycle(input, specs, state, path) {
+                    return Some(found);
+                }
+            }
+        }
+    }
+    path.pop();
+    state.insert(key, true);
+    None
+}

@@ -1,0 +1,114 @@
+//! Templated secrets (`template`): built once the secrets they name are resolved.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{Fix, Problem, ProblemKind, Resolution};
+use crate::manifest::{EnvironmentSpec, SecretSpec};
+use crate::{Origin, SecretValue};
+
+/// Adds to `specs` every secret a templated one among them is built from, through
+/// others too, each once.
+pub(super) fn add_inputs<'e>(
+    environment: &'e EnvironmentSpec,
+    specs: &mut Vec<&'e Arc<SecretSpec>>,
+) {
+    let mut next = 0;
+    while next < specs.len() {
+        if let Some(template) = &specs[next].template {
+            for input in template.inputs() {
+                if specs.iter().any(|spec| spec.key == input) {
+                    continue;
+                }
+                if let Some(spec) = environment.secrets().iter().find(|s| s.key == input) {
+                    specs.push(spec);
+                }
+            }
+        }
+        next += 1;
+    }
+}
+
+/// Gives each templated secret its value from those it names, in an order where every
+/// input is built first (the checker refused cycles). One whose input has no valid value
+/// gets none, and a problem naming the input when it is required.
+pub(super) fn build(specs: &[&Arc<SecretSpec>], resolutions: &mut [Resolution]) {
+    let position: HashMap<&str, usize> = specs
+        .iter()
+        .enumerate()
+        .map(|(at, spec)| (spec.key.as_str(), at))
+        .collect();
+    let mut waiting: Vec<usize> = (0..specs.len())
+        .filter(|&at| specs[at].template.is_some())
+        .collect();
+    while !waiting.is_empty() {
+        let before = waiting.len();
+        let mut settled = Vec::new();
+        for &at in &waiting {
+            let Some(template) = &specs[at].template else {
+                continue;
+            };
+            // Wait while an input is itself a template not built yet.
+            let ready = template.inputs().all(|input| {
+                position
+                    .get(input)
+                    .is_none_or(|i| !waiting.contains(i) || settled.contains(i))
+            });
+            if ready {
+                settle(at, specs, resolutions, &position);
+                settled.push(at);
+            }
+        }
+        waiting.retain(|at| !settled.contains(at));
+        if waiting.len() == before {
+            // Only a cycle could stop progress; the checker refuses them. Leave the rest
+            // unbuilt rather than loop.
+            break;
+        }
+    }
+}
+
+/// Builds the templated secret at `at`, or says which input it lacks.
+fn settle(
+    at: usize,
+    specs: &[&Arc<SecretSpec>],
+    resolutions: &mut [Resolution],
+    position: &HashMap<&str, usize>,
+) {
+    let spec = specs[at];
+    let Some(template) = &spec.template else {
+        return;
+    };
+    let inputs: Vec<String> = template.inputs().map(str::to_owned).collect();
+    let lacking = inputs.iter().find(|input| {
+        position
+            .get(input.as_str())
+            .is_none_or(|&i| resolutions[i].value.is_none() || !resolutions[i].problems.is_empty())
+    });
+    if let Some(lacking) = lacking {
+        resolutions[at]
+            .looked
+            .push(format!("template (needs `{lacking}`)"));
+        if spec.required {
+            resolutions[at].problems.push(Problem {
+                kind: ProblemKind::Missing,
+                fix: Fix::Source(format!(
+                    "`{}` is built from `{lacking}`, which has no valid value: fix that first",
+                    spec.key
+                )),
+            });
+        }
+        return;
+    }
+    let built = template.render(|key| {
+        position
+            .get(key)
+            .and_then(|&i| resolutions[i].value.as_ref())
+            .map(SecretValue::expose)
+    });
+    if let Some(built) = built {
+        let resolution = &mut resolutions[at];
+        resolution.value = Some(SecretValue::new(built));
+        resolution.origin = Some(Origin::Template { inputs });
+    }
+}
