@@ -202,16 +202,11 @@ pub struct RunArgs {
     /// on a changed value as --on-change says.
     #[arg(long, value_name = "DURATION", value_parser = parse_interval)]
     pub watch: Option<Duration>,
-    /// With --watch: signal:NAME sends the program that signal (default signal:HUP);
-    /// restart stops it (SIGTERM, SIGKILL after --grace) and starts it with the new values.
-    #[arg(
-        long,
-        value_name = "ACTION",
-        requires = "watch",
-        default_value = "signal:HUP",
-        value_parser = parse_on_change
-    )]
-    pub on_change: OnChange,
+    /// With --watch, or credentials with a lease: signal:NAME sends the program that
+    /// signal (default with --watch: signal:HUP); restart stops it (SIGTERM, SIGKILL
+    /// after --grace) and starts it with the new values (default for re-issued leases).
+    #[arg(long, value_name = "ACTION", value_parser = parse_on_change)]
+    pub on_change: Option<OnChange>,
     /// With --on-change restart: how long the program has to stop before SIGKILL.
     #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_interval)]
     pub grace: Duration,

@@ -422,6 +422,10 @@ pub struct Settings<'a> {
     pub redact: bool,
     /// `--watch` and its companions.
     pub watch: Option<Watch>,
+    /// `--on-change`, as given.
+    pub on_change: Option<OnChange>,
+    /// `--grace`.
+    pub grace: Duration,
 }
 
 impl<'a> From<&'a RunArgs> for Settings<'a> {
@@ -436,9 +440,11 @@ impl<'a> From<&'a RunArgs> for Settings<'a> {
             redact: args.redact,
             watch: args.watch.map(|every| Watch {
                 every,
-                on_change: args.on_change,
+                on_change: args.on_change.unwrap_or(OnChange::Signal(SIGHUP)),
                 grace: args.grace,
             }),
+            on_change: args.on_change,
+            grace: args.grace,
         }
     }
 }

@@ -165,6 +165,18 @@ pub enum Event {
     Run,
     /// A failed source was skipped (`on_source_error = "next"`).
     Fallback,
+    /// Credentials were issued with a lease (`vault_lease`).
+    LeaseIssued,
+    /// A lease was renewed.
+    LeaseRenewed,
+    /// A lease's credentials were replaced by new ones before it ended.
+    LeaseReissued,
+    /// A lease was revoked: its credentials stopped working.
+    LeaseRevoked,
+    /// A lease's renewal (or re-issue) failed, and is retried.
+    LeaseRenewFailed,
+    /// A lease ended and no new credentials could be had.
+    LeaseExpired,
 }
 
 /// How it ended: the `outcome` of a line.
@@ -223,6 +235,10 @@ struct Line<'a> {
     pid: u32,
     #[serde(skip_serializing_if = "Option::is_none")]
     fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    lease_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ttl_seconds: Option<u64>,
 }
 
 impl AuditLog {
@@ -292,6 +308,8 @@ impl AuditLog {
             environment,
             pid: self.pid,
             fingerprint: value.and_then(|value| self.fingerprint(value)),
+            lease_id: None,
+            ttl_seconds: None,
         })
     }
 
@@ -321,6 +339,44 @@ impl AuditLog {
         .map_err(failed)
     }
 
+    /// One line for what happened to a lease: its source, path (as `locator`), id and TTL;
+    /// never a credential. A failure's outcome is `source_error`.
+    pub fn record_lease(
+        &self,
+        lease: &crate::source::leases::LeaseEvent,
+    ) -> Result<(), AuditError> {
+        use crate::source::leases::LeaseEventKind as Kind;
+        let event = match lease.kind {
+            Kind::Issued => Event::LeaseIssued,
+            Kind::Renewed => Event::LeaseRenewed,
+            Kind::Reissued => Event::LeaseReissued,
+            Kind::Revoked => Event::LeaseRevoked,
+            Kind::RenewFailed => Event::LeaseRenewFailed,
+            _ => Event::LeaseExpired,
+        };
+        let failed =
+            lease.error.is_some() || matches!(lease.kind, Kind::RenewFailed | Kind::Expired);
+        self.write(&Line {
+            schema_version: JSON_SCHEMA_VERSION,
+            time: rfc3339(SystemTime::now()),
+            event,
+            key: None,
+            source: Some(&lease.source),
+            locator: Some(format!("vault_lease:{}", lease.path)),
+            version: None,
+            outcome: if failed {
+                Outcome::SourceError
+            } else {
+                Outcome::Ok
+            },
+            environment: &self.environment,
+            pid: self.pid,
+            fingerprint: None,
+            lease_id: Some(&lease.lease_id),
+            ttl_seconds: lease.ttl.map(|ttl| ttl.as_secs()),
+        })
+    }
+
     /// One `event` line per secret in `report`, its outcome the word of its [`State`],
     /// and a `fallback` line (outcome `source_error`) for each source that failed and was
     /// skipped, before it.
@@ -339,6 +395,8 @@ impl AuditLog {
                     environment: &self.environment,
                     pid: self.pid,
                     fingerprint: None,
+                    lease_id: None,
+                    ttl_seconds: None,
                 })?;
             }
             self.record_resolution(event, resolution)?;

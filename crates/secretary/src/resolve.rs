@@ -306,6 +306,8 @@ pub enum Place {
     Sops(PathBuf),
     /// The store behind this `exec` source's provider.
     Provider(String),
+    /// This `vault_lease` source's `secrets` table.
+    Lease(String),
 }
 
 impl fmt::Display for Fix {
@@ -324,6 +326,9 @@ impl fmt::Display for Fix {
                         }
                         Place::File(path) => write!(f, "create {}", path.display())?,
                         Place::Vault(path) => write!(f, "store it in Vault at {path}")?,
+                        Place::Lease(source) => {
+                            write!(f, "list it in source `{source}`'s `secrets` table")?;
+                        }
                         Place::Provider(source) => {
                             write!(f, "store it where source `{source}`'s provider reads")?;
                         }
@@ -673,6 +678,7 @@ fn where_to_put(manifest: &Manifest, environment: &EnvironmentSpec, spec: &Secre
             }
             Some(SourceConfig::Sops { file, .. }) => Place::Sops(manifest.shown_dir().join(file)),
             Some(SourceConfig::Exec { .. }) => Place::Provider(source.clone()),
+            Some(SourceConfig::VaultLease(_)) => Place::Lease(source.clone()),
         };
         if places.last() != Some(&place) {
             places.push(place);

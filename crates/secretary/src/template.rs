@@ -110,6 +110,10 @@ fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&s
             format!("{} (later files override earlier ones)", files.join(", "))
         }
         SourceConfig::Files { dir } => format!("one file per secret in {dir}"),
+        SourceConfig::VaultLease(config) => format!(
+            "credentials issued with a lease by Vault at {} (a new user and password for each process)",
+            config.vault.path
+        ),
         SourceConfig::Exec { command, .. } => format!("the provider `{}`", command.join(" ")),
         SourceConfig::Sops { file, format } => {
             format!("{file}, encrypted with sops ({})", format.as_str())

@@ -208,6 +208,14 @@ fn with_manifest(
     };
     let environment = manifest.select_environment(options.environment.as_deref(), vars)?;
     open_audit(&options, &manifest, &environment.name, vars)?;
+    // Every lease event is audited: issued, renewed, re-issued, revoked.
+    secretary::source::leases::observe(|event| {
+        if let Some(log) = AUDIT.get() {
+            if let Err(error) = log.record_lease(event) {
+                say!("warning: {error}");
+            }
+        }
+    });
     let status = match command {
         EnvironmentCommand::Check { format, .. } => {
             check::run(&manifest, environment, vars, *format, out)?
@@ -275,7 +283,32 @@ fn with_manifest(
             scan::run(&manifest, environment, vars, scan_args, out)?
         }
     };
+    leases_after(command);
     Ok(status)
+}
+
+/// What becomes of the leases a command took: `get` and `export` hand their credentials
+/// out, so those live on until their TTL ends (and say so); every other command revokes
+/// them before it exits (`check` thereby proves the path can be read, and leaves no live
+/// credentials behind).
+fn leases_after(command: &EnvironmentCommand) {
+    use secretary::source::leases;
+    if matches!(
+        command,
+        EnvironmentCommand::Get { .. } | EnvironmentCommand::Export { .. }
+    ) {
+        for lease in leases::held() {
+            say!(
+                "note: the credentials from {} live until their lease ends, in {} (lease {}); `bao lease revoke {}` ends them sooner",
+                lease.path,
+                secretary::validate::show_duration(lease.ttl_left),
+                lease.id,
+                lease.id
+            );
+        }
+        return;
+    }
+    run::revoke_leases();
 }
 
 /// The audit log of this process, when one is configured (`--audit-log` or `[audit]`).

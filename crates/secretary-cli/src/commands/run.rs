@@ -25,8 +25,11 @@ use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::{Manifest, Variables};
 
+use secretary::source::leases;
+
 use super::Failure;
-use crate::child::{self, Environment, Forwarder, Settings, refuse_nul};
+use crate::args::OnChange;
+use crate::child::{self, Environment, Forwarder, Settings, Watch, refuse_nul};
 use crate::exit::Status;
 
 pub fn run(
@@ -53,8 +56,27 @@ pub fn run(
             return Ok(Status::Problems);
         }
     };
-    if let Some(watch) = settings.watch {
-        return super::watch::supervise(
+    // Credentials with a lease: `run` stays, to keep them alive, to restart the program
+    // with new ones, and to revoke them once it ends.
+    let leased = !leases::held().is_empty();
+    let watch = match (settings.watch, leased) {
+        (Some(watch), _) => Some(watch),
+        (None, true) => Some(Watch {
+            every: super::watch::LEASES_ONLY,
+            on_change: settings.on_change.unwrap_or(OnChange::Restart),
+            grace: settings.grace,
+        }),
+        (None, false) if settings.on_change.is_some() => {
+            say!(
+                "error: --on-change needs --watch, or a vault_lease source whose credentials can change"
+            );
+            say!("  help: add --watch 5m, or drop --on-change");
+            return Ok(Status::Error);
+        }
+        (None, false) => None,
+    };
+    if let Some(watch) = watch {
+        let status = super::watch::supervise(
             manifest,
             environment,
             vars,
@@ -66,6 +88,8 @@ pub fn run(
             },
             watch,
         );
+        revoke_leases();
+        return status;
     }
     let mut command = child_env.command(program);
     if !settings.redact {
@@ -97,4 +121,17 @@ pub fn run(
     }
     forwarder.close();
     Ok(child::exit_status(status.map_err(Failure::Process)?))
+}
+
+/// Revokes every lease this process holds, saying so when one could not be.
+pub fn revoke_leases() {
+    for event in leases::revoke_all() {
+        if let Some(error) = &event.error {
+            say!(
+                "warning: could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
+                event.lease_id,
+                event.path
+            );
+        }
+    }
 }

@@ -22,7 +22,18 @@ struct Output<'a> {
     environment: &'a str,
     ok: bool,
     secrets: Vec<Row<'a>>,
+    /// The leases taken to read the secrets (revoked when `status` ends).
+    leases: Vec<Lease>,
     warnings: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Lease {
+    source: String,
+    path: String,
+    id: String,
+    ttl_seconds: u64,
+    renewable: bool,
 }
 
 #[derive(Serialize)]
@@ -43,6 +54,40 @@ struct Row<'a> {
     /// When the value was written and when it is due for rotation (Vault KV v2 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     age: Option<super::Age>,
+}
+
+impl Lease {
+    /// The leases this process holds now.
+    fn held() -> Vec<Self> {
+        secretary::source::leases::held()
+            .into_iter()
+            .map(|lease| Self {
+                source: lease.source,
+                path: lease.path,
+                id: lease.id,
+                ttl_seconds: lease.ttl_left.as_secs(),
+                renewable: lease.renewable,
+            })
+            .collect()
+    }
+}
+
+impl std::fmt::Display for Lease {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "lease {} from {} (source `{}`): {} left, {}; revoked as `status` ends",
+            self.id,
+            self.path,
+            self.source,
+            secretary::validate::show_duration(std::time::Duration::from_secs(self.ttl_seconds)),
+            if self.renewable {
+                "renewable"
+            } else {
+                "not renewable"
+            }
+        )
+    }
 }
 
 pub fn run(
@@ -80,6 +125,7 @@ pub fn run(
         })
         .collect();
     let shown = manifest.shown_path().display().to_string();
+    let leases = Lease::held();
     match format {
         Format::Json => write_json(
             out,
@@ -88,6 +134,7 @@ pub fn run(
                 environment: &report.environment,
                 ok: report.is_ok(),
                 secrets: rows,
+                leases,
                 warnings: &report.warnings,
             },
         )?,
@@ -135,6 +182,9 @@ pub fn run(
                 &["KEY", "STATE", "SOURCE", "TYPE", "VALUE"]
             };
             write!(out, "{}", render::table(headers, &table))?;
+            for lease in &leases {
+                writeln!(out, "{lease}")?;
+            }
             if !report.is_ok() {
                 writeln!(out, "{}", super::check::summary(&report, &shown))?;
                 writeln!(out, "run `secretary check` for details and fixes")?;

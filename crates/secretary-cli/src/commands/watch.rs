@@ -29,6 +29,7 @@ use secretary::audit::Event;
 use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
 use secretary::resolve;
+use secretary::source::leases;
 use secretary::source::{SourceError, VaultError};
 use secretary::{Manifest, ProblemKind, Report, SecretValue, Variables};
 use zeroize::Zeroizing;
@@ -130,6 +131,9 @@ fn listen(early_hup: Option<child::EarlyHup>) -> Result<(Forwarder, mpsc::Receiv
     Ok((forwarder, hup_rx))
 }
 
+/// The interval of a `run` that watches only its leases (no `--watch`): never reached.
+pub const LEASES_ONLY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
 /// Runs the program under watch until it exits on its own.
 pub fn supervise(
     manifest: &Manifest,
@@ -177,6 +181,8 @@ pub fn supervise(
     let mut next = later(watch.every);
     // Problems are said once, not at every tick, until they change.
     let mut last_problems = String::new();
+    // A lease re-issued (or lost) changes this: then the values are read again at once.
+    let mut lease_generation = leases::generation();
     let outcome = loop {
         match child::try_wait(&mut running) {
             Ok(Some(status)) => break Ok(status),
@@ -190,7 +196,13 @@ pub fn supervise(
                 break child::wait(&mut running).map_err(Failure::Process);
             }
         };
-        if !hup && next.is_none_or(|next| Instant::now() < next) {
+        if stopped_for_a_lost_lease(&mut running, watch.grace) {
+            close(forwarder, pumps);
+            return Ok(Status::Problems);
+        }
+        let reissued =
+            std::mem::replace(&mut lease_generation, leases::generation()) != lease_generation;
+        if !hup && !reissued && next.is_none_or(|next| Instant::now() < next) {
             continue;
         }
         next = later(watch.every);
@@ -232,11 +244,31 @@ pub fn supervise(
         );
         let _ = stop(&mut running, watch.grace);
     }
+    close(forwarder, pumps);
+    Ok(child::exit_status(outcome?))
+}
+
+/// Stops forwarding signals, and waits for the output pumps.
+fn close(forwarder: Forwarder, pumps: Vec<std::thread::JoinHandle<()>>) {
     forwarder.close();
     for pump in pumps {
         let _ = pump.join();
     }
-    Ok(child::exit_status(outcome?))
+}
+
+/// Stops the program when a lease's credentials were lost (ended, and none could be had
+/// again): dead credentials are worse than none. Says so; true when it stopped it.
+fn stopped_for_a_lost_lease(running: &mut Child, grace: Duration) -> bool {
+    let Some(lost) = leases::lost() else {
+        return false;
+    };
+    say!(
+        "error: {lost}; stopping pid {} rather than leave it with credentials that no longer work",
+        child::pid_of(running)
+    );
+    say!("  help: {}", lost.hint());
+    let _ = stop(running, grace);
+    true
 }
 
 /// What a restart needs besides the program it replaces.

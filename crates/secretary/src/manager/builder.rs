@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use thread_local::ThreadLocal;
 
 use crate::audit::{AuditLog, Target};
-use crate::manifest::Manifest;
+use crate::manifest::{Manifest, SourceConfig};
 use crate::variables::Variables;
 
 use super::{Change, Inner, ManagerError, SecretManager};
@@ -59,18 +59,42 @@ impl SecretManagerBuilder {
             Some(target) => Some(AuditLog::open(&target, &environment, &vars)?),
             None => None,
         };
+        let leased = self
+            .manifest
+            .sources()
+            .iter()
+            .any(|source| matches!(source.config, SourceConfig::VaultLease(_)));
         Ok(SecretManager {
-            inner: Arc::new(Inner {
-                manifest: self.manifest,
-                environment,
-                vars: RwLock::new(Arc::new(vars)),
-                audit,
-                cache: RwLock::new(HashMap::new()),
-                generation: AtomicU64::new(0),
-                locals: ThreadLocal::new(),
-                seen: Mutex::new(HashMap::new()),
-                changes: tokio::sync::watch::Sender::new(Change::default()),
-                flights: Mutex::new(HashMap::new()),
+            inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
+                if leased && audit.is_some() {
+                    // The lease's events go to this manager's audit log.
+                    let weak = weak.clone();
+                    crate::source::leases::observe(move |event| {
+                        if let Some(log) = weak.upgrade().as_ref().and_then(|i| i.audit.as_ref()) {
+                            let _ = log.record_lease(event);
+                        }
+                    });
+                }
+                let weak = weak.clone();
+                Inner {
+                    manifest: self.manifest,
+                    environment,
+                    vars: RwLock::new(Arc::new(vars)),
+                    audit,
+                    cache: RwLock::new(HashMap::new()),
+                    generation: AtomicU64::new(0),
+                    locals: ThreadLocal::new(),
+                    seen: Mutex::new(HashMap::new()),
+                    changes: tokio::sync::watch::Sender::new(Change::default()),
+                    flights: Mutex::new(HashMap::new()),
+                    leases: leased.then(|| {
+                        crate::source::leases::listen(move || {
+                            if let Some(inner) = weak.upgrade() {
+                                SecretManager { inner }.lease_changed();
+                            }
+                        })
+                    }),
+                }
             }),
         })
     }

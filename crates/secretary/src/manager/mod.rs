@@ -88,6 +88,10 @@ struct Inner {
     changes: tokio::sync::watch::Sender<Change>,
     /// One lock per key being resolved, so concurrent misses cause one source read.
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// With a `vault_lease` source: told when a lease's credentials change, to read
+    /// again (and tell subscribers), or to forget credentials that no longer work.
+    #[expect(dead_code, reason = "held for its Drop, which stops the listening")]
+    leases: Option<crate::source::leases::Listening>,
 }
 
 impl fmt::Debug for SecretManager {
@@ -380,6 +384,24 @@ impl SecretManager {
     /// `refresh`) finds a value different from the one served before.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<Change> {
         self.inner.changes.subscribe()
+    }
+
+    /// Revokes every lease this process holds (`vault_lease` credentials stop working
+    /// now, not at the end of their TTL) and forgets every cached value. For the end of a
+    /// process: the Python package calls it at exit and at the end of a `with` block.
+    /// Reading a leased secret afterwards takes a new lease.
+    pub fn close(&self) {
+        crate::source::leases::revoke_all();
+        self.clear_cache();
+    }
+
+    /// What a lease's change means to this manager: new credentials are read at once
+    /// (and subscribers told); lost ones are forgotten, so that `get` fails rather than
+    /// hand out credentials that no longer work.
+    pub(super) fn lease_changed(&self) {
+        if crate::source::leases::lost().is_some() || self.blocking().refresh().is_err() {
+            self.clear_cache();
+        }
     }
 
     /// Forgets every cached value: the next read of each goes to its sources again.

@@ -73,9 +73,9 @@ pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
-    SecretSpec, SecretType, SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth,
-    VaultConfig,
+    App, AuditTarget, Constraints, EnvironmentSpec, LeaseConfig, NewValue, OnSourceError, Rotation,
+    SecretRule, SecretSpec, SecretType, SopsFormat, SourceConfig, SourceKind, SourceSpec,
+    VaultAuth, VaultConfig,
 };
 
 use crate::Variables;
@@ -136,6 +136,7 @@ impl Manifest {
             lines: &lines,
             diagnostics: Vec::new(),
             templates: Vec::new(),
+            secret_keys: Vec::new(),
         };
         let manifest = checker.build(raw, path);
         if checker.diagnostics.is_empty() {

@@ -52,6 +52,8 @@ pub enum SourceConfig {
     },
     /// HashiCorp Vault or OpenBao KV.
     Vault(Box<VaultConfig>),
+    /// A secrets engine that issues credentials with a lease (`vault_lease`).
+    VaultLease(Box<LeaseConfig>),
     /// A provider program that speaks the provider protocol.
     Exec {
         /// The program and its arguments (no shell).
@@ -147,6 +149,7 @@ impl SourceConfig {
             Self::Vault(_) => SourceKind::Vault,
             Self::Sops { .. } => SourceKind::Sops,
             Self::Exec { .. } => SourceKind::Exec,
+            Self::VaultLease(_) => SourceKind::VaultLease,
         }
     }
 }
@@ -169,6 +172,9 @@ pub enum SourceKind {
     Sops,
     /// `exec`: a provider program.
     Exec,
+    /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
+    #[serde(rename = "vault_lease")]
+    VaultLease,
 }
 
 impl SourceKind {
@@ -181,6 +187,7 @@ impl SourceKind {
             Self::Vault => "vault",
             Self::Sops => "sops",
             Self::Exec => "exec",
+            Self::VaultLease => "vault_lease",
         }
     }
 }
@@ -251,6 +258,19 @@ impl VaultConfig {
             format!("{}/{path}", self.mount)
         }
     }
+}
+
+/// Settings of a `vault_lease` source.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct LeaseConfig {
+    /// The connection (address, login, namespace, CA) as a `vault` source's, and `path`,
+    /// the credentials' path template (`{environment}`, `{app}`).
+    pub vault: VaultConfig,
+    /// Which secret is which field of the answer: (key, field), in the manifest's order.
+    pub secrets: Vec<(String, String)>,
+    /// How long credentials replaced by new ones keep working (default 10 s).
+    pub reissue_grace: std::time::Duration,
 }
 
 /// How a `vault` source authenticates.

@@ -179,6 +179,16 @@ fn places(
         SourceConfig::Env | SourceConfig::Dotenv { .. } | SourceConfig::Sops { .. } => {
             spec.env.iter().map(|name| format!("`{name}`")).collect()
         }
+        // A lease's place is its path's field.
+        SourceConfig::VaultLease(config) => config
+            .secrets
+            .iter()
+            .filter(|(key, _)| *key == spec.key)
+            .filter_map(|(_, field)| {
+                super::model::VaultConfig::expand(&config.vault.path, environment, "", app)
+                    .map(|path| format!("vault_lease:{}#{field}", normalised(&path)))
+            })
+            .collect(),
         // A provider's place is its command's answer for the key.
         SourceConfig::Exec { command, .. } => {
             vec![format!("exec:{}#{}", command.join(" "), spec.key)]

@@ -67,6 +67,8 @@ pub(super) struct RawSource {
     pub(super) command: Option<Spanned<Vec<String>>>,
     pub(super) timeout: Option<Spanned<String>>,
     pub(super) pass_env: Option<Spanned<Vec<String>>>,
+    pub(super) secrets: Option<Spanned<BTreeMap<String, String>>>,
+    pub(super) reissue_grace: Option<Spanned<String>>,
     pub(super) address: Option<Spanned<Addresses>>,
     pub(super) namespace: Option<Spanned<String>>,
     pub(super) mount: Option<Spanned<String>>,

@@ -25,6 +25,8 @@ pub use exec::{ExecError, ExecSource};
 pub use files::FilesSource;
 pub use program::ProgramError;
 pub use sops::{SopsError, SopsSource};
+pub use vault::lease::registry as leases;
+pub use vault::lease::{LeaseError, LeaseSource};
 pub use vault::{Access, NodeAnswer, Snapshot, Stored, VaultError, VaultSource, Written};
 
 /// What a source is told besides the secrets it is asked for.
@@ -201,6 +203,9 @@ pub enum SourceError {
     /// A provider (`exec`) failed.
     #[error("{0}")]
     Exec(ExecError),
+    /// A `vault_lease` source failed.
+    #[error("{0}")]
+    Lease(LeaseError),
 }
 
 impl SourceError {
@@ -248,6 +253,7 @@ impl SourceError {
             Self::Vault(error) => error.hint(),
             Self::Sops(error) => error.hint(),
             Self::Exec(error) => error.hint(),
+            Self::Lease(error) => error.hint(),
         }
     }
 }
@@ -260,6 +266,7 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
         SourceConfig::Dotenv { files } => Box::new(DotenvSource::new(name, files.clone())),
         SourceConfig::Files { dir } => Box::new(FilesSource::new(name, dir.clone())),
         SourceConfig::Vault(config) => Box::new(VaultSource::new(name, (**config).clone())),
+        SourceConfig::VaultLease(config) => Box::new(LeaseSource::new(name, (**config).clone())),
         SourceConfig::Sops { file, format } => {
             Box::new(SopsSource::new(name, file.clone(), *format))
         }

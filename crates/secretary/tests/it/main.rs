@@ -6,6 +6,7 @@ mod architecture;
 mod failover;
 mod import;
 mod jwt;
+mod leases;
 mod manager;
 mod properties;
 mod redaction;

@@ -242,6 +242,7 @@ fn watched(dir: &Path, extra: &[&str], program: &str) -> (Child, Lines) {
     (child, lines)
 }
 
+mod leases;
 mod program;
 mod redact;
 mod signals;

@@ -68,6 +68,8 @@ pub(super) struct Checker<'a> {
     pub(super) diagnostics: Vec<Diagnostic>,
     /// Where each `template` was written: (environment, for a rule; key; offset).
     pub(super) templates: Vec<(Option<String>, String, usize)>,
+    /// Every secret key the file declares, valid or not (for sources that name them).
+    pub(super) secret_keys: Vec<String>,
 }
 
 impl Checker<'_> {
@@ -107,6 +109,11 @@ impl Checker<'_> {
                 .map(|name| name.get_ref().clone())
                 .collect()
         };
+        self.secret_keys = raw
+            .secrets
+            .keys()
+            .map(|key| key.get_ref().clone())
+            .collect();
         let sources = self.sources(raw.sources);
         let (mut environments, rules) = self.environments(raw.environments, &sources, &declared);
         let app = self.app(raw.app, &environments);

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use crate::duration::parse_duration;
 use crate::manifest::model::{
-    SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    LeaseConfig, SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
 };
 use crate::manifest::raw::{RawSource, in_file_order};
 
@@ -119,6 +119,7 @@ impl Checker<'_> {
             SourceKind::Vault => SourceConfig::Vault(Box::new(self.vault_config(name, source)?)),
             SourceKind::Sops => self.sops_config(name, at, source)?,
             SourceKind::Exec => self.exec_config(name, at, source)?,
+            SourceKind::VaultLease => self.lease_config(name, at, source)?,
         };
         ok.then_some(config)
     }
@@ -128,68 +129,51 @@ impl Checker<'_> {
         fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
             field.map(|f| f.span().start)
         }
-        let owned = [
-            ("files", at(source.files.as_ref()), SourceKind::Dotenv),
-            ("dir", at(source.dir.as_ref()), SourceKind::Files),
-            ("file", at(source.file.as_ref()), SourceKind::Sops),
-            ("format", at(source.format.as_ref()), SourceKind::Sops),
-            ("command", at(source.command.as_ref()), SourceKind::Exec),
-            ("timeout", at(source.timeout.as_ref()), SourceKind::Exec),
-            ("pass_env", at(source.pass_env.as_ref()), SourceKind::Exec),
-            ("address", at(source.address.as_ref()), SourceKind::Vault),
+        use SourceKind::{Dotenv, Exec, Files, Sops, Vault, VaultLease};
+        const VAULTS: &[SourceKind] = &[Vault, VaultLease];
+        let owned: [(&str, Option<usize>, &[SourceKind]); 27] = [
+            ("files", at(source.files.as_ref()), &[Dotenv]),
+            ("dir", at(source.dir.as_ref()), &[Files]),
+            ("file", at(source.file.as_ref()), &[Sops]),
+            ("format", at(source.format.as_ref()), &[Sops]),
+            ("command", at(source.command.as_ref()), &[Exec]),
+            ("timeout", at(source.timeout.as_ref()), &[Exec]),
+            ("pass_env", at(source.pass_env.as_ref()), &[Exec]),
+            ("secrets", at(source.secrets.as_ref()), &[VaultLease]),
             (
-                "namespace",
-                at(source.namespace.as_ref()),
-                SourceKind::Vault,
+                "reissue_grace",
+                at(source.reissue_grace.as_ref()),
+                &[VaultLease],
             ),
-            ("mount", at(source.mount.as_ref()), SourceKind::Vault),
-            ("path", at(source.path.as_ref()), SourceKind::Vault),
-            ("field", at(source.field.as_ref()), SourceKind::Vault),
-            (
-                "kv_version",
-                at(source.kv_version.as_ref()),
-                SourceKind::Vault,
-            ),
-            ("auth", at(source.auth.as_ref()), SourceKind::Vault),
-            (
-                "approle_mount",
-                at(source.approle_mount.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "role_id_file",
-                at(source.role_id_file.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "secret_id_file",
-                at(source.secret_id_file.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "token_file",
-                at(source.token_file.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "jwt_mount",
-                at(source.jwt_mount.as_ref()),
-                SourceKind::Vault,
-            ),
-            ("jwt_role", at(source.jwt_role.as_ref()), SourceKind::Vault),
-            ("jwt_file", at(source.jwt_file.as_ref()), SourceKind::Vault),
-            ("ca_cert", at(source.ca_cert.as_ref()), SourceKind::Vault),
+            ("address", at(source.address.as_ref()), VAULTS),
+            ("namespace", at(source.namespace.as_ref()), VAULTS),
+            ("mount", at(source.mount.as_ref()), &[Vault]),
+            ("path", at(source.path.as_ref()), VAULTS),
+            ("field", at(source.field.as_ref()), &[Vault]),
+            ("kv_version", at(source.kv_version.as_ref()), &[Vault]),
+            ("auth", at(source.auth.as_ref()), VAULTS),
+            ("approle_mount", at(source.approle_mount.as_ref()), VAULTS),
+            ("role_id_file", at(source.role_id_file.as_ref()), VAULTS),
+            ("secret_id_file", at(source.secret_id_file.as_ref()), VAULTS),
+            ("token_file", at(source.token_file.as_ref()), VAULTS),
+            ("jwt_mount", at(source.jwt_mount.as_ref()), VAULTS),
+            ("jwt_role", at(source.jwt_role.as_ref()), VAULTS),
+            ("jwt_file", at(source.jwt_file.as_ref()), VAULTS),
+            ("ca_cert", at(source.ca_cert.as_ref()), VAULTS),
             (
                 "max_concurrency",
                 at(source.max_concurrency.as_ref()),
-                SourceKind::Vault,
+                &[Vault],
             ),
+            ("ttl", None, &[]),
+            ("type", None, &[]),
         ];
         let mut ok = true;
-        for (field, offset, owner) in owned {
+        for (field, offset, owners) in owned {
             let Some(offset) = offset else { continue };
-            if owner != source.kind {
+            if !owners.contains(&source.kind) {
                 ok = false;
+                let types: Vec<String> = owners.iter().map(|o| format!("`{o}`")).collect();
                 self.report(
                     offset,
                     format!(
@@ -197,13 +181,93 @@ impl Checker<'_> {
                         source.kind.as_str()
                     ),
                     Some(format!(
-                        "`{field}` belongs to type `{}`; remove it or change `type`",
-                        owner.as_str()
+                        "`{field}` belongs to type {}; remove it or change `type`",
+                        types.join(" or ")
                     )),
                 );
             }
         }
         ok
+    }
+
+    /// A `vault_lease` source: its connection as a vault source's, its `path` (required,
+    /// without `{key}`: one read serves every secret), `secrets` and `reissue_grace`.
+    fn lease_config(
+        &mut self,
+        name: &str,
+        at: usize,
+        mut source: RawSource,
+    ) -> Option<SourceConfig> {
+        let secrets = source.secrets.take();
+        let grace = source.reissue_grace.take();
+        let Some(path) = source.path.as_ref() else {
+            self.report(
+                at,
+                format!("vault_lease source `{name}` needs `path`"),
+                Some("for example `path = \"database/creds/{app}\"`".to_owned()),
+            );
+            return None;
+        };
+        if path.get_ref().contains("{key}") {
+            self.report(
+                path.span().start,
+                format!("vault_lease source `{name}`: `path` cannot use {{key}}: one read serves all its secrets"),
+                Some("name the role, with {environment} or {app} if they vary".to_owned()),
+            );
+            return None;
+        }
+        let secrets: Vec<(String, String)> = match secrets {
+            Some(secrets)
+                if !secrets.get_ref().is_empty()
+                    && secrets
+                        .get_ref()
+                        .iter()
+                        .all(|(k, f)| !k.is_empty() && !f.is_empty()) =>
+            {
+                secrets.into_inner().into_iter().collect()
+            }
+            other => {
+                self.report(
+                    other.as_ref().map_or(at, |s| s.span().start),
+                    format!("vault_lease source `{name}` needs `secrets`: which secret is which field of the answer"),
+                    Some("for example `secrets = { postgres_user = \"username\", postgres_password = \"password\" }`".to_owned()),
+                );
+                return None;
+            }
+        };
+        if let Some((key, _)) = secrets
+            .iter()
+            .find(|(key, _)| !self.secret_keys.contains(key))
+        {
+            self.report(
+                at,
+                format!(
+                    "vault_lease source `{name}` lists `{key}`, which is not a declared secret"
+                ),
+                Some(format!("declare it as [secrets.{key}], or fix the name")),
+            );
+            return None;
+        }
+        let reissue_grace = match grace {
+            Some(raw) => match parse_duration(raw.get_ref()) {
+                Ok(duration) => duration,
+                Err(error) => {
+                    self.report(
+                        raw.span().start,
+                        format!("`reissue_grace` of source `{name}` is {error}"),
+                        Some("write it as `10s` or `1m`".to_owned()),
+                    );
+                    return None;
+                }
+            },
+            None => std::time::Duration::from_secs(10),
+        };
+        let vault = self.vault_config(name, source)?;
+        Some(SourceConfig::VaultLease(Box::new(LeaseConfig {
+            vault,
+            secrets,
+            reissue_grace,
+        })))
     }
 
     /// An exec source's `command`, `timeout` (default 10 s) and `pass_env`.

@@ -31,6 +31,7 @@ mod client;
 mod credentials;
 mod error;
 mod kv;
+pub mod lease;
 mod settings;
 mod shared;
 mod snapshot;

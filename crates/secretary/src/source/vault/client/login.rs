@@ -67,6 +67,20 @@ pub(super) fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
 }
 
 impl Client {
+    /// When the login's token is next due for renewal: `None` for a token of the user's
+    /// or one that never expires. A lease belongs to the token that read it, so the
+    /// lease keeper renews the token on time even when no request is due.
+    pub fn login_due(&self) -> Option<Instant> {
+        let lease = self.lease.try_lock().ok()?;
+        let lease = lease.as_ref().filter(|lease| !lease.ttl.is_zero())?;
+        Some(lease.obtained + lease.ttl.saturating_sub(lease.ttl / 3))
+    }
+
+    /// Renews the login's token (or logs in again) when it is due.
+    pub async fn keep_login(&self) -> Result<(), VaultError> {
+        self.token().await.map(|_| ())
+    }
+
     /// The token to send: the configured one, or a login's token kept fresh.
     pub(super) async fn token(&self) -> Result<SecretValue, VaultError> {
         let (method, mount) = match &self.settings.credentials {

@@ -1,0 +1,189 @@
+//! `run`, `check`, `status` and `get` with credentials from a `vault_lease` source: a real
+//! OpenBao issuing PostgreSQL users over the shared cluster. Each test has a role of its
+//! own, so that counting its users is not disturbed by another test.
+
+use std::time::Instant;
+
+use secretary_test_support::{OpenBao, Postgres};
+
+use super::*;
+
+/// An application `app` whose production reads users of role `app` with a lease.
+fn leased_app(app: &str, bao: &OpenBao, default_ttl: &str, max_ttl: &str) -> TempDir {
+    let pg = Postgres::shared();
+    pg.engine(bao, app, default_ttl, max_ttl);
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = format!(
+        r#"version = 1
+[app]
+name = "{app}"
+
+[sources.database]
+type = "vault_lease"
+path = "database/creds/{{app}}"
+secrets = {{ postgres_user = "username", postgres_password = "password" }}
+reissue_grace = "1s"
+
+[environments.production]
+sources = ["database"]
+
+[audit]
+file = "audit.log"
+
+[secrets.postgres_user]
+required = true
+[secrets.postgres_password]
+required = true
+[secrets.database_url]
+required = true
+type = "url"
+template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
+"#,
+        port = pg.port
+    );
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    dir
+}
+
+fn secretary(dir: &Path, bao: &OpenBao) -> Command {
+    let mut command = support::secretary_in(dir);
+    command.envs(bao.env()).args(["--env", "production"]);
+    command
+}
+
+/// How many users of role `app` exist now.
+fn users(app: &str) -> usize {
+    Postgres::shared()
+        .query(&format!(
+            "select count(*) from pg_roles where rolname like 'v-token-{app}-%'"
+        ))
+        .and_then(|n| n.parse().ok())
+        .unwrap()
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn run_gives_working_credentials_and_revokes_them_when_the_program_exits_or_on_sigterm() {
+    let bao = OpenBao::start();
+    let dir = leased_app("runexit", &bao, "1m", "1h");
+    let output = secretary(dir.path(), &bao)
+        .args(["run", "--", "sh", "-c"])
+        .arg(r#"psql "$DATABASE_URL" -tAXc 'select current_user'; echo "$POSTGRES_PASSWORD""#)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(output.status.success(), "{stderr}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let (user, password) = stdout.trim().split_once('\n').unwrap();
+    let (user, password) = (user.to_owned(), password.to_owned());
+    assert!(password.len() >= 16, "a password was passed");
+    assert!(!stderr.contains(&password));
+    assert!(user.starts_with("v-token-runexit-"), "logged in as {user}");
+    wait_until(
+        "revoked after the program exited",
+        Duration::from_secs(1),
+        || !Postgres::shared().role_exists(&user),
+    );
+
+    // SIGTERM to secretary: forwarded, the program ends, the lease is revoked, and the
+    // program's status is secretary's.
+    let mut running = secretary(dir.path(), &bao)
+        .args(["run", "--", "sleep", "30"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("a user issued", Duration::from_secs(10), || {
+        users("runexit") == 1
+    });
+    send(&running, "TERM");
+    let status = process::wait(&mut running);
+    assert_eq!(status.code(), Some(128 + 15), "{status:?}");
+    wait_until("revoked after SIGTERM", Duration::from_secs(1), || {
+        users("runexit") == 0
+    });
+
+    // The audit log says so, with the lease and never the password.
+    let audit = fs::read_to_string(dir.path().join("audit.log")).unwrap();
+    for event in ["lease_issued", "lease_revoked"] {
+        assert!(audit.contains(&format!("\"event\":\"{event}\"")), "{audit}");
+    }
+    assert!(
+        audit.contains("\"lease_id\":\"database/creds/runexit/"),
+        "{audit}"
+    );
+    assert!(!audit.contains(&password), "no credential in the audit log");
+    assert!(!audit.contains(&user), "not even the user name");
+}
+
+#[test]
+fn a_reissued_lease_restarts_the_program_with_the_new_credentials() {
+    let bao = OpenBao::start();
+    let dir = leased_app("reissue", &bao, "3s", "6s");
+    let mut running = secretary(dir.path(), &bao)
+        .args(["run", "--grace", "1s", "--", "sh", "-c"])
+        .arg(r#"echo "started $(psql "$DATABASE_URL" -tAXc 'select current_user')"; exec sleep 60"#)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Lines::new(running.stdout.take().unwrap());
+    let first = lines.line();
+    let second = lines.line();
+    assert!(first.starts_with("started v-token-reissue-"), "{first}");
+    assert!(second.starts_with("started v-token-reissue-"), "{second}");
+    assert_ne!(first, second, "restarted with new credentials that work");
+    send(&running, "TERM");
+    process::wait(&mut running);
+    wait_until("every user revoked", Duration::from_secs(2), || {
+        users("reissue") == 0
+    });
+}
+
+#[test]
+fn check_and_status_leave_no_credentials_behind_and_get_says_how_long_they_live() {
+    let bao = OpenBao::start();
+    let dir = leased_app("checked", &bao, "1m", "1h");
+    let check = secretary(dir.path(), &bao).arg("check").output().unwrap();
+    assert!(
+        check.status.success(),
+        "{}",
+        String::from_utf8_lossy(&check.stderr)
+    );
+    assert_eq!(users("checked"), 0, "check revoked what it read");
+
+    let status = secretary(dir.path(), &bao).arg("status").output().unwrap();
+    let stdout = String::from_utf8(status.stdout).unwrap();
+    assert!(stdout.contains("lease database/creds/checked/"), "{stdout}");
+    assert!(
+        stdout.contains("renewable; revoked as `status` ends"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("template(postgres_user, postgres_password)"),
+        "{stdout}"
+    );
+    assert_eq!(users("checked"), 0);
+
+    let get = secretary(dir.path(), &bao)
+        .args(["get", "postgres_user"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8(get.stderr).unwrap();
+    assert!(
+        stderr.contains("live until their lease ends, in"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("`bao lease revoke database/creds/checked/"),
+        "{stderr}"
+    );
+    assert_eq!(users("checked"), 1, "get hands them out: they live on");
+    bao.bao(&["lease", "revoke", "-prefix", "database/creds/checked"]);
+}

@@ -1,0 +1,222 @@
+//! A secrets engine that issues credentials with a lease (Vault's or OpenBao's
+//! `database/creds/ROLE`): several secrets from one lease, taken once per process, kept
+//! alive while the process runs ([`registry`]).
+//!
+//! ```toml
+//! [sources.database]
+//! type = "vault_lease"
+//! path = "database/creds/{app}"    # {environment} and {app}; read once per process
+//! secrets = { postgres_user = "username", postgres_password = "password" }
+//! # reissue_grace = "10s"          # how long replaced credentials keep working
+//! # address, auth, namespace, CA: as for a `vault` source (and the same connection)
+//! ```
+//!
+//! A secret the source does not list is not there. A path that answers without a lease
+//! (a KV path by mistake) or without a listed field fails the source: it is never read
+//! as "not set".
+
+pub mod registry;
+
+use std::sync::{Arc, OnceLock};
+
+use serde_json::Value;
+
+use super::settings::Settings;
+use super::{Connection, VaultError, shared};
+use crate::manifest::{LeaseConfig, SecretSpec, SourceKind, VaultConfig};
+use crate::source::{Batch, Context, Lookup, Source, SourceError};
+use crate::{Locator, SecretValue};
+
+/// Credentials with a lease, for the secrets a `vault_lease` source lists.
+#[derive(Debug)]
+pub struct LeaseSource {
+    name: String,
+    config: LeaseConfig,
+    connection: OnceLock<Result<Arc<Connection>, VaultError>>,
+}
+
+/// Why credentials with a lease could not be had. Never holds one.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LeaseError {
+    /// Talking to Vault failed.
+    #[error("{0}")]
+    Vault(VaultError),
+    /// The path answered without a lease: not a secrets engine that issues credentials.
+    #[error(
+        "{path} answered without a lease: it is not a path that issues credentials (a KV path?)"
+    )]
+    NotALease {
+        /// The API path.
+        path: String,
+    },
+    /// The answer has no `data`.
+    #[error("{path} answered with a lease but no data")]
+    NoData {
+        /// The API path.
+        path: String,
+    },
+    /// The answer lacks a field the source lists.
+    #[error("{path} answered without the field `{field}` (it has: {})", available.join(", "))]
+    MissingField {
+        /// The API path.
+        path: String,
+        /// The field.
+        field: String,
+        /// The fields it has.
+        available: Vec<String>,
+    },
+    /// The field is not text.
+    #[error("the field `{field}` of {path} is not text")]
+    NotText {
+        /// The API path.
+        path: String,
+        /// The field.
+        field: String,
+    },
+    /// The credentials ended and no new ones could be had.
+    #[error("the credentials from {path} expired and new ones could not be had: {reason}")]
+    Expired {
+        /// The API path.
+        path: String,
+        /// Why new ones could not be had.
+        reason: String,
+    },
+}
+
+impl LeaseError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Vault(error) => error.hint(),
+            Self::NotALease { .. } | Self::NoData { .. } => {
+                "point the vault_lease source's `path` at a secrets engine's credentials (database/creds/ROLE); KV secrets belong in a `vault` source".to_owned()
+            }
+            Self::MissingField { .. } => {
+                "fix the field names in the source's `secrets` table to those the engine answers".to_owned()
+            }
+            Self::NotText { .. } => "list only text fields in the source's `secrets` table".to_owned(),
+            Self::Expired { .. } => {
+                "check that Vault is reachable and that the token may still read the path; the program was given credentials that no longer work".to_owned()
+            }
+        }
+    }
+}
+
+impl LeaseSource {
+    /// A source called `name` with `config`.
+    pub fn new(name: String, config: LeaseConfig) -> Self {
+        Self {
+            name,
+            config,
+            connection: OnceLock::new(),
+        }
+    }
+
+    fn connection(&self, context: &Context<'_>) -> Result<Arc<Connection>, VaultError> {
+        self.connection
+            .get_or_init(|| {
+                let settings =
+                    Settings::resolve(&self.config.vault, context.vars, context.base_dir)?;
+                shared::connection(settings, Connection::new)
+            })
+            .clone()
+    }
+
+    /// The API path read, in `context`.
+    fn api(&self, context: &Context<'_>) -> Result<String, LeaseError> {
+        let path = VaultConfig::expand(
+            &self.config.vault.path,
+            context.environment,
+            "",
+            context.app,
+        )
+        .ok_or_else(|| {
+            LeaseError::Vault(VaultError::Config {
+                setting: format!("source `{}` path", self.name),
+                reason: "uses {app} but the manifest's [app] has no name".to_owned(),
+            })
+        })?;
+        Ok(path.trim_matches('/').to_owned())
+    }
+
+    /// The credentials, issued now when this process holds none.
+    fn credentials(
+        &self,
+        context: &Context<'_>,
+    ) -> Result<(String, Arc<registry::Issued>), LeaseError> {
+        let api = self.api(context)?;
+        let connection = self.connection(context).map_err(LeaseError::Vault)?;
+        let issued =
+            registry::credentials(&self.name, &connection, &api, self.config.reissue_grace)?;
+        Ok((api, issued))
+    }
+}
+
+impl Source for LeaseSource {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn kind(&self) -> SourceKind {
+        SourceKind::VaultLease
+    }
+
+    fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
+        let field_of = |spec: &SecretSpec| {
+            self.config
+                .secrets
+                .iter()
+                .find(|(key, _)| *key == spec.key)
+                .map(|(_, field)| field.clone())
+        };
+        if !secrets.iter().any(|spec| field_of(spec).is_some()) {
+            let lookups = secrets
+                .iter()
+                .map(|_| Lookup::Absent {
+                    looked: vec![format!("{} (not one of its secrets)", self.name)],
+                })
+                .collect();
+            return Batch::new(lookups, Vec::new());
+        }
+        let (api, issued) = match self.credentials(context) {
+            Ok(found) => found,
+            Err(error) => return Batch::failed(secrets.len(), &SourceError::Lease(error)),
+        };
+        let lookups = secrets
+            .iter()
+            .map(|spec| {
+                let Some(field) = field_of(spec) else {
+                    return Lookup::Absent {
+                        looked: vec![format!("{} (not one of its secrets)", self.name)],
+                    };
+                };
+                match issued.data.expose().get(&field) {
+                    Some(Value::String(text)) if !text.is_empty() => Lookup::Found {
+                        value: SecretValue::new(text.clone()),
+                        locator: Locator::new(SourceKind::VaultLease, format!("{api}#{field}")),
+                        written: None,
+                    },
+                    Some(Value::String(_)) => Lookup::Absent {
+                        looked: vec![format!("vault_lease:{api}#{field} (empty)")],
+                    },
+                    Some(_) => Lookup::Failed(SourceError::Lease(LeaseError::NotText {
+                        path: api.clone(),
+                        field,
+                    })),
+                    None => Lookup::Failed(SourceError::Lease(LeaseError::MissingField {
+                        path: api.clone(),
+                        available: issued
+                            .data
+                            .expose()
+                            .as_object()
+                            .map(|o| o.keys().cloned().collect())
+                            .unwrap_or_default(),
+                        field,
+                    })),
+                }
+            })
+            .collect();
+        Batch::new(lookups, Vec::new())
+    }
+}
