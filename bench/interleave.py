@@ -6,7 +6,7 @@ that way, and equal when interleaved).
 
     python3 bench/interleave.py [--server-pid PID --reads N] [--rate-of NAME] ROUNDS NAME=COMMAND ...
 
-COMMAND is split on spaces (no quoting). Prints, per command, the median, quartiles and
+COMMAND is split on spaces (no quoting); `COMMAND < FILE` gives the command FILE on stdin. Prints, per command, the median, quartiles and
 minimum of the wall time, the median CPU time the command itself used (user + system,
 from getrusage), and its median as a multiple of the first command's. With --server-pid,
 also the CPU time that process (the server) used while each command ran, summed over the
@@ -64,11 +64,14 @@ for turn in range(args.rounds):
     for name in names[shift:] + names[:shift]:
         server_before, cpu_before, start = server_cpu(), children_cpu(), time.perf_counter()
         load_tool = name == args.rate_of
-        done = subprocess.run(
-            commands[name].split(),
-            stdout=subprocess.PIPE if load_tool else subprocess.DEVNULL,
-            text=True,
-        )
+        command, _, stdin = commands[name].partition(" < ")
+        with open(stdin.strip() or os.devnull, "rb") as given:
+            done = subprocess.run(
+                command.split(),
+                stdin=given,
+                stdout=subprocess.PIPE if load_tool else subprocess.DEVNULL,
+                text=True,
+            )
         wall[name].append(time.perf_counter() - start)
         cpu[name].append(children_cpu() - cpu_before)
         server[name] += server_cpu() - server_before
