@@ -45,10 +45,21 @@ mod native {
         crate::manager::forked();
     }
 
+    /// Revokes every lease (`vault_lease` credentials) this process holds. Registered
+    /// with `atexit` when the module is imported: a process that ends normally leaves no
+    /// live credentials behind.
+    #[pyfunction]
+    fn _revoke_leases(py: Python<'_>) {
+        py.detach(secretary::source::leases::revoke_all);
+    }
+
     #[pymodule_init]
     fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
         let py = module.py();
         module.add("__version__", env!("CARGO_PKG_VERSION"))?;
+        py.import("atexit")?
+            .getattr("register")?
+            .call1((module.getattr("_revoke_leases")?,))?;
         let hook = module.getattr("_after_fork_in_child")?;
         let kwargs = pyo3::types::PyDict::new(py);
         kwargs.set_item("after_in_child", hook)?;

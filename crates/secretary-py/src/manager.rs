@@ -83,6 +83,9 @@ struct Handle {
     manager: secretary::SecretManager,
     /// Locked only while the interpreter lock is held.
     changes: Mutex<tokio::sync::watch::Receiver<Change>>,
+    /// Whether a `vault_lease` source may change values behind a cache hit (a lease
+    /// re-issued in the background): then every read looks for changes to tell.
+    leased: bool,
 }
 
 fn build(
@@ -91,6 +94,10 @@ fn build(
     audit: Option<Target>,
     vars: Variables,
 ) -> Result<Handle, ManagerError> {
+    let leased = manifest
+        .sources()
+        .iter()
+        .any(|source| source.config.kind() == secretary::manifest::SourceKind::VaultLease);
     let mut builder = secretary::SecretManager::from_manifest(manifest).variables(vars);
     if let Some(environment) = environment {
         builder = builder.environment(environment);
@@ -100,7 +107,11 @@ fn build(
     }
     let manager = builder.build()?;
     let changes = Mutex::new(manager.subscribe());
-    Ok(Handle { manager, changes })
+    Ok(Handle {
+        manager,
+        changes,
+        leased,
+    })
 }
 
 /// The handle a call uses: the first one, or the one made in this forked child.
@@ -263,6 +274,9 @@ impl SecretManager {
     fn lookup(&self, py: Python<'_>, key: &str) -> PyResult<Option<secretary::SecretValue>> {
         let handle = self.handle(py)?;
         if let Some(hit) = handle.manager.get_cached(key) {
+            if handle.leased {
+                self.dispatch(py, &handle);
+            }
             return Ok(hit);
         }
         self.reread_environment(&handle);
@@ -370,6 +384,9 @@ impl SecretManager {
     fn get(&self, py: Python<'_>, key: &str) -> PyResult<Secret> {
         let handle = self.handle(py)?;
         if let Some(Some(value)) = handle.manager.get_cached(key) {
+            if handle.leased {
+                self.dispatch(py, &handle);
+            }
             return Ok(Secret::new(value));
         }
         self.reread_environment(&handle);
@@ -536,6 +553,29 @@ impl SecretManager {
                 .is_none_or(|position| keep[position])
         });
         Ok(removed)
+    }
+
+    /// Revokes every lease this process holds (``vault_lease`` credentials stop working
+    /// now, not at the end of their TTL) and forgets every cached value. Called at exit
+    /// (``atexit``) and at the end of a ``with`` block; a read afterwards takes a new
+    /// lease.
+    fn close(&self, py: Python<'_>) -> PyResult<()> {
+        let handle = self.handle(py)?;
+        py.detach(|| handle.manager.close());
+        Ok(())
+    }
+
+    /// ``with SecretManager() as secrets:``: the manager, closed (its leases revoked) at
+    /// the end of the block.
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    /// Closes the manager; never swallows the block's exception.
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close(py)?;
+        Ok(false)
     }
 
     /// Refused: a manager holds an open audit log and a cache of values. Make one in

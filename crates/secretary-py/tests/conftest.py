@@ -13,6 +13,7 @@ import subprocess
 import sys
 import sysconfig
 import time
+import urllib.error
 import urllib.request
 import uuid
 from dataclasses import dataclass
@@ -298,3 +299,108 @@ description = "PostgreSQL connection URL"
 required = true
 type = "url"
 """
+
+
+def _postgres_bin() -> pathlib.Path:
+    """PostgreSQL's programs: beside ``pg_ctl`` on PATH, else Debian's newest."""
+    found = shutil.which("pg_ctl")
+    if found:
+        return pathlib.Path(os.path.realpath(found)).parent
+    versions = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not versions:
+        pytest.fail(
+            "PostgreSQL is not installed: the lease tests need initdb and pg_ctl. "
+            "Run scripts/test (it installs it: apt-get install postgresql).",
+            pytrace=False,
+        )
+    return versions[-1].parent
+
+
+class Postgres:
+    """A PostgreSQL cluster of the session's own: ``initdb`` in a temporary directory (as
+    the ``postgres`` user when the tests run as root), on a free loopback port."""
+
+    def __init__(self, workdir: pathlib.Path) -> None:
+        self.bin = _postgres_bin()
+        self.root = os.getuid() == 0
+        self.dir = workdir
+        self.data = workdir / "data"
+        self.data.mkdir()
+        self.password = f"pg-{uuid.uuid4().hex}"
+        pwfile = workdir / "pw"
+        pwfile.write_text(self.password)
+        if self.root:
+            workdir.chmod(0o755)
+            pwfile.chmod(0o644)
+            shutil.chown(self.data, user="postgres")
+        self._run(
+            "initdb", "-D", str(self.data), "--auth-local=trust", "--auth-host=scram-sha-256",
+            "-U", "postgres", f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync",
+        )
+        self.port = free_port()
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.data / "log"), "-w", "-t", "60",
+            "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bin / program), *args]
+        if self.root:
+            command = ["/usr/sbin/runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+        if done.returncode != 0:
+            pytest.fail(f"{program} failed: {done.stderr}", pytrace=False)
+
+    def engine(self, bao: "OpenBao", role: str, default_ttl: str, max_ttl: str) -> None:
+        """OpenBao's database engine over this cluster, with a role ``role``."""
+        try:
+            bao.request("POST", "sys/mounts/database", {"type": "database"})
+        except urllib.error.HTTPError:
+            pass  # mounted already
+        bao.request("POST", "database/config/pg", {
+            "plugin_name": "postgresql-database-plugin",
+            "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{self.port}/postgres?sslmode=disable",
+            "allowed_roles": "*",
+            "username": "postgres",
+            "password": self.password,
+        })
+        bao.request("POST", f"database/roles/{role}", {
+            "db_name": "pg",
+            "creation_statements": [
+                "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
+                " GRANT CONNECT ON DATABASE postgres TO \"{{name}}\";"
+            ],
+            "default_ttl": default_ttl,
+            "max_ttl": max_ttl,
+        })
+
+    def users(self, role: str) -> int:
+        """How many users OpenBao's role ``role`` has now."""
+        done = subprocess.run(
+            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-d", "postgres", "-tAXc", f"select count(*) from pg_roles where rolname like 'v-token-{role}-%'"],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+            env={"PGPASSWORD": self.password, "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 0, done.stderr
+        return int(done.stdout.strip())
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL cluster for the session (tests use roles of their own). Its
+    directory is not under pytest's (0700, which the ``postgres`` user cannot enter)."""
+    import tempfile
+
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="secretary-pg-"))
+    cluster = Postgres(workdir)
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(workdir, ignore_errors=True)

@@ -15,6 +15,7 @@ __all__ = [
     "SecretInfo",
     "Secret",
     "_after_fork_in_child",
+    "_revoke_leases",
     "__version__",
 ]
 
@@ -149,5 +150,10 @@ class SecretManager:
         """Calls ``callback(keys)`` when a re-read finds changed values."""
     def remove_on_change(self, callback: Callable[[list[str]], object]) -> bool:
         """Stops calling ``callback``; returns whether it was registered."""
+    def close(self) -> None:
+        """Revokes this process's leases and forgets every cached value."""
+    def __enter__(self) -> Self: ...
+    def __exit__(self, *_args: object) -> bool: ...
 
 def _after_fork_in_child() -> None: ...
+def _revoke_leases() -> None: ...

@@ -31,3 +31,25 @@ class Settings(SecretarySettings):
 def get_settings() -> Settings:
     """The settings, read once (the API's start-up keeps its own on ``app.state``)."""
     return Settings()
+
+
+def database_engine():  # noqa: ANN201 - SQLAlchemy is imported only here
+    """The application's SQLAlchemy engine. Every new connection opens with the current
+    ``database_url``: in development the one of ``.env``; in production, where a
+    ``vault_lease`` source issues this process a PostgreSQL user of its own, the
+    credentials of the lease that is current. ``pool_recycle`` is kept under the
+    source's ``reissue_grace`` (10 s by default), so no pooled connection outlives the
+    credentials it opened with; ``pool_pre_ping`` replaces one that is gone all the same.
+    """
+    import psycopg
+    from sqlalchemy import create_engine
+
+    from secretary import get_secret_manager
+    from secretary.pool import creator
+
+    return create_engine(
+        "postgresql+psycopg://",
+        creator=creator(get_secret_manager(), "database_url", psycopg.connect),
+        pool_pre_ping=True,
+        pool_recycle=5,
+    )

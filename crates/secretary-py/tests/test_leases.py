@@ -1,0 +1,119 @@
+"""``vault_lease`` from Python, against OpenBao's database engine over a real
+PostgreSQL: a SQLAlchemy pool keeps querying through re-issues with no failed query,
+``close`` and the ``with`` block revoke, and a forked child takes a lease of its own."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import psycopg
+import pytest
+from sqlalchemy import create_engine, text
+
+from conftest import clean_environment, free_port  # noqa: F401
+from secretary import SecretManager
+from secretary.pool import creator
+
+LEASED = """\
+version = 1
+[app]
+name = "{app}"
+
+[sources.database]
+type = "vault_lease"
+path = "database/creds/{{app}}"
+secrets = {{ postgres_user = "username", postgres_password = "password" }}
+reissue_grace = "{grace}"
+
+[environments.production]
+sources = ["database"]
+
+[secrets.postgres_user]
+required = true
+[secrets.postgres_password]
+required = true
+[secrets.database_url]
+required = true
+type = "url"
+template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
+"""
+
+
+def leased(app, openbao, postgres, monkeypatch, name: str, ttl: str, max_ttl: str, grace: str):
+    postgres.engine(openbao, name, ttl, max_ttl)
+    app.write_manifest(LEASED.format(app=name, port=postgres.port, grace=grace))
+    for key, value in openbao.env.items():
+        monkeypatch.setenv(key, value)
+    return SecretManager(environment="production")
+
+
+def wait_until(what: str, seconds: float, done) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():
+        assert time.monotonic() < deadline, f"{what}: not within {seconds} s"
+        time.sleep(0.05)
+
+
+def test_a_pool_keeps_querying_through_two_reissues_without_a_failed_query(app, openbao, postgres, monkeypatch):
+    secrets = leased(app, openbao, postgres, monkeypatch, "pooled", "3s", "6s", "3s")
+    changed: list[list[str]] = []
+    secrets.on_change(changed.append)
+    # pool_recycle below reissue_grace: no connection outlives the credentials it opened
+    # with; pre-ping replaces one that is gone all the same.
+    engine = create_engine(
+        "postgresql+psycopg://",
+        creator=creator(secrets, "database_url", psycopg.connect),
+        pool_pre_ping=True,
+        pool_recycle=1,
+        pool_size=2,
+    )
+    users: list[str] = []
+    failures = 0
+    queries = 0
+    longest = 0.0
+    deadline = time.monotonic() + 25
+    while time.monotonic() < deadline and len(set(users)) < 3:
+        started = time.monotonic()
+        try:
+            with engine.connect() as connection:
+                users.append(connection.execute(text("select current_user")).scalar_one())
+        except Exception:  # noqa: BLE001 - a failed query is what this test counts
+            failures += 1
+        queries += 1
+        longest = max(longest, time.monotonic() - started)
+        time.sleep(0.02)
+    engine.dispose()
+    assert failures == 0, f"{failures} of {queries} queries failed"
+    assert len(set(users)) >= 3, f"two re-issues within 25 s: {sorted(set(users))}"
+    assert any("database_url" in keys for keys in changed), changed
+    print(f"{queries} queries, 0 failed, the longest {longest * 1000:.0f} ms")
+    secrets.close()
+    wait_until("every user revoked", 2, lambda: postgres.users("pooled") == 0)
+
+
+def test_close_and_the_with_block_revoke_and_a_forked_child_takes_its_own_lease(app, openbao, postgres, monkeypatch):
+    with leased(app, openbao, postgres, monkeypatch, "closed", "1m", "1h", "10s") as secrets:
+        parent_user = secrets.get("postgres_user").expose()
+        assert postgres.users("closed") == 1
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: its own lease, revoked by its own close; never the parent's
+            status = 1
+            try:
+                child_user = secrets.get("postgres_user").expose()
+                secrets.close()
+                os.write(write_end, child_user.encode())
+                status = 0
+            finally:
+                os._exit(status)
+        os.close(write_end)
+        child_user = os.read(read_end, 200).decode()
+        os.close(read_end)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 0
+        assert child_user.startswith("v-token-closed-") and child_user != parent_user
+        # The child revoked its own lease only: the parent's user still logs in.
+        assert postgres.users("closed") == 1
+        assert secrets.get("postgres_user").expose() == parent_user
+    wait_until("the with block revoked the parent's lease", 2, lambda: postgres.users("closed") == 0)
