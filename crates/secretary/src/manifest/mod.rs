@@ -71,8 +71,9 @@ pub const CREDENTIAL_VARIABLES: [&str; 9] = [
 pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
-    SecretSpec, SecretType, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    App, AuditTarget, Constraints, EnvironmentSpec, LastKnownGood, NewValue, OnSourceError,
+    OnStale, Rotation, SecretRule, SecretSpec, SecretType, SourceConfig, SourceKind, SourceSpec,
+    VaultAuth, VaultConfig,
 };
 
 use crate::Variables;
