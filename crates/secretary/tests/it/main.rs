@@ -7,6 +7,7 @@ mod failover;
 mod import;
 mod jwt;
 mod manager;
+mod outage;
 mod properties;
 mod redaction;
 mod scan;
