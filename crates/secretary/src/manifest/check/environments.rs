@@ -274,3 +274,80 @@ impl Checker<'_> {
         environment.secrets = specs;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::Manifest;
+    use crate::manifest::{LastKnownGood, OnStale};
+
+    fn findings(text: &str) -> Vec<String> {
+        match Manifest::parse(text, Path::new("secrets.toml")) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.to_string().lines().map(str::to_owned).collect(),
+        }
+    }
+
+    const HEAD: &str = "version = 1\n[sources.vault]\ntype = \"vault\"\n";
+
+    #[test]
+    fn last_known_good_is_read_with_its_defaults() {
+        let text = format!(
+            "{HEAD}[app]\nname = \"shop\"\n[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"24h\" }}\n[environments.staging]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"1h\" }}\non_stale = \"fail\"\noutage_after = \"500ms\"\n"
+        );
+        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        let production = manifest.environments()[0].last_known_good;
+        assert_eq!(
+            production,
+            Some(LastKnownGood::new(
+                Duration::from_secs(86_400),
+                OnStale::Warn,
+                Duration::from_secs(5)
+            ))
+        );
+        let staging = manifest.environments()[1].last_known_good;
+        assert_eq!(
+            staging,
+            Some(LastKnownGood::new(
+                Duration::from_secs(3600),
+                OnStale::Fail,
+                Duration::from_millis(500)
+            ))
+        );
+    }
+
+    #[test]
+    fn last_known_good_needs_an_app_name_a_max_age_and_durations_above_zero() {
+        let unnamed = findings(&format!(
+            "{HEAD}[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"24h\" }}\n"
+        ));
+        assert!(
+            unnamed.iter().any(|f| f.contains("`[app]` has no name")),
+            "{unnamed:?}"
+        );
+        let no_age = findings(&format!(
+            "{HEAD}[app]\nname = \"shop\"\n[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{}}\noutage_after = \"0s\"\n"
+        ));
+        assert!(
+            no_age.iter().any(|f| f.contains("has no `max_age`")),
+            "{no_age:?}"
+        );
+        assert!(
+            no_age
+                .iter()
+                .any(|f| f.contains("`outage_after` of environment `production` is zero")),
+            "{no_age:?}"
+        );
+        let alone = findings(&format!(
+            "{HEAD}[environments.production]\nsources = [\"vault\"]\non_stale = \"fail\"\n"
+        ));
+        assert!(
+            alone
+                .iter()
+                .any(|f| f.contains("does nothing without `last_known_good`")),
+            "{alone:?}"
+        );
+    }
+}
