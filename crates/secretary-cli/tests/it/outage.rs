@@ -1,0 +1,264 @@
+//! When Vault is down (issue 23), as a user meets it: `check`, `status`, `run` and the
+//! audit log with values from the last-known-good copy, `on_stale = "fail"`, and
+//! `secretary cache status|clear`, against a real OpenBao that is stopped mid-test.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use crate::support;
+
+use secretary_test_support::OpenBao;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::Path;
+
+use tempfile::TempDir;
+
+const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+const CANARY: &str = "canary-cli-5e0b7a13c2";
+
+fn manifest(on_stale: &str) -> String {
+    format!(
+        r#"version = 1
+[app]
+name = "shop"
+[sources.vault]
+type = "vault"
+mount = "secret"
+path = "{{environment}}/{{key}}"
+field = "value"
+[environments.production]
+sources = ["vault"]
+last_known_good = {{ max_age = "24h" }}
+on_stale = "{on_stale}"
+outage_after = "2s"
+[secrets.api_key]
+required = true
+[secrets.port]
+type = "port"
+sensitive = false
+default = "8000"
+"#
+    )
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+struct App {
+    dir: TempDir,
+    server: OpenBao,
+}
+
+impl App {
+    fn new(on_stale: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("secrets.toml"), manifest(on_stale)).unwrap();
+        let server = OpenBao::start();
+        server.kv_put("production/api_key", &[("value", CANARY)]);
+        Self { dir, server }
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn run(&self, args: &[&str]) -> Outcome {
+        let output = support::secretary_in(self.path())
+            .envs(self.server.env())
+            .env("SECRETARY_CACHE_KEY", KEY)
+            .env("SECRETARY_STATE_DIR", self.path().join("state"))
+            .env("VAULT_MAX_RETRIES", "1")
+            .args(
+                ["--env", "production"]
+                    .iter()
+                    .filter(|_| !args.starts_with(&["cache"])),
+            )
+            .args(args)
+            .output()
+            .unwrap();
+        Outcome {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// Fails when `text` holds the canary raw, in base64 or in hex.
+fn assert_no_canary(what: &str, text: &str) {
+    use base64::Engine as _;
+    let hex = CANARY.bytes().fold(String::new(), |mut hex, b| {
+        let _ = write!(hex, "{b:02x}");
+        hex
+    });
+    for spelling in [
+        CANARY.to_owned(),
+        base64::engine::general_purpose::STANDARD.encode(CANARY),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(CANARY),
+        hex,
+    ] {
+        assert!(!text.contains(&spelling), "{what} holds the canary: {text}");
+    }
+}
+
+#[test]
+fn check_status_and_run_start_from_the_copy_and_say_so_everywhere() {
+    let mut app = App::new("warn");
+    let out = app.run(&["check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let out = app.run(&["cache", "status"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(out.stdout.contains("shop"), "{}", out.stdout);
+    assert!(out.stdout.contains("production"), "{}", out.stdout);
+    assert!(out.stdout.contains("yes"), "{}", out.stdout);
+    let copy = fs::read(app.path().join("state/shop.production.lkg")).unwrap();
+    assert_no_canary("the copy", &String::from_utf8_lossy(&copy));
+
+    app.server.stop();
+    let mut seen = String::new();
+    let out = app.run(&["--audit-log", "audit.log", "check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: STALE: source `vault` could not be reached"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stdout.contains("1 STALE"), "{}", out.stdout);
+    seen.push_str(&out.stdout);
+    seen.push_str(&out.stderr);
+
+    let out = app.run(&["check", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(json["stale"][0]["key"], "api_key");
+    assert_eq!(json["stale"][0]["source"], "vault");
+    assert!(
+        json["stale"][0]["cause"]
+            .as_str()
+            .unwrap()
+            .contains("Vault")
+    );
+    seen.push_str(&out.stdout);
+
+    let out = app.run(&["status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let row = &json["secrets"][0];
+    assert_eq!(row["key"], "api_key");
+    assert_eq!(row["state"], "stale");
+    assert!(row["stale"]["age_seconds"].as_u64().unwrap() < 60);
+    seen.push_str(&out.stdout);
+    let out = app.run(&["status"]);
+    assert!(out.stdout.contains("stale"), "{}", out.stdout);
+    seen.push_str(&out.stdout);
+
+    // `run` says it on stderr before the program starts, and the program gets the value.
+    let out = app.run(&[
+        "--audit-log",
+        "audit.log",
+        "run",
+        "--",
+        "sh",
+        "-c",
+        "echo program-started >&2; test \"$API_KEY\" = canary-cli-5e0b7a13c2 && echo same",
+    ]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "same");
+    let warned = out.stderr.find("STALE").expect("a stale warning");
+    let started = out.stderr.find("program-started").unwrap();
+    assert!(warned < started, "{}", out.stderr);
+    seen.push_str(&out.stderr);
+
+    let audit = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    assert!(audit.contains(r#""outcome":"stale""#), "{audit}");
+    assert_no_canary("the audit log", &audit);
+    assert_no_canary("the outputs", &seen);
+}
+
+#[test]
+fn on_stale_fail_makes_check_exit_1() {
+    let mut app = App::new("fail");
+    assert_eq!(app.run(&["check"]).code, 0);
+    app.server.stop();
+    let out = app.run(&["check"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("the value is stale"), "{}", out.stdout);
+    let out = app.run(&["run", "--", "true"]);
+    assert_eq!(out.code, 1, "{}", out.stderr);
+}
+
+#[test]
+fn cache_clear_removes_the_copy_and_an_outage_then_fails_closed() {
+    let mut app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    let out = app.run(&["cache", "clear", "--app", "other"]);
+    assert!(out.stdout.contains("removed 0"), "{}", out.stdout);
+    let out = app.run(&["cache", "clear"]);
+    assert!(
+        out.stdout.contains("removed 1 last-known-good copy"),
+        "{}",
+        out.stdout
+    );
+    app.server.stop();
+    let out = app.run(&["check"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("there is no last-known-good copy"),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn two_processes_writing_the_copy_at_once_leave_one_that_opens() {
+    let app = App::new("warn");
+    for round in 0..4 {
+        app.server.kv_put(
+            "production/api_key",
+            &[("value", &format!("{CANARY}-{round}"))],
+        );
+        let children: Vec<_> = (0..2)
+            .map(|_| {
+                support::secretary_in(app.path())
+                    .envs(app.server.env())
+                    .env("SECRETARY_CACHE_KEY", KEY)
+                    .env("SECRETARY_STATE_DIR", app.path().join("state"))
+                    .args(["--env", "production", "check"])
+                    .stdout(std::process::Stdio::null())
+                    .spawn()
+                    .unwrap()
+            })
+            .collect();
+        for mut child in children {
+            let status = secretary_test_support::process::wait(&mut child);
+            assert!(status.success());
+        }
+    }
+    let out = app.run(&["cache", "status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(
+        json["copies"].as_array().unwrap().len(),
+        1,
+        "{}",
+        out.stdout
+    );
+    assert_eq!(json["copies"][0]["opens"], true, "{}", out.stdout);
+    let leftovers = fs::read_dir(app.path().join("state"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .ends_with(".tmp")
+        })
+        .count();
+    assert_eq!(leftovers, 0);
+}
