@@ -480,7 +480,7 @@ fn open(place: &Place<'_>, source: &str) -> Result<Contents, CopyError> {
 }
 
 /// Whether `error` means the source could not be reached.
-fn is_outage(error: &SourceError) -> bool {
+pub(crate) fn is_outage(error: &SourceError) -> bool {
     matches!(error, SourceError::Vault(vault) if vault.is_outage())
 }
 

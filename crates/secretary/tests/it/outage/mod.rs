@@ -8,6 +8,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
+mod manager;
 mod refusals;
 
 use std::fmt::Write as _;
