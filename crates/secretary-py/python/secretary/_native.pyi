@@ -14,6 +14,7 @@ __all__ = [
     "Resolution",
     "SecretInfo",
     "Secret",
+    "Stale",
     "_after_fork_in_child",
     "__version__",
 ]
