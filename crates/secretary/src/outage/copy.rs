@@ -129,9 +129,12 @@ pub(crate) fn seconds(time: SystemTime) -> u64 {
         .as_secs()
 }
 
-/// The instant `seconds` after the epoch.
+/// The instant `seconds` after the epoch; the epoch itself past what the clock can
+/// count (a header is read before it is authenticated: no input may make this panic).
 pub(crate) fn instant(seconds: u64) -> SystemTime {
-    UNIX_EPOCH + Duration::from_secs(seconds)
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(seconds))
+        .unwrap_or(UNIX_EPOCH)
 }
 
 /// Where copies are kept: `SECRETARY_STATE_DIR`, else `$XDG_STATE_HOME/secretary`, else

@@ -556,3 +556,6 @@ fn bounded(
         .ok()?;
     receiver.recv_timeout(wait).ok()
 }
+
+#[cfg(test)]
+mod tests;
