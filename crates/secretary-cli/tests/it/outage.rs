@@ -262,3 +262,71 @@ fn two_processes_writing_the_copy_at_once_leave_one_that_opens() {
         .count();
     assert_eq!(leftovers, 0);
 }
+
+#[test]
+fn run_watch_keeps_the_program_through_an_outage_and_restarts_it_when_vault_is_back_changed() {
+    use secretary_test_support::process::{self, Lines};
+    let mut app = App::new("warn");
+    let program = format!(
+        "if [ \"$API_KEY\" = {CANARY} ]; then echo started-old; else echo started-new; fi; trap 'exit 0' TERM; while :; do sleep 0.1; done"
+    );
+    let mut child = support::secretary_in(app.path())
+        .envs(app.server.env())
+        .env("SECRETARY_CACHE_KEY", KEY)
+        .env("SECRETARY_STATE_DIR", app.path().join("state"))
+        .env("VAULT_MAX_RETRIES", "1")
+        .args([
+            "--env",
+            "production",
+            "run",
+            "--watch",
+            "1s",
+            "--on-change",
+            "restart",
+        ])
+        .args(["--", "sh", "-c", &program])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Lines::new(child.stdout.take().unwrap());
+    assert_eq!(lines.next_line().as_deref(), Some("started-old\n"));
+
+    app.server.stop();
+    // Two polls or more while Vault is down: the program keeps running.
+    std::thread::sleep(std::time::Duration::from_millis(2500));
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "run ended during the outage"
+    );
+
+    // Vault is back, at the same address, with a new value: the program restarts.
+    app.server.restart();
+    app.server.kv_put(
+        "production/api_key",
+        &[("value", "rotated-during-the-outage")],
+    );
+    assert_eq!(lines.next_line().as_deref(), Some("started-new\n"));
+
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let output = process::output(child);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("re-resolving could not reach a source; the program keeps running"),
+        "{stderr}"
+    );
+    assert_eq!(
+        stderr
+            .matches("re-resolving could not reach a source")
+            .count(),
+        1,
+        "said once: {stderr}"
+    );
+    assert!(
+        stderr.contains("changed: api_key; restarting pid"),
+        "{stderr}"
+    );
+    assert_no_canary("run --watch's stderr", &stderr);
+}
