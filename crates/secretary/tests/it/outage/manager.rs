@@ -47,11 +47,11 @@ fn a_manager_holds_its_values_through_an_outage_and_tells_when_they_change_after
     assert_eq!(report.get("api_key").unwrap().state(), State::Stale);
     assert!(!notices.has_changed().unwrap());
 
-    // The source is back (a new server), with a new value.
-    let back = OpenBao::start();
+    // The source is back, at the same address, with a new value.
+    setup.server.restart();
+    let back = &setup.server;
     back.kv_put("production/api_key", &[("value", "rotated-while-down")]);
     back.kv_put("production/db_password", &[("value", super::CANARY_DB)]);
-    secrets.set_variables(vars_without_key(&back, &setup));
     let changed = blocking.refresh().unwrap();
     assert_eq!(changed, vec!["api_key".to_owned()]);
     assert!(notices.has_changed().unwrap());
