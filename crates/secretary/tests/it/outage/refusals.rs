@@ -166,3 +166,42 @@ fn without_a_key_no_copy_is_written() {
         report.warnings
     );
 }
+
+#[test]
+fn a_sealed_vault_is_an_outage_even_for_an_approle_login() {
+    let setup = Setup::new();
+    let (role_id, secret_id) = setup.server.approle(&[]);
+    let text = super::manifest_text("24h", "").replace(
+        "field = \"value\"\n",
+        "field = \"value\"\nauth = \"approle\"\n",
+    );
+    let manifest =
+        secretary::Manifest::parse(&text, &setup.dir.path().join("secrets.toml")).unwrap();
+    let vars = |retries: &str| {
+        secretary::Variables::from_pairs([
+            ("VAULT_ADDR", setup.server.address.as_str()),
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id.as_str()),
+            ("SECRETARY_CACHE_KEY", KEY),
+            ("SECRETARY_STATE_DIR", setup.state().to_str().unwrap()),
+            ("VAULT_MAX_RETRIES", retries),
+        ])
+    };
+    let resolve = |vars: &secretary::Variables| {
+        let environment = manifest
+            .select_environment(Some("production"), vars)
+            .unwrap();
+        secretary::resolve(&manifest, environment, vars, secretary::Scope::All).unwrap()
+    };
+    assert!(resolve(&vars("1")).is_ok());
+    setup.server.bao(&["operator", "seal"]);
+    // Other settings, so another connection: it logs in again (no token kept from before),
+    // and the login is what meets the sealed server.
+    let report = resolve(&vars("0"));
+    assert_eq!(
+        report.get("api_key").unwrap().state(),
+        secretary::State::Stale,
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
