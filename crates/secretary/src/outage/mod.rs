@@ -525,6 +525,21 @@ fn plain(source: &dyn Source, asked: &[Arc<SecretSpec>], context: &Context<'_>) 
     Guarded { batch, served }
 }
 
+/// `vars`, with `VAULT_MAX_RETRIES=0` unless the user chose a number of retries
+/// (`VAULT_MAX_RETRIES` or `BAO_MAX_RETRIES`): with a copy to take, a node that refuses
+/// the connection is not asked again after a back-off (up to 0.75 s by default), the copy
+/// is served at once, and the next read asks again. An election is still waited for,
+/// within `outage_after`.
+fn without_retries(vars: &Variables) -> Variables {
+    if vars.get("VAULT_MAX_RETRIES").is_some() || vars.get("BAO_MAX_RETRIES").is_some() {
+        return vars.clone();
+    }
+    Variables::from_pairs(vars.iter().chain(std::iter::once((
+        std::ffi::OsStr::new("VAULT_MAX_RETRIES"),
+        std::ffi::OsStr::new("0"),
+    ))))
+}
+
 /// `source`'s answer if it comes within `wait`; `None` if not. The lookup runs on a
 /// thread of its own, which is left to finish (its connection's own time-outs end it)
 /// when the wait is over.
@@ -537,7 +552,7 @@ fn bounded(
     let specs = asked.to_vec();
     let environment = context.environment.to_owned();
     let app = context.app.map(str::to_owned);
-    let vars: Variables = context.vars.clone();
+    let vars = without_retries(context.vars);
     let base_dir = context.base_dir.to_path_buf();
     let shown_dir = context.shown_dir.to_path_buf();
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);

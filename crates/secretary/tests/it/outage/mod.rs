@@ -297,3 +297,42 @@ pub fn flip_a_byte(path: &Path) {
     json["sources"][0]["ciphertext"] = serde_json::Value::String(String::from_utf8(bytes).unwrap());
     std::fs::write(path, serde_json::to_vec(&json).unwrap()).unwrap();
 }
+
+#[test]
+fn a_refused_connection_gives_way_to_the_copy_at_once_not_after_retries() {
+    let mut setup = Setup::new();
+    let (address, token, state) = (
+        setup.server.address.clone(),
+        setup.server.token.clone(),
+        setup.state().display().to_string(),
+    );
+    let vars = |retries: Option<&str>| {
+        let mut pairs = vec![
+            ("VAULT_ADDR", address.clone()),
+            ("VAULT_TOKEN", token.clone()),
+            ("SECRETARY_CACHE_KEY", KEY.to_owned()),
+            ("SECRETARY_STATE_DIR", state.clone()),
+        ];
+        if let Some(retries) = retries {
+            pairs.push(("VAULT_MAX_RETRIES", retries.to_owned()));
+        }
+        Variables::from_pairs(pairs)
+    };
+    assert!(setup.resolve("production", &vars(None)).is_ok());
+    setup.server.stop();
+    // The default: no retry when a copy can be taken (the next read asks again).
+    let started = Instant::now();
+    let report = setup.resolve("production", &vars(None));
+    let at_once = started.elapsed();
+    assert_eq!(report.get("api_key").unwrap().state(), State::Stale);
+    assert!(at_once < Duration::from_millis(300), "{at_once:?}");
+    // Retries the user asked for are made: three passes, with back-off between them.
+    let started = Instant::now();
+    let report = setup.resolve("production", &vars(Some("2")));
+    assert_eq!(report.get("api_key").unwrap().state(), State::Stale);
+    assert!(
+        started.elapsed() > Duration::from_millis(350),
+        "{:?}",
+        started.elapsed()
+    );
+}
