@@ -203,15 +203,28 @@ pub(crate) fn open(
     source: &str,
     key: &CacheKey,
 ) -> Result<Contents, CopyError> {
+    let outer = read_outer(path)?.ok_or_else(|| CopyError::Missing {
+        path: path.to_path_buf(),
+    })?;
+    open_outer(&outer, path, binding, source, key)
+}
+
+/// [`open`], of a file already read and parsed.
+fn open_outer(
+    outer: &Outer,
+    path: &Path,
+    binding: Binding<'_>,
+    source: &str,
+    key: &CacheKey,
+) -> Result<Contents, CopyError> {
     let missing = || CopyError::Missing {
         path: path.to_path_buf(),
     };
-    let outer = read_outer(path)?.ok_or_else(missing)?;
     if outer.app != binding.app || outer.environment != binding.environment {
         return Err(CopyError::Foreign {
             path: path.to_path_buf(),
-            app: outer.app,
-            environment: outer.environment,
+            app: outer.app.clone(),
+            environment: outer.environment.clone(),
         });
     }
     let sealed = outer
@@ -295,7 +308,10 @@ pub(crate) fn save(
         .ok()
         .flatten()
         .filter(|outer| outer.app == binding.app && outer.environment == binding.environment);
-    let kept = open(path, binding, source, key).ok();
+    // Parsed once: a healthy read opens the copy only to compare it.
+    let kept = outer
+        .as_ref()
+        .and_then(|outer| open_outer(outer, path, binding, source, key).ok());
     let mut merged = match &kept {
         Some(kept) => Contents {
             found: kept
