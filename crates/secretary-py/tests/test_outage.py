@@ -69,5 +69,22 @@ def test_a_manager_keeps_its_values_through_an_outage_and_a_restart_starts_from_
         assert restarted.validate()["api_key"].state == "stale"
         copy = (tmp_path / "state" / "shop.production.lkg").read_bytes()
         assert CANARY.encode() not in copy
+
+        # Vault is back (os.environ is read again at every re-read), with a new value:
+        # the running manager goes fresh and tells on_change.
+        heard = []
+        manager.on_change(heard.append)
+        (tmp_path / "bao2").mkdir()
+        back = OpenBao(tmp_path / "bao2")
+        try:
+            back.kv_put("production/api_key", value="rotated-while-down")
+            monkeypatch.setenv("VAULT_ADDR", back.address)
+            monkeypatch.setenv("VAULT_TOKEN", back.token)
+            assert manager.refresh() == ["api_key"]
+            assert heard == [["api_key"]]
+            assert manager.stale("api_key") is None
+            assert manager.get_secret("api_key") == "rotated-while-down"
+        finally:
+            back.stop()
     finally:
         server.stop()
