@@ -4,7 +4,7 @@
 //! An environment opts in (`last_known_good = { max_age = "24h" }`, `on_stale`,
 //! `outage_after`). After every read of a Vault source that answered for every secret,
 //! its values (KV only) are sealed under the user's key ([`CacheKey`]) into one file per
-//! application and environment ([`copy`]). When the source later *could not be reached*
+//! application and environment (`copy.rs`). When the source later *could not be reached*
 //! ([`crate::source::VaultError::is_outage`]), or did not answer within `outage_after`,
 //! the copy is opened and served, each value with its age and the cause
 //! ([`Stale`]). A refusal (401, 403, 404), a TLS failure, a copy that does not
