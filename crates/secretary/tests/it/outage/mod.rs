@@ -336,3 +336,54 @@ fn a_refused_connection_gives_way_to_the_copy_at_once_not_after_retries() {
         started.elapsed()
     );
 }
+
+#[test]
+fn the_copy_stands_in_for_its_source_before_on_source_error_next_falls_through() {
+    let text = manifest_text("24h", "on_source_error = \"next\"")
+        .replace(
+            "[environments.production]\nsources = [\"vault\"]",
+            "[environments.production]\nsources = [\"vault\", \"env\"]",
+        )
+        .replace(
+            "[secrets.api_key]",
+            "[sources.env]\ntype = \"env\"\n[secrets.api_key]",
+        );
+    let mut setup = Setup::with(&text);
+    let vars = setup.vars();
+    assert!(setup.resolve("production", &vars).is_ok());
+    setup.server.stop();
+    let mut pairs: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    pairs.push(("API_KEY".to_owned(), "from-the-environment".to_owned()));
+    let vars = Variables::from_pairs(pairs);
+    let report = setup.resolve("production", &vars);
+    let resolution = report.get("api_key").unwrap();
+    assert_eq!(resolution.state(), State::Stale);
+    assert_eq!(resolution.value.as_ref().unwrap().expose(), CANARY_API);
+    // Without a copy to serve (another key), it falls through to the environment, loudly.
+    let mut pairs: Vec<(String, String)> = vars
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    pairs.retain(|(k, _)| k != "SECRETARY_CACHE_KEY");
+    pairs.push(("SECRETARY_CACHE_KEY".to_owned(), OTHER_KEY.to_owned()));
+    let report = setup.resolve("production", &Variables::from_pairs(pairs));
+    let resolution = report.get("api_key").unwrap();
+    assert_eq!(
+        resolution.value.as_ref().unwrap().expose(),
+        "from-the-environment"
+    );
+    assert_eq!(resolution.fallbacks.len(), 1);
+}
