@@ -23,7 +23,7 @@ pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
 
 use crate::duration::show_duration;
 use crate::manifest::{
-    EnvironmentSpec, LastKnownGood, OnStale, SecretSpec, SourceConfig, SourceSpec,
+    EnvironmentSpec, LastKnownGood, OnSourceError, OnStale, SecretSpec, SourceConfig, SourceSpec,
 };
 use crate::source::{Batch, Context, Lookup, Source, SourceError, VaultError};
 use crate::{Locator, Variables};
@@ -332,7 +332,25 @@ pub(crate) fn ask(
         let served = asked.iter().map(|_| Served::Fresh).collect();
         return Guarded { batch, served };
     }
-    serve(&place, spec, asked, batch, timed_out, now, warnings)
+    let falls_through = environment.on_source_error == OnSourceError::Next;
+    let guarded = serve(&place, spec, asked, batch, timed_out, now, warnings);
+    if falls_through {
+        // A fall-through records the source's error only: say why the copy did not stand in.
+        let mut said: Vec<String> = Vec::new();
+        for served in &guarded.served {
+            if let Served::NoCopy { copy, .. } = served {
+                let text = copy.to_string();
+                if !said.contains(&text) {
+                    warnings.push(format!(
+                        "source `{}` could not be reached, and its last-known-good copy cannot be served ({text}): the next source is asked",
+                        spec.name
+                    ));
+                    said.push(text);
+                }
+            }
+        }
+    }
+    guarded
 }
 
 /// The lookups of `batch` that failed for an outage, answered from the copy.

@@ -386,4 +386,11 @@ fn the_copy_stands_in_for_its_source_before_on_source_error_next_falls_through()
         "from-the-environment"
     );
     assert_eq!(resolution.fallbacks.len(), 1);
+    assert!(
+        report.warnings.iter().any(
+            |w| w.contains("sealed with another key") && w.contains("the next source is asked")
+        ),
+        "{:?}",
+        report.warnings
+    );
 }
