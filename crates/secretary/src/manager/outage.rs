@@ -1,7 +1,8 @@
 //! A running application through an outage: a re-read that fails because a source could
 //! not be reached keeps serving the value the manager holds, marked stale (in an
-//! environment with `last_known_good`, and no older than its `max_age`); a re-read that a
-//! source refused drops the value, so that `get` raises.
+//! environment with `last_known_good`, and no older than its `max_age`; with
+//! `on_stale = "fail"` it is dropped instead); a re-read that a source refused drops the
+//! value, so that `get` raises.
 
 use std::sync::PoisonError;
 use std::time::SystemTime;
@@ -36,7 +37,8 @@ impl SecretManager {
                 Some(ProblemKind::SourceFailed { source, error }) if is_outage(error) => {
                     (source.clone(), Cause::Failed(error.clone()))
                 }
-                Some(ProblemKind::SourceFailed { .. }) => {
+                // Refused, or stale where stale values are problems (`on_stale = "fail"`).
+                Some(ProblemKind::SourceFailed { .. } | ProblemKind::Stale(_)) => {
                     dropped |= cache.remove(resolution.key()).is_some();
                     continue;
                 }
@@ -56,14 +58,17 @@ impl SecretManager {
             let stale = Stale { source, age, cause };
             kept.problems.clear();
             if policy.on_stale == crate::manifest::OnStale::Fail {
+                // Stale values are problems here: not served, and `get` raises.
                 kept.problems.push(Problem {
                     fix: Fix::Source(stale.cause.hint()),
                     kind: ProblemKind::Stale(stale.clone()),
                 });
+                dropped |= cache.remove(resolution.key()).is_some();
+            } else {
+                held_count += 1;
             }
             kept.stale = Some(stale);
             *resolution = kept;
-            held_count += 1;
         }
         if dropped {
             // Under the write lock, as every change to the cache.

@@ -87,3 +87,37 @@ fn a_manager_started_during_an_outage_starts_from_the_copy() {
     let report = blocking.validate().unwrap();
     assert!(report.warnings.iter().any(|w| w.starts_with("STALE")));
 }
+
+#[test]
+fn with_on_stale_fail_a_manager_drops_what_it_cannot_read_fresh() {
+    let mut setup = Setup::with(&manifest_text("24h", "on_stale = \"fail\""));
+    std::fs::write(
+        setup.dir.path().join("secrets.toml"),
+        manifest_text("24h", "on_stale = \"fail\""),
+    )
+    .unwrap();
+    for vars in [vars_without_key(&setup.server, &setup), setup.vars()] {
+        let secrets = SecretManager::from_path(setup.dir.path().join("secrets.toml"))
+            .unwrap()
+            .environment("production")
+            .variables(vars)
+            .build()
+            .unwrap();
+        let blocking = secrets.blocking();
+        assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+        setup.server.stop();
+        assert!(matches!(blocking.refresh(), Err(ManagerError::Problems(_))));
+        assert!(secrets.get_cached("api_key").is_none());
+        assert!(matches!(
+            blocking.get("api_key"),
+            Err(ManagerError::Problems(_))
+        ));
+        setup.server.restart();
+        setup
+            .server
+            .kv_put("production/api_key", &[("value", CANARY_API)]);
+        setup
+            .server
+            .kv_put("production/db_password", &[("value", super::CANARY_DB)]);
+    }
+}
