@@ -198,6 +198,37 @@ fn on_stale_fail_makes_check_exit_1() {
 fn cache_clear_removes_the_copy_and_an_outage_then_fails_closed() {
     let mut app = App::new("warn");
     assert_eq!(app.run(&["check"]).code, 0);
+    // The key from a file opens the copy; another key does not, and status says why.
+    fs::write(app.path().join("cache.key"), format!("{KEY}\n")).unwrap();
+    let status = |key_variable: &str, key: &str| {
+        let output = support::secretary_in(app.path())
+            .env("SECRETARY_STATE_DIR", app.path().join("state"))
+            .env(key_variable, key)
+            .args(["cache", "status", "--format", "json"])
+            .output()
+            .unwrap();
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).unwrap()
+    };
+    let by_file = status(
+        "SECRETARY_CACHE_KEY_FILE",
+        app.path().join("cache.key").to_str().unwrap(),
+    );
+    assert_eq!(by_file["copies"][0]["opens"], true, "{by_file}");
+    assert_eq!(by_file["copies"][0]["secrets"], 1, "{by_file}");
+    assert_eq!(by_file["copies"][0]["app"], "shop", "{by_file}");
+    let other = status(
+        "SECRETARY_CACHE_KEY",
+        "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
+    );
+    assert_eq!(other["copies"][0]["opens"], false, "{other}");
+    assert!(
+        other["copies"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("sealed with another key"),
+        "{other}"
+    );
+    assert_no_canary("cache status", &format!("{by_file}{other}"));
     let out = app.run(&["cache", "clear", "--app", "other"]);
     assert!(out.stdout.contains("removed 0"), "{}", out.stdout);
     let out = app.run(&["cache", "clear"]);
