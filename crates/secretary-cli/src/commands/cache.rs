@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use secretary::Variables;
-use secretary::outage::{CacheKey, CopyError, CopyInfo, list, state_dir};
+use secretary::outage::{CacheKey, CopyError, CopyInfo, files, list, state_dir};
 
 use super::{Failure, write_json};
 use crate::args::{CacheCommand, Format};
@@ -49,17 +49,28 @@ pub fn run(
             let Some(dir) = dir else {
                 return Err(Failure::Cache(CopyError::NoStateDir));
             };
-            let copies = list(&dir, None).map_err(Failure::Cache)?;
+            // Without a filter every copy goes, one that does not read as a copy too (a
+            // corrupt or tampered one); with one, only the copies whose header matches.
+            let doomed: Vec<std::path::PathBuf> = if app.is_none() && environment.is_none() {
+                files(&dir).map_err(Failure::Cache)?
+            } else {
+                list(&dir, None)
+                    .map_err(Failure::Cache)?
+                    .into_iter()
+                    .filter(|copy| {
+                        app.as_ref().is_none_or(|app| *app == copy.app)
+                            && environment
+                                .as_ref()
+                                .is_none_or(|environment| *environment == copy.environment)
+                    })
+                    .map(|copy| copy.path)
+                    .collect()
+            };
             let mut removed = 0;
-            for copy in copies.iter().filter(|copy| {
-                app.as_ref().is_none_or(|app| *app == copy.app)
-                    && environment
-                        .as_ref()
-                        .is_none_or(|environment| *environment == copy.environment)
-            }) {
-                std::fs::remove_file(&copy.path).map_err(|error| {
+            for path in doomed {
+                std::fs::remove_file(&path).map_err(|error| {
                     Failure::Cache(CopyError::Write {
-                        path: copy.path.clone(),
+                        path: path.clone(),
                         reason: error.to_string(),
                     })
                 })?;

@@ -231,12 +231,15 @@ fn cache_clear_removes_the_copy_and_an_outage_then_fails_closed() {
     assert_no_canary("cache status", &format!("{by_file}{other}"));
     let out = app.run(&["cache", "clear", "--app", "other"]);
     assert!(out.stdout.contains("removed 0"), "{}", out.stdout);
+    // A corrupt copy is removed too when nothing is filtered.
+    fs::write(app.path().join("state/shop.staging.lkg"), "not a copy").unwrap();
     let out = app.run(&["cache", "clear"]);
     assert!(
-        out.stdout.contains("removed 1 last-known-good copy"),
+        out.stdout.contains("removed 2 last-known-good copies"),
         "{}",
         out.stdout
     );
+    assert!(!app.path().join("state/shop.staging.lkg").exists());
     app.server.stop();
     let out = app.run(&["check"]);
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);

@@ -500,8 +500,9 @@ pub struct SourceInfo {
     pub opens: Option<Result<(), CopyError>>,
 }
 
-/// Every copy in `dir`, by file name; a file that is not one is left out.
-pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {
+/// Every file in `dir` named as a copy is (`*.lkg`, not a temporary file), whether it
+/// reads as one or not (`secretary cache clear` removes a corrupt one too), sorted.
+pub fn files(dir: &Path) -> Result<Vec<PathBuf>, CopyError> {
     let entries = match fs::read_dir(dir) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -522,8 +523,13 @@ pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyErr
         })
         .collect();
     paths.sort();
+    Ok(paths)
+}
+
+/// Every copy in `dir`, by file name; a file that does not read as one is left out.
+pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {
     let mut copies = Vec::new();
-    for path in paths {
+    for path in files(dir)? {
         let Ok(Some(outer)) = read_outer(&path) else {
             continue;
         };

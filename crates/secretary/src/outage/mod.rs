@@ -18,7 +18,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub use copy::{CopyInfo, SUFFIX, SourceInfo, list, state_dir};
+pub use copy::{CopyInfo, SUFFIX, SourceInfo, files, list, state_dir};
 pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
 
 use crate::duration::show_duration;
