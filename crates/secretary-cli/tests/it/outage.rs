@@ -167,7 +167,8 @@ fn check_status_and_run_start_from_the_copy_and_say_so_everywhere() {
         "--",
         "sh",
         "-c",
-        "echo program-started >&2; test \"$API_KEY\" = canary-cli-5e0b7a13c2 && echo same",
+        // The cache key is secretary's own credential: never handed to the program.
+        "echo program-started >&2; test -z \"$SECRETARY_CACHE_KEY\" && test \"$API_KEY\" = canary-cli-5e0b7a13c2 && echo same",
     ]);
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), "same");

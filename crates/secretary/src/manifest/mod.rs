@@ -49,10 +49,11 @@ pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
 /// The variables that hold credentials secretary itself reads: Vault's token, AppRole
-/// ids and JWT (and their `BAO_` spellings), and the audit log's fingerprint key. They
-/// are never passed to a program `run` starts unless a secret declares them, and a secret
-/// that declares one is always sensitive.
-pub const CREDENTIAL_VARIABLES: [&str; 9] = [
+/// ids and JWT (and their `BAO_` spellings), the audit log's fingerprint key and the key
+/// of the last-known-good copies. They are never passed to a program `run` starts unless
+/// a secret declares them, nor lent to `.env` expansion, and a secret that declares one
+/// is always sensitive.
+pub const CREDENTIAL_VARIABLES: [&str; 10] = [
     "VAULT_TOKEN",
     "BAO_TOKEN",
     "VAULT_ROLE_ID",
@@ -62,6 +63,7 @@ pub const CREDENTIAL_VARIABLES: [&str; 9] = [
     "VAULT_JWT",
     "BAO_JWT",
     "SECRETARY_AUDIT_KEY",
+    "SECRETARY_CACHE_KEY",
 ];
 
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
