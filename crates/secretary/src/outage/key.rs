@@ -144,6 +144,28 @@ impl CacheKey {
     }
 }
 
+/// A warning when the key comes from `SECRETARY_CACHE_KEY_FILE` and that file may be
+/// read by group or others: whoever can read it can read every copy. (Not refused: a
+/// Kubernetes secret mounted with its default mode is 0644.)
+pub(super) fn loose_key_file(vars: &Variables) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt as _;
+    if vars
+        .get_str(KEY_VARIABLE)
+        .is_some_and(|t| !t.trim().is_empty())
+    {
+        return None;
+    }
+    let path = PathBuf::from(vars.get(KEY_FILE_VARIABLE).filter(|p| !p.is_empty())?);
+    let mode = std::fs::metadata(&path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o044 != 0).then(|| {
+        format!(
+            "{KEY_FILE_VARIABLE} {} may be read by group or others (mode {mode:04o}): whoever can read it can read the last-known-good copies; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,5 +211,21 @@ mod tests {
             CacheKey::from_vars(&vars),
             Err(KeyError::File { .. })
         ));
+    }
+
+    #[test]
+    fn a_key_file_others_may_read_is_warned_about() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cache.key");
+        std::fs::write(&path, "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=\n").unwrap();
+        let vars = Variables::from_pairs([(KEY_FILE_VARIABLE, path.to_str().unwrap())]);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(CacheKey::from_vars(&vars).unwrap().is_some());
+        assert_eq!(loose_key_file(&vars), None);
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let warning = loose_key_file(&vars).unwrap();
+        assert!(warning.contains("mode 0644"), "{warning}");
+        assert!(!warning.contains("q83v"), "{warning}");
     }
 }

@@ -301,6 +301,9 @@ pub(crate) fn ask(
             error.hint()
         ));
     }
+    if let Some(warning) = key::loose_key_file(context.vars) {
+        warnings.push(warning);
+    }
     let takeable = place.key.is_ok() && place.path.as_ref().is_ok_and(|path| path.exists());
     let (batch, timed_out) = if takeable {
         match bounded(source, asked, context, place.policy.outage_after) {
