@@ -370,6 +370,10 @@ Examples:
         #[arg(value_enum)]
         shell: clap_complete::Shell,
     },
+    /// Show or remove the last-known-good copies of Vault values kept for outages
+    /// (`last_known_good` in an environment): never a value. Needs no manifest.
+    #[command(subcommand)]
+    Cache(CacheCommand),
     /// Print the manual page (roff), or write one page per command into a directory.
     /// Needs no manifest.
     #[command(after_help = "\
@@ -407,6 +411,37 @@ Examples:
 /// A `--timeout` of `provider-check`.
 fn provider_timeout(text: &str) -> Result<std::time::Duration, String> {
     secretary::validate::parse_duration(text).map_err(|error| error.to_string())
+}
+
+/// `secretary cache`: the last-known-good copies in the state directory
+/// (`SECRETARY_STATE_DIR`, else `$XDG_STATE_HOME/secretary`, else
+/// `~/.local/state/secretary`).
+#[derive(Debug, Subcommand)]
+pub enum CacheCommand {
+    /// One row per copy and source: application, environment, age, how many secrets, and
+    /// whether it opens with the key set (SECRETARY_CACHE_KEY); never a value.
+    #[command(after_help = "\
+Examples:
+  secretary cache status
+  secretary cache status --format json | jq '.copies[].age_seconds'")]
+    Status {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Remove copies: every one, or those of one application and environment.
+    #[command(after_help = "\
+Examples:
+  secretary cache clear
+  secretary cache clear --app shop --environment production")]
+    Clear {
+        /// Only this application's copies.
+        #[arg(long, value_name = "NAME")]
+        app: Option<String>,
+        /// Only copies of this environment.
+        #[arg(long, value_name = "NAME")]
+        environment: Option<String>,
+    },
 }
 
 /// The commands that read the manifest.

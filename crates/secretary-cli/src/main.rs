@@ -125,6 +125,11 @@ fn main() -> ExitCode {
             let _ = writeln!(std::io::stderr(), "error: {error}");
             Status::Error
         }
+        Err(commands::Failure::Cache(error)) => {
+            let _ = writeln!(std::io::stderr(), "error: {error}");
+            let _ = writeln!(std::io::stderr(), "  help: {}", error.hint());
+            Status::Error
+        }
     };
     status.into()
 }

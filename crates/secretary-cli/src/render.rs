@@ -90,17 +90,26 @@ pub fn problems(report: &Report) -> String {
     let mut groups: Vec<(String, String, String, Vec<&str>)> = Vec::new();
     for resolution in &report.resolutions {
         for problem in &resolution.problems {
-            if let ProblemKind::SourceFailed { source, error } = &problem.kind {
-                let message = error.to_string();
-                match groups.iter_mut().find(|g| g.0 == *source && g.1 == message) {
-                    Some(group) => group.3.push(resolution.key()),
-                    None => groups.push((
-                        source.clone(),
-                        message,
-                        problem.fix.to_string(),
-                        vec![resolution.key()],
-                    )),
-                }
+            let (source, message) = match &problem.kind {
+                ProblemKind::SourceFailed { source, error } => (source, error.to_string()),
+                ProblemKind::Outage {
+                    source,
+                    cause,
+                    copy,
+                } => (
+                    source,
+                    format!("{cause}; its last-known-good copy cannot be served: {copy}"),
+                ),
+                _ => continue,
+            };
+            match groups.iter_mut().find(|g| g.0 == *source && g.1 == message) {
+                Some(group) => group.3.push(resolution.key()),
+                None => groups.push((
+                    source.clone(),
+                    message,
+                    problem.fix.to_string(),
+                    vec![resolution.key()],
+                )),
             }
         }
     }
@@ -118,7 +127,10 @@ pub fn problems(report: &Report) -> String {
     for resolution in &report.resolutions {
         let spec = &resolution.spec;
         for problem in &resolution.problems {
-            if matches!(problem.kind, ProblemKind::SourceFailed { .. }) {
+            if matches!(
+                problem.kind,
+                ProblemKind::SourceFailed { .. } | ProblemKind::Outage { .. }
+            ) {
                 continue;
             }
             let _ = writeln!(

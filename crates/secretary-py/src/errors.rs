@@ -225,14 +225,21 @@ fn problem<'py>(
     let class = match kind {
         ProblemKind::Missing | ProblemKind::Unset => Class::SecretNotFound,
         ProblemKind::Invalid { .. } | ProblemKind::Placeholder { .. } => Class::InvalidSecret,
-        ProblemKind::SourceFailed { .. } => Class::Source,
+        // An outage with no copy to serve, or stale values refused (`on_stale = "fail"`):
+        // the source is what failed.
+        ProblemKind::SourceFailed { .. } | ProblemKind::Outage { .. } | ProblemKind::Stale(_) => {
+            Class::Source
+        }
         _ => Class::Secretary,
     };
     let (source, locator) = match kind {
         ProblemKind::Invalid { origin, .. } | ProblemKind::Placeholder { origin, .. } => {
             (Some(origin.source().to_owned()), Some(origin.to_string()))
         }
-        ProblemKind::SourceFailed { source, .. } => (Some(source.clone()), None),
+        ProblemKind::SourceFailed { source, .. } | ProblemKind::Outage { source, .. } => {
+            (Some(source.clone()), None)
+        }
+        ProblemKind::Stale(stale) => (Some(stale.source.clone()), None),
         _ => (None, None),
     };
     Raise::new(py, class, single_message(problem, environment))

@@ -33,7 +33,7 @@ mod native {
     #[pymodule_export]
     use crate::manager::SecretManager;
     #[pymodule_export]
-    use crate::report::{Report, Resolution, SecretInfo};
+    use crate::report::{Report, Resolution, SecretInfo, Stale};
     #[pymodule_export]
     use crate::secret::Secret;
 

@@ -490,6 +490,17 @@ impl SecretManager {
         Ok(result)
     }
 
+    /// Whether the value held for ``key`` is stale (from the last-known-good copy, or
+    /// held through an outage because Vault could not be reached): a ``Stale`` saying
+    /// how old and why, or ``None`` when it is fresh or not held. Reads no source.
+    fn stale(&self, py: Python<'_>, key: &str) -> PyResult<Option<crate::report::Stale>> {
+        let handle = self.handle(py)?;
+        Ok(handle
+            .manager
+            .stale(key)
+            .map(|stale| crate::report::Stale::new(&stale)))
+    }
+
     /// Forgets every cached value: the next read of each goes to its sources again
     /// (and reads ``os.environ`` anew).
     fn clear_cache(&self, py: Python<'_>) -> PyResult<()> {

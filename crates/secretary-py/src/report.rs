@@ -74,7 +74,8 @@ pub struct Resolution {
     /// What it is for.
     #[pyo3(get)]
     description: String,
-    /// ``ok`` (it has a valid value) or ``unset`` (optional, and not set).
+    /// ``ok`` (it has a valid value), ``stale`` (a value from the last-known-good copy:
+    /// Vault could not be reached) or ``unset`` (optional, and not set).
     #[pyo3(get)]
     state: &'static str,
     /// Whether its absence would be a problem.
@@ -94,12 +95,58 @@ pub struct Resolution {
     /// The version read, for sources that keep versions (Vault KV v2).
     #[pyo3(get)]
     version: Option<u64>,
+    /// Set when the value is stale: served from the source's last-known-good copy, or
+    /// held through an outage; ``None`` when it is fresh.
+    #[pyo3(get)]
+    stale: Option<Py<Stale>>,
+}
+
+/// Why a value is stale: its source could not be reached, and the value served is the
+/// last one read. Never holds the value.
+#[pyclass(frozen, module = "secretary", name = "Stale")]
+pub struct Stale {
+    /// The source whose value it is (``vault``).
+    #[pyo3(get)]
+    source: String,
+    /// How long ago it was read from the source, in seconds.
+    #[pyo3(get)]
+    age_seconds: f64,
+    /// Why the source could not be read now.
+    #[pyo3(get)]
+    cause: String,
+}
+
+impl Stale {
+    /// The Python view of `stale`.
+    pub fn new(stale: &secretary::Stale) -> Self {
+        Self {
+            source: stale.source.clone(),
+            age_seconds: stale.age.as_secs_f64(),
+            cause: stale.cause.to_string(),
+        }
+    }
+}
+
+#[pymethods]
+impl Stale {
+    fn __repr__(&self) -> String {
+        format!(
+            "Stale(source={}, age_seconds={:.0}, cause={})",
+            quote(&self.source),
+            self.age_seconds,
+            quote(&self.cause)
+        )
+    }
 }
 
 impl Resolution {
-    fn new(resolution: &secretary::Resolution) -> Self {
+    fn new(py: Python<'_>, resolution: &secretary::Resolution) -> PyResult<Self> {
         let origin = resolution.origin.as_ref();
-        Self {
+        let stale = match &resolution.stale {
+            Some(stale) => Some(Py::new(py, Stale::new(stale))?),
+            None => None,
+        };
+        Ok(Self {
             key: resolution.key().to_owned(),
             description: resolution.spec.description.clone(),
             state: resolution.state().as_str(),
@@ -110,7 +157,8 @@ impl Resolution {
             version: origin
                 .and_then(secretary::Origin::locator)
                 .and_then(secretary::Locator::version),
-        }
+            stale,
+        })
     }
 }
 
@@ -148,7 +196,7 @@ impl Report {
         let resolutions = report
             .resolutions
             .iter()
-            .map(|resolution| Py::new(py, Resolution::new(resolution)))
+            .map(|resolution| Py::new(py, Resolution::new(py, resolution)?))
             .collect::<PyResult<_>>()?;
         Ok(Self {
             environment: report.environment.clone(),

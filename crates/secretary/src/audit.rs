@@ -200,6 +200,8 @@ pub enum Outcome {
     Refused,
     /// A value older than its `rotate_every`, where the environment enforces rotation.
     Overdue,
+    /// A value served from a last-known-good copy: its source could not be reached.
+    Stale,
     /// A write about to be sent (`put`, `rotate`, `rollback`, `import`): its outcome
     /// follows on a line of its own. An `intent` with no outcome after it means the
     /// process stopped, or its log could not be written, once the write was decided:
@@ -217,6 +219,7 @@ impl From<State> for Outcome {
             State::Placeholder => Self::Placeholder,
             State::SourceError => Self::SourceError,
             State::Overdue => Self::Overdue,
+            State::Stale => Self::Stale,
         }
     }
 }

@@ -53,7 +53,7 @@ impl Encoding {
 }
 
 /// Fills `buffer` from the kernel's CSPRNG.
-fn fill_random(buffer: &mut [u8]) -> std::io::Result<()> {
+pub(crate) fn fill_random(buffer: &mut [u8]) -> std::io::Result<()> {
     let mut filled = 0;
     while filled < buffer.len() {
         filled +=

@@ -77,6 +77,7 @@ pub mod lint;
 mod locator;
 mod manager;
 pub mod manifest;
+pub mod outage;
 mod put;
 pub mod redact;
 mod resolve;
@@ -100,6 +101,7 @@ pub use manager::{
     SecretManagerBuilder, SecretProblem,
 };
 pub use manifest::{EnvironmentSpec, Error, Manifest, SecretSpec};
+pub use outage::Stale;
 pub use put::{
     Action as ImportAction, Applied, Import, ImportItem, ImportSource, PutError, RolledBack,
     import, put, rollback, rotate,

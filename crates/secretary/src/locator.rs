@@ -72,6 +72,11 @@ impl Locator {
         }
     }
 
+    /// The same place, at `version`.
+    pub(crate) fn at_version(self, version: Option<u64>) -> Self {
+        Self { version, ..self }
+    }
+
     /// The kind of source.
     pub fn kind(&self) -> SourceKind {
         self.kind

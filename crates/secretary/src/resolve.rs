@@ -9,8 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use crate::manifest::{
-    EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceConfig, SourceSpec, VaultConfig,
+    EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceConfig, SourceSpec,
+    VaultConfig,
 };
+use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
 use crate::{Error, Origin, SecretValue, Variables};
@@ -64,6 +66,11 @@ pub struct Resolution {
     pub problems: Vec<Problem>,
     /// When its value was written, where the source keeps that (Vault KV v2).
     pub written: Option<SystemTime>,
+    /// Set when the value was served from its source's last-known-good copy because the
+    /// source could not be reached: how old it is, and why. A flag beside the problems
+    /// rather than one of them: with `on_stale = "warn"` a stale value is served, and
+    /// problems are what stops a value being served.
+    pub stale: Option<Stale>,
 }
 
 impl Resolution {
@@ -101,11 +108,12 @@ impl Resolution {
         self.written?.checked_add(every)
     }
 
-    /// Its state: [`State::Ok`] or [`State::Unset`] without problems, else the state of
-    /// its first problem.
+    /// Its state: [`State::Ok`], [`State::Stale`] or [`State::Unset`] without problems,
+    /// else the state of its first problem.
     pub fn state(&self) -> State {
         match self.problems.first() {
             Some(problem) => problem.kind.state(),
+            None if self.value.is_some() && self.stale.is_some() => State::Stale,
             None if self.value.is_some() => State::Ok,
             None => State::Unset,
         }
@@ -131,11 +139,14 @@ pub enum State {
     SourceError,
     /// Its value is older than its `rotate_every`, where the environment enforces it.
     Overdue,
+    /// Its value comes from its source's last-known-good copy: the source could not be
+    /// reached.
+    Stale,
 }
 
 impl State {
     /// The word: `ok`, `unset`, `missing`, `invalid`, `placeholder`, `source_error`,
-    /// `overdue`.
+    /// `overdue`, `stale`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Ok => "ok",
@@ -145,6 +156,7 @@ impl State {
             Self::Placeholder => "placeholder",
             Self::SourceError => "source_error",
             Self::Overdue => "overdue",
+            Self::Stale => "stale",
         }
     }
 }
@@ -213,6 +225,19 @@ pub enum ProblemKind {
         /// Its `rotate_every`.
         every: Duration,
     },
+    /// The source could not be reached, and its last-known-good copy could not stand in
+    /// (none, too old, sealed with another key, tampered with...): fail closed.
+    Outage {
+        /// The source's name.
+        source: String,
+        /// Why it was not read.
+        cause: Cause,
+        /// Why the copy was not served.
+        copy: CopyError,
+    },
+    /// The value comes from the last-known-good copy, in an environment whose
+    /// `on_stale = "fail"` makes that a problem.
+    Stale(Stale),
 }
 
 impl ProblemKind {
@@ -223,8 +248,9 @@ impl ProblemKind {
             Self::Unset => State::Unset,
             Self::Invalid { .. } => State::Invalid,
             Self::Placeholder { .. } => State::Placeholder,
-            Self::SourceFailed { .. } => State::SourceError,
+            Self::SourceFailed { .. } | Self::Outage { .. } => State::SourceError,
             Self::Overdue { .. } => State::Overdue,
+            Self::Stale(_) => State::Stale,
         }
     }
 }
@@ -248,6 +274,15 @@ impl fmt::Display for ProblemKind {
                 crate::duration::show_duration(*age),
                 crate::duration::show_duration(*every)
             ),
+            Self::Outage {
+                source,
+                cause,
+                copy,
+            } => write!(
+                f,
+                "source `{source}` could not be reached ({cause}), and its last-known-good copy cannot be served: {copy}"
+            ),
+            Self::Stale(stale) => write!(f, "the value is stale: {stale}"),
         }
     }
 }
@@ -433,8 +468,9 @@ pub fn resolve_with(
             continue;
         };
         let source = build(spec);
-        let asked: Vec<&SecretSpec> = pending.iter().map(|&i| &**specs[i]).collect();
-        let batch = source.lookup(&asked, &context);
+        let asked: Vec<Arc<SecretSpec>> = pending.iter().map(|&i| Arc::clone(specs[i])).collect();
+        let guarded = outage::ask(source, spec, &asked, &context, environment, &mut warnings);
+        let (batch, mut served) = (guarded.batch, guarded.served.into_iter());
         warnings.extend(batch.warnings);
         let answered = batch.lookups.len();
         // A source that answers for fewer secrets than it was asked fails the rest:
@@ -448,43 +484,9 @@ pub fn resolve_with(
                     asked: asked.len(),
                 })
             });
-            let resolution = &mut resolutions[index];
-            match lookup {
-                Lookup::Found {
-                    value,
-                    locator,
-                    written,
-                } => {
-                    resolution.value = Some(value);
-                    resolution.written = written;
-                    resolution.origin = Some(Origin::Source {
-                        name: name.clone(),
-                        locator,
-                    });
-                }
-                Lookup::Absent { looked } => {
-                    resolution.looked.extend(looked);
-                    still_pending.push(index);
-                }
-                Lookup::Failed(error) => {
-                    resolution.looked.push(format!("{name} (failed)"));
-                    match environment.on_source_error {
-                        OnSourceError::Fail => resolution.problems.push(Problem {
-                            fix: Fix::Source(error.hint()),
-                            kind: ProblemKind::SourceFailed {
-                                source: name.clone(),
-                                error,
-                            },
-                        }),
-                        OnSourceError::Next => {
-                            resolution.fallbacks.push(Fallback {
-                                source: name.clone(),
-                                error,
-                            });
-                            still_pending.push(index);
-                        }
-                    }
-                }
+            let served = served.next().unwrap_or(Served::Fresh);
+            if answer(&mut resolutions[index], name, lookup, served, environment) {
+                still_pending.push(index);
             }
         }
         pending = still_pending;
@@ -512,6 +514,82 @@ impl Resolution {
             fallbacks: Vec::new(),
             problems: Vec::new(),
             written: None,
+            stale: None,
+        }
+    }
+}
+
+/// Records one source's answer for one secret; gives whether the secret is still to be
+/// asked of the next source.
+fn answer(
+    resolution: &mut Resolution,
+    name: &str,
+    lookup: Lookup,
+    served: Served,
+    environment: &EnvironmentSpec,
+) -> bool {
+    match lookup {
+        Lookup::Found {
+            value,
+            locator,
+            written,
+        } => {
+            if let Served::Stale(stale) = served {
+                if environment.last_known_good.map(|l| l.on_stale) == Some(OnStale::Fail) {
+                    resolution.problems.push(Problem {
+                        fix: Fix::Source(format!(
+                            "{}; or serve stale values (`on_stale = \"warn\"`)",
+                            stale.cause.hint()
+                        )),
+                        kind: ProblemKind::Stale(stale.clone()),
+                    });
+                }
+                resolution.stale = Some(stale);
+            }
+            resolution.value = Some(value);
+            resolution.written = written;
+            resolution.origin = Some(Origin::Source {
+                name: name.to_owned(),
+                locator,
+            });
+            false
+        }
+        Lookup::Absent { looked } => {
+            resolution.looked.extend(looked);
+            true
+        }
+        Lookup::Failed(error) => {
+            resolution.looked.push(format!("{name} (failed)"));
+            match (environment.on_source_error, served) {
+                (OnSourceError::Fail, Served::NoCopy { cause, copy }) => {
+                    resolution.problems.push(Problem {
+                        fix: Fix::Source(format!("{}; {}", cause.hint(), copy.hint())),
+                        kind: ProblemKind::Outage {
+                            source: name.to_owned(),
+                            cause,
+                            copy,
+                        },
+                    });
+                    false
+                }
+                (OnSourceError::Fail, _) => {
+                    resolution.problems.push(Problem {
+                        fix: Fix::Source(error.hint()),
+                        kind: ProblemKind::SourceFailed {
+                            source: name.to_owned(),
+                            error,
+                        },
+                    });
+                    false
+                }
+                (OnSourceError::Next, _) => {
+                    resolution.fallbacks.push(Fallback {
+                        source: name.to_owned(),
+                        error,
+                    });
+                    true
+                }
+            }
         }
     }
 }

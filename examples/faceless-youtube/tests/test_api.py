@@ -19,9 +19,15 @@ def test_healthz_tells_environment_count_and_sources_never_values(app_dir):
         14,
         10,
     )
-    assert body["sources"]["database_url"] == {"source": "dotenv", "locator": "dotenv:.env:7"}
-    assert body["sources"]["log_level"] == {"source": "dotenv", "locator": "dotenv:.env:5"}
-    assert body["sources"]["youtube_api_key"] == {"source": None, "locator": None}
+    fresh = {"state": "ok", "stale_seconds": None}
+    assert body["sources"]["database_url"] == {"source": "dotenv", "locator": "dotenv:.env:7", **fresh}
+    assert body["sources"]["log_level"] == {"source": "dotenv", "locator": "dotenv:.env:5", **fresh}
+    assert body["sources"]["youtube_api_key"] == {
+        "source": None,
+        "locator": None,
+        "state": "unset",
+        "stale_seconds": None,
+    }
     for value in ("dev-only", "faceless_dev", "localhost:5432"):
         assert value not in reply.text
 

@@ -25,6 +25,9 @@ struct Output<'a> {
     /// Every secret whose source says when its value was written (Vault KV v2): its age
     /// and when it is due for rotation.
     ages: Vec<AgeOut<'a>>,
+    /// Every secret served from its source's last-known-good copy (Vault could not be
+    /// reached): its age and why.
+    stale: Vec<super::StaleOut<'a>>,
     warnings: &'a [String],
 }
 
@@ -121,6 +124,7 @@ pub fn run(
                     problems,
                     fallbacks,
                     ages,
+                    stale: super::StaleOut::of(&report),
                     warnings: &report.warnings,
                 },
             )?;
@@ -134,9 +138,10 @@ pub fn run(
                     .filter(|r| r.value.is_some())
                     .count();
                 let unset = report.resolutions.len() - set;
+                let stale = stale_note(&report);
                 writeln!(
                     out,
-                    "ok: {} secrets valid in environment `{}` ({shown}): {set} set, {unset} optional not set",
+                    "ok: {} secrets valid in environment `{}` ({shown}): {set} set{stale}, {unset} optional not set",
                     report.resolutions.len(),
                     report.environment,
                 )?;
@@ -151,6 +156,21 @@ pub fn run(
     } else {
         Status::Problems
     })
+}
+
+/// ` (2 STALE: ...)` after the count of values set, when some come from a copy.
+fn stale_note(report: &secretary::Report) -> String {
+    match report
+        .resolutions
+        .iter()
+        .filter(|r| r.stale.is_some())
+        .count()
+    {
+        0 => String::new(),
+        stale => {
+            format!(" ({stale} STALE: from the last-known-good copy, Vault could not be reached)")
+        }
+    }
 }
 
 /// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.

@@ -1,6 +1,7 @@
 //! One file per subcommand; this module finds the manifest and dispatches.
 
 mod allow;
+mod cache;
 mod check;
 mod example;
 mod export;
@@ -73,6 +74,8 @@ pub enum Failure {
     Process(io::Error),
     /// Anything else the operating system refused; the error says what was being done.
     Io(io::Error),
+    /// A last-known-good copy could not be listed or removed (`secretary cache`).
+    Cache(secretary::outage::CopyError),
 }
 
 impl From<secretary::Error> for Failure {
@@ -184,6 +187,7 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
             timeout,
             command,
         } => provider_check::run(command, keys, pass_env, *timeout, vars, &mut out)?,
+        Command::Cache(command) => cache::run(command, vars, &mut out)?,
     };
     out.flush()?;
     Ok(status)
@@ -504,4 +508,30 @@ fn write_json(out: &mut impl Write, document: &impl serde::Serialize) -> io::Res
     };
     serde_json::to_writer_pretty(&mut *out, &versioned).map_err(io::Error::other)?;
     writeln!(out)
+}
+
+/// A stale secret in `check` and `status` JSON: served from the last-known-good copy.
+#[derive(serde::Serialize)]
+struct StaleOut<'a> {
+    key: &'a str,
+    source: &'a str,
+    age_seconds: u64,
+    /// Why the source could not be read.
+    cause: String,
+}
+
+impl<'a> StaleOut<'a> {
+    fn one(resolution: &'a secretary::Resolution) -> Option<Self> {
+        let stale = resolution.stale.as_ref()?;
+        Some(Self {
+            key: resolution.key(),
+            source: &stale.source,
+            age_seconds: stale.age.as_secs(),
+            cause: stale.cause.to_string(),
+        })
+    }
+
+    fn of(report: &'a secretary::Report) -> Vec<Self> {
+        report.resolutions.iter().filter_map(Self::one).collect()
+    }
 }

@@ -54,6 +54,9 @@ struct Row<'a> {
     /// When the value was written and when it is due for rotation (Vault KV v2 only).
     #[serde(skip_serializing_if = "Option::is_none")]
     age: Option<super::Age>,
+    /// Present when the value comes from the last-known-good copy.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stale: Option<super::StaleOut<'a>>,
 }
 
 impl Lease {
@@ -121,6 +124,7 @@ pub fn run(
                     .map(|p| p.kind.state().as_str())
                     .collect(),
                 age: super::Age::of(resolution, now),
+                stale: super::StaleOut::one(resolution),
             }
         })
         .collect();

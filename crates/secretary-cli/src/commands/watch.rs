@@ -9,7 +9,10 @@
 //! SIGTERM, then SIGKILL after the grace period). Each step is said on stderr, naming
 //! keys, never values. A re-resolution that fails keeps the child running on the values
 //! it has, and says why: each problem as `check` reports it, with its fix (a token that
-//! expired is named as the cause), once until the problems change. The other forwarded signals go to the current child; when the
+//! expired is named as the cause), once until the problems change. A re-read served from
+//! the last-known-good copy (Vault could not be reached) is said the same way, once; the
+//! values it gives are those the child has, so nothing restarts until Vault is back with
+//! new ones. The other forwarded signals go to the current child; when the
 //! child exits on its own, `run` exits with its status (128+N for signal N).
 //!
 //! With `--redact`, the output pumps switch at a change to a redactor that knows every
@@ -401,7 +404,33 @@ fn resolve_again(
 ) -> Option<Report> {
     match resolve(manifest, environment, vars, super::scope(&settings.only)) {
         Ok(fresh) if fresh.is_ok() => {
-            last_problems.clear();
+            // Values from the last-known-good copy (Vault could not be reached) are said
+            // once, as problems are, until that changes.
+            // Which secrets are stale, not how old: the age grows at every poll.
+            let stale: Vec<&str> = fresh
+                .resolutions
+                .iter()
+                .filter(|resolution| resolution.stale.is_some())
+                .map(secretary::Resolution::key)
+                .collect();
+            let stale = if stale.is_empty() {
+                String::new()
+            } else {
+                format!("stale: {}", stale.join(", "))
+            };
+            if stale != *last_problems && !stale.is_empty() {
+                let said: Vec<&str> = fresh
+                    .warnings
+                    .iter()
+                    .map(String::as_str)
+                    .filter(|warning| warning.starts_with("STALE"))
+                    .collect();
+                say!(
+                    "secretary run: re-resolving could not reach a source; the program keeps running, on values from the last-known-good copy:\n{}",
+                    said.join("\n")
+                );
+            }
+            *last_problems = stale;
             Some(fresh)
         }
         Ok(fresh) => {

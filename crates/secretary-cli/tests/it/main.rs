@@ -10,6 +10,7 @@ mod architecture;
 mod cli;
 mod export;
 mod login;
+mod outage;
 mod rotation;
 mod run;
 mod runbook;

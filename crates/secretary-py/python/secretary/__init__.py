@@ -23,7 +23,15 @@ from __future__ import annotations
 import os
 import threading
 
-from secretary._native import Report, Resolution, Secret, SecretInfo, SecretManager, __version__
+from secretary._native import (
+    Report,
+    Resolution,
+    Secret,
+    SecretInfo,
+    SecretManager,
+    Stale,
+    __version__,
+)
 from secretary.errors import (
     AuditLogError,
     InvalidSecretError,
@@ -48,6 +56,7 @@ __all__ = [
     "SecretValidationError",
     "SecretaryError",
     "SourceError",
+    "Stale",
     "UnknownEnvironmentError",
     "__version__",
     "get_secret",

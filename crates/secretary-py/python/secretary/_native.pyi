@@ -14,6 +14,7 @@ __all__ = [
     "Resolution",
     "SecretInfo",
     "Secret",
+    "Stale",
     "_after_fork_in_child",
     "_revoke_leases",
     "__version__",
@@ -67,8 +68,9 @@ class Resolution:
     @property
     def description(self) -> str: ...
     @property
-    def state(self) -> Literal["ok", "unset"]:
-        """``ok`` (a valid value) or ``unset`` (optional, and not set)."""
+    def state(self) -> Literal["ok", "stale", "unset"]:
+        """``ok`` (a valid value), ``stale`` (from the last-known-good copy: Vault could not
+        be reached) or ``unset`` (optional, and not set)."""
     @property
     def required(self) -> bool: ...
     @property
@@ -82,6 +84,23 @@ class Resolution:
     @property
     def version(self) -> int | None:
         """The version read, for sources that keep versions (Vault KV v2)."""
+    @property
+    def stale(self) -> Stale | None:
+        """How old and why, when the value is stale; ``None`` when it is fresh."""
+
+@final
+class Stale:
+    """Why a value is stale: its source could not be reached. Never holds the value."""
+
+    @property
+    def source(self) -> str:
+        """The source whose value it is (``vault``)."""
+    @property
+    def age_seconds(self) -> float:
+        """How long ago it was read from the source."""
+    @property
+    def cause(self) -> str:
+        """Why the source could not be read now."""
 
 @final
 class Report:
@@ -142,6 +161,8 @@ class SecretManager:
         """Every set secret, from one resolution (raises as ``validate`` does)."""
     def list_secrets(self) -> dict[str, SecretInfo]:
         """Every declared secret's metadata, by key; never a value."""
+    def stale(self, key: str) -> Stale | None:
+        """How old and why, when the value held for ``key`` is stale; reads no source."""
     def clear_cache(self) -> None:
         """Forgets every cached value."""
     def refresh(self) -> list[str]:

@@ -20,6 +20,10 @@ use super::{ManagerError, SecretManager};
 pub(super) struct Cached {
     pub(super) resolution: Arc<Resolution>,
     pub(super) expires: Option<Instant>,
+    /// When its value was read from its source (earlier than when it was cached, for a
+    /// value from a last-known-good copy): how old it is when it is held through an
+    /// outage.
+    pub(super) read: std::time::SystemTime,
 }
 
 /// One thread's [`Local`], alone on its cache lines: `ThreadLocal` keeps the threads'
@@ -60,6 +64,12 @@ impl<T: Unpin> Future for Lookup<'_, T> {
             Self::Slow(future) => future.as_mut().poll(cx),
         }
     }
+}
+
+/// The time `age` ago.
+fn read_before(age: std::time::Duration) -> std::time::SystemTime {
+    let now = std::time::SystemTime::now();
+    now.checked_sub(age).unwrap_or(now)
 }
 
 /// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
@@ -141,6 +151,10 @@ impl SecretManager {
                 resolution: Arc::new(resolution.clone()),
                 // Past what the clock can count, a value never expires.
                 expires: ttl.and_then(|ttl| Instant::now().checked_add(ttl)),
+                read: match &resolution.stale {
+                    Some(stale) => read_before(stale.age),
+                    None => std::time::SystemTime::now(),
+                },
             },
         );
         self.inner.generation.fetch_add(1, Ordering::Release);
@@ -192,7 +206,8 @@ impl SecretManager {
         if let Some(resolution) = self.cached(key) {
             return Ok(resolution);
         }
-        let report = self.resolve_now(Some(key.to_owned())).await?;
+        let mut report = self.resolve_now(Some(key.to_owned())).await?;
+        self.through_outage(&mut report);
         self.audit(Event::Resolve, &report)?;
         let resolution =
             report

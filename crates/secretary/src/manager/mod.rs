@@ -32,6 +32,7 @@
 mod blocking;
 mod builder;
 mod cache;
+mod outage;
 mod problems;
 
 pub use blocking::BlockingManager;
@@ -241,6 +242,18 @@ impl SecretManager {
     }
 
     /// What [`get`](Self::get) returns, as the type [`BlockingManager`] can look into.
+    /// Whether the value held for `key` is stale (served from a last-known-good copy, or
+    /// held through an outage), and since when and why; `None` when it is fresh or not
+    /// held. Reads no source.
+    pub fn stale(&self, key: &str) -> Option<crate::Stale> {
+        let cache = self
+            .inner
+            .cache
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        cache.get(key)?.resolution.stale.clone()
+    }
+
     fn lookup<'a>(&'a self, key: &'a str) -> Lookup<'a, SecretValue> {
         match self.hit(key) {
             Some(Some(value)) => Lookup::Ready(Some(value)),
@@ -367,7 +380,8 @@ impl SecretManager {
     /// subscribers which changed. Any problem is then an error. Gives the report and the
     /// changed keys.
     async fn reread(&self, event: Event) -> Result<(Report, Vec<String>), ManagerError> {
-        let report = self.resolve_now(None).await?;
+        let mut report = self.resolve_now(None).await?;
+        self.through_outage(&mut report);
         self.audit(event, &report)?;
         let changed: Vec<String> = report
             .resolutions

@@ -50,10 +50,11 @@ pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
 /// The variables that hold credentials secretary itself reads: Vault's token, AppRole
-/// ids and JWT (and their `BAO_` spellings), and the audit log's fingerprint key. They
-/// are never passed to a program `run` starts unless a secret declares them, and a secret
-/// that declares one is always sensitive.
-pub const CREDENTIAL_VARIABLES: [&str; 9] = [
+/// ids and JWT (and their `BAO_` spellings), the audit log's fingerprint key and the key
+/// of the last-known-good copies. They are never passed to a program `run` starts unless
+/// a secret declares them, nor lent to `.env` expansion, and a secret that declares one
+/// is always sensitive.
+pub const CREDENTIAL_VARIABLES: [&str; 10] = [
     "VAULT_TOKEN",
     "BAO_TOKEN",
     "VAULT_ROLE_ID",
@@ -63,6 +64,7 @@ pub const CREDENTIAL_VARIABLES: [&str; 9] = [
     "VAULT_JWT",
     "BAO_JWT",
     "SECRETARY_AUDIT_KEY",
+    "SECRETARY_CACHE_KEY",
 ];
 
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
@@ -73,9 +75,9 @@ pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, LeaseConfig, NewValue, OnSourceError, Rotation,
-    SecretRule, SecretSpec, SecretType, SopsFormat, SourceConfig, SourceKind, SourceSpec,
-    VaultAuth, VaultConfig,
+    App, AuditTarget, Constraints, EnvironmentSpec, LastKnownGood, LeaseConfig, NewValue,
+    OnSourceError, OnStale, Rotation, SecretRule, SecretSpec, SecretType, SopsFormat, SourceConfig,
+    SourceKind, SourceSpec, VaultAuth, VaultConfig,
 };
 
 use crate::Variables;

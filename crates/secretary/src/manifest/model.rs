@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Deserialize;
 
@@ -323,6 +324,58 @@ impl OnSourceError {
     }
 }
 
+/// An environment's last-known-good policy: after every complete read of a Vault
+/// source, an encrypted copy of its values is kept; when the source cannot be reached
+/// (never when it refuses), the copy is served, marked stale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LastKnownGood {
+    /// The oldest copy that may be served (`last_known_good = { max_age = "24h" }`).
+    pub max_age: Duration,
+    /// Whether stale values are a problem (`fail`) or a warning (`warn`, the default).
+    pub on_stale: OnStale,
+    /// How long resolution waits for an unresponsive source before it takes the copy
+    /// (`outage_after`, default 5 s).
+    pub outage_after: Duration,
+}
+
+impl LastKnownGood {
+    /// `outage_after` when the manifest does not say.
+    pub const DEFAULT_OUTAGE_AFTER: Duration = Duration::from_secs(5);
+
+    /// A policy: serve copies up to `max_age` old, with `on_stale`, after waiting at most
+    /// `outage_after`.
+    pub fn new(max_age: Duration, on_stale: OnStale, outage_after: Duration) -> Self {
+        Self {
+            max_age,
+            on_stale,
+            outage_after,
+        }
+    }
+}
+
+/// What stale values (served from a last-known-good copy) are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum OnStale {
+    /// A warning: the values are served, and `check` exits 0 (the default).
+    #[default]
+    Warn,
+    /// A problem: `check` exits 1, and the values are not served.
+    Fail,
+}
+
+impl OnStale {
+    /// The manifest spelling: `warn` or `fail`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warn => "warn",
+            Self::Fail => "fail",
+        }
+    }
+}
+
 /// One `[environments.NAME]` table.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -337,6 +390,9 @@ pub struct EnvironmentSpec {
     pub forbid_placeholders: bool,
     /// Whether a secret overdue for rotation is a problem here (else a warning).
     pub enforce_rotation: bool,
+    /// The last-known-good copy of its Vault sources' values (`last_known_good`,
+    /// `on_stale`, `outage_after`), when the environment opts in.
+    pub last_known_good: Option<LastKnownGood>,
     /// This environment's own `required` and `default` for some secrets, by key.
     pub rules: BTreeMap<String, SecretRule>,
     /// Every declared secret with `rules` applied, in manifest order (the same positions

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{OnSourceError, SecretType, SourceKind};
+use super::model::{OnSourceError, OnStale, SecretType, SourceKind};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -98,8 +98,18 @@ pub(super) struct RawEnvironment {
     pub(super) forbid_placeholders: bool,
     #[serde(default)]
     pub(super) enforce_rotation: bool,
+    pub(super) last_known_good: Option<Spanned<RawLastKnownGood>>,
+    pub(super) on_stale: Option<Spanned<OnStale>>,
+    pub(super) outage_after: Option<Spanned<String>>,
     #[serde(default)]
     pub(super) secrets: BTreeMap<Spanned<String>, RawRule>,
+}
+
+/// `last_known_good = { max_age = "24h" }`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RawLastKnownGood {
+    pub(super) max_age: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

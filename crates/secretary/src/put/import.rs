@@ -222,6 +222,7 @@ fn values_from<'e>(
                 on_source_error: OnSourceError::Fail,
                 forbid_placeholders: false,
                 enforce_rotation: false,
+                last_known_good: None,
                 rules: std::collections::BTreeMap::new(),
                 secrets: manifest.secrets().to_vec(),
             }))

@@ -8,6 +8,7 @@ mod import;
 mod jwt;
 mod leases;
 mod manager;
+mod outage;
 mod properties;
 mod redaction;
 mod scan;

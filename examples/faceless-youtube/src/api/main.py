@@ -29,7 +29,8 @@ app = FastAPI(
 @app.get("/healthz")
 def healthz(request: Request) -> dict:
     """The environment, how many secrets were validated, and where each came from
-    (source and locator, with the Vault version); never a value."""
+    (source and locator, with the Vault version; its state, and its age when it is stale,
+    from the last-known-good copy); never a value."""
     state = request.app.state
     report = state.secret_report
     return {
@@ -37,6 +38,15 @@ def healthz(request: Request) -> dict:
         "environment": report.environment,
         "secrets_validated": len(report),
         "secrets_set": report.set_count,
-        "sources": {r.key: {"source": r.source, "locator": r.locator} for r in report},
+        "sources": {
+            r.key: {
+                "source": r.source,
+                "locator": r.locator,
+                "state": r.state,
+                # Served from the last-known-good copy (Vault could not be reached): how old.
+                "stale_seconds": r.stale.age_seconds if r.stale else None,
+            }
+            for r in report
+        },
         "rotations": {"count": state.secret_changes.count, "last": list(state.secret_changes.keys)},
     }

@@ -6,8 +6,11 @@ use std::sync::Arc;
 
 use toml::Spanned;
 
-use crate::manifest::model::{EnvironmentSpec, OnSourceError, SecretRule, SecretSpec, SourceSpec};
-use crate::manifest::raw::{RawEnvironment, RawRule, in_file_order};
+use crate::duration::parse_duration;
+use crate::manifest::model::{
+    EnvironmentSpec, LastKnownGood, OnSourceError, OnStale, SecretRule, SecretSpec, SourceSpec,
+};
+use crate::manifest::raw::{RawEnvironment, RawLastKnownGood, RawRule, in_file_order};
 use crate::manifest::rules;
 use crate::suggest::closest;
 
@@ -21,6 +24,7 @@ impl Checker<'_> {
         raw: BTreeMap<Spanned<String>, RawEnvironment>,
         sources: &[SourceSpec],
         declared: &[String],
+        app_named: bool,
     ) -> (
         Vec<EnvironmentSpec>,
         Vec<BTreeMap<Spanned<String>, RawRule>>,
@@ -34,6 +38,7 @@ impl Checker<'_> {
                 on_source_error: OnSourceError::Fail,
                 forbid_placeholders: false,
                 enforce_rotation: false,
+                last_known_good: None,
                 rules: BTreeMap::new(),
                 secrets: Vec::new(),
             };
@@ -90,18 +95,117 @@ impl Checker<'_> {
                 }
                 chain.push(source);
             }
+            let last_known_good = self.last_known_good(
+                &name,
+                app_named,
+                environment.last_known_good,
+                environment.on_stale,
+                environment.outage_after,
+            );
             environments.push(EnvironmentSpec {
                 name,
                 sources: chain,
                 on_source_error: environment.on_source_error,
                 forbid_placeholders: environment.forbid_placeholders,
                 enforce_rotation: environment.enforce_rotation,
+                last_known_good,
                 rules: BTreeMap::new(),
                 secrets: Vec::new(),
             });
             rules.push(environment.secrets);
         }
         (environments, rules)
+    }
+
+    /// `last_known_good = { max_age = "24h" }`, `on_stale` and `outage_after`: the two
+    /// others only with the first, and the first only where `[app]` has a name (the copy
+    /// is bound to it: two unnamed applications would read each other's).
+    fn last_known_good(
+        &mut self,
+        name: &str,
+        app_named: bool,
+        raw: Option<Spanned<RawLastKnownGood>>,
+        on_stale: Option<Spanned<OnStale>>,
+        outage_after: Option<Spanned<String>>,
+    ) -> Option<LastKnownGood> {
+        let Some(raw) = raw else {
+            for (setting, at) in [
+                ("on_stale", on_stale.map(|s| s.span().start)),
+                ("outage_after", outage_after.map(|s| s.span().start)),
+            ] {
+                if let Some(at) = at {
+                    self.report(
+                        at,
+                        format!(
+                            "`{setting}` of environment `{name}` does nothing without `last_known_good`"
+                        ),
+                        Some(
+                            "add `last_known_good = { max_age = \"24h\" }`, or remove it"
+                                .to_owned(),
+                        ),
+                    );
+                }
+            }
+            return None;
+        };
+        let at = raw.span().start;
+        if !app_named {
+            self.report(
+                at,
+                format!(
+                    "environment `{name}` keeps a last-known-good copy, but `[app]` has no name"
+                ),
+                Some(
+                    "name the application (`[app] name = \"...\"`): the copy is bound to it"
+                        .to_owned(),
+                ),
+            );
+        }
+        let max_age = match raw.into_inner().max_age {
+            None => {
+                self.report(
+                    at,
+                    format!("`last_known_good` of environment `{name}` has no `max_age`"),
+                    Some("say how old a copy may be served: `{ max_age = \"24h\" }`".to_owned()),
+                );
+                None
+            }
+            Some(text) => self.positive_duration(&text, "max_age", name),
+        };
+        let outage_after = match outage_after {
+            None => Some(LastKnownGood::DEFAULT_OUTAGE_AFTER),
+            Some(text) => self.positive_duration(&text, "outage_after", name),
+        };
+        let on_stale = on_stale.map(Spanned::into_inner).unwrap_or_default();
+        Some(LastKnownGood::new(max_age?, on_stale, outage_after?))
+    }
+
+    /// A duration above zero, or a finding about `setting`.
+    fn positive_duration(
+        &mut self,
+        text: &Spanned<String>,
+        setting: &str,
+        environment: &str,
+    ) -> Option<std::time::Duration> {
+        match parse_duration(text.get_ref()) {
+            Ok(duration) if !duration.is_zero() => Some(duration),
+            Ok(_) => {
+                self.report(
+                    text.span().start,
+                    format!("`{setting}` of environment `{environment}` is zero"),
+                    Some("write a duration above zero: `5s`, `24h`".to_owned()),
+                );
+                None
+            }
+            Err(error) => {
+                self.report(
+                    text.span().start,
+                    format!("`{setting}` of environment `{environment}` is {error}"),
+                    Some("write it as `5s`, `30m` or `24h`".to_owned()),
+                );
+                None
+            }
+        }
     }
 
     /// Checks `raw`, an environment's `[environments.NAME.secrets.KEY]` tables, and gives
@@ -175,5 +279,82 @@ impl Checker<'_> {
             specs[position] = Arc::new(spec);
         }
         environment.secrets = specs;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+    use std::time::Duration;
+
+    use crate::Manifest;
+    use crate::manifest::{LastKnownGood, OnStale};
+
+    fn findings(text: &str) -> Vec<String> {
+        match Manifest::parse(text, Path::new("secrets.toml")) {
+            Ok(_) => Vec::new(),
+            Err(error) => error.to_string().lines().map(str::to_owned).collect(),
+        }
+    }
+
+    const HEAD: &str = "version = 1\n[sources.vault]\ntype = \"vault\"\n";
+
+    #[test]
+    fn last_known_good_is_read_with_its_defaults() {
+        let text = format!(
+            "{HEAD}[app]\nname = \"shop\"\n[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"24h\" }}\n[environments.staging]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"1h\" }}\non_stale = \"fail\"\noutage_after = \"500ms\"\n"
+        );
+        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        let production = manifest.environments()[0].last_known_good;
+        assert_eq!(
+            production,
+            Some(LastKnownGood::new(
+                Duration::from_secs(86_400),
+                OnStale::Warn,
+                Duration::from_secs(5)
+            ))
+        );
+        let staging = manifest.environments()[1].last_known_good;
+        assert_eq!(
+            staging,
+            Some(LastKnownGood::new(
+                Duration::from_secs(3600),
+                OnStale::Fail,
+                Duration::from_millis(500)
+            ))
+        );
+    }
+
+    #[test]
+    fn last_known_good_needs_an_app_name_a_max_age_and_durations_above_zero() {
+        let unnamed = findings(&format!(
+            "{HEAD}[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"24h\" }}\n"
+        ));
+        assert!(
+            unnamed.iter().any(|f| f.contains("`[app]` has no name")),
+            "{unnamed:?}"
+        );
+        let no_age = findings(&format!(
+            "{HEAD}[app]\nname = \"shop\"\n[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{}}\noutage_after = \"0s\"\n"
+        ));
+        assert!(
+            no_age.iter().any(|f| f.contains("has no `max_age`")),
+            "{no_age:?}"
+        );
+        assert!(
+            no_age
+                .iter()
+                .any(|f| f.contains("`outage_after` of environment `production` is zero")),
+            "{no_age:?}"
+        );
+        let alone = findings(&format!(
+            "{HEAD}[environments.production]\nsources = [\"vault\"]\non_stale = \"fail\"\n"
+        ));
+        assert!(
+            alone
+                .iter()
+                .any(|f| f.contains("does nothing without `last_known_good`")),
+            "{alone:?}"
+        );
     }
 }

@@ -115,7 +115,9 @@ impl Checker<'_> {
             .map(|key| key.get_ref().clone())
             .collect();
         let sources = self.sources(raw.sources);
-        let (mut environments, rules) = self.environments(raw.environments, &sources, &declared);
+        let app_named = raw.app.name.is_some();
+        let (mut environments, rules) =
+            self.environments(raw.environments, &sources, &declared, app_named);
         let app = self.app(raw.app, &environments);
         let secrets: Vec<Arc<SecretSpec>> = self
             .secrets(raw.secrets)

@@ -218,6 +218,42 @@ impl NodeAnswer {
 }
 
 impl VaultError {
+    /// Whether Vault could not be reached, as opposed to refusing: a connection refused
+    /// or reset (or a name that does not resolve), a time-out, an answer cut short, a 5xx
+    /// or 412, a sealed server, a rate limit after every retry, every node of a cluster
+    /// down. Only these let a last-known-good copy be served. A 400, 401, 403 or 404, a
+    /// TLS failure (as often an attack as an outage), a refused redirect, a login Vault
+    /// turned down, a setting and an answer that is not Vault's are not: they fail
+    /// closed.
+    pub fn is_outage(&self) -> bool {
+        match self {
+            Self::Connect { .. }
+            | Self::Timeout { .. }
+            | Self::Truncated { .. }
+            | Self::Deadline { .. }
+            | Self::Sealed { .. }
+            | Self::RateLimited { .. }
+            | Self::Unavailable { .. } => true,
+            Self::Server { status, .. } => *status >= 500 || *status == 412,
+            Self::Config { .. }
+            | Self::AddressNotChosen { .. }
+            | Self::PlainHttp { .. }
+            | Self::NoToken
+            | Self::TooLarge { .. }
+            | Self::Unauthenticated { .. }
+            | Self::NotVault { .. }
+            | Self::Tls { .. }
+            | Self::Denied { .. }
+            | Self::Unexpected { .. }
+            | Self::Redirect { .. }
+            | Self::Login { .. }
+            | Self::NotText { .. }
+            | Self::ValueTooLarge { .. }
+            | Self::NoCheckAndSet
+            | Self::CasMismatch { .. } => false,
+        }
+    }
+
     /// What to do about it.
     pub fn hint(&self) -> String {
         match self {
@@ -299,4 +335,122 @@ pub enum Access {
     Read,
     /// Writing a new version (`put`, `rotate`, `rollback`, `import`).
     Write,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at() -> String {
+        "https://vault:8200".to_owned()
+    }
+
+    #[test]
+    fn what_could_not_be_reached_is_an_outage() {
+        let outages = [
+            VaultError::Connect {
+                address: at(),
+                reason: "connection refused".to_owned(),
+            },
+            VaultError::Timeout {
+                address: at(),
+                seconds: 60,
+            },
+            VaultError::Truncated {
+                address: at(),
+                reason: "connection reset".to_owned(),
+            },
+            VaultError::Deadline { seconds: 60 },
+            VaultError::Sealed { address: at() },
+            VaultError::RateLimited { attempts: 3 },
+            VaultError::Unavailable {
+                nodes: vec![NodeAnswer {
+                    address: at(),
+                    answer: "connection refused".to_owned(),
+                }],
+            },
+            VaultError::Server {
+                status: 500,
+                path: "secret/data/x".to_owned(),
+                attempts: 3,
+            },
+            VaultError::Server {
+                status: 503,
+                path: "secret/data/x".to_owned(),
+                attempts: 3,
+            },
+            VaultError::Server {
+                status: 412,
+                path: "secret/data/x".to_owned(),
+                attempts: 3,
+            },
+        ];
+        for error in outages {
+            assert!(error.is_outage(), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_refusal_a_tls_failure_or_a_setting_is_never_an_outage() {
+        let refusals = [
+            VaultError::Denied {
+                path: "secret/data/x".to_owned(),
+                access: Access::Read,
+            },
+            VaultError::Unauthenticated { address: at() },
+            VaultError::Tls {
+                address: at(),
+                reason: "invalid peer certificate: UnknownIssuer".to_owned(),
+            },
+            VaultError::NotVault {
+                address: at(),
+                status: 404,
+            },
+            VaultError::Unexpected {
+                path: "secret/data/x".to_owned(),
+                what: "HTTP 400".to_owned(),
+            },
+            VaultError::Server {
+                status: 400,
+                path: "secret/data/x".to_owned(),
+                attempts: 1,
+            },
+            VaultError::Redirect {
+                reason: "to another host".to_owned(),
+            },
+            VaultError::Login {
+                method: "AppRole",
+                mount: "approle".to_owned(),
+                reason: "invalid role id".to_owned(),
+            },
+            VaultError::NoToken,
+            VaultError::Config {
+                setting: "VAULT_ADDR".to_owned(),
+                reason: "not a URL".to_owned(),
+            },
+            VaultError::AddressNotChosen { address: at() },
+            VaultError::PlainHttp { address: at() },
+            VaultError::TooLarge {
+                address: at(),
+                limit: 1,
+            },
+            VaultError::NotText {
+                path: "p".to_owned(),
+                field: "f".to_owned(),
+            },
+            VaultError::ValueTooLarge {
+                path: "p".to_owned(),
+                field: "f".to_owned(),
+                limit: 1,
+            },
+            VaultError::NoCheckAndSet,
+            VaultError::CasMismatch {
+                path: "p".to_owned(),
+                expected: 1,
+            },
+        ];
+        for error in refusals {
+            assert!(!error.is_outage(), "{error}");
+        }
+    }
 }

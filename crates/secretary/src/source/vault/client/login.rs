@@ -154,6 +154,15 @@ impl Client {
         let reply = self
             .send_as(Method::POST, &login_path, None, Some(&body), None)
             .await?;
+        if reply.status >= 500 || reply.status == 412 {
+            // The server could not serve a login now (sealed, overloaded, no leader):
+            // an outage, as for any other request, not a refusal of the credentials.
+            return Err(VaultError::Server {
+                status: reply.status,
+                path: login_path,
+                attempts: reply.attempts,
+            });
+        }
         if reply.status != 200 {
             let reason = match reply.status {
                 400 | 403 => format!("{refused} ({})", reply.status),

@@ -1,0 +1,183 @@
+//! `secretary cache status|clear`: the last-known-good copies of Vault values kept for
+//! outages, in the state directory. Shows the application, environment, source, age and
+//! count of each, and whether it opens with the key set; never a value.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use serde::Serialize;
+
+use secretary::Variables;
+use secretary::outage::{CacheKey, CopyError, CopyInfo, files, list, state_dir};
+
+use super::{Failure, write_json};
+use crate::args::{CacheCommand, Format};
+use crate::exit::Status;
+use crate::render;
+
+#[derive(Serialize)]
+struct Output {
+    dir: Option<String>,
+    copies: Vec<Row>,
+}
+
+#[derive(Serialize)]
+struct Row {
+    file: String,
+    app: String,
+    environment: String,
+    source: String,
+    saved: String,
+    age_seconds: u64,
+    secrets: usize,
+    /// `true` or `false` with the key set; absent without one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    opens: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
+}
+
+pub fn run(
+    command: &CacheCommand,
+    vars: &Variables,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let dir = state_dir(vars);
+    match command {
+        CacheCommand::Status { format } => status(dir.as_deref(), vars, *format, out),
+        CacheCommand::Clear { app, environment } => {
+            let Some(dir) = dir else {
+                return Err(Failure::Cache(CopyError::NoStateDir));
+            };
+            // Without a filter every copy goes, one that does not read as a copy too (a
+            // corrupt or tampered one); with one, only the copies whose header matches.
+            let doomed: Vec<std::path::PathBuf> = if app.is_none() && environment.is_none() {
+                files(&dir).map_err(Failure::Cache)?
+            } else {
+                list(&dir, None)
+                    .map_err(Failure::Cache)?
+                    .into_iter()
+                    .filter(|copy| {
+                        app.as_ref().is_none_or(|app| *app == copy.app)
+                            && environment
+                                .as_ref()
+                                .is_none_or(|environment| *environment == copy.environment)
+                    })
+                    .map(|copy| copy.path)
+                    .collect()
+            };
+            let mut removed = 0;
+            for path in doomed {
+                std::fs::remove_file(&path).map_err(|error| {
+                    Failure::Cache(CopyError::Write {
+                        path: path.clone(),
+                        reason: error.to_string(),
+                    })
+                })?;
+                removed += 1;
+            }
+            writeln!(
+                out,
+                "removed {removed} last-known-good cop{} from {}",
+                if removed == 1 { "y" } else { "ies" },
+                dir.display()
+            )?;
+            Ok(Status::Success)
+        }
+    }
+}
+
+fn status(
+    dir: Option<&std::path::Path>,
+    vars: &Variables,
+    format: Format,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let key = match CacheKey::from_vars(vars) {
+        Ok(key) => key,
+        Err(error) => {
+            say!("warning: {error}: copies are listed without checking that they open");
+            None
+        }
+    };
+    let copies: Vec<CopyInfo> = match dir {
+        Some(dir) => list(dir, key.as_ref()).map_err(Failure::Cache)?,
+        None => Vec::new(),
+    };
+    let now = SystemTime::now();
+    let rows: Vec<Row> = copies
+        .iter()
+        .flat_map(|copy| {
+            copy.sources.iter().map(move |source| Row {
+                file: copy.path.display().to_string(),
+                app: copy.app.clone(),
+                environment: copy.environment.clone(),
+                source: source.source.clone(),
+                saved: humantime::format_rfc3339_seconds(source.saved).to_string(),
+                age_seconds: now
+                    .duration_since(source.saved)
+                    .unwrap_or_default()
+                    .as_secs(),
+                secrets: source.count,
+                opens: source.opens.as_ref().map(Result::is_ok),
+                problem: source
+                    .opens
+                    .as_ref()
+                    .and_then(|opens| opens.as_ref().err())
+                    .map(ToString::to_string),
+            })
+        })
+        .collect();
+    match format {
+        Format::Json => write_json(
+            out,
+            &Output {
+                dir: dir.map(|dir| dir.display().to_string()),
+                copies: rows,
+            },
+        )?,
+        Format::Text => {
+            let Some(dir) = dir else {
+                writeln!(
+                    out,
+                    "no state directory: SECRETARY_STATE_DIR, XDG_STATE_HOME and HOME are all unset"
+                )?;
+                return Ok(Status::Success);
+            };
+            if rows.is_empty() {
+                writeln!(out, "no last-known-good copies in {}", dir.display())?;
+                return Ok(Status::Success);
+            }
+            writeln!(out, "last-known-good copies in {}", dir.display())?;
+            let table: Vec<Vec<String>> = rows
+                .iter()
+                .map(|row| {
+                    vec![
+                        row.app.clone(),
+                        row.environment.clone(),
+                        row.source.clone(),
+                        secretary::validate::show_duration(std::time::Duration::from_secs(
+                            row.age_seconds,
+                        )),
+                        row.secrets.to_string(),
+                        match (&row.opens, &row.problem) {
+                            (None, _) => "no key set".to_owned(),
+                            (Some(true), _) => "yes".to_owned(),
+                            (Some(false), Some(problem)) => format!("no: {problem}"),
+                            (Some(false), None) => "no".to_owned(),
+                        },
+                    ]
+                })
+                .collect();
+            write!(
+                out,
+                "{}",
+                render::table(
+                    &["APP", "ENVIRONMENT", "SOURCE", "AGE", "SECRETS", "OPENS"],
+                    &table
+                )
+            )?;
+        }
+    }
+    Ok(Status::Success)
+}

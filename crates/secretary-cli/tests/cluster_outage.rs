@@ -1,0 +1,109 @@
+//! Every node of a real three-node OpenBao cluster down while the application restarts
+//! (issue 23): `check` and `run` start in seconds from the last-known-good copy, saying so;
+//! a binary of its own, with its own cluster (`Cluster::shared`), since `cluster.rs` is
+//! full.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+mod support;
+
+use std::fmt::Write as _;
+use std::process::{Command, Output};
+use std::time::{Duration, Instant};
+
+use secretary_test_support::Cluster;
+
+const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+
+/// The reference application's secrets.
+const KEYS: [&str; 14] = [
+    "database_url",
+    "postgres_user",
+    "postgres_password",
+    "youtube_api_key",
+    "anthropic_api_key",
+    "google_client_id",
+    "google_client_secret",
+    "secret_key",
+    "encryption_key",
+    "redis_password",
+    "mongodb_uri",
+    "environment",
+    "debug_mode",
+    "log_level",
+];
+
+fn text(output: &Output) -> String {
+    format!(
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        output.status.code(),
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+#[test]
+fn with_every_node_down_the_application_starts_from_the_copy_in_seconds() {
+    let cluster = Cluster::shared().lock();
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from(
+        "version = 1\n[app]\nname = \"faceless-youtube\"\n[sources.vault]\ntype = \"vault\"\n[environments.outage]\nsources = [\"vault\"]\nlast_known_good = { max_age = \"24h\" }\n",
+    );
+    for key in KEYS {
+        let _ = writeln!(manifest, "[secrets.{key}]\nrequired = true");
+        cluster.kv_put(
+            &format!("outage/{key}"),
+            &[("value", &format!("{key}-lkg-value"))],
+        );
+    }
+    std::fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let nodes = cluster.addresses().join(",");
+    let secretary = |args: &[&str]| -> Output {
+        let mut command: Command = support::secretary_in(dir.path());
+        command
+            .env("VAULT_ADDR", &nodes)
+            .env("VAULT_TOKEN", cluster.token())
+            .env("HOME", dir.path())
+            .env("SECRETARY_CACHE_KEY", KEY)
+            .args(["--env", "outage"])
+            .args(args);
+        command.output().unwrap()
+    };
+    let output = secretary(&["check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert!(
+        dir.path()
+            .join(".local/state/secretary/faceless-youtube.outage.lkg")
+            .exists()
+    );
+
+    for node in 0..3 {
+        cluster.kill(node);
+    }
+    let started = Instant::now();
+    let output = secretary(&["check"]);
+    let took = started.elapsed();
+    let said = text(&output);
+    assert_eq!(output.status.code(), Some(0), "{said}");
+    assert!(said.contains("14 set (14 STALE"), "{said}");
+    assert!(said.contains("warning: STALE: source `vault` could not be reached (no Vault node could serve the request"), "{said}");
+    for address in cluster.addresses() {
+        assert!(said.contains(&address), "{address} not named:\n{said}");
+    }
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+
+    let output = secretary(&[
+        "run",
+        "--",
+        "sh",
+        "-c",
+        "test \"$SECRET_KEY\" = secret_key-lkg-value && echo started",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output));
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "started");
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("lkg-value"));
+}

@@ -1,0 +1,90 @@
+"""When Vault is down (issue 23), from Python: a running manager keeps its values,
+marked stale, and an application restarting during the outage starts from the
+last-known-good copy; ``Resolution.stale`` and ``SecretManager.stale`` say how old and
+why, never the value."""
+
+import pathlib
+
+from conftest import OpenBao, clean_environment
+from secretary import SecretManager, Stale
+
+KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
+CANARY = "canary-py-0c4d9e7f21"
+
+MANIFEST = """\
+version = 1
+
+[app]
+name = "shop"
+
+[sources.vault]
+type = "vault"
+path = "{environment}/{key}"
+
+[environments.production]
+sources = ["vault"]
+last_known_good = { max_age = "24h" }
+outage_after = "2s"
+
+[secrets.api_key]
+description = "Payment API key"
+required = true
+"""
+
+
+def test_a_manager_keeps_its_values_through_an_outage_and_a_restart_starts_from_the_copy(
+    tmp_path: pathlib.Path, monkeypatch
+):
+    clean_environment(monkeypatch, tmp_path)
+    server = OpenBao(tmp_path)
+    try:
+        (tmp_path / "secrets.toml").write_text(MANIFEST)
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("VAULT_ADDR", server.address)
+        monkeypatch.setenv("VAULT_TOKEN", server.token)
+        monkeypatch.setenv("SECRETARY_CACHE_KEY", KEY)
+        monkeypatch.setenv("SECRETARY_STATE_DIR", str(tmp_path / "state"))
+        server.kv_put("production/api_key", value=CANARY)
+
+        manager = SecretManager(environment="production")
+        assert manager.get_secret("api_key") == CANARY
+        assert manager.stale("api_key") is None
+        assert manager.validate()["api_key"].state == "ok"
+
+        server.stop()
+        assert manager.refresh() == []
+        stale = manager.stale("api_key")
+        assert isinstance(stale, Stale)
+        assert stale.source == "vault"
+        assert stale.age_seconds < 60
+        assert manager.get_secret("api_key") == CANARY
+        resolution = manager.validate()["api_key"]
+        assert resolution.state == "stale"
+        assert resolution.stale is not None
+        assert CANARY not in repr(resolution) + repr(resolution.stale) + resolution.stale.cause
+
+        # The application restarts while Vault is still down: it starts from the copy.
+        restarted = SecretManager(environment="production")
+        assert restarted.get_secret("api_key") == CANARY
+        assert restarted.validate()["api_key"].state == "stale"
+        copy = (tmp_path / "state" / "shop.production.lkg").read_bytes()
+        assert CANARY.encode() not in copy
+
+        # Vault is back (os.environ is read again at every re-read), with a new value:
+        # the running manager goes fresh and tells on_change.
+        heard = []
+        manager.on_change(heard.append)
+        (tmp_path / "bao2").mkdir()
+        back = OpenBao(tmp_path / "bao2")
+        try:
+            back.kv_put("production/api_key", value="rotated-while-down")
+            monkeypatch.setenv("VAULT_ADDR", back.address)
+            monkeypatch.setenv("VAULT_TOKEN", back.token)
+            assert manager.refresh() == ["api_key"]
+            assert heard == [["api_key"]]
+            assert manager.stale("api_key") is None
+            assert manager.get_secret("api_key") == "rotated-while-down"
+        finally:
+            back.stop()
+    finally:
+        server.stop()

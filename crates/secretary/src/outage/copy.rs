@@ -1,0 +1,590 @@
+//! The last-known-good file: one per application and environment, holding for each
+//! Vault source its values sealed with ChaCha20-Poly1305 under the user's key.
+//!
+//! The file is JSON. What is in the clear is what `secretary cache status` shows (the
+//! application, the environment, each source's name, when it was saved, how many secrets
+//! it holds, which key sealed it) and the nonce; all of it but the nonce is bound as
+//! associated data, with the format version, the application, environment and source
+//! *expected* (from the manifest, not from the file). A copy renamed from another
+//! application, a changed count or date, or a flipped byte does not open.
+
+use std::collections::BTreeMap;
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ring::aead::{Aad, NONCE_LEN, Nonce};
+use serde::{Deserialize, Serialize};
+use zeroize::Zeroizing;
+
+use super::CopyError;
+use super::key::CacheKey;
+use crate::{FileError, SecretValue, Variables};
+
+/// The format written; a file of another is not read.
+const FORMAT: u32 = 1;
+/// The most a copy file may hold: far more than any application's secrets.
+const LIMIT: u64 = 16 << 20;
+/// What a copy file's name ends with.
+pub const SUFFIX: &str = ".lkg";
+
+/// Which copy: the application and environment it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Binding<'a> {
+    pub(crate) app: &'a str,
+    pub(crate) environment: &'a str,
+}
+
+/// One secret's value as kept.
+pub(crate) struct Entry {
+    pub(crate) value: SecretValue,
+    /// The locator's place (`secret/data/production/db#value`).
+    pub(crate) place: String,
+    pub(crate) version: Option<u64>,
+    /// When the value was written in Vault (KV v2), in seconds since the epoch.
+    pub(crate) written: Option<u64>,
+    /// When it was last read from Vault, in seconds since the epoch.
+    pub(crate) read: u64,
+}
+
+/// One source's values as kept: those found, and the keys Vault did not have (when they
+/// were read).
+#[derive(Default)]
+pub(crate) struct Contents {
+    pub(crate) found: BTreeMap<String, Entry>,
+    pub(crate) absent: BTreeMap<String, u64>,
+}
+
+impl Contents {
+    /// Whether `other` holds the same values and absences (the times aside).
+    fn same_values(&self, other: &Self) -> bool {
+        self.found.len() == other.found.len()
+            && self.absent.keys().eq(other.absent.keys())
+            && self.found.iter().zip(&other.found).all(|((k, a), (l, b))| {
+                k == l
+                    && a.value.expose() == b.value.expose()
+                    && a.place == b.place
+                    && a.version == b.version
+                    && a.written == b.written
+            })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Outer {
+    format: u32,
+    app: String,
+    environment: String,
+    sources: Vec<Sealed>,
+}
+
+#[derive(Serialize, Deserialize, Clone)]
+struct Sealed {
+    source: String,
+    key_id: String,
+    saved: u64,
+    count: usize,
+    nonce: String,
+    ciphertext: String,
+}
+
+#[derive(Serialize)]
+struct PlainOut<'a> {
+    found: BTreeMap<&'a str, EntryOut<'a>>,
+    absent: &'a BTreeMap<String, u64>,
+}
+
+#[derive(Serialize)]
+struct EntryOut<'a> {
+    value: &'a str,
+    place: &'a str,
+    version: Option<u64>,
+    written: Option<u64>,
+    read: u64,
+}
+
+#[derive(Deserialize)]
+struct PlainIn {
+    found: BTreeMap<String, EntryIn>,
+    absent: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+struct EntryIn {
+    value: String,
+    place: String,
+    version: Option<u64>,
+    written: Option<u64>,
+    read: u64,
+}
+
+/// Seconds since the epoch of `time` (0 before it).
+pub(crate) fn seconds(time: SystemTime) -> u64 {
+    time.duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// The instant `seconds` after the epoch; the epoch itself past what the clock can
+/// count (a header is read before it is authenticated: no input may make this panic).
+pub(crate) fn instant(seconds: u64) -> SystemTime {
+    UNIX_EPOCH
+        .checked_add(Duration::from_secs(seconds))
+        .unwrap_or(UNIX_EPOCH)
+}
+
+/// Where copies are kept: `SECRETARY_STATE_DIR`, else `$XDG_STATE_HOME/secretary`, else
+/// `~/.local/state/secretary`. `None` when none of them is set (or `XDG_STATE_HOME` is
+/// relative, which the specification says to ignore, and there is no `HOME`).
+pub fn state_dir(vars: &Variables) -> Option<PathBuf> {
+    let set = |name| vars.get(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(dir) = set("SECRETARY_STATE_DIR") {
+        return Some(dir);
+    }
+    if let Some(dir) = set("XDG_STATE_HOME").filter(|d| d.is_absolute()) {
+        return Some(dir.join("secretary"));
+    }
+    set("HOME").map(|home| home.join(".local/state/secretary"))
+}
+
+/// The file name of the copy for `binding`: `app.environment.lkg`, each part with any
+/// byte but letters, digits, `_` and `-` percent-encoded.
+pub(crate) fn file_name(binding: Binding<'_>) -> String {
+    use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+    const KEEP: &AsciiSet = &NON_ALPHANUMERIC.remove(b'_').remove(b'-');
+    format!(
+        "{}.{}{SUFFIX}",
+        utf8_percent_encode(binding.app, KEEP),
+        utf8_percent_encode(binding.environment, KEEP)
+    )
+}
+
+fn associated(binding: Binding<'_>, source: &str, sealed: &Sealed) -> Vec<u8> {
+    format!(
+        "secretary last-known-good\0{FORMAT}\0{}\0{}\0{source}\0{}\0{}\0{}",
+        binding.app, binding.environment, sealed.key_id, sealed.saved, sealed.count
+    )
+    .into_bytes()
+}
+
+/// Reads and parses the file at `path`: `Ok(None)` when there is none.
+fn read_outer(path: &Path) -> Result<Option<Outer>, CopyError> {
+    let bytes = match crate::file::read(path, LIMIT) {
+        Ok(bytes) => bytes,
+        Err(FileError::NotFound) => return Ok(None),
+        Err(error) => {
+            return Err(CopyError::Unreadable {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            });
+        }
+    };
+    let outer: Outer = serde_json::from_slice(&bytes).map_err(|_| CopyError::Corrupt {
+        path: path.to_path_buf(),
+    })?;
+    if outer.format != FORMAT {
+        return Err(CopyError::Format {
+            path: path.to_path_buf(),
+            format: outer.format,
+        });
+    }
+    Ok(Some(outer))
+}
+
+/// The contents kept for `source` in the copy at `path`, opened with `key` and checked
+/// against `binding`.
+pub(crate) fn open(
+    path: &Path,
+    binding: Binding<'_>,
+    source: &str,
+    key: &CacheKey,
+) -> Result<Contents, CopyError> {
+    let outer = read_outer(path)?.ok_or_else(|| CopyError::Missing {
+        path: path.to_path_buf(),
+    })?;
+    open_outer(&outer, path, binding, source, key)
+}
+
+/// [`open`], of a file already read and parsed.
+fn open_outer(
+    outer: &Outer,
+    path: &Path,
+    binding: Binding<'_>,
+    source: &str,
+    key: &CacheKey,
+) -> Result<Contents, CopyError> {
+    let missing = || CopyError::Missing {
+        path: path.to_path_buf(),
+    };
+    if outer.app != binding.app || outer.environment != binding.environment {
+        return Err(CopyError::Foreign {
+            path: path.to_path_buf(),
+            app: outer.app.clone(),
+            environment: outer.environment.clone(),
+        });
+    }
+    let sealed = outer
+        .sources
+        .iter()
+        .find(|s| s.source == source)
+        .ok_or_else(missing)?;
+    if sealed.key_id != key.id() {
+        return Err(CopyError::KeyChanged {
+            path: path.to_path_buf(),
+        });
+    }
+    let tampered = || CopyError::Tampered {
+        path: path.to_path_buf(),
+    };
+    let nonce: [u8; NONCE_LEN] = STANDARD
+        .decode(&sealed.nonce)
+        .ok()
+        .and_then(|n| n.try_into().ok())
+        .ok_or_else(tampered)?;
+    let mut buffer = Zeroizing::new(
+        STANDARD
+            .decode(&sealed.ciphertext)
+            .map_err(|_| tampered())?,
+    );
+    let plain = key
+        .aead()
+        .open_in_place(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(associated(binding, source, sealed)),
+            &mut buffer,
+        )
+        .map_err(|_| tampered())?;
+    let parsed: PlainIn = serde_json::from_slice(plain).map_err(|_| tampered())?;
+    if parsed.found.len() != sealed.count {
+        return Err(tampered());
+    }
+    Ok(Contents {
+        found: parsed
+            .found
+            .into_iter()
+            .map(|(key, entry)| {
+                (
+                    key,
+                    Entry {
+                        value: SecretValue::new(entry.value),
+                        place: entry.place,
+                        version: entry.version,
+                        written: entry.written,
+                        read: entry.read,
+                    },
+                )
+            })
+            .collect(),
+        absent: parsed.absent,
+    })
+}
+
+/// How long a copy whose values have not changed is left as it is before it is written
+/// again to record that they were read: a healthy `check` costs no `fsync` each time.
+const REFRESH_AFTER: u64 = 60;
+
+/// Merges `fresh` (a complete read of `source`) into the copy at `path` and writes it,
+/// atomically: a temporary file in the same directory, `fsync`, rename, `fsync` of the
+/// directory. Entries for keys `fresh` does not name are kept as they were. Nothing is
+/// written when the values are the same as kept and were saved under a minute ago.
+pub(crate) fn save(
+    path: &Path,
+    binding: Binding<'_>,
+    source: &str,
+    key: &CacheKey,
+    fresh: Contents,
+    now: SystemTime,
+) -> Result<(), CopyError> {
+    let failed = |error: std::io::Error| CopyError::Write {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    // A file that cannot be read as ours for this binding is replaced, not merged.
+    let outer = read_outer(path)
+        .ok()
+        .flatten()
+        .filter(|outer| outer.app == binding.app && outer.environment == binding.environment);
+    // Parsed once: a healthy read opens the copy only to compare it.
+    let kept = outer
+        .as_ref()
+        .and_then(|outer| open_outer(outer, path, binding, source, key).ok());
+    let mut merged = match &kept {
+        Some(kept) => Contents {
+            found: kept
+                .found
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        k.clone(),
+                        Entry {
+                            value: e.value.clone(),
+                            place: e.place.clone(),
+                            version: e.version,
+                            written: e.written,
+                            read: e.read,
+                        },
+                    )
+                })
+                .collect(),
+            absent: kept.absent.clone(),
+        },
+        None => Contents::default(),
+    };
+    for key in fresh.absent.keys() {
+        merged.found.remove(key);
+    }
+    for key in fresh.found.keys() {
+        merged.absent.remove(key);
+    }
+    merged.found.extend(fresh.found);
+    merged.absent.extend(fresh.absent);
+    let now_seconds = seconds(now);
+    if let (Some(kept), Some(outer)) = (&kept, &outer) {
+        let saved = outer
+            .sources
+            .iter()
+            .find(|s| s.source == source)
+            .map_or(0, |s| s.saved);
+        if kept.same_values(&merged) && now_seconds.saturating_sub(saved) < REFRESH_AFTER {
+            return Ok(());
+        }
+    }
+    let sealed = seal(binding, source, key, &merged, now_seconds)?;
+    let mut sources: Vec<Sealed> = outer
+        .map(|outer| outer.sources)
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.source != source)
+        .collect();
+    sources.push(sealed);
+    sources.sort_by(|a, b| a.source.cmp(&b.source));
+    let text = serde_json::to_vec_pretty(&Outer {
+        format: FORMAT,
+        app: binding.app.to_owned(),
+        environment: binding.environment.to_owned(),
+        sources,
+    })
+    .map_err(|error| failed(std::io::Error::other(error)))?;
+    write_atomic(path, &text).map_err(failed)
+}
+
+fn seal(
+    binding: Binding<'_>,
+    source: &str,
+    key: &CacheKey,
+    contents: &Contents,
+    saved: u64,
+) -> Result<Sealed, CopyError> {
+    let failed = |reason: &str| CopyError::Seal {
+        reason: reason.to_owned(),
+    };
+    let plain = PlainOut {
+        found: contents
+            .found
+            .iter()
+            .map(|(k, e)| {
+                (
+                    k.as_str(),
+                    EntryOut {
+                        value: e.value.expose(),
+                        place: &e.place,
+                        version: e.version,
+                        written: e.written,
+                        read: e.read,
+                    },
+                )
+            })
+            .collect(),
+        absent: &contents.absent,
+    };
+    let mut buffer = Zeroizing::new(
+        serde_json::to_vec(&plain).map_err(|_| failed("the values could not be serialised"))?,
+    );
+    let mut nonce = [0u8; NONCE_LEN];
+    crate::generate::fill_random(&mut nonce).map_err(|_| failed("no random nonce"))?;
+    let mut sealed = Sealed {
+        source: source.to_owned(),
+        key_id: key.id().to_owned(),
+        saved,
+        count: contents.found.len(),
+        nonce: STANDARD.encode(nonce),
+        ciphertext: String::new(),
+    };
+    let aad = associated(binding, source, &sealed);
+    let mut out: Vec<u8> = std::mem::take(&mut *buffer);
+    let result = key.aead().seal_in_place_append_tag(
+        Nonce::assume_unique_for_key(nonce),
+        Aad::from(aad),
+        &mut out,
+    );
+    let out = Zeroizing::new(out);
+    result.map_err(|_| failed("sealing failed"))?;
+    sealed.ciphertext = STANDARD.encode(&*out);
+    Ok(sealed)
+}
+
+/// Writes `bytes` to `path` atomically, mode 0600, in a directory made 0700 if it is new.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = path
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."));
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    let mut suffix = [0u8; 8];
+    crate::generate::fill_random(&mut suffix)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        u64::from_ne_bytes(suffix)
+    ));
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc_nofollow())
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
+    File::open(dir)?.sync_all()
+}
+
+/// `O_NOFOLLOW`: a link planted where the temporary file goes is not followed.
+fn libc_nofollow() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
+}
+
+/// What `secretary cache status` shows of one copy: never a value.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CopyInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// The application it belongs to, as its header says.
+    pub app: String,
+    /// The environment, as its header says.
+    pub environment: String,
+    /// Each source kept in it.
+    pub sources: Vec<SourceInfo>,
+}
+
+/// One source in a copy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SourceInfo {
+    /// The source's name.
+    pub source: String,
+    /// When it was saved.
+    pub saved: SystemTime,
+    /// How many values it holds.
+    pub count: usize,
+    /// Whether it opens with the key given: `None` without a key.
+    pub opens: Option<Result<(), CopyError>>,
+}
+
+/// Every file in `dir` named as a copy is (`*.lkg`, not a temporary file), whether it
+/// reads as one or not (`secretary cache clear` removes a corrupt one too), sorted.
+pub fn files(dir: &Path) -> Result<Vec<PathBuf>, CopyError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(CopyError::Unreadable {
+                path: dir.to_path_buf(),
+                reason: error.to_string(),
+            });
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(SUFFIX) && !n.starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Every copy in `dir`, by file name; a file that does not read as one is left out.
+pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {
+    let mut copies = Vec::new();
+    for path in files(dir)? {
+        let Ok(Some(outer)) = read_outer(&path) else {
+            continue;
+        };
+        let binding = Binding {
+            app: &outer.app,
+            environment: &outer.environment,
+        };
+        let sources = outer
+            .sources
+            .iter()
+            .map(|sealed| SourceInfo {
+                source: sealed.source.clone(),
+                saved: instant(sealed.saved),
+                count: sealed.count,
+                opens: key.map(|key| open(&path, binding, &sealed.source, key).map(|_| ())),
+            })
+            .collect();
+        copies.push(CopyInfo {
+            path: path.clone(),
+            app: outer.app.clone(),
+            environment: outer.environment.clone(),
+            sources,
+        });
+    }
+    Ok(copies)
+}
+
+/// Removes `source` from the copy at `path` (the whole file when it held nothing else):
+/// after Vault refused, its values must not be served at the next outage.
+pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
+    let Some(mut outer) = read_outer(path)? else {
+        return Ok(());
+    };
+    let before = outer.sources.len();
+    outer.sources.retain(|s| s.source != source);
+    if outer.sources.len() == before
+        && outer.app == binding.app
+        && outer.environment == binding.environment
+    {
+        return Ok(());
+    }
+    let failed = |error: std::io::Error| CopyError::Write {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    if outer.sources.is_empty()
+        || outer.app != binding.app
+        || outer.environment != binding.environment
+    {
+        return match fs::remove_file(path) {
+            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(failed(error)),
+            _ => Ok(()),
+        };
+    }
+    let text =
+        serde_json::to_vec_pretty(&outer).map_err(|error| failed(std::io::Error::other(error)))?;
+    write_atomic(path, &text).map_err(failed)
+}

@@ -1,0 +1,599 @@
+//! When Vault is down: an encrypted last-known-good copy of a Vault source's values, a
+//! bounded wait, and values served from the copy marked stale.
+//!
+//! An environment opts in (`last_known_good = { max_age = "24h" }`, `on_stale`,
+//! `outage_after`). After every read of a Vault source that answered for every secret,
+//! its values (KV only) are sealed under the user's key ([`CacheKey`]) into one file per
+//! application and environment (`copy.rs`). When the source later *could not be reached*
+//! ([`crate::source::VaultError::is_outage`]), or did not answer within `outage_after`,
+//! the copy is opened and served, each value with its age and the cause
+//! ([`Stale`]). A refusal (401, 403, 404), a TLS failure, a copy that does not
+//! authenticate, a changed key or a copy older than `max_age` all fail closed.
+
+mod copy;
+mod key;
+
+use std::fmt;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+pub use copy::{CopyInfo, SUFFIX, SourceInfo, files, list, state_dir};
+pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
+
+use crate::duration::show_duration;
+use crate::manifest::{
+    EnvironmentSpec, LastKnownGood, OnSourceError, OnStale, SecretSpec, SourceConfig, SourceSpec,
+};
+use crate::source::{Batch, Context, Lookup, Source, SourceError, VaultError};
+use crate::{Locator, Variables};
+use copy::{Binding, Contents, Entry};
+
+/// Why a source's values are served from its copy, or would have been.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Cause {
+    /// It failed, for a reason that means it could not be reached.
+    Failed(SourceError),
+    /// It did not answer within the environment's `outage_after`.
+    NoAnswer {
+        /// The wait.
+        after: Duration,
+    },
+}
+
+impl fmt::Display for Cause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Failed(error) => write!(f, "{error}"),
+            Self::NoAnswer { after } => {
+                write!(f, "no answer within {} (outage_after)", show_wait(*after))
+            }
+        }
+    }
+}
+
+impl Cause {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::Failed(error) => error.hint(),
+            Self::NoAnswer { .. } => {
+                "check that Vault is up and reachable (`bao status`); a network that drops packets looks like this".to_owned()
+            }
+        }
+    }
+}
+
+/// `5s`, `500ms`: a wait as the manifest writes it.
+fn show_wait(wait: Duration) -> String {
+    if wait.subsec_millis() == 0 {
+        format!("{}s", wait.as_secs())
+    } else {
+        format!("{}ms", wait.as_millis())
+    }
+}
+
+/// A value served from a last-known-good copy: which source it stands for, how old it
+/// is, and why the source was not read.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Stale {
+    /// The source whose copy it is.
+    pub source: String,
+    /// How long ago it was read from the source.
+    pub age: Duration,
+    /// Why the source could not be read now.
+    pub cause: Cause,
+}
+
+impl fmt::Display for Stale {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "served from the last-known-good copy of source `{}`, read {} ago: {}",
+            self.source,
+            show_duration(self.age),
+            self.cause
+        )
+    }
+}
+
+/// Why a last-known-good copy cannot be served (or written). Never holds a value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum CopyError {
+    /// No key is set: no copy is kept, and none is read.
+    #[error("no cache key ({KEY_VARIABLE} or {KEY_FILE_VARIABLE}) is set, so no copy is kept")]
+    NoKey,
+    /// The key is unusable.
+    #[error("{0}")]
+    Key(KeyError),
+    /// No state directory: none of `SECRETARY_STATE_DIR`, `XDG_STATE_HOME`, `HOME`.
+    #[error("no state directory: SECRETARY_STATE_DIR, XDG_STATE_HOME and HOME are all unset")]
+    NoStateDir,
+    /// There is no copy (of this source).
+    #[error("there is no last-known-good copy at {}", path.display())]
+    Missing {
+        /// Where it would be.
+        path: PathBuf,
+    },
+    /// The copy does not hold this secret.
+    #[error("the last-known-good copy does not hold `{key}`")]
+    NotCovered {
+        /// The secret.
+        key: String,
+    },
+    /// The copy is older than `max_age`.
+    #[error("the last-known-good copy is {} old, older than its max_age of {}", show_duration(*age), show_duration(*max_age))]
+    Expired {
+        /// How old.
+        age: Duration,
+        /// The limit.
+        max_age: Duration,
+    },
+    /// The copy does not authenticate: changed, or corrupt.
+    #[error("the last-known-good copy {} does not authenticate: it was changed or is corrupt, and is not used", path.display())]
+    Tampered {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The copy was sealed with another key.
+    #[error("the last-known-good copy {} was sealed with another key: the cache key changed", path.display())]
+    KeyChanged {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file is another application's or environment's copy.
+    #[error("{} is the copy of application `{app}`, environment `{environment}`: not this one's", path.display())]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+        /// The application it says it belongs to.
+        app: String,
+        /// The environment it says it belongs to.
+        environment: String,
+    },
+    /// The file is not a copy at all.
+    #[error("{} is not a last-known-good copy (it does not parse)", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A copy in a format this secretary does not read.
+    #[error("{} is a last-known-good copy of format {format}, which this secretary does not read", path.display())]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        format: u32,
+    },
+    /// The file or directory could not be read.
+    #[error("cannot read {}: {reason}", path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+    /// The copy could not be written.
+    #[error("cannot write the last-known-good copy {}: {reason}", path.display())]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
+    /// The copy could not be sealed.
+    #[error("cannot seal the last-known-good copy: {reason}")]
+    Seal {
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl CopyError {
+    /// What to do about it.
+    pub fn hint(&self) -> String {
+        match self {
+            Self::NoKey => format!(
+                "make a key with `secretary generate` and keep it as {KEY_VARIABLE} (or in the file {KEY_FILE_VARIABLE} names), the same for every run"
+            ),
+            Self::Key(error) => error.hint(),
+            Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
+            Self::Missing { .. } | Self::NotCovered { .. } => {
+                "no copy was written for it while Vault was up; bring Vault back".to_owned()
+            }
+            Self::Expired { .. } => {
+                "bring Vault back; raise last_known_good's max_age only if older values are safe to serve".to_owned()
+            }
+            Self::Tampered { .. } | Self::Foreign { .. } | Self::Corrupt { .. } | Self::Format { .. } => {
+                "bring Vault back (the copy is rewritten at the next read); find out who changed the file".to_owned()
+            }
+            Self::KeyChanged { .. } => {
+                "use the key the copy was written with, or bring Vault back (a new copy is written with the new key)".to_owned()
+            }
+            Self::Unreadable { .. } | Self::Write { .. } | Self::Seal { .. } => {
+                "check the state directory's permissions and free space".to_owned()
+            }
+        }
+    }
+}
+
+/// How one lookup of a guarded source was served.
+#[derive(Debug)]
+pub(crate) enum Served {
+    /// As the source answered.
+    Fresh,
+    /// From the copy.
+    Stale(Stale),
+    /// The source could not be reached and the copy could not stand in for it: the
+    /// lookup is the source's failure.
+    NoCopy {
+        /// Why the source was not read.
+        cause: Cause,
+        /// Why the copy could not be served.
+        copy: CopyError,
+    },
+}
+
+/// A source's answer, with how each lookup was served.
+pub(crate) struct Guarded {
+    pub(crate) batch: Batch,
+    pub(crate) served: Vec<Served>,
+}
+
+/// Where an environment's copy is and what opens it.
+struct Place<'a> {
+    policy: LastKnownGood,
+    binding: Binding<'a>,
+    key: Result<CacheKey, CopyError>,
+    path: Result<PathBuf, CopyError>,
+}
+
+impl<'a> Place<'a> {
+    fn of(environment: &EnvironmentSpec, context: &Context<'a>) -> Option<Self> {
+        let policy = environment.last_known_good?;
+        let binding = Binding {
+            app: context.app?,
+            environment: context.environment,
+        };
+        let key = match CacheKey::from_vars(context.vars) {
+            Ok(Some(key)) => Ok(key),
+            Ok(None) => Err(CopyError::NoKey),
+            Err(error) => Err(CopyError::Key(error)),
+        };
+        let path = state_dir(context.vars)
+            .map(|dir| dir.join(copy::file_name(binding)))
+            .ok_or(CopyError::NoStateDir);
+        Some(Self {
+            policy,
+            binding,
+            key,
+            path,
+        })
+    }
+}
+
+/// Asks `source` about `asked`, through the environment's last-known-good copy where it
+/// keeps one for this source: with a copy to take, the wait is bounded by
+/// `outage_after`; a complete answer is saved; what could not be read for an outage is
+/// served from the copy.
+pub(crate) fn ask(
+    source: Box<dyn Source>,
+    spec: &SourceSpec,
+    asked: &[Arc<SecretSpec>],
+    context: &Context<'_>,
+    environment: &EnvironmentSpec,
+    warnings: &mut Vec<String>,
+) -> Guarded {
+    let place = matches!(spec.config, SourceConfig::Vault(_))
+        .then(|| Place::of(environment, context))
+        .flatten();
+    let Some(place) = place else {
+        return plain(source.as_ref(), asked, context);
+    };
+    if let Err(error @ (CopyError::NoKey | CopyError::Key(_))) = &place.key {
+        warnings.push(format!(
+            "environment `{}` keeps a last-known-good copy of source `{}`, but {error}: {}",
+            environment.name,
+            spec.name,
+            error.hint()
+        ));
+    }
+    if let Some(warning) = key::loose_key_file(context.vars) {
+        warnings.push(warning);
+    }
+    let takeable = place.key.is_ok() && place.path.as_ref().is_ok_and(|path| path.exists());
+    let (batch, timed_out) = if takeable {
+        match bounded(source, asked, context, place.policy.outage_after) {
+            Some(batch) => (batch, false),
+            None => (
+                Batch::failed(
+                    asked.len(),
+                    &SourceError::Vault(VaultError::Deadline {
+                        seconds: place.policy.outage_after.as_secs().max(1),
+                    }),
+                ),
+                true,
+            ),
+        }
+    } else {
+        (source.lookup(&refs(asked), context), false)
+    };
+    let now = SystemTime::now();
+    let complete = !timed_out
+        && batch.lookups.len() == asked.len()
+        && !batch.lookups.iter().any(|l| matches!(l, Lookup::Failed(_)));
+    if complete {
+        if let (Ok(key), Ok(path)) = (&place.key, &place.path) {
+            let fresh = contents(&batch, asked, now);
+            if let Err(error) = copy::save(path, place.binding, &spec.name, key, fresh, now) {
+                warnings.push(format!("source `{}`: {error}", spec.name));
+            }
+        }
+        let served = asked.iter().map(|_| Served::Fresh).collect();
+        return Guarded { batch, served };
+    }
+    let falls_through = environment.on_source_error == OnSourceError::Next;
+    let guarded = serve(&place, spec, asked, batch, timed_out, now, warnings);
+    if falls_through {
+        // A fall-through records the source's error only: say why the copy did not stand in.
+        let mut said: Vec<String> = Vec::new();
+        for served in &guarded.served {
+            if let Served::NoCopy { copy, .. } = served {
+                let text = copy.to_string();
+                if !said.contains(&text) {
+                    warnings.push(format!(
+                        "source `{}` could not be reached, and its last-known-good copy cannot be served ({text}): the next source is asked",
+                        spec.name
+                    ));
+                    said.push(text);
+                }
+            }
+        }
+    }
+    guarded
+}
+
+/// The lookups of `batch` that failed for an outage, answered from the copy.
+fn serve(
+    place: &Place<'_>,
+    spec: &SourceSpec,
+    asked: &[Arc<SecretSpec>],
+    batch: Batch,
+    timed_out: bool,
+    now: SystemTime,
+    warnings: &mut Vec<String>,
+) -> Guarded {
+    let Batch {
+        lookups,
+        warnings: said,
+        ..
+    } = batch;
+    warnings.extend(said);
+    let mut opened: Option<Result<Contents, CopyError>> = None;
+    let mut forgotten = false;
+    let mut lookups_out = Vec::with_capacity(lookups.len());
+    let mut served = Vec::with_capacity(lookups.len());
+    let mut stale_count = 0;
+    let mut oldest = Duration::ZERO;
+    let mut first_cause = None;
+    for (lookup, secret) in lookups.into_iter().zip(asked) {
+        let Lookup::Failed(error) = lookup else {
+            lookups_out.push(lookup);
+            served.push(Served::Fresh);
+            continue;
+        };
+        let cause = if timed_out {
+            Cause::NoAnswer {
+                after: place.policy.outage_after,
+            }
+        } else {
+            Cause::Failed(error.clone())
+        };
+        if !timed_out && !is_outage(&error) {
+            if matches!(error, SourceError::Vault(VaultError::Denied { .. })) && !forgotten {
+                forgotten = true;
+                if let Ok(path) = &place.path {
+                    if let Err(failure) = copy::forget(path, place.binding, &spec.name) {
+                        warnings.push(format!("source `{}`: {failure}", spec.name));
+                    }
+                }
+            }
+            lookups_out.push(Lookup::Failed(error));
+            served.push(Served::Fresh);
+            continue;
+        }
+        let contents = opened.get_or_insert_with(|| open(place, &spec.name));
+        let answer = match contents {
+            Err(copy) => Err(copy.clone()),
+            Ok(contents) => from_copy(contents, secret, &place.policy, now),
+        };
+        match answer {
+            Ok((lookup, age)) => {
+                if matches!(lookup, Lookup::Found { .. }) {
+                    stale_count += 1;
+                    oldest = oldest.max(age);
+                    first_cause.get_or_insert_with(|| cause.clone());
+                    served.push(Served::Stale(Stale {
+                        source: spec.name.clone(),
+                        age,
+                        cause,
+                    }));
+                } else {
+                    served.push(Served::Fresh);
+                }
+                lookups_out.push(lookup);
+            }
+            Err(copy) => {
+                lookups_out.push(Lookup::Failed(error));
+                served.push(Served::NoCopy { cause, copy });
+            }
+        }
+    }
+    if let (Some(cause), OnStale::Warn) = (first_cause, place.policy.on_stale) {
+        warnings.push(format!(
+            "STALE: source `{}` could not be reached ({cause}); {stale_count} secret{} served from its last-known-good copy, up to {} old",
+            spec.name,
+            if stale_count == 1 { " is" } else { "s are" },
+            show_duration(oldest)
+        ));
+    }
+    Guarded {
+        batch: Batch::new(lookups_out, Vec::new()),
+        served,
+    }
+}
+
+/// `secret`'s answer from the copy, and its age.
+fn from_copy(
+    contents: &Contents,
+    secret: &SecretSpec,
+    policy: &LastKnownGood,
+    now: SystemTime,
+) -> Result<(Lookup, Duration), CopyError> {
+    let age_of = |read: u64| now.duration_since(copy::instant(read)).unwrap_or_default();
+    let fresh_enough = |age: Duration| {
+        if age > policy.max_age {
+            Err(CopyError::Expired {
+                age,
+                max_age: policy.max_age,
+            })
+        } else {
+            Ok(age)
+        }
+    };
+    if let Some(entry) = contents.found.get(&secret.key) {
+        let age = fresh_enough(age_of(entry.read))?;
+        let locator = Locator::new(crate::manifest::SourceKind::Vault, entry.place.clone())
+            .at_version(entry.version);
+        return Ok((
+            Lookup::Found {
+                value: entry.value.clone(),
+                locator,
+                written: entry.written.map(copy::instant),
+            },
+            age,
+        ));
+    }
+    if let Some(&read) = contents.absent.get(&secret.key) {
+        let age = fresh_enough(age_of(read))?;
+        return Ok((
+            Lookup::Absent {
+                looked: vec![format!(
+                    "the last-known-good copy (not in Vault when read {} ago)",
+                    show_duration(age)
+                )],
+            },
+            age,
+        ));
+    }
+    Err(CopyError::NotCovered {
+        key: secret.key.clone(),
+    })
+}
+
+fn open(place: &Place<'_>, source: &str) -> Result<Contents, CopyError> {
+    let key = place.key.as_ref().map_err(Clone::clone)?;
+    let path = place.path.as_ref().map_err(Clone::clone)?;
+    copy::open(path, place.binding, source, key)
+}
+
+/// Whether `error` means the source could not be reached.
+pub(crate) fn is_outage(error: &SourceError) -> bool {
+    matches!(error, SourceError::Vault(vault) if vault.is_outage())
+}
+
+/// What a complete answer holds, to be saved.
+fn contents(batch: &Batch, asked: &[Arc<SecretSpec>], now: SystemTime) -> Contents {
+    let read = copy::seconds(now);
+    let mut contents = Contents::default();
+    for (lookup, secret) in batch.lookups.iter().zip(asked) {
+        match lookup {
+            Lookup::Found {
+                value,
+                locator,
+                written,
+            } => {
+                contents.found.insert(
+                    secret.key.clone(),
+                    Entry {
+                        value: value.clone(),
+                        place: locator.place().to_owned(),
+                        version: locator.version(),
+                        written: written.map(copy::seconds),
+                        read,
+                    },
+                );
+            }
+            Lookup::Absent { .. } => {
+                contents.absent.insert(secret.key.clone(), read);
+            }
+            Lookup::Failed(_) => {}
+        }
+    }
+    contents
+}
+
+fn refs(asked: &[Arc<SecretSpec>]) -> Vec<&SecretSpec> {
+    asked.iter().map(|spec| &**spec).collect()
+}
+
+fn plain(source: &dyn Source, asked: &[Arc<SecretSpec>], context: &Context<'_>) -> Guarded {
+    let batch = source.lookup(&refs(asked), context);
+    let served = asked.iter().map(|_| Served::Fresh).collect();
+    Guarded { batch, served }
+}
+
+/// `vars`, with `VAULT_MAX_RETRIES=0` unless the user chose a number of retries
+/// (`VAULT_MAX_RETRIES` or `BAO_MAX_RETRIES`): with a copy to take, a node that refuses
+/// the connection is not asked again after a back-off (up to 0.75 s by default), the copy
+/// is served at once, and the next read asks again. An election is still waited for,
+/// within `outage_after`.
+fn without_retries(vars: &Variables) -> Variables {
+    if vars.get("VAULT_MAX_RETRIES").is_some() || vars.get("BAO_MAX_RETRIES").is_some() {
+        return vars.clone();
+    }
+    Variables::from_pairs(vars.iter().chain(std::iter::once((
+        std::ffi::OsStr::new("VAULT_MAX_RETRIES"),
+        std::ffi::OsStr::new("0"),
+    ))))
+}
+
+/// `source`'s answer if it comes within `wait`; `None` if not. The lookup runs on a
+/// thread of its own, which is left to finish (its connection's own time-outs end it)
+/// when the wait is over.
+fn bounded(
+    source: Box<dyn Source>,
+    asked: &[Arc<SecretSpec>],
+    context: &Context<'_>,
+    wait: Duration,
+) -> Option<Batch> {
+    let specs = asked.to_vec();
+    let environment = context.environment.to_owned();
+    let app = context.app.map(str::to_owned);
+    let vars = without_retries(context.vars);
+    let base_dir = context.base_dir.to_path_buf();
+    let shown_dir = context.shown_dir.to_path_buf();
+    let manifest = context.manifest.to_path_buf();
+    let (sender, receiver) = std::sync::mpsc::sync_channel(1);
+    std::thread::Builder::new()
+        .name("secretary-source".to_owned())
+        .spawn(move || {
+            let context = Context {
+                environment: &environment,
+                app: app.as_deref(),
+                vars: &vars,
+                base_dir: &base_dir,
+                manifest: &manifest,
+                shown_dir: &shown_dir,
+            };
+            let _ = sender.send(source.lookup(&refs(&specs), &context));
+        })
+        .ok()?;
+    receiver.recv_timeout(wait).ok()
+}
+
+#[cfg(test)]
+mod tests;

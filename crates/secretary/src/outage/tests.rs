@@ -1,0 +1,160 @@
+//! The copy file on its own: names, merges, forgetting, and headers that must not panic.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime};
+
+use super::copy::{self, Binding, Contents, Entry};
+use super::{CacheKey, CopyError};
+use crate::SecretValue;
+
+const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+
+fn key() -> CacheKey {
+    CacheKey::from_text(KEY, "SECRETARY_CACHE_KEY").unwrap()
+}
+
+fn binding() -> Binding<'static> {
+    Binding {
+        app: "shop",
+        environment: "production",
+    }
+}
+
+fn entry(value: &str, read: u64) -> Entry {
+    Entry {
+        value: SecretValue::new(value.to_owned()),
+        place: "secret/data/production/x#value".to_owned(),
+        version: Some(1),
+        written: Some(read),
+        read,
+    }
+}
+
+fn contents(found: &[(&str, &str)], absent: &[&str], read: u64) -> Contents {
+    Contents {
+        found: found
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), entry(v, read)))
+            .collect(),
+        absent: absent
+            .iter()
+            .map(|k| ((*k).to_owned(), read))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+#[test]
+fn a_file_name_encodes_what_is_not_a_name() {
+    let name = copy::file_name(Binding {
+        app: "my app/../x",
+        environment: "prod.eu",
+    });
+    assert_eq!(name, "my%20app%2F%2E%2E%2Fx.prod%2Eeu.lkg");
+    assert_eq!(copy::file_name(binding()), "shop.production.lkg");
+}
+
+#[test]
+fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let now = SystemTime::now();
+    let read = copy::seconds(now);
+    copy::save(
+        &path,
+        binding(),
+        "vault",
+        &key(),
+        contents(&[("a", "1"), ("b", "2")], &[], read),
+        now,
+    )
+    .unwrap();
+    // A read of `b` alone that finds it gone, and of `c`.
+    copy::save(
+        &path,
+        binding(),
+        "vault",
+        &key(),
+        contents(&[("c", "3")], &["b"], read),
+        now,
+    )
+    .unwrap();
+    let kept = copy::open(&path, binding(), "vault", &key()).unwrap();
+    let found: Vec<(&str, &str)> = kept
+        .found
+        .iter()
+        .map(|(k, e)| (k.as_str(), e.value.expose()))
+        .collect();
+    assert_eq!(found, [("a", "1"), ("c", "3")]);
+    assert_eq!(kept.absent.keys().collect::<Vec<_>>(), ["b"]);
+    // Another source in the same file is kept apart, and forgetting one leaves the other.
+    copy::save(
+        &path,
+        binding(),
+        "vault2",
+        &key(),
+        contents(&[("d", "4")], &[], read),
+        now,
+    )
+    .unwrap();
+    copy::forget(&path, binding(), "vault").unwrap();
+    assert!(matches!(
+        copy::open(&path, binding(), "vault", &key()),
+        Err(CopyError::Missing { .. })
+    ));
+    assert_eq!(
+        copy::open(&path, binding(), "vault2", &key())
+            .unwrap()
+            .found
+            .len(),
+        1
+    );
+    copy::forget(&path, binding(), "vault2").unwrap();
+    assert!(!path.exists());
+}
+
+#[test]
+fn the_same_values_are_not_written_again_within_a_minute() {
+    use std::os::unix::fs::MetadataExt as _;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.production.lkg");
+    let now = SystemTime::now();
+    let read = copy::seconds(now);
+    let save = |at: SystemTime| {
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            &key(),
+            contents(&[("a", "1")], &[], read),
+            at,
+        )
+        .unwrap();
+        std::fs::metadata(&path).unwrap().ino()
+    };
+    let first = save(now);
+    assert_eq!(save(now + Duration::from_secs(30)), first);
+    assert_ne!(save(now + Duration::from_secs(61)), first);
+}
+
+#[test]
+fn a_header_that_says_anything_never_panics() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.production.lkg");
+    std::fs::write(
+        &path,
+        r#"{"format":1,"app":"shop","environment":"production","sources":[{"source":"vault","key_id":"x","saved":18446744073709551615,"count":18446744073709551615,"nonce":"!","ciphertext":"!"}]}"#,
+    )
+    .unwrap();
+    let listed = copy::list(dir.path(), Some(&key())).unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(matches!(
+        listed[0].sources[0].opens,
+        Some(Err(CopyError::KeyChanged { .. }))
+    ));
+    std::fs::write(&path, "not json").unwrap();
+    assert!(matches!(
+        copy::open(&path, binding(), "vault", &key()),
+        Err(CopyError::Corrupt { .. })
+    ));
+    assert!(copy::list(dir.path(), None).unwrap().is_empty());
+}

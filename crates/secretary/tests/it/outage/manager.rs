@@ -1,0 +1,123 @@
+//! A running `SecretManager` through an outage: it keeps what it holds, marked stale,
+//! goes fresh again (telling subscribers) when the source is back with new values, and
+//! drops what a source refuses.
+
+use secretary::{ManagerError, SecretManager, State, Variables};
+use secretary_test_support::OpenBao;
+
+use super::{CANARY_API, Setup, manifest_text};
+
+fn manager(setup: &Setup, vars: Variables) -> SecretManager {
+    std::fs::write(
+        setup.dir.path().join("secrets.toml"),
+        manifest_text("24h", ""),
+    )
+    .unwrap();
+    SecretManager::from_path(setup.dir.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(vars)
+        .build()
+        .unwrap()
+}
+
+fn vars_without_key(server: &OpenBao, setup: &Setup) -> Variables {
+    setup.vars_for(&server.address, &server.token, "")
+}
+
+#[test]
+fn a_manager_holds_its_values_through_an_outage_and_tells_when_they_change_after() {
+    let mut setup = Setup::new();
+    // No cache key: what is held is held in memory only.
+    let secrets = manager(&setup, vars_without_key(&setup.server, &setup));
+    let blocking = secrets.blocking();
+    assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+    blocking.refresh().unwrap();
+    assert!(secrets.stale("api_key").is_none());
+    let mut notices = secrets.subscribe();
+    notices.borrow_and_update();
+
+    setup.server.stop();
+    let changed = blocking.refresh().unwrap();
+    assert!(changed.is_empty());
+    assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+    let stale = secrets.stale("api_key").expect("stale");
+    assert_eq!(stale.source, "vault");
+    let report = blocking.validate().unwrap();
+    assert_eq!(report.get("api_key").unwrap().state(), State::Stale);
+    assert!(!notices.has_changed().unwrap());
+
+    // The source is back, at the same address, with a new value.
+    setup.server.restart();
+    let back = &setup.server;
+    back.kv_put("production/api_key", &[("value", "rotated-while-down")]);
+    back.kv_put("production/db_password", &[("value", super::CANARY_DB)]);
+    let changed = blocking.refresh().unwrap();
+    assert_eq!(changed, vec!["api_key".to_owned()]);
+    assert!(notices.has_changed().unwrap());
+    assert_eq!(notices.borrow_and_update().keys, vec!["api_key".to_owned()]);
+    assert!(secrets.stale("api_key").is_none());
+    assert_eq!(
+        blocking.get("api_key").unwrap().expose(),
+        "rotated-while-down"
+    );
+
+    // A refusal (the token revoked) drops the values: get raises.
+    let token = back.bao(&["token", "create", "-policy=root", "-field=token"]);
+    secrets.set_variables(setup.vars_for(&back.address, &token, ""));
+    blocking.refresh().unwrap();
+    back.bao(&["token", "revoke", &token]);
+    assert!(matches!(blocking.refresh(), Err(ManagerError::Problems(_))));
+    assert!(secrets.get_cached("api_key").is_none());
+    assert!(matches!(
+        blocking.get("api_key"),
+        Err(ManagerError::Problems(_))
+    ));
+}
+
+#[test]
+fn a_manager_started_during_an_outage_starts_from_the_copy() {
+    let mut setup = Setup::new();
+    assert!(setup.resolve("production", &setup.vars()).is_ok());
+    setup.server.stop();
+    let secrets = manager(&setup, setup.vars());
+    let blocking = secrets.blocking();
+    assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+    assert!(secrets.stale("api_key").is_some());
+    let report = blocking.validate().unwrap();
+    assert!(report.warnings.iter().any(|w| w.starts_with("STALE")));
+}
+
+#[test]
+fn with_on_stale_fail_a_manager_drops_what_it_cannot_read_fresh() {
+    let mut setup = Setup::with(&manifest_text("24h", "on_stale = \"fail\""));
+    std::fs::write(
+        setup.dir.path().join("secrets.toml"),
+        manifest_text("24h", "on_stale = \"fail\""),
+    )
+    .unwrap();
+    for vars in [vars_without_key(&setup.server, &setup), setup.vars()] {
+        let secrets = SecretManager::from_path(setup.dir.path().join("secrets.toml"))
+            .unwrap()
+            .environment("production")
+            .variables(vars)
+            .build()
+            .unwrap();
+        let blocking = secrets.blocking();
+        assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+        setup.server.stop();
+        assert!(matches!(blocking.refresh(), Err(ManagerError::Problems(_))));
+        assert!(secrets.get_cached("api_key").is_none());
+        assert!(matches!(
+            blocking.get("api_key"),
+            Err(ManagerError::Problems(_))
+        ));
+        setup.server.restart();
+        setup
+            .server
+            .kv_put("production/api_key", &[("value", CANARY_API)]);
+        setup
+            .server
+            .kv_put("production/db_password", &[("value", super::CANARY_DB)]);
+    }
+}

@@ -1,0 +1,207 @@
+//! What must fail closed even with a last-known-good copy: a refusal (403, 404), a TLS
+//! failure, a copy that does not authenticate, one from another environment, another
+//! key, an expired copy.
+
+use std::time::Duration;
+
+use secretary::ProblemKind;
+use secretary::outage::CopyError;
+use secretary_test_support::OpenBao;
+
+use super::{KEY, OTHER_KEY, Setup, copy_of, flip_a_byte, manifest_text, outcome};
+
+/// The copy error behind `key`'s problem.
+fn copy_error(report: &secretary::Report, key: &str) -> CopyError {
+    match &report.get(key).unwrap().problems.first().unwrap().kind {
+        ProblemKind::Outage { copy, .. } => copy.clone(),
+        other => panic!("not an outage: {other}"),
+    }
+}
+
+#[test]
+fn a_revoked_token_fails_closed_and_the_copy_is_forgotten() {
+    let mut setup = Setup::new();
+    let token = setup
+        .server
+        .bao(&["token", "create", "-policy=root", "-field=token"]);
+    let vars = setup.vars_for(&setup.server.address, &token, KEY);
+    assert!(setup.resolve("production", &vars).is_ok());
+    setup.server.bao(&["token", "revoke", &token]);
+    let report = setup.resolve("production", &vars);
+    assert!(
+        outcome(&report, "api_key").contains("403"),
+        "{}",
+        outcome(&report, "api_key")
+    );
+    assert!(report.get("api_key").unwrap().value.is_none());
+    // The copy is gone: an outage now must not bring the revoked values back.
+    setup.server.stop();
+    let report = setup.resolve("production", &vars);
+    assert!(
+        matches!(copy_error(&report, "api_key"), CopyError::Missing { .. }),
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
+
+#[test]
+fn a_deleted_secret_stays_deleted_through_an_outage() {
+    let mut setup = Setup::new();
+    let vars = setup.vars();
+    assert!(setup.resolve("production", &vars).is_ok());
+    setup.server.bao(&[
+        "kv",
+        "metadata",
+        "delete",
+        "-mount=secret",
+        "production/api_key",
+    ]);
+    let report = setup.resolve("production", &vars);
+    assert_eq!(outcome(&report, "api_key"), "required but not set");
+    setup.server.stop();
+    let report = setup.resolve("production", &vars);
+    assert_eq!(outcome(&report, "api_key"), "required but not set");
+    assert_eq!(outcome(&report, "db_password"), "stale");
+}
+
+#[test]
+fn a_tls_failure_is_never_an_outage() {
+    let setup = Setup::new();
+    assert!(setup.resolve("production", &setup.vars()).is_ok());
+    // A server with a certificate this client does not trust, at the same address shape.
+    let tls = OpenBao::start_tls();
+    let vars = setup.vars_for(&tls.address, &tls.token, KEY);
+    let report = setup.resolve("production", &vars);
+    let text = outcome(&report, "api_key");
+    assert!(text.contains("TLS"), "{text}");
+    assert!(report.get("api_key").unwrap().value.is_none());
+}
+
+#[test]
+fn a_flipped_byte_fails_closed_and_says_so() {
+    let mut setup = Setup::new();
+    let vars = setup.vars();
+    assert!(setup.resolve("production", &vars).is_ok());
+    setup.server.stop();
+    flip_a_byte(&copy_of(&setup));
+    let report = setup.resolve("production", &vars);
+    assert!(matches!(
+        copy_error(&report, "api_key"),
+        CopyError::Tampered { .. }
+    ));
+    assert!(
+        outcome(&report, "api_key").contains("does not authenticate"),
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
+
+#[test]
+fn another_environments_copy_renamed_into_place_fails_closed() {
+    let mut setup = Setup::new();
+    let vars = setup.vars();
+    assert!(setup.resolve("staging", &vars).is_ok());
+    setup.server.stop();
+    std::fs::copy(setup.copy("staging"), copy_of(&setup)).unwrap();
+    let report = setup.resolve("production", &vars);
+    assert!(
+        matches!(copy_error(&report, "api_key"), CopyError::Foreign { .. }),
+        "{}",
+        outcome(&report, "api_key")
+    );
+    // Its header edited to say production: the associated data still binds staging.
+    let text = std::fs::read_to_string(copy_of(&setup)).unwrap();
+    let edited = text.replace("\"staging\"", "\"production\"");
+    std::fs::write(copy_of(&setup), edited).unwrap();
+    let report = setup.resolve("production", &vars);
+    assert!(
+        matches!(copy_error(&report, "api_key"), CopyError::Tampered { .. }),
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
+
+#[test]
+fn another_key_fails_closed_and_says_the_key_changed() {
+    let mut setup = Setup::new();
+    assert!(setup.resolve("production", &setup.vars()).is_ok());
+    setup.server.stop();
+    let vars = setup.vars_for(&setup.server.address, &setup.server.token, OTHER_KEY);
+    let report = setup.resolve("production", &vars);
+    assert!(matches!(
+        copy_error(&report, "api_key"),
+        CopyError::KeyChanged { .. }
+    ));
+    // And no key at all: nothing is read.
+    let vars = setup.vars_for(&setup.server.address, &setup.server.token, "");
+    let report = setup.resolve("production", &vars);
+    assert!(matches!(copy_error(&report, "api_key"), CopyError::NoKey));
+}
+
+#[test]
+fn an_expired_copy_fails_closed() {
+    let mut setup = Setup::with(&manifest_text("1s", ""));
+    let vars = setup.vars();
+    assert!(setup.resolve("production", &vars).is_ok());
+    setup.server.stop();
+    std::thread::sleep(Duration::from_millis(2200));
+    let report = setup.resolve("production", &vars);
+    assert!(
+        matches!(copy_error(&report, "api_key"), CopyError::Expired { .. }),
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
+
+#[test]
+fn without_a_key_no_copy_is_written() {
+    let setup = Setup::new();
+    let vars = setup.vars_for(&setup.server.address, &setup.server.token, "");
+    let report = setup.resolve("production", &vars);
+    assert!(report.is_ok());
+    assert!(!copy_of(&setup).exists());
+    assert!(
+        report.warnings.iter().any(|w| w.contains("no cache key")),
+        "{:?}",
+        report.warnings
+    );
+}
+
+#[test]
+fn a_sealed_vault_is_an_outage_even_for_an_approle_login() {
+    let setup = Setup::new();
+    let (role_id, secret_id) = setup.server.approle(&[]);
+    let text = super::manifest_text("24h", "").replace(
+        "field = \"value\"\n",
+        "field = \"value\"\nauth = \"approle\"\n",
+    );
+    let manifest =
+        secretary::Manifest::parse(&text, &setup.dir.path().join("secrets.toml")).unwrap();
+    let vars = |retries: &str| {
+        secretary::Variables::from_pairs([
+            ("VAULT_ADDR", setup.server.address.as_str()),
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id.as_str()),
+            ("SECRETARY_CACHE_KEY", KEY),
+            ("SECRETARY_STATE_DIR", setup.state().to_str().unwrap()),
+            ("VAULT_MAX_RETRIES", retries),
+        ])
+    };
+    let resolve = |vars: &secretary::Variables| {
+        let environment = manifest
+            .select_environment(Some("production"), vars)
+            .unwrap();
+        secretary::resolve(&manifest, environment, vars, secretary::Scope::All).unwrap()
+    };
+    assert!(resolve(&vars("1")).is_ok());
+    setup.server.bao(&["operator", "seal"]);
+    // Other settings, so another connection: it logs in again (no token kept from before),
+    // and the login is what meets the sealed server.
+    let report = resolve(&vars("0"));
+    assert_eq!(
+        report.get("api_key").unwrap().state(),
+        secretary::State::Stale,
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
