@@ -356,3 +356,51 @@ fn send(child: &std::process::Child, signal: &str) {
         .unwrap();
     assert!(status.success());
 }
+
+#[test]
+fn a_wrapped_secret_id_is_unwrapped_once_never_written_back_and_a_second_use_is_called_tampering() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, _) = bao.approle(&["token_ttl=60s"]);
+    // How a deployment hands a process its first secret: wrapped, usable once.
+    let wrapped = bao.bao(&[
+        "write",
+        "-wrap-ttl=60s",
+        "-f",
+        "-field=wrapping_token",
+        "auth/approle/role/app/secret-id",
+    ]);
+    let app = approle_app();
+    let dir = app.path();
+    let file = dir.join("secret_id");
+    fs::write(&file, &wrapped).unwrap();
+    let manifest = fs::read_to_string(dir.join("secrets.toml"))
+        .unwrap()
+        .replace(
+            "auth = \"approle\"\n",
+            "auth = \"approle\"\nsecret_id_file = \"secret_id\"\n",
+        );
+    fs::write(dir.join("secrets.toml"), manifest).unwrap();
+    let ids = [("VAULT_ROLE_ID", role_id.as_str())];
+
+    let first = secretary(dir, &bao, &ids, &["check"], "");
+    assert_eq!(first.code, Some(0), "{}{}", first.stdout, first.stderr);
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        wrapped,
+        "never written back"
+    );
+    first.shows_none_of(&[&wrapped, &role_id]);
+
+    // The same wrapping token again (another process, or someone who copied it): refused,
+    // and said to be what it may be.
+    let second = secretary(dir, &bao, &ids, &["check"], "");
+    assert_eq!(second.code, Some(1), "{}{}", second.stdout, second.stderr);
+    let said = format!("{}{}", second.stdout, second.stderr);
+    assert!(said.contains("wrapping token was refused"), "{said}");
+    assert!(
+        said.contains("if secretary did not use it, someone else did"),
+        "{said}"
+    );
+    second.shows_none_of(&[&wrapped, &role_id]);
+}

@@ -1,10 +1,18 @@
 //! Logging in (AppRole, JWT) and keeping the login's token fresh: renewed at about two
 //! thirds of its lease, logged in again when it cannot be renewed.
+//!
+//! An AppRole secret id may come response-wrapped (`bao write -wrap-ttl=60s -f
+//! auth/approle/role/R/secret-id`): the file holds a wrapping token, which is unwrapped
+//! once (`sys/wrapping/unwrap`) and never written back. The secret id is kept in memory
+//! for the process, and for the children it forks (the memory they inherit): a second
+//! unwrap fails, and is said to be what it is, someone else's use of it.
 
 use std::time::{Duration, Instant};
 
 use reqwest::Method;
 use serde_json::Value;
+
+use std::sync::Mutex;
 
 use crate::SecretValue;
 use crate::source::vault::VaultError;
@@ -17,6 +25,19 @@ use super::{Body, Client, Reply};
 pub(super) struct AppRoleLogin<'a> {
     role_id: &'a str,
     secret_id: &'a str,
+}
+
+/// Secret ids unwrapped by this process (or the one it was forked from), by the SHA-256 of
+/// their wrapping token: a wrapping token works once.
+static UNWRAPPED: Mutex<Vec<([u8; 32], SecretValue)>> = Mutex::new(Vec::new());
+
+/// Whether `secret_id` is a wrapping token rather than a secret id: Vault's and OpenBao's
+/// service tokens (`hvs.`, `s.`) and batch tokens (`hvb.`, `b.`); a secret id is a UUID,
+/// or a custom text of its own.
+fn is_wrapping_token(secret_id: &str) -> bool {
+    ["hvs.", "s.", "hvb.", "b."]
+        .iter()
+        .any(|prefix| secret_id.starts_with(prefix))
 }
 
 /// A JWT login's body.
@@ -67,6 +88,61 @@ pub(super) fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
 }
 
 impl Client {
+    /// The secret id to log in with: `secret_id` itself, or, when it is a wrapping token,
+    /// what it wraps (unwrapped once per process and the children it forks).
+    async fn unwrapped(&self, secret_id: &SecretValue) -> Result<SecretValue, String> {
+        if !is_wrapping_token(secret_id.expose()) {
+            return Ok(secret_id.clone());
+        }
+        let digest = ring::digest::digest(&ring::digest::SHA256, secret_id.expose().as_bytes());
+        let mut key = [0u8; 32];
+        key.copy_from_slice(digest.as_ref());
+        let known = |key: &[u8; 32]| {
+            UNWRAPPED
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .iter()
+                .find(|(k, _)| k == key)
+                .map(|(_, id)| id.clone())
+        };
+        if let Some(id) = known(&key) {
+            return Ok(id);
+        }
+        let reply = self
+            .send_as(
+                Method::POST,
+                "sys/wrapping/unwrap",
+                None,
+                Some(&Body::json(&serde_json::Map::new())),
+                Some(secret_id),
+            )
+            .await
+            .map_err(|error| {
+                format!("the secret id's wrapping token could not be unwrapped: {error}")
+            })?;
+        if reply.status != 200 {
+            return Err(format!(
+                "the secret id's wrapping token was refused ({}): it was used already, or has expired. \
+                 A wrapping token works once: if secretary did not use it, someone else did; treat the secret id as stolen \
+                 (revoke it by its accessor) and hand this process a new one",
+                reply.status
+            ));
+        }
+        let id = reply
+            .json()
+            .expose()
+            .pointer("/data/secret_id")
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(|id| SecretValue::new(id.to_owned()))
+            .ok_or_else(|| "the wrapping token wraps no secret_id".to_owned())?;
+        UNWRAPPED
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((key, id.clone()));
+        Ok(id)
+    }
+
     /// When the login's token is next due for renewal: `None` for a token of the user's
     /// or one that never expires. A lease belongs to the token that read it, so the
     /// lease keeper renews the token on time even when no request is due.
@@ -131,13 +207,16 @@ impl Client {
             Credentials::Token(token) => return Ok(token.clone()),
             Credentials::AppRole {
                 role_id, secret_id, ..
-            } => (
-                Body::json(&AppRoleLogin {
-                    role_id: role_id.expose(),
-                    secret_id: secret_id.expose(),
-                }),
-                "the role id or secret id was refused",
-            ),
+            } => {
+                let secret_id = self.unwrapped(secret_id).await.map_err(login_error)?;
+                (
+                    Body::json(&AppRoleLogin {
+                        role_id: role_id.expose(),
+                        secret_id: secret_id.expose(),
+                    }),
+                    "the role id or secret id was refused",
+                )
+            }
             Credentials::Jwt { role, jwt, .. } => {
                 // Read again at every login: Kubernetes and CI rotate the file on disk.
                 let jwt = jwt.read()?;
