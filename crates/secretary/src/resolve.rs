@@ -304,6 +304,15 @@ pub enum Place {
     Sops(PathBuf),
     /// The store behind this `exec` source's provider.
     Provider(String),
+    /// This AWS Secrets Manager secret (and field of it, when the source splits one).
+    AwsSecret {
+        /// The secret's name.
+        name: String,
+        /// The JSON field, if any.
+        field: Option<String>,
+    },
+    /// This AWS Systems Manager parameter.
+    AwsParameter(String),
 }
 
 impl fmt::Display for Fix {
@@ -324,6 +333,22 @@ impl fmt::Display for Fix {
                         Place::Vault(path) => write!(f, "store it in Vault at {path}")?,
                         Place::Provider(source) => {
                             write!(f, "store it where source `{source}`'s provider reads")?;
+                        }
+                        Place::AwsSecret { name, field: None } => {
+                            write!(f, "store it in AWS Secrets Manager as `{name}`")?;
+                        }
+                        Place::AwsSecret {
+                            name,
+                            field: Some(field),
+                        } => write!(
+                            f,
+                            "store it in AWS Secrets Manager as field `{field}` of the JSON secret `{name}`"
+                        )?,
+                        Place::AwsParameter(name) => {
+                            write!(
+                                f,
+                                "store it in AWS Parameter Store as `{name}` (a SecureString)"
+                            )?;
                         }
                         Place::Sops(file) => {
                             write!(f, "add `{name}` to {} with `sops edit`", file.display())?;
@@ -647,6 +672,24 @@ fn where_to_put(manifest: &Manifest, environment: &EnvironmentSpec, spec: &Secre
             }
             Some(SourceConfig::Sops { file, .. }) => Place::Sops(manifest.shown_dir().join(file)),
             Some(SourceConfig::Exec { .. }) => Place::Provider(source.clone()),
+            Some(SourceConfig::AwsSecretsManager(aws)) => {
+                let app = manifest.app().name.as_deref();
+                let expand = |template: &str| {
+                    VaultConfig::expand(template, &environment.name, &spec.key, app)
+                        .unwrap_or_else(|| template.to_owned())
+                };
+                Place::AwsSecret {
+                    name: expand(&aws.name),
+                    field: aws.field.as_deref().map(expand),
+                }
+            }
+            Some(SourceConfig::AwsParameterStore(aws)) => {
+                let app = manifest.app().name.as_deref();
+                Place::AwsParameter(
+                    VaultConfig::expand(&aws.name, &environment.name, &spec.key, app)
+                        .unwrap_or_else(|| aws.name.clone()),
+                )
+            }
         };
         if places.last() != Some(&place) {
             places.push(place);

@@ -44,7 +44,7 @@ use std::sync::Arc;
 
 /// What the manifest takes as an environment variable name, and a key for a name that
 /// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
-pub(crate) use check::{is_env_name, to_key};
+pub(crate) use check::{is_env_name, is_region, to_key};
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
@@ -71,9 +71,9 @@ pub const CREDENTIAL_VARIABLES: [&str; 9] = [
 pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation, SecretRule,
-    SecretSpec, SecretType, SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth,
-    VaultConfig,
+    App, AuditTarget, AwsConfig, Constraints, EnvironmentSpec, NewValue, OnSourceError, Rotation,
+    SecretRule, SecretSpec, SecretType, SopsFormat, SourceConfig, SourceKind, SourceSpec,
+    VaultAuth, VaultConfig,
 };
 
 use crate::Variables;

@@ -183,6 +183,20 @@ fn places(
         SourceConfig::Exec { command, .. } => {
             vec![format!("exec:{}#{}", command.join(" "), spec.key)]
         }
+        // One secret's name and field (a source in another region reads another store,
+        // but is taken as the same place: the region may come from the user's
+        // environment, so two sources cannot be told apart here).
+        SourceConfig::AwsSecretsManager(config) | SourceConfig::AwsParameterStore(config) => {
+            let expand = |template: &str| {
+                super::model::VaultConfig::expand(template, environment, &spec.key, app)
+            };
+            let kind = source.config.kind();
+            match (expand(&config.name), config.field.as_deref().map(expand)) {
+                (Some(name), None) => vec![format!("{kind}:{name}")],
+                (Some(name), Some(Some(field))) => vec![format!("{kind}:{name}#{field}")],
+                _ => Vec::new(),
+            }
+        }
         SourceConfig::Files { dir } => {
             let mut files = vec![format!("files:{dir}/{}", spec.key)];
             if spec.primary_env() != spec.key {

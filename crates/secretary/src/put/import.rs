@@ -242,7 +242,11 @@ pub fn import<'a>(
     overwrite: bool,
     fingerprints: &Fingerprints,
 ) -> Result<Import<'a>, PutError> {
-    let source = vault_source(manifest, target)?;
+    let source = vault_source(
+        manifest,
+        target,
+        "import (not yet implemented for Secrets Manager: use `put` for each secret)",
+    )?;
     let specs: Vec<Arc<SecretSpec>> = match only {
         Some(keys) => keys
             .iter()

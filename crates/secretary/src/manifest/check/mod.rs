@@ -5,6 +5,7 @@
 mod environments;
 mod secrets;
 mod sources;
+pub(crate) use sources::is_region;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -7,7 +7,7 @@ use toml::Spanned;
 
 use crate::duration::parse_duration;
 use crate::manifest::model::{
-    SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    AwsConfig, SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
 };
 use crate::manifest::raw::{RawSource, in_file_order};
 
@@ -119,77 +119,29 @@ impl Checker<'_> {
             SourceKind::Vault => SourceConfig::Vault(Box::new(self.vault_config(name, source)?)),
             SourceKind::Sops => self.sops_config(name, at, source)?,
             SourceKind::Exec => self.exec_config(name, at, source)?,
+            SourceKind::AwsSecretsManager => {
+                SourceConfig::AwsSecretsManager(Box::new(self.aws_config(name, source, true)?))
+            }
+            SourceKind::AwsParameterStore => {
+                SourceConfig::AwsParameterStore(Box::new(self.aws_config(name, source, false)?))
+            }
         };
         ok.then_some(config)
     }
 
     /// Reports settings that belong to another source type; false if there were any.
     pub(super) fn reject_foreign_fields(&mut self, name: &str, source: &RawSource) -> bool {
-        fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
-            field.map(|f| f.span().start)
-        }
-        let owned = [
-            ("files", at(source.files.as_ref()), SourceKind::Dotenv),
-            ("dir", at(source.dir.as_ref()), SourceKind::Files),
-            ("file", at(source.file.as_ref()), SourceKind::Sops),
-            ("format", at(source.format.as_ref()), SourceKind::Sops),
-            ("command", at(source.command.as_ref()), SourceKind::Exec),
-            ("timeout", at(source.timeout.as_ref()), SourceKind::Exec),
-            ("pass_env", at(source.pass_env.as_ref()), SourceKind::Exec),
-            ("address", at(source.address.as_ref()), SourceKind::Vault),
-            (
-                "namespace",
-                at(source.namespace.as_ref()),
-                SourceKind::Vault,
-            ),
-            ("mount", at(source.mount.as_ref()), SourceKind::Vault),
-            ("path", at(source.path.as_ref()), SourceKind::Vault),
-            ("field", at(source.field.as_ref()), SourceKind::Vault),
-            (
-                "kv_version",
-                at(source.kv_version.as_ref()),
-                SourceKind::Vault,
-            ),
-            ("auth", at(source.auth.as_ref()), SourceKind::Vault),
-            (
-                "approle_mount",
-                at(source.approle_mount.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "role_id_file",
-                at(source.role_id_file.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "secret_id_file",
-                at(source.secret_id_file.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "token_file",
-                at(source.token_file.as_ref()),
-                SourceKind::Vault,
-            ),
-            (
-                "jwt_mount",
-                at(source.jwt_mount.as_ref()),
-                SourceKind::Vault,
-            ),
-            ("jwt_role", at(source.jwt_role.as_ref()), SourceKind::Vault),
-            ("jwt_file", at(source.jwt_file.as_ref()), SourceKind::Vault),
-            ("ca_cert", at(source.ca_cert.as_ref()), SourceKind::Vault),
-            (
-                "max_concurrency",
-                at(source.max_concurrency.as_ref()),
-                SourceKind::Vault,
-            ),
-        ];
+        let owned = owned_fields(source);
         let mut ok = true;
-        for (field, offset, owner) in owned {
+        for &(field, offset, owners) in &owned {
             let Some(offset) = offset else { continue };
-            if owner != source.kind {
+            if !owners.contains(&source.kind) {
                 ok = false;
+                let owners = owners
+                    .iter()
+                    .map(|owner| format!("`{}`", owner.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
                 self.report(
                     offset,
                     format!(
@@ -197,8 +149,7 @@ impl Checker<'_> {
                         source.kind.as_str()
                     ),
                     Some(format!(
-                        "`{field}` belongs to type `{}`; remove it or change `type`",
-                        owner.as_str()
+                        "`{field}` belongs to type {owners}; remove it or change `type`"
                     )),
                 );
             }
@@ -319,6 +270,155 @@ impl Checker<'_> {
             file: file.into_inner(),
             format,
         })
+    }
+
+    /// An AWS source's `name` (and for Secrets Manager `field` and `version_stage`),
+    /// `region` and `max_concurrency`. Names may hold only the characters AWS allows, so
+    /// that the name read is the one the manifest shows.
+    fn aws_config(
+        &mut self,
+        name: &str,
+        source: RawSource,
+        secrets_manager: bool,
+    ) -> Option<AwsConfig> {
+        let kind = source.kind.as_str();
+        let (default, allowed, what) = if secrets_manager {
+            (
+                "{environment}/{key}",
+                "/_+=.@-",
+                "letters, digits and /_+=.@-",
+            )
+        } else {
+            ("/{environment}/{key}", "/_.-", "letters, digits and /_.-")
+        };
+        let mut ok = true;
+        let template = match source.name {
+            Some(template) => {
+                let at = template.span().start;
+                let template = template.into_inner();
+                ok &= self.aws_template(name, kind, "name", at, &template);
+                let literal = strip_placeholders(&template);
+                if literal
+                    .chars()
+                    .any(|c| !c.is_ascii_alphanumeric() && !allowed.contains(c))
+                {
+                    ok = false;
+                    self.report(
+                        at,
+                        format!("{kind} source `{name}`: `name` may hold only {what}"),
+                        None,
+                    );
+                }
+                if !secrets_manager && template.contains('/') && !template.starts_with('/') {
+                    ok = false;
+                    self.report(
+                        at,
+                        format!(
+                            "{kind} source `{name}`: a parameter name with `/` must start with `/`"
+                        ),
+                        Some(format!("write `name = \"/{template}\"`")),
+                    );
+                }
+                template
+            }
+            None => default.to_owned(),
+        };
+        let field = match source.field.filter(|_| secrets_manager) {
+            Some(field) => {
+                let at = field.span().start;
+                let field = field.into_inner();
+                ok &= self.aws_template(name, kind, "field", at, &field);
+                Some(field)
+            }
+            None => None,
+        };
+        let version_stage = match source.version_stage.filter(|_| secrets_manager) {
+            Some(stage) => {
+                let valid = (1..=256).contains(&stage.get_ref().len())
+                    && stage.get_ref().chars().all(|c| c.is_ascii_graphic());
+                if !valid {
+                    ok = false;
+                    self.report(
+                        stage.span().start,
+                        format!("{kind} source `{name}`: `version_stage` must be a staging label such as `AWSCURRENT` or `AWSPREVIOUS`"),
+                        None,
+                    );
+                }
+                Some(stage.into_inner())
+            }
+            None => None,
+        };
+        let region = match source.region {
+            Some(region) => {
+                if !is_region(region.get_ref()) {
+                    ok = false;
+                    self.report(
+                        region.span().start,
+                        format!("{kind} source `{name}`: `region` is not an AWS region name"),
+                        Some("for example `region = \"eu-west-1\"`".to_owned()),
+                    );
+                }
+                Some(region.into_inner())
+            }
+            None => None,
+        };
+        let max_concurrency = match source.max_concurrency {
+            Some(n) if *n.get_ref() == 0 => {
+                self.report(
+                    n.span().start,
+                    format!("{kind} source `{name}`: `max_concurrency` must be at least 1"),
+                    None,
+                );
+                return None;
+            }
+            Some(n) => n.into_inner(),
+            None => 16,
+        };
+        ok.then_some(AwsConfig {
+            name: template,
+            field,
+            version_stage,
+            region,
+            max_concurrency,
+        })
+    }
+
+    /// Checks an AWS source's `name` or `field` template: known placeholders, not empty,
+    /// no control character. False when it reported anything.
+    fn aws_template(
+        &mut self,
+        name: &str,
+        kind: &str,
+        setting: &str,
+        at: usize,
+        template: &str,
+    ) -> bool {
+        let mut ok = true;
+        if let Some(bad) = unknown_placeholder(template) {
+            ok = false;
+            self.report(
+                at,
+                format!("{kind} source `{name}`: unknown placeholder `{{{bad}}}` in `{setting}`"),
+                Some("placeholders are {environment}, {key} and {app}".to_owned()),
+            );
+        }
+        if template.trim().is_empty() {
+            ok = false;
+            self.report(
+                at,
+                format!("{kind} source `{name}`: `{setting}` is empty"),
+                None,
+            );
+        }
+        if template.chars().any(char::is_control) {
+            ok = false;
+            self.report(
+                at,
+                format!("{kind} source `{name}`: `{setting}` holds a control character"),
+                None,
+            );
+        }
+        ok
     }
 
     /// The `auth` of a vault source and the settings that go with it.
@@ -521,6 +621,129 @@ fn unknown_placeholder(template: &str) -> Option<String> {
         rest = &after[close + 1..];
     }
     None
+}
+
+/// Each setting that only some kinds of source take: its name, where it is written (if
+/// it is), and the kinds that take it.
+fn owned_fields(source: &RawSource) -> Vec<(&'static str, Option<usize>, &'static [SourceKind])> {
+    fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
+        field.map(|f| f.span().start)
+    }
+    const AWS: &[SourceKind] = &[SourceKind::AwsSecretsManager, SourceKind::AwsParameterStore];
+    vec![
+        ("files", at(source.files.as_ref()), &[SourceKind::Dotenv]),
+        ("dir", at(source.dir.as_ref()), &[SourceKind::Files]),
+        ("file", at(source.file.as_ref()), &[SourceKind::Sops]),
+        ("format", at(source.format.as_ref()), &[SourceKind::Sops]),
+        ("command", at(source.command.as_ref()), &[SourceKind::Exec]),
+        ("timeout", at(source.timeout.as_ref()), &[SourceKind::Exec]),
+        (
+            "pass_env",
+            at(source.pass_env.as_ref()),
+            &[SourceKind::Exec],
+        ),
+        ("address", at(source.address.as_ref()), &[SourceKind::Vault]),
+        (
+            "namespace",
+            at(source.namespace.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        ("mount", at(source.mount.as_ref()), &[SourceKind::Vault]),
+        ("path", at(source.path.as_ref()), &[SourceKind::Vault]),
+        (
+            "field",
+            at(source.field.as_ref()),
+            &[SourceKind::Vault, SourceKind::AwsSecretsManager],
+        ),
+        (
+            "kv_version",
+            at(source.kv_version.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        ("auth", at(source.auth.as_ref()), &[SourceKind::Vault]),
+        (
+            "approle_mount",
+            at(source.approle_mount.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        (
+            "role_id_file",
+            at(source.role_id_file.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        (
+            "secret_id_file",
+            at(source.secret_id_file.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        (
+            "token_file",
+            at(source.token_file.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        (
+            "jwt_mount",
+            at(source.jwt_mount.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        (
+            "jwt_role",
+            at(source.jwt_role.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        (
+            "jwt_file",
+            at(source.jwt_file.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        ("ca_cert", at(source.ca_cert.as_ref()), &[SourceKind::Vault]),
+        (
+            "max_concurrency",
+            at(source.max_concurrency.as_ref()),
+            &[
+                SourceKind::Vault,
+                SourceKind::AwsSecretsManager,
+                SourceKind::AwsParameterStore,
+            ],
+        ),
+        ("name", at(source.name.as_ref()), AWS),
+        (
+            "version_stage",
+            at(source.version_stage.as_ref()),
+            &[SourceKind::AwsSecretsManager],
+        ),
+        ("region", at(source.region.as_ref()), AWS),
+    ]
+}
+
+/// `template` without its `{...}` placeholders: the characters written as they are.
+fn strip_placeholders(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        if let Some(close) = rest[open..].find('}') {
+            rest = &rest[open + close + 1..];
+        } else {
+            out.push_str(&rest[open..]);
+            rest = "";
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `region` is spelled as AWS's regions are (`eu-west-1`, `us-gov-west-1`): it
+/// becomes part of a host name (`secretsmanager.REGION.amazonaws.com`), so nothing else
+/// may pass.
+pub(crate) fn is_region(region: &str) -> bool {
+    (1..=32).contains(&region.len())
+        && region.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// What is wrong with a vault source's list of addresses, if anything. An address is not

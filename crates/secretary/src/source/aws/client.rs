@@ -1,0 +1,795 @@
+//! One signed HTTP client for an AWS source: its settings (region, endpoints, attempts,
+//! from the manifest and the user's `AWS_*` variables), the JSON 1.1 protocol that
+//! Secrets Manager and SSM speak, retries, capped answers, errors classified, and STS
+//! `AssumeRoleWithWebIdentity` for the web identity link of the chain.
+//!
+//! - The endpoint is AWS's own for the region (`https://secretsmanager.REGION.amazonaws.com`),
+//!   or the one the user sets: `AWS_ENDPOINT_URL_SECRETS_MANAGER` / `AWS_ENDPOINT_URL_SSM`
+//!   / `AWS_ENDPOINT_URL_STS`, else `AWS_ENDPOINT_URL` (unless
+//!   `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` is true). The manifest never chooses one: it
+//!   may only name a region, which is spelled as regions are. Plain `http://` only to
+//!   loopback, unless `SECRETARY_ALLOW_HTTP=1`.
+//! - Retried, up to `AWS_MAX_ATTEMPTS` attempts in all (default 3): transport errors,
+//!   429, every 5xx, and the throttling codes (`ThrottlingException`, ...), with
+//!   exponential back-off and jitter. Nothing else.
+//! - Redirects are never followed; no proxy is used.
+//! - The `Authorization` header and the session token are marked sensitive.
+
+use std::time::{Duration, SystemTime};
+
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use url::Url;
+use zeroize::Zeroizing;
+
+use super::credentials::{self, Chain, Credentials, Profile};
+use super::sigv4::{self, Key, Scope};
+use super::{AwsError, error::clean_code};
+use crate::Variables;
+use crate::source::vault::{Body, SecretJson};
+
+/// The largest answer read: 20 secrets of Secrets Manager's 64 KiB each fit many times.
+pub(super) const MAX_BODY: u64 = 8 * 1024 * 1024;
+
+/// How long one attempt may take.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The two services read, and STS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Service {
+    /// AWS Secrets Manager.
+    SecretsManager,
+    /// AWS Systems Manager (Parameter Store).
+    Ssm,
+}
+
+impl Service {
+    /// The signing name and host prefix.
+    pub(super) fn name(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "secretsmanager",
+            Self::Ssm => "ssm",
+        }
+    }
+
+    /// The `X-Amz-Target` prefix.
+    fn target(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "secretsmanager",
+            Self::Ssm => "AmazonSSM",
+        }
+    }
+
+    fn endpoint_variable(self) -> &'static str {
+        match self {
+            Self::SecretsManager => "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+            Self::Ssm => "AWS_ENDPOINT_URL_SSM",
+        }
+    }
+}
+
+/// Everything a connection is made from.
+#[derive(Debug)]
+pub(super) struct Settings {
+    /// The region signed for.
+    pub region: String,
+    /// The service's endpoint.
+    pub endpoint: Url,
+    /// STS's endpoint (for a web identity).
+    pub sts: Url,
+    /// Attempts per request, the first included.
+    pub max_attempts: u32,
+    /// Requests in flight at once.
+    pub max_concurrency: usize,
+    /// Where credentials come from.
+    pub chain: Chain,
+}
+
+/// A variable's value, when set and not empty.
+fn var<'a>(vars: &'a Variables, name: &str) -> Option<&'a str> {
+    vars.get_str(name).filter(|value| !value.is_empty())
+}
+
+fn config_error(setting: &str, reason: impl Into<String>) -> AwsError {
+    AwsError::Config {
+        setting: setting.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+fn parse_bool(setting: &str, text: &str) -> Result<bool, AwsError> {
+    match text.to_ascii_lowercase().as_str() {
+        "1" | "true" => Ok(true),
+        "0" | "false" => Ok(false),
+        _ => Err(config_error(setting, "must be true or false")),
+    }
+}
+
+impl Settings {
+    /// The settings for `service` from the manifest's `region` and the user's variables.
+    pub(super) fn resolve(
+        service: Service,
+        region: Option<&str>,
+        max_concurrency: usize,
+        vars: &Variables,
+    ) -> Result<Self, AwsError> {
+        let profile: Option<Profile> = credentials::profile(vars)?;
+        let region = region
+            .or_else(|| var(vars, "AWS_REGION"))
+            .or_else(|| var(vars, "AWS_DEFAULT_REGION"))
+            .or_else(|| profile.as_ref().and_then(|p| p.get("region")))
+            .ok_or(AwsError::NoRegion)?
+            .to_owned();
+        if !crate::manifest::is_region(&region) {
+            return Err(config_error("AWS_REGION", "is not an AWS region name"));
+        }
+        let ignore = match var(vars, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {
+            Some(text) => parse_bool("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", text)?,
+            None => false,
+        };
+        let allow_http = match var(vars, "SECRETARY_ALLOW_HTTP") {
+            Some(text) => parse_bool("SECRETARY_ALLOW_HTTP", text)?,
+            None => false,
+        };
+        let endpoint = |variable: &str, host: &str| -> Result<Url, AwsError> {
+            let chosen = (!ignore)
+                .then(|| {
+                    var(vars, variable).map(|url| (variable, url)).or_else(|| {
+                        var(vars, "AWS_ENDPOINT_URL").map(|url| ("AWS_ENDPOINT_URL", url))
+                    })
+                })
+                .flatten();
+            let Some((setting, text)) = chosen else {
+                let domain = if region.starts_with("cn-") {
+                    "amazonaws.com.cn"
+                } else {
+                    "amazonaws.com"
+                };
+                return Url::parse(&format!("https://{host}.{region}.{domain}/"))
+                    .map_err(|e| config_error("region", e.to_string()));
+            };
+            let url = Url::parse(text.trim())
+                .ok()
+                .filter(|url| matches!(url.scheme(), "http" | "https") && url.host().is_some())
+                .ok_or_else(|| config_error(setting, "is not an http:// or https:// URL"))?;
+            if !url.username().is_empty() || url.password().is_some() {
+                return Err(config_error(setting, "holds a user name or password"));
+            }
+            if url.scheme() == "http" && !is_loopback(&url) && !allow_http {
+                return Err(AwsError::PlainHttp {
+                    endpoint: url.as_str().to_owned(),
+                });
+            }
+            Ok(url)
+        };
+        let max_attempts = match var(vars, "AWS_MAX_ATTEMPTS") {
+            Some(text) => text
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|n| (1..=20).contains(n))
+                .ok_or_else(|| config_error("AWS_MAX_ATTEMPTS", "must be a number from 1 to 20"))?,
+            None => 3,
+        };
+        Ok(Self {
+            endpoint: endpoint(service.endpoint_variable(), service.name())?,
+            sts: endpoint("AWS_ENDPOINT_URL_STS", "sts")?,
+            chain: credentials::chain(vars, profile.as_ref())?,
+            region,
+            max_attempts,
+            max_concurrency,
+        })
+    }
+
+    /// A digest of every setting, credentials included: sources with the same one share
+    /// a connection.
+    pub(super) fn fingerprint(&self, service: Service) -> [u8; 32] {
+        let mut digest = ring::digest::Context::new(&ring::digest::SHA256);
+        for part in [
+            service.name(),
+            &self.region,
+            self.endpoint.as_str(),
+            self.sts.as_str(),
+        ] {
+            digest.update(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_le_bytes());
+            digest.update(part.as_bytes());
+        }
+        digest.update(&self.max_attempts.to_le_bytes());
+        digest.update(
+            &u64::try_from(self.max_concurrency)
+                .unwrap_or(u64::MAX)
+                .to_le_bytes(),
+        );
+        self.chain.fingerprint_into(&mut digest);
+        let mut out = [0; 32];
+        out.copy_from_slice(digest.finish().as_ref());
+        out
+    }
+}
+
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        Some(url::Host::Domain(name)) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            name == "localhost" || name.ends_with(".localhost")
+        }
+        None => false,
+    }
+}
+
+/// What a call answered, when it is not a success: the service's error code, or a
+/// failure of the transport.
+#[derive(Debug)]
+pub(super) enum Refusal {
+    /// The service answered with an error code (cleaned) and status.
+    Code {
+        /// `ResourceNotFoundException`, `AccessDeniedException`...
+        code: String,
+        /// The HTTP status.
+        status: u16,
+    },
+    /// Nothing usable came back.
+    Failed(AwsError),
+}
+
+/// A signed client for one service.
+#[derive(Debug)]
+pub(super) struct Client {
+    http: reqwest::Client,
+    pub(super) settings: Settings,
+    service: Service,
+    /// Temporary credentials from STS, while they last.
+    assumed: tokio::sync::Mutex<Option<Credentials>>,
+    /// How many requests were sent to the service (retries included): what the tests
+    /// and benchmarks count API calls by.
+    pub(super) calls: std::sync::atomic::AtomicU64,
+}
+
+impl Client {
+    /// A client for `service` with `settings`. Must run inside a tokio runtime.
+    pub(super) fn new(service: Service, settings: Settings) -> Result<Self, AwsError> {
+        let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+        let tls = rustls::ClientConfig::builder_with_provider(provider)
+            .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
+            .map_err(|e| config_error("TLS", e.to_string()))?;
+        let tls = if settings.endpoint.scheme() == "http" && settings.sts.scheme() == "http" {
+            // Plain HTTP only (a local test server): no roots to load.
+            tls.with_root_certificates(rustls::RootCertStore::empty())
+        } else {
+            use rustls_platform_verifier::BuilderVerifierExt;
+            tls.with_platform_verifier()
+                .map_err(|e| config_error("TLS", e.to_string()))?
+        }
+        .with_no_client_auth();
+        let http = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(TIMEOUT)
+            .pool_max_idle_per_host(settings.max_concurrency)
+            .user_agent(concat!("secretary/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| config_error("HTTP client", e.to_string()))?;
+        Ok(Self {
+            http,
+            settings,
+            service,
+            assumed: tokio::sync::Mutex::new(None),
+            calls: std::sync::atomic::AtomicU64::new(0),
+        })
+    }
+
+    /// The credentials to sign with now: the static ones, or STS's while they have more
+    /// than five minutes to run.
+    async fn credentials(&self, renew: bool) -> Result<Credentials, AwsError> {
+        let (token_file, role_arn, session_name) = match &self.settings.chain {
+            Chain::Static(credentials) => return Ok(credentials.clone()),
+            Chain::WebIdentity {
+                token_file,
+                role_arn,
+                session_name,
+            } => (token_file, role_arn, session_name),
+        };
+        let mut assumed = self.assumed.lock().await;
+        let fresh = assumed.as_ref().filter(|credentials| {
+            !renew
+                && credentials.expires.is_none_or(|expires| {
+                    expires
+                        .duration_since(SystemTime::now())
+                        .is_ok_and(|left| left > Duration::from_secs(300))
+                })
+        });
+        if let Some(credentials) = fresh {
+            return Ok(credentials.clone());
+        }
+        let token = credentials::web_identity_token(token_file)?;
+        let credentials = self.assume_role(role_arn, session_name, &token).await?;
+        *assumed = Some(credentials.clone());
+        Ok(credentials)
+    }
+
+    /// STS `AssumeRoleWithWebIdentity` (an unsigned query-protocol call: the token is the
+    /// credential).
+    async fn assume_role(
+        &self,
+        role_arn: &str,
+        session_name: &str,
+        token: &str,
+    ) -> Result<Credentials, AwsError> {
+        let failed = |reason: String| AwsError::WebIdentity {
+            role_arn: role_arn.to_owned(),
+            reason,
+        };
+        let form = Zeroizing::new(format!(
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
+            sigv4::uri_encode(role_arn),
+            sigv4::uri_encode(session_name),
+            sigv4::uri_encode(token)
+        ));
+        let body = Body::bytes(form.as_bytes());
+        let mut attempt = 0;
+        let reply = loop {
+            attempt += 1;
+            let sent = self
+                .http
+                .post(self.settings.sts.clone())
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .body(body.to_reqwest())
+                .send()
+                .await;
+            let outcome = match sent {
+                Ok(response) => {
+                    read_body(response, &self.settings.sts, "AssumeRoleWithWebIdentity").await
+                }
+                Err(error) => Err((
+                    transport(&error, &self.settings.sts, "AssumeRoleWithWebIdentity"),
+                    true,
+                )),
+            };
+            match outcome {
+                Ok((200, body)) => break body,
+                Ok((status, body)) => {
+                    let code = xml_text(&body, "Code")
+                        .map_or_else(|| format!("HTTP {status}"), |c| clean_code(&c));
+                    let retry = status == 429
+                        || status >= 500
+                        || code.contains("Throttl")
+                        || code == "IDPCommunicationError";
+                    if !retry || attempt >= self.settings.max_attempts {
+                        return Err(failed(format!("STS answered {code} (HTTP {status})")));
+                    }
+                }
+                Err((error, retry)) => {
+                    if !retry || attempt >= self.settings.max_attempts {
+                        return Err(failed(error.to_string()));
+                    }
+                }
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        };
+        let field = |name: &str| {
+            xml_text(&reply, name)
+                .filter(|text| !text.is_empty())
+                .ok_or_else(|| failed(format!("STS's answer holds no {name}")))
+        };
+        Ok(Credentials {
+            access_key_id: field("AccessKeyId")?.to_string(),
+            secret_access_key: field("SecretAccessKey")?,
+            session_token: Some(field("SessionToken")?),
+            expires: xml_text(&reply, "Expiration")
+                .and_then(|text| humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).ok()),
+        })
+    }
+
+    /// Calls `action` with the JSON `body` (signed, retried as the module says). A
+    /// success is the answer's JSON; anything else a [`Refusal`].
+    pub(super) async fn call(&self, action: &str, body: &Body) -> Result<SecretJson, Refusal> {
+        let endpoint = &self.settings.endpoint;
+        let target = format!("{}.{action}", self.service.target());
+        let host = sigv4::host_header(endpoint);
+        let mut renewed = false;
+        let mut attempt: u32 = 0;
+        loop {
+            attempt = attempt.saturating_add(1);
+            let credentials = self.credentials(false).await.map_err(Refusal::Failed)?;
+            let headers = signed_headers(
+                &credentials,
+                Scope {
+                    region: &self.settings.region,
+                    service: self.service.name(),
+                },
+                endpoint,
+                &host,
+                &target,
+                body.as_ref(),
+            )
+            .map_err(Refusal::Failed)?;
+            self.calls
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let sent = self
+                .http
+                .post(endpoint.clone())
+                .headers(headers)
+                .body(body.to_reqwest())
+                .send()
+                .await;
+            let (status, reply) = match sent {
+                Ok(response) => match read_body(response, endpoint, action).await {
+                    Ok(answer) => answer,
+                    Err((error, retry)) => {
+                        if retry && attempt < self.settings.max_attempts {
+                            tokio::time::sleep(backoff(attempt)).await;
+                            continue;
+                        }
+                        return Err(Refusal::Failed(error));
+                    }
+                },
+                Err(error) => {
+                    if attempt < self.settings.max_attempts {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(Refusal::Failed(transport(&error, endpoint, action)));
+                }
+            };
+            if status == 200 {
+                return SecretJson::from_slice(&reply)
+                    .filter(|json| json.expose().is_object())
+                    .ok_or_else(|| {
+                        Refusal::Failed(AwsError::Malformed {
+                            endpoint: endpoint.to_string(),
+                            action: action.to_owned(),
+                            what: "not a JSON object".to_owned(),
+                        })
+                    });
+            }
+            let (code, throttled) = error_code(status, &reply);
+            if (throttled || status >= 500) && attempt < self.settings.max_attempts {
+                tokio::time::sleep(backoff(attempt)).await;
+                continue;
+            }
+            // Temporary credentials that expired early: new ones, once.
+            if code == "ExpiredTokenException"
+                && !renewed
+                && matches!(self.settings.chain, Chain::WebIdentity { .. })
+            {
+                renewed = true;
+                self.credentials(true).await.map_err(Refusal::Failed)?;
+                continue;
+            }
+            return Err(self.refusal(action, code, status, throttled, attempt));
+        }
+    }
+
+    /// The refusal a final answer stands for.
+    fn refusal(
+        &self,
+        action: &str,
+        code: String,
+        status: u16,
+        throttled: bool,
+        attempts: u32,
+    ) -> Refusal {
+        if throttled {
+            return Refusal::Failed(AwsError::Throttled {
+                action: self.action(action),
+                code,
+                attempts,
+            });
+        }
+        if status >= 500 {
+            return Refusal::Failed(AwsError::Server {
+                action: self.action(action),
+                status,
+                attempts,
+            });
+        }
+        if code.starts_with("HTTP") {
+            // Not the API's error (no JSON with a code): another web server's page.
+            return Refusal::Failed(AwsError::Malformed {
+                endpoint: self.settings.endpoint.to_string(),
+                action: action.to_owned(),
+                what: format!("HTTP {status} without an AWS error code"),
+            });
+        }
+        Refusal::Code { code, status }
+    }
+
+    /// The IAM action name of `action` (`secretsmanager:GetSecretValue`).
+    pub(super) fn action(&self, action: &str) -> String {
+        format!("{}:{action}", self.service.name())
+    }
+}
+
+/// The error code of a failed call's answer (cleaned; `HTTP<status>` when it has none),
+/// and whether it says "throttled".
+fn error_code(status: u16, reply: &[u8]) -> (String, bool) {
+    let code = SecretJson::from_slice(reply)
+        .and_then(|json| {
+            json.expose()
+                .get("__type")
+                .or_else(|| json.expose().get("code"))
+                .and_then(serde_json::Value::as_str)
+                .map(clean_code)
+        })
+        .unwrap_or_else(|| format!("HTTP{status}"));
+    let throttled = status == 429
+        || matches!(
+            code.as_str(),
+            "ThrottlingException"
+                | "Throttling"
+                | "ThrottledException"
+                | "TooManyRequestsException"
+                | "RequestLimitExceeded"
+                | "RequestThrottledException"
+                | "ProvisionedThroughputExceededException"
+        );
+    (code, throttled)
+}
+
+/// The headers of a signed JSON 1.1 request.
+fn signed_headers(
+    credentials: &Credentials,
+    scope: Scope<'_>,
+    endpoint: &Url,
+    host: &str,
+    target: &str,
+    body: &[u8],
+) -> Result<HeaderMap, AwsError> {
+    let date = sigv4::amz_date(SystemTime::now());
+    let mut signed: Vec<(&str, &str)> = vec![
+        ("content-type", "application/x-amz-json-1.1"),
+        ("host", host),
+        ("x-amz-date", &date),
+        ("x-amz-target", target),
+    ];
+    if let Some(token) = &credentials.session_token {
+        signed.push(("x-amz-security-token", token.as_str()));
+    }
+    let authorization = sigv4::authorization(
+        &Key {
+            access_key_id: &credentials.access_key_id,
+            secret_access_key: &credentials.secret_access_key,
+        },
+        scope,
+        &date,
+        "POST",
+        endpoint,
+        &signed,
+        body,
+    );
+    let mut headers = HeaderMap::new();
+    let bad = |name: &str| {
+        config_error(
+            "AWS credentials",
+            format!("cannot be sent in {name}: not printable text"),
+        )
+    };
+    for (name, value) in signed
+        .iter()
+        .copied()
+        .chain(std::iter::once(("authorization", authorization.as_str())))
+    {
+        let mut value = HeaderValue::from_str(value).map_err(|_| bad(name))?;
+        if matches!(name, "authorization" | "x-amz-security-token") {
+            value.set_sensitive(true);
+        }
+        headers.insert(HeaderName::from_static(name), value);
+    }
+    Ok(headers)
+}
+
+/// The status and body of `response`, read up to [`MAX_BODY`]; an error says whether
+/// another attempt may help.
+async fn read_body(
+    mut response: reqwest::Response,
+    endpoint: &Url,
+    action: &str,
+) -> Result<(u16, Zeroizing<Vec<u8>>), (AwsError, bool)> {
+    let status = response.status().as_u16();
+    let too_large = || AwsError::TooLarge {
+        endpoint: endpoint.to_string(),
+        action: action.to_owned(),
+        limit: MAX_BODY,
+    };
+    if response
+        .content_length()
+        .is_some_and(|length| length > MAX_BODY)
+    {
+        return Err((too_large(), false));
+    }
+    let capacity = response
+        .content_length()
+        .and_then(|length| usize::try_from(length).ok())
+        .unwrap_or(0);
+    let mut body = Zeroizing::new(Vec::with_capacity(capacity));
+    loop {
+        match response.chunk().await {
+            Ok(Some(chunk)) => {
+                let length = body.len().saturating_add(chunk.len());
+                if u64::try_from(length).map_or(true, |length| length > MAX_BODY) {
+                    return Err((too_large(), false));
+                }
+                if body.capacity() < length {
+                    // Grow into a new zeroed buffer, so no copy is left behind.
+                    let mut bigger = Zeroizing::new(Vec::with_capacity(length.saturating_mul(2)));
+                    bigger.extend_from_slice(&body);
+                    body = bigger;
+                }
+                body.extend_from_slice(&chunk);
+            }
+            Ok(None) => return Ok((status, body)),
+            Err(error) => return Err((transport(&error, endpoint, action), true)),
+        }
+    }
+}
+
+/// A transport error, named by its kind and innermost cause (never a URL with a query).
+fn transport(error: &reqwest::Error, endpoint: &Url, action: &str) -> AwsError {
+    if error.is_timeout() {
+        return AwsError::Timeout {
+            endpoint: endpoint.to_string(),
+            action: action.to_owned(),
+            seconds: TIMEOUT.as_secs(),
+        };
+    }
+    let mut cause: &(dyn std::error::Error + 'static) = error;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    AwsError::Connect {
+        endpoint: endpoint.to_string(),
+        reason: cause.to_string(),
+    }
+}
+
+/// How long to wait after attempt `attempt`: 100 ms doubling (at most 5 s), jittered down
+/// to half, as the AWS SDKs' standard mode does.
+fn backoff(attempt: u32) -> Duration {
+    use std::hash::BuildHasher;
+    let base = Duration::from_millis(100)
+        .saturating_mul(1 << attempt.saturating_sub(1).min(6))
+        .min(Duration::from_secs(5));
+    let bits = std::collections::hash_map::RandomState::new().hash_one(std::time::Instant::now());
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "a fraction from 0 to 1; precision does not matter"
+    )]
+    let fraction = (bits % 1_000) as f64 / 1_000.0;
+    base.mul_f64(0.5 + fraction / 2.0)
+}
+
+/// The text of the first `<name>` element of an XML answer, unescaped, in a zeroed
+/// buffer. Enough for STS's flat answers; not an XML parser.
+fn xml_text(xml: &[u8], name: &str) -> Option<Zeroizing<String>> {
+    let text = std::str::from_utf8(xml).ok()?;
+    let open = format!("<{name}>");
+    let start = text.find(&open)?.checked_add(open.len())?;
+    let end = start.checked_add(text.get(start..)?.find(&format!("</{name}>"))?)?;
+    let raw = text.get(start..end)?;
+    let mut out = Zeroizing::new(String::with_capacity(raw.len()));
+    let mut rest = raw;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        let (entity, char) = [
+            ("&amp;", '&'),
+            ("&lt;", '<'),
+            ("&gt;", '>'),
+            ("&quot;", '"'),
+            ("&apos;", '\''),
+        ]
+        .into_iter()
+        .find(|(entity, _)| rest.starts_with(entity))?;
+        out.push(char);
+        rest = &rest[entity.len()..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(pairs: &[(&str, &str)]) -> Variables {
+        let mut all = vec![
+            ("AWS_ACCESS_KEY_ID", "AKIA1"),
+            ("AWS_SECRET_ACCESS_KEY", "s"),
+            ("HOME", "/nonexistent"),
+        ];
+        all.extend_from_slice(pairs);
+        Variables::from_pairs(all)
+    }
+
+    fn settings(pairs: &[(&str, &str)]) -> Result<Settings, AwsError> {
+        Settings::resolve(Service::SecretsManager, None, 4, &vars(pairs))
+    }
+
+    #[test]
+    fn endpoints_and_regions_come_from_the_user() {
+        let s = settings(&[("AWS_REGION", "eu-west-1")]).unwrap();
+        assert_eq!(
+            s.endpoint.as_str(),
+            "https://secretsmanager.eu-west-1.amazonaws.com/"
+        );
+        assert_eq!(s.sts.as_str(), "https://sts.eu-west-1.amazonaws.com/");
+        let s = settings(&[("AWS_DEFAULT_REGION", "cn-north-1")]).unwrap();
+        assert_eq!(
+            s.endpoint.as_str(),
+            "https://secretsmanager.cn-north-1.amazonaws.com.cn/"
+        );
+        let s = settings(&[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_ENDPOINT_URL_STS", "http://localhost:5001"),
+        ])
+        .unwrap();
+        assert_eq!(s.endpoint.as_str(), "http://127.0.0.1:5000/");
+        assert_eq!(s.sts.as_str(), "http://localhost:5001/");
+        let s = settings(&[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "true"),
+        ])
+        .unwrap();
+        assert!(s.endpoint.as_str().starts_with("https://secretsmanager."));
+        assert!(matches!(settings(&[]), Err(AwsError::NoRegion)));
+        assert!(matches!(
+            settings(&[("AWS_REGION", "evil.example#")]),
+            Err(AwsError::Config { .. })
+        ));
+        assert!(matches!(
+            settings(&[
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_ENDPOINT_URL", "http://10.0.0.8:4566")
+            ]),
+            Err(AwsError::PlainHttp { .. })
+        ));
+        assert!(
+            settings(&[
+                ("AWS_REGION", "eu-west-1"),
+                ("AWS_ENDPOINT_URL", "http://10.0.0.8:4566"),
+                ("SECRETARY_ALLOW_HTTP", "1")
+            ])
+            .is_ok()
+        );
+        assert!(matches!(
+            settings(&[("AWS_REGION", "eu-west-1"), ("AWS_MAX_ATTEMPTS", "many")]),
+            Err(AwsError::Config { .. })
+        ));
+        let s = Settings::resolve(
+            Service::Ssm,
+            Some("ap-south-1"),
+            4,
+            &vars(&[("AWS_REGION", "eu-west-1")]),
+        )
+        .unwrap();
+        assert_eq!(
+            s.endpoint.as_str(),
+            "https://ssm.ap-south-1.amazonaws.com/",
+            "the manifest's region wins"
+        );
+    }
+
+    #[test]
+    fn sts_answers_are_read_and_unescaped() {
+        let xml = b"<AssumeRoleWithWebIdentityResponse><Credentials><AccessKeyId>ASIA1</AccessKeyId><SecretAccessKey>a&amp;b&lt;c</SecretAccessKey></Credentials></AssumeRoleWithWebIdentityResponse>";
+        assert_eq!(xml_text(xml, "AccessKeyId").unwrap().as_str(), "ASIA1");
+        assert_eq!(xml_text(xml, "SecretAccessKey").unwrap().as_str(), "a&b<c");
+        assert!(xml_text(xml, "SessionToken").is_none());
+    }
+
+    #[test]
+    fn backoff_grows_and_is_jittered() {
+        for attempt in 1..=8 {
+            let base = Duration::from_millis(100)
+                .saturating_mul(1 << (attempt - 1).min(6))
+                .min(Duration::from_secs(5));
+            let wait = backoff(attempt);
+            assert!(wait >= base / 2 && wait <= base, "{attempt}: {wait:?}");
+        }
+    }
+}
