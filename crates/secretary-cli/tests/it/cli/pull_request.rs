@@ -276,18 +276,31 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
         said.contains("exec source `store` runs `sh -c 'touch "),
         "{said}"
     );
-    assert!(said.contains("which this user has not allowed for"), "{said}");
+    assert!(
+        said.contains("which this user has not allowed for"),
+        "{said}"
+    );
     assert!(said.contains("run `secretary allow`"), "{said}");
 
     let allow = secretary(&["allow"]);
     assert_eq!(allow.code, 0, "{}", allow.stderr);
-    assert!(allow.stdout.starts_with("allowed for secrets.toml (this user only):\n  store: sh -c 'touch "), "{}", allow.stdout);
+    assert!(
+        allow
+            .stdout
+            .starts_with("allowed for secrets.toml (this user only):\n  store: sh -c 'touch "),
+        "{}",
+        allow.stdout
+    );
     let get = secretary(&["get", "api_key"]);
     assert_eq!(get.code, 0, "{}", get.stderr);
     assert_eq!(get.stdout, "k-canary-exec-77");
     assert!(pwned.exists());
     let status = secretary(&["status"]);
-    assert!(status.stdout.contains("exec:store:store#api_key@v2"), "{}", status.stdout);
+    assert!(
+        status.stdout.contains("exec:store:store#api_key@v2"),
+        "{}",
+        status.stdout
+    );
     assert!(!status.stdout.contains("k-canary-exec-77"));
 
     // The next pull request changes the command: refused again, saying what changed.
@@ -322,7 +335,12 @@ fn provider_check_passes_a_provider_that_speaks_the_protocol_and_fails_one_that_
     };
     let good = kit(&[]);
     assert_eq!(good.code, 0, "{}{}", good.stdout, good.stderr);
-    assert!(good.stdout.ends_with("the provider passed every check (3)\n"), "{}", good.stdout);
+    assert!(
+        good.stdout
+            .ends_with("the provider passed every check (3)\n"),
+        "{}",
+        good.stdout
+    );
     project.file("store.json", r#"{"values": {}}"#);
     let bad = kit(&[]);
     assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
