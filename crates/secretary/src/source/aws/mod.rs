@@ -37,6 +37,7 @@ mod credentials;
 mod error;
 mod parameter_store;
 mod secrets_manager;
+mod settings;
 mod sigv4;
 
 use std::collections::HashMap;
@@ -52,7 +53,8 @@ use super::vault::{Background, SecretJson, drive};
 use super::{Batch, Context, Lookup, Source, SourceError, Stored, Written};
 use crate::manifest::{AwsConfig, SecretSpec, SourceKind, VaultConfig};
 use crate::{Locator, SecretValue};
-use client::{Client, Service, Settings};
+use client::{Client, Service};
+use settings::Settings;
 
 /// How long one resolution's reads may take in all.
 const DEADLINE: Duration = Duration::from_secs(120);

@@ -633,3 +633,85 @@ fn values_and_credentials_never_reach_errors_or_debug() {
         assert!(!everything.contains(secret), "{secret} in {everything}");
     }
 }
+
+#[test]
+fn import_copies_an_environment_into_secrets_manager_and_again_changes_nothing() {
+    use secretary::{ImportAction, ImportSource};
+    let moto = Moto::shared();
+    moto.create_secret("import-production/api_key", "k-already-there");
+    let dir = tempfile::tempdir().unwrap();
+    write_private(
+        &dir.path().join(".env"),
+        "DATABASE_URL=postgresql://dev/app\nAPI_KEY=k-dev\nDEBUG=true\n",
+    );
+    let manifest = manifest(
+        dir.path(),
+        &format!(
+            "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n[sources.aws]\ntype = \"aws_secrets_manager\"\nname = \"import-{{environment}}/{{key}}\"\n[environments.development]\nsources = [\"dotenv\"]\n[environments.production]\nsources = [\"aws\"]\n{SECRETS}"
+        ),
+    );
+    let vars = moto_vars(&[]);
+    let development = manifest
+        .select_environment(Some("development"), &vars)
+        .unwrap();
+    let production = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let fingerprints = secretary::audit::Fingerprints::random().unwrap();
+    let plan = |overwrite: bool| {
+        secretary::import(
+            &manifest,
+            production,
+            &vars,
+            ImportSource::Environment(development),
+            None,
+            overwrite,
+            &fingerprints,
+        )
+        .unwrap()
+    };
+    let first = plan(false);
+    assert_eq!(first.target_source(), "aws");
+    let actions: Vec<(&str, &ImportAction)> = first
+        .items()
+        .iter()
+        .map(|item| (item.key.as_str(), &item.action))
+        .collect();
+    assert_eq!(
+        actions,
+        vec![
+            ("database_url", &ImportAction::Create),
+            ("api_key", &ImportAction::Keep),
+            ("debug", &ImportAction::Setting),
+        ]
+    );
+    let mut landed = 0;
+    let applied = first.apply(&mut |_| landed += 1).unwrap();
+    assert_eq!((applied.len(), landed), (1, 1));
+    assert!(applied[0].result.is_ok(), "{:?}", applied[0].result);
+    assert_eq!(
+        moto.secret_value("import-production/database_url")
+            .as_deref(),
+        Some("postgresql://dev/app")
+    );
+    assert_eq!(
+        moto.secret_value("import-production/api_key").as_deref(),
+        Some("k-already-there"),
+        "kept without --overwrite"
+    );
+    // Again: what is there is the same; with overwrite, the differing one is updated.
+    let again = plan(true);
+    let actions: Vec<&ImportAction> = again.items().iter().map(|item| &item.action).collect();
+    assert_eq!(actions[0], &ImportAction::Same);
+    assert_eq!(actions[1], &ImportAction::Update);
+    again.apply(&mut |_| {}).unwrap();
+    assert_eq!(
+        moto.secret_value("import-production/api_key").as_deref(),
+        Some("k-dev")
+    );
+    assert_eq!(
+        moto.calls("BatchGetSecretValue", "import-production/"),
+        2,
+        "each plan reads the target in one batch"
+    );
+}
