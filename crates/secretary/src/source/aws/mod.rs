@@ -113,7 +113,11 @@ fn kept(service: Service, settings: Settings) -> Result<Arc<Connection>, AwsErro
         client: Arc::new(client),
     });
     if let Ok(mut kept) = KEPT.try_lock() {
-        kept.retain(|(k, _)| k.0 == key.0);
+        // A parent's connections, inherited through fork, are not this process's to
+        // close (its runtime's threads are not here): forgotten, never dropped.
+        let (ours, inherited): (Kept, Kept) = kept.drain(..).partition(|(k, _)| k.0 == key.0);
+        std::mem::forget(inherited);
+        *kept = ours;
         if kept.len() >= 16 {
             kept.remove(0);
         }
