@@ -13,4 +13,5 @@ mod login;
 mod rotation;
 mod run;
 mod runbook;
+mod runbook_aws;
 mod vault;
