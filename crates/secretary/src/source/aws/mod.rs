@@ -59,8 +59,7 @@ use settings::Settings;
 /// How long one resolution's reads may take in all.
 const DEADLINE: Duration = Duration::from_secs(120);
 
-/// What one name holds.
-#[derive(Debug)]
+/// What one name holds. Its `Debug` shows no value.
 enum Got {
     /// A value, with its version (a Secrets Manager version id, a parameter's number)
     /// and when it was written.
@@ -71,6 +70,22 @@ enum Got {
     },
     /// The service says there is no such secret, parameter or version.
     NotFound,
+}
+
+impl std::fmt::Debug for Got {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Found {
+                version, written, ..
+            } => f
+                .debug_struct("Found")
+                .field("text", &"[redacted]")
+                .field("version", version)
+                .field("written", written)
+                .finish(),
+            Self::NotFound => f.write_str("NotFound"),
+        }
+    }
 }
 
 /// An AWS Secrets Manager or Parameter Store source.
@@ -571,5 +586,11 @@ mod tests {
             panic!()
         };
         assert!(!error.to_string().contains("canary"), "{error}");
+        let got = Got::Found {
+            text: Zeroizing::new("canary-debug".to_owned()),
+            version: Some("v1".to_owned()),
+            written: None,
+        };
+        assert!(!format!("{got:?} {got:#?}").contains("canary"));
     }
 }
