@@ -715,3 +715,51 @@ fn import_copies_an_environment_into_secrets_manager_and_again_changes_nothing()
         "each plan reads the target in one batch"
     );
 }
+
+#[test]
+fn a_secret_manager_reads_aws_again_on_refresh_and_after_its_ttl() {
+    use secretary::audit::Target;
+    let moto = Moto::shared();
+    moto.create_secret("manager-production/api_key", "k-first");
+    moto.create_secret("manager-production/database_url", "postgresql://db/app");
+    let dir = tempfile::tempdir().unwrap();
+    let _ = aws_manifest(
+        dir.path(),
+        "[sources.aws]\ntype = \"aws_secrets_manager\"\nname = \"manager-{environment}/{key}\"\nttl = \"200ms\"\n",
+        "\"aws\"",
+    );
+    let log = dir.path().join("audit.log");
+    let manager = secretary::SecretManager::from_path(dir.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(moto_vars(&[]))
+        .audit(Target::File(log.clone()))
+        .build()
+        .unwrap();
+    let secrets = manager.blocking();
+    assert_eq!(secrets.get("api_key").unwrap().expose(), "k-first");
+    moto.put_secret("manager-production/api_key", "k-rotated");
+    assert_eq!(
+        secrets.get("api_key").unwrap().expose(),
+        "k-first",
+        "cached until refresh or ttl"
+    );
+    assert_eq!(secrets.refresh().unwrap(), vec!["api_key".to_owned()]);
+    assert_eq!(secrets.get("api_key").unwrap().expose(), "k-rotated");
+    moto.put_secret("manager-production/api_key", "k-third");
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    assert_eq!(
+        secrets.get("api_key").unwrap().expose(),
+        "k-third",
+        "the ttl ran out"
+    );
+    let audit = fs::read_to_string(&log).unwrap();
+    assert!(
+        audit.contains("aws_secrets_manager:manager-production/api_key@"),
+        "{audit}"
+    );
+    assert!(
+        !audit.contains("k-first") && !audit.contains("k-third"),
+        "{audit}"
+    );
+}
