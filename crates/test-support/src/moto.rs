@@ -36,6 +36,13 @@ impl Moto {
     }
 
     fn start() -> Self {
+        Self::start_with(&[])
+    }
+
+    /// A server of the caller's own (stopped when dropped), that checks signatures and
+    /// IAM policies after its first `setup_calls` requests (`INITIAL_NO_AUTH_ACTION_COUNT`):
+    /// see [`Moto::with_iam`].
+    fn start_with(env: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = crate::free_port();
         let log = dir.path().join("moto.log");
@@ -54,6 +61,7 @@ impl Moto {
             .env("MOTO_RECORDER_FILEPATH", &recording)
             .env_remove("AWS_ACCESS_KEY_ID")
             .env_remove("AWS_SECRET_ACCESS_KEY")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -94,6 +102,61 @@ impl Moto {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// A server of its own that, once set up, checks every request's signature and the
+    /// IAM policy of its caller as AWS does: a user with `policy` (an IAM policy
+    /// document) and an access key, and `secrets` (name, value) stored. Returns it and
+    /// the key's id and secret. Stopped when dropped.
+    ///
+    /// # Panics
+    /// When moto cannot be started or refuses the setup.
+    pub fn with_iam(policy: &str, secrets: &[(&str, &str)]) -> (Self, String, String) {
+        let setup = (3 + secrets.len()).to_string();
+        let moto = Self::start_with(&[("INITIAL_NO_AUTH_ACTION_COUNT", &setup)]);
+        let form = |body: &str| moto.form("iam", body);
+        form("Action=CreateUser&Version=2010-05-08&UserName=app");
+        let key = form("Action=CreateAccessKey&Version=2010-05-08&UserName=app");
+        let policy = url_encode(policy);
+        form(&format!(
+            "Action=PutUserPolicy&Version=2010-05-08&UserName=app&PolicyName=app&PolicyDocument={policy}"
+        ));
+        for (name, value) in secrets {
+            moto.create_secret(name, value);
+        }
+        let field = |name: &str| {
+            key.split(&format!("<{name}>"))
+                .nth(1)
+                .and_then(|rest| rest.split(&format!("</{name}>")).next())
+                .unwrap_or_else(|| panic!("CreateAccessKey answered no {name}: {key}"))
+                .to_owned()
+        };
+        let (id, secret) = (field("AccessKeyId"), field("SecretAccessKey"));
+        (moto, id, secret)
+    }
+
+    /// A query-protocol call (IAM, STS), unsigned; the answer's body.
+    fn form(&self, service: &str, body: &str) -> String {
+        use std::io::{Read as _, Write as _};
+        let address = self.endpoint.trim_start_matches("http://");
+        let mut stream = std::net::TcpStream::connect(address).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(30)))
+            .unwrap();
+        let request = format!(
+            "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+             Authorization: AWS4-HMAC-SHA256 Credential=AKIDTEST/20260101/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=0\r\n\
+             Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        );
+        stream.write_all(request.as_bytes()).unwrap();
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).unwrap();
+        assert!(
+            answer.starts_with("HTTP/1.1 200"),
+            "{service} {body}: {answer}"
+        );
+        answer
     }
 
     /// How many requests moto recorded for `action` whose body holds `marker`: see
@@ -234,4 +297,18 @@ impl Moto {
         );
         assert_eq!(status, 200, "PutParameter {name}: {answer}");
     }
+}
+
+/// `text` form-encoded.
+fn url_encode(text: &str) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            let _ = write!(out, "%{byte:02X}");
+        }
+    }
+    out
 }

@@ -259,23 +259,29 @@ impl Client {
                 .body(body.to_reqwest())
                 .send()
                 .await;
-            let (status, reply) = match sent {
-                Ok(response) => match read_body(response, endpoint, action).await {
-                    Ok(answer) => answer,
-                    Err((error, retry)) => {
-                        if retry && attempt < self.settings.max_attempts {
-                            tokio::time::sleep(backoff(attempt)).await;
-                            continue;
-                        }
-                        return Err(Refusal::Failed(error));
-                    }
-                },
+            let response = match sent {
+                Ok(response) => response,
                 Err(error) => {
                     if attempt < self.settings.max_attempts {
                         tokio::time::sleep(backoff(attempt)).await;
                         continue;
                     }
                     return Err(Refusal::Failed(transport(&error, endpoint, action)));
+                }
+            };
+            let error_type = response
+                .headers()
+                .get("x-amzn-errortype")
+                .and_then(|value| value.to_str().ok())
+                .map(clean_code);
+            let (status, reply) = match read_body(response, endpoint, action).await {
+                Ok(answer) => answer,
+                Err((error, retry)) => {
+                    if retry && attempt < self.settings.max_attempts {
+                        tokio::time::sleep(backoff(attempt)).await;
+                        continue;
+                    }
+                    return Err(Refusal::Failed(error));
                 }
             };
             if status == 200 {
@@ -289,7 +295,15 @@ impl Client {
                         })
                     });
             }
-            let (code, throttled) = error_code(status, &reply);
+            let (code, throttled, own) = error_code(status, &reply, error_type);
+            if code == "ResourceNotFoundException" && !own {
+                // Only the API's own JSON says "not found": anything else fails.
+                return Err(Refusal::Failed(AwsError::Malformed {
+                    endpoint: endpoint.to_string(),
+                    action: action.to_owned(),
+                    what: "a not-found that is not the API's JSON".to_owned(),
+                }));
+            }
             if (throttled || status >= 500) && attempt < self.settings.max_attempts {
                 tokio::time::sleep(backoff(attempt)).await;
                 continue;
@@ -347,17 +361,22 @@ impl Client {
     }
 }
 
-/// The error code of a failed call's answer (cleaned; `HTTP<status>` when it has none),
-/// and whether it says "throttled".
-fn error_code(status: u16, reply: &[u8]) -> (String, bool) {
-    let code = SecretJson::from_slice(reply)
-        .and_then(|json| {
-            json.expose()
-                .get("__type")
-                .or_else(|| json.expose().get("code"))
-                .and_then(serde_json::Value::as_str)
-                .map(clean_code)
-        })
+/// The error code of a failed call's answer, cleaned: the JSON body's `__type` (the
+/// API's own: `own` is true), else the `X-Amzn-ErrorType` header, else an XML
+/// `<Code>` (some front ends, and moto's IAM checks, answer so), else `HTTP<status>`.
+/// And whether it says "throttled".
+fn error_code(status: u16, reply: &[u8], header: Option<String>) -> (String, bool, bool) {
+    let json = SecretJson::from_slice(reply).and_then(|json| {
+        json.expose()
+            .get("__type")
+            .or_else(|| json.expose().get("code"))
+            .and_then(serde_json::Value::as_str)
+            .map(clean_code)
+    });
+    let own = json.is_some();
+    let code = json
+        .or(header)
+        .or_else(|| xml_text(reply, "Code").map(|code| clean_code(&code)))
         .unwrap_or_else(|| format!("HTTP{status}"));
     let throttled = status == 429
         || matches!(
@@ -370,7 +389,7 @@ fn error_code(status: u16, reply: &[u8]) -> (String, bool) {
                 | "RequestThrottledException"
                 | "ProvisionedThroughputExceededException"
         );
-    (code, throttled)
+    (code, throttled, own)
 }
 
 /// The headers of a signed JSON 1.1 request.
@@ -544,6 +563,33 @@ mod tests {
         assert_eq!(xml_text(xml, "AccessKeyId").unwrap().as_str(), "ASIA1");
         assert_eq!(xml_text(xml, "SecretAccessKey").unwrap().as_str(), "a&b<c");
         assert!(xml_text(xml, "SessionToken").is_none());
+    }
+
+    #[test]
+    fn error_codes_come_from_the_json_then_the_header_then_xml() {
+        let json =
+            br#"{"__type":"com.amazonaws.secretsmanager#ResourceNotFoundException","message":"x"}"#;
+        assert_eq!(
+            error_code(400, json, None),
+            ("ResourceNotFoundException".to_owned(), false, true)
+        );
+        let xml = b"<ErrorResponse><Error><Code>AccessDenied</Code><Message>canary</Message></Error></ErrorResponse>";
+        assert_eq!(
+            error_code(403, xml, None),
+            ("AccessDenied".to_owned(), false, false)
+        );
+        assert_eq!(
+            error_code(400, b"", Some("ThrottlingException".to_owned())),
+            ("ThrottlingException".to_owned(), true, false)
+        );
+        assert_eq!(
+            error_code(404, b"<html>nope</html>", None),
+            ("HTTP404".to_owned(), false, false)
+        );
+        assert_eq!(
+            error_code(429, b"", None),
+            ("HTTP429".to_owned(), true, false)
+        );
     }
 
     #[test]

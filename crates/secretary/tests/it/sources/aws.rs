@@ -763,3 +763,82 @@ fn a_secret_manager_reads_aws_again_on_refresh_and_after_its_ttl() {
         "{audit}"
     );
 }
+
+/// moto checking signatures and IAM policies: our signatures are what AWS's own verifier (moto
+/// recomputes it with botocore) accepts, and a real denial reads as the tests above say.
+#[test]
+fn a_server_that_checks_signatures_and_policies_accepts_ours_and_denies_by_policy() {
+    let policy = r#"{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]}"#;
+    let (moto, id, secret) = Moto::with_iam(
+        policy,
+        &[
+            ("iam-production/api_key", "k-signed"),
+            ("iam-production/database_url", "postgresql://iam/app"),
+        ],
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = aws_manifest(
+        dir.path(),
+        "[sources.aws]\ntype = \"aws_secrets_manager\"\nname = \"iam-{environment}/{key}\"\n",
+        "\"aws\"",
+    );
+    let vars = |secret: &str| {
+        moto_vars(&[
+            ("AWS_ENDPOINT_URL", moto.endpoint.as_str()),
+            ("AWS_ACCESS_KEY_ID", id.as_str()),
+            ("AWS_SECRET_ACCESS_KEY", secret),
+            ("AWS_SESSION_TOKEN", ""),
+        ])
+    };
+    // Allowed GetSecretValue, not BatchGetSecretValue: denied the batch, read one by one.
+    let report = run(&manifest, "production", &vars(&secret));
+    assert_eq!(
+        value(&report, "api_key").as_deref(),
+        Some("k-signed"),
+        "{report:?}"
+    );
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgresql://iam/app")
+    );
+    assert!(
+        report
+            .warnings
+            .iter()
+            .any(|w| w.contains("BatchGetSecretValue")),
+        "{:?}",
+        report.warnings
+    );
+    // A wrong secret key: the signature does not match, and that is a failure.
+    let report = run(&manifest, "production", &vars("not-the-secret-key-canary"));
+    let error = source_error(&report, "api_key");
+    assert!(
+        matches!(&error, SourceError::Aws(AwsError::Denied { .. })),
+        "{error:?}"
+    );
+    assert!(
+        error.hint().contains("does not accept these credentials"),
+        "{}",
+        error.hint()
+    );
+    assert!(!said(&report).contains("not-the-secret-key-canary"));
+    // Writes are not in the policy: refused, naming the action.
+    let environment = manifest
+        .select_environment(Some("production"), &vars(&secret))
+        .unwrap();
+    let refused = secretary::put(
+        &manifest,
+        environment,
+        &vars(&secret),
+        "api_key",
+        &SecretValue::new("k-new".to_owned()),
+        None,
+    )
+    .unwrap_err();
+    assert!(
+        refused
+            .to_string()
+            .contains("AWS denied secretsmanager:PutSecretValue on iam-production/api_key"),
+        "{refused}"
+    );
+}
