@@ -97,7 +97,14 @@ impl Client {
         let tls = rustls::ClientConfig::builder_with_provider(provider)
             .with_protocol_versions(&[&rustls::version::TLS13, &rustls::version::TLS12])
             .map_err(|e| config_error("TLS", e.to_string()))?;
-        let tls = if settings.endpoint.scheme() == "http" && settings.sts.scheme() == "http" {
+        let container_http = match &settings.chain {
+            Chain::Container { url, .. } => url.scheme() == "http",
+            _ => true,
+        };
+        let tls = if settings.endpoint.scheme() == "http"
+            && settings.sts.scheme() == "http"
+            && container_http
+        {
             // Plain HTTP only (a local test server): no roots to load.
             tls.with_root_certificates(rustls::RootCertStore::empty())
         } else {
@@ -125,17 +132,12 @@ impl Client {
         })
     }
 
-    /// The credentials to sign with now: the static ones, or STS's while they have more
-    /// than five minutes to run.
+    /// The credentials to sign with now: the static ones, or temporary ones (from STS or
+    /// the container endpoint) while they have more than five minutes to run.
     async fn credentials(&self, renew: bool) -> Result<Credentials, AwsError> {
-        let (token_file, role_arn, session_name) = match &self.settings.chain {
-            Chain::Static(credentials) => return Ok(credentials.clone()),
-            Chain::WebIdentity {
-                token_file,
-                role_arn,
-                session_name,
-            } => (token_file, role_arn, session_name),
-        };
+        if let Chain::Static(credentials) = &self.settings.chain {
+            return Ok(credentials.clone());
+        }
         let mut assumed = self.assumed.lock().await;
         let fresh = assumed.as_ref().filter(|credentials| {
             !renew
@@ -148,10 +150,89 @@ impl Client {
         if let Some(credentials) = fresh {
             return Ok(credentials.clone());
         }
-        let token = credentials::web_identity_token(token_file)?;
-        let credentials = self.assume_role(role_arn, session_name, &token).await?;
+        let credentials = match &self.settings.chain {
+            Chain::Static(credentials) => credentials.clone(),
+            Chain::WebIdentity {
+                token_file,
+                role_arn,
+                session_name,
+            } => {
+                let token = credentials::web_identity_token(token_file)?;
+                self.assume_role(role_arn, session_name, &token).await?
+            }
+            Chain::Container {
+                url,
+                token_file,
+                token,
+            } => {
+                let token = match token_file {
+                    Some(file) => Some(credentials::token_in(
+                        file,
+                        "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+                    )?),
+                    None => token.clone(),
+                };
+                self.container(url, token.as_deref().map(String::as_str))
+                    .await?
+            }
+        };
         *assumed = Some(credentials.clone());
         Ok(credentials)
+    }
+
+    /// Temporary keys from the container credentials endpoint (ECS, EKS Pod Identity):
+    /// `GET url`, with `token` as `Authorization`.
+    async fn container(&self, url: &Url, token: Option<&str>) -> Result<Credentials, AwsError> {
+        const WHAT: &str = "container credentials";
+        let failed = |reason: String| AwsError::Container {
+            endpoint: url.as_str().to_owned(),
+            reason,
+        };
+        let mut attempt = 0;
+        let reply = loop {
+            attempt += 1;
+            let mut request = self.http.get(url.clone());
+            if let Some(token) = token {
+                let mut value = HeaderValue::from_str(token).map_err(|_| {
+                    failed("the authorization token is not printable text".to_owned())
+                })?;
+                value.set_sensitive(true);
+                request = request.header("Authorization", value);
+            }
+            let outcome = match request.send().await {
+                Ok(response) => read_body(response, url, WHAT).await,
+                Err(error) => Err((transport(&error, url, WHAT), true)),
+            };
+            match outcome {
+                Ok((200, body)) => break body,
+                Ok((status, _)) if status < 500 || attempt >= self.settings.max_attempts => {
+                    return Err(failed(format!("HTTP {status}")));
+                }
+                Err((error, retry)) if !retry || attempt >= self.settings.max_attempts => {
+                    return Err(failed(error.to_string()));
+                }
+                _ => {}
+            }
+            tokio::time::sleep(backoff(attempt)).await;
+        };
+        let json = SecretJson::from_slice(&reply)
+            .ok_or_else(|| failed("the answer is not JSON".to_owned()))?;
+        let field = |name: &str| {
+            json.expose()
+                .get(name)
+                .and_then(serde_json::Value::as_str)
+                .filter(|text| !text.is_empty())
+                .map(|text| Zeroizing::new(text.to_owned()))
+                .ok_or_else(|| failed(format!("the answer holds no {name}")))
+        };
+        Ok(Credentials {
+            access_key_id: field("AccessKeyId")?.to_string(),
+            secret_access_key: field("SecretAccessKey")?,
+            session_token: Some(field("Token")?),
+            expires: field("Expiration")
+                .ok()
+                .and_then(|text| humantime::parse_rfc3339_weak(text.trim_end_matches('Z')).ok()),
+        })
     }
 
     /// STS `AssumeRoleWithWebIdentity` (an unsigned query-protocol call: the token is the
@@ -311,7 +392,7 @@ impl Client {
             // Temporary credentials that expired early: new ones, once.
             if code == "ExpiredTokenException"
                 && !renewed
-                && matches!(self.settings.chain, Chain::WebIdentity { .. })
+                && !matches!(self.settings.chain, Chain::Static(_))
             {
                 renewed = true;
                 self.credentials(true).await.map_err(Refusal::Failed)?;

@@ -6,12 +6,17 @@
 //!    the config file (`AWS_CONFIG_FILE`, else `~/.aws/config`, as `[profile NAME]`), or
 //!    its `role_arn` + `web_identity_token_file`;
 //! 3. `AWS_WEB_IDENTITY_TOKEN_FILE` + `AWS_ROLE_ARN` (`AWS_ROLE_SESSION_NAME`): EKS
-//!    service accounts, CI OIDC, through STS `AssumeRoleWithWebIdentity`.
+//!    service accounts, CI OIDC, through STS `AssumeRoleWithWebIdentity`;
+//! 4. the container credentials endpoint (ECS tasks, EKS Pod Identity):
+//!    `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` (on `169.254.170.2`), or
+//!    `AWS_CONTAINER_CREDENTIALS_FULL_URI` (https, or http to loopback or the ECS and EKS
+//!    agents' link-local addresses only), with `AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`
+//!    (read at each use) or `AWS_CONTAINER_AUTHORIZATION_TOKEN`.
 //!
 //! A profile that `AWS_PROFILE` names must exist; the `default` one may be missing. A
 //! profile that gets credentials another way (`source_profile`, `credential_process`,
 //! SSO) is refused by name rather than skipped: the chain stops where the user pointed
-//! it. The instance metadata service and ECS container credentials are not implemented.
+//! it. The EC2 instance metadata service is not implemented.
 //!
 //! Secret parts (the secret key, a session token, a web identity token) live in
 //! [`Zeroizing`] buffers; no `Debug` here shows one.
@@ -64,6 +69,15 @@ pub(super) enum Chain {
         /// The session's name.
         session_name: String,
     },
+    /// Temporary keys from the container credentials endpoint.
+    Container {
+        /// The endpoint.
+        url: url::Url,
+        /// The authorization token's file, read at each use.
+        token_file: Option<PathBuf>,
+        /// The authorization token, when given as it is.
+        token: Option<Zeroizing<String>>,
+    },
 }
 
 impl std::fmt::Debug for Chain {
@@ -73,6 +87,10 @@ impl std::fmt::Debug for Chain {
             Self::WebIdentity { role_arn, .. } => f
                 .debug_struct("Chain::WebIdentity")
                 .field("role_arn", role_arn)
+                .finish_non_exhaustive(),
+            Self::Container { url, .. } => f
+                .debug_struct("Chain::Container")
+                .field("url", &url.as_str())
                 .finish_non_exhaustive(),
         }
     }
@@ -107,6 +125,20 @@ impl Chain {
                 part(token_file.as_os_str().as_encoded_bytes());
                 part(role_arn.as_bytes());
                 part(session_name.as_bytes());
+            }
+            Self::Container {
+                url,
+                token_file,
+                token,
+            } => {
+                part(b"container");
+                part(url.as_str().as_bytes());
+                part(
+                    token_file
+                        .as_ref()
+                        .map_or(&b""[..], |file| file.as_os_str().as_encoded_bytes()),
+                );
+                part(token.as_ref().map_or(&b""[..], |token| token.as_bytes()));
             }
         }
     }
@@ -274,7 +306,64 @@ pub(super) fn chain(vars: &Variables, profile: Option<&Profile>) -> Result<Chain
         });
     }
     looked.push("AWS_WEB_IDENTITY_TOKEN_FILE with AWS_ROLE_ARN".to_owned());
+    // 4. The container credentials endpoint.
+    if let Some(chain) = container(vars)? {
+        return Ok(chain);
+    }
+    looked.push("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI".to_owned());
     Err(AwsError::NoCredentials { looked })
+}
+
+/// The container credentials endpoint the variables name, if any.
+fn container(vars: &Variables) -> Result<Option<Chain>, AwsError> {
+    let bad = |setting: &str, reason: &str| AwsError::Config {
+        setting: setting.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let url = if let Some(relative) = var(vars, "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI") {
+        if !relative.starts_with('/') {
+            return Err(bad(
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+                "must be a path starting with /",
+            ));
+        }
+        url::Url::parse(&format!("http://169.254.170.2{relative}"))
+            .map_err(|_| bad("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "is not a path"))?
+    } else if let Some(full) = var(vars, "AWS_CONTAINER_CREDENTIALS_FULL_URI") {
+        let url = url::Url::parse(full.trim()).map_err(|_| {
+            bad(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "is not an http:// or https:// URL",
+            )
+        })?;
+        // The SDKs' rule: https anywhere, plain http only to this host or the agents.
+        let allowed = match (url.scheme(), url.host()) {
+            ("https", Some(_)) => true,
+            ("http", Some(url::Host::Ipv4(ip))) => {
+                ip.is_loopback() || [[169, 254, 170, 2], [169, 254, 170, 23]].contains(&ip.octets())
+            }
+            ("http", Some(url::Host::Ipv6(ip))) => {
+                ip.is_loopback() || ip.segments() == [0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23]
+            }
+            ("http", Some(url::Host::Domain(name))) => name.eq_ignore_ascii_case("localhost"),
+            _ => false,
+        };
+        if !allowed {
+            return Err(bad(
+                "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+                "must be https://, or http:// to loopback or the ECS or EKS agent (169.254.170.2, 169.254.170.23, fd00:ec2::23)",
+            ));
+        }
+        url
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(Chain::Container {
+        url,
+        token_file: var(vars, "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE").map(PathBuf::from),
+        token: var(vars, "AWS_CONTAINER_AUTHORIZATION_TOKEN")
+            .map(|token| Zeroizing::new(token.to_owned())),
+    }))
 }
 
 /// `AWS_ROLE_SESSION_NAME`, else `secretary-<time>`.
@@ -349,14 +438,19 @@ fn from_profile(profile: &Profile, vars: &Variables) -> Result<Option<Chain>, Aw
 
 /// The web identity token in `file`: one line of printable text, read at each use.
 pub(super) fn web_identity_token(file: &Path) -> Result<Zeroizing<String>, AwsError> {
+    token_in(file, "AWS_WEB_IDENTITY_TOKEN_FILE")
+}
+
+/// The token in `file` (named by `setting`): one line of printable text.
+pub(super) fn token_in(file: &Path, setting: &str) -> Result<Zeroizing<String>, AwsError> {
     let text = crate::file::read_text(file, FILE_LIMIT).map_err(|error| AwsError::Config {
-        setting: "AWS_WEB_IDENTITY_TOKEN_FILE".to_owned(),
+        setting: setting.to_owned(),
         reason: format!("cannot read {}: {error}", file.display()),
     })?;
     let token = text.trim();
     if token.is_empty() || token.chars().any(|c| !c.is_ascii_graphic()) {
         return Err(AwsError::Config {
-            setting: "AWS_WEB_IDENTITY_TOKEN_FILE".to_owned(),
+            setting: setting.to_owned(),
             reason: format!(
                 "{} does not hold one token (one line of printable text)",
                 file.display()
@@ -455,6 +549,6 @@ mod tests {
         let Err(AwsError::NoCredentials { looked }) = chain(&none, None) else {
             panic!()
         };
-        assert_eq!(looked.len(), 3, "{looked:?}");
+        assert_eq!(looked.len(), 4, "{looked:?}");
     }
 }

@@ -168,6 +168,14 @@ pub enum AwsError {
         /// Why (never the token).
         reason: String,
     },
+    /// The container credentials endpoint failed, or answered without credentials.
+    #[error("the container credentials endpoint {endpoint} failed: {reason}")]
+    Container {
+        /// The endpoint.
+        endpoint: String,
+        /// Why (never the token or the keys).
+        reason: String,
+    },
     /// A write's token was used before for another value (AWS's idempotency check).
     #[error("{resource}: the client request token was already used for another value")]
     TokenReused {
@@ -232,6 +240,9 @@ impl AwsError {
             }
             Self::WebIdentity { .. } => {
                 "check AWS_WEB_IDENTITY_TOKEN_FILE (a current token) and that AWS_ROLE_ARN trusts its issuer and audience".to_owned()
+            }
+            Self::Container { .. } => {
+                "check AWS_CONTAINER_CREDENTIALS_FULL_URI (or _RELATIVE_URI) and its authorization token: the ECS or EKS Pod Identity agent must be reachable from here".to_owned()
             }
             Self::TokenReused { .. } => {
                 "write again: a new request makes a new token".to_owned()
