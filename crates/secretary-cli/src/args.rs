@@ -330,13 +330,17 @@ Examples:
   secretary init --from config/app.env --output - | less
 
 Then read it through and run `secretary check`. The files become the development
-environment's dotenv source; production reads Vault, then the environment. A .env file
-sops encrypted becomes a `sops` source, which production reads instead of Vault.")]
+environment's dotenv source; production reads Vault (or, with --production
+aws_secrets_manager, AWS Secrets Manager), then the environment. A .env file sops
+encrypted becomes a `sops` source, which production reads instead.")]
     Init {
         /// The .env files to read, in order (later ones override earlier ones) [default:
         /// .env, else .env.example, in this directory].
         #[arg(long = "from", value_name = "FILE")]
         from: Vec<PathBuf>,
+        /// The store production reads.
+        #[arg(long, value_name = "STORE", default_value = "vault", value_parser = ["vault", "aws_secrets_manager"])]
+        production: String,
         /// Where to write the manifest (`-` for stdout); refused if it exists.
         #[arg(long, short, value_name = "FILE", default_value = "secrets.toml")]
         output: PathBuf,

@@ -77,6 +77,32 @@ impl Locator {
         Self { version, ..self }
     }
 
+    /// An AWS Secrets Manager secret: `aws_secrets_manager:NAME`, with `#FIELD` when the
+    /// value is one field of a JSON secret, and `@VERSION_ID` (AWS's version id, a UUID)
+    /// when known. (Version ids are not numbers, so they are part of the place, and
+    /// [`Locator::version`] is `None`.)
+    pub fn aws_secret(name: &str, field: Option<&str>, version_id: Option<&str>) -> Self {
+        let mut place = name.to_owned();
+        if let Some(field) = field {
+            place.push('#');
+            place.push_str(field);
+        }
+        if let Some(version_id) = version_id {
+            place.push('@');
+            place.push_str(version_id);
+        }
+        Self::new(SourceKind::AwsSecretsManager, place)
+    }
+
+    /// An AWS Systems Manager parameter, at `version` when known:
+    /// `aws_parameter_store:/production/db@v3`.
+    pub fn aws_parameter(name: &str, version: Option<u64>) -> Self {
+        Self {
+            version,
+            ..Self::new(SourceKind::AwsParameterStore, name)
+        }
+    }
+
     /// The kind of source.
     pub fn kind(&self) -> SourceKind {
         self.kind

@@ -1,13 +1,16 @@
-//! Writing secrets to Vault: `put` (one value), `rotate` (a new value made as the secret
-//! declares, or provided), `rollback` (an earlier version written again) and `import`
-//! (every secret of one environment copied into another's Vault). Every value is checked
-//! against its declaration and the target environment's rules before anything is sent;
-//! every write is a new KV version with check-and-set, so no concurrent writer is ever
-//! overwritten.
+//! Writing secrets to Vault or AWS Secrets Manager: `put` (one value), `rotate` (a new
+//! value made as the secret declares, or provided), `rollback` (an earlier version
+//! written again; Vault only) and `import` (every secret of one environment copied into
+//! another's store). Writes go to the environment's first `vault` or
+//! `aws_secrets_manager` source. Every value is checked against its declaration and the
+//! target environment's rules before anything is sent; every Vault write is a new KV
+//! version with check-and-set, so no concurrent writer is ever overwritten; a Secrets
+//! Manager write is a new version made with a `ClientRequestToken` of its own, so that a
+//! retried request makes one version (Secrets Manager has no check-and-set).
 
 use crate::generate::generate;
 use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec, SourceConfig};
-use crate::source::{Context, Stored, VaultError, VaultSource, Written};
+use crate::source::{AwsError, AwsSource, Context, Stored, VaultError, VaultSource, Written};
 use crate::validate::{self, Invalid};
 use crate::{Error, SecretValue, Variables};
 
@@ -22,8 +25,9 @@ pub enum PutError {
     /// The key is not declared, or the manifest is unusable.
     #[error(transparent)]
     Manifest(#[from] Error),
-    /// The environment reads from no Vault source, so there is nowhere to write.
-    #[error("environment `{environment}` has no vault source to write to{}", with_vault_text(.with_vault))]
+    /// The environment reads from no Vault or AWS Secrets Manager source, so there is
+    /// nowhere to write.
+    #[error("environment `{environment}` has no vault or aws_secrets_manager source to write to{}", with_vault_text(.with_vault))]
     NoVaultSource {
         /// The environment.
         environment: String,
@@ -97,6 +101,20 @@ pub enum PutError {
     /// Vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
+    /// AWS refused or failed.
+    #[error(transparent)]
+    Aws(#[from] AwsError),
+    /// What the target's kind of store cannot do (`--cas` or `rollback` on AWS Secrets
+    /// Manager, which has neither check-and-set nor numbered versions).
+    #[error("source `{source_name}` ({kind}) cannot {what}")]
+    Unsupported {
+        /// The target source.
+        source_name: String,
+        /// Its kind.
+        kind: &'static str,
+        /// What was asked.
+        what: &'static str,
+    },
 }
 
 fn with_vault_text(with_vault: &[String]) -> String {
@@ -113,32 +131,89 @@ fn with_vault_text(with_vault: &[String]) -> String {
     }
 }
 
-/// The first Vault source of `environment`'s chain: where its writes go.
-pub(crate) fn vault_source(
+/// Where an environment's writes go: its first `vault` or `aws_secrets_manager` source.
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// A Vault source.
+    Vault(VaultSource),
+    /// An AWS Secrets Manager source.
+    Aws(AwsSource),
+}
+
+impl Target {
+    /// Writes `value` for `spec`; `cas` (Vault only) is the version it must replace.
+    fn write(
+        &self,
+        spec: &SecretSpec,
+        context: &Context<'_>,
+        value: &SecretValue,
+        cas: Option<u64>,
+    ) -> Result<Written, PutError> {
+        match self {
+            Self::Vault(source) => Ok(source.write(spec, context, value, cas)?),
+            Self::Aws(source) if cas.is_some() => Err(unsupported(
+                source,
+                "write only at an expected version (Secrets Manager has no check-and-set)",
+            )),
+            Self::Aws(source) => Ok(source.write(spec, context, value)?),
+        }
+    }
+}
+
+/// `what` refused for the AWS Secrets Manager `source`.
+fn unsupported(source: &AwsSource, what: &'static str) -> PutError {
+    use crate::source::Source as _;
+    PutError::Unsupported {
+        source_name: source.name().to_owned(),
+        kind: "aws_secrets_manager",
+        what,
+    }
+}
+
+/// The first `vault` or `aws_secrets_manager` source of `environment`'s chain: where its
+/// writes go.
+pub(crate) fn target(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
-) -> Result<VaultSource, PutError> {
-    let first_vault = |environment: &EnvironmentSpec| {
+) -> Result<Target, PutError> {
+    let first = |environment: &EnvironmentSpec| {
         environment
             .sources
             .iter()
             .filter_map(|name| manifest.source(name))
             .find_map(|source| match &source.config {
-                SourceConfig::Vault(config) => {
-                    Some(VaultSource::new(source.name.clone(), (**config).clone()))
-                }
+                SourceConfig::Vault(config) => Some(Target::Vault(VaultSource::new(
+                    source.name.clone(),
+                    (**config).clone(),
+                ))),
+                SourceConfig::AwsSecretsManager(config) => Some(Target::Aws(
+                    AwsSource::secrets_manager(source.name.clone(), (**config).clone()),
+                )),
                 _ => None,
             })
     };
-    first_vault(environment).ok_or_else(|| PutError::NoVaultSource {
+    first(environment).ok_or_else(|| PutError::NoVaultSource {
         environment: environment.name.clone(),
         with_vault: manifest
             .environments()
             .iter()
-            .filter(|other| first_vault(other).is_some())
+            .filter(|other| first(other).is_some())
             .map(|other| other.name.clone())
             .collect(),
     })
+}
+
+/// The first Vault source of `environment`'s chain, for what only Vault can do
+/// (`rollback`, `import`): an AWS target is refused as [`PutError::Unsupported`].
+pub(crate) fn vault_source(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    what: &'static str,
+) -> Result<VaultSource, PutError> {
+    match target(manifest, environment)? {
+        Target::Vault(source) => Ok(source),
+        Target::Aws(source) => Err(unsupported(&source, what)),
+    }
 }
 
 /// Whether `value` may be written for `spec` in `environment`: not empty, valid for its
@@ -176,10 +251,10 @@ pub fn put(
     cas: Option<u64>,
 ) -> Result<Written, PutError> {
     let spec = manifest.secret_in(environment, key)?;
-    let source = vault_source(manifest, environment)?;
+    let target = target(manifest, environment)?;
     admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
-    Ok(source.write(spec, &context, value, cas)?)
+    target.write(spec, &context, value, cas)
 }
 
 /// The new value of `spec` in a rotation: made as it declares (`generate = { bytes = 32,
@@ -207,11 +282,11 @@ pub fn rotate(
     provided: Option<SecretValue>,
 ) -> Result<Written, PutError> {
     let spec = manifest.secret_in(environment, key)?;
-    let source = vault_source(manifest, environment)?;
+    let target = target(manifest, environment)?;
     let value = new_value(spec, provided)?;
     admissible(spec, environment, &value)?;
     let context = Context::new(manifest, environment, vars);
-    Ok(source.write(spec, &context, &value, None)?)
+    target.write(spec, &context, &value, None)
 }
 
 /// What a rollback did: the version written, and the one whose value it holds again.
@@ -237,7 +312,11 @@ pub fn rollback(
     to: Option<std::num::NonZeroU64>,
 ) -> Result<RolledBack, PutError> {
     let spec = manifest.secret_in(environment, key)?;
-    let source = vault_source(manifest, environment)?;
+    let source = vault_source(
+        manifest,
+        environment,
+        "roll back to a version (Secrets Manager's versions are staging labels: move AWSCURRENT with `aws secretsmanager update-secret-version-stage`)",
+    )?;
     let context = Context::new(manifest, environment, vars);
     let (current, current_value) = match source.stored(spec, &context, None)? {
         Stored::Present { locator, value, .. } => (locator.version().unwrap_or(0), value),

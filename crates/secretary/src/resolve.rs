@@ -3,21 +3,21 @@
 //! records for each secret its value (or absence), where it came from, where secretary
 //! looked, any fall-through past a failed source, and every problem.
 
-use std::fmt::{self, Write as _};
+use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use crate::manifest::{
-    EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceConfig, SourceSpec,
-    VaultConfig,
-};
+use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec};
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
 use crate::{Error, Origin, SecretValue, Variables};
 
 mod derived;
+mod hints;
+
+use hints::{expectation, where_to_put};
 
 /// The outcome of resolving an environment's secrets.
 #[derive(Debug)]
@@ -343,6 +343,15 @@ pub enum Place {
     Provider(String),
     /// This `vault_lease` source's `secrets` table.
     Lease(String),
+    /// This AWS Secrets Manager secret (and field of it, when the source splits one).
+    AwsSecret {
+        /// The secret's name.
+        name: String,
+        /// The JSON field, if any.
+        field: Option<String>,
+    },
+    /// This AWS Systems Manager parameter.
+    AwsParameter(String),
 }
 
 impl fmt::Display for Fix {
@@ -366,6 +375,22 @@ impl fmt::Display for Fix {
                         }
                         Place::Provider(source) => {
                             write!(f, "store it where source `{source}`'s provider reads")?;
+                        }
+                        Place::AwsSecret { name, field: None } => {
+                            write!(f, "store it in AWS Secrets Manager as `{name}`")?;
+                        }
+                        Place::AwsSecret {
+                            name,
+                            field: Some(field),
+                        } => write!(
+                            f,
+                            "store it in AWS Secrets Manager as field `{field}` of the JSON secret `{name}`"
+                        )?,
+                        Place::AwsParameter(name) => {
+                            write!(
+                                f,
+                                "store it in AWS Parameter Store as `{name}` (a SecureString)"
+                            )?;
                         }
                         Place::Sops(file) => {
                             write!(f, "add `{name}` to {} with `sops edit`", file.display())?;
@@ -691,79 +716,4 @@ fn rotation(
         }
     }
     warnings
-}
-
-/// "a `postgresql://...` URL of at most 200 characters": what a valid value is, for hints.
-fn expectation(spec: &SecretSpec) -> String {
-    use crate::manifest::SecretType;
-    let c = &spec.constraints;
-    let mut text = match spec.kind {
-        SecretType::String => "a value".to_owned(),
-        SecretType::Url if c.schemes.is_empty() => "a `scheme://...` URL".to_owned(),
-        SecretType::Url => format!("a `{}://...` URL", c.schemes[0]),
-        SecretType::Int => match (c.min, c.max) {
-            (Some(min), Some(max)) => format!("a whole number from {min} to {max}"),
-            (Some(min), None) => format!("a whole number of at least {min}"),
-            (None, Some(max)) => format!("a whole number of at most {max}"),
-            (None, None) => "a whole number".to_owned(),
-        },
-        SecretType::Port => "a port (1-65535)".to_owned(),
-        SecretType::Bool => "true or false".to_owned(),
-        SecretType::Enum => format!("one of {}", c.values.join(", ")),
-    };
-    match (c.min_length, c.max_length) {
-        (Some(min), Some(max)) => {
-            let _ = write!(text, " of {min} to {max} characters");
-        }
-        (Some(min), None) => {
-            let _ = write!(text, " of at least {min} characters");
-        }
-        (None, Some(max)) => {
-            let _ = write!(text, " of at most {max} characters");
-        }
-        (None, None) => {}
-    }
-    if let Some(pattern) = &c.pattern {
-        let written = pattern.as_str();
-        let written = written
-            .strip_prefix("^(?:")
-            .and_then(|p| p.strip_suffix(")$"))
-            .unwrap_or(written);
-        let _ = write!(text, " matching `{written}`");
-    }
-    text
-}
-
-/// Where a missing secret could be put, in the environment's order: "set `DATABASE_URL`
-/// in the environment, or add `DATABASE_URL=...` to .env".
-fn where_to_put(manifest: &Manifest, environment: &EnvironmentSpec, spec: &SecretSpec) -> Fix {
-    let mut places = Vec::new();
-    for source in &environment.sources {
-        let place = match manifest.source(source).map(|s| &s.config) {
-            None | Some(SourceConfig::Env) => Place::Environment,
-            Some(SourceConfig::Dotenv { files }) => {
-                let file = files.first().map_or(".env", String::as_str);
-                Place::Dotenv(manifest.shown_dir().join(file))
-            }
-            Some(SourceConfig::Files { dir }) => {
-                Place::File(manifest.shown_dir().join(dir).join(&spec.key))
-            }
-            Some(SourceConfig::Vault(vault)) => {
-                let app = manifest.app().name.as_deref();
-                let path = VaultConfig::expand(&vault.path, &environment.name, &spec.key, app)
-                    .unwrap_or_else(|| vault.path.clone());
-                Place::Vault(format!("{}/{path}", vault.mount))
-            }
-            Some(SourceConfig::Sops { file, .. }) => Place::Sops(manifest.shown_dir().join(file)),
-            Some(SourceConfig::Exec { .. }) => Place::Provider(source.clone()),
-            Some(SourceConfig::VaultLease(_)) => Place::Lease(source.clone()),
-        };
-        if places.last() != Some(&place) {
-            places.push(place);
-        }
-    }
-    Fix::Provide {
-        name: spec.primary_env().to_owned(),
-        places,
-    }
 }

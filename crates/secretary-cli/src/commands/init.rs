@@ -1,5 +1,7 @@
-//! `secretary init [--from FILE...] [--output FILE]`: a first manifest for an existing
-//! application, from its `.env` files (see [`secretary::init`] for the rules).
+//! `secretary init [--from FILE...] [--output FILE] [--production STORE]`: a first
+//! manifest for an existing application, from its `.env` files (see [`secretary::init`]
+//! for the rules); production reads `STORE` (`vault`, the default, or
+//! `aws_secrets_manager`).
 //!
 //! - An existing manifest (or anything else at the output path, a link included) is
 //!   never written over: exit 2 before any file is read. The new file is created
@@ -13,13 +15,23 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use secretary::init::{DotenvFile, draft};
+use secretary::init::{DotenvFile, Store, draft_with};
 
 use super::Failure;
 use crate::exit::Status;
 use crate::render::shown_path;
 
-pub fn run(from: &[PathBuf], output: &Path, out: &mut impl Write) -> Result<Status, Failure> {
+pub fn run(
+    from: &[PathBuf],
+    output: &Path,
+    production: &str,
+    out: &mut impl Write,
+) -> Result<Status, Failure> {
+    let store = if production == "aws_secrets_manager" {
+        Store::AwsSecretsManager
+    } else {
+        Store::Vault
+    };
     let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
         reason: error.into(),
     })?;
@@ -63,7 +75,7 @@ pub fn run(from: &[PathBuf], output: &Path, out: &mut impl Write) -> Result<Stat
         })
         .collect();
     let app = dir.file_name().and_then(|name| name.to_str());
-    let draft = match draft(&inputs, app, &manifest) {
+    let draft = match draft_with(&inputs, app, &manifest, store) {
         Ok(draft) => draft,
         Err(error) => {
             say!("error: {error}");

@@ -176,7 +176,11 @@ pub fn run(args: &Args, vars: &Variables) -> Result<Status, Failure> {
     let status = match &args.command {
         Command::Manifest(command) => with_manifest(args, command, vars, &mut out)?,
         Command::Generate { bytes, format } => generate::run(*bytes, *format, &mut out)?,
-        Command::Init { from, output } => init::run(from, output, &mut out)?,
+        Command::Init {
+            from,
+            output,
+            production,
+        } => init::run(from, output, production, &mut out)?,
         Command::Lint { files } => lint::run(files, &mut out)?,
         Command::Schema => help::schema(&mut out)?,
         Command::Completions { shell } => help::completions(*shell, &mut out)?,

@@ -143,11 +143,17 @@ pub(super) fn failed(event: Event, key: &str, error: PutError) -> Result<Status,
         error @ PutError::NoVaultSource { .. } => {
             say!("error: {error}");
             say!(
-                "  help: choose one with --env, or add a vault source to this environment's `sources`"
+                "  help: choose one with --env, or add a vault or aws_secrets_manager source to this environment's `sources`"
             );
             Ok(Status::Error)
         }
         PutError::Vault(error) => {
+            super::audit(event, key, None, Outcome::SourceError)?;
+            say!("error: {key}: {error}");
+            say!("  help: {}", error.hint());
+            Ok(Status::Problems)
+        }
+        PutError::Aws(error) => {
             super::audit(event, key, None, Outcome::SourceError)?;
             say!("error: {key}: {error}");
             say!("  help: {}", error.hint());

@@ -14,4 +14,5 @@ mod outage;
 mod rotation;
 mod run;
 mod runbook;
+mod runbook_aws;
 mod vault;

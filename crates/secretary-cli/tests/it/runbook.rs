@@ -21,15 +21,15 @@ use std::path::Path;
 use std::process::Command;
 
 const README: &str = include_str!("../../../../README.md");
-const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
-const APP: &str = concat!(
+pub(crate) const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
+pub(crate) const APP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/faceless-youtube"
 );
 
 /// Copies the application in `from` to `to`, but for the manifest the runbook writes and
 /// the caches its tests leave.
-fn copy_app(from: &Path, to: &Path) {
+pub(crate) fn copy_app(from: &Path, to: &Path) {
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
         let name = entry.file_name();
@@ -52,11 +52,16 @@ fn copy_app(from: &Path, to: &Path) {
 
 /// The `sh` blocks of the runbook, in order.
 fn blocks() -> Vec<String> {
+    runbook_blocks("runbook")
+}
+
+/// The `sh` blocks between `<!-- NAME:start -->` and `<!-- NAME:end -->`, in order.
+pub(crate) fn runbook_blocks(name: &str) -> Vec<String> {
     let start = README
-        .find("<!-- runbook:start -->")
+        .find(&format!("<!-- {name}:start -->"))
         .expect("the README has a runbook");
     let end = README
-        .find("<!-- runbook:end -->")
+        .find(&format!("<!-- {name}:end -->"))
         .expect("the runbook ends");
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;

@@ -193,13 +193,35 @@ struct Variable {
     encrypted: bool,
 }
 
+/// The store a drafted manifest's production environment reads (unless a file sops
+/// encrypted is given, which production reads instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Store {
+    /// HashiCorp Vault or OpenBao KV, at `secret/data/production/KEY`.
+    #[default]
+    Vault,
+    /// AWS Secrets Manager, a secret per key at `production/KEY`.
+    AwsSecretsManager,
+}
+
 /// A manifest for the variables of `files`, to be written at `manifest` (whose name is
 /// shown in the comments and checked against); `app` names the application (`[app]
-/// name`).
+/// name`). Production reads Vault: see [`draft_with`] for another store.
 pub fn draft(
     files: &[DotenvFile<'_>],
     app: Option<&str>,
     manifest: &Path,
+) -> Result<Draft, InitError> {
+    draft_with(files, app, manifest, Store::Vault)
+}
+
+/// [`draft`], with production reading `store`.
+pub fn draft_with(
+    files: &[DotenvFile<'_>],
+    app: Option<&str>,
+    manifest: &Path,
+    store: Store,
 ) -> Result<Draft, InitError> {
     let mut variables: Vec<Variable> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
@@ -299,7 +321,7 @@ pub fn draft(
     // file is read, since a comment may quote a value that a later file assigns.
     // Every value of every file, those of variables left out included.
     keep_descriptions(&mut variables, &every_value);
-    let toml = write(files, &sops_files, app, &variables);
+    let toml = write(files, &sops_files, app, &variables, store);
     let parsed = Manifest::parse(&toml, manifest).map_err(|e| InitError::Invalid(Box::new(e)))?;
     Ok(Draft {
         toml,
@@ -325,6 +347,7 @@ fn write(
     sops_files: &[usize],
     app: Option<&str>,
     variables: &[Variable],
+    store: Store,
 ) -> String {
     let from: Vec<String> = files
         .iter()
@@ -347,7 +370,7 @@ fn write(
     if let Some(name) = app.and_then(app_name) {
         let _ = writeln!(out, "[app]\nname = {}\n", string(&name));
     }
-    sources(&mut out, files, sops_files);
+    sources(&mut out, files, sops_files, store);
     // A set, not a list: 200,000 variables once took minutes here (issue 25, item 10).
     let mut keys: std::collections::HashSet<String> = std::collections::HashSet::new();
     for variable in variables {
@@ -368,10 +391,10 @@ fn write(
 }
 
 /// The sources and environments: the process environment, then the plain files
-/// (`dotenv`) in development and Vault in production; a file sops encrypted is a `sops`
+/// (`dotenv`) in development and Vault (or `store`) in production; a file sops encrypted is a `sops`
 /// source of its own, in development after the plain files, and first in production,
 /// instead of Vault (a team that keeps its secrets in sops files deploys them).
-fn sources(out: &mut String, files: &[DotenvFile<'_>], sops_files: &[usize]) {
+fn sources(out: &mut String, files: &[DotenvFile<'_>], sops_files: &[usize], store: Store) {
     out.push_str(
         "[sources.env]\n\
          type = \"env\"                           # the process environment\n\n",
@@ -408,7 +431,18 @@ fn sources(out: &mut String, files: &[DotenvFile<'_>], sops_files: &[usize]) {
         development.push(name.clone());
         production.push(name);
     }
-    if production.is_empty() {
+    let store_name = match store {
+        Store::Vault => "Vault",
+        Store::AwsSecretsManager => "AWS Secrets Manager",
+    };
+    if production.is_empty() && store == Store::AwsSecretsManager {
+        out.push_str(
+            "[sources.aws]\n\
+             type = \"aws_secrets_manager\"           # keys, region and endpoint from AWS_* and ~/.aws\n\
+             name = \"{environment}/{key}\"           # read as production/database_url\n\n",
+        );
+        production.push("aws".to_owned());
+    } else if production.is_empty() {
         out.push_str(
             "[sources.vault]\n\
              type = \"vault\"                         # address and token from VAULT_ADDR, VAULT_TOKEN\n\
@@ -431,7 +465,7 @@ fn sources(out: &mut String, files: &[DotenvFile<'_>], sops_files: &[usize]) {
         names(&development),
         names(&production),
         if sops_files.is_empty() {
-            "Vault"
+            store_name
         } else {
             "sops"
         }

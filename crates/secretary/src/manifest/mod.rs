@@ -45,7 +45,7 @@ use std::sync::Arc;
 
 /// What the manifest takes as an environment variable name, and a key for a name that
 /// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
-pub(crate) use check::{is_env_name, to_key};
+pub(crate) use check::{is_env_name, is_region, to_key};
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
@@ -75,9 +75,9 @@ pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use model::{
-    App, AuditTarget, Constraints, EnvironmentSpec, LastKnownGood, LeaseConfig, NewValue,
-    OnSourceError, OnStale, Rotation, SecretRule, SecretSpec, SecretType, SopsFormat, SourceConfig,
-    SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    App, AuditTarget, AwsConfig, Constraints, EnvironmentSpec, LastKnownGood, LeaseConfig,
+    NewValue, OnSourceError, OnStale, Rotation, SecretRule, SecretSpec, SecretType, SopsFormat,
+    SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
 };
 
 use crate::Variables;
@@ -502,6 +502,82 @@ schemes = ["https"]
             found[0].1.contains("unknown placeholder `{env}`"),
             "{found:?}"
         );
+    }
+
+    #[test]
+    fn aws_sources_are_parsed_with_defaults_and_checked() {
+        let manifest = parse(
+            "version = 1\n[sources.sm]\ntype = \"aws_secrets_manager\"\n[sources.ps]\ntype = \"aws_parameter_store\"\nregion = \"eu-west-1\"\n",
+        )
+        .unwrap();
+        let SourceConfig::AwsSecretsManager(sm) = &manifest.source("sm").unwrap().config else {
+            panic!("not an aws_secrets_manager source");
+        };
+        assert_eq!(
+            (
+                sm.name.as_str(),
+                sm.field.as_deref(),
+                sm.version_stage.as_deref(),
+                sm.region.as_deref(),
+                sm.max_concurrency
+            ),
+            ("{environment}/{key}", None, None, None, 16)
+        );
+        let SourceConfig::AwsParameterStore(ps) = &manifest.source("ps").unwrap().config else {
+            panic!("not an aws_parameter_store source");
+        };
+        assert_eq!(
+            (ps.name.as_str(), ps.region.as_deref()),
+            ("/{environment}/{key}", Some("eu-west-1"))
+        );
+        for (source, expected) in [
+            (
+                "type = \"aws_secrets_manager\"\nname = \"{env}/{key}\"",
+                "unknown placeholder `{env}` in `name`",
+            ),
+            (
+                "type = \"aws_secrets_manager\"\nname = \"prod/{key} db\"",
+                "`name` may hold only letters, digits and /_+=.@-",
+            ),
+            (
+                "type = \"aws_secrets_manager\"\nregion = \"evil.example.com/x\"",
+                "`region` is not an AWS region name",
+            ),
+            (
+                "type = \"aws_secrets_manager\"\nversion_stage = \"\"",
+                "`version_stage` must be a staging label",
+            ),
+            (
+                "type = \"aws_secrets_manager\"\nfield = \"\"",
+                "`field` is empty",
+            ),
+            (
+                "type = \"aws_secrets_manager\"\nmax_concurrency = 0",
+                "`max_concurrency` must be at least 1",
+            ),
+            (
+                "type = \"aws_parameter_store\"\nname = \"{environment}/{key}\"",
+                "a parameter name with `/` must start with `/`",
+            ),
+            (
+                "type = \"aws_parameter_store\"\nfield = \"{key}\"",
+                "which does not take `field`",
+            ),
+            (
+                "type = \"vault\"\nname = \"x\"",
+                "has type `vault`, which does not take `name`",
+            ),
+            (
+                "type = \"dotenv\"\nfiles = [\".env\"]\nfield = \"x\"",
+                "has type `dotenv`, which does not take `field`",
+            ),
+        ] {
+            let found = diagnostics(&format!("version = 1\n[sources.s]\n{source}\n"));
+            assert!(
+                found.iter().any(|(_, message)| message.contains(expected)),
+                "{source}: {found:?}"
+            );
+        }
     }
 
     /// The fields serde expects in the table `prefix` opens, from its error for an

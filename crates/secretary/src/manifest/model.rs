@@ -64,6 +64,10 @@ pub enum SourceConfig {
         /// The variables it is given besides the basics.
         pass_env: Vec<String>,
     },
+    /// AWS Secrets Manager: one secret per name, or one JSON secret split into fields.
+    AwsSecretsManager(Box<AwsConfig>),
+    /// AWS Systems Manager Parameter Store (`SecureString` parameters decrypted).
+    AwsParameterStore(Box<AwsConfig>),
     /// A file encrypted with sops, decrypted by the real `sops`.
     Sops {
         /// The file, as written in the manifest.
@@ -151,6 +155,8 @@ impl SourceConfig {
             Self::Sops { .. } => SourceKind::Sops,
             Self::Exec { .. } => SourceKind::Exec,
             Self::VaultLease(_) => SourceKind::VaultLease,
+            Self::AwsSecretsManager(_) => SourceKind::AwsSecretsManager,
+            Self::AwsParameterStore(_) => SourceKind::AwsParameterStore,
         }
     }
 }
@@ -176,6 +182,12 @@ pub enum SourceKind {
     /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
     #[serde(rename = "vault_lease")]
     VaultLease,
+    /// `aws_secrets_manager`: AWS Secrets Manager.
+    #[serde(rename = "aws_secrets_manager")]
+    AwsSecretsManager,
+    /// `aws_parameter_store`: AWS Systems Manager Parameter Store.
+    #[serde(rename = "aws_parameter_store")]
+    AwsParameterStore,
 }
 
 impl SourceKind {
@@ -189,6 +201,8 @@ impl SourceKind {
             Self::Sops => "sops",
             Self::Exec => "exec",
             Self::VaultLease => "vault_lease",
+            Self::AwsSecretsManager => "aws_secrets_manager",
+            Self::AwsParameterStore => "aws_parameter_store",
         }
     }
 }
@@ -196,6 +210,39 @@ impl SourceKind {
 impl fmt::Display for SourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Settings of an `aws_secrets_manager` or `aws_parameter_store` source. Credentials,
+/// and endpoints other than AWS's own, come from the user's environment only (`AWS_*`),
+/// never from the manifest.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct AwsConfig {
+    /// The secret's or parameter's name, with `{environment}`, `{key}` and `{app}`
+    /// (default `{environment}/{key}`, and `/{environment}/{key}` for parameters).
+    pub name: String,
+    /// Secrets Manager only: the field of a JSON secret that holds the value (a template
+    /// such as `{key}`); `None`: the whole secret string is the value.
+    pub field: Option<String>,
+    /// Secrets Manager only: the staging label read (default `AWSCURRENT`).
+    pub version_stage: Option<String>,
+    /// The region; else `AWS_REGION`, `AWS_DEFAULT_REGION` or the profile's.
+    pub region: Option<String>,
+    /// Most requests in flight at once (default 16).
+    pub max_concurrency: usize,
+}
+
+impl AwsConfig {
+    /// The settings of a source that names `name` and nothing else.
+    pub fn new(name: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            field: None,
+            version_stage: None,
+            region: None,
+            max_concurrency: 16,
+        }
     }
 }
 

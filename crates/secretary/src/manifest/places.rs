@@ -17,7 +17,10 @@
 //! three vault sources with `prod/{key}`, `prod/d{key}` and `pro{key}/db` each look unique
 //! alone, and all read `prod/db` for three secrets. A `files` secret reads its file
 //! whole, so no `dotenv` source of the environment may read that file for other secrets
-//! (its `pattern` would question their values).
+//! (its `pattern` would question their values). AWS: the expanded name (and `#field`) of
+//! a Secrets Manager secret, the name of a parameter, whatever the region (which may come
+//! from the user's environment); and no secret may read a Secrets Manager secret whole
+//! while others read its fields.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -41,6 +44,7 @@ impl Checker<'_> {
             std::collections::HashSet::new();
         for environment in environments {
             self.whole_files(environment, sources, base);
+            self.whole_aws_secrets(environment, sources, app);
             // Place → the first secret seen reading it, and through which source.
             let mut owners: HashMap<String, (&Arc<SecretSpec>, &str)> = HashMap::new();
             for name in &environment.sources {
@@ -83,6 +87,60 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// Reports an AWS Secrets Manager secret that one secret of `environment` reads whole
+    /// while others read fields of it (a `field` source and one without over the same
+    /// name): the whole one's `pattern` could question the others' values.
+    fn whole_aws_secrets(
+        &mut self,
+        environment: &EnvironmentSpec,
+        sources: &[SourceSpec],
+        app: Option<&str>,
+    ) {
+        let mut whole: HashMap<String, &Arc<SecretSpec>> = HashMap::new();
+        let mut fields: HashMap<String, Vec<&Arc<SecretSpec>>> = HashMap::new();
+        for source in environment
+            .sources
+            .iter()
+            .filter_map(|name| sources.iter().find(|source| &source.name == name))
+        {
+            let SourceConfig::AwsSecretsManager(config) = &source.config else {
+                continue;
+            };
+            for spec in &environment.secrets {
+                let expand = |template: &str| {
+                    super::model::VaultConfig::expand(template, &environment.name, &spec.key, app)
+                };
+                let Some(name) = expand(&config.name) else {
+                    continue;
+                };
+                if config.field.is_some() {
+                    fields.entry(name).or_default().push(spec);
+                } else {
+                    whole.entry(name).or_insert(spec);
+                }
+            }
+        }
+        for (name, owner) in whole {
+            let Some(other) = fields
+                .get(&name)
+                .and_then(|readers| readers.iter().find(|other| other.key != owner.key))
+            else {
+                continue;
+            };
+            self.diagnostics.push(Diagnostic {
+                line: owner.line,
+                column: 1,
+                message: format!(
+                    "secret `{}` reads the whole of AWS secret `{name}`, whose fields secret `{}` reads (environment `{}`)",
+                    owner.key, other.key, environment.name
+                ),
+                help: Some(
+                    "give each secret a place of its own: a secret that reads a JSON secret whole could question the values of its fields".to_owned(),
+                ),
+            });
+        }
+    }
+
     /// Reports a file that a `files` secret of `environment` reads whole and a `dotenv`
     /// source of it reads for other secrets (a fifth adversarial pass: `s/db` as both
     /// the secret `db` and the `.env` of `api_key`).
@@ -193,6 +251,20 @@ fn places(
         SourceConfig::Exec { command, .. } => {
             vec![format!("exec:{}#{}", command.join(" "), spec.key)]
         }
+        // One secret's name and field (a source in another region reads another store,
+        // but is taken as the same place: the region may come from the user's
+        // environment, so two sources cannot be told apart here).
+        SourceConfig::AwsSecretsManager(config) | SourceConfig::AwsParameterStore(config) => {
+            let expand = |template: &str| {
+                super::model::VaultConfig::expand(template, environment, &spec.key, app)
+            };
+            let kind = source.config.kind();
+            match (expand(&config.name), config.field.as_deref().map(expand)) {
+                (Some(name), None) => vec![format!("{kind}:{name}")],
+                (Some(name), Some(Some(field))) => vec![format!("{kind}:{name}#{field}")],
+                _ => Vec::new(),
+            }
+        }
         SourceConfig::Files { dir } => {
             let mut files = vec![format!("files:{dir}/{}", spec.key)];
             if spec.primary_env() != spec.key {
@@ -255,6 +327,58 @@ mod tests {
                     .collect()
             })
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn aws_secrets_have_one_place_each_and_a_whole_secret_is_not_read_beside_its_fields() {
+        // Two secrets over one name, over one field of one JSON secret, over one parameter.
+        for (source, place) in [
+            (
+                "type = \"aws_secrets_manager\"\nname = \"production/db\"",
+                "aws_secrets_manager:production/db ",
+            ),
+            (
+                "type = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"value\"",
+                "aws_secrets_manager:production/app#value ",
+            ),
+            (
+                "type = \"aws_parameter_store\"\nname = \"/production/db\"",
+                "aws_parameter_store:/production/db ",
+            ),
+        ] {
+            let text = format!(
+                "version = 1\n[sources.aws]\n{source}\n\
+                 [environments.production]\nsources = [\"aws\"]\n\
+                 [secrets.c0]\npattern = \"^a\"\n[secrets.c1]\npattern = \"^.b\"\n"
+            );
+            let found = diagnostics(&text);
+            assert!(
+                found
+                    .iter()
+                    .any(|(_, m)| m.contains(&format!("both read {place}"))),
+                "{found:?}"
+            );
+        }
+        // One secret reads `production/app` whole, another one of its fields.
+        let text = "version = 1\n\
+            [sources.whole]\ntype = \"aws_secrets_manager\"\nname = \"production/{key}\"\n\
+            [sources.fields]\ntype = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"{key}\"\n\
+            [environments.production]\nsources = [\"whole\", \"fields\"]\n\
+            [secrets.app]\npattern = \"^.\"\n\
+            [secrets.password]\n";
+        let found = diagnostics(text);
+        assert!(
+            found.iter().any(|(_, m)| m.contains(
+                "secret `app` reads the whole of AWS secret `production/app`, whose fields secret `password` reads"
+            )),
+            "{found:?}"
+        );
+        // Fields of one secret, one each: fine.
+        let text = "version = 1\n\
+            [sources.fields]\ntype = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"{key}\"\n\
+            [environments.production]\nsources = [\"fields\"]\n\
+            [secrets.app]\n[secrets.password]\n";
+        assert_eq!(diagnostics(text), Vec::new());
     }
 
     #[test]

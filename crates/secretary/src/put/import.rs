@@ -1,18 +1,22 @@
 //! `import`: declared secrets copied from one environment's resolution (or one named
-//! source) into another environment's Vault source. Planned first, written after: the
+//! source) into another environment's Vault or AWS Secrets Manager source. Planned first, written after: the
 //! plan reads the target once, says for each secret what would happen (create, update,
 //! same, keep...) with fingerprints of both values, and checks every value against the
 //! target environment's rules, so that nothing is written when anything is refused.
-//! Writes are check-and-set on the versions the plan read, and a value already equal
-//! makes no new version: running an import again finishes what a failure interrupted.
+//! Vault writes are check-and-set on the versions the plan read, and a value already
+//! equal makes no new version: running an import again finishes what a failure
+//! interrupted. Secrets Manager has no check-and-set: its plan reads the target in one
+//! batch, and each write is a new version (a JSON secret's fields written one by one).
 
 use std::sync::Arc;
 
-use super::{PutError, admissible, vault_source};
+use super::{PutError, Target, admissible, target as write_target};
 use crate::audit::Fingerprints;
 use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec};
 use crate::resolve::{ProblemKind, Scope, resolve};
-use crate::source::{Context, Snapshot, Stored, VaultError, VaultSource, Written};
+use crate::source::{
+    AwsSource, Context, Lookup, Snapshot, Source as _, SourceError, Stored, VaultSource, Written,
+};
 use crate::{Locator, Origin, SecretValue, Variables};
 
 /// Where an import takes its values from.
@@ -97,8 +101,7 @@ pub struct Import<'a> {
     manifest: &'a Manifest,
     target: &'a EnvironmentSpec,
     vars: &'a Variables,
-    source: VaultSource,
-    snapshot: Snapshot,
+    destination: Destination,
     items: Vec<ImportItem>,
     /// For each item, its position in the snapshot and the value to write, when it writes.
     values: Vec<Option<(usize, SecretValue)>>,
@@ -127,14 +130,12 @@ impl Import<'_> {
             .any(|item| matches!(item.action, Action::Refused(_) | Action::Failed(_)))
     }
 
-    /// The target environment's Vault source's name.
+    /// The target environment's Vault or AWS Secrets Manager source's name.
     pub fn target_source(&self) -> &str {
-        self.source_name()
-    }
-
-    fn source_name(&self) -> &str {
-        use crate::source::Source as _;
-        self.source.name()
+        match &self.destination {
+            Destination::Vault { source, .. } => source.name(),
+            Destination::Aws { source, .. } => source.name(),
+        }
     }
 
     /// Writes every `create` and `update`: each Vault path once, concurrently, with
@@ -161,22 +162,127 @@ impl Import<'_> {
         let writes: Vec<(usize, &SecretValue)> =
             changes.iter().map(|(_, change)| *change).collect();
         let items: Vec<usize> = changes.iter().map(|(item, _)| *item).collect();
-        let results = self.source.write_snapshot(
-            &self.snapshot,
-            &writes,
-            &context,
-            &mut |change, result| {
-                landed(&Applied {
-                    item: items[change],
-                    result: result.clone(),
-                });
-            },
-        )?;
+        let results: Vec<Result<Written, SourceError>> = match &self.destination {
+            Destination::Vault { source, snapshot } => source
+                .write_snapshot(snapshot, &writes, &context, &mut |change, result| {
+                    landed(&Applied {
+                        item: items[change],
+                        result: result.clone().map_err(SourceError::Vault),
+                    });
+                })?
+                .into_iter()
+                .map(|result| result.map_err(SourceError::Vault))
+                .collect(),
+            Destination::Aws { source, specs, .. } => writes
+                .iter()
+                .zip(&items)
+                .map(|(&(index, value), &item)| {
+                    let result = source
+                        .write(&specs[index], &context, value)
+                        .map_err(SourceError::Aws);
+                    landed(&Applied {
+                        item,
+                        result: result.clone(),
+                    });
+                    result
+                })
+                .collect(),
+        };
         Ok(items
             .into_iter()
             .zip(results)
             .map(|(item, result)| Applied { item, result })
             .collect())
+    }
+}
+
+/// Where an import writes, and what the plan read there.
+enum Destination {
+    /// A Vault source, and its snapshot of every path.
+    Vault {
+        source: VaultSource,
+        snapshot: Snapshot,
+    },
+    /// An AWS Secrets Manager source, the secrets copied, and what each held.
+    Aws {
+        source: AwsSource,
+        specs: Vec<SecretSpec>,
+        current: Vec<Stored>,
+    },
+}
+
+impl Destination {
+    /// The target of `write_to`, and what it holds for each of `copied` now.
+    fn plan(
+        write_to: Target,
+        copied: &[&SecretSpec],
+        context: &Context<'_>,
+    ) -> Result<Self, PutError> {
+        Ok(match write_to {
+            Target::Vault(source) => {
+                let snapshot = source.snapshot(copied, context)?;
+                Destination::Vault { source, snapshot }
+            }
+            Target::Aws(source) => {
+                // What the target holds: one batched read, failing the plan on any failure.
+                let mut current = Vec::with_capacity(copied.len());
+                for lookup in source.lookup(copied, context).lookups {
+                    current.push(match lookup {
+                        Lookup::Found {
+                            value,
+                            locator,
+                            written,
+                        } => Stored::Present {
+                            value: Some(value),
+                            locator,
+                            written,
+                        },
+                        Lookup::Absent { .. } => Stored::Missing {
+                            locator: crate::Locator::aws_secret("", None, None),
+                        },
+                        Lookup::Failed(SourceError::Aws(error)) => {
+                            return Err(PutError::Aws(error));
+                        }
+                        Lookup::Failed(other) => {
+                            return Err(PutError::Aws(crate::source::AwsError::Config {
+                                setting: format!("source `{}`", source.name()),
+                                reason: other.to_string(),
+                            }));
+                        }
+                    });
+                }
+                let specs = copied.iter().map(|spec| (*spec).clone()).collect();
+                Destination::Aws {
+                    source,
+                    specs,
+                    current,
+                }
+            }
+        })
+    }
+
+    /// What the secret at `index` of the copied ones holds in the target now.
+    fn stored(&self, index: usize) -> Stored {
+        match self {
+            Self::Vault { source, snapshot } => snapshot.stored(index, source),
+            Self::Aws { current, .. } => match current.get(index) {
+                Some(Stored::Present {
+                    value,
+                    locator,
+                    written,
+                }) => Stored::Present {
+                    value: value.clone(),
+                    locator: locator.clone(),
+                    written: *written,
+                },
+                Some(Stored::Missing { locator }) => Stored::Missing {
+                    locator: locator.clone(),
+                },
+                _ => Stored::Missing {
+                    locator: crate::Locator::aws_secret("?", None, None),
+                },
+            },
+        }
     }
 }
 
@@ -186,8 +292,9 @@ impl Import<'_> {
 pub struct Applied {
     /// Its index in [`Import::items`].
     pub item: usize,
-    /// Where it was written, or why not.
-    pub result: Result<Written, VaultError>,
+    /// Where it was written, or why not (a [`SourceError::Vault`] or
+    /// [`SourceError::Aws`]).
+    pub result: Result<Written, SourceError>,
 }
 
 /// The environment whose resolution gives an import its values: `from`'s, or one that
@@ -195,7 +302,7 @@ pub struct Applied {
 fn values_from<'e>(
     manifest: &Manifest,
     target: &EnvironmentSpec,
-    target_source: &VaultSource,
+    target_source: &str,
     from: ImportSource<'e>,
 ) -> Result<std::borrow::Cow<'e, EnvironmentSpec>, PutError> {
     use std::borrow::Cow;
@@ -213,7 +320,7 @@ fn values_from<'e>(
                     defined: manifest.sources().iter().map(|s| s.name.clone()).collect(),
                 });
             }
-            if name == crate::source::Source::name(target_source) {
+            if name == target_source {
                 return Err(PutError::SameSource(name.to_owned()));
             }
             Ok(Cow::Owned(EnvironmentSpec {
@@ -231,8 +338,8 @@ fn values_from<'e>(
 }
 
 /// Plans copying `only` (default: every declared secret, settings left out: see
-/// [`Action::Setting`]) from `from` into `target`'s Vault source. A value already in the
-/// target is kept unless `overwrite`.
+/// [`Action::Setting`]) from `from` into `target`'s Vault or AWS Secrets Manager source.
+/// A value already in the target is kept unless `overwrite`.
 /// `fingerprints` makes the fingerprints shown.
 pub fn import<'a>(
     manifest: &'a Manifest,
@@ -243,7 +350,11 @@ pub fn import<'a>(
     overwrite: bool,
     fingerprints: &Fingerprints,
 ) -> Result<Import<'a>, PutError> {
-    let source = vault_source(manifest, target)?;
+    let write_to = write_target(manifest, target)?;
+    let target_name = match &write_to {
+        Target::Vault(source) => source.name().to_owned(),
+        Target::Aws(source) => source.name().to_owned(),
+    };
     let specs: Vec<Arc<SecretSpec>> = match only {
         Some(keys) => keys
             .iter()
@@ -258,10 +369,10 @@ pub fn import<'a>(
         .filter(|spec| spec.sensitive || only.is_some())
         .collect();
     let keys: Vec<&str> = copied.iter().map(|spec| spec.key.as_str()).collect();
-    let from_environment = values_from(manifest, target, &source, from)?;
+    let from_environment = values_from(manifest, target, &target_name, from)?;
     let report = resolve(manifest, &from_environment, vars, Scope::Keys(&keys))?;
     let context = Context::new(manifest, target, vars);
-    let snapshot = source.snapshot(&copied, &context)?;
+    let destination = Destination::plan(write_to, &copied, &context)?;
     let mut items = Vec::with_capacity(specs.len());
     let mut values = Vec::with_capacity(specs.len());
     let mut resolutions = report.resolutions.iter().enumerate();
@@ -282,7 +393,7 @@ pub fn import<'a>(
         let Some((index, resolution)) = resolutions.next() else {
             break;
         };
-        let stored = snapshot.stored(index, &source);
+        let stored = destination.stored(index);
         let (to, current) = match stored {
             Stored::Present { value, locator, .. } => (Some(locator), value),
             _ => (None, None),
@@ -332,8 +443,7 @@ pub fn import<'a>(
         manifest,
         target,
         vars,
-        source,
-        snapshot,
+        destination,
         items,
         values,
     })

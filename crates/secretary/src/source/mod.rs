@@ -11,6 +11,7 @@ use std::path::Path;
 use crate::manifest::{SecretSpec, SourceConfig, SourceKind, SourceSpec};
 use crate::{Locator, SecretValue, Variables, dotenv};
 
+mod aws;
 mod dotenv_file;
 mod env;
 pub mod exec;
@@ -19,6 +20,7 @@ mod program;
 mod sops;
 mod vault;
 
+pub use aws::{AwsError, AwsSource};
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use exec::{ExecError, ExecSource};
@@ -206,6 +208,9 @@ pub enum SourceError {
     /// A `vault_lease` source failed.
     #[error("{0}")]
     Lease(LeaseError),
+    /// An AWS source (Secrets Manager, Parameter Store) failed.
+    #[error("{0}")]
+    Aws(AwsError),
 }
 
 impl SourceError {
@@ -254,6 +259,7 @@ impl SourceError {
             Self::Sops(error) => error.hint(),
             Self::Exec(error) => error.hint(),
             Self::Lease(error) => error.hint(),
+            Self::Aws(error) => error.hint(),
         }
     }
 }
@@ -269,6 +275,12 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
         SourceConfig::VaultLease(config) => Box::new(LeaseSource::new(name, (**config).clone())),
         SourceConfig::Sops { file, format } => {
             Box::new(SopsSource::new(name, file.clone(), *format))
+        }
+        SourceConfig::AwsSecretsManager(config) => {
+            Box::new(AwsSource::secrets_manager(name, (**config).clone()))
+        }
+        SourceConfig::AwsParameterStore(config) => {
+            Box::new(AwsSource::parameter_store(name, (**config).clone()))
         }
         SourceConfig::Exec {
             command,

@@ -313,6 +313,14 @@ fn the_schema_accepts_the_example_manifests_and_refuses_broken_ones() {
         "version = 1\n[sources.vault]\ntype = \"vault\"\nauth = \"approle\"\n[secrets.port]\ntype = \"port\"\nsensitive = false\ndefault = \"8000\"\n",
     );
     project.file(
+        "aws.toml",
+        "version = 1\n[sources.aws]\ntype = \"aws_secrets_manager\"\nname = \"{environment}/app\"\nfield = \"{key}\"\nversion_stage = \"AWSPREVIOUS\"\nregion = \"eu-west-1\"\nmax_concurrency = 4\n[sources.params]\ntype = \"aws_parameter_store\"\nname = \"/{environment}/{key}\"\n[secrets.a]\n",
+    );
+    project.file(
+        "aws_foreign_field.toml",
+        "version = 1\n[sources.params]\ntype = \"aws_parameter_store\"\nversion_stage = \"AWSPREVIOUS\"\n",
+    );
+    project.file(
         "unknown_field.toml",
         "version = 1\n[secrets.a]\nrequird = true\n",
     );
@@ -332,6 +340,8 @@ fn the_schema_accepts_the_example_manifests_and_refuses_broken_ones() {
     let files = [
         example.clone(),
         at("minimal.toml"),
+        at("aws.toml"),
+        at("aws_foreign_field.toml"),
         at("unknown_field.toml"),
         at("foreign_field.toml"),
         at("bad_type.toml"),
@@ -347,7 +357,18 @@ fn the_schema_accepts_the_example_manifests_and_refuses_broken_ones() {
         results[0]
     );
     assert_eq!(results[1], "[]", "{}", results[1]);
-    for (file, result) in files.iter().zip(&results).skip(2) {
+    assert_eq!(results[2], "[]", "{}", results[2]);
+    let checked = run(project
+        .cmd()
+        .arg("--manifest")
+        .arg(at("aws.toml"))
+        .arg("check"));
+    assert_ne!(
+        checked.code, 2,
+        "the AWS manifest is valid: {}",
+        checked.stderr
+    );
+    for (file, result) in files.iter().zip(&results).skip(3) {
         assert_ne!(result, "[]", "{} passed the schema", file.display());
         // And secretary itself refuses every one of them too.
         let checked = run(project.cmd().arg("--manifest").arg(file).arg("check"));

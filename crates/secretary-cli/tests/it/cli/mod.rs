@@ -192,6 +192,7 @@ fn audit_lines(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+mod aws;
 mod canary;
 mod check;
 mod hardening;

@@ -4,8 +4,10 @@
 
 mod derived;
 mod environments;
+mod kinds;
 mod secrets;
 mod sources;
+pub(crate) use sources::is_region;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -6,9 +6,7 @@ use std::collections::BTreeMap;
 use toml::Spanned;
 
 use crate::duration::parse_duration;
-use crate::manifest::model::{
-    LeaseConfig, SopsFormat, SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
-};
+use crate::manifest::model::{SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig};
 use crate::manifest::raw::{RawSource, in_file_order};
 
 use super::{Checker, is_name};
@@ -120,60 +118,29 @@ impl Checker<'_> {
             SourceKind::Sops => self.sops_config(name, at, source)?,
             SourceKind::Exec => self.exec_config(name, at, source)?,
             SourceKind::VaultLease => self.lease_config(name, at, source)?,
+            SourceKind::AwsSecretsManager => {
+                SourceConfig::AwsSecretsManager(Box::new(self.aws_config(name, source, true)?))
+            }
+            SourceKind::AwsParameterStore => {
+                SourceConfig::AwsParameterStore(Box::new(self.aws_config(name, source, false)?))
+            }
         };
         ok.then_some(config)
     }
 
     /// Reports settings that belong to another source type; false if there were any.
     pub(super) fn reject_foreign_fields(&mut self, name: &str, source: &RawSource) -> bool {
-        fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
-            field.map(|f| f.span().start)
-        }
-        use SourceKind::{Dotenv, Exec, Files, Sops, Vault, VaultLease};
-        const VAULTS: &[SourceKind] = &[Vault, VaultLease];
-        let owned: [(&str, Option<usize>, &[SourceKind]); 27] = [
-            ("files", at(source.files.as_ref()), &[Dotenv]),
-            ("dir", at(source.dir.as_ref()), &[Files]),
-            ("file", at(source.file.as_ref()), &[Sops]),
-            ("format", at(source.format.as_ref()), &[Sops]),
-            ("command", at(source.command.as_ref()), &[Exec]),
-            ("timeout", at(source.timeout.as_ref()), &[Exec]),
-            ("pass_env", at(source.pass_env.as_ref()), &[Exec]),
-            ("secrets", at(source.secrets.as_ref()), &[VaultLease]),
-            (
-                "reissue_grace",
-                at(source.reissue_grace.as_ref()),
-                &[VaultLease],
-            ),
-            ("address", at(source.address.as_ref()), VAULTS),
-            ("namespace", at(source.namespace.as_ref()), VAULTS),
-            ("mount", at(source.mount.as_ref()), &[Vault]),
-            ("path", at(source.path.as_ref()), VAULTS),
-            ("field", at(source.field.as_ref()), &[Vault]),
-            ("kv_version", at(source.kv_version.as_ref()), &[Vault]),
-            ("auth", at(source.auth.as_ref()), VAULTS),
-            ("approle_mount", at(source.approle_mount.as_ref()), VAULTS),
-            ("role_id_file", at(source.role_id_file.as_ref()), VAULTS),
-            ("secret_id_file", at(source.secret_id_file.as_ref()), VAULTS),
-            ("token_file", at(source.token_file.as_ref()), VAULTS),
-            ("jwt_mount", at(source.jwt_mount.as_ref()), VAULTS),
-            ("jwt_role", at(source.jwt_role.as_ref()), VAULTS),
-            ("jwt_file", at(source.jwt_file.as_ref()), VAULTS),
-            ("ca_cert", at(source.ca_cert.as_ref()), VAULTS),
-            (
-                "max_concurrency",
-                at(source.max_concurrency.as_ref()),
-                &[Vault],
-            ),
-            ("ttl", None, &[]),
-            ("type", None, &[]),
-        ];
+        let owned = owned_fields(source);
         let mut ok = true;
-        for (field, offset, owners) in owned {
+        for &(field, offset, owners) in &owned {
             let Some(offset) = offset else { continue };
             if !owners.contains(&source.kind) {
                 ok = false;
-                let types: Vec<String> = owners.iter().map(|o| format!("`{o}`")).collect();
+                let owners = owners
+                    .iter()
+                    .map(|owner| format!("`{}`", owner.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(" or ");
                 self.report(
                     offset,
                     format!(
@@ -181,208 +148,12 @@ impl Checker<'_> {
                         source.kind.as_str()
                     ),
                     Some(format!(
-                        "`{field}` belongs to type {}; remove it or change `type`",
-                        types.join(" or ")
+                        "`{field}` belongs to type {owners}; remove it or change `type`"
                     )),
                 );
             }
         }
         ok
-    }
-
-    /// A `vault_lease` source: its connection as a vault source's, its `path` (required,
-    /// without `{key}`: one read serves every secret), `secrets` and `reissue_grace`.
-    fn lease_config(
-        &mut self,
-        name: &str,
-        at: usize,
-        mut source: RawSource,
-    ) -> Option<SourceConfig> {
-        let secrets = source.secrets.take();
-        let grace = source.reissue_grace.take();
-        let Some(path) = source.path.as_ref() else {
-            self.report(
-                at,
-                format!("vault_lease source `{name}` needs `path`"),
-                Some("for example `path = \"database/creds/{app}\"`".to_owned()),
-            );
-            return None;
-        };
-        if path.get_ref().contains("{key}") {
-            self.report(
-                path.span().start,
-                format!("vault_lease source `{name}`: `path` cannot use {{key}}: one read serves all its secrets"),
-                Some("name the role, with {environment} or {app} if they vary".to_owned()),
-            );
-            return None;
-        }
-        let secrets: Vec<(String, String)> = match secrets {
-            Some(secrets)
-                if !secrets.get_ref().is_empty()
-                    && secrets
-                        .get_ref()
-                        .iter()
-                        .all(|(k, f)| !k.is_empty() && !f.is_empty()) =>
-            {
-                secrets.into_inner().into_iter().collect()
-            }
-            other => {
-                self.report(
-                    other.as_ref().map_or(at, |s| s.span().start),
-                    format!("vault_lease source `{name}` needs `secrets`: which secret is which field of the answer"),
-                    Some("for example `secrets = { postgres_user = \"username\", postgres_password = \"password\" }`".to_owned()),
-                );
-                return None;
-            }
-        };
-        if let Some((key, _)) = secrets
-            .iter()
-            .find(|(key, _)| !self.secret_keys.contains(key))
-        {
-            self.report(
-                at,
-                format!(
-                    "vault_lease source `{name}` lists `{key}`, which is not a declared secret"
-                ),
-                Some(format!("declare it as [secrets.{key}], or fix the name")),
-            );
-            return None;
-        }
-        let reissue_grace = match grace {
-            Some(raw) => match parse_duration(raw.get_ref()) {
-                Ok(duration) => duration,
-                Err(error) => {
-                    self.report(
-                        raw.span().start,
-                        format!("`reissue_grace` of source `{name}` is {error}"),
-                        Some("write it as `10s` or `1m`".to_owned()),
-                    );
-                    return None;
-                }
-            },
-            None => std::time::Duration::from_secs(10),
-        };
-        let vault = self.vault_config(name, source)?;
-        Some(SourceConfig::VaultLease(Box::new(LeaseConfig {
-            vault,
-            secrets,
-            reissue_grace,
-        })))
-    }
-
-    /// An exec source's `command`, `timeout` (default 10 s) and `pass_env`.
-    fn exec_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {
-        let command = match source.command {
-            Some(command)
-                if command
-                    .get_ref()
-                    .first()
-                    .is_some_and(|program| !program.trim().is_empty()) =>
-            {
-                command
-            }
-            other => {
-                self.report(
-                    other.as_ref().map_or(at, |c| c.span().start),
-                    format!("exec source `{name}` needs `command`, a program and its arguments"),
-                    Some(
-                        "for example `command = [\"secretary-provider-1password\", \"--vault\", \"Prod\"]`"
-                            .to_owned(),
-                    ),
-                );
-                return None;
-            }
-        };
-        if command.get_ref().iter().any(|word| word.contains('\0')) {
-            self.report(
-                command.span().start,
-                format!("exec source `{name}`: `command` holds a NUL character"),
-                None,
-            );
-            return None;
-        }
-        let timeout = match &source.timeout {
-            Some(raw) => match parse_duration(raw.get_ref()) {
-                Ok(duration) if !duration.is_zero() => duration,
-                Ok(_) | Err(_) => {
-                    self.report(
-                        raw.span().start,
-                        format!("`timeout` of exec source `{name}` is not a duration above zero"),
-                        Some("write it as `10s` or `1m`".to_owned()),
-                    );
-                    return None;
-                }
-            },
-            None => std::time::Duration::from_secs(10),
-        };
-        let pass_env = source.pass_env.map(Spanned::into_inner).unwrap_or_default();
-        if let Some(bad) = pass_env.iter().find(|n| !crate::manifest::is_env_name(n)) {
-            self.report(
-                at,
-                format!("exec source `{name}`: `pass_env` entry `{bad}` is not a variable name"),
-                None,
-            );
-            return None;
-        }
-        Some(SourceConfig::Exec {
-            command: command.into_inner(),
-            timeout,
-            pass_env,
-        })
-    }
-
-    /// A sops source's `file` and its `format` (given, or from the file's extension).
-    fn sops_config(&mut self, name: &str, at: usize, source: RawSource) -> Option<SourceConfig> {
-        let file = match source.file {
-            Some(file) if !file.get_ref().trim().is_empty() => file,
-            other => {
-                self.report(
-                    other.as_ref().map_or(at, |f| f.span().start),
-                    format!("sops source `{name}` needs `file`"),
-                    Some("for example `file = \"secrets.enc.env\"`".to_owned()),
-                );
-                return None;
-            }
-        };
-        if file.get_ref().chars().any(char::is_control) {
-            self.report(
-                file.span().start,
-                format!("sops source `{name}`: `file` holds a control character"),
-                None,
-            );
-            return None;
-        }
-        let format = if let Some(format) = &source.format {
-            let Some(known) = SopsFormat::from_name(format.get_ref()) else {
-                self.report(
-                    format.span().start,
-                    format!(
-                        "sops source `{name}`: unknown format `{}`",
-                        format.get_ref()
-                    ),
-                    Some("use `dotenv`, `yaml` or `json`".to_owned()),
-                );
-                return None;
-            };
-            known
-        } else {
-            let Some(known) = SopsFormat::from_file_name(file.get_ref()) else {
-                self.report(
-                    file.span().start,
-                    format!(
-                        "sops source `{name}`: the format of `{}` cannot be told from its name",
-                        file.get_ref()
-                    ),
-                    Some("add `format = \"dotenv\"`, `\"yaml\"` or `\"json\"`".to_owned()),
-                );
-                return None;
-            };
-            known
-        };
-        Some(SourceConfig::Sops {
-            file: file.into_inner(),
-            format,
-        })
     }
 
     /// The `auth` of a vault source and the settings that go with it.
@@ -573,7 +344,7 @@ impl Checker<'_> {
 }
 
 /// The first `{name}` in `template` that is not a known placeholder.
-fn unknown_placeholder(template: &str) -> Option<String> {
+pub(super) fn unknown_placeholder(template: &str) -> Option<String> {
     let mut rest = template;
     while let Some(open) = rest.find('{') {
         let after = &rest[open + 1..];
@@ -585,6 +356,108 @@ fn unknown_placeholder(template: &str) -> Option<String> {
         rest = &after[close + 1..];
     }
     None
+}
+
+/// Each setting that only some kinds of source take: its name, where it is written (if
+/// it is), and the kinds that take it.
+fn owned_fields(source: &RawSource) -> Vec<(&'static str, Option<usize>, &'static [SourceKind])> {
+    fn at<T>(field: Option<&Spanned<T>>) -> Option<usize> {
+        field.map(|f| f.span().start)
+    }
+    const AWS: &[SourceKind] = &[SourceKind::AwsSecretsManager, SourceKind::AwsParameterStore];
+    const VAULTS: &[SourceKind] = &[SourceKind::Vault, SourceKind::VaultLease];
+    vec![
+        ("files", at(source.files.as_ref()), &[SourceKind::Dotenv]),
+        ("dir", at(source.dir.as_ref()), &[SourceKind::Files]),
+        ("file", at(source.file.as_ref()), &[SourceKind::Sops]),
+        ("format", at(source.format.as_ref()), &[SourceKind::Sops]),
+        ("command", at(source.command.as_ref()), &[SourceKind::Exec]),
+        ("timeout", at(source.timeout.as_ref()), &[SourceKind::Exec]),
+        (
+            "pass_env",
+            at(source.pass_env.as_ref()),
+            &[SourceKind::Exec],
+        ),
+        (
+            "secrets",
+            at(source.secrets.as_ref()),
+            &[SourceKind::VaultLease],
+        ),
+        (
+            "reissue_grace",
+            at(source.reissue_grace.as_ref()),
+            &[SourceKind::VaultLease],
+        ),
+        ("address", at(source.address.as_ref()), VAULTS),
+        ("namespace", at(source.namespace.as_ref()), VAULTS),
+        ("mount", at(source.mount.as_ref()), &[SourceKind::Vault]),
+        ("path", at(source.path.as_ref()), VAULTS),
+        (
+            "field",
+            at(source.field.as_ref()),
+            &[SourceKind::Vault, SourceKind::AwsSecretsManager],
+        ),
+        (
+            "kv_version",
+            at(source.kv_version.as_ref()),
+            &[SourceKind::Vault],
+        ),
+        ("auth", at(source.auth.as_ref()), VAULTS),
+        ("approle_mount", at(source.approle_mount.as_ref()), VAULTS),
+        ("role_id_file", at(source.role_id_file.as_ref()), VAULTS),
+        ("secret_id_file", at(source.secret_id_file.as_ref()), VAULTS),
+        ("token_file", at(source.token_file.as_ref()), VAULTS),
+        ("jwt_mount", at(source.jwt_mount.as_ref()), VAULTS),
+        ("jwt_role", at(source.jwt_role.as_ref()), VAULTS),
+        ("jwt_file", at(source.jwt_file.as_ref()), VAULTS),
+        ("ca_cert", at(source.ca_cert.as_ref()), VAULTS),
+        (
+            "max_concurrency",
+            at(source.max_concurrency.as_ref()),
+            &[
+                SourceKind::Vault,
+                SourceKind::AwsSecretsManager,
+                SourceKind::AwsParameterStore,
+            ],
+        ),
+        ("name", at(source.name.as_ref()), AWS),
+        (
+            "version_stage",
+            at(source.version_stage.as_ref()),
+            &[SourceKind::AwsSecretsManager],
+        ),
+        ("region", at(source.region.as_ref()), AWS),
+    ]
+}
+
+/// `template` without its `{...}` placeholders: the characters written as they are.
+pub(super) fn strip_placeholders(template: &str) -> String {
+    let mut out = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        if let Some(close) = rest[open..].find('}') {
+            rest = &rest[open + close + 1..];
+        } else {
+            out.push_str(&rest[open..]);
+            rest = "";
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Whether `region` is spelled as AWS's regions are (`eu-west-1`, `us-gov-west-1`): it
+/// becomes part of a host name (`secretsmanager.REGION.amazonaws.com`), so nothing else
+/// may pass.
+pub(crate) fn is_region(region: &str) -> bool {
+    (1..=32).contains(&region.len())
+        && region.split('-').all(|part| {
+            !part.is_empty()
+                && part
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        })
 }
 
 /// What is wrong with a vault source's list of addresses, if anything. An address is not

@@ -46,7 +46,8 @@ pub use error::{Access, NodeAnswer, VaultError};
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind, VaultConfig};
 use crate::{Locator, SecretValue};
-use client::{Client, SecretJson};
+use client::Client;
+pub(in crate::source) use client::{Body, SecretJson};
 pub(in crate::source) use kv::written_at;
 use kv::{Cas, Field, Read, Write, field_of, read, read_all, stored};
 use settings::Settings;
@@ -93,10 +94,20 @@ impl Connection {
 /// A runtime that shuts down without blocking when dropped, so that dropping a source
 /// inside an async context (where blocking is forbidden) is safe.
 #[derive(Debug)]
-struct Background(Option<tokio::runtime::Runtime>);
+pub(in crate::source) struct Background(Option<tokio::runtime::Runtime>);
 
 impl Background {
-    fn get(&self) -> &tokio::runtime::Runtime {
+    /// A current-thread runtime with time and I/O, shut down without blocking when
+    /// dropped (what the AWS sources also run on).
+    pub(in crate::source) fn new() -> std::io::Result<Self> {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map(|runtime| Self(Some(runtime)))
+    }
+
+    /// The runtime.
+    pub(in crate::source) fn get(&self) -> &tokio::runtime::Runtime {
         match &self.0 {
             Some(runtime) => runtime,
             None => unreachable!("the runtime is taken only when dropped"),
@@ -115,7 +126,7 @@ impl Drop for Background {
 /// Runs `future` to completion on `runtime`. Called from inside another tokio runtime
 /// (a service resolving its secrets in an async `main`), where blocking that runtime's
 /// thread is forbidden, it runs on a helper thread instead.
-fn drive<F>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output
+pub(in crate::source) fn drive<F>(runtime: &tokio::runtime::Runtime, future: F) -> F::Output
 where
     F: std::future::Future + Send,
     F::Output: Send,

@@ -251,6 +251,7 @@ fn first_problem(report: &Report, key: &str) -> String {
     report.get(key).unwrap().problems[0].kind.to_string()
 }
 
+mod aws;
 mod dotenv;
 mod env;
 mod exec;

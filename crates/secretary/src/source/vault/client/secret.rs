@@ -79,8 +79,13 @@ impl Body {
         Self(Arc::new(bytes))
     }
 
+    /// A copy of `bytes` (a form, say), itself zeroed when the last attempt drops it.
+    pub fn bytes(bytes: &[u8]) -> Self {
+        Self(Arc::new(zeroize::Zeroizing::new(bytes.to_vec())))
+    }
+
     /// The bytes as reqwest sends them, without a copy.
-    pub(super) fn to_reqwest(&self) -> reqwest::Body {
+    pub(in crate::source) fn to_reqwest(&self) -> reqwest::Body {
         reqwest::Body::from(bytes::Bytes::from_owner(self.clone()))
     }
 }
@@ -124,6 +129,11 @@ impl SecretJson {
     /// [`SecretValue::expose`]: crate::SecretValue::expose
     pub fn expose(&self) -> &Value {
         &self.0
+    }
+
+    /// `bytes` parsed as JSON; `None` when they are not JSON.
+    pub fn from_slice(bytes: &[u8]) -> Option<Self> {
+        serde_json::from_slice(bytes).ok().map(Self)
     }
 
     /// An empty object.

@@ -15,6 +15,7 @@
 //! (a KV path by mistake) or without a listed field fails the source: it is never read
 //! as "not set".
 
+mod events;
 pub mod registry;
 
 use std::sync::{Arc, OnceLock};
