@@ -29,12 +29,18 @@ pub fn run(manifest: &Manifest, vars: &Variables, out: &mut impl Write) -> Resul
     }
     writeln!(out, "allowed for {} (this user only):", shown.display())?;
     for (name, allowed) in &allowed {
-        let program = allowed
-            .program_sha256
-            .as_ref()
-            .map(|sha| format!(" (program sha256 {sha})"))
-            .unwrap_or_default();
-        writeln!(out, "  {name}: {}{program}", shell_words(&allowed.command))?;
+        writeln!(out, "  {name}: {}", shell_words(&allowed.command))?;
+        writeln!(
+            out,
+            "    runs {} (sha256 {})",
+            allowed.program, allowed.program_sha256
+        )?;
+        for (file, sha) in &allowed.files {
+            writeln!(out, "    reads {file} (sha256 {sha})")?;
+        }
+        if !allowed.pass_env.is_empty() {
+            writeln!(out, "    is given {}", allowed.pass_env.join(", "))?;
+        }
     }
     Ok(Status::Success)
 }

@@ -393,7 +393,13 @@ fn serve(
             Cause::Failed(error.clone())
         };
         if !timed_out && !is_outage(&error) {
-            if matches!(error, SourceError::Vault(VaultError::Denied { .. })) && !forgotten {
+            // A token refused (401) or denied (403): the copy must not outlive the
+            // refusal, or the next outage would serve what the token may no longer read.
+            if matches!(
+                error,
+                SourceError::Vault(VaultError::Denied { .. } | VaultError::Unauthenticated { .. })
+            ) && !forgotten
+            {
                 forgotten = true;
                 if let Ok(path) = &place.path {
                     if let Err(failure) = copy::forget(path, place.binding, &spec.name) {
@@ -453,7 +459,17 @@ fn from_copy(
     policy: &LastKnownGood,
     now: SystemTime,
 ) -> Result<(Lookup, Duration), CopyError> {
-    let age_of = |read: u64| now.duration_since(copy::instant(read)).unwrap_or_default();
+    // A read in the future (a clock set back since, or a copy written elsewhere) has no
+    // age that can be trusted: it counts as older than any `max_age` (a clock set back
+    // must not make a copy last longer), allowing five minutes of drift.
+    let age_of = |read: u64| {
+        let at = copy::instant(read);
+        match now.duration_since(at) {
+            Ok(age) => age,
+            Err(ahead) if ahead.duration() <= Duration::from_secs(300) => Duration::ZERO,
+            Err(_) => Duration::MAX,
+        }
+    };
     let fresh_enough = |age: Duration| {
         if age > policy.max_age {
             Err(CopyError::Expired {

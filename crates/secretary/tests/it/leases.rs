@@ -387,3 +387,29 @@ fn a_manager_takes_reissued_credentials_tells_subscribers_and_close_revokes_them
     }
     assert!(!log.contains(&password));
 }
+
+#[test]
+fn a_vault_kv_source_pointed_at_credentials_fails_and_leaves_no_user_behind() {
+    let _serial = serial();
+    let pg = Postgres::shared();
+    let (_bao, vars) = server("1m", "1h");
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.kv]\ntype = \"vault\"\nmount = \"database\"\nkv_version = 1\npath = \"creds/shop\"\nfield = \"username\"\n[environments.production]\nsources = [\"kv\"]\n[secrets.postgres_user]\nrequired = true\n",
+    )
+    .unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let before = pg
+        .query("select count(*) from pg_roles where rolname like 'v-token-shop-%'")
+        .unwrap();
+    let report = resolve_now(&manifest, &vars);
+    let resolution = report.get("postgres_user").unwrap();
+    assert!(resolution.value.is_none(), "never served, never copied");
+    let said = resolution.problems[0].kind.to_string();
+    assert!(said.contains("issues credentials, it is not KV"), "{said}");
+    let after = pg
+        .query("select count(*) from pg_roles where rolname like 'v-token-shop-%'")
+        .unwrap();
+    assert_eq!(before, after, "the user the read made was revoked at once");
+}

@@ -133,13 +133,19 @@ impl ExecSource {
         secrets: &[&SecretSpec],
         context: &Context<'_>,
     ) -> Result<Vec<protocol::Answered>, ExecError> {
-        let now = trust::fingerprint(&self.name, &self.command, context.base_dir)
-            .map_err(ExecError::Trust)?;
+        let now = trust::fingerprint(
+            &self.name,
+            &self.command,
+            &self.pass_env,
+            context.base_dir,
+            context.vars,
+        )
+        .map_err(ExecError::Trust)?;
         trust::verdict(context.manifest, &self.name, &now, context.vars)
             .map_err(ExecError::Trust)?;
-        let (program_name, args) = self.command.split_first().unwrap_or((&self.name, &[]));
-        let path = program::find(program_name, context.vars, context.base_dir)
-            .map_err(ExecError::Program)?;
+        // The program that was allowed, by its real path: not looked up again.
+        let args = self.command.get(1..).unwrap_or_default();
+        let path = std::path::PathBuf::from(&now.program);
         let request = Request {
             protocol: PROTOCOL,
             source: &self.name,

@@ -23,14 +23,29 @@ use crate::manifest::{Manifest, SourceConfig};
 /// The largest record read.
 const RECORD_LIMIT: u64 = 1024 * 1024;
 
-/// What is allowed for one `exec` source.
+/// What is allowed for one `exec` source: everything that decides what runs and what it
+/// is given. A pull request can change any of these: each must match.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Allowed {
     /// The command, as the manifest writes it.
     pub command: Vec<String>,
-    /// The SHA-256 (hex) of the program, when the command names it by a path.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub program_sha256: Option<String>,
+    /// The program it runs: its real path (found on `PATH`, or named by a path), so that
+    /// a directory earlier on `PATH` (a repository's `bin/` that direnv or a virtual
+    /// environment put there) cannot put another program in its place.
+    #[serde(default)]
+    pub program: String,
+    /// The SHA-256 (hex) of the program's file.
+    #[serde(default)]
+    pub program_sha256: String,
+    /// Each argument that names a file beneath the manifest's directory (a script given
+    /// to an interpreter, a configuration), with its SHA-256: a pull request that edits
+    /// `providers/op.py` behind `["python3", "providers/op.py"]` changes what runs.
+    #[serde(default)]
+    pub files: Vec<(String, String)>,
+    /// The variables it is given besides the basics (`pass_env`): a pull request must
+    /// not hand a program the user allowed more of the user's credentials.
+    #[serde(default)]
+    pub pass_env: Vec<String>,
 }
 
 /// One manifest's record.
@@ -73,8 +88,18 @@ pub enum TrustError {
         /// The command allowed.
         was: String,
     },
-    /// The program file (named by a path) changed since it was allowed.
-    #[error("exec source `{source_name}`: the program {program} changed since it was allowed")]
+    /// `pass_env` names other variables than when it was allowed.
+    #[error("exec source `{source_name}` now passes the program [{pass_env}]; [{was}] was allowed")]
+    PassEnvChanged {
+        /// The source.
+        source_name: String,
+        /// What it passes now.
+        pass_env: String,
+        /// What was allowed.
+        was: String,
+    },
+    /// The program, or a file the command names, changed since it was allowed.
+    #[error("exec source `{source_name}`: {program} changed since it was allowed")]
     ProgramChanged {
         /// The source.
         source_name: String,
@@ -106,7 +131,10 @@ impl TrustError {
     pub fn hint(&self) -> String {
         match self {
             Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
-            Self::NotAllowed { .. } | Self::Changed { .. } | Self::ProgramChanged { .. } => {
+            Self::NotAllowed { .. }
+            | Self::Changed { .. }
+            | Self::ProgramChanged { .. }
+            | Self::PassEnvChanged { .. } => {
                 "read the manifest's exec sources (and the programs they name), then run `secretary allow` to let them run"
                     .to_owned()
             }
@@ -131,31 +159,54 @@ pub fn state_dir(vars: &Variables) -> Option<PathBuf> {
         .or_else(|| set("HOME").map(|home| home.join(".local/state/secretary")))
 }
 
-/// What would be recorded for `command` now: the command, and the program's SHA-256
-/// when it is named by a path (from `base`, the manifest's directory).
+/// What would be recorded for `command` now: the command; the program it resolves to
+/// (on `vars`' `PATH`, or by a path from `base`, the manifest's directory) and its
+/// SHA-256; every argument naming a file beneath `base`, with its SHA-256; `pass_env`.
 pub(super) fn fingerprint(
     source_name: &str,
     command: &[String],
+    pass_env: &[String],
     base: &Path,
+    vars: &Variables,
 ) -> Result<Allowed, TrustError> {
-    let program_sha256 = match command.first() {
-        Some(program) if program.contains('/') => {
-            let path = base.join(program);
-            let bytes =
-                file::read(&path, 256 * 1024 * 1024).map_err(|error| TrustError::Program {
-                    source_name: source_name.to_owned(),
-                    program: program.clone(),
-                    reason: error.to_string(),
-                })?;
-            let digest = ring::digest::digest(&ring::digest::SHA256, &bytes);
-            Some(hex(digest.as_ref()))
-        }
-        _ => None,
+    let failed = |program: &str, reason: String| TrustError::Program {
+        source_name: source_name.to_owned(),
+        program: program.to_owned(),
+        reason,
     };
+    let name = command.first().map_or("", String::as_str);
+    let found = super::super::program::find(name, vars, base)
+        .map_err(|error| failed(name, error.to_string()))?;
+    let real = std::fs::canonicalize(&found).map_err(|error| failed(name, error.to_string()))?;
+    let program_sha256 = sha256_of(&real).map_err(|reason| failed(name, reason))?;
+    let beneath = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let mut files = Vec::new();
+    for argument in command.iter().skip(1) {
+        let Ok(path) = std::fs::canonicalize(base.join(argument)) else {
+            continue;
+        };
+        if path.starts_with(&beneath) && path.is_file() {
+            let digest = sha256_of(&path).map_err(|reason| failed(argument, reason))?;
+            files.push((argument.clone(), digest));
+        }
+    }
+    let mut pass_env = pass_env.to_vec();
+    pass_env.sort();
     Ok(Allowed {
         command: command.to_vec(),
+        program: real.display().to_string(),
         program_sha256,
+        files,
+        pass_env,
     })
+}
+
+/// The SHA-256 (hex) of the file at `path`, read by [`crate::file`]'s rules.
+fn sha256_of(path: &Path) -> Result<String, String> {
+    let bytes = file::read(path, 256 * 1024 * 1024).map_err(|error| error.to_string())?;
+    Ok(hex(
+        ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref()
+    ))
 }
 
 /// Whether this user allowed `now` for `source_name` of the manifest at `manifest`.
@@ -179,14 +230,35 @@ pub(super) fn verdict(
             command: shown(&now.command),
             was: shown(&allowed.command),
         }),
+        Some(allowed) if allowed.program != now.program => Err(TrustError::ProgramChanged {
+            source_name: source_name.to_owned(),
+            program: format!("{} (it was {} when allowed)", now.program, allowed.program),
+        }),
         Some(allowed) if allowed.program_sha256 != now.program_sha256 => {
             Err(TrustError::ProgramChanged {
                 source_name: source_name.to_owned(),
-                program: now.command.first().cloned().unwrap_or_default(),
+                program: now.program.clone(),
             })
         }
+        Some(allowed) if allowed.files != now.files => Err(TrustError::ProgramChanged {
+            source_name: source_name.to_owned(),
+            program: changed_file(&allowed.files, &now.files),
+        }),
+        Some(allowed) if allowed.pass_env != now.pass_env => Err(TrustError::PassEnvChanged {
+            source_name: source_name.to_owned(),
+            pass_env: now.pass_env.join(", "),
+            was: allowed.pass_env.join(", "),
+        }),
         Some(_) => Ok(()),
     }
+}
+
+/// The first file argument that differs between what was allowed and what is now.
+fn changed_file(allowed: &[(String, String)], now: &[(String, String)]) -> String {
+    now.iter()
+        .find(|file| !allowed.contains(file))
+        .or_else(|| allowed.iter().find(|file| !now.contains(file)))
+        .map_or_else(String::new, |(name, _)| name.clone())
 }
 
 /// Records every `exec` source's command of `manifest` as allowed for this user, in
@@ -201,8 +273,11 @@ pub fn allow(manifest: &Manifest, vars: &Variables) -> Result<Vec<(String, Allow
         sources: BTreeMap::new(),
     };
     for source in manifest.sources() {
-        if let SourceConfig::Exec { command, .. } = &source.config {
-            let allowed = fingerprint(&source.name, command, manifest.dir())?;
+        if let SourceConfig::Exec {
+            command, pass_env, ..
+        } = &source.config
+        {
+            let allowed = fingerprint(&source.name, command, pass_env, manifest.dir(), vars)?;
             record.sources.insert(source.name.clone(), allowed);
         }
     }

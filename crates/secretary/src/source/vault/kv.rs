@@ -199,6 +199,25 @@ pub(super) async fn read(
         path: api.to_owned(),
         what: what.to_owned(),
     };
+    // A secrets engine that issues credentials (database/creds/ROLE, mounted where KV was
+    // expected): they would be neither renewed nor revoked, and never belong in the
+    // outage copy. A `vault_lease` source is what reads them.
+    if let Some(lease_id) = json
+        .expose()
+        .get("lease_id")
+        .and_then(Value::as_str)
+        .filter(|id| reply.status == 200 && !id.is_empty())
+    {
+        // The read issued them: revoked at once, so that none is left alive (best effort;
+        // the error below stands either way).
+        let body = client::Body::json(&serde_json::json!({ "lease_id": lease_id }));
+        let _ = client
+            .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
+            .await;
+        return Err(unexpected(
+            "an answer with a lease: this path issues credentials, it is not KV; read it with a `vault_lease` source, which renews and revokes them",
+        ));
+    }
     match (reply.status, kv_version) {
         // Not JSON at all: a proxy's or another server's page, or a body cut short.
         (200, _) if !json.expose().is_object() => Err(unexpected(

@@ -14,31 +14,32 @@ use super::*;
 /// A project: the provider copied in (so that a test may change it), a store, and a
 /// state directory of its own.
 struct Project {
-    dir: tempfile::TempDir,
+    /// `app/` holds the manifest and the provider; the store is beside it, outside the
+    /// manifest's directory, so that changing it is not changing what was allowed.
+    root: tempfile::TempDir,
+    dir: std::path::PathBuf,
 }
 
 impl Project {
     fn new(store: &serde_json::Value) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        fs::copy(
-            secretary_test_support::provider(),
-            dir.path().join("provider.py"),
-        )
-        .unwrap();
-        chmod(&dir.path().join("provider.py"), 0o755);
-        let project = Self { dir };
+        let root = tempfile::tempdir().unwrap();
+        let dir = root.path().join("app");
+        fs::create_dir(&dir).unwrap();
+        fs::copy(secretary_test_support::provider(), dir.join("provider.py")).unwrap();
+        chmod(&dir.join("provider.py"), 0o755);
+        let project = Self { root, dir };
         project.store(store);
-        project.manifest("command = [\"./provider.py\", \"store.json\"]\ntimeout = \"2s\"\n");
+        project.manifest("command = [\"./provider.py\", \"../store.json\"]\ntimeout = \"2s\"\n");
         project
     }
 
     fn store(&self, store: &serde_json::Value) {
-        fs::write(self.dir.path().join("store.json"), store.to_string()).unwrap();
+        fs::write(self.root.path().join("store.json"), store.to_string()).unwrap();
     }
 
     fn manifest(&self, settings: &str) -> Manifest {
         manifest(
-            self.dir.path(),
+            self.dir.as_path(),
             &format!(
                 "version = 1\n[app]\nname = \"shop\"\n[sources.vault1p]\ntype = \"exec\"\n{settings}\n[environments.production]\nsources = [\"vault1p\"]\n{SECRETS}"
             ),
@@ -50,7 +51,7 @@ impl Project {
             ("PATH".into(), std::env::var("PATH").unwrap()),
             (
                 "SECRETARY_STATE_DIR".into(),
-                self.dir.path().join("state").display().to_string(),
+                self.dir.as_path().join("state").display().to_string(),
             ),
             (
                 "VAULT_TOKEN".into(),
@@ -92,12 +93,12 @@ fn store() -> serde_json::Value {
 #[test]
 fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
     let project = Project::new(&store());
-    let manifest = project.manifest("command = [\"./provider.py\", \"store.json\"]\n");
+    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
     let vars = project.vars(&[]);
     let report = run(&manifest, "production", &vars);
     let refused = exec_error(&report, "api_key");
     assert!(
-        matches!(&refused, ExecError::Trust(TrustError::NotAllowed { command, .. }) if command == "./provider.py store.json"),
+        matches!(&refused, ExecError::Trust(TrustError::NotAllowed { command, .. }) if command == "./provider.py ../store.json"),
         "{refused:?}"
     );
     assert!(refused.hint().contains("secretary allow"));
@@ -138,7 +139,7 @@ fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
 fn a_changed_command_or_program_fails_closed_saying_what_changed() {
     let project = Project::new(&store());
     let vars = project.vars(&[]);
-    let manifest = project.manifest("command = [\"./provider.py\", \"store.json\"]\n");
+    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
     allow(&manifest, &vars);
     assert_eq!(
         value(&run(&manifest, "production", &vars), "api_key").as_deref(),
@@ -150,11 +151,11 @@ fn a_changed_command_or_program_fails_closed_saying_what_changed() {
     let error = exec_error(&run(&changed, "production", &vars), "api_key");
     assert_eq!(
         error.to_string(),
-        "exec source `vault1p` now runs `./provider.py other.json`; `./provider.py store.json` was allowed"
+        "exec source `vault1p` now runs `./provider.py other.json`; `./provider.py ../store.json` was allowed"
     );
 
     // Or the program it names by a path.
-    let script = project.dir.path().join("provider.py");
+    let script = project.dir.as_path().join("provider.py");
     let mut text = fs::read_to_string(&script).unwrap();
     text.push_str("\n# changed\n");
     fs::write(&script, text).unwrap();
@@ -173,9 +174,9 @@ fn the_record_is_private_and_one_others_may_write_allows_nothing() {
     use std::os::unix::fs::PermissionsExt;
     let project = Project::new(&store());
     let vars = project.vars(&[]);
-    let manifest = project.manifest("command = [\"./provider.py\", \"store.json\"]\n");
+    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
     allow(&manifest, &vars);
-    let dir = project.dir.path().join("state/allowed");
+    let dir = project.dir.as_path().join("state/allowed");
     assert_eq!(
         fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
         0o700
@@ -196,12 +197,12 @@ fn the_record_is_private_and_one_others_may_write_allows_nothing() {
 #[test]
 fn a_provider_gets_the_request_and_a_scrubbed_environment_with_what_pass_env_names() {
     let project = Project::new(&store());
-    let dump = project.dir.path().join("dump.json");
+    let dump = project.root.path().join("dump.json");
     let mut with_dump = store();
     with_dump["dump"] = dump.display().to_string().into();
     project.store(&with_dump);
     let manifest = project.manifest(
-        "command = [\"./provider.py\", \"store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n",
+        "command = [\"./provider.py\", \"../store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n",
     );
     let vars = project.vars(&[
         ("OP_SERVICE_ACCOUNT_TOKEN", "ops_x"),
@@ -250,7 +251,7 @@ fn a_slow_failing_or_garbled_provider_fails_the_source_and_its_stderr_is_never_s
     let project = Project::new(&store());
     let vars = project.vars(&[]);
     let manifest =
-        project.manifest("command = [\"./provider.py\", \"store.json\"]\ntimeout = \"1s\"\n");
+        project.manifest("command = [\"./provider.py\", \"../store.json\"]\ntimeout = \"1s\"\n");
     allow(&manifest, &vars);
     let canary = "canary-on-stderr-k-canary-123";
     for (knobs, expected) in [
@@ -292,8 +293,13 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
     let project = Project::new(&store());
     let vars = project.vars(&[]);
     let command = vec![
-        project.dir.path().join("provider.py").display().to_string(),
-        project.dir.path().join("store.json").display().to_string(),
+        project
+            .dir
+            .as_path()
+            .join("provider.py")
+            .display()
+            .to_string(),
+        project.root.path().join("store.json").display().to_string(),
     ];
     let keys = vec!["api_key".to_owned()];
     let kit = Kit {
@@ -302,7 +308,7 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
         pass_env: &[],
         timeout: Duration::from_secs(5),
     };
-    let checks = kit.run(&vars, project.dir.path());
+    let checks = kit.run(&vars, project.dir.as_path());
     assert_eq!(checks.len(), 3);
     assert!(checks.iter().all(|c| c.failure.is_none()), "{checks:?}");
 
@@ -312,7 +318,7 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
         "errors": {format!("secretary_conformance_{}", std::process::id()): "no such item"},
         "stderr": "debug: k-canary-123",
     }));
-    let checks = kit.run(&vars, project.dir.path());
+    let checks = kit.run(&vars, project.dir.as_path());
     let failures: Vec<String> = checks.iter().filter_map(|c| c.failure.clone()).collect();
     assert_eq!(
         failures,
@@ -323,4 +329,59 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
         "{checks:?}"
     );
     assert!(!format!("{checks:?}").contains("k-canary-123"));
+}
+
+#[test]
+fn a_script_behind_an_interpreter_more_pass_env_or_a_program_earlier_on_path_each_need_allowing_again()
+ {
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    // An interpreter on PATH given a script of the repository.
+    let manifest = project.manifest(
+        "command = [\"python3\", \"provider.py\", \"../store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n",
+    );
+    allow(&manifest, &vars);
+    assert!(value(&run(&manifest, "production", &vars), "api_key").is_some());
+
+    // A pull request edits the script, not the command.
+    let script = project.dir.join("provider.py");
+    let original = fs::read_to_string(&script).unwrap();
+    fs::write(&script, format!("{original}\n# a pull request's line\n")).unwrap();
+    let error = exec_error(&run(&manifest, "production", &vars), "api_key");
+    assert_eq!(
+        error.to_string(),
+        "exec source `vault1p`: provider.py changed since it was allowed"
+    );
+    fs::write(&script, &original).unwrap();
+    assert!(value(&run(&manifest, "production", &vars), "api_key").is_some());
+
+    // Or hands the program one more of the user's credentials.
+    let more = project.manifest(
+        "command = [\"python3\", \"provider.py\", \"../store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\", \"VAULT_TOKEN\"]\n",
+    );
+    let error = exec_error(&run(&more, "production", &vars), "api_key");
+    assert_eq!(
+        error.to_string(),
+        "exec source `vault1p` now passes the program [OP_SERVICE_ACCOUNT_TOKEN, VAULT_TOKEN]; [OP_SERVICE_ACCOUNT_TOKEN] was allowed"
+    );
+
+    // Or adds a `python3` of its own in a directory that comes first on PATH (a
+    // repository's bin/, which direnv or a virtual environment put there).
+    let bin = project.dir.join("bin");
+    fs::create_dir(&bin).unwrap();
+    fs::write(
+        bin.join("python3"),
+        "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n",
+    )
+    .unwrap();
+    chmod(&bin.join("python3"), 0o755);
+    let shadowed = project.vars(&[(
+        "PATH",
+        &format!("{}:{}", bin.display(), std::env::var("PATH").unwrap()),
+    )]);
+    let error = exec_error(&run(&manifest, "production", &shadowed), "api_key");
+    assert!(
+        matches!(&error, ExecError::Trust(TrustError::ProgramChanged { program, .. }) if program.contains("bin/python3 (it was ")),
+        "{error:?}"
+    );
 }
