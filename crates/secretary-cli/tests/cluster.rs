@@ -44,8 +44,7 @@ const KEYS: [&str; 14] = [
     "log_level",
 ];
 
-/// An application whose environment `environment` reads the 14 secrets from Vault at
-/// `secret/<environment>/<key>`; `auth` goes into the vault source.
+/// An app reading the 14 secrets from `secret/<environment>/<key>`; `auth` goes in its source.
 fn app(environment: &str, auth: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let mut manifest = format!(
@@ -58,7 +57,7 @@ fn app(environment: &str, auth: &str) -> tempfile::TempDir {
     dir
 }
 
-/// Stores every secret of `environment` in the cluster.
+/// Stores every secret of `environment` in the cluster, on every node before it returns.
 fn seed(cluster: &Cluster, environment: &str) {
     for key in KEYS {
         cluster.kv_put(
@@ -66,6 +65,7 @@ fn seed(cluster: &Cluster, environment: &str) {
             &[("value", &format!("{key}-value"))],
         );
     }
+    cluster.wait_replicated(&KEYS.map(|key| format!("{environment}/{key}")));
 }
 
 /// The nodes' addresses as `VAULT_ADDR` lists them, `first` first.

@@ -61,6 +61,8 @@ fn with_every_node_down_the_application_starts_from_the_copy_in_seconds() {
         );
     }
     std::fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    // Read from any node: each must have what was written on the active one.
+    cluster.wait_replicated(&KEYS.map(|key| format!("outage/{key}")));
     let nodes = cluster.addresses().join(",");
     let secretary = |args: &[&str]| -> Output {
         let mut command: Command = support::secretary_in(dir.path());

@@ -340,6 +340,24 @@ impl Cluster {
         answer.json()["data"]["version"].as_u64().unwrap()
     }
 
+    /// Waits (15 s at most) until every node answers each of `paths` (`secret/PATH`,
+    /// field `value`) from its own copy: a fresh client reading from a standby then sees
+    /// what a test wrote on the active node.
+    pub fn wait_replicated(&self, paths: &[String]) {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        for node in 0..self.nodes.len() {
+            for path in paths {
+                while self.kv_get(node, path, "value").is_none() {
+                    assert!(
+                        Instant::now() < deadline,
+                        "node {node} never had secret/{path}"
+                    );
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+            }
+        }
+    }
+
     /// `field` of the latest version of `secret/PATH`, as `node` answers (a standby from
     /// its own copy); `None` when the secret, its latest version or the field is missing.
     pub fn kv_get(&self, node: usize, path: &str, field: &str) -> Option<String> {
