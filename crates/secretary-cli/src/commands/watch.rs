@@ -134,6 +134,10 @@ fn listen(early_hup: Option<child::EarlyHup>) -> Result<(Forwarder, mpsc::Receiv
     Ok((forwarder, hup_rx))
 }
 
+/// How often the supervisor looks at the program and its leases: the longest a lease
+/// outlives the program's exit, besides the revoke itself.
+const TICK: Duration = Duration::from_millis(10);
+
 /// The interval of a `run` that watches only its leases (no `--watch`): never reached.
 pub const LEASES_ONLY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
 
@@ -192,7 +196,8 @@ pub fn supervise(
             Ok(None) => {}
             Err(error) => break Err(Failure::Process(error)),
         }
-        let hup = match hup_rx.recv_timeout(Duration::from_millis(100)) {
+        // How soon the program's exit is seen, and so how soon its leases are revoked.
+        let hup = match hup_rx.recv_timeout(TICK) {
             Ok(()) => true,
             Err(mpsc::RecvTimeoutError::Timeout) => false,
             Err(mpsc::RecvTimeoutError::Disconnected) => {
