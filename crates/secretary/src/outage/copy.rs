@@ -139,10 +139,12 @@ pub(crate) fn instant(seconds: u64) -> SystemTime {
 
 /// Where copies are kept: `SECRETARY_STATE_DIR`, else `$XDG_STATE_HOME/secretary`, else
 /// `~/.local/state/secretary`. `None` when none of them is set (or `XDG_STATE_HOME` is
-/// relative, which the specification says to ignore, and there is no `HOME`).
+/// relative, which the specification says to ignore, and there is no `HOME`). A relative
+/// `SECRETARY_STATE_DIR` is ignored too, as `allow`'s records do: the copy would land in
+/// the working directory, perhaps a repository.
 pub fn state_dir(vars: &Variables) -> Option<PathBuf> {
     let set = |name| vars.get(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    if let Some(dir) = set("SECRETARY_STATE_DIR") {
+    if let Some(dir) = set("SECRETARY_STATE_DIR").filter(|d| d.is_absolute()) {
         return Some(dir);
     }
     if let Some(dir) = set("XDG_STATE_HOME").filter(|d| d.is_absolute()) {
@@ -437,6 +439,26 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
+    // A directory another user owns, or that group or others may write, lets them put
+    // back a copy that was forgotten after a refusal: refused.
+    {
+        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+        let metadata = fs::metadata(dir)?;
+        if metadata.uid() != rustix::process::getuid().as_raw() {
+            return Err(std::io::Error::other(format!(
+                "{} belongs to another user; the copy is kept only in a directory of this user's",
+                dir.display()
+            )));
+        }
+        if metadata.permissions().mode() & 0o022 != 0 {
+            return Err(std::io::Error::other(format!(
+                "group or others may write {} (mode {:04o}); run `chmod 700 {}`",
+                dir.display(),
+                metadata.permissions().mode() & 0o7777,
+                dir.display()
+            )));
+        }
+    }
     let mut suffix = [0u8; 8];
     crate::generate::fill_random(&mut suffix)?;
     let name = path

@@ -158,3 +158,27 @@ fn a_header_that_says_anything_never_panics() {
     ));
     assert!(copy::list(dir.path(), None).unwrap().is_empty());
 }
+
+#[test]
+fn a_state_directory_others_may_write_or_a_relative_one_is_never_used() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let shared = dir.path().join("shared");
+    std::fs::create_dir(&shared).unwrap();
+    std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let error = copy::write_atomic(&shared.join("shop.production.lkg"), b"sealed").unwrap_err();
+    assert!(
+        error.to_string().contains("group or others may write"),
+        "{error}"
+    );
+    assert!(!shared.join("shop.production.lkg").exists());
+
+    let vars = crate::Variables::from_pairs([
+        ("SECRETARY_STATE_DIR", "relative/state"),
+        ("HOME", "/home/someone"),
+    ]);
+    assert_eq!(
+        copy::state_dir(&vars).unwrap(),
+        std::path::Path::new("/home/someone/.local/state/secretary")
+    );
+}
