@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, shown};
+use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{CREDENTIAL_VARIABLES, SecretSpec, SourceKind};
 use crate::{Locator, SecretValue, dotenv};
@@ -53,21 +53,7 @@ impl DotenvSource {
         for (index, file) in self.files.iter().enumerate() {
             let path = context.base_dir.join(file);
             let file = &shown(context, file);
-            let failed = |error: FileError| match error {
-                FileError::TooLarge { limit } => SourceError::TooLarge {
-                    path: file.clone(),
-                    limit,
-                },
-                FileError::NotUtf8 => SourceError::NotUtf8 { what: file.clone() },
-                FileError::NotRegular(what) => SourceError::NotRegular {
-                    path: file.clone(),
-                    what,
-                },
-                other => SourceError::Read {
-                    path: file.clone(),
-                    reason: other.to_string(),
-                },
-            };
+            let failed = |error: FileError| file_error(file.clone(), error);
             let opened = match file::open(&path) {
                 Ok(opened) => opened,
                 Err(FileError::NotFound) => {

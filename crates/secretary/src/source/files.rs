@@ -18,7 +18,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, shown};
+use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, Dir, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Locator, SecretValue};
@@ -57,13 +57,7 @@ impl FilesSource {
                 path: shown,
                 dir: dir.to_owned(),
             },
-            FileError::TooLarge { limit } => SourceError::TooLarge { path: shown, limit },
-            FileError::NotUtf8 => SourceError::NotUtf8 { what: shown },
-            FileError::NotRegular(what) => SourceError::NotRegular { path: shown, what },
-            other => SourceError::Read {
-                path: shown,
-                reason: other.to_string(),
-            },
+            other => file_error(shown, other),
         };
         let opened = match root.open_beneath(file) {
             Ok(opened) => opened,

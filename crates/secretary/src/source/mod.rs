@@ -295,6 +295,31 @@ pub fn build(spec: &SourceSpec) -> Box<dyn Source> {
     }
 }
 
+/// A file of a source that could not be read, as the source's error: `path` as shown to
+/// people. One mapping for every source that reads files (`dotenv`, `files`, `sops`).
+fn file_error(path: String, error: crate::FileError) -> SourceError {
+    use crate::FileError;
+    match error {
+        FileError::TooLarge { limit } => SourceError::TooLarge { path, limit },
+        FileError::NotUtf8 => SourceError::NotUtf8 { what: path },
+        FileError::NotRegular(what) => SourceError::NotRegular { path, what },
+        other => SourceError::Read {
+            reason: other.to_string(),
+            path,
+        },
+    }
+}
+
+/// Lower-case hex of `bytes` (SHA-256 digests in `exec`'s records and AWS signatures).
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(bytes.len().saturating_mul(2));
+    for byte in bytes {
+        let _ = write!(out, "{byte:02x}");
+    }
+    out
+}
+
 /// A configured path as it is shown in locators and messages: an absolute path as it
 /// is, a relative one from the user's working directory.
 fn shown(context: &Context<'_>, configured: &str) -> String {

@@ -28,7 +28,7 @@ use std::time::Duration;
 use zeroize::Zeroizing;
 
 use super::program::{self, Program, ProgramError};
-use super::{Batch, Context, Lookup, Source, SourceError, shown};
+use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SopsFormat, SourceKind};
 use crate::{Locator, SecretValue, dotenv};
@@ -232,20 +232,7 @@ struct Decrypted {
 
 /// The encrypted file's bytes, by [`crate::file`]'s rules; `None` when it does not exist.
 fn read(path: &Path, shown_file: &str) -> Result<Option<Zeroizing<Vec<u8>>>, SourceError> {
-    let failed = |error: FileError| match error {
-        FileError::TooLarge { limit } => SourceError::TooLarge {
-            path: shown_file.to_owned(),
-            limit,
-        },
-        FileError::NotRegular(what) => SourceError::NotRegular {
-            path: shown_file.to_owned(),
-            what,
-        },
-        other => SourceError::Read {
-            path: shown_file.to_owned(),
-            reason: other.to_string(),
-        },
-    };
+    let failed = |error: FileError| file_error(shown_file.to_owned(), error);
     let opened = match file::open(path) {
         Ok(opened) => opened,
         Err(FileError::NotFound) => return Ok(None),

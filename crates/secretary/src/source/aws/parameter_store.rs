@@ -6,7 +6,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use super::client::Client;
-use super::secrets_manager::{epoch, refused, several};
+use super::secrets_manager::{epoch, every_name, refused, several};
 use super::{AwsError, Got};
 use crate::source::vault::Body;
 
@@ -76,17 +76,5 @@ pub(super) async fn batch(
             answers[at] = Some(Ok(Got::NotFound));
         }
     }
-    Ok(names
-        .iter()
-        .zip(answers)
-        .map(|(name, answer)| {
-            answer.unwrap_or_else(|| {
-                Err(AwsError::Malformed {
-                    endpoint: client.settings.endpoint.to_string(),
-                    action: ACTION.to_owned(),
-                    what: format!("the answer says nothing of {name}"),
-                })
-            })
-        })
-        .collect())
+    Ok(every_name(client, ACTION, names, answers))
 }

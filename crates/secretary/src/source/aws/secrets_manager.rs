@@ -176,19 +176,30 @@ pub(super) async fn batch(
             break;
         }
     }
-    Ok(names
+    Ok(every_name(client, ACTION, names, answers))
+}
+
+/// One answer per name of a batched call, in order: a name the answer says nothing of
+/// is a malformed answer (the call's fault), never an absence.
+pub(super) fn every_name(
+    client: &Client,
+    action: &str,
+    names: &[String],
+    answers: Vec<Option<Result<Got, AwsError>>>,
+) -> Vec<Result<Got, AwsError>> {
+    names
         .iter()
         .zip(answers)
         .map(|(name, answer)| {
             answer.unwrap_or_else(|| {
                 Err(AwsError::Malformed {
                     endpoint: client.settings.endpoint.to_string(),
-                    action: ACTION.to_owned(),
+                    action: action.to_owned(),
                     what: format!("the answer says nothing of {name}"),
                 })
             })
         })
-        .collect())
+        .collect()
 }
 
 /// `GetSecretValue` for `name` at staging label `stage` (default `AWSCURRENT`).

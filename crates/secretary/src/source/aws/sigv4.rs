@@ -41,14 +41,7 @@ pub(super) fn amz_date(time: SystemTime) -> String {
         .collect()
 }
 
-/// The lower-case hex of `bytes`.
-pub(super) fn hex(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().saturating_mul(2));
-    for byte in bytes {
-        let _ = write!(out, "{byte:02x}");
-    }
-    out
-}
+pub(super) use crate::source::hex;
 
 /// The hex SHA-256 of a payload, as `X-Amz-Content-Sha256` and the canonical request
 /// carry it.

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::Variables;
 use crate::file::{self, FileError};
 use crate::manifest::{Manifest, SourceConfig};
+use crate::source::hex;
 
 /// The largest record read.
 const RECORD_LIMIT: u64 = 1024 * 1024;
@@ -385,13 +386,4 @@ fn write(path: &Path, record: &Record) -> Result<(), TrustError> {
         let _ = std::fs::remove_file(&temporary);
     }
     written.map_err(failed)
-}
-
-/// Lower-case hex.
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write as _;
-    bytes.iter().fold(String::new(), |mut out, byte| {
-        let _ = write!(out, "{byte:02x}");
-        out
-    })
 }
