@@ -394,7 +394,7 @@ fn a_restarted_node_listed_first_serves_as_a_standby() {
 
 #[test]
 fn a_process_reads_its_own_writes_through_a_standby() {
-    use secretary::manifest::SourceConfig;
+    use secretary::source::VaultConfig;
     use secretary::source::{Context, Lookup, Source, VaultSource};
     let cluster = Cluster::shared().lock();
     seed(&cluster, "ryw");
@@ -406,10 +406,9 @@ fn a_process_reads_its_own_writes_through_a_standby() {
         ("VAULT_TOKEN", cluster.token()),
     ]);
     let environment = manifest.select_environment(Some("ryw"), &vars).unwrap();
-    let SourceConfig::Vault(config) = &manifest.source("vault").unwrap().config else {
-        unreachable!()
-    };
-    let source = VaultSource::new("vault".to_owned(), (**config).clone());
+    let config = &manifest.source("vault").unwrap().config;
+    let config = config.get::<VaultConfig>().unwrap();
+    let source = VaultSource::new("vault".to_owned(), config.clone());
     let context = Context::new(&manifest, environment, &vars);
     let spec = manifest.secret("secret_key").unwrap();
     // A healthy standby forwards writes to the active node and answers reads from its own

@@ -9,8 +9,9 @@
 //! retried request makes one version (Secrets Manager has no check-and-set).
 
 use crate::generate::generate;
-use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec, SourceConfig};
-use crate::source::{AwsError, AwsSource, Context, Stored, VaultError, VaultSource, Written};
+use crate::manifest::Capability;
+use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec};
+use crate::source::{AwsError, Context, Store, StoreError, Stored, VaultError, Written};
 use crate::validate::{self, Invalid};
 use crate::{Error, SecretValue, Variables};
 
@@ -117,6 +118,24 @@ pub enum PutError {
     },
 }
 
+impl From<StoreError> for PutError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Vault(error) => Self::Vault(error),
+            StoreError::Aws(error) => Self::Aws(error),
+            StoreError::Unsupported {
+                source_name,
+                kind,
+                what,
+            } => Self::Unsupported {
+                source_name,
+                kind,
+                what,
+            },
+        }
+    }
+}
+
 fn with_vault_text(with_vault: &[String]) -> String {
     match with_vault {
         [] => "; no environment of this manifest has one".to_owned(),
@@ -131,66 +150,19 @@ fn with_vault_text(with_vault: &[String]) -> String {
     }
 }
 
-/// Where an environment's writes go: its first `vault` or `aws_secrets_manager` source.
-#[derive(Debug)]
-pub(crate) enum Target {
-    /// A Vault source.
-    Vault(VaultSource),
-    /// An AWS Secrets Manager source.
-    Aws(AwsSource),
-}
-
-impl Target {
-    /// Writes `value` for `spec`; `cas` (Vault only) is the version it must replace.
-    fn write(
-        &self,
-        spec: &SecretSpec,
-        context: &Context<'_>,
-        value: &SecretValue,
-        cas: Option<u64>,
-    ) -> Result<Written, PutError> {
-        match self {
-            Self::Vault(source) => Ok(source.write(spec, context, value, cas)?),
-            Self::Aws(source) if cas.is_some() => Err(unsupported(
-                source,
-                "write only at an expected version (Secrets Manager has no check-and-set)",
-            )),
-            Self::Aws(source) => Ok(source.write(spec, context, value)?),
-        }
-    }
-}
-
-/// `what` refused for the AWS Secrets Manager `source`.
-fn unsupported(source: &AwsSource, what: &'static str) -> PutError {
-    use crate::source::Source as _;
-    PutError::Unsupported {
-        source_name: source.name().to_owned(),
-        kind: "aws_secrets_manager",
-        what,
-    }
-}
-
-/// The first `vault` or `aws_secrets_manager` source of `environment`'s chain: where its
-/// writes go.
+/// Where `environment`'s writes go: the first source of its chain whose kind can be
+/// written ([`Capability::Write`]).
 pub(crate) fn target(
     manifest: &Manifest,
     environment: &EnvironmentSpec,
-) -> Result<Target, PutError> {
+) -> Result<Box<dyn Store>, PutError> {
     let first = |environment: &EnvironmentSpec| {
         environment
             .sources
             .iter()
             .filter_map(|name| manifest.source(name))
-            .find_map(|source| match &source.config {
-                SourceConfig::Vault(config) => Some(Target::Vault(VaultSource::new(
-                    source.name.clone(),
-                    (**config).clone(),
-                ))),
-                SourceConfig::AwsSecretsManager(config) => Some(Target::Aws(
-                    AwsSource::secrets_manager(source.name.clone(), (**config).clone()),
-                )),
-                _ => None,
-            })
+            .filter(|source| source.config.capabilities().has(Capability::Write))
+            .find_map(crate::source::kinds::store)
     };
     first(environment).ok_or_else(|| PutError::NoVaultSource {
         environment: environment.name.clone(),
@@ -201,19 +173,6 @@ pub(crate) fn target(
             .map(|other| other.name.clone())
             .collect(),
     })
-}
-
-/// The first Vault source of `environment`'s chain, for what only Vault can do
-/// (`rollback`, `import`): an AWS target is refused as [`PutError::Unsupported`].
-pub(crate) fn vault_source(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    what: &'static str,
-) -> Result<VaultSource, PutError> {
-    match target(manifest, environment)? {
-        Target::Vault(source) => Ok(source),
-        Target::Aws(source) => Err(unsupported(&source, what)),
-    }
 }
 
 /// Whether `value` may be written for `spec` in `environment`: not empty, valid for its
@@ -254,7 +213,7 @@ pub fn put(
     let target = target(manifest, environment)?;
     admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
-    target.write(spec, &context, value, cas)
+    Ok(target.write(spec, &context, value, cas)?)
 }
 
 /// The new value of `spec` in a rotation: made as it declares (`generate = { bytes = 32,
@@ -286,7 +245,7 @@ pub fn rotate(
     let value = new_value(spec, provided)?;
     admissible(spec, environment, &value)?;
     let context = Context::new(manifest, environment, vars);
-    target.write(spec, &context, &value, None)
+    Ok(target.write(spec, &context, &value, None)?)
 }
 
 /// What a rollback did: the version written, and the one whose value it holds again.
@@ -312,11 +271,14 @@ pub fn rollback(
     to: Option<std::num::NonZeroU64>,
 ) -> Result<RolledBack, PutError> {
     let spec = manifest.secret_in(environment, key)?;
-    let source = vault_source(
-        manifest,
-        environment,
-        "roll back to a version (Secrets Manager's versions are staging labels: move AWSCURRENT with `aws secretsmanager update-secret-version-stage`)",
-    )?;
+    let source = target(manifest, environment)?;
+    if !source.kind().capabilities().has(Capability::Versions) {
+        return Err(PutError::Unsupported {
+            source_name: source.name().to_owned(),
+            kind: source.kind().as_str(),
+            what: "roll back to a version: it keeps no numbered versions",
+        });
+    }
     let context = Context::new(manifest, environment, vars);
     let (current, current_value) = match source.stored(spec, &context, None)? {
         Stored::Present { locator, value, .. } => (locator.version().unwrap_or(0), value),

@@ -4,10 +4,10 @@
 //! looked, any fall-through past a failed source, and every problem.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
+pub use crate::manifest::Place;
 use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec};
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
@@ -325,35 +325,6 @@ pub enum Fix {
     },
 }
 
-/// A place a secret's value can be put.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Place {
-    /// The process environment.
-    Environment,
-    /// A line in this `.env` file (as shown to people).
-    Dotenv(PathBuf),
-    /// This file (as shown to people).
-    File(PathBuf),
-    /// This path in Vault (mount and path).
-    Vault(String),
-    /// This sops-encrypted file (as shown to people).
-    Sops(PathBuf),
-    /// The store behind this `exec` source's provider.
-    Provider(String),
-    /// This `vault_lease` source's `secrets` table.
-    Lease(String),
-    /// This AWS Secrets Manager secret (and field of it, when the source splits one).
-    AwsSecret {
-        /// The secret's name.
-        name: String,
-        /// The JSON field, if any.
-        field: Option<String>,
-    },
-    /// This AWS Systems Manager parameter.
-    AwsParameter(String),
-}
-
 impl fmt::Display for Fix {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -363,39 +334,7 @@ impl fmt::Display for Fix {
                     if index > 0 {
                         f.write_str(", or ")?;
                     }
-                    match place {
-                        Place::Environment => write!(f, "set {name} in the environment")?,
-                        Place::Dotenv(file) => {
-                            write!(f, "add `{name}=...` to {}", file.display())?;
-                        }
-                        Place::File(path) => write!(f, "create {}", path.display())?,
-                        Place::Vault(path) => write!(f, "store it in Vault at {path}")?,
-                        Place::Lease(source) => {
-                            write!(f, "list it in source `{source}`'s `secrets` table")?;
-                        }
-                        Place::Provider(source) => {
-                            write!(f, "store it where source `{source}`'s provider reads")?;
-                        }
-                        Place::AwsSecret { name, field: None } => {
-                            write!(f, "store it in AWS Secrets Manager as `{name}`")?;
-                        }
-                        Place::AwsSecret {
-                            name,
-                            field: Some(field),
-                        } => write!(
-                            f,
-                            "store it in AWS Secrets Manager as field `{field}` of the JSON secret `{name}`"
-                        )?,
-                        Place::AwsParameter(name) => {
-                            write!(
-                                f,
-                                "store it in AWS Parameter Store as `{name}` (a SecureString)"
-                            )?;
-                        }
-                        Place::Sops(file) => {
-                            write!(f, "add `{name}` to {} with `sops edit`", file.display())?;
-                        }
-                    }
+                    place.advise(f, name)?;
                 }
                 Ok(())
             }

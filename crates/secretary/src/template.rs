@@ -21,9 +21,7 @@
 use std::fmt::Write as _;
 
 use crate::export::{Format, render as render_values};
-use crate::manifest::{
-    EnvironmentSpec, Manifest, SecretSpec, SecretType, SourceConfig, VaultConfig,
-};
+use crate::manifest::{EnvironmentSpec, Manifest, SecretSpec, SecretType, SourceConfig};
 
 /// The placeholder written for required sensitive secrets.
 pub const PLACEHOLDER: &str = "change-me";
@@ -104,52 +102,7 @@ pub fn render(manifest: &Manifest, environment: &EnvironmentSpec) -> String {
 
 /// One line on a source: what it reads.
 fn describe(config: &SourceConfig, environment: &EnvironmentSpec, app: Option<&str>) -> String {
-    match config {
-        SourceConfig::Env => "the process environment".to_owned(),
-        SourceConfig::Dotenv { files } => {
-            format!("{} (later files override earlier ones)", files.join(", "))
-        }
-        SourceConfig::Files { dir } => format!("one file per secret in {dir}"),
-        SourceConfig::VaultLease(config) => format!(
-            "credentials issued with a lease by Vault at {} (a new user and password for each process)",
-            config.vault.path
-        ),
-        SourceConfig::Exec { command, .. } => format!("the provider `{}`", command.join(" ")),
-        SourceConfig::AwsSecretsManager(aws) | SourceConfig::AwsParameterStore(aws) => {
-            let app = app.unwrap_or("{app}");
-            let name = VaultConfig::expand(&aws.name, &environment.name, "{key}", Some(app))
-                .unwrap_or_default();
-            let field = aws.field.as_deref().and_then(|field| {
-                VaultConfig::expand(field, &environment.name, "{key}", Some(app))
-            });
-            let region = aws.region.as_deref().unwrap_or("AWS_REGION");
-            match (config, field) {
-                (SourceConfig::AwsParameterStore(_), _) => {
-                    format!("AWS Parameter Store ({region}) at {name}")
-                }
-                (_, Some(field)) => {
-                    format!("AWS Secrets Manager ({region}) at {name}, JSON field `{field}`")
-                }
-                (_, None) => format!("AWS Secrets Manager ({region}) at {name}"),
-            }
-        }
-        SourceConfig::Sops { file, format } => {
-            format!("{file}, encrypted with sops ({})", format.as_str())
-        }
-        SourceConfig::Vault(vault) => {
-            // `{key}` (and `{app}` when the manifest names none) stay as placeholders:
-            // each is expanded to itself.
-            let app = app.unwrap_or("{app}");
-            let path = VaultConfig::expand(&vault.path, &environment.name, "{key}", Some(app))
-                .unwrap_or_default();
-            format!(
-                "Vault KV v{} at {}, field `{}`",
-                vault.kv_version,
-                vault.api_path(&path),
-                vault.field
-            )
-        }
-    }
+    config.settings().describe(&environment.name, app)
 }
 
 /// `required, url (postgresql, postgres)`, `optional, int 1..=65535, default shown`...

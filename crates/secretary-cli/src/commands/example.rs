@@ -19,7 +19,8 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use secretary::file::{self, FileError};
-use secretary::manifest::{EnvironmentSpec, SecretType, SourceConfig};
+use secretary::manifest::{EnvironmentSpec, SecretType};
+use secretary::source::DotenvConfig;
 use secretary::{Manifest, SecretSpec, template};
 
 use super::Failure;
@@ -48,10 +49,9 @@ fn values_source<'a>(manifest: &'a Manifest, cwd: &Path, path: &Path) -> Option<
     let identity = |path: &Path| fs::metadata(path).ok().map(|m| (m.dev(), m.ino()));
     let wanted_file = identity(&wanted);
     manifest.sources().iter().find_map(|source| {
-        let SourceConfig::Dotenv { files } = &source.config else {
-            return None;
-        };
-        files
+        let config = source.config.get::<DotenvConfig>()?;
+        config
+            .files
             .iter()
             .map(|file| absolute(cwd, &manifest.dir().join(file)))
             .any(|read| read == wanted || wanted_file.is_some() && identity(&read) == wanted_file)

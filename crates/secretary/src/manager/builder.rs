@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use thread_local::ThreadLocal;
 
 use crate::audit::{AuditLog, Target};
-use crate::manifest::{Manifest, SourceConfig};
+use crate::manifest::Manifest;
 use crate::variables::Variables;
 
 use super::{Change, Inner, ManagerError, SecretManager};
@@ -63,7 +63,7 @@ impl SecretManagerBuilder {
             .manifest
             .sources()
             .iter()
-            .any(|source| matches!(source.config, SourceConfig::VaultLease(_)));
+            .any(|source| source.config.kind() == crate::manifest::SourceKind::VaultLease);
         Ok(SecretManager {
             inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
                 if leased && audit.is_some() {

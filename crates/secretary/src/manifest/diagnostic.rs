@@ -57,7 +57,7 @@ impl fmt::Display for ManifestError {
 /// serde's messages quote the offending input (`invalid type: string "hunter2"`); keep
 /// only its kind, since a misplaced value in a manifest may be a secret, and name the
 /// expected kind in words (`usize` means nothing to someone writing TOML).
-pub(super) fn sanitize_toml_message(message: &str) -> String {
+pub(crate) fn sanitize_toml_message(message: &str) -> String {
     let message = message.trim();
     for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
         if let Some(rest) = message.strip_prefix(prefix) {

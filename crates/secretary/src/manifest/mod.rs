@@ -34,6 +34,7 @@ mod derived;
 mod diagnostic;
 mod discover;
 mod error;
+mod kind;
 mod model;
 mod places;
 mod raw;
@@ -45,7 +46,8 @@ use std::sync::Arc;
 
 /// What the manifest takes as an environment variable name, and a key for a name that
 /// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
-pub(crate) use check::{is_env_name, is_region, to_key};
+pub(crate) use check::{is_env_name, to_key};
+pub(crate) use diagnostic::sanitize_toml_message;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
 
@@ -74,16 +76,19 @@ pub const CREDENTIAL_VARIABLES: [&str; 10] = [
 pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
+pub use kind::{
+    Capabilities, Capability, Extent, Place, Settings, SourceConfig, SourceKind, expand,
+};
+pub(crate) use kind::{Declaration, Table, path_problem, unknown_placeholder};
 pub use model::{
-    App, AuditTarget, AwsConfig, Constraints, EnvironmentSpec, LastKnownGood, LeaseConfig,
-    NewValue, OnSourceError, OnStale, Rotation, SecretRule, SecretSpec, SecretType, SopsFormat,
-    SourceConfig, SourceKind, SourceSpec, VaultAuth, VaultConfig,
+    App, AuditTarget, Constraints, EnvironmentSpec, LastKnownGood, NewValue, OnSourceError,
+    OnStale, Rotation, SecretRule, SecretSpec, SecretType, SourceSpec,
 };
 
 use crate::Variables;
 use crate::suggest::closest;
 use check::Checker;
-use diagnostic::{LineIndex, sanitize_toml_message};
+use diagnostic::LineIndex;
 use raw::RawManifest;
 
 /// A loaded, checked manifest.
@@ -277,6 +282,7 @@ impl Manifest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::source::{AwsConfig, AwsStore, VaultConfig};
 
     fn parse(text: &str) -> Result<Manifest, ManifestError> {
         Manifest::parse(text, Path::new("/app/secrets.toml"))
@@ -484,9 +490,8 @@ schemes = ["https"]
     fn vault_sources_are_parsed_with_defaults() {
         let manifest =
             parse("version = 1\n[sources.vault]\ntype = \"vault\"\nmount = \"/kv/\"\n").unwrap();
-        let SourceConfig::Vault(vault) = &manifest.source("vault").unwrap().config else {
-            panic!("not a vault source");
-        };
+        let config = &manifest.source("vault").unwrap().config;
+        let vault = config.get::<VaultConfig>().expect("a vault source");
         assert_eq!(
             (
                 vault.mount.as_str(),
@@ -510,9 +515,11 @@ schemes = ["https"]
             "version = 1\n[sources.sm]\ntype = \"aws_secrets_manager\"\n[sources.ps]\ntype = \"aws_parameter_store\"\nregion = \"eu-west-1\"\n",
         )
         .unwrap();
-        let SourceConfig::AwsSecretsManager(sm) = &manifest.source("sm").unwrap().config else {
-            panic!("not an aws_secrets_manager source");
-        };
+        let config = &manifest.source("sm").unwrap().config;
+        let sm = config
+            .get::<AwsConfig>()
+            .filter(|c| c.store == AwsStore::SecretsManager);
+        let sm = sm.expect("an aws_secrets_manager source");
         assert_eq!(
             (
                 sm.name.as_str(),
@@ -523,9 +530,11 @@ schemes = ["https"]
             ),
             ("{environment}/{key}", None, None, None, 16)
         );
-        let SourceConfig::AwsParameterStore(ps) = &manifest.source("ps").unwrap().config else {
-            panic!("not an aws_parameter_store source");
-        };
+        let config = &manifest.source("ps").unwrap().config;
+        let ps = config
+            .get::<AwsConfig>()
+            .filter(|c| c.store == AwsStore::ParameterStore);
+        let ps = ps.expect("an aws_parameter_store source");
         assert_eq!(
             (ps.name.as_str(), ps.region.as_deref()),
             ("/{environment}/{key}", Some("eu-west-1"))

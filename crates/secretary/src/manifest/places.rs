@@ -28,7 +28,8 @@ use std::sync::Arc;
 
 use super::check::Checker;
 use super::diagnostic::Diagnostic;
-use super::model::{EnvironmentSpec, SecretSpec, SourceConfig, SourceSpec};
+use super::kind::Extent;
+use super::model::{EnvironmentSpec, SecretSpec, SourceSpec};
 
 impl Checker<'_> {
     /// Reports every secret that reads a place another secret of the same environment
@@ -43,7 +44,7 @@ impl Checker<'_> {
         let mut reported: std::collections::HashSet<(String, String)> =
             std::collections::HashSet::new();
         for environment in environments {
-            self.whole_files(environment, sources, base);
+            self.whole_files(environment, sources, app, base);
             self.whole_aws_secrets(environment, sources, app);
             // Place → the first secret seen reading it, and through which source.
             let mut owners: HashMap<String, (&Arc<SecretSpec>, &str)> = HashMap::new();
@@ -52,7 +53,11 @@ impl Checker<'_> {
                     continue;
                 };
                 for spec in &environment.secrets {
-                    for place in places(source, spec, &environment.name, app) {
+                    for place in source
+                        .config
+                        .settings()
+                        .places(spec, &environment.name, app)
+                    {
                         let Some(&(owner, through)) = owners.get(&place) else {
                             owners.insert(place, (spec, name));
                             continue;
@@ -87,6 +92,15 @@ impl Checker<'_> {
 }
 
 impl Checker<'_> {
+    /// The sources of `environment`'s chain, in order.
+    fn chain<'s>(environment: &EnvironmentSpec, sources: &'s [SourceSpec]) -> Vec<&'s SourceSpec> {
+        environment
+            .sources
+            .iter()
+            .filter_map(|name| sources.iter().find(|source| &source.name == name))
+            .collect()
+    }
+
     /// Reports an AWS Secrets Manager secret that one secret of `environment` reads whole
     /// while others read fields of it (a `field` source and one without over the same
     /// name): the whole one's `pattern` could question the others' values.
@@ -98,25 +112,20 @@ impl Checker<'_> {
     ) {
         let mut whole: HashMap<String, &Arc<SecretSpec>> = HashMap::new();
         let mut fields: HashMap<String, Vec<&Arc<SecretSpec>>> = HashMap::new();
-        for source in environment
-            .sources
-            .iter()
-            .filter_map(|name| sources.iter().find(|source| &source.name == name))
-        {
-            let SourceConfig::AwsSecretsManager(config) = &source.config else {
-                continue;
-            };
+        for source in Self::chain(environment, sources) {
             for spec in &environment.secrets {
-                let expand = |template: &str| {
-                    super::model::VaultConfig::expand(template, &environment.name, &spec.key, app)
-                };
-                let Some(name) = expand(&config.name) else {
-                    continue;
-                };
-                if config.field.is_some() {
-                    fields.entry(name).or_default().push(spec);
-                } else {
-                    whole.entry(name).or_insert(spec);
+                for extent in source
+                    .config
+                    .settings()
+                    .extents(spec, &environment.name, app)
+                {
+                    match extent {
+                        Extent::WholeAwsSecret(name) => {
+                            whole.entry(name).or_insert(spec);
+                        }
+                        Extent::AwsSecretField(name) => fields.entry(name).or_default().push(spec),
+                        _ => {}
+                    }
                 }
             }
         }
@@ -144,60 +153,69 @@ impl Checker<'_> {
     /// Reports a file that a `files` secret of `environment` reads whole and a `dotenv`
     /// source of it reads for other secrets (a fifth adversarial pass: `s/db` as both
     /// the secret `db` and the `.env` of `api_key`).
-    fn whole_files(&mut self, environment: &EnvironmentSpec, sources: &[SourceSpec], base: &Path) {
-        let chain: Vec<&SourceSpec> = environment
-            .sources
-            .iter()
-            .filter_map(|name| sources.iter().find(|source| &source.name == name))
-            .collect();
-        // Only the listed `.env` files and the `files` directories are resolved (a few
-        // paths), not a path per secret: this runs at every manifest read.
-        let dotenv: Vec<(&SourceSpec, &String, String)> = chain
-            .iter()
-            .filter_map(|source| match &source.config {
-                SourceConfig::Dotenv { files } => Some((*source, files)),
-                _ => None,
-            })
-            .flat_map(|(source, files)| {
-                files
-                    .iter()
-                    .map(move |file| (source, file, resolved(base, file)))
-            })
-            .collect();
-        if dotenv.is_empty() {
+    fn whole_files(
+        &mut self,
+        environment: &EnvironmentSpec,
+        sources: &[SourceSpec],
+        app: Option<&str>,
+        base: &Path,
+    ) {
+        let chain = Self::chain(environment, sources);
+        // Only the files read for several secrets are resolved first (a few paths): this
+        // runs at every manifest read, and stops at once where there are none.
+        let mut shared: Vec<(&SourceSpec, String, String)> = Vec::new();
+        for source in &chain {
+            for spec in &environment.secrets {
+                for extent in source
+                    .config
+                    .settings()
+                    .extents(spec, &environment.name, app)
+                {
+                    if let Extent::FileOfSecrets(file) = extent {
+                        if !shared
+                            .iter()
+                            .any(|(s, f, _)| s.name == source.name && *f == file)
+                        {
+                            let real = resolved(base, &file);
+                            shared.push((source, file, real));
+                        }
+                    }
+                }
+            }
+        }
+        if shared.is_empty() {
             return;
         }
-        let dirs: Vec<String> = chain
-            .iter()
-            .filter_map(|source| match &source.config {
-                SourceConfig::Files { dir } => Some(resolved(base, dir)),
-                _ => None,
-            })
-            .collect();
-        for (source, file, real) in dotenv {
-            let real = Path::new(&real);
-            let in_dir = real
-                .parent()
-                .is_some_and(|parent| dirs.iter().any(|dir| Path::new(dir) == parent));
-            let name = real.file_name().and_then(|name| name.to_str());
-            let owner = name.filter(|_| in_dir).and_then(|name| {
-                environment
-                    .secrets
-                    .iter()
-                    .find(|spec| spec.key == name || spec.primary_env() == name)
-            });
-            if let Some(owner) = owner {
-                self.diagnostics.push(Diagnostic {
-                        line: owner.line,
-                        column: 1,
-                        message: format!(
-                            "secret `{}` reads the whole of {file}, which source `{}` reads other secrets from (environment `{}`)",
-                            owner.key, source.name, environment.name
-                        ),
-                        help: Some(
-                            "keep a secrets directory and a .env file apart: a secret that reads the whole file could question the values of the others".to_owned(),
-                        ),
-                    });
+        let mut reported = std::collections::HashSet::new();
+        for source in &chain {
+            for spec in &environment.secrets {
+                for extent in source
+                    .config
+                    .settings()
+                    .extents(spec, &environment.name, app)
+                {
+                    let Extent::WholeFile(file) = extent else {
+                        continue;
+                    };
+                    let real = resolved(base, &file);
+                    for (reader, file, _) in shared.iter().filter(|(_, _, shared)| *shared == real)
+                    {
+                        if !reported.insert((spec.key.clone(), reader.name.clone(), file.clone())) {
+                            continue;
+                        }
+                        self.diagnostics.push(Diagnostic {
+                            line: spec.line,
+                            column: 1,
+                            message: format!(
+                                "secret `{}` reads the whole of {file}, which source `{}` reads other secrets from (environment `{}`)",
+                                spec.key, reader.name, environment.name
+                            ),
+                            help: Some(
+                                "keep a secrets directory and a .env file apart: a secret that reads the whole file could question the values of the others".to_owned(),
+                            ),
+                        });
+                    }
+                }
             }
         }
     }
@@ -223,90 +241,6 @@ fn lexical(path: &str) -> String {
         .collect::<Vec<_>>()
         .join("/");
     if absolute { format!("/{rest}") } else { rest }
-}
-
-/// Where `spec` is looked for in `source` in `environment`, as its locators name it.
-fn places(
-    source: &SourceSpec,
-    spec: &SecretSpec,
-    environment: &str,
-    app: Option<&str>,
-) -> Vec<String> {
-    match &source.config {
-        // A sops file's keys are env names, as a `.env`'s are (it is often one encrypted).
-        SourceConfig::Env | SourceConfig::Dotenv { .. } | SourceConfig::Sops { .. } => {
-            spec.env.iter().map(|name| format!("`{name}`")).collect()
-        }
-        // A lease's place is its path's field.
-        SourceConfig::VaultLease(config) => config
-            .secrets
-            .iter()
-            .filter(|(key, _)| *key == spec.key)
-            .filter_map(|(_, field)| {
-                super::model::VaultConfig::expand(&config.vault.path, environment, "", app)
-                    .map(|path| format!("vault_lease:{}#{field}", normalised(&path)))
-            })
-            .collect(),
-        // A provider's place is its command's answer for the key.
-        SourceConfig::Exec { command, .. } => {
-            vec![format!("exec:{}#{}", command.join(" "), spec.key)]
-        }
-        // One secret's name and field (a source in another region reads another store,
-        // but is taken as the same place: the region may come from the user's
-        // environment, so two sources cannot be told apart here).
-        SourceConfig::AwsSecretsManager(config) | SourceConfig::AwsParameterStore(config) => {
-            let expand = |template: &str| {
-                super::model::VaultConfig::expand(template, environment, &spec.key, app)
-            };
-            let kind = source.config.kind();
-            match (expand(&config.name), config.field.as_deref().map(expand)) {
-                (Some(name), None) => vec![format!("{kind}:{name}")],
-                (Some(name), Some(Some(field))) => vec![format!("{kind}:{name}#{field}")],
-                _ => Vec::new(),
-            }
-        }
-        SourceConfig::Files { dir } => {
-            let mut files = vec![format!("files:{dir}/{}", spec.key)];
-            if spec.primary_env() != spec.key {
-                files.push(format!("files:{dir}/{}", spec.primary_env()));
-            }
-            files
-        }
-        SourceConfig::Vault(config) => {
-            let expand = |template: &str| {
-                super::model::VaultConfig::expand(template, environment, &spec.key, app)
-            };
-            match (expand(&config.path), expand(&config.field)) {
-                // The namespace is part of the place: `namespace = "ns1"` with `secret` and
-                // `mount = "ns1/secret"` read the same secrets (a fifth adversarial pass).
-                // A source without one runs in the user's `VAULT_NAMESPACE`, which may be
-                // this one's: so a source with a namespace claims the place without it too
-                // (a sixth adversarial pass).
-                (Some(path), Some(field)) => {
-                    let api = config.api_path(&path);
-                    let mut places = vec![format!("vault:{}#{field}", normalised(&api))];
-                    if let Some(namespace) = &config.namespace {
-                        places.push(format!(
-                            "vault:{}#{field}",
-                            normalised(&format!("{namespace}/{api}"))
-                        ));
-                    }
-                    places
-                }
-                // `{app}` without a name: reported where the source is checked.
-                _ => Vec::new(),
-            }
-        }
-    }
-}
-
-/// `path`'s segments as the request's URL has them: empty segments dropped. (`.`, `..`
-/// and control characters, which the URL also drops, are refused in the manifest.)
-fn normalised(path: &str) -> String {
-    path.split('/')
-        .filter(|segment| !segment.is_empty())
-        .collect::<Vec<_>>()
-        .join("/")
 }
 
 #[cfg(test)]

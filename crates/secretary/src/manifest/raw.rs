@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::model::{OnSourceError, OnStale, SecretType, SourceKind};
+use super::model::{OnSourceError, OnStale, SecretType};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -38,58 +38,9 @@ pub(super) struct RawApp {
     pub(super) default_environment: Option<Spanned<String>>,
 }
 
-/// A vault source's `address`: one URL, or a list of them (the nodes of a cluster).
-#[derive(Deserialize)]
-#[serde(untagged, expecting = "a URL, or a list of URLs")]
-pub(super) enum Addresses {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl Addresses {
-    pub(super) fn into_vec(self) -> Vec<String> {
-        match self {
-            Self::One(address) => vec![address],
-            Self::Many(addresses) => addresses,
-        }
-    }
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(super) struct RawSource {
-    #[serde(rename = "type")]
-    pub(super) kind: SourceKind,
-    pub(super) files: Option<Spanned<Vec<String>>>,
-    pub(super) dir: Option<Spanned<String>>,
-    pub(super) file: Option<Spanned<String>>,
-    pub(super) format: Option<Spanned<String>>,
-    pub(super) command: Option<Spanned<Vec<String>>>,
-    pub(super) timeout: Option<Spanned<String>>,
-    pub(super) pass_env: Option<Spanned<Vec<String>>>,
-    pub(super) secrets: Option<Spanned<BTreeMap<String, String>>>,
-    pub(super) reissue_grace: Option<Spanned<String>>,
-    pub(super) name: Option<Spanned<String>>,
-    pub(super) version_stage: Option<Spanned<String>>,
-    pub(super) region: Option<Spanned<String>>,
-    pub(super) address: Option<Spanned<Addresses>>,
-    pub(super) namespace: Option<Spanned<String>>,
-    pub(super) mount: Option<Spanned<String>>,
-    pub(super) path: Option<Spanned<String>>,
-    pub(super) field: Option<Spanned<String>>,
-    pub(super) kv_version: Option<Spanned<u8>>,
-    pub(super) auth: Option<Spanned<String>>,
-    pub(super) approle_mount: Option<Spanned<String>>,
-    pub(super) role_id_file: Option<Spanned<String>>,
-    pub(super) secret_id_file: Option<Spanned<String>>,
-    pub(super) token_file: Option<Spanned<String>>,
-    pub(super) jwt_mount: Option<Spanned<String>>,
-    pub(super) jwt_role: Option<Spanned<String>>,
-    pub(super) jwt_file: Option<Spanned<String>>,
-    pub(super) ca_cert: Option<Spanned<String>>,
-    pub(super) max_concurrency: Option<Spanned<usize>>,
-    pub(super) ttl: Option<Spanned<String>>,
-}
+/// A `[sources.NAME]` table: each setting with its span, for the kinds to take
+/// (`crate::source::kinds`), which own their settings and their checks.
+pub(super) type RawSource = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

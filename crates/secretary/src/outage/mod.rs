@@ -23,7 +23,7 @@ pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
 
 use crate::duration::show_duration;
 use crate::manifest::{
-    EnvironmentSpec, LastKnownGood, OnSourceError, OnStale, SecretSpec, SourceConfig, SourceSpec,
+    EnvironmentSpec, LastKnownGood, OnSourceError, OnStale, SecretSpec, SourceSpec,
 };
 use crate::source::{Batch, Context, Lookup, Source, SourceError, VaultError};
 use crate::{Locator, Variables};
@@ -287,7 +287,7 @@ pub(crate) fn ask(
     environment: &EnvironmentSpec,
     warnings: &mut Vec<String>,
 ) -> Guarded {
-    let place = matches!(spec.config, SourceConfig::Vault(_))
+    let place = (spec.config.kind() == crate::manifest::SourceKind::Vault)
         .then(|| Place::of(environment, context))
         .flatten();
     let Some(place) = place else {

@@ -10,13 +10,11 @@
 
 use std::sync::Arc;
 
-use super::{PutError, Target, admissible, target as write_target};
+use super::{PutError, admissible, target as write_target};
 use crate::audit::Fingerprints;
 use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec};
 use crate::resolve::{ProblemKind, Scope, resolve};
-use crate::source::{
-    AwsSource, Context, Lookup, Snapshot, Source as _, SourceError, Stored, VaultSource, Written,
-};
+use crate::source::{Context, Plan, SourceError, Store, Stored, Written};
 use crate::{Locator, Origin, SecretValue, Variables};
 
 /// Where an import takes its values from.
@@ -101,7 +99,9 @@ pub struct Import<'a> {
     manifest: &'a Manifest,
     target: &'a EnvironmentSpec,
     vars: &'a Variables,
-    destination: Destination,
+    /// Where it writes, and what the plan read there.
+    store: Box<dyn Store>,
+    plan: Plan,
     items: Vec<ImportItem>,
     /// For each item, its position in the snapshot and the value to write, when it writes.
     values: Vec<Option<(usize, SecretValue)>>,
@@ -132,10 +132,7 @@ impl Import<'_> {
 
     /// The target environment's Vault or AWS Secrets Manager source's name.
     pub fn target_source(&self) -> &str {
-        match &self.destination {
-            Destination::Vault { source, .. } => source.name(),
-            Destination::Aws { source, .. } => source.name(),
-        }
+        self.store.name()
     }
 
     /// Writes every `create` and `update`: each Vault path once, concurrently, with
@@ -162,127 +159,19 @@ impl Import<'_> {
         let writes: Vec<(usize, &SecretValue)> =
             changes.iter().map(|(_, change)| *change).collect();
         let items: Vec<usize> = changes.iter().map(|(item, _)| *item).collect();
-        let results: Vec<Result<Written, SourceError>> = match &self.destination {
-            Destination::Vault { source, snapshot } => source
-                .write_snapshot(snapshot, &writes, &context, &mut |change, result| {
-                    landed(&Applied {
-                        item: items[change],
-                        result: result.clone().map_err(SourceError::Vault),
-                    });
-                })?
-                .into_iter()
-                .map(|result| result.map_err(SourceError::Vault))
-                .collect(),
-            Destination::Aws { source, specs, .. } => writes
-                .iter()
-                .zip(&items)
-                .map(|(&(index, value), &item)| {
-                    let result = source
-                        .write(&specs[index], &context, value)
-                        .map_err(SourceError::Aws);
-                    landed(&Applied {
-                        item,
-                        result: result.clone(),
-                    });
-                    result
-                })
-                .collect(),
-        };
+        let results = self
+            .store
+            .apply(&self.plan, &writes, &context, &mut |change, result| {
+                landed(&Applied {
+                    item: items[change],
+                    result: result.clone(),
+                });
+            })?;
         Ok(items
             .into_iter()
             .zip(results)
             .map(|(item, result)| Applied { item, result })
             .collect())
-    }
-}
-
-/// Where an import writes, and what the plan read there.
-enum Destination {
-    /// A Vault source, and its snapshot of every path.
-    Vault {
-        source: VaultSource,
-        snapshot: Snapshot,
-    },
-    /// An AWS Secrets Manager source, the secrets copied, and what each held.
-    Aws {
-        source: AwsSource,
-        specs: Vec<SecretSpec>,
-        current: Vec<Stored>,
-    },
-}
-
-impl Destination {
-    /// The target of `write_to`, and what it holds for each of `copied` now.
-    fn plan(
-        write_to: Target,
-        copied: &[&SecretSpec],
-        context: &Context<'_>,
-    ) -> Result<Self, PutError> {
-        Ok(match write_to {
-            Target::Vault(source) => {
-                let snapshot = source.snapshot(copied, context)?;
-                Destination::Vault { source, snapshot }
-            }
-            Target::Aws(source) => {
-                // What the target holds: one batched read, failing the plan on any failure.
-                let mut current = Vec::with_capacity(copied.len());
-                for lookup in source.lookup(copied, context).lookups {
-                    current.push(match lookup {
-                        Lookup::Found {
-                            value,
-                            locator,
-                            written,
-                        } => Stored::Present {
-                            value: Some(value),
-                            locator,
-                            written,
-                        },
-                        Lookup::Absent { .. } => Stored::Missing {
-                            locator: crate::Locator::aws_secret("", None, None),
-                        },
-                        Lookup::Failed(SourceError::Aws(error)) => {
-                            return Err(PutError::Aws(error));
-                        }
-                        Lookup::Failed(other) => {
-                            return Err(PutError::Aws(crate::source::AwsError::Config {
-                                setting: format!("source `{}`", source.name()),
-                                reason: other.to_string(),
-                            }));
-                        }
-                    });
-                }
-                let specs = copied.iter().map(|spec| (*spec).clone()).collect();
-                Destination::Aws {
-                    source,
-                    specs,
-                    current,
-                }
-            }
-        })
-    }
-
-    /// What the secret at `index` of the copied ones holds in the target now.
-    fn stored(&self, index: usize) -> Stored {
-        match self {
-            Self::Vault { source, snapshot } => snapshot.stored(index, source),
-            Self::Aws { current, .. } => match current.get(index) {
-                Some(Stored::Present {
-                    value,
-                    locator,
-                    written,
-                }) => Stored::Present {
-                    value: value.clone(),
-                    locator: locator.clone(),
-                    written: *written,
-                },
-                Some(Stored::Missing { locator }) => Stored::Missing {
-                    locator: locator.clone(),
-                },
-                _ => Stored::Missing {
-                    locator: crate::Locator::aws_secret("?", None, None),
-                },
-            },
-        }
     }
 }
 
@@ -350,11 +239,8 @@ pub fn import<'a>(
     overwrite: bool,
     fingerprints: &Fingerprints,
 ) -> Result<Import<'a>, PutError> {
-    let write_to = write_target(manifest, target)?;
-    let target_name = match &write_to {
-        Target::Vault(source) => source.name().to_owned(),
-        Target::Aws(source) => source.name().to_owned(),
-    };
+    let store = write_target(manifest, target)?;
+    let target_name = store.name().to_owned();
     let specs: Vec<Arc<SecretSpec>> = match only {
         Some(keys) => keys
             .iter()
@@ -372,7 +258,7 @@ pub fn import<'a>(
     let from_environment = values_from(manifest, target, &target_name, from)?;
     let report = resolve(manifest, &from_environment, vars, Scope::Keys(&keys))?;
     let context = Context::new(manifest, target, vars);
-    let destination = Destination::plan(write_to, &copied, &context)?;
+    let plan = store.plan(&copied, &context)?;
     let mut items = Vec::with_capacity(specs.len());
     let mut values = Vec::with_capacity(specs.len());
     let mut resolutions = report.resolutions.iter().enumerate();
@@ -393,7 +279,7 @@ pub fn import<'a>(
         let Some((index, resolution)) = resolutions.next() else {
             break;
         };
-        let stored = destination.stored(index);
+        let stored = store.planned(&plan, index);
         let (to, current) = match stored {
             Stored::Present { value, locator, .. } => (Some(locator), value),
             _ => (None, None),
@@ -443,7 +329,8 @@ pub fn import<'a>(
         manifest,
         target,
         vars,
-        destination,
+        store,
+        plan,
         items,
         values,
     })

@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::{Fix, Place};
-use crate::manifest::{EnvironmentSpec, Manifest, SecretSpec, SourceConfig, VaultConfig};
+use crate::manifest::{EnvironmentSpec, Manifest, SecretSpec};
 
 /// "a `postgresql://...` URL of at most 200 characters": what a valid value is, for hints.
 pub(super) fn expectation(spec: &SecretSpec) -> String {
@@ -56,43 +56,18 @@ pub(super) fn where_to_put(
 ) -> Fix {
     let mut places = Vec::new();
     for source in &environment.sources {
-        let place = match manifest.source(source).map(|s| &s.config) {
-            None | Some(SourceConfig::Env) => Place::Environment,
-            Some(SourceConfig::Dotenv { files }) => {
-                let file = files.first().map_or(".env", String::as_str);
-                Place::Dotenv(manifest.shown_dir().join(file))
-            }
-            Some(SourceConfig::Files { dir }) => {
-                Place::File(manifest.shown_dir().join(dir).join(&spec.key))
-            }
-            Some(SourceConfig::Vault(vault)) => {
-                let app = manifest.app().name.as_deref();
-                let path = VaultConfig::expand(&vault.path, &environment.name, &spec.key, app)
-                    .unwrap_or_else(|| vault.path.clone());
-                Place::Vault(format!("{}/{path}", vault.mount))
-            }
-            Some(SourceConfig::Sops { file, .. }) => Place::Sops(manifest.shown_dir().join(file)),
-            Some(SourceConfig::Exec { .. }) => Place::Provider(source.clone()),
-            Some(SourceConfig::VaultLease(_)) => Place::Lease(source.clone()),
-            Some(SourceConfig::AwsSecretsManager(aws)) => {
-                let app = manifest.app().name.as_deref();
-                let expand = |template: &str| {
-                    VaultConfig::expand(template, &environment.name, &spec.key, app)
-                        .unwrap_or_else(|| template.to_owned())
-                };
-                Place::AwsSecret {
-                    name: expand(&aws.name),
-                    field: aws.field.as_deref().map(expand),
-                }
-            }
-            Some(SourceConfig::AwsParameterStore(aws)) => {
-                let app = manifest.app().name.as_deref();
-                Place::AwsParameter(
-                    VaultConfig::expand(&aws.name, &environment.name, &spec.key, app)
-                        .unwrap_or_else(|| aws.name.clone()),
+        let app = manifest.app().name.as_deref();
+        let place = manifest
+            .source(source)
+            .map_or(Place::Environment, |spec_of| {
+                spec_of.config.settings().place_for(
+                    source,
+                    spec,
+                    &environment.name,
+                    app,
+                    manifest.shown_dir(),
                 )
-            }
-        };
+            });
         if places.last() != Some(&place) {
             places.push(place);
         }

@@ -30,7 +30,8 @@ use zeroize::Zeroizing;
 use super::program::{self, Program, ProgramError};
 use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
-use crate::manifest::{SecretSpec, SopsFormat, SourceKind};
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::source::kinds::SopsFormat;
 use crate::{Locator, SecretValue, dotenv};
 
 /// How long `sops decrypt` may take (a cloud KMS call included).

@@ -17,7 +17,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use scripted::{Answer, Scripted, answer, serve, with_header};
-use secretary::manifest::SourceConfig;
+use secretary::source::VaultConfig;
 use secretary::source::{Context, Lookup, Source, VaultError, VaultSource};
 use secretary::{Manifest, PutError, Report, Scope, SecretValue, Variables, put, resolve};
 
@@ -438,9 +438,12 @@ fn after_a_write_every_read_asks_for_it_and_forwarding_to_the_active_node() {
     );
 }
 
-fn vault_config(manifest: &Manifest) -> secretary::manifest::VaultConfig {
-    match &manifest.source("vault").unwrap().config {
-        SourceConfig::Vault(config) => (**config).clone(),
-        _ => unreachable!(),
-    }
+fn vault_config(manifest: &Manifest) -> secretary::source::VaultConfig {
+    manifest
+        .source("vault")
+        .unwrap()
+        .config
+        .get::<VaultConfig>()
+        .unwrap()
+        .clone()
 }

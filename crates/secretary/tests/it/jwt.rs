@@ -11,7 +11,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use secretary::manifest::{SourceConfig, VaultConfig};
+use secretary::source::VaultConfig;
 use secretary::source::{Context, Lookup, Source, VaultSource};
 use secretary::{Manifest, Variables};
 use secretary_test_support::{Jwt, OpenBao};
@@ -30,10 +30,13 @@ fn manifest(address: &str, auth: &str) -> Manifest {
 }
 
 fn vault_config(manifest: &Manifest) -> VaultConfig {
-    match &manifest.source("vault").unwrap().config {
-        SourceConfig::Vault(config) => (**config).clone(),
-        _ => unreachable!(),
-    }
+    manifest
+        .source("vault")
+        .unwrap()
+        .config
+        .get::<VaultConfig>()
+        .unwrap()
+        .clone()
 }
 
 /// A process's view: the manifest's address agreed to, an empty home (no

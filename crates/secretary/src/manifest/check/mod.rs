@@ -4,10 +4,8 @@
 
 mod derived;
 mod environments;
-mod kinds;
 mod secrets;
 mod sources;
-pub(crate) use sources::is_region;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -258,7 +256,7 @@ impl Checker<'_> {
         // `{app}` is expanded into Vault paths: it may bring no `.`, `..` or control
         // character that the one-place rule would not see (a sixth adversarial pass).
         let name = raw.name.map(|name| {
-            if let Some(problem) = sources::path_problem(name.get_ref()) {
+            if let Some(problem) = crate::manifest::path_problem(name.get_ref()) {
                 self.report(
                     name.span().start,
                     format!("`[app] name` {problem}"),

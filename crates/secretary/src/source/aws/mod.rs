@@ -39,6 +39,7 @@ mod parameter_store;
 mod secrets_manager;
 mod settings;
 mod sigv4;
+mod store;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -51,7 +52,8 @@ pub use error::AwsError;
 
 use super::vault::{Background, SecretJson, drive};
 use super::{Batch, Context, Lookup, Source, SourceError, Stored, Written};
-use crate::manifest::{AwsConfig, SecretSpec, SourceKind, VaultConfig};
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::source::kinds::AwsConfig;
 use crate::{Locator, SecretValue};
 use client::{Client, Service};
 use settings::Settings;
@@ -207,12 +209,11 @@ impl AwsSource {
         context: &Context<'_>,
     ) -> Result<(String, Option<String>), AwsError> {
         let expand = |template: &str, setting: &str| {
-            VaultConfig::expand(template, context.environment, &spec.key, context.app).ok_or_else(
-                || AwsError::Config {
+            crate::manifest::expand(template, context.environment, &spec.key, context.app)
+                .ok_or_else(|| AwsError::Config {
                     setting: format!("source `{}` {setting}", self.name),
                     reason: "uses {app} but the manifest's [app] has no name".to_owned(),
-                },
-            )
+                })
         };
         let name = expand(&self.config.name, "name")?;
         let field = match &self.config.field {

@@ -69,7 +69,7 @@ impl Settings {
             .or_else(|| profile.as_ref().and_then(|p| p.get("region")))
             .ok_or(AwsError::NoRegion)?
             .to_owned();
-        if !crate::manifest::is_region(&region) {
+        if !super::super::kinds::is_region(&region) {
             return Err(config_error("AWS_REGION", "is not an AWS region name"));
         }
         let ignore = match var(vars, "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS") {

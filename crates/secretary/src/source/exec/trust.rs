@@ -18,8 +18,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::Variables;
 use crate::file::{self, FileError};
-use crate::manifest::{Manifest, SourceConfig};
+use crate::manifest::Manifest;
 use crate::source::hex;
+use crate::source::kinds::ExecConfig;
 
 /// The largest record read.
 const RECORD_LIMIT: u64 = 1024 * 1024;
@@ -274,11 +275,14 @@ pub fn allow(manifest: &Manifest, vars: &Variables) -> Result<Vec<(String, Allow
         sources: BTreeMap::new(),
     };
     for source in manifest.sources() {
-        if let SourceConfig::Exec {
-            command, pass_env, ..
-        } = &source.config
-        {
-            let allowed = fingerprint(&source.name, command, pass_env, manifest.dir(), vars)?;
+        if let Some(config) = source.config.get::<ExecConfig>() {
+            let allowed = fingerprint(
+                &source.name,
+                &config.command,
+                &config.pass_env,
+                manifest.dir(),
+                vars,
+            )?;
             record.sources.insert(source.name.clone(), allowed);
         }
     }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::VaultError;
 use super::settings::{config_error, variable};
-use crate::manifest::{VaultAuth, VaultConfig};
+use crate::source::kinds::{VaultAuth, VaultConfig};
 use crate::{SecretValue, Variables};
 
 /// How to obtain a token.
@@ -310,10 +310,13 @@ mod tests {
     fn config(extra: &str) -> VaultConfig {
         let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
         let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
-        match &manifest.source("vault").unwrap().config {
-            crate::manifest::SourceConfig::Vault(config) => (**config).clone(),
-            _ => unreachable!(),
-        }
+        manifest
+            .source("vault")
+            .unwrap()
+            .config
+            .get::<VaultConfig>()
+            .unwrap()
+            .clone()
     }
 
     /// The credentials for `config` in `vars`, and the login they set aside.

@@ -35,6 +35,7 @@ pub mod lease;
 mod settings;
 mod shared;
 mod snapshot;
+mod store;
 mod tls;
 mod write;
 
@@ -44,7 +45,8 @@ use std::sync::{Arc, OnceLock};
 pub use error::{Access, NodeAnswer, VaultError};
 
 use super::{Batch, Context, Lookup, Source, SourceError};
-use crate::manifest::{SecretSpec, SourceKind, VaultConfig};
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::source::kinds::VaultConfig;
 use crate::{Locator, SecretValue};
 use client::Client;
 pub(in crate::source) use client::{Body, SecretJson};
@@ -215,7 +217,7 @@ impl VaultSource {
         spec: &SecretSpec,
         context: &Context<'_>,
     ) -> Result<String, VaultError> {
-        VaultConfig::expand(template, context.environment, &spec.key, context.app).ok_or_else(
+        crate::manifest::expand(template, context.environment, &spec.key, context.app).ok_or_else(
             || VaultError::Config {
                 setting: format!("source `{}` {setting}", self.name),
                 reason: "uses {app} but the manifest's [app] has no name".to_owned(),

@@ -24,7 +24,7 @@ use super::VaultError;
 use super::credentials::{Credentials, SetAside};
 use crate::Variables;
 use crate::duration::{DurationError, parse_duration};
-use crate::manifest::VaultConfig;
+use crate::source::kinds::VaultConfig;
 
 /// Where trusted CA certificates come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -404,10 +404,13 @@ mod tests {
     fn config(extra: &str) -> VaultConfig {
         let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
         let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
-        match &manifest.source("vault").unwrap().config {
-            crate::manifest::SourceConfig::Vault(config) => (**config).clone(),
-            _ => unreachable!(),
-        }
+        manifest
+            .source("vault")
+            .unwrap()
+            .config
+            .get::<VaultConfig>()
+            .unwrap()
+            .clone()
     }
 
     fn addresses(settings: &Settings) -> Vec<&str> {

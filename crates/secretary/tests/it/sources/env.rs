@@ -43,7 +43,7 @@ fn every_local_source_passes_the_conformance_suite() {
         ("API_KEY", "k-123"),
     ]);
     conformance(
-        &*source::build(&SourceSpec::new("env", SourceConfig::Env)),
+        &*source::build(&SourceSpec::new("env", SourceConfig::new(EnvConfig))),
         dir.path(),
         &vars,
     );
@@ -54,9 +54,7 @@ fn every_local_source_passes_the_conformance_suite() {
     );
     let dotenv = SourceSpec::new(
         "dotenv",
-        SourceConfig::Dotenv {
-            files: vec![".env".into()],
-        },
+        SourceConfig::new(DotenvConfig::new(vec![".env".into()])),
     );
     conformance(&*source::build(&dotenv), dir.path(), &Variables::default());
 
@@ -64,12 +62,7 @@ fn every_local_source_passes_the_conformance_suite() {
     fs::create_dir(&mounted).unwrap();
     write_private(&mounted.join("api_key"), "k-123\n");
     write_private(&mounted.join("DATABASE_URL"), "postgresql://db/app");
-    let files = SourceSpec::new(
-        "files",
-        SourceConfig::Files {
-            dir: "mounted".into(),
-        },
-    );
+    let files = SourceSpec::new("files", SourceConfig::new(FilesConfig::new("mounted")));
     conformance(&*source::build(&files), dir.path(), &Variables::default());
 }
 

@@ -11,6 +11,7 @@ use std::path::Path;
 
 use secretary::manifest::{SecretSpec, SourceConfig, SourceSpec};
 use secretary::source::{self, Context, Lookup, SourceError};
+use secretary::source::{DotenvConfig, EnvConfig, FilesConfig};
 use secretary::{Manifest, ProblemKind, Report, Variables};
 use secretary::{Scope, resolve};
 

@@ -97,10 +97,10 @@ fn passes_the_conformance_every_source_passes() {
     );
     let spec = SourceSpec::new(
         "sops",
-        SourceConfig::Sops {
-            file: "s.json".to_owned(),
-            format: secretary::manifest::SopsFormat::Json,
-        },
+        SourceConfig::new(secretary::source::SopsConfig::new(
+            "s.json",
+            secretary::source::SopsFormat::Json,
+        )),
     );
     conformance(&*source::build(&spec), dir.path(), &vars(&sops, &path()));
 }

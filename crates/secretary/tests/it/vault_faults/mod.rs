@@ -19,7 +19,7 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use secretary::manifest::{SourceConfig, VaultConfig};
+use secretary::source::VaultConfig;
 use secretary::source::{Context, Lookup, Source, VaultSource};
 use secretary::{Manifest, Report, Variables};
 use secretary::{Scope, resolve};
@@ -123,10 +123,13 @@ fn serve_concurrently(
 }
 
 fn vault_config(manifest: &Manifest) -> VaultConfig {
-    match &manifest.source("vault").unwrap().config {
-        SourceConfig::Vault(config) => (**config).clone(),
-        _ => unreachable!(),
-    }
+    manifest
+        .source("vault")
+        .unwrap()
+        .config
+        .get::<VaultConfig>()
+        .unwrap()
+        .clone()
 }
 
 mod answers;

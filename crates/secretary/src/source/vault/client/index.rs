@@ -90,9 +90,11 @@ mod tests {
                     std::path::Path::new("secrets.toml"),
                 )
                 .ok()
-                .and_then(|m| match &m.source("vault")?.config {
-                    crate::manifest::SourceConfig::Vault(config) => Some((**config).clone()),
-                    _ => None,
+                .and_then(|m| {
+                    m.source("vault")?
+                        .config
+                        .get::<crate::source::kinds::VaultConfig>()
+                        .cloned()
                 })
                 .unwrap(),
                 &crate::Variables::from_pairs([

@@ -24,7 +24,8 @@ use serde_json::Value;
 
 use super::settings::Settings;
 use super::{Connection, VaultError, shared};
-use crate::manifest::{LeaseConfig, SecretSpec, SourceKind, VaultConfig};
+use crate::manifest::{SecretSpec, SourceKind};
+use crate::source::kinds::LeaseConfig;
 use crate::source::{Batch, Context, Lookup, Source, SourceError};
 use crate::{Locator, SecretValue};
 
@@ -126,7 +127,7 @@ impl LeaseSource {
 
     /// The API path read, in `context`.
     fn api(&self, context: &Context<'_>) -> Result<String, LeaseError> {
-        let path = VaultConfig::expand(
+        let path = crate::manifest::expand(
             &self.config.vault.path,
             context.environment,
             "",

@@ -1,6 +1,7 @@
 //! Writes to Secrets Manager (put, rotate, import), `SecretManager` re-reads, and the
 //! canary held to every error and `Debug`.
 
+use secretary::source::AwsConfig;
 use secretary::source::{AwsError, AwsSource, Source as _};
 use secretary::{PutError, SecretValue};
 use secretary_test_support::Moto;
@@ -131,10 +132,10 @@ fn values_and_credentials_never_reach_errors_or_debug() {
         "{error:?}"
     );
     // The source itself, its batch and its lookups.
-    let SourceConfig::AwsSecretsManager(config) = &manifest.source("aws").unwrap().config else {
+    let Some(config) = manifest.source("aws").unwrap().config.get::<AwsConfig>() else {
         panic!()
     };
-    let source = AwsSource::secrets_manager("aws".to_owned(), (**config).clone());
+    let source = AwsSource::secrets_manager("aws".to_owned(), config.clone());
     let environment = manifest
         .select_environment(Some("production"), &vars)
         .unwrap();

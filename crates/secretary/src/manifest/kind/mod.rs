@@ -1,0 +1,349 @@
+//! What a kind of source declares, in the manifest's terms: its spelling
+//! ([`SourceKind`]), the settings its table takes and their checks ([`Declaration`]),
+//! what it can do ([`Capabilities`]), and, once checked, what the rest of secretary asks
+//! of its settings ([`Settings`]: a description, the places a secret is read from, where
+//! a missing one could be put).
+//!
+//! The kinds themselves live in `source/kinds/`, one file each, beside their readers;
+//! the crate root registers each once (`KINDS` in `lib.rs`) and hands the declarations to
+//! the checker through [`declarations`], so that the manifest names no kind of source
+//! and the source module is free to depend on the manifest.
+
+use std::any::Any;
+use std::fmt;
+use std::path::Path;
+use std::sync::Arc;
+
+use serde::Deserialize;
+
+use super::model::SecretSpec;
+
+mod place;
+mod table;
+
+pub use place::Place;
+pub(crate) use table::Table;
+
+/// Every registered kind's declaration, in registration order.
+pub(crate) fn declarations() -> impl Iterator<Item = &'static dyn Declaration> {
+    crate::declarations()
+}
+
+/// The declaration of `kind`, if it is registered.
+pub(crate) fn declaration(kind: SourceKind) -> Option<&'static dyn Declaration> {
+    declarations().find(|declared| declared.kind() == kind)
+}
+
+/// The kinds whose tables take the setting `field`.
+pub(crate) fn owners(field: &str) -> Vec<SourceKind> {
+    declarations()
+        .filter(|declared| declared.fields().contains(&field))
+        .map(Declaration::kind)
+        .collect()
+}
+
+/// Every setting a `[sources.NAME]` table may hold, whatever its kind: `type`, `ttl`,
+/// then each kind's, once, in registration order.
+pub(crate) fn every_field() -> Vec<&'static str> {
+    let mut fields = vec!["type", "ttl"];
+    for declared in declarations() {
+        for field in declared.fields() {
+            if !fields.contains(field) {
+                fields.push(field);
+            }
+        }
+    }
+    fields
+}
+
+/// The kinds of source: a `[sources.NAME]` table's `type`, and the prefix of every
+/// [`Locator`](crate::Locator) it makes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// `env`: the process environment.
+    Env,
+    /// `dotenv`: `.env` files.
+    Dotenv,
+    /// `files`: a directory with one file per secret.
+    Files,
+    /// `vault`: HashiCorp Vault or OpenBao KV.
+    Vault,
+    /// `sops`: a file encrypted with sops.
+    Sops,
+    /// `exec`: a provider program.
+    Exec,
+    /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
+    #[serde(rename = "vault_lease")]
+    VaultLease,
+    /// `aws_secrets_manager`: AWS Secrets Manager.
+    #[serde(rename = "aws_secrets_manager")]
+    AwsSecretsManager,
+    /// `aws_parameter_store`: AWS Systems Manager Parameter Store.
+    #[serde(rename = "aws_parameter_store")]
+    AwsParameterStore,
+}
+
+impl SourceKind {
+    /// The manifest spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Env => "env",
+            Self::Dotenv => "dotenv",
+            Self::Files => "files",
+            Self::Vault => "vault",
+            Self::Sops => "sops",
+            Self::Exec => "exec",
+            Self::VaultLease => "vault_lease",
+            Self::AwsSecretsManager => "aws_secrets_manager",
+            Self::AwsParameterStore => "aws_parameter_store",
+        }
+    }
+
+    /// The kind spelled `name` in a manifest, if there is one.
+    pub fn from_name(name: &str) -> Option<Self> {
+        declarations()
+            .map(Declaration::kind)
+            .find(|kind| kind.as_str() == name)
+    }
+
+    /// What sources of this kind can do.
+    pub fn capabilities(self) -> Capabilities {
+        declaration(self).map_or(Capabilities::READ_ONLY, Declaration::capabilities)
+    }
+}
+
+impl fmt::Display for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One thing a kind of source can do besides being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Capability {
+    /// `put`, `rotate` and `import` can write to it.
+    Write,
+    /// It keeps numbered versions that can be read back (`rollback`).
+    Versions,
+    /// It says when a value was written (what `rotate_every` is checked against).
+    Age,
+    /// Its values may change while a process runs (so `ttl` and re-reads make sense).
+    Changes,
+}
+
+/// What a kind of source can do, declared as data in its file: `put`, `rotate`,
+/// `rollback`, `import` and the manifest's checks ask this, not the kind's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities(&'static [Capability]);
+
+impl Capabilities {
+    /// Read only, with values that may change.
+    pub const READ_ONLY: Self = Self(&[Capability::Changes]);
+
+    /// These capabilities.
+    pub const fn new(capabilities: &'static [Capability]) -> Self {
+        Self(capabilities)
+    }
+
+    /// Whether `capability` is one of them.
+    pub fn has(self, capability: Capability) -> bool {
+        self.0.contains(&capability)
+    }
+
+    /// Each of them.
+    pub fn all(self) -> &'static [Capability] {
+        self.0
+    }
+}
+
+/// A kind of source, as the manifest knows it: its spelling, the settings its table
+/// takes, what it can do, and the check that turns its table into [`Settings`].
+pub(crate) trait Declaration: Sync {
+    /// Its `type`.
+    fn kind(&self) -> SourceKind;
+
+    /// The settings its table takes besides `type` and `ttl`.
+    fn fields(&self) -> &'static [&'static str];
+
+    /// What its sources can do.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::READ_ONLY
+    }
+
+    /// Checks its settings in `table` (taking each one it reads), reporting every
+    /// problem there; `None` when one was reported.
+    fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig>;
+}
+
+/// One kind's checked settings: what the rest of secretary asks of a source's
+/// configuration. Made by a kind's check, or by [`SourceConfig::new`].
+pub trait Settings: fmt::Debug + Send + Sync + 'static {
+    /// Its kind.
+    fn kind(&self) -> SourceKind;
+
+    /// One line on what it reads, for `template`: `{key}` stands for each secret's key
+    /// (and `{app}` for the application, when the manifest names none).
+    fn describe(&self, environment: &str, app: Option<&str>) -> String;
+
+    /// The places `spec` is read from in `environment`, as the one-place rule compares
+    /// them: no two secrets of an environment may read one place.
+    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<String>;
+
+    /// What `spec` reads beyond its own place, for the rules between kinds: a file or a
+    /// secret it reads whole, or one it reads a part of (see [`Extent`]).
+    fn extents(&self, _spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<Extent> {
+        Vec::new()
+    }
+
+    /// Where a missing `spec` could be put, for `check`'s hint. `source` is the source's
+    /// name; `shown_dir` the manifest's directory as people should read it.
+    fn place_for(
+        &self,
+        source: &str,
+        spec: &SecretSpec,
+        environment: &str,
+        app: Option<&str>,
+        shown_dir: &Path,
+    ) -> Place;
+
+    /// Itself, for the parts that need one kind's settings (its source, Vault's
+    /// credentials): [`SourceConfig::get`].
+    fn as_any(&self) -> &dyn Any;
+}
+
+/// What a secret reads beyond its own place: a secret that reads a whole container could
+/// question, through its `pattern`, the values other secrets read from parts of it, so
+/// no secret may read whole what another reads a part of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Extent {
+    /// This file, read whole (a `files` source): as written, relative to the manifest or
+    /// absolute.
+    WholeFile(String),
+    /// This file, read for several secrets (a `dotenv` source's).
+    FileOfSecrets(String),
+    /// This AWS Secrets Manager secret, read whole.
+    WholeAwsSecret(String),
+    /// A field of this AWS Secrets Manager secret.
+    AwsSecretField(String),
+}
+
+/// A source's kind and its checked settings.
+#[derive(Debug, Clone)]
+pub struct SourceConfig(Arc<dyn Settings>);
+
+impl SourceConfig {
+    /// A configuration of these settings.
+    pub fn new(settings: impl Settings) -> Self {
+        Self(Arc::new(settings))
+    }
+
+    /// Its kind, the manifest's `type`.
+    pub fn kind(&self) -> SourceKind {
+        self.0.kind()
+    }
+
+    /// What sources of its kind can do.
+    pub fn capabilities(&self) -> Capabilities {
+        self.kind().capabilities()
+    }
+
+    /// Its settings, as every kind's are asked.
+    pub fn settings(&self) -> &dyn Settings {
+        &*self.0
+    }
+
+    /// Its settings as kind `T`'s, if it is one: `config.get::<VaultConfig>()`.
+    pub fn get<T: Settings>(&self) -> Option<&T> {
+        self.0.as_any().downcast_ref::<T>()
+    }
+}
+
+/// The first `{name}` in `template` that is not a known placeholder (`{environment}`,
+/// `{key}`, `{app}`).
+pub(crate) fn unknown_placeholder(template: &str) -> Option<String> {
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if !matches!(name, "environment" | "key" | "app") {
+            return Some(name.to_owned());
+        }
+        rest = &after[close + 1..];
+    }
+    None
+}
+
+/// `template` (a source's `path`, `field` or `name`) with its placeholders filled:
+/// `{environment}`, `{key}` and `{app}`. The one place they are expanded. `None` when it
+/// uses `{app}` and the manifest's `[app]` has no name.
+pub fn expand(template: &str, environment: &str, key: &str, app: Option<&str>) -> Option<String> {
+    if template.contains("{app}") && app.is_none() {
+        return None;
+    }
+    Some(
+        template
+            .replace("{environment}", environment)
+            .replace("{key}", key)
+            .replace("{app}", app.unwrap_or_default()),
+    )
+}
+
+/// What is wrong with a Vault `path`, `field`, `mount` or `namespace`, or the `[app]`
+/// name that fills `{app}`, as written, if anything: a control character (the URL of the
+/// request drops tabs and line breaks, so `prod/d\t{key}` would be read as `prod/d{key}`),
+/// or a `.` or `..` segment (which the URL drops too). Either makes the place a secret is
+/// read from differ from the one the manifest shows, and the one-place rule compare the
+/// wrong ones (a fifth adversarial pass).
+pub(crate) fn path_problem(text: &str) -> Option<&'static str> {
+    if text.chars().any(char::is_control) {
+        return Some("holds a control character (a tab, a line break)");
+    }
+    if text
+        .split('/')
+        .any(|segment| matches!(segment.trim(), "." | ".."))
+    {
+        return Some("holds a `.` or `..` segment");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_registered_kind_is_spelled_once_and_in_the_json_schema() {
+        let schema: serde_json::Value = serde_json::from_str(crate::manifest::JSON_SCHEMA).unwrap();
+        let types: Vec<&str> = schema
+            .pointer("/definitions/source/properties/type/enum")
+            .and_then(serde_json::Value::as_array)
+            .unwrap()
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        let registered: Vec<&str> = declarations().map(|d| d.kind().as_str()).collect();
+        assert_eq!(
+            types, registered,
+            "the schema's `type` list and the registered kinds"
+        );
+        for declared in declarations() {
+            let kind = declared.kind();
+            assert_eq!(SourceKind::from_name(kind.as_str()), Some(kind));
+            assert_eq!(kind.capabilities(), declared.capabilities());
+            // Each setting it takes is one the schema describes.
+            for field in declared.fields() {
+                assert!(
+                    schema
+                        .pointer(&format!("/definitions/source/properties/{field}"))
+                        .is_some(),
+                    "{kind}'s `{field}` is not in the schema"
+                );
+            }
+        }
+    }
+}

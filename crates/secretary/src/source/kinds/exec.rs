@@ -1,0 +1,161 @@
+//! `type = "exec"`: a provider program that speaks the provider protocol
+//! (`docs/provider-protocol.md`), run only after `secretary allow`.
+
+use std::path::Path;
+use std::time::Duration;
+
+use toml::Spanned;
+
+use super::Kind;
+use crate::duration::parse_duration;
+use crate::manifest::{Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
+use crate::source::{ExecSource, Source};
+
+/// The `exec` kind.
+pub(crate) struct Exec;
+
+impl Declaration for Exec {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Exec
+    }
+
+    fn fields(&self) -> &'static [&'static str] {
+        &["command", "timeout", "pass_env"]
+    }
+
+    fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
+        let name = table.name();
+        let command = table.take::<Vec<String>>("command").ok()?;
+        let timeout = table.take::<String>("timeout").ok()?;
+        let pass_env = table.take::<Vec<String>>("pass_env").ok()?;
+        let command = match command {
+            Some(command)
+                if command
+                    .get_ref()
+                    .first()
+                    .is_some_and(|program| !program.trim().is_empty()) =>
+            {
+                command
+            }
+            other => {
+                table.report(
+                    other.as_ref().map_or(table.at(), |c| c.span().start),
+                    format!("exec source `{name}` needs `command`, a program and its arguments"),
+                    Some(
+                        "for example `command = [\"secretary-provider-1password\", \"--vault\", \"Prod\"]`"
+                            .to_owned(),
+                    ),
+                );
+                return None;
+            }
+        };
+        if command.get_ref().iter().any(|word| word.contains('\0')) {
+            table.report(
+                command.span().start,
+                format!("exec source `{name}`: `command` holds a NUL character"),
+                None,
+            );
+            return None;
+        }
+        let timeout = match &timeout {
+            Some(raw) => match parse_duration(raw.get_ref()) {
+                Ok(duration) if !duration.is_zero() => duration,
+                Ok(_) | Err(_) => {
+                    table.report(
+                        raw.span().start,
+                        format!("`timeout` of exec source `{name}` is not a duration above zero"),
+                        Some("write it as `10s` or `1m`".to_owned()),
+                    );
+                    return None;
+                }
+            },
+            None => ExecConfig::DEFAULT_TIMEOUT,
+        };
+        let pass_env = pass_env.map(Spanned::into_inner).unwrap_or_default();
+        if let Some(bad) = pass_env.iter().find(|n| !crate::manifest::is_env_name(n)) {
+            table.report(
+                table.at(),
+                format!("exec source `{name}`: `pass_env` entry `{bad}` is not a variable name"),
+                None,
+            );
+            return None;
+        }
+        Some(SourceConfig::new(ExecConfig {
+            command: command.into_inner(),
+            timeout,
+            pass_env,
+        }))
+    }
+}
+
+impl Kind for Exec {
+    fn declaration(&self) -> &dyn Declaration {
+        self
+    }
+
+    fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
+        let config = config.get::<ExecConfig>()?;
+        Some(Box::new(ExecSource::new(
+            name,
+            config.command.clone(),
+            config.timeout,
+            config.pass_env.clone(),
+        )))
+    }
+}
+
+/// Settings of an `exec` source.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ExecConfig {
+    /// The program and its arguments (no shell).
+    pub command: Vec<String>,
+    /// How long it may take (default 10 s).
+    pub timeout: Duration,
+    /// The variables it is given besides the basics.
+    pub pass_env: Vec<String>,
+}
+
+impl ExecConfig {
+    /// How long a provider may take when the manifest does not say.
+    pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// A provider run as `command`, with the default time-out and no extra variables.
+    pub fn new(command: Vec<String>) -> Self {
+        Self {
+            command,
+            timeout: Self::DEFAULT_TIMEOUT,
+            pass_env: Vec::new(),
+        }
+    }
+}
+
+impl Settings for ExecConfig {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Exec
+    }
+
+    fn describe(&self, _environment: &str, _app: Option<&str>) -> String {
+        format!("the provider `{}`", self.command.join(" "))
+    }
+
+    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
+        // A provider's place is its command's answer for the key.
+        vec![format!("exec:{}#{}", self.command.join(" "), spec.key)]
+    }
+
+    fn place_for(
+        &self,
+        source: &str,
+        _spec: &SecretSpec,
+        _environment: &str,
+        _app: Option<&str>,
+        _shown_dir: &Path,
+    ) -> Place {
+        Place::Provider(source.to_owned())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
+    }
+}
