@@ -9,6 +9,7 @@ mod support;
 mod architecture;
 mod cli;
 mod export;
+mod guides;
 mod login;
 mod outage;
 mod rotation;

@@ -1,0 +1,132 @@
+//! The guides that walk through a source step by step, run as written: every `sh` block
+//! between a page's `guide:start` and `guide:end` markers, in order, in one bash with
+//! `set -euo pipefail`, in a scratch directory with its own `HOME` (so `secretary
+//! allow`'s records and sops's keys stay there). Each guide's own `if ...; then exit 1`
+//! steps assert the refusals it describes; the test asserts what a reader sees.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::Command;
+
+use crate::runbook::{APP, copy_app};
+use crate::support;
+
+const SOPS: &str = include_str!("../../../../docs/guides/sops.md");
+const PROVIDERS: &str = include_str!("../../../../docs/guides/providers.md");
+
+/// The `sh` blocks between `<!-- guide:start -->` and `<!-- guide:end -->` of `page`.
+fn guide_blocks(page: &str) -> Vec<String> {
+    let start = page.find("<!-- guide:start -->").expect("the guide starts");
+    let end = page.find("<!-- guide:end -->").expect("the guide ends");
+    let mut blocks = Vec::new();
+    let mut current: Option<String> = None;
+    for line in page[start..end].lines() {
+        match (&mut current, line) {
+            (None, "```sh") => current = Some(String::new()),
+            (Some(block), "```") => {
+                blocks.push(std::mem::take(block));
+                current = None;
+            }
+            (Some(block), line) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    blocks
+}
+
+/// Runs `page`'s blocks in `dir`; what they printed, on success.
+fn run_guide(page: &str, dir: &Path) -> String {
+    let blocks = guide_blocks(page);
+    assert!(blocks.len() >= 4, "{blocks:?}");
+    let mut script = String::from("set -euo pipefail\n");
+    for (n, block) in blocks.iter().enumerate() {
+        let _ = writeln!(script, "echo '==> guide block {}'", n + 1);
+        script.push_str(block);
+    }
+    let secretary = support::secretary();
+    let bin = secretary.parent().unwrap();
+    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+    ))
+    .unwrap();
+    let output = Command::new("timeout")
+        .args(["--kill-after=10", "300", "bash", "-c"])
+        .arg(&script)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", dir)
+        .env("TMPDIR", dir)
+        .output()
+        .unwrap();
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(output.status.success(), "the guide failed:\n{said}");
+    said
+}
+
+#[test]
+fn the_sops_guide_works_as_written() {
+    let app = tempfile::tempdir().unwrap();
+    copy_app(Path::new(APP), app.path());
+    let said = run_guide(SOPS, app.path());
+    assert!(said.contains("wrote secrets.toml"), "{said}");
+    assert!(
+        said.contains("sops:secrets.enc.env#SECRET_KEY"),
+        "locators name the file and key: {said}"
+    );
+    assert!(
+        said.contains("started in production with a 33 character SECRET_KEY"),
+        "{said}"
+    );
+    assert!(said.contains("sops found no key to decrypt"), "{said}");
+    assert!(said.contains("failed sops's integrity check"), "{said}");
+    // The file in the repository holds no value in clear, and nothing printed one.
+    let encrypted = std::fs::read_to_string(app.path().join("secrets.enc.env")).unwrap();
+    for value in ["prod-password-7f3a", "prod-signing-key-2b9c41e07d5a6f38"] {
+        assert!(
+            !encrypted.contains(value),
+            "{value} is in clear in the file"
+        );
+        assert!(!said.contains(value), "{value} was printed:\n{said}");
+    }
+    assert!(!app.path().join(".env.production").exists());
+}
+
+#[test]
+fn the_provider_guide_works_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let said = run_guide(PROVIDERS, dir.path());
+    assert!(
+        said.contains("the provider passed every check (3)"),
+        "{said}"
+    );
+    assert!(said.contains("which this user has not allowed"), "{said}");
+    assert!(
+        said.contains("exec:company:company#secret_key"),
+        "locators name the provider's place: {said}"
+    );
+    assert!(
+        said.contains("started with a 33 character SECRET_KEY"),
+        "{said}"
+    );
+    assert!(
+        said.contains("providers/company.py changed since it was allowed"),
+        "{said}"
+    );
+    for value in ["prod-password-7f3a", "prod-signing-key-2b9c41e07d5a6f38"] {
+        assert!(!said.contains(value), "{value} was printed:\n{said}");
+    }
+}
