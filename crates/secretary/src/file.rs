@@ -51,6 +51,10 @@ pub enum FileError {
     /// Every user may write it, so anyone on the machine could change what it says.
     #[error("writable by every user on this machine (chmod o-w it)")]
     WorldWritable,
+    /// Members of a group other than this user's own may write it (mode `g+w`, its
+    /// group not this user's primary group), and so could change what it says.
+    #[error("writable by the members of group id {0}, not this user's own group (chmod g-w it)")]
+    GroupWritable(u32),
     /// Another user owns it (not this user, not root), and so decides what it says.
     #[error("owned by another user (user id {0}), who decides what it says")]
     NotOwned(u32),
@@ -140,10 +144,37 @@ impl Opened {
         self.metadata.uid()
     }
 
+    /// Its group's id.
+    pub(crate) fn group(&self) -> u32 {
+        use std::os::unix::fs::MetadataExt;
+        self.metadata.gid()
+    }
+
     /// Its permission bits.
     pub(crate) fn mode(&self) -> u32 {
         use std::os::unix::fs::PermissionsExt;
         self.metadata.permissions().mode() & 0o7777
+    }
+
+    /// Itself, when no one but this user (or root) could have chosen what it says: not
+    /// writable by every user ([`FileError::WorldWritable`]), nor by a group other than
+    /// this user's own ([`FileError::GroupWritable`]; a private group, as a umask of 002
+    /// makes files 0664, is this user's), nor owned by another user
+    /// ([`FileError::NotOwned`]). For files that decide who secretary is or whom it
+    /// trusts: a credential, a CA bundle, a client certificate and its key.
+    pub(crate) fn trusted(self) -> Result<Self, FileError> {
+        if self.mode() & 0o002 != 0 {
+            return Err(FileError::WorldWritable);
+        }
+        let owner = self.owner();
+        if owner != 0 && owner != rustix::process::geteuid().as_raw() {
+            return Err(FileError::NotOwned(owner));
+        }
+        let group = self.group();
+        if self.mode() & 0o020 != 0 && group != rustix::process::getegid().as_raw() {
+            return Err(FileError::GroupWritable(group));
+        }
+        Ok(self)
     }
 
     /// Reads it whole, zeroed when dropped; more than `limit` bytes is an error (also

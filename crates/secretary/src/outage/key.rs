@@ -87,10 +87,15 @@ impl CacheKey {
             return Ok(None);
         };
         let path = PathBuf::from(path);
-        let text = crate::file::read_text(&path, 4096).map_err(|error| KeyError::File {
-            path: path.clone(),
-            reason: error.to_string(),
-        })?;
+        // A key file someone else could write would let them choose the key, and then
+        // forge a copy that reads back as good.
+        let text = crate::file::open(&path)
+            .and_then(crate::file::Opened::trusted)
+            .and_then(|opened| opened.read_text(4096))
+            .map_err(|error| KeyError::File {
+                path: path.clone(),
+                reason: error.to_string(),
+            })?;
         Self::from_text(&text, KEY_FILE_VARIABLE).map(Some)
     }
 

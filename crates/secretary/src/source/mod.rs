@@ -36,7 +36,9 @@ pub use sops::{SopsError, SopsSource};
 pub use store::{Plan, Store, StoreError};
 pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
-pub use vault::{Access, NodeAnswer, Snapshot, Stored, VaultError, VaultSource, Written};
+pub use vault::{
+    Access, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
+};
 
 /// What a source is told besides the secrets it is asked for.
 #[derive(Debug, Clone, Copy)]

@@ -41,8 +41,8 @@ pub enum Credentials {
 pub enum JwtSource {
     /// A file, read again at every login: Kubernetes and CI rotate it on disk.
     File(PathBuf),
-    /// `VAULT_JWT` / `BAO_JWT`.
-    Variable(SecretValue),
+    /// `VAULT_JWT` / `BAO_JWT`: the variable's name, and the JWT.
+    Variable(String, SecretValue),
 }
 
 impl JwtSource {
@@ -51,7 +51,7 @@ impl JwtSource {
     pub fn read(&self) -> Result<SecretValue, VaultError> {
         let (jwt, setting) = match self {
             Self::File(path) => (read_secret_file(path, "jwt_file")?, "jwt_file"),
-            Self::Variable(jwt) => (jwt.clone(), "VAULT_JWT"),
+            Self::Variable(name, jwt) => (jwt.clone(), name.as_str()),
         };
         let parts: Vec<&str> = jwt.expose().split('.').collect();
         let shaped = parts.len() == 3
@@ -194,17 +194,14 @@ impl Credentials {
                  -> Result<SecretValue, VaultError> {
                     match file {
                         Some(file) => read_secret_file(&base_dir.join(file), setting),
-                        None => variable(vars, variable_name)
-                            .map(|(_, v)| SecretValue::new(v.trim().to_owned()))
-                            .filter(|v| !v.is_empty())
-                            .ok_or_else(|| {
-                                config_error(
-                                    &format!("VAULT_{variable_name}"),
-                                    format!(
-                                        "AppRole needs it (or `{setting}` in the manifest); {OWN_TOKEN}"
-                                    ),
-                                )
-                            }),
+                        None => login_variable(
+                            vars,
+                            variable_name,
+                            &format!(
+                                "AppRole needs it (or `{setting}` in the manifest); {OWN_TOKEN}"
+                            ),
+                        )
+                        .map(|(_, value)| value),
                     }
                 };
                 Ok(Self::AppRole {
@@ -218,20 +215,13 @@ impl Credentials {
                 role,
                 jwt_file,
             } => {
-                let jwt = match jwt_file {
-                    Some(file) => JwtSource::File(base_dir.join(file)),
-                    None => variable(vars, "JWT")
-                        .map(|(_, v)| SecretValue::new(v.trim().to_owned()))
-                        .filter(|v| !v.is_empty())
-                        .map(JwtSource::Variable)
-                        .ok_or_else(|| {
-                            config_error(
-                                "VAULT_JWT",
-                                format!(
-                                    "JWT login needs it (or `jwt_file` in the manifest); {OWN_TOKEN}"
-                                ),
-                            )
-                        })?,
+                let jwt = if let Some(file) = jwt_file {
+                    JwtSource::File(base_dir.join(file))
+                } else {
+                    let needed =
+                        format!("JWT login needs it (or `jwt_file` in the manifest); {OWN_TOKEN}");
+                    let (name, jwt) = login_variable(vars, "JWT", &needed)?;
+                    JwtSource::Variable(name, jwt)
                 };
                 // Read once now, so that a missing or malformed JWT is found at start-up.
                 jwt.read()?;
@@ -242,6 +232,37 @@ impl Credentials {
                 })
             }
         }
+    }
+}
+
+/// A login's variable (`ROLE_ID`, `SECRET_ID`, `JWT`): `BAO_NAME`, else `VAULT_NAME`,
+/// trimmed, with the name it came from. One set but empty is named as such, and so is
+/// the `VAULT_` one it hides (an empty `BAO_JWT` was once reported as a missing
+/// `VAULT_JWT` that was set); `needed` says why an unset one is needed.
+fn login_variable(
+    vars: &Variables,
+    name: &str,
+    needed: &str,
+) -> Result<(String, SecretValue), VaultError> {
+    match variable(vars, name) {
+        Some((found, value)) if !value.trim().is_empty() => {
+            Ok((found, SecretValue::new(value.trim().to_owned())))
+        }
+        Some((found, _)) => {
+            let hidden = format!("VAULT_{name}");
+            let shadows = found != hidden && vars.get(&hidden).is_some();
+            Err(config_error(
+                &found,
+                if shadows {
+                    format!(
+                        "is set but empty, and is read before {hidden}, which is set too: unset {found}, or set it"
+                    )
+                } else {
+                    format!("is set but empty: {needed}")
+                },
+            ))
+        }
+        None => Err(config_error(&format!("VAULT_{name}"), needed)),
     }
 }
 
@@ -262,24 +283,20 @@ fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
 }
 
 /// The text of a file that holds a credential, opened once: refused when every user may
-/// write it ([`FileError::WorldWritable`], a fourth adversarial pass) or another user
-/// owns it ([`FileError::NotOwned`]: a token planted in `/tmp` by someone else, a fifth),
-/// since either could choose the identity secretary logs in as. Root's files and this
+/// write it ([`FileError::WorldWritable`], a fourth adversarial pass), the members of a
+/// group not this user's own may ([`FileError::GroupWritable`]), or another user owns
+/// it ([`FileError::NotOwned`]: a token planted in `/tmp` by someone else, a fifth),
+/// since any of them could choose the identity secretary logs in as. Root's files and this
 /// user's are taken; readable by others is allowed, as Kubernetes mounts service-account
 /// tokens 0644.
 ///
 /// [`FileError::WorldWritable`]: crate::FileError::WorldWritable
 /// [`FileError::NotOwned`]: crate::FileError::NotOwned
+/// [`FileError::GroupWritable`]: crate::FileError::GroupWritable
 fn read_credential_text(path: &Path) -> Result<zeroize::Zeroizing<String>, crate::FileError> {
-    let opened = crate::file::open(path)?;
-    if opened.mode() & 0o002 != 0 {
-        return Err(crate::FileError::WorldWritable);
-    }
-    let owner = opened.owner();
-    if owner != 0 && owner != rustix::process::geteuid().as_raw() {
-        return Err(crate::FileError::NotOwned(owner));
-    }
-    opened.read_text(crate::file::SECRET_LIMIT)
+    crate::file::open(path)?
+        .trusted()?
+        .read_text(crate::file::SECRET_LIMIT)
 }
 
 /// A credential file's text, trimmed: a regular file, read once, holding one line of
@@ -408,6 +425,21 @@ mod tests {
                 Err(other) => panic!("{mode:o}: {other:?}"),
             }
         }
+        // Group-writable by another group than this user's own: refused (issue 25, left
+        // open by the sixth pass); by this user's own group (a private group), taken.
+        if rustix::process::geteuid().is_root() {
+            std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o660)).unwrap();
+            std::os::unix::fs::chown(&file, None, Some(54_321)).unwrap();
+            match found(&with_file, &vars, app.path()) {
+                Err(VaultError::Config { reason, .. }) => {
+                    assert!(reason.contains("group id 54321"), "{reason}");
+                }
+                other => panic!("a file another group may write was used: {other:?}"),
+            }
+            let own = rustix::process::getegid().as_raw();
+            std::os::unix::fs::chown(&file, None, Some(own)).unwrap();
+            assert!(found(&with_file, &vars, app.path()).is_ok());
+        }
         // Owned by another user (a fifth adversarial pass): refused, whatever its mode.
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
         if rustix::process::geteuid().is_root() {
@@ -475,6 +507,22 @@ mod tests {
         assert!(error.to_string().contains("VAULT_JWT"), "{error}");
         let vars = Variables::from_pairs([("VAULT_JWT", "not a jwt")]);
         assert!(found(&from_variable, &vars, dir.path()).is_err());
+        // An empty BAO_JWT hides a set VAULT_JWT: the message names the empty one (it
+        // named VAULT_JWT, which was set), and a malformed BAO_JWT is named as itself.
+        let vars = Variables::from_pairs([("BAO_JWT", ""), ("VAULT_JWT", "x.y.z")]);
+        let error = found(&from_variable, &vars, dir.path()).unwrap_err();
+        let VaultError::Config { setting, reason } = &error else {
+            panic!("{error:?}")
+        };
+        assert_eq!(setting, "BAO_JWT");
+        assert!(reason.contains("is read before VAULT_JWT"), "{reason}");
+        let vars = Variables::from_pairs([("BAO_JWT", "not a jwt")]);
+        let error = found(&from_variable, &vars, dir.path()).unwrap_err();
+        assert!(error.to_string().contains("BAO_JWT"), "{error}");
+        let approle = config("auth = \"approle\"");
+        let vars = Variables::from_pairs([("BAO_ROLE_ID", " "), ("VAULT_SECRET_ID", "s")]);
+        let error = found(&approle, &vars, dir.path()).unwrap_err();
+        assert!(error.to_string().contains("BAO_ROLE_ID"), "{error}");
     }
 
     #[test]

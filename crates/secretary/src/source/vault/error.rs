@@ -97,13 +97,23 @@ pub enum VaultError {
         /// The deadline.
         seconds: u64,
     },
-    /// The TLS handshake failed (unknown CA, wrong name, expired certificate).
+    /// The TLS handshake failed (unknown CA, wrong name, expired certificate), or the
+    /// server answered in plain text.
     #[error("TLS with Vault at {address} failed: {reason}")]
     Tls {
         /// The server address.
         address: String,
         /// What rustls said.
         reason: String,
+        /// What kind of failure it was, as rustls told it.
+        failure: TlsFailure,
+    },
+    /// An `http://` address whose server speaks TLS: it answered the plain request
+    /// with a 400 that says so.
+    #[error("Vault at {address} speaks TLS and was sent plain HTTP (HTTP 400)")]
+    TlsExpected {
+        /// The address, as configured.
+        address: String,
     },
     /// 403: the token is invalid, expired, or not allowed to do this on the path.
     #[error("Vault refused access (403 permission denied)")]
@@ -243,6 +253,7 @@ impl VaultError {
             | Self::Unauthenticated { .. }
             | Self::NotVault { .. }
             | Self::Tls { .. }
+            | Self::TlsExpected { .. }
             | Self::Denied { .. }
             | Self::Unexpected { .. }
             | Self::Redirect { .. }
@@ -284,9 +295,17 @@ impl VaultError {
             Self::Timeout { .. } | Self::Deadline { .. } => {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
             }
-            Self::Tls { reason, address } if reason.contains("corrupt message") || reason.contains("InvalidContentType") => format!(
+            Self::Tls {
+                failure: TlsFailure::NotTls,
+                address,
+                ..
+            } => format!(
                 "the server does not speak TLS: a dev server (`bao server -dev`) listens on plain http, so use {}",
                 address.replacen("https://", "http://", 1)
+            ),
+            Self::TlsExpected { address } => format!(
+                "use {} (and VAULT_CACERT for the CA that signed its certificate)",
+                address.replacen("http://", "https://", 1)
             ),
             Self::Tls { .. } => {
                 "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)"
@@ -323,6 +342,33 @@ impl VaultError {
                 "someone else wrote it meanwhile: check the new version, then write again (expecting that version)"
                     .to_owned()
             }
+        }
+    }
+}
+
+/// What kind of TLS failure a [`VaultError::Tls`] was, from rustls's error (never from
+/// its text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsFailure {
+    /// The server did not answer in TLS (a plain-HTTP server behind an `https://`
+    /// address): rustls could not read its answer as a TLS record.
+    NotTls,
+    /// The server's certificate was refused (unknown CA, wrong name, expired).
+    Certificate,
+    /// Anything else in the handshake.
+    Other,
+}
+
+impl TlsFailure {
+    /// The kind of `error`.
+    pub(crate) fn of(error: &rustls::Error) -> Self {
+        match error {
+            rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+                Self::NotTls
+            }
+            rustls::Error::InvalidCertificate(_) => Self::Certificate,
+            _ => Self::Other,
         }
     }
 }
@@ -401,7 +447,9 @@ mod tests {
             VaultError::Tls {
                 address: at(),
                 reason: "invalid peer certificate: UnknownIssuer".to_owned(),
+                failure: TlsFailure::Certificate,
             },
+            VaultError::TlsExpected { address: at() },
             VaultError::NotVault {
                 address: at(),
                 status: 404,

@@ -119,7 +119,7 @@ fn fingerprint(settings: &Settings) -> [u8; 32] {
                     digest.text("file");
                     digest.bytes(path.as_os_str().as_encoded_bytes());
                 }
-                JwtSource::Variable(jwt) => {
+                JwtSource::Variable(_, jwt) => {
                     digest.text("variable");
                     digest.text(jwt.expose());
                 }

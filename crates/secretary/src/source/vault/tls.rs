@@ -21,8 +21,13 @@ fn tls_error(setting: &str, reason: impl Into<String>) -> VaultError {
 }
 
 /// A PEM file named by `setting`: a regular file, read once, at most 4 MiB.
+/// A CA bundle, a client certificate or its key: refused when someone else could have
+/// chosen what it says ([`crate::file`]'s `trusted`), since a CA another user can write
+/// lets them stand in for Vault.
 fn read(path: &std::path::Path, setting: &str) -> Result<zeroize::Zeroizing<Vec<u8>>, VaultError> {
-    crate::file::read(path, crate::file::CERTIFICATE_LIMIT)
+    crate::file::open(path)
+        .and_then(crate::file::Opened::trusted)
+        .and_then(|opened| opened.read(crate::file::CERTIFICATE_LIMIT))
         .map_err(|reason| tls_error(setting, format!("cannot read {}: {reason}", path.display())))
 }
 

@@ -596,6 +596,7 @@ impl Client {
             return Transport::Fatal(VaultError::Tls {
                 address,
                 reason: tls.to_string(),
+                failure: super::error::TlsFailure::of(tls),
             });
         }
         let reason = innermost(error).to_string();
@@ -614,6 +615,13 @@ impl Client {
                 address,
                 status: 404,
             },
+            // Go's TLS server answers a plain request so: the address should be https://.
+            400 if address.starts_with("http://")
+                && String::from_utf8_lossy(&reply.body)
+                    .contains("HTTP request to an HTTPS server") =>
+            {
+                VaultError::TlsExpected { address }
+            }
             429 => VaultError::RateLimited {
                 attempts: reply.attempts,
             },
