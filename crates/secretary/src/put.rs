@@ -276,7 +276,7 @@ pub fn rollback(
         return Err(PutError::Unsupported {
             source_name: source.name().to_owned(),
             kind: source.kind().as_str(),
-            what: "roll back to a version: it keeps no numbered versions",
+            what: source.without_versions(),
         });
     }
     let context = Context::new(manifest, environment, vars);

@@ -58,10 +58,14 @@ impl fmt::Display for ManifestError {
 /// only its kind, since a misplaced value in a manifest may be a secret, and name the
 /// expected kind in words (`usize` means nothing to someone writing TOML).
 pub(crate) fn sanitize_toml_message(message: &str) -> String {
-    let message = message.trim();
+    // A nested value's error goes on to name its key on a line of its own (`in \`b\``):
+    // the first line is the error.
+    let message = message.trim().lines().next().unwrap_or_default();
     for prefix in ["invalid type: ", "invalid value: ", "invalid length "] {
         if let Some(rest) = message.strip_prefix(prefix) {
-            if let Some((found, expected)) = rest.split_once(", expected ") {
+            // The last `, expected `: the value quoted before it may hold the words too
+            // (`"hunter2, expected SECRET"` printed its tail).
+            if let Some((found, expected)) = rest.rsplit_once(", expected ") {
                 let kind = found.split([' ', '`', '"']).next().unwrap_or("value");
                 let article = if kind.starts_with(['a', 'e', 'i', 'o', 'u']) {
                     "an"

@@ -223,12 +223,38 @@ impl Checker<'_> {
 
 /// The file `path` (relative to the manifest's directory `base`, or absolute) names: its
 /// real path when it exists, so that an absolute spelling, `s/../s/db` or a linked
-/// directory is the same file (a sixth adversarial pass); else [`lexical`].
+/// directory is the same file (a sixth adversarial pass). A file that does not exist yet
+/// (it may appear after the manifest is read, as a sidecar renders it) is named by the
+/// real path of its nearest existing directory and the rest as written, so that two
+/// spellings of it still meet (a review of the one-file-per-kind step); with no part of
+/// it existing, [`lexical`].
 fn resolved(base: &Path, path: &str) -> String {
-    std::fs::canonicalize(base.join(path)).map_or_else(
-        |_| lexical(path),
-        |real| real.to_string_lossy().into_owned(),
-    )
+    let mut existing = base.join(path);
+    let mut rest = Vec::new();
+    loop {
+        // A relative path's last ancestor is empty: the working directory.
+        let probe = if existing.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            existing.as_path()
+        };
+        if let Ok(mut real) = std::fs::canonicalize(probe) {
+            for name in rest.iter().rev() {
+                real.push(name);
+            }
+            return lexical(&real.to_string_lossy());
+        }
+        match (
+            existing.file_name().map(ToOwned::to_owned),
+            existing.parent(),
+        ) {
+            (Some(name), Some(parent)) => {
+                rest.push(name);
+                existing = parent.to_path_buf();
+            }
+            _ => return lexical(path),
+        }
+    }
 }
 
 /// `path` as written, relative to the manifest or absolute, with `.` segments and
@@ -462,6 +488,40 @@ mod tests {
                 "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
                  [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
                  [secrets.db]\n[secrets.api_key]\n"
+            );
+            let found = Manifest::parse(&text, &dir.path().join("secrets.toml"))
+                .err()
+                .map(|error| error.diagnostics)
+                .unwrap_or_default();
+            assert!(
+                found
+                    .iter()
+                    .any(|d| d.message.starts_with("secret `db` reads the whole of")),
+                "{files_dir} and {listed}: {found:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_file_not_there_yet_is_the_same_file_under_another_spelling() {
+        // It may appear after the manifest is read (a sidecar renders it): its directory's
+        // real path and its name still meet (a review of the one-file-per-kind step found
+        // an absolute spelling and a linked directory accepted when the file was absent).
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("s")).unwrap();
+        std::os::unix::fs::symlink(dir.path().join("s"), dir.path().join("link")).unwrap();
+        let absolute = dir.path().join("s/db").display().to_string();
+        let primary = dir.path().join("s/DB_URL").display().to_string();
+        for (files_dir, listed, env) in [
+            ("s", absolute.as_str(), ""),
+            ("link", absolute.as_str(), ""),
+            ("s/", absolute.as_str(), ""),
+            ("s", primary.as_str(), "env = [\"DB_URL\"]\n"),
+        ] {
+            let text = format!(
+                "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
+                 [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
+                 [secrets.db]\n{env}[secrets.api_key]\n"
             );
             let found = Manifest::parse(&text, &dir.path().join("secrets.toml"))
                 .err()

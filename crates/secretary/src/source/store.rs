@@ -35,6 +35,12 @@ pub enum StoreError {
 
 /// A source that can be written.
 pub trait Store: Source {
+    /// Why it cannot go back to a numbered version, for kinds without
+    /// [`Capability::Versions`](crate::manifest::Capability): what `rollback` says.
+    fn without_versions(&self) -> &'static str {
+        "roll back to a version: it keeps no numbered versions"
+    }
+
     /// What `spec` holds now (`version` `None`), or held at `version`, for kinds that
     /// keep numbered versions.
     fn stored(

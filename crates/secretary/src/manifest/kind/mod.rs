@@ -346,4 +346,60 @@ mod tests {
             }
         }
     }
+
+    /// The messages of `text`'s diagnostics, with their positions.
+    fn diagnostics(text: &str) -> Vec<(usize, usize, String)> {
+        crate::Manifest::parse(text, std::path::Path::new("secrets.toml"))
+            .err()
+            .map(|error| {
+                error
+                    .diagnostics
+                    .into_iter()
+                    .map(|d| (d.line, d.column, d.message))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_setting_of_the_wrong_type_is_named_without_its_value_or_keys() {
+        // A date reads as its text where a string is expected: refused, as before the
+        // settings moved to their kinds.
+        for setting in [
+            "dir = 1979-05-27T07:32:00Z",
+            "dir = 07:32:00",
+            "dir = [1979-05-27]",
+        ] {
+            let found = diagnostics(&format!(
+                "version = 1\n[sources.s]\ntype = \"files\"\n{setting}\n"
+            ));
+            assert!(
+                found.iter().any(|(_, _, m)| m.contains("a date or time")),
+                "{setting}: {found:?}"
+            );
+        }
+        // A nested error: one line, no key of the table, no value.
+        let found = diagnostics(
+            "version = 1\n[sources.s]\ntype = \"vault_lease\"\npath = \"db/creds/x\"\n\
+             secrets = { a = \"username\", \"key, expected LEAKY\" = 2 }\n[secrets.a]\n",
+        );
+        let message = &found[0].2;
+        assert!(
+            !message.contains('\n') && !message.contains("LEAKY"),
+            "{message}"
+        );
+        assert!(
+            message.contains("expected a string, found an integer"),
+            "{message}"
+        );
+        // A value that holds the words serde's message is split at.
+        let found = diagnostics(
+            "version = 1\n[sources.s]\ntype = \"vault\"\nkv_version = \"hunter2, expected SECRETPART\"\n",
+        );
+        let message = &found[0].2;
+        assert!(
+            !message.contains("SECRETPART") && !message.contains("hunter2"),
+            "{message}"
+        );
+    }
 }

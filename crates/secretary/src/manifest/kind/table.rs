@@ -68,6 +68,15 @@ impl<'a> Table<'a> {
             return Ok(None);
         };
         let span = value.span();
+        // A date or time reads as its text where a string is expected; no setting is one.
+        if holds_datetime(value.get_ref()) {
+            self.problems.push((
+                span.start,
+                "invalid type: found a date or time, which no source setting takes".to_owned(),
+                Some("quote it if it is meant as text".to_owned()),
+            ));
+            return Err(Reported);
+        }
         match T::deserialize(value.into_inner()) {
             Ok(value) => Ok(Some(Spanned::new(span, value))),
             Err(error) => {
@@ -95,5 +104,15 @@ impl<'a> Table<'a> {
     /// The problems found, in the order found.
     pub(crate) fn into_problems(self) -> Vec<(usize, String, Option<String>)> {
         self.problems
+    }
+}
+
+/// Whether `value` is, or holds, a TOML date or time.
+fn holds_datetime(value: &toml::Value) -> bool {
+    match value {
+        toml::Value::Datetime(_) => true,
+        toml::Value::Array(items) => items.iter().any(holds_datetime),
+        toml::Value::Table(table) => table.values().any(holds_datetime),
+        _ => false,
     }
 }

@@ -29,6 +29,10 @@ impl AwsSource {
 }
 
 impl Store for AwsSource {
+    fn without_versions(&self) -> &'static str {
+        "roll back to a version (Secrets Manager's versions are staging labels: move AWSCURRENT with `aws secretsmanager update-secret-version-stage`)"
+    }
+
     fn stored(
         &self,
         spec: &SecretSpec,
