@@ -88,6 +88,9 @@ impl LastKnownGood {
     /// `outage_after` when the manifest does not say.
     pub const DEFAULT_OUTAGE_AFTER: Duration = Duration::from_secs(5);
 
+    /// The shortest `outage_after` a manifest may set.
+    pub const MIN_OUTAGE_AFTER: Duration = Duration::from_secs(1);
+
     /// A policy: serve copies up to `max_age` old, with `on_stale`, after waiting at most
     /// `outage_after`.
     pub fn new(max_age: Duration, on_stale: OnStale, outage_after: Duration) -> Self {

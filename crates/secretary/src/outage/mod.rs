@@ -306,7 +306,12 @@ pub(crate) fn ask(
     }
     let takeable = place.key.is_ok() && place.path.as_ref().is_ok_and(|path| path.exists());
     let (batch, timed_out) = if takeable {
-        match bounded(source, asked, context, place.policy.outage_after) {
+        let forget = place
+            .path
+            .as_ref()
+            .ok()
+            .map(|path| (path.clone(), spec.name.clone()));
+        match bounded(source, asked, context, place.policy.outage_after, forget) {
             Some(batch) => (batch, false),
             None => (
                 Batch::failed(
@@ -579,12 +584,15 @@ fn without_retries(vars: &Variables) -> Variables {
 
 /// `source`'s answer if it comes within `wait`; `None` if not. The lookup runs on a
 /// thread of its own, which is left to finish (its connection's own time-outs end it)
-/// when the wait is over.
+/// when the wait is over. An answer that refuses the token (401, 403) forgets the copy
+/// at `forget` (its file and the source's name) even when it comes too late to be
+/// waited for: the copy must not outlive a refusal (a seventh adversarial pass).
 fn bounded(
     source: Box<dyn Source>,
     asked: &[Arc<SecretSpec>],
     context: &Context<'_>,
     wait: Duration,
+    forget: Option<(PathBuf, String)>,
 ) -> Option<Batch> {
     let specs = asked.to_vec();
     let environment = context.environment.to_owned();
@@ -605,7 +613,23 @@ fn bounded(
                 manifest: &manifest,
                 shown_dir: &shown_dir,
             };
-            let _ = sender.send(source.lookup(&refs(&specs), &context));
+            let batch = source.lookup(&refs(&specs), &context);
+            let refused = batch.lookups.iter().any(|lookup| {
+                matches!(
+                    lookup,
+                    Lookup::Failed(SourceError::Vault(
+                        VaultError::Denied { .. } | VaultError::Unauthenticated { .. }
+                    ))
+                )
+            });
+            if let (true, Some((path, name)), Some(app)) = (refused, &forget, app.as_deref()) {
+                let binding = Binding {
+                    app,
+                    environment: &environment,
+                };
+                let _ = copy::forget(path, binding, name);
+            }
+            let _ = sender.send(batch);
         })
         .ok()?;
     receiver.recv_timeout(wait).ok()

@@ -182,3 +182,78 @@ fn a_state_directory_others_may_write_or_a_relative_one_is_never_used() {
         std::path::Path::new("/home/someone/.local/state/secretary")
     );
 }
+
+/// A source that answers, after `delay`, that the token is refused.
+struct Refusing {
+    delay: Duration,
+}
+
+impl crate::source::Source for Refusing {
+    fn name(&self) -> &'static str {
+        "vault"
+    }
+
+    fn kind(&self) -> crate::manifest::SourceKind {
+        crate::manifest::SourceKind::Vault
+    }
+
+    fn lookup(
+        &self,
+        secrets: &[&crate::SecretSpec],
+        _context: &crate::source::Context<'_>,
+    ) -> crate::source::Batch {
+        std::thread::sleep(self.delay);
+        crate::source::Batch::failed(
+            secrets.len(),
+            &crate::source::SourceError::Vault(crate::source::VaultError::Denied {
+                path: "secret/data/production/x".to_owned(),
+                access: crate::source::Access::Read,
+            }),
+        )
+    }
+}
+
+#[test]
+fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
+    // With `outage_after` shorter than Vault's answer, a 403 read as no answer and the
+    // copy was served and kept (a seventh adversarial pass): the late answer forgets it.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.production.lkg");
+    let now = SystemTime::now();
+    copy::save(
+        &path,
+        binding(),
+        "vault",
+        &key(),
+        contents(&[("x", "1")], &[], copy::seconds(now)),
+        now,
+    )
+    .unwrap();
+    let vars = crate::Variables::default();
+    let context = crate::source::Context {
+        environment: "production",
+        app: Some("shop"),
+        vars: &vars,
+        base_dir: dir.path(),
+        manifest: &dir.path().join("secrets.toml"),
+        shown_dir: dir.path(),
+    };
+    let manifest =
+        crate::Manifest::parse("version = 1\n[secrets.x]\n", &dir.path().join("s.toml")).unwrap();
+    let asked = manifest.secrets().to_vec();
+    let answer = super::bounded(
+        Box::new(Refusing {
+            delay: Duration::from_millis(300),
+        }),
+        &asked,
+        &context,
+        Duration::from_millis(20),
+        Some((path.clone(), "vault".to_owned())),
+    );
+    assert!(answer.is_none(), "the wait was over before the answer");
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while path.exists() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(!path.exists(), "the late refusal did not forget the copy");
+}

@@ -30,9 +30,10 @@ pub struct DotenvSource {
     files: Vec<String>,
 }
 
-/// A merged view of the files: key → (value, file, line).
+/// A merged view of the files: key → (value, file, line, the names its value was
+/// expanded from, through other lines too).
 struct Loaded {
-    values: HashMap<String, (Zeroizing<String>, usize, usize)>,
+    values: HashMap<String, (Zeroizing<String>, usize, usize, Vec<String>)>,
     /// Files that do not exist, by index.
     missing: Vec<usize>,
     warnings: Vec<String>,
@@ -85,7 +86,7 @@ impl DotenvSource {
             // program `run` starts, which `run` never does.
             let withheld: RefCell<Vec<String>> = RefCell::new(Vec::new());
             let outside = |name: &str| -> Option<&str> {
-                if let Some((value, _, _)) = loaded.values.get(name) {
+                if let Some((value, ..)) = loaded.values.get(name) {
                     return Some(value.as_str());
                 }
                 if CREDENTIAL_VARIABLES.contains(&name) {
@@ -110,9 +111,20 @@ impl DotenvSource {
                 ));
             }
             for entry in entries {
+                // Where its value comes from: each name it expanded, or what that name's
+                // own value was expanded from.
+                let mut origins: Vec<String> = Vec::new();
+                for name in &entry.references {
+                    match loaded.values.get(name) {
+                        Some((.., from)) if !from.is_empty() => origins.extend(from.clone()),
+                        _ => origins.push(name.clone()),
+                    }
+                }
+                origins.sort();
+                origins.dedup();
                 loaded
                     .values
-                    .insert(entry.key, (entry.value, index, entry.line));
+                    .insert(entry.key, (entry.value, index, entry.line, origins));
             }
         }
         Ok(loaded)
@@ -134,16 +146,48 @@ impl Source for DotenvSource {
             Err(error) => return Batch::failed(secrets.len(), &error),
         };
         let names: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
+        // Each name a value was expanded from, and the first secret built from it: one
+        // value may feed one other secret by expansion (a seventh adversarial pass:
+        // `C0=${DB_PASSWORD}` ... `C495=${DB_PASSWORD}`, each secret with a `pattern`
+        // testing one character, spelled the password out in one `check`).
+        let mut built_from: HashMap<&str, &str> = HashMap::new();
         let lookups = secrets
             .iter()
             .map(|secret| {
                 let mut looked = Vec::new();
                 for name in &secret.env {
                     match loaded.values.get(name) {
-                        Some((value, file, line)) if value.is_empty() => {
+                        Some((value, file, line, _)) if value.is_empty() => {
                             looked.push(format!("dotenv:{}:{line} {name} (empty)", names[*file]));
                         }
-                        Some((value, file, line)) => {
+                        Some((_, file, line, origins))
+                            if origins.iter().any(|origin| {
+                                built_from
+                                    .get(origin.as_str())
+                                    .is_some_and(|first| *first != secret.key)
+                            }) =>
+                        {
+                            let origin = origins
+                                .iter()
+                                .find(|origin| built_from.contains_key(origin.as_str()))
+                                .cloned()
+                                .unwrap_or_default();
+                            let first = built_from
+                                .get(origin.as_str())
+                                .map(|first| (*first).to_owned())
+                                .unwrap_or_default();
+                            return Lookup::Failed(SourceError::SharedExpansion {
+                                path: names[*file].clone(),
+                                line: *line,
+                                name: name.clone(),
+                                origin,
+                                first,
+                            });
+                        }
+                        Some((value, file, line, origins)) => {
+                            for origin in origins {
+                                built_from.entry(origin.as_str()).or_insert(&secret.key);
+                            }
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
                                 locator: Locator::dotenv(&names[*file], *line),

@@ -197,6 +197,21 @@ pub enum SourceError {
         /// The limit.
         limit: u64,
     },
+    /// Two secrets' values were built by `.env` expansion from one value: each would ask
+    /// it a question through its verdict.
+    #[error("{path}:{line}: {name} is built from ${{{origin}}}, as secret `{first}`'s value is")]
+    SharedExpansion {
+        /// The file, as shown.
+        path: String,
+        /// The line of the assignment.
+        line: usize,
+        /// The variable read.
+        name: String,
+        /// The name both values were expanded from.
+        origin: String,
+        /// The secret built from it first.
+        first: String,
+    },
     /// A source answered for fewer secrets than it was asked about (a bug).
     #[error("answered {answered} of {asked} lookups")]
     Incomplete {
@@ -261,6 +276,9 @@ impl SourceError {
             Self::TooLarge { path, .. } => {
                 format!("{path} does not look like a secret or a .env file; check that it is the right file")
             }
+            Self::SharedExpansion { origin, .. } => format!(
+                "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
+            ),
             Self::Incomplete { .. } => {
                 "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()
             }

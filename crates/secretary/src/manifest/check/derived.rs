@@ -101,6 +101,44 @@ impl Checker<'_> {
                 return;
             }
         }
+        self.one_template_per_input(environment, &specs);
+    }
+
+    /// Reports a secret that two templates of `environment` read, directly or through
+    /// other templates. The one-place rule lets a manifest ask each value one question
+    /// (its secret's type and constraints); every template over it would ask one more, so
+    /// that hundreds of `template = "{pw}"` secrets, each with a `pattern` testing one
+    /// character, spelled a value out in one `check` (a seventh adversarial pass). A
+    /// value may feed one template: its own secret's verdict and that template's.
+    fn one_template_per_input(
+        &mut self,
+        environment: &EnvironmentSpec,
+        specs: &HashMap<&str, &std::sync::Arc<crate::manifest::SecretSpec>>,
+    ) {
+        let mut readers: HashMap<String, String> = HashMap::new();
+        for spec in environment.secrets() {
+            if spec.template.is_none() {
+                continue;
+            }
+            for base in bases(&spec.key, specs) {
+                let Some(first) = readers.get(&base) else {
+                    readers.insert(base, spec.key.clone());
+                    continue;
+                };
+                let at = self.template_offset(&environment.name, &spec.key);
+                self.report(
+                    at,
+                    format!(
+                        "environment `{}`: the templates of `{first}` and `{}` both read `{base}`",
+                        environment.name, spec.key
+                    ),
+                    Some(format!(
+                        "let one template read `{base}` (give a second name to the same value with `env` aliases): two templates over one value would let a manifest question it through their verdicts"
+                    )),
+                );
+                break;
+            }
+        }
     }
 
     /// Where `key`'s template in `environment` was written: its rule's, else its
@@ -114,6 +152,33 @@ impl Checker<'_> {
         };
         find(Some(environment)).or_else(|| find(None)).unwrap_or(0)
     }
+}
+
+/// The secrets without a template that `key`'s template reads, directly or through
+/// other templates (no cycle: checked before).
+fn bases(
+    key: &str,
+    specs: &HashMap<&str, &std::sync::Arc<crate::manifest::SecretSpec>>,
+) -> std::collections::BTreeSet<String> {
+    let mut found = std::collections::BTreeSet::new();
+    let mut pending = vec![key.to_owned()];
+    let mut seen = std::collections::HashSet::new();
+    while let Some(next) = pending.pop() {
+        if !seen.insert(next.clone()) {
+            continue;
+        }
+        match specs
+            .get(next.as_str())
+            .and_then(|spec| spec.template.as_ref())
+        {
+            Some(template) => pending.extend(template.inputs().map(str::to_owned)),
+            None if next != key => {
+                found.insert(next);
+            }
+            None => {}
+        }
+    }
+    found
 }
 
 /// The first cycle through `key`'s template inputs, as keys from the first to itself again.

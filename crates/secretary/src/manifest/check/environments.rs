@@ -174,7 +174,22 @@ impl Checker<'_> {
         };
         let outage_after = match outage_after {
             None => Some(LastKnownGood::DEFAULT_OUTAGE_AFTER),
-            Some(text) => self.positive_duration(&text, "outage_after", name),
+            Some(text) => self
+                .positive_duration(&text, "outage_after", name)
+                .and_then(|wait| {
+                    // Shorter, and a refusal (403) that takes a few milliseconds to come
+                    // back reads as no answer, and the copy is served to a token Vault
+                    // would refuse (a seventh adversarial pass, with `1ms`).
+                    if wait < LastKnownGood::MIN_OUTAGE_AFTER {
+                        self.report(
+                            text.span().start,
+                            format!("`outage_after` of environment `{name}` is under one second"),
+                            Some("Vault's refusals must have time to arrive: write `1s` or more (the default is `5s`)".to_owned()),
+                        );
+                        return None;
+                    }
+                    Some(wait)
+                }),
         };
         let on_stale = on_stale.map(Spanned::into_inner).unwrap_or_default();
         Some(LastKnownGood::new(max_age?, on_stale, outage_after?))
@@ -302,7 +317,7 @@ mod tests {
     #[test]
     fn last_known_good_is_read_with_its_defaults() {
         let text = format!(
-            "{HEAD}[app]\nname = \"shop\"\n[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"24h\" }}\n[environments.staging]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"1h\" }}\non_stale = \"fail\"\noutage_after = \"500ms\"\n"
+            "{HEAD}[app]\nname = \"shop\"\n[environments.production]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"24h\" }}\n[environments.staging]\nsources = [\"vault\"]\nlast_known_good = {{ max_age = \"1h\" }}\non_stale = \"fail\"\noutage_after = \"1500ms\"\n"
         );
         let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
         let production = manifest.environments()[0].last_known_good;
@@ -320,8 +335,16 @@ mod tests {
             Some(LastKnownGood::new(
                 Duration::from_secs(3600),
                 OnStale::Fail,
-                Duration::from_millis(500)
+                Duration::from_millis(1500)
             ))
+        );
+        // Under a second, a refusal could read as no answer (a seventh adversarial pass).
+        let quick = findings(&text.replace("1500ms", "1ms"));
+        assert!(
+            quick
+                .iter()
+                .any(|f| f.contains("`outage_after` of environment `staging` is under one second")),
+            "{quick:?}"
         );
     }
 

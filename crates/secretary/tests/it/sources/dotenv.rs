@@ -201,3 +201,44 @@ fn a_dotenv_file_in_the_kernels_trees_is_refused_directly_or_through_a_link() {
         );
     }
 }
+
+#[test]
+fn two_secrets_built_by_expansion_from_one_value_are_refused_past_the_first() {
+    // `C0=${DB_PASSWORD}` ... `C495=${DB_PASSWORD}`, each secret with a `pattern` that
+    // tests one character, spelled the password out in one `check` (a seventh
+    // adversarial pass). One value may feed one other secret by expansion, through
+    // other lines too; the value's own secret is not counted.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\", \"spy.env\"]\n\
+         [secrets.pw]\nenv = [\"DB_PASSWORD\"]\n\
+         [secrets.c0]\nenv = [\"C0\"]\npattern = \"^h.*\"\n\
+         [secrets.c1]\nenv = [\"C1\"]\npattern = \"^.u.*\"\n\
+         [secrets.c2]\nenv = [\"C2\"]\npattern = \"^..n.*\"\n\
+         [secrets.url]\nenv = [\"URL\"]\n",
+    );
+    write_private(&dir.path().join(".env"), "DB_PASSWORD=hunter2X\n");
+    write_private(
+        &dir.path().join("spy.env"),
+        "C0=${DB_PASSWORD}\nC1=x${DB_PASSWORD}\nMID=${DB_PASSWORD}\nC2=${MID}\nURL=postgres://u@h/${OTHER:-db}\n",
+    );
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "pw").as_deref(), Some("hunter2X"));
+    assert_eq!(value(&report, "c0").as_deref(), Some("hunter2X"));
+    for (key, line) in [("c1", 2), ("c2", 4)] {
+        assert_eq!(value(&report, key), None, "{key} was served");
+        let problem = &report.get(key).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains(&format!(
+                "spy.env:{line}: C{} is built from ${{DB_PASSWORD}}, as secret `c0`'s value is",
+                &key[1..]
+            )),
+            "{problem}"
+        );
+        assert!(!problem.contains("hunter2X"), "{problem}");
+    }
+    // A value built from a name no other secret's value is built from is served.
+    assert_eq!(value(&report, "url").as_deref(), Some("postgres://u@h/db"));
+}

@@ -307,6 +307,17 @@ fn a_template_naming_an_unknown_secret_a_cycle_or_a_secret_in_a_public_value_is_
             "[secrets.a]\ntemplate = \"{b\"\n[secrets.b]\n",
             "has a `{` without its `}`",
         ),
+        // Two templates over one value: each would question it through its verdict
+        // (a seventh adversarial pass spelled a value out with 496 of them).
+        (
+            "[secrets.pw]\n[secrets.t0]\ntemplate = \"{pw}\"\npattern = \"^h.*\"\n[secrets.t1]\ntemplate = \"{pw}\"\npattern = \"^.u.*\"\n",
+            "the templates of `t0` and `t1` both read `pw`",
+        ),
+        // ... also through another template.
+        (
+            "[secrets.pw]\n[secrets.t0]\ntemplate = \"x{pw}\"\n[secrets.t1]\ntemplate = \"{t0}\"\npattern = \"^xh.*\"\n",
+            "the templates of `t0` and `t1` both read `pw`",
+        ),
     ] {
         let error = Manifest::parse(&format!("version = 1\n{extra}"), Path::new("secrets.toml"))
             .err()

@@ -1,0 +1,254 @@
+//! The `.env` grammar's golden tests.
+use super::*;
+use std::fmt::Write as _;
+
+fn parse_ok(text: &str) -> Vec<(String, String, usize)> {
+    let outside = |name: &str| (name == "OUTSIDE").then_some("from-env");
+    parse(text, &outside)
+        .unwrap_or_else(|errors| panic!("{text:?}: {errors:?}"))
+        .into_iter()
+        .map(|entry| (entry.key, entry.value.to_string(), entry.line))
+        .collect()
+}
+
+fn one(text: &str) -> String {
+    let entries = parse_ok(text);
+    assert_eq!(entries.len(), 1, "{text:?}");
+    entries[0].1.clone()
+}
+
+fn errors(text: &str) -> Vec<ParseError> {
+    parse(text, &|_| None).expect_err(text)
+}
+
+/// The golden table of the grammar: input, expected value.
+#[test]
+fn golden_values() {
+    let table: &[(&str, &str)] = &[
+        ("A=plain", "plain"),
+        ("A = spaced  ", "spaced"),
+        ("A=", ""),
+        ("A=  ", ""),
+        ("export A=exported", "exported"),
+        ("A=with # comment", "with"),
+        ("A=hash#inside", "hash#inside"),
+        ("A=#starts-with-hash", "#starts-with-hash"),
+        ("A=tab\t# comment", "tab"),
+        ("A='single'", "single"),
+        ("A='lit $HOME ${OUTSIDE} \\n'", "lit $HOME ${OUTSIDE} \\n"),
+        ("A='a # b'", "a # b"),
+        ("A='x' # comment", "x"),
+        ("A=\"double\"", "double"),
+        ("A=\"a\\nb\\tc\\\"d\\\\e\\'f\"", "a\nb\tc\"d\\e'f"),
+        ("A=\"keep \\q\"", "keep \\q"),
+        ("A=\"a # b\"", "a # b"),
+        ("A=\"${OUTSIDE}\"", "from-env"),
+        ("A=\"\\${OUTSIDE}\"", "${OUTSIDE}"),
+        ("A=${OUTSIDE}", "from-env"),
+        ("A=${MISSING}", ""),
+        ("A=${MISSING:-fallback}", "fallback"),
+        ("A=${MISSING-fallback}", "fallback"),
+        ("A=pa$word", "pa$word"),
+        ("A=pa$$word", "pa$$word"),
+        ("A=$OUTSIDE", "$OUTSIDE"),
+        ("A=x=y=z", "x=y=z"),
+        (
+            "A=postgresql://u:p@h:5432/db?sslmode=require",
+            "postgresql://u:p@h:5432/db?sslmode=require",
+        ),
+        ("A=naïve ☃", "naïve ☃"),
+        ("A.B=dotted", "dotted"),
+        ("\u{feff}A=bom", "bom"),
+        ("A=crlf\r\n", "crlf"),
+        ("A='multi\nline'", "multi\nline"),
+        ("A=\"multi\nline\"", "multi\nline"),
+        ("A=\"multi\r\nline\"", "multi\nline"),
+    ];
+    for (input, expected) in table {
+        assert_eq!(one(input), *expected, "input {input:?}");
+    }
+}
+
+#[test]
+fn expansion_sees_earlier_keys_before_the_environment() {
+    let entries = parse_ok(
+        "OUTSIDE=local\nA=${OUTSIDE}\nEMPTY=\nB=${EMPTY:-d}\nC=${EMPTY-d}\nD=${LATER}\nLATER=x\n",
+    );
+    let value = |key: &str| {
+        entries
+            .iter()
+            .rev()
+            .find(|e| e.0 == key)
+            .map(|e| e.1.clone())
+    };
+    assert_eq!(value("A").as_deref(), Some("local"));
+    assert_eq!(value("B").as_deref(), Some("d"));
+    assert_eq!(value("C").as_deref(), Some(""));
+    assert_eq!(value("D").as_deref(), Some(""));
+}
+
+#[test]
+fn line_numbers_count_comments_blanks_and_multiline_values() {
+    let entries = parse_ok("# c\n\nA=1\nB=\"x\ny\nz\"\n  C='p\nq' # c\nD=4\n");
+    let lines: Vec<_> = entries.iter().map(|e| (e.0.as_str(), e.2)).collect();
+    assert_eq!(lines, [("A", 3), ("B", 4), ("C", 7), ("D", 9)]);
+}
+
+#[test]
+fn later_definitions_win_and_both_are_reported() {
+    let entries = parse_ok("A=1\nA=2\n");
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[1].1, "2");
+    assert_eq!(entries[1].2, 2);
+}
+
+#[test]
+fn every_malformed_line_is_reported_with_its_number() {
+    let found = errors(
+        "GOOD=1\njust words\n1BAD=x\nA='x' trailing\nB=${}\nC=${OPEN\nD=\"${BAD NAME}\"\nE=ok\n",
+    );
+    let kinds: Vec<_> = found.iter().map(|e| (e.line, e.kind)).collect();
+    assert_eq!(
+        kinds,
+        [
+            (2, ParseErrorKind::MissingEquals),
+            (3, ParseErrorKind::InvalidKey),
+            (4, ParseErrorKind::TrailingCharacters),
+            (5, ParseErrorKind::InvalidExpansion),
+            (6, ParseErrorKind::UnclosedExpansion),
+            (7, ParseErrorKind::InvalidExpansion),
+        ]
+    );
+}
+
+#[test]
+fn a_bare_key_or_junk_is_an_error() {
+    assert_eq!(errors("JUSTAKEY\n")[0].kind, ParseErrorKind::MissingEquals);
+    assert_eq!(errors("=value\n")[0].kind, ParseErrorKind::InvalidKey);
+    assert_eq!(errors("!!!\n")[0].kind, ParseErrorKind::MissingEquals);
+    assert_eq!(errors("A B=1\n")[0].kind, ParseErrorKind::MissingEquals);
+}
+
+#[test]
+fn an_unterminated_quote_stops_at_its_line() {
+    let found = errors("A=1\nB=\"never closed\nC=3\nD=4\n");
+    assert_eq!(
+        found,
+        [ParseError {
+            line: 2,
+            kind: ParseErrorKind::UnterminatedQuote { quote: '"' }
+        }]
+    );
+    let found = errors("A='open\n");
+    assert_eq!(
+        found[0].kind,
+        ParseErrorKind::UnterminatedQuote { quote: '\'' }
+    );
+}
+
+#[test]
+fn a_lone_carriage_return_ends_a_line_as_in_python_dotenv() {
+    assert_eq!(
+        parse_ok("A=1\rB=2\r"),
+        [
+            ("A".to_owned(), "1".to_owned(), 1),
+            ("B".to_owned(), "2".to_owned(), 2)
+        ]
+    );
+    let found = errors("A=1\rjust words\rB=2\r\nC=3\n");
+    assert_eq!(
+        found,
+        [ParseError {
+            line: 2,
+            kind: ParseErrorKind::MissingEquals
+        }]
+    );
+    assert_eq!(one("A='multi\rline'"), "multi\nline");
+    assert_eq!(one("A=\"multi\r\nline\""), "multi\nline");
+    let lines: Vec<_> = parse_ok("A='x\ry'\rB=2\r")
+        .into_iter()
+        .map(|e| (e.0, e.2))
+        .collect();
+    assert_eq!(lines, [("A".to_owned(), 1), ("B".to_owned(), 3)]);
+}
+
+#[test]
+fn dotted_names_expand_like_other_keys() {
+    let entries = parse_ok("A.B=dotted\nC=${A.B}-x\n");
+    assert_eq!(entries[1].1, "dotted-x");
+}
+
+#[test]
+fn doubling_expansions_stop_at_the_value_limit_naming_the_line() {
+    // Each line doubles the one before: line 22 would be 2 MiB.
+    let mut text = "A0=x\n".to_owned();
+    for i in 1..=25 {
+        let _ = writeln!(text, "A{i}=${{A{}}}${{A{}}}", i - 1, i - 1);
+    }
+    let found = errors(&text);
+    assert_eq!(found[0].kind, ParseErrorKind::ValueTooLarge);
+    assert_eq!(found[0].line, 22, "{found:?}");
+    assert!(found[0].to_string().contains("larger than 1 MiB"));
+}
+
+#[test]
+fn expansions_stop_at_the_file_limit() {
+    // Each line is under the value limit, but together they add more than 16 MiB.
+    let big = "x".repeat(1024 * 1024 - 1);
+    let mut text = format!("BIG={big}\n");
+    for i in 0..20 {
+        let _ = writeln!(text, "C{i}=${{BIG}}");
+    }
+    text.push_str("LAST=1\n");
+    let found = errors(&text);
+    assert_eq!(
+        found,
+        [ParseError {
+            line: 18,
+            kind: ParseErrorKind::ExpansionTooLarge
+        }]
+    );
+}
+
+#[test]
+fn refused_expansions_use_up_the_budget_and_values_are_lent_not_copied() {
+    // Each line asks for a 1 MiB value from outside and is refused (over the value
+    // limit): the file stops once the refusals add up to 16 MiB, not after 4,000 copies.
+    let big = "x".repeat(1024 * 1024);
+    let outside = |name: &str| (name == "BIG").then_some(big.as_str());
+    let text = "X=a${BIG}\n".repeat(4000);
+    let found = parse(&text, &outside).expect_err("refused");
+    assert_eq!(
+        found.last().unwrap().kind,
+        ParseErrorKind::ExpansionTooLarge
+    );
+    assert!(found.len() <= 17, "{}", found.len());
+}
+
+#[test]
+fn a_file_of_junk_is_read_up_to_the_error_limit() {
+    let found = errors(&"junk\n".repeat(100_000));
+    assert_eq!(found.len(), MAX_ERRORS + 1);
+    assert_eq!(found[MAX_ERRORS].kind, ParseErrorKind::TooManyErrors);
+    assert_eq!(found[MAX_ERRORS].line, MAX_ERRORS + 1);
+    assert!(
+        found[MAX_ERRORS]
+            .to_string()
+            .contains("not read, after 20 malformed lines")
+    );
+}
+
+#[test]
+fn error_messages_hold_no_text_of_the_file() {
+    let text = "X=\"canary-secret\" canary-tail\nY='canary-open\n";
+    for error in errors(text) {
+        let message = error.to_string();
+        assert!(!message.contains("canary"), "{message}");
+    }
+}
+
+#[test]
+fn debug_of_an_entry_is_redacted() {
+    let entries = parse("A=canary-value", &|_| None).unwrap();
+    assert!(!format!("{entries:?}").contains("canary"));
+}
