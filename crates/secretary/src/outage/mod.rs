@@ -160,6 +160,20 @@ pub enum CopyError {
         /// The file.
         path: PathBuf,
     },
+    /// The copy holds the secret as read from another place than the manifest now reads
+    /// it from (its `path` or `field` changed since, or another manifest with the same
+    /// application name wrote it).
+    #[error(
+        "the last-known-good copy holds `{key}` as read from {kept}, and the manifest now reads it from {now}"
+    )]
+    Moved {
+        /// The secret.
+        key: String,
+        /// Where the copy's value was read.
+        kept: String,
+        /// Where the manifest reads it now.
+        now: String,
+    },
     /// A copy in a format this secretary does not read.
     #[error("{} is a last-known-good copy of format {format}, which this secretary does not read", path.display())]
     Format {
@@ -201,7 +215,7 @@ impl CopyError {
             ),
             Self::Key(error) => error.hint(),
             Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
-            Self::Missing { .. } | Self::NotCovered { .. } => {
+            Self::Missing { .. } | Self::NotCovered { .. } | Self::Moved { .. } => {
                 "no copy was written for it while Vault was up; bring Vault back".to_owned()
             }
             Self::Expired { .. } => {
@@ -417,10 +431,27 @@ fn serve(
             continue;
         }
         let contents = opened.get_or_insert_with(|| open(place, &spec.name));
-        let answer = match contents {
-            Err(copy) => Err(copy.clone()),
-            Ok(contents) => from_copy(contents, secret, &place.policy, now),
-        };
+        let answer =
+            match contents {
+                Err(copy) => Err(copy.clone()),
+                Ok(contents) => from_copy(contents, secret, &place.policy, now).and_then(
+                    |(lookup, age)| match (
+                        &lookup,
+                        expected_place(spec, secret, place.binding.environment, place.binding.app),
+                    ) {
+                        // Served only where the manifest reads it now (a seventh adversarial
+                        // pass served production's value after `path` changed).
+                        (Lookup::Found { locator, .. }, Some(now)) if locator.place() != now => {
+                            Err(CopyError::Moved {
+                                key: secret.key.clone(),
+                                kept: locator.place().to_owned(),
+                                now,
+                            })
+                        }
+                        _ => Ok((lookup, age)),
+                    },
+                ),
+            };
         match answer {
             Ok((lookup, age)) => {
                 if matches!(lookup, Lookup::Found { .. }) {
@@ -555,6 +586,26 @@ fn contents(batch: &Batch, asked: &[Arc<SecretSpec>], now: SystemTime) -> Conten
         }
     }
     contents
+}
+
+/// Where the manifest's `spec` source reads `secret` in `environment`, as its locators
+/// name it (`secret/data/production/db#value`); `None` when it cannot say.
+fn expected_place(
+    spec: &SourceSpec,
+    secret: &SecretSpec,
+    environment: &str,
+    app: &str,
+) -> Option<String> {
+    let config = spec.config.get::<crate::source::VaultConfig>()?;
+    let expand =
+        |template: &str| crate::manifest::expand(template, environment, &secret.key, Some(app));
+    let path = expand(&config.path)?;
+    let field = expand(&config.field)?;
+    Some(
+        Locator::vault(&config.api_path(&path), &field, None)
+            .place()
+            .to_owned(),
+    )
 }
 
 fn refs(asked: &[Arc<SecretSpec>]) -> Vec<&SecretSpec> {

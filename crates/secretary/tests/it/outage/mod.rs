@@ -89,6 +89,11 @@ impl Setup {
         }
     }
 
+    /// Another manifest `text`, read from `setup`'s directory (so its state and server).
+    pub fn with_manifest_only(text: &str, setup: &Setup) -> Manifest {
+        Manifest::parse(text, &setup.dir.path().join("secrets.toml")).unwrap()
+    }
+
     pub fn state(&self) -> PathBuf {
         self.dir.path().join("state")
     }

@@ -205,3 +205,31 @@ fn a_sealed_vault_is_an_outage_even_for_an_approle_login() {
         outcome(&report, "api_key")
     );
 }
+
+#[test]
+fn a_copy_read_from_another_path_is_not_served_for_the_new_one() {
+    // The manifest's `path` changed (in a pull request, or another manifest with the
+    // same application name): the copy's production values were served as the new
+    // path's (a seventh adversarial pass). Now only where the manifest reads them.
+    let mut setup = Setup::new();
+    assert!(setup.resolve("production", &setup.vars()).is_ok());
+    setup.server.stop();
+    let moved = Setup::with_manifest_only(
+        &manifest_text("24h", "").replace("{environment}/{key}", "other/{key}"),
+        &setup,
+    );
+    let vars = setup.vars();
+    let environment = moved.select_environment(Some("production"), &vars).unwrap();
+    let report = secretary::resolve(&moved, environment, &vars, secretary::Scope::All).unwrap();
+    assert!(report.get("api_key").unwrap().value.is_none());
+    match copy_error(&report, "api_key") {
+        CopyError::Moved { kept, now, .. } => {
+            assert_eq!(kept, "secret/data/production/api_key#value");
+            assert_eq!(now, "secret/data/other/api_key#value");
+        }
+        other => panic!("{other}"),
+    }
+    // The same manifest as before: served.
+    let report = setup.resolve("production", &setup.vars());
+    assert!(report.get("api_key").unwrap().value.is_some());
+}
