@@ -69,6 +69,24 @@ pub const CREDENTIAL_VARIABLES: [&str; 10] = [
     "SECRETARY_CACHE_KEY",
 ];
 
+/// The secret parts of the AWS credentials a process holds (for itself, and for
+/// secretary's AWS sources): never lent to `.env` expansion, and a secret that declares
+/// one is always sensitive (a seventh adversarial pass: `${AWS_SECRET_ACCESS_KEY}`
+/// expanded into a `.env`, and a manifest could call it not secret). Unlike
+/// [`CREDENTIAL_VARIABLES`], `run` passes them on: they are usually the workload's own
+/// identity (an instance or task role, a web identity), which the program uses too.
+pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 3] = [
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+];
+
+/// Whether `name` holds a credential that is never lent to expansion nor declared not
+/// secret: [`CREDENTIAL_VARIABLES`] and [`CLOUD_CREDENTIAL_VARIABLES`].
+pub(crate) fn is_credential(name: &str) -> bool {
+    CREDENTIAL_VARIABLES.contains(&name) || CLOUD_CREDENTIAL_VARIABLES.contains(&name)
+}
+
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
 /// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It
 /// checks shapes, names and types; what needs the whole manifest (undefined sources, env

@@ -35,6 +35,14 @@ pub enum KeyError {
         /// How many it holds.
         bytes: usize,
     },
+    /// The key's bytes are not random: all the same (32 zeros), or all printable text
+    /// (a passphrase in base64). Its key id, kept in each copy, would let a weak key be
+    /// found offline (a seventh adversarial pass).
+    #[error("{variable} is not a random key (its bytes are all alike, or all printable text)")]
+    Weak {
+        /// Where the key came from.
+        variable: &'static str,
+    },
     /// The key file could not be read.
     #[error("cannot read {KEY_FILE_VARIABLE} ({path}): {reason}")]
     File {
@@ -52,7 +60,7 @@ impl KeyError {
             Self::File { .. } => format!(
                 "point {KEY_FILE_VARIABLE} at a file this user can read, holding the key in base64"
             ),
-            Self::NotBase64 { .. } | Self::WrongLength { .. } => {
+            Self::NotBase64 { .. } | Self::WrongLength { .. } | Self::Weak { .. } => {
                 format!(
                     "make a key with `secretary generate` (32 random bytes, base64) and keep it as {KEY_VARIABLE}"
                 )
@@ -111,6 +119,12 @@ impl CacheKey {
             .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(text).ok())
             .map(Zeroizing::new)
             .ok_or(KeyError::NotBase64 { variable })?;
+        // 32 random bytes are all printable about once in 10^14 draws.
+        let alike = bytes.windows(2).all(|pair| pair[0] == pair[1]);
+        let printable = bytes.iter().all(|b| (0x20..0x7f).contains(b));
+        if bytes.len() == KEY_BYTES && (alike || printable) {
+            return Err(KeyError::Weak { variable });
+        }
         Self::from_bytes(&bytes).ok_or(KeyError::WrongLength {
             variable,
             bytes: bytes.len(),
@@ -197,6 +211,30 @@ mod tests {
                 variable: KEY_VARIABLE
             }
         );
+    }
+
+    #[test]
+    fn a_key_that_is_not_random_is_refused() {
+        use base64::Engine as _;
+        let encode = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+        for weak in [
+            encode(&[0; 32]),
+            encode(&[0xab; 32]),
+            encode(b"passwordpasswordpasswordpassword"),
+        ] {
+            assert!(
+                matches!(
+                    CacheKey::from_text(&weak, KEY_VARIABLE),
+                    Err(KeyError::Weak { .. })
+                ),
+                "{weak} was taken"
+            );
+        }
+        // What `secretary generate` makes is taken, draw after draw.
+        for _ in 0..1000 {
+            let key = crate::generate::generate(32, crate::generate::Encoding::Base64).unwrap();
+            assert!(CacheKey::from_text(key.expose(), KEY_VARIABLE).is_ok());
+        }
     }
 
     #[test]

@@ -20,7 +20,7 @@ use zeroize::Zeroizing;
 
 use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
-use crate::manifest::{CREDENTIAL_VARIABLES, SecretSpec, SourceKind};
+use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Locator, SecretValue, dotenv};
 
 /// Reads secrets from `.env` files.
@@ -89,7 +89,7 @@ impl DotenvSource {
                 if let Some((value, ..)) = loaded.values.get(name) {
                     return Some(value.as_str());
                 }
-                if CREDENTIAL_VARIABLES.contains(&name) {
+                if crate::manifest::is_credential(name) {
                     if context.vars.get_str(name).is_some() {
                         withheld.borrow_mut().push(name.to_owned());
                     }

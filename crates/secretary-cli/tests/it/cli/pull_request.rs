@@ -87,6 +87,37 @@ fn a_credential_cannot_be_declared_not_secret() {
 }
 
 #[test]
+fn aws_secret_credentials_are_never_declared_not_secret_nor_lent_to_expansion() {
+    // A seventh adversarial pass: `${AWS_SECRET_ACCESS_KEY}` expanded into a `.env`, and
+    // a manifest could call a secret reading it not secret.
+    for name in ["AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"] {
+        let project = Project::new(&format!(
+            "version = 1\n[secrets.build]\nenv = [\"{name}\"]\nsensitive = false\n"
+        ));
+        let out = run(project.cmd().arg("status"));
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert!(out.stderr.contains("a credential"), "{}", out.stderr);
+    }
+    let project = Project::new(
+        "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n[secrets.copy]\nenv = [\"COPY\"]\n",
+    );
+    project.file(".env", "COPY=x${AWS_SECRET_ACCESS_KEY}\n");
+    let out = run(project
+        .cmd()
+        .env("AWS_SECRET_ACCESS_KEY", "CANARYawskey")
+        .args(["get", "copy"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "x");
+    assert!(
+        out.stderr
+            .contains("`${AWS_SECRET_ACCESS_KEY}` is read as unset here"),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+}
+
+#[test]
 fn status_shows_only_values_a_manifest_cannot_turn_into_a_leak() {
     // "Not secret" is the manifest's word only: a `string` it calls so is not shown,
     // whatever it reads; bounded types and defaults are.

@@ -6,7 +6,6 @@ use std::collections::{BTreeMap, HashMap};
 use toml::Spanned;
 
 use crate::duration::parse_duration;
-use crate::manifest::CREDENTIAL_VARIABLES;
 use crate::manifest::model::{Constraints, NewValue, Rotation, SecretSpec, SecretType};
 use crate::manifest::raw::{RawGenerate, RawSecret, in_file_order};
 use crate::manifest::rules;
@@ -265,10 +264,7 @@ impl Checker<'_> {
         if !sensitive {
             // A manifest may not declare a credential secretary itself uses "not secret":
             // status would print it and run --redact would leave it in clear.
-            if let Some(name) = env
-                .iter()
-                .find(|name| CREDENTIAL_VARIABLES.contains(&name.as_str()))
-            {
+            if let Some(name) = env.iter().find(|name| crate::manifest::is_credential(name)) {
                 self.report(
                     at,
                     format!("secret `{key}` is read from `{name}`, a credential, and cannot be `sensitive = false`"),

@@ -357,11 +357,12 @@ impl AwsSource {
             None => SecretValue::new(text.as_str().to_owned()),
             Some(field) => match field_of(text, field, &planned.name) {
                 Ok(Field::Text(value)) => value,
-                Ok(Field::Missing(names)) => {
-                    let has = if names.is_empty() {
-                        String::new()
-                    } else {
-                        format!("; the secret has {}", names.join(", "))
+                Ok(Field::Missing { count, similar }) => {
+                    let has = match (similar, count) {
+                        (Some(similar), _) => format!("; the secret has `{similar}`"),
+                        (None, 0) => String::new(),
+                        (None, 1) => "; the secret has 1 other field".to_owned(),
+                        (None, n) => format!("; the secret has {n} other fields"),
                     };
                     return Lookup::Absent {
                         looked: vec![format!("{at} (no field `{field}`{has})")],
@@ -480,8 +481,14 @@ impl AwsSource {
 /// What a field of a JSON secret holds.
 enum Field {
     Text(SecretValue),
-    /// No such field (or null); the names of the fields there are.
-    Missing(Vec<String>),
+    /// No such field (or null): how many fields there are, and the one whose name is the
+    /// field's but for case or `-`/`_` (a likely slip). No other name is said: a JSON
+    /// secret may be keyed by what is itself secret (a token as a key), and a manifest
+    /// can ask for a field that is not there (a seventh adversarial pass).
+    Missing {
+        count: usize,
+        similar: Option<String>,
+    },
 }
 
 /// Field `field` of the JSON object `text`: a string, or a number or boolean that reads
@@ -495,18 +502,19 @@ fn field_of(text: &str, field: &str, name: &str) -> Result<Field, AwsError> {
         .filter(|json| json.expose().is_object())
         .ok_or_else(|| not_text("the secret string (not a JSON object)".to_owned()))?;
     match json.expose().get(field) {
-        None | Some(Value::Null) => Ok(Field::Missing(
-            json.expose()
-                .as_object()
-                .map(|fields| {
+        None | Some(Value::Null) => {
+            let fields = json.expose().as_object();
+            let folded = |name: &str| name.to_ascii_lowercase().replace('-', "_");
+            Ok(Field::Missing {
+                count: fields.map_or(0, serde_json::Map::len),
+                similar: fields.and_then(|fields| {
                     fields
                         .keys()
-                        .take(10)
-                        .map(|key| format!("`{}`", key.escape_debug()))
-                        .collect()
-                })
-                .unwrap_or_default(),
-        )),
+                        .find(|key| *key != field && folded(key) == folded(field))
+                        .map(|key| key.escape_debug().to_string())
+                }),
+            })
+        }
         Some(Value::String(text)) => Ok(Field::Text(SecretValue::new(text.clone()))),
         Some(Value::Bool(flag)) => Ok(Field::Text(SecretValue::new(flag.to_string()))),
         Some(Value::Number(number)) if number.is_i64() || number.is_u64() => {
@@ -582,7 +590,24 @@ mod tests {
         assert!(matches!(get("debug"), Ok(Field::Text(v)) if v.expose() == "true"));
         assert!(matches!(get("ratio"), Err(AwsError::NotText { .. })));
         assert!(matches!(get("list"), Err(AwsError::NotText { .. })));
-        assert!(matches!(get("gone"), Ok(Field::Missing(names)) if names.len() == 6));
+        assert!(matches!(
+            get("gone"),
+            Ok(Field::Missing {
+                count: 6,
+                similar: None
+            })
+        ));
+        // A key that is itself a secret is never named; one that differs only by case is.
+        let keyed = r#"{"sk_live_canary_KEY": "x", "Database-URL": "y"}"#;
+        let Ok(Field::Missing { count, similar }) = field_of(keyed, "database_url", "prod/app")
+        else {
+            panic!()
+        };
+        assert_eq!((count, similar.as_deref()), (2, Some("Database-URL")));
+        let Ok(Field::Missing { similar, .. }) = field_of(keyed, "nope", "prod/app") else {
+            panic!()
+        };
+        assert_eq!(similar, None);
         let Err(error) = field_of("canary-not-json", "db", "prod/app") else {
             panic!()
         };
