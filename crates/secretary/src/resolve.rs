@@ -80,18 +80,26 @@ impl Resolution {
     }
 
     /// The value as it may be shown to people (`status`): only that of a secret declared
-    /// `sensitive = false`, valid, and either of a type that bounds what it can hold
-    /// (`bool`, `enum`, `int`, `port`) or equal to its default. A manifest is edited by
+    /// `sensitive = false`, valid, and either of a type that bounds what it can hold or
+    /// equal to its default. Bounded: a `bool`, a `port`, an `enum` of at most 64 values,
+    /// an `int` whose `min` and `max` allow at most 65,536 values. A manifest is edited by
     /// others, and "not secret" is its word only: a `string` it calls so could be any
-    /// variable or file the user can read.
+    /// variable or file the user can read, and so could an unbounded `int` (a card
+    /// number, a PIN) or an enum of every PIN (a seventh adversarial pass).
     pub fn shown_value(&self) -> Option<&str> {
         use crate::manifest::SecretType;
         let value = self.value.as_ref()?.expose();
         let spec = &self.spec;
-        let bounded = matches!(
-            spec.kind,
-            SecretType::Bool | SecretType::Enum | SecretType::Int | SecretType::Port
-        );
+        let constraints = &spec.constraints;
+        let bounded = match spec.kind {
+            SecretType::Bool | SecretType::Port => true,
+            SecretType::Enum => constraints.values.len() <= 64,
+            SecretType::Int => match (constraints.min, constraints.max) {
+                (Some(min), Some(max)) => i128::from(max) - i128::from(min) < 65_536,
+                _ => false,
+            },
+            _ => false,
+        };
         let default = spec.default.as_deref() == Some(value);
         (!spec.sensitive && self.problems.is_empty() && (bounded || default)).then_some(value)
     }

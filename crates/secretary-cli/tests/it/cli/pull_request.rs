@@ -146,6 +146,36 @@ fn status_shows_only_values_a_manifest_cannot_turn_into_a_leak() {
     }
 }
 
+#[test]
+fn status_hides_a_number_or_an_enum_that_could_hold_any_pin() {
+    // A seventh adversarial pass: `sensitive = false, type = "int"` on a card number, or
+    // an enum of every 4-digit PIN, made `status` print it. An int needs a range of at
+    // most 65,536 values to be shown, an enum at most 64 values.
+    let pins: Vec<String> = (0..10_000).map(|n| format!("\"{n:04}\"")).collect();
+    let project = Project::new(&format!(
+        "version = 1\n[secrets.card_number]\nsensitive = false\ntype = \"int\"\n\
+         [secrets.pin]\nsensitive = false\ntype = \"enum\"\nvalues = [{}]\n\
+         [secrets.workers]\nsensitive = false\ntype = \"int\"\nmin = 1\nmax = 64\n",
+        pins.join(", ")
+    ));
+    for format in ["text", "json"] {
+        let out = run(project
+            .cmd()
+            .env("CARD_NUMBER", "4111111111111111")
+            .env("PIN", "4821")
+            .env("WORKERS", "17")
+            .args(["status", "--format", format]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(!out.stdout.contains("4111111111111111"), "{}", out.stdout);
+        assert!(!out.stdout.contains("4821"), "{}", out.stdout);
+        assert!(
+            out.stdout.contains("17"),
+            "a bounded int is shown: {}",
+            out.stdout
+        );
+    }
+}
+
 #[cfg(target_os = "linux")]
 #[test]
 fn the_files_source_does_not_read_the_kernels_trees() {

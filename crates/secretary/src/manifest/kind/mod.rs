@@ -392,6 +392,16 @@ mod tests {
             message.contains("expected a string, found an integer"),
             "{message}"
         );
+        // Parameter Store's window onto Secrets Manager is refused.
+        let found = diagnostics(
+            "version = 1\n[sources.s]\ntype = \"aws_parameter_store\"\nname = \"/aws/reference/secretsmanager/{key}\"\n",
+        );
+        assert!(
+            found
+                .iter()
+                .any(|(_, _, m)| m.contains("may not start with /aws/reference/")),
+            "{found:?}"
+        );
         // A value that holds the words serde's message is split at.
         let found = diagnostics(
             "version = 1\n[sources.s]\ntype = \"vault\"\nkv_version = \"hunter2, expected SECRETPART\"\n",

@@ -325,6 +325,20 @@ fn name_template(
                     None,
                 );
             }
+            // `/aws/reference/secretsmanager/NAME` reads a Secrets Manager secret whole
+            // through Parameter Store, where the one-place rule cannot see it beside
+            // another secret reading its fields (a seventh adversarial pass).
+            if !secrets_manager && template.starts_with("/aws/reference/") {
+                ok = false;
+                table.report(
+                    at,
+                    format!("{kind} source `{name}`: `name` may not start with /aws/reference/"),
+                    Some(
+                        "read Secrets Manager secrets with an aws_secrets_manager source"
+                            .to_owned(),
+                    ),
+                );
+            }
             if !secrets_manager && template.contains('/') && !template.starts_with('/') {
                 ok = false;
                 table.report(
