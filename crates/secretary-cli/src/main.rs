@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     let status = match commands::run(&args, &vars) {
         Ok(status) => status,
         Err(failure) => {
-            say_raw!("{}", render::failure(failure));
+            say_raw!("{}", commands::render(failure));
             Status::Error
         }
     };

@@ -6,7 +6,7 @@ from conftest import OpenBao, child_environment
 from test_uvicorn import PRODUCTION
 
 KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
-OTHER_KEY = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA="
+OTHER_KEY = "hq3Q9v1x0JYz8m2PKjzXl4nq1vT6cE1dUo0aN3w5rBk="
 
 
 def test_the_application_restarts_from_the_copy_while_vault_is_down(app_dir, uvicorn, tmp_path):

@@ -78,6 +78,75 @@ pub enum Failure {
     Cache(secretary::outage::CopyError),
 }
 
+/// Why a command could not finish, as people read it: `error: ...`, what it concerns
+/// (`  wrote: ...`), and `  help: ...`. The one place a [`Failure`] is worded.
+///
+pub fn render(failure: Failure) -> String {
+    use secretary::audit::AuditError;
+    let mut text = String::new();
+    let mut line = |part: String| {
+        text.push_str(&part);
+        text.push('\n');
+    };
+    match failure {
+        Failure::Secretary(failure) => return render::error(failure),
+        Failure::Output(failure) => line(format!("error: cannot write output: {failure}")),
+        // Nothing may go unrecorded: stop, even when the log's sink is a closed pipe.
+        Failure::Audit(failure @ AuditError::Key { .. }) => {
+            line(format!("error: {failure}"));
+            line("  help: make a key with `secretary generate` (32 random bytes) and set SECRETARY_AUDIT_KEY to it; nothing was read or run".to_owned());
+        }
+        Failure::Audit(failure) => {
+            line(format!("error: {failure}"));
+            line("  help: secretary stops at the first access it cannot record; fix the audit log's path, permissions or free space (--audit-log, or the manifest's [audit])".to_owned());
+        }
+        Failure::Stopped { done, left, error } => {
+            line(format!("error: {error}; stopped before the next write"));
+            for locator in &done {
+                line(format!("  already written (and recorded): {locator}"));
+            }
+            for key in &left {
+                line(format!("  not written: {key}"));
+            }
+            line("  help: run again only for what was not written; fix the audit log's path, permissions or free space first (--audit-log, or the manifest's [audit])".to_owned());
+        }
+        // A write landed: say exactly what, never "nothing happened".
+        Failure::Unaudited {
+            written,
+            left,
+            error,
+        } => {
+            let what = if written.len() == 1 {
+                "a write"
+            } else {
+                "writes"
+            };
+            line(format!(
+                "error: the audit log could not record {what} that happened: {error}"
+            ));
+            for locator in &written {
+                line(format!("  wrote: {locator}"));
+            }
+            for key in &left {
+                line(format!(
+                    "  not written: {key} (run the command for it alone)"
+                ));
+            }
+            line("  help: these writes happened: do not run the command again (it would write new versions); record them where your audit trail is kept, then fix the audit log's path, permissions or free space".to_owned());
+        }
+        Failure::Process(failure) => {
+            line(format!("error: {failure}"));
+            line("  help: the program may still be running; check for it (ps) before starting it again".to_owned());
+        }
+        Failure::Io(failure) => line(format!("error: {failure}")),
+        Failure::Cache(failure) => {
+            line(format!("error: {failure}"));
+            line(format!("  help: {}", failure.hint()));
+        }
+    }
+    text
+}
+
 impl From<secretary::Error> for Failure {
     fn from(error: secretary::Error) -> Self {
         Self::Secretary(error)

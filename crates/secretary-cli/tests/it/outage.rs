@@ -219,7 +219,7 @@ fn cache_clear_removes_the_copy_and_an_outage_then_fails_closed() {
     assert_eq!(by_file["copies"][0]["app"], "shop", "{by_file}");
     let other = status(
         "SECRETARY_CACHE_KEY",
-        "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
+        "hq3Q9v1x0JYz8m2PKjzXl4nq1vT6cE1dUo0aN3w5rBk=",
     );
     assert_eq!(other["copies"][0]["opens"], false, "{other}");
     assert!(

@@ -25,7 +25,7 @@ use secretary_test_support::OpenBao;
 /// 32 bytes, base64: the user's cache key in these tests.
 pub const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
 /// Another key.
-pub const OTHER_KEY: &str = "ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=";
+pub const OTHER_KEY: &str = "hq3Q9v1x0JYz8m2PKjzXl4nq1vT6cE1dUo0aN3w5rBk=";
 /// Values no output, file or log may hold in any spelling.
 pub const CANARY_API: &str = "canary-api-7f3c9d2e1b";
 pub const CANARY_DB: &str = "canary-db-a91e44c07d";
