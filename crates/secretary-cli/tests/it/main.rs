@@ -8,6 +8,7 @@ mod support;
 
 mod architecture;
 mod cli;
+mod docs;
 mod export;
 mod login;
 mod outage;
