@@ -16,4 +16,5 @@ mod rotation;
 mod run;
 mod runbook;
 mod runbook_aws;
+mod runbook_cluster;
 mod vault;
