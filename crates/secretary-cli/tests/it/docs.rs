@@ -1,9 +1,10 @@
 //! The documentation site (`docs/`) and the README, held to what the command does: every
 //! key of the manifest's JSON Schema (`secretary schema`) is on the manifest's reference
-//! page; the README's two commands are spelled as the tests run them; the Python
-//! package depends on the command's wheel of the same version. (The command-line
-//! reference is checked by the binary's own test, `cli_reference`; the Python API
-//! reference by the Python tests; the runbooks by `runbook` and `runbook_aws`.)
+//! page, and every variable the library and the command read on the environment page; the
+//! README's two commands are spelled as the tests run them; the Python package depends on
+//! the command's wheel of the same version. (The command-line reference is checked by the
+//! binary's own test, `cli_reference`; the Python API reference by the Python tests; the
+//! guides by `runbook`, `runbook_aws` and `runbook_cluster`.)
 
 #![allow(
     clippy::unwrap_used,
@@ -17,6 +18,7 @@ use std::process::Command;
 use crate::support;
 
 const MANIFEST_PAGE: &str = include_str!("../../../../docs/reference/manifest.md");
+const ENVIRONMENT_PAGE: &str = include_str!("../../../../docs/reference/environment.md");
 const README: &str = include_str!("../../../../README.md");
 const PACKAGE: &str = include_str!("../../../secretary-py/pyproject.toml");
 const COMMAND_WHEEL: &str = include_str!("../../pyproject.toml");
@@ -72,6 +74,55 @@ fn every_key_of_the_manifest_schema_is_on_the_manifest_page() {
         missing.is_empty(),
         "keys of the manifest's schema missing from docs/reference/manifest.md \
          (write each as `key`): {missing:?}"
+    );
+}
+
+/// Every variable name the library and the command read (a string literal such as
+/// `"VAULT_CACERT"` in their source), by walking `dir`.
+fn variables_read(dir: &std::path::Path, names: &mut BTreeSet<String>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            variables_read(&path, names);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (at, _) in text.match_indices('"') {
+                let rest = &text[at + 1..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || *c == '_')
+                    .collect();
+                let closed = rest[name.len()..].starts_with('"');
+                let ours = ["SECRETARY_", "VAULT_", "BAO_", "AWS_"]
+                    .iter()
+                    .any(|prefix| name.starts_with(prefix) && name.len() > prefix.len());
+                if closed && ours && !name.ends_with('_') {
+                    names.insert(name);
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn every_variable_secretary_reads_is_on_the_environment_page() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let mut names = BTreeSet::new();
+    for dir in ["crates/secretary/src", "crates/secretary-cli/src"] {
+        variables_read(&root.join(dir), &mut names);
+    }
+    assert!(
+        names.contains("VAULT_CACERT") && names.contains("SECRETARY_CACHE_KEY_FILE"),
+        "the sources were read: {names:?}"
+    );
+    let missing: Vec<&String> = names
+        .iter()
+        .filter(|name| !ENVIRONMENT_PAGE.contains(&format!("`{name}`")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "variables secretary reads, missing from docs/reference/environment.md \
+         (write each as `NAME`): {missing:?}"
     );
 }
 
