@@ -6,7 +6,7 @@
 # Target: within 1 ms of bare /bin/true, and faster than every peer.
 #
 # secretary is measured twice: as `scripts/install` installs it (the fast start-up build:
-# the fast-start profile, glibc linked statically; README, "Install"), and as a plain
+# the fast-start profile, glibc linked statically; docs/install.md), and as a plain
 # `cargo build --release` builds it (dynamically linked). Both are position-independent.
 #
 #   bench/run.sh        # RUNS=300 by default; writes bench/results/run.{json,md}

@@ -32,7 +32,7 @@ if ! command -v teller >/dev/null; then
 fi
 work=$(mktemp -d)
 cargo build --release --locked --quiet
-# The build users run (README, "Install"), measured beside the plain release build.
+# The build users run (docs/install.md), measured beside the plain release build.
 scripts/install --root "$work/installed" --quiet
 installed=$work/installed/bin/secretary
 rustc -O bench/ideal_client.rs -o "$work/ideal_client"

@@ -146,7 +146,7 @@ impl Args {
 pub enum Format {
     /// For people.
     Text,
-    /// For programs; the schema is documented in the README.
+    /// For programs: one JSON document, its fields documented ("JSON output").
     Json,
 }
 

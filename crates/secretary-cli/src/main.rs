@@ -21,6 +21,8 @@ macro_rules! say_raw {
 
 mod args;
 mod child;
+#[cfg(test)]
+mod cli_reference;
 mod commands;
 mod exit;
 mod harden;

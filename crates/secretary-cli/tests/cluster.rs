@@ -541,9 +541,9 @@ fn rotate_and_rollback_go_through_a_leader_kill() {
         text(&rotated)
     );
     // `rollback` is another process, without the rotation's X-Vault-Index: it reads what
-    // a standby holds, which trails the leader by 60 to 100 ms (README, "Vault in a
-    // cluster"). Once every live node has the rotation, as a person typing the next
-    // command would find it, it must roll back through the failover.
+    // a standby holds, which trails the leader by 60 to 100 ms (docs/concepts/failover.md).
+    // Once every live node has the rotation, as a person typing the next command would find
+    // it, it must roll back through the failover.
     let start = std::time::Instant::now();
     while (0..3).filter(|&node| node != leader).any(|node| {
         cluster

@@ -8,6 +8,7 @@ mod support;
 
 mod architecture;
 mod cli;
+mod docs;
 mod export;
 mod guides;
 mod login;
@@ -16,5 +17,6 @@ mod rotation;
 mod run;
 mod runbook;
 mod runbook_aws;
+mod runbook_cluster;
 mod tls;
 mod vault;

@@ -1,11 +1,11 @@
-//! The README's "From `.env` to Vault, step by step", run as written: every `sh` block
-//! between its `runbook:start` and `runbook:end` markers, in order, in one bash with
-//! `set -euo pipefail`, against a real OpenBao, in a fresh git repository holding a copy
-//! of the whole reference application (its sources, tests and templates, so that the
-//! runbook's last step, `scan .`, meets the text a real application holds: issue 25,
-//! item 16), with its `.env` ignored by git, as the runbook says a `.env` is, and without
-//! its `secrets.toml`, which the runbook's `init` writes. The one change made to the
-//! text: the dev server's port 8200 becomes a free one, so that the test can run beside
+//! The guide "From `.env` to Vault, step by step" (`docs/guides/env-to-vault.md`), run as
+//! written: every `sh` block between its `runbook:start` and `runbook:end` markers, in
+//! order, in one bash with `set -euo pipefail`, against a real OpenBao, in a fresh git
+//! repository holding a copy of the whole reference application (its sources, tests and
+//! templates, so that the runbook's last step, `scan .`, meets the text a real application
+//! holds: issue 25, item 16), with its `.env` ignored by git, as the guide says a `.env` is,
+//! and without its `secrets.toml`, which the runbook's `init` writes. The one change made to
+//! the text: the dev server's port 8200 becomes a free one, so that the test can run beside
 //! others.
 
 #![allow(
@@ -20,7 +20,8 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-const README: &str = include_str!("../../../../README.md");
+/// The guide this test follows.
+const GUIDE: &str = include_str!("../../../../docs/guides/env-to-vault.md");
 pub(crate) const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
 pub(crate) const APP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -52,20 +53,21 @@ pub(crate) fn copy_app(from: &Path, to: &Path) {
 
 /// The `sh` blocks of the runbook, in order.
 fn blocks() -> Vec<String> {
-    runbook_blocks("runbook")
+    runbook_blocks(GUIDE, "runbook")
 }
 
-/// The `sh` blocks between `<!-- NAME:start -->` and `<!-- NAME:end -->`, in order.
-pub(crate) fn runbook_blocks(name: &str) -> Vec<String> {
-    let start = README
+/// The `sh` blocks of `page` between `<!-- NAME:start -->` and `<!-- NAME:end -->`, in
+/// order.
+pub(crate) fn runbook_blocks(page: &str, name: &str) -> Vec<String> {
+    let start = page
         .find(&format!("<!-- {name}:start -->"))
-        .expect("the README has a runbook");
-    let end = README
+        .expect("the guide has a runbook");
+    let end = page
         .find(&format!("<!-- {name}:end -->"))
         .expect("the runbook ends");
     let mut blocks = Vec::new();
     let mut current: Option<String> = None;
-    for line in README[start..end].lines() {
+    for line in page[start..end].lines() {
         match (&mut current, line) {
             (None, "```sh") => current = Some(String::new()),
             (Some(block), "```") => {
@@ -84,7 +86,7 @@ pub(crate) fn runbook_blocks(name: &str) -> Vec<String> {
 }
 
 #[test]
-fn the_readme_runbook_works_as_written() {
+fn the_env_to_vault_guide_works_as_written() {
     let blocks = blocks();
     assert!(blocks.len() >= 5, "{blocks:?}");
     let app = tempfile::tempdir().unwrap();
@@ -157,4 +159,10 @@ fn the_readme_runbook_works_as_written() {
         }
     }
     assert!(Path::new(&app.path().join("secrets.toml")).exists());
+    // The dev server left no token behind in HOME (`-dev-no-store-token`): after the
+    // guide, production fails closed again without a token.
+    assert!(
+        !app.path().join(".vault-token").exists(),
+        "the dev server wrote ~/.vault-token"
+    );
 }

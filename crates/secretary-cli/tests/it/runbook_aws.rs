@@ -1,8 +1,9 @@
-//! The README's "From `.env` to AWS Secrets Manager, step by step", run as written: every
-//! `sh` block between its `runbook-aws:start` and `runbook-aws:end` markers, in order, in
-//! one bash with `set -euo pipefail`, against the moto server the runbook starts, in a
-//! copy of the reference application without its `secrets.toml` (which `init` writes).
-//! The one change made to the text: moto's port 5000 becomes a free one.
+//! The AWS guide's "From `.env` to AWS Secrets Manager, step by step"
+//! (`docs/guides/aws.md`), run as written: every `sh` block between its `runbook-aws:start`
+//! and `runbook-aws:end` markers, in order, in one bash with `set -euo pipefail`, against
+//! the moto server the runbook starts, in a copy of the reference application without its
+//! `secrets.toml` (which `init` writes). The one change made to the text: moto's port 5000
+//! becomes a free one.
 
 #![allow(
     clippy::unwrap_used,
@@ -15,11 +16,14 @@ use std::path::Path;
 use std::process::Command;
 
 use crate::runbook::{APP, DOTENV, copy_app, runbook_blocks};
+
+/// The guide this test follows.
+const GUIDE: &str = include_str!("../../../../docs/guides/aws.md");
 use crate::support;
 
 #[test]
-fn the_readme_aws_runbook_works_as_written() {
-    let blocks = runbook_blocks("runbook-aws");
+fn the_aws_guide_works_as_written() {
+    let blocks = runbook_blocks(GUIDE, "runbook-aws");
     assert!(blocks.len() >= 4, "{blocks:?}");
     let app = tempfile::tempdir().unwrap();
     copy_app(Path::new(APP), app.path());

@@ -1,5 +1,5 @@
-//! The `.env` grammar secretary reads: one grammar, documented here and in the README,
-//! and guarded by table tests and property tests.
+//! The `.env` grammar secretary reads: one grammar, documented here and on the site
+//! (`docs/reference/dotenv.md`), and guarded by table tests and property tests.
 //!
 //! It follows python-dotenv and docker compose where they agree:
 //!

@@ -1,4 +1,5 @@
-//! The command line's tests: the README's main command.
+//! The command line's tests: the README's main command, as the README spells it (the
+//! spelling itself is checked in `docs.rs`), and what it says of production.
 
 use super::*;
 

@@ -90,7 +90,7 @@ fn scan_finds_each_form_where_git_would_look_and_names_no_value() {
     writeln!(encoded, "{}", hex(API_TOKEN.as_bytes()).to_uppercase()).unwrap();
     writeln!(encoded, "{{\"password\": \"{DB_PASSWORD}\"}}").unwrap();
     p.file("encoded.txt", &encoded);
-    // A value broken across lines is not found (said in the README).
+    // A value broken across lines is not found (said in docs/reference/commands.md).
     let (head, tail) = API_TOKEN.split_at(8);
     p.file("split.txt", &format!("{head}\\\n{tail}\n"));
     let mut binary = b"\x89PNG\x00\x00".to_vec();
