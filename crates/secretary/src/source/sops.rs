@@ -55,14 +55,14 @@ pub enum SopsError {
     /// `sops` could not be run to its end.
     #[error("{0}")]
     Program(ProgramError),
-    /// No key this user has could decrypt the file (sops exit 128 or 100).
+    /// No key this user has could decrypt the file (sops exit 128).
     #[error("sops found no key to decrypt {file}")]
     NoKey {
         /// The file, as shown to people.
         file: String,
     },
     /// The file failed sops's authentication: changed since it was encrypted (sops exit
-    /// 24, 25, 27 or 28).
+    /// 25 or 51; 24 and 52 by their names).
     #[error(
         "{file} failed sops's integrity check (its MAC or a value's tag): it was changed after it was encrypted"
     )]
@@ -259,13 +259,26 @@ fn sops_needs(name: &str) -> bool {
         .any(|prefix| name.starts_with(prefix))
 }
 
+/// sops's exit status when no master key gave it the file's data key
+/// (`CouldNotRetrieveKey` in its `cmd/sops/codes`).
+const NO_KEY: i32 = 128;
+
+/// sops's exit statuses for a file that fails its authentication (`cmd/sops/codes`, as of
+/// sops 3.11): a value that does not decrypt under the data key or is not in sops's
+/// format (`ErrorDecryptingTree`, 25); a MAC that does not decrypt or does not match the
+/// values (`MacMismatch`, 51: a line removed or added, `sops_lastmodified` changed); and,
+/// by their names, `ErrorDecryptingMac` (24) and `MacNotFound` (52), which `decrypt`
+/// does not return today. (100 is `NoFileSpecified`, a file argument that does not
+/// exist, which a file given on stdin never is; it is not "no key".)
+const TAMPERED: [i32; 4] = [24, 25, 51, 52];
+
 /// A failed `sops decrypt`, named from its exit status (sops's `cmd/sops/codes`); its
 /// stderr is only searched, for the one failure that has no status of its own.
 fn failure(finished: &program::Finished, file: String) -> SopsError {
     use std::os::unix::process::ExitStatusExt;
     match finished.status.code() {
-        Some(100 | 128) => SopsError::NoKey { file },
-        Some(24 | 25 | 27 | 28) => SopsError::Tampered { file },
+        Some(NO_KEY) => SopsError::NoKey { file },
+        Some(code) if TAMPERED.contains(&code) => SopsError::Tampered { file },
         Some(1)
             if finished
                 .stderr

@@ -192,6 +192,34 @@ fn no_key_a_changed_file_and_a_plain_file_each_fail_closed_naming_the_cause() {
 }
 
 #[test]
+fn a_file_whose_mac_no_longer_matches_is_named_as_changed() {
+    // sops 3.11 exits 51 (`MacMismatch`) when a line was removed or the MAC's date
+    // changed: the values left still decrypt, but the file is not the one encrypted.
+    let sops = Sops::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secrets.enc.env");
+    sops.write(&file, PLAIN_ENV, "dotenv");
+    let manifest = sops_manifest(dir.path(), "secrets.enc.env");
+    let text = fs::read_to_string(&file).unwrap();
+    let without_a_line: String = text
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("DATABASE_URL="))
+        .collect();
+    let redated = text.replace("sops_lastmodified=2", "sops_lastmodified=1");
+    assert_ne!(redated, text);
+    for changed in [without_a_line, redated] {
+        write_private(&file, &changed);
+        let report = run(&manifest, "production", &vars(&sops, &path()));
+        let tampered = error(&report, "api_key");
+        assert!(
+            matches!(tampered, SopsError::Tampered { .. }),
+            "{tampered:?}"
+        );
+        assert_eq!(value(&report, "api_key"), None, "fails closed");
+    }
+}
+
+#[test]
 fn a_missing_file_is_absent_and_a_world_writable_one_is_refused() {
     let sops = Sops::new();
     let dir = tempfile::tempdir().unwrap();
