@@ -19,8 +19,11 @@
 //! Each secret is looked up by its env names in order, as in a `.env` file. A dotenv file
 //! is read by [`crate::dotenv`]'s grammar (quotes, escapes), so that its values are what
 //! the `.env` it was encrypted from gave; `${...}` refers only to the file's own keys. In
-//! YAML and JSON, top-level keys are read: a string is the value, a number or a boolean
-//! its text; a table or a list is an error for the secret that names it.
+//! YAML and JSON, top-level keys are read: a string is the value, a boolean `true` or
+//! `false`, a null not set; a number, or in YAML a date, without quotes is an error for
+//! the secret that names it (sops gives it back as YAML or JSON reads it, not as written:
+//! `0755` as 493, `0x1F` as 31, `1.50` as 1.5, `2024-01-01` as a time of day), as is a
+//! table or a list.
 
 use std::path::Path;
 use std::time::Duration;
@@ -102,6 +105,18 @@ pub enum SopsError {
         /// `a table` or `a list`.
         what: &'static str,
     },
+    /// A key the secret names holds a number or a date that was not quoted: sops
+    /// decrypts it as YAML or JSON reads it, not as it was written (`0755` is 493, `0x1F`
+    /// 31, `1.50` 1.5, a large number a float, `2024-01-01` a time of day).
+    #[error("`{key}` in {file} is {what} without quotes: sops does not give it back as written")]
+    Unquoted {
+        /// The file, as shown to people.
+        file: String,
+        /// The key.
+        key: String,
+        /// `a number` or `a date`.
+        what: &'static str,
+    },
 }
 
 impl SopsError {
@@ -134,6 +149,9 @@ impl SopsError {
             Self::NotAValue { key, .. } => {
                 format!("make `{key}` a string at the top level of the file")
             }
+            Self::Unquoted { file, key, .. } => format!(
+                "quote it, as a string (`{key}: \"0755\"`), with `sops edit {file}`: a value is read as the text written, and only a string keeps it"
+            ),
         }
     }
 }
@@ -202,16 +220,21 @@ impl SopsSource {
                             format: "JSON",
                         })
                     })?;
+                let dated = match self.format {
+                    SopsFormat::Yaml => dated_keys(&encrypted),
+                    SopsFormat::Json | SopsFormat::Dotenv => Vec::new(),
+                };
                 let values = parsed
                     .into_iter()
                     .map(|(key, value)| {
                         let value = match value {
+                            serde_json::Value::String(_) if dated.contains(&key) => Err(Held::Date),
                             serde_json::Value::String(text) => Ok(Zeroizing::new(text)),
-                            serde_json::Value::Number(n) => Ok(Zeroizing::new(n.to_string())),
                             serde_json::Value::Bool(b) => Ok(Zeroizing::new(b.to_string())),
                             serde_json::Value::Null => Ok(Zeroizing::new(String::new())),
-                            serde_json::Value::Object(_) => Err("a table"),
-                            serde_json::Value::Array(_) => Err("a list"),
+                            serde_json::Value::Number(_) => Err(Held::Number),
+                            serde_json::Value::Object(_) => Err(Held::Table),
+                            serde_json::Value::Array(_) => Err(Held::List),
                         };
                         (key, value)
                     })
@@ -228,7 +251,30 @@ impl SopsSource {
 /// A decrypted file: each key's value, or what it holds instead of one.
 struct Decrypted {
     file: String,
-    values: Vec<(String, Result<Zeroizing<String>, &'static str>)>,
+    values: Vec<(String, Result<Zeroizing<String>, Held>)>,
+}
+
+/// What a key of a YAML or JSON file holds that is not read as a value.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    Table,
+    List,
+    /// A number: its text as sops gives it back is not always the one written.
+    Number,
+    /// A YAML date or time without quotes: sops gives it back as an RFC 3339 time.
+    Date,
+}
+
+/// The top-level keys of a sops-encrypted YAML file whose value was a date or a time
+/// (sops writes its type beside the ciphertext: `KEY: ENC[AES256_GCM,...,type:time]`).
+/// Decrypted to JSON they are strings, but not the text written.
+fn dated_keys(encrypted: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(encrypted);
+    text.lines()
+        .filter(|line| !line.starts_with(char::is_whitespace) && line.ends_with(",type:time]"))
+        .filter_map(|line| line.split_once(": ENC[AES256_GCM,"))
+        .map(|(key, _)| key.trim_matches(|c| c == '"' || c == '\'').to_owned())
+        .collect()
 }
 
 /// The encrypted file's bytes, by [`crate::file`]'s rules; `None` when it does not exist.
@@ -337,11 +383,30 @@ impl Source for SopsSource {
                         continue;
                     };
                     match value {
-                        Err(what) => {
-                            return Lookup::Failed(SourceError::Sops(SopsError::NotAValue {
-                                file: decrypted.file.clone(),
-                                key: name.clone(),
-                                what,
+                        Err(held) => {
+                            let file = decrypted.file.clone();
+                            let key = name.clone();
+                            return Lookup::Failed(SourceError::Sops(match held {
+                                Held::Table => SopsError::NotAValue {
+                                    file,
+                                    key,
+                                    what: "a table",
+                                },
+                                Held::List => SopsError::NotAValue {
+                                    file,
+                                    key,
+                                    what: "a list",
+                                },
+                                Held::Number => SopsError::Unquoted {
+                                    file,
+                                    key,
+                                    what: "a number",
+                                },
+                                Held::Date => SopsError::Unquoted {
+                                    file,
+                                    key,
+                                    what: "a date",
+                                },
                             }));
                         }
                         Ok(value) if value.is_empty() => {

@@ -140,6 +140,71 @@ fn yaml_and_json_read_top_level_keys_and_refuse_a_table_for_its_secret_only() {
 }
 
 #[test]
+fn a_number_or_a_date_sops_would_rewrite_is_refused_and_a_quoted_one_or_a_boolean_is_read() {
+    // Decrypted to JSON, YAML's `0755` was 493, `0x1F` 31, a large number a float, `1.50`
+    // 1.5 and a date a time: each silently another value than the one written.
+    let sops = Sops::new();
+    let mut secrets = String::new();
+    for key in [
+        "mode", "hex", "big", "ratio", "day", "quoted", "flag", "stamp",
+    ] {
+        secrets.push_str("[secrets.");
+        secrets.push_str(key);
+        secrets.push_str("]\n");
+    }
+    for (file, format, plain, refused) in [
+        (
+            "s.enc.yaml",
+            "yaml",
+            "MODE: 0755\nHEX: 0x1F\nBIG: 1234567890123456789012\nRATIO: 1.50\nDAY: 2024-01-01\n\
+             QUOTED: \"0755\"\nFLAG: true\nSTAMP: \"2024-01-01T00:00:00Z\"\n",
+            &["mode", "hex", "big", "ratio", "day"][..],
+        ),
+        (
+            "s.enc.json",
+            "json",
+            r#"{"MODE": 755, "RATIO": 1.50, "BIG": 1e3, "QUOTED": "0755", "FLAG": false, "STAMP": "2024-01-01T00:00:00Z"}"#,
+            &["mode", "ratio", "big"][..],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        sops.write(&dir.path().join(file), plain, format);
+        let manifest = manifest(
+            dir.path(),
+            &format!(
+                "version = 1\n[sources.sops]\ntype = \"sops\"\nfile = \"{file}\"\n\n[environments.production]\nsources = [\"sops\"]\n{secrets}"
+            ),
+        );
+        let report = run(&manifest, "production", &vars(&sops, &path()));
+        for key in refused {
+            assert_eq!(value(&report, key), None, "{format}: {key} read");
+            let error = error(&report, key);
+            assert!(
+                matches!(&error, SopsError::Unquoted { key: k, .. } if *k == key.to_ascii_uppercase()),
+                "{format}: {key}: {error:?}"
+            );
+            let shown = format!("{error} {}", error.hint());
+            assert!(shown.contains("quote"), "{shown}");
+            for leaked in ["493", "755", "31", "1.5", "2024", "1000", "1234"] {
+                assert!(!error.to_string().contains(leaked), "{error}");
+            }
+        }
+        assert_eq!(
+            value(&report, "quoted").as_deref(),
+            Some("0755"),
+            "{format}"
+        );
+        assert_eq!(
+            value(&report, "stamp").as_deref(),
+            Some("2024-01-01T00:00:00Z"),
+            "{format}: a quoted string that looks like a date is a string"
+        );
+        let flag = if format == "yaml" { "true" } else { "false" };
+        assert_eq!(value(&report, "flag").as_deref(), Some(flag), "{format}");
+    }
+}
+
+#[test]
 fn no_key_a_changed_file_and_a_plain_file_each_fail_closed_naming_the_cause() {
     let sops = Sops::new();
     let dir = tempfile::tempdir().unwrap();
