@@ -85,6 +85,15 @@ pub enum ProgramError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// Where it was found, someone other than this user's own installation could have put
+    /// it: it was not run.
+    #[error("refusing to run {path}: {reason}")]
+    Untrusted {
+        /// Where it was found on `PATH`.
+        path: String,
+        /// Why it is not trusted.
+        reason: String,
+    },
 }
 
 /// The first executable file called `name` in `vars`' `PATH` (a name with a `/` is taken
@@ -115,6 +124,66 @@ pub(crate) fn find(name: &str, vars: &Variables, base: &Path) -> Result<PathBuf,
         .ok_or_else(|| ProgramError::NotFound {
             name: name.to_owned(),
         })
+}
+
+/// Whether the program found at `found` may be run for a manifest in `base`: `None`
+/// when it may, else why not. Refused: a program beneath the manifest's directory or
+/// inside the git repository that holds it (a pull request can add `bin/sops`, and a
+/// `bin/` put first on `PATH` by direnv or a virtual environment finds it), and one
+/// whose file or directory group or others may write. Both the path found and its real
+/// path (links resolved) are checked. Its content is not pinned.
+pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(real) = std::fs::canonicalize(found) else {
+        return Some("its real path cannot be resolved".to_owned());
+    };
+    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let repository = repository_root(&base);
+    for path in [found, real.as_path()] {
+        if path.starts_with(&base) {
+            return Some(format!(
+                "it lies beneath the manifest's directory {}, which a change to the repository can add it to",
+                base.display()
+            ));
+        }
+        if let Some(root) = repository.as_ref().filter(|root| path.starts_with(root)) {
+            return Some(format!(
+                "it lies inside the git repository {}, which holds the manifest and which a change to the repository can add it to",
+                root.display()
+            ));
+        }
+    }
+    let writable = |path: &Path| {
+        path.metadata()
+            .ok()
+            .map(|m| m.permissions().mode())
+            .filter(|mode| mode & 0o022 != 0)
+    };
+    if let Some(mode) = writable(&real) {
+        return Some(format!(
+            "group or others may write it (mode {:04o})",
+            mode & 0o7777
+        ));
+    }
+    for path in [found, real.as_path()] {
+        let Some(dir) = path.parent() else { continue };
+        if let Some(mode) = writable(dir) {
+            return Some(format!(
+                "group or others may write its directory {} (mode {:04o})",
+                dir.display(),
+                mode & 0o7777
+            ));
+        }
+    }
+    None
+}
+
+/// The root of the git repository that holds `dir` (the nearest directory, `dir` itself
+/// included, that holds a `.git`), if any.
+pub(crate) fn repository_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|ancestor| std::fs::symlink_metadata(ancestor.join(".git")).is_ok())
+        .map(Path::to_path_buf)
 }
 
 /// The variables of `vars` that `keep` accepts by name, for a program's environment.

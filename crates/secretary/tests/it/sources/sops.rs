@@ -333,10 +333,12 @@ fn sops_gets_the_file_on_stdin_and_a_scrubbed_environment_and_its_stderr_is_neve
     let dir = tempfile::tempdir().unwrap();
     sops.write(&dir.path().join("secrets.enc.env"), PLAIN_ENV, "dotenv");
     let manifest = sops_manifest(dir.path(), "secrets.enc.env");
-    let path = stand_in(dir.path(), "API_KEY=k-123\n", "", 0);
+    // Installed outside the repository: one beneath it is refused (`sops_trust`).
+    let installed = tempfile::tempdir().unwrap();
+    let path = stand_in(installed.path(), "API_KEY=k-123\n", "", 0);
     let report = run(&manifest, "production", &vars(&sops, &path));
     assert_eq!(value(&report, "api_key").as_deref(), Some("k-123"));
-    let env = fs::read_to_string(dir.path().join("record.env")).unwrap();
+    let env = fs::read_to_string(installed.path().join("record.env")).unwrap();
     assert!(
         env.contains("SOPS_AGE_KEY_FILE="),
         "sops gets its key: {env}"
@@ -345,17 +347,17 @@ fn sops_gets_the_file_on_stdin_and_a_scrubbed_environment_and_its_stderr_is_neve
         !env.contains("canary"),
         "never secretary's credentials: {env}"
     );
-    let args = fs::read_to_string(dir.path().join("record.args")).unwrap();
+    let args = fs::read_to_string(installed.path().join("record.args")).unwrap();
     assert_eq!(
         args.trim(),
         "decrypt --input-type dotenv --output-type dotenv"
     );
-    let stdin = fs::read(dir.path().join("record.stdin")).unwrap();
+    let stdin = fs::read(installed.path().join("record.stdin")).unwrap();
     assert_eq!(stdin, fs::read(dir.path().join("secrets.enc.env")).unwrap());
 
     // A failure whose stderr quotes a decrypted value: named by its status, never echoed.
     let path = stand_in(
-        dir.path(),
+        installed.path(),
         "",
         "cannot parse: canary-plaintext-in-stderr",
         3,

@@ -1,0 +1,110 @@
+//! The `sops` source against a repository that wants more than its values: a `sops` of
+//! its own first on `PATH`.
+
+use std::ffi::OsString;
+
+use secretary::source::{ProgramError, SopsError};
+use secretary_test_support::Sops;
+
+use super::*;
+
+const PLAIN_ENV: &str = "DATABASE_URL=postgresql://db/app\nAPI_KEY=k-123\n";
+
+fn sops_manifest(dir: &Path) -> Manifest {
+    manifest(
+        dir,
+        &format!(
+            "version = 1\n[sources.sops]\ntype = \"sops\"\nfile = \"secrets.enc.env\"\n\n[environments.production]\nsources = [\"sops\"]\n{SECRETS}"
+        ),
+    )
+}
+
+fn error(report: &Report, key: &str) -> SopsError {
+    let resolution = report.get(key).unwrap();
+    for problem in &resolution.problems {
+        if let ProblemKind::SourceFailed {
+            error: SourceError::Sops(error),
+            ..
+        } = &problem.kind
+        {
+            return error.clone();
+        }
+    }
+    panic!("{key}: no sops failure in {:?}", resolution.problems);
+}
+
+/// A fake `sops` in `bin` that leaves `marker` behind with its environment.
+fn fake_sops(bin: &Path, marker: &Path) {
+    fs::create_dir_all(bin).unwrap();
+    let script = bin.join("sops");
+    fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nenv > '{}'\nprintf 'API_KEY=from-the-fake\\n'\n",
+            marker.display()
+        ),
+    )
+    .unwrap();
+    chmod(&script, 0o755);
+}
+
+fn path_with(bin: &Path) -> OsString {
+    let mut path = bin.as_os_str().to_owned();
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap());
+    path
+}
+
+#[test]
+fn a_sops_the_repository_or_other_users_could_have_put_first_on_path_is_never_run() {
+    let sops = Sops::new();
+    let root = tempfile::tempdir().unwrap();
+    let repo = root.path().join("repo");
+    let app = repo.join("app");
+    fs::create_dir_all(repo.join(".git")).unwrap();
+    fs::create_dir_all(&app).unwrap();
+    sops.write(&app.join("secrets.enc.env"), PLAIN_ENV, "dotenv");
+    let manifest = sops_manifest(&app);
+    let shared = root.path().join("shared/bin");
+    let cases = [
+        (app.join("bin"), "beneath the manifest's directory"),
+        (repo.join("tools/bin"), "inside the git repository"),
+        (shared.clone(), "group or others may write its directory"),
+    ];
+    for (bin, expected) in cases {
+        let marker = root.path().join("ran");
+        fake_sops(&bin, &marker);
+        if bin == shared {
+            chmod(&bin, 0o775);
+        }
+        let vars = Variables::from_pairs([
+            ("PATH", path_with(&bin)),
+            ("SOPS_AGE_KEY_FILE", sops.key_file().into_os_string()),
+            ("AWS_SECRET_ACCESS_KEY", "canary-aws-secret".into()),
+        ]);
+        let report = run(&manifest, "production", &vars);
+        let refused = error(&report, "api_key");
+        assert!(
+            matches!(&refused, SopsError::Program(ProgramError::Untrusted { reason, .. }) if reason.contains(expected)),
+            "{}: {refused:?}",
+            bin.display()
+        );
+        assert!(
+            refused.to_string().starts_with("refusing to run "),
+            "{refused}"
+        );
+        assert!(refused.hint().contains("outside the repository"));
+        assert!(!marker.exists(), "{}: the fake sops ran", bin.display());
+        assert_eq!(value(&report, "api_key"), None);
+        fs::remove_dir_all(&bin).unwrap();
+    }
+    // The real one, installed outside the repository, reads the file.
+    let vars = Variables::from_pairs([
+        ("PATH", std::env::var_os("PATH").unwrap()),
+        ("SOPS_AGE_KEY_FILE", sops.key_file().into_os_string()),
+    ]);
+    assert_eq!(
+        value(&run(&manifest, "production", &vars), "api_key").as_deref(),
+        Some("k-123")
+    );
+}
