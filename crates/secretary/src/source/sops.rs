@@ -12,7 +12,11 @@
 //! `sops decrypt`, found on `PATH` and run without a shell, with an environment that
 //! keeps only what sops needs to find its keys (`SOPS_*`, `HOME`, `XDG_CONFIG_HOME`,
 //! `GNUPGHOME`, the cloud providers' `AWS_*`, `GOOGLE_*`, `AZURE_*`, `PATH`): never
-//! secretary's own credentials (`VAULT_TOKEN`, `SECRETARY_*`). Its output is capped
+//! secretary's own credentials (`VAULT_TOKEN`, `SECRETARY_*`), and, unless the user set
+//! `SECRETARY_SOPS_VAULT=1`, a placeholder `VAULT_TOKEN` so that sops's Vault client
+//! does not read `~/.vault-token` either (a file's `hc_vault` address is not
+//! authenticated). A `sops` beneath the manifest's directory, inside its git repository,
+//! or writable by group or others is refused ([`program::untrusted`]). Its output is capped
 //! (16 MiB) and timed (30 s); its stderr is never shown (a failure is named from sops's
 //! documented exit status), since it could quote what was decrypted.
 //!
@@ -36,6 +40,17 @@ use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::SopsFormat;
 use crate::{Locator, SecretValue, dotenv};
+
+/// The variable of the user's own environment (never the manifest's) that lets sops use
+/// this user's Vault token: set to `1`, sops's `hc_vault` keys read `~/.vault-token` as
+/// sops does by itself. Unset, sops is given [`WITHHELD_TOKEN`] as `VAULT_TOKEN`, so it
+/// never reads `~/.vault-token`: a file's metadata is not authenticated, and a pull
+/// request can name any address in it (`sops_hc_vault__list_0__map_vault_address`).
+pub(crate) const VAULT_OPT_IN: &str = "SECRETARY_SOPS_VAULT";
+
+/// What sops is given as `VAULT_TOKEN` without [`VAULT_OPT_IN`]: no token at all, only a
+/// word that keeps sops's Vault client from looking for one.
+const WITHHELD_TOKEN: &str = "secretary-withheld-no-token";
 
 /// How long `sops decrypt` may take (a cloud KMS call included).
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -63,6 +78,9 @@ pub enum SopsError {
     NoKey {
         /// The file, as shown to people.
         file: String,
+        /// The file names a Vault transit key (`hc_vault`), and sops was not given this
+        /// user's Vault token (`SECRETARY_SOPS_VAULT` unset).
+        vault_withheld: bool,
     },
     /// The file failed sops's authentication: changed since it was encrypted (sops exit
     /// 25 or 51; 24 and 52 by their names).
@@ -134,7 +152,13 @@ impl SopsError {
                 "check that the key service sops uses (a cloud KMS, gpg-agent) answers".to_owned()
             }
             Self::Program(_) => "check that sops runs: `sops --version`".to_owned(),
-            Self::NoKey { file } => format!(
+            Self::NoKey {
+                file,
+                vault_withheld: true,
+            } => format!(
+                "{file} names a Vault transit key, and sops is not given your Vault token unless you set {VAULT_OPT_IN}=1 (then sops reads ~/.vault-token and sends it to the address the file names: set it only for files whose every `hc_vault` address you trust); else give sops another key the file was encrypted for"
+            ),
+            Self::NoKey { file, .. } => format!(
                 "give sops a key that {file} was encrypted for: for age, SOPS_AGE_KEY_FILE=/path/to/keys.txt (or ~/.config/sops/age/keys.txt); see `sops decrypt {file}`"
             ),
             Self::Tampered { file } => format!(
@@ -182,7 +206,13 @@ impl SopsSource {
                 reason,
             })));
         }
-        let env = program::scrubbed(context.vars, sops_needs);
+        let vault = context.vars.get_str(VAULT_OPT_IN) == Some("1");
+        let mut env = program::scrubbed(context.vars, sops_needs);
+        if !vault {
+            // sops's Vault client takes a non-empty VAULT_TOKEN before ~/.vault-token: a
+            // placeholder keeps this user's token from the address a file names.
+            env.push(("VAULT_TOKEN".into(), WITHHELD_TOKEN.into()));
+        }
         let (input, output) = match self.format {
             SopsFormat::Dotenv => ("dotenv", "dotenv"),
             SopsFormat::Yaml => ("yaml", "json"),
@@ -201,7 +231,8 @@ impl SopsSource {
         .run()
         .map_err(|error| sops(SopsError::Program(error)))?;
         if !finished.status.success() {
-            return Err(sops(failure(&finished, shown_file)));
+            let vault_withheld = !vault && contains(&encrypted, b"hc_vault");
+            return Err(sops(failure(&finished, shown_file, vault_withheld)));
         }
         let text = file::text(finished.stdout).map_err(|_| SourceError::NotUtf8 {
             what: format!("sops's output for {shown_file}"),
@@ -337,10 +368,13 @@ const TAMPERED: [i32; 4] = [24, 25, 51, 52];
 
 /// A failed `sops decrypt`, named from its exit status (sops's `cmd/sops/codes`); its
 /// stderr is only searched, for the one failure that has no status of its own.
-fn failure(finished: &program::Finished, file: String) -> SopsError {
+fn failure(finished: &program::Finished, file: String, vault_withheld: bool) -> SopsError {
     use std::os::unix::process::ExitStatusExt;
     match finished.status.code() {
-        Some(NO_KEY) => SopsError::NoKey { file },
+        Some(NO_KEY) => SopsError::NoKey {
+            file,
+            vault_withheld,
+        },
         Some(code) if TAMPERED.contains(&code) => SopsError::Tampered { file },
         Some(1) if contains(&finished.stderr, b"metadata not found") => {
             SopsError::NotEncrypted { file }

@@ -347,6 +347,11 @@ fn sops_gets_the_file_on_stdin_and_a_scrubbed_environment_and_its_stderr_is_neve
         !env.contains("canary"),
         "never secretary's credentials: {env}"
     );
+    assert!(
+        env.lines()
+            .any(|line| line == "VAULT_TOKEN=secretary-withheld-no-token"),
+        "a placeholder, so that sops never reads ~/.vault-token: {env}"
+    );
     let args = fs::read_to_string(installed.path().join("record.args")).unwrap();
     assert_eq!(
         args.trim(),
