@@ -16,15 +16,17 @@
 //! `LANG`, `LC_*`, `TZ`, `TMPDIR`, `XDG_*` and what `pass_env` names: never
 //! secretary's own credentials unless named there); a time-out, an answer over 16 MiB,
 //! a non-zero exit or a malformed answer fails the whole source; its stderr is never
-//! shown.
+//! shown, and a text of its answer (`locator`, `looked`, `error`) that holds a value of
+//! that answer, as it is or encoded ([`spelled`]), is shown as [`WITHHELD`].
 
 pub mod conformance;
 mod protocol;
+mod spelled;
 pub mod trust;
 
 use std::time::Duration;
 
-pub use protocol::{AnswerError, PROTOCOL, Request};
+pub use protocol::{AnswerError, PROTOCOL, Request, WITHHELD};
 pub use trust::TrustError;
 
 use super::program::{self, Program, ProgramError};
@@ -77,7 +79,8 @@ pub enum ExecError {
         program: String,
         /// The secret.
         key: String,
-        /// The provider's words (control characters replaced, at most 512 characters).
+        /// The provider's words (control characters replaced, at most 512 characters), or
+        /// [`WITHHELD`] when they held a value of its answer.
         message: String,
     },
 }
@@ -192,7 +195,9 @@ impl ExecSource {
         let text = std::str::from_utf8(&finished.stdout)
             .map_err(|_| answer(AnswerError::Shape("not UTF-8".to_owned())))?;
         let keys: Vec<&str> = secrets.iter().map(|secret| secret.key.as_str()).collect();
-        protocol::read(text, &keys).map_err(answer)
+        protocol::read(text, &keys)
+            .map(|read| read.answers)
+            .map_err(answer)
     }
 }
 

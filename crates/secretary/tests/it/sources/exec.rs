@@ -332,6 +332,81 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
 }
 
 #[test]
+fn a_providers_text_that_spells_a_value_of_its_answer_is_withheld_and_fails_the_kit() {
+    // The reviewer's provider: a locator, a `looked` and an error that repeat a value of
+    // the same answer (as it is, in base64), shown by `status`, `check` and the audit log.
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
+    allow(&manifest, &vars);
+    let secret = "hunter2X-canary";
+    project.store(&serde_json::json!({
+        "values": {"api_key": secret},
+        "details": {"api_key": format!("item/{secret}"), "debug": format!("looked for {secret}")},
+        "errors": {"database_url": "denied for aHVudGVyMlgtY2FuYXJ5"},
+    }));
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(value(&report, "api_key").as_deref(), Some(secret));
+    assert_eq!(
+        locator(&report, "api_key").as_deref(),
+        Some("exec:vault1p:[withheld]@v2")
+    );
+    assert_eq!(
+        report.get("debug").unwrap().looked,
+        vec!["exec:vault1p:[withheld]".to_owned()]
+    );
+    let error = exec_error(&report, "database_url");
+    assert_eq!(
+        error.to_string(),
+        "`./provider.py` could not read `database_url`: [withheld]"
+    );
+    let shown: String = report
+        .resolutions
+        .iter()
+        .flat_map(|r| {
+            let mut texts = r.looked.clone();
+            texts.extend(r.origin.as_ref().map(ToString::to_string));
+            texts.extend(
+                r.problems
+                    .iter()
+                    .map(|p| format!("{} {:?}", p.kind, p.kind)),
+            );
+            texts
+        })
+        .collect();
+    assert!(!shown.contains("hunter2X"), "{shown}");
+    assert!(!shown.contains("aHVudGVyMlgtY2FuYXJ5"), "{shown}");
+
+    // The kit names the field, never the text.
+    let command = vec![
+        project.dir.join("provider.py").display().to_string(),
+        project.root.path().join("store.json").display().to_string(),
+    ];
+    project.store(&serde_json::json!({
+        "values": {"api_key": secret},
+        "details": {"api_key": format!("item/{secret}")},
+    }));
+    let keys = vec!["api_key".to_owned()];
+    let kit = Kit {
+        command: &command,
+        keys: &keys,
+        pass_env: &[],
+        timeout: Duration::from_secs(5),
+    };
+    let checks = kit.run(&vars, project.dir.as_path());
+    let failures: Vec<String> = checks.iter().filter_map(|c| c.failure.clone()).collect();
+    assert_eq!(
+        failures,
+        vec![
+            "its `locator` for `api_key` holds a value of its answer (shown as [withheld])"
+                .to_owned()
+        ],
+        "{checks:?}"
+    );
+    assert!(!format!("{checks:?}").contains("hunter2X"));
+}
+
+#[test]
 fn a_script_behind_an_interpreter_more_pass_env_or_a_program_earlier_on_path_each_need_allowing_again()
  {
     let project = Project::new(&store());
