@@ -394,7 +394,17 @@ fn a_providers_text_that_repeats_a_value_reaches_no_output_nor_the_audit_log() {
             .env("SECRETARY_STATE_DIR", state.path())
             .args(args))
     };
-    assert_eq!(secretary(&["allow"]).code, 0);
+    // `allow` says what it pinned: each file the command names, and the directory that
+    // holds the script, since Python looks for modules there first.
+    let allow = secretary(&["allow"]);
+    assert_eq!(allow.code, 0, "{}", allow.stderr);
+    for pinned in [
+        "reads providers/provider.py (sha256 ",
+        "reads providers/store.json (sha256 ",
+        "reads providers/ (sha256 ",
+    ] {
+        assert!(allow.stdout.contains(pinned), "{}", allow.stdout);
+    }
     let mut said = String::new();
     for args in [&["status"][..], &["check"], &["status", "--format", "json"]] {
         let out = secretary(args);

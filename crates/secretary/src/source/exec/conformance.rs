@@ -9,7 +9,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use super::protocol::{self, Answered, Asked, PROTOCOL, Request, WITHHELD};
-use super::{OUTPUT_LIMIT, basic};
+use super::{OUTPUT_LIMIT, environment};
 use crate::Variables;
 use crate::source::program::{self, Program};
 
@@ -72,9 +72,7 @@ impl Kit<'_> {
                 path: &path,
                 args: &args,
                 dir: base,
-                env: program::scrubbed(vars, |name| {
-                    basic(name) || self.pass_env.iter().any(|kept| kept == name)
-                }),
+                env: environment(vars, self.pass_env),
                 stdin: &input,
                 limit: OUTPUT_LIMIT,
                 timeout: self.timeout,

@@ -12,14 +12,16 @@
 //! One request per resolution, with every secret asked of the source, on the program's
 //! stdin; one answer on its stdout: a value, absent or an error per secret. The program
 //! runs only when this user allowed this exact command for this manifest (`secretary
-//! allow`, [`trust`]); it gets a scrubbed environment (`PATH`, `HOME`, `USER`, `LOGNAME`,
-//! `LANG`, `LC_*`, `TZ`, `TMPDIR`, `XDG_*` and what `pass_env` names: never
-//! secretary's own credentials unless named there); a time-out, an answer over 16 MiB,
+//! allow`, [`trust`]), with every file and directory that decides what runs as it was
+//! then; it gets a scrubbed environment (`PATH`, `HOME`, `USER`, `LOGNAME`, `LANG`,
+//! `LC_*`, `TZ`, `TMPDIR`, `XDG_*` and what `pass_env` names: never secretary's own
+//! credentials unless named there; and `PYTHONDONTWRITEBYTECODE=1`); a time-out, an answer over 16 MiB,
 //! a non-zero exit or a malformed answer fails the whole source; its stderr is never
 //! shown, and a text of its answer (`locator`, `looked`, `error`) that holds a value of
 //! that answer, as it is or encoded ([`spelled`]), is shown as [`WITHHELD`].
 
 pub mod conformance;
+mod pin;
 mod protocol;
 mod spelled;
 pub mod trust;
@@ -168,9 +170,7 @@ impl ExecSource {
             path: &path,
             args: &args,
             dir: context.base_dir,
-            env: program::scrubbed(context.vars, |name| {
-                basic(name) || self.pass_env.iter().any(|kept| kept == name)
-            }),
+            env: environment(context.vars, &self.pass_env),
             stdin: &input,
             limit: OUTPUT_LIMIT,
             timeout: self.timeout,
@@ -199,6 +199,21 @@ impl ExecSource {
             .map(|read| read.answers)
             .map_err(answer)
     }
+}
+
+/// A provider's whole environment: the basics, what `pass_env` names, and
+/// `PYTHONDONTWRITEBYTECODE=1`, so that a Python provider does not write `__pycache__/`
+/// into its own directory, which `allow` pinned.
+fn environment(
+    vars: &crate::Variables,
+    pass_env: &[String],
+) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    let mut env = program::scrubbed(vars, |name| {
+        name != "PYTHONDONTWRITEBYTECODE"
+            && (basic(name) || pass_env.iter().any(|kept| kept == name))
+    });
+    env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    env
 }
 
 /// The variables every provider gets: where programs and the user's files are, and the

@@ -256,6 +256,7 @@ mod aws;
 mod dotenv;
 mod env;
 mod exec;
+mod exec_trust;
 mod files;
 mod resolution;
 mod sops;
