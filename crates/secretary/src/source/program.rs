@@ -130,8 +130,9 @@ pub(crate) fn find(name: &str, vars: &Variables, base: &Path) -> Result<PathBuf,
 /// when it may, else why not. Refused: a program beneath the manifest's directory or
 /// inside the git repository that holds it (a pull request can add `bin/sops`, and a
 /// `bin/` put first on `PATH` by direnv or a virtual environment finds it), and one
-/// whose file or directory group or others may write. Both the path found and its real
-/// path (links resolved) are checked. Its content is not pinned.
+/// whose file or directory every user, or a group other than this user's own, may
+/// write. Both the path found and its real path (links resolved) are checked. Its
+/// content is not pinned.
 pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let Ok(real) = std::fs::canonicalize(found) else {
@@ -153,11 +154,15 @@ pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
             ));
         }
     }
+    // As `file::Opened::trusted`: writable by every user, or by a group other than this
+    // user's own (a private group, as a umask of 002 makes, is this user's).
     let writable = |path: &Path| {
-        path.metadata()
-            .ok()
-            .map(|m| m.permissions().mode())
-            .filter(|mode| mode & 0o022 != 0)
+        use std::os::unix::fs::MetadataExt;
+        let metadata = path.metadata().ok()?;
+        let mode = metadata.permissions().mode();
+        let others = mode & 0o002 != 0;
+        let group = mode & 0o020 != 0 && metadata.gid() != rustix::process::getegid().as_raw();
+        (others || group).then_some(mode)
     };
     if let Some(mode) = writable(&real) {
         return Some(format!(
@@ -505,5 +510,45 @@ mod tests {
             let _ = Command::new("kill").arg(pid).status();
         }
         assert!(!alive, "the program's child {pid} outlived it");
+    }
+
+    #[test]
+    fn a_program_where_others_could_write_or_inside_the_repository_is_untrusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("app")).unwrap();
+        let install = |dir: &Path, mode: u32| {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("sops"), "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(dir.join("sops"), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
+            dir.join("sops")
+        };
+        let base = repo.join("app");
+        let mine = install(&root.path().join("mine"), 0o755);
+        assert_eq!(untrusted(&mine, &base), None);
+        // A group-writable directory of this user's own group is this user's.
+        let grouped = install(&root.path().join("grouped"), 0o775);
+        assert_eq!(untrusted(&grouped, &base), None);
+        let open = install(&root.path().join("open"), 0o777);
+        assert!(untrusted(&open, &base).is_some_and(|r| r.contains("its directory")));
+        let inside = install(&repo.join("bin"), 0o755);
+        assert!(untrusted(&inside, &base).is_some_and(|r| r.contains("git repository")));
+        // A link from outside to a program inside is inside.
+        std::fs::create_dir_all(root.path().join("links")).unwrap();
+        std::os::unix::fs::symlink(&inside, root.path().join("links/sops")).unwrap();
+        assert!(
+            untrusted(&root.path().join("links/sops"), &base)
+                .is_some_and(|r| r.contains("git repository"))
+        );
+        // Another group's, when this process may give the directory to one (root).
+        let other = root.path().join("other");
+        install(&other, 0o775);
+        if std::os::unix::fs::chown(&other, None, Some(65534)).is_ok() {
+            assert!(untrusted(&other.join("sops"), &base).is_some());
+        }
     }
 }

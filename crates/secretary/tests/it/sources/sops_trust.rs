@@ -77,7 +77,8 @@ fn a_sops_the_repository_or_other_users_could_have_put_first_on_path_is_never_ru
         let marker = root.path().join("ran");
         fake_sops(&bin, &marker);
         if bin == shared {
-            chmod(&bin, 0o775);
+            // Writable by every user (a group of this user's own would be allowed).
+            chmod(&bin, 0o777);
         }
         let vars = Variables::from_pairs([
             ("PATH", path_with(&bin)),
