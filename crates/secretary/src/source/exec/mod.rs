@@ -18,7 +18,7 @@
 //! credentials unless named there; and `PYTHONDONTWRITEBYTECODE=1`); a time-out, an answer over 16 MiB,
 //! a non-zero exit or a malformed answer fails the whole source; its stderr is never
 //! shown, and a text of its answer (`locator`, `looked`, `error`) that holds a value of
-//! that answer, as it is or encoded ([`spelled`]), is shown as [`WITHHELD`].
+//! that answer, as it is or encoded (`exec/spelled.rs`), is shown as [`WITHHELD`].
 
 pub mod conformance;
 mod pin;

@@ -19,7 +19,7 @@ const ERROR_LIMIT: usize = 512;
 
 /// What a provider's text (a `locator`, `looked`, an `error`, its `protocol`, a key it
 /// was not asked) becomes when it holds a value of the same answer, as it is or
-/// JSON-escaped, URL-encoded, in base64 or hex ([`super::spelled`]).
+/// JSON-escaped, URL-encoded, in base64 or hex.
 pub const WITHHELD: &str = "[withheld]";
 
 /// What secretary asks a provider.

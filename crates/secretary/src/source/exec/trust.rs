@@ -4,7 +4,7 @@
 //! allowed for this manifest (`secretary allow`), only the program file whose SHA-256
 //! was recorded with it, and only while every file and directory its arguments name, and
 //! the directory of each script the repository holds, are as they were
-//! ([`super::pin`]).
+//! (`exec/pin.rs`).
 //!
 //! The records live in the user's state directory (`SECRETARY_STATE_DIR`, else
 //! `$XDG_STATE_HOME/secretary`, else `~/.local/state/secretary`), under `allowed/`, one
@@ -42,7 +42,7 @@ pub struct Allowed {
     /// The SHA-256 (hex) of the program's file.
     #[serde(default)]
     pub program_sha256: String,
-    /// What else decides what runs, each with its SHA-256 ([`super::pin`]): every
+    /// What else decides what runs, each with its SHA-256 (`exec/pin.rs`): every
     /// argument that names a file (a script given to an interpreter, a configuration) or
     /// a directory (a package), wherever it is; and, recursively, the directory of each
     /// file a pull request could change (`providers/` for `providers/op.py`), since an
