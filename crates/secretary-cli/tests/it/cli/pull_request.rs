@@ -405,6 +405,81 @@ fn provider_check_passes_a_provider_that_speaks_the_protocol_and_fails_one_that_
     project.file("store.json", r#"{"values": {}}"#);
     let bad = kit(&[]);
     assert_eq!(bad.code, 1, "{}{}", bad.stdout, bad.stderr);
-    assert!(bad.stdout.contains("FAIL: 1 key of the store found in one request, beside one it lacks; no value on stderr: `api_key` is absent"), "{}", bad.stdout);
+    assert!(bad.stdout.contains("FAIL: 1 key of the store found in one request, beside one it lacks; no value on stderr nor in its locators, `looked` or errors: `api_key` is absent"), "{}", bad.stdout);
     assert!(!good.stdout.contains("k-canary-kit"));
+    // A provider that repeats a value in its locator fails, and the kit names the field.
+    project.file(
+        "store.json",
+        r#"{"values": {"api_key": "k-canary-kit"}, "details": {"api_key": "op://v/k-canary-kit"}}"#,
+    );
+    let echo = kit(&[]);
+    assert_eq!(echo.code, 1, "{}{}", echo.stdout, echo.stderr);
+    assert!(
+        echo.stdout.contains(
+            "`looked` or errors: its `locator` for `api_key` holds a value of its answer (shown as [withheld])"
+        ),
+        "{}",
+        echo.stdout
+    );
+    assert!(!echo.stdout.contains("k-canary-kit"), "{}", echo.stdout);
+}
+
+#[test]
+fn a_providers_text_that_repeats_a_value_reaches_no_output_nor_the_audit_log() {
+    // The reviewer's provider: its locator, `looked` and error repeat the value it gives.
+    let project = Project::new("");
+    let state = tempfile::tempdir().unwrap();
+    fs::create_dir(project.path().join("providers")).unwrap();
+    fs::copy(
+        secretary_test_support::provider(),
+        project.path().join("providers/provider.py"),
+    )
+    .unwrap();
+    let secret = "k-canary-echo-991";
+    project.file(
+        "providers/store.json",
+        &serde_json::json!({
+            "values": {"api_key": secret},
+            "details": {"api_key": format!("item/{secret}"), "debug": format!("looked for {secret}")},
+            "errors": {"database_url": format!("denied: {secret}")},
+        })
+        .to_string(),
+    );
+    project.file(
+        "secrets.toml",
+        "version = 1\n[audit]\nfile = \"audit.log\"\n\n[sources.p]\ntype = \"exec\"\ncommand = [\"python3\", \"providers/provider.py\", \"providers/store.json\"]\n\n[environments.development]\nsources = [\"p\"]\n\n[secrets.api_key]\nrequired = true\n[secrets.database_url]\n[secrets.debug]\ntype = \"bool\"\n",
+    );
+    let secretary = |args: &[&str]| {
+        run(project
+            .cmd()
+            .env("SECRETARY_STATE_DIR", state.path())
+            .args(args))
+    };
+    // `allow` says what it pinned: each file the command names, and the directory that
+    // holds the script, since Python looks for modules there first.
+    let allow = secretary(&["allow"]);
+    assert_eq!(allow.code, 0, "{}", allow.stderr);
+    for pinned in [
+        "reads providers/provider.py (sha256 ",
+        "reads providers/store.json (sha256 ",
+        "reads providers/ (sha256 ",
+    ] {
+        assert!(allow.stdout.contains(pinned), "{}", allow.stdout);
+    }
+    let mut said = String::new();
+    for args in [&["status"][..], &["check"], &["status", "--format", "json"]] {
+        let out = secretary(args);
+        said.push_str(&out.stdout);
+        said.push_str(&out.stderr);
+    }
+    assert!(said.contains("exec:p:[withheld]"), "{said}");
+    assert!(
+        said.contains("could not read `database_url`: [withheld]"),
+        "{said}"
+    );
+    let audit = fs::read_to_string(project.path().join("audit.log")).unwrap();
+    assert!(audit.contains("[withheld]"), "{audit}");
+    for text in [&said, &audit] {
+        assert!(!text.contains("canary-echo"), "{text}");
+    }
 }

@@ -2,12 +2,14 @@
 //! (`secretary provider-check -- COMMAND`) before users point an `exec` source at it.
 //! Each check sends one request, as an `exec` source would (the same scrubbed
 //! environment, the same limits), and says what the program did; no value is ever shown.
+//! A provider whose `locator`, `looked` or `error` holds a value of its answer fails the
+//! second check.
 
 use std::path::Path;
 use std::time::Duration;
 
-use super::protocol::{self, Answered, Asked, PROTOCOL, Request};
-use super::{OUTPUT_LIMIT, basic};
+use super::protocol::{self, Answered, Asked, PROTOCOL, Request, WITHHELD};
+use super::{OUTPUT_LIMIT, environment};
 use crate::Variables;
 use crate::source::program::{self, Program};
 
@@ -70,9 +72,7 @@ impl Kit<'_> {
                 path: &path,
                 args: &args,
                 dir: base,
-                env: program::scrubbed(vars, |name| {
-                    basic(name) || self.pass_env.iter().any(|kept| kept == name)
-                }),
+                env: environment(vars, self.pass_env),
                 stdin: &input,
                 limit: OUTPUT_LIMIT,
                 timeout: self.timeout,
@@ -109,7 +109,7 @@ impl Kit<'_> {
             secrets.push((unknown.as_str(), unknown_env.clone()));
             let keys: Vec<&str> = secrets.iter().map(|(key, _)| *key).collect();
             let what = format!(
-                "{} key{} of the store found in one request, beside one it lacks; no value on stderr",
+                "{} key{} of the store found in one request, beside one it lacks; no value on stderr nor in its locators, `looked` or errors",
                 self.keys.len(),
                 if self.keys.len() == 1 { "" } else { "s" }
             );
@@ -118,9 +118,13 @@ impl Kit<'_> {
                 Ok(done) if !done.status.success() => {
                     Some(format!("it exited with {}", done.status))
                 }
-                Ok(done) => match answers(&done.stdout, &keys) {
+                Ok(done) => match read(&done.stdout, &keys) {
                     Err(error) => Some(error),
-                    Ok(read) => found_all(&read, &keys, &done.stderr),
+                    Ok(read) => found_all(&read.answers, &keys, &done.stderr).or_else(|| {
+                        read.withheld.first().map(|(key, field)| {
+                            format!("its `{field}` for `{key}` holds a value of its answer (shown as {WITHHELD})")
+                        })
+                    }),
                 },
             };
             checks.push(Check { what, failure });
@@ -140,6 +144,11 @@ impl Kit<'_> {
 
 /// The answers in `stdout`, or what is wrong with them.
 fn answers(stdout: &[u8], keys: &[&str]) -> Result<Vec<Answered>, String> {
+    read(stdout, keys).map(|read| read.answers)
+}
+
+/// The answer in `stdout`, checked, or what is wrong with it.
+fn read(stdout: &[u8], keys: &[&str]) -> Result<protocol::Read, String> {
     let text = std::str::from_utf8(stdout).map_err(|_| "its answer is not UTF-8".to_owned())?;
     protocol::read(text, keys).map_err(|error| error.to_string())
 }

@@ -12,19 +12,23 @@
 //! One request per resolution, with every secret asked of the source, on the program's
 //! stdin; one answer on its stdout: a value, absent or an error per secret. The program
 //! runs only when this user allowed this exact command for this manifest (`secretary
-//! allow`, [`trust`]); it gets a scrubbed environment (`PATH`, `HOME`, `USER`, `LOGNAME`,
-//! `LANG`, `LC_*`, `TZ`, `TMPDIR`, `XDG_*` and what `pass_env` names: never
-//! secretary's own credentials unless named there); a time-out, an answer over 16 MiB,
+//! allow`, [`trust`]), with every file and directory that decides what runs as it was
+//! then; it gets a scrubbed environment (`PATH`, `HOME`, `USER`, `LOGNAME`, `LANG`,
+//! `LC_*`, `TZ`, `TMPDIR`, `XDG_*` and what `pass_env` names: never secretary's own
+//! credentials unless named there; and `PYTHONDONTWRITEBYTECODE=1`); a time-out, an answer over 16 MiB,
 //! a non-zero exit or a malformed answer fails the whole source; its stderr is never
-//! shown.
+//! shown, and a text of its answer (`locator`, `looked`, `error`) that holds a value of
+//! that answer, as it is or encoded (`exec/spelled.rs`), is shown as [`WITHHELD`].
 
 pub mod conformance;
+mod pin;
 mod protocol;
+mod spelled;
 pub mod trust;
 
 use std::time::Duration;
 
-pub use protocol::{AnswerError, PROTOCOL, Request};
+pub use protocol::{AnswerError, PROTOCOL, Request, WITHHELD};
 pub use trust::TrustError;
 
 use super::program::{self, Program, ProgramError};
@@ -77,7 +81,8 @@ pub enum ExecError {
         program: String,
         /// The secret.
         key: String,
-        /// The provider's words (control characters replaced, at most 512 characters).
+        /// The provider's words (control characters replaced, at most 512 characters), or
+        /// [`WITHHELD`] when they held a value of its answer.
         message: String,
     },
 }
@@ -165,9 +170,7 @@ impl ExecSource {
             path: &path,
             args: &args,
             dir: context.base_dir,
-            env: program::scrubbed(context.vars, |name| {
-                basic(name) || self.pass_env.iter().any(|kept| kept == name)
-            }),
+            env: environment(context.vars, &self.pass_env),
             stdin: &input,
             limit: OUTPUT_LIMIT,
             timeout: self.timeout,
@@ -192,8 +195,25 @@ impl ExecSource {
         let text = std::str::from_utf8(&finished.stdout)
             .map_err(|_| answer(AnswerError::Shape("not UTF-8".to_owned())))?;
         let keys: Vec<&str> = secrets.iter().map(|secret| secret.key.as_str()).collect();
-        protocol::read(text, &keys).map_err(answer)
+        protocol::read(text, &keys)
+            .map(|read| read.answers)
+            .map_err(answer)
     }
+}
+
+/// A provider's whole environment: the basics, what `pass_env` names, and
+/// `PYTHONDONTWRITEBYTECODE=1`, so that a Python provider does not write `__pycache__/`
+/// into its own directory, which `allow` pinned.
+fn environment(
+    vars: &crate::Variables,
+    pass_env: &[String],
+) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
+    let mut env = program::scrubbed(vars, |name| {
+        name != "PYTHONDONTWRITEBYTECODE"
+            && (basic(name) || pass_env.iter().any(|kept| kept == name))
+    });
+    env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    env
 }
 
 /// The variables every provider gets: where programs and the user's files are, and the

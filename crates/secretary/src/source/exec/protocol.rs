@@ -6,6 +6,8 @@ use std::collections::{BTreeMap, HashSet};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
+use super::spelled::Spellings;
+
 /// The protocol's name and version, in every request and answer.
 pub const PROTOCOL: &str = "secretary-provider/1";
 
@@ -14,6 +16,11 @@ const LOCATOR_LIMIT: usize = 256;
 
 /// The longest `error` message kept.
 const ERROR_LIMIT: usize = 512;
+
+/// What a provider's text (a `locator`, `looked`, an `error`, its `protocol`, a key it
+/// was not asked) becomes when it holds a value of the same answer, as it is or
+/// JSON-escaped, URL-encoded, in base64 or hex.
+pub const WITHHELD: &str = "[withheld]";
 
 /// What secretary asks a provider.
 #[derive(Debug, Serialize)]
@@ -69,6 +76,38 @@ impl<'de> Deserialize<'de> for Value {
     }
 }
 
+/// An answer, checked: one per key asked, in order, and the texts withheld from it.
+#[derive(Debug)]
+pub(super) struct Read {
+    pub(super) answers: Vec<Answered>,
+    /// Each text replaced by [`WITHHELD`]: the key it was given for and its field.
+    pub(super) withheld: Vec<(String, &'static str)>,
+}
+
+/// The values of an answer, to tell whether a text of the provider's spells one.
+struct Values(Spellings);
+
+impl Values {
+    fn of(raw: &RawAnswer) -> Self {
+        Self(Spellings::of(
+            raw.secrets
+                .values()
+                .filter_map(|secret| secret.value.as_ref())
+                .map(|value| value.0.as_str()),
+        ))
+    }
+
+    /// `text` as it may be shown: [`WITHHELD`] when it holds a value, else printable and
+    /// cut at `limit` characters.
+    fn shown(&self, text: &str, limit: usize) -> String {
+        if self.0.in_text(text) {
+            WITHHELD.to_owned()
+        } else {
+            printable(text, limit)
+        }
+    }
+}
+
 /// One secret's answer, checked.
 #[derive(Debug)]
 pub(super) enum Answered {
@@ -110,8 +149,8 @@ pub enum AnswerError {
 }
 
 /// Reads an answer to a request for `asked` keys: one checked answer per key, in the order
-/// asked.
-pub(super) fn read(output: &str, asked: &[&str]) -> Result<Vec<Answered>, AnswerError> {
+/// asked. A text of the provider's that holds a value of the answer is withheld.
+pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
     // serde_json's message names a line and column and what it expected, never the
     // text it read.
     let raw: RawAnswer = serde_json::from_str(output).map_err(|error| {
@@ -122,8 +161,9 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Vec<Answered>, Answer
             category(&error)
         ))
     })?;
+    let values = Values::of(&raw);
     if raw.protocol != PROTOCOL {
-        return Err(AnswerError::Protocol(printable(&raw.protocol, 64)));
+        return Err(AnswerError::Protocol(values.shown(&raw.protocol, 64)));
     }
     let wanted: HashSet<&str> = asked.iter().copied().collect();
     if let Some(extra) = raw
@@ -131,16 +171,24 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Vec<Answered>, Answer
         .keys()
         .find(|key| !wanted.contains(key.as_str()))
     {
-        return Err(AnswerError::NotAsked(printable(extra, 64)));
+        return Err(AnswerError::NotAsked(values.shown(extra, 64)));
     }
     let mut secrets = raw.secrets;
-    asked
+    let mut withheld = Vec::new();
+    let answers = asked
         .iter()
         .map(|key| {
             let secret = secrets
                 .remove(*key)
                 .ok_or_else(|| AnswerError::Unanswered((*key).to_owned()))?;
-            let detail = secret.locator.map(|l| printable(&l, LOCATOR_LIMIT));
+            let mut shown = |field: &'static str, text: Option<String>, limit: usize| {
+                let shown = text.map(|text| values.shown(&text, limit));
+                if shown.as_deref() == Some(WITHHELD) {
+                    withheld.push(((*key).to_owned(), field));
+                }
+                shown
+            };
+            let detail = shown("locator", secret.locator, LOCATOR_LIMIT);
             match (secret.value, secret.absent, secret.error) {
                 (Some(value), false, None) => {
                     let written = match secret.written {
@@ -158,18 +206,16 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Vec<Answered>, Answer
                     })
                 }
                 (None, true, None) => Ok(Answered::Absent {
-                    detail: secret
-                        .looked
-                        .map(|l| printable(&l, LOCATOR_LIMIT))
-                        .or(detail),
+                    detail: shown("looked", secret.looked, LOCATOR_LIMIT).or(detail),
                 }),
                 (None, false, Some(message)) => Ok(Answered::Failed {
-                    message: printable(&message, ERROR_LIMIT),
+                    message: shown("error", Some(message), ERROR_LIMIT).unwrap_or_default(),
                 }),
                 _ => Err(AnswerError::Ambiguous((*key).to_owned())),
             }
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Read { answers, withheld })
 }
 
 /// What kind of JSON error, in words of our own: serde's message may quote a field's
@@ -210,7 +256,7 @@ mod tests {
             "a":{"value":"x","locator":"op://v/a","version":3,"written":"2026-01-02T03:04:05Z"},
             "b":{"absent":true,"looked":"op://v/b"},
             "c":{"error":"denied\u001b[31m"}}}"#;
-        let read = read(answer, &["a", "b", "c"]).unwrap();
+        let read = read(answer, &["a", "b", "c"]).unwrap().answers;
         assert!(
             matches!(&read[0], Answered::Found { value, detail: Some(d), version: Some(3), written: Some(_) } if value.as_str() == "x" && d == "op://v/a")
         );
@@ -251,6 +297,73 @@ mod tests {
             let error = read(answer, &["a"]).unwrap_err().to_string();
             assert!(error.contains(expected), "{answer}: {error}");
             assert!(!error.contains("canary"), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_text_that_spells_a_value_of_the_answer_is_withheld() {
+        // The value, and its base64, hex, URL and JSON spellings, in every text of the
+        // provider's that is shown: the locator, where it looked, an error, its protocol,
+        // a key it was not asked.
+        let value = "hunter2X/+?";
+        let answer = |a: &str, b: &str, c: &str| {
+            format!(
+                r#"{{"protocol":"secretary-provider/1","secrets":{{
+                "a":{{"value":"hunter2X/+?","locator":"{a}"}},
+                "b":{{"absent":true,"looked":"{b}"}},
+                "c":{{"error":"{c}"}}}}}}"#
+            )
+        };
+        for spelled in [
+            "item/hunter2X/+?".to_owned(),
+            format!("b64 {}", "aHVudGVyMlgvKz8="),
+            format!("hex {}", "68756e74657232582f2b3f"),
+            "url hunter2X%2F%2B%3F".to_owned(),
+            r"json hunter2X\\/+?".to_owned(),
+        ] {
+            let got = read(&answer(&spelled, &spelled, &spelled), &["a", "b", "c"]).unwrap();
+            assert!(
+                matches!(&got.answers[0], Answered::Found { detail: Some(d), .. } if d == WITHHELD),
+                "{spelled}: {:?}",
+                got.answers[0]
+            );
+            assert!(
+                matches!(&got.answers[1], Answered::Absent { detail: Some(d) } if d == WITHHELD),
+                "{spelled}"
+            );
+            assert!(
+                matches!(&got.answers[2], Answered::Failed { message } if message == WITHHELD),
+                "{spelled}"
+            );
+            assert_eq!(
+                got.withheld,
+                vec![
+                    ("a".to_owned(), "locator"),
+                    ("b".to_owned(), "looked"),
+                    ("c".to_owned(), "error")
+                ]
+            );
+        }
+        // Texts that hold no value are kept.
+        let kept = read(&answer("op://v/a", "op://v/b", "denied"), &["a", "b", "c"]).unwrap();
+        assert!(kept.withheld.is_empty());
+        assert!(
+            matches!(&kept.answers[0], Answered::Found { detail: Some(d), .. } if d == "op://v/a")
+        );
+
+        for (answer, expected) in [
+            (
+                r#"{"protocol":"secretary-provider/hunter2X/+?","secrets":{"a":{"value":"hunter2X/+?"}}}"#,
+                AnswerError::Protocol(WITHHELD.to_owned()),
+            ),
+            (
+                r#"{"protocol":"secretary-provider/1","secrets":{"a":{"value":"hunter2X/+?"},"hunter2X/+?":{"absent":true}}}"#,
+                AnswerError::NotAsked(WITHHELD.to_owned()),
+            ),
+        ] {
+            let error = read(answer, &["a"]).unwrap_err();
+            assert_eq!(error, expected);
+            assert!(!error.to_string().contains(value));
         }
     }
 }

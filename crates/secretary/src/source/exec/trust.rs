@@ -1,9 +1,10 @@
 //! Which `exec` commands this user allowed, by manifest: direnv's model. A manifest
 //! edited in a pull request must not make a developer's `secretary check` run a program
 //! of its author's choosing, so an `exec` source runs only the exact command this user
-//! allowed for this manifest (`secretary allow`), and, when the program is named by a
-//! path (`./providers/vault.sh`, which the same pull request could change), only the
-//! program file whose SHA-256 was recorded with it.
+//! allowed for this manifest (`secretary allow`), only the program file whose SHA-256
+//! was recorded with it, and only while every file and directory its arguments name, and
+//! the directory of each script the repository holds, are as they were
+//! (`exec/pin.rs`).
 //!
 //! The records live in the user's state directory (`SECRETARY_STATE_DIR`, else
 //! `$XDG_STATE_HOME/secretary`, else `~/.local/state/secretary`), under `allowed/`, one
@@ -22,6 +23,8 @@ use crate::manifest::Manifest;
 use crate::source::hex;
 use crate::source::kinds::ExecConfig;
 
+use super::pin::PinError;
+
 /// The largest record read.
 const RECORD_LIMIT: u64 = 1024 * 1024;
 
@@ -39,9 +42,12 @@ pub struct Allowed {
     /// The SHA-256 (hex) of the program's file.
     #[serde(default)]
     pub program_sha256: String,
-    /// Each argument that names a file beneath the manifest's directory (a script given
-    /// to an interpreter, a configuration), with its SHA-256: a pull request that edits
-    /// `providers/op.py` behind `["python3", "providers/op.py"]` changes what runs.
+    /// What else decides what runs, each with its SHA-256 (`exec/pin.rs`): every
+    /// argument that names a file (a script given to an interpreter, a configuration) or
+    /// a directory (a package), wherever it is; and, recursively, the directory of each
+    /// file a pull request could change (`providers/` for `providers/op.py`), since an
+    /// interpreter looks for modules there first. Files first, then directories (shown
+    /// with a trailing `/`).
     #[serde(default)]
     pub files: Vec<(String, String)>,
     /// The variables it is given besides the basics (`pass_env`): a pull request must
@@ -108,6 +114,30 @@ pub enum TrustError {
         /// The program's path.
         program: String,
     },
+    /// A directory that would have to be pinned holds too much to be.
+    #[error("exec source `{source_name}`: {path} is too large to pin ({limit})")]
+    TooLarge {
+        /// The source.
+        source_name: String,
+        /// The directory, as the command names it.
+        path: String,
+        /// Which limit it passed.
+        limit: String,
+    },
+    /// A directory that would have to be pinned (the one holding a script) is the
+    /// manifest's own, one above it, or a repository's root: anything added there could
+    /// change what runs.
+    #[error(
+        "exec source `{source_name}`: {path} would have to be pinned, and it is {what}: anything added there could change what runs"
+    )]
+    Shared {
+        /// The source.
+        source_name: String,
+        /// The directory, as shown.
+        path: String,
+        /// What it is.
+        what: &'static str,
+    },
     /// The program file could not be read to be fingerprinted.
     #[error("exec source `{source_name}`: cannot read the program {program}: {reason}")]
     Program {
@@ -141,6 +171,12 @@ impl TrustError {
                     .to_owned()
             }
             Self::Program { .. } => "check the source's `command`".to_owned(),
+            Self::TooLarge { .. } => format!(
+                "give the provider a directory of its own holding only what it runs (at most {} entries and {} MiB)",
+                super::pin::ENTRY_LIMIT,
+                super::pin::BYTE_LIMIT / 1024 / 1024
+            ),
+            Self::Shared { .. } => "move the provider into a directory of its own (`providers/`) and name it there: `command = [\"python3\", \"providers/op.py\"]`".to_owned(),
             Self::Store { path, .. } => {
                 format!("remove {path} and run `secretary allow` again")
             }
@@ -163,7 +199,7 @@ pub fn state_dir(vars: &Variables) -> Option<PathBuf> {
 
 /// What would be recorded for `command` now: the command; the program it resolves to
 /// (on `vars`' `PATH`, or by a path from `base`, the manifest's directory) and its
-/// SHA-256; every argument naming a file beneath `base`, with its SHA-256; `pass_env`.
+/// SHA-256; what [`super::pin::pins`] pins; `pass_env`.
 pub(super) fn fingerprint(
     source_name: &str,
     command: &[String],
@@ -181,17 +217,19 @@ pub(super) fn fingerprint(
         .map_err(|error| failed(name, error.to_string()))?;
     let real = std::fs::canonicalize(&found).map_err(|error| failed(name, error.to_string()))?;
     let program_sha256 = sha256_of(&real).map_err(|reason| failed(name, reason))?;
-    let beneath = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    let mut files = Vec::new();
-    for argument in command.iter().skip(1) {
-        let Ok(path) = std::fs::canonicalize(base.join(argument)) else {
-            continue;
-        };
-        if path.starts_with(&beneath) && path.is_file() {
-            let digest = sha256_of(&path).map_err(|reason| failed(argument, reason))?;
-            files.push((argument.clone(), digest));
-        }
-    }
+    let files = super::pin::pins(command, &real, base).map_err(|error| match error {
+        PinError::Unreadable { path, reason } => failed(&path, reason),
+        PinError::TooLarge { path, limit } => TrustError::TooLarge {
+            source_name: source_name.to_owned(),
+            path,
+            limit,
+        },
+        PinError::Shared { path, what } => TrustError::Shared {
+            source_name: source_name.to_owned(),
+            path,
+            what,
+        },
+    })?;
     let mut pass_env = pass_env.to_vec();
     pass_env.sort();
     Ok(Allowed {

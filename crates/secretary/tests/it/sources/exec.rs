@@ -11,11 +11,15 @@ use secretary::source::exec::trust;
 
 use super::*;
 
+/// The provider in a directory of its own, its store named by a variable: an argument
+/// naming a file is pinned by `allow`, a store that tests change is not.
+const PROVIDER: &str = "command = [\"./providers/provider.py\"]\npass_env = [\"PROVIDER_STORE\"]\n";
+
 /// A project: the provider copied in (so that a test may change it), a store, and a
 /// state directory of its own.
 struct Project {
-    /// `app/` holds the manifest and the provider; the store is beside it, outside the
-    /// manifest's directory, so that changing it is not changing what was allowed.
+    /// `app/` holds the manifest and `providers/provider.py`; the store is beside it,
+    /// outside the manifest's directory, named by `PROVIDER_STORE`.
     root: tempfile::TempDir,
     dir: std::path::PathBuf,
 }
@@ -24,12 +28,13 @@ impl Project {
     fn new(store: &serde_json::Value) -> Self {
         let root = tempfile::tempdir().unwrap();
         let dir = root.path().join("app");
-        fs::create_dir(&dir).unwrap();
-        fs::copy(secretary_test_support::provider(), dir.join("provider.py")).unwrap();
-        chmod(&dir.join("provider.py"), 0o755);
+        fs::create_dir_all(dir.join("providers")).unwrap();
+        let script = dir.join("providers/provider.py");
+        fs::copy(secretary_test_support::provider(), &script).unwrap();
+        chmod(&script, 0o755);
         let project = Self { root, dir };
         project.store(store);
-        project.manifest("command = [\"./provider.py\", \"../store.json\"]\ntimeout = \"2s\"\n");
+        project.manifest(&format!("{PROVIDER}timeout = \"2s\"\n"));
         project
     }
 
@@ -56,6 +61,10 @@ impl Project {
             (
                 "VAULT_TOKEN".into(),
                 "hvs.canary-token-not-for-providers".into(),
+            ),
+            (
+                "PROVIDER_STORE".into(),
+                self.root.path().join("store.json").display().to_string(),
             ),
         ];
         pairs.extend(
@@ -93,12 +102,12 @@ fn store() -> serde_json::Value {
 #[test]
 fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
     let project = Project::new(&store());
-    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
+    let manifest = project.manifest(PROVIDER);
     let vars = project.vars(&[]);
     let report = run(&manifest, "production", &vars);
     let refused = exec_error(&report, "api_key");
     assert!(
-        matches!(&refused, ExecError::Trust(TrustError::NotAllowed { command, .. }) if command == "./provider.py ../store.json"),
+        matches!(&refused, ExecError::Trust(TrustError::NotAllowed { command, .. }) if command == "./providers/provider.py"),
         "{refused:?}"
     );
     assert!(refused.hint().contains("secretary allow"));
@@ -127,7 +136,7 @@ fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
     let failed = exec_error(&report, "api_key");
     assert_eq!(
         failed.to_string(),
-        "`./provider.py` could not read `api_key`: denied?[2J"
+        "`./providers/provider.py` could not read `api_key`: denied?[2J"
     );
     assert_eq!(
         value(&report, "database_url").as_deref(),
@@ -139,7 +148,7 @@ fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
 fn a_changed_command_or_program_fails_closed_saying_what_changed() {
     let project = Project::new(&store());
     let vars = project.vars(&[]);
-    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
+    let manifest = project.manifest(PROVIDER);
     allow(&manifest, &vars);
     assert_eq!(
         value(&run(&manifest, "production", &vars), "api_key").as_deref(),
@@ -147,15 +156,17 @@ fn a_changed_command_or_program_fails_closed_saying_what_changed() {
     );
 
     // A pull request changes the command.
-    let changed = project.manifest("command = [\"./provider.py\", \"other.json\"]\n");
+    let changed = project.manifest(
+        "command = [\"./providers/provider.py\", \"other.json\"]\npass_env = [\"PROVIDER_STORE\"]\n",
+    );
     let error = exec_error(&run(&changed, "production", &vars), "api_key");
     assert_eq!(
         error.to_string(),
-        "exec source `vault1p` now runs `./provider.py other.json`; `./provider.py ../store.json` was allowed"
+        "exec source `vault1p` now runs `./providers/provider.py other.json`; `./providers/provider.py` was allowed"
     );
 
     // Or the program it names by a path.
-    let script = project.dir.as_path().join("provider.py");
+    let script = project.dir.as_path().join("providers/provider.py");
     let mut text = fs::read_to_string(&script).unwrap();
     text.push_str("\n# changed\n");
     fs::write(&script, text).unwrap();
@@ -174,7 +185,7 @@ fn the_record_is_private_and_one_others_may_write_allows_nothing() {
     use std::os::unix::fs::PermissionsExt;
     let project = Project::new(&store());
     let vars = project.vars(&[]);
-    let manifest = project.manifest("command = [\"./provider.py\", \"../store.json\"]\n");
+    let manifest = project.manifest(PROVIDER);
     allow(&manifest, &vars);
     let dir = project.dir.as_path().join("state/allowed");
     assert_eq!(
@@ -202,7 +213,7 @@ fn a_provider_gets_the_request_and_a_scrubbed_environment_with_what_pass_env_nam
     with_dump["dump"] = dump.display().to_string().into();
     project.store(&with_dump);
     let manifest = project.manifest(
-        "command = [\"./provider.py\", \"../store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n",
+        "command = [\"./providers/provider.py\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\", \"PROVIDER_STORE\"]\n",
     );
     let vars = project.vars(&[
         ("OP_SERVICE_ACCOUNT_TOKEN", "ops_x"),
@@ -250,8 +261,7 @@ fn a_provider_gets_the_request_and_a_scrubbed_environment_with_what_pass_env_nam
 fn a_slow_failing_or_garbled_provider_fails_the_source_and_its_stderr_is_never_shown() {
     let project = Project::new(&store());
     let vars = project.vars(&[]);
-    let manifest =
-        project.manifest("command = [\"./provider.py\", \"../store.json\"]\ntimeout = \"1s\"\n");
+    let manifest = project.manifest(&format!("{PROVIDER}timeout = \"1s\"\n"));
     allow(&manifest, &vars);
     let canary = "canary-on-stderr-k-canary-123";
     for (knobs, expected) in [
@@ -261,7 +271,7 @@ fn a_slow_failing_or_garbled_provider_fails_the_source_and_its_stderr_is_never_s
         ),
         (
             serde_json::json!({"exit": 3, "stderr": canary}),
-            "`./provider.py` exited with status 3",
+            "`./providers/provider.py` exited with status 3",
         ),
         (
             serde_json::json!({"stdout": "k-canary-123 is the value", "stderr": canary}),
@@ -296,7 +306,7 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
         project
             .dir
             .as_path()
-            .join("provider.py")
+            .join("providers/provider.py")
             .display()
             .to_string(),
         project.root.path().join("store.json").display().to_string(),
@@ -332,37 +342,116 @@ fn the_conformance_kit_passes_a_good_provider_and_names_what_a_bad_one_does() {
 }
 
 #[test]
+fn a_providers_text_that_spells_a_value_of_its_answer_is_withheld_and_fails_the_kit() {
+    // The reviewer's provider: a locator, a `looked` and an error that repeat a value of
+    // the same answer (as it is, in base64), shown by `status`, `check` and the audit log.
+    let project = Project::new(&store());
+    let vars = project.vars(&[]);
+    let manifest = project.manifest(PROVIDER);
+    allow(&manifest, &vars);
+    let secret = "hunter2X-canary";
+    project.store(&serde_json::json!({
+        "values": {"api_key": secret},
+        "details": {"api_key": format!("item/{secret}"), "debug": format!("looked for {secret}")},
+        "errors": {"database_url": "denied for aHVudGVyMlgtY2FuYXJ5"},
+    }));
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(value(&report, "api_key").as_deref(), Some(secret));
+    assert_eq!(
+        locator(&report, "api_key").as_deref(),
+        Some("exec:vault1p:[withheld]@v2")
+    );
+    assert_eq!(
+        report.get("debug").unwrap().looked,
+        vec!["exec:vault1p:[withheld]".to_owned()]
+    );
+    let error = exec_error(&report, "database_url");
+    assert_eq!(
+        error.to_string(),
+        "`./providers/provider.py` could not read `database_url`: [withheld]"
+    );
+    let shown: String = report
+        .resolutions
+        .iter()
+        .flat_map(|r| {
+            let mut texts = r.looked.clone();
+            texts.extend(r.origin.as_ref().map(ToString::to_string));
+            texts.extend(
+                r.problems
+                    .iter()
+                    .map(|p| format!("{} {:?}", p.kind, p.kind)),
+            );
+            texts
+        })
+        .collect();
+    assert!(!shown.contains("hunter2X"), "{shown}");
+    assert!(!shown.contains("aHVudGVyMlgtY2FuYXJ5"), "{shown}");
+
+    // The kit names the field, never the text.
+    let command = vec![
+        project
+            .dir
+            .join("providers/provider.py")
+            .display()
+            .to_string(),
+        project.root.path().join("store.json").display().to_string(),
+    ];
+    project.store(&serde_json::json!({
+        "values": {"api_key": secret},
+        "details": {"api_key": format!("item/{secret}")},
+    }));
+    let keys = vec!["api_key".to_owned()];
+    let kit = Kit {
+        command: &command,
+        keys: &keys,
+        pass_env: &[],
+        timeout: Duration::from_secs(5),
+    };
+    let checks = kit.run(&vars, project.dir.as_path());
+    let failures: Vec<String> = checks.iter().filter_map(|c| c.failure.clone()).collect();
+    assert_eq!(
+        failures,
+        vec![
+            "its `locator` for `api_key` holds a value of its answer (shown as [withheld])"
+                .to_owned()
+        ],
+        "{checks:?}"
+    );
+    assert!(!format!("{checks:?}").contains("hunter2X"));
+}
+
+#[test]
 fn a_script_behind_an_interpreter_more_pass_env_or_a_program_earlier_on_path_each_need_allowing_again()
  {
     let project = Project::new(&store());
     let vars = project.vars(&[]);
     // An interpreter on PATH given a script of the repository.
     let manifest = project.manifest(
-        "command = [\"python3\", \"provider.py\", \"../store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n",
+        "command = [\"python3\", \"providers/provider.py\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\", \"PROVIDER_STORE\"]\n",
     );
     allow(&manifest, &vars);
     assert!(value(&run(&manifest, "production", &vars), "api_key").is_some());
 
     // A pull request edits the script, not the command.
-    let script = project.dir.join("provider.py");
+    let script = project.dir.join("providers/provider.py");
     let original = fs::read_to_string(&script).unwrap();
     fs::write(&script, format!("{original}\n# a pull request's line\n")).unwrap();
     let error = exec_error(&run(&manifest, "production", &vars), "api_key");
     assert_eq!(
         error.to_string(),
-        "exec source `vault1p`: provider.py changed since it was allowed"
+        "exec source `vault1p`: providers/provider.py changed since it was allowed"
     );
     fs::write(&script, &original).unwrap();
     assert!(value(&run(&manifest, "production", &vars), "api_key").is_some());
 
     // Or hands the program one more of the user's credentials.
     let more = project.manifest(
-        "command = [\"python3\", \"provider.py\", \"../store.json\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\", \"VAULT_TOKEN\"]\n",
+        "command = [\"python3\", \"providers/provider.py\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\", \"PROVIDER_STORE\", \"VAULT_TOKEN\"]\n",
     );
     let error = exec_error(&run(&more, "production", &vars), "api_key");
     assert_eq!(
         error.to_string(),
-        "exec source `vault1p` now passes the program [OP_SERVICE_ACCOUNT_TOKEN, VAULT_TOKEN]; [OP_SERVICE_ACCOUNT_TOKEN] was allowed"
+        "exec source `vault1p` now passes the program [OP_SERVICE_ACCOUNT_TOKEN, PROVIDER_STORE, VAULT_TOKEN]; [OP_SERVICE_ACCOUNT_TOKEN, PROVIDER_STORE] was allowed"
     );
 
     // Or adds a `python3` of its own in a directory that comes first on PATH (a

@@ -256,6 +256,8 @@ mod aws;
 mod dotenv;
 mod env;
 mod exec;
+mod exec_trust;
 mod files;
 mod resolution;
 mod sops;
+mod sops_trust;

@@ -140,6 +140,71 @@ fn yaml_and_json_read_top_level_keys_and_refuse_a_table_for_its_secret_only() {
 }
 
 #[test]
+fn a_number_or_a_date_sops_would_rewrite_is_refused_and_a_quoted_one_or_a_boolean_is_read() {
+    // Decrypted to JSON, YAML's `0755` was 493, `0x1F` 31, a large number a float, `1.50`
+    // 1.5 and a date a time: each silently another value than the one written.
+    let sops = Sops::new();
+    let mut secrets = String::new();
+    for key in [
+        "mode", "hex", "big", "ratio", "day", "quoted", "flag", "stamp",
+    ] {
+        secrets.push_str("[secrets.");
+        secrets.push_str(key);
+        secrets.push_str("]\n");
+    }
+    for (file, format, plain, refused) in [
+        (
+            "s.enc.yaml",
+            "yaml",
+            "MODE: 0755\nHEX: 0x1F\nBIG: 1234567890123456789012\nRATIO: 1.50\nDAY: 2024-01-01\n\
+             QUOTED: \"0755\"\nFLAG: true\nSTAMP: \"2024-01-01T00:00:00Z\"\n",
+            &["mode", "hex", "big", "ratio", "day"][..],
+        ),
+        (
+            "s.enc.json",
+            "json",
+            r#"{"MODE": 755, "RATIO": 1.50, "BIG": 1e3, "QUOTED": "0755", "FLAG": false, "STAMP": "2024-01-01T00:00:00Z"}"#,
+            &["mode", "ratio", "big"][..],
+        ),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        sops.write(&dir.path().join(file), plain, format);
+        let manifest = manifest(
+            dir.path(),
+            &format!(
+                "version = 1\n[sources.sops]\ntype = \"sops\"\nfile = \"{file}\"\n\n[environments.production]\nsources = [\"sops\"]\n{secrets}"
+            ),
+        );
+        let report = run(&manifest, "production", &vars(&sops, &path()));
+        for key in refused {
+            assert_eq!(value(&report, key), None, "{format}: {key} read");
+            let error = error(&report, key);
+            assert!(
+                matches!(&error, SopsError::Unquoted { key: k, .. } if *k == key.to_ascii_uppercase()),
+                "{format}: {key}: {error:?}"
+            );
+            let shown = format!("{error} {}", error.hint());
+            assert!(shown.contains("quote"), "{shown}");
+            for leaked in ["493", "755", "31", "1.5", "2024", "1000", "1234"] {
+                assert!(!error.to_string().contains(leaked), "{error}");
+            }
+        }
+        assert_eq!(
+            value(&report, "quoted").as_deref(),
+            Some("0755"),
+            "{format}"
+        );
+        assert_eq!(
+            value(&report, "stamp").as_deref(),
+            Some("2024-01-01T00:00:00Z"),
+            "{format}: a quoted string that looks like a date is a string"
+        );
+        let flag = if format == "yaml" { "true" } else { "false" };
+        assert_eq!(value(&report, "flag").as_deref(), Some(flag), "{format}");
+    }
+}
+
+#[test]
 fn no_key_a_changed_file_and_a_plain_file_each_fail_closed_naming_the_cause() {
     let sops = Sops::new();
     let dir = tempfile::tempdir().unwrap();
@@ -192,6 +257,34 @@ fn no_key_a_changed_file_and_a_plain_file_each_fail_closed_naming_the_cause() {
 }
 
 #[test]
+fn a_file_whose_mac_no_longer_matches_is_named_as_changed() {
+    // sops 3.11 exits 51 (`MacMismatch`) when a line was removed or the MAC's date
+    // changed: the values left still decrypt, but the file is not the one encrypted.
+    let sops = Sops::new();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("secrets.enc.env");
+    sops.write(&file, PLAIN_ENV, "dotenv");
+    let manifest = sops_manifest(dir.path(), "secrets.enc.env");
+    let text = fs::read_to_string(&file).unwrap();
+    let without_a_line: String = text
+        .split_inclusive('\n')
+        .filter(|line| !line.starts_with("DATABASE_URL="))
+        .collect();
+    let redated = text.replace("sops_lastmodified=2", "sops_lastmodified=1");
+    assert_ne!(redated, text);
+    for changed in [without_a_line, redated] {
+        write_private(&file, &changed);
+        let report = run(&manifest, "production", &vars(&sops, &path()));
+        let tampered = error(&report, "api_key");
+        assert!(
+            matches!(tampered, SopsError::Tampered { .. }),
+            "{tampered:?}"
+        );
+        assert_eq!(value(&report, "api_key"), None, "fails closed");
+    }
+}
+
+#[test]
 fn a_missing_file_is_absent_and_a_world_writable_one_is_refused() {
     let sops = Sops::new();
     let dir = tempfile::tempdir().unwrap();
@@ -240,10 +333,12 @@ fn sops_gets_the_file_on_stdin_and_a_scrubbed_environment_and_its_stderr_is_neve
     let dir = tempfile::tempdir().unwrap();
     sops.write(&dir.path().join("secrets.enc.env"), PLAIN_ENV, "dotenv");
     let manifest = sops_manifest(dir.path(), "secrets.enc.env");
-    let path = stand_in(dir.path(), "API_KEY=k-123\n", "", 0);
+    // Installed outside the repository: one beneath it is refused (`sops_trust`).
+    let installed = tempfile::tempdir().unwrap();
+    let path = stand_in(installed.path(), "API_KEY=k-123\n", "", 0);
     let report = run(&manifest, "production", &vars(&sops, &path));
     assert_eq!(value(&report, "api_key").as_deref(), Some("k-123"));
-    let env = fs::read_to_string(dir.path().join("record.env")).unwrap();
+    let env = fs::read_to_string(installed.path().join("record.env")).unwrap();
     assert!(
         env.contains("SOPS_AGE_KEY_FILE="),
         "sops gets its key: {env}"
@@ -252,17 +347,22 @@ fn sops_gets_the_file_on_stdin_and_a_scrubbed_environment_and_its_stderr_is_neve
         !env.contains("canary"),
         "never secretary's credentials: {env}"
     );
-    let args = fs::read_to_string(dir.path().join("record.args")).unwrap();
+    assert!(
+        env.lines()
+            .any(|line| line == "VAULT_TOKEN=secretary-withheld-no-token"),
+        "a placeholder, so that sops never reads ~/.vault-token: {env}"
+    );
+    let args = fs::read_to_string(installed.path().join("record.args")).unwrap();
     assert_eq!(
         args.trim(),
         "decrypt --input-type dotenv --output-type dotenv"
     );
-    let stdin = fs::read(dir.path().join("record.stdin")).unwrap();
+    let stdin = fs::read(installed.path().join("record.stdin")).unwrap();
     assert_eq!(stdin, fs::read(dir.path().join("secrets.enc.env")).unwrap());
 
     // A failure whose stderr quotes a decrypted value: named by its status, never echoed.
     let path = stand_in(
-        dir.path(),
+        installed.path(),
         "",
         "cannot parse: canary-plaintext-in-stderr",
         3,

@@ -1,0 +1,352 @@
+//! What `allow` pins beside the program: every argument that names a file or a directory,
+//! wherever it is, and the directory of each file a pull request could change.
+//!
+//! - **A file argument** (`providers/op.py`, `../tools/op.py`, `/etc/op.toml`, the part
+//!   after `=` in `--config=op.toml`): its SHA-256.
+//! - **A directory argument** (`prov`, a Python package run as `python3 prov`): the
+//!   directory, recursively ([`tree`]).
+//! - **The directory of a file a pull request could change** (a file argument, or the
+//!   program when it is named by a path or found inside the repository): recursively,
+//!   since an interpreter puts a script's directory first on its path (`import json`
+//!   finds a `json.py` added beside `op.py`). "Could change": inside the git repository
+//!   that holds the manifest, or, outside any repository, beneath the manifest's
+//!   directory. When that directory is the manifest's own, one above it, or the
+//!   repository's root, nothing is pinned and `allow` is refused: it is too large to pin
+//!   and anything added there can change what runs. A provider gets a directory of its
+//!   own (`providers/`).
+//!
+//! A directory is hashed with the name, the type and the content of each entry (the
+//! target of a link as written, and what it leads to, followed once), at most
+//! [`ENTRY_LIMIT`] entries and [`BYTE_LIMIT`] bytes of files: beyond, [`PinError`].
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::file;
+use crate::source::hex;
+use crate::source::program::repository_root;
+
+/// The most entries (files, directories, links, others) one pinned directory may hold.
+pub const ENTRY_LIMIT: usize = 2000;
+
+/// The most bytes of files one pinned directory may hold.
+pub const BYTE_LIMIT: u64 = 64 * 1024 * 1024;
+
+/// The largest single file pinned.
+const FILE_LIMIT: u64 = 256 * 1024 * 1024;
+
+/// Why something that decides what runs could not be pinned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum PinError {
+    /// A file or directory could not be read.
+    Unreadable { path: String, reason: String },
+    /// A directory holds more than the limits.
+    TooLarge { path: String, limit: String },
+    /// A directory that would have to be pinned is the manifest's, above it, or a
+    /// repository's root.
+    Shared { path: String, what: &'static str },
+}
+
+/// Where the pinning happens: the manifest's directory (real path) and the boundary of
+/// what a pull request could change.
+struct Place {
+    base: PathBuf,
+    boundary: PathBuf,
+    repository: Option<PathBuf>,
+}
+
+/// Each pin of `command` run from `base` whose program is at `program` (its real path):
+/// files first (by argument), then directories, each with its SHA-256 (hex) and as it is
+/// shown (`providers/op.py`, `providers/`).
+pub(super) fn pins(
+    command: &[String],
+    program: &Path,
+    base: &Path,
+) -> Result<Vec<(String, String)>, PinError> {
+    let real_base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let repository = repository_root(&real_base);
+    let place = Place {
+        boundary: repository.clone().unwrap_or_else(|| real_base.clone()),
+        base: real_base,
+        repository,
+    };
+    let mut files = Vec::new();
+    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
+    let script_dir = |shown: &str, real: &Path, dirs: &mut Vec<(String, PathBuf)>| {
+        if !real.starts_with(&place.boundary) {
+            return;
+        }
+        if let Some(dir) = real.parent() {
+            let parent = Path::new(shown)
+                .parent()
+                .map(|p| p.display().to_string())
+                .filter(|p| !p.is_empty())
+                .unwrap_or_else(|| dir.display().to_string());
+            dirs.push((
+                format!("{}/", parent.trim_end_matches('/')),
+                dir.to_path_buf(),
+            ));
+        }
+    };
+    // The program, when a change to the repository could put something beside it.
+    let name = command.first().map_or("", String::as_str);
+    let shown_program = if name.contains('/') {
+        name.to_owned()
+    } else {
+        program.display().to_string()
+    };
+    script_dir(&shown_program, program, &mut dirs);
+    for argument in command.iter().skip(1) {
+        let after_equals = argument.split_once('=').map(|(_, path)| path);
+        for word in std::iter::once(argument.as_str()).chain(after_equals) {
+            if word.is_empty() {
+                continue;
+            }
+            let Ok(real) = std::fs::canonicalize(base.join(word)) else {
+                continue;
+            };
+            let Ok(metadata) = std::fs::metadata(&real) else {
+                continue;
+            };
+            if metadata.is_file() {
+                files.push((word.to_owned(), file_digest(&real)?));
+                script_dir(word, &real, &mut dirs);
+            } else if metadata.is_dir() {
+                let shown = if word.ends_with('/') {
+                    word.to_owned()
+                } else {
+                    format!("{word}/")
+                };
+                dirs.push((shown, real));
+            }
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for (shown, dir) in dirs {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        place.check(&shown, &dir)?;
+        files.push((shown.clone(), tree(&shown, &dir)?));
+    }
+    Ok(files)
+}
+
+impl Place {
+    /// Refuses a directory too large to pin whose every file can change what runs.
+    fn check(&self, shown: &str, dir: &Path) -> Result<(), PinError> {
+        let what = if dir == self.base {
+            Some("the manifest's own directory")
+        } else if self.repository.as_deref() == Some(dir) {
+            Some("the root of the git repository")
+        } else if self.base.starts_with(dir) {
+            Some("a directory that holds the manifest's")
+        } else {
+            None
+        };
+        what.map_or(Ok(()), |what| {
+            Err(PinError::Shared {
+                path: shown.to_owned(),
+                what,
+            })
+        })
+    }
+}
+
+/// The SHA-256 (hex) of a regular file.
+fn file_digest(path: &Path) -> Result<String, PinError> {
+    let bytes = file::read(path, FILE_LIMIT).map_err(|error| PinError::Unreadable {
+        path: path.display().to_string(),
+        reason: error.to_string(),
+    })?;
+    Ok(hex(
+        ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref()
+    ))
+}
+
+/// The SHA-256 (hex) of the directory `dir`: of one line per entry, in name order, depth
+/// first: its path from `dir`, its type, and its content (a file's SHA-256 and whether
+/// it is executable; a link's target as written, then what it leads to, followed once).
+pub(super) fn tree(shown: &str, dir: &Path) -> Result<String, PinError> {
+    let mut walk = Walk {
+        shown,
+        entries: 0,
+        bytes: 0,
+        lines: ring::digest::Context::new(&ring::digest::SHA256),
+        visited: BTreeSet::new(),
+    };
+    walk.dir(dir, "")?;
+    Ok(hex(walk.lines.finish().as_ref()))
+}
+
+/// A directory being hashed.
+struct Walk<'a> {
+    shown: &'a str,
+    entries: usize,
+    bytes: u64,
+    lines: ring::digest::Context,
+    /// Directories entered (real paths): a link back to one is named, not followed.
+    visited: BTreeSet<PathBuf>,
+}
+
+impl Walk<'_> {
+    fn unreadable(path: &Path, error: &std::io::Error) -> PinError {
+        PinError::Unreadable {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        }
+    }
+
+    fn line(&mut self, relative: &str, kind: &str, content: &str) {
+        for part in [relative, "\0", kind, "\0", content, "\n"] {
+            self.lines.update(part.as_bytes());
+        }
+    }
+
+    fn count(&mut self) -> Result<(), PinError> {
+        self.entries += 1;
+        if self.entries > ENTRY_LIMIT {
+            return Err(PinError::TooLarge {
+                path: self.shown.to_owned(),
+                limit: format!("more than {ENTRY_LIMIT} entries"),
+            });
+        }
+        Ok(())
+    }
+
+    fn dir(&mut self, dir: &Path, relative: &str) -> Result<(), PinError> {
+        let real = std::fs::canonicalize(dir).map_err(|e| Self::unreadable(dir, &e))?;
+        if !self.visited.insert(real) {
+            self.line(relative, "loop", "");
+            return Ok(());
+        }
+        let mut names: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| Self::unreadable(dir, &e))?
+            .map(|entry| entry.map(|entry| entry.file_name()))
+            .collect::<Result<_, _>>()
+            .map_err(|e| Self::unreadable(dir, &e))?;
+        names.sort();
+        for name in names {
+            self.count()?;
+            let path = dir.join(&name);
+            let relative = format!("{relative}/{}", name.to_string_lossy());
+            self.entry(&path, &relative, true)?;
+        }
+        Ok(())
+    }
+
+    fn entry(&mut self, path: &Path, relative: &str, follow: bool) -> Result<(), PinError> {
+        use std::os::unix::fs::PermissionsExt;
+        let metadata = std::fs::symlink_metadata(path).map_err(|e| Self::unreadable(path, &e))?;
+        let kind = metadata.file_type();
+        if kind.is_symlink() {
+            let target = std::fs::read_link(path).map_err(|e| Self::unreadable(path, &e))?;
+            self.line(relative, "link", &target.to_string_lossy());
+            // What it leads to, once: an interpreter follows it.
+            if follow && std::fs::metadata(path).is_ok() {
+                return self.entry_followed(path, relative);
+            }
+            return Ok(());
+        }
+        if kind.is_dir() {
+            self.line(relative, "dir", "");
+            return self.dir(path, relative);
+        }
+        if kind.is_file() {
+            self.bytes = self.bytes.saturating_add(metadata.len());
+            if self.bytes > BYTE_LIMIT {
+                return Err(PinError::TooLarge {
+                    path: self.shown.to_owned(),
+                    limit: format!("more than {} MiB of files", BYTE_LIMIT / 1024 / 1024),
+                });
+            }
+            let digest = file_digest(path)?;
+            let executable = if metadata.permissions().mode() & 0o111 != 0 {
+                "x"
+            } else {
+                "-"
+            };
+            self.line(relative, "file", &format!("{executable} {digest}"));
+            return Ok(());
+        }
+        // A FIFO, a socket, a device: named, never read.
+        self.line(relative, "other", "");
+        Ok(())
+    }
+
+    /// The entry a link at `path` leads to, as if it were there (a link in it is named,
+    /// not followed again).
+    fn entry_followed(&mut self, path: &Path, relative: &str) -> Result<(), PinError> {
+        let real = std::fs::canonicalize(path).map_err(|e| Self::unreadable(path, &e))?;
+        self.entry(&real, &format!("{relative}->"), false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, reason = "tests")]
+
+    use super::*;
+
+    #[test]
+    fn a_tree_changes_with_a_name_a_type_a_content_a_mode_or_a_link_target() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("p");
+        std::fs::create_dir_all(root.join("sub")).unwrap();
+        std::fs::write(root.join("op.py"), "print(1)\n").unwrap();
+        std::fs::write(root.join("sub/helper.py"), "x = 1\n").unwrap();
+        std::fs::write(dir.path().join("outside.py"), "y = 1\n").unwrap();
+        std::os::unix::fs::symlink("../outside.py", root.join("linked.py")).unwrap();
+        let first = tree("p/", &root).unwrap();
+        assert_eq!(
+            tree("p/", &root).unwrap(),
+            first,
+            "the same tree, the same hash"
+        );
+        let changes: [&dyn Fn(); 5] = [
+            &|| std::fs::write(root.join("json.py"), "").unwrap(),
+            &|| std::fs::write(root.join("sub/helper.py"), "x = 2\n").unwrap(),
+            &|| {
+                std::fs::set_permissions(
+                    root.join("op.py"),
+                    std::fs::Permissions::from_mode(0o755),
+                )
+                .unwrap();
+            },
+            // What a link leads to, outside the tree, changes.
+            &|| std::fs::write(dir.path().join("outside.py"), "y = 2\n").unwrap(),
+            &|| {
+                std::fs::remove_file(root.join("linked.py")).unwrap();
+                std::os::unix::fs::symlink("op.py", root.join("linked.py")).unwrap();
+            },
+        ];
+        let mut last = first;
+        for (index, change) in changes.iter().enumerate() {
+            change();
+            let now = tree("p/", &root).unwrap();
+            assert_ne!(now, last, "change {index} went unseen");
+            last = now;
+        }
+    }
+
+    #[test]
+    fn a_tree_past_its_limits_or_a_link_loop_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(".", dir.path().join("again")).unwrap();
+        assert!(
+            tree("d/", dir.path()).is_ok(),
+            "a loop is named, not followed"
+        );
+        for n in 0..=ENTRY_LIMIT {
+            std::fs::write(dir.path().join(n.to_string()), "").unwrap();
+        }
+        assert_eq!(
+            tree("d/", dir.path()),
+            Err(PinError::TooLarge {
+                path: "d/".to_owned(),
+                limit: format!("more than {ENTRY_LIMIT} entries")
+            })
+        );
+    }
+}

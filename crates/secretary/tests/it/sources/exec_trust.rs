@@ -1,0 +1,232 @@
+//! `allow` against the reviewer's three ways to run code the user never allowed: a
+//! directory argument (a Python package), a script outside the manifest's directory (a
+//! monorepo's `tools/`), and a module added beside an allowed script. Each edit writes a
+//! marker file when its code runs: it must never run.
+
+use secretary::source::ExecError;
+use secretary::source::exec::TrustError;
+use secretary::source::exec::trust;
+
+use super::*;
+
+/// A temporary tree: the manifest goes in `app` (under `root`), the store and the state
+/// beside it.
+struct Tree {
+    root: tempfile::TempDir,
+}
+
+impl Tree {
+    fn new() -> Self {
+        let tree = Self {
+            root: tempfile::tempdir().unwrap(),
+        };
+        fs::write(tree.path("store.json"), r#"{"values": {"api_key": "k-1"}}"#).unwrap();
+        tree
+    }
+
+    fn path(&self, relative: &str) -> std::path::PathBuf {
+        self.root.path().join(relative)
+    }
+
+    /// The fixture provider at `relative`, with `tail` added to it.
+    fn provider(&self, relative: &str, tail: &str) {
+        let path = self.path(relative);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        let text = fs::read_to_string(secretary_test_support::provider()).unwrap();
+        fs::write(&path, format!("{text}{tail}")).unwrap();
+    }
+
+    /// A line of Python that leaves the marker behind when it runs.
+    fn marker_code(&self) -> String {
+        format!("\nopen({:?}, 'w').write('ran')\n", self.marker())
+    }
+
+    fn marker(&self) -> String {
+        self.path("ran").display().to_string()
+    }
+
+    fn manifest(&self, dir: &str, command: &str) -> Manifest {
+        let dir = self.path(dir);
+        fs::create_dir_all(&dir).unwrap();
+        manifest(
+            &dir,
+            &format!(
+                "version = 1\n[sources.p]\ntype = \"exec\"\ncommand = {command}\npass_env = [\"PROVIDER_STORE\"]\n\n[environments.production]\nsources = [\"p\"]\n\n[secrets.api_key]\n"
+            ),
+        )
+    }
+
+    fn vars(&self) -> Variables {
+        Variables::from_pairs([
+            ("PATH", std::env::var("PATH").unwrap()),
+            (
+                "SECRETARY_STATE_DIR",
+                self.path("state").display().to_string(),
+            ),
+            (
+                "PROVIDER_STORE",
+                self.path("store.json").display().to_string(),
+            ),
+        ])
+    }
+
+    /// The trust error of a run, after checking that no changed code ran.
+    fn refused(&self, manifest: &Manifest) -> TrustError {
+        let report = run(manifest, "production", &self.vars());
+        assert!(
+            !Path::new(&self.marker()).exists(),
+            "code the user never allowed ran"
+        );
+        let resolution = report.get("api_key").unwrap();
+        for problem in &resolution.problems {
+            if let ProblemKind::SourceFailed {
+                error: SourceError::Exec(ExecError::Trust(error)),
+                ..
+            } = &problem.kind
+            {
+                return error.clone();
+            }
+        }
+        panic!("not refused: {:?}", resolution.problems);
+    }
+
+    fn reads(&self, manifest: &Manifest) {
+        let report = run(manifest, "production", &self.vars());
+        assert_eq!(value(&report, "api_key").as_deref(), Some("k-1"));
+    }
+}
+
+fn changed(error: &TrustError) -> String {
+    match error {
+        TrustError::ProgramChanged { program, .. } => program.clone(),
+        other => panic!("not a change: {other:?}"),
+    }
+}
+
+/// What `allow` pinned besides the program, by name.
+fn pinned(manifest: &Manifest, vars: &Variables) -> Vec<String> {
+    let allowed = trust::allow(manifest, vars).unwrap();
+    allowed[0]
+        .1
+        .files
+        .iter()
+        .map(|(name, _)| name.clone())
+        .collect()
+}
+
+#[test]
+fn a_directory_argument_is_pinned_with_everything_in_it() {
+    let tree = Tree::new();
+    tree.provider("app/providers/prov/__main__.py", "");
+    let manifest = tree.manifest("app", r#"["python3", "providers/prov"]"#);
+    assert_eq!(pinned(&manifest, &tree.vars()), vec!["providers/prov/"]);
+    tree.reads(&manifest);
+    for (file, tail) in [
+        ("app/providers/prov/__main__.py", tree.marker_code()),
+        ("app/providers/prov/helper.py", String::new()),
+    ] {
+        let before = fs::read(tree.path(file)).ok();
+        let mut text = before.clone().unwrap_or_default();
+        text.extend_from_slice(tail.as_bytes());
+        fs::write(tree.path(file), text).unwrap();
+        assert_eq!(changed(&tree.refused(&manifest)), "providers/prov/");
+        match before {
+            Some(before) => fs::write(tree.path(file), before).unwrap(),
+            None => fs::remove_file(tree.path(file)).unwrap(),
+        }
+        tree.reads(&manifest);
+    }
+}
+
+#[test]
+fn a_script_outside_the_manifests_directory_is_pinned_with_its_directory_in_the_repository() {
+    for repository in [true, false] {
+        let tree = Tree::new();
+        if repository {
+            fs::create_dir_all(tree.path(".git")).unwrap();
+        }
+        tree.provider("tools/op.py", "");
+        let manifest = tree.manifest("app", r#"["python3", "../tools/op.py"]"#);
+        let expected: &[&str] = if repository {
+            &["../tools/op.py", "../tools/"]
+        } else {
+            // Outside any repository, only what is beneath the manifest's directory is a
+            // pull request's to change: the script is pinned, not its neighbours.
+            &["../tools/op.py"]
+        };
+        assert_eq!(pinned(&manifest, &tree.vars()), expected);
+        tree.reads(&manifest);
+        let script = tree.path("tools/op.py");
+        let original = fs::read_to_string(&script).unwrap();
+        fs::write(&script, format!("{original}{}", tree.marker_code())).unwrap();
+        assert_eq!(changed(&tree.refused(&manifest)), "../tools/op.py");
+        fs::write(&script, &original).unwrap();
+        tree.reads(&manifest);
+        if repository {
+            fs::write(tree.path("tools/json.py"), tree.marker_code()).unwrap();
+            assert_eq!(changed(&tree.refused(&manifest)), "../tools/");
+        }
+    }
+}
+
+#[test]
+fn a_module_added_beside_an_allowed_script_is_a_change_and_the_manifests_directory_cannot_be_pinned()
+ {
+    // In a directory of its own, the script's neighbours are pinned: `import json` in the
+    // provider would find a `json.py` added beside it first.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    tree.provider("providers/op.py", "");
+    let manifest = tree.manifest(".", r#"["python3", "providers/op.py"]"#);
+    assert_eq!(
+        pinned(&manifest, &tree.vars()),
+        vec!["providers/op.py", "providers/"]
+    );
+    tree.reads(&manifest);
+    fs::write(tree.path("providers/json.py"), tree.marker_code()).unwrap();
+    assert_eq!(changed(&tree.refused(&manifest)), "providers/");
+    fs::remove_file(tree.path("providers/json.py")).unwrap();
+    tree.reads(&manifest);
+
+    // Beside the manifest, or at the repository's root, it cannot be allowed: anything
+    // added there could change what runs.
+    for (dir, script, command, what) in [
+        (
+            "app",
+            "app/op.py",
+            r#"["python3", "op.py"]"#,
+            "the manifest's own directory",
+        ),
+        (
+            ".",
+            "op.py",
+            r#"["python3", "op.py"]"#,
+            "the manifest's own directory",
+        ),
+        (
+            "app",
+            "op.py",
+            r#"["python3", "../op.py"]"#,
+            "the root of the git repository",
+        ),
+        (
+            "app",
+            "op.py",
+            r#"["./../op.py"]"#,
+            "the root of the git repository",
+        ),
+    ] {
+        tree.provider(script, "");
+        chmod(&tree.path(script), 0o755);
+        let manifest = tree.manifest(dir, command);
+        let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+        assert!(
+            matches!(&error, TrustError::Shared { what: w, .. } if *w == what),
+            "{command}: {error:?}"
+        );
+        assert!(error.hint().contains("providers/"), "{}", error.hint());
+        // Nor run on an earlier record.
+        let refused = tree.refused(&manifest);
+        assert!(matches!(refused, TrustError::Shared { .. }), "{refused:?}");
+    }
+}
