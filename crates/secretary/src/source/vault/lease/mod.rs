@@ -15,7 +15,9 @@
 //! (a KV path by mistake) or without a listed field fails the source: it is never read
 //! as "not set".
 
+mod calls;
 mod events;
+mod notify;
 pub mod registry;
 
 use std::sync::{Arc, OnceLock};
@@ -145,7 +147,7 @@ impl LeaseSource {
     fn credentials(
         &self,
         context: &Context<'_>,
-    ) -> Result<(String, Arc<registry::Issued>), LeaseError> {
+    ) -> Result<(String, Arc<calls::Issued>), LeaseError> {
         let api = self.api(context)?;
         let connection = self.connection(context).map_err(LeaseError::Vault)?;
         let issued =
