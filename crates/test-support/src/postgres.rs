@@ -166,7 +166,20 @@ impl Postgres {
     /// whose users may log in, with `default_ttl` and `max_ttl` (`5s`, `1m`).
     pub fn engine(&self, bao: &OpenBao, role: &str, default_ttl: &str, max_ttl: &str) {
         let _ = bao.command(&["secrets", "enable", "database"]).output();
-        bao.bao(&[
+        self.configure(|args| bao.bao(args), role, default_ttl, max_ttl);
+    }
+
+    /// Points a database secrets engine already enabled at `database/` over this
+    /// cluster, with a role `role` as [`Postgres::engine`] makes it; `bao` runs `bao
+    /// ARGS...` as root against the server (one node of a cluster, say).
+    pub fn configure(
+        &self,
+        bao: impl Fn(&[&str]) -> String,
+        role: &str,
+        default_ttl: &str,
+        max_ttl: &str,
+    ) {
+        bao(&[
             "write",
             "database/config/pg",
             "plugin_name=postgresql-database-plugin",
@@ -179,7 +192,7 @@ impl Postgres {
             &format!("password={}", self.password),
             "verify_connection=true",
         ]);
-        bao.bao(&[
+        bao(&[
             "write",
             &format!("database/roles/{role}"),
             "db_name=pg",
@@ -187,6 +200,28 @@ impl Postgres {
             &format!("default_ttl={default_ttl}"),
             &format!("max_ttl={max_ttl}"),
         ]);
+    }
+
+    /// How many users of OpenBao's role `role` exist now (a root token's users are
+    /// called `v-token-ROLE-...`; an AppRole login's `v-approle-ROLE-...`).
+    pub fn users(&self, role: &str) -> usize {
+        self.query(&format!(
+            "select count(*) from pg_roles where rolname like 'v-%-{}-%'",
+            role.replace('\'', "''")
+        ))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("cannot count the users of role {role}"))
+    }
+
+    /// Makes the database `name` unless it exists.
+    pub fn database(&self, name: &str) {
+        let exists = self.query(&format!(
+            "select count(*) from pg_database where datname = '{}'",
+            name.replace('\'', "''")
+        ));
+        if exists.as_deref() != Some("1") {
+            let _ = self.query(&format!("create database \"{}\"", name.replace('"', "")));
+        }
     }
 
     /// The cluster's directory.
