@@ -523,3 +523,35 @@ fn a_login_token_near_its_max_ttl_hands_its_leases_to_a_new_login_before_it_ends
     let log = std::fs::read_to_string(&audit).unwrap();
     assert!(!log.contains(&password) && !log.contains(&secret_id));
 }
+
+#[test]
+fn a_lease_that_cannot_be_had_fails_only_the_secrets_it_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n\
+         [sources.database]\ntype = \"vault_lease\"\npath = \"database/creds/app\"\n\
+         secrets = { postgres_user = \"username\" }\n\
+         [sources.env]\ntype = \"env\"\n\
+         [environments.production]\nsources = [\"database\", \"env\"]\n\
+         [secrets.postgres_user]\nrequired = true\n\
+         [secrets.api_key]\nrequired = true\n",
+    )
+    .unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    // Nothing listens there: the lease cannot be had.
+    let address = format!("http://127.0.0.1:{}", secretary_test_support::free_port());
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", address.as_str()),
+        ("VAULT_TOKEN", "t"),
+        ("VAULT_MAX_RETRIES", "0"),
+        ("API_KEY", "from-the-environment"),
+    ]);
+    let report = resolve_now(&manifest, &vars);
+    assert!(matches!(
+        source_error(&report, "postgres_user"),
+        LeaseError::Vault(_)
+    ));
+    // Never the lease source's to serve: the chain went on to the environment.
+    assert_eq!(value(&report, "api_key"), "from-the-environment");
+}

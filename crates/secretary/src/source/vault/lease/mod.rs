@@ -184,7 +184,21 @@ impl Source for LeaseSource {
         }
         let (api, issued) = match self.credentials(context) {
             Ok(found) => found,
-            Err(error) => return Batch::failed(secrets.len(), &SourceError::Lease(error)),
+            // Only the secrets it lists fail with it: the others were never its to
+            // serve, and the chain goes on for them.
+            Err(error) => {
+                let error = SourceError::Lease(error);
+                let lookups = secrets
+                    .iter()
+                    .map(|spec| match field_of(spec) {
+                        Some(_) => Lookup::Failed(error.clone()),
+                        None => Lookup::Absent {
+                            looked: vec![format!("{} (not one of its secrets)", self.name)],
+                        },
+                    })
+                    .collect();
+                return Batch::new(lookups, Vec::new());
+            }
         };
         let lookups = secrets
             .iter()
