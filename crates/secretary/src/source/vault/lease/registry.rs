@@ -191,12 +191,24 @@ pub(super) fn credentials(
     });
     let mut registry = lock();
     let registry = fresh(&mut registry);
-    match registry
+    // This path's entry, or the one the same source keeps over another connection to
+    // the same Vault: a token the user renewed by hand (a new `~/.vault-token`). Its
+    // lease is replaced, and revoked after its grace with the new token (the old one may
+    // be gone, and its leases with it).
+    let found = registry
         .entries
-        .iter_mut()
-        .find(|e| same(e, connection, api))
-    {
+        .iter()
+        .position(|e| same(e, connection, api))
+        .or_else(|| {
+            registry.entries.iter().position(|e| {
+                e.source == source
+                    && e.api == api
+                    && e.connection.client.addresses() == connection.client.addresses()
+            })
+        });
+    match found.map(|index| &mut registry.entries[index]) {
         Some(entry) => {
+            entry.connection = Arc::clone(connection);
             if let Some(old) = entry.current.replace(held) {
                 entry.retiring.push((old.issued, now + entry.grace));
             }
