@@ -179,19 +179,7 @@ impl Postgres {
         default_ttl: &str,
         max_ttl: &str,
     ) {
-        bao(&[
-            "write",
-            "database/config/pg",
-            "plugin_name=postgresql-database-plugin",
-            &format!(
-                "connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
-                self.port
-            ),
-            "allowed_roles=*",
-            "username=postgres",
-            &format!("password={}", self.password),
-            "verify_connection=true",
-        ]);
+        self.connect(&bao, &[]);
         bao(&[
             "write",
             &format!("database/roles/{role}"),
@@ -202,8 +190,50 @@ impl Postgres {
         ]);
     }
 
+    /// Makes every password the engine over this cluster issues from now on the same
+    /// canary, 24 times `Q`, which the returned text is: a test can then look for the
+    /// password of a lease it never saw in everything secretary printed or wrote. Call
+    /// it after [`Postgres::engine`].
+    pub fn canary_passwords(&self, bao: &OpenBao) -> String {
+        let policy = bao.dir().join("canary-password.hcl");
+        std::fs::write(
+            &policy,
+            "length = 24\nrule \"charset\" {\n  charset = \"Q\"\n}\n",
+        )
+        .unwrap();
+        bao.bao(&[
+            "write",
+            "sys/policies/password/canary",
+            &format!("policy=@{}", policy.display()),
+        ]);
+        self.connect(&|args: &[&str]| bao.bao(args), &["password_policy=canary"]);
+        "Q".repeat(24)
+    }
+
+    /// Writes `database/config/pg`: OpenBao's connection to this cluster, with `extra`.
+    fn connect(&self, bao: &impl Fn(&[&str]) -> String, extra: &[&str]) {
+        let url = format!(
+            "connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
+            self.port
+        );
+        let password = format!("password={}", self.password);
+        let mut args = vec![
+            "write",
+            "database/config/pg",
+            "plugin_name=postgresql-database-plugin",
+            &url,
+            "allowed_roles=*",
+            "username=postgres",
+            &password,
+            "verify_connection=true",
+        ];
+        args.extend_from_slice(extra);
+        bao(&args);
+    }
+
     /// How many users of OpenBao's role `role` exist now (a root token's users are
-    /// called `v-token-ROLE-...`; an AppRole login's `v-approle-ROLE-...`).
+    /// called `v-token-ROLE-...`, an AppRole login's `v-approle-ROLE-...`; OpenBao cuts
+    /// the role's name to 8 characters there, so give roles short names).
     pub fn users(&self, role: &str) -> usize {
         self.query(&format!(
             "select count(*) from pg_roles where rolname like 'v-%-{}-%'",
