@@ -117,3 +117,17 @@ def test_close_and_the_with_block_revoke_and_a_forked_child_takes_its_own_lease(
         assert postgres.users("closed") == 1
         assert secrets.get("postgres_user").expose() == parent_user
     wait_until("the with block revoked the parent's lease", 2, lambda: postgres.users("closed") == 0)
+
+
+def test_the_fastapi_lifespan_revokes_the_leases_when_the_application_stops(app, openbao, postgres, monkeypatch):
+    # uvicorn ends by raising again the signal that stopped it: no atexit hook runs there,
+    # so the lifespan's end is where the leases go.
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from secretary.fastapi import lifespan
+
+    secrets = leased(app, openbao, postgres, monkeypatch, "lifespan", "1m", "1h", "10s")
+    with TestClient(FastAPI(lifespan=lifespan(manager=secrets))):
+        assert postgres.users("lifespan") == 1
+    wait_until("revoked when the application stopped", 2, lambda: postgres.users("lifespan") == 0)
