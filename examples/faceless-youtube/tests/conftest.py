@@ -257,7 +257,6 @@ class Postgres:
             "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off",
             "start",
         )
-        self.query("create database faceless")
 
     def _run(self, program: str, *args: str) -> None:
         command = [str(self.bin / program), *args]
@@ -297,6 +296,7 @@ def postgres():
     is not under pytest's (0700, which the ``postgres`` user cannot enter)."""
     workdir = pathlib.Path(tempfile.mkdtemp(prefix="faceless-pg-"))
     cluster = Postgres(workdir)
+    cluster.query("create database faceless")
     yield cluster
     cluster.stop()
     shutil.rmtree(workdir, ignore_errors=True)
