@@ -555,3 +555,47 @@ fn a_lease_that_cannot_be_had_fails_only_the_secrets_it_lists() {
     // Never the lease source's to serve: the chain went on to the environment.
     assert_eq!(value(&report, "api_key"), "from-the-environment");
 }
+
+#[test]
+fn credentials_that_end_with_no_new_ones_fail_get_and_are_audited_as_expired() {
+    let _serial = serial();
+    let pg = Postgres::shared();
+    let bao = OpenBao::start();
+    pg.engine(&bao, "shop", "3s", "1h");
+    // A token of its own, revoked below as when it expires: its lease goes with it, and
+    // no new one can be had.
+    let token = bao.bao(&["token", "create", "-ttl=1h", "-field=token"]);
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", bao.address.as_str()),
+        ("VAULT_TOKEN", token.as_str()),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.log");
+    let manager = secretary::SecretManager::from_manifest(manifest(dir.path(), ""))
+        .environment("production")
+        .variables(vars)
+        .audit(secretary::audit::Target::File(audit.clone()))
+        .build()
+        .unwrap();
+    let blocking = manager.blocking();
+    let password = blocking
+        .get("postgres_password")
+        .unwrap()
+        .expose()
+        .to_owned();
+    bao.bao(&["token", "revoke", &token]);
+    // Fail closed: once the lease has ended, no read hands out its credentials.
+    wait_until("get fails", Duration::from_secs(15), || {
+        blocking.get("postgres_password").is_err()
+    });
+    let error = blocking.get("database_url").unwrap_err().to_string();
+    assert!(!error.contains(&password), "{error}");
+    let lines = audit_lines(&audit);
+    let expired = lines
+        .iter()
+        .find(|line| line["event"] == "lease_expired")
+        .unwrap_or_else(|| panic!("no lease_expired: {lines:#?}"));
+    assert_eq!(expired["outcome"], "source_error");
+    assert!(!std::fs::read_to_string(&audit).unwrap().contains(&password));
+    leases::revoke_all();
+}
