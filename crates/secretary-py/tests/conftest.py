@@ -367,6 +367,8 @@ class Postgres:
             "allowed_roles": "*",
             "username": "postgres",
             "password": self.password,
+            # Omitted, it would keep a policy an earlier test set (canary_passwords).
+            "password_policy": "",
         })
         bao.request("POST", f"database/roles/{role}", {
             "db_name": "pg",

@@ -166,3 +166,4 @@ def test_no_repr_message_or_log_shows_a_leased_password_even_when_the_lease_is_l
     for text in shown:
         assert canary[:8] not in text, text
     assert postgres.users("canaries") == 0, "the token took its user with it"
+    secrets.close()

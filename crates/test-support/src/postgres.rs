@@ -227,6 +227,10 @@ impl Postgres {
             &password,
             "verify_connection=true",
         ];
+        // Omitted, a password policy set before (canary_passwords) would stay.
+        if !extra.iter().any(|arg| arg.starts_with("password_policy=")) {
+            args.push("password_policy=");
+        }
         args.extend_from_slice(extra);
         bao(&args);
     }

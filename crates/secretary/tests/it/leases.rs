@@ -597,5 +597,37 @@ fn credentials_that_end_with_no_new_ones_fail_get_and_are_audited_as_expired() {
         .unwrap_or_else(|| panic!("no lease_expired: {lines:#?}"));
     assert_eq!(expired["outcome"], "source_error");
     assert!(!std::fs::read_to_string(&audit).unwrap().contains(&password));
+
+    // Another manager of the process, over another role, is not held back by that lost
+    // lease: its re-issued credentials are read, and its subscribers told.
+    pg.engine(&bao, "other", "3s", "6s");
+    let other = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(manifest(other.path(), "").path()).unwrap();
+    std::fs::write(
+        other.path().join("secrets.toml"),
+        text.replace("name = \"shop\"", "name = \"other\""),
+    )
+    .unwrap();
+    let second = secretary::SecretManager::from_path(other.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(Variables::from_pairs(bao.env()))
+        .build()
+        .unwrap();
+    let first = second
+        .blocking()
+        .get("postgres_user")
+        .unwrap()
+        .expose()
+        .to_owned();
+    assert!(first.starts_with("v-token-other-"), "{first}");
+    let changes = second.subscribe();
+    wait_until("the other manager told", Duration::from_secs(15), || {
+        changes.borrow().generation > 0
+    });
+    assert_ne!(
+        second.blocking().get("postgres_user").unwrap().expose(),
+        first
+    );
     leases::revoke_all();
 }
