@@ -11,10 +11,10 @@ use secretary_test_support::{Cluster, Postgres};
 
 use super::{addresses, new_leader};
 
-/// How long the lease lives between renewals: renewed every 10 s (two thirds), so that
-/// an election under load (2 s at rest, several seconds on a busy machine) fits five
-/// seconds before it would end.
-const TTL: &str = "15s";
+/// How long the lease lives between renewals, in seconds: renewed at two thirds (16 s),
+/// so that an election under load (2 s at rest, several seconds on a busy machine) has
+/// eight seconds before the lease would end.
+const TTL: u64 = 24;
 
 /// The manifest: production reads a user of role `failover` with a lease.
 fn manifest(port: u16) -> String {
@@ -66,7 +66,12 @@ fn a_lease_is_renewed_through_a_leader_kill_its_credentials_work_all_along_and_c
         &[],
         Some(r#"{"type":"database"}"#),
     );
-    pg.configure(|args| cluster.bao(leader, args), "failover", TTL, "1h");
+    pg.configure(
+        |args| cluster.bao(leader, args),
+        "failover",
+        &format!("{TTL}s"),
+        "1h",
+    );
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("secrets.toml"), manifest(pg.port)).unwrap();
     let log = dir.path().join("audit.log");
@@ -100,15 +105,19 @@ fn a_lease_is_renewed_through_a_leader_kill_its_credentials_work_all_along_and_c
 
     // Killed half a second before the first renewal is due: it is made during the
     // election, and must reach the new leader.
-    std::thread::sleep(Duration::from_millis(9_500).saturating_sub(issued.elapsed()));
+    let renewal = Duration::from_secs(TTL * 2 / 3);
+    std::thread::sleep(
+        renewal
+            .saturating_sub(Duration::from_millis(500))
+            .saturating_sub(issued.elapsed()),
+    );
     let before = audit(&log).len();
     cluster.kill(leader);
     let killed = Instant::now();
     let mut users = vec![first.clone()];
     let mut logins = 0;
-    // Past the end the lease would have had unrenewed (15 s after it was issued), and
-    // past the next renewal after the election.
-    while killed.elapsed() < Duration::from_secs(14) {
+    // Past the end the lease would have had unrenewed, by four seconds.
+    while issued.elapsed() < Duration::from_secs(TTL + 4) {
         let (user, answer) = logs_in();
         assert_eq!(
             answer.as_deref(),
@@ -134,7 +143,7 @@ fn a_lease_is_renewed_through_a_leader_kill_its_credentials_work_all_along_and_c
         kept,
         "no renewal or re-issue succeeded after the kill (node {elected} leads now): {after:#?}"
     );
-    assert!(logins > 40, "{logins} logins in 14 s");
+    assert!(logins > 30, "{logins} logins after the kill");
 
     // Closed: every lease revoked through the new leader, every user gone.
     manager.close();
