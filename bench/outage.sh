@@ -46,8 +46,14 @@ mongodb_uri=mongodb://mongo.internal:27017/faceless
 VALUES
 
 mkdir -p "$work/lkg" "$work/plain"
-cp "$example/secrets.toml" "$work/lkg/secrets.toml"
-grep -v '^last_known_good' "$example/secrets.toml" >"$work/plain/secrets.toml"
+# The copy is of KV values: the production environment as it was before its PostgreSQL
+# credentials came with a lease (issue 22), which no copy ever holds.
+kv_layout() {
+  sed -e 's/^sources = \["database", "vault", "mounted", "env"\]/sources = ["vault", "mounted", "env"]/' \
+    -e '/^\[environments.production.secrets.database_url\]/,/^template = /d' "$example/secrets.toml"
+}
+kv_layout >"$work/lkg/secrets.toml"
+kv_layout | grep -v '^last_known_good' >"$work/plain/secrets.toml"
 key=$("$bin" generate)
 run() {
   env -i PATH="$PATH" HOME="$work" ENVIRONMENT=production VAULT_ADDR="$VAULT_ADDR" \

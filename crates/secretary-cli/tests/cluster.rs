@@ -3,6 +3,9 @@
 //! sealed node first in the list, every node down, a restarted node preferred, reads of
 //! one's own writes through a standby, and `run --watch` through a failover.
 //!
+//! A lease of PostgreSQL credentials kept through a leader kill is in `cluster/leases.rs`,
+//! the harness's own tests in `cluster/harness.rs`.
+//!
 //! One cluster serves the whole binary (`Cluster::shared`, about 7 s to start); each test
 //! holds its lock, which hands the cluster over healthy. The failover rules themselves,
 //! answer by answer, are in the library's `tests/it/failover.rs` against scripted nodes.
@@ -14,6 +17,12 @@
 )]
 
 mod support;
+
+// Tests by topic beside this file (not test binaries of their own).
+#[path = "cluster/harness.rs"]
+mod harness;
+#[path = "cluster/leases.rs"]
+mod leases;
 
 use std::fmt::Write as _;
 use std::io::Write;
@@ -718,82 +727,4 @@ fn a_pod_logs_in_with_its_jwt_while_the_leader_is_being_replaced() {
     let said = text(&output);
     let jwt = std::fs::read_to_string(dir.path().join("token")).unwrap();
     assert!(!said.contains(&jwt[..20]), "the JWT was shown");
-}
-
-// The harness itself: what every test above relies on.
-
-#[test]
-fn the_harness_replaces_a_killed_leader_and_brings_it_back_as_a_voter() {
-    let cluster = Cluster::shared().lock();
-    assert_eq!(cluster.addresses().len(), 3);
-    let version = cluster.kv_put("smoke/leader", &[("value", "before the kill")]);
-
-    let old = cluster.active();
-    let killed = Instant::now();
-    cluster.kill(old);
-    assert_eq!(cluster.health(old), None, "a killed node must not answer");
-    let new = loop {
-        if let Some(node) = (0..3).find(|&node| cluster.health(node) == Some(200)) {
-            break node;
-        }
-        assert!(
-            killed.elapsed() < Duration::from_secs(30),
-            "no new leader within 30 s of the kill"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    assert_ne!(new, old);
-    assert_eq!(
-        cluster.kv_get(new, "smoke/leader", "value").as_deref(),
-        Some("before the kill")
-    );
-    let after = cluster.kv_put("smoke/leader", &[("value", "after the kill")]);
-    assert_eq!(after, version + 1);
-
-    cluster.restart(old);
-    let state = cluster.request(
-        new,
-        "GET",
-        "/v1/sys/storage/raft/autopilot/state",
-        &[],
-        None,
-    );
-    let state = state.unwrap().json();
-    let server = &state["data"]["servers"][format!("node{old}")];
-    assert_eq!(server["status"], "voter", "{state:#}");
-    assert_eq!(server["healthy"], true, "{state:#}");
-    assert_eq!(
-        cluster.kv_get(old, "smoke/leader", "value").as_deref(),
-        Some("after the kill"),
-        "the restarted node has caught up"
-    );
-    cluster.wait_healthy();
-    let versions = cluster.kv_versions("smoke/leader", "value");
-    assert_eq!(
-        versions[versions.len().saturating_sub(2)..],
-        [
-            (version, Some("before the kill".to_owned())),
-            (after, Some("after the kill".to_owned()))
-        ],
-        "each write landed once, the last two versions: {versions:?}"
-    );
-}
-
-#[test]
-fn the_harness_hands_a_sealed_node_over_unsealed() {
-    let cluster = Cluster::shared().lock();
-    let active = cluster.active();
-    let standby = (active + 1) % 3;
-    cluster.seal(standby);
-    let answer = cluster
-        .request(standby, "GET", "/v1/secret/data/smoke/sealed", &[], None)
-        .unwrap();
-    assert_eq!(answer.status, 503);
-    assert_eq!(answer.json()["errors"][0], "Vault is sealed");
-    assert!(
-        cluster
-            .bao(active, &["status", "-format=json"])
-            .contains("\"sealed\": false")
-    );
-    // Left sealed on purpose: the next lock() unseals it.
 }

@@ -16,11 +16,14 @@
 //!   re-read.
 //! - **Forks** (gunicorn `--preload`, Celery prefork): a child process never uses the
 //!   state its parent made; see `src/manager.rs`.
+//! - **`on_change` from the background** for leases re-issued by the library's keeper:
+//!   a thread per manager that waits without the interpreter lock (`src/watch.rs`).
 
 mod errors;
 mod manager;
 mod report;
 mod secret;
+mod watch;
 
 use pyo3::prelude::*;
 
@@ -36,6 +39,8 @@ mod native {
     use crate::report::{Report, Resolution, SecretInfo, Stale};
     #[pymodule_export]
     use crate::secret::Secret;
+    #[pymodule_export]
+    use crate::watch::Watcher;
 
     /// Tells every manager that this process is a child forked from the one that made
     /// it. Registered with `os.register_at_fork(after_in_child=...)` when the module is
@@ -53,13 +58,26 @@ mod native {
         py.detach(secretary::source::leases::revoke_all);
     }
 
+    /// Stops every `on_change` thread and waits for each (bounded). Registered with
+    /// `atexit` when the module is imported, after `_revoke_leases`, so that it runs
+    /// first: no thread is left waiting in Rust while the interpreter finalises.
+    #[pyfunction]
+    fn _stop_watchers(py: Python<'_>) {
+        crate::watch::stop_all(py);
+    }
+
     #[pymodule_init]
     fn init(module: &Bound<'_, PyModule>) -> PyResult<()> {
         let py = module.py();
         module.add("__version__", env!("CARGO_PKG_VERSION"))?;
-        py.import("atexit")?
+        let atexit = py.import("atexit")?;
+        atexit
             .getattr("register")?
             .call1((module.getattr("_revoke_leases")?,))?;
+        // atexit calls the last registered first.
+        atexit
+            .getattr("register")?
+            .call1((module.getattr("_stop_watchers")?,))?;
         let hook = module.getattr("_after_fork_in_child")?;
         let kwargs = pyo3::types::PyDict::new(py);
         kwargs.set_item("after_in_child", hook)?;

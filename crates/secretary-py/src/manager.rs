@@ -30,6 +30,13 @@
 //! manager whose count is not the one it was made at builds a new library manager from
 //! the same manifest path, environment, audit log and variables, once per child. The
 //! child's cache starts empty, so it reads its sources itself, over its own connections.
+//!
+//! # `on_change`
+//!
+//! Called in the thread whose call re-read, after the read; and, for a manager with a
+//! `vault_lease` source, from a thread of its own as soon as a lease is re-issued in the
+//! background (`src/watch.rs`). A forked child that uses the manager gets a watcher of
+//! its own.
 
 use std::ops::Deref;
 use std::path::PathBuf;
@@ -56,6 +63,15 @@ pub fn forked() {
     FORKS.fetch_add(1, Ordering::SeqCst);
 }
 
+/// How many times this process has been forked from the one the module was loaded in.
+pub fn forks() -> u64 {
+    FORKS.load(Ordering::Acquire)
+}
+
+/// What `on_change` registered, shared with the manager's watcher thread. Locked only
+/// while the interpreter lock is held, and never while one is called.
+pub type Callbacks = Arc<Mutex<Vec<Py<PyAny>>>>;
+
 /// What a manager was made from, to make it again in a forked child.
 struct Config {
     /// The manifest's absolute path.
@@ -79,12 +95,14 @@ impl Config {
 }
 
 /// One library manager, and the receiving end of its change channel.
-struct Handle {
-    manager: secretary::SecretManager,
+pub struct Handle {
+    /// The library's manager.
+    pub manager: secretary::SecretManager,
     /// Locked only while the interpreter lock is held.
     changes: Mutex<tokio::sync::watch::Receiver<Change>>,
     /// Whether a `vault_lease` source may change values behind a cache hit (a lease
-    /// re-issued in the background): then every read looks for changes to tell.
+    /// re-issued in the background): then every read looks for changes to tell, and
+    /// `on_change` has a thread of its own.
     leased: bool,
 }
 
@@ -116,8 +134,18 @@ fn build(
 
 /// The handle a call uses: the first one, or the one made in this forked child.
 enum HandleRef<'a> {
-    Base(&'a Handle),
+    Base(&'a Arc<Handle>),
     Forked(Arc<Handle>),
+}
+
+impl HandleRef<'_> {
+    /// The handle, shared.
+    fn shared(&self) -> Arc<Handle> {
+        match self {
+            Self::Base(handle) => Arc::clone(handle),
+            Self::Forked(handle) => Arc::clone(handle),
+        }
+    }
 }
 
 impl Deref for HandleRef<'_> {
@@ -151,15 +179,55 @@ pub struct SecretManager {
     config: Config,
     /// The manifest as it is shown to people (relative to the working directory).
     shown: String,
-    base: Handle,
+    base: Arc<Handle>,
     /// `FORKS` when `base` was made.
     born: u64,
     /// The handle of this forked child, with the fork count it was made at. Locked only
     /// while the interpreter lock is held.
     forked: Mutex<Option<(u64, Arc<Handle>)>>,
-    /// What `on_change` registered. Locked only while the interpreter lock is held, and
-    /// never while one is called.
-    callbacks: Mutex<Vec<Py<PyAny>>>,
+    /// What `on_change` registered.
+    callbacks: Callbacks,
+    /// The fork count at which this manager's `on_change` thread was started, if one
+    /// was. Locked only while the interpreter lock is held.
+    watching: Mutex<Option<u64>>,
+}
+
+/// The keys that changed since the last look, if some did: each change is taken once,
+/// by whichever thread looks first.
+pub fn take_change(handle: &Handle) -> Option<Vec<String>> {
+    let mut changes = handle
+        .changes
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner);
+    match changes.has_changed() {
+        Ok(true) => Some(changes.borrow_and_update().keys.clone()).filter(|keys| !keys.is_empty()),
+        _ => None,
+    }
+}
+
+/// After a call that may have re-read: calls every `on_change` callback with the keys
+/// that changed, if some did since the last look.
+fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) {
+    let Some(keys) = take_change(handle) else {
+        return;
+    };
+    let callbacks: Vec<Py<PyAny>> = callbacks
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .iter()
+        .map(|callback| callback.clone_ref(py))
+        .collect();
+    for callback in callbacks {
+        let called = PyList::new(py, &keys).and_then(|keys| callback.call1(py, (keys,)));
+        if let Err(error) = called {
+            crate::log(
+                py,
+                "error",
+                "an on_change callback raised; the other callbacks were still called",
+                Some(&error),
+            );
+        }
+    }
 }
 
 /// Variables from a mapping of names to values (``dict``, ``os.environ``).
@@ -199,7 +267,38 @@ impl SecretManager {
         }
         let handle = Arc::new(built);
         *slot = Some((forks, Arc::clone(&handle)));
-        Ok(HandleRef::Forked(handle))
+        drop(slot);
+        let handle = HandleRef::Forked(handle);
+        // The parent's on_change thread did not survive the fork: this child's own.
+        self.watch(py, &handle)?;
+        Ok(handle)
+    }
+
+    /// Starts the `on_change` thread of this process for `handle`, unless there is one,
+    /// the manager has no `vault_lease` source, or no callback is registered.
+    fn watch(&self, py: Python<'_>, handle: &HandleRef<'_>) -> PyResult<()> {
+        if !handle.leased
+            || self
+                .callbacks
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .is_empty()
+        {
+            return Ok(());
+        }
+        let forks = forks();
+        {
+            let mut watching = self.watching.lock().unwrap_or_else(PoisonError::into_inner);
+            if *watching == Some(forks) {
+                return Ok(());
+            }
+            *watching = Some(forks);
+        }
+        let started = crate::watch::start(py, handle.shared(), Arc::clone(&self.callbacks), forks);
+        if started.is_err() {
+            *self.watching.lock().unwrap_or_else(PoisonError::into_inner) = None;
+        }
+        started
     }
 
     /// The variables to resolve with now: the given ones, or the process environment
@@ -224,40 +323,9 @@ impl SecretManager {
         }
     }
 
-    /// After a call that may have re-read: calls every `on_change` callback with the
-    /// keys that changed, if some did since the last look.
+    /// After a call that may have re-read: tells `on_change` (see [`dispatch`]).
     fn dispatch(&self, py: Python<'_>, handle: &Handle) {
-        let keys = {
-            let mut changes = handle
-                .changes
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner);
-            match changes.has_changed() {
-                Ok(true) => changes.borrow_and_update().keys.clone(),
-                _ => return,
-            }
-        };
-        if keys.is_empty() {
-            return;
-        }
-        let callbacks: Vec<Py<PyAny>> = self
-            .callbacks
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .iter()
-            .map(|callback| callback.clone_ref(py))
-            .collect();
-        for callback in callbacks {
-            let called = PyList::new(py, &keys).and_then(|keys| callback.call1(py, (keys,)));
-            if let Err(error) = called {
-                crate::log(
-                    py,
-                    "error",
-                    "an on_change callback raised; the other callbacks were still called",
-                    Some(&error),
-                );
-            }
-        }
+        dispatch(py, handle, &self.callbacks);
     }
 
     /// Resolves every secret (the interpreter lock released), then tells `on_change`.
@@ -349,10 +417,11 @@ impl SecretManager {
         Ok(Self {
             config,
             shown,
-            base,
+            base: Arc::new(base),
             born,
             forked: Mutex::new(None),
-            callbacks: Mutex::new(Vec::new()),
+            callbacks: Arc::new(Mutex::new(Vec::new())),
+            watching: Mutex::new(None),
         })
     }
 
@@ -522,9 +591,15 @@ impl SecretManager {
     /// Calls ``callback(keys)`` with the keys whose value changed whenever a re-read
     /// (after ``clear_cache()``, a source's ``ttl``, or ``refresh()``) finds a value
     /// different from the one served before; never with a value. Called in the thread
-    /// whose call re-read, after the read; an exception it raises is logged to the
+    /// whose call re-read, after the read; with a ``vault_lease`` source, also from a
+    /// daemon thread of the manager's own ("secretary-on-change") as soon as a lease is
+    /// re-issued in the background. An exception it raises is logged to the
     /// ``secretary`` logger. Returns ``callback``, so it works as a decorator.
-    fn on_change<'py>(&self, callback: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn on_change<'py>(
+        &self,
+        py: Python<'py>,
+        callback: Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyAny>> {
         if !callback.is_callable() {
             return Err(PyTypeError::new_err(
                 "on_change takes a callable, called with a list of keys",
@@ -534,6 +609,8 @@ impl SecretManager {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(callback.clone().unbind());
+        let handle = self.handle(py)?;
+        self.watch(py, &handle)?;
         Ok(callback)
     }
 

@@ -367,6 +367,8 @@ class Postgres:
             "allowed_roles": "*",
             "username": "postgres",
             "password": self.password,
+            # Omitted, it would keep a policy an earlier test set (canary_passwords).
+            "password_policy": "",
         })
         bao.request("POST", f"database/roles/{role}", {
             "db_name": "pg",
@@ -377,6 +379,21 @@ class Postgres:
             "default_ttl": default_ttl,
             "max_ttl": max_ttl,
         })
+
+    def canary_passwords(self, bao: "OpenBao") -> str:
+        """Makes every password the engine issues from now on (until ``engine`` points
+        it at this cluster again) 24 times ``Q``, the text returned: a test can then look
+        for a lease's password it never saw in everything it printed."""
+        bao.request("POST", "sys/policies/password/canary", {"policy": 'length = 24\nrule "charset" {\n  charset = "Q"\n}\n'})
+        bao.request("POST", "database/config/pg", {
+            "plugin_name": "postgresql-database-plugin",
+            "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{self.port}/postgres?sslmode=disable",
+            "allowed_roles": "*",
+            "username": "postgres",
+            "password": self.password,
+            "password_policy": "canary",
+        })
+        return "Q" * 24
 
     def users(self, role: str) -> int:
         """How many users OpenBao's role ``role`` has now."""

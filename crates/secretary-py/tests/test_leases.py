@@ -117,3 +117,53 @@ def test_close_and_the_with_block_revoke_and_a_forked_child_takes_its_own_lease(
         assert postgres.users("closed") == 1
         assert secrets.get("postgres_user").expose() == parent_user
     wait_until("the with block revoked the parent's lease", 2, lambda: postgres.users("closed") == 0)
+
+
+def test_the_fastapi_lifespan_revokes_the_leases_when_the_application_stops(app, openbao, postgres, monkeypatch):
+    # uvicorn ends by raising again the signal that stopped it: no atexit hook runs there,
+    # so the lifespan's end is where the leases go.
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from secretary.fastapi import lifespan
+
+    secrets = leased(app, openbao, postgres, monkeypatch, "lifespan", "1m", "1h", "10s")
+    with TestClient(FastAPI(lifespan=lifespan(manager=secrets))):
+        assert postgres.users("lifespan") == 1
+    wait_until("revoked when the application stopped", 2, lambda: postgres.users("lifespan") == 0)
+
+
+def test_no_repr_message_or_log_shows_a_leased_password_even_when_the_lease_is_lost(
+    app, openbao, postgres, monkeypatch, caplog
+):
+    postgres.engine(openbao, "canaries", "3s", "1h")
+    canary = postgres.canary_passwords(openbao)
+    app.write_manifest(LEASED.format(app="canaries", port=postgres.port, grace="1s"))
+    # A token of its own, revoked below as when it expires: the lease goes with it, and
+    # no new one can be had.
+    token = openbao.request("POST", "auth/token/create", {"ttl": "1h"})["auth"]["client_token"]
+    monkeypatch.setenv("VAULT_ADDR", openbao.address)
+    monkeypatch.setenv("VAULT_TOKEN", token)
+    secrets = SecretManager(environment="production")
+    report = secrets.validate()
+    password = secrets.get("postgres_password")
+    assert password.expose() == canary
+    shown = [repr(password), str(password), repr(secrets), repr(report), *map(repr, report)]
+    openbao.request("POST", "auth/token/revoke", {"token": token})
+    raised = []
+
+    def failing() -> bool:
+        try:
+            secrets.get("database_url")
+        except Exception as error:  # noqa: BLE001 - what it raises is what is looked at
+            raised.append(error)
+            return True
+        return False
+
+    wait_until("the lost lease makes get fail", 15, failing)
+    error = raised[-1]
+    shown += [str(error), repr(error), *map(str, error.args), caplog.text]
+    for text in shown:
+        assert canary[:8] not in text, text
+    assert postgres.users("canaries") == 0, "the token took its user with it"
+    secrets.close()

@@ -230,19 +230,24 @@ impl OpenBao {
         (role_id, secret_id)
     }
 
-    /// Writes the policy `app-read`: `read` on `secret/data/production/*`.
+    /// Writes the policy `app-read`: `read` on `secret/data/production/*`, and what a
+    /// `vault_lease` source needs (as the README gives it): `read` on
+    /// `database/creds/*`, `update` on `sys/leases/renew` and `sys/leases/revoke`.
     fn read_policy(&self) {
         let policy = self.dir.path().join("read.hcl");
         std::fs::write(
             &policy,
-            "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n",
+            "path \"secret/data/production/*\" { capabilities = [\"read\"] }\n\
+             path \"database/creds/*\" { capabilities = [\"read\"] }\n\
+             path \"sys/leases/renew\" { capabilities = [\"update\"] }\n\
+             path \"sys/leases/revoke\" { capabilities = [\"update\"] }\n",
         )
         .unwrap();
         self.bao(&["policy", "write", "app-read", policy.to_str().unwrap()]);
     }
 
     /// Enables JWT login at `jwt/`, trusting `key`, with a role `app` that may read
-    /// `secret/data/production/*`, for tokens whose audience is `secretary`, made with
+    /// `secret/data/production/*` (and take leases, see `read_policy`), for tokens whose audience is `secretary`, made with
     /// `role_settings` (e.g. `token_ttl=3s`).
     pub fn jwt_auth(&self, key: &crate::Jwt, role_settings: &[&str]) {
         self.read_policy();

@@ -166,20 +166,21 @@ impl Postgres {
     /// whose users may log in, with `default_ttl` and `max_ttl` (`5s`, `1m`).
     pub fn engine(&self, bao: &OpenBao, role: &str, default_ttl: &str, max_ttl: &str) {
         let _ = bao.command(&["secrets", "enable", "database"]).output();
-        bao.bao(&[
-            "write",
-            "database/config/pg",
-            "plugin_name=postgresql-database-plugin",
-            &format!(
-                "connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
-                self.port
-            ),
-            "allowed_roles=*",
-            "username=postgres",
-            &format!("password={}", self.password),
-            "verify_connection=true",
-        ]);
-        bao.bao(&[
+        self.configure(|args| bao.bao(args), role, default_ttl, max_ttl);
+    }
+
+    /// Points a database secrets engine already enabled at `database/` over this
+    /// cluster, with a role `role` as [`Postgres::engine`] makes it; `bao` runs `bao
+    /// ARGS...` as root against the server (one node of a cluster, say).
+    pub fn configure(
+        &self,
+        bao: impl Fn(&[&str]) -> String,
+        role: &str,
+        default_ttl: &str,
+        max_ttl: &str,
+    ) {
+        self.connect(&bao, &[]);
+        bao(&[
             "write",
             &format!("database/roles/{role}"),
             "db_name=pg",
@@ -187,6 +188,74 @@ impl Postgres {
             &format!("default_ttl={default_ttl}"),
             &format!("max_ttl={max_ttl}"),
         ]);
+    }
+
+    /// Makes every password the engine over this cluster issues from now on the same
+    /// canary, 24 times `Q`, which the returned text is: a test can then look for the
+    /// password of a lease it never saw in everything secretary printed or wrote. Call
+    /// it after [`Postgres::engine`].
+    pub fn canary_passwords(&self, bao: &OpenBao) -> String {
+        let policy = bao.dir().join("canary-password.hcl");
+        std::fs::write(
+            &policy,
+            "length = 24\nrule \"charset\" {\n  charset = \"Q\"\n}\n",
+        )
+        .unwrap();
+        bao.bao(&[
+            "write",
+            "sys/policies/password/canary",
+            &format!("policy=@{}", policy.display()),
+        ]);
+        self.connect(&|args: &[&str]| bao.bao(args), &["password_policy=canary"]);
+        "Q".repeat(24)
+    }
+
+    /// Writes `database/config/pg`: OpenBao's connection to this cluster, with `extra`.
+    fn connect(&self, bao: &impl Fn(&[&str]) -> String, extra: &[&str]) {
+        let url = format!(
+            "connection_url=postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{}/postgres?sslmode=disable",
+            self.port
+        );
+        let password = format!("password={}", self.password);
+        let mut args = vec![
+            "write",
+            "database/config/pg",
+            "plugin_name=postgresql-database-plugin",
+            &url,
+            "allowed_roles=*",
+            "username=postgres",
+            &password,
+            "verify_connection=true",
+        ];
+        // Omitted, a password policy set before (canary_passwords) would stay.
+        if !extra.iter().any(|arg| arg.starts_with("password_policy=")) {
+            args.push("password_policy=");
+        }
+        args.extend_from_slice(extra);
+        bao(&args);
+    }
+
+    /// How many users of OpenBao's role `role` exist now (a root token's users are
+    /// called `v-token-ROLE-...`, an AppRole login's `v-approle-ROLE-...`; OpenBao cuts
+    /// the role's name to 8 characters there, so give roles short names).
+    pub fn users(&self, role: &str) -> usize {
+        self.query(&format!(
+            "select count(*) from pg_roles where rolname like 'v-%-{}-%'",
+            role.replace('\'', "''")
+        ))
+        .and_then(|count| count.parse().ok())
+        .unwrap_or_else(|| panic!("cannot count the users of role {role}"))
+    }
+
+    /// Makes the database `name` unless it exists.
+    pub fn database(&self, name: &str) {
+        let exists = self.query(&format!(
+            "select count(*) from pg_database where datname = '{}'",
+            name.replace('\'', "''")
+        ));
+        if exists.as_deref() != Some("1") {
+            let _ = self.query(&format!("create database \"{}\"", name.replace('"', "")));
+        }
     }
 
     /// The cluster's directory.

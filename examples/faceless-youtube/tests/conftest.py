@@ -1,5 +1,7 @@
 """Fixtures for the application's tests: a copy of the application in a temporary
-directory (so a test may break its .env), and a real OpenBao dev server."""
+directory (so a test may break its .env), a real OpenBao dev server, a PostgreSQL cluster
+of the session's own with OpenBao's database engine over it, and the application's
+production (its PostgreSQL users with a lease, the rest in KV)."""
 
 import json
 import os
@@ -9,7 +11,9 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
 import time
+import urllib.error
 import urllib.request
 import uuid
 
@@ -100,6 +104,33 @@ class OpenBao:
         with urllib.request.urlopen(request, timeout=10) as reply:
             return json.loads(reply.read())["data"]["version"]
 
+    def write(self, path: str, body: dict) -> None:
+        """``POST /v1/<path>`` with ``body``, as root (a mount, a configuration, a role)."""
+        request = urllib.request.Request(
+            f"{self.address}/v1/{path}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"X-Vault-Token": self.token},
+        )
+        with urllib.request.urlopen(request, timeout=30):
+            pass
+
+    def kv_values(self, prefix: str) -> list[str]:
+        """Every value of every field of every secret under ``secret/<prefix>/``."""
+        request = urllib.request.Request(
+            f"{self.address}/v1/secret/metadata/{prefix}/?list=true", headers={"X-Vault-Token": self.token}
+        )
+        with urllib.request.urlopen(request, timeout=10) as reply:
+            keys = json.loads(reply.read())["data"]["keys"]
+        values = []
+        for key in keys:
+            request = urllib.request.Request(
+                f"{self.address}/v1/secret/data/{prefix}/{key}", headers={"X-Vault-Token": self.token}
+            )
+            with urllib.request.urlopen(request, timeout=10) as reply:
+                values.extend(json.loads(reply.read())["data"]["data"].values())
+        return values
+
     def stop(self) -> None:
         self._process.kill()
         self._process.wait()
@@ -183,3 +214,141 @@ def child_environment(**extra: str) -> dict[str, str]:
     }
     env.update(extra)
     return env
+
+
+def _postgres_bin() -> pathlib.Path:
+    """PostgreSQL's programs: beside ``pg_ctl`` on PATH, else Debian's newest."""
+    found = shutil.which("pg_ctl")
+    if found:
+        return pathlib.Path(os.path.realpath(found)).parent
+    versions = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not versions:
+        pytest.fail(
+            "PostgreSQL is not installed: the production tests need initdb and pg_ctl. "
+            "Run scripts/test (it installs it: apt-get install postgresql).",
+            pytrace=False,
+        )
+    return versions[-1].parent
+
+
+class Postgres:
+    """A PostgreSQL cluster of the session's own: ``initdb`` in a temporary directory (as
+    the ``postgres`` user when the tests run as root), on a free loopback port."""
+
+    def __init__(self, workdir: pathlib.Path) -> None:
+        self.bin = _postgres_bin()
+        self.root = os.getuid() == 0
+        self.data = workdir / "data"
+        self.data.mkdir()
+        self.password = f"pg-{uuid.uuid4().hex}"
+        pwfile = workdir / "pw"
+        pwfile.write_text(self.password)
+        if self.root:
+            workdir.chmod(0o755)
+            pwfile.chmod(0o644)
+            shutil.chown(self.data, user="postgres")
+        self._run(
+            "initdb", "-D", str(self.data), "--auth-local=trust", "--auth-host=scram-sha-256",
+            "-U", "postgres", f"--pwfile={pwfile}", "-E", "UTF8", "--no-sync",
+        )
+        self.port = free_port()
+        self._run(
+            "pg_ctl", "-D", str(self.data), "-l", str(self.data / "log"), "-w", "-t", "60",
+            "-o", f"-p {self.port} -k {self.data} -c listen_addresses=127.0.0.1 -c fsync=off",
+            "start",
+        )
+
+    def _run(self, program: str, *args: str) -> None:
+        command = [str(self.bin / program), *args]
+        if self.root:
+            command = ["/usr/sbin/runuser", "-u", "postgres", "--", *command]
+        done = subprocess.run(
+            command, capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL,
+            env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin"},
+        )
+        if done.returncode != 0:
+            pytest.fail(f"{program} failed: {done.stderr}", pytrace=False)
+
+    def query(self, sql: str) -> str:
+        """The answer of ``sql`` as the superuser, trimmed."""
+        done = subprocess.run(
+            [str(self.bin / "psql"), "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+             "-d", "postgres", "-tAXc", sql],
+            capture_output=True, text=True, timeout=30, stdin=subprocess.DEVNULL,
+            env={"PGPASSWORD": self.password, "PATH": "/usr/bin:/bin"},
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    def users(self) -> set[str]:
+        """The users OpenBao issued for the application (its role's name is cut to
+        ``faceless`` in them) that exist now."""
+        found = self.query("select rolname from pg_roles where rolname like 'v-%-faceless-%'")
+        return set(found.split()) if found else set()
+
+    def stop(self) -> None:
+        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "stop")
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """One PostgreSQL cluster for the session, with a database ``faceless``. Its directory
+    is not under pytest's (0700, which the ``postgres`` user cannot enter)."""
+    workdir = pathlib.Path(tempfile.mkdtemp(prefix="faceless-pg-"))
+    cluster = Postgres(workdir)
+    cluster.query("create database faceless")
+    yield cluster
+    cluster.stop()
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+# The password every lease's user gets in the production tests: OpenBao's password
+# policy `canary` makes each one of 24 `Q`, so that a test can look for the password of a
+# lease it never saw in every file, log and environment.
+CANARY = "Q" * 24
+
+# What production keeps in KV: everything but the database's credentials.
+PRODUCTION_KV = {
+    "secret_key": "prod-signing-key-0123456789abcdef0123",
+    "encryption_key": "prod-encryption-key-0123456789abcdef",
+    "redis_password": "prod-redis-password",
+    "mongodb_uri": "mongodb://mongo.internal:27017/faceless",
+}
+
+
+def production(app_dir: pathlib.Path, openbao: OpenBao, postgres: Postgres, ttl: str = "1m", max_ttl: str = "1h") -> None:
+    """The application's production in ``openbao``: the database engine over ``postgres``
+    with the role ``faceless-youtube`` (leases of ``ttl``, re-issued before ``max_ttl``;
+    passwords the ``CANARY``), and the KV secrets. The copy of the manifest in
+    ``app_dir`` names this machine's PostgreSQL instead of ``db.internal:5432``: the one
+    edit the walkthrough (docs/guides/leases.md) makes too."""
+    try:
+        openbao.write("sys/mounts/database", {"type": "database"})
+    except urllib.error.HTTPError:
+        pass  # mounted already
+    openbao.write("sys/policies/password/canary", {"policy": 'length = 24\nrule "charset" {\n  charset = "Q"\n}\n'})
+    openbao.write("database/config/pg", {
+        "plugin_name": "postgresql-database-plugin",
+        "connection_url": f"postgresql://{{{{username}}}}:{{{{password}}}}@127.0.0.1:{postgres.port}/postgres?sslmode=disable",
+        "allowed_roles": "*",
+        "username": "postgres",
+        "password": postgres.password,
+        "password_policy": "canary",
+    })
+    openbao.write("database/roles/faceless-youtube", {
+        "db_name": "pg",
+        "creation_statements": [
+            # Nothing granted beyond what PUBLIC has (CONNECT on `faceless`): the engine's
+            # default revocation drops the role, which a grant on another database than
+            # the one it connects to would prevent.
+            "CREATE ROLE \"{{name}}\" WITH LOGIN PASSWORD '{{password}}' VALID UNTIL '{{expiration}}';"
+        ],
+        "default_ttl": ttl,
+        "max_ttl": max_ttl,
+    })
+    for key, value in PRODUCTION_KV.items():
+        openbao.kv_put(f"production/{key}", value=value)
+    manifest = app_dir / "secrets.toml"
+    text = manifest.read_text()
+    assert "@db.internal:5432/faceless" in text
+    manifest.write_text(text.replace("@db.internal:5432/faceless", f"@127.0.0.1:{postgres.port}/faceless"))

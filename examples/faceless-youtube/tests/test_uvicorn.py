@@ -4,7 +4,7 @@ OpenBao reaching the running application."""
 
 import time
 
-from conftest import child_environment
+from conftest import CANARY, PRODUCTION_KV, child_environment, production
 
 DEV_VALUES = ("dev-only-password", "dev-only-signing-key", "dev-only-encryption-key", "dev-only-redis", "faceless_dev")
 
@@ -35,20 +35,8 @@ def test_uvicorn_refuses_to_start_without_a_required_secret(app_dir, uvicorn):
         assert value not in output
 
 
-PRODUCTION = {
-    "database_url": "postgresql://faceless:prod-password-v1@db.internal:5432/faceless",
-    "postgres_user": "faceless",
-    "postgres_password": "prod-password-v1",
-    "secret_key": "prod-signing-key-0123456789abcdef0123",
-    "encryption_key": "prod-encryption-key-0123456789abcdef",
-    "redis_password": "prod-redis-password",
-    "mongodb_uri": "mongodb://mongo.internal:27017/faceless",
-}
-
-
-def test_a_rotation_in_openbao_reaches_the_running_application(app_dir, uvicorn, openbao):
-    for key, value in PRODUCTION.items():
-        openbao.kv_put(f"production/{key}", value=value)
+def test_a_rotation_in_openbao_reaches_the_running_application(app_dir, uvicorn, openbao, postgres):
+    production(app_dir, openbao, postgres)
     env = child_environment(
         ENVIRONMENT="production",
         VAULT_ADDR=openbao.address,
@@ -58,20 +46,21 @@ def test_a_rotation_in_openbao_reaches_the_running_application(app_dir, uvicorn,
     server = uvicorn(app_dir, env)
     health = server.wait_healthy()
     assert health["environment"] == "production"
-    locator = health["sources"]["database_url"]["locator"]
-    assert locator.startswith("vault:secret/data/production/database_url#value@v"), locator
+    sources = health["sources"]
+    assert sources["postgres_user"]["locator"] == "vault_lease:database/creds/faceless-youtube#username"
+    assert sources["database_url"]["locator"] == "template(postgres_user, postgres_password)"
+    locator = sources["secret_key"]["locator"]
+    assert locator.startswith("vault:secret/data/production/secret_key#value@v"), locator
     version = int(locator.rsplit("@v", 1)[1])
-    rotated = PRODUCTION["database_url"].replace("prod-password-v1", "prod-password-v2")
-    assert openbao.kv_put("production/database_url", value=rotated) == version + 1
+    rotated = PRODUCTION_KV["secret_key"].replace("0123", "4567")
+    assert openbao.kv_put("production/secret_key", value=rotated) == version + 1
     deadline = time.monotonic() + 30
-    while (health := server.healthz())["rotations"]["last"] != ["database_url"]:
+    while (health := server.healthz())["rotations"]["last"] != ["secret_key"]:
         assert time.monotonic() < deadline, f"the rotation never reached the application:\n{server.text()}"
         time.sleep(0.1)
-    assert health["sources"]["database_url"]["locator"] == f"vault:secret/data/production/database_url#value@v{version + 1}"
+    assert health["sources"]["secret_key"]["locator"] == f"vault:secret/data/production/secret_key#value@v{version + 1}"
     assert health["rotations"]["count"] == 1
     output = server.text()
-    assert "secretary: secrets changed: database_url" in output
-    for value in PRODUCTION.values():
-        if value != "faceless":
-            assert value not in output
-    assert "prod-password-v2" not in output
+    assert "secretary: secrets changed: secret_key" in output
+    for value in [*PRODUCTION_KV.values(), rotated, CANARY]:
+        assert value not in output

@@ -222,6 +222,10 @@ pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<
                     if let Some(default) = &rule.default {
                         said.push(format!("default {}", default.escape_debug()));
                     }
+                    if let Some(template) = &rule.template {
+                        let inputs: Vec<&str> = template.inputs().collect();
+                        said.push(format!("template({})", inputs.join(", ")));
+                    }
                     writeln!(out, "  {key}: {}", said.join(", "))?;
                 }
             }

@@ -8,7 +8,7 @@
 
 use crate::support;
 
-use secretary_test_support::OpenBao;
+use secretary_test_support::{OpenBao, Postgres};
 use std::fs;
 use std::path::Path;
 
@@ -77,20 +77,46 @@ fn row<'a>(json: &'a serde_json::Value, key: &str) -> &'a serde_json::Value {
         .unwrap()
 }
 
-/// The reference application's required production secrets, in its Vault layout.
+/// The reference application's required production secrets, as it is deployed: its
+/// PostgreSQL users issued by OpenBao's database engine (role `faceless-youtube`, over
+/// the shared test cluster), the rest in KV.
 pub(crate) fn seed_production(bao: &OpenBao) {
+    Postgres::shared().engine(bao, "faceless-youtube", "1m", "1h");
     for (key, value) in [
-        (
-            "database_url",
-            "postgresql://app:p-3e1f@db.internal:5432/app",
-        ),
-        ("postgres_user", "app"),
-        ("postgres_password", "p-3e1f9a8b7c"),
         ("secret_key", "s-0123456789abcdefghijklmnopqrstuv"),
         ("environment", "production"),
     ] {
         bao.kv_put(&format!("production/{key}"), &[("value", value)]);
     }
+}
+
+/// The user and password in a `database_url` the lease's credentials built, and whether
+/// they log in to the shared PostgreSQL cluster (the URL names the production host).
+fn logs_in(url: &str) -> (String, bool) {
+    let rest = url.strip_prefix("postgresql://").unwrap();
+    let (userinfo, _) = rest.rsplit_once('@').unwrap();
+    let (user, password) = userinfo.split_once(':').unwrap();
+    let (user, password) = (percent_decode(user), percent_decode(password));
+    let answer = Postgres::shared().query_as(&user, &password, "select current_user");
+    let works = answer.as_deref() == Some(user.as_str());
+    (user, works)
+}
+
+/// `text` with its `%XX` escapes decoded (what `{key|url}` encoded).
+fn percent_decode(text: &str) -> String {
+    let mut bytes = Vec::new();
+    let mut rest = text.as_bytes();
+    while let Some((&byte, tail)) = rest.split_first() {
+        if byte == b'%' && tail.len() >= 2 {
+            let hex = std::str::from_utf8(&tail[..2]).unwrap();
+            bytes.push(u8::from_str_radix(hex, 16).unwrap());
+            rest = &tail[2..];
+        } else {
+            bytes.push(byte);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).unwrap()
 }
 
 #[test]
@@ -105,15 +131,26 @@ fn the_reference_layout_resolves_in_production() {
         .args(["--env", "production", "status", "--format", "json"]));
     let json = status_json(&out);
     assert_eq!(
+        row(&json, "postgres_user")["locator"],
+        "vault_lease:database/creds/faceless-youtube#username"
+    );
+    assert_eq!(
         row(&json, "database_url")["locator"],
-        "vault:secret/data/production/database_url#value@v1"
+        "template(postgres_user, postgres_password)"
+    );
+    assert_eq!(
+        row(&json, "secret_key")["locator"],
+        "vault:secret/data/production/secret_key#value@v1"
     );
     assert_eq!(row(&json, "environment")["value"], "production");
     assert_eq!(row(&json, "youtube_api_key")["state"], "unset");
     let out = run(app
         .cmd(&bao)
-        .args(["--env", "production", "get", "postgres_password"]));
-    assert_eq!(out.stdout, "p-3e1f9a8b7c");
+        .args(["--env", "production", "get", "database_url"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let (user, works) = logs_in(&out.stdout);
+    assert!(user.starts_with("v-token-faceless-"), "{user}");
+    assert!(works, "the lease's credentials log in");
 }
 
 #[test]
@@ -129,10 +166,10 @@ fn a_server_named_by_host_name_is_found() {
         "--env",
         "production",
         "get",
-        "postgres_password",
+        "database_url",
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.stdout, "p-3e1f9a8b7c");
+    assert!(logs_in(&out.stdout).1, "the lease's credentials log in");
 }
 
 const ONE_PATH: &str = r#"version = 1
@@ -240,8 +277,15 @@ fn a_wrong_token_fails_closed_even_when_the_environment_has_the_value() {
         "{}",
         out.stdout
     );
+    // Every secret fails, none falls through: the lease's two with the lease source,
+    // the other eleven with the KV source, and the URL built from the lease's.
     assert!(
-        out.stdout.contains("(14 secrets)"),
+        out.stdout.contains("source `database` failed")
+            && out.stdout.contains("(2 secrets)")
+            && out.stdout.contains("source `vault` failed")
+            && out.stdout.contains("(11 secrets)")
+            && out.stdout.contains("[missing] database_url")
+            && out.stdout.contains("14 problems"),
         "every secret fails, none falls through: {}",
         out.stdout
     );
@@ -382,10 +426,7 @@ fn approle_login_reads_without_a_token_and_never_prints_the_ids() {
     let bao = OpenBao::start();
     seed_production(&bao);
     let (role_id, secret_id) = bao.approle(&["token_ttl=60s"]);
-    let manifest = fs::read_to_string(EXAMPLE).unwrap().replace(
-        "field = \"value\"\n",
-        "field = \"value\"\nauth = \"approle\"\n",
-    );
+    let manifest = with_approle(&fs::read_to_string(EXAMPLE).unwrap());
     let app = App::new(&manifest);
     let out = run(app
         .cmd(&bao)
@@ -396,7 +437,10 @@ fn approle_login_reads_without_a_token_and_never_prints_the_ids() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
-            .contains("vault:secret/data/production/database_url#value@v1"),
+            .contains("vault:secret/data/production/secret_key#value@v1")
+            && out
+                .stdout
+                .contains("vault_lease:database/creds/faceless-youtube#username"),
         "{}",
         out.stdout
     );
@@ -605,10 +649,10 @@ fn kv_version_1_mounts_are_read_and_written() {
 #[test]
 fn no_vault_value_or_token_appears_in_any_output() {
     let bao = OpenBao::start();
+    // The lease's password is a canary too, and so the URL built from it.
+    Postgres::shared().engine(&bao, "faceless-youtube", "1m", "1h");
+    let leased = Postgres::shared().canary_passwords(&bao);
     let canaries = [
-        ("database_url", "postgresql://app:CANARYv1db@db/app"),
-        ("postgres_user", "CANARYv2user"),
-        ("postgres_password", "CANARYv3password"),
         ("secret_key", "CANARYv4secret-0123456789abcdefghijkl"),
         ("encryption_key", "CANARYv5enc"),
         ("environment", "production"),
@@ -639,6 +683,10 @@ fn no_vault_value_or_token_appears_in_any_output() {
     for (what, out) in &outputs {
         for text in [&out.stdout, &out.stderr] {
             assert!(!text.contains("CANARY"), "{what} leaked a value:\n{text}");
+            assert!(
+                !text.contains(&leased[..8]),
+                "{what} leaked the lease's password:\n{text}"
+            );
             assert!(
                 !text.contains(&bao.token),
                 "{what} leaked the token:\n{text}"
@@ -706,4 +754,19 @@ fn put_on_a_terminal_prompts_without_echoing_the_value() {
         ]),
         "typed-on-a-tty"
     );
+}
+
+/// The reference manifest with both Vault sources, KV and lease, logging in by AppRole.
+pub(crate) fn with_approle(manifest: &str) -> String {
+    let manifest = manifest
+        .replace(
+            "field = \"value\"\n",
+            "field = \"value\"\nauth = \"approle\"\n",
+        )
+        .replace(
+            "postgres_password = \"password\" }\n",
+            "postgres_password = \"password\" }\nauth = \"approle\"\n",
+        );
+    assert_eq!(manifest.matches("auth = \"approle\"").count(), 2);
+    manifest
 }

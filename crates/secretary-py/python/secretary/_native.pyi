@@ -15,8 +15,10 @@ __all__ = [
     "SecretInfo",
     "Secret",
     "Stale",
+    "_Watcher",
     "_after_fork_in_child",
     "_revoke_leases",
+    "_stop_watchers",
     "__version__",
 ]
 
@@ -176,5 +178,12 @@ class SecretManager:
     def __enter__(self) -> Self: ...
     def __exit__(self, *_args: object) -> bool: ...
 
+@final
+class _Watcher:
+    """What a manager's ``on_change`` thread waits on (see ``secretary._on_change``)."""
+    def next(self) -> tuple[list[str], list[Callable[[list[str]], object]]] | None:
+        """The next change's keys and the callbacks to call; ``None``: the thread ends."""
+
 def _after_fork_in_child() -> None: ...
 def _revoke_leases() -> None: ...
+def _stop_watchers() -> None: ...

@@ -29,6 +29,11 @@ new values), is logged once by its kind and the fields it names, never by its me
 ``app.state.secret_refresh``, and the loop goes on: the settings are tried again at
 every tick until they build.
 
+At shutdown the manager is closed (``SecretManager.close()``): the credentials of its
+``vault_lease`` sources are revoked as the application stops, rather than living to the
+end of their TTL. (uvicorn ends by raising again the signal that stopped it, so the
+``atexit`` hook that does the same at an ordinary exit does not run there.)
+
 Importing this module needs neither FastAPI nor Starlette: the lifespan is the plain
 ASGI protocol they both call.
 """
@@ -167,6 +172,9 @@ def lifespan(
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            # Leases end with the application, not at their TTL. uvicorn ends by raising
+            # again the signal that stopped it, so the atexit hook never runs there.
+            await asyncio.to_thread(secrets.close)
 
     return _lifespan
 

@@ -88,7 +88,13 @@ impl SecretManagerBuilder {
                     changes: tokio::sync::watch::Sender::new(Change::default()),
                     flights: Mutex::new(HashMap::new()),
                     leases: leased.then(|| {
+                        // A child forked from this process inherits the listener, not the
+                        // manager: its leases are read again by its own managers.
+                        let pid = std::process::id();
                         crate::source::leases::listen(move || {
+                            if std::process::id() != pid {
+                                return;
+                            }
                             if let Some(inner) = weak.upgrade() {
                                 SecretManager { inner }.lease_changed();
                             }

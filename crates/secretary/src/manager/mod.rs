@@ -410,10 +410,12 @@ impl SecretManager {
     }
 
     /// What a lease's change means to this manager: new credentials are read at once
-    /// (and subscribers told); lost ones are forgotten, so that `get` fails rather than
-    /// hand out credentials that no longer work.
+    /// (and subscribers told); when they cannot be read (a lease lost, and none to be
+    /// had again), the values are forgotten, so that `get` fails rather than hand out
+    /// credentials that no longer work. (Whether some lease of the process was lost says
+    /// nothing of this manager's: another manager's source may have lost its own.)
     pub(super) fn lease_changed(&self) {
-        if crate::source::leases::lost().is_some() || self.blocking().refresh().is_err() {
+        if self.blocking().refresh().is_err() {
             self.clear_cache();
         }
     }

@@ -30,6 +30,7 @@
 //! every finding at once, each with its line and column and what to do about it.
 
 mod check;
+mod credentials;
 mod derived;
 mod diagnostic;
 mod discover;
@@ -47,45 +48,11 @@ use std::sync::Arc;
 /// What the manifest takes as an environment variable name, and a key for a name that
 /// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
 pub(crate) use check::{is_env_name, to_key};
+pub(crate) use credentials::is_credential;
+pub use credentials::{CLOUD_CREDENTIAL_VARIABLES, CREDENTIAL_VARIABLES};
 pub(crate) use diagnostic::sanitize_toml_message;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error};
-
-/// The variables that hold credentials secretary itself reads: Vault's token, AppRole
-/// ids and JWT (and their `BAO_` spellings), the audit log's fingerprint key and the key
-/// of the last-known-good copies. They are never passed to a program `run` starts unless
-/// a secret declares them, nor lent to `.env` expansion, and a secret that declares one
-/// is always sensitive.
-pub const CREDENTIAL_VARIABLES: [&str; 10] = [
-    "VAULT_TOKEN",
-    "BAO_TOKEN",
-    "VAULT_ROLE_ID",
-    "BAO_ROLE_ID",
-    "VAULT_SECRET_ID",
-    "BAO_SECRET_ID",
-    "VAULT_JWT",
-    "BAO_JWT",
-    "SECRETARY_AUDIT_KEY",
-    "SECRETARY_CACHE_KEY",
-];
-
-/// The secret parts of the AWS credentials a process holds (for itself, and for
-/// secretary's AWS sources): never lent to `.env` expansion, and a secret that declares
-/// one is always sensitive (a seventh adversarial pass: `${AWS_SECRET_ACCESS_KEY}`
-/// expanded into a `.env`, and a manifest could call it not secret). Unlike
-/// [`CREDENTIAL_VARIABLES`], `run` passes them on: they are usually the workload's own
-/// identity (an instance or task role, a web identity), which the program uses too.
-pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 3] = [
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-];
-
-/// Whether `name` holds a credential that is never lent to expansion nor declared not
-/// secret: [`CREDENTIAL_VARIABLES`] and [`CLOUD_CREDENTIAL_VARIABLES`].
-pub(crate) fn is_credential(name: &str) -> bool {
-    CREDENTIAL_VARIABLES.contains(&name) || CLOUD_CREDENTIAL_VARIABLES.contains(&name)
-}
 
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
 /// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It

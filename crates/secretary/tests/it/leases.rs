@@ -413,3 +413,221 @@ fn a_vault_kv_source_pointed_at_credentials_fails_and_leaves_no_user_behind() {
         .unwrap();
     assert_eq!(before, after, "the user the read made was revoked at once");
 }
+
+/// The audit log's lines, as JSON.
+fn audit_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_login_token_near_its_max_ttl_hands_its_leases_to_a_new_login_before_it_ends() {
+    let _serial = serial();
+    let pg = Postgres::shared();
+    let bao = OpenBao::start();
+    pg.engine(&bao, "shop", "1m", "1h");
+    let policy = bao.dir().join("lease.hcl");
+    std::fs::write(
+        &policy,
+        "path \"database/creds/shop\" { capabilities = [\"read\"] }\n\
+         path \"sys/leases/renew\" { capabilities = [\"update\"] }\n\
+         path \"sys/leases/revoke\" { capabilities = [\"update\"] }\n",
+    )
+    .unwrap();
+    bao.bao(&["policy", "write", "lease-user", policy.to_str().unwrap()]);
+    bao.bao(&["auth", "enable", "approle"]);
+    // The token lives 6 s a renewal, 14 s at most: well before the lease's 1 m.
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app",
+        "token_policies=lease-user",
+        "token_ttl=6s",
+        "token_max_ttl=14s",
+    ]);
+    let role_id = bao.bao(&["read", "-field=role_id", "auth/approle/role/app/role-id"]);
+    let secret_id = bao.bao(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", bao.address.as_str()),
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.log");
+    let manifest = manifest(dir.path(), "auth = \"approle\"\nreissue_grace = \"1s\"");
+    let manager = secretary::SecretManager::from_manifest(manifest)
+        .environment("production")
+        .variables(vars)
+        .audit(secretary::audit::Target::File(audit.clone()))
+        .build()
+        .unwrap();
+    let blocking = manager.blocking();
+    let logged_in = Instant::now();
+    let first = blocking.get("postgres_user").unwrap().expose().to_owned();
+    let first_lease = leases::held()[0].id.clone();
+    assert_eq!(
+        pg.query_as(
+            &first,
+            blocking.get("postgres_password").unwrap().expose(),
+            "select 1"
+        )
+        .as_deref(),
+        Some("1")
+    );
+    // Before the first token reaches its 14 s, a new login, and the lease taken again
+    // under it.
+    wait_until(
+        "re-issued under a new login",
+        Duration::from_secs(14),
+        || blocking.get("postgres_user").unwrap().expose() != first,
+    );
+    assert!(logged_in.elapsed() < Duration::from_secs(14));
+    let second = blocking.get("postgres_user").unwrap().expose().to_owned();
+    let password = blocking
+        .get("postgres_password")
+        .unwrap()
+        .expose()
+        .to_owned();
+    // The old lease is revoked after its grace, by secretary, while its token still
+    // lives: the revocation succeeds (it would fail on a lease its dead token took).
+    wait_until("the old user is dropped", Duration::from_secs(3), || {
+        !pg.role_exists(&first)
+    });
+    let lines = audit_lines(&audit);
+    let revoked = lines
+        .iter()
+        .find(|line| line["event"] == "lease_revoked" && line["lease_id"] == first_lease.as_str())
+        .unwrap_or_else(|| panic!("no revocation of the first lease: {lines:#?}"));
+    assert_eq!(revoked["outcome"], "ok", "{revoked}");
+    // Past the first token's max TTL, the new credentials still work: they belong to
+    // the new token.
+    let past = Duration::from_secs(16).saturating_sub(logged_in.elapsed());
+    std::thread::sleep(past);
+    assert_eq!(
+        pg.query_as(&second, &password, "select 1").as_deref(),
+        Some("1"),
+        "the credentials outlive the first token"
+    );
+    assert_eq!(blocking.get("postgres_user").unwrap().expose(), second);
+    manager.close();
+    wait_until("close revoked them", Duration::from_secs(1), || {
+        !pg.role_exists(&second)
+    });
+    let log = std::fs::read_to_string(&audit).unwrap();
+    assert!(!log.contains(&password) && !log.contains(&secret_id));
+}
+
+#[test]
+fn a_lease_that_cannot_be_had_fails_only_the_secrets_it_lists() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n\
+         [sources.database]\ntype = \"vault_lease\"\npath = \"database/creds/app\"\n\
+         secrets = { postgres_user = \"username\" }\n\
+         [sources.env]\ntype = \"env\"\n\
+         [environments.production]\nsources = [\"database\", \"env\"]\n\
+         [secrets.postgres_user]\nrequired = true\n\
+         [secrets.api_key]\nrequired = true\n",
+    )
+    .unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    // Nothing listens there: the lease cannot be had.
+    let address = format!("http://127.0.0.1:{}", secretary_test_support::free_port());
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", address.as_str()),
+        ("VAULT_TOKEN", "t"),
+        ("VAULT_MAX_RETRIES", "0"),
+        ("API_KEY", "from-the-environment"),
+    ]);
+    let report = resolve_now(&manifest, &vars);
+    assert!(matches!(
+        source_error(&report, "postgres_user"),
+        LeaseError::Vault(_)
+    ));
+    // Never the lease source's to serve: the chain went on to the environment.
+    assert_eq!(value(&report, "api_key"), "from-the-environment");
+}
+
+#[test]
+fn credentials_that_end_with_no_new_ones_fail_get_and_are_audited_as_expired() {
+    let _serial = serial();
+    let pg = Postgres::shared();
+    let bao = OpenBao::start();
+    pg.engine(&bao, "shop", "3s", "1h");
+    // A token of its own, revoked below as when it expires: its lease goes with it, and
+    // no new one can be had.
+    let token = bao.bao(&["token", "create", "-ttl=1h", "-field=token"]);
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", bao.address.as_str()),
+        ("VAULT_TOKEN", token.as_str()),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let audit = dir.path().join("audit.log");
+    let manager = secretary::SecretManager::from_manifest(manifest(dir.path(), ""))
+        .environment("production")
+        .variables(vars)
+        .audit(secretary::audit::Target::File(audit.clone()))
+        .build()
+        .unwrap();
+    let blocking = manager.blocking();
+    let password = blocking
+        .get("postgres_password")
+        .unwrap()
+        .expose()
+        .to_owned();
+    bao.bao(&["token", "revoke", &token]);
+    // Fail closed: once the lease has ended, no read hands out its credentials.
+    wait_until("get fails", Duration::from_secs(15), || {
+        blocking.get("postgres_password").is_err()
+    });
+    let error = blocking.get("database_url").unwrap_err().to_string();
+    assert!(!error.contains(&password), "{error}");
+    let lines = audit_lines(&audit);
+    let expired = lines
+        .iter()
+        .find(|line| line["event"] == "lease_expired")
+        .unwrap_or_else(|| panic!("no lease_expired: {lines:#?}"));
+    assert_eq!(expired["outcome"], "source_error");
+    assert!(!std::fs::read_to_string(&audit).unwrap().contains(&password));
+
+    // Another manager of the process, over another role, is not held back by that lost
+    // lease: its re-issued credentials are read, and its subscribers told.
+    pg.engine(&bao, "other", "3s", "6s");
+    let other = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(manifest(other.path(), "").path()).unwrap();
+    std::fs::write(
+        other.path().join("secrets.toml"),
+        text.replace("name = \"shop\"", "name = \"other\""),
+    )
+    .unwrap();
+    let second = secretary::SecretManager::from_path(other.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(Variables::from_pairs(bao.env()))
+        .build()
+        .unwrap();
+    let first = second
+        .blocking()
+        .get("postgres_user")
+        .unwrap()
+        .expose()
+        .to_owned();
+    assert!(first.starts_with("v-token-other-"), "{first}");
+    let changes = second.subscribe();
+    wait_until("the other manager told", Duration::from_secs(15), || {
+        changes.borrow().generation > 0
+    });
+    assert_ne!(
+        second.blocking().get("postgres_user").unwrap().expose(),
+        first
+    );
+    leases::revoke_all();
+}

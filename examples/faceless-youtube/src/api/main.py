@@ -3,14 +3,21 @@ without the required ones (uvicorn prints the full report and exits non-zero).
 
     uvicorn src.api.main:app                    # from examples/faceless-youtube
     SECRETS_REFRESH_SECONDS=5 uvicorn src.api.main:app   # re-read every 5 s (rotation)
+
+In production its PostgreSQL user comes with a lease (``secrets.toml``): renewed while
+it runs, replaced before its max TTL (the pool moves to the new one), revoked when it
+stops (``atexit``).
 """
 
+import contextlib
 import os
+from collections.abc import AsyncIterator
 
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
 
 from secretary.fastapi import lifespan
-from src.core.config import Settings
+from src.core.config import Settings, database_engine
 from src.core.secrets import get_secret_manager
 
 
@@ -20,10 +27,37 @@ def refresh_interval() -> float | None:
     return float(text) if text else None
 
 
+@contextlib.asynccontextmanager
+async def database(app: FastAPI) -> AsyncIterator[None]:
+    """The database engine, made once the secrets are valid (it connects on first use),
+    and disposed of at shutdown."""
+    app.state.database = database_engine()
+    try:
+        yield
+    finally:
+        app.state.database.dispose()
+
+
 app = FastAPI(
     title="faceless-youtube",
-    lifespan=lifespan(manager=get_secret_manager, settings=Settings, refresh_interval=refresh_interval()),
+    lifespan=lifespan(
+        manager=get_secret_manager, settings=Settings, refresh_interval=refresh_interval(), then=database
+    ),
 )
+
+
+@app.get("/readyz")
+def readyz(request: Request) -> JSONResponse:
+    """Whether the database answers a query, through the pool (``select 1``): 200, or
+    503 with the kind of error (never its message, which may name the user)."""
+    from sqlalchemy import text
+
+    try:
+        with request.app.state.database.connect() as connection:
+            connection.execute(text("select 1")).scalar_one()
+    except Exception as error:  # noqa: BLE001 - any failure is "not ready"
+        return JSONResponse({"database": "unavailable", "error": type(error).__name__}, status_code=503)
+    return JSONResponse({"database": "ok"})
 
 
 @app.get("/healthz")

@@ -34,12 +34,19 @@ def get_settings() -> Settings:
 
 
 def database_engine():  # noqa: ANN201 - SQLAlchemy is imported only here
-    """The application's SQLAlchemy engine. Every new connection opens with the current
-    ``database_url``: in development the one of ``.env``; in production, where a
-    ``vault_lease`` source issues this process a PostgreSQL user of its own, the
-    credentials of the lease that is current. ``pool_recycle`` is kept under the
-    source's ``reissue_grace`` (10 s by default), so no pooled connection outlives the
-    credentials it opened with; ``pool_pre_ping`` replaces one that is gone all the same.
+    """The application's SQLAlchemy engine, connecting through ``secretary.pool``'s
+    ``creator``: every new connection opens with the ``database_url`` the manager holds at
+    that moment. In development that is the one of ``.env``. In production a
+    ``vault_lease`` source issues this process a PostgreSQL user of its own, and
+    ``database_url`` is built from it: the credentials of the lease that is current, which
+    no file, ``.env`` or KV path holds.
+
+    When the lease is re-issued (before its max TTL), the manager's ``on_change`` thread
+    disposes of the pool at once, so that every new checkout opens with the new
+    credentials; connections checked out then finish their work and are dropped. The old
+    credentials keep working for the source's ``reissue_grace`` (10 s by default), and
+    ``pool_recycle`` is kept under it, so no pooled connection outlives them;
+    ``pool_pre_ping`` replaces one that is gone all the same.
     """
     import psycopg
     from sqlalchemy import create_engine
@@ -47,9 +54,17 @@ def database_engine():  # noqa: ANN201 - SQLAlchemy is imported only here
     from secretary import get_secret_manager
     from secretary.pool import creator
 
-    return create_engine(
+    secrets = get_secret_manager()
+    engine = create_engine(
         "postgresql+psycopg://",
-        creator=creator(get_secret_manager(), "database_url", psycopg.connect),
+        creator=creator(secrets, "database_url", psycopg.connect),
         pool_pre_ping=True,
         pool_recycle=5,
     )
+
+    def new_credentials(keys: list[str]) -> None:
+        if "database_url" in keys:
+            engine.dispose()
+
+    secrets.on_change(new_credentials)
+    return engine

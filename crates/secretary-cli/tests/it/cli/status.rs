@@ -51,7 +51,7 @@ fn list_reads_the_manifest_only() {
     assert_eq!(json["environments"][2]["name"], "production");
     assert_eq!(
         json["environments"][2]["sources"],
-        serde_json::json!(["vault", "mounted", "env"])
+        serde_json::json!(["database", "vault", "mounted", "env"])
     );
     assert_eq!(
         json["sources"][3],

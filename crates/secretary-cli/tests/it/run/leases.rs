@@ -109,6 +109,22 @@ fn run_gives_working_credentials_and_revokes_them_when_the_program_exits_or_on_s
         users("runexit") == 0
     });
 
+    // SIGINT (Ctrl-C) likewise.
+    let mut running = secretary(dir.path(), &bao)
+        .args(["run", "--", "sleep", "30"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("a user issued", Duration::from_secs(10), || {
+        users("runexit") == 1
+    });
+    send(&running, "INT");
+    let status = process::wait(&mut running);
+    assert_eq!(status.code(), Some(128 + 2), "{status:?}");
+    wait_until("revoked after SIGINT", Duration::from_secs(1), || {
+        users("runexit") == 0
+    });
+
     // The audit log says so, with the lease and never the password.
     let audit = fs::read_to_string(dir.path().join("audit.log")).unwrap();
     for event in ["lease_issued", "lease_revoked"] {
@@ -186,4 +202,115 @@ fn check_and_status_leave_no_credentials_behind_and_get_says_how_long_they_live(
     );
     assert_eq!(users("checked"), 1, "get hands them out: they live on");
     bao.bao(&["lease", "revoke", "-prefix", "database/creds/checked"]);
+}
+
+#[test]
+fn credentials_that_end_with_no_new_ones_stop_the_program_and_say_so() {
+    let bao = OpenBao::start();
+    let dir = leased_app("lost", &bao, "3s", "1h");
+    // A token of its own, which the test then revokes, as when a token expires: its
+    // lease goes with it, and no new one can be had.
+    let token = bao.bao(&["token", "create", "-ttl=1h", "-field=token"]);
+    let running = secretary(dir.path(), &bao)
+        .env("VAULT_TOKEN", &token)
+        .args(["run", "--", "sleep", "60"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    wait_until("a user issued", Duration::from_secs(10), || {
+        users("lost") == 1
+    });
+    bao.bao(&["token", "revoke", &token]);
+    let output = process::output(running);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("expired and new ones could not be had")
+            && stderr.contains("rather than leave it with credentials that no longer work"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(&token), "the token was printed");
+    let audit = fs::read_to_string(dir.path().join("audit.log")).unwrap();
+    assert!(audit.contains("\"event\":\"lease_expired\""), "{audit}");
+    assert_eq!(users("lost"), 0, "the token took its user with it");
+}
+
+#[test]
+fn a_leased_password_shows_only_where_it_was_asked_for() {
+    let bao = OpenBao::start();
+    let dir = leased_app("canary", &bao, "1m", "1h");
+    // Every password the engine issues from now on is this canary.
+    let canary = Postgres::shared().canary_passwords(&bao);
+    let said = |args: &[&str]| {
+        let output = secretary(dir.path(), &bao).args(args).output().unwrap();
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    };
+    // Nowhere in what these print, on either stream.
+    for args in [
+        &["check"][..],
+        &["check", "--format", "json"],
+        &["status"],
+        &["status", "--format", "json"],
+        &["get", "postgres_user"],
+        &[
+            "run",
+            "--redact",
+            "--",
+            "sh",
+            "-c",
+            "echo \"$POSTGRES_PASSWORD $DATABASE_URL\"",
+        ],
+    ] {
+        let (code, stdout, stderr) = said(args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(
+            !stdout.contains(&canary[..8]) && !stderr.contains(&canary[..8]),
+            "{args:?} showed the password:\n{stdout}{stderr}"
+        );
+    }
+    // Where it was asked for: on stdout only.
+    for (args, wanted) in [
+        (&["get", "postgres_password"][..], canary.clone()),
+        (
+            &["export", "--format", "dotenv"],
+            format!("POSTGRES_PASSWORD='{canary}'"),
+        ),
+        (
+            &["run", "--", "sh", "-c", "echo \"$POSTGRES_PASSWORD\""],
+            canary.clone(),
+        ),
+    ] {
+        let (code, stdout, stderr) = said(args);
+        assert_eq!(code, Some(0), "{args:?}: {stderr}");
+        assert!(stdout.contains(&wanted), "{args:?}: {stdout}");
+        assert!(!stderr.contains(&canary[..8]), "{args:?}: {stderr}");
+    }
+    // Failing paths: a path that issues no lease, a field the answer lacks.
+    let manifest = fs::read_to_string(dir.path().join("secrets.toml")).unwrap();
+    for broken in [
+        manifest.replace("database/creds/{app}", "secret/data/nothing"),
+        manifest.replace(
+            "postgres_password = \"password\"",
+            "postgres_password = \"passwd\"",
+        ),
+    ] {
+        fs::write(dir.path().join("secrets.toml"), broken).unwrap();
+        let (code, stdout, stderr) = said(&["check"]);
+        assert_eq!(code, Some(1), "{stdout}{stderr}");
+        assert!(
+            !stdout.contains(&canary[..8]) && !stderr.contains(&canary[..8]),
+            "{stdout}{stderr}"
+        );
+    }
+    let audit = fs::read_to_string(dir.path().join("audit.log")).unwrap();
+    assert!(audit.contains("\"event\":\"lease_issued\""), "{audit}");
+    assert!(
+        !audit.contains(&canary[..8]),
+        "the audit log holds the password"
+    );
+    bao.bao(&["lease", "revoke", "-prefix", "database/creds/canary"]);
 }

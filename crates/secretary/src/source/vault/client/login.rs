@@ -1,6 +1,14 @@
 //! Logging in (AppRole, JWT) and keeping the login's token fresh: renewed at about two
 //! thirds of its lease, logged in again when it cannot be renewed.
 //!
+//! A login token ends at its role's `token_max_ttl` whatever its renewals, and takes the
+//! leases it read with it. A renewal that grants less than the login did says the end is
+//! near (Vault caps it at the max TTL): the token is then known to end, and is replaced
+//! by a new login `lead` before that end ([`Client::keep_login`]), while it still lives.
+//! Each login has a number ([`Client::send_owned`] tells which one a request was sent
+//! with), so that the lease keeper knows which leases belong to a token that is going
+//! away, and re-issues them under the new one.
+//!
 //! An AppRole secret id may come response-wrapped (`bao write -wrap-ttl=60s -f
 //! auth/approle/role/R/secret-id`): the file holds a wrapping token, which is unwrapped
 //! once (`sys/wrapping/unwrap`) and never written back. The secret id is kept in memory
@@ -55,7 +63,44 @@ pub(super) struct Lease {
     pub(super) obtained: Instant,
     /// Zero: never expires.
     pub(super) ttl: Duration,
+    /// False also once a renewal was capped (the token's max TTL is near): it ends
+    /// `ttl` after `obtained` whatever is done.
     pub(super) renewable: bool,
+    /// What the login granted: a renewal that grants less was capped.
+    pub(super) granted: Duration,
+    /// Which login of this client it came from (1 for the first).
+    pub(super) login: u64,
+    /// When the token this login replaced ends, if it was replaced while it still lived
+    /// (its leases are revoked before then).
+    pub(super) replaced_ends: Option<Instant>,
+}
+
+impl Lease {
+    /// When it ends; `None` when it never does.
+    fn ends(&self) -> Option<Instant> {
+        // Checked: a server may answer a lease of u64::MAX seconds.
+        self.obtained
+            .checked_add(self.ttl)
+            .filter(|_| !self.ttl.is_zero())
+    }
+
+    /// When the lease keeper acts on it, `lead` being how long before its end the leases
+    /// it holds must be moved to another token: a renewable token is renewed early
+    /// enough that a capped renewal still leaves about `lead` (at two thirds of its TTL,
+    /// or sooner, but not before half of it); one that can no longer be renewed is
+    /// replaced `lead` before it ends (at half of its life when that is shorter).
+    fn due(&self, lead: Duration) -> Option<Instant> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let before_end = if self.renewable {
+            (self.ttl / 3).max(lead).min(self.ttl / 2)
+        } else {
+            lead.min(self.ttl / 2)
+        };
+        self.obtained
+            .checked_add(self.ttl.saturating_sub(before_end))
+    }
 }
 
 /// What to do with the current token before a request.
@@ -143,68 +188,152 @@ impl Client {
         Ok(id)
     }
 
-    /// When the login's token is next due for renewal: `None` for a token of the user's
-    /// or one that never expires. A lease belongs to the token that read it, so the
-    /// lease keeper renews the token on time even when no request is due.
-    pub fn login_due(&self) -> Option<Instant> {
-        let lease = self.lease.try_lock().ok()?;
-        let lease = lease.as_ref().filter(|lease| !lease.ttl.is_zero())?;
-        Some(lease.obtained + lease.ttl.saturating_sub(lease.ttl / 3))
+    /// When the lease keeper next acts on the login's token ([`Client::keep_login`]
+    /// with the same `lead`): `None` for a token of the user's, one that never expires,
+    /// or while a request is logging in. A lease belongs to the token that read it, so
+    /// the keeper renews the token on time even when no request is due.
+    pub fn login_due(&self, lead: Duration) -> Option<Instant> {
+        if matches!(self.settings.credentials, Credentials::Token(_)) {
+            return None;
+        }
+        self.lease.try_lock().ok()?.as_ref()?.due(lead)
     }
 
-    /// Renews the login's token (or logs in again) when it is due.
-    pub async fn keep_login(&self) -> Result<(), VaultError> {
-        self.token().await.map(|_| ())
+    /// Which login the token now in use came from: 0 for a token of the user's (or
+    /// before the first login), `None` while a request is logging in.
+    pub fn login_generation(&self) -> Option<u64> {
+        if matches!(self.settings.credentials, Credentials::Token(_)) {
+            return Some(0);
+        }
+        Some(
+            self.lease
+                .try_lock()
+                .ok()?
+                .as_ref()
+                .map_or(0, |lease| lease.login),
+        )
+    }
+
+    /// When the token the current login replaced ends, if it still lived then.
+    pub fn replaced_token_ends(&self) -> Option<Instant> {
+        self.lease.try_lock().ok()?.as_ref()?.replaced_ends
+    }
+
+    /// What the lease keeper does when [`Client::login_due`] says: renews the login's
+    /// token, or, when it can no longer be renewed for more than `lead`, logs in again
+    /// while it still lives (the keeper then moves its leases to the new token).
+    pub async fn keep_login(&self, lead: Duration) -> Result<(), VaultError> {
+        if matches!(self.settings.credentials, Credentials::Token(_)) {
+            return Ok(());
+        }
+        let mut lease = self.lease.lock().await;
+        let now = Instant::now();
+        let Some(current) = lease.as_ref() else {
+            return self.login(&mut lease).await.map(|_| ());
+        };
+        if current.due(lead).is_none_or(|due| now < due) {
+            return Ok(());
+        }
+        if current.renewable {
+            if let Some(renewed) = self.renew(current).await {
+                let capped = !renewed.renewable;
+                let left = renewed.ttl;
+                *lease = Some(renewed);
+                if !capped || left > lead {
+                    return Ok(());
+                }
+            }
+        }
+        self.login(&mut lease).await.map(|_| ())
+    }
+
+    /// Sends a request with the login's token (as [`Client::send`] does), and says which
+    /// login that token came from ([`Client::login_generation`]): what a lease read with
+    /// it belongs to.
+    pub async fn send_owned(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Body>,
+    ) -> Result<(Reply, u64), VaultError> {
+        let (token, login) = self.token_of().await?;
+        let reply = self.send_as(method, path, None, body, Some(&token)).await?;
+        Ok((reply, login))
+    }
+
+    /// Renews `current` (`auth/token/renew-self`): the renewed lease, marked not
+    /// renewable when Vault granted less than the login did (the token's max TTL is
+    /// near); `None` when the renewal failed or left no time.
+    async fn renew(&self, current: &Lease) -> Option<Lease> {
+        let reply = self
+            .send_as(
+                Method::POST,
+                "auth/token/renew-self",
+                None,
+                Some(&Body::json(&serde_json::Map::new())),
+                Some(&current.token),
+            )
+            .await
+            .ok()?;
+        let mut renewed = Self::lease_from(&reply).filter(|renewed| !renewed.ttl.is_zero())?;
+        renewed.granted = current.granted;
+        renewed.login = current.login;
+        renewed.replaced_ends = current.replaced_ends;
+        if renewed.ttl < current.granted {
+            renewed.renewable = false;
+        }
+        Some(renewed)
     }
 
     /// The token to send: the configured one, or a login's token kept fresh.
     pub(super) async fn token(&self) -> Result<SecretValue, VaultError> {
-        let (method, mount) = match &self.settings.credentials {
-            Credentials::Token(token) => return Ok(token.clone()),
-            Credentials::AppRole { mount, .. } => ("AppRole", mount),
-            Credentials::Jwt { mount, .. } => ("JWT", mount),
-        };
+        Ok(self.token_of().await?.0)
+    }
+
+    /// The token to send, and which login it came from (0 for a token of the user's).
+    async fn token_of(&self) -> Result<(SecretValue, u64), VaultError> {
+        if let Credentials::Token(token) = &self.settings.credentials {
+            return Ok((token.clone(), 0));
+        }
         let mut lease = self.lease.lock().await;
         match refresh(lease.as_ref(), Instant::now()) {
             Refresh::Keep => {
                 if let Some(lease) = lease.as_ref() {
-                    return Ok(lease.token.clone());
+                    return Ok((lease.token.clone(), lease.login));
                 }
             }
             Refresh::Renew => {
+                // A renewal that fails, or leaves no time (the token reached its max
+                // TTL), is not a token that never expires: log in again instead.
                 if let Some(current) = lease.as_ref() {
-                    let reply = self
-                        .send_as(
-                            Method::POST,
-                            "auth/token/renew-self",
-                            None,
-                            Some(&Body::json(&serde_json::Map::new())),
-                            Some(&current.token),
-                        )
-                        .await;
-                    // A renewal that leaves no time (the token reached its max TTL)
-                    // is not a token that never expires: log in again instead.
-                    let renewed = reply
-                        .map(|r| Self::lease_from(&r))
-                        .ok()
-                        .flatten()
-                        .filter(|renewed| !renewed.ttl.is_zero());
-                    if let Some(renewed) = renewed {
-                        let token = renewed.token.clone();
+                    if let Some(renewed) = self.renew(current).await {
+                        let owned = (renewed.token.clone(), renewed.login);
                         *lease = Some(renewed);
-                        return Ok(token);
+                        return Ok(owned);
                     }
                 }
             }
             Refresh::Login => {}
         }
+        self.login(&mut lease).await
+    }
+
+    /// Logs in anew, replacing the lease `held` holds (its token is left to end by
+    /// itself: the leases it read are the lease keeper's to move); returns the new
+    /// token and its login number.
+    async fn login(&self, held: &mut Option<Lease>) -> Result<(SecretValue, u64), VaultError> {
+        let (method, mount) = match &self.settings.credentials {
+            Credentials::Token(token) => return Ok((token.clone(), 0)),
+            Credentials::AppRole { mount, .. } => ("AppRole", mount),
+            Credentials::Jwt { mount, .. } => ("JWT", mount),
+        };
         let login_error = |reason: String| VaultError::Login {
             method,
             mount: mount.clone(),
             reason,
         };
         let (body, refused) = match &self.settings.credentials {
-            Credentials::Token(token) => return Ok(token.clone()),
+            Credentials::Token(token) => return Ok((token.clone(), 0)),
             Credentials::AppRole {
                 role_id, secret_id, ..
             } => {
@@ -249,11 +378,17 @@ impl Client {
             };
             return Err(login_error(reason));
         }
-        let fresh = Self::lease_from(&reply)
+        let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
-        let token = fresh.token.clone();
-        *lease = Some(fresh);
-        Ok(token)
+        let now = Instant::now();
+        fresh.login = held.as_ref().map_or(0, |old| old.login).saturating_add(1);
+        fresh.replaced_ends = held
+            .as_ref()
+            .and_then(Lease::ends)
+            .filter(|ends| *ends > now);
+        let owned = (fresh.token.clone(), fresh.login);
+        *held = Some(fresh);
+        Ok(owned)
     }
 
     /// The token in a login or renewal answer.
@@ -270,18 +405,22 @@ impl Client {
             return None;
         }
         let token = token.to_owned();
+        let ttl = Duration::from_secs(
+            auth.get("lease_duration")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+        );
         Some(Lease {
             token: SecretValue::new(token),
             obtained: Instant::now(),
-            ttl: Duration::from_secs(
-                auth.get("lease_duration")
-                    .and_then(Value::as_u64)
-                    .unwrap_or(0),
-            ),
+            ttl,
             renewable: auth
                 .get("renewable")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
+            granted: ttl,
+            login: 0,
+            replaced_ends: None,
         })
     }
 }
@@ -297,6 +436,9 @@ mod tests {
             obtained,
             ttl: Duration::from_secs(ttl),
             renewable,
+            granted: Duration::from_secs(ttl),
+            login: 1,
+            replaced_ends: None,
         };
         (lease, obtained + Duration::from_secs(age))
     }
@@ -325,5 +467,27 @@ mod tests {
                 "ttl {ttl} renewable {renewable} age {age}"
             );
         }
+    }
+
+    #[test]
+    fn the_keeper_renews_early_enough_to_replace_a_capped_token_lead_before_it_ends() {
+        let at = |ttl: u64, renewable: bool, lead_ms: u64| {
+            let (lease, _) = lease(ttl, renewable, 0);
+            lease
+                .due(Duration::from_millis(lead_ms))
+                .map(|due| due.duration_since(lease.obtained).as_millis())
+        };
+        // A third of its TTL left, or the lead when that is longer, but at half its
+        // life at the latest.
+        assert_eq!(at(90, true, 12_000), Some(60_000));
+        assert_eq!(at(90, true, 40_000), Some(50_000));
+        assert_eq!(at(3, true, 12_000), Some(1_500));
+        // A token that can no longer be renewed: replaced the lead before it ends.
+        assert_eq!(at(10, false, 3_000), Some(7_000));
+        assert_eq!(at(4, false, 3_000), Some(2_000));
+        // Never expires; or a lease too long to compute an instant for: never due.
+        assert_eq!(at(0, true, 3_000), None);
+        assert_eq!(at(u64::MAX, true, 3_000), None);
+        assert_eq!(at(u64::MAX, false, 3_000), None);
     }
 }

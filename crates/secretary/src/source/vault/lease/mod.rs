@@ -15,7 +15,9 @@
 //! (a KV path by mistake) or without a listed field fails the source: it is never read
 //! as "not set".
 
+mod calls;
 mod events;
+mod notify;
 pub mod registry;
 
 use std::sync::{Arc, OnceLock};
@@ -146,7 +148,7 @@ impl LeaseSource {
     fn credentials(
         &self,
         context: &Context<'_>,
-    ) -> Result<(String, Arc<registry::Issued>), LeaseError> {
+    ) -> Result<(String, Arc<calls::Issued>), LeaseError> {
         let api = self.api(context)?;
         let connection = self.connection(context).map_err(LeaseError::Vault)?;
         let issued =
@@ -183,7 +185,21 @@ impl Source for LeaseSource {
         }
         let (api, issued) = match self.credentials(context) {
             Ok(found) => found,
-            Err(error) => return Batch::failed(secrets.len(), &SourceError::Lease(error)),
+            // Only the secrets it lists fail with it: the others were never its to
+            // serve, and the chain goes on for them.
+            Err(error) => {
+                let error = SourceError::Lease(error);
+                let lookups = secrets
+                    .iter()
+                    .map(|spec| match field_of(spec) {
+                        Some(_) => Lookup::Failed(error.clone()),
+                        None => Lookup::Absent {
+                            looked: vec![format!("{} (not one of its secrets)", self.name)],
+                        },
+                    })
+                    .collect();
+                return Batch::new(lookups, Vec::new());
+            }
         };
         let lookups = secrets
             .iter()

@@ -4,40 +4,35 @@
 //! one revoked by [`revoke_all`]. One lease per path and connection, whatever number of
 //! resolutions ask for it.
 //!
+//! The login token that read a lease (AppRole, JWT) is kept alive by the same thread. A
+//! token ends at its role's `token_max_ttl` and takes its leases with it: before it
+//! does, the connection logs in again and every lease the old token holds is re-issued
+//! under the new one, the old revoked after the grace period while the old token still
+//! lives (or just before it ends, when that is sooner).
+//!
 //! Kept by process id: a child forked after a lease was issued never renews or revokes
 //! its parent's (and has no keeper thread: threads do not survive `fork`); it takes its
 //! own at its first read.
 
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use reqwest::Method;
-use serde_json::Value;
-
-use super::super::client::{Body, SecretJson};
-use super::super::{Access, Connection, VaultError, drive};
+use super::super::{Connection, drive};
 use super::LeaseError;
+use super::calls::{Issued, Whose, issue, renew, revoke};
 pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
+pub use super::notify::{Listening, generation, listen, observe};
+use super::notify::{changed, emit};
 
-/// The least time before a lease ends at which it is re-issued.
+/// The least time before a lease ends at which it is re-issued; also what a login's
+/// token is replaced ahead of its end besides the longest grace of its leases.
 const REISSUE_MARGIN: Duration = Duration::from_secs(2);
+
+/// How long before a replaced token ends its leases are revoked, at the latest.
+const BEFORE_TOKEN_ENDS: Duration = Duration::from_millis(500);
 
 /// The longest wait between two retries of a failed renewal.
 const RETRY_CAP: Duration = Duration::from_secs(10);
-
-/// Credentials a lease carries, and what Vault said of it.
-pub(super) struct Issued {
-    /// The lease id (not a secret: it names the lease, and only a token allowed to may
-    /// renew or revoke it).
-    pub(super) id: String,
-    /// The answer's `data`, zeroed when dropped.
-    pub(super) data: SecretJson,
-    /// The duration Vault gave at issue.
-    pub(super) duration: Duration,
-    /// Whether it may be renewed.
-    pub(super) renewable: bool,
-}
 
 /// One lease held.
 struct Held {
@@ -53,6 +48,20 @@ struct Held {
     failures: u32,
     /// No re-issue is tried before this (after one failed).
     retry_at: Instant,
+}
+
+impl Held {
+    /// A lease just issued, `now`.
+    fn new(issued: Arc<Issued>, now: Instant) -> Self {
+        Self {
+            ends: now + issued.duration,
+            renew_at: now + issued.duration * 2 / 3,
+            capped: !issued.renewable,
+            failures: 0,
+            retry_at: now,
+            issued,
+        }
+    }
 }
 
 /// A path's lease, and the ones it replaced, still alive for their grace period.
@@ -78,67 +87,6 @@ struct Registry {
 
 static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
 static WAKE: Condvar = Condvar::new();
-static GENERATION: AtomicU64 = AtomicU64::new(0);
-static OBSERVER: Mutex<Option<Arc<Observer>>> = Mutex::new(None);
-
-type Observer = dyn Fn(&LeaseEvent) + Send + Sync;
-
-type Listener = dyn Fn() + Send + Sync;
-
-static LISTENERS: Mutex<Vec<(u64, Arc<Listener>)>> = Mutex::new(Vec::new());
-static NEXT_LISTENER: AtomicU64 = AtomicU64::new(0);
-
-/// A callback told of every change of [`generation`], until this is dropped.
-#[must_use = "the callback is forgotten when this is dropped"]
-#[derive(Debug)]
-pub struct Listening(u64);
-
-impl Drop for Listening {
-    fn drop(&mut self) {
-        lock_listeners().retain(|(id, _)| *id != self.0);
-    }
-}
-
-/// Calls `callback` (on a thread of its own each time) whenever a lease's credentials
-/// change: re-issued, or lost. A [`SecretManager`](crate::SecretManager) reads its
-/// secrets again then, and tells its subscribers.
-pub fn listen(callback: impl Fn() + Send + Sync + 'static) -> Listening {
-    let id = NEXT_LISTENER.fetch_add(1, Ordering::SeqCst);
-    lock_listeners().push((id, Arc::new(callback)));
-    Listening(id)
-}
-
-fn lock_listeners() -> MutexGuard<'static, Vec<(u64, Arc<Listener>)>> {
-    LISTENERS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Bumps [`generation`] and tells the listeners, each on a thread of its own (so that a
-/// listener that reads secrets again never holds up the keeper).
-fn changed() {
-    GENERATION.fetch_add(1, Ordering::SeqCst);
-    let listeners: Vec<Arc<Listener>> = lock_listeners()
-        .iter()
-        .map(|(_, l)| Arc::clone(l))
-        .collect();
-    for listener in listeners {
-        let _ = std::thread::Builder::new()
-            .name("secretary-lease-change".to_owned())
-            .spawn(move || listener());
-    }
-}
-
-/// Calls `observer` with every lease event of this process from now on (the audit log).
-pub fn observe(observer: impl Fn(&LeaseEvent) + Send + Sync + 'static) {
-    *lock_observer() = Some(Arc::new(observer));
-}
-
-/// A number that changes whenever a lease's credentials change (re-issued, or ended
-/// without a new one): a caller that saw another re-reads.
-pub fn generation() -> u64 {
-    GENERATION.load(Ordering::SeqCst)
-}
 
 /// Every lease this process holds.
 pub fn held() -> Vec<LeaseInfo> {
@@ -194,8 +142,13 @@ pub fn revoke_all() -> Vec<LeaseEvent> {
             .iter()
             .map(|held| Arc::clone(&held.issued))
             .chain(entry.retiring.iter().map(|(issued, _)| Arc::clone(issued)));
+        let whose = Whose {
+            source: &entry.source,
+            connection: &entry.connection,
+            api: &entry.api,
+        };
         for issued in leases {
-            events.push(revoke(&entry, &issued));
+            events.push(revoke(&whose, &issued));
         }
     }
     for event in &events {
@@ -227,14 +180,7 @@ pub(super) fn credentials(
     }
     let issued = Arc::new(issue(connection, api)?);
     let now = Instant::now();
-    let held = Held {
-        issued: Arc::clone(&issued),
-        ends: now + issued.duration,
-        renew_at: now + issued.duration * 2 / 3,
-        capped: !issued.renewable,
-        failures: 0,
-        retry_at: now,
-    };
+    let held = Held::new(Arc::clone(&issued), now);
     emit(&LeaseEvent {
         kind: LeaseEventKind::Issued,
         source: source.to_owned(),
@@ -245,14 +191,26 @@ pub(super) fn credentials(
     });
     let mut registry = lock();
     let registry = fresh(&mut registry);
-    match registry
+    // This path's entry, or the one the same source keeps over another connection to
+    // the same Vault: a token the user renewed by hand (a new `~/.vault-token`). Its
+    // lease is replaced, and revoked after its grace with the new token (the old one may
+    // be gone, and its leases with it).
+    let found = registry
         .entries
-        .iter_mut()
-        .find(|e| same(e, connection, api))
-    {
+        .iter()
+        .position(|e| same(e, connection, api))
+        .or_else(|| {
+            registry.entries.iter().position(|e| {
+                e.source == source
+                    && e.api == api
+                    && e.connection.client.addresses() == connection.client.addresses()
+            })
+        });
+    match found.map(|index| &mut registry.entries[index]) {
         Some(entry) => {
+            entry.connection = Arc::clone(connection);
             if let Some(old) = entry.current.replace(held) {
-                entry.retiring.push((old.issued, now));
+                entry.retiring.push((old.issued, now + entry.grace));
             }
             entry.expired = None;
         }
@@ -306,75 +264,14 @@ fn lock() -> MutexGuard<'static, Option<Registry>> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-fn lock_observer() -> MutexGuard<'static, Option<Arc<Observer>>> {
-    OBSERVER
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn emit(event: &LeaseEvent) {
-    let observer = lock_observer().clone();
-    if let Some(observer) = observer {
-        observer(event);
-    }
-}
-
-/// Reads `api` once: new credentials and their lease.
-fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseError> {
-    let client = &connection.client;
-    let reply = drive(connection.runtime.get(), async {
-        client.send(Method::GET, api, None, None).await
-    })
-    .map_err(LeaseError::Vault)?;
-    if reply.status != 200 {
-        return Err(LeaseError::Vault(client.error_for(
-            &reply,
-            api,
-            Access::Read,
-        )));
-    }
-    let mut json = reply.json();
-    let id = json
-        .expose()
-        .get("lease_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let seconds = json
-        .expose()
-        .get("lease_duration")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let renewable = json
-        .expose()
-        .get("renewable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if id.is_empty() || seconds == 0 {
-        return Err(LeaseError::NotALease {
-            path: api.to_owned(),
-        });
-    }
-    let data = json
-        .take_object("/data")
-        .ok_or_else(|| LeaseError::NoData {
-            path: api.to_owned(),
-        })?;
-    Ok(Issued {
-        id,
-        data,
-        duration: Duration::from_secs(seconds),
-        renewable,
-    })
-}
-
 /// Which entry: its connection and path.
 type Key = (Arc<Connection>, String);
 
 /// What the keeper does for one lease this turn.
 enum Due {
-    /// The login token that owns the leases: renewed when due.
-    Login,
+    /// The login token that owns the leases: renewed when due, or replaced this long
+    /// before it ends.
+    Login(Duration),
     Renew(Arc<Issued>),
     Reissue,
     Revoke(Arc<Issued>),
@@ -411,36 +308,66 @@ fn plan(registry: &mut Registry) -> (Vec<(Key, Due)>, Option<Duration>) {
     let mut work = Vec::new();
     let mut next: Option<Instant> = None;
     let mut soonest = |at: Instant| next = Some(next.map_or(at, |n| n.min(at)));
+    // How long before a login's token ends its leases move to a new one: the longest
+    // grace of the leases on its connection, and a re-issue's margin.
+    let mut leads: Vec<(*const Connection, Duration)> = Vec::new();
+    for entry in &registry.entries {
+        let grace = entry.grace.saturating_add(REISSUE_MARGIN);
+        match leads
+            .iter_mut()
+            .find(|(c, _)| *c == Arc::as_ptr(&entry.connection))
+        {
+            Some((_, lead)) => *lead = (*lead).max(grace),
+            None => leads.push((Arc::as_ptr(&entry.connection), grace)),
+        }
+    }
     let mut logins: Vec<*const Connection> = Vec::new();
     for entry in &mut registry.entries {
         let key = (Arc::clone(&entry.connection), entry.api.clone());
+        let client = &entry.connection.client;
         if !logins.contains(&Arc::as_ptr(&entry.connection)) {
             logins.push(Arc::as_ptr(&entry.connection));
-            if let Some(due) = entry.connection.client.login_due() {
+            let lead = leads
+                .iter()
+                .find(|(c, _)| *c == Arc::as_ptr(&entry.connection))
+                .map_or(REISSUE_MARGIN, |(_, lead)| *lead);
+            if let Some(due) = client.login_due(lead) {
                 if now >= due {
-                    work.push((key.clone(), Due::Login));
+                    work.push((key.clone(), Due::Login(lead)));
                 } else {
                     soonest(due);
                 }
             }
         }
-        entry.retiring.retain(|(issued, at)| {
-            let revoke_at = *at + entry.grace;
-            if now >= revoke_at {
+        entry.retiring.retain(|(issued, revoke_at)| {
+            if now >= *revoke_at {
                 work.push((key.clone(), Due::Revoke(Arc::clone(issued))));
                 false
             } else {
-                soonest(revoke_at);
+                soonest(*revoke_at);
                 true
             }
         });
         let Some(held) = &entry.current else {
             continue;
         };
+        // A new login replaced the token that read it: it ends with the old token, so
+        // it is re-issued under the new one now. (Unknown while a request logs in: look
+        // again shortly.)
+        let moved = if let Some(login) = client.login_generation() {
+            login != held.issued.login
+        } else {
+            soonest(now + Duration::from_millis(100));
+            false
+        };
         let margin = (held.issued.duration / 3).max(REISSUE_MARGIN);
         let reissue_at = held.ends.checked_sub(margin).unwrap_or(now);
-        if held.capped {
-            let at = reissue_at.max(held.retry_at);
+        if moved || held.capped {
+            let at = if moved {
+                held.retry_at
+            } else {
+                reissue_at.max(held.retry_at)
+            };
             if now >= at {
                 work.push((key, Due::Reissue));
             } else {
@@ -462,29 +389,17 @@ fn plan(registry: &mut Registry) -> (Vec<(Key, Due)>, Option<Duration>) {
 /// Does `due` for the entry `key` names, and records the outcome.
 fn act(key: Key, due: Due) {
     let (connection, api) = key;
-    let (source, grace) = {
-        let registry = lock();
-        let Some(entry) = registry
-            .as_ref()
-            .and_then(|r| r.entries.iter().find(|e| same(e, &connection, &api)))
-        else {
-            return;
-        };
-        (entry.source.clone(), entry.grace)
-    };
-    let template = Entry {
-        source: source.clone(),
-        connection: Arc::clone(&connection),
-        api: api.clone(),
-        grace,
-        current: None,
-        retiring: Vec::new(),
-        expired: None,
+    let Some(source) = lock()
+        .as_ref()
+        .and_then(|r| r.entries.iter().find(|e| same(e, &connection, &api)))
+        .map(|entry| entry.source.clone())
+    else {
+        return;
     };
     match due {
-        Due::Login => {
+        Due::Login(lead) => {
             let client = &connection.client;
-            if let Err(error) = drive(connection.runtime.get(), client.keep_login()) {
+            if let Err(error) = drive(connection.runtime.get(), client.keep_login(lead)) {
                 emit(&LeaseEvent {
                     kind: LeaseEventKind::RenewFailed,
                     source,
@@ -497,86 +412,103 @@ fn act(key: Key, due: Due) {
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
-        Due::Revoke(issued) => emit(&revoke(&template, &issued)),
-        Due::Renew(issued) => {
-            let outcome = renew(&connection, &issued);
-            let mut registry = lock();
-            let Some(entry) = registry
-                .as_mut()
-                .and_then(|r| r.entries.iter_mut().find(|e| same(e, &connection, &api)))
-            else {
-                return;
+        Due::Revoke(issued) => {
+            let whose = Whose {
+                source: &source,
+                connection: &connection,
+                api: &api,
             };
-            let Some(held) = entry
-                .current
-                .as_mut()
-                .filter(|h| Arc::ptr_eq(&h.issued, &issued))
-            else {
-                return;
-            };
-            let now = Instant::now();
-            let event = match outcome {
-                Ok(granted) => {
-                    held.failures = 0;
-                    held.ends = now + granted;
-                    held.renew_at = now + held.issued.duration * 2 / 3;
-                    // Less than asked: the role's max_ttl is near; only new credentials
-                    // will do after this.
-                    if granted < held.issued.duration {
-                        held.capped = true;
-                    }
-                    LeaseEvent {
-                        kind: LeaseEventKind::Renewed,
-                        source,
-                        path: api,
-                        lease_id: issued.id.clone(),
-                        ttl: Some(granted),
-                        error: None,
-                    }
-                }
-                Err(error) => {
-                    held.failures = held.failures.saturating_add(1);
-                    // Refused (the lease is gone, or may not be renewed): re-issue. Else
-                    // try again, sooner as its end nears.
-                    if error.refused() {
-                        held.capped = true;
-                    } else {
-                        let left = held.ends.saturating_duration_since(now);
-                        held.renew_at = now + back_off(held.failures, left);
-                    }
-                    LeaseEvent {
-                        kind: LeaseEventKind::RenewFailed,
-                        source,
-                        path: api,
-                        lease_id: issued.id.clone(),
-                        ttl: None,
-                        error: Some(error.to_string()),
-                    }
-                }
-            };
-            drop(registry);
-            emit(&event);
+            emit(&revoke(&whose, &issued));
         }
+        Due::Renew(issued) => renewed(&source, &connection, &api, &issued),
         Due::Reissue => reissue(&source, &connection, &api),
     }
 }
 
+/// Renews `issued`, and records what Vault answered.
+fn renewed(source: &str, connection: &Arc<Connection>, api: &str, issued: &Arc<Issued>) {
+    let outcome = renew(connection, issued);
+    let mut registry = lock();
+    let Some(entry) = registry
+        .as_mut()
+        .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
+    else {
+        return;
+    };
+    let Some(held) = entry
+        .current
+        .as_mut()
+        .filter(|h| Arc::ptr_eq(&h.issued, issued))
+    else {
+        return;
+    };
+    let now = Instant::now();
+    let event = match outcome {
+        Ok(granted) => {
+            held.failures = 0;
+            held.ends = now + granted;
+            held.renew_at = now + held.issued.duration * 2 / 3;
+            // Less than asked: the role's max_ttl is near; only new credentials will do
+            // after this.
+            if granted < held.issued.duration {
+                held.capped = true;
+            }
+            LeaseEvent {
+                kind: LeaseEventKind::Renewed,
+                source: source.to_owned(),
+                path: api.to_owned(),
+                lease_id: issued.id.clone(),
+                ttl: Some(granted),
+                error: None,
+            }
+        }
+        Err(error) => {
+            held.failures = held.failures.saturating_add(1);
+            // Refused (the lease is gone, or may not be renewed), or it ended while
+            // Vault could not be reached: re-issue. Else try again, sooner as its end
+            // nears.
+            if error.refused() || now >= held.ends {
+                held.capped = true;
+            } else {
+                let left = held.ends.saturating_duration_since(now);
+                held.renew_at = now + back_off(held.failures, left);
+            }
+            LeaseEvent {
+                kind: LeaseEventKind::RenewFailed,
+                source: source.to_owned(),
+                path: api.to_owned(),
+                lease_id: issued.id.clone(),
+                ttl: None,
+                error: Some(error.to_string()),
+            }
+        }
+    };
+    drop(registry);
+    emit(&event);
+}
+
 /// New credentials for `api` before the current ones end; the old lease is revoked after
-/// the grace period. When none can be had, the lease is retried until it ends, and then
-/// its credentials are lost.
+/// the grace period (and before the token that read it ends, when a new login replaced
+/// that token). When none can be had, the lease is retried until it ends, and then its
+/// credentials are lost.
 fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
-    let old_id = {
+    let old = {
         let registry = lock();
         registry
             .as_ref()
             .and_then(|r| r.entries.iter().find(|e| same(e, connection, api)))
             .and_then(|e| e.current.as_ref())
-            .map(|held| (held.issued.id.clone(), held.ends))
+            .map(|held| (held.issued.id.clone(), held.ends, held.issued.login))
     };
     match issue(connection, api) {
         Ok(issued) => {
             let issued = Arc::new(issued);
             let now = Instant::now();
+            // The old lease ends with the token that read it.
+            let token_ends = old
+                .as_ref()
+                .filter(|(_, _, login)| *login != issued.login)
+                .and_then(|_| connection.client.replaced_token_ends());
             {
                 let mut registry = lock();
                 let Some(entry) = registry
@@ -585,16 +517,14 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
                 else {
                     return;
                 };
-                let held = Held {
-                    issued: Arc::clone(&issued),
-                    ends: now + issued.duration,
-                    renew_at: now + issued.duration * 2 / 3,
-                    capped: !issued.renewable,
-                    failures: 0,
-                    retry_at: now,
-                };
-                if let Some(old) = entry.current.replace(held) {
-                    entry.retiring.push((old.issued, now));
+                let mut revoke_at = now + entry.grace;
+                if let Some(ends) = token_ends {
+                    revoke_at = revoke_at
+                        .min(ends.checked_sub(BEFORE_TOKEN_ENDS).unwrap_or(now))
+                        .max(now);
+                }
+                if let Some(old) = entry.current.replace(Held::new(Arc::clone(&issued), now)) {
+                    entry.retiring.push((old.issued, revoke_at));
                 }
                 entry.expired = None;
             }
@@ -611,14 +541,14 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
         }
         Err(error) => {
             let now = Instant::now();
-            let ended = old_id.as_ref().is_none_or(|(_, ends)| now >= *ends);
+            let ended = old.as_ref().is_none_or(|(_, ends, _)| now >= *ends);
             let mut event = LeaseEvent {
                 kind: LeaseEventKind::RenewFailed,
                 source: source.to_owned(),
                 path: api.to_owned(),
-                lease_id: old_id
+                lease_id: old
                     .as_ref()
-                    .map(|(id, _)| id.clone())
+                    .map(|(id, _, _)| id.clone())
                     .unwrap_or_default(),
                 ttl: None,
                 error: Some(error.to_string()),
@@ -660,95 +590,4 @@ fn back_off(failures: u32, left: Duration) -> Duration {
         .min(RETRY_CAP)
         .min(left / 4)
         .max(Duration::from_millis(200))
-}
-
-/// Renews `issued` by its original duration: the duration granted.
-fn renew(connection: &Connection, issued: &Issued) -> Result<Duration, RenewError> {
-    #[derive(serde::Serialize)]
-    struct Renew<'a> {
-        lease_id: &'a str,
-        increment: u64,
-    }
-    let body = Body::json(&Renew {
-        lease_id: &issued.id,
-        increment: issued.duration.as_secs(),
-    });
-    let client = &connection.client;
-    let reply = drive(connection.runtime.get(), async {
-        client
-            .send(Method::PUT, "sys/leases/renew", None, Some(&body))
-            .await
-    })
-    .map_err(RenewError::Vault)?;
-    if reply.status != 200 {
-        return Err(RenewError::Refused(client.error_for(
-            &reply,
-            "sys/leases/renew",
-            Access::Write,
-        )));
-    }
-    let granted = reply
-        .json()
-        .expose()
-        .get("lease_duration")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    if granted == 0 {
-        return Err(RenewError::Refused(VaultError::Unexpected {
-            path: "sys/leases/renew".to_owned(),
-            what: "a renewal that grants no time".to_owned(),
-        }));
-    }
-    Ok(Duration::from_secs(granted))
-}
-
-/// A renewal that failed.
-#[derive(Debug, thiserror::Error)]
-enum RenewError {
-    /// Vault answered no: the lease is gone, or may not be renewed.
-    #[error("{0}")]
-    Refused(VaultError),
-    /// Vault could not be reached.
-    #[error("{0}")]
-    Vault(VaultError),
-}
-
-impl RenewError {
-    fn refused(&self) -> bool {
-        matches!(self, Self::Refused(_))
-    }
-}
-
-/// Revokes `issued` now.
-fn revoke(entry: &Entry, issued: &Issued) -> LeaseEvent {
-    #[derive(serde::Serialize)]
-    struct Revoke<'a> {
-        lease_id: &'a str,
-    }
-    let body = Body::json(&Revoke {
-        lease_id: &issued.id,
-    });
-    let client = &entry.connection.client;
-    let outcome = drive(entry.connection.runtime.get(), async {
-        client
-            .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
-            .await
-    });
-    let error = match outcome {
-        Ok(reply) if matches!(reply.status, 200 | 204) => None,
-        Ok(reply) => Some(
-            client
-                .error_for(&reply, "sys/leases/revoke", Access::Write)
-                .to_string(),
-        ),
-        Err(error) => Some(error.to_string()),
-    };
-    LeaseEvent {
-        kind: LeaseEventKind::Revoked,
-        source: entry.source.clone(),
-        path: entry.api.clone(),
-        lease_id: issued.id.clone(),
-        ttl: None,
-        error,
-    }
 }

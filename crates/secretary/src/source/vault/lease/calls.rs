@@ -1,0 +1,183 @@
+//! The three Vault calls a lease takes: reading the credentials' path (which issues
+//! them), `sys/leases/renew` and `sys/leases/revoke`. What to do with their answers is
+//! the registry's.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use reqwest::Method;
+use serde_json::Value;
+
+use super::super::client::{Body, SecretJson};
+use super::super::{Access, Connection, VaultError, drive};
+use super::LeaseError;
+use super::events::{LeaseEvent, LeaseEventKind};
+
+/// The longest lease taken at its word: a server may answer any number of seconds, and
+/// an instant that far ahead cannot be computed (ten years, the duration grammar's cap).
+const LONGEST: Duration = Duration::from_secs(10 * 365 * 24 * 3600);
+
+/// Credentials a lease carries, and what Vault said of it.
+pub(super) struct Issued {
+    /// The lease id (not a secret: it names the lease, and only a token allowed to may
+    /// renew or revoke it).
+    pub(super) id: String,
+    /// The answer's `data`, zeroed when dropped.
+    pub(super) data: SecretJson,
+    /// The duration Vault gave at issue.
+    pub(super) duration: Duration,
+    /// Whether it may be renewed.
+    pub(super) renewable: bool,
+    /// Which login of the connection read it (`Client::login_generation`): the lease
+    /// ends with that login's token.
+    pub(super) login: u64,
+}
+
+/// Reads `api` once: new credentials and their lease.
+pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseError> {
+    let client = &connection.client;
+    let (reply, login) = drive(connection.runtime.get(), async {
+        client.send_owned(Method::GET, api, None).await
+    })
+    .map_err(LeaseError::Vault)?;
+    if reply.status != 200 {
+        return Err(LeaseError::Vault(client.error_for(
+            &reply,
+            api,
+            Access::Read,
+        )));
+    }
+    let mut json = reply.json();
+    let id = json
+        .expose()
+        .get("lease_id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned();
+    let seconds = json
+        .expose()
+        .get("lease_duration")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    let renewable = json
+        .expose()
+        .get("renewable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    if id.is_empty() || seconds == 0 {
+        return Err(LeaseError::NotALease {
+            path: api.to_owned(),
+        });
+    }
+    let data = json
+        .take_object("/data")
+        .ok_or_else(|| LeaseError::NoData {
+            path: api.to_owned(),
+        })?;
+    Ok(Issued {
+        id,
+        data,
+        duration: Duration::from_secs(seconds).min(LONGEST),
+        renewable,
+        login,
+    })
+}
+
+/// Renews `issued` by its original duration: the duration granted.
+pub(super) fn renew(connection: &Connection, issued: &Issued) -> Result<Duration, RenewError> {
+    #[derive(serde::Serialize)]
+    struct Renew<'a> {
+        lease_id: &'a str,
+        increment: u64,
+    }
+    let body = Body::json(&Renew {
+        lease_id: &issued.id,
+        increment: issued.duration.as_secs(),
+    });
+    let client = &connection.client;
+    let reply = drive(connection.runtime.get(), async {
+        client
+            .send(Method::PUT, "sys/leases/renew", None, Some(&body))
+            .await
+    })
+    .map_err(RenewError::Vault)?;
+    if reply.status != 200 {
+        return Err(RenewError::Refused(client.error_for(
+            &reply,
+            "sys/leases/renew",
+            Access::Write,
+        )));
+    }
+    let granted = reply
+        .json()
+        .expose()
+        .get("lease_duration")
+        .and_then(Value::as_u64)
+        .unwrap_or(0);
+    if granted == 0 {
+        return Err(RenewError::Refused(VaultError::Unexpected {
+            path: "sys/leases/renew".to_owned(),
+            what: "a renewal that grants no time".to_owned(),
+        }));
+    }
+    Ok(Duration::from_secs(granted).min(LONGEST))
+}
+
+/// A renewal that failed.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum RenewError {
+    /// Vault answered no: the lease is gone, or may not be renewed.
+    #[error("{0}")]
+    Refused(VaultError),
+    /// Vault could not be reached.
+    #[error("{0}")]
+    Vault(VaultError),
+}
+
+impl RenewError {
+    /// Whether Vault answered no (rather than could not be reached).
+    pub(super) fn refused(&self) -> bool {
+        matches!(self, Self::Refused(_))
+    }
+}
+
+/// Which lease a revocation is for: its source, its connection and its path.
+pub(super) struct Whose<'a> {
+    pub(super) source: &'a str,
+    pub(super) connection: &'a Arc<Connection>,
+    pub(super) api: &'a str,
+}
+
+/// Revokes `issued` now; what happened, for the audit log.
+pub(super) fn revoke(whose: &Whose<'_>, issued: &Issued) -> LeaseEvent {
+    #[derive(serde::Serialize)]
+    struct Revoke<'a> {
+        lease_id: &'a str,
+    }
+    let body = Body::json(&Revoke {
+        lease_id: &issued.id,
+    });
+    let client = &whose.connection.client;
+    let outcome = drive(whose.connection.runtime.get(), async {
+        client
+            .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
+            .await
+    });
+    let error = match outcome {
+        Ok(reply) if matches!(reply.status, 200 | 204) => None,
+        Ok(reply) => Some(
+            client
+                .error_for(&reply, "sys/leases/revoke", Access::Write)
+                .to_string(),
+        ),
+        Err(error) => Some(error.to_string()),
+    };
+    LeaseEvent {
+        kind: LeaseEventKind::Revoked,
+        source: whose.source.to_owned(),
+        path: whose.api.to_owned(),
+        lease_id: issued.id.clone(),
+        ttl: None,
+        error,
+    }
+}
