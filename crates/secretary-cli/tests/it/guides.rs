@@ -14,38 +14,15 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::process::Command;
 
-use crate::runbook::{APP, copy_app};
+use crate::runbook::{APP, copy_app, runbook_blocks};
 use crate::support;
 
 const SOPS: &str = include_str!("../../../../docs/guides/sops.md");
 const PROVIDERS: &str = include_str!("../../../../docs/guides/providers.md");
 
-/// The `sh` blocks between `<!-- guide:start -->` and `<!-- guide:end -->` of `page`.
-fn guide_blocks(page: &str) -> Vec<String> {
-    let start = page.find("<!-- guide:start -->").expect("the guide starts");
-    let end = page.find("<!-- guide:end -->").expect("the guide ends");
-    let mut blocks = Vec::new();
-    let mut current: Option<String> = None;
-    for line in page[start..end].lines() {
-        match (&mut current, line) {
-            (None, "```sh") => current = Some(String::new()),
-            (Some(block), "```") => {
-                blocks.push(std::mem::take(block));
-                current = None;
-            }
-            (Some(block), line) => {
-                block.push_str(line);
-                block.push('\n');
-            }
-            (None, _) => {}
-        }
-    }
-    blocks
-}
-
 /// Runs `page`'s blocks in `dir`; what they printed, on success.
 fn run_guide(page: &str, dir: &Path) -> String {
-    let blocks = guide_blocks(page);
+    let blocks = runbook_blocks(page, "guide");
     assert!(blocks.len() >= 4, "{blocks:?}");
     let mut script = String::from("set -euo pipefail\n");
     for (n, block) in blocks.iter().enumerate() {
