@@ -30,6 +30,9 @@ struct Row {
     saved: String,
     age_seconds: u64,
     secrets: usize,
+    /// The Vault server (addresses, namespace) the values were read from: the copy is
+    /// served only while the source reads that server.
+    server: String,
     /// `true` or `false` with the key set; absent without one.
     #[serde(skip_serializing_if = "Option::is_none")]
     opens: Option<bool>,
@@ -119,6 +122,7 @@ fn status(
                     .unwrap_or_default()
                     .as_secs(),
                 secrets: source.count,
+                server: source.server.clone(),
                 opens: source.opens.as_ref().map(Result::is_ok),
                 problem: source
                     .opens

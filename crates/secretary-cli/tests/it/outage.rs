@@ -70,8 +70,14 @@ impl App {
     }
 
     fn run(&self, args: &[&str]) -> Outcome {
+        self.run_with(&[], args)
+    }
+
+    /// [`App::run`], with `extra` set after the server's variables.
+    fn run_with(&self, extra: &[(&str, &str)], args: &[&str]) -> Outcome {
         let output = support::secretary_in(self.path())
             .envs(self.server.env())
+            .envs(extra.iter().copied())
             .env("SECRETARY_CACHE_KEY", KEY)
             .env("SECRETARY_STATE_DIR", self.path().join("state"))
             .env("VAULT_MAX_RETRIES", "1")
@@ -181,6 +187,43 @@ fn check_status_and_run_start_from_the_copy_and_say_so_everywhere() {
     assert!(audit.contains(r#""outcome":"stale""#), "{audit}");
     assert_no_canary("the audit log", &audit);
     assert_no_canary("the outputs", &seen);
+}
+
+#[test]
+fn a_copy_is_not_served_for_another_vault_server() {
+    let mut app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    let out = app.run(&["cache", "status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let address = app
+        .server
+        .env()
+        .into_iter()
+        .find(|(name, _)| name == "VAULT_ADDR")
+        .map(|(_, value)| value.trim_end_matches('/').to_owned())
+        .unwrap();
+    assert_eq!(json["copies"][0]["server"], address.as_str());
+    app.server.stop();
+    // The same outage, with VAULT_ADDR pointed at a server that does not answer (the
+    // server stopped is on another port): production's values must not answer for it.
+    let elsewhere = format!("http://127.0.0.1:{}", secretary_test_support::free_port());
+    let out = app.run_with(&[("VAULT_ADDR", &elsewhere)], &["check"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        said.contains(&format!(
+            "the last-known-good copy holds values read from {address}, and the source now reads {elsewhere}"
+        )),
+        "{said}"
+    );
+    assert_no_canary("the outputs", &said);
+    // A namespace is another server too.
+    let out = app.run_with(&[("VAULT_NAMESPACE", "team-b")], &["check"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("(namespace team-b)"), "{}", out.stdout);
+    // The server it was read from still gets it.
+    let out = app.run(&["check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
 }
 
 #[test]

@@ -5,8 +5,10 @@
 //! application, the environment, each source's name, when it was saved, how many secrets
 //! it holds, which key sealed it) and the nonce; all of it but the nonce is bound as
 //! associated data, with the format version, the application, environment and source
-//! *expected* (from the manifest, not from the file). A copy renamed from another
-//! application, a changed count or date, or a flipped byte does not open.
+//! *expected* (from the manifest, not from the file), and the Vault server each source's
+//! values were read from (its addresses and namespace). A copy renamed from another
+//! application, a changed count or date, or a flipped byte does not open; a copy of
+//! another server's values opens only to say so.
 
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
@@ -85,6 +87,10 @@ struct Outer {
 #[derive(Serialize, Deserialize, Clone)]
 struct Sealed {
     source: String,
+    /// The server the values were read from ([`crate::source::vault_server`]). Empty in a
+    /// copy written before it was recorded, which no server matches.
+    #[serde(default)]
+    server: String,
     key_id: String,
     saved: u64,
     count: usize,
@@ -167,8 +173,8 @@ pub(crate) fn file_name(binding: Binding<'_>) -> String {
 
 fn associated(binding: Binding<'_>, source: &str, sealed: &Sealed) -> Vec<u8> {
     format!(
-        "secretary last-known-good\0{FORMAT}\0{}\0{}\0{source}\0{}\0{}\0{}",
-        binding.app, binding.environment, sealed.key_id, sealed.saved, sealed.count
+        "secretary last-known-good\0{FORMAT}\0{}\0{}\0{source}\0{}\0{}\0{}\0{}",
+        binding.app, binding.environment, sealed.server, sealed.key_id, sealed.saved, sealed.count
     )
     .into_bytes()
 }
@@ -198,17 +204,19 @@ fn read_outer(path: &Path) -> Result<Option<Outer>, CopyError> {
 }
 
 /// The contents kept for `source` in the copy at `path`, opened with `key` and checked
-/// against `binding`.
+/// against `binding`, and against the `server` the source reads now when given (`cache
+/// status` opens a copy without a manifest).
 pub(crate) fn open(
     path: &Path,
     binding: Binding<'_>,
     source: &str,
+    server: Option<&str>,
     key: &CacheKey,
 ) -> Result<Contents, CopyError> {
     let outer = read_outer(path)?.ok_or_else(|| CopyError::Missing {
         path: path.to_path_buf(),
     })?;
-    open_outer(&outer, path, binding, source, key)
+    open_outer(&outer, path, binding, source, server, key)
 }
 
 /// [`open`], of a file already read and parsed.
@@ -217,6 +225,7 @@ fn open_outer(
     path: &Path,
     binding: Binding<'_>,
     source: &str,
+    server: Option<&str>,
     key: &CacheKey,
 ) -> Result<Contents, CopyError> {
     let missing = || CopyError::Missing {
@@ -264,6 +273,16 @@ fn open_outer(
     if parsed.found.len() != sealed.count {
         return Err(tampered());
     }
+    if let Some(server) = server.filter(|&server| server != sealed.server) {
+        return Err(CopyError::OtherServer {
+            kept: if sealed.server.is_empty() {
+                "a server it did not record".to_owned()
+            } else {
+                sealed.server.clone()
+            },
+            now: server.to_owned(),
+        });
+    }
     Ok(Contents {
         found: parsed
             .found
@@ -297,6 +316,7 @@ pub(crate) fn save(
     path: &Path,
     binding: Binding<'_>,
     source: &str,
+    server: &str,
     key: &CacheKey,
     fresh: Contents,
     now: SystemTime,
@@ -310,10 +330,11 @@ pub(crate) fn save(
         .ok()
         .flatten()
         .filter(|outer| outer.app == binding.app && outer.environment == binding.environment);
-    // Parsed once: a healthy read opens the copy only to compare it.
+    // Parsed once: a healthy read opens the copy only to compare it. Another server's
+    // values are replaced, not merged.
     let kept = outer
         .as_ref()
-        .and_then(|outer| open_outer(outer, path, binding, source, key).ok());
+        .and_then(|outer| open_outer(outer, path, binding, source, Some(server), key).ok());
     let mut merged = match &kept {
         Some(kept) => Contents {
             found: kept
@@ -355,7 +376,7 @@ pub(crate) fn save(
             return Ok(());
         }
     }
-    let sealed = seal(binding, source, key, &merged, now_seconds)?;
+    let sealed = seal(binding, source, server, key, &merged, now_seconds)?;
     let mut sources: Vec<Sealed> = outer
         .map(|outer| outer.sources)
         .unwrap_or_default()
@@ -377,6 +398,7 @@ pub(crate) fn save(
 fn seal(
     binding: Binding<'_>,
     source: &str,
+    server: &str,
     key: &CacheKey,
     contents: &Contents,
     saved: u64,
@@ -410,6 +432,7 @@ fn seal(
     crate::generate::fill_random(&mut nonce).map_err(|_| failed("no random nonce"))?;
     let mut sealed = Sealed {
         source: source.to_owned(),
+        server: server.to_owned(),
         key_id: key.id().to_owned(),
         saved,
         count: contents.found.len(),
@@ -518,6 +541,9 @@ pub struct SourceInfo {
     pub saved: SystemTime,
     /// How many values it holds.
     pub count: usize,
+    /// The Vault server its values were read from (addresses and namespace); empty in a
+    /// copy written before secretary recorded it.
+    pub server: String,
     /// Whether it opens with the key given: `None` without a key.
     pub opens: Option<Result<(), CopyError>>,
 }
@@ -566,7 +592,8 @@ pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyErr
                 source: sealed.source.clone(),
                 saved: instant(sealed.saved),
                 count: sealed.count,
-                opens: key.map(|key| open(&path, binding, &sealed.source, key).map(|_| ())),
+                server: sealed.server.clone(),
+                opens: key.map(|key| open(&path, binding, &sealed.source, None, key).map(|_| ())),
             })
             .collect();
         copies.push(CopyInfo {

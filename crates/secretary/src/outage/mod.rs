@@ -25,7 +25,9 @@ use crate::duration::show_duration;
 use crate::manifest::{
     EnvironmentSpec, LastKnownGood, OnSourceError, OnStale, SecretSpec, SourceSpec,
 };
-use crate::source::{Batch, Context, Lookup, Source, SourceError, VaultError};
+use crate::source::{
+    Batch, Context, Lookup, Source, SourceError, VaultConfig, VaultError, vault_server,
+};
 use crate::{Locator, Variables};
 use copy::{Binding, Contents, Entry};
 
@@ -174,6 +176,18 @@ pub enum CopyError {
         /// Where the manifest reads it now.
         now: String,
     },
+    /// The copy holds values read from another Vault server (addresses or namespace) than
+    /// the source reads now: a manifest or `VAULT_ADDR` pointed elsewhere must not be
+    /// answered with the values of the server it used to read.
+    #[error(
+        "the last-known-good copy holds values read from {kept}, and the source now reads {now}"
+    )]
+    OtherServer {
+        /// The server the copy's values were read from.
+        kept: String,
+        /// The server the source reads now.
+        now: String,
+    },
     /// A copy in a format this secretary does not read.
     #[error("{} is a last-known-good copy of format {format}, which this secretary does not read", path.display())]
     Format {
@@ -215,7 +229,10 @@ impl CopyError {
             ),
             Self::Key(error) => error.hint(),
             Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
-            Self::Missing { .. } | Self::NotCovered { .. } | Self::Moved { .. } => {
+            Self::Missing { .. }
+            | Self::NotCovered { .. }
+            | Self::Moved { .. }
+            | Self::OtherServer { .. } => {
                 "no copy was written for it while Vault was up; bring Vault back".to_owned()
             }
             Self::Expired { .. } => {
@@ -261,12 +278,14 @@ pub(crate) struct Guarded {
 struct Place<'a> {
     policy: LastKnownGood,
     binding: Binding<'a>,
+    /// The Vault server the source reads now ([`vault_server`]).
+    server: String,
     key: Result<CacheKey, CopyError>,
     path: Result<PathBuf, CopyError>,
 }
 
 impl<'a> Place<'a> {
-    fn of(environment: &EnvironmentSpec, context: &Context<'a>) -> Option<Self> {
+    fn of(environment: &EnvironmentSpec, context: &Context<'a>, server: String) -> Option<Self> {
         let policy = environment.last_known_good?;
         let binding = Binding {
             app: context.app?,
@@ -283,6 +302,7 @@ impl<'a> Place<'a> {
         Some(Self {
             policy,
             binding,
+            server,
             key,
             path,
         })
@@ -301,9 +321,13 @@ pub(crate) fn ask(
     environment: &EnvironmentSpec,
     warnings: &mut Vec<String>,
 ) -> Guarded {
-    let place = (spec.config.kind() == crate::manifest::SourceKind::Vault)
-        .then(|| Place::of(environment, context))
-        .flatten();
+    // The server read now; a source whose server cannot be worked out fails on its own,
+    // with a configuration error, which no copy stands in for.
+    let place = spec
+        .config
+        .get::<VaultConfig>()
+        .and_then(|config| vault_server(config, context.vars).ok())
+        .and_then(|server| Place::of(environment, context, server));
     let Some(place) = place else {
         return plain(source.as_ref(), asked, context);
     };
@@ -347,7 +371,15 @@ pub(crate) fn ask(
     if complete {
         if let (Ok(key), Ok(path)) = (&place.key, &place.path) {
             let fresh = contents(&batch, asked, now);
-            if let Err(error) = copy::save(path, place.binding, &spec.name, key, fresh, now) {
+            if let Err(error) = copy::save(
+                path,
+                place.binding,
+                &spec.name,
+                &place.server,
+                key,
+                fresh,
+                now,
+            ) {
                 warnings.push(format!("source `{}`: {error}", spec.name));
             }
         }
@@ -549,7 +581,7 @@ fn from_copy(
 fn open(place: &Place<'_>, source: &str) -> Result<Contents, CopyError> {
     let key = place.key.as_ref().map_err(Clone::clone)?;
     let path = place.path.as_ref().map_err(Clone::clone)?;
-    copy::open(path, place.binding, source, key)
+    copy::open(path, place.binding, source, Some(&place.server), key)
 }
 
 /// Whether `error` means the source could not be reached.

@@ -7,6 +7,9 @@ use super::copy::{self, Binding, Contents, Entry};
 use super::{CacheKey, CopyError};
 use crate::SecretValue;
 
+/// The server the copies in these tests were read from.
+const SERVER: &str = "https://vault.example:8200";
+
 const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
 
 fn key() -> CacheKey {
@@ -63,6 +66,7 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
         &path,
         binding(),
         "vault",
+        SERVER,
         &key(),
         contents(&[("a", "1"), ("b", "2")], &[], read),
         now,
@@ -73,12 +77,13 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
         &path,
         binding(),
         "vault",
+        SERVER,
         &key(),
         contents(&[("c", "3")], &["b"], read),
         now,
     )
     .unwrap();
-    let kept = copy::open(&path, binding(), "vault", &key()).unwrap();
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     let found: Vec<(&str, &str)> = kept
         .found
         .iter()
@@ -91,6 +96,7 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
         &path,
         binding(),
         "vault2",
+        SERVER,
         &key(),
         contents(&[("d", "4")], &[], read),
         now,
@@ -98,11 +104,11 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
     .unwrap();
     copy::forget(&path, binding(), "vault").unwrap();
     assert!(matches!(
-        copy::open(&path, binding(), "vault", &key()),
+        copy::open(&path, binding(), "vault", Some(SERVER), &key()),
         Err(CopyError::Missing { .. })
     ));
     assert_eq!(
-        copy::open(&path, binding(), "vault2", &key())
+        copy::open(&path, binding(), "vault2", Some(SERVER), &key())
             .unwrap()
             .found
             .len(),
@@ -110,6 +116,57 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
     );
     copy::forget(&path, binding(), "vault2").unwrap();
     assert!(!path.exists());
+}
+
+#[test]
+fn a_copy_opens_only_for_the_server_it_was_read_from_and_another_servers_read_replaces_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.production.lkg");
+    let now = SystemTime::now();
+    let read = copy::seconds(now);
+    copy::save(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        &key(),
+        contents(&[("a", "1")], &[], read),
+        now,
+    )
+    .unwrap();
+    let elsewhere = "https://vault.attacker.example:8200";
+    match copy::open(&path, binding(), "vault", Some(elsewhere), &key()) {
+        Err(CopyError::OtherServer { kept, now }) => {
+            assert_eq!(kept, SERVER);
+            assert_eq!(now, elsewhere);
+        }
+        other => panic!("expected OtherServer, got {:?}", other.err()),
+    }
+    // The server is bound as associated data: rewriting it in the clear breaks the seal.
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, text.replace(SERVER, elsewhere)).unwrap();
+    assert!(matches!(
+        copy::open(&path, binding(), "vault", Some(elsewhere), &key()),
+        Err(CopyError::Tampered { .. })
+    ));
+    // A read from another server is not merged with what the first one gave.
+    std::fs::write(&path, text).unwrap();
+    copy::save(
+        &path,
+        binding(),
+        "vault",
+        elsewhere,
+        &key(),
+        contents(&[("b", "2")], &[], read),
+        now,
+    )
+    .unwrap();
+    let kept = copy::open(&path, binding(), "vault", Some(elsewhere), &key()).unwrap();
+    assert_eq!(kept.found.keys().collect::<Vec<_>>(), ["b"]);
+    // The server is in the clear, for `cache status`.
+    let text = std::fs::read_to_string(&path).unwrap();
+    let old: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(old["sources"][0]["server"], elsewhere);
 }
 
 #[test]
@@ -124,6 +181,7 @@ fn the_same_values_are_not_written_again_within_a_minute() {
             &path,
             binding(),
             "vault",
+            SERVER,
             &key(),
             contents(&[("a", "1")], &[], read),
             at,
@@ -153,7 +211,7 @@ fn a_header_that_says_anything_never_panics() {
     ));
     std::fs::write(&path, "not json").unwrap();
     assert!(matches!(
-        copy::open(&path, binding(), "vault", &key()),
+        copy::open(&path, binding(), "vault", Some(SERVER), &key()),
         Err(CopyError::Corrupt { .. })
     ));
     assert!(copy::list(dir.path(), None).unwrap().is_empty());
@@ -224,6 +282,7 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         &path,
         binding(),
         "vault",
+        SERVER,
         &key(),
         contents(&[("x", "1")], &[], copy::seconds(now)),
         now,

@@ -36,6 +36,7 @@ pub use sops::{SopsError, SopsSource};
 pub use store::{Plan, Store, StoreError};
 pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
+pub(crate) use vault::server as vault_server;
 pub use vault::{
     Access, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
 };

@@ -53,6 +53,7 @@ pub(in crate::source) use client::{Body, SecretJson};
 pub(in crate::source) use kv::written_at;
 use kv::{Cas, Field, Read, Write, field_of, read, read_all, stored};
 use settings::Settings;
+pub(crate) use settings::server;
 pub use snapshot::Snapshot;
 use write::{CONFLICT_RETRIES, FieldChange, Merge, Theirs, write_merging};
 

@@ -119,6 +119,23 @@ fn namespace(config: &VaultConfig, vars: &Variables) -> Result<Option<String>, V
     }
 }
 
+/// The Vault server a source reads, as the outage copy records it: its addresses (as they
+/// may be shown, sorted) and its namespace. A copy is served only while the source still
+/// reads the server it was read from: a manifest or `VAULT_ADDR` pointed at another
+/// server (staging's, a stranger's that does not answer) must not be answered with the
+/// values of the one it used to read.
+pub(crate) fn server(config: &VaultConfig, vars: &Variables) -> Result<String, VaultError> {
+    let Chosen { addresses, .. } = Chosen::choose(config, vars)?;
+    let mut shown: Vec<String> = addresses.iter().map(shown_address).collect();
+    shown.sort();
+    shown.dedup();
+    let addresses = shown.join(", ");
+    Ok(match namespace(config, vars)? {
+        Some(namespace) => format!("{addresses} (namespace {namespace})"),
+        None => addresses,
+    })
+}
+
 pub(super) fn config_error(setting: &str, reason: impl Into<String>) -> VaultError {
     VaultError::Config {
         setting: setting.to_owned(),
