@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 
 use secretary_test_support::Cluster;
 
-const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+const KEY: &str = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=";
 
 /// The reference application's secrets.
 const KEYS: [&str; 14] = [

@@ -8,7 +8,7 @@ import pathlib
 from conftest import OpenBao, clean_environment
 from secretary import SecretManager, Stale
 
-KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
+KEY = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM="
 CANARY = "canary-py-0c4d9e7f21"
 
 MANIFEST = """\

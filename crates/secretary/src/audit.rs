@@ -459,7 +459,7 @@ impl Fingerprints {
         let problem = if bytes.len() < Self::MIN_KEY_BYTES {
             Some(KeyProblem::TooShort { bytes: bytes.len() })
         } else if bytes.iter().collect::<std::collections::HashSet<_>>().len() < 8
-            || typed(key.trim())
+            || crate::key_text::typed(key.trim())
         {
             // 16 random bytes hold fewer than 8 distinct values with a probability
             // below 1e-9: such a key was typed, not drawn.
@@ -493,46 +493,6 @@ impl Fingerprints {
         }
         hex
     }
-}
-
-/// Whether the text of a key shows the marks of one a person typed: a stretch of 8
-/// characters that comes twice (`SecretarySecretary`, a word repeated), base64 without
-/// both upper and lower case letters (`correcthorsebatterystaples`), hex with fewer than
-/// 8 distinct digits or no letter, or a long run of characters that never go down or
-/// never go up (12 in base64, 14 in hex: `0123456789ab...`, `fedcba98...`). Of 150,000
-/// keys drawn at random for each of `secretary generate`'s formats and sizes, none was
-/// refused; a 16-byte key in base64 lacks a letter case about once in 60,000 draws, and
-/// a 32-byte one practically never. A passphrase of mixed case (`CorrectHorseBattery`)
-/// still passes: make keys with a generator. No test proves randomness: these refuse the
-/// keys people type, not every weak one (a fourth adversarial pass).
-fn typed(key: &str) -> bool {
-    let text: Vec<char> = key.chars().take(256).collect();
-    let repeated = (0..text.len().saturating_sub(8)).any(|start| {
-        let piece = &text[start..start + 8];
-        text[start + 1..].windows(8).any(|window| window == piece)
-    });
-    let hex = text.iter().all(char::is_ascii_hexdigit);
-    let both_cases =
-        text.iter().any(char::is_ascii_uppercase) && text.iter().any(char::is_ascii_lowercase);
-    let one_case = !hex && !both_cases;
-    let few_digits = hex
-        && text
-            .iter()
-            .map(char::to_ascii_lowercase)
-            .collect::<std::collections::HashSet<_>>()
-            .len()
-            < 8;
-    // Hex of decimal digits only: one in three million for 32 random hex digits.
-    let decimal = hex && text.iter().all(char::is_ascii_digit);
-    let (mut up, mut down, mut longest) = (1, 1, 1);
-    for pair in text.windows(2) {
-        up = if pair[1] >= pair[0] { up + 1 } else { 1 };
-        down = if pair[1] <= pair[0] { down + 1 } else { 1 };
-        longest = longest.max(up).max(down);
-    }
-    // Hex's 16 symbols make runs likelier: its limit is longer.
-    let run_limit = if hex { 14 } else { 12 };
-    repeated || one_case || few_digits || decimal || longest >= run_limit
 }
 
 /// The bytes `key` spells in hex, else in base64 (standard or URL-safe, padding
@@ -716,6 +676,11 @@ mod tests {
             // A fifth adversarial pass: descending runs and decimal-only hex.
             "fedcba9876543210f0e1d2c3b4a59687",
             "31415926535897932384626433832795",
+            // An eighth: passphrases of mixed case that decode as base64.
+            "CorrectHorseBatteryStapleX",
+            "MySecretAuditKeyForProd",
+            "OpenSesameAuditLogKeyNow",
+            "ProductionAuditKeyAlpha7",
         ] {
             assert_eq!(problem(typed), KeyProblem::NotRandom, "{typed}");
         }
@@ -729,6 +694,17 @@ mod tests {
             "et13xJKRc5eGvfvhlzSMI9lhLOuljdTUhVvolfixzIp",
         ] {
             assert!(open(key).unwrap(), "{key}");
+        }
+        // Draw after draw of what `secretary generate` makes (32 bytes) is taken.
+        for encoding in [
+            crate::generate::Encoding::Base64,
+            crate::generate::Encoding::Urlsafe,
+            crate::generate::Encoding::Hex,
+        ] {
+            for _ in 0..1000 {
+                let key = crate::generate::generate(32, encoding).unwrap();
+                assert!(open(key.expose()).unwrap());
+            }
         }
         assert!(!open("").unwrap(), "an empty key means none");
         let message = AuditError::Key {

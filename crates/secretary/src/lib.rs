@@ -73,6 +73,7 @@ pub mod export;
 pub mod file;
 pub mod generate;
 pub mod init;
+mod key_text;
 pub mod lint;
 mod locator;
 mod manager;

@@ -14,7 +14,7 @@ import urllib.request
 
 from conftest import CANARY, PRODUCTION_KV, OpenBao, child_environment, production
 
-KEY = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="
+KEY = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM="
 OTHER_KEY = "hq3Q9v1x0JYz8m2PKjzXl4nq1vT6cE1dUo0aN3w5rBk="
 
 

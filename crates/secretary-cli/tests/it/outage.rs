@@ -17,7 +17,7 @@ use std::path::Path;
 
 use tempfile::TempDir;
 
-const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+const KEY: &str = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=";
 const CANARY: &str = "canary-cli-5e0b7a13c2";
 
 fn manifest(on_stale: &str) -> String {

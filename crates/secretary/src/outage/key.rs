@@ -35,10 +35,13 @@ pub enum KeyError {
         /// How many it holds.
         bytes: usize,
     },
-    /// The key's bytes are not random: all the same (32 zeros), or all printable text
-    /// (a passphrase in base64). Its key id, kept in each copy, would let a weak key be
-    /// found offline (a seventh adversarial pass).
-    #[error("{variable} is not a random key (its bytes are all alike, or all printable text)")]
+    /// The key is not random: its bytes all the same (32 zeros), or all printable text
+    /// (a passphrase in base64), or its text typed rather than drawn (a passphrase that
+    /// happens to decode as base64). Its key id, kept in each copy, would let a weak key
+    /// be found offline (seventh and eighth adversarial passes).
+    #[error(
+        "{variable} is not a random key (its bytes are all alike or all printable text, or it reads as typed)"
+    )]
     Weak {
         /// Where the key came from.
         variable: &'static str,
@@ -122,7 +125,7 @@ impl CacheKey {
         // 32 random bytes are all printable about once in 10^14 draws.
         let alike = bytes.windows(2).all(|pair| pair[0] == pair[1]);
         let printable = bytes.iter().all(|b| (0x20..0x7f).contains(b));
-        if bytes.len() == KEY_BYTES && (alike || printable) {
+        if bytes.len() == KEY_BYTES && (alike || printable || crate::key_text::typed(text)) {
             return Err(KeyError::Weak { variable });
         }
         Self::from_bytes(&bytes).ok_or(KeyError::WrongLength {
@@ -191,7 +194,7 @@ mod tests {
 
     #[test]
     fn a_key_is_32_bytes_of_base64_and_its_id_does_not_show_it() {
-        let text = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+        let text = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=";
         let key = CacheKey::from_text(text, KEY_VARIABLE).unwrap();
         assert_eq!(key.id().len(), 16);
         assert!(!format!("{key:?}").contains(text));
@@ -221,6 +224,8 @@ mod tests {
             encode(&[0; 32]),
             encode(&[0xab; 32]),
             encode(b"passwordpasswordpasswordpassword"),
+            // A passphrase that decodes as base64 to 32 bytes (an eighth adversarial pass).
+            "CorrectHorseBatteryStapleOpensTheCacheKey1A".to_owned(),
         ] {
             assert!(
                 matches!(
@@ -231,7 +236,7 @@ mod tests {
             );
         }
         // What `secretary generate` makes is taken, draw after draw.
-        for _ in 0..1000 {
+        for _ in 0..3000 {
             let key = crate::generate::generate(32, crate::generate::Encoding::Base64).unwrap();
             assert!(CacheKey::from_text(key.expose(), KEY_VARIABLE).is_ok());
         }
@@ -245,7 +250,7 @@ mod tests {
                 .is_none()
         );
         let vars = Variables::from_pairs([
-            (KEY_VARIABLE, "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA="),
+            (KEY_VARIABLE, "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM="),
             (KEY_FILE_VARIABLE, "/nonexistent/key"),
         ]);
         assert!(CacheKey::from_vars(&vars).unwrap().is_some());
@@ -261,7 +266,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt as _;
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cache.key");
-        std::fs::write(&path, "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=\n").unwrap();
+        std::fs::write(&path, "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=\n").unwrap();
         let vars = Variables::from_pairs([(KEY_FILE_VARIABLE, path.to_str().unwrap())]);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(CacheKey::from_vars(&vars).unwrap().is_some());

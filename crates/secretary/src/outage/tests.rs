@@ -10,7 +10,7 @@ use crate::SecretValue;
 /// The server the copies in these tests were read from.
 const SERVER: &str = "https://vault.example:8200";
 
-const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+const KEY: &str = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=";
 
 fn key() -> CacheKey {
     CacheKey::from_text(KEY, "SECRETARY_CACHE_KEY").unwrap()

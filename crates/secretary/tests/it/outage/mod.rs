@@ -23,7 +23,7 @@ use secretary::{Scope, resolve};
 use secretary_test_support::OpenBao;
 
 /// 32 bytes, base64: the user's cache key in these tests.
-pub const KEY: &str = "q83vEjRWeJCrze8SNFZ4kKvN7xI0VniQq83vEjRWeJA=";
+pub const KEY: &str = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=";
 /// Another key.
 pub const OTHER_KEY: &str = "hq3Q9v1x0JYz8m2PKjzXl4nq1vT6cE1dUo0aN3w5rBk=";
 /// Values no output, file or log may hold in any spelling.
@@ -208,12 +208,15 @@ fn a_copy_written_while_vault_is_up_is_served_stale_once_it_is_down() {
 
 #[test]
 fn a_blackholed_vault_gives_way_to_the_copy_within_outage_after() {
-    let setup = Setup::new();
-    assert!(setup.resolve("production", &setup.vars()).is_ok());
-    // A listener that never accepts: the kernel completes the handshake, nobody answers.
-    let hole = TcpListener::bind("127.0.0.1:0").unwrap();
-    let address = format!("http://{}", hole.local_addr().unwrap());
-    let vars = setup.vars_for(&address, &setup.server.token, KEY);
+    let mut setup = Setup::new();
+    let vars = setup.vars();
+    assert!(setup.resolve("production", &vars).is_ok());
+    // At the server's own address (a copy is served only for the server it was read
+    // from), a listener that never accepts: the kernel completes the handshake, nobody
+    // answers.
+    let port = setup.server.address.rsplit(':').next().unwrap().to_owned();
+    setup.server.stop();
+    let hole = TcpListener::bind(format!("127.0.0.1:{port}")).unwrap();
     let started = Instant::now();
     let report = setup.resolve("production", &vars);
     let took = started.elapsed();
