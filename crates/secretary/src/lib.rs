@@ -85,6 +85,7 @@ mod resolve;
 pub mod scan;
 mod secret;
 pub mod source;
+mod spelling;
 mod suggest;
 pub mod template;
 pub mod validate;

@@ -4,7 +4,10 @@
 use crate::lint::looks_real;
 
 /// Every value of the files `init` reads, as a description may not hold them: each value
-/// whole, and each line of a multi-line value.
+/// whole, each line of a multi-line value, and each part of a value that looks secret
+/// ([`Values::secret_parts`]: a URL's password, `Hunter2xyz9` in `ghp_Hunter2xyz9`). A
+/// description is looked at as written and decoded ([`crate::spelling::unspelled`]:
+/// base64, hex, JSON, URL).
 pub(super) struct Values {
     /// The values and lines of at least [`Values::SUBSTRING`] bytes, found anywhere in a
     /// description.
@@ -21,6 +24,7 @@ impl Values {
     pub(super) fn new<'v>(values: impl Iterator<Item = &'v str>) -> Self {
         let mut words = std::collections::HashSet::new();
         for value in values {
+            words.extend(Self::secret_parts(value));
             words.insert(value.trim().to_lowercase());
             // Each line of a multi-line value, a lone `\r` (an escape in quotes) included.
             if value.contains(['\n', '\r']) {
@@ -52,6 +56,47 @@ impl Values {
             })
             .flatten();
         Self { long, words }
+    }
+
+    /// The parts of `value` that a comment may not quote either (an eighth adversarial
+    /// pass: `# db password is Hunter2xyz9` above a URL holding it went into the
+    /// manifest): a URL's password, and each piece between punctuation that looks
+    /// secret, at least 6 characters holding both a letter and a digit or at least 12
+    /// characters. Not a word such as `postgresql` or `localhost`, which a description
+    /// of the variable rightly names.
+    fn secret_parts(value: &str) -> impl Iterator<Item = String> + '_ {
+        let password = url::Url::parse(value.trim())
+            .ok()
+            .and_then(|url| url.password().map(str::to_owned))
+            .map(|password| {
+                percent_encoding::percent_decode_str(&password)
+                    .decode_utf8_lossy()
+                    .to_lowercase()
+            })
+            .filter(|password| password.len() >= Self::SUBSTRING);
+        let pieces = value
+            .split(|c: char| !c.is_alphanumeric())
+            .filter(|piece| {
+                let chars = piece.chars().count();
+                (chars >= 6
+                    && piece.chars().any(char::is_alphabetic)
+                    && piece.chars().any(|c| c.is_ascii_digit()))
+                    || chars >= 12
+            })
+            .map(str::to_lowercase);
+        password.into_iter().chain(pieces)
+    }
+
+    /// Whether `text`, decoded ([`crate::spelling::unspelled`]), holds a value of at
+    /// least [`Values::SUBSTRING`] bytes: a short one is left out, since what decodes
+    /// from ordinary words is noise in which short values turn up.
+    fn decoded_in_text(&self, text: &str) -> bool {
+        let Some(long) = &self.long else {
+            return false;
+        };
+        crate::spelling::unspelled(text)
+            .iter()
+            .any(|decoded| long.is_match(&decoded.to_lowercase()))
     }
 
     /// Whether `text` holds one of the values, whatever the letters' case: a long one
@@ -90,6 +135,7 @@ pub(super) fn describes(text: &str, values: &Values) -> bool {
         && looks_real(text).is_none()
         && !text.chars().any(char::is_control)
         && !values.in_text(text)
+        && !values.decoded_in_text(text)
 }
 
 #[cfg(test)]
@@ -205,6 +251,57 @@ mod tests {
         assert_eq!(
             descriptions(&["# old one was x-ÉTÉ-2024-x9\nDOOR_PASSWORD=ÉTÉ-2024-x9\n"]),
             ["DOOR_PASSWORD"]
+        );
+    }
+
+    #[test]
+    fn a_value_in_base64_hex_json_or_a_url_is_kept_out_too() {
+        // An eighth adversarial pass: `# old one, base64: ...` went into the manifest.
+        for comment in [
+            "# was aHVudGVyMi9wcm9kKzQy before",
+            "# was aHVudGVyMi9wcm9kKzQy",
+            "# url-safe: XaHVudGVyMi9wcm9kKzQy",
+            "# hex 68756E746572322F70726F642B3432",
+            "# in the URL: user:hunter2%2Fprod%2B42@db",
+            r"# json: hunter2\/prod\u002B42",
+        ] {
+            let text = format!("{comment}\nDB_PASSWORD=hunter2/prod+42\n");
+            assert_eq!(descriptions(&[&text]), ["DB_PASSWORD"], "{comment}");
+        }
+        // Base64 of an ordinary comment decodes to noise that holds no value.
+        assert_eq!(
+            descriptions(&[
+                "# Connection string for PostgreSQL\nDATABASE_URL=postgresql://app:pw@db/app\n"
+            ]),
+            ["DATABASE_URL: Connection string for PostgreSQL"]
+        );
+    }
+
+    #[test]
+    fn a_part_of_a_value_that_looks_secret_is_kept_out_too() {
+        for (comment, line) in [
+            (
+                "# db password is Hunter2xyz9",
+                "DATABASE_URL=postgresql://admin:Hunter2xyz9@db/app",
+            ),
+            (
+                "# db password is s3cret",
+                "DATABASE_URL=postgresql://admin:s3cret@db/app",
+            ),
+            ("# token Hunter2xyz9 rotated", "API_TOKEN=ghp_Hunter2xyz9"),
+            ("# 7f3a9b", "A=CANARY-7f3a9b"),
+            ("# CANARY 7f3a9b", "A=CANARY-7f3a9b"),
+        ] {
+            let text = format!("{comment}\n{line}\n");
+            assert_eq!(descriptions(&[&text]).len(), 1);
+            assert!(!descriptions(&[&text])[0].contains(':'), "{comment}");
+        }
+        // Words of a value that a description rightly names stay.
+        assert_eq!(
+            descriptions(&[
+                "# The PostgreSQL server on localhost\nDATABASE_URL=postgresql://localhost/app\n"
+            ]),
+            ["DATABASE_URL: The PostgreSQL server on localhost"]
         );
     }
 

@@ -1,7 +1,7 @@
 //! Finding where the current values of secrets appear in files: a repository, a log
 //! directory, a build's output.
 //!
-//! [`Needles`] holds the values to look for, each in every spelling of [`forms`](Form)
+//! [`Needles`] holds the values to look for, each in every spelling of [`crate::spelling`] ([`Form`])
 //! (exact, JSON-escaped, URL-encoded, inside base64 and URL-safe base64 at each of the
 //! three alignments, hex in either case), as one Aho-Corasick automaton over the first 32
 //! bytes of each spelling, each hit then checked against the whole spelling: each file is
@@ -41,7 +41,6 @@
 //! The automaton holds the spellings, as the redactor's does: they are in this process's
 //! memory while it searches. The spellings built on the way are zeroed.
 
-mod forms;
 mod walk;
 mod word;
 
@@ -53,7 +52,7 @@ use zeroize::Zeroizing;
 
 use crate::resolve::{Report, State};
 
-pub use forms::Form;
+pub use crate::spelling::Form;
 pub use walk::{FileFindings, LinkLoop, Options, Outcome, ScanError};
 pub use word::DISTINCTIVE_BITS;
 
@@ -183,7 +182,7 @@ impl Needles {
             let index = keys.len();
             keys.push(key.to_owned());
             whole_word.push(word::is_guessable(value));
-            for (form, spelling) in forms::spellings(value) {
+            for (form, spelling) in crate::spelling::spellings(value) {
                 spelled.push((spelling, index, form));
             }
         }

@@ -1,6 +1,9 @@
-//! The spellings of a value that [`scan`](super) looks for: the value itself, and the
-//! value as common encoders write it. Each spelling is a literal byte string, so that one
-//! automaton finds them all in one pass.
+//! The spellings of a value: the value itself, and the value as common encoders write it.
+//! [`scan`](crate::scan) looks for every one in a tree, an `exec` provider's text may hold
+//! none of its answer's values (`source/exec/spelled.rs`), and `init` keeps a comment
+//! holding one out of the manifest (`init/describe.rs`). Each spelling is a literal byte
+//! string, so that one automaton finds them all in one pass. A leaf: it depends on no
+//! module of the crate, so that `source`, `scan` and `init` can all use it.
 //!
 //! - **exact**: the bytes of the value.
 //! - **json**: inside a JSON string as eight common serialisers write it by default (see
@@ -117,7 +120,7 @@ const USERINFO: &AsciiSet = &CONTROLS
 
 /// Every spelling of `value` that is searched for, each with its form; the same bytes may
 /// come twice (the caller keeps one).
-pub(super) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
+pub(crate) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
     let mut out = vec![(Form::Exact, Zeroizing::new(value.to_vec()))];
     if let Ok(text) = std::str::from_utf8(value) {
         for style in &JSON_STYLES {
@@ -296,6 +299,116 @@ fn hex(value: &[u8], digits: &[u8; 16]) -> Zeroizing<Vec<u8>> {
     for &byte in value {
         out.push(digits[usize::from(byte >> 4)]);
         out.push(digits[usize::from(byte & 0xf)]);
+    }
+    out
+}
+
+/// The shortest run of hex or base64 characters decoded by [`unspelled`]: 8 bytes' worth
+/// or more.
+const RUN_MIN: usize = 11;
+
+/// What `text` may spell, decoded: `text` with JSON escapes undone, percent-decoded
+/// (with `+` as a space and as itself), and each run of hex or base64 characters (both
+/// alphabets) decoded at every alignment, all lossily as UTF-8. The other direction of
+/// [`spellings`], for a short text searched for many values (`init`'s comments): linear
+/// in the text, where spelling every value would multiply the values searched for.
+pub(crate) fn unspelled(text: &str) -> Vec<Zeroizing<String>> {
+    let lossy = |bytes: &[u8]| Zeroizing::new(String::from_utf8_lossy(bytes).into_owned());
+    let mut out = Vec::new();
+    if text.contains('\\') {
+        out.push(json_unescaped(text));
+    }
+    if text.contains('%') || text.contains('+') {
+        let plus = text.replace('+', " ");
+        for form in [text, plus.as_str()] {
+            out.push(lossy(
+                &percent_encoding::percent_decode_str(form).collect::<Vec<u8>>(),
+            ));
+        }
+    }
+    let hex = |c: char| c.is_ascii_hexdigit();
+    let base64 = |c: char| c.is_ascii_alphanumeric() || "+/-_".contains(c);
+    for run in runs(text, hex) {
+        for offset in 0..2 {
+            let digits = run.as_bytes().get(offset..).unwrap_or_default();
+            let bytes: Zeroizing<Vec<u8>> = Zeroizing::new(
+                digits
+                    .chunks_exact(2)
+                    .filter_map(|pair| {
+                        let digit = |b: u8| (b as char).to_digit(16);
+                        u8::try_from(digit(pair[0])? * 16 + digit(pair[1])?).ok()
+                    })
+                    .collect(),
+            );
+            out.push(lossy(&bytes));
+        }
+    }
+    let engine = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+    );
+    for run in runs(text, base64) {
+        let standard: Zeroizing<String> = Zeroizing::new(run.replace('-', "+").replace('_', "/"));
+        for offset in 0..4 {
+            let Some(mut piece) = standard.get(offset..) else {
+                continue;
+            };
+            // A length of one more than a multiple of four decodes to nothing.
+            if piece.len() % 4 == 1 {
+                piece = &piece[..piece.len() - 1];
+            }
+            if let Ok(bytes) = engine.decode(piece) {
+                out.push(lossy(&Zeroizing::new(bytes)));
+            }
+        }
+    }
+    out
+}
+
+/// The runs of at least [`RUN_MIN`] characters of `text` that `class` accepts.
+fn runs(text: &str, class: impl Fn(char) -> bool) -> impl Iterator<Item = &str> {
+    text.split(move |c: char| !class(c))
+        .filter(|run| run.len() >= RUN_MIN)
+}
+
+/// `text` with the escapes of a JSON string undone (`\uXXXX`, surrogate pairs too, and
+/// the short ones); anything else kept as it is.
+fn json_unescaped(text: &str) -> Zeroizing<String> {
+    let mut out = Zeroizing::new(String::with_capacity(text.len()));
+    let mut chars = text.chars().peekable();
+    let mut high: Option<u32> = None;
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('u') => {
+                let hex: String = chars.by_ref().take(4).collect();
+                let Ok(unit) = u32::from_str_radix(&hex, 16) else {
+                    out.push_str("\\u");
+                    out.push_str(&hex);
+                    continue;
+                };
+                match (high.take(), unit) {
+                    (Some(first), 0xdc00..=0xdfff) => {
+                        let code = 0x10000 + ((first - 0xd800) << 10) + (unit - 0xdc00);
+                        out.extend(char::from_u32(code));
+                    }
+                    (_, 0xd800..=0xdbff) => high = Some(unit),
+                    (_, unit) => out.extend(char::from_u32(unit)),
+                }
+            }
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
     }
     out
 }
