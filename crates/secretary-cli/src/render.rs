@@ -3,7 +3,7 @@
 
 use std::fmt::Write as _;
 
-use secretary::manifest::ChosenBy;
+use secretary::manifest::unknown_environment;
 use secretary::{ProblemKind, Report};
 
 pub use secretary::file::shown_path;
@@ -27,14 +27,10 @@ pub fn error(error: secretary::Error) -> String {
             manifest,
             defined,
         } => {
-            // The library says who chose it; here, the caller is `--env`.
-            let by = match &chosen_by {
-                ChosenBy::Caller => "--env".to_owned(),
-                other => other.to_string(),
-            };
+            // The library words it; here, the caller is `--env`.
             let mut text = format!(
-                "error: environment `{name}` (chosen by {by}) is not defined in {}\n",
-                shown_path(&manifest).display()
+                "error: {}\n",
+                unknown_environment(name.as_deref(), &chosen_by, "--env", &shown_path(&manifest))
             );
             let _ = writeln!(
                 text,

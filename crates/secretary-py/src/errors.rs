@@ -10,7 +10,7 @@ use pyo3::PyTypeInfo as _;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
-use secretary::manifest::ChosenBy;
+use secretary::manifest::unknown_environment;
 use secretary::{Error, Fix, ManagerError, ProblemKind, Problems, SecretProblem};
 
 // The exception classes, declared once, in Python (`secretary/errors.py`), and imported
@@ -152,24 +152,22 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
             chosen_by,
             manifest,
             defined,
-        } => {
-            let by = match &chosen_by {
-                ChosenBy::Caller => "the environment argument".to_owned(),
-                other => other.to_string(),
-            };
-            Raise::new(
-                py,
-                Class::UnknownEnvironment,
-                format!(
-                    "environment `{name}` (chosen by {by}) is not defined in {}\n  \
-                     help: use one of: {} (or add [environments.NAME] to the manifest)",
-                    shown_path(&manifest).display(),
-                    defined.join(", ")
+        } => Raise::new(
+            py,
+            Class::UnknownEnvironment,
+            format!(
+                "{}\n  help: use one of: {} (or add [environments.NAME] to the manifest)",
+                unknown_environment(
+                    name.as_deref(),
+                    &chosen_by,
+                    "the environment argument",
+                    &shown_path(&manifest)
                 ),
-            )
-            .with("environment", name)?
-            .with("path", shown_path(&manifest))?
-        }
+                defined.join(", ")
+            ),
+        )
+        .with("environment", name)?
+        .with("path", shown_path(&manifest))?,
         Error::UnknownKey {
             key,
             manifest,

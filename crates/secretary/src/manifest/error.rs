@@ -36,10 +36,12 @@ pub enum Error {
     #[error(transparent)]
     Manifest(#[from] ManifestError),
     /// The chosen environment is not declared in the manifest.
-    #[error("environment `{name}` (chosen by {chosen_by}) is not defined in {}", manifest.display())]
+    #[error("{}", unknown_environment(name.as_deref(), chosen_by, "the caller", manifest))]
     UnknownEnvironment {
-        /// The requested name.
-        name: String,
+        /// The requested name; `None` when a variable of `environment_from` chose it: the
+        /// variable's value is never carried, since a manifest names the variable and a
+        /// message would show any variable's value (an eighth adversarial pass).
+        name: Option<String>,
         /// What chose it.
         chosen_by: ChosenBy,
         /// The manifest's path.
@@ -69,6 +71,31 @@ pub enum ChosenBy {
     Variable(String),
     /// The manifest's `default_environment`.
     Default,
+}
+
+/// [`Error::UnknownEnvironment`]'s message, with `caller` naming how the caller chooses
+/// (the CLI's `--env`, Python's "the environment argument": the library names no API)
+/// and `manifest` as it should be shown. Never a variable's value.
+pub fn unknown_environment(
+    name: Option<&str>,
+    chosen_by: &ChosenBy,
+    caller: &str,
+    manifest: &std::path::Path,
+) -> String {
+    let manifest = manifest.display();
+    match (name, chosen_by) {
+        (_, ChosenBy::Variable(variable)) => format!(
+            "the value of {variable} (named by `environment_from`) is not the name of an environment defined in {manifest}"
+        ),
+        (name, ChosenBy::Caller) => format!(
+            "environment `{}` (chosen by {caller}) is not defined in {manifest}",
+            name.unwrap_or_default()
+        ),
+        (name, ChosenBy::Default) => format!(
+            "environment `{}` (chosen by the manifest's default) is not defined in {manifest}",
+            name.unwrap_or_default()
+        ),
+    }
 }
 
 impl std::fmt::Display for ChosenBy {

@@ -52,7 +52,7 @@ pub(crate) use credentials::is_credential;
 pub use credentials::{CLOUD_CREDENTIAL_VARIABLES, CREDENTIAL_VARIABLES};
 pub(crate) use diagnostic::sanitize_toml_message;
 pub use diagnostic::{Diagnostic, ManifestError};
-pub use error::{ChosenBy, Error};
+pub use error::{ChosenBy, Error, unknown_environment};
 
 /// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
 /// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It
@@ -256,7 +256,7 @@ impl Manifest {
             .iter()
             .find(|e| e.name == name)
             .ok_or_else(|| Error::UnknownEnvironment {
-                name,
+                name: (!matches!(chosen_by, ChosenBy::Variable(_))).then_some(name),
                 chosen_by,
                 manifest: self.path.clone(),
                 defined: self.environments.iter().map(|e| e.name.clone()).collect(),

@@ -20,7 +20,62 @@ fn an_unknown_environment_is_exit_2_naming_the_defined_ones() {
     assert_eq!(out.code, 2);
     assert_eq!(
         out.stderr,
-        "error: environment `prod` (chosen by the variable ENVIRONMENT) is not defined in secrets.toml\n  help: use one of: development, staging, production (or add [environments.NAME] to the manifest)\n"
+        // The variable's value is not shown: a manifest names the variable, and could
+        // name any (an eighth adversarial pass printed VAULT_TOKEN this way).
+        "error: the value of ENVIRONMENT (named by `environment_from`) is not the name of an environment defined in secrets.toml\n  help: use one of: development, staging, production (or add [environments.NAME] to the manifest)\n"
+    );
+    let out = run(project.cmd().arg("--env").arg("prod").arg("check"));
+    assert_eq!(
+        out.stderr,
+        "error: environment `prod` (chosen by --env) is not defined in secrets.toml\n  help: use one of: development, staging, production (or add [environments.NAME] to the manifest)\n"
+    );
+}
+
+#[test]
+fn environment_from_cannot_name_a_credential_or_a_sensitive_secrets_variable() {
+    const CANARY: &str = "canary-env-from-7f3a9b";
+    for (variable, said) in [
+        (
+            "VAULT_TOKEN",
+            "`VAULT_TOKEN` holds a credential and cannot choose the environment",
+        ),
+        (
+            "SECRETARY_AUDIT_KEY",
+            "`SECRETARY_AUDIT_KEY` holds a credential",
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY",
+            "`AWS_SECRET_ACCESS_KEY` holds a credential",
+        ),
+        (
+            "DB_PASSWORD",
+            "`DB_PASSWORD` is read by the sensitive secret `db_password` and cannot choose the environment",
+        ),
+    ] {
+        let project = Project::new(&format!(
+            "version = 1\n[app]\nenvironment_from = [\"{variable}\"]\n[sources.env]\ntype = \"env\"\n[environments.production]\nsources = [\"env\"]\n[secrets.db_password]\n"
+        ));
+        let out = run(project.cmd().env(variable, CANARY).arg("check"));
+        assert_eq!(out.code, 2, "{variable}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains(said), "{variable}: {}", out.stderr);
+        assert!(out.stderr.contains("secrets.toml:3"), "{}", out.stderr);
+        assert!(
+            !format!("{}{}", out.stdout, out.stderr).contains(CANARY),
+            "{}",
+            out.stderr
+        );
+    }
+    // A variable that only names environments is fine, and its value is never echoed.
+    let project = Project::new(
+        "version = 1\n[app]\nenvironment_from = [\"DEPLOY_ENV\"]\n[secrets.a]\nrequired = false\n",
+    );
+    let out = run(project.cmd().env("DEPLOY_ENV", CANARY).arg("check"));
+    assert_eq!(out.code, 2);
+    assert!(!out.stderr.contains(CANARY), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("the value of DEPLOY_ENV"),
+        "{}",
+        out.stderr
     );
 }
 

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use toml::Spanned;
 
 use super::Manifest;
+use super::credentials::is_credential;
 use super::diagnostic::{Diagnostic, LineIndex};
 use super::model::{App, AuditTarget, EnvironmentSpec, SecretSpec};
 use super::raw::{RawApp, RawAudit, RawManifest};
@@ -118,12 +119,12 @@ impl Checker<'_> {
         let app_named = raw.app.name.is_some();
         let (mut environments, rules) =
             self.environments(raw.environments, &sources, &declared, app_named);
-        let app = self.app(raw.app, &environments);
         let secrets: Vec<Arc<SecretSpec>> = self
             .secrets(raw.secrets)
             .into_iter()
             .map(Arc::new)
             .collect();
+        let app = self.app(raw.app, &environments, &secrets);
         let index: HashMap<String, usize> = secrets
             .iter()
             .enumerate()
@@ -217,12 +218,43 @@ impl Checker<'_> {
         }
     }
 
-    fn app(&mut self, raw: RawApp, environments: &[EnvironmentSpec]) -> App {
+    fn app(
+        &mut self,
+        raw: RawApp,
+        environments: &[EnvironmentSpec],
+        secrets: &[Arc<SecretSpec>],
+    ) -> App {
         let environment_from = match raw.environment_from {
             Some(names) => names
                 .into_iter()
                 .map(|name| {
-                    if !is_env_name(name.get_ref()) {
+                    // A variable whose value chooses the environment shows its value in
+                    // which environment runs, and in a message when none is named so
+                    // (an eighth adversarial pass printed VAULT_TOKEN that way): never a
+                    // credential, nor a variable a sensitive secret reads.
+                    let secret = secrets
+                        .iter()
+                        .find(|spec| spec.sensitive && spec.env.contains(name.get_ref()));
+                    if is_credential(name.get_ref()) {
+                        self.report(
+                            name.span().start,
+                            format!(
+                                "`{}` holds a credential and cannot choose the environment",
+                                name.get_ref()
+                            ),
+                            Some("name a variable that holds the environment's name, such as `ENVIRONMENT`".to_owned()),
+                        );
+                    } else if let Some(secret) = secret {
+                        self.report(
+                            name.span().start,
+                            format!(
+                                "`{}` is read by the sensitive secret `{}` and cannot choose the environment",
+                                name.get_ref(),
+                                secret.key
+                            ),
+                            Some("name a variable that holds the environment's name, such as `ENVIRONMENT`".to_owned()),
+                        );
+                    } else if !is_env_name(name.get_ref()) {
                         self.report(
                             name.span().start,
                             format!(
