@@ -519,7 +519,7 @@ fn answer(
                 resolution.stale = Some(stale);
             }
             resolution.value = Some(value);
-            resolution.written = written;
+            resolution.written = written.filter(|&written| believable(written));
             resolution.origin = Some(Origin::Source {
                 name: name.to_owned(),
                 locator,
@@ -625,6 +625,16 @@ fn validate_all(
             }
         }
     }
+}
+
+/// Whether a source's word for when a value was written can be believed: not more than
+/// five minutes ahead of this clock (a provider's or a server's time in the future would
+/// make the value ageless, and one past year 9999 could not be shown: an eighth
+/// adversarial pass made `status` panic with `9999-12-31T23:59:59Z`).
+fn believable(written: SystemTime) -> bool {
+    SystemTime::now()
+        .checked_add(Duration::from_secs(300))
+        .is_some_and(|limit| written <= limit)
 }
 
 /// Checks every valid value against its secret's `rotate_every` at `now`: an overdue one

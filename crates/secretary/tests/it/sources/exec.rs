@@ -474,3 +474,33 @@ fn a_script_behind_an_interpreter_more_pass_env_or_a_program_earlier_on_path_eac
         "{error:?}"
     );
 }
+
+#[test]
+fn a_written_time_in_the_future_is_not_believed() {
+    // An eighth adversarial pass: `"written": "9999-12-31T23:59:59Z"` with `rotate_every`
+    // made `status` panic formatting the due date, and any time ahead made a value
+    // ageless. A time more than five minutes ahead is dropped; one in the past is kept.
+    let hour_ago =
+        humantime::format_rfc3339_seconds(std::time::SystemTime::now() - Duration::from_secs(3600))
+            .to_string();
+    let answer = serde_json::json!({
+        "protocol": "secretary-provider/1",
+        "secrets": {
+            "database_url": {"value": "postgresql://db/app", "written": hour_ago},
+            "api_key": {"value": "k-canary-123", "written": "9999-12-31T23:59:59Z"},
+            "debug": {"absent": true},
+        },
+    });
+    let project = Project::new(&serde_json::json!({"stdout": answer.to_string()}));
+    let manifest = project.manifest(PROVIDER);
+    let vars = project.vars(&[]);
+    allow(&manifest, &vars);
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(value(&report, "api_key").as_deref(), Some("k-canary-123"));
+    assert_eq!(report.get("api_key").unwrap().written, None);
+    let written = report.get("database_url").unwrap().written.unwrap();
+    let age = std::time::SystemTime::now()
+        .duration_since(written)
+        .unwrap();
+    assert!((3590..3610).contains(&age.as_secs()), "{age:?}");
+}
