@@ -322,3 +322,55 @@ fn a_created_time_that_cannot_be_read_is_said_not_passed_over() {
     assert!(report.warnings.is_empty(), "{:?}", report.warnings);
     assert!(report.get("api_key").unwrap().written.is_some());
 }
+
+#[test]
+fn a_lease_id_that_cannot_be_shown_is_refused_and_the_lease_revoked() {
+    // An eighth adversarial pass: a server's lease id with terminal escapes, or holding
+    // the password it came with, went to `status`, the audit log and messages.
+    let password = "pw-canary-6d1e0f";
+    for id in [
+        "database/creds/shop/\u{1b}]0;x\u{7}\u{1b}[2J".to_owned(),
+        format!("database/creds/shop/{password}"),
+    ] {
+        let issued = Answer {
+            body: serde_json::json!({
+                "lease_id": id,
+                "lease_duration": 3600,
+                "renewable": true,
+                "data": {"username": "v-shop-1", "password": password},
+            })
+            .to_string(),
+            ..answer(200)
+        };
+        let server = serve(vec![issued, answer(204)]);
+        let text = format!(
+            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[environments.production]\nsources = [\"db\"]\n[secrets.user]\n[secrets.pw]\n",
+            server.address
+        );
+        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "s.scripted-token"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let said = report.get("pw").unwrap().problems[0].kind.to_string();
+        assert!(said.contains("lease id that cannot be shown"), "{said}");
+        assert!(
+            !said.contains(password) && !said.contains('\u{1b}'),
+            "{said}"
+        );
+        assert!(report.get("pw").unwrap().value.is_none());
+        // Revoked at once.
+        let seen = server.seen();
+        assert!(
+            seen.iter()
+                .any(|request| request.path == "/v1/sys/leases/revoke"),
+            "{:?}",
+            seen.iter().map(|r| &r.path).collect::<Vec<_>>()
+        );
+        secretary::source::leases::revoke_all();
+    }
+}

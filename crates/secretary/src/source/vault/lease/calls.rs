@@ -74,6 +74,22 @@ pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseE
         .ok_or_else(|| LeaseError::NoData {
             path: api.to_owned(),
         })?;
+    if !fit_to_show(&id, &data) {
+        // Revoked at once, best effort: the lease is of no use, and must not outlive this.
+        #[derive(serde::Serialize)]
+        struct Revoke<'a> {
+            lease_id: &'a str,
+        }
+        let body = Body::json(&Revoke { lease_id: &id });
+        let _ = drive(connection.runtime.get(), async {
+            client
+                .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
+                .await
+        });
+        return Err(LeaseError::UnfitLeaseId {
+            path: api.to_owned(),
+        });
+    }
     Ok(Issued {
         id,
         data,
@@ -81,6 +97,30 @@ pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseE
         renewable,
         login,
     })
+}
+
+/// Whether a lease `id` may be shown and recorded: printable ASCII of at most 1,024
+/// characters, spelling none of the values in `data` (in any spelling of
+/// [`crate::spelling`], for values of at least 4 bytes).
+fn fit_to_show(id: &str, data: &SecretJson) -> bool {
+    if id.len() > 1024 || !id.bytes().all(|b| b.is_ascii_graphic()) {
+        return false;
+    }
+    let Some(fields) = data.expose().as_object() else {
+        return true;
+    };
+    !fields
+        .values()
+        .filter_map(Value::as_str)
+        .filter(|value| value.len() >= 4)
+        .flat_map(|value| crate::spelling::spellings(value.as_bytes()))
+        .any(|(_, spelling)| {
+            !spelling.is_empty()
+                && id
+                    .as_bytes()
+                    .windows(spelling.len())
+                    .any(|window| window == spelling.as_slice())
+        })
 }
 
 /// Renews `issued` by its original duration: the duration granted.

@@ -54,6 +54,18 @@ pub enum LeaseError {
         /// The API path.
         path: String,
     },
+    /// The lease id is not one to show or record: it holds a control character, is not
+    /// printable ASCII, is over 1,024 characters, or spells a value of the credentials it
+    /// came with. It is revoked at once. A lease id goes to `status`, the audit log and
+    /// messages; an eighth adversarial pass had a server's id clear the screen and carry
+    /// the password.
+    #[error(
+        "{path} answered with a lease id that cannot be shown (not printable, or holding a value of its credentials)"
+    )]
+    UnfitLeaseId {
+        /// The API path.
+        path: String,
+    },
     /// The answer has no `data`.
     #[error("{path} answered with a lease but no data")]
     NoData {
@@ -93,6 +105,9 @@ impl LeaseError {
     pub fn hint(&self) -> String {
         match self {
             Self::Vault(error) => error.hint(),
+            Self::UnfitLeaseId { .. } => {
+                "the server at VAULT_ADDR does not answer as Vault does: check that it is your Vault".to_owned()
+            }
             Self::NotALease { .. } | Self::NoData { .. } => {
                 "point the vault_lease source's `path` at a secrets engine's credentials (database/creds/ROLE); KV secrets belong in a `vault` source".to_owned()
             }
