@@ -261,6 +261,40 @@ fn a_missing_secret_is_absent_and_a_required_one_is_reported() {
 }
 
 #[test]
+fn a_mount_that_does_not_exist_is_named_as_such_not_blamed_on_vault_addr() {
+    // An eighth adversarial pass: OpenBao's `no handler for route` 404 was reported as
+    // "not as Vault does ... check VAULT_ADDR", for `check` and `put` alike.
+    let bao = OpenBao::start();
+    let app = App::new(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\nmount = \"nosuch\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+    );
+    let out = run(app.cmd(&bao).args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("Vault has nothing mounted at nosuch/data/production/api_key"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("check the source's `mount` and `path`"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("VAULT_ADDR"), "{}", out.stdout);
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "put", "api_key"])
+        .write_stdin("a-new-value-1234"));
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("Vault has nothing mounted at"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn a_wrong_token_fails_closed_even_when_the_environment_has_the_value() {
     let bao = OpenBao::start();
     seed_production(&bao);

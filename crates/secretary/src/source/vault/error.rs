@@ -91,6 +91,14 @@ pub enum VaultError {
         /// The HTTP status.
         status: u16,
     },
+    /// Vault answered that nothing serves the path: no secrets engine is mounted there,
+    /// or the namespace has none (OpenBao's `no handler for route`). Its own words are
+    /// not shown (a server's text is never shown).
+    #[error("Vault has nothing mounted at {path} (no such mount, or not in this namespace)")]
+    NoRoute {
+        /// The API path.
+        path: String,
+    },
     /// The whole batch of reads took longer than its deadline.
     #[error("reading from Vault took longer than the {seconds}s deadline")]
     Deadline {
@@ -252,6 +260,7 @@ impl VaultError {
             | Self::TooLarge { .. }
             | Self::Unauthenticated { .. }
             | Self::NotVault { .. }
+            | Self::NoRoute { .. }
             | Self::Tls { .. }
             | Self::TlsExpected { .. }
             | Self::Denied { .. }
@@ -291,6 +300,9 @@ impl VaultError {
             }
             Self::NotVault { .. } => {
                 "check VAULT_ADDR: it seems to point at another web server, not at Vault".to_owned()
+            }
+            Self::NoRoute { .. } => {
+                "check the source's `mount` and `path`, and the namespace (the manifest's `namespace`, VAULT_NAMESPACE): `bao secrets list` shows what is mounted".to_owned()
             }
             Self::Timeout { .. } | Self::Deadline { .. } => {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()

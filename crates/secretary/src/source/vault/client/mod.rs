@@ -611,6 +611,7 @@ impl Client {
         match reply.status {
             401 => VaultError::Unauthenticated { address },
             403 => VaultError::Denied { path, access },
+            404 if reply.is_no_route() => VaultError::NoRoute { path },
             404 if !reply.is_vaults() => VaultError::NotVault {
                 address,
                 status: 404,

@@ -36,6 +36,26 @@ impl Reply {
         SecretJson(serde_json::from_slice(&self.body).unwrap_or(Value::Null))
     }
 
+    /// Whether a 404's body is Vault saying nothing serves the path: `{"errors": [...]}`
+    /// with a `no handler for route` among its strings (no such mount, or not in the
+    /// namespace). Another JSON API's `errors` holds objects, or other words.
+    pub fn is_no_route(&self) -> bool {
+        let json = self.json();
+        json.expose().as_object().is_some_and(|object| {
+            object.len() == 1
+                && object
+                    .get("errors")
+                    .and_then(Value::as_array)
+                    .is_some_and(|errors| {
+                        errors.iter().any(|error| {
+                            error
+                                .as_str()
+                                .is_some_and(|text| text.starts_with("no handler for route"))
+                        })
+                    })
+        })
+    }
+
     /// Whether a 404's body is Vault's own: `{"errors":[]}` exactly (a missing secret),
     /// or a KV answer holding a version's metadata (a deleted or destroyed one). What tells
     /// Vault's 404 from any other server's, even one that speaks JSON with `errors`.
