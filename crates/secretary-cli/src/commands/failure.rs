@@ -482,3 +482,95 @@ impl From<io::Error> for Failure {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io;
+
+    use super::Failure;
+    use crate::exit::Status;
+
+    fn said(failure: Failure) -> String {
+        let lines: Vec<String> = failure
+            .diagnostics()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        lines.join("\n")
+    }
+
+    #[test]
+    fn a_program_that_cannot_be_started_exits_as_a_shell_would() {
+        let missing = Failure::NotStarted {
+            program: "nope".to_owned(),
+            error: io::Error::from(io::ErrorKind::NotFound),
+        };
+        assert_eq!(missing.status(), Status::Exit(127));
+        assert_eq!(
+            said(missing),
+            "error: `nope` not found (is it installed and on PATH?)"
+        );
+        let denied = Failure::NotStarted {
+            program: "x".to_owned(),
+            error: io::Error::from(io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(denied.status(), Status::Exit(126));
+    }
+
+    #[test]
+    fn a_refused_value_is_exit_1_and_a_usage_error_exit_2() {
+        assert_eq!(Failure::ImportBlocked.status(), Status::Problems);
+        assert_eq!(
+            Failure::Write {
+                key: "k".to_owned(),
+                error: secretary::PutError::NulByte,
+            }
+            .status(),
+            Status::Problems
+        );
+        assert_eq!(
+            Failure::Write {
+                key: "k".to_owned(),
+                error: secretary::PutError::NoVaultSource {
+                    environment: "dev".to_owned(),
+                    with_vault: Vec::new(),
+                },
+            }
+            .status(),
+            Status::Error
+        );
+        assert_eq!(Failure::OnChangeAlone.status(), Status::Error);
+        assert_eq!(Failure::NoDotenv.status(), Status::Error);
+    }
+
+    #[test]
+    fn nul_bytes_in_an_export_are_named_each_with_one_help_at_the_end() {
+        let text = said(Failure::NulInFormat {
+            keys: vec!["a".to_owned(), "b".to_owned()],
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 3, "{text}");
+        assert!(lines[0].starts_with("error: secret `a` holds a NUL byte"));
+        assert!(lines[1].starts_with("error: secret `b` holds a NUL byte"));
+        assert!(lines[2].starts_with("  help: use --format json"));
+    }
+
+    #[test]
+    fn writes_that_landed_before_the_log_failed_are_named() {
+        let text = said(Failure::Unaudited {
+            written: vec!["vault secret/app#k (version 2)".to_owned()],
+            left: vec!["other".to_owned()],
+            error: secretary::audit::AuditError::NotAnAuditLog { path: "log".into() },
+        });
+        let lines: Vec<&str> = text.lines().collect();
+        assert!(
+            lines[0].starts_with("error: the audit log could not record a write that happened: ")
+        );
+        assert_eq!(lines[1], "  wrote: vault secret/app#k (version 2)");
+        assert_eq!(
+            lines[2],
+            "  not written: other (run the command for it alone)"
+        );
+        assert!(lines[3].starts_with("  help: these writes happened"));
+    }
+}
