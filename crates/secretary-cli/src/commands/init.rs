@@ -15,27 +15,22 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use secretary::init::{DotenvFile, Store, draft_with};
+use secretary::init::{DotenvFile, draft_with};
 
 use super::Failure;
+use super::session::working_directory;
+use super::settings::InitSettings;
 use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 use crate::render::shown_path;
 
-pub fn run(
-    from: &[PathBuf],
-    output: &Path,
-    production: &str,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let store = if production == "aws_secrets_manager" {
-        Store::AwsSecretsManager
-    } else {
-        Store::Vault
-    };
-    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
-        reason: error.into(),
-    })?;
+pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, Failure> {
+    let InitSettings {
+        from,
+        output,
+        store,
+    } = *settings;
+    let cwd = working_directory()?;
     let to_stdout = output.as_os_str() == "-";
     if !to_stdout && output.symlink_metadata().is_ok() {
         return Err(Failure::Exists(output.to_path_buf()));

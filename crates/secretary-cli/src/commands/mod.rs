@@ -31,13 +31,14 @@ mod watch;
 use std::io::Write as _;
 
 use secretary::Variables;
+use secretary::source::exec::conformance::Kit;
 
 pub use self::failure::Failure;
 use self::output::Stdout;
 use self::session::Session;
 use self::settings::{
-    CheckSettings, ExampleSettings, ExportSettings, GetSettings, ImportSettings, PutSettings,
-    RollbackSettings, RotateSettings, RunSettings, ScanSettings, StatusSettings,
+    CheckSettings, ExampleSettings, ExportSettings, GetSettings, ImportSettings, InitSettings,
+    PutSettings, RollbackSettings, RotateSettings, RunSettings, ScanSettings, StatusSettings,
 };
 use crate::args::{Args, Command, EnvironmentCommand, ManifestCommand};
 use crate::diagnostic::Diagnostic;
@@ -56,7 +57,7 @@ pub fn run(args: &Args, vars: Variables) -> Status {
             from,
             output,
             production,
-        } => init::run(from, output, production, &mut writer),
+        } => init::run(&InitSettings::new(from, output, production), &mut writer),
         Command::Lint { files } => lint::run(files, &mut writer),
         Command::Schema => help::schema(&mut writer),
         Command::Completions { shell } => help::completions(*shell, &mut writer),
@@ -66,7 +67,15 @@ pub fn run(args: &Args, vars: Variables) -> Status {
             pass_env,
             timeout,
             command,
-        } => provider_check::run(command, keys, pass_env, *timeout, &vars, &mut writer),
+        } => {
+            let kit = Kit {
+                command,
+                keys,
+                pass_env,
+                timeout: *timeout,
+            };
+            provider_check::run(&kit, &vars, &mut writer)
+        }
         Command::Cache(command) => cache::run(command, &vars, &mut writer),
     };
     finish(outcome, &out)

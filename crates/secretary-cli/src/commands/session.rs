@@ -171,11 +171,18 @@ impl Session {
 /// The manifest `options` name (else `SECRETARY_MANIFEST`, else the nearest
 /// `secrets.toml`), and the working directory it was found from.
 pub fn discover(options: &Global, vars: &Variables) -> Result<(Manifest, PathBuf), Failure> {
-    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
-        reason: error.into(),
-    })?;
+    let cwd = working_directory()?;
     let manifest = Manifest::discover(options.manifest.as_deref(), vars, &cwd)?;
     Ok((manifest, cwd))
+}
+
+/// The working directory, which relative paths are read from.
+pub fn working_directory() -> Result<PathBuf, Failure> {
+    std::env::current_dir().map_err(|error| {
+        Failure::Secretary(secretary::Error::WorkingDirectory {
+            reason: error.into(),
+        })
+    })
 }
 
 /// The audit log `--audit-log` or the manifest's `[audit]` names, opened, with its

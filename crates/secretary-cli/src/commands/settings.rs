@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use secretary::export;
+use secretary::init::Store;
 use secretary::scan;
 use signal_hook::consts::SIGHUP;
 
@@ -137,6 +138,32 @@ impl<'a> From<&'a RunArgs> for RunSettings<'a> {
             }),
             on_change: args.on_change,
             grace: args.grace,
+        }
+    }
+}
+
+/// `init`'s settings.
+#[derive(Debug, Clone, Copy)]
+pub struct InitSettings<'a> {
+    /// `--from`: the `.env` files read, in order (none: `.env`, else `.env.example`).
+    pub from: &'a [PathBuf],
+    /// `--output`: where the manifest goes (`-`: stdout).
+    pub output: &'a Path,
+    /// `--production`: the store production reads.
+    pub store: Store,
+}
+
+impl<'a> InitSettings<'a> {
+    /// From `init`'s flags; `production` is one of the names clap allows.
+    pub fn new(from: &'a [PathBuf], output: &'a Path, production: &str) -> Self {
+        Self {
+            from,
+            output,
+            store: if production == "aws_secrets_manager" {
+                Store::AwsSecretsManager
+            } else {
+                Store::Vault
+            },
         }
     }
 }
