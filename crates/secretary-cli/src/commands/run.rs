@@ -26,8 +26,7 @@ use secretary::source::leases;
 
 use super::Failure;
 use super::session::{Refusal, Session};
-use super::settings::{RunSettings, Watch};
-use crate::args::OnChange;
+use super::settings::RunSettings;
 use crate::child::{self, Environment, Forwarder};
 use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
@@ -57,17 +56,7 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
     // Credentials with a lease: `run` stays, to keep them alive, to restart the program
     // with new ones, and to revoke them once it ends.
     let leased = !leases::held().is_empty();
-    let watch = match (settings.watch, leased) {
-        (Some(watch), _) => Some(watch),
-        (None, true) => Some(Watch {
-            every: super::watch::LEASES_ONLY,
-            on_change: settings.on_change.unwrap_or(OnChange::Restart),
-            grace: settings.grace,
-        }),
-        (None, false) if settings.on_change.is_some() => return Err(Failure::OnChangeAlone),
-        (None, false) => None,
-    };
-    if let Some(watch) = watch {
+    if let Some(watch) = settings.supervision(leased)? {
         let first = super::watch::FirstRead {
             report,
             child_env,

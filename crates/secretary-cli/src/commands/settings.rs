@@ -11,6 +11,7 @@ use secretary::init::Store;
 use secretary::scan;
 use signal_hook::consts::SIGHUP;
 
+use super::failure::Failure;
 use crate::args::{ExportFormat, Format, ImportArgs, OnChange, RunArgs, ScanArgs};
 use crate::child::Program;
 
@@ -119,6 +120,28 @@ pub struct Watch {
     pub on_change: OnChange,
     /// How long the program has to stop before SIGKILL.
     pub grace: Duration,
+}
+
+/// The interval of a `run` that watches only its leases (no `--watch`): never reached.
+pub const LEASES_ONLY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
+
+impl RunSettings<'_> {
+    /// How `run` watches its program, when it does: as `--watch` says; else, when it
+    /// holds credentials with a lease (`leased`), for them alone, restarting the program
+    /// with new ones unless `--on-change` says otherwise. `--on-change` with neither is a
+    /// usage error: nothing would ever change.
+    pub fn supervision(&self, leased: bool) -> Result<Option<Watch>, Failure> {
+        match (self.watch, leased) {
+            (Some(watch), _) => Ok(Some(watch)),
+            (None, true) => Ok(Some(Watch {
+                every: LEASES_ONLY,
+                on_change: self.on_change.unwrap_or(OnChange::Restart),
+                grace: self.grace,
+            })),
+            (None, false) if self.on_change.is_some() => Err(Failure::OnChangeAlone),
+            (None, false) => Ok(None),
+        }
+    }
 }
 
 impl<'a> From<&'a RunArgs> for RunSettings<'a> {
@@ -235,8 +258,9 @@ mod tests {
     use clap::Parser as _;
     use signal_hook::consts::SIGHUP;
 
-    use super::{RunSettings, Watch};
+    use super::{LEASES_ONLY, RunSettings, Watch};
     use crate::args::{Args, Command, EnvironmentCommand, ManifestCommand, OnChange};
+    use crate::commands::Failure;
 
     fn run_args(words: &[&str]) -> Args {
         Args::try_parse_from(
@@ -247,13 +271,17 @@ mod tests {
         .unwrap()
     }
 
-    fn settings(args: &Args) -> RunSettings<'_> {
+    fn run_of(args: &Args) -> &crate::args::RunArgs {
         let Command::Manifest(ManifestCommand::Environment(EnvironmentCommand::Run(run))) =
             &args.command
         else {
             panic!("not run: {args:?}");
         };
-        RunSettings::from(run)
+        run
+    }
+
+    fn settings(args: &Args) -> RunSettings<'_> {
+        RunSettings::from(run_of(args))
     }
 
     #[test]
@@ -279,5 +307,36 @@ mod tests {
         let settings = settings(&args);
         assert!(settings.watch.is_none());
         assert_eq!(settings.on_change, Some(OnChange::Restart));
+    }
+
+    #[test]
+    fn a_run_with_leases_watches_them_alone_and_restarts_by_default() {
+        let args = run_args(&["--", "app"]);
+        let settings = settings(&args);
+        assert!(settings.supervision(false).unwrap().is_none());
+        let watch = settings.supervision(true).unwrap().unwrap();
+        assert_eq!(watch.every, LEASES_ONLY);
+        assert_eq!(watch.on_change, OnChange::Restart);
+        let watched = run_args(&["--watch", "1m", "--", "app"]);
+        let watch = super::RunSettings::from(run_of(&watched))
+            .supervision(true)
+            .unwrap()
+            .unwrap();
+        assert_eq!(watch.every, std::time::Duration::from_secs(60));
+    }
+
+    #[test]
+    fn on_change_without_watch_or_leases_is_refused() {
+        let args = run_args(&["--on-change", "signal:USR1", "--", "app"]);
+        let settings = settings(&args);
+        assert!(matches!(
+            settings.supervision(false),
+            Err(Failure::OnChangeAlone)
+        ));
+        let watch = settings.supervision(true).unwrap().unwrap();
+        assert_eq!(
+            watch.on_change,
+            OnChange::Signal(signal_hook::consts::SIGUSR1)
+        );
     }
 }

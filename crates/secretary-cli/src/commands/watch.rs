@@ -140,9 +140,6 @@ fn listen(early_hup: Option<child::EarlyHup>) -> Result<(Forwarder, mpsc::Receiv
 /// outlives the program's exit, besides the revoke itself.
 const TICK: Duration = Duration::from_millis(10);
 
-/// The interval of a `run` that watches only its leases (no `--watch`): never reached.
-pub const LEASES_ONLY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
 /// Runs the program under watch until it exits on its own.
 pub fn supervise(
     session: &Session,
