@@ -86,18 +86,6 @@ impl Global {
     fn is_set(&self) -> bool {
         self.manifest.is_some() || self.environment.is_some() || self.audit_log.is_some()
     }
-
-    /// These options, each taken from `later` when given there.
-    fn overridden_by(&self, later: &Self) -> Self {
-        Self {
-            manifest: later.manifest.clone().or_else(|| self.manifest.clone()),
-            environment: later
-                .environment
-                .clone()
-                .or_else(|| self.environment.clone()),
-            audit_log: later.audit_log.clone().or_else(|| self.audit_log.clone()),
-        }
-    }
 }
 
 impl Args {
@@ -130,14 +118,6 @@ impl Args {
                 .exit();
         }
         args
-    }
-
-    /// The global options in effect: those after the command win over those before it.
-    pub fn options(&self) -> Global {
-        match self.command.global() {
-            Some(later) => self.global.overridden_by(&later),
-            None => self.global.clone(),
-        }
     }
 }
 
@@ -182,7 +162,7 @@ pub enum ExportFormat {
     Shell,
 }
 
-/// `run`'s flags, converted once into [`crate::child::Settings`].
+/// `run`'s flags, converted once into `run`'s settings (`RunSettings`).
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
     /// Pass only these secrets (comma-separated keys).
@@ -646,60 +626,35 @@ Examples:
   secretary --env production import --from development --dry-run
   secretary --env production import --from development
   secretary --env staging import --from-source dotenv --only secret_key,database_url")]
-    Import {
-        /// The environment whose values are copied.
-        #[arg(
-            long,
-            value_name = "ENVIRONMENT",
-            required_unless_present = "from_source",
-            conflicts_with = "from_source"
-        )]
-        from: Option<String>,
-        /// Copy the values of this one source instead.
-        #[arg(long, value_name = "SOURCE")]
-        from_source: Option<String>,
-        /// Only these secrets (comma-separated keys).
-        #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
-        only: Vec<String>,
-        /// Say what would be written (key, action, fingerprints), and write nothing.
-        #[arg(long)]
-        dry_run: bool,
-        /// Replace values already in this environment's Vault that differ.
-        #[arg(long)]
-        overwrite: bool,
-        /// Output format.
-        #[arg(long, value_enum, default_value_t = Format::Text)]
-        format: Format,
-        #[command(flatten)]
-        global: Global,
-    },
+    Import(ImportArgs),
 }
 
-impl Command {
-    /// The global options given after this command, if it takes them.
-    fn global(&self) -> Option<Global> {
-        let Self::Manifest(command) = self else {
-            return None;
-        };
-        Some(match command {
-            ManifestCommand::List { global, .. } | ManifestCommand::Allow { global } => Global {
-                manifest: global.manifest.clone(),
-                ..Global::default()
-            },
-            ManifestCommand::Environment(command) => match command {
-                EnvironmentCommand::Check { global, .. }
-                | EnvironmentCommand::Status { global, .. }
-                | EnvironmentCommand::Get { global, .. }
-                | EnvironmentCommand::Export { global, .. }
-                | EnvironmentCommand::Example { global, .. }
-                | EnvironmentCommand::Redact { global }
-                | EnvironmentCommand::Put { global, .. }
-                | EnvironmentCommand::Rotate { global, .. }
-                | EnvironmentCommand::Rollback { global, .. }
-                | EnvironmentCommand::Import { global, .. } => global.clone(),
-                EnvironmentCommand::Run(run) => run.global.clone(),
-                EnvironmentCommand::Scan(scan) => scan.global.clone(),
-            },
-        })
-    }
+/// `import`'s flags.
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The environment whose values are copied.
+    #[arg(
+        long,
+        value_name = "ENVIRONMENT",
+        required_unless_present = "from_source",
+        conflicts_with = "from_source"
+    )]
+    pub from: Option<String>,
+    /// Copy the values of this one source instead.
+    #[arg(long, value_name = "SOURCE")]
+    pub from_source: Option<String>,
+    /// Only these secrets (comma-separated keys).
+    #[arg(long, value_delimiter = ',', value_name = "KEY,...")]
+    pub only: Vec<String>,
+    /// Say what would be written (key, action, fingerprints), and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Replace values already in this environment's Vault that differ.
+    #[arg(long)]
+    pub overwrite: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub global: Global,
 }

@@ -2,8 +2,7 @@
 //! and environment, the signals we pass on to it, its output pumped through a redactor,
 //! and its exit status. `run`, `run --redact` and `run --watch` all start it from here.
 //!
-//! - **Settings**: `run`'s flags, converted once into [`Settings`] (and [`Watch`]), which
-//!   `run` and `run --watch` both read.
+//! - **Program**: what to start ([`Program`]), as `run`'s settings give it.
 //! - **Environment**: ours (or, with `--reset`, only [`MINIMAL`]) without the
 //!   [`CREDENTIALS`] unless the manifest declares them, plus each secret under its
 //!   primary env name. Variables whose names are not UTF-8 are passed on as they are.
@@ -24,7 +23,6 @@ use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, mpsc};
 use std::thread::JoinHandle;
-use std::time::Duration;
 
 use rustix::process::{Pid, Signal};
 use secretary::redact::Redactor;
@@ -35,7 +33,6 @@ use signal_hook::iterator::{Handle, SignalsInfo};
 use signal_hook::low_level::siginfo::Cause;
 use zeroize::Zeroizing;
 
-use crate::args::{OnChange, RunArgs};
 use crate::exit::Status;
 
 /// What `--reset` keeps.
@@ -173,21 +170,6 @@ impl Environment {
         }
         command
     }
-}
-
-/// Says why the program could not be started; 127 when it does not exist, else 126.
-pub fn not_started(program: &str, error: &io::Error) -> Status {
-    let (code, what) = match error.kind() {
-        io::ErrorKind::NotFound => (127, "not found (is it installed and on PATH?)".to_owned()),
-        io::ErrorKind::PermissionDenied => (126, "not executable".to_owned()),
-        io::ErrorKind::ArgumentListTooLong => (
-            126,
-            "cannot be started: its arguments and environment, secrets included, are more than the system allows (use --only or --reset to pass fewer)".to_owned(),
-        ),
-        _ => (126, format!("cannot be started: {error}")),
-    };
-    say!("error: `{program}` {what}");
-    Status::Exit(code)
 }
 
 /// The child's exit code, or 128+N when signal N killed it.
@@ -409,59 +391,4 @@ fn waiting(error: io::Error) -> io::Error {
         error.kind(),
         format!("cannot wait for the program: {error}"),
     )
-}
-
-/// `run`'s flags, converted once.
-#[derive(Debug)]
-pub struct Settings<'a> {
-    /// The keys of `--only` (empty: every secret).
-    pub only: Vec<&'a str>,
-    /// What to start.
-    pub program: Program<'a>,
-    /// `--redact`.
-    pub redact: bool,
-    /// `--watch` and its companions.
-    pub watch: Option<Watch>,
-    /// `--on-change`, as given.
-    pub on_change: Option<OnChange>,
-    /// `--grace`.
-    pub grace: Duration,
-}
-
-impl<'a> From<&'a RunArgs> for Settings<'a> {
-    fn from(args: &'a RunArgs) -> Self {
-        Self {
-            only: args.only.iter().map(String::as_str).collect(),
-            program: Program {
-                argv: &args.command,
-                shell: args.shell,
-                reset: args.reset,
-            },
-            redact: args.redact,
-            watch: args.watch.map(|every| Watch {
-                every,
-                on_change: args.on_change.unwrap_or(OnChange::Signal(SIGHUP)),
-                grace: args.grace,
-            }),
-            on_change: args.on_change,
-            grace: args.grace,
-        }
-    }
-}
-
-/// Says that a secret cannot be passed in an environment variable.
-pub fn refuse_nul(error: &NulByte, what: &str) {
-    say!(
-        "error: secret `{}` holds a NUL byte, which an environment variable cannot carry; {what}",
-        error.key
-    );
-    say!("  help: store the value without NUL bytes (base64-encode binary secrets)");
-}
-
-/// `--watch`'s settings.
-#[derive(Debug, Clone, Copy)]
-pub struct Watch {
-    pub every: Duration,
-    pub on_change: OnChange,
-    pub grace: Duration,
 }

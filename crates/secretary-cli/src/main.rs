@@ -11,7 +11,8 @@ macro_rules! say {
     }};
 }
 
-/// `eprint!` that never panics (see `say!`).
+/// `eprint!` that never panics (see `say!`), for a report's lines, which end in their own
+/// newline.
 macro_rules! say_raw {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
@@ -24,6 +25,7 @@ mod child;
 #[cfg(test)]
 mod cli_reference;
 mod commands;
+mod diagnostic;
 mod exit;
 mod harden;
 mod render;
@@ -31,18 +33,10 @@ mod render;
 use std::process::ExitCode;
 
 use crate::args::Args;
-use crate::exit::Status;
 
 fn main() -> ExitCode {
     harden::no_core_dumps();
     let args = Args::parse_checked();
     let vars = secretary::Variables::from_process();
-    let status = match commands::run(&args, &vars) {
-        Ok(status) => status,
-        Err(failure) => {
-            say_raw!("{}", commands::render(failure));
-            Status::Error
-        }
-    };
-    status.into()
+    commands::run(&args, vars).into()
 }

@@ -3,75 +3,9 @@
 
 use std::fmt::Write as _;
 
-use secretary::manifest::unknown_environment;
 use secretary::{ProblemKind, Report};
 
 pub use secretary::file::shown_path;
-
-/// An error that stopped a command: `error: ...` and, where there is one, `help: ...`.
-/// Paths are shown relative to the working directory, as the user would type them.
-pub fn error(error: secretary::Error) -> String {
-    use secretary::Error;
-    let error = match error {
-        Error::Manifest(mut manifest) => {
-            manifest.path = shown_path(&manifest.path);
-            Error::Manifest(manifest)
-        }
-        Error::ReadManifest { path, reason } => Error::ReadManifest {
-            path: shown_path(&path),
-            reason,
-        },
-        Error::UnknownEnvironment {
-            name,
-            chosen_by,
-            manifest,
-            defined,
-        } => {
-            // The library words it; here, the caller is `--env`.
-            let mut text = format!(
-                "error: {}\n",
-                unknown_environment(name.as_deref(), &chosen_by, "--env", &shown_path(&manifest))
-            );
-            let _ = writeln!(
-                text,
-                "  help: use one of: {} (or add [environments.NAME] to the manifest)",
-                defined.join(", ")
-            );
-            return text;
-        }
-        Error::UnknownKey {
-            key,
-            manifest,
-            suggestion,
-        } => Error::UnknownKey {
-            key,
-            manifest: shown_path(&manifest),
-            suggestion,
-        },
-        other => other,
-    };
-    let mut text = format!("error: {error}\n");
-    if let Some(hint) = hint(&error) {
-        let _ = writeln!(text, "  help: {hint}");
-    }
-    text
-}
-
-/// What the user can do about `error`, in the command line's own terms.
-fn hint(error: &secretary::Error) -> Option<String> {
-    use secretary::Error;
-    match error {
-        Error::ManifestNotFound { .. } => Some(
-            "pass --manifest PATH, set SECRETARY_MANIFEST, or run from the application's directory"
-                .to_owned(),
-        ),
-        Error::UnknownKey { suggestion, .. } => Some(match suggestion {
-            Some(key) => format!("did you mean `{key}`? `secretary list` shows every key"),
-            None => "`secretary list` shows every declared key".to_owned(),
-        }),
-        _ => None,
-    }
-}
 
 const LABEL_WIDTH: usize = 13;
 
@@ -202,4 +136,30 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.
+pub fn summary(report: &secretary::Report, shown: &str) -> String {
+    let mut counts: Vec<(&'static str, usize)> = Vec::new();
+    for problem in report.resolutions.iter().flat_map(|r| &r.problems) {
+        let code = problem.kind.state().as_str();
+        match counts.iter_mut().find(|c| c.0 == code) {
+            Some(count) => count.1 += 1,
+            None => counts.push((code, 1)),
+        }
+    }
+    let total = report.problem_count();
+    let detail: Vec<String> = counts
+        .iter()
+        .map(|&(code, n)| match (code, n) {
+            ("missing" | "invalid", _) | (_, 1) => format!("{n} {}", code.replace('_', " ")),
+            _ => format!("{n} {}s", code.replace('_', " ")),
+        })
+        .collect();
+    format!(
+        "error: {total} problem{} in environment `{}` ({shown}): {}",
+        if total == 1 { "" } else { "s" },
+        report.environment,
+        detail.join(", ")
+    )
 }

@@ -10,14 +10,7 @@ use super::Failure;
 use crate::exit::Status;
 
 pub fn run(manifest: &Manifest, vars: &Variables, out: &mut impl Write) -> Result<Status, Failure> {
-    let allowed = match trust::allow(manifest, vars) {
-        Ok(allowed) => allowed,
-        Err(error) => {
-            say!("error: {error}");
-            say!("  help: {}", error.hint());
-            return Ok(Status::Error);
-        }
-    };
+    let allowed = trust::allow(manifest, vars).map_err(Failure::Trust)?;
     let shown = manifest.shown_path();
     if allowed.is_empty() {
         writeln!(

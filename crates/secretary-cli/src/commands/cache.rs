@@ -10,8 +10,10 @@ use serde::Serialize;
 use secretary::Variables;
 use secretary::outage::{CacheKey, CopyError, CopyInfo, files, list, state_dir};
 
-use super::{Failure, write_json};
+use super::Failure;
+use super::output::write_json;
 use crate::args::{CacheCommand, Format};
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 use crate::render;
 
@@ -99,7 +101,10 @@ fn status(
     let key = match CacheKey::from_vars(vars) {
         Ok(key) => key,
         Err(error) => {
-            say!("warning: {error}: copies are listed without checking that they open");
+            Diagnostic::warning(format!(
+                "{error}: copies are listed without checking that they open"
+            ))
+            .say();
             None
         }
     };

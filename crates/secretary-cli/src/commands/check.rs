@@ -4,12 +4,13 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use secretary::ProblemKind;
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
-use secretary::{Manifest, ProblemKind, Variables};
-use secretary::{Scope, resolve};
 
-use super::{Failure, write_json};
+use super::Failure;
+use super::output::write_json;
+use super::session::Session;
+use super::settings::CheckSettings;
 use crate::args::Format;
 use crate::exit::Status;
 use crate::render;
@@ -59,17 +60,12 @@ struct FallbackOut<'a> {
     error: String,
 }
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    format: Format,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report(Event::Validate, &report)?;
-    let shown = manifest.shown_path().display().to_string();
-    match format {
+pub fn run(session: &Session, settings: &CheckSettings) -> Result<Status, Failure> {
+    let mut out = session.out();
+    let report = session.resolve(&[])?;
+    session.audit_report(Event::Validate, &report)?;
+    let shown = session.shown();
+    match settings.format {
         Format::Json => {
             let mut problems = Vec::new();
             let mut fallbacks = Vec::new();
@@ -115,7 +111,7 @@ pub fn run(
                 }
             }
             write_json(
-                out,
+                &mut out,
                 &Output {
                     manifest: shown,
                     environment: &report.environment,
@@ -147,7 +143,7 @@ pub fn run(
                 )?;
             } else {
                 write!(out, "{}", render::problems(&report))?;
-                writeln!(out, "{}", summary(&report, &shown))?;
+                writeln!(out, "{}", render::summary(&report, &shown))?;
             }
         }
     }
@@ -171,30 +167,4 @@ fn stale_note(report: &secretary::Report) -> String {
             format!(" ({stale} STALE: from the last-known-good copy, Vault could not be reached)")
         }
     }
-}
-
-/// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.
-pub fn summary(report: &secretary::Report, shown: &str) -> String {
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for problem in report.resolutions.iter().flat_map(|r| &r.problems) {
-        let code = problem.kind.state().as_str();
-        match counts.iter_mut().find(|c| c.0 == code) {
-            Some(count) => count.1 += 1,
-            None => counts.push((code, 1)),
-        }
-    }
-    let total = report.problem_count();
-    let detail: Vec<String> = counts
-        .iter()
-        .map(|&(code, n)| match (code, n) {
-            ("missing" | "invalid", _) | (_, 1) => format!("{n} {}", code.replace('_', " ")),
-            _ => format!("{n} {}s", code.replace('_', " ")),
-        })
-        .collect();
-    format!(
-        "error: {total} problem{} in environment `{}` ({shown}): {}",
-        if total == 1 { "" } else { "s" },
-        report.environment,
-        detail.join(", ")
-    )
 }

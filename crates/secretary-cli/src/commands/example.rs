@@ -19,11 +19,14 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use secretary::file::{self, FileError};
-use secretary::manifest::{EnvironmentSpec, SecretType};
+use secretary::manifest::SecretType;
 use secretary::source::DotenvConfig;
 use secretary::{Manifest, SecretSpec, template};
 
 use super::Failure;
+use super::output::replace_file;
+use super::session::Session;
+use super::settings::ExampleSettings;
 use crate::exit::Status;
 
 /// `path` made absolute from `cwd`, with `.` and `..` taken out as written.
@@ -59,16 +62,14 @@ fn values_source<'a>(manifest: &'a Manifest, cwd: &Path, path: &Path) -> Option<
     })
 }
 
-/// Says that `path` is a values file, and what to do instead.
-fn refuse(path: &Path, source: &str, doing: &str) -> Status {
-    say!(
-        "error: {} is read by source `{source}`: it holds values, not a template; {doing}",
-        path.display()
-    );
-    say!(
-        "  help: templates go to .env.example (the default) or .env.NAME.example; `secretary check` tells whether the values are right"
-    );
-    Status::Error
+/// The refusal of `path`, a values file that `source` reads, to be `refused` (written
+/// over, or compared).
+fn refuse(path: &Path, source: &str, refused: &'static str) -> Failure {
+    Failure::ValuesFile {
+        path: path.to_path_buf(),
+        source: source.to_owned(),
+        refused,
+    }
 }
 
 /// The names of a compared file's lines that may be shown.
@@ -168,30 +169,24 @@ fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
     out
 }
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    output: Option<&Path>,
-    check: bool,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
-        reason: error.into(),
-    })?;
+pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, Failure> {
+    let (manifest, environment, cwd) = (session.manifest(), session.environment(), session.cwd());
+    let mut out = session.out();
+    let output = settings.output;
     let text = template::render(manifest, environment);
-    if !check {
+    if !settings.check {
         match output {
             None => out.write_all(text.as_bytes())?,
             Some(path) => {
-                if let Some(source) = values_source(manifest, &cwd, path) {
-                    return Ok(refuse(
+                if let Some(source) = values_source(manifest, cwd, path) {
+                    return Err(refuse(
                         path,
                         source,
                         "writing the template there would overwrite them",
                     ));
                 }
                 // Replaced, not written through: a hard link to a values file stays intact.
-                super::replace_file(path, text.as_bytes(), 0o644).map_err(|error| {
+                replace_file(path, text.as_bytes(), 0o644).map_err(|error| {
                     io::Error::new(
                         error.kind(),
                         format!("cannot write {}: {error}", path.display()),
@@ -209,8 +204,8 @@ pub fn run(
         },
         Path::to_path_buf,
     );
-    if let Some(source) = values_source(manifest, &cwd, &path) {
-        return Ok(refuse(
+    if let Some(source) = values_source(manifest, cwd, &path) {
+        return Err(refuse(
             &path,
             source,
             "comparing it with the template would show them",
@@ -225,11 +220,7 @@ pub fn run(
     // could show another file's contents.
     let on_disk = match file::read_text_no_link(&path, file::DOTENV_LIMIT) {
         Ok(text) => text,
-        Err(FileError::NotFound) => {
-            say!("error: {} does not exist", path.display());
-            say!("  fix: {fix}");
-            return Ok(Status::Problems);
-        }
+        Err(FileError::NotFound) => return Err(Failure::NoTemplate { path, fix }),
         Err(reason) => {
             return Err(
                 io::Error::other(format!("cannot read {}: {reason}", path.display())).into(),
@@ -247,11 +238,10 @@ pub fn run(
     }
     let shown = path.display().to_string();
     write!(out, "{}", diff(manifest, &on_disk, &text, &shown))?;
-    say!(
-        "error: {shown} has drifted from {} (environment `{}`)",
-        manifest.shown_path().display(),
-        environment.name
-    );
-    say!("  fix: {fix}");
-    Ok(Status::Problems)
+    Err(Failure::Drifted {
+        shown,
+        manifest: manifest.shown_path(),
+        environment: environment.name.clone(),
+        fix,
+    })
 }

@@ -14,56 +14,43 @@
 //!   and nothing is written (exit 1). JSON spells it `\u0000`.
 
 use std::io::{self, Write};
-use std::path::Path;
 
 use secretary::audit::Event;
 use secretary::export::{Format, dotenv_portable, render};
-use secretary::manifest::EnvironmentSpec;
-use secretary::{Manifest, Variables};
 
 use super::Failure;
-use crate::args::ExportFormat;
+use super::output::replace_file;
+use super::session::{Refusal, Session};
+use super::settings::ExportSettings;
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    format: ExportFormat,
-    output: Option<&Path>,
-    only: &[String],
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let keys: Vec<&str> = only.iter().map(String::as_str).collect();
-    let what = (Event::Export, "export", "nothing was written");
-    let Some(report) = super::resolve_or_report(manifest, environment, vars, &keys, what)? else {
+/// What `export` says when a secret has a problem.
+const REFUSAL: Refusal = Refusal {
+    event: Event::Export,
+    verb: "export",
+    outcome: "nothing was written",
+};
+
+pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, Failure> {
+    let Some(report) = session.resolve_or_refuse(&settings.only, REFUSAL)? else {
         return Ok(Status::Problems);
     };
-    let format = match format {
-        ExportFormat::Dotenv => Format::Dotenv,
-        ExportFormat::Json => Format::Json,
-        ExportFormat::Shell => Format::Shell,
-    };
+    let format = settings.format;
     if !format.carries_nul() {
-        let mut refused = false;
-        for resolution in &report.resolutions {
-            if resolution
-                .value
-                .as_ref()
-                .is_some_and(|value| value.expose().contains('\0'))
-            {
-                say!(
-                    "error: secret `{}` holds a NUL byte, which this format cannot carry (a shell or .env parser drops it silently); nothing was written",
-                    resolution.key()
-                );
-                refused = true;
-            }
-        }
-        if refused {
-            say!(
-                "  help: use --format json, which spells it \\u0000, or store the value without NUL bytes (base64-encode binary secrets)"
-            );
-            return Ok(Status::Problems);
+        let refused: Vec<String> = report
+            .resolutions
+            .iter()
+            .filter(|resolution| {
+                resolution
+                    .value
+                    .as_ref()
+                    .is_some_and(|value| value.expose().contains('\0'))
+            })
+            .map(|resolution| resolution.key().to_owned())
+            .collect();
+        if !refused.is_empty() {
+            return Err(Failure::NulInFormat { keys: refused });
         }
     }
     let mut pairs = Vec::new();
@@ -71,10 +58,11 @@ pub fn run(
         if let Some(value) = &resolution.value {
             pairs.push((resolution.spec.primary_env(), value.expose()));
             if format == Format::Dotenv && !dotenv_portable(value.expose()) {
-                say!(
-                    "warning: `{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
+                Diagnostic::warning(format!(
+                    "`{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
                     resolution.key()
-                );
+                ))
+                .say();
             }
         }
     }
@@ -83,9 +71,9 @@ pub fn run(
         pairs.sort_by_key(|(_, value)| !dotenv_portable(value));
     }
     let text = render(format, pairs);
-    match output {
-        None => out.write_all(text.as_bytes())?,
-        Some(path) => super::replace_file(path, text.as_bytes(), 0o600).map_err(|error| {
+    match settings.output {
+        None => session.out().write_all(text.as_bytes())?,
+        Some(path) => replace_file(path, text.as_bytes(), 0o600).map_err(|error| {
             io::Error::new(
                 error.kind(),
                 format!("cannot write {}: {error}", path.display()),

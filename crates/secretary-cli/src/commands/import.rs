@@ -11,23 +11,16 @@ use serde::Serialize;
 
 use secretary::audit::{Event, Fingerprints, Outcome};
 use secretary::manifest::EnvironmentSpec;
-use secretary::{ImportAction, ImportItem, ImportSource, Manifest, Variables};
+use secretary::{ImportAction, ImportItem, ImportSource, Variables};
 
+use super::Failure;
+use super::output::write_json;
 use super::put::failed;
-use super::{Failure, write_json};
+use super::session::Session;
+use super::settings::ImportSettings;
 use crate::args::Format;
 use crate::exit::Status;
 use crate::render;
-
-/// What the command line asked for.
-pub struct Settings<'a> {
-    pub from: Option<&'a str>,
-    pub from_source: Option<&'a str>,
-    pub only: &'a [String],
-    pub dry_run: bool,
-    pub overwrite: bool,
-    pub format: Format,
-}
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -81,13 +74,9 @@ fn fingerprints(vars: &Variables) -> std::io::Result<(Fingerprints, &'static str
     })
 }
 
-pub fn run(
-    manifest: &Manifest,
-    target: &EnvironmentSpec,
-    vars: &Variables,
-    settings: &Settings<'_>,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
+pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, Failure> {
+    let (manifest, target, vars) = (session.manifest(), session.environment(), session.vars());
+    let mut out = session.out();
     let (fingerprints, keyed) = fingerprints(vars)?;
     let (from, shown_from) = match (settings.from, settings.from_source) {
         (Some(name), _) => (
@@ -95,12 +84,9 @@ pub fn run(
             format!("environment `{name}`"),
         ),
         (None, Some(name)) => (ImportSource::Source(name), format!("source `{name}`")),
-        (None, None) => {
-            say!("error: say where to import from: --from ENVIRONMENT or --from-source NAME");
-            return Ok(Status::Error);
-        }
+        (None, None) => return Err(Failure::ImportFromNowhere),
     };
-    let only: Vec<&str> = settings.only.iter().map(String::as_str).collect();
+    let only = &settings.only;
     let plan = match secretary::import(
         manifest,
         target,
@@ -119,10 +105,9 @@ pub fn run(
                     | secretary::PutError::UnknownSource { .. }
             );
             if usage {
-                say!("error: {error}");
-                return Ok(Status::Error);
+                return Err(Failure::ImportFrom(error));
             }
-            return failed(Event::Import, "(import)", error);
+            return Err(failed(session, Event::Import, "(import)", error));
         }
     };
     let items = plan.items();
@@ -132,13 +117,13 @@ pub fn run(
         (Some(name), _) => name,
         _ => target.name.as_str(),
     };
-    audit_reads(items, read_in, &target.name)?;
+    audit_reads(session, items, read_in, &target.name)?;
     let results = if settings.dry_run || blocked {
         Vec::new()
     } else {
-        match write(&plan)? {
+        match write(session, &plan)? {
             Ok(results) => results,
-            Err(error) => return failed(Event::Import, "(import)", error),
+            Err(error) => return Err(failed(session, Event::Import, "(import)", error)),
         }
     };
     let (written, errors) = columns(items, &results);
@@ -161,10 +146,10 @@ pub fn run(
                 written: wrote,
                 failed: failures,
             };
-            write_json(out, &output)?;
+            write_json(&mut out, &output)?;
         }
         Format::Text => text(
-            out,
+            &mut out,
             (target, &shown_from, settings),
             items,
             (&written, &errors),
@@ -172,16 +157,13 @@ pub fn run(
         )?,
     }
     if blocked {
-        say!(
-            "error: nothing was written: fix the values refused or failed above, then run this again"
-        );
-        return Ok(Status::Problems);
+        return Err(Failure::ImportBlocked);
     }
     if failures > 0 {
-        say!(
-            "error: {wrote} written, {failures} not written (see above); run the same command again to finish: what is already there is left as it is"
-        );
-        return Ok(Status::Problems);
+        return Err(Failure::ImportIncomplete {
+            written: wrote,
+            failed: failures,
+        });
     }
     Ok(Status::Success)
 }
@@ -189,7 +171,12 @@ pub fn run(
 /// Records every value the plan read (issue 25, item 5): one `import_read` line for
 /// where each value comes from, and one for the value the target holds now, when it
 /// holds one. A dry run reads them too, so it records them too.
-fn audit_reads(items: &[ImportItem], from: &str, target: &str) -> Result<(), Failure> {
+fn audit_reads(
+    session: &Session,
+    items: &[ImportItem],
+    from: &str,
+    target: &str,
+) -> Result<(), Failure> {
     for item in items {
         let outcome = match &item.action {
             // Left out, and so never read.
@@ -198,7 +185,7 @@ fn audit_reads(items: &[ImportItem], from: &str, target: &str) -> Result<(), Fai
             ImportAction::NoValue => Outcome::Unset,
             _ => Outcome::Ok,
         };
-        super::audit_in(
+        session.audit_in(
             from,
             Event::ImportRead,
             &item.key,
@@ -210,7 +197,7 @@ fn audit_reads(items: &[ImportItem], from: &str, target: &str) -> Result<(), Fai
                 name: String::new(),
                 locator: to.clone(),
             };
-            super::audit_in(
+            session.audit_in(
                 target,
                 Event::ImportRead,
                 &item.key,
@@ -227,11 +214,12 @@ fn audit_reads(items: &[ImportItem], from: &str, target: &str) -> Result<(), Fai
 /// log fails partway, every write that landed is named: [`Failure::Unaudited`]. The
 /// inner error is the library's, when the writes could not start.
 fn write(
+    session: &Session,
     plan: &secretary::Import<'_>,
 ) -> Result<Result<Vec<secretary::Applied>, secretary::PutError>, Failure> {
     let items = plan.items();
     for item in items.iter().filter(|item| item.action.writes()) {
-        super::audit(Event::Import, &item.key, None, Outcome::Intent)?;
+        session.audit(Event::Import, &item.key, None, Outcome::Intent)?;
     }
     let mut landed: Vec<String> = Vec::new();
     let mut unrecorded: Option<secretary::audit::AuditError> = None;
@@ -244,9 +232,9 @@ fn write(
                     name: done.source.clone(),
                     locator: done.locator.clone(),
                 };
-                super::audit(Event::Import, key, Some(&origin), Outcome::Ok)
+                session.audit(Event::Import, key, Some(&origin), Outcome::Ok)
             }
-            Err(_) => super::audit(Event::Import, key, None, Outcome::SourceError),
+            Err(_) => session.audit(Event::Import, key, None, Outcome::SourceError),
         };
         if let Err(error) = recorded {
             unrecorded.get_or_insert(error);
@@ -297,7 +285,7 @@ fn item_out(item: &ImportItem, written: Option<String>, error: Option<String>) -
 
 fn text(
     out: &mut impl Write,
-    (target, from, settings): (&EnvironmentSpec, &str, &Settings<'_>),
+    (target, from, settings): (&EnvironmentSpec, &str, &ImportSettings<'_>),
     items: &[ImportItem],
     (written, errors): (&[Option<String>], &[Option<String>]),
     keyed: &str,

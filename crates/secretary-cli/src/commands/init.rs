@@ -15,41 +15,36 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use secretary::init::{DotenvFile, Store, draft_with};
+use secretary::init::{DotenvFile, draft_with};
 
 use super::Failure;
+use super::session::working_directory;
+use super::settings::InitSettings;
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 use crate::render::shown_path;
 
-pub fn run(
-    from: &[PathBuf],
-    output: &Path,
-    production: &str,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let store = if production == "aws_secrets_manager" {
-        Store::AwsSecretsManager
-    } else {
-        Store::Vault
-    };
-    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
-        reason: error.into(),
-    })?;
+pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, Failure> {
+    let InitSettings {
+        from,
+        output,
+        store,
+    } = *settings;
+    let cwd = working_directory()?;
     let to_stdout = output.as_os_str() == "-";
     if !to_stdout && output.symlink_metadata().is_ok() {
-        refuse_existing(output);
-        return Ok(Status::Error);
+        return Err(Failure::Exists(output.to_path_buf()));
     }
-    let Some(files) = chosen(from) else {
-        return Ok(Status::Error);
-    };
+    let files = chosen(from)?;
     let mut texts = Vec::new();
     for path in &files {
         match secretary::file::read_text(path, secretary::file::DOTENV_LIMIT) {
             Ok(text) => texts.push(text),
             Err(reason) => {
-                say!("error: cannot read {}: {reason}", path.display());
-                return Ok(Status::Error);
+                return Err(Failure::Unreadable {
+                    path: path.clone(),
+                    reason,
+                });
             }
         }
     }
@@ -75,21 +70,16 @@ pub fn run(
         })
         .collect();
     let app = dir.file_name().and_then(|name| name.to_str());
-    let draft = match draft_with(&inputs, app, &manifest, store) {
-        Ok(draft) => draft,
-        Err(error) => {
-            say!("error: {error}");
-            return Ok(Status::Error);
-        }
-    };
+    let draft = draft_with(&inputs, app, &manifest, store).map_err(Failure::Draft)?;
     for left in &draft.left_out {
-        say!(
-            "warning: {}:{}: `{}` not declared: {}",
+        Diagnostic::warning(format!(
+            "{}:{}: `{}` not declared: {}",
             left.file.display(),
             left.line,
             left.name,
             left.reason
-        );
+        ))
+        .say();
     }
     if to_stdout {
         out.write_all(draft.toml.as_bytes())?;
@@ -98,45 +88,31 @@ pub fn run(
     match create(output, draft.toml.as_bytes()) {
         Ok(()) => {}
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-            refuse_existing(output);
-            return Ok(Status::Error);
+            return Err(Failure::Exists(output.to_path_buf()));
         }
         Err(error) => {
-            say!(
-                "error: cannot write {}: {}",
-                output.display(),
-                secretary::FileError::from(error)
-            );
-            return Ok(Status::Error);
+            return Err(Failure::Unwritable {
+                path: output.to_path_buf(),
+                reason: error.into(),
+            });
         }
     }
     summary(&draft, &manifest, &files, out)?;
     Ok(Status::Success)
 }
 
-fn refuse_existing(output: &Path) {
-    say!(
-        "error: {} exists already; init never writes over it",
-        output.display()
-    );
-    say!("  help: move it away first, or write the new one elsewhere (--output FILE) and compare");
-}
-
-/// The files to read: those given, else `.env`, else `.env.example`; `None` (said) when
-/// there are none.
-fn chosen(from: &[PathBuf]) -> Option<Vec<PathBuf>> {
+/// The files to read: those given, else `.env`, else `.env.example`; [`Failure::NoDotenv`]
+/// when there are none.
+fn chosen(from: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
     if !from.is_empty() {
-        return Some(from.to_vec());
+        return Ok(from.to_vec());
     }
-    let found = [".env", ".env.example"]
+    [".env", ".env.example"]
         .into_iter()
         .map(PathBuf::from)
-        .find(|path| path.symlink_metadata().is_ok());
-    if found.is_none() {
-        say!("error: no .env or .env.example in this directory");
-        say!("  help: name the application's files: secretary init --from FILE");
-    }
-    found.map(|path| vec![path])
+        .find(|path| path.symlink_metadata().is_ok())
+        .map(|path| vec![path])
+        .ok_or(Failure::NoDotenv)
 }
 
 /// What was written, on stdout.

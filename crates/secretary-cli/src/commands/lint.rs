@@ -16,8 +16,13 @@ pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
         // A template may hold stray bytes that are not UTF-8: they are checked as `\u{fffd}`.
         let text = match secretary::file::read(path, secretary::file::DOTENV_LIMIT) {
             Ok(bytes) => zeroize::Zeroizing::new(String::from_utf8_lossy(&bytes).into_owned()),
+            // Said, and the other files are checked: the status says it at the end.
             Err(reason) => {
-                say!("error: cannot read {}: {reason}", path.display());
+                Failure::Unreadable {
+                    path: path.clone(),
+                    reason,
+                }
+                .say();
                 unreadable += 1;
                 continue;
             }

@@ -8,7 +8,8 @@ use serde::Serialize;
 use secretary::Manifest;
 use secretary::manifest::{NewValue, SecretSpec};
 
-use super::{Failure, write_json};
+use super::Failure;
+use super::output::write_json;
 use crate::args::Format;
 use crate::exit::Status;
 use crate::render;

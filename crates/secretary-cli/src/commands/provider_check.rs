@@ -1,32 +1,19 @@
 //! `secretary provider-check -- COMMAND`: the provider protocol's conformance kit.
 
 use std::io::Write;
-use std::time::Duration;
 
 use secretary::Variables;
 use secretary::source::exec::conformance::Kit;
 
 use super::Failure;
+use super::session::working_directory;
 use crate::exit::Status;
 
-pub fn run(
-    command: &[String],
-    keys: &[String],
-    pass_env: &[String],
-    timeout: Duration,
-    vars: &Variables,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let cwd = std::env::current_dir().map_err(|error| secretary::Error::WorkingDirectory {
-        reason: error.into(),
-    })?;
-    let checks = Kit {
-        command,
-        keys,
-        pass_env,
-        timeout,
-    }
-    .run(vars, &cwd);
+/// Runs the checks of `kit` (the provider's command, the keys it must find, what it is
+/// given, how long each request may take).
+pub fn run(kit: &Kit<'_>, vars: &Variables, out: &mut impl Write) -> Result<Status, Failure> {
+    let cwd = working_directory()?;
+    let checks = kit.run(vars, &cwd);
     let mut failed = 0;
     for check in &checks {
         match &check.failure {

@@ -5,14 +5,15 @@
 
 use std::io::{self, IsTerminal, Read, Write};
 
+use secretary::SecretValue;
 use secretary::audit::{Event, Outcome};
-use secretary::manifest::EnvironmentSpec;
 use secretary::source::Written;
-use secretary::{Manifest, SecretValue, Variables};
 use secretary::{PutError, put};
 use zeroize::Zeroizing;
 
 use super::Failure;
+use super::session::Session;
+use super::settings::PutSettings;
 use crate::exit::Status;
 
 /// The longest value read (as for a secret file).
@@ -90,79 +91,73 @@ fn read_hidden(_prompt: &str, _line: &mut String) -> io::Result<()> {
     ))
 }
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    key: &str,
-    cas: Option<u64>,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
+pub fn run(session: &Session, settings: &PutSettings<'_>) -> Result<Status, Failure> {
+    let key = settings.key;
     // An undeclared key is a usage error before anything is read.
-    manifest.secret(key)?;
+    session.manifest().secret(key)?;
     let value = read_value(key)?;
-    intent(Event::Put, key)?;
-    match put(manifest, environment, vars, key, &value, cas) {
-        Ok(written) => {
-            record(Event::Put, key, &written)?;
-            match written.locator.version() {
-                Some(version) => writeln!(out, "wrote {} (version {version})", written.locator)?,
-                None => writeln!(out, "wrote {}", written.locator)?,
-            }
-            Ok(Status::Success)
-        }
-        Err(error) => failed(Event::Put, key, error),
+    intent(session, Event::Put, key)?;
+    let written = put(
+        session.manifest(),
+        session.environment(),
+        session.vars(),
+        key,
+        &value,
+        settings.cas,
+    )
+    .map_err(|error| failed(session, Event::Put, key, error))?;
+    record(session, Event::Put, key, &written)?;
+    let mut out = session.out();
+    match written.locator.version() {
+        Some(version) => writeln!(out, "wrote {} (version {version})", written.locator)?,
+        None => writeln!(out, "wrote {}", written.locator)?,
     }
+    Ok(Status::Success)
 }
 
 /// Records that a write of `key` is about to be sent: when this line cannot be written,
 /// nothing is sent (issue 25, item 4).
-pub(super) fn intent(event: Event, key: &str) -> Result<(), Failure> {
-    Ok(super::audit(event, key, None, Outcome::Intent)?)
+pub(super) fn intent(session: &Session, event: Event, key: &str) -> Result<(), Failure> {
+    Ok(session.audit(event, key, None, Outcome::Intent)?)
 }
 
 /// Records a write of `key` that landed. When the log cannot take the line, the failure
 /// names the write, which happened: [`Failure::Unaudited`].
-pub(super) fn record(event: Event, key: &str, written: &Written) -> Result<(), Failure> {
+pub(super) fn record(
+    session: &Session,
+    event: Event,
+    key: &str,
+    written: &Written,
+) -> Result<(), Failure> {
     let origin = secretary::Origin::Source {
         name: written.source.clone(),
         locator: written.locator.clone(),
     };
-    super::audit(event, key, Some(&origin), Outcome::Ok).map_err(|error| Failure::Unaudited {
-        written: vec![written.locator.to_string()],
-        left: Vec::new(),
-        error,
-    })
+    session
+        .audit(event, key, Some(&origin), Outcome::Ok)
+        .map_err(|error| Failure::Unaudited {
+            written: vec![written.locator.to_string()],
+            left: Vec::new(),
+            error,
+        })
 }
 
-/// Reports a write of `key` that did not happen (audited unless it is a usage error),
-/// and the status to exit with.
-pub(super) fn failed(event: Event, key: &str, error: PutError) -> Result<Status, Failure> {
+/// A write of `key` that did not happen, recorded in the audit log unless it is a usage
+/// error: [`Failure::Write`], or the audit log's own failure.
+pub(super) fn failed(session: &Session, event: Event, key: &str, error: PutError) -> Failure {
+    let outcome = match &error {
+        PutError::Manifest(_) | PutError::NoVaultSource { .. } => None,
+        PutError::Vault(_) | PutError::Aws(_) => Some(Outcome::SourceError),
+        _ => Some(Outcome::Refused),
+    };
+    if let Some(Err(error)) = outcome.map(|outcome| session.audit(event, key, None, outcome)) {
+        return Failure::Audit(error);
+    }
     match error {
-        PutError::Manifest(error) => Err(Failure::Secretary(error)),
-        error @ PutError::NoVaultSource { .. } => {
-            say!("error: {error}");
-            say!(
-                "  help: choose one with --env, or add a vault or aws_secrets_manager source to this environment's `sources`"
-            );
-            Ok(Status::Error)
-        }
-        PutError::Vault(error) => {
-            super::audit(event, key, None, Outcome::SourceError)?;
-            say!("error: {key}: {error}");
-            say!("  help: {}", error.hint());
-            Ok(Status::Problems)
-        }
-        PutError::Aws(error) => {
-            super::audit(event, key, None, Outcome::SourceError)?;
-            say!("error: {key}: {error}");
-            say!("  help: {}", error.hint());
-            Ok(Status::Problems)
-        }
-        error => {
-            super::audit(event, key, None, Outcome::Refused)?;
-            say!("error: {key}: {error}; nothing was written");
-            Ok(Status::Problems)
-        }
+        PutError::Manifest(error) => Failure::Secretary(error),
+        error => Failure::Write {
+            key: key.to_owned(),
+            error,
+        },
     }
 }

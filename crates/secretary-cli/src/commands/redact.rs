@@ -10,22 +10,16 @@
 use std::io;
 
 use super::Failure;
+use super::session::Session;
 use crate::child::pump;
 use crate::exit::Status;
 use crate::render;
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
-use secretary::{Manifest, Variables};
-use secretary::{Scope, resolve};
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-) -> Result<Status, Failure> {
-    let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report(Event::Resolve, &report)?;
+pub fn run(session: &Session) -> Result<Status, Failure> {
+    let report = session.resolve(&[])?;
+    session.audit_report(Event::Resolve, &report)?;
     say_raw!("{}", render::warnings(&report));
     if !report.is_ok() {
         say_raw!("{}", render::problems(&report));

@@ -8,12 +8,14 @@
 use std::io::Write;
 use std::time::SystemTime;
 
+use secretary::SecretSpec;
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
-use secretary::{Manifest, Scope, SecretSpec, Variables, resolve};
 
 use super::Failure;
 use super::put::{failed, intent, read_value, record};
+use super::session::Session;
+use super::settings::{RollbackSettings, RotateSettings};
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 
 /// What running programs need to do to see a new value.
@@ -22,21 +24,13 @@ next: programs under `secretary run --watch` pick the new value up at their next
   a SecretManager sees it after refresh() (or when its source's ttl runs out);
   any other program reads it when it is restarted";
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    keys: &[String],
-    due: bool,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let keys: Vec<String> = if due {
-        match overdue(manifest, environment, vars)? {
-            Some(keys) => keys,
-            None => return Ok(Status::Problems),
-        }
+pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, Failure> {
+    let (manifest, environment) = (session.manifest(), session.environment());
+    let mut out = session.out();
+    let keys: Vec<String> = if settings.due {
+        overdue(session)?
     } else {
-        keys.to_vec()
+        settings.keys.to_vec()
     };
     // Declared keys first (each looked up once), and at most one value from stdin.
     let specs: Vec<&SecretSpec> = keys
@@ -45,11 +39,7 @@ pub fn run(
         .collect::<Result<_, _>>()?;
     let provided = specs.iter().filter(|spec| !spec.is_generated()).count();
     if provided > 1 {
-        say!(
-            "error: {provided} of these secrets are provided, not generated: their new values come from stdin, one at a time"
-        );
-        say!("  help: rotate each on its own: secretary rotate KEY < new-value");
-        return Ok(Status::Error);
+        return Err(Failure::ProvidedMany(provided));
     }
     if keys.is_empty() {
         writeln!(
@@ -70,10 +60,11 @@ pub fn run(
         } else {
             Some(read_value(key)?)
         };
-        intent(Event::Rotate, key).map_err(|failure| stopped(failure, &done, &all[at..]))?;
-        match secretary::rotate(manifest, environment, vars, key, value) {
+        intent(session, Event::Rotate, key)
+            .map_err(|failure| stopped(failure, &done, &all[at..]))?;
+        match secretary::rotate(manifest, environment, session.vars(), key, value) {
             Ok(written) => {
-                record(Event::Rotate, key, &written).map_err(|failure| match failure {
+                record(session, Event::Rotate, key, &written).map_err(|failure| match failure {
                     Failure::Unaudited { written, error, .. } => Failure::Unaudited {
                         written,
                         left: all[at + 1..].to_vec(),
@@ -91,12 +82,16 @@ pub fn run(
                     None => writeln!(out, "rotated {key}: wrote {}", written.locator)?,
                 }
             }
-            Err(error) => {
-                let this = failed(Event::Rotate, key, error)?;
-                if status == Status::Success || this == Status::Error {
-                    status = this;
+            // Said, and the next key is rotated: only the audit log's failure stops.
+            Err(error) => match failed(session, Event::Rotate, key, error) {
+                failure @ Failure::Write { .. } => {
+                    let this = failure.say();
+                    if status == Status::Success || this == Status::Error {
+                        status = this;
+                    }
                 }
-            }
+                other => return Err(other),
+            },
         }
     }
     if status == Status::Success {
@@ -106,15 +101,11 @@ pub fn run(
 }
 
 /// The keys `rotate --due` rotates: every secret overdue for rotation whose new value
-/// secretary makes. Those someone must provide are named, not rotated. `None` when the
-/// environment's secrets cannot be read.
-fn overdue(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-) -> Result<Option<Vec<String>>, Failure> {
-    let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report(Event::Resolve, &report)?;
+/// secretary makes. Those someone must provide are named, not rotated. A secret whose
+/// source failed cannot be told due or not: [`Failure::DueUnknown`].
+fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
+    let report = session.resolve(&[])?;
+    session.audit_report(Event::Resolve, &report)?;
     let now = SystemTime::now();
     let mut keys = Vec::new();
     for resolution in &report.resolutions {
@@ -123,12 +114,10 @@ fn overdue(
             .iter()
             .any(|problem| problem.kind.state() == secretary::State::SourceError)
         {
-            say!(
-                "error: cannot tell whether `{}` is due: {}",
-                resolution.key(),
-                resolution.problems[0].kind
-            );
-            return Ok(None);
+            return Err(Failure::DueUnknown {
+                key: resolution.key().to_owned(),
+                problem: resolution.problems[0].kind.to_string(),
+            });
         }
         if resolution.rotation_due().is_none_or(|due| now < due) {
             continue;
@@ -136,29 +125,26 @@ fn overdue(
         if resolution.spec.is_generated() {
             keys.push(resolution.key().to_owned());
         } else {
-            say!(
-                "warning: `{}` is due for rotation, and its new value must be provided: secretary rotate {} < new-value",
+            Diagnostic::warning(format!(
+                "`{}` is due for rotation, and its new value must be provided: secretary rotate {} < new-value",
                 resolution.key(),
                 resolution.key()
-            );
+            ))
+            .say();
         }
     }
-    Ok(Some(keys))
+    Ok(keys)
 }
 
-pub fn rollback(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    key: &str,
-    to: Option<std::num::NonZeroU64>,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
+pub fn rollback(session: &Session, settings: &RollbackSettings<'_>) -> Result<Status, Failure> {
+    let (manifest, environment) = (session.manifest(), session.environment());
+    let key = settings.key;
+    let mut out = session.out();
     manifest.secret_in(environment, key)?;
-    intent(Event::Rollback, key)?;
-    match secretary::rollback(manifest, environment, vars, key, to) {
+    intent(session, Event::Rollback, key)?;
+    match secretary::rollback(manifest, environment, session.vars(), key, settings.to) {
         Ok(rolled) => {
-            record(Event::Rollback, key, &rolled.written)?;
+            record(session, Event::Rollback, key, &rolled.written)?;
             let version = rolled
                 .written
                 .locator
@@ -172,7 +158,7 @@ pub fn rollback(
             writeln!(out, "{NEXT}")?;
             Ok(Status::Success)
         }
-        Err(error) => failed(Event::Rollback, key, error),
+        Err(error) => Err(failed(session, Event::Rollback, key, error)),
     }
 }
 

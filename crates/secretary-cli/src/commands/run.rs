@@ -21,85 +21,63 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
-use secretary::{Manifest, Variables};
-
 use secretary::source::leases;
 
 use super::Failure;
-use crate::args::OnChange;
-use crate::child::{self, Environment, Forwarder, Settings, Watch, refuse_nul};
+use super::session::{Refusal, Session};
+use super::settings::RunSettings;
+use crate::child::{self, Environment, Forwarder};
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    settings: &Settings<'_>,
-) -> Result<Status, Failure> {
-    let what = (Event::Run, "run", "nothing was started");
+/// What `run` says when a secret has a problem.
+const REFUSAL: Refusal = Refusal {
+    event: Event::Run,
+    verb: "run",
+    outcome: "nothing was started",
+};
+
+pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Failure> {
     // With --watch, SIGHUP means "re-read now", also while the secrets are first read.
     let early_hup = match settings.watch {
         Some(_) => child::EarlyHup::note().map_err(Failure::Process)?,
         None => None,
     };
-    let Some(report) = super::resolve_or_report(manifest, environment, vars, &settings.only, what)?
-    else {
+    let Some(report) = session.resolve_or_refuse(&settings.only, REFUSAL)? else {
         return Ok(Status::Problems);
     };
     let program = &settings.program;
-    let child_env = match Environment::new(manifest, vars, &report, program.reset) {
-        Ok(child_env) => child_env,
-        Err(error) => {
-            refuse_nul(&error, "nothing was started");
-            return Ok(Status::Problems);
-        }
-    };
+    let child_env = Environment::new(session.manifest(), session.vars(), &report, program.reset)
+        .map_err(|error| Failure::NulByte {
+            key: error.key,
+            outcome: REFUSAL.outcome,
+        })?;
     // Credentials with a lease: `run` stays, to keep them alive, to restart the program
     // with new ones, and to revoke them once it ends.
     let leased = !leases::held().is_empty();
-    let watch = match (settings.watch, leased) {
-        (Some(watch), _) => Some(watch),
-        (None, true) => Some(Watch {
-            every: super::watch::LEASES_ONLY,
-            on_change: settings.on_change.unwrap_or(OnChange::Restart),
-            grace: settings.grace,
-        }),
-        (None, false) if settings.on_change.is_some() => {
-            say!(
-                "error: --on-change needs --watch, or a vault_lease source whose credentials can change"
-            );
-            say!("  help: add --watch 5m, or drop --on-change");
-            return Ok(Status::Error);
-        }
-        (None, false) => None,
-    };
-    if let Some(watch) = watch {
-        let status = super::watch::supervise(
-            manifest,
-            environment,
-            vars,
-            settings,
-            super::watch::FirstRead {
-                report,
-                child_env,
-                early_hup,
-            },
-            watch,
-        );
+    if let Some(watch) = settings.supervision(leased)? {
+        let first = super::watch::FirstRead {
+            report,
+            child_env,
+            early_hup,
+        };
+        let status = super::watch::supervise(session, settings, first, watch);
         revoke_leases();
         return status;
     }
     let mut command = child_env.command(program);
+    let not_started = |error| Failure::NotStarted {
+        program: program.name().to_owned(),
+        error,
+    };
     if !settings.redact {
         // Become the program: signals reach it directly, its status is ours, and our
         // memory, values included, is gone. `exec` only returns on failure.
         drop(report);
-        let error = command.exec();
-        return Ok(child::not_started(program.name(), &error));
+        return Err(not_started(command.exec()));
     }
-    let redactor = Redactor::new(child_env.sensitive(manifest, &report));
+    let redactor = Redactor::new(child_env.sensitive(session.manifest(), &report));
     drop(report);
     let redaction = Arc::new(RwLock::new(Arc::new(redactor)));
     // Handlers go in before the child starts, so no signal falls between the two.
@@ -109,7 +87,7 @@ pub fn run(
         Ok(running) => running,
         Err(error) => {
             forwarder.close();
-            return Ok(child::not_started(program.name(), &error));
+            return Err(not_started(error));
         }
     };
     forwarder
@@ -127,11 +105,11 @@ pub fn run(
 pub fn revoke_leases() {
     for event in leases::revoke_all() {
         if let Some(error) = &event.error {
-            say!(
-                "warning: could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
-                event.lease_id,
-                event.path
-            );
+            Diagnostic::warning(format!(
+                "could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
+                event.lease_id, event.path
+            ))
+            .say();
         }
     }
 }

@@ -14,13 +14,14 @@ use std::io::Write;
 use serde::Serialize;
 
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
-use secretary::scan::{Needles, Options, Outcome, Reason};
-use secretary::{Manifest, Variables};
-use secretary::{Scope, resolve};
+use secretary::scan::{Needles, Outcome, Reason};
 
-use super::{Failure, write_json};
-use crate::args::{Format, ScanArgs};
+use super::Failure;
+use super::output::write_json;
+use super::session::Session;
+use super::settings::ScanSettings;
+use crate::args::Format;
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 use crate::render;
 
@@ -62,31 +63,21 @@ struct NotSearchedOut<'a> {
     state: Option<&'static str>,
 }
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    args: &ScanArgs,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
+pub fn run(session: &Session, settings: &ScanSettings<'_>) -> Result<Status, Failure> {
+    let mut out = session.out();
     // A mistyped path is a usage error, told before any secret is read.
-    for path in &args.paths {
+    for path in settings.paths {
         if let Err(error) = path.symlink_metadata() {
-            say!(
-                "error: cannot search {}: {}",
-                path.display(),
-                secretary::FileError::from(error)
-            );
-            return Ok(Status::Error);
+            return Err(Failure::Unsearchable {
+                path: path.clone(),
+                reason: error.into(),
+            });
         }
     }
-    let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report(Event::Resolve, &report)?;
-    let needles = Needles::from_report(&report, usize::from(args.min_length));
-    let mut options = Options::default();
-    options.ignore_files = !args.no_ignore;
-    options.follow_links = args.follow;
-    let outcome = needles.scan(&args.paths, &options);
+    let report = session.resolve(&[])?;
+    session.audit_report(Event::Resolve, &report)?;
+    let needles = Needles::from_report(&report, settings.min_length);
+    let outcome = needles.scan(settings.paths, &settings.options);
 
     let unknown = needles
         .not_searched()
@@ -100,8 +91,8 @@ pub fn run(
     } else {
         Status::Success
     };
-    let shown = manifest.shown_path().display().to_string();
-    match args.format {
+    let shown = session.shown();
+    match settings.format {
         Format::Json => {
             let mut warnings = report.warnings.clone();
             warnings.extend(outcome.warnings.iter().cloned());
@@ -149,21 +140,21 @@ pub fn run(
                 errors: outcome.errors.iter().map(ToString::to_string).collect(),
                 warnings,
             };
-            write_json(out, &document)?;
+            write_json(&mut out, &document)?;
         }
         Format::Text => {
             say_raw!("{}", render::warnings(&report));
-            notes(&needles, &report, usize::from(args.min_length));
+            notes(&needles, &report, settings.min_length);
             for warning in &outcome.warnings {
-                say!("warning: {warning}");
+                Diagnostic::warning(warning.clone()).say();
             }
             for link in &outcome.loops {
-                say!("warning: {link}");
+                Diagnostic::warning(link.to_string()).say();
             }
             for error in &outcome.errors {
-                say!("error: {error}");
+                Diagnostic::error(error.to_string()).say();
             }
-            text(&needles, &outcome, &report.environment, out)?;
+            text(&needles, &outcome, &report.environment, &mut out)?;
         }
     }
     Ok(status)
@@ -179,17 +170,19 @@ fn notes(needles: &Needles, report: &secretary::Report, min_length: usize) {
         .map(|n| n.key.as_str())
         .collect();
     if !short.is_empty() {
-        say!(
-            "warning: not searched, shorter than {min_length} bytes (a value that short turns up by chance; --min-length lowers the bound): {}",
+        Diagnostic::warning(format!(
+            "not searched, shorter than {min_length} bytes (a value that short turns up by chance; --min-length lowers the bound): {}",
             short.join(", ")
-        );
+        ))
+        .say();
     }
     let whole_word: Vec<&str> = needles.whole_word_keys().collect();
     if !whole_word.is_empty() {
-        say!(
-            "note: matched only as a whole word (a value this guessable is part of ordinary words): {}",
+        Diagnostic::note(format!(
+            "matched only as a whole word (a value this guessable is part of ordinary words): {}",
             whole_word.join(", ")
-        );
+        ))
+        .say();
     }
     if needles
         .not_searched()

@@ -7,11 +7,11 @@ use std::io::Write;
 use serde::Serialize;
 
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
-use secretary::{Manifest, Variables};
-use secretary::{Scope, resolve};
 
-use super::{Failure, write_json};
+use super::Failure;
+use super::output::write_json;
+use super::session::Session;
+use super::settings::StatusSettings;
 use crate::args::Format;
 use crate::exit::Status;
 use crate::render;
@@ -93,15 +93,10 @@ impl std::fmt::Display for Lease {
     }
 }
 
-pub fn run(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    format: Format,
-    out: &mut impl Write,
-) -> Result<Status, Failure> {
-    let report = resolve(manifest, environment, vars, Scope::All)?;
-    super::audit_report(Event::Validate, &report)?;
+pub fn run(session: &Session, settings: &StatusSettings) -> Result<Status, Failure> {
+    let mut out = session.out();
+    let report = session.resolve(&[])?;
+    session.audit_report(Event::Validate, &report)?;
     let now = std::time::SystemTime::now();
     let rows: Vec<Row<'_>> = report
         .resolutions
@@ -128,11 +123,11 @@ pub fn run(
             }
         })
         .collect();
-    let shown = manifest.shown_path().display().to_string();
+    let shown = session.shown();
     let leases = Lease::held();
-    match format {
+    match settings.format {
         Format::Json => write_json(
-            out,
+            &mut out,
             &Output {
                 manifest: shown,
                 environment: &report.environment,
@@ -190,7 +185,7 @@ pub fn run(
                 writeln!(out, "{lease}")?;
             }
             if !report.is_ok() {
-                writeln!(out, "{}", super::check::summary(&report, &shown))?;
+                writeln!(out, "{}", render::summary(&report, &shown))?;
                 writeln!(out, "run `secretary check` for details and fixes")?;
             }
         }

@@ -29,17 +29,19 @@ use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 use secretary::audit::Event;
-use secretary::manifest::EnvironmentSpec;
 use secretary::redact::Redactor;
-use secretary::resolve;
 use secretary::source::leases;
 use secretary::source::{SourceError, VaultError};
 use secretary::{Manifest, ProblemKind, Report, SecretValue, Variables};
 use zeroize::Zeroizing;
 
 use super::Failure;
+use super::failure::nul_byte;
+use super::session::Session;
+use super::settings::{RunSettings, Watch};
 use crate::args::OnChange;
-use crate::child::{self, Environment, Forwarder, Program, Settings, Shared, Watch, refuse_nul};
+use crate::child::{self, Environment, Forwarder, Program, Shared};
+use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 use crate::render;
 
@@ -138,15 +140,10 @@ fn listen(early_hup: Option<child::EarlyHup>) -> Result<(Forwarder, mpsc::Receiv
 /// outlives the program's exit, besides the revoke itself.
 const TICK: Duration = Duration::from_millis(10);
 
-/// The interval of a `run` that watches only its leases (no `--watch`): never reached.
-pub const LEASES_ONLY: Duration = Duration::from_secs(100 * 365 * 24 * 3600);
-
 /// Runs the program under watch until it exits on its own.
 pub fn supervise(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    settings: &Settings<'_>,
+    session: &Session,
+    settings: &RunSettings<'_>,
     first: FirstRead,
     watch: Watch,
 ) -> Result<Status, Failure> {
@@ -156,16 +153,10 @@ pub fn supervise(
         early_hup,
     } = first;
     let program = &settings.program;
-    let resolving = Resolving {
-        manifest,
-        environment,
-        vars,
-        settings,
-    };
     let (forwarder, hup_rx) = listen(early_hup)?;
     // Only `--redact` needs the values kept; without it nothing is copied.
     let mut generations = if settings.redact {
-        Generations::new(&child_env, manifest, &report)
+        Generations::new(&child_env, session.manifest(), &report)
     } else {
         Generations::default()
     };
@@ -178,7 +169,10 @@ pub fn supervise(
         Ok(running) => running,
         Err(error) => {
             forwarder.close();
-            return Ok(child::not_started(program.name(), &error));
+            return Err(Failure::NotStarted {
+                program: program.name().to_owned(),
+                error,
+            });
         }
     };
     drop(child_env);
@@ -214,7 +208,7 @@ pub fn supervise(
             continue;
         }
         next = later(watch.every);
-        let (fresh, changed) = match resolving.changes(&report, &mut last_problems) {
+        let (fresh, changed) = match changes(session, settings, &report, &mut last_problems) {
             Ok(Some(found)) => found,
             Ok(None) => continue,
             Err(error) => break Err(error),
@@ -231,15 +225,15 @@ pub fn supervise(
         match restart.act(
             watch.on_change,
             &mut running,
-            &resolving,
+            session,
             &fresh,
             &changed,
             &mut pumps,
         ) {
             Ok(Acted::Done) => {}
-            Ok(Acted::Ended(status)) => {
+            Ok(Acted::Ended(failure)) => {
                 forwarder.close();
-                return Ok(status);
+                return Err(failure);
             }
             Err(error) => break Err(error),
         }
@@ -270,11 +264,12 @@ fn stopped_for_a_lost_lease(running: &mut Child, grace: Duration) -> bool {
     let Some(lost) = leases::lost() else {
         return false;
     };
-    say!(
-        "error: {lost}; stopping pid {} rather than leave it with credentials that no longer work",
+    Diagnostic::error(format!(
+        "{lost}; stopping pid {} rather than leave it with credentials that no longer work",
         child::pid_of(running)
-    );
-    say!("  help: {}", lost.hint());
+    ))
+    .help(lost.hint())
+    .say();
     let _ = stop(running, grace);
     true
 }
@@ -291,8 +286,8 @@ struct Restart<'a> {
 enum Acted {
     /// The program was told, or restarted (or the change refused, and said so).
     Done,
-    /// The program could not be started again: `run` ends with this status.
-    Ended(Status),
+    /// The program could not be started again: `run` ends with this failure.
+    Ended(Failure),
 }
 
 impl Restart<'_> {
@@ -302,7 +297,7 @@ impl Restart<'_> {
         &self,
         on_change: OnChange,
         running: &mut Child,
-        resolving: &Resolving<'_>,
+        session: &Session,
         fresh: &Report,
         changed: &[String],
         pumps: &mut Vec<std::thread::JoinHandle<()>>,
@@ -319,15 +314,15 @@ impl Restart<'_> {
             }
             OnChange::Restart => {
                 let child_env = match Environment::new(
-                    resolving.manifest,
-                    resolving.vars,
+                    session.manifest(),
+                    session.vars(),
                     fresh,
                     self.program.reset,
                 ) {
                     Ok(child_env) => child_env,
                     // Said once: the caller compares against these values from now on.
                     Err(error) => {
-                        refuse_nul(&error, "the program keeps the values it has");
+                        nul_byte(&error.key, "the program keeps the values it has").say();
                         return Ok(Acted::Done);
                     }
                 };
@@ -336,7 +331,7 @@ impl Restart<'_> {
                     changed.join(", ")
                 );
                 Ok(match self.run(running, &child_env, pumps)? {
-                    Some(status) => Acted::Ended(status),
+                    Some(failure) => Acted::Ended(failure),
                     None => Acted::Done,
                 })
             }
@@ -344,17 +339,22 @@ impl Restart<'_> {
     }
 
     /// Stops `running` and starts the program again with `child_env`, into `running`;
-    /// `Ok(Some(status))` when it could not be started again.
+    /// `Ok(Some(failure))` when it could not be started again.
     fn run(
         &self,
         running: &mut Child,
         child_env: &Environment,
         pumps: &mut Vec<std::thread::JoinHandle<()>>,
-    ) -> Result<Option<Status>, Failure> {
+    ) -> Result<Option<Failure>, Failure> {
         stop(running, self.grace).map_err(Failure::Process)?;
         *running = match child::spawn(child_env.command(self.program), self.redaction, pumps) {
             Ok(started) => started,
-            Err(error) => return Ok(Some(child::not_started(self.program.name(), &error))),
+            Err(error) => {
+                return Ok(Some(Failure::NotStarted {
+                    program: self.program.name().to_owned(),
+                    error,
+                }));
+            }
         };
         self.forwarder
             .pid
@@ -364,50 +364,33 @@ impl Restart<'_> {
     }
 }
 
-/// What re-resolving needs.
-struct Resolving<'a> {
-    manifest: &'a Manifest,
-    environment: &'a EnvironmentSpec,
-    vars: &'a Variables,
-    settings: &'a Settings<'a>,
-}
-
-impl Resolving<'_> {
-    /// The secrets resolved again and recorded, with the keys whose value changed since
-    /// `report`; `None` when re-resolving failed or nothing changed. An access that cannot
-    /// be recorded is an error, which ends the run, the program with it: it is never left
-    /// behind without its supervisor.
-    fn changes(
-        &self,
-        report: &Report,
-        last_problems: &mut String,
-    ) -> Result<Option<(Report, Vec<String>)>, Failure> {
-        let Some(fresh) = resolve_again(
-            self.manifest,
-            self.environment,
-            self.vars,
-            self.settings,
-            last_problems,
-        ) else {
-            return Ok(None);
-        };
-        super::audit_report(Event::Resolve, &fresh)?;
-        let changed = changed_keys(report, &fresh);
-        Ok((!changed.is_empty()).then_some((fresh, changed)))
-    }
+/// The secrets resolved again and recorded, with the keys whose value changed since
+/// `report`; `None` when re-resolving failed or nothing changed. An access that cannot be
+/// recorded is an error, which ends the run, the program with it: it is never left behind
+/// without its supervisor.
+fn changes(
+    session: &Session,
+    settings: &RunSettings<'_>,
+    report: &Report,
+    last_problems: &mut String,
+) -> Result<Option<(Report, Vec<String>)>, Failure> {
+    let Some(fresh) = resolve_again(session, settings, last_problems) else {
+        return Ok(None);
+    };
+    session.audit_report(Event::Resolve, &fresh)?;
+    let changed = changed_keys(report, &fresh);
+    Ok((!changed.is_empty()).then_some((fresh, changed)))
 }
 
 /// The secrets resolved again, or `None` (said on stderr) when that failed or found
 /// problems; those are said, each with its cause and fix as `check` gives them, once
 /// until they change.
 fn resolve_again(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    vars: &Variables,
-    settings: &Settings<'_>,
+    session: &Session,
+    settings: &RunSettings<'_>,
     last_problems: &mut String,
 ) -> Option<Report> {
-    match resolve(manifest, environment, vars, super::scope(&settings.only)) {
+    match session.resolve(&settings.only) {
         Ok(fresh) if fresh.is_ok() => {
             // Values from the last-known-good copy (Vault could not be reached) are said
             // once, as problems are, until that changes.
@@ -445,7 +428,7 @@ fn resolve_again(
                     "secretary run: re-resolving found problems; the program keeps running with the values it has, until a re-read succeeds (at the next poll, or on SIGHUP):"
                 );
                 say_raw!("{problems}");
-                if let Some(note) = token_fixed_at_start(&fresh, vars) {
+                if let Some(note) = token_fixed_at_start(&fresh, session.vars()) {
                     say!("secretary run: {note}");
                 }
                 *last_problems = problems;

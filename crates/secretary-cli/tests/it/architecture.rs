@@ -1,6 +1,8 @@
 //! ARCHITECTURE.md's promises about the command line's modules, kept: `commands` may use
-//! `args`, `child`, `render` and `exit`, and none of those uses `commands`; no two
-//! commands use each other in a cycle (`run` once used `watch`, which used `run`).
+//! `args`, `child`, `diagnostic`, `render` and `exit`, and none of those uses `commands`;
+//! no two commands use each other in a cycle (`run` once used `watch`, which used `run`);
+//! what every command stands on (the session, the settings, failures, output) uses no
+//! command.
 //! Read from the source: every `crate::module` and, inside `commands/`, `super::file`
 //! path outside comments and tests.
 
@@ -115,10 +117,28 @@ fn the_command_lines_modules_have_no_import_cycle() {
             cycle.unwrap().join(" -> ")
         );
     }
-    for module in ["args", "child", "render", "exit", "harden"] {
+    for module in ["args", "child", "diagnostic", "render", "exit", "harden"] {
         let uses: Vec<&String> = graph[module]
             .iter()
             .filter(|dep| dep.starts_with("commands"))
+            .collect();
+        assert!(uses.is_empty(), "`{module}` uses {uses:?}");
+    }
+}
+
+#[test]
+fn what_every_command_stands_on_uses_no_command() {
+    let graph = graph();
+    let shared = [
+        "commands/session",
+        "commands/settings",
+        "commands/failure",
+        "commands/output",
+    ];
+    for module in shared {
+        let uses: Vec<&String> = graph[module]
+            .iter()
+            .filter(|dep| dep.starts_with("commands/") && !shared.contains(&dep.as_str()))
             .collect();
         assert!(uses.is_empty(), "`{module}` uses {uses:?}");
     }
