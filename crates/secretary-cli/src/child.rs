@@ -194,26 +194,6 @@ pub fn send(pid: i32, signal: i32) {
     }
 }
 
-/// The signals this process inherited as ignored (`nohup` ignores SIGHUP), from Linux's
-/// `/proc/self/status`; none where that cannot be read.
-fn ignored() -> Vec<i32> {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let mask = status
-        .lines()
-        .find_map(|line| line.strip_prefix("SigIgn:"))
-        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
-        .unwrap_or(0);
-    FORWARDED
-        .into_iter()
-        .filter(|&signal| {
-            u32::try_from(signal - 1)
-                .ok()
-                .and_then(|bit| mask.checked_shr(bit))
-                .is_some_and(|bits| bits & 1 == 1)
-        })
-        .collect()
-}
-
 /// Passes [`FORWARDED`] signals (but those inherited as ignored) on to the current child,
 /// on a thread of its own until [`Forwarder::close`].
 pub struct Forwarder {
@@ -228,10 +208,9 @@ impl Forwarder {
     /// between the two. With `hup`, a SIGHUP to us goes there instead (re-resolve now).
     /// A terminal's Ctrl-C, which reached the child already, is not sent twice.
     pub fn install(hup: Option<mpsc::Sender<()>>) -> io::Result<Self> {
-        let ignored = ignored();
         let wanted: Vec<i32> = FORWARDED
             .into_iter()
-            .filter(|signal| !ignored.contains(signal))
+            .filter(|&signal| !crate::interrupt::ignored(signal))
             .collect();
         let mut signals = SignalsInfo::<WithOrigin>::new(wanted).map_err(|error| {
             io::Error::new(
@@ -240,6 +219,8 @@ impl Forwarder {
             )
         })?;
         let handle = signals.handle();
+        // The start-up's guard ends: from now on a signal goes to the program.
+        crate::interrupt::hand_over();
         let pid = Arc::new(AtomicI32::new(0));
         let current = Arc::clone(&pid);
         let thread = std::thread::spawn(move || {
@@ -281,9 +262,10 @@ impl EarlyHup {
     /// Notes SIGHUP from now on; `None` when it was inherited as ignored (`nohup`), which
     /// stays so.
     pub fn note() -> io::Result<Option<Self>> {
-        if ignored().contains(&SIGHUP) {
+        if crate::interrupt::ignored(SIGHUP) {
             return Ok(None);
         }
+        crate::interrupt::take_hup();
         let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let id = signal_hook::flag::register(SIGHUP, Arc::clone(&seen))?;
         Ok(Some(Self { id, seen }))

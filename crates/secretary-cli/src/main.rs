@@ -28,6 +28,7 @@ mod commands;
 mod diagnostic;
 mod exit;
 mod harden;
+mod interrupt;
 mod render;
 
 use std::process::ExitCode;
@@ -37,6 +38,9 @@ use crate::args::Args;
 fn main() -> ExitCode {
     harden::no_core_dumps();
     let args = Args::parse_checked();
+    interrupt::install();
     let vars = secretary::Variables::from_process();
-    commands::run(&args, vars).into()
+    let status = commands::run(&args, vars);
+    interrupt::settle();
+    status.into()
 }

@@ -292,6 +292,24 @@ impl SourceError {
     }
 }
 
+/// Stops what reading secrets left running, for a process about to end on a signal:
+/// every program a source runs (`sops`, providers) is killed with its process group, and
+/// every lease this process holds is revoked, a lease being issued now waited for first.
+/// Waits at most `wait` for Vault; returns whether everything was done in time (a lease
+/// whose revocation did not answer ends at its TTL).
+pub fn shutdown(wait: std::time::Duration) -> bool {
+    program::kill_running();
+    let deadline = std::time::Instant::now() + wait;
+    let (done, finished) = std::sync::mpsc::channel();
+    let revoking = std::thread::Builder::new()
+        .name("secretary-shutdown".to_owned())
+        .spawn(move || {
+            leases::revoke_all_within(deadline);
+            let _ = done.send(());
+        });
+    revoking.is_ok() && finished.recv_timeout(wait).is_ok()
+}
+
 /// Builds the source a manifest entry describes, by its kind's constructor
 /// ([`kinds`]).
 pub fn build(spec: &SourceSpec) -> Box<dyn Source> {

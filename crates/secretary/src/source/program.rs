@@ -8,7 +8,7 @@ use std::ffi::{OsStr, OsString};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, PoisonError, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -229,6 +229,7 @@ impl Program<'_> {
                 name: name.clone(),
                 reason: error.to_string(),
             })?;
+        let running = Running::start(&child);
         let (sent, outputs) = mpsc::channel();
         if let Some(mut stdin) = child.stdin.take() {
             let input = Zeroizing::new(self.stdin.to_vec());
@@ -254,6 +255,7 @@ impl Program<'_> {
                 break;
             }
             if output.stdout.len() > self.limit {
+                drop(running);
                 stop(&mut child);
                 return Err(ProgramError::TooLarge {
                     name,
@@ -262,6 +264,7 @@ impl Program<'_> {
             }
             let now = Instant::now();
             if now >= deadline {
+                drop(running);
                 stop(&mut child);
                 return Err(ProgramError::TimedOut {
                     name,
@@ -276,6 +279,7 @@ impl Program<'_> {
         // It exited (and is not reaped yet, so its group's id is not anyone else's):
         // what it left behind goes with it, and the pipes close.
         kill_group(&child);
+        drop(running);
         let status = child.wait().map_err(|error| ProgramError::Spawn {
             name: name.clone(),
             reason: error.to_string(),
@@ -354,6 +358,52 @@ impl Output {
                 let room = limit.saturating_sub(kept.len());
                 kept.extend_from_slice(&piece[..piece.len().min(room)]);
             }
+        }
+    }
+}
+
+/// The process groups of the programs running now (each program leads its own): what
+/// [`kill_running`] kills when the process is stopped by a signal.
+static RUNNING: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// A program's place in [`RUNNING`], from its start until it is reaped (given up just
+/// before, while its group id is still its own).
+struct Running(i32);
+
+impl Running {
+    fn start(child: &std::process::Child) -> Self {
+        let group = rustix::process::Pid::from_child(child)
+            .as_raw_nonzero()
+            .get();
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(group);
+        Self(group)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        RUNNING
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .retain(|&group| group != self.0);
+    }
+}
+
+/// Kills the process group of every program running now: a process stopped by a signal
+/// must not leave a provider or `sops` running on (an eighth adversarial pass: a provider
+/// in its own group outlived a SIGTERM to secretary, and Ctrl-C, which reaches only the
+/// terminal's foreground group).
+pub(crate) fn kill_running() {
+    let groups = RUNNING
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    for group in groups {
+        if let Some(group) = rustix::process::Pid::from_raw(group) {
+            let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
         }
     }
 }

@@ -58,3 +58,162 @@ for _ in range(300):
         assert_eq!(process::wait(&mut child).code(), Some(0), "{mode:?}");
     }
 }
+
+#[test]
+fn a_signal_while_a_provider_runs_stops_the_provider_too() {
+    // An eighth adversarial pass: a provider runs in a process group of its own, so a
+    // SIGTERM to secretary (or Ctrl-C, which reaches the terminal's foreground group
+    // only) left it running to its end. Now secretary kills it, then ends as the signal
+    // would have.
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (started, finished) = (dir.path().join("started"), dir.path().join("finished"));
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[sources.slow]\ntype = \"exec\"\ncommand = [\"sh\", \"-c\", \"touch {}; sleep 4; touch {}\"]\ntimeout = \"30s\"\n[environments.development]\nsources = [\"slow\"]\n[secrets.api_key]\nrequired = true\n",
+            started.display(),
+            finished.display()
+        ),
+    )
+    .unwrap();
+    let secretary = |args: &[&str]| {
+        let mut cmd = support::secretary_in(dir.path());
+        cmd.env("SECRETARY_STATE_DIR", state.path()).args(args);
+        cmd
+    };
+    assert!(secretary(&["allow"]).status().unwrap().success());
+    for signal in ["TERM", "INT", "HUP"] {
+        let _ = fs::remove_file(&started);
+        let mut child = secretary(&["check"]).stdout(Stdio::null()).spawn().unwrap();
+        let waited = std::time::Instant::now();
+        while !started.exists() {
+            assert!(
+                waited.elapsed() < Duration::from_secs(20),
+                "the provider never started"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        send(&child, signal);
+        let status = process::wait(&mut child);
+        let number = match signal {
+            "TERM" => 15,
+            "INT" => 2,
+            _ => 1,
+        };
+        assert_eq!(status.signal(), Some(number), "{signal}: {status:?}");
+        // The provider would have finished 4 s after it started.
+        std::thread::sleep(Duration::from_secs(5));
+        assert!(
+            !finished.exists(),
+            "{signal}: the provider outlived secretary"
+        );
+    }
+}
+
+/// A stand-in for Vault on loopback: a lease read answers at once with a lease, a KV
+/// read after `kv_delay`, a revocation with 204; each request's line is recorded.
+fn slow_vault(kv_delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&seen);
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { return };
+            let record = std::sync::Arc::clone(&record);
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let mut length = 0;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                    if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                record.lock().unwrap().push(line.trim().to_owned());
+                let (status, body) = if line.contains("database/creds") {
+                    (200, r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#.to_owned())
+                } else if line.contains("sys/leases/revoke") {
+                    (204, String::new())
+                } else {
+                    std::thread::sleep(kv_delay);
+                    (
+                        200,
+                        r#"{"data":{"data":{"value":"kv-value"},"metadata":{"version":1}}}"#
+                            .to_owned(),
+                    )
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    (address, seen)
+}
+
+#[test]
+fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
+    // An eighth adversarial pass: the lease answered at once, a KV read took 3 s, and a
+    // SIGTERM or Ctrl-C then left the lease alive until its TTL, for `run`, `check` and
+    // `status` alike.
+    for (command, signal, number) in [
+        (&["run", "--", "true"][..], "TERM", 15),
+        (&["check"][..], "INT", 2),
+        (&["status"][..], "TERM", 15),
+    ] {
+        let (address, seen) = slow_vault(Duration::from_secs(3));
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(
+            dir.path().join("secrets.toml"),
+            format!(
+                "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
+            ),
+        )
+        .unwrap();
+        let mut child = support::secretary_in(dir.path())
+            .env("VAULT_TOKEN", "s.scripted-token")
+            .env("SECRETARY_VAULT_ADDRS", &address)
+            .args(["--env", "production"])
+            .args(command)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let waited = std::time::Instant::now();
+        while !seen
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.contains("/v1/secret/"))
+        {
+            assert!(
+                waited.elapsed() < Duration::from_secs(20),
+                "{command:?}: no KV read"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        send(&child, signal);
+        let status = process::wait(&mut child);
+        assert_eq!(status.signal(), Some(number), "{command:?}: {status:?}");
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.iter()
+                .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
+            "{command:?}: the lease was not revoked: {seen:?}"
+        );
+    }
+}

@@ -371,6 +371,5 @@ fn a_lease_id_that_cannot_be_shown_is_refused_and_the_lease_revoked() {
             "{:?}",
             seen.iter().map(|r| &r.path).collect::<Vec<_>>()
         );
-        secretary::source::leases::revoke_all();
     }
 }

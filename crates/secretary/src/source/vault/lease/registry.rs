@@ -14,6 +14,7 @@
 //! its parent's (and has no keeper thread: threads do not survive `fork`); it takes its
 //! own at its first read.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -160,6 +161,38 @@ pub fn revoke_all() -> Vec<LeaseEvent> {
     events
 }
 
+/// How many leases are being issued now (asked for, not yet registered).
+static ISSUING: AtomicUsize = AtomicUsize::new(0);
+/// Set by [`revoke_all_within`]: a lease registered from now on is revoked at once.
+static ENDING: AtomicBool = AtomicBool::new(false);
+
+/// A lease being issued, counted in [`ISSUING`] until it is registered or failed.
+struct Issuing;
+
+impl Issuing {
+    fn start() -> Self {
+        ISSUING.fetch_add(1, Ordering::SeqCst);
+        Self
+    }
+}
+
+impl Drop for Issuing {
+    fn drop(&mut self) {
+        ISSUING.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// [`revoke_all`], for a process about to end on a signal: leases being issued now are
+/// waited for until `deadline` first (Vault issues one whether or not its answer is
+/// read), and any registered after this call is revoked at once.
+pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
+    ENDING.store(true, Ordering::SeqCst);
+    while ISSUING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    revoke_all()
+}
+
 /// The credentials of the lease on `api`, issued now when none is held.
 pub(super) fn credentials(
     source: &str,
@@ -178,6 +211,7 @@ pub(super) fn credentials(
             }
         }
     }
+    let issuing = Issuing::start();
     let issued = Arc::new(issue(connection, api)?);
     let now = Instant::now();
     let held = Held::new(Arc::clone(&issued), now);
@@ -189,8 +223,8 @@ pub(super) fn credentials(
         ttl: Some(issued.duration),
         error: None,
     });
-    let mut registry = lock();
-    let registry = fresh(&mut registry);
+    let mut guard = lock();
+    let registry = fresh(&mut guard);
     // This path's entry, or the one the same source keeps over another connection to
     // the same Vault: a token the user renewed by hand (a new `~/.vault-token`). Its
     // lease is replaced, and revoked after its grace with the new token (the old one may
@@ -234,6 +268,11 @@ pub(super) fn credentials(
         }
     }
     WAKE.notify_all();
+    drop(guard);
+    drop(issuing);
+    if ENDING.load(Ordering::SeqCst) {
+        revoke_all();
+    }
     Ok(issued)
 }
 

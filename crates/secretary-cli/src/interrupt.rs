@@ -1,0 +1,98 @@
+//! What SIGINT, SIGTERM, SIGHUP and SIGQUIT do before `run` hands them to its program:
+//! stop what reading the secrets left running (a provider's or `sops`'s process group,
+//! the leases issued so far), then end as the signal would have. Without this, a signal
+//! during start-up (Ctrl-C while a provider ran, a SIGTERM while Vault was slow) left the
+//! provider running and the leases alive until their TTL (an eighth adversarial pass).
+//! Signals inherited as ignored (`nohup`) stay ignored.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::iterator::{Handle, Signals};
+
+/// The signals that stop a start-up.
+const STOPPING: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+
+/// How long a stop waits for Vault to revoke the leases.
+const REVOKE_WAIT: Duration = Duration::from_secs(5);
+
+/// The guard's handle and thread, until [`hand_over`].
+static GUARD: Mutex<Option<(Handle, JoinHandle<()>)>> = Mutex::new(None);
+
+/// Set when a signal is being acted on: the command's own ending (a provider killed
+/// fails its source, and the command would exit 1) waits for the signal's instead.
+static ACTING: AtomicBool = AtomicBool::new(false);
+
+/// Set by [`take_hup`]: SIGHUP means "re-read now" (`run --watch`), not "stop".
+static HUP_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Installs the guard, for the whole process until [`hand_over`]. A failure to install it
+/// leaves the signals' defaults, as before.
+pub fn install() {
+    let wanted: Vec<i32> = STOPPING
+        .into_iter()
+        .filter(|&signal| !ignored(signal))
+        .collect();
+    let Ok(mut signals) = Signals::new(wanted) else {
+        return;
+    };
+    let handle = signals.handle();
+    let thread = std::thread::Builder::new()
+        .name("secretary-signals".to_owned())
+        .spawn(move || {
+            for signal in signals.forever() {
+                if signal == SIGHUP && HUP_TAKEN.load(Ordering::SeqCst) {
+                    continue;
+                }
+                ACTING.store(true, Ordering::SeqCst);
+                let _ = secretary::source::shutdown(REVOKE_WAIT);
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        });
+    if let Ok(thread) = thread {
+        *GUARD.lock().unwrap_or_else(PoisonError::into_inner) = Some((handle, thread));
+    }
+}
+
+/// Whether this process inherited `signal` as ignored (`nohup` ignores SIGHUP), from
+/// Linux's `/proc/self/status`; `false` where that cannot be read. Such a signal stays
+/// ignored, for secretary and for the program `run` starts.
+pub fn ignored(signal: i32) -> bool {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mask = status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .unwrap_or(0);
+    u32::try_from(signal - 1)
+        .ok()
+        .and_then(|bit| mask.checked_shr(bit))
+        .is_some_and(|bits| bits & 1 == 1)
+}
+
+/// Called as the command ends: while a signal is being acted on, waits for it to end the
+/// process (bounded: the revocations' wait and a second).
+pub fn settle() {
+    if ACTING.load(Ordering::SeqCst) {
+        std::thread::sleep(REVOKE_WAIT + Duration::from_secs(1));
+    }
+}
+
+/// From now on SIGHUP is someone else's (`run --watch`'s "re-read now").
+pub fn take_hup() {
+    HUP_TAKEN.store(true, Ordering::SeqCst);
+}
+
+/// Ends the guard: `run`'s forwarder, installed just before, passes the signals to the
+/// program from now on, and `run` revokes the leases when it ends.
+pub fn hand_over() {
+    let guard = GUARD.lock().unwrap_or_else(PoisonError::into_inner).take();
+    if let Some((handle, thread)) = guard {
+        handle.close();
+        let _ = thread.join();
+    }
+}
