@@ -133,6 +133,26 @@ fn take<T>(list: Mutex<Vec<T>>) -> Vec<T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+impl Needles {
+    /// `path` with each name in it that spells a value replaced by
+    /// `[a name holding the value of KEY]`.
+    fn withheld(&self, path: PathBuf) -> PathBuf {
+        use std::os::unix::ffi::OsStrExt as _;
+        let spelled = |name: &std::ffi::OsStr| self.search(name.as_bytes()).into_iter().next();
+        if !path.iter().any(|name| spelled(name).is_some()) {
+            return path;
+        }
+        path.iter()
+            .map(|name| match spelled(name) {
+                Some(found) => {
+                    std::ffi::OsString::from(format!("[a name holding the value of {}]", found.key))
+                }
+                None => name.to_owned(),
+            })
+            .collect()
+    }
+}
+
 /// `path` without a leading `./`, as people write it.
 fn shown(path: &Path) -> PathBuf {
     path.strip_prefix(".")
@@ -188,13 +208,42 @@ impl Needles {
                 WalkState::Continue
             })
         });
-        let mut files = take(shared.files);
+        // A file's name can hold a value too (`CANARY-7f3a9b.log`, an eighth adversarial
+        // pass): every path said is withheld where it does.
+        let mut files: Vec<FileFindings> = take(shared.files)
+            .into_iter()
+            .map(|file| FileFindings {
+                path: self.withheld(file.path),
+                ..file
+            })
+            .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut binary = take(shared.binary);
+        let mut binary: Vec<PathBuf> = take(shared.binary)
+            .into_iter()
+            .map(|path| self.withheld(path))
+            .collect();
         binary.sort();
-        let mut errors = take(shared.errors);
+        let mut errors: Vec<ScanError> = take(shared.errors)
+            .into_iter()
+            .map(|error| match error {
+                ScanError::Read { path, reason } => ScanError::Read {
+                    path: self.withheld(path),
+                    reason,
+                },
+                ScanError::Walk { path, reason } => ScanError::Walk {
+                    path: self.withheld(path),
+                    reason,
+                },
+            })
+            .collect();
         errors.sort_by_key(ToString::to_string);
-        let mut loops = take(shared.loops);
+        let mut loops: Vec<LinkLoop> = take(shared.loops)
+            .into_iter()
+            .map(|link| LinkLoop {
+                path: self.withheld(link.path),
+                ancestor: self.withheld(link.ancestor),
+            })
+            .collect();
         loops.sort_by(|a, b| a.path.cmp(&b.path));
         let mut warnings = take(shared.warnings);
         warnings.sort();
@@ -278,10 +327,31 @@ fn link_loop(error: &ignore::Error) -> Option<LinkLoop> {
             path: shown(child),
             ancestor: shown(ancestor),
         }),
+        // Links that lead to each other (`a -> b`, `b -> a`): a loop too, not a path that
+        // could not be searched (an eighth adversarial pass: `scan --follow` exited 2).
+        ignore::Error::WithPath { path, err } if too_many_links(err) => {
+            let target = std::fs::read_link(path).unwrap_or_default();
+            Some(LinkLoop {
+                path: shown(path),
+                ancestor: shown(&path.parent().unwrap_or(Path::new("")).join(target)),
+            })
+        }
         ignore::Error::WithDepth { err, .. }
         | ignore::Error::WithPath { err, .. }
         | ignore::Error::WithLineNumber { err, .. } => link_loop(err),
         _ => None,
+    }
+}
+
+/// Whether `error` is, underneath, "too many levels of symbolic links" (`ELOOP`).
+fn too_many_links(error: &ignore::Error) -> bool {
+    match error {
+        ignore::Error::Io(io) => io.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()),
+        ignore::Error::WithPath { err, .. }
+        | ignore::Error::WithDepth { err, .. }
+        | ignore::Error::WithLineNumber { err, .. } => too_many_links(err),
+        ignore::Error::Partial(errors) => errors.iter().any(too_many_links),
+        _ => false,
     }
 }
 

@@ -190,3 +190,34 @@ fn json_as_common_serialisers_write_it_is_found() {
     let expected: Vec<(usize, Form)> = (1..=written.len()).map(|line| (line, Form::Json)).collect();
     assert_eq!(found, expected);
 }
+
+/// An eighth adversarial pass: a file whose name holds a value was named in the findings
+/// (`tree/CANARY-7f3a9b.log:1: ...`). Each name that spells a value is withheld.
+#[test]
+fn a_file_name_holding_a_value_is_not_shown() {
+    let value = "canary-name-7f3a9b2c";
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    std::fs::create_dir_all(tree.join(value)).unwrap();
+    std::fs::write(tree.join(format!("{value}.log")), format!("x {value}\n")).unwrap();
+    std::fs::write(tree.join(value).join("inner.txt"), format!("{value}\n")).unwrap();
+    let needles = Needles::new([("api_key", value)], 8);
+    let outcome = needles.scan(&[tree], &secretary::scan::Options::default());
+    let shown: Vec<String> = outcome
+        .files
+        .iter()
+        .map(|file| file.path.display().to_string())
+        .collect();
+    assert_eq!(shown.len(), 2, "{shown:?}");
+    for path in &shown {
+        assert!(!path.contains(value), "{path}");
+        assert!(
+            path.contains("[a name holding the value of api_key]"),
+            "{path}"
+        );
+    }
+    assert!(
+        shown.iter().any(|path| path.ends_with("inner.txt")),
+        "{shown:?}"
+    );
+}

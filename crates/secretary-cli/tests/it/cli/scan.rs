@@ -333,6 +333,20 @@ fn scan_follow_names_a_link_loop_and_still_reads_every_file() {
         "{}",
         out.stdout
     );
+    // Two links that lead to each other are a loop too, not a file that cannot be read
+    // (an eighth adversarial pass: exit 2, "Too many levels of symbolic links").
+    std::os::unix::fs::symlink("b", project.0.path().join("tree/a")).unwrap();
+    std::os::unix::fs::symlink("a", project.0.path().join("tree/b")).unwrap();
+    let out = scan(&["--follow", "tree"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: not followed: tree/a is a symbolic link back to tree/b"),
+        "{}",
+        out.stderr
+    );
+    fs::remove_file(project.0.path().join("tree/a")).unwrap();
+    fs::remove_file(project.0.path().join("tree/b")).unwrap();
     let json = scan(&["--follow", "tree", "--format", "json"]);
     assert_eq!(json.code, 0, "{}{}", json.stdout, json.stderr);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
