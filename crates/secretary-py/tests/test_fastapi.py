@@ -162,6 +162,26 @@ def test_the_applications_own_lifespan_runs_inside(app):
     assert entered == [True, "left"]
 
 
+def test_a_start_up_that_fails_closes_the_manager_at_once():
+    class Manager:
+        closed = False
+
+        def validate(self):
+            return object()
+
+        def close(self):
+            Manager.closed = True
+
+    def settings():
+        raise RuntimeError("settings that do not build")
+
+    application = FastAPI(lifespan=lifespan(manager=Manager, settings=settings))
+    with pytest.raises(RuntimeError, match="settings that do not build"):
+        with TestClient(application):
+            pass
+    assert Manager.closed
+
+
 def test_refresh_interval_must_be_positive():
     with pytest.raises(ValueError):
         lifespan(refresh_interval=0)

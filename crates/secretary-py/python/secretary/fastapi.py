@@ -144,13 +144,20 @@ def lifespan(
     @contextlib.asynccontextmanager
     async def _lifespan(app: Any) -> AsyncIterator[Any]:
         secrets = _manager(manager)
-        report = await asyncio.to_thread(secrets.validate)
-        app.state.secrets = secrets
-        app.state.secret_report = report
-        app.state.secret_changes = SecretChanges()
-        app.state.secret_refresh = SecretRefresh()
-        if settings is not None:
-            app.state.settings = await asyncio.to_thread(settings)
+        try:
+            report = await asyncio.to_thread(secrets.validate)
+            app.state.secrets = secrets
+            app.state.secret_report = report
+            app.state.secret_changes = SecretChanges()
+            app.state.secret_refresh = SecretRefresh()
+            if settings is not None:
+                app.state.settings = await asyncio.to_thread(settings)
+        except BaseException:
+            # A start-up that fails (a problem, settings that do not build) ends the
+            # credentials it took now, not at exit or at their TTL (an eighth adversarial
+            # pass: only the `atexit` hook closed the manager then).
+            await asyncio.to_thread(secrets.close)
+            raise
         _log.info(
             "secretary: %d secrets valid in environment `%s` (%s): %d set",
             len(report),
