@@ -178,7 +178,13 @@ pub(super) fn loose_key_file(vars: &Variables) -> Option<String> {
         return None;
     }
     let path = PathBuf::from(vars.get(KEY_FILE_VARIABLE).filter(|p| !p.is_empty())?);
-    let mode = std::fs::metadata(&path).ok()?.permissions().mode() & 0o777;
+    let metadata = std::fs::metadata(&path).ok()?;
+    // Not a regular file (a directory, `/dev/zero`): the key cannot be read from it, as
+    // its own error says; `chmod` is no advice for it (an eighth adversarial pass).
+    if !metadata.is_file() {
+        return None;
+    }
+    let mode = metadata.permissions().mode() & 0o777;
     (mode & 0o044 != 0).then(|| {
         format!(
             "{KEY_FILE_VARIABLE} {} may be read by group or others (mode {mode:04o}): whoever can read it can read the last-known-good copies; run `chmod 600 {}`",
@@ -191,6 +197,15 @@ pub(super) fn loose_key_file(vars: &Variables) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn no_mode_advice_for_a_key_file_that_is_not_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        for path in [dir.path().to_str().unwrap(), "/dev/zero"] {
+            let vars = Variables::from_pairs([(KEY_FILE_VARIABLE, path)]);
+            assert_eq!(loose_key_file(&vars), None, "{path}");
+        }
+    }
 
     #[test]
     fn a_key_is_32_bytes_of_base64_and_its_id_does_not_show_it() {

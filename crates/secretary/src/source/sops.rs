@@ -176,9 +176,17 @@ impl SopsError {
             Self::NotAValue { key, .. } => {
                 format!("make `{key}` a string at the top level of the file")
             }
-            Self::Unquoted { file, key, .. } => format!(
-                "quote it, as a string (`{key}: \"0755\"`), with `sops edit {file}`: a value is read as the text written, and only a string keeps it"
-            ),
+            Self::Unquoted { file, key, what } => {
+                // An example of its own kind: the value itself is never shown.
+                let example = if *what == "a date" {
+                    "2024-01-01"
+                } else {
+                    "0755"
+                };
+                format!(
+                    "quote it, as a string (`{key}: \"{example}\"`), with `sops edit {file}`: a value is read as the text written, and only a string keeps it"
+                )
+            }
         }
     }
 }
