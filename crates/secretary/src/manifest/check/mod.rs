@@ -70,6 +70,9 @@ pub(super) struct Checker<'a> {
     pub(super) templates: Vec<(Option<String>, String, usize)>,
     /// Every secret key the file declares, valid or not (for sources that name them).
     pub(super) secret_keys: Vec<String>,
+    /// The variables the `exec` sources' `pass_env` names: credentials handed to a
+    /// provider ([`Manifest::provider_variables`]).
+    pub(super) provider_variables: Vec<String>,
 }
 
 impl Checker<'_> {
@@ -115,6 +118,7 @@ impl Checker<'_> {
             .map(|key| key.get_ref().clone())
             .collect();
         let sources = self.sources(raw.sources);
+        self.provider_variables = provider_variables(&sources);
         let app_named = raw.app.name.is_some();
         let (mut environments, rules) =
             self.environments(raw.environments, &sources, &declared, app_named);
@@ -162,6 +166,7 @@ impl Checker<'_> {
             secrets,
             index,
             audit,
+            provider_variables: std::mem::take(&mut self.provider_variables),
         }
     }
 
@@ -284,4 +289,16 @@ mod tests {
         assert_eq!(to_key("API_KEY"), "api_key");
         assert_eq!(to_key("oauth2Token"), "oauth2_token");
     }
+}
+
+/// Every variable an `exec` source's `pass_env` names, sorted, each once.
+fn provider_variables(sources: &[super::SourceSpec]) -> Vec<String> {
+    let mut names: Vec<String> = sources
+        .iter()
+        .filter_map(|source| source.config.get::<crate::source::kinds::ExecConfig>())
+        .flat_map(|config| config.pass_env.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
