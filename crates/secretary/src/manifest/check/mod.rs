@@ -278,6 +278,18 @@ impl Checker<'_> {
     }
 }
 
+/// Every variable an `exec` source's `pass_env` names, sorted, each once.
+fn provider_variables(sources: &[super::SourceSpec]) -> Vec<String> {
+    let mut names: Vec<String> = sources
+        .iter()
+        .filter_map(|source| source.config.get::<crate::source::kinds::ExecConfig>())
+        .flat_map(|config| config.pass_env.iter().cloned())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -289,16 +301,4 @@ mod tests {
         assert_eq!(to_key("API_KEY"), "api_key");
         assert_eq!(to_key("oauth2Token"), "oauth2_token");
     }
-}
-
-/// Every variable an `exec` source's `pass_env` names, sorted, each once.
-fn provider_variables(sources: &[super::SourceSpec]) -> Vec<String> {
-    let mut names: Vec<String> = sources
-        .iter()
-        .filter_map(|source| source.config.get::<crate::source::kinds::ExecConfig>())
-        .flat_map(|config| config.pass_env.iter().cloned())
-        .collect();
-    names.sort();
-    names.dedup();
-    names
 }
