@@ -282,8 +282,7 @@ impl Checker<'_> {
 fn provider_variables(sources: &[super::SourceSpec]) -> Vec<String> {
     let mut names: Vec<String> = sources
         .iter()
-        .filter_map(|source| source.config.get::<crate::source::kinds::ExecConfig>())
-        .flat_map(|config| config.pass_env.iter().cloned())
+        .flat_map(|source| source.config.settings().handed_variables().to_vec())
         .collect();
     names.sort();
     names.dedup();
