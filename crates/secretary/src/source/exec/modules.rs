@@ -14,6 +14,12 @@
 //!   [`NODE_LOOKUPS`] entry of each directory from a script's up to the repository's
 //!   root is pinned, as it is or as absent: a `node_modules/` added at the root by a pull
 //!   request (even a gitignored one) is a change, and a large one cannot be pinned.
+//! - **Python run with `-m` or `-c`** (or reading its code from stdin) puts its working
+//!   directory, the manifest's, first on its module path: a `module.py` added beside the
+//!   manifest would run. That directory cannot be pinned, so such a command is refused
+//!   unless `-P` or `-I` (which leave it out) comes first. A script's own directory is
+//!   pinned (`pin.rs`); `site` runs before the script's directory joins the path, so a
+//!   `sitecustomize.py` there is not read; `PYTHONPATH` and its kin are not passed.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -64,6 +70,59 @@ pub(super) fn environment_inside(found: &Path, real: &Path, boundary: &Path) -> 
             dir.starts_with(boundary) && std::fs::symlink_metadata(dir.join("pyvenv.cfg")).is_ok()
         })
         .map(Path::to_path_buf)
+}
+
+/// Whether `command`, whose program is at `found` (as named) and `real` (its real
+/// path), runs Python with its working directory first on its module path: `-m`, `-c`,
+/// `-` or no script, without `-I` or `-P` before.
+pub(super) fn python_from_working_directory(command: &[String], found: &Path, real: &Path) -> bool {
+    let python = [
+        Path::new(command.first().map_or("", String::as_str)),
+        found,
+        real,
+    ]
+    .iter()
+    .filter_map(|path| path.file_name())
+    .any(|name| {
+        let name = name.to_string_lossy();
+        name.starts_with("python") || name.starts_with("pypy")
+    });
+    if !python {
+        return false;
+    }
+    let mut safe = false;
+    let mut words = command.iter().skip(1);
+    while let Some(word) = words.next() {
+        if word == "-" {
+            return !safe;
+        }
+        if word.starts_with("--") {
+            continue;
+        }
+        if !word.starts_with('-') {
+            // The script (or a directory or archive run as one): its own directory is
+            // first on the path, and `pin.rs` pins it (one not there yet is pinned, and
+            // so a change, when it appears).
+            return false;
+        }
+        let flags = &word[1..];
+        for (at, flag) in flags.char_indices() {
+            match flag {
+                'I' | 'P' => safe = true,
+                'm' | 'c' => return !safe,
+                // Takes a value: the rest of this word, or the next.
+                'W' | 'X' => {
+                    if at + 1 == flags.len() {
+                        words.next();
+                    }
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    // No script: Python reads its code from stdin.
+    !safe
 }
 
 /// How a command finds JavaScript modules: not at all (`None`), or by walking up from
@@ -270,6 +329,29 @@ mod tests {
         ] {
             assert_eq!(
                 node_command(&words(command), found, real, &files),
+                expected,
+                "{command:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn python_puts_its_working_directory_first_for_m_and_c_unless_told_not_to() {
+        for (command, expected) in [
+            (&["python3", "op.py"][..], false),
+            (&["python3", "-u", "op.py", "-m", "x"], false),
+            (&["python3", "-m", "provider"], true),
+            (&["python3", "-um", "provider"], true),
+            (&["python3", "-W", "ignore", "-c", "import x"], true),
+            (&["python3"], true),
+            (&["python3", "-"], true),
+            (&["python3", "-P", "-m", "provider"], false),
+            (&["python3", "-Im", "provider"], false),
+            (&["node", "-e", "x"], false),
+        ] {
+            let program = Path::new("/usr/bin").join(command[0]);
+            assert_eq!(
+                python_from_working_directory(&words(command), &program, &program),
                 expected,
                 "{command:?}"
             );

@@ -57,6 +57,9 @@ pub(super) enum PinError {
         program: String,
         environment: String,
     },
+    /// Python is run so that it looks for modules in the manifest's directory first
+    /// (`-m`, `-c`: `modules.rs`).
+    WorkingDirectory,
 }
 
 /// Where the pinning happens: the manifest's directory (real path) and the boundary of
@@ -95,6 +98,9 @@ pub(super) fn pins(
             program: command.first().cloned().unwrap_or_default(),
             environment: format!("{}/", modules::relative(&place.base, &environment)),
         });
+    }
+    if modules::python_from_working_directory(command, &found, program) {
+        return Err(PinError::WorkingDirectory);
     }
     let mut files = Vec::new();
     let mut arguments: Vec<(String, PathBuf)> = Vec::new();

@@ -170,6 +170,15 @@ pub enum TrustError {
         /// The environment's directory, from the manifest's.
         environment: String,
     },
+    /// Python is run with `-m` or `-c` (or its code on stdin), which puts its working
+    /// directory, the manifest's, first on its module path.
+    #[error(
+        "exec source `{source_name}`: Python is run with `-m` or `-c`, which looks for modules in the manifest's directory first: a module added there by a change to the repository would run"
+    )]
+    WorkingDirectory {
+        /// The source.
+        source_name: String,
+    },
     /// The program file could not be read to be fingerprinted.
     #[error("exec source `{source_name}`: cannot read the program {program}: {reason}")]
     Program {
@@ -203,6 +212,7 @@ impl TrustError {
                     .to_owned()
             }
             Self::Program { .. } => "check the source's `command`".to_owned(),
+            Self::WorkingDirectory { .. } => "put `-P` (Python 3.11 and later) or `-I` before `-m`/`-c` in the source's `command`, which keeps that directory off the module path, or run a script in a directory of its own (`providers/op.py`)".to_owned(),
             Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command`, or install the provider with `pipx`".to_owned(),
             Self::TooLarge { .. } => format!(
                 "give the provider a directory of its own holding only what it runs (at most {} entries and {} MiB)",
@@ -262,6 +272,9 @@ pub(super) fn fingerprint(
             source_name: source_name.to_owned(),
             path,
             what,
+        },
+        PinError::WorkingDirectory => TrustError::WorkingDirectory {
+            source_name: source_name.to_owned(),
         },
         PinError::Environment {
             program,

@@ -398,3 +398,39 @@ fn what_node_looks_up_in_the_repository_above_the_script_is_pinned() {
     helper(&tree, "", &marker);
     assert_eq!(changed(&tree.refused(&manifest)), "node_modules/");
 }
+
+#[test]
+fn python_with_m_is_allowed_only_with_its_working_directory_off_its_path() {
+    // `python3 -m provider` looks for `provider` in its working directory, the
+    // manifest's, first: a `provider.py` added there would run.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let venv = venv_with_a_module_of_its_own(outside.path());
+    let lib = fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::copy(
+        secretary_test_support::provider(),
+        lib.join("site-packages/vprov.py"),
+    )
+    .unwrap();
+    let python = venv.join("bin/python").display().to_string();
+    let manifest = tree.manifest(".", &format!(r#"["{python}", "-m", "vprov"]"#));
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(error, TrustError::WorkingDirectory { .. }),
+        "{error:?}"
+    );
+    assert!(error.hint().contains("-P"), "{}", error.hint());
+
+    let manifest = tree.manifest(".", &format!(r#"["{python}", "-P", "-m", "vprov"]"#));
+    trust::allow(&manifest, &tree.vars()).unwrap();
+    tree.reads(&manifest);
+    fs::write(tree.path("vprov.py"), tree.marker_code()).unwrap();
+    tree.reads(&manifest);
+    assert!(!Path::new(&tree.marker()).exists());
+}
