@@ -85,7 +85,10 @@ pub(super) fn python_from_working_directory(command: &[String], found: &Path, re
     .filter_map(|path| path.file_name())
     .any(|name| {
         let name = name.to_string_lossy();
-        name.starts_with("python") || name.starts_with("pypy")
+        ["python", "pypy"].iter().any(|stem| {
+            name.strip_prefix(stem)
+                .is_some_and(|version| version.bytes().all(|b| b.is_ascii_digit() || b == b'.'))
+        })
     });
     if !python {
         return false;
@@ -105,7 +108,7 @@ pub(super) fn python_from_working_directory(command: &[String], found: &Path, re
             // so a change, when it appears).
             return false;
         }
-        let flags = &word[1..];
+        let flags = word.get(1..).unwrap_or_default();
         for (at, flag) in flags.char_indices() {
             match flag {
                 'I' | 'P' => safe = true,
@@ -348,6 +351,9 @@ mod tests {
             (&["python3", "-P", "-m", "provider"], false),
             (&["python3", "-Im", "provider"], false),
             (&["node", "-e", "x"], false),
+            (&["python3.11", "-m", "provider"], true),
+            // A script named so is not Python itself.
+            (&["python_provider.py"], false),
         ] {
             let program = Path::new("/usr/bin").join(command[0]);
             assert_eq!(
