@@ -57,6 +57,9 @@ pub(super) enum PinError {
         program: String,
         environment: String,
     },
+    /// A directory Node would look for modules in (`node_modules/`) holds more than the
+    /// limits.
+    LookupTooLarge { path: String, limit: String },
     /// Python is run so that it looks for modules in the manifest's directory first
     /// (`-m`, `-c`: `modules.rs`).
     WorkingDirectory,
@@ -225,7 +228,14 @@ impl Place {
                 if path.ends_with("node_modules") {
                     shown.push('/');
                 }
-                looked_up(&shown, &path).map(|digest| (shown, digest))
+                looked_up(&shown, &path)
+                    .map_err(|error| match error {
+                        PinError::TooLarge { path, limit } => {
+                            PinError::LookupTooLarge { path, limit }
+                        }
+                        other => other,
+                    })
+                    .map(|digest| (shown, digest))
             })
             .collect()
     }

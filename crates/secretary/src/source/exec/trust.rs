@@ -170,6 +170,19 @@ pub enum TrustError {
         /// The environment's directory, from the manifest's.
         environment: String,
     },
+    /// A directory Node would look for modules in, inside the repository, is too large to
+    /// pin.
+    #[error(
+        "exec source `{source_name}`: Node would look for modules in {path}, inside the repository, which is too large to pin ({limit}): a change to it could change what runs"
+    )]
+    LookupTooLarge {
+        /// The source.
+        source_name: String,
+        /// The directory, from the manifest's.
+        path: String,
+        /// Which limit it passed.
+        limit: String,
+    },
     /// Python is run with `-m` or `-c` (or its code on stdin), which puts its working
     /// directory, the manifest's, first on its module path.
     #[error(
@@ -212,6 +225,7 @@ impl TrustError {
                     .to_owned()
             }
             Self::Program { .. } => "check the source's `command`".to_owned(),
+            Self::LookupTooLarge { .. } => "install the provider outside the repository (`npm install --global`, or a directory of your own) and name it there: Node then looks for its modules beside it".to_owned(),
             Self::WorkingDirectory { .. } => "put `-P` (Python 3.11 and later) or `-I` before `-m`/`-c` in the source's `command`, which keeps that directory off the module path, or run a script in a directory of its own (`providers/op.py`)".to_owned(),
             Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command`, or install the provider with `pipx`".to_owned(),
             Self::TooLarge { .. } => format!(
@@ -272,6 +286,11 @@ pub(super) fn fingerprint(
             source_name: source_name.to_owned(),
             path,
             what,
+        },
+        PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
+            source_name: source_name.to_owned(),
+            path,
+            limit,
         },
         PinError::WorkingDirectory => TrustError::WorkingDirectory {
             source_name: source_name.to_owned(),

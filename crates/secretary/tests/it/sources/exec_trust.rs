@@ -397,6 +397,23 @@ fn what_node_looks_up_in_the_repository_above_the_script_is_pinned() {
     fs::remove_file(tree.path("package.json")).unwrap();
     helper(&tree, "", &marker);
     assert_eq!(changed(&tree.refused(&manifest)), "node_modules/");
+
+    // A root `node_modules/` too large to pin: the provider cannot be allowed, and the
+    // message names the directory.
+    // Past the 2000 entries a pinned directory may hold (docs/provider-protocol.md).
+    for n in 0..=2000 {
+        fs::write(tree.path(&format!("node_modules/{n}.js")), "").unwrap();
+    }
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::LookupTooLarge { path, .. } if path == "node_modules/"),
+        "{error:?}"
+    );
+    assert!(
+        error.hint().contains("outside the repository"),
+        "{}",
+        error.hint()
+    );
 }
 
 #[test]
