@@ -23,13 +23,26 @@ pub fn run(manifest: &Manifest, vars: &Variables, out: &mut impl Write) -> Resul
     writeln!(out, "allowed for {} (this user only):", shown.display())?;
     for (name, allowed) in &allowed {
         writeln!(out, "  {name}: {}", shell_words(&allowed.command))?;
-        writeln!(
-            out,
-            "    runs {} (sha256 {})",
-            allowed.program, allowed.program_sha256
-        )?;
+        if allowed.link.is_empty() {
+            writeln!(
+                out,
+                "    runs {} (sha256 {})",
+                allowed.program, allowed.program_sha256
+            )?;
+        } else {
+            writeln!(
+                out,
+                "    runs {}, a link to {} (sha256 {})",
+                allowed.link, allowed.program, allowed.program_sha256
+            )?;
+        }
         for (file, sha) in &allowed.files {
-            writeln!(out, "    reads {file} (sha256 {sha})")?;
+            // What Node would look up and is not there: pinned as absent.
+            if sha.len() == 64 {
+                writeln!(out, "    reads {file} (sha256 {sha})")?;
+            } else {
+                writeln!(out, "    looks for {file} ({sha})")?;
+            }
         }
         if !allowed.pass_env.is_empty() {
             writeln!(out, "    is given {}", allowed.pass_env.join(", "))?;

@@ -91,6 +91,8 @@ pub struct Manifest {
     /// Key to position in `secrets`.
     index: HashMap<String, usize>,
     audit: Option<AuditTarget>,
+    /// What the `exec` sources' `pass_env` names, sorted.
+    provider_variables: Vec<String>,
 }
 
 impl Manifest {
@@ -129,6 +131,7 @@ impl Manifest {
             diagnostics: Vec::new(),
             templates: Vec::new(),
             secret_keys: Vec::new(),
+            provider_variables: Vec::new(),
         };
         let manifest = checker.build(raw, path);
         if checker.diagnostics.is_empty() {
@@ -216,6 +219,14 @@ impl Manifest {
                 manifest: self.path.clone(),
                 suggestion: None,
             })
+    }
+
+    /// The variables an `exec` source's `pass_env` names (`OP_SERVICE_ACCOUNT_TOKEN`),
+    /// sorted: credentials secretary hands to a provider, so, like
+    /// [`CREDENTIAL_VARIABLES`], never lent to `.env` expansion, and a secret that
+    /// declares one is always sensitive.
+    pub fn provider_variables(&self) -> &[String] {
+        &self.provider_variables
     }
 
     /// Every declared source, in manifest order.

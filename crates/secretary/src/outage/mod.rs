@@ -684,6 +684,7 @@ fn bounded(
     let base_dir = context.base_dir.to_path_buf();
     let shown_dir = context.shown_dir.to_path_buf();
     let manifest = context.manifest.to_path_buf();
+    let provider_variables = context.provider_variables.to_vec();
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("secretary-source".to_owned())
@@ -695,6 +696,7 @@ fn bounded(
                 base_dir: &base_dir,
                 manifest: &manifest,
                 shown_dir: &shown_dir,
+                provider_variables: &provider_variables,
             };
             let batch = source.lookup(&refs(&specs), &context);
             let refused = batch.lookups.iter().any(|lookup| {

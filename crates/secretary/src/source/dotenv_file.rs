@@ -81,15 +81,18 @@ impl DotenvSource {
             }
             let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
             // Values are lent, never copied, to expansion. The credentials secretary
-            // itself reads (VAULT_TOKEN, SECRETARY_AUDIT_KEY, ...) are not lent from the
-            // process environment: `A=${VAULT_TOKEN}` would hand the token to every
-            // program `run` starts, which `run` never does.
+            // itself reads (VAULT_TOKEN, SECRETARY_AUDIT_KEY, SOPS_AGE_KEY, ...), and
+            // those it hands to a provider (`pass_env`), are not lent from the process
+            // environment: `A=${VAULT_TOKEN}` would hand the token to every program
+            // `run` starts, which `run` never does.
             let withheld: RefCell<Vec<String>> = RefCell::new(Vec::new());
             let outside = |name: &str| -> Option<&str> {
                 if let Some((value, ..)) = loaded.values.get(name) {
                     return Some(value.as_str());
                 }
-                if crate::manifest::is_credential(name) {
+                if crate::manifest::is_credential(name)
+                    || context.provider_variables.iter().any(|kept| kept == name)
+                {
                     if context.vars.get_str(name).is_some() {
                         withheld.borrow_mut().push(name.to_owned());
                     }
@@ -107,7 +110,7 @@ impl DotenvSource {
             withheld.dedup();
             for name in withheld {
                 loaded.warnings.push(format!(
-                    "{file}: `${{{name}}}` is read as unset here: {name} is a credential secretary reads itself, and it is never lent to `.env` expansion; write the value the program needs in the file, or declare a secret for it"
+                    "{file}: `${{{name}}}` is read as unset here: {name} is a credential secretary reads itself or hands to a provider, and it is never lent to `.env` expansion; write the value the program needs in the file, or declare a secret for it"
                 ));
             }
             for entry in entries {

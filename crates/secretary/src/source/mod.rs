@@ -58,6 +58,10 @@ pub struct Context<'a> {
     /// The same directory as people should read it in locators and messages (relative
     /// to their working directory; empty for the working directory itself).
     pub shown_dir: &'a Path,
+    /// The variables the manifest's `exec` sources hand to their providers
+    /// ([`crate::Manifest::provider_variables`]): credentials, never lent to `.env`
+    /// expansion.
+    pub provider_variables: &'a [String],
 }
 
 impl<'a> Context<'a> {
@@ -74,6 +78,7 @@ impl<'a> Context<'a> {
             base_dir: manifest.dir(),
             manifest: manifest.path(),
             shown_dir: manifest.shown_dir(),
+            provider_variables: manifest.provider_variables(),
         }
     }
 }

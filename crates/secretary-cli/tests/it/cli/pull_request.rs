@@ -118,6 +118,55 @@ fn aws_secret_credentials_are_never_declared_not_secret_nor_lent_to_expansion() 
 }
 
 #[test]
+fn the_credentials_sops_and_providers_are_given_are_never_declared_not_secret_nor_lent() {
+    // An eighth adversarial pass: `X=${SOPS_AGE_KEY}` in a committed `.env` made a secret
+    // whose `pattern` `status` answered, and `run` handed it to the child; so did a
+    // variable an `exec` source hands its provider.
+    const EXEC: &str = "[sources.op]\ntype = \"exec\"\ncommand = [\"op-provider\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\"]\n";
+    for name in [
+        "SOPS_AGE_KEY",
+        "GOOGLE_CREDENTIALS",
+        "AZURE_CLIENT_SECRET",
+        "OP_SERVICE_ACCOUNT_TOKEN",
+    ] {
+        let project = Project::new(&format!(
+            "version = 1\n{EXEC}[secrets.build]\nenv = [\"{name}\"]\nsensitive = false\n"
+        ));
+        let out = run(project.cmd().arg("status"));
+        assert_eq!(out.code, 2, "{name}: {}", out.stderr);
+        assert!(out.stderr.contains("a credential"), "{}", out.stderr);
+    }
+    let project = Project::new(&format!(
+        "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n{EXEC}\n[environments.development]\nsources = [\"dotenv\"]\n[secrets.copy]\nenv = [\"COPY\"]\n"
+    ));
+    project.file(
+        ".env",
+        "COPY=x${SOPS_AGE_KEY}${OP_SERVICE_ACCOUNT_TOKEN}${GOOGLE_OAUTH_ACCESS_TOKEN}\n",
+    );
+    let out = run(project
+        .cmd()
+        .env("SOPS_AGE_KEY", "AGE-SECRET-KEY-CANARY")
+        .env("OP_SERVICE_ACCOUNT_TOKEN", "ops_CANARY")
+        .env("GOOGLE_OAUTH_ACCESS_TOKEN", "ya29.CANARY")
+        .args(["get", "copy"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "x");
+    for name in [
+        "SOPS_AGE_KEY",
+        "OP_SERVICE_ACCOUNT_TOKEN",
+        "GOOGLE_OAUTH_ACCESS_TOKEN",
+    ] {
+        assert!(
+            out.stderr
+                .contains(&format!("`${{{name}}}` is read as unset here")),
+            "{name}: {}",
+            out.stderr
+        );
+    }
+    assert!(!out.stdout.contains("CANARY") && !out.stderr.contains("CANARY"));
+}
+
+#[test]
 fn status_shows_only_values_a_manifest_cannot_turn_into_a_leak() {
     // "Not secret" is the manifest's word only: a `string` it calls so is not shown,
     // whatever it reads; bounded types and defaults are.

@@ -72,10 +72,11 @@ fn child_env(cmd: &mut Command) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
-/// Every credential secretary reads itself: tokens, AppRole ids, JWTs, the audit key.
+/// Every credential secretary reads itself: tokens, AppRole ids, JWTs, the audit key, and
+/// the age key it lets sops read (an eighth adversarial pass).
 /// Written out here rather than taken from `secretary::manifest::CREDENTIAL_VARIABLES`,
 /// so that a name dropped from the library's list fails this test.
-const CREDENTIALS: [&str; 9] = [
+const CREDENTIALS: [&str; 10] = [
     "VAULT_TOKEN",
     "BAO_TOKEN",
     "VAULT_ROLE_ID",
@@ -85,6 +86,7 @@ const CREDENTIALS: [&str; 9] = [
     "VAULT_JWT",
     "BAO_JWT",
     "SECRETARY_AUDIT_KEY",
+    "SOPS_AGE_KEY",
 ];
 
 /// Starts `secretary run` on a Python child that reports each signal it gets, by name, on

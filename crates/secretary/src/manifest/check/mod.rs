@@ -71,6 +71,9 @@ pub(super) struct Checker<'a> {
     pub(super) templates: Vec<(Option<String>, String, usize)>,
     /// Every secret key the file declares, valid or not (for sources that name them).
     pub(super) secret_keys: Vec<String>,
+    /// The variables the `exec` sources' `pass_env` names: credentials handed to a
+    /// provider ([`Manifest::provider_variables`]).
+    pub(super) provider_variables: Vec<String>,
 }
 
 impl Checker<'_> {
@@ -116,6 +119,7 @@ impl Checker<'_> {
             .map(|key| key.get_ref().clone())
             .collect();
         let sources = self.sources(raw.sources);
+        self.provider_variables = provider_variables(&sources);
         let app_named = raw.app.name.is_some();
         let (mut environments, rules) =
             self.environments(raw.environments, &sources, &declared, app_named);
@@ -163,6 +167,7 @@ impl Checker<'_> {
             secrets,
             index,
             audit,
+            provider_variables: std::mem::take(&mut self.provider_variables),
         }
     }
 
@@ -303,6 +308,17 @@ impl Checker<'_> {
             default_environment,
         }
     }
+}
+
+/// Every variable an `exec` source's `pass_env` names, sorted, each once.
+fn provider_variables(sources: &[super::SourceSpec]) -> Vec<String> {
+    let mut names: Vec<String> = sources
+        .iter()
+        .flat_map(|source| source.config.settings().handed_variables().to_vec())
+        .collect();
+    names.sort();
+    names.dedup();
+    names
 }
 
 #[cfg(test)]

@@ -264,7 +264,9 @@ impl Checker<'_> {
         if !sensitive {
             // A manifest may not declare a credential secretary itself uses "not secret":
             // status would print it and run --redact would leave it in clear.
-            if let Some(name) = env.iter().find(|name| crate::manifest::is_credential(name)) {
+            if let Some(name) = env.iter().find(|name| {
+                crate::manifest::is_credential(name) || self.provider_variables.contains(name)
+            }) {
                 self.report(
                     at,
                     format!("secret `{key}` is read from `{name}`, a credential, and cannot be `sensitive = false`"),

@@ -209,6 +209,13 @@ pub trait Settings: fmt::Debug + Send + Sync + 'static {
         shown_dir: &Path,
     ) -> Place;
 
+    /// The variables of the process it hands to a program that reads for it (an `exec`
+    /// source's `pass_env`): credentials, never lent to `.env` expansion, and never
+    /// declared not secret.
+    fn handed_variables(&self) -> &[String] {
+        &[]
+    }
+
     /// Itself, for the parts that need one kind's settings (its source, Vault's
     /// credentials): [`SourceConfig::get`].
     fn as_any(&self) -> &dyn Any;

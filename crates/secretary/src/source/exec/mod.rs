@@ -21,6 +21,7 @@
 //! that answer, as it is or encoded (`exec/spelled.rs`), is shown as [`WITHHELD`].
 
 pub mod conformance;
+mod modules;
 mod pin;
 mod protocol;
 mod spelled;
@@ -148,9 +149,11 @@ impl ExecSource {
         .map_err(ExecError::Trust)?;
         trust::verdict(context.manifest, &self.name, &now, context.vars)
             .map_err(ExecError::Trust)?;
-        // The program that was allowed, by its real path: not looked up again.
+        // The program that was allowed, by the path it was found at (a virtual
+        // environment's link, which Python needs to find the environment), checked
+        // against its real path and hash above: not looked up again.
         let args = self.command.get(1..).unwrap_or_default();
-        let path = std::path::PathBuf::from(&now.program);
+        let path = std::path::PathBuf::from(now.run_by());
         let request = Request {
             protocol: PROTOCOL,
             source: &self.name,

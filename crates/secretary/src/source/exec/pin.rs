@@ -14,6 +14,10 @@
 //!   repository's root, nothing is pinned and `allow` is refused: it is too large to pin
 //!   and anything added there can change what runs. A provider gets a directory of its
 //!   own (`providers/`).
+//! - **Where an interpreter finds more code of the repository** (`modules.rs`): for a
+//!   JavaScript command, what Node looks up in each directory above a script up to the
+//!   repository's root (`node_modules/`, `package.json`...), as it is or as absent; a
+//!   program of a virtual environment inside the repository is refused.
 //!
 //! A directory is hashed with the name, the type and the content of each entry (the
 //! target of a link as written, and what it leads to, followed once), at most
@@ -25,6 +29,8 @@ use std::path::{Path, PathBuf};
 use crate::file;
 use crate::source::hex;
 use crate::source::program::repository_root;
+
+use super::modules;
 
 /// The most entries (files, directories, links, others) one pinned directory may hold.
 pub const ENTRY_LIMIT: usize = 2000;
@@ -45,6 +51,18 @@ pub(super) enum PinError {
     /// A directory that would have to be pinned is the manifest's, above it, or a
     /// repository's root.
     Shared { path: String, what: &'static str },
+    /// The program belongs to a virtual environment inside the repository
+    /// (`modules.rs`).
+    Environment {
+        program: String,
+        environment: String,
+    },
+    /// A directory Node would look for modules in (`node_modules/`) holds more than the
+    /// limits.
+    LookupTooLarge { path: String, limit: String },
+    /// Python is run so that it looks for modules in the manifest's directory first
+    /// (`-m`, `-c`: `modules.rs`).
+    WorkingDirectory,
 }
 
 /// Where the pinning happens: the manifest's directory (real path) and the boundary of
@@ -55,11 +73,14 @@ struct Place {
     repository: Option<PathBuf>,
 }
 
-/// Each pin of `command` run from `base` whose program is at `program` (its real path):
-/// files first (by argument), then directories, each with its SHA-256 (hex) and as it is
-/// shown (`providers/op.py`, `providers/`).
+/// Each pin of `command` run from `base` whose program is at `found` (as named, an
+/// absolute path) and `program` (its real path): files first (by argument), then
+/// directories, then, for a JavaScript command, what Node looks up on the way to the
+/// repository's root (`modules.rs`), each with its SHA-256 (hex) and as it is shown
+/// (`providers/op.py`, `providers/`, `../node_modules/`).
 pub(super) fn pins(
     command: &[String],
+    found: &Path,
     program: &Path,
     base: &Path,
 ) -> Result<Vec<(String, String)>, PinError> {
@@ -70,7 +91,22 @@ pub(super) fn pins(
         base: real_base,
         repository,
     };
+    // The path it is run by, its directories' links resolved (the last link kept).
+    let found = match (found.parent().map(std::fs::canonicalize), found.file_name()) {
+        (Some(Ok(dir)), Some(name)) => dir.join(name),
+        _ => found.to_path_buf(),
+    };
+    if let Some(environment) = modules::environment_inside(&found, program, &place.boundary) {
+        return Err(PinError::Environment {
+            program: command.first().cloned().unwrap_or_default(),
+            environment: format!("{}/", modules::relative(&place.base, &environment)),
+        });
+    }
+    if modules::python_from_working_directory(command, &found, program) {
+        return Err(PinError::WorkingDirectory);
+    }
     let mut files = Vec::new();
+    let mut arguments: Vec<(String, PathBuf)> = Vec::new();
     let mut dirs: Vec<(String, PathBuf)> = Vec::new();
     let script_dir = |shown: &str, real: &Path, dirs: &mut Vec<(String, PathBuf)>| {
         if !real.starts_with(&place.boundary) {
@@ -96,6 +132,9 @@ pub(super) fn pins(
         program.display().to_string()
     };
     script_dir(&shown_program, program, &mut dirs);
+    if found != program {
+        script_dir(&shown_program, &found, &mut dirs);
+    }
     for argument in command.iter().skip(1) {
         let after_equals = argument.split_once('=').map(|(_, path)| path);
         for word in std::iter::once(argument.as_str()).chain(after_equals) {
@@ -111,6 +150,7 @@ pub(super) fn pins(
             if metadata.is_file() {
                 files.push((word.to_owned(), file_digest(&real)?));
                 script_dir(word, &real, &mut dirs);
+                arguments.push((word.to_owned(), real));
             } else if metadata.is_dir() {
                 let shown = if word.ends_with('/') {
                     word.to_owned()
@@ -129,10 +169,77 @@ pub(super) fn pins(
         place.check(&shown, &dir)?;
         files.push((shown.clone(), tree(&shown, &dir)?));
     }
+    if let Some(node) = modules::node_command(command, &found, program, &arguments) {
+        let pinned: Vec<PathBuf> = seen.into_iter().collect();
+        let programs = [program, found.as_path()];
+        files.extend(place.node_pins(node, &programs, &arguments, &pinned)?);
+    }
     Ok(files)
 }
 
+/// What is at `path`, looked up by an interpreter: `absent`, a file's SHA-256, a
+/// directory's ([`tree`]), or what else it is.
+fn looked_up(shown: &str, path: &Path) -> Result<String, PinError> {
+    let Ok(link) = std::fs::symlink_metadata(path) else {
+        return Ok("absent".to_owned());
+    };
+    match std::fs::metadata(path) {
+        Ok(metadata) if metadata.is_dir() => tree(shown, path),
+        Ok(metadata) if metadata.is_file() => file_digest(path),
+        Ok(_) => Ok("other".to_owned()),
+        // A link that leads nowhere (yet): its target as written.
+        Err(_) if link.file_type().is_symlink() => Ok(format!(
+            "link {}",
+            std::fs::read_link(path).unwrap_or_default().display()
+        )),
+        Err(error) => Err(PinError::Unreadable {
+            path: path.display().to_string(),
+            reason: error.to_string(),
+        }),
+    }
+}
+
 impl Place {
+    /// What Node looks up from the directory of each of `programs` and `arguments`
+    /// inside the boundary (and from the manifest's directory, when `node` says so) up to
+    /// the boundary, but inside the `pinned` directories: each as it is, or absent.
+    fn node_pins(
+        &self,
+        node: modules::NodeCommand,
+        programs: &[&Path],
+        arguments: &[(String, PathBuf)],
+        pinned: &[PathBuf],
+    ) -> Result<Vec<(String, String)>, PinError> {
+        let mut starts: Vec<PathBuf> = programs
+            .iter()
+            .copied()
+            .chain(arguments.iter().map(|(_, real)| real.as_path()))
+            .filter(|path| path.starts_with(&self.boundary))
+            .filter_map(Path::parent)
+            .map(Path::to_path_buf)
+            .collect();
+        if node.from_working_directory {
+            starts.push(self.base.clone());
+        }
+        modules::node_lookups(&starts, &self.boundary, pinned)
+            .into_iter()
+            .map(|path| {
+                let mut shown = modules::relative(&self.base, &path);
+                if path.ends_with("node_modules") {
+                    shown.push('/');
+                }
+                looked_up(&shown, &path)
+                    .map_err(|error| match error {
+                        PinError::TooLarge { path, limit } => {
+                            PinError::LookupTooLarge { path, limit }
+                        }
+                        other => other,
+                    })
+                    .map(|digest| (shown, digest))
+            })
+            .collect()
+    }
+
     /// Refuses a directory too large to pin whose every file can change what runs.
     fn check(&self, shown: &str, dir: &Path) -> Result<(), PinError> {
         let what = if dir == self.base {

@@ -17,7 +17,7 @@ const LOCATOR_LIMIT: usize = 256;
 /// The longest `error` message kept.
 const ERROR_LIMIT: usize = 512;
 
-/// What a provider's text (a `locator`, `looked`, an `error`, its `protocol`, a key it
+/// What a provider's text (a `locator`, `looked`, an `error`, a key it
 /// was not asked) becomes when it holds a value of the same answer, as it is or
 /// JSON-escaped, URL-encoded, in base64 or hex.
 pub const WITHHELD: &str = "[withheld]";
@@ -131,9 +131,11 @@ pub enum AnswerError {
     /// Not JSON of the answer's shape.
     #[error("its answer is not a protocol answer ({0})")]
     Shape(String),
-    /// Another protocol or version.
-    #[error("it answered protocol `{0}`, not `{PROTOCOL}`")]
-    Protocol(String),
+    /// Another protocol or version: the `N` of `secretary-provider/N` it answered, or
+    /// `None` for any other text, which is never shown (a provider's `protocol` field is
+    /// no place for words of its own).
+    #[error("{}", other_protocol(*.0))]
+    Protocol(Option<u32>),
     /// A secret asked for has no answer.
     #[error("it did not answer for `{0}`")]
     Unanswered(String),
@@ -163,7 +165,7 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
     })?;
     let values = Values::of(&raw);
     if raw.protocol != PROTOCOL {
-        return Err(AnswerError::Protocol(values.shown(&raw.protocol, 64)));
+        return Err(AnswerError::Protocol(version(&raw.protocol, &values)));
     }
     let wanted: HashSet<&str> = asked.iter().copied().collect();
     if let Some(extra) = raw
@@ -216,6 +218,29 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Read { answers, withheld })
+}
+
+/// The `N` of a `protocol` that reads `secretary-provider/N` (`N` a number written
+/// without leading zeros, and not a value of the answer), else `None`.
+fn version(protocol: &str, values: &Values) -> Option<u32> {
+    let digits = protocol.strip_prefix("secretary-provider/")?;
+    let canonical = digits.bytes().all(|b| b.is_ascii_digit())
+        && !(digits.len() > 1 && digits.starts_with('0'));
+    if !canonical || values.0.in_text(protocol) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// What [`AnswerError::Protocol`] says: the version answered, or only that it was
+/// another protocol.
+fn other_protocol(version: Option<u32>) -> String {
+    match version {
+        Some(version) => {
+            format!("it answered protocol `secretary-provider/{version}`, not `{PROTOCOL}`")
+        }
+        None => format!("it answered another protocol, not `{PROTOCOL}`"),
+    }
 }
 
 /// What kind of JSON error, in words of our own: serde's message may quote a field's
@@ -272,6 +297,10 @@ mod tests {
                 "protocol",
             ),
             (
+                r#"{"protocol":"secretary-provider/2","secrets":{}}"#,
+                "it answered protocol `secretary-provider/2`, not `secretary-provider/1`",
+            ),
+            (
                 r#"{"protocol":"secretary-provider/1","secrets":{}}"#,
                 "did not answer for `a`",
             ),
@@ -292,6 +321,15 @@ mod tests {
                 "wrong type",
             ),
             ("canary not json", "not valid JSON"),
+            // Only `secretary-provider/N` is shown: another text could be anything.
+            (
+                r#"{"protocol":"canary-7f3a9b","secrets":{}}"#,
+                "it answered another protocol, not `secretary-provider/1`",
+            ),
+            (
+                r#"{"protocol":"secretary-provider/01canary","secrets":{}}"#,
+                "another protocol",
+            ),
         ];
         for (answer, expected) in cases {
             let error = read(answer, &["a"]).unwrap_err().to_string();
@@ -354,7 +392,7 @@ mod tests {
         for (answer, expected) in [
             (
                 r#"{"protocol":"secretary-provider/hunter2X/+?","secrets":{"a":{"value":"hunter2X/+?"}}}"#,
-                AnswerError::Protocol(WITHHELD.to_owned()),
+                AnswerError::Protocol(None),
             ),
             (
                 r#"{"protocol":"secretary-provider/1","secrets":{"a":{"value":"hunter2X/+?"},"hunter2X/+?":{"absent":true}}}"#,

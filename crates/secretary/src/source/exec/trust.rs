@@ -2,9 +2,10 @@
 //! edited in a pull request must not make a developer's `secretary check` run a program
 //! of its author's choosing, so an `exec` source runs only the exact command this user
 //! allowed for this manifest (`secretary allow`), only the program file whose SHA-256
-//! was recorded with it, and only while every file and directory its arguments name, and
-//! the directory of each script the repository holds, are as they were
-//! (`exec/pin.rs`).
+//! was recorded with it (by the link it was found through, if any), and only while every
+//! file and directory its arguments name, the directory of each script the repository
+//! holds, and what Node would look up above such a script, are as they were
+//! (`exec/pin.rs`, `exec/modules.rs`).
 //!
 //! The records live in the user's state directory (`SECRETARY_STATE_DIR`, else
 //! `$XDG_STATE_HOME/secretary`, else `~/.local/state/secretary`), under `allowed/`, one
@@ -36,12 +37,19 @@ pub struct Allowed {
     pub command: Vec<String>,
     /// The program it runs: its real path (found on `PATH`, or named by a path), so that
     /// a directory earlier on `PATH` (a repository's `bin/` that direnv or a virtual
-    /// environment put there) cannot put another program in its place.
+    /// environment put there) cannot put another program in its place. It is run by
+    /// [`link`](Self::link) when it was found through one.
     #[serde(default)]
     pub program: String,
     /// The SHA-256 (hex) of the program's file.
     #[serde(default)]
     pub program_sha256: String,
+    /// The path the program is run by, when it is not its real path: a link, as a
+    /// virtual environment's `bin/python`, by which Python finds its environment
+    /// (`pyvenv.cfg`). Empty when the program is run by its real path. Another link to the
+    /// same file (another environment) is another program.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub link: String,
     /// What else decides what runs, each with its SHA-256 (`exec/pin.rs`): every
     /// argument that names a file (a script given to an interpreter, a configuration) or
     /// a directory (a package), wherever it is; and, recursively, the directory of each
@@ -54,6 +62,17 @@ pub struct Allowed {
     /// not hand a program the user allowed more of the user's credentials.
     #[serde(default)]
     pub pass_env: Vec<String>,
+}
+
+impl Allowed {
+    /// The path the program is run by: [`link`](Self::link), else its real path.
+    pub fn run_by(&self) -> &str {
+        if self.link.is_empty() {
+            &self.program
+        } else {
+            &self.link
+        }
+    }
 }
 
 /// One manifest's record.
@@ -138,6 +157,41 @@ pub enum TrustError {
         /// What it is.
         what: &'static str,
     },
+    /// The program belongs to a virtual environment inside the repository, whose
+    /// `site-packages` a pull request could change (a `.pth` file there runs at start).
+    #[error(
+        "exec source `{source_name}`: `{program}` belongs to the virtual environment {environment}, which lies inside the repository: a change to the repository could put code in it that runs"
+    )]
+    Environment {
+        /// The source.
+        source_name: String,
+        /// The program, as the command names it.
+        program: String,
+        /// The environment's directory, from the manifest's.
+        environment: String,
+    },
+    /// A directory Node would look for modules in, inside the repository, is too large to
+    /// pin.
+    #[error(
+        "exec source `{source_name}`: Node would look for modules in {path}, inside the repository, which is too large to pin ({limit}): a change to it could change what runs"
+    )]
+    LookupTooLarge {
+        /// The source.
+        source_name: String,
+        /// The directory, from the manifest's.
+        path: String,
+        /// Which limit it passed.
+        limit: String,
+    },
+    /// Python is run with `-m` or `-c` (or its code on stdin), which puts its working
+    /// directory, the manifest's, first on its module path.
+    #[error(
+        "exec source `{source_name}`: Python is run with `-m` or `-c`, which looks for modules in the manifest's directory first: a module added there by a change to the repository would run"
+    )]
+    WorkingDirectory {
+        /// The source.
+        source_name: String,
+    },
     /// The program file could not be read to be fingerprinted.
     #[error("exec source `{source_name}`: cannot read the program {program}: {reason}")]
     Program {
@@ -171,6 +225,9 @@ impl TrustError {
                     .to_owned()
             }
             Self::Program { .. } => "check the source's `command`".to_owned(),
+            Self::LookupTooLarge { .. } => "install the provider outside the repository (`npm install --global`, or a directory of your own) and name it there: Node then looks for its modules beside it".to_owned(),
+            Self::WorkingDirectory { .. } => "put `-P` (Python 3.11 and later) or `-I` before `-m`/`-c` in the source's `command`, which keeps that directory off the module path, or run a script in a directory of its own (`providers/op.py`)".to_owned(),
+            Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command`, or install the provider with `pipx`".to_owned(),
             Self::TooLarge { .. } => format!(
                 "give the provider a directory of its own holding only what it runs (at most {} entries and {} MiB)",
                 super::pin::ENTRY_LIMIT,
@@ -215,9 +272,10 @@ pub(super) fn fingerprint(
     let name = command.first().map_or("", String::as_str);
     let found = super::super::program::find(name, vars, base)
         .map_err(|error| failed(name, error.to_string()))?;
+    let found = std::path::absolute(&found).map_err(|error| failed(name, error.to_string()))?;
     let real = std::fs::canonicalize(&found).map_err(|error| failed(name, error.to_string()))?;
     let program_sha256 = sha256_of(&real).map_err(|reason| failed(name, reason))?;
-    let files = super::pin::pins(command, &real, base).map_err(|error| match error {
+    let files = super::pin::pins(command, &found, &real, base).map_err(|error| match error {
         PinError::Unreadable { path, reason } => failed(&path, reason),
         PinError::TooLarge { path, limit } => TrustError::TooLarge {
             source_name: source_name.to_owned(),
@@ -229,13 +287,35 @@ pub(super) fn fingerprint(
             path,
             what,
         },
+        PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
+            source_name: source_name.to_owned(),
+            path,
+            limit,
+        },
+        PinError::WorkingDirectory => TrustError::WorkingDirectory {
+            source_name: source_name.to_owned(),
+        },
+        PinError::Environment {
+            program,
+            environment,
+        } => TrustError::Environment {
+            source_name: source_name.to_owned(),
+            program,
+            environment,
+        },
     })?;
     let mut pass_env = pass_env.to_vec();
     pass_env.sort();
+    let link = if found == real {
+        String::new()
+    } else {
+        found.display().to_string()
+    };
     Ok(Allowed {
         command: command.to_vec(),
         program: real.display().to_string(),
         program_sha256,
+        link,
         files,
         pass_env,
     })
@@ -273,6 +353,14 @@ pub(super) fn verdict(
         Some(allowed) if allowed.program != now.program => Err(TrustError::ProgramChanged {
             source_name: source_name.to_owned(),
             program: format!("{} (it was {} when allowed)", now.program, allowed.program),
+        }),
+        Some(allowed) if allowed.link != now.link => Err(TrustError::ProgramChanged {
+            source_name: source_name.to_owned(),
+            program: format!(
+                "{} (it was run by {} when allowed)",
+                now.run_by(),
+                allowed.run_by()
+            ),
         }),
         Some(allowed) if allowed.program_sha256 != now.program_sha256 => {
             Err(TrustError::ProgramChanged {

@@ -155,6 +155,11 @@ impl Settings for ExecConfig {
         Place::Provider(source.to_owned())
     }
 
+    /// `pass_env`: credentials handed to the provider.
+    fn handed_variables(&self) -> &[String] {
+        &self.pass_env
+    }
+
     fn as_any(&self) -> &dyn std::any::Any {
         self
     }

@@ -230,3 +230,224 @@ fn a_module_added_beside_an_allowed_script_is_a_change_and_the_manifests_directo
         assert!(matches!(refused, TrustError::Shared { .. }), "{refused:?}");
     }
 }
+
+/// A virtual environment made outside `tree` (`python3 -m venv`, nothing installed), with
+/// a module only it has, `vonly`: its directory.
+fn venv_with_a_module_of_its_own(dir: &Path) -> std::path::PathBuf {
+    let venv = dir.join("venv");
+    let made = std::process::Command::new("python3")
+        .args(["-m", "venv", "--without-pip"])
+        .arg(&venv)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let lib = fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::write(lib.join("site-packages/vonly.py"), "V = 1\n").unwrap();
+    venv
+}
+
+#[test]
+fn a_python_of_a_virtual_environment_outside_the_repository_runs_in_it() {
+    // An eighth adversarial pass: the program was run by its real path, so Python did
+    // not find the environment's `pyvenv.cfg`, and an import of its packages failed.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    tree.provider("providers/op.py", "\nimport vonly\n");
+    let outside = tempfile::tempdir().unwrap();
+    let venv = venv_with_a_module_of_its_own(outside.path());
+    let python = venv.join("bin/python").display().to_string();
+    let manifest = tree.manifest(".", &format!(r#"["{python}", "providers/op.py"]"#));
+    let allowed = trust::allow(&manifest, &tree.vars()).unwrap();
+    assert_eq!(allowed[0].1.link, python, "run by the link");
+    tree.reads(&manifest);
+
+    // Found on PATH, as in an activated environment.
+    let manifest = tree.manifest(".", r#"["python3", "providers/op.py"]"#);
+    let mut path = std::ffi::OsString::from(venv.join("bin"));
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap());
+    let vars = Variables::from_pairs(
+        tree.vars()
+            .iter()
+            .filter(|(name, _)| *name != "PATH")
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .chain([("PATH".into(), path)]),
+    );
+    trust::allow(&manifest, &vars).unwrap();
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(value(&report, "api_key").as_deref(), Some("k-1"));
+    // Another environment's link to the same interpreter is another program.
+    let report = run(&manifest, "production", &tree.vars());
+    assert!(value(&report, "api_key").is_none());
+}
+
+#[test]
+fn a_python_of_a_virtual_environment_inside_the_repository_is_refused() {
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    tree.provider("providers/op.py", "");
+    let venv = venv_with_a_module_of_its_own(tree.root.path());
+    let manifest = tree.manifest("app", r#"["../venv/bin/python", "../providers/op.py"]"#);
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::Environment { environment, .. } if environment == "../venv/"),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("inside the repository"),
+        "{error}"
+    );
+    assert!(
+        error.hint().contains("outside the repository"),
+        "{}",
+        error.hint()
+    );
+    // Nor run on an earlier record: the environment was made after `allow`.
+    fs::remove_file(venv.join("pyvenv.cfg")).unwrap();
+    trust::allow(&manifest, &tree.vars()).unwrap();
+    fs::write(venv.join("pyvenv.cfg"), "home = /usr/bin\n").unwrap();
+    let refused = tree.refused(&manifest);
+    assert!(
+        matches!(refused, TrustError::Environment { .. }),
+        "{refused:?}"
+    );
+}
+
+/// A Node provider at `providers/p.js` that answers with what the module `helper` gives.
+fn node_provider(tree: &Tree) {
+    fs::create_dir_all(tree.path("providers")).unwrap();
+    fs::write(
+        tree.path("providers/p.js"),
+        "const h = require('helper');\n\
+         let d = ''; process.stdin.on('data', c => d += c).on('end', () => {\n\
+           const r = JSON.parse(d); if (r.protocol !== 'secretary-provider/1') process.exit(3);\n\
+           const a = {}; for (const s of r.secrets) a[s.key] = {value: h.v()};\n\
+           process.stdout.write(JSON.stringify({protocol: 'secretary-provider/1', secrets: a}));\n\
+         });\n",
+    )
+    .unwrap();
+}
+
+/// A module `helper` in `dir`'s `node_modules/`, whose `v()` answers `k-1`, running `tail`.
+fn helper(tree: &Tree, dir: &str, tail: &str) {
+    let path = tree.path(&format!("{dir}node_modules/helper"));
+    fs::create_dir_all(&path).unwrap();
+    fs::write(
+        path.join("index.js"),
+        format!("{tail}\nmodule.exports = {{ v: () => 'k-1' }};\n"),
+    )
+    .unwrap();
+}
+
+#[test]
+fn what_node_looks_up_in_the_repository_above_the_script_is_pinned() {
+    // An eighth adversarial pass: `require('helper')` walks `node_modules/` up to `/`,
+    // and found the repository root's, which a pull request can change.
+    assert!(
+        std::process::Command::new("node")
+            .arg("--version")
+            .output()
+            .is_ok(),
+        "this test needs `node` on PATH"
+    );
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    node_provider(&tree);
+    helper(&tree, "", "");
+    let manifest = tree.manifest(".", r#"["node", "providers/p.js"]"#);
+    let pins = pinned(&manifest, &tree.vars());
+    for pin in [
+        "providers/p.js",
+        "providers/",
+        "node_modules/",
+        "package.json",
+    ] {
+        assert!(pins.iter().any(|p| p == pin), "{pin}: {pins:?}");
+    }
+    tree.reads(&manifest);
+    let marker = format!("require('fs').writeFileSync({:?}, 'ran');", tree.marker());
+    helper(&tree, "", &marker);
+    assert_eq!(changed(&tree.refused(&manifest)), "node_modules/");
+    helper(&tree, "", "");
+    tree.reads(&manifest);
+
+    // What is absent is pinned as absent: with `helper` beside the script, a
+    // `package.json` added at the root that names its package `helper` would take
+    // `require('helper')` to a file of its own (a package's self-reference).
+    fs::remove_dir_all(tree.path("node_modules")).unwrap();
+    helper(&tree, "providers/", "");
+    trust::allow(&manifest, &tree.vars()).unwrap();
+    tree.reads(&manifest);
+    fs::write(
+        tree.path("evil.js"),
+        format!("{marker}\nmodule.exports = {{ v: () => 'x' }};\n"),
+    )
+    .unwrap();
+    fs::write(
+        tree.path("package.json"),
+        r#"{"name": "helper", "exports": "./evil.js"}"#,
+    )
+    .unwrap();
+    assert_eq!(changed(&tree.refused(&manifest)), "package.json");
+    fs::remove_file(tree.path("package.json")).unwrap();
+    helper(&tree, "", &marker);
+    assert_eq!(changed(&tree.refused(&manifest)), "node_modules/");
+
+    // A root `node_modules/` too large to pin: the provider cannot be allowed, and the
+    // message names the directory.
+    // Past the 2000 entries a pinned directory may hold (docs/provider-protocol.md).
+    for n in 0..=2000 {
+        fs::write(tree.path(&format!("node_modules/{n}.js")), "").unwrap();
+    }
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::LookupTooLarge { path, .. } if path == "node_modules/"),
+        "{error:?}"
+    );
+    assert!(
+        error.hint().contains("outside the repository"),
+        "{}",
+        error.hint()
+    );
+}
+
+#[test]
+fn python_with_m_is_allowed_only_with_its_working_directory_off_its_path() {
+    // `python3 -m provider` looks for `provider` in its working directory, the
+    // manifest's, first: a `provider.py` added there would run.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let venv = venv_with_a_module_of_its_own(outside.path());
+    let lib = fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::copy(
+        secretary_test_support::provider(),
+        lib.join("site-packages/vprov.py"),
+    )
+    .unwrap();
+    let python = venv.join("bin/python").display().to_string();
+    let manifest = tree.manifest(".", &format!(r#"["{python}", "-m", "vprov"]"#));
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(error, TrustError::WorkingDirectory { .. }),
+        "{error:?}"
+    );
+    assert!(error.hint().contains("-P"), "{}", error.hint());
+
+    let manifest = tree.manifest(".", &format!(r#"["{python}", "-P", "-m", "vprov"]"#));
+    trust::allow(&manifest, &tree.vars()).unwrap();
+    tree.reads(&manifest);
+    fs::write(tree.path("vprov.py"), tree.marker_code()).unwrap();
+    tree.reads(&manifest);
+    assert!(!Path::new(&tree.marker()).exists());
+}
