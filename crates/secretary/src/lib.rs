@@ -129,8 +129,15 @@ pub use put::{
     import, put, rollback, rotate,
 };
 pub use resolve::{
-    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, Scope, State, resolve,
-    resolve_with,
+    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, SUMMARY_VERSION, Scope, State,
+    Summary, Terms, resolve, resolve_with,
 };
+/// The parts of a [`Summary`], and the layout of its text.
+pub mod summary {
+    pub use crate::resolve::{
+        Count, Counts, Entry, Failure, SUMMARY_VERSION, Skip, Skipped, SourceFailure, Summary,
+        Terms, field,
+    };
+}
 pub use secret::SecretValue;
 pub use variables::Variables;

@@ -16,8 +16,13 @@ use crate::{Error, Origin, SecretValue, Variables};
 
 mod derived;
 mod hints;
+mod summary;
 
 use hints::{expectation, where_to_put};
+pub use summary::{
+    Count, Counts, Entry, Failure, SUMMARY_VERSION, Skip, Skipped, SourceFailure, Summary, Terms,
+    field,
+};
 
 /// The outcome of resolving an environment's secrets.
 #[derive(Debug)]
@@ -32,6 +37,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// Its value-free summary: counts, failed sources grouped, problems, warnings.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+
     /// Whether no secret has a problem.
     pub fn is_ok(&self) -> bool {
         self.resolutions.iter().all(|r| r.problems.is_empty())
@@ -295,8 +305,9 @@ impl fmt::Display for ProblemKind {
     }
 }
 
-/// What to do about a [`Problem`]: data, so that each caller may word it its own way.
-/// Its `Display` is plain English that names no command and no flag.
+/// What to do about a [`Problem`]: data, so that each caller may word it its own way
+/// ([`Terms::fix`]). Its `Display` is plain English that names no command and no flag,
+/// and the Rust API's [`Terms::RUST`] for the one fix that names a call.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Fix {
@@ -355,7 +366,7 @@ impl fmt::Display for Fix {
                 "environment `{environment}` forbids placeholders: put the real value in {origin}"
             ),
             Self::Source(advice) => f.write_str(advice),
-            Self::Optional => f.write_str("it is optional: read it with get_opt"),
+            Self::Optional => write!(f, "it is optional: {}", Terms::RUST.read_optional),
             Self::Rotate { key } => write!(f, "rotate `{key}`: write a new value"),
         }
     }
