@@ -266,7 +266,10 @@ fn validation<'py>(
     Raise::new(py, Class::SecretValidation, message)
         .with("environment", summary.environment.as_str())?
         .with("problems", PyTuple::new(py, each)?)?
-        .with("warnings", PyTuple::new(py, &summary.warnings)?)
+        .with(
+            "warnings",
+            PyTuple::new(py, summary.warnings.iter().map(ToString::to_string))?,
+        )
 }
 
 /// The summary line, then each problem as `secretary check` prints it (a failed source

@@ -271,7 +271,7 @@ impl Report {
 /// error), as the command line words them.
 pub fn warnings(report: &secretary::Report) -> Vec<String> {
     let summary = report.summary();
-    let mut lines = summary.warnings.clone();
+    let mut lines: Vec<String> = summary.warnings.iter().map(ToString::to_string).collect();
     for skipped in summary.skipped() {
         lines.push(format!(
             "source `{}` failed and was skipped (on_source_error = \"next\"): {}; affects {}",

@@ -88,6 +88,7 @@ mod suggest;
 pub mod template;
 pub mod validate;
 mod variables;
+mod warning;
 
 /// The `schema_version` of every JSON document secretary writes: `check`, `status`,
 /// `list`, `scan` and `import` with `--format json`, and each line of the audit log. A
@@ -141,3 +142,4 @@ pub mod summary {
 }
 pub use secret::SecretValue;
 pub use variables::Variables;
+pub use warning::Warning;

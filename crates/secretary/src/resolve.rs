@@ -12,7 +12,7 @@ use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretS
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
-use crate::{Error, Origin, SecretValue, Variables};
+use crate::{Error, Origin, SecretValue, Variables, Warning};
 
 mod derived;
 mod hints;
@@ -32,8 +32,9 @@ pub struct Report {
     pub environment: String,
     /// One per requested secret, in manifest order, each with its declaration.
     pub resolutions: Vec<Resolution>,
-    /// Things worth saying that are not problems (file permissions, say).
-    pub warnings: Vec<String>,
+    /// Things worth saying that are not problems (file permissions, say), each a
+    /// [`Warning`] that says what it is about; its `Display` words it.
+    pub warnings: Vec<Warning>,
 }
 
 impl Report {
@@ -645,7 +646,7 @@ fn rotation(
     environment: &EnvironmentSpec,
     resolutions: &mut [Resolution],
     now: SystemTime,
-) -> Vec<String> {
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for resolution in resolutions.iter_mut().filter(|r| r.problems.is_empty()) {
         let (Some(due), Some(every), Some(age)) = (
@@ -658,19 +659,19 @@ fn rotation(
         if now < due {
             continue;
         }
-        let kind = ProblemKind::Overdue { age, every };
         if environment.enforce_rotation {
             resolution.problems.push(Problem {
                 fix: Fix::Rotate {
                     key: resolution.spec.key.clone(),
                 },
-                kind,
+                kind: ProblemKind::Overdue { age, every },
             });
         } else {
-            warnings.push(format!(
-                "secret `{}` is overdue for rotation: {kind}",
-                resolution.spec.key
-            ));
+            warnings.push(Warning::Overdue {
+                key: resolution.spec.key.clone(),
+                age,
+                every,
+            });
         }
     }
     warnings

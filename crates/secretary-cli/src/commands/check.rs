@@ -30,7 +30,7 @@ struct Output<'a> {
     /// Every secret served from its source's last-known-good copy (Vault could not be
     /// reached): its age and why.
     stale: Vec<super::StaleOut<'a>>,
-    warnings: &'a [String],
+    warnings: &'a [secretary::Warning],
 }
 
 #[derive(Serialize)]

@@ -103,7 +103,8 @@ pub fn run(
     let shown = manifest.shown_path().display().to_string();
     match args.format {
         Format::Json => {
-            let mut warnings = report.warnings.clone();
+            let mut warnings: Vec<String> =
+                report.warnings.iter().map(ToString::to_string).collect();
             warnings.extend(outcome.warnings.iter().cloned());
             warnings.extend(outcome.loops.iter().map(ToString::to_string));
             let document = Output {

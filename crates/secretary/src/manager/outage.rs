@@ -78,12 +78,9 @@ impl SecretManager {
         }
         drop(cache);
         if held_count > 0 {
-            report.warnings.push(format!(
-                "STALE: {held_count} secret{} could not be read again (the source could not be reached): the value{} held since the last read {} served",
-                if held_count == 1 { "" } else { "s" },
-                if held_count == 1 { "" } else { "s" },
-                if held_count == 1 { "is" } else { "are" },
-            ));
+            report
+                .warnings
+                .push(crate::Warning::Held { count: held_count });
         }
     }
 }

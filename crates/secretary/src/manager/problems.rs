@@ -22,7 +22,7 @@ pub struct Problems {
     pub problems: Vec<SecretProblem>,
     /// What the resolution found worth saying that is not a problem (a `.env` file that
     /// others may read, say), as [`Report::warnings`] has it.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::Warning>,
 }
 
 /// One problem, and the secret it is about.

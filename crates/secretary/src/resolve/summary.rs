@@ -14,6 +14,7 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use super::{Fix, Problem, ProblemKind, Report, State};
+use crate::Warning;
 use crate::manifest::SecretSpec;
 use crate::outage::{Cause, CopyError};
 use crate::source::SourceError;
@@ -61,7 +62,7 @@ pub struct Summary {
     /// Each source that failed and was skipped (`on_source_error = "next"`), per secret.
     pub fallbacks: Vec<Skip>,
     /// What is worth saying that is not a problem, as [`Report::warnings`] has it.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<Warning>,
 }
 
 /// How many secrets there are, and how many in each state; how many problems.
@@ -296,7 +297,7 @@ impl Summary {
     pub(crate) fn of_problems<'a>(
         environment: &str,
         problems: impl IntoIterator<Item = (&'a SecretSpec, &'a Problem, &'a [String])>,
-        warnings: Vec<String>,
+        warnings: Vec<Warning>,
     ) -> Self {
         let mut summary = Self::new(environment, warnings);
         for (spec, problem, looked) in problems {
@@ -309,7 +310,7 @@ impl Summary {
         summary
     }
 
-    fn new(environment: &str, warnings: Vec<String>) -> Self {
+    fn new(environment: &str, warnings: Vec<Warning>) -> Self {
         Self {
             version: SUMMARY_VERSION,
             environment: environment.to_owned(),

@@ -97,12 +97,12 @@ pub struct Batch {
     /// One per requested secret, in request order.
     pub lookups: Vec<Lookup>,
     /// Things worth telling that are not problems (a world-readable `.env`, say).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::Warning>,
 }
 
 impl Batch {
     /// An answer: one lookup per secret asked about, in order, and things worth saying.
-    pub fn new(lookups: Vec<Lookup>, warnings: Vec<String>) -> Self {
+    pub fn new(lookups: Vec<Lookup>, warnings: Vec<crate::Warning>) -> Self {
         Self { lookups, warnings }
     }
 

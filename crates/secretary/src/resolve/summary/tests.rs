@@ -81,7 +81,12 @@ impl Source for Double {
                 }),
             })
             .collect();
-        Batch::new(lookups, vec!["a warning".to_owned()])
+        Batch::new(
+            lookups,
+            vec![crate::Warning::NoBatchRead {
+                source: self.name.clone(),
+            }],
+        )
     }
 }
 
@@ -154,7 +159,13 @@ fn it_is_versioned() {
     assert_eq!(json["source_failures"][0]["keys"][2], "database_url");
     assert_eq!(json["problems"][1]["code"], "invalid");
     assert_eq!(json["problems"][1]["source"], "vault");
-    assert_eq!(json["warnings"][0], "a warning");
+    assert!(
+        json["warnings"][0]
+            .as_str()
+            .unwrap()
+            .starts_with("source `vault`: these credentials"),
+        "{json}"
+    );
 }
 
 #[test]
