@@ -130,8 +130,8 @@ pub use put::{
     import, put, rollback, rotate,
 };
 pub use resolve::{
-    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, SUMMARY_VERSION, Scope, State,
-    Summary, Terms, resolve, resolve_with,
+    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, SUMMARY_VERSION, Scope,
+    SourceFix, State, Summary, Terms, resolve, resolve_with,
 };
 /// The parts of a [`Summary`], and the layout of its text.
 pub mod summary {

@@ -65,7 +65,7 @@ pub enum PutError {
     Invalid(Invalid),
     /// The value looks like a placeholder, in an environment that forbids them.
     #[error("the value looks like a placeholder ({0}) and environment `{1}` forbids them")]
-    Placeholder(&'static str, String),
+    Placeholder(crate::validate::PlaceholderRule, String),
     /// A secret whose new value someone provides was rotated without one.
     #[error(
         "`{0}` is rotated with a value someone provides (generate = \"provided\"): none was given"

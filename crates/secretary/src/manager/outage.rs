@@ -60,7 +60,10 @@ impl SecretManager {
             if policy.on_stale == crate::manifest::OnStale::Fail {
                 // Stale values are problems here: not served, and `get` raises.
                 kept.problems.push(Problem {
-                    fix: Fix::Source(stale.cause.hint()),
+                    fix: Fix::Source(crate::resolve::SourceFix::Stale {
+                        cause: stale.cause.clone(),
+                        or_serve: false,
+                    }),
                     kind: ProblemKind::Stale(stale.clone()),
                 });
                 dropped |= cache.remove(resolution.key()).is_some();
