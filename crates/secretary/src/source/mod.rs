@@ -37,7 +37,7 @@ pub use store::{Plan, Store, StoreError};
 pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
 pub use vault::{
-    Access, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
+    Access, LoginMethod, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
 };
 
 /// What a source is told besides the secrets it is asked for.
@@ -156,8 +156,8 @@ pub enum SourceError {
     NotRegular {
         /// The path, as configured.
         path: String,
-        /// What it is: `a FIFO`, `a directory`, ...
-        what: &'static str,
+        /// What it is: a FIFO, a directory, ...
+        what: crate::file::FileKind,
     },
     /// A `.env` file has malformed lines.
     #[error("{path} has {} malformed line{}: {}", errors.len(), if errors.len() == 1 { "" } else { "s" }, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]

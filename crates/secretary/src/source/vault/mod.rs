@@ -42,7 +42,7 @@ mod write;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-pub use error::{Access, NodeAnswer, TlsFailure, VaultError};
+pub use error::{Access, LoginMethod, NodeAnswer, TlsFailure, VaultError};
 
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
