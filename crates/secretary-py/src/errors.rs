@@ -11,7 +11,8 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyTuple, PyType};
 
 use secretary::manifest::unknown_environment;
-use secretary::{Error, Fix, ManagerError, ProblemKind, Problems, SecretProblem};
+use secretary::summary::Entry;
+use secretary::{Error, ManagerError, ProblemKind, Problems, Summary, Terms};
 
 // The exception classes, declared once, in Python (`secretary/errors.py`), and imported
 // here as types: a misspelt class is a compile error, not an AttributeError at the moment
@@ -160,7 +161,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
                 unknown_environment(
                     name.as_deref(),
                     &chosen_by,
-                    "the environment argument",
+                    TERMS.caller,
                     &shown_path(&manifest)
                 ),
                 defined.join(", ")
@@ -198,29 +199,24 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
 /// The exception for the problems of one secret: the first problem's kind picks the
 /// class; the message has them all.
 fn single(py: Python<'_>, problems: &Problems) -> PyResult<PyErr> {
-    let Some(first) = problems.problems.first() else {
+    let summary = problems.summary();
+    let Some((first, others)) = summary.problems.split_first() else {
         return Ok(Raise::new(py, Class::Secretary, problems.to_string()).into_err());
     };
-    let mut raise = problem(py, first, &problems.environment)?;
-    for other in &problems.problems[1..] {
+    let mut raise = problem(py, first, &summary.environment)?;
+    for other in others {
         let _ = write!(
             raise.message,
             "\n{}",
-            single_message(other, &problems.environment)
+            single_message(other, &summary.environment)
         );
     }
     Ok(raise.into_err())
 }
 
 /// One problem as an exception of its kind, with its attributes.
-fn problem<'py>(
-    py: Python<'py>,
-    problem: &SecretProblem,
-    environment: &str,
-) -> PyResult<Raise<'py>> {
-    let spec = &problem.spec;
-    let kind = &problem.problem.kind;
-    let class = match kind {
+fn problem<'py>(py: Python<'py>, entry: &Entry, environment: &str) -> PyResult<Raise<'py>> {
+    let class = match entry.problem {
         ProblemKind::Missing | ProblemKind::Unset => Class::SecretNotFound,
         ProblemKind::Invalid { .. } | ProblemKind::Placeholder { .. } => Class::InvalidSecret,
         // An outage with no copy to serve, or stale values refused (`on_stale = "fail"`):
@@ -230,41 +226,28 @@ fn problem<'py>(
         }
         _ => Class::Secretary,
     };
-    let (source, locator) = match kind {
-        ProblemKind::Invalid { origin, .. } | ProblemKind::Placeholder { origin, .. } => {
-            (Some(origin.source().to_owned()), Some(origin.to_string()))
-        }
-        ProblemKind::SourceFailed { source, .. } | ProblemKind::Outage { source, .. } => {
-            (Some(source.clone()), None)
-        }
-        ProblemKind::Stale(stale) => (Some(stale.source.clone()), None),
-        _ => (None, None),
-    };
-    Raise::new(py, class, single_message(problem, environment))
-        .with("key", spec.key.as_str())?
-        .with("description", spec.description.as_str())?
-        .with("code", kind.state().as_str())?
-        .with("source", source)?
-        .with("locator", locator)?
-        .with("looked", PyTuple::new(py, &problem.looked)?)?
-        .with("fix", fix(&problem.problem.fix))?
+    Raise::new(py, class, single_message(entry, environment))
+        .with("key", entry.key.as_str())?
+        .with("description", entry.description.as_str())?
+        .with("code", entry.state.as_str())?
+        .with("source", entry.source.as_deref())?
+        .with("locator", entry.locator.as_deref())?
+        .with("looked", PyTuple::new(py, &entry.looked)?)?
+        .with("fix", TERMS.fix(&entry.fix))?
         .with("environment", environment)
 }
 
 /// ``secret `key` (description) in environment `env`: what is wrong``, then where
 /// secretary looked (for a missing one) and what to do.
-fn single_message(problem: &SecretProblem, environment: &str) -> String {
-    let spec = &problem.spec;
-    let kind = &problem.problem.kind;
-    let mut text = format!("secret `{}`", spec.key);
-    if !spec.description.is_empty() {
-        let _ = write!(text, " ({})", spec.description);
+fn single_message(entry: &Entry, environment: &str) -> String {
+    let mut text = format!("secret `{}`", entry.key);
+    if !entry.description.is_empty() {
+        let _ = write!(text, " ({})", entry.description);
     }
-    let _ = write!(text, " in environment `{environment}`: {kind}");
-    if matches!(kind, ProblemKind::Missing) {
-        field(&mut text, "looked in", &problem.looked.join(", "));
+    let _ = write!(text, " in environment `{environment}`: {}", entry.problem);
+    for line in entry.fields(&TERMS, false) {
+        let _ = write!(text, "\n{line}");
     }
-    field(&mut text, "fix", &fix(&problem.problem.fix));
     text
 }
 
@@ -275,119 +258,39 @@ fn validation<'py>(
     problems: &Problems,
     context: &Context<'_>,
 ) -> PyResult<Raise<'py>> {
-    let each = problems
+    let summary = problems.summary();
+    let each = summary
         .problems
         .iter()
-        .map(|p| problem(py, p, &problems.environment).and_then(Raise::instance))
+        .map(|entry| problem(py, entry, &summary.environment).and_then(Raise::instance))
         .collect::<PyResult<Vec<_>>>()?;
-    let message = report(problems, context.manifest);
+    let message = report(&summary, context.manifest);
     Raise::new(py, Class::SecretValidation, message)
-        .with("environment", problems.environment.as_str())?
+        .with("environment", summary.environment.as_str())?
         .with("problems", PyTuple::new(py, each)?)?
-        .with("warnings", PyTuple::new(py, &problems.warnings)?)
-}
-
-const LABEL_WIDTH: usize = 13;
-
-fn field(text: &mut String, label: &str, value: &str) {
-    let _ = write!(text, "\n    {:<LABEL_WIDTH$}{value}", format!("{label}:"));
+        .with(
+            "warnings",
+            PyTuple::new(py, summary.warnings.iter().map(ToString::to_string))?,
+        )
 }
 
 /// The summary line, then each problem as `secretary check` prints it (a failed source
 /// once, with the secrets it affects), then the warnings.
-fn report(problems: &Problems, manifest: &str) -> String {
-    let mut text = summary(problems, manifest);
+fn report(summary: &Summary, manifest: &str) -> String {
+    let mut text = summary.headline(manifest);
+    text.push_str("\n\n");
+    text.push_str(summary.problem_report(&TERMS).trim_end_matches('\n'));
     text.push('\n');
-    let mut groups: Vec<(&str, String, String, Vec<&str>)> = Vec::new();
-    for SecretProblem { spec, problem, .. } in &problems.problems {
-        if let ProblemKind::SourceFailed { source, error } = &problem.kind {
-            let message = error.to_string();
-            match groups
-                .iter_mut()
-                .find(|group| group.0 == source && group.1 == message)
-            {
-                Some(group) => group.3.push(&spec.key),
-                None => groups.push((source, message, fix(&problem.fix), vec![&spec.key])),
-            }
-        }
-    }
-    for (source, message, hint, keys) in &groups {
-        let _ = write!(text, "\n[source_error] source `{source}` failed: {message}");
-        let affects = if keys.len() == 1 {
-            keys[0].to_owned()
-        } else {
-            format!("{} ({} secrets)", keys.join(", "), keys.len())
-        };
-        field(&mut text, "affects", &affects);
-        field(&mut text, "fix", hint);
-        text.push('\n');
-    }
-    for SecretProblem {
-        spec,
-        problem,
-        looked,
-        ..
-    } in &problems.problems
-    {
-        if matches!(problem.kind, ProblemKind::SourceFailed { .. }) {
-            continue;
-        }
-        let _ = write!(
-            text,
-            "\n[{}] {}: {}",
-            problem.kind.state(),
-            spec.key,
-            problem.kind
-        );
-        if !spec.description.is_empty() {
-            field(&mut text, "description", &spec.description);
-        }
-        if matches!(problem.kind, ProblemKind::Missing) {
-            field(&mut text, "looked in", &looked.join(", "));
-        }
-        field(&mut text, "fix", &fix(&problem.fix));
-        text.push('\n');
-    }
-    for warning in &problems.warnings {
+    for warning in &summary.warnings {
         let _ = write!(text, "\nwarning: {warning}");
     }
     text.trim_end().to_owned()
 }
 
-/// `3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.
-fn summary(problems: &Problems, manifest: &str) -> String {
-    let mut counts: Vec<(&'static str, usize)> = Vec::new();
-    for SecretProblem { problem, .. } in &problems.problems {
-        let code = problem.kind.state().as_str();
-        match counts.iter_mut().find(|count| count.0 == code) {
-            Some(count) => count.1 += 1,
-            None => counts.push((code, 1)),
-        }
-    }
-    let total = problems.problems.len();
-    let detail: Vec<String> = counts
-        .iter()
-        .map(|&(code, n)| match (code, n) {
-            ("missing" | "invalid", _) | (_, 1) => format!("{n} {}", code.replace('_', " ")),
-            _ => format!("{n} {}s", code.replace('_', " ")),
-        })
-        .collect();
-    format!(
-        "{total} problem{} in environment `{}` ({manifest}): {}",
-        if total == 1 { "" } else { "s" },
-        problems.environment,
-        detail.join(", ")
-    )
-}
-
-/// What to do, in this package's terms.
-fn fix(fix: &Fix) -> String {
-    match fix {
-        Fix::Optional => {
-            "it is optional: read it with get_secret(key, default) or get_optional(key)".to_owned()
-        }
-        other => other.to_string(),
-    }
-}
+/// The Python package's words, where a message names the interface.
+pub const TERMS: Terms = Terms::new(
+    "the environment argument",
+    "read it with get_secret(key, default) or get_optional(key)",
+);
 
 pub use secretary::file::shown_path;

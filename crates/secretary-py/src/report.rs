@@ -2,8 +2,6 @@
 //! declaration, from `list_secrets()`), [`Resolution`] (where one secret came from, from
 //! `validate()`) and [`Report`] (every resolution of one validation).
 
-use std::fmt::Write as _;
-
 use pyo3::exceptions::PyKeyError;
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;
@@ -272,26 +270,15 @@ impl Report {
 /// `report`'s warnings, and each source skipped after it failed (grouped by source and
 /// error), as the command line words them.
 pub fn warnings(report: &secretary::Report) -> Vec<String> {
-    let mut lines = report.warnings.clone();
-    let mut groups: Vec<(String, String, Vec<&str>)> = Vec::new();
-    for resolution in &report.resolutions {
-        for fallback in &resolution.fallbacks {
-            let message = fallback.error.to_string();
-            match groups
-                .iter_mut()
-                .find(|group| group.0 == fallback.source && group.1 == message)
-            {
-                Some(group) => group.2.push(resolution.key()),
-                None => groups.push((fallback.source.clone(), message, vec![resolution.key()])),
-            }
-        }
-    }
-    for (source, message, keys) in groups {
-        let mut line = format!(
-            "source `{source}` failed and was skipped (on_source_error = \"next\"): {message}"
-        );
-        let _ = write!(line, "; affects {}", keys.join(", "));
-        lines.push(line);
+    let summary = report.summary();
+    let mut lines: Vec<String> = summary.warnings.iter().map(ToString::to_string).collect();
+    for skipped in summary.skipped() {
+        lines.push(format!(
+            "source `{}` failed and was skipped (on_source_error = \"next\"): {}; affects {}",
+            skipped.source,
+            skipped.error,
+            skipped.keys.join(", ")
+        ));
     }
     lines
 }

@@ -32,7 +32,7 @@ pub enum FileError {
     /// It is a FIFO, a directory, a socket or a device, which would block, never end, or
     /// not be text.
     #[error("not a regular file (it is {0})")]
-    NotRegular(&'static str),
+    NotRegular(FileKind),
     /// It is larger than secretary reads.
     #[error("larger than the {} limit", size(*.limit))]
     TooLarge {
@@ -202,21 +202,21 @@ impl Opened {
 }
 
 /// What a file is, when it is not a regular file.
-fn not_regular(metadata: &Metadata) -> Option<&'static str> {
+fn not_regular(metadata: &Metadata) -> Option<FileKind> {
     use std::os::unix::fs::FileTypeExt;
     let kind = metadata.file_type();
     if kind.is_file() {
         None
     } else if kind.is_dir() {
-        Some("a directory")
+        Some(FileKind::Directory)
     } else if kind.is_fifo() {
-        Some("a FIFO")
+        Some(FileKind::Fifo)
     } else if kind.is_socket() {
-        Some("a socket")
+        Some(FileKind::Socket)
     } else if kind.is_char_device() || kind.is_block_device() {
-        Some("a device")
+        Some(FileKind::Device)
     } else {
-        Some("not a file")
+        Some(FileKind::Other)
     }
 }
 
@@ -399,7 +399,7 @@ impl Dir {
             Mode::empty(),
         )
         .map_err(|errno| match errno {
-            Errno::NOTDIR => FileError::NotRegular("not a directory"),
+            Errno::NOTDIR => FileError::NotRegular(FileKind::NotDirectory),
             other => other.into(),
         })?;
         Ok(Self(fd))
@@ -425,7 +425,7 @@ impl Dir {
             })
             .collect::<Result<_, _>>()?;
         let Some((last, dirs)) = parts.split_last() else {
-            return Err(FileError::NotRegular("a directory"));
+            return Err(FileError::NotRegular(FileKind::Directory));
         };
         let mut stack: Vec<OwnedFd> = Vec::new();
         for dir in dirs {
@@ -510,7 +510,7 @@ impl Dir {
             }
         }
         // Only a name made of `.` and `..` gets here: it names a directory.
-        Err(FileError::NotRegular("a directory"))
+        Err(FileError::NotRegular(FileKind::Directory))
     }
 }
 
@@ -557,6 +557,38 @@ fn real_path_of(file: &impl std::os::fd::AsFd) -> Option<PathBuf> {
     }
 }
 
+/// What is where a regular file belongs ([`FileError::NotRegular`]), as its `Display`
+/// words it: `a directory`, `a FIFO`, ...
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileKind {
+    /// A directory.
+    Directory,
+    /// A named pipe, which would block.
+    Fifo,
+    /// A socket.
+    Socket,
+    /// A character or block device, which may never end.
+    Device,
+    /// Something else that is not a file.
+    Other,
+    /// Where a directory belongs, something that is not one.
+    NotDirectory,
+}
+
+impl std::fmt::Display for FileKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Directory => "a directory",
+            Self::Fifo => "a FIFO",
+            Self::Socket => "a socket",
+            Self::Device => "a device",
+            Self::Other => "not a file",
+            Self::NotDirectory => "not a directory",
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -584,11 +616,11 @@ mod tests {
         );
         assert_eq!(
             read(dir.path(), 10).unwrap_err(),
-            FileError::NotRegular("a directory")
+            FileError::NotRegular(FileKind::Directory)
         );
         assert_eq!(
             read(Path::new("/dev/zero"), 10).unwrap_err(),
-            FileError::NotRegular("a device")
+            FileError::NotRegular(FileKind::Device)
         );
         assert_eq!(
             read(&dir.path().join("none"), 10).unwrap_err(),
@@ -627,7 +659,7 @@ mod tests {
         assert!(matches!(text("loop").unwrap_err(), FileError::Io(_)));
         assert_eq!(
             text("sub").unwrap_err(),
-            FileError::NotRegular("a directory")
+            FileError::NotRegular(FileKind::Directory)
         );
         assert_eq!(text("none").unwrap_err(), FileError::NotFound);
     }

@@ -90,6 +90,7 @@ mod suggest;
 pub mod template;
 pub mod validate;
 mod variables;
+mod warning;
 
 /// The `schema_version` of every JSON document secretary writes: `check`, `status`,
 /// `list`, `scan` and `import` with `--format json`, and each line of the audit log. A
@@ -128,11 +129,19 @@ pub use manifest::{EnvironmentSpec, Error, Manifest, SecretSpec};
 pub use outage::Stale;
 pub use put::{
     Action as ImportAction, Applied, Import, ImportItem, ImportSource, PutError, RolledBack,
-    import, put, rollback, rotate,
+    Unusable, import, put, rollback, rotate,
 };
 pub use resolve::{
-    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, Scope, State, resolve,
-    resolve_with,
+    Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, SUMMARY_VERSION, Scope,
+    SourceFix, State, Summary, Terms, resolve, resolve_with,
 };
+/// The parts of a [`Summary`], and the layout of its text.
+pub mod summary {
+    pub use crate::resolve::{
+        Count, Counts, Entry, Failure, SUMMARY_VERSION, Skip, Skipped, SourceFailure, Summary,
+        Terms, field,
+    };
+}
 pub use secret::SecretValue;
 pub use variables::Variables;
+pub use warning::Warning;

@@ -65,7 +65,7 @@ pub enum PutError {
     Invalid(Invalid),
     /// The value looks like a placeholder, in an environment that forbids them.
     #[error("the value looks like a placeholder ({0}) and environment `{1}` forbids them")]
-    Placeholder(&'static str, String),
+    Placeholder(crate::validate::PlaceholderRule, String),
     /// A secret whose new value someone provides was rotated without one.
     #[error(
         "`{0}` is rotated with a value someone provides (generate = \"provided\"): none was given"
@@ -79,8 +79,8 @@ pub enum PutError {
     NothingToRollBackTo {
         /// Where it looked.
         locator: String,
-        /// `missing`, `deleted`, `destroyed`, or `no such field`.
-        state: &'static str,
+        /// What that version is instead.
+        state: Unusable,
     },
     /// An import from the environment it writes to.
     #[error("cannot import environment `{0}` into itself")]
@@ -323,13 +323,39 @@ pub fn rollback(
                 from_version: target,
             });
         }
-        Stored::Present { locator, .. } => (locator, "no such field"),
-        Stored::Deleted { locator } => (locator, "deleted"),
-        Stored::Destroyed { locator } => (locator, "destroyed"),
-        Stored::Missing { locator } => (locator, "missing"),
+        Stored::Present { locator, .. } => (locator, Unusable::NoSuchField),
+        Stored::Deleted { locator } => (locator, Unusable::Deleted),
+        Stored::Destroyed { locator } => (locator, Unusable::Destroyed),
+        Stored::Missing { locator } => (locator, Unusable::Missing),
     };
     Err(PutError::NothingToRollBackTo {
         locator: locator.to_string(),
         state,
     })
+}
+
+/// Why a version holds no value to roll back to ([`PutError::NothingToRollBackTo`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unusable {
+    /// No such path, or no such version.
+    Missing,
+    /// The version is deleted.
+    Deleted,
+    /// The version is destroyed.
+    Destroyed,
+    /// The version has no such field (or it holds no text).
+    NoSuchField,
+}
+
+impl std::fmt::Display for Unusable {
+    /// `missing`, `deleted`, `destroyed`, `no such field`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Missing => "missing",
+            Self::Deleted => "deleted",
+            Self::Destroyed => "destroyed",
+            Self::NoSuchField => "no such field",
+        })
+    }
 }

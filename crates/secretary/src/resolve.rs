@@ -12,12 +12,19 @@ use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretS
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
-use crate::{Error, Origin, SecretValue, Variables};
+use crate::{Error, Origin, SecretValue, Variables, Warning};
 
 mod derived;
+mod fix;
 mod hints;
+mod summary;
 
+pub use fix::{Fix, SourceFix};
 use hints::{expectation, where_to_put};
+pub use summary::{
+    Count, Counts, Entry, Failure, SUMMARY_VERSION, Skip, Skipped, SourceFailure, Summary, Terms,
+    field,
+};
 
 /// The outcome of resolving an environment's secrets.
 #[derive(Debug)]
@@ -27,11 +34,17 @@ pub struct Report {
     pub environment: String,
     /// One per requested secret, in manifest order, each with its declaration.
     pub resolutions: Vec<Resolution>,
-    /// Things worth saying that are not problems (file permissions, say).
-    pub warnings: Vec<String>,
+    /// Things worth saying that are not problems (file permissions, say), each a
+    /// [`Warning`] that says what it is about; its `Display` words it.
+    pub warnings: Vec<Warning>,
 }
 
 impl Report {
+    /// Its value-free summary: counts, failed sources grouped, problems, warnings.
+    pub fn summary(&self) -> Summary {
+        Summary::of(self)
+    }
+
     /// Whether no secret has a problem.
     pub fn is_ok(&self) -> bool {
         self.resolutions.iter().all(|r| r.problems.is_empty())
@@ -216,7 +229,7 @@ pub enum ProblemKind {
         /// Where the value came from.
         origin: Origin,
         /// Which placeholder rule it matched.
-        rule: &'static str,
+        rule: crate::validate::PlaceholderRule,
     },
     /// A source failed, so the secret could not be resolved (fail closed).
     SourceFailed {
@@ -291,72 +304,6 @@ impl fmt::Display for ProblemKind {
                 "source `{source}` could not be reached ({cause}), and its last-known-good copy cannot be served: {copy}"
             ),
             Self::Stale(stale) => write!(f, "the value is stale: {stale}"),
-        }
-    }
-}
-
-/// What to do about a [`Problem`]: data, so that each caller may word it its own way.
-/// Its `Display` is plain English that names no command and no flag.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Fix {
-    /// Put a value in one of these places, in the order the environment asks them.
-    Provide {
-        /// The secret's primary env name.
-        name: String,
-        /// Where a value would be found.
-        places: Vec<Place>,
-    },
-    /// Give the variable a value that fits.
-    Correct {
-        /// The secret's primary env name.
-        name: String,
-        /// What fits: "a `postgresql://...` URL of at most 200 characters".
-        expected: String,
-    },
-    /// Put the real value where the placeholder is.
-    ReplacePlaceholder {
-        /// The environment that forbids placeholders.
-        environment: String,
-        /// Where the placeholder is.
-        origin: Origin,
-    },
-    /// Repair the source, as its error advises.
-    Source(String),
-    /// The secret is optional: read it as such (`SecretManager::get_opt`), which gives
-    /// nothing when it is not set.
-    Optional,
-    /// Write a new value of the secret: it is overdue for rotation.
-    Rotate {
-        /// The secret's key.
-        key: String,
-    },
-}
-
-impl fmt::Display for Fix {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::Provide { name, places } if places.is_empty() => write!(f, "set {name}"),
-            Self::Provide { name, places } => {
-                for (index, place) in places.iter().enumerate() {
-                    if index > 0 {
-                        f.write_str(", or ")?;
-                    }
-                    place.advise(f, name)?;
-                }
-                Ok(())
-            }
-            Self::Correct { name, expected } => write!(f, "set {name} to {expected}"),
-            Self::ReplacePlaceholder {
-                environment,
-                origin,
-            } => write!(
-                f,
-                "environment `{environment}` forbids placeholders: put the real value in {origin}"
-            ),
-            Self::Source(advice) => f.write_str(advice),
-            Self::Optional => f.write_str("it is optional: read it with get_opt"),
-            Self::Rotate { key } => write!(f, "rotate `{key}`: write a new value"),
         }
     }
 }
@@ -509,10 +456,10 @@ fn answer(
             if let Served::Stale(stale) = served {
                 if environment.last_known_good.map(|l| l.on_stale) == Some(OnStale::Fail) {
                     resolution.problems.push(Problem {
-                        fix: Fix::Source(format!(
-                            "{}; or serve stale values (`on_stale = \"warn\"`)",
-                            stale.cause.hint()
-                        )),
+                        fix: Fix::Source(SourceFix::Stale {
+                            cause: stale.cause.clone(),
+                            or_serve: true,
+                        }),
                         kind: ProblemKind::Stale(stale.clone()),
                     });
                 }
@@ -535,7 +482,10 @@ fn answer(
             match (environment.on_source_error, served) {
                 (OnSourceError::Fail, Served::NoCopy { cause, copy }) => {
                     resolution.problems.push(Problem {
-                        fix: Fix::Source(format!("{}; {}", cause.hint(), copy.hint())),
+                        fix: Fix::Source(SourceFix::Outage {
+                            cause: cause.clone(),
+                            copy: copy.clone(),
+                        }),
                         kind: ProblemKind::Outage {
                             source: name.to_owned(),
                             cause,
@@ -546,7 +496,7 @@ fn answer(
                 }
                 (OnSourceError::Fail, _) => {
                     resolution.problems.push(Problem {
-                        fix: Fix::Source(error.hint()),
+                        fix: Fix::Source(SourceFix::Repair(error.clone())),
                         kind: ProblemKind::SourceFailed {
                             source: name.to_owned(),
                             error,
@@ -644,7 +594,7 @@ fn rotation(
     environment: &EnvironmentSpec,
     resolutions: &mut [Resolution],
     now: SystemTime,
-) -> Vec<String> {
+) -> Vec<Warning> {
     let mut warnings = Vec::new();
     for resolution in resolutions.iter_mut().filter(|r| r.problems.is_empty()) {
         let (Some(due), Some(every), Some(age)) = (
@@ -657,19 +607,19 @@ fn rotation(
         if now < due {
             continue;
         }
-        let kind = ProblemKind::Overdue { age, every };
         if environment.enforce_rotation {
             resolution.problems.push(Problem {
                 fix: Fix::Rotate {
                     key: resolution.spec.key.clone(),
                 },
-                kind,
+                kind: ProblemKind::Overdue { age, every },
             });
         } else {
-            warnings.push(format!(
-                "secret `{}` is overdue for rotation: {kind}",
-                resolution.spec.key
-            ));
+            warnings.push(Warning::Overdue {
+                key: resolution.spec.key.clone(),
+                age,
+                every,
+            });
         }
     }
     warnings

@@ -40,7 +40,7 @@ fn has_slot(text: &str) -> bool {
 /// assert!(placeholder("sk-ant-xxxxxxxx").is_some());
 /// assert!(placeholder("kq8N2vR0-real-looking-9wZ").is_none());
 /// ```
-pub fn placeholder(value: &str) -> Option<&'static str> {
+pub fn placeholder(value: &str) -> Option<PlaceholderRule> {
     let lower = value.trim().to_ascii_lowercase();
     if lower.is_empty() {
         return None;
@@ -54,16 +54,16 @@ pub fn placeholder(value: &str) -> Option<&'static str> {
         "replace_me",
     ] {
         if lower.contains(marker) {
-            return Some("contains `change-me`");
+            return Some(PlaceholderRule::ChangeMe);
         }
     }
     if let Some(start) = lower.find("your-").or_else(|| lower.find("your_")) {
         if lower[start..].contains("here") {
-            return Some("looks like `your-...-here`");
+            return Some(PlaceholderRule::YourHere);
         }
     }
     if has_slot(&lower) {
-        return Some("holds a `<...>` slot");
+        return Some(PlaceholderRule::Slot);
     }
     if matches!(
         lower.as_str(),
@@ -78,17 +78,49 @@ pub fn placeholder(value: &str) -> Option<&'static str> {
             | "null"
             | "..."
     ) {
-        return Some("is a well-known placeholder word");
+        return Some(PlaceholderRule::Word);
     }
     for segment in lower.split(|c: char| !c.is_ascii_alphanumeric()) {
         if segment == "example" {
-            return Some("mentions `example`");
+            return Some(PlaceholderRule::Example);
         }
         if segment.len() >= 3 && segment.bytes().all(|b| b == b'x') {
-            return Some("holds `xxx`");
+            return Some(PlaceholderRule::Xs);
         }
     }
     None
+}
+
+/// Which placeholder rule a value matched ([`placeholder`]): a description of the rule,
+/// never of the value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum PlaceholderRule {
+    /// It contains `change-me` (or `changeme`, `replace_me`, ...).
+    ChangeMe,
+    /// It looks like `your-...-here`.
+    YourHere,
+    /// It holds a `<...>` slot.
+    Slot,
+    /// It is a well-known placeholder word (`todo`, `password`, `...`).
+    Word,
+    /// It mentions `example`.
+    Example,
+    /// It holds `xxx`.
+    Xs,
+}
+
+impl std::fmt::Display for PlaceholderRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::ChangeMe => "contains `change-me`",
+            Self::YourHere => "looks like `your-...-here`",
+            Self::Slot => "holds a `<...>` slot",
+            Self::Word => "is a well-known placeholder word",
+            Self::Example => "mentions `example`",
+            Self::Xs => "holds `xxx`",
+        })
+    }
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use secretary::ProblemKind;
+use secretary::State;
 use secretary::audit::Event;
 
 use super::Failure;
@@ -21,15 +21,17 @@ struct Output<'a> {
     environment: &'a str,
     ok: bool,
     secrets: usize,
-    problems: Vec<ProblemOut<'a>>,
-    fallbacks: Vec<FallbackOut<'a>>,
+    /// Every problem, as the library's summary has it.
+    problems: &'a [secretary::summary::Entry],
+    /// Every source skipped for a secret (`on_source_error = "next"`).
+    fallbacks: &'a [secretary::summary::Skip],
     /// Every secret whose source says when its value was written (Vault KV v2): its age
     /// and when it is due for rotation.
     ages: Vec<AgeOut<'a>>,
     /// Every secret served from its source's last-known-good copy (Vault could not be
     /// reached): its age and why.
     stale: Vec<super::StaleOut<'a>>,
-    warnings: &'a [String],
+    warnings: &'a [secretary::Warning],
 }
 
 #[derive(Serialize)]
@@ -39,36 +41,14 @@ struct AgeOut<'a> {
     age: super::Age,
 }
 
-#[derive(Serialize)]
-struct ProblemOut<'a> {
-    key: &'a str,
-    description: &'a str,
-    code: &'static str,
-    message: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    source: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    locator: Option<String>,
-    looked: &'a [String],
-    hint: String,
-}
-
-#[derive(Serialize)]
-struct FallbackOut<'a> {
-    key: &'a str,
-    source: &'a str,
-    error: String,
-}
-
 pub fn run(session: &Session, settings: &CheckSettings) -> Result<Status, Failure> {
     let mut out = session.out();
     let report = session.resolve(&[])?;
     session.audit_report(Event::Validate, &report)?;
     let shown = session.shown();
+    let summary = report.summary();
     match settings.format {
         Format::Json => {
-            let mut problems = Vec::new();
-            let mut fallbacks = Vec::new();
             let now = std::time::SystemTime::now();
             let ages = report
                 .resolutions
@@ -80,45 +60,15 @@ pub fn run(session: &Session, settings: &CheckSettings) -> Result<Status, Failur
                     })
                 })
                 .collect();
-            for resolution in &report.resolutions {
-                let description = resolution.spec.description.as_str();
-                for problem in &resolution.problems {
-                    let (source, locator) = match &problem.kind {
-                        ProblemKind::SourceFailed { source, .. } => (Some(source.as_str()), None),
-                        ProblemKind::Invalid { origin, .. }
-                        | ProblemKind::Placeholder { origin, .. } => {
-                            (None, Some(origin.to_string()))
-                        }
-                        _ => (None, None),
-                    };
-                    problems.push(ProblemOut {
-                        key: resolution.key(),
-                        description,
-                        code: problem.kind.state().as_str(),
-                        message: problem.kind.to_string(),
-                        source,
-                        locator,
-                        looked: &resolution.looked,
-                        hint: problem.fix.to_string(),
-                    });
-                }
-                for fallback in &resolution.fallbacks {
-                    fallbacks.push(FallbackOut {
-                        key: resolution.key(),
-                        source: &fallback.source,
-                        error: fallback.error.to_string(),
-                    });
-                }
-            }
             write_json(
                 &mut out,
                 &Output {
                     manifest: shown,
                     environment: &report.environment,
-                    ok: report.is_ok(),
-                    secrets: report.resolutions.len(),
-                    problems,
-                    fallbacks,
+                    ok: summary.ok,
+                    secrets: summary.counts.secrets,
+                    problems: &summary.problems,
+                    fallbacks: &summary.fallbacks,
                     ages,
                     stale: super::StaleOut::of(&report),
                     warnings: &report.warnings,
@@ -127,23 +77,20 @@ pub fn run(session: &Session, settings: &CheckSettings) -> Result<Status, Failur
         }
         Format::Text => {
             say_raw!("{}", render::warnings(&report));
-            if report.is_ok() {
-                let set = report
-                    .resolutions
-                    .iter()
-                    .filter(|r| r.value.is_some())
-                    .count();
-                let unset = report.resolutions.len() - set;
-                let stale = stale_note(&report);
+            if summary.ok {
+                let counts = &summary.counts;
+                let stale = counts.of(State::Stale);
+                let set = counts.of(State::Ok) + stale;
+                let unset = counts.of(State::Unset);
+                let stale = stale_note(stale);
                 writeln!(
                     out,
                     "ok: {} secrets valid in environment `{}` ({shown}): {set} set{stale}, {unset} optional not set",
-                    report.resolutions.len(),
-                    report.environment,
+                    counts.secrets, summary.environment,
                 )?;
             } else {
-                write!(out, "{}", render::problems(&report))?;
-                writeln!(out, "{}", render::summary(&report, &shown))?;
+                write!(out, "{}", summary.problem_report(&render::TERMS))?;
+                writeln!(out, "error: {}", summary.headline(&shown))?;
             }
         }
     }
@@ -155,13 +102,8 @@ pub fn run(session: &Session, settings: &CheckSettings) -> Result<Status, Failur
 }
 
 /// ` (2 STALE: ...)` after the count of values set, when some come from a copy.
-fn stale_note(report: &secretary::Report) -> String {
-    match report
-        .resolutions
-        .iter()
-        .filter(|r| r.stale.is_some())
-        .count()
-    {
+fn stale_note(stale: usize) -> String {
+    match stale {
         0 => String::new(),
         stale => {
             format!(" ({stale} STALE: from the last-known-good copy, Vault could not be reached)")

@@ -94,7 +94,8 @@ pub fn run(session: &Session, settings: &ScanSettings<'_>) -> Result<Status, Fai
     let shown = session.shown();
     match settings.format {
         Format::Json => {
-            let mut warnings = report.warnings.clone();
+            let mut warnings: Vec<String> =
+                report.warnings.iter().map(ToString::to_string).collect();
             warnings.extend(outcome.warnings.iter().cloned());
             warnings.extend(outcome.loops.iter().map(ToString::to_string));
             let document = Output {

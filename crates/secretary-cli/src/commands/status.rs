@@ -24,7 +24,7 @@ struct Output<'a> {
     secrets: Vec<Row<'a>>,
     /// The leases taken to read the secrets (revoked when `status` ends).
     leases: Vec<Lease>,
-    warnings: &'a [String],
+    warnings: &'a [secretary::Warning],
 }
 
 #[derive(Serialize)]

@@ -407,11 +407,11 @@ fn resolve_again(
                 format!("stale: {}", stale.join(", "))
             };
             if stale != *last_problems && !stale.is_empty() {
-                let said: Vec<&str> = fresh
+                let said: Vec<String> = fresh
                     .warnings
                     .iter()
-                    .map(String::as_str)
-                    .filter(|warning| warning.starts_with("STALE"))
+                    .filter(|warning| warning.is_stale())
+                    .map(ToString::to_string)
                     .collect();
                 say!(
                     "secretary run: re-resolving could not reach a source; the program keeps running, on values from the last-known-good copy:\n{}",

@@ -555,7 +555,7 @@ mod tests {
             problems
                 .warnings
                 .iter()
-                .any(|w| w.contains(".env is readable")),
+                .any(|w| w.to_string().contains(".env is readable")),
             "{:?}",
             problems.warnings
         );

@@ -60,7 +60,10 @@ impl SecretManager {
             if policy.on_stale == crate::manifest::OnStale::Fail {
                 // Stale values are problems here: not served, and `get` raises.
                 kept.problems.push(Problem {
-                    fix: Fix::Source(stale.cause.hint()),
+                    fix: Fix::Source(crate::resolve::SourceFix::Stale {
+                        cause: stale.cause.clone(),
+                        or_serve: false,
+                    }),
                     kind: ProblemKind::Stale(stale.clone()),
                 });
                 dropped |= cache.remove(resolution.key()).is_some();
@@ -78,12 +81,9 @@ impl SecretManager {
         }
         drop(cache);
         if held_count > 0 {
-            report.warnings.push(format!(
-                "STALE: {held_count} secret{} could not be read again (the source could not be reached): the value{} held since the last read {} served",
-                if held_count == 1 { "" } else { "s" },
-                if held_count == 1 { "" } else { "s" },
-                if held_count == 1 { "is" } else { "are" },
-            ));
+            report
+                .warnings
+                .push(crate::Warning::Held { count: held_count });
         }
     }
 }

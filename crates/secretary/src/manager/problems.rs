@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::Error;
 use crate::manifest::SecretSpec;
-use crate::resolve::{Problem, Report, Resolution};
+use crate::resolve::{Problem, Report, Resolution, Summary};
 
 use super::SecretManager;
 
@@ -22,7 +22,7 @@ pub struct Problems {
     pub problems: Vec<SecretProblem>,
     /// What the resolution found worth saying that is not a problem (a `.env` file that
     /// others may read, say), as [`Report::warnings`] has it.
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::Warning>,
 }
 
 /// One problem, and the secret it is about.
@@ -37,23 +37,23 @@ pub struct SecretProblem {
     pub looked: Vec<String>,
 }
 
+impl Problems {
+    /// Their value-free summary: counts, failed sources grouped, each problem.
+    pub fn summary(&self) -> Summary {
+        Summary::of_problems(
+            &self.environment,
+            self.problems
+                .iter()
+                .map(|p| (p.spec.as_ref(), &p.problem, p.looked.as_slice())),
+            self.warnings.clone(),
+        )
+    }
+}
+
 impl fmt::Display for Problems {
+    /// The [`Summary`]'s: how many, then each with key, description and what is wrong.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{} problem{} with the secrets of environment `{}`:",
-            self.problems.len(),
-            if self.problems.len() == 1 { "" } else { "s" },
-            self.environment
-        )?;
-        for SecretProblem { spec, problem, .. } in &self.problems {
-            write!(f, "\n  {}", spec.key)?;
-            if !spec.description.is_empty() {
-                write!(f, " ({})", spec.description)?;
-            }
-            write!(f, ": {}", problem.kind)?;
-        }
-        Ok(())
+        self.summary().fmt(f)
     }
 }
 

@@ -169,7 +169,7 @@ impl CacheKey {
 /// A warning when the key comes from `SECRETARY_CACHE_KEY_FILE` and that file may be
 /// read by group or others: whoever can read it can read every copy. (Not refused: a
 /// Kubernetes secret mounted with its default mode is 0644.)
-pub(super) fn loose_key_file(vars: &Variables) -> Option<String> {
+pub(super) fn loose_key_file(vars: &Variables) -> Option<crate::Warning> {
     use std::os::unix::fs::PermissionsExt as _;
     if vars
         .get_str(KEY_VARIABLE)
@@ -185,12 +185,10 @@ pub(super) fn loose_key_file(vars: &Variables) -> Option<String> {
         return None;
     }
     let mode = metadata.permissions().mode() & 0o777;
-    (mode & 0o044 != 0).then(|| {
-        format!(
-            "{KEY_FILE_VARIABLE} {} may be read by group or others (mode {mode:04o}): whoever can read it can read the last-known-good copies; run `chmod 600 {}`",
-            path.display(),
-            path.display()
-        )
+    (mode & 0o044 != 0).then_some(crate::Warning::LooseKeyFile {
+        variable: KEY_FILE_VARIABLE,
+        path,
+        mode,
     })
 }
 
@@ -203,7 +201,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         for path in [dir.path().to_str().unwrap(), "/dev/zero"] {
             let vars = Variables::from_pairs([(KEY_FILE_VARIABLE, path)]);
-            assert_eq!(loose_key_file(&vars), None, "{path}");
+            assert!(loose_key_file(&vars).is_none(), "{path}");
         }
     }
 
@@ -285,9 +283,9 @@ mod tests {
         let vars = Variables::from_pairs([(KEY_FILE_VARIABLE, path.to_str().unwrap())]);
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
         assert!(CacheKey::from_vars(&vars).unwrap().is_some());
-        assert_eq!(loose_key_file(&vars), None);
+        assert!(loose_key_file(&vars).is_none());
         std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
-        let warning = loose_key_file(&vars).unwrap();
+        let warning = loose_key_file(&vars).unwrap().to_string();
         assert!(warning.contains("mode 0644"), "{warning}");
         assert!(!warning.contains("q83v"), "{warning}");
     }

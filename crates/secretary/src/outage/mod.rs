@@ -28,7 +28,7 @@ use crate::manifest::{
 use crate::source::{
     Batch, Context, Lookup, Source, SourceError, VaultConfig, VaultError, vault_server,
 };
-use crate::{Locator, Variables};
+use crate::{Locator, Variables, Warning};
 use copy::{Binding, Contents, Entry};
 
 /// Why a source's values are served from its copy, or would have been.
@@ -319,7 +319,7 @@ pub(crate) fn ask(
     asked: &[Arc<SecretSpec>],
     context: &Context<'_>,
     environment: &EnvironmentSpec,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Guarded {
     // The server read now; a source whose server cannot be worked out fails on its own,
     // with a configuration error, which no copy stands in for.
@@ -332,12 +332,11 @@ pub(crate) fn ask(
         return plain(source.as_ref(), asked, context);
     };
     if let Err(error @ (CopyError::NoKey | CopyError::Key(_))) = &place.key {
-        warnings.push(format!(
-            "environment `{}` keeps a last-known-good copy of source `{}`, but {error}: {}",
-            environment.name,
-            spec.name,
-            error.hint()
-        ));
+        warnings.push(Warning::CopyKey {
+            environment: environment.name.clone(),
+            source: spec.name.clone(),
+            error: format!("{error}: {}", error.hint()),
+        });
     }
     if let Some(warning) = key::loose_key_file(context.vars) {
         warnings.push(warning);
@@ -380,7 +379,10 @@ pub(crate) fn ask(
                 fresh,
                 now,
             ) {
-                warnings.push(format!("source `{}`: {error}", spec.name));
+                warnings.push(Warning::Copy {
+                    source: spec.name.clone(),
+                    error: error.to_string(),
+                });
             }
         }
         let served = asked.iter().map(|_| Served::Fresh).collect();
@@ -395,10 +397,10 @@ pub(crate) fn ask(
             if let Served::NoCopy { copy, .. } = served {
                 let text = copy.to_string();
                 if !said.contains(&text) {
-                    warnings.push(format!(
-                        "source `{}` could not be reached, and its last-known-good copy cannot be served ({text}): the next source is asked",
-                        spec.name
-                    ));
+                    warnings.push(Warning::CopyNotServed {
+                        source: spec.name.clone(),
+                        copy: text.clone(),
+                    });
                     said.push(text);
                 }
             }
@@ -415,7 +417,7 @@ fn serve(
     batch: Batch,
     timed_out: bool,
     now: SystemTime,
-    warnings: &mut Vec<String>,
+    warnings: &mut Vec<Warning>,
 ) -> Guarded {
     let Batch {
         lookups,
@@ -454,7 +456,10 @@ fn serve(
                 forgotten = true;
                 if let Ok(path) = &place.path {
                     if let Err(failure) = copy::forget(path, place.binding, &spec.name) {
-                        warnings.push(format!("source `{}`: {failure}", spec.name));
+                        warnings.push(Warning::Copy {
+                            source: spec.name.clone(),
+                            error: failure.to_string(),
+                        });
                     }
                 }
             }
@@ -507,12 +512,12 @@ fn serve(
         }
     }
     if let (Some(cause), OnStale::Warn) = (first_cause, place.policy.on_stale) {
-        warnings.push(format!(
-            "STALE: source `{}` could not be reached ({cause}); {stale_count} secret{} served from its last-known-good copy, up to {} old",
-            spec.name,
-            if stale_count == 1 { " is" } else { "s are" },
-            show_duration(oldest)
-        ));
+        warnings.push(Warning::Stale {
+            source: spec.name.clone(),
+            cause: cause.to_string(),
+            count: stale_count,
+            oldest,
+        });
     }
     Guarded {
         batch: Batch::new(lookups_out, Vec::new()),

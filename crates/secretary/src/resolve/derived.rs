@@ -92,10 +92,10 @@ fn settle(
         if spec.required {
             resolutions[at].problems.push(Problem {
                 kind: ProblemKind::Missing,
-                fix: Fix::Source(format!(
-                    "`{}` is built from `{lacking}`, which has no valid value: fix that first",
-                    spec.key
-                )),
+                fix: Fix::Source(super::SourceFix::Input {
+                    key: spec.key.clone(),
+                    input: lacking.clone(),
+                }),
             });
         }
         return;

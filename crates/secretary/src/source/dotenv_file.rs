@@ -36,7 +36,7 @@ struct Loaded {
     values: HashMap<String, (Zeroizing<String>, usize, usize, Vec<String>)>,
     /// Files that do not exist, by index.
     missing: Vec<usize>,
-    warnings: Vec<String>,
+    warnings: Vec<crate::Warning>,
 }
 
 impl DotenvSource {
@@ -71,13 +71,15 @@ impl DotenvSource {
                 });
             }
             if mode & 0o020 != 0 {
-                loaded.warnings.push(format!(
-                    "{file} is writable by group members (mode {mode:04o}), who could change its values; run `chmod 600 {file}`"
-                ));
+                loaded.warnings.push(crate::Warning::DotenvGroupWritable {
+                    file: file.clone(),
+                    mode,
+                });
             } else if mode & 0o044 != 0 {
-                loaded.warnings.push(format!(
-                    "{file} is readable by group or others (mode {mode:04o}); run `chmod 600 {file}`"
-                ));
+                loaded.warnings.push(crate::Warning::DotenvReadable {
+                    file: file.clone(),
+                    mode,
+                });
             }
             let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
             // Values are lent, never copied, to expansion. The credentials secretary
@@ -109,9 +111,10 @@ impl DotenvSource {
             withheld.sort();
             withheld.dedup();
             for name in withheld {
-                loaded.warnings.push(format!(
-                    "{file}: `${{{name}}}` is read as unset here: {name} is a credential secretary reads itself or hands to a provider, and it is never lent to `.env` expansion; write the value the program needs in the file, or declare a secret for it"
-                ));
+                loaded.warnings.push(crate::Warning::CredentialNotLent {
+                    file: file.clone(),
+                    name,
+                });
             }
             for entry in entries {
                 // Where its value comes from: each name it expanded, or what that name's

@@ -49,7 +49,7 @@ impl FilesSource {
         root: &Dir,
         dir: &str,
         file: &str,
-        warnings: &mut Vec<String>,
+        warnings: &mut Vec<crate::Warning>,
     ) -> Result<Option<Zeroizing<String>>, SourceError> {
         let shown = Self::join(dir, file);
         let failed = |error: FileError, shown: String| match error {
@@ -70,9 +70,10 @@ impl FilesSource {
             return Err(SourceError::WorldWritable { path: shown, mode });
         }
         if mode & 0o044 != 0 {
-            warnings.push(format!(
-                "{shown} is readable by group or others (mode {mode:04o})"
-            ));
+            warnings.push(crate::Warning::FileReadable {
+                path: shown.clone(),
+                mode,
+            });
         }
         let text = opened
             .read_text(MAX_SIZE)

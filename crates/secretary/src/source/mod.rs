@@ -38,7 +38,7 @@ pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
 pub(crate) use vault::server as vault_server;
 pub use vault::{
-    Access, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
+    Access, LoginMethod, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
 };
 
 /// What a source is told besides the secrets it is asked for.
@@ -103,12 +103,12 @@ pub struct Batch {
     /// One per requested secret, in request order.
     pub lookups: Vec<Lookup>,
     /// Things worth telling that are not problems (a world-readable `.env`, say).
-    pub warnings: Vec<String>,
+    pub warnings: Vec<crate::Warning>,
 }
 
 impl Batch {
     /// An answer: one lookup per secret asked about, in order, and things worth saying.
-    pub fn new(lookups: Vec<Lookup>, warnings: Vec<String>) -> Self {
+    pub fn new(lookups: Vec<Lookup>, warnings: Vec<crate::Warning>) -> Self {
         Self { lookups, warnings }
     }
 
@@ -162,8 +162,8 @@ pub enum SourceError {
     NotRegular {
         /// The path, as configured.
         path: String,
-        /// What it is: `a FIFO`, `a directory`, ...
-        what: &'static str,
+        /// What it is: a FIFO, a directory, ...
+        what: crate::file::FileKind,
     },
     /// A `.env` file has malformed lines.
     #[error("{path} has {} malformed line{}: {}", errors.len(), if errors.len() == 1 { "" } else { "s" }, errors.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]

@@ -15,3 +15,8 @@ mod scan;
 mod scripted;
 mod sources;
 mod vault_faults;
+
+/// `report`'s warnings as people read them.
+pub fn warnings(report: &secretary::Report) -> Vec<String> {
+    report.warnings.iter().map(ToString::to_string).collect()
+}

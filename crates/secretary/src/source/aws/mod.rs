@@ -568,10 +568,9 @@ impl Source for AwsSource {
             .collect();
         let mut warnings = Vec::new();
         if one_by_one {
-            warnings.push(format!(
-                "source `{}`: these credentials may not call secretsmanager:BatchGetSecretValue, so each secret was read with its own GetSecretValue; allow it to read 20 in one call",
-                self.name
-            ));
+            warnings.push(crate::Warning::NoBatchRead {
+                source: self.name.clone(),
+            });
         }
         Batch::new(lookups, warnings)
     }

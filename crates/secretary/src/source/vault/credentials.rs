@@ -6,8 +6,8 @@
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::VaultError;
 use super::settings::{config_error, variable};
+use super::{LoginMethod, VaultError};
 use crate::source::kinds::{VaultAuth, VaultConfig};
 use crate::{SecretValue, Variables};
 
@@ -76,8 +76,8 @@ impl JwtSource {
 /// warning wherever the source's warnings go, never silently.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SetAside {
-    /// The manifest's method: `AppRole` or `JWT`.
-    pub method: &'static str,
+    /// The manifest's method: AppRole or JWT.
+    pub method: LoginMethod,
     /// Its `auth` in the manifest: `approle` or `jwt`.
     pub auth: &'static str,
     /// The variable the token came from: `VAULT_TOKEN` or `BAO_TOKEN`.
@@ -124,8 +124,10 @@ impl Credentials {
         let given = variable(vars, "TOKEN").filter(|(_, token)| !token.is_empty());
         let (method, auth, own): (_, _, &[&str]) = match &config.auth {
             VaultAuth::Token => return Ok((Self::token(config, vars, base_dir)?, None)),
-            VaultAuth::AppRole { .. } => ("AppRole", "approle", &["ROLE_ID", "SECRET_ID"]),
-            VaultAuth::Jwt { .. } => ("JWT", "jwt", &["JWT"]),
+            VaultAuth::AppRole { .. } => {
+                (LoginMethod::AppRole, "approle", &["ROLE_ID", "SECRET_ID"])
+            }
+            VaultAuth::Jwt { .. } => (LoginMethod::Jwt, "jwt", &["JWT"]),
         };
         match given {
             Some((token_from, token)) => {

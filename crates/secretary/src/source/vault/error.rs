@@ -170,8 +170,8 @@ pub enum VaultError {
     /// AppRole or JWT login failed.
     #[error("{method} login at auth/{mount}/login failed: {reason}")]
     Login {
-        /// `AppRole` or `JWT`.
-        method: &'static str,
+        /// AppRole or JWT.
+        method: LoginMethod,
         /// The auth mount.
         mount: String,
         /// Why (never the ids).
@@ -334,7 +334,10 @@ impl VaultError {
             Self::Server { .. } => "check the server's logs and health (`bao status`)".to_owned(),
             Self::Unexpected { .. } => "check the source's mount, path and kv_version against the server".to_owned(),
             Self::Redirect { .. } => "point VAULT_ADDR at the active node (or a load balancer in front of it)".to_owned(),
-            Self::Login { method: "JWT", .. } => {
+            Self::Login {
+                method: LoginMethod::Jwt,
+                ..
+            } => {
                 "check the JWT (VAULT_JWT or the source's jwt_file) and the role the source's jwt_role names: that it exists, and the audiences and claims it binds"
                     .to_owned()
             }
@@ -393,6 +396,27 @@ pub enum Access {
     Read,
     /// Writing a new version (`put`, `rotate`, `rollback`, `import`).
     Write,
+}
+
+/// How the manifest logs in to Vault, where it does not take a token: the method of a
+/// [`VaultError::Login`] and of a login set aside for a token the user set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum LoginMethod {
+    /// AppRole: a role id and a secret id.
+    AppRole,
+    /// JWT: a token from the platform (Kubernetes, CI).
+    Jwt,
+}
+
+impl std::fmt::Display for LoginMethod {
+    /// `AppRole`, `JWT`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::AppRole => "AppRole",
+            Self::Jwt => "JWT",
+        })
+    }
 }
 
 #[cfg(test)]
@@ -479,7 +503,7 @@ mod tests {
                 reason: "to another host".to_owned(),
             },
             VaultError::Login {
-                method: "AppRole",
+                method: LoginMethod::AppRole,
                 mount: "approle".to_owned(),
                 reason: "invalid role id".to_owned(),
             },

@@ -42,12 +42,12 @@ mod write;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-pub use error::{Access, NodeAnswer, TlsFailure, VaultError};
+pub use error::{Access, LoginMethod, NodeAnswer, TlsFailure, VaultError};
 
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::VaultConfig;
-use crate::{Locator, SecretValue};
+use crate::{Locator, SecretValue, Warning};
 use client::Client;
 pub(in crate::source) use client::{Body, SecretJson};
 pub(in crate::source) use kv::written_at;
@@ -336,10 +336,10 @@ impl Source for VaultSource {
                 ..
             }) = result
             {
-                warnings.push(format!(
-                    "source `{}`: the created_time Vault gives for {api} cannot be read, so the age of its secrets is unknown (and whether a rotation is due)",
-                    self.name
-                ));
+                warnings.push(Warning::UnreadableCreatedTime {
+                    source: self.name.clone(),
+                    path: api.clone(),
+                });
             }
         }
         Batch { lookups, warnings }
@@ -367,35 +367,33 @@ fn missing_field(field: &str, data: &SecretJson) -> String {
     }
 }
 
-fn connection_warnings(connection: &Connection) -> Vec<String> {
+fn connection_warnings(connection: &Connection) -> Vec<Warning> {
     let settings = connection.client.settings();
     let mut warnings = Vec::new();
     if settings.skip_verify {
-        warnings.push(format!(
-            "VAULT_SKIP_VERIFY is set: the certificate of {} is NOT verified; anyone on the path can read these secrets",
-            connection.client.addresses()
-        ));
+        warnings.push(Warning::TlsNotVerified {
+            addresses: connection.client.addresses(),
+        });
     }
     if let Some(manifest) = &settings.manifest_overridden {
-        warnings.push(format!(
-            "the manifest names Vault address {manifest}, but {} (from VAULT_ADDR / BAO_ADDR) is used",
-            connection.client.addresses()
-        ));
+        warnings.push(Warning::AddressOverridden {
+            manifest: manifest.clone(),
+            addresses: connection.client.addresses(),
+        });
     }
     if let Some(file) = &settings.manifest_ca_ignored {
-        warnings.push(format!(
-            "the manifest's ca_cert ({file}) is not trusted for {}, an address you chose (VAULT_ADDR) rather than the manifest's agreed to in SECRETARY_VAULT_ADDRS; set VAULT_CACERT to trust it",
-            connection.client.addresses()
-        ));
+        warnings.push(Warning::CaCertIgnored {
+            file: file.clone(),
+            addresses: connection.client.addresses(),
+        });
     }
     if let Some(set_aside) = &settings.login_set_aside {
-        warnings.push(set_aside.to_string());
+        warnings.push(Warning::LoginSetAside(set_aside.to_string()));
     }
     if settings.userinfo_removed {
-        warnings.push(format!(
-            "the Vault address {} was given with a user name or password, which Vault does not use: they were removed and are not sent",
-            connection.client.addresses()
-        ));
+        warnings.push(Warning::AddressUserinfoRemoved {
+            addresses: connection.client.addresses(),
+        });
     }
     warnings
 }

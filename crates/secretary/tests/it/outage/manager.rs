@@ -85,7 +85,11 @@ fn a_manager_started_during_an_outage_starts_from_the_copy() {
     assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
     assert!(secrets.stale("api_key").is_some());
     let report = blocking.validate().unwrap();
-    assert!(report.warnings.iter().any(|w| w.starts_with("STALE")));
+    assert!(
+        crate::warnings(&report)
+            .iter()
+            .any(|w| w.starts_with("STALE"))
+    );
 }
 
 #[test]

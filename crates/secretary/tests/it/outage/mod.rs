@@ -196,13 +196,15 @@ fn a_copy_written_while_vault_is_up_is_served_stale_once_it_is_down() {
         assert!(stale.age < Duration::from_secs(60));
         assert!(matches!(stale.cause, Cause::Failed(_)), "{}", stale.cause);
     }
-    let warning = report
-        .warnings
-        .iter()
+    let warning = crate::warnings(&report)
+        .into_iter()
         .find(|w| w.starts_with("STALE"))
         .expect("a stale warning");
     assert!(warning.contains("2 secrets are served"), "{warning}");
-    assert_no_canary("the warnings", report.warnings.join("\n").as_bytes());
+    assert_no_canary(
+        "the warnings",
+        crate::warnings(&report).join("\n").as_bytes(),
+    );
     assert_no_canary("the report", format!("{report:?}").as_bytes());
 }
 
@@ -395,10 +397,10 @@ fn the_copy_stands_in_for_its_source_before_on_source_error_next_falls_through()
     );
     assert_eq!(resolution.fallbacks.len(), 1);
     assert!(
-        report.warnings.iter().any(
+        crate::warnings(&report).iter().any(
             |w| w.contains("sealed with another key") && w.contains("the next source is asked")
         ),
         "{:?}",
-        report.warnings
+        crate::warnings(&report)
     );
 }

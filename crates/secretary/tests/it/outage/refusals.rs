@@ -161,9 +161,11 @@ fn without_a_key_no_copy_is_written() {
     assert!(report.is_ok());
     assert!(!copy_of(&setup).exists());
     assert!(
-        report.warnings.iter().any(|w| w.contains("no cache key")),
+        crate::warnings(&report)
+            .iter()
+            .any(|w| w.contains("no cache key")),
         "{:?}",
-        report.warnings
+        crate::warnings(&report)
     );
 }
 

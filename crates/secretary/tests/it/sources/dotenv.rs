@@ -92,7 +92,7 @@ fn dotenv_permissions_warn_when_readable_and_refuse_when_world_writable() {
     let report = run(&manifest, "development", &Variables::default());
     assert!(report.is_ok());
     assert_eq!(
-        report.warnings,
+        crate::warnings(&report),
         [".env is readable by group or others (mode 0640); run `chmod 600 .env`"]
     );
 
@@ -124,7 +124,7 @@ fn a_group_writable_dotenv_is_warned_about() {
         Some("postgresql://db/app")
     );
     assert_eq!(
-        report.warnings,
+        crate::warnings(&report),
         [
             ".env is writable by group members (mode 0620), who could change its values; run `chmod 600 .env`"
         ]

@@ -105,7 +105,7 @@ fn secret_file_permissions_bad_encoding_and_size() {
     let report = run(&manifest, "production", &Variables::default());
     assert!(report.get("database_url").unwrap().problems.is_empty());
     assert_eq!(
-        report.warnings,
+        crate::warnings(&report),
         ["secrets/database_url is readable by group or others (mode 0644)"]
     );
     assert!(

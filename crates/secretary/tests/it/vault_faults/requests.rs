@@ -95,12 +95,11 @@ fn an_address_only_the_manifest_names_gets_no_credential() {
     );
     assert_eq!(mine.seen().len(), 1);
     assert!(
-        report
-            .warnings
+        crate::warnings(&report)
             .iter()
             .any(|w| w.contains("the manifest names Vault address")),
         "{:?}",
-        report.warnings
+        crate::warnings(&report)
     );
 }
 
@@ -171,7 +170,7 @@ fn a_user_and_password_in_the_address_are_never_shown_when_it_cannot_be_reached(
     assert!(error.contains("cannot connect"), "{error}");
     let said = format!(
         "{error} {:?} {:?}",
-        report.warnings,
+        crate::warnings(&report),
         report.get("api_key").unwrap().problems
     );
     assert!(
@@ -196,12 +195,11 @@ fn a_user_and_password_in_the_address_are_neither_sent_nor_shown() {
     let shown = format!("{report:?} {}", outcome(&report).unwrap_err());
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(
-        report
-            .warnings
+        crate::warnings(&report)
             .iter()
             .any(|w| w.contains("user name or password")),
         "{:?}",
-        report.warnings
+        crate::warnings(&report)
     );
     let seen = &server.seen()[0];
     assert_eq!(seen.header("Authorization"), None, "no basic auth is sent");

@@ -23,8 +23,8 @@ use serde_json::Value;
 use std::sync::Mutex;
 
 use crate::SecretValue;
-use crate::source::vault::VaultError;
 use crate::source::vault::credentials::Credentials;
+use crate::source::vault::{LoginMethod, VaultError};
 
 use super::{Body, Client, Reply};
 
@@ -324,8 +324,8 @@ impl Client {
     async fn login(&self, held: &mut Option<Lease>) -> Result<(SecretValue, u64), VaultError> {
         let (method, mount) = match &self.settings.credentials {
             Credentials::Token(token) => return Ok((token.clone(), 0)),
-            Credentials::AppRole { mount, .. } => ("AppRole", mount),
-            Credentials::Jwt { mount, .. } => ("JWT", mount),
+            Credentials::AppRole { mount, .. } => (LoginMethod::AppRole, mount),
+            Credentials::Jwt { mount, .. } => (LoginMethod::Jwt, mount),
         };
         let login_error = |reason: String| VaultError::Login {
             method,

@@ -147,12 +147,11 @@ fn a_server_that_checks_signatures_and_policies_accepts_ours_and_denies_by_polic
         Some("postgresql://iam/app")
     );
     assert!(
-        report
-            .warnings
+        crate::warnings(&report)
             .iter()
             .any(|w| w.contains("BatchGetSecretValue")),
         "{:?}",
-        report.warnings
+        crate::warnings(&report)
     );
     // A wrong secret key: the signature does not match, and that is a failure.
     let report = run(&manifest, "production", &vars("not-the-secret-key-canary"));

@@ -137,8 +137,7 @@ fn a_denial_names_the_action_and_the_resource_never_a_credential() {
             .contains("secretsmanager:GetSecretValue on production/api_key")
     );
     assert!(
-        report
-            .warnings
+        crate::warnings(&report)
             .iter()
             .any(|w| w.contains("BatchGetSecretValue"))
     );

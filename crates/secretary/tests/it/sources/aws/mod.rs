@@ -72,7 +72,7 @@ pub(super) fn said(report: &Report) -> String {
             let _ = write!(all, "\n{origin}");
         }
     }
-    all.push_str(&report.warnings.join("\n"));
+    all.push_str(&crate::warnings(report).join("\n"));
     all
 }
 

@@ -1,0 +1,130 @@
+//! [`Fix`]: what to do about a problem, as data; and [`SourceFix`], what to do about a
+//! failed source, holding the error it is about rather than advice already worded.
+
+use std::fmt;
+
+use super::{Place, Terms};
+use crate::Origin;
+use crate::outage::{Cause, CopyError};
+use crate::source::SourceError;
+
+/// What to do about a [`Problem`](super::Problem): data, so that each caller may word it
+/// its own way ([`Terms::fix`]). Its `Display` is plain English that names no command
+/// and no flag, and the Rust API's [`Terms::RUST`] for the one fix that names a call.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum Fix {
+    /// Put a value in one of these places, in the order the environment asks them.
+    Provide {
+        /// The secret's primary env name.
+        name: String,
+        /// Where a value would be found.
+        places: Vec<Place>,
+    },
+    /// Give the variable a value that fits.
+    Correct {
+        /// The secret's primary env name.
+        name: String,
+        /// What fits: "a `postgresql://...` URL of at most 200 characters".
+        expected: String,
+    },
+    /// Put the real value where the placeholder is.
+    ReplacePlaceholder {
+        /// The environment that forbids placeholders.
+        environment: String,
+        /// Where the placeholder is.
+        origin: Origin,
+    },
+    /// Repair the source, or what the secret is built from.
+    Source(SourceFix),
+    /// The secret is optional: read it as such (`SecretManager::get_opt`), which gives
+    /// nothing when it is not set.
+    Optional,
+    /// Write a new value of the secret: it is overdue for rotation.
+    Rotate {
+        /// The secret's key.
+        key: String,
+    },
+}
+
+/// What to do about a source that failed, by what failed: its `Display` is the advice of
+/// the error it holds ([`SourceError::hint`], [`Cause::hint`], [`CopyError::hint`]).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum SourceFix {
+    /// Repair the source, as its error advises.
+    Repair(SourceError),
+    /// Reach the source again, or make its last-known-good copy servable.
+    Outage {
+        /// Why it was not read.
+        cause: Cause,
+        /// Why the copy was not served.
+        copy: CopyError,
+    },
+    /// Reach the source again: its values are stale, and the environment refuses them
+    /// (`on_stale = "fail"`).
+    Stale {
+        /// Why it was not read.
+        cause: Cause,
+        /// Whether to say that `on_stale = "warn"` would serve them (the manifest's
+        /// choice, at resolution; not when a manager holds values through an outage).
+        or_serve: bool,
+    },
+    /// Give the secret a templated secret is built from a valid value first.
+    Input {
+        /// The templated secret.
+        key: String,
+        /// The secret it lacks.
+        input: String,
+    },
+}
+
+impl fmt::Display for Fix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Provide { name, places } if places.is_empty() => write!(f, "set {name}"),
+            Self::Provide { name, places } => {
+                for (index, place) in places.iter().enumerate() {
+                    if index > 0 {
+                        f.write_str(", or ")?;
+                    }
+                    place.advise(f, name)?;
+                }
+                Ok(())
+            }
+            Self::Correct { name, expected } => write!(f, "set {name} to {expected}"),
+            Self::ReplacePlaceholder {
+                environment,
+                origin,
+            } => write!(
+                f,
+                "environment `{environment}` forbids placeholders: put the real value in {origin}"
+            ),
+            Self::Source(fix) => fix.fmt(f),
+            Self::Optional => write!(f, "it is optional: {}", Terms::RUST.read_optional),
+            Self::Rotate { key } => write!(f, "rotate `{key}`: write a new value"),
+        }
+    }
+}
+
+impl fmt::Display for SourceFix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Repair(error) => f.write_str(&error.hint()),
+            Self::Outage { cause, copy } => write!(f, "{}; {}", cause.hint(), copy.hint()),
+            Self::Stale {
+                cause,
+                or_serve: true,
+            } => write!(
+                f,
+                "{}; or serve stale values (`on_stale = \"warn\"`)",
+                cause.hint()
+            ),
+            Self::Stale { cause, .. } => f.write_str(&cause.hint()),
+            Self::Input { key, input } => write!(
+                f,
+                "`{key}` is built from `{input}`, which has no valid value: fix that first"
+            ),
+        }
+    }
+}
