@@ -27,7 +27,9 @@ pub use text::{Terms, field};
 /// field.
 pub const SUMMARY_VERSION: u32 = 1;
 
-/// What a resolution came to, without a value: see the [module](self) documentation.
+/// What a resolution came to, without a value: counts by state, each failed source once
+/// with its fix, every problem with its secret and where it came from, the sources
+/// skipped and the warnings.
 ///
 /// ```
 /// use secretary::{Manifest, Scope, Summary, Variables, resolve};

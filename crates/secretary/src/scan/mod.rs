@@ -1,7 +1,7 @@
 //! Finding where the current values of secrets appear in files: a repository, a log
 //! directory, a build's output.
 //!
-//! [`Needles`] holds the values to look for, each in every spelling of [`crate::spelling`] ([`Form`])
+//! [`Needles`] holds the values to look for, each in every spelling ([`Form`])
 //! (exact, JSON-escaped, URL-encoded, inside base64 and URL-safe base64 at each of the
 //! three alignments, hex in either case), as one Aho-Corasick automaton over the first 32
 //! bytes of each spelling, each hit then checked against the whole spelling: each file is
