@@ -150,6 +150,12 @@ impl Opened {
         self.metadata.gid()
     }
 
+    /// The file itself, whatever the path or link it was opened by: its device and inode.
+    pub(crate) fn identity(&self) -> (u64, u64) {
+        use std::os::unix::fs::MetadataExt;
+        (self.metadata.dev(), self.metadata.ino())
+    }
+
     /// Its permission bits.
     pub(crate) fn mode(&self) -> u32 {
         use std::os::unix::fs::PermissionsExt;

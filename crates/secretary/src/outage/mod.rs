@@ -690,6 +690,7 @@ fn bounded(
     let shown_dir = context.shown_dir.to_path_buf();
     let manifest = context.manifest.to_path_buf();
     let provider_variables = context.provider_variables.to_vec();
+    let claims = std::sync::Arc::clone(&context.claims);
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("secretary-source".to_owned())
@@ -702,6 +703,7 @@ fn bounded(
                 manifest: &manifest,
                 shown_dir: &shown_dir,
                 provider_variables: &provider_variables,
+                claims,
             };
             let batch = source.lookup(&refs(&specs), &context);
             let refused = batch.lookups.iter().any(|lookup| {

@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
+use super::{Batch, Claim, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Locator, SecretValue, dotenv};
@@ -152,11 +152,11 @@ impl Source for DotenvSource {
             Err(error) => return Batch::failed(secrets.len(), &error),
         };
         let names: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
-        // Each name a value was expanded from, and the first secret built from it: one
-        // value may feed one other secret by expansion (a seventh adversarial pass:
+        // Each name a value was expanded from may build one secret's value, across every
+        // source of this resolution (`context.claims`): a seventh adversarial pass had
         // `C0=${DB_PASSWORD}` ... `C495=${DB_PASSWORD}`, each secret with a `pattern`
-        // testing one character, spelled the password out in one `check`).
-        let mut built_from: HashMap<&str, &str> = HashMap::new();
+        // testing one character, spell the password out in one `check`; a ninth did it
+        // with one line in each of 756 `.env` sources.
         let lookups = secrets
             .iter()
             .map(|secret| {
@@ -166,33 +166,20 @@ impl Source for DotenvSource {
                         Some((value, file, line, _)) if value.is_empty() => {
                             looked.push(format!("dotenv:{}:{line} {name} (empty)", names[*file]));
                         }
-                        Some((_, file, line, origins))
-                            if origins.iter().any(|origin| {
-                                built_from
-                                    .get(origin.as_str())
-                                    .is_some_and(|first| *first != secret.key)
-                            }) =>
-                        {
-                            let origin = origins
-                                .iter()
-                                .find(|origin| built_from.contains_key(origin.as_str()))
-                                .cloned()
-                                .unwrap_or_default();
-                            let first = built_from
-                                .get(origin.as_str())
-                                .map(|first| (*first).to_owned())
-                                .unwrap_or_default();
-                            return Lookup::Failed(SourceError::SharedExpansion {
-                                path: names[*file].clone(),
-                                line: *line,
-                                name: name.clone(),
-                                origin,
-                                first,
-                            });
-                        }
                         Some((value, file, line, origins)) => {
-                            for origin in origins {
-                                built_from.entry(origin.as_str()).or_insert(&secret.key);
+                            let claims: Vec<Claim> = origins
+                                .iter()
+                                .map(|origin| Claim::Expansion(origin.clone()))
+                                .collect();
+                            if let Err((index, first)) = context.claims.claim(&secret.key, &claims)
+                            {
+                                return Lookup::Failed(SourceError::SharedExpansion {
+                                    path: names[*file].clone(),
+                                    line: *line,
+                                    name: name.clone(),
+                                    origin: origins[index].clone(),
+                                    first,
+                                });
                             }
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),

@@ -12,6 +12,7 @@ use crate::manifest::{SecretSpec, SourceKind, SourceSpec};
 use crate::{Locator, SecretValue, Variables, dotenv};
 
 mod aws;
+mod claims;
 mod dotenv_file;
 mod env;
 pub mod exec;
@@ -23,6 +24,7 @@ mod store;
 mod vault;
 
 pub use aws::{AwsError, AwsSource};
+pub(crate) use claims::{Claim, Claims};
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use exec::{ExecError, ExecSource};
@@ -42,7 +44,7 @@ pub use vault::{
 };
 
 /// What a source is told besides the secrets it is asked for.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct Context<'a> {
     /// The environment being resolved (`production`).
@@ -62,6 +64,10 @@ pub struct Context<'a> {
     /// ([`crate::Manifest::provider_variables`]): credentials, never lent to `.env`
     /// expansion.
     pub provider_variables: &'a [String],
+    /// What the secrets of this resolution read beyond the places the manifest names
+    /// (a `.env` value's expansion, a file a link leads to): each may give one secret
+    /// its value.
+    pub(crate) claims: std::sync::Arc<Claims>,
 }
 
 impl<'a> Context<'a> {
@@ -79,6 +85,7 @@ impl<'a> Context<'a> {
             manifest: manifest.path(),
             shown_dir: manifest.shown_dir(),
             provider_variables: manifest.provider_variables(),
+            claims: std::sync::Arc::default(),
         }
     }
 }
@@ -218,6 +225,15 @@ pub enum SourceError {
         /// The secret built from it first.
         first: String,
     },
+    /// A file another secret of the resolution read too, by another name or through a
+    /// link: each would ask it a question through its verdict.
+    #[error("{path} is the file secret `{first}` reads (by another name or link)")]
+    SharedFile {
+        /// The file, as shown.
+        path: String,
+        /// The secret that read it first.
+        first: String,
+    },
     /// A source answered for fewer secrets than it was asked about (a bug).
     #[error("answered {answered} of {asked} lookups")]
     Incomplete {
@@ -284,6 +300,9 @@ impl SourceError {
             }
             Self::SharedExpansion { origin, .. } => format!(
                 "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
+            ),
+            Self::SharedFile { path, .. } => format!(
+                "give each secret its own file, and remove the link or copy at {path}: two secrets reading one file would let a manifest question its value through their verdicts"
             ),
             Self::Incomplete { .. } => {
                 "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()

@@ -242,3 +242,45 @@ fn two_secrets_built_by_expansion_from_one_value_are_refused_past_the_first() {
     // A value built from a name no other secret's value is built from is served.
     assert_eq!(value(&report, "url").as_deref(), Some("postgres://u@h/db"));
 }
+
+#[test]
+fn one_value_expanded_in_many_dotenv_sources_builds_one_secret_only() {
+    // A ninth adversarial pass: one `QN=${DB_PASSWORD}` line in each of 756 `.env`
+    // sources, each source checked afresh, spelled the password out again. A name builds
+    // one secret's value across every source of the resolution.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.d0]\ntype = \"dotenv\"\nfiles = [\".env\", \"q0.env\"]\n\
+         [sources.d1]\ntype = \"dotenv\"\nfiles = [\".env\", \"q1.env\"]\n\
+         [sources.d2]\ntype = \"dotenv\"\nfiles = [\".env\", \"q2.env\"]\n\
+         [environments.development]\nsources = [\"d0\", \"d1\", \"d2\"]\n\
+         [secrets.q0]\nenv = [\"Q0\"]\npattern = \"^h.*\"\n\
+         [secrets.q1]\nenv = [\"Q1\"]\npattern = \"^.u.*\"\n\
+         [secrets.q2]\nenv = [\"Q2\"]\npattern = \"^..n.*\"\n",
+    );
+    write_private(&dir.path().join(".env"), "DB_PASSWORD=hunter2X\n");
+    for n in 0..3 {
+        write_private(
+            &dir.path().join(format!("q{n}.env")),
+            &format!("Q{n}=${{DB_PASSWORD}}\n"),
+        );
+    }
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "q0").as_deref(), Some("hunter2X"));
+    for key in ["q1", "q2"] {
+        assert_eq!(value(&report, key), None, "{key} was served");
+        let problem = &report.get(key).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains(&format!(
+                "q{}.env:1: Q{} is built from ${{DB_PASSWORD}}, as secret `q0`'s value is",
+                &key[1..],
+                &key[1..]
+            )),
+            "{problem}"
+        );
+        assert!(!problem.contains("hunter2X"), "{problem}");
+    }
+}

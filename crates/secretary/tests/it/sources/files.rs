@@ -333,3 +333,42 @@ fn oversized_files_are_refused_with_the_limit() {
         "{error}"
     );
 }
+
+#[cfg(unix)]
+#[test]
+fn links_to_one_file_give_its_value_to_one_secret_only() {
+    // A ninth adversarial pass: 756 committed links `qN -> secrets/db_password`, read by
+    // a source over `.` beside the user's over `secrets/`, each secret with a pattern
+    // testing one character, spelled the password out: the one-place rule compared the
+    // places as written. A file (by device and inode) gives one secret its value.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.mounted]\ntype = \"files\"\ndir = \"secrets\"\n\
+         [sources.other]\ntype = \"files\"\ndir = \".\"\n\
+         [environments.production]\nsources = [\"mounted\", \"other\"]\n\
+         [secrets.db_password]\nrequired = true\n\
+         [secrets.q0]\npattern = \"^h.*\"\n\
+         [secrets.q1]\npattern = \"^.u.*\"\n",
+    );
+    std::fs::create_dir(dir.path().join("secrets")).unwrap();
+    write_private(&dir.path().join("secrets/db_password"), "hunter2X\n");
+    for link in ["q0", "q1"] {
+        std::os::unix::fs::symlink("secrets/db_password", dir.path().join(link)).unwrap();
+    }
+    let report = run(&manifest, "production", &Variables::default());
+    assert_eq!(value(&report, "db_password").as_deref(), Some("hunter2X"));
+    for key in ["q0", "q1"] {
+        assert_eq!(value(&report, key), None, "{key} was served");
+        let problem = &report.get(key).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains(&format!(
+                "./{key} is the file secret `db_password` reads (by another name or link)"
+            )),
+            "{problem}"
+        );
+        assert!(!problem.contains("hunter2X"), "{problem}");
+    }
+}
