@@ -23,6 +23,7 @@ mod sops;
 mod store;
 mod vault;
 
+pub(crate) use aws::reserved_parameter;
 pub use aws::{AwsError, AwsSource};
 pub(crate) use claims::{Claim, Claims};
 pub use dotenv_file::DotenvSource;

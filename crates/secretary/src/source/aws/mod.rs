@@ -216,6 +216,19 @@ impl AwsSource {
                 })
         };
         let name = expand(&self.config.name, "name")?;
+        // The manifest's checker refuses a `name` written under `/aws/reference/`; one
+        // that gets there once `{app}` or `{environment}` is filled in (an application
+        // or an environment called `aws`, a ninth adversarial pass) is refused here, where
+        // the name is whole: it would read a Secrets Manager secret whole, beside a source
+        // reading its fields, where the one-place rule cannot see it.
+        if self.service == Service::Ssm && reserved_parameter(&name) {
+            return Err(AwsError::Config {
+                setting: format!("source `{}` name", self.name),
+                reason: format!(
+                    "`{name}` is under /aws/reference/, which reads Secrets Manager secrets through Parameter Store; read them with an aws_secrets_manager source"
+                ),
+            });
+        }
         let field = match &self.config.field {
             Some(field) => Some(expand(field, "field")?),
             None => None,
@@ -576,9 +589,27 @@ impl Source for AwsSource {
     }
 }
 
+/// Whether a Parameter Store `name` is under `/aws/reference/` (AWS reads names starting
+/// `aws` whatever their case as its own), where Parameter Store hands out other
+/// services' secrets.
+pub(crate) fn reserved_parameter(name: &str) -> bool {
+    name.get(.."/aws/reference/".len())
+        .is_some_and(|start| start.eq_ignore_ascii_case("/aws/reference/"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_under_aws_reference_are_reserved_whatever_their_case() {
+        for name in ["/aws/reference/secretsmanager/prod/app", "/AWS/Reference/x"] {
+            assert!(reserved_parameter(name), "{name}");
+        }
+        for name in ["/aws/referenced", "/app/aws/reference/x", "/aws", ""] {
+            assert!(!reserved_parameter(name), "{name}");
+        }
+    }
 
     #[test]
     fn fields_of_a_json_secret() {

@@ -328,7 +328,7 @@ fn name_template(
             // `/aws/reference/secretsmanager/NAME` reads a Secrets Manager secret whole
             // through Parameter Store, where the one-place rule cannot see it beside
             // another secret reading its fields (a seventh adversarial pass).
-            if !secrets_manager && template.starts_with("/aws/reference/") {
+            if !secrets_manager && crate::source::reserved_parameter(&template) {
                 ok = false;
                 table.report(
                     at,

@@ -207,6 +207,31 @@ fn parameter_store_decrypts_secure_strings() {
 }
 
 #[test]
+fn a_parameter_name_that_expands_under_aws_reference_is_refused() {
+    // A ninth adversarial pass: the checker refused `/aws/reference/...` as written, but
+    // not `/{app}/reference/...` with `[app] name = "aws"`, which reads a Secrets Manager
+    // secret whole through Parameter Store, where the one-place rule cannot see it beside
+    // a source reading its fields.
+    let moto = Moto::shared();
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = aws_manifest(
+        dir.path(),
+        "[app]\nname = \"aws\"\n[sources.params]\ntype = \"aws_parameter_store\"\nname = \"/{app}/reference/secretsmanager/{environment}/{key}\"\n",
+        "\"params\"",
+    );
+    let report = run(&manifest, "production", &moto_vars(&[]));
+    let error = source_error(&report, "api_key").to_string();
+    assert!(
+        error.contains(
+            "`/aws/reference/secretsmanager/production/api_key` is under /aws/reference/"
+        ),
+        "{error}"
+    );
+    assert_eq!(value(&report, "api_key"), None);
+    assert_eq!(moto.calls("GetParameters", "/aws/reference/"), 0);
+}
+
+#[test]
 fn twenty_five_secrets_are_read_in_two_batch_calls() {
     let moto = Moto::shared();
     let mut secrets = String::new();
