@@ -136,6 +136,53 @@ pub(super) fn describes(text: &str, values: &Values) -> bool {
         && !text.chars().any(char::is_control)
         && !values.in_text(text)
         && !values.decoded_in_text(text)
+        && !credential_like(text)
+}
+
+/// Technical words that end in a number, which a description may name (`base64`,
+/// `OAuth2`, `sha256`, `python3`): a word of letters and then digits is taken as one of
+/// these only when its letters are here.
+const VERSIONED_WORDS: [&str; 24] = [
+    "aes",
+    "base",
+    "crc",
+    "ec",
+    "ed",
+    "http",
+    "ipv",
+    "md",
+    "mysql",
+    "node",
+    "oauth",
+    "pkcs",
+    "postgres",
+    "postgresql",
+    "python",
+    "redis",
+    "rsa",
+    "s",
+    "sha",
+    "tls",
+    "utf",
+    "v",
+    "win",
+    "x",
+];
+
+/// Whether the comment `text` holds a word that looks like a credential of its own: a
+/// piece between punctuation of at least 6 characters with a letter and a digit (an old
+/// password, another environment's: `# staging: hunter22`, `# prod uses Sup3rS3cret!`,
+/// which a ninth adversarial pass had `init` copy into the manifest, being values of no
+/// file read), unless it is a technical word and its version (`OAuth2`, `sha256`).
+fn credential_like(text: &str) -> bool {
+    text.split(|c: char| !c.is_alphanumeric()).any(|piece| {
+        let letters = piece.trim_end_matches(|c: char| c.is_ascii_digit());
+        piece.chars().count() >= 6
+            && piece.chars().any(char::is_alphabetic)
+            && piece.chars().any(|c| c.is_ascii_digit())
+            && !(letters.chars().all(char::is_alphabetic)
+                && VERSIONED_WORDS.contains(&letters.to_lowercase().as_str()))
+    })
 }
 
 #[cfg(test)]
@@ -183,6 +230,25 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn no_description_holds_a_word_that_looks_like_a_credential() {
+        // Values of no file read: an old one, another environment's (a ninth adversarial
+        // pass). A technical word and its version is a description's to name.
+        let text = "# previous, rotated in May: 9fK2mQ7xLp4R\nA=1\n# staging: hunter22\nB=2\n\
+                    # prod uses Sup3rS3cret!\nC=3\n# SESSION_SECRET starts Qw8eRt5y\nD=4\n\
+                    # Google OAuth2 client secret, base64 (sha256 of it in CI)\nE=5\n";
+        assert_eq!(
+            descriptions(&[text]),
+            [
+                "A",
+                "B",
+                "C",
+                "D",
+                "E: Google OAuth2 client secret, base64 (sha256 of it in CI)"
+            ]
+        );
     }
 
     #[test]
