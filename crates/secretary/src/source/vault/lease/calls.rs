@@ -48,27 +48,7 @@ pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseE
         )));
     }
     let mut json = reply.json();
-    let id = json
-        .expose()
-        .get("lease_id")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned();
-    let seconds = json
-        .expose()
-        .get("lease_duration")
-        .and_then(Value::as_u64)
-        .unwrap_or(0);
-    let renewable = json
-        .expose()
-        .get("renewable")
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    if id.is_empty() || seconds == 0 {
-        return Err(LeaseError::NotALease {
-            path: api.to_owned(),
-        });
-    }
+    let (id, seconds, renewable) = lease_of(json.expose(), api)?;
     let data = json
         .take_object("/data")
         .ok_or_else(|| LeaseError::NoData {
@@ -97,6 +77,43 @@ pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseE
         renewable,
         login,
     })
+}
+
+/// The lease an answer from `api` gives: its id, its duration in seconds and whether
+/// it may be renewed. An answer without a lease id is no lease (a KV path answers so);
+/// a lease whose id or duration is not what Vault writes (a duration of `3600.5` or
+/// `"3600"`, none at all) is an answer Vault does not give, and is said as such.
+fn lease_of(json: &Value, api: &str) -> Result<(String, u64, bool), LeaseError> {
+    let unexpected = |what: &str| {
+        LeaseError::Vault(VaultError::Unexpected {
+            path: api.to_owned(),
+            what: what.to_owned(),
+        })
+    };
+    let id = match json.get("lease_id") {
+        None | Some(Value::Null) => "",
+        Some(Value::String(id)) => id.as_str(),
+        Some(_) => return Err(unexpected("a lease_id that is not text")),
+    };
+    if id.is_empty() {
+        return Err(LeaseError::NotALease {
+            path: api.to_owned(),
+        });
+    }
+    let seconds = match json.get("lease_duration") {
+        Some(duration) => duration
+            .as_u64()
+            .ok_or_else(|| unexpected("a lease_duration that is not a whole number of seconds"))?,
+        None => return Err(unexpected("a lease without a lease_duration")),
+    };
+    if seconds == 0 {
+        return Err(unexpected("a lease of no duration"));
+    }
+    let renewable = json
+        .get("renewable")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok((id.to_owned(), seconds, renewable))
 }
 
 /// Whether a lease `id` may be shown and recorded: printable ASCII of at most 1,024
@@ -219,5 +236,61 @@ pub(super) fn revoke(whose: &Whose<'_>, issued: &Issued) -> LeaseEvent {
         lease_id: issued.id.clone(),
         ttl: None,
         error,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_is_a_lease_only_with_an_id_and_a_whole_number_of_seconds() {
+        let lease =
+            |json: &str| lease_of(&serde_json::from_str(json).unwrap(), "database/creds/app");
+        assert!(matches!(
+            lease(r#"{"lease_id": "database/creds/app/x1", "lease_duration": 3600, "renewable": true}"#),
+            Ok((id, 3600, true)) if id == "database/creds/app/x1"
+        ));
+        // A KV path: no id (KV v1 gives a duration without one).
+        for kv in [
+            r#"{"lease_id": "", "lease_duration": 0}"#,
+            r#"{"lease_id": "", "lease_duration": 2764800}"#,
+            r#"{"data": {}}"#,
+        ] {
+            assert!(
+                matches!(lease(kv), Err(LeaseError::NotALease { .. })),
+                "{kv}"
+            );
+        }
+        // An eighth adversarial pass: a duration of 3600.5 or "3600" was called a KV path.
+        for (odd, what) in [
+            (
+                r#"{"lease_id": "l", "lease_duration": 3600.5}"#,
+                "not a whole number",
+            ),
+            (
+                r#"{"lease_id": "l", "lease_duration": "3600"}"#,
+                "not a whole number",
+            ),
+            (
+                r#"{"lease_id": "l", "lease_duration": -5}"#,
+                "not a whole number",
+            ),
+            (r#"{"lease_id": "l"}"#, "without a lease_duration"),
+            (
+                r#"{"lease_id": "l", "lease_duration": 0}"#,
+                "of no duration",
+            ),
+            (
+                r#"{"lease_id": 7, "lease_duration": 60}"#,
+                "lease_id that is not text",
+            ),
+        ] {
+            let Err(error) = lease(odd) else {
+                panic!("{odd} was taken as a lease")
+            };
+            assert!(!matches!(error, LeaseError::NotALease { .. }), "{odd}");
+            assert!(error.to_string().contains(what), "{odd}: {error}");
+        }
     }
 }
