@@ -4,10 +4,11 @@
 //!
 //! - [`Format::Dotenv`]: a value holding no `'`, `\` or carriage return is single-quoted,
 //!   which python-dotenv, docker compose and secretary all read literally (newlines
-//!   included, no expansion). Any other value is double-quoted with `\\`, `\"` and `\r`
-//!   escaped and newlines kept as they are, and a `$` followed by `{` written `\$`.
-//!   secretary reads every value back exactly. A few values have no spelling that
-//!   python-dotenv and docker compose also read alike (a `${`, for one);
+//!   included, no expansion). Any other value is double-quoted with `\\`, `\"`, `\r`,
+//!   `$` (`\$`) and `` ` `` (`` \` ``) escaped and newlines kept as they are, so that a
+//!   shell that `source`s the file runs nothing (`$(...)`, `` `...` ``) and expands
+//!   nothing. secretary reads every value back exactly. A few values have no spelling
+//!   that python-dotenv and docker compose also read alike (a `${`, for one);
 //!   [`dotenv_portable`] tells which, and `export` warns about them by key.
 //! - [`Format::Shell`]: `export NAME='...'`, with `'` written `'\''`: POSIX sh and bash
 //!   `source` it back exactly.
@@ -17,7 +18,7 @@
 //! use secretary::export::{render, Format};
 //!
 //! let text = render(Format::Dotenv, [("PASSWORD", "it's $ecret")]);
-//! assert_eq!(text.as_str(), "PASSWORD=\"it's $ecret\"\n");
+//! assert_eq!(text.as_str(), "PASSWORD=\"it's \\$ecret\"\n");
 //! let entries = secretary::dotenv::parse(&text, &|_| None).unwrap();
 //! assert_eq!(entries[0].value.as_str(), "it's $ecret");
 //! ```
@@ -95,13 +96,15 @@ fn dotenv_quote(value: &str) -> Zeroizing<String> {
         return out;
     }
     out.push('"');
-    let mut chars = value.chars().peekable();
-    while let Some(c) = chars.next() {
+    for c in value.chars() {
         match c {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\r' => out.push_str("\\r"),
-            '$' if chars.peek() == Some(&'{') => out.push_str("\\$"),
+            // A shell that sources the file must neither run nor expand anything (an
+            // eighth adversarial pass: `it's $(cmd)` ran under `set -a; . ./.env`).
+            '$' => out.push_str("\\$"),
+            '`' => out.push_str("\\`"),
             other => out.push(other),
         }
     }
@@ -115,14 +118,14 @@ fn dotenv_quote(value: &str) -> Zeroizing<String> {
 ///
 /// - one holding `${`: python-dotenv expands it even in single quotes, and has no escape
 ///   for it;
-/// - one holding `$` that must be double-quoted (it also holds `'`, `\` or a carriage
-///   return): docker compose expands `$NAME` in double quotes;
+/// - one holding `$` or `` ` `` that must be double-quoted (it also holds `'`, `\` or a
+///   carriage return): written `\$` and `` \` ``, which python-dotenv keeps as they are;
 /// - one that must be double-quoted and ends with `\`: python-dotenv reads the `\"` that
 ///   closes it as an escaped quote.
 pub fn dotenv_portable(value: &str) -> bool {
     let double_quoted = value.contains(['\'', '\\', '\r']);
     !(value.contains("${")
-        || double_quoted && value.contains('$')
+        || double_quoted && value.contains(['$', '`'])
         || double_quoted && value.ends_with('\\'))
 }
 
@@ -146,5 +149,13 @@ mod tests {
         assert!(!dotenv_portable("it's\\"));
         assert!(dotenv_portable("it's"));
         assert!(dotenv_portable("$HOME \"quoted\""));
+        // Nothing a shell would run or expand, in double quotes.
+        let pairs = [("R", "it's $(id) `id` $HOME")];
+        assert_eq!(
+            render(Format::Dotenv, pairs).as_str(),
+            "R=\"it's \\$(id) \\`id\\` \\$HOME\"\n"
+        );
+        assert!(!dotenv_portable("it's `id`"));
+        assert!(dotenv_portable("`id` $(id)"));
     }
 }

@@ -59,7 +59,7 @@ pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, F
             pairs.push((resolution.spec.primary_env(), value.expose()));
             if format == Format::Dotenv && !dotenv_portable(value.expose()) {
                 Diagnostic::warning(format!(
-                    "`{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
+                    "`{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or `` ` `` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
                     resolution.key()
                 ))
                 .say();

@@ -213,11 +213,13 @@ fn dotenv_reads_back_through_docker_compose() {
                 "compose read {name} differently"
             );
         } else if name == "QUOTED_DOLLAR" {
-            // The case the warning names for compose: `$HOME` in double quotes expands.
-            assert_ne!(
+            // `$` in double quotes is written `\$`, which compose reads as `$` (it
+            // expanded `$HOME` when the `$` was written as it is); the warning is for
+            // python-dotenv, which keeps the backslash.
+            assert_eq!(
                 seen.as_deref(),
                 Some(value),
-                "compose reads it now: update dotenv_portable"
+                "compose read {name} differently"
             );
         }
     }
@@ -247,6 +249,63 @@ fn shell_reads_back_through_bash_source() {
     );
     let seen: BTreeMap<String, String> = serde_json::from_slice(&output.stdout).unwrap();
     assert_eq!(seen, expected());
+}
+
+#[test]
+fn a_dotenv_export_sourced_by_a_shell_runs_and_expands_nothing() {
+    // An eighth adversarial pass: a value holding `'` and `$(...)` was double-quoted
+    // as it is, and `set -a; . ./.env` ran the command.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[secrets.a]\nrequired = true\n[secrets.b]\nrequired = true\n",
+    )
+    .unwrap();
+    let values = [
+        ("A", "it's $(touch ran-a) $HOME"),
+        ("B", "it's `touch ran-b`\\"),
+    ];
+    let output = support::secretary_in(dir.path())
+        .envs(values)
+        .args(["export", "--format", "dotenv", "--output", "exported.env"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let text = fs::read_to_string(dir.path().join("exported.env")).unwrap();
+    let ours: BTreeMap<String, String> = secretary::dotenv::parse(&text, &|_| None)
+        .unwrap()
+        .into_iter()
+        .map(|entry| (entry.key, entry.value.to_string()))
+        .collect();
+    let expected: BTreeMap<String, String> = values
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    assert_eq!(ours, expected);
+    let output = Command::new("bash")
+        .current_dir(dir.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", "/home-not-expanded")
+        .args([
+            "-c",
+            "set -a; . ./exported.env; printf '%s\\n%s' \"$A\" \"$B\"",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    for ran in ["ran-a", "ran-b"] {
+        assert!(
+            !dir.path().join(ran).exists(),
+            "sourcing the file ran {ran}"
+        );
+    }
+    let seen = String::from_utf8(output.stdout).unwrap();
+    assert!(seen.contains("$(touch ran-a) $HOME"), "{seen}");
+    assert!(seen.contains("`touch ran-b`"), "{seen}");
+    // Both are named in a warning: python-dotenv keeps the backslash of `\$` and `\``.
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(!stderr.contains("touch"), "{stderr}");
 }
 
 #[test]

@@ -11,7 +11,7 @@
 //!   ` #` (a `#` after a blank) starts a comment. `KEY=a#b` keeps the `#`.
 //! - **Single-quoted** values are literal: no escapes, no expansion; they may span lines.
 //! - **Double-quoted** values may span lines and understand the escapes `\n`, `\r`,
-//!   `\t`, `\"`, `\\`, `\'`, `\$` (a literal `$`), `\a`, `\b`, `\f` and `\v`; any other
+//!   `\t`, `\"`, `\\`, `\'`, `\$` (a literal `$`), `` \` ``, `\a`, `\b`, `\f` and `\v`; any other
 //!   backslash is kept as it is.
 //! - After a closing quote only blanks and a `# comment` may follow.
 //! - **Expansion** (unquoted and double-quoted values only): `${NAME}`, `${NAME:-default}`
@@ -466,7 +466,7 @@ impl Parser<'_, '_> {
                         'b' => out.push('\u{8}'),
                         'f' => out.push('\u{c}'),
                         'v' => out.push('\u{b}'),
-                        '"' | '\\' | '\'' | '$' => out.push(next),
+                        '"' | '\\' | '\'' | '$' | '`' => out.push(next),
                         other => {
                             out.push('\\');
                             out.push(other);
