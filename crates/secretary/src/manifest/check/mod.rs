@@ -228,6 +228,35 @@ impl Checker<'_> {
         }
     }
 
+    /// `ENVIRONMENT`, then `ENV`: what chooses the environment when `[app]
+    /// environment_from` is not set.
+    fn default_environment_from(
+        &mut self,
+        secrets: &[Arc<SecretSpec>],
+        declared_at: &HashMap<String, usize>,
+    ) -> Vec<String> {
+        // The default names choose the environment too: a sensitive secret may
+        // not read one (an eighth adversarial pass: which environment runs, or
+        // that none is named so, tells of its value).
+        let defaults = ["ENVIRONMENT", "ENV"];
+        for name in defaults {
+            let reader = secrets
+                .iter()
+                .find(|spec| spec.sensitive && spec.env.iter().any(|env| env == name));
+            if let Some(secret) = reader {
+                self.report(
+                    declared_at.get(&secret.key).copied().unwrap_or(0),
+                    format!(
+                        "the sensitive secret `{}` reads `{name}`, which chooses the environment (the default `environment_from`)",
+                        secret.key
+                    ),
+                    Some("set `[app] environment_from` to the variables that name the environment, or read the secret from another variable".to_owned()),
+                );
+            }
+        }
+        defaults.map(str::to_owned).to_vec()
+    }
+
     fn app(
         &mut self,
         raw: RawApp,
@@ -280,28 +309,7 @@ impl Checker<'_> {
                     name.into_inner()
                 })
                 .collect(),
-            None => {
-                // The default names choose the environment too: a sensitive secret may
-                // not read one (an eighth adversarial pass: which environment runs, or
-                // that none is named so, tells of its value).
-                let defaults = ["ENVIRONMENT", "ENV"];
-                for name in defaults {
-                    let reader = secrets
-                        .iter()
-                        .find(|spec| spec.sensitive && spec.env.iter().any(|env| env == name));
-                    if let Some(secret) = reader {
-                        self.report(
-                            declared_at.get(&secret.key).copied().unwrap_or(0),
-                            format!(
-                                "the sensitive secret `{}` reads `{name}`, which chooses the environment (the default `environment_from`)",
-                                secret.key
-                            ),
-                            Some("set `[app] environment_from` to the variables that name the environment, or read the secret from another variable".to_owned()),
-                        );
-                    }
-                }
-                defaults.map(str::to_owned).to_vec()
-            }
+            None => self.default_environment_from(secrets, declared_at),
         };
         let default_environment = match raw.default_environment {
             Some(name) => {
