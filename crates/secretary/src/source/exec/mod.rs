@@ -35,7 +35,7 @@ pub use trust::TrustError;
 use super::program::{self, Program, ProgramError};
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
-use crate::{Locator, SecretValue};
+use crate::{Locator, SecretValue, Site};
 
 /// The most a provider's answer may hold.
 const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
@@ -250,11 +250,15 @@ impl Source for ExecSource {
             .iter()
             .zip(answers)
             .map(|(secret, answer)| {
-                let place = |detail: Option<String>| {
-                    detail.map_or_else(
-                        || format!("{}#{}", self.name, secret.key),
-                        |detail| format!("{}:{detail}", self.name),
-                    )
+                let place = |detail: Option<String>| match detail {
+                    None => Site::Field {
+                        of: self.name.clone(),
+                        field: secret.key.clone(),
+                    },
+                    Some(detail) => Site::Detail {
+                        source: self.name.clone(),
+                        detail,
+                    },
                 };
                 match answer {
                     protocol::Answered::Found {

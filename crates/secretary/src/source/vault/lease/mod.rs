@@ -29,7 +29,7 @@ use super::{Connection, VaultError, shared};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::LeaseConfig;
 use crate::source::{Batch, Context, Lookup, Source, SourceError};
-use crate::{Locator, SecretValue};
+use crate::{Locator, SecretValue, Site};
 
 /// Credentials with a lease, for the secrets a `vault_lease` source lists.
 #[derive(Debug)]
@@ -227,7 +227,13 @@ impl Source for LeaseSource {
                 match issued.data.expose().get(&field) {
                     Some(Value::String(text)) if !text.is_empty() => Lookup::Found {
                         value: SecretValue::new(text.clone()),
-                        locator: Locator::new(SourceKind::VaultLease, format!("{api}#{field}")),
+                        locator: Locator::new(
+                            SourceKind::VaultLease,
+                            Site::Field {
+                                of: api.clone(),
+                                field: field.clone(),
+                            },
+                        ),
                         written: None,
                     },
                     Some(Value::String(_)) => Lookup::Absent {
