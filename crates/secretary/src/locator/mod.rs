@@ -2,17 +2,20 @@
 //! it (a [`Site`]), and the version when the source keeps versions; an [`Origin`] is
 //! either a source and its locator, or the manifest's default. Both print as people read
 //! them (`dotenv:.env:12`, `vault:secret/data/production/db#value@v3`, `default`), and
-//! are read by field, never parsed back from that text.
+//! are read by field, never parsed back from that text. Where a secret was looked for and
+//! not found is a [`Looked`]: what was searched, and why nothing was read there.
 
+mod looked;
 mod site;
 
 use std::fmt;
 
+pub use looked::{Absence, Looked, Searched};
 pub use site::Site;
 
 use crate::manifest::SourceKind;
 
-/// The exact place a value came from.
+/// The exact place a value came from (or where one was looked for).
 ///
 /// ```
 /// use secretary::{Locator, manifest::SourceKind};

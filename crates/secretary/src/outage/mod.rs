@@ -28,7 +28,7 @@ use crate::manifest::{
 use crate::source::{
     Batch, Context, Lookup, Source, SourceError, VaultConfig, VaultError, vault_server,
 };
-use crate::{Locator, Variables, Warning};
+use crate::{Absence, Locator, Looked, Searched, Variables, Warning};
 use copy::{Binding, Contents, Entry};
 
 /// Why a source's values are served from its copy, or would have been.
@@ -577,10 +577,7 @@ fn from_copy(
         let age = fresh_enough(age_of(read))?;
         return Ok((
             Lookup::Absent {
-                looked: vec![format!(
-                    "the last-known-good copy (not in Vault when read {} ago)",
-                    show_duration(age)
-                )],
+                looked: vec![Looked::new(Searched::Copy).because(Absence::NotInVault { age })],
             },
             age,
         ));

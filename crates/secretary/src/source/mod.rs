@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::manifest::{SecretSpec, SourceKind, SourceSpec};
-use crate::{Locator, SecretValue, Variables, dotenv};
+use crate::{Locator, Looked, SecretValue, Variables, dotenv};
 
 mod aws;
 mod dotenv_file;
@@ -138,7 +138,7 @@ pub enum Lookup {
     /// The source does not have it (or has it empty, which counts as not set).
     Absent {
         /// Where it looked, for the report: `env:DATABASE_URL`, `dotenv:.env (no such file)`.
-        looked: Vec<String>,
+        looked: Vec<Looked>,
     },
     /// The source could not tell: it failed.
     Failed(SourceError),

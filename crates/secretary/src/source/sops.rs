@@ -39,7 +39,7 @@ use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::SopsFormat;
-use crate::{Locator, SecretValue, dotenv};
+use crate::{Absence, Locator, Looked, SecretValue, Site, dotenv};
 
 /// The variable of the user's own environment (never the manifest's) that lets sops use
 /// this user's Vault token: set to `1`, sops's `hc_vault` keys read `~/.vault-token` as
@@ -417,7 +417,10 @@ impl Source for SopsSource {
         };
         let Some(decrypted) = decrypted else {
             let file = shown(context, &self.file);
-            let looked = vec![format!("sops:{file} (no such file)")];
+            let looked = vec![
+                Looked::new(Locator::new(SourceKind::Sops, Site::name(file)))
+                    .because(Absence::NoSuchFile),
+            ];
             let lookups = secrets
                 .iter()
                 .map(|_| Lookup::Absent {
@@ -464,7 +467,10 @@ impl Source for SopsSource {
                             }));
                         }
                         Ok(value) if value.is_empty() => {
-                            looked.push(format!("sops:{}#{name} (empty)", decrypted.file));
+                            looked.push(
+                                Looked::new(Locator::sops(&decrypted.file, name))
+                                    .because(Absence::Empty),
+                            );
                         }
                         Ok(value) => {
                             return Lookup::Found {
@@ -475,7 +481,10 @@ impl Source for SopsSource {
                         }
                     }
                 }
-                looked.push(format!("sops:{}", decrypted.file));
+                looked.push(Looked::new(Locator::new(
+                    SourceKind::Sops,
+                    Site::name(&decrypted.file),
+                )));
                 Lookup::Absent { looked }
             })
             .collect();

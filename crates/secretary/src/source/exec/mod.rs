@@ -35,7 +35,7 @@ pub use trust::TrustError;
 use super::program::{self, Program, ProgramError};
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
-use crate::{Locator, SecretValue, Site};
+use crate::{Absence, Locator, Looked, SecretValue, Site};
 
 /// The most a provider's answer may hold.
 const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
@@ -272,10 +272,12 @@ impl Source for ExecSource {
                         written,
                     },
                     protocol::Answered::Found { detail, .. } => Lookup::Absent {
-                        looked: vec![format!("exec:{} (empty)", place(detail))],
+                        looked: vec![
+                            Looked::new(Locator::exec(place(detail), None)).because(Absence::Empty),
+                        ],
                     },
                     protocol::Answered::Absent { detail } => Lookup::Absent {
-                        looked: vec![format!("exec:{}", place(detail))],
+                        looked: vec![Looked::new(Locator::exec(place(detail), None))],
                     },
                     protocol::Answered::Failed { message } => {
                         Lookup::Failed(SourceError::Exec(ExecError::Provider {
