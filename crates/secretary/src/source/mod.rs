@@ -32,8 +32,8 @@ pub use kinds::{
     SopsFormat, VaultAuth, VaultConfig,
 };
 pub use program::ProgramError;
-pub use sops::{SopsError, SopsSource};
-pub use store::{Plan, Store, StoreError};
+pub use sops::{SopsError, SopsNested, SopsOutput, SopsScalar, SopsSource};
+pub use store::{Plan, Store, StoreError, StoreLimit};
 pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
 pub(crate) use vault::server as vault_server;
