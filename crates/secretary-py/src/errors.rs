@@ -232,7 +232,10 @@ fn problem<'py>(py: Python<'py>, entry: &Entry, environment: &str) -> PyResult<R
         .with("code", entry.state.as_str())?
         .with("source", entry.source.as_deref())?
         .with("locator", entry.locator.as_deref())?
-        .with("looked", PyTuple::new(py, &entry.looked)?)?
+        .with(
+            "looked",
+            PyTuple::new(py, entry.looked.iter().map(ToString::to_string))?,
+        )?
         .with("fix", TERMS.fix(&entry.fix))?
         .with("environment", environment)
 }

@@ -120,7 +120,7 @@ pub(crate) fn declarations() -> impl Iterator<Item = &'static dyn manifest::Decl
 }
 
 pub use file::FileError;
-pub use locator::{Locator, Origin};
+pub use locator::{Absence, Locator, Looked, Origin, Searched, Site};
 pub use manager::{
     BlockingManager, Change, ManagerError, Problems, SecretInfo, SecretManager,
     SecretManagerBuilder, SecretProblem,

@@ -10,8 +10,10 @@
 
 use crate::generate::generate;
 use crate::manifest::Capability;
-use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec};
-use crate::source::{AwsError, Context, Store, StoreError, Stored, VaultError, Written};
+use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec, SourceKind};
+use crate::source::{
+    AwsError, Context, Store, StoreError, StoreLimit, Stored, VaultError, Written,
+};
 use crate::validate::{self, Invalid};
 use crate::{Error, SecretValue, Variables};
 
@@ -112,9 +114,9 @@ pub enum PutError {
         /// The target source.
         source_name: String,
         /// Its kind.
-        kind: &'static str,
-        /// What was asked.
-        what: &'static str,
+        kind: SourceKind,
+        /// What was asked, and why it cannot be done.
+        what: StoreLimit,
     },
 }
 
@@ -275,7 +277,7 @@ pub fn rollback(
     if !source.kind().capabilities().has(Capability::Versions) {
         return Err(PutError::Unsupported {
             source_name: source.name().to_owned(),
-            kind: source.kind().as_str(),
+            kind: source.kind(),
             what: source.without_versions(),
         });
     }

@@ -12,7 +12,7 @@ use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretS
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Invalid};
-use crate::{Error, Origin, SecretValue, Variables, Warning};
+use crate::{Absence, Error, Looked, Origin, Searched, SecretValue, Variables, Warning};
 
 mod derived;
 mod fix;
@@ -72,7 +72,7 @@ pub struct Resolution {
     /// Where the value came from.
     pub origin: Option<Origin>,
     /// Every place secretary looked before finding it (or not).
-    pub looked: Vec<String>,
+    pub looked: Vec<Looked>,
     /// Sources that failed and were skipped because the environment allows it.
     pub fallbacks: Vec<Fallback>,
     /// Everything wrong with it.
@@ -478,7 +478,9 @@ fn answer(
             true
         }
         Lookup::Failed(error) => {
-            resolution.looked.push(format!("{name} (failed)"));
+            resolution
+                .looked
+                .push(Looked::new(Searched::Source(name.to_owned())).because(Absence::Failed));
             match (environment.on_source_error, served) {
                 (OnSourceError::Fail, Served::NoCopy { cause, copy }) => {
                     resolution.problems.push(Problem {

@@ -107,7 +107,7 @@ pub enum Failure {
         /// The environment.
         environment: String,
         /// Where it was looked for.
-        looked: Vec<String>,
+        looked: Vec<secretary::Looked>,
     },
     /// `example` was pointed at a file a `dotenv` source reads: it holds values.
     ValuesFile {
@@ -311,7 +311,14 @@ impl Failure {
             } => Diagnostic::error(format!(
                 "`{key}` is not set in environment `{environment}` (it is optional)"
             ))
-            .with(Label::LookedIn, looked.join(", ")),
+            .with(
+                Label::LookedIn,
+                looked
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
             Self::ValuesFile {
                 path,
                 source,

@@ -548,7 +548,11 @@ mod tests {
         assert_eq!(problems.problems.len(), 1);
         assert_eq!(problems.problems[0].spec.key, "api_key");
         assert_eq!(
-            problems.problems[0].looked,
+            problems.problems[0]
+                .looked
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
             ["env:API_KEY".to_owned(), "dotenv:.env".to_owned()]
         );
         assert!(

@@ -34,7 +34,7 @@ pub struct SecretProblem {
     /// What is wrong, and what to do.
     pub problem: Problem,
     /// Every place secretary looked for the value, as [`Resolution::looked`] has it.
-    pub looked: Vec<String>,
+    pub looked: Vec<crate::Looked>,
 }
 
 impl Problems {

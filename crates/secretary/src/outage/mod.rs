@@ -28,7 +28,7 @@ use crate::manifest::{
 use crate::source::{
     Batch, Context, Lookup, Source, SourceError, VaultConfig, VaultError, vault_server,
 };
-use crate::{Locator, Variables, Warning};
+use crate::{Absence, Locator, Looked, Searched, Variables, Warning};
 use copy::{Binding, Contents, Entry};
 
 /// Why a source's values are served from its copy, or would have been.
@@ -276,6 +276,8 @@ pub(crate) struct Guarded {
 
 /// Where an environment's copy is and what opens it.
 struct Place<'a> {
+    /// The source's settings: where it reads each secret now.
+    config: &'a VaultConfig,
     policy: LastKnownGood,
     binding: Binding<'a>,
     /// The Vault server the source reads now ([`vault_server`]).
@@ -285,7 +287,12 @@ struct Place<'a> {
 }
 
 impl<'a> Place<'a> {
-    fn of(environment: &EnvironmentSpec, context: &Context<'a>, server: String) -> Option<Self> {
+    fn of(
+        config: &'a VaultConfig,
+        environment: &EnvironmentSpec,
+        context: &Context<'a>,
+        server: String,
+    ) -> Option<Self> {
         let policy = environment.last_known_good?;
         let binding = Binding {
             app: context.app?,
@@ -300,6 +307,7 @@ impl<'a> Place<'a> {
             .map(|dir| dir.join(copy::file_name(binding)))
             .ok_or(CopyError::NoStateDir);
         Some(Self {
+            config,
             policy,
             binding,
             server,
@@ -323,11 +331,10 @@ pub(crate) fn ask(
 ) -> Guarded {
     // The server read now; a source whose server cannot be worked out fails on its own,
     // with a configuration error, which no copy stands in for.
-    let place = spec
-        .config
-        .get::<VaultConfig>()
-        .and_then(|config| vault_server(config, context.vars).ok())
-        .and_then(|server| Place::of(environment, context, server));
+    let place = spec.config.get::<VaultConfig>().and_then(|config| {
+        let server = vault_server(config, context.vars).ok()?;
+        Place::of(config, environment, context, server)
+    });
     let Some(place) = place else {
         return plain(source.as_ref(), asked, context);
     };
@@ -468,27 +475,13 @@ fn serve(
             continue;
         }
         let contents = opened.get_or_insert_with(|| open(place, &spec.name));
-        let answer =
-            match contents {
-                Err(copy) => Err(copy.clone()),
-                Ok(contents) => from_copy(contents, secret, &place.policy, now).and_then(
-                    |(lookup, age)| match (
-                        &lookup,
-                        expected_place(spec, secret, place.binding.environment, place.binding.app),
-                    ) {
-                        // Served only where the manifest reads it now (a seventh adversarial
-                        // pass served production's value after `path` changed).
-                        (Lookup::Found { locator, .. }, Some(now)) if locator.place() != now => {
-                            Err(CopyError::Moved {
-                                key: secret.key.clone(),
-                                kept: locator.place().to_owned(),
-                                now,
-                            })
-                        }
-                        _ => Ok((lookup, age)),
-                    },
-                ),
-            };
+        let answer = match contents {
+            Err(copy) => Err(copy.clone()),
+            Ok(contents) => {
+                let expected = expected(place.config, secret, place.binding);
+                from_copy(contents, secret, &expected, &place.policy, now)
+            }
+        };
         match answer {
             Ok((lookup, age)) => {
                 if matches!(lookup, Lookup::Found { .. }) {
@@ -525,10 +518,12 @@ fn serve(
     }
 }
 
-/// `secret`'s answer from the copy, and its age.
+/// `secret`'s answer from the copy, and its age; a value only when the copy read it
+/// where the manifest reads it now, at `expected`.
 fn from_copy(
     contents: &Contents,
     secret: &SecretSpec,
+    expected: &Locator,
     policy: &LastKnownGood,
     now: SystemTime,
 ) -> Result<(Lookup, Duration), CopyError> {
@@ -555,8 +550,20 @@ fn from_copy(
     };
     if let Some(entry) = contents.found.get(&secret.key) {
         let age = fresh_enough(age_of(entry.read))?;
-        let locator = Locator::new(crate::manifest::SourceKind::Vault, entry.place.clone())
-            .at_version(entry.version);
+        // Served only where the manifest reads it now (a seventh adversarial pass served
+        // production's value after `path` changed). The copy keeps the place as the text
+        // its locator showed (`Entry::place`), and copies already written must still
+        // open: the text is compared with the place the manifest reads now, and the
+        // locator served is that place's, built from the manifest, never parsed back.
+        let now = expected.place().to_string();
+        if entry.place != now {
+            return Err(CopyError::Moved {
+                key: secret.key.clone(),
+                kept: entry.place.clone(),
+                now,
+            });
+        }
+        let locator = expected.clone().at_version(entry.version);
         return Ok((
             Lookup::Found {
                 value: entry.value.clone(),
@@ -570,10 +577,7 @@ fn from_copy(
         let age = fresh_enough(age_of(read))?;
         return Ok((
             Lookup::Absent {
-                looked: vec![format!(
-                    "the last-known-good copy (not in Vault when read {} ago)",
-                    show_duration(age)
-                )],
+                looked: vec![Looked::new(Searched::Copy).because(Absence::NotInVault { age })],
             },
             age,
         ));
@@ -609,7 +613,7 @@ fn contents(batch: &Batch, asked: &[Arc<SecretSpec>], now: SystemTime) -> Conten
                     secret.key.clone(),
                     Entry {
                         value: value.clone(),
-                        place: locator.place().to_owned(),
+                        place: locator.place().to_string(),
                         version: locator.version(),
                         written: written.map(copy::seconds),
                         read,
@@ -625,23 +629,24 @@ fn contents(batch: &Batch, asked: &[Arc<SecretSpec>], now: SystemTime) -> Conten
     contents
 }
 
-/// Where the manifest's `spec` source reads `secret` in `environment`, as its locators
-/// name it (`secret/data/production/db#value`); `None` when it cannot say.
-fn expected_place(
-    spec: &SourceSpec,
-    secret: &SecretSpec,
-    environment: &str,
-    app: &str,
-) -> Option<String> {
-    let config = spec.config.get::<crate::source::VaultConfig>()?;
-    let expand =
-        |template: &str| crate::manifest::expand(template, environment, &secret.key, Some(app));
-    let path = expand(&config.path)?;
-    let field = expand(&config.field)?;
-    Some(
-        Locator::vault(&config.api_path(&path), &field, None)
-            .place()
-            .to_owned(),
+/// Where the source of `config` reads `secret` now: the locator of that place, without a
+/// version.
+fn expected(config: &VaultConfig, secret: &SecretSpec, binding: Binding<'_>) -> Locator {
+    // `expand` gives `None` only for a template with `{app}` and no application name, and
+    // a copy is kept only for an application with a name (`Place::of`).
+    let expand = |template: &str| {
+        crate::manifest::expand(
+            template,
+            binding.environment,
+            &secret.key,
+            Some(binding.app),
+        )
+        .unwrap_or_default()
+    };
+    Locator::vault(
+        &config.api_path(&expand(&config.path)),
+        &expand(&config.field),
+        None,
     )
 }
 

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use super::{Fix, Problem, ProblemKind, Resolution};
 use crate::manifest::{EnvironmentSpec, SecretSpec};
-use crate::{Origin, SecretValue};
+use crate::{Absence, Looked, Origin, Searched, SecretValue};
 
 /// Adds to `specs` every secret a templated one among them is built from, through
 /// others too, each once.
@@ -86,9 +86,11 @@ fn settle(
             .is_none_or(|&i| resolutions[i].value.is_none() || !resolutions[i].problems.is_empty())
     });
     if let Some(lacking) = lacking {
-        resolutions[at]
-            .looked
-            .push(format!("template (needs `{lacking}`)"));
+        resolutions[at].looked.push(
+            Looked::new(Searched::Template).because(Absence::NeedsInput {
+                input: lacking.clone(),
+            }),
+        );
         if spec.required {
             resolutions[at].problems.push(Problem {
                 kind: ProblemKind::Missing,

@@ -14,10 +14,10 @@ use std::fmt;
 use serde::{Serialize, Serializer};
 
 use super::{Fix, Problem, ProblemKind, Report, State};
-use crate::Warning;
 use crate::manifest::SecretSpec;
 use crate::outage::{Cause, CopyError};
 use crate::source::SourceError;
+use crate::{Looked, Warning};
 
 mod text;
 
@@ -189,8 +189,8 @@ pub struct Entry {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub locator: Option<String>,
     /// Every place secretary looked, as [`Resolution::looked`](super::Resolution::looked)
-    /// has it.
-    pub looked: Vec<String>,
+    /// has it; each serialised as its text.
+    pub looked: Vec<Looked>,
     /// What to do about it.
     #[serde(rename = "hint", serialize_with = "display")]
     pub fix: Fix,
@@ -198,7 +198,7 @@ pub struct Entry {
 
 impl Entry {
     /// One problem of the secret `spec`, which was looked for in `looked`.
-    fn new(spec: &SecretSpec, problem: &Problem, looked: &[String]) -> Self {
+    fn new(spec: &SecretSpec, problem: &Problem, looked: &[Looked]) -> Self {
         let (source, locator) = match &problem.kind {
             ProblemKind::Invalid { origin, .. } | ProblemKind::Placeholder { origin, .. } => {
                 (Some(origin.source().to_owned()), Some(origin.to_string()))
@@ -298,7 +298,7 @@ impl Summary {
     /// secrets counted are those with a problem, each in the state of its first.
     pub(crate) fn of_problems<'a>(
         environment: &str,
-        problems: impl IntoIterator<Item = (&'a SecretSpec, &'a Problem, &'a [String])>,
+        problems: impl IntoIterator<Item = (&'a SecretSpec, &'a Problem, &'a [Looked])>,
         warnings: Vec<Warning>,
     ) -> Self {
         let mut summary = Self::new(environment, warnings);
@@ -326,7 +326,7 @@ impl Summary {
     }
 
     /// Adds one problem: to the counts, to its failed source's group, to the entries.
-    fn add(&mut self, spec: &SecretSpec, problem: &Problem, looked: &[String]) {
+    fn add(&mut self, spec: &SecretSpec, problem: &Problem, looked: &[Looked]) {
         let entry = Entry::new(spec, problem, looked);
         self.ok = false;
         Counts::add(&mut self.counts.problems, entry.state);

@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::{Batch, Claim, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
-use crate::{Locator, SecretValue, dotenv};
+use crate::{Absence, Locator, Looked, SecretValue, Site, dotenv};
 
 /// Reads secrets from `.env` files.
 #[derive(Debug)]
@@ -164,7 +164,10 @@ impl Source for DotenvSource {
                 for name in &secret.env {
                     match loaded.values.get(name) {
                         Some((value, file, line, _)) if value.is_empty() => {
-                            looked.push(format!("dotenv:{}:{line} {name} (empty)", names[*file]));
+                            looked.push(
+                                Looked::new(Locator::dotenv(&names[*file], *line))
+                                    .because(Absence::EmptyVariable { name: name.clone() }),
+                            );
                         }
                         Some((value, file, line, origins)) => {
                             let claims: Vec<Claim> = origins
@@ -191,10 +194,11 @@ impl Source for DotenvSource {
                     }
                 }
                 for (index, file) in names.iter().enumerate() {
+                    let at = Looked::new(Locator::new(SourceKind::Dotenv, Site::name(file)));
                     if loaded.missing.contains(&index) {
-                        looked.push(format!("dotenv:{file} (no such file)"));
+                        looked.push(at.because(Absence::NoSuchFile));
                     } else {
-                        looked.push(format!("dotenv:{file}"));
+                        looked.push(at);
                     }
                 }
                 Lookup::Absent { looked }

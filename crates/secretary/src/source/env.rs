@@ -10,7 +10,7 @@
 
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
-use crate::{Locator, SecretValue};
+use crate::{Absence, Locator, Looked, SecretValue};
 
 /// Reads secrets from the variables of the process.
 #[derive(Debug)]
@@ -42,7 +42,7 @@ impl Source for EnvSource {
                 for name in &secret.env {
                     match context.vars.get(name) {
                         Some(value) if value.is_empty() => {
-                            looked.push(format!("env:{name} (empty)"));
+                            looked.push(Looked::new(Locator::env(name)).because(Absence::Empty));
                         }
                         Some(value) => {
                             return match value.to_str() {
@@ -56,7 +56,7 @@ impl Source for EnvSource {
                                 }),
                             };
                         }
-                        None => looked.push(format!("env:{name}")),
+                        None => looked.push(Looked::new(Locator::env(name))),
                     }
                 }
                 Lookup::Absent { looked }

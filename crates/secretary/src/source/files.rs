@@ -21,7 +21,7 @@ use zeroize::Zeroizing;
 use super::{Batch, Claim, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, Dir, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
-use crate::{Locator, SecretValue};
+use crate::{Absence, Locator, Looked, SecretValue, Site};
 
 /// Secret files larger than this are refused.
 const MAX_SIZE: u64 = file::SECRET_LIMIT;
@@ -109,7 +109,8 @@ impl Source for FilesSource {
         let root = match Dir::open(&path) {
             Ok(root) => root,
             Err(FileError::NotFound) => {
-                let looked = format!("files:{dir} (no such directory)");
+                let looked = Looked::new(Locator::new(SourceKind::Files, Site::name(&dir)))
+                    .because(Absence::NoSuchDirectory);
                 let lookups = secrets
                     .iter()
                     .map(|_| Lookup::Absent {
@@ -154,7 +155,10 @@ impl Source for FilesSource {
                 for file in candidates {
                     match Self::read(&root, &dir, file, &secret.key, context, &mut warnings) {
                         Ok(Some(value)) if value.is_empty() => {
-                            looked.push(format!("files:{} (empty)", Self::join(&dir, file)));
+                            looked.push(
+                                Looked::new(Locator::file(&Self::join(&dir, file)))
+                                    .because(Absence::Empty),
+                            );
                         }
                         Ok(Some(value)) => {
                             return Lookup::Found {
@@ -163,7 +167,9 @@ impl Source for FilesSource {
                                 written: None,
                             };
                         }
-                        Ok(None) => looked.push(format!("files:{}", Self::join(&dir, file))),
+                        Ok(None) => {
+                            looked.push(Looked::new(Locator::file(&Self::join(&dir, file))));
+                        }
                         Err(error) => return Lookup::Failed(error),
                     }
                 }

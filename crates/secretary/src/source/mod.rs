@@ -9,7 +9,7 @@
 use std::path::Path;
 
 use crate::manifest::{SecretSpec, SourceKind, SourceSpec};
-use crate::{Locator, SecretValue, Variables, dotenv};
+use crate::{Locator, Looked, SecretValue, Variables, dotenv};
 
 mod aws;
 mod claims;
@@ -35,8 +35,8 @@ pub use kinds::{
     SopsFormat, VaultAuth, VaultConfig,
 };
 pub use program::ProgramError;
-pub use sops::{SopsError, SopsSource};
-pub use store::{Plan, Store, StoreError};
+pub use sops::{SopsError, SopsNested, SopsOutput, SopsScalar, SopsSource};
+pub use store::{Plan, Store, StoreError, StoreLimit};
 pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
 pub(crate) use vault::server as vault_server;
@@ -146,7 +146,7 @@ pub enum Lookup {
     /// The source does not have it (or has it empty, which counts as not set).
     Absent {
         /// Where it looked, for the report: `env:DATABASE_URL`, `dotenv:.env (no such file)`.
-        looked: Vec<String>,
+        looked: Vec<Looked>,
     },
     /// The source could not tell: it failed.
     Failed(SourceError),

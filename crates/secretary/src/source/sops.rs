@@ -29,6 +29,7 @@
 //! `0755` as 493, `0x1F` as 31, `1.50` as 1.5, `2024-01-01` as a time of day), as is a
 //! table or a list.
 
+use std::fmt;
 use std::path::Path;
 use std::time::Duration;
 
@@ -39,7 +40,7 @@ use super::{Batch, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::SopsFormat;
-use crate::{Locator, SecretValue, dotenv};
+use crate::{Absence, Locator, Looked, SecretValue, Site, dotenv};
 
 /// The variable of the user's own environment (never the manifest's) that lets sops use
 /// this user's Vault token: set to `1`, sops's `hc_vault` keys read `~/.vault-token` as
@@ -111,7 +112,7 @@ pub enum SopsError {
         /// The file, as shown to people.
         file: String,
         /// The format asked for.
-        format: &'static str,
+        format: SopsOutput,
     },
     /// A key the secret names holds a table or a list, not a value.
     #[error("`{key}` in {file} is {what}, not a value")]
@@ -120,8 +121,8 @@ pub enum SopsError {
         file: String,
         /// The key.
         key: String,
-        /// `a table` or `a list`.
-        what: &'static str,
+        /// A table or a list.
+        what: SopsNested,
     },
     /// A key the secret names holds a number or a date that was not quoted: sops
     /// decrypts it as YAML or JSON reads it, not as it was written (`0755` is 493, `0x1F`
@@ -132,9 +133,78 @@ pub enum SopsError {
         file: String,
         /// The key.
         key: String,
-        /// `a number` or `a date`.
-        what: &'static str,
+        /// A number or a date.
+        what: SopsScalar,
     },
+}
+
+/// The format `sops decrypt` is asked to write ([`SopsError::Output`]): dotenv for a
+/// dotenv file, JSON for a YAML or JSON one. Its `Display` is its name in a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SopsOutput {
+    /// `KEY=value` lines.
+    Dotenv,
+    /// JSON.
+    Json,
+}
+
+impl SopsOutput {
+    /// Its name as sops's `--output-type` takes it.
+    fn as_arg(self) -> &'static str {
+        match self {
+            Self::Dotenv => "dotenv",
+            Self::Json => "json",
+        }
+    }
+}
+
+impl fmt::Display for SopsOutput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Dotenv => "dotenv",
+            Self::Json => "JSON",
+        })
+    }
+}
+
+/// What a key holds that is no value ([`SopsError::NotAValue`]): `a table`, `a list`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SopsNested {
+    /// A table (a mapping).
+    Table,
+    /// A list.
+    List,
+}
+
+impl fmt::Display for SopsNested {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Table => "a table",
+            Self::List => "a list",
+        })
+    }
+}
+
+/// What a key holds without quotes that sops does not give back as written
+/// ([`SopsError::Unquoted`]): `a number`, `a date`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SopsScalar {
+    /// A number (`0755` comes back as 493).
+    Number,
+    /// A YAML date or time (`2024-01-01` comes back as a time of day).
+    Date,
+}
+
+impl fmt::Display for SopsScalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Number => "a number",
+            Self::Date => "a date",
+        })
+    }
 }
 
 impl SopsError {
@@ -178,10 +248,9 @@ impl SopsError {
             }
             Self::Unquoted { file, key, what } => {
                 // An example of its own kind: the value itself is never shown.
-                let example = if *what == "a date" {
-                    "2024-01-01"
-                } else {
-                    "0755"
+                let example = match what {
+                    SopsScalar::Date => "2024-01-01",
+                    SopsScalar::Number => "0755",
                 };
                 format!(
                     "quote it, as a string (`{key}: \"{example}\"`), with `sops edit {file}`: a value is read as the text written, and only a string keeps it"
@@ -222,11 +291,17 @@ impl SopsSource {
             env.push(("VAULT_TOKEN".into(), WITHHELD_TOKEN.into()));
         }
         let (input, output) = match self.format {
-            SopsFormat::Dotenv => ("dotenv", "dotenv"),
-            SopsFormat::Yaml => ("yaml", "json"),
-            SopsFormat::Json => ("json", "json"),
+            SopsFormat::Dotenv => ("dotenv", SopsOutput::Dotenv),
+            SopsFormat::Yaml => ("yaml", SopsOutput::Json),
+            SopsFormat::Json => ("json", SopsOutput::Json),
         };
-        let args = ["decrypt", "--input-type", input, "--output-type", output];
+        let args = [
+            "decrypt",
+            "--input-type",
+            input,
+            "--output-type",
+            output.as_arg(),
+        ];
         let finished = Program {
             path: &binary,
             args: &args,
@@ -250,7 +325,7 @@ impl SopsSource {
                 let entries = dotenv::parse(&text, &|_| None).map_err(|_| {
                     sops(SopsError::Output {
                         file: shown_file.clone(),
-                        format: "dotenv",
+                        format: output,
                     })
                 })?;
                 Ok(Some(Decrypted {
@@ -266,7 +341,7 @@ impl SopsSource {
                     serde_json::from_str(&text).map_err(|_| {
                         sops(SopsError::Output {
                             file: shown_file.clone(),
-                            format: "JSON",
+                            format: output,
                         })
                     })?;
                 let dated = match self.format {
@@ -277,13 +352,15 @@ impl SopsSource {
                     .into_iter()
                     .map(|(key, value)| {
                         let value = match value {
-                            serde_json::Value::String(_) if dated.contains(&key) => Err(Held::Date),
+                            serde_json::Value::String(_) if dated.contains(&key) => {
+                                Err(Held::Unquoted(SopsScalar::Date))
+                            }
                             serde_json::Value::String(text) => Ok(Zeroizing::new(text)),
                             serde_json::Value::Bool(b) => Ok(Zeroizing::new(b.to_string())),
                             serde_json::Value::Null => Ok(Zeroizing::new(String::new())),
-                            serde_json::Value::Number(_) => Err(Held::Number),
-                            serde_json::Value::Object(_) => Err(Held::Table),
-                            serde_json::Value::Array(_) => Err(Held::List),
+                            serde_json::Value::Number(_) => Err(Held::Unquoted(SopsScalar::Number)),
+                            serde_json::Value::Object(_) => Err(Held::Nested(SopsNested::Table)),
+                            serde_json::Value::Array(_) => Err(Held::Nested(SopsNested::List)),
                         };
                         (key, value)
                     })
@@ -306,12 +383,11 @@ struct Decrypted {
 /// What a key of a YAML or JSON file holds that is not read as a value.
 #[derive(Debug, Clone, Copy)]
 enum Held {
-    Table,
-    List,
-    /// A number: its text as sops gives it back is not always the one written.
-    Number,
-    /// A YAML date or time without quotes: sops gives it back as an RFC 3339 time.
-    Date,
+    /// A table or a list.
+    Nested(SopsNested),
+    /// A number (its text as sops gives it back is not always the one written), or a
+    /// YAML date or time without quotes (sops gives it back as an RFC 3339 time).
+    Unquoted(SopsScalar),
 }
 
 /// The top-level keys of a sops-encrypted YAML file whose value was a date or a time
@@ -417,7 +493,10 @@ impl Source for SopsSource {
         };
         let Some(decrypted) = decrypted else {
             let file = shown(context, &self.file);
-            let looked = vec![format!("sops:{file} (no such file)")];
+            let looked = vec![
+                Looked::new(Locator::new(SourceKind::Sops, Site::name(file)))
+                    .because(Absence::NoSuchFile),
+            ];
             let lookups = secrets
                 .iter()
                 .map(|_| Lookup::Absent {
@@ -440,31 +519,16 @@ impl Source for SopsSource {
                         Err(held) => {
                             let file = decrypted.file.clone();
                             let key = name.clone();
-                            return Lookup::Failed(SourceError::Sops(match held {
-                                Held::Table => SopsError::NotAValue {
-                                    file,
-                                    key,
-                                    what: "a table",
-                                },
-                                Held::List => SopsError::NotAValue {
-                                    file,
-                                    key,
-                                    what: "a list",
-                                },
-                                Held::Number => SopsError::Unquoted {
-                                    file,
-                                    key,
-                                    what: "a number",
-                                },
-                                Held::Date => SopsError::Unquoted {
-                                    file,
-                                    key,
-                                    what: "a date",
-                                },
+                            return Lookup::Failed(SourceError::Sops(match *held {
+                                Held::Nested(what) => SopsError::NotAValue { file, key, what },
+                                Held::Unquoted(what) => SopsError::Unquoted { file, key, what },
                             }));
                         }
                         Ok(value) if value.is_empty() => {
-                            looked.push(format!("sops:{}#{name} (empty)", decrypted.file));
+                            looked.push(
+                                Looked::new(Locator::sops(&decrypted.file, name))
+                                    .because(Absence::Empty),
+                            );
                         }
                         Ok(value) => {
                             return Lookup::Found {
@@ -475,7 +539,10 @@ impl Source for SopsSource {
                         }
                     }
                 }
-                looked.push(format!("sops:{}", decrypted.file));
+                looked.push(Looked::new(Locator::new(
+                    SourceKind::Sops,
+                    Site::name(&decrypted.file),
+                )));
                 Lookup::Absent { looked }
             })
             .collect();

@@ -6,7 +6,7 @@
 use std::any::Any;
 
 use crate::SecretValue;
-use crate::manifest::SecretSpec;
+use crate::manifest::{SecretSpec, SourceKind};
 
 use super::{AwsError, Context, Source, SourceError, Stored, VaultError, Written};
 
@@ -20,16 +20,16 @@ pub enum StoreError {
     /// AWS refused or failed.
     #[error(transparent)]
     Aws(#[from] AwsError),
-    /// What this kind of store cannot do (`--cas` on AWS Secrets Manager, which has no
-    /// check-and-set).
+    /// What this kind of store cannot do (a write at an expected version on AWS Secrets
+    /// Manager, which has no check-and-set).
     #[error("source `{source_name}` ({kind}) cannot {what}")]
     Unsupported {
         /// The source.
         source_name: String,
         /// Its kind.
-        kind: &'static str,
-        /// What was asked.
-        what: &'static str,
+        kind: SourceKind,
+        /// What was asked, and why it cannot be done.
+        what: StoreLimit,
     },
 }
 
@@ -37,8 +37,8 @@ pub enum StoreError {
 pub trait Store: Source {
     /// Why it cannot go back to a numbered version, for kinds without
     /// [`Capability::Versions`](crate::manifest::Capability): what `rollback` says.
-    fn without_versions(&self) -> &'static str {
-        "roll back to a version: it keeps no numbered versions"
+    fn without_versions(&self) -> StoreLimit {
+        StoreLimit::NoVersions
     }
 
     /// What `spec` holds now (`version` `None`), or held at `version`, for kinds that
@@ -98,5 +98,38 @@ impl Plan {
 impl std::fmt::Debug for Plan {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Plan")
+    }
+}
+
+/// What a kind of store cannot do, and why ([`StoreError::Unsupported`]). Its `Display`
+/// completes "source `NAME` (KIND) cannot ...".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum StoreLimit {
+    /// Roll back to a version: the kind keeps no numbered versions.
+    NoVersions,
+    /// Roll back to a version on AWS Secrets Manager, whose versions are staging labels.
+    RollBackStagingLabels,
+    /// Read a numbered version from AWS Secrets Manager, whose versions are staging
+    /// labels.
+    ReadStagingLabels,
+    /// Write only at an expected version: AWS Secrets Manager has no check-and-set.
+    NoCheckAndSet,
+}
+
+impl std::fmt::Display for StoreLimit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        /// What Secrets Manager has instead of numbered versions, and how to go back.
+        const STAGING_LABELS: &str = "Secrets Manager's versions are staging labels: move AWSCURRENT with `aws secretsmanager update-secret-version-stage`";
+        match self {
+            Self::NoVersions => {
+                f.write_str("roll back to a version: it keeps no numbered versions")
+            }
+            Self::RollBackStagingLabels => write!(f, "roll back to a version ({STAGING_LABELS})"),
+            Self::ReadStagingLabels => write!(f, "read a numbered version ({STAGING_LABELS})"),
+            Self::NoCheckAndSet => f.write_str(
+                "write only at an expected version (Secrets Manager has no check-and-set)",
+            ),
+        }
     }
 }

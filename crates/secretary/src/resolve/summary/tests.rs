@@ -69,7 +69,10 @@ impl Source for Double {
                     written: None,
                 },
                 (SourceKind::Vault, "region") | (SourceKind::Env, _) => Lookup::Absent {
-                    looked: vec![format!("{}:{}", self.name, spec.primary_env())],
+                    looked: vec![crate::Looked::new(Locator::new(
+                        self.kind,
+                        crate::Site::name(spec.primary_env()),
+                    ))],
                 },
                 (SourceKind::Vault, _) => Lookup::Failed(SourceError::Incomplete {
                     answered: 0,

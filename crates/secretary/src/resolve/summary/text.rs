@@ -117,7 +117,8 @@ impl Entry {
             lines.push(field("description", &self.description));
         }
         if matches!(self.problem, ProblemKind::Missing) {
-            lines.push(field("looked in", &self.looked.join(", ")));
+            let looked: Vec<String> = self.looked.iter().map(ToString::to_string).collect();
+            lines.push(field("looked in", &looked.join(", ")));
         }
         lines.push(field("fix", &terms.fix(&self.fix)));
         lines

@@ -54,7 +54,7 @@ use super::vault::{Background, SecretJson, drive};
 use super::{Batch, Context, Lookup, Source, SourceError, Stored, Written};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::AwsConfig;
-use crate::{Locator, SecretValue};
+use crate::{Absence, Locator, Looked, SecretValue};
 use client::{Client, Service};
 use settings::Settings;
 
@@ -357,7 +357,7 @@ impl AwsSource {
             Err(error) => return Lookup::Failed(SourceError::Aws(error.clone())),
             Ok(Got::NotFound) => {
                 return Lookup::Absent {
-                    looked: vec![format!("{at} (not found)")],
+                    looked: vec![Looked::new(at).because(Absence::NotFound)],
                 };
             }
             Ok(Got::Found {
@@ -371,14 +371,12 @@ impl AwsSource {
             Some(field) => match field_of(text, field, &planned.name) {
                 Ok(Field::Text(value)) => value,
                 Ok(Field::Missing { count, similar }) => {
-                    let has = match (similar, count) {
-                        (Some(similar), _) => format!("; the secret has `{similar}`"),
-                        (None, 0) => String::new(),
-                        (None, 1) => "; the secret has 1 other field".to_owned(),
-                        (None, n) => format!("; the secret has {n} other fields"),
-                    };
                     return Lookup::Absent {
-                        looked: vec![format!("{at} (no field `{field}`{has})")],
+                        looked: vec![Looked::new(at).because(Absence::NoFieldInSecret {
+                            field: field.clone(),
+                            similar,
+                            others: count,
+                        })],
                     };
                 }
                 Err(error) => return Lookup::Failed(SourceError::Aws(error)),
@@ -386,7 +384,7 @@ impl AwsSource {
         };
         if value.is_empty() {
             return Lookup::Absent {
-                looked: vec![format!("{at} (empty)")],
+                looked: vec![Looked::new(at).because(Absence::Empty)],
             };
         }
         Lookup::Found {

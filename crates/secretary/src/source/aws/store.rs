@@ -5,7 +5,8 @@
 
 use crate::manifest::SecretSpec;
 use crate::source::{
-    AwsError, Context, Lookup, Plan, Source as _, SourceError, Store, StoreError, Stored, Written,
+    AwsError, Context, Lookup, Plan, Source as _, SourceError, Store, StoreError, StoreLimit,
+    Stored, Written,
 };
 use crate::{Locator, SecretValue};
 
@@ -19,18 +20,18 @@ struct Read {
 
 impl AwsSource {
     /// `what` refused: this store cannot do it.
-    fn unsupported(&self, what: &'static str) -> StoreError {
+    fn unsupported(&self, what: StoreLimit) -> StoreError {
         StoreError::Unsupported {
             source_name: self.name().to_owned(),
-            kind: self.kind().as_str(),
+            kind: self.kind(),
             what,
         }
     }
 }
 
 impl Store for AwsSource {
-    fn without_versions(&self) -> &'static str {
-        "roll back to a version (Secrets Manager's versions are staging labels: move AWSCURRENT with `aws secretsmanager update-secret-version-stage`)"
+    fn without_versions(&self) -> StoreLimit {
+        StoreLimit::RollBackStagingLabels
     }
 
     fn stored(
@@ -40,9 +41,7 @@ impl Store for AwsSource {
         version: Option<u64>,
     ) -> Result<Stored, StoreError> {
         if version.is_some() {
-            return Err(self.unsupported(
-                "read a numbered version (Secrets Manager's versions are staging labels: move AWSCURRENT with `aws secretsmanager update-secret-version-stage`)",
-            ));
+            return Err(self.unsupported(StoreLimit::ReadStagingLabels));
         }
         Ok(AwsSource::stored(self, spec, context)?)
     }
@@ -55,9 +54,7 @@ impl Store for AwsSource {
         cas: Option<u64>,
     ) -> Result<Written, StoreError> {
         if cas.is_some() {
-            return Err(self.unsupported(
-                "write only at an expected version (Secrets Manager has no check-and-set)",
-            ));
+            return Err(self.unsupported(StoreLimit::NoCheckAndSet));
         }
         Ok(AwsSource::write(self, spec, context, value)?)
     }

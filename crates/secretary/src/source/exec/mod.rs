@@ -35,7 +35,7 @@ pub use trust::TrustError;
 use super::program::{self, Program, ProgramError};
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
-use crate::{Locator, SecretValue};
+use crate::{Absence, Locator, Looked, SecretValue, Site};
 
 /// The most a provider's answer may hold.
 const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
@@ -250,11 +250,15 @@ impl Source for ExecSource {
             .iter()
             .zip(answers)
             .map(|(secret, answer)| {
-                let place = |detail: Option<String>| {
-                    detail.map_or_else(
-                        || format!("{}#{}", self.name, secret.key),
-                        |detail| format!("{}:{detail}", self.name),
-                    )
+                let place = |detail: Option<String>| match detail {
+                    None => Site::Field {
+                        of: self.name.clone(),
+                        field: secret.key.clone(),
+                    },
+                    Some(detail) => Site::Detail {
+                        source: self.name.clone(),
+                        detail,
+                    },
                 };
                 match answer {
                     protocol::Answered::Found {
@@ -268,10 +272,12 @@ impl Source for ExecSource {
                         written,
                     },
                     protocol::Answered::Found { detail, .. } => Lookup::Absent {
-                        looked: vec![format!("exec:{} (empty)", place(detail))],
+                        looked: vec![
+                            Looked::new(Locator::exec(place(detail), None)).because(Absence::Empty),
+                        ],
                     },
                     protocol::Answered::Absent { detail } => Lookup::Absent {
-                        looked: vec![format!("exec:{}", place(detail))],
+                        looked: vec![Looked::new(Locator::exec(place(detail), None))],
                     },
                     protocol::Answered::Failed { message } => {
                         Lookup::Failed(SourceError::Exec(ExecError::Provider {

@@ -31,6 +31,7 @@ use crate::source::hex;
 use crate::source::program::repository_root;
 
 use super::modules;
+use super::trust::SharedDirectory;
 
 /// The most entries (files, directories, links, others) one pinned directory may hold.
 pub const ENTRY_LIMIT: usize = 2000;
@@ -50,7 +51,7 @@ pub(super) enum PinError {
     TooLarge { path: String, limit: String },
     /// A directory that would have to be pinned is the manifest's, above it, or a
     /// repository's root.
-    Shared { path: String, what: &'static str },
+    Shared { path: String, what: SharedDirectory },
     /// The program belongs to a virtual environment inside the repository
     /// (`modules.rs`).
     Environment {
@@ -243,11 +244,11 @@ impl Place {
     /// Refuses a directory too large to pin whose every file can change what runs.
     fn check(&self, shown: &str, dir: &Path) -> Result<(), PinError> {
         let what = if dir == self.base {
-            Some("the manifest's own directory")
+            Some(SharedDirectory::Manifest)
         } else if self.repository.as_deref() == Some(dir) {
-            Some("the root of the git repository")
+            Some(SharedDirectory::Repository)
         } else if self.base.starts_with(dir) {
-            Some("a directory that holds the manifest's")
+            Some(SharedDirectory::Above)
         } else {
             None
         };

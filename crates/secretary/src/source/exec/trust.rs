@@ -155,7 +155,7 @@ pub enum TrustError {
         /// The directory, as shown.
         path: String,
         /// What it is.
-        what: &'static str,
+        what: SharedDirectory,
     },
     /// The program belongs to a virtual environment inside the repository, whose
     /// `site-packages` a pull request could change (a `.pth` file there runs at start).
@@ -238,6 +238,29 @@ impl TrustError {
                 format!("remove {path} and run `secretary allow` again")
             }
         }
+    }
+}
+
+/// What a directory that would have to be pinned is, that anything added to it could
+/// change what runs ([`TrustError::Shared`]); its `Display` words it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SharedDirectory {
+    /// The manifest's own directory.
+    Manifest,
+    /// The root of the git repository.
+    Repository,
+    /// A directory above the manifest's, holding it.
+    Above,
+}
+
+impl std::fmt::Display for SharedDirectory {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Manifest => "the manifest's own directory",
+            Self::Repository => "the root of the git repository",
+            Self::Above => "a directory that holds the manifest's",
+        })
     }
 }
 

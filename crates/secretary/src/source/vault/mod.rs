@@ -47,7 +47,7 @@ pub use error::{Access, LoginMethod, NodeAnswer, TlsFailure, VaultError};
 use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::VaultConfig;
-use crate::{Locator, SecretValue, Warning};
+use crate::{Absence, Locator, Looked, SecretValue, Warning};
 use client::Client;
 pub(in crate::source) use client::{Body, SecretJson};
 pub(in crate::source) use kv::written_at;
@@ -296,29 +296,24 @@ impl Source for VaultSource {
                     Err(error) => return Lookup::Failed(SourceError::Vault(error)),
                 };
                 let at = self.locator(&path, &field, None);
+                let absent = |why: Absence| Lookup::Absent {
+                    looked: vec![Looked::new(at.clone()).because(why)],
+                };
                 match &results[slot] {
                     Err(error) => Lookup::Failed(SourceError::Vault(error.clone())),
-                    Ok(Read::NotFound) => Lookup::Absent {
-                        looked: vec![format!("{at} (not found)")],
-                    },
-                    Ok(Read::Deleted { version }) => Lookup::Absent {
-                        looked: vec![format!("{at} (version {version} is deleted)")],
-                    },
-                    Ok(Read::Destroyed { version }) => Lookup::Absent {
-                        looked: vec![format!("{at} (version {version} is destroyed)")],
-                    },
+                    Ok(Read::NotFound) => absent(Absence::NotFound),
+                    Ok(Read::Deleted { version }) => absent(Absence::Deleted { version: *version }),
+                    Ok(Read::Destroyed { version }) => {
+                        absent(Absence::Destroyed { version: *version })
+                    }
                     Ok(Read::Found {
                         data,
                         version,
                         written,
                         ..
                     }) => match field_of(data, &field, &self.api_path(&path)) {
-                        Ok(Field::Missing) => Lookup::Absent {
-                            looked: vec![format!("{at} ({})", missing_field(&field, data))],
-                        },
-                        Ok(Field::Empty) => Lookup::Absent {
-                            looked: vec![format!("{at} (empty)")],
-                        },
+                        Ok(Field::Missing) => absent(missing_field(&field, data)),
+                        Ok(Field::Empty) => absent(Absence::Empty),
                         Ok(Field::Text(value)) => Lookup::Found {
                             value,
                             locator: self.locator(&path, &field, *version),
@@ -348,22 +343,15 @@ impl Source for VaultSource {
 
 /// "no field `value`; the path has `password`, `user`": the fields are names, not values,
 /// and a secret stored under another field than the source's `field` is a common mistake.
-fn missing_field(field: &str, data: &SecretJson) -> String {
-    let names: Vec<String> = data
+fn missing_field(field: &str, data: &SecretJson) -> Absence {
+    let fields: Vec<String> = data
         .expose()
         .as_object()
-        .map(|fields| {
-            fields
-                .keys()
-                .take(10)
-                .map(|name| format!("`{}`", name.escape_debug()))
-                .collect()
-        })
+        .map(|fields| fields.keys().take(10).cloned().collect())
         .unwrap_or_default();
-    if names.is_empty() {
-        format!("no field `{field}`")
-    } else {
-        format!("no field `{field}`; the path has {}", names.join(", "))
+    Absence::NoFieldAtPath {
+        field: field.to_owned(),
+        fields,
     }
 }
 

@@ -44,7 +44,7 @@ fn missing_dotenv_files_are_skipped_and_said_so() {
     let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
     let report = run(&manifest, "development", &Variables::default());
     assert_eq!(codes(&report, "database_url"), ["missing"]);
-    let looked = &report.get("database_url").unwrap().looked;
+    let looked = &looked_in(&report, "database_url");
     assert!(
         looked.contains(&"dotenv:.env (no such file)".to_owned()),
         "{looked:?}"

@@ -28,7 +28,7 @@ fn env_names_are_tried_in_order_and_empty_counts_as_unset() {
         &Variables::from_pairs([("DATABASE_URL", "")]),
     );
     assert_eq!(codes(&report, "database_url"), ["missing"]);
-    let looked = &report.get("database_url").unwrap().looked;
+    let looked = &looked_in(&report, "database_url");
     assert_eq!(
         looked,
         &["env:DATABASE_URL (empty)", "env:SQLALCHEMY_DATABASE_URI"]

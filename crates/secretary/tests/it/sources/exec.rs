@@ -122,7 +122,7 @@ fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
         "the provider's detail and version"
     );
     assert_eq!(
-        report.get("debug").unwrap().looked,
+        looked_in(&report, "debug"),
         vec!["exec:vault1p:store#debug".to_owned()]
     );
 
@@ -362,7 +362,7 @@ fn a_providers_text_that_spells_a_value_of_its_answer_is_withheld_and_fails_the_
         Some("exec:vault1p:[withheld]@v2")
     );
     assert_eq!(
-        report.get("debug").unwrap().looked,
+        looked_in(&report, "debug"),
         vec!["exec:vault1p:[withheld]".to_owned()]
     );
     let error = exec_error(&report, "database_url");
@@ -374,7 +374,7 @@ fn a_providers_text_that_spells_a_value_of_its_answer_is_withheld_and_fails_the_
         .resolutions
         .iter()
         .flat_map(|r| {
-            let mut texts = r.looked.clone();
+            let mut texts: Vec<String> = r.looked.iter().map(ToString::to_string).collect();
             texts.extend(r.origin.as_ref().map(ToString::to_string));
             texts.extend(
                 r.problems

@@ -221,7 +221,7 @@ fn a_module_added_beside_an_allowed_script_is_a_change_and_the_manifests_directo
         let manifest = tree.manifest(dir, command);
         let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
         assert!(
-            matches!(&error, TrustError::Shared { what: w, .. } if *w == what),
+            matches!(&error, TrustError::Shared { what: w, .. } if w.to_string() == what),
             "{command}: {error:?}"
         );
         assert!(error.hint().contains("providers/"), "{}", error.hint());

@@ -32,7 +32,7 @@ fn a_missing_directory_means_absent_not_failed() {
     let report = run(&manifest, "production", &Variables::default());
     assert_eq!(codes(&report, "database_url"), ["missing"]);
     assert_eq!(
-        report.get("database_url").unwrap().looked,
+        looked_in(&report, "database_url"),
         ["files:secrets (no such directory)"]
     );
 }

@@ -58,6 +58,17 @@ fn locator(report: &Report, key: &str) -> Option<String> {
         .map(ToString::to_string)
 }
 
+/// Where `key` was looked for, each as the report words it.
+fn looked_in(report: &Report, key: &str) -> Vec<String> {
+    report
+        .get(key)
+        .unwrap()
+        .looked
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 fn codes(report: &Report, key: &str) -> Vec<&'static str> {
     report
         .get(key)
@@ -216,7 +227,7 @@ impl source::Source for Forgetful {
             .iter()
             .take(1)
             .map(|_| Lookup::Absent {
-                looked: vec!["test:x".into()],
+                looked: vec![secretary::Looked::new(secretary::Locator::env("x"))],
             })
             .collect();
         source::Batch::new(lookups, Vec::new())

@@ -291,7 +291,7 @@ fn a_missing_file_is_absent_and_a_world_writable_one_is_refused() {
     let manifest = sops_manifest(dir.path(), "secrets.enc.env");
     let report = run(&manifest, "production", &vars(&sops, &path()));
     assert_eq!(
-        report.get("api_key").unwrap().looked,
+        looked_in(&report, "api_key"),
         vec!["sops:secrets.enc.env (no such file)".to_owned()]
     );
     let file = dir.path().join("secrets.enc.env");

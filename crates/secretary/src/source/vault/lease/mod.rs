@@ -29,7 +29,7 @@ use super::{Connection, VaultError, shared};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::source::kinds::LeaseConfig;
 use crate::source::{Batch, Context, Lookup, Source, SourceError};
-use crate::{Locator, SecretValue};
+use crate::{Absence, Locator, Looked, Searched, SecretValue, Site};
 
 /// Credentials with a lease, for the secrets a `vault_lease` source lists.
 #[derive(Debug)]
@@ -132,6 +132,12 @@ impl LeaseSource {
         }
     }
 
+    /// Where it looked for a secret its `secrets` table does not list: nowhere but its
+    /// own name.
+    fn not_its_own(&self) -> Looked {
+        Looked::new(Searched::Source(self.name.clone())).because(Absence::NotOneOfItsSecrets)
+    }
+
     fn connection(&self, context: &Context<'_>) -> Result<Arc<Connection>, VaultError> {
         self.connection
             .get_or_init(|| {
@@ -193,7 +199,7 @@ impl Source for LeaseSource {
             let lookups = secrets
                 .iter()
                 .map(|_| Lookup::Absent {
-                    looked: vec![format!("{} (not one of its secrets)", self.name)],
+                    looked: vec![self.not_its_own()],
                 })
                 .collect();
             return Batch::new(lookups, Vec::new());
@@ -209,7 +215,7 @@ impl Source for LeaseSource {
                     .map(|spec| match field_of(spec) {
                         Some(_) => Lookup::Failed(error.clone()),
                         None => Lookup::Absent {
-                            looked: vec![format!("{} (not one of its secrets)", self.name)],
+                            looked: vec![self.not_its_own()],
                         },
                     })
                     .collect();
@@ -221,17 +227,32 @@ impl Source for LeaseSource {
             .map(|spec| {
                 let Some(field) = field_of(spec) else {
                     return Lookup::Absent {
-                        looked: vec![format!("{} (not one of its secrets)", self.name)],
+                        looked: vec![self.not_its_own()],
                     };
                 };
                 match issued.data.expose().get(&field) {
                     Some(Value::String(text)) if !text.is_empty() => Lookup::Found {
                         value: SecretValue::new(text.clone()),
-                        locator: Locator::new(SourceKind::VaultLease, format!("{api}#{field}")),
+                        locator: Locator::new(
+                            SourceKind::VaultLease,
+                            Site::Field {
+                                of: api.clone(),
+                                field: field.clone(),
+                            },
+                        ),
                         written: None,
                     },
                     Some(Value::String(_)) => Lookup::Absent {
-                        looked: vec![format!("vault_lease:{api}#{field} (empty)")],
+                        looked: vec![
+                            Looked::new(Locator::new(
+                                SourceKind::VaultLease,
+                                Site::Field {
+                                    of: api.clone(),
+                                    field,
+                                },
+                            ))
+                            .because(Absence::Empty),
+                        ],
                     },
                     Some(_) => Lookup::Failed(SourceError::Lease(LeaseError::NotText {
                         path: api.clone(),

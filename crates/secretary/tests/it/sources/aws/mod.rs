@@ -101,7 +101,7 @@ fn secrets_are_found_absent_or_split_by_field_with_versions_in_locators() {
         format!("aws_secrets_manager:found-production/database_url@{version}")
     );
     assert_eq!(value(&report, "api_key"), None);
-    let looked = &report.get("api_key").unwrap().looked;
+    let looked = &looked_in(&report, "api_key");
     assert!(
         looked
             .iter()
@@ -135,7 +135,7 @@ fn secrets_are_found_absent_or_split_by_field_with_versions_in_locators() {
             .starts_with("aws_secrets_manager:json-production/app#database_url@"),
         "{report:?}"
     );
-    let looked = &report.get("api_key").unwrap().looked;
+    let looked = &looked_in(&report, "api_key");
     assert!(
         looked
             .iter()
@@ -196,7 +196,7 @@ fn parameter_store_decrypts_secure_strings() {
         Some("postgresql://param/app")
     );
     assert!(report.get("api_key").unwrap().written.is_some());
-    let looked = &report.get("debug").unwrap().looked;
+    let looked = &looked_in(&report, "debug");
     assert!(
         looked
             .iter()

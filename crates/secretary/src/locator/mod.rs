@@ -1,14 +1,21 @@
 //! Where exactly a value was found: a [`Locator`] names the kind of source, the place in
-//! it, and the version when the source keeps versions; an [`Origin`] is either a source
-//! and its locator, or the manifest's default. Both print as people read them
-//! (`dotenv:.env:12`, `vault:secret/data/production/db#value@v3`, `default`), and are
-//! read by field, never parsed back from that text.
+//! it (a [`Site`]), and the version when the source keeps versions; an [`Origin`] is
+//! either a source and its locator, or the manifest's default. Both print as people read
+//! them (`dotenv:.env:12`, `vault:secret/data/production/db#value@v3`, `default`), and
+//! are read by field, never parsed back from that text. Where a secret was looked for and
+//! not found is a [`Looked`]: what was searched, and why nothing was read there.
+
+mod looked;
+mod site;
 
 use std::fmt;
 
+pub use looked::{Absence, Looked, Searched};
+pub use site::Site;
+
 use crate::manifest::SourceKind;
 
-/// The exact place a value came from.
+/// The exact place a value came from (or where one was looked for).
 ///
 /// ```
 /// use secretary::{Locator, manifest::SourceKind};
@@ -21,51 +28,58 @@ use crate::manifest::SourceKind;
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Locator {
     kind: SourceKind,
-    place: String,
+    place: Site,
     version: Option<u64>,
 }
 
 impl Locator {
-    /// A place in a source of `kind`, as people read it (`DATABASE_URL`, `.env:12`).
-    pub fn new(kind: SourceKind, place: impl Into<String>) -> Self {
+    /// The place `place` in a source of `kind`.
+    pub fn new(kind: SourceKind, place: Site) -> Self {
         Self {
             kind,
-            place: place.into(),
+            place,
             version: None,
         }
     }
 
     /// The process environment's variable `name`.
     pub fn env(name: &str) -> Self {
-        Self::new(SourceKind::Env, name)
+        Self::new(SourceKind::Env, Site::name(name))
     }
 
     /// Line `line` of the `.env` file `file` (as shown to people).
     pub fn dotenv(file: &str, line: usize) -> Self {
-        Self::new(SourceKind::Dotenv, format!("{file}:{line}"))
+        Self::new(
+            SourceKind::Dotenv,
+            Site::Line {
+                file: file.to_owned(),
+                line,
+            },
+        )
     }
 
     /// The secret file at `path` (as shown to people).
     pub fn file(path: &str) -> Self {
-        Self::new(SourceKind::Files, path)
+        Self::new(SourceKind::Files, Site::name(path))
     }
 
     /// Field `field` of the KV secret at API path `path`, at `version` when known.
     pub fn vault(path: &str, field: &str, version: Option<u64>) -> Self {
         Self {
             version,
-            ..Self::new(SourceKind::Vault, format!("{path}#{field}"))
+            ..Self::new(SourceKind::Vault, field_of(path, field))
         }
     }
 
     /// Key `key` of the sops-encrypted file `file` (as shown to people).
     pub fn sops(file: &str, key: &str) -> Self {
-        Self::new(SourceKind::Sops, format!("{file}#{key}"))
+        Self::new(SourceKind::Sops, field_of(file, key))
     }
 
-    /// A provider's answer (`exec`): `place` is `SOURCE#KEY`, or `SOURCE:DETAIL` when the
-    /// provider names where it read; at `version` when it says.
-    pub fn exec(place: String, version: Option<u64>) -> Self {
+    /// A provider's answer (`exec`): `place` is `SOURCE#KEY` ([`Site::Field`]), or
+    /// `SOURCE:DETAIL` ([`Site::Detail`]) when the provider names where it read; at
+    /// `version` when it says.
+    pub fn exec(place: Site, version: Option<u64>) -> Self {
         Self {
             version,
             ..Self::new(SourceKind::Exec, place)
@@ -82,16 +96,14 @@ impl Locator {
     /// when known. (Version ids are not numbers, so they are part of the place, and
     /// [`Locator::version`] is `None`.)
     pub fn aws_secret(name: &str, field: Option<&str>, version_id: Option<&str>) -> Self {
-        let mut place = name.to_owned();
-        if let Some(field) = field {
-            place.push('#');
-            place.push_str(field);
-        }
-        if let Some(version_id) = version_id {
-            place.push('@');
-            place.push_str(version_id);
-        }
-        Self::new(SourceKind::AwsSecretsManager, place)
+        Self::new(
+            SourceKind::AwsSecretsManager,
+            Site::AwsSecret {
+                name: name.to_owned(),
+                field: field.map(str::to_owned),
+                version_id: version_id.map(str::to_owned),
+            },
+        )
     }
 
     /// An AWS Systems Manager parameter, at `version` when known:
@@ -99,7 +111,7 @@ impl Locator {
     pub fn aws_parameter(name: &str, version: Option<u64>) -> Self {
         Self {
             version,
-            ..Self::new(SourceKind::AwsParameterStore, name)
+            ..Self::new(SourceKind::AwsParameterStore, Site::name(name))
         }
     }
 
@@ -108,14 +120,22 @@ impl Locator {
         self.kind
     }
 
-    /// The place inside it, as people read it.
-    pub fn place(&self) -> &str {
+    /// The place inside it; its `Display` is the place as people read it.
+    pub fn place(&self) -> &Site {
         &self.place
     }
 
     /// The version read or written, for sources that keep versions (Vault KV v2).
     pub fn version(&self) -> Option<u64> {
         self.version
+    }
+}
+
+/// The field `field` of `of`.
+fn field_of(of: &str, field: &str) -> Site {
+    Site::Field {
+        of: of.to_owned(),
+        field: field.to_owned(),
     }
 }
 
