@@ -257,11 +257,6 @@ const HARMLESS_NUMBERS: &[&str] = &[
 /// Whether a variable is to be declared sensitive (see the module's rules).
 pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
     let upper = name.to_ascii_uppercase();
-    // The variables that choose the environment by default: which environment runs
-    // shows their value, so the manifest refuses a sensitive secret reading one.
-    if matches!(upper.as_str(), "ENVIRONMENT" | "ENV") {
-        return false;
-    }
     let secret_name = [
         "SECRET",
         "TOKEN",
@@ -421,10 +416,6 @@ mod tests {
         assert!(!s("API_BASE_URL", &["https://api.example.com/v1"]));
         assert!(!s("DB_HOST", &["localhost"]));
         assert!(!s("LOG_LEVEL", &["INFO"]));
-        // What chooses the environment by default, whatever it holds: the manifest
-        // refuses a sensitive secret reading it.
-        assert!(!s("ENVIRONMENT", &["a"]));
-        assert!(!s("env", &["qa-7"]));
         // Numbers: only a name that counts or measures makes one harmless.
         for (name, value) in [
             ("SMS_PIN", "1234"),

@@ -80,35 +80,6 @@ fn environment_from_cannot_name_a_credential_or_a_sensitive_secrets_variable() {
 }
 
 #[test]
-fn a_sensitive_secret_may_not_read_a_variable_that_chooses_the_environment_by_default() {
-    // `environment_from` unset reads ENVIRONMENT, then ENV: a sensitive secret reading
-    // one would have its value choose the environment (an eighth adversarial pass).
-    const CANARY: &str = "canary-env-default-5c1d";
-    let project = Project::new(
-        "version = 1\n[secrets.api_key]\nrequired = false\n[secrets.stage]\nenv = [\"ENV\"]\n",
-    );
-    let out = run(project.cmd().env("ENV", CANARY).arg("check"));
-    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
-    assert!(
-        out.stderr.contains(
-            "secrets.toml:4:10: the sensitive secret `stage` reads `ENV`, which chooses the environment (the default `environment_from`)"
-        ),
-        "{}",
-        out.stderr
-    );
-    assert!(!out.stderr.contains(CANARY), "{}", out.stderr);
-    // Not sensitive, or the environment named by another variable: fine.
-    for manifest in [
-        "version = 1\n[secrets.stage]\nenv = [\"ENV\"]\nsensitive = false\nrequired = false\n",
-        "version = 1\n[app]\nenvironment_from = [\"DEPLOY_ENV\"]\n[secrets.stage]\nenv = [\"ENV\"]\nrequired = false\n",
-    ] {
-        let project = Project::new(manifest);
-        let out = run(project.cmd().arg("check"));
-        assert_eq!(out.code, 0, "{manifest}: {}{}", out.stdout, out.stderr);
-    }
-}
-
-#[test]
 fn no_manifest_is_exit_2_with_how_to_give_one() {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = Command::new(support::secretary());

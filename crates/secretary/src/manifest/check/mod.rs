@@ -123,17 +123,12 @@ impl Checker<'_> {
         let app_named = raw.app.name.is_some();
         let (mut environments, rules) =
             self.environments(raw.environments, &sources, &declared, app_named);
-        let declared_at: HashMap<String, usize> = raw
-            .secrets
-            .keys()
-            .map(|key| (key.get_ref().clone(), key.span().start))
-            .collect();
         let secrets: Vec<Arc<SecretSpec>> = self
             .secrets(raw.secrets)
             .into_iter()
             .map(Arc::new)
             .collect();
-        let app = self.app(raw.app, &environments, &secrets, &declared_at);
+        let app = self.app(raw.app, &environments, &secrets);
         let index: HashMap<String, usize> = secrets
             .iter()
             .enumerate()
@@ -228,41 +223,11 @@ impl Checker<'_> {
         }
     }
 
-    /// `ENVIRONMENT`, then `ENV`: what chooses the environment when `[app]
-    /// environment_from` is not set.
-    fn default_environment_from(
-        &mut self,
-        secrets: &[Arc<SecretSpec>],
-        declared_at: &HashMap<String, usize>,
-    ) -> Vec<String> {
-        // The default names choose the environment too: a sensitive secret may
-        // not read one (an eighth adversarial pass: which environment runs, or
-        // that none is named so, tells of its value).
-        let defaults = ["ENVIRONMENT", "ENV"];
-        for name in defaults {
-            let reader = secrets
-                .iter()
-                .find(|spec| spec.sensitive && spec.env.iter().any(|env| env == name));
-            if let Some(secret) = reader {
-                self.report(
-                    declared_at.get(&secret.key).copied().unwrap_or(0),
-                    format!(
-                        "the sensitive secret `{}` reads `{name}`, which chooses the environment (the default `environment_from`)",
-                        secret.key
-                    ),
-                    Some("set `[app] environment_from` to the variables that name the environment, or read the secret from another variable".to_owned()),
-                );
-            }
-        }
-        defaults.map(str::to_owned).to_vec()
-    }
-
     fn app(
         &mut self,
         raw: RawApp,
         environments: &[EnvironmentSpec],
         secrets: &[Arc<SecretSpec>],
-        declared_at: &HashMap<String, usize>,
     ) -> App {
         let environment_from = match raw.environment_from {
             Some(names) => names
@@ -309,7 +274,7 @@ impl Checker<'_> {
                     name.into_inner()
                 })
                 .collect(),
-            None => self.default_environment_from(secrets, declared_at),
+            None => vec!["ENVIRONMENT".to_owned(), "ENV".to_owned()],
         };
         let default_environment = match raw.default_environment {
             Some(name) => {
