@@ -19,7 +19,8 @@ pub(super) struct Word {
     pub(super) shown: String,
     /// As the program is given it.
     pub(super) run: String,
-    /// Whether it is the script the program runs (the program before it).
+    /// Whether it is a program before the one given it: the script an interpreter
+    /// runs (or that script's own script, passed on), pinned as a program.
     pub(super) script: bool,
 }
 

@@ -141,6 +141,10 @@ pub(super) fn pins(steps: &[Step], base: &Path) -> Result<Vec<(String, String)>,
                 }
                 continue;
             }
+            if step.args.get(at - 1).is_some_and(|word| word.script) {
+                // A program further back, passed on: pinned as such.
+                continue;
+            }
             files.extend(pinned.argument(&place, base, argument)?);
         }
         if let Some(now) = modules::node_command(words, found, program, &files) {

@@ -62,7 +62,8 @@ impl Step {
             .collect()
     }
 
-    /// Where its script is among [`words`](Self::words), for an interpreter.
+    /// Where its script is among [`words`](Self::words), for an interpreter: the first
+    /// word that is a program before it.
     pub(super) fn script(&self) -> Option<usize> {
         self.args
             .iter()
@@ -257,10 +258,7 @@ fn interpreter_of(
         run: step.found.display().to_string(),
         script: true,
     });
-    args.extend(step.args.iter().map(|word| Word {
-        script: false,
-        ..word.clone()
-    }));
+    args.extend(step.args.iter().cloned());
     let relative = if path.contains('/') {
         path.clone()
     } else {
