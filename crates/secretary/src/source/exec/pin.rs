@@ -33,6 +33,7 @@ use crate::file;
 use crate::source::hex;
 use crate::source::program::repository_root;
 
+use super::env_words::Change;
 use super::modules;
 use super::shebang::Step;
 
@@ -83,8 +84,14 @@ struct Place {
 /// command, what Node looks up on the way to the repository's root (`modules.rs`), each
 /// with its SHA-256 (hex) and as it is shown (`providers/op.py`, `providers/`,
 /// `../node_modules/`). An interpreter's script is pinned as a program, not again as
-/// its argument.
-pub(super) fn pins(steps: &[Step], base: &Path) -> Result<Vec<(String, String)>, PinError> {
+/// its argument. A variable an `env` on the way sets (`changes`) is pinned as an
+/// argument `NAME=VALUE` would be, and so is each part of a value with a `:` (a path
+/// list such as `PYTHONPATH`; an empty part is the working directory, `.`).
+pub(super) fn pins(
+    steps: &[Step],
+    changes: &[Change],
+    base: &Path,
+) -> Result<Vec<(String, String)>, PinError> {
     let real_base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
     let repository = repository_root(&real_base);
     let place = Place {
@@ -152,6 +159,16 @@ pub(super) fn pins(steps: &[Step], base: &Path) -> Result<Vec<(String, String)>,
                 from_working_directory: now.from_working_directory
                     || node.is_some_and(|before| before.from_working_directory),
             });
+        }
+    }
+    for change in changes {
+        if let Change::Set(name, value) = change {
+            pinned.argument(&place, base, &format!("{name}={value}"))?;
+            if value.contains(':') {
+                for part in value.split(':') {
+                    pinned.argument(&place, base, if part.is_empty() { "." } else { part })?;
+                }
+            }
         }
     }
     let Pinned {

@@ -346,35 +346,36 @@ pub(super) fn fingerprint(
             reason,
         },
     })?;
-    let files = super::pin::pins(&launch.steps, base).map_err(|error| match error {
-        PinError::Unreadable { path, reason } => failed(&path, reason),
-        PinError::TooLarge { path, limit } => TrustError::TooLarge {
-            source_name: source_name.to_owned(),
-            path,
-            limit,
-        },
-        PinError::Shared { path, what } => TrustError::Shared {
-            source_name: source_name.to_owned(),
-            path,
-            what,
-        },
-        PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
-            source_name: source_name.to_owned(),
-            path,
-            limit,
-        },
-        PinError::WorkingDirectory => TrustError::WorkingDirectory {
-            source_name: source_name.to_owned(),
-        },
-        PinError::Environment {
-            program,
-            environment,
-        } => TrustError::Environment {
-            source_name: source_name.to_owned(),
-            program,
-            environment,
-        },
-    })?;
+    let files =
+        super::pin::pins(&launch.steps, &launch.changes, base).map_err(|error| match error {
+            PinError::Unreadable { path, reason } => failed(&path, reason),
+            PinError::TooLarge { path, limit } => TrustError::TooLarge {
+                source_name: source_name.to_owned(),
+                path,
+                limit,
+            },
+            PinError::Shared { path, what } => TrustError::Shared {
+                source_name: source_name.to_owned(),
+                path,
+                what,
+            },
+            PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
+                source_name: source_name.to_owned(),
+                path,
+                limit,
+            },
+            PinError::WorkingDirectory => TrustError::WorkingDirectory {
+                source_name: source_name.to_owned(),
+            },
+            PinError::Environment {
+                program,
+                environment,
+            } => TrustError::Environment {
+                source_name: source_name.to_owned(),
+                program,
+                environment,
+            },
+        })?;
     let mut pass_env = pass_env.to_vec();
     pass_env.sort();
     let link = |step: &Step| {

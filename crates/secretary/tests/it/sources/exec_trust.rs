@@ -671,3 +671,52 @@ fn a_record_made_before_interpreters_were_pinned_allows_no_script_until_allowed_
     trust::allow(&manifest, &tree.vars()).unwrap();
     tree.reads(&manifest);
 }
+
+#[test]
+fn what_a_shebang_line_passes_is_held_to_the_commands_rules() {
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    // Python's `-m` on a `#!` line: the manifest's directory first on its path.
+    script_provider(
+        &tree,
+        "providers/m.py",
+        "#!/usr/bin/env -S python3 -m x",
+        "",
+    );
+    let manifest = tree.manifest(".", r#"["providers/m.py"]"#);
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(error, TrustError::WorkingDirectory { .. }),
+        "{error:?}"
+    );
+    // A variable `env` sets that names a directory of the repository: pinned.
+    fs::create_dir_all(tree.path("lib")).unwrap();
+    script_provider(
+        &tree,
+        "providers/p.py",
+        "#!/usr/bin/env -S PYTHONPATH=lib python3",
+        "",
+    );
+    let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
+    assert_eq!(pinned(&manifest, &tree.vars()), vec!["providers/", "lib/"]);
+    tree.reads(&manifest);
+    fs::write(tree.path("lib/json.py"), tree.marker_code()).unwrap();
+    assert_eq!(changed(&tree.refused(&manifest)), "lib/");
+    // An `env` option that is not followed: refused, saying what to do.
+    script_provider(
+        &tree,
+        "providers/p.py",
+        "#!/usr/bin/env -C /tmp python3",
+        "",
+    );
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::Interpreter { reason, .. } if reason.contains("`env -C`")),
+        "{error:?}"
+    );
+    assert!(
+        error.hint().contains("#!/usr/bin/python3"),
+        "{}",
+        error.hint()
+    );
+}
