@@ -145,10 +145,13 @@ pub(super) fn launch(
     for _ in 0..STEPS {
         // The program whose `#!` line (or `env`) named this one, for a message.
         let first = steps.is_empty();
-        let named = steps.last().map_or_else(|| name.to_owned(), shown);
+        let named = match steps.as_slice() {
+            [] | [_] => name.to_owned(),
+            [.., last] => shown(last),
+        };
         let interpreter = |reason: String| LaunchError::Interpreter {
             program: named.clone(),
-            reason,
+            reason: visible(&reason),
         };
         let (found, real, bytes) = open_program(&next.found).map_err(|reason| {
             if first {
@@ -181,7 +184,14 @@ pub(super) fn launch(
             next = env_program(words, next.named_by, &changes, vars, base).map_err(&interpreter)?;
             continue;
         }
-        let line = shebang(&bytes).map_err(&interpreter)?;
+        let line = shebang(&bytes).map_err(|reason| LaunchError::Interpreter {
+            program: if first {
+                name.to_owned()
+            } else {
+                next.found.display().to_string()
+            },
+            reason,
+        })?;
         let step = Step {
             name: next.name,
             args: next.args,
@@ -227,14 +237,17 @@ fn env_program(
         program::find(wanted, &Variables::from_pairs([("PATH", path)]), base)
     }
     .map_err(|_| {
-        let mut reason = format!("`env` looks for `{wanted}` on PATH, which holds none");
+        let mut reason = format!(
+            "`env` looks for `{}` on PATH, which holds none",
+            visible(wanted)
+        );
         if wanted.contains(char::is_whitespace) {
             reason.push_str(" (`env -S` splits words)");
         }
         reason
     })?;
     Ok(Next {
-        name: read.program.shown,
+        name: visible(&read.program.shown),
         args: read.args,
         found,
         named_by,
@@ -266,14 +279,31 @@ fn interpreter_of(
     };
     let found = program::find(&relative, vars, base).map_err(|_| LaunchError::Interpreter {
         program: script.to_owned(),
-        reason: format!("its `{written}` line names {path}, which is not an executable file"),
+        reason: format!(
+            "its `{written}` line names {}, which is not an executable file",
+            visible(&path)
+        ),
     })?;
     Ok(Next {
-        name: path,
+        name: visible(&path),
         args,
         found,
         named_by: format!("`{written}` of {script}"),
     })
+}
+
+/// `text` (of a script: a pull request's to write) with each control character
+/// spelled as an escape (`\r`, `\u{1b}`), so that it cannot paint a terminal.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// A program that is not the command's own, as shown: the path it was found at.
@@ -351,7 +381,7 @@ fn shebang(bytes: &[u8]) -> Result<Option<(String, String, Option<String>)>, Str
             .transpose()?,
         _ => None,
     };
-    let written = text(0, end)?;
+    let written = visible(&text(0, end)?);
     Ok(Some((written, interpreter, argument)))
 }
 
@@ -394,7 +424,7 @@ mod tests {
         // A carriage return is part of the name, as for the kernel.
         assert_eq!(
             read(b"#!/usr/bin/python3\r\n"),
-            some("#!/usr/bin/python3\r", "/usr/bin/python3\r", None)
+            some(r"#!/usr/bin/python3\r", "/usr/bin/python3\r", None)
         );
         assert!(shebang(b"#!   \n").is_err());
         let long = format!("#!/{}\n", "a".repeat(300));
@@ -459,10 +489,12 @@ mod tests {
     }
 
     #[test]
-    fn a_script_naming_itself_or_a_missing_interpreter_is_refused() {
+    fn a_script_naming_itself_a_missing_interpreter_or_an_unread_env_option_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         script(dir.path(), "loop", "#!./loop\n");
         script(dir.path(), "gone", "#!/nonexistent/python3\n");
+        script(dir.path(), "chdir", "#!/usr/bin/env -C / python3\n");
+        script(dir.path(), "crlf", "#!/bin/sh\r\n");
         let vars = Variables::default();
         for (name, said) in [
             ("./loop", "more than"),
@@ -470,10 +502,15 @@ mod tests {
                 "./gone",
                 "names /nonexistent/python3, which is not an executable file",
             ),
+            ("./chdir", "`env -C` is not followed"),
+            (
+                "./crlf",
+                r"names /bin/sh\r, which is not an executable file",
+            ),
         ] {
             let error = launch(&[name.to_owned()], &vars, dir.path()).unwrap_err();
             assert!(
-                matches!(&error, LaunchError::Interpreter { reason, .. } if reason.contains(said)),
+                matches!(&error, LaunchError::Interpreter { program, reason } if program == name && reason.contains(said)),
                 "{name}: {error:?}"
             );
         }
