@@ -84,8 +84,11 @@ pub(super) struct Launch {
 /// What to run: the path, its arguments, and what to change in its environment.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Run {
+    /// The last program, by the path it was found at.
     pub(super) path: PathBuf,
+    /// Its arguments, as passed (the script by the path it was run by).
     pub(super) args: Vec<String>,
+    /// What the `env` on the way changes in its environment.
     pub(super) changes: Vec<Change>,
 }
 

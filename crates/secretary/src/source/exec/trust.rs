@@ -4,9 +4,9 @@
 //! allowed for this manifest (`secretary allow`), only the program file whose SHA-256
 //! was recorded with it (by the link it was found through, if any), for a script only
 //! through the interpreter its `#!` line named then, recorded the same way and run
-//! directly (`exec/shebang.rs`), and only while every file and directory its arguments name, the directory of each script the repository
-//! holds, and what Node would look up above such a script, are as they were
-//! (`exec/pin.rs`, `exec/modules.rs`).
+//! directly (`exec/shebang.rs`), and only while every file and directory its arguments
+//! name, the directory of each script the repository holds, and what Node would look up
+//! above such a script, are as they were (`exec/pin.rs`, `exec/modules.rs`).
 //!
 //! The records live in the user's state directory (`SECRETARY_STATE_DIR`, else
 //! `$XDG_STATE_HOME/secretary`, else `~/.local/state/secretary`), under `allowed/`, one
