@@ -447,9 +447,14 @@ Examples:
         global: ManifestOnly,
     },
     /// Let this manifest's `exec` sources run their commands, as they are now, for this
-    /// user (direnv's `allow`): a command changed since (in a pull request, say), or a
-    /// program named by a path whose file changed, fails closed until allowed again.
+    /// user (direnv's `allow`): a command changed since (in a pull request, say), a
+    /// program whose file changed, or a script whose `#!` line now finds another
+    /// interpreter (a `python3` earlier on PATH), fails closed until allowed again.
     #[command(after_help = "\
+Each source is shown with what it runs: the program (real path and SHA-256), the
+interpreter a script's `#!` line names (`#!/usr/bin/env python3` is looked up on PATH
+now, and run by that path from then on), and each file and directory pinned.
+
 Examples:
   secretary list                 # read the sources first: every exec command is shown
   secretary allow")]

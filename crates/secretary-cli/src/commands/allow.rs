@@ -36,6 +36,19 @@ pub fn run(manifest: &Manifest, vars: &Variables, out: &mut impl Write) -> Resul
                 allowed.link, allowed.program, allowed.program_sha256
             )?;
         }
+        // The interpreter a script's `#!` line names, which is what is run.
+        for interpreter in allowed.interpreters.iter().flatten() {
+            let program = if interpreter.link.is_empty() {
+                interpreter.program.clone()
+            } else {
+                format!("{}, a link to {}", interpreter.link, interpreter.program)
+            };
+            writeln!(
+                out,
+                "    with {program} (sha256 {}), as {} says",
+                interpreter.sha256, interpreter.named_by
+            )?;
+        }
         for (file, sha) in &allowed.files {
             // What Node would look up and is not there: pinned as absent.
             if sha.len() == 64 {

@@ -532,3 +532,79 @@ fn a_providers_text_that_repeats_a_value_reaches_no_output_nor_the_audit_log() {
         assert!(!text.contains("canary-echo"), "{text}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn allow_names_a_scripts_interpreter_and_a_python3_added_to_path_after_it_never_runs() {
+    // A ninth adversarial pass: `#!/usr/bin/env python3` found `python3` on PATH at each
+    // run, and `allow` did not say which: a `bin/python3` added to a repository `bin/`
+    // on PATH after `allow` ran on the next `check`, which said ok.
+    use std::os::unix::fs::PermissionsExt;
+    let project = Project::new("");
+    let state = tempfile::tempdir().unwrap();
+    fs::create_dir(project.path().join(".git")).unwrap();
+    fs::create_dir(project.path().join("bin")).unwrap();
+    let fixture = fs::read_to_string(secretary_test_support::provider()).unwrap();
+    let body = fixture.split_once('\n').unwrap().1;
+    project.file("providers/p.py", &format!("#!/usr/bin/env python3\n{body}"));
+    let script = project.path().join("providers/p.py");
+    fs::set_permissions(&script, fs::Permissions::from_mode(0o700)).unwrap();
+    project.file(
+        "stores/store.json",
+        r#"{"values": {"api_key": "k-canary-sb-9"}}"#,
+    );
+    project.file(
+        "secrets.toml",
+        "version = 1\n[sources.p]\ntype = \"exec\"\ncommand = [\"providers/p.py\", \"stores/store.json\"]\n\n[environments.development]\nsources = [\"p\"]\n\n[secrets.api_key]\nrequired = true\n",
+    );
+    let path = format!(
+        "{}:{}",
+        project.path().join("bin").display(),
+        std::env::var("PATH").unwrap()
+    );
+    let secretary = |args: &[&str]| {
+        run(project
+            .cmd()
+            .env("SECRETARY_STATE_DIR", state.path())
+            .env("PATH", &path)
+            .args(args))
+    };
+    let allow = secretary(&["allow"]);
+    assert_eq!(allow.code, 0, "{}", allow.stderr);
+    assert!(
+        allow.stdout.contains("    with /")
+            && allow
+                .stdout
+                .contains("), as `#!/usr/bin/env python3` of providers/p.py says\n"),
+        "{}",
+        allow.stdout
+    );
+    let check = secretary(&["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+
+    let pwned = project.path().join("pwned");
+    project.file(
+        "bin/python3",
+        &format!(
+            "#!/bin/sh\ntouch {}\nexec /usr/bin/python3 \"$@\"\n",
+            pwned.display()
+        ),
+    );
+    fs::set_permissions(
+        project.path().join("bin/python3"),
+        fs::Permissions::from_mode(0o700),
+    )
+    .unwrap();
+    let check = secretary(&["check"]);
+    assert_eq!(check.code, 1, "{}{}", check.stdout, check.stderr);
+    assert!(!pwned.exists(), "a python3 the user never allowed ran");
+    let said = format!("{}{}", check.stdout, check.stderr);
+    assert!(
+        said.contains("the interpreter named by `#!/usr/bin/env python3` of providers/p.py, ")
+            && said.contains("bin/python3 (it was ")
+            && said.contains("changed since it was allowed"),
+        "{said}"
+    );
+    assert!(said.contains("secretary allow"), "{said}");
+    assert!(!said.contains("k-canary-sb-9"), "{said}");
+}

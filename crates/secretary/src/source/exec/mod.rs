@@ -21,9 +21,11 @@
 //! that answer, as it is or encoded (`exec/spelled.rs`), is shown as [`WITHHELD`].
 
 pub mod conformance;
+mod env_words;
 mod modules;
 mod pin;
 mod protocol;
+mod shebang;
 mod spelled;
 pub mod trust;
 
@@ -139,7 +141,7 @@ impl ExecSource {
         secrets: &[&SecretSpec],
         context: &Context<'_>,
     ) -> Result<Vec<protocol::Answered>, ExecError> {
-        let now = trust::fingerprint(
+        let (now, launch) = trust::fingerprint(
             &self.name,
             &self.command,
             &self.pass_env,
@@ -151,9 +153,10 @@ impl ExecSource {
             .map_err(ExecError::Trust)?;
         // The program that was allowed, by the path it was found at (a virtual
         // environment's link, which Python needs to find the environment), checked
-        // against its real path and hash above: not looked up again.
-        let args = self.command.get(1..).unwrap_or_default();
-        let path = std::path::PathBuf::from(now.run_by());
+        // against its real path and hash above: not looked up again. For a script with
+        // a `#!` line, the interpreter it names, found and checked the same way, given
+        // the script as the kernel (and `env`) would have: nothing is looked up on
+        // `PATH` between the check and the run.
         let request = Request {
             protocol: PROTOCOL,
             source: &self.name,
@@ -168,12 +171,12 @@ impl ExecSource {
                 .collect(),
         };
         let input = serde_json::to_vec(&request).unwrap_or_default();
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let args: Vec<&str> = launch.args.iter().map(String::as_str).collect();
         let finished = Program {
-            path: &path,
+            path: &launch.path,
             args: &args,
             dir: context.base_dir,
-            env: environment(context.vars, &self.pass_env),
+            env: environment(context.vars, &self.pass_env, &launch.changes),
             stdin: &input,
             limit: OUTPUT_LIMIT,
             timeout: self.timeout,
@@ -206,16 +209,28 @@ impl ExecSource {
 
 /// A provider's whole environment: the basics, what `pass_env` names, and
 /// `PYTHONDONTWRITEBYTECODE=1`, so that a Python provider does not write `__pycache__/`
-/// into its own directory, which `allow` pinned.
+/// into its own directory, which `allow` pinned; then what the `env` of its `#!` line
+/// (or of its command) would change, as it would.
 fn environment(
     vars: &crate::Variables,
     pass_env: &[String],
+    changes: &[env_words::Change],
 ) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
     let mut env = program::scrubbed(vars, |name| {
         name != "PYTHONDONTWRITEBYTECODE"
             && (basic(name) || pass_env.iter().any(|kept| kept == name))
     });
     env.push(("PYTHONDONTWRITEBYTECODE".into(), "1".into()));
+    for change in changes {
+        match change {
+            env_words::Change::Clear => env.clear(),
+            env_words::Change::Unset(name) => env.retain(|(kept, _)| kept != name.as_str()),
+            env_words::Change::Set(name, value) => {
+                env.retain(|(kept, _)| kept != name.as_str());
+                env.push((name.into(), value.into()));
+            }
+        }
+    }
     env
 }
 

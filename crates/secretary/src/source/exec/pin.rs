@@ -14,6 +14,9 @@
 //!   repository's root, nothing is pinned and `allow` is refused: it is too large to pin
 //!   and anything added there can change what runs. A provider gets a directory of its
 //!   own (`providers/`).
+//! - **Each interpreter a script's `#!` line names** (`shebang.rs`) is held to the same
+//!   rules as the program: its directory when the repository holds it, a file its
+//!   `#!` line's argument names, its virtual environment, Python's `-m`, Node's lookups.
 //! - **Where an interpreter finds more code of the repository** (`modules.rs`): for a
 //!   JavaScript command, what Node looks up in each directory above a script up to the
 //!   repository's root (`node_modules/`, `package.json`...), as it is or as absent; a
@@ -30,7 +33,9 @@ use crate::file;
 use crate::source::hex;
 use crate::source::program::repository_root;
 
+use super::env_words::Change;
 use super::modules;
+use super::shebang::Step;
 use super::trust::SharedDirectory;
 
 /// The most entries (files, directories, links, others) one pinned directory may hold.
@@ -74,15 +79,18 @@ struct Place {
     repository: Option<PathBuf>,
 }
 
-/// Each pin of `command` run from `base` whose program is at `found` (as named, an
-/// absolute path) and `program` (its real path): files first (by argument), then
-/// directories, then, for a JavaScript command, what Node looks up on the way to the
-/// repository's root (`modules.rs`), each with its SHA-256 (hex) and as it is shown
-/// (`providers/op.py`, `providers/`, `../node_modules/`).
+/// Each pin of a command run from `base` that goes through `steps` (its program, then
+/// each interpreter a `#!` line names: `shebang.rs`), each step held to the rules of a
+/// program: files first (by argument), then directories, then, for a JavaScript
+/// command, what Node looks up on the way to the repository's root (`modules.rs`), each
+/// with its SHA-256 (hex) and as it is shown (`providers/op.py`, `providers/`,
+/// `../node_modules/`). An interpreter's script is pinned as a program, not again as
+/// its argument. A variable an `env` on the way sets (`changes`) is pinned as an
+/// argument `NAME=VALUE` would be, and so is each part of a value with a `:` (a path
+/// list such as `PYTHONPATH`; an empty part is the working directory, `.`).
 pub(super) fn pins(
-    command: &[String],
-    found: &Path,
-    program: &Path,
+    steps: &[Step],
+    changes: &[Change],
     base: &Path,
 ) -> Result<Vec<(String, String)>, PinError> {
     let real_base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
@@ -92,24 +100,116 @@ pub(super) fn pins(
         base: real_base,
         repository,
     };
-    // The path it is run by, its directories' links resolved (the last link kept).
-    let found = match (found.parent().map(std::fs::canonicalize), found.file_name()) {
-        (Some(Ok(dir)), Some(name)) => dir.join(name),
-        _ => found.to_path_buf(),
-    };
-    if let Some(environment) = modules::environment_inside(&found, program, &place.boundary) {
-        return Err(PinError::Environment {
-            program: command.first().cloned().unwrap_or_default(),
-            environment: format!("{}/", modules::relative(&place.base, &environment)),
-        });
+    let steps: Vec<(&Step, Vec<String>, PathBuf)> = steps
+        .iter()
+        .map(|step| {
+            // The path it is run by, its directories' links resolved (the last link
+            // kept).
+            let found = match (
+                step.found.parent().map(std::fs::canonicalize),
+                step.found.file_name(),
+            ) {
+                (Some(Ok(dir)), Some(name)) => dir.join(name),
+                _ => step.found.clone(),
+            };
+            (step, step.words(), found)
+        })
+        .collect();
+    for (step, words, found) in &steps {
+        if let Some(environment) = modules::environment_inside(found, &step.real, &place.boundary) {
+            return Err(PinError::Environment {
+                program: step.name.clone(),
+                environment: format!("{}/", modules::relative(&place.base, &environment)),
+            });
+        }
+        if modules::python_from_working_directory(words, found, &step.real) {
+            return Err(PinError::WorkingDirectory);
+        }
     }
-    if modules::python_from_working_directory(command, &found, program) {
-        return Err(PinError::WorkingDirectory);
+    let mut pinned = Pinned::default();
+    let mut node: Option<modules::NodeCommand> = None;
+    for (index, (step, words, found)) in steps.iter().enumerate() {
+        // The program, when a change to the repository could put something beside it.
+        let program = step.real.as_path();
+        let shown_program = if step.name.contains('/') {
+            step.name.clone()
+        } else {
+            program.display().to_string()
+        };
+        pinned.script_dir(&place, &shown_program, program);
+        if found != program {
+            pinned.script_dir(&place, &shown_program, found);
+        }
+        let mut files = Vec::new();
+        for (at, argument) in words.iter().enumerate().skip(1) {
+            if step.script() == Some(at) {
+                // Pinned as the program before it; an argument still, to tell Node's.
+                if let Some((before, _, _)) = index.checked_sub(1).and_then(|i| steps.get(i)) {
+                    files.push((argument.clone(), before.real.clone()));
+                }
+                continue;
+            }
+            if step.args.get(at - 1).is_some_and(|word| word.script) {
+                // A program further back, passed on: pinned as such.
+                continue;
+            }
+            files.extend(pinned.argument(&place, base, argument)?);
+        }
+        if let Some(now) = modules::node_command(words, found, program, &files) {
+            node = Some(modules::NodeCommand {
+                from_working_directory: now.from_working_directory
+                    || node.is_some_and(|before| before.from_working_directory),
+            });
+        }
     }
-    let mut files = Vec::new();
-    let mut arguments: Vec<(String, PathBuf)> = Vec::new();
-    let mut dirs: Vec<(String, PathBuf)> = Vec::new();
-    let script_dir = |shown: &str, real: &Path, dirs: &mut Vec<(String, PathBuf)>| {
+    for change in changes {
+        if let Change::Set(name, value) = change {
+            pinned.argument(&place, base, &format!("{name}={value}"))?;
+            if value.contains(':') {
+                for part in value.split(':') {
+                    pinned.argument(&place, base, if part.is_empty() { "." } else { part })?;
+                }
+            }
+        }
+    }
+    let Pinned {
+        mut files,
+        arguments,
+        dirs,
+        ..
+    } = pinned;
+    let mut seen = BTreeSet::new();
+    for (shown, dir) in dirs {
+        if !seen.insert(dir.clone()) {
+            continue;
+        }
+        place.check(&shown, &dir)?;
+        files.push((shown.clone(), tree(&shown, &dir)?));
+    }
+    if let Some(node) = node {
+        let pinned: Vec<PathBuf> = seen.into_iter().collect();
+        let programs: Vec<&Path> = steps
+            .iter()
+            .flat_map(|(step, _, found)| [step.real.as_path(), found.as_path()])
+            .collect();
+        files.extend(place.node_pins(node, &programs, &arguments, &pinned)?);
+    }
+    Ok(files)
+}
+
+/// What is pinned so far: files (by argument, once each), the arguments that name
+/// files, the directories to pin.
+#[derive(Default)]
+struct Pinned {
+    files: Vec<(String, String)>,
+    arguments: Vec<(String, PathBuf)>,
+    dirs: Vec<(String, PathBuf)>,
+    seen: BTreeSet<String>,
+}
+
+impl Pinned {
+    /// The directory of `real` (shown from `shown`), when it lies inside the boundary.
+    fn script_dir(&mut self, place: &Place, shown: &str, real: &Path) {
         if !real.starts_with(&place.boundary) {
             return;
         }
@@ -119,26 +219,25 @@ pub(super) fn pins(
                 .map(|p| p.display().to_string())
                 .filter(|p| !p.is_empty())
                 .unwrap_or_else(|| dir.display().to_string());
-            dirs.push((
+            self.dirs.push((
                 format!("{}/", parent.trim_end_matches('/')),
                 dir.to_path_buf(),
             ));
         }
-    };
-    // The program, when a change to the repository could put something beside it.
-    let name = command.first().map_or("", String::as_str);
-    let shown_program = if name.contains('/') {
-        name.to_owned()
-    } else {
-        program.display().to_string()
-    };
-    script_dir(&shown_program, program, &mut dirs);
-    if found != program {
-        script_dir(&shown_program, &found, &mut dirs);
     }
-    for argument in command.iter().skip(1) {
+
+    /// Pins what `argument` names from `base` (and the part after its `=`): a file, with
+    /// its directory inside the boundary, or a directory. The files it names, with
+    /// their real paths.
+    fn argument(
+        &mut self,
+        place: &Place,
+        base: &Path,
+        argument: &str,
+    ) -> Result<Vec<(String, PathBuf)>, PinError> {
+        let mut named = Vec::new();
         let after_equals = argument.split_once('=').map(|(_, path)| path);
-        for word in std::iter::once(argument.as_str()).chain(after_equals) {
+        for word in std::iter::once(argument).chain(after_equals) {
             if word.is_empty() {
                 continue;
             }
@@ -149,33 +248,24 @@ pub(super) fn pins(
                 continue;
             };
             if metadata.is_file() {
-                files.push((word.to_owned(), file_digest(&real)?));
-                script_dir(word, &real, &mut dirs);
-                arguments.push((word.to_owned(), real));
+                named.push((word.to_owned(), real.clone()));
+                if !self.seen.insert(word.to_owned()) {
+                    continue;
+                }
+                self.files.push((word.to_owned(), file_digest(&real)?));
+                self.script_dir(place, word, &real);
+                self.arguments.push((word.to_owned(), real));
             } else if metadata.is_dir() {
                 let shown = if word.ends_with('/') {
                     word.to_owned()
                 } else {
                     format!("{word}/")
                 };
-                dirs.push((shown, real));
+                self.dirs.push((shown, real));
             }
         }
+        Ok(named)
     }
-    let mut seen = BTreeSet::new();
-    for (shown, dir) in dirs {
-        if !seen.insert(dir.clone()) {
-            continue;
-        }
-        place.check(&shown, &dir)?;
-        files.push((shown.clone(), tree(&shown, &dir)?));
-    }
-    if let Some(node) = modules::node_command(command, &found, program, &arguments) {
-        let pinned: Vec<PathBuf> = seen.into_iter().collect();
-        let programs = [program, found.as_path()];
-        files.extend(place.node_pins(node, &programs, &arguments, &pinned)?);
-    }
-    Ok(files)
 }
 
 /// What is at `path`, looked up by an interpreter: `absent`, a file's SHA-256, a

@@ -2,10 +2,11 @@
 //! edited in a pull request must not make a developer's `secretary check` run a program
 //! of its author's choosing, so an `exec` source runs only the exact command this user
 //! allowed for this manifest (`secretary allow`), only the program file whose SHA-256
-//! was recorded with it (by the link it was found through, if any), and only while every
-//! file and directory its arguments name, the directory of each script the repository
-//! holds, and what Node would look up above such a script, are as they were
-//! (`exec/pin.rs`, `exec/modules.rs`).
+//! was recorded with it (by the link it was found through, if any), for a script only
+//! through the interpreter its `#!` line named then, recorded the same way and run
+//! directly (`exec/shebang.rs`), and only while every file and directory its arguments
+//! name, the directory of each script the repository holds, and what Node would look up
+//! above such a script, are as they were (`exec/pin.rs`, `exec/modules.rs`).
 //!
 //! The records live in the user's state directory (`SECRETARY_STATE_DIR`, else
 //! `$XDG_STATE_HOME/secretary`, else `~/.local/state/secretary`), under `allowed/`, one
@@ -25,6 +26,7 @@ use crate::source::hex;
 use crate::source::kinds::ExecConfig;
 
 use super::pin::PinError;
+use super::shebang::{LaunchError, Run, Step};
 
 /// The largest record read.
 const RECORD_LIMIT: u64 = 1024 * 1024;
@@ -50,6 +52,14 @@ pub struct Allowed {
     /// same file (another environment) is another program.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub link: String,
+    /// When the program is a script, the interpreter its `#!` line names (and so on,
+    /// while that is a script too: `exec/shebang.rs`), each pinned as the program is;
+    /// `env` is followed to the program it looks up on `PATH`, not recorded. The last
+    /// one is what is run, given the script. Empty for a program that is not a script;
+    /// `None` in a record written before interpreters were recorded, which allows no
+    /// script with a `#!` line.
+    #[serde(default)]
+    pub interpreters: Option<Vec<Interpreter>>,
     /// What else decides what runs, each with its SHA-256 (`exec/pin.rs`): every
     /// argument that names a file (a script given to an interpreter, a configuration) or
     /// a directory (a package), wherever it is; and, recursively, the directory of each
@@ -65,7 +75,35 @@ pub struct Allowed {
 }
 
 impl Allowed {
-    /// The path the program is run by: [`link`](Self::link), else its real path.
+    /// The path the program is found at: [`link`](Self::link), else its real path.
+    pub fn run_by(&self) -> &str {
+        if self.link.is_empty() {
+            &self.program
+        } else {
+            &self.link
+        }
+    }
+}
+
+/// An interpreter a script's `#!` line names (`#!/usr/bin/python3`, or `python3`, which
+/// `#!/usr/bin/env python3` looks up on the provider's `PATH`), pinned as the program is:
+/// a directory earlier on `PATH` cannot put another in its place.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interpreter {
+    /// What names it: `` `#!/usr/bin/env python3` of providers/op.py ``.
+    pub named_by: String,
+    /// Its real path.
+    pub program: String,
+    /// The SHA-256 (hex) of its file.
+    pub sha256: String,
+    /// The path it is found at and run by, when it is not its real path (a link, as a
+    /// virtual environment's `bin/python`); empty when it is.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub link: String,
+}
+
+impl Interpreter {
+    /// The path it is found at and run by: [`link`](Self::link), else its real path.
     pub fn run_by(&self) -> &str {
         if self.link.is_empty() {
             &self.program
@@ -192,6 +230,30 @@ pub enum TrustError {
         /// The source.
         source_name: String,
     },
+    /// The program is a script whose interpreter (its `#!` line's) the record does not
+    /// pin: it was allowed by an earlier secretary, which did not record interpreters.
+    #[error(
+        "exec source `{source_name}`: {program} is run by {interpreter}, which its `#!` line names and which was not recorded when it was allowed (by an earlier secretary)"
+    )]
+    InterpreterUnrecorded {
+        /// The source.
+        source_name: String,
+        /// The program, as the command names it.
+        program: String,
+        /// The interpreter, by the path it is found at.
+        interpreter: String,
+    },
+    /// A script's `#!` line, or the `env` it names, cannot be followed to the program
+    /// that would run.
+    #[error("exec source `{source_name}`: {program}: {reason}")]
+    Interpreter {
+        /// The source.
+        source_name: String,
+        /// The script whose `#!` line it is.
+        program: String,
+        /// Why.
+        reason: String,
+    },
     /// The program file could not be read to be fingerprinted.
     #[error("exec source `{source_name}`: cannot read the program {program}: {reason}")]
     Program {
@@ -224,10 +286,15 @@ impl TrustError {
                 "read the manifest's exec sources (and the programs they name), then run `secretary allow` to let them run"
                     .to_owned()
             }
+            Self::InterpreterUnrecorded { .. } => {
+                "read the program and the interpreter its `#!` line names, then run `secretary allow` again to pin both"
+                    .to_owned()
+            }
+            Self::Interpreter { .. } => "name the interpreter by its path in the script's `#!` line (`#!/usr/bin/python3`), or in the source's `command` (`[\"python3\", \"providers/op.py\"]`)".to_owned(),
             Self::Program { .. } => "check the source's `command`".to_owned(),
             Self::LookupTooLarge { .. } => "install the provider outside the repository (`npm install --global`, or a directory of your own) and name it there: Node then looks for its modules beside it".to_owned(),
             Self::WorkingDirectory { .. } => "put `-P` (Python 3.11 and later) or `-I` before `-m`/`-c` in the source's `command`, which keeps that directory off the module path, or run a script in a directory of its own (`providers/op.py`)".to_owned(),
-            Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command`, or install the provider with `pipx`".to_owned(),
+            Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command` (or in the script's `#!` line), or install the provider with `pipx`; a script whose `#!` line looks its interpreter up on PATH (`#!/usr/bin/env python3`) finds the one of an activated environment".to_owned(),
             Self::TooLarge { .. } => format!(
                 "give the provider a directory of its own holding only what it runs (at most {} entries and {} MiB)",
                 super::pin::ENTRY_LIMIT,
@@ -279,77 +346,94 @@ pub fn state_dir(vars: &Variables) -> Option<PathBuf> {
 
 /// What would be recorded for `command` now: the command; the program it resolves to
 /// (on `vars`' `PATH`, or by a path from `base`, the manifest's directory) and its
-/// SHA-256; what [`super::pin::pins`] pins; `pass_env`.
+/// SHA-256; the interpreters its `#!` line names ([`super::shebang`]); what
+/// [`super::pin::pins`] pins; `pass_env`. And what to run: the last of those programs,
+/// with its arguments.
 pub(super) fn fingerprint(
     source_name: &str,
     command: &[String],
     pass_env: &[String],
     base: &Path,
     vars: &Variables,
-) -> Result<Allowed, TrustError> {
+) -> Result<(Allowed, Run), TrustError> {
     let failed = |program: &str, reason: String| TrustError::Program {
         source_name: source_name.to_owned(),
         program: program.to_owned(),
         reason,
     };
-    let name = command.first().map_or("", String::as_str);
-    let found = super::super::program::find(name, vars, base)
-        .map_err(|error| failed(name, error.to_string()))?;
-    let found = std::path::absolute(&found).map_err(|error| failed(name, error.to_string()))?;
-    let real = std::fs::canonicalize(&found).map_err(|error| failed(name, error.to_string()))?;
-    let program_sha256 = sha256_of(&real).map_err(|reason| failed(name, reason))?;
-    let files = super::pin::pins(command, &found, &real, base).map_err(|error| match error {
-        PinError::Unreadable { path, reason } => failed(&path, reason),
-        PinError::TooLarge { path, limit } => TrustError::TooLarge {
-            source_name: source_name.to_owned(),
-            path,
-            limit,
-        },
-        PinError::Shared { path, what } => TrustError::Shared {
-            source_name: source_name.to_owned(),
-            path,
-            what,
-        },
-        PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
-            source_name: source_name.to_owned(),
-            path,
-            limit,
-        },
-        PinError::WorkingDirectory => TrustError::WorkingDirectory {
-            source_name: source_name.to_owned(),
-        },
-        PinError::Environment {
-            program,
-            environment,
-        } => TrustError::Environment {
+    let launch = super::shebang::launch(command, vars, base).map_err(|error| match error {
+        LaunchError::Program { program, reason } => failed(&program, reason),
+        LaunchError::Interpreter { program, reason } => TrustError::Interpreter {
             source_name: source_name.to_owned(),
             program,
-            environment,
+            reason,
         },
     })?;
+    let files =
+        super::pin::pins(&launch.steps, &launch.changes, base).map_err(|error| match error {
+            PinError::Unreadable { path, reason } => failed(&path, reason),
+            PinError::TooLarge { path, limit } => TrustError::TooLarge {
+                source_name: source_name.to_owned(),
+                path,
+                limit,
+            },
+            PinError::Shared { path, what } => TrustError::Shared {
+                source_name: source_name.to_owned(),
+                path,
+                what,
+            },
+            PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
+                source_name: source_name.to_owned(),
+                path,
+                limit,
+            },
+            PinError::WorkingDirectory => TrustError::WorkingDirectory {
+                source_name: source_name.to_owned(),
+            },
+            PinError::Environment {
+                program,
+                environment,
+            } => TrustError::Environment {
+                source_name: source_name.to_owned(),
+                program,
+                environment,
+            },
+        })?;
     let mut pass_env = pass_env.to_vec();
     pass_env.sort();
-    let link = if found == real {
-        String::new()
-    } else {
-        found.display().to_string()
+    let link = |step: &Step| {
+        if step.found == step.real {
+            String::new()
+        } else {
+            step.found.display().to_string()
+        }
     };
-    Ok(Allowed {
+    let Some((first, interpreters)) = launch.steps.split_first() else {
+        return Err(failed(
+            command.first().map_or("", String::as_str),
+            "nothing to run".to_owned(),
+        ));
+    };
+    let allowed = Allowed {
         command: command.to_vec(),
-        program: real.display().to_string(),
-        program_sha256,
-        link,
+        program: first.real.display().to_string(),
+        program_sha256: first.sha256.clone(),
+        link: link(first),
+        interpreters: Some(
+            interpreters
+                .iter()
+                .map(|step| Interpreter {
+                    named_by: step.named_by.clone(),
+                    program: step.real.display().to_string(),
+                    sha256: step.sha256.clone(),
+                    link: link(step),
+                })
+                .collect(),
+        ),
         files,
         pass_env,
-    })
-}
-
-/// The SHA-256 (hex) of the file at `path`, read by [`crate::file`]'s rules.
-fn sha256_of(path: &Path) -> Result<String, String> {
-    let bytes = file::read(path, 256 * 1024 * 1024).map_err(|error| error.to_string())?;
-    Ok(hex(
-        ring::digest::digest(&ring::digest::SHA256, &bytes).as_ref()
-    ))
+    };
+    Ok((allowed, launch.run()))
 }
 
 /// Whether this user allowed `now` for `source_name` of the manifest at `manifest`.
@@ -391,6 +475,14 @@ pub(super) fn verdict(
                 program: now.program.clone(),
             })
         }
+        // A record written before interpreters were recorded pins none: right for a
+        // program that is not a script.
+        Some(allowed)
+            if allowed.interpreters.as_deref().unwrap_or_default()
+                != now.interpreters.as_deref().unwrap_or_default() =>
+        {
+            Err(changed_interpreter(source_name, allowed, now))
+        }
         Some(allowed) if allowed.files != now.files => Err(TrustError::ProgramChanged {
             source_name: source_name.to_owned(),
             program: changed_file(&allowed.files, &now.files),
@@ -401,6 +493,55 @@ pub(super) fn verdict(
             was: allowed.pass_env.join(", "),
         }),
         Some(_) => Ok(()),
+    }
+}
+
+/// How the interpreters of `now` differ from those `allowed`: not recorded then, or the
+/// first that changed.
+fn changed_interpreter(source_name: &str, allowed: &Allowed, now: &Allowed) -> TrustError {
+    let now_list = now.interpreters.as_deref().unwrap_or_default();
+    let Some(was_list) = allowed.interpreters.as_deref() else {
+        return TrustError::InterpreterUnrecorded {
+            source_name: source_name.to_owned(),
+            program: allowed.command.first().cloned().unwrap_or_default(),
+            interpreter: now_list
+                .iter()
+                .map(Interpreter::run_by)
+                .collect::<Vec<_>>()
+                .join(", then "),
+        };
+    };
+    let all = |list: &[Interpreter]| {
+        if list.is_empty() {
+            "none".to_owned()
+        } else {
+            list.iter()
+                .map(Interpreter::run_by)
+                .collect::<Vec<_>>()
+                .join(", then ")
+        }
+    };
+    let program = match now_list.iter().zip(was_list).find(|(now, was)| now != was) {
+        Some((now, was)) if now.program != was.program || now.link != was.link => format!(
+            "the interpreter named by {}, {} (it was {} when allowed),",
+            now.named_by,
+            now.run_by(),
+            was.run_by()
+        ),
+        Some((now, _)) => format!(
+            "the interpreter named by {}, {},",
+            now.named_by, now.program
+        ),
+        None => format!(
+            "the interpreters of {}, {} ({} when allowed),",
+            now.command.first().map_or("", String::as_str),
+            all(now_list),
+            all(was_list)
+        ),
+    };
+    TrustError::ProgramChanged {
+        source_name: source_name.to_owned(),
+        program,
     }
 }
 
@@ -425,7 +566,7 @@ pub fn allow(manifest: &Manifest, vars: &Variables) -> Result<Vec<(String, Allow
     };
     for source in manifest.sources() {
         if let Some(config) = source.config.get::<ExecConfig>() {
-            let allowed = fingerprint(
+            let (allowed, _) = fingerprint(
                 &source.name,
                 &config.command,
                 &config.pass_env,

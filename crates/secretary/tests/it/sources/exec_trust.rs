@@ -451,3 +451,272 @@ fn python_with_m_is_allowed_only_with_its_working_directory_off_its_path() {
     tree.reads(&manifest);
     assert!(!Path::new(&tree.marker()).exists());
 }
+
+/// The fixture provider at `relative`, its `#!` line `line`, with `tail` added to it.
+fn script_provider(tree: &Tree, relative: &str, line: &str, tail: &str) {
+    tree.provider(relative, tail);
+    let path = tree.path(relative);
+    let text = fs::read_to_string(&path).unwrap();
+    let body = text.split_once('\n').unwrap().1;
+    fs::write(&path, format!("{line}\n{body}")).unwrap();
+    chmod(&path, 0o755);
+}
+
+/// `tree`'s variables with `first` before the host's `PATH`.
+fn with_path_first(tree: &Tree, first: &Path) -> Variables {
+    let mut path = std::ffi::OsString::from(first);
+    path.push(":");
+    path.push(std::env::var_os("PATH").unwrap());
+    Variables::from_pairs(
+        tree.vars()
+            .iter()
+            .filter(|(name, _)| *name != "PATH")
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .chain([("PATH".into(), path)]),
+    )
+}
+
+#[test]
+fn a_python3_added_to_a_bin_on_path_after_allow_is_not_the_interpreter_env_finds() {
+    // A ninth adversarial pass: with `#!/usr/bin/env python3`, the kernel found
+    // `python3` on PATH at every run: a repository `bin/` that direnv put first on PATH
+    // got a `python3` of a pull request's after `allow`, and the next `check` ran it.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    fs::create_dir_all(tree.path("bin")).unwrap();
+    script_provider(&tree, "providers/p.py", "#!/usr/bin/env python3", "");
+    let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
+    let vars = with_path_first(&tree, &tree.path("bin"));
+    trust::allow(&manifest, &vars).unwrap();
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(value(&report, "api_key").as_deref(), Some("k-1"));
+
+    let python = tree.path("bin/python3");
+    fs::write(
+        &python,
+        format!(
+            "#!/bin/sh\necho ran > {:?}\nexec /usr/bin/python3 \"$@\"\n",
+            tree.marker()
+        ),
+    )
+    .unwrap();
+    chmod(&python, 0o755);
+    let report = run(&manifest, "production", &vars);
+    assert!(
+        !Path::new(&tree.marker()).exists(),
+        "a python3 the user never allowed ran"
+    );
+    let resolution = report.get("api_key").unwrap();
+    let said = format!("{:?}", resolution.problems);
+    assert!(
+        said.contains("ProgramChanged") && said.contains("bin/python3"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_scripts_interpreter_of_a_virtual_environment_inside_the_repository_is_refused() {
+    // A ninth adversarial pass: with an activated `.venv` inside the repository first on
+    // PATH, `#!/usr/bin/env python3` ran its Python, and a `.pth` file committed into its
+    // `site-packages` ran at start.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    script_provider(&tree, "providers/p.py", "#!/usr/bin/env python3", "");
+    let venv = venv_with_a_module_of_its_own(tree.root.path());
+    let lib = fs::read_dir(venv.join("lib"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    fs::write(
+        lib.join("site-packages/evil.pth"),
+        format!("import os; open({:?}, 'w').write('ran')\n", tree.marker()),
+    )
+    .unwrap();
+    let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
+    let activated = with_path_first(&tree, &venv.join("bin"));
+    let error = trust::allow(&manifest, &activated).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::Environment { environment, .. } if environment == "venv/"),
+        "{error:?}"
+    );
+    // Allowed without it, then run with it first on PATH: refused, and nothing ran.
+    trust::allow(&manifest, &tree.vars()).unwrap();
+    tree.reads(&manifest);
+    let report = run(&manifest, "production", &activated);
+    assert!(
+        !Path::new(&tree.marker()).exists(),
+        "the environment's .pth ran"
+    );
+    assert!(value(&report, "api_key").is_none());
+    let said = format!("{:?}", report.get("api_key").unwrap().problems);
+    assert!(said.contains("Environment"), "{said}");
+}
+
+#[test]
+fn a_scripts_interpreter_is_run_directly_with_the_words_the_kernel_and_env_give_it() {
+    // Run by the path `allow` pinned, not through `env`: the script still sees its own
+    // path and arguments, and `env -S`'s options and variables are kept.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    let dump = tree.path("argv.json");
+    let tail = format!(
+        "\nimport os\njson.dump([sys.argv, sys.flags.optimize, os.environ.get('FROM_SHEBANG')], open({:?}, 'w'))\n",
+        dump.display().to_string()
+    );
+    script_provider(
+        &tree,
+        "providers/p.py",
+        "#!/usr/bin/env -S FROM_SHEBANG=yes python3 -O",
+        &tail,
+    );
+    // The store in a directory of its own: an argument's directory is pinned.
+    fs::create_dir_all(tree.path("stores")).unwrap();
+    fs::copy(tree.path("store.json"), tree.path("stores/store.json")).unwrap();
+    let store = "stores/store.json".to_owned();
+    let manifest = tree.manifest(".", &format!(r#"["providers/p.py", "{store}"]"#));
+    let allowed = trust::allow(&manifest, &tree.vars()).unwrap();
+    let interpreters = allowed[0].1.interpreters.clone().unwrap();
+    assert_eq!(interpreters.len(), 1, "{interpreters:?}");
+    assert_eq!(
+        interpreters[0].named_by,
+        "`#!/usr/bin/env -S FROM_SHEBANG=yes python3 -O` of providers/p.py"
+    );
+    tree.reads(&manifest);
+    let (argv, optimize, variable): (Vec<String>, u8, Option<String>) =
+        serde_json::from_str(&fs::read_to_string(&dump).unwrap()).unwrap();
+    assert_eq!(
+        fs::canonicalize(&argv[0]).unwrap(),
+        fs::canonicalize(tree.path("providers/p.py")).unwrap()
+    );
+    assert_eq!(argv[1..], [store]);
+    assert_eq!(optimize, 1, "-O was passed");
+    assert_eq!(variable.as_deref(), Some("yes"));
+}
+
+#[test]
+fn an_interpreter_the_repository_holds_is_pinned_with_its_directory() {
+    // `#!tools/py` names a program from the manifest's directory, as a command's
+    // `tools/py` would: its file and its directory are pinned.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    fs::create_dir_all(tree.path("tools")).unwrap();
+    fs::write(
+        tree.path("tools/py"),
+        "#!/bin/sh\nexec /usr/bin/python3 \"$@\"\n",
+    )
+    .unwrap();
+    chmod(&tree.path("tools/py"), 0o755);
+    script_provider(&tree, "providers/p.py", "#!tools/py", "");
+    let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
+    assert_eq!(
+        pinned(&manifest, &tree.vars()),
+        vec!["providers/", "tools/"]
+    );
+    tree.reads(&manifest);
+    fs::write(tree.path("tools/other"), "").unwrap();
+    assert_eq!(changed(&tree.refused(&manifest)), "tools/");
+    fs::remove_file(tree.path("tools/other")).unwrap();
+    tree.reads(&manifest);
+    fs::write(
+        tree.path("tools/py"),
+        format!(
+            "#!/bin/sh\necho ran > {:?}\nexec /usr/bin/python3 \"$@\"\n",
+            tree.marker()
+        ),
+    )
+    .unwrap();
+    let changed = changed(&tree.refused(&manifest));
+    assert!(changed.contains("tools/py"), "{changed}");
+}
+
+#[test]
+fn a_record_made_before_interpreters_were_pinned_allows_no_script_until_allowed_again() {
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    script_provider(&tree, "providers/p.py", "#!/usr/bin/env python3", "");
+    let strip = |manifest: &Manifest| {
+        trust::allow(manifest, &tree.vars()).unwrap();
+        let dir = tree.path("state/allowed");
+        let record = fs::read_dir(&dir).unwrap().next().unwrap().unwrap().path();
+        let mut json: serde_json::Value =
+            serde_json::from_str(&fs::read_to_string(&record).unwrap()).unwrap();
+        for source in json["sources"].as_object_mut().unwrap().values_mut() {
+            source
+                .as_object_mut()
+                .unwrap()
+                .remove("interpreters")
+                .unwrap();
+        }
+        fs::write(&record, json.to_string()).unwrap();
+    };
+    // A program that is not a script: the old record still allows it.
+    let manifest = tree.manifest(".", r#"["python3", "providers/p.py"]"#);
+    strip(&manifest);
+    tree.reads(&manifest);
+    // A script: allow again, says the message.
+    let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
+    strip(&manifest);
+    let error = tree.refused(&manifest);
+    assert!(
+        matches!(&error, TrustError::InterpreterUnrecorded { program, .. } if program == "providers/p.py"),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("by an earlier secretary"),
+        "{error}"
+    );
+    assert!(error.hint().contains("secretary allow"), "{}", error.hint());
+    trust::allow(&manifest, &tree.vars()).unwrap();
+    tree.reads(&manifest);
+}
+
+#[test]
+fn what_a_shebang_line_passes_is_held_to_the_commands_rules() {
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path(".git")).unwrap();
+    // Python's `-m` on a `#!` line: the manifest's directory first on its path.
+    script_provider(
+        &tree,
+        "providers/m.py",
+        "#!/usr/bin/env -S python3 -m x",
+        "",
+    );
+    let manifest = tree.manifest(".", r#"["providers/m.py"]"#);
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(error, TrustError::WorkingDirectory { .. }),
+        "{error:?}"
+    );
+    // A variable `env` sets that names a directory of the repository: pinned.
+    fs::create_dir_all(tree.path("lib")).unwrap();
+    script_provider(
+        &tree,
+        "providers/p.py",
+        "#!/usr/bin/env -S PYTHONPATH=lib python3",
+        "",
+    );
+    let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
+    assert_eq!(pinned(&manifest, &tree.vars()), vec!["providers/", "lib/"]);
+    tree.reads(&manifest);
+    fs::write(tree.path("lib/json.py"), tree.marker_code()).unwrap();
+    assert_eq!(changed(&tree.refused(&manifest)), "lib/");
+    // An `env` option that is not followed: refused, saying what to do.
+    script_provider(
+        &tree,
+        "providers/p.py",
+        "#!/usr/bin/env -C /tmp python3",
+        "",
+    );
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::Interpreter { reason, .. } if reason.contains("`env -C`")),
+        "{error:?}"
+    );
+    assert!(
+        error.hint().contains("#!/usr/bin/python3"),
+        "{}",
+        error.hint()
+    );
+}
