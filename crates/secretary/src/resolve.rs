@@ -11,7 +11,7 @@ pub use crate::manifest::Place;
 use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec};
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
-use crate::validate::{self, Invalid};
+use crate::validate::{self, Inadmissible, Invalid};
 use crate::{Error, Origin, SecretValue, Variables, Warning};
 
 mod derived;
@@ -549,8 +549,13 @@ fn validate_all(
         let (Some(value), Some(origin)) = (&resolution.value, &resolution.origin) else {
             continue;
         };
-        if let Err(reason) = validate::check(spec, value.expose()) {
-            resolution.problems.push(Problem {
+        // A default is the manifest's own word, written in the open: the environment's
+        // `forbid_placeholders` is about values its sources hold (`put` has no default
+        // and applies it to every value).
+        let placeholders_forbidden = environment.forbid_placeholders && *origin != Origin::Default;
+        match validate::admissible(spec, value.expose(), placeholders_forbidden) {
+            Ok(()) => {}
+            Err(Inadmissible::Invalid(reason)) => resolution.problems.push(Problem {
                 fix: Fix::Correct {
                     name: spec.primary_env().to_owned(),
                     expected: expectation(spec),
@@ -559,20 +564,17 @@ fn validate_all(
                     origin: origin.clone(),
                     reason,
                 },
-            });
-        } else if environment.forbid_placeholders && *origin != Origin::Default {
-            if let Some(rule) = validate::placeholder(value.expose()) {
-                resolution.problems.push(Problem {
-                    fix: Fix::ReplacePlaceholder {
-                        environment: environment.name.clone(),
-                        origin: origin.clone(),
-                    },
-                    kind: ProblemKind::Placeholder {
-                        origin: origin.clone(),
-                        rule,
-                    },
-                });
-            }
+            }),
+            Err(Inadmissible::Placeholder(rule)) => resolution.problems.push(Problem {
+                fix: Fix::ReplacePlaceholder {
+                    environment: environment.name.clone(),
+                    origin: origin.clone(),
+                },
+                kind: ProblemKind::Placeholder {
+                    origin: origin.clone(),
+                    rule,
+                },
+            }),
         }
     }
 }
