@@ -59,6 +59,29 @@ impl Report {
     pub fn get(&self, key: &str) -> Option<&Resolution> {
         self.resolutions.iter().find(|r| r.key() == key)
     }
+
+    /// The keys of `newer` whose value is not the one this report holds for them: set,
+    /// unset, or other text (a key this report does not hold counts as changed), sorted.
+    /// Values are compared where they are, never copied.
+    pub fn changed_keys(&self, newer: &Report) -> Vec<String> {
+        let before: std::collections::HashMap<&str, Option<&str>> = self
+            .resolutions
+            .iter()
+            .map(|resolution| (resolution.key(), resolution.exposed()))
+            .collect();
+        let mut changed: Vec<String> = newer
+            .resolutions
+            .iter()
+            .filter(|fresh| {
+                before
+                    .get(fresh.key())
+                    .is_none_or(|value| *value != fresh.exposed())
+            })
+            .map(|fresh| fresh.key().to_owned())
+            .collect();
+        changed.sort();
+        changed
+    }
 }
 
 /// One secret's resolution.
@@ -90,6 +113,11 @@ impl Resolution {
     /// The secret's key.
     pub fn key(&self) -> &str {
         &self.spec.key
+    }
+
+    /// Its value's text, if it has one.
+    fn exposed(&self) -> Option<&str> {
+        self.value.as_ref().map(SecretValue::expose)
     }
 
     /// The value as it may be shown to people (`status`): only that of a secret declared
