@@ -39,7 +39,6 @@ mod store;
 mod tls;
 mod write;
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 pub use error::{Access, LoginMethod, NodeAnswer, TlsFailure, VaultError};
@@ -51,7 +50,9 @@ use crate::{Locator, SecretValue, Warning};
 use client::Client;
 pub(in crate::source) use client::{Body, SecretJson};
 pub(in crate::source) use kv::written_at;
-use kv::{Cas, Field, Read, Write, field_of, read, read_all, stored};
+use kv::{
+    At, Cas, Field, Planned, Read, ReadPlan, Write, field_of, read, read_all, stored, text_of,
+};
 use settings::Settings;
 pub(crate) use settings::server;
 pub use snapshot::Snapshot;
@@ -271,27 +272,15 @@ impl Source for VaultSource {
             Ok(connection) => connection,
             Err(error) => return Batch::failed(secrets.len(), &SourceError::Vault(error)),
         };
-        // Plan: one read per distinct (path, version).
-        let mut reads: Vec<(String, Option<u64>)> = Vec::new();
-        let mut index: HashMap<(String, Option<u64>), usize> = HashMap::new();
-        let plan: Vec<Result<(usize, String, String), VaultError>> = secrets
-            .iter()
-            .map(|spec| {
-                let path = self.render(&self.config.path, "path", spec, context)?;
-                let field = self.render(&self.config.field, "field", spec, context)?;
-                let api = self.api_path(&path);
-                let slot = *index.entry((api.clone(), spec.version)).or_insert_with(|| {
-                    reads.push((api, spec.version));
-                    reads.len() - 1
-                });
-                Ok((slot, path, field))
-            })
-            .collect();
+        let ReadPlan {
+            secrets: plan,
+            reads,
+        } = self.plan(secrets, context, At::Pinned);
         let results = read_all(&connection, &reads, self.config.kv_version);
         let lookups = plan
             .into_iter()
             .map(|planned| {
-                let (slot, path, field) = match planned {
+                let Planned { path, field, slot } = match planned {
                     Ok(planned) => planned,
                     Err(error) => return Lookup::Failed(SourceError::Vault(error)),
                 };
