@@ -54,6 +54,7 @@ use kv::{
     At, Cas, Field, Planned, Read, ReadPlan, Write, field_of, read, read_all, stored, text_of,
 };
 use settings::Settings;
+pub(in crate::source) use settings::is_loopback;
 pub(crate) use settings::server;
 pub use snapshot::Snapshot;
 use write::{CONFLICT_RETRIES, FieldChange, Merge, Theirs, write_merging};
@@ -385,6 +386,22 @@ fn connection_warnings(connection: &Connection) -> Vec<Warning> {
         });
     }
     warnings
+}
+
+/// The settings of `[sources.vault]` with `extra` lines, as the manifest checks them: for
+/// the tests of this module's parts.
+#[cfg(test)]
+fn config_for_tests(extra: &str) -> VaultConfig {
+    let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
+    let manifest =
+        crate::manifest::Manifest::parse(&text, std::path::Path::new("secrets.toml")).unwrap();
+    manifest
+        .source("vault")
+        .unwrap()
+        .config
+        .get::<VaultConfig>()
+        .unwrap()
+        .clone()
 }
 
 #[cfg(test)]
