@@ -22,7 +22,7 @@ use std::process::Command;
 
 /// The guide this test follows.
 const GUIDE: &str = include_str!("../../../../docs/guides/env-to-vault.md");
-pub(crate) const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
+const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
 pub(crate) const APP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/faceless-youtube"
@@ -135,6 +135,26 @@ impl Steps<'_> {
     }
 }
 
+/// How the `.env`-to-Vault and `.env`-to-AWS runbooks are run: they start a server.
+pub(crate) const RUNBOOK: Steps<'static> = Steps {
+    label: "runbook",
+    servers: true,
+    seconds: 600,
+};
+
+/// Asserts that `said` holds no secret of the reference application's `.env` (its
+/// non-secret settings, such as `development`, are also environment names, printed as
+/// such).
+pub(crate) fn assert_no_dotenv_value(said: &str) {
+    for line in DOTENV.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((_, value)) = line.split_once('=') {
+            if value.contains("dev-only") || value.contains("://") {
+                assert!(!said.contains(value), "a value was printed:\n{said}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_env_to_vault_guide_works_as_written() {
     let blocks = blocks();
@@ -158,12 +178,7 @@ fn the_env_to_vault_guide_works_as_written() {
         .iter()
         .map(|block| block.replace("127.0.0.1:8200", &format!("127.0.0.1:{port}")))
         .collect();
-    let steps = Steps {
-        label: "runbook",
-        servers: true,
-        seconds: 600,
-    };
-    let (output, said) = steps.run(&blocks, app.path());
+    let (output, said) = RUNBOOK.run(&blocks, app.path());
     assert!(output.status.success(), "the runbook failed:\n{said}");
     // What the steps say they did.
     assert!(said.contains("wrote secrets.toml"), "{said}");
@@ -178,15 +193,8 @@ fn the_env_to_vault_guide_works_as_written() {
         said.contains("started with a 37 character SECRET_KEY"),
         "{said}"
     );
-    // No secret of the .env was printed on the way (the non-secret settings, such as
-    // `development`, are also environment names, printed as such).
-    for line in DOTENV.lines().filter(|l| !l.starts_with('#')) {
-        if let Some((_, value)) = line.split_once('=') {
-            if value.contains("dev-only") || value.contains("://") {
-                assert!(!said.contains(value), "a value was printed:\n{said}");
-            }
-        }
-    }
+    // No secret of the .env was printed on the way.
+    assert_no_dotenv_value(&said);
     assert!(Path::new(&app.path().join("secrets.toml")).exists());
     // The dev server left no token behind in HOME (`-dev-no-store-token`): after the
     // guide, production fails closed again without a token.
