@@ -314,7 +314,8 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
 /// `path` relative to the working directory when it is below it, as the user would type
 /// it; else as it is. The one place messages for people shorten a path: the command
 /// line's and the Python package's errors both use it ([`Error::shown`](crate::Error::shown)),
-/// and the manifest's own paths are shortened the same way ([`shown_from`]).
+/// and the manifest's own paths are shortened the same way (`shown_from`, from the
+/// directory [`Manifest::discover`](crate::Manifest::discover) was given).
 ///
 /// ```
 /// let here = std::env::current_dir()?;
