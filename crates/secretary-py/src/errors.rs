@@ -124,7 +124,7 @@ pub fn from_library(py: Python<'_>, error: Error) -> PyErr {
 }
 
 fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
-    Ok(match error {
+    Ok(match error.shown() {
         Error::ManifestNotFound { start } => Raise::new(
             py,
             Class::Manifest,
@@ -134,17 +134,13 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
                 shown_path(&start).display()
             ),
         ),
-        Error::ReadManifest { path, reason } => {
-            let shown = shown_path(&path);
-            Raise::new(
-                py,
-                Class::Manifest,
-                format!("cannot read manifest {}: {reason}", shown.display()),
-            )
-            .with("path", shown)?
-        }
-        Error::Manifest(mut error) => {
-            error.path = shown_path(&error.path);
+        Error::ReadManifest { path, reason } => Raise::new(
+            py,
+            Class::Manifest,
+            format!("cannot read manifest {}: {reason}", path.display()),
+        )
+        .with("path", path)?,
+        Error::Manifest(error) => {
             let path = error.path.clone();
             Raise::new(py, Class::Manifest, error.to_string()).with("path", path)?
         }
@@ -158,17 +154,12 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
             Class::UnknownEnvironment,
             format!(
                 "{}\n  help: use one of: {} (or add [environments.NAME] to the manifest)",
-                unknown_environment(
-                    name.as_deref(),
-                    &chosen_by,
-                    TERMS.caller,
-                    &shown_path(&manifest)
-                ),
+                unknown_environment(name.as_deref(), &chosen_by, TERMS.caller, &manifest),
                 defined.join(", ")
             ),
         )
         .with("environment", name)?
-        .with("path", shown_path(&manifest))?,
+        .with("path", manifest)?,
         Error::UnknownKey {
             key,
             manifest,
@@ -185,7 +176,7 @@ fn raise_library(py: Python<'_>, error: Error) -> PyResult<Raise<'_>> {
                 Class::SecretNotFound,
                 format!(
                     "secret `{key}` is not declared in {}\n  help: {help}",
-                    shown_path(&manifest).display()
+                    manifest.display()
                 ),
             )
             .with("key", key)?

@@ -319,7 +319,9 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
 
 /// `path` relative to the working directory when it is below it, as the user would type
 /// it; else as it is. The one place messages for people shorten a path: the command
-/// line's and the Python package's errors both use it.
+/// line's and the Python package's errors both use it ([`Error::shown`](crate::Error::shown)),
+/// and the manifest's own paths are shortened the same way (`shown_from`, from the
+/// directory [`Manifest::discover`](crate::Manifest::discover) was given).
 ///
 /// ```
 /// let here = std::env::current_dir()?;
@@ -328,10 +330,18 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
 /// # Ok::<(), std::io::Error>(())
 /// ```
 pub fn shown_path(path: &Path) -> PathBuf {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| path.strip_prefix(cwd).ok().map(Path::to_path_buf))
-        .unwrap_or_else(|| path.to_path_buf())
+    match std::env::current_dir() {
+        Ok(cwd) => shown_from(path, &cwd),
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// `path` as the user would type it from `cwd`, a working directory the caller gives
+/// ([`shown_path`] for the process's own): relative when it is below `cwd` (empty for
+/// `cwd` itself), else as it is.
+pub(crate) fn shown_from(path: &Path, cwd: &Path) -> PathBuf {
+    path.strip_prefix(cwd)
+        .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
 }
 
 /// Whether `real` (a path with its links resolved) lies in one of the kernel's trees,

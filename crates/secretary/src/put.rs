@@ -14,7 +14,7 @@ use crate::manifest::{EnvironmentSpec, Manifest, NewValue, SecretSpec, SourceKin
 use crate::source::{
     AwsError, Context, Store, StoreError, StoreLimit, Stored, VaultError, Written,
 };
-use crate::validate::{self, Invalid};
+use crate::validate::{self, Inadmissible, Invalid};
 use crate::{Error, SecretValue, Variables};
 
 mod import;
@@ -177,8 +177,13 @@ pub(crate) fn target(
     })
 }
 
-/// Whether `value` may be written for `spec` in `environment`: not empty, valid for its
-/// declaration, and no placeholder where the environment forbids them.
+/// Whether `value` may be written for `spec` in `environment`: not empty, no NUL byte,
+/// and admissible as resolution would find it ([`validate::admissible`]).
+///
+/// What differs from resolution, on purpose: a write refuses an empty value and a NUL
+/// byte (resolution takes what a source holds, an empty variable included), and the
+/// environment's `forbid_placeholders` applies to every value written (resolution spares
+/// the manifest's own defaults, which are never written).
 pub(crate) fn admissible(
     spec: &SecretSpec,
     environment: &EnvironmentSpec,
@@ -190,13 +195,14 @@ pub(crate) fn admissible(
     if value.expose().contains('\0') {
         return Err(PutError::NulByte);
     }
-    validate::check(spec, value.expose()).map_err(PutError::Invalid)?;
-    if environment.forbid_placeholders {
-        if let Some(rule) = validate::placeholder(value.expose()) {
-            return Err(PutError::Placeholder(rule, environment.name.clone()));
+    validate::admissible(spec, value.expose(), environment.forbid_placeholders).map_err(|refused| {
+        match refused {
+            Inadmissible::Invalid(reason) => PutError::Invalid(reason),
+            Inadmissible::Placeholder(rule) => {
+                PutError::Placeholder(rule, environment.name.clone())
+            }
         }
-    }
-    Ok(())
+    })
 }
 
 /// Writes `value` for `key` to the first Vault source of `environment`'s chain.

@@ -11,7 +11,7 @@ pub use crate::manifest::Place;
 use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec};
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
-use crate::validate::{self, Invalid};
+use crate::validate::{self, Inadmissible, Invalid};
 use crate::{Absence, Error, Looked, Origin, Searched, SecretValue, Variables, Warning};
 
 mod derived;
@@ -59,6 +59,29 @@ impl Report {
     pub fn get(&self, key: &str) -> Option<&Resolution> {
         self.resolutions.iter().find(|r| r.key() == key)
     }
+
+    /// The keys of `newer` whose value is not the one this report holds for them: set,
+    /// unset, or other text (a key this report does not hold counts as changed), sorted.
+    /// Values are compared where they are, never copied.
+    pub fn changed_keys(&self, newer: &Report) -> Vec<String> {
+        let before: std::collections::HashMap<&str, Option<&str>> = self
+            .resolutions
+            .iter()
+            .map(|resolution| (resolution.key(), resolution.exposed()))
+            .collect();
+        let mut changed: Vec<String> = newer
+            .resolutions
+            .iter()
+            .filter(|fresh| {
+                before
+                    .get(fresh.key())
+                    .is_none_or(|value| *value != fresh.exposed())
+            })
+            .map(|fresh| fresh.key().to_owned())
+            .collect();
+        changed.sort();
+        changed
+    }
 }
 
 /// One secret's resolution.
@@ -90,6 +113,11 @@ impl Resolution {
     /// The secret's key.
     pub fn key(&self) -> &str {
         &self.spec.key
+    }
+
+    /// Its value's text, if it has one.
+    fn exposed(&self) -> Option<&str> {
+        self.value.as_ref().map(SecretValue::expose)
     }
 
     /// The value as it may be shown to people (`status`): only that of a secret declared
@@ -551,8 +579,13 @@ fn validate_all(
         let (Some(value), Some(origin)) = (&resolution.value, &resolution.origin) else {
             continue;
         };
-        if let Err(reason) = validate::check(spec, value.expose()) {
-            resolution.problems.push(Problem {
+        // A default is the manifest's own word, written in the open: the environment's
+        // `forbid_placeholders` is about values its sources hold (`put` has no default
+        // and applies it to every value).
+        let placeholders_forbidden = environment.forbid_placeholders && *origin != Origin::Default;
+        match validate::admissible(spec, value.expose(), placeholders_forbidden) {
+            Ok(()) => {}
+            Err(Inadmissible::Invalid(reason)) => resolution.problems.push(Problem {
                 fix: Fix::Correct {
                     name: spec.primary_env().to_owned(),
                     expected: expectation(spec),
@@ -561,20 +594,17 @@ fn validate_all(
                     origin: origin.clone(),
                     reason,
                 },
-            });
-        } else if environment.forbid_placeholders && *origin != Origin::Default {
-            if let Some(rule) = validate::placeholder(value.expose()) {
-                resolution.problems.push(Problem {
-                    fix: Fix::ReplacePlaceholder {
-                        environment: environment.name.clone(),
-                        origin: origin.clone(),
-                    },
-                    kind: ProblemKind::Placeholder {
-                        origin: origin.clone(),
-                        rule,
-                    },
-                });
-            }
+            }),
+            Err(Inadmissible::Placeholder(rule)) => resolution.problems.push(Problem {
+                fix: Fix::ReplacePlaceholder {
+                    environment: environment.name.clone(),
+                    origin: origin.clone(),
+                },
+                kind: ProblemKind::Placeholder {
+                    origin: origin.clone(),
+                    rule,
+                },
+            }),
         }
     }
 }

@@ -6,7 +6,35 @@
 //! to people and written to logs.
 
 pub use crate::duration::{DurationError, MAX_DURATION, parse_duration, show_duration};
+use crate::manifest::SecretSpec;
 pub use crate::manifest::rules::{Invalid, check, parse_bool};
+
+/// Why a value may not stand for its secret ([`admissible`]). Holds no part of the value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Inadmissible {
+    /// It does not fit the secret's type or constraints.
+    Invalid(Invalid),
+    /// It looks like a placeholder where placeholders are forbidden.
+    Placeholder(PlaceholderRule),
+}
+
+/// Whether `value` may stand for `spec`: it fits the secret's type and constraints
+/// ([`check`]), and, when `placeholders_forbidden`, it is no placeholder
+/// ([`placeholder`]); a value that does not fit is not also called a placeholder. The one
+/// rule for a value resolved (`resolve`) and a value about to be written (`put`,
+/// `rotate`, `import`); each caller says whether the environment's
+/// `forbid_placeholders` applies to this value.
+pub(crate) fn admissible(
+    spec: &SecretSpec,
+    value: &str,
+    placeholders_forbidden: bool,
+) -> Result<(), Inadmissible> {
+    check(spec, value).map_err(Inadmissible::Invalid)?;
+    match placeholders_forbidden.then(|| placeholder(value)).flatten() {
+        Some(rule) => Err(Inadmissible::Placeholder(rule)),
+        None => Ok(()),
+    }
+}
 
 /// `<name>` or `<your password>`: a `<`, a name-like run that starts with a letter or
 /// digit, and a `>`.

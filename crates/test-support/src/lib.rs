@@ -35,6 +35,19 @@ pub use openbao::{OpenBao, free_port};
 pub use postgres::Postgres;
 pub use sops::Sops;
 
+/// Waits until `done`, asking every 50 ms; fails the test, naming `what`, when it is not
+/// done within `limit`.
+pub fn wait_until(what: &str, limit: std::time::Duration, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + limit;
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{what}: not within {limit:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
 /// A provider program for the `exec` source's tests (`fixtures/provider.py`): secrets
 /// from the JSON store file its first argument names.
 pub fn provider() -> std::path::PathBuf {

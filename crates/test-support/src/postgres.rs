@@ -247,6 +247,41 @@ impl Postgres {
         .unwrap_or_else(|| panic!("cannot count the users of role {role}"))
     }
 
+    /// A manifest whose environment `production` reads, from a `vault_lease` source
+    /// named `database`, the credentials OpenBao's role `app` (the application's name)
+    /// issues over this cluster: `postgres_user`, `postgres_password`, and
+    /// `database_url` built from them. `extra` goes into the source's table: more of its
+    /// settings, then any table of its own (`[audit]`).
+    pub fn leased_manifest(&self, app: &str, extra: &str) -> String {
+        format!(
+            r#"version = 1
+[app]
+name = "{app}"
+
+[sources.database]
+type = "vault_lease"
+path = "database/creds/{{app}}"
+secrets = {{ postgres_user = "username", postgres_password = "password" }}
+{extra}
+
+[environments.production]
+sources = ["database"]
+
+[secrets.postgres_user]
+required = true
+
+[secrets.postgres_password]
+required = true
+
+[secrets.database_url]
+required = true
+type = "url"
+template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
+"#,
+            port = self.port
+        )
+    }
+
     /// Makes the database `name` unless it exists.
     pub fn database(&self, name: &str) {
         let exists = self.query(&format!(

@@ -6,7 +6,6 @@ use std::io;
 use std::path::PathBuf;
 
 use secretary::audit::AuditError;
-use secretary::file::shown_path;
 use secretary::init::InitError;
 use secretary::manifest::unknown_environment;
 use secretary::source::exec::TrustError;
@@ -403,15 +402,7 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
 /// are shown relative to the working directory, as the user would type them.
 fn secretary_error(error: secretary::Error) -> Diagnostic {
     use secretary::Error;
-    let error = match error {
-        Error::Manifest(mut manifest) => {
-            manifest.path = shown_path(&manifest.path);
-            Error::Manifest(manifest)
-        }
-        Error::ReadManifest { path, reason } => Error::ReadManifest {
-            path: shown_path(&path),
-            reason,
-        },
+    let error = match error.shown() {
         Error::UnknownEnvironment {
             name,
             chosen_by,
@@ -423,22 +414,13 @@ fn secretary_error(error: secretary::Error) -> Diagnostic {
                 name.as_deref(),
                 &chosen_by,
                 "--env",
-                &shown_path(&manifest),
+                &manifest,
             ))
             .help(format!(
                 "use one of: {} (or add [environments.NAME] to the manifest)",
                 defined.join(", ")
             ));
         }
-        Error::UnknownKey {
-            key,
-            manifest,
-            suggestion,
-        } => Error::UnknownKey {
-            key,
-            manifest: shown_path(&manifest),
-            suggestion,
-        },
         other => other,
     };
     let diagnostic = Diagnostic::error(error.to_string());

@@ -32,7 +32,7 @@ use secretary::audit::Event;
 use secretary::redact::Redactor;
 use secretary::source::leases;
 use secretary::source::{SourceError, VaultError};
-use secretary::{Manifest, ProblemKind, Report, SecretValue, Variables};
+use secretary::{Manifest, ProblemKind, Report, Variables};
 use zeroize::Zeroizing;
 
 use super::Failure;
@@ -378,7 +378,7 @@ fn changes(
         return Ok(None);
     };
     session.audit_report(Event::Resolve, &fresh)?;
-    let changed = changed_keys(report, &fresh);
+    let changed = report.changed_keys(&fresh);
     Ok((!changed.is_empty()).then_some((fresh, changed)))
 }
 
@@ -476,33 +476,6 @@ fn token_fixed_at_start(report: &Report, vars: &Variables) -> Option<String> {
             "the token in {name} was read when `run` started: if it expired, a new login does not reach this run; restart it with a new token (a token in ~/.vault-token or the source's token_file is read again at every re-read)"
         )
     })
-}
-
-/// The keys whose value differs between two reports (set, unset or changed), in order;
-/// compared in place, so no copy of a value is made.
-fn changed_keys(old: &Report, new: &Report) -> Vec<String> {
-    let before: std::collections::HashMap<&str, Option<&str>> = old
-        .resolutions
-        .iter()
-        .map(|resolution| (resolution.key(), value_of(resolution)))
-        .collect();
-    let mut changed: Vec<String> = new
-        .resolutions
-        .iter()
-        .filter(|fresh| {
-            before
-                .get(fresh.key())
-                .is_none_or(|value| *value != value_of(fresh))
-        })
-        .map(|fresh| fresh.key().to_owned())
-        .collect();
-    changed.sort();
-    changed
-}
-
-/// A resolution's value, if it has one.
-fn value_of(resolution: &secretary::Resolution) -> Option<&str> {
-    resolution.value.as_ref().map(SecretValue::expose)
 }
 
 /// SIGTERM, then SIGKILL when the child has not exited after `grace`.

@@ -16,34 +16,6 @@ use super::{addresses, new_leader};
 /// eight seconds before the lease would end.
 const TTL: u64 = 24;
 
-/// The manifest: production reads a user of role `failover` with a lease.
-fn manifest(port: u16) -> String {
-    format!(
-        r#"version = 1
-[app]
-name = "failover"
-
-[sources.database]
-type = "vault_lease"
-path = "database/creds/{{app}}"
-secrets = {{ postgres_user = "username", postgres_password = "password" }}
-reissue_grace = "1s"
-
-[environments.production]
-sources = ["database"]
-
-[secrets.postgres_user]
-required = true
-[secrets.postgres_password]
-required = true
-[secrets.database_url]
-required = true
-type = "url"
-template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
-"#
-    )
-}
-
 /// The audit log's lines, as JSON.
 fn audit(path: &std::path::Path) -> Vec<serde_json::Value> {
     std::fs::read_to_string(path)
@@ -74,7 +46,9 @@ fn a_lease_is_renewed_through_a_leader_kill_its_credentials_work_all_along_and_c
     );
     issues_credentials(&cluster, leader);
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("secrets.toml"), manifest(pg.port)).unwrap();
+    // Production reads a user of role `failover` with a lease.
+    let manifest = pg.leased_manifest("failover", "reissue_grace = \"1s\"");
+    std::fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
     let log = dir.path().join("audit.log");
     // The node that dies is the one the manager asks first.
     let manager = SecretManager::from_path(dir.path().join("secrets.toml"))

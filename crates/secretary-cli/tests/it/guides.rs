@@ -10,12 +10,9 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-use std::fmt::Write as _;
 use std::path::Path;
-use std::process::Command;
 
-use crate::runbook::{APP, copy_app, runbook_blocks};
-use crate::support;
+use crate::runbook::{APP, Steps, copy_app, runbook_blocks};
 
 const SOPS: &str = include_str!("../../../../docs/guides/sops.md");
 const PROVIDERS: &str = include_str!("../../../../docs/guides/providers.md");
@@ -24,32 +21,12 @@ const PROVIDERS: &str = include_str!("../../../../docs/guides/providers.md");
 fn run_guide(page: &str, dir: &Path) -> String {
     let blocks = runbook_blocks(page, "guide");
     assert!(blocks.len() >= 4, "{blocks:?}");
-    let mut script = String::from("set -euo pipefail\n");
-    for (n, block) in blocks.iter().enumerate() {
-        let _ = writeln!(script, "echo '==> guide block {}'", n + 1);
-        script.push_str(block);
-    }
-    let secretary = support::secretary();
-    let bin = secretary.parent().unwrap();
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
-    let output = Command::new("timeout")
-        .args(["--kill-after=10", "300", "bash", "-c"])
-        .arg(&script)
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir)
-        .env("TMPDIR", dir)
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let steps = Steps {
+        label: "guide",
+        servers: false,
+        seconds: 300,
+    };
+    let (output, said) = steps.run(&blocks, dir);
     assert!(output.status.success(), "the guide failed:\n{said}");
     said
 }

@@ -22,7 +22,7 @@ use std::process::Command;
 
 /// The guide this test follows.
 const GUIDE: &str = include_str!("../../../../docs/guides/env-to-vault.md");
-pub(crate) const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
+const DOTENV: &str = include_str!("../../../../examples/faceless-youtube/.env");
 pub(crate) const APP: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../../examples/faceless-youtube"
@@ -85,6 +85,76 @@ pub(crate) fn runbook_blocks(page: &str, name: &str) -> Vec<String> {
     blocks
 }
 
+/// How a page's steps are run ([`Steps::run`]).
+pub(crate) struct Steps<'a> {
+    /// What each block is called in the script's `==> LABEL block N` lines.
+    pub(crate) label: &'a str,
+    /// Whether the blocks start servers in the background, stopped with the script.
+    pub(crate) servers: bool,
+    /// How long they may take, in seconds: a step that hangs fails the test instead of
+    /// holding it up.
+    pub(crate) seconds: u32,
+}
+
+impl Steps<'_> {
+    /// Runs `blocks` in order, in one bash with `set -euo pipefail`, in `dir` (also its
+    /// `HOME` and `TMPDIR`), with nothing of the test's environment but `PATH`: the
+    /// `secretary` under test first, then the host's (which has `bao`, `git`, `openssl`
+    /// and `python3`). Gives its output, and what it said (stdout, then stderr).
+    pub(crate) fn run(&self, blocks: &[String], dir: &Path) -> (std::process::Output, String) {
+        let mut script = String::from("set -euo pipefail\n");
+        if self.servers {
+            script.push_str("trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n");
+        }
+        for (n, block) in blocks.iter().enumerate() {
+            let _ = writeln!(script, "echo '==> {} block {}'", self.label, n + 1);
+            script.push_str(block);
+        }
+        let secretary = support::secretary();
+        let bin = secretary.parent().unwrap();
+        let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
+            std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
+        ))
+        .unwrap();
+        let output = Command::new("timeout")
+            .args(["--kill-after=10", &self.seconds.to_string(), "bash", "-c"])
+            .arg(&script)
+            .current_dir(dir)
+            .env_clear()
+            .env("PATH", path)
+            .env("HOME", dir)
+            .env("TMPDIR", dir)
+            .output()
+            .unwrap();
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        (output, said)
+    }
+}
+
+/// How the `.env`-to-Vault and `.env`-to-AWS runbooks are run: they start a server.
+pub(crate) const RUNBOOK: Steps<'static> = Steps {
+    label: "runbook",
+    servers: true,
+    seconds: 600,
+};
+
+/// Asserts that `said` holds no secret of the reference application's `.env` (its
+/// non-secret settings, such as `development`, are also environment names, printed as
+/// such).
+pub(crate) fn assert_no_dotenv_value(said: &str) {
+    for line in DOTENV.lines().filter(|l| !l.starts_with('#')) {
+        if let Some((_, value)) = line.split_once('=') {
+            if value.contains("dev-only") || value.contains("://") {
+                assert!(!said.contains(value), "a value was printed:\n{said}");
+            }
+        }
+    }
+}
+
 #[test]
 fn the_env_to_vault_guide_works_as_written() {
     let blocks = blocks();
@@ -102,39 +172,13 @@ fn the_env_to_vault_guide_works_as_written() {
         .expect("git is needed to run the runbook");
     assert!(git.success());
 
+    // The dev server the runbook starts listens on a free port instead of 8200.
     let port = secretary_test_support::free_port().to_string();
-    let mut script = String::from(
-        "set -euo pipefail\n\
-         # The dev server the runbook starts is stopped with the script.\n\
-         trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n",
-    );
-    for (n, block) in blocks.iter().enumerate() {
-        let _ = writeln!(script, "echo '==> runbook block {}'", n + 1);
-        script.push_str(&block.replace("127.0.0.1:8200", &format!("127.0.0.1:{port}")));
-    }
-    let secretary = support::secretary();
-    let bin = secretary.parent().unwrap();
-    // `secretary` first on PATH; then the host's, which has `bao`, `git` and `python3`.
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
-    // Bounded: a step that hangs fails the test instead of holding it up.
-    let output = Command::new("timeout")
-        .args(["--kill-after=10", "600", "bash", "-c"])
-        .arg(&script)
-        .current_dir(app.path())
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", app.path())
-        .env("TMPDIR", app.path())
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let blocks: Vec<String> = blocks
+        .iter()
+        .map(|block| block.replace("127.0.0.1:8200", &format!("127.0.0.1:{port}")))
+        .collect();
+    let (output, said) = RUNBOOK.run(&blocks, app.path());
     assert!(output.status.success(), "the runbook failed:\n{said}");
     // What the steps say they did.
     assert!(said.contains("wrote secrets.toml"), "{said}");
@@ -149,15 +193,8 @@ fn the_env_to_vault_guide_works_as_written() {
         said.contains("started with a 37 character SECRET_KEY"),
         "{said}"
     );
-    // No secret of the .env was printed on the way (the non-secret settings, such as
-    // `development`, are also environment names, printed as such).
-    for line in DOTENV.lines().filter(|l| !l.starts_with('#')) {
-        if let Some((_, value)) = line.split_once('=') {
-            if value.contains("dev-only") || value.contains("://") {
-                assert!(!said.contains(value), "a value was printed:\n{said}");
-            }
-        }
-    }
+    // No secret of the .env was printed on the way.
+    assert_no_dotenv_value(&said);
     assert!(Path::new(&app.path().join("secrets.toml")).exists());
     // The dev server left no token behind in HOME (`-dev-no-store-token`): after the
     // guide, production fails closed again without a token.

@@ -14,11 +14,8 @@
 )]
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
-use std::process::Command;
 
-use crate::runbook::runbook_blocks;
-use crate::support;
+use crate::runbook::{Steps, runbook_blocks};
 
 /// The guide this test follows.
 const GUIDE: &str = include_str!("../../../../docs/guides/cluster.md");
@@ -43,38 +40,17 @@ fn the_production_cluster_guide_works_as_written() {
         ports[0], ports[1], ports[2], ports[3], ports[4], ports[5]
     );
     let dir = tempfile::tempdir().unwrap();
-    let mut script = String::from(
-        "set -euo pipefail\n\
-         # The nodes the guide starts are stopped with the script.\n\
-         trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n",
-    );
-    for (n, block) in blocks.iter().enumerate() {
-        let _ = writeln!(script, "echo '==> cluster guide block {}'", n + 1);
-        script.push_str(&block.replace(PORTS, &free));
-    }
-    let secretary = support::secretary();
-    let bin = secretary.parent().unwrap();
-    // `secretary` first on PATH; then the host's, which has `bao`, `openssl` and `python3`.
-    let path = std::env::join_paths(std::iter::once(bin.to_path_buf()).chain(
-        std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default()),
-    ))
-    .unwrap();
-    // Bounded: a step that hangs fails the test instead of holding it up.
-    let output = Command::new("timeout")
-        .args(["--kill-after=10", "300", "bash", "-c"])
-        .arg(&script)
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", path)
-        .env("HOME", dir.path())
-        .env("TMPDIR", dir.path())
-        .output()
-        .unwrap();
-    let said = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
+    // The nodes the guide starts listen on free ports instead of its own.
+    let blocks: Vec<String> = blocks
+        .iter()
+        .map(|block| block.replace(PORTS, &free))
+        .collect();
+    let steps = Steps {
+        label: "cluster guide",
+        servers: true,
+        seconds: 300,
+    };
+    let (output, said) = steps.run(&blocks, dir.path());
     assert!(output.status.success(), "the cluster guide failed:\n{said}");
     // Three voters; the person's token chose the login, with a warning; the service ran
     // on its own AppRole login; the check after the leader's death passed.

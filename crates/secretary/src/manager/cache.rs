@@ -134,6 +134,12 @@ impl SecretManager {
 
     /// Caches `resolution` until its source's `ttl`; returns its key if its value differs
     /// from the last one seen.
+    ///
+    /// Not [`Report::changed_keys`](crate::Report::changed_keys), which compares two
+    /// reports a caller holds (`run --watch`): the manager holds no earlier report, and
+    /// must tell a change after `clear_cache` too, so it remembers a digest of each key's
+    /// last value (never the value), from a one-key read as from a re-read of all; and a
+    /// key's first read is no change.
     pub(super) fn store(&self, resolution: &Resolution) -> Option<String> {
         let ttl = resolution
             .origin

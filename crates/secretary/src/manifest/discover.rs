@@ -30,9 +30,7 @@ impl Manifest {
         };
         let mut manifest = Self::load(&path)?;
         // Everything secretary prints names paths as the user would type them from `cwd`.
-        if let Ok(relative) = manifest.dir.strip_prefix(cwd) {
-            manifest.shown_dir = relative.to_path_buf();
-        }
+        manifest.shown_dir = crate::file::shown_from(&manifest.dir, cwd);
         Ok(manifest)
     }
 }

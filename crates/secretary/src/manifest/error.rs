@@ -61,6 +61,47 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// This error with the manifest's path in it as the user would type it
+    /// ([`shown_path`](crate::file::shown_path)): what the command line and the Python
+    /// package show. Where a search for the manifest started is left as it is.
+    #[must_use]
+    pub fn shown(self) -> Self {
+        use crate::file::shown_path;
+        match self {
+            Self::Manifest(mut error) => {
+                error.path = shown_path(&error.path);
+                Self::Manifest(error)
+            }
+            Self::ReadManifest { path, reason } => Self::ReadManifest {
+                path: shown_path(&path),
+                reason,
+            },
+            Self::UnknownEnvironment {
+                name,
+                chosen_by,
+                manifest,
+                defined,
+            } => Self::UnknownEnvironment {
+                name,
+                chosen_by,
+                manifest: shown_path(&manifest),
+                defined,
+            },
+            Self::UnknownKey {
+                key,
+                manifest,
+                suggestion,
+            } => Self::UnknownKey {
+                key,
+                manifest: shown_path(&manifest),
+                suggestion,
+            },
+            other @ (Self::ManifestNotFound { .. } | Self::WorkingDirectory { .. }) => other,
+        }
+    }
+}
+
 /// What chose an environment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

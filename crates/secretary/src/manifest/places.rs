@@ -469,6 +469,27 @@ mod tests {
         );
     }
 
+    /// Asserts that a manifest in `dir` whose `files` source reads `files_dir`, and whose
+    /// `dotenv` source reads `listed`, is refused for reading secret `db`'s file whole
+    /// beside the other secrets (`db_rules` goes into `[secrets.db]`).
+    fn assert_read_whole_beside_others(dir: &Path, files_dir: &str, listed: &str, db_rules: &str) {
+        let text = format!(
+            "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
+             [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
+             [secrets.db]\n{db_rules}[secrets.api_key]\n"
+        );
+        let found = Manifest::parse(&text, &dir.join("secrets.toml"))
+            .err()
+            .map(|error| error.diagnostics)
+            .unwrap_or_default();
+        assert!(
+            found
+                .iter()
+                .any(|d| d.message.starts_with("secret `db` reads the whole of")),
+            "{files_dir} and {listed}: {found:?}"
+        );
+    }
+
     #[test]
     fn the_same_file_under_another_spelling_is_the_same_file() {
         // An absolute path, `..` and a linked directory: compared as written, each looked
@@ -484,21 +505,7 @@ mod tests {
             ("s", "link/db"),
             ("link", "s/db"),
         ] {
-            let text = format!(
-                "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
-                 [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
-                 [secrets.db]\n[secrets.api_key]\n"
-            );
-            let found = Manifest::parse(&text, &dir.path().join("secrets.toml"))
-                .err()
-                .map(|error| error.diagnostics)
-                .unwrap_or_default();
-            assert!(
-                found
-                    .iter()
-                    .any(|d| d.message.starts_with("secret `db` reads the whole of")),
-                "{files_dir} and {listed}: {found:?}"
-            );
+            assert_read_whole_beside_others(dir.path(), files_dir, listed, "");
         }
     }
 
@@ -518,21 +525,7 @@ mod tests {
             ("s/", absolute.as_str(), ""),
             ("s", primary.as_str(), "env = [\"DB_URL\"]\n"),
         ] {
-            let text = format!(
-                "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
-                 [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
-                 [secrets.db]\n{env}[secrets.api_key]\n"
-            );
-            let found = Manifest::parse(&text, &dir.path().join("secrets.toml"))
-                .err()
-                .map(|error| error.diagnostics)
-                .unwrap_or_default();
-            assert!(
-                found
-                    .iter()
-                    .any(|d| d.message.starts_with("secret `db` reads the whole of")),
-                "{files_dir} and {listed}: {found:?}"
-            );
+            assert_read_whole_beside_others(dir.path(), files_dir, listed, env);
         }
     }
 

@@ -519,6 +519,18 @@ mod tests {
         }
     }
 
+    /// Asserts that the child whose pid the program wrote to `pid_file` has ended (and
+    /// kills it when it has not, so that the failure leaves nothing behind).
+    fn assert_child_ended(pid_file: &Path) {
+        let pid = std::fs::read_to_string(pid_file).unwrap();
+        let pid = pid.trim();
+        let alive = !ended(pid);
+        if alive {
+            let _ = Command::new("kill").arg(pid).status();
+        }
+        assert!(!alive, "the program's child {pid} outlived it");
+    }
+
     #[test]
     fn a_program_past_its_deadline_is_stopped_with_its_children() {
         let dir = tempfile::tempdir().unwrap();
@@ -530,13 +542,7 @@ mod tests {
             matches!(error, Some(ProgramError::TimedOut { .. })),
             "{error:?}"
         );
-        let pid = std::fs::read_to_string(&pid).unwrap();
-        let pid = pid.trim();
-        let alive = !ended(pid);
-        if alive {
-            let _ = Command::new("kill").arg(pid).status();
-        }
-        assert!(!alive, "the program's child {pid} outlived it");
+        assert_child_ended(&pid);
     }
 
     #[test]
@@ -553,13 +559,7 @@ mod tests {
         assert!(finished.status.success());
         assert_eq!(&finished.stdout[..], b"answer");
         assert!(started.elapsed() < Duration::from_secs(10), "bounded");
-        let pid = std::fs::read_to_string(&pid).unwrap();
-        let pid = pid.trim();
-        let alive = !ended(pid);
-        if alive {
-            let _ = Command::new("kill").arg(pid).status();
-        }
-        assert!(!alive, "the program's child {pid} outlived it");
+        assert_child_ended(&pid);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use secretary::source::{LeaseError, SourceError, leases};
 use secretary::{Manifest, ProblemKind, Report, Scope, Variables, resolve};
-use secretary_test_support::{OpenBao, Postgres};
+use secretary_test_support::{OpenBao, Postgres, wait_until};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -25,34 +25,10 @@ fn serial() -> MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// The shared manifest of an application `shop` on leases, with `extra` in the source's
+/// table, written to `dir` and discovered there.
 fn manifest(dir: &std::path::Path, extra: &str) -> Manifest {
-    let text = format!(
-        r#"version = 1
-[app]
-name = "shop"
-
-[sources.database]
-type = "vault_lease"
-path = "database/creds/{{app}}"
-secrets = {{ postgres_user = "username", postgres_password = "password" }}
-{extra}
-
-[environments.production]
-sources = ["database"]
-
-[secrets.postgres_user]
-required = true
-
-[secrets.postgres_password]
-required = true
-
-[secrets.database_url]
-required = true
-type = "url"
-template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
-"#,
-        port = Postgres::shared().port
-    );
+    let text = Postgres::shared().leased_manifest("shop", extra);
     std::fs::write(dir.join("secrets.toml"), &text).unwrap();
     Manifest::discover(None, &Variables::default(), dir).unwrap()
 }
@@ -86,14 +62,6 @@ fn server(default_ttl: &str, max_ttl: &str) -> (OpenBao, Variables) {
     Postgres::shared().engine(&bao, "shop", default_ttl, max_ttl);
     let vars = Variables::from_pairs(bao.env());
     (bao, vars)
-}
-
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
 }
 
 #[test]

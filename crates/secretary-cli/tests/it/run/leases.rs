@@ -2,9 +2,7 @@
 //! OpenBao issuing PostgreSQL users over the shared cluster. Each test has a role of its
 //! own, so that counting its users is not disturbed by another test.
 
-use std::time::Instant;
-
-use secretary_test_support::{OpenBao, Postgres};
+use secretary_test_support::{OpenBao, Postgres, wait_until};
 
 use super::*;
 
@@ -13,33 +11,9 @@ fn leased_app(app: &str, bao: &OpenBao, default_ttl: &str, max_ttl: &str) -> Tem
     let pg = Postgres::shared();
     pg.engine(bao, app, default_ttl, max_ttl);
     let dir = tempfile::tempdir().unwrap();
-    let manifest = format!(
-        r#"version = 1
-[app]
-name = "{app}"
-
-[sources.database]
-type = "vault_lease"
-path = "database/creds/{{app}}"
-secrets = {{ postgres_user = "username", postgres_password = "password" }}
-reissue_grace = "1s"
-
-[environments.production]
-sources = ["database"]
-
-[audit]
-file = "audit.log"
-
-[secrets.postgres_user]
-required = true
-[secrets.postgres_password]
-required = true
-[secrets.database_url]
-required = true
-type = "url"
-template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
-"#,
-        port = pg.port
+    let manifest = pg.leased_manifest(
+        app,
+        "reissue_grace = \"1s\"\n\n[audit]\nfile = \"audit.log\"",
     );
     fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
     dir
@@ -53,20 +27,7 @@ fn secretary(dir: &Path, bao: &OpenBao) -> Command {
 
 /// How many users of role `app` exist now.
 fn users(app: &str) -> usize {
-    Postgres::shared()
-        .query(&format!(
-            "select count(*) from pg_roles where rolname like 'v-token-{app}-%'"
-        ))
-        .and_then(|n| n.parse().ok())
-        .unwrap()
-}
-
-fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what}: not within {limit:?}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    Postgres::shared().users(app)
 }
 
 #[test]
@@ -93,37 +54,25 @@ fn run_gives_working_credentials_and_revokes_them_when_the_program_exits_or_on_s
     );
 
     // SIGTERM to secretary: forwarded, the program ends, the lease is revoked, and the
-    // program's status is secretary's.
-    let mut running = secretary(dir.path(), &bao)
-        .args(["run", "--", "sleep", "30"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until("a user issued", Duration::from_secs(10), || {
-        users("runexit") == 1
-    });
-    send(&running, "TERM");
-    let status = process::wait(&mut running);
-    assert_eq!(status.code(), Some(128 + 15), "{status:?}");
-    wait_until("revoked after SIGTERM", Duration::from_secs(1), || {
-        users("runexit") == 0
-    });
-
-    // SIGINT (Ctrl-C) likewise.
-    let mut running = secretary(dir.path(), &bao)
-        .args(["run", "--", "sleep", "30"])
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    wait_until("a user issued", Duration::from_secs(10), || {
-        users("runexit") == 1
-    });
-    send(&running, "INT");
-    let status = process::wait(&mut running);
-    assert_eq!(status.code(), Some(128 + 2), "{status:?}");
-    wait_until("revoked after SIGINT", Duration::from_secs(1), || {
-        users("runexit") == 0
-    });
+    // program's status is secretary's; SIGINT (Ctrl-C) likewise.
+    for (signal, number) in [("TERM", 15), ("INT", 2)] {
+        let mut running = secretary(dir.path(), &bao)
+            .args(["run", "--", "sleep", "30"])
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        wait_until("a user issued", Duration::from_secs(10), || {
+            users("runexit") == 1
+        });
+        send(&running, signal);
+        let status = process::wait(&mut running);
+        assert_eq!(status.code(), Some(128 + number), "{status:?}");
+        wait_until(
+            &format!("revoked after SIG{signal}"),
+            Duration::from_secs(1),
+            || users("runexit") == 0,
+        );
+    }
 
     // The audit log says so, with the lease and never the password.
     let audit = fs::read_to_string(dir.path().join("audit.log")).unwrap();

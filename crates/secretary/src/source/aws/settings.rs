@@ -15,6 +15,7 @@ use super::AwsError;
 use super::client::Service;
 use super::credentials::{self, Chain, Profile};
 use crate::Variables;
+use crate::source::vault::is_loopback;
 
 /// Everything a connection is made from.
 #[derive(Debug)]
@@ -153,18 +154,6 @@ impl Settings {
         let mut out = [0; 32];
         out.copy_from_slice(digest.finish().as_ref());
         out
-    }
-}
-
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        Some(url::Host::Domain(name)) => {
-            let name = name.trim_end_matches('.').to_ascii_lowercase();
-            name == "localhost" || name.ends_with(".localhost")
-        }
-        None => false,
     }
 }
 

@@ -59,10 +59,6 @@ impl Declaration for ParameterStore {
 }
 
 impl Kind for SecretsManager {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<AwsConfig>()?;
         Some(Box::new(AwsSource::secrets_manager(name, config.clone())))
@@ -75,10 +71,6 @@ impl Kind for SecretsManager {
 }
 
 impl Kind for ParameterStore {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<AwsConfig>()?;
         Some(Box::new(AwsSource::parameter_store(name, config.clone())))

@@ -46,10 +46,6 @@ impl Declaration for Dotenv {
 }
 
 impl Kind for Dotenv {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<DotenvConfig>()?;
         Some(Box::new(DotenvSource::new(name, config.files.clone())))

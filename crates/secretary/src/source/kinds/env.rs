@@ -32,10 +32,6 @@ impl Declaration for Env {
 }
 
 impl Kind for Env {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let _config = config.get::<EnvConfig>()?;
         Some(Box::new(EnvSource::new(name)))

@@ -89,10 +89,6 @@ impl Declaration for Exec {
 }
 
 impl Kind for Exec {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<ExecConfig>()?;
         Some(Box::new(ExecSource::new(

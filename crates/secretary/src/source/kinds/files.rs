@@ -39,10 +39,6 @@ impl Declaration for Files {
 }
 
 impl Kind for Files {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<FilesConfig>()?;
         Some(Box::new(FilesSource::new(name, config.dir.clone())))

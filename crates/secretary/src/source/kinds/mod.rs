@@ -44,10 +44,7 @@ pub(crate) use vault_lease::VaultLease;
 
 /// A kind of source, as the source module knows it: its manifest [`Declaration`], and
 /// the constructors of what reads (and writes) it.
-pub(crate) trait Kind: Declaration {
-    /// Itself, as the manifest's checker asks it.
-    fn declaration(&self) -> &dyn Declaration;
-
+pub(crate) trait Kind: Declaration + AsDeclaration {
     /// A source named `name` with `config`, when `config` is this kind's.
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>>;
 
@@ -55,6 +52,19 @@ pub(crate) trait Kind: Declaration {
     /// capabilities have [`Capability::Write`](crate::manifest::Capability).
     fn store(&self, _config: &SourceConfig, _name: String) -> Option<Box<dyn Store>> {
         None
+    }
+}
+
+/// A kind as the manifest's checker asks it, its [`Declaration`]: said once here for
+/// every kind rather than by each.
+pub(crate) trait AsDeclaration {
+    /// Itself, as a declaration.
+    fn declaration(&self) -> &dyn Declaration;
+}
+
+impl<T: Declaration> AsDeclaration for T {
+    fn declaration(&self) -> &dyn Declaration {
+        self
     }
 }
 

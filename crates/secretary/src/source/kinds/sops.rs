@@ -77,10 +77,6 @@ impl Declaration for Sops {
 }
 
 impl Kind for Sops {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<SopsConfig>()?;
         Some(Box::new(SopsSource::new(

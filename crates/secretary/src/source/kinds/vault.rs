@@ -56,10 +56,6 @@ impl Declaration for Vault {
 }
 
 impl Kind for Vault {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<VaultConfig>()?;
         Some(Box::new(VaultSource::new(name, config.clone())))

@@ -124,10 +124,6 @@ impl Declaration for VaultLease {
 }
 
 impl Kind for VaultLease {
-    fn declaration(&self) -> &dyn Declaration {
-        self
-    }
-
     fn build(&self, config: &SourceConfig, name: String) -> Option<Box<dyn Source>> {
         let config = config.get::<LeaseConfig>()?;
         Some(Box::new(LeaseSource::new(name, config.clone())))

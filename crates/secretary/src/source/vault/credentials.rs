@@ -324,19 +324,7 @@ fn read_secret_file(path: &Path, setting: &str) -> Result<SecretValue, VaultErro
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Manifest;
-
-    fn config(extra: &str) -> VaultConfig {
-        let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
-        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
-        manifest
-            .source("vault")
-            .unwrap()
-            .config
-            .get::<VaultConfig>()
-            .unwrap()
-            .clone()
-    }
+    use crate::source::vault::config_for_tests as config;
 
     /// The credentials for `config` in `vars`, and the login they set aside.
     fn discover(

@@ -1,7 +1,9 @@
 //! The KV secrets engine on the wire: one read and what it found ([`Read`]), what a
 //! field holds (text, or a number that fits; never one over 1 MiB), when a version was
-//! written, and many paths read concurrently.
+//! written, which paths a set of secrets needs ([`ReadPlan`], each read once), and many
+//! paths read concurrently.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,6 +13,8 @@ use serde_json::Value;
 pub use error::{Access, VaultError};
 
 use crate::SecretValue;
+use crate::manifest::SecretSpec;
+use crate::source::Context;
 use client::{Client, SecretJson};
 
 use super::{Connection, Stored, VaultSource, client, drive, error};
@@ -115,6 +119,18 @@ pub(super) fn field_of(data: &SecretJson, field: &str, api: &str) -> Result<Fiel
             path: api.to_owned(),
             field: field.to_owned(),
         }),
+    }
+}
+
+/// What `field` of `data` (the fields of the path at `api`) holds as text, read by
+/// [`field_of`], for a write that compares it with what it read before and what it
+/// writes: the empty string is empty text; a field that is missing, or holds no text,
+/// holds none.
+pub(super) fn text_of(data: &SecretJson, field: &str, api: &str) -> Option<SecretValue> {
+    match field_of(data, field, api) {
+        Ok(Field::Text(value)) => Some(value),
+        Ok(Field::Empty) => Some(SecretValue::new(String::new())),
+        Ok(Field::Missing) | Err(_) => None,
     }
 }
 
@@ -286,6 +302,65 @@ pub(super) async fn read(
         }
         (404, _) => Ok(Read::NotFound),
         _ => Err(client.error_for(&reply, api, Access::Read)),
+    }
+}
+
+/// Which reads a set of secrets needs: each distinct path, at one version, read once
+/// however many secrets it holds. The one plan for a batch of lookups
+/// ([`Source::lookup`](crate::source::Source::lookup)) and for `import`'s snapshot.
+pub(super) struct ReadPlan {
+    /// One per secret, in the order given: where it lives, or why its path or field
+    /// could not be rendered (which fails that secret only).
+    pub(super) secrets: Vec<Result<Planned, VaultError>>,
+    /// The reads, each `(api path, version)` once, for [`read_all`].
+    pub(super) reads: Vec<(String, Option<u64>)>,
+}
+
+/// Where one secret of a [`ReadPlan`] lives.
+#[derive(Debug)]
+pub(super) struct Planned {
+    /// Its path, as the source's `path` renders it.
+    pub(super) path: String,
+    /// Its field, as the source's `field` renders it.
+    pub(super) field: String,
+    /// Its read: an index into the plan's `reads`.
+    pub(super) slot: usize,
+}
+
+/// Which version of its path a [`ReadPlan`] reads for a secret.
+#[derive(Clone, Copy)]
+pub(super) enum At {
+    /// The version the secret pins (`version = 3`), else the latest: what resolution
+    /// reads.
+    Pinned,
+    /// The latest, whatever the secret pins: what a write expects to replace.
+    Latest,
+}
+
+impl VaultSource {
+    /// The reads `specs` need in `context`'s environment, each path (at the version `at`
+    /// says) once.
+    pub(super) fn plan(&self, specs: &[&SecretSpec], context: &Context<'_>, at: At) -> ReadPlan {
+        let mut reads: Vec<(String, Option<u64>)> = Vec::new();
+        let mut index: HashMap<(String, Option<u64>), usize> = HashMap::new();
+        let secrets = specs
+            .iter()
+            .map(|spec| {
+                let path = self.render(&self.config.path, "path", spec, context)?;
+                let field = self.render(&self.config.field, "field", spec, context)?;
+                let version = match at {
+                    At::Pinned => spec.version,
+                    At::Latest => None,
+                };
+                let api = self.api_path(&path);
+                let slot = *index.entry((api.clone(), version)).or_insert_with(|| {
+                    reads.push((api, version));
+                    reads.len() - 1
+                });
+                Ok(Planned { path, field, slot })
+            })
+            .collect();
+        ReadPlan { secrets, reads }
     }
 }
 

@@ -39,7 +39,6 @@ mod store;
 mod tls;
 mod write;
 
-use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 pub use error::{Access, LoginMethod, NodeAnswer, TlsFailure, VaultError};
@@ -51,8 +50,11 @@ use crate::{Absence, Locator, Looked, SecretValue, Warning};
 use client::Client;
 pub(in crate::source) use client::{Body, SecretJson};
 pub(in crate::source) use kv::written_at;
-use kv::{Cas, Field, Read, Write, field_of, read, read_all, stored};
+use kv::{
+    At, Cas, Field, Planned, Read, ReadPlan, Write, field_of, read, read_all, stored, text_of,
+};
 use settings::Settings;
+pub(in crate::source) use settings::is_loopback;
 pub(crate) use settings::server;
 pub use snapshot::Snapshot;
 use write::{CONFLICT_RETRIES, FieldChange, Merge, Theirs, write_merging};
@@ -271,27 +273,15 @@ impl Source for VaultSource {
             Ok(connection) => connection,
             Err(error) => return Batch::failed(secrets.len(), &SourceError::Vault(error)),
         };
-        // Plan: one read per distinct (path, version).
-        let mut reads: Vec<(String, Option<u64>)> = Vec::new();
-        let mut index: HashMap<(String, Option<u64>), usize> = HashMap::new();
-        let plan: Vec<Result<(usize, String, String), VaultError>> = secrets
-            .iter()
-            .map(|spec| {
-                let path = self.render(&self.config.path, "path", spec, context)?;
-                let field = self.render(&self.config.field, "field", spec, context)?;
-                let api = self.api_path(&path);
-                let slot = *index.entry((api.clone(), spec.version)).or_insert_with(|| {
-                    reads.push((api, spec.version));
-                    reads.len() - 1
-                });
-                Ok((slot, path, field))
-            })
-            .collect();
+        let ReadPlan {
+            secrets: plan,
+            reads,
+        } = self.plan(secrets, context, At::Pinned);
         let results = read_all(&connection, &reads, self.config.kv_version);
         let lookups = plan
             .into_iter()
             .map(|planned| {
-                let (slot, path, field) = match planned {
+                let Planned { path, field, slot } = match planned {
                     Ok(planned) => planned,
                     Err(error) => return Lookup::Failed(SourceError::Vault(error)),
                 };
@@ -384,6 +374,22 @@ fn connection_warnings(connection: &Connection) -> Vec<Warning> {
         });
     }
     warnings
+}
+
+/// The settings of `[sources.vault]` with `extra` lines, as the manifest checks them: for
+/// the tests of this module's parts.
+#[cfg(test)]
+fn config_for_tests(extra: &str) -> VaultConfig {
+    let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
+    let manifest =
+        crate::manifest::Manifest::parse(&text, std::path::Path::new("secrets.toml")).unwrap();
+    manifest
+        .source("vault")
+        .unwrap()
+        .config
+        .get::<VaultConfig>()
+        .unwrap()
+        .clone()
 }
 
 #[cfg(test)]

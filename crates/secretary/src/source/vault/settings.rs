@@ -201,8 +201,9 @@ fn parse_addresses<'a>(
     Ok((addresses, userinfo_removed))
 }
 
-/// Whether `address` is on this machine: 127.0.0.0/8, `::1`, `localhost`.
-fn is_loopback(address: &Url) -> bool {
+/// Whether `address` is on this machine: 127.0.0.0/8, `::1`, `localhost`. The one test
+/// of where plain `http` may go, for Vault's addresses and AWS's endpoints alike.
+pub(in crate::source) fn is_loopback(address: &Url) -> bool {
     match address.host() {
         Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
         Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
@@ -416,19 +417,7 @@ impl Settings {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::manifest::Manifest;
-
-    fn config(extra: &str) -> VaultConfig {
-        let text = format!("version = 1\n[sources.vault]\ntype = \"vault\"\n{extra}\n");
-        let manifest = Manifest::parse(&text, Path::new("secrets.toml")).unwrap();
-        manifest
-            .source("vault")
-            .unwrap()
-            .config
-            .get::<VaultConfig>()
-            .unwrap()
-            .clone()
-    }
+    use crate::source::vault::config_for_tests as config;
 
     fn addresses(settings: &Settings) -> Vec<&str> {
         settings.addresses.iter().map(Url::as_str).collect()

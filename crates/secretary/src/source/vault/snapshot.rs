@@ -3,8 +3,6 @@
 
 use std::sync::Arc;
 
-use serde_json::Value;
-
 pub use error::VaultError;
 
 use super::Context;
@@ -13,23 +11,16 @@ use crate::manifest::SecretSpec;
 use client::SecretJson;
 
 use super::{
-    CONFLICT_RETRIES, FieldChange, Merge, Read, Stored, Theirs, VaultSource, Written, client,
-    drive, error, read_all, stored, write_merging,
+    At, CONFLICT_RETRIES, FieldChange, Merge, Planned, Read, ReadPlan, Stored, Theirs, VaultSource,
+    Written, client, drive, error, read_all, stored, text_of, write_merging,
 };
 
 /// What a set of paths held when [`VaultSource::snapshot`] read them.
 #[derive(Debug)]
 pub struct Snapshot {
-    pub(super) entries: Vec<SnapshotEntry>,
+    pub(super) entries: Vec<Planned>,
     pub(super) apis: Vec<String>,
     pub(super) states: Vec<Read>,
-}
-
-#[derive(Debug)]
-pub(super) struct SnapshotEntry {
-    pub(super) path: String,
-    pub(super) field: String,
-    pub(super) slot: usize,
 }
 
 impl Snapshot {
@@ -63,28 +54,14 @@ impl VaultSource {
         context: &Context<'_>,
     ) -> Result<Snapshot, VaultError> {
         let connection = self.connection(context)?;
-        let mut paths: Vec<(String, Option<u64>)> = Vec::new();
-        let mut entries = Vec::with_capacity(specs.len());
-        for spec in specs {
-            let path = self.render(&self.config.path, "path", spec, context)?;
-            let field = self.render(&self.config.field, "field", spec, context)?;
-            let api = self.api_path(&path);
-            let slot = if let Some(slot) = paths.iter().position(|(known, _)| *known == api) {
-                slot
-            } else {
-                paths.push((api, None));
-                paths.len() - 1
-            };
-            entries.push(SnapshotEntry { path, field, slot });
-        }
-        let reads = read_all(&connection, &paths, self.config.kv_version);
-        let mut states = Vec::with_capacity(reads.len());
-        for read in reads {
-            states.push(read?);
-        }
+        let ReadPlan { secrets, reads } = self.plan(specs, context, At::Latest);
+        let entries = secrets.into_iter().collect::<Result<Vec<_>, _>>()?;
+        let states = read_all(&connection, &reads, self.config.kv_version)
+            .into_iter()
+            .collect::<Result<Vec<_>, _>>()?;
         Ok(Snapshot {
             entries,
-            apis: paths.into_iter().map(|(api, _)| api).collect(),
+            apis: reads.into_iter().map(|(api, _)| api).collect(),
             states,
         })
     }
@@ -123,11 +100,7 @@ impl VaultSource {
             let (_, data, _, fields) = &mut touched[position];
             fields.push(FieldChange {
                 field: entry.field.clone(),
-                before: data
-                    .expose()
-                    .get(&entry.field)
-                    .and_then(Value::as_str)
-                    .map(|before| SecretValue::new(before.to_owned())),
+                before: text_of(data, &entry.field, &snapshot.apis[entry.slot]),
                 value: value.clone(),
             });
             data.insert(&entry.field, value.expose());

@@ -14,7 +14,7 @@ use crate::SecretValue;
 use crate::manifest::SecretSpec;
 use client::{Body, Client, SecretJson};
 
-use super::{Cas, Read, VaultSource, Write, Written, client, drive, error, read};
+use super::{Cas, Read, VaultSource, Write, Written, client, drive, error, read, text_of};
 
 /// One field a write changes: what was read in it before, and what is written.
 pub(super) struct FieldChange {
@@ -66,15 +66,20 @@ pub(super) async fn write_merging(
         tokio::time::sleep(Duration::from_millis(100 << attempt)).await;
         attempt += 1;
         let (newest, current) = read(client, api, kv_version, None).await?.fields();
-        let now = |change: &FieldChange| newest.expose().get(&change.field).and_then(Value::as_str);
+        let now: Vec<Option<SecretValue>> = changes
+            .iter()
+            .map(|change| text_of(&newest, &change.field, api))
+            .collect();
+        let now = |index: usize| now[index].as_ref().map(SecretValue::expose);
         if changes
             .iter()
-            .all(|change| now(change) == Some(change.value.expose()))
+            .enumerate()
+            .all(|(index, change)| now(index) == Some(change.value.expose()))
         {
             return Ok(Some(current));
         }
-        let untouched = changes.iter().all(|change| {
-            let now = now(change);
+        let untouched = changes.iter().enumerate().all(|(index, change)| {
+            let now = now(index);
             now == change.before.as_ref().map(SecretValue::expose)
                 || now == Some(change.value.expose())
         });
@@ -190,11 +195,7 @@ impl VaultSource {
             let (mut data, current) = read(client, &api, kv_version, None).await?.fields();
             let change = FieldChange {
                 field: field.clone(),
-                before: data
-                    .expose()
-                    .get(&field)
-                    .and_then(Value::as_str)
-                    .map(|before| SecretValue::new(before.to_owned())),
+                before: text_of(&data, &field, &api),
                 value: value.clone(),
             };
             data.insert(&field, value.expose());
