@@ -56,14 +56,19 @@ fn run_gives_working_credentials_and_revokes_them_when_the_program_exits_or_on_s
     // SIGTERM to secretary: forwarded, the program ends, the lease is revoked, and the
     // program's status is secretary's; SIGINT (Ctrl-C) likewise.
     for (signal, number) in [("TERM", 15), ("INT", 2)] {
+        // The program says when it runs: a signal before that is one during start-up,
+        // which ends secretary as the signal would (another test's), not forwarded.
+        let started = dir.path().join(format!("started-{signal}"));
         let mut running = secretary(dir.path(), &bao)
-            .args(["run", "--", "sleep", "30"])
+            .args(["run", "--", "sh", "-c", "touch \"$0\"; exec sleep 30"])
+            .arg(&started)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
-        wait_until("a user issued", Duration::from_secs(10), || {
-            users("runexit") == 1
+        wait_until("the program started", Duration::from_secs(10), || {
+            started.exists()
         });
+        assert_eq!(users("runexit"), 1, "a user issued");
         send(&running, signal);
         let status = process::wait(&mut running);
         assert_eq!(status.code(), Some(128 + number), "{status:?}");
