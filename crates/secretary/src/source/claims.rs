@@ -13,9 +13,20 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, PoisonError};
 
-/// The claims of one resolution, each with the first secret that made it.
+/// The claims of one resolution, each with the first that made it.
 #[derive(Debug, Default)]
-pub(crate) struct Claims(Mutex<HashMap<Claim, String>>);
+pub(crate) struct Claims(Mutex<HashMap<Claim, Claimant>>);
+
+/// Who made a claim.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Claimant {
+    /// A secret, by its key.
+    Secret(String),
+    /// The `dotenv` sources, all as one: a `.env` file gives many secrets their values,
+    /// and no secret may read it whole besides (a tenth adversarial pass reached one file
+    /// by a hard link from a `files` source and a `dotenv` source).
+    Dotenv,
+}
 
 /// Something a secret's value came from, beyond the place the manifest names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -33,19 +44,23 @@ pub(crate) enum Claim {
 }
 
 impl Claims {
-    /// Records that the secret `key` read each of `claims`, unless another secret
-    /// claimed one of them first: then nothing is recorded, and the index of that claim
-    /// among `claims` is given with the secret that made it. A secret may claim again
-    /// what it claimed.
-    pub(crate) fn claim(&self, key: &str, claims: &[Claim]) -> Result<(), (usize, String)> {
+    /// Records that `claimant` read each of `claims`, unless another claimed one of them
+    /// first: then nothing is recorded, and the index of that claim among `claims` is
+    /// given with who made it. One may claim again what it claimed.
+    pub(crate) fn claim(
+        &self,
+        claimant: &Claimant,
+        claims: &[Claim],
+    ) -> Result<(), (usize, Claimant)> {
         let mut held = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         for (index, claim) in claims.iter().enumerate() {
-            if let Some(first) = held.get(claim).filter(|first| *first != key) {
+            if let Some(first) = held.get(claim).filter(|first| *first != claimant) {
                 return Err((index, first.clone()));
             }
         }
         for claim in claims {
-            held.entry(claim.clone()).or_insert_with(|| key.to_owned());
+            held.entry(claim.clone())
+                .or_insert_with(|| claimant.clone());
         }
         Ok(())
     }
@@ -56,22 +71,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_claim_is_the_first_secrets_and_a_refused_one_records_nothing() {
+    fn a_claim_is_the_first_claimants_and_a_refused_one_records_nothing() {
         let claims = Claims::default();
+        let secret = |key: &str| Claimant::Secret(key.to_owned());
         let name = |n: &str| Claim::Expansion(n.to_owned());
-        assert_eq!(claims.claim("a", &[name("X")]), Ok(()));
-        assert_eq!(claims.claim("a", &[name("X")]), Ok(()));
+        assert_eq!(claims.claim(&secret("a"), &[name("X")]), Ok(()));
+        assert_eq!(claims.claim(&secret("a"), &[name("X")]), Ok(()));
         assert_eq!(
-            claims.claim("b", &[name("Y"), name("X")]),
-            Err((1, "a".to_owned()))
+            claims.claim(&secret("b"), &[name("Y"), name("X")]),
+            Err((1, secret("a")))
         );
         // `Y` was not recorded for `b`: `c` may still claim it.
-        assert_eq!(claims.claim("c", &[name("Y")]), Ok(()));
-        let file = Claim::File {
-            device: 1,
-            inode: 2,
-        };
-        assert_eq!(claims.claim("d", std::slice::from_ref(&file)), Ok(()));
-        assert_eq!(claims.claim("e", &[file]), Err((0, "d".to_owned())));
+        assert_eq!(claims.claim(&secret("c"), &[name("Y")]), Ok(()));
+        let file = |inode: u64| Claim::File { device: 1, inode };
+        assert_eq!(claims.claim(&secret("d"), &[file(2)]), Ok(()));
+        assert_eq!(
+            claims.claim(&secret("e"), &[file(2)]),
+            Err((0, secret("d")))
+        );
+        // Every `dotenv` source reads a `.env` file as one; none may read a file read whole.
+        assert_eq!(claims.claim(&Claimant::Dotenv, &[file(3)]), Ok(()));
+        assert_eq!(claims.claim(&Claimant::Dotenv, &[file(3)]), Ok(()));
+        assert_eq!(
+            claims.claim(&secret("f"), &[file(3)]),
+            Err((0, Claimant::Dotenv))
+        );
+        assert_eq!(
+            claims.claim(&Claimant::Dotenv, &[file(2)]),
+            Err((0, secret("d")))
+        );
     }
 }

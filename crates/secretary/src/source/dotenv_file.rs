@@ -18,7 +18,7 @@ use std::collections::HashMap;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Claim, Context, Lookup, Source, SourceError, file_error, shown};
+use super::{Batch, Claim, Claimant, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Absence, Locator, Looked, SecretValue, Site, dotenv};
@@ -63,6 +63,18 @@ impl DotenvSource {
                 }
                 Err(error) => return Err(failed(error)),
             };
+            // A file a secret reads whole (a `files` source) by another name (a hard link,
+            // a second mount), which the manifest's check of paths cannot see.
+            let (device, inode) = opened.identity();
+            if let Err((_, Claimant::Secret(whole))) = context
+                .claims
+                .claim(&Claimant::Dotenv, &[Claim::File { device, inode }])
+            {
+                return Err(SourceError::ReadWholeAndByDotenv {
+                    path: file.clone(),
+                    whole,
+                });
+            }
             let mode = opened.mode();
             if mode & 0o002 != 0 {
                 return Err(SourceError::WorldWritable {
@@ -174,8 +186,13 @@ impl Source for DotenvSource {
                                 .iter()
                                 .map(|origin| Claim::Expansion(origin.clone()))
                                 .collect();
-                            if let Err((index, first)) = context.claims.claim(&secret.key, &claims)
-                            {
+                            let claimant = Claimant::Secret(secret.key.clone());
+                            if let Err((index, first)) = context.claims.claim(&claimant, &claims) {
+                                // Only secrets claim expansions.
+                                let first = match first {
+                                    Claimant::Secret(first) => first,
+                                    Claimant::Dotenv => String::new(),
+                                };
                                 return Lookup::Failed(SourceError::SharedExpansion {
                                     path: names[*file].clone(),
                                     line: *line,

@@ -18,7 +18,7 @@
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Claim, Context, Lookup, Source, SourceError, file_error, shown};
+use super::{Batch, Claim, Claimant, Context, Lookup, Source, SourceError, file_error, shown};
 use crate::file::{self, Dir, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Absence, Locator, Looked, SecretValue, Site};
@@ -71,8 +71,21 @@ impl FilesSource {
             Err(error) => return Err(failed(error, shown)),
         };
         let (device, inode) = opened.identity();
-        if let Err((_, first)) = context.claims.claim(key, &[Claim::File { device, inode }]) {
-            return Err(SourceError::SharedFile { path: shown, first });
+        let claimant = Claimant::Secret(key.to_owned());
+        match context
+            .claims
+            .claim(&claimant, &[Claim::File { device, inode }])
+        {
+            Ok(()) => {}
+            Err((_, Claimant::Secret(first))) => {
+                return Err(SourceError::SharedFile { path: shown, first });
+            }
+            Err((_, Claimant::Dotenv)) => {
+                return Err(SourceError::ReadWholeAndByDotenv {
+                    path: shown,
+                    whole: key.to_owned(),
+                });
+            }
         }
         let mode = opened.mode();
         if mode & 0o002 != 0 {

@@ -25,7 +25,7 @@ mod vault;
 
 pub(crate) use aws::reserved_parameter;
 pub use aws::{AwsError, AwsSource};
-pub(crate) use claims::{Claim, Claims};
+pub(crate) use claims::{Claim, Claimant, Claims};
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use exec::{ExecError, ExecSource};
@@ -235,6 +235,16 @@ pub enum SourceError {
         /// The secret that read it first.
         first: String,
     },
+    /// A file one secret reads whole that a `dotenv` source reads other secrets from,
+    /// reached by another name (a hard link, a second mount): each secret would question
+    /// it through its verdict.
+    #[error("{path} is read whole by secret `{whole}`, and for other secrets by a dotenv source")]
+    ReadWholeAndByDotenv {
+        /// The file, as shown.
+        path: String,
+        /// The secret that reads it whole.
+        whole: String,
+    },
     /// A source answered for fewer secrets than it was asked about (a bug).
     #[error("answered {answered} of {asked} lookups")]
     Incomplete {
@@ -304,6 +314,9 @@ impl SourceError {
             ),
             Self::SharedFile { path, .. } => format!(
                 "give each secret its own file, and remove the link or copy at {path}: two secrets reading one file would let a manifest question its value through their verdicts"
+            ),
+            Self::ReadWholeAndByDotenv { path, .. } => format!(
+                "read {path} one way only: as a .env file, or each secret from a file of its own"
             ),
             Self::Incomplete { .. } => {
                 "this is a bug in secretary: please report it with the manifest's source configuration".to_owned()

@@ -372,3 +372,44 @@ fn links_to_one_file_give_its_value_to_one_secret_only() {
         assert!(!problem.contains("hunter2X"), "{problem}");
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_read_whole_and_by_a_dotenv_source_through_a_hard_link_is_refused() {
+    // A tenth adversarial pass: the manifest's check compares paths, so a hard link (or a
+    // second mount) let a `files` secret read a `.env` file whole while a `dotenv`
+    // source read other secrets from it, each with a pattern. Refused by the file itself,
+    // whichever source reads first.
+    for (chain, failing) in [("\"whole\", \"d\"", "a"), ("\"d\", \"whole\"", "db_env")] {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = manifest(
+            dir.path(),
+            &format!(
+                "version = 1\n\
+                 [sources.whole]\ntype = \"files\"\ndir = \"mnt\"\n\
+                 [sources.d]\ntype = \"dotenv\"\nfiles = [\"mnt/hard\"]\n\
+                 [environments.development]\nsources = [{chain}]\n\
+                 [secrets.db_env]\npattern = \"A=CANARY-a.*\"\n\
+                 [secrets.a]\npattern = \"CANARY-a.*\"\n"
+            ),
+        );
+        std::fs::create_dir(dir.path().join("mnt")).unwrap();
+        write_private(&dir.path().join("mnt/db_env"), "A=CANARY-aa11\n");
+        std::fs::hard_link(dir.path().join("mnt/db_env"), dir.path().join("mnt/hard")).unwrap();
+        let report = run(&manifest, "development", &Variables::default());
+        assert_eq!(
+            value(&report, failing),
+            None,
+            "{chain}: {failing} was served"
+        );
+        let problem = &report.get(failing).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains(
+                "is read whole by secret `db_env`, and for other secrets by a dotenv source"
+            ),
+            "{chain}: {problem}"
+        );
+        assert!(!problem.contains("CANARY"), "{problem}");
+    }
+}
