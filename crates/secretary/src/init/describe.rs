@@ -14,6 +14,75 @@ pub(super) struct Values {
     long: Option<aho_corasick::AhoCorasick>,
     /// Every value and line, found as a whole word of a description (`# PIN is 42`).
     words: std::collections::HashSet<String>,
+    /// The pieces of values a description may not share ([`Fragments`]).
+    fragments: Fragments,
+}
+
+/// Every run of [`Fragments::LENGTH`] bytes of a value that looks like part of a secret
+/// (a letter and a digit, or punctuation between letters or digits), kept as a keyed
+/// hash, never as text: a description sharing one quotes part of a value (an eleventh
+/// adversarial pass: `# staging uses Kd9-7f3-Qx2` above `Kd9-7f3-Qx2-Mw8`, `# old
+/// passphrase was correct-horse-battery-mango`). A word alone (`postgresql`,
+/// `localhost`) is not such a run, so a description may name what a value holds.
+struct Fragments {
+    /// The hashes of the runs.
+    runs: std::collections::HashSet<u64>,
+    /// A key of this process's, so the hashes say nothing outside it.
+    keyed: std::collections::hash_map::RandomState,
+}
+
+impl Fragments {
+    /// How long a shared run must be.
+    const LENGTH: usize = 8;
+    /// The longest value whose runs are kept (a certificate's are not).
+    const LONGEST: usize = 64 * 1024;
+
+    fn new() -> Self {
+        Self {
+            runs: std::collections::HashSet::new(),
+            keyed: std::collections::hash_map::RandomState::new(),
+        }
+    }
+
+    /// Keeps the runs of `value` (lower-cased).
+    fn add(&mut self, value: &str) {
+        if value.len() > Self::LONGEST {
+            return;
+        }
+        let lower = value.to_lowercase();
+        for run in lower.as_bytes().windows(Self::LENGTH) {
+            if Self::secret_looking(run) {
+                self.runs
+                    .insert(std::hash::BuildHasher::hash_one(&self.keyed, run));
+            }
+        }
+        zeroize::Zeroize::zeroize(&mut lower.into_bytes());
+    }
+
+    /// Whether `text` shares a run with a value.
+    fn in_text(&self, text: &str) -> bool {
+        let lower = text.to_lowercase();
+        lower.as_bytes().windows(Self::LENGTH).any(|run| {
+            Self::secret_looking(run)
+                && self
+                    .runs
+                    .contains(&std::hash::BuildHasher::hash_one(&self.keyed, run))
+        })
+    }
+
+    /// A run with a letter and a digit, or with punctuation between two letters or
+    /// digits: not a plain word or number, nor words and spaces (prose, a display name).
+    fn secret_looking(run: &[u8]) -> bool {
+        let letter = run.iter().any(u8::is_ascii_alphabetic);
+        let digit = run.iter().any(u8::is_ascii_digit);
+        let first = run.iter().position(u8::is_ascii_alphanumeric);
+        let last = run.iter().rposition(u8::is_ascii_alphanumeric);
+        let inside = match (first, last) {
+            (Some(first), Some(last)) if first < last => &run[first..=last],
+            _ => &[][..],
+        };
+        (letter && digit) || inside.iter().any(u8::is_ascii_punctuation)
+    }
 }
 
 impl Values {
@@ -23,7 +92,9 @@ impl Values {
 
     pub(super) fn new<'v>(values: impl Iterator<Item = &'v str>) -> Self {
         let mut words = std::collections::HashSet::new();
+        let mut fragments = Fragments::new();
         for value in values {
+            fragments.add(value);
             words.extend(Self::secret_parts(value));
             words.insert(value.trim().to_lowercase());
             // Each line of a multi-line value, a lone `\r` (an escape in quotes) included.
@@ -55,7 +126,11 @@ impl Values {
                     .ok()
             })
             .flatten();
-        Self { long, words }
+        Self {
+            long,
+            words,
+            fragments,
+        }
     }
 
     /// The parts of `value` that a comment may not quote either (an eighth adversarial
@@ -136,6 +211,7 @@ pub(super) fn describes(text: &str, values: &Values) -> bool {
         && !text.chars().any(char::is_control)
         && !values.in_text(text)
         && !values.decoded_in_text(text)
+        && !values.fragments.in_text(text)
         && !credential_like(text)
 }
 
@@ -230,6 +306,33 @@ mod tests {
                 }
             })
             .collect()
+    }
+
+    #[test]
+    fn no_description_holds_part_of_a_value_made_of_short_pieces() {
+        // An eleventh adversarial pass: runs of short pieces that stop before a value
+        // ends matched neither the whole value nor a whole piece of it.
+        let text = "ADMIN_PASSPHRASE=correct-horse-battery-staple\n\
+                    # old passphrase was correct-horse-battery-mango\nOLD=1\n\
+                    SMTP_PASSWORD=Kd9-7f3-Qx2-Mw8\n# staging uses Kd9-7f3-Qx2\nSTAGING=2\n\
+                    STRIPE_KEY=sk_live_Qm4Tz9Lw2Xc8Vb\n# test prefix sk_live_Qm4Tz\nPREFIX=3\n\
+                    DATABASE_URL=postgresql://app:pw@db:5432/app\n\
+                    APP_NAME=\"Faceless YouTube\"\n\
+                    # PostgreSQL connection string, for the Faceless app\nKEPT=4\n";
+        assert_eq!(
+            descriptions(&[text]),
+            [
+                "ADMIN_PASSPHRASE",
+                "OLD",
+                "SMTP_PASSWORD",
+                "STAGING",
+                "STRIPE_KEY",
+                "PREFIX",
+                "DATABASE_URL",
+                "APP_NAME",
+                "KEPT: PostgreSQL connection string, for the Faceless app"
+            ]
+        );
     }
 
     #[test]
