@@ -29,6 +29,23 @@ static ACTING: AtomicBool = AtomicBool::new(false);
 /// Set by [`take_hup`]: SIGHUP means "re-read now" (`run --watch`), not "stop".
 static HUP_TAKEN: AtomicBool = AtomicBool::new(false);
 
+/// What to undo before a signal ends the process ([`undo_on_stop`]): a terminal left
+/// with echo off by `put`'s hidden prompt.
+type Undo = Box<dyn Fn() + Send>;
+static UNDO: Mutex<Option<Undo>> = Mutex::new(None);
+
+/// Until [`keep_on_stop`], a signal that ends the process first runs `undo`. The prompt's
+/// own handler restores the terminal too, but this guard may end the process first (a
+/// fresh-clone run of this stop saw echo left off after Ctrl-C at the prompt).
+pub fn undo_on_stop(undo: impl Fn() + Send + 'static) {
+    *UNDO.lock().unwrap_or_else(PoisonError::into_inner) = Some(Box::new(undo));
+}
+
+/// Forgets what [`undo_on_stop`] was given.
+pub fn keep_on_stop() {
+    UNDO.lock().unwrap_or_else(PoisonError::into_inner).take();
+}
+
 /// Installs the guard, for the whole process until [`hand_over`]. A failure to install it
 /// leaves the signals' defaults, as before.
 pub fn install() {
@@ -48,6 +65,9 @@ pub fn install() {
                     continue;
                 }
                 ACTING.store(true, Ordering::SeqCst);
+                if let Some(undo) = UNDO.lock().unwrap_or_else(PoisonError::into_inner).take() {
+                    undo();
+                }
                 let _ = secretary::source::shutdown(REVOKE_WAIT);
                 let _ = signal_hook::low_level::emulate_default_handler(signal);
                 std::process::exit(128 + signal);

@@ -72,10 +72,16 @@ fn read_hidden(prompt: &str, line: &mut String) -> io::Result<()> {
             let _ = signal_hook::low_level::emulate_default_handler(signal);
         }
     });
+    let undo = original.clone();
+    crate::interrupt::undo_on_stop(move || {
+        let _ = tcsetattr(io::stdin(), OptionalActions::Now, &undo);
+        say!();
+    });
     tcsetattr(&stdin, OptionalActions::Now, &silent)?;
     say_raw!("{prompt}");
     let read = stdin.read_line(line);
     let restored = tcsetattr(&stdin, OptionalActions::Now, &original);
+    crate::interrupt::keep_on_stop();
     handle.close();
     let _ = guard.join();
     say!();
