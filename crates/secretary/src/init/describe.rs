@@ -151,13 +151,7 @@ impl Values {
             .filter(|password| password.len() >= Self::SUBSTRING);
         let pieces = value
             .split(|c: char| !c.is_alphanumeric())
-            .filter(|piece| {
-                let chars = piece.chars().count();
-                (chars >= 6
-                    && piece.chars().any(char::is_alphabetic)
-                    && piece.chars().any(|c| c.is_ascii_digit()))
-                    || chars >= 12
-            })
+            .filter(|piece| letters_and_digits(piece) || piece.chars().count() >= 12)
             .map(str::to_lowercase);
         password.into_iter().chain(pieces)
     }
@@ -253,12 +247,19 @@ const VERSIONED_WORDS: [&str; 24] = [
 fn credential_like(text: &str) -> bool {
     text.split(|c: char| !c.is_alphanumeric()).any(|piece| {
         let letters = piece.trim_end_matches(|c: char| c.is_ascii_digit());
-        piece.chars().count() >= 6
-            && piece.chars().any(char::is_alphabetic)
-            && piece.chars().any(|c| c.is_ascii_digit())
+        letters_and_digits(piece)
             && !(letters.chars().all(char::is_alphabetic)
                 && VERSIONED_WORDS.contains(&letters.to_lowercase().as_str()))
     })
+}
+
+/// Whether `piece` (a run between punctuation) is at least 6 characters with a letter and
+/// a digit: the shape of a credential, in a value ([`Values::secret_parts`]) or in a
+/// comment ([`credential_like`]).
+fn letters_and_digits(piece: &str) -> bool {
+    piece.chars().count() >= 6
+        && piece.chars().any(char::is_alphabetic)
+        && piece.chars().any(|c| c.is_ascii_digit())
 }
 
 #[cfg(test)]
