@@ -53,7 +53,8 @@ pub(super) fn read_value(key: &str) -> io::Result<SecretValue> {
 
 /// Prompts on stderr and reads a line from the terminal with echo off. A signal that
 /// would end us meanwhile (Ctrl-C, a hang-up, `kill`) first turns echo back on, then
-/// ends us as it would have: the terminal is never left silent.
+/// ends us as it would have: the terminal is never left silent. A signal inherited as
+/// ignored (`nohup`'s SIGHUP) stays ignored here too: it would not have ended us.
 #[cfg(unix)]
 fn read_hidden(prompt: &str, line: &mut String) -> io::Result<()> {
     use rustix::termios::{LocalModes, OptionalActions, tcgetattr, tcsetattr};
@@ -62,7 +63,10 @@ fn read_hidden(prompt: &str, line: &mut String) -> io::Result<()> {
     let original = tcgetattr(&stdin)?;
     let mut silent = original.clone();
     silent.local_modes.remove(LocalModes::ECHO);
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP, SIGQUIT])?;
+    let stopping = [SIGINT, SIGTERM, SIGHUP, SIGQUIT]
+        .into_iter()
+        .filter(|&signal| !crate::interrupt::ignored(signal));
+    let mut signals = signal_hook::iterator::Signals::new(stopping)?;
     let handle = signals.handle();
     let restore = original.clone();
     let guard = std::thread::spawn(move || {

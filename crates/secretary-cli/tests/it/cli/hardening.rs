@@ -429,6 +429,68 @@ fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
     assert!(!shown.contains("half-typed"), "{shown}");
 }
 
+#[cfg(unix)]
+#[test]
+fn a_hang_up_inherited_as_ignored_does_not_end_the_hidden_put_prompt() {
+    // Under `nohup` (SIGHUP ignored), a hang-up at the prompt must not end `put`: the
+    // prompt's own handler once registered SIGHUP anyway and ended the command with 129.
+    // Then Ctrl-C still ends it, with echo back on.
+    let project = Project::example(DEV_ENV);
+    let transcript = project.path().join("transcript");
+    let pid_file = project.path().join("pid");
+    let command = format!(
+        "trap : INT; sh -c 'trap \"\" HUP; echo $$ > pid; exec {} --env production put secret_key'; echo status $?",
+        support::secretary().display()
+    );
+    let mut child = std::process::Command::new("script")
+        .args(["-qfc", &command])
+        .arg(&transcript)
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    let mut stdin = child.stdin.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !fs::read_to_string(&transcript)
+        .unwrap_or_default()
+        .contains("(not shown):")
+    {
+        assert!(std::time::Instant::now() < deadline, "no prompt");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let pid = fs::read_to_string(&pid_file).unwrap().trim().to_owned();
+    let signal = |name: &str| {
+        std::process::Command::new("kill")
+            .args([name, &pid])
+            .status()
+            .unwrap()
+            .success()
+    };
+    assert!(signal("-HUP"), "secretary {pid} was there to signal");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(
+        signal("-0"),
+        "a SIGHUP inherited as ignored ended `put`:\n{}",
+        fs::read_to_string(&transcript).unwrap_or_default()
+    );
+    {
+        use std::io::Write;
+        stdin.write_all(b"\x03").unwrap();
+        stdin.flush().unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(stdin);
+    secretary_test_support::process::wait(&mut child);
+    let shown = fs::read_to_string(&transcript).unwrap();
+    assert!(
+        shown.contains("status 130"),
+        "Ctrl-C still ends it:\n{shown}"
+    );
+}
+
 #[test]
 fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
     // Each command is linear in the number of secrets: 100,000 of them once took 118 s to
