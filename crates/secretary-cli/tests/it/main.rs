@@ -1,13 +1,14 @@
-//! The command line's integration tests, in one binary (one link step instead of
-//! eight): a module per topic, each running the `secretary` executable (`support`). The
-//! cluster tests are a binary of their own (`tests/cluster.rs`): they kill nodes on a
-//! timetable, and share a cluster that a test holds for its whole run.
+//! The command line's integration tests, in one binary (one link step): a module per
+//! topic, each running the `secretary` executable (`support`). The cluster's scenarios
+//! (`cluster/`) kill nodes of one shared three-node cluster on a timetable, so they run
+//! one after another as one test, beside the others.
 
 #[path = "../support/mod.rs"]
 mod support;
 
 mod architecture;
 mod cli;
+mod cluster;
 mod docs;
 mod export;
 mod guides;

@@ -2,7 +2,7 @@
 //! answers a real cluster gives only at the wrong moment (a sealed node, a standby's
 //! redirect, the hand-over 500, an answer lost after the write was applied) on demand.
 //! The same rules against a real three-node OpenBao cluster are in the CLI's
-//! `tests/cluster.rs`.
+//! `tests/it/cluster/`.
 
 #![allow(
     clippy::unwrap_used,

@@ -1,14 +1,7 @@
-//! secretary against a real three-node OpenBao cluster on Raft storage, losing nodes:
-//! the leader killed during reads, during writes and during a login, a step-down, a
-//! sealed node first in the list, every node down, a restarted node preferred, reads of
-//! one's own writes through a standby, and `run --watch` through a failover.
-//!
-//! A lease of PostgreSQL credentials kept through a leader kill is in `cluster/leases.rs`,
-//! the harness's own tests in `cluster/harness.rs`.
-//!
-//! One cluster serves the whole binary (`Cluster::shared`, about 7 s to start); each test
-//! holds its lock, which hands the cluster over healthy. The failover rules themselves,
-//! answer by answer, are in the library's `tests/it/failover.rs` against scripted nodes.
+//! Reads, writes, logins and `run --watch` while the cluster loses nodes: the leader
+//! killed during reads, during writes and during a login, a step-down, a sealed node first
+//! in the list, every node down, a restarted node preferred, reads of one's own writes
+//! through a standby, and `run --watch` through a failover.
 
 #![allow(
     clippy::unwrap_used,
@@ -16,18 +9,8 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
-
-// Tests by topic beside this file (not test binaries of their own).
-#[path = "cluster/harness.rs"]
-mod harness;
-#[path = "cluster/leases.rs"]
-mod leases;
-
-use std::fmt::Write as _;
 use std::io::Write;
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -35,113 +18,10 @@ use std::time::{Duration, Instant};
 use secretary_test_support::process::{self, Lines};
 use secretary_test_support::{Cluster, Jwt};
 
-/// The reference application's secrets.
-const KEYS: [&str; 14] = [
-    "database_url",
-    "postgres_user",
-    "postgres_password",
-    "youtube_api_key",
-    "anthropic_api_key",
-    "google_client_id",
-    "google_client_secret",
-    "secret_key",
-    "encryption_key",
-    "redis_password",
-    "mongodb_uri",
-    "environment",
-    "debug_mode",
-    "log_level",
-];
+use super::{addresses, app, in_a_loop, new_leader, secretary, seed, text};
+use crate::support;
 
-/// An app reading the 14 secrets from `secret/<environment>/<key>`; `auth` goes in its source.
-fn app(environment: &str, auth: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let mut manifest = format!(
-        "version = 1\n[sources.vault]\ntype = \"vault\"\n{auth}\n[environments.{environment}]\nsources = [\"vault\"]\n"
-    );
-    for key in KEYS {
-        let _ = writeln!(manifest, "[secrets.{key}]\nrequired = true");
-    }
-    std::fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
-    dir
-}
-
-/// Stores every secret of `environment` in the cluster, on every node before it returns.
-fn seed(cluster: &Cluster, environment: &str) {
-    for key in KEYS {
-        cluster.kv_put(
-            &format!("{environment}/{key}"),
-            &[("value", &format!("{key}-value"))],
-        );
-    }
-    cluster.wait_replicated(&KEYS.map(|key| format!("{environment}/{key}")));
-}
-
-/// The nodes' addresses as `VAULT_ADDR` lists them, `first` first.
-fn addresses(cluster: &Cluster, first: usize) -> String {
-    let mut all = cluster.addresses();
-    let first = all.remove(first);
-    all.insert(0, first);
-    all.join(",")
-}
-
-/// `secretary` in `dir`, logged in as root, talking to `addresses`.
-fn secretary(dir: &Path, cluster: &Cluster, addresses: &str) -> Command {
-    let mut command = support::secretary_in(dir);
-    command
-        .env("VAULT_ADDR", addresses)
-        .env("VAULT_TOKEN", cluster.token())
-        .env("HOME", dir);
-    command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-/// Waits until some node other than `dead` is active.
-fn new_leader(cluster: &Cluster, dead: usize) -> usize {
-    let started = Instant::now();
-    loop {
-        if let Some(node) = (0..3).find(|&n| n != dead && cluster.health(n) == Some(200)) {
-            return node;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "no new leader");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-/// Runs `round` on `threads` threads until `stop`, collecting what each round returned.
-fn in_a_loop<T: Send + 'static>(
-    threads: usize,
-    stop: &Arc<AtomicBool>,
-    round: impl Fn(usize) -> T + Send + Sync + 'static,
-) -> Vec<std::thread::JoinHandle<Vec<T>>> {
-    let round = Arc::new(round);
-    (0..threads)
-        .map(|thread| {
-            let stop = Arc::clone(stop);
-            let round = Arc::clone(&round);
-            std::thread::spawn(move || {
-                let mut results = Vec::new();
-                let mut n = 0;
-                while !stop.load(Ordering::SeqCst) {
-                    results.push(round(thread * 1_000_000 + n));
-                    n += 1;
-                }
-                results
-            })
-        })
-        .collect()
-}
-
-#[test]
-fn reads_never_fail_while_the_leader_is_killed() {
+pub(super) fn reads_never_fail_while_the_leader_is_killed() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "reads");
     let dir = app("reads", "");
@@ -178,8 +58,7 @@ fn reads_never_fail_while_the_leader_is_killed() {
     }
 }
 
-#[test]
-fn every_acknowledged_put_during_a_leader_kill_is_stored_exactly_once() {
+pub(super) fn every_acknowledged_put_during_a_leader_kill_is_stored_exactly_once() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "writes");
     let leader = cluster.active();
@@ -267,8 +146,7 @@ fn every_acknowledged_put_during_a_leader_kill_is_stored_exactly_once() {
     );
 }
 
-#[test]
-fn a_step_down_interrupts_neither_reads_nor_writes() {
+pub(super) fn a_step_down_interrupts_neither_reads_nor_writes() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "stepdown");
     let dir = app("stepdown", "");
@@ -316,8 +194,7 @@ fn a_step_down_interrupts_neither_reads_nor_writes() {
     }
 }
 
-#[test]
-fn a_sealed_node_first_in_the_list_is_passed_over() {
+pub(super) fn a_sealed_node_first_in_the_list_is_passed_over() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "sealed");
     let dir = app("sealed", "");
@@ -330,8 +207,7 @@ fn a_sealed_node_first_in_the_list_is_passed_over() {
     assert!(output.status.success(), "{}", text(&output));
 }
 
-#[test]
-fn with_every_node_down_it_fails_closed_in_bounded_time_naming_each() {
+pub(super) fn with_every_node_down_it_fails_closed_in_bounded_time_naming_each() {
     let cluster = Cluster::shared().lock();
     let dir = app("down", "");
     let nodes = cluster.addresses().join(",");
@@ -362,8 +238,7 @@ fn with_every_node_down_it_fails_closed_in_bounded_time_naming_each() {
     );
 }
 
-#[test]
-fn a_restarted_node_listed_first_serves_as_a_standby() {
+pub(super) fn a_restarted_node_listed_first_serves_as_a_standby() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "restarted");
     let dir = app("restarted", "");
@@ -401,8 +276,7 @@ fn a_restarted_node_listed_first_serves_as_a_standby() {
     );
 }
 
-#[test]
-fn a_process_reads_its_own_writes_through_a_standby() {
+pub(super) fn a_process_reads_its_own_writes_through_a_standby() {
     use secretary::source::VaultConfig;
     use secretary::source::{Context, Lookup, Source, VaultSource};
     let cluster = Cluster::shared().lock();
@@ -455,8 +329,7 @@ fn a_process_reads_its_own_writes_through_a_standby() {
     }
 }
 
-#[test]
-fn a_manager_refreshes_and_reads_its_puts_through_a_leader_kill() {
+pub(super) fn a_manager_refreshes_and_reads_its_puts_through_a_leader_kill() {
     use secretary::{SecretManager, SecretValue, Variables};
     let cluster = Cluster::shared().lock();
     seed(&cluster, "manager");
@@ -521,8 +394,7 @@ fn a_manager_refreshes_and_reads_its_puts_through_a_leader_kill() {
     put_and_read("after-the-election");
 }
 
-#[test]
-fn rotate_and_rollback_go_through_a_leader_kill() {
+pub(super) fn rotate_and_rollback_go_through_a_leader_kill() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "rotation");
     let dir = app("rotation", "");
@@ -576,8 +448,7 @@ fn rotate_and_rollback_go_through_a_leader_kill() {
     assert_eq!(versions[2].1.as_deref(), Some("secret_key-value"));
 }
 
-#[test]
-fn run_watch_keeps_running_through_a_failover_and_sees_the_rotation() {
+pub(super) fn run_watch_keeps_running_through_a_failover_and_sees_the_rotation() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "watch");
     let dir = app("watch", "");
@@ -647,8 +518,7 @@ fn rustix_kill(child: &std::process::Child) -> std::io::Result<std::process::Exi
         .status()
 }
 
-#[test]
-fn a_pod_logs_in_with_its_jwt_while_the_leader_is_being_replaced() {
+pub(super) fn a_pod_logs_in_with_its_jwt_while_the_leader_is_being_replaced() {
     let cluster = Cluster::shared().lock();
     seed(&cluster, "jwtlogin");
     let leader = cluster.active();

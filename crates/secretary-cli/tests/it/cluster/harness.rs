@@ -1,11 +1,16 @@
 //! The harness itself: what every cluster test relies on.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
 use std::time::{Duration, Instant};
 
 use secretary_test_support::Cluster;
 
-#[test]
-fn the_harness_replaces_a_killed_leader_and_brings_it_back_as_a_voter() {
+pub(super) fn the_harness_replaces_a_killed_leader_and_brings_it_back_as_a_voter() {
     let cluster = Cluster::shared().lock();
     assert_eq!(cluster.addresses().len(), 3);
     let version = cluster.kv_put("smoke/leader", &[("value", "before the kill")]);
@@ -61,8 +66,7 @@ fn the_harness_replaces_a_killed_leader_and_brings_it_back_as_a_voter() {
     );
 }
 
-#[test]
-fn the_harness_hands_a_sealed_node_over_unsealed() {
+pub(super) fn the_harness_hands_a_sealed_node_over_unsealed() {
     let cluster = Cluster::shared().lock();
     let active = cluster.active();
     let standby = (active + 1) % 3;

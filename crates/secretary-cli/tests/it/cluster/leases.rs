@@ -4,6 +4,12 @@
 //! new leader, the credentials log in all along, and `close` leaves nothing behind. The
 //! killed node is restarted and the engine disabled before the test ends.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "test binaries: a panic is the failure report"
+)]
+
 use std::time::{Duration, Instant};
 
 use secretary::{SecretManager, Variables};
@@ -25,8 +31,7 @@ fn audit(path: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-#[test]
-fn a_lease_is_renewed_through_a_leader_kill_its_credentials_work_all_along_and_close_leaves_nothing()
+pub(super) fn a_lease_is_renewed_through_a_leader_kill_its_credentials_work_all_along_and_close_leaves_nothing()
  {
     let cluster = Cluster::shared().lock();
     let pg = Postgres::shared();

@@ -1,7 +1,6 @@
 //! Every node of a real three-node OpenBao cluster down while the application restarts
 //! (issue 23): `check` and `run` start in seconds from the last-known-good copy, saying so;
-//! a binary of its own, with its own cluster (`Cluster::shared`), since `cluster.rs` is
-//! full.
+//! on the shared cluster.
 
 #![allow(
     clippy::unwrap_used,
@@ -9,45 +8,18 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-mod support;
-
 use std::fmt::Write as _;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
 
 use secretary_test_support::Cluster;
 
+use super::{KEYS, text};
+use crate::support;
+
 const KEY: &str = "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=";
 
-/// The reference application's secrets.
-const KEYS: [&str; 14] = [
-    "database_url",
-    "postgres_user",
-    "postgres_password",
-    "youtube_api_key",
-    "anthropic_api_key",
-    "google_client_id",
-    "google_client_secret",
-    "secret_key",
-    "encryption_key",
-    "redis_password",
-    "mongodb_uri",
-    "environment",
-    "debug_mode",
-    "log_level",
-];
-
-fn text(output: &Output) -> String {
-    format!(
-        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
-        output.status.code(),
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
-
-#[test]
-fn with_every_node_down_the_application_starts_from_the_copy_in_seconds() {
+pub(super) fn with_every_node_down_the_application_starts_from_the_copy_in_seconds() {
     let cluster = Cluster::shared().lock();
     let dir = tempfile::tempdir().unwrap();
     let mut manifest = String::from(
