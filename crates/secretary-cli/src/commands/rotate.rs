@@ -90,7 +90,8 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                         status = this;
                     }
                 }
-                other => return Err(other),
+                // The refusal could not be recorded: say what was written before it.
+                other => return Err(stopped(other, &done, &all[at..])),
             },
         }
     }

@@ -154,3 +154,71 @@ fn a_rotation_of_several_keys_stopped_by_the_log_names_what_it_already_wrote() {
     );
     assert_no_value(&out, &["second-api-key-2222222"]);
 }
+
+#[test]
+fn a_refusal_the_log_cannot_record_still_names_the_rotations_written_before_it() {
+    // `rotate A B`: A written and recorded, B refused by Vault, and the refusal's line
+    // found the log full: the command said only "cannot write the audit log", not that A
+    // was written (a twelfth adversarial pass).
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    let policy = app.path().join("narrow.hcl");
+    fs::write(
+        &policy,
+        "path \"secret/data/production/*\" { capabilities = [\"create\", \"read\", \"update\"] }\n\
+         path \"secret/data/production/secret_key\" { capabilities = [\"read\"] }\n",
+    )
+    .unwrap();
+    bao.bao(&["policy", "write", "narrow", policy.to_str().unwrap()]);
+    let token = bao.bao(&["token", "create", "-policy=narrow", "-field=token"]);
+    let token = [("VAULT_TOKEN", token.trim())];
+    let rotate = [
+        "--audit-log",
+        "audit.log",
+        "--env",
+        "production",
+        "rotate",
+        "api_key",
+        "secret_key",
+    ];
+    // Uncapped: api_key's intent and outcome, secret_key's intent and refusal.
+    let first = capped_with(
+        &app,
+        &bao,
+        1 << 20,
+        &rotate,
+        "first-api-key-1111111",
+        &token,
+    );
+    assert_eq!(first.code, 1, "{}", first.all());
+    let log = fs::read_to_string(app.path().join("audit.log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 4, "{log}");
+    // Room for all but the refusal's line.
+    let room = lines[0].len() + lines[1].len() + lines[2].len() + 3 + lines[3].len() / 2;
+    let blocks = pad_log(&app, lines[0], room);
+    let out = capped_with(
+        &app,
+        &bao,
+        blocks,
+        &rotate,
+        "second-api-key-2222222",
+        &token,
+    );
+    assert_eq!(out.code, 2, "{}", out.all());
+    let (value, version) = stored(&bao, "production/api_key").unwrap();
+    assert_eq!(value, "second-api-key-2222222", "the first key was rotated");
+    assert!(
+        out.stderr.contains(&format!(
+            "  already written (and recorded): vault:secret/data/production/api_key#value@v{version}"
+        )),
+        "{}",
+        out.all()
+    );
+    assert!(
+        out.stderr.contains("  not written: secret_key"),
+        "{}",
+        out.all()
+    );
+    assert_no_value(&out, &["second-api-key-2222222", "first-api-key-1111111"]);
+}

@@ -179,12 +179,25 @@ generate = { bytes = 32 }
 /// of 512 bytes (dash's `ulimit -f`) with SIGXFSZ ignored, so that a write past the cap
 /// fails as on a full disk.
 fn capped(app: &App, bao: &OpenBao, blocks: u64, args: &[&str], value: &str) -> Outcome {
+    capped_with(app, bao, blocks, args, value, &[])
+}
+
+/// [`capped`], with `vars` set besides OpenBao's (a token of a narrower policy).
+fn capped_with(
+    app: &App,
+    bao: &OpenBao,
+    blocks: u64,
+    args: &[&str],
+    value: &str,
+    vars: &[(&str, &str)],
+) -> Outcome {
     let mut child = std::process::Command::new("sh")
         .current_dir(app.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", app.path())
         .envs(bao.env())
+        .envs(vars.iter().copied())
         .args(["-c", "trap '' XFSZ; ulimit -f \"$0\"; exec \"$@\""])
         .arg(blocks.to_string())
         .arg(support::secretary())
