@@ -98,6 +98,14 @@ pub enum PutError {
         /// The sources the manifest defines.
         defined: Vec<String>,
     },
+    /// `rollback`: another version was written after the current one was read, so the
+    /// version to roll back to was chosen against a history that has moved on. Unlike
+    /// `put`, a rollback is not merged into the newest version: nothing was written.
+    #[error("another version was written after version {read} was read: nothing was rolled back")]
+    Overtaken {
+        /// The version read as the current one.
+        read: u64,
+    },
     /// There is no version before the current one.
     #[error("`{0}` has no version before the current one to roll back to")]
     NoEarlierVersion(String),
@@ -325,7 +333,12 @@ pub fn rollback(
                 return Err(PutError::SameValue(target));
             }
             admissible(spec, environment, &value)?;
-            let written = source.write(spec, &context, &value, Some(current))?;
+            let written = match source.write(spec, &context, &value, Some(current)) {
+                Err(StoreError::Vault(VaultError::CasMismatch { expected, .. })) => {
+                    return Err(PutError::Overtaken { read: expected });
+                }
+                written => written?,
+            };
             return Ok(RolledBack {
                 written,
                 from_version: target,

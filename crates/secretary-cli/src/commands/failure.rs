@@ -394,6 +394,9 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
         PutError::Aws(error) => {
             Diagnostic::error(format!("{key}: {error}")).help(error.hint())
         }
+        error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(
+            "see what is there now (`secretary status`), then run `rollback` again if it is still wanted",
+        ),
         error => Diagnostic::error(format!("{key}: {error}; nothing was written")),
     }
 }

@@ -355,6 +355,48 @@ fn a_write_applied_before_its_answer_was_lost_is_reported_as_written_once() {
     );
 }
 
+#[test]
+fn a_rollback_overtaken_by_another_write_fails_without_merging() {
+    // `put` merges into the newest version after a conflict; a rollback must not: the
+    // version it rolls back to was chosen against the history it read (a twelfth
+    // adversarial pass found the docs and the hint saying otherwise).
+    let current = Answer {
+        body: r#"{"data":{"data":{"value":"current"},"metadata":{"version":3}}}"#.to_owned(),
+        ..answer(200)
+    };
+    // The current version, the one rolled back to, the path again (its other fields are
+    // kept), then a write that someone else's version 4 beat.
+    let node = serve(vec![
+        current.clone(),
+        Answer {
+            body: r#"{"data":{"data":{"value":"earlier"},"metadata":{"version":2}}}"#.to_owned(),
+            ..answer(200)
+        },
+        current,
+        Answer {
+            body: r#"{"errors":["check-and-set parameter did not match the current version"]}"#
+                .to_owned(),
+            ..answer(400)
+        },
+    ]);
+    let manifest = manifest();
+    let vars = vars_for(&[&node]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let error = secretary::rollback(&manifest, environment, &vars, "api_key", None).unwrap_err();
+    assert!(
+        matches!(error, PutError::Overtaken { read: 3 }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("nothing was rolled back"),
+        "{error}"
+    );
+    let posts = node.seen().iter().filter(|s| s.method == "POST").count();
+    assert_eq!(posts, 1, "one write, not merged and written again");
+}
+
 fn vars_for(nodes: &[&Scripted]) -> Variables {
     let addresses: Vec<&str> = nodes.iter().map(|node| node.address.as_str()).collect();
     vars(&addresses, &[])
