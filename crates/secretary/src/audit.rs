@@ -460,6 +460,7 @@ impl Fingerprints {
             Some(KeyProblem::TooShort { bytes: bytes.len() })
         } else if bytes.iter().collect::<std::collections::HashSet<_>>().len() < 8
             || crate::key_text::typed(key.trim())
+            || crate::key_text::patterned(&bytes)
         {
             // 16 random bytes hold fewer than 8 distinct values with a probability
             // below 1e-9: such a key was typed, not drawn.
@@ -681,6 +682,10 @@ mod tests {
             "MySecretAuditKeyForProd",
             "OpenSesameAuditLogKeyNow",
             "ProductionAuditKeyAlpha7",
+            // A twelfth: counting bytes, and RFC 8439's test key in base64 and hex.
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
+            "gIGCg4SFhoeIiYqLjI2Oj5CRkpOUlZaXmJmam5ydnp8=",
+            "808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f",
         ] {
             assert_eq!(problem(typed), KeyProblem::NotRandom, "{typed}");
         }

@@ -125,7 +125,12 @@ impl CacheKey {
         // 32 random bytes are all printable about once in 10^14 draws.
         let alike = bytes.windows(2).all(|pair| pair[0] == pair[1]);
         let printable = bytes.iter().all(|b| (0x20..0x7f).contains(b));
-        if bytes.len() == KEY_BYTES && (alike || printable || crate::key_text::typed(text)) {
+        if bytes.len() == KEY_BYTES
+            && (alike
+                || printable
+                || crate::key_text::typed(text)
+                || crate::key_text::patterned(&bytes))
+        {
             return Err(KeyError::Weak { variable });
         }
         Self::from_bytes(&bytes).ok_or(KeyError::WrongLength {
@@ -239,6 +244,9 @@ mod tests {
             encode(b"passwordpasswordpasswordpassword"),
             // A passphrase that decodes as base64 to 32 bytes (an eighth adversarial pass).
             "CorrectHorseBatteryStapleOpensTheCacheKey1A".to_owned(),
+            // Counting bytes, and RFC 8439's published test key (a twelfth pass).
+            "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".to_owned(),
+            encode(&(0x80..0xa0).collect::<Vec<u8>>()),
         ] {
             assert!(
                 matches!(
