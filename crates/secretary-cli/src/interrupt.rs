@@ -94,6 +94,13 @@ pub fn ignored(signal: i32) -> bool {
         .is_some_and(|bits| bits & 1 == 1)
 }
 
+/// Whether a signal is ending the process. What the command would still print then (a
+/// source that failed because its provider was just killed, `exited with signal 9`) is
+/// not said: the signal, not the source, is why it ends (a twelfth adversarial pass).
+pub fn acting() -> bool {
+    ACTING.load(Ordering::SeqCst)
+}
+
 /// Called as the command ends: while a signal is being acted on, waits for it to end the
 /// process (bounded: the revocations' wait and a second).
 pub fn settle() {

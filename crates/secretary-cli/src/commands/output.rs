@@ -47,7 +47,8 @@ impl Stdout {
 
 impl Write for &Stdout {
     fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
-        if self.gone.load(Ordering::Relaxed) {
+        // A signal ending the process: its report would blame the source it stopped.
+        if self.gone.load(Ordering::Relaxed) || crate::interrupt::acting() {
             return Ok(bytes.len());
         }
         let written = (&self.inner).write(bytes);

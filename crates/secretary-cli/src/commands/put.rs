@@ -79,7 +79,9 @@ fn read_hidden(prompt: &str, line: &mut String) -> io::Result<()> {
     let undo = original.clone();
     crate::interrupt::undo_on_stop(move || {
         let _ = tcsetattr(io::stdin(), OptionalActions::Now, &undo);
-        say!();
+        // Not `say!`, which is silent while a signal ends the process: the line the
+        // prompt was on is ended all the same.
+        let _ = writeln!(io::stderr());
     });
     tcsetattr(&stdin, OptionalActions::Now, &silent)?;
     say_raw!("{prompt}");

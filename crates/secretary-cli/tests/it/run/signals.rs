@@ -85,7 +85,11 @@ fn a_signal_while_a_provider_runs_stops_the_provider_too() {
     assert!(secretary(&["allow"]).status().unwrap().success());
     for signal in ["TERM", "INT", "HUP"] {
         let _ = fs::remove_file(&started);
-        let mut child = secretary(&["check"]).stdout(Stdio::null()).spawn().unwrap();
+        let child = secretary(&["check"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
         let waited = std::time::Instant::now();
         while !started.exists() {
             assert!(
@@ -95,7 +99,16 @@ fn a_signal_while_a_provider_runs_stops_the_provider_too() {
             std::thread::sleep(Duration::from_millis(20));
         }
         send(&child, signal);
-        let status = process::wait(&mut child);
+        let output = process::output(child);
+        let status = output.status;
+        // The provider was killed because secretary was stopped: no report blames it.
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!said.contains("signal 9"), "{signal}: {said}");
+        assert!(!said.contains("source_error"), "{signal}: {said}");
         let number = match signal {
             "TERM" => 15,
             "INT" => 2,
