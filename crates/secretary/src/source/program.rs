@@ -4,7 +4,7 @@
 //! quote what the program decrypted). It runs in a process group of its own, killed at
 //! its deadline and as soon as it exits, so that nothing it started outlives it.
 
-use std::ffi::{OsStr, OsString};
+use std::ffi::OsString;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -25,6 +25,9 @@ const DRAIN: Duration = Duration::from_secs(1);
 
 /// A program to run once.
 pub(crate) struct Program<'a> {
+    /// What the user knows it as, in messages: the command's first word (a provider
+    /// script run by the interpreter its `#!` line names is still the script).
+    pub(crate) name: &'a str,
     /// Its path, already found ([`find`]).
     pub(crate) path: &'a Path,
     /// Its arguments (without its name).
@@ -209,12 +212,7 @@ impl Program<'_> {
     /// more (from a process that left the group).
     pub(crate) fn run(&self) -> Result<Finished, ProgramError> {
         use std::os::unix::process::CommandExt;
-        let name = self
-            .path
-            .file_name()
-            .unwrap_or(OsStr::new("program"))
-            .to_string_lossy()
-            .into_owned();
+        let name = self.name.to_owned();
         let mut child = Command::new(self.path)
             .args(self.args)
             .current_dir(self.dir)
@@ -443,6 +441,7 @@ mod tests {
 
     fn sh<'a>(script: &'a [&'a str], timeout: Duration, limit: usize) -> Program<'a> {
         Program {
+            name: "sh",
             path: Path::new("/bin/sh"),
             args: script,
             dir: Path::new("/"),

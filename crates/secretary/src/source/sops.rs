@@ -275,14 +275,7 @@ impl SopsSource {
             return Ok(None);
         };
         let sops = |error: SopsError| SourceError::Sops(error);
-        let binary = program::find("sops", context.vars, context.base_dir)
-            .map_err(|error| sops(SopsError::Program(error)))?;
-        if let Some(reason) = program::untrusted(&binary, context.base_dir) {
-            return Err(sops(SopsError::Program(ProgramError::Untrusted {
-                path: binary.display().to_string(),
-                reason,
-            })));
-        }
+        let binary = sops_binary(context).map_err(|error| sops(SopsError::Program(error)))?;
         let vault = context.vars.get_str(VAULT_OPT_IN) == Some("1");
         let mut env = program::scrubbed(context.vars, sops_needs);
         if !vault {
@@ -303,6 +296,7 @@ impl SopsSource {
             output.as_arg(),
         ];
         let finished = Program {
+            name: "sops",
             path: &binary,
             args: &args,
             dir: context.base_dir,
@@ -371,6 +365,18 @@ impl SopsSource {
                 }))
             }
         }
+    }
+}
+
+/// The `sops` found on `PATH`, unless someone other than the user could change it.
+fn sops_binary(context: &Context<'_>) -> Result<std::path::PathBuf, ProgramError> {
+    let binary = program::find("sops", context.vars, context.base_dir)?;
+    match program::untrusted(&binary, context.base_dir) {
+        Some(reason) => Err(ProgramError::Untrusted {
+            path: binary.display().to_string(),
+            reason,
+        }),
+        None => Ok(binary),
     }
 }
 

@@ -69,6 +69,7 @@ impl Kit<'_> {
             };
             let input = serde_json::to_vec(&request).unwrap_or_default();
             Program {
+                name,
                 path: &path,
                 args: &args,
                 dir: base,

@@ -172,7 +172,9 @@ impl ExecSource {
         };
         let input = serde_json::to_vec(&request).unwrap_or_default();
         let args: Vec<&str> = launch.args.iter().map(String::as_str).collect();
+        let program = self.program();
         let finished = Program {
+            name: &program,
             path: &launch.path,
             args: &args,
             dir: context.base_dir,

@@ -267,7 +267,7 @@ fn a_slow_failing_or_garbled_provider_fails_the_source_and_its_stderr_is_never_s
     for (knobs, expected) in [
         (
             serde_json::json!({"sleep": 30}),
-            "did not finish within 1 s",
+            "`./providers/provider.py` did not finish within 1 s",
         ),
         (
             serde_json::json!({"exit": 3, "stderr": canary}),
