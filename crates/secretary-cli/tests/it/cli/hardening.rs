@@ -546,11 +546,26 @@ fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
         };
         // `scan` exits 1 when it finds a value, as it does here.
         let expected = i32::from(args[0] == "scan");
-        let (small_time, out) = timed(&small);
-        assert_eq!(out.code, expected, "{args:?}: {}", out.stderr);
-        let (large_time, out) = timed(&large);
-        assert_eq!(out.code, expected, "{args:?}: {}", out.stderr);
-        let growth = large_time.as_secs_f64() / small_time.as_secs_f64().max(0.05);
+        // A busy machine (a build beside the tests) can stretch one run: when the growth
+        // looks too steep, both sizes are timed again, up to three times, and the
+        // fastest run of each counts. Quadratic work stays about 64 times every time.
+        let (mut small_time, mut large_time) = (std::time::Duration::MAX, std::time::Duration::MAX);
+        let mut growth = f64::MAX;
+        let mut out = None;
+        for _ in 0..3 {
+            let (time, small_out) = timed(&small);
+            assert_eq!(small_out.code, expected, "{args:?}: {}", small_out.stderr);
+            small_time = small_time.min(time);
+            let (time, large_out) = timed(&large);
+            assert_eq!(large_out.code, expected, "{args:?}: {}", large_out.stderr);
+            large_time = large_time.min(time);
+            out = Some(large_out);
+            growth = large_time.as_secs_f64() / small_time.as_secs_f64().max(0.05);
+            if growth < 20.0 {
+                break;
+            }
+        }
+        let out = out.unwrap();
         assert!(
             growth < 20.0,
             "{args:?}: eight times the secrets took {growth:.1} times as long ({small_time:?}, then {large_time:?})"
@@ -595,11 +610,24 @@ fn init_reads_a_hundred_thousand_variables_in_seconds_not_minutes() {
             .timeout(std::time::Duration::from_secs(600)));
         (start.elapsed(), out)
     };
-    let (small, out) = init(COUNT / 8);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let (large, out) = init(COUNT);
-    assert_eq!(out.code, 0, "{}", out.stderr);
-    let growth = large.as_secs_f64() / small.as_secs_f64().max(0.001);
+    // The fastest of up to three runs of each size, as above: a busy machine stretches one.
+    let (mut small, mut large) = (std::time::Duration::MAX, std::time::Duration::MAX);
+    let mut growth = f64::MAX;
+    let mut out = None;
+    for _ in 0..3 {
+        let (time, small_out) = init(COUNT / 8);
+        assert_eq!(small_out.code, 0, "{}", small_out.stderr);
+        small = small.min(time);
+        let (time, large_out) = init(COUNT);
+        assert_eq!(large_out.code, 0, "{}", large_out.stderr);
+        large = large.min(time);
+        out = Some(large_out);
+        growth = large.as_secs_f64() / small.as_secs_f64().max(0.001);
+        if growth < 20.0 {
+            break;
+        }
+    }
+    let out = out.unwrap();
     assert!(
         growth < 20.0,
         "eight times the variables took {growth:.1} times as long ({small:?}, then {large:?})"
