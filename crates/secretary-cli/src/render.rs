@@ -44,8 +44,17 @@ pub fn warnings(report: &Report) -> String {
     text
 }
 
-/// A left-aligned table with a header row; the last column is not padded.
+/// A left-aligned table with a header row; the last column is not padded. A cell's
+/// control and invisible characters are shown escaped (`\n`, `\u{1b}`, `\u{202e}`):
+/// text read from a file (a last-known-good copy's header, brought from elsewhere) could
+/// otherwise move the cursor, colour the terminal or forge rows (a twelfth adversarial
+/// pass).
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| row.iter().map(|cell| plain(cell)).collect())
+        .collect();
+    let rows = rows.as_slice();
     let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
     for row in rows {
         for (width, cell) in widths.iter_mut().zip(row) {
@@ -68,4 +77,55 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         text.push('\n');
     }
     text
+}
+
+/// `text` with each control character, and each character that changes how text around
+/// it is shown without being seen (bidirectional overrides and isolates, zero-width
+/// characters), written as its escape.
+fn plain(text: &str) -> String {
+    let hidden = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{00ad}'
+                    | '\u{061c}'
+                    | '\u{200b}'..='\u{200f}'
+                    | '\u{2028}'..='\u{202e}'
+                    | '\u{2060}'..='\u{2069}'
+                    | '\u{feff}'
+            )
+    };
+    if !text.chars().any(hidden) {
+        return text.to_owned();
+    }
+    text.chars()
+        .map(|c| {
+            if hidden(c) {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::table;
+
+    #[test]
+    fn a_cell_cannot_move_the_cursor_colour_the_terminal_or_forge_a_row() {
+        let shown = table(
+            &["APP", "ENVIRONMENT"],
+            &[vec![
+                "shop\u{1b}[2J".to_owned(),
+                "prod\nshop  forged\u{202e}".to_owned(),
+            ]],
+        );
+        assert_eq!(
+            shown,
+            "APP            ENVIRONMENT\nshop\\u{1b}[2J  prod\\nshop  forged\\u{202e}\n"
+        );
+        assert_eq!(shown.lines().count(), 2);
+    }
 }
