@@ -483,7 +483,7 @@ impl Source for SopsSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Sops
+        SourceKind::SOPS
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -494,7 +494,7 @@ impl Source for SopsSource {
         let Some(decrypted) = decrypted else {
             let file = shown(context, &self.file);
             let looked = vec![
-                Looked::new(Locator::new(SourceKind::Sops, Site::name(file)))
+                Looked::new(Locator::new(SourceKind::SOPS, Site::name(file)))
                     .because(Absence::NoSuchFile),
             ];
             let lookups = secrets
@@ -540,7 +540,7 @@ impl Source for SopsSource {
                     }
                 }
                 looked.push(Looked::new(Locator::new(
-                    SourceKind::Sops,
+                    SourceKind::SOPS,
                     Site::name(&decrypted.file),
                 )));
                 Lookup::Absent { looked }

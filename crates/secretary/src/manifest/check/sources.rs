@@ -20,7 +20,7 @@ impl Checker<'_> {
         if raw.is_empty() {
             // The `env` kind's settings, as an empty table makes them.
             let mut table = Table::new("env", 0, BTreeMap::new(), &[]);
-            let config = declaration(SourceKind::Env).and_then(|env| env.check(&mut table));
+            let config = declaration(SourceKind::ENV).and_then(|env| env.check(&mut table));
             return config
                 .map(|config| SourceSpec::new("env", config))
                 .into_iter()

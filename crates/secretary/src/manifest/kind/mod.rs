@@ -4,17 +4,18 @@
 //! of its settings ([`Settings`]: a description, the places a secret is read from, where
 //! a missing one could be put).
 //!
-//! The kinds themselves live in `source/kinds/`, one file each, beside their readers;
-//! the crate root registers each once (`KINDS` in `lib.rs`) and hands the declarations to
-//! the checker through [`declarations`], so that the manifest names no kind of source
-//! and the source module is free to depend on the manifest.
+//! The kinds themselves live in `source/kinds/`, one file each, beside their readers,
+//! each declaring its [`SourceKind`] constant there; `source/kinds/mod.rs` registers each
+//! once (`KINDS`) and the crate root hands the declarations to the checker through
+//! [`declarations`], so that the manifest names no kind of source and the source module
+//! is free to depend on the manifest.
 
 use std::any::Any;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, de};
 
 use super::model::SecretSpec;
 
@@ -56,49 +57,22 @@ pub(crate) fn every_field() -> Vec<&'static str> {
     fields
 }
 
-/// The kinds of source: a `[sources.NAME]` table's `type`, and the prefix of every
-/// [`Locator`](crate::Locator) it makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum SourceKind {
-    /// `env`: the process environment.
-    Env,
-    /// `dotenv`: `.env` files.
-    Dotenv,
-    /// `files`: a directory with one file per secret.
-    Files,
-    /// `vault`: HashiCorp Vault or OpenBao KV.
-    Vault,
-    /// `sops`: a file encrypted with sops.
-    Sops,
-    /// `exec`: a provider program.
-    Exec,
-    /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
-    #[serde(rename = "vault_lease")]
-    VaultLease,
-    /// `aws_secrets_manager`: AWS Secrets Manager.
-    #[serde(rename = "aws_secrets_manager")]
-    AwsSecretsManager,
-    /// `aws_parameter_store`: AWS Systems Manager Parameter Store.
-    #[serde(rename = "aws_parameter_store")]
-    AwsParameterStore,
-}
+/// A kind of source: a `[sources.NAME]` table's `type`, and the prefix of every
+/// [`Locator`](crate::Locator) it makes. Each kind declares its constant in its own file
+/// (`SourceKind::SOPS` beside the `sops` kind), and [`SourceKind::from_name`] finds the
+/// registered ones; the manifest names none of them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceKind(&'static str);
 
 impl SourceKind {
+    /// The kind spelled `name`: for a kind's own file, which registers it.
+    pub(crate) const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
+
     /// The manifest spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Env => "env",
-            Self::Dotenv => "dotenv",
-            Self::Files => "files",
-            Self::Vault => "vault",
-            Self::Sops => "sops",
-            Self::Exec => "exec",
-            Self::VaultLease => "vault_lease",
-            Self::AwsSecretsManager => "aws_secrets_manager",
-            Self::AwsParameterStore => "aws_parameter_store",
-        }
+        self.0
     }
 
     /// The kind spelled `name` in a manifest, if there is one.
@@ -114,9 +88,30 @@ impl SourceKind {
     }
 }
 
+impl fmt::Debug for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 impl fmt::Display for SourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Read as its manifest spelling (`"vault"`); any other name is refused with the
+/// registered ones, as an enum's unknown variant is.
+impl<'de> Deserialize<'de> for SourceKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::from_name(&name).ok_or_else(|| {
+            let known = declarations()
+                .map(|declared| format!("`{}`", declared.kind()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            de::Error::custom(format!("unknown variant `{name}`, expected one of {known}"))
+        })
     }
 }
 
@@ -352,6 +347,22 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_kind_reads_and_shows_as_its_spelling() {
+        let kind: SourceKind = serde_json::from_str("\"vault_lease\"").unwrap();
+        assert_eq!(kind.as_str(), "vault_lease");
+        assert_eq!(format!("{kind:?} {kind}"), "vault_lease vault_lease");
+        let error = serde_json::from_str::<SourceKind>("\"vualt\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "unknown variant `vualt`, expected one of `env`, `dotenv`, `files`, `vault`"
+            ),
+            "{error}"
+        );
     }
 
     /// The messages of `text`'s diagnostics, with their positions.

@@ -18,9 +18,17 @@ pub(crate) struct SecretsManager;
 /// The `aws_parameter_store` kind.
 pub(crate) struct ParameterStore;
 
+impl SourceKind {
+    /// `aws_secrets_manager`: AWS Secrets Manager.
+    pub const AWS_SECRETS_MANAGER: SourceKind = SourceKind::new("aws_secrets_manager");
+
+    /// `aws_parameter_store`: AWS Systems Manager Parameter Store.
+    pub const AWS_PARAMETER_STORE: SourceKind = SourceKind::new("aws_parameter_store");
+}
+
 impl Declaration for SecretsManager {
     fn kind(&self) -> SourceKind {
-        SourceKind::AwsSecretsManager
+        SourceKind::AWS_SECRETS_MANAGER
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -46,7 +54,7 @@ impl Declaration for SecretsManager {
 
 impl Declaration for ParameterStore {
     fn kind(&self) -> SourceKind {
-        SourceKind::AwsParameterStore
+        SourceKind::AWS_PARAMETER_STORE
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -126,8 +134,8 @@ impl AwsConfig {
 impl Settings for AwsConfig {
     fn kind(&self) -> SourceKind {
         match self.store {
-            AwsStore::SecretsManager => SourceKind::AwsSecretsManager,
-            AwsStore::ParameterStore => SourceKind::AwsParameterStore,
+            AwsStore::SecretsManager => SourceKind::AWS_SECRETS_MANAGER,
+            AwsStore::ParameterStore => SourceKind::AWS_PARAMETER_STORE,
         }
     }
 

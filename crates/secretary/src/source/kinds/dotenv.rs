@@ -12,9 +12,14 @@ use crate::source::{DotenvSource, Source};
 /// The `dotenv` kind.
 pub(crate) struct Dotenv;
 
+impl SourceKind {
+    /// `dotenv`: `.env` files.
+    pub const DOTENV: SourceKind = SourceKind::new("dotenv");
+}
+
 impl Declaration for Dotenv {
     fn kind(&self) -> SourceKind {
-        SourceKind::Dotenv
+        SourceKind::DOTENV
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -69,7 +74,7 @@ impl DotenvConfig {
 
 impl Settings for DotenvConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Dotenv
+        SourceKind::DOTENV
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

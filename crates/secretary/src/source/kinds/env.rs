@@ -12,9 +12,14 @@ use crate::source::{EnvSource, Source};
 /// The `env` kind.
 pub(crate) struct Env;
 
+impl SourceKind {
+    /// `env`: the process environment.
+    pub const ENV: SourceKind = SourceKind::new("env");
+}
+
 impl Declaration for Env {
     fn kind(&self) -> SourceKind {
-        SourceKind::Env
+        SourceKind::ENV
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -44,7 +49,7 @@ pub struct EnvConfig;
 
 impl Settings for EnvConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Env
+        SourceKind::ENV
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

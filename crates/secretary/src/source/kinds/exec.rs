@@ -14,9 +14,14 @@ use crate::source::{ExecSource, Source};
 /// The `exec` kind.
 pub(crate) struct Exec;
 
+impl SourceKind {
+    /// `exec`: a provider program.
+    pub const EXEC: SourceKind = SourceKind::new("exec");
+}
+
 impl Declaration for Exec {
     fn kind(&self) -> SourceKind {
-        SourceKind::Exec
+        SourceKind::EXEC
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -128,7 +133,7 @@ impl ExecConfig {
 
 impl Settings for ExecConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Exec
+        SourceKind::EXEC
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

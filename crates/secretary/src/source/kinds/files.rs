@@ -12,9 +12,14 @@ use crate::source::{FilesSource, Source};
 /// The `files` kind.
 pub(crate) struct Files;
 
+impl SourceKind {
+    /// `files`: a directory with one file per secret.
+    pub const FILES: SourceKind = SourceKind::new("files");
+}
+
 impl Declaration for Files {
     fn kind(&self) -> SourceKind {
-        SourceKind::Files
+        SourceKind::FILES
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -62,7 +67,7 @@ impl FilesConfig {
 
 impl Settings for FilesConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Files
+        SourceKind::FILES
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

@@ -9,38 +9,50 @@
 //! (its `Kind`). The reading itself lives in the source's own module (`source/vault/`,
 //! `source/sops.rs`...).
 //!
-//! Adding a kind is its file, a [`SourceKind`](crate::manifest::SourceKind) variant with
-//! its spelling, and one line in the crate root's `KINDS`.
+//! Adding a kind is its file, which also declares its
+//! [`SourceKind`](crate::manifest::SourceKind) constant, one line in the `kinds!` list
+//! below, which declares its module and registers it in `KINDS`, and its settings in
+//! the manifest's `schema.json`.
 
 use crate::manifest::{Declaration, SourceConfig, SourceSpec};
 
 use super::{Source, Store};
 
-mod aws;
-mod dotenv;
-mod env;
-mod exec;
-mod files;
-mod sops;
-mod vault;
-mod vault_lease;
+/// Declares each kind's module and registers its kinds in [`KINDS`], in order: one line
+/// per file, `module: Kind, ...;`.
+macro_rules! kinds {
+    ($($module:ident: $($kind:ident),+;)+) => {
+        $(mod $module;)+
 
+        /// Every kind of source, each registered once, in the order the manifest's
+        /// messages and its JSON Schema list them: the composition root. The crate root
+        /// hands their declarations to the manifest's checker
+        /// ([`declarations`](crate::declarations)), so the manifest names no kind and the
+        /// source module may depend on the manifest.
+        pub(crate) static KINDS: &[&dyn Kind] = &[$($(&$module::$kind,)+)+];
+    };
+}
+
+kinds! {
+    env: Env;
+    dotenv: Dotenv;
+    files: Files;
+    vault: Vault;
+    sops: Sops;
+    exec: Exec;
+    vault_lease: VaultLease;
+    aws: SecretsManager, ParameterStore;
+}
+
+pub(crate) use aws::is_region;
 pub use aws::{AwsConfig, AwsStore};
-pub(crate) use aws::{ParameterStore, SecretsManager, is_region};
-pub(crate) use dotenv::Dotenv;
 pub use dotenv::DotenvConfig;
-pub(crate) use env::Env;
 pub use env::EnvConfig;
-pub(crate) use exec::Exec;
 pub use exec::ExecConfig;
-pub(crate) use files::Files;
 pub use files::FilesConfig;
-pub(crate) use sops::Sops;
 pub use sops::{SopsConfig, SopsFormat};
-pub(crate) use vault::Vault;
 pub use vault::{VaultAuth, VaultConfig};
 pub use vault_lease::LeaseConfig;
-pub(crate) use vault_lease::VaultLease;
 
 /// A kind of source, as the source module knows it: its manifest [`Declaration`], and
 /// the constructors of what reads (and writes) it.
@@ -70,7 +82,7 @@ impl<T: Declaration> AsDeclaration for T {
 
 /// The registered kind of `spec`'s source.
 fn kind_of(spec: &SourceSpec) -> Option<&'static dyn Kind> {
-    crate::KINDS
+    KINDS
         .iter()
         .copied()
         .find(|kind| kind.kind() == spec.config.kind())

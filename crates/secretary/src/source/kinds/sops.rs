@@ -10,9 +10,14 @@ use crate::source::{SopsSource, Source};
 /// The `sops` kind.
 pub(crate) struct Sops;
 
+impl SourceKind {
+    /// `sops`: a file encrypted with sops.
+    pub const SOPS: SourceKind = SourceKind::new("sops");
+}
+
 impl Declaration for Sops {
     fn kind(&self) -> SourceKind {
-        SourceKind::Sops
+        SourceKind::SOPS
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -109,7 +114,7 @@ impl SopsConfig {
 
 impl Settings for SopsConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Sops
+        SourceKind::SOPS
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

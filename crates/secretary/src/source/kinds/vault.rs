@@ -15,9 +15,14 @@ use crate::source::{Source, Store, VaultSource};
 /// The `vault` kind.
 pub(crate) struct Vault;
 
+impl SourceKind {
+    /// `vault`: HashiCorp Vault or OpenBao KV.
+    pub const VAULT: SourceKind = SourceKind::new("vault");
+}
+
 impl Declaration for Vault {
     fn kind(&self) -> SourceKind {
-        SourceKind::Vault
+        SourceKind::VAULT
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -123,7 +128,7 @@ impl VaultConfig {
 
 impl Settings for VaultConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Vault
+        SourceKind::VAULT
     }
 
     fn describe(&self, environment: &str, app: Option<&str>) -> String {

@@ -17,9 +17,14 @@ use super::vault::{self, VaultConfig, normalised};
 /// The `vault_lease` kind.
 pub(crate) struct VaultLease;
 
+impl SourceKind {
+    /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
+    pub const VAULT_LEASE: SourceKind = SourceKind::new("vault_lease");
+}
+
 impl Declaration for VaultLease {
     fn kind(&self) -> SourceKind {
-        SourceKind::VaultLease
+        SourceKind::VAULT_LEASE
     }
 
     fn fields(&self) -> &'static [&'static str] {
@@ -150,7 +155,7 @@ impl LeaseConfig {
 
 impl Settings for LeaseConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::VaultLease
+        SourceKind::VAULT_LEASE
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {
