@@ -123,10 +123,10 @@ impl Checker<'_> {
         kind: SourceKind,
         settings: &mut BTreeMap<String, (usize, Spanned<toml::Value>)>,
     ) -> bool {
-        let takes = declaration(kind).map_or(&[][..], |declared| declared.fields());
+        let declared = declaration(kind);
         let foreign: Vec<String> = settings
             .keys()
-            .filter(|key| *key != "ttl" && !takes.contains(&key.as_str()))
+            .filter(|key| *key != "ttl" && !declared.is_some_and(|declared| declared.takes(key)))
             .cloned()
             .collect();
         // In file order, as every other finding.

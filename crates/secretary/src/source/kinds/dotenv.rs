@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Declaration, Extent, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{DotenvSource, Source};
@@ -22,8 +22,20 @@ impl Declaration for Dotenv {
         SourceKind::DOTENV
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["files"]
+    fn description(&self) -> &'static str {
+        ".env files"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "files",
+                "the files, relative to the manifest; later files override earlier ones.",
+                r#"{ "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }"#,
+            )
+            .required(),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Capabilities, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{EnvSource, Source};
@@ -22,7 +22,11 @@ impl Declaration for Env {
         SourceKind::ENV
     }
 
-    fn fields(&self) -> &'static [&'static str] {
+    fn description(&self) -> &'static str {
+        "the process environment"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
         &[]
     }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Declaration, Extent, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{FilesSource, Source};
@@ -22,8 +22,20 @@ impl Declaration for Files {
         SourceKind::FILES
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["dir"]
+    fn description(&self) -> &'static str {
+        "one file per secret"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "dir",
+                "the directory, one file per secret (DIR/<key> or DIR/<PRIMARY_ENV_NAME>).",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            )
+            .required(),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {

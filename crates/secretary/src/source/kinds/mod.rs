@@ -1,7 +1,7 @@
 //! The kinds of source, one file each.
 //!
 //! A kind's file owns everything secretary knows about it: the TOML settings of its
-//! `[sources.NAME]` table and their checks, what it can do as data, its one-line
+//! `[sources.NAME]` table, their JSON Schema and their checks, what it can do as data, its one-line
 //! description, the places a secret is read from (the one-place rule), where a missing
 //! secret could be put (its `Declaration` and [`Settings`](crate::manifest::Settings),
 //! in the manifest's terms),
@@ -10,9 +10,9 @@
 //! `source/sops.rs`...).
 //!
 //! Adding a kind is its file, which also declares its
-//! [`SourceKind`](crate::manifest::SourceKind) constant, one line in the `kinds!` list
-//! below, which declares its module and registers it in `KINDS`, and its settings in
-//! the manifest's `schema.json`.
+//! [`SourceKind`](crate::manifest::SourceKind) constant and its settings as the
+//! manifest's JSON Schema describes them (its `Declaration::settings`), and one line in
+//! the `kinds!` list below, which declares its module and registers it in `KINDS`.
 
 use crate::manifest::{Declaration, SourceConfig, SourceSpec};
 

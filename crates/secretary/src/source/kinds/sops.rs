@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
+use crate::manifest::{Setting, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
 use crate::source::{SopsSource, Source};
 
 /// The `sops` kind.
@@ -20,8 +20,24 @@ impl Declaration for Sops {
         SourceKind::SOPS
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["file", "format"]
+    fn description(&self) -> &'static str {
+        "a file encrypted with sops"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "file",
+                "the encrypted file, relative to the manifest (dotenv, YAML or JSON, as sops wrote it).",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            ),
+            Setting::new(
+                "format",
+                "how the file is written; default from its extension (.env, .yaml/.yml, .json).",
+                r#"{ "enum": ["dotenv", "yaml", "json"] }"#,
+            ),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
