@@ -1,18 +1,22 @@
 //! The kinds of source, one file each.
 //!
-//! A kind's file owns everything secretary knows about it: the TOML settings of its
-//! `[sources.NAME]` table, their JSON Schema and their checks, what it can do as data, its one-line
-//! description, the places a secret is read from (the one-place rule), where a missing
-//! secret could be put (its `Declaration` and [`Settings`](crate::manifest::Settings),
-//! in the manifest's terms),
-//! and the constructors of its [`Source`] and, when it can be written, its [`Store`]
-//! (its `Kind`). The reading itself lives in the source's own module (`source/vault/`,
+//! A kind's file owns everything secretary knows about it: its spelling, the TOML
+//! settings of its `[sources.NAME]` table with their JSON Schema and their checks, what
+//! it can do as data, its one-line description, the places a secret is read from (the
+//! one-place rule), where a missing secret could be put (its `Declaration` and
+//! [`Settings`](crate::manifest::Settings), in the manifest's terms), and the
+//! constructors of its [`Source`] and, when it can be written, its [`Store`] (its
+//! `Kind`). The reading itself lives in the source's own module (`source/vault/`,
 //! `source/sops.rs`...).
 //!
 //! Adding a kind is its file, which also declares its
 //! [`SourceKind`](crate::manifest::SourceKind) constant and its settings as the
 //! manifest's JSON Schema describes them (its `Declaration::settings`), and one line in
 //! the `kinds!` list below, which declares its module and registers it in `KINDS`.
+//! Nothing else names it. It may also want a [`Place`](crate::manifest::Place) or an
+//! [`Extent`](crate::manifest::Extent) of its own when none fits, and its reader a module
+//! of its own when it is more than a few lines; the manifest's reference page
+//! (`docs/reference/manifest.md`) names its `type` and settings, which a test checks.
 
 use crate::manifest::{Declaration, SourceConfig, SourceSpec};
 
