@@ -115,7 +115,7 @@ fn build(
     let leased = manifest
         .sources()
         .iter()
-        .any(|source| source.config.kind() == secretary::manifest::SourceKind::VaultLease);
+        .any(|source| source.config.kind() == secretary::manifest::SourceKind::VAULT_LEASE);
     let mut builder = secretary::SecretManager::from_manifest(manifest).variables(vars);
     if let Some(environment) = environment {
         builder = builder.environment(environment);

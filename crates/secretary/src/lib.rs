@@ -97,26 +97,11 @@ mod warning;
 /// change that is not an added field raises it.
 pub const JSON_SCHEMA_VERSION: u32 = 1;
 
-/// Every kind of source, each registered once: the composition root. A kind's file in
-/// `source/kinds/` declares its settings to the manifest's checker (through
-/// [`declarations`]) and builds its source, so the manifest names no kind and the source
-/// module may depend on the manifest. Adding a kind is its file, its
-/// [`SourceKind`](manifest::SourceKind) variant, and one line here.
-pub(crate) static KINDS: &[&dyn source::kinds::Kind] = &[
-    &source::kinds::Env,
-    &source::kinds::Dotenv,
-    &source::kinds::Files,
-    &source::kinds::Vault,
-    &source::kinds::Sops,
-    &source::kinds::Exec,
-    &source::kinds::VaultLease,
-    &source::kinds::SecretsManager,
-    &source::kinds::ParameterStore,
-];
-
-/// Each registered kind's declaration, as the manifest's checker asks it.
+/// Each registered kind's declaration, as the manifest's checker asks it: the kinds are
+/// registered in `source/kinds/` (`KINDS`), and handed to the manifest from here so that
+/// the manifest names no kind of source and the source module may depend on the manifest.
 pub(crate) fn declarations() -> impl Iterator<Item = &'static dyn manifest::Declaration> {
-    KINDS.iter().map(|kind| kind.declaration())
+    source::kinds::KINDS.iter().map(|kind| kind.declaration())
 }
 
 pub use file::FileError;

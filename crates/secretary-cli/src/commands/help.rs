@@ -1,7 +1,7 @@
 //! The commands that describe secretary itself, and need no manifest:
 //!
 //! - `secretary schema`: a JSON Schema of `secrets.toml`
-//!   ([`secretary::manifest::JSON_SCHEMA`]), for editors;
+//!   ([`secretary::manifest::json_schema`]), for editors;
 //! - `secretary completions SHELL`: a completion script (`clap_complete`), for bash, zsh,
 //!   fish, elvish and PowerShell;
 //! - `secretary man [--dir DIR]`: the manual page (`clap_mangen`), or one page per command.
@@ -17,7 +17,7 @@ use crate::args::Args;
 use crate::exit::Status;
 
 pub fn schema(out: &mut impl Write) -> Result<Status, Failure> {
-    out.write_all(secretary::manifest::JSON_SCHEMA.as_bytes())?;
+    out.write_all(secretary::manifest::json_schema().as_bytes())?;
     Ok(Status::Success)
 }
 

@@ -208,7 +208,7 @@ mod tests {
     /// Each shape, worded as the report has always worded it.
     #[test]
     fn each_looked_reads_as_before() {
-        let dotenv = |site: Site| Locator::new(SourceKind::Dotenv, site);
+        let dotenv = |site: Site| Locator::new(SourceKind::DOTENV, site);
         let cases = [
             (
                 Looked::new(Locator::env("DATABASE_URL")),
@@ -229,7 +229,7 @@ mod tests {
                 "dotenv:.env (no such file)",
             ),
             (
-                Looked::new(Locator::new(SourceKind::Files, Site::name("secrets")))
+                Looked::new(Locator::new(SourceKind::FILES, Site::name("secrets")))
                     .because(Absence::NoSuchDirectory),
                 "files:secrets (no such directory)",
             ),

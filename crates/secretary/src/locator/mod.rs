@@ -22,7 +22,7 @@ use crate::manifest::SourceKind;
 ///
 /// let at = Locator::vault("secret/data/production/db", "value", Some(3));
 /// assert_eq!(at.to_string(), "vault:secret/data/production/db#value@v3");
-/// assert_eq!((at.kind(), at.version()), (SourceKind::Vault, Some(3)));
+/// assert_eq!((at.kind(), at.version()), (SourceKind::VAULT, Some(3)));
 /// assert_eq!(Locator::dotenv(".env", 12).to_string(), "dotenv:.env:12");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -44,13 +44,13 @@ impl Locator {
 
     /// The process environment's variable `name`.
     pub fn env(name: &str) -> Self {
-        Self::new(SourceKind::Env, Site::name(name))
+        Self::new(SourceKind::ENV, Site::name(name))
     }
 
     /// Line `line` of the `.env` file `file` (as shown to people).
     pub fn dotenv(file: &str, line: usize) -> Self {
         Self::new(
-            SourceKind::Dotenv,
+            SourceKind::DOTENV,
             Site::Line {
                 file: file.to_owned(),
                 line,
@@ -60,20 +60,20 @@ impl Locator {
 
     /// The secret file at `path` (as shown to people).
     pub fn file(path: &str) -> Self {
-        Self::new(SourceKind::Files, Site::name(path))
+        Self::new(SourceKind::FILES, Site::name(path))
     }
 
     /// Field `field` of the KV secret at API path `path`, at `version` when known.
     pub fn vault(path: &str, field: &str, version: Option<u64>) -> Self {
         Self {
             version,
-            ..Self::new(SourceKind::Vault, field_of(path, field))
+            ..Self::new(SourceKind::VAULT, field_of(path, field))
         }
     }
 
     /// Key `key` of the sops-encrypted file `file` (as shown to people).
     pub fn sops(file: &str, key: &str) -> Self {
-        Self::new(SourceKind::Sops, field_of(file, key))
+        Self::new(SourceKind::SOPS, field_of(file, key))
     }
 
     /// A provider's answer (`exec`): `place` is `SOURCE#KEY` ([`Site::Field`]), or
@@ -82,7 +82,7 @@ impl Locator {
     pub fn exec(place: Site, version: Option<u64>) -> Self {
         Self {
             version,
-            ..Self::new(SourceKind::Exec, place)
+            ..Self::new(SourceKind::EXEC, place)
         }
     }
 
@@ -97,7 +97,7 @@ impl Locator {
     /// [`Locator::version`] is `None`.)
     pub fn aws_secret(name: &str, field: Option<&str>, version_id: Option<&str>) -> Self {
         Self::new(
-            SourceKind::AwsSecretsManager,
+            SourceKind::AWS_SECRETS_MANAGER,
             Site::AwsSecret {
                 name: name.to_owned(),
                 field: field.map(str::to_owned),
@@ -111,7 +111,7 @@ impl Locator {
     pub fn aws_parameter(name: &str, version: Option<u64>) -> Self {
         Self {
             version,
-            ..Self::new(SourceKind::AwsParameterStore, Site::name(name))
+            ..Self::new(SourceKind::AWS_PARAMETER_STORE, Site::name(name))
         }
     }
 

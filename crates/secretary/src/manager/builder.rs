@@ -63,7 +63,7 @@ impl SecretManagerBuilder {
             .manifest
             .sources()
             .iter()
-            .any(|source| source.config.kind() == crate::manifest::SourceKind::VaultLease);
+            .any(|source| source.config.kind() == crate::manifest::SourceKind::VAULT_LEASE);
         Ok(SecretManager {
             inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
                 if leased && audit.is_some() {

@@ -40,6 +40,7 @@ mod model;
 mod places;
 mod raw;
 pub(crate) mod rules;
+mod schema;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -53,18 +54,14 @@ pub use credentials::{CLOUD_CREDENTIAL_VARIABLES, CREDENTIAL_VARIABLES};
 pub(crate) use diagnostic::sanitize_toml_message;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error, unknown_environment};
+pub use schema::json_schema;
 
-/// A JSON Schema (draft-07) of `secrets.toml`, for editors that complete and check
-/// manifests as they are typed (taplo and Even Better TOML read a `#:schema` line). It
-/// checks shapes, names and types; what needs the whole manifest (undefined sources, env
-/// names claimed twice, a default that fails its type) only the checker sees.
-pub const JSON_SCHEMA: &str = include_str!("schema.json");
 pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use kind::{
     Capabilities, Capability, Extent, Place, Settings, SourceConfig, SourceKind, expand,
 };
-pub(crate) use kind::{Declaration, Table, path_problem, unknown_placeholder};
+pub(crate) use kind::{Declaration, Setting, Table, path_problem, unknown_placeholder};
 pub use model::{
     App, AuditTarget, Constraints, EnvironmentSpec, LastKnownGood, NewValue, OnSourceError,
     OnStale, Rotation, SecretRule, SecretSpec, SecretType, SourceSpec,
@@ -762,7 +759,7 @@ schemes = ["https"]
 
     #[test]
     fn the_json_schema_names_exactly_the_fields_the_checker_reads() {
-        let schema: serde_json::Value = serde_json::from_str(JSON_SCHEMA).unwrap();
+        let schema: serde_json::Value = serde_json::from_str(&json_schema()).unwrap();
         for (prefix, pointer) in [
             ("", "/properties"),
             ("[app]", "/properties/app/properties"),

@@ -252,7 +252,7 @@ impl crate::source::Source for Refusing {
     }
 
     fn kind(&self) -> crate::manifest::SourceKind {
-        crate::manifest::SourceKind::Vault
+        crate::manifest::SourceKind::VAULT
     }
 
     fn lookup(

@@ -155,7 +155,7 @@ impl Source for DotenvSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Dotenv
+        SourceKind::DOTENV
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -211,7 +211,7 @@ impl Source for DotenvSource {
                     }
                 }
                 for (index, file) in names.iter().enumerate() {
-                    let at = Looked::new(Locator::new(SourceKind::Dotenv, Site::name(file)));
+                    let at = Looked::new(Locator::new(SourceKind::DOTENV, Site::name(file)));
                     if loaded.missing.contains(&index) {
                         looked.push(at.because(Absence::NoSuchFile));
                     } else {

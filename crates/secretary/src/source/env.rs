@@ -31,7 +31,7 @@ impl Source for EnvSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Env
+        SourceKind::ENV
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {

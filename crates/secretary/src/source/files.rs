@@ -113,7 +113,7 @@ impl Source for FilesSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Files
+        SourceKind::FILES
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -122,7 +122,7 @@ impl Source for FilesSource {
         let root = match Dir::open(&path) {
             Ok(root) => root,
             Err(FileError::NotFound) => {
-                let looked = Looked::new(Locator::new(SourceKind::Files, Site::name(&dir)))
+                let looked = Looked::new(Locator::new(SourceKind::FILES, Site::name(&dir)))
                     .because(Absence::NoSuchDirectory);
                 let lookups = secrets
                     .iter()

@@ -489,7 +489,7 @@ impl Source for SopsSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Sops
+        SourceKind::SOPS
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -500,7 +500,7 @@ impl Source for SopsSource {
         let Some(decrypted) = decrypted else {
             let file = shown(context, &self.file);
             let looked = vec![
-                Looked::new(Locator::new(SourceKind::Sops, Site::name(file)))
+                Looked::new(Locator::new(SourceKind::SOPS, Site::name(file)))
                     .because(Absence::NoSuchFile),
             ];
             let lookups = secrets
@@ -546,7 +546,7 @@ impl Source for SopsSource {
                     }
                 }
                 looked.push(Looked::new(Locator::new(
-                    SourceKind::Sops,
+                    SourceKind::SOPS,
                     Site::name(&decrypted.file),
                 )));
                 Lookup::Absent { looked }

@@ -20,7 +20,7 @@ impl Checker<'_> {
         if raw.is_empty() {
             // The `env` kind's settings, as an empty table makes them.
             let mut table = Table::new("env", 0, BTreeMap::new(), &[]);
-            let config = declaration(SourceKind::Env).and_then(|env| env.check(&mut table));
+            let config = declaration(SourceKind::ENV).and_then(|env| env.check(&mut table));
             return config
                 .map(|config| SourceSpec::new("env", config))
                 .into_iter()
@@ -123,10 +123,10 @@ impl Checker<'_> {
         kind: SourceKind,
         settings: &mut BTreeMap<String, (usize, Spanned<toml::Value>)>,
     ) -> bool {
-        let takes = declaration(kind).map_or(&[][..], |declared| declared.fields());
+        let declared = declaration(kind);
         let foreign: Vec<String> = settings
             .keys()
-            .filter(|key| *key != "ttl" && !takes.contains(&key.as_str()))
+            .filter(|key| *key != "ttl" && !declared.is_some_and(|declared| declared.takes(key)))
             .cloned()
             .collect();
         // In file order, as every other finding.

@@ -1,27 +1,31 @@
 //! What a kind of source declares, in the manifest's terms: its spelling
-//! ([`SourceKind`]), the settings its table takes and their checks ([`Declaration`]),
+//! ([`SourceKind`]), the settings its table takes (each a `Setting`, as the JSON Schema
+//! describes it) and their checks ([`Declaration`]),
 //! what it can do ([`Capabilities`]), and, once checked, what the rest of secretary asks
 //! of its settings ([`Settings`]: a description, the places a secret is read from, where
 //! a missing one could be put).
 //!
-//! The kinds themselves live in `source/kinds/`, one file each, beside their readers;
-//! the crate root registers each once (`KINDS` in `lib.rs`) and hands the declarations to
-//! the checker through [`declarations`], so that the manifest names no kind of source
-//! and the source module is free to depend on the manifest.
+//! The kinds themselves live in `source/kinds/`, one file each, beside their readers,
+//! each declaring its [`SourceKind`] constant there; `source/kinds/mod.rs` registers each
+//! once (`KINDS`) and the crate root hands the declarations to the checker through
+//! [`declarations`], so that the manifest names no kind of source and the source module
+//! is free to depend on the manifest.
 
 use std::any::Any;
 use std::fmt;
 use std::path::Path;
 use std::sync::Arc;
 
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer, de};
 
 use super::model::SecretSpec;
 
 mod place;
+mod setting;
 mod table;
 
 pub use place::Place;
+pub(crate) use setting::Setting;
 pub(crate) use table::Table;
 
 /// Every registered kind's declaration, in registration order.
@@ -37,7 +41,7 @@ pub(crate) fn declaration(kind: SourceKind) -> Option<&'static dyn Declaration> 
 /// The kinds whose tables take the setting `field`.
 pub(crate) fn owners(field: &str) -> Vec<SourceKind> {
     declarations()
-        .filter(|declared| declared.fields().contains(&field))
+        .filter(|declared| declared.takes(field))
         .map(Declaration::kind)
         .collect()
 }
@@ -47,58 +51,31 @@ pub(crate) fn owners(field: &str) -> Vec<SourceKind> {
 pub(crate) fn every_field() -> Vec<&'static str> {
     let mut fields = vec!["type", "ttl"];
     for declared in declarations() {
-        for field in declared.fields() {
-            if !fields.contains(field) {
-                fields.push(field);
+        for setting in declared.settings() {
+            if !fields.contains(&setting.name()) {
+                fields.push(setting.name());
             }
         }
     }
     fields
 }
 
-/// The kinds of source: a `[sources.NAME]` table's `type`, and the prefix of every
-/// [`Locator`](crate::Locator) it makes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum SourceKind {
-    /// `env`: the process environment.
-    Env,
-    /// `dotenv`: `.env` files.
-    Dotenv,
-    /// `files`: a directory with one file per secret.
-    Files,
-    /// `vault`: HashiCorp Vault or OpenBao KV.
-    Vault,
-    /// `sops`: a file encrypted with sops.
-    Sops,
-    /// `exec`: a provider program.
-    Exec,
-    /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
-    #[serde(rename = "vault_lease")]
-    VaultLease,
-    /// `aws_secrets_manager`: AWS Secrets Manager.
-    #[serde(rename = "aws_secrets_manager")]
-    AwsSecretsManager,
-    /// `aws_parameter_store`: AWS Systems Manager Parameter Store.
-    #[serde(rename = "aws_parameter_store")]
-    AwsParameterStore,
-}
+/// A kind of source: a `[sources.NAME]` table's `type`, and the prefix of every
+/// [`Locator`](crate::Locator) it makes. Each kind declares its constant in its own file
+/// (`SourceKind::SOPS` beside the `sops` kind), and [`SourceKind::from_name`] finds the
+/// registered ones; the manifest names none of them.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SourceKind(&'static str);
 
 impl SourceKind {
+    /// The kind spelled `name`: for a kind's own file, which registers it.
+    pub(crate) const fn new(name: &'static str) -> Self {
+        Self(name)
+    }
+
     /// The manifest spelling.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Env => "env",
-            Self::Dotenv => "dotenv",
-            Self::Files => "files",
-            Self::Vault => "vault",
-            Self::Sops => "sops",
-            Self::Exec => "exec",
-            Self::VaultLease => "vault_lease",
-            Self::AwsSecretsManager => "aws_secrets_manager",
-            Self::AwsParameterStore => "aws_parameter_store",
-        }
+        self.0
     }
 
     /// The kind spelled `name` in a manifest, if there is one.
@@ -114,9 +91,30 @@ impl SourceKind {
     }
 }
 
+impl fmt::Debug for SourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)
+    }
+}
+
 impl fmt::Display for SourceKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+/// Read as its manifest spelling (`"vault"`); any other name is refused with the
+/// registered ones, as an enum's unknown variant is.
+impl<'de> Deserialize<'de> for SourceKind {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = String::deserialize(deserializer)?;
+        Self::from_name(&name).ok_or_else(|| {
+            let known = declarations()
+                .map(|declared| format!("`{}`", declared.kind()))
+                .collect::<Vec<_>>()
+                .join(", ");
+            de::Error::custom(format!("unknown variant `{name}`, expected one of {known}"))
+        })
     }
 }
 
@@ -165,8 +163,20 @@ pub(crate) trait Declaration: Sync {
     /// Its `type`.
     fn kind(&self) -> SourceKind;
 
-    /// The settings its table takes besides `type` and `ttl`.
-    fn fields(&self) -> &'static [&'static str];
+    /// What its sources read, in a few words, for the JSON Schema's `type`: "the process
+    /// environment".
+    fn description(&self) -> &'static str;
+
+    /// The settings its table takes besides `type` and `ttl`, each as the manifest's JSON
+    /// Schema describes it.
+    fn settings(&self) -> &'static [Setting];
+
+    /// Whether its table takes the setting `field`.
+    fn takes(&self, field: &str) -> bool {
+        self.settings()
+            .iter()
+            .any(|setting| setting.name() == field)
+    }
 
     /// What its sources can do.
     fn capabilities(&self) -> Capabilities {
@@ -324,34 +334,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_registered_kind_is_spelled_once_and_in_the_json_schema() {
-        let schema: serde_json::Value = serde_json::from_str(crate::manifest::JSON_SCHEMA).unwrap();
-        let types: Vec<&str> = schema
-            .pointer("/definitions/source/properties/type/enum")
-            .and_then(serde_json::Value::as_array)
-            .unwrap()
-            .iter()
-            .filter_map(serde_json::Value::as_str)
-            .collect();
-        let registered: Vec<&str> = declarations().map(|d| d.kind().as_str()).collect();
-        assert_eq!(
-            types, registered,
-            "the schema's `type` list and the registered kinds"
-        );
+    fn every_registered_kind_is_spelled_once() {
+        let mut names: Vec<&str> = declarations().map(|d| d.kind().as_str()).collect();
         for declared in declarations() {
             let kind = declared.kind();
             assert_eq!(SourceKind::from_name(kind.as_str()), Some(kind));
             assert_eq!(kind.capabilities(), declared.capabilities());
-            // Each setting it takes is one the schema describes.
-            for field in declared.fields() {
-                assert!(
-                    schema
-                        .pointer(&format!("/definitions/source/properties/{field}"))
-                        .is_some(),
-                    "{kind}'s `{field}` is not in the schema"
-                );
-            }
         }
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "a kind registered twice");
+    }
+
+    #[test]
+    fn a_kind_reads_and_shows_as_its_spelling() {
+        let kind: SourceKind = serde_json::from_str("\"vault_lease\"").unwrap();
+        assert_eq!(kind.as_str(), "vault_lease");
+        assert_eq!(format!("{kind:?} {kind}"), "vault_lease vault_lease");
+        let error = serde_json::from_str::<SourceKind>("\"vualt\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with(
+                "unknown variant `vualt`, expected one of `env`, `dotenv`, `files`, `vault`"
+            ),
+            "{error}"
+        );
     }
 
     /// The messages of `text`'s diagnostics, with their positions.

@@ -63,18 +63,18 @@ impl Source for Double {
         let lookups = secrets
             .iter()
             .map(|spec| match (self.kind, spec.key.as_str()) {
-                (SourceKind::Vault, "port") => Lookup::Found {
+                (SourceKind::VAULT, "port") => Lookup::Found {
                     value: SecretValue::new(CANARY.to_owned()),
                     locator: Locator::vault("secret/data/production/port", "value", Some(2)),
                     written: None,
                 },
-                (SourceKind::Vault, "region") | (SourceKind::Env, _) => Lookup::Absent {
+                (SourceKind::VAULT, "region") | (SourceKind::ENV, _) => Lookup::Absent {
                     looked: vec![crate::Looked::new(Locator::new(
                         self.kind,
                         crate::Site::name(spec.primary_env()),
                     ))],
                 },
-                (SourceKind::Vault, _) => Lookup::Failed(SourceError::Incomplete {
+                (SourceKind::VAULT, _) => Lookup::Failed(SourceError::Incomplete {
                     answered: 0,
                     asked: 3,
                 }),

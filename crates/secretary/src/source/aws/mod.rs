@@ -542,8 +542,8 @@ impl Source for AwsSource {
 
     fn kind(&self) -> SourceKind {
         match self.service {
-            Service::SecretsManager => SourceKind::AwsSecretsManager,
-            Service::Ssm => SourceKind::AwsParameterStore,
+            Service::SecretsManager => SourceKind::AWS_SECRETS_MANAGER,
+            Service::Ssm => SourceKind::AWS_PARAMETER_STORE,
         }
     }
 

@@ -252,7 +252,7 @@ impl Source for ExecSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Exec
+        SourceKind::EXEC
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {

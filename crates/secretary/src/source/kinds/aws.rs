@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Capabilities, Capability, Declaration, Extent, Place, SecretSpec, Settings, SourceConfig,
     SourceKind, Table, expand,
 };
@@ -18,19 +18,40 @@ pub(crate) struct SecretsManager;
 /// The `aws_parameter_store` kind.
 pub(crate) struct ParameterStore;
 
+impl SourceKind {
+    /// `aws_secrets_manager`: AWS Secrets Manager.
+    pub const AWS_SECRETS_MANAGER: SourceKind = SourceKind::new("aws_secrets_manager");
+
+    /// `aws_parameter_store`: AWS Systems Manager Parameter Store.
+    pub const AWS_PARAMETER_STORE: SourceKind = SourceKind::new("aws_parameter_store");
+}
+
 impl Declaration for SecretsManager {
     fn kind(&self) -> SourceKind {
-        SourceKind::AwsSecretsManager
+        SourceKind::AWS_SECRETS_MANAGER
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &[
-            "name",
-            "field",
-            "version_stage",
-            "region",
-            "max_concurrency",
-        ]
+    fn description(&self) -> &'static str {
+        "AWS Secrets Manager"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            NAME,
+            Setting::new(
+                "field",
+                "the field of a JSON secret (e.g. `{key}` with name = \"{environment}/app\"); default none, the whole secret string.",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            ),
+            Setting::new(
+                "version_stage",
+                "the staging label read. Default `AWSCURRENT`.",
+                r#"{ "type": "string", "minLength": 1, "maxLength": 256 }"#,
+            ),
+            REGION,
+            MAX_CONCURRENCY,
+        ]}
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -46,11 +67,20 @@ impl Declaration for SecretsManager {
 
 impl Declaration for ParameterStore {
     fn kind(&self) -> SourceKind {
-        SourceKind::AwsParameterStore
+        SourceKind::AWS_PARAMETER_STORE
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["name", "region", "max_concurrency"]
+    fn description(&self) -> &'static str {
+        "AWS Systems Manager Parameter Store"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            NAME,
+            REGION,
+            MAX_CONCURRENCY,
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
@@ -86,6 +116,29 @@ pub enum AwsStore {
     /// AWS Systems Manager Parameter Store.
     ParameterStore,
 }
+
+// The settings the two AWS kinds share.
+
+/// The setting `name`.
+pub(super) const NAME: Setting = Setting::new(
+    "name",
+    "the secret's or parameter's name, with {environment}, {key} and {app}. Default `{environment}/{key}` (Secrets Manager), `/{environment}/{key}` (Parameter Store).",
+    r#"{ "type": "string", "minLength": 1 }"#,
+);
+
+/// The setting `region`.
+pub(super) const REGION: Setting = Setting::new(
+    "region",
+    "the AWS region; else AWS_REGION, AWS_DEFAULT_REGION or the profile's. Credentials and endpoints come only from the user's AWS_* variables and profile.",
+    r#"{ "type": "string", "pattern": "^[a-z0-9]+(-[a-z0-9]+)*$" }"#,
+);
+
+/// The setting `max_concurrency`.
+pub(super) const MAX_CONCURRENCY: Setting = Setting::new(
+    "max_concurrency",
+    "most requests in flight at once. Default 16.",
+    r#"{ "type": "integer", "minimum": 1 }"#,
+);
 
 /// Settings of an `aws_secrets_manager` or `aws_parameter_store` source. Credentials,
 /// and endpoints other than AWS's own, come from the user's environment only (`AWS_*`),
@@ -126,8 +179,8 @@ impl AwsConfig {
 impl Settings for AwsConfig {
     fn kind(&self) -> SourceKind {
         match self.store {
-            AwsStore::SecretsManager => SourceKind::AwsSecretsManager,
-            AwsStore::ParameterStore => SourceKind::AwsParameterStore,
+            AwsStore::SecretsManager => SourceKind::AWS_SECRETS_MANAGER,
+            AwsStore::ParameterStore => SourceKind::AWS_PARAMETER_STORE,
         }
     }
 

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Declaration, Extent, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{DotenvSource, Source};
@@ -12,13 +12,30 @@ use crate::source::{DotenvSource, Source};
 /// The `dotenv` kind.
 pub(crate) struct Dotenv;
 
+impl SourceKind {
+    /// `dotenv`: `.env` files.
+    pub const DOTENV: SourceKind = SourceKind::new("dotenv");
+}
+
 impl Declaration for Dotenv {
     fn kind(&self) -> SourceKind {
-        SourceKind::Dotenv
+        SourceKind::DOTENV
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["files"]
+    fn description(&self) -> &'static str {
+        ".env files"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "files",
+                "the files, relative to the manifest; later files override earlier ones.",
+                r#"{ "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }"#,
+            )
+            .required(),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
@@ -69,7 +86,7 @@ impl DotenvConfig {
 
 impl Settings for DotenvConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Dotenv
+        SourceKind::DOTENV
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

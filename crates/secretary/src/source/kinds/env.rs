@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Capabilities, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{EnvSource, Source};
@@ -12,12 +12,21 @@ use crate::source::{EnvSource, Source};
 /// The `env` kind.
 pub(crate) struct Env;
 
+impl SourceKind {
+    /// `env`: the process environment.
+    pub const ENV: SourceKind = SourceKind::new("env");
+}
+
 impl Declaration for Env {
     fn kind(&self) -> SourceKind {
-        SourceKind::Env
+        SourceKind::ENV
     }
 
-    fn fields(&self) -> &'static [&'static str] {
+    fn description(&self) -> &'static str {
+        "the process environment"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
         &[]
     }
 
@@ -44,7 +53,7 @@ pub struct EnvConfig;
 
 impl Settings for EnvConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Env
+        SourceKind::ENV
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

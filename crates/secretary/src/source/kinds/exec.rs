@@ -8,19 +8,45 @@ use toml::Spanned;
 
 use super::Kind;
 use crate::duration::parse_duration;
-use crate::manifest::{Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
+use crate::manifest::{Setting, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
 use crate::source::{ExecSource, Source};
 
 /// The `exec` kind.
 pub(crate) struct Exec;
 
+impl SourceKind {
+    /// `exec`: a provider program.
+    pub const EXEC: SourceKind = SourceKind::new("exec");
+}
+
 impl Declaration for Exec {
     fn kind(&self) -> SourceKind {
-        SourceKind::Exec
+        SourceKind::EXEC
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["command", "timeout", "pass_env"]
+    fn description(&self) -> &'static str {
+        "a provider program speaking secretary-provider/1; runs only after `secretary allow`"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "command",
+                "the provider program (on PATH, or a path from the manifest's directory) and its arguments; no shell.",
+                r#"{ "type": "array", "minItems": 1, "items": { "type": "string" } }"#,
+            ),
+            Setting::new(
+                "timeout",
+                "how long one request may take (default 10s).",
+                r##"{ "$ref": "#/definitions/duration" }"##,
+            ),
+            Setting::new(
+                "pass_env",
+                "variables the provider is given besides PATH, HOME, USER, LOGNAME, LANG, LC_*, TZ, TMPDIR and XDG_*.",
+                r##"{ "type": "array", "items": { "$ref": "#/definitions/env_name" } }"##,
+            ),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
@@ -128,7 +154,7 @@ impl ExecConfig {
 
 impl Settings for ExecConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Exec
+        SourceKind::EXEC
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

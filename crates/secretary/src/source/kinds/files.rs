@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Declaration, Extent, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{FilesSource, Source};
@@ -12,13 +12,30 @@ use crate::source::{FilesSource, Source};
 /// The `files` kind.
 pub(crate) struct Files;
 
+impl SourceKind {
+    /// `files`: a directory with one file per secret.
+    pub const FILES: SourceKind = SourceKind::new("files");
+}
+
 impl Declaration for Files {
     fn kind(&self) -> SourceKind {
-        SourceKind::Files
+        SourceKind::FILES
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["dir"]
+    fn description(&self) -> &'static str {
+        "one file per secret"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "dir",
+                "the directory, one file per secret (DIR/<key> or DIR/<PRIMARY_ENV_NAME>).",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            )
+            .required(),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
@@ -62,7 +79,7 @@ impl FilesConfig {
 
 impl Settings for FilesConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Files
+        SourceKind::FILES
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

@@ -1,46 +1,62 @@
 //! The kinds of source, one file each.
 //!
-//! A kind's file owns everything secretary knows about it: the TOML settings of its
-//! `[sources.NAME]` table and their checks, what it can do as data, its one-line
-//! description, the places a secret is read from (the one-place rule), where a missing
-//! secret could be put (its `Declaration` and [`Settings`](crate::manifest::Settings),
-//! in the manifest's terms),
-//! and the constructors of its [`Source`] and, when it can be written, its [`Store`]
-//! (its `Kind`). The reading itself lives in the source's own module (`source/vault/`,
+//! A kind's file owns everything secretary knows about it: its spelling, the TOML
+//! settings of its `[sources.NAME]` table with their JSON Schema and their checks, what
+//! it can do as data, its one-line description, the places a secret is read from (the
+//! one-place rule), where a missing secret could be put (its `Declaration` and
+//! [`Settings`](crate::manifest::Settings), in the manifest's terms), and the
+//! constructors of its [`Source`] and, when it can be written, its [`Store`] (its
+//! `Kind`). The reading itself lives in the source's own module (`source/vault/`,
 //! `source/sops.rs`...).
 //!
-//! Adding a kind is its file, a [`SourceKind`](crate::manifest::SourceKind) variant with
-//! its spelling, and one line in the crate root's `KINDS`.
+//! Adding a kind is its file, which also declares its
+//! [`SourceKind`](crate::manifest::SourceKind) constant and its settings as the
+//! manifest's JSON Schema describes them (its `Declaration::settings`), and one line in
+//! the `kinds!` list below, which declares its module and registers it in `KINDS`.
+//! Nothing else names it. It may also want a [`Place`](crate::manifest::Place) or an
+//! [`Extent`](crate::manifest::Extent) of its own when none fits, and its reader a module
+//! of its own when it is more than a few lines; the manifest's reference page
+//! (`docs/reference/manifest.md`) names its `type` and settings, which a test checks.
 
 use crate::manifest::{Declaration, SourceConfig, SourceSpec};
 
 use super::{Source, Store};
 
-mod aws;
-mod dotenv;
-mod env;
-mod exec;
-mod files;
-mod sops;
-mod vault;
-mod vault_lease;
+/// Declares each kind's module and registers its kinds in [`KINDS`], in order: one line
+/// per file, `module: Kind, ...;`.
+macro_rules! kinds {
+    ($($module:ident: $($kind:ident),+;)+) => {
+        $(mod $module;)+
 
+        /// Every kind of source, each registered once, in the order the manifest's
+        /// messages and its JSON Schema list them: the composition root. The crate root
+        /// hands their declarations to the manifest's checker
+        /// ([`declarations`](crate::declarations)), so the manifest names no kind and the
+        /// source module may depend on the manifest.
+        pub(crate) static KINDS: &[&dyn Kind] = &[$($(&$module::$kind,)+)+];
+    };
+}
+
+kinds! {
+    env: Env;
+    dotenv: Dotenv;
+    files: Files;
+    vault: Vault;
+    sops: Sops;
+    exec: Exec;
+    vault_lease: VaultLease;
+    aws: SecretsManager, ParameterStore;
+}
+
+pub(crate) use aws::is_region;
 pub use aws::{AwsConfig, AwsStore};
-pub(crate) use aws::{ParameterStore, SecretsManager, is_region};
-pub(crate) use dotenv::Dotenv;
 pub use dotenv::DotenvConfig;
-pub(crate) use env::Env;
 pub use env::EnvConfig;
-pub(crate) use exec::Exec;
 pub use exec::ExecConfig;
-pub(crate) use files::Files;
 pub use files::FilesConfig;
-pub(crate) use sops::Sops;
 pub use sops::{SopsConfig, SopsFormat};
-pub(crate) use vault::Vault;
 pub use vault::{VaultAuth, VaultConfig};
 pub use vault_lease::LeaseConfig;
-pub(crate) use vault_lease::VaultLease;
 
 /// A kind of source, as the source module knows it: its manifest [`Declaration`], and
 /// the constructors of what reads (and writes) it.
@@ -70,7 +86,7 @@ impl<T: Declaration> AsDeclaration for T {
 
 /// The registered kind of `spec`'s source.
 fn kind_of(spec: &SourceSpec) -> Option<&'static dyn Kind> {
-    crate::KINDS
+    KINDS
         .iter()
         .copied()
         .find(|kind| kind.kind() == spec.config.kind())

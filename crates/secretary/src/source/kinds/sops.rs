@@ -4,19 +4,40 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
+use crate::manifest::{Setting, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
 use crate::source::{SopsSource, Source};
 
 /// The `sops` kind.
 pub(crate) struct Sops;
 
+impl SourceKind {
+    /// `sops`: a file encrypted with sops.
+    pub const SOPS: SourceKind = SourceKind::new("sops");
+}
+
 impl Declaration for Sops {
     fn kind(&self) -> SourceKind {
-        SourceKind::Sops
+        SourceKind::SOPS
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &["file", "format"]
+    fn description(&self) -> &'static str {
+        "a file encrypted with sops"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "file",
+                "the encrypted file, relative to the manifest (dotenv, YAML or JSON, as sops wrote it).",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            ),
+            Setting::new(
+                "format",
+                "how the file is written; default from its extension (.env, .yaml/.yml, .json).",
+                r#"{ "enum": ["dotenv", "yaml", "json"] }"#,
+            ),
+        ]}
     }
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
@@ -109,7 +130,7 @@ impl SopsConfig {
 
 impl Settings for SopsConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Sops
+        SourceKind::SOPS
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

@@ -6,7 +6,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::Kind;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Capabilities, Capability, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind,
     Table, expand, path_problem, unknown_placeholder,
 };
@@ -15,30 +15,60 @@ use crate::source::{Source, Store, VaultSource};
 /// The `vault` kind.
 pub(crate) struct Vault;
 
+impl SourceKind {
+    /// `vault`: HashiCorp Vault or OpenBao KV.
+    pub const VAULT: SourceKind = SourceKind::new("vault");
+}
+
 impl Declaration for Vault {
     fn kind(&self) -> SourceKind {
-        SourceKind::Vault
+        SourceKind::VAULT
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &[
-            "address",
-            "namespace",
-            "mount",
-            "path",
-            "field",
-            "kv_version",
-            "auth",
-            "approle_mount",
-            "role_id_file",
-            "secret_id_file",
-            "token_file",
-            "jwt_mount",
-            "jwt_role",
-            "jwt_file",
-            "ca_cert",
-            "max_concurrency",
-        ]
+    fn description(&self) -> &'static str {
+        "HashiCorp Vault / OpenBao KV"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            ADDRESS,
+            NAMESPACE,
+            Setting::new(
+                "mount",
+                "the KV mount. Default `secret`.",
+                r#"{ "type": "string" }"#,
+            ),
+            Setting::new(
+                "path",
+                "the path template inside the mount, with {environment}, {key} and {app}. Default `{environment}/{key}`.",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            ),
+            Setting::new(
+                "field",
+                "the field template inside the secret; may be `{key}` (many secrets in one path). Default `value`.",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            ),
+            Setting::new(
+                "kv_version",
+                "the KV engine version. Default 2.",
+                r#"{ "enum": [1, 2] }"#,
+            ),
+            AUTH,
+            APPROLE_MOUNT,
+            ROLE_ID_FILE,
+            SECRET_ID_FILE,
+            TOKEN_FILE,
+            JWT_MOUNT,
+            JWT_ROLE,
+            JWT_FILE,
+            CA_CERT,
+            Setting::new(
+                "max_concurrency",
+                "most requests in flight at once. Default 16.",
+                r#"{ "type": "integer", "minimum": 1 }"#,
+            ),
+        ]}
     }
 
     fn capabilities(&self) -> Capabilities {
@@ -66,6 +96,85 @@ impl Kind for Vault {
         Some(Box::new(VaultSource::new(name, config.clone())))
     }
 }
+
+// The connection settings a `vault_lease` source shares with a `vault` one.
+
+/// The setting `address`.
+pub(super) const ADDRESS: Setting = Setting::new(
+    "address",
+    "the server, or a list of a cluster's nodes; used only when VAULT_ADDR / BAO_ADDR are unset, and only the addresses SECRETARY_VAULT_ADDRS lists.",
+    r#"{ "oneOf": [{ "type": "string", "pattern": "^https?://" }, { "type": "array", "minItems": 1, "maxItems": 16, "items": { "type": "string", "pattern": "^https?://" } }] }"#,
+);
+
+/// The setting `namespace`.
+pub(super) const NAMESPACE: Setting = Setting::new(
+    "namespace",
+    "sent as X-Vault-Namespace; default VAULT_NAMESPACE / BAO_NAMESPACE.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `auth`.
+pub(super) const AUTH: Setting = Setting::new(
+    "auth",
+    "`token` (VAULT_TOKEN, token_file, ~/.vault-token), `approle` or `jwt`. Default `token`.",
+    r#"{ "enum": ["token", "approle", "jwt"] }"#,
+);
+
+/// The setting `approle_mount`.
+pub(super) const APPROLE_MOUNT: Setting = Setting::new(
+    "approle_mount",
+    "with `auth = \"approle\"`, the auth mount. Default `approle`.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `role_id_file`.
+pub(super) const ROLE_ID_FILE: Setting = Setting::new(
+    "role_id_file",
+    "with `auth = \"approle\"`, a file holding the role id; else VAULT_ROLE_ID.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `secret_id_file`.
+pub(super) const SECRET_ID_FILE: Setting = Setting::new(
+    "secret_id_file",
+    "with `auth = \"approle\"`, a file holding the secret id; else VAULT_SECRET_ID.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `token_file`.
+pub(super) const TOKEN_FILE: Setting = Setting::new(
+    "token_file",
+    "a file holding the token (a Vault Agent sink), tried after VAULT_TOKEN.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `jwt_mount`.
+pub(super) const JWT_MOUNT: Setting = Setting::new(
+    "jwt_mount",
+    "with `auth = \"jwt\"`, the auth mount. Default `jwt`.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `jwt_role`.
+pub(super) const JWT_ROLE: Setting = Setting::new(
+    "jwt_role",
+    "with `auth = \"jwt\"`, the role to log in as; default the mount's default_role.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `jwt_file`.
+pub(super) const JWT_FILE: Setting = Setting::new(
+    "jwt_file",
+    "with `auth = \"jwt\"`, a file holding the JWT, read again at every login (e.g. /var/run/secrets/kubernetes.io/serviceaccount/token); else VAULT_JWT.",
+    r#"{ "type": "string" }"#,
+);
+
+/// The setting `ca_cert`.
+pub(super) const CA_CERT: Setting = Setting::new(
+    "ca_cert",
+    "a PEM CA bundle (relative to the manifest), trusted only for the addresses this manifest names; VAULT_CACERT, VAULT_CACERT_BYTES and VAULT_CAPATH win over it.",
+    r#"{ "type": "string" }"#,
+);
 
 /// Settings of a `vault` source.
 #[derive(Debug, Clone)]
@@ -123,7 +232,7 @@ impl VaultConfig {
 
 impl Settings for VaultConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::Vault
+        SourceKind::VAULT
     }
 
     fn describe(&self, environment: &str, app: Option<&str>) -> String {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::Kind;
 use crate::duration::parse_duration;
-use crate::manifest::{
+use crate::manifest::{Setting, 
     Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table, expand,
 };
 use crate::source::{LeaseSource, Source};
@@ -17,28 +17,50 @@ use super::vault::{self, VaultConfig, normalised};
 /// The `vault_lease` kind.
 pub(crate) struct VaultLease;
 
+impl SourceKind {
+    /// `vault_lease`: credentials a Vault secrets engine issues with a lease.
+    pub const VAULT_LEASE: SourceKind = SourceKind::new("vault_lease");
+}
+
 impl Declaration for VaultLease {
     fn kind(&self) -> SourceKind {
-        SourceKind::VaultLease
+        SourceKind::VAULT_LEASE
     }
 
-    fn fields(&self) -> &'static [&'static str] {
-        &[
-            "secrets",
-            "reissue_grace",
-            "address",
-            "namespace",
-            "path",
-            "auth",
-            "approle_mount",
-            "role_id_file",
-            "secret_id_file",
-            "token_file",
-            "jwt_mount",
-            "jwt_role",
-            "jwt_file",
-            "ca_cert",
-        ]
+    fn description(&self) -> &'static str {
+        "credentials a Vault secrets engine issues with a lease, per process"
+    }
+
+    fn settings(&self) -> &'static [Setting] {
+        const {
+            &[
+            Setting::new(
+                "secrets",
+                "which secret is which field of the answer, e.g. { postgres_user = \"username\", postgres_password = \"password\" }.",
+                r#"{ "type": "object", "minProperties": 1, "propertyNames": { "pattern": "^[a-z][a-z0-9_]*$" }, "additionalProperties": { "type": "string", "minLength": 1 } }"#,
+            ),
+            Setting::new(
+                "reissue_grace",
+                "how long credentials replaced by new ones keep working before they are revoked (default 10s).",
+                r##"{ "$ref": "#/definitions/duration" }"##,
+            ),
+            vault::ADDRESS,
+            vault::NAMESPACE,
+            Setting::new(
+                "path",
+                "the path a secrets engine issues credentials at (`database/creds/{app}`), read once per process.",
+                r#"{ "type": "string", "minLength": 1 }"#,
+            ),
+            vault::AUTH,
+            vault::APPROLE_MOUNT,
+            vault::ROLE_ID_FILE,
+            vault::SECRET_ID_FILE,
+            vault::TOKEN_FILE,
+            vault::JWT_MOUNT,
+            vault::JWT_ROLE,
+            vault::JWT_FILE,
+            vault::CA_CERT,
+        ]}
     }
 
     /// A `vault_lease` source: its connection as a vault source's, its `path` (required,
@@ -150,7 +172,7 @@ impl LeaseConfig {
 
 impl Settings for LeaseConfig {
     fn kind(&self) -> SourceKind {
-        SourceKind::VaultLease
+        SourceKind::VAULT_LEASE
     }
 
     fn describe(&self, _environment: &str, _app: Option<&str>) -> String {

@@ -262,7 +262,7 @@ impl Source for VaultSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::Vault
+        SourceKind::VAULT
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {

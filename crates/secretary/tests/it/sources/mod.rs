@@ -219,7 +219,7 @@ impl source::Source for Forgetful {
     }
 
     fn kind(&self) -> secretary::manifest::SourceKind {
-        secretary::manifest::SourceKind::Env
+        secretary::manifest::SourceKind::ENV
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], _: &Context<'_>) -> source::Batch {

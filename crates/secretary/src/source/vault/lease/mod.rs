@@ -184,7 +184,7 @@ impl Source for LeaseSource {
     }
 
     fn kind(&self) -> SourceKind {
-        SourceKind::VaultLease
+        SourceKind::VAULT_LEASE
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
@@ -234,7 +234,7 @@ impl Source for LeaseSource {
                     Some(Value::String(text)) if !text.is_empty() => Lookup::Found {
                         value: SecretValue::new(text.clone()),
                         locator: Locator::new(
-                            SourceKind::VaultLease,
+                            SourceKind::VAULT_LEASE,
                             Site::Field {
                                 of: api.clone(),
                                 field: field.clone(),
@@ -245,7 +245,7 @@ impl Source for LeaseSource {
                     Some(Value::String(_)) => Lookup::Absent {
                         looked: vec![
                             Looked::new(Locator::new(
-                                SourceKind::VaultLease,
+                                SourceKind::VAULT_LEASE,
                                 Site::Field {
                                     of: api.clone(),
                                     field,
