@@ -35,7 +35,8 @@ impl Declaration for Exec {
                 "command",
                 "the provider program (on PATH, or a path from the manifest's directory) and its arguments; no shell.",
                 r#"{ "type": "array", "minItems": 1, "items": { "type": "string" } }"#,
-            ),
+            )
+            .required(),
             Setting::new(
                 "timeout",
                 "how long one request may take (default 10s).",

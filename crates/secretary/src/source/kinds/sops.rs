@@ -31,7 +31,8 @@ impl Declaration for Sops {
                 "file",
                 "the encrypted file, relative to the manifest (dotenv, YAML or JSON, as sops wrote it).",
                 r#"{ "type": "string", "minLength": 1 }"#,
-            ),
+            )
+            .required(),
             Setting::new(
                 "format",
                 "how the file is written; default from its extension (.env, .yaml/.yml, .json).",

@@ -38,7 +38,8 @@ impl Declaration for VaultLease {
                 "secrets",
                 "which secret is which field of the answer, e.g. { postgres_user = \"username\", postgres_password = \"password\" }.",
                 r#"{ "type": "object", "minProperties": 1, "propertyNames": { "pattern": "^[a-z][a-z0-9_]*$" }, "additionalProperties": { "type": "string", "minLength": 1 } }"#,
-            ),
+            )
+            .required(),
             Setting::new(
                 "reissue_grace",
                 "how long credentials replaced by new ones keep working before they are revoked (default 10s).",
@@ -50,7 +51,8 @@ impl Declaration for VaultLease {
                 "path",
                 "the path a secrets engine issues credentials at (`database/creds/{app}`), read once per process.",
                 r#"{ "type": "string", "minLength": 1 }"#,
-            ),
+            )
+            .required(),
             vault::AUTH,
             vault::APPROLE_MOUNT,
             vault::ROLE_ID_FILE,
