@@ -366,11 +366,15 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
     );
     let pwned = project.path().join("pwned");
     project.file(
-        "secrets.toml",
+        "providers/pr.sh",
         &format!(
-            "version = 1\n[sources.store]\ntype = \"exec\"\ncommand = [\"sh\", \"-c\", \"touch {}; exec /usr/bin/python3 provider.py store.json\"]\n\n[environments.development]\nsources = [\"store\"]\n\n[secrets.api_key]\nrequired = true\n",
+            "touch '{}'\nexec /usr/bin/python3 provider.py store.json\n",
             pwned.display()
         ),
+    );
+    project.file(
+        "secrets.toml",
+        "version = 1\n[sources.store]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"providers/pr.sh\"]\n\n[environments.development]\nsources = [\"store\"]\n\n[secrets.api_key]\nrequired = true\n",
     );
     let secretary = |args: &[&str]| {
         run(project
@@ -383,7 +387,7 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
     assert!(!pwned.exists(), "the command ran before it was allowed");
     let said = format!("{}{}", check.stdout, check.stderr);
     assert!(
-        said.contains("exec source `store` runs `sh -c 'touch "),
+        said.contains("exec source `store` runs `/bin/sh providers/pr.sh`"),
         "{said}"
     );
     assert!(
@@ -395,9 +399,9 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
     let allow = secretary(&["allow"]);
     assert_eq!(allow.code, 0, "{}", allow.stderr);
     assert!(
-        allow
-            .stdout
-            .starts_with("allowed for secrets.toml (this user only):\n  store: sh -c 'touch "),
+        allow.stdout.starts_with(
+            "allowed for secrets.toml (this user only):\n  store: /bin/sh providers/pr.sh\n"
+        ),
         "{}",
         allow.stdout
     );
@@ -416,7 +420,10 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
     // The next pull request changes the command: refused again, saying what changed.
     fs::remove_file(&pwned).unwrap();
     let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
-    project.file("secrets.toml", &manifest.replace("touch ", "touch -c "));
+    project.file(
+        "secrets.toml",
+        &manifest.replace("providers/pr.sh\"]", "providers/pr.sh\", \"again\"]"),
+    );
     let check = secretary(&["check"]);
     assert_eq!(check.code, 1);
     assert!(!pwned.exists());
@@ -426,6 +433,71 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
         check.stdout,
         check.stderr
     );
+}
+
+#[test]
+fn a_provider_run_through_text_or_a_launcher_is_never_allowed() {
+    // `sh -c "python3 op.py"` named op.py in text `allow` does not read: a pull request
+    // changing op.py ran unallowed. Launchers (`nice`, `timeout`) and runners (`uv run`)
+    // look their program up themselves. Each is refused, and nothing runs.
+    let project = Project::new("");
+    let state = tempfile::tempdir().unwrap();
+    let ran = project.path().join("ran");
+    for (command, program, what) in [
+        (
+            format!("[\"sh\", \"-c\", \"touch '{}'\"]", ran.display()),
+            "sh",
+            "is a shell given its commands as text (`-c`)",
+        ),
+        (
+            format!("[\"nice\", \"touch\", \"{}\"]", ran.display()),
+            "nice",
+            "runs the program it is given, looked up on PATH at every run",
+        ),
+        (
+            "[\"./tools/uv\", \"run\", \"providers/op.py\"]".to_owned(),
+            "./tools/uv",
+            "runs a program it chooses from the project's own files",
+        ),
+    ] {
+        // A stand-in for uv: what is refused is what its words say it does.
+        project.file(
+            "tools/uv",
+            &format!("#!/bin/sh\ntouch '{}'\n", ran.display()),
+        );
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(
+                project.path().join("tools/uv"),
+                fs::Permissions::from_mode(0o700),
+            )
+            .unwrap();
+        }
+        project.file(
+            "secrets.toml",
+            &format!(
+                "version = 1\n[sources.store]\ntype = \"exec\"\ncommand = {command}\n[environments.development]\nsources = [\"store\"]\n[secrets.api_key]\nrequired = true\n"
+            ),
+        );
+        let allow = run(project
+            .cmd()
+            .env("SECRETARY_STATE_DIR", state.path())
+            .arg("allow"));
+        assert_ne!(allow.code, 0, "{command}: {}{}", allow.stdout, allow.stderr);
+        assert!(
+            allow
+                .stderr
+                .contains(&format!("exec source `store`: `{program}` {what}")),
+            "{command}: {}",
+            allow.stderr
+        );
+        assert!(
+            allow.stderr.contains("name the program that does the work"),
+            "{}",
+            allow.stderr
+        );
+        assert!(!ran.exists(), "{command} ran");
+    }
 }
 
 #[test]

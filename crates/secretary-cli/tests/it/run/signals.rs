@@ -68,13 +68,21 @@ fn a_signal_while_a_provider_runs_stops_the_provider_too() {
     let dir = tempfile::tempdir().unwrap();
     let state = tempfile::tempdir().unwrap();
     let (started, finished) = (dir.path().join("started"), dir.path().join("finished"));
+    // A script of its own directory: `sh -c`'s text is refused, since `allow` cannot pin
+    // what it names.
+    fs::create_dir(dir.path().join("providers")).unwrap();
     fs::write(
-        dir.path().join("secrets.toml"),
+        dir.path().join("providers/slow.sh"),
         format!(
-            "version = 1\n[sources.slow]\ntype = \"exec\"\ncommand = [\"sh\", \"-c\", \"touch {}; sleep 4; touch {}\"]\ntimeout = \"30s\"\n[environments.development]\nsources = [\"slow\"]\n[secrets.api_key]\nrequired = true\n",
+            "#!/bin/sh\ntouch '{}'\nsleep 4\ntouch '{}'\n",
             started.display(),
             finished.display()
         ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.slow]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"providers/slow.sh\"]\ntimeout = \"30s\"\n[environments.development]\nsources = [\"slow\"]\n[secrets.api_key]\nrequired = true\n",
     )
     .unwrap();
     let secretary = |args: &[&str]| {

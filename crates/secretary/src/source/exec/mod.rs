@@ -28,6 +28,7 @@ mod protocol;
 mod shebang;
 mod spelled;
 pub mod trust;
+mod wrappers;
 
 use std::time::Duration;
 

@@ -37,6 +37,7 @@ use super::env_words::Change;
 use super::modules;
 use super::shebang::Step;
 use super::trust::SharedDirectory;
+use super::wrappers::{self, Wrapper};
 
 /// The most entries (files, directories, links, others) one pinned directory may hold.
 pub const ENTRY_LIMIT: usize = 2000;
@@ -69,6 +70,31 @@ pub(super) enum PinError {
     /// Python is run so that it looks for modules in the manifest's directory first
     /// (`-m`, `-c`: `modules.rs`).
     WorkingDirectory,
+    /// The program runs another that it finds by itself (`wrappers.rs`).
+    Wrapper { program: String, what: Wrapper },
+}
+
+/// Why `step` (its `words` as shown, `found` where it was found) cannot be pinned, if it
+/// cannot: it runs another program it finds itself, it is a virtual environment's
+/// inside the repository, or it is Python run so that it looks for modules in the
+/// working directory.
+fn refused(step: &Step, words: &[String], found: &Path, place: &Place) -> Result<(), PinError> {
+    if let Some(what) = wrappers::wrapped(words) {
+        return Err(PinError::Wrapper {
+            program: step.name.clone(),
+            what,
+        });
+    }
+    if let Some(environment) = modules::environment_inside(found, &step.real, &place.boundary) {
+        return Err(PinError::Environment {
+            program: step.name.clone(),
+            environment: format!("{}/", modules::relative(&place.base, &environment)),
+        });
+    }
+    if modules::python_from_working_directory(words, found, &step.real) {
+        return Err(PinError::WorkingDirectory);
+    }
+    Ok(())
 }
 
 /// Where the pinning happens: the manifest's directory (real path) and the boundary of
@@ -116,15 +142,7 @@ pub(super) fn pins(
         })
         .collect();
     for (step, words, found) in &steps {
-        if let Some(environment) = modules::environment_inside(found, &step.real, &place.boundary) {
-            return Err(PinError::Environment {
-                program: step.name.clone(),
-                environment: format!("{}/", modules::relative(&place.base, &environment)),
-            });
-        }
-        if modules::python_from_working_directory(words, found, &step.real) {
-            return Err(PinError::WorkingDirectory);
-        }
+        refused(step, words, found, &place)?;
     }
     let mut pinned = Pinned::default();
     let mut node: Option<modules::NodeCommand> = None;

@@ -13,6 +13,7 @@
 //! file per manifest (named by the SHA-256 of its real path), 0600 in a 0700 directory; a
 //! record that another user owns, or that group or others may write, allows nothing.
 
+pub use super::wrappers::Wrapper;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -221,6 +222,18 @@ pub enum TrustError {
         /// Which limit it passed.
         limit: String,
     },
+    /// The program runs another program that it finds by itself, which cannot be pinned:
+    /// a shell given text (`sh -c`), a launcher (`nice`, `timeout`), a runner (`uv
+    /// run`).
+    #[error("exec source `{source_name}`: `{program}` {what}")]
+    Wrapper {
+        /// The source.
+        source_name: String,
+        /// The program, as the command (or a `#!` line) names it.
+        program: String,
+        /// What it does.
+        what: Wrapper,
+    },
     /// Python is run with `-m` or `-c` (or its code on stdin), which puts its working
     /// directory, the manifest's, first on its module path.
     #[error(
@@ -293,6 +306,7 @@ impl TrustError {
             Self::Interpreter { .. } => "name the interpreter by its path in the script's `#!` line (`#!/usr/bin/python3`), or in the source's `command` (`[\"python3\", \"providers/op.py\"]`)".to_owned(),
             Self::Program { .. } => "check the source's `command`".to_owned(),
             Self::LookupTooLarge { .. } => "install the provider outside the repository (`npm install --global`, or a directory of your own) and name it there: Node then looks for its modules beside it".to_owned(),
+            Self::Wrapper { .. } => "name the program that does the work in `command` (`[\"python3\", \"providers/op.py\"]`), by its path if PATH could find another; a shell's commands, a launcher or a runner can go inside that script, which `allow` pins".to_owned(),
             Self::WorkingDirectory { .. } => "put `-P` (Python 3.11 and later) or `-I` before `-m`/`-c` in the source's `command`, which keeps that directory off the module path, or run a script in a directory of its own (`providers/op.py`)".to_owned(),
             Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command` (or in the script's `#!` line), or install the provider with `pipx`; a script whose `#!` line looks its interpreter up on PATH (`#!/usr/bin/env python3`) finds the one of an activated environment".to_owned(),
             Self::TooLarge { .. } => format!(
@@ -389,6 +403,11 @@ pub(super) fn fingerprint(
             },
             PinError::WorkingDirectory => TrustError::WorkingDirectory {
                 source_name: source_name.to_owned(),
+            },
+            PinError::Wrapper { program, what } => TrustError::Wrapper {
+                source_name: source_name.to_owned(),
+                program,
+                what,
             },
             PinError::Environment {
                 program,
