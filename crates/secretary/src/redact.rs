@@ -9,7 +9,11 @@
 //! - a value that straddles two writes is still replaced;
 //! - only a tail that could be the start of a value is held back, so a complete line
 //!   (or any output that cannot begin a value) is written through at once;
-//! - bytes need not be UTF-8.
+//! - bytes need not be UTF-8;
+//! - a multi-line value is also redacted with its line ends spelled the other way (CRLF
+//!   for LF, LF for CRLF), and line by line: each of its lines that could be a secret
+//!   part alone ([`is_secret_line`]: at least [`LINE_MIN`] bytes, trimmed, not PEM
+//!   armour or punctuation alone), wherever it is printed (behind `app: `, say).
 //!
 //! ```
 //! use std::io::Write;
@@ -35,6 +39,10 @@ use zeroize::Zeroizing;
 
 use crate::resolve::Report;
 
+mod lines;
+
+pub use lines::{LINE_MIN, is_secret_line};
+
 /// Values of at most this many bytes in all are searched with a DFA.
 const DFA_BYTES: usize = 16 * 1024;
 
@@ -43,6 +51,8 @@ const MAX_PREFILTERS: usize = 4;
 
 /// The values to find and what to put in their place.
 pub struct Redactor {
+    /// How many distinct values were given.
+    distinct: usize,
     /// `None` when there is nothing to redact.
     automaton: Option<AhoCorasick>,
     /// SIMD literal searchers (Teddy), at most 64 values each, that find where a match
@@ -217,6 +227,24 @@ impl Redactor {
                 labels.push(format!("[redacted:{key}]").into_bytes().into_boxed_slice());
             }
         }
+        let distinct = values.len();
+        // A multi-line value's other spellings and secret lines, after every whole value
+        // (so a line that is also another secret's value is named by that secret).
+        let extra: Vec<(usize, Zeroizing<Vec<u8>>)> = values
+            .iter()
+            .enumerate()
+            .flat_map(|(index, value)| {
+                lines::extra_patterns(value)
+                    .into_iter()
+                    .map(move |pattern| (index, pattern))
+            })
+            .collect();
+        for (index, pattern) in &extra {
+            if seen.insert(pattern.as_slice()) {
+                values.push(pattern);
+                labels.push(labels[*index].clone());
+            }
+        }
         let mut by_first_byte = vec![Vec::new(); 256];
         let mut longest_prefix = 0;
         for (index, value) in values.iter().enumerate() {
@@ -274,6 +302,7 @@ impl Redactor {
         let longest = values.iter().map(|value| value.len()).max().unwrap_or(0);
         let hold_limit = longest.saturating_mul(2).saturating_add(4096);
         Self {
+            distinct,
             hold_limit,
             automaton,
             prefilters: prefilters.unwrap_or_default(),
@@ -301,9 +330,10 @@ impl Redactor {
         }))
     }
 
-    /// How many distinct values are redacted.
+    /// How many distinct values are redacted (a multi-line value's lines and other
+    /// spellings not counted apart).
     pub fn len(&self) -> usize {
-        self.labels.len()
+        self.distinct
     }
 
     /// Whether there is nothing to redact.

@@ -5,7 +5,9 @@
 //! string, so that one automaton finds them all in one pass. A leaf: it depends on no
 //! module of the crate, so that `source`, `scan` and `init` can all use it.
 //!
-//! - **exact**: the bytes of the value.
+//! - **exact**: the bytes of the value; for a multi-line value also with its line ends
+//!   spelled the other way (`\n` as `\r\n`, as a Windows checkout with git's
+//!   `core.autocrlf` writes it, and `\r\n` as `\n`).
 //! - **json**: inside a JSON string as eight common serialisers write it by default (see
 //!   `JSON_STYLES`): `serde_json`, JavaScript's `JSON.stringify`, Python's `json.dumps`
 //!   (`ensure_ascii`, and without it), Go's `encoding/json` (`\u0026 \u003c \u003e`),
@@ -122,6 +124,9 @@ const USERINFO: &AsciiSet = &CONTROLS
 /// come twice (the caller keeps one).
 pub(crate) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
     let mut out = vec![(Form::Exact, Zeroizing::new(value.to_vec()))];
+    for spelling in line_ends(value) {
+        out.push((Form::Exact, spelling));
+    }
     if let Ok(text) = std::str::from_utf8(value) {
         for style in &JSON_STYLES {
             out.push((Form::Json, json(text, style)));
@@ -144,6 +149,33 @@ pub(crate) fn spellings(value: &[u8]) -> Vec<(Form, Zeroizing<Vec<u8>>)> {
     out.push((Form::Hex, hex(value, b"0123456789ABCDEF")));
     out.retain(|(_, spelling)| !spelling.is_empty());
     out
+}
+
+/// A multi-line value with its line ends spelled the other way, as a checkout with git's
+/// `core.autocrlf` (or an editor on Windows) writes it: every `\n` as `\r\n` (one
+/// already `\r\n` kept), and every `\r\n` as `\n`; those that differ from `value`.
+/// Nothing for a value without a `\n`.
+pub(crate) fn line_ends(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
+    if !value.contains(&b'\n') {
+        return Vec::new();
+    }
+    let mut crlf = Zeroizing::new(Vec::with_capacity(value.len() + value.len() / 32));
+    let mut lf = Zeroizing::new(Vec::with_capacity(value.len()));
+    for (at, &byte) in value.iter().enumerate() {
+        if byte == b'\n' {
+            if at == 0 || value[at - 1] != b'\r' {
+                crlf.push(b'\r');
+            } else {
+                lf.pop();
+            }
+        }
+        crlf.push(byte);
+        lf.push(byte);
+    }
+    [crlf, lf]
+        .into_iter()
+        .filter(|spelling| spelling.as_slice() != value)
+        .collect()
 }
 
 /// How one JSON serialiser escapes a string by default, beyond what JSON requires (`"`,
@@ -492,6 +524,17 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn a_multi_line_value_is_spelled_with_crlf_and_lf_line_ends() {
+        assert_eq!(
+            of("a\nb\r\nc", Form::Exact),
+            ["a\nb\r\nc", "a\r\nb\r\nc", "a\nb\nc"]
+        );
+        assert_eq!(of("a\nb", Form::Exact), ["a\nb", "a\r\nb"]);
+        assert_eq!(of("a\r\nb", Form::Exact), ["a\r\nb", "a\nb"]);
+        assert_eq!(of("ab", Form::Exact), ["ab"]);
     }
 
     #[test]

@@ -47,30 +47,52 @@ pub(crate) struct Entry {
     /// The locator's place (`secret/data/production/db#value`).
     pub(crate) place: String,
     pub(crate) version: Option<u64>,
+    /// The version the manifest pinned when it was read (`None`: its latest; also in a
+    /// copy written before this was recorded).
+    pub(crate) pinned: Option<u64>,
     /// When the value was written in Vault (KV v2), in seconds since the epoch.
     pub(crate) written: Option<u64>,
     /// When it was last read from Vault, in seconds since the epoch.
     pub(crate) read: u64,
 }
 
-/// One source's values as kept: those found, and the keys Vault did not have (when they
-/// were read).
+/// One secret Vault did not have, as kept.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Absent {
+    /// When it was last looked for, in seconds since the epoch.
+    pub(crate) read: u64,
+    /// Where it was looked for: the place its locator would show
+    /// (`secret/data/production/db#value`). `None` in a copy written before this was
+    /// recorded: such an absence is not served.
+    pub(crate) place: Option<String>,
+    /// The version the manifest pinned when it was looked for (`None`: the latest).
+    pub(crate) pinned: Option<u64>,
+}
+
+/// One source's values as kept: those found, and the keys Vault did not have (where and
+/// when they were looked for).
 #[derive(Default)]
 pub(crate) struct Contents {
     pub(crate) found: BTreeMap<String, Entry>,
-    pub(crate) absent: BTreeMap<String, u64>,
+    pub(crate) absent: BTreeMap<String, Absent>,
 }
 
 impl Contents {
     /// Whether `other` holds the same values and absences (the times aside).
     fn same_values(&self, other: &Self) -> bool {
         self.found.len() == other.found.len()
-            && self.absent.keys().eq(other.absent.keys())
+            && self.absent.len() == other.absent.len()
+            && self
+                .absent
+                .iter()
+                .zip(&other.absent)
+                .all(|((k, a), (l, b))| k == l && a.place == b.place && a.pinned == b.pinned)
             && self.found.iter().zip(&other.found).all(|((k, a), (l, b))| {
                 k == l
                     && a.value.expose() == b.value.expose()
                     && a.place == b.place
                     && a.version == b.version
+                    && a.pinned == b.pinned
                     && a.written == b.written
             })
     }
@@ -98,10 +120,14 @@ struct Sealed {
     ciphertext: String,
 }
 
+/// The sealed text. `absent` keeps its first form (key to time), which copies written
+/// before places were recorded hold; where each absence was looked for is beside it, in
+/// `absent_places`, which a secretary of before ignores.
 #[derive(Serialize)]
 struct PlainOut<'a> {
     found: BTreeMap<&'a str, EntryOut<'a>>,
-    absent: &'a BTreeMap<String, u64>,
+    absent: BTreeMap<&'a str, u64>,
+    absent_places: BTreeMap<&'a str, PlaceOut<'a>>,
 }
 
 #[derive(Serialize)]
@@ -109,14 +135,23 @@ struct EntryOut<'a> {
     value: &'a str,
     place: &'a str,
     version: Option<u64>,
+    pinned: Option<u64>,
     written: Option<u64>,
     read: u64,
+}
+
+#[derive(Serialize)]
+struct PlaceOut<'a> {
+    place: &'a str,
+    pinned: Option<u64>,
 }
 
 #[derive(Deserialize)]
 struct PlainIn {
     found: BTreeMap<String, EntryIn>,
     absent: BTreeMap<String, u64>,
+    #[serde(default)]
+    absent_places: BTreeMap<String, PlaceIn>,
 }
 
 #[derive(Deserialize)]
@@ -124,8 +159,16 @@ struct EntryIn {
     value: String,
     place: String,
     version: Option<u64>,
+    #[serde(default)]
+    pinned: Option<u64>,
     written: Option<u64>,
     read: u64,
+}
+
+#[derive(Deserialize)]
+struct PlaceIn {
+    place: String,
+    pinned: Option<u64>,
 }
 
 /// Seconds since the epoch of `time` (0 before it).
@@ -294,13 +337,26 @@ fn open_outer(
                         value: SecretValue::new(entry.value),
                         place: entry.place,
                         version: entry.version,
+                        pinned: entry.pinned,
                         written: entry.written,
                         read: entry.read,
                     },
                 )
             })
             .collect(),
-        absent: parsed.absent,
+        absent: parsed
+            .absent
+            .into_iter()
+            .map(|(key, read)| {
+                let place = parsed.absent_places.get(&key);
+                let absent = Absent {
+                    read,
+                    place: place.map(|p| p.place.clone()),
+                    pinned: place.and_then(|p| p.pinned),
+                };
+                (key, absent)
+            })
+            .collect(),
     })
 }
 
@@ -347,6 +403,7 @@ pub(crate) fn save(
                             value: e.value.clone(),
                             place: e.place.clone(),
                             version: e.version,
+                            pinned: e.pinned,
                             written: e.written,
                             read: e.read,
                         },
@@ -417,17 +474,60 @@ fn seal(
                         value: e.value.expose(),
                         place: &e.place,
                         version: e.version,
+                        pinned: e.pinned,
                         written: e.written,
                         read: e.read,
                     },
                 )
             })
             .collect(),
-        absent: &contents.absent,
+        absent: contents
+            .absent
+            .iter()
+            .map(|(k, a)| (k.as_str(), a.read))
+            .collect(),
+        absent_places: contents
+            .absent
+            .iter()
+            .filter_map(|(k, a)| {
+                let place = a.place.as_deref()?;
+                Some((
+                    k.as_str(),
+                    PlaceOut {
+                        place,
+                        pinned: a.pinned,
+                    },
+                ))
+            })
+            .collect(),
     };
-    let mut buffer = Zeroizing::new(
+    let buffer = Zeroizing::new(
         serde_json::to_vec(&plain).map_err(|_| failed("the values could not be serialised"))?,
     );
+    seal_text(
+        binding,
+        source,
+        server,
+        key,
+        buffer,
+        contents.found.len(),
+        saved,
+    )
+}
+
+/// [`seal`], of the sealed text already serialised, holding `count` values.
+fn seal_text(
+    binding: Binding<'_>,
+    source: &str,
+    server: &str,
+    key: &CacheKey,
+    mut buffer: Zeroizing<Vec<u8>>,
+    count: usize,
+    saved: u64,
+) -> Result<Sealed, CopyError> {
+    let failed = |reason: &str| CopyError::Seal {
+        reason: reason.to_owned(),
+    };
     let mut nonce = [0u8; NONCE_LEN];
     crate::generate::fill_random(&mut nonce).map_err(|_| failed("no random nonce"))?;
     let mut sealed = Sealed {
@@ -435,7 +535,7 @@ fn seal(
         server: server.to_owned(),
         key_id: key.id().to_owned(),
         saved,
-        count: contents.found.len(),
+        count,
         nonce: STANDARD.encode(nonce),
         ciphertext: String::new(),
     };
@@ -636,4 +736,34 @@ pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<
     let text =
         serde_json::to_vec_pretty(&outer).map_err(|error| failed(std::io::Error::other(error)))?;
     write_atomic(path, &text).map_err(failed)
+}
+
+/// Writes a copy of one source whose sealed text is `plain`, as it is (a copy in the form
+/// an older secretary wrote): for tests of what still opens.
+#[cfg(test)]
+pub(super) fn save_text(
+    path: &Path,
+    binding: Binding<'_>,
+    source: &str,
+    server: &str,
+    key: &CacheKey,
+    plain: &str,
+    count: usize,
+) -> Result<(), CopyError> {
+    let buffer = Zeroizing::new(plain.as_bytes().to_vec());
+    let saved = seconds(SystemTime::now());
+    let sealed = seal_text(binding, source, server, key, buffer, count, saved)?;
+    let text = serde_json::to_vec(&Outer {
+        format: FORMAT,
+        app: binding.app.to_owned(),
+        environment: binding.environment.to_owned(),
+        sources: vec![sealed],
+    })
+    .map_err(|_| CopyError::Seal {
+        reason: "the copy could not be serialised".to_owned(),
+    })?;
+    write_atomic(path, &text).map_err(|error| CopyError::Write {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })
 }

@@ -10,6 +10,7 @@
 //! ([`Stale`]). A refusal (401, 403, 404), a TLS failure, a copy that does not
 //! authenticate, a changed key or a copy older than `max_age` all fail closed.
 
+mod answer;
 mod copy;
 mod key;
 
@@ -28,8 +29,9 @@ use crate::manifest::{
 use crate::source::{
     Batch, Context, Lookup, Source, SourceError, VaultConfig, VaultError, vault_server,
 };
-use crate::{Absence, Locator, Looked, Searched, Variables, Warning};
-use copy::{Binding, Contents, Entry};
+use crate::{Variables, Warning};
+use answer::{contents, expected, from_copy};
+use copy::{Binding, Contents};
 
 /// Why a source's values are served from its copy, or would have been.
 #[derive(Debug, Clone)]
@@ -65,6 +67,14 @@ impl Cause {
             }
         }
     }
+}
+
+/// `version 3`, or `its latest version` for none pinned.
+fn show_version(version: Option<u64>) -> String {
+    version.map_or_else(
+        || "its latest version".to_owned(),
+        |v| format!("version {v}"),
+    )
 }
 
 /// `5s`, `500ms`: a wait as the manifest writes it.
@@ -176,6 +186,35 @@ pub enum CopyError {
         /// Where the manifest reads it now.
         now: String,
     },
+    /// The copy holds the secret as read at another version than the manifest asks for
+    /// now: the latest where it pins a `version`, a pinned version where it asks for the
+    /// latest, or another pinned version.
+    #[error(
+        "the last-known-good copy holds `{key}` as read at {}{}, and the manifest now reads {}",
+        show_version(*pinned),
+        kept.map(|v| format!(" (version {v})")).unwrap_or_default(),
+        show_version(*now)
+    )]
+    OtherVersion {
+        /// The secret.
+        key: String,
+        /// The version the copy holds (`None` for an absence, or a source without versions).
+        kept: Option<u64>,
+        /// The version the manifest pinned when the copy was read (`None`: the latest).
+        pinned: Option<u64>,
+        /// The version the manifest pins now (`None`: the latest).
+        now: Option<u64>,
+    },
+    /// The copy says Vault did not have the secret, but not where it was looked for (a
+    /// copy written before secretary recorded it): whether the manifest looks in the same
+    /// place now cannot be told, so the absence is not served.
+    #[error(
+        "the last-known-good copy records `{key}` as absent without where it was looked for (written by an older secretary), so it cannot stand for where the manifest looks now"
+    )]
+    AbsenceUnplaced {
+        /// The secret.
+        key: String,
+    },
     /// The copy holds values read from another Vault server (addresses or namespace) than
     /// the source reads now: a manifest or `VAULT_ADDR` pointed elsewhere must not be
     /// answered with the values of the server it used to read.
@@ -232,6 +271,8 @@ impl CopyError {
             Self::Missing { .. }
             | Self::NotCovered { .. }
             | Self::Moved { .. }
+            | Self::OtherVersion { .. }
+            | Self::AbsenceUnplaced { .. }
             | Self::OtherServer { .. } => {
                 "no copy was written for it while Vault was up; bring Vault back".to_owned()
             }
@@ -376,7 +417,7 @@ pub(crate) fn ask(
         && !batch.lookups.iter().any(|l| matches!(l, Lookup::Failed(_)));
     if complete {
         if let (Ok(key), Ok(path)) = (&place.key, &place.path) {
-            let fresh = contents(&batch, asked, now);
+            let fresh = contents(&batch, asked, place.config, place.binding, now);
             if let Err(error) = copy::save(
                 path,
                 place.binding,
@@ -518,75 +559,6 @@ fn serve(
     }
 }
 
-/// `secret`'s answer from the copy, and its age; a value only when the copy read it
-/// where the manifest reads it now, at `expected`.
-fn from_copy(
-    contents: &Contents,
-    secret: &SecretSpec,
-    expected: &Locator,
-    policy: &LastKnownGood,
-    now: SystemTime,
-) -> Result<(Lookup, Duration), CopyError> {
-    // A read in the future (a clock set back since, or a copy written elsewhere) has no
-    // age that can be trusted: it counts as older than any `max_age` (a clock set back
-    // must not make a copy last longer), allowing five minutes of drift.
-    let age_of = |read: u64| {
-        let at = copy::instant(read);
-        match now.duration_since(at) {
-            Ok(age) => age,
-            Err(ahead) if ahead.duration() <= Duration::from_secs(300) => Duration::ZERO,
-            Err(_) => Duration::MAX,
-        }
-    };
-    let fresh_enough = |age: Duration| {
-        if age > policy.max_age {
-            Err(CopyError::Expired {
-                age,
-                max_age: policy.max_age,
-            })
-        } else {
-            Ok(age)
-        }
-    };
-    if let Some(entry) = contents.found.get(&secret.key) {
-        let age = fresh_enough(age_of(entry.read))?;
-        // Served only where the manifest reads it now (a seventh adversarial pass served
-        // production's value after `path` changed). The copy keeps the place as the text
-        // its locator showed (`Entry::place`), and copies already written must still
-        // open: the text is compared with the place the manifest reads now, and the
-        // locator served is that place's, built from the manifest, never parsed back.
-        let now = expected.place().to_string();
-        if entry.place != now {
-            return Err(CopyError::Moved {
-                key: secret.key.clone(),
-                kept: entry.place.clone(),
-                now,
-            });
-        }
-        let locator = expected.clone().at_version(entry.version);
-        return Ok((
-            Lookup::Found {
-                value: entry.value.clone(),
-                locator,
-                written: entry.written.map(copy::instant),
-            },
-            age,
-        ));
-    }
-    if let Some(&read) = contents.absent.get(&secret.key) {
-        let age = fresh_enough(age_of(read))?;
-        return Ok((
-            Lookup::Absent {
-                looked: vec![Looked::new(Searched::Copy).because(Absence::NotInVault { age })],
-            },
-            age,
-        ));
-    }
-    Err(CopyError::NotCovered {
-        key: secret.key.clone(),
-    })
-}
-
 fn open(place: &Place<'_>, source: &str) -> Result<Contents, CopyError> {
     let key = place.key.as_ref().map_err(Clone::clone)?;
     let path = place.path.as_ref().map_err(Clone::clone)?;
@@ -596,58 +568,6 @@ fn open(place: &Place<'_>, source: &str) -> Result<Contents, CopyError> {
 /// Whether `error` means the source could not be reached.
 pub(crate) fn is_outage(error: &SourceError) -> bool {
     matches!(error, SourceError::Vault(vault) if vault.is_outage())
-}
-
-/// What a complete answer holds, to be saved.
-fn contents(batch: &Batch, asked: &[Arc<SecretSpec>], now: SystemTime) -> Contents {
-    let read = copy::seconds(now);
-    let mut contents = Contents::default();
-    for (lookup, secret) in batch.lookups.iter().zip(asked) {
-        match lookup {
-            Lookup::Found {
-                value,
-                locator,
-                written,
-            } => {
-                contents.found.insert(
-                    secret.key.clone(),
-                    Entry {
-                        value: value.clone(),
-                        place: locator.place().to_string(),
-                        version: locator.version(),
-                        written: written.map(copy::seconds),
-                        read,
-                    },
-                );
-            }
-            Lookup::Absent { .. } => {
-                contents.absent.insert(secret.key.clone(), read);
-            }
-            Lookup::Failed(_) => {}
-        }
-    }
-    contents
-}
-
-/// Where the source of `config` reads `secret` now: the locator of that place, without a
-/// version.
-fn expected(config: &VaultConfig, secret: &SecretSpec, binding: Binding<'_>) -> Locator {
-    // `expand` gives `None` only for a template with `{app}` and no application name, and
-    // a copy is kept only for an application with a name (`Place::of`).
-    let expand = |template: &str| {
-        crate::manifest::expand(
-            template,
-            binding.environment,
-            &secret.key,
-            Some(binding.app),
-        )
-        .unwrap_or_default()
-    };
-    Locator::vault(
-        &config.api_path(&expand(&config.path)),
-        &expand(&config.field),
-        None,
-    )
 }
 
 fn refs(asked: &[Arc<SecretSpec>]) -> Vec<&SecretSpec> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
-use super::copy::{self, Binding, Contents, Entry};
+use super::copy::{self, Absent, Binding, Contents, Entry};
 use super::{CacheKey, CopyError};
 use crate::SecretValue;
 
@@ -28,6 +28,7 @@ fn entry(value: &str, read: u64) -> Entry {
         value: SecretValue::new(value.to_owned()),
         place: "secret/data/production/x#value".to_owned(),
         version: Some(1),
+        pinned: None,
         written: Some(read),
         read,
     }
@@ -41,7 +42,14 @@ fn contents(found: &[(&str, &str)], absent: &[&str], read: u64) -> Contents {
             .collect(),
         absent: absent
             .iter()
-            .map(|k| ((*k).to_owned(), read))
+            .map(|k| {
+                let absent = Absent {
+                    read,
+                    place: Some(format!("secret/data/production/{k}#value")),
+                    pinned: None,
+                };
+                ((*k).to_owned(), absent)
+            })
             .collect::<BTreeMap<_, _>>(),
     }
 }
@@ -317,4 +325,127 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         std::thread::sleep(Duration::from_millis(20));
     }
     assert!(!path.exists(), "the late refusal did not forget the copy");
+}
+
+/// A secret `x` as `manifest` declares it (`version = N`, or nothing).
+fn secret(declared: &str) -> crate::SecretSpec {
+    let text = format!("version = 1\n[secrets.x]\n{declared}");
+    let manifest = crate::Manifest::parse(&text, std::path::Path::new("s.toml")).unwrap();
+    (*manifest.secrets()[0]).clone()
+}
+
+fn policy() -> crate::manifest::LastKnownGood {
+    crate::manifest::LastKnownGood {
+        max_age: Duration::from_secs(3600),
+        on_stale: crate::manifest::OnStale::Warn,
+        outage_after: Duration::from_secs(5),
+    }
+}
+
+fn at(path: &str) -> crate::Locator {
+    crate::Locator::vault(path, "value", None)
+}
+
+/// The answer of the copy holding `contents` for `x` as `declared`, read at `path`.
+fn answer(contents: &Contents, declared: &str, path: &str) -> Result<bool, CopyError> {
+    let (lookup, _) = super::answer::from_copy(
+        contents,
+        &secret(declared),
+        &at(path),
+        &policy(),
+        SystemTime::now(),
+    )?;
+    Ok(matches!(lookup, crate::source::Lookup::Found { .. }))
+}
+
+#[test]
+fn a_value_is_served_only_at_the_version_the_manifest_asks_for() {
+    // Pass 12 of issue 25: read as the latest (version 2), then `version = 1` pinned, and
+    // the copy served version 2's value.
+    let read = copy::seconds(SystemTime::now());
+    let mut latest = contents(&[("x", "v2")], &[], read);
+    latest.found.get_mut("x").unwrap().version = Some(2);
+    let here = "secret/data/production/x";
+    assert_eq!(answer(&latest, "", here), Ok(true));
+    assert!(matches!(
+        answer(&latest, "version = 1\n", here),
+        Err(CopyError::OtherVersion {
+            kept: Some(2),
+            pinned: None,
+            now: Some(1),
+            ..
+        })
+    ));
+    assert_eq!(answer(&latest, "version = 2\n", here), Ok(true));
+    // Read pinned at version 1: not the latest once the pin is gone.
+    let mut pinned = contents(&[("x", "v1")], &[], read);
+    pinned.found.get_mut("x").unwrap().pinned = Some(1);
+    assert_eq!(answer(&pinned, "version = 1\n", here), Ok(true));
+    let error = answer(&pinned, "", here).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "the last-known-good copy holds `x` as read at version 1 (version 1), and the manifest now reads its latest version"
+    );
+}
+
+#[test]
+fn an_absence_is_served_only_where_and_at_the_version_it_was_looked_for() {
+    // Pass 12 of issue 25: absent at `abs1/{key}`, then `path = "abs2/{key}"`, and the
+    // copy said "unset" for the new path.
+    let read = copy::seconds(SystemTime::now());
+    let kept = contents(&[], &["x"], read);
+    assert_eq!(answer(&kept, "", "secret/data/production/x"), Ok(false));
+    match answer(&kept, "", "secret/data/other/x") {
+        Err(CopyError::Moved { kept, now, .. }) => {
+            assert_eq!(kept, "secret/data/production/x#value");
+            assert_eq!(now, "secret/data/other/x#value");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(
+        answer(&kept, "version = 3\n", "secret/data/production/x"),
+        Err(CopyError::OtherVersion {
+            kept: None,
+            pinned: None,
+            now: Some(3),
+            ..
+        })
+    ));
+}
+
+#[test]
+fn a_copy_written_before_places_of_absences_were_kept_still_opens() {
+    // The sealed text as secretary wrote it before: `absent` maps a key to its time, and
+    // a value has no `pinned`. It opens; its value is served as read at its latest
+    // version; its absence is not served, since where it was looked for is unknown.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("shop.production.lkg");
+    let read = copy::seconds(SystemTime::now());
+    let plain = format!(
+        r#"{{"found":{{"x":{{"value":"v","place":"secret/data/production/x#value","version":4,"written":{read},"read":{read}}}}},"absent":{{"y":{read}}}}}"#
+    );
+    copy::save_text(&path, binding(), "vault", SERVER, &key(), &plain, 1).unwrap();
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["x"].pinned, None);
+    assert_eq!(kept.absent["y"].place, None);
+    assert_eq!(answer(&kept, "", "secret/data/production/x"), Ok(true));
+    assert_eq!(
+        answer(&kept, "version = 4\n", "secret/data/production/x"),
+        Ok(true)
+    );
+    let mut y = secret("");
+    y.key = "y".to_owned();
+    let error = super::answer::from_copy(
+        &kept,
+        &y,
+        &at("secret/data/production/y"),
+        &policy(),
+        SystemTime::now(),
+    )
+    .map(|_| ())
+    .unwrap_err();
+    assert!(
+        matches!(error, CopyError::AbsenceUnplaced { .. }),
+        "{error}"
+    );
 }

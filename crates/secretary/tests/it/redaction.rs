@@ -11,7 +11,39 @@
 use std::io::Write;
 
 use proptest::prelude::*;
-use secretary::redact::Redactor;
+use secretary::redact::{Redactor, is_secret_line};
+
+/// Every pattern the values are redacted as, each named by the first key that has it:
+/// the values themselves; then, for each value holding a line break, the value with `\n`
+/// as `\r\n`, with `\r\n` as `\n`, and each of its lines (trimmed) that counts as a
+/// secret part.
+fn patterns(values: &[(String, Vec<u8>)]) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<(String, Vec<u8>)> = values.to_vec();
+    for (key, value) in values {
+        if !value.contains(&b'\n') {
+            continue;
+        }
+        let text = String::from_utf8_lossy(value).into_owned();
+        let lf = text.replace("\r\n", "\n");
+        // A `\r\n` already there stays as it is.
+        let crlf = text
+            .split("\r\n")
+            .map(|piece| piece.replace('\n', "\r\n"))
+            .collect::<Vec<_>>()
+            .join("\r\n");
+        all.push((key.clone(), crlf.into_bytes()));
+        all.push((key.clone(), lf.into_bytes()));
+        for line in value.split(|&b| b == b'\n') {
+            let line = line.trim_ascii();
+            if is_secret_line(line) {
+                all.push((key.clone(), line.to_vec()));
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    all.retain(|(_, value)| !value.is_empty() && seen.insert(value.clone()));
+    all
+}
 
 /// The longest value that starts at `at`, if one does.
 fn longest_at<'v>(
@@ -70,7 +102,7 @@ fn values() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
 /// Input made of values and noise from the same alphabet, and where to cut it.
 fn input() -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> {
     (
-        prop::collection::vec(prop::sample::select(b"abcx\n\xff".to_vec()), 0..120),
+        prop::collection::vec(prop::sample::select(b"abcx\n\r\xff".to_vec()), 0..120),
         prop::collection::vec(0usize..130, 0..12),
     )
 }
@@ -83,7 +115,7 @@ proptest! {
         let redactor = Redactor::new(values.iter().map(|(key, value)| {
             (key.as_str(), std::str::from_utf8(value).unwrap())
         }));
-        let expected = naive(&values, &input);
+        let expected = naive(&patterns(&values), &input);
         prop_assert_eq!(&redactor.redact(&input), &expected);
 
         let mut cuts: Vec<usize> = cuts.into_iter().map(|cut| cut.min(input.len())).collect();
@@ -114,7 +146,7 @@ proptest! {
         writer.write_all(&input).unwrap();
         writer.flush().unwrap();
         std::mem::forget(writer); // no `finish`: only what was written so far
-        prop_assert_eq!(out, naive(&values, &input));
+        prop_assert_eq!(out, naive(&patterns(&values), &input));
     }
 }
 
@@ -167,7 +199,7 @@ proptest! {
         })
     ) {
         let redactor = Redactor::new(values.iter().map(|(key, value)| (key.as_str(), value.as_slice())));
-        let expected = naive(&values, &input);
+        let expected = naive(&patterns(&values), &input);
         let mut cuts: Vec<usize> = cuts.into_iter().map(|cut| cut.min(input.len())).collect();
         cuts.push(0);
         cuts.push(input.len());
@@ -180,6 +212,127 @@ proptest! {
         writer.finish().unwrap();
         prop_assert_eq!(out, expected);
     }
+}
+
+/// Multi-line values whose lines are long enough to be secret parts (or not), from a
+/// small alphabet so that lines of different values overlap and share prefixes.
+fn multi_line_values() -> impl Strategy<Value = Vec<(String, Vec<u8>)>> {
+    prop::collection::btree_set(
+        prop::collection::vec("[ab]{0,3}[ab-]{0,10}", 1..4)
+            .prop_map(|lines| lines.join("\n").into_bytes()),
+        1..4,
+    )
+    .prop_map(|set| {
+        set.into_iter()
+            .filter(|value| !value.is_empty())
+            .enumerate()
+            .map(|(i, value)| (format!("k{i}"), value))
+            .collect()
+    })
+}
+
+/// Output made of the values' lines, each after a prefix (`app: `, none) and before a
+/// line end (`\n`, `\r\n`), a value or two whole, noise; and where to cut it.
+fn multi_line_input(
+    values: &[(String, Vec<u8>)],
+) -> impl Strategy<Value = (Vec<u8>, Vec<usize>)> + use<> {
+    let mut pieces: Vec<Vec<u8>> = vec![
+        b"x".to_vec(),
+        b"app: ".to_vec(),
+        b"\n".to_vec(),
+        b"\r\n".to_vec(),
+    ];
+    for (_, value) in values {
+        pieces.push(value.clone());
+        pieces.extend(value.split(|&b| b == b'\n').map(<[u8]>::to_vec));
+    }
+    (
+        prop::collection::vec(prop::sample::select(pieces), 0..30),
+        prop::collection::vec(0usize..400, 0..12),
+    )
+        .prop_map(|(pieces, cuts)| (pieces.concat(), cuts))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn multi_line_values_stream_like_whole_replacement_of_their_lines(
+        (values, (input, cuts)) in multi_line_values().prop_flat_map(|values| {
+            let input = multi_line_input(&values);
+            (Just(values), input)
+        })
+    ) {
+        let redactor = Redactor::new(values.iter().map(|(key, value)| (key.as_str(), value.as_slice())));
+        let expected = naive(&patterns(&values), &input);
+        prop_assert_eq!(&redactor.redact(&input), &expected);
+        let mut cuts: Vec<usize> = cuts.into_iter().map(|cut| cut.min(input.len())).collect();
+        cuts.push(0);
+        cuts.push(input.len());
+        cuts.sort_unstable();
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        for pair in cuts.windows(2) {
+            writer.write_all(&input[pair[0]..pair[1]]).unwrap();
+        }
+        writer.finish().unwrap();
+        prop_assert_eq!(out, expected);
+    }
+}
+
+/// The finding of pass 12 (issue 25): a PEM key printed line by line behind a prefix, or
+/// with CRLF line ends, kept its key material in clear.
+#[test]
+fn a_multi_line_value_is_redacted_line_by_line_and_as_crlf() {
+    let key = "-----BEGIN KEY-----\nZm9vYmFyYmF6cXV4MTIzNDU2Nzg5\n-----END KEY-----";
+    let redactor = Redactor::new([("PEM_KEY", key)]);
+    let cases: [(&[u8], &[u8]); 4] = [
+        (
+            b"app: -----BEGIN KEY-----\napp: Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5\napp: -----END KEY-----\n",
+            b"app: -----BEGIN KEY-----\napp: [redacted:PEM_KEY]\napp: -----END KEY-----\n",
+        ),
+        (
+            b"api-1  | -----BEGIN KEY-----\napi-1  | Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5\n",
+            b"api-1  | -----BEGIN KEY-----\napi-1  | [redacted:PEM_KEY]\n",
+        ),
+        (
+            b"-----BEGIN KEY-----\r\nZm9vYmFyYmF6cXV4MTIzNDU2Nzg5\r\n-----END KEY-----\r\n",
+            b"[redacted:PEM_KEY]\r\n",
+        ),
+        // Whole, it is one value, not three pieces.
+        (
+            b"-----BEGIN KEY-----\nZm9vYmFyYmF6cXV4MTIzNDU2Nzg5\n-----END KEY-----\n",
+            b"[redacted:PEM_KEY]\n",
+        ),
+    ];
+    for (input, expected) in cases {
+        assert_eq!(
+            String::from_utf8_lossy(&redactor.redact(input)),
+            String::from_utf8_lossy(expected)
+        );
+        // Streamed a byte at a time, the same.
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        for byte in input {
+            writer.write_all(std::slice::from_ref(byte)).unwrap();
+        }
+        writer.finish().unwrap();
+        assert_eq!(out, expected);
+    }
+}
+
+/// The lines too common to be a secret part stay: armour, braces, short and empty lines.
+#[test]
+fn a_multi_line_values_common_lines_are_left_alone() {
+    let value = "{\n  \"private_key\": \"c2VjcmV0LWtleS1ieXRlcw\",\n  \"id\": 1\n}\n\n-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----";
+    let redactor = Redactor::new([("CREDS", value)]);
+    let log =
+        b"{\n}\n\n  \"id\": 1\n-----BEGIN RSA PRIVATE KEY-----\n-----END RSA PRIVATE KEY-----\n";
+    assert_eq!(redactor.redact(log), log);
+    assert_eq!(
+        redactor.redact(b"got   \"private_key\": \"c2VjcmV0LWtleS1ieXRlcw\",\n"),
+        b"got   [redacted:CREDS]\n"
+    );
 }
 
 #[test]

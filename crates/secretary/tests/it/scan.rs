@@ -221,3 +221,17 @@ fn a_file_name_holding_a_value_is_not_shown() {
         "{shown:?}"
     );
 }
+
+/// Pass 12 of issue 25: a multi-line value in a Windows checkout (git's `core.autocrlf`
+/// writes every `\n` as `\r\n`) was not found; nor is a value written with CRLF found
+/// in a file with LF line ends.
+#[test]
+fn a_multi_line_value_is_found_with_either_line_ends() {
+    let value = "-----BEGIN KEY-----\nZm9vYmFyYmF6cXV4MTIzNDU2Nzg5\n-----END KEY-----";
+    let needles = Needles::new([("k", value)], 8);
+    let crlf = format!("# key\r\nPEM_KEY=\"{}\"\r\n", value.replace('\n', "\r\n"));
+    assert_eq!(forms_at(&needles, crlf.as_bytes(), 2), [Form::Exact]);
+    let needles = Needles::new([("k", value.replace('\n', "\r\n").as_str())], 8);
+    let lf = format!("# key\nPEM_KEY=\"{value}\"\n");
+    assert_eq!(forms_at(&needles, lf.as_bytes(), 2), [Form::Exact]);
+}

@@ -111,3 +111,45 @@ fn redact_hides_an_inherited_secret_whose_value_is_not_utf8() {
     );
     assert_eq!(output.stdout, b"[redacted:api_key]\n");
 }
+
+/// Pass 12 of issue 25: a multi-line value printed line by line behind a prefix (`sed`,
+/// `docker compose logs`), or with CRLF line ends, kept its key material in clear.
+#[test]
+fn redact_hides_a_multi_line_value_printed_line_by_line_or_with_crlf() {
+    let manifest = "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+        [environments.development]\nsources = [\"dotenv\"]\n[secrets.pem_key]\nrequired = true\n";
+    let dotenv =
+        "PEM_KEY=\"-----BEGIN KEY-----\\nZm9vYmFyYmF6cXV4MTIzNDU2Nzg5\\n-----END KEY-----\"\n";
+    let dir = app(manifest, dotenv);
+    let output = support::secretary_in(dir.path())
+        .args(["run", "--redact", "--", "sh", "-c"])
+        .arg("printf '%s\\n' \"$PEM_KEY\" | sed 's/^/app: /'")
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        "app: -----BEGIN KEY-----\napp: [redacted:pem_key]\napp: -----END KEY-----\n"
+    );
+    for (input, expected) in [
+        (
+            "api-1  | -----BEGIN KEY-----\napi-1  | Zm9vYmFyYmF6cXV4MTIzNDU2Nzg5\n",
+            "api-1  | -----BEGIN KEY-----\napi-1  | [redacted:pem_key]\n",
+        ),
+        (
+            "-----BEGIN KEY-----\r\nZm9vYmFyYmF6cXV4MTIzNDU2Nzg5\r\n-----END KEY-----\r\n",
+            "[redacted:pem_key]\r\n",
+        ),
+    ] {
+        let output = support::secretary_in(dir.path())
+            .arg("redact")
+            .write_stdin_bytes(input)
+            .unwrap();
+        assert_eq!(output.status.code(), Some(0));
+        assert_eq!(String::from_utf8_lossy(&output.stdout), expected);
+    }
+}

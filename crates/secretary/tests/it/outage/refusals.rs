@@ -235,3 +235,108 @@ fn a_copy_read_from_another_path_is_not_served_for_the_new_one() {
     let report = setup.resolve("production", &setup.vars());
     assert!(report.get("api_key").unwrap().value.is_some());
 }
+
+/// `setup`'s manifest text changed by `edit`, resolved for production with `setup`'s
+/// variables.
+fn resolve_edited(setup: &Setup, edit: impl Fn(&str) -> String) -> secretary::Report {
+    let manifest = Setup::with_manifest_only(&edit(&manifest_text("24h", "")), setup);
+    let vars = setup.vars();
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    secretary::resolve(&manifest, environment, &vars, secretary::Scope::All).unwrap()
+}
+
+/// `[secrets.db_password]` pinned at version 1.
+fn pinned(text: &str) -> String {
+    text.replace(
+        "[secrets.db_password]\nrequired = true\n",
+        "[secrets.db_password]\nrequired = true\nversion = 1\n",
+    )
+}
+
+#[test]
+fn a_copy_of_another_version_than_the_manifest_pins_is_not_served() {
+    // Pass 12 of issue 25: the copy held version 2 (read while the manifest asked for the
+    // latest); `version = 1` put back; Vault down: version 2's value was served.
+    let mut setup = Setup::new();
+    setup.server.kv_put(
+        "production/db_password",
+        &[("value", "second-version-value")],
+    );
+    // Read pinned, then as the latest: the copy holds version 2, read as the latest.
+    let report = resolve_edited(&setup, pinned);
+    assert_eq!(
+        report
+            .get("db_password")
+            .unwrap()
+            .value
+            .as_ref()
+            .unwrap()
+            .expose(),
+        super::CANARY_DB
+    );
+    assert!(setup.resolve("production", &setup.vars()).is_ok());
+    setup.server.stop();
+
+    let report = resolve_edited(&setup, pinned);
+    let resolution = report.get("db_password").unwrap();
+    assert!(
+        resolution.value.is_none(),
+        "{}",
+        outcome(&report, "db_password")
+    );
+    assert_eq!(
+        copy_error(&report, "db_password"),
+        CopyError::OtherVersion {
+            key: "db_password".to_owned(),
+            kept: Some(2),
+            pinned: None,
+            now: Some(1),
+        }
+    );
+    // The secret not pinned is still served, and so is the latest where it is asked for.
+    assert_eq!(outcome(&report, "api_key"), "stale");
+    let report = setup.resolve("production", &setup.vars());
+    assert_eq!(
+        report
+            .get("db_password")
+            .unwrap()
+            .value
+            .as_ref()
+            .unwrap()
+            .expose(),
+        "second-version-value"
+    );
+}
+
+#[test]
+fn an_absence_in_the_copy_is_not_served_once_the_manifest_looks_elsewhere() {
+    // Pass 12 of issue 25: `opt_key` absent at `production/opt_key`; `path` changed to
+    // `other/{key}`; Vault down: `opt_key unset`, exit 0, no warning.
+    let optional = |text: &str| format!("{text}[secrets.opt_key]\n");
+    let mut setup = Setup::new();
+    setup
+        .server
+        .kv_put("other/opt_key", &[("value", "found-elsewhere")]);
+    let report = resolve_edited(&setup, optional);
+    assert!(report.is_ok(), "{}", outcome(&report, "opt_key"));
+    assert_eq!(outcome(&report, "opt_key"), "unset");
+    setup.server.stop();
+
+    let report = resolve_edited(&setup, |text| {
+        optional(text).replace("{environment}/{key}", "other/{key}")
+    });
+    assert!(!report.is_ok());
+    match copy_error(&report, "opt_key") {
+        CopyError::Moved { kept, now, .. } => {
+            assert_eq!(kept, "secret/data/production/opt_key#value");
+            assert_eq!(now, "secret/data/other/opt_key#value");
+        }
+        other => panic!("{other}"),
+    }
+    // Where it was looked for, the absence stands.
+    let report = resolve_edited(&setup, optional);
+    assert!(report.is_ok(), "{}", outcome(&report, "opt_key"));
+    assert_eq!(outcome(&report, "opt_key"), "unset");
+}
