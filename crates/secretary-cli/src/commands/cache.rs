@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use secretary::Variables;
-use secretary::outage::{CacheKey, CopyError, CopyInfo, files, list, state_dir};
+use secretary::outage::{CacheKey, CopyError, CopyInfo, files, list, state_dir, unreadable};
 
 use super::Failure;
 use super::output::write_json;
@@ -21,6 +21,16 @@ use crate::render;
 struct Output {
     dir: Option<String>,
     copies: Vec<Row>,
+    /// The files that do not read as copies, and why.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    unreadable: Vec<Unreadable>,
+}
+
+/// A file of the copies' directory that does not read as a copy.
+#[derive(Serialize)]
+struct Unreadable {
+    problem: String,
+    hint: String,
 }
 
 #[derive(Serialize)]
@@ -112,6 +122,7 @@ fn status(
         Some(dir) => list(dir, key.as_ref()).map_err(Failure::Cache)?,
         None => Vec::new(),
     };
+    let unreadable = not_copies(dir)?;
     let now = SystemTime::now();
     let rows: Vec<Row> = copies
         .iter()
@@ -143,6 +154,7 @@ fn status(
             &Output {
                 dir: dir.map(|dir| dir.display().to_string()),
                 copies: rows,
+                unreadable,
             },
         )?,
         Format::Text => {
@@ -153,6 +165,11 @@ fn status(
                 )?;
                 return Ok(Status::Success);
             };
+            for file in &unreadable {
+                Diagnostic::warning(file.problem.clone())
+                    .help(file.hint.clone())
+                    .say();
+            }
             if rows.is_empty() {
                 writeln!(out, "no last-known-good copies in {}", dir.display())?;
                 return Ok(Status::Success);
@@ -189,4 +206,20 @@ fn status(
         }
     }
     Ok(Status::Success)
+}
+
+/// The files of `dir` that do not read as copies, and why: named, not passed over in
+/// silence.
+fn not_copies(dir: Option<&std::path::Path>) -> Result<Vec<Unreadable>, Failure> {
+    let Some(dir) = dir else {
+        return Ok(Vec::new());
+    };
+    Ok(unreadable(dir)
+        .map_err(Failure::Cache)?
+        .into_iter()
+        .map(|error| Unreadable {
+            hint: error.hint(),
+            problem: error.to_string(),
+        })
+        .collect())
 }

@@ -216,6 +216,9 @@ fn a_copy_is_not_served_for_another_vault_server() {
         )),
         "{said}"
     );
+    // A copy is there, of another server: not "no copy was written" (a twelfth pass).
+    assert!(said.contains("read from another server"), "{said}");
+    assert!(!said.contains("no copy was written"), "{said}");
     assert_no_canary("the outputs", &said);
     // A namespace is another server too.
     let out = app.run_with(&[("VAULT_NAMESPACE", "team-b")], &["check"]);
@@ -224,6 +227,47 @@ fn a_copy_is_not_served_for_another_vault_server() {
     // The server it was read from still gets it.
     let out = app.run(&["check"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+}
+
+#[test]
+fn cache_status_names_a_file_that_is_not_a_copy_and_escapes_what_a_copy_says() {
+    // A twelfth adversarial pass: a file that did not read as a copy was passed over in
+    // silence, and a copy's header (brought from another machine) was printed raw.
+    let app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    let state = app.path().join("state");
+    fs::write(state.join("junk.production.lkg"), "not a copy").unwrap();
+    let copy = state.join("shop.production.lkg");
+    let text = fs::read_to_string(&copy).unwrap();
+    let forged = text.replacen(
+        "\"environment\": \"production\"",
+        "\"environment\": \"production\\u001b[2J\\nforged row\"",
+        1,
+    );
+    assert_ne!(forged, text, "the copy's header names its environment");
+    fs::write(state.join("forged.production.lkg"), forged).unwrap();
+    let out = app.run(&["cache", "status"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("junk.production.lkg"),
+        "the unreadable file is named: {}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains('\u{1b}'), "{:?}", out.stdout);
+    assert!(
+        out.stdout.contains("production\\u{1b}[2J\\nforged row"),
+        "{}",
+        out.stdout
+    );
+    let out = app.run(&["cache", "status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert!(
+        json["unreadable"][0]["problem"]
+            .as_str()
+            .unwrap()
+            .contains("junk.production.lkg"),
+        "{json}"
+    );
 }
 
 #[test]

@@ -674,7 +674,17 @@ pub fn files(dir: &Path) -> Result<Vec<PathBuf>, CopyError> {
     Ok(paths)
 }
 
-/// Every copy in `dir`, by file name; a file that does not read as one is left out.
+/// Why each file in `dir` that does not read as a copy does not (corrupt, of another
+/// format, unreadable): [`list`] leaves them out, and `cache status` names them.
+pub fn unreadable(dir: &Path) -> Result<Vec<CopyError>, CopyError> {
+    Ok(files(dir)?
+        .iter()
+        .filter_map(|path| read_outer(path).err())
+        .collect())
+}
+
+/// Every copy in `dir`, by file name; a file that does not read as one is left out
+/// ([`unreadable`] says why).
 pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {
     let mut copies = Vec::new();
     for path in files(dir)? {

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub use copy::{CopyInfo, SUFFIX, SourceInfo, files, list, state_dir};
+pub use copy::{CopyInfo, SUFFIX, SourceInfo, files, list, state_dir, unreadable};
 pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
 
 use crate::duration::show_duration;
@@ -268,13 +268,16 @@ impl CopyError {
             ),
             Self::Key(error) => error.hint(),
             Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
-            Self::Missing { .. }
-            | Self::NotCovered { .. }
-            | Self::Moved { .. }
-            | Self::OtherVersion { .. }
-            | Self::AbsenceUnplaced { .. }
-            | Self::OtherServer { .. } => {
+            Self::Missing { .. } | Self::NotCovered { .. } => {
                 "no copy was written for it while Vault was up; bring Vault back".to_owned()
+            }
+            // A copy exists, kept for another place, version or server: say so, not
+            // that there is none (a twelfth adversarial pass).
+            Self::Moved { .. } | Self::OtherVersion { .. } | Self::AbsenceUnplaced { .. } => {
+                "the copy kept is not of what the manifest reads now, and is not served; bring Vault back (the next read rewrites it)".to_owned()
+            }
+            Self::OtherServer { .. } => {
+                "the copy kept was read from another server, and is not served; bring Vault back, or point VAULT_ADDR (and the namespace) back at the server it was read from".to_owned()
             }
             Self::Expired { .. } => {
                 "bring Vault back; raise last_known_good's max_age only if older values are safe to serve".to_owned()

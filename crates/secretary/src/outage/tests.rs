@@ -449,3 +449,33 @@ fn a_copy_written_before_places_of_absences_were_kept_still_opens() {
         "{error}"
     );
 }
+
+#[test]
+fn a_copy_refused_for_what_it_holds_is_not_called_missing() {
+    // A copy kept for another server, place or version was refused with "no copy was
+    // written for it while Vault was up" (a twelfth adversarial pass).
+    let missing = CopyError::NotCovered {
+        key: "api_key".to_owned(),
+    }
+    .hint();
+    assert!(missing.contains("no copy was written"), "{missing}");
+    let other_server = CopyError::OtherServer {
+        kept: "https://old:8200".to_owned(),
+        now: "https://new:8200".to_owned(),
+    }
+    .hint();
+    assert!(other_server.contains("another server"), "{other_server}");
+    let moved = CopyError::Moved {
+        key: "api_key".to_owned(),
+        kept: "secret/a#value".to_owned(),
+        now: "secret/b#value".to_owned(),
+    }
+    .hint();
+    assert!(
+        moved.contains("not of what the manifest reads now"),
+        "{moved}"
+    );
+    for hint in [other_server, moved] {
+        assert!(!hint.contains("no copy was written"), "{hint}");
+    }
+}
