@@ -447,7 +447,7 @@ fn a_provider_run_through_text_or_a_launcher_is_never_allowed() {
         (
             format!("[\"sh\", \"-c\", \"touch '{}'\"]", ran.display()),
             "sh",
-            "is a shell given its commands as text (`-c`)",
+            "is given its code as text (`-c`, `-e`)",
         ),
         (
             format!("[\"nice\", \"touch\", \"{}\"]", ran.display()),

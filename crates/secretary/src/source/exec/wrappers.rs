@@ -1,7 +1,8 @@
 //! Programs that run another program they find by themselves, which `allow` cannot pin:
-//! a shell given its commands as text (`sh -c "python3 op.py"`: `op.py` and `python3`
-//! are named in text that `allow` does not read, so a pull request changing `op.py`
-//! would run unallowed), a launcher that looks the program it is given up on `PATH` at
+//! a shell or an interpreter given its code as text (`sh -c "python3 op.py"`, `python3
+//! -P -c "exec(open('op.py').read())"`, `perl -e`, an `awk` program: `op.py` is named in
+//! text that `allow` does not read, so a pull request changing it would run
+//! unallowed), a launcher that looks the program it is given up on `PATH` at
 //! every run (`nice`, `timeout`, `sudo`), a package manager's runner that picks the
 //! program from the project's own files (`uv run`, `poetry run`, `bundle exec`). Each is
 //! refused by `allow` and before each run, with what to name instead. `env` is not
@@ -16,11 +17,38 @@
 
 use std::path::Path;
 
-/// Shells, which run `-c`'s text.
-const SHELLS: [&str; 14] = [
-    "sh", "bash", "dash", "zsh", "ksh", "ksh93", "mksh", "pdksh", "ash", "yash", "posh", "fish",
-    "csh", "tcsh",
+/// Programs that take their code as text, by their name without a version
+/// (`python3.11` is `python`): the one-letter options that give it (alone or among
+/// others: `-ec`, `-ne`), the long ones, and the one-letter options that take the next
+/// word as their value (so that `-W ignore -c` is read right). Their first operand
+/// (a script file, pinned as an argument) ends the options.
+const TEXT: [(&[&str], &str, &[&str], &str); 9] = [
+    (
+        &[
+            "sh", "bash", "dash", "zsh", "ksh", "mksh", "pdksh", "ash", "yash", "posh", "fish",
+            "csh", "tcsh",
+        ],
+        "c",
+        &["--command"],
+        "oO",
+    ),
+    (&["python", "pypy"], "c", &[], "WX"),
+    (&["perl"], "eE", &[], ""),
+    (&["ruby"], "e", &[], "IrC"),
+    (
+        &["node", "nodejs", "bun"],
+        "ep",
+        &["--eval", "--print"],
+        "r",
+    ),
+    (&["php"], "rRBE", &[], "cd"),
+    (&["lua", "luajit"], "e", &[], "l"),
+    (&["Rscript"], "e", &[], ""),
+    (&["osascript"], "e", &[], ""),
 ];
+
+/// AWK's kin, whose program is their first operand unless `-f` names a file.
+const AWKS: [&str; 5] = ["awk", "gawk", "mawk", "nawk", "busybox-awk"];
 
 /// Launchers: each runs a program it is given by name, found on `PATH` when it runs.
 const LAUNCHERS: [&str; 36] = [
@@ -87,8 +115,9 @@ const RUNNERS: [(&str, &str); 16] = [
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Wrapper {
-    /// A shell given its commands as text (`-c`).
-    ShellText,
+    /// A shell or an interpreter given its code as text (`sh -c`, `perl -e`, `python3
+    /// -c`, an `awk` program).
+    Text,
     /// A launcher that runs the program it is given, found on `PATH` at every run.
     Launcher,
     /// A package or environment manager's runner, which picks the program from the
@@ -99,8 +128,8 @@ pub enum Wrapper {
 impl std::fmt::Display for Wrapper {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::ShellText => {
-                "is a shell given its commands as text (`-c`): the programs and files that text names are not pinned"
+            Self::Text => {
+                "is given its code as text (`-c`, `-e`): the programs and files that text names are not pinned"
             }
             Self::Launcher => {
                 "runs the program it is given, looked up on PATH at every run, which cannot be pinned"
@@ -125,8 +154,14 @@ pub(super) fn wrapped(words: &[String]) -> Option<Wrapper> {
         name = applet.as_str();
         args = rest;
     }
-    if SHELLS.contains(&name) && shell_text(args) {
-        return Some(Wrapper::ShellText);
+    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
+    if let Some(&(_, flags, long, valued)) = TEXT.iter().find(|(names, ..)| names.contains(&stem)) {
+        if given_text(args, flags, long, valued) {
+            return Some(Wrapper::Text);
+        }
+    }
+    if AWKS.contains(&stem) && !args.iter().any(|arg| arg.starts_with("-f")) {
+        return Some(Wrapper::Text);
     }
     if LAUNCHERS.contains(&name) {
         return Some(Wrapper::Launcher);
@@ -143,26 +178,42 @@ pub(super) fn wrapped(words: &[String]) -> Option<Wrapper> {
     None
 }
 
-/// Whether a shell given `args` reads its commands from text: `-c` among its options
-/// (alone or with others: `-ec`, `-lc`), or fish's `--command`, before its first operand.
-fn shell_text(args: &[String]) -> bool {
+/// Whether a program given `args` reads its code from text: one of `flags` among its
+/// one-letter options, or one of `long`, before its first operand. `valued` are the
+/// one-letter options whose value is the next word when none follows them.
+fn given_text(args: &[String], flags: &str, long: &[&str], valued: &str) -> bool {
     let mut words = args.iter();
     while let Some(word) = words.next() {
-        match word.as_str() {
-            "--command" => return true,
-            "--" => return false,
-            // Options that take the next word: `-o pipefail`, `+o`, bash's `-O`.
-            "-o" | "+o" | "-O" | "+O" | "--rcfile" | "--init-file" => {
-                words.next();
+        let word = word.as_str();
+        if word == "--" {
+            return false;
+        }
+        if let Some(option) = word.strip_prefix("--") {
+            let name = option.split('=').next().unwrap_or_default();
+            if long.iter().any(|long| long.trim_start_matches('-') == name) {
+                return true;
             }
-            option if option.starts_with("--") => {}
-            option if option.starts_with('-') || option.starts_with('+') => {
-                if option[1..].contains('c') {
-                    return true;
-                }
-            }
+            continue;
+        }
+        let Some(letters) = word.strip_prefix('-').or_else(|| word.strip_prefix('+')) else {
             // The first operand: a script file, pinned as an argument.
-            _ => return false,
+            return false;
+        };
+        if letters.is_empty() {
+            // `-`: the code on stdin, which is the request: not a program at all.
+            return false;
+        }
+        for (at, letter) in letters.char_indices() {
+            if flags.contains(letter) {
+                return true;
+            }
+            if valued.contains(letter) {
+                // Its value: the rest of this word, or the next one.
+                if at + letter.len_utf8() == letters.len() {
+                    words.next();
+                }
+                break;
+            }
         }
     }
     false
@@ -179,14 +230,34 @@ mod tests {
     #[test]
     fn what_cannot_be_pinned_is_told_and_what_can_is_not() {
         for (command, expected) in [
-            (&["sh", "-c", "python3 op.py"][..], Some(Wrapper::ShellText)),
-            (&["/bin/bash", "-euc", "op"], Some(Wrapper::ShellText)),
+            (&["sh", "-c", "python3 op.py"][..], Some(Wrapper::Text)),
+            (&["/bin/bash", "-euc", "op"], Some(Wrapper::Text)),
+            (&["bash", "-o", "pipefail", "-c", "op"], Some(Wrapper::Text)),
+            (&["fish", "--command", "op"], Some(Wrapper::Text)),
+            (&["busybox", "sh", "-c", "op"], Some(Wrapper::Text)),
             (
-                &["bash", "-o", "pipefail", "-c", "op"],
-                Some(Wrapper::ShellText),
+                &["python3", "-P", "-c", "exec(open('op.py').read())"],
+                Some(Wrapper::Text),
             ),
-            (&["fish", "--command", "op"], Some(Wrapper::ShellText)),
-            (&["busybox", "sh", "-c", "op"], Some(Wrapper::ShellText)),
+            (
+                &["python3.11", "-W", "ignore", "-c", "x"],
+                Some(Wrapper::Text),
+            ),
+            (&["python3", "-Ic", "x"], Some(Wrapper::Text)),
+            (&["perl", "-ne", "do 'op.pl'"], Some(Wrapper::Text)),
+            (
+                &["ruby", "-r", "json", "-e", "load 'op.rb'"],
+                Some(Wrapper::Text),
+            ),
+            (&["node", "--eval=require('./op')"], Some(Wrapper::Text)),
+            (&["node", "-p", "1"], Some(Wrapper::Text)),
+            (&["php", "-r", "include 'op.php';"], Some(Wrapper::Text)),
+            (&["awk", "BEGIN { system(\"op\") }"], Some(Wrapper::Text)),
+            (&["gawk", "-f", "providers/op.awk"], None),
+            (&["python3", "-P", "-m", "provider"], None),
+            (&["python3", "-u", "providers/op.py", "-c", "x"], None),
+            (&["perl", "providers/op.pl", "-e"], None),
+            (&["node", "providers/op.js"], None),
             (&["sh", "providers/op.sh"], None),
             (&["bash", "-e", "providers/op.sh", "-c"], None),
             (
