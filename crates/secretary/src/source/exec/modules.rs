@@ -73,9 +73,18 @@ pub(super) fn environment_inside(found: &Path, real: &Path, boundary: &Path) -> 
 }
 
 /// Whether `command`, whose program is at `found` (as named) and `real` (its real
-/// path), runs Python with its working directory first on its module path: `-m`, `-c`,
-/// `-` or no script, without `-I` or `-P` before.
-pub(super) fn python_from_working_directory(command: &[String], found: &Path, real: &Path) -> bool {
+/// path), run in `base`, runs Python with its working directory first on its module
+/// path: `-m`, `-c`, `-` or no script, without `-I` or `-P` before. Its script is the
+/// first word after the options that names something in `base` or looks like a path
+/// (`op.py`, `providers/op`): a word that does neither is an option's value
+/// (`--check-hash-based-pycs default`), and the options go on after it (a thirteenth
+/// adversarial pass).
+pub(super) fn python_from_working_directory(
+    command: &[String],
+    found: &Path,
+    real: &Path,
+    base: &Path,
+) -> bool {
     let python = [
         Path::new(command.first().map_or("", String::as_str)),
         found,
@@ -103,6 +112,15 @@ pub(super) fn python_from_working_directory(command: &[String], found: &Path, re
             continue;
         }
         if !word.starts_with('-') {
+            let script = base.join(word).exists()
+                || word.contains('/')
+                || Path::new(word).extension().is_some_and(|extension| {
+                    ["py", "pyz", "zip"].contains(&&*extension.to_string_lossy())
+                });
+            if !script {
+                // An option's value: the options go on.
+                continue;
+            }
             // The script (or a directory or archive run as one): its own directory is
             // first on the path, and `pin.rs` pins it (one not there yet is pinned, and
             // so a change, when it appears).
@@ -346,6 +364,17 @@ mod tests {
             (&["python3", "-m", "provider"], true),
             (&["python3", "-um", "provider"], true),
             (&["python3", "-W", "ignore", "-c", "import x"], true),
+            // An option's value that is no script does not end the options.
+            (
+                &[
+                    "python3",
+                    "--check-hash-based-pycs",
+                    "default",
+                    "-m",
+                    "provider",
+                ],
+                true,
+            ),
             (&["python3"], true),
             (&["python3", "-"], true),
             (&["python3", "-P", "-m", "provider"], false),
@@ -357,7 +386,7 @@ mod tests {
         ] {
             let program = Path::new("/usr/bin").join(command[0]);
             assert_eq!(
-                python_from_working_directory(&words(command), &program, &program),
+                python_from_working_directory(&words(command), &program, &program, Path::new("/")),
                 expected,
                 "{command:?}"
             );

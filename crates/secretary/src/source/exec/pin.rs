@@ -79,7 +79,13 @@ pub(super) enum PinError {
 /// inside the repository, or it is Python run so that it looks for modules in the
 /// working directory.
 fn refused(step: &Step, words: &[String], found: &Path, place: &Place) -> Result<(), PinError> {
-    if let Some(what) = wrappers::wrapped(words) {
+    // The program by each of its names: as written, as found, its real path's.
+    let names: Vec<String> = [Path::new(&step.name), found, step.real.as_path()]
+        .iter()
+        .filter_map(|path| path.file_name())
+        .map(|name| name.to_string_lossy().into_owned())
+        .collect();
+    if let Some(what) = wrappers::wrapped(&names, words.get(1..).unwrap_or_default(), &place.base) {
         return Err(PinError::Wrapper {
             program: step.name.clone(),
             what,
@@ -91,7 +97,7 @@ fn refused(step: &Step, words: &[String], found: &Path, place: &Place) -> Result
             environment: format!("{}/", modules::relative(&place.base, &environment)),
         });
     }
-    if modules::python_from_working_directory(words, found, &step.real) {
+    if modules::python_from_working_directory(words, found, &step.real, &place.base) {
         return Err(PinError::WorkingDirectory);
     }
     Ok(())
@@ -244,9 +250,12 @@ impl Pinned {
         }
     }
 
-    /// Pins what `argument` names from `base` (and the part after its `=`): a file, with
-    /// its directory inside the boundary, or a directory. The files it names, with
-    /// their real paths.
+    /// Pins what `argument` names from `base` (and the part after its `=`, and the
+    /// value glued to a one-letter option: `lib` of `-Ilib`): a file, with its directory
+    /// inside the boundary, or a directory. A path that names nothing yet (`./lib/hook`,
+    /// which Node completes to `lib/hook.js`) pins the directory it would be in, inside
+    /// the boundary (a thirteenth adversarial pass). The files it names, with their real
+    /// paths.
     fn argument(
         &mut self,
         place: &Place,
@@ -255,11 +264,16 @@ impl Pinned {
     ) -> Result<Vec<(String, PathBuf)>, PinError> {
         let mut named = Vec::new();
         let after_equals = argument.split_once('=').map(|(_, path)| path);
-        for word in std::iter::once(argument).chain(after_equals) {
+        let glued = argument
+            .strip_prefix('-')
+            .filter(|rest| !rest.starts_with('-'))
+            .and_then(|rest| rest.get(1..));
+        for word in std::iter::once(argument).chain(after_equals).chain(glued) {
             if word.is_empty() {
                 continue;
             }
             let Ok(real) = std::fs::canonicalize(base.join(word)) else {
+                self.would_be_in(place, base, word);
                 continue;
             };
             let Ok(metadata) = std::fs::metadata(&real) else {
@@ -283,6 +297,27 @@ impl Pinned {
             }
         }
         Ok(named)
+    }
+}
+
+impl Pinned {
+    /// The directory `word`, a path that names nothing yet, would be in, when it is a
+    /// path (it holds a `/`) and that directory is inside the boundary: pinned as a
+    /// script's directory is, since an interpreter may complete the path there
+    /// (`./lib/hook` as `lib/hook.js`).
+    fn would_be_in(&mut self, place: &Place, base: &Path, word: &str) {
+        if !word.contains('/') || word.contains("://") {
+            return;
+        }
+        let path = base.join(word);
+        let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+            return;
+        };
+        if let Ok(real_dir) = std::fs::canonicalize(dir) {
+            if real_dir.is_dir() {
+                self.script_dir(place, word, &real_dir.join(name));
+            }
+        }
     }
 }
 

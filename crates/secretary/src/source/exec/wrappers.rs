@@ -8,6 +8,15 @@
 //! refused by `allow` and before each run, with what to name instead. `env` is not
 //! among them: its words are followed (`env_words.rs`), as are a script's `#!` line's.
 //!
+//! A program is known by each of its names: as the command writes it, as found on
+//! `PATH`, and its real path's (a link named `run` to `dash` is `dash`), a version and
+//! platform suffix aside (`python3.11`, `perl5.36-x86_64-linux-gnu`). An interpreter's
+//! options end at its script, the first word that names an existing file: an option's
+//! value that names nothing (`--rcfile /dev/null` aside, `-I lib`, `-C cond`) does not
+//! end them, so `-c` or `-e` after it is still seen. These are lists: a program that
+//! runs code it finds by itself under a name they lack is not refused, as the
+//! provider protocol's page says.
+//!
 //! Not refused: a version manager's shim (pyenv's `~/.pyenv/shims/python3`), which
 //! picks the interpreter among those installed from a `.python-version` in the working
 //! directory. It is pinned as a script with its interpreter, and a pull request can only
@@ -17,41 +26,59 @@
 
 use std::path::Path;
 
-/// Programs that take their code as text, by their name without a version
-/// (`python3.11` is `python`): the one-letter options that give it (alone or among
-/// others: `-ec`, `-ne`), the long ones, and the one-letter options that take the next
-/// word as their value (so that `-W ignore -c` is read right). Their first operand
-/// (a script file, pinned as an argument) ends the options.
-const TEXT: [(&[&str], &str, &[&str], &str); 9] = [
+/// Programs that take their code as text, by their name without a version: the
+/// one-letter options that give it (alone or among others: `-ec`, `-ne`), the long ones
+/// (`--eval`, `-Command`), and the one-letter options whose value may be glued to them
+/// (`-Werror::ResourceWarning`, `-Ilib`): the rest of such a word is that value, not
+/// more options. Their script, the first word that names an existing file, ends their
+/// options.
+const TEXT: [(&[&str], &str, &[&str], &str); 20] = [
     (
         &[
-            "sh", "bash", "dash", "zsh", "ksh", "mksh", "pdksh", "ash", "yash", "posh", "fish",
-            "csh", "tcsh",
+            "sh", "bash", "rbash", "dash", "zsh", "ksh", "rksh", "mksh", "pdksh", "ash", "yash",
+            "posh", "fish", "csh", "tcsh", "xonsh", "nu", "elvish", "ion", "oksh",
         ],
         "c",
         &["--command"],
         "oO",
     ),
-    (&["python", "pypy"], "c", &[], "WX"),
-    (&["perl"], "eE", &[], ""),
-    (&["ruby"], "e", &[], "IrC"),
+    (&["python", "pypy", "ipython", "jython"], "c", &[], "WXQ"),
+    (&["perl"], "eE", &[], "IMmxdDCil0V"),
+    (&["ruby", "jruby"], "e", &[], "IrCEKTxW0F"),
+    (&["node", "nodejs", "bun"], "ep", &["--eval", "--print"], ""),
+    (&["php"], "rRBE", &[], "cdzF"),
+    (&["lua", "luajit"], "e", &[], "lj"),
+    (&["Rscript", "R"], "e", &[], ""),
+    (&["osascript"], "e", &[], "l"),
+    (&["julia"], "eE", &["--eval", "--print"], "JLCOtp"),
+    (&["elixir", "iex"], "e", &["--eval"], ""),
+    (&["groovy"], "e", &[], ""),
+    (&["expect"], "c", &[], "f"),
     (
-        &["node", "nodejs", "bun"],
-        "ep",
-        &["--eval", "--print"],
-        "r",
+        &["pwsh", "powershell"],
+        "cCeE",
+        &["-command", "-encodedcommand"],
+        "",
     ),
-    (&["php"], "rRBE", &[], "cd"),
-    (&["lua", "luajit"], "e", &[], "l"),
-    (&["Rscript"], "e", &[], ""),
-    (&["osascript"], "e", &[], ""),
+    (&["vim", "vi", "nvim", "ex", "view"], "c", &[], ""),
+    (
+        &["gdb"],
+        "",
+        &["-ex", "-eval-command", "--eval-command"],
+        "",
+    ),
+    (&["tclsh", "wish"], "", &[], ""),
+    (&["deno"], "", &[], ""),
+    (&["guile"], "c", &[], "L"),
+    (&["racket"], "e", &["--eval"], ""),
 ];
 
-/// AWK's kin, whose program is their first operand unless `-f` names a file.
-const AWKS: [&str; 5] = ["awk", "gawk", "mawk", "nawk", "busybox-awk"];
+/// Programs whose code is their first operand unless a file names it (`-f`): AWK and
+/// its kin, and `sed`, whose `e` command runs a shell.
+const PROGRAM_TEXT: [&str; 6] = ["awk", "gawk", "mawk", "nawk", "sed", "gsed"];
 
 /// Launchers: each runs a program it is given by name, found on `PATH` when it runs.
-const LAUNCHERS: [&str; 36] = [
+const LAUNCHERS: [&str; 58] = [
     "nice",
     "nohup",
     "timeout",
@@ -71,44 +98,80 @@ const LAUNCHERS: [&str; 36] = [
     "runuser",
     "setpriv",
     "sg",
+    "newgrp",
     "chroot",
     "unshare",
     "nsenter",
     "firejail",
+    "bwrap",
+    "proot",
+    "schroot",
     "systemd-run",
     "unbuffer",
     "script",
     "watch",
     "parallel",
+    "sem",
     "strace",
     "ltrace",
     "valgrind",
     "faketime",
+    "fakeroot",
+    "fakechroot",
+    "eatmydata",
+    "torsocks",
+    "proxychains",
+    "proxychains4",
+    "pkexec",
+    "chronic",
     "tini",
     "dumb-init",
     "gosu",
     "su-exec",
+    "setarch",
+    "linux32",
+    "linux64",
+    "ld.so",
+    "find",
+    "ssh-agent",
+    "dbus-run-session",
+    "dbus-launch",
+    "xvfb-run",
 ];
 
 /// Runners that choose the program (and its environment) from the project's files,
-/// with the subcommand that runs it.
-const RUNNERS: [(&str, &str); 16] = [
-    ("uv", "run"),
-    ("uvx", ""),
-    ("poetry", "run"),
-    ("pipenv", "run"),
-    ("pdm", "run"),
-    ("hatch", "run"),
-    ("rye", "run"),
-    ("pipx", "run"),
-    ("conda", "run"),
-    ("mamba", "run"),
-    ("micromamba", "run"),
-    ("bundle", "exec"),
-    ("mise", "exec"),
-    ("asdf", "exec"),
-    ("direnv", "exec"),
-    ("nix-shell", ""),
+/// with the subcommands that run it (none: the runner always does).
+const RUNNERS: [(&str, &[&str]); 30] = [
+    ("uv", &["run", "tool"]),
+    ("uvx", &[]),
+    ("poetry", &["run"]),
+    ("pipenv", &["run"]),
+    ("pdm", &["run"]),
+    ("hatch", &["run"]),
+    ("rye", &["run"]),
+    ("pipx", &["run"]),
+    ("conda", &["run"]),
+    ("mamba", &["run"]),
+    ("micromamba", &["run"]),
+    ("tox", &[]),
+    ("nox", &[]),
+    ("bundle", &["exec"]),
+    ("rake", &[]),
+    ("mise", &["exec", "x", "run"]),
+    ("asdf", &["exec"]),
+    ("direnv", &["exec"]),
+    ("nix-shell", &[]),
+    ("nix", &["run", "shell", "develop"]),
+    ("make", &[]),
+    ("gmake", &[]),
+    ("just", &[]),
+    ("task", &[]),
+    ("cargo", &["run"]),
+    ("go", &["run"]),
+    ("deno", &["run", "eval", "task", "x"]),
+    ("npm", &["run", "run-script", "exec", "x", "start", "test"]),
+    ("pnpm", &["run", "exec", "dlx", "start", "test"]),
+    ("yarn", &["run", "exec", "dlx", "start", "test"]),
 ];
 
 /// What a program does that `allow` cannot follow.
@@ -141,80 +204,91 @@ impl std::fmt::Display for Wrapper {
     }
 }
 
-/// What `words` (a program as named, then its arguments) does that cannot be pinned, if
-/// anything.
-pub(super) fn wrapped(words: &[String]) -> Option<Wrapper> {
-    let (first, args) = words.split_first()?;
-    let name = Path::new(first).file_name()?.to_string_lossy();
-    let mut name = name.as_ref();
+/// What a program, known by `names` (see the module's text) and given `args` in `base`
+/// (the manifest's directory), does that cannot be pinned, if anything.
+pub(super) fn wrapped(names: &[String], args: &[String], base: &Path) -> Option<Wrapper> {
+    let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut args = args;
     // `busybox sh -c ...`: the applet is the program.
-    if name == "busybox" {
+    if names.contains(&"busybox") {
         let (applet, rest) = args.split_first()?;
-        name = applet.as_str();
+        names.push(applet.as_str());
         args = rest;
     }
-    let stem = name.trim_end_matches(|c: char| c.is_ascii_digit() || c == '.');
-    if let Some(&(_, flags, long, valued)) = TEXT.iter().find(|(names, ..)| names.contains(&stem)) {
-        if given_text(args, flags, long, valued) {
+    let is = |stem: &str| names.iter().any(|name| named(name, stem));
+    if names.iter().any(|name| name.starts_with("ld-linux")) {
+        return Some(Wrapper::Launcher);
+    }
+    for (stems, flags, long, valued) in TEXT {
+        if stems.iter().any(|stem| is(stem)) && given_text(args, (flags, long, valued), base) {
             return Some(Wrapper::Text);
         }
     }
-    if AWKS.contains(&stem) && !args.iter().any(|arg| arg.starts_with("-f")) {
+    if PROGRAM_TEXT.iter().any(|stem| is(stem))
+        && !args
+            .iter()
+            .any(|arg| arg.starts_with("-f") || arg.starts_with("--file"))
+    {
         return Some(Wrapper::Text);
     }
-    if LAUNCHERS.contains(&name) {
+    if LAUNCHERS.iter().any(|stem| is(stem)) {
         return Some(Wrapper::Launcher);
     }
-    let runs = |subcommand: &str| {
-        subcommand.is_empty() || args.iter().any(|arg| arg.as_str() == subcommand)
+    let runs = |subcommands: &[&str]| {
+        subcommands.is_empty() || args.iter().any(|arg| subcommands.contains(&arg.as_str()))
     };
     if RUNNERS
         .iter()
-        .any(|&(runner, subcommand)| runner == name && runs(subcommand))
+        .any(|&(runner, subcommands)| is(runner) && runs(subcommands))
     {
         return Some(Wrapper::Runner);
     }
     None
 }
 
-/// Whether a program given `args` reads its code from text: one of `flags` among its
-/// one-letter options, or one of `long`, before its first operand. `valued` are the
-/// one-letter options whose value is the next word when none follows them.
-fn given_text(args: &[String], flags: &str, long: &[&str], valued: &str) -> bool {
-    let mut words = args.iter();
-    while let Some(word) = words.next() {
+/// Whether `name` is `stem`, or `stem` with a version or platform after it
+/// (`python3.11`, `perl5.36-x86_64-linux-gnu`, `bash-5.2`).
+fn named(name: &str, stem: &str) -> bool {
+    name.strip_prefix(stem).is_some_and(|rest| {
+        rest.is_empty() || rest.starts_with(|c: char| c.is_ascii_digit() || c == '.' || c == '-')
+    })
+}
+
+/// Whether a program given `args` in `base` reads its code from text: one of its text
+/// options (`grammar`: the one-letter ones, the long ones, the one-letter ones a value
+/// may be glued to; see [`TEXT`]), before its script, the first word that names an
+/// existing file. A long option's name is compared with one dash or two, and without
+/// what follows its `=`.
+fn given_text(args: &[String], grammar: (&str, &[&str], &str), base: &Path) -> bool {
+    let (flags, long, valued) = grammar;
+    for word in args {
         let word = word.as_str();
-        if word == "--" {
+        if word == "--" || base.join(word).is_file() {
             return false;
         }
-        if let Some(option) = word.strip_prefix("--") {
-            let name = option.split('=').next().unwrap_or_default();
-            if long.iter().any(|long| long.trim_start_matches('-') == name) {
+        if word.starts_with('-') {
+            let name = word.split('=').next().unwrap_or_default();
+            let option = name.trim_start_matches('-').to_ascii_lowercase();
+            if long.iter().any(|long| long.trim_start_matches('-') == option) {
                 return true;
             }
+        }
+        if word.starts_with("--") {
             continue;
         }
-        let Some(letters) = word.strip_prefix('-').or_else(|| word.strip_prefix('+')) else {
-            // The first operand: a script file, pinned as an argument.
-            return false;
-        };
-        if letters.is_empty() {
-            // `-`: the code on stdin, which is the request: not a program at all.
-            return false;
-        }
-        for (at, letter) in letters.char_indices() {
-            if flags.contains(letter) {
-                return true;
-            }
-            if valued.contains(letter) {
-                // Its value: the rest of this word, or the next one.
-                if at + letter.len_utf8() == letters.len() {
-                    words.next();
+        if let Some(letters) = word.strip_prefix('-').or_else(|| word.strip_prefix('+')) {
+            for letter in letters.chars() {
+                if flags.contains(letter) {
+                    return true;
                 }
-                break;
+                if valued.contains(letter) {
+                    // The rest of the word is its value.
+                    break;
+                }
             }
         }
+        // Anything else (an option's value, a word that names nothing) goes on: a
+        // value is no script, and the text option may come after it.
     }
     false
 }
@@ -229,6 +303,12 @@ mod tests {
 
     #[test]
     fn what_cannot_be_pinned_is_told_and_what_can_is_not() {
+        // The scripts exist: a script ends an interpreter's options.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("providers")).unwrap();
+        for script in ["op.py", "op.pl", "op.js", "op.sh", "op.awk"] {
+            std::fs::write(dir.path().join("providers").join(script), "").unwrap();
+        }
         for (command, expected) in [
             (&["sh", "-c", "python3 op.py"][..], Some(Wrapper::Text)),
             (&["/bin/bash", "-euc", "op"], Some(Wrapper::Text)),
@@ -271,8 +351,57 @@ mod tests {
             (&["uv", "--version"], None),
             (&["python3", "providers/op.py"], None),
             (&["providers/op.sh"], None),
+            // A thirteenth adversarial pass: values that name nothing do not end the
+            // options, other names of the same programs, more launchers and runners.
+            (
+                &["bash", "--rcfile", "/dev/null", "-c", "op"],
+                Some(Wrapper::Text),
+            ),
+            (&["perl", "-I", "lib", "-e", "exec"], Some(Wrapper::Text)),
+            (
+                &["node", "-C", "x", "-e", "require('x')"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["python3", "--check-hash-based-pycs", "default", "-c", "x"],
+                Some(Wrapper::Text),
+            ),
+            (&["rbash", "-c", "op"], Some(Wrapper::Text)),
+            (
+                &["perl5.36-x86_64-linux-gnu", "-e", "x"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["setarch", "x86_64", "dash", "-c", "x"],
+                Some(Wrapper::Launcher),
+            ),
+            (
+                &["ld-linux-x86-64.so.2", "/usr/bin/dash"],
+                Some(Wrapper::Launcher),
+            ),
+            (&["find", ".", "-exec", "sh", ";"], Some(Wrapper::Launcher)),
+            (&["make", "-s"], Some(Wrapper::Runner)),
+            (&["cargo", "run"], Some(Wrapper::Runner)),
+            (&["sed", "-e", "1e op"], Some(Wrapper::Text)),
+            (
+                &["python3", "-Werror::ResourceWarning", "providers/op.py"],
+                None,
+            ),
+            (&["perl", "-Iextlib", "providers/op.pl"], None),
+            (&["cargo", "--version"], None),
         ] {
-            assert_eq!(wrapped(&words(command)), expected, "{command:?}");
+            let names = vec![
+                Path::new(command[0])
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned(),
+            ];
+            assert_eq!(
+                wrapped(&names, &words(&command[1..]), dir.path()),
+                expected,
+                "{command:?}"
+            );
         }
     }
 }

@@ -720,3 +720,50 @@ fn what_a_shebang_line_passes_is_held_to_the_commands_rules() {
         error.hint()
     );
 }
+
+#[test]
+fn a_value_glued_to_an_option_and_a_path_that_names_nothing_yet_are_pinned() {
+    // A thirteenth adversarial pass: `perl -Ilib providers/op.pl` loaded `lib/Foo.pm`,
+    // and `node -r ./lib/hook` loaded `lib/hook.js`, neither pinned: `-Ilib` is no path
+    // and `./lib/hook` names nothing until the interpreter adds `.js`.
+    let tree = Tree::new();
+    tree.provider("app/providers/op.py", "");
+    fs::create_dir_all(tree.path("app/lib")).unwrap();
+    fs::write(tree.path("app/lib/hook.js"), "").unwrap();
+    for command in [
+        r#"["/usr/bin/perl", "-Ilib", "providers/op.py"]"#,
+        r#"["python3", "providers/op.py", "./lib/hook"]"#,
+    ] {
+        let manifest = tree.manifest("app", command);
+        let pinned = pinned(&manifest, &tree.vars());
+        assert!(
+            pinned
+                .iter()
+                .any(|pin| pin.trim_start_matches("./") == "lib/"),
+            "{command}: {pinned:?}"
+        );
+    }
+}
+
+#[test]
+fn a_program_that_runs_code_it_finds_by_itself_is_refused_whatever_it_is_called() {
+    // A thirteenth adversarial pass: a link named `run` to `dash`, `rbash`, an option
+    // value before `-c`: each ran code `allow` never pinned.
+    let tree = Tree::new();
+    fs::create_dir_all(tree.path("app/providers")).unwrap();
+    std::os::unix::fs::symlink("/bin/dash", tree.path("app/providers/run")).unwrap();
+    for command in [
+        format!(r#"["providers/run", "-c", "touch {}"]"#, tree.marker()),
+        format!(
+            r#"["bash", "--rcfile", "/dev/null", "-c", "touch {}"]"#,
+            tree.marker()
+        ),
+    ] {
+        let manifest = tree.manifest("app", &command);
+        match trust::allow(&manifest, &tree.vars()) {
+            Err(TrustError::Wrapper { .. }) => {}
+            other => panic!("{command}: {other:?}"),
+        }
+        assert!(!Path::new(&tree.marker()).exists(), "{command} ran");
+    }
+}
