@@ -387,7 +387,9 @@ fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
         "trap : INT; {} --env production put secret_key; echo status $?; stty -a",
         support::secretary().display()
     );
-    let mut child = std::process::Command::new("script")
+    // SIGINT and SIGHUP at their defaults: a shell cannot trap a signal ignored on
+    // entry (CI and `nohup` ignore some), and `put` rightly keeps such a one ignored.
+    let mut child = secretary_test_support::process::default_signals(Path::new("script"))
         .args(["-qfc", &command])
         .arg(&transcript)
         .current_dir(project.path())
@@ -442,7 +444,9 @@ fn a_hang_up_inherited_as_ignored_does_not_end_the_hidden_put_prompt() {
         "trap : INT; sh -c 'trap \"\" HUP; echo $$ > pid; exec {} --env production put secret_key'; echo status $?",
         support::secretary().display()
     );
-    let mut child = std::process::Command::new("script")
+    // SIGINT and SIGHUP at their defaults: a shell cannot trap a signal ignored on
+    // entry (CI and `nohup` ignore some), and `put` rightly keeps such a one ignored.
+    let mut child = secretary_test_support::process::default_signals(Path::new("script"))
         .args(["-qfc", &command])
         .arg(&transcript)
         .current_dir(project.path())

@@ -269,7 +269,10 @@ fn given_text(args: &[String], grammar: (&str, &[&str], &str), base: &Path) -> b
         if word.starts_with('-') {
             let name = word.split('=').next().unwrap_or_default();
             let option = name.trim_start_matches('-').to_ascii_lowercase();
-            if long.iter().any(|long| long.trim_start_matches('-') == option) {
+            if long
+                .iter()
+                .any(|long| long.trim_start_matches('-') == option)
+            {
                 return true;
             }
         }
