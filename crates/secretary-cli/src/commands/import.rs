@@ -117,7 +117,12 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
         (Some(name), _) => name,
         _ => target.name.as_str(),
     };
-    audit_reads(session, items, read_in, &target.name)?;
+    audit_reads(
+        session,
+        items,
+        read_in,
+        (&target.name, plan.target_source()),
+    )?;
     let results = if settings.dry_run || blocked {
         Vec::new()
     } else {
@@ -170,12 +175,13 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
 
 /// Records every value the plan read (issue 25, item 5): one `import_read` line for
 /// where each value comes from, and one for the value the target holds now, when it
-/// holds one. A dry run reads them too, so it records them too.
+/// holds one. A dry run reads them too, so it records them too. `target` is the
+/// environment written to and its source.
 fn audit_reads(
     session: &Session,
     items: &[ImportItem],
     from: &str,
-    target: &str,
+    (target, target_source): (&str, &str),
 ) -> Result<(), Failure> {
     for item in items {
         let outcome = match &item.action {
@@ -193,8 +199,9 @@ fn audit_reads(
             outcome,
         )?;
         if let Some(to) = &item.to {
+            // Named: its line said `"source":""` (a fourteenth adversarial pass).
             let origin = secretary::Origin::Source {
-                name: String::new(),
+                name: target_source.to_owned(),
                 locator: to.clone(),
             };
             session.audit_in(

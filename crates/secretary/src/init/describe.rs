@@ -24,9 +24,18 @@ pub(super) struct Values {
 /// adversarial pass: `# staging uses Kd9-7f3-Qx2` above `Kd9-7f3-Qx2-Mw8`, `# old
 /// passphrase was correct-horse-battery-mango`). A word alone (`postgresql`,
 /// `localhost`) is not such a run, so a description may name what a value holds.
+///
+/// A secret's value of letters and spaces only (`correct horse battery staple`,
+/// `TrickyLongPasswordWithoutDigits`) has no such run: every lettered run of it is kept
+/// too, in [`Fragments::plain`] (a fourteenth adversarial pass: `# old one was correct
+/// horse battery` above it was copied). Only for the values of secrets: a setting's
+/// plain words (`localhost`) stay nameable.
 struct Fragments {
     /// The hashes of the runs.
     runs: std::collections::HashSet<u64>,
+    /// The hashes of every run with a letter of the secrets' values that have no run
+    /// that looks secret.
+    plain: std::collections::HashSet<u64>,
     /// A key of this process's, so the hashes say nothing outside it.
     keyed: std::collections::hash_map::RandomState,
 }
@@ -40,8 +49,32 @@ impl Fragments {
     fn new() -> Self {
         Self {
             runs: std::collections::HashSet::new(),
+            plain: std::collections::HashSet::new(),
             keyed: std::collections::hash_map::RandomState::new(),
         }
+    }
+
+    /// The shortest secret's value of letters and spaces whose runs are kept: a
+    /// shorter one (`localhost`) is matched whole, as a word.
+    const PLAIN_SHORTEST: usize = 12;
+
+    /// Keeps every lettered run of `value`, a secret's, when none of its runs looks
+    /// secret (letters and spaces: a passphrase); `true` when it did.
+    fn add_plain(&mut self, value: &str) -> bool {
+        if value.len() > Self::LONGEST || value.trim().len() < Self::PLAIN_SHORTEST {
+            return false;
+        }
+        let lower = value.to_lowercase();
+        let runs = lower.as_bytes().windows(Self::LENGTH);
+        let plain = !runs.clone().any(Self::secret_looking);
+        if plain {
+            for run in runs.filter(|run| run.iter().any(u8::is_ascii_alphabetic)) {
+                self.plain
+                    .insert(std::hash::BuildHasher::hash_one(&self.keyed, run));
+            }
+        }
+        zeroize::Zeroize::zeroize(&mut lower.into_bytes());
+        plain
     }
 
     /// Keeps the runs of `value` (lower-cased).
@@ -63,10 +96,9 @@ impl Fragments {
     fn in_text(&self, text: &str) -> bool {
         let lower = text.to_lowercase();
         lower.as_bytes().windows(Self::LENGTH).any(|run| {
-            Self::secret_looking(run)
-                && self
-                    .runs
-                    .contains(&std::hash::BuildHasher::hash_one(&self.keyed, run))
+            let hash = || std::hash::BuildHasher::hash_one(&self.keyed, run);
+            (Self::secret_looking(run) && self.runs.contains(&hash()))
+                || (!self.plain.is_empty() && self.plain.contains(&hash()))
         })
     }
 
@@ -90,9 +122,25 @@ impl Values {
     /// (`1`, `on`) would be found in nearly every sentence.
     const SUBSTRING: usize = 4;
 
-    pub(super) fn new<'v>(values: impl Iterator<Item = &'v str>) -> Self {
+    /// Every value of `values`; `secrets` are those of variables declared sensitive,
+    /// whose plain runs are kept too ([`Fragments`]).
+    pub(super) fn new<'v>(
+        values: impl Iterator<Item = &'v str>,
+        secrets: impl Iterator<Item = &'v str>,
+    ) -> Self {
         let mut words = std::collections::HashSet::new();
         let mut fragments = Fragments::new();
+        for secret in secrets {
+            // A passphrase's words too, each looked for as a word (`# staple`).
+            if fragments.add_plain(secret) {
+                words.extend(
+                    secret
+                        .split(|c: char| !c.is_alphanumeric())
+                        .filter(|piece| piece.len() >= Self::SUBSTRING)
+                        .map(str::to_lowercase),
+                );
+            }
+        }
         for value in values {
             fragments.add(value);
             words.extend(Self::secret_parts(value));
@@ -337,6 +385,30 @@ mod tests {
     }
 
     #[test]
+    fn no_description_holds_part_of_a_secret_made_of_letters_and_spaces() {
+        // A fourteenth adversarial pass: a passphrase of words, or of letters only, has
+        // no run with a digit or punctuation, and its parts were copied. A setting's
+        // plain words stay nameable.
+        let text = "ADMIN_PASSPHRASE=\"correct horse battery staple\"\n\
+                    # old one was correct horse battery\nOLD=1\n# staple\nX=2\n\
+                    DB_PASSWORD=TrickyLongPasswordWithoutDigits\n\
+                    # starts TrickyLongPassword\nY=3\n\
+                    DB_HOST=localhost\n# where the database runs, its host name\nZ=4\n";
+        assert_eq!(
+            descriptions(&[text]),
+            [
+                "ADMIN_PASSPHRASE",
+                "OLD",
+                "X",
+                "DB_PASSWORD",
+                "Y",
+                "DB_HOST",
+                "Z: where the database runs, its host name"
+            ]
+        );
+    }
+
+    #[test]
     fn no_description_holds_a_word_that_looks_like_a_credential() {
         // Values of no file read: an old one, another environment's (a ninth adversarial
         // pass). A technical word and its version is a description's to name.
@@ -480,7 +552,7 @@ mod tests {
         // 3.6 GB for a 1 MB `.env` of runs of one letter: only what fits in a description
         // goes into the automaton now.
         let values: Vec<String> = (4..1400).map(|n| "a".repeat(n)).collect();
-        let values = Values::new(values.iter().map(String::as_str));
+        let values = Values::new(values.iter().map(String::as_str), std::iter::empty());
         assert!(values.in_text(&format!("# {}", "a".repeat(150))));
         assert!(!values.in_text("# an ordinary comment"));
     }
@@ -489,7 +561,7 @@ mod tests {
     fn a_long_repetitive_value_is_checked_in_linear_time() {
         // 100 kB of one letter took the DFA minutes to build; the NFA is linear.
         let value = "x".repeat(100_000);
-        let values = Values::new([value.as_str()].into_iter());
+        let values = Values::new([value.as_str()].into_iter(), std::iter::empty());
         assert!(values.in_text(&format!("# {value}")));
         assert!(!values.in_text("# an ordinary comment"));
     }

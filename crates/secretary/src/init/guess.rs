@@ -46,12 +46,15 @@ const SECRET_WORDS: &[&str] = &[
 ];
 
 /// Whether a path segment looks like a token rather than a word: six characters or more
-/// with letters and digits mixed (`Zq8xk2`, `admin-7g3kq9`), or sixteen or more with
-/// both letter cases (`QwErTyUiOpAsDfGh`).
+/// with letters and digits mixed (`Zq8xk2`, `admin-7g3kq9`), sixteen or more with both
+/// letter cases (`QwErTyUiOpAsDfGh`), or twenty-four or more of one case with no
+/// separator (`abcdefghijklmnopqrstuvwx`, a capability URL's path: a fourteenth
+/// adversarial pass; no word or slug is that long without a `-` or `_`).
 fn token_like(segment: &str) -> bool {
     let has = |test: fn(&char) -> bool| segment.chars().any(|c| test(&c));
     (segment.len() >= 6 && has(char::is_ascii_alphabetic) && has(char::is_ascii_digit))
         || (segment.len() >= 16 && has(char::is_ascii_uppercase) && has(char::is_ascii_lowercase))
+        || (segment.len() >= 24 && segment.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
 /// Whether `value` holds a user and password before a host (`admin:hunter3@db1`), as a
@@ -64,7 +67,8 @@ fn has_userinfo(value: &str) -> bool {
                     .rsplit('/')
                     .next()
                     .and_then(|info| info.split_once(':'))
-                    .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty())
+                    // Redis writes a password with no user: `redis://:pw@host`.
+                    .is_some_and(|(_user, password)| !password.is_empty())
         })
     })
 }
@@ -450,6 +454,13 @@ mod tests {
                 "https://hooks.example.com/services/QwErTyUiOpAsDfGhJkLzXcVb",
             ),
             ("ADMIN_PATH", "admin-7g3kq9/panel"),
+            // A fourteenth: a password with no user (Redis), a capability path of one
+            // case.
+            ("REDIS_HOST", ":pw9xQ2zz@redis"),
+            (
+                "SVC_URL",
+                "https://hooks.example.com/services/abcdefghijklmnopqrstuvwxyzabcd",
+            ),
         ] {
             assert!(s(name, &[value]), "{name}");
         }

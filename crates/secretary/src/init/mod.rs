@@ -330,9 +330,25 @@ pub fn draft_with(
     })
 }
 
-/// Drops every description that holds a value of `every_value`.
+/// Drops every description that holds a value of `every_value`, or a run of a secret's
+/// value (a variable declared sensitive).
 fn keep_descriptions(variables: &mut [Variable], every_value: &[Zeroizing<String>]) {
-    let values = Values::new(every_value.iter().map(|value| value.as_str()));
+    let secrets: Vec<&str> = variables
+        .iter()
+        .filter(|variable| {
+            let values: Vec<&str> = variable.values.iter().map(|(v, _)| v.as_str()).collect();
+            guess::sensitive(
+                &variable.name,
+                &values,
+                &guess::kind(&variable.name, &values),
+            )
+        })
+        .flat_map(|variable| variable.values.iter().map(|(value, _)| value.as_str()))
+        .collect();
+    let values = Values::new(
+        every_value.iter().map(|value| value.as_str()),
+        secrets.into_iter(),
+    );
     for variable in variables {
         variable.description = variable
             .description

@@ -51,6 +51,13 @@ fn environment_from_cannot_name_a_credential_or_a_sensitive_secrets_variable() {
             "DB_PASSWORD",
             "`DB_PASSWORD` is read by the sensitive secret `db_password` and cannot choose the environment",
         ),
+        // A fourteenth adversarial pass: a variable no secret declares, chosen between
+        // 10,000 environments named `0000` to `9999`, showed its value as the
+        // environment that ran.
+        (
+            "PGPASSWORD",
+            "`PGPASSWORD` does not say it holds an environment's name, and cannot choose the environment",
+        ),
     ] {
         let project = Project::new(&format!(
             "version = 1\n[app]\nenvironment_from = [\"{variable}\"]\n[sources.env]\ntype = \"env\"\n[environments.production]\nsources = [\"env\"]\n[secrets.db_password]\n"

@@ -422,6 +422,8 @@ fn import_records_every_value_it_reads_and_each_write_with_its_intent() {
             "development"
         };
         assert_eq!(line["environment"], expected, "{line}");
+        // Each names the source it was read from (the target's was empty).
+        assert_ne!(line["source"], "", "{line}");
     }
     assert!(
         dry.iter().all(|line| line["event"] == "import_read"),

@@ -26,6 +26,18 @@ pub(crate) fn is_env_name(name: &str) -> bool {
         && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
 }
 
+/// Whether the variable `name` says it holds an environment's name (`ENVIRONMENT`,
+/// `APP_ENV`, `DEPLOY_STAGE`, `SPRING_PROFILE`...). Only such a variable may choose the
+/// environment: a manifest that named any other (`PGPASSWORD`) and defined one
+/// environment per guess (`0000` to `9999`) learnt its value from which environment
+/// ran, shown by `check` and `status` (a fourteenth adversarial pass).
+fn names_an_environment(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    ["ENV", "ENVIRONMENT", "STAGE", "PROFILE", "TIER"]
+        .iter()
+        .any(|end| name == *end || name.ends_with(&format!("_{end}")))
+}
+
 fn is_key(name: &str) -> bool {
     name.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
         && name
@@ -258,6 +270,15 @@ impl Checker<'_> {
                                 secret.key
                             ),
                             Some("name a variable that holds the environment's name, such as `ENVIRONMENT`".to_owned()),
+                        );
+                    } else if is_env_name(name.get_ref()) && !names_an_environment(name.get_ref()) {
+                        self.report(
+                            name.span().start,
+                            format!(
+                                "`{}` does not say it holds an environment's name, and cannot choose the environment",
+                                name.get_ref()
+                            ),
+                            Some("name a variable such as `ENVIRONMENT`, `APP_ENV` or `DEPLOY_STAGE`: its name ends in `ENV`, `ENVIRONMENT`, `STAGE`, `PROFILE` or `TIER`".to_owned()),
                         );
                     } else if !is_env_name(name.get_ref()) {
                         self.report(

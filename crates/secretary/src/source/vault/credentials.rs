@@ -247,6 +247,16 @@ fn login_variable(
     needed: &str,
 ) -> Result<(String, SecretValue), VaultError> {
     match variable(vars, name) {
+        // One line of printable text, as a credential file must hold (a fourteenth
+        // adversarial pass sent `CANARY\x01rid` to the server).
+        Some((found, value))
+            if !value.trim().is_empty() && !value.trim().bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            Err(config_error(
+                &found,
+                "holds non-printable characters, which no role id, secret id or JWT holds; it is not sent",
+            ))
+        }
         Some((found, value)) if !value.trim().is_empty() => {
             Ok((found, SecretValue::new(value.trim().to_owned())))
         }
@@ -648,5 +658,18 @@ mod tests {
                 "{reason}"
             );
         }
+    }
+
+    #[test]
+    fn a_login_variable_with_a_control_character_is_refused_unsent() {
+        let vars = Variables::from_pairs([
+            ("VAULT_ROLE_ID", "CANARY\u{1}rid"),
+            ("VAULT_SECRET_ID", "secret"),
+        ]);
+        let error = login_variable(&vars, "ROLE_ID", "needed").unwrap_err();
+        let said = error.to_string();
+        assert!(said.contains("VAULT_ROLE_ID"), "{said}");
+        assert!(said.contains("non-printable"), "{said}");
+        assert!(!said.contains("CANARY"), "{said}");
     }
 }
