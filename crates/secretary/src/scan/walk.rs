@@ -69,21 +69,43 @@ pub enum ScanError {
 }
 
 /// A symbolic link, followed by request, that leads back to a directory the walk is
-/// already in: it is not followed again, since what it leads to is searched anyway.
+/// already in: it is not followed again, since what it leads to is searched anyway. Or
+/// one of links that lead to each other and never to a file or directory (`endless`).
 /// Nothing is left unread because of it, so it is no error.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "not followed: {} is a symbolic link back to {}, which is searched already",
-    path.display(),
-    ancestor.display()
-)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct LinkLoop {
     /// The link, as reached from the path given.
     pub path: PathBuf,
-    /// The directory it leads back to.
+    /// The directory it leads back to, or the link it leads to.
     pub ancestor: PathBuf,
+    /// Whether the links lead only to each other, never to a file or directory.
+    pub endless: bool,
 }
+
+impl std::fmt::Display for LinkLoop {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.endless {
+            // A fourteenth adversarial pass: `loop1 -> loop2 -> loop1` was said to lead
+            // back to a directory "searched already".
+            write!(
+                f,
+                "not followed: {} is a symbolic link to {}, and the two lead only to each other",
+                self.path.display(),
+                self.ancestor.display()
+            )
+        } else {
+            write!(
+                f,
+                "not followed: {} is a symbolic link back to {}, which is searched already",
+                self.path.display(),
+                self.ancestor.display()
+            )
+        }
+    }
+}
+
+impl std::error::Error for LinkLoop {}
 
 /// What [`Needles::scan`] found and did.
 #[derive(Debug, Clone, Default)]
@@ -242,6 +264,7 @@ impl Needles {
             .map(|link| LinkLoop {
                 path: self.withheld(link.path),
                 ancestor: self.withheld(link.ancestor),
+                endless: link.endless,
             })
             .collect();
         loops.sort_by(|a, b| a.path.cmp(&b.path));
@@ -326,6 +349,7 @@ fn link_loop(error: &ignore::Error) -> Option<LinkLoop> {
         ignore::Error::Loop { ancestor, child } => Some(LinkLoop {
             path: shown(child),
             ancestor: shown(ancestor),
+            endless: false,
         }),
         // Links that lead to each other (`a -> b`, `b -> a`): a loop too, not a path that
         // could not be searched (an eighth adversarial pass: `scan --follow` exited 2).
@@ -334,6 +358,7 @@ fn link_loop(error: &ignore::Error) -> Option<LinkLoop> {
             Some(LinkLoop {
                 path: shown(path),
                 ancestor: shown(&path.parent().unwrap_or(Path::new("")).join(target)),
+                endless: true,
             })
         }
         ignore::Error::WithDepth { err, .. }
