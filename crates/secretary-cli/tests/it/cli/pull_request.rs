@@ -680,3 +680,45 @@ fn allow_names_a_scripts_interpreter_and_a_python3_added_to_path_after_it_never_
     assert!(said.contains("secretary allow"), "{said}");
     assert!(!said.contains("k-canary-sb-9"), "{said}");
 }
+
+#[test]
+fn a_manifest_cannot_read_a_secret_into_a_variable_that_makes_programs_run_code() {
+    // A fifteenth adversarial pass: `[secrets.be] env = ["BASH_ENV"]` with a `default`
+    // naming a file of the pull request's made `run -- bash -c ...` run that file, and
+    // `export --format shell` wrote `LD_PRELOAD` and `PROMPT_COMMAND` for the user's
+    // shell. No secret may be read into such a variable.
+    let project = Project::new("");
+    let ran = project.path().join("ran");
+    project.file("evil.sh", &format!("touch '{}'\n", ran.display()));
+    for name in [
+        "BASH_ENV",
+        "LD_PRELOAD",
+        "PROMPT_COMMAND",
+        "PYTHONPATH",
+        "https_proxy",
+    ] {
+        project.file(
+            "secrets.toml",
+            &format!(
+                "version = 1\n[sources.env]\ntype = \"env\"\n[environments.development]\nsources = [\"env\"]\n[secrets.be]\nenv = [\"{name}\"]\nsensitive = false\ndefault = \"evil.sh\"\n"
+            ),
+        );
+        for args in [
+            &["run", "--", "bash", "-c", "true"][..],
+            &["export", "--format", "shell"],
+            &["check"],
+        ] {
+            let out = run(project.cmd().args(args));
+            assert_eq!(out.code, 2, "{name} {args:?}: {}{}", out.stdout, out.stderr);
+            assert!(
+                out.stderr.contains(&format!(
+                    "`{name}` (secret `be`) makes programs run code or send traffic where its value says"
+                )),
+                "{name}: {}",
+                out.stderr
+            );
+            assert!(!out.stdout.contains("evil.sh"), "{name}: {}", out.stdout);
+        }
+        assert!(!ran.exists(), "{name}: the manifest's file ran");
+    }
+}

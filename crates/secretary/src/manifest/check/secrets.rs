@@ -67,6 +67,14 @@ impl Checker<'_> {
                     format!("`{name}` (secret `{key}`) is not a valid environment variable name"),
                     Some("use letters, digits and `_`, not starting with a digit".to_owned()),
                 );
+            } else if crate::manifest::credentials::controls_programs(&name) {
+                self.report(
+                    offset,
+                    format!(
+                        "`{name}` (secret `{key}`) makes programs run code or send traffic where its value says: a secret cannot be read into it"
+                    ),
+                    Some("name the application's own variable; the user sets this one, if anyone does".to_owned()),
+                );
             } else if let Some(owner) = claimed.get(&name) {
                 let message = if owner == key {
                     format!("secret `{key}` lists env name `{name}` twice")
