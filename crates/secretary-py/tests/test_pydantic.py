@@ -71,7 +71,25 @@ def test_pydantics_own_validation_follows_and_never_shows_a_sensitive_value(app)
         Strict()
     assert "at least 64" in str(raised.value)
     assert "dotenv-api-key-1234" not in str(raised.value)
-    assert "SecretStr('**********')" in str(raised.value)
+    # No input is quoted at all, masked or not (hide_input_in_errors).
+    assert "input_value" not in str(raised.value)
+
+
+def test_pydantics_errors_never_quote_a_value_the_manifest_calls_not_secret(app):
+    # A manifest names any variable of the user's and calls it not secret; a field that
+    # cannot parse it must not print it.
+    from conftest import MANIFEST
+
+    app.write_manifest(MANIFEST + '\n[secrets.workers]\nenv = ["PGPASSWORD"]\nsensitive = false\n')
+    app.write_dotenv("DATABASE_URL=postgresql://db/app\nAPI_KEY=settings-api-key\nPGPASSWORD=CANARYpgpw777\n")
+
+    class Workers(SecretarySettings):
+        workers: int = 4
+
+    with pytest.raises(pydantic.ValidationError) as raised:
+        Workers()
+    assert "workers" in str(raised.value)
+    assert "CANARYpgpw777" not in str(raised.value)
 
 
 def test_a_sensitive_secret_in_a_plain_field_is_refused(app):

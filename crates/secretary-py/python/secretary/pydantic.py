@@ -46,7 +46,7 @@ from typing import Any, ClassVar
 
 from pydantic import SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from secretary import SecretManager, get_secret_manager
 from secretary.errors import SecretNotFoundError
@@ -173,6 +173,11 @@ class SecretarySettings(BaseSettings):
 
     ``secretary_mapping`` (a class variable) maps field names to secret keys where they
     differ; ``secretary_manager()`` (a class method) gives the manager to read."""
+
+    # pydantic's errors quote the input that failed: a value the manifest calls not
+    # secret may still be one (it names any variable of the user's), so no error shows
+    # an input (a fifteenth adversarial pass: `workers: int` read from PGPASSWORD).
+    model_config = SettingsConfigDict(hide_input_in_errors=True)
 
     secretary_mapping: ClassVar[dict[str, str]] = {}
 
