@@ -40,6 +40,28 @@ struct Fragments {
     keyed: std::collections::hash_map::RandomState,
 }
 
+/// `text` lower-cased with only its letters and digits, so that a value and a quote of
+/// it match whatever separates their words (`correct-horse-battery-staple` and `correct
+/// horse battery staple`, `zebracanvasquilt` and `zebra canvas quilt`: a fifteenth
+/// adversarial pass).
+fn squeezed(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+/// Whether `value` is words: letters, with spaces, `-`, `_`, `,` or `.` between them
+/// (`correct horse battery staple`, `hunter two`), not a URL, a path or a host and port,
+/// whose words (`postgresql`, `localhost`) a description may name.
+fn passphrase_like(value: &str) -> bool {
+    let value = value.trim();
+    !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '_' | ',' | '.'))
+}
+
 impl Fragments {
     /// How long a shared run must be.
     const LENGTH: usize = 8;
@@ -61,10 +83,13 @@ impl Fragments {
     /// Keeps every lettered run of `value`, a secret's, when none of its runs looks
     /// secret (letters and spaces: a passphrase); `true` when it did.
     fn add_plain(&mut self, value: &str) -> bool {
-        if value.len() > Self::LONGEST || value.trim().len() < Self::PLAIN_SHORTEST {
+        let lower = squeezed(value);
+        if value.len() > Self::LONGEST
+            || lower.len() < Self::PLAIN_SHORTEST
+            || !passphrase_like(value)
+        {
             return false;
         }
-        let lower = value.to_lowercase();
         let runs = lower.as_bytes().windows(Self::LENGTH);
         let plain = !runs.clone().any(Self::secret_looking);
         if plain {
@@ -82,7 +107,7 @@ impl Fragments {
         if value.len() > Self::LONGEST {
             return;
         }
-        let lower = value.to_lowercase();
+        let lower = squeezed(value);
         for run in lower.as_bytes().windows(Self::LENGTH) {
             if Self::secret_looking(run) {
                 self.runs
@@ -94,7 +119,7 @@ impl Fragments {
 
     /// Whether `text` shares a run with a value.
     fn in_text(&self, text: &str) -> bool {
-        let lower = text.to_lowercase();
+        let lower = squeezed(text);
         lower.as_bytes().windows(Self::LENGTH).any(|run| {
             let hash = || std::hash::BuildHasher::hash_one(&self.keyed, run);
             (Self::secret_looking(run) && self.runs.contains(&hash()))
@@ -131,8 +156,10 @@ impl Values {
         let mut words = std::collections::HashSet::new();
         let mut fragments = Fragments::new();
         for secret in secrets {
-            // A passphrase's words too, each looked for as a word (`# staple`).
-            if fragments.add_plain(secret) {
+            // A passphrase's words too, each looked for as a word (`# staple`, `#
+            // hunter` of `hunter two`).
+            let plain = fragments.add_plain(secret);
+            if plain || passphrase_like(secret) {
                 words.extend(
                     secret
                         .split(|c: char| !c.is_alphanumeric())
@@ -393,7 +420,11 @@ mod tests {
                     # old one was correct horse battery\nOLD=1\n# staple\nX=2\n\
                     DB_PASSWORD=TrickyLongPasswordWithoutDigits\n\
                     # starts TrickyLongPassword\nY=3\n\
-                    DB_HOST=localhost\n# where the database runs, its host name\nZ=4\n";
+                    DB_HOST=localhost\n# where the database runs, its host name\nZ=4\n\
+                    HYPHENATED_PASSPHRASE=correct-horse-battery-staple\n\
+                    # old one was correct horse battery staple\nH=5\n\
+                    API_SECRET=zebracanvasquilt\n# was zebra canvas quilt before\nQ=6\n\
+                    SVC_PASS=\"hunter two\"\n# hunter\nS=7\n";
         assert_eq!(
             descriptions(&[text]),
             [
@@ -403,7 +434,13 @@ mod tests {
                 "DB_PASSWORD",
                 "Y",
                 "DB_HOST",
-                "Z: where the database runs, its host name"
+                "Z: where the database runs, its host name",
+                "HYPHENATED_PASSPHRASE",
+                "H",
+                "API_SECRET",
+                "Q",
+                "SVC_PASS",
+                "S"
             ]
         );
     }

@@ -313,6 +313,13 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
             values
                 .iter()
                 .any(|v| v.contains('/') && v.split('/').any(token_like))
+                // A query or fragment that carries a value (`db:5432?password=...`,
+                // `#auth=...`: a fifteenth adversarial pass), whatever the name says.
+                || values.iter().any(|v| {
+                    v.split(['?', '#', '&', ';'])
+                        .skip(1)
+                        .any(|pair| pair.split_once('=').is_some_and(|(_, value)| !value.is_empty()))
+                })
                 || !says_harmless(
                     name,
                     &[
@@ -457,6 +464,12 @@ mod tests {
             // A fourteenth: a password with no user (Redis), a capability path of one
             // case.
             ("REDIS_HOST", ":pw9xQ2zz@redis"),
+            // A fifteenth: a value in a host's query.
+            (
+                "DB_HOST",
+                "db.internal:5432?sslmode=require&password=Tr0ub4dor3",
+            ),
+            ("CACHE_HOST", "cache:6379?auth=Tr0ub4dor3"),
             (
                 "SVC_URL",
                 "https://hooks.example.com/services/abcdefghijklmnopqrstuvwxyzabcd",
