@@ -90,7 +90,7 @@ impl std::fmt::Display for LinkLoop {
             // back to a directory "searched already".
             write!(
                 f,
-                "not followed: {} is a symbolic link to {}, and the two lead only to each other",
+                "not followed: {} is a symbolic link to {}, and it leads only to links, never to a file or directory",
                 self.path.display(),
                 self.ancestor.display()
             )
@@ -219,8 +219,10 @@ impl Needles {
             .parents(honour)
             .require_git(false)
             .follow_links(options.follow_links)
-            .threads(options.threads)
-            .filter_entry(|entry| entry.file_name() != ".git");
+            .threads(options.threads);
+        let not_followed = not_followed(paths, options.follow_links);
+        let kept = std::sync::Arc::clone(&not_followed);
+        builder.filter_entry(move |entry| entry.file_name() != ".git" && kept.allows(entry));
         let shared = Shared::default();
         builder.build_parallel().run(|| {
             let shared = &shared;
@@ -259,8 +261,10 @@ impl Needles {
             })
             .collect();
         errors.sort_by_key(ToString::to_string);
+        let (mut skipped, kernel) = not_followed.taken();
         let mut loops: Vec<LinkLoop> = take(shared.loops)
             .into_iter()
+            .chain(skipped.drain(..))
             .map(|link| LinkLoop {
                 path: self.withheld(link.path),
                 ancestor: self.withheld(link.ancestor),
@@ -269,6 +273,13 @@ impl Needles {
             .collect();
         loops.sort_by(|a, b| a.path.cmp(&b.path));
         let mut warnings = take(shared.warnings);
+        warnings.extend(kernel.into_iter().map(|(link, target)| {
+            format!(
+                "not followed: {} is a symbolic link into {}, the kernel's tree",
+                self.withheld(link).display(),
+                target.display()
+            )
+        }));
         warnings.sort();
         Outcome {
             files,
@@ -409,4 +420,83 @@ fn reason(error: &ignore::Error) -> String {
         Some(io) => FileError::from(std::io::Error::new(io.kind(), io.to_string())).to_string(),
         None => error.to_string(),
     }
+}
+
+/// The links `scan --follow` does not follow, beyond those the walk finds looping: one
+/// that leads to a directory holding a path given (`tree/up -> ..`: the walk's own loop
+/// check sees only the directories it is in, and the tree was searched twice), and one
+/// into the kernel's trees (`/proc/self`, which leads to the whole file system again,
+/// `/sys`, `/dev`): a fifteenth adversarial pass.
+struct NotFollowed {
+    /// The paths given, as real paths; empty when links are not followed.
+    roots: Vec<PathBuf>,
+    /// The links that lead above a path given, with where.
+    loops: Mutex<Vec<LinkLoop>>,
+    /// The links into the kernel's trees, with where.
+    kernel: Mutex<Vec<(PathBuf, PathBuf)>>,
+}
+
+/// What [`NotFollowed`] needs of the paths given, when links are followed.
+fn not_followed(paths: &[PathBuf], follow: bool) -> std::sync::Arc<NotFollowed> {
+    let roots = if follow {
+        paths
+            .iter()
+            .filter_map(|path| std::fs::canonicalize(path).ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    std::sync::Arc::new(NotFollowed {
+        roots,
+        loops: Mutex::new(Vec::new()),
+        kernel: Mutex::new(Vec::new()),
+    })
+}
+
+impl NotFollowed {
+    /// Whether the walk may go into `entry` (a link below a path given is checked).
+    fn allows(&self, entry: &ignore::DirEntry) -> bool {
+        if self.roots.is_empty() || entry.depth() == 0 || !entry.path_is_symlink() {
+            return true;
+        }
+        let Ok(target) = std::fs::canonicalize(entry.path()) else {
+            return true;
+        };
+        if !target.is_dir() {
+            return true;
+        }
+        if ["/proc", "/sys", "/dev"]
+            .iter()
+            .any(|tree| target.starts_with(tree))
+        {
+            push(&self.kernel, (shown(entry.path()), target));
+            return false;
+        }
+        if self.roots.iter().any(|root| root.starts_with(&target)) {
+            push(
+                &self.loops,
+                LinkLoop {
+                    path: shown(entry.path()),
+                    ancestor: shown(&target),
+                    endless: false,
+                },
+            );
+            return false;
+        }
+        true
+    }
+
+    /// What it kept from following.
+    fn taken(&self) -> (Vec<LinkLoop>, Vec<(PathBuf, PathBuf)>) {
+        (taken_from(&self.loops), taken_from(&self.kernel))
+    }
+}
+
+/// What `list` holds, leaving it empty.
+fn taken_from<T>(list: &Mutex<Vec<T>>) -> Vec<T> {
+    std::mem::take(
+        &mut *list
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    )
 }

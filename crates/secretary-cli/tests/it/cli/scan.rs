@@ -341,12 +341,32 @@ fn scan_follow_names_a_link_loop_and_still_reads_every_file() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr
-            .contains("warning: not followed: tree/a is a symbolic link to tree/b, and the two lead only to each other"),
+            .contains("warning: not followed: tree/a is a symbolic link to tree/b, and it leads only to links, never to a file or directory"),
         "{}",
         out.stderr
     );
     fs::remove_file(project.0.path().join("tree/a")).unwrap();
     fs::remove_file(project.0.path().join("tree/b")).unwrap();
+    // A fifteenth adversarial pass: a link above the path given searched the tree
+    // twice, and one to /proc/self searched the whole file system again.
+    std::os::unix::fs::symlink("../..", project.0.path().join("tree/sub/above")).unwrap();
+    std::os::unix::fs::symlink("/proc/self", project.0.path().join("tree/proc")).unwrap();
+    let out = scan(&["--follow", "tree"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("warning: not followed: tree/sub/above is a symbolic link back to"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("warning: not followed: tree/proc is a symbolic link into /proc/"),
+        "{}",
+        out.stderr
+    );
+    fs::remove_file(project.0.path().join("tree/sub/above")).unwrap();
+    fs::remove_file(project.0.path().join("tree/proc")).unwrap();
     let json = scan(&["--follow", "tree", "--format", "json"]);
     assert_eq!(json.code, 0, "{}{}", json.stdout, json.stderr);
     let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
