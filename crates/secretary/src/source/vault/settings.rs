@@ -29,8 +29,12 @@ use crate::source::kinds::VaultConfig;
 /// Where trusted CA certificates come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaSource {
-    /// A PEM file (`VAULT_CACERT`, or the manifest's `ca_cert`).
+    /// A PEM file (`VAULT_CACERT`).
     File(PathBuf),
+    /// The manifest's `ca_cert`, a PEM file beneath it (for the addresses it names that
+    /// the user agreed to): told apart so that a bad one is not blamed on
+    /// `VAULT_CACERT`, which may not be set (a fifteenth adversarial pass).
+    ManifestFile(PathBuf),
     /// PEM text (`VAULT_CACERT_BYTES`).
     Bytes(String),
     /// A directory of PEM files (`VAULT_CAPATH`).
@@ -352,7 +356,9 @@ impl Settings {
         let mut manifest_ca_ignored = None;
         let ca = match (from_user, &config.ca_cert) {
             (Some(ca), _) => Some(ca),
-            (None, Some(file)) if manifest_named => Some(CaSource::File(base_dir.join(file))),
+            (None, Some(file)) if manifest_named => {
+                Some(CaSource::ManifestFile(base_dir.join(file)))
+            }
             (None, Some(file)) => {
                 manifest_ca_ignored = Some(file.clone());
                 None
@@ -607,6 +613,22 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_ca_cert_of_the_manifests_is_named_as_such() {
+        // A fifteenth adversarial pass: it was blamed on VAULT_CACERT, which was unset.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("c1.pem"), "not a certificate\n").unwrap();
+        let own = config("address = \"https://vault.internal:8200\"\nca_cert = \"c1.pem\"");
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "t"),
+            ("SECRETARY_VAULT_ADDRS", "https://vault.internal:8200"),
+        ]);
+        let s = Settings::resolve(&own, &vars, dir.path()).unwrap();
+        let said = super::super::tls::config(&s).unwrap_err().to_string();
+        assert!(said.contains("the manifest's `ca_cert`"), "{said}");
+        assert!(!said.contains("VAULT_CACERT"), "{said}");
+    }
+
+    #[test]
     fn the_manifests_ca_cert_applies_only_to_the_manifests_own_addresses() {
         let ca = |s: &Settings| s.ca.clone();
         let own = config("address = \"https://vault.internal:8200\"\nca_cert = \"pr-ca.pem\"");
@@ -616,7 +638,7 @@ mod tests {
         let s = Settings::resolve(&own, &vars, Path::new("/app")).unwrap();
         assert_eq!(
             ca(&s),
-            Some(CaSource::File(PathBuf::from("/app/pr-ca.pem")))
+            Some(CaSource::ManifestFile(PathBuf::from("/app/pr-ca.pem")))
         );
         assert_eq!(s.manifest_ca_ignored, None);
         // The same address from the user's VAULT_ADDR: the user chose the server, and

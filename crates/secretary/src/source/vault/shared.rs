@@ -132,6 +132,10 @@ fn fingerprint(settings: &Settings) -> [u8; 32] {
             digest.text("file");
             digest.bytes(path.as_os_str().as_encoded_bytes());
         }
+        Some(CaSource::ManifestFile(path)) => {
+            digest.text("manifest file");
+            digest.bytes(path.as_os_str().as_encoded_bytes());
+        }
         Some(CaSource::Bytes(pem)) => {
             digest.text("bytes");
             digest.text(pem);

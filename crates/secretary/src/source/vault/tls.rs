@@ -31,6 +31,9 @@ fn read(path: &std::path::Path, setting: &str) -> Result<zeroize::Zeroizing<Vec<
         .map_err(|reason| tls_error(setting, format!("cannot read {}: {reason}", path.display())))
 }
 
+/// How errors name the manifest's `ca_cert`.
+const MANIFEST_CA: &str = "the manifest's `ca_cert`";
+
 fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultError> {
     let parse = |pem: &[u8], what: &str| -> Result<Vec<CertificateDer<'static>>, VaultError> {
         CertificateDer::pem_slice_iter(pem)
@@ -41,6 +44,10 @@ fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultErro
         CaSource::File(path) => {
             let pem = read(path, "VAULT_CACERT")?;
             parse(&pem, "VAULT_CACERT")
+        }
+        CaSource::ManifestFile(path) => {
+            let pem = read(path, MANIFEST_CA)?;
+            parse(&pem, MANIFEST_CA)
         }
         CaSource::Bytes(pem) => parse(pem.as_bytes(), "VAULT_CACERT_BYTES"),
         CaSource::Dir(dir) => {
@@ -82,6 +89,7 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
         // on VAULT_CACERT).
         let setting = match ca {
             CaSource::File(_) => "VAULT_CACERT",
+            CaSource::ManifestFile(_) => MANIFEST_CA,
             CaSource::Bytes(_) => "VAULT_CACERT_BYTES",
             CaSource::Dir(_) => "VAULT_CAPATH",
         };
