@@ -611,13 +611,13 @@ Examples:
     /// Write an earlier version's value of a secret again, as a new version.
     #[command(after_help = "\
 Examples:
-  secretary --env production rollback secret_key           # the version before the current one
+  secretary --env production rollback secret_key           # the last earlier value
   secretary --env production rollback secret_key --to 3")]
     Rollback {
         /// The secret's key.
         key: String,
         /// The version whose value to write again (versions count from 1); default: the
-        /// one before the current.
+        /// latest earlier one that holds another value.
         #[arg(long, value_name = "VERSION")]
         to: Option<std::num::NonZeroU64>,
         #[command(flatten)]

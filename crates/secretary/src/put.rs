@@ -320,7 +320,22 @@ pub fn rollback(
             .filter(|&version| version > 0)
             .ok_or_else(|| PutError::NoEarlierVersion(key.to_owned()))?,
     };
-    let (locator, state) = match source.stored(spec, &context, Some(target))? {
+    // Without `--to`, a version that holds the current value is passed over, back to the
+    // latest that holds another: in a path shared by several secrets (`field =
+    // "{key}"`), a version may have changed only another's field (a fifteenth
+    // adversarial pass). At most `ROLLBACK_SEARCH` versions back.
+    let mut target = target;
+    let stored = loop {
+        let stored = source.stored(spec, &context, Some(target))?;
+        let same = matches!(&stored, Stored::Present { value: Some(value), .. }
+            if current_value.as_ref().is_some_and(|now| now.expose() == value.expose()));
+        if same && to.is_none() && target > 1 && current - target < ROLLBACK_SEARCH {
+            target -= 1;
+            continue;
+        }
+        break stored;
+    };
+    let (locator, state) = match stored {
         Stored::Present {
             value: Some(value), ..
         } => {
@@ -354,6 +369,10 @@ pub fn rollback(
         state,
     })
 }
+
+/// How many versions back `rollback` without `--to` looks for one holding another value
+/// than the current.
+const ROLLBACK_SEARCH: u64 = 32;
 
 /// Why a version holds no value to roll back to ([`PutError::NothingToRollBackTo`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -397,6 +397,38 @@ fn a_rollback_overtaken_by_another_write_fails_without_merging() {
     assert_eq!(posts, 1, "one write, not merged and written again");
 }
 
+#[test]
+fn a_rollback_passes_over_versions_that_changed_only_another_field() {
+    // A fifteenth adversarial pass: in a shared path, version 2 changed `bb` only, and
+    // `rollback aa` refused ("version 2 holds the current value") though version 1
+    // held an older `aa`.
+    let version = |n: u64, aa: &str| Answer {
+        body: format!(r#"{{"data":{{"data":{{"value":"{aa}"}},"metadata":{{"version":{n}}}}}}}"#),
+        ..answer(200)
+    };
+    let node = serve(vec![
+        version(3, "A2"),
+        version(2, "A2"),
+        version(1, "A1"),
+        version(3, "A2"),
+        Answer {
+            body: r#"{"data":{"version":4}}"#.to_owned(),
+            ..answer(200)
+        },
+    ]);
+    let manifest = manifest();
+    let vars = vars_for(&[&node]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let done = secretary::rollback(&manifest, environment, &vars, "api_key", None).unwrap();
+    assert_eq!(
+        done.from_version, 1,
+        "the latest version with another value"
+    );
+    assert_eq!(done.written.locator.version(), Some(4));
+}
+
 fn vars_for(nodes: &[&Scripted]) -> Variables {
     let addresses: Vec<&str> = nodes.iter().map(|node| node.address.as_str()).collect();
     vars(&addresses, &[])
