@@ -117,6 +117,23 @@ impl Fragments {
         zeroize::Zeroize::zeroize(&mut lower.into_bytes());
     }
 
+    /// Keeps every run of digits only of `value`, a secret's (letters and digits only,
+    /// whatever separates them): `48291370` of `482913705561`, `4829137055` of
+    /// `Zx9-kw-4829137055`, which no run that looks secret covers.
+    fn add_digits(&mut self, value: &str) {
+        if value.len() > Self::LONGEST {
+            return;
+        }
+        let lower = squeezed(value);
+        for run in lower.as_bytes().windows(Self::LENGTH) {
+            if run.iter().all(u8::is_ascii_digit) {
+                self.plain
+                    .insert(std::hash::BuildHasher::hash_one(&self.keyed, run));
+            }
+        }
+        zeroize::Zeroize::zeroize(&mut lower.into_bytes());
+    }
+
     /// Whether `text` shares a run with a value.
     fn in_text(&self, text: &str) -> bool {
         let lower = squeezed(text);
@@ -156,6 +173,8 @@ impl Values {
         let mut words = std::collections::HashSet::new();
         let mut fragments = Fragments::new();
         for secret in secrets {
+            // Its runs of digits (a PIN, an account number: a sixteenth adversarial pass).
+            fragments.add_digits(secret);
             // A passphrase's words too, each looked for as a word (`# staple`, `#
             // hunter` of `hunter two`).
             let plain = fragments.add_plain(secret);
@@ -424,7 +443,9 @@ mod tests {
                     HYPHENATED_PASSPHRASE=correct-horse-battery-staple\n\
                     # old one was correct horse battery staple\nH=5\n\
                     API_SECRET=zebracanvasquilt\n# was zebra canvas quilt before\nQ=6\n\
-                    SVC_PASS=\"hunter two\"\n# hunter\nS=7\n";
+                    SVC_PASS=\"hunter two\"\n# hunter\nS=7\n\
+                    # staging pin is 48291370\nAPI_PASSWORD=482913705561\n\
+                    # shares 4829-1370-55 with prod\nDB_PASSWORD_2=Zx9-kw-4829137055\n";
         assert_eq!(
             descriptions(&[text]),
             [
@@ -440,7 +461,9 @@ mod tests {
                 "API_SECRET",
                 "Q",
                 "SVC_PASS",
-                "S"
+                "S",
+                "API_PASSWORD",
+                "DB_PASSWORD_2"
             ]
         );
     }

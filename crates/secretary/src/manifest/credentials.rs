@@ -51,8 +51,10 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 57] = [
+const PROGRAM_CONTROLS: [&str; 38] = [
     "PATH",
+    "HOME",
+    "SHELL",
     "BASH_ENV",
     "ZDOTDIR",
     "PROMPT_COMMAND",
@@ -65,65 +67,149 @@ const PROGRAM_CONTROLS: [&str; 57] = [
     "IFS",
     "CDPATH",
     "FPATH",
-    "PYTHONPATH",
-    "PYTHONHOME",
-    "PYTHONSTARTUP",
-    "PYTHONUSERBASE",
-    "PYTHONBREAKPOINT",
-    "PERL5LIB",
-    "PERLLIB",
-    "PERL5OPT",
-    "RUBYLIB",
-    "RUBYOPT",
-    "NODE_OPTIONS",
-    "NODE_PATH",
-    "JAVA_TOOL_OPTIONS",
-    "_JAVA_OPTIONS",
-    "JDK_JAVA_OPTIONS",
     "CLASSPATH",
-    "GCONV_PATH",
+    "TERMINFO",
+    "INPUTRC",
+    "HOSTALIASES",
+    "LOCALDOMAIN",
     "LOCPATH",
-    "PAGER",
-    "EDITOR",
-    "VISUAL",
+    "NLSPATH",
+    "CC",
+    "CXX",
+    "CPP",
     "BROWSER",
+    "FCEDIT",
     "LESSOPEN",
     "LESSCLOSE",
-    "SSH_ASKPASS",
-    "SUDO_ASKPASS",
-    "GIT_SSH",
-    "GIT_SSH_COMMAND",
-    "GIT_EXEC_PATH",
-    "GIT_ASKPASS",
-    "GIT_EDITOR",
-    "GIT_PAGER",
-    "GIT_PROXY_COMMAND",
-    "GIT_EXTERNAL_DIFF",
-    "GIT_TEMPLATE_DIR",
-    "HTTP_PROXY",
-    "HTTPS_PROXY",
-    "ALL_PROXY",
-    "NO_PROXY",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "NODE_EXTRA_CA_CERTS",
+    "LESSKEYIN",
+    "TCLLIBPATH",
+    "EMACSLOADPATH",
+    "SSLKEYLOGFILE",
+    "GOFLAGS",
+    "GOPROXY",
+    "GOPATH",
+    "GOROOT",
+    "GOENV",
 ];
 
-/// The prefixes of such variables: the loader's (`LD_PRELOAD`, `DYLD_INSERT_LIBRARIES`)
-/// and git's configuration from the environment (`GIT_CONFIG_KEY_0`).
-const PROGRAM_CONTROL_PREFIXES: [&str; 3] = ["LD_", "DYLD_", "GIT_CONFIG_"];
+/// The beginnings of such variables, by family: the loader, libc, the version-control
+/// and configuration families, the interpreters and runtimes, where secretary's own
+/// stores are and how they are trusted (`VAULT_ADDR` sent the user's token to an
+/// address the manifest named: a sixteenth adversarial pass), package managers,
+/// containers and clusters.
+const PROGRAM_CONTROL_PREFIXES: [&str; 47] = [
+    "LD_",
+    "DYLD_",
+    "GLIBC_",
+    "MALLOC_",
+    "RES_",
+    "GCONV",
+    "GIT_",
+    "HG",
+    "SVN_",
+    "CVS_",
+    "RSYNC_",
+    "XDG_",
+    "SSH_",
+    "GNUPG",
+    "GPG_",
+    "VAULT_",
+    "BAO_",
+    "SECRETARY_",
+    "PYTHON",
+    "PERL",
+    "RUBY",
+    "GEM_",
+    "BUNDLE_",
+    "NODE_",
+    "NPM_CONFIG_",
+    "YARN_",
+    "JAVA_",
+    "_JAVA_",
+    "JDK_",
+    "MAVEN_",
+    "GRADLE_",
+    "DOTNET_",
+    "CORECLR_",
+    "COMPLUS_",
+    "ERL_",
+    "LUA_",
+    "PHP",
+    "R_",
+    "CARGO_",
+    "RUST",
+    "PIP_",
+    "CONDA",
+    "DOCKER_",
+    "COMPOSE_",
+    "KUBE",
+    "OPENSSL_",
+    "CURL_",
+];
 
-/// Whether `name` makes programs run code, or send their traffic, where its value says
-/// ([`PROGRAM_CONTROLS`]; case aside, as proxies are read in lower case too). No secret
-/// may be read into one.
+/// The endings of such variables: proxies, configuration files and start-up files,
+/// options passed to runtimes, pagers and editors, remote shells, and TLS trust.
+const PROGRAM_CONTROL_SUFFIXES: [&str; 24] = [
+    "_PROXY",
+    "HOME",
+    "CONFIG",
+    "CONFIG_FILE",
+    "_OPTS",
+    "_OPTIONS",
+    "FLAGS",
+    "INIT",
+    "RC",
+    "RCPATH",
+    "PAGER",
+    "EDITOR",
+    "_RSH",
+    "_SSH",
+    "_SSH_COMMAND",
+    "_SHELL",
+    "CA_BUNDLE",
+    "CACERT",
+    "CAINFO",
+    "CAPATH",
+    "CERT_FILE",
+    "CERT_DIR",
+    "_VERIFY",
+    "_REJECT_UNAUTHORIZED",
+];
+
+/// The AWS variables that say where the SDKs read their configuration (which can name
+/// a program, `credential_process`) and where they send requests.
+const AWS_CONTROLS: [&str; 6] = [
+    "AWS_CONFIG_FILE",
+    "AWS_SHARED_CREDENTIALS_FILE",
+    "AWS_ENDPOINT_URL",
+    "AWS_CA_BUNDLE",
+    "AWS_PROFILE",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+];
+
+/// Whether `name` makes programs run code, or send their traffic or credentials, where
+/// its value says ([`PROGRAM_CONTROLS`], and by family: [`PROGRAM_CONTROL_PREFIXES`],
+/// [`PROGRAM_CONTROL_SUFFIXES`], [`AWS_CONTROLS`] and `AWS_ENDPOINT_URL_*`; case aside,
+/// as proxies are read in lower case too), unless it is a credential. No secret may be
+/// read into one. These are
+/// families, not every variable of every program: an application that reads such a
+/// variable has the user set it, not secretary.
 pub(crate) fn controls_programs(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
+    // A credential (`VAULT_TOKEN`) may be declared, to be passed on on purpose: it says
+    // who the program is, not what it runs or where it sends it.
+    if is_credential(&upper) {
+        return false;
+    }
     PROGRAM_CONTROLS.contains(&upper.as_str())
+        || AWS_CONTROLS.contains(&upper.as_str())
+        || upper.starts_with("AWS_ENDPOINT_URL_")
         || PROGRAM_CONTROL_PREFIXES
             .iter()
             .any(|prefix| upper.starts_with(prefix))
+        || PROGRAM_CONTROL_SUFFIXES
+            .iter()
+            .any(|suffix| upper.ends_with(suffix))
 }
 
 /// Whether `name` holds a credential that is never lent to expansion nor declared not
@@ -132,4 +218,83 @@ pub(crate) fn controls_programs(name: &str) -> bool {
 /// names them: [`crate::Manifest::provider_variables`].
 pub(crate) fn is_credential(name: &str) -> bool {
     CREDENTIAL_VARIABLES.contains(&name) || CLOUD_CREDENTIAL_VARIABLES.contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::controls_programs;
+
+    #[test]
+    fn what_makes_programs_run_code_or_send_traffic_is_told_from_an_applications_own() {
+        // Sixteenth adversarial pass: each of these ran code or sent the user's token.
+        for name in [
+            "GIT_DIR",
+            "HOME",
+            "AWS_CONFIG_FILE",
+            "VAULT_ADDR",
+            "ftp_proxy",
+            "KUBECONFIG",
+            "OPENSSL_CONF",
+            "JAVA_OPTS",
+            "MAVEN_OPTS",
+            "DOTNET_STARTUP_HOOKS",
+            "VIMINIT",
+            "PHPRC",
+            "WGETRC",
+            "MANPAGER",
+            "SUDO_EDITOR",
+            "RSYNC_RSH",
+            "XDG_CONFIG_HOME",
+            "GEM_HOME",
+            "DOCKER_HOST",
+            "PIP_INDEX_URL",
+            "SSH_AUTH_SOCK",
+            "GIT_SSL_NO_VERIFY",
+            "NODE_TLS_REJECT_UNAUTHORIZED",
+            "PYTHONHTTPSVERIFY",
+            "SSLKEYLOGFILE",
+            "GLIBC_TUNABLES",
+            "HOSTALIASES",
+            "AWS_ENDPOINT_URL_S3",
+            "BAO_ADDR",
+            "LD_PRELOAD",
+            "BASH_ENV",
+            "PATH",
+            "CC",
+            "MAKEFLAGS",
+            "LUA_INIT",
+            "R_PROFILE_USER",
+        ] {
+            assert!(controls_programs(name), "{name}");
+        }
+        // An application's own, the reference application's included, and credentials
+        // declared to be passed on.
+        for name in [
+            "DATABASE_URL",
+            "SQLALCHEMY_DATABASE_URI",
+            "POSTGRES_USER",
+            "POSTGRES_PASSWORD",
+            "YOUTUBE_API_KEY",
+            "ANTHROPIC_API_KEY",
+            "GOOGLE_CLIENT_ID",
+            "GOOGLE_CLIENT_SECRET",
+            "SECRET_KEY",
+            "APP_SECRET_KEY",
+            "ENCRYPTION_KEY",
+            "REDIS_PASSWORD",
+            "MONGODB_URI",
+            "ENVIRONMENT",
+            "ENV",
+            "DEBUG",
+            "LOG_LEVEL",
+            "API_KEY",
+            "STRIPE_KEY",
+            "SMTP_HOST",
+            "VAULT_TOKEN",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        ] {
+            assert!(!controls_programs(name), "{name}");
+        }
+    }
 }

@@ -696,6 +696,10 @@ fn a_manifest_cannot_read_a_secret_into_a_variable_that_makes_programs_run_code(
         "PROMPT_COMMAND",
         "PYTHONPATH",
         "https_proxy",
+        // A sixteenth pass: git's directory, HOME's `.gitconfig`, the user's Vault.
+        "GIT_DIR",
+        "HOME",
+        "VAULT_ADDR",
     ] {
         project.file(
             "secrets.toml",
