@@ -431,6 +431,30 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_that_controls_programs_is_left_out_and_said_so() {
+        // No secret may be read into one, so a manifest declaring it would not check.
+        let files = [DotenvFile {
+            shown: Path::new(".env"),
+            listed: ".env",
+            text: "PYTHONPATH=lib\nFEATURE_FLAGS=a,b\n",
+        }];
+        let draft = draft(&files, None, Path::new("secrets.toml")).unwrap();
+        assert_eq!(
+            draft
+                .left_out
+                .iter()
+                .map(|left| (left.name.as_str(), left.reason))
+                .collect::<Vec<_>>(),
+            [("PYTHONPATH", super::super::LeftOutReason::ControlsPrograms)]
+        );
+        assert!(
+            draft.toml.contains("[secrets.feature_flags]"),
+            "{}",
+            draft.toml
+        );
+    }
+
+    #[test]
     fn no_description_holds_part_of_a_secret_made_of_letters_and_spaces() {
         // A fourteenth adversarial pass: a passphrase of words, or of letters only, has
         // no run with a digit or punctuation, and its parts were copied. A setting's

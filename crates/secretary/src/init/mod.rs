@@ -140,6 +140,9 @@ pub enum LeftOutReason {
     NotAnEnvironmentName,
     /// secretary reads it itself (`VAULT_ADDR`, `BAO_TOKEN`, `SECRETARY_MANIFEST`).
     ReadBySecretary,
+    /// It makes programs run code, or send traffic, where its value says (`PATH`,
+    /// `PYTHONPATH`, `HTTP_PROXY`): no secret may be read into it.
+    ControlsPrograms,
 }
 
 impl std::fmt::Display for LeftOutReason {
@@ -150,6 +153,9 @@ impl std::fmt::Display for LeftOutReason {
             }
             Self::ReadBySecretary => {
                 "secretary reads it itself (Vault's settings, its own); declare it by hand if the application reads it too"
+            }
+            Self::ControlsPrograms => {
+                "it makes programs run code or send traffic where its value says, so no secret may be read into it; set it in the environment the application runs in"
             }
         })
     }
@@ -263,6 +269,8 @@ pub fn draft_with(
                 Some(LeftOutReason::NotAnEnvironmentName)
             } else if read_by_secretary(&entry.key) {
                 Some(LeftOutReason::ReadBySecretary)
+            } else if crate::manifest::controls_programs(&entry.key) {
+                Some(LeftOutReason::ControlsPrograms)
             } else {
                 None
             };

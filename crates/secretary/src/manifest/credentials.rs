@@ -51,7 +51,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 38] = [
+const PROGRAM_CONTROLS: [&str; 55] = [
     "PATH",
     "HOME",
     "SHELL",
@@ -90,6 +90,23 @@ const PROGRAM_CONTROLS: [&str; 38] = [
     "GOPATH",
     "GOROOT",
     "GOENV",
+    "MAKEFLAGS",
+    "CFLAGS",
+    "CXXFLAGS",
+    "CPPFLAGS",
+    "LDFLAGS",
+    "HGRCPATH",
+    "HGEDITOR",
+    "WGETRC",
+    "PHPRC",
+    "SCREENRC",
+    "MYVIMRC",
+    "VIMINIT",
+    "EXINIT",
+    "GVIMINIT",
+    "MAKEFILES",
+    "TEXINPUTS",
+    "PKG_CONFIG_PATH",
 ];
 
 /// The beginnings of such variables, by family: the loader, libc, the version-control
@@ -97,7 +114,7 @@ const PROGRAM_CONTROLS: [&str; 38] = [
 /// stores are and how they are trusted (`VAULT_ADDR` sent the user's token to an
 /// address the manifest named: a sixteenth adversarial pass), package managers,
 /// containers and clusters.
-const PROGRAM_CONTROL_PREFIXES: [&str; 47] = [
+const PROGRAM_CONTROL_PREFIXES: [&str; 46] = [
     "LD_",
     "DYLD_",
     "GLIBC_",
@@ -105,7 +122,6 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 47] = [
     "RES_",
     "GCONV",
     "GIT_",
-    "HG",
     "SVN_",
     "CVS_",
     "RSYNC_",
@@ -148,17 +164,16 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 47] = [
 ];
 
 /// The endings of such variables: proxies, configuration files and start-up files,
-/// options passed to runtimes, pagers and editors, remote shells, and TLS trust.
-const PROGRAM_CONTROL_SUFFIXES: [&str; 24] = [
+/// options passed to runtimes, pagers and editors, remote shells, and TLS trust. (Not
+/// `FLAGS` or `RC`, which applications' own names end in too: `FEATURE_FLAGS`,
+/// `IMAGE_SRC`; the programs' own are named above.)
+const PROGRAM_CONTROL_SUFFIXES: [&str; 22] = [
     "_PROXY",
     "HOME",
     "CONFIG",
     "CONFIG_FILE",
     "_OPTS",
     "_OPTIONS",
-    "FLAGS",
-    "INIT",
-    "RC",
     "RCPATH",
     "PAGER",
     "EDITOR",
@@ -174,6 +189,7 @@ const PROGRAM_CONTROL_SUFFIXES: [&str; 24] = [
     "CERT_DIR",
     "_VERIFY",
     "_REJECT_UNAUTHORIZED",
+    "_INIT",
 ];
 
 /// The AWS variables that say where the SDKs read their configuration (which can name
@@ -290,6 +306,12 @@ mod tests {
             "API_KEY",
             "STRIPE_KEY",
             "SMTP_HOST",
+            // A CI run of init's tests: an application's feature flags, a name of two
+            // letters, and names ending like a program's.
+            "FEATURE_FLAGS",
+            "HG",
+            "IMAGE_SRC",
+            "HGTV_API_KEY",
             "VAULT_TOKEN",
             "AWS_ACCESS_KEY_ID",
             "AWS_SECRET_ACCESS_KEY",

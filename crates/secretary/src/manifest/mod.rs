@@ -49,8 +49,8 @@ use std::sync::Arc;
 /// What the manifest takes as an environment variable name, and a key for a name that
 /// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
 pub(crate) use check::{is_env_name, to_key};
-pub(crate) use credentials::is_credential;
 pub use credentials::{CLOUD_CREDENTIAL_VARIABLES, CREDENTIAL_VARIABLES};
+pub(crate) use credentials::{controls_programs, is_credential};
 pub(crate) use diagnostic::sanitize_toml_message;
 pub use diagnostic::{Diagnostic, ManifestError};
 pub use error::{ChosenBy, Error, unknown_environment};
