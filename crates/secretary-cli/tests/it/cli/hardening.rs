@@ -375,6 +375,39 @@ fn put_refuses_a_value_over_a_mebibyte_before_anything_is_sent() {
     );
 }
 
+/// `command` run by `sh` on a pseudo-terminal (`script`, its transcript at
+/// `transcript`) in `project`, once `put`'s hidden prompt shows (within 20 s): the
+/// `script` process and the terminal's input.
+#[cfg(unix)]
+fn at_the_hidden_prompt(
+    project: &Project,
+    command: &str,
+    transcript: &Path,
+) -> (std::process::Child, std::process::ChildStdin) {
+    // SIGINT and SIGHUP at their defaults: a shell cannot trap a signal ignored on
+    // entry (CI and `nohup` ignore some), and `put` rightly keeps such a one ignored.
+    let mut child = secretary_test_support::process::default_signals(Path::new("script"))
+        .args(["-qfc", command])
+        .arg(transcript)
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("`script` (util-linux) runs the command on a terminal");
+    let stdin = child.stdin.take().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !fs::read_to_string(transcript)
+        .unwrap_or_default()
+        .contains("(not shown):")
+    {
+        assert!(std::time::Instant::now() < deadline, "no prompt");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (child, stdin)
+}
+
 #[cfg(unix)]
 #[test]
 fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
@@ -387,27 +420,7 @@ fn ctrl_c_at_the_hidden_put_prompt_turns_echo_back_on() {
         "trap : INT; {} --env production put secret_key; echo status $?; stty -a",
         support::secretary().display()
     );
-    // SIGINT and SIGHUP at their defaults: a shell cannot trap a signal ignored on
-    // entry (CI and `nohup` ignore some), and `put` rightly keeps such a one ignored.
-    let mut child = secretary_test_support::process::default_signals(Path::new("script"))
-        .args(["-qfc", &command])
-        .arg(&transcript)
-        .current_dir(project.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("`script` (util-linux) runs the command on a terminal");
-    let mut stdin = child.stdin.take().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !fs::read_to_string(&transcript)
-        .unwrap_or_default()
-        .contains("(not shown):")
-    {
-        assert!(std::time::Instant::now() < deadline, "no prompt");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (mut child, mut stdin) = at_the_hidden_prompt(&project, &command, &transcript);
     {
         use std::io::Write;
         stdin.write_all(b"half-typed\x03").unwrap();
@@ -444,27 +457,7 @@ fn a_hang_up_inherited_as_ignored_does_not_end_the_hidden_put_prompt() {
         "trap : INT; sh -c 'trap \"\" HUP; echo $$ > pid; exec {} --env production put secret_key'; echo status $?",
         support::secretary().display()
     );
-    // SIGINT and SIGHUP at their defaults: a shell cannot trap a signal ignored on
-    // entry (CI and `nohup` ignore some), and `put` rightly keeps such a one ignored.
-    let mut child = secretary_test_support::process::default_signals(Path::new("script"))
-        .args(["-qfc", &command])
-        .arg(&transcript)
-        .current_dir(project.path())
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .expect("`script` (util-linux) runs the command on a terminal");
-    let mut stdin = child.stdin.take().unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !fs::read_to_string(&transcript)
-        .unwrap_or_default()
-        .contains("(not shown):")
-    {
-        assert!(std::time::Instant::now() < deadline, "no prompt");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    let (mut child, mut stdin) = at_the_hidden_prompt(&project, &command, &transcript);
     let pid = fs::read_to_string(&pid_file).unwrap().trim().to_owned();
     let signal = |name: &str| {
         std::process::Command::new("kill")
