@@ -18,8 +18,8 @@ pub(super) struct Values {
     fragments: Fragments,
 }
 
-/// Every run of [`Fragments::LENGTH`] bytes of a value that looks like part of a secret
-/// (a letter and a digit, or punctuation between letters or digits), kept as a keyed
+/// Every run of [`Fragments::LENGTH`] letters and digits of a value (whatever separates
+/// them) that looks like part of a secret (a letter and a digit), kept as a keyed
 /// hash, never as text: a description sharing one quotes part of a value (an eleventh
 /// adversarial pass: `# staging uses Kd9-7f3-Qx2` above `Kd9-7f3-Qx2-Mw8`, `# old
 /// passphrase was correct-horse-battery-mango`). A word alone (`postgresql`,
@@ -83,55 +83,53 @@ impl Fragments {
     /// Keeps every lettered run of `value`, a secret's, when none of its runs looks
     /// secret (letters and spaces: a passphrase); `true` when it did.
     fn add_plain(&mut self, value: &str) -> bool {
-        let lower = squeezed(value);
-        if value.len() > Self::LONGEST
-            || lower.len() < Self::PLAIN_SHORTEST
-            || !passphrase_like(value)
-        {
+        if value.len() > Self::LONGEST || !passphrase_like(value) {
             return false;
         }
-        let runs = lower.as_bytes().windows(Self::LENGTH);
-        let plain = !runs.clone().any(Self::secret_looking);
+        let lower = squeezed(value);
+        let plain = lower.len() >= Self::PLAIN_SHORTEST
+            && !lower
+                .as_bytes()
+                .windows(Self::LENGTH)
+                .any(Self::secret_looking);
         if plain {
-            for run in runs.filter(|run| run.iter().any(u8::is_ascii_alphabetic)) {
-                self.plain
-                    .insert(std::hash::BuildHasher::hash_one(&self.keyed, run));
-            }
+            let kept = self.hashes(&lower, |run| run.iter().any(u8::is_ascii_alphabetic));
+            self.plain.extend(kept);
         }
         zeroize::Zeroize::zeroize(&mut lower.into_bytes());
         plain
     }
 
-    /// Keeps the runs of `value` (lower-cased).
+    /// Keeps the runs of `value` that look secret.
     fn add(&mut self, value: &str) {
-        if value.len() > Self::LONGEST {
-            return;
+        if value.len() <= Self::LONGEST {
+            let lower = squeezed(value);
+            let kept = self.hashes(&lower, Self::secret_looking);
+            self.runs.extend(kept);
+            zeroize::Zeroize::zeroize(&mut lower.into_bytes());
         }
-        let lower = squeezed(value);
-        for run in lower.as_bytes().windows(Self::LENGTH) {
-            if Self::secret_looking(run) {
-                self.runs
-                    .insert(std::hash::BuildHasher::hash_one(&self.keyed, run));
-            }
-        }
-        zeroize::Zeroize::zeroize(&mut lower.into_bytes());
     }
 
     /// Keeps every run of digits only of `value`, a secret's (letters and digits only,
     /// whatever separates them): `48291370` of `482913705561`, `4829137055` of
     /// `Zx9-kw-4829137055`, which no run that looks secret covers.
     fn add_digits(&mut self, value: &str) {
-        if value.len() > Self::LONGEST {
-            return;
+        if value.len() <= Self::LONGEST {
+            let lower = squeezed(value);
+            let kept = self.hashes(&lower, |run| run.iter().all(u8::is_ascii_digit));
+            self.plain.extend(kept);
+            zeroize::Zeroize::zeroize(&mut lower.into_bytes());
         }
-        let lower = squeezed(value);
-        for run in lower.as_bytes().windows(Self::LENGTH) {
-            if run.iter().all(u8::is_ascii_digit) {
-                self.plain
-                    .insert(std::hash::BuildHasher::hash_one(&self.keyed, run));
-            }
-        }
-        zeroize::Zeroize::zeroize(&mut lower.into_bytes());
+    }
+
+    /// The keyed hashes of the runs of `squeezed` (see [`squeezed`]) that `wanted` takes.
+    fn hashes(&self, squeezed: &str, wanted: impl Fn(&[u8]) -> bool) -> Vec<u64> {
+        squeezed
+            .as_bytes()
+            .windows(Self::LENGTH)
+            .filter(|run| wanted(run))
+            .map(|run| std::hash::BuildHasher::hash_one(&self.keyed, run))
+            .collect()
     }
 
     /// Whether `text` shares a run with a value.
@@ -144,18 +142,12 @@ impl Fragments {
         })
     }
 
-    /// A run with a letter and a digit, or with punctuation between two letters or
-    /// digits: not a plain word or number, nor words and spaces (prose, a display name).
+    /// A run with a letter and a digit: not a plain word or number, nor words run
+    /// together (prose, a display name). Runs are compared squeezed ([`squeezed`]), so
+    /// punctuation between letters (`Kd9-7f3`) no longer tells them apart; a secret's
+    /// value of words is kept by [`Fragments::add_plain`] instead.
     fn secret_looking(run: &[u8]) -> bool {
-        let letter = run.iter().any(u8::is_ascii_alphabetic);
-        let digit = run.iter().any(u8::is_ascii_digit);
-        let first = run.iter().position(u8::is_ascii_alphanumeric);
-        let last = run.iter().rposition(u8::is_ascii_alphanumeric);
-        let inside = match (first, last) {
-            (Some(first), Some(last)) if first < last => &run[first..=last],
-            _ => &[][..],
-        };
-        (letter && digit) || inside.iter().any(u8::is_ascii_punctuation)
+        run.iter().any(u8::is_ascii_alphabetic) && run.iter().any(u8::is_ascii_digit)
     }
 }
 
