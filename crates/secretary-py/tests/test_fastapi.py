@@ -109,6 +109,48 @@ def test_a_failed_reread_keeps_the_values_in_use_and_says_so_once(app, caplog):
     assert sum("re-reading the secrets failed" in m for m in caplog.messages) == 1
 
 
+def test_a_rotation_beside_a_failure_reaches_the_settings_once_everything_reads(app, caplog):
+    # The re-read that found the rotation raised (another secret invalid in the same
+    # write): the rotated key was cached all the same, so the next re-read found no
+    # change, and the settings kept the old key for good while the lifespan said it was
+    # fresh again (a seventeenth adversarial pass).
+    application = make_app(settings=Settings, refresh_interval=0.05)
+    with caplog.at_level(logging.WARNING, logger="secretary"), TestClient(application) as client:
+        refresh = application.state.secret_refresh
+        report = application.state.secret_report
+        app.write_dotenv(ROTATED + "PORT=not-a-port\n")
+        deadline = time.monotonic() + 10
+        while not refresh.stale:
+            assert time.monotonic() < deadline, "the failed re-read was never reported"
+            time.sleep(0.05)
+        assert client.get("/state").json()["changes"] == ["api_key"]
+        assert application.state.settings.api_key.get_secret_value() == "dotenv-api-key-1234"
+        app.write_dotenv(ROTATED)
+        while refresh.stale:
+            assert time.monotonic() < deadline, "the re-read never worked again"
+            time.sleep(0.05)
+        assert application.state.settings.api_key.get_secret_value() == "rotated-api-key-5678"
+        assert application.state.secret_report is not report, "the report was not made again"
+        assert application.state.secret_changes.count == 1
+    assert "secretary: secrets changed: api_key" in caplog.messages
+    assert "rotated-api-key-5678" not in caplog.text
+
+
+def test_a_change_another_caller_found_reaches_the_settings(app):
+    # A re-read between ticks (here the application's own refresh(); a get() after a
+    # ttl, or a lease re-issued in the background, alike) cached the new value first, so
+    # the lifespan's next re-read found nothing and the settings stayed old.
+    application = make_app(settings=Settings, refresh_interval=0.5)
+    with TestClient(application):
+        app.write_dotenv(ROTATED)
+        assert application.state.secrets.refresh() == ["api_key"]
+        deadline = time.monotonic() + 10
+        while application.state.settings.api_key.get_secret_value() != "rotated-api-key-5678":
+            assert time.monotonic() < deadline, "the settings never saw the change"
+            time.sleep(0.05)
+        assert list(application.state.secret_changes.keys) == ["api_key"]
+
+
 class StrictSettings(Settings):
     @field_validator("api_key")
     @classmethod

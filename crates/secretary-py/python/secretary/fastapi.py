@@ -22,7 +22,11 @@ exits non-zero without listening. Otherwise the application's state holds:
 
 With ``refresh_interval`` (seconds), the secrets are re-read that often in a background
 task (``SecretManager.refresh()``, off the event loop). When a value changed, the report
-and the settings are made again, and the change is logged by key, never by value. Any
+and the settings are made again, and the change is logged by key, never by value. A
+change counts wherever it was found (``on_change``): by that re-read, even one that
+failed for another secret (the secrets that resolved are cached and ``get()`` serves
+them), by a ``get()`` after a source's ``ttl``, or by a lease re-issued in the
+background; the report and settings are made at the next tick that reads everything. Any
 failure, of the re-read or of the settings class (a pydantic ``ValidationError`` on the
 new values), is logged once by its kind and the fields it names, never by its message
 (pydantic's quotes the input); the application keeps what it has, marked stale in
@@ -43,6 +47,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
@@ -199,28 +204,84 @@ async def _refresh(
 ) -> None:
     """Re-reads the secrets every ``interval`` seconds; on a change, makes the report
     and the settings again. Any failure keeps what the application has, marks it stale
-    and is logged once; the loop goes on, and settings that failed are tried again at
-    every tick until they build. Only cancellation ends it."""
+    and is logged once; the loop goes on, and what failed is tried again at every tick
+    until it works. Only cancellation ends it.
+
+    The changes are taken from ``on_change``, not from what ``refresh()`` returns: a
+    re-read that raises has still cached the secrets that resolved, and ``get()`` (a
+    ``ttl``) or a lease re-issued in the background re-read between ticks. Each of those
+    once changed what ``get()`` served while the settings kept the old value for good and
+    said they were fresh (a seventeenth adversarial pass)."""
     state: SecretRefresh = app.state.secret_refresh
+    seen = _Seen()
+    secrets.on_change(seen)
+    report_due = False
     settings_due = False
-    while True:
-        await asyncio.sleep(interval)
-        try:
-            changed = await asyncio.to_thread(secrets.refresh)
+    try:
+        while True:
+            await asyncio.sleep(interval)
+            failure: BaseException | None = None
+            try:
+                await _in_thread(secrets.refresh)
+            except Exception as error:  # noqa: BLE001 - any failure must not end the loop
+                failure = error
+            changed = seen.take()
             if changed:
-                app.state.secret_report = await asyncio.to_thread(secrets.validate)
                 app.state.secret_changes.record(changed)
                 _log.warning("secretary: secrets changed: %s", ", ".join(changed))
+                report_due = True
                 settings_due = settings is not None
-            if settings_due and settings is not None:
-                app.state.settings = await asyncio.to_thread(settings)
-                settings_due = False
-            if state.fresh():
-                _log.warning("secretary: re-reading the secrets works again")
-        except Exception as error:  # noqa: BLE001 - any failure must not end the loop
-            reason = _describe(error)
+            if failure is None:
+                try:
+                    if report_due:
+                        app.state.secret_report = await _in_thread(secrets.validate)
+                        report_due = False
+                    if settings_due and settings is not None:
+                        app.state.settings = await _in_thread(settings)
+                        settings_due = False
+                except Exception as error:  # noqa: BLE001 - as above
+                    failure = error
+            if failure is None:
+                if state.fresh():
+                    _log.warning("secretary: re-reading the secrets works again")
+                continue
+            reason = _describe(failure)
             if state.failed(reason):
                 _log.error(
                     "secretary: re-reading the secrets failed; keeping the values in use, marked stale: %s",
                     reason,
                 )
+    finally:
+        secrets.remove_on_change(seen)
+
+
+class _Seen:
+    """An ``on_change`` callback gathering the changed keys until the loop takes them;
+    called from whichever thread re-read."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._keys: dict[str, None] = {}
+
+    def __call__(self, keys: list[str]) -> None:
+        with self._lock:
+            self._keys.update(dict.fromkeys(keys))
+
+    def take(self) -> list[str]:
+        """The keys changed since the last call, in the order first seen."""
+        with self._lock:
+            keys, self._keys = list(self._keys), {}
+        return keys
+
+
+async def _in_thread(call: Callable[[], Any]) -> Any:
+    """``call()`` in a worker thread. A cancellation (the application stopping) waits for
+    the thread before it goes on: the thread cannot be stopped, and the manager must not
+    be closed under a re-read that could take a lease after the leases were revoked."""
+    future = asyncio.get_running_loop().run_in_executor(None, call)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise
