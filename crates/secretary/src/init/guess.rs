@@ -57,6 +57,41 @@ fn token_like(segment: &str) -> bool {
         || (segment.len() >= 24 && segment.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// Words of a value that say what follows is a credential (`password=...`,
+/// `--requirepass ...`), compared whole and in lower case.
+const CREDENTIAL_VALUE_WORDS: &[&str] = &[
+    "password",
+    "passwd",
+    "passphrase",
+    "pass",
+    "pwd",
+    "secret",
+    "token",
+    "apikey",
+    "requirepass",
+    "masterauth",
+    "credential",
+    "credentials",
+];
+
+/// Whether one of `value`'s words (split at anything but a letter or digit) is one of
+/// [`CREDENTIAL_VALUE_WORDS`].
+fn names_a_credential(value: &str) -> bool {
+    value
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .any(|word| CREDENTIAL_VALUE_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+}
+
+/// Whether `value` is several words (split at spaces) of which one is token-like (split
+/// again at `=`, `,`, `:`, `;` and quotes); a value of one word keeps the rules of its
+/// kind (`server01` is a host's name, not a token).
+fn token_among_words(value: &str) -> bool {
+    value.split_whitespace().nth(1).is_some()
+        && value
+            .split(|c: char| c.is_whitespace() || matches!(c, '=' | ',' | ':' | ';' | '\'' | '"'))
+            .any(token_like)
+}
+
 /// Whether `value` holds a user and password before a host (`admin:hunter3@db1`), as a
 /// URL's user information does, with or without a scheme.
 fn has_userinfo(value: &str) -> bool {
@@ -320,6 +355,11 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
                         .skip(1)
                         .any(|pair| pair.split_once('=').is_some_and(|(_, value)| !value.is_empty()))
                 })
+                // A value that names a credential (libpq's `password=...`, a command
+                // line's `--requirepass ...`), or holds a token-like word among others
+                // (`cn=admin,dc=org hunter2hunter2`): a seventeenth adversarial pass had
+                // such values of a `*_NAME` or `*_HOST` written as defaults.
+                || values.iter().any(|v| names_a_credential(v) || token_among_words(v))
                 || !says_harmless(
                     name,
                     &[
@@ -474,8 +514,27 @@ mod tests {
                 "SVC_URL",
                 "https://hooks.example.com/services/abcdefghijklmnopqrstuvwxyzabcd",
             ),
+            // A seventeenth: libpq's key=value string, an LDAP name and a password, a
+            // command line's option (each would have been written as a default).
+            (
+                "DB_NAME",
+                "dbname=app user=app password=correcthorsebattery",
+            ),
+            ("LDAP_DOMAIN", "cn=admin,dc=example,dc=org hunter2hunter2"),
+            ("REDIS_HOST", "redis:6379 --requirepass Sup3rS3cretValue"),
+            ("CACHE_HOST", "cache --masterauth opensesame"),
         ] {
             assert!(s(name, &[value]), "{name}");
+        }
+        // One word keeps its kind's rule; words without a credential or a token stay
+        // harmless.
+        for (name, value) in [
+            ("DB_HOST", "server01"),
+            ("APP_NAME", "Faceless YouTube"),
+            ("LOG_FORMAT", "%(asctime)s %(levelname)s %(message)s"),
+            ("DB_HOST", "db.internal:5432"),
+        ] {
+            assert!(!s(name, &[value]), "{name}");
         }
         for (name, value) in [
             ("WORKER_COUNT", "4"),
