@@ -700,6 +700,10 @@ fn a_manifest_cannot_read_a_secret_into_a_variable_that_makes_programs_run_code(
         "GIT_DIR",
         "HOME",
         "VAULT_ADDR",
+        // A seventeenth: `git commit` ran `VISUAL`.
+        "VISUAL",
+        "SUDO_ASKPASS",
+        "QT_PLUGIN_PATH",
     ] {
         project.file(
             "secrets.toml",
