@@ -31,7 +31,7 @@ use std::time::{Duration, Instant};
 use secretary::audit::Event;
 use secretary::redact::Redactor;
 use secretary::source::leases;
-use secretary::source::{SourceError, VaultError};
+use secretary::source::{LoginMethod, SourceError, VaultError};
 use secretary::{Manifest, ProblemKind, Report, Variables};
 use zeroize::Zeroizing;
 
@@ -444,38 +444,57 @@ fn resolve_again(
     }
 }
 
-/// When Vault refused a token (403, or 401) that came from `BAO_TOKEN` / `VAULT_TOKEN`:
-/// that `run` read the variable when it started, so a new login does not reach it. A
-/// token in `~/.vault-token` or a `token_file` is read again at every re-read, and an
-/// AppRole or JWT login is made again by the source itself.
+/// When Vault refused a token (403, or 401) that came from `BAO_TOKEN` / `VAULT_TOKEN`,
+/// or a JWT or AppRole login failed while its JWT or secret id may have come from
+/// `BAO_JWT` / `VAULT_JWT` or `BAO_SECRET_ID` / `VAULT_SECRET_ID`: that `run` read the
+/// variable when it started, so a new token, JWT or secret id does not reach it. A token
+/// in `~/.vault-token` or a `token_file`, and a `jwt_file` or `secret_id_file`, are read
+/// again (a seventeenth adversarial pass: an expired `VAULT_JWT` was told only to be
+/// checked).
 fn token_fixed_at_start(report: &Report, vars: &Variables) -> Option<String> {
-    // As the vault source reads it: BAO_TOKEN when set (even empty), else VAULT_TOKEN.
-    let name = match vars.get("BAO_TOKEN") {
-        Some(token) => Some("BAO_TOKEN").filter(|_| !token.is_empty()),
-        None => {
-            Some("VAULT_TOKEN").filter(|_| vars.get("VAULT_TOKEN").is_some_and(|t| !t.is_empty()))
-        }
-    }?;
-    let refused = report
+    // As the vault source reads them: BAO_NAME when set (even empty), else VAULT_NAME.
+    let set = |name: &str| match vars.get(&format!("BAO_{name}")) {
+        Some(value) => (!value.is_empty()).then(|| format!("BAO_{name}")),
+        None => vars
+            .get(&format!("VAULT_{name}"))
+            .is_some_and(|value| !value.is_empty())
+            .then(|| format!("VAULT_{name}")),
+    };
+    let failures = report
         .resolutions
         .iter()
         .flat_map(|resolution| &resolution.problems)
-        .any(|problem| {
-            matches!(
-                &problem.kind,
-                ProblemKind::SourceFailed {
-                    error: SourceError::Vault(
-                        VaultError::Denied { .. } | VaultError::Unauthenticated { .. }
-                    ),
-                    ..
-                }
-            )
+        .filter_map(|problem| match &problem.kind {
+            ProblemKind::SourceFailed {
+                error: SourceError::Vault(error),
+                ..
+            } => Some(error),
+            _ => None,
         });
-    refused.then(|| {
-        format!(
-            "the token in {name} was read when `run` started: if it expired, a new login does not reach this run; restart it with a new token (a token in ~/.vault-token or the source's token_file is read again at every re-read)"
-        )
-    })
+    for error in failures {
+        match error {
+            VaultError::Denied { .. } | VaultError::Unauthenticated { .. } => {
+                if let Some(name) = set("TOKEN") {
+                    return Some(format!(
+                        "the token in {name} was read when `run` started: if it expired, a new login does not reach this run; restart it with a new token (a token in ~/.vault-token or the source's token_file is read again at every re-read)"
+                    ));
+                }
+            }
+            VaultError::Login { method, .. } => {
+                let (what, variable, file) = match method {
+                    LoginMethod::Jwt => ("JWT", "JWT", "jwt_file"),
+                    _ => ("secret id", "SECRET_ID", "secret_id_file"),
+                };
+                if let Some(name) = set(variable) {
+                    return Some(format!(
+                        "unless the source names a {file}, the {what} in {name} was read when `run` started: a new one does not reach this run; restart it with a new one (a {file} is read again at every login)"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// SIGTERM, then SIGKILL when the child has not exited after `grace`.

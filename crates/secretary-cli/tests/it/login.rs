@@ -279,6 +279,66 @@ while True: time.sleep(0.05)
 }
 
 #[test]
+fn a_secret_id_that_stops_working_under_run_watch_is_named_as_read_at_start() {
+    // A seventeenth adversarial pass: an AppRole or JWT login that failed under `run
+    // --watch` was told to check the variable, which cannot reach a running `run`.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=2s", "token_max_ttl=2s"]);
+    let app = approle_app();
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", len(os.environ["SECRET_KEY"]), flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut run = support::secretary_in(app.path())
+        .env("VAULT_ADDR", &bao.address)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", &secret_id)
+        .args(["--env", "production", "run", "--watch", "1h", "--"])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Lines::new(run.stdout.take().unwrap());
+    let stderr = Lines::new(run.stderr.take().unwrap());
+    assert_eq!(stdout.line().trim_end(), "ready 34");
+
+    // The secret id is destroyed (as when it expires) and the token runs out: the next
+    // re-read must log in again, and cannot.
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app/secret-id/destroy",
+        &format!("secret_id={secret_id}"),
+    ]);
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    send(&run, "HUP");
+    let mut said = String::new();
+    while !said.contains("re-resolving") {
+        said.push_str(&stderr.line());
+    }
+    send(&run, "TERM");
+    said.push_str(&stderr.rest());
+    let status = process::wait(&mut run);
+    assert_eq!(status.code(), Some(3), "{said}");
+    for wanted in [
+        "the program keeps running with the values it has",
+        "AppRole login at auth/approle/login failed",
+        "the secret id in VAULT_SECRET_ID was read when `run` started",
+        "a secret_id_file is read again at every login",
+    ] {
+        assert!(said.contains(wanted), "no `{wanted}` in: {said}");
+    }
+    assert!(
+        !said.contains(&secret_id),
+        "the secret id was printed: {said}"
+    );
+}
+
+#[test]
 fn under_run_watch_a_new_login_in_the_vault_token_file_is_used_at_the_next_read() {
     let bao = OpenBao::start();
     seed_production(&bao);
