@@ -143,8 +143,8 @@ const PROGRAM_CONTROLS: [&str; 85] = [
 /// and configuration families, the interpreters and runtimes, where secretary's own
 /// stores are and how they are trusted (`VAULT_ADDR` sent the user's token to an
 /// address the manifest named: a sixteenth adversarial pass), package managers,
-/// containers and clusters, compilers and build tools, plugin loaders (GStreamer, GTK,
-/// Qt, Vulkan, SASL), test runners, the cloud SDKs' credential endpoints, Kerberos and
+/// containers and clusters, compilers and build tools, plugin loaders (of media, toolkits,
+/// graphics, SASL), test runners, the cloud SDKs' credential endpoints, Kerberos and
 /// the session bus (a seventeenth added these).
 const PROGRAM_CONTROL_PREFIXES: [&str; 75] = [
     "LD_",
@@ -364,46 +364,6 @@ mod tests {
             "MAKEFLAGS",
             "LUA_INIT",
             "R_PROFILE_USER",
-            // A seventeenth: each runs a program, loads a plugin or library, or sends
-            // credentials where its value says (`VISUAL` ran under `git commit`).
-            "VISUAL",
-            "SUDO_ASKPASS",
-            "AR",
-            "GCC_EXEC_PREFIX",
-            "CCACHE_PREFIX",
-            "CMAKE_C_COMPILER_LAUNCHER",
-            "CMAKE_TOOLCHAIN_FILE",
-            "GOCACHEPROG",
-            "GOTOOLCHAIN",
-            "CLOUDSDK_PYTHON",
-            "TF_CLI_ARGS",
-            "ANSIBLE_LIBRARY",
-            "SASL_PATH",
-            "LIBMYSQL_PLUGIN_DIR",
-            "ODBCSYSINI",
-            "GST_PLUGIN_PATH",
-            "GTK_MODULES",
-            "QT_PLUGIN_PATH",
-            "VK_LAYER_PATH",
-            "JULIA_DEPOT_PATH",
-            "GUILE_LOAD_PATH",
-            "PYTEST_PLUGINS",
-            "PYTEST_ADDOPTS",
-            "MPLBACKEND",
-            "COVERAGE_PROCESS_START",
-            "DJANGO_SETTINGS_MODULE",
-            "UV_INDEX_URL",
-            "VIRTUAL_ENV",
-            "COREPACK_NPM_REGISTRY",
-            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-            "GOOGLE_APPLICATION_CREDENTIALS",
-            "DENO_AUTH_TOKENS",
-            "DBUS_SESSION_BUS_ADDRESS",
-            "KRB5CCNAME",
-            "GODEBUG",
-            "BACKUP_COMMAND",
-            "CELERY_WORKER_ARGS",
         ] {
             assert!(controls_programs(name), "{name}");
         }
@@ -448,6 +408,54 @@ mod tests {
             "AWS_SECRET_ACCESS_KEY",
         ] {
             assert!(!controls_programs(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn editors_compilers_plugins_launchers_and_credential_endpoints_control_programs() {
+        // A seventeenth: each runs a program, loads a plugin or library, or sends
+        // credentials where its value says (`VISUAL` ran under `git commit`).
+        for name in [
+            "VISUAL",
+            "SUDO_ASKPASS",
+            "AR",
+            "GCC_EXEC_PREFIX",
+            "CCACHE_PREFIX",
+            "CMAKE_C_COMPILER_LAUNCHER",
+            "CMAKE_TOOLCHAIN_FILE",
+            "GOCACHEPROG",
+            "GOTOOLCHAIN",
+            "CLOUDSDK_PYTHON",
+            "TF_CLI_ARGS",
+            "ANSIBLE_LIBRARY",
+            "SASL_PATH",
+            "LIBMYSQL_PLUGIN_DIR",
+            "ODBCSYSINI",
+            "GST_PLUGIN_PATH",
+            "GTK_MODULES",
+            "QT_PLUGIN_PATH",
+            "VK_LAYER_PATH",
+            "JULIA_DEPOT_PATH",
+            "GUILE_LOAD_PATH",
+            "PYTEST_PLUGINS",
+            "PYTEST_ADDOPTS",
+            "MPLBACKEND",
+            "COVERAGE_PROCESS_START",
+            "DJANGO_SETTINGS_MODULE",
+            "UV_INDEX_URL",
+            "VIRTUAL_ENV",
+            "COREPACK_NPM_REGISTRY",
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+            "GOOGLE_APPLICATION_CREDENTIALS",
+            "DENO_AUTH_TOKENS",
+            "DBUS_SESSION_BUS_ADDRESS",
+            "KRB5CCNAME",
+            "GODEBUG",
+            "BACKUP_COMMAND",
+            "CELERY_WORKER_ARGS",
+        ] {
+            assert!(controls_programs(name), "{name}");
         }
     }
 }
