@@ -79,7 +79,11 @@ const CREDENTIAL_VALUE_WORDS: &[&str] = &[
 fn names_a_credential(value: &str) -> bool {
     value
         .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| CREDENTIAL_VALUE_WORDS.contains(&word.to_ascii_lowercase().as_str()))
+        .any(|word| {
+            CREDENTIAL_VALUE_WORDS
+                .iter()
+                .any(|credential| credential.eq_ignore_ascii_case(word))
+        })
 }
 
 /// Whether `value` is several words (split at spaces) of which one is token-like (split
