@@ -224,6 +224,16 @@ fn associated(binding: Binding<'_>, source: &str, sealed: &Sealed) -> Vec<u8> {
 
 /// Reads and parses the file at `path`: `Ok(None)` when there is none.
 fn read_outer(path: &Path) -> Result<Option<Outer>, CopyError> {
+    match own_directory(directory_of(path)) {
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => {
+            return Err(CopyError::Unreadable {
+                path: path.to_path_buf(),
+                reason: error.to_string(),
+            });
+        }
+        Ok(()) => {}
+    }
     let bytes = match crate::file::read(path, LIMIT) {
         Ok(bytes) => bytes,
         Err(FileError::NotFound) => return Ok(None),
@@ -554,34 +564,12 @@ fn seal_text(
 
 /// Writes `bytes` to `path` atomically, mode 0600, in a directory made 0700 if it is new.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."));
+    let dir = directory_of(path);
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
         .create(dir)?;
-    // A directory another user owns, or that group or others may write, lets them put
-    // back a copy that was forgotten after a refusal: refused.
-    {
-        use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-        let metadata = fs::metadata(dir)?;
-        if metadata.uid() != rustix::process::getuid().as_raw() {
-            return Err(std::io::Error::other(format!(
-                "{} belongs to another user; the copy is kept only in a directory of this user's",
-                dir.display()
-            )));
-        }
-        if metadata.permissions().mode() & 0o022 != 0 {
-            return Err(std::io::Error::other(format!(
-                "group or others may write {} (mode {:04o}); run `chmod 700 {}`",
-                dir.display(),
-                metadata.permissions().mode() & 0o7777,
-                dir.display()
-            )));
-        }
-    }
+    own_directory(dir)?;
     let mut suffix = [0u8; 8];
     crate::generate::fill_random(&mut suffix)?;
     let name = path
@@ -610,6 +598,38 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     written?;
     File::open(dir)?.sync_all()
+}
+
+/// Refuses a directory another user owns, or that group or others may write: whoever
+/// can write there can put back a copy that was forgotten after a refusal. Checked on
+/// every read as on every write (an eighteenth adversarial pass put a
+/// forgotten copy back in a directory open to all, and it was served at the next outage:
+/// only writes were checked).
+fn own_directory(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let metadata = fs::metadata(dir)?;
+    if metadata.uid() != rustix::process::getuid().as_raw() {
+        return Err(std::io::Error::other(format!(
+            "{} belongs to another user; the copy is kept only in a directory of this user's",
+            dir.display()
+        )));
+    }
+    if metadata.permissions().mode() & 0o022 != 0 {
+        return Err(std::io::Error::other(format!(
+            "group or others may write {} (mode {:04o}); run `chmod 700 {}`",
+            dir.display(),
+            metadata.permissions().mode() & 0o7777,
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The directory of the copy at `path`.
+fn directory_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."))
 }
 
 /// `O_NOFOLLOW`: a link planted where the temporary file goes is not followed.

@@ -249,6 +249,37 @@ fn a_state_directory_others_may_write_or_a_relative_one_is_never_used() {
     );
 }
 
+#[test]
+fn a_copy_in_a_directory_others_may_write_is_never_read() {
+    // An eighteenth adversarial pass: a copy forgotten after a refusal was put back by
+    // another user in a directory open to all, and served at the next outage (only
+    // writes checked the directory).
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join("shop.production.lkg");
+    let now = SystemTime::now();
+    copy::save(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        &key(),
+        contents(&[("a", "1")], &[], copy::seconds(now)),
+        now,
+    )
+    .unwrap();
+    assert!(copy::open(&path, binding(), "vault", Some(SERVER), &key()).is_ok());
+    std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let Err(error) = copy::open(&path, binding(), "vault", Some(SERVER), &key()) else {
+        panic!("a copy in a directory open to all was read");
+    };
+    assert!(
+        matches!(&error, CopyError::Unreadable { reason, .. } if reason.contains("group or others may write")),
+        "{error:?}"
+    );
+}
+
 /// A source that answers, after `delay`, that the token is refused.
 struct Refusing {
     delay: Duration,
