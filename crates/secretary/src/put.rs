@@ -109,6 +109,11 @@ pub enum PutError {
     /// There is no version before the current one.
     #[error("`{0}` has no version before the current one to roll back to")]
     NoEarlierVersion(String),
+    /// This user's last-known-good copy of the source written to could not be made to
+    /// forget the value being replaced (see `outage`): nothing was written, since the
+    /// next outage would have served the old value as the latest.
+    #[error("the last-known-good copy could not forget the value being replaced: {0}")]
+    Copy(crate::outage::CopyError),
     /// Vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -229,7 +234,14 @@ pub fn put(
     let target = target(manifest, environment)?;
     admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
+    forget_copy(&context, target.name())?;
     Ok(target.write(spec, &context, value, cas)?)
+}
+
+/// Before a write to the source named `source`: this user's last-known-good copy of it
+/// forgets what it keeps ([`crate::outage::forget_before_write`]).
+pub(crate) fn forget_copy(context: &Context<'_>, source: &str) -> Result<(), PutError> {
+    crate::outage::forget_before_write(context, source).map_err(PutError::Copy)
 }
 
 /// The new value of `spec` in a rotation: made as it declares (`generate = { bytes = 32,
@@ -261,6 +273,7 @@ pub fn rotate(
     let value = new_value(spec, provided)?;
     admissible(spec, environment, &value)?;
     let context = Context::new(manifest, environment, vars);
+    forget_copy(&context, target.name())?;
     Ok(target.write(spec, &context, &value, None)?)
 }
 
@@ -348,6 +361,7 @@ pub fn rollback(
                 return Err(PutError::SameValue(target));
             }
             admissible(spec, environment, &value)?;
+            forget_copy(&context, source.name())?;
             let written = match source.write(spec, &context, &value, Some(current)) {
                 Err(StoreError::Vault(VaultError::CasMismatch { expected, .. })) => {
                     return Err(PutError::Overtaken { read: expected });

@@ -397,6 +397,14 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
         error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(
             "see what is there now (`secretary status`), then run `rollback` again if it is still wanted",
         ),
+        PutError::Copy(error) => {
+            let hint = error.hint();
+            Diagnostic::error(format!(
+                "{key}: {}; nothing was written",
+                PutError::Copy(error)
+            ))
+            .help(hint)
+        }
         error => Diagnostic::error(format!("{key}: {error}; nothing was written")),
     }
 }

@@ -339,6 +339,48 @@ fn cache_clear_removes_the_copy_and_an_outage_then_fails_closed() {
 }
 
 #[test]
+fn a_value_this_user_replaces_is_never_served_from_the_copy() {
+    // An eighteenth adversarial pass: `rotate` wrote version 2, the copy still held
+    // version 1's value, and the next outage served it as the latest.
+    let mut app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    let rotated = support::secretary_in(app.path())
+        .envs(app.server.env())
+        .env("SECRETARY_CACHE_KEY", KEY)
+        .env("SECRETARY_STATE_DIR", app.path().join("state"))
+        .args(["--env", "production", "put", "api_key"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"new-api-key-7b1c9e\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(
+        rotated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&rotated.stderr)
+    );
+    app.server.stop();
+    let out = app.run(&["run", "--", "sh", "-c", "echo \"key=$API_KEY\""]);
+    assert_no_canary("stdout", &out.stdout);
+    assert_no_canary("stderr", &out.stderr);
+    assert_ne!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr.contains("there is no last-known-good copy"),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
 fn two_processes_writing_the_copy_at_once_leave_one_that_opens() {
     let app = App::new("warn");
     for round in 0..4 {
