@@ -88,3 +88,55 @@ def test_a_manager_keeps_its_values_through_an_outage_and_a_restart_starts_from_
             back.stop()
     finally:
         server.stop()
+
+
+def test_the_fastapi_lifespan_says_stale_through_an_outage_and_fresh_after(
+    tmp_path: pathlib.Path, monkeypatch, caplog
+):
+    # An eighteenth adversarial pass: a re-read that served values held through an
+    # outage did not raise, and `app.state.secret_refresh` said fresh all along.
+    import logging
+    import time
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from secretary.fastapi import lifespan
+
+    clean_environment(monkeypatch, tmp_path)
+    server = OpenBao(tmp_path)
+    try:
+        (tmp_path / "secrets.toml").write_text(MANIFEST)
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("VAULT_ADDR", server.address)
+        monkeypatch.setenv("VAULT_TOKEN", server.token)
+        monkeypatch.setenv("SECRETARY_CACHE_KEY", KEY)
+        monkeypatch.setenv("SECRETARY_STATE_DIR", str(tmp_path / "state"))
+        server.kv_put("production/api_key", value=CANARY)
+        manager = SecretManager(environment="production")
+        application = FastAPI(lifespan=lifespan(manager, refresh_interval=0.1))
+        with caplog.at_level(logging.WARNING, logger="secretary"), TestClient(application):
+            refresh = application.state.secret_refresh
+            assert not refresh.stale
+            server.stop()
+            deadline = time.monotonic() + 30
+            while not refresh.stale:
+                assert time.monotonic() < deadline, "the outage was never said"
+                time.sleep(0.05)
+            assert refresh.reason == "1 stale (their source could not be reached): api_key"
+            assert manager.get_secret("api_key") == CANARY
+            (tmp_path / "bao2").mkdir()
+            back = OpenBao(tmp_path / "bao2")
+            try:
+                back.kv_put("production/api_key", value=CANARY)
+                monkeypatch.setenv("VAULT_ADDR", back.address)
+                monkeypatch.setenv("VAULT_TOKEN", back.token)
+                while refresh.stale:
+                    assert time.monotonic() < deadline, "the end of the outage was never said"
+                    time.sleep(0.05)
+            finally:
+                back.stop()
+        assert sum("re-reading the secrets failed" in m for m in caplog.messages) == 1
+        assert "secretary: re-reading the secrets works again" in caplog.messages
+        assert CANARY not in caplog.text
+    finally:
+        server.stop()

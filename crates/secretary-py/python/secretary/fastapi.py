@@ -18,7 +18,8 @@ exits non-zero without listening. Otherwise the application's state holds:
 - ``app.state.settings``: an instance of ``settings``, when a settings class is given;
 - ``app.state.secret_changes``: the keys changed at the last rotation seen, and when;
 - ``app.state.secret_refresh``: whether what the application holds is stale (the last
-  re-read or the settings built from it failed), since when, and why (never a value).
+  re-read or the settings built from it failed, or it served values held through an
+  outage or from the last-known-good copy), since when, and why (never a value).
 
 With ``refresh_interval`` (seconds), the secrets are re-read that often in a background
 task (``SecretManager.refresh()``, off the event loop). When a value changed, the report
@@ -242,10 +243,17 @@ async def _refresh(
                 except Exception as error:  # noqa: BLE001 - as above
                     failure = error
             if failure is None:
-                if state.fresh():
-                    _log.warning("secretary: re-reading the secrets works again")
-                continue
-            reason = _describe(failure)
+                # A re-read that served values held through an outage, or from the
+                # last-known-good copy, did not fail, and is not fresh either (an
+                # eighteenth adversarial pass saw `stale=False` through a whole outage).
+                held = await _in_thread(lambda: _stale_keys(secrets))
+                if not held:
+                    if state.fresh():
+                        _log.warning("secretary: re-reading the secrets works again")
+                    continue
+                reason = f"{len(held)} stale (their source could not be reached): {', '.join(held)}"
+            else:
+                reason = _describe(failure)
             if state.failed(reason):
                 _log.error(
                     "secretary: re-reading the secrets failed; keeping the values in use, marked stale: %s",
@@ -253,6 +261,11 @@ async def _refresh(
                 )
     finally:
         secrets.remove_on_change(seen)
+
+
+def _stale_keys(secrets: SecretManager) -> list[str]:
+    """The keys whose value is held stale (``SecretManager.stale``); reads no source."""
+    return [key for key in secrets.list_secrets() if secrets.stale(key) is not None]
 
 
 class _Seen:
