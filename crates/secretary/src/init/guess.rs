@@ -75,15 +75,27 @@ const CREDENTIAL_VALUE_WORDS: &[&str] = &[
 ];
 
 /// Whether one of `value`'s words (split at anything but a letter or digit) is one of
-/// [`CREDENTIAL_VALUE_WORDS`].
+/// [`CREDENTIAL_VALUE_WORDS`], or a value is given to a `key`, `auth` or `pw`
+/// (`key=hunter2hunter2`, `auth:...`: an eighteenth adversarial pass).
 fn names_a_credential(value: &str) -> bool {
-    value
-        .split(|c: char| !c.is_ascii_alphanumeric())
-        .any(|word| {
-            CREDENTIAL_VALUE_WORDS
-                .iter()
-                .any(|credential| credential.eq_ignore_ascii_case(word))
+    let lower = value.to_ascii_lowercase();
+    let given = |word: &str| {
+        lower.match_indices(word).any(|(at, _)| {
+            let before = lower[..at].chars().next_back();
+            let mut after = lower[at + word.len()..].chars();
+            !before.is_some_and(|c| c.is_ascii_alphanumeric())
+                && matches!(after.next(), Some('=' | ':'))
+                && after.next().is_some_and(|c| !c.is_whitespace())
         })
+    };
+    ["key", "auth", "pw"].into_iter().any(given)
+        || value
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .any(|word| {
+                CREDENTIAL_VALUE_WORDS
+                    .iter()
+                    .any(|credential| credential.eq_ignore_ascii_case(word))
+            })
 }
 
 /// Whether `value` is several words (split at spaces) of which one is token-like (split
@@ -351,7 +363,12 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
         Kind::String => {
             values
                 .iter()
-                .any(|v| v.contains('/') && v.split('/').any(token_like))
+                // A path's token-like segment; a path's name says it is one when the
+                // value has no `/` (`ADMIN_PATH=admin-7g3kq9`: an eighteenth pass).
+                .any(|v| {
+                    (v.contains('/') || says_harmless(name, &["PATH", "PREFIX", "ROUTE"]))
+                        && v.split('/').any(token_like)
+                })
                 // A query or fragment that carries a value (`db:5432?password=...`,
                 // `#auth=...`: a fifteenth adversarial pass), whatever the name says.
                 || values.iter().any(|v| {
@@ -527,6 +544,10 @@ mod tests {
             ("LDAP_DOMAIN", "cn=admin,dc=example,dc=org hunter2hunter2"),
             ("REDIS_HOST", "redis:6379 --requirepass Sup3rS3cretValue"),
             ("CACHE_HOST", "cache --masterauth opensesame"),
+            // An eighteenth: a path without its `/`, a value given to a key.
+            ("ADMIN_PATH", "admin-7g3kq9"),
+            ("SERVICE_MODE", "key=hunter2hunter2"),
+            ("CACHE_HOST", "cache:6379,auth:Tr0ub4dor"),
         ] {
             assert!(s(name, &[value]), "{name}");
         }
@@ -537,6 +558,8 @@ mod tests {
             ("APP_NAME", "Faceless YouTube"),
             ("LOG_FORMAT", "%(asctime)s %(levelname)s %(message)s"),
             ("DB_HOST", "db.internal:5432"),
+            ("STATIC_PATH", "static"),
+            ("SORT_MODE", "monkey:asc"),
         ] {
             assert!(!s(name, &[value]), "{name}");
         }
