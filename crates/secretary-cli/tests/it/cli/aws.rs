@@ -91,7 +91,8 @@ fn aws_values_and_credentials_appear_only_where_asked_for() {
         if what.starts_with("staging check text") {
             assert_eq!(out.code, 1, "{what}");
             assert!(
-                out.stdout.contains("is not text") || out.stderr.contains("is not text"),
+                format!("{}{}", out.stdout, out.stderr)
+                    .contains("the secret string of cli-staging/json is not a JSON object"),
                 "{what}: {}{}",
                 out.stdout,
                 out.stderr

@@ -144,13 +144,20 @@ pub enum AwsError {
         resource: String,
     },
     /// The field of a JSON secret holds a list, a map, or a number that would not read
-    /// back as written; or the secret is not a JSON object.
+    /// back as written.
     #[error("{what} of {resource} is not text")]
     NotText {
         /// The secret.
         resource: String,
-        /// ``field `x` ``, or `the secret string (not a JSON object)`.
+        /// ``field `x` ``.
         what: String,
+    },
+    /// The source reads a `field`, and the secret string is not a JSON object, so it has
+    /// no fields (it was called "not text": an eighteenth adversarial pass).
+    #[error("the secret string of {resource} is not a JSON object, so it has no field to read")]
+    NotAnObject {
+        /// The secret.
+        resource: String,
     },
     /// A value larger than a secret may be.
     #[error("{resource} holds more than {}, the most a secret may hold", crate::file::size(*limit))]
@@ -232,6 +239,9 @@ impl AwsError {
             Self::Binary { .. } => {
                 "store the value as a secret string (base64 for binary data)".to_owned()
             }
+            Self::NotAnObject { resource } => format!(
+                "store {resource} as a JSON object of strings, or drop the source's `field` to read it whole"
+            ),
             Self::NotText { resource, .. } => format!(
                 "store {resource} as a JSON object of strings, or drop the source's `field` to read it whole"
             ),

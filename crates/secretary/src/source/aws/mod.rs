@@ -473,9 +473,8 @@ impl AwsSource {
                 Got::NotFound => SecretJson::object(),
                 Got::Found { text, .. } => SecretJson::from_slice(text.as_bytes())
                     .filter(|json| json.expose().is_object())
-                    .ok_or_else(|| AwsError::NotText {
+                    .ok_or_else(|| AwsError::NotAnObject {
                         resource: name.clone(),
-                        what: "the secret string (not a JSON object)".to_owned(),
                     })?,
             };
             json.insert(field, value.expose());
@@ -511,7 +510,9 @@ fn field_of(text: &str, field: &str, name: &str) -> Result<Field, AwsError> {
     };
     let json = SecretJson::from_slice(text.as_bytes())
         .filter(|json| json.expose().is_object())
-        .ok_or_else(|| not_text("the secret string (not a JSON object)".to_owned()))?;
+        .ok_or_else(|| AwsError::NotAnObject {
+            resource: name.to_owned(),
+        })?;
     match json.expose().get(field) {
         None | Some(Value::Null) => {
             let fields = json.expose().as_object();

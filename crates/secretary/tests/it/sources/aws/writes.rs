@@ -128,7 +128,7 @@ fn values_and_credentials_never_reach_errors_or_debug() {
     let report = run(&manifest, "production", &vars);
     let error = source_error(&report, "api_key");
     assert!(
-        matches!(error, SourceError::Aws(AwsError::NotText { .. })),
+        matches!(error, SourceError::Aws(AwsError::NotAnObject { .. })),
         "{error:?}"
     );
     // The source itself, its batch and its lookups.
