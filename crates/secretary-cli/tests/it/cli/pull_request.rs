@@ -501,6 +501,39 @@ fn a_provider_run_through_text_or_a_launcher_is_never_allowed() {
 }
 
 #[test]
+fn an_exec_interpreter_given_an_option_off_its_allowlist_is_refused_naming_it() {
+    // A seventeenth adversarial pass: `--rcfile`'s value, an existing file, was taken
+    // for bash's script, so the `-c` after it went unseen and `tools/op.sh` ran unpinned.
+    let project = Project::new("");
+    let state = tempfile::tempdir().unwrap();
+    let ran = project.path().join("ran");
+    project.file("providers/rc", "");
+    project.file("tools/op.sh", &format!("touch '{}'\n", ran.display()));
+    project.file(
+        "secrets.toml",
+        "version = 1\n[sources.store]\ntype = \"exec\"\ncommand = [\"bash\", \"--rcfile\", \"providers/rc\", \"-c\", \". tools/op.sh\"]\n[environments.development]\nsources = [\"store\"]\n[secrets.api_key]\nrequired = true\n",
+    );
+    let allow = run(project
+        .cmd()
+        .env("SECRETARY_STATE_DIR", state.path())
+        .arg("allow"));
+    assert_ne!(allow.code, 0, "{}{}", allow.stdout, allow.stderr);
+    assert!(
+        allow
+            .stderr
+            .contains("exec source `store`: `bash` is given `--rcfile` before its script"),
+        "{}",
+        allow.stderr
+    );
+    assert!(
+        allow.stderr.contains("leave `--rcfile` out of the command"),
+        "{}",
+        allow.stderr
+    );
+    assert!(!ran.exists(), "tools/op.sh ran");
+}
+
+#[test]
 fn provider_check_passes_a_provider_that_speaks_the_protocol_and_fails_one_that_does_not() {
     let project = Project::new("");
     project.file("store.json", r#"{"values": {"api_key": "k-canary-kit"}}"#);

@@ -30,6 +30,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::file;
+use crate::manifest::controls_programs;
 use crate::source::hex;
 use crate::source::program::repository_root;
 
@@ -70,8 +71,26 @@ pub(super) enum PinError {
     /// Python is run so that it looks for modules in the manifest's directory first
     /// (`-m`, `-c`: `modules.rs`).
     WorkingDirectory,
-    /// The program runs another that it finds by itself (`wrappers.rs`).
+    /// The program runs another that it finds by itself (`wrappers/`).
     Wrapper { program: String, what: Wrapper },
+    /// An `env` on the way sets a variable that makes programs run code or load files
+    /// where its value says (`PERL5OPT`, `NODE_OPTIONS`, `BASH_ENV`).
+    Variable { name: String },
+}
+
+/// Refuses a variable an `env` on the way sets (`changes`) that makes programs run code
+/// or load files where its value says ([`controls_programs`]: `PERL5OPT`,
+/// `NODE_OPTIONS`, `RUBYOPT`, `PYTHON*`, `BASH_ENV`, `LD_*`...): the code its value
+/// names (`-Mstrict;do"op.pl"`) is not pinned.
+fn variables(changes: &[Change]) -> Result<(), PinError> {
+    for change in changes {
+        if let Change::Set(name, _) = change {
+            if controls_programs(name) {
+                return Err(PinError::Variable { name: name.clone() });
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Why `step` (its `words` as shown, `found` where it was found) cannot be pinned, if it
@@ -117,8 +136,8 @@ struct Place {
 /// command, what Node looks up on the way to the repository's root (`modules.rs`), each
 /// with its SHA-256 (hex) and as it is shown (`providers/op.py`, `providers/`,
 /// `../node_modules/`). An interpreter's script is pinned as a program, not again as
-/// its argument. A variable an `env` on the way sets (`changes`) is pinned as an
-/// argument `NAME=VALUE` would be, and so is each part of a value with a `:` (a path
+/// its argument. A variable an `env` on the way sets (`changes`) is refused when it
+/// makes programs run code ([`variables`]), else pinned as an argument `NAME=VALUE` would be, and so is each part of a value with a `:` (a path
 /// list such as `PYTHONPATH`; an empty part is the working directory, `.`).
 pub(super) fn pins(
     steps: &[Step],
@@ -150,6 +169,7 @@ pub(super) fn pins(
     for (step, words, found) in &steps {
         refused(step, words, found, &place)?;
     }
+    variables(changes)?;
     let mut pinned = Pinned::default();
     let mut node: Option<modules::NodeCommand> = None;
     for (index, (step, words, found)) in steps.iter().enumerate() {
@@ -579,6 +599,37 @@ mod tests {
             assert_ne!(now, last, "change {index} went unseen");
             last = now;
         }
+    }
+
+    #[test]
+    fn a_variable_an_env_sets_that_makes_programs_run_code_is_refused() {
+        // A seventeenth adversarial pass: `env 'PERL5OPT=-Mstrict;do"./tools/op.pl"'
+        // perl providers/op.pl` was allowed, and ran `tools/op.pl`, never pinned.
+        for name in [
+            "PERL5OPT",
+            "NODE_OPTIONS",
+            "RUBYOPT",
+            "PYTHONSTARTUP",
+            "PYTHONPATH",
+            "BASH_ENV",
+            "LD_PRELOAD",
+        ] {
+            let set = Change::Set(name.to_owned(), "-Mstrict;do\"./tools/op.pl\"".to_owned());
+            assert_eq!(
+                variables(&[set]),
+                Err(PinError::Variable {
+                    name: name.to_owned()
+                }),
+                "{name}"
+            );
+        }
+        // An application's own variable, and taking one away, change no program.
+        let harmless = [
+            Change::Set("FROM_SHEBANG".to_owned(), "yes".to_owned()),
+            Change::Unset("PERL5OPT".to_owned()),
+            Change::Clear,
+        ];
+        assert_eq!(variables(&harmless), Ok(()));
     }
 
     #[test]

@@ -234,6 +234,19 @@ pub enum TrustError {
         /// What it does.
         what: Wrapper,
     },
+    /// An `env` on the way to the program (the command's, or a `#!` line's) sets a
+    /// variable that makes programs run code or load files where its value says
+    /// (`PERL5OPT`, `NODE_OPTIONS`, `BASH_ENV`, `PYTHONPATH`, `LD_PRELOAD`): what it names
+    /// is not pinned.
+    #[error(
+        "exec source `{source_name}`: `env` sets `{name}`, which makes programs run code or load files where its value says: what it names is not pinned"
+    )]
+    Variable {
+        /// The source.
+        source_name: String,
+        /// The variable's name (never its value).
+        name: String,
+    },
     /// Python is run with `-m` or `-c` (or its code on stdin), which puts its working
     /// directory, the manifest's, first on its module path.
     #[error(
@@ -306,6 +319,9 @@ impl TrustError {
             Self::Interpreter { .. } => "name the interpreter by its path in the script's `#!` line (`#!/usr/bin/python3`), or in the source's `command` (`[\"python3\", \"providers/op.py\"]`)".to_owned(),
             Self::Program { .. } => "check the source's `command`".to_owned(),
             Self::LookupTooLarge { .. } => "install the provider outside the repository (`npm install --global`, or a directory of your own) and name it there: Node then looks for its modules beside it".to_owned(),
+            Self::Wrapper { what: Wrapper::Option(option), .. } => format!("leave `{option}` out of the command (and out of a `#!` line) and run the script directly (`[\"bash\", \"providers/op.sh\"]`); what it did can go in the script's own code, which `allow` pins"),
+            Self::Wrapper { what: Wrapper::Module(_), .. } => "run a script of the provider's instead (`[\"python3\", \"providers/op.py\"]`), or a module of its own (`[\"python3\", \"-P\", \"-m\", \"company_provider\"]`), which `allow` pins or names".to_owned(),
+            Self::Variable { .. } => "leave it out of the command's `env` (and of a `#!` line's): set what it would in the provider's own code, which `allow` pins".to_owned(),
             Self::Wrapper { .. } => "name the program that does the work in `command` (`[\"python3\", \"providers/op.py\"]`), by its path if PATH could find another; a shell's commands, a launcher or a runner can go inside that script, which `allow` pins".to_owned(),
             Self::WorkingDirectory { .. } => "put `-P` (Python 3.11 and later) or `-I` before `-m`/`-c` in the source's `command`, which keeps that directory off the module path, or run a script in a directory of its own (`providers/op.py`)".to_owned(),
             Self::Environment { .. } => "make the provider's virtual environment outside the repository (`python3 -m venv ~/.local/share/venvs/provider`) and name its interpreter by that path in `command` (or in the script's `#!` line), or install the provider with `pipx`; a script whose `#!` line looks its interpreter up on PATH (`#!/usr/bin/env python3`) finds the one of an activated environment".to_owned(),
@@ -403,6 +419,10 @@ pub(super) fn fingerprint(
             },
             PinError::WorkingDirectory => TrustError::WorkingDirectory {
                 source_name: source_name.to_owned(),
+            },
+            PinError::Variable { name } => TrustError::Variable {
+                source_name: source_name.to_owned(),
+                name,
             },
             PinError::Wrapper { program, what } => TrustError::Wrapper {
                 source_name: source_name.to_owned(),

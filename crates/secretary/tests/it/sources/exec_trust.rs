@@ -694,7 +694,7 @@ fn what_a_shebang_line_passes_is_held_to_the_commands_rules() {
     script_provider(
         &tree,
         "providers/p.py",
-        "#!/usr/bin/env -S PYTHONPATH=lib python3",
+        "#!/usr/bin/env -S LIB_DIR=lib python3",
         "",
     );
     let manifest = tree.manifest(".", r#"["providers/p.py"]"#);
@@ -702,6 +702,19 @@ fn what_a_shebang_line_passes_is_held_to_the_commands_rules() {
     tree.reads(&manifest);
     fs::write(tree.path("lib/json.py"), tree.marker_code()).unwrap();
     assert_eq!(changed(&tree.refused(&manifest)), "lib/");
+    // One that makes programs run code or load files (`PYTHONPATH`, `PERL5OPT`):
+    // refused, since a seventeenth adversarial pass hid code in `PERL5OPT`'s value.
+    script_provider(
+        &tree,
+        "providers/p.py",
+        "#!/usr/bin/env -S PYTHONPATH=lib python3",
+        "",
+    );
+    let error = trust::allow(&manifest, &tree.vars()).unwrap_err();
+    assert!(
+        matches!(&error, TrustError::Variable { name, .. } if name == "PYTHONPATH"),
+        "{error:?}"
+    );
     // An `env` option that is not followed: refused, saying what to do.
     script_provider(
         &tree,
