@@ -239,10 +239,7 @@ impl AwsError {
             Self::Binary { .. } => {
                 "store the value as a secret string (base64 for binary data)".to_owned()
             }
-            Self::NotAnObject { resource } => format!(
-                "store {resource} as a JSON object of strings, or drop the source's `field` to read it whole"
-            ),
-            Self::NotText { resource, .. } => format!(
+            Self::NotAnObject { resource } | Self::NotText { resource, .. } => format!(
                 "store {resource} as a JSON object of strings, or drop the source's `field` to read it whole"
             ),
             Self::ValueTooLarge { .. } => {
