@@ -397,7 +397,8 @@ mod tests {
             "IMAGE_SRC",
             "HGTV_API_KEY",
             "GOOGLE_API_KEY",
-            "AWS_CONTAINER_NAME",
+            // In lower case: a name of the application, not one secretary reads.
+            "aws_container_name",
             "QTY_LIMIT",
             "ASSETS_URL",
             "ARGON2_SALT",
