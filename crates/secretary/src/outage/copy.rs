@@ -11,9 +11,7 @@
 //! another server's values opens only to say so.
 
 use std::collections::BTreeMap;
-use std::fs::{self, File, OpenOptions};
-use std::io::Write as _;
-use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -24,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::CopyError;
+use super::disk::{directory_of, own_directory, write_atomic};
 use super::key::CacheKey;
 use crate::{FileError, SecretValue, Variables};
 
@@ -562,81 +561,6 @@ fn seal_text(
     Ok(sealed)
 }
 
-/// Writes `bytes` to `path` atomically, mode 0600, in a directory made 0700 if it is new.
-pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = directory_of(path);
-    fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)?;
-    own_directory(dir)?;
-    let mut suffix = [0u8; 8];
-    crate::generate::fill_random(&mut suffix)?;
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temporary = dir.join(format!(
-        ".{name}.{}.{}.tmp",
-        std::process::id(),
-        u64::from_ne_bytes(suffix)
-    ));
-    let written = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .custom_flags(libc_nofollow())
-            .open(&temporary)?;
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        drop(file);
-        fs::rename(&temporary, path)
-    })();
-    if written.is_err() {
-        let _ = fs::remove_file(&temporary);
-    }
-    written?;
-    File::open(dir)?.sync_all()
-}
-
-/// Refuses a directory another user owns, or that group or others may write: whoever
-/// can write there can put back a copy that was forgotten after a refusal. Checked on
-/// every read as on every write (an eighteenth adversarial pass put a
-/// forgotten copy back in a directory open to all, and it was served at the next outage:
-/// only writes were checked).
-fn own_directory(dir: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
-    let metadata = fs::metadata(dir)?;
-    if metadata.uid() != rustix::process::getuid().as_raw() {
-        return Err(std::io::Error::other(format!(
-            "{} belongs to another user; the copy is kept only in a directory of this user's",
-            dir.display()
-        )));
-    }
-    if metadata.permissions().mode() & 0o022 != 0 {
-        return Err(std::io::Error::other(format!(
-            "group or others may write {} (mode {:04o}); run `chmod 700 {}`",
-            dir.display(),
-            metadata.permissions().mode() & 0o7777,
-            dir.display()
-        )));
-    }
-    Ok(())
-}
-
-/// The directory of the copy at `path`.
-fn directory_of(path: &Path) -> &Path {
-    path.parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or_else(|| Path::new("."))
-}
-
-/// `O_NOFOLLOW`: a link planted where the temporary file goes is not followed.
-fn libc_nofollow() -> i32 {
-    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
-}
-
 /// What `secretary cache status` shows of one copy: never a value.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
@@ -766,6 +690,47 @@ pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<
     let text =
         serde_json::to_vec_pretty(&outer).map_err(|error| failed(std::io::Error::other(error)))?;
     write_atomic(path, &text).map_err(failed)
+}
+
+/// Removes `source` from every copy of `app` in `dir`, whatever its environment (two
+/// environments may read one Vault path: a value replaced in one would still be served
+/// by the other's copy, a nineteenth adversarial pass found). A file of the application
+/// that cannot be read as a copy now (its directory refused, corrupt, of another format)
+/// is removed whole: it could be read again later (once the directory is put right, by
+/// another version of secretary) and serve the value being replaced.
+pub(crate) fn forget_everywhere(dir: &Path, app: &str, source: &str) -> Result<(), CopyError> {
+    let removed = |path: &Path| match fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(CopyError::Write {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        }),
+        _ => Ok(()),
+    };
+    // `app.` as a file name starts: the environment's part empty.
+    let name = file_name(Binding {
+        app,
+        environment: "",
+    });
+    let prefix = name.trim_end_matches(SUFFIX);
+    for path in files(dir)? {
+        let ours = path
+            .file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.starts_with(prefix));
+        match read_outer(&path) {
+            Ok(Some(outer)) if outer.app == app => {
+                let binding = Binding {
+                    app,
+                    environment: &outer.environment,
+                };
+                forget(&path, binding, source)?;
+            }
+            Ok(_) => {}
+            Err(_) if ours => removed(&path)?,
+            Err(_) => {}
+        }
+    }
+    Ok(())
 }
 
 /// Writes a copy of one source whose sealed text is `plain`, as it is (a copy in the form

@@ -12,6 +12,7 @@
 
 mod answer;
 mod copy;
+mod disk;
 mod key;
 
 use std::fmt;
@@ -361,29 +362,22 @@ impl<'a> Place<'a> {
     }
 }
 
-/// Forgets what this user's last-known-good copy of `context`'s environment keeps for
-/// `source`, before a write to it (`put`, `rotate`, `rollback`, `import`): the copy
-/// holds the value being replaced, which the next outage would serve as the latest for
-/// up to `max_age` (an eighteenth adversarial pass served a rotated-out value that way).
-/// The next read that answers for every secret makes the copy again. A copy kept by
-/// another user or machine (the service's own) is not reached: it learns of the new
-/// version at its next read. Forgotten before the write, so that a write which lands
-/// while the forgetting fails never leaves the old value to be served; a failure to
-/// forget is the command's error, and nothing is written.
+/// Forgets what this user's last-known-good copies of `context`'s application keep for
+/// `source`, in every environment, before a write to it (`put`, `rotate`, `rollback`,
+/// `import`): a copy holds the value being replaced, which the next outage would serve
+/// as the latest for up to `max_age` (an eighteenth adversarial pass served a
+/// rotated-out value that way; a nineteenth, through another environment's copy of the
+/// same Vault path). A copy file of the application that cannot be read now is removed
+/// ([`copy::forget_everywhere`]). The next read that answers for every secret makes a
+/// copy again. A copy kept by another user or machine (the service's own) is not
+/// reached: it learns of the new version at its next read. Forgotten before the write,
+/// so that a write which lands while the forgetting fails never leaves the old value to
+/// be served: a failure is the command's error, and nothing is written.
 pub(crate) fn forget_before_write(context: &Context<'_>, source: &str) -> Result<(), CopyError> {
     let (Some(app), Some(dir)) = (context.app, state_dir(context.vars)) else {
         return Ok(());
     };
-    let binding = Binding {
-        app,
-        environment: context.environment,
-    };
-    match copy::forget(&dir.join(copy::file_name(binding)), binding, source) {
-        // Only a copy that could not be rewritten or removed could still be served: one
-        // that cannot be read or opened (a refused directory, another format) never is.
-        Err(error @ CopyError::Write { .. }) => Err(error),
-        _ => Ok(()),
-    }
+    copy::forget_everywhere(&dir, app, source)
 }
 
 /// Asks `source` about `asked`, through the environment's last-known-good copy where it

@@ -232,7 +232,8 @@ fn a_state_directory_others_may_write_or_a_relative_one_is_never_used() {
     let shared = dir.path().join("shared");
     std::fs::create_dir(&shared).unwrap();
     std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o777)).unwrap();
-    let error = copy::write_atomic(&shared.join("shop.production.lkg"), b"sealed").unwrap_err();
+    let error =
+        super::disk::write_atomic(&shared.join("shop.production.lkg"), b"sealed").unwrap_err();
     assert!(
         error.to_string().contains("group or others may write"),
         "{error}"
@@ -278,6 +279,41 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
         matches!(&error, CopyError::Unreadable { reason, .. } if reason.contains("group or others may write")),
         "{error:?}"
     );
+}
+
+#[test]
+fn a_write_forgets_the_source_in_every_environments_copy_and_removes_what_cannot_be_read() {
+    // A nineteenth adversarial pass: `put` in production left the replaced value in
+    // staging's copy of the same Vault path; a copy that could not be read at the write
+    // (its directory refused) was read again once the directory was put right.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let now = SystemTime::now();
+    let save = |app: &str, environment: &str| {
+        let binding = Binding { app, environment };
+        let path = state.join(copy::file_name(binding));
+        copy::save(
+            &path,
+            binding,
+            "vault",
+            SERVER,
+            &key(),
+            contents(&[("a", "1")], &[], copy::seconds(now)),
+            now,
+        )
+        .unwrap();
+        path
+    };
+    let production = save("shop", "production");
+    let staging = save("shop", "staging");
+    let other = save("other", "production");
+    let corrupt = state.join("shop.qa.lkg");
+    std::fs::write(&corrupt, "not a copy").unwrap();
+    copy::forget_everywhere(&state, "shop", "vault").unwrap();
+    for gone in [&production, &staging, &corrupt] {
+        assert!(!gone.exists(), "{} is still there", gone.display());
+    }
+    assert!(other.exists(), "another application's copy was removed");
 }
 
 /// A source that answers, after `delay`, that the token is refused.

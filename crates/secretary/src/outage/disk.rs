@@ -1,0 +1,82 @@
+//! The directory copies are kept in, on disk: refused unless it is this user's and no
+//! one else may write it (checked at every read and write), and files written whole.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::Write as _;
+use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
+use std::path::Path;
+
+/// Writes `bytes` to `path` atomically, mode 0600, in a directory made 0700 if it is new.
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = directory_of(path);
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    own_directory(dir)?;
+    let mut suffix = [0u8; 8];
+    crate::generate::fill_random(&mut suffix)?;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let temporary = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        u64::from_ne_bytes(suffix)
+    ));
+    let written = (|| {
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .custom_flags(libc_nofollow())
+            .open(&temporary)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        fs::rename(&temporary, path)
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&temporary);
+    }
+    written?;
+    File::open(dir)?.sync_all()
+}
+
+/// Refuses a directory another user owns, or that group or others may write: whoever
+/// can write there can put back a copy that was forgotten after a refusal. Checked on
+/// every read as on every write (an eighteenth adversarial pass put a
+/// forgotten copy back in a directory open to all, and it was served at the next outage:
+/// only writes were checked).
+pub(super) fn own_directory(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{MetadataExt as _, PermissionsExt as _};
+    let metadata = fs::metadata(dir)?;
+    if metadata.uid() != rustix::process::getuid().as_raw() {
+        return Err(std::io::Error::other(format!(
+            "{} belongs to another user; the copy is kept only in a directory of this user's",
+            dir.display()
+        )));
+    }
+    if metadata.permissions().mode() & 0o022 != 0 {
+        return Err(std::io::Error::other(format!(
+            "group or others may write {} (mode {:04o}); run `chmod 700 {}`",
+            dir.display(),
+            metadata.permissions().mode() & 0o7777,
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// The directory of the copy at `path`.
+pub(super) fn directory_of(path: &Path) -> &Path {
+    path.parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or_else(|| Path::new("."))
+}
+
+/// `O_NOFOLLOW`: a link planted where the temporary file goes is not followed.
+fn libc_nofollow() -> i32 {
+    i32::try_from(rustix::fs::OFlags::NOFOLLOW.bits()).unwrap_or(0)
+}
