@@ -140,3 +140,37 @@ def test_the_fastapi_lifespan_says_stale_through_an_outage_and_fresh_after(
         assert CANARY not in caplog.text
     finally:
         server.stop()
+
+
+def test_a_lifespan_started_from_the_copy_is_stale_from_the_start(
+    tmp_path: pathlib.Path, monkeypatch, caplog
+):
+    # A nineteenth adversarial pass: started during an outage from the copy, the
+    # lifespan said fresh (for good without refresh_interval).
+    import logging
+
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+    from secretary.fastapi import lifespan
+
+    clean_environment(monkeypatch, tmp_path)
+    server = OpenBao(tmp_path)
+    try:
+        (tmp_path / "secrets.toml").write_text(MANIFEST)
+        monkeypatch.chdir(tmp_path)
+        monkeypatch.setenv("VAULT_ADDR", server.address)
+        monkeypatch.setenv("VAULT_TOKEN", server.token)
+        monkeypatch.setenv("SECRETARY_CACHE_KEY", KEY)
+        monkeypatch.setenv("SECRETARY_STATE_DIR", str(tmp_path / "state"))
+        server.kv_put("production/api_key", value=CANARY)
+        SecretManager(environment="production").validate()
+        server.stop()
+        application = FastAPI(lifespan=lifespan(SecretManager(environment="production")))
+        with caplog.at_level(logging.INFO, logger="secretary"), TestClient(application):
+            refresh = application.state.secret_refresh
+            assert refresh.stale
+            assert refresh.reason == "1 stale (their source could not be reached): api_key"
+        assert "secretary: started on stale values: 1 stale" in caplog.text
+        assert CANARY not in caplog.text
+    finally:
+        server.stop()

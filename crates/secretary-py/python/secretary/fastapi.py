@@ -94,16 +94,19 @@ class SecretRefresh:
     def failed(self, reason: str) -> bool:
         """Marks the state stale for ``reason``; true when it was fresh until now."""
         first = not self.stale
+        # `stale` last, and cleared first below: a request handler in another thread
+        # that sees it true sees its reason too (a test once saw `stale` with no reason).
         if first:
             self.since = time.time()
-        self.stale = True
         self.reason = reason
+        self.stale = True
         return first
 
     def fresh(self) -> bool:
         """Marks the state fresh; true when it was stale until now."""
         was = self.stale
-        self.stale, self.since, self.reason = False, None, None
+        self.stale = False
+        self.since, self.reason = None, None
         return was
 
     def __repr__(self) -> str:
@@ -171,6 +174,14 @@ def lifespan(
             report.manifest,
             report.set_count,
         )
+        # A start-up from values held or from the last-known-good copy is stale from the
+        # first moment (a nineteenth adversarial pass saw `stale=False` until the first
+        # tick, or for good without `refresh_interval`).
+        held = await asyncio.to_thread(_stale_keys, secrets)
+        if held:
+            reason = _stale_reason(held)
+            app.state.secret_refresh.failed(reason)
+            _log.error("secretary: started on stale values: %s", reason)
         task = None
         if refresh_interval is not None:
             task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval))
@@ -228,8 +239,6 @@ async def _refresh(
                 failure = error
             changed = seen.take()
             if changed:
-                app.state.secret_changes.record(changed)
-                _log.warning("secretary: secrets changed: %s", ", ".join(changed))
                 report_due = True
                 settings_due = settings is not None
             if failure is None:
@@ -242,6 +251,11 @@ async def _refresh(
                         settings_due = False
                 except Exception as error:  # noqa: BLE001 - as above
                     failure = error
+            # Said once the report and settings are made again, when they can be: an
+            # application that sees the change sees the settings that hold it.
+            if changed:
+                app.state.secret_changes.record(changed)
+                _log.warning("secretary: secrets changed: %s", ", ".join(changed))
             if failure is None:
                 # A re-read that served values held through an outage, or from the
                 # last-known-good copy, did not fail, and is not fresh either (an
@@ -251,7 +265,7 @@ async def _refresh(
                     if state.fresh():
                         _log.warning("secretary: re-reading the secrets works again")
                     continue
-                reason = f"{len(held)} stale (their source could not be reached): {', '.join(held)}"
+                reason = _stale_reason(held)
             else:
                 reason = _describe(failure)
             if state.failed(reason):
@@ -261,6 +275,11 @@ async def _refresh(
                 )
     finally:
         secrets.remove_on_change(seen)
+
+
+def _stale_reason(keys: list[str]) -> str:
+    """Why the state is stale, when ``keys`` are held stale: by key, never by value."""
+    return f"{len(keys)} stale (their source could not be reached): {', '.join(keys)}"
 
 
 def _stale_keys(secrets: SecretManager) -> list[str]:
