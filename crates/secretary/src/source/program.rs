@@ -134,8 +134,8 @@ pub(crate) fn find(name: &str, vars: &Variables, base: &Path) -> Result<PathBuf,
 /// inside the git repository that holds it (a pull request can add `bin/sops`, and a
 /// `bin/` put first on `PATH` by direnv or a virtual environment finds it), and one
 /// whose file or directory every user, or a group other than this user's own, may
-/// write. Both the path found and its real path (links resolved) are checked. Its
-/// content is not pinned.
+/// write, or that another user than this one or root owns. Both the path found and its
+/// real path (links resolved) are checked. Its content is not pinned.
 pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let Ok(real) = std::fs::canonicalize(found) else {
@@ -172,6 +172,25 @@ pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
             "group or others may write it (mode {:04o})",
             mode & 0o7777
         ));
+    }
+    // Owned by another user than this one or root: that user can replace it (a
+    // nineteenth adversarial pass ran a `sops` of `nobody`'s, first on PATH).
+    let foreign = |path: &Path| {
+        use std::os::unix::fs::MetadataExt;
+        let owner = path.metadata().ok()?.uid();
+        (owner != 0 && owner != rustix::process::geteuid().as_raw()).then_some(owner)
+    };
+    for path in [real.as_path()]
+        .into_iter()
+        .chain(found.parent())
+        .chain(real.parent())
+    {
+        if let Some(owner) = foreign(path) {
+            return Some(format!(
+                "{} belongs to another user (uid {owner}), who can replace it",
+                path.display()
+            ));
+        }
     }
     for path in [found, real.as_path()] {
         let Some(dir) = path.parent() else { continue };
@@ -484,6 +503,31 @@ mod tests {
             matches!(error, Some(ProgramError::TooLarge { limit: 1000, .. })),
             "{error:?}"
         );
+    }
+
+    #[test]
+    fn a_program_another_user_owns_is_not_trusted() {
+        // A nineteenth adversarial pass: a `sops` of `nobody`'s, first on PATH, ran.
+        use std::os::unix::fs::PermissionsExt;
+        let home = tempfile::tempdir().unwrap();
+        let manifest_dir = tempfile::tempdir().unwrap();
+        let bin = home.path().join("bin");
+        std::fs::create_dir(&bin).unwrap();
+        let program = bin.join("sops");
+        std::fs::write(&program, "#!/bin/sh\n").unwrap();
+        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+        assert_eq!(untrusted(&program, manifest_dir.path()), None);
+        // Only root can give a file away (as the test command runs, to start PostgreSQL
+        // as `postgres`); as another user, this user's own program is all there is.
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(&program, Some(65_534), None).unwrap();
+            let why = untrusted(&program, manifest_dir.path()).unwrap();
+            assert!(why.contains("belongs to another user (uid 65534)"), "{why}");
+            std::os::unix::fs::chown(&program, Some(0), None).unwrap();
+            std::os::unix::fs::chown(&bin, Some(65_534), None).unwrap();
+            let why = untrusted(&program, manifest_dir.path()).unwrap();
+            assert!(why.contains("bin belongs to another user"), "{why}");
+        }
     }
 
     #[test]
