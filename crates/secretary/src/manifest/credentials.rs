@@ -51,7 +51,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 85] = [
+const PROGRAM_CONTROLS: [&str; 96] = [
     "PATH",
     "HOME",
     "SHELL",
@@ -137,6 +137,17 @@ const PROGRAM_CONTROLS: [&str; 85] = [
     "GOMODCACHE",
     "GOOGLE_APPLICATION_CREDENTIALS",
     "GOOGLE_EXTERNAL_ACCOUNT_ALLOW_EXECUTABLES",
+    "GNUMAKEFLAGS",
+    "PSQLRC",
+    "PGSYSCONFDIR",
+    "PGSERVICEFILE",
+    "LESS",
+    "LESSKEY",
+    "LESSKEY_SRC",
+    "VIMRUNTIME",
+    "VIM",
+    "AZURE_EXTENSION_DIR",
+    "__PYVENV_LAUNCHER__",
 ];
 
 /// The beginnings of such variables, by family: the loader, libc, the version-control
@@ -146,7 +157,7 @@ const PROGRAM_CONTROLS: [&str; 85] = [
 /// containers and clusters, compilers and build tools, plugin loaders (of media, toolkits,
 /// graphics, SASL), test runners, the cloud SDKs' credential endpoints, Kerberos and
 /// the session bus (a seventeenth added these).
-const PROGRAM_CONTROL_PREFIXES: [&str; 75] = [
+const PROGRAM_CONTROL_PREFIXES: [&str; 83] = [
     "LD_",
     "DYLD_",
     "GLIBC_",
@@ -222,6 +233,14 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 75] = [
     "AWS_CONTAINER_CREDENTIALS_",
     "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
     "AWS_EC2_METADATA_",
+    "PYENV_",
+    "RBENV_",
+    "NODENV_",
+    "GOENV_",
+    "ASDF_",
+    "MISE_",
+    "NVM_",
+    "SDKMAN_",
 ];
 
 /// The endings of such variables: proxies, configuration files and start-up files,
@@ -455,6 +474,20 @@ mod tests {
             "GODEBUG",
             "BACKUP_COMMAND",
             "CELERY_WORKER_ARGS",
+            // A nineteenth: version managers' hooks and roots, make's other flags,
+            // psql's start-up file, less's key file, vim's runtime.
+            "PYENV_HOOK_PATH",
+            "PYENV_ROOT",
+            "RBENV_ROOT",
+            "NODENV_HOOK_PATH",
+            "ASDF_DATA_DIR",
+            "MISE_DATA_DIR",
+            "GNUMAKEFLAGS",
+            "PSQLRC",
+            "PGSYSCONFDIR",
+            "LESS",
+            "VIMRUNTIME",
+            "AZURE_EXTENSION_DIR",
         ] {
             assert!(controls_programs(name), "{name}");
         }

@@ -725,9 +725,8 @@ pub(crate) fn forget_everywhere(dir: &Path, app: &str, source: &str) -> Result<(
                 };
                 forget(&path, binding, source)?;
             }
-            Ok(_) => {}
             Err(_) if ours => removed(&path)?,
-            Err(_) => {}
+            _ => {}
         }
     }
     Ok(())

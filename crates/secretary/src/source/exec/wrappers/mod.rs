@@ -41,10 +41,7 @@
 use std::path::Path;
 
 mod options;
-
-/// Programs whose code is their first operand unless a file names it (`-f`): AWK and
-/// its kin, and `sed`, whose `e` command runs a shell.
-const PROGRAM_TEXT: [&str; 6] = ["awk", "gawk", "mawk", "nawk", "sed", "gsed"];
+mod program_text;
 
 /// Launchers: each runs a program it is given by name, found on `PATH` when it runs.
 const LAUNCHERS: [&str; 58] = [
@@ -213,12 +210,27 @@ pub(super) fn wrapped(names: &[String], args: &[String], base: &Path) -> Option<
             }
         }
     }
-    if PROGRAM_TEXT.iter().any(|stem| is(stem))
-        && !args
-            .iter()
-            .any(|arg| arg.starts_with("-f") || arg.starts_with("--file"))
-    {
+    for (stems, sed) in [
+        (&program_text::AWKS[..], false),
+        (&program_text::SEDS[..], true),
+    ] {
+        if stems.iter().any(|stem| is(stem)) {
+            if let Some(refused) = program_text::refused(args, sed) {
+                return Some(refused);
+            }
+        }
+    }
+    if program_text::COMMANDS_AS_TEXT.iter().any(|stem| is(stem)) {
         return Some(Wrapper::Text);
+    }
+    // OpenSSL loads a shared object an engine or provider names (`engine dynamic -pre
+    // SO_PATH:...`, `-engine`, `-provider-path`): not pinned.
+    if is("openssl") {
+        if let Some(option) = args.iter().find(|arg| {
+            *arg == "engine" || arg.starts_with("-engine") || arg.starts_with("-provider")
+        }) {
+            return Some(Wrapper::Option(option.clone()));
+        }
     }
     if LAUNCHERS.iter().any(|stem| is(stem)) {
         return Some(Wrapper::Launcher);

@@ -193,8 +193,10 @@ const PYTHON_X: [&str; 9] = [
 /// `virtualenv`, `pipx`, `tox`, `nox`, `webbrowser`, `http.server --cgi`). Compared
 /// with the module's first dotted name (`idlelib.idle`). A list: a module missing from
 /// it runs as the user allowed it, by name, as `python3 -P -m module` always has.
-const RUNS_CODE: [&str; 27] = [
+const RUNS_CODE: [&str; 28] = [
     "timeit",
+    // Its test main runs `-s` as a shell command (a nineteenth adversarial pass).
+    "imaplib",
     "pdb",
     "cProfile",
     "profile",
@@ -475,7 +477,16 @@ fn accepts(value: Value, given: &str, base: &Path) -> bool {
         Value::PerlModule => {
             let (module, imports) = given.split_once('=').unwrap_or((given, ""));
             let module = module.strip_prefix('-').unwrap_or(module);
-            module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            // `lib` puts its import list on `@INC`: one directory only, which `pin.rs`
+            // pins (`-Mlib=nothing,tools` once added an unpinned `tools`); `blib`
+            // searches the parent directories for one (a nineteenth adversarial pass).
+            let include = match module {
+                "lib" => !imports.contains(','),
+                "blib" => false,
+                _ => true,
+            };
+            include
+                && module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
                 && module
                     .split("::")
                     .all(|part| !part.is_empty() && part.chars().all(word))
@@ -484,7 +495,10 @@ fn accepts(value: Value, given: &str, base: &Path) -> bool {
                     .all(|c| word(c) || matches!(c, ',' | ':' | '.' | '-'))
         }
         Value::Library => {
+            // Bundler's `setup` runs the `Gemfile` it finds above the working directory
+            // (a nineteenth adversarial pass, by reading).
             !given.is_empty()
+                && !given.starts_with("bundler")
                 && given
                     .split('/')
                     .all(|part| !part.is_empty() && part.chars().all(|c| word(c) || c == '-'))

@@ -380,3 +380,41 @@ fn perl_ruby_node_and_the_rest_read_values_as_values() {
         ],
     );
 }
+
+#[test]
+fn values_that_add_a_search_path_or_run_text_are_refused() {
+    let dir = project();
+    check(
+        dir.path(),
+        &[
+            // A nineteenth adversarial pass: `lib` with a list adds an unpinned directory, `blib`
+            // searches the parents; Bundler runs the Gemfile; `imaplib -s` a shell.
+            (
+                &["perl", "-Mlib=nothing,tools", "-MEvil", "providers/op.pl"],
+                option("-M"),
+            ),
+            (&["perl", "-w", "-Mblib", "providers/op.pl"], option("-M")),
+            (&["perl", "-Mlib=providers", "providers/op.pl"], None),
+            (
+                &["ruby", "-rbundler/setup", "providers/op.rb"],
+                option("-r"),
+            ),
+            (
+                &["python3", "-P", "-m", "imaplib", "-s", "sh tools/x.sh"],
+                Some(Wrapper::Module("imaplib".to_owned())),
+            ),
+            (
+                &["awk", "BEGIN{system(\"sh tools/x.sh\")}", "-fx"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["sqlite3", ":memory:", ".shell sh tools/x.sh"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["openssl", "engine", "dynamic", "-pre", "SO_PATH:tools/x.so"],
+                option("engine"),
+            ),
+        ],
+    );
+}
