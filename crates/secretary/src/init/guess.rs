@@ -65,6 +65,7 @@ const CREDENTIAL_VALUE_WORDS: &[&str] = &[
     "passphrase",
     "pass",
     "pwd",
+    "pw",
     "secret",
     "token",
     "apikey",
@@ -548,6 +549,8 @@ mod tests {
             ("ADMIN_PATH", "admin-7g3kq9"),
             ("SERVICE_MODE", "key=hunter2hunter2"),
             ("CACHE_HOST", "cache:6379,auth:Tr0ub4dor"),
+            // A nineteenth: `pw` as a word.
+            ("LDAP_BIND_NAME", "cn=admin,dc=corp,dc=example pw hunter"),
         ] {
             assert!(s(name, &[value]), "{name}");
         }

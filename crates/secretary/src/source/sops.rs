@@ -105,6 +105,9 @@ pub enum SopsError {
         file: String,
         /// sops's exit status, or `killed` for a signal.
         status: String,
+        /// The format sops was told the file is in (`--input-type`): a file in another
+        /// fails, though `sops decrypt FILE` alone would succeed.
+        input: &'static str,
     },
     /// sops's output was not the format asked of it.
     #[error("sops's output for {file} is not {format}")]
@@ -236,10 +239,12 @@ impl SopsError {
             ),
             Self::NotEncrypted { file } => {
                 format!(
-                    "encrypt it: `sops encrypt --in-place {file}`, or use a `dotenv` source for a plain file"
+                    "encrypt it: `sops encrypt --in-place {file}` (a plain `.env` file can be read by a `dotenv` source instead)"
                 )
             }
-            Self::Failed { file, .. } => format!("run `sops decrypt {file} >/dev/null` to see why"),
+            Self::Failed { file, input, .. } => format!(
+                "run `sops decrypt --input-type {input} {file} >/dev/null` to see why; if the file is not written as {input}, set the source's `format`"
+            ),
             Self::Output { .. } => {
                 "set the source's `format` to the one the file was written in".to_owned()
             }
@@ -309,7 +314,7 @@ impl SopsSource {
         .map_err(|error| sops(SopsError::Program(error)))?;
         if !finished.status.success() {
             let vault_withheld = !vault && contains(&encrypted, b"hc_vault");
-            return Err(sops(failure(&finished, shown_file, vault_withheld)));
+            return Err(sops(failure(&finished, shown_file, vault_withheld, input)));
         }
         let text = file::text(finished.stdout).map_err(|_| SourceError::NotUtf8 {
             what: format!("sops's output for {shown_file}"),
@@ -458,7 +463,12 @@ const TAMPERED: [i32; 4] = [24, 25, 51, 52];
 
 /// A failed `sops decrypt`, named from its exit status (sops's `cmd/sops/codes`); its
 /// stderr is only searched, for the one failure that has no status of its own.
-fn failure(finished: &program::Finished, file: String, vault_withheld: bool) -> SopsError {
+fn failure(
+    finished: &program::Finished,
+    file: String,
+    vault_withheld: bool,
+    input: &'static str,
+) -> SopsError {
     use std::os::unix::process::ExitStatusExt;
     match finished.status.code() {
         Some(NO_KEY) => SopsError::NoKey {
@@ -472,9 +482,11 @@ fn failure(finished: &program::Finished, file: String, vault_withheld: bool) -> 
         Some(code) => SopsError::Failed {
             file,
             status: code.to_string(),
+            input,
         },
         None => SopsError::Failed {
             file,
+            input,
             status: finished
                 .status
                 .signal()

@@ -373,8 +373,14 @@ fn sops_gets_the_file_on_stdin_and_a_scrubbed_environment_and_its_stderr_is_neve
         failed,
         SopsError::Failed {
             file: "secrets.enc.env".to_owned(),
-            status: "3".to_owned()
+            status: "3".to_owned(),
+            input: "dotenv",
         }
+    );
+    // The hint runs sops as secretary did: with the format the source says.
+    assert_eq!(
+        failed.hint(),
+        "run `sops decrypt --input-type dotenv secrets.enc.env >/dev/null` to see why; if the file is not written as dotenv, set the source's `format`"
     );
     let shown = format!("{failed} {failed:?} {} {report:?}", failed.hint());
     assert!(!shown.contains("canary"), "{shown}");
