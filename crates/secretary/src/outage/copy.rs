@@ -97,24 +97,26 @@ impl Contents {
     }
 }
 
+/// A copy file: its header in the clear, each source's values sealed.
 #[derive(Serialize, Deserialize)]
-struct Outer {
+pub(super) struct Outer {
     format: u32,
-    app: String,
-    environment: String,
-    sources: Vec<Sealed>,
+    pub(super) app: String,
+    pub(super) environment: String,
+    pub(super) sources: Vec<Sealed>,
 }
 
+/// One source's values, sealed, with what `cache status` shows of them.
 #[derive(Serialize, Deserialize, Clone)]
-struct Sealed {
-    source: String,
+pub(super) struct Sealed {
+    pub(super) source: String,
     /// The server the values were read from ([`crate::source::vault_server`]). Empty in a
     /// copy written before it was recorded, which no server matches.
     #[serde(default)]
-    server: String,
+    pub(super) server: String,
     key_id: String,
-    saved: u64,
-    count: usize,
+    pub(super) saved: u64,
+    pub(super) count: usize,
     nonce: String,
     ciphertext: String,
 }
@@ -222,7 +224,7 @@ fn associated(binding: Binding<'_>, source: &str, sealed: &Sealed) -> Vec<u8> {
 }
 
 /// Reads and parses the file at `path`: `Ok(None)` when there is none.
-fn read_outer(path: &Path) -> Result<Option<Outer>, CopyError> {
+pub(super) fn read_outer(path: &Path) -> Result<Option<Outer>, CopyError> {
     match own_directory(directory_of(path)) {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(error) => {
@@ -561,105 +563,6 @@ fn seal_text(
     Ok(sealed)
 }
 
-/// What `secretary cache status` shows of one copy: never a value.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct CopyInfo {
-    /// The file.
-    pub path: PathBuf,
-    /// The application it belongs to, as its header says.
-    pub app: String,
-    /// The environment, as its header says.
-    pub environment: String,
-    /// Each source kept in it.
-    pub sources: Vec<SourceInfo>,
-}
-
-/// One source in a copy.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct SourceInfo {
-    /// The source's name.
-    pub source: String,
-    /// When it was saved.
-    pub saved: SystemTime,
-    /// How many values it holds.
-    pub count: usize,
-    /// The Vault server its values were read from (addresses and namespace); empty in a
-    /// copy written before secretary recorded it.
-    pub server: String,
-    /// Whether it opens with the key given: `None` without a key.
-    pub opens: Option<Result<(), CopyError>>,
-}
-
-/// Every file in `dir` named as a copy is (`*.lkg`, not a temporary file), whether it
-/// reads as one or not (`secretary cache clear` removes a corrupt one too), sorted.
-pub fn files(dir: &Path) -> Result<Vec<PathBuf>, CopyError> {
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(error) => {
-            return Err(CopyError::Unreadable {
-                path: dir.to_path_buf(),
-                reason: error.to_string(),
-            });
-        }
-    };
-    let mut paths: Vec<PathBuf> = entries
-        .filter_map(Result::ok)
-        .map(|entry| entry.path())
-        .filter(|path| {
-            path.file_name()
-                .and_then(|n| n.to_str())
-                .is_some_and(|n| n.ends_with(SUFFIX) && !n.starts_with('.'))
-        })
-        .collect();
-    paths.sort();
-    Ok(paths)
-}
-
-/// Why each file in `dir` that does not read as a copy does not (corrupt, of another
-/// format, unreadable): [`list`] leaves them out, and `cache status` names them.
-pub fn unreadable(dir: &Path) -> Result<Vec<CopyError>, CopyError> {
-    Ok(files(dir)?
-        .iter()
-        .filter_map(|path| read_outer(path).err())
-        .collect())
-}
-
-/// Every copy in `dir`, by file name; a file that does not read as one is left out
-/// ([`unreadable`] says why).
-pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {
-    let mut copies = Vec::new();
-    for path in files(dir)? {
-        let Ok(Some(outer)) = read_outer(&path) else {
-            continue;
-        };
-        let binding = Binding {
-            app: &outer.app,
-            environment: &outer.environment,
-        };
-        let sources = outer
-            .sources
-            .iter()
-            .map(|sealed| SourceInfo {
-                source: sealed.source.clone(),
-                saved: instant(sealed.saved),
-                count: sealed.count,
-                server: sealed.server.clone(),
-                opens: key.map(|key| open(&path, binding, &sealed.source, None, key).map(|_| ())),
-            })
-            .collect();
-        copies.push(CopyInfo {
-            path: path.clone(),
-            app: outer.app.clone(),
-            environment: outer.environment.clone(),
-            sources,
-        });
-    }
-    Ok(copies)
-}
-
 /// Removes `source` from the copy at `path` (the whole file when it held nothing else):
 /// after Vault refused, its values must not be served at the next outage.
 pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
@@ -712,7 +615,7 @@ pub(crate) fn forget_everywhere(dir: &Path, app: &str, source: &str) -> Result<(
         environment: "",
     });
     let prefix = name.trim_end_matches(SUFFIX);
-    for path in files(dir)? {
+    for path in super::listing::files(dir)? {
         let ours = path
             .file_name()
             .and_then(|name| name.to_str())

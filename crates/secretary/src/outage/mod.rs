@@ -14,14 +14,16 @@ mod answer;
 mod copy;
 mod disk;
 mod key;
+mod listing;
 
 use std::fmt;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-pub use copy::{CopyInfo, SUFFIX, SourceInfo, files, list, state_dir, unreadable};
+pub use copy::{SUFFIX, state_dir};
 pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
+pub use listing::{CopyInfo, SourceInfo, files, list, unreadable};
 
 use crate::duration::show_duration;
 use crate::manifest::{

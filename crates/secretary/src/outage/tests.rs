@@ -211,7 +211,7 @@ fn a_header_that_says_anything_never_panics() {
         r#"{"format":1,"app":"shop","environment":"production","sources":[{"source":"vault","key_id":"x","saved":18446744073709551615,"count":18446744073709551615,"nonce":"!","ciphertext":"!"}]}"#,
     )
     .unwrap();
-    let listed = copy::list(dir.path(), Some(&key())).unwrap();
+    let listed = super::listing::list(dir.path(), Some(&key())).unwrap();
     assert_eq!(listed.len(), 1);
     assert!(matches!(
         listed[0].sources[0].opens,
@@ -222,7 +222,7 @@ fn a_header_that_says_anything_never_panics() {
         copy::open(&path, binding(), "vault", Some(SERVER), &key()),
         Err(CopyError::Corrupt { .. })
     ));
-    assert!(copy::list(dir.path(), None).unwrap().is_empty());
+    assert!(super::listing::list(dir.path(), None).unwrap().is_empty());
 }
 
 #[test]

@@ -1,0 +1,110 @@
+//! What `secretary cache status` and `cache clear` see of the copies' directory: every
+//! file named as a copy, those that do not read as one, and each copy's header, never a
+//! value.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use super::CopyError;
+use super::copy::{Binding, SUFFIX, instant, open, read_outer};
+use super::key::CacheKey;
+
+/// What `secretary cache status` shows of one copy: never a value.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct CopyInfo {
+    /// The file.
+    pub path: PathBuf,
+    /// The application it belongs to, as its header says.
+    pub app: String,
+    /// The environment, as its header says.
+    pub environment: String,
+    /// Each source kept in it.
+    pub sources: Vec<SourceInfo>,
+}
+
+/// One source in a copy.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct SourceInfo {
+    /// The source's name.
+    pub source: String,
+    /// When it was saved.
+    pub saved: SystemTime,
+    /// How many values it holds.
+    pub count: usize,
+    /// The Vault server its values were read from (addresses and namespace); empty in a
+    /// copy written before secretary recorded it.
+    pub server: String,
+    /// Whether it opens with the key given: `None` without a key.
+    pub opens: Option<Result<(), CopyError>>,
+}
+
+/// Every file in `dir` named as a copy is (`*.lkg`, not a temporary file), whether it
+/// reads as one or not (`secretary cache clear` removes a corrupt one too), sorted.
+pub fn files(dir: &Path) -> Result<Vec<PathBuf>, CopyError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(error) => {
+            return Err(CopyError::Unreadable {
+                path: dir.to_path_buf(),
+                reason: error.to_string(),
+            });
+        }
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.ends_with(SUFFIX) && !n.starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
+/// Why each file in `dir` that does not read as a copy does not (corrupt, of another
+/// format, unreadable): [`list`] leaves them out, and `cache status` names them.
+pub fn unreadable(dir: &Path) -> Result<Vec<CopyError>, CopyError> {
+    Ok(files(dir)?
+        .iter()
+        .filter_map(|path| read_outer(path).err())
+        .collect())
+}
+
+/// Every copy in `dir`, by file name; a file that does not read as one is left out
+/// ([`unreadable`] says why).
+pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {
+    let mut copies = Vec::new();
+    for path in files(dir)? {
+        let Ok(Some(outer)) = read_outer(&path) else {
+            continue;
+        };
+        let binding = Binding {
+            app: &outer.app,
+            environment: &outer.environment,
+        };
+        let sources = outer
+            .sources
+            .iter()
+            .map(|sealed| SourceInfo {
+                source: sealed.source.clone(),
+                saved: instant(sealed.saved),
+                count: sealed.count,
+                server: sealed.server.clone(),
+                opens: key.map(|key| open(&path, binding, &sealed.source, None, key).map(|_| ())),
+            })
+            .collect();
+        copies.push(CopyInfo {
+            path: path.clone(),
+            app: outer.app.clone(),
+            environment: outer.environment.clone(),
+            sources,
+        });
+    }
+    Ok(copies)
+}
