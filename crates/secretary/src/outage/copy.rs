@@ -104,6 +104,12 @@ pub(super) struct Outer {
     pub(super) app: String,
     pub(super) environment: String,
     pub(super) sources: Vec<Sealed>,
+    /// When each source was last forgotten (a refusal, a write), in seconds since the
+    /// epoch: a read that began before then is not saved, so that another process's
+    /// read, begun before the refusal or the write and answered after, does not put the
+    /// forgotten values back. A secretary of before ignores it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    forgotten: BTreeMap<String, u64>,
 }
 
 /// One source's values, sealed, with what `cache status` shows of them.
@@ -386,7 +392,7 @@ pub(crate) fn save(
     server: &str,
     key: &CacheKey,
     fresh: Contents,
-    now: SystemTime,
+    (began, now): (SystemTime, SystemTime),
 ) -> Result<(), CopyError> {
     let failed = |error: std::io::Error| CopyError::Write {
         path: path.to_path_buf(),
@@ -397,6 +403,19 @@ pub(crate) fn save(
         .ok()
         .flatten()
         .filter(|outer| outer.app == binding.app && outer.environment == binding.environment);
+    // A read that began before (or in the second of) the source's last forgetting is
+    // older than what made it forget: not saved.
+    let mut forgotten = outer
+        .as_ref()
+        .map(|outer| outer.forgotten.clone())
+        .unwrap_or_default();
+    if forgotten
+        .get(source)
+        .is_some_and(|&at| at >= seconds(began))
+    {
+        return Ok(());
+    }
+    forgotten.remove(source);
     // Parsed once: a healthy read opens the copy only to compare it. Another server's
     // values are replaced, not merged.
     let kept = outer
@@ -458,6 +477,7 @@ pub(crate) fn save(
         app: binding.app.to_owned(),
         environment: binding.environment.to_owned(),
         sources,
+        forgotten,
     })
     .map_err(|error| failed(std::io::Error::other(error)))?;
     write_atomic(path, &text).map_err(failed)
@@ -563,33 +583,28 @@ fn seal_text(
     Ok(sealed)
 }
 
-/// Removes `source` from the copy at `path` (the whole file when it held nothing else):
-/// after Vault refused, its values must not be served at the next outage.
+/// Removes `source` from the copy at `path`, and records when (see `Outer::forgotten`):
+/// after Vault refused, or before a write, its values must not be served at the next
+/// outage. A file of another application or environment than `binding` (renamed into
+/// place) is removed whole.
 pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
     let Some(mut outer) = read_outer(path)? else {
         return Ok(());
     };
-    let before = outer.sources.len();
-    outer.sources.retain(|s| s.source != source);
-    if outer.sources.len() == before
-        && outer.app == binding.app
-        && outer.environment == binding.environment
-    {
-        return Ok(());
-    }
     let failed = |error: std::io::Error| CopyError::Write {
         path: path.to_path_buf(),
         reason: error.to_string(),
     };
-    if outer.sources.is_empty()
-        || outer.app != binding.app
-        || outer.environment != binding.environment
-    {
+    if outer.app != binding.app || outer.environment != binding.environment {
         return match fs::remove_file(path) {
             Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(failed(error)),
             _ => Ok(()),
         };
     }
+    outer.sources.retain(|s| s.source != source);
+    outer
+        .forgotten
+        .insert(source.to_owned(), seconds(SystemTime::now()));
     let text =
         serde_json::to_vec_pretty(&outer).map_err(|error| failed(std::io::Error::other(error)))?;
     write_atomic(path, &text).map_err(failed)
@@ -655,6 +670,7 @@ pub(super) fn save_text(
         app: binding.app.to_owned(),
         environment: binding.environment.to_owned(),
         sources: vec![sealed],
+        forgotten: BTreeMap::new(),
     })
     .map_err(|_| CopyError::Seal {
         reason: "the copy could not be serialised".to_owned(),

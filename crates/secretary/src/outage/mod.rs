@@ -414,6 +414,9 @@ pub(crate) fn ask(
         warnings.push(warning);
     }
     let takeable = place.key.is_ok() && place.path.as_ref().is_ok_and(|path| path.exists());
+    // When the read began: a copy forgotten since (a refusal or a write, by another
+    // process) is not made again from it.
+    let began = SystemTime::now();
     let (batch, timed_out) = if takeable {
         let forget = place
             .path
@@ -449,7 +452,7 @@ pub(crate) fn ask(
                 &place.server,
                 key,
                 fresh,
-                now,
+                (began, now),
             ) {
                 warnings.push(Warning::Copy {
                     source: spec.name.clone(),
