@@ -447,6 +447,22 @@ mod tests {
     }
 
     #[test]
+    fn a_value_built_from_another_is_sensitive_and_never_a_default() {
+        // A twentieth adversarial pass: `DB_NAME=${DB_PASSWORD}` in a template wrote
+        // the password as `db_name`'s default, `sensitive = false`.
+        let files = [DotenvFile {
+            shown: Path::new(".env.example"),
+            listed: ".env.example",
+            text: "DB_PASSWORD=Xk9pQ2rT7vLm\nDB_NAME=${DB_PASSWORD}\nAPP_NAME=shop\n",
+        }];
+        let draft = draft(&files, None, Path::new("secrets.toml")).unwrap();
+        assert!(!draft.toml.contains("Xk9pQ2rT7vLm"), "{}", draft.toml);
+        let db_name = draft.manifest.secret("db_name").unwrap();
+        assert!(db_name.sensitive, "{}", draft.toml);
+        assert!(draft.toml.contains("default = \"shop\""), "{}", draft.toml);
+    }
+
+    #[test]
     fn no_description_holds_part_of_a_secret_made_of_letters_and_spaces() {
         // A fourteenth adversarial pass: a passphrase of words, or of letters only, has
         // no run with a digit or punctuation, and its parts were copied. A setting's

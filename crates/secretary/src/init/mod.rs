@@ -197,6 +197,18 @@ struct Variable {
     description: Option<String>,
     /// Whether a file sops encrypted sets it (its value is not known here).
     encrypted: bool,
+    /// Whether a value of it is built from others (`${DB_PASSWORD}`): sensitive, since
+    /// what it holds may be another's secret (a twentieth adversarial pass had a
+    /// password written as a `default` through `DB_NAME=${DB_PASSWORD}`).
+    expands: bool,
+}
+
+impl Variable {
+    /// Whether it is guessed sensitive, its values being of `kind`.
+    fn sensitive(&self, kind: &Kind) -> bool {
+        let values: Vec<&str> = self.values.iter().map(|(v, _)| v.as_str()).collect();
+        self.expands || sensitive(&self.name, &values, kind)
+    }
 }
 
 /// The store a drafted manifest's production environment reads (unless a file sops
@@ -293,11 +305,13 @@ pub fn draft_with(
                     empty_in_template: false,
                     description: entry.comment.clone().filter(|_| !encrypted),
                     encrypted: false,
+                    expands: false,
                 });
                 variables.len() - 1
             });
             let variable = &mut variables[slot];
             variable.places.push((at, entry.line));
+            variable.expands |= !entry.references.is_empty();
             if encrypted {
                 variable.encrypted = true;
             } else if !entry.value.is_empty() {
@@ -345,11 +359,7 @@ fn keep_descriptions(variables: &mut [Variable], every_value: &[Zeroizing<String
         .iter()
         .filter(|variable| {
             let values: Vec<&str> = variable.values.iter().map(|(v, _)| v.as_str()).collect();
-            guess::sensitive(
-                &variable.name,
-                &values,
-                &guess::kind(&variable.name, &values),
-            )
+            variable.sensitive(&guess::kind(&variable.name, &values))
         })
         .flat_map(|variable| variable.values.iter().map(|(value, _)| value.as_str()))
         .collect();
@@ -513,7 +523,7 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
     } else {
         kind(&variable.name, &values)
     };
-    let sensitive = sensitive(&variable.name, &values, &kind);
+    let sensitive = variable.sensitive(&kind);
     // A template's value is the author's default; a `.env`'s is one machine's setting.
     let templates: Vec<&str> = variable
         .values
