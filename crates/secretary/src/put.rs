@@ -109,11 +109,25 @@ pub enum PutError {
     /// There is no version before the current one.
     #[error("`{0}` has no version before the current one to roll back to")]
     NoEarlierVersion(String),
-    /// This user's last-known-good copy of the source written to could not be made to
-    /// forget the value being replaced (see `outage`): nothing was written, since the
-    /// next outage would have served the old value as the latest.
+    /// This user's last-known-good copies of the server written to could not be made to
+    /// forget the value being replaced (see `outage`), before a write (`rollback`,
+    /// `import`): nothing was written, since the next outage would have served the old
+    /// value as the latest.
     #[error("the last-known-good copy could not forget the value being replaced: {0}")]
     Copy(crate::outage::CopyError),
+    /// The value was written (`put`, `rotate`), and then this user's last-known-good
+    /// copies could not be made to forget the value it replaced: the next outage could
+    /// serve that one. The write happened.
+    #[error(
+        "wrote {}, but the last-known-good copy could not forget the value it replaced: {error}",
+        written.locator
+    )]
+    Unforgotten {
+        /// What was written.
+        written: Box<Written>,
+        /// Why the copy could not forget.
+        error: crate::outage::CopyError,
+    },
     /// Vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -234,14 +248,41 @@ pub fn put(
     let target = target(manifest, environment)?;
     admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
-    forget_copy(&context, target.name())?;
-    Ok(target.write(spec, &context, value, cas)?)
+    let written = target.write(spec, &context, value, cas)?;
+    forget_after(manifest, &context, written)
 }
 
-/// Before a write to the source named `source`: this user's last-known-good copy of it
-/// forgets what it keeps ([`crate::outage::forget_before_write`]).
-pub(crate) fn forget_copy(context: &Context<'_>, source: &str) -> Result<(), PutError> {
-    crate::outage::forget_before_write(context, source).map_err(PutError::Copy)
+/// Before a write to the source named `source`, once reads showed Vault reachable
+/// (`rollback`, `import`): this user's last-known-good copies of its server forget what
+/// they keep ([`crate::outage::forget_written`]).
+pub(crate) fn forget_copy(
+    manifest: &Manifest,
+    context: &Context<'_>,
+    source: &str,
+) -> Result<(), PutError> {
+    match manifest.source(source) {
+        Some(spec) => crate::outage::forget_written(spec, context).map_err(PutError::Copy),
+        None => Ok(()),
+    }
+}
+
+/// After `written` landed (`put`, `rotate`: forgetting before would lose the copy to a
+/// write that an outage then stops, a twentieth adversarial pass found): this user's
+/// copies of its server forget what they keep; when they cannot, the write is still
+/// told ([`PutError::Unforgotten`]).
+fn forget_after(
+    manifest: &Manifest,
+    context: &Context<'_>,
+    written: Written,
+) -> Result<Written, PutError> {
+    match forget_copy(manifest, context, &written.source) {
+        Err(PutError::Copy(error)) => Err(PutError::Unforgotten {
+            written: Box::new(written),
+            error,
+        }),
+        Err(other) => Err(other),
+        Ok(()) => Ok(written),
+    }
 }
 
 /// The new value of `spec` in a rotation: made as it declares (`generate = { bytes = 32,
@@ -273,8 +314,8 @@ pub fn rotate(
     let value = new_value(spec, provided)?;
     admissible(spec, environment, &value)?;
     let context = Context::new(manifest, environment, vars);
-    forget_copy(&context, target.name())?;
-    Ok(target.write(spec, &context, &value, None)?)
+    let written = target.write(spec, &context, &value, None)?;
+    forget_after(manifest, &context, written)
 }
 
 /// What a rollback did: the version written, and the one whose value it holds again.
@@ -361,7 +402,7 @@ pub fn rollback(
                 return Err(PutError::SameValue(target));
             }
             admissible(spec, environment, &value)?;
-            forget_copy(&context, source.name())?;
+            forget_copy(manifest, &context, source.name())?;
             let written = match source.write(spec, &context, &value, Some(current)) {
                 Err(StoreError::Vault(VaultError::CasMismatch { expected, .. })) => {
                     return Err(PutError::Overtaken { read: expected });

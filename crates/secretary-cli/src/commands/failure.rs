@@ -397,6 +397,9 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
         error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(
             "see what is there now (`secretary status`), then run `rollback` again if it is still wanted",
         ),
+        error @ PutError::Unforgotten { .. } => Diagnostic::error(format!("{key}: {error}")).help(
+            "the write happened; run `secretary cache clear` so that no copy of yours can serve the value it replaced at the next outage",
+        ),
         PutError::Copy(error) => {
             let hint = error.hint();
             Diagnostic::error(format!(

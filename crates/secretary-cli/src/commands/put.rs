@@ -157,6 +157,17 @@ pub(super) fn record(
 /// A write of `key` that did not happen, recorded in the audit log unless it is a usage
 /// error: [`Failure::Write`], or the audit log's own failure.
 pub(super) fn failed(session: &Session, event: Event, key: &str, error: PutError) -> Failure {
+    // The write landed, and the copy could not forget what it replaced: recorded as
+    // written, and said.
+    if let PutError::Unforgotten { written, .. } = &error {
+        if let Err(failure) = record(session, event, key, written) {
+            return failure;
+        }
+        return Failure::Write {
+            key: key.to_owned(),
+            error,
+        };
+    }
     let outcome = match &error {
         PutError::Manifest(_) | PutError::NoVaultSource { .. } => None,
         PutError::Vault(_) | PutError::Aws(_) => Some(Outcome::SourceError),

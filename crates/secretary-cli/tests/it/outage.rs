@@ -381,6 +381,39 @@ fn a_value_this_user_replaces_is_never_served_from_the_copy() {
 }
 
 #[test]
+fn a_write_that_an_outage_stops_keeps_the_copy() {
+    // A twentieth adversarial pass: `put` forgot the copy before Vault was reached, so
+    // a put stopped by the outage left the service no copy to start from.
+    let mut app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    app.server.stop();
+    let put = support::secretary_in(app.path())
+        .envs(app.server.env())
+        .env("SECRETARY_CACHE_KEY", KEY)
+        .env("SECRETARY_STATE_DIR", app.path().join("state"))
+        .env("VAULT_MAX_RETRIES", "1")
+        .args(["--env", "production", "put", "api_key"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut child| {
+            use std::io::Write as _;
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(b"new-api-key-7b1c9e\n")?;
+            child.wait_with_output()
+        })
+        .unwrap();
+    assert!(!put.status.success(), "a put reached a stopped Vault");
+    let out = app.run(&["check"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("STALE"), "{}", out.stdout);
+}
+
+#[test]
 fn two_processes_writing_the_copy_at_once_leave_one_that_opens() {
     let app = App::new("warn");
     for round in 0..4 {

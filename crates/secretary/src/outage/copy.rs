@@ -610,41 +610,38 @@ pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<
     write_atomic(path, &text).map_err(failed)
 }
 
-/// Removes `source` from every copy of `app` in `dir`, whatever its environment (two
-/// environments may read one Vault path: a value replaced in one would still be served
-/// by the other's copy, a nineteenth adversarial pass found). A file of the application
-/// that cannot be read as a copy now (its directory refused, corrupt, of another format)
-/// is removed whole: it could be read again later (once the directory is put right, by
-/// another version of secretary) and serve the value being replaced.
-pub(crate) fn forget_everywhere(dir: &Path, app: &str, source: &str) -> Result<(), CopyError> {
-    let removed = |path: &Path| match fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(CopyError::Write {
-            path: path.to_path_buf(),
-            reason: error.to_string(),
-        }),
-        _ => Ok(()),
-    };
-    // `app.` as a file name starts: the environment's part empty.
-    let name = file_name(Binding {
-        app,
-        environment: "",
-    });
-    let prefix = name.trim_end_matches(SUFFIX);
+/// Removes every source read from `server` from every copy in `dir`, whatever its
+/// application, environment or source name, and records when (two environments, two
+/// sources or two applications may read one Vault path: a value replaced through one
+/// would still be served by another's copy, the nineteenth and twentieth adversarial
+/// passes found). A source of a copy written before the server was recorded (empty) is
+/// removed too, as is a file that cannot be read as a copy now (its directory refused,
+/// corrupt, of another format), whole: it could be read again later (once the directory
+/// is put right, by another version of secretary) and serve the value being replaced.
+pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
     for path in super::listing::files(dir)? {
-        let ours = path
-            .file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| name.starts_with(prefix));
         match read_outer(&path) {
-            Ok(Some(outer)) if outer.app == app => {
+            Ok(Some(outer)) => {
                 let binding = Binding {
-                    app,
+                    app: &outer.app,
                     environment: &outer.environment,
                 };
-                forget(&path, binding, source)?;
+                for sealed in &outer.sources {
+                    if sealed.server == server || sealed.server.is_empty() {
+                        forget(&path, binding, &sealed.source)?;
+                    }
+                }
             }
-            Err(_) if ours => removed(&path)?,
-            _ => {}
+            Ok(None) => {}
+            Err(_) => match fs::remove_file(&path) {
+                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+                    return Err(CopyError::Write {
+                        path: path.clone(),
+                        reason: error.to_string(),
+                    });
+                }
+                _ => {}
+            },
         }
     }
     Ok(())

@@ -364,22 +364,27 @@ impl<'a> Place<'a> {
     }
 }
 
-/// Forgets what this user's last-known-good copies of `context`'s application keep for
-/// `source`, in every environment, before a write to it (`put`, `rotate`, `rollback`,
+/// Forgets, in every last-known-good copy of this user's, the values of every source
+/// that reads the Vault server `spec` (a `vault` source) reads, after a write to it
+/// (`put`, `rotate`) or before one whose reads showed Vault reachable (`rollback`,
 /// `import`): a copy holds the value being replaced, which the next outage would serve
 /// as the latest for up to `max_age` (an eighteenth adversarial pass served a
-/// rotated-out value that way; a nineteenth, through another environment's copy of the
-/// same Vault path). A copy file of the application that cannot be read now is removed
-/// ([`copy::forget_everywhere`]). The next read that answers for every secret makes a
-/// copy again. A copy kept by another user or machine (the service's own) is not
-/// reached: it learns of the new version at its next read. Forgotten before the write,
-/// so that a write which lands while the forgetting fails never leaves the old value to
-/// be served: a failure is the command's error, and nothing is written.
-pub(crate) fn forget_before_write(context: &Context<'_>, source: &str) -> Result<(), CopyError> {
-    let (Some(app), Some(dir)) = (context.app, state_dir(context.vars)) else {
+/// rotated-out value that way; a nineteenth and a twentieth, through another
+/// environment's and another source's copy of the same path). The forgetting is
+/// recorded, so that a read another process began before it is not saved
+/// ([`copy::save`]); the next read that answers for every secret makes a copy again. A
+/// copy kept by another user or machine (the service's own) is not reached: it learns
+/// of the new version at its next read. Another kind of source keeps no copy: nothing
+/// to do.
+pub(crate) fn forget_written(spec: &SourceSpec, context: &Context<'_>) -> Result<(), CopyError> {
+    let Some(config) = spec.config.get::<VaultConfig>() else {
         return Ok(());
     };
-    copy::forget_everywhere(&dir, app, source)
+    let (Ok(server), Some(dir)) = (vault_server(config, context.vars), state_dir(context.vars))
+    else {
+        return Ok(());
+    };
+    copy::forget_server(&dir, &server)
 }
 
 /// Asks `source` about `asked`, through the environment's last-known-good copy where it

@@ -325,52 +325,58 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
 }
 
 #[test]
-fn a_write_forgets_the_source_in_every_environments_copy_and_removes_what_cannot_be_read() {
+fn a_write_forgets_every_copy_of_its_server_and_removes_what_cannot_be_read() {
     // A nineteenth adversarial pass: `put` in production left the replaced value in
     // staging's copy of the same Vault path; a copy that could not be read at the write
-    // (its directory refused) was read again once the directory was put right.
+    // (its directory refused) was read again once the directory was put right. A
+    // twentieth: another source's copy of the same path (another name, another
+    // application) kept it too.
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let now = SystemTime::now();
-    let save = |app: &str, environment: &str| {
+    let save = |app: &'static str, environment: &'static str, source: &str, server: &str| {
         let binding = Binding { app, environment };
         let path = state.join(copy::file_name(binding));
         copy::save(
             &path,
             binding,
-            "vault",
-            SERVER,
+            source,
+            server,
             &key(),
             contents(&[("a", "1")], &[], copy::seconds(now)),
             (now, now),
         )
         .unwrap();
-        path
+        (path, binding, source.to_owned())
     };
-    let production = save("shop", "production");
-    let staging = save("shop", "staging");
-    let other = save("other", "production");
-    let corrupt = state.join("shop.qa.lkg");
+    let forgotten = [
+        save("shop", "production", "vault", SERVER),
+        save("shop", "staging", "vault_ro", SERVER),
+        save("worker", "production", "kv", SERVER),
+    ];
+    let other_server = save("shop", "qa", "vault", "https://elsewhere:8200");
+    let corrupt = state.join("billing.production.lkg");
     std::fs::write(&corrupt, "not a copy").unwrap();
-    copy::forget_everywhere(&state, "shop", "vault").unwrap();
-    for (path, environment) in [(&production, "production"), (&staging, "staging")] {
-        let binding = Binding {
-            app: "shop",
-            environment,
-        };
+    copy::forget_server(&state, SERVER).unwrap();
+    for (path, binding, source) in &forgotten {
         assert!(
-            !holds(path, binding, "vault"),
-            "{environment} still holds it"
+            copy::open(path, *binding, source, Some(SERVER), &key()).is_err(),
+            "{} still holds {source}",
+            path.display()
         );
     }
     assert!(!corrupt.exists(), "the unreadable copy is still there");
-    let binding = Binding {
-        app: "other",
-        environment: "production",
-    };
+    let (path, binding, source) = &other_server;
     assert!(
-        holds(&other, binding, "vault"),
-        "another application's copy was forgotten"
+        copy::open(
+            path,
+            *binding,
+            source,
+            Some("https://elsewhere:8200"),
+            &key()
+        )
+        .is_ok(),
+        "another server's copy was forgotten"
     );
 }
 

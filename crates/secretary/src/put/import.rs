@@ -156,7 +156,7 @@ impl Import<'_> {
             return Ok(Vec::new());
         }
         let context = Context::new(self.manifest, self.target, self.vars);
-        super::forget_copy(&context, self.store.name())?;
+        super::forget_copy(self.manifest, &context, self.store.name())?;
         let writes: Vec<(usize, &SecretValue)> =
             changes.iter().map(|(_, change)| *change).collect();
         let items: Vec<usize> = changes.iter().map(|(item, _)| *item).collect();
