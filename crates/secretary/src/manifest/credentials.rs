@@ -51,7 +51,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 96] = [
+const PROGRAM_CONTROLS: [&str; 107] = [
     "PATH",
     "HOME",
     "SHELL",
@@ -148,6 +148,17 @@ const PROGRAM_CONTROLS: [&str; 96] = [
     "VIM",
     "AZURE_EXTENSION_DIR",
     "__PYVENV_LAUNCHER__",
+    "MANOPT",
+    "MANROFFOPT",
+    "MAN_DISABLE_SECCOMP",
+    "MANPATH",
+    "LESSKEYIN_SYSTEM",
+    "LESSKEY_SYSTEM",
+    "LESSKEY_CONTENT",
+    "LESSEDIT",
+    "BOTO_PATH",
+    "BOTO_CONFIG",
+    "AWS_DATA_PATH",
 ];
 
 /// The beginnings of such variables, by family: the loader, libc, the version-control
@@ -157,7 +168,7 @@ const PROGRAM_CONTROLS: [&str; 96] = [
 /// containers and clusters, compilers and build tools, plugin loaders (of media, toolkits,
 /// graphics, SASL), test runners, the cloud SDKs' credential endpoints, Kerberos and
 /// the session bus (a seventeenth added these).
-const PROGRAM_CONTROL_PREFIXES: [&str; 83] = [
+const PROGRAM_CONTROL_PREFIXES: [&str; 84] = [
     "LD_",
     "DYLD_",
     "GLIBC_",
@@ -241,6 +252,7 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 83] = [
     "MISE_",
     "NVM_",
     "SDKMAN_",
+    "GROFF_",
 ];
 
 /// The endings of such variables: proxies, configuration files and start-up files,
@@ -488,6 +500,13 @@ mod tests {
             "LESS",
             "VIMRUNTIME",
             "AZURE_EXTENSION_DIR",
+            // A twentieth: man's options, less's system key files, boto's config
+            // path, groff's programs, botocore's data.
+            "MANOPT",
+            "LESSKEYIN_SYSTEM",
+            "BOTO_PATH",
+            "GROFF_BIN_PATH",
+            "AWS_DATA_PATH",
         ] {
             assert!(controls_programs(name), "{name}");
         }

@@ -108,7 +108,7 @@ const LAUNCHERS: [&str; 58] = [
 /// Runners that choose the program (and its environment) from the project's files,
 /// with the subcommands that run it (none: the runner always does). `git` always may:
 /// see the module's text.
-const RUNNERS: [(&str, &[&str]); 31] = [
+const RUNNERS: [(&str, &[&str]); 32] = [
     ("git", &[]),
     ("uv", &["run", "tool"]),
     ("uvx", &[]),
@@ -137,9 +137,12 @@ const RUNNERS: [(&str, &[&str]); 31] = [
     ("cargo", &["run"]),
     ("go", &["run"]),
     ("deno", &["run", "eval", "task", "x"]),
-    ("npm", &["run", "run-script", "exec", "x", "start", "test"]),
-    ("pnpm", &["run", "exec", "dlx", "start", "test"]),
-    ("yarn", &["run", "exec", "dlx", "start", "test"]),
+    // Whatever the subcommand: each has aliases and lifecycle scripts that run the
+    // project's (`npm rum`, `npm t`, `npm install`, `yarn NAME`: a twentieth pass).
+    ("npm", &[]),
+    ("pnpm", &[]),
+    ("yarn", &[]),
+    ("bun", &[]),
 ];
 
 /// What a program does that `allow` cannot follow.

@@ -354,6 +354,37 @@ pub(super) const FAMILIES: [Family; 24] = [
 
 /// What an interpreter of `family` given `args` (from the manifest's directory `base`)
 /// is refused for before its script, if anything (see the module's text).
+/// The first switch on the `#!` line of `script` that is not one of `family`'s flags,
+/// when the family reads them there though the script is given to it by name (Perl and
+/// Ruby, when the line names them: `perl op.pl` whose first line is `#!/usr/bin/perl
+/// -Itools` searches `tools`, which nothing pins; a twentieth adversarial pass). Only
+/// flags that take no value may be there.
+fn shebang_switch(family: &Family, script: &Path) -> Option<String> {
+    use std::io::Read as _;
+    let reads = ["perl", "ruby"]
+        .into_iter()
+        .find(|name| family.names.contains(name))?;
+    let mut start = [0u8; 256];
+    let mut file = std::fs::File::open(script).ok()?;
+    let read = file.read(&mut start).ok()?;
+    let line = start.get(..read)?.strip_prefix(b"#!")?;
+    let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+    let line = String::from_utf8_lossy(line);
+    if !line.contains(reads) {
+        return None;
+    }
+    line.split_whitespace()
+        .skip(1)
+        .filter(|word| word.starts_with('-'))
+        .find(|word| {
+            let letters = word.trim_start_matches('-');
+            word.starts_with("--")
+                || letters.is_empty()
+                || !letters.chars().all(|letter| family.flags.contains(letter))
+        })
+        .map(str::to_owned)
+}
+
 pub(super) fn refused(family: &Family, args: &[String], base: &Path) -> Option<Wrapper> {
     let shell = family.style == Style::Shell;
     let mut words = args.iter().map(String::as_str);
@@ -369,7 +400,8 @@ pub(super) fn refused(family: &Family, args: &[String], base: &Path) -> Option<W
             word.get(..1).unwrap_or_default()
         } else {
             // The script.
-            return None;
+            return shebang_switch(family, &base.join(word))
+                .map(|switch| Wrapper::Option(format!("{switch}` on the `#!` line of `{word}")));
         };
         let name = word.split('=').next().unwrap_or_default();
         let unsigned = name.trim_start_matches(['-', '+']);
@@ -480,10 +512,12 @@ fn accepts(value: Value, given: &str, base: &Path) -> bool {
             // `lib` puts its import list on `@INC`: one directory only, which `pin.rs`
             // pins (`-Mlib=nothing,tools` once added an unpinned `tools`); `blib`
             // searches the parent directories for one (a nineteenth adversarial pass).
+            // `if` passes its list on to another module's import (`-Mif=1,lib,tools`),
+            // and a list that names `lib` may be one passed on (a twentieth pass).
             let include = match module {
                 "lib" => !imports.contains(','),
-                "blib" => false,
-                _ => true,
+                "blib" | "if" => false,
+                _ => !imports.split(',').any(|part| part == "lib"),
             };
             include
                 && module.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')

@@ -415,6 +415,46 @@ fn values_that_add_a_search_path_or_run_text_are_refused() {
                 &["openssl", "engine", "dynamic", "-pre", "SO_PATH:tools/x.so"],
                 option("engine"),
             ),
+            // A twentieth: `if` passes `lib` a directory; npm's aliases run scripts.
+            (
+                &["perl", "-Mif=1,lib,tools", "providers/op.pl"],
+                option("-M"),
+            ),
+            (
+                &["perl", "-Mbigint=lib,GMP", "providers/op.pl"],
+                option("-M"),
+            ),
+            (&["npm", "rum", "provider"], Some(Wrapper::Runner)),
+            (&["npm", "t"], Some(Wrapper::Runner)),
+            (&["yarn", "provider"], Some(Wrapper::Runner)),
+            (&["bun", "run", "provider"], Some(Wrapper::Runner)),
+        ],
+    );
+}
+
+#[test]
+fn a_scripts_own_switches_are_held_to_the_same_list() {
+    // A twentieth adversarial pass: Perl reads `-Itools` from `#!/usr/bin/perl -Itools`
+    // even when run as `perl providers/op.pl`, and nothing pinned `tools`.
+    let dir = project();
+    std::fs::write(
+        dir.path().join("providers/switched.pl"),
+        "#!/usr/bin/perl -w -Itools\nuse Helper;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("providers/warned.pl"),
+        "#!/usr/bin/perl -wT\nprint 1;\n",
+    )
+    .unwrap();
+    check(
+        dir.path(),
+        &[
+            (
+                &["perl", "providers/switched.pl"],
+                option("-Itools` on the `#!` line of `providers/switched.pl"),
+            ),
+            (&["perl", "providers/warned.pl"], None),
         ],
     );
 }
