@@ -66,6 +66,30 @@ pub(super) fn own_directory(dir: &Path) -> std::io::Result<()> {
             dir.display()
         )));
     }
+    // Nor may anyone else move it away and put another in its place: each directory
+    // above it, as written and as it really is (links resolved), is this user's or
+    // root's, and no one else may write it unless it is sticky (`/tmp`) (a twentieth
+    // adversarial pass swapped the whole state directory in a parent open to all).
+    let real = fs::canonicalize(dir)?;
+    for above in dir.ancestors().skip(1).chain(real.ancestors().skip(1)) {
+        if above.as_os_str().is_empty() {
+            continue;
+        }
+        let metadata = fs::metadata(above)?;
+        let mode = metadata.permissions().mode();
+        let owner = metadata.uid();
+        let others = mode & 0o002 != 0
+            || (mode & 0o020 != 0 && metadata.gid() != rustix::process::getegid().as_raw());
+        let ours = owner == 0 || owner == rustix::process::getuid().as_raw();
+        if !ours || (others && mode & 0o1000 == 0) {
+            return Err(std::io::Error::other(format!(
+                "another user could replace {} through {} (owner uid {owner}, mode {:04o})",
+                dir.display(),
+                above.display(),
+                mode & 0o7777
+            )));
+        }
+    }
     Ok(())
 }
 

@@ -325,6 +325,26 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
 }
 
 #[test]
+fn a_state_directory_another_user_could_swap_is_refused() {
+    // A twentieth adversarial pass: the state directory itself was 0700, but its parent
+    // was open to all and not sticky: another user moved it away and put an old one back.
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let open = dir.path().join("open");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o777)).unwrap();
+    let path = open.join("state/shop.production.lkg");
+    let error = super::disk::write_atomic(&path, b"sealed").unwrap_err();
+    assert!(
+        error.to_string().contains("another user could replace"),
+        "{error}"
+    );
+    // Sticky, as /tmp is: others may not move what is not theirs.
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    super::disk::write_atomic(&path, b"sealed").unwrap();
+}
+
+#[test]
 fn a_write_forgets_every_copy_of_its_server_and_removes_what_cannot_be_read() {
     // A nineteenth adversarial pass: `put` in production left the replaced value in
     // staging's copy of the same Vault path; a copy that could not be read at the write
