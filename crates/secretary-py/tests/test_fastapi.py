@@ -213,6 +213,12 @@ def test_a_start_up_that_fails_closes_the_manager_at_once():
         def validate(self):
             return object()
 
+        def on_change(self, callback):
+            return callback
+
+        def remove_on_change(self, callback):
+            return True
+
         def close(self):
             Manager.closed = True
 

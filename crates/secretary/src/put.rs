@@ -110,12 +110,12 @@ pub enum PutError {
     #[error("`{0}` has no version before the current one to roll back to")]
     NoEarlierVersion(String),
     /// This user's last-known-good copies of the server written to could not be made to
-    /// forget the value being replaced (see `outage`), before a write (`rollback`,
-    /// `import`): nothing was written, since the next outage would have served the old
-    /// value as the latest.
+    /// forget the value being replaced (see `outage`), before a write (`import`):
+    /// nothing was written, since the next outage would have served the old value as
+    /// the latest.
     #[error("the last-known-good copy could not forget the value being replaced: {0}")]
     Copy(crate::outage::CopyError),
-    /// The value was written (`put`, `rotate`), and then this user's last-known-good
+    /// The value was written (`put`, `rotate`, `rollback`), and then this user's last-known-good
     /// copies could not be made to forget the value it replaced: the next outage could
     /// serve that one. The write happened.
     #[error(
@@ -252,9 +252,10 @@ pub fn put(
     forget_after(manifest, &context, written)
 }
 
-/// Before a write to the source named `source`, once reads showed Vault reachable
-/// (`rollback`, `import`): this user's last-known-good copies of its server forget what
-/// they keep ([`crate::outage::forget_written`]).
+/// Around a write to the source named `source`: this user's last-known-good copies of
+/// its server forget what they keep ([`crate::outage::forget_written`]); before
+/// `import`'s writes, once its plan's reads showed Vault reachable, and after the others'
+/// ([`forget_after`]).
 pub(crate) fn forget_copy(
     manifest: &Manifest,
     context: &Context<'_>,
@@ -266,7 +267,7 @@ pub(crate) fn forget_copy(
     }
 }
 
-/// After `written` landed (`put`, `rotate`: forgetting before would lose the copy to a
+/// After `written` landed (`put`, `rotate`, `rollback`: forgetting before would lose the copy to a
 /// write that an outage then stops, a twentieth adversarial pass found): this user's
 /// copies of its server forget what they keep; when they cannot, the write is still
 /// told ([`PutError::Unforgotten`]).
@@ -402,13 +403,15 @@ pub fn rollback(
                 return Err(PutError::SameValue(target));
             }
             admissible(spec, environment, &value)?;
-            forget_copy(manifest, &context, source.name())?;
             let written = match source.write(spec, &context, &value, Some(current)) {
                 Err(StoreError::Vault(VaultError::CasMismatch { expected, .. })) => {
                     return Err(PutError::Overtaken { read: expected });
                 }
                 written => written?,
             };
+            // After the write, as `put`: a refused or overtaken rollback keeps the copy
+            // (a twenty-first adversarial pass).
+            let written = forget_after(manifest, &context, written)?;
             return Ok(RolledBack {
                 written,
                 from_version: target,

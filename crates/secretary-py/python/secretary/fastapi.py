@@ -153,6 +153,10 @@ def lifespan(
     @contextlib.asynccontextmanager
     async def _lifespan(app: Any) -> AsyncIterator[Any]:
         secrets = _manager(manager)
+        # Listening from before the first read: a change found between it and the
+        # refresh task's start is not missed (a twenty-first adversarial pass).
+        seen = _Seen()
+        secrets.on_change(seen)
         try:
             report = await asyncio.to_thread(secrets.validate)
             app.state.secrets = secrets
@@ -162,6 +166,7 @@ def lifespan(
             if settings is not None:
                 app.state.settings = await asyncio.to_thread(settings)
         except BaseException:
+            secrets.remove_on_change(seen)
             # A start-up that fails (a problem, settings that do not build) ends the
             # credentials it took now, not at exit or at their TTL (an eighth adversarial
             # pass: only the `atexit` hook closed the manager then).
@@ -184,7 +189,9 @@ def lifespan(
             _log.error("secretary: started on stale values: %s", reason)
         task = None
         if refresh_interval is not None:
-            task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval))
+            task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval, seen))
+        else:
+            secrets.remove_on_change(seen)
         try:
             if then is None:
                 yield None
@@ -212,7 +219,11 @@ def _manager(manager: SecretManager | Callable[[], SecretManager] | None) -> Sec
 
 
 async def _refresh(
-    app: Any, secrets: SecretManager, settings: Callable[[], Any] | None, interval: float
+    app: Any,
+    secrets: SecretManager,
+    settings: Callable[[], Any] | None,
+    interval: float,
+    seen: _Seen,
 ) -> None:
     """Re-reads the secrets every ``interval`` seconds; on a change, makes the report
     and the settings again. Any failure keeps what the application has, marks it stale
@@ -225,8 +236,6 @@ async def _refresh(
     once changed what ``get()`` served while the settings kept the old value for good and
     said they were fresh (a seventeenth adversarial pass)."""
     state: SecretRefresh = app.state.secret_refresh
-    seen = _Seen()
-    secrets.on_change(seen)
     report_due = False
     settings_due = False
     pending: dict[str, None] = {}

@@ -22,7 +22,8 @@ use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
 use super::CopyError;
-use super::disk::{directory_of, own_directory, write_atomic};
+use super::disk::{directory_of, lock, own_directory, write_atomic};
+use super::forgotten;
 use super::key::CacheKey;
 use crate::{FileError, SecretValue, Variables};
 
@@ -398,6 +399,15 @@ pub(crate) fn save(
         path: path.to_path_buf(),
         reason: error.to_string(),
     };
+    let dir = directory_of(path);
+    let _locked = lock(dir).map_err(failed)?;
+    let (began, now_seconds) = (seconds(began), seconds(now));
+    // A read that began before (or in the second of) the last forgetting of its
+    // server's values, or of its source's, is older than what made them forget: not
+    // saved. A record further in the future than a clock could drift is ignored.
+    if forgotten::outdates(dir, server, began, now_seconds) {
+        return Ok(());
+    }
     // A file that cannot be read as ours for this binding is replaced, not merged.
     let outer = read_outer(path)
         .ok()
@@ -411,7 +421,7 @@ pub(crate) fn save(
         .unwrap_or_default();
     if forgotten
         .get(source)
-        .is_some_and(|&at| at >= seconds(began))
+        .is_some_and(|&at| at >= began && at <= now_seconds.saturating_add(forgotten::TOLERANCE))
     {
         return Ok(());
     }
@@ -452,7 +462,6 @@ pub(crate) fn save(
     }
     merged.found.extend(fresh.found);
     merged.absent.extend(fresh.absent);
-    let now_seconds = seconds(now);
     if let (Some(kept), Some(outer)) = (&kept, &outer) {
         let saved = outer
             .sources
@@ -588,6 +597,15 @@ fn seal_text(
 /// outage. A file of another application or environment than `binding` (renamed into
 /// place) is removed whole.
 pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
+    let _locked = lock(directory_of(path)).map_err(|error| CopyError::Write {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    })?;
+    forget_locked(path, binding, source)
+}
+
+/// [`forget`], the directory's lock held.
+fn forget_locked(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
     let Some(mut outer) = read_outer(path)? else {
         return Ok(());
     };
@@ -619,6 +637,15 @@ pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<
 /// corrupt, of another format), whole: it could be read again later (once the directory
 /// is put right, by another version of secretary) and serve the value being replaced.
 pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
+    let failed = |error: std::io::Error| CopyError::Write {
+        path: dir.to_path_buf(),
+        reason: error.to_string(),
+    };
+    if !dir.exists() {
+        return Ok(());
+    }
+    let _locked = lock(dir).map_err(failed)?;
+    forgotten::record(dir, server, seconds(SystemTime::now())).map_err(failed)?;
     for path in super::listing::files(dir)? {
         match read_outer(&path) {
             Ok(Some(outer)) => {
@@ -628,7 +655,7 @@ pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
                 };
                 for sealed in &outer.sources {
                     if sealed.server == server || sealed.server.is_empty() {
-                        forget(&path, binding, &sealed.source)?;
+                        forget_locked(&path, binding, &sealed.source)?;
                     }
                 }
             }

@@ -78,8 +78,13 @@ pub(super) fn own_directory(dir: &Path) -> std::io::Result<()> {
         let metadata = fs::metadata(above)?;
         let mode = metadata.permissions().mode();
         let owner = metadata.uid();
-        let others = mode & 0o002 != 0
-            || (mode & 0o020 != 0 && metadata.gid() != rustix::process::getegid().as_raw());
+        // Group members may write it only when the group is this user's own: its
+        // primary group, numbered as the user is (a private group, as `useradd` makes).
+        // A shared primary group (`users`) lets every member swap the directory (a
+        // twenty-first adversarial pass).
+        let own_group = metadata.gid() == rustix::process::getegid().as_raw()
+            && metadata.gid() == rustix::process::getuid().as_raw();
+        let others = mode & 0o002 != 0 || (mode & 0o020 != 0 && !own_group);
         let ours = owner == 0 || owner == rustix::process::getuid().as_raw();
         if !ours || (others && mode & 0o1000 == 0) {
             return Err(std::io::Error::other(format!(
@@ -91,6 +96,46 @@ pub(super) fn own_directory(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// An exclusive lock on the copies' directory (`.lock` in it, `flock`), held until
+/// dropped: a save's read, check and write, and a forgetting, each happen whole, so that
+/// a forgetting cannot land between a save's check and its write.
+pub(super) struct Locked {
+    _file: File,
+}
+
+/// Makes `dir` (0700) if it is new, checks it ([`own_directory`]) and locks it, waiting
+/// at most 10 s for another process's lock (a process that holds it longer is stuck:
+/// the caller fails rather than hang).
+pub(super) fn lock(dir: &Path) -> std::io::Result<Locked> {
+    use rustix::fs::{FlockOperation, flock};
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)?;
+    own_directory(dir)?;
+    let file = OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(0o600)
+        .custom_flags(libc_nofollow())
+        .open(dir.join(".lock"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        match flock(&file, FlockOperation::NonBlockingLockExclusive) {
+            Ok(()) => return Ok(Locked { _file: file }),
+            Err(rustix::io::Errno::WOULDBLOCK) if std::time::Instant::now() < deadline => {
+                std::thread::sleep(std::time::Duration::from_millis(20));
+            }
+            Err(error) => {
+                return Err(std::io::Error::other(format!(
+                    "cannot lock {}: {error}",
+                    dir.join(".lock").display()
+                )));
+            }
+        }
+    }
 }
 
 /// The directory of the copy at `path`.

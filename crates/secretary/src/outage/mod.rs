@@ -13,6 +13,7 @@
 mod answer;
 mod copy;
 mod disk;
+mod forgotten;
 mod key;
 mod listing;
 
@@ -366,8 +367,8 @@ impl<'a> Place<'a> {
 
 /// Forgets, in every last-known-good copy of this user's, the values of every source
 /// that reads the Vault server `spec` (a `vault` source) reads, after a write to it
-/// (`put`, `rotate`) or before one whose reads showed Vault reachable (`rollback`,
-/// `import`): a copy holds the value being replaced, which the next outage would serve
+/// (`put`, `rotate`, `rollback`) or before one whose reads showed Vault reachable
+/// (`import`): a copy holds the value being replaced, which the next outage would serve
 /// as the latest for up to `max_age` (an eighteenth adversarial pass served a
 /// rotated-out value that way; a nineteenth and a twentieth, through another
 /// environment's and another source's copy of the same path). The forgetting is

@@ -325,6 +325,56 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
 }
 
 #[test]
+fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
+    // A twenty-first adversarial pass: a read in flight during a `put` saved the value
+    // the put replaced into a copy that did not hold that server's values at the put.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir(&state).unwrap();
+    let path = state.join("shop.production.lkg");
+    let save = |began: SystemTime| {
+        let now = SystemTime::now();
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            contents(&[("a", "1")], &[], copy::seconds(now)),
+            (began, now),
+        )
+        .unwrap();
+    };
+    let before = SystemTime::now() - Duration::from_secs(60);
+    copy::forget_server(&state, SERVER).unwrap();
+    save(before);
+    assert!(
+        !holds(&path, binding(), "vault"),
+        "a read older than the put was saved"
+    );
+    save(SystemTime::now() + Duration::from_secs(2));
+    assert!(
+        holds(&path, binding(), "vault"),
+        "a read after the put was not saved"
+    );
+    // A record far in the future (a clock set back since) keeps no save away.
+    std::fs::write(
+        state.join(".forgotten"),
+        format!(
+            "{{\"{SERVER}\": {}}}",
+            copy::seconds(SystemTime::now()) + 3600
+        ),
+    )
+    .unwrap();
+    copy::forget(&path, binding(), "vault").unwrap();
+    save(SystemTime::now() + Duration::from_secs(2));
+    assert!(
+        holds(&path, binding(), "vault"),
+        "a record an hour ahead kept the save away"
+    );
+}
+
+#[test]
 fn a_state_directory_another_user_could_swap_is_refused() {
     // A twentieth adversarial pass: the state directory itself was 0700, but its parent
     // was open to all and not sticky: another user moved it away and put an old one back.

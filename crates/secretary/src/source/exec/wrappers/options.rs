@@ -364,14 +364,19 @@ fn shebang_switch(family: &Family, script: &Path) -> Option<String> {
     let reads = ["perl", "ruby"]
         .into_iter()
         .find(|name| family.names.contains(name))?;
-    let mut start = [0u8; 256];
-    let mut file = std::fs::File::open(script).ok()?;
-    let read = file.read(&mut start).ok()?;
-    let line = start.get(..read)?.strip_prefix(b"#!")?;
+    // The whole first line: Perl reads switches past the kernel's 255 bytes (a
+    // twenty-first adversarial pass hid `-Itools2` behind 260 spaces).
+    let mut start = Vec::new();
+    let file = std::fs::File::open(script).ok()?;
+    file.take(64 * 1024).read_to_end(&mut start).ok()?;
+    let line = start.strip_prefix(b"#!")?;
     let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
     let line = String::from_utf8_lossy(line);
     if !line.contains(reads) {
-        return None;
+        // Perl runs the program a `#!` line names when it is not Perl; Ruby then looks
+        // for a later `#!` line naming it and reads its switches (as `-x`): neither is
+        // pinned.
+        return Some(format!("#!{}", line.trim()));
     }
     line.split_whitespace()
         .skip(1)

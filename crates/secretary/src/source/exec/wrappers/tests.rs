@@ -447,6 +447,21 @@ fn a_scripts_own_switches_are_held_to_the_same_list() {
         "#!/usr/bin/perl -wT\nprint 1;\n",
     )
     .unwrap();
+    // A twenty-first: a `#!` line naming another program (Perl runs it), and a switch
+    // past the kernel's 255 bytes (Perl still reads it).
+    std::fs::write(
+        dir.path().join("providers/other.pl"),
+        "#!tools/helper\nprint 1;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("providers/long.pl"),
+        format!(
+            "#!/usr/bin/perl -w{}-Itools2\nuse Helper;\n",
+            " ".repeat(260)
+        ),
+    )
+    .unwrap();
     check(
         dir.path(),
         &[
@@ -455,6 +470,14 @@ fn a_scripts_own_switches_are_held_to_the_same_list() {
                 option("-Itools` on the `#!` line of `providers/switched.pl"),
             ),
             (&["perl", "providers/warned.pl"], None),
+            (
+                &["perl", "providers/other.pl"],
+                option("#!tools/helper` on the `#!` line of `providers/other.pl"),
+            ),
+            (
+                &["perl", "providers/long.pl"],
+                option("-Itools2` on the `#!` line of `providers/long.pl"),
+            ),
         ],
     );
 }

@@ -1,0 +1,45 @@
+//! When each Vault server's values were last forgotten in a copies' directory, kept
+//! beside the copies (`.forgotten`, JSON, server to seconds since the epoch): a read
+//! that began before then is not saved, into any copy, even one that did not hold that
+//! server's values when they were forgotten (a twenty-first adversarial pass saved a
+//! replaced value from a read in flight into a copy that had none yet). Read and
+//! written under the directory's lock ([`super::disk::lock`]).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use super::disk::write_atomic;
+
+/// The file's name in the copies' directory.
+const NAME: &str = ".forgotten";
+
+/// How far in the future a record may lie and still count: one further is a clock set
+/// back since it was written, and is ignored rather than keep every save away until
+/// then (as a confirmation's time is: `copy.rs`).
+pub(super) const TOLERANCE: u64 = 300;
+
+/// The records of `dir`; none when there is no file, or one that does not parse (it
+/// holds no value: the next forgetting writes it again).
+fn read(dir: &Path) -> BTreeMap<String, u64> {
+    crate::file::read(&dir.join(NAME), 1 << 20)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
+}
+
+/// Records that `server`'s values were forgotten in `dir` at `now` (seconds).
+pub(super) fn record(dir: &Path, server: &str, now: u64) -> std::io::Result<()> {
+    let mut records = read(dir);
+    records.insert(server.to_owned(), now);
+    let text = serde_json::to_vec_pretty(&records).map_err(std::io::Error::other)?;
+    write_atomic(&dir.join(NAME), &text)
+}
+
+/// Whether a read of `server` begun at `began` (seconds) is older than its last
+/// forgetting in `dir` (or of the same second), a record further than [`TOLERANCE`]
+/// past `now` aside.
+pub(super) fn outdates(dir: &Path, server: &str, began: u64, now: u64) -> bool {
+    read(dir)
+        .get(server)
+        .is_some_and(|&at| at >= began && at <= now.saturating_add(TOLERANCE))
+}
