@@ -741,10 +741,17 @@ fn a_value_glued_to_an_option_and_a_path_that_names_nothing_yet_are_pinned() {
     // and `./lib/hook` names nothing until the interpreter adds `.js`.
     let tree = Tree::new();
     tree.provider("app/providers/op.py", "");
+    // A Perl script for Perl: given a script whose `#!` line names another program, Perl
+    // runs that program, which is refused (a twenty-first adversarial pass).
+    fs::write(
+        tree.path("app/providers/op.pl"),
+        "#!/usr/bin/perl\nprint 1;\n",
+    )
+    .unwrap();
     fs::create_dir_all(tree.path("app/lib")).unwrap();
     fs::write(tree.path("app/lib/hook.js"), "").unwrap();
     for command in [
-        r#"["/usr/bin/perl", "-Ilib", "providers/op.py"]"#,
+        r#"["/usr/bin/perl", "-Ilib", "providers/op.pl"]"#,
         r#"["python3", "providers/op.py", "./lib/hook"]"#,
     ] {
         let manifest = tree.manifest("app", command);
