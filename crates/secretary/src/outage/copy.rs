@@ -413,15 +413,13 @@ pub(crate) fn save(
         .ok()
         .flatten()
         .filter(|outer| outer.app == binding.app && outer.environment == binding.environment);
-    // A read that began before (or in the second of) the source's last forgetting is
-    // older than what made it forget: not saved.
     let mut forgotten = outer
         .as_ref()
         .map(|outer| outer.forgotten.clone())
         .unwrap_or_default();
     if forgotten
         .get(source)
-        .is_some_and(|&at| at >= began && at <= now_seconds.saturating_add(forgotten::TOLERANCE))
+        .is_some_and(|&at| forgotten::outdated_by(at, began, now_seconds))
     {
         return Ok(());
     }
@@ -606,26 +604,41 @@ pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<
 
 /// [`forget`], the directory's lock held.
 fn forget_locked(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
-    let Some(mut outer) = read_outer(path)? else {
+    let Some(outer) = read_outer(path)? else {
         return Ok(());
     };
+    if outer.app != binding.app || outer.environment != binding.environment {
+        return remove(path);
+    }
+    forget_in(path, outer, &[source])
+}
+
+/// Writes `outer` back to `path` without the sources `gone` names, each recorded as
+/// forgotten now.
+fn forget_in(path: &Path, mut outer: Outer, gone: &[&str]) -> Result<(), CopyError> {
     let failed = |error: std::io::Error| CopyError::Write {
         path: path.to_path_buf(),
         reason: error.to_string(),
     };
-    if outer.app != binding.app || outer.environment != binding.environment {
-        return match fs::remove_file(path) {
-            Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(failed(error)),
-            _ => Ok(()),
-        };
+    outer.sources.retain(|s| !gone.contains(&s.source.as_str()));
+    let now = seconds(SystemTime::now());
+    for source in gone {
+        outer.forgotten.insert((*source).to_owned(), now);
     }
-    outer.sources.retain(|s| s.source != source);
-    outer
-        .forgotten
-        .insert(source.to_owned(), seconds(SystemTime::now()));
     let text =
         serde_json::to_vec_pretty(&outer).map_err(|error| failed(std::io::Error::other(error)))?;
     write_atomic(path, &text).map_err(failed)
+}
+
+/// Removes the copy file at `path`; one already gone is no error.
+fn remove(path: &Path) -> Result<(), CopyError> {
+    match fs::remove_file(path) {
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(CopyError::Write {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        }),
+        _ => Ok(()),
+    }
 }
 
 /// Removes every source read from `server` from every copy in `dir`, whatever its
@@ -649,26 +662,19 @@ pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
     for path in super::listing::files(dir)? {
         match read_outer(&path) {
             Ok(Some(outer)) => {
-                let binding = Binding {
-                    app: &outer.app,
-                    environment: &outer.environment,
-                };
-                for sealed in &outer.sources {
-                    if sealed.server == server || sealed.server.is_empty() {
-                        forget_locked(&path, binding, &sealed.source)?;
-                    }
+                let names: Vec<String> = outer
+                    .sources
+                    .iter()
+                    .filter(|sealed| sealed.server == server || sealed.server.is_empty())
+                    .map(|sealed| sealed.source.clone())
+                    .collect();
+                if !names.is_empty() {
+                    let gone: Vec<&str> = names.iter().map(String::as_str).collect();
+                    forget_in(&path, outer, &gone)?;
                 }
             }
             Ok(None) => {}
-            Err(_) => match fs::remove_file(&path) {
-                Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-                    return Err(CopyError::Write {
-                        path: path.clone(),
-                        reason: error.to_string(),
-                    });
-                }
-                _ => {}
-            },
+            Err(_) => remove(&path)?,
         }
     }
     Ok(())

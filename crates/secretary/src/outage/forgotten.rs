@@ -16,7 +16,7 @@ const NAME: &str = ".forgotten";
 /// How far in the future a record may lie and still count: one further is a clock set
 /// back since it was written, and is ignored rather than keep every save away until
 /// then (as a confirmation's time is: `copy.rs`).
-pub(super) const TOLERANCE: u64 = 300;
+const TOLERANCE: u64 = 300;
 
 /// The records of `dir`; none when there is no file, or one that does not parse (it
 /// holds no value: the next forgetting writes it again).
@@ -41,5 +41,12 @@ pub(super) fn record(dir: &Path, server: &str, now: u64) -> std::io::Result<()> 
 pub(super) fn outdates(dir: &Path, server: &str, began: u64, now: u64) -> bool {
     read(dir)
         .get(server)
-        .is_some_and(|&at| at >= began && at <= now.saturating_add(TOLERANCE))
+        .is_some_and(|&at| outdated_by(at, began, now))
+}
+
+/// Whether a forgetting at `at` outdates a read begun at `began`, `now` being now (all
+/// in seconds): it came in the same second or after, and lies no further than
+/// [`TOLERANCE`] in the future. For the directory's records and a copy's own alike.
+pub(super) fn outdated_by(at: u64, began: u64, now: u64) -> bool {
+    at >= began && at <= now.saturating_add(TOLERANCE)
 }
