@@ -75,7 +75,29 @@ impl App {
 
     /// [`App::run`], with `extra` set after the server's variables.
     fn run_with(&self, extra: &[(&str, &str)], args: &[&str]) -> Outcome {
-        let output = support::secretary_in(self.path())
+        Outcome::of(&self.command(extra, args).output().unwrap())
+    }
+
+    /// `secretary put KEY` with `value` on its standard input.
+    fn put(&self, key: &str, value: &str) -> Outcome {
+        use std::io::Write as _;
+        let mut child = self
+            .command(&[], &["put", key])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "{value}").unwrap();
+        drop(stdin);
+        Outcome::of(&child.wait_with_output().unwrap())
+    }
+
+    /// The command of [`App::run_with`], not started.
+    fn command(&self, extra: &[(&str, &str)], args: &[&str]) -> std::process::Command {
+        let mut command = support::secretary_in(self.path());
+        command
             .envs(self.server.env())
             .envs(extra.iter().copied())
             .env("SECRETARY_CACHE_KEY", KEY)
@@ -86,10 +108,14 @@ impl App {
                     .iter()
                     .filter(|_| !args.starts_with(&["cache"])),
             )
-            .args(args)
-            .output()
-            .unwrap();
-        Outcome {
+            .args(args);
+        command
+    }
+}
+
+impl Outcome {
+    fn of(output: &std::process::Output) -> Self {
+        Self {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
             stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
@@ -344,30 +370,8 @@ fn a_value_this_user_replaces_is_never_served_from_the_copy() {
     // version 1's value, and the next outage served it as the latest.
     let mut app = App::new("warn");
     assert_eq!(app.run(&["check"]).code, 0);
-    let rotated = support::secretary_in(app.path())
-        .envs(app.server.env())
-        .env("SECRETARY_CACHE_KEY", KEY)
-        .env("SECRETARY_STATE_DIR", app.path().join("state"))
-        .args(["--env", "production", "put", "api_key"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write as _;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"new-api-key-7b1c9e\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(
-        rotated.status.success(),
-        "{}",
-        String::from_utf8_lossy(&rotated.stderr)
-    );
+    let rotated = app.put("api_key", "new-api-key-7b1c9e");
+    assert_eq!(rotated.code, 0, "{}", rotated.stderr);
     app.server.stop();
     let out = app.run(&["run", "--", "sh", "-c", "echo \"key=$API_KEY\""]);
     assert_no_canary("stdout", &out.stdout);
@@ -387,27 +391,8 @@ fn a_write_that_an_outage_stops_keeps_the_copy() {
     let mut app = App::new("warn");
     assert_eq!(app.run(&["check"]).code, 0);
     app.server.stop();
-    let put = support::secretary_in(app.path())
-        .envs(app.server.env())
-        .env("SECRETARY_CACHE_KEY", KEY)
-        .env("SECRETARY_STATE_DIR", app.path().join("state"))
-        .env("VAULT_MAX_RETRIES", "1")
-        .args(["--env", "production", "put", "api_key"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .and_then(|mut child| {
-            use std::io::Write as _;
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(b"new-api-key-7b1c9e\n")?;
-            child.wait_with_output()
-        })
-        .unwrap();
-    assert!(!put.status.success(), "a put reached a stopped Vault");
+    let put = app.put("api_key", "new-api-key-7b1c9e");
+    assert_ne!(put.code, 0, "a put reached a stopped Vault");
     let out = app.run(&["check"]);
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("STALE"), "{}", out.stdout);

@@ -128,6 +128,28 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
     }
 }
 
+/// Saves `a = 1` for `source` of `server` into the copy at `path`, from a read begun at
+/// `began` and answered now.
+fn save_one(
+    path: &std::path::Path,
+    binding: Binding<'_>,
+    source: &str,
+    server: &str,
+    began: SystemTime,
+) {
+    let now = SystemTime::now();
+    copy::save(
+        path,
+        binding,
+        source,
+        server,
+        &key(),
+        contents(&[("a", "1")], &[], copy::seconds(now)),
+        (began, now),
+    )
+    .unwrap();
+}
+
 /// Whether the copy at `path` still holds `source`'s values.
 fn holds(path: &std::path::Path, binding: Binding<'_>, source: &str) -> bool {
     copy::open(path, binding, source, Some(SERVER), &key()).is_ok()
@@ -141,19 +163,7 @@ fn a_read_that_began_before_a_forgetting_is_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/shop.production.lkg");
     let long_ago = SystemTime::now() - Duration::from_secs(120);
-    let save = |began: SystemTime| {
-        let now = SystemTime::now();
-        copy::save(
-            &path,
-            binding(),
-            "vault",
-            SERVER,
-            &key(),
-            contents(&[("a", "1")], &[], copy::seconds(now)),
-            (began, now),
-        )
-        .unwrap();
-    };
+    let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
     save(long_ago);
     assert!(holds(&path, binding(), "vault"));
     copy::forget(&path, binding(), "vault").unwrap();
@@ -302,17 +312,7 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let path = state.join("shop.production.lkg");
-    let now = SystemTime::now();
-    copy::save(
-        &path,
-        binding(),
-        "vault",
-        SERVER,
-        &key(),
-        contents(&[("a", "1")], &[], copy::seconds(now)),
-        (now, now),
-    )
-    .unwrap();
+    save_one(&path, binding(), "vault", SERVER, SystemTime::now());
     assert!(copy::open(&path, binding(), "vault", Some(SERVER), &key()).is_ok());
     std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o777)).unwrap();
     let Err(error) = copy::open(&path, binding(), "vault", Some(SERVER), &key()) else {
@@ -332,19 +332,7 @@ fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
     let state = dir.path().join("state");
     std::fs::create_dir(&state).unwrap();
     let path = state.join("shop.production.lkg");
-    let save = |began: SystemTime| {
-        let now = SystemTime::now();
-        copy::save(
-            &path,
-            binding(),
-            "vault",
-            SERVER,
-            &key(),
-            contents(&[("a", "1")], &[], copy::seconds(now)),
-            (began, now),
-        )
-        .unwrap();
-    };
+    let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
     let before = SystemTime::now() - Duration::from_secs(60);
     copy::forget_server(&state, SERVER).unwrap();
     save(before);
@@ -407,16 +395,7 @@ fn a_write_forgets_every_copy_of_its_server_and_removes_what_cannot_be_read() {
     let save = |app: &'static str, environment: &'static str, source: &str, server: &str| {
         let binding = Binding { app, environment };
         let path = state.join(copy::file_name(binding));
-        copy::save(
-            &path,
-            binding,
-            source,
-            server,
-            &key(),
-            contents(&[("a", "1")], &[], copy::seconds(now)),
-            (now, now),
-        )
-        .unwrap();
+        save_one(&path, binding, source, server, now);
         (path, binding, source.to_owned())
     };
     let forgotten = [
