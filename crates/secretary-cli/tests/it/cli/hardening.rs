@@ -528,27 +528,13 @@ fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
     ] {
         let timed = |project: &Project| {
             // A stack of 64 MiB: the program may then be given 16 MiB of variables, and
-            // 100,000 secrets take 6 MB. The time-out only keeps a hang from hanging CI.
-            // The time is the processor time secretary and its children used (the
-            // shell's `times`, on stderr's last line), not the time on the clock: the
-            // clock also counts the other tests' turns on a loaded machine, which
-            // stretched the large run alone past the bound in a fresh-clone CI run.
-            let mut out = run(Command::new("sh")
-                .current_dir(project.path())
-                .env_clear()
-                .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-                .args([
-                    "-c",
-                    "ulimit -s 65536 && \"$0\" \"$@\"; code=$?; times >&2; exit $code",
-                ])
-                .arg(support::secretary())
-                .args(&args)
-                .write_stdin("a line with value-000042-abcdefghijklmnopqrstuvwxyz in it\n")
-                .timeout(std::time::Duration::from_secs(600)));
-            let children = out.stderr.lines().last().unwrap_or_default().to_owned();
-            out.stderr
-                .truncate(out.stderr.len().saturating_sub(children.len() + 1));
-            (processor_time(&children), out)
+            // 100,000 secrets take 6 MB.
+            processor_timed(
+                project,
+                "ulimit -s 65536 && ",
+                &args,
+                "a line with value-000042-abcdefghijklmnopqrstuvwxyz in it\n",
+            )
         };
         // `scan` exits 1 when it finds a value, as it does here.
         let expected = i32::from(args[0] == "scan");
@@ -590,6 +576,36 @@ fn a_hundred_thousand_secrets_take_seconds_not_minutes() {
     }
 }
 
+/// `secretary ARGS` in `project`'s directory, under `sh` after `setup` (shell text, such
+/// as a `ulimit`), `stdin` its input: the processor time it and its children used, and
+/// what it did. Processor time, not the clock's: the clock also counts the other tests'
+/// turns on a loaded machine, which stretched one run alone past a growth bound in a
+/// fresh-clone CI run. The time is the shell's `times`, taken off stderr's last line.
+/// The time-out only keeps a hang from hanging CI.
+fn processor_timed(
+    project: &Project,
+    setup: &str,
+    args: &[&str],
+    stdin: &str,
+) -> (std::time::Duration, Outcome) {
+    let mut out = run(Command::new("sh")
+        .current_dir(project.path())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args([
+            "-c",
+            &format!("{setup}\"$0\" \"$@\"; code=$?; times >&2; exit $code"),
+        ])
+        .arg(support::secretary())
+        .args(args)
+        .write_stdin(stdin)
+        .timeout(std::time::Duration::from_secs(600)));
+    let children = out.stderr.lines().last().unwrap_or_default().to_owned();
+    out.stderr
+        .truncate(out.stderr.len().saturating_sub(children.len() + 1));
+    (processor_time(&children), out)
+}
+
 /// The processor time in a line of the shell's `times` (`0m1.230s 0m0.104s`: user and
 /// system), summed.
 fn processor_time(line: &str) -> std::time::Duration {
@@ -629,19 +645,7 @@ fn init_reads_a_hundred_thousand_variables_in_seconds_not_minutes() {
         }
         let project = Project::new("");
         project.file(".env", &dotenv);
-        // Processor time, not the clock's, as above.
-        let mut out = run(Command::new("sh")
-            .current_dir(project.path())
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .args(["-c", "\"$0\" \"$@\"; code=$?; times >&2; exit $code"])
-            .arg(support::secretary())
-            .args(["init", "--output", "-"])
-            .timeout(std::time::Duration::from_secs(600)));
-        let children = out.stderr.lines().last().unwrap_or_default().to_owned();
-        out.stderr
-            .truncate(out.stderr.len().saturating_sub(children.len() + 1));
-        (processor_time(&children), out)
+        processor_timed(&project, "", &["init", "--output", "-"], "")
     };
     // The fastest of up to three runs of each size, as above: a busy machine stretches one.
     let (mut small, mut large) = (std::time::Duration::MAX, std::time::Duration::MAX);
