@@ -211,16 +211,18 @@ pub(super) fn node_command(
 
 /// Whether the file at `path` starts with a `#!` line naming a JavaScript program.
 fn node_shebang(path: &Path) -> bool {
-    use std::io::Read;
-    let mut start = [0u8; 256];
-    let Ok(read) = std::fs::File::open(path).and_then(|mut file| file.read(&mut start)) else {
+    // Only a regular file, never waiting on a FIFO, as every read of a script.
+    let Ok(file) = crate::file::open_stream(path, true) else {
         return false;
     };
-    let start = start.get(..read).unwrap_or_default();
-    let Some(line) = start.strip_prefix(b"#!") else {
+    let Ok(first) = crate::file::first_line(&file) else {
         return false;
     };
-    let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+    let Some(line) = first.strip_prefix(b"#!") else {
+        return false;
+    };
+    // What the kernel reads of it: 256 bytes, `#!` included.
+    let line = line.get(..254).unwrap_or(line);
     String::from_utf8_lossy(line)
         .split(|c: char| c.is_whitespace() || c == '/')
         .any(|word| NODE_PROGRAMS.contains(&word) || PACKAGE_RUNNERS.contains(&word))

@@ -360,17 +360,15 @@ pub(super) const FAMILIES: [Family; 24] = [
 /// -Itools` searches `tools`, which nothing pins; a twentieth adversarial pass). Only
 /// flags that take no value may be there.
 fn shebang_switch(family: &Family, script: &Path) -> Option<String> {
-    use std::io::Read as _;
     let reads = ["perl", "ruby"]
         .into_iter()
         .find(|name| family.names.contains(name))?;
     // The whole first line: Perl reads switches past the kernel's 255 bytes (a
-    // twenty-first adversarial pass hid `-Itools2` behind 260 spaces).
-    let mut start = Vec::new();
-    let file = std::fs::File::open(script).ok()?;
-    file.take(64 * 1024).read_to_end(&mut start).ok()?;
-    let line = start.strip_prefix(b"#!")?;
-    let line = line.split(|&b| b == b'\n').next().unwrap_or_default();
+    // twenty-first adversarial pass hid `-Itools2` behind 260 spaces). Only a regular
+    // file, never waiting on a FIFO.
+    let file = crate::file::open_stream(script, true).ok()?;
+    let first = crate::file::first_line(&file).ok()?;
+    let line = first.strip_prefix(b"#!")?;
     let line = String::from_utf8_lossy(line);
     if !line.contains(reads) {
         // Perl runs the program a `#!` line names when it is not Perl; Ruby then looks

@@ -481,3 +481,26 @@ fn a_scripts_own_switches_are_held_to_the_same_list() {
         ],
     );
 }
+
+#[test]
+fn a_script_that_is_a_fifo_is_not_waited_on() {
+    // Reading a script's `#!` line opened it as any file: a FIFO in its place would have
+    // kept `allow` waiting for a writer. Bounded: a hang fails after 10 s.
+    let dir = project();
+    let fifo = dir.path().join("providers/fifo.pl");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success(), "mkfifo failed");
+    let base = dir.path().to_path_buf();
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let args = vec!["providers/fifo.pl".to_owned()];
+        let _ = sender.send(wrapped(&["perl".to_owned()], &args, &base));
+    });
+    let answer = receiver
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("reading the script's #! line waited on a FIFO");
+    assert_eq!(answer, None);
+}
