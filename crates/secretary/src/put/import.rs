@@ -188,7 +188,11 @@ pub struct Applied {
 }
 
 /// The environment whose resolution gives an import its values: `from`'s, or one that
-/// asks only the named source, as the target environment would.
+/// asks only the named source, as the target environment would. Either reads its
+/// sources now, never a last-known-good copy: a value the copy holds may be one the
+/// source has since replaced, and an import would make it the target's current value
+/// (a twenty-second adversarial pass copied a rotated-out staging value into
+/// production, even with `on_stale = "fail"`).
 fn values_from<'e>(
     manifest: &Manifest,
     target: &EnvironmentSpec,
@@ -201,7 +205,10 @@ fn values_from<'e>(
             if environment.name == target.name {
                 return Err(PutError::SameEnvironment(environment.name.clone()));
             }
-            Ok(Cow::Borrowed(environment))
+            Ok(Cow::Owned(EnvironmentSpec {
+                last_known_good: None,
+                ..environment.clone()
+            }))
         }
         ImportSource::Source(name) => {
             if manifest.source(name).is_none() {
@@ -293,8 +300,14 @@ pub fn import<'a>(
                 ProblemKind::SourceFailed { source, error } => {
                     Some(format!("source `{source}` failed: {error}"))
                 }
+                // Not reached while the copy is never asked (see `values_from`), but a
+                // value that is not the source's current one is never copied.
+                kind @ (ProblemKind::Outage { .. } | ProblemKind::Stale(_)) => {
+                    Some(kind.to_string())
+                }
                 _ => None,
             });
+        let failed = failed.or_else(|| resolution.stale.as_ref().map(ToString::to_string));
         let value = resolution
             .value
             .as_ref()

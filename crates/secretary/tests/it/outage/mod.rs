@@ -404,3 +404,119 @@ fn the_copy_stands_in_for_its_source_before_on_source_error_next_falls_through()
         crate::warnings(&report)
     );
 }
+
+/// Production reading one server, staging another (with a copy), both by the
+/// manifest's address.
+fn two_servers(production: &str, staging: &str) -> String {
+    format!(
+        r#"version = 1
+[app]
+name = "shop"
+[sources.vault]
+type = "vault"
+address = "{production}"
+mount = "secret"
+path = "{{environment}}/{{key}}"
+field = "value"
+[sources.old]
+type = "vault"
+address = "{staging}"
+mount = "secret"
+path = "{{environment}}/{{key}}"
+field = "value"
+[environments.production]
+sources = ["vault"]
+[environments.staging]
+sources = ["old"]
+last_known_good = {{ max_age = "24h" }}
+outage_after = "2s"
+[secrets.api_key]
+required = true
+"#,
+    )
+}
+
+#[test]
+fn an_import_never_copies_a_value_from_the_last_known_good_copy() {
+    // A twenty-second adversarial pass: `import --from staging` during staging's outage
+    // wrote staging's copy, holding a value since rotated out, into production, and
+    // said nothing, even with `on_stale = "fail"`.
+    let mut staging_server = OpenBao::start();
+    let production_server = OpenBao::start();
+    let dir = tempfile::tempdir().unwrap();
+    let text = two_servers(&production_server.address, &staging_server.address);
+    let setup = Setup {
+        manifest: Manifest::parse(&text, &dir.path().join("secrets.toml")).unwrap(),
+        dir,
+        server: production_server,
+    };
+    // One token for both servers, as one operator's would be.
+    staging_server.bao(&[
+        "token",
+        "create",
+        "-id",
+        &setup.server.token,
+        "-policy=root",
+    ]);
+    staging_server.kv_put("staging/api_key", &[("value", "rotated-out-staging-4c1d")]);
+    let agreed = format!("{},{}", setup.server.address, staging_server.address);
+    let state = setup.state();
+    let vars = Variables::from_pairs([
+        ("SECRETARY_VAULT_ADDRS", agreed.as_str()),
+        ("VAULT_TOKEN", setup.server.token.as_str()),
+        ("SECRETARY_CACHE_KEY", KEY),
+        ("SECRETARY_STATE_DIR", state.to_str().unwrap()),
+        ("VAULT_MAX_RETRIES", "1"),
+    ]);
+    assert!(
+        setup.resolve("staging", &vars).is_ok(),
+        "staging read while up"
+    );
+    staging_server.stop();
+    assert_eq!(
+        setup
+            .resolve("staging", &vars)
+            .get("api_key")
+            .unwrap()
+            .state(),
+        State::Stale,
+        "the copy stands in for staging's own reads"
+    );
+
+    let production = setup
+        .manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let staging = setup
+        .manifest
+        .select_environment(Some("staging"), &vars)
+        .unwrap();
+    let fingerprints = secretary::audit::Fingerprints::random().unwrap();
+    let plan = secretary::import(
+        &setup.manifest,
+        production,
+        &vars,
+        secretary::ImportSource::Environment(staging),
+        None,
+        true,
+        &fingerprints,
+    )
+    .unwrap();
+    let item = &plan.items()[0];
+    assert!(
+        matches!(&item.action, secretary::ImportAction::Failed(error) if error.contains("source `old`")),
+        "{:?}",
+        item.action
+    );
+    assert!(plan.is_blocked());
+    assert!(
+        plan.apply(&mut |_| {}).unwrap().is_empty(),
+        "an import with a failure writes nothing"
+    );
+    let written = setup
+        .server
+        .command(&["kv", "get", "-mount=secret", "production/api_key"])
+        .output()
+        .unwrap();
+    assert!(!written.status.success(), "production was written");
+}
