@@ -167,8 +167,10 @@ const PROGRAM_CONTROLS: [&str; 107] = [
 /// address the manifest named: a sixteenth adversarial pass), package managers,
 /// containers and clusters, compilers and build tools, plugin loaders (of media, toolkits,
 /// graphics, SASL), test runners, the cloud SDKs' credential endpoints, Kerberos and
-/// the session bus (a seventeenth added these).
-const PROGRAM_CONTROL_PREFIXES: [&str; 84] = [
+/// the session bus (a seventeenth added these), Tcl's and Tk's libraries, bash's
+/// exported functions (`BASH_FUNC_name%%`), Valgrind's and Mesa's loaders (a
+/// twenty-second).
+const PROGRAM_CONTROL_PREFIXES: [&str; 89] = [
     "LD_",
     "DYLD_",
     "GLIBC_",
@@ -253,6 +255,11 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 84] = [
     "NVM_",
     "SDKMAN_",
     "GROFF_",
+    "TCL_",
+    "TK_",
+    "BASH_FUNC_",
+    "VALGRIND_",
+    "LIBGL_",
 ];
 
 /// The endings of such variables: proxies, configuration files and start-up files,
@@ -261,7 +268,7 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 84] = [
 /// package indexes, and a command or its arguments (`*_COMMAND`, `*_ARGS`). (Not
 /// `FLAGS` or `RC`, which applications' own names end in too: `FEATURE_FLAGS`,
 /// `IMAGE_SRC`; the programs' own are named above.)
-const PROGRAM_CONTROL_SUFFIXES: [&str; 43] = [
+const PROGRAM_CONTROL_SUFFIXES: [&str; 47] = [
     "_PROXY",
     "HOME",
     "CONFIG",
@@ -290,6 +297,10 @@ const PROGRAM_CONTROL_SUFFIXES: [&str; 43] = [
     "_PLUGIN_PATH",
     "_MODULE_PATH",
     "_MODULES",
+    "_MODULE_DIR",
+    "_MODULEDIR",
+    "_MODULE_FILE",
+    "_DRIVERS_PATH",
     "_LOAD_PATH",
     "_LIBRARY_PATH",
     "_LAYER_PATH",
@@ -507,6 +518,17 @@ mod tests {
             "BOTO_PATH",
             "GROFF_BIN_PATH",
             "AWS_DATA_PATH",
+            // A twenty-second: Tcl's start-up library (`init.tcl`), Tk's, GLib's and
+            // gdk-pixbuf's module directories, Mesa's drivers, bash's exported
+            // functions, Valgrind's tools.
+            "TCL_LIBRARY",
+            "TK_LIBRARY",
+            "GIO_MODULE_DIR",
+            "GDK_PIXBUF_MODULEDIR",
+            "GDK_PIXBUF_MODULE_FILE",
+            "LIBGL_DRIVERS_PATH",
+            "BASH_FUNC_echo%%",
+            "VALGRIND_LIB",
         ] {
             assert!(controls_programs(name), "{name}");
         }

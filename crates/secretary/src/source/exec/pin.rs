@@ -30,7 +30,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::file;
-use crate::manifest::controls_programs;
+use crate::manifest::{controls_programs, is_env_name};
 use crate::source::hex;
 use crate::source::program::repository_root;
 
@@ -81,11 +81,13 @@ pub(super) enum PinError {
 /// Refuses a variable an `env` on the way sets (`changes`) that makes programs run code
 /// or load files where its value says ([`controls_programs`]: `PERL5OPT`,
 /// `NODE_OPTIONS`, `RUBYOPT`, `PYTHON*`, `BASH_ENV`, `LD_*`...): the code its value
-/// names (`-Mstrict;do"op.pl"`) is not pinned.
+/// names (`-Mstrict;do"op.pl"`) is not pinned. So is a name no shell could set, which
+/// only a program's own convention reads: bash takes `BASH_FUNC_echo%%=() { ...; }`
+/// for a function, code given as text (a twenty-second adversarial pass).
 fn variables(changes: &[Change]) -> Result<(), PinError> {
     for change in changes {
         if let Change::Set(name, _) = change {
-            if controls_programs(name) {
+            if controls_programs(name) || !is_env_name(name) {
                 return Err(PinError::Variable { name: name.clone() });
             }
         }
@@ -613,6 +615,11 @@ mod tests {
             "PYTHONPATH",
             "BASH_ENV",
             "LD_PRELOAD",
+            // A twenty-second: bash reads this name's value as a function's code; and
+            // a name no shell could set is some program's own convention.
+            "BASH_FUNC_echo%%",
+            "echo%%",
+            "A-B",
         ] {
             let set = Change::Set(name.to_owned(), "-Mstrict;do\"./tools/op.pl\"".to_owned());
             assert_eq!(

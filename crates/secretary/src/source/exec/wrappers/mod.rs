@@ -108,7 +108,7 @@ const LAUNCHERS: [&str; 58] = [
 /// Runners that choose the program (and its environment) from the project's files,
 /// with the subcommands that run it (none: the runner always does). `git` always may:
 /// see the module's text.
-const RUNNERS: [(&str, &[&str]); 32] = [
+const RUNNERS: [(&str, &[&str]); 48] = [
     ("git", &[]),
     ("uv", &["run", "tool"]),
     ("uvx", &[]),
@@ -143,6 +143,26 @@ const RUNNERS: [(&str, &[&str]); 32] = [
     ("pnpm", &[]),
     ("yarn", &[]),
     ("bun", &[]),
+    // A twenty-second: the JVM's and .NET's build tools, which read the project's
+    // configuration from where they run or above (Maven's `.mvn/jvm.config`), and the
+    // entry points of Python's modules that run code (`pdb3` reads `.pdbrc` from the
+    // working directory, `pydoc3` imports from it), as `-m` would.
+    ("mvn", &[]),
+    ("mvnw", &[]),
+    ("gradle", &[]),
+    ("gradlew", &[]),
+    ("ant", &[]),
+    ("sbt", &[]),
+    ("lein", &[]),
+    ("mix", &[]),
+    ("dotnet", &[]),
+    ("composer", &[]),
+    ("pdb", &[]),
+    ("pydoc", &[]),
+    ("idle", &[]),
+    ("pytest", &[]),
+    ("coverage", &[]),
+    ("pip", &[]),
 ];
 
 /// What a program does that `allow` cannot follow.
@@ -179,7 +199,7 @@ impl std::fmt::Display for Wrapper {
             ),
             Self::Module(module) => write!(
                 f,
-                "runs the module `{module}` (`-m`), which runs code it is given as text or finds by name, or other programs: what it runs is not pinned"
+                "runs the module `{module}` (`-m`, or its file in Python's library), which runs code it is given as text or finds by name, or other programs: what it runs is not pinned"
             ),
             Self::Launcher => f.write_str(
                 "runs the program it is given, looked up on PATH at every run, which cannot be pinned",

@@ -403,7 +403,13 @@ pub(super) fn refused(family: &Family, args: &[String], base: &Path) -> Option<W
             word.get(..1).unwrap_or_default()
         } else {
             // The script.
-            return shebang_switch(family, &base.join(word))
+            let script = base.join(word);
+            if family.names == PYTHON.names {
+                if let Some(module) = library_module(&script) {
+                    return Some(Wrapper::Module(module));
+                }
+            }
+            return shebang_switch(family, &script)
                 .map(|switch| Wrapper::Option(format!("{switch}` on the `#!` line of `{word}")));
         };
         let name = word.split('=').next().unwrap_or_default();
@@ -480,6 +486,36 @@ pub(super) fn refused(family: &Family, args: &[String], base: &Path) -> Option<W
     }
     // No script: its code is read from stdin.
     Some(Wrapper::Text)
+}
+
+/// The module of Python's own library that `script` is, when it is one of [`RUNS_CODE`]:
+/// `/usr/lib/python3.11/pdb.py` (or `/usr/bin/pdb3`, a link to it) run as a script does
+/// what `-m pdb` does, and reads `.pdbrc` from the working directory (a twenty-second
+/// adversarial pass). A library is a directory named for the interpreter (`python3.11`,
+/// `pypy3.10`) or a `site-packages`/`dist-packages` one; a package's `__main__.py` is
+/// its package's.
+fn library_module(script: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(script).ok()?;
+    let mut parts = real.iter().rev().map(|part| part.to_string_lossy());
+    let file = parts.next()?;
+    let stem = file.strip_suffix(".py").unwrap_or(&file).to_owned();
+    let module = if stem == "__main__" {
+        parts.next()?.into_owned()
+    } else {
+        stem
+    };
+    let in_library = real.ancestors().skip(1).any(|dir| {
+        dir.file_name()
+            .map(|name| name.to_string_lossy())
+            .is_some_and(|name| {
+                ["python", "pypy"]
+                    .iter()
+                    .any(|stem| name.len() > stem.len() && super::named(&name, stem))
+                    || name == "site-packages"
+                    || name == "dist-packages"
+            })
+    });
+    (in_library && RUNS_CODE.contains(&module.as_str())).then_some(module)
 }
 
 /// Whether `given` is a value of the kind `value` (see [`Value`]), from `base`.

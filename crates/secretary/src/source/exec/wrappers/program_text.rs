@@ -15,9 +15,13 @@ pub(super) const SEDS: [&str; 2] = ["sed", "gsed"];
 
 /// Programs that run commands they are given as text in their arguments or on their
 /// standard input, whatever their options: a shell (`sqlite3`'s `.shell`, `psql`'s `\!`,
-/// `dc`'s `!`, `mysql`'s `system`), or Lisp (`emacs --eval`).
-pub(super) const COMMANDS_AS_TEXT: [&str; 7] =
-    ["sqlite3", "psql", "mysql", "mariadb", "dc", "emacs", "bc"];
+/// `dc`'s `!`, `mysql`'s `system`), or Lisp (`emacs --eval`); and those that run a
+/// local command an option gives as text (`ssh -o ProxyCommand=...`, `rsync -e`, `tar
+/// -I`/`--to-command`: a twenty-second adversarial pass), besides `ssh`'s remote command.
+pub(super) const COMMANDS_AS_TEXT: [&str; 13] = [
+    "sqlite3", "psql", "mysql", "mariadb", "dc", "emacs", "bc", "ssh", "scp", "sftp", "slogin",
+    "rsync", "tar",
+];
 
 /// How one of these programs reads its options: the one-letter options that take no
 /// value, those that take one (glued or the next word), and whether that one names the

@@ -504,3 +504,69 @@ fn a_script_that_is_a_fifo_is_not_waited_on() {
         .expect("reading the script's #! line waited on a FIFO");
     assert_eq!(answer, None);
 }
+
+#[test]
+fn pythons_own_modules_run_by_path_programs_that_run_text_and_build_tools_are_refused() {
+    // A twenty-second adversarial pass: `python3 .../pdb.py` and `pdb3` did what `-m
+    // pdb` is refused for (`.pdbrc` from the working directory ran); `ssh -o
+    // ProxyCommand=...`, Maven's `.mvn/jvm.config` and `pydoc3`'s `.` ran unpinned code.
+    let dir = project();
+    let library = dir.path().join("usr/lib/python3.11");
+    std::fs::create_dir_all(library.join("idlelib")).unwrap();
+    std::fs::create_dir_all(dir.path().join("python")).unwrap();
+    for file in ["pdb.py", "timeit.py", "json.py", "idlelib/__main__.py"] {
+        std::fs::write(library.join(file), "").unwrap();
+    }
+    // The repository's own `python/trace.py` is its code, pinned: not the library's.
+    std::fs::write(dir.path().join("python/trace.py"), "").unwrap();
+    check(
+        dir.path(),
+        &[
+            (
+                &[
+                    "python3",
+                    "-P",
+                    "usr/lib/python3.11/pdb.py",
+                    "providers/op.py",
+                ],
+                Some(Wrapper::Module("pdb".to_owned())),
+            ),
+            (
+                &["python3", "-I", "usr/lib/python3.11/timeit.py", "pass"],
+                Some(Wrapper::Module("timeit".to_owned())),
+            ),
+            (
+                &["python3", "usr/lib/python3.11/idlelib/__main__.py"],
+                Some(Wrapper::Module("idlelib".to_owned())),
+            ),
+            (&["python3", "usr/lib/python3.11/json.py"], None),
+            (&["python3", "python/trace.py"], None),
+            (&["pdb3", "providers/op.py"], Some(Wrapper::Runner)),
+            (&["pydoc3.11", "provider"], Some(Wrapper::Runner)),
+            (
+                &[
+                    "ssh",
+                    "-o",
+                    "ProxyCommand=sh tools/x.sh",
+                    "store",
+                    "cat",
+                    "/s",
+                ],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["rsync", "-e", "sh tools/x.sh", "a", "b"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["tar", "-I", "sh tools/x.sh", "-xf", "a"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["mvn", "-q", "-f", "providers/pom.xml"],
+                Some(Wrapper::Runner),
+            ),
+            (&["gradlew", "run"], Some(Wrapper::Runner)),
+        ],
+    );
+}
