@@ -262,7 +262,13 @@ pub(crate) fn forget_copy(
     source: &str,
 ) -> Result<(), PutError> {
     match manifest.source(source) {
-        Some(spec) => crate::outage::forget_written(spec, context).map_err(PutError::Copy),
+        Some(spec) => {
+            let keeps_copies = manifest
+                .environments()
+                .iter()
+                .any(|environment| environment.last_known_good.is_some());
+            crate::outage::forget_written(spec, context, keeps_copies).map_err(PutError::Copy)
+        }
         None => Ok(()),
     }
 }

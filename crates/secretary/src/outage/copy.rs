@@ -590,29 +590,6 @@ fn seal_text(
     Ok(sealed)
 }
 
-/// Removes `source` from the copy at `path`, and records when (see `Outer::forgotten`):
-/// after Vault refused, or before a write, its values must not be served at the next
-/// outage. A file of another application or environment than `binding` (renamed into
-/// place) is removed whole.
-pub(crate) fn forget(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
-    let _locked = lock(directory_of(path)).map_err(|error| CopyError::Write {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })?;
-    forget_locked(path, binding, source)
-}
-
-/// [`forget`], the directory's lock held.
-fn forget_locked(path: &Path, binding: Binding<'_>, source: &str) -> Result<(), CopyError> {
-    let Some(outer) = read_outer(path)? else {
-        return Ok(());
-    };
-    if outer.app != binding.app || outer.environment != binding.environment {
-        return remove(path);
-    }
-    forget_in(path, outer, &[source])
-}
-
 /// Writes `outer` back to `path` without the sources `gone` names, each recorded as
 /// forgotten now.
 fn forget_in(path: &Path, mut outer: Outer, gone: &[&str]) -> Result<(), CopyError> {
@@ -654,9 +631,6 @@ pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
         path: dir.to_path_buf(),
         reason: error.to_string(),
     };
-    if !dir.exists() {
-        return Ok(());
-    }
     let _locked = lock(dir).map_err(failed)?;
     forgotten::record(dir, server, seconds(SystemTime::now())).map_err(failed)?;
     for path in super::listing::files(dir)? {

@@ -36,6 +36,7 @@ use crate::source::{
 use crate::{Variables, Warning};
 use answer::{contents, expected, from_copy};
 use copy::{Binding, Contents};
+use disk::directory_of;
 
 /// Why a source's values are served from its copy, or would have been.
 #[derive(Debug, Clone)]
@@ -376,8 +377,15 @@ impl<'a> Place<'a> {
 /// ([`copy::save`]); the next read that answers for every secret makes a copy again. A
 /// copy kept by another user or machine (the service's own) is not reached: it learns
 /// of the new version at its next read. Another kind of source keeps no copy: nothing
-/// to do.
-pub(crate) fn forget_written(spec: &SourceSpec, context: &Context<'_>) -> Result<(), CopyError> {
+/// to do. When the manifest `keeps_copies` (an environment has `last_known_good`), the
+/// forgetting is recorded even before any copy or state directory exists: a read of
+/// this manifest in flight would otherwise save the replaced value as the first copy (a
+/// twenty-second adversarial pass).
+pub(crate) fn forget_written(
+    spec: &SourceSpec,
+    context: &Context<'_>,
+    keeps_copies: bool,
+) -> Result<(), CopyError> {
     let Some(config) = spec.config.get::<VaultConfig>() else {
         return Ok(());
     };
@@ -385,6 +393,9 @@ pub(crate) fn forget_written(spec: &SourceSpec, context: &Context<'_>) -> Result
     else {
         return Ok(());
     };
+    if !keeps_copies && !dir.exists() {
+        return Ok(());
+    }
     copy::forget_server(&dir, &server)
 }
 
@@ -428,7 +439,7 @@ pub(crate) fn ask(
             .path
             .as_ref()
             .ok()
-            .map(|path| (path.clone(), spec.name.clone()));
+            .map(|path| (directory_of(path).to_path_buf(), place.server.clone()));
         match bounded(source, asked, context, place.policy.outage_after, forget) {
             Some(batch) => (batch, false),
             None => (
@@ -527,8 +538,10 @@ fn serve(
             Cause::Failed(error.clone())
         };
         if !timed_out && !is_outage(&error) {
-            // A token refused (401) or denied (403): the copy must not outlive the
-            // refusal, or the next outage would serve what the token may no longer read.
+            // A token refused (401) or denied (403): no copy of this server, in any
+            // environment, may outlive the refusal, or the next outage would serve what
+            // the token may no longer read (a twenty-second adversarial pass served
+            // another environment's copy of the same path).
             if matches!(
                 error,
                 SourceError::Vault(VaultError::Denied { .. } | VaultError::Unauthenticated { .. })
@@ -536,7 +549,7 @@ fn serve(
             {
                 forgotten = true;
                 if let Ok(path) = &place.path {
-                    if let Err(failure) = copy::forget(path, place.binding, &spec.name) {
+                    if let Err(failure) = copy::forget_server(directory_of(path), &place.server) {
                         warnings.push(Warning::Copy {
                             source: spec.name.clone(),
                             error: failure.to_string(),
@@ -630,9 +643,10 @@ fn without_retries(vars: &Variables) -> Variables {
 
 /// `source`'s answer if it comes within `wait`; `None` if not. The lookup runs on a
 /// thread of its own, which is left to finish (its connection's own time-outs end it)
-/// when the wait is over. An answer that refuses the token (401, 403) forgets the copy
-/// at `forget` (its file and the source's name) even when it comes too late to be
-/// waited for: the copy must not outlive a refusal (a seventh adversarial pass).
+/// when the wait is over. An answer that refuses the token (401, 403) makes the copies
+/// in `forget` (the state directory) forget the server it names, even when it comes too
+/// late to be waited for: a copy must not outlive a refusal (a seventh adversarial
+/// pass), nor another environment's copy of the same server (a twenty-second).
 fn bounded(
     source: Box<dyn Source>,
     asked: &[Arc<SecretSpec>],
@@ -672,12 +686,8 @@ fn bounded(
                     ))
                 )
             });
-            if let (true, Some((path, name)), Some(app)) = (refused, &forget, app.as_deref()) {
-                let binding = Binding {
-                    app,
-                    environment: &environment,
-                };
-                let _ = copy::forget(path, binding, name);
+            if let (true, Some((dir, server))) = (refused, &forget) {
+                let _ = copy::forget_server(dir, server);
             }
             let _ = sender.send(batch);
         })

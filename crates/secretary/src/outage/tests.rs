@@ -66,6 +66,7 @@ fn a_file_name_encodes_what_is_not_a_name() {
 
 #[test]
 fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
+    const OTHER: &str = "https://other.example:8200";
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/shop.production.lkg");
     let now = SystemTime::now();
@@ -99,33 +100,37 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
         .collect();
     assert_eq!(found, [("a", "1"), ("c", "3")]);
     assert_eq!(kept.absent.keys().collect::<Vec<_>>(), ["b"]);
-    // Another source in the same file is kept apart, and forgetting one leaves the other.
+    // Another source in the same file, of another server, is kept apart, and forgetting
+    // one server leaves the other's.
     copy::save(
         &path,
         binding(),
         "vault2",
-        SERVER,
+        OTHER,
         &key(),
         contents(&[("d", "4")], &[], read),
         (now, now),
     )
     .unwrap();
-    copy::forget(&path, binding(), "vault").unwrap();
+    let state = dir.path().join("state");
+    copy::forget_server(&state, SERVER).unwrap();
     assert!(matches!(
         copy::open(&path, binding(), "vault", Some(SERVER), &key()),
         Err(CopyError::Missing { .. })
     ));
     assert_eq!(
-        copy::open(&path, binding(), "vault2", Some(SERVER), &key())
+        copy::open(&path, binding(), "vault2", Some(OTHER), &key())
             .unwrap()
             .found
             .len(),
         1
     );
-    copy::forget(&path, binding(), "vault2").unwrap();
-    for source in ["vault", "vault2"] {
-        assert!(!holds(&path, binding(), source), "{source} still kept");
-    }
+    copy::forget_server(&state, OTHER).unwrap();
+    assert!(!holds(&path, binding(), "vault"), "vault still kept");
+    assert!(
+        copy::open(&path, binding(), "vault2", Some(OTHER), &key()).is_err(),
+        "vault2 still kept"
+    );
 }
 
 /// Saves `a = 1` for `source` of `server` into the copy at `path`, from a read begun at
@@ -166,7 +171,7 @@ fn a_read_that_began_before_a_forgetting_is_not_saved() {
     let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
     save(long_ago);
     assert!(holds(&path, binding(), "vault"));
-    copy::forget(&path, binding(), "vault").unwrap();
+    copy::forget_server(&dir.path().join("state"), SERVER).unwrap();
     save(long_ago);
     assert!(
         !holds(&path, binding(), "vault"),
@@ -327,10 +332,11 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
 #[test]
 fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
     // A twenty-first adversarial pass: a read in flight during a `put` saved the value
-    // the put replaced into a copy that did not hold that server's values at the put.
+    // the put replaced into a copy that did not hold that server's values at the put;
+    // a twenty-second, into the first copy, made in a state directory that did not
+    // exist yet at the put.
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
-    std::fs::create_dir(&state).unwrap();
     let path = state.join("shop.production.lkg");
     let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
     let before = SystemTime::now() - Duration::from_secs(60);
@@ -354,7 +360,7 @@ fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
         ),
     )
     .unwrap();
-    copy::forget(&path, binding(), "vault").unwrap();
+    copy::forget_server(&state, SERVER).unwrap();
     save(SystemTime::now() + Duration::from_secs(2));
     assert!(
         holds(&path, binding(), "vault"),
@@ -497,7 +503,7 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         &asked,
         &context,
         Duration::from_millis(20),
-        Some((path.clone(), "vault".to_owned())),
+        Some((dir.path().to_path_buf(), SERVER.to_owned())),
     );
     assert!(answer.is_none(), "the wait was over before the answer");
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

@@ -26,6 +26,7 @@ fn a_revoked_token_fails_closed_and_the_copy_is_forgotten() {
         .bao(&["token", "create", "-policy=root", "-field=token"]);
     let vars = setup.vars_for(&setup.server.address, &token, KEY);
     assert!(setup.resolve("production", &vars).is_ok());
+    assert!(setup.resolve("staging", &vars).is_ok());
     setup.server.bao(&["token", "revoke", &token]);
     let report = setup.resolve("production", &vars);
     assert!(
@@ -34,14 +35,18 @@ fn a_revoked_token_fails_closed_and_the_copy_is_forgotten() {
         outcome(&report, "api_key")
     );
     assert!(report.get("api_key").unwrap().value.is_none());
-    // The copy is gone: an outage now must not bring the revoked values back.
+    // The copy is gone: an outage now must not bring the revoked values back, nor
+    // another environment's copy of the same server (a twenty-second adversarial pass
+    // served staging's after production's refusal).
     setup.server.stop();
-    let report = setup.resolve("production", &vars);
-    assert!(
-        matches!(copy_error(&report, "api_key"), CopyError::Missing { .. }),
-        "{}",
-        outcome(&report, "api_key")
-    );
+    for environment in ["production", "staging"] {
+        let report = setup.resolve(environment, &vars);
+        assert!(
+            matches!(copy_error(&report, "api_key"), CopyError::Missing { .. }),
+            "{environment}: {}",
+            outcome(&report, "api_key")
+        );
+    }
 }
 
 #[test]
