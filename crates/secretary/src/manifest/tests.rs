@@ -509,3 +509,13 @@ fn the_json_schema_names_exactly_the_fields_the_checker_reads() {
         );
     }
 }
+
+#[test]
+fn an_empty_application_name_is_refused() {
+    // A twenty-second adversarial pass: `name = ""` named the copy `.production.lkg`,
+    // which `cache status`, `cache clear` and the forgetting of copies passed over.
+    for name in ["", "  "] {
+        let found = diagnostics(&format!("version = 1\n[app]\nname = \"{name}\"\n"));
+        assert_eq!(found, [(3, "`[app] name` is empty".to_owned())], "{name:?}");
+    }
+}

@@ -314,7 +314,16 @@ impl Checker<'_> {
         // `{app}` is expanded into Vault paths: it may bring no `.`, `..` or control
         // character that the one-place rule would not see (a sixth adversarial pass).
         let name = raw.name.map(|name| {
-            if let Some(problem) = crate::manifest::path_problem(name.get_ref()) {
+            // An empty name would put `{app}` nowhere in paths, and name the copy
+            // `.production.lkg`, which `cache status`, `cache clear` and the forgetting
+            // of copies did not find (a twenty-second adversarial pass).
+            if name.get_ref().trim().is_empty() {
+                self.report(
+                    name.span().start,
+                    "`[app] name` is empty".to_owned(),
+                    Some("name the application (`name = \"shop\"`), or remove `name`".to_owned()),
+                );
+            } else if let Some(problem) = crate::manifest::path_problem(name.get_ref()) {
                 self.report(
                     name.span().start,
                     format!("`[app] name` {problem}"),
