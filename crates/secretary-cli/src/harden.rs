@@ -1,5 +1,5 @@
 //! Process hardening: secretary holds secrets in memory, so it must not leave them in a
-//! core dump.
+//! core dump; and a limit on file sizes must not end it before it says what it did.
 
 /// Sets the soft `RLIMIT_CORE` to 0 and, on Linux, marks the process not dumpable (which also keeps
 /// other processes of the same user from reading its memory through `/proc`).
@@ -22,5 +22,21 @@ pub fn no_core_dumps() {
     {
         let _ =
             rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable);
+    }
+}
+
+/// Makes a file grown past `RLIMIT_FSIZE` (`ulimit -f`) an error (`EFBIG`) that the
+/// command reports, rather than the signal that ends it unseen: under `ulimit -f`, a
+/// `put` whose write had landed died while writing the audit line or the copy, and said
+/// nothing of it (a twenty-second adversarial pass). A handler, unlike an ignored
+/// disposition, does not outlive `exec`: the programs `run` and the sources start get
+/// the default. A SIGXFSZ inherited as ignored stays so.
+pub fn file_size_errors() {
+    use signal_hook::consts::SIGXFSZ;
+    if !crate::interrupt::ignored(SIGXFSZ) {
+        let _ = signal_hook::flag::register(
+            SIGXFSZ,
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        );
     }
 }

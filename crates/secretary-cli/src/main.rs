@@ -41,6 +41,7 @@ use crate::args::Args;
 
 fn main() -> ExitCode {
     harden::no_core_dumps();
+    harden::file_size_errors();
     let args = Args::parse_checked();
     interrupt::install();
     let vars = secretary::Variables::from_process();

@@ -512,3 +512,50 @@ fn run_watch_keeps_the_program_through_an_outage_and_restarts_it_when_vault_is_b
     );
     assert_no_canary("run --watch's stderr", &stderr);
 }
+
+#[test]
+fn a_file_size_limit_is_an_error_the_put_reports_not_a_silent_death() {
+    // A twenty-second adversarial pass: under `ulimit -f 0`, `put` wrote to Vault, then
+    // died of SIGXFSZ while the copy forgot the replaced value, saying nothing.
+    let app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    let put = app.command(&[], &["put", "api_key"]);
+    let mut limited = std::process::Command::new("sh");
+    limited
+        .args(["-c", "ulimit -f 0 && exec \"$0\" \"$@\""])
+        .arg(put.get_program())
+        .args(put.get_args())
+        .current_dir(app.path());
+    for (name, value) in put.get_envs() {
+        match value {
+            Some(value) => limited.env(name, value),
+            None => limited.env_remove(name),
+        };
+    }
+    let mut child = limited
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "new-api-key-7b1c9e").unwrap();
+    }
+    let output = child.wait_with_output().unwrap();
+    let out = Outcome::of(&output);
+    assert_eq!(
+        out.code, 1,
+        "{:?}: {}{}",
+        output.status, out.stdout, out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("wrote vault:secret/data/production/api_key#value@v2")
+            && out.stderr.contains("File too large"),
+        "{}",
+        out.stderr
+    );
+    assert_no_canary("stderr", &out.stderr);
+}
