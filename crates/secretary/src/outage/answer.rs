@@ -124,15 +124,16 @@ fn same_version(entry: &Entry, pinned: Option<u64>) -> bool {
 }
 
 /// What a complete answer holds, to be saved: each value with where and at which
-/// version it was read, each absence with where it was looked for.
+/// version it was read, each absence with where it was looked for, all as `read` (when
+/// the read began).
 pub(super) fn contents(
     batch: &Batch,
     asked: &[Arc<SecretSpec>],
     config: &VaultConfig,
     binding: Binding<'_>,
-    now: SystemTime,
+    read: SystemTime,
 ) -> Contents {
-    let read = copy::seconds(now);
+    let read = copy::seconds(read);
     let mut contents = Contents::default();
     for (lookup, secret) in batch.lookups.iter().zip(asked) {
         match lookup {

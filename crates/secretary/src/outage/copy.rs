@@ -10,7 +10,7 @@
 //! application, a changed count or date, or a flipped byte does not open; a copy of
 //! another server's values opens only to say so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -382,6 +382,67 @@ fn open_outer(
 /// again to record that they were read: a healthy `check` costs no `fsync` each time.
 const REFRESH_AFTER: u64 = 60;
 
+/// What a copy holds once `fresh`, the answer of a read begun at `began`, is merged
+/// into what it `kept`: entries for keys `fresh` does not name stay as they were, and an
+/// absence replaces a value (and a value an absence).
+fn merge(kept: Option<&Contents>, fresh: Contents, began: u64, now_seconds: u64) -> Contents {
+    let mut merged = match kept {
+        Some(kept) => Contents {
+            found: kept
+                .found
+                .iter()
+                .map(|(k, e)| {
+                    (
+                        k.clone(),
+                        Entry {
+                            value: e.value.clone(),
+                            place: e.place.clone(),
+                            version: e.version,
+                            pinned: e.pinned,
+                            written: e.written,
+                            read: e.read,
+                        },
+                    )
+                })
+                .collect(),
+            absent: kept.absent.clone(),
+        },
+        None => Contents::default(),
+    };
+    // What a read begun later already saved is newer than this read's answer, and is
+    // kept: a slow read that ended last overwrote a newer value with the one another
+    // writer had replaced in Vault (a twenty-second adversarial pass). Times are when
+    // each read began.
+    let kept_read = |key: &str| {
+        merged
+            .found
+            .get(key)
+            .map(|entry| entry.read)
+            .or_else(|| merged.absent.get(key).map(|absent| absent.read))
+    };
+    let newer: BTreeSet<String> = fresh
+        .found
+        .keys()
+        .chain(fresh.absent.keys())
+        .filter(|key| {
+            kept_read(key).is_some_and(|at| forgotten::began_later(at, began, now_seconds))
+        })
+        .cloned()
+        .collect();
+    let Contents { found, absent } = fresh;
+    let found = found.into_iter().filter(|(key, _)| !newer.contains(key));
+    let absent = absent.into_iter().filter(|(key, _)| !newer.contains(key));
+    for (key, entry) in found {
+        merged.absent.remove(&key);
+        merged.found.insert(key, entry);
+    }
+    for (key, entry) in absent {
+        merged.found.remove(&key);
+        merged.absent.insert(key, entry);
+    }
+    merged
+}
+
 /// Merges `fresh` (a complete read of `source`) into the copy at `path` and writes it,
 /// atomically: a temporary file in the same directory, `fsync`, rename, `fsync` of the
 /// directory. Entries for keys `fresh` does not name are kept as they were. Nothing is
@@ -429,37 +490,7 @@ pub(crate) fn save(
     let kept = outer
         .as_ref()
         .and_then(|outer| open_outer(outer, path, binding, source, Some(server), key).ok());
-    let mut merged = match &kept {
-        Some(kept) => Contents {
-            found: kept
-                .found
-                .iter()
-                .map(|(k, e)| {
-                    (
-                        k.clone(),
-                        Entry {
-                            value: e.value.clone(),
-                            place: e.place.clone(),
-                            version: e.version,
-                            pinned: e.pinned,
-                            written: e.written,
-                            read: e.read,
-                        },
-                    )
-                })
-                .collect(),
-            absent: kept.absent.clone(),
-        },
-        None => Contents::default(),
-    };
-    for key in fresh.absent.keys() {
-        merged.found.remove(key);
-    }
-    for key in fresh.found.keys() {
-        merged.absent.remove(key);
-    }
-    merged.found.extend(fresh.found);
-    merged.absent.extend(fresh.absent);
+    let merged = merge(kept.as_ref(), fresh, began, now_seconds);
     if let (Some(kept), Some(outer)) = (&kept, &outer) {
         let saved = outer
             .sources

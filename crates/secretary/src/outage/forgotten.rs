@@ -50,3 +50,10 @@ pub(super) fn outdates(dir: &Path, server: &str, began: u64, now: u64) -> bool {
 pub(super) fn outdated_by(at: u64, began: u64, now: u64) -> bool {
     at >= began && at <= now.saturating_add(TOLERANCE)
 }
+
+/// Whether a kept answer of a read begun at `at` is newer than that of a read begun at
+/// `began`, `now` being now (seconds): it began in a later second, and no further than
+/// [`TOLERANCE`] in the future. (In the same second, the later save wins, as before.)
+pub(super) fn began_later(at: u64, began: u64, now: u64) -> bool {
+    at > began && at <= now.saturating_add(TOLERANCE)
+}

@@ -461,7 +461,9 @@ pub(crate) fn ask(
         && !batch.lookups.iter().any(|l| matches!(l, Lookup::Failed(_)));
     if complete {
         if let (Ok(key), Ok(path)) = (&place.key, &place.path) {
-            let fresh = contents(&batch, asked, place.config, place.binding, now);
+            // Stamped with when the read began: a value changed in Vault during it
+            // may be older than it seems, and a save of a read begun later is newer.
+            let fresh = contents(&batch, asked, place.config, place.binding, began);
             if let Err(error) = copy::save(
                 path,
                 place.binding,

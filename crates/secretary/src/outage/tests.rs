@@ -668,3 +668,33 @@ fn a_copy_refused_for_what_it_holds_is_not_called_missing() {
         assert!(!hint.contains("no copy was written"), "{hint}");
     }
 }
+
+#[test]
+fn a_slow_read_that_ends_last_does_not_overwrite_what_a_later_read_saved() {
+    // A twenty-second adversarial pass: a read begun first and answered last saved the
+    // value another writer had since replaced over the newer one a later read saved.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let now = SystemTime::now();
+    let earlier = now - Duration::from_secs(5);
+    let save = |value: &str, began: SystemTime| {
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            contents(&[("a", value), ("b", "2")], &[], copy::seconds(began)),
+            (began, SystemTime::now()),
+        )
+        .unwrap();
+    };
+    save("new", now);
+    save("old", earlier);
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["a"].value.expose(), "new");
+    // A read begun later still replaces it.
+    save("newest", now + Duration::from_secs(2));
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["a"].value.expose(), "newest");
+}
