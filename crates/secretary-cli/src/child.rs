@@ -20,8 +20,8 @@ use std::ops::Deref;
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::process::ExitStatusExt;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, PoisonError, RwLock, mpsc};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, mpsc};
 use std::thread::JoinHandle;
 
 use rustix::process::{Pid, Signal};
@@ -195,12 +195,26 @@ pub fn send(pid: i32, signal: i32) {
 }
 
 /// Passes [`FORWARDED`] signals (but those inherited as ignored) on to the current child,
-/// on a thread of its own until [`Forwarder::close`].
+/// on a thread of its own until [`Forwarder::close`]. A signal that comes while there is
+/// no child (before the first starts, between a restart's stop and start) is held, and
+/// sent to the next as it starts: one sent right after `run` started was lost, and the
+/// program kept running after a SIGTERM (a twenty-second adversarial pass).
 pub struct Forwarder {
     handle: Handle,
     thread: JoinHandle<()>,
-    /// The pid signals go to; a restart puts the new child's here.
-    pub pid: Arc<AtomicI32>,
+    target: Arc<Mutex<Target>>,
+}
+
+/// Where the forwarder sends signals, and what it holds meanwhile.
+#[derive(Default)]
+struct Target {
+    /// The current child's pid; 0 while there is none.
+    pid: i32,
+    /// Signals that came while there was no child, in order.
+    held: Vec<i32>,
+    /// The first signal that asks the program to stop (INT, TERM, QUIT, and HUP unless
+    /// it means "re-read now"): a restart then does not start it again.
+    stopping: Option<i32>,
 }
 
 impl Forwarder {
@@ -221,25 +235,59 @@ impl Forwarder {
         let handle = signals.handle();
         // The start-up's guard ends: from now on a signal goes to the program.
         crate::interrupt::hand_over();
-        let pid = Arc::new(AtomicI32::new(0));
-        let current = Arc::clone(&pid);
+        let target = Arc::new(Mutex::new(Target::default()));
+        let current = Arc::clone(&target);
         let thread = std::thread::spawn(move || {
             for origin in signals.forever() {
                 if let (SIGHUP, Some(hup)) = (origin.signal, &hup) {
                     let _ = hup.send(());
                     continue;
                 }
+                let mut target = current.lock().unwrap_or_else(PoisonError::into_inner);
+                if matches!(origin.signal, SIGINT | SIGTERM | SIGQUIT | SIGHUP) {
+                    target.stopping.get_or_insert(origin.signal);
+                }
                 if origin.signal == SIGINT && origin.cause == Cause::Kernel {
                     continue; // Ctrl-C: the terminal sent it to the child already.
                 }
-                send(current.load(Ordering::SeqCst), origin.signal);
+                if target.pid == 0 {
+                    target.held.push(origin.signal);
+                } else {
+                    send(target.pid, origin.signal);
+                }
             }
         });
         Ok(Self {
             handle,
             thread,
-            pid,
+            target,
         })
+    }
+
+    /// The child `pid` started: signals go to it from now on, those held first.
+    pub fn started(&self, pid: i32) {
+        let mut target = self.target.lock().unwrap_or_else(PoisonError::into_inner);
+        target.pid = pid;
+        for signal in std::mem::take(&mut target.held) {
+            send(pid, signal);
+        }
+    }
+
+    /// The child is gone (a restart stopped it): signals are held until the next starts,
+    /// never sent to its pid, which another process may have by now.
+    pub fn between(&self) {
+        self.target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .pid = 0;
+    }
+
+    /// The signal that asked the program to stop, if one came.
+    pub fn stopping(&self) -> Option<i32> {
+        self.target
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .stopping
     }
 
     /// Stops forwarding.

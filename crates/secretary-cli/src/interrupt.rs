@@ -61,16 +61,14 @@ pub fn install() {
         .name("secretary-signals".to_owned())
         .spawn(move || {
             for signal in signals.forever() {
-                if signal == SIGHUP && HUP_TAKEN.load(Ordering::SeqCst) {
-                    continue;
-                }
-                ACTING.store(true, Ordering::SeqCst);
-                if let Some(undo) = UNDO.lock().unwrap_or_else(PoisonError::into_inner).take() {
-                    undo();
-                }
-                let _ = secretary::source::shutdown(REVOKE_WAIT);
-                let _ = signal_hook::low_level::emulate_default_handler(signal);
-                std::process::exit(128 + signal);
+                stop(signal);
+            }
+            // Handed over: a signal taken just before is acted on still, while the hand
+            // over waits for this thread, rather than lost with it (before `exec`, or
+            // before the forwarder had a child to send it to: a twenty-second
+            // adversarial pass).
+            for signal in signals.pending() {
+                stop(signal);
             }
         });
     if let Ok(thread) = thread {
@@ -112,6 +110,39 @@ pub fn settle() {
 /// From now on SIGHUP is someone else's (`run --watch`'s "re-read now").
 pub fn take_hup() {
     HUP_TAKEN.store(true, Ordering::SeqCst);
+}
+
+/// Stops the process for `signal` (see the module's text), unless it is a SIGHUP that
+/// `run --watch` took.
+fn stop(signal: i32) {
+    if signal == SIGHUP && HUP_TAKEN.load(Ordering::SeqCst) {
+        return;
+    }
+    ACTING.store(true, Ordering::SeqCst);
+    if let Some(undo) = UNDO.lock().unwrap_or_else(PoisonError::into_inner).take() {
+        undo();
+    }
+    let _ = secretary::source::shutdown(REVOKE_WAIT);
+    let _ = signal_hook::low_level::emulate_default_handler(signal);
+    std::process::exit(128 + signal);
+}
+
+/// Just before `run` becomes its program (`exec`): from now on a stopping signal ends
+/// the process at once, as it would by default (128+N, no program started), and the
+/// guard ends. A signal the guard had taken in the last moment before `exec` was lost
+/// with its thread, and the program then ran as if none had been sent (a
+/// twenty-second adversarial pass). `exec` gives the program the default dispositions
+/// (or the ignored ones secretary was started with).
+pub fn before_exec() {
+    for signal in STOPPING {
+        if !ignored(signal) {
+            let _ = signal_hook::flag::register_conditional_default(
+                signal,
+                std::sync::Arc::new(AtomicBool::new(true)),
+            );
+        }
+    }
+    hand_over();
 }
 
 /// Ends the guard: `run`'s forwarder, installed just before, passes the signals to the

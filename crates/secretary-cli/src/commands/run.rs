@@ -17,7 +17,6 @@
 //! - With `--watch`, see [`super::watch`].
 
 use std::os::unix::process::CommandExt;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, RwLock};
 
 use secretary::audit::Event;
@@ -75,6 +74,7 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
         // Become the program: signals reach it directly, its status is ours, and our
         // memory, values included, is gone. `exec` only returns on failure.
         drop(report);
+        crate::interrupt::before_exec();
         return Err(not_started(command.exec()));
     }
     let redactor = Redactor::new(child_env.sensitive(session.manifest(), &report));
@@ -90,9 +90,7 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
             return Err(not_started(error));
         }
     };
-    forwarder
-        .pid
-        .store(child::pid_of(&running), Ordering::SeqCst);
+    forwarder.started(child::pid_of(&running));
     let status = child::wait(&mut running);
     for pump in pumps {
         let _ = pump.join();

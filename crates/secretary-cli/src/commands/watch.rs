@@ -23,7 +23,6 @@
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasher, RandomState};
 use std::process::Child;
-use std::sync::atomic::Ordering;
 use std::sync::mpsc;
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
@@ -176,9 +175,7 @@ pub fn supervise(
         }
     };
     drop(child_env);
-    forwarder
-        .pid
-        .store(child::pid_of(&running), Ordering::SeqCst);
+    forwarder.started(child::pid_of(&running));
     let mut next = later(watch.every);
     // Problems are said once, not at every tick, until they change.
     let mut last_problems = String::new();
@@ -235,6 +232,11 @@ pub fn supervise(
                 forwarder.close();
                 return Err(failure);
             }
+            Ok(Acted::Signalled(signal)) => {
+                say!("secretary run: stopped by signal {signal} while restarting the program");
+                close(forwarder, pumps);
+                return Ok(Status::Exit(u8::try_from(128 + signal).unwrap_or(1)));
+            }
             Err(error) => break Err(error),
         }
         report = fresh;
@@ -288,6 +290,9 @@ enum Acted {
     Done,
     /// The program could not be started again: `run` ends with this failure.
     Ended(Failure),
+    /// A signal to stop came while the program was being restarted: it is not started
+    /// again, and `run` ends as that signal would end it (128+N).
+    Signalled(i32),
 }
 
 impl Restart<'_> {
@@ -330,37 +335,40 @@ impl Restart<'_> {
                     "secretary run: changed: {}; restarting pid {pid}",
                     changed.join(", ")
                 );
-                Ok(match self.run(running, &child_env, pumps)? {
-                    Some(failure) => Acted::Ended(failure),
-                    None => Acted::Done,
-                })
+                self.run(running, &child_env, pumps)
             }
         }
     }
 
     /// Stops `running` and starts the program again with `child_env`, into `running`;
-    /// `Ok(Some(failure))` when it could not be started again.
+    /// [`Acted::Ended`] when it could not be started again, [`Acted::Signalled`] when a
+    /// signal to stop came meanwhile.
     fn run(
         &self,
         running: &mut Child,
         child_env: &Environment,
         pumps: &mut Vec<std::thread::JoinHandle<()>>,
-    ) -> Result<Option<Failure>, Failure> {
+    ) -> Result<Acted, Failure> {
         stop(running, self.grace).map_err(Failure::Process)?;
+        self.forwarder.between();
+        // A signal to stop that came during the restart stops `run` too: the program is
+        // not started again (a twenty-second adversarial pass saw a SIGTERM swallowed,
+        // and a new program started).
+        if let Some(signal) = self.forwarder.stopping() {
+            return Ok(Acted::Signalled(signal));
+        }
         *running = match child::spawn(child_env.command(self.program), self.redaction, pumps) {
             Ok(started) => started,
             Err(error) => {
-                return Ok(Some(Failure::NotStarted {
+                return Ok(Acted::Ended(Failure::NotStarted {
                     program: self.program.name().to_owned(),
                     error,
                 }));
             }
         };
-        self.forwarder
-            .pid
-            .store(child::pid_of(running), Ordering::SeqCst);
+        self.forwarder.started(child::pid_of(running));
         say!("secretary run: started pid {}", child::pid_of(running));
-        Ok(None)
+        Ok(Acted::Done)
     }
 }
 

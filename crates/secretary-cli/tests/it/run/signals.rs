@@ -238,3 +238,61 @@ fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
         );
     }
 }
+
+#[test]
+fn a_sigterm_right_after_start_is_never_lost() {
+    // A twenty-second adversarial pass: a SIGTERM 1 to 4 ms after `run` started was
+    // taken by the start-up's guard just before `exec` (plain `run`), or forwarded to
+    // pid 0 before the child existed (`--redact`, `--watch`), and the program ran on.
+    // Each try must end within 5 s, by the signal, with no program left running.
+    let dir = app(MANIFEST, DOTENV);
+    let pidfile = dir.path().join("pid");
+    for mode in [&[][..], &["--redact"][..], &["--watch", "1h"][..]] {
+        for attempt in 0..25_u32 {
+            let _ = fs::remove_file(&pidfile);
+            let mut child = process::default_signals(&support::secretary())
+                .current_dir(dir.path())
+                .arg("run")
+                .args(mode)
+                .args(["--", "sh", "-c", "echo $$ > pid; exec sleep 30"])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            std::thread::sleep(Duration::from_micros(u64::from(attempt % 6) * 700));
+            send(&child, "TERM");
+            let deadline = std::time::Instant::now() + Duration::from_secs(5);
+            let status = loop {
+                if let Some(status) = child.try_wait().unwrap() {
+                    break Some(status);
+                }
+                if std::time::Instant::now() > deadline {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    break None;
+                }
+                std::thread::sleep(Duration::from_millis(10));
+            };
+            let left = fs::read_to_string(&pidfile)
+                .ok()
+                .and_then(|pid| pid.trim().parse::<i32>().ok())
+                .filter(|pid| Path::new(&format!("/proc/{pid}")).exists());
+            if let Some(pid) = left {
+                let _ = Command::new("kill")
+                    .args(["-KILL", &pid.to_string()])
+                    .status();
+            }
+            let status = status.unwrap_or_else(|| {
+                panic!("{mode:?}, try {attempt}: run was still running 5 s after a SIGTERM")
+            });
+            assert!(
+                status.code() == Some(143) || status.signal() == Some(15),
+                "{mode:?}, try {attempt}: {status:?}"
+            );
+            assert_eq!(
+                left, None,
+                "{mode:?}, try {attempt}: the program outlived run"
+            );
+        }
+    }
+}

@@ -295,3 +295,39 @@ fn a_sighup_while_the_secrets_are_first_read_is_a_re_read_not_a_death() {
     );
     assert!(alive, "run ended after the SIGHUP");
 }
+
+#[test]
+fn a_sigterm_during_a_restart_stops_run_and_starts_nothing() {
+    // A twenty-second adversarial pass: a SIGTERM to `run` while it stopped the program
+    // for a restart went to the program being stopped, and `run` then started it again.
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\n");
+    let program = r#"
+import os, signal, sys, time
+def stopping(*_):
+    os.write(1, b"stopping\n")
+    time.sleep(1)
+    sys.exit(0)
+signal.signal(signal.SIGTERM, stopping)
+print("started", os.environ["API_KEY"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let (child, lines) = watched(dir.path(), &["--on-change", "restart"], program);
+    expect_line(&lines, "started first-value-1111");
+    dotenv(dir.path(), "API_KEY=second-value-2222\n");
+    send(&child, "HUP");
+    expect_line(&lines, "stopping");
+    send(&child, "TERM");
+    let rest = lines.rest();
+    let output = process::output(child);
+    assert_eq!(output.status.code(), Some(143), "{rest}");
+    assert!(
+        !rest.contains("started"),
+        "the program was started again: {rest}"
+    );
+    let stderr = String::from_utf8(output.stderr).unwrap();
+    assert!(
+        stderr.contains("stopped by signal 15 while restarting the program"),
+        "{stderr}"
+    );
+}
