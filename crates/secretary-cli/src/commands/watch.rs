@@ -495,7 +495,7 @@ fn token_fixed_at_start(report: &Report, vars: &Variables) -> Option<String> {
                 };
                 if let Some(name) = set(variable) {
                     return Some(format!(
-                        "unless the source names a {file}, the {what} in {name} was read when `run` started: a new one does not reach this run; restart it with a new one (a {file} is read again at every login)"
+                        "the {what} in {name} was read when `run` started: a new one does not reach this run; restart it with a new one, or leave {name} unset and name a {file} in the source, which is read again at every login"
                     ));
                 }
             }

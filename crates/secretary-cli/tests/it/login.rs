@@ -328,7 +328,7 @@ while True: time.sleep(0.05)
         "the program keeps running with the values it has",
         "AppRole login at auth/approle/login failed",
         "the secret id in VAULT_SECRET_ID was read when `run` started",
-        "a secret_id_file is read again at every login",
+        "leave VAULT_SECRET_ID unset and name a secret_id_file in the source, which is read again at every login",
     ] {
         assert!(said.contains(wanted), "no `{wanted}` in: {said}");
     }

@@ -72,35 +72,65 @@ impl JwtSource {
     }
 }
 
-/// The manifest's login, set aside because the user set a token of their own: said in a
-/// warning wherever the source's warnings go, never silently.
+/// What of the manifest's login the user's own variables set aside: said in a warning
+/// wherever the source's warnings go, never silently.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SetAside {
-    /// The manifest's method: AppRole or JWT.
-    pub method: LoginMethod,
-    /// Its `auth` in the manifest: `approle` or `jwt`.
-    pub auth: &'static str,
-    /// The variable the token came from: `VAULT_TOKEN` or `BAO_TOKEN`.
-    pub token_from: String,
-    /// The method's own variables, set too and not used (`VAULT_ROLE_ID`, `BAO_JWT`...).
-    pub unused: Vec<String>,
+pub enum SetAside {
+    /// The whole login, for a token the user set.
+    Login {
+        /// The manifest's method: AppRole or JWT.
+        method: LoginMethod,
+        /// Its `auth` in the manifest: `approle` or `jwt`.
+        auth: &'static str,
+        /// The variable the token came from: `VAULT_TOKEN` or `BAO_TOKEN`.
+        token_from: String,
+        /// The method's own variables, set too and not used (`VAULT_ROLE_ID`, `BAO_JWT`...).
+        unused: Vec<String>,
+    },
+    /// Credential files the manifest names, each for the variable the user set instead
+    /// (`jwt_file` for `VAULT_JWT`): the user's JWT or ids choose who logs in, not a
+    /// file a pull request can name (a twenty-second adversarial pass saw `jwt_file`
+    /// silently win over the user's `VAULT_JWT`).
+    Files {
+        /// Each file's setting (`jwt_file`) with the variable used in its place.
+        replaced: Vec<(&'static str, String)>,
+    },
 }
 
 impl fmt::Display for SetAside {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "the manifest logs in with {} (auth = \"{}\"), but the token in {} is used: a token you set chooses the login, as VAULT_ADDR chooses the server",
-            self.method, self.auth, self.token_from
-        )?;
-        match self.unused.as_slice() {
-            [] => Ok(()),
-            [one] => write!(f, "; {one} is set too, and not used"),
-            [first @ .., last] => write!(
-                f,
-                "; {} and {last} are set too, and not used",
-                first.join(", ")
-            ),
+        match self {
+            Self::Login {
+                method,
+                auth,
+                token_from,
+                unused,
+            } => {
+                write!(
+                    f,
+                    "the manifest logs in with {method} (auth = \"{auth}\"), but the token in {token_from} is used: a token you set chooses the login, as VAULT_ADDR chooses the server"
+                )?;
+                match unused.as_slice() {
+                    [] => Ok(()),
+                    [one] => write!(f, "; {one} is set too, and not used"),
+                    [first @ .., last] => write!(
+                        f,
+                        "; {} and {last} are set too, and not used",
+                        first.join(", ")
+                    ),
+                }
+            }
+            Self::Files { replaced } => {
+                let said: Vec<String> = replaced
+                    .iter()
+                    .map(|(setting, variable)| format!("`{setting}` for {variable}"))
+                    .collect();
+                write!(
+                    f,
+                    "the manifest's credential files are set aside ({}): a credential you set chooses the login, as VAULT_TOKEN does",
+                    said.join(", ")
+                )
+            }
         }
     }
 }
@@ -113,7 +143,8 @@ impl Credentials {
     /// as the Vault CLI uses it, and in place of the manifest's AppRole or JWT login (even
     /// when that login's ids or JWT are set too), since it is the user's choice for this
     /// process. Otherwise the manifest's `auth` decides: for a token, its `token_file`,
-    /// then `~/.vault-token`; for a login, its ids or JWT. `~/.vault-token` never replaces
+    /// then `~/.vault-token`; for a login, its ids or JWT, each from the user's variable
+    /// when set, else from the manifest's file. `~/.vault-token` never replaces
     /// a login: it is left by whoever last logged in on the machine, not set for this
     /// process, and a service must not run as them because its own ids went missing.
     pub(super) fn discover(
@@ -138,7 +169,7 @@ impl Credentials {
                     .filter(|(_, value)| !value.trim().is_empty())
                     .map(|(name, _)| name)
                     .collect();
-                let set_aside = SetAside {
+                let set_aside = SetAside::Login {
                     method,
                     auth,
                     token_from,
@@ -146,7 +177,7 @@ impl Credentials {
                 };
                 Ok((Self::Token(token), Some(set_aside)))
             }
-            None => Ok((Self::login(config, vars, base_dir)?, None)),
+            None => Self::login(config, vars, base_dir),
         }
     }
 
@@ -179,61 +210,83 @@ impl Credentials {
         Err(VaultError::NoToken)
     }
 
-    /// The manifest's AppRole or JWT login, its ids or JWT from their files or variables.
-    fn login(config: &VaultConfig, vars: &Variables, base_dir: &Path) -> Result<Self, VaultError> {
+    /// The manifest's AppRole or JWT login, its ids or JWT from the user's variables,
+    /// else from the manifest's files; with the files set aside for variables, if any.
+    fn login(
+        config: &VaultConfig,
+        vars: &Variables,
+        base_dir: &Path,
+    ) -> Result<(Self, Option<SetAside>), VaultError> {
         // Said where a login's credential is missing: a person need not have the service's.
         const OWN_TOKEN: &str = "a person logs in with their own token instead by setting VAULT_TOKEN (a ~/.vault-token alone does not replace the manifest's login)";
-        match &config.auth {
-            VaultAuth::Token => Self::token(config, vars, base_dir),
+        let mut replaced = Vec::new();
+        // The user's variable when set (not empty), with its name; else `None`.
+        let given = |name: &str| variable(vars, name).filter(|(_, value)| !value.trim().is_empty());
+        let credentials = match &config.auth {
+            VaultAuth::Token => Self::token(config, vars, base_dir)?,
             VaultAuth::AppRole {
                 mount,
                 role_id_file,
                 secret_id_file,
             } => {
-                let read = |file: &Option<String>,
-                            variable_name: &str,
-                            setting: &str|
+                let mut read = |file: &Option<String>,
+                                variable_name: &str,
+                                setting: &'static str|
                  -> Result<SecretValue, VaultError> {
-                    match file {
-                        Some(file) => read_secret_file(&base_dir.join(file), setting),
-                        None => login_variable(
-                            vars,
-                            variable_name,
-                            &format!(
-                                "AppRole needs it (or `{setting}` in the manifest); {OWN_TOKEN}"
-                            ),
-                        )
-                        .map(|(_, value)| value),
+                    match (file, given(variable_name)) {
+                        (Some(file), None) => read_secret_file(&base_dir.join(file), setting),
+                        (file, _) => {
+                            let (name, value) = login_variable(
+                                vars,
+                                variable_name,
+                                &format!(
+                                    "AppRole needs it (or `{setting}` in the manifest); {OWN_TOKEN}"
+                                ),
+                            )?;
+                            if file.is_some() {
+                                replaced.push((setting, name));
+                            }
+                            Ok(value)
+                        }
                     }
                 };
-                Ok(Self::AppRole {
+                let role_id = read(role_id_file, "ROLE_ID", "role_id_file")?;
+                let secret_id = read(secret_id_file, "SECRET_ID", "secret_id_file")?;
+                Self::AppRole {
                     mount: mount.clone(),
-                    role_id: read(role_id_file, "ROLE_ID", "role_id_file")?,
-                    secret_id: read(secret_id_file, "SECRET_ID", "secret_id_file")?,
-                })
+                    role_id,
+                    secret_id,
+                }
             }
             VaultAuth::Jwt {
                 mount,
                 role,
                 jwt_file,
             } => {
-                let jwt = if let Some(file) = jwt_file {
-                    JwtSource::File(base_dir.join(file))
-                } else {
-                    let needed =
-                        format!("JWT login needs it (or `jwt_file` in the manifest); {OWN_TOKEN}");
-                    let (name, jwt) = login_variable(vars, "JWT", &needed)?;
-                    JwtSource::Variable(name, jwt)
+                let jwt = match (jwt_file, given("JWT")) {
+                    (Some(file), None) => JwtSource::File(base_dir.join(file)),
+                    (file, _) => {
+                        let needed = format!(
+                            "JWT login needs it (or `jwt_file` in the manifest); {OWN_TOKEN}"
+                        );
+                        let (name, jwt) = login_variable(vars, "JWT", &needed)?;
+                        if file.is_some() {
+                            replaced.push(("jwt_file", name.clone()));
+                        }
+                        JwtSource::Variable(name, jwt)
+                    }
                 };
                 // Read once now, so that a missing or malformed JWT is found at start-up.
                 jwt.read()?;
-                Ok(Self::Jwt {
+                Self::Jwt {
                     mount: mount.clone(),
                     role: role.clone(),
                     jwt,
-                })
+                }
             }
-        }
+        };
+        let set_aside = (!replaced.is_empty()).then_some(SetAside::Files { replaced });
+        Ok((credentials, set_aside))
     }
 }
 
@@ -473,6 +526,48 @@ mod tests {
         .unwrap_err();
         assert!(error.to_string().contains("VAULT_ROLE_ID"), "{error}");
     }
+    #[test]
+    fn the_users_jwt_and_ids_win_over_the_manifests_files_and_say_so() {
+        // A twenty-second adversarial pass: a pull request's `jwt_file` silently won over
+        // the user's own VAULT_JWT, choosing who secretary logged in as.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("token"), "fff.ggg.hhh\n").unwrap();
+        std::fs::write(dir.path().join("role"), "file-role\n").unwrap();
+        let jwt = config("auth = \"jwt\"\njwt_role = \"app\"\njwt_file = \"token\"");
+        let (credentials, set_aside) =
+            discover(&jwt, &[("VAULT_JWT", "x.y.z")], dir.path()).unwrap();
+        let Credentials::Jwt { jwt: source, .. } = credentials else {
+            panic!("not jwt")
+        };
+        assert_eq!(source.read().unwrap().expose(), "x.y.z");
+        assert_eq!(
+            set_aside.unwrap().to_string(),
+            "the manifest's credential files are set aside (`jwt_file` for VAULT_JWT): a credential you set chooses the login, as VAULT_TOKEN does"
+        );
+        let (_, set_aside) = discover(&jwt, &[], dir.path()).unwrap();
+        assert_eq!(set_aside, None, "the file alone is read, and nothing said");
+        let approle = config("auth = \"approle\"\nrole_id_file = \"role\"");
+        let (credentials, set_aside) = discover(
+            &approle,
+            &[
+                ("VAULT_ROLE_ID", "own-role"),
+                ("VAULT_SECRET_ID", "own-secret"),
+            ],
+            dir.path(),
+        )
+        .unwrap();
+        let Credentials::AppRole { role_id, .. } = credentials else {
+            panic!("not approle")
+        };
+        assert_eq!(role_id.expose(), "own-role");
+        assert_eq!(
+            set_aside,
+            Some(SetAside::Files {
+                replaced: vec![("role_id_file", "VAULT_ROLE_ID".to_owned())]
+            })
+        );
+    }
+
     #[test]
     fn jwt_from_a_file_read_again_at_each_login_or_from_the_variable() {
         let dir = tempfile::tempdir().unwrap();
