@@ -81,6 +81,13 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
         ))
         .say();
     }
+    if !draft.undescribed.is_empty() {
+        Diagnostic::note(format!(
+            "the comments above {} were not copied as descriptions: a comment above a secret may hold its value; write each secret's `description` in the manifest yourself",
+            draft.undescribed.join(", ")
+        ))
+        .say();
+    }
     if to_stdout {
         out.write_all(draft.toml.as_bytes())?;
         return Ok(Status::Success);

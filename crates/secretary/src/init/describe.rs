@@ -357,13 +357,22 @@ mod tests {
 
     #[test]
     fn descriptions_come_from_the_comment_right_above() {
-        let text = "# header\n\n# The database\n# more\nDATABASE_URL=x\n\nA=1\n# old: SECRET=abc\nB=2\n# ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\nC=3\n";
+        // Settings (`sensitive = false`): a sensitive secret's comment is never copied.
+        let text = "# header\n\n# The database\n# more\nDATABASE_HOST=x\n\nA_COUNT=1\n# old: SECRET=abc\nB_COUNT=2\n# ghp_R8x2kQ7vN1mZ4tY6wB3cD9fH5jL0pS2aE7uK\nC_COUNT=3\n";
         // B: a commented-out assignment; C: a real-looking comment.
         assert_eq!(
             descriptions(&[text]),
-            ["DATABASE_URL: The database", "A", "B", "C"]
+            [
+                "DATABASE_HOST: The database",
+                "A_COUNT",
+                "B_COUNT",
+                "C_COUNT"
+            ]
         );
-        assert_eq!(descriptions(&["# first line\nA=1\n"]), ["A: first line"]);
+        assert_eq!(
+            descriptions(&["# first line\nA_COUNT=1\n"]),
+            ["A_COUNT: first line"]
+        );
     }
 
     /// Each variable of `files` (read as `.env.0`, `.env.1`, ...), as `NAME: description`,
@@ -405,7 +414,7 @@ mod tests {
                     STRIPE_KEY=sk_live_Qm4Tz9Lw2Xc8Vb\n# test prefix sk_live_Qm4Tz\nPREFIX=3\n\
                     DATABASE_URL=postgresql://app:pw@db:5432/app\n\
                     APP_NAME=\"Faceless YouTube\"\n\
-                    # PostgreSQL connection string, for the Faceless app\nKEPT=4\n";
+                    # PostgreSQL connection string, for the Faceless app\nKEPT_COUNT=4\n";
         assert_eq!(
             descriptions(&[text]),
             [
@@ -417,7 +426,7 @@ mod tests {
                 "PREFIX",
                 "DATABASE_URL",
                 "APP_NAME",
-                "KEPT: PostgreSQL connection string, for the Faceless app"
+                "KEPT_COUNT: PostgreSQL connection string, for the Faceless app"
             ]
         );
     }
@@ -471,7 +480,7 @@ mod tests {
                     # old one was correct horse battery\nOLD=1\n# staple\nX=2\n\
                     DB_PASSWORD=TrickyLongPasswordWithoutDigits\n\
                     # starts TrickyLongPassword\nY=3\n\
-                    DB_HOST=localhost\n# where the database runs, its host name\nZ=4\n\
+                    DB_HOST=localhost\n# where the database runs, its host name\nZ_COUNT=4\n\
                     HYPHENATED_PASSPHRASE=correct-horse-battery-staple\n\
                     # old one was correct horse battery staple\nH=5\n\
                     API_SECRET=zebracanvasquilt\n# was zebra canvas quilt before\nQ=6\n\
@@ -487,7 +496,7 @@ mod tests {
                 "DB_PASSWORD",
                 "Y",
                 "DB_HOST",
-                "Z: where the database runs, its host name",
+                "Z_COUNT: where the database runs, its host name",
                 "HYPHENATED_PASSPHRASE",
                 "H",
                 "API_SECRET",
@@ -506,7 +515,7 @@ mod tests {
         // pass). A technical word and its version is a description's to name.
         let text = "# previous, rotated in May: 9fK2mQ7xLp4R\nA=1\n# staging: hunter22\nB=2\n\
                     # prod uses Sup3rS3cret!\nC=3\n# SESSION_SECRET starts Qw8eRt5y\nD=4\n\
-                    # Google OAuth2 client secret, base64 (sha256 of it in CI)\nE=5\n";
+                    # Google OAuth2 client id, base64 (sha256 of it in CI)\nE_COUNT=5\n";
         assert_eq!(
             descriptions(&[text]),
             [
@@ -514,7 +523,7 @@ mod tests {
                 "B",
                 "C",
                 "D",
-                "E: Google OAuth2 client secret, base64 (sha256 of it in CI)"
+                "E_COUNT: Google OAuth2 client id, base64 (sha256 of it in CI)"
             ]
         );
     }
@@ -605,9 +614,9 @@ mod tests {
         // Base64 of an ordinary comment decodes to noise that holds no value.
         assert_eq!(
             descriptions(&[
-                "# Connection string for PostgreSQL\nDATABASE_URL=postgresql://app:pw@db/app\n"
+                "DATABASE_URL=postgresql://app:pw@db/app\n# Connection string for PostgreSQL\nDB_HOST=db\n"
             ]),
-            ["DATABASE_URL: Connection string for PostgreSQL"]
+            ["DATABASE_URL", "DB_HOST: Connection string for PostgreSQL"]
         );
     }
 
@@ -633,9 +642,12 @@ mod tests {
         // Words of a value that a description rightly names stay.
         assert_eq!(
             descriptions(&[
-                "# The PostgreSQL server on localhost\nDATABASE_URL=postgresql://localhost/app\n"
+                "DATABASE_URL=postgresql://localhost/app\n# The PostgreSQL server on localhost\nDB_POOL_SIZE=5\n"
             ]),
-            ["DATABASE_URL: The PostgreSQL server on localhost"]
+            [
+                "DATABASE_URL",
+                "DB_POOL_SIZE: The PostgreSQL server on localhost"
+            ]
         );
     }
 
@@ -662,7 +674,30 @@ mod tests {
     fn descriptions_follow_the_parsers_lines_with_lone_carriage_returns() {
         // A lone `\r` ends a line, as in python-dotenv: each comment stays with its own
         // variable.
-        let text = "# The first\rA=1\r# The second\rB=2\r";
-        assert_eq!(descriptions(&[text]), ["A: The first", "B: The second"]);
+        let text = "# The first\rA_COUNT=1\r# The second\rB_COUNT=2\r";
+        assert_eq!(
+            descriptions(&[text]),
+            ["A_COUNT: The first", "B_COUNT: The second"]
+        );
+    }
+
+    #[test]
+    fn a_sensitive_secrets_comment_is_never_copied_nor_a_settings_naming_a_credential() {
+        // A twenty-second adversarial pass: passwords of no file, written in prose above
+        // their secrets, were copied as descriptions.
+        let text = "# staging pw Kd9-7f3\nDB_PASSWORD=a\n# previous: correcthorse\nAPI_TOKEN=b\n\
+                    # default is swordfish\nADMIN_SECRET=c\n# Admin login PIN 4829\nADMIN_PIN=1\n\
+                    # ask bob, the password is letmein\nDEBUG=false\n# How much to log\nLOG_LEVEL=INFO\n";
+        assert_eq!(
+            descriptions(&[text]),
+            [
+                "DB_PASSWORD",
+                "API_TOKEN",
+                "ADMIN_SECRET",
+                "ADMIN_PIN",
+                "DEBUG",
+                "LOG_LEVEL: How much to log"
+            ]
+        );
     }
 }

@@ -78,7 +78,7 @@ const CREDENTIAL_VALUE_WORDS: &[&str] = &[
 /// Whether one of `value`'s words (split at anything but a letter or digit) is one of
 /// [`CREDENTIAL_VALUE_WORDS`], or a value is given to a `key`, `auth` or `pw`
 /// (`key=hunter2hunter2`, `auth:...`: an eighteenth adversarial pass).
-fn names_a_credential(value: &str) -> bool {
+pub(super) fn names_a_credential(value: &str) -> bool {
     let lower = value.to_ascii_lowercase();
     let given = |word: &str| {
         lower.match_indices(word).any(|(at, _)| {
@@ -231,7 +231,11 @@ pub(super) fn kind(name: &str, values: &[&str]) -> Kind {
     let mut schemes: Vec<String> = Vec::new();
     for value in values {
         match url::Url::parse(value) {
-            Ok(url) if !url.cannot_be_a_base() && value.contains("://") => {
+            Ok(url)
+                if !url.cannot_be_a_base()
+                    && value.contains("://")
+                    && value.split("://").next().is_some_and(scheme_like) =>
+            {
                 let scheme = url.scheme().to_owned();
                 if !schemes.contains(&scheme) {
                     schemes.push(scheme);
@@ -253,6 +257,45 @@ pub(super) fn kind(name: &str, values: &[&str]) -> Kind {
         }
     }
     Kind::Url(schemes)
+}
+
+/// Whether `scheme`, as written, reads as a scheme: parts (split at `+`, `-`, `.`) of
+/// lower-case letters, each perhaps ending in digits (`postgresql+psycopg2`, `s3`,
+/// `h2c` aside, `mongodb+srv`). A sensitive value's "scheme" is written in the manifest's
+/// `schemes`, so one that reads as a token (`Zq8xk2Lm9Pw://host`) makes the value a
+/// string instead (a twenty-second adversarial pass).
+fn scheme_like(scheme: &str) -> bool {
+    !scheme.is_empty()
+        && scheme.len() <= 40
+        && scheme.split(['+', '-', '.']).all(|part| {
+            let letters = part.trim_end_matches(|c: char| c.is_ascii_digit());
+            !letters.is_empty()
+                && letters.len() <= 20
+                && part.len() - letters.len() <= 2
+                && letters.chars().all(|c| c.is_ascii_lowercase())
+        })
+}
+
+/// Whether a value of one word reads as a random token rather than a name: letters and
+/// digits alternating at least four times (`Kd9f7f3Qx2Mw8`; `server01`, `web2`,
+/// `python3.11` alternate once), or 16 characters or more with upper and lower case and
+/// a digit. A twenty-second adversarial pass had `LOG_FORMAT=j8Hq2Lz9Xv4Nb7Mc3Kp` of a
+/// template written as a default.
+fn random_word(value: &str) -> bool {
+    let alternations = value
+        .chars()
+        .zip(value.chars().skip(1))
+        .filter(|(a, b)| {
+            (a.is_ascii_alphabetic() && b.is_ascii_digit())
+                || (a.is_ascii_digit() && b.is_ascii_alphabetic())
+        })
+        .count();
+    let has = |test: fn(&char) -> bool| value.chars().any(|c| test(&c));
+    alternations >= 4
+        || (value.chars().count() >= 16
+            && has(char::is_ascii_uppercase)
+            && has(char::is_ascii_lowercase)
+            && has(char::is_ascii_digit))
 }
 
 /// Schemes that name one service, so that a manifest written from one accepts the others.
@@ -382,6 +425,10 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
                 // (`cn=admin,dc=org hunter2hunter2`): a seventeenth adversarial pass had
                 // such values of a `*_NAME` or `*_HOST` written as defaults.
                 || values.iter().any(|v| names_a_credential(v) || token_among_words(v))
+                // A word of its own that reads as a random token, whatever the name.
+                || values
+                    .iter()
+                    .any(|v| v.split_whitespace().nth(1).is_none() && random_word(v.trim()))
                 || !says_harmless(
                     name,
                     &[
@@ -575,5 +622,36 @@ mod tests {
         ] {
             assert!(!s(name, &[value]), "{name}");
         }
+    }
+
+    #[test]
+    fn a_random_word_or_a_token_for_a_scheme_is_sensitive() {
+        // A twenty-second adversarial pass: a random word under a harmless name was
+        // written as a default, and a token before `://` as a URL's scheme.
+        let s = |name: &str, values: &[&str]| sensitive(name, values, &kind(name, values));
+        for (name, value) in [
+            ("LOG_FORMAT", "j8Hq2Lz9Xv4Nb7Mc3Kp"),
+            ("APP_NAME", "Kd9f7f3Qx2Mw8"),
+            ("ADMIN_SECRET_LOOKUP", "Zq8xk2Lm9Pw://host"),
+        ] {
+            assert!(s(name, &[value]), "{name}");
+        }
+        for (name, value) in [
+            ("APP_NAME", "python3.11"),
+            ("IMAGE_NAME", "ubuntu22"),
+            ("REGION", "eu-west-1"),
+            ("DB_HOST", "server01"),
+        ] {
+            assert!(!s(name, &[value]), "{name}");
+        }
+        assert_eq!(kind("LOOKUP", &["Zq8xk2Lm9Pw://host"]), Kind::String);
+        assert!(matches!(
+            kind("DATABASE_URL", &["postgresql+psycopg2://db/app"]),
+            Kind::Url(_)
+        ));
+        assert!(matches!(
+            kind("BUCKET_URL", &["s3://bucket/key"]),
+            Kind::Url(_)
+        ));
     }
 }

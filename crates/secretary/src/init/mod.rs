@@ -24,9 +24,10 @@
 //! assert_eq!(keys, ["database_url", "debug"]);
 //! assert!(draft.toml.contains(
 //!     "[secrets.database_url]\n# from .env.example:2, .env:1\n\
-//!      description = \"Where the database is\"\nrequired = true\n\
-//!      type = \"url\"\nschemes = [\"postgresql\", \"postgres\"]\n"
+//!      required = true\ntype = \"url\"\nschemes = [\"postgresql\", \"postgres\"]\n"
 //! ));
+//! // A sensitive secret's comment is not copied: it may hold its value.
+//! assert_eq!(draft.undescribed, ["DATABASE_URL"]);
 //! assert!(!draft.toml.contains("s3cr3t"), "never a value of a sensitive secret");
 //! // A template's value of a secret that is not sensitive is its default.
 //! assert!(draft.toml.contains("sensitive = false\ntype = \"bool\"\ndefault = \"false\"\n"));
@@ -73,8 +74,11 @@
 //!   applies in every environment. A sensitive value is never written anywhere.
 //! - **Required** when some file gives it a value (a placeholder counts: a template marks
 //!   what must be filled in) and it has no default; optional when it is empty everywhere.
-//! - **Description**: the first line of the comment block right above its first
-//!   assignment, unless that line holds a `=` or looks like a secret itself.
+//! - **Description**: for a `sensitive = false` setting, the first line of the comment
+//!   block right above its first assignment, unless that line holds a `=`, a value of
+//!   the files, a credential's word or something that looks like a secret. A sensitive
+//!   secret's comment is never copied ([`Draft::undescribed`]): it is where people write
+//!   its value down.
 //!
 //! Aliases (more names for one secret) are the user's to add: the manifest's header says
 //! how.
@@ -116,6 +120,10 @@ pub struct Draft {
     pub manifest: Manifest,
     /// The variables not declared, and why.
     pub left_out: Vec<LeftOut>,
+    /// The variables of sensitive secrets whose comment was not copied as a description: a
+    /// comment above a secret may hold its value, an old one or another environment's,
+    /// which no check of the files' values can see (`# staging pw Kd9-7f3`).
+    pub undescribed: Vec<String>,
 }
 
 /// A variable [`draft`] did not declare.
@@ -342,37 +350,54 @@ pub fn draft_with(
     // A description is kept only when it holds no value of any file: checked once every
     // file is read, since a comment may quote a value that a later file assigns.
     // Every value of every file, those of variables left out included.
-    keep_descriptions(&mut variables, &every_value);
+    let undescribed = keep_descriptions(&mut variables, &every_value);
     let toml = write(files, &sops_files, app, &variables, store);
     let parsed = Manifest::parse(&toml, manifest).map_err(|e| InitError::Invalid(Box::new(e)))?;
     Ok(Draft {
         toml,
         manifest: parsed,
         left_out,
+        undescribed,
     })
 }
 
 /// Drops every description that holds a value of `every_value`, or a run of a secret's
-/// value (a variable declared sensitive).
-fn keep_descriptions(variables: &mut [Variable], every_value: &[Zeroizing<String>]) {
-    let secrets: Vec<&str> = variables
+/// value (a variable declared sensitive), or names a credential (`# staging pw ...`);
+/// and every sensitive secret's, whose names are returned. A comment above a secret is
+/// where people write its value down (`# previous: correcthorse`, `# default is
+/// swordfish`), and a word of no file cannot be told from a password by its shape (a
+/// twenty-second adversarial pass had five such comments copied).
+fn keep_descriptions(variables: &mut [Variable], every_value: &[Zeroizing<String>]) -> Vec<String> {
+    let sensitive: Vec<bool> = variables
         .iter()
-        .filter(|variable| {
+        .map(|variable| {
             let values: Vec<&str> = variable.values.iter().map(|(v, _)| v.as_str()).collect();
             variable.sensitive(&guess::kind(&variable.name, &values))
         })
-        .flat_map(|variable| variable.values.iter().map(|(value, _)| value.as_str()))
+        .collect();
+    let secrets: Vec<&str> = variables
+        .iter()
+        .zip(&sensitive)
+        .filter(|(_, sensitive)| **sensitive)
+        .flat_map(|(variable, _)| variable.values.iter().map(|(value, _)| value.as_str()))
         .collect();
     let values = Values::new(
         every_value.iter().map(|value| value.as_str()),
         secrets.into_iter(),
     );
-    for variable in variables {
-        variable.description = variable
-            .description
-            .take()
-            .filter(|text| describes(text, &values));
+    let mut undescribed = Vec::new();
+    for (variable, sensitive) in variables.iter_mut().zip(sensitive) {
+        let comment = variable.description.take();
+        if sensitive {
+            if comment.is_some() {
+                undescribed.push(variable.name.clone());
+            }
+            continue;
+        }
+        variable.description =
+            comment.filter(|text| describes(text, &values) && !guess::names_a_credential(text));
     }
+    undescribed
 }
 
 /// The manifest's text.
