@@ -27,7 +27,9 @@ and the settings are made again, and the change is logged by key, never by value
 change counts wherever it was found (``on_change``): by that re-read, even one that
 failed for another secret (the secrets that resolved are cached and ``get()`` serves
 them), by a ``get()`` after a source's ``ttl``, or by a lease re-issued in the
-background; the report and settings are made at the next tick that reads everything. Any
+background; the report and settings are made at the next tick that reads everything,
+and ``secret_refresh`` is stale from the change until then (for good without
+``refresh_interval``, which nothing makes them again). Any
 failure, of the re-read or of the settings class (a pydantic ``ValidationError`` on the
 new values), is logged once by its kind and the fields it names, never by its message
 (pydantic's quotes the input); the application keeps what it has, marked stale in
@@ -163,6 +165,11 @@ def lifespan(
             app.state.secret_report = report
             app.state.secret_changes = SecretChanges()
             app.state.secret_refresh = SecretRefresh()
+            # From now on a change found by any re-read marks the settings stale at
+            # once, until they are made again (a twenty-second adversarial pass saw
+            # `stale=False` beside a rotated-out value until the next tick, or for good
+            # without `refresh_interval`).
+            seen.watch(app.state.secret_refresh, rebuilt=refresh_interval is not None)
             if settings is not None:
                 app.state.settings = await asyncio.to_thread(settings)
         except BaseException:
@@ -190,8 +197,6 @@ def lifespan(
         task = None
         if refresh_interval is not None:
             task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval, seen))
-        else:
-            secrets.remove_on_change(seen)
         try:
             if then is None:
                 yield None
@@ -199,13 +204,17 @@ def lifespan(
                 async with then(app) as state:
                     yield state
         finally:
-            if task is not None:
-                task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
-            # Leases end with the application, not at their TTL. uvicorn ends by raising
-            # again the signal that stopped it, so the atexit hook never runs there.
-            await asyncio.to_thread(secrets.close)
+            try:
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
+            finally:
+                secrets.remove_on_change(seen)
+                # Leases end with the application, not at their TTL, whatever the task
+                # ended with. uvicorn ends by raising again the signal that stopped it,
+                # so the atexit hook never runs there.
+                await asyncio.to_thread(secrets.close)
 
     return _lifespan
 
@@ -239,13 +248,19 @@ async def _refresh(
     report_due = False
     settings_due = False
     pending: dict[str, None] = {}
+    # Whether a failure has been said (once, until the state is fresh again); a start
+    # from values held stale was said at start-up. Stale for a change alone is not a
+    # failure.
+    failing = state.stale
     try:
         while True:
             await asyncio.sleep(interval)
             failure: BaseException | None = None
             try:
                 await _in_thread(secrets.refresh)
-            except Exception as error:  # noqa: BLE001 - any failure must not end the loop
+            except asyncio.CancelledError:
+                raise
+            except BaseException as error:  # noqa: BLE001 - nothing but cancelling ends the loop
                 failure = error
             changed = seen.take()
             if changed:
@@ -260,7 +275,10 @@ async def _refresh(
                     if settings_due and settings is not None:
                         app.state.settings = await _in_thread(settings)
                         settings_due = False
-                except Exception as error:  # noqa: BLE001 - as above
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as error:  # noqa: BLE001 - as above (`sys.exit()` in a
+                    # settings class ended the loop unseen: a twenty-second adversarial pass)
                     failure = error
             # Said once the report and settings are made again: an application that
             # sees the change sees the settings that hold it (a twentieth adversarial
@@ -276,13 +294,17 @@ async def _refresh(
                 # eighteenth adversarial pass saw `stale=False` through a whole outage).
                 held = await _in_thread(lambda: _stale_keys(secrets))
                 if not held:
-                    if state.fresh():
-                        _log.warning("secretary: re-reading the secrets works again")
+                    if seen.settle(state) is not None:
+                        if failing:
+                            _log.warning("secretary: re-reading the secrets works again")
+                        failing = False
                     continue
                 reason = _stale_reason(held)
             else:
                 reason = _describe(failure)
-            if state.failed(reason):
+            state.failed(reason)
+            if not failing:
+                failing = True
                 _log.error(
                     "secretary: re-reading the secrets failed; keeping the values in use, marked stale: %s",
                     reason,
@@ -303,15 +325,44 @@ def _stale_keys(secrets: SecretManager) -> list[str]:
 
 class _Seen:
     """An ``on_change`` callback gathering the changed keys until the loop takes them;
-    called from whichever thread re-read."""
+    called from whichever thread re-read. Once it ``watch``es the application's
+    ``SecretRefresh``, a change marks it stale at once: the report and settings hold the
+    old values until the loop makes them again, or for good without one."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._keys: dict[str, None] = {}
+        self._state: SecretRefresh | None = None
+        self._rebuilt = True
+
+    def watch(self, state: SecretRefresh, *, rebuilt: bool) -> None:
+        """Marks ``state`` stale at each change from now on; ``rebuilt`` says whether a
+        refresh loop will make the settings again."""
+        with self._lock:
+            self._state, self._rebuilt = state, rebuilt
 
     def __call__(self, keys: list[str]) -> None:
         with self._lock:
             self._keys.update(dict.fromkeys(keys))
+            if self._state is None or not keys:
+                return
+            until = (
+                "until the next refresh makes them again"
+                if self._rebuilt
+                else "for good: without refresh_interval they are not made again"
+            )
+            reason = f"changed: {', '.join(keys)}; the report and settings hold the old values {until}"
+            if self._state.failed(reason):
+                _log.warning("secretary: %s", reason)
+
+    def settle(self, state: SecretRefresh) -> bool | None:
+        """Marks ``state`` fresh unless a change came since the last ``take`` (then it
+        stays stale for it: ``None``); else whether it was stale until now. Under the lock,
+        so that a change cannot be marked and then cleared."""
+        with self._lock:
+            if self._keys:
+                return None
+            return state.fresh()
 
     def take(self) -> list[str]:
         """The keys changed since the last call, in the order first seen."""
