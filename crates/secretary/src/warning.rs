@@ -69,6 +69,11 @@ pub enum Warning {
     /// The manifest's login, set aside for a token the user set (already worded by
     /// the Vault source, which knows the variables).
     LoginSetAside(String),
+    /// A `BAO_` variable is set but empty, and hides its `VAULT_` one, set too.
+    VariableHidden {
+        /// The empty one (`BAO_ADDR`).
+        empty: String,
+    },
     /// A Vault address had a user name or password, which were removed.
     AddressUserinfoRemoved {
         /// The addresses used.
@@ -187,6 +192,11 @@ impl fmt::Display for Warning {
                 "the manifest's ca_cert ({file}) is not trusted for {addresses}, an address you chose (VAULT_ADDR) rather than the manifest's agreed to in SECRETARY_VAULT_ADDRS; set VAULT_CACERT to trust it"
             ),
             Self::LoginSetAside(said) => f.write_str(said),
+            Self::VariableHidden { empty } => write!(
+                f,
+                "{empty} is set but empty, and is read before {}, which is set too and so not used: unset {empty}, or set it",
+                empty.replacen("BAO_", "VAULT_", 1)
+            ),
             Self::AddressUserinfoRemoved { addresses } => write!(
                 f,
                 "the Vault address {addresses} was given with a user name or password, which Vault does not use: they were removed and are not sent"

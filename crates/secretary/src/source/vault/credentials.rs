@@ -207,6 +207,18 @@ impl Credentials {
                 }
             }
         }
+        // An empty BAO_TOKEN hides a set VAULT_TOKEN: named, not "not set" (a
+        // twenty-second adversarial pass).
+        if vars.get_str("BAO_TOKEN").is_some_and(str::is_empty)
+            && vars
+                .get_str("VAULT_TOKEN")
+                .is_some_and(|token| !token.is_empty())
+        {
+            return Err(config_error(
+                "BAO_TOKEN",
+                "is set but empty, and is read before VAULT_TOKEN, which is set too: unset BAO_TOKEN, or set it",
+            ));
+        }
         Err(VaultError::NoToken)
     }
 

@@ -308,21 +308,12 @@ impl VaultError {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
             }
             Self::Tls {
-                failure: TlsFailure::NotTls,
-                address,
-                ..
-            } => format!(
-                "the server does not speak TLS: a dev server (`bao server -dev`) listens on plain http, so use {}",
-                address.replacen("https://", "http://", 1)
-            ),
+                failure, address, ..
+            } => failure.fix(address),
             Self::TlsExpected { address } => format!(
                 "use {} (and VAULT_CACERT for the CA that signed its certificate)",
                 address.replacen("http://", "https://", 1)
             ),
-            Self::Tls { .. } => {
-                "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)"
-                    .to_owned()
-            }
             Self::Denied { access: Access::Read, .. } => {
                 "log in again (the token may be expired) or ask for a policy that allows `read` on this path".to_owned()
             }
@@ -369,20 +360,63 @@ pub enum TlsFailure {
     /// The server did not answer in TLS (a plain-HTTP server behind an `https://`
     /// address): rustls could not read its answer as a TLS record.
     NotTls,
-    /// The server's certificate was refused (unknown CA, wrong name, expired).
+    /// The server's certificate was signed by a CA this client does not trust.
     Certificate,
+    /// The server's certificate is not for the name connected to.
+    WrongName,
+    /// The server's certificate has expired, or is not valid yet.
+    Expired,
+    /// The server asked for a client certificate, or refused the one it was given.
+    ClientCertificate,
     /// Anything else in the handshake.
     Other,
 }
 
 impl TlsFailure {
-    /// The kind of `error`.
+    /// What to do about a failure of this kind with the server at `address`.
+    fn fix(self, address: &str) -> String {
+        match self {
+            Self::NotTls => format!(
+                "the server does not speak TLS: a dev server (`bao server -dev`) listens on plain http, so use {}",
+                address.replacen("https://", "http://", 1)
+            ),
+            Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
+            Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names".to_owned(),
+            Self::Expired => "the server's certificate has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
+            Self::ClientCertificate => "the server wants a client certificate it accepts: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to one its CA signed".to_owned(),
+            Self::Other => "check the TLS settings on both sides (VAULT_CACERT, VAULT_CLIENT_CERT and VAULT_CLIENT_KEY, the server's TLS versions and ciphers)".to_owned(),
+        }
+    }
+
+    /// The kind of `error`. (A twenty-second adversarial pass saw every kind told to
+    /// "set `VAULT_CACERT`", a server asking for a client certificate and a wrong
+    /// `VAULT_TLS_SERVER_NAME` included.)
     pub(crate) fn of(error: &rustls::Error) -> Self {
+        use rustls::{AlertDescription as Alert, CertificateError as Refused};
         match error {
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
                 Self::NotTls
             }
+            rustls::Error::InvalidCertificate(
+                Refused::NotValidForName | Refused::NotValidForNameContext { .. },
+            ) => Self::WrongName,
+            rustls::Error::InvalidCertificate(
+                Refused::Expired
+                | Refused::ExpiredContext { .. }
+                | Refused::NotValidYet
+                | Refused::NotValidYetContext { .. },
+            ) => Self::Expired,
             rustls::Error::InvalidCertificate(_) => Self::Certificate,
+            rustls::Error::AlertReceived(
+                Alert::CertificateRequired
+                | Alert::BadCertificate
+                | Alert::UnsupportedCertificate
+                | Alert::CertificateRevoked
+                | Alert::CertificateExpired
+                | Alert::CertificateUnknown
+                | Alert::UnknownCA
+                | Alert::AccessDenied,
+            ) => Self::ClientCertificate,
             _ => Self::Other,
         }
     }
@@ -536,5 +570,45 @@ mod tests {
         for error in refusals {
             assert!(!error.is_outage(), "{error}");
         }
+    }
+
+    #[test]
+    fn each_kind_of_tls_failure_gets_its_own_fix() {
+        // A twenty-second adversarial pass: a server asking for a client certificate
+        // and a wrong server name were both told to "set VAULT_CACERT".
+        use rustls::{AlertDescription as Alert, CertificateError as Refused};
+        let fix = |error: rustls::Error| {
+            VaultError::Tls {
+                address: at(),
+                reason: error.to_string(),
+                failure: TlsFailure::of(&error),
+            }
+            .hint()
+        };
+        let cases = [
+            (
+                rustls::Error::InvalidCertificate(Refused::UnknownIssuer),
+                "VAULT_CACERT",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::NotValidForName),
+                "VAULT_TLS_SERVER_NAME",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::Expired),
+                "expired",
+            ),
+            (
+                rustls::Error::AlertReceived(Alert::CertificateRequired),
+                "VAULT_CLIENT_CERT",
+            ),
+        ];
+        for (error, wanted) in cases {
+            let said = fix(error);
+            assert!(said.contains(wanted), "{said}");
+        }
+        assert!(
+            !fix(rustls::Error::AlertReceived(Alert::CertificateRequired)).contains("VAULT_CACERT")
+        );
     }
 }

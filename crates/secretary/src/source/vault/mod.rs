@@ -368,6 +368,11 @@ fn connection_warnings(connection: &Connection) -> Vec<Warning> {
     if let Some(set_aside) = &settings.login_set_aside {
         warnings.push(Warning::LoginSetAside(set_aside.to_string()));
     }
+    for empty in &settings.hidden {
+        warnings.push(Warning::VariableHidden {
+            empty: empty.clone(),
+        });
+    }
     if settings.userinfo_removed {
         warnings.push(Warning::AddressUserinfoRemoved {
             addresses: connection.client.addresses(),

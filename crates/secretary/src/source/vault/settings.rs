@@ -76,6 +76,45 @@ pub struct Settings {
     pub manifest_ca_ignored: Option<String>,
     /// The manifest's AppRole or JWT login, not used because the user set a token.
     pub login_set_aside: Option<SetAside>,
+    /// Each `BAO_` variable set but empty that hides its `VAULT_` one, set too: the
+    /// `BAO_` one is read first, so the `VAULT_` one is not used, and a message that
+    /// names it would blame the wrong variable.
+    pub hidden: Vec<String>,
+}
+
+/// Every setting read from a `BAO_`/`VAULT_` pair, by its name after the prefix.
+const PAIRED: [&str; 15] = [
+    "ADDR",
+    "TOKEN",
+    "NAMESPACE",
+    "CACERT",
+    "CACERT_BYTES",
+    "CAPATH",
+    "SKIP_VERIFY",
+    "TLS_SERVER_NAME",
+    "CLIENT_CERT",
+    "CLIENT_KEY",
+    "CLIENT_TIMEOUT",
+    "MAX_RETRIES",
+    "ROLE_ID",
+    "SECRET_ID",
+    "JWT",
+];
+
+/// The `BAO_` variables set but empty that hide a `VAULT_` one set and not empty, as
+/// `BAO_X` (a twenty-second adversarial pass saw `BAO_ADDR=` blamed on `VAULT_ADDR`).
+fn hidden(vars: &Variables) -> Vec<String> {
+    PAIRED
+        .iter()
+        .filter(|name| {
+            vars.get_str(&format!("BAO_{name}"))
+                .is_some_and(str::is_empty)
+                && vars
+                    .get_str(&format!("VAULT_{name}"))
+                    .is_some_and(|value| !value.is_empty())
+        })
+        .map(|name| format!("BAO_{name}"))
+        .collect()
 }
 
 /// `address` as it may be shown: without a user name or password.
@@ -416,6 +455,7 @@ impl Settings {
             manifest_overridden,
             manifest_ca_ignored,
             login_set_aside,
+            hidden: hidden(vars),
         })
     }
 }
@@ -455,6 +495,27 @@ mod tests {
         assert_eq!(
             s.namespace, None,
             "an empty BAO_NAMESPACE hides VAULT_NAMESPACE"
+        );
+    }
+
+    #[test]
+    fn an_empty_bao_variable_that_hides_a_vault_one_is_named() {
+        // A twenty-second adversarial pass: `BAO_ADDR=` was blamed on VAULT_ADDR, and
+        // `BAO_TOKEN=` beside VAULT_TOKEN said VAULT_TOKEN was not set.
+        let s = settings(&[
+            ("BAO_ADDR", ""),
+            ("VAULT_ADDR", "https://vault:8200"),
+            ("BAO_CACERT", ""),
+            ("VAULT_CACERT", "/etc/ca.pem"),
+            ("VAULT_TOKEN", "t"),
+        ])
+        .unwrap();
+        assert_eq!(s.hidden, ["BAO_ADDR", "BAO_CACERT"]);
+        let error = settings(&[("BAO_TOKEN", ""), ("VAULT_TOKEN", "t")]).unwrap_err();
+        assert!(
+            error.to_string().contains("BAO_TOKEN")
+                && error.to_string().contains("is read before VAULT_TOKEN"),
+            "{error}"
         );
     }
 
