@@ -299,11 +299,15 @@ fn open_outer(
             environment: outer.environment.clone(),
         });
     }
-    let sealed = outer
-        .sources
-        .iter()
-        .find(|s| s.source == source)
-        .ok_or_else(missing)?;
+    let Some(sealed) = outer.sources.iter().find(|s| s.source == source) else {
+        return Err(match outer.forgotten.get(source) {
+            Some(&at) => CopyError::Forgotten {
+                path: path.to_path_buf(),
+                ago: Duration::from_secs(seconds(SystemTime::now()).saturating_sub(at)),
+            },
+            None => missing(),
+        });
+    };
     if sealed.key_id != key.id() {
         return Err(CopyError::KeyChanged {
             path: path.to_path_buf(),

@@ -135,6 +135,17 @@ pub enum CopyError {
         /// Where it would be.
         path: PathBuf,
     },
+    /// The copy forgot this source's values: after a write to its Vault server (`put`,
+    /// `rotate`...) or a refusal, what it held may have been replaced. (Said as "no
+    /// copy was written" once, which blamed the wrong thing: a twenty-second adversarial
+    /// pass.)
+    #[error("the last-known-good copy at {} forgot this source's values {} ago, after a write to its Vault server or a refusal", path.display(), show_duration(*ago))]
+    Forgotten {
+        /// The copy.
+        path: PathBuf,
+        /// How long ago.
+        ago: Duration,
+    },
     /// The copy does not hold this secret.
     #[error("the last-known-good copy does not hold `{key}`")]
     NotCovered {
@@ -275,6 +286,9 @@ impl CopyError {
             Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
             Self::Missing { .. } | Self::NotCovered { .. } => {
                 "no copy was written for it while Vault was up; bring Vault back".to_owned()
+            }
+            Self::Forgotten { .. } => {
+                "bring Vault back: a copy that could hold a replaced value is not served, and the next read that answers for every secret makes it again".to_owned()
             }
             // A copy exists, kept for another place, version or server: say so, not
             // that there is none (a twelfth adversarial pass).

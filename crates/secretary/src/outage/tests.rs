@@ -116,7 +116,7 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
     copy::forget_server(&state, SERVER).unwrap();
     assert!(matches!(
         copy::open(&path, binding(), "vault", Some(SERVER), &key()),
-        Err(CopyError::Missing { .. })
+        Err(CopyError::Forgotten { .. })
     ));
     assert_eq!(
         copy::open(&path, binding(), "vault2", Some(OTHER), &key())

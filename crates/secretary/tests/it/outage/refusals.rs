@@ -42,7 +42,7 @@ fn a_revoked_token_fails_closed_and_the_copy_is_forgotten() {
     for environment in ["production", "staging"] {
         let report = setup.resolve(environment, &vars);
         assert!(
-            matches!(copy_error(&report, "api_key"), CopyError::Missing { .. }),
+            matches!(copy_error(&report, "api_key"), CopyError::Forgotten { .. }),
             "{environment}: {}",
             outcome(&report, "api_key")
         );
