@@ -356,6 +356,63 @@ fn a_write_applied_before_its_answer_was_lost_is_reported_as_written_once() {
 }
 
 #[test]
+fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
+    // A twenty-second adversarial pass: a proxy forwarded each write and dropped each
+    // answer; the write landed, and `put` said "cannot connect", so the copy kept the
+    // value it replaced. What Vault holds now tells: our value at the next version.
+    let before = Answer {
+        body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
+        ..answer(200)
+    };
+    let lost = Answer {
+        shape: scripted::Shape::Hangup,
+        ..answer(200)
+    };
+    let ours = Answer {
+        body: r#"{"data":{"data":{"value":"new"},"metadata":{"version":4}}}"#.to_owned(),
+        ..answer(200)
+    };
+    let node = serve(vec![before, lost.clone(), lost, ours]);
+    let manifest = manifest();
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let environment = manifest
+        .select_environment(Some("production"), &once)
+        .unwrap();
+    let value = SecretValue::new("new".to_owned());
+    let done = put(&manifest, environment, &once, "api_key", &value, None).unwrap();
+    assert_eq!(done.locator.version(), Some(4));
+    let methods: Vec<String> = node.seen().iter().map(|s| s.method.clone()).collect();
+    assert_eq!(methods, ["GET", "POST", "POST", "GET"]);
+
+    // Another value there: the write did not land (or someone else's did), and the
+    // transport error stands.
+    let node = serve(vec![
+        Answer {
+            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
+            ..answer(200)
+        },
+        Answer {
+            shape: scripted::Shape::Hangup,
+            ..answer(200)
+        },
+        Answer {
+            shape: scripted::Shape::Hangup,
+            ..answer(200)
+        },
+        Answer {
+            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
+            ..answer(200)
+        },
+    ]);
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
+    assert!(
+        !matches!(error, PutError::Vault(VaultError::CasMismatch { .. })),
+        "{error}"
+    );
+}
+
+#[test]
 fn a_rollback_overtaken_by_another_write_fails_without_merging() {
     // `put` merges into the newest version after a conflict; a rollback must not: the
     // version it rolls back to was chosen against the history it read (a twelfth
