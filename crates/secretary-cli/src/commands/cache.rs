@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use serde::Serialize;
 
 use secretary::Variables;
-use secretary::outage::{CacheKey, CopyError, CopyInfo, files, list, state_dir, unreadable};
+use secretary::outage::{CacheKey, CopyError, CopyInfo, clear, list, state_dir, unreadable};
 
 use super::Failure;
 use super::output::write_json;
@@ -66,31 +66,8 @@ pub fn run(
             };
             // Without a filter every copy goes, one that does not read as a copy too (a
             // corrupt or tampered one); with one, only the copies whose header matches.
-            let doomed: Vec<std::path::PathBuf> = if app.is_none() && environment.is_none() {
-                files(&dir).map_err(Failure::Cache)?
-            } else {
-                list(&dir, None)
-                    .map_err(Failure::Cache)?
-                    .into_iter()
-                    .filter(|copy| {
-                        app.as_ref().is_none_or(|app| *app == copy.app)
-                            && environment
-                                .as_ref()
-                                .is_none_or(|environment| *environment == copy.environment)
-                    })
-                    .map(|copy| copy.path)
-                    .collect()
-            };
-            let mut removed = 0;
-            for path in doomed {
-                std::fs::remove_file(&path).map_err(|error| {
-                    Failure::Cache(CopyError::Write {
-                        path: path.clone(),
-                        reason: error.to_string(),
-                    })
-                })?;
-                removed += 1;
-            }
+            let removed =
+                clear(&dir, app.as_deref(), environment.as_deref()).map_err(Failure::Cache)?;
             writeln!(
                 out,
                 "removed {removed} last-known-good cop{} from {}",

@@ -83,16 +83,26 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                 }
             }
             // Said, and the next key is rotated: only the audit log's failure stops.
-            Err(error) => match failed(session, Event::Rotate, key, error) {
-                failure @ Failure::Write { .. } => {
-                    let this = failure.say();
-                    if status == Status::Success || this == Status::Error {
-                        status = this;
+            Err(error) => {
+                // A write that landed though its copy could not forget is named with the
+                // others if the log fails later (a twenty-second adversarial pass).
+                let wrote = if let secretary::PutError::Unforgotten { written, .. } = &error {
+                    done.push(written.locator.to_string());
+                    1
+                } else {
+                    0
+                };
+                match failed(session, Event::Rotate, key, error) {
+                    failure @ Failure::Write { .. } => {
+                        let this = failure.say();
+                        if status == Status::Success || this == Status::Error {
+                            status = this;
+                        }
                     }
+                    // The refusal could not be recorded: say what was written before it.
+                    other => return Err(stopped(other, &done, &all[at + wrote..])),
                 }
-                // The refusal could not be recorded: say what was written before it.
-                other => return Err(stopped(other, &done, &all[at..])),
-            },
+            }
         }
     }
     if status == Status::Success {

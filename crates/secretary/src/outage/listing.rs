@@ -76,6 +76,50 @@ pub fn unreadable(dir: &Path) -> Result<Vec<CopyError>, CopyError> {
         .collect())
 }
 
+/// Removes the copies in `dir` of `app` and `environment` (each: any, when `None`),
+/// and with neither, every file named as a copy, one that does not read as one too;
+/// how many. Under the directory's lock, with each removed copy's servers recorded as
+/// forgotten now: a read another process began before is not saved into a new copy
+/// (`cache clear` after a write whose copy could not forget would otherwise be undone
+/// by a read in flight: a twenty-second adversarial pass).
+pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result<usize, CopyError> {
+    let failed = |path: &Path, error: std::io::Error| CopyError::Write {
+        path: path.to_path_buf(),
+        reason: error.to_string(),
+    };
+    if !dir.exists() {
+        return Ok(0);
+    }
+    let _locked = super::disk::lock(dir).map_err(|error| failed(dir, error))?;
+    let now = super::copy::seconds(SystemTime::now());
+    let mut removed = 0;
+    for path in files(dir)? {
+        let outer = read_outer(&path).ok().flatten();
+        let chosen = match &outer {
+            Some(outer) => {
+                app.is_none_or(|app| app == outer.app)
+                    && environment.is_none_or(|environment| environment == outer.environment)
+            }
+            None => app.is_none() && environment.is_none(),
+        };
+        if !chosen {
+            continue;
+        }
+        for sealed in outer.iter().flat_map(|outer| &outer.sources) {
+            if !sealed.server.is_empty() {
+                super::forgotten::record(dir, &sealed.server, now)
+                    .map_err(|error| failed(dir, error))?;
+            }
+        }
+        match fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(failed(&path, error)),
+        }
+    }
+    Ok(removed)
+}
+
 /// Every copy in `dir`, by file name; a file that does not read as one is left out
 /// ([`unreadable`] says why).
 pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyError> {

@@ -24,7 +24,7 @@ use std::time::{Duration, SystemTime};
 
 pub use copy::{SUFFIX, state_dir};
 pub use key::{CacheKey, KEY_BYTES, KEY_FILE_VARIABLE, KEY_VARIABLE, KeyError};
-pub use listing::{CopyInfo, SourceInfo, files, list, unreadable};
+pub use listing::{CopyInfo, SourceInfo, clear, files, list, unreadable};
 
 use crate::duration::show_duration;
 use crate::manifest::{

@@ -698,3 +698,26 @@ fn a_slow_read_that_ends_last_does_not_overwrite_what_a_later_read_saved() {
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     assert_eq!(kept.found["a"].value.expose(), "newest");
 }
+
+#[test]
+fn a_read_begun_before_cache_clear_is_not_saved_after_it() {
+    // A twenty-second adversarial pass: `cache clear`, the fix for a copy that could not
+    // forget a replaced value, took no lock and recorded nothing, so a read in flight
+    // saved the replaced value again.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join("shop.production.lkg");
+    let long_ago = SystemTime::now() - Duration::from_secs(120);
+    save_one(&path, binding(), "vault", SERVER, long_ago);
+    assert_eq!(super::clear(&state, Some("other"), None).unwrap(), 0);
+    assert!(
+        holds(&path, binding(), "vault"),
+        "another app's clear kept it"
+    );
+    assert_eq!(super::clear(&state, None, None).unwrap(), 1);
+    save_one(&path, binding(), "vault", SERVER, long_ago);
+    assert!(
+        !holds(&path, binding(), "vault"),
+        "a read older than the clear was saved"
+    );
+}
