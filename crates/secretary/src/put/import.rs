@@ -192,7 +192,8 @@ pub struct Applied {
 /// sources now, never a last-known-good copy: a value the copy holds may be one the
 /// source has since replaced, and an import would make it the target's current value
 /// (a twenty-second adversarial pass copied a rotated-out staging value into
-/// production, even with `on_stale = "fail"`).
+/// production, even with `on_stale = "fail"`); and a source that fails fails the
+/// import, whatever the environment's `on_source_error`.
 fn values_from<'e>(
     manifest: &Manifest,
     target: &EnvironmentSpec,
@@ -205,8 +206,12 @@ fn values_from<'e>(
             if environment.name == target.name {
                 return Err(PutError::SameEnvironment(environment.name.clone()));
             }
+            // Nor a source further down the chain when one fails: a developer's `.env`
+            // behind staging's Vault was copied into production while that Vault was
+            // down (a twenty-third adversarial pass).
             Ok(Cow::Owned(EnvironmentSpec {
                 last_known_good: None,
+                on_source_error: OnSourceError::Fail,
                 ..environment.clone()
             }))
         }

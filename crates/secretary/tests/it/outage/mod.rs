@@ -424,10 +424,14 @@ address = "{staging}"
 mount = "secret"
 path = "{{environment}}/{{key}}"
 field = "value"
+[sources.dotenv]
+type = "dotenv"
+files = [".env"]
 [environments.production]
 sources = ["vault"]
 [environments.staging]
-sources = ["old"]
+sources = ["old", "dotenv"]
+on_source_error = "next"
 last_known_good = {{ max_age = "24h" }}
 outage_after = "2s"
 [secrets.api_key]
@@ -445,6 +449,11 @@ fn an_import_never_copies_a_value_from_the_last_known_good_copy() {
     let production_server = OpenBao::start();
     let dir = tempfile::tempdir().unwrap();
     let text = two_servers(&production_server.address, &staging_server.address);
+    // A developer's value behind staging's Vault (a twenty-third adversarial pass saw it
+    // copied into production while that Vault was down).
+    let dotenv = dir.path().join(".env");
+    std::fs::write(&dotenv, "API_KEY=local-developer-value\n").unwrap();
+    std::fs::set_permissions(&dotenv, std::fs::Permissions::from_mode(0o600)).unwrap();
     let setup = Setup {
         manifest: Manifest::parse(&text, &dir.path().join("secrets.toml")).unwrap(),
         dir,
