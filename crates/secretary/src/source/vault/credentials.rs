@@ -152,6 +152,13 @@ impl Credentials {
         vars: &Variables,
         base_dir: &Path,
     ) -> Result<(Self, Option<SetAside>), VaultError> {
+        // An empty `BAO_` credential that hides the user's `VAULT_` one is an error, before
+        // anything of the manifest's is read: taken for "not set", it let the manifest's
+        // token file or login stand in for the user's own (a twenty-third adversarial
+        // pass).
+        for name in ["TOKEN", "ROLE_ID", "SECRET_ID", "JWT"] {
+            shadowed(vars, name)?;
+        }
         let given = variable(vars, "TOKEN").filter(|(_, token)| !token.is_empty());
         let (method, auth, own): (_, _, &[&str]) = match &config.auth {
             VaultAuth::Token => return Ok((Self::token(config, vars, base_dir)?, None)),
@@ -206,18 +213,6 @@ impl Credentials {
                     ));
                 }
             }
-        }
-        // An empty BAO_TOKEN hides a set VAULT_TOKEN: named, not "not set" (a
-        // twenty-second adversarial pass).
-        if vars.get_str("BAO_TOKEN").is_some_and(str::is_empty)
-            && vars
-                .get_str("VAULT_TOKEN")
-                .is_some_and(|token| !token.is_empty())
-        {
-            return Err(config_error(
-                "BAO_TOKEN",
-                "is set but empty, and is read before VAULT_TOKEN, which is set too: unset BAO_TOKEN, or set it",
-            ));
         }
         Err(VaultError::NoToken)
     }
@@ -300,6 +295,28 @@ impl Credentials {
         let set_aside = (!replaced.is_empty()).then_some(SetAside::Files { replaced });
         Ok((credentials, set_aside))
     }
+}
+
+/// An error when `BAO_NAME` is set but empty and `VAULT_NAME` is set and not: the empty
+/// one is read first and would hide the user's credential.
+fn shadowed(vars: &Variables, name: &str) -> Result<(), VaultError> {
+    let empty = format!("BAO_{name}");
+    let hidden = format!("VAULT_{name}");
+    if vars
+        .get_str(&empty)
+        .is_some_and(|value| value.trim().is_empty())
+        && vars
+            .get_str(&hidden)
+            .is_some_and(|value| !value.trim().is_empty())
+    {
+        return Err(config_error(
+            &empty,
+            format!(
+                "is set but empty, and is read before {hidden}, which is set too: unset {empty}, or set it"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A login's variable (`ROLE_ID`, `SECRET_ID`, `JWT`): `BAO_NAME`, else `VAULT_NAME`,
@@ -581,6 +598,29 @@ mod tests {
     }
 
     #[test]
+    fn an_empty_bao_credential_beside_a_vault_one_is_an_error_before_any_file() {
+        // A twenty-third adversarial pass: taken for "not set", an empty BAO_ROLE_ID let
+        // the manifest's role_id_file stand in for the user's VAULT_ROLE_ID.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("role"), "their-role\n").unwrap();
+        let with_file = config("auth = \"approle\"\nrole_id_file = \"role\"");
+        let error = discover(
+            &with_file,
+            &[
+                ("BAO_ROLE_ID", ""),
+                ("VAULT_ROLE_ID", "mine"),
+                ("VAULT_SECRET_ID", "s"),
+            ],
+            dir.path(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(&error, VaultError::Config { setting, .. } if setting == "BAO_ROLE_ID"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn jwt_from_a_file_read_again_at_each_login_or_from_the_variable() {
         let dir = tempfile::tempdir().unwrap();
         let jwt_file = dir.path().join("token");
@@ -692,9 +732,10 @@ mod tests {
         ));
         assert_eq!(used, "operator");
 
-        // An empty token is no token (an empty BAO_TOKEN hides VAULT_TOKEN, as in
-        // OpenBao); a malformed one is refused, not replaced by the login.
-        let (credentials, _) = discover(
+        // An empty BAO_TOKEN hides VAULT_TOKEN (it is read first): an error naming it,
+        // not the manifest's login in the user's token's place (a twenty-third
+        // adversarial pass); a malformed one is refused, not replaced by the login.
+        let error = discover(
             &approle,
             &[
                 ids[0],
@@ -704,8 +745,11 @@ mod tests {
             ],
             Path::new("."),
         )
-        .unwrap();
-        assert!(matches!(credentials, Credentials::AppRole { .. }));
+        .unwrap_err();
+        assert!(
+            matches!(&error, VaultError::Config { setting, .. } if setting == "BAO_TOKEN"),
+            "{error}"
+        );
         let error = discover(
             &approle,
             &[ids[0], ids[1], ("VAULT_TOKEN", "bad\u{7}token")],
