@@ -169,8 +169,9 @@ const PROGRAM_CONTROLS: [&str; 107] = [
 /// graphics, SASL), test runners, the cloud SDKs' credential endpoints, Kerberos and
 /// the session bus (a seventeenth added these), Tcl's and Tk's libraries, bash's
 /// exported functions (`BASH_FUNC_name%%`), Valgrind's and Mesa's loaders (a
-/// twenty-second).
-const PROGRAM_CONTROL_PREFIXES: [&str; 89] = [
+/// twenty-second), Spark's, TeX's, `ImageMagick`'s, AWK's, `getconf`'s and gRPC's (a
+/// twenty-third).
+const PROGRAM_CONTROL_PREFIXES: [&str; 95] = [
     "LD_",
     "DYLD_",
     "GLIBC_",
@@ -260,6 +261,12 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 89] = [
     "BASH_FUNC_",
     "VALGRIND_",
     "LIBGL_",
+    "PYSPARK_",
+    "TEXMF",
+    "MAGICK_",
+    "AWK",
+    "GETCONF_",
+    "GRPC_DEFAULT_SSL_",
 ];
 
 /// The endings of such variables: proxies, configuration files and start-up files,
@@ -268,7 +275,7 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 89] = [
 /// package indexes, and a command or its arguments (`*_COMMAND`, `*_ARGS`). (Not
 /// `FLAGS` or `RC`, which applications' own names end in too: `FEATURE_FLAGS`,
 /// `IMAGE_SRC`; the programs' own are named above.)
-const PROGRAM_CONTROL_SUFFIXES: [&str; 47] = [
+const PROGRAM_CONTROL_SUFFIXES: [&str; 54] = [
     "_PROXY",
     "HOME",
     "CONFIG",
@@ -301,6 +308,13 @@ const PROGRAM_CONTROL_SUFFIXES: [&str; 47] = [
     "_MODULEDIR",
     "_MODULE_FILE",
     "_DRIVERS_PATH",
+    "_BINARY",
+    "_BINARY_PATH",
+    "_EXECUTABLE",
+    "_EXECUTABLE_PATH",
+    "_BIN",
+    "CLASSPATH",
+    "_ENGINE_LIBRARY",
     "_LOAD_PATH",
     "_LIBRARY_PATH",
     "_LAYER_PATH",
@@ -529,6 +543,19 @@ mod tests {
             "LIBGL_DRIVERS_PATH",
             "BASH_FUNC_echo%%",
             "VALGRIND_LIB",
+            // A twenty-third: the programs, engines and class paths tools run or load.
+            "ESBUILD_BINARY_PATH",
+            "PUPPETEER_EXECUTABLE_PATH",
+            "CYPRESS_RUN_BINARY",
+            "CHROME_BIN",
+            "PRISMA_QUERY_ENGINE_LIBRARY",
+            "PYSPARK_PYTHON",
+            "HADOOP_CLASSPATH",
+            "MAGICK_CONFIGURE_PATH",
+            "TEXMFCNF",
+            "AWKPATH",
+            "GETCONF_DIR",
+            "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
         ] {
             assert!(controls_programs(name), "{name}");
         }

@@ -108,7 +108,7 @@ const LAUNCHERS: [&str; 58] = [
 /// Runners that choose the program (and its environment) from the project's files,
 /// with the subcommands that run it (none: the runner always does). `git` always may:
 /// see the module's text.
-const RUNNERS: [(&str, &[&str]); 48] = [
+const RUNNERS: [(&str, &[&str]); 52] = [
     ("git", &[]),
     ("uv", &["run", "tool"]),
     ("uvx", &[]),
@@ -163,6 +163,13 @@ const RUNNERS: [(&str, &[&str]); 48] = [
     ("pytest", &[]),
     ("coverage", &[]),
     ("pip", &[]),
+    // A twenty-third: they import or run the project's own files from where they run
+    // (`flask` the app, `dotenv run` its `.env`, `mkdocs` its hooks, `watchmedo` a
+    // command).
+    ("flask", &[]),
+    ("dotenv", &[]),
+    ("mkdocs", &[]),
+    ("watchmedo", &[]),
 ];
 
 /// What a program does that `allow` cannot follow.
@@ -199,7 +206,7 @@ impl std::fmt::Display for Wrapper {
             ),
             Self::Module(module) => write!(
                 f,
-                "runs the module `{module}` (`-m`, or its file in Python's library), which runs code it is given as text or finds by name, or other programs: what it runs is not pinned"
+                "runs `{module}` of the interpreter's own library (by `-m`, or as its file), which runs code it is given as text or finds by name, or other programs: what it runs is not pinned"
             ),
             Self::Launcher => f.write_str(
                 "runs the program it is given, looked up on PATH at every run, which cannot be pinned",
@@ -216,9 +223,16 @@ impl std::fmt::Display for Wrapper {
 pub(super) fn wrapped(names: &[String], args: &[String], base: &Path) -> Option<Wrapper> {
     let mut names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut args = args;
-    // `busybox sh -c ...`: the applet is the program.
-    if names.contains(&"busybox") {
-        let (applet, rest) = args.split_first()?;
+    // `busybox sh -c ...`: the applet is the program, when it is run by the name
+    // `busybox` (or `toybox`). Run through a link named `sh`, it is `sh`, a name it
+    // has already: taking `-c` for the applet let `sh -c TEXT` through on Alpine (a
+    // twenty-third adversarial pass).
+    let multicall = |name: &&str| ["busybox", "toybox"].iter().any(|stem| named(name, stem));
+    if names.iter().take(2).any(multicall) {
+        let Some((applet, rest)) = args.split_first() else {
+            // No applet: it reads commands from stdin.
+            return Some(Wrapper::Text);
+        };
         names.push(applet.as_str());
         args = rest;
     }

@@ -193,7 +193,7 @@ const PYTHON_X: [&str; 9] = [
 /// `virtualenv`, `pipx`, `tox`, `nox`, `webbrowser`, `http.server --cgi`). Compared
 /// with the module's first dotted name (`idlelib.idle`). A list: a module missing from
 /// it runs as the user allowed it, by name, as `python3 -P -m module` always has.
-const RUNS_CODE: [&str; 28] = [
+const RUNS_CODE: [&str; 31] = [
     "timeit",
     // Its test main runs `-s` as a shell command (a nineteenth adversarial pass).
     "imaplib",
@@ -223,6 +223,11 @@ const RUNS_CODE: [&str; 28] = [
     "http",
     "uv",
     "poetry",
+    // A twenty-third: they import the application from the working directory, or load
+    // its configuration's hooks (`flask --app`, `mkdocs.yml`), or its `.env`.
+    "flask",
+    "dotenv",
+    "mkdocs",
 ];
 
 /// Perl. Allowed: `-w`, `-W`, `-X` (warnings on, all on, off), `-t`, `-T` (taint
@@ -303,7 +308,7 @@ const LUA: Family = Family {
 
 /// Every family of interpreters whose options are read, with their allowlists; bun's
 /// and the rest's are empty.
-pub(super) const FAMILIES: [Family; 24] = [
+pub(super) const FAMILIES: [Family; 25] = [
     SHELLS,
     C_SHELLS,
     OTHER_SHELLS,
@@ -344,6 +349,9 @@ pub(super) const FAMILIES: [Family; 24] = [
         ..Family::bare(&["gdb"], "")
     },
     Family::bare(&["tclsh", "wish"], ""),
+    // Java runs a source file or a jar; its options load agents and class paths
+    // (`-javaagent:tools/agent.jar`, which nothing pinned: a twenty-third pass).
+    Family::bare(&["java"], ""),
     Family::bare(&["deno"], ""),
     Family::bare(&["guile"], "c"),
     Family {
@@ -406,6 +414,11 @@ pub(super) fn refused(family: &Family, args: &[String], base: &Path) -> Option<W
             let script = base.join(word);
             if family.names == PYTHON.names {
                 if let Some(module) = library_module(&script) {
+                    return Some(Wrapper::Module(module));
+                }
+            }
+            if family.names == PERL.names {
+                if let Some(module) = perl_library_file(&script) {
                     return Some(Wrapper::Module(module));
                 }
             }
@@ -498,9 +511,16 @@ fn library_module(script: &Path) -> Option<String> {
     let real = std::fs::canonicalize(script).ok()?;
     let mut parts = real.iter().rev().map(|part| part.to_string_lossy());
     let file = parts.next()?;
-    let stem = file.strip_suffix(".py").unwrap_or(&file).to_owned();
+    // The name up to its first `.`: `pdb.py`, and `pdb.cpython-311.pyc` (a twenty-third
+    // adversarial pass ran the compiled file), whose directory `__pycache__` belongs to
+    // the one above.
+    let stem = file.split('.').next().unwrap_or_default().to_owned();
+    let mut parent = parts.next();
+    if parent.as_deref() == Some("__pycache__") {
+        parent = parts.next();
+    }
     let module = if stem == "__main__" {
-        parts.next()?.into_owned()
+        parent?.into_owned()
     } else {
         stem
     };
@@ -516,6 +536,24 @@ fn library_module(script: &Path) -> Option<String> {
             })
     });
     (in_library && RUNS_CODE.contains(&module.as_str())).then_some(module)
+}
+
+/// The file of Perl's own library that `script` is, if it is one (under `/usr`, in a
+/// directory named `perl...`): a module, not a provider, and some run code found
+/// where they run (`perl5db.pl` reads `.perldb` from the working directory, the
+/// manifest's: a twenty-third adversarial pass).
+fn perl_library_file(script: &Path) -> Option<String> {
+    let real = std::fs::canonicalize(script).ok()?;
+    let in_library = real.starts_with("/usr")
+        && real
+            .parent()?
+            .iter()
+            .any(|part| part.to_string_lossy().starts_with("perl"));
+    in_library.then(|| {
+        real.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    })
 }
 
 /// Whether `given` is a value of the kind `value` (see [`Value`]), from `base`.

@@ -17,10 +17,12 @@ pub(super) const SEDS: [&str; 2] = ["sed", "gsed"];
 /// standard input, whatever their options: a shell (`sqlite3`'s `.shell`, `psql`'s `\!`,
 /// `dc`'s `!`, `mysql`'s `system`), or Lisp (`emacs --eval`); and those that run a
 /// local command an option gives as text (`ssh -o ProxyCommand=...`, `rsync -e`, `tar
-/// -I`/`--to-command`: a twenty-second adversarial pass), besides `ssh`'s remote command.
-pub(super) const COMMANDS_AS_TEXT: [&str; 13] = [
+/// -I`/`--to-command`: a twenty-second adversarial pass; `zip -TT`, `wget -e
+/// use_askpass=...`, a `tmux` or `screen` session's command: a twenty-third), besides
+/// `ssh`'s remote command.
+pub(super) const COMMANDS_AS_TEXT: [&str; 17] = [
     "sqlite3", "psql", "mysql", "mariadb", "dc", "emacs", "bc", "ssh", "scp", "sftp", "slogin",
-    "rsync", "tar",
+    "rsync", "tar", "zip", "wget", "tmux", "screen",
 ];
 
 /// How one of these programs reads its options: the one-letter options that take no

@@ -570,3 +570,94 @@ fn pythons_own_modules_run_by_path_programs_that_run_text_and_build_tools_are_re
         ],
     );
 }
+
+#[test]
+fn compiled_library_modules_busybox_applets_perl_debugger_and_more_text_runners_are_refused() {
+    // A twenty-third adversarial pass: each of these ran code `allow` never pinned.
+    let dir = project();
+    let library = dir.path().join("usr/lib/python3.11/__pycache__");
+    std::fs::create_dir_all(&library).unwrap();
+    std::fs::write(library.join("pdb.cpython-311.pyc"), "").unwrap();
+    check(
+        dir.path(),
+        &[
+            (
+                &[
+                    "python3",
+                    "-P",
+                    "usr/lib/python3.11/__pycache__/pdb.cpython-311.pyc",
+                    "providers/op.py",
+                ],
+                Some(Wrapper::Module("pdb".to_owned())),
+            ),
+            (
+                &["zip", "-q", "-T", "-TT", "sh tools/x.sh", "out", "a"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["wget", "-e", "use_askpass = tools/ap", "url"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["tmux", "new-session", "-d", "sh tools/x.sh"],
+                Some(Wrapper::Text),
+            ),
+            (
+                &["flask", "--app", "providers.web", "routes"],
+                Some(Wrapper::Runner),
+            ),
+            (
+                &["dotenv", "run", "--", "providers/op.sh"],
+                Some(Wrapper::Runner),
+            ),
+            (
+                &["python3", "-P", "-m", "flask", "--app", "providers.web"],
+                Some(Wrapper::Module("flask".to_owned())),
+            ),
+            (
+                &["java", "-javaagent:tools/agent.jar", "providers/Op.java"],
+                option("-javaagent:tools/agent.jar"),
+            ),
+            (&["java", "providers/Op.java"], None),
+        ],
+    );
+    // Busybox run as `sh` through a link is `sh`: `-c` is code as text; run by its own
+    // name, the applet is the first word, and no applet reads stdin.
+    let args = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+    let names = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        wrapped(
+            &names(&["sh", "sh", "busybox"]),
+            &args(&["-c", "sh tools/x.sh"]),
+            dir.path()
+        ),
+        Some(Wrapper::Text)
+    );
+    assert_eq!(
+        wrapped(
+            &names(&["busybox", "busybox", "busybox"]),
+            &args(&["sh", "-c", "x"]),
+            dir.path()
+        ),
+        Some(Wrapper::Text)
+    );
+    assert_eq!(
+        wrapped(&names(&["busybox", "busybox", "busybox"]), &[], dir.path()),
+        Some(Wrapper::Text)
+    );
+    // Perl's debugger, a file of its library, reads `.perldb` from the working
+    // directory (where Debian keeps it; elsewhere the case proves nothing).
+    if let Some(debugger) = std::fs::read_dir("/usr/share/perl")
+        .ok()
+        .and_then(|mut versions| versions.next())
+        .and_then(Result::ok)
+        .map(|version| version.path().join("perl5db.pl"))
+        .filter(|path| path.is_file())
+    {
+        let debugger = debugger.display().to_string();
+        assert_eq!(
+            wrapped(&names(&["perl"]), &args(&[debugger.as_str()]), dir.path()),
+            Some(Wrapper::Module("perl5db.pl".to_owned()))
+        );
+    }
+}
