@@ -182,6 +182,11 @@ pub fn exit_status(status: ExitStatus) -> Status {
     Status::Exit(u8::try_from(code & 0xff).unwrap_or(1))
 }
 
+/// The status `run` ends with when signal `signal` stops it: 128+N, as a shell shows.
+pub fn signalled(signal: i32) -> Status {
+    Status::Exit(u8::try_from(128 + signal).unwrap_or(1))
+}
+
 /// The child's pid, as `kill(2)` takes it.
 pub fn pid_of(child: &Child) -> i32 {
     i32::try_from(child.id()).unwrap_or(0)
@@ -213,7 +218,9 @@ struct Target {
     /// Signals that came while there was no child, in order.
     held: Vec<i32>,
     /// The first signal that asks the program to stop (INT, TERM, QUIT, and HUP unless
-    /// it means "re-read now"): a restart then does not start it again.
+    /// it means "re-read now") since there was last no child: a restart then does not
+    /// start it again. One the program survived does not count later (a twenty-third
+    /// adversarial pass saw a SIGQUIT for a thread dump stop `run` at the next restart).
     stopping: Option<i32>,
 }
 
@@ -273,13 +280,13 @@ impl Forwarder {
         }
     }
 
-    /// The child is gone (a restart stopped it): signals are held until the next starts,
-    /// never sent to its pid, which another process may have by now.
+    /// The child is going or gone (a restart stops it, or it ended): signals are held
+    /// from now on, never sent to its pid, which another process may have by then, and
+    /// only a stopping signal from now on counts for [`Forwarder::stopping`].
     pub fn between(&self) {
-        self.target
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .pid = 0;
+        let mut target = self.target.lock().unwrap_or_else(PoisonError::into_inner);
+        target.pid = 0;
+        target.stopping = None;
     }
 
     /// The signal that asked the program to stop, if one came.
@@ -294,6 +301,25 @@ impl Forwarder {
     pub fn close(self) {
         self.handle.close();
         let _ = self.thread.join();
+    }
+}
+
+/// Waits for the output `pumps` of a child that has ended (a process it left behind may
+/// keep its output open), unless a signal to stop comes meanwhile: then that signal,
+/// and the pumps are left. The forwarder was told of the end ([`Forwarder::between`]).
+/// A SIGTERM to `run` did nothing there once (a twenty-third adversarial pass).
+pub fn drain(pumps: Vec<JoinHandle<()>>, forwarder: &Forwarder) -> Option<i32> {
+    loop {
+        if pumps.iter().all(JoinHandle::is_finished) {
+            for pump in pumps {
+                let _ = pump.join();
+            }
+            return None;
+        }
+        if let Some(signal) = forwarder.stopping() {
+            return Some(signal);
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
     }
 }
 

@@ -92,10 +92,12 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
     };
     forwarder.started(child::pid_of(&running));
     let status = child::wait(&mut running);
-    for pump in pumps {
-        let _ = pump.join();
-    }
+    forwarder.between();
+    let stopped = child::drain(pumps, &forwarder);
     forwarder.close();
+    if let Some(signal) = stopped {
+        return Ok(child::signalled(signal));
+    }
     Ok(child::exit_status(status.map_err(Failure::Process)?))
 }
 

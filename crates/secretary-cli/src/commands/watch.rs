@@ -235,7 +235,7 @@ pub fn supervise(
             Ok(Acted::Signalled(signal)) => {
                 say!("secretary run: stopped by signal {signal} while restarting the program");
                 close(forwarder, pumps);
-                return Ok(Status::Exit(u8::try_from(128 + signal).unwrap_or(1)));
+                return Ok(child::signalled(signal));
             }
             Err(error) => break Err(error),
         }
@@ -248,16 +248,17 @@ pub fn supervise(
         );
         let _ = stop(&mut running, watch.grace);
     }
-    close(forwarder, pumps);
-    Ok(child::exit_status(outcome?))
+    let stopped = close(forwarder, pumps);
+    Ok(stopped.map_or(child::exit_status(outcome?), child::signalled))
 }
 
-/// Stops forwarding signals, and waits for the output pumps.
-fn close(forwarder: Forwarder, pumps: Vec<std::thread::JoinHandle<()>>) {
+/// Waits for the output pumps unless a signal to stop comes meanwhile (that signal),
+/// then stops forwarding signals.
+fn close(forwarder: Forwarder, pumps: Vec<std::thread::JoinHandle<()>>) -> Option<i32> {
+    forwarder.between();
+    let stopped = child::drain(pumps, &forwarder);
     forwarder.close();
-    for pump in pumps {
-        let _ = pump.join();
-    }
+    stopped
 }
 
 /// Stops the program when a lease's credentials were lost (ended, and none could be had
@@ -349,8 +350,9 @@ impl Restart<'_> {
         child_env: &Environment,
         pumps: &mut Vec<std::thread::JoinHandle<()>>,
     ) -> Result<Acted, Failure> {
-        stop(running, self.grace).map_err(Failure::Process)?;
+        // From here a signal to stop is the whole run's, not the program's being stopped.
         self.forwarder.between();
+        stop(running, self.grace).map_err(Failure::Process)?;
         // A signal to stop that came during the restart stops `run` too: the program is
         // not started again (a twenty-second adversarial pass saw a SIGTERM swallowed,
         // and a new program started).

@@ -296,3 +296,43 @@ fn a_sigterm_right_after_start_is_never_lost() {
         }
     }
 }
+
+#[test]
+fn run_ended_by_a_signal_while_a_leftover_process_holds_its_output() {
+    // A twenty-third adversarial pass: once the program had exited, a process it left
+    // behind kept its output open, and `run --redact` (or `--watch`) could not be
+    // stopped by a signal until that process ended, then exited 0.
+    let dir = app(MANIFEST, DOTENV);
+    for mode in [&["--redact"][..], &["--watch", "1h", "--redact"][..]] {
+        let mut child = process::default_signals(&support::secretary())
+            .current_dir(dir.path())
+            .arg("run")
+            .args(mode)
+            .args(["--", "sh", "-c", "sleep 300 & echo $! > bg; echo started"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = Lines::new(child.stdout.take().unwrap());
+        assert_eq!(lines.line().trim(), "started", "{mode:?}");
+        std::thread::sleep(Duration::from_millis(300));
+        send(&child, "TERM");
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        if let Ok(pid) = fs::read_to_string(dir.path().join("bg")) {
+            let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
+        }
+        let status = status.unwrap_or_else(|| panic!("{mode:?}: run outlived a SIGTERM by 5 s"));
+        assert_eq!(status.code(), Some(143), "{mode:?}");
+    }
+}

@@ -331,3 +331,33 @@ while True: time.sleep(0.05)
         "{stderr}"
     );
 }
+
+#[test]
+fn a_signal_the_program_survived_does_not_stop_a_later_restart() {
+    // A twenty-third adversarial pass: a SIGINT (or a SIGQUIT for a thread dump) the
+    // program handled stayed recorded, and the next rotation stopped `run` instead of
+    // restarting the program.
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\n");
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGINT, lambda *_: os.write(1, b"survived\n"))
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+print("started", os.environ["API_KEY"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let (child, lines) = watched(dir.path(), &["--on-change", "restart"], program);
+    expect_line(&lines, "started first-value-1111");
+    send(&child, "INT");
+    expect_line(&lines, "survived");
+    dotenv(dir.path(), "API_KEY=second-value-2222\n");
+    send(&child, "HUP");
+    expect_line(&lines, "started second-value-2222");
+    send(&child, "TERM");
+    let output = process::output(child);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "the program exits 0 on SIGTERM"
+    );
+}
