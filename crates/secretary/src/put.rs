@@ -128,6 +128,12 @@ pub enum PutError {
         /// Why the copy could not forget.
         error: crate::outage::CopyError,
     },
+    /// Vault's answer to the write was lost after the request may have reached it (a
+    /// connection closed or timed out, a 5xx), and reading the path back could not tell
+    /// whether it landed: this user's copies of its server forgot their values anyway,
+    /// since the next outage could otherwise serve the value replaced.
+    #[error("{0}; the write may have reached Vault before its answer was lost")]
+    Unconfirmed(VaultError),
     /// Vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -248,8 +254,33 @@ pub fn put(
     let target = target(manifest, environment)?;
     admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
-    let written = target.write(spec, &context, value, cas)?;
+    let written = target.write(spec, &context, value, cas);
+    let written = unless_lost(manifest, &context, target.name(), written)?;
     forget_after(manifest, &context, written)
+}
+
+/// A write's result, but when Vault could not be reached or answer (an outage: the
+/// request may have landed and only the answer been lost), this user's copies of its
+/// server forget their values first: a twenty-third adversarial pass had the copy
+/// serve the value a landed `put` replaced, at the very outage that lost the answer.
+/// Such an error is [`PutError::Unconfirmed`], unless the connection was never made.
+fn unless_lost(
+    manifest: &Manifest,
+    context: &Context<'_>,
+    source: &str,
+    result: Result<Written, StoreError>,
+) -> Result<Written, PutError> {
+    match result {
+        Err(StoreError::Vault(error)) if error.is_outage() => {
+            let _ = forget_copy(manifest, context, source);
+            Err(if matches!(error, VaultError::Connect { .. }) {
+                PutError::Vault(error)
+            } else {
+                PutError::Unconfirmed(error)
+            })
+        }
+        other => other.map_err(PutError::from),
+    }
 }
 
 /// Around a write to the source named `source`: this user's last-known-good copies of
@@ -321,7 +352,8 @@ pub fn rotate(
     let value = new_value(spec, provided)?;
     admissible(spec, environment, &value)?;
     let context = Context::new(manifest, environment, vars);
-    let written = target.write(spec, &context, &value, None)?;
+    let written = target.write(spec, &context, &value, None);
+    let written = unless_lost(manifest, &context, target.name(), written)?;
     forget_after(manifest, &context, written)
 }
 
@@ -413,7 +445,7 @@ pub fn rollback(
                 Err(StoreError::Vault(VaultError::CasMismatch { expected, .. })) => {
                     return Err(PutError::Overtaken { read: expected });
                 }
-                written => written?,
+                written => unless_lost(manifest, &context, source.name(), written)?,
             };
             // After the write, as `put`: a refused or overtaken rollback keeps the copy
             // (a twenty-first adversarial pass).

@@ -410,6 +410,30 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
         !matches!(error, PutError::Vault(VaultError::CasMismatch { .. })),
         "{error}"
     );
+
+    // Nothing to read back (the server gone): the write may have landed, and says so
+    // (a twenty-third adversarial pass; the copies then forget, as after a write).
+    let node = serve(vec![
+        Answer {
+            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
+            ..answer(200)
+        },
+        Answer {
+            shape: scripted::Shape::Hangup,
+            ..answer(200)
+        },
+        Answer {
+            shape: scripted::Shape::Hangup,
+            ..answer(200)
+        },
+    ]);
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
+    assert!(matches!(error, PutError::Unconfirmed(_)), "{error:?}");
+    assert!(
+        error.to_string().contains("may have reached Vault"),
+        "{error}"
+    );
 }
 
 #[test]

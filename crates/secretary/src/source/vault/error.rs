@@ -52,6 +52,15 @@ pub enum VaultError {
         /// The underlying reason (connection refused, DNS, ...).
         reason: String,
     },
+    /// The connection was made and the request sent (or being sent), then closed before
+    /// an answer: a write may have landed.
+    #[error("the connection to Vault at {address} closed before its answer: {reason}")]
+    Lost {
+        /// The server address.
+        address: String,
+        /// The underlying reason.
+        reason: String,
+    },
     /// A request took longer than `VAULT_CLIENT_TIMEOUT`.
     #[error("Vault at {address} did not answer within {seconds}s")]
     Timeout {
@@ -246,6 +255,7 @@ impl VaultError {
     pub fn is_outage(&self) -> bool {
         match self {
             Self::Connect { .. }
+            | Self::Lost { .. }
             | Self::Timeout { .. }
             | Self::Truncated { .. }
             | Self::Deadline { .. }
@@ -289,6 +299,7 @@ impl VaultError {
             }
             Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
             Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
+            Self::Lost { .. } => "check the server's health and any proxy or load balancer in between".to_owned(),
             Self::Truncated { .. } => {
                 "the server or the network between closed the connection mid-answer: check the server's health and any proxy in between".to_owned()
             }

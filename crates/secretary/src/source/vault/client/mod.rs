@@ -98,7 +98,7 @@ enum Last {
 impl Failure {
     fn of_error(error: VaultError) -> Self {
         let answer = match &error {
-            VaultError::Connect { reason, .. } => reason.clone(),
+            VaultError::Connect { reason, .. } | VaultError::Lost { reason, .. } => reason.clone(),
             VaultError::Timeout { seconds, .. } => format!("no answer within {seconds}s"),
             VaultError::Truncated { reason, .. } => format!("the answer was cut short: {reason}"),
             VaultError::Deadline { seconds } => {
@@ -600,7 +600,13 @@ impl Client {
             });
         }
         let reason = innermost(error).to_string();
-        Transport::Retry(VaultError::Connect { address, reason })
+        // Not connected at all, or connected and the answer lost (a write may have
+        // landed: `put` says so, a twenty-third adversarial pass).
+        if error.is_connect() {
+            Transport::Retry(VaultError::Connect { address, reason })
+        } else {
+            Transport::Retry(VaultError::Lost { address, reason })
+        }
     }
 
     /// The error a non-success reply to an `access` of `path` (the API path, named in
