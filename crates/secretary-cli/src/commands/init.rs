@@ -82,9 +82,24 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
         .say();
     }
     if !draft.undescribed.is_empty() {
+        const SHOWN: usize = 10;
+        let mut named = draft
+            .undescribed
+            .iter()
+            .take(SHOWN)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if let Some(more) = draft
+            .undescribed
+            .len()
+            .checked_sub(SHOWN)
+            .filter(|more| *more > 0)
+        {
+            named = format!("{named} and {more} more");
+        }
         Diagnostic::note(format!(
-            "the comments above {} were not copied as descriptions: a comment above a secret may hold its value; write each secret's `description` in the manifest yourself",
-            draft.undescribed.join(", ")
+            "the comments above {named} were not copied as descriptions: a comment may hold a value; write each secret's `description` in the manifest yourself"
         ))
         .say();
     }

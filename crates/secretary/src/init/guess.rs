@@ -259,22 +259,93 @@ pub(super) fn kind(name: &str, values: &[&str]) -> Kind {
     Kind::Url(schemes)
 }
 
-/// Whether `scheme`, as written, reads as a scheme: parts (split at `+`, `-`, `.`) of
-/// lower-case letters, each perhaps ending in digits (`postgresql+psycopg2`, `s3`,
-/// `h2c` aside, `mongodb+srv`). A sensitive value's "scheme" is written in the manifest's
-/// `schemes`, so one that reads as a token (`Zq8xk2Lm9Pw://host`) makes the value a
-/// string instead (a twenty-second adversarial pass).
+/// Whether `scheme`, as written, is a known one, perhaps with a driver after `+` in
+/// lower-case letters and digits (`postgresql+psycopg2`, `mongodb+srv`, `neo4j+s`). A
+/// sensitive value's "scheme" is written in the manifest's `schemes`, so one of no
+/// known service (`Zq8xk2Lm9Pw://host`, `swordfish://x`: the twenty-second and
+/// twenty-third adversarial passes) makes the value a string instead.
 fn scheme_like(scheme: &str) -> bool {
-    !scheme.is_empty()
-        && scheme.len() <= 40
-        && scheme.split(['+', '-', '.']).all(|part| {
-            let letters = part.trim_end_matches(|c: char| c.is_ascii_digit());
-            !letters.is_empty()
-                && letters.len() <= 20
-                && part.len() - letters.len() <= 2
-                && letters.chars().all(|c| c.is_ascii_lowercase())
+    let mut parts = scheme.split('+');
+    parts
+        .next()
+        .is_some_and(|first| KNOWN_SCHEMES.contains(&first))
+        && parts.all(|part| {
+            !part.is_empty()
+                && part.len() <= 20
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         })
 }
+
+/// The schemes `init` knows: the web's, databases', queues', caches', directories',
+/// mail's, object stores', proxies' and the like.
+const KNOWN_SCHEMES: [&str; 64] = [
+    "http",
+    "https",
+    "ws",
+    "wss",
+    "ftp",
+    "ftps",
+    "sftp",
+    "ssh",
+    "git",
+    "file",
+    "tcp",
+    "udp",
+    "unix",
+    "grpc",
+    "grpcs",
+    "postgres",
+    "postgresql",
+    "mysql",
+    "mariadb",
+    "sqlite",
+    "sqlserver",
+    "mssql",
+    "oracle",
+    "cockroachdb",
+    "clickhouse",
+    "snowflake",
+    "redis",
+    "rediss",
+    "memcached",
+    "valkey",
+    "amqp",
+    "amqps",
+    "mqtt",
+    "mqtts",
+    "kafka",
+    "nats",
+    "mongodb",
+    "couchbase",
+    "couchbases",
+    "cassandra",
+    "neo4j",
+    "bolt",
+    "elasticsearch",
+    "opensearch",
+    "influxdb",
+    "etcd",
+    "ldap",
+    "ldaps",
+    "smtp",
+    "smtps",
+    "imap",
+    "imaps",
+    "pop3",
+    "pop3s",
+    "s3",
+    "s3a",
+    "s3n",
+    "gs",
+    "abfs",
+    "abfss",
+    "hdfs",
+    "socks5",
+    "socks5h",
+    "jdbc",
+];
 
 /// Whether a value of one word reads as a random token rather than a name: letters and
 /// digits alternating at least four times (`Kd9f7f3Qx2Mw8`; `server01`, `web2`,
@@ -653,5 +724,15 @@ mod tests {
             kind("BUCKET_URL", &["s3://bucket/key"]),
             Kind::Url(_)
         ));
+        // A twenty-third: a word for a scheme is no scheme either; known ones with
+        // digits are.
+        assert_eq!(kind("ADMIN_PASSWORD", &["swordfish://x"]), Kind::String);
+        for url in [
+            "neo4j+s://db:7687",
+            "s3n://bucket/key",
+            "socks5h://proxy:1080",
+        ] {
+            assert!(matches!(kind("SOME_URL", &[url]), Kind::Url(_)), "{url}");
+        }
     }
 }

@@ -26,7 +26,7 @@
 //!     "[secrets.database_url]\n# from .env.example:2, .env:1\n\
 //!      required = true\ntype = \"url\"\nschemes = [\"postgresql\", \"postgres\"]\n"
 //! ));
-//! // A sensitive secret's comment is not copied: it may hold its value.
+//! // No comment is copied: it may hold a value. The variables that had one are named.
 //! assert_eq!(draft.undescribed, ["DATABASE_URL"]);
 //! assert!(!draft.toml.contains("s3cr3t"), "never a value of a sensitive secret");
 //! // A template's value of a secret that is not sensitive is its default.
@@ -74,16 +74,16 @@
 //!   applies in every environment. A sensitive value is never written anywhere.
 //! - **Required** when some file gives it a value (a placeholder counts: a template marks
 //!   what must be filled in) and it has no default; optional when it is empty everywhere.
-//! - **Description**: for a `sensitive = false` setting, the first line of the comment
-//!   block right above its first assignment, unless that line holds a `=`, a value of
-//!   the files, a credential's word or something that looks like a secret. A sensitive
-//!   secret's comment is never copied ([`Draft::undescribed`]): it is where people write
-//!   its value down.
+//! - **Description**: none. A comment above a variable is where people write a value
+//!   down (`# previous: correcthorse`, `# staging pw Kd9-7f3`), its own, an old one or
+//!   another environment's, and no check can tell such prose from a description (the
+//!   twenty-second and twenty-third adversarial passes got past every rule in turn):
+//!   the variables that had one are named ([`Draft::undescribed`]), for their
+//!   descriptions to be written by hand.
 //!
 //! Aliases (more names for one secret) are the user's to add: the manifest's header says
 //! how.
 
-mod describe;
 mod guess;
 
 use std::collections::HashMap;
@@ -92,7 +92,6 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-use describe::{Values, describes};
 use guess::{Kind, kind, names_an_environment, sensitive};
 
 use crate::dotenv::{self, ParseError};
@@ -120,9 +119,10 @@ pub struct Draft {
     pub manifest: Manifest,
     /// The variables not declared, and why.
     pub left_out: Vec<LeftOut>,
-    /// The variables of sensitive secrets whose comment was not copied as a description: a
-    /// comment above a secret may hold its value, an old one or another environment's,
-    /// which no check of the files' values can see (`# staging pw Kd9-7f3`).
+    /// The variables that had a comment right above them, which is not copied as a
+    /// description: a comment may hold a value, its own, an old one or another
+    /// environment's, which no check of the files' values can see (`# staging pw
+    /// Kd9-7f3`).
     pub undescribed: Vec<String>,
 }
 
@@ -202,7 +202,6 @@ struct Variable {
     values: Vec<(Zeroizing<String>, bool)>,
     /// Whether some template leaves it empty (its last assignment there).
     empty_in_template: bool,
-    description: Option<String>,
     /// Whether a file sops encrypted sets it (its value is not known here).
     encrypted: bool,
     /// Whether a value of it is built from others (`${DB_PASSWORD}`): sensitive, since
@@ -252,11 +251,11 @@ pub fn draft_with(
     let mut variables: Vec<Variable> = Vec::new();
     let mut index: HashMap<String, usize> = HashMap::new();
     let mut left_out: Vec<LeftOut> = Vec::new();
+    // The variables that had a comment, which is not copied (see `Draft::undescribed`).
+    let mut undescribed: Vec<String> = Vec::new();
     // Values of earlier files, for `${NAME}` in later ones (as the dotenv source does);
     // the process environment is never asked, so that nothing outside the files is read.
     let mut earlier: HashMap<String, Zeroizing<String>> = HashMap::new();
-    // Every value read, for the descriptions' check (see `describe`).
-    let mut every_value: Vec<Zeroizing<String>> = Vec::new();
     // The files sops encrypted, by index.
     let mut sops_files: Vec<usize> = Vec::new();
     for (at, file) in files.iter().enumerate() {
@@ -281,9 +280,6 @@ pub fn draft_with(
             if encrypted && entry.key.starts_with("sops_") {
                 continue;
             }
-            if !encrypted && !entry.value.is_empty() {
-                every_value.push(entry.value.clone());
-            }
             let wins = last.get(entry.key.as_str()) == Some(&position);
             let reason = if !is_env_name(&entry.key) {
                 Some(LeftOutReason::NotAnEnvironmentName)
@@ -306,12 +302,15 @@ pub fn draft_with(
                 continue;
             }
             let slot = *index.entry(entry.key.clone()).or_insert_with(|| {
+                // A comment right above its first assignment: never copied, but named.
+                if entry.comment.is_some() && !encrypted {
+                    undescribed.push(entry.key.clone());
+                }
                 variables.push(Variable {
                     name: entry.key.clone(),
                     places: Vec::new(),
                     values: Vec::new(),
                     empty_in_template: false,
-                    description: entry.comment.clone().filter(|_| !encrypted),
                     encrypted: false,
                     expands: false,
                 });
@@ -347,10 +346,6 @@ pub fn draft_with(
                 .join(", "),
         });
     }
-    // A description is kept only when it holds no value of any file: checked once every
-    // file is read, since a comment may quote a value that a later file assigns.
-    // Every value of every file, those of variables left out included.
-    let undescribed = keep_descriptions(&mut variables, &every_value);
     let toml = write(files, &sops_files, app, &variables, store);
     let parsed = Manifest::parse(&toml, manifest).map_err(|e| InitError::Invalid(Box::new(e)))?;
     Ok(Draft {
@@ -359,45 +354,6 @@ pub fn draft_with(
         left_out,
         undescribed,
     })
-}
-
-/// Drops every description that holds a value of `every_value`, or a run of a secret's
-/// value (a variable declared sensitive), or names a credential (`# staging pw ...`);
-/// and every sensitive secret's, whose names are returned. A comment above a secret is
-/// where people write its value down (`# previous: correcthorse`, `# default is
-/// swordfish`), and a word of no file cannot be told from a password by its shape (a
-/// twenty-second adversarial pass had five such comments copied).
-fn keep_descriptions(variables: &mut [Variable], every_value: &[Zeroizing<String>]) -> Vec<String> {
-    let sensitive: Vec<bool> = variables
-        .iter()
-        .map(|variable| {
-            let values: Vec<&str> = variable.values.iter().map(|(v, _)| v.as_str()).collect();
-            variable.sensitive(&guess::kind(&variable.name, &values))
-        })
-        .collect();
-    let secrets: Vec<&str> = variables
-        .iter()
-        .zip(&sensitive)
-        .filter(|(_, sensitive)| **sensitive)
-        .flat_map(|(variable, _)| variable.values.iter().map(|(value, _)| value.as_str()))
-        .collect();
-    let values = Values::new(
-        every_value.iter().map(|value| value.as_str()),
-        secrets.into_iter(),
-    );
-    let mut undescribed = Vec::new();
-    for (variable, sensitive) in variables.iter_mut().zip(sensitive) {
-        let comment = variable.description.take();
-        if sensitive {
-            if comment.is_some() {
-                undescribed.push(variable.name.clone());
-            }
-            continue;
-        }
-        variable.description =
-            comment.filter(|text| describes(text, &values) && !guess::names_a_credential(text));
-    }
-    undescribed
 }
 
 /// The manifest's text.
@@ -570,9 +526,6 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
         .collect();
     let _ = writeln!(out, "\n[secrets.{key}]");
     let _ = writeln!(out, "# from {}", places.join(", "));
-    if let Some(description) = &variable.description {
-        let _ = writeln!(out, "description = {}", string(description));
-    }
     if required {
         out.push_str("required = true\n");
     }

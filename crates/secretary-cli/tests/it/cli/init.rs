@@ -149,7 +149,7 @@ fn init_reads_tricky_files_and_the_result_checks() {
         out.stderr,
         "warning: config/app.env.example:11: `APP.NAME` not declared: not a valid environment variable name (letters, digits and `_`), so no secret can read it\n\
          warning: config/app.env.example:12: `VAULT_ADDR` not declared: secretary reads it itself (Vault's settings, its own); declare it by hand if the application reads it too\n\
-         note: the comments above API_KEY were not copied as descriptions: a comment above a secret may hold its value; write each secret's `description` in the manifest yourself\n"
+         note: the comments above GREETING_NAME, API_KEY were not copied as descriptions: a comment may hold a value; write each secret's `description` in the manifest yourself\n"
     );
     let manifest = fs::read_to_string(project.path().join("deploy/secrets.toml")).unwrap();
     assert!(!manifest.contains("CANARY"), "{manifest}");
