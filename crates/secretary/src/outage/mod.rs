@@ -554,13 +554,18 @@ fn serve(
             Cause::Failed(error.clone())
         };
         if !timed_out && !is_outage(&error) {
-            // A token refused (401) or denied (403): no copy of this server, in any
+            // A token refused (401), denied (403), or a login refused (its AppRole ids or
+            // JWT: a twenty-third adversarial pass): no copy of this server, in any
             // environment, may outlive the refusal, or the next outage would serve what
             // the token may no longer read (a twenty-second adversarial pass served
             // another environment's copy of the same path).
             if matches!(
                 error,
-                SourceError::Vault(VaultError::Denied { .. } | VaultError::Unauthenticated { .. })
+                SourceError::Vault(
+                    VaultError::Denied { .. }
+                        | VaultError::Unauthenticated { .. }
+                        | VaultError::Login { .. }
+                )
             ) && !forgotten
             {
                 forgotten = true;
@@ -698,7 +703,9 @@ fn bounded(
                 matches!(
                     lookup,
                     Lookup::Failed(SourceError::Vault(
-                        VaultError::Denied { .. } | VaultError::Unauthenticated { .. }
+                        VaultError::Denied { .. }
+                            | VaultError::Unauthenticated { .. }
+                            | VaultError::Login { .. }
                     ))
                 )
             });

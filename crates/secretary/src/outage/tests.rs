@@ -81,15 +81,16 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
         (now, now),
     )
     .unwrap();
-    // A read of `b` alone that finds it gone, and of `c`.
+    // A later read of `b` alone that finds it gone, and of `c`.
+    let later = now + Duration::from_secs(1);
     copy::save(
         &path,
         binding(),
         "vault",
         SERVER,
         &key(),
-        contents(&[("c", "3")], &["b"], read),
-        (now, now),
+        contents(&[("c", "3")], &["b"], copy::seconds(later)),
+        (later, later),
     )
     .unwrap();
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();

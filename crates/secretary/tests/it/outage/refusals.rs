@@ -214,6 +214,50 @@ fn a_sealed_vault_is_an_outage_even_for_an_approle_login() {
 }
 
 #[test]
+fn a_refused_login_forgets_the_copy_as_a_refused_token_does() {
+    // A twenty-third adversarial pass: after the AppRole's secret id was destroyed, the
+    // login was refused, and the copy was kept and served at the next outage.
+    let mut setup = Setup::new();
+    let (role_id, secret_id) = setup.server.approle(&[]);
+    let text = super::manifest_text("24h", "").replace(
+        "field = \"value\"\n",
+        "field = \"value\"\nauth = \"approle\"\n",
+    );
+    let manifest =
+        secretary::Manifest::parse(&text, &setup.dir.path().join("secrets.toml")).unwrap();
+    // Other settings each time, so another connection, which logs in again.
+    let (address, state) = (setup.server.address.clone(), setup.state());
+    let resolve = |retries: &str| {
+        let vars = secretary::Variables::from_pairs([
+            ("VAULT_ADDR", address.as_str()),
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id.as_str()),
+            ("SECRETARY_CACHE_KEY", KEY),
+            ("SECRETARY_STATE_DIR", state.to_str().unwrap()),
+            ("VAULT_MAX_RETRIES", retries),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        secretary::resolve(&manifest, environment, &vars, secretary::Scope::All).unwrap()
+    };
+    assert!(resolve("1").is_ok());
+    setup.server.bao(&[
+        "write",
+        "auth/approle/role/app/secret-id/destroy",
+        &format!("secret_id={secret_id}"),
+    ]);
+    assert!(!resolve("0").is_ok(), "the login was not refused");
+    setup.server.stop();
+    let report = resolve("2");
+    assert!(
+        matches!(copy_error(&report, "api_key"), CopyError::Forgotten { .. }),
+        "{}",
+        outcome(&report, "api_key")
+    );
+}
+
+#[test]
 fn a_copy_read_from_another_path_is_not_served_for_the_new_one() {
     // The manifest's `path` changed (in a pull request, or another manifest with the
     // same application name): the copy's production values were served as the new
