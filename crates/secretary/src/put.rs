@@ -259,25 +259,33 @@ pub fn put(
     forget_after(manifest, &context, written)
 }
 
-/// A write's result, but when Vault could not be reached or answer (an outage: the
-/// request may have landed and only the answer been lost), this user's copies of its
-/// server forget their values first: a twenty-third adversarial pass had the copy
-/// serve the value a landed `put` replaced, at the very outage that lost the answer.
-/// Such an error is [`PutError::Unconfirmed`], unless the connection was never made.
+/// A write's result, but when the request may have landed and only its answer been
+/// lost, this user's copies of its server forget their values first: a twenty-third
+/// adversarial pass had the copy serve the value a landed `put` replaced, at the very
+/// outage that lost the answer. Such an error is [`PutError::Unconfirmed`].
 fn unless_lost(
     manifest: &Manifest,
     context: &Context<'_>,
     source: &str,
     result: Result<Written, StoreError>,
 ) -> Result<Written, PutError> {
+    // Sent, and its answer lost: a connection closed or timed out, a 5xx. Not a
+    // connection never made, a sealed server, a 429 or no node at all, which wrote
+    // nothing: then the copy is kept for the outage (a twentieth pass).
+    let maybe_landed = |error: &VaultError| {
+        matches!(
+            error,
+            VaultError::Lost { .. }
+                | VaultError::Timeout { .. }
+                | VaultError::Truncated { .. }
+                | VaultError::Deadline { .. }
+                | VaultError::Server { .. }
+        ) && error.is_outage()
+    };
     match result {
-        Err(StoreError::Vault(error)) if error.is_outage() => {
+        Err(StoreError::Vault(error)) if maybe_landed(&error) => {
             let _ = forget_copy(manifest, context, source);
-            Err(if matches!(error, VaultError::Connect { .. }) {
-                PutError::Vault(error)
-            } else {
-                PutError::Unconfirmed(error)
-            })
+            Err(PutError::Unconfirmed(error))
         }
         other => other.map_err(PutError::from),
     }
