@@ -563,3 +563,27 @@ fn a_file_size_limit_is_an_error_the_put_reports_not_a_silent_death() {
     );
     assert_no_canary("stderr", &out.stderr);
 }
+
+#[test]
+fn a_write_where_no_state_directory_can_be_made_succeeds() {
+    // A twenty-third adversarial pass: with HOME where nothing can be made (CI, a
+    // read-only home), `put` wrote, then failed making the directory to record the
+    // forgetting in, and exited 1; no copy could ever exist there.
+    let app = App::new("warn");
+    let mut put = app.command(&[], &["put", "api_key"]);
+    put.env_remove("SECRETARY_STATE_DIR")
+        .env_remove("XDG_STATE_HOME")
+        .env("HOME", "/proc/1/no-such-home")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let mut child = put.spawn().unwrap();
+    {
+        use std::io::Write as _;
+        let mut stdin = child.stdin.take().unwrap();
+        writeln!(stdin, "new-api-key-7b1c9e").unwrap();
+    }
+    let out = Outcome::of(&child.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(out.stdout.contains("(version 2)"), "{}", out.stdout);
+}

@@ -110,6 +110,19 @@ pub(super) struct Locked {
 /// the caller fails rather than hang).
 pub(super) fn lock(dir: &Path) -> std::io::Result<Locked> {
     use rustix::fs::{FlockOperation, flock};
+    use std::os::unix::fs::MetadataExt as _;
+    // Nothing is made under a directory of another user's: root with another user's
+    // HOME left root-owned `~/.local/state` there before the check refused it (a
+    // twenty-third adversarial pass).
+    if let Some(existing) = dir.ancestors().find(|above| above.exists()) {
+        let owner = fs::metadata(existing)?.uid();
+        if existing != dir && owner != 0 && owner != rustix::process::getuid().as_raw() {
+            return Err(std::io::Error::other(format!(
+                "{} belongs to another user (uid {owner}); nothing is made in it",
+                existing.display()
+            )));
+        }
+    }
     fs::DirBuilder::new()
         .recursive(true)
         .mode(0o700)
