@@ -375,17 +375,45 @@ pub fn spawn(
         if let Some(stdout) = child.stdout.take() {
             let shared = Arc::clone(shared);
             pumps.push(std::thread::spawn(move || {
-                let _ = pump(|| current(&shared), stdout, io::stdout());
+                lost("stdout", pump(|| current(&shared), stdout, io::stdout()));
             }));
         }
         if let Some(stderr) = child.stderr.take() {
             let shared = Arc::clone(shared);
             pumps.push(std::thread::spawn(move || {
-                let _ = pump(|| current(&shared), stderr, io::stderr());
+                lost("stderr", pump(|| current(&shared), stderr, io::stderr()));
             }));
         }
     }
     Ok(child)
+}
+
+/// Set when a pump could not write the program's output (a full disk, `ulimit -f`):
+/// `run` then says so and does not end with 0 (a twenty-third adversarial pass saw the
+/// output cut short, and status 0).
+static OUTPUT_LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Notes a pump's failure to write `stream`, said once on stderr (which may be what
+/// failed: then only the status tells).
+fn lost(stream: &str, result: io::Result<()>) {
+    if let Err(error) = result {
+        if !OUTPUT_LOST.swap(true, Ordering::SeqCst) {
+            let _ = writeln!(
+                io::stderr(),
+                "secretary run: the program's {stream} could not be written ({error}); what it wrote after is lost"
+            );
+        }
+    }
+}
+
+/// `status`, but 1 for a 0 when some of the program's output could not be written
+/// ([`OUTPUT_LOST`]): output cut short is no success, whatever the program said.
+pub fn unless_output_lost(status: Status) -> Status {
+    if OUTPUT_LOST.load(Ordering::SeqCst) && status == Status::Exit(0) {
+        Status::Exit(1)
+    } else {
+        status
+    }
 }
 
 fn current(shared: &Shared) -> Arc<Redactor> {

@@ -98,7 +98,9 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
     if let Some(signal) = stopped {
         return Ok(child::signalled(signal));
     }
-    Ok(child::exit_status(status.map_err(Failure::Process)?))
+    Ok(child::unless_output_lost(child::exit_status(
+        status.map_err(Failure::Process)?,
+    )))
 }
 
 /// Revokes every lease this process holds, saying so when one could not be.

@@ -248,8 +248,20 @@ pub fn supervise(
         );
         let _ = stop(&mut running, watch.grace);
     }
+    finish(forwarder, pumps, outcome)
+}
+
+/// The status `run --watch` ends with once its program has: the program's, or 128+N
+/// when a signal ended the wait for its output, and not 0 when output was lost.
+fn finish(
+    forwarder: Forwarder,
+    pumps: Vec<std::thread::JoinHandle<()>>,
+    outcome: Result<std::process::ExitStatus, Failure>,
+) -> Result<Status, Failure> {
     let stopped = close(forwarder, pumps);
-    Ok(stopped.map_or(child::exit_status(outcome?), child::signalled))
+    Ok(child::unless_output_lost(
+        stopped.map_or(child::exit_status(outcome?), child::signalled),
+    ))
 }
 
 /// Waits for the output pumps unless a signal to stop comes meanwhile (that signal),

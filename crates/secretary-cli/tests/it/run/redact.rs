@@ -153,3 +153,33 @@ fn redact_hides_a_multi_line_value_printed_line_by_line_or_with_crlf() {
         assert_eq!(String::from_utf8_lossy(&output.stdout), expected);
     }
 }
+
+#[test]
+fn output_that_cannot_be_written_is_said_and_is_no_success() {
+    // A twenty-third adversarial pass: under `ulimit -f`, `run --redact` cut the
+    // program's output short and exited 0, saying nothing.
+    let dir = app(MANIFEST, DOTENV);
+    let out = dir.path().join("out.txt");
+    let output = Command::new("sh")
+        .current_dir(dir.path())
+        .args([
+            "-c",
+            "ulimit -f 1 && exec \"$0\" run --redact -- sh -c 'head -c 5000 /dev/zero | tr \"\\000\" a' > out.txt",
+        ])
+        .arg(support::secretary())
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    // The program meets a closed pipe (141) or, if it goes on, `run` ends with 1.
+    assert!(
+        matches!(output.status.code(), Some(1 | 141)),
+        "{:?}: {stderr}",
+        output.status
+    );
+    assert!(
+        stderr.contains("the program's stdout could not be written"),
+        "{stderr}"
+    );
+    assert!(fs::metadata(out).unwrap().len() < 5000);
+}
