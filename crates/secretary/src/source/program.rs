@@ -383,6 +383,12 @@ impl Output {
 /// [`kill_running`] kills when the process is stopped by a signal.
 static RUNNING: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
+/// Set, under [`RUNNING`]'s lock, once [`kill_running`] has run: a program that starts
+/// after (or registers just after: spawned as the signal came) is killed at once. A
+/// provider that registered a moment after the kill outlived `secretary check` stopped
+/// by SIGTERM, in one fresh test run under load.
+static KILLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// A program's place in [`RUNNING`], from its start until it is reaped (given up just
 /// before, while its group id is still its own).
 struct Running(i32);
@@ -392,10 +398,14 @@ impl Running {
         let group = rustix::process::Pid::from_child(child)
             .as_raw_nonzero()
             .get();
-        RUNNING
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(group);
+        let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        running.push(group);
+        if KILLED.load(std::sync::atomic::Ordering::SeqCst) {
+            if let Some(group) = rustix::process::Pid::from_raw(group) {
+                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
+            }
+        }
+        drop(running);
         Self(group)
     }
 }
@@ -414,10 +424,11 @@ impl Drop for Running {
 /// in its own group outlived a SIGTERM to secretary, and Ctrl-C, which reaches only the
 /// terminal's foreground group).
 pub(crate) fn kill_running() {
-    let groups = RUNNING
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .clone();
+    let groups = {
+        let running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        KILLED.store(true, std::sync::atomic::Ordering::SeqCst);
+        running.clone()
+    };
     for group in groups {
         if let Some(group) = rustix::process::Pid::from_raw(group) {
             let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
