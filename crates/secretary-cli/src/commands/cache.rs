@@ -74,6 +74,20 @@ pub fn run(
                 if removed == 1 { "y" } else { "ies" },
                 dir.display()
             )?;
+            // A filter cannot read a file that is no copy (corrupt, of another format):
+            // say it was left, or it would pass for cleared (a twenty-third adversarial
+            // pass).
+            if app.is_some() || environment.is_some() {
+                let left = not_copies(Some(&dir))?;
+                if !left.is_empty() {
+                    Diagnostic::note(format!(
+                        "{} file{} that do not read as copies were left, whatever application or environment they hold (`cache status` names them; `cache clear` without a filter removes them)",
+                        left.len(),
+                        if left.len() == 1 { "" } else { "s" }
+                    ))
+                    .say();
+                }
+            }
             Ok(Status::Success)
         }
     }
