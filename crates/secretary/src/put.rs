@@ -128,12 +128,19 @@ pub enum PutError {
         /// Why the copy could not forget.
         error: crate::outage::CopyError,
     },
-    /// Vault's answer to the write was lost after the request may have reached it (a
-    /// connection closed or timed out, a 5xx), and reading the path back could not tell
-    /// whether it landed: this user's copies of its server forgot their values anyway,
-    /// since the next outage could otherwise serve the value replaced.
-    #[error("{0}; the write may have reached Vault before its answer was lost")]
-    Unconfirmed(VaultError),
+    /// The write may have landed ([`VaultError::MaybeWritten`]): this user's copies of
+    /// its server forgot their values anyway, since the next outage could otherwise
+    /// serve the value replaced, unless that failed too (`unforgotten`).
+    #[error(
+        "{error}{}",
+        unforgotten.as_ref().map(|copy| format!("; and your last-known-good copies could not forget the value it may have replaced: {copy}")).unwrap_or_default()
+    )]
+    Unconfirmed {
+        /// The write's error.
+        error: VaultError,
+        /// Why the copies could not forget, if they could not.
+        unforgotten: Option<Box<crate::outage::CopyError>>,
+    },
     /// Vault refused or failed.
     #[error(transparent)]
     Vault(#[from] VaultError),
@@ -259,33 +266,24 @@ pub fn put(
     forget_after(manifest, &context, written)
 }
 
-/// A write's result, but when the request may have landed and only its answer been
-/// lost, this user's copies of its server forget their values first: a twenty-third
-/// adversarial pass had the copy serve the value a landed `put` replaced, at the very
-/// outage that lost the answer. Such an error is [`PutError::Unconfirmed`].
+/// A write's result, but when the write itself may have landed
+/// ([`VaultError::MaybeWritten`]: only the store, which knows which request failed,
+/// says so), this user's copies of its server forget their values first: a
+/// twenty-third adversarial pass had the copy serve the value a landed `put` replaced,
+/// at the very outage that lost the answer. Such an error is [`PutError::Unconfirmed`].
 fn unless_lost(
     manifest: &Manifest,
     context: &Context<'_>,
     source: &str,
     result: Result<Written, StoreError>,
 ) -> Result<Written, PutError> {
-    // Sent, and its answer lost: a connection closed or timed out, a 5xx. Not a
-    // connection never made, a sealed server, a 429 or no node at all, which wrote
-    // nothing: then the copy is kept for the outage (a twentieth pass).
-    let maybe_landed = |error: &VaultError| {
-        matches!(
-            error,
-            VaultError::Lost { .. }
-                | VaultError::Timeout { .. }
-                | VaultError::Truncated { .. }
-                | VaultError::Deadline { .. }
-                | VaultError::Server { .. }
-        ) && error.is_outage()
-    };
     match result {
-        Err(StoreError::Vault(error)) if maybe_landed(&error) => {
-            let _ = forget_copy(manifest, context, source);
-            Err(PutError::Unconfirmed(error))
+        Err(StoreError::Vault(error @ VaultError::MaybeWritten(_))) => {
+            let unforgotten = match forget_copy(manifest, context, source) {
+                Err(PutError::Copy(copy)) => Some(Box::new(copy)),
+                _ => None,
+            };
+            Err(PutError::Unconfirmed { error, unforgotten })
         }
         other => other.map_err(PutError::from),
     }

@@ -394,9 +394,14 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
         PutError::Aws(error) => {
             Diagnostic::error(format!("{key}: {error}")).help(error.hint())
         }
-        error @ PutError::Unconfirmed(_) => Diagnostic::error(format!("{key}: {error}")).help(
-            "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written; your last-known-good copies of that server forgot their values, so none can serve the one replaced",
-        ),
+        error @ PutError::Unconfirmed { .. } => {
+            let forgot = matches!(error, PutError::Unconfirmed { unforgotten: None, .. });
+            Diagnostic::error(format!("{key}: {error}")).help(if forgot {
+                "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written; your last-known-good copies of that server forgot their values, so none can serve the one replaced"
+            } else {
+                "read the secret's versions (`bao kv metadata get`) before writing again; and run `secretary cache clear`, so that no copy of yours can serve the value it may have replaced"
+            })
+        }
         error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(
             "see what is there now (`secretary status`), then run `rollback` again if it is still wanted",
         ),

@@ -170,7 +170,7 @@ pub(super) fn failed(session: &Session, event: Event, key: &str, error: PutError
     }
     let outcome = match &error {
         PutError::Manifest(_) | PutError::NoVaultSource { .. } => None,
-        PutError::Vault(_) | PutError::Aws(_) | PutError::Unconfirmed(_) => {
+        PutError::Vault(_) | PutError::Aws(_) | PutError::Unconfirmed { .. } => {
             Some(Outcome::SourceError)
         }
         _ => Some(Outcome::Refused),

@@ -429,7 +429,7 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
     ]);
     let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
     let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
-    assert!(matches!(error, PutError::Unconfirmed(_)), "{error:?}");
+    assert!(matches!(error, PutError::Unconfirmed { .. }), "{error:?}");
     assert!(
         error.to_string().contains("may have reached Vault"),
         "{error}"

@@ -128,17 +128,24 @@ pub(super) async fn write_path(
         // connection closed, a time-out, a 5xx from a proxy after it forwarded it): what
         // Vault holds now tells. A twenty-second adversarial pass saw a write that
         // landed reported as "cannot connect", and the copy kept the replaced value.
-        Err(error) if kv_version == 2 && error.is_outage() => {
-            return match read(client, api, 2, None).await {
-                Ok(Read::Found {
+        // Whatever the last attempt's error (a retry refused after a first attempt's
+        // answer was lost reads as "cannot connect": a twenty-fourth adversarial pass),
+        // an outage met by the write itself, after the read before it worked, may have
+        // landed: [`VaultError::MaybeWritten`], which makes the copies forget.
+        Err(error) if error.is_outage() => {
+            if kv_version == 2 {
+                if let Ok(Read::Found {
                     data: now,
                     version: Some(version),
                     ..
-                }) if Some(version) == expected.checked_add(1) && now.expose() == data.expose() => {
-                    Ok(Some(version))
+                }) = read(client, api, 2, None).await
+                {
+                    if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
+                        return Ok(Some(version));
+                    }
                 }
-                _ => Err(error),
-            };
+            }
+            return Err(VaultError::MaybeWritten(Box::new(error)));
         }
         Err(error) => return Err(error),
     };
