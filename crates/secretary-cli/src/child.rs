@@ -282,11 +282,12 @@ impl Forwarder {
 
     /// The child is going or gone (a restart stops it, or it ended): signals are held
     /// from now on, never sent to its pid, which another process may have by then, and
-    /// only a stopping signal from now on counts for [`Forwarder::stopping`].
-    pub fn between(&self) {
+    /// only a stopping signal from now on counts for [`Forwarder::stopping`]. The one
+    /// recorded during the child's life, if any, is returned.
+    pub fn between(&self) -> Option<i32> {
         let mut target = self.target.lock().unwrap_or_else(PoisonError::into_inner);
         target.pid = 0;
-        target.stopping = None;
+        target.stopping.take()
     }
 
     /// The signal that asked the program to stop, if one came.
@@ -306,10 +307,21 @@ impl Forwarder {
 
 /// Waits for the output `pumps` of a child that has ended (a process it left behind may
 /// keep its output open), unless a signal to stop comes meanwhile: then that signal,
-/// and the pumps are left. The forwarder was told of the end ([`Forwarder::between`]).
-/// A SIGTERM to `run` did nothing there once (a twenty-third adversarial pass).
-pub fn drain(pumps: Vec<JoinHandle<()>>, forwarder: &Forwarder) -> Option<i32> {
+/// and the pumps are left. The forwarder was told of the end ([`Forwarder::between`]);
+/// when a signal to stop came during the child's life (`during`: it likely ended it),
+/// the wait is a second at most (a twenty-fourth adversarial pass waited on a leftover
+/// `sleep` after a SIGTERM had ended the program). A SIGTERM to `run` did nothing there
+/// once (a twenty-third).
+pub fn drain(
+    pumps: Vec<JoinHandle<()>>,
+    forwarder: &Forwarder,
+    during: Option<i32>,
+) -> Option<i32> {
+    let deadline = during.map(|_| std::time::Instant::now() + std::time::Duration::from_secs(1));
     loop {
+        if deadline.is_some_and(|deadline| std::time::Instant::now() > deadline) {
+            return None;
+        }
         if pumps.iter().all(JoinHandle::is_finished) {
             for pump in pumps {
                 let _ = pump.join();

@@ -92,8 +92,8 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
     };
     forwarder.started(child::pid_of(&running));
     let status = child::wait(&mut running);
-    forwarder.between();
-    let stopped = child::drain(pumps, &forwarder);
+    let during = forwarder.between();
+    let stopped = child::drain(pumps, &forwarder, during);
     forwarder.close();
     if let Some(signal) = stopped {
         return Ok(child::signalled(signal));

@@ -234,7 +234,8 @@ pub fn supervise(
             }
             Ok(Acted::Signalled(signal)) => {
                 say!("secretary run: stopped by signal {signal} while restarting the program");
-                close(forwarder, pumps);
+                let _ = child::drain(pumps, &forwarder, Some(signal));
+                forwarder.close();
                 return Ok(child::signalled(signal));
             }
             Err(error) => break Err(error),
@@ -267,8 +268,8 @@ fn finish(
 /// Waits for the output pumps unless a signal to stop comes meanwhile (that signal),
 /// then stops forwarding signals.
 fn close(forwarder: Forwarder, pumps: Vec<std::thread::JoinHandle<()>>) -> Option<i32> {
-    forwarder.between();
-    let stopped = child::drain(pumps, &forwarder);
+    let during = forwarder.between();
+    let stopped = child::drain(pumps, &forwarder, during);
     forwarder.close();
     stopped
 }
@@ -362,6 +363,14 @@ impl Restart<'_> {
         child_env: &Environment,
         pumps: &mut Vec<std::thread::JoinHandle<()>>,
     ) -> Result<Acted, Failure> {
+        // A signal to stop that the program did not survive (it ended meanwhile, during
+        // the re-read) ends `run`: it is not started again (a twenty-fourth adversarial
+        // pass). One it survived does not count (a twenty-third).
+        let during = self.forwarder.stopping();
+        if let (Some(signal), Ok(Some(_))) = (during, running.try_wait()) {
+            self.forwarder.between();
+            return Ok(Acted::Signalled(signal));
+        }
         // From here a signal to stop is the whole run's, not the program's being stopped.
         self.forwarder.between();
         stop(running, self.grace).map_err(Failure::Process)?;

@@ -302,13 +302,21 @@ fn run_ended_by_a_signal_while_a_leftover_process_holds_its_output() {
     // A twenty-third adversarial pass: once the program had exited, a process it left
     // behind kept its output open, and `run --redact` (or `--watch`) could not be
     // stopped by a signal until that process ended, then exited 0.
+    // A twenty-fourth: the same when the SIGTERM is what ends the program.
     let dir = app(MANIFEST, DOTENV);
-    for mode in [&["--redact"][..], &["--watch", "1h", "--redact"][..]] {
+    let programs = [
+        "sleep 300 & echo $! > bg; echo started",
+        "sleep 300 & echo $! > bg; echo started; wait",
+    ];
+    for (mode, program) in [&["--redact"][..], &["--watch", "1h", "--redact"][..]]
+        .into_iter()
+        .flat_map(|mode| programs.map(|program| (mode, program)))
+    {
         let mut child = process::default_signals(&support::secretary())
             .current_dir(dir.path())
             .arg("run")
             .args(mode)
-            .args(["--", "sh", "-c", "sleep 300 & echo $! > bg; echo started"])
+            .args(["--", "sh", "-c", program])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -332,7 +340,8 @@ fn run_ended_by_a_signal_while_a_leftover_process_holds_its_output() {
         if let Ok(pid) = fs::read_to_string(dir.path().join("bg")) {
             let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
         }
-        let status = status.unwrap_or_else(|| panic!("{mode:?}: run outlived a SIGTERM by 5 s"));
-        assert_eq!(status.code(), Some(143), "{mode:?}");
+        let status =
+            status.unwrap_or_else(|| panic!("{mode:?} {program}: run outlived a SIGTERM by 5 s"));
+        assert_eq!(status.code(), Some(143), "{mode:?} {program}");
     }
 }
