@@ -275,7 +275,7 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 95] = [
 /// package indexes, and a command or its arguments (`*_COMMAND`, `*_ARGS`). (Not
 /// `FLAGS` or `RC`, which applications' own names end in too: `FEATURE_FLAGS`,
 /// `IMAGE_SRC`; the programs' own are named above.)
-const PROGRAM_CONTROL_SUFFIXES: [&str; 54] = [
+const PROGRAM_CONTROL_SUFFIXES: [&str; 57] = [
     "_PROXY",
     "HOME",
     "CONFIG",
@@ -312,6 +312,9 @@ const PROGRAM_CONTROL_SUFFIXES: [&str; 54] = [
     "_BINARY_PATH",
     "_EXECUTABLE",
     "_EXECUTABLE_PATH",
+    "OPT",
+    "OPTS",
+    "OPTIONS",
     "_BIN",
     "CLASSPATH",
     "_ENGINE_LIBRARY",
@@ -556,6 +559,10 @@ mod tests {
             "AWKPATH",
             "GETCONF_DIR",
             "GRPC_DEFAULT_SSL_ROOTS_FILE_PATH",
+            // A twenty-fourth: zip's and xz's options, without an underscore.
+            "ZIPOPT",
+            "UNZIPOPT",
+            "XZ_OPT",
         ] {
             assert!(controls_programs(name), "{name}");
         }

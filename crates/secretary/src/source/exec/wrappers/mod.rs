@@ -108,7 +108,7 @@ const LAUNCHERS: [&str; 58] = [
 /// Runners that choose the program (and its environment) from the project's files,
 /// with the subcommands that run it (none: the runner always does). `git` always may:
 /// see the module's text.
-const RUNNERS: [(&str, &[&str]); 52] = [
+const RUNNERS: [(&str, &[&str]); 57] = [
     ("git", &[]),
     ("uv", &["run", "tool"]),
     ("uvx", &[]),
@@ -170,6 +170,13 @@ const RUNNERS: [(&str, &[&str]); 52] = [
     ("dotenv", &[]),
     ("mkdocs", &[]),
     ("watchmedo", &[]),
+    // A twenty-fourth: pytest's other entry point, and the ASGI servers, which import
+    // the application from where they run.
+    ("py.test", &[]),
+    ("uvicorn", &[]),
+    ("fastapi", &[]),
+    ("gunicorn", &[]),
+    ("hypercorn", &[]),
 ];
 
 /// What a program does that `allow` cannot follow.
@@ -227,8 +234,12 @@ pub(super) fn wrapped(names: &[String], args: &[String], base: &Path) -> Option<
     // `busybox` (or `toybox`). Run through a link named `sh`, it is `sh`, a name it
     // has already: taking `-c` for the applet let `sh -c TEXT` through on Alpine (a
     // twenty-third adversarial pass).
-    let multicall = |name: &&str| ["busybox", "toybox"].iter().any(|stem| named(name, stem));
-    if names.iter().take(2).any(multicall) {
+    // Only when it really is one (its real path's name) and is run by that name: a link
+    // named `busybox` to `dash` took `-c` for an applet (a twenty-fourth pass).
+    let multicall = |name: &str| ["busybox", "toybox"].contains(&name);
+    if names.first().is_some_and(|name| multicall(name))
+        && names.last().is_some_and(|name| multicall(name))
+    {
         let Some((applet, rest)) = args.split_first() else {
             // No applet: it reads commands from stdin.
             return Some(Wrapper::Text);

@@ -193,7 +193,7 @@ const PYTHON_X: [&str; 9] = [
 /// `virtualenv`, `pipx`, `tox`, `nox`, `webbrowser`, `http.server --cgi`). Compared
 /// with the module's first dotted name (`idlelib.idle`). A list: a module missing from
 /// it runs as the user allowed it, by name, as `python3 -P -m module` always has.
-const RUNS_CODE: [&str; 31] = [
+const RUNS_CODE: [&str; 35] = [
     "timeit",
     // Its test main runs `-s` as a shell command (a nineteenth adversarial pass).
     "imaplib",
@@ -228,6 +228,10 @@ const RUNS_CODE: [&str; 31] = [
     "flask",
     "dotenv",
     "mkdocs",
+    "uvicorn",
+    "gunicorn",
+    "hypercorn",
+    "fastapi",
 ];
 
 /// Perl. Allowed: `-w`, `-W`, `-X` (warnings on, all on, off), `-t`, `-T` (taint
@@ -410,6 +414,11 @@ pub(super) fn refused(family: &Family, args: &[String], base: &Path) -> Option<W
         let sign = if word.starts_with('-') || (shell && word.starts_with('+')) {
             word.get(..1).unwrap_or_default()
         } else {
+            // Java reads its arguments, options too, from an `@file` nothing pins (a
+            // twenty-fourth adversarial pass).
+            if family.names == ["java"] && word.starts_with('@') {
+                return Some(Wrapper::Option(word.to_owned()));
+            }
             // The script.
             let script = base.join(word);
             if family.names == PYTHON.names {

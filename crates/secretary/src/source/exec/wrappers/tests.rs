@@ -661,3 +661,31 @@ fn compiled_library_modules_busybox_applets_perl_debugger_and_more_text_runners_
         );
     }
 }
+
+#[test]
+fn a_busybox_link_to_another_program_java_argument_files_and_asgi_servers_are_refused() {
+    let dir = project();
+    let args = |words: &[&str]| words.iter().map(|w| (*w).to_owned()).collect::<Vec<_>>();
+    let names = args;
+    // A twenty-fourth: a link named `busybox` to `dash` is `dash`.
+    assert_eq!(
+        wrapped(
+            &names(&["busybox", "busybox", "dash"]),
+            &args(&["-c", "python3 x.py"]),
+            dir.path()
+        ),
+        Some(Wrapper::Text)
+    );
+    check(
+        dir.path(),
+        &[
+            (&["java", "@args.txt"], option("@args.txt")),
+            (&["py.test", "providers/test_a.py"], Some(Wrapper::Runner)),
+            (&["uvicorn", "app:app"], Some(Wrapper::Runner)),
+            (
+                &["python3", "-P", "-m", "uvicorn", "app:app"],
+                Some(Wrapper::Module("uvicorn".to_owned())),
+            ),
+        ],
+    );
+}
