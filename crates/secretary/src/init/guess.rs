@@ -229,13 +229,16 @@ pub(super) fn kind(name: &str, values: &[&str]) -> Kind {
         return Kind::Int;
     }
     let mut schemes: Vec<String> = Vec::new();
+    // A URL whose scheme is no known one's is still a URL, written without `schemes`:
+    // that line would copy part of a sensitive value (a twenty-fourth adversarial pass:
+    // `postgres+swordfish://`; `pyamqp://` and `postgis://` then became strings).
+    let mut unknown = false;
     for value in values {
         match url::Url::parse(value) {
-            Ok(url)
-                if !url.cannot_be_a_base()
-                    && value.contains("://")
-                    && value.split("://").next().is_some_and(scheme_like) =>
-            {
+            Ok(url) if !url.cannot_be_a_base() && value.contains("://") => {
+                if !value.split("://").next().is_some_and(scheme_like) {
+                    unknown = true;
+                }
                 let scheme = url.scheme().to_owned();
                 if !schemes.contains(&scheme) {
                     schemes.push(scheme);
@@ -243,6 +246,9 @@ pub(super) fn kind(name: &str, values: &[&str]) -> Kind {
             }
             _ => return Kind::String,
         }
+    }
+    if unknown {
+        return Kind::Url(Vec::new());
     }
     let seen = schemes.clone();
     for scheme in &seen {
@@ -269,14 +275,31 @@ fn scheme_like(scheme: &str) -> bool {
     parts
         .next()
         .is_some_and(|first| KNOWN_SCHEMES.contains(&first))
-        && parts.all(|part| {
-            !part.is_empty()
-                && part.len() <= 20
-                && part
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
+        && parts.all(|part| KNOWN_DRIVERS.contains(&part))
 }
+
+/// What may follow a known scheme after `+`: drivers (`SQLAlchemy`'s), `srv` and TLS
+/// flags (`neo4j+s`).
+const KNOWN_DRIVERS: [&str; 18] = [
+    "psycopg2",
+    "psycopg",
+    "asyncpg",
+    "pg8000",
+    "pymysql",
+    "mysqldb",
+    "mysqlconnector",
+    "aiomysql",
+    "asyncmy",
+    "pyodbc",
+    "aiosqlite",
+    "pysqlite",
+    "oracledb",
+    "srv",
+    "s",
+    "ssc",
+    "tls",
+    "ssl",
+];
 
 /// The schemes `init` knows: the web's, databases', queues', caches', directories',
 /// mail's, object stores', proxies' and the like.
@@ -715,7 +738,10 @@ mod tests {
         ] {
             assert!(!s(name, &[value]), "{name}");
         }
-        assert_eq!(kind("LOOKUP", &["Zq8xk2Lm9Pw://host"]), Kind::String);
+        assert_eq!(
+            kind("LOOKUP", &["Zq8xk2Lm9Pw://host"]),
+            Kind::Url(Vec::new())
+        );
         assert!(matches!(
             kind("DATABASE_URL", &["postgresql+psycopg2://db/app"]),
             Kind::Url(_)
@@ -726,7 +752,20 @@ mod tests {
         ));
         // A twenty-third: a word for a scheme is no scheme either; known ones with
         // digits are.
-        assert_eq!(kind("ADMIN_PASSWORD", &["swordfish://x"]), Kind::String);
+        assert_eq!(
+            kind("ADMIN_PASSWORD", &["swordfish://x"]),
+            Kind::Url(Vec::new())
+        );
+        // A twenty-fourth: nor a word after `+`; an unknown scheme is a URL without
+        // `schemes`, not a string.
+        assert_eq!(
+            kind("DATABASE_URL", &["postgres+swordfish://db/app"]),
+            Kind::Url(Vec::new())
+        );
+        assert_eq!(
+            kind("BROKER_URL", &["pyamqp://mq:5672//"]),
+            Kind::Url(Vec::new())
+        );
         for url in [
             "neo4j+s://db:7687",
             "s3n://bucket/key",

@@ -53,7 +53,8 @@
 //!   name has the word `PORT`; `int` for whole numbers; `url` for `scheme://...`, with
 //!   `schemes` listing those seen and their usual siblings (`postgresql` and
 //!   `postgres`, `redis` and `rediss`, `mongodb` and `mongodb+srv`, `http` and `https`,
-//!   `amqp` and `amqps`); else `string`. A placeholder (`change-me`) makes a variable a
+//!   `amqp` and `amqps`) when each is a known scheme (with a known driver after `+`),
+//!   and no `schemes` otherwise (it would copy part of a sensitive value); else `string`. A placeholder (`change-me`) makes a variable a
 //!   string: init reads the real `.env` better than a template.
 //! - **Sensitive** unless every sign says otherwise: a name with `SECRET`, `TOKEN`,
 //!   `PASSWORD`, `PASSWD`, `PASSPHRASE`, `CREDENTIAL`, `PRIVATE`, `APIKEY` in it, or the
@@ -537,6 +538,7 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
     }
     match &kind {
         Kind::String => {}
+        Kind::Url(schemes) if schemes.is_empty() => out.push_str("type = \"url\"\n"),
         Kind::Url(schemes) => {
             let schemes: Vec<&str> = schemes.iter().map(String::as_str).collect();
             let _ = writeln!(out, "type = \"url\"\nschemes = {}", array(&schemes));
