@@ -297,6 +297,42 @@ fn a_login_answer_without_a_usable_token_is_a_login_failure() {
 }
 
 #[test]
+fn a_login_the_server_cannot_serve_now_is_an_outage_not_a_refusal() {
+    // A twenty-fourth adversarial pass: a 429 (or a sealed server's 503) on the login
+    // was a refused login, so the last-known-good copy was not served and every copy
+    // of the server was forgotten.
+    for status in [429, 503] {
+        let server = serve(vec![answer(status), answer(status), answer(status)]);
+        let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
+        let vars = Variables::from_pairs([
+            ("VAULT_ROLE_ID", "role"),
+            ("VAULT_SECRET_ID", "secret"),
+            ("VAULT_MAX_RETRIES", "0"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let error = outcome(&report).unwrap_err();
+        assert!(
+            !error.contains("login at auth/approle/login failed"),
+            "{status}: {error}"
+        );
+        let failed = report.resolutions[0].problems.iter().any(|problem| {
+            matches!(
+                &problem.kind,
+                secretary::ProblemKind::SourceFailed {
+                    error: secretary::source::SourceError::Vault(error),
+                    ..
+                } if error.is_outage()
+            )
+        });
+        assert!(failed, "{status}: {error}");
+    }
+}
+
+#[test]
 fn a_created_time_that_cannot_be_read_is_said_not_passed_over() {
     // An unreadable `created_time` made a secret's age unknown without a word, so a
     // rotation policy could not tell it was due.
