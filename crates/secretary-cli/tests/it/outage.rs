@@ -80,9 +80,13 @@ impl App {
 
     /// `secretary put KEY` with `value` on its standard input.
     fn put(&self, key: &str, value: &str) -> Outcome {
+        Self::piped(self.command(&[], &["put", key]), value)
+    }
+
+    /// `command` run with `value` on its standard input.
+    fn piped(mut command: std::process::Command, value: &str) -> Outcome {
         use std::io::Write as _;
-        let mut child = self
-            .command(&[], &["put", key])
+        let mut child = command
             .stdin(std::process::Stdio::piped())
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
@@ -536,24 +540,8 @@ fn a_file_size_limit_is_an_error_the_put_reports_not_a_silent_death() {
             None => limited.env_remove(name),
         };
     }
-    let mut child = limited
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "new-api-key-7b1c9e").unwrap();
-    }
-    let output = child.wait_with_output().unwrap();
-    let out = Outcome::of(&output);
-    assert_eq!(
-        out.code, 1,
-        "{:?}: {}{}",
-        output.status, out.stdout, out.stderr
-    );
+    let out = App::piped(limited, "new-api-key-7b1c9e");
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr
             .contains("wrote vault:secret/data/production/api_key#value@v2")
@@ -573,17 +561,8 @@ fn a_write_where_no_state_directory_can_be_made_succeeds() {
     let mut put = app.command(&[], &["put", "api_key"]);
     put.env_remove("SECRETARY_STATE_DIR")
         .env_remove("XDG_STATE_HOME")
-        .env("HOME", "/proc/1/no-such-home")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped());
-    let mut child = put.spawn().unwrap();
-    {
-        use std::io::Write as _;
-        let mut stdin = child.stdin.take().unwrap();
-        writeln!(stdin, "new-api-key-7b1c9e").unwrap();
-    }
-    let out = Outcome::of(&child.wait_with_output().unwrap());
+        .env("HOME", "/proc/1/no-such-home");
+    let out = App::piped(put, "new-api-key-7b1c9e");
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("(version 2)"), "{}", out.stdout);
 }

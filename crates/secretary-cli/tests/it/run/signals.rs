@@ -261,18 +261,7 @@ fn a_sigterm_right_after_start_is_never_lost() {
                 .unwrap();
             std::thread::sleep(Duration::from_micros(u64::from(attempt % 6) * 700));
             send(&child, "TERM");
-            let deadline = std::time::Instant::now() + Duration::from_secs(5);
-            let status = loop {
-                if let Some(status) = child.try_wait().unwrap() {
-                    break Some(status);
-                }
-                if std::time::Instant::now() > deadline {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    break None;
-                }
-                std::thread::sleep(Duration::from_millis(10));
-            };
+            let status = within(&mut child, Duration::from_secs(5));
             let left = fs::read_to_string(&pidfile)
                 .ok()
                 .and_then(|pid| pid.trim().parse::<i32>().ok())
@@ -325,23 +314,28 @@ fn run_ended_by_a_signal_while_a_leftover_process_holds_its_output() {
         assert_eq!(lines.line().trim(), "started", "{mode:?}");
         std::thread::sleep(Duration::from_millis(300));
         send(&child, "TERM");
-        let deadline = std::time::Instant::now() + Duration::from_secs(5);
-        let status = loop {
-            if let Some(status) = child.try_wait().unwrap() {
-                break Some(status);
-            }
-            if std::time::Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let status = within(&mut child, Duration::from_secs(5));
         if let Ok(pid) = fs::read_to_string(dir.path().join("bg")) {
             let _ = Command::new("kill").args(["-KILL", pid.trim()]).status();
         }
         let status =
             status.unwrap_or_else(|| panic!("{mode:?} {program}: run outlived a SIGTERM by 5 s"));
         assert_eq!(status.code(), Some(143), "{mode:?} {program}");
+    }
+}
+
+/// `child`'s exit status if it exits within `wait`; otherwise it is killed, and `None`.
+fn within(child: &mut Child, wait: Duration) -> Option<std::process::ExitStatus> {
+    let deadline = std::time::Instant::now() + wait;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return Some(status);
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(10));
     }
 }
