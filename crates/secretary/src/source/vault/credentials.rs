@@ -195,6 +195,20 @@ impl Credentials {
             return checked_token(token, &name).map(Self::Token);
         }
         if let Some(file) = &config.token_file {
+            // A login's credential the user set says who this process is: the
+            // manifest's token file does not replace it (a twenty-fourth adversarial
+            // pass: a pull request switched `auth` to "token" with a committed
+            // `token_file`, and the user's AppRole ids went unused, in silence).
+            if let Some((name, _)) = ["ROLE_ID", "SECRET_ID", "JWT"]
+                .iter()
+                .filter_map(|name| variable(vars, name))
+                .find(|(_, value)| !value.trim().is_empty())
+            {
+                return Err(config_error(
+                    &name,
+                    "is set, but the manifest logs in with its own token_file (auth = \"token\"): a credential file the manifest names does not replace yours; set VAULT_TOKEN, or fix the source's auth",
+                ));
+            }
             let token = read_secret_file(&base_dir.join(file), "token_file")?;
             return checked_token(token.expose(), "token_file").map(Self::Token);
         }

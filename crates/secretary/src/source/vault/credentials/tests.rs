@@ -406,3 +406,25 @@ fn a_login_variable_with_a_control_character_is_refused_unsent() {
     assert!(said.contains("non-printable"), "{said}");
     assert!(!said.contains("CANARY"), "{said}");
 }
+
+#[test]
+fn a_login_credential_the_user_set_is_not_replaced_by_the_manifests_token_file() {
+    // A twenty-fourth adversarial pass: `auth = "token"` with a committed token_file
+    // read with the repository's token while the user's AppRole ids sat unused.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("their-token"), "s.theirs\n").unwrap();
+    let with_file = config("token_file = \"their-token\"");
+    let error = discover(
+        &with_file,
+        &[("VAULT_ROLE_ID", "mine"), ("VAULT_SECRET_ID", "s")],
+        dir.path(),
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&error, VaultError::Config { setting, .. } if setting == "VAULT_ROLE_ID"),
+        "{error}"
+    );
+    // Without them, the file is the token.
+    let (credentials, _) = discover(&with_file, &[], dir.path()).unwrap();
+    assert!(matches!(credentials, Credentials::Token(_)));
+}
