@@ -434,6 +434,39 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
         error.to_string().contains("may have reached Vault"),
         "{error}"
     );
+
+    // A twenty-fifth: a lost answer, then a retry answered 500, then nothing to read
+    // back: it may have landed all the same (the last attempt's 500 hid it).
+    let node = serve(vec![
+        Answer {
+            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
+            ..answer(200)
+        },
+        Answer {
+            shape: scripted::Shape::Hangup,
+            ..answer(200)
+        },
+        answer(500),
+    ]);
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
+    assert!(matches!(error, PutError::Unconfirmed { .. }), "{error:?}");
+    // And a write refused a connection on every attempt reached nothing: a plain error.
+    let gone = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!("http://{}", listener.local_addr().unwrap())
+    };
+    let unreachable = vars(&[&gone], &[("VAULT_MAX_RETRIES", "1")]);
+    let error = put(
+        &manifest,
+        environment,
+        &unreachable,
+        "api_key",
+        &value,
+        None,
+    )
+    .unwrap_err();
+    assert!(!matches!(error, PutError::Unconfirmed { .. }), "{error:?}");
 }
 
 #[test]

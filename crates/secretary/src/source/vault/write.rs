@@ -122,30 +122,11 @@ pub(super) async fn write_path(
     } else {
         Body::json(data.expose())
     };
-    let reply = match client.send(Method::POST, api, None, Some(&body)).await {
+    let (sent, delivered) = client.send_write(Method::POST, api, &body).await?;
+    let reply = match sent {
         Ok(reply) => reply,
-        // The request may have reached Vault and only its answer been lost (a
-        // connection closed, a time-out, a 5xx from a proxy after it forwarded it): what
-        // Vault holds now tells. A twenty-second adversarial pass saw a write that
-        // landed reported as "cannot connect", and the copy kept the replaced value.
-        // Whatever the last attempt's error (a retry refused after a first attempt's
-        // answer was lost reads as "cannot connect": a twenty-fourth adversarial pass),
-        // an outage met by the write itself, after the read before it worked, may have
-        // landed: [`VaultError::MaybeWritten`], which makes the copies forget.
-        Err(error) if error.is_outage() => {
-            if kv_version == 2 {
-                if let Ok(Read::Found {
-                    data: now,
-                    version: Some(version),
-                    ..
-                }) = read(client, api, 2, None).await
-                {
-                    if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
-                        return Ok(Some(version));
-                    }
-                }
-            }
-            return Err(VaultError::MaybeWritten(Box::new(error)));
+        Err(error) if delivered => {
+            return landed_or_maybe(client, api, kv_version, data, expected, error).await;
         }
         Err(error) => return Err(error),
     };
@@ -173,21 +154,34 @@ pub(super) async fn write_path(
         },
         400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
             if reply.attempts > 1 {
-                if let Read::Found {
-                    data: now,
-                    version: Some(version),
-                    ..
-                } = read(client, api, 2, None).await?
-                {
-                    if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
+                match read(client, api, 2, None).await {
+                    Ok(Read::Found {
+                        data: now,
+                        version: Some(version),
+                        ..
+                    }) if Some(version) == expected.checked_add(1)
+                        && now.expose() == data.expose() =>
+                    {
                         return Ok(Some(version));
                     }
+                    // An earlier attempt's answer was lost, and what is there now cannot
+                    // be read: it may be this write.
+                    Err(error) if delivered => {
+                        return Err(VaultError::MaybeWritten(Box::new(error)));
+                    }
+                    Err(error) => return Err(error),
+                    Ok(_) => {}
                 }
             }
             Err(VaultError::CasMismatch {
                 path: api.to_owned(),
                 expected,
             })
+        }
+        // Retries spent on a 5xx (or after an answer lost): it may have landed.
+        _ if delivered => {
+            let error = client.error_for(&reply, api, Access::Write);
+            landed_or_maybe(client, api, kv_version, data, expected, error).await
         }
         _ => Err(client.error_for(&reply, api, Access::Write)),
     }
@@ -246,4 +240,31 @@ impl VaultSource {
             Ok(written(version))
         })
     }
+}
+
+/// After a write that may have reached Vault (`error` what its last attempt met): what
+/// Vault holds now tells. This write's value at the next version is written; otherwise,
+/// or when it cannot be read, [`VaultError::MaybeWritten`]. KV version 1 keeps no
+/// versions to tell by.
+async fn landed_or_maybe(
+    client: &Client,
+    api: &str,
+    kv_version: u8,
+    data: &SecretJson,
+    expected: u64,
+    error: VaultError,
+) -> Result<Option<u64>, VaultError> {
+    if kv_version == 2 {
+        if let Ok(Read::Found {
+            data: now,
+            version: Some(version),
+            ..
+        }) = read(client, api, 2, None).await
+        {
+            if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
+                return Ok(Some(version));
+            }
+        }
+    }
+    Err(VaultError::MaybeWritten(Box::new(error)))
 }

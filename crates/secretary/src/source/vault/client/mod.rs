@@ -96,6 +96,29 @@ enum Last {
 }
 
 impl Failure {
+    /// Whether the request may have reached the server and been acted on: the
+    /// connection was made and then lost, timed out, or cut short, or the server (or a
+    /// proxy that forwarded it) answered 5xx. Not a connection never made, a 429, a
+    /// sealed server or a standby (412), which act on nothing.
+    fn may_have_landed(&self) -> bool {
+        match &self.last {
+            Last::Error(error) => matches!(
+                error,
+                VaultError::Lost { .. }
+                    | VaultError::Timeout { .. }
+                    | VaultError::Truncated { .. }
+                    | VaultError::Deadline { .. }
+            ),
+            Last::Reply(reply) => {
+                reply.status >= 500
+                    && !(reply.status == 503
+                        && String::from_utf8_lossy(&reply.body).contains("sealed"))
+            }
+        }
+    }
+}
+
+impl Failure {
     fn of_error(error: VaultError) -> Self {
         let answer = match &error {
             VaultError::Connect { reason, .. } | VaultError::Lost { reason, .. } => reason.clone(),
@@ -290,6 +313,25 @@ impl Client {
         self.send_as(method, path, query, body, Some(&token)).await
     }
 
+    /// [`Client::send`] for a write, telling also whether some attempt may have reached
+    /// the server and been acted on (see `Failure::may_have_landed`), whatever the last
+    /// attempt met: a write whose first answer was lost and whose retry was refused may
+    /// have landed all the same (a twenty-fifth adversarial pass). The token is had
+    /// first, outside that: a login that fails sent no write.
+    pub async fn send_write(
+        &self,
+        method: Method,
+        path: &str,
+        body: &Body,
+    ) -> Result<(Result<Reply, VaultError>, bool), VaultError> {
+        let token = self.token().await?;
+        let mut delivered = false;
+        let sent = self
+            .send_tracked(method, path, None, Some(body), Some(&token), &mut delivered)
+            .await;
+        Ok((sent, delivered))
+    }
+
     /// The whole bound on one request: every attempt's time-out and back-off.
     pub fn deadline(&self) -> Duration {
         let attempts = self.settings.max_retries + 1;
@@ -307,6 +349,20 @@ impl Client {
         query: Option<(&str, &str)>,
         body: Option<&Body>,
         token: Option<&SecretValue>,
+    ) -> Result<Reply, VaultError> {
+        self.send_tracked(method, path, query, body, token, &mut false)
+            .await
+    }
+
+    /// [`Client::send_as`], setting `delivered` when an attempt may have been acted on.
+    async fn send_tracked(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<(&str, &str)>,
+        body: Option<&Body>,
+        token: Option<&SecretValue>,
+        delivered: &mut bool,
     ) -> Result<Reply, VaultError> {
         let started = Instant::now();
         let deadline = started + self.deadline();
@@ -349,6 +405,7 @@ impl Client {
                     }
                     Attempt::Fatal(error) => return Err(error),
                     Attempt::Failed(failure) => {
+                        *delivered |= failure.may_have_landed();
                         electing |= failure.electing && count > 1;
                         retry_after = retry_after.max(failure.retry_after);
                         answers[node] = Some(failure.answer);
