@@ -275,13 +275,11 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 95] = [
 /// package indexes, and a command or its arguments (`*_COMMAND`, `*_ARGS`). (Not
 /// `FLAGS` or `RC`, which applications' own names end in too: `FEATURE_FLAGS`,
 /// `IMAGE_SRC`; the programs' own are named above.)
-const PROGRAM_CONTROL_SUFFIXES: [&str; 57] = [
+const PROGRAM_CONTROL_SUFFIXES: [&str; 54] = [
     "_PROXY",
     "HOME",
     "CONFIG",
     "CONFIG_FILE",
-    "_OPTS",
-    "_OPTIONS",
     "RCPATH",
     "PAGER",
     "EDITOR",
@@ -325,7 +323,6 @@ const PROGRAM_CONTROL_SUFFIXES: [&str; 57] = [
     "_INCLUDE_PATH",
     "_LAUNCHER",
     "_TOOLCHAIN_FILE",
-    "_ADDOPTS",
     "_ARGS",
     "_SETTINGS_MODULE",
     "_INDEX_URL",

@@ -372,7 +372,7 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
         body: r#"{"data":{"data":{"value":"new"},"metadata":{"version":4}}}"#.to_owned(),
         ..answer(200)
     };
-    let node = serve(vec![before, lost.clone(), lost, ours]);
+    let node = serve(vec![before.clone(), lost.clone(), lost.clone(), ours]);
     let manifest = manifest();
     let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
     let environment = manifest
@@ -387,22 +387,10 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
     // Another value there: the write did not land (or someone else's did), and the
     // transport error stands.
     let node = serve(vec![
-        Answer {
-            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
-            ..answer(200)
-        },
-        Answer {
-            shape: scripted::Shape::Hangup,
-            ..answer(200)
-        },
-        Answer {
-            shape: scripted::Shape::Hangup,
-            ..answer(200)
-        },
-        Answer {
-            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
-            ..answer(200)
-        },
+        before.clone(),
+        lost.clone(),
+        lost.clone(),
+        before.clone(),
     ]);
     let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
     let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
@@ -413,20 +401,7 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
 
     // Nothing to read back (the server gone): the write may have landed, and says so
     // (a twenty-third adversarial pass; the copies then forget, as after a write).
-    let node = serve(vec![
-        Answer {
-            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
-            ..answer(200)
-        },
-        Answer {
-            shape: scripted::Shape::Hangup,
-            ..answer(200)
-        },
-        Answer {
-            shape: scripted::Shape::Hangup,
-            ..answer(200)
-        },
-    ]);
+    let node = serve(vec![before.clone(), lost.clone(), lost.clone()]);
     let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
     let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
     assert!(matches!(error, PutError::Unconfirmed { .. }), "{error:?}");
@@ -437,17 +412,7 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
 
     // A twenty-fifth: a lost answer, then a retry answered 500, then nothing to read
     // back: it may have landed all the same (the last attempt's 500 hid it).
-    let node = serve(vec![
-        Answer {
-            body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
-            ..answer(200)
-        },
-        Answer {
-            shape: scripted::Shape::Hangup,
-            ..answer(200)
-        },
-        answer(500),
-    ]);
+    let node = serve(vec![before.clone(), lost.clone(), answer(500)]);
     let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
     let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
     assert!(matches!(error, PutError::Unconfirmed { .. }), "{error:?}");

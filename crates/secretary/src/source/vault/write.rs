@@ -155,14 +155,10 @@ pub(super) async fn write_path(
         400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
             if reply.attempts > 1 {
                 match read(client, api, 2, None).await {
-                    Ok(Read::Found {
-                        data: now,
-                        version: Some(version),
-                        ..
-                    }) if Some(version) == expected.checked_add(1)
-                        && now.expose() == data.expose() =>
-                    {
-                        return Ok(Some(version));
+                    Ok(now) => {
+                        if let Some(version) = landed_at(&now, data, expected) {
+                            return Ok(Some(version));
+                        }
                     }
                     // An earlier attempt's answer was lost, and what is there now cannot
                     // be read: it may be this write.
@@ -170,7 +166,6 @@ pub(super) async fn write_path(
                         return Err(VaultError::MaybeWritten(Box::new(error)));
                     }
                     Err(error) => return Err(error),
-                    Ok(_) => {}
                 }
             }
             Err(VaultError::CasMismatch {
@@ -255,16 +250,28 @@ async fn landed_or_maybe(
     error: VaultError,
 ) -> Result<Option<u64>, VaultError> {
     if kv_version == 2 {
-        if let Ok(Read::Found {
-            data: now,
-            version: Some(version),
-            ..
-        }) = read(client, api, 2, None).await
+        if let Some(version) = read(client, api, 2, None)
+            .await
+            .ok()
+            .and_then(|now| landed_at(&now, data, expected))
         {
-            if Some(version) == expected.checked_add(1) && now.expose() == data.expose() {
-                return Ok(Some(version));
-            }
+            return Ok(Some(version));
         }
     }
     Err(VaultError::MaybeWritten(Box::new(error)))
+}
+
+/// The version this write (`data`, with check-and-set on `expected`) landed at, when
+/// `now` shows it: its own value at the next version.
+fn landed_at(now: &Read, data: &SecretJson, expected: u64) -> Option<u64> {
+    match now {
+        Read::Found {
+            data: now,
+            version: Some(version),
+            ..
+        } if Some(*version) == expected.checked_add(1) && now.expose() == data.expose() => {
+            Some(*version)
+        }
+        _ => None,
+    }
 }

@@ -23,6 +23,7 @@ use serde_json::Value;
 use std::sync::Mutex;
 
 use crate::SecretValue;
+use crate::source::Access;
 use crate::source::vault::credentials::Credentials;
 use crate::source::vault::{LoginMethod, VaultError};
 
@@ -170,7 +171,7 @@ impl Client {
         // outage, as for any request: not a refused, perhaps stolen, secret id (a
         // twenty-fourth adversarial pass saw a sealed Vault blamed on a theft, and the
         // copies forgotten for it).
-        if let Some(error) = unavailable(&reply, "sys/wrapping/unwrap") {
+        if let Some(error) = self.unavailable(&reply, "sys/wrapping/unwrap") {
             return Err(error);
         }
         if reply.status != 200 {
@@ -372,7 +373,7 @@ impl Client {
             .await?;
         // The server could not serve a login now (sealed, overloaded, no leader, a 429):
         // an outage, as for any other request, not a refusal of the credentials.
-        if let Some(error) = unavailable(&reply, &login_path) {
+        if let Some(error) = self.unavailable(&reply, &login_path) {
             return Err(error);
         }
         if reply.status != 200 {
@@ -393,6 +394,14 @@ impl Client {
         let owned = (fresh.token.clone(), fresh.login);
         *held = Some(fresh);
         Ok(owned)
+    }
+
+    /// The outage a reply to `path` stands for, when the server could not serve it now
+    /// (sealed, overloaded, no leader, a 429 after every retry): the error any request
+    /// would get ([`Client::error_for`]), when it is an outage.
+    fn unavailable(&self, reply: &Reply, path: &str) -> Option<VaultError> {
+        let error = self.error_for(reply, path, Access::Write);
+        error.is_outage().then_some(error)
     }
 
     /// The token in a login or renewal answer.
@@ -426,22 +435,6 @@ impl Client {
             login: 0,
             replaced_ends: None,
         })
-    }
-}
-
-/// The outage a reply to `path` stands for, when the server could not serve it now: a
-/// 5xx or 412 (sealed, overloaded, no leader), or a 429 after every retry.
-fn unavailable(reply: &Reply, path: &str) -> Option<VaultError> {
-    match reply.status {
-        429 => Some(VaultError::RateLimited {
-            attempts: reply.attempts,
-        }),
-        status if status >= 500 || status == 412 => Some(VaultError::Server {
-            status,
-            path: path.to_owned(),
-            attempts: reply.attempts,
-        }),
-        _ => None,
     }
 }
 
