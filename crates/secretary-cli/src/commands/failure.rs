@@ -395,19 +395,26 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             Diagnostic::error(format!("{key}: {error}")).help(error.hint())
         }
         error @ PutError::Unconfirmed { .. } => {
-            let forgot = matches!(error, PutError::Unconfirmed { unforgotten: None, .. });
-            Diagnostic::error(format!("{key}: {error}")).help(if forgot {
-                "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written; your last-known-good copies of that server forgot their values, so none can serve the one replaced"
-            } else {
-                "read the secret's versions (`bao kv metadata get`) before writing again; and run `secretary cache clear`, so that no copy of yours can serve the value it may have replaced"
-            })
+            let help = match &error {
+                PutError::Unconfirmed { unforgotten: Some(copy), .. } => format!(
+                    "read the secret's versions (`bao kv metadata get`) before writing again; and {}",
+                    clear_after(copy)
+                ),
+                _ => "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written; your last-known-good copies of that server forgot their values, so none can serve the one replaced".to_owned(),
+            };
+            Diagnostic::error(format!("{key}: {error}")).help(help)
         }
         error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(
             "see what is there now (`secretary status`), then run `rollback` again if it is still wanted",
         ),
-        error @ PutError::Unforgotten { .. } => Diagnostic::error(format!("{key}: {error}")).help(
-            "the write happened; run `secretary cache clear` so that no copy of yours can serve the value it replaced at the next outage",
-        ),
+        PutError::Unforgotten { written, error } => {
+            let help = format!("the write happened; {}", clear_after(&error));
+            Diagnostic::error(format!(
+                "{key}: {}",
+                PutError::Unforgotten { written, error }
+            ))
+            .help(help)
+        }
         PutError::Copy(error) => {
             let hint = error.hint();
             Diagnostic::error(format!(
@@ -417,6 +424,20 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             .help(hint)
         }
         error => Diagnostic::error(format!("{key}: {error}; nothing was written")),
+    }
+}
+
+/// What to do when this user's copies could not forget a value a write replaced: make
+/// `cache clear` possible where the copy's own error says it is not (a directory's
+/// permissions, a full disk: a twenty-fourth adversarial pass had `cache clear` advised
+/// where it failed as the forgetting had), then run it.
+fn clear_after(copy: &secretary::outage::CopyError) -> String {
+    let clear = "run `secretary cache clear` so that no copy of yours can serve the value it replaced at the next outage";
+    match copy {
+        secretary::outage::CopyError::Unreadable { .. }
+        | secretary::outage::CopyError::Write { .. }
+        | secretary::outage::CopyError::NoStateDir => format!("{}, then {clear}", copy.hint()),
+        _ => clear.to_owned(),
     }
 }
 

@@ -549,6 +549,15 @@ fn a_file_size_limit_is_an_error_the_put_reports_not_a_silent_death() {
         "{}",
         out.stderr
     );
+    // `cache clear` would fail as the forgetting did: the hint says to make room first
+    // (a twenty-fourth adversarial pass).
+    assert!(
+        out.stderr.contains(
+            "the write happened; check the state directory's permissions and free space, then run `secretary cache clear`"
+        ),
+        "{}",
+        out.stderr
+    );
     assert_no_canary("stderr", &out.stderr);
 }
 

@@ -57,6 +57,25 @@ fn token_like(segment: &str) -> bool {
         || (segment.len() >= 24 && segment.chars().all(|c| c.is_ascii_alphanumeric()))
 }
 
+/// Whether a path segment could be a passphrase: three words or more joined by `-`, `_`,
+/// `~` or `+` (`correcthorse-battery-staple`, a capability URL's slug: a twenty-fifth
+/// adversarial pass). No shape tells it from a post's slug (`my-first-post`), so both
+/// are taken for a secret: a URL or path so marked is only kept out of defaults and
+/// redacted.
+fn passphrase_like(segment: &str) -> bool {
+    segment
+        .chars()
+        .filter(|c| matches!(c, '-' | '_' | '~' | '+'))
+        .count()
+        >= 2
+}
+
+/// Whether a segment of a URL's or a path's may hold its secret (see [`token_like`] and
+/// [`passphrase_like`]).
+fn secret_segment(segment: &str) -> bool {
+    token_like(segment) || passphrase_like(segment)
+}
+
 /// Words of a value that say what follows is a credential (`password=...`,
 /// `--requirepass ...`), compared whole and in lower case.
 const CREDENTIAL_VALUE_WORDS: &[&str] = &[
@@ -495,7 +514,7 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
                     && url.fragment().is_none()
                     && !url
                         .path_segments()
-                        .is_some_and(|mut segments| segments.any(token_like))
+                        .is_some_and(|mut segments| segments.any(secret_segment))
             })
         }),
         Kind::String => {
@@ -505,7 +524,7 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
                 // value has no `/` (`ADMIN_PATH=admin-7g3kq9`: an eighteenth pass).
                 .any(|v| {
                     (v.contains('/') || says_harmless(name, &["PATH", "PREFIX", "ROUTE"]))
-                        && v.split('/').any(token_like)
+                        && v.split('/').any(secret_segment)
                 })
                 // A query or fragment that carries a value (`db:5432?password=...`,
                 // `#auth=...`: a fifteenth adversarial pass), whatever the name says.
@@ -692,6 +711,12 @@ mod tests {
             ("CACHE_HOST", "cache:6379,auth:Tr0ub4dor"),
             // A nineteenth: `pw` as a word.
             ("LDAP_BIND_NAME", "cn=admin,dc=corp,dc=example pw hunter"),
+            // A twenty-fifth: a passphrase as a capability URL's slug, or a path's.
+            (
+                "STATUS_URL",
+                "https://hooks.example.com/services/correcthorse-battery-staple",
+            ),
+            ("UPLOAD_PATH", "/drop/correct_horse_battery"),
         ] {
             assert!(s(name, &[value]), "{name}");
         }
@@ -704,6 +729,8 @@ mod tests {
             ("DB_HOST", "db.internal:5432"),
             ("STATIC_PATH", "static"),
             ("SORT_MODE", "monkey:asc"),
+            ("DOCS_URL", "https://docs.example.com/api/user-guide"),
+            ("STATIC_PATH", "/srv/app/static-files"),
         ] {
             assert!(!s(name, &[value]), "{name}");
         }
