@@ -171,3 +171,35 @@ fn architecture_md_maps_every_module_and_every_dependency() {
         wrong.join("\n")
     );
 }
+
+/// Every `.rs` file under `dir`, test modules and test binaries included.
+fn every_file(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|name| name != "target") {
+                every_file(&path, found);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_source_file_is_over_800_lines() {
+    // STYLE.md's bound: one concept per file; a file that grows past it is split (its
+    // unit tests into `tests.rs` first) before it takes more.
+    let crates = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let mut found = Vec::new();
+    every_file(crates, &mut found);
+    assert!(found.len() > 100, "the workspace's files were not found");
+    let long: Vec<String> = found
+        .iter()
+        .filter_map(|path| {
+            let count = std::fs::read_to_string(path).unwrap().lines().count();
+            (count > 800).then(|| format!("{} ({count} lines)", path.display()))
+        })
+        .collect();
+    assert!(long.is_empty(), "files over 800 lines: {long:?}");
+}

@@ -316,13 +316,7 @@ impl Credentials {
 fn shadowed(vars: &Variables, name: &str) -> Result<(), VaultError> {
     let empty = format!("BAO_{name}");
     let hidden = format!("VAULT_{name}");
-    if vars
-        .get_str(&empty)
-        .is_some_and(|value| value.trim().is_empty())
-        && vars
-            .get_str(&hidden)
-            .is_some_and(|value| !value.trim().is_empty())
-    {
+    if super::settings::hides(vars, name) {
         return Err(config_error(
             &empty,
             format!(
