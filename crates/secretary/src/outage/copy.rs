@@ -460,10 +460,7 @@ pub(crate) fn save(
     fresh: Contents,
     (began, now): (SystemTime, SystemTime),
 ) -> Result<(), CopyError> {
-    let failed = |error: std::io::Error| CopyError::Write {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    };
+    let failed = |error: std::io::Error| CopyError::write(path, &error);
     let dir = directory_of(path);
     let _locked = lock(dir).map_err(failed)?;
     let (began, now_seconds) = (seconds(began), seconds(now));
@@ -628,10 +625,7 @@ fn seal_text(
 /// Writes `outer` back to `path` without the sources `gone` names, each recorded as
 /// forgotten now.
 fn forget_in(path: &Path, mut outer: Outer, gone: &[&str]) -> Result<(), CopyError> {
-    let failed = |error: std::io::Error| CopyError::Write {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    };
+    let failed = |error: std::io::Error| CopyError::write(path, &error);
     outer.sources.retain(|s| !gone.contains(&s.source.as_str()));
     let now = seconds(SystemTime::now());
     for source in gone {
@@ -645,10 +639,9 @@ fn forget_in(path: &Path, mut outer: Outer, gone: &[&str]) -> Result<(), CopyErr
 /// Removes the copy file at `path`; one already gone is no error.
 fn remove(path: &Path) -> Result<(), CopyError> {
     match fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => Err(CopyError::Write {
-            path: path.to_path_buf(),
-            reason: error.to_string(),
-        }),
+        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
+            Err(CopyError::write(path, &error))
+        }
         _ => Ok(()),
     }
 }
@@ -662,10 +655,7 @@ fn remove(path: &Path) -> Result<(), CopyError> {
 /// corrupt, of another format), whole: it could be read again later (once the directory
 /// is put right, by another version of secretary) and serve the value being replaced.
 pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
-    let failed = |error: std::io::Error| CopyError::Write {
-        path: dir.to_path_buf(),
-        reason: error.to_string(),
-    };
+    let failed = |error: std::io::Error| CopyError::write(dir, &error);
     let _locked = lock(dir).map_err(failed)?;
     forgotten::record(dir, server, seconds(SystemTime::now())).map_err(failed)?;
     for path in super::listing::files(dir)? {
@@ -714,8 +704,5 @@ pub(super) fn save_text(
     .map_err(|_| CopyError::Seal {
         reason: "the copy could not be serialised".to_owned(),
     })?;
-    write_atomic(path, &text).map_err(|error| CopyError::Write {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    })
+    write_atomic(path, &text).map_err(|error| CopyError::write(path, &error))
 }

@@ -83,10 +83,7 @@ pub fn unreadable(dir: &Path) -> Result<Vec<CopyError>, CopyError> {
 /// (`cache clear` after a write whose copy could not forget would otherwise be undone
 /// by a read in flight: a twenty-second adversarial pass).
 pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result<usize, CopyError> {
-    let failed = |path: &Path, error: std::io::Error| CopyError::Write {
-        path: path.to_path_buf(),
-        reason: error.to_string(),
-    };
+    let failed = |path: &Path, error: std::io::Error| CopyError::write(path, &error);
     if !dir.exists() {
         return Ok(0);
     }

@@ -276,6 +276,14 @@ pub enum CopyError {
 }
 
 impl CopyError {
+    /// [`CopyError::Write`] for `path`, from the error that stopped the write.
+    pub(crate) fn write(path: &std::path::Path, error: &std::io::Error) -> Self {
+        Self::Write {
+            path: path.to_path_buf(),
+            reason: error.to_string(),
+        }
+    }
+
     /// What to do about it.
     pub fn hint(&self) -> String {
         match self {
