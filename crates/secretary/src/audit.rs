@@ -207,6 +207,11 @@ pub enum Outcome {
     /// process stopped, or its log could not be written, once the write was decided:
     /// look at the store's versions to know whether it landed.
     Intent,
+    /// A write that may have landed: its answer was lost or confirmed nothing, and what
+    /// the store holds could not tell. Look at the store's versions. (Said
+    /// `source_error` once, as a write known not to have landed: a twenty-sixth
+    /// adversarial pass.)
+    Unconfirmed,
 }
 
 impl From<State> for Outcome {

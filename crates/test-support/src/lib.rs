@@ -3,7 +3,9 @@
 //! Raft storage for the failover tests ([`Cluster`]), JWTs signed by a key made in the
 //! test ([`Jwt`]), files encrypted by the real sops ([`Sops`]), a shared PostgreSQL cluster with
 //! OpenBao's database engine over it ([`Postgres`]), a real implementation of the AWS APIs
-//! ([`Moto`]), a loopback HTTP server that records what it is sent ([`Recorder`]), free
+//! ([`Moto`]), a loopback HTTP server that records what it is sent ([`Recorder`]), one
+//! that answers from a script, for faults a real server cannot make on demand
+//! ([`scripted`]), free
 //! loopback ports, bounded waits on child processes ([`process`]),
 //! and the module-graph reading the architecture tests share ([`architecture`]).
 //!
@@ -25,6 +27,7 @@ mod moto;
 mod openbao;
 mod postgres;
 pub mod process;
+pub mod scripted;
 mod sops;
 
 pub use cluster::{Cluster, ClusterGuard, Response};

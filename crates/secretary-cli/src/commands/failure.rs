@@ -87,6 +87,8 @@ pub enum Failure {
     ImportIncomplete {
         /// How many were written.
         written: usize,
+        /// How many may have been: their answers were lost, and Vault could not tell.
+        unconfirmed: usize,
         /// How many were not.
         failed: usize,
     },
@@ -293,8 +295,17 @@ impl Failure {
             Self::ImportBlocked => Diagnostic::error(
                 "nothing was written: fix the values refused or failed above, then run this again",
             ),
-            Self::ImportIncomplete { written, failed } => Diagnostic::error(format!(
-                "{written} written, {failed} not written (see above); run the same command again to finish: what is already there is left as it is"
+            Self::ImportIncomplete {
+                written,
+                unconfirmed,
+                failed,
+            } => Diagnostic::error(format!(
+                "{written} written, {}{failed} not written (see above); run the same command again to finish: what is already there is left as it is",
+                if unconfirmed > 0 {
+                    format!("{unconfirmed} that may have been written (Vault could not tell), ")
+                } else {
+                    String::new()
+                }
             )),
             Self::ProvidedMany(provided) => Diagnostic::error(format!(
                 "{provided} of these secrets are provided, not generated: their new values come from stdin, one at a time"

@@ -32,6 +32,8 @@ struct Output<'a> {
     fingerprints: &'static str,
     items: Vec<ItemOut<'a>>,
     written: usize,
+    /// Writes that may have landed: their answers were lost, and Vault could not tell.
+    unconfirmed: usize,
     failed: usize,
 }
 
@@ -49,6 +51,18 @@ struct ItemOut<'a> {
     written: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
+    /// The write's answer was lost and Vault could not tell whether it landed.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    unconfirmed: bool,
+}
+
+/// Why a write of the plan is not known to be done: it failed, or it may have landed
+/// (its answer lost, and Vault could not tell: said apart, since "not written" would be
+/// wrong as often as right).
+#[derive(Clone)]
+struct NotDone {
+    error: String,
+    unconfirmed: bool,
 }
 
 /// The first 12 hex digits of a fingerprint, enough to tell values apart in a table.
@@ -133,7 +147,8 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
     };
     let (written, errors) = columns(items, &results);
     let wrote = written.iter().filter(|w| w.is_some()).count();
-    let failures = errors.iter().filter(|e| e.is_some()).count();
+    let unconfirmed = errors.iter().flatten().filter(|e| e.unconfirmed).count();
+    let failures = errors.iter().flatten().filter(|e| !e.unconfirmed).count();
     match settings.format {
         Format::Json => {
             let output = Output {
@@ -149,6 +164,7 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
                     })
                     .collect(),
                 written: wrote,
+                unconfirmed,
                 failed: failures,
             };
             write_json(&mut out, &output)?;
@@ -164,9 +180,10 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
     if blocked {
         return Err(Failure::ImportBlocked);
     }
-    if failures > 0 {
+    if failures + unconfirmed > 0 {
         return Err(Failure::ImportIncomplete {
             written: wrote,
+            unconfirmed,
             failed: failures,
         });
     }
@@ -241,6 +258,9 @@ fn write(
                 };
                 session.audit(Event::Import, key, Some(&origin), Outcome::Ok)
             }
+            Err(error) if error.may_have_landed() => {
+                session.audit(Event::Import, key, None, Outcome::Unconfirmed)
+            }
             Err(_) => session.audit(Event::Import, key, None, Outcome::SourceError),
         };
         if let Err(error) = recorded {
@@ -261,19 +281,24 @@ fn write(
 fn columns(
     items: &[ImportItem],
     results: &[secretary::Applied],
-) -> (Vec<Option<String>>, Vec<Option<String>>) {
+) -> (Vec<Option<String>>, Vec<Option<NotDone>>) {
     let mut written = vec![None; items.len()];
-    let mut errors: Vec<Option<String>> = vec![None; items.len()];
+    let mut errors: Vec<Option<NotDone>> = vec![None; items.len()];
     for applied in results {
         match &applied.result {
             Ok(done) => written[applied.item] = Some(done.locator.to_string()),
-            Err(error) => errors[applied.item] = Some(error.to_string()),
+            Err(error) => {
+                errors[applied.item] = Some(NotDone {
+                    error: error.to_string(),
+                    unconfirmed: error.may_have_landed(),
+                });
+            }
         }
     }
     (written, errors)
 }
 
-fn item_out(item: &ImportItem, written: Option<String>, error: Option<String>) -> ItemOut<'_> {
+fn item_out(item: &ImportItem, written: Option<String>, error: Option<NotDone>) -> ItemOut<'_> {
     ItemOut {
         key: &item.key,
         action: item.action.as_str(),
@@ -286,7 +311,8 @@ fn item_out(item: &ImportItem, written: Option<String>, error: Option<String>) -
         from_fingerprint: item.from_fingerprint.as_deref(),
         to_fingerprint: item.to_fingerprint.as_deref(),
         written,
-        error,
+        unconfirmed: error.as_ref().is_some_and(|e| e.unconfirmed),
+        error: error.map(|e| e.error),
     }
 }
 
@@ -294,7 +320,7 @@ fn text(
     out: &mut impl Write,
     (target, from, settings): (&EnvironmentSpec, &str, &ImportSettings<'_>),
     items: &[ImportItem],
-    (written, errors): (&[Option<String>], &[Option<String>]),
+    (written, errors): (&[Option<String>], &[Option<NotDone>]),
     keyed: &str,
 ) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> = items
@@ -303,6 +329,9 @@ fn text(
         .map(|(index, item)| {
             let action = match (&written[index], &errors[index]) {
                 (Some(_), _) => format!("{} (done)", item.action.as_str()),
+                (None, Some(e)) if e.unconfirmed => {
+                    format!("{} (UNCONFIRMED)", item.action.as_str())
+                }
                 (None, Some(_)) => format!("{} (FAILED)", item.action.as_str()),
                 (None, None) => item.action.as_str().to_owned(),
             };
@@ -338,8 +367,13 @@ fn text(
             ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
             _ => {}
         }
-        if let Some(error) = &errors[index] {
-            writeln!(out, "not written {}: {error}", item.key)?;
+        match &errors[index] {
+            Some(NotDone {
+                error,
+                unconfirmed: true,
+            }) => writeln!(out, "may have been written {}: {error}", item.key)?,
+            Some(NotDone { error, .. }) => writeln!(out, "not written {}: {error}", item.key)?,
+            None => {}
         }
     }
     let count = |action: &str| items.iter().filter(|i| i.action.as_str() == action).count();

@@ -170,9 +170,8 @@ pub(super) fn failed(session: &Session, event: Event, key: &str, error: PutError
     }
     let outcome = match &error {
         PutError::Manifest(_) | PutError::NoVaultSource { .. } => None,
-        PutError::Vault(_) | PutError::Aws(_) | PutError::Unconfirmed { .. } => {
-            Some(Outcome::SourceError)
-        }
+        PutError::Vault(_) | PutError::Aws(_) => Some(Outcome::SourceError),
+        PutError::Unconfirmed { .. } => Some(Outcome::Unconfirmed),
         _ => Some(Outcome::Refused),
     };
     if let Some(Err(error)) = outcome.map(|outcome| session.audit(event, key, None, outcome)) {

@@ -271,6 +271,13 @@ pub enum SourceError {
 }
 
 impl SourceError {
+    /// Whether this failure of a write leaves it unknown whether the write landed (its
+    /// answer was lost, or confirmed nothing, and what the store holds could not tell):
+    /// neither written nor not written, and said as such.
+    pub fn may_have_landed(&self) -> bool {
+        matches!(self, Self::Vault(VaultError::MaybeWritten(_)))
+    }
+
     /// What to do about it.
     pub fn hint(&self) -> String {
         match self {

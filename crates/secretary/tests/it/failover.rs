@@ -10,7 +10,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-use crate::scripted;
+use secretary_test_support::scripted;
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -384,19 +384,29 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
     let methods: Vec<String> = node.seen().iter().map(|s| s.method.clone()).collect();
     assert_eq!(methods, ["GET", "POST", "POST", "GET"]);
 
-    // Another value there: the write did not land (or someone else's did), and the
-    // transport error stands.
-    let node = serve(vec![
-        before.clone(),
-        lost.clone(),
-        lost.clone(),
-        before.clone(),
-    ]);
+    let reads: Vec<String> = node
+        .seen()
+        .iter()
+        .filter(|s| s.method == "GET")
+        .map(|s| s.path.clone())
+        .collect();
+    assert!(
+        reads[1].ends_with("?version=4"),
+        "the read-back asks for the one version this write could make: {reads:?}"
+    );
+
+    // Another writer's value at that version: this write did not land, and the
+    // transport error stands (neither a conflict nor "may have been written").
+    let theirs = Answer {
+        body: r#"{"data":{"data":{"value":"someone-else"},"metadata":{"version":4}}}"#.to_owned(),
+        ..answer(200)
+    };
+    let node = serve(vec![before.clone(), lost.clone(), lost.clone(), theirs]);
     let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
     let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
     assert!(
-        !matches!(error, PutError::Vault(VaultError::CasMismatch { .. })),
-        "{error}"
+        matches!(error, PutError::Vault(VaultError::Lost { .. })),
+        "{error:?}"
     );
 
     // Nothing to read back (the server gone): the write may have landed, and says so
@@ -432,6 +442,58 @@ fn a_write_whose_every_answer_was_lost_is_read_back_and_reported_written() {
     )
     .unwrap_err();
     assert!(!matches!(error, PutError::Unconfirmed { .. }), "{error:?}");
+}
+
+#[test]
+fn a_write_answered_without_its_version_or_overtaken_after_a_lost_answer_is_read_back() {
+    // A twenty-sixth adversarial pass: a proxy let a write through and answered 200
+    // without a version; `put` said "may not have been written", read nothing back, and
+    // the copy kept the value replaced. And a `put --cas` whose write landed, then
+    // another writer's, then the retry's conflict, was told "not written".
+    let before = Answer {
+        body: r#"{"data":{"data":{"value":"old"},"metadata":{"version":3}}}"#.to_owned(),
+        ..answer(200)
+    };
+    let ours = Answer {
+        body: r#"{"data":{"data":{"value":"new"},"metadata":{"version":4}}}"#.to_owned(),
+        ..answer(200)
+    };
+    let no_version = Answer {
+        body: r#"{"errors":["injected after"]}"#.to_owned(),
+        ..answer(200)
+    };
+    let manifest = manifest();
+    let value = SecretValue::new("new".to_owned());
+    let node = serve(vec![before.clone(), no_version.clone(), ours.clone()]);
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let environment = manifest
+        .select_environment(Some("production"), &once)
+        .unwrap();
+    let done = put(&manifest, environment, &once, "api_key", &value, None).unwrap();
+    assert_eq!(done.locator.version(), Some(4));
+    // Nothing to read back: it may have been written, and says so.
+    let node = serve(vec![before.clone(), no_version]);
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let error = put(&manifest, environment, &once, "api_key", &value, None).unwrap_err();
+    assert!(matches!(error, PutError::Unconfirmed { .. }), "{error:?}");
+
+    // The write landed at 4, another writer made 5, the answer was lost; the retry's
+    // check-and-set fails. Version 4 is ours: written, though the latest is theirs.
+    let lost = Answer {
+        shape: scripted::Shape::Hangup,
+        ..answer(200)
+    };
+    let cas_failed = Answer {
+        body: r#"{"errors":["check-and-set parameter did not match the current version"]}"#
+            .to_owned(),
+        ..answer(400)
+    };
+    let node = serve(vec![before, lost, cas_failed, ours]);
+    let once = vars(&[&node.address], &[("VAULT_MAX_RETRIES", "1")]);
+    let done = put(&manifest, environment, &once, "api_key", &value, Some(3)).unwrap();
+    assert_eq!(done.locator.version(), Some(4));
+    let read_back = node.seen().last().map(|s| s.path.clone()).unwrap();
+    assert!(read_back.ends_with("?version=4"), "not the latest: {read_back}");
 }
 
 #[test]

@@ -1,5 +1,5 @@
 //! The library's integration tests, in one binary (one link step instead of ten): each
-//! module is one topic, and `scripted` is the scripted HTTP server the fault tests share.
+//! module is one topic; the scripted HTTP server the fault tests share is the test-support crate's.
 //! Tests that need a real OpenBao start their own (`secretary_test_support::OpenBao`).
 
 mod architecture;
@@ -12,7 +12,6 @@ mod outage;
 mod properties;
 mod redaction;
 mod scan;
-mod scripted;
 mod sources;
 mod vault_faults;
 

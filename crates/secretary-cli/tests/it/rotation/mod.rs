@@ -223,3 +223,4 @@ fn capped_with(
 mod audit;
 mod import;
 mod rotate;
+mod unconfirmed;

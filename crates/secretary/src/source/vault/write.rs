@@ -137,6 +137,10 @@ pub(super) async fn write_path(
         // makes N + 1. An answer without a version (a proxy's page, an empty body), or
         // with one at or below N (stale, or replayed), confirms nothing: the write may
         // not have happened.
+        // A server answered, so the write may have been acted on: what Vault holds
+        // tells (a twenty-sixth adversarial pass had a 200 without a version called
+        // "may not have been written", with no read-back, and the copy kept the value
+        // it replaced).
         200 | 204 => match reply
             .json()
             .expose()
@@ -144,34 +148,27 @@ pub(super) async fn write_path(
             .and_then(Value::as_u64)
         {
             Some(version) if version > expected => Ok(Some(version)),
-            _ => Err(VaultError::Unexpected {
-                path: api.to_owned(),
-                what: format!(
-                    "HTTP {} to a write, without the version written: it may not have been written",
-                    reply.status
-                ),
-            }),
+            _ => {
+                let error = VaultError::Unexpected {
+                    path: api.to_owned(),
+                    what: format!(
+                        "HTTP {} to a write, without the version written",
+                        reply.status
+                    ),
+                };
+                landed_or_maybe(client, api, kv_version, data, expected, error).await
+            }
         },
         400 if String::from_utf8_lossy(&reply.body).contains("check-and-set") => {
-            if reply.attempts > 1 {
-                match read(client, api, 2, None).await {
-                    Ok(now) => {
-                        if let Some(version) = landed_at(&now, data, expected) {
-                            return Ok(Some(version));
-                        }
-                    }
-                    // An earlier attempt's answer was lost, and what is there now cannot
-                    // be read: it may be this write.
-                    Err(error) if delivered => {
-                        return Err(VaultError::MaybeWritten(Box::new(error)));
-                    }
-                    Err(error) => return Err(error),
-                }
-            }
-            Err(VaultError::CasMismatch {
+            let mismatch = VaultError::CasMismatch {
                 path: api.to_owned(),
                 expected,
-            })
+            };
+            // An earlier attempt's answer was lost: it may be what moved the version on.
+            if reply.attempts > 1 {
+                return landed_or_maybe(client, api, kv_version, data, expected, mismatch).await;
+            }
+            Err(mismatch)
         }
         // Retries spent on a 5xx (or after an answer lost): it may have landed.
         _ if delivered => {
@@ -238,9 +235,13 @@ impl VaultSource {
 }
 
 /// After a write that may have reached Vault (`error` what its last attempt met): what
-/// Vault holds now tells. This write's value at the next version is written; otherwise,
-/// or when it cannot be read, [`VaultError::MaybeWritten`]. KV version 1 keeps no
-/// versions to tell by.
+/// Vault holds at the one version this write could have made (`expected + 1`, by
+/// check-and-set) tells. This write's value there: written. Another writer's value
+/// there: this write did not land, and `error` stands. Nothing readable there (absent,
+/// deleted, a read that fails, or a standby behind): [`VaultError::MaybeWritten`]. The
+/// latest version is not the test: another writer may have come after this one (a
+/// twenty-sixth adversarial pass had a landed `put --cas` and `rollback` told "not
+/// written"). KV version 1 keeps no versions to tell by.
 async fn landed_or_maybe(
     client: &Client,
     api: &str,
@@ -249,29 +250,21 @@ async fn landed_or_maybe(
     expected: u64,
     error: VaultError,
 ) -> Result<Option<u64>, VaultError> {
-    if kv_version == 2 {
-        if let Some(version) = read(client, api, 2, None)
-            .await
-            .ok()
-            .and_then(|now| landed_at(&now, data, expected))
-        {
-            return Ok(Some(version));
-        }
-    }
-    Err(VaultError::MaybeWritten(Box::new(error)))
-}
-
-/// The version this write (`data`, with check-and-set on `expected`) landed at, when
-/// `now` shows it: its own value at the next version.
-fn landed_at(now: &Read, data: &SecretJson, expected: u64) -> Option<u64> {
-    match now {
-        Read::Found {
-            data: now,
-            version: Some(version),
+    let Some(next) = expected.checked_add(1).filter(|_| kv_version == 2) else {
+        return Err(VaultError::MaybeWritten(Box::new(error)));
+    };
+    match read(client, api, 2, Some(next)).await {
+        Ok(Read::Found {
+            data: there,
+            version,
             ..
-        } if Some(*version) == expected.checked_add(1) && now.expose() == data.expose() => {
-            Some(*version)
+        }) if version.is_none_or(|version| version == next) => {
+            if there.expose() == data.expose() {
+                Ok(Some(next))
+            } else {
+                Err(error)
+            }
         }
-        _ => None,
+        _ => Err(VaultError::MaybeWritten(Box::new(error))),
     }
 }

@@ -8,7 +8,7 @@
     reason = "test binaries: a panic is the failure report"
 )]
 
-use crate::scripted;
+use secretary_test_support::scripted;
 
 use scripted::{Answer, Scripted, Shape, answer, serve, shaped, with_header};
 use secretary_test_support::OpenBao;

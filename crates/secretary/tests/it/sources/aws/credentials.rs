@@ -8,7 +8,7 @@ use secretary_test_support::Moto;
 
 use super::faults::aws;
 use super::*;
-use crate::scripted;
+use secretary_test_support::scripted;
 
 #[test]
 fn web_identity_credentials_come_from_sts() {

@@ -4,7 +4,7 @@
 use secretary::source::AwsError;
 
 use super::*;
-use crate::scripted::{self, Answer, Shape};
+use secretary_test_support::scripted::{self, Answer, Shape};
 
 pub(super) fn aws(status: u16, body: &str) -> Answer {
     Answer {

@@ -1,12 +1,6 @@
 //! A loopback HTTP server that answers from a script: what the Vault tests use for the
 //! faults a real server cannot produce on demand.
 
-#![allow(
-    dead_code,
-    clippy::unwrap_used,
-    reason = "shared by several test binaries, each using a part; a panic is the failure report"
-)]
-
 use std::fmt::Write as _;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
@@ -16,10 +10,15 @@ use std::time::Duration;
 /// One scripted answer.
 #[derive(Clone)]
 pub struct Answer {
+    /// The HTTP status.
     pub status: u16,
+    /// Headers besides the length and the type.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: String,
+    /// How long to wait before answering.
     pub delay: Duration,
+    /// How it is sent.
     pub shape: Shape,
 }
 
@@ -43,6 +42,8 @@ pub enum Shape {
     Hangup,
 }
 
+/// An answer with `status`: a KV v2 read's body (version 3) for 200, Vault's empty
+/// errors otherwise.
 pub fn answer(status: u16) -> Answer {
     let body = if status == 200 {
         r#"{"data":{"data":{"value":"the-value"},"metadata":{"version":3}}}"#.to_owned()
@@ -58,6 +59,7 @@ pub fn answer(status: u16) -> Answer {
     }
 }
 
+/// [`answer`], sent as `shape` says.
 pub fn shaped(status: u16, shape: Shape) -> Answer {
     Answer {
         shape,
@@ -65,6 +67,7 @@ pub fn shaped(status: u16, shape: Shape) -> Answer {
     }
 }
 
+/// `answer` with one more header.
 pub fn with_header(mut answer: Answer, name: &str, value: &str) -> Answer {
     answer.headers.push((name.to_owned(), value.to_owned()));
     answer
@@ -73,13 +76,18 @@ pub fn with_header(mut answer: Answer, name: &str, value: &str) -> Answer {
 /// A request as the server saw it.
 #[derive(Debug, Clone)]
 pub struct Seen {
+    /// The method.
     pub method: String,
+    /// The path, with its query.
     pub path: String,
+    /// Every header, as sent.
     pub headers: Vec<(String, String)>,
+    /// The body.
     pub body: String,
 }
 
 impl Seen {
+    /// The header `name` (any case), if sent.
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()
@@ -91,10 +99,13 @@ impl Seen {
 /// A loopback HTTP server that answers from a script, one answer per request, and
 /// records every request.
 pub struct Scripted {
+    /// `http://127.0.0.1:PORT`.
     pub address: String,
     seen: Arc<Mutex<Vec<Seen>>>,
 }
 
+/// A server that answers each request with the next of `script`, and closes each
+/// connection past its end.
 pub fn serve(script: Vec<Answer>) -> Scripted {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
