@@ -213,12 +213,49 @@ pub(crate) fn repository_root(dir: &Path) -> Option<PathBuf> {
         .map(Path::to_path_buf)
 }
 
-/// The variables of `vars` that `keep` accepts by name, for a program's environment.
-pub(crate) fn scrubbed(vars: &Variables, keep: impl Fn(&str) -> bool) -> Vec<(OsString, OsString)> {
+/// The variables of `vars` that `keep` accepts by name, for the environment of a program
+/// run for a manifest in `base`; `PATH` without the directories a change to the
+/// repository could add a program to ([`outside_repository`]).
+pub(crate) fn scrubbed(
+    vars: &Variables,
+    base: &Path,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<(OsString, OsString)> {
     vars.iter()
         .filter(|(name, _)| name.to_str().is_some_and(&keep))
-        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .map(|(name, value)| {
+            if name == "PATH" {
+                (name.to_owned(), outside_repository(value, base))
+            } else {
+                (name.to_owned(), value.to_owned())
+            }
+        })
         .collect()
+}
+
+/// `path` (a `PATH`) without its relative directories and those beneath the manifest's
+/// directory `base` or inside the git repository that holds it. What a program run for
+/// a source looks up by itself (sops's `gpg`, a provider script's `cat`) is then never
+/// a file of the branch's: a twenty-sixth adversarial pass had sops, installed outside
+/// the repository, run the repository's `bin/gpg`, with `bin/` first on `PATH` as
+/// direnv's `PATH_add bin` or an activated in-repository virtual environment puts it.
+pub(crate) fn outside_repository(path: &std::ffi::OsStr, base: &Path) -> OsString {
+    let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
+    let repository = repository_root(&base);
+    let kept = std::env::split_paths(path).filter(|dir| {
+        if !dir.is_absolute() {
+            return false;
+        }
+        let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
+        [dir.as_path(), real.as_path()].iter().all(|dir| {
+            !dir.starts_with(&base)
+                && !repository
+                    .as_ref()
+                    .is_some_and(|root| dir.starts_with(root))
+        })
+    });
+    // Every directory came out of `split_paths`, so none holds the separator.
+    std::env::join_paths(kept).unwrap_or_default()
 }
 
 impl Program<'_> {

@@ -282,7 +282,7 @@ impl SopsSource {
         let sops = |error: SopsError| SourceError::Sops(error);
         let binary = sops_binary(context).map_err(|error| sops(SopsError::Program(error)))?;
         let vault = context.vars.get_str(VAULT_OPT_IN) == Some("1");
-        let mut env = program::scrubbed(context.vars, sops_needs);
+        let mut env = program::scrubbed(context.vars, context.base_dir, sops_needs);
         if !vault {
             // sops's Vault client takes a non-empty VAULT_TOKEN before ~/.vault-token: a
             // placeholder keeps this user's token from the address a file names.

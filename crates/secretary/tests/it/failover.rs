@@ -493,7 +493,10 @@ fn a_write_answered_without_its_version_or_overtaken_after_a_lost_answer_is_read
     let done = put(&manifest, environment, &once, "api_key", &value, Some(3)).unwrap();
     assert_eq!(done.locator.version(), Some(4));
     let read_back = node.seen().last().map(|s| s.path.clone()).unwrap();
-    assert!(read_back.ends_with("?version=4"), "not the latest: {read_back}");
+    assert!(
+        read_back.ends_with("?version=4"),
+        "not the latest: {read_back}"
+    );
 }
 
 #[test]

@@ -73,7 +73,7 @@ impl Kit<'_> {
                 path: &path,
                 args: &args,
                 dir: base,
-                env: environment(vars, self.pass_env, &[]),
+                env: environment(vars, base, self.pass_env, &[]),
                 stdin: &input,
                 limit: OUTPUT_LIMIT,
                 timeout: self.timeout,

@@ -179,7 +179,12 @@ impl ExecSource {
             path: &launch.path,
             args: &args,
             dir: context.base_dir,
-            env: environment(context.vars, &self.pass_env, &launch.changes),
+            env: environment(
+                context.vars,
+                context.base_dir,
+                &self.pass_env,
+                &launch.changes,
+            ),
             stdin: &input,
             limit: OUTPUT_LIMIT,
             timeout: self.timeout,
@@ -216,10 +221,11 @@ impl ExecSource {
 /// (or of its command) would change, as it would.
 fn environment(
     vars: &crate::Variables,
+    base: &std::path::Path,
     pass_env: &[String],
     changes: &[env_words::Change],
 ) -> Vec<(std::ffi::OsString, std::ffi::OsString)> {
-    let mut env = program::scrubbed(vars, |name| {
+    let mut env = program::scrubbed(vars, base, |name| {
         name != "PYTHONDONTWRITEBYTECODE"
             && (basic(name) || pass_env.iter().any(|kept| kept == name))
     });

@@ -215,10 +215,17 @@ fn a_provider_gets_the_request_and_a_scrubbed_environment_with_what_pass_env_nam
     let manifest = project.manifest(
         "command = [\"./providers/provider.py\"]\npass_env = [\"OP_SERVICE_ACCOUNT_TOKEN\", \"PROVIDER_STORE\"]\n",
     );
+    // A directory of the project first on PATH, as direnv's `PATH_add bin` puts it, and
+    // a relative one: what the provider looks up by itself must not be the branch's (a
+    // twenty-sixth adversarial pass).
+    let bin = project.dir.join("bin");
+    fs::create_dir_all(&bin).unwrap();
+    let path = format!("{}:bin:{}", bin.display(), std::env::var("PATH").unwrap());
     let vars = project.vars(&[
         ("OP_SERVICE_ACCOUNT_TOKEN", "ops_x"),
         ("SECRETARY_AUDIT_KEY", "canary-audit-key-for-no-provider"),
         ("AWS_SECRET_ACCESS_KEY", "canary-aws"),
+        ("PATH", &path),
     ]);
     allow(&manifest, &vars);
     let report = run(&manifest, "production", &vars);
@@ -233,6 +240,12 @@ fn a_provider_gets_the_request_and_a_scrubbed_environment_with_what_pass_env_nam
         .collect();
     assert!(env.contains(&"OP_SERVICE_ACCOUNT_TOKEN"), "{env:?}");
     assert!(env.contains(&"PATH"), "{env:?}");
+    let given = dumped["path"].as_str().unwrap();
+    assert_eq!(
+        given,
+        std::env::var("PATH").unwrap(),
+        "the project's bin/ and the relative bin are left out, the rest kept in order"
+    );
     for withheld in [
         "VAULT_TOKEN",
         "SECRETARY_AUDIT_KEY",
