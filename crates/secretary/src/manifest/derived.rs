@@ -134,6 +134,21 @@ impl ValueTemplate {
         })
     }
 
+    /// How long the value would be, in bytes, with each secret's from `value`: `None`
+    /// when one has none, or past `usize` (computed before anything is built, so that a
+    /// template repeating a large value thousands of times is refused, not made).
+    pub fn rendered_len<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> Option<usize> {
+        self.parts.iter().try_fold(0usize, |total, part| {
+            let more = match part {
+                Part::Text(text) => text.len(),
+                Part::Secret { key, url: false } => value(key)?.len(),
+                // Percent-encoding makes at most three bytes of one.
+                Part::Secret { key, url: true } => value(key)?.len().checked_mul(3)?,
+            };
+            total.checked_add(more)
+        })
+    }
+
     /// The value, with each secret's from `value`; `None` when one has none.
     pub fn render<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> Option<String> {
         let mut out = String::new();

@@ -18,8 +18,55 @@ impl fmt::Display for Invalid {
     }
 }
 
+impl Invalid {
+    /// Why a value is invalid, said without the value.
+    pub(crate) fn new(reason: impl Into<String>) -> Self {
+        Self(reason.into())
+    }
+}
+
 fn invalid(message: impl Into<String>) -> Result<(), Invalid> {
     Err(Invalid(message.into()))
+}
+
+/// The most a `pattern` may take once compiled, in bytes: what it costs to match grows
+/// with it, times the value's length. Patterns people write (`sk_live_[A-Za-z0-9]{24,}`,
+/// an e-mail's) take a few KiB; a twenty-sixth adversarial pass had 500 of
+/// `(a{0,200}){0,200}` take 1.9 GB to compile, and one such pattern minutes to match.
+pub const PATTERN_SIZE_LIMIT: usize = 32 * 1024;
+
+/// How deep a `pattern`'s groups and repetitions may nest.
+pub const PATTERN_NEST_LIMIT: u32 = 32;
+
+/// The longest value a `pattern` is matched against, in bytes: a longer one is invalid,
+/// so that the matching stays bounded (a `.env` value may be 1 MiB).
+pub const PATTERN_VALUE_LIMIT: usize = 64 * 1024;
+
+/// Why a `pattern` was not compiled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum PatternError {
+    /// Not a regular expression regex-lite reads.
+    Syntax,
+    /// Past [`PATTERN_SIZE_LIMIT`] or [`PATTERN_NEST_LIMIT`].
+    TooLarge,
+}
+
+/// `pattern`, anchored at both ends, compiled within the limits above.
+pub(crate) fn compile_pattern(pattern: &str) -> Result<regex_lite::Regex, PatternError> {
+    let anchored = format!("^(?:{pattern})$");
+    regex_lite::RegexBuilder::new(&anchored)
+        .size_limit(PATTERN_SIZE_LIMIT)
+        .nest_limit(PATTERN_NEST_LIMIT)
+        .build()
+        .map_err(|_| {
+            // Told apart by compiling again without the limits (bounded by the crate's
+            // own default of 10 MiB), not by reading the error's text.
+            if regex_lite::Regex::new(&anchored).is_ok() {
+                PatternError::TooLarge
+            } else {
+                PatternError::Syntax
+            }
+        })
 }
 
 /// Checks `value` against `spec`'s type and constraints.
@@ -77,6 +124,12 @@ pub fn check(spec: &SecretSpec, value: &str) -> Result<(), Invalid> {
         return invalid(format!("is longer than {max} characters"));
     }
     if let Some(pattern) = &c.pattern {
+        if value.len() > PATTERN_VALUE_LIMIT {
+            return invalid(format!(
+                "is longer than the {} KiB a `pattern` is matched against",
+                PATTERN_VALUE_LIMIT / 1024
+            ));
+        }
         if !pattern.is_match(value) {
             // The pattern is wrapped as `^(?:...)$`; show it as written.
             let written = pattern.as_str();
@@ -218,5 +271,37 @@ mod tests {
         let message = check(&spec, "Hunter2Pass://x").unwrap_err().to_string();
         assert_eq!(message, "has a scheme other than `postgresql`");
         assert!(!message.to_lowercase().contains("hunter2"), "{message}");
+    }
+
+    #[test]
+    fn a_pattern_is_compiled_and_matched_within_bounds() {
+        // Patterns people write compile.
+        for pattern in [
+            r"sk_live_[A-Za-z0-9]{24,}",
+            r"(?i)[0-9a-f]{64}",
+            r"[A-Za-z0-9+/]{40,}={0,2}",
+            r"\w{1,255}",
+            r"[a-zA-Z0-9._%+-]+@[a-zA-Z0-9.-]+\.[a-zA-Z]{2,}",
+            r"-----BEGIN [A-Z ]+-----[\s\S]*-----END [A-Z ]+-----\s*",
+        ] {
+            assert!(compile_pattern(pattern).is_ok(), "{pattern}");
+        }
+        // A twenty-sixth adversarial pass: one of these took megabytes to compile and
+        // minutes to match; it is refused as too large, not as bad syntax.
+        assert_eq!(
+            compile_pattern("(a{0,200}){0,200}").unwrap_err(),
+            PatternError::TooLarge
+        );
+        let deep = format!("{}a{}", "(".repeat(40), ")".repeat(40));
+        assert_eq!(compile_pattern(&deep).unwrap_err(), PatternError::TooLarge);
+        assert_eq!(compile_pattern("(a").unwrap_err(), PatternError::Syntax);
+        // A value past the limit is invalid, not matched.
+        let spec = spec("pattern = \"a*\"\n");
+        let long = "a".repeat(PATTERN_VALUE_LIMIT + 1);
+        assert_eq!(
+            check(&spec, &long).unwrap_err().to_string(),
+            "is longer than the 64 KiB a `pattern` is matched against"
+        );
+        assert!(check(&spec, &"a".repeat(PATTERN_VALUE_LIMIT)).is_ok());
     }
 }

@@ -102,15 +102,52 @@ fn settle(
         }
         return;
     }
-    let built = template.render(|key| {
+    let value_of = |key: &str| {
         position
             .get(key)
             .and_then(|&i| resolutions[i].value.as_ref())
             .map(SecretValue::expose)
-    });
+    };
+    // As long as a `.env` value may be: a twenty-sixth adversarial pass built 3 GiB from
+    // one 1 MiB value named 3,000 times.
+    if template
+        .rendered_len(value_of)
+        .is_none_or(|length| length > TEMPLATE_LIMIT)
+    {
+        resolutions[at].problems.push(Problem {
+            fix: Fix::Correct {
+                name: spec.primary_env().to_owned(),
+                expected: format!(
+                    "a value of at most {} MiB: the template, over its inputs' values, makes more (name each input fewer times)",
+                    TEMPLATE_LIMIT >> 20
+                ),
+            },
+            kind: ProblemKind::Invalid {
+                origin: Origin::Template { inputs },
+                reason: crate::validate::Invalid::new(format!(
+                    "would be longer than {} MiB",
+                    TEMPLATE_LIMIT >> 20
+                )),
+            },
+        });
+        return;
+    }
+    let built = template.render(value_of);
+    // Served from a last-known-good copy if any input is: the oldest of theirs (a
+    // twenty-sixth adversarial pass had the reference application's `database_url`
+    // called fresh beside its stale `postgres_password`).
+    let stale = inputs
+        .iter()
+        .filter_map(|input| position.get(input.as_str()))
+        .filter_map(|&i| resolutions[i].stale.clone())
+        .max_by_key(|stale| stale.age);
     if let Some(built) = built {
         let resolution = &mut resolutions[at];
         resolution.value = Some(SecretValue::new(built));
         resolution.origin = Some(Origin::Template { inputs });
+        resolution.stale = stale;
     }
 }
+
+/// The longest value a template may make, in bytes.
+const TEMPLATE_LIMIT: usize = 1 << 20;

@@ -256,6 +256,34 @@ impl Checker<'_> {
         Some(Rotation { every, new_value })
     }
 
+    /// A secret's `pattern`, compiled within its bounds; reported when it is not.
+    fn pattern(&mut self, key: &str, pattern: &toml::Spanned<String>) -> Option<regex_lite::Regex> {
+        let regex = crate::manifest::rules::compile_pattern(pattern.get_ref());
+        match &regex {
+            Ok(_) => {}
+            Err(crate::manifest::rules::PatternError::Syntax) => self.report(
+                pattern.span().start,
+                format!("secret `{key}`: `pattern` is not a valid regular expression"),
+                Some(
+                    "the syntax is RE2's without look-around or Unicode classes: \
+                     `\\d`, `\\w`, `\\s`, `\\b` and `(?i)` are ASCII-only, and `\\p{..}` \
+                     is not supported (the regex-lite crate)"
+                        .to_owned(),
+                ),
+            ),
+            Err(crate::manifest::rules::PatternError::TooLarge) => self.report(
+                pattern.span().start,
+                format!("secret `{key}`: `pattern` is too large once compiled"),
+                Some(format!(
+                    "a pattern may compile to at most {} KiB and nest {} groups deep: write its repetitions with fewer copies (`[a-z]{{1,64}}`, not `(a{{0,200}}){{0,200}}`)",
+                    crate::manifest::rules::PATTERN_SIZE_LIMIT / 1024,
+                    crate::manifest::rules::PATTERN_NEST_LIMIT
+                )),
+            ),
+        }
+        regex.ok()
+    }
+
     pub(super) fn secret(
         &mut self,
         key: String,
@@ -284,25 +312,10 @@ impl Checker<'_> {
         }
         self.check_constraints(&key, at, kind, &raw);
         let rotation = self.rotation(&key, kind, &raw);
-        let pattern = match &raw.pattern {
-            Some(pattern) => {
-                let regex = regex_lite::Regex::new(&format!("^(?:{})$", pattern.get_ref())).ok();
-                if regex.is_none() {
-                    self.report(
-                        pattern.span().start,
-                        format!("secret `{key}`: `pattern` is not a valid regular expression"),
-                        Some(
-                            "the syntax is RE2's without look-around or Unicode classes: \
-                             `\\d`, `\\w`, `\\s`, `\\b` and `(?i)` are ASCII-only, and `\\p{..}` \
-                             is not supported (the regex-lite crate)"
-                                .to_owned(),
-                        ),
-                    );
-                }
-                regex
-            }
-            None => None,
-        };
+        let pattern = raw
+            .pattern
+            .as_ref()
+            .and_then(|pattern| self.pattern(&key, pattern));
         let spec = SecretSpec {
             key,
             description: raw.description.unwrap_or_default(),

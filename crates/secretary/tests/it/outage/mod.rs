@@ -209,6 +209,25 @@ fn a_copy_written_while_vault_is_up_is_served_stale_once_it_is_down() {
 }
 
 #[test]
+fn a_template_built_from_a_stale_value_is_stale_too() {
+    // A twenty-sixth adversarial pass: the reference application's `database_url`, a
+    // template over `postgres_password`, was called fresh beside its stale input.
+    let mut setup = Setup::with(&manifest_text(
+        "24h",
+        "[environments.production.secrets.db_url]\ntemplate = \"postgresql://app:{db_password|url}@db/app\"\n[secrets.db_url]\nrequired = true\n",
+    ));
+    let vars = setup.vars();
+    let report = setup.resolve("production", &vars);
+    assert!(report.is_ok(), "{:?}", report.resolutions);
+    assert!(report.get("db_url").unwrap().stale.is_none());
+    setup.server.stop();
+    let report = setup.resolve("production", &vars);
+    let built = report.get("db_url").unwrap();
+    assert_eq!(built.state(), State::Stale);
+    assert_eq!(built.stale.as_ref().unwrap().source, "vault");
+}
+
+#[test]
 fn a_blackholed_vault_gives_way_to_the_copy_within_outage_after() {
     let mut setup = Setup::new();
     let vars = setup.vars();

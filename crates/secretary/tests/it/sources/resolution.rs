@@ -285,6 +285,35 @@ fn a_template_builds_a_value_from_other_secrets_in_its_environment_only() {
 }
 
 #[test]
+fn a_template_longer_than_a_mebibyte_is_refused_before_it_is_built() {
+    // A twenty-sixth adversarial pass: one 1 MiB value named 3,000 times built 3 GiB.
+    let dir = tempfile::tempdir().unwrap();
+    let repeated = "{big}".repeat(2);
+    let manifest = manifest(
+        dir.path(),
+        &format!(
+            "version = 1\n[environments.production]\nsources = [\"env\"]\n[secrets.big]\n[secrets.t]\ntemplate = \"{repeated}\"\n"
+        ),
+    );
+    let half = "x".repeat(512 * 1024);
+    let vars = Variables::from_pairs([("BIG", half.as_str())]);
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(
+        value(&report, "t").map(|v| v.len()),
+        Some(1 << 20),
+        "1 MiB is kept"
+    );
+    let over = format!("{half}x");
+    let vars = Variables::from_pairs([("BIG", over.as_str())]);
+    let report = run(&manifest, "production", &vars);
+    let resolution = report.get("t").unwrap();
+    assert!(resolution.value.is_none());
+    let problem = resolution.problems[0].kind.to_string();
+    assert!(problem.contains("would be longer than 1 MiB"), "{problem}");
+    assert!(!problem.contains("xxxx"), "{problem}");
+}
+
+#[test]
 fn a_template_naming_an_unknown_secret_a_cycle_or_a_secret_in_a_public_value_is_refused() {
     for (extra, expected) in [
         (
