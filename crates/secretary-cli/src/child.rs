@@ -199,6 +199,15 @@ pub fn send(pid: i32, signal: i32) {
     }
 }
 
+/// Whether process `pid` is in this process's group (a terminal's signals reach both).
+fn in_our_group(pid: i32) -> bool {
+    let theirs = Pid::from_raw(pid).map(|pid| rustix::process::getpgid(Some(pid)));
+    matches!(
+        (theirs, rustix::process::getpgid(None)),
+        (Some(Ok(theirs)), Ok(ours)) if theirs == ours
+    )
+}
+
 /// Passes [`FORWARDED`] signals (but those inherited as ignored) on to the current child,
 /// on a thread of its own until [`Forwarder::close`]. A signal that comes while there is
 /// no child (before the first starts, between a restart's stop and start) is held, and
@@ -254,8 +263,17 @@ impl Forwarder {
                 if matches!(origin.signal, SIGINT | SIGTERM | SIGQUIT | SIGHUP) {
                     target.stopping.get_or_insert(origin.signal);
                 }
-                if origin.signal == SIGINT && origin.cause == Cause::Kernel {
-                    continue; // Ctrl-C: the terminal sent it to the child already.
+                // A terminal's Ctrl-C, Ctrl-\ or hangup reached every process of its
+                // foreground group: the child already has it when it shares ours.
+                // One that moved to a group of its own (`timeout`, `dumb-init`) did
+                // not: it is sent (a twenty-sixth adversarial pass had Ctrl-C do
+                // nothing to it, and Ctrl-\ reach a child in our group twice).
+                if origin.cause == Cause::Kernel
+                    && matches!(origin.signal, SIGINT | SIGQUIT | SIGHUP)
+                    && (target.pid == 0 && origin.signal == SIGINT
+                        || target.pid != 0 && in_our_group(target.pid))
+                {
+                    continue;
                 }
                 if target.pid == 0 {
                     target.held.push(origin.signal);
@@ -387,17 +405,35 @@ pub fn spawn(
         if let Some(stdout) = child.stdout.take() {
             let shared = Arc::clone(shared);
             pumps.push(std::thread::spawn(move || {
-                lost("stdout", pump(|| current(&shared), stdout, io::stdout()));
+                lost(
+                    "stdout",
+                    pump(|| current(&shared), stdout, own(io::stdout())),
+                );
             }));
         }
         if let Some(stderr) = child.stderr.take() {
             let shared = Arc::clone(shared);
             pumps.push(std::thread::spawn(move || {
-                lost("stderr", pump(|| current(&shared), stderr, io::stderr()));
+                lost(
+                    "stderr",
+                    pump(|| current(&shared), stderr, own(io::stderr())),
+                );
             }));
         }
     }
     Ok(child)
+}
+
+/// A descriptor of the pump's own onto `stream` (a duplicate of 1 or 2), or the stream
+/// itself when none can be made. Never the process's `Stdout` when it can be helped: a
+/// pump blocked writing to a full pipe held its lock, and `run`'s last flush waited on
+/// it after a SIGTERM for as long as the reader did not read (a twenty-sixth
+/// adversarial pass; forever with a reader that never reads).
+fn own<S: std::os::fd::AsFd + Write + Send + 'static>(stream: S) -> Box<dyn Write + Send> {
+    match stream.as_fd().try_clone_to_owned() {
+        Ok(fd) => Box::new(std::fs::File::from(fd)),
+        Err(_) => Box::new(stream),
+    }
 }
 
 /// Set when a pump could not write the program's output (a full disk, `ulimit -f`):

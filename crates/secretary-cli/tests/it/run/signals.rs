@@ -324,6 +324,124 @@ fn run_ended_by_a_signal_while_a_leftover_process_holds_its_output() {
     }
 }
 
+#[test]
+fn run_redact_ends_on_a_sigterm_while_its_output_pipe_is_full() {
+    // A twenty-sixth adversarial pass: a pump blocked writing to a full pipe held the
+    // process's stdout lock, and `run`'s last flush waited on it after a SIGTERM for as
+    // long as the reader did not read (forever here: the test never reads).
+    let dir = app(MANIFEST, DOTENV);
+    for mode in [&["--redact"][..], &["--watch", "1h", "--redact"][..]] {
+        let mut child = process::default_signals(&support::secretary())
+            .current_dir(dir.path())
+            .arg("run")
+            .args(mode)
+            .args(["--", "sh", "-c", "yes \"$API_KEY\""])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        // Held, never read: the pipe fills within the first moments.
+        let _unread = child.stdout.take().unwrap();
+        std::thread::sleep(Duration::from_millis(1500));
+        send(&child, "TERM");
+        let status = within(&mut child, Duration::from_secs(10));
+        let status = status.unwrap_or_else(|| panic!("{mode:?}: run outlived a SIGTERM by 10 s"));
+        assert_eq!(status.code(), Some(143), "{mode:?}");
+    }
+}
+
+/// Runs `argv` on a new pseudo-terminal, types `keys` one by one after 1.5 s, 1 s
+/// apart, and prints what the terminal showed, then `exit N` (or `running` when it had
+/// not ended 3 s after the last key; it is then killed).
+const ON_A_TERMINAL: &str = r#"
+import os, pty, select, signal, sys, time
+keys, argv = sys.argv[1], sys.argv[2:]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp(argv[0], argv)
+shown = b""
+def drain(seconds):
+    global shown
+    end = time.time() + seconds
+    while time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                data = os.read(fd, 4096)
+            except OSError:
+                return
+            if not data:
+                return
+            shown += data
+drain(1.5)
+for key in keys:
+    os.write(fd, {"c": b"\x03", "q": b"\x1c"}[key])
+    drain(1.0)
+status = None
+end = time.time() + 3
+while status is None and time.time() < end:
+    done, code = os.waitpid(pid, os.WNOHANG)
+    if done:
+        status = os.waitstatus_to_exitcode(code)
+    drain(0.05)
+if status is None:
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+print(shown.decode(errors="replace").replace("\r", ""))
+print("running" if status is None else f"exit {status}")
+"#;
+
+/// Counts the SIGQUITs it gets, and says the count at SIGINT.
+const COUNTS_QUITS: &str = r#"
+import signal, sys, time
+quits = [0]
+def quit(*_):
+    quits[0] += 1
+def interrupt(*_):
+    print("quits:", quits[0], flush=True)
+    sys.exit(0)
+signal.signal(signal.SIGQUIT, quit)
+signal.signal(signal.SIGINT, interrupt)
+print("ready", flush=True)
+while True:
+    time.sleep(0.01)
+"#;
+
+#[test]
+fn a_terminals_ctrl_c_and_ctrl_backslash_reach_the_program_once_whatever_its_group() {
+    // A twenty-sixth adversarial pass: under `--redact` or `--watch`, Ctrl-C did nothing
+    // to a program in a process group of its own (`timeout`), and Ctrl-\ reached one in
+    // ours twice.
+    let dir = app(MANIFEST, DOTENV);
+    let secretary = support::secretary();
+    for mode in [&["--redact"][..], &["--watch", "1h"][..], &[][..]] {
+        let on_terminal = |keys: &str, program: &[&str]| {
+            let mut child = process::default_signals(Path::new("python3"))
+                .current_dir(dir.path())
+                .args(["-c", ON_A_TERMINAL, keys])
+                .arg(&secretary)
+                .arg("run")
+                .args(mode)
+                .arg("--")
+                .args(program)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap();
+            let lines = Lines::new(child.stdout.take().unwrap());
+            let status = within(&mut child, Duration::from_secs(30));
+            assert!(status.is_some(), "{mode:?}: the terminal script hung");
+            lines.rest()
+        };
+        let shown = on_terminal("c", &["timeout", "30", "sleep", "30"]);
+        assert!(
+            shown.ends_with("exit 130\n") || shown.ends_with("exit -2\n"),
+            "{mode:?}: Ctrl-C did not end `timeout`: {shown}"
+        );
+        let shown = on_terminal("qc", &["python3", "-c", COUNTS_QUITS]);
+        assert!(shown.contains("quits: 1"), "{mode:?}: {shown}");
+    }
+}
+
 /// `child`'s exit status if it exits within `wait`; otherwise it is killed, and `None`.
 fn within(child: &mut Child, wait: Duration) -> Option<std::process::ExitStatus> {
     let deadline = std::time::Instant::now() + wait;
