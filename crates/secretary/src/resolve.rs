@@ -109,6 +109,11 @@ pub struct Resolution {
     pub stale: Option<Stale>,
 }
 
+/// The most values a `sensitive = false` secret's type may allow for `status` to show
+/// its value (unless it is the default): six bits a manifest can read per secret, as a
+/// verdict gives.
+pub const SHOWN_CHOICES: usize = 64;
+
 impl Resolution {
     /// The secret's key.
     pub fn key(&self) -> &str {
@@ -121,22 +126,24 @@ impl Resolution {
     }
 
     /// The value as it may be shown to people (`status`): only that of a secret declared
-    /// `sensitive = false`, valid, and either of a type that bounds what it can hold or
-    /// equal to its default. Bounded: a `bool`, a `port`, an `enum` of at most 64 values,
-    /// an `int` whose `min` and `max` allow at most 65,536 values. A manifest is edited by
-    /// others, and "not secret" is its word only: a `string` it calls so could be any
-    /// variable or file the user can read, and so could an unbounded `int` (a card
-    /// number, a PIN) or an enum of every PIN (a seventh adversarial pass).
+    /// `sensitive = false`, valid, and either of a type that allows at most
+    /// [`SHOWN_CHOICES`] values or equal to its default. So: a `bool`, an `enum` of at
+    /// most 64 values, an `int` whose `min` and `max` allow at most 64. A manifest is
+    /// edited by others, and "not secret" is its word only: a `string` it calls so could be
+    /// any variable or file the user can read, and so could an unbounded `int` (a card
+    /// number), an enum of every PIN (a seventh adversarial pass), or a `port` or an
+    /// `int` from 0 to 65535, which hold every PIN of four or five digits (a twenty-sixth).
     pub fn shown_value(&self) -> Option<&str> {
         use crate::manifest::SecretType;
         let value = self.value.as_ref()?.expose();
         let spec = &self.spec;
         let constraints = &spec.constraints;
+        let choices = i128::try_from(SHOWN_CHOICES).unwrap_or(i128::MAX);
         let bounded = match spec.kind {
-            SecretType::Bool | SecretType::Port => true,
-            SecretType::Enum => constraints.values.len() <= 64,
+            SecretType::Bool => true,
+            SecretType::Enum => constraints.values.len() <= SHOWN_CHOICES,
             SecretType::Int => match (constraints.min, constraints.max) {
-                (Some(min), Some(max)) => i128::from(max) - i128::from(min) < 65_536,
+                (Some(min), Some(max)) => i128::from(max) - i128::from(min) < choices,
                 _ => false,
             },
             _ => false,

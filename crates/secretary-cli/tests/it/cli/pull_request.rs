@@ -199,24 +199,37 @@ fn status_shows_only_values_a_manifest_cannot_turn_into_a_leak() {
 fn status_hides_a_number_or_an_enum_that_could_hold_any_pin() {
     // A seventh adversarial pass: `sensitive = false, type = "int"` on a card number, or
     // an enum of every 4-digit PIN, made `status` print it. An int needs a range of at
-    // most 65,536 values to be shown, an enum at most 64 values.
+    // most 64 values to be shown, an enum at most 64 values.
     let pins: Vec<String> = (0..10_000).map(|n| format!("\"{n:04}\"")).collect();
     let project = Project::new(&format!(
         "version = 1\n[secrets.card_number]\nsensitive = false\ntype = \"int\"\n\
          [secrets.pin]\nsensitive = false\ntype = \"enum\"\nvalues = [{}]\n\
-         [secrets.workers]\nsensitive = false\ntype = \"int\"\nmin = 1\nmax = 64\n",
+         [secrets.workers]\nsensitive = false\ntype = \"int\"\nmin = 1\nmax = 64\n\
+         [secrets.card_pin]\nsensitive = false\ntype = \"int\"\nmin = 0\nmax = 65535\n\
+         [secrets.otp_part]\nsensitive = false\ntype = \"port\"\n\
+         [secrets.api_port]\nsensitive = false\ntype = \"port\"\ndefault = \"8000\"\n",
         pins.join(", ")
     ));
+    // A twenty-sixth: an int from 0 to 65535, or a port, holds every PIN of four or
+    // five digits; a port is shown only as its default.
     for format in ["text", "json"] {
         let out = run(project
             .cmd()
             .env("CARD_NUMBER", "4111111111111111")
             .env("PIN", "4821")
             .env("WORKERS", "17")
+            .env("CARD_PIN", "0427")
+            .env("OTP_PART", "31337")
             .args(["status", "--format", format]));
         assert_eq!(out.code, 0, "{}", out.stderr);
-        assert!(!out.stdout.contains("4111111111111111"), "{}", out.stdout);
-        assert!(!out.stdout.contains("4821"), "{}", out.stdout);
+        for hidden in ["4111111111111111", "4821", "0427", "31337"] {
+            assert!(!out.stdout.contains(hidden), "{hidden}: {}", out.stdout);
+        }
+        assert!(
+            out.stdout.contains("8000"),
+            "a default is shown: {}",
+            out.stdout
+        );
         assert!(
             out.stdout.contains("17"),
             "a bounded int is shown: {}",
