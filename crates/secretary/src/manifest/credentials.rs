@@ -44,6 +44,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// Variables that make a program run code, or send its traffic, where their value says:
 /// the dynamic loader's, a shell's start-up and prompt files, an interpreter's module
 /// path and options, the programs other programs start (`PAGER`, `GIT_SSH_COMMAND`),
+/// make's implicit variables (`RM`, `LDLIBS`: its built-in recipes run them),
 /// proxies and the certificate authorities trusted. (`ENV`, the start-up file of an
 /// interactive POSIX shell, is not among them: it is the default environment variable
 /// that names the environment, and no program `run` starts is an interactive shell.) A secret may not be read into one: its value would come from the
@@ -51,7 +52,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 107] = [
+const PROGRAM_CONTROLS: [&str; 137] = [
     "PATH",
     "HOME",
     "SHELL",
@@ -159,6 +160,36 @@ const PROGRAM_CONTROLS: [&str; 107] = [
     "BOTO_PATH",
     "BOTO_CONFIG",
     "AWS_DATA_PATH",
+    "LDLIBS",
+    "LOADLIBES",
+    "TARGET_ARCH",
+    "OUTPUT_OPTION",
+    "RM",
+    "CO",
+    "GET",
+    "MAKEINFO",
+    "TEX",
+    "TEXI2DVI",
+    "WEAVE",
+    "CWEAVE",
+    "TANGLE",
+    "CTANGLE",
+    "LINT",
+    "PC",
+    "M2C",
+    "ARFLAGS",
+    "ASFLAGS",
+    "FFLAGS",
+    "LFLAGS",
+    "YFLAGS",
+    "PFLAGS",
+    "RFLAGS",
+    "LINTFLAGS",
+    "COFLAGS",
+    "GFLAGS",
+    "CONFIG_SITE",
+    "CONFIG_SHELL",
+    "SYSSCREENRC",
 ];
 
 /// The beginnings of such variables, by family: the loader, libc, the version-control
@@ -170,8 +201,8 @@ const PROGRAM_CONTROLS: [&str; 107] = [
 /// the session bus (a seventeenth added these), Tcl's and Tk's libraries, bash's
 /// exported functions (`BASH_FUNC_name%%`), Valgrind's and Mesa's loaders (a
 /// twenty-second), Spark's, TeX's, `ImageMagick`'s, AWK's, `getconf`'s and gRPC's (a
-/// twenty-third).
-const PROGRAM_CONTROL_PREFIXES: [&str; 95] = [
+/// twenty-third), Jupyter's, `IPython`'s and cgo's (a twenty-sixth).
+const PROGRAM_CONTROL_PREFIXES: [&str; 98] = [
     "LD_",
     "DYLD_",
     "GLIBC_",
@@ -267,6 +298,9 @@ const PROGRAM_CONTROL_PREFIXES: [&str; 95] = [
     "AWK",
     "GETCONF_",
     "GRPC_DEFAULT_SSL_",
+    "JUPYTER_",
+    "IPYTHON",
+    "CGO_",
 ];
 
 /// The endings of such variables: proxies, configuration files and start-up files,
@@ -538,6 +572,16 @@ mod tests {
             "TCL_LIBRARY",
             "TK_LIBRARY",
             "GIO_MODULE_DIR",
+            // A twenty-sixth: make's implicit variables (its built-in recipes run them
+            // through `sh`), autoconf's site file, IPython's and Jupyter's start-up
+            // directories, cgo's flags.
+            "LDLIBS",
+            "TARGET_ARCH",
+            "RM",
+            "CONFIG_SITE",
+            "IPYTHONDIR",
+            "JUPYTER_CONFIG_DIR",
+            "CGO_CFLAGS",
             "GDK_PIXBUF_MODULEDIR",
             "GDK_PIXBUF_MODULE_FILE",
             "LIBGL_DRIVERS_PATH",
