@@ -408,14 +408,20 @@ fn changes(
     let Some(fresh) = resolve_again(session, settings, last_problems) else {
         return Ok(None);
     };
+    // Every re-resolution is recorded, one that found problems too: it read what it
+    // could (a twenty-sixth adversarial pass saw reads, and a deleted secret's
+    // `missing`, left out of the log).
     session.audit_report(Event::Resolve, &fresh)?;
+    if !fresh.is_ok() {
+        return Ok(None);
+    }
     let changed = report.changed_keys(&fresh);
     Ok((!changed.is_empty()).then_some((fresh, changed)))
 }
 
-/// The secrets resolved again, or `None` (said on stderr) when that failed or found
-/// problems; those are said, each with its cause and fix as `check` gives them, once
-/// until they change.
+/// The secrets resolved again, or `None` (said on stderr) when that failed; problems it
+/// found are said, each with its cause and fix as `check` gives them, once until they
+/// change.
 fn resolve_again(
     session: &Session,
     settings: &RunSettings<'_>,
@@ -464,7 +470,7 @@ fn resolve_again(
                 }
                 *last_problems = problems;
             }
-            None
+            Some(fresh)
         }
         Err(error) => {
             say!(

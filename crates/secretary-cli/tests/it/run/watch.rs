@@ -361,3 +361,47 @@ while True: time.sleep(0.05)
         "the program exits 0 on SIGTERM"
     );
 }
+
+#[test]
+fn a_re_resolution_that_finds_problems_is_recorded_in_the_audit_log() {
+    // A twenty-sixth adversarial pass: a re-read that found a secret deleted was left
+    // out of the log, the reads it made with it.
+    let dir = app(WATCHED, "");
+    dotenv(dir.path(), "API_KEY=first-value-1111\nREGION=eu\n");
+    let program = r#"
+import os, time
+print("ready", flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut child = support::secretary_in(dir.path())
+        .args([
+            "--audit-log",
+            "audit.log",
+            "run",
+            "--watch",
+            "1h",
+            "--grace",
+            "1s",
+        ])
+        .args(["--", "python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let lines = Lines::new(child.stdout.take().unwrap());
+    expect_line(&lines, "ready");
+    dotenv(dir.path(), "REGION=eu\n");
+    send(&child, "HUP");
+    let log = dir.path().join("audit.log");
+    secretary_test_support::wait_until("the re-read's line", Duration::from_secs(20), || {
+        fs::read_to_string(&log).is_ok_and(|text| {
+            text.lines().any(|line| {
+                line.contains("\"event\":\"resolve\"")
+                    && line.contains("\"key\":\"api_key\"")
+                    && line.contains("\"outcome\":\"missing\"")
+            })
+        })
+    });
+    send(&child, "TERM");
+    let _ = process::output(child);
+}
