@@ -217,6 +217,40 @@ fn an_approle_manifest_serves_the_service_by_approle_and_an_operator_by_their_to
 }
 
 #[test]
+fn a_login_mount_that_does_not_exist_is_named_not_the_ids() {
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=60s"]);
+    let app = approle_app();
+    let dir = app.path();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ];
+    // A login mount that does not exist: OpenBao answers 403 to its path, which is said
+    // as such, not as ids refused (a twenty-sixth adversarial pass).
+    let manifest = fs::read_to_string(dir.join("secrets.toml")).unwrap();
+    fs::write(
+        dir.join("secrets.toml"),
+        manifest.replace(
+            "auth = \"approle\"\n",
+            "auth = \"approle\"\napprole_mount = \"nomount\"\n",
+        ),
+    )
+    .unwrap();
+    let out = secretary(dir, &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("refused the login path auth/nomount/login (403)")
+            && out.stdout.contains("approle_mount"),
+        "{}",
+        out.stdout
+    );
+    out.shows_none_of(&[role_id.as_str(), secret_id.as_str()]);
+}
+
+#[test]
 fn a_token_that_stops_working_under_run_watch_is_named_and_the_program_keeps_running() {
     let bao = OpenBao::start();
     seed_production(&bao);

@@ -347,11 +347,11 @@ impl VaultError {
                 method: LoginMethod::Jwt,
                 ..
             } => {
-                "check the JWT (VAULT_JWT or the source's jwt_file) and the role the source's jwt_role names: that it exists, and the audiences and claims it binds"
+                "check the JWT (VAULT_JWT or the source's jwt_file), the role the source's jwt_role names (that it exists, and the audiences and claims it binds), and the source's jwt_mount"
                     .to_owned()
             }
             Self::Login { .. } => {
-                "check VAULT_ROLE_ID and VAULT_SECRET_ID (or their files) and the role's settings"
+                "check VAULT_ROLE_ID and VAULT_SECRET_ID (or their files), the role's settings, and the source's approle_mount"
                     .to_owned()
             }
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),

@@ -50,6 +50,32 @@ fn a_401_says_authentication_not_mount_and_path() {
 }
 
 #[test]
+fn a_403_that_is_not_vaults_blames_the_address_not_the_token() {
+    // A twenty-sixth adversarial pass: a firewall's 403 page was said as "Vault refused
+    // access (403 permission denied)", with a token's fix.
+    let page = Answer {
+        body: "<html><body>Request blocked by WAF</body></html>".to_owned(),
+        ..shaped(403, Shape::Html)
+    };
+    let server = serve(vec![page]);
+    let report = check(&server, &[]);
+    let error = outcome(&report).unwrap_err();
+    assert!(
+        error.contains("answered 403, but not as Vault does"),
+        "{error}"
+    );
+    // Vault's own 403 is a refusal of the token.
+    let denied = Answer {
+        body: r#"{"errors":["1 error occurred:\n\t* permission denied\n\n"]}"#.to_owned(),
+        ..answer(403)
+    };
+    let server = serve(vec![denied]);
+    let error = outcome(&check(&server, &[])).unwrap_err();
+    assert!(error.contains("403"), "{error}");
+    assert!(!error.contains("not as Vault does"), "{error}");
+}
+
+#[test]
 fn an_answer_cut_short_says_so_not_cannot_connect() {
     let server = serve(vec![
         shaped(200, Shape::CutShort),
@@ -198,13 +224,20 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
         let error = secretary::put(&manifest, environment, &vars, "api_key", &value, None)
             .expect_err("an unconfirmed write was reported written")
             .to_string();
+        // Nothing confirms it, and nothing can be read back: it may have landed (a
+        // twenty-sixth adversarial pass: it was once "may not have been written", and
+        // the copies kept the value it replaced).
         assert!(
-            error.contains("without the version written: it may not have been written"),
+            error.contains("without the version written")
+                && error.contains("may have reached Vault"),
             "{status}: {error}"
         );
         let seen = server.seen();
-        assert_eq!(seen.len(), 2, "{status}: read, then one write");
-        assert_eq!(seen[1].method, "POST");
+        assert_eq!(seen[1].method, "POST", "{status}: read, then one write");
+        assert!(
+            seen.iter().skip(2).all(|request| request.method == "GET"),
+            "{status}: then only the read-back"
+        );
     }
 }
 

@@ -377,8 +377,18 @@ impl Client {
             return Err(error);
         }
         if reply.status != 200 {
+            // Vault answers bad credentials 400; a 403 to a login, which needs no
+            // token, is a path nothing is mounted at (or a role's bound addresses): said
+            // so, not blamed on the credentials (a twenty-sixth adversarial pass).
+            let setting = match method {
+                LoginMethod::AppRole => "approle_mount",
+                LoginMethod::Jwt => "jwt_mount",
+            };
             let reason = match reply.status {
-                400 | 403 => format!("{refused} ({})", reply.status),
+                400 => format!("{refused} (400)"),
+                403 => format!(
+                    "the server refused the login path auth/{mount}/login (403): nothing of that method may be mounted there (the source's `{setting}`), or the role refuses this client's address"
+                ),
                 status => format!("the server answered {status}"),
             };
             return Err(login_error(reason));

@@ -673,6 +673,13 @@ impl Client {
         let address = self.preferred().to_owned();
         match reply.status {
             401 => VaultError::Unauthenticated { address },
+            // Vault's 403 says why in its JSON `errors`; another server's (a WAF's page,
+            // a proxy's) says nothing about the token: not blamed on it, nor made to
+            // forget copies (a twenty-sixth adversarial pass).
+            403 if !reply.is_vault_error() => VaultError::NotVault {
+                address,
+                status: 403,
+            },
             403 => VaultError::Denied { path, access },
             404 if reply.is_no_route() => VaultError::NoRoute { path },
             404 if !reply.is_vaults() => VaultError::NotVault {

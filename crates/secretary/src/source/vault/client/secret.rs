@@ -56,6 +56,16 @@ impl Reply {
         })
     }
 
+    /// Whether the body is an error as Vault writes one: a JSON object whose `errors` is
+    /// a list of strings.
+    pub fn is_vault_error(&self) -> bool {
+        self.json()
+            .expose()
+            .get("errors")
+            .and_then(Value::as_array)
+            .is_some_and(|errors| errors.iter().all(Value::is_string))
+    }
+
     /// Whether a 404's body is Vault's own: `{"errors":[]}` exactly (a missing secret),
     /// or a KV answer holding a version's metadata (a deleted or destroyed one). What tells
     /// Vault's 404 from any other server's, even one that speaks JSON with `errors`.
