@@ -503,3 +503,26 @@ fn a_wrapped_secret_id_is_unwrapped_once_never_written_back_and_a_second_use_is_
     );
     second.shows_none_of(&[&wrapped, &role_id]);
 }
+
+#[test]
+fn a_custom_secret_id_that_begins_as_a_token_does_logs_in() {
+    // A twenty-sixth adversarial pass: a custom secret id `b.…` was taken for a wrapping
+    // token, called stolen when it would not unwrap, and never tried.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, _) = bao.approle(&["token_ttl=60s"]);
+    let custom = "b.custom-secret-id-5f2a9c";
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app/custom-secret-id",
+        &format!("secret_id={custom}"),
+    ]);
+    let app = approle_app();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", custom),
+    ];
+    let out = secretary(app.path(), &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    out.shows_none_of(&[custom, &role_id]);
+}
