@@ -76,6 +76,12 @@ fn secret_segment(segment: &str) -> bool {
     token_like(segment) || passphrase_like(segment)
 }
 
+/// Whether a label of a URL's host name may hold its secret: a token's shape, unless
+/// it is words joined by `-` (`s3-eu-west-1`), or a random word in any case.
+fn secret_label(label: &str) -> bool {
+    (token_like(label) && !label.contains('-')) || random_word(label)
+}
+
 /// Words of a value that say what follows is a credential (`password=...`,
 /// `--requirepass ...`), compared whole and in lower case.
 const CREDENTIAL_VALUE_WORDS: &[&str] = &[
@@ -515,6 +521,11 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
                     && !url
                         .path_segments()
                         .is_some_and(|mut segments| segments.any(secret_segment))
+                    // A capability URL can carry its secret in the host's name
+                    // (`k9x2m7q4z8w1.m.pipedream.net`: a twenty-sixth adversarial pass).
+                    && !url
+                        .host_str()
+                        .is_some_and(|host| host.split('.').any(secret_label))
             })
         }),
         Kind::String => {

@@ -144,6 +144,9 @@ fn sensitivity_fails_closed() {
             "https://hooks.example.com/services/correcthorse-battery-staple",
         ),
         ("UPLOAD_PATH", "/drop/correct_horse_battery"),
+        // A twenty-sixth: a token as a label of the host's name.
+        ("CALLBACK_URL", "https://k9x2m7q4z8w1.example.com/"),
+        ("API_BASE_URL", "https://hunter2hunter2.example.com"),
     ] {
         assert!(s(name, &[value]), "{name}");
     }
@@ -157,6 +160,8 @@ fn sensitivity_fails_closed() {
         ("STATIC_PATH", "static"),
         ("SORT_MODE", "monkey:asc"),
         ("DOCS_URL", "https://docs.example.com/api/user-guide"),
+        ("S3_URL", "https://s3-eu-west-1.amazonaws.com"),
+        ("API_URL", "https://api2.example.com/v1"),
         ("STATIC_PATH", "/srv/app/static-files"),
     ] {
         assert!(!s(name, &[value]), "{name}");
