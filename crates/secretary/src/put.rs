@@ -387,7 +387,7 @@ pub fn rollback(
 ) -> Result<RolledBack, PutError> {
     let spec = manifest.secret_in(environment, key)?;
     let source = target(manifest, environment)?;
-    if !source.kind().capabilities().has(Capability::Versions) {
+    if !source.keeps_versions() {
         return Err(PutError::Unsupported {
             source_name: source.name().to_owned(),
             kind: source.kind(),

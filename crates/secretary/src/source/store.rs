@@ -35,8 +35,17 @@ pub enum StoreError {
 
 /// A source that can be written.
 pub trait Store: Source {
-    /// Why it cannot go back to a numbered version, for kinds without
-    /// [`Capability::Versions`](crate::manifest::Capability): what `rollback` says.
+    /// Whether it keeps numbered versions to roll back to: its kind's
+    /// [`Capability::Versions`](crate::manifest::Capability), unless its settings say
+    /// otherwise (a KV version 1 mount).
+    fn keeps_versions(&self) -> bool {
+        self.kind()
+            .capabilities()
+            .has(crate::manifest::Capability::Versions)
+    }
+
+    /// Why it cannot go back to a numbered version, when it keeps none
+    /// ([`Store::keeps_versions`]): what `rollback` says.
     fn without_versions(&self) -> StoreLimit {
         StoreLimit::NoVersions
     }
@@ -108,6 +117,9 @@ impl std::fmt::Debug for Plan {
 pub enum StoreLimit {
     /// Roll back to a version: the kind keeps no numbered versions.
     NoVersions,
+    /// Roll back to a version: a KV version 1 mount keeps none (a twenty-sixth
+    /// adversarial pass saw "no version before the current one" said instead).
+    KvVersion1,
     /// Roll back to a version on AWS Secrets Manager, whose versions are staging labels.
     RollBackStagingLabels,
     /// Read a numbered version from AWS Secrets Manager, whose versions are staging
@@ -125,6 +137,9 @@ impl std::fmt::Display for StoreLimit {
             Self::NoVersions => {
                 f.write_str("roll back to a version: it keeps no numbered versions")
             }
+            Self::KvVersion1 => f.write_str(
+                "roll back to a version: its mount is KV version 1 (`kv_version = 1`), which keeps no versions; KV version 2 does",
+            ),
             Self::RollBackStagingLabels => write!(f, "roll back to a version ({STAGING_LABELS})"),
             Self::ReadStagingLabels => write!(f, "read a numbered version ({STAGING_LABELS})"),
             Self::NoCheckAndSet => f.write_str(

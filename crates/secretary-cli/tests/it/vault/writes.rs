@@ -185,4 +185,11 @@ fn kv_version_1_mounts_are_read_and_written() {
         run(app.cmd(&bao).args(["--env", "production", "get", "other"])).stdout,
         "o-1"
     );
+    // Nor can it roll back: said as the mount's, not as "no earlier version" (a
+    // twenty-sixth adversarial pass).
+    let out = run(app
+        .cmd(&bao)
+        .args(["--env", "production", "rollback", "other"]));
+    assert_ne!(out.code, 0, "{}", out.stderr);
+    assert!(out.stderr.contains("KV version 1"), "{}", out.stderr);
 }

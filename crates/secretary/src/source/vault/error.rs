@@ -380,6 +380,9 @@ pub enum TlsFailure {
     NotTls,
     /// The server's certificate was signed by a CA this client does not trust.
     Certificate,
+    /// The server's certificate is a CA's (self-signed with `CA:TRUE`, as `openssl req
+    /// -x509` makes by default), which rustls refuses as a server's, trusted or not.
+    CaAsServer,
     /// The server's certificate is not for the name connected to.
     WrongName,
     /// The server's certificate has expired, or is not valid yet.
@@ -399,6 +402,7 @@ impl TlsFailure {
                 address.replacen("https://", "http://", 1)
             ),
             Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
+            Self::CaAsServer => "the server's certificate is a CA's (CA:TRUE, as `openssl req -x509` makes by default), which secretary does not accept as a server's even when VAULT_CACERT names it: issue the server a certificate signed by that CA (basicConstraints CA:FALSE), and keep VAULT_CACERT on the CA".to_owned(),
             Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names".to_owned(),
             Self::Expired => "the server's certificate has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
             Self::ClientCertificate => "the server wants a client certificate it accepts: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to one its CA signed".to_owned(),
@@ -424,6 +428,14 @@ impl TlsFailure {
                 | Refused::NotValidYet
                 | Refused::NotValidYetContext { .. },
             ) => Self::Expired,
+            // A twenty-sixth adversarial pass had this told to set VAULT_CACERT, which
+            // was set to that very certificate.
+            rustls::Error::InvalidCertificate(Refused::Other(other))
+                if other.0.downcast_ref::<webpki::Error>()
+                    == Some(&webpki::Error::CaUsedAsEndEntity) =>
+            {
+                Self::CaAsServer
+            }
             rustls::Error::InvalidCertificate(_) => Self::Certificate,
             rustls::Error::AlertReceived(
                 Alert::CertificateRequired
@@ -619,6 +631,13 @@ mod tests {
             (
                 rustls::Error::AlertReceived(Alert::CertificateRequired),
                 "VAULT_CLIENT_CERT",
+            ),
+            // A twenty-sixth: a CA's certificate as the server's, named in VAULT_CACERT.
+            (
+                rustls::Error::InvalidCertificate(Refused::Other(rustls::OtherError(
+                    std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity),
+                ))),
+                "issue the server a certificate signed by that CA",
             ),
         ];
         for (error, wanted) in cases {

@@ -2,12 +2,20 @@
 //! through. KV versions are numbered and every write is check-and-set.
 
 use crate::manifest::SecretSpec;
-use crate::source::{Context, Plan, SourceError, Store, StoreError, Stored, Written};
+use crate::source::{Context, Plan, SourceError, Store, StoreError, StoreLimit, Stored, Written};
 use crate::{Locator, SecretValue};
 
 use super::{Snapshot, VaultSource};
 
 impl Store for VaultSource {
+    fn keeps_versions(&self) -> bool {
+        self.config.kv_version == 2
+    }
+
+    fn without_versions(&self) -> StoreLimit {
+        StoreLimit::KvVersion1
+    }
+
     fn stored(
         &self,
         spec: &SecretSpec,
