@@ -218,7 +218,7 @@ fn text(
             writeln!(
                 out,
                 "{}:{}: the value of `{}` ({})",
-                file.path.display(),
+                secretary::file::printable(&file.path),
                 found.line,
                 found.key,
                 found.form

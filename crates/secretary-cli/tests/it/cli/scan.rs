@@ -487,3 +487,56 @@ fn scan_output_holds_no_canary_in_any_form() {
         assert_clean(&format!("scan {format}"), &out.stderr, None);
     }
 }
+
+#[test]
+fn a_file_name_cannot_move_the_cursor_or_forge_a_line() {
+    // A twenty-sixth adversarial pass: a committed link loop named
+    // `x\n\nok: nothing found\e[2J` printed a forged verdict, and a leaking file's name
+    // with `\r\e[31m` was echoed raw.
+    let project = ScanProject::new();
+    project
+        .0
+        .file("tree/p\r\u{1b}[31mleak.txt", &format!("{API_TOKEN}\n"));
+    std::os::unix::fs::symlink(
+        "..",
+        project
+            .0
+            .path()
+            .join("tree/x\n\nok: nothing found\u{1b}[2J"),
+    )
+    .unwrap();
+    let out = run(project
+        .cmd()
+        .args(["scan", "--follow", "tree"])
+        .timeout(std::time::Duration::from_secs(60)));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    for stream in [&out.stdout, &out.stderr] {
+        assert!(
+            !stream.contains('\u{1b}') && !stream.contains('\r'),
+            "{stream:?}"
+        );
+        assert!(!stream.contains("\nok: nothing found"), "{stream:?}");
+    }
+    assert!(
+        out.stdout
+            .contains("tree/p\\r\\u{1b}[31mleak.txt:1: the value of `api_token`"),
+        "{:?}",
+        out.stdout
+    );
+}
+
+#[test]
+fn a_path_in_the_manifest_with_a_control_character_is_refused() {
+    let project = Project::new(
+        "version = 1\n[sources.d]\ntype = \"dotenv\"\nfiles = [\"a\\u001b[8m\\rb.env\"]\n[secrets.a]\n",
+    );
+    let out = run(project.cmd().arg("check"));
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("dotenv source `d`: `files` holds a control character"),
+        "{:?}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
+}
