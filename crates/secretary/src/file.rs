@@ -42,9 +42,12 @@ pub enum FileError {
     /// It is a symbolic link where none is followed.
     #[error("a symbolic link, which is not followed here")]
     SymbolicLink,
-    /// Its contents are not UTF-8 text.
-    #[error("not valid UTF-8 text")]
-    NotUtf8,
+    /// Its contents are not UTF-8 text, from this line on (counted from 1).
+    #[error("not valid UTF-8 text (line {line})")]
+    NotUtf8 {
+        /// The line that holds the first byte that is not UTF-8.
+        line: usize,
+    },
     /// A symbolic link inside a directory that leads out of it.
     #[error("a symbolic link that leads outside its directory")]
     Escapes,
@@ -275,17 +278,27 @@ pub(crate) fn open_stream(path: &Path, follow_link: bool) -> Result<File, FileEr
 
 /// `bytes` as text, moved (not copied) out of their zeroizing buffer into another.
 pub(crate) fn text(mut bytes: Zeroizing<Vec<u8>>) -> Result<Zeroizing<String>, FileError> {
-    if std::str::from_utf8(&bytes).is_err() {
-        return Err(FileError::NotUtf8);
+    if let Err(error) = std::str::from_utf8(&bytes) {
+        return Err(not_utf8(&bytes, error.valid_up_to()));
     }
     let bytes = std::mem::take(&mut *bytes);
     String::from_utf8(bytes)
         .map(Zeroizing::new)
         .map_err(|error| {
             // Unreachable (checked above); the buffer is still zeroed on the way out.
-            drop(Zeroizing::new(error.into_bytes()));
-            FileError::NotUtf8
+            let valid = error.utf8_error().valid_up_to();
+            let bytes = Zeroizing::new(error.into_bytes());
+            not_utf8(&bytes, valid)
         })
+}
+
+/// [`FileError::NotUtf8`] for `bytes`, valid up to `valid`: the line it stops on.
+fn not_utf8(bytes: &[u8], valid: usize) -> FileError {
+    let before = bytes.get(..valid).unwrap_or_default();
+    FileError::NotUtf8 {
+        // As many lines as pieces between line ends: one more than the line ends.
+        line: before.split(|&byte| byte == b'\n').count(),
+    }
 }
 
 /// How a log is opened: to append (and to read its first line), created 0600, never
@@ -629,6 +642,21 @@ impl std::fmt::Display for FileKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_that_is_not_utf8_is_named_by_its_line() {
+        // A twenty-sixth adversarial pass: a manifest or `.env` with a stray byte was
+        // "not valid UTF-8" with no line to look at.
+        let bytes = Zeroizing::new(b"version = 1\n# caf\xe9\nx = 1\n".to_vec());
+        assert_eq!(text(bytes).unwrap_err(), FileError::NotUtf8 { line: 2 });
+        assert_eq!(
+            text(Zeroizing::new(b"\xff".to_vec()))
+                .unwrap_err()
+                .to_string(),
+            "not valid UTF-8 text (line 1)"
+        );
+        assert_eq!(&*text(Zeroizing::new(b"ok\n".to_vec())).unwrap(), "ok\n");
+    }
 
     #[test]
     fn sizes_read_well() {

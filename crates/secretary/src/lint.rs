@@ -33,6 +33,9 @@ pub struct Finding {
     pub line: usize,
     /// The variable assigned on that line, if it is an assignment.
     pub key: Option<String>,
+    /// Whether the line is a comment (`#`): a line that is neither a comment nor an
+    /// assignment (`A-B=...`, a name no shell takes) is told apart from one.
+    pub commented: bool,
     /// What it looks like.
     pub rule: Rule,
 }
@@ -170,6 +173,7 @@ pub fn lint(text: &str) -> Vec<Finding> {
                 } else {
                     key.map(str::to_owned)
                 },
+                commented,
                 rule,
             });
         }

@@ -399,7 +399,9 @@ fn file_error(path: String, error: crate::FileError) -> SourceError {
     use crate::FileError;
     match error {
         FileError::TooLarge { limit } => SourceError::TooLarge { path, limit },
-        FileError::NotUtf8 => SourceError::NotUtf8 { what: path },
+        FileError::NotUtf8 { line } => SourceError::NotUtf8 {
+            what: format!("{path}, line {line}"),
+        },
         FileError::NotRegular(what) => SourceError::NotRegular { path, what },
         other => SourceError::Read {
             reason: other.to_string(),

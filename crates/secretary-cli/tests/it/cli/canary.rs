@@ -355,6 +355,17 @@ fn lint_names_file_line_and_key_of_real_looking_secrets_never_the_value() {
         assert!(!out.stdout.contains(value) && !out.stderr.contains(value));
     }
 
+    // A line that is no assignment is not called a comment (a twenty-sixth pass).
+    project.file("bad-key.example", &format!("A-B={github}\n"));
+    let out = lint(project.path(), &["bad-key.example"]);
+    assert!(
+        out.stdout.starts_with(
+            "bad-key.example:1: a line that is not an assignment looks like a GitHub token (value not shown)\n"
+        ),
+        "{}",
+        out.stdout
+    );
+
     let clean = lint(project.path(), &["clean.example"]);
     assert_eq!(clean.code, 0, "{}", clean.stdout);
     assert_eq!(clean.stdout, "ok: no real-looking secrets in 1 file\n");
