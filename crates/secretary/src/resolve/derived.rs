@@ -92,11 +92,16 @@ fn settle(
             }),
         );
         if spec.required {
+            let cause = position
+                .get(lacking.as_str())
+                .and_then(|&i| resolutions[i].problems.first())
+                .map(|problem| Box::new(problem.fix.clone()));
             resolutions[at].problems.push(Problem {
                 kind: ProblemKind::Missing,
                 fix: Fix::Source(super::SourceFix::Input {
                     key: spec.key.clone(),
                     input: lacking.clone(),
+                    cause,
                 }),
             });
         }

@@ -76,6 +76,10 @@ pub enum SourceFix {
         key: String,
         /// The secret it lacks.
         input: String,
+        /// What to do about that secret, as its own problem says (`--only` reports
+        /// the templated secret without its inputs: a twenty-sixth adversarial pass saw
+        /// an outage said only as "fix that first").
+        cause: Option<Box<Fix>>,
     },
 }
 
@@ -121,9 +125,21 @@ impl fmt::Display for SourceFix {
                 cause.hint()
             ),
             Self::Stale { cause, .. } => f.write_str(&cause.hint()),
-            Self::Input { key, input } => write!(
+            Self::Input {
+                key,
+                input,
+                cause: None,
+            } => write!(
                 f,
                 "`{key}` is built from `{input}`, which has no valid value: fix that first"
+            ),
+            Self::Input {
+                key,
+                input,
+                cause: Some(cause),
+            } => write!(
+                f,
+                "`{key}` is built from `{input}`, which has no valid value: {cause}"
             ),
         }
     }

@@ -282,6 +282,8 @@ fn a_template_builds_a_value_from_other_secrets_in_its_environment_only() {
         .fix
         .to_string();
     assert!(fix.contains("built from `postgres_password`"), "{fix}");
+    // With the input's own fix: asked alone (`--only`), the input is not reported.
+    assert!(fix.contains("POSTGRES_PASSWORD"), "{fix}");
 }
 
 #[test]
