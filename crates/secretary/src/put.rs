@@ -77,10 +77,13 @@ pub enum PutError {
     #[error("no random bytes from the operating system: {0}")]
     Random(String),
     /// The version to roll back to holds nothing for this secret.
-    #[error("{locator} holds no value to roll back to ({state})")]
+    #[error("{locator} holds no value to roll back to ({state}{})", if *state == Unusable::Missing { format!(": version {version} is not kept, pruned by the mount's max_versions or never written") } else { String::new() })]
     NothingToRollBackTo {
         /// Where it looked.
         locator: String,
+        /// The version it looked at (a twenty-sixth adversarial pass saw a pruned one
+        /// said as `missing` without its number).
+        version: u64,
         /// What that version is instead.
         state: Unusable,
     },
@@ -468,6 +471,7 @@ pub fn rollback(
     };
     Err(PutError::NothingToRollBackTo {
         locator: locator.to_string(),
+        version: target,
         state,
     })
 }

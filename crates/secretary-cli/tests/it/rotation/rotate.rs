@@ -89,6 +89,42 @@ fn rotate_makes_a_new_value_and_rollback_writes_the_previous_one_again() {
 }
 
 #[test]
+fn a_rollback_to_a_version_the_mount_no_longer_keeps_names_it() {
+    // A twenty-sixth adversarial pass: it said only "holds no value (missing)".
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    for n in 1..=3 {
+        bao.kv_put(
+            "production/secret_key",
+            &[("value", &format!("0123456789abcdef0123456789abcdef-{n}"))],
+        );
+    }
+    bao.bao(&[
+        "kv",
+        "metadata",
+        "put",
+        "-mount=secret",
+        "-max-versions=2",
+        "production/secret_key",
+    ]);
+    // The next write prunes what the mount no longer keeps.
+    bao.kv_put(
+        "production/secret_key",
+        &[("value", "0123456789abcdef0123456789abcdef-4")],
+    );
+    let pruned = app.run(
+        &bao,
+        &["--env", "production", "rollback", "secret_key", "--to", "1"],
+    );
+    assert_eq!(pruned.code, 1, "{}", pruned.all());
+    assert!(
+        pruned.stderr.contains("version 1 is not kept"),
+        "{}",
+        pruned.all()
+    );
+}
+
+#[test]
 fn a_provided_secret_is_rotated_from_stdin_and_checked_first() {
     let bao = OpenBao::start();
     let app = App::new(MANIFEST, DOTENV);
