@@ -129,6 +129,11 @@ pub enum VaultError {
         reason: String,
         /// What kind of failure it was, as rustls told it.
         failure: TlsFailure,
+        /// The setting the trusted CAs came from (`VAULT_CACERT`, the manifest's
+        /// `ca_cert`...), when not the system's: a CA that did not sign the server's
+        /// certificate is then that setting's, and said so (a twenty-sixth adversarial
+        /// pass was told to "set `VAULT_CACERT`", which was set).
+        trusted: Option<String>,
     },
     /// An `http://` address whose server speaks TLS: it answered the plain request
     /// with a 400 that says so.
@@ -325,6 +330,13 @@ impl VaultError {
             Self::Timeout { .. } | Self::Deadline { .. } => {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
             }
+            Self::Tls {
+                failure: TlsFailure::Certificate,
+                trusted: Some(trusted),
+                ..
+            } => format!(
+                "the CA in {trusted} did not sign the server's certificate: point {trusted} at the CA that did (VAULT_SKIP_VERIFY only for local testing)"
+            ),
             Self::Tls {
                 failure, address, ..
             } => failure.fix(address),
@@ -548,6 +560,7 @@ mod tests {
                 address: at(),
                 reason: "invalid peer certificate: UnknownIssuer".to_owned(),
                 failure: TlsFailure::Certificate,
+                trusted: None,
             },
             VaultError::TlsExpected { address: at() },
             VaultError::NotVault {
@@ -612,9 +625,22 @@ mod tests {
                 address: at(),
                 reason: error.to_string(),
                 failure: TlsFailure::of(&error),
+                trusted: None,
             }
             .hint()
         };
+        // A twenty-sixth: a CA of the user's own that did not sign it is named.
+        let theirs = VaultError::Tls {
+            address: at(),
+            reason: "invalid peer certificate: UnknownIssuer".to_owned(),
+            failure: TlsFailure::Certificate,
+            trusted: Some("VAULT_CACERT".to_owned()),
+        }
+        .hint();
+        assert!(
+            theirs.starts_with("the CA in VAULT_CACERT did not sign"),
+            "{theirs}"
+        );
         let cases = [
             (
                 rustls::Error::InvalidCertificate(Refused::UnknownIssuer),

@@ -41,6 +41,18 @@ pub enum CaSource {
     Dir(PathBuf),
 }
 
+impl CaSource {
+    /// The setting it came from, as people write it.
+    pub fn setting(&self) -> &'static str {
+        match self {
+            Self::File(_) => "VAULT_CACERT",
+            Self::ManifestFile(_) => "the manifest's ca_cert",
+            Self::Bytes(_) => "VAULT_CACERT_BYTES",
+            Self::Dir(_) => "VAULT_CAPATH",
+        }
+    }
+}
+
 /// Everything needed to talk to one server.
 #[derive(Debug, Clone)]
 pub struct Settings {

@@ -654,6 +654,7 @@ impl Client {
                 address,
                 reason: tls.to_string(),
                 failure: super::error::TlsFailure::of(tls),
+                trusted: self.settings.ca.as_ref().map(|ca| ca.setting().to_owned()),
             });
         }
         let reason = innermost(error).to_string();
