@@ -206,10 +206,13 @@ pub fn take_change(handle: &Handle) -> Option<Vec<String>> {
 }
 
 /// After a call that may have re-read: calls every `on_change` callback with the keys
-/// that changed, if some did since the last look.
-fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) {
+/// that changed, if some did since the last look. A callback's exception is logged and
+/// the others are called; a `KeyboardInterrupt` or `SystemExit` (no `Exception`) asks
+/// the program to stop, and is raised to the caller at once (a twenty-sixth adversarial
+/// pass saw both logged and dropped, and `refresh()` return normally).
+fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) -> PyResult<()> {
     let Some(keys) = take_change(handle) else {
-        return;
+        return Ok(());
     };
     let callbacks: Vec<Py<PyAny>> = callbacks
         .lock()
@@ -220,6 +223,9 @@ fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) {
     for callback in callbacks {
         let called = PyList::new(py, &keys).and_then(|keys| callback.call1(py, (keys,)));
         if let Err(error) = called {
+            if !error.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                return Err(error);
+            }
             crate::log(
                 py,
                 "error",
@@ -228,6 +234,7 @@ fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) {
             );
         }
     }
+    Ok(())
 }
 
 /// Variables from a mapping of names to values (``dict``, ``os.environ``).
@@ -324,8 +331,8 @@ impl SecretManager {
     }
 
     /// After a call that may have re-read: tells `on_change` (see [`dispatch`]).
-    fn dispatch(&self, py: Python<'_>, handle: &Handle) {
-        dispatch(py, handle, &self.callbacks);
+    fn dispatch(&self, py: Python<'_>, handle: &Handle) -> PyResult<()> {
+        dispatch(py, handle, &self.callbacks)
     }
 
     /// Resolves every secret (the interpreter lock released), then tells `on_change`.
@@ -333,7 +340,7 @@ impl SecretManager {
         let handle = self.handle(py)?;
         self.reread_environment(&handle);
         let result = py.detach(|| handle.manager.blocking().validate());
-        self.dispatch(py, &handle);
+        self.dispatch(py, &handle)?;
         Ok(result)
     }
 
@@ -343,13 +350,13 @@ impl SecretManager {
         let handle = self.handle(py)?;
         if let Some(hit) = handle.manager.get_cached(key) {
             if handle.leased {
-                self.dispatch(py, &handle);
+                self.dispatch(py, &handle)?;
             }
             return Ok(hit);
         }
         self.reread_environment(&handle);
         let result = py.detach(|| handle.manager.blocking().get_opt(key));
-        self.dispatch(py, &handle);
+        self.dispatch(py, &handle)?;
         result.map_err(|error| errors::from_get(py, error, &self.context()))
     }
 }
@@ -454,13 +461,13 @@ impl SecretManager {
         let handle = self.handle(py)?;
         if let Some(Some(value)) = handle.manager.get_cached(key) {
             if handle.leased {
-                self.dispatch(py, &handle);
+                self.dispatch(py, &handle)?;
             }
             return Ok(Secret::new(value));
         }
         self.reread_environment(&handle);
         let result = py.detach(|| handle.manager.blocking().get(key));
-        self.dispatch(py, &handle);
+        self.dispatch(py, &handle)?;
         result
             .map(Secret::new)
             .map_err(|error| errors::from_get(py, error, &self.context()))
@@ -584,7 +591,7 @@ impl SecretManager {
         let handle = self.handle(py)?;
         self.reread_environment(&handle);
         let result = py.detach(|| handle.manager.blocking().refresh());
-        self.dispatch(py, &handle);
+        self.dispatch(py, &handle)?;
         result.map_err(|error| errors::from_manager(py, error, &self.context()))
     }
 

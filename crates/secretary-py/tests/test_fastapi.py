@@ -1,15 +1,22 @@
 """``secretary.fastapi.lifespan``: validation at start-up, state for the application, and
 rotation while it runs."""
 
+import asyncio
+import contextlib
+import contextvars
 import logging
+import threading
 import time
+import types
 
+import anyio
 import pytest
 from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, field_validator
 
 from secretary import SecretManager, SecretValidationError, get_secret_manager
+from secretary import fastapi as secretary_fastapi
 from secretary.fastapi import lifespan
 from secretary.pydantic import SecretarySettings
 
@@ -233,9 +240,18 @@ def test_a_start_up_that_fails_closes_the_manager_at_once():
     assert Manager.closed
 
 
-def test_refresh_interval_must_be_positive():
-    with pytest.raises(ValueError):
-        lifespan(refresh_interval=0)
+@pytest.mark.parametrize("interval", [0, -1, -0.5, float("nan"), float("inf"), float("-inf")])
+def test_refresh_interval_must_be_a_finite_number_above_zero(interval):
+    # A twenty-sixth adversarial pass: NaN (every comparison with it is false) and
+    # infinity passed a check that was `<= 0` alone.
+    with pytest.raises(ValueError, match="refresh_interval must be a finite number of seconds above zero"):
+        lifespan(refresh_interval=interval)
+
+
+def test_refresh_interval_must_be_a_number():
+    with pytest.raises(TypeError, match="refresh_interval must be a number of seconds"):
+        lifespan(refresh_interval="60")
+    lifespan(refresh_interval=1)  # an int is seconds too
 
 
 def test_a_change_marks_the_settings_stale_at_once_until_they_are_made_again(app):
@@ -303,3 +319,194 @@ def test_a_settings_class_that_exits_neither_ends_the_loop_nor_skips_the_close(a
             assert time.monotonic() < deadline, "the loop ended with the exit"
             time.sleep(0.05)
     assert Tracking.closed
+
+
+class Tracked:
+    """A manager whose ``close`` is noted, with whether a read was still running then."""
+
+    def __init__(self, real: SecretManager) -> None:
+        self._real = real
+        self.reading = threading.Event()
+        self.closed = threading.Event()
+        self.closed_under_a_read = False
+
+    def __getattr__(self, name):
+        return getattr(self._real, name)
+
+    def close(self):
+        self.closed_under_a_read = self.reading.is_set()
+        self.closed.set()
+        self._real.close()
+
+
+async def _in_thread_as_before(call):
+    """``secretary.fastapi._in_thread`` before the twenty-sixth adversarial pass:
+    cancelled, it raised a ``BaseException`` the call ended with in place of the
+    ``CancelledError``."""
+    future = asyncio.get_running_loop().run_in_executor(None, call)
+    try:
+        return await asyncio.shield(future)
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await future
+        raise
+
+
+@pytest.mark.parametrize("worker", ["_in_thread", "_in_thread as before"])
+@pytest.mark.parametrize("exit_kind", [SystemExit, KeyboardInterrupt])
+def test_leaving_while_a_settings_class_exits_ends_the_loop_and_closes_the_manager(
+    app, caplog, monkeypatch, exit_kind, worker
+):
+    # A twenty-sixth adversarial pass: the shutdown's cancellation reached the refresh
+    # loop while it waited for a settings class that then raised SystemExit (or
+    # KeyboardInterrupt); that exception took the cancellation's place, the loop took
+    # it for an ordinary failure and went on, and leaving the lifespan never ended (the
+    # manager never closed). `_in_thread` now raises the cancellation whatever the call
+    # ended with; "as before", the loop itself takes what it catches while its task is
+    # being cancelled for the cancellation.
+    if worker == "_in_thread as before":
+        monkeypatch.setattr(secretary_fastapi, "_in_thread", _in_thread_as_before)
+    manager = Tracked(SecretManager())
+    exited: list[bool] = []
+
+    def settings():
+        # Once: before the fix, the loop went on, and a settings class that raised at
+        # every tick would have eaten the test's own cancellation too.
+        if manager.get("api_key").expose().startswith("rotated-") and not exited:
+            exited.append(True)
+            manager.reading.set()
+            try:
+                time.sleep(0.5)
+            finally:
+                manager.reading.clear()
+            raise exit_kind(4) if exit_kind is SystemExit else exit_kind()
+        return "settings"
+
+    async def scenario() -> bool:
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        context = lifespan(manager=lambda: manager, settings=settings, refresh_interval=0.05)(application)
+        await context.__aenter__()
+        app.write_dotenv(ROTATED)
+        assert await asyncio.to_thread(manager.reading.wait, 10), "the settings class never ran on the rotation"
+        leaving = asyncio.create_task(context.__aexit__(None, None, None))
+        done, _ = await asyncio.wait({leaving}, timeout=10)
+        if not done:  # the bug: end it all the same (a second cancellation does)
+            leaving.cancel()
+            await asyncio.wait({leaving}, timeout=10)
+            return False
+        assert leaving.result() is False  # nothing raised out of the lifespan
+        assert asyncio.all_tasks() == {asyncio.current_task()}, "the refresh loop outlived the lifespan"
+        return True
+
+    with caplog.at_level(logging.WARNING, logger="secretary"):
+        left = asyncio.run(scenario())
+    assert left, "leaving the lifespan did not end within 10 s"
+    assert manager.closed.is_set()
+    assert not manager.closed_under_a_read, "the manager was closed while the settings class ran"
+    # Cancelled, not a failure of the refresh.
+    assert not any("re-reading the secrets failed" in m for m in caplog.messages), caplog.messages
+
+
+class BlockingManager:
+    """A manager whose ``validate`` runs until ``release`` (at most 10 s)."""
+
+    def __init__(self) -> None:
+        self.reading = threading.Event()
+        self.release = threading.Event()
+        self.closed = threading.Event()
+        self.closed_under_a_read = False
+
+    def validate(self):
+        self.reading.set()
+        try:
+            self.release.wait(10)
+        finally:
+            self.reading.clear()
+        raise RuntimeError("a validation that ends after the start-up was cancelled")
+
+    def on_change(self, callback):
+        return callback
+
+    def remove_on_change(self, callback):
+        return True
+
+    def close(self):
+        self.closed_under_a_read = self.reading.is_set()
+        self.closed.set()
+
+
+def test_a_start_up_cancelled_during_its_read_closes_the_manager_once_the_read_ended():
+    # A twenty-sixth adversarial pass: a start-up cancelled during `validate` (here by
+    # anyio's cancel scope, as asgi-lifespan's `startup_timeout` does, cancelling again
+    # at every turn of the loop) closed the manager at once, under the read still
+    # running in its thread, which could take a lease after the leases were revoked.
+    # (Once it waited, anyio's next cancellation often cancelled the close itself
+    # before its thread began it: the close must run whatever comes after.)
+    manager = BlockingManager()
+
+    async def scenario() -> float:
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        context = lifespan(manager=lambda: manager)(application)
+        threading.Timer(0.5, manager.release.set).start()
+        started = time.monotonic()
+        with pytest.raises(TimeoutError):
+            with anyio.fail_after(0.1):
+                await context.__aenter__()
+        return time.monotonic() - started
+
+    took = asyncio.run(scenario())
+    assert manager.closed.is_set(), "the cancelled start-up did not close the manager"
+    assert not manager.closed_under_a_read, "the manager was closed under the running validate"
+    assert took < 5, took
+
+
+def test_a_cancelled_start_up_waits_for_its_read_a_bounded_time(monkeypatch, caplog):
+    # The wait for the thread is bounded: a read (or a settings class) that does not end
+    # must not hold the start-up's cancellation, nor the close, for ever.
+    monkeypatch.setattr(secretary_fastapi, "_JOIN_TIMEOUT", 0.3, raising=False)
+    manager = BlockingManager()
+
+    async def scenario() -> float:
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        entering = asyncio.create_task(lifespan(manager=lambda: manager)(application).__aenter__())
+        assert await asyncio.to_thread(manager.reading.wait, 10)
+        started = time.monotonic()
+        entering.cancel()
+        try:
+            done, _ = await asyncio.wait({entering}, timeout=10)
+            took = time.monotonic() - started
+        finally:
+            # Before asyncio.run's end, which waits for the executor's threads.
+            manager.release.set()
+        assert done and entering.cancelled()
+        return took
+
+    with caplog.at_level(logging.WARNING, logger="secretary"):
+        took = asyncio.run(scenario())
+    assert 0.25 < took < 5, took
+    assert manager.closed.is_set()
+    assert "still runs 0.3 s after the cancellation" in caplog.text
+
+
+def test_the_settings_at_start_up_see_the_callers_context():
+    # The start-up's reads moved from `asyncio.to_thread` to the lifespan's own
+    # `_in_thread`, which copies the context as `to_thread` does.
+    request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="unset")
+
+    class Report(list):
+        environment, manifest, set_count = "development", "secrets.toml", 0
+
+    class Manager(BlockingManager):
+        def validate(self):
+            return Report()
+
+        def list_secrets(self):
+            return []
+
+    async def scenario():
+        request_id.set("start-up")
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        async with lifespan(manager=Manager, settings=request_id.get)(application):
+            return application.state.settings
+
+    assert asyncio.run(scenario()) == "start-up"

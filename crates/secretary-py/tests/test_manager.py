@@ -390,6 +390,24 @@ def test_a_failing_callback_is_logged_and_the_others_still_run(app, caplog):
     assert "callback bug" in caplog.text
 
 
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
+def test_a_callback_that_asks_the_program_to_stop_is_not_swallowed(app, stop):
+    # A twenty-sixth adversarial pass: Ctrl-C or sys.exit() in a callback was logged,
+    # and refresh() returned normally.
+    manager = SecretManager()
+
+    @manager.on_change
+    def stopping(keys):
+        raise stop()
+
+    manager.validate()
+    app.write_dotenv(DOTENV_ROTATED)
+    with pytest.raises(stop):
+        manager.refresh()
+    # The change was taken, and the manager goes on serving the new value.
+    assert manager.get_secret("api_key") == "rotated-api-key-5678"
+
+
 def test_on_change_takes_only_callables(app):
     with pytest.raises(TypeError, match="callable"):
         SecretManager().on_change("not callable")

@@ -127,3 +127,90 @@ def test_a_forked_child_is_told_of_its_own_reissue_from_a_thread_of_its_own(app,
     assert child_user.startswith("v-token-forked-") and child_user != parent
     secrets.close()
     wait_until("every user revoked", 2, lambda: postgres.users("forked") == 0)
+
+
+class Watcher:
+    """Stands for ``_native._Watcher``: hands out the changes given, then ends."""
+
+    def __init__(self, changes: list[tuple[list[str], list]]) -> None:
+        self._changes = list(changes)
+
+    def next(self):
+        return self._changes.pop(0) if self._changes else None
+
+
+def test_nothing_a_callback_raises_ends_the_thread_nor_reaches_the_log_by_its_message(monkeypatch, caplog):
+    # A twenty-sixth adversarial pass: `sys.exit()` in a callback (a BaseException, where
+    # the loop caught Exception alone) ended the "secretary-on-change" thread silently,
+    # and no later change was told: the lifespan's settings were no longer marked stale.
+    import logging
+
+    from secretary import _on_change
+
+    interrupted: list[str] = []
+    monkeypatch.setattr("_thread.interrupt_main", lambda: interrupted.append(threading.current_thread().name))
+    heard: list[list[str]] = []
+
+    def exits(keys: list[str]) -> None:
+        sys.exit(5)
+
+    def interrupts(keys: list[str]) -> None:
+        raise KeyboardInterrupt
+
+    def fails(keys: list[str]) -> None:
+        raise ValueError("CANARY-on-change-value")
+
+    class Stop(BaseException):
+        pass
+
+    def stops(keys: list[str]) -> None:
+        raise Stop("CANARY-on-change-value")
+
+    watcher = Watcher([
+        (["a"], [exits, heard.append]),
+        (["b"], [interrupts, heard.append]),
+        (["c"], [fails, heard.append]),
+        (["d"], [stops, heard.append]),
+        (["e"], [heard.append]),
+    ])
+    ended: list[BaseException | None] = []
+
+    def thread_main() -> None:
+        try:
+            _on_change.run(watcher)
+            ended.append(None)
+        except BaseException as error:  # what ended it
+            ended.append(error)
+
+    with caplog.at_level(logging.ERROR, logger="secretary"):
+        thread = threading.Thread(target=thread_main, name="secretary-on-change")
+        thread.start()
+        thread.join(10)
+    assert not thread.is_alive(), "the loop did not end within 10 s"
+    assert ended == [None], ended
+    assert heard == [["a"], ["b"], ["c"], ["d"], ["e"]], "a change was not told after a callback raised"
+    # A KeyboardInterrupt is handed to the main thread, as Ctrl-C; nothing else is.
+    assert interrupted == ["secretary-on-change"]
+    said = [r.getMessage() for r in caplog.records]
+    for kind, name in (("SystemExit", "exits"), ("KeyboardInterrupt", "interrupts"), ("ValueError", "fails"), ("Stop", "stops")):
+        assert any(f"raised {kind} at " in m and f".{name}) raised" in m for m in said), (kind, said)
+    assert "CANARY-on-change-value" not in caplog.text
+
+
+def test_a_callback_that_exits_does_not_end_the_managers_thread(app, openbao, postgres, monkeypatch):
+    # The same against a real lease: before, the first re-issue's `sys.exit()` ended the
+    # thread, and the second re-issue was never told.
+    secrets = leased(app, openbao, postgres, monkeypatch, "exiting", "3s", "6s", "1s")
+    secrets.validate()
+    told: list[str] = []
+
+    @secrets.on_change
+    def exits(keys: list[str]) -> None:
+        told.append(threading.current_thread().name)
+        sys.exit(3)
+
+    # This thread never calls the manager from here on: only its own thread can tell.
+    wait_until("a second re-issue told after a callback exited", 25, lambda: len(told) >= 2)
+    assert told[:2] == ["secretary-on-change", "secretary-on-change"]
+    secrets.close()
+    wait_until("every user revoked", 2, lambda: postgres.users("exiting") == 0)

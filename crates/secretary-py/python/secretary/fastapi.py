@@ -36,10 +36,16 @@ new values), is logged once by its kind and the fields it names, never by its me
 ``app.state.secret_refresh``, and the loop goes on: the settings are tried again at
 every tick until they build.
 
-At shutdown the manager is closed (``SecretManager.close()``): the credentials of its
-``vault_lease`` sources are revoked as the application stops, rather than living to the
-end of their TTL. (uvicorn ends by raising again the signal that stopped it, so the
-``atexit`` hook that does the same at an ordinary exit does not run there.)
+At shutdown the refresh loop is cancelled and the manager is closed
+(``SecretManager.close()``): the credentials of its ``vault_lease`` sources are revoked
+as the application stops, rather than living to the end of their TTL. (uvicorn ends by
+raising again the signal that stopped it, so the ``atexit`` hook that does the same at
+an ordinary exit does not run there.) A re-read or a settings class the loop is in then
+is waited for first, at most 10 s, and whatever it ends with is dropped (even a
+``SystemExit`` or ``KeyboardInterrupt``: the loop ends all the same), so that no lease is
+taken after the close. A start-up cancelled during its reads (asgi-lifespan's
+``startup_timeout``, a server stopping) waits for them the same way, then closes the
+manager.
 
 Importing this module needs neither FastAPI nor Starlette: the lifespan is the plain
 ASGI protocol they both call.
@@ -49,7 +55,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
+import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -147,10 +155,11 @@ def lifespan(
     so that a manifest error stops the start-up too); by default the shared
     ``get_secret_manager()``. ``settings`` is a settings class (or any function) called
     after the validation, for instance a ``secretary.pydantic.SecretarySettings``.
-    ``refresh_interval`` re-reads the secrets every that many seconds. ``then`` is the
+    ``refresh_interval`` re-reads the secrets every that many seconds (a finite number
+    above zero; anything else is refused here, ``ValueError``). ``then`` is the
     application's own lifespan, entered after secretary's and left before it."""
-    if refresh_interval is not None and refresh_interval <= 0:
-        raise ValueError("refresh_interval must be a positive number of seconds, or None")
+    if refresh_interval is not None:
+        _check_interval(refresh_interval)
 
     @contextlib.asynccontextmanager
     async def _lifespan(app: Any) -> AsyncIterator[Any]:
@@ -160,7 +169,11 @@ def lifespan(
         seen = _Seen()
         secrets.on_change(seen)
         try:
-            report = await asyncio.to_thread(secrets.validate)
+            # In `_in_thread`: a start-up cancelled during a read (asgi-lifespan's
+            # `startup_timeout`, a server stopping) waits for it before the close below,
+            # which must not revoke the leases under a read that could take one after
+            # (a twenty-sixth adversarial pass).
+            report = await _in_thread(secrets.validate)
             app.state.secrets = secrets
             app.state.secret_report = report
             app.state.secret_changes = SecretChanges()
@@ -171,13 +184,18 @@ def lifespan(
             # without `refresh_interval`).
             seen.watch(app.state.secret_refresh, rebuilt=refresh_interval is not None)
             if settings is not None:
-                app.state.settings = await asyncio.to_thread(settings)
+                app.state.settings = await _in_thread(settings)
+            # Inside the `try`: a start-up cancelled here closes the manager too.
+            held = await _in_thread(lambda: _stale_keys(secrets))
         except BaseException:
             secrets.remove_on_change(seen)
             # A start-up that fails (a problem, settings that do not build) ends the
             # credentials it took now, not at exit or at their TTL (an eighth adversarial
-            # pass: only the `atexit` hook closed the manager then).
-            await asyncio.to_thread(secrets.close)
+            # pass: only the `atexit` hook closed the manager then). In `_in_thread`, as
+            # below: the cancellation of a start-up cancelled again (anyio's cancel scopes
+            # do at every turn of the loop) once cancelled the close before its thread
+            # began it, and it never ran (a twenty-sixth adversarial pass).
+            await _in_thread(secrets.close)
             raise
         _log.info(
             "secretary: %d secrets valid in environment `%s` (%s): %d set",
@@ -189,7 +207,6 @@ def lifespan(
         # A start-up from values held or from the last-known-good copy is stale from the
         # first moment (a nineteenth adversarial pass saw `stale=False` until the first
         # tick, or for good without `refresh_interval`).
-        held = await asyncio.to_thread(_stale_keys, secrets)
         if held:
             reason = _stale_reason(held)
             app.state.secret_refresh.failed(reason)
@@ -213,10 +230,26 @@ def lifespan(
                 secrets.remove_on_change(seen)
                 # Leases end with the application, not at their TTL, whatever the task
                 # ended with. uvicorn ends by raising again the signal that stopped it,
-                # so the atexit hook never runs there.
-                await asyncio.to_thread(secrets.close)
+                # so the atexit hook never runs there. In `_in_thread`: a cancellation
+                # here does not stop the close before it began.
+                await _in_thread(secrets.close)
 
     return _lifespan
+
+
+def _check_interval(interval: float) -> None:
+    """Refuses a ``refresh_interval`` that is not a finite number of seconds above zero.
+    ``<= 0`` alone let NaN through (every comparison with it is false: a loop that never
+    waited between re-reads) and infinity (a loop that never re-read): a twenty-sixth
+    adversarial pass."""
+    try:
+        valid = math.isfinite(interval) and interval > 0
+    except TypeError:
+        raise TypeError(
+            f"refresh_interval must be a number of seconds, or None; got a {type(interval).__name__}"
+        ) from None
+    if not valid:
+        raise ValueError(f"refresh_interval must be a finite number of seconds above zero, or None; got {interval!r}")
 
 
 def _manager(manager: SecretManager | Callable[[], SecretManager] | None) -> SecretManager:
@@ -261,6 +294,7 @@ async def _refresh(
             except asyncio.CancelledError:
                 raise
             except BaseException as error:  # noqa: BLE001 - nothing but cancelling ends the loop
+                _unless_cancelling(error)
                 failure = error
             changed = seen.take()
             if changed:
@@ -279,6 +313,7 @@ async def _refresh(
                     raise
                 except BaseException as error:  # noqa: BLE001 - as above (`sys.exit()` in a
                     # settings class ended the loop unseen: a twenty-second adversarial pass)
+                    _unless_cancelling(error)
                     failure = error
             # Said once the report and settings are made again: an application that
             # sees the change sees the settings that hold it (a twentieth adversarial
@@ -372,13 +407,61 @@ class _Seen:
 
 
 async def _in_thread(call: Callable[[], Any]) -> Any:
-    """``call()`` in a worker thread. A cancellation (the application stopping) waits for
-    the thread before it goes on: the thread cannot be stopped, and the manager must not
-    be closed under a re-read that could take a lease after the leases were revoked."""
-    future = asyncio.get_running_loop().run_in_executor(None, call)
+    """``call()`` in a worker thread (in a copy of the caller's context, as
+    ``asyncio.to_thread``). A cancellation (the application stopping, a start-up timed
+    out) waits for the thread before it goes on (``_join``): the thread cannot be
+    stopped, and the manager must not be closed under a re-read that could take a lease
+    after the leases were revoked. Cancelled, it always raises ``CancelledError``,
+    whatever the call ended with: a ``SystemExit`` or ``KeyboardInterrupt`` from a
+    settings class once took its place, the loop took it for a failure and went on, and
+    the shutdown waited for it forever, the manager never closed (a twenty-sixth
+    adversarial pass)."""
+    context = contextvars.copy_context()
+    future = asyncio.get_running_loop().run_in_executor(None, context.run, call)
     try:
         return await asyncio.shield(future)
     except asyncio.CancelledError:
-        with contextlib.suppress(Exception):
-            await future
+        await _join(future)
         raise
+
+
+# How long a cancelled task waits for the call its worker thread is in before it goes on
+# (and the manager is closed) all the same: a read is bounded by its sources' timeouts
+# (a Vault request's is 10 s by default), a settings class by nothing. Past it, a lease
+# taken by that read may outlive the close until its TTL; a shutdown that never ends (or
+# ends by SIGKILL, with no close at all) is worse. The close, in `_in_thread` too, runs
+# to its end in its thread whatever the wait.
+_JOIN_TIMEOUT = 10.0
+
+
+async def _join(future: asyncio.Future[Any]) -> None:
+    """Waits until a worker thread's ``future`` is done, at most ``_JOIN_TIMEOUT``
+    seconds, and drops what it ended with (its caller was cancelled: no one wants it).
+    A further cancellation does not cut the wait short (anyio's cancel scopes cancel
+    again at every turn of the loop until the task ends): the caller raises its
+    ``CancelledError`` once the wait is over."""
+    deadline = time.monotonic() + _JOIN_TIMEOUT
+    while not future.done():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            _log.warning(
+                "secretary: a call in a worker thread (a read, the settings class or the close) still runs %g s "
+                "after the cancellation; going on without it",
+                _JOIN_TIMEOUT,
+            )
+            return
+        try:
+            await asyncio.wait({future}, timeout=left)
+        except asyncio.CancelledError:
+            continue
+    if not future.cancelled():
+        future.exception()  # retrieved: asyncio does not log it as never retrieved
+
+
+def _unless_cancelling(error: BaseException) -> None:
+    """Raises ``CancelledError`` in place of ``error`` when the current task is being
+    cancelled: whatever a step raised then, the loop is to end, not to go on with it as
+    a failure. (``Task.cancelling()``: Python 3.11, the oldest the package supports.)"""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from error
