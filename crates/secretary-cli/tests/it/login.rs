@@ -505,24 +505,54 @@ fn a_wrapped_secret_id_is_unwrapped_once_never_written_back_and_a_second_use_is_
 }
 
 #[test]
-fn a_custom_secret_id_that_begins_as_a_token_does_logs_in() {
-    // A twenty-sixth adversarial pass: a custom secret id `b.…` was taken for a wrapping
-    // token, called stolen when it would not unwrap, and never tried.
+fn a_spent_wrapping_token_is_never_tried_as_a_secret_id_and_locks_no_role_out() {
+    // A twenty-seventh adversarial pass: trying a refused wrapping token as a custom
+    // secret id made a failed login each time, and after five OpenBao locked the role
+    // out for every instance. A secret id that begins as a token does is a wrapping
+    // token, and the refusal says so for a custom one.
     let bao = OpenBao::start();
     seed_production(&bao);
     let (role_id, _) = bao.approle(&["token_ttl=60s"]);
-    let custom = "b.custom-secret-id-5f2a9c";
-    bao.bao(&[
+    let wrapped = bao.bao(&[
         "write",
-        "auth/approle/role/app/custom-secret-id",
-        &format!("secret_id={custom}"),
+        "-wrap-ttl=60s",
+        "-f",
+        "-field=wrapping_token",
+        "auth/approle/role/app/secret-id",
     ]);
+    bao.bao(&["unwrap", &wrapped]);
     let app = approle_app();
+    let spent = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", wrapped.as_str()),
+    ];
+    for _ in 0..6 {
+        let out = secretary(app.path(), &bao, &spent, &["check"], "");
+        assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+        assert!(
+            out.stdout.contains("wrapping token was refused")
+                && out.stdout.contains("a custom secret id must not begin so"),
+            "{}",
+            out.stdout
+        );
+        out.shows_none_of(&[&wrapped, &role_id]);
+    }
+    let fresh = bao.bao(&[
+        "write",
+        "-f",
+        "-field=secret_id",
+        "auth/approle/role/app/secret-id",
+    ]);
     let ids = [
         ("VAULT_ROLE_ID", role_id.as_str()),
-        ("VAULT_SECRET_ID", custom),
+        ("VAULT_SECRET_ID", fresh.as_str()),
     ];
     let out = secretary(app.path(), &bao, &ids, &["check"], "");
-    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
-    out.shows_none_of(&[custom, &role_id]);
+    assert_eq!(
+        out.code,
+        Some(0),
+        "not locked out: {}{}",
+        out.stdout,
+        out.stderr
+    );
 }

@@ -366,6 +366,39 @@ fn a_login_the_server_cannot_serve_now_is_an_outage_not_a_refusal() {
 }
 
 #[test]
+fn a_403_on_a_login_or_an_unwrap_that_is_not_vaults_blames_the_address() {
+    // A twenty-seventh adversarial pass: a firewall's 403 page on the login was said as
+    // "nothing mounted there", and on the unwrap as a stolen secret id.
+    let page = || Answer {
+        body: "<html><body>Forbidden by WAF</body></html>".to_owned(),
+        ..shaped(403, Shape::Html)
+    };
+    for secret_id in ["secret", "s.wrapping-token-0123456789"] {
+        let server = serve(vec![page()]);
+        let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
+        let vars = Variables::from_pairs([
+            ("VAULT_ROLE_ID", "role"),
+            ("VAULT_SECRET_ID", secret_id),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let error = outcome(&report).unwrap_err();
+        assert!(
+            error.contains("answered 403, but not as Vault does"),
+            "{secret_id}: {error}"
+        );
+        assert!(
+            !error.contains("stolen") && !error.contains("mounted"),
+            "{secret_id}: {error}"
+        );
+        assert_eq!(server.seen().len(), 1, "{secret_id}: nothing more is sent");
+    }
+}
+
+#[test]
 fn a_created_time_that_cannot_be_read_is_said_not_passed_over() {
     // An unreadable `created_time` made a secret's age unknown without a word, so a
     // rotation policy could not tell it was due.

@@ -49,29 +49,6 @@ fn is_wrapping_token(secret_id: &str) -> bool {
         .any(|prefix| secret_id.starts_with(prefix))
 }
 
-/// What became of a secret id that may be a wrapping token.
-enum Unwrap {
-    /// The secret id to log in with: unwrapped, or not a wrapping token.
-    Id(SecretValue),
-    /// Vault refused to unwrap it (with this status).
-    Refused {
-        /// The unwrap's HTTP status.
-        status: u16,
-    },
-}
-
-/// Why a login failed whose secret id Vault would not unwrap, and which was refused as a
-/// secret id too: a spent wrapping token. A custom secret id that begins as a token does
-/// logs in at the second try instead (a twenty-sixth adversarial pass had one called
-/// stolen, and never tried).
-fn spent(status: u16) -> String {
-    format!(
-        "the secret id's wrapping token was refused ({status}): it was used already, or has expired. \
-         A wrapping token works once: if secretary did not use it, someone else did; treat the secret id as stolen \
-         (revoke it by its accessor) and hand this process a new one"
-    )
-}
-
 /// A JWT login's body.
 #[derive(serde::Serialize)]
 pub(super) struct JwtLogin<'a> {
@@ -163,9 +140,9 @@ impl Client {
         &self,
         secret_id: &SecretValue,
         refused: impl Fn(String) -> VaultError,
-    ) -> Result<Unwrap, VaultError> {
+    ) -> Result<SecretValue, VaultError> {
         if !is_wrapping_token(secret_id.expose()) {
-            return Ok(Unwrap::Id(secret_id.clone()));
+            return Ok(secret_id.clone());
         }
         let digest = ring::digest::digest(&ring::digest::SHA256, secret_id.expose().as_bytes());
         let mut key = [0u8; 32];
@@ -179,7 +156,7 @@ impl Client {
                 .map(|(_, id)| id.clone())
         };
         if let Some(id) = known(&key) {
-            return Ok(Unwrap::Id(id));
+            return Ok(id);
         }
         let reply = self
             .send_as(
@@ -197,13 +174,24 @@ impl Client {
         if let Some(error) = self.unavailable(&reply, "sys/wrapping/unwrap") {
             return Err(error);
         }
+        // An answer that is not Vault's (a proxy's or a firewall's page) says nothing
+        // about the wrapping token: never called a theft (a twenty-seventh adversarial
+        // pass).
+        if reply.status != 200 && !reply.is_vault_error() {
+            return Err(self.error_for(&reply, "sys/wrapping/unwrap", Access::Write));
+        }
         if reply.status != 200 {
-            // Not unwrapped: a custom secret id may begin as a token does (`b.`...), and
-            // is then tried as it is; only if that login fails too is the wrapping token
-            // said to be spent ([`spent`]).
-            return Ok(Unwrap::Refused {
-                status: reply.status,
-            });
+            // Never tried as a secret id of its own: OpenBao counts a failed login
+            // towards locking the role out for every instance (a twenty-seventh
+            // adversarial pass locked a role out so); a custom secret id must not begin
+            // as a token does.
+            return Err(refused(format!(
+                "the secret id's wrapping token was refused ({}): it was used already, or has expired. \
+                 A wrapping token works once: if secretary did not use it, someone else did; treat the secret id as stolen \
+                 (revoke it by its accessor) and hand this process a new one. \
+                 (A secret id that begins `s.`, `b.`, `hvs.` or `hvb.` is taken for a wrapping token: a custom secret id must not begin so.)",
+                reply.status
+            )));
         }
         let id = reply
             .json()
@@ -217,7 +205,7 @@ impl Client {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push((key, id.clone()));
-        Ok(Unwrap::Id(id))
+        Ok(id)
     }
 
     /// When the lease keeper next acts on the login's token ([`Client::keep_login`]
@@ -364,20 +352,12 @@ impl Client {
             mount: mount.clone(),
             reason,
         };
-        // The status of an unwrap refused, when the secret id was then tried as it is.
-        let mut unwrap_refused = None;
         let (body, refused) = match &self.settings.credentials {
             Credentials::Token(token) => return Ok((token.clone(), 0)),
             Credentials::AppRole {
                 role_id, secret_id, ..
             } => {
-                let secret_id = match self.unwrapped(secret_id, &login_error).await? {
-                    Unwrap::Id(id) => id,
-                    Unwrap::Refused { status } => {
-                        unwrap_refused = Some(status);
-                        secret_id.clone()
-                    }
-                };
+                let secret_id = self.unwrapped(secret_id, &login_error).await?;
                 (
                     Body::json(&AppRoleLogin {
                         role_id: role_id.expose(),
@@ -407,13 +387,15 @@ impl Client {
         if let Some(error) = self.unavailable(&reply, &login_path) {
             return Err(error);
         }
-        if let (Some(status), false) = (unwrap_refused, reply.status == 200) {
-            return Err(login_error(spent(status)));
+        // Another server's answer (a firewall's 403 page) says nothing of the login.
+        if reply.status != 200 && !reply.is_vault_error() {
+            return Err(self.error_for(&reply, &login_path, Access::Write));
         }
         if reply.status != 200 {
-            // Vault answers bad credentials 400; a 403 to a login, which needs no
-            // token, is a path nothing is mounted at (or a role's bound addresses): said
-            // so, not blamed on the credentials (a twenty-sixth adversarial pass).
+            // Vault answers bad credentials 400 (a role's bound addresses too); a 403
+            // to a login, which needs no token, is a path nothing is mounted at, or a
+            // role locked out after failed logins: said so, not blamed on the
+            // credentials (a twenty-sixth and a twenty-seventh adversarial pass).
             let setting = match method {
                 LoginMethod::AppRole => "approle_mount",
                 LoginMethod::Jwt => "jwt_mount",
@@ -421,7 +403,7 @@ impl Client {
             let reason = match reply.status {
                 400 => format!("{refused} (400)"),
                 403 => format!(
-                    "the server refused the login path auth/{mount}/login (403): nothing of that method may be mounted there (the source's `{setting}`), or the role refuses this client's address"
+                    "the server refused the login path auth/{mount}/login (403): nothing of that method may be mounted there (the source's `{setting}`), or the role is locked out after failed logins (OpenBao: `bao read sys/locked-users`; it unlocks by itself after its lockout duration)"
                 ),
                 status => format!("the server answered {status}"),
             };
