@@ -109,11 +109,6 @@ pub struct Resolution {
     pub stale: Option<Stale>,
 }
 
-/// The most values a `sensitive = false` secret's type may allow for `status` to show
-/// its value (unless it is the default): six bits a manifest can read per secret, as a
-/// verdict gives.
-pub const SHOWN_CHOICES: usize = 64;
-
 impl Resolution {
     /// The secret's key.
     pub fn key(&self) -> &str {
@@ -125,31 +120,11 @@ impl Resolution {
         self.value.as_ref().map(SecretValue::expose)
     }
 
-    /// The value as it may be shown to people (`status`): only that of a secret declared
-    /// `sensitive = false`, valid, and either of a type that allows at most
-    /// [`SHOWN_CHOICES`] values or equal to its default. So: a `bool`, an `enum` of at
-    /// most 64 values, an `int` whose `min` and `max` allow at most 64. A manifest is
-    /// edited by others, and "not secret" is its word only: a `string` it calls so could be
-    /// any variable or file the user can read, and so could an unbounded `int` (a card
-    /// number), an enum of every PIN (a seventh adversarial pass), or a `port` or an
-    /// `int` from 0 to 65535, which hold every PIN of four or five digits (a twenty-sixth).
+    /// The value as it may be shown to people (`status`): valid, with no problem, and
+    /// as [`SecretSpec::may_show`](crate::manifest::SecretSpec::may_show) allows.
     pub fn shown_value(&self) -> Option<&str> {
-        use crate::manifest::SecretType;
         let value = self.value.as_ref()?.expose();
-        let spec = &self.spec;
-        let constraints = &spec.constraints;
-        let choices = i128::try_from(SHOWN_CHOICES).unwrap_or(i128::MAX);
-        let bounded = match spec.kind {
-            SecretType::Bool => true,
-            SecretType::Enum => constraints.values.len() <= SHOWN_CHOICES,
-            SecretType::Int => match (constraints.min, constraints.max) {
-                (Some(min), Some(max)) => i128::from(max) - i128::from(min) < choices,
-                _ => false,
-            },
-            _ => false,
-        };
-        let default = spec.default.as_deref() == Some(value);
-        (!spec.sensitive && self.problems.is_empty() && (bounded || default)).then_some(value)
+        (self.problems.is_empty() && self.spec.may_show(value)).then_some(value)
     }
 
     /// How old its value is, when the source says when it was written.

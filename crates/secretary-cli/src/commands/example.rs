@@ -19,7 +19,6 @@ use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
 use secretary::file::{self, FileError};
-use secretary::manifest::SecretType;
 use secretary::source::DotenvConfig;
 use secretary::{Manifest, SecretSpec, template};
 
@@ -76,8 +75,8 @@ fn refuse(path: &Path, source: &str, refused: &'static str) -> Failure {
 struct Names<'a> {
     /// Every env name the manifest declares: only these names are ever shown.
     declared: HashSet<&'a str>,
-    /// Those whose values may be shown too, when valid for their type: not sensitive, of
-    /// a bounded type (see `Resolution::shown_value`).
+    /// Those whose values may be shown too, as `SecretSpec::may_show` allows (as
+    /// `status` shows them).
     open: HashMap<&'a str, &'a SecretSpec>,
 }
 
@@ -109,7 +108,7 @@ fn shown_line(line: &str, template: &HashSet<&str>, names: &Names<'_>) -> String
             let valid = names
                 .open
                 .get(name)
-                .is_some_and(|spec| secretary::validate::check(spec, unquoted).is_ok());
+                .is_some_and(|spec| spec.may_show(unquoted));
             if value.is_empty() || valid {
                 format!("{name}={value}")
             } else {
@@ -133,13 +132,7 @@ fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
         open: manifest
             .secrets()
             .iter()
-            .filter(|spec| {
-                !spec.sensitive
-                    && matches!(
-                        spec.kind,
-                        SecretType::Bool | SecretType::Enum | SecretType::Int | SecretType::Port
-                    )
-            })
+            .filter(|spec| !spec.sensitive)
             .flat_map(|spec| spec.env.iter().map(|name| (name.as_str(), &**spec)))
             .collect(),
     };

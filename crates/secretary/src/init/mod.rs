@@ -517,7 +517,11 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
         && !names_an_environment(&variable.name)
         && !variable.empty_in_template
         && !templates.is_empty()
-        && templates.iter().all(|v| *v == templates[0]))
+        && templates.iter().all(|v| *v == templates[0])
+        // The manifest takes no control character nor line separator in its text.
+        && !templates[0]
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')))
     .then(|| templates[0]);
     let required = (variable.encrypted || !values.is_empty()) && default.is_none();
     let places: Vec<String> = variable

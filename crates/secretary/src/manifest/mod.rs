@@ -30,6 +30,7 @@
 //! every finding at once, each with its line and column and what to do about it.
 
 mod check;
+mod controls;
 mod credentials;
 mod derived;
 mod diagnostic;
@@ -123,6 +124,10 @@ impl Manifest {
                 help: None,
             }])
         })?;
+        let controls = controls::find(text, &lines);
+        if !controls.is_empty() {
+            return Err(fail(controls));
+        }
         let mut checker = Checker {
             lines: &lines,
             diagnostics: Vec::new(),

@@ -256,7 +256,39 @@ pub struct SecretSpec {
     pub line: usize,
 }
 
+/// The most values a `sensitive = false` secret's type may allow for its value to be
+/// shown to people (unless it is the default): six bits a manifest can read per secret,
+/// as a verdict gives.
+pub const SHOWN_CHOICES: usize = 64;
+
 impl SecretSpec {
+    /// Whether `value`, this secret's, may be shown to people (`status`, `example
+    /// --check`'s diff): only that of a secret declared `sensitive = false`, valid, and
+    /// either of a type that allows at most [`SHOWN_CHOICES`] values or equal to its
+    /// default. So: a `bool`, an `enum` of at most 64 values, an `int` whose `min` and
+    /// `max` allow at most 64. A manifest is edited by others, and "not secret" is its
+    /// word only: a `string` it calls so could be any variable or file the user can read,
+    /// and so could an unbounded `int` (a card number), an enum of every PIN (a seventh
+    /// adversarial pass), or a `port` or an `int` from 0 to 65535, which hold every PIN
+    /// of four or five digits (a twenty-sixth). One rule for every place that shows a
+    /// value: `example --check` had its own, and showed what `status` hid (a
+    /// twenty-seventh).
+    pub fn may_show(&self, value: &str) -> bool {
+        let constraints = &self.constraints;
+        let choices = i128::try_from(SHOWN_CHOICES).unwrap_or(i128::MAX);
+        let bounded = match self.kind {
+            SecretType::Bool => true,
+            SecretType::Enum => constraints.values.len() <= SHOWN_CHOICES,
+            SecretType::Int => match (constraints.min, constraints.max) {
+                (Some(min), Some(max)) => i128::from(max) - i128::from(min) < choices,
+                _ => false,
+            },
+            _ => false,
+        };
+        let default = self.default.as_deref() == Some(value);
+        !self.sensitive && (bounded || default) && super::rules::check(self, value).is_ok()
+    }
+
     /// The primary environment variable name (the first of `env`).
     pub fn primary_env(&self) -> &str {
         self.env.first().map_or(self.key.as_str(), String::as_str)

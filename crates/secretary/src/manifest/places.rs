@@ -431,10 +431,12 @@ mod tests {
                 "version = 1\n[sources.vault]\ntype = \"vault\"\n{setting} = \"{value}\"\n[secrets.db]\n"
             );
             let found = diagnostics(&text);
+            // A control character is refused wherever the manifest's text holds one
+            // (`controls.rs`), before any setting's own rule.
             assert!(
-                found.iter().any(
-                    |(_, m)| m.starts_with(&format!("vault source `vault`: `{setting}` holds"))
-                ),
+                found.iter().any(|(_, m)| m
+                    .starts_with(&format!("vault source `vault`: `{setting}` holds"))
+                    || m.starts_with(&format!("`sources.vault.{setting}` holds a control"))),
                 "{setting} = {value}: {found:?}"
             );
         }
@@ -451,7 +453,8 @@ mod tests {
             assert!(
                 found
                     .iter()
-                    .any(|(_, m)| m.starts_with("`[app] name` holds")),
+                    .any(|(_, m)| m.starts_with("`[app] name` holds")
+                        || m.starts_with("`app.name` holds a control")),
                 "{name}: {found:?}"
             );
         }

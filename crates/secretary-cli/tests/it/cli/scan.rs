@@ -534,7 +534,7 @@ fn a_path_in_the_manifest_with_a_control_character_is_refused() {
     assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stderr
-            .contains("dotenv source `d`: `files` holds a control character"),
+            .contains("`sources.d.files` holds a control character"),
         "{:?}",
         out.stderr
     );

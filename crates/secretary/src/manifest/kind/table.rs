@@ -53,30 +53,6 @@ impl<'a> Table<'a> {
         self.at
     }
 
-    /// Whether each of `texts`, setting `setting` of this `kind` source written at `at`,
-    /// holds no control character; one that does is reported. A path or a command is
-    /// shown in messages, and a terminal would act on an escape or a carriage return in
-    /// it (a twenty-sixth adversarial pass hid what followed with `ESC[8m` in a `.env`
-    /// file's name).
-    pub(crate) fn without_controls<'t>(
-        &mut self,
-        kind: &str,
-        setting: &str,
-        at: usize,
-        mut texts: impl Iterator<Item = &'t str>,
-    ) -> bool {
-        if texts.any(|text| text.chars().any(char::is_control)) {
-            let name = self.name;
-            self.report(
-                at,
-                format!("{kind} source `{name}`: `{setting}` holds a control character"),
-                None,
-            );
-            return false;
-        }
-        true
-    }
-
     /// Every secret key the manifest declares, valid or not.
     pub(crate) fn secret_keys(&self) -> &'a [String] {
         self.secret_keys

@@ -43,14 +43,9 @@ impl Declaration for Dotenv {
             Some(files)
                 if !files.get_ref().is_empty() && files.get_ref().iter().all(|f| !f.is_empty()) =>
             {
-                let at = files.span().start;
-                table
-                    .without_controls("dotenv", "files", at, files.get_ref().iter().map(String::as_str))
-                    .then(|| {
-                        SourceConfig::new(DotenvConfig {
-                            files: files.into_inner(),
-                        })
-                    })
+                Some(SourceConfig::new(DotenvConfig {
+                    files: files.into_inner(),
+                }))
             }
             other => {
                 table.report(

@@ -76,12 +76,12 @@ impl Declaration for Exec {
                 return None;
             }
         };
-        if !table.without_controls(
-            "exec",
-            "command",
-            command.span().start,
-            command.get_ref().iter().map(String::as_str),
-        ) {
+        if command.get_ref().iter().any(|word| word.contains('\0')) {
+            table.report(
+                command.span().start,
+                format!("exec source `{name}`: `command` holds a NUL character"),
+                None,
+            );
             return None;
         }
         let timeout = match &timeout {

@@ -40,13 +40,9 @@ impl Declaration for Files {
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
         match table.take::<String>("dir").ok()? {
-            Some(dir) if !dir.get_ref().is_empty() => table
-                .without_controls("files", "dir", dir.span().start, std::iter::once(dir.get_ref().as_str()))
-                .then(|| {
-                    SourceConfig::new(FilesConfig {
-                        dir: dir.into_inner(),
-                    })
-                }),
+            Some(dir) if !dir.get_ref().is_empty() => Some(SourceConfig::new(FilesConfig {
+                dir: dir.into_inner(),
+            })),
             other => {
                 table.report(
                     other.as_ref().map_or(table.at(), |d| d.span().start),

@@ -56,12 +56,12 @@ impl Declaration for Sops {
                 return None;
             }
         };
-        if !table.without_controls(
-            "sops",
-            "file",
-            file.span().start,
-            std::iter::once(file.get_ref().as_str()),
-        ) {
+        if file.get_ref().chars().any(char::is_control) {
+            table.report(
+                file.span().start,
+                format!("sops source `{name}`: `file` holds a control character"),
+                None,
+            );
             return None;
         }
         let format = if let Some(format) = &format {

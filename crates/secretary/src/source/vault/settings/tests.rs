@@ -78,7 +78,7 @@ fn a_bad_namespace_names_where_it_came_from() {
     assert!(
         refused.diagnostics[0]
             .message
-            .contains("`namespace` holds a control character"),
+            .contains("namespace` holds a control character"),
         "{refused:?}"
     );
     assert_eq!(

@@ -1,0 +1,138 @@
+//! No text of the manifest holds a control character or a line separator, wherever it
+//! is written: a key, a description, an enum's values, a pattern, a path. The manifest
+//! is edited by others, and its text reaches terminals (`check`'s report, errors) and
+//! files secretary writes (`example`'s template): an escape there moves the cursor or
+//! hides what follows, and a carriage return or U+2028 starts a line a `.env` reader
+//! takes as an assignment (a twenty-seventh adversarial pass forged an `ok:` line on
+//! the terminal, and wrote `PYTHONSTARTUP=` into a template through a description).
+//! Refused once, as the manifest is read, rather than escaped at every output.
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::diagnostic::{Diagnostic, LineIndex};
+
+/// Whether `c` may not appear in the manifest's text: a control character (newlines and
+/// tabs included), the next-line character and the Unicode line and paragraph
+/// separators, which some readers end a line at.
+fn refused(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+}
+
+/// A diagnostic for each key or string of manifest `text` (already known to be valid
+/// TOML) that holds a [`refused`] character, at its line and column.
+pub(super) fn find(text: &str, lines: &LineIndex<'_>) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    if let Ok(root) = DeTable::parse(text) {
+        table(root.get_ref(), "", lines, &mut found);
+    }
+    found
+}
+
+fn table(table: &DeTable<'_>, path: &str, lines: &LineIndex<'_>, found: &mut Vec<Diagnostic>) {
+    for (key, value) in table {
+        let name = if path.is_empty() {
+            key.get_ref().to_string()
+        } else {
+            format!("{path}.{}", key.get_ref())
+        };
+        if key.get_ref().chars().any(refused) {
+            report(key.span().start, "a key", lines, found);
+            continue;
+        }
+        item(value, &name, lines, found);
+    }
+}
+
+fn item(
+    value: &Spanned<DeValue<'_>>,
+    name: &str,
+    lines: &LineIndex<'_>,
+    found: &mut Vec<Diagnostic>,
+) {
+    match value.get_ref() {
+        DeValue::String(text) if text.chars().any(refused) => {
+            report(value.span().start, &format!("`{name}`"), lines, found);
+        }
+        DeValue::Array(items) => {
+            for each in items {
+                item(each, name, lines, found);
+            }
+        }
+        DeValue::Table(inner) => table(inner, name, lines, found),
+        _ => {}
+    }
+}
+
+fn report(at: usize, what: &str, lines: &LineIndex<'_>, found: &mut Vec<Diagnostic>) {
+    let (line, column) = lines.position(at);
+    found.push(Diagnostic {
+        line,
+        column,
+        message: format!(
+            "{what} holds a control character, a tab, a newline or a line separator, which no setting of the manifest takes"
+        ),
+        help: Some(
+            "write it on one line of printable text (a description too): the manifest's text is shown on terminals and written into templates".to_owned(),
+        ),
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Manifest;
+    use std::path::Path;
+
+    #[test]
+    fn no_text_of_the_manifest_may_hold_a_control_character_or_a_line_separator() {
+        // A twenty-seventh adversarial pass: a description with escapes forged an `ok:`
+        // line on the terminal, and one with a carriage return wrote an assignment into
+        // `example`'s template; enum values and patterns did the same.
+        for (written, at) in [
+            (
+                r#"description = "x\u001b[1A\rok: 1 secrets valid""#,
+                "secrets.a.description",
+            ),
+            (
+                r#"description = "Database password\rPYTHONSTARTUP=/tmp/x.py""#,
+                "secrets.a.description",
+            ),
+            (
+                "description = \"\"\"two\nlines\"\"\"",
+                "secrets.a.description",
+            ),
+            (r#"description = "a\u2028b""#, "secrets.a.description"),
+            (
+                "type = \"enum\"\nvalues = [\"y\\nBASH_ENV=/tmp/evil.sh\"]",
+                "secrets.a.values",
+            ),
+            (r#"pattern = "a\tb""#, "secrets.a.pattern"),
+        ] {
+            let text = format!("version = 1\n[secrets.a]\n{written}\n");
+            let error = Manifest::parse(&text, Path::new("secrets.toml")).unwrap_err();
+            let message = &error.diagnostics[0].message;
+            assert!(
+                message.starts_with(&format!("`{at}` holds a control character")),
+                "{written}: {message}"
+            );
+            // On the setting's own line.
+            let setting = at.rsplit('.').next().unwrap();
+            let line = text
+                .lines()
+                .position(|line| line.starts_with(setting))
+                .unwrap();
+            assert_eq!(error.diagnostics[0].line, line + 1, "{written}");
+        }
+        let key = "version = 1\n[secrets.\"a\\u001bb\"]\n";
+        let error = Manifest::parse(key, Path::new("secrets.toml")).unwrap_err();
+        assert!(
+            error.diagnostics[0]
+                .message
+                .starts_with("a key holds a control character"),
+            "{error:?}"
+        );
+        // Printable text of any script passes.
+        let fine = "version = 1\n[secrets.a]\ndescription = \"Mot de passe — base « app » ✓\"\n";
+        assert!(Manifest::parse(fine, Path::new("secrets.toml")).is_ok());
+    }
+}
