@@ -4,6 +4,7 @@
 //! `on_stale = "fail"` it is dropped instead); a re-read that a source refused drops the
 //! value, so that `get` raises.
 
+use std::collections::HashMap;
 use std::sync::PoisonError;
 use std::time::SystemTime;
 
@@ -11,6 +12,7 @@ use crate::outage::{Cause, Stale, is_outage};
 use crate::resolve::{Fix, Problem, ProblemKind, Report};
 
 use super::SecretManager;
+use super::cache::Cached;
 
 impl SecretManager {
     /// Applies the outage rules to a fresh `report`: each secret that failed for an
@@ -73,6 +75,9 @@ impl SecretManager {
             kept.stale = Some(stale);
             *resolution = kept;
         }
+        let (templates_dropped, templates_held) = follow_inputs(report, &mut cache);
+        dropped |= templates_dropped;
+        held_count += templates_held;
         if dropped {
             // Under the write lock, as every change to the cache.
             self.inner
@@ -86,4 +91,53 @@ impl SecretManager {
                 .push(crate::Warning::Held { count: held_count });
         }
     }
+}
+
+/// Each template of `report` whose inputs the outage rules held or dropped goes with
+/// them: dropped from `cache` when one is, held stale (the oldest input's staleness)
+/// when they are. Its own problem only says an input lacked a value (a twenty-seventh
+/// adversarial pass saw a template over a refused secret served, and one over a held
+/// secret called fresh). Gives whether any was dropped, and how many were held.
+fn follow_inputs(report: &mut Report, cache: &mut HashMap<String, Cached>) -> (bool, usize) {
+    let mut dropped = false;
+    let mut held_count = 0;
+    for at in 0..report.resolutions.len() {
+        let resolution = &report.resolutions[at];
+        let Some(template) = &resolution.spec.template else {
+            continue;
+        };
+        // Built: nothing to do. Not built (a problem, or an optional one left unset
+        // for want of an input): it follows its inputs.
+        if resolution.problems.is_empty() && resolution.value.is_some() {
+            continue;
+        }
+        let key = resolution.key().to_owned();
+        let inputs: Vec<&crate::resolve::Resolution> = template
+            .inputs()
+            .filter_map(|input| report.resolutions.iter().find(|r| r.key() == input))
+            .collect();
+        if inputs.iter().any(|input| !input.problems.is_empty()) {
+            dropped |= cache.remove(&key).is_some();
+            continue;
+        }
+        let Some(stale) = inputs
+            .iter()
+            .filter_map(|input| input.stale.clone())
+            .max_by_key(|stale| stale.age)
+        else {
+            continue;
+        };
+        let Some(held) = cache
+            .get(&key)
+            .filter(|held| held.resolution.value.is_some())
+        else {
+            continue;
+        };
+        let mut kept = (*held.resolution).clone();
+        kept.problems.clear();
+        kept.stale = Some(stale);
+        report.resolutions[at] = kept;
+        held_count += 1;
+    }
+    (dropped, held_count)
 }

@@ -7,10 +7,13 @@ use secretary_test_support::OpenBao;
 
 use super::{CANARY_API, Setup, manifest_text};
 
+/// A template over `db_password`, in production: held and dropped with its input.
+const TEMPLATED: &str = "[environments.production.secrets.db_url]\ntemplate = \"postgresql://app:{db_password|url}@db/app\"\n[secrets.db_url]\nrequired = true\n";
+
 fn manager(setup: &Setup, vars: Variables) -> SecretManager {
     std::fs::write(
         setup.dir.path().join("secrets.toml"),
-        manifest_text("24h", ""),
+        manifest_text("24h", TEMPLATED),
     )
     .unwrap();
     SecretManager::from_path(setup.dir.path().join("secrets.toml"))
@@ -39,10 +42,17 @@ fn a_manager_holds_its_values_through_an_outage_and_tells_when_they_change_after
 
     setup.server.stop();
     let changed = blocking.refresh().unwrap();
-    assert!(changed.is_empty());
+    assert!(changed.is_empty(), "{changed:?}");
     assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
     let stale = secrets.stale("api_key").expect("stale");
     assert_eq!(stale.source, "vault");
+    // A template over a held value is held, stale, too (a twenty-seventh adversarial
+    // pass saw it called fresh).
+    assert!(blocking.get("db_url").is_ok());
+    assert!(
+        secrets.stale("db_url").is_some(),
+        "the template is stale too"
+    );
     let report = blocking.validate().unwrap();
     assert_eq!(report.get("api_key").unwrap().state(), State::Stale);
     assert!(!notices.has_changed().unwrap());
@@ -73,6 +83,11 @@ fn a_manager_holds_its_values_through_an_outage_and_tells_when_they_change_after
         blocking.get("api_key"),
         Err(ManagerError::Problems(_))
     ));
+    // And a template over a refused value is dropped with it (it was served still).
+    assert!(
+        !matches!(secrets.get_cached("db_url"), Some(Some(_))),
+        "no value of the template is served"
+    );
 }
 
 #[test]
