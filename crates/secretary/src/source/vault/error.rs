@@ -335,7 +335,7 @@ impl VaultError {
                 trusted: Some(trusted),
                 ..
             } => format!(
-                "the CA in {trusted} did not sign the server's certificate: point {trusted} at the CA that did (VAULT_SKIP_VERIFY only for local testing)"
+                "the CA in {trusted} did not sign the server's certificate: point {trusted} at the CA that did, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)"
             ),
             Self::Tls {
                 failure, address, ..
@@ -392,6 +392,11 @@ pub enum TlsFailure {
     NotTls,
     /// The server's certificate was signed by a CA this client does not trust.
     Certificate,
+    /// The server's certificate is refused for what it is, not who signed it: not for
+    /// server authentication (its extended key usage), a bad signature, an encoding
+    /// rustls cannot read (a twenty-seventh adversarial pass had one without
+    /// `serverAuth` told that its CA did not sign it).
+    Unusable,
     /// The server's certificate is a CA's (self-signed with `CA:TRUE`, as `openssl req
     /// -x509` makes by default), which rustls refuses as a server's, trusted or not.
     CaAsServer,
@@ -413,7 +418,8 @@ impl TlsFailure {
                 "the server does not speak TLS: a dev server (`bao server -dev`) listens on plain http, so use {}",
                 address.replacen("https://", "http://", 1)
             ),
-            Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
+            Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
+            Self::Unusable => "the server's certificate cannot serve (see why above): reissue it for TLS servers (extendedKeyUsage serverAuth), signed by the CA as it is, with its whole chain".to_owned(),
             Self::CaAsServer => "the server's certificate is a CA's (CA:TRUE, as `openssl req -x509` makes by default), which secretary does not accept as a server's even when VAULT_CACERT names it: issue the server a certificate signed by that CA (basicConstraints CA:FALSE), and keep VAULT_CACERT on the CA".to_owned(),
             Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names".to_owned(),
             Self::Expired => "the server's certificate has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
@@ -448,7 +454,8 @@ impl TlsFailure {
             {
                 Self::CaAsServer
             }
-            rustls::Error::InvalidCertificate(_) => Self::Certificate,
+            rustls::Error::InvalidCertificate(Refused::UnknownIssuer) => Self::Certificate,
+            rustls::Error::InvalidCertificate(_) => Self::Unusable,
             rustls::Error::AlertReceived(
                 Alert::CertificateRequired
                 | Alert::BadCertificate
@@ -657,6 +664,11 @@ mod tests {
             (
                 rustls::Error::AlertReceived(Alert::CertificateRequired),
                 "VAULT_CLIENT_CERT",
+            ),
+            // A twenty-seventh: a certificate not for servers.
+            (
+                rustls::Error::InvalidCertificate(Refused::InvalidPurpose),
+                "extendedKeyUsage serverAuth",
             ),
             // A twenty-sixth: a CA's certificate as the server's, named in VAULT_CACERT.
             (

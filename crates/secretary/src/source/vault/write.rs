@@ -131,8 +131,17 @@ pub(super) async fn write_path(
         Err(error) => return Err(error),
     };
     match reply.status {
-        // KV v1 answers 204 and no body.
-        200 | 204 if kv_version == 1 => Ok(None),
+        // KV v1 answers 204 and no body. A 200 with a page that is not Vault's (a
+        // portal's, a proxy's) confirms nothing: the write may not have happened, nor
+        // may it have (a twenty-seventh adversarial pass saw one reported written).
+        204 if kv_version == 1 => Ok(None),
+        200 if kv_version == 1 && (reply.body.is_empty() || reply.json().expose().is_object()) => {
+            Ok(None)
+        }
+        200 if kv_version == 1 => Err(VaultError::MaybeWritten(Box::new(VaultError::Unexpected {
+            path: api.to_owned(),
+            what: "HTTP 200 to a write, with an answer that is not Vault's".to_owned(),
+        }))),
         // KV v2 answers the version written, and a check-and-set write on version N
         // makes N + 1. An answer without a version (a proxy's page, an empty body), or
         // with one at or below N (stale, or replayed), confirms nothing: the write may

@@ -242,6 +242,40 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
 }
 
 #[test]
+fn a_kv_version_1_write_answered_with_another_servers_page_is_not_written() {
+    // A twenty-seventh adversarial pass: a portal's 200 page to a KV v1 write was
+    // reported written, audited `ok`, though nothing was stored.
+    let read = Answer {
+        body: r#"{"data":{"value":"old"}}"#.to_owned(),
+        ..answer(200)
+    };
+    let page = Answer {
+        body: "<html>Welcome to the portal</html>".to_owned(),
+        ..shaped(200, Shape::Html)
+    };
+    let value = secretary::SecretValue::new("new-value".to_owned());
+    for (reply, written) in [(page, false), (answer(204), true)] {
+        let server = serve(vec![read.clone(), reply]);
+        let manifest = manifest_with(&server.address, "kv_version = 1\n");
+        let vars = Variables::from_pairs([
+            ("VAULT_TOKEN", "s.scripted-token"),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ]);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let result = secretary::put(&manifest, environment, &vars, "api_key", &value, None);
+        assert_eq!(result.is_ok(), written, "{result:?}");
+        if let Err(error) = result {
+            assert!(
+                matches!(error, secretary::PutError::Unconfirmed { .. }),
+                "{error:?}"
+            );
+        }
+    }
+}
+
+#[test]
 fn a_number_in_a_field_is_its_text_or_refused_never_changed() {
     // serde_json reads a number past 64 bits, or one with a fraction or an exponent, as
     // a float: `12345678901234567890123` once came out as `1.2345678901234568e+22`.
