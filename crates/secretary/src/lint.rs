@@ -156,12 +156,19 @@ pub fn lint(text: &str) -> Vec<Finding> {
         }
         let (key, value) = assignment(trimmed);
         let commented = trimmed.starts_with('#');
-        // A key block may sit anywhere, commented out included.
+        // A key block may sit anywhere, commented out included; and a commented-out
+        // assignment is still a value written down (`# OLD_TOKEN=ghp_...`: a
+        // twenty-seventh adversarial pass found it passed as clean).
         let rule = if commented {
+            let inside = trimmed.trim_start_matches('#').trim();
             SHAPES
                 .first()
                 .filter(|(re, _)| re.is_match(trimmed))
                 .map(|(_, rule)| *rule)
+                .or_else(|| match assignment(inside) {
+                    (Some(_), value) => check(value),
+                    (None, _) => None,
+                })
         } else {
             check(value)
         };

@@ -52,7 +52,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 137] = [
+const PROGRAM_CONTROLS: [&str; 149] = [
     "PATH",
     "HOME",
     "SHELL",
@@ -190,6 +190,18 @@ const PROGRAM_CONTROLS: [&str; 137] = [
     "CONFIG_SITE",
     "CONFIG_SHELL",
     "SYSSCREENRC",
+    "MAKE",
+    "MAKEOVERRIDES",
+    "MAKESHELL",
+    "MFLAGS",
+    "MAKE_COMMAND",
+    "MAKELEVEL",
+    "MAKE_RESTARTS",
+    "MAKE_TERMOUT",
+    "MAKE_TERMERR",
+    "MAKE_HOST",
+    "F77",
+    "F77FLAGS",
 ];
 
 /// The beginnings of such variables, by family: the loader, libc, the version-control
@@ -582,6 +594,10 @@ mod tests {
             "IPYTHONDIR",
             "JUPYTER_CONFIG_DIR",
             "CGO_CFLAGS",
+            // A twenty-seventh: `$(MAKE)` in a recipe, and what recursive makes read.
+            "MAKE",
+            "MAKEOVERRIDES",
+            "MFLAGS",
             "GDK_PIXBUF_MODULEDIR",
             "GDK_PIXBUF_MODULE_FILE",
             "LIBGL_DRIVERS_PATH",

@@ -356,11 +356,16 @@ fn lint_names_file_line_and_key_of_real_looking_secrets_never_the_value() {
     }
 
     // A line that is no assignment is not called a comment (a twenty-sixth pass).
-    project.file("bad-key.example", &format!("A-B={github}\n"));
+    // And a commented-out assignment is still checked (a twenty-seventh).
+    project.file(
+        "bad-key.example",
+        &format!("A-B={github}\n# OLD_TOKEN={github}\n"),
+    );
     let out = lint(project.path(), &["bad-key.example"]);
     assert!(
         out.stdout.starts_with(
-            "bad-key.example:1: a line that is not an assignment looks like a GitHub token (value not shown)\n"
+            "bad-key.example:1: a line that is not an assignment looks like a GitHub token (value not shown)\n\
+             bad-key.example:2: a comment looks like a GitHub token (value not shown)\n"
         ),
         "{}",
         out.stdout

@@ -138,15 +138,6 @@ fn sensitivity_fails_closed() {
         ("CACHE_HOST", "cache:6379,auth:Tr0ub4dor"),
         // A nineteenth: `pw` as a word.
         ("LDAP_BIND_NAME", "cn=admin,dc=corp,dc=example pw hunter"),
-        // A twenty-fifth: a passphrase as a capability URL's slug, or a path's.
-        (
-            "STATUS_URL",
-            "https://hooks.example.com/services/correcthorse-battery-staple",
-        ),
-        ("UPLOAD_PATH", "/drop/correct_horse_battery"),
-        // A twenty-sixth: a token as a label of the host's name.
-        ("CALLBACK_URL", "https://k9x2m7q4z8w1.example.com/"),
-        ("API_BASE_URL", "https://hunter2hunter2.example.com"),
     ] {
         assert!(s(name, &[value]), "{name}");
     }
@@ -159,10 +150,6 @@ fn sensitivity_fails_closed() {
         ("DB_HOST", "db.internal:5432"),
         ("STATIC_PATH", "static"),
         ("SORT_MODE", "monkey:asc"),
-        ("DOCS_URL", "https://docs.example.com/api/user-guide"),
-        ("S3_URL", "https://s3-eu-west-1.amazonaws.com"),
-        ("API_URL", "https://api2.example.com/v1"),
-        ("STATIC_PATH", "/srv/app/static-files"),
     ] {
         assert!(!s(name, &[value]), "{name}");
     }
@@ -231,5 +218,38 @@ fn a_random_word_or_a_token_for_a_scheme_is_sensitive() {
         "socks5h://proxy:1080",
     ] {
         assert!(matches!(kind("SOME_URL", &[url]), Kind::Url(_)), "{url}");
+    }
+}
+
+#[test]
+fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
+    let s = |name: &str, values: &[&str]| sensitive(name, values, &kind(name, values));
+    for (name, value) in [
+        // A twenty-fifth adversarial pass: a passphrase as a capability URL's slug, or
+        // a path's.
+        (
+            "STATUS_URL",
+            "https://hooks.example.com/services/correcthorse-battery-staple",
+        ),
+        ("UPLOAD_PATH", "/drop/correct_horse_battery"),
+        // A twenty-sixth: a token as a label of the host's name.
+        ("CALLBACK_URL", "https://k9x2m7q4z8w1.example.com/"),
+        ("API_BASE_URL", "https://hunter2hunter2.example.com"),
+        // A twenty-seventh: words joined, as a quick tunnel's host.
+        (
+            "TUNNEL_URL",
+            "https://seasonal-deck-organisms-sf.trycloudflare.com",
+        ),
+        ("S3_URL", "https://s3-eu-west-1.amazonaws.com"),
+    ] {
+        assert!(s(name, &[value]), "{name}");
+    }
+    for (name, value) in [
+        ("DOCS_URL", "https://docs.example.com/api/user-guide"),
+        ("STATIC_PATH", "/srv/app/static-files"),
+        ("API_URL", "https://api2.example.com/v1"),
+        ("AUTH_URL", "https://auth-eu.example.com/login"),
+    ] {
+        assert!(!s(name, &[value]), "{name}");
     }
 }
