@@ -144,13 +144,13 @@ pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
     let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
     let repository = repository_root(&base);
     for path in [found, real.as_path()] {
-        if path.starts_with(&base) {
+        if within(path, &base) {
             return Some(format!(
                 "it lies beneath the manifest's directory {}, which a change to the repository can add it to",
                 base.display()
             ));
         }
-        if let Some(root) = repository.as_ref().filter(|root| path.starts_with(root)) {
+        if let Some(root) = repository.as_ref().filter(|root| within(path, root)) {
             return Some(format!(
                 "it lies inside the git repository {}, which holds the manifest and which a change to the repository can add it to",
                 root.display()
@@ -205,12 +205,50 @@ pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
     None
 }
 
-/// The root of the git repository that holds `dir` (the nearest directory, `dir` itself
-/// included, that holds a `.git`), if any.
+/// What marks the root of a working copy: git's, Jujutsu's, Mercurial's, Sapling's,
+/// Subversion's, Bazaar's, darcs', Fossil's and Pijul's (a twenty-seventh adversarial
+/// pass ran a `jj` repository's `bin/cat`, which a `.git` test did not see as one).
+const REPOSITORY_MARKERS: [&str; 10] = [
+    ".git",
+    ".jj",
+    ".hg",
+    ".sl",
+    ".svn",
+    ".bzr",
+    "_darcs",
+    ".fslckout",
+    "_FOSSIL_",
+    ".pijul",
+];
+
+/// The root of the repository that holds `dir` (the nearest directory, `dir` itself
+/// included, that holds one of [`REPOSITORY_MARKERS`]), if any.
 pub(crate) fn repository_root(dir: &Path) -> Option<PathBuf> {
     dir.ancestors()
-        .find(|ancestor| std::fs::symlink_metadata(ancestor.join(".git")).is_ok())
+        .find(|ancestor| {
+            REPOSITORY_MARKERS
+                .iter()
+                .any(|marker| std::fs::symlink_metadata(ancestor.join(marker)).is_ok())
+        })
         .map(Path::to_path_buf)
+}
+
+/// Whether `path` lies beneath `dir` (or is it), told by the device and inode of each
+/// directory on its way up, not by their names: a bind mount or another name of `dir`
+/// is `dir` (a twenty-seventh adversarial pass reached the repository's `bin/` through
+/// `mount --bind`, which a comparison of paths did not see).
+pub(crate) fn within(path: &Path, dir: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    if path.starts_with(dir) {
+        return true;
+    }
+    let Ok(target) = std::fs::metadata(dir) else {
+        return false;
+    };
+    let id = |metadata: &std::fs::Metadata| (metadata.dev(), metadata.ino());
+    path.ancestors().any(|ancestor| {
+        std::fs::metadata(ancestor).is_ok_and(|metadata| id(&metadata) == id(&target))
+    })
 }
 
 /// The variables of `vars` that `keep` accepts by name, for the environment of a program
@@ -248,10 +286,7 @@ pub(crate) fn outside_repository(path: &std::ffi::OsStr, base: &Path) -> OsStrin
         }
         let real = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.clone());
         [dir.as_path(), real.as_path()].iter().all(|dir| {
-            !dir.starts_with(&base)
-                && !repository
-                    .as_ref()
-                    .is_some_and(|root| dir.starts_with(root))
+            !within(dir, &base) && !repository.as_ref().is_some_and(|root| within(dir, root))
         })
     });
     // Every directory came out of `split_paths`, so none holds the separator.
@@ -691,5 +726,31 @@ mod tests {
         if std::os::unix::fs::chown(&other, None, Some(65534)).is_ok() {
             assert!(untrusted(&other.join("sops"), &base).is_some());
         }
+    }
+
+    #[test]
+    fn path_loses_the_repositorys_directories_whatever_the_repository_and_their_names() {
+        // A twenty-seventh adversarial pass: a Jujutsu repository (`.jj`, no `.git`)
+        // kept its `bin/` on a provider's PATH, and a link or mount of the repository
+        // under another name kept it too.
+        let root = tempfile::tempdir().unwrap();
+        let repository = root.path().join("r");
+        std::fs::create_dir_all(repository.join(".jj")).unwrap();
+        std::fs::create_dir_all(repository.join("bin")).unwrap();
+        let manifest_dir = repository.join("services/api");
+        std::fs::create_dir_all(&manifest_dir).unwrap();
+        std::os::unix::fs::symlink(&repository, root.path().join("alias")).unwrap();
+        let path = std::env::join_paths([
+            repository.join("bin"),
+            root.path().join("alias/bin"),
+            PathBuf::from("/usr/bin"),
+        ])
+        .unwrap();
+        assert_eq!(
+            outside_repository(&path, &manifest_dir),
+            std::ffi::OsString::from("/usr/bin")
+        );
+        assert!(within(&root.path().join("alias/bin"), &repository));
+        assert!(!within(Path::new("/usr/bin"), &repository));
     }
 }
