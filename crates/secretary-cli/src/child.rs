@@ -255,7 +255,13 @@ impl Forwarder {
         let current = Arc::clone(&target);
         let thread = std::thread::spawn(move || {
             for origin in signals.forever() {
-                if let (SIGHUP, Some(hup)) = (origin.signal, &hup) {
+                // A SIGHUP a process sends asks `--watch` to re-read; one the kernel
+                // sends is the terminal hanging up, and goes as a terminal's signals go
+                // (a twenty-seventh adversarial pass saw it taken for a re-read, and a
+                // program in a group of its own never told).
+                if let (SIGHUP, Some(hup), false) =
+                    (origin.signal, &hup, origin.cause == Cause::Kernel)
+                {
                     let _ = hup.send(());
                     continue;
                 }

@@ -90,19 +90,13 @@ mod native {
 
 /// Writes `message` to the `secretary` logger at `level` (`"warning"`, `"error"`): what
 /// the library says that is not an error (a `.env` readable by others). Never a value.
-fn log(py: Python<'_>, level: &str, message: &str, exc_info: Option<&PyErr>) {
+fn log(py: Python<'_>, level: &str, message: &str) {
     let logged = (|| -> PyResult<()> {
         let logger = py
             .import("logging")?
             .getattr("getLogger")?
             .call1(("secretary",))?;
-        let kwargs = pyo3::types::PyDict::new(py);
-        if let Some(error) = exc_info {
-            kwargs.set_item("exc_info", error.value(py))?;
-        }
-        logger
-            .getattr(level)?
-            .call(("%s", message), Some(&kwargs))?;
+        logger.getattr(level)?.call1(("%s", message))?;
         Ok(())
     })();
     if let Err(error) = logged {

@@ -206,10 +206,13 @@ pub fn take_change(handle: &Handle) -> Option<Vec<String>> {
 }
 
 /// After a call that may have re-read: calls every `on_change` callback with the keys
-/// that changed, if some did since the last look. A callback's exception is logged and
-/// the others are called; a `KeyboardInterrupt` or `SystemExit` (no `Exception`) asks
-/// the program to stop, and is raised to the caller at once (a twenty-sixth adversarial
-/// pass saw both logged and dropped, and `refresh()` return normally).
+/// that changed, if some did since the last look. A callback's failure is logged (by
+/// `secretary._on_change.log_failure`: never its message, which may hold a value) and
+/// the others are still called; a `KeyboardInterrupt` or `SystemExit` (no `Exception`)
+/// asks the program to stop, and is raised to the caller once every callback heard of
+/// the change (a twenty-sixth adversarial pass saw both logged and dropped; a
+/// twenty-seventh, raised at once, made the callbacks after it, the `FastAPI` lifespan's
+/// among them, miss the change for good, since a change is taken once).
 fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) -> PyResult<()> {
     let Some(keys) = take_change(handle) else {
         return Ok(());
@@ -220,21 +223,23 @@ fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) -> PyResult<
         .iter()
         .map(|callback| callback.clone_ref(py))
         .collect();
+    let mut stop: Option<PyErr> = None;
     for callback in callbacks {
         let called = PyList::new(py, &keys).and_then(|keys| callback.call1(py, (keys,)));
         if let Err(error) = called {
-            if !error.is_instance_of::<pyo3::exceptions::PyException>(py) {
-                return Err(error);
+            let logged = py
+                .import("secretary._on_change")
+                .and_then(|module| module.getattr("log_failure"))
+                .and_then(|log| log.call1((callback.clone_ref(py), error.value(py))));
+            if let Err(unlogged) = logged {
+                unlogged.write_unraisable(py, None);
             }
-            crate::log(
-                py,
-                "error",
-                "an on_change callback raised; the other callbacks were still called",
-                Some(&error),
-            );
+            if !error.is_instance_of::<pyo3::exceptions::PyException>(py) {
+                stop.get_or_insert(error);
+            }
         }
     }
-    Ok(())
+    stop.map_or(Ok(()), Err)
 }
 
 /// Variables from a mapping of names to values (``dict``, ``os.environ``).
@@ -510,7 +515,7 @@ impl SecretManager {
             .map_err(|error| errors::from_manager(py, error, &self.context()))?;
         let report = Report::new(py, &report, self.shown.clone())?;
         for warning in report.warning_lines() {
-            crate::log(py, "warning", warning, None);
+            crate::log(py, "warning", warning);
         }
         Ok(report)
     }
@@ -550,7 +555,7 @@ impl SecretManager {
             }
         }
         for warning in crate::report::warnings(&report) {
-            crate::log(py, "warning", &warning, None);
+            crate::log(py, "warning", &warning);
         }
         Ok(result)
     }

@@ -386,8 +386,11 @@ def test_a_failing_callback_is_logged_and_the_others_still_run(app, caplog):
     with caplog.at_level(logging.ERROR, logger="secretary"):
         assert manager.refresh() == ["api_key"]
     assert heard == [["api_key"]]
-    assert "an on_change callback raised" in caplog.text
-    assert "callback bug" in caplog.text
+    assert "an on_change callback (" in caplog.text
+    assert "RuntimeError" in caplog.text
+    # Never the message: it may hold a value (a twenty-seventh adversarial pass logged
+    # `int(secret)`'s, with the value in it).
+    assert "callback bug" not in caplog.text
 
 
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, SystemExit])
@@ -395,16 +398,20 @@ def test_a_callback_that_asks_the_program_to_stop_is_not_swallowed(app, stop):
     # A twenty-sixth adversarial pass: Ctrl-C or sys.exit() in a callback was logged,
     # and refresh() returned normally.
     manager = SecretManager()
+    heard = []
 
     @manager.on_change
     def stopping(keys):
         raise stop()
 
+    # Registered after it, as the FastAPI lifespan's listener is: it still hears of the
+    # change (a twenty-seventh pass: a change is taken once, and it was lost).
+    manager.on_change(heard.append)
     manager.validate()
     app.write_dotenv(DOTENV_ROTATED)
     with pytest.raises(stop):
         manager.refresh()
-    # The change was taken, and the manager goes on serving the new value.
+    assert heard == [["api_key"]]
     assert manager.get_secret("api_key") == "rotated-api-key-5678"
 
 

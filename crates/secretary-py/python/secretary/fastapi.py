@@ -123,10 +123,12 @@ class SecretRefresh:
         return f"SecretRefresh(stale={self.stale!r}, reason={self.reason!r})"
 
 
-def _describe(error: BaseException) -> str:
+def _describe(error: BaseException, step: str = "in the settings") -> str:
     """What failed, without the error's message: a secretary error's first line (which
-    never holds a value), else the exception's type and, for a pydantic validation error,
-    the fields it names."""
+    never holds a value), else the exception's type, the step it came from (``step``: the
+    settings, or re-reading the secrets, where an ``on_change`` callback runs: a
+    twenty-seventh adversarial pass saw a callback's ``SystemExit`` blamed on the
+    settings) and, for a pydantic validation error, the fields it names."""
     if isinstance(error, SecretaryError):
         return error.message.splitlines()[0] if error.message else type(error).__name__
     kind = type(error).__name__
@@ -137,8 +139,8 @@ def _describe(error: BaseException) -> str:
         except Exception:  # noqa: BLE001 - a foreign errors(): say the type alone
             fields = []
         if fields:
-            return f"{kind} in the settings (fields: {', '.join(fields)})"
-    return f"{kind} in the settings"
+            return f"{kind} {step} (fields: {', '.join(fields)})"
+    return f"{kind} {step}"
 
 
 def lifespan(
@@ -289,6 +291,7 @@ async def _refresh(
         while True:
             await asyncio.sleep(interval)
             failure: BaseException | None = None
+            step = "while re-reading the secrets (or in an on_change callback)"
             try:
                 await _in_thread(secrets.refresh)
             except asyncio.CancelledError:
@@ -304,9 +307,11 @@ async def _refresh(
             if failure is None:
                 try:
                     if report_due:
+                        step = "while checking the secrets"
                         app.state.secret_report = await _in_thread(secrets.validate)
                         report_due = False
                     if settings_due and settings is not None:
+                        step = "in the settings"
                         app.state.settings = await _in_thread(settings)
                         settings_due = False
                 except asyncio.CancelledError:
@@ -336,7 +341,7 @@ async def _refresh(
                     continue
                 reason = _stale_reason(held)
             else:
-                reason = _describe(failure)
+                reason = _describe(failure, step)
             state.failed(reason)
             if not failing:
                 failing = True

@@ -84,6 +84,24 @@ fn secret_label(label: &str) -> bool {
     token_like(label) || random_word(label) || passphrase_like(label)
 }
 
+/// The labels of `value` when it reads as a host's name (`a.b.example.com`, with or
+/// without a port or a path after it): none otherwise.
+fn host_labels(value: &str) -> impl Iterator<Item = &str> {
+    let host = value.trim().split(['/', ':']).next().unwrap_or_default();
+    let dotted = host.contains('.')
+        && host
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'));
+    host.split('.').filter(move |_| dotted)
+}
+
+/// [`secret_label`] for a host's name written alone, where a short name with digits is
+/// a machine's (`server01.internal`): a token of twelve characters or more, a random
+/// word, or a passphrase.
+fn bare_secret_label(label: &str) -> bool {
+    (token_like(label) && label.len() >= 12) || random_word(label) || passphrase_like(label)
+}
+
 /// Words of a value that say what follows is a credential (`password=...`,
 /// `--requirepass ...`), compared whole and in lower case.
 const CREDENTIAL_VALUE_WORDS: &[&str] = &[
@@ -555,6 +573,10 @@ pub(super) fn sensitive(name: &str, values: &[&str], kind: &Kind) -> bool {
                 || values
                     .iter()
                     .any(|v| v.split_whitespace().nth(1).is_none() && random_word(v.trim()))
+                // A host's name with a label that carries a capability, as a URL's may
+                // (`seasonal-deck-organisms-sf.trycloudflare.com` under `*_HOST`: a
+                // twenty-seventh adversarial pass), whatever the name says.
+                || values.iter().any(|v| host_labels(v).any(bare_secret_label))
                 || !says_harmless(
                     name,
                     &[

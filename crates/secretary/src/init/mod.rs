@@ -188,6 +188,17 @@ pub enum InitError {
         /// The files, as shown, comma-separated.
         files: String,
     },
+    /// A file's name, as the manifest would list it, holds a control character or a line
+    /// separator, which no text of the manifest may (a twenty-seventh adversarial pass
+    /// saw it called a bug in secretary).
+    #[error(
+        "{} cannot be named in a manifest: its name holds a control character or a line separator; rename it",
+        crate::file::printable(file)
+    )]
+    Unnamable {
+        /// The file.
+        file: PathBuf,
+    },
     /// The manifest written does not parse: a bug in secretary, to be reported.
     #[error("the manifest written does not pass its own check (a bug in secretary): {0}")]
     Invalid(Box<ManifestError>),
@@ -242,6 +253,20 @@ pub fn draft(
     draft_with(files, app, manifest, Store::Vault)
 }
 
+/// Each of `files` by a name a manifest can hold: no control character nor line
+/// separator ([`InitError::Unnamable`]).
+fn nameable(files: &[DotenvFile<'_>]) -> Result<(), InitError> {
+    match files
+        .iter()
+        .find(|file| file.listed.chars().any(crate::manifest::unwritable))
+    {
+        Some(file) => Err(InitError::Unnamable {
+            file: file.shown.to_path_buf(),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// [`draft`], with production reading `store`.
 pub fn draft_with(
     files: &[DotenvFile<'_>],
@@ -259,6 +284,7 @@ pub fn draft_with(
     let mut earlier: HashMap<String, Zeroizing<String>> = HashMap::new();
     // The files sops encrypted, by index.
     let mut sops_files: Vec<usize> = Vec::new();
+    nameable(files)?;
     for (at, file) in files.iter().enumerate() {
         let entries = dotenv::parse(file.text, &|name| {
             earlier.get(name).map(|value| value.as_str())
@@ -519,9 +545,7 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
         && !templates.is_empty()
         && templates.iter().all(|v| *v == templates[0])
         // The manifest takes no control character nor line separator in its text.
-        && !templates[0]
-            .chars()
-            .any(|c| c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')))
+        && !templates[0].chars().any(crate::manifest::unwritable))
     .then(|| templates[0]);
     let required = (variable.encrypted || !values.is_empty()) && default.is_none();
     let places: Vec<String> = variable

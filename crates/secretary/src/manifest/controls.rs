@@ -15,7 +15,7 @@ use super::diagnostic::{Diagnostic, LineIndex};
 /// Whether `c` may not appear in the manifest's text: a control character (newlines and
 /// tabs included), the next-line character and the Unicode line and paragraph
 /// separators, which some readers end a line at.
-fn refused(c: char) -> bool {
+pub(crate) fn refused(c: char) -> bool {
     c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 

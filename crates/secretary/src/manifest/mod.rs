@@ -31,6 +31,7 @@
 
 mod check;
 mod controls;
+pub(crate) use controls::refused as unwritable;
 mod credentials;
 mod derived;
 mod diagnostic;

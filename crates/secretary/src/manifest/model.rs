@@ -264,7 +264,7 @@ pub const SHOWN_CHOICES: usize = 64;
 impl SecretSpec {
     /// Whether `value`, this secret's, may be shown to people (`status`, `example
     /// --check`'s diff): only that of a secret declared `sensitive = false`, valid, and
-    /// either of a type that allows at most [`SHOWN_CHOICES`] values or equal to its
+    /// either of a type that allows at most `SHOWN_CHOICES` (64) values or equal to its
     /// default. So: a `bool`, an `enum` of at most 64 values, an `int` whose `min` and
     /// `max` allow at most 64. A manifest is edited by others, and "not secret" is its
     /// word only: a `string` it calls so could be any variable or file the user can read,

@@ -354,3 +354,20 @@ fn init_recognises_a_sops_file_and_the_manifest_it_writes_reads_it_in_production
     assert!(said.contains("SOPS_AGE_KEY_FILE"), "{said}");
     assert!(!said.contains(canary));
 }
+
+#[test]
+fn init_refuses_a_file_whose_name_a_manifest_cannot_hold() {
+    // A twenty-seventh adversarial pass: a `.env` named with a tab was drafted, then
+    // called "a bug in secretary" when the draft failed its own check.
+    let project = Project::new("");
+    project.file(".env.t\tb", "PORT=1\n");
+    let out = init(project.path(), &["--from", ".env.t\tb", "--output", "-"]);
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(".env.t\\tb cannot be named in a manifest")
+            && !out.stderr.contains("a bug in secretary"),
+        "{}",
+        out.stderr
+    );
+}

@@ -351,7 +351,8 @@ fn run_redact_ends_on_a_sigterm_while_its_output_pipe_is_full() {
 }
 
 /// Runs `argv` on a new pseudo-terminal, types `keys` one by one after 1.5 s, 1 s
-/// apart, and prints what the terminal showed, then `exit N` (or `running` when it had
+/// apart (`c` Ctrl-C, `q` Ctrl-\\, `h` hangs the terminal up), and prints what the
+/// terminal showed, then `exit N` (or `running` when it had
 /// not ended 3 s after the last key; it is then killed).
 const ON_A_TERMINAL: &str = r#"
 import os, pty, select, signal, sys, time
@@ -360,8 +361,12 @@ pid, fd = pty.fork()
 if pid == 0:
     os.execvp(argv[0], argv)
 shown = b""
+closed = False
 def drain(seconds):
     global shown
+    if closed:
+        time.sleep(seconds)
+        return
     end = time.time() + seconds
     while time.time() < end:
         if select.select([fd], [], [], 0.05)[0]:
@@ -374,7 +379,11 @@ def drain(seconds):
             shown += data
 drain(1.5)
 for key in keys:
-    os.write(fd, {"c": b"\x03", "q": b"\x1c"}[key])
+    if key == "h":  # the terminal hangs up
+        os.close(fd)
+        closed = True
+    else:
+        os.write(fd, {"c": b"\x03", "q": b"\x1c"}[key])
     drain(1.0)
 status = None
 end = time.time() + 3
@@ -439,6 +448,24 @@ fn a_terminals_ctrl_c_and_ctrl_backslash_reach_the_program_once_whatever_its_gro
         );
         let shown = on_terminal("qc", &["python3", "-c", COUNTS_QUITS]);
         assert!(shown.contains("quits: 1"), "{mode:?}: {shown}");
+        // A hangup reaches a program in a group of its own, `--watch` included (a
+        // twenty-seventh pass: there it was taken for a re-read).
+        let heard = dir.path().join("hup.log");
+        let _ = fs::remove_file(&heard);
+        on_terminal(
+            "h",
+            &[
+                "timeout",
+                "30",
+                "sh",
+                "-c",
+                "trap 'echo got-HUP > hup.log; exit 7' HUP; sleep 20 & wait",
+            ],
+        );
+        assert!(
+            heard.exists(),
+            "{mode:?}: the program never heard the hangup"
+        );
     }
 }
 

@@ -241,6 +241,13 @@ fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
             "https://seasonal-deck-organisms-sf.trycloudflare.com",
         ),
         ("S3_URL", "https://s3-eu-west-1.amazonaws.com"),
+        // And the same written as a host alone, whatever the name says.
+        (
+            "WEBHOOK_HOST",
+            "seasonal-deck-organisms-sf.trycloudflare.com",
+        ),
+        ("HOOK_HOST", "qwertyuiopasdfghjklzxcvbnm.m.pipedream.net"),
+        ("CALLBACK_DOMAIN", "k9xzmqpwbcdfghjklmnpqrstv.example.com"),
     ] {
         assert!(s(name, &[value]), "{name}");
     }
@@ -249,6 +256,8 @@ fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
         ("STATIC_PATH", "/srv/app/static-files"),
         ("API_URL", "https://api2.example.com/v1"),
         ("AUTH_URL", "https://auth-eu.example.com/login"),
+        ("DB_HOST", "server01.internal:5432"),
+        ("CACHE_HOST", "redis-master.cache.svc.cluster.local"),
     ] {
         assert!(!s(name, &[value]), "{name}");
     }
