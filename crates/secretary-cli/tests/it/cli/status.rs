@@ -116,3 +116,32 @@ fn get_fails_for_missing_invalid_and_unknown_secrets() {
         "error: secret `databse_url` is not declared in secrets.toml\n  help: did you mean `database_url`? `secretary list` shows every key\n"
     );
 }
+
+#[test]
+fn example_check_shows_a_value_only_where_status_would() {
+    // A twenty-seventh adversarial pass: `example --check` had a rule of its own, and
+    // showed a PIN declared a `port` or an unbounded `int` not secret, which `status`
+    // hides.
+    let project = Project::new(
+        "version = 1\n[secrets.card_pin]\nenv = [\"CARD_PIN\"]\nsensitive = false\ntype = \"port\"\n\
+         [secrets.card_number]\nenv = [\"CARD_NUMBER\"]\nsensitive = false\ntype = \"int\"\n\
+         [secrets.debug]\nsensitive = false\ntype = \"bool\"\n",
+    );
+    project.file(
+        ".env.local",
+        "CARD_PIN=4929\nCARD_NUMBER=4111111111111111\nDEBUG=true\n",
+    );
+    let out = run(project
+        .cmd()
+        .args(["example", "--check", "--output", ".env.local"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    for hidden in ["4929", "4111111111111111"] {
+        assert!(!out.stdout.contains(hidden), "{hidden}: {}", out.stdout);
+    }
+    assert!(
+        out.stdout.contains("-CARD_PIN=[value not shown]"),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stdout.contains("-DEBUG=true"), "{}", out.stdout);
+}
