@@ -19,13 +19,11 @@ pub(crate) fn refused(c: char) -> bool {
     c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
 }
 
-/// A diagnostic for each key or string of manifest `text` (already known to be valid
-/// TOML) that holds a [`refused`] character, at its line and column.
-pub(super) fn find(text: &str, lines: &LineIndex<'_>) -> Vec<Diagnostic> {
+/// A diagnostic for each key or string of the manifest's parsed `document` that holds a
+/// [`refused`] character, at its line and column.
+pub(super) fn find(document: &DeTable<'_>, lines: &LineIndex<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    if let Ok(root) = DeTable::parse(text) {
-        table(root.get_ref(), "", lines, &mut found);
-    }
+    table(document, "", lines, &mut found);
     found
 }
 

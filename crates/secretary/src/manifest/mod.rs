@@ -114,7 +114,7 @@ impl Manifest {
             path: path.to_path_buf(),
             diagnostics,
         };
-        let raw: RawManifest = toml::from_str(text).map_err(|error| {
+        let toml_error = |error: toml::de::Error| {
             let (line, column) = error
                 .span()
                 .map_or((1, 1), |span| lines.position(span.start));
@@ -124,8 +124,16 @@ impl Manifest {
                 message: sanitize_toml_message(error.message()),
                 help: None,
             }])
-        })?;
-        let controls = controls::find(text, &lines);
+        };
+        // Parsed once: the document's text is looked at for control characters
+        // (`controls.rs`), then the same document is read as the manifest; a setting of
+        // the wrong type is still said first.
+        let document = toml::de::DeTable::parse(text).map_err(toml_error)?;
+        let controls = controls::find(document.get_ref(), &lines);
+        let raw = <RawManifest as serde::Deserialize>::deserialize(toml::de::Deserializer::from(
+            document,
+        ))
+        .map_err(toml_error)?;
         if !controls.is_empty() {
             return Err(fail(controls));
         }
