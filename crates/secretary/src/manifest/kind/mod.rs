@@ -311,15 +311,12 @@ pub fn expand(template: &str, environment: &str, key: &str, app: Option<&str>) -
 }
 
 /// What is wrong with a Vault `path`, `field`, `mount` or `namespace`, or the `[app]`
-/// name that fills `{app}`, as written, if anything: a control character (the URL of the
-/// request drops tabs and line breaks, so `prod/d\t{key}` would be read as `prod/d{key}`),
-/// or a `.` or `..` segment (which the URL drops too). Either makes the place a secret is
-/// read from differ from the one the manifest shows, and the one-place rule compare the
-/// wrong ones (a fifth adversarial pass).
+/// name that fills `{app}`, as written, if anything: a `.` or `..` segment, which the
+/// request's URL drops. It makes the place a secret is read from differ from the one the
+/// manifest shows, and the one-place rule compare the wrong ones (a fifth adversarial
+/// pass). (A control character, which the URL drops too, is refused wherever the
+/// manifest's text holds one, before this: `controls.rs`.)
 pub(crate) fn path_problem(text: &str) -> Option<&'static str> {
-    if text.chars().any(char::is_control) {
-        return Some("holds a control character (a tab, a line break)");
-    }
     if text
         .split('/')
         .any(|segment| matches!(segment.trim(), "." | ".."))

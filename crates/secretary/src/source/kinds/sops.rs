@@ -56,14 +56,6 @@ impl Declaration for Sops {
                 return None;
             }
         };
-        if file.get_ref().chars().any(char::is_control) {
-            table.report(
-                file.span().start,
-                format!("sops source `{name}`: `file` holds a control character"),
-                None,
-            );
-            return None;
-        }
         let format = if let Some(format) = &format {
             let Some(known) = SopsFormat::from_name(format.get_ref()) else {
                 table.report(
