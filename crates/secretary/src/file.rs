@@ -330,27 +330,6 @@ fn appendable(fd: OwnedFd) -> Result<(File, u32), FileError> {
     ))
 }
 
-/// `path` as it may be shown on a terminal: each control character in it (an escape, a
-/// carriage return, a newline) written as its escape (`\u{1b}`), so that a file name a
-/// repository holds cannot move the cursor, colour the terminal or forge a line of
-/// output (a twenty-sixth adversarial pass forged `ok: nothing found` with one).
-pub fn printable(path: &Path) -> String {
-    let shown = path.display().to_string();
-    if !shown.chars().any(char::is_control) {
-        return shown;
-    }
-    shown
-        .chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// `path` relative to the working directory when it is below it, as the user would type
 /// it; else as it is. The one place messages for people shorten a path: the command
 /// line's and the Python package's errors both use it ([`Error::shown`](crate::Error::shown)),

@@ -79,6 +79,7 @@ mod locator;
 mod manager;
 pub mod manifest;
 pub mod outage;
+pub mod printable;
 mod put;
 pub mod redact;
 mod resolve;

@@ -218,7 +218,7 @@ fn text(
             writeln!(
                 out,
                 "{}:{}: the value of `{}` ({})",
-                secretary::file::printable(&file.path),
+                secretary::printable::path(&file.path),
                 found.line,
                 found.key,
                 found.form

@@ -193,7 +193,7 @@ pub enum InitError {
     /// saw it called a bug in secretary).
     #[error(
         "{} cannot be named in a manifest: its name holds a control character or a line separator; rename it",
-        crate::file::printable(file)
+        crate::printable::path(file)
     )]
     Unnamable {
         /// The file.

@@ -51,7 +51,7 @@ pub struct FileFindings {
 #[non_exhaustive]
 pub enum ScanError {
     /// A file could not be opened or read.
-    #[error("cannot read {}: {reason}", crate::file::printable(path))]
+    #[error("cannot read {}: {reason}", crate::printable::path(path))]
     Read {
         /// The file.
         path: PathBuf,
@@ -59,7 +59,7 @@ pub enum ScanError {
         reason: FileError,
     },
     /// A directory could not be listed, or a path does not exist.
-    #[error("cannot search {}: {reason}", crate::file::printable(path))]
+    #[error("cannot search {}: {reason}", crate::printable::path(path))]
     Walk {
         /// The directory or path.
         path: PathBuf,
@@ -91,15 +91,15 @@ impl std::fmt::Display for LinkLoop {
             write!(
                 f,
                 "not followed: {} is a symbolic link to {}, and it leads only to links, never to a file or directory",
-                crate::file::printable(&self.path),
-                crate::file::printable(&self.ancestor)
+                crate::printable::path(&self.path),
+                crate::printable::path(&self.ancestor)
             )
         } else {
             write!(
                 f,
                 "not followed: {} is a symbolic link back to {}, which is searched already",
-                crate::file::printable(&self.path),
-                crate::file::printable(&self.ancestor)
+                crate::printable::path(&self.path),
+                crate::printable::path(&self.ancestor)
             )
         }
     }
@@ -276,8 +276,8 @@ impl Needles {
         warnings.extend(kernel.into_iter().map(|(link, target)| {
             format!(
                 "not followed: {} is a symbolic link into {}, the kernel's tree",
-                crate::file::printable(&self.withheld(link)),
-                crate::file::printable(&target)
+                crate::printable::path(&self.withheld(link)),
+                crate::printable::path(&target)
             )
         }));
         warnings.sort();
