@@ -281,7 +281,7 @@ fn unless_lost(
     result: Result<Written, StoreError>,
 ) -> Result<Written, PutError> {
     match result {
-        Err(StoreError::Vault(error @ VaultError::MaybeWritten(_))) => {
+        Err(StoreError::Vault(error @ VaultError::MaybeWritten { .. })) => {
             let unforgotten = match forget_copy(manifest, context, source) {
                 Err(PutError::Copy(copy)) => Some(Box::new(copy)),
                 _ => None,

@@ -405,14 +405,15 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
         PutError::Aws(error) => {
             Diagnostic::error(format!("{key}: {error}")).help(error.hint())
         }
-        error @ PutError::Unconfirmed { .. } => {
-            let help = match &error {
-                PutError::Unconfirmed { unforgotten: Some(copy), .. } => format!(
-                    "read the secret's versions (`bao kv metadata get`) before writing again; and {}",
-                    clear_after(copy)
+        PutError::Unconfirmed { error, unforgotten } => {
+            let help = match &unforgotten {
+                Some(copy) => format!("{}; and {}", error.hint(), clear_after(copy)),
+                None => format!(
+                    "{}; your last-known-good copies of that server forgot their values, so none can serve the one replaced",
+                    error.hint()
                 ),
-                _ => "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written; your last-known-good copies of that server forgot their values, so none can serve the one replaced".to_owned(),
             };
+            let error = PutError::Unconfirmed { error, unforgotten };
             Diagnostic::error(format!("{key}: {error}")).help(help)
         }
         error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(

@@ -275,7 +275,7 @@ impl SourceError {
     /// answer was lost, or confirmed nothing, and what the store holds could not tell):
     /// neither written nor not written, and said as such.
     pub fn may_have_landed(&self) -> bool {
-        matches!(self, Self::Vault(VaultError::MaybeWritten(_)))
+        matches!(self, Self::Vault(VaultError::MaybeWritten { .. }))
     }
 
     /// What to do about it.

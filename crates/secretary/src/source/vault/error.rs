@@ -52,11 +52,18 @@ pub enum VaultError {
         /// The underlying reason (connection refused, DNS, ...).
         reason: String,
     },
-    /// A write met an outage (its answer lost, a time-out, a 5xx, a retry refused) after
-    /// the read before it had worked, and reading back could not tell whether it
-    /// landed: it may have.
-    #[error("{0}; the write may have reached Vault before its answer was lost")]
-    MaybeWritten(Box<VaultError>),
+    /// A write met an outage (its answer lost, a time-out, a 5xx, a retry refused) or
+    /// an answer that is not Vault's, after the read before it had worked, and reading
+    /// back could not tell whether it landed: it may have.
+    #[error(
+        "{cause}; the write may have reached Vault, and nothing read back tells whether it did"
+    )]
+    MaybeWritten {
+        /// What the write's last attempt met.
+        cause: Box<VaultError>,
+        /// The mount keeps versions (KV v2), by which a person can tell.
+        versioned: bool,
+    },
     /// The connection was made and the request sent (or being sent), then closed before
     /// an answer: a write may have landed.
     #[error("the connection to Vault at {address} closed before its answer: {reason}")]
@@ -266,7 +273,7 @@ impl VaultError {
         match self {
             Self::Connect { .. }
             | Self::Lost { .. }
-            | Self::MaybeWritten(_)
+            | Self::MaybeWritten { .. }
             | Self::Timeout { .. }
             | Self::Truncated { .. }
             | Self::Deadline { .. }
@@ -311,7 +318,8 @@ impl VaultError {
             Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
             Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
             Self::Lost { .. } => "check the server's health and any proxy or load balancer in between".to_owned(),
-            Self::MaybeWritten(_) => "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written".to_owned(),
+            Self::MaybeWritten { versioned: true, .. } => "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written".to_owned(),
+            Self::MaybeWritten { versioned: false, .. } => "read the secret (`bao kv get`) before writing again: if it holds the new value, it was written (a KV version 1 mount keeps no versions)".to_owned(),
             Self::Truncated { .. } => {
                 "the server or the network between closed the connection mid-answer: check the server's health and any proxy in between".to_owned()
             }

@@ -131,32 +131,38 @@ pub(super) async fn write_path(
         Err(error) => return Err(error),
     };
     match reply.status {
-        // KV v1 answers 204 and no body. A 200 with a page that is not Vault's (a
-        // portal's, a proxy's) confirms nothing: the write may not have happened, nor
-        // may it have (a twenty-seventh adversarial pass saw one reported written).
+        // KV v1 answers 204 and no body, or 200 with Vault's envelope (its warnings).
+        // Any other 2xx (a portal's page, an empty 200, another server's JSON, Vault's
+        // error shape with a 200) confirms nothing: what the path holds tells (the
+        // twenty-seventh and twenty-eighth adversarial passes saw such answers reported
+        // written, and audited `ok`, with nothing written).
         204 if kv_version == 1 => Ok(None),
-        200 if kv_version == 1 && (reply.body.is_empty() || reply.json().expose().is_object()) => {
-            Ok(None)
+        200 if kv_version == 1 && vaults_envelope(&reply.json()) => Ok(None),
+        200..=299 if kv_version == 1 => {
+            let error = VaultError::Unexpected {
+                path: api.to_owned(),
+                what: format!(
+                    "HTTP {} to a write, with an answer that is not Vault's",
+                    reply.status
+                ),
+            };
+            landed_or_maybe(client, api, kv_version, data, expected, error).await
         }
-        200 if kv_version == 1 => Err(VaultError::MaybeWritten(Box::new(VaultError::Unexpected {
-            path: api.to_owned(),
-            what: "HTTP 200 to a write, with an answer that is not Vault's".to_owned(),
-        }))),
         // KV v2 answers the version written, and a check-and-set write on version N
-        // makes N + 1. An answer without a version (a proxy's page, an empty body), or
-        // with one at or below N (stale, or replayed), confirms nothing: the write may
-        // not have happened.
-        // A server answered, so the write may have been acted on: what Vault holds
-        // tells (a twenty-sixth adversarial pass had a 200 without a version called
-        // "may not have been written", with no read-back, and the copy kept the value
-        // it replaced).
+        // makes N + 1, exactly. An answer without a version (a proxy's page, an empty
+        // body), or with any other (stale, replayed, made up: a twenty-eighth
+        // adversarial pass had `version: 99` for a write on 1 reported written),
+        // confirms nothing. A server answered, so the write may have been acted on:
+        // what Vault holds at N + 1 tells (a twenty-sixth adversarial pass had a 200
+        // without a version called "may not have been written", with no read-back, and
+        // the copy kept the value it replaced).
         200 | 204 => match reply
             .json()
             .expose()
             .pointer("/data/version")
             .and_then(Value::as_u64)
         {
-            Some(version) if version > expected => Ok(Some(version)),
+            Some(version) if Some(version) == expected.checked_add(1) => Ok(Some(version)),
             _ => {
                 let error = VaultError::Unexpected {
                     path: api.to_owned(),
@@ -243,6 +249,13 @@ impl VaultSource {
     }
 }
 
+/// Whether a 200's body is Vault's own answer to a KV v1 write: its envelope (a
+/// `request_id`, and warnings perhaps), and no `errors`.
+fn vaults_envelope(json: &SecretJson) -> bool {
+    let json = json.expose();
+    json.get("request_id").is_some_and(Value::is_string) && json.get("errors").is_none()
+}
+
 /// After a write that may have reached Vault (`error` what its last attempt met): what
 /// Vault holds at the one version this write could have made (`expected + 1`, by
 /// check-and-set) tells. This write's value there: written. Another writer's value
@@ -250,7 +263,9 @@ impl VaultSource {
 /// deleted, a read that fails, or a standby behind): [`VaultError::MaybeWritten`]. The
 /// latest version is not the test: another writer may have come after this one (a
 /// twenty-sixth adversarial pass had a landed `put --cas` and `rollback` told "not
-/// written"). KV version 1 keeps no versions to tell by.
+/// written"). KV version 1 keeps no versions: the path holding exactly this write's
+/// fields is the write; anything else may be a standby behind, or another writer after,
+/// so it is never taken for "not written".
 async fn landed_or_maybe(
     client: &Client,
     api: &str,
@@ -259,8 +274,18 @@ async fn landed_or_maybe(
     expected: u64,
     error: VaultError,
 ) -> Result<Option<u64>, VaultError> {
-    let Some(next) = expected.checked_add(1).filter(|_| kv_version == 2) else {
-        return Err(VaultError::MaybeWritten(Box::new(error)));
+    let maybe = |error| VaultError::MaybeWritten {
+        cause: Box::new(error),
+        versioned: kv_version == 2,
+    };
+    if kv_version == 1 {
+        return match read(client, api, 1, None).await {
+            Ok(Read::Found { data: there, .. }) if there.expose() == data.expose() => Ok(None),
+            _ => Err(maybe(error)),
+        };
+    }
+    let Some(next) = expected.checked_add(1) else {
+        return Err(maybe(error));
     };
     match read(client, api, 2, Some(next)).await {
         Ok(Read::Found {
@@ -274,6 +299,6 @@ async fn landed_or_maybe(
                 Err(error)
             }
         }
-        _ => Err(VaultError::MaybeWritten(Box::new(error))),
+        _ => Err(maybe(error)),
     }
 }

@@ -208,6 +208,12 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
             body: r#"{"data":{"version":3}}"#.to_owned(),
             ..answer(200)
         },
+        // Nor one past 4, the only version a check-and-set write on 3 makes (a
+        // twenty-eighth adversarial pass: `version: 99` was reported written).
+        Answer {
+            body: r#"{"data":{"version":99}}"#.to_owned(),
+            ..answer(200)
+        },
     ];
     for reply in unconfirmed {
         let status = reply.status;
@@ -242,20 +248,49 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
 }
 
 #[test]
-fn a_kv_version_1_write_answered_with_another_servers_page_is_not_written() {
+fn a_kv_version_1_write_is_written_only_when_vault_says_so_or_the_path_holds_it() {
     // A twenty-seventh adversarial pass: a portal's 200 page to a KV v1 write was
-    // reported written, audited `ok`, though nothing was stored.
-    let read = Answer {
-        body: r#"{"data":{"value":"old"}}"#.to_owned(),
+    // reported written, audited `ok`, though nothing was stored; a twenty-eighth: so was
+    // a 200 with Vault's error shape, or with an empty body. Vault answers a KV v1 write
+    // with a 204, or a 200 with its envelope; any other answer is told by reading the
+    // path back, and is never "not written".
+    let read = |value: &str| Answer {
+        body: serde_json::json!({"data": {"value": value}}).to_string(),
         ..answer(200)
     };
     let page = Answer {
         body: "<html>Welcome to the portal</html>".to_owned(),
         ..shaped(200, Shape::Html)
     };
+    let errors = Answer {
+        body: r#"{"errors":["permission denied"]}"#.to_owned(),
+        ..answer(200)
+    };
+    let empty = Answer {
+        body: String::new(),
+        ..answer(200)
+    };
+    let envelope = Answer {
+        body: r#"{"request_id":"0f6d","data":null,"warnings":["a warning"]}"#.to_owned(),
+        ..answer(200)
+    };
     let value = secretary::SecretValue::new("new-value".to_owned());
-    for (reply, written) in [(page, false), (answer(204), true)] {
-        let server = serve(vec![read.clone(), reply]);
+    // (the write's answer, what a read-back finds (none: no read-back), written)
+    let cases = [
+        (page.clone(), Some(read("old")), false),
+        (page, Some(answer(599)), false),
+        (errors, Some(read("old")), false),
+        (empty.clone(), Some(read("old")), false),
+        (empty, Some(read("new-value")), true),
+        (envelope, None, true),
+        (answer(204), None, true),
+    ];
+    for (reply, read_back, written) in cases {
+        let status = reply.status;
+        let body = reply.body.clone();
+        let mut script = vec![read("old"), reply];
+        script.extend(read_back.clone());
+        let server = serve(script);
         let manifest = manifest_with(&server.address, "kv_version = 1\n");
         let vars = Variables::from_pairs([
             ("VAULT_TOKEN", "s.scripted-token"),
@@ -265,11 +300,25 @@ fn a_kv_version_1_write_answered_with_another_servers_page_is_not_written() {
             .select_environment(Some("production"), &vars)
             .unwrap();
         let result = secretary::put(&manifest, environment, &vars, "api_key", &value, None);
-        assert_eq!(result.is_ok(), written, "{result:?}");
+        assert_eq!(result.is_ok(), written, "{status} {body}: {result:?}");
+        // The read and the write; then a read-back (retried on a 5xx) only when the
+        // answer does not tell.
+        let seen = server.seen();
+        assert_eq!(seen[1].method, "POST", "{status} {body}");
+        assert_eq!(seen.len() > 2, read_back.is_some(), "{status} {body}");
+        assert!(
+            seen.iter().skip(2).all(|request| request.method == "GET"),
+            "{status} {body}"
+        );
         if let Err(error) = result {
+            let secretary::PutError::Unconfirmed { error, .. } = &error else {
+                panic!("{status} {body}: {error:?}");
+            };
+            // KV v1 keeps no versions: the fix is to read the secret, not its versions.
             assert!(
-                matches!(error, secretary::PutError::Unconfirmed { .. }),
-                "{error:?}"
+                error.hint().contains("`bao kv get`") && !error.hint().contains("metadata"),
+                "{status} {body}: {}",
+                error.hint()
             );
         }
     }
