@@ -136,13 +136,13 @@ pub(crate) fn find(name: &str, vars: &Variables, base: &Path) -> Result<PathBuf,
 /// whose file or directory every user, or a group other than this user's own, may
 /// write, or that another user than this one or root owns. Both the path found and its
 /// real path (links resolved) are checked. Its content is not pinned.
-pub(crate) fn untrusted(found: &Path, base: &Path) -> Option<String> {
+pub(crate) fn untrusted(found: &Path, base: &Path, home: Option<&Path>) -> Option<String> {
     use std::os::unix::fs::PermissionsExt;
     let Ok(real) = std::fs::canonicalize(found) else {
         return Some("its real path cannot be resolved".to_owned());
     };
     let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    let repository = repository_root(&base);
+    let repository = repository_root(&base, home);
     for path in [found, real.as_path()] {
         if within(path, &base) {
             return Some(format!(
@@ -221,16 +221,38 @@ const REPOSITORY_MARKERS: [&str; 10] = [
     ".pijul",
 ];
 
-/// The root of the repository that holds `dir` (the nearest directory, `dir` itself
-/// included, that holds one of [`REPOSITORY_MARKERS`]), if any.
-pub(crate) fn repository_root(dir: &Path) -> Option<PathBuf> {
+/// The root of the repository that holds `dir`: the outermost directory, `dir` itself
+/// included, that holds one of [`REPOSITORY_MARKERS`], below the user's home directory
+/// `home`; if any. The outermost, not the nearest: git refuses to commit a `.git`, but
+/// not a `.hg`, `.jj` or any other mark, so a mark a pull request commits beside the
+/// manifest would otherwise make the repository end there, and its `bin/` trusted again
+/// (a twenty-eighth adversarial pass ran the repository's `bin/sops` that way). Below
+/// the home directory: the home directory is not a working copy a pull request changes,
+/// even when it holds the user's dotfiles as a git repository, and its `~/.local/bin`
+/// is where the user's own programs are.
+pub(crate) fn repository_root(dir: &Path, home: Option<&Path>) -> Option<PathBuf> {
+    let home = home.map(|home| std::fs::canonicalize(home).unwrap_or_else(|_| home.to_path_buf()));
     dir.ancestors()
-        .find(|ancestor| {
+        .take_while(|ancestor| home.as_deref().is_none_or(|home| !same(ancestor, home)))
+        .filter(|ancestor| {
             REPOSITORY_MARKERS
                 .iter()
                 .any(|marker| std::fs::symlink_metadata(ancestor.join(marker)).is_ok())
         })
+        .last()
         .map(Path::to_path_buf)
+}
+
+/// Whether `a` and `b` are one directory (or file), told by device and inode: a bind
+/// mount or another name of it is it.
+pub(crate) fn same(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let id = |path: &Path| {
+        std::fs::metadata(path)
+            .ok()
+            .map(|metadata| (metadata.dev(), metadata.ino()))
+    };
+    a == b || id(a).is_some_and(|a| Some(a) == id(b))
 }
 
 /// Whether `path` lies beneath `dir` (or is it), told by the device and inode of each
@@ -263,7 +285,8 @@ pub(crate) fn scrubbed(
         .filter(|(name, _)| name.to_str().is_some_and(&keep))
         .map(|(name, value)| {
             if name == "PATH" {
-                (name.to_owned(), outside_repository(value, base))
+                let home = vars.get("HOME").map(Path::new);
+                (name.to_owned(), outside_repository(value, base, home))
             } else {
                 (name.to_owned(), value.to_owned())
             }
@@ -277,9 +300,13 @@ pub(crate) fn scrubbed(
 /// a file of the branch's: a twenty-sixth adversarial pass had sops, installed outside
 /// the repository, run the repository's `bin/gpg`, with `bin/` first on `PATH` as
 /// direnv's `PATH_add bin` or an activated in-repository virtual environment puts it.
-pub(crate) fn outside_repository(path: &std::ffi::OsStr, base: &Path) -> OsString {
+pub(crate) fn outside_repository(
+    path: &std::ffi::OsStr,
+    base: &Path,
+    home: Option<&Path>,
+) -> OsString {
     let base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    let repository = repository_root(&base);
+    let repository = repository_root(&base, home);
     let kept = std::env::split_paths(path).filter(|dir| {
         if !dir.is_absolute() {
             return false;
@@ -536,221 +563,4 @@ fn stop(child: &mut std::process::Child) {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, reason = "tests")]
-
-    use super::*;
-
-    fn sh<'a>(script: &'a [&'a str], timeout: Duration, limit: usize) -> Program<'a> {
-        Program {
-            name: "sh",
-            path: Path::new("/bin/sh"),
-            args: script,
-            dir: Path::new("/"),
-            env: vec![("KEPT".into(), "yes".into())],
-            stdin: b"input",
-            limit,
-            timeout,
-        }
-    }
-
-    #[test]
-    fn reads_stdin_and_an_environment_of_only_what_it_is_given() {
-        let script = [
-            "-c",
-            "cat; printf ' %s %s' \"$KEPT\" \"${HOME:-none}\"; echo oops >&2",
-        ];
-        let finished = sh(&script, Duration::from_secs(10), 100).run().unwrap();
-        assert!(finished.status.success());
-        assert_eq!(&finished.stdout[..], b"input yes none");
-        assert_eq!(&finished.stderr[..], b"oops\n");
-    }
-
-    #[test]
-    fn a_program_past_its_deadline_is_stopped() {
-        let script = ["-c", "exec sleep 30"];
-        let started = Instant::now();
-        let error = sh(&script, Duration::from_millis(300), 100).run().err();
-        assert!(
-            matches!(error, Some(ProgramError::TimedOut { .. })),
-            "{error:?}"
-        );
-        assert!(started.elapsed() < Duration::from_secs(10));
-    }
-
-    #[test]
-    fn output_past_the_limit_stops_the_program() {
-        let script = ["-c", "exec yes"];
-        let error = sh(&script, Duration::from_secs(20), 1000).run().err();
-        assert!(
-            matches!(error, Some(ProgramError::TooLarge { limit: 1000, .. })),
-            "{error:?}"
-        );
-    }
-
-    #[test]
-    fn a_program_another_user_owns_is_not_trusted() {
-        // A nineteenth adversarial pass: a `sops` of `nobody`'s, first on PATH, ran.
-        use std::os::unix::fs::PermissionsExt;
-        let home = tempfile::tempdir().unwrap();
-        let manifest_dir = tempfile::tempdir().unwrap();
-        let bin = home.path().join("bin");
-        std::fs::create_dir(&bin).unwrap();
-        let program = bin.join("sops");
-        std::fs::write(&program, "#!/bin/sh\n").unwrap();
-        std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
-        assert_eq!(untrusted(&program, manifest_dir.path()), None);
-        // Only root can give a file away (as the test command runs, to start PostgreSQL
-        // as `postgres`); as another user, this user's own program is all there is.
-        if rustix::process::geteuid().is_root() {
-            std::os::unix::fs::chown(&program, Some(65_534), None).unwrap();
-            let why = untrusted(&program, manifest_dir.path()).unwrap();
-            assert!(why.contains("belongs to another user (uid 65534)"), "{why}");
-            std::os::unix::fs::chown(&program, Some(0), None).unwrap();
-            std::os::unix::fs::chown(&bin, Some(65_534), None).unwrap();
-            let why = untrusted(&program, manifest_dir.path()).unwrap();
-            assert!(why.contains("bin belongs to another user"), "{why}");
-        }
-    }
-
-    #[test]
-    fn a_name_is_found_on_the_given_path_only() {
-        let vars = Variables::from_pairs([("PATH", "/nonexistent:/bin")]);
-        assert_eq!(
-            find("sh", &vars, Path::new("/")).unwrap(),
-            Path::new("/bin/sh")
-        );
-        let vars = Variables::from_pairs([("PATH", "relative/dir")]);
-        assert!(find("sh", &vars, Path::new("/")).is_err());
-    }
-
-    /// Whether the process `pid` has ended (gone, or a zombie no one reaped yet), waiting
-    /// up to 5 s for it.
-    fn ended(pid: &str) -> bool {
-        let until = Instant::now() + Duration::from_secs(5);
-        loop {
-            let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-            // The state follows the command's name in parentheses.
-            let state = stat
-                .rsplit(") ")
-                .next()
-                .and_then(|rest| rest.chars().next());
-            if stat.is_empty() || state == Some('Z') || state == Some('X') {
-                return true;
-            }
-            if Instant::now() >= until {
-                return false;
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Asserts that the child whose pid the program wrote to `pid_file` has ended (and
-    /// kills it when it has not, so that the failure leaves nothing behind).
-    fn assert_child_ended(pid_file: &Path) {
-        let pid = std::fs::read_to_string(pid_file).unwrap();
-        let pid = pid.trim();
-        let alive = !ended(pid);
-        if alive {
-            let _ = Command::new("kill").arg(pid).status();
-        }
-        assert!(!alive, "the program's child {pid} outlived it");
-    }
-
-    #[test]
-    fn a_program_past_its_deadline_is_stopped_with_its_children() {
-        let dir = tempfile::tempdir().unwrap();
-        let pid = dir.path().join("pid");
-        let script = format!("sleep 307 & echo $! > '{}'; exec sleep 30", pid.display());
-        let script = ["-c", script.as_str()];
-        let error = sh(&script, Duration::from_millis(500), 100).run().err();
-        assert!(
-            matches!(error, Some(ProgramError::TimedOut { .. })),
-            "{error:?}"
-        );
-        assert_child_ended(&pid);
-    }
-
-    #[test]
-    fn a_child_that_keeps_stdout_open_neither_cuts_the_answer_nor_outlives_the_program() {
-        let dir = tempfile::tempdir().unwrap();
-        let pid = dir.path().join("pid");
-        let script = format!(
-            "printf answer; sleep 307 & echo $! > '{}'; exit 0",
-            pid.display()
-        );
-        let script = ["-c", script.as_str()];
-        let started = Instant::now();
-        let finished = sh(&script, Duration::from_secs(20), 100).run().unwrap();
-        assert!(finished.status.success());
-        assert_eq!(&finished.stdout[..], b"answer");
-        assert!(started.elapsed() < Duration::from_secs(10), "bounded");
-        assert_child_ended(&pid);
-    }
-
-    #[test]
-    fn a_program_where_others_could_write_or_inside_the_repository_is_untrusted() {
-        use std::os::unix::fs::PermissionsExt;
-        let root = tempfile::tempdir().unwrap();
-        let repo = root.path().join("repo");
-        std::fs::create_dir_all(repo.join(".git")).unwrap();
-        std::fs::create_dir_all(repo.join("app")).unwrap();
-        let install = |dir: &Path, mode: u32| {
-            std::fs::create_dir_all(dir).unwrap();
-            std::fs::write(dir.join("sops"), "#!/bin/sh\n").unwrap();
-            std::fs::set_permissions(dir.join("sops"), std::fs::Permissions::from_mode(0o755))
-                .unwrap();
-            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(mode)).unwrap();
-            dir.join("sops")
-        };
-        let base = repo.join("app");
-        let mine = install(&root.path().join("mine"), 0o755);
-        assert_eq!(untrusted(&mine, &base), None);
-        // A group-writable directory of this user's own group is this user's.
-        let grouped = install(&root.path().join("grouped"), 0o775);
-        assert_eq!(untrusted(&grouped, &base), None);
-        let open = install(&root.path().join("open"), 0o777);
-        assert!(untrusted(&open, &base).is_some_and(|r| r.contains("its directory")));
-        let inside = install(&repo.join("bin"), 0o755);
-        assert!(untrusted(&inside, &base).is_some_and(|r| r.contains("git repository")));
-        // A link from outside to a program inside is inside.
-        std::fs::create_dir_all(root.path().join("links")).unwrap();
-        std::os::unix::fs::symlink(&inside, root.path().join("links/sops")).unwrap();
-        assert!(
-            untrusted(&root.path().join("links/sops"), &base)
-                .is_some_and(|r| r.contains("git repository"))
-        );
-        // Another group's, when this process may give the directory to one (root).
-        let other = root.path().join("other");
-        install(&other, 0o775);
-        if std::os::unix::fs::chown(&other, None, Some(65534)).is_ok() {
-            assert!(untrusted(&other.join("sops"), &base).is_some());
-        }
-    }
-
-    #[test]
-    fn path_loses_the_repositorys_directories_whatever_the_repository_and_their_names() {
-        // A twenty-seventh adversarial pass: a Jujutsu repository (`.jj`, no `.git`)
-        // kept its `bin/` on a provider's PATH, and a link or mount of the repository
-        // under another name kept it too.
-        let root = tempfile::tempdir().unwrap();
-        let repository = root.path().join("r");
-        std::fs::create_dir_all(repository.join(".jj")).unwrap();
-        std::fs::create_dir_all(repository.join("bin")).unwrap();
-        let manifest_dir = repository.join("services/api");
-        std::fs::create_dir_all(&manifest_dir).unwrap();
-        std::os::unix::fs::symlink(&repository, root.path().join("alias")).unwrap();
-        let path = std::env::join_paths([
-            repository.join("bin"),
-            root.path().join("alias/bin"),
-            PathBuf::from("/usr/bin"),
-        ])
-        .unwrap();
-        assert_eq!(
-            outside_repository(&path, &manifest_dir),
-            std::ffi::OsString::from("/usr/bin")
-        );
-        assert!(within(&root.path().join("alias/bin"), &repository));
-        assert!(!within(Path::new("/usr/bin"), &repository));
-    }
-}
+mod tests;

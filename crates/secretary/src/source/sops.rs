@@ -376,7 +376,11 @@ impl SopsSource {
 /// The `sops` found on `PATH`, unless someone other than the user could change it.
 fn sops_binary(context: &Context<'_>) -> Result<std::path::PathBuf, ProgramError> {
     let binary = program::find("sops", context.vars, context.base_dir)?;
-    match program::untrusted(&binary, context.base_dir) {
+    match program::untrusted(
+        &binary,
+        context.base_dir,
+        context.vars.get("HOME").map(Path::new),
+    ) {
         Some(reason) => Err(ProgramError::Untrusted {
             path: binary.display().to_string(),
             reason,

@@ -193,6 +193,7 @@ fn audit_lines(path: &Path) -> Vec<serde_json::Value> {
 }
 
 mod aws;
+mod boundary;
 mod canary;
 mod check;
 mod hardening;

@@ -24,6 +24,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use crate::source::program::within;
+
 /// What Node, Deno and the TypeScript runners look for in each directory they walk up
 /// through: modules, the package's own settings and import maps, and what a package
 /// runner reads for where to fetch from.
@@ -67,7 +69,7 @@ pub(super) fn environment_inside(found: &Path, real: &Path, boundary: &Path) -> 
         .flat_map(|bin| [Some(bin), bin.parent()])
         .flatten()
         .find(|dir| {
-            dir.starts_with(boundary) && std::fs::symlink_metadata(dir.join("pyvenv.cfg")).is_ok()
+            within(dir, boundary) && std::fs::symlink_metadata(dir.join("pyvenv.cfg")).is_ok()
         })
         .map(Path::to_path_buf)
 }
@@ -237,11 +239,8 @@ pub(super) fn node_lookups(
 ) -> Vec<PathBuf> {
     let mut paths = BTreeSet::new();
     for start in starts {
-        for dir in start
-            .ancestors()
-            .take_while(|dir| dir.starts_with(boundary))
-        {
-            if pinned.iter().any(|whole| dir.starts_with(whole)) {
+        for dir in start.ancestors().take_while(|dir| within(dir, boundary)) {
+            if pinned.iter().any(|whole| within(dir, whole)) {
                 continue;
             }
             for name in NODE_LOOKUPS {

@@ -32,7 +32,7 @@ use std::path::{Path, PathBuf};
 use crate::file;
 use crate::manifest::{controls_programs, is_env_name};
 use crate::source::hex;
-use crate::source::program::repository_root;
+use crate::source::program::{repository_root, same, within};
 
 use super::env_words::Change;
 use super::modules;
@@ -145,9 +145,10 @@ pub(super) fn pins(
     steps: &[Step],
     changes: &[Change],
     base: &Path,
+    home: Option<&Path>,
 ) -> Result<Vec<(String, String)>, PinError> {
     let real_base = std::fs::canonicalize(base).unwrap_or_else(|_| base.to_path_buf());
-    let repository = repository_root(&real_base);
+    let repository = repository_root(&real_base, home);
     let place = Place {
         boundary: repository.clone().unwrap_or_else(|| real_base.clone()),
         base: real_base,
@@ -254,9 +255,11 @@ struct Pinned {
 }
 
 impl Pinned {
-    /// The directory of `real` (shown from `shown`), when it lies inside the boundary.
+    /// The directory of `real` (shown from `shown`), when it lies inside the boundary
+    /// (by device and inode: a twenty-eighth adversarial pass named the script through a
+    /// bind mount of the repository, and its directory went unpinned).
     fn script_dir(&mut self, place: &Place, shown: &str, real: &Path) {
-        if !real.starts_with(&place.boundary) {
+        if !within(real, &place.boundary) {
             return;
         }
         if let Some(dir) = real.parent() {
@@ -380,7 +383,7 @@ impl Place {
             .iter()
             .copied()
             .chain(arguments.iter().map(|(_, real)| real.as_path()))
-            .filter(|path| path.starts_with(&self.boundary))
+            .filter(|path| within(path, &self.boundary))
             .filter_map(Path::parent)
             .map(Path::to_path_buf)
             .collect();
@@ -408,11 +411,15 @@ impl Place {
 
     /// Refuses a directory too large to pin whose every file can change what runs.
     fn check(&self, shown: &str, dir: &Path) -> Result<(), PinError> {
-        let what = if dir == self.base {
+        let what = if same(dir, &self.base) {
             Some(SharedDirectory::Manifest)
-        } else if self.repository.as_deref() == Some(dir) {
+        } else if self
+            .repository
+            .as_deref()
+            .is_some_and(|repository| same(dir, repository))
+        {
             Some(SharedDirectory::Repository)
-        } else if self.base.starts_with(dir) {
+        } else if within(&self.base, dir) {
             Some(SharedDirectory::Above)
         } else {
             None

@@ -399,45 +399,50 @@ pub(super) fn fingerprint(
             reason,
         },
     })?;
-    let files =
-        super::pin::pins(&launch.steps, &launch.changes, base).map_err(|error| match error {
-            PinError::Unreadable { path, reason } => failed(&path, reason),
-            PinError::TooLarge { path, limit } => TrustError::TooLarge {
-                source_name: source_name.to_owned(),
-                path,
-                limit,
-            },
-            PinError::Shared { path, what } => TrustError::Shared {
-                source_name: source_name.to_owned(),
-                path,
-                what,
-            },
-            PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
-                source_name: source_name.to_owned(),
-                path,
-                limit,
-            },
-            PinError::WorkingDirectory => TrustError::WorkingDirectory {
-                source_name: source_name.to_owned(),
-            },
-            PinError::Variable { name } => TrustError::Variable {
-                source_name: source_name.to_owned(),
-                name,
-            },
-            PinError::Wrapper { program, what } => TrustError::Wrapper {
-                source_name: source_name.to_owned(),
-                program,
-                what,
-            },
-            PinError::Environment {
-                program,
-                environment,
-            } => TrustError::Environment {
-                source_name: source_name.to_owned(),
-                program,
-                environment,
-            },
-        })?;
+    let files = super::pin::pins(
+        &launch.steps,
+        &launch.changes,
+        base,
+        vars.get("HOME").map(Path::new),
+    )
+    .map_err(|error| match error {
+        PinError::Unreadable { path, reason } => failed(&path, reason),
+        PinError::TooLarge { path, limit } => TrustError::TooLarge {
+            source_name: source_name.to_owned(),
+            path,
+            limit,
+        },
+        PinError::Shared { path, what } => TrustError::Shared {
+            source_name: source_name.to_owned(),
+            path,
+            what,
+        },
+        PinError::LookupTooLarge { path, limit } => TrustError::LookupTooLarge {
+            source_name: source_name.to_owned(),
+            path,
+            limit,
+        },
+        PinError::WorkingDirectory => TrustError::WorkingDirectory {
+            source_name: source_name.to_owned(),
+        },
+        PinError::Variable { name } => TrustError::Variable {
+            source_name: source_name.to_owned(),
+            name,
+        },
+        PinError::Wrapper { program, what } => TrustError::Wrapper {
+            source_name: source_name.to_owned(),
+            program,
+            what,
+        },
+        PinError::Environment {
+            program,
+            environment,
+        } => TrustError::Environment {
+            source_name: source_name.to_owned(),
+            program,
+            environment,
+        },
+    })?;
     let mut pass_env = pass_env.to_vec();
     pass_env.sort();
     let link = |step: &Step| {
