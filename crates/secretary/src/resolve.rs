@@ -15,6 +15,7 @@ use crate::validate::{self, Inadmissible, Invalid};
 use crate::{Absence, Error, Looked, Origin, Searched, SecretValue, Variables, Warning};
 
 mod derived;
+pub(crate) use derived::rebuild as rebuild_templates;
 mod fix;
 mod hints;
 mod summary;
@@ -557,7 +558,21 @@ fn validate_all(
     specs: &[&Arc<SecretSpec>],
     resolutions: &mut [Resolution],
 ) {
-    for (spec, resolution) in specs.iter().zip(resolutions.iter_mut()) {
+    let all: Vec<usize> = (0..resolutions.len()).collect();
+    validate_some(environment, specs, resolutions, &all);
+}
+
+/// [`validate_all`] for the resolutions at `which`.
+fn validate_some(
+    environment: &EnvironmentSpec,
+    specs: &[&Arc<SecretSpec>],
+    resolutions: &mut [Resolution],
+    which: &[usize],
+) {
+    for &at in which {
+        let (Some(spec), Some(resolution)) = (specs.get(at), resolutions.get_mut(at)) else {
+            continue;
+        };
         let (Some(value), Some(origin)) = (&resolution.value, &resolution.origin) else {
             continue;
         };

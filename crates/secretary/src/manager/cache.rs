@@ -10,10 +10,11 @@ use std::sync::{Arc, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
 
-use crate::Error;
 use crate::audit::Event;
+use crate::manifest::{Manifest, ValueTemplate};
 use crate::resolve::{Report, Resolution, Scope, resolve};
 use crate::secret::SecretValue;
+use crate::{Error, Origin};
 
 use super::{ManagerError, SecretManager};
 
@@ -70,6 +71,29 @@ impl<T: Unpin> Future for Lookup<'_, T> {
 fn read_before(age: std::time::Duration) -> std::time::SystemTime {
     let now = std::time::SystemTime::now();
     now.checked_sub(age).unwrap_or(now)
+}
+
+/// Removes `key` from `cache`, and every template that reads it (a template lives no
+/// longer than its inputs: a twenty-eighth adversarial pass had `get` serve a template
+/// over a password rotated, deleted or refused since). Gives whether anything was
+/// removed.
+pub(super) fn forget(manifest: &Manifest, cache: &mut HashMap<String, Cached>, key: &str) -> bool {
+    let mut removed = cache.remove(key).is_some();
+    for reader in readers(manifest, key) {
+        removed |= cache.remove(reader).is_some();
+    }
+    removed
+}
+
+/// The templates of `manifest` that read `key`. (A template never reads another: the
+/// checker refuses chains.)
+fn readers<'m>(manifest: &'m Manifest, key: &'m str) -> impl Iterator<Item = &'m str> + 'm {
+    manifest.secrets().iter().filter_map(move |spec| {
+        spec.template
+            .as_ref()
+            .is_some_and(|template| template.inputs().any(|input| input == key))
+            .then_some(spec.key.as_str())
+    })
 }
 
 /// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
@@ -140,27 +164,52 @@ impl SecretManager {
     /// must tell a change after `clear_cache` too, so it remembers a digest of each key's
     /// last value (never the value), from a one-key read as from a re-read of all; and a
     /// key's first read is no change.
+    ///
+    /// A template is cached as long as its inputs are, and as old as the oldest: stored
+    /// after them, it takes their entries' expiry and time of reading (one not cached
+    /// expires at once). A key whose value changed takes the templates that read it out
+    /// of the cache, to be built again from the new value.
     pub(super) fn store(&self, resolution: &Resolution) -> Option<String> {
-        let ttl = resolution
-            .origin
-            .as_ref()
-            .and_then(|origin| self.inner.manifest.source(origin.source()))
-            .and_then(|source| source.ttl);
         let mut cache = self
             .inner
             .cache
             .write()
             .unwrap_or_else(PoisonError::into_inner);
+        let read = match &resolution.stale {
+            Some(stale) => read_before(stale.age),
+            None => std::time::SystemTime::now(),
+        };
+        let (expires, read) = match &resolution.origin {
+            Some(Origin::Template { inputs }) => inputs.iter().fold(
+                (None, read),
+                |(expires, read): (Option<Instant>, _), input| {
+                    let (until, when) = cache
+                        .get(input)
+                        .map_or((Some(Instant::now()), read), |held| {
+                            (held.expires, held.read)
+                        });
+                    let expires = match (expires, until) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                    (expires, read.min(when))
+                },
+            ),
+            origin => {
+                let ttl = origin
+                    .as_ref()
+                    .and_then(|origin| self.inner.manifest.source(origin.source()))
+                    .and_then(|source| source.ttl);
+                // Past what the clock can count, a value never expires.
+                (ttl.and_then(|ttl| Instant::now().checked_add(ttl)), read)
+            }
+        };
         cache.insert(
             resolution.key().to_owned(),
             Cached {
                 resolution: Arc::new(resolution.clone()),
-                // Past what the clock can count, a value never expires.
-                expires: ttl.and_then(|ttl| Instant::now().checked_add(ttl)),
-                read: match &resolution.stale {
-                    Some(stale) => read_before(stale.age),
-                    None => std::time::SystemTime::now(),
-                },
+                expires,
+                read,
             },
         );
         self.inner.generation.fetch_add(1, Ordering::Release);
@@ -182,7 +231,21 @@ impl SecretManager {
             _ => false,
         };
         match previous {
-            Some(previous) if !same(&previous, &digest) => Some(resolution.key().to_owned()),
+            Some(previous) if !same(&previous, &digest) => {
+                let mut cache = self
+                    .inner
+                    .cache
+                    .write()
+                    .unwrap_or_else(PoisonError::into_inner);
+                let mut removed = false;
+                for reader in readers(&self.inner.manifest, resolution.key()) {
+                    removed |= cache.remove(reader).is_some();
+                }
+                if removed {
+                    self.inner.generation.fetch_add(1, Ordering::Release);
+                }
+                Some(resolution.key().to_owned())
+            }
             _ => None,
         }
     }
@@ -215,22 +278,37 @@ impl SecretManager {
         let mut report = self.resolve_now(Some(key.to_owned())).await?;
         self.through_outage(&mut report);
         self.audit(Event::Resolve, &report)?;
-        let resolution =
+        // Failures are not cached: the next read tries the sources again. A template's
+        // inputs, read with it, are cached too, first.
+        let changed = self.store_all(&report);
+        self.notify(&changed);
+        let resolution = report
+            .resolutions
+            .into_iter()
+            .find(|resolution| resolution.key() == key)
+            .ok_or_else(|| Error::UnknownKey {
+                key: key.to_owned(),
+                manifest: self.inner.manifest.path().to_path_buf(),
+                suggestion: None,
+            })?;
+        Ok(Arc::new(resolution))
+    }
+
+    /// Caches every resolution of `report` without a problem, templates after the
+    /// values they are built from ([`SecretManager::store`]); gives the keys whose value
+    /// changed.
+    pub(super) fn store_all(&self, report: &Report) -> Vec<String> {
+        let good = || {
             report
                 .resolutions
-                .into_iter()
-                .next()
-                .ok_or_else(|| Error::UnknownKey {
-                    key: key.to_owned(),
-                    manifest: self.inner.manifest.path().to_path_buf(),
-                    suggestion: None,
-                })?;
-        // Failures are not cached: the next read tries the sources again.
-        if resolution.problems.is_empty() {
-            let changed: Vec<String> = self.store(&resolution).into_iter().collect();
-            self.notify(&changed);
-        }
-        Ok(Arc::new(resolution))
+                .iter()
+                .filter(|resolution| resolution.problems.is_empty())
+        };
+        good()
+            .filter(|resolution| resolution.spec.template.is_none())
+            .chain(good().filter(|resolution| resolution.spec.template.is_some()))
+            .filter_map(|resolution| self.store(resolution))
+            .collect()
     }
 
     /// Resolves one key, or all, on the blocking pool (sources read files and the
@@ -243,12 +321,15 @@ impl SecretManager {
                 .manifest
                 .select_environment(Some(&inner.environment), &vars)?;
             match &key {
-                Some(key) => resolve(
-                    &inner.manifest,
-                    environment,
-                    &vars,
-                    Scope::Keys(&[key.as_str()]),
-                ),
+                // A template with its inputs, so that they are cached with it and it
+                // expires with them.
+                Some(key) => {
+                    let mut keys = vec![key.as_str()];
+                    if let Ok(spec) = inner.manifest.secret(key) {
+                        keys.extend(spec.template.iter().flat_map(ValueTemplate::inputs));
+                    }
+                    resolve(&inner.manifest, environment, &vars, Scope::Keys(&keys))
+                }
                 None => resolve(&inner.manifest, environment, &vars, Scope::All),
             }
         });

@@ -383,12 +383,7 @@ impl SecretManager {
         let mut report = self.resolve_now(None).await?;
         self.through_outage(&mut report);
         self.audit(event, &report)?;
-        let changed: Vec<String> = report
-            .resolutions
-            .iter()
-            .filter(|resolution| resolution.problems.is_empty())
-            .filter_map(|resolution| self.store(resolution))
-            .collect();
+        let changed = self.store_all(&report);
         self.notify(&changed);
         self.problems(&report)?;
         Ok((report, changed))

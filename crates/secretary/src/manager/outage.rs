@@ -12,19 +12,18 @@ use crate::outage::{Cause, Stale, is_outage};
 use crate::resolve::{Fix, Problem, ProblemKind, Report};
 
 use super::SecretManager;
-use super::cache::Cached;
+use super::cache::{Cached, forget};
 
 impl SecretManager {
     /// Applies the outage rules to a fresh `report`: each secret that failed for an
     /// outage takes the value held, stale; each refused one is dropped from the cache.
     pub(super) fn through_outage(&self, report: &mut Report) {
-        let policy = self
-            .inner
-            .manifest
+        let manifest = &self.inner.manifest;
+        let environment = manifest
             .environments()
             .iter()
-            .find(|e| e.name == self.inner.environment)
-            .and_then(|e| e.last_known_good);
+            .find(|e| e.name == self.inner.environment);
+        let policy = environment.and_then(|e| e.last_known_good);
         let now = SystemTime::now();
         let mut dropped = false;
         let mut held_count = 0;
@@ -41,7 +40,7 @@ impl SecretManager {
                 }
                 // Refused, or stale where stale values are problems (`on_stale = "fail"`).
                 Some(ProblemKind::SourceFailed { .. } | ProblemKind::Stale(_)) => {
-                    dropped |= cache.remove(resolution.key()).is_some();
+                    dropped |= forget(manifest, &mut cache, resolution.key());
                     continue;
                 }
                 _ => continue,
@@ -68,14 +67,14 @@ impl SecretManager {
                     }),
                     kind: ProblemKind::Stale(stale.clone()),
                 });
-                dropped |= cache.remove(resolution.key()).is_some();
+                dropped |= forget(manifest, &mut cache, resolution.key());
             } else {
                 held_count += 1;
             }
             kept.stale = Some(stale);
             *resolution = kept;
         }
-        let (templates_dropped, templates_held) = follow_inputs(report, &mut cache);
+        let (templates_dropped, templates_held) = follow_inputs(environment, report, &mut cache);
         dropped |= templates_dropped;
         held_count += templates_held;
         if dropped {
@@ -94,15 +93,19 @@ impl SecretManager {
 }
 
 /// Each template of `report` whose inputs the outage rules held or dropped goes with
-/// them: dropped from `cache` when one is, held stale (the oldest input's staleness)
-/// when they are. Its own problem only says an input lacked a value (a twenty-seventh
-/// adversarial pass saw a template over a refused secret served, and one over a held
-/// secret called fresh). Gives whether any was dropped, and how many were held.
-fn follow_inputs(report: &mut Report, cache: &mut HashMap<String, Cached>) -> (bool, usize) {
+/// them: dropped from `cache` when one is; built again from the values held when they
+/// are, stale as its oldest input (a twenty-seventh adversarial pass saw a template over
+/// a refused secret served, and one over a held secret called fresh; a twenty-eighth, one
+/// served from its own older copy, built from a value rotated out since). Gives whether
+/// any was dropped, and how many were held.
+fn follow_inputs(
+    environment: Option<&crate::EnvironmentSpec>,
+    report: &mut Report,
+    cache: &mut HashMap<String, Cached>,
+) -> (bool, usize) {
     let mut dropped = false;
-    let mut held_count = 0;
-    for at in 0..report.resolutions.len() {
-        let resolution = &report.resolutions[at];
+    let mut again = Vec::new();
+    for (at, resolution) in report.resolutions.iter().enumerate() {
         let Some(template) = &resolution.spec.template else {
             continue;
         };
@@ -111,33 +114,28 @@ fn follow_inputs(report: &mut Report, cache: &mut HashMap<String, Cached>) -> (b
         if resolution.problems.is_empty() && resolution.value.is_some() {
             continue;
         }
-        let key = resolution.key().to_owned();
         let inputs: Vec<&crate::resolve::Resolution> = template
             .inputs()
             .filter_map(|input| report.resolutions.iter().find(|r| r.key() == input))
             .collect();
         if inputs.iter().any(|input| !input.problems.is_empty()) {
-            dropped |= cache.remove(&key).is_some();
-            continue;
+            dropped |= cache.remove(resolution.key()).is_some();
+        } else if inputs.iter().any(|input| input.stale.is_some()) {
+            again.push(at);
         }
-        let Some(stale) = inputs
-            .iter()
-            .filter_map(|input| input.stale.clone())
-            .max_by_key(|stale| stale.age)
-        else {
-            continue;
-        };
-        let Some(held) = cache
-            .get(&key)
-            .filter(|held| held.resolution.value.is_some())
-        else {
-            continue;
-        };
-        let mut kept = (*held.resolution).clone();
-        kept.problems.clear();
-        kept.stale = Some(stale);
-        report.resolutions[at] = kept;
-        held_count += 1;
+    }
+    let Some(environment) = environment else {
+        return (dropped, 0);
+    };
+    crate::resolve::rebuild_templates(environment, &mut report.resolutions, &again);
+    let mut held_count = 0;
+    for &at in &again {
+        let resolution = &report.resolutions[at];
+        if resolution.problems.is_empty() && resolution.value.is_some() {
+            held_count += 1;
+        } else {
+            dropped |= cache.remove(resolution.key()).is_some();
+        }
     }
     (dropped, held_count)
 }

@@ -68,6 +68,35 @@ pub(super) fn build(specs: &[&Arc<SecretSpec>], resolutions: &mut [Resolution]) 
     }
 }
 
+/// Builds again the templated secrets at `which` of `resolutions` (each secret's
+/// resolution, inputs included) from what their inputs hold now: for a running
+/// application, after the outage rules gave inputs the values held (a twenty-eighth
+/// adversarial pass saw a template served from its own older copy, built from a value
+/// rotated out since, and stamped with its input's age). What each had is forgotten;
+/// what it is built to is checked as a resolution checks it.
+pub(crate) fn rebuild(
+    environment: &EnvironmentSpec,
+    resolutions: &mut [Resolution],
+    which: &[usize],
+) {
+    let specs: Vec<Arc<SecretSpec>> = resolutions.iter().map(|r| Arc::clone(&r.spec)).collect();
+    let specs: Vec<&Arc<SecretSpec>> = specs.iter().collect();
+    let position: HashMap<&str, usize> = specs
+        .iter()
+        .enumerate()
+        .map(|(at, spec)| (spec.key.as_str(), at))
+        .collect();
+    for &at in which {
+        let resolution = &mut resolutions[at];
+        resolution.value = None;
+        resolution.origin = None;
+        resolution.stale = None;
+        resolution.problems.clear();
+        settle(at, &specs, resolutions, &position);
+    }
+    super::validate_some(environment, &specs, resolutions, which);
+}
+
 /// Builds the templated secret at `at`, or says which input it lacks.
 fn settle(
     at: usize,

@@ -388,6 +388,56 @@ fn a_sources_ttl_expires_its_values_and_subscribers_hear_of_changes() {
 }
 
 #[test]
+fn a_template_lives_no_longer_than_its_inputs() {
+    // A twenty-eighth adversarial pass: a template took no `ttl` (its source is no
+    // source), so `get` served it built from a value rotated, deleted or refused since.
+    let dir = app("API_KEY=first-1111\n");
+    let manifest = MANIFEST.replace("files = [\".env\"]", "files = [\".env\"]\nttl = \"300ms\"")
+        + "[secrets.payment_url]\ntemplate = \"https://pay.example/{api_key}\"\n";
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let secrets = manager(dir.path(), &[("DATABASE_URL", "postgresql://db/app")]);
+    let wait = || std::thread::sleep(std::time::Duration::from_millis(400));
+    block_on(async {
+        let url = |secrets: &SecretManager| {
+            let secrets = secrets.clone();
+            async move {
+                secrets
+                    .get("payment_url")
+                    .await
+                    .map(|v| v.expose().to_owned())
+            }
+        };
+        assert_eq!(
+            url(&secrets).await.unwrap(),
+            "https://pay.example/first-1111"
+        );
+        // Its input's ttl runs out: so does it.
+        write_dotenv(dir.path(), "API_KEY=second-2222\n");
+        wait();
+        assert_eq!(
+            url(&secrets).await.unwrap(),
+            "https://pay.example/second-2222"
+        );
+        // Its input read again with a new value: it is built again at once.
+        write_dotenv(dir.path(), "API_KEY=third-3333\n");
+        wait();
+        assert_eq!(secrets.get("api_key").await.unwrap().expose(), "third-3333");
+        assert_eq!(
+            url(&secrets).await.unwrap(),
+            "https://pay.example/third-3333"
+        );
+        // Its input gone: it is gone too.
+        write_dotenv(dir.path(), "\n");
+        wait();
+        assert!(secrets.get("api_key").await.is_err());
+        assert!(
+            url(&secrets).await.is_err(),
+            "a template over a secret gone"
+        );
+    });
+}
+
+#[test]
 fn an_env_source_cannot_have_a_ttl() {
     let dir = app("");
     let manifest = MANIFEST.replace("type = \"env\"", "type = \"env\"\nttl = \"5m\"");

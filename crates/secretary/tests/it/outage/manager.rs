@@ -91,6 +91,34 @@ fn a_manager_holds_its_values_through_an_outage_and_tells_when_they_change_after
 }
 
 #[test]
+fn through_an_outage_a_template_is_built_from_the_values_held() {
+    // A twenty-eighth adversarial pass: a template was served from its own older copy
+    // (built from a value rotated out since), stamped with its input's age; and one
+    // not read before the outage failed though its input was held.
+    let mut setup = Setup::new();
+    let secrets = manager(&setup, vars_without_key(&setup.server, &setup));
+    let blocking = secrets.blocking();
+    assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+    assert_eq!(
+        blocking.get("db_password").unwrap().expose(),
+        super::CANARY_DB
+    );
+    setup.server.stop();
+    blocking.refresh().unwrap();
+    let url = blocking.get("db_url").unwrap();
+    assert_eq!(
+        url.expose(),
+        format!("postgresql://app:{}@db/app", super::CANARY_DB)
+    );
+    let (input, template) = (
+        secrets.stale("db_password").expect("the input is held"),
+        secrets.stale("db_url").expect("the template is held"),
+    );
+    assert_eq!(template.source, input.source);
+    assert_eq!(template.age, input.age);
+}
+
+#[test]
 fn a_manager_started_during_an_outage_starts_from_the_copy() {
     let mut setup = Setup::new();
     assert!(setup.resolve("production", &setup.vars()).is_ok());
