@@ -449,15 +449,31 @@ fn a_login_the_server_cannot_serve_now_is_an_outage_not_a_refusal() {
 }
 
 #[test]
-fn a_403_on_a_login_or_an_unwrap_that_is_not_vaults_blames_the_address() {
+fn an_answer_to_a_login_or_an_unwrap_that_is_not_vaults_blames_the_address() {
     // A twenty-seventh adversarial pass: a firewall's 403 page on the login was said as
-    // "nothing mounted there", and on the unwrap as a stolen secret id.
-    let page = || Answer {
-        body: "<html><body>Forbidden by WAF</body></html>".to_owned(),
-        ..shaped(403, Shape::Html)
-    };
-    for secret_id in ["secret", "s.wrapping-token-0123456789"] {
-        let server = serve(vec![page()]);
+    // "nothing mounted there", and on the unwrap as a stolen secret id; a twenty-eighth:
+    // a portal's 200 page was "no usable token" (check the ids) or "wraps no secret_id",
+    // and made every last-known-good copy of the server forget its values.
+    let pages = [
+        Answer {
+            body: "<html><body>Forbidden by WAF</body></html>".to_owned(),
+            ..shaped(403, Shape::Html)
+        },
+        Answer {
+            body: "<html><body>Sign in to the guest network</body></html>".to_owned(),
+            ..shaped(200, Shape::Html)
+        },
+        Answer {
+            body: r#"{"status":"ok"}"#.to_owned(),
+            ..answer(200)
+        },
+    ];
+    for (page, secret_id) in pages
+        .iter()
+        .flat_map(|page| ["secret", "s.wrapping-token-0123456789"].map(|id| (page, id)))
+    {
+        let status = page.status;
+        let server = serve(vec![page.clone()]);
         let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
         let vars = Variables::from_pairs([
             ("VAULT_ROLE_ID", "role"),
@@ -470,15 +486,58 @@ fn a_403_on_a_login_or_an_unwrap_that_is_not_vaults_blames_the_address() {
         let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
         let error = outcome(&report).unwrap_err();
         assert!(
-            error.contains("answered 403, but not as Vault does"),
+            error.contains(&format!("answered {status}, but not as Vault does")),
             "{secret_id}: {error}"
         );
         assert!(
-            !error.contains("stolen") && !error.contains("mounted"),
+            !error.contains("stolen")
+                && !error.contains("mounted")
+                && !error.contains("usable token")
+                && !error.contains("wraps no"),
             "{secret_id}: {error}"
         );
         assert_eq!(server.seen().len(), 1, "{secret_id}: nothing more is sent");
     }
+}
+
+#[test]
+fn an_approle_login_vault_refused_is_not_sent_again_by_this_process() {
+    // A twenty-eighth adversarial pass: `run --watch` sent a spent secret id at every
+    // poll, and OpenBao, which counts failed logins, locked the role out for every
+    // instance. A refused login is remembered; another secret id is tried.
+    let refusal = || Answer {
+        body: r#"{"errors":["invalid role or secret ID"]}"#.to_owned(),
+        ..answer(400)
+    };
+    let server = serve(vec![refusal(), refusal()]);
+    let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
+    let with = |secret_id: &str| {
+        Variables::from_pairs([
+            ("VAULT_ROLE_ID", "role-refused-once"),
+            ("VAULT_SECRET_ID", secret_id),
+            ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+        ])
+    };
+    let login = |vars: &Variables| {
+        let environment = manifest
+            .select_environment(Some("production"), vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, vars, Scope::All).unwrap();
+        outcome(&report).unwrap_err()
+    };
+    let spent = with("spent-secret-id-3f1c");
+    let first = login(&spent);
+    assert!(first.contains("was refused (400)"), "{first}");
+    assert_eq!(server.seen().len(), 1);
+    for _ in 0..3 {
+        let again = login(&spent);
+        assert!(again.contains("not sent again"), "{again}");
+    }
+    assert_eq!(server.seen().len(), 1, "the refused login was sent again");
+    // Another secret id is another credential.
+    let other = login(&with("fresh-secret-id-9a2e"));
+    assert!(other.contains("was refused (400)"), "{other}");
+    assert_eq!(server.seen().len(), 2);
 }
 
 #[test]

@@ -40,6 +40,26 @@ pub(super) struct AppRoleLogin<'a> {
 /// their wrapping token: a wrapping token works once.
 static UNWRAPPED: Mutex<Vec<([u8; 32], SecretValue)>> = Mutex::new(Vec::new());
 
+/// AppRole logins Vault refused (400) in this process, by the SHA-256 of their mount,
+/// role id and secret id: never sent again. OpenBao counts each failed login towards
+/// locking the role out for every instance, and a credential it refused does not change
+/// by being sent again: a twenty-eighth adversarial pass had `run --watch` send a spent
+/// secret id at every poll until the role was locked out. A new secret id (a
+/// `secret_id_file` rewritten, a new process) is another credential, and is tried.
+static REFUSED: Mutex<Vec<[u8; 32]>> = Mutex::new(Vec::new());
+
+/// The key of an AppRole login in [`REFUSED`].
+fn login_key(mount: &str, role_id: &str, secret_id: &str) -> [u8; 32] {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in [mount, role_id, secret_id] {
+        context.update(part.as_bytes());
+        context.update(b"\0");
+    }
+    let mut key = [0u8; 32];
+    key.copy_from_slice(context.finish().as_ref());
+    key
+}
+
 /// Whether `secret_id` is a wrapping token rather than a secret id: Vault's and OpenBao's
 /// service tokens (`hvs.`, `s.`) and batch tokens (`hvb.`, `b.`); a secret id is a UUID,
 /// or a custom text of its own.
@@ -179,6 +199,15 @@ impl Client {
         // pass).
         if reply.status != 200 && !reply.is_vault_error() {
             return Err(self.error_for(&reply, "sys/wrapping/unwrap", Access::Write));
+        }
+        // Nor does a 200 that is not Vault's unwrapped answer (a portal's page): not
+        // "wraps no secret_id", a refusal that makes the copies forget (a twenty-eighth
+        // adversarial pass).
+        if reply.status == 200 && !reply.holds_object("data") {
+            return Err(VaultError::NotVault {
+                address: self.preferred().to_owned(),
+                status: 200,
+            });
         }
         if reply.status != 200 {
             // Never tried as a secret id of its own: OpenBao counts a failed login
@@ -352,12 +381,24 @@ impl Client {
             mount: mount.clone(),
             reason,
         };
+        let mut approle = None;
         let (body, refused) = match &self.settings.credentials {
             Credentials::Token(token) => return Ok((token.clone(), 0)),
             Credentials::AppRole {
                 role_id, secret_id, ..
             } => {
                 let secret_id = self.unwrapped(secret_id, &login_error).await?;
+                let key = login_key(mount, role_id.expose(), secret_id.expose());
+                if REFUSED
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .contains(&key)
+                {
+                    return Err(login_error(
+                        "the role id or secret id was refused (400) earlier in this process, and is not sent again: each failed login counts towards locking the role out for every instance".to_owned(),
+                    ));
+                }
+                approle = Some(key);
                 (
                     Body::json(&AppRoleLogin {
                         role_id: role_id.expose(),
@@ -400,6 +441,12 @@ impl Client {
                 LoginMethod::AppRole => "approle_mount",
                 LoginMethod::Jwt => "jwt_mount",
             };
+            if let (400, Some(key)) = (reply.status, approle) {
+                REFUSED
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(key);
+            }
             let reason = match reply.status {
                 400 => format!("{refused} (400)"),
                 403 => format!(
@@ -408,6 +455,15 @@ impl Client {
                 status => format!("the server answered {status}"),
             };
             return Err(login_error(reason));
+        }
+        // A 200 without Vault's `auth` (a portal's page) is not Vault's answer: not a
+        // failed login, which blames the credentials and makes the copies forget (a
+        // twenty-eighth adversarial pass).
+        if !reply.holds_object("auth") {
+            return Err(VaultError::NotVault {
+                address: self.preferred().to_owned(),
+                status: reply.status,
+            });
         }
         let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;

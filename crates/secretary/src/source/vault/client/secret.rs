@@ -66,6 +66,12 @@ impl Reply {
             .is_some_and(|errors| errors.iter().all(Value::is_string))
     }
 
+    /// Whether the body is a JSON object whose `key` is an object: Vault's answer to a
+    /// login (`auth`) or an unwrap (`data`), told from another server's 200 page.
+    pub fn holds_object(&self, key: &str) -> bool {
+        self.json().expose().get(key).is_some_and(Value::is_object)
+    }
+
     /// Whether a 404's body is Vault's own: `{"errors":[]}` exactly (a missing secret),
     /// or a KV answer holding a version's metadata (a deleted or destroyed one). What tells
     /// Vault's 404 from any other server's, even one that speaks JSON with `errors`.
