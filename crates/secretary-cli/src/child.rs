@@ -251,6 +251,11 @@ impl Forwarder {
         let handle = signals.handle();
         // The start-up's guard ends: from now on a signal goes to the program.
         crate::interrupt::hand_over();
+        // The session's leader alone hears the kernel's SIGHUP when its terminal hangs
+        // up (Linux's `tty_signal_session_leader`): a child in our group has not heard
+        // it then (a twenty-eighth adversarial pass: `script`, `ssh -t` or a tmux pane
+        // that runs `run` directly, and the program ran on after its terminal closed).
+        let leader = rustix::process::getsid(None).ok() == Some(rustix::process::getpid());
         let target = Arc::new(Mutex::new(Target::default()));
         let current = Arc::clone(&target);
         let thread = std::thread::spawn(move || {
@@ -276,6 +281,7 @@ impl Forwarder {
                 // nothing to it, and Ctrl-\ reach a child in our group twice).
                 if origin.cause == Cause::Kernel
                     && matches!(origin.signal, SIGINT | SIGQUIT | SIGHUP)
+                    && !(leader && origin.signal == SIGHUP)
                     && (target.pid == 0 && origin.signal == SIGINT
                         || target.pid != 0 && in_our_group(target.pid))
                 {
@@ -359,38 +365,18 @@ pub fn drain(
     }
 }
 
-/// A SIGHUP that comes while `run --watch` first resolves the secrets, before the
-/// [`Forwarder`] listens: noted, not fatal. It killed `run` (status 129) and so the
-/// service a "re-read now" was meant for (a fourth adversarial pass). SIGINT and SIGTERM
-/// keep their defaults until then: they still stop a start-up at once.
-pub struct EarlyHup {
-    id: signal_hook::SigId,
-    seen: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl EarlyHup {
-    /// Notes SIGHUP from now on; `None` when it was inherited as ignored (`nohup`), which
-    /// stays so.
-    pub fn note() -> io::Result<Option<Self>> {
-        if crate::interrupt::ignored(SIGHUP) {
-            return Ok(None);
-        }
-        crate::interrupt::take_hup();
-        let seen = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let id = signal_hook::flag::register(SIGHUP, Arc::clone(&seen))?;
-        Ok(Some(Self { id, seen }))
+/// From now on, a SIGHUP a process sends while `run --watch` first resolves the secrets,
+/// before the [`Forwarder`] listens, is noted (by the start-up's guard, `interrupt.rs`;
+/// [`crate::interrupt::hup_seen`]), not fatal. It killed `run` (status 129) and so the
+/// service a "re-read now" was meant for (a fourth adversarial pass). The kernel's (the
+/// terminal hanging up) still stops the start-up, as SIGINT and SIGTERM do. False when
+/// SIGHUP was inherited as ignored (`nohup`), which stays so.
+pub fn note_early_hup() -> bool {
+    if crate::interrupt::ignored(SIGHUP) {
+        return false;
     }
-
-    /// Whether a SIGHUP came since [`EarlyHup::note`].
-    pub fn seen(&self) -> bool {
-        self.seen.load(Ordering::SeqCst)
-    }
-}
-
-impl Drop for EarlyHup {
-    fn drop(&mut self) {
-        signal_hook::low_level::unregister(self.id);
-    }
+    crate::interrupt::take_hup();
+    true
 }
 
 /// The redactor the output pumps use; a change of values puts a new one in.

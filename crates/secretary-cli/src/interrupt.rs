@@ -11,7 +11,9 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
-use signal_hook::iterator::{Handle, Signals};
+use signal_hook::iterator::exfiltrator::WithOrigin;
+use signal_hook::iterator::{Handle, SignalsInfo};
+use signal_hook::low_level::siginfo::{Cause, Origin};
 
 /// The signals that stop a start-up.
 const STOPPING: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
@@ -26,8 +28,12 @@ static GUARD: Mutex<Option<(Handle, JoinHandle<()>)>> = Mutex::new(None);
 /// fails its source, and the command would exit 1) waits for the signal's instead.
 static ACTING: AtomicBool = AtomicBool::new(false);
 
-/// Set by [`take_hup`]: SIGHUP means "re-read now" (`run --watch`), not "stop".
+/// Set by [`take_hup`]: SIGHUP sent by a process means "re-read now" (`run --watch`),
+/// not "stop".
 static HUP_TAKEN: AtomicBool = AtomicBool::new(false);
+
+/// Set when such a SIGHUP came after [`take_hup`], before the forwarder listens.
+static HUP_SEEN: AtomicBool = AtomicBool::new(false);
 
 /// What to undo before a signal ends the process ([`undo_on_stop`]): a terminal left
 /// with echo off by `put`'s hidden prompt.
@@ -53,22 +59,22 @@ pub fn install() {
         .into_iter()
         .filter(|&signal| !ignored(signal))
         .collect();
-    let Ok(mut signals) = Signals::new(wanted) else {
+    let Ok(mut signals) = SignalsInfo::<WithOrigin>::new(wanted) else {
         return;
     };
     let handle = signals.handle();
     let thread = std::thread::Builder::new()
         .name("secretary-signals".to_owned())
         .spawn(move || {
-            for signal in signals.forever() {
-                stop(signal);
+            for origin in signals.forever() {
+                stop(&origin);
             }
             // Handed over: a signal taken just before is acted on still, while the hand
             // over waits for this thread, rather than lost with it (before `exec`, or
             // before the forwarder had a child to send it to: a twenty-second
             // adversarial pass).
-            for signal in signals.pending() {
-                stop(signal);
+            for origin in signals.pending() {
+                stop(&origin);
             }
         });
     if let Ok(thread) = thread {
@@ -112,10 +118,20 @@ pub fn take_hup() {
     HUP_TAKEN.store(true, Ordering::SeqCst);
 }
 
-/// Stops the process for `signal` (see the module's text), unless it is a SIGHUP that
-/// `run --watch` took.
-fn stop(signal: i32) {
-    if signal == SIGHUP && HUP_TAKEN.load(Ordering::SeqCst) {
+/// Whether a SIGHUP a process sent came since [`take_hup`].
+pub fn hup_seen() -> bool {
+    HUP_SEEN.load(Ordering::SeqCst)
+}
+
+/// Stops the process for the signal `origin` tells (see the module's text), unless it is
+/// a SIGHUP a process sent after `run --watch` took them: a re-read, noted. One the
+/// kernel sends is the terminal hanging up, and stops the start-up as it would without
+/// `--watch` (a twenty-eighth adversarial pass saw it taken for a re-read, and the
+/// program started for a terminal already gone).
+fn stop(origin: &Origin) {
+    let signal = origin.signal;
+    if signal == SIGHUP && HUP_TAKEN.load(Ordering::SeqCst) && origin.cause != Cause::Kernel {
+        HUP_SEEN.store(true, Ordering::SeqCst);
         return;
     }
     ACTING.store(true, Ordering::SeqCst);

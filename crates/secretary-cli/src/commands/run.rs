@@ -39,10 +39,7 @@ const REFUSAL: Refusal = Refusal {
 
 pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Failure> {
     // With --watch, SIGHUP means "re-read now", also while the secrets are first read.
-    let early_hup = match settings.watch {
-        Some(_) => child::EarlyHup::note().map_err(Failure::Process)?,
-        None => None,
-    };
+    let early_hup = settings.watch.is_some() && child::note_early_hup();
     let Some(report) = session.resolve_or_refuse(&settings.only, REFUSAL)? else {
         return Ok(Status::Problems);
     };

@@ -119,17 +119,17 @@ pub struct FirstRead {
     pub report: Report,
     /// The program's environment, built from them.
     pub child_env: Environment,
-    /// A SIGHUP that came meanwhile, when one is noted.
-    pub early_hup: Option<child::EarlyHup>,
+    /// Whether a SIGHUP a process sends meanwhile is noted ([`child::note_early_hup`]).
+    pub early_hup: bool,
 }
 
 /// The signal forwarder, and the channel each SIGHUP to `run` arrives on; one that came
 /// while the secrets were first read is there already (a re-read, now).
-fn listen(early_hup: Option<child::EarlyHup>) -> Result<(Forwarder, mpsc::Receiver<()>), Failure> {
+fn listen(early_hup: bool) -> Result<(Forwarder, mpsc::Receiver<()>), Failure> {
     let (hup_tx, hup_rx) = mpsc::channel::<()>();
     let early_tx = hup_tx.clone();
     let forwarder = Forwarder::install(Some(hup_tx)).map_err(Failure::Process)?;
-    if early_hup.is_some_and(|early| early.seen()) {
+    if early_hup && crate::interrupt::hup_seen() {
         let _ = early_tx.send(());
     }
     Ok((forwarder, hup_rx))

@@ -449,24 +449,67 @@ fn a_terminals_ctrl_c_and_ctrl_backslash_reach_the_program_once_whatever_its_gro
         let shown = on_terminal("qc", &["python3", "-c", COUNTS_QUITS]);
         assert!(shown.contains("quits: 1"), "{mode:?}: {shown}");
         // A hangup reaches a program in a group of its own, `--watch` included (a
-        // twenty-seventh pass: there it was taken for a re-read).
+        // twenty-seventh pass: there it was taken for a re-read), and one in ours: `run`
+        // is the terminal's session leader here (as under `script`, `ssh -t` or a tmux
+        // pane), which alone the kernel tells (a twenty-eighth pass: the program ran on).
         let heard = dir.path().join("hup.log");
-        let _ = fs::remove_file(&heard);
-        on_terminal(
-            "h",
-            &[
-                "timeout",
-                "30",
-                "sh",
-                "-c",
-                "trap 'echo got-HUP > hup.log; exit 7' HUP; sleep 20 & wait",
-            ],
-        );
-        assert!(
-            heard.exists(),
-            "{mode:?}: the program never heard the hangup"
-        );
+        let trap_hup = "trap 'echo got-HUP > hup.log; exit 7' HUP; sleep 20 & wait";
+        for program in [
+            &["timeout", "30", "sh", "-c", trap_hup][..],
+            &["sh", "-c", trap_hup],
+        ] {
+            let _ = fs::remove_file(&heard);
+            let shown = on_terminal("h", program);
+            // Heard at the hangup, and ended by it: not when `run`, still running 3 s
+            // on, is killed (its group then hears of its end).
+            assert!(
+                heard.exists() && !shown.ends_with("running\n"),
+                "{mode:?} {program:?}: the program never heard the hangup: {shown}"
+            );
+        }
     }
+}
+
+#[test]
+fn a_terminal_hanging_up_while_watch_first_reads_stops_the_start_up() {
+    // A twenty-eighth adversarial pass: under `--watch`, the terminal's hangup during
+    // the first read was taken for a re-read, and the program started for a terminal
+    // already gone. A SIGHUP a process sends is still a re-read (`watch.rs`).
+    let (address, _) = slow_vault(Duration::from_secs(4));
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"kv\"]\n[secrets.api_key]\n"
+        ),
+    )
+    .unwrap();
+    let mut child = process::default_signals(Path::new("python3"))
+        .current_dir(dir.path())
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", &address)
+        .args(["-c", ON_A_TERMINAL, "h"])
+        .arg(support::secretary())
+        .args(["--env", "production", "run", "--watch", "1h", "--"])
+        .args(["sh", "-c", "echo started > started.log; sleep 20"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let lines = Lines::new(child.stdout.take().unwrap());
+    assert!(
+        within(&mut child, Duration::from_secs(30)).is_some(),
+        "the terminal script hung"
+    );
+    let shown = lines.rest();
+    assert!(
+        shown.ends_with("exit -1\n") || shown.ends_with("exit 129\n"),
+        "run did not end at the hangup: {shown}"
+    );
+    assert!(
+        !dir.path().join("started.log").exists(),
+        "the program started after its terminal hung up"
+    );
 }
 
 /// `child`'s exit status if it exits within `wait`; otherwise it is killed, and `None`.
