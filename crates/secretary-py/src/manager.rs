@@ -227,10 +227,15 @@ fn dispatch(py: Python<'_>, handle: &Handle, callbacks: &Callbacks) -> PyResult<
     for callback in callbacks {
         let called = PyList::new(py, &keys).and_then(|keys| callback.call1(py, (keys,)));
         if let Err(error) = called {
+            // The value with its traceback (`into_value` sets `__traceback__`), which
+            // `log_failure` reads for where the callback raised: before Python 3.12 PyO3
+            // keeps it apart, and `value` alone logged "at an unknown place" there (a
+            // twenty-eighth adversarial pass).
+            let raised = error.clone_ref(py).into_value(py);
             let logged = py
                 .import("secretary._on_change")
                 .and_then(|module| module.getattr("log_failure"))
-                .and_then(|log| log.call1((callback.clone_ref(py), error.value(py))));
+                .and_then(|log| log.call1((callback.clone_ref(py), raised)));
             if let Err(unlogged) = logged {
                 unlogged.write_unraisable(py, None);
             }

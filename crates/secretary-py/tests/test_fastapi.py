@@ -4,6 +4,7 @@ rotation while it runs."""
 import asyncio
 import contextlib
 import contextvars
+import gc
 import logging
 import threading
 import time
@@ -311,7 +312,7 @@ def test_a_settings_class_that_exits_neither_ends_the_loop_nor_skips_the_close(a
         refresh = application.state.secret_refresh
         app.write_dotenv(ROTATED)
         deadline = time.monotonic() + 10
-        while refresh.reason != "SystemExit in the settings":
+        while refresh.reason != "SystemExit in the settings (or in an on_change callback)":
             assert time.monotonic() < deadline, "the exit was never reported"
             time.sleep(0.05)
         app.write_dotenv(ROTATED.replace("rotated-api-key-5678", "dotenv-api-key-9999"))
@@ -510,3 +511,155 @@ def test_the_settings_at_start_up_see_the_callers_context():
             return application.state.settings
 
     assert asyncio.run(scenario()) == "start-up"
+
+
+def _shown(records: list[logging.LogRecord]) -> str:
+    """All that a handler shows of ``records``: each message, with the exception and
+    traceback it carries."""
+    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
+    return "\n".join(formatter.format(record) for record in records)
+
+
+CANARY = "CANARY7q3z9xNEW2"
+
+
+def test_a_settings_class_that_fails_after_the_shutdown_gave_up_on_it_is_never_logged(app, caplog, monkeypatch):
+    # A twenty-eighth adversarial pass: leaving the lifespan waited for a settings class
+    # still running (`_JOIN_TIMEOUT`), went on without it, and when it then failed
+    # (`int(secret)`: a ValueError quoting the value) asyncio logged "Future exception was
+    # never retrieved", message and traceback, at the next garbage collection.
+    monkeypatch.setattr(secretary_fastapi, "_JOIN_TIMEOUT", 0.3)
+    manager = SecretManager()
+    running = threading.Event()
+    release = threading.Event()
+    raised: list[str] = []
+
+    def settings():
+        value = manager.get_secret("api_key")
+        if value != CANARY:
+            return "settings"
+        running.set()
+        release.wait(10)
+        try:
+            return int(value)
+        except ValueError as error:
+            raised.append(type(error).__name__)
+            raise
+
+    async def scenario() -> None:
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        context = lifespan(manager=manager, settings=settings, refresh_interval=0.05)(application)
+        await context.__aenter__()
+        app.write_dotenv(ROTATED.replace("rotated-api-key-5678", CANARY))
+        assert await asyncio.to_thread(running.wait, 10), "the settings class never ran on the rotation"
+        await asyncio.wait_for(context.__aexit__(None, None, None), 10)
+        # It fails now; asyncio.run's end waits for its thread.
+        release.set()
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(scenario())
+        gc.collect()  # the worker's future, in a cycle with the error's traceback
+    assert raised == ["ValueError"], "the settings class did not fail after the shutdown"
+    assert "still runs 0.3 s after the cancellation" in caplog.text
+    shown = _shown(caplog.records)
+    assert CANARY not in shown
+    assert "never retrieved" not in shown
+
+
+@pytest.mark.parametrize("raiser", ["on_change", "settings"])
+def test_a_cancelled_error_from_a_callback_or_the_settings_is_a_failure_not_the_end_of_the_loop(
+    app, caplog, raiser
+):
+    # A twenty-eighth adversarial pass: an `asyncio.CancelledError` raised in the worker
+    # thread (by an on_change callback, or the settings class) was taken for the refresh
+    # loop's own cancellation: the loop ended for good, silently, later rotations never
+    # reached the settings, and `secret_refresh` promised a refresh that never came.
+    manager = SecretManager()
+    first, second = "rotated-CANARY-7q3z-first", "rotated-CANARY-7q3z-second"
+    cancelled: list[str] = []
+
+    def cancels(keys):
+        if not cancelled:
+            cancelled.append(raiser)
+            raise asyncio.CancelledError()
+
+    def settings():
+        value = manager.get_secret("api_key")
+        if raiser == "settings" and value == first:
+            cancels([])
+        return value
+
+    if raiser == "on_change":
+        manager.on_change(cancels)
+
+    async def until(condition, what: str) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, what
+            await asyncio.sleep(0.02)
+
+    async def scenario() -> None:
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        async with lifespan(manager=manager, settings=settings, refresh_interval=0.05)(application):
+            refresh = application.state.secret_refresh
+            app.write_dotenv(ROTATED.replace("rotated-api-key-5678", first))
+            await until(lambda: cancelled, "the CancelledError was never raised")
+            await until(lambda: application.state.settings == first, "the loop ended with the CancelledError")
+            app.write_dotenv(ROTATED.replace("rotated-api-key-5678", second))
+            await until(lambda: application.state.settings == second, "a later rotation never reached the settings")
+            await until(lambda: not refresh.stale, "the state stayed stale")
+            assert manager.get_secret("api_key") == second
+            assert application.state.secret_changes.count == 2
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(asyncio.wait_for(scenario(), 20))
+    step = "while re-reading the secrets" if raiser == "on_change" else "in the settings"
+    assert (
+        "secretary: re-reading the secrets failed; keeping the values in use, marked stale: "
+        f"CancelledError {step} (or in an on_change callback)"
+    ) in caplog.messages, caplog.messages
+    assert "secretary: re-reading the secrets works again" in caplog.messages
+    if raiser == "on_change":
+        where = f"{cancels.__code__.co_filename}:{cancels.__code__.co_firstlineno + 3} in cancels"
+        assert any(f".cancels) raised CancelledError at {where};" in m for m in caplog.messages), caplog.messages
+    assert "CANARY" not in _shown(caplog.records)
+
+
+def test_a_callbacks_exit_found_by_the_check_names_the_callbacks(app, caplog):
+    # A twenty-eighth adversarial pass: a callback's SystemExit raised by `validate`
+    # (which found a second change) was said to be "SystemExit while checking the
+    # secrets"; only the re-read's step named the callbacks, and every step calls them.
+    manager = SecretManager()
+    first, second = "rotated-CANARY-7q3z-first", "rotated-CANARY-7q3z-second"
+    calls: list[list[str]] = []
+
+    def exits(keys):
+        calls.append(keys)
+        if len(calls) == 1:  # a second change, found by the check after this re-read
+            app.write_dotenv(ROTATED.replace("rotated-api-key-5678", second))
+        elif len(calls) == 2:
+            raise SystemExit(3)
+
+    manager.on_change(exits)
+
+    async def scenario() -> None:
+        application = types.SimpleNamespace(state=types.SimpleNamespace())
+        async with lifespan(manager=manager, settings=lambda: manager.get_secret("api_key"), refresh_interval=0.05)(
+            application
+        ):
+            app.write_dotenv(ROTATED.replace("rotated-api-key-5678", first))
+            deadline = time.monotonic() + 10
+            while application.state.settings != second or application.state.secret_refresh.stale:
+                assert time.monotonic() < deadline, "the second change never reached the settings"
+                await asyncio.sleep(0.02)
+
+    with caplog.at_level(logging.DEBUG):
+        asyncio.run(asyncio.wait_for(scenario(), 20))
+    assert len(calls) >= 2
+    assert (
+        "secretary: re-reading the secrets failed; keeping the values in use, marked stale: "
+        "SystemExit while checking the secrets (or in an on_change callback)"
+    ) in caplog.messages, caplog.messages
+    where = f"{exits.__code__.co_filename}:{exits.__code__.co_firstlineno + 5} in exits"
+    assert any(f".exits) raised SystemExit at {where};" in m for m in caplog.messages), caplog.messages
+    assert "CANARY" not in _shown(caplog.records)

@@ -415,6 +415,38 @@ def test_a_callback_that_asks_the_program_to_stop_is_not_swallowed(app, stop):
     assert manager.get_secret("api_key") == "rotated-api-key-5678"
 
 
+def test_a_failing_callback_is_logged_where_it_raised_never_by_its_message(app, caplog):
+    # A twenty-eighth adversarial pass: on Python 3.11 PyO3 keeps an error's traceback
+    # apart from its value, and the value alone was logged "at an unknown place".
+    manager = SecretManager()
+
+    def parses(keys):
+        int(manager.get_secret("api_key"))  # a ValueError quoting the value
+
+    def exits(keys):
+        raise SystemExit(0)
+
+    manager.on_change(parses)
+    manager.on_change(exits)
+    manager.validate()
+    app.write_dotenv(DOTENV_ROTATED)
+    with caplog.at_level(logging.DEBUG), pytest.raises(SystemExit):
+        manager.refresh()
+    said = [record.getMessage() for record in caplog.records]
+    for kind, callback in (("ValueError", parses), ("SystemExit", exits)):
+        where = f"{callback.__code__.co_filename}:{callback.__code__.co_firstlineno + 1} in {callback.__name__}"
+        assert any(f".{callback.__name__}) raised {kind} at {where};" in m for m in said), (where, said)
+    assert "unknown place" not in caplog.text
+    assert "rotated-api-key-5678" not in _shown(caplog.records)
+
+
+def _shown(records: list[logging.LogRecord]) -> str:
+    """All that a handler shows of ``records``: each message, with the exception and
+    traceback it carries."""
+    formatter = logging.Formatter("%(levelname)s %(name)s %(message)s")
+    return "\n".join(formatter.format(record) for record in records)
+
+
 def test_on_change_takes_only_callables(app):
     with pytest.raises(TypeError, match="callable"):
         SecretManager().on_change("not callable")

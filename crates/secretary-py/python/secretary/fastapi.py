@@ -34,7 +34,9 @@ failure, of the re-read or of the settings class (a pydantic ``ValidationError``
 new values), is logged once by its kind and the fields it names, never by its message
 (pydantic's quotes the input); the application keeps what it has, marked stale in
 ``app.state.secret_refresh``, and the loop goes on: the settings are tried again at
-every tick until they build.
+every tick until they build. A failure that is no ``Exception`` (a ``SystemExit``, or an
+``asyncio.CancelledError`` raised by an ``on_change`` callback or the settings class in
+their worker thread, which is no cancellation of the loop) is one more such failure.
 
 At shutdown the refresh loop is cancelled and the manager is closed
 (``SecretManager.close()``): the credentials of its ``vault_lease`` sources are revoked
@@ -43,9 +45,10 @@ raising again the signal that stopped it, so the ``atexit`` hook that does the s
 an ordinary exit does not run there.) A re-read or a settings class the loop is in then
 is waited for first, at most 10 s, and whatever it ends with is dropped (even a
 ``SystemExit`` or ``KeyboardInterrupt``: the loop ends all the same), so that no lease is
-taken after the close. A start-up cancelled during its reads (asgi-lifespan's
-``startup_timeout``, a server stopping) waits for them the same way, then closes the
-manager.
+taken after the close; dropped unseen, also when it ends after the wait (never logged by
+asyncio as an exception never retrieved: its message may hold a value). A start-up
+cancelled during its reads (asgi-lifespan's ``startup_timeout``, a server stopping) waits
+for them the same way, then closes the manager.
 
 Importing this module needs neither FastAPI nor Starlette: the lifespan is the plain
 ASGI protocol they both call.
@@ -125,13 +128,22 @@ class SecretRefresh:
 
 def _describe(error: BaseException, step: str = "in the settings") -> str:
     """What failed, without the error's message: a secretary error's first line (which
-    never holds a value), else the exception's type, the step it came from (``step``: the
-    settings, or re-reading the secrets, where an ``on_change`` callback runs: a
-    twenty-seventh adversarial pass saw a callback's ``SystemExit`` blamed on the
-    settings) and, for a pydantic validation error, the fields it names."""
+    never holds a value), else the exception's type, the step it came from (``step``) and,
+    for a pydantic validation error, the fields it names.
+
+    An error that is no ``Exception`` may be an ``on_change`` callback's: the manager
+    logs a callback's ``Exception`` and goes on, but raises its ``SystemExit`` (or any
+    other ``BaseException``) to the caller once every callback was called, and every
+    step may call them: re-reading (``refresh``), checking (``validate``) and the
+    settings (whose reads may re-read). So such an error names them as its possible
+    cause whatever the step (a twenty-seventh adversarial pass saw a callback's
+    ``SystemExit`` blamed on the settings, a twenty-eighth on checking the secrets); the
+    callback itself, and where it raised, were logged by then."""
     if isinstance(error, SecretaryError):
         return error.message.splitlines()[0] if error.message else type(error).__name__
-    kind = type(error).__name__
+    kind = "CancelledError" if isinstance(error, _CancelledInThread) else type(error).__name__
+    if not isinstance(error, Exception):
+        step = f"{step} (or in an on_change callback)"
     errors = getattr(error, "errors", None)
     if callable(errors):
         try:
@@ -291,7 +303,7 @@ async def _refresh(
         while True:
             await asyncio.sleep(interval)
             failure: BaseException | None = None
-            step = "while re-reading the secrets (or in an on_change callback)"
+            step = "while re-reading the secrets"
             try:
                 await _in_thread(secrets.refresh)
             except asyncio.CancelledError:
@@ -420,14 +432,56 @@ async def _in_thread(call: Callable[[], Any]) -> Any:
     whatever the call ended with: a ``SystemExit`` or ``KeyboardInterrupt`` from a
     settings class once took its place, the loop took it for a failure and went on, and
     the shutdown waited for it forever, the manager never closed (a twenty-sixth
-    adversarial pass)."""
+    adversarial pass).
+
+    What the call ends with comes back as a value (``_outcome``), never as the future's
+    exception: an exception no one retrieves is logged by asyncio with its message and
+    traceback (a value, for ``int(secret)``), and one that ends after a cancelled wait
+    gave up on it (``_join``) had no one left to retrieve it (on Python 3.11 ``shield``
+    even drops its own retriever when the wait is cancelled): a twenty-eighth
+    adversarial pass found the value in asyncio's error log after a shutdown. So it is
+    raised here, to the caller that waits, or dropped unseen.
+
+    A ``CancelledError`` the call raised in its thread (an ``on_change`` callback, a
+    settings class) while this task is not being cancelled is that call's failure, and
+    raised as ``_CancelledInThread``: raised as itself, the refresh loop took it for its
+    own cancellation and ended for good, silently (the same pass). While this task is
+    being cancelled, it is that cancellation (``_unless_cancelling``)."""
     context = contextvars.copy_context()
-    future = asyncio.get_running_loop().run_in_executor(None, context.run, call)
+    future = asyncio.get_running_loop().run_in_executor(None, context.run, _outcome, call)
     try:
-        return await asyncio.shield(future)
+        done, result = await asyncio.shield(future)
     except asyncio.CancelledError:
         await _join(future)
         raise
+    if done:
+        return result
+    try:
+        if isinstance(result, asyncio.CancelledError):
+            _unless_cancelling(result)
+            raise _CancelledInThread from result
+        raise result
+    finally:
+        # The error holds the frames of the call, and its traceback this one.
+        del result, future
+
+
+def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
+    """In the worker thread: ``(True, call())``, or ``(False, what it raised)``."""
+    try:
+        return True, call()
+    except BaseException as error:  # noqa: BLE001 - raised by `_in_thread` if anyone waits
+        return False, error
+
+
+class _CancelledInThread(BaseException):
+    """A ``CancelledError`` that a call in a worker thread raised (an ``on_change``
+    callback, a settings class) while the task waiting for it was not being cancelled:
+    that call's failure, like a ``SystemExit`` (hence a ``BaseException`` still), never
+    the task's cancellation. The ``CancelledError`` is its ``__cause__``."""
+
+    def __init__(self) -> None:
+        super().__init__("a call in a worker thread raised CancelledError; the task waiting for it was not cancelled")
 
 
 # How long a cancelled task waits for the call its worker thread is in before it goes on
@@ -441,9 +495,10 @@ _JOIN_TIMEOUT = 10.0
 
 async def _join(future: asyncio.Future[Any]) -> None:
     """Waits until a worker thread's ``future`` is done, at most ``_JOIN_TIMEOUT``
-    seconds, and drops what it ended with (its caller was cancelled: no one wants it).
-    A further cancellation does not cut the wait short (anyio's cancel scopes cancel
-    again at every turn of the loop until the task ends): the caller raises its
+    seconds, and drops what it ended with (its caller was cancelled: no one wants it; a
+    failure is the future's result, not its exception, so nothing logs it, now or after
+    the wait). A further cancellation does not cut the wait short (anyio's cancel scopes
+    cancel again at every turn of the loop until the task ends): the caller raises its
     ``CancelledError`` once the wait is over."""
     deadline = time.monotonic() + _JOIN_TIMEOUT
     while not future.done():
@@ -459,8 +514,6 @@ async def _join(future: asyncio.Future[Any]) -> None:
             await asyncio.wait({future}, timeout=left)
         except asyncio.CancelledError:
             continue
-    if not future.cancelled():
-        future.exception()  # retrieved: asyncio does not log it as never retrieved
 
 
 def _unless_cancelling(error: BaseException) -> None:
