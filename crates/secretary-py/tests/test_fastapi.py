@@ -8,6 +8,7 @@ import gc
 import logging
 import threading
 import time
+import traceback
 import types
 
 import anyio
@@ -16,7 +17,7 @@ from fastapi import FastAPI, Request
 from fastapi.testclient import TestClient
 from pydantic import SecretStr, field_validator
 
-from secretary import SecretManager, SecretValidationError, get_secret_manager
+from secretary import SecretaryError, SecretManager, SecretValidationError, get_secret_manager
 from secretary import fastapi as secretary_fastapi
 from secretary.fastapi import lifespan
 from secretary.pydantic import SecretarySettings
@@ -235,10 +236,43 @@ def test_a_start_up_that_fails_closes_the_manager_at_once():
         raise RuntimeError("settings that do not build")
 
     application = FastAPI(lifespan=lifespan(manager=Manager, settings=settings))
-    with pytest.raises(RuntimeError, match="settings that do not build"):
+    with pytest.raises(SecretaryError, match="RuntimeError in the settings"):
         with TestClient(application):
             pass
     assert Manager.closed
+
+
+def test_settings_that_fail_at_start_up_never_show_their_message(app, caplog):
+    # A twenty-eighth adversarial pass: pydantic's message quotes the input, and the
+    # server prints a start-up's failure with its whole traceback (Starlette sends
+    # `traceback.format_exc()` as `lifespan.startup.failed`; uvicorn logs it).
+    class Wrong(SecretarySettings):
+        api_key: SecretStr
+        port: int
+
+        @field_validator("api_key")
+        @classmethod
+        def known(cls, value: SecretStr) -> SecretStr:
+            raise ValueError(f"unknown key {value.get_secret_value()}")
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(SecretaryError) as raised:
+        with TestClient(make_app(settings=Wrong)):
+            pass
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "ValidationError in the settings" in str(raised.value)
+    assert "api_key" in str(raised.value)
+    assert "dotenv-api-key-1234" not in shown
+    assert "dotenv-api-key-1234" not in caplog.text
+
+
+def test_a_settings_class_that_cannot_hold_the_secrets_says_why_at_start_up(app):
+    # secretary's own refusal names fields and keys, never a value: shown as it is.
+    class Leaky(SecretarySettings):
+        api_key: str
+
+    with pytest.raises(TypeError, match="field `api_key` of Leaky holds the sensitive secret"):
+        with TestClient(make_app(settings=Leaky)):
+            pass
 
 
 @pytest.mark.parametrize("interval", [0, -1, -0.5, float("nan"), float("inf"), float("-inf")])

@@ -67,6 +67,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from secretary import SecretManager, get_secret_manager
+from secretary._on_change import _where
 from secretary.errors import SecretaryError
 
 __all__ = ["SecretChanges", "SecretRefresh", "lifespan"]
@@ -198,7 +199,7 @@ def lifespan(
             # without `refresh_interval`).
             seen.watch(app.state.secret_refresh, rebuilt=refresh_interval is not None)
             if settings is not None:
-                app.state.settings = await _in_thread(settings)
+                app.state.settings = await _built(settings)
             # Inside the `try`: a start-up cancelled here closes the manager too.
             held = await _in_thread(lambda: _stale_keys(secrets))
         except BaseException:
@@ -464,6 +465,26 @@ async def _in_thread(call: Callable[[], Any]) -> Any:
     finally:
         # The error holds the frames of the call, and its traceback this one.
         del result, future
+
+
+async def _built(settings: Callable[[], Any]) -> Any:
+    """The settings at start-up. One that fails with an ``Exception`` of its own (not
+    secretary's, whose messages hold no value) is raised as a ``SecretaryError`` naming
+    its type, where it raised and, for pydantic, the fields: never its message, nor as
+    the cause of this one. The server prints a start-up's failure with its whole
+    traceback (Starlette sends ``traceback.format_exc()`` as ``lifespan.startup.failed``,
+    uvicorn logs it), and pydantic's message quotes the input, a secret's value (a
+    twenty-eighth adversarial pass)."""
+    try:
+        return await _in_thread(settings)
+    except SecretaryError:
+        raise
+    except Exception as error:  # noqa: BLE001 - raised again without its message
+        what = f"{_describe(error)}, raised at {_where(error)}"
+    raise SecretaryError(
+        f"secretary: the settings could not be built at start-up: {what}",
+        fix="correct the value the fields named hold, or the settings class (its own message is not shown: it may quote a value)",
+    )
 
 
 def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:

@@ -49,7 +49,13 @@ from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from secretary import SecretManager, get_secret_manager
-from secretary.errors import SecretNotFoundError
+from secretary.errors import SecretaryError, SecretNotFoundError
+
+
+class _SettingsTypeError(SecretaryError, TypeError):
+    """A settings class that cannot hold the manifest's secrets as declared: a
+    ``TypeError``, and secretary's own (its message names fields and keys, never a
+    value), so that the FastAPI lifespan shows it as it is."""
 
 __all__ = ["SecretarySettings", "SecretarySettingsSource"]
 
@@ -99,7 +105,7 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
         unknown = set(self._mapping) - set(settings_cls.model_fields)
         if unknown:
             names = ", ".join(sorted(unknown))
-            raise TypeError(f"mapping names fields that {settings_cls.__name__} does not have: {names}")
+            raise _SettingsTypeError(f"mapping names fields that {settings_cls.__name__} does not have: {names}")
 
     @property
     def manager(self) -> SecretManager:
@@ -124,7 +130,7 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
                     )
                 continue
             if info.sensitive and _secret_type(field.annotation) is None:
-                raise TypeError(
+                raise _SettingsTypeError(
                     f"field `{field_name}` of {self.settings_cls.__name__} holds the sensitive secret "
                     f"`{key}` ({info.description or 'no description'}): declare it as SecretStr, so that "
                     "neither the settings' repr nor a validation error can show it "
