@@ -107,14 +107,26 @@ impl Label {
 }
 
 /// `{level}: {message}`, then `  {label}: {text}` for each detail; no final newline.
+/// Each line of them as [`secretary::printable`] shows text: a message quotes what came
+/// from elsewhere (a file's name from a repository, a variable's name from a `.env`), and
+/// an escape or a carriage return in it would move the cursor or forge a line (a
+/// twenty-eighth adversarial pass saw `lint`'s and serde's quote one raw).
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.level.as_str(), self.message)?;
+        write!(f, "{}: {}", self.level.as_str(), shown(&self.message))?;
         for (label, text) in &self.details {
-            write!(f, "\n  {}: {text}", label.as_str())?;
+            write!(f, "\n  {}: {}", label.as_str(), shown(text))?;
         }
         Ok(())
     }
+}
+
+/// `text`'s lines, each as [`secretary::printable::text`] shows it.
+fn shown(text: &str) -> String {
+    text.split('\n')
+        .map(secretary::printable::text)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 #[cfg(test)]
@@ -133,5 +145,15 @@ mod tests {
         );
         assert_eq!(Diagnostic::warning("w").to_string(), "warning: w");
         assert_eq!(Diagnostic::note("n").to_string(), "note: n");
+    }
+
+    #[test]
+    fn what_a_diagnostic_quotes_cannot_move_the_cursor_or_forge_a_line() {
+        let diagnostic = Diagnostic::error("cannot read d\u{1b}[31m\rok: fine\u{202e}.env")
+            .help("first line\nsecond \u{7}line");
+        assert_eq!(
+            diagnostic.to_string(),
+            "error: cannot read d\\u{1b}[31m\\rok: fine\\u{202e}.env\n  help: first line\nsecond \\u{7}line"
+        );
     }
 }

@@ -156,19 +156,17 @@ pub fn lint(text: &str) -> Vec<Finding> {
         }
         let (key, value) = assignment(trimmed);
         let commented = trimmed.starts_with('#');
-        // A key block may sit anywhere, commented out included; and a commented-out
-        // assignment is still a value written down (`# OLD_TOKEN=ghp_...`: a
-        // twenty-seventh adversarial pass found it passed as clean).
+        // A known token's shape may sit anywhere in a comment (`# GITHUB_TOKEN: ghp_...`,
+        // `#   - ghp_...`: a twenty-eighth adversarial pass found them passed as clean),
+        // and a commented-out assignment is still a value written down
+        // (`# OLD_TOKEN=ghp_...`: a twenty-seventh); a comment's prose is not held to
+        // the entropy rule.
         let rule = if commented {
             let inside = trimmed.trim_start_matches('#').trim();
-            SHAPES
-                .first()
-                .filter(|(re, _)| re.is_match(trimmed))
-                .map(|(_, rule)| *rule)
-                .or_else(|| match assignment(inside) {
-                    (Some(_), value) => check(value),
-                    (None, _) => None,
-                })
+            shape(inside).or_else(|| match assignment(inside) {
+                (Some(_), value) => check(value),
+                (None, _) => None,
+            })
         } else {
             check(value)
         };
@@ -232,13 +230,8 @@ fn check(value: &str) -> Option<Rule> {
     if value.is_empty() || placeholder(value).is_some() || is_reference(value) || filler(value) {
         return None;
     }
-    for (re, rule) in SHAPES.iter() {
-        if re
-            .find_iter(value)
-            .any(|m| placeholder(m.as_str()).is_none())
-        {
-            return Some(*rule);
-        }
+    if let Some(rule) = shape(value) {
+        return Some(rule);
     }
     if let Some(re) = URL_PASSWORD.as_ref() {
         for captures in re.captures_iter(value) {
@@ -255,6 +248,15 @@ fn check(value: &str) -> Option<Rule> {
         })
     });
     high_entropy.then_some(Rule::HighEntropy)
+}
+
+/// The first of [`SHAPES`] found in `text` that is not a placeholder.
+fn shape(text: &str) -> Option<Rule> {
+    SHAPES.iter().find_map(|(re, rule)| {
+        re.find_iter(text)
+            .any(|m| placeholder(m.as_str()).is_none())
+            .then_some(*rule)
+    })
 }
 
 /// `${NAME}` or `$NAME`: a reference, not a value.

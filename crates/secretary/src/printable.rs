@@ -66,8 +66,9 @@ const DEFAULT_IGNORABLE: [(char, char); 17] = [
     ('\u{e0000}', '\u{e0fff}'),
 ];
 
-/// Whether `c` is not seen as itself in a terminal (see [`text`]).
-fn hidden(c: char) -> bool {
+/// Whether `c` is not seen as itself in a terminal (see [`text`]): what the manifest's
+/// text may not hold either (`manifest/controls.rs`).
+pub(crate) fn hidden(c: char) -> bool {
     c.is_control()
         || (c.is_whitespace() && c != ' ')
         || matches!(c, '\u{fff9}'..='\u{fffb}' | '\u{2800}')

@@ -30,7 +30,7 @@ pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
         for finding in secretary::lint::lint(&text) {
             found += 1;
             let what = match (&finding.key, finding.commented) {
-                (Some(key), _) => format!("`{key}`"),
+                (Some(key), _) => format!("`{}`", secretary::printable::text(key)),
                 (None, true) => "a comment".to_owned(),
                 // A twenty-sixth adversarial pass saw `A-B=ghp_...` called a comment.
                 (None, false) => "a line that is not an assignment".to_owned(),
@@ -38,7 +38,7 @@ pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
             writeln!(
                 out,
                 "{}:{}: {what} looks like {} (value not shown)",
-                path.display(),
+                secretary::printable::path(path),
                 finding.line,
                 finding.rule
             )?;

@@ -188,11 +188,11 @@ pub enum InitError {
         /// The files, as shown, comma-separated.
         files: String,
     },
-    /// A file's name, as the manifest would list it, holds a control character or a line
-    /// separator, which no text of the manifest may (a twenty-seventh adversarial pass
-    /// saw it called a bug in secretary).
+    /// A file's name, as the manifest would list it, is not UTF-8 text, or holds a control
+    /// character, a line separator or an invisible character, which no text of the
+    /// manifest may (a twenty-seventh adversarial pass saw it called a bug in secretary).
     #[error(
-        "{} cannot be named in a manifest: its name holds a control character or a line separator; rename it",
+        "{} cannot be named in a manifest: its name is not UTF-8 text, or holds a control character, a line separator or an invisible character; rename it",
         crate::printable::path(file)
     )]
     Unnamable {
@@ -253,13 +253,13 @@ pub fn draft(
     draft_with(files, app, manifest, Store::Vault)
 }
 
-/// Each of `files` by a name a manifest can hold: no control character nor line
-/// separator ([`InitError::Unnamable`]).
+/// Each of `files` by a name a manifest can hold: UTF-8 text (a twenty-eighth adversarial
+/// pass saw a name that is not written `.env\u{fffd}`, which names no file), and no
+/// control character, line separator or invisible character ([`InitError::Unnamable`]).
 fn nameable(files: &[DotenvFile<'_>]) -> Result<(), InitError> {
-    match files
-        .iter()
-        .find(|file| file.listed.chars().any(crate::manifest::unwritable))
-    {
+    match files.iter().find(|file| {
+        file.shown.to_str().is_none() || file.listed.chars().any(crate::manifest::unwritable)
+    }) {
         Some(file) => Err(InitError::Unnamable {
             file: file.shown.to_path_buf(),
         }),

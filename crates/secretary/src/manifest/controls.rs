@@ -12,11 +12,14 @@ use toml::de::{DeTable, DeValue};
 
 use super::diagnostic::{Diagnostic, LineIndex};
 
-/// Whether `c` may not appear in the manifest's text: a control character (newlines and
-/// tabs included), the next-line character and the Unicode line and paragraph
-/// separators, which some readers end a line at.
+/// Whether `c` may not appear in the manifest's text: what a terminal does not show as
+/// itself ([`crate::printable`]): a control character (newlines and tabs included), the
+/// next-line character and the Unicode line and paragraph separators, which some readers
+/// end a line at, spaces other than the ASCII space, and the invisible characters
+/// (bidirectional overrides, zero-width ones: a twenty-eighth adversarial pass showed a
+/// description reversing what followed it in `check`'s report and `example`'s template).
 pub(crate) fn refused(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}')
+    crate::printable::hidden(c)
 }
 
 /// A diagnostic for each key or string of the manifest's parsed `document` that holds a
@@ -68,7 +71,7 @@ fn report(at: usize, what: &str, lines: &LineIndex<'_>, found: &mut Vec<Diagnost
         line,
         column,
         message: format!(
-            "{what} holds a control character, a tab, a newline or a line separator, which no setting of the manifest takes"
+            "{what} holds a control character, a tab, a newline, a line separator or an invisible character, which no setting of the manifest takes"
         ),
         help: Some(
             "write it on one line of printable text (a description too): the manifest's text is shown on terminals and written into templates".to_owned(),
@@ -105,6 +108,20 @@ mod tests {
                 "secrets.a.values",
             ),
             (r#"pattern = "a\tb""#, "secrets.a.pattern"),
+            // A twenty-eighth: a bidirectional override and zero-width characters, shown
+            // as nothing or reversing what follows.
+            (
+                r#"description = "pay\u202Egnp.exe""#,
+                "secrets.a.description",
+            ),
+            (
+                r#"description = "a\u200Bb\u2066c""#,
+                "secrets.a.description",
+            ),
+            (
+                r#"description = "non\u00A0breaking""#,
+                "secrets.a.description",
+            ),
         ] {
             let text = format!("version = 1\n[secrets.a]\n{written}\n");
             let error = Manifest::parse(&text, Path::new("secrets.toml")).unwrap_err();
@@ -129,6 +146,24 @@ mod tests {
                 .starts_with("a key holds a control character"),
             "{error:?}"
         );
+        // Said before what serde says of an unknown key or variant, which quotes it as
+        // written (a twenty-eighth adversarial pass forged an `ok:` line through one).
+        for text in [
+            "version = 1\n[secrets.a]\n\"\\r\\u001b[2Kok: 3 secrets valid\" = 1\n",
+            "version = 1\n[sources.s]\ntype = \"x\\u001b[2J\"\n",
+        ] {
+            let error = Manifest::parse(text, Path::new("secrets.toml")).unwrap_err();
+            for diagnostic in &error.diagnostics {
+                let shown = &diagnostic.message;
+                assert!(!shown.contains(['\u{1b}', '\r']), "{shown:?}");
+            }
+            assert!(
+                error.diagnostics[0]
+                    .message
+                    .contains("holds a control character"),
+                "{error:?}"
+            );
+        }
         // Printable text of any script passes.
         let fine = "version = 1\n[secrets.a]\ndescription = \"Mot de passe — base « app » ✓\"\n";
         assert!(Manifest::parse(fine, Path::new("secrets.toml")).is_ok());

@@ -82,7 +82,8 @@ pub(crate) fn sanitize_toml_message(message: &str) -> String {
             }
         }
     }
-    message.to_owned()
+    // Whatever it quotes (an unknown key or variant as written) shown as text.
+    crate::printable::text(message).into_owned()
 }
 
 /// Byte offsets to 1-based line and column.

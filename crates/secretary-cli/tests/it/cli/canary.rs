@@ -357,15 +357,22 @@ fn lint_names_file_line_and_key_of_real_looking_secrets_never_the_value() {
 
     // A line that is no assignment is not called a comment (a twenty-sixth pass).
     // And a commented-out assignment is still checked (a twenty-seventh).
+    // And a token's shape anywhere in a comment (a twenty-eighth); a file's name is
+    // shown as text, its escapes escaped (the same pass).
     project.file(
-        "bad-key.example",
-        &format!("A-B={github}\n# OLD_TOKEN={github}\n"),
+        "bad\u{1b}[31mkey.example",
+        &format!(
+            "A-B={github}\n# OLD_TOKEN={github}\n# GITHUB_TOKEN: {github}\n#   - {github}\n# old: OLD={github}\n"
+        ),
     );
-    let out = lint(project.path(), &["bad-key.example"]);
+    let out = lint(project.path(), &["bad\u{1b}[31mkey.example"]);
     assert!(
         out.stdout.starts_with(
-            "bad-key.example:1: a line that is not an assignment looks like a GitHub token (value not shown)\n\
-             bad-key.example:2: a comment looks like a GitHub token (value not shown)\n"
+            "bad\\u{1b}[31mkey.example:1: a line that is not an assignment looks like a GitHub token (value not shown)\n\
+             bad\\u{1b}[31mkey.example:2: a comment looks like a GitHub token (value not shown)\n\
+             bad\\u{1b}[31mkey.example:3: a comment looks like a GitHub token (value not shown)\n\
+             bad\\u{1b}[31mkey.example:4: a comment looks like a GitHub token (value not shown)\n\
+             bad\\u{1b}[31mkey.example:5: a comment looks like a GitHub token (value not shown)\n"
         ),
         "{}",
         out.stdout

@@ -370,4 +370,31 @@ fn init_refuses_a_file_whose_name_a_manifest_cannot_hold() {
         "{}",
         out.stderr
     );
+    // A twenty-eighth: a name that is not UTF-8 was written `.env\u{fffd}`, a file
+    // that does not exist; and a bidirectional override, shown reversed.
+    let bytes = <std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b".env\xff");
+    fs::write(project.path().join(bytes), "PORT=1\n").unwrap();
+    let out = run(Command::from_std(support::secretary_in(project.path()))
+        .arg("init")
+        .arg("--from")
+        .arg(bytes)
+        .args(["--output", "-"]));
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr.contains("cannot be named in a manifest"),
+        "{}",
+        out.stderr
+    );
+    project.file(".env.\u{202e}vne", "PORT=1\n");
+    let out = init(
+        project.path(),
+        &["--from", ".env.\u{202e}vne", "--output", "-"],
+    );
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(
+        out.stderr
+            .contains(".env.\\u{202e}vne cannot be named in a manifest"),
+        "{}",
+        out.stderr
+    );
 }
