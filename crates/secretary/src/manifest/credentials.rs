@@ -52,7 +52,7 @@ pub const CLOUD_CREDENTIAL_VARIABLES: [&str; 8] = [
 /// program `run` starts, or the shell `export` feeds, would run what that value names
 /// (a fifteenth adversarial pass ran `BASH_ENV` and `LD_PRELOAD` that way). DESIGN: the
 /// user, never the manifest, chooses which programs run.
-const PROGRAM_CONTROLS: [&str; 149] = [
+const PROGRAM_CONTROLS: [&str; 161] = [
     "PATH",
     "HOME",
     "SHELL",
@@ -202,6 +202,21 @@ const PROGRAM_CONTROLS: [&str; 149] = [
     "MAKE_HOST",
     "F77",
     "F77FLAGS",
+    // A twenty-eighth adversarial pass ran `OBJC` through make's `%.o: %.m` recipe, and
+    // `OBJCFLAGS=-wrapper ./w.sh`; with them every variable make's own rules read (the
+    // test `makes_own_variables_are_refused` asks GNU make for its list).
+    "OBJC",
+    "OBJCFLAGS",
+    "OBJC_INCLUDE_PATH",
+    "M2FLAGS",
+    "MODFLAGS",
+    "DEFFLAGS",
+    "MAKEINFO_FLAGS",
+    "TEXI2DVI_FLAGS",
+    "TARGET_MACH",
+    "SCCS_OUTPUT_OPTION",
+    "SUFFIXES",
+    "MAKE_VERSION",
 ];
 
 /// The beginnings of such variables, by family: the loader, libc, the version-control
@@ -623,5 +638,62 @@ mod tests {
         ] {
             assert!(controls_programs(name), "{name}");
         }
+    }
+
+    #[test]
+    fn makes_own_variables_are_refused() {
+        // Every variable GNU make defines for its built-in rules, and every one those
+        // rules read (`$(OBJC) $(OBJCFLAGS)`): a value in one runs as a command, or as
+        // a compiler's option, under `run -- make` (a twenty-eighth adversarial pass).
+        let output = std::process::Command::new("make")
+            .args(["-p", "-f", "/dev/null"])
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .output()
+            .expect("this test asks GNU make for its built-in variables: install make");
+        let printed = String::from_utf8_lossy(&output.stdout);
+        let mut names = std::collections::BTreeSet::new();
+        let lines: Vec<&str> = printed.lines().collect();
+        for (at, line) in lines.iter().enumerate() {
+            if *line == "# default" {
+                if let Some(name) = lines.get(at + 1).and_then(|next| next.split(' ').next()) {
+                    names.insert(name.to_owned());
+                }
+            }
+            let mut rest = *line;
+            while let Some(start) = rest.find("$(") {
+                rest = &rest[start + 2..];
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| !matches!(c, ')' | ' ' | ':' | '$' | '('))
+                    .collect();
+                names.insert(name);
+            }
+        }
+        let env_names: Vec<&String> = names
+            .iter()
+            .filter(|name| {
+                crate::manifest::is_env_name(name)
+                    && name.starts_with(|c: char| c.is_ascii_uppercase())
+            })
+            .collect();
+        assert!(
+            env_names.len() > 40,
+            "make printed too little: {env_names:?}"
+        );
+        let passed: Vec<&&String> = env_names
+            .iter()
+            .filter(|name| {
+                !controls_programs(name)
+                    && !matches!(
+                        name.as_str(),
+                        "HOME" | "PATH" | "SHELL" | "PWD" | "OLDPWD" | "CURDIR"
+                    )
+            })
+            .collect();
+        assert!(
+            passed.is_empty(),
+            "make's own variables not refused: {passed:?}"
+        );
     }
 }
