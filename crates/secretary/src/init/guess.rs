@@ -84,15 +84,33 @@ fn secret_label(label: &str) -> bool {
     token_like(label) || random_word(label) || passphrase_like(label)
 }
 
-/// The labels of `value` when it reads as a host's name (`a.b.example.com`, with or
-/// without a port or a path after it): none otherwise.
+/// The labels of each host's name `value` holds (`a.b.example.com`, with or without a
+/// port or a path after it, or several: `localhost,a.example.com`, `*.a.example.com`,
+/// `[a.example.com]`): split at what lists, quotes or brackets them, a wildcard's `*.`
+/// dropped, and `_` taken in a label as DNS names take it (a twenty-eighth adversarial
+/// pass saw each of these written as a default, the capability host inside).
 fn host_labels(value: &str) -> impl Iterator<Item = &str> {
-    let host = value.trim().split(['/', ':']).next().unwrap_or_default();
-    let dotted = host.contains('.')
-        && host
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'));
-    host.split('.').filter(move |_| dotted)
+    value
+        .split(|c: char| {
+            c.is_whitespace()
+                || matches!(
+                    c,
+                    ',' | ';' | '[' | ']' | '(' | ')' | '"' | '\'' | '|' | '=' | '<' | '>'
+                )
+        })
+        .filter_map(|token| {
+            let host = token
+                .trim_start_matches(['*', '.'])
+                .split(['/', ':'])
+                .next()?;
+            let host = host.trim_end_matches('.');
+            let dotted = host.contains('.')
+                && host
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '_'));
+            dotted.then_some(host)
+        })
+        .flat_map(|host| host.split('.'))
 }
 
 /// [`secret_label`] for a host's name written alone, where a short name with digits is

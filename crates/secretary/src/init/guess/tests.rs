@@ -248,6 +248,28 @@ fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
         ),
         ("HOOK_HOST", "qwertyuiopasdfghjklzxcvbnm.m.pipedream.net"),
         ("CALLBACK_DOMAIN", "k9xzmqpwbcdfghjklmnpqrstv.example.com"),
+        // A twenty-eighth: in a list, as a wildcard, with `_`, with punctuation after,
+        // in brackets.
+        (
+            "ALLOWED_HOSTS",
+            "localhost,seasonal-deck-organisms-sf.trycloudflare.com",
+        ),
+        (
+            "TUNNEL_DOMAIN",
+            "*.seasonal-deck-organisms-sf.trycloudflare.com",
+        ),
+        (
+            "HOOK_HOSTNAME",
+            "seasonal_deck_organisms_sf.trycloudflare.com",
+        ),
+        (
+            "CALLBACK_HOST",
+            "seasonal-deck-organisms-sf.trycloudflare.com;",
+        ),
+        (
+            "PROXY_HOST",
+            "[seasonal-deck-organisms-sf.trycloudflare.com]",
+        ),
     ] {
         assert!(s(name, &[value]), "{name}");
     }
@@ -258,6 +280,8 @@ fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
         ("AUTH_URL", "https://auth-eu.example.com/login"),
         ("DB_HOST", "server01.internal:5432"),
         ("CACHE_HOST", "redis-master.cache.svc.cluster.local"),
+        ("ALLOWED_HOSTS", "localhost,127.0.0.1,api.example.com"),
+        ("CORS_DOMAIN", "*.example.com"),
     ] {
         assert!(!s(name, &[value]), "{name}");
     }
