@@ -2,12 +2,14 @@
 //!
 //! Every format reads back to exactly the values written:
 //!
-//! - [`Format::Dotenv`]: a value holding no `'`, `\` or carriage return is single-quoted,
-//!   which python-dotenv, docker compose and secretary all read literally (newlines
-//!   included, no expansion). Any other value is double-quoted with `\\`, `\"`, `\r`,
-//!   `$` (`\$`) and `` ` `` (`` \` ``) escaped and newlines kept as they are, so that a
-//!   shell that `source`s the file runs nothing (`$(...)`, `` `...` ``) and expands
-//!   nothing. secretary reads every value back exactly. A few values have no spelling
+//! - [`Format::Dotenv`]: a value holding no `'`, `\`, newline or carriage return is
+//!   single-quoted, which python-dotenv, docker compose and secretary all read literally
+//!   (no expansion). Any other value is double-quoted with `\\`, `\"`, `\n`, `\r`, `$`
+//!   (`\$`) and `` ` `` (`` \` ``) escaped, so that a shell that `source`s the file runs
+//!   nothing (`$(...)`, `` `...` ``) and expands nothing, and each value is one line: a
+//!   reader that takes each line for an assignment (`docker run --env-file`) never
+//!   reads a line of a value as one (a twenty-eighth adversarial pass had a committed
+//!   `.env`'s value carry `BASH_ENV=...` onto a line of its own). secretary reads every value back exactly. A few values have no spelling
 //!   that python-dotenv and docker compose also read alike (a `${`, for one);
 //!   [`dotenv_portable`] tells which, and `export` warns about them by key.
 //! - [`Format::Shell`]: `export NAME='...'`, with `'` written `'\''`: POSIX sh and bash
@@ -89,7 +91,7 @@ pub fn render<'a>(
 /// `value` quoted for a `.env` file.
 fn dotenv_quote(value: &str) -> Zeroizing<String> {
     let mut out = Zeroizing::new(String::with_capacity(value.len() + 2));
-    if !value.contains(['\'', '\\', '\r']) {
+    if !value.contains(['\'', '\\', '\r', '\n']) {
         out.push('\'');
         out.push_str(value);
         out.push('\'');
@@ -101,6 +103,7 @@ fn dotenv_quote(value: &str) -> Zeroizing<String> {
             '\\' => out.push_str("\\\\"),
             '"' => out.push_str("\\\""),
             '\r' => out.push_str("\\r"),
+            '\n' => out.push_str("\\n"),
             // A shell that sources the file must neither run nor expand anything (an
             // eighth adversarial pass: `it's $(cmd)` ran under `set -a; . ./.env`).
             '$' => out.push_str("\\$"),
@@ -118,12 +121,13 @@ fn dotenv_quote(value: &str) -> Zeroizing<String> {
 ///
 /// - one holding `${`: python-dotenv expands it even in single quotes, and has no escape
 ///   for it;
-/// - one holding `$` or `` ` `` that must be double-quoted (it also holds `'`, `\` or a
-///   carriage return): written `\$` and `` \` ``, which python-dotenv keeps as they are;
+/// - one holding `$` or `` ` `` that must be double-quoted (it also holds `'`, `\`, a
+///   newline or a carriage return): written `\$` and `` \` ``, which python-dotenv keeps
+///   as they are;
 /// - one that must be double-quoted and ends with `\`: python-dotenv reads the `\"` that
 ///   closes it as an escaped quote.
 pub fn dotenv_portable(value: &str) -> bool {
-    let double_quoted = value.contains(['\'', '\\', '\r']);
+    let double_quoted = value.contains(['\'', '\\', '\r', '\n']);
     !(value.contains("${")
         || double_quoted && value.contains(['$', '`'])
         || double_quoted && value.ends_with('\\'))
@@ -157,5 +161,22 @@ mod tests {
         );
         assert!(!dotenv_portable("it's `id`"));
         assert!(dotenv_portable("`id` $(id)"));
+    }
+
+    #[test]
+    fn a_value_of_several_lines_is_one_line_of_the_file() {
+        // A twenty-eighth adversarial pass: a committed `.env`'s value of several lines
+        // was written as they are, and `docker run --env-file` read its second line,
+        // `BASH_ENV=/tmp/evil.sh`, as an assignment.
+        let value = "line1\nBASH_ENV=/tmp/evil.sh\n-----END KEY-----";
+        let text = render(Format::Dotenv, [("B", value)]);
+        assert_eq!(
+            text.as_str(),
+            "B=\"line1\\nBASH_ENV=/tmp/evil.sh\\n-----END KEY-----\"\n"
+        );
+        assert_eq!(text.lines().count(), 1);
+        let entries = crate::dotenv::parse(&text, &|_| None).unwrap();
+        assert_eq!(entries[0].value.as_str(), value);
+        assert!(dotenv_portable(value));
     }
 }
