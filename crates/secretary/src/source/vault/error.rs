@@ -400,16 +400,29 @@ pub enum TlsFailure {
     NotTls,
     /// The server's certificate was signed by a CA this client does not trust.
     Certificate,
-    /// The server's certificate is refused for what it is, not who signed it: not for
-    /// server authentication (its extended key usage), a bad signature, an encoding
-    /// rustls cannot read (a twenty-seventh adversarial pass had one without
-    /// `serverAuth` told that its CA did not sign it).
+    /// The server's certificate is refused for what it is, not who signed it: a bad
+    /// signature, an encoding rustls cannot read, an extension it does not know.
     Unusable,
-    /// The server's certificate is a CA's (self-signed with `CA:TRUE`, as `openssl req
-    /// -x509` makes by default), which rustls refuses as a server's, trusted or not.
+    /// The server's certificate is not for server authentication (its extended key
+    /// usage): a twenty-seventh adversarial pass had one without `serverAuth` told that
+    /// its CA did not sign it.
+    NotForServers,
+    /// A certificate of the chain is signed with an algorithm or a key rustls does not
+    /// take (P-521, RSA below 2048 bits, SHA-1).
+    Algorithm,
+    /// A certificate the server sends as an intermediate CA is not a CA's
+    /// (`basicConstraints` `CA:FALSE`).
+    NotACa,
+    /// The server's certificate is X.509 version 1 (made without extensions).
+    Version1,
+    /// The server's certificate is a CA's (`CA:TRUE`, as `openssl req -x509` makes by
+    /// default), which rustls refuses as a server's, trusted or not.
     CaAsServer,
     /// The server's certificate is not for the name connected to.
     WrongName,
+    /// The server's certificate names no host at all (a `CN` alone, no
+    /// `subjectAltName`), which rustls does not read.
+    NoName,
     /// The server's certificate has expired, or is not valid yet.
     Expired,
     /// The server asked for a client certificate, or refused the one it was given.
@@ -427,9 +440,14 @@ impl TlsFailure {
                 address.replacen("https://", "http://", 1)
             ),
             Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
-            Self::Unusable => "the server's certificate cannot serve (see why above): reissue it for TLS servers (extendedKeyUsage serverAuth), signed by the CA as it is, with its whole chain".to_owned(),
-            Self::CaAsServer => "the server's certificate is a CA's (CA:TRUE, as `openssl req -x509` makes by default), which secretary does not accept as a server's even when VAULT_CACERT names it: issue the server a certificate signed by that CA (basicConstraints CA:FALSE), and keep VAULT_CACERT on the CA".to_owned(),
+            Self::Unusable => "the server's certificate cannot be read or checked as it is (see why above): reissue it, with its whole chain".to_owned(),
+            Self::NotForServers => "the server's certificate is not for TLS servers: reissue it with extendedKeyUsage serverAuth, signed by the CA as it is".to_owned(),
+            Self::Algorithm => "a certificate of the server's chain is signed with an algorithm or key secretary does not take (P-521, RSA below 2048 bits, SHA-1): reissue the chain with ECDSA P-256 or P-384, or RSA of 2048 bits or more, and SHA-256 or better".to_owned(),
+            Self::NotACa => "a certificate the server sends as its CA is not a CA's (basicConstraints CA:FALSE): reissue that intermediate with CA:TRUE, or have the server send the chain its CA issued".to_owned(),
+            Self::Version1 => "the server's certificate is X.509 version 1, which holds no names nor usages: reissue it as version 3, with subjectAltName and extendedKeyUsage serverAuth".to_owned(),
+            Self::CaAsServer => "the server's certificate is a CA's (basicConstraints CA:TRUE, as `openssl req -x509` makes by default), which secretary never accepts as a server's, trusted or not: issue the server a certificate with CA:FALSE, signed by your CA, and keep VAULT_CACERT on the CA".to_owned(),
             Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names".to_owned(),
+            Self::NoName => "the server's certificate names no host: its CN is not read; reissue it with the server's names in subjectAltName (DNS: or IP:)".to_owned(),
             Self::Expired => "the server's certificate has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
             Self::ClientCertificate => "the server wants a client certificate it accepts: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to one its CA signed".to_owned(),
             Self::Other => "check the TLS settings on both sides (VAULT_CACERT, VAULT_CLIENT_CERT and VAULT_CLIENT_KEY, the server's TLS versions and ciphers)".to_owned(),
@@ -445,9 +463,21 @@ impl TlsFailure {
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
                 Self::NotTls
             }
+            rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
+                presented,
+                ..
+            }) if presented.is_empty() => Self::NoName,
             rustls::Error::InvalidCertificate(
                 Refused::NotValidForName | Refused::NotValidForNameContext { .. },
             ) => Self::WrongName,
+            rustls::Error::InvalidCertificate(
+                Refused::InvalidPurpose | Refused::InvalidPurposeContext { .. },
+            ) => Self::NotForServers,
+            rustls::Error::InvalidCertificate(
+                Refused::UnsupportedSignatureAlgorithm
+                | Refused::UnsupportedSignatureAlgorithmContext { .. }
+                | Refused::UnsupportedSignatureAlgorithmForPublicKeyContext { .. },
+            ) => Self::Algorithm,
             rustls::Error::InvalidCertificate(
                 Refused::Expired
                 | Refused::ExpiredContext { .. }
@@ -456,11 +486,13 @@ impl TlsFailure {
             ) => Self::Expired,
             // A twenty-sixth adversarial pass had this told to set VAULT_CACERT, which
             // was set to that very certificate.
-            rustls::Error::InvalidCertificate(Refused::Other(other))
-                if other.0.downcast_ref::<webpki::Error>()
-                    == Some(&webpki::Error::CaUsedAsEndEntity) =>
-            {
-                Self::CaAsServer
+            rustls::Error::InvalidCertificate(Refused::Other(other)) => {
+                match other.0.downcast_ref::<webpki::Error>() {
+                    Some(webpki::Error::CaUsedAsEndEntity) => Self::CaAsServer,
+                    Some(webpki::Error::EndEntityUsedAsCa) => Self::NotACa,
+                    Some(webpki::Error::UnsupportedCertVersion) => Self::Version1,
+                    _ => Self::Unusable,
+                }
             }
             rustls::Error::InvalidCertificate(Refused::UnknownIssuer) => Self::Certificate,
             rustls::Error::InvalidCertificate(_) => Self::Unusable,
@@ -678,12 +710,39 @@ mod tests {
                 rustls::Error::InvalidCertificate(Refused::InvalidPurpose),
                 "extendedKeyUsage serverAuth",
             ),
+            // A twenty-eighth: a certificate naming no host, a P-521 CA, an
+            // intermediate that is no CA, a version 1 certificate: each its own fix.
+            (
+                rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
+                    expected: rustls::pki_types::ServerName::try_from("vault.internal")
+                        .unwrap()
+                        .to_owned(),
+                    presented: Vec::new(),
+                }),
+                "names no host",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::UnsupportedSignatureAlgorithm),
+                "P-521",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::Other(rustls::OtherError(
+                    std::sync::Arc::new(webpki::Error::EndEntityUsedAsCa),
+                ))),
+                "reissue that intermediate with CA:TRUE",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::Other(rustls::OtherError(
+                    std::sync::Arc::new(webpki::Error::UnsupportedCertVersion),
+                ))),
+                "X.509 version 1",
+            ),
             // A twenty-sixth: a CA's certificate as the server's, named in VAULT_CACERT.
             (
                 rustls::Error::InvalidCertificate(Refused::Other(rustls::OtherError(
                     std::sync::Arc::new(webpki::Error::CaUsedAsEndEntity),
                 ))),
-                "issue the server a certificate signed by that CA",
+                "issue the server a certificate with CA:FALSE",
             ),
         ];
         for (error, wanted) in cases {
