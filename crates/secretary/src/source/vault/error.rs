@@ -474,8 +474,7 @@ impl TlsFailure {
                 Refused::InvalidPurpose | Refused::InvalidPurposeContext { .. },
             ) => Self::NotForServers,
             rustls::Error::InvalidCertificate(
-                Refused::UnsupportedSignatureAlgorithm
-                | Refused::UnsupportedSignatureAlgorithmContext { .. }
+                Refused::UnsupportedSignatureAlgorithmContext { .. }
                 | Refused::UnsupportedSignatureAlgorithmForPublicKeyContext { .. },
             ) => Self::Algorithm,
             rustls::Error::InvalidCertificate(
@@ -722,7 +721,12 @@ mod tests {
                 "names no host",
             ),
             (
-                rustls::Error::InvalidCertificate(Refused::UnsupportedSignatureAlgorithm),
+                rustls::Error::InvalidCertificate(
+                    Refused::UnsupportedSignatureAlgorithmForPublicKeyContext {
+                        signature_algorithm_id: Vec::new(),
+                        public_key_algorithm_id: Vec::new(),
+                    },
+                ),
                 "P-521",
             ),
             (
