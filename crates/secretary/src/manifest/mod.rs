@@ -141,7 +141,7 @@ impl Manifest {
         let mut checker = Checker {
             lines: &lines,
             diagnostics: Vec::new(),
-            templates: Vec::new(),
+            templates: HashMap::new(),
             secret_keys: Vec::new(),
             provider_variables: Vec::new(),
         };

@@ -36,7 +36,8 @@ impl Checker<'_> {
         match ValueTemplate::parse(raw.get_ref()) {
             Ok(template) => {
                 self.templates
-                    .push((environment.map(str::to_owned), key.to_owned(), at));
+                    .entry((environment.map(str::to_owned), key.to_owned()))
+                    .or_insert(at);
                 Some(template)
             }
             Err(error) => {
@@ -157,9 +158,8 @@ impl Checker<'_> {
     fn template_offset(&self, environment: &str, key: &str) -> usize {
         let find = |wanted: Option<&str>| {
             self.templates
-                .iter()
-                .find(|(env, k, _)| env.as_deref() == wanted && k == key)
-                .map(|(_, _, at)| *at)
+                .get(&(wanted.map(str::to_owned), key.to_owned()))
+                .copied()
         };
         find(Some(environment)).or_else(|| find(None)).unwrap_or(0)
     }
