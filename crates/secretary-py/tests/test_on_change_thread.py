@@ -48,7 +48,7 @@ def test_a_reissue_is_told_from_the_managers_thread_with_no_call_and_no_lock_hel
     assert longest < 1.0, f"this thread was held up {longest:.2f} s while the other waited"
     assert secrets.get("postgres_user").expose() != first
     secrets.close()
-    wait_until("every user revoked", 2, lambda: postgres.users("watched") == 0)
+    wait_until("every user revoked", 10, lambda: postgres.users("watched") == 0)
 
 
 EXITS = """
@@ -126,7 +126,7 @@ def test_a_forked_child_is_told_of_its_own_reissue_from_a_thread_of_its_own(app,
     assert thread == "secretary-on-change"
     assert child_user.startswith("v-token-forked-") and child_user != parent
     secrets.close()
-    wait_until("every user revoked", 2, lambda: postgres.users("forked") == 0)
+    wait_until("every user revoked", 10, lambda: postgres.users("forked") == 0)
 
 
 class Watcher:
@@ -213,4 +213,4 @@ def test_a_callback_that_exits_does_not_end_the_managers_thread(app, openbao, po
     wait_until("a second re-issue told after a callback exited", 25, lambda: len(told) >= 2)
     assert told[:2] == ["secretary-on-change", "secretary-on-change"]
     secrets.close()
-    wait_until("every user revoked", 2, lambda: postgres.users("exiting") == 0)
+    wait_until("every user revoked", 10, lambda: postgres.users("exiting") == 0)

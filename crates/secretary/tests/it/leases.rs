@@ -468,10 +468,23 @@ fn a_login_token_near_its_max_ttl_hands_its_leases_to_a_new_login_before_it_ends
     wait_until("the old user is dropped", Duration::from_secs(3), || {
         !pg.role_exists(&first)
     });
+    // Recorded once Vault's answer is in, which comes after the user is dropped: a
+    // fresh-clone run under load read the log in between.
+    let revocation = |lines: &[serde_json::Value]| {
+        lines
+            .iter()
+            .find(|line| {
+                line["event"] == "lease_revoked" && line["lease_id"] == first_lease.as_str()
+            })
+            .cloned()
+    };
+    wait_until(
+        "the revocation is recorded",
+        Duration::from_secs(10),
+        || revocation(&audit_lines(&audit)).is_some(),
+    );
     let lines = audit_lines(&audit);
-    let revoked = lines
-        .iter()
-        .find(|line| line["event"] == "lease_revoked" && line["lease_id"] == first_lease.as_str())
+    let revoked = revocation(&lines)
         .unwrap_or_else(|| panic!("no revocation of the first lease: {lines:#?}"));
     assert_eq!(revoked["outcome"], "ok", "{revoked}");
     // Past the first token's max TTL, the new credentials still work: they belong to

@@ -227,11 +227,11 @@ fn a_refused_login_forgets_the_copy_as_a_refused_token_does() {
         secretary::Manifest::parse(&text, &setup.dir.path().join("secrets.toml")).unwrap();
     // Other settings each time, so another connection, which logs in again.
     let (address, state) = (setup.server.address.clone(), setup.state());
-    let resolve = |retries: &str| {
+    let resolve_with = |secret_id: &str, retries: &str| {
         let vars = secretary::Variables::from_pairs([
             ("VAULT_ADDR", address.as_str()),
             ("VAULT_ROLE_ID", role_id.as_str()),
-            ("VAULT_SECRET_ID", secret_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id),
             ("SECRETARY_CACHE_KEY", KEY),
             ("SECRETARY_STATE_DIR", state.to_str().unwrap()),
             ("VAULT_MAX_RETRIES", retries),
@@ -241,6 +241,7 @@ fn a_refused_login_forgets_the_copy_as_a_refused_token_does() {
             .unwrap();
         secretary::resolve(&manifest, environment, &vars, secretary::Scope::All).unwrap()
     };
+    let resolve = |retries: &str| resolve_with(&secret_id, retries);
     assert!(resolve("1").is_ok());
     setup.server.bao(&[
         "write",
@@ -249,7 +250,17 @@ fn a_refused_login_forgets_the_copy_as_a_refused_token_does() {
     ]);
     assert!(!resolve("0").is_ok(), "the login was not refused");
     setup.server.stop();
+    // The refused secret id is not sent again (a twenty-eighth adversarial pass: that
+    // locks the role out), and nothing is served for it.
     let report = resolve("2");
+    assert!(
+        outcome(&report, "api_key").contains("not sent again")
+            && report.get("api_key").unwrap().value.is_none(),
+        "{}",
+        outcome(&report, "api_key")
+    );
+    // Another secret id meets the outage: the copy was forgotten at the refusal.
+    let report = resolve_with("another-secret-id", "2");
     assert!(
         matches!(copy_error(&report, "api_key"), CopyError::Forgotten { .. }),
         "{}",
