@@ -391,6 +391,13 @@ fn audit_lines(path: &std::path::Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
+/// The audit log's line for the revocation of `lease`, if there is one yet.
+fn revocation(audit: &std::path::Path, lease: &str) -> Option<serde_json::Value> {
+    audit_lines(audit)
+        .into_iter()
+        .find(|line| line["event"] == "lease_revoked" && line["lease_id"] == lease)
+}
+
 #[test]
 fn a_login_token_near_its_max_ttl_hands_its_leases_to_a_new_login_before_it_ends() {
     let _serial = serial();
@@ -470,22 +477,12 @@ fn a_login_token_near_its_max_ttl_hands_its_leases_to_a_new_login_before_it_ends
     });
     // Recorded once Vault's answer is in, which comes after the user is dropped: a
     // fresh-clone run under load read the log in between.
-    let revocation = |lines: &[serde_json::Value]| {
-        lines
-            .iter()
-            .find(|line| {
-                line["event"] == "lease_revoked" && line["lease_id"] == first_lease.as_str()
-            })
-            .cloned()
-    };
     wait_until(
         "the revocation is recorded",
         Duration::from_secs(10),
-        || revocation(&audit_lines(&audit)).is_some(),
+        || revocation(&audit, &first_lease).is_some(),
     );
-    let lines = audit_lines(&audit);
-    let revoked = revocation(&lines)
-        .unwrap_or_else(|| panic!("no revocation of the first lease: {lines:#?}"));
+    let revoked = revocation(&audit, &first_lease).unwrap();
     assert_eq!(revoked["outcome"], "ok", "{revoked}");
     // Past the first token's max TTL, the new credentials still work: they belong to
     // the new token.
