@@ -99,42 +99,43 @@ pub(crate) const MOST_ENVIRONMENTS: usize = 128;
 /// See [`MOST_ENVIRONMENTS`].
 pub(crate) const MOST_SECRETS: usize = 10_000;
 
+/// Leaves out of `table` the entries past its first `most`; gives how many it had and
+/// where the first left out was written, when it had more.
+fn past<T>(
+    table: &mut std::collections::BTreeMap<Spanned<String>, T>,
+    most: usize,
+) -> Option<(usize, usize)> {
+    let count = table.len();
+    let left_out: Vec<Spanned<String>> = table.keys().skip(most).cloned().collect();
+    let at = left_out.first()?.span().start;
+    for key in left_out {
+        table.remove(&key);
+    }
+    Some((count, at))
+}
+
 impl Checker<'_> {
     /// Reports the environments and secrets past [`MOST_ENVIRONMENTS`] and
     /// [`MOST_SECRETS`], and leaves them out, so that the rest is checked in a bounded
     /// time (the manifest is refused all the same).
     fn bounded(&mut self, raw: &mut RawManifest) {
-        if raw.environments.len() > MOST_ENVIRONMENTS {
-            let past: Vec<_> = raw
-                .environments
-                .keys()
-                .skip(MOST_ENVIRONMENTS)
-                .cloned()
-                .collect();
-            self.report(
-                past[0].span().start,
-                format!(
-                    "{} environments: a manifest declares at most {MOST_ENVIRONMENTS}",
-                    raw.environments.len()
-                ),
-                Some("keep one manifest per application, with its own environments".to_owned()),
-            );
-            for key in past {
-                raw.environments.remove(&key);
-            }
-        }
-        if raw.secrets.len() > MOST_SECRETS {
-            let past: Vec<_> = raw.secrets.keys().skip(MOST_SECRETS).cloned().collect();
-            self.report(
-                past[0].span().start,
-                format!(
-                    "{} secrets: a manifest declares at most {MOST_SECRETS}",
-                    raw.secrets.len()
-                ),
-                Some("keep one manifest per application, with the secrets it reads".to_owned()),
-            );
-            for key in past {
-                raw.secrets.remove(&key);
+        let environments = past(&mut raw.environments, MOST_ENVIRONMENTS);
+        let secrets = past(&mut raw.secrets, MOST_SECRETS);
+        for (over, most, what, them) in [
+            (
+                environments,
+                MOST_ENVIRONMENTS,
+                "environments",
+                "its own environments",
+            ),
+            (secrets, MOST_SECRETS, "secrets", "the secrets it reads"),
+        ] {
+            if let Some((count, at)) = over {
+                self.report(
+                    at,
+                    format!("{count} {what}: a manifest declares at most {most}"),
+                    Some(format!("keep one manifest per application, with {them}")),
+                );
             }
         }
     }
