@@ -113,20 +113,22 @@ impl Label {
 /// twenty-eighth adversarial pass saw `lint`'s and serde's quote one raw).
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.level.as_str(), shown(&self.message))?;
+        write!(
+            f,
+            "{}: {}",
+            self.level.as_str(),
+            secretary::printable::lines(&self.message)
+        )?;
         for (label, text) in &self.details {
-            write!(f, "\n  {}: {}", label.as_str(), shown(text))?;
+            write!(
+                f,
+                "\n  {}: {}",
+                label.as_str(),
+                secretary::printable::lines(text)
+            )?;
         }
         Ok(())
     }
-}
-
-/// `text`'s lines, each as [`secretary::printable::text`] shows it.
-fn shown(text: &str) -> String {
-    text.split('\n')
-        .map(secretary::printable::text)
-        .collect::<Vec<_>>()
-        .join("\n")
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ pub const TERMS: Terms = Terms::new(
 /// Every problem in `report`, grouped so one failed source is told once: the library's
 /// [`secretary::Summary`], in the command line's terms.
 pub fn problems(report: &Report) -> String {
-    report.summary().problem_report(&TERMS)
+    secretary::printable::lines(&report.summary().problem_report(&TERMS))
 }
 
 /// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.
@@ -30,7 +30,11 @@ pub fn summary(report: &Report, shown: &str) -> String {
 pub fn warnings(report: &Report) -> String {
     let mut text = String::new();
     for warning in &report.warnings {
-        let _ = writeln!(text, "warning: {warning}");
+        let _ = writeln!(
+            text,
+            "warning: {}",
+            secretary::printable::lines(&warning.to_string())
+        );
     }
     for skipped in report.summary().skipped() {
         let _ = writeln!(
@@ -38,7 +42,7 @@ pub fn warnings(report: &Report) -> String {
             "warning: source `{}` failed and was skipped (on_source_error = \"next\") for {}: {}",
             skipped.source,
             skipped.keys.join(", "),
-            skipped.error
+            secretary::printable::lines(&skipped.error.to_string())
         );
     }
     text

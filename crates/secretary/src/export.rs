@@ -41,19 +41,52 @@ pub enum Format {
     Shell,
 }
 
+/// What a format cannot carry of a value ([`Format::uncarried`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Uncarried {
+    /// A NUL byte: shells and `.env` parsers drop it, or the rest of the value,
+    /// silently. Only JSON spells one (`\u0000`).
+    Nul,
+    /// A line end other than `\n` and `\r` (a vertical tab, a form feed, the
+    /// information separators, U+0085, U+2028, U+2029): a `.env` reader that splits
+    /// lines as Python's `str.splitlines` does reads what follows it as an assignment
+    /// of its own (a twenty-ninth adversarial pass: `BASH_ENV=...` after a U+2028), and
+    /// no spelling of it is read back alike by secretary, python-dotenv and docker
+    /// compose.
+    LineEnd,
+}
+
 impl Format {
-    /// Whether a value holding a NUL byte reads back exactly: only JSON spells one
-    /// (`\u0000`); shells and `.env` parsers drop it, or the rest of the value, silently.
+    /// What of `value` this format cannot carry, if anything: a NUL byte in the dotenv
+    /// and shell formats, a line end other than `\n` and `\r` in the dotenv format.
     ///
     /// ```
-    /// use secretary::export::Format;
-    /// assert!(Format::Json.carries_nul());
-    /// assert!(!Format::Dotenv.carries_nul() && !Format::Shell.carries_nul());
+    /// use secretary::export::{Format, Uncarried};
+    /// assert_eq!(Format::Json.uncarried("a\0b\u{2028}c"), None);
+    /// assert_eq!(Format::Shell.uncarried("a\0b"), Some(Uncarried::Nul));
+    /// assert_eq!(Format::Shell.uncarried("a\u{2028}b"), None);
+    /// assert_eq!(Format::Dotenv.uncarried("a\u{2028}b"), Some(Uncarried::LineEnd));
+    /// assert_eq!(Format::Dotenv.uncarried("line one\nline two"), None);
     /// ```
     #[must_use]
-    pub fn carries_nul(self) -> bool {
-        matches!(self, Self::Json)
+    pub fn uncarried(self, value: &str) -> Option<Uncarried> {
+        match self {
+            Self::Json => None,
+            _ if value.contains('\0') => Some(Uncarried::Nul),
+            Self::Dotenv if value.chars().any(other_line_end) => Some(Uncarried::LineEnd),
+            _ => None,
+        }
     }
+}
+
+/// Whether `c` ends a line for some reader, other than `\n` and `\r` (which the dotenv
+/// format escapes): what Python's `str.splitlines` ends a line at besides them.
+fn other_line_end(c: char) -> bool {
+    matches!(
+        c,
+        '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+    )
 }
 
 /// `(name, value)` pairs written in `format`. The text is zeroed when dropped.

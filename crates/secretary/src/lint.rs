@@ -149,7 +149,13 @@ static TOKEN: LazyLock<Option<Regex>> =
 /// Every real-looking secret in `text`.
 pub fn lint(text: &str) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    // Lines end as a `.env` reader ends them: `\n`, `\r\n`, or a lone `\r` (a
+    // twenty-ninth adversarial pass hid a token behind `A=change-me\r`, one line to
+    // `lines()`, two to secretary and python-dotenv).
+    let lines = text
+        .split('\n')
+        .flat_map(|line| line.strip_suffix('\r').unwrap_or(line).split('\r'));
+    for (index, line) in lines.enumerate() {
         let trimmed = line.trim();
         if trimmed.is_empty() {
             continue;
@@ -227,11 +233,15 @@ fn assignment(line: &str) -> (Option<&str>, &str) {
 
 /// The rule `value` breaks, if any.
 fn check(value: &str) -> Option<Rule> {
-    if value.is_empty() || placeholder(value).is_some() || is_reference(value) || filler(value) {
-        return None;
-    }
+    // A known token's shape first, wherever it is in the value: a placeholder, a
+    // reference or a filler beside it does not make it one (a twenty-ninth adversarial
+    // pass passed `ghp_... # change-me` and `${GITHUB_TOKEN:-ghp_...}` as clean). Each
+    // match is still let through when it is itself a placeholder (`sk-xxxx...`).
     if let Some(rule) = shape(value) {
         return Some(rule);
+    }
+    if value.is_empty() || placeholder(value).is_some() || is_reference(value) || filler(value) {
+        return None;
     }
     if let Some(re) = URL_PASSWORD.as_ref() {
         for captures in re.captures_iter(value) {
@@ -250,11 +260,12 @@ fn check(value: &str) -> Option<Rule> {
     high_entropy.then_some(Rule::HighEntropy)
 }
 
-/// The first of [`SHAPES`] found in `text` that is not a placeholder.
+/// The first of [`SHAPES`] found in `text` that is not itself a placeholder or a filler
+/// (`sk-xxxx...`, `AKIAXXXXXXXXXXXXXXXX`).
 fn shape(text: &str) -> Option<Rule> {
     SHAPES.iter().find_map(|(re, rule)| {
         re.find_iter(text)
-            .any(|m| placeholder(m.as_str()).is_none())
+            .any(|m| placeholder(m.as_str()).is_none() && !filler(m.as_str()))
             .then_some(*rule)
     })
 }
@@ -338,7 +349,7 @@ mod tests {
     use super::*;
 
     /// Real-looking values, one per rule (made up, of the right shape).
-    const REAL: [(&str, Rule); 14] = [
+    const REAL: [(&str, Rule); 18] = [
         (
             "AWS_ACCESS_KEY_ID=AKIAZ7Q4M2X9W3B8K1RT",
             Rule::AwsAccessKeyId,
@@ -383,6 +394,24 @@ mod tests {
             Rule::HighEntropy,
         ),
         ("SESSION='q8W2e4R6t8Y0u2I4o6P8a0S2d4'", Rule::HighEntropy),
+        // A twenty-ninth adversarial pass: a placeholder, a reference's default or a
+        // filler beside a token hid it.
+        (
+            "A=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6 # change-me",
+            Rule::GitHubToken,
+        ),
+        (
+            "B=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6 # TODO: your-token-here",
+            Rule::GitHubToken,
+        ),
+        (
+            "C=${GITHUB_TOKEN:-ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6}",
+            Rule::GitHubToken,
+        ),
+        (
+            "D=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6,<token>",
+            Rule::GitHubToken,
+        ),
     ];
 
     #[test]
@@ -419,5 +448,17 @@ FEATURE_FLAGS=enable_new_uploader_and_thumbnail_generation
 export PATH_PREFIX=${HOME}/bin
 ";
         assert_eq!(lint(template), []);
+    }
+
+    #[test]
+    fn a_lone_carriage_return_ends_a_line_as_a_dotenv_reader_ends_it() {
+        // A twenty-ninth adversarial pass: `A=change-me\rGITHUB_TOKEN=ghp_...` is one
+        // line to `lines()`, two to secretary's and python-dotenv's readers.
+        let text = "A=change-me\rGITHUB_TOKEN=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6\r\nB=1\n";
+        let findings = lint(text);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].line, 2);
+        assert_eq!(findings[0].key.as_deref(), Some("GITHUB_TOKEN"));
+        assert_eq!(lint("B=1\r\nC=2\r\n"), []);
     }
 }

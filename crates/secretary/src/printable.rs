@@ -37,6 +37,19 @@ pub fn text(text: &str) -> Cow<'_, str> {
     )
 }
 
+/// `text`'s lines (split at `\n`), each as [`text`] shows it: for a message of several
+/// lines that quotes what came from elsewhere (a report quoting a provider's words).
+///
+/// ```
+/// assert_eq!(secretary::printable::lines("one\ntwo\u{202e}"), "one\ntwo\\u{202e}");
+/// ```
+pub fn lines(text: &str) -> String {
+    text.split('\n')
+        .map(self::text)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// `path` as [`text`] shows it (a path is shown as it displays: bytes that are not UTF-8
 /// as U+FFFD). A file name a repository holds cannot forge a line of `scan`'s output (a
 /// twenty-sixth adversarial pass forged `ok: nothing found` with one).

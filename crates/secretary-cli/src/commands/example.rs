@@ -142,20 +142,16 @@ fn diff(manifest: &Manifest, on_disk: &str, text: &str, shown: &str) -> String {
         let _ = writeln!(out, "{}", hunk.header());
         for change in hunk.iter_changes() {
             let line = change.value();
-            match change.tag() {
-                similar::ChangeTag::Delete => {
-                    out.push('-');
-                    out.push_str(&shown_line(line, &template, &names));
-                }
-                similar::ChangeTag::Insert => {
-                    out.push('+');
-                    out.push_str(line.trim_end_matches('\n'));
-                }
-                similar::ChangeTag::Equal => {
-                    out.push(' ');
-                    out.push_str(line.trim_end_matches('\n'));
-                }
-            }
+            // Each line as a terminal shows text from elsewhere: a committed file's
+            // line may hold a vertical tab or U+2028 around a value `may_show` let
+            // through (a twenty-ninth adversarial pass).
+            let (mark, shown) = match change.tag() {
+                similar::ChangeTag::Delete => ('-', shown_line(line, &template, &names)),
+                similar::ChangeTag::Insert => ('+', line.trim_end_matches('\n').to_owned()),
+                similar::ChangeTag::Equal => (' ', line.trim_end_matches('\n').to_owned()),
+            };
+            out.push(mark);
+            out.push_str(&secretary::printable::text(&shown));
             out.push('\n');
         }
     }
@@ -182,7 +178,7 @@ pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, 
                 replace_file(path, text.as_bytes(), 0o644).map_err(|error| {
                     io::Error::new(
                         error.kind(),
-                        format!("cannot write {}: {error}", path.display()),
+                        format!("cannot write {}: {error}", secretary::printable::path(path)),
                     )
                 })?;
             }
@@ -207,7 +203,7 @@ pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, 
     let fix = format!(
         "secretary --env {} example --output {}",
         environment.name,
-        path.display()
+        secretary::printable::path(&path)
     );
     // Not through a link: a template is a plain file, and a link committed in its place
     // could show another file's contents.
@@ -215,21 +211,23 @@ pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, 
         Ok(text) => text,
         Err(FileError::NotFound) => return Err(Failure::NoTemplate { path, fix }),
         Err(reason) => {
-            return Err(
-                io::Error::other(format!("cannot read {}: {reason}", path.display())).into(),
-            );
+            return Err(io::Error::other(format!(
+                "cannot read {}: {reason}",
+                secretary::printable::path(&path)
+            ))
+            .into());
         }
     };
     if *on_disk == text {
         writeln!(
             out,
             "ok: {} matches the manifest (environment `{}`)",
-            path.display(),
+            secretary::printable::path(&path),
             environment.name
         )?;
         return Ok(Status::Success);
     }
-    let shown = path.display().to_string();
+    let shown = secretary::printable::path(&path);
     write!(out, "{}", diff(manifest, &on_disk, &text, &shown))?;
     Err(Failure::Drifted {
         shown,

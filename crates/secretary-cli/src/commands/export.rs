@@ -10,13 +10,14 @@
 //! - In dotenv format, a value that python-dotenv or docker compose would read
 //!   differently is named (never shown) in a warning on stderr, and written last.
 //! - A value holding a NUL byte is refused in the dotenv and shell formats, which
-//!   cannot carry one (a shell or parser drops it, or the rest, silently): each is named
-//!   and nothing is written (exit 1). JSON spells it `\u0000`.
+//!   cannot carry one (a shell or parser drops it, or the rest, silently), and one
+//!   holding a line end other than `\n` and `\r` (U+2028, a vertical tab) in the dotenv
+//!   format: each is named and nothing is written (exit 1). JSON carries both.
 
 use std::io::{self, Write};
 
 use secretary::audit::Event;
-use secretary::export::{Format, dotenv_portable, render};
+use secretary::export::{Format, Uncarried, dotenv_portable, render};
 
 use super::Failure;
 use super::output::replace_file;
@@ -37,21 +38,16 @@ pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, F
         return Ok(Status::Problems);
     };
     let format = settings.format;
-    if !format.carries_nul() {
-        let refused: Vec<String> = report
-            .resolutions
-            .iter()
-            .filter(|resolution| {
-                resolution
-                    .value
-                    .as_ref()
-                    .is_some_and(|value| value.expose().contains('\0'))
-            })
-            .map(|resolution| resolution.key().to_owned())
-            .collect();
-        if !refused.is_empty() {
-            return Err(Failure::NulInFormat { keys: refused });
-        }
+    let refused: Vec<(String, Uncarried)> = report
+        .resolutions
+        .iter()
+        .filter_map(|resolution| {
+            let uncarried = format.uncarried(resolution.value.as_ref()?.expose())?;
+            Some((resolution.key().to_owned(), uncarried))
+        })
+        .collect();
+    if !refused.is_empty() {
+        return Err(Failure::NotCarried { keys: refused });
     }
     let mut pairs = Vec::new();
     for resolution in &report.resolutions {
@@ -76,7 +72,7 @@ pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, F
         Some(path) => replace_file(path, text.as_bytes(), 0o600).map_err(|error| {
             io::Error::new(
                 error.kind(),
-                format!("cannot write {}: {error}", path.display()),
+                format!("cannot write {}: {error}", secretary::printable::path(path)),
             )
         })?,
     }

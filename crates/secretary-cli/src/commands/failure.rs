@@ -64,9 +64,9 @@ pub enum Failure {
         outcome: &'static str,
     },
     /// `export` in a format that cannot carry a NUL byte, and these secrets hold one.
-    NulInFormat {
-        /// Their keys.
-        keys: Vec<String>,
+    NotCarried {
+        /// Their keys, and what of each the format cannot carry.
+        keys: Vec<(String, secretary::export::Uncarried)>,
     },
     /// `run --on-change` with nothing that could change.
     OnChangeAlone,
@@ -190,7 +190,7 @@ impl Failure {
                 ..
             } => Status::Error,
             Self::NulByte { .. }
-            | Self::NulInFormat { .. }
+            | Self::NotCarried { .. }
             | Self::Write { .. }
             | Self::ImportBlocked
             | Self::ImportIncomplete { .. }
@@ -273,13 +273,17 @@ impl Failure {
                 Diagnostic::error(format!("`{program}` {what}"))
             }
             Self::NulByte { key, outcome } => nul_byte(&key, outcome),
-            Self::NulInFormat { keys } => {
+            Self::NotCarried { keys } => {
+                use secretary::export::Uncarried;
                 let mut all: Vec<Diagnostic> = keys
                     .iter()
-                    .map(|key| Diagnostic::error(format!("secret `{key}` holds a NUL byte, which this format cannot carry (a shell or .env parser drops it silently); nothing was written")))
+                    .map(|(key, uncarried)| match uncarried {
+                        Uncarried::LineEnd => Diagnostic::error(format!("secret `{key}` holds a line end other than a newline (U+2028, a vertical tab...), which a .env reader may take for the end of a line and read what follows as an assignment; nothing was written")),
+                        _ => Diagnostic::error(format!("secret `{key}` holds a NUL byte, which this format cannot carry (a shell or .env parser drops it silently); nothing was written")),
+                    })
                     .collect();
                 if let Some(last) = all.pop() {
-                    all.push(last.help("use --format json, which spells it \\u0000, or store the value without NUL bytes (base64-encode binary secrets)"));
+                    all.push(last.help("use --format json, which carries every character (a NUL as \\u0000), or store the value without them (base64-encode binary secrets)"));
                 }
                 return all;
             }
@@ -335,11 +339,11 @@ impl Failure {
                 refused,
             } => Diagnostic::error(format!(
                 "{} is read by source `{source}`: it holds values, not a template; {refused}",
-                path.display()
+                secretary::printable::path(&path)
             ))
             .help("templates go to .env.example (the default) or .env.NAME.example; `secretary check` tells whether the values are right"),
             Self::NoTemplate { path, fix } => {
-                Diagnostic::error(format!("{} does not exist", path.display()))
+                Diagnostic::error(format!("{} does not exist", secretary::printable::path(&path)))
                     .with(Label::Fix, fix)
             }
             Self::Drifted {
@@ -349,25 +353,25 @@ impl Failure {
                 fix,
             } => Diagnostic::error(format!(
                 "{shown} has drifted from {} (environment `{environment}`)",
-                manifest.display()
+                secretary::printable::path(&manifest)
             ))
             .with(Label::Fix, fix),
             Self::Unreadable { path, reason } => {
-                Diagnostic::error(format!("cannot read {}: {reason}", path.display()))
+                Diagnostic::error(format!("cannot read {}: {reason}", secretary::printable::path(&path)))
             }
             Self::Unsearchable { path, reason } => {
-                Diagnostic::error(format!("cannot search {}: {reason}", path.display()))
+                Diagnostic::error(format!("cannot search {}: {reason}", secretary::printable::path(&path)))
             }
             Self::NoDotenv => Diagnostic::error("no .env or .env.example in this directory")
                 .help("name the application's files: secretary init --from FILE"),
             Self::Draft(error) => Diagnostic::error(error.to_string()),
             Self::Exists(path) => Diagnostic::error(format!(
                 "{} exists already; init never writes over it",
-                path.display()
+                secretary::printable::path(&path)
             ))
             .help("move it away first, or write the new one elsewhere (--output FILE) and compare"),
             Self::Unwritable { path, reason } => {
-                Diagnostic::error(format!("cannot write {}: {reason}", path.display()))
+                Diagnostic::error(format!("cannot write {}: {reason}", secretary::printable::path(&path)))
             }
             Self::Trust(error) => {
                 let hint = error.hint();
@@ -586,14 +590,18 @@ mod tests {
     }
 
     #[test]
-    fn nul_bytes_in_an_export_are_named_each_with_one_help_at_the_end() {
-        let text = said(Failure::NulInFormat {
-            keys: vec!["a".to_owned(), "b".to_owned()],
+    fn what_an_export_cannot_carry_is_named_each_with_one_help_at_the_end() {
+        use secretary::export::Uncarried;
+        let text = said(Failure::NotCarried {
+            keys: vec![
+                ("a".to_owned(), Uncarried::Nul),
+                ("b".to_owned(), Uncarried::LineEnd),
+            ],
         });
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines.len(), 3, "{text}");
         assert!(lines[0].starts_with("error: secret `a` holds a NUL byte"));
-        assert!(lines[1].starts_with("error: secret `b` holds a NUL byte"));
+        assert!(lines[1].starts_with("error: secret `b` holds a line end other than a newline"));
         assert!(lines[2].starts_with("  help: use --format json"));
     }
 

@@ -74,7 +74,7 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
     for left in &draft.left_out {
         Diagnostic::warning(format!(
             "{}:{}: `{}` not declared: {}",
-            left.file.display(),
+            secretary::printable::path(&left.file),
             left.line,
             left.name,
             left.reason
@@ -147,11 +147,14 @@ fn summary(
     let secrets = draft.manifest.secrets();
     let sensitive = secrets.iter().filter(|s| s.sensitive).count();
     let required = secrets.iter().filter(|s| s.required).count();
-    let shown: Vec<String> = files.iter().map(|p| p.display().to_string()).collect();
+    let shown: Vec<String> = files
+        .iter()
+        .map(|p| secretary::printable::path(p))
+        .collect();
     writeln!(
         out,
         "wrote {}: {} secrets from {} ({sensitive} sensitive, {required} required); no value but the defaults of the others",
-        shown_path(manifest).display(),
+        secretary::printable::path(&shown_path(manifest)),
         secrets.len(),
         shown.join(", "),
     )?;

@@ -408,3 +408,42 @@ fn a_nul_byte_is_refused_where_the_format_cannot_carry_it() {
     let read: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(read["BLOB"], "before\0after-canary");
 }
+
+#[test]
+fn a_line_end_a_dotenv_reader_may_split_at_is_refused_in_dotenv_only() {
+    // A twenty-ninth adversarial pass: a value with U+2028 (or a vertical tab) was
+    // written raw, and a reader splitting lines as `str.splitlines` does set the
+    // `BASH_ENV` that followed it.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"run\"\n[secrets.label]\n",
+    )
+    .unwrap();
+    fs::create_dir(dir.path().join("run")).unwrap();
+    for value in [
+        "a\u{2028}BASH_ENV=/tmp/evil.sh",
+        "a\u{0b}PYTHONSTARTUP=/tmp/p.py",
+    ] {
+        fs::write(dir.path().join("run/label"), value).unwrap();
+        let out = support::secretary_in(dir.path())
+            .args(["export", "--format", "dotenv"])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert!(out.stdout.is_empty(), "something was written");
+        assert!(
+            stderr.contains("secret `label` holds a line end other than a newline"),
+            "{stderr}"
+        );
+        assert!(!stderr.contains("BASH_ENV") && !stderr.contains("PYTHONSTARTUP"));
+        for format in ["shell", "json"] {
+            let out = support::secretary_in(dir.path())
+                .args(["export", "--format", format])
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{format}");
+        }
+    }
+}

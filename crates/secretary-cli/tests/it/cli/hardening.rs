@@ -682,3 +682,36 @@ fn init_reads_a_hundred_thousand_variables_in_seconds_not_minutes() {
         "a value in the manifest"
     );
 }
+
+#[test]
+fn a_path_or_a_line_from_elsewhere_cannot_forge_a_line_of_output() {
+    // A twenty-ninth adversarial pass: a file name with a newline, given to `lint`, put
+    // `ok: nothing found` on a line of its own; a committed `.env.example`'s vertical
+    // tab and U+2028 around a value shown by `example --check` reached the terminal.
+    let project = Project::new(
+        "version = 1\n[secrets.flag]\ntype = \"bool\"\nsensitive = false\ndefault = \"false\"\n",
+    );
+    let named = "l\nok: nothing found";
+    let out = run(project.cmd().args(["lint", named]));
+    assert_ne!(out.code, 0);
+    assert!(
+        !out.stderr
+            .lines()
+            .any(|line| line.starts_with("ok: nothing found")),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains("l\\nok: nothing found"),
+        "{}",
+        out.stderr
+    );
+    project.file(".env.example", "FLAG=\"\u{0b}\u{0c} true\u{2028}\u{85}\"\n");
+    let out = run(project.cmd().args(["example", "--check"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        !said.contains(['\u{0b}', '\u{0c}', '\u{2028}', '\u{85}']),
+        "{said:?}"
+    );
+}

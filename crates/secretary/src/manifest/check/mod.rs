@@ -91,13 +91,15 @@ pub(super) struct Checker<'a> {
     pub(super) provider_variables: Vec<String>,
 }
 
-/// The most environments a manifest declares, and the most secrets: each environment
-/// holds each secret as its rules make it, and is checked on its own, so that the
-/// manifest's cost is their product (a twenty-eighth adversarial pass made every
-/// command take 30 s in a debug build, and a 16 MiB manifest days, with 3,000 of each).
+/// The most environments a manifest declares, and the most secrets all its environments
+/// hold together (environments × secrets): each environment holds each secret as its
+/// rules make it, and is checked on its own, so that the manifest's cost is their
+/// product (a twenty-eighth adversarial pass made every command take 30 s in a debug
+/// build, and a 16 MiB manifest days, with 3,000 of each). 100,000 secrets in one or two
+/// environments, as `init` drafts from a large `.env`, are within it.
 pub(crate) const MOST_ENVIRONMENTS: usize = 128;
 /// See [`MOST_ENVIRONMENTS`].
-pub(crate) const MOST_SECRETS: usize = 10_000;
+pub(crate) const MOST_HELD: usize = 2_000_000;
 
 /// Leaves out of `table` the entries past its first `most`; gives how many it had and
 /// where the first left out was written, when it had more.
@@ -115,28 +117,26 @@ fn past<T>(
 }
 
 impl Checker<'_> {
-    /// Reports the environments and secrets past [`MOST_ENVIRONMENTS`] and
-    /// [`MOST_SECRETS`], and leaves them out, so that the rest is checked in a bounded
-    /// time (the manifest is refused all the same).
+    /// Reports the environments past [`MOST_ENVIRONMENTS`], and the secrets past what
+    /// they may hold together ([`MOST_HELD`]), and leaves them out, so that the rest is
+    /// checked in a bounded time (the manifest is refused all the same).
     fn bounded(&mut self, raw: &mut RawManifest) {
-        let environments = past(&mut raw.environments, MOST_ENVIRONMENTS);
-        let secrets = past(&mut raw.secrets, MOST_SECRETS);
-        for (over, most, what, them) in [
-            (
-                environments,
-                MOST_ENVIRONMENTS,
-                "environments",
-                "its own environments",
-            ),
-            (secrets, MOST_SECRETS, "secrets", "the secrets it reads"),
-        ] {
-            if let Some((count, at)) = over {
-                self.report(
-                    at,
-                    format!("{count} {what}: a manifest declares at most {most}"),
-                    Some(format!("keep one manifest per application, with {them}")),
-                );
-            }
+        if let Some((count, at)) = past(&mut raw.environments, MOST_ENVIRONMENTS) {
+            self.report(
+                at,
+                format!("{count} environments: a manifest declares at most {MOST_ENVIRONMENTS}"),
+                Some("keep one manifest per application, with its own environments".to_owned()),
+            );
+        }
+        let environments = raw.environments.len().max(1);
+        if let Some((count, at)) = past(&mut raw.secrets, MOST_HELD / environments) {
+            self.report(
+                at,
+                format!(
+                    "{count} secrets in {environments} environment(s): a manifest holds at most {MOST_HELD} (each environment holds each secret)"
+                ),
+                Some("keep one manifest per application, with the secrets it reads and its own environments".to_owned()),
+            );
         }
     }
 

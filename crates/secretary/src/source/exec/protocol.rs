@@ -255,13 +255,15 @@ fn category(error: &serde_json::Error) -> &'static str {
     }
 }
 
-/// `text` with control characters replaced and cut at `limit` characters: a provider's
-/// words are shown on a terminal.
+/// `text` with each character a terminal does not show as itself replaced
+/// ([`crate::printable`]'s rule: a twenty-ninth adversarial pass had a provider's error
+/// reverse what followed it, and start a line, with U+202E and U+2028), and cut at
+/// `limit` characters: a provider's words are shown on a terminal.
 fn printable(text: &str, limit: usize) -> String {
     let mut out: String = text
         .chars()
         .take(limit)
-        .map(|c| if c.is_control() { '?' } else { c })
+        .map(|c| if crate::printable::hidden(c) { '?' } else { c })
         .collect();
     if text.chars().count() > limit {
         out.push('…');

@@ -138,6 +138,17 @@ fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
         failed.to_string(),
         "`./providers/provider.py` could not read `api_key`: denied?[2J"
     );
+    // Nor reverse what follows, nor start a line (a twenty-ninth adversarial pass:
+    // U+202E, U+2028 and zero-width characters were shown raw).
+    project.store(&serde_json::json!({
+        "values": {"database_url": "postgresql://db/app"},
+        "errors": {"api_key": "denied \u{202e}gnp.exe \u{2028}ok: 3 secrets valid\u{200b}"},
+    }));
+    let failed = exec_error(&run(&manifest, "production", &vars), "api_key");
+    assert_eq!(
+        failed.to_string(),
+        "`./providers/provider.py` could not read `api_key`: denied ?gnp.exe ?ok: 3 secrets valid?"
+    );
     assert_eq!(
         value(&report, "database_url").as_deref(),
         Some("postgresql://db/app")
