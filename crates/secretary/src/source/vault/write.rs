@@ -131,18 +131,16 @@ pub(super) async fn write_path(
         Err(error) => return Err(error),
     };
     match reply.status {
-        // KV v1 answers 204 and no body, or 200 with Vault's envelope (its warnings).
-        // Any other 2xx (a portal's page, an empty 200, another server's JSON, Vault's
-        // error shape with a 200) confirms nothing: what the path holds tells (the
-        // twenty-seventh and twenty-eighth adversarial passes saw such answers reported
-        // written, and audited `ok`, with nothing written).
-        204 if kv_version == 1 => Ok(None),
-        200 if kv_version == 1 && vaults_envelope(&reply.json()) => Ok(None),
+        // KV v1 answers 204 and no body, and keeps no version to tell by: any server can
+        // answer so, or with `{"request_id": ...}` (the twenty-seventh, twenty-eighth and
+        // twenty-ninth adversarial passes saw a portal's page, Vault's error shape with a
+        // 200, an empty 200 and a gateway's "queued" each reported written, and audited
+        // `ok`, with nothing written). Every answer is confirmed by what the path holds.
         200..=299 if kv_version == 1 => {
             let error = VaultError::Unexpected {
                 path: api.to_owned(),
                 what: format!(
-                    "HTTP {} to a write, with an answer that is not Vault's",
+                    "HTTP {} to a write, and the path does not hold what was written",
                     reply.status
                 ),
             };
@@ -156,7 +154,10 @@ pub(super) async fn write_path(
         // what Vault holds at N + 1 tells (a twenty-sixth adversarial pass had a 200
         // without a version called "may not have been written", with no read-back, and
         // the copy kept the value it replaced).
-        200 | 204 => match reply
+        // Any 2xx: a 201 or a 202 a proxy answered may have been acted on as well (a
+        // twenty-ninth adversarial pass had a landed write, a 202, reported not written,
+        // and the copies kept the value it replaced).
+        200..=299 => match reply
             .json()
             .expose()
             .pointer("/data/version")
@@ -247,13 +248,6 @@ impl VaultSource {
             Ok(written(version))
         })
     }
-}
-
-/// Whether a 200's body is Vault's own answer to a KV v1 write: its envelope (a
-/// `request_id`, and warnings perhaps), and no `errors`.
-fn vaults_envelope(json: &SecretJson) -> bool {
-    let json = json.expose();
-    json.get("request_id").is_some_and(Value::is_string) && json.get("errors").is_none()
 }
 
 /// After a write that may have reached Vault (`error` what its last attempt met): what

@@ -214,6 +214,11 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
             body: r#"{"data":{"version":99}}"#.to_owned(),
             ..answer(200)
         },
+        // A twenty-ninth: another 2xx (a 202 once went unread, the write landed).
+        Answer {
+            body: "{}".to_owned(),
+            ..answer(202)
+        },
     ];
     for reply in unconfirmed {
         let status = reply.status;
@@ -251,9 +256,9 @@ fn a_write_the_server_does_not_confirm_is_not_reported_written() {
 fn a_kv_version_1_write_is_written_only_when_vault_says_so_or_the_path_holds_it() {
     // A twenty-seventh adversarial pass: a portal's 200 page to a KV v1 write was
     // reported written, audited `ok`, though nothing was stored; a twenty-eighth: so was
-    // a 200 with Vault's error shape, or with an empty body. Vault answers a KV v1 write
-    // with a 204, or a 200 with its envelope; any other answer is told by reading the
-    // path back, and is never "not written".
+    // a 200 with Vault's error shape, or with an empty body; a twenty-ninth: a 204 or a
+    // gateway's `{"request_id": ...}` any server can answer. Every answer is told by
+    // reading the path back, and is never "not written".
     let read = |value: &str| Answer {
         body: serde_json::json!({"data": {"value": value}}).to_string(),
         ..answer(200)
@@ -275,15 +280,23 @@ fn a_kv_version_1_write_is_written_only_when_vault_says_so_or_the_path_holds_it(
         ..answer(200)
     };
     let value = secretary::SecretValue::new("new-value".to_owned());
-    // (the write's answer, what a read-back finds (none: no read-back), written)
+    // (the write's answer, what the read-back finds, written)
+    // A twenty-ninth: a gateway's `{"request_id": ...}`, or a 204, with nothing written.
+    let queued = Answer {
+        body: r#"{"request_id":"7f3a9c","status":"queued for approval"}"#.to_owned(),
+        ..answer(200)
+    };
     let cases = [
         (page.clone(), Some(read("old")), false),
         (page, Some(answer(599)), false),
         (errors, Some(read("old")), false),
         (empty.clone(), Some(read("old")), false),
         (empty, Some(read("new-value")), true),
-        (envelope, None, true),
-        (answer(204), None, true),
+        (queued, Some(read("old")), false),
+        (envelope.clone(), Some(read("old")), false),
+        (envelope, Some(read("new-value")), true),
+        (answer(204), Some(read("old")), false),
+        (answer(204), Some(read("new-value")), true),
     ];
     for (reply, read_back, written) in cases {
         let status = reply.status;
