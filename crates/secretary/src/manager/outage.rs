@@ -33,6 +33,10 @@ impl SecretManager {
             .write()
             .unwrap_or_else(PoisonError::into_inner);
         for resolution in &mut report.resolutions {
+            // A template follows its inputs (`follow_inputs`), never its own older copy.
+            if resolution.spec.template.is_some() {
+                continue;
+            }
             let (source, cause) = match resolution.problems.first().map(|p| &p.kind) {
                 Some(ProblemKind::Outage { source, cause, .. }) => (source.clone(), cause.clone()),
                 Some(ProblemKind::SourceFailed { source, error }) if is_outage(error) => {

@@ -120,13 +120,27 @@ fn settle(
                 input: lacking.clone(),
             }),
         );
-        if spec.required {
-            let cause = position
-                .get(lacking.as_str())
-                .and_then(|&i| resolutions[i].problems.first())
-                .map(|problem| Box::new(problem.fix.clone()));
+        let problem = position
+            .get(lacking.as_str())
+            .and_then(|&i| resolutions[i].problems.first());
+        // An input whose source failed fails an optional template too: a failure is
+        // never taken for "not set" (a twenty-ninth adversarial pass had `get_optional`
+        // give `None` for a template over a secret Vault could not serve).
+        let failed = problem
+            .map(|problem| &problem.kind)
+            .filter(|kind| {
+                matches!(
+                    kind,
+                    ProblemKind::SourceFailed { .. }
+                        | ProblemKind::Outage { .. }
+                        | ProblemKind::Stale(_)
+                )
+            })
+            .cloned();
+        if spec.required || failed.is_some() {
+            let cause = problem.map(|problem| Box::new(problem.fix.clone()));
             resolutions[at].problems.push(Problem {
-                kind: ProblemKind::Missing,
+                kind: failed.unwrap_or(ProblemKind::Missing),
                 fix: Fix::Source(super::SourceFix::Input {
                     key: spec.key.clone(),
                     input: lacking.clone(),

@@ -364,3 +364,26 @@ fn a_template_naming_an_unknown_secret_a_cycle_or_a_secret_in_a_public_value_is_
         );
     }
 }
+
+#[test]
+fn an_optional_template_over_a_failed_input_fails_too_never_unset() {
+    // A twenty-ninth adversarial pass: `get_optional` gave `None`, and `get` "not set",
+    // for a template over a secret whose source failed: a failure taken for an absence.
+    let dir = tempfile::tempdir().unwrap();
+    let failing = manifest(
+        dir.path(),
+        "version = 1\n[sources.vault]\ntype = \"vault\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.extra]\n[secrets.opt_url]\ntemplate = \"x{extra}\"\n",
+    );
+    let report = run(&failing, "production", &Variables::default());
+    assert_eq!(codes(&report, "extra"), ["source_error"]);
+    assert_eq!(codes(&report, "opt_url"), ["source_error"], "not unset");
+    assert!(report.get("opt_url").unwrap().value.is_none());
+    // An input cleanly unset leaves an optional template unset.
+    let unset = manifest(
+        dir.path(),
+        "version = 1\n[environments.production]\nsources = [\"env\"]\n[secrets.extra]\n[secrets.opt_url]\ntemplate = \"x{extra}\"\n",
+    );
+    let report = run(&unset, "production", &Variables::default());
+    assert_eq!(codes(&report, "opt_url"), Vec::<&str>::new());
+    assert!(report.get("opt_url").unwrap().value.is_none());
+}
