@@ -253,12 +253,16 @@ pub fn draft(
     draft_with(files, app, manifest, Store::Vault)
 }
 
-/// Each of `files` by a name a manifest can hold: UTF-8 text (a twenty-eighth adversarial
-/// pass saw a name that is not written `.env\u{fffd}`, which names no file), and no
-/// control character, line separator or invisible character ([`InitError::Unnamable`]).
+/// Each of `files` by a name a manifest can hold, as it lists it (and writes it in its
+/// comments): UTF-8 text (a twenty-eighth adversarial pass saw a name that is not written
+/// `.env\u{fffd}`, which names no file: the caller's lossy conversion leaves that mark),
+/// and no control character, line separator or invisible character
+/// ([`InitError::Unnamable`]).
 fn nameable(files: &[DotenvFile<'_>]) -> Result<(), InitError> {
     match files.iter().find(|file| {
-        file.shown.to_str().is_none() || file.listed.chars().any(crate::manifest::unwritable)
+        file.listed
+            .chars()
+            .any(|c| c == '\u{fffd}' || crate::manifest::unwritable(c))
     }) {
         Some(file) => Err(InitError::Unnamable {
             file: file.shown.to_path_buf(),
@@ -391,10 +395,9 @@ fn write(
     variables: &[Variable],
     store: Store,
 ) -> String {
-    let from: Vec<String> = files
-        .iter()
-        .map(|f| f.shown.display().to_string())
-        .collect();
+    // As the manifest lists them ([`nameable`]): the names as typed may hold what the
+    // manifest's text may not (`d\e[2J/../.env`: a twenty-ninth adversarial pass).
+    let from: Vec<String> = files.iter().map(|f| f.listed.to_owned()).collect();
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -551,7 +554,7 @@ fn secret(out: &mut String, files: &[DotenvFile<'_>], variable: &Variable, key: 
     let places: Vec<String> = variable
         .places
         .iter()
-        .map(|&(file, line)| format!("{}:{line}", files[file].shown.display()))
+        .map(|&(file, line)| format!("{}:{line}", files[file].listed))
         .collect();
     let _ = writeln!(out, "\n[secrets.{key}]");
     let _ = writeln!(out, "# from {}", places.join(", "));

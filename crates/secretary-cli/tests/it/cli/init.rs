@@ -398,3 +398,22 @@ fn init_refuses_a_file_whose_name_a_manifest_cannot_hold() {
         out.stderr
     );
 }
+
+#[test]
+fn init_writes_the_names_the_manifest_lists_never_the_names_as_typed() {
+    // A twenty-ninth adversarial pass: `--from 'd\e[2J/../.env'` was called a bug in
+    // secretary (its comments held the escape), and a bidirectional override in a
+    // directory passed through `..` reached the manifest's comments and the terminal.
+    let project = Project::new("");
+    project.file(".env", "PORT=8000\nAPI_KEY=k-7f3a9c2e\n");
+    for dir in ["d\u{1b}[2J", "e\u{202e}Z"] {
+        fs::create_dir_all(project.path().join(dir)).unwrap();
+        let typed = format!("{dir}/../.env");
+        let out = init(project.path(), &["--from", &typed, "--output", "-"]);
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        assert!(out.stdout.contains("# from .env:1"), "{}", out.stdout);
+        for shown in [&out.stdout, &out.stderr] {
+            assert!(!shown.contains(['\u{1b}', '\u{202e}']), "{shown:?}");
+        }
+    }
+}

@@ -270,6 +270,19 @@ fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
             "PROXY_HOST",
             "[seasonal-deck-organisms-sf.trycloudflare.com]",
         ),
+        // A twenty-ninth: after `user@`, or before any punctuation.
+        (
+            "DEPLOY_HOST",
+            "deploy@seasonal-deck-organisms-sf.trycloudflare.com",
+        ),
+        (
+            "SENDER_NAME",
+            "alerts@seasonal-deck-organisms-sf.trycloudflare.com",
+        ),
+        (
+            "CALLBACK_HOST",
+            "seasonal-deck-organisms-sf.trycloudflare.com!",
+        ),
     ] {
         assert!(s(name, &[value]), "{name}");
     }
