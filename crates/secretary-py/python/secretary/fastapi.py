@@ -31,12 +31,13 @@ background; the report and settings are made at the next tick that reads everyth
 and ``secret_refresh`` is stale from the change until then (for good without
 ``refresh_interval``, which nothing makes them again). Any
 failure, of the re-read or of the settings class (a pydantic ``ValidationError`` on the
-new values), is logged once by its kind and the fields it names, never by its message
-(pydantic's quotes the input); the application keeps what it has, marked stale in
-``app.state.secret_refresh``, and the loop goes on: the settings are tried again at
-every tick until they build. A failure that is no ``Exception`` (a ``SystemExit``, or an
-``asyncio.CancelledError`` raised by an ``on_change`` callback or the settings class in
-their worker thread, which is no cancellation of the loop) is one more such failure.
+new values), is logged once by its kind and the fields it names that the settings class
+declares, never by its message (pydantic's quotes the input) nor by a key of the input;
+the application keeps what it has, marked stale in ``app.state.secret_refresh``, and
+the loop goes on: the settings are tried again at every tick until they build. A
+failure that is no ``Exception`` (a ``SystemExit``, or an ``asyncio.CancelledError``
+raised by an ``on_change`` callback or the settings class in their worker thread, which
+is no cancellation of the loop) is one more such failure.
 
 At shutdown the refresh loop is cancelled and the manager is closed
 (``SecretManager.close()``): the credentials of its ``vault_lease`` sources are revoked
@@ -127,10 +128,17 @@ class SecretRefresh:
         return f"SecretRefresh(stale={self.stale!r}, reason={self.reason!r})"
 
 
-def _describe(error: BaseException, step: str = "in the settings") -> str:
+def _describe(error: BaseException, step: str = "in the settings", declared: frozenset[str] = frozenset()) -> str:
     """What failed, without the error's message: a secretary error's first line (which
     never holds a value), else the exception's type, the step it came from (``step``) and,
-    for a pydantic validation error, the fields it names.
+    for a pydantic validation error, the fields it names that the settings class declares
+    (``declared``, from ``_declared``).
+
+    A field is named by the first element of an error's ``loc`` alone, and only when the
+    class declares it: the elements after it are dict keys, list indexes and union tags
+    taken from the input, and so is the first one for an extra key or a settings
+    function's own adapter (a twenty-ninth adversarial pass saw ``routing.CANARYkey42``,
+    a key of a JSON secret, in the start-up error uvicorn prints).
 
     An error that is no ``Exception`` may be an ``on_change`` callback's: the manager
     logs a callback's ``Exception`` and goes on, but raises its ``SystemExit`` (or any
@@ -146,14 +154,45 @@ def _describe(error: BaseException, step: str = "in the settings") -> str:
     if not isinstance(error, Exception):
         step = f"{step} (or in an on_change callback)"
     errors = getattr(error, "errors", None)
-    if callable(errors):
+    if callable(errors) and declared:
+        fields: dict[str, None] = {}
         try:
-            fields = sorted({".".join(str(p) for p in e.get("loc", ())) for e in errors()})
+            for e in errors():
+                loc = e.get("loc", ())
+                if loc and isinstance(loc[0], str) and loc[0] in declared:
+                    fields[loc[0]] = None
         except Exception:  # noqa: BLE001 - a foreign errors(): say the type alone
-            fields = []
+            fields = {}
         if fields:
             return f"{kind} {step} (fields: {', '.join(fields)})"
     return f"{kind} {step}"
+
+
+def _declared(settings: Callable[[], Any] | None) -> frozenset[str]:
+    """The names a settings class declares for its fields, as pydantic's ``loc`` names
+    them: each field's name, and its alias and validation alias (the first element of an
+    ``AliasPath``, each of ``AliasChoices``). Empty for anything that is no pydantic
+    class (a function): what its errors name is not known to be declared rather than
+    taken from the input, so no field is named (``_describe``)."""
+    fields = getattr(settings, "model_fields", None) if isinstance(settings, type) else None
+    if not isinstance(fields, dict):
+        return frozenset()
+    names: set[str] = set()
+
+    def add(alias: Any) -> None:
+        if isinstance(alias, str):
+            names.add(alias)
+        elif isinstance(getattr(alias, "choices", None), list):
+            for choice in alias.choices:
+                add(choice)
+        elif isinstance(getattr(alias, "path", None), list) and alias.path:
+            add(alias.path[0])
+
+    for name, field in fields.items():
+        add(name)
+        add(getattr(field, "alias", None))
+        add(getattr(field, "validation_alias", None))
+    return frozenset(names)
 
 
 def lifespan(
@@ -300,6 +339,7 @@ async def _refresh(
     # from values held stale was said at start-up. Stale for a change alone is not a
     # failure.
     failing = state.stale
+    declared = _declared(settings)
     try:
         while True:
             await asyncio.sleep(interval)
@@ -354,7 +394,7 @@ async def _refresh(
                     continue
                 reason = _stale_reason(held)
             else:
-                reason = _describe(failure, step)
+                reason = _describe(failure, step, declared)
             state.failed(reason)
             if not failing:
                 failing = True
@@ -468,19 +508,33 @@ async def _in_thread(call: Callable[[], Any]) -> Any:
 
 
 async def _built(settings: Callable[[], Any]) -> Any:
-    """The settings at start-up. One that fails with an ``Exception`` of its own (not
+    """The settings at start-up. One that fails with an error of its own (not
     secretary's, whose messages hold no value) is raised as a ``SecretaryError`` naming
     its type, where it raised and, for pydantic, the fields: never its message, nor as
     the cause of this one. The server prints a start-up's failure with its whole
     traceback (Starlette sends ``traceback.format_exc()`` as ``lifespan.startup.failed``,
     uvicorn logs it), and pydantic's message quotes the input, a secret's value (a
-    twenty-eighth adversarial pass)."""
+    twenty-eighth adversarial pass).
+
+    Any error, not only an ``Exception``: a ``SystemExit`` raised in a validator's
+    ``except ValueError:`` (or a ``KeyboardInterrupt``, or a ``CancelledError`` raised in
+    the thread, ``_CancelledInThread``) went through as itself, and the traceback printed
+    its context, ``int()``'s message quoting the value (a twenty-ninth adversarial
+    pass). While this task is being cancelled, whatever the call ended with is that
+    cancellation, raised as a bare ``CancelledError``: chained to the error, it would
+    print the same context. ``GeneratorExit`` (the coroutine closed) goes through."""
     try:
         return await _in_thread(settings)
-    except SecretaryError:
+    except (SecretaryError, asyncio.CancelledError, GeneratorExit):
         raise
-    except Exception as error:  # noqa: BLE001 - raised again without its message
-        what = f"{_describe(error)}, raised at {_where(error)}"
+    except BaseException as error:  # noqa: BLE001 - raised again without its message
+        cancelled = _cancelling()
+        # Where the thread's `CancelledError` was raised, not where it was wrapped.
+        origin = error.__cause__ if isinstance(error, _CancelledInThread) and error.__cause__ else error
+        what = f"{_describe(error, declared=_declared(settings))}, raised at {_where(origin)}"
+    # Out of the `except`: neither error is the context of the one raised.
+    if cancelled:
+        raise asyncio.CancelledError
     raise SecretaryError(
         f"secretary: the settings could not be built at start-up: {what}",
         fix="correct the value the fields named hold, or the settings class (its own message is not shown: it may quote a value)",
@@ -540,7 +594,13 @@ async def _join(future: asyncio.Future[Any]) -> None:
 def _unless_cancelling(error: BaseException) -> None:
     """Raises ``CancelledError`` in place of ``error`` when the current task is being
     cancelled: whatever a step raised then, the loop is to end, not to go on with it as
-    a failure. (``Task.cancelling()``: Python 3.11, the oldest the package supports.)"""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
+    a failure."""
+    if _cancelling():
         raise asyncio.CancelledError from error
+
+
+def _cancelling() -> bool:
+    """Whether the current task is being cancelled. (``Task.cancelling()``: Python 3.11,
+    the oldest the package supports.)"""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
