@@ -260,13 +260,16 @@ impl Forwarder {
         let current = Arc::clone(&target);
         let thread = std::thread::spawn(move || {
             for origin in signals.forever() {
-                // A SIGHUP a process sends asks `--watch` to re-read; one the kernel
-                // sends is the terminal hanging up, and goes as a terminal's signals go
-                // (a twenty-seventh adversarial pass saw it taken for a re-read, and a
+                // A terminal's signal: the kernel's, or a hangup a shell passed on to
+                // its jobs once the terminal had hung up (a twenty-ninth adversarial
+                // pass: from `bash -i`, it came as a process's).
+                let terminal = origin.cause == Cause::Kernel
+                    || origin.signal == SIGHUP && crate::interrupt::terminal_gone();
+                // A SIGHUP a process sends asks `--watch` to re-read; the terminal's is
+                // the terminal hanging up, and goes as a terminal's signals go (a
+                // twenty-seventh adversarial pass saw it taken for a re-read, and a
                 // program in a group of its own never told).
-                if let (SIGHUP, Some(hup), false) =
-                    (origin.signal, &hup, origin.cause == Cause::Kernel)
-                {
+                if let (SIGHUP, Some(hup), false) = (origin.signal, &hup, terminal) {
                     let _ = hup.send(());
                     continue;
                 }
@@ -279,7 +282,7 @@ impl Forwarder {
                 // One that moved to a group of its own (`timeout`, `dumb-init`) did
                 // not: it is sent (a twenty-sixth adversarial pass had Ctrl-C do
                 // nothing to it, and Ctrl-\ reach a child in our group twice).
-                if origin.cause == Cause::Kernel
+                if terminal
                     && matches!(origin.signal, SIGINT | SIGQUIT | SIGHUP)
                     && !(leader && origin.signal == SIGHUP)
                     && (target.pid == 0 && origin.signal == SIGINT

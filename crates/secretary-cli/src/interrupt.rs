@@ -35,6 +35,24 @@ static HUP_TAKEN: AtomicBool = AtomicBool::new(false);
 /// Set when such a SIGHUP came after [`take_hup`], before the forwarder listens.
 static HUP_SEEN: AtomicBool = AtomicBool::new(false);
 
+/// Whether the process had a controlling terminal when it started ([`install`]).
+static HAD_TERMINAL: AtomicBool = AtomicBool::new(false);
+
+/// Whether a terminal this process had has hung up: `/dev/tty` no longer opens. A
+/// hangup takes the controlling terminal from every process of its session before the
+/// session's leader is told (Linux's `tty_signal_session_leader`), and the leader, a
+/// shell, passes it on to its jobs with `killpg`: a SIGHUP a process sent, that is the
+/// terminal's all the same (a twenty-ninth adversarial pass: under `--watch` in an
+/// interactive shell, closing the terminal was taken for a re-read, and the program ran
+/// on). A `kill -HUP` typed in that shell, its terminal alive, is a re-read still.
+pub fn terminal_gone() -> bool {
+    HAD_TERMINAL.load(Ordering::SeqCst)
+        && std::fs::OpenOptions::new()
+            .read(true)
+            .open("/dev/tty")
+            .is_err()
+}
+
 /// What to undo before a signal ends the process ([`undo_on_stop`]): a terminal left
 /// with echo off by `put`'s hidden prompt.
 type Undo = Box<dyn Fn() + Send>;
@@ -55,6 +73,13 @@ pub fn keep_on_stop() {
 /// Installs the guard, for the whole process until [`hand_over`]. A failure to install it
 /// leaves the signals' defaults, as before.
 pub fn install() {
+    HAD_TERMINAL.store(
+        std::fs::OpenOptions::new()
+            .read(true)
+            .open("/dev/tty")
+            .is_ok(),
+        Ordering::SeqCst,
+    );
     let wanted: Vec<i32> = STOPPING
         .into_iter()
         .filter(|&signal| !ignored(signal))
@@ -130,7 +155,11 @@ pub fn hup_seen() -> bool {
 /// program started for a terminal already gone).
 fn stop(origin: &Origin) {
     let signal = origin.signal;
-    if signal == SIGHUP && HUP_TAKEN.load(Ordering::SeqCst) && origin.cause != Cause::Kernel {
+    if signal == SIGHUP
+        && HUP_TAKEN.load(Ordering::SeqCst)
+        && origin.cause != Cause::Kernel
+        && !terminal_gone()
+    {
         HUP_SEEN.store(true, Ordering::SeqCst);
         return;
     }

@@ -512,6 +512,72 @@ fn a_terminal_hanging_up_while_watch_first_reads_stops_the_start_up() {
     );
 }
 
+/// Runs an interactive `bash` on a new pseudo-terminal, types `line` into it, closes the
+/// terminal 2 s later, and prints `heard` when `hup.log` appears within 5 s, else
+/// `not heard`.
+const IN_A_SHELL: &str = r#"
+import os, pty, select, sys, time
+line = sys.argv[1]
+pid, fd = pty.fork()
+if pid == 0:
+    os.execvp("bash", ["bash", "--norc", "--noprofile", "-i"])
+def drain(seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if select.select([fd], [], [], 0.05)[0]:
+            try:
+                if not os.read(fd, 4096):
+                    return
+            except OSError:
+                return
+drain(0.5)
+os.write(fd, line.encode() + b"\n")
+drain(2.0)
+os.close(fd)
+end = time.time() + 5
+while time.time() < end and not os.path.exists("hup.log"):
+    time.sleep(0.05)
+print("heard" if os.path.exists("hup.log") else "not heard")
+try:
+    os.waitpid(pid, 0)
+except ChildProcessError:
+    pass
+"#;
+
+#[test]
+fn a_terminal_hanging_up_under_an_interactive_shell_reaches_the_program() {
+    // A twenty-ninth adversarial pass: the shell, the session's leader, passes the
+    // hangup on to its jobs with `killpg`, so `run` saw a process's SIGHUP: under
+    // `--watch` a re-read, and a program in a group of its own (`timeout`) ran on with
+    // no terminal.
+    let dir = app(MANIFEST, DOTENV);
+    let secretary = support::secretary();
+    for mode in ["--watch 1h", "--redact --watch 1h"] {
+        let _ = fs::remove_file(dir.path().join("hup.log"));
+        let line = format!(
+            "'{}' run {mode} -- timeout 20 sh -c \"trap 'echo got-HUP > hup.log; exit 7' HUP; sleep 15 & wait\"",
+            secretary.display()
+        );
+        let mut child = process::default_signals(Path::new("python3"))
+            .current_dir(dir.path())
+            .args(["-c", IN_A_SHELL, &line])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let lines = Lines::new(child.stdout.take().unwrap());
+        assert!(
+            within(&mut child, Duration::from_secs(30)).is_some(),
+            "{mode}: the shell script hung"
+        );
+        let shown = lines.rest();
+        assert_eq!(
+            shown, "heard\n",
+            "{mode}: the program never heard the hangup"
+        );
+    }
+}
+
 /// `child`'s exit status if it exits within `wait`; otherwise it is killed, and `None`.
 fn within(child: &mut Child, wait: Duration) -> Option<std::process::ExitStatus> {
     let deadline = std::time::Instant::now() + wait;
