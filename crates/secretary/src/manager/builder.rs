@@ -83,6 +83,7 @@ impl SecretManagerBuilder {
                     audit,
                     cache: RwLock::new(HashMap::new()),
                     generation: AtomicU64::new(0),
+                    reads: AtomicU64::new(0),
                     locals: ThreadLocal::new(),
                     seen: Mutex::new(HashMap::new()),
                     changes: tokio::sync::watch::Sender::new(Change::default()),

@@ -25,6 +25,8 @@ pub(super) struct Cached {
     /// value from a last-known-good copy): how old it is when it is held through an
     /// outage.
     pub(super) read: std::time::SystemTime,
+    /// The number of the read that made it ([`SecretManager::resolve_now`]).
+    pub(super) began: u64,
 }
 
 /// One thread's [`Local`], alone on its cache lines: `ThreadLocal` keeps the threads'
@@ -169,12 +171,25 @@ impl SecretManager {
     /// after them, it takes their entries' expiry and time of reading (one not cached
     /// expires at once). A key whose value changed takes the templates that read it out
     /// of the cache, to be built again from the new value.
-    pub(super) fn store(&self, resolution: &Resolution) -> Option<String> {
+    ///
+    /// `began` numbers the read that made `resolution`: a value a later read made is
+    /// never replaced by it, nor a template built from older inputs than those cached (a
+    /// twenty-ninth adversarial pass: a slow read of a template, begun before a rotation,
+    /// stored the rotated-out password over the new one, and told subscribers so).
+    pub(super) fn store(&self, resolution: &Resolution, began: u64) -> Option<String> {
         let mut cache = self
             .inner
             .cache
             .write()
             .unwrap_or_else(PoisonError::into_inner);
+        let newer = |key: &str| cache.get(key).is_some_and(|held| held.began > began);
+        let inputs_newer = match &resolution.origin {
+            Some(Origin::Template { inputs }) => inputs.iter().any(|input| newer(input)),
+            _ => false,
+        };
+        if newer(resolution.key()) || inputs_newer {
+            return None;
+        }
         let read = match &resolution.stale {
             Some(stale) => read_before(stale.age),
             None => std::time::SystemTime::now(),
@@ -210,6 +225,7 @@ impl SecretManager {
                 resolution: Arc::new(resolution.clone()),
                 expires,
                 read,
+                began,
             },
         );
         self.inner.generation.fetch_add(1, Ordering::Release);
@@ -275,12 +291,12 @@ impl SecretManager {
         if let Some(resolution) = self.cached(key) {
             return Ok(resolution);
         }
-        let mut report = self.resolve_now(Some(key.to_owned())).await?;
+        let (mut report, began) = self.resolve_now(Some(key.to_owned())).await?;
         self.through_outage(&mut report);
         self.audit(Event::Resolve, &report)?;
         // Failures are not cached: the next read tries the sources again. A template's
         // inputs, read with it, are cached too, first.
-        let changed = self.store_all(&report);
+        let changed = self.store_all(&report, began);
         self.notify(&changed);
         let resolution = report
             .resolutions
@@ -297,7 +313,7 @@ impl SecretManager {
     /// Caches every resolution of `report` without a problem, templates after the
     /// values they are built from ([`SecretManager::store`]); gives the keys whose value
     /// changed.
-    pub(super) fn store_all(&self, report: &Report) -> Vec<String> {
+    pub(super) fn store_all(&self, report: &Report, began: u64) -> Vec<String> {
         let good = || {
             report
                 .resolutions
@@ -307,13 +323,19 @@ impl SecretManager {
         good()
             .filter(|resolution| resolution.spec.template.is_none())
             .chain(good().filter(|resolution| resolution.spec.template.is_some()))
-            .filter_map(|resolution| self.store(resolution))
+            .filter_map(|resolution| self.store(resolution, began))
             .collect()
     }
 
     /// Resolves one key, or all, on the blocking pool (sources read files and the
     /// network).
-    pub(super) async fn resolve_now(&self, key: Option<String>) -> Result<Report, ManagerError> {
+    pub(super) async fn resolve_now(
+        &self,
+        key: Option<String>,
+    ) -> Result<(Report, u64), ManagerError> {
+        // Numbered before anything is read: the order reads began in is the order of
+        // what they could see.
+        let began = self.inner.reads.fetch_add(1, Ordering::AcqRel);
         let inner = Arc::clone(&self.inner);
         let vars = Arc::clone(&inner.vars.read().unwrap_or_else(PoisonError::into_inner));
         let task = tokio::task::spawn_blocking(move || {
@@ -334,7 +356,7 @@ impl SecretManager {
             }
         });
         match task.await {
-            Ok(report) => Ok(report?),
+            Ok(report) => Ok((report?, began)),
             Err(error) => Err(ManagerError::Runtime(error.to_string())),
         }
     }

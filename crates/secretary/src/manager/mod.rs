@@ -78,6 +78,9 @@ struct Inner {
     /// Counts the changes to `cache`. A hit only reads it, so it stays in every core's
     /// cache until the next change.
     generation: AtomicU64,
+    /// Counts the reads begun: each cached value keeps the number of the read that made
+    /// it, so that a read that began earlier and ended later never replaces it.
+    reads: AtomicU64,
     /// Each thread's copy of `cache`, taken at a `generation`: a hit reads only memory
     /// that no other thread writes (no lock, no shared reference count, no allocation).
     /// Dropped, and so zeroed, with the manager.
@@ -380,10 +383,10 @@ impl SecretManager {
     /// subscribers which changed. Any problem is then an error. Gives the report and the
     /// changed keys.
     async fn reread(&self, event: Event) -> Result<(Report, Vec<String>), ManagerError> {
-        let mut report = self.resolve_now(None).await?;
+        let (mut report, began) = self.resolve_now(None).await?;
         self.through_outage(&mut report);
         self.audit(event, &report)?;
-        let changed = self.store_all(&report);
+        let changed = self.store_all(&report, began);
         self.notify(&changed);
         self.problems(&report)?;
         Ok((report, changed))

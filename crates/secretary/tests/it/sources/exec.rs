@@ -528,3 +528,49 @@ fn a_written_time_in_the_future_is_not_believed() {
         .unwrap();
     assert!((3590..3610).contains(&age.as_secs()), "{age:?}");
 }
+
+#[test]
+fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() {
+    // A twenty-ninth adversarial pass: a slow read of a template began before a
+    // rotation and ended after a read of its input; it stored the rotated-out value
+    // over the new one, and told subscribers so.
+    let project = Project::new(&serde_json::json!({
+        "values": {"pw": "old-canary-1"},
+        "sleep": 1.5,
+    }));
+    let vars = project.vars(&[]);
+    let manifest = manifest(
+        project.dir.as_path(),
+        &format!(
+            "version = 1\n[sources.vault1p]\ntype = \"exec\"\n{PROVIDER}timeout = \"10s\"\n[environments.production]\nsources = [\"vault1p\"]\n[secrets.pw]\n[secrets.url]\ntemplate = \"x{{pw}}\"\n"
+        ),
+    );
+    allow(&manifest, &vars);
+    let secrets = secretary::SecretManager::from_manifest(manifest)
+        .environment("production")
+        .variables(vars)
+        .build()
+        .unwrap();
+    let slow = {
+        let secrets = secrets.clone();
+        std::thread::spawn(move || {
+            secrets
+                .blocking()
+                .get("url")
+                .map(|value| value.expose().to_owned())
+        })
+    };
+    // The provider has read the old store; rotate, and read the input alone.
+    std::thread::sleep(Duration::from_millis(500));
+    project.store(&serde_json::json!({"values": {"pw": "new-canary-2"}}));
+    let blocking = secrets.blocking();
+    assert_eq!(blocking.get("pw").unwrap().expose(), "new-canary-2");
+    let slow = slow.join().unwrap().unwrap();
+    assert_eq!(slow, "xold-canary-1", "the slow read gives what it read");
+    assert_eq!(
+        blocking.get("pw").unwrap().expose(),
+        "new-canary-2",
+        "the later read's value stays"
+    );
+    assert_eq!(blocking.get("url").unwrap().expose(), "xnew-canary-2");
+}
