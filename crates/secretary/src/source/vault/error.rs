@@ -440,15 +440,15 @@ impl TlsFailure {
                 address.replacen("https://", "http://", 1)
             ),
             Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
-            Self::Unusable => "the server's certificate cannot be read or checked as it is (see why above): reissue it, with its whole chain".to_owned(),
+            Self::Unusable => "the server's certificate cannot be read or checked as it is (see why above): a signature that does not verify is often a key too short (RSA below 2048 bits) in it or its CA; reissue it, with its whole chain".to_owned(),
             Self::NotForServers => "the server's certificate is not for TLS servers: reissue it with extendedKeyUsage serverAuth, signed by the CA as it is".to_owned(),
             Self::Algorithm => "a certificate of the server's chain is signed with an algorithm or key secretary does not take (P-521, RSA below 2048 bits, SHA-1): reissue the chain with ECDSA P-256 or P-384, or RSA of 2048 bits or more, and SHA-256 or better".to_owned(),
             Self::NotACa => "a certificate the server sends as its CA is not a CA's (basicConstraints CA:FALSE): reissue that intermediate with CA:TRUE, or have the server send the chain its CA issued".to_owned(),
             Self::Version1 => "the server's certificate is X.509 version 1, which holds no names nor usages: reissue it as version 3, with subjectAltName and extendedKeyUsage serverAuth".to_owned(),
             Self::CaAsServer => "the server's certificate is a CA's (basicConstraints CA:TRUE, as `openssl req -x509` makes by default), which secretary never accepts as a server's, trusted or not: issue the server a certificate with CA:FALSE, signed by your CA, and keep VAULT_CACERT on the CA".to_owned(),
-            Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names".to_owned(),
+            Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names; an IP address is matched only by an IP: entry of its subjectAltName, never a DNS: one (reissue it so)".to_owned(),
             Self::NoName => "the server's certificate names no host: its CN is not read; reissue it with the server's names in subjectAltName (DNS: or IP:)".to_owned(),
-            Self::Expired => "the server's certificate has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
+            Self::Expired => "the server's certificate, or one of the chain it sends (an intermediate), has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
             Self::ClientCertificate => "the server wants a client certificate it accepts: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to one its CA signed".to_owned(),
             Self::Other => "check the TLS settings on both sides (VAULT_CACERT, VAULT_CLIENT_CERT and VAULT_CLIENT_KEY, the server's TLS versions and ciphers)".to_owned(),
         }
@@ -463,10 +463,12 @@ impl TlsFailure {
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
                 Self::NotTls
             }
+            // No name at all, or only what is no host's name (an `email:` entry is
+            // presented as `Unsupported(..)`: a twenty-ninth adversarial pass).
             rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
                 presented,
                 ..
-            }) if presented.is_empty() => Self::NoName,
+            }) if presented.iter().all(|name| name.starts_with("Unsupported")) => Self::NoName,
             rustls::Error::InvalidCertificate(
                 Refused::NotValidForName | Refused::NotValidForNameContext { .. },
             ) => Self::WrongName,
@@ -717,6 +719,15 @@ mod tests {
                         .unwrap()
                         .to_owned(),
                     presented: Vec::new(),
+                }),
+                "names no host",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
+                    expected: rustls::pki_types::ServerName::try_from("vault.internal")
+                        .unwrap()
+                        .to_owned(),
+                    presented: vec!["Unsupported(0x01)".to_owned()],
                 }),
                 "names no host",
             ),
