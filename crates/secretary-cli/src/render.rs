@@ -17,7 +17,13 @@ pub const TERMS: Terms = Terms::new(
 /// Every problem in `report`, grouped so one failed source is told once: the library's
 /// [`secretary::Summary`], in the command line's terms.
 pub fn problems(report: &Report) -> String {
-    secretary::printable::lines(&report.summary().problem_report(&TERMS))
+    problems_of(&report.summary())
+}
+
+/// [`problems`] of a summary already made: the one way the command line prints a
+/// problem report (`check` printed its own raw, a thirtieth adversarial pass).
+pub fn problems_of(summary: &secretary::Summary) -> String {
+    secretary::printable::lines(&summary.problem_report(&TERMS))
 }
 
 /// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.

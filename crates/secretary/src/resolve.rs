@@ -422,8 +422,15 @@ pub fn resolve_with(
         pending = still_pending;
     }
     defaults(manifest, environment, &specs, &mut resolutions, &pending);
+    // The values read are checked before a template is built from them: an input that
+    // breaks its type or pattern leaves its template without a value (a thirtieth
+    // adversarial pass had `get`, `export` and `run` hand out a URL built from an `int`
+    // that was not one, `status` calling it `ok`). Then the templates are checked.
+    let (templates, read): (Vec<usize>, Vec<usize>) =
+        (0..specs.len()).partition(|&at| specs[at].template.is_some());
+    validate_some(environment, &specs, &mut resolutions, &read);
     derived::build(&specs, &mut resolutions);
-    validate_all(environment, &specs, &mut resolutions);
+    validate_some(environment, &specs, &mut resolutions, &templates);
     resolutions.truncate(asked_for);
     warnings.extend(rotation(environment, &mut resolutions, SystemTime::now()));
     Ok(Report {
@@ -552,17 +559,7 @@ fn defaults(
     }
 }
 
-/// Validates every value found (or built).
-fn validate_all(
-    environment: &EnvironmentSpec,
-    specs: &[&Arc<SecretSpec>],
-    resolutions: &mut [Resolution],
-) {
-    let all: Vec<usize> = (0..resolutions.len()).collect();
-    validate_some(environment, specs, resolutions, &all);
-}
-
-/// [`validate_all`] for the resolutions at `which`.
+/// Validates the values found (or built) of the resolutions at `which`.
 fn validate_some(
     environment: &EnvironmentSpec,
     specs: &[&Arc<SecretSpec>],

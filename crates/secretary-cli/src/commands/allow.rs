@@ -16,45 +16,61 @@ pub fn run(manifest: &Manifest, vars: &Variables, out: &mut impl Write) -> Resul
         writeln!(
             out,
             "{} has no exec source: nothing to allow (what was allowed for it before is forgotten)",
-            shown.display()
+            secretary::printable::path(&shown)
         )?;
         return Ok(Status::Success);
     }
-    writeln!(out, "allowed for {} (this user only):", shown.display())?;
+    writeln!(
+        out,
+        "allowed for {} (this user only):",
+        secretary::printable::path(&shown)
+    )?;
+    // What the repository names (a program's file, a link, a file read) is shown as
+    // text: a file name a pull request commits could otherwise rewrite the lines the
+    // user reads to confirm what is allowed (a thirtieth adversarial pass).
+    let t = |text: &str| secretary::printable::text(text).into_owned();
     for (name, allowed) in &allowed {
-        writeln!(out, "  {name}: {}", shell_words(&allowed.command))?;
+        writeln!(out, "  {name}: {}", t(&shell_words(&allowed.command)))?;
         if allowed.link.is_empty() {
             writeln!(
                 out,
                 "    runs {} (sha256 {})",
-                allowed.program, allowed.program_sha256
+                t(&allowed.program),
+                allowed.program_sha256
             )?;
         } else {
             writeln!(
                 out,
                 "    runs {}, a link to {} (sha256 {})",
-                allowed.link, allowed.program, allowed.program_sha256
+                t(&allowed.link),
+                t(&allowed.program),
+                allowed.program_sha256
             )?;
         }
         // The interpreter a script's `#!` line names, which is what is run.
         for interpreter in allowed.interpreters.iter().flatten() {
             let program = if interpreter.link.is_empty() {
-                interpreter.program.clone()
+                t(&interpreter.program)
             } else {
-                format!("{}, a link to {}", interpreter.link, interpreter.program)
+                format!(
+                    "{}, a link to {}",
+                    t(&interpreter.link),
+                    t(&interpreter.program)
+                )
             };
             writeln!(
                 out,
                 "    with {program} (sha256 {}), as {} says",
-                interpreter.sha256, interpreter.named_by
+                interpreter.sha256,
+                t(&interpreter.named_by)
             )?;
         }
         for (file, sha) in &allowed.files {
             // What Node would look up and is not there: pinned as absent.
             if sha.len() == 64 {
-                writeln!(out, "    reads {file} (sha256 {sha})")?;
+                writeln!(out, "    reads {} (sha256 {sha})", t(file))?;
             } else {
-                writeln!(out, "    looks for {file} ({sha})")?;
+                writeln!(out, "    looks for {} ({})", t(file), t(sha))?;
             }
         }
         if !allowed.pass_env.is_empty() {

@@ -72,7 +72,7 @@ pub fn run(
                 out,
                 "removed {removed} last-known-good cop{} from {}",
                 if removed == 1 { "y" } else { "ies" },
-                dir.display()
+                secretary::printable::path(&dir)
             )?;
             // A filter cannot read a file that is no copy (corrupt, of another format):
             // say it was left, or it would pass for cleared (a twenty-third adversarial
@@ -161,11 +161,12 @@ fn status(
                     .help(file.hint.clone())
                     .say();
             }
+            let shown = secretary::printable::path(dir);
             if rows.is_empty() {
-                writeln!(out, "no last-known-good copies in {}", dir.display())?;
+                writeln!(out, "no last-known-good copies in {shown}")?;
                 return Ok(Status::Success);
             }
-            writeln!(out, "last-known-good copies in {}", dir.display())?;
+            writeln!(out, "last-known-good copies in {shown}")?;
             let table: Vec<Vec<String>> = rows
                 .iter()
                 .map(|row| {

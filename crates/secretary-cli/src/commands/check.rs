@@ -89,7 +89,7 @@ pub fn run(session: &Session, settings: &CheckSettings) -> Result<Status, Failur
                     counts.secrets, summary.environment,
                 )?;
             } else {
-                write!(out, "{}", summary.problem_report(&render::TERMS))?;
+                write!(out, "{}", render::problems_of(&summary))?;
                 writeln!(out, "error: {}", summary.headline(&shown))?;
             }
         }

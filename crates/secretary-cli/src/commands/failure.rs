@@ -375,7 +375,9 @@ impl Failure {
             }
             Self::Trust(error) => {
                 let hint = error.hint();
-                Diagnostic::error(error.to_string()).help(hint)
+                // It names files of the repository: shown as text, newlines escaped too.
+                Diagnostic::error(secretary::printable::text(&error.to_string()).into_owned())
+                    .help(hint)
             }
             Self::Io(error) => Diagnostic::error(error.to_string()),
             Self::Cache(error) => {

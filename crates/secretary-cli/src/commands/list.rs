@@ -138,7 +138,7 @@ fn secret_out(spec: &SecretSpec) -> SecretOut<'_> {
 }
 
 pub fn run(manifest: &Manifest, format: Format, out: &mut impl Write) -> Result<Status, Failure> {
-    let shown = manifest.shown_path().display().to_string();
+    let shown = secretary::printable::path(&manifest.shown_path());
     match format {
         Format::Json => {
             let output = Output {

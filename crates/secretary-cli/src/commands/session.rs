@@ -99,7 +99,7 @@ impl Session {
 
     /// The manifest's path as people are shown it.
     pub fn shown(&self) -> String {
-        self.manifest.shown_path().display().to_string()
+        secretary::printable::path(&self.manifest.shown_path())
     }
 
     /// Resolves `keys` (all when empty) in the environment.

@@ -42,12 +42,16 @@ impl SecretManager {
                 Some(ProblemKind::SourceFailed { source, error }) if is_outage(error) => {
                     (source.clone(), Cause::Failed(error.clone()))
                 }
-                // Refused, or stale where stale values are problems (`on_stale = "fail"`).
-                Some(ProblemKind::SourceFailed { .. } | ProblemKind::Stale(_)) => {
+                // Any other problem: refused, stale where stale values are problems
+                // (`on_stale = "fail"`), gone (deleted in Vault, its line removed), or
+                // a value that breaks its rules: what was held is no longer served (a
+                // thirtieth adversarial pass had `get` serve a secret deleted from
+                // Vault after `refresh` said it was missing).
+                Some(_) => {
                     dropped |= forget(manifest, &mut cache, resolution.key());
                     continue;
                 }
-                _ => continue,
+                None => continue,
             };
             let Some(policy) = policy else {
                 continue;

@@ -123,20 +123,17 @@ fn settle(
         let problem = position
             .get(lacking.as_str())
             .and_then(|&i| resolutions[i].problems.first());
-        // An input whose source failed fails an optional template too: a failure is
-        // never taken for "not set" (a twenty-ninth adversarial pass had `get_optional`
-        // give `None` for a template over a secret Vault could not serve).
-        let failed = problem
-            .map(|problem| &problem.kind)
-            .filter(|kind| {
-                matches!(
-                    kind,
-                    ProblemKind::SourceFailed { .. }
-                        | ProblemKind::Outage { .. }
-                        | ProblemKind::Stale(_)
-                )
-            })
-            .cloned();
+        // An input with a problem fails an optional template too: a failure, or a value
+        // that breaks its rules, is never taken for "not set" (a twenty-ninth adversarial
+        // pass had `get_optional` give `None` for a template over a secret Vault could
+        // not serve). A source's failure is the template's too; anything else is told as
+        // the input's, by the fix.
+        let failed = problem.map(|problem| match &problem.kind {
+            kind @ (ProblemKind::SourceFailed { .. }
+            | ProblemKind::Outage { .. }
+            | ProblemKind::Stale(_)) => kind.clone(),
+            _ => ProblemKind::Missing,
+        });
         if spec.required || failed.is_some() {
             let cause = problem.map(|problem| Box::new(problem.fix.clone()));
             resolutions[at].problems.push(Problem {

@@ -438,6 +438,27 @@ fn a_template_lives_no_longer_than_its_inputs() {
 }
 
 #[test]
+fn a_secret_gone_from_its_source_is_no_longer_served_after_a_re_read() {
+    // A thirtieth adversarial pass: a secret deleted from Vault (or its `.env` line
+    // removed) was still served by `get` after `refresh` reported it missing.
+    let dir = app("API_KEY=first-1111\n");
+    let secrets = manager(dir.path(), &[("DATABASE_URL", "postgresql://db/app")]);
+    block_on(async {
+        assert_eq!(secrets.get("api_key").await.unwrap().expose(), "first-1111");
+        write_dotenv(dir.path(), "\n");
+        assert!(
+            secrets.refresh().await.is_err(),
+            "the re-read finds it missing"
+        );
+        assert!(
+            secrets.get("api_key").await.is_err(),
+            "a value gone is served"
+        );
+        assert!(secrets.get_cached("api_key").is_none());
+    });
+}
+
+#[test]
 fn an_env_source_cannot_have_a_ttl() {
     let dir = app("");
     let manifest = MANIFEST.replace("type = \"env\"", "type = \"env\"\nttl = \"5m\"");

@@ -314,13 +314,16 @@ fn a_wrong_token_fails_closed_even_when_the_environment_has_the_value() {
         out.stdout
     );
     // Every secret fails, none falls through: the lease's two with the lease source,
-    // the other eleven with the KV source, and the URL built from the lease's.
+    // and the URL built from them (its input's failure is its own: a twenty-ninth
+    // adversarial pass), the other eleven with the KV source.
     assert!(
         out.stdout.contains("source `database` failed")
-            && out.stdout.contains("(2 secrets)")
+            && out.stdout.contains("(3 secrets)")
             && out.stdout.contains("source `vault` failed")
             && out.stdout.contains("(11 secrets)")
-            && out.stdout.contains("[missing] database_url")
+            && out
+                .stdout
+                .contains("`database_url` is built from `postgres_user`")
             && out.stdout.contains("14 problems"),
         "every secret fails, none falls through: {}",
         out.stdout

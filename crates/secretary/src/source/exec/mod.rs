@@ -56,8 +56,11 @@ pub struct ExecSource {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ExecError {
-    /// The command may not run: not allowed, or changed since.
-    #[error("{0}")]
+    /// The command may not run: not allowed, or changed since. Shown as text (each
+    /// character a terminal does not show as itself escaped, newlines included): it
+    /// names files of the repository, whose names a pull request chooses (a thirtieth
+    /// adversarial pass forged an `ok:` line with one).
+    #[error("{}", crate::printable::text(&.0.to_string()))]
     Trust(TrustError),
     /// The program could not be run to its end.
     #[error("{0}")]

@@ -534,9 +534,12 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
     // A twenty-ninth adversarial pass: a slow read of a template began before a
     // rotation and ended after a read of its input; it stored the rotated-out value
     // over the new one, and told subscribers so.
-    let project = Project::new(&serde_json::json!({
+    let project = Project::new(&serde_json::json!({}));
+    let read = project.root.path().join("read.json");
+    project.store(&serde_json::json!({
         "values": {"pw": "old-canary-1"},
         "sleep": 1.5,
+        "dump": read.display().to_string(),
     }));
     let vars = project.vars(&[]);
     let manifest = manifest(
@@ -560,8 +563,16 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
                 .map(|value| value.expose().to_owned())
         })
     };
-    // The provider has read the old store; rotate, and read the input alone.
-    std::thread::sleep(Duration::from_millis(500));
+    // Once the provider has read the old store (it writes `dump` then, before its
+    // sleep: bounded, whatever the load), rotate, and read the input alone.
+    let waited = Instant::now();
+    while !read.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the provider never ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     project.store(&serde_json::json!({"values": {"pw": "new-canary-2"}}));
     let blocking = secrets.blocking();
     assert_eq!(blocking.get("pw").unwrap().expose(), "new-canary-2");

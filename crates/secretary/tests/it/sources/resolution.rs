@@ -387,3 +387,27 @@ fn an_optional_template_over_a_failed_input_fails_too_never_unset() {
     assert_eq!(codes(&report, "opt_url"), Vec::<&str>::new());
     assert!(report.get("opt_url").unwrap().value.is_none());
 }
+
+#[test]
+fn a_template_over_a_value_that_breaks_its_rules_gets_no_value() {
+    // A thirtieth adversarial pass: the template was built before its input was checked,
+    // so `get url` printed a URL holding an `int` that was no number.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[environments.production]\nsources = [\"env\"]\n[secrets.pw]\ntype = \"int\"\n[secrets.url]\ntemplate = \"postgres://u:{pw}@h/db\"\n[secrets.pw2]\nrequired = false\ntype = \"int\"\n[secrets.opt_url]\nrequired = false\ntemplate = \"x{pw2}\"\n",
+    );
+    let vars = Variables::from_pairs([("PW", "canary-not-a-number"), ("PW2", "canary-2")]);
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(codes(&report, "pw"), ["invalid"]);
+    for key in ["url", "opt_url"] {
+        assert!(value(&report, key).is_none(), "{key} was built");
+        assert!(!codes(&report, key).is_empty(), "{key} has no problem");
+    }
+    let vars = Variables::from_pairs([("PW", "42")]);
+    let report = run(&manifest, "production", &vars);
+    assert_eq!(
+        value(&report, "url").as_deref(),
+        Some("postgres://u:42@h/db")
+    );
+}
