@@ -264,7 +264,10 @@ impl Forwarder {
                 // its jobs once the terminal had hung up (a twenty-ninth adversarial
                 // pass: from `bash -i`, it came as a process's).
                 let terminal = origin.cause == Cause::Kernel
-                    || origin.signal == SIGHUP && crate::interrupt::terminal_gone();
+                    || origin.signal == SIGHUP
+                        && crate::interrupt::terminal_hung_up(
+                            origin.process.map(|process| process.pid),
+                        );
                 // A SIGHUP a process sends asks `--watch` to re-read; the terminal's is
                 // the terminal hanging up, and goes as a terminal's signals go (a
                 // twenty-seventh adversarial pass saw it taken for a re-read, and a

@@ -35,22 +35,50 @@ static HUP_TAKEN: AtomicBool = AtomicBool::new(false);
 /// Set when such a SIGHUP came after [`take_hup`], before the forwarder listens.
 static HUP_SEEN: AtomicBool = AtomicBool::new(false);
 
-/// Whether the process had a controlling terminal when it started ([`install`]).
+/// Whether the process had a controlling terminal when it started ([`install`]), until
+/// its hangup was taken ([`terminal_hung_up`]).
 static HAD_TERMINAL: AtomicBool = AtomicBool::new(false);
 
-/// Whether a terminal this process had has hung up: `/dev/tty` no longer opens. A
-/// hangup takes the controlling terminal from every process of its session before the
-/// session's leader is told (Linux's `tty_signal_session_leader`), and the leader, a
-/// shell, passes it on to its jobs with `killpg`: a SIGHUP a process sent, that is the
-/// terminal's all the same (a twenty-ninth adversarial pass: under `--watch` in an
-/// interactive shell, closing the terminal was taken for a re-read, and the program ran
-/// on). A `kill -HUP` typed in that shell, its terminal alive, is a re-read still.
-pub fn terminal_gone() -> bool {
-    HAD_TERMINAL.load(Ordering::SeqCst)
-        && std::fs::OpenOptions::new()
-            .read(true)
-            .open("/dev/tty")
-            .is_err()
+/// Whether a SIGHUP that `sender` sent is the terminal's hangup, passed on: the process
+/// had a controlling terminal, it has none now (`/dev/tty` fails to open with ENXIO or
+/// EIO, not any error), and the sender is of this process's session (the shell that
+/// leads it). A hangup takes the controlling terminal from every process of its session
+/// before the session's leader is told (Linux's `tty_signal_session_leader`), and the
+/// leader, a shell, passes it on to its jobs with `killpg` (a twenty-ninth adversarial
+/// pass: under `--watch` in an interactive shell, closing the terminal was taken for a
+/// re-read, and the program ran on). Taken once: the terminal is then gone for good, and
+/// a later SIGHUP (a `kill -HUP` from elsewhere) is a re-read again; a `kill -HUP` typed
+/// in a live shell is one too (a thirtieth adversarial pass saw both taken for hangups).
+pub fn terminal_hung_up(sender: Option<i32>) -> bool {
+    if !HAD_TERMINAL.load(Ordering::SeqCst) {
+        return false;
+    }
+    let gone = std::fs::OpenOptions::new()
+        .read(true)
+        .open("/dev/tty")
+        .err()
+        .and_then(|error| error.raw_os_error())
+        .is_some_and(|code| code == libc_enxio() || code == libc_eio());
+    let ours = sender
+        .and_then(rustix::process::Pid::from_raw)
+        .is_some_and(|pid| {
+            rustix::process::getsid(Some(pid)).ok() == rustix::process::getsid(None).ok()
+        });
+    let hung_up = gone && ours;
+    if hung_up {
+        HAD_TERMINAL.store(false, Ordering::SeqCst);
+    }
+    hung_up
+}
+
+/// `ENXIO`: no such device (a process without a controlling terminal opens `/dev/tty`).
+fn libc_enxio() -> i32 {
+    rustix::io::Errno::NXIO.raw_os_error()
+}
+
+/// `EIO`: what a hung-up terminal's reads and opens give.
+fn libc_eio() -> i32 {
+    rustix::io::Errno::IO.raw_os_error()
 }
 
 /// What to undo before a signal ends the process ([`undo_on_stop`]): a terminal left
@@ -158,7 +186,7 @@ fn stop(origin: &Origin) {
     if signal == SIGHUP
         && HUP_TAKEN.load(Ordering::SeqCst)
         && origin.cause != Cause::Kernel
-        && !terminal_gone()
+        && !terminal_hung_up(origin.process.map(|process| process.pid))
     {
         HUP_SEEN.store(true, Ordering::SeqCst);
         return;

@@ -834,3 +834,28 @@ def test_a_start_up_cancelled_while_its_settings_exit_stays_cancelled(app: Any) 
 
     asyncio.run(scenario())
     assert release.is_set()
+
+
+def test_a_secretary_error_the_settings_raise_at_start_up_carries_no_context(app, caplog):
+    # A thirtieth adversarial pass: a settings class raised a SecretaryError in the
+    # `except ValueError:` of `int(value)`, and the traceback uvicorn prints showed that
+    # ValueError, quoting the value.
+    class Numeric(SecretarySettings):
+        api_key: SecretStr
+        port: int
+
+        @field_validator("api_key")
+        @classmethod
+        def numeric(cls, value: SecretStr) -> SecretStr:
+            try:
+                int(value.get_secret_value())
+            except ValueError:
+                raise SecretaryError("api_key must be numeric")  # noqa: B904 - the context is the point
+            return value
+
+    with caplog.at_level(logging.DEBUG), pytest.raises(Exception) as raised:
+        with TestClient(make_app(settings=Numeric)):
+            pass
+    shown = "".join(traceback.format_exception(raised.value))
+    assert "dotenv-api-key-1234" not in shown
+    assert "dotenv-api-key-1234" not in caplog.text

@@ -525,7 +525,14 @@ async def _built(settings: Callable[[], Any]) -> Any:
     print the same context. ``GeneratorExit`` (the coroutine closed) goes through."""
     try:
         return await _in_thread(settings)
-    except (SecretaryError, asyncio.CancelledError, GeneratorExit):
+    except SecretaryError as error:
+        # Its own message holds no value, but one a settings class raises in an
+        # `except` block carries that block's error as its context, printed with it (a
+        # thirtieth adversarial pass: `int()`'s message, quoting the value).
+        error.__cause__ = None
+        error.__suppress_context__ = True
+        raise
+    except (asyncio.CancelledError, GeneratorExit):
         raise
     except BaseException as error:  # noqa: BLE001 - raised again without its message
         cancelled = _cancelling()
