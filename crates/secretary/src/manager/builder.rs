@@ -84,6 +84,7 @@ impl SecretManagerBuilder {
                     cache: RwLock::new(HashMap::new()),
                     generation: AtomicU64::new(0),
                     reads: AtomicU64::new(0),
+                    floor: AtomicU64::new(0),
                     locals: ThreadLocal::new(),
                     seen: Mutex::new(HashMap::new()),
                     changes: tokio::sync::watch::Sender::new(Change::default()),

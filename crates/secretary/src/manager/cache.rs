@@ -182,6 +182,11 @@ impl SecretManager {
             .cache
             .write()
             .unwrap_or_else(PoisonError::into_inner);
+        // Below the floor: begun before values were dropped (a value held through an
+        // outage is the cache's own, kept with its read's number, and stays).
+        if resolution.stale.is_none() && began < self.inner.floor.load(Ordering::Acquire) {
+            return None;
+        }
         let newer = |key: &str| cache.get(key).is_some_and(|held| held.began > began);
         let inputs_newer = match &resolution.origin {
             Some(Origin::Template { inputs }) => inputs.iter().any(|input| newer(input)),
@@ -292,11 +297,11 @@ impl SecretManager {
             return Ok(resolution);
         }
         let (mut report, began) = self.resolve_now(Some(key.to_owned())).await?;
-        self.through_outage(&mut report);
+        let held = self.through_outage(&mut report, began);
         self.audit(Event::Resolve, &report)?;
         // Failures are not cached: the next read tries the sources again. A template's
         // inputs, read with it, are cached too, first.
-        let changed = self.store_all(&report, began);
+        let changed = self.store_all(&report, began, &held);
         self.notify(&changed);
         let resolution = report
             .resolutions
@@ -313,7 +318,12 @@ impl SecretManager {
     /// Caches every resolution of `report` without a problem, templates after the
     /// values they are built from ([`SecretManager::store`]); gives the keys whose value
     /// changed.
-    pub(super) fn store_all(&self, report: &Report, began: u64) -> Vec<String> {
+    pub(super) fn store_all(
+        &self,
+        report: &Report,
+        began: u64,
+        held: &HashMap<String, u64>,
+    ) -> Vec<String> {
         let good = || {
             report
                 .resolutions
@@ -323,7 +333,10 @@ impl SecretManager {
         good()
             .filter(|resolution| resolution.spec.template.is_none())
             .chain(good().filter(|resolution| resolution.spec.template.is_some()))
-            .filter_map(|resolution| self.store(resolution, began))
+            .filter_map(|resolution| {
+                let began = held.get(resolution.key()).copied().unwrap_or(began);
+                self.store(resolution, began)
+            })
             .collect()
     }
 

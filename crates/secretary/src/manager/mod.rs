@@ -81,6 +81,10 @@ struct Inner {
     /// Counts the reads begun: each cached value keeps the number of the read that made
     /// it, so that a read that began earlier and ended later never replaces it.
     reads: AtomicU64,
+    /// No read numbered below it may cache a value: raised when values are dropped (a
+    /// refusal, `clear_cache`, `close`), so that a read begun before does not put them
+    /// back when it ends (a thirtieth adversarial pass).
+    floor: AtomicU64,
     /// Each thread's copy of `cache`, taken at a `generation`: a hit reads only memory
     /// that no other thread writes (no lock, no shared reference count, no allocation).
     /// Dropped, and so zeroed, with the manager.
@@ -384,9 +388,9 @@ impl SecretManager {
     /// changed keys.
     async fn reread(&self, event: Event) -> Result<(Report, Vec<String>), ManagerError> {
         let (mut report, began) = self.resolve_now(None).await?;
-        self.through_outage(&mut report);
+        let held = self.through_outage(&mut report, began);
         self.audit(event, &report)?;
-        let changed = self.store_all(&report, began);
+        let changed = self.store_all(&report, began, &held);
         self.notify(&changed);
         self.problems(&report)?;
         Ok((report, changed))
@@ -427,6 +431,9 @@ impl SecretManager {
             .unwrap_or_else(PoisonError::into_inner);
         cache.clear();
         self.inner.generation.fetch_add(1, Ordering::Release);
+        self.inner
+            .floor
+            .fetch_max(self.inner.reads.load(Ordering::Acquire), Ordering::AcqRel);
     }
 
     /// A facade with the same methods that block, for code without an async runtime. It

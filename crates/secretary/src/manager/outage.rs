@@ -15,9 +15,14 @@ use super::SecretManager;
 use super::cache::{Cached, forget};
 
 impl SecretManager {
-    /// Applies the outage rules to a fresh `report`: each secret that failed for an
-    /// outage takes the value held, stale; each refused one is dropped from the cache.
-    pub(super) fn through_outage(&self, report: &mut Report) {
+    /// Applies the outage rules to a fresh `report`, read by the read numbered `began`:
+    /// each secret that failed for an outage takes the value held, stale; each refused
+    /// one is dropped from the cache, and no read begun before this one may cache a value
+    /// after. Gives the held keys with the numbers of the reads that made what they hold:
+    /// a value held keeps its own read's number, not this read's (a thirtieth adversarial
+    /// pass had a held, rotated-out value outrank a fresher read that ended later).
+    pub(super) fn through_outage(&self, report: &mut Report, began: u64) -> HashMap<String, u64> {
+        let mut held_reads = HashMap::new();
         let manifest = &self.inner.manifest;
         let environment = manifest
             .environments()
@@ -78,6 +83,7 @@ impl SecretManager {
                 dropped |= forget(manifest, &mut cache, resolution.key());
             } else {
                 held_count += 1;
+                held_reads.insert(resolution.key().to_owned(), held.began);
             }
             kept.stale = Some(stale);
             *resolution = kept;
@@ -90,6 +96,11 @@ impl SecretManager {
             self.inner
                 .generation
                 .fetch_add(1, std::sync::atomic::Ordering::Release);
+            // A read begun before this one, still going, must not cache what was just
+            // dropped.
+            self.inner
+                .floor
+                .fetch_max(began, std::sync::atomic::Ordering::AcqRel);
         }
         drop(cache);
         if held_count > 0 {
@@ -97,6 +108,7 @@ impl SecretManager {
                 .warnings
                 .push(crate::Warning::Held { count: held_count });
         }
+        held_reads
     }
 }
 

@@ -585,3 +585,47 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
     );
     assert_eq!(blocking.get("url").unwrap().expose(), "xnew-canary-2");
 }
+
+#[test]
+fn a_read_that_began_before_clear_cache_does_not_put_its_value_back() {
+    // A thirtieth adversarial pass: a removal left no mark, so a slow read that began
+    // before `clear_cache` (or a refusal, or `close`) cached its value after it.
+    let project = Project::new(&serde_json::json!({}));
+    let read = project.root.path().join("read.json");
+    project.store(&serde_json::json!({
+        "values": {"pw": "old-canary-3"},
+        "sleep": 1.5,
+        "dump": read.display().to_string(),
+    }));
+    let vars = project.vars(&[]);
+    let manifest = manifest(
+        project.dir.as_path(),
+        &format!(
+            "version = 1\n[sources.vault1p]\ntype = \"exec\"\n{PROVIDER}timeout = \"10s\"\n[environments.production]\nsources = [\"vault1p\"]\n[secrets.pw]\n"
+        ),
+    );
+    allow(&manifest, &vars);
+    let secrets = secretary::SecretManager::from_manifest(manifest)
+        .environment("production")
+        .variables(vars)
+        .build()
+        .unwrap();
+    let slow = {
+        let secrets = secrets.clone();
+        std::thread::spawn(move || secrets.blocking().get("pw").is_ok())
+    };
+    let waited = Instant::now();
+    while !read.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the provider never ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    secrets.clear_cache();
+    assert!(slow.join().unwrap());
+    assert!(
+        secrets.get_cached("pw").is_none(),
+        "a read begun before clear_cache cached its value"
+    );
+}
