@@ -440,7 +440,7 @@ impl TlsFailure {
                 address.replacen("https://", "http://", 1)
             ),
             Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
-            Self::Unusable => "the server's certificate cannot be read or checked as it is (see why above): a signature that does not verify is often a key too short (RSA below 2048 bits) in it or its CA; reissue it, with its whole chain".to_owned(),
+            Self::Unusable => "the server's certificate cannot be read or checked as it is (see why above); a signature that does not verify is most often VAULT_CACERT holding another CA of the same name (one made again, or rotated), else a key too short (RSA below 2048 bits) in the chain: check VAULT_CACERT against the CA that signed the server's certificate, or reissue it with its whole chain".to_owned(),
             Self::NotForServers => "the server's certificate is not for TLS servers: reissue it with extendedKeyUsage serverAuth, signed by the CA as it is".to_owned(),
             Self::Algorithm => "a certificate of the server's chain is signed with an algorithm or key secretary does not take (P-521, RSA below 2048 bits, SHA-1): reissue the chain with ECDSA P-256 or P-384, or RSA of 2048 bits or more, and SHA-256 or better".to_owned(),
             Self::NotACa => "a certificate the server sends as its CA is not a CA's (basicConstraints CA:FALSE): reissue that intermediate with CA:TRUE, or have the server send the chain its CA issued".to_owned(),
@@ -463,12 +463,18 @@ impl TlsFailure {
             rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
                 Self::NotTls
             }
-            // No name at all, or only what is no host's name (an `email:` entry is
-            // presented as `Unsupported(..)`: a twenty-ninth adversarial pass).
+            // No host's name at all: none, or only `email:` (presented as
+            // `Unsupported(..)`: a twenty-ninth adversarial pass), `URI:` or `dirName:`
+            // entries (a thirtieth).
             rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
                 presented,
                 ..
-            }) if presented.iter().all(|name| name.starts_with("Unsupported")) => Self::NoName,
+            }) if !presented
+                .iter()
+                .any(|name| name.starts_with("DnsName(") || name.starts_with("IpAddress(")) =>
+            {
+                Self::NoName
+            }
             rustls::Error::InvalidCertificate(
                 Refused::NotValidForName | Refused::NotValidForNameContext { .. },
             ) => Self::WrongName,
@@ -730,6 +736,20 @@ mod tests {
                     presented: vec!["Unsupported(0x01)".to_owned()],
                 }),
                 "names no host",
+            ),
+            (
+                rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
+                    expected: rustls::pki_types::ServerName::try_from("vault.internal")
+                        .unwrap()
+                        .to_owned(),
+                    presented: vec!["UniformResourceIdentifier(\"spiffe://c/ns/v\")".to_owned()],
+                }),
+                "names no host",
+            ),
+            // A thirtieth: a bad signature is most often another CA of the same name.
+            (
+                rustls::Error::InvalidCertificate(Refused::BadSignature),
+                "another CA of the same name",
             ),
             (
                 rustls::Error::InvalidCertificate(

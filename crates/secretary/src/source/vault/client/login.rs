@@ -395,7 +395,7 @@ impl Client {
                     .contains(&key)
                 {
                     return Err(login_error(
-                        "the role id or secret id was refused (400) earlier in this process, and is not sent again: each failed login counts towards locking the role out for every instance; give the process a new secret id (rewrite its secret_id_file, or restart it with a new VAULT_SECRET_ID): a change to the role does not make a refused secret id good".to_owned(),
+                        "the role id or secret id was refused (400) earlier in this process, and is not sent again: each failed login counts towards locking the role out for every instance; a refusal comes from the ids or from the role (its bound addresses, for one); once either is put right, rewrite the secret_id_file or restart the process (with a new VAULT_SECRET_ID if the old one is spent)".to_owned(),
                     ));
                 }
                 approle = Some(key);
