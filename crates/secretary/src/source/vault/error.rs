@@ -669,6 +669,16 @@ mod tests {
         }
     }
 
+    /// A certificate refused for the name `vault.internal`, presenting `presented`.
+    fn for_names(presented: Vec<String>) -> rustls::Error {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext {
+            expected: rustls::pki_types::ServerName::try_from("vault.internal")
+                .unwrap()
+                .to_owned(),
+            presented,
+        })
+    }
+
     #[test]
     fn each_kind_of_tls_failure_gets_its_own_fix() {
         // A twenty-second adversarial pass: a server asking for a client certificate
@@ -719,31 +729,15 @@ mod tests {
             ),
             // A twenty-eighth: a certificate naming no host, a P-521 CA, an
             // intermediate that is no CA, a version 1 certificate: each its own fix.
+            (for_names(Vec::new()), "names no host"),
             (
-                rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
-                    expected: rustls::pki_types::ServerName::try_from("vault.internal")
-                        .unwrap()
-                        .to_owned(),
-                    presented: Vec::new(),
-                }),
+                for_names(vec!["Unsupported(0x01)".to_owned()]),
                 "names no host",
             ),
             (
-                rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
-                    expected: rustls::pki_types::ServerName::try_from("vault.internal")
-                        .unwrap()
-                        .to_owned(),
-                    presented: vec!["Unsupported(0x01)".to_owned()],
-                }),
-                "names no host",
-            ),
-            (
-                rustls::Error::InvalidCertificate(Refused::NotValidForNameContext {
-                    expected: rustls::pki_types::ServerName::try_from("vault.internal")
-                        .unwrap()
-                        .to_owned(),
-                    presented: vec!["UniformResourceIdentifier(\"spiffe://c/ns/v\")".to_owned()],
-                }),
+                for_names(vec![
+                    "UniformResourceIdentifier(\"spiffe://c/ns/v\")".to_owned(),
+                ]),
                 "names no host",
             ),
             // A thirtieth: a bad signature is most often another CA of the same name.
