@@ -112,24 +112,24 @@ static SHAPES: LazyLock<Vec<(Regex, Rule)>> = LazyLock::new(|| {
             Rule::AwsAccessKeyId,
         ),
         (
-            r"\b(gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})",
+            r"\b(gh[pousr]_[A-Za-z0-9]{36,}?|github_pat_[A-Za-z0-9_]{40,}?)",
             Rule::GitHubToken,
         ),
-        (r"\bglpat-[A-Za-z0-9_-]{20,}", Rule::GitLabToken),
-        (r"\bxox[abprse]-[A-Za-z0-9-]{10,}", Rule::SlackToken),
+        (r"\bglpat-[A-Za-z0-9_-]{20,}?", Rule::GitLabToken),
+        (r"\bxox[abprse]-[A-Za-z0-9-]{10,}?", Rule::SlackToken),
         (
-            r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}",
+            r"hooks\.slack\.com/services/T[A-Z0-9]+/B[A-Z0-9]+/[A-Za-z0-9]{16,}?",
             Rule::SlackWebhook,
         ),
-        (r"\b[rs]k_(live|test)_[A-Za-z0-9]{16,}", Rule::StripeKey),
+        (r"\b[rs]k_(live|test)_[A-Za-z0-9]{16,}?", Rule::StripeKey),
         (r"\bAIza[0-9A-Za-z_-]{35}", Rule::GoogleApiKey),
-        (r"\bsk-ant-[A-Za-z0-9_-]{32,}", Rule::AnthropicApiKey),
+        (r"\bsk-ant-[A-Za-z0-9_-]{32,}?", Rule::AnthropicApiKey),
         (
-            r"\bsk-(proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}",
+            r"\bsk-(proj-|svcacct-|admin-)?[A-Za-z0-9_-]{32,}?",
             Rule::OpenAiApiKey,
         ),
         (
-            r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}",
+            r"\beyJ[A-Za-z0-9_-]{8,}?\.eyJ[A-Za-z0-9_-]{8,}?\.[A-Za-z0-9_-]{8,}?",
             Rule::JsonWebToken,
         ),
     ]
@@ -240,6 +240,17 @@ fn check(value: &str) -> Option<Rule> {
     if let Some(rule) = shape(value) {
         return Some(rule);
     }
+    // A reference's default is a value written down (`${SECRET_KEY:-9fK2...}`), and each
+    // word of a value is judged on its own, a comment after it left out: a placeholder
+    // or a filler beside a secret does not make it one (a thirtieth adversarial pass).
+    if let Some(default) = reference_default(value) {
+        return check(default);
+    }
+    let value = value.split(" #").next().unwrap_or(value).trim();
+    let mut words = value.split_whitespace();
+    if let (Some(_), Some(_)) = (words.next(), words.next()) {
+        return value.split_whitespace().find_map(check);
+    }
     if value.is_empty() || placeholder(value).is_some() || is_reference(value) || filler(value) {
         return None;
     }
@@ -279,6 +290,16 @@ fn is_reference(value: &str) -> bool {
             .trim_end_matches('}')
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-')
+}
+
+/// The default of a reference with one (`${NAME:-default}`, `${NAME-default}`).
+fn reference_default(value: &str) -> Option<&str> {
+    let inner = value.strip_prefix("${")?.strip_suffix('}')?;
+    let at = inner.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))?;
+    let rest = &inner[at..];
+    rest.strip_prefix(":-")
+        .or_else(|| rest.strip_prefix('-'))
+        .filter(|default| !default.is_empty())
 }
 
 /// `xxxx`, `****`, `....`, `0000`: one character repeated.
@@ -349,7 +370,7 @@ mod tests {
     use super::*;
 
     /// Real-looking values, one per rule (made up, of the right shape).
-    const REAL: [(&str, Rule); 18] = [
+    const REAL: [(&str, Rule); 24] = [
         (
             "AWS_ACCESS_KEY_ID=AKIAZ7Q4M2X9W3B8K1RT",
             Rule::AwsAccessKeyId,
@@ -410,6 +431,29 @@ mod tests {
         ),
         (
             "D=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6,<token>",
+            Rule::GitHubToken,
+        ),
+        // A thirtieth: a password, a random token or a shape's tail beside a
+        // placeholder, a filler or as a reference's default.
+        (
+            "E=postgresql://app:Zq8v2LmXq7RtW3@db/app # change-me",
+            Rule::UrlPassword,
+        ),
+        (
+            "F=9fK2mQ7xL4pR8vT1wZ6bN3cH5jD0sGq # change-me",
+            Rule::HighEntropy,
+        ),
+        (
+            "G=${SECRET_KEY:-9fK2mQ7xL4pR8vT1wZ6bN3cH5jD0sGq}",
+            Rule::HighEntropy,
+        ),
+        ("H=9fK2mQ7xL4pR8vT1wZ6bN3cH5jD0sGq xxxx", Rule::HighEntropy),
+        (
+            "I=sk-ant-api03-Zq8v2LmXq7RtW3aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6-change-me",
+            Rule::AnthropicApiKey,
+        ),
+        (
+            "J=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6xxxx",
             Rule::GitHubToken,
         ),
     ];

@@ -50,14 +50,14 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
     }
     // The manifest's directory, and each file as seen from it.
     let manifest = if to_stdout {
-        cwd.join("secrets.toml")
+        located(&cwd.join("secrets.toml"))
     } else {
-        normalize(&cwd.join(output))
+        located(&cwd.join(output))
     };
     let dir = manifest.parent().unwrap_or(&cwd).to_path_buf();
     let listed: Vec<String> = files
         .iter()
-        .map(|path| relative(&dir, &normalize(&cwd.join(path))))
+        .map(|path| relative(&dir, &located(&cwd.join(path))))
         .collect();
     let inputs: Vec<DotenvFile<'_>> = files
         .iter()
@@ -179,6 +179,17 @@ fn create(path: &Path, bytes: &[u8]) -> io::Result<()> {
         let _ = fs::remove_file(path);
     }
     written
+}
+
+/// Where `path` (absolute) is: its directory's real path, links and `..` resolved as
+/// the kernel resolves them, then its name (a thirtieth adversarial pass wrote
+/// `link/../secrets.toml` beside the link's target, and listed its files from where the
+/// link is); [`normalize`]d by name when the directory does not exist.
+fn located(path: &Path) -> PathBuf {
+    match (path.parent().map(std::fs::canonicalize), path.file_name()) {
+        (Some(Ok(dir)), Some(name)) => dir.join(name),
+        _ => normalize(path),
+    }
 }
 
 /// `path` with `.` and `..` taken out by their names alone (no link is followed).

@@ -90,11 +90,13 @@ fn secret_label(label: &str) -> bool {
 /// twenty-eighth adversarial pass saw a capability host written as a default in a list,
 /// a wildcard, with `_` or in brackets; a twenty-ninth after `deploy@`.
 fn host_labels(value: &str) -> impl Iterator<Item = &str> {
+    // The full stops IDNA takes for `.` too (a thirtieth adversarial pass).
+    let dot = |c: char| matches!(c, '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}');
     value
-        .split(|c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_' | '.')))
-        .map(|run| run.trim_matches('.'))
-        .filter(|run| run.contains('.'))
-        .flat_map(|host| host.split('.'))
+        .split(move |c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_') || dot(c)))
+        .map(move |run| run.trim_matches(dot))
+        .filter(move |run| run.contains(dot))
+        .flat_map(move |host| host.split(dot))
 }
 
 /// [`secret_label`] for a host's name written alone, where a short name with digits is

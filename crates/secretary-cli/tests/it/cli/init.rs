@@ -417,3 +417,29 @@ fn init_writes_the_names_the_manifest_lists_never_the_names_as_typed() {
         }
     }
 }
+
+#[test]
+fn init_places_files_as_the_kernel_resolves_a_link_then_dot_dot() {
+    // A thirtieth adversarial pass: `--output link/../secrets.toml` was written beside
+    // the link's target, and listed `.env` as if it were beside the link.
+    let project = Project::new("");
+    project.file("proj/.env", "API_KEY=k-7f3a9c2e\n");
+    fs::create_dir_all(project.path().join("other/deep")).unwrap();
+    std::os::unix::fs::symlink("../other/deep", project.path().join("proj/link")).unwrap();
+    let out = run(
+        Command::from_std(support::secretary_in(&project.path().join("proj"))).args([
+            "init",
+            "--from",
+            ".env",
+            "--output",
+            "link/../secrets.toml",
+        ]),
+    );
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let written = fs::read_to_string(project.path().join("other/secrets.toml")).unwrap();
+    assert!(written.contains("files = [\"../proj/.env\"]"), "{written}");
+    let check = run(
+        Command::from_std(support::secretary_in(&project.path().join("other"))).args(["check"]),
+    );
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}

@@ -283,6 +283,11 @@ fn a_capability_url_stays_sensitive_wherever_it_carries_its_secret() {
             "CALLBACK_HOST",
             "seasonal-deck-organisms-sf.trycloudflare.com!",
         ),
+        // A thirtieth: IDNA's other full stops.
+        (
+            "UPSTREAM_NAME",
+            "seasonal-deck-organisms-sf\u{3002}trycloudflare\u{3002}com",
+        ),
     ] {
         assert!(s(name, &[value]), "{name}");
     }
