@@ -39,18 +39,35 @@ static HUP_SEEN: AtomicBool = AtomicBool::new(false);
 /// its hangup was taken ([`terminal_hung_up`]).
 static HAD_TERMINAL: AtomicBool = AtomicBool::new(false);
 
+/// The parent this process had when it started ([`install`]): the shell whose job it is.
+static PARENT: std::sync::atomic::AtomicI32 = std::sync::atomic::AtomicI32::new(0);
+
 /// Whether a SIGHUP that `sender` sent is the terminal's hangup, passed on: the process
 /// had a controlling terminal, it has none now (`/dev/tty` fails to open with ENXIO or
-/// EIO, not any error), and the sender is of this process's session (the shell that
-/// leads it). A hangup takes the controlling terminal from every process of its session
-/// before the session's leader is told (Linux's `tty_signal_session_leader`), and the
-/// leader, a shell, passes it on to its jobs with `killpg` (a twenty-ninth adversarial
-/// pass: under `--watch` in an interactive shell, closing the terminal was taken for a
-/// re-read, and the program ran on). Taken once: the terminal is then gone for good, and
-/// a later SIGHUP (a `kill -HUP` from elsewhere) is a re-read again; a `kill -HUP` typed
-/// in a live shell is one too (a thirtieth adversarial pass saw both taken for hangups).
+/// EIO, not any error), and the sender is the shell whose job this is: the session's
+/// leader, or the parent this process had when it started. A hangup takes the
+/// controlling terminal from every process of its session before the session's leader
+/// is told (Linux's `tty_signal_session_leader`), and the leader, a shell, passes it on
+/// to its jobs with `killpg` (a twenty-ninth adversarial pass: under `--watch` in an
+/// interactive shell, closing the terminal was taken for a re-read, and the program ran
+/// on). The sender is known by its pid, never looked up: the shell exits right after
+/// (a thirty-first adversarial pass saw its session asked for once it was gone). Taken
+/// once: a later SIGHUP is a re-read again, and so is one another process of the
+/// session sends (a `kill -HUP` from a sibling job), or one typed in a live shell.
 pub fn terminal_hung_up(sender: Option<i32>) -> bool {
     if !HAD_TERMINAL.load(Ordering::SeqCst) {
+        return false;
+    }
+    let Some(sender) = sender else {
+        return false;
+    };
+    let leader = rustix::process::getsid(None)
+        .ok()
+        .map(rustix::process::Pid::as_raw_nonzero);
+    let shell = sender != 0
+        && (leader.is_some_and(|leader| leader.get() == sender)
+            || PARENT.load(Ordering::SeqCst) == sender);
+    if !shell {
         return false;
     }
     let gone = std::fs::OpenOptions::new()
@@ -59,16 +76,10 @@ pub fn terminal_hung_up(sender: Option<i32>) -> bool {
         .err()
         .and_then(|error| error.raw_os_error())
         .is_some_and(|code| code == libc_enxio() || code == libc_eio());
-    let ours = sender
-        .and_then(rustix::process::Pid::from_raw)
-        .is_some_and(|pid| {
-            rustix::process::getsid(Some(pid)).ok() == rustix::process::getsid(None).ok()
-        });
-    let hung_up = gone && ours;
-    if hung_up {
+    if gone {
         HAD_TERMINAL.store(false, Ordering::SeqCst);
     }
-    hung_up
+    gone
 }
 
 /// `ENXIO`: no such device (a process without a controlling terminal opens `/dev/tty`).
@@ -101,6 +112,10 @@ pub fn keep_on_stop() {
 /// Installs the guard, for the whole process until [`hand_over`]. A failure to install it
 /// leaves the signals' defaults, as before.
 pub fn install() {
+    PARENT.store(
+        rustix::process::getppid().map_or(0, |pid| pid.as_raw_nonzero().get()),
+        Ordering::SeqCst,
+    );
     HAD_TERMINAL.store(
         std::fs::OpenOptions::new()
             .read(true)

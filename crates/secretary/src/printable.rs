@@ -50,6 +50,28 @@ pub fn lines(text: &str) -> String {
         .join("\n")
 }
 
+/// `word` as a command people are told to run spells it: as it is when it holds only
+/// characters no shell reads, else single-quoted (a file name a pull request chose,
+/// `x;touch PWNED;.env`, would otherwise run as a command of its own when the advice is
+/// pasted: a thirty-first adversarial pass).
+///
+/// ```
+/// assert_eq!(secretary::printable::shell_word(".env"), ".env");
+/// assert_eq!(secretary::printable::shell_word("x;touch y"), "'x;touch y'");
+/// assert_eq!(secretary::printable::shell_word("it's"), "'it'\\''s'");
+/// ```
+pub fn shell_word(word: &str) -> String {
+    if !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+    {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
 /// `path` as [`text`] shows it (a path is shown as it displays: bytes that are not UTF-8
 /// as U+FFFD). A file name a repository holds cannot forge a line of `scan`'s output (a
 /// twenty-sixth adversarial pass forged `ok: nothing found` with one).

@@ -429,10 +429,14 @@ pub fn resolve_with(
     let (templates, read): (Vec<usize>, Vec<usize>) =
         (0..specs.len()).partition(|&at| specs[at].template.is_some());
     validate_some(environment, &specs, &mut resolutions, &read);
+    // So is their age: a value overdue where rotation is enforced builds nothing either
+    // (a thirty-first adversarial pass had `get url` hand out a URL over an overdue
+    // password that `get` of the password refused). Said of the inputs a template reads
+    // too, asked for or not.
+    warnings.extend(rotation(environment, &mut resolutions, SystemTime::now()));
     derived::build(&specs, &mut resolutions);
     validate_some(environment, &specs, &mut resolutions, &templates);
     resolutions.truncate(asked_for);
-    warnings.extend(rotation(environment, &mut resolutions, SystemTime::now()));
     Ok(Report {
         environment: environment.name.clone(),
         resolutions,

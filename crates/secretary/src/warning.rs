@@ -159,15 +159,21 @@ impl Warning {
 }
 
 impl fmt::Display for Warning {
+    #[expect(
+        clippy::too_many_lines,
+        reason = "one arm per kind of warning, each worded once"
+    )]
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::DotenvGroupWritable { file, mode } => write!(
                 f,
-                "{file} is writable by group members (mode {mode:04o}), who could change its values; run `chmod 600 {file}`"
+                "{file} is writable by group members (mode {mode:04o}), who could change its values; run `chmod 600 {}`",
+                crate::printable::shell_word(file)
             ),
             Self::DotenvReadable { file, mode } => write!(
                 f,
-                "{file} is readable by group or others (mode {mode:04o}); run `chmod 600 {file}`"
+                "{file} is readable by group or others (mode {mode:04o}); run `chmod 600 {}`",
+                crate::printable::shell_word(file)
             ),
             Self::CredentialNotLent { file, name } => write!(
                 f,
@@ -267,5 +273,29 @@ impl serde::Serialize for Warning {
     /// As its text: the `warnings` of `check` and `status --format json`.
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Warning;
+
+    #[test]
+    fn a_command_to_run_quotes_the_path_it_names() {
+        // A thirty-first adversarial pass: a `.env` a pull request named
+        // `x;touch PWNED;.env` made the advice to paste run `touch PWNED`.
+        for warning in [
+            Warning::DotenvReadable {
+                file: "x;touch PWNED;.env".to_owned(),
+                mode: 0o644,
+            },
+            Warning::DotenvGroupWritable {
+                file: "x;touch PWNED;.env".to_owned(),
+                mode: 0o664,
+            },
+        ] {
+            let said = warning.to_string();
+            assert!(said.contains("`chmod 600 'x;touch PWNED;.env'`"), "{said}");
+        }
     }
 }

@@ -91,7 +91,12 @@ fn secret_label(label: &str) -> bool {
 /// a wildcard, with `_` or in brackets; a twenty-ninth after `deploy@`.
 fn host_labels(value: &str) -> impl Iterator<Item = &str> {
     // The full stops IDNA takes for `.` too (a thirtieth adversarial pass).
-    let dot = |c: char| matches!(c, '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}');
+    let dot = |c: char| {
+        matches!(
+            c,
+            '.' | '\u{3002}' | '\u{ff0e}' | '\u{ff61}' | '\u{2024}' | '\u{fe52}'
+        )
+    };
     value
         .split(move |c: char| !(c.is_alphanumeric() || matches!(c, '-' | '_') || dot(c)))
         .map(move |run| run.trim_matches(dot))

@@ -85,6 +85,7 @@ impl SecretManagerBuilder {
                     generation: AtomicU64::new(0),
                     reads: AtomicU64::new(0),
                     floor: AtomicU64::new(0),
+                    floors: Mutex::new(HashMap::new()),
                     locals: ThreadLocal::new(),
                     seen: Mutex::new(HashMap::new()),
                     changes: tokio::sync::watch::Sender::new(Change::default()),

@@ -98,6 +98,50 @@ fn readers<'m>(manifest: &'m Manifest, key: &'m str) -> impl Iterator<Item = &'m
     })
 }
 
+impl SecretManager {
+    /// Whether `resolution`, from the read numbered `began`, began before its value was
+    /// dropped (`clear_cache`, `close`, a refusal or deletion of it or of a template's
+    /// input). A value held through an outage keeps its own read's number, so it is
+    /// refused too when it was dropped meanwhile (a thirty-first adversarial pass:
+    /// exempt, it came back after `close`).
+    fn below_floor(&self, resolution: &Resolution, began: u64) -> bool {
+        let floors = self
+            .inner
+            .floors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let floor = |key: &str| floors.get(key).copied().unwrap_or(0);
+        let template_inputs: &[String] = match &resolution.origin {
+            Some(Origin::Template { inputs }) => inputs,
+            _ => &[],
+        };
+        let lowest = std::iter::once(resolution.key())
+            .chain(template_inputs.iter().map(String::as_str))
+            .map(floor)
+            .max()
+            .unwrap_or(0)
+            .max(self.inner.floor.load(Ordering::Acquire));
+        began < lowest
+    }
+
+    /// No read begun before now may cache `keys` again (see [`SecretManager::store`]).
+    pub(super) fn raise_floors(&self, keys: &[String]) {
+        if keys.is_empty() {
+            return;
+        }
+        let now = self.inner.reads.load(Ordering::Acquire);
+        let mut floors = self
+            .inner
+            .floors
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        for key in keys {
+            let floor = floors.entry(key.clone()).or_insert(0);
+            *floor = (*floor).max(now);
+        }
+    }
+}
+
 /// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
 pub(super) fn fresh(expires: Option<Instant>) -> bool {
     expires.is_none_or(|expires| Instant::now() < expires)
@@ -182,9 +226,7 @@ impl SecretManager {
             .cache
             .write()
             .unwrap_or_else(PoisonError::into_inner);
-        // Below the floor: begun before values were dropped (a value held through an
-        // outage is the cache's own, kept with its read's number, and stays).
-        if resolution.stale.is_none() && began < self.inner.floor.load(Ordering::Acquire) {
+        if self.below_floor(resolution, began) {
             return None;
         }
         let newer = |key: &str| cache.get(key).is_some_and(|held| held.began > began);
@@ -297,7 +339,7 @@ impl SecretManager {
             return Ok(resolution);
         }
         let (mut report, began) = self.resolve_now(Some(key.to_owned())).await?;
-        let held = self.through_outage(&mut report, began);
+        let held = self.through_outage(&mut report);
         self.audit(Event::Resolve, &report)?;
         // Failures are not cached: the next read tries the sources again. A template's
         // inputs, read with it, are cached too, first.

@@ -81,10 +81,13 @@ struct Inner {
     /// Counts the reads begun: each cached value keeps the number of the read that made
     /// it, so that a read that began earlier and ended later never replaces it.
     reads: AtomicU64,
-    /// No read numbered below it may cache a value: raised when values are dropped (a
-    /// refusal, `clear_cache`, `close`), so that a read begun before does not put them
-    /// back when it ends (a thirtieth adversarial pass).
+    /// No read numbered below it may cache a value: raised by `clear_cache` (and
+    /// `close`), so that a read begun before does not put values back when it ends (a
+    /// thirtieth adversarial pass).
     floor: AtomicU64,
+    /// The same, for each key dropped by a read (a refusal, a deletion): the number of
+    /// reads begun when it was dropped.
+    floors: Mutex<HashMap<String, u64>>,
     /// Each thread's copy of `cache`, taken at a `generation`: a hit reads only memory
     /// that no other thread writes (no lock, no shared reference count, no allocation).
     /// Dropped, and so zeroed, with the manager.
@@ -388,7 +391,7 @@ impl SecretManager {
     /// changed keys.
     async fn reread(&self, event: Event) -> Result<(Report, Vec<String>), ManagerError> {
         let (mut report, began) = self.resolve_now(None).await?;
-        let held = self.through_outage(&mut report, began);
+        let held = self.through_outage(&mut report);
         self.audit(event, &report)?;
         let changed = self.store_all(&report, began, &held);
         self.notify(&changed);

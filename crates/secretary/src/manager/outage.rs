@@ -15,14 +15,15 @@ use super::SecretManager;
 use super::cache::{Cached, forget};
 
 impl SecretManager {
-    /// Applies the outage rules to a fresh `report`, read by the read numbered `began`:
-    /// each secret that failed for an outage takes the value held, stale; each refused
-    /// one is dropped from the cache, and no read begun before this one may cache a value
-    /// after. Gives the held keys with the numbers of the reads that made what they hold:
+    /// Applies the outage rules to a fresh `report`: each secret that failed for an
+    /// outage takes the value held, stale; each refused one is dropped from the cache,
+    /// and no read begun before now may cache it after. Gives the held keys with the numbers of the reads that made what they hold:
     /// a value held keeps its own read's number, not this read's (a thirtieth adversarial
     /// pass had a held, rotated-out value outrank a fresher read that ended later).
-    pub(super) fn through_outage(&self, report: &mut Report, began: u64) -> HashMap<String, u64> {
+    pub(super) fn through_outage(&self, report: &mut Report) -> HashMap<String, u64> {
         let mut held_reads = HashMap::new();
+        // What this read drops: no read begun before the drop may cache it again.
+        let mut gone: Vec<String> = Vec::new();
         let manifest = &self.inner.manifest;
         let environment = manifest
             .environments()
@@ -53,6 +54,7 @@ impl SecretManager {
                 // thirtieth adversarial pass had `get` serve a secret deleted from
                 // Vault after `refresh` said it was missing).
                 Some(_) => {
+                    gone.push(resolution.key().to_owned());
                     dropped |= forget(manifest, &mut cache, resolution.key());
                     continue;
                 }
@@ -80,6 +82,7 @@ impl SecretManager {
                     }),
                     kind: ProblemKind::Stale(stale.clone()),
                 });
+                gone.push(resolution.key().to_owned());
                 dropped |= forget(manifest, &mut cache, resolution.key());
             } else {
                 held_count += 1;
@@ -88,7 +91,8 @@ impl SecretManager {
             kept.stale = Some(stale);
             *resolution = kept;
         }
-        let (templates_dropped, templates_held) = follow_inputs(environment, report, &mut cache);
+        let (templates_dropped, templates_held) =
+            follow_inputs(environment, report, &mut cache, &mut gone);
         dropped |= templates_dropped;
         held_count += templates_held;
         if dropped {
@@ -96,12 +100,12 @@ impl SecretManager {
             self.inner
                 .generation
                 .fetch_add(1, std::sync::atomic::Ordering::Release);
-            // A read begun before this one, still going, must not cache what was just
-            // dropped.
-            self.inner
-                .floor
-                .fetch_max(began, std::sync::atomic::Ordering::AcqRel);
         }
+        // Every read begun before now, still going, must not cache what was just
+        // dropped (a thirty-first adversarial pass: this read's own number let a read
+        // begun after it, answered before the deletion, put the value back), nor a
+        // template that reads it.
+        self.raise_floors(&gone);
         drop(cache);
         if held_count > 0 {
             report
@@ -122,6 +126,7 @@ fn follow_inputs(
     environment: Option<&crate::EnvironmentSpec>,
     report: &mut Report,
     cache: &mut HashMap<String, Cached>,
+    gone: &mut Vec<String>,
 ) -> (bool, usize) {
     let mut dropped = false;
     let mut again = Vec::new();
@@ -139,6 +144,7 @@ fn follow_inputs(
             .filter_map(|input| report.resolutions.iter().find(|r| r.key() == input))
             .collect();
         if inputs.iter().any(|input| !input.problems.is_empty()) {
+            gone.push(resolution.key().to_owned());
             dropped |= cache.remove(resolution.key()).is_some();
         } else if inputs.iter().any(|input| input.stale.is_some()) {
             again.push(at);
@@ -154,6 +160,7 @@ fn follow_inputs(
         if resolution.problems.is_empty() && resolution.value.is_some() {
             held_count += 1;
         } else {
+            gone.push(resolution.key().to_owned());
             dropped |= cache.remove(resolution.key()).is_some();
         }
     }

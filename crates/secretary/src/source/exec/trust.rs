@@ -629,17 +629,7 @@ pub fn allow(manifest: &Manifest, vars: &Variables) -> Result<Vec<(String, Allow
 pub fn shell_words(command: &[String]) -> String {
     command
         .iter()
-        .map(|word| {
-            if !word.is_empty()
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
-            {
-                word.clone()
-            } else {
-                format!("'{}'", word.replace('\'', r"'\''"))
-            }
-        })
+        .map(|word| crate::printable::shell_word(word))
         .collect::<Vec<_>>()
         .join(" ")
 }

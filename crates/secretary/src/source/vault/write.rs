@@ -145,8 +145,12 @@ pub(super) async fn write_path(
                     cause: Box::new(VaultError::Unexpected {
                         path: api.to_owned(),
                         what: match found {
-                            Ok(_) => format!(
+                            Ok(Read::Found { .. }) => format!(
                                 "HTTP {} to a write, and the path read back holds another value",
+                                reply.status
+                            ),
+                            Ok(_) => format!(
+                                "HTTP {} to a write, and the path read back holds nothing",
                                 reply.status
                             ),
                             Err(error) => format!(
