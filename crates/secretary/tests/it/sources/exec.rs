@@ -529,15 +529,16 @@ fn a_written_time_in_the_future_is_not_believed() {
     assert!((3590..3610).contains(&age.as_secs()), "{age:?}");
 }
 
-#[test]
-fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() {
-    // A twenty-ninth adversarial pass: a slow read of a template began before a
-    // rotation and ended after a read of its input; it stored the rotated-out value
-    // over the new one, and told subscribers so.
+/// A project whose provider answers `pw` as `value` 1.5 s after it reads its store (it
+/// writes the file it gives first), and a manager over it with `more` declared too.
+fn slow_provider(
+    value: &str,
+    more: &str,
+) -> (Project, std::path::PathBuf, secretary::SecretManager) {
     let project = Project::new(&serde_json::json!({}));
     let read = project.root.path().join("read.json");
     project.store(&serde_json::json!({
-        "values": {"pw": "old-canary-1"},
+        "values": {"pw": value},
         "sleep": 1.5,
         "dump": read.display().to_string(),
     }));
@@ -545,7 +546,7 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
     let manifest = manifest(
         project.dir.as_path(),
         &format!(
-            "version = 1\n[sources.vault1p]\ntype = \"exec\"\n{PROVIDER}timeout = \"10s\"\n[environments.production]\nsources = [\"vault1p\"]\n[secrets.pw]\n[secrets.url]\ntemplate = \"x{{pw}}\"\n"
+            "version = 1\n[sources.vault1p]\ntype = \"exec\"\n{PROVIDER}timeout = \"10s\"\n[environments.production]\nsources = [\"vault1p\"]\n[secrets.pw]\n{more}"
         ),
     );
     allow(&manifest, &vars);
@@ -554,6 +555,29 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
         .variables(vars)
         .build()
         .unwrap();
+    (project, read, secrets)
+}
+
+/// Waits, bounded, until the provider has read its store: it writes `read` then, before
+/// its sleep, whatever the load.
+fn provider_has_read(read: &std::path::Path) {
+    let waited = Instant::now();
+    while !read.exists() {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "the provider never ran"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() {
+    // A twenty-ninth adversarial pass: a slow read of a template began before a
+    // rotation and ended after a read of its input; it stored the rotated-out value
+    // over the new one, and told subscribers so.
+    let (project, read, secrets) =
+        slow_provider("old-canary-1", "[secrets.url]\ntemplate = \"x{pw}\"\n");
     let slow = {
         let secrets = secrets.clone();
         std::thread::spawn(move || {
@@ -563,16 +587,8 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
                 .map(|value| value.expose().to_owned())
         })
     };
-    // Once the provider has read the old store (it writes `dump` then, before its
-    // sleep: bounded, whatever the load), rotate, and read the input alone.
-    let waited = Instant::now();
-    while !read.exists() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(20),
-            "the provider never ran"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Once the provider has read the old store, rotate, and read the input alone.
+    provider_has_read(&read);
     project.store(&serde_json::json!({"values": {"pw": "new-canary-2"}}));
     let blocking = secrets.blocking();
     assert_eq!(blocking.get("pw").unwrap().expose(), "new-canary-2");
@@ -590,38 +606,12 @@ fn a_read_that_began_before_a_rotation_never_replaces_what_a_later_one_cached() 
 fn a_read_that_began_before_clear_cache_does_not_put_its_value_back() {
     // A thirtieth adversarial pass: a removal left no mark, so a slow read that began
     // before `clear_cache` (or a refusal, or `close`) cached its value after it.
-    let project = Project::new(&serde_json::json!({}));
-    let read = project.root.path().join("read.json");
-    project.store(&serde_json::json!({
-        "values": {"pw": "old-canary-3"},
-        "sleep": 1.5,
-        "dump": read.display().to_string(),
-    }));
-    let vars = project.vars(&[]);
-    let manifest = manifest(
-        project.dir.as_path(),
-        &format!(
-            "version = 1\n[sources.vault1p]\ntype = \"exec\"\n{PROVIDER}timeout = \"10s\"\n[environments.production]\nsources = [\"vault1p\"]\n[secrets.pw]\n"
-        ),
-    );
-    allow(&manifest, &vars);
-    let secrets = secretary::SecretManager::from_manifest(manifest)
-        .environment("production")
-        .variables(vars)
-        .build()
-        .unwrap();
+    let (_project, read, secrets) = slow_provider("old-canary-3", "");
     let slow = {
         let secrets = secrets.clone();
         std::thread::spawn(move || secrets.blocking().get("pw").is_ok())
     };
-    let waited = Instant::now();
-    while !read.exists() {
-        assert!(
-            waited.elapsed() < Duration::from_secs(20),
-            "the provider never ran"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    provider_has_read(&read);
     secrets.clear_cache();
     assert!(slow.join().unwrap());
     assert!(
