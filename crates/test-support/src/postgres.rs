@@ -253,6 +253,12 @@ impl Postgres {
     /// `database_url` built from them. `extra` goes into the source's table: more of its
     /// settings, then any table of its own (`[audit]`).
     pub fn leased_manifest(&self, app: &str, extra: &str) -> String {
+        Self::leased_manifest_on(self.port, app, extra)
+    }
+
+    /// [`Postgres::leased_manifest`] for a server on `port` (none need be there: for a
+    /// scripted Vault).
+    pub fn leased_manifest_on(port: u16, app: &str, extra: &str) -> String {
         format!(
             r#"version = 1
 [app]
@@ -277,8 +283,7 @@ required = true
 required = true
 type = "url"
 template = "postgresql://{{postgres_user}}:{{postgres_password|url}}@127.0.0.1:{port}/postgres"
-"#,
-            port = self.port
+"#
         )
     }
 

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use secretary::source::{LeaseError, SourceError, leases};
 use secretary::{Manifest, ProblemKind, Report, Scope, Variables, resolve};
-use secretary_test_support::{OpenBao, Postgres, wait_until};
+use secretary_test_support::{OpenBao, Postgres, scripted, wait_until};
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 
@@ -608,4 +608,75 @@ fn credentials_that_end_with_no_new_ones_fail_get_and_are_audited_as_expired() {
         first
     );
     leases::revoke_all();
+}
+
+/// A lease's answer from a scripted server: `user`'s, not renewable, for `seconds`, sent
+/// after `delay`.
+fn lease_answer(user: &str, seconds: u64, delay: Duration) -> scripted::Answer {
+    scripted::Answer {
+        body: format!(
+            r#"{{"lease_id":"database/creds/shop/lease-{id}","lease_duration":{seconds},"renewable":false,"data":{{"username":"{user}","password":"pw-{user}"}}}}"#,
+            id = user.len()
+        ),
+        delay,
+        ..scripted::answer(200)
+    }
+}
+
+#[test]
+fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
+    // The process stops (SIGTERM, `close`) while the keeper re-issues a lease: Vault
+    // issues the new one whether or not anyone holds it. It must be revoked before
+    // `revoke_all` returns, not left to the end of its TTL.
+    let _serial = serial();
+    let server = scripted::serve(vec![
+        lease_answer("first", 3, Duration::ZERO),
+        lease_answer("second", 3, Duration::from_millis(1500)),
+        scripted::answer(204),
+        scripted::answer(204),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), server.address.clone()),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "first"
+    );
+    // Not renewable, 3 s: re-issued a second after; its answer takes 1.5 s.
+    let asked = |path: &str| {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path.contains(path))
+            .count()
+    };
+    wait_until("the re-issue is asked for", Duration::from_secs(10), || {
+        asked("database/creds/shop") == 2
+    });
+    let revoked = leases::revoke_all();
+    let bodies: Vec<String> = server
+        .seen()
+        .iter()
+        .filter(|s| s.path.ends_with("sys/leases/revoke"))
+        .map(|s| s.body.clone())
+        .collect();
+    for user in ["first", "second"] {
+        // (Told apart by their lengths: a lease id holding its username is refused.)
+        assert!(
+            bodies
+                .iter()
+                .any(|b| b.contains(&format!("shop/lease-{}", user.len()))),
+            "{user}'s lease not revoked when revoke_all returned: {bodies:?}"
+        );
+    }
+    assert!(
+        revoked.iter().all(|event| event.error.is_none()),
+        "{revoked:?}"
+    );
+    assert!(leases::held().is_empty());
 }

@@ -123,10 +123,32 @@ pub fn lost() -> Option<LeaseError> {
         .find_map(|entry| entry.expired.clone())
 }
 
+/// How long [`revoke_all`] waits for work in flight (a lease being issued, re-issued,
+/// renewed or revoked) to end, so that what it issues is revoked too.
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
+
 /// Revokes every lease this process holds (those being replaced too), and stops
 /// renewing: the credentials stop working now rather than at the end of their TTL.
+/// A lease being issued or re-issued now is waited for (at most 10 s) and revoked too.
 /// Returns what happened to each.
 pub fn revoke_all() -> Vec<LeaseEvent> {
+    revoke_all_by(Instant::now() + IN_FLIGHT_WAIT)
+}
+
+/// [`revoke_all`], waiting for work in flight until `deadline`: what is registered now
+/// is revoked; then, once nothing is in flight (a re-issue whose lease was taken from
+/// under it revokes its new one itself), what was registered meanwhile.
+fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
+    let mut events = revoke_registered();
+    while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    events.extend(revoke_registered());
+    events
+}
+
+/// Takes every lease registered now and revokes it.
+fn revoke_registered() -> Vec<LeaseEvent> {
     let entries = {
         let mut registry = lock();
         let Some(registry) = registry.as_mut().filter(|r| r.pid == std::process::id()) else {
@@ -161,36 +183,35 @@ pub fn revoke_all() -> Vec<LeaseEvent> {
     events
 }
 
-/// How many leases are being issued now (asked for, not yet registered).
-static ISSUING: AtomicUsize = AtomicUsize::new(0);
+/// How much lease work is in flight now: leases asked for and not yet registered, and
+/// the keeper's turn (renewals, re-issues, revocations) from its plan to its end.
+static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 /// Set by [`revoke_all_within`]: a lease registered from now on is revoked at once.
 static ENDING: AtomicBool = AtomicBool::new(false);
 
-/// A lease being issued, counted in [`ISSUING`] until it is registered or failed.
-struct Issuing;
+/// Lease work in flight, counted in [`IN_FLIGHT`] until it is done (Vault issues a lease
+/// whether or not its answer is read: a revocation must wait for it).
+struct InFlight;
 
-impl Issuing {
+impl InFlight {
     fn start() -> Self {
-        ISSUING.fetch_add(1, Ordering::SeqCst);
+        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
         Self
     }
 }
 
-impl Drop for Issuing {
+impl Drop for InFlight {
     fn drop(&mut self) {
-        ISSUING.fetch_sub(1, Ordering::SeqCst);
+        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
-/// [`revoke_all`], for a process about to end on a signal: leases being issued now are
-/// waited for until `deadline` first (Vault issues one whether or not its answer is
-/// read), and any registered after this call is revoked at once.
+/// [`revoke_all`], for a process about to end on a signal: work in flight is waited for
+/// until `deadline` (not 10 s), and any lease registered after this call is revoked at
+/// once.
 pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
     ENDING.store(true, Ordering::SeqCst);
-    while ISSUING.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    revoke_all()
+    revoke_all_by(deadline)
 }
 
 /// The credentials of the lease on `api`, issued now when none is held.
@@ -211,7 +232,7 @@ pub(super) fn credentials(
             }
         }
     }
-    let issuing = Issuing::start();
+    let issuing = InFlight::start();
     let issued = Arc::new(issue(connection, api)?);
     let now = Instant::now();
     let held = Held::new(Arc::clone(&issued), now);
@@ -334,10 +355,15 @@ fn keep() {
             let _ = WAKE.wait_timeout(guard, wait.unwrap_or(Duration::from_secs(60)));
             continue;
         }
+        // In flight from its plan (under the lock [`revoke_all`] takes the leases
+        // under) to its end: a revocation planned here, or a lease re-issued, is waited
+        // for.
+        let turn = InFlight::start();
         drop(guard);
         for (at, due) in work {
             act(at, due);
         }
+        drop(turn);
     }
 }
 
@@ -554,6 +580,15 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
                     .as_mut()
                     .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
                 else {
+                    // Revoked meanwhile ([`revoke_all`] took the lease it replaces):
+                    // no one holds this one, and it must not outlive the process.
+                    drop(registry);
+                    let whose = Whose {
+                        source,
+                        connection,
+                        api,
+                    };
+                    emit(&revoke(&whose, &issued));
                     return;
                 };
                 let mut revoke_at = now + entry.grace;
