@@ -10,6 +10,9 @@
 //! - only a tail that could be the start of a value is held back, so a complete line
 //!   (or any output that cannot begin a value) is written through at once;
 //! - bytes need not be UTF-8;
+//! - a value is also redacted as a template's `|url` writes it (percent-encoded, RFC
+//!   3986's unreserved characters kept), so that a URL built from it is redacted even
+//!   where the template could not be built;
 //! - a multi-line value is also redacted with its line ends spelled the other way (CRLF
 //!   for LF, LF for CRLF), and line by line: each of its lines that could be a secret
 //!   part alone ([`is_secret_line`]: at least [`LINE_MIN`] bytes, trimmed, not PEM

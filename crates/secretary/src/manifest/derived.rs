@@ -156,9 +156,7 @@ impl ValueTemplate {
             match part {
                 Part::Text(text) => out.push_str(text),
                 Part::Secret { key, url: false } => out.push_str(value(key)?),
-                Part::Secret { key, url: true } => {
-                    out.extend(percent_encoding::utf8_percent_encode(value(key)?, USERINFO));
-                }
+                Part::Secret { key, url: true } => out.push_str(&url_encoded(value(key)?)),
             }
         }
         Some(out)
@@ -178,6 +176,11 @@ impl fmt::Display for ValueTemplate {
         }
         Ok(())
     }
+}
+
+/// `value` as a template's `|url` writes it (what [`crate::redact`] also finds).
+pub(crate) fn url_encoded(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, USERINFO).collect()
 }
 
 /// Everything but RFC 3986's unreserved characters is encoded: safe in a URL's user,

@@ -33,7 +33,7 @@ mod check;
 mod controls;
 pub(crate) use controls::refused as unwritable;
 mod credentials;
-mod derived;
+pub(crate) mod derived;
 mod diagnostic;
 mod discover;
 mod error;

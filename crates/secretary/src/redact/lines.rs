@@ -17,19 +17,27 @@ use zeroize::Zeroizing;
 /// The fewest bytes (trimmed) a line of a multi-line value needs to be redacted alone.
 pub const LINE_MIN: usize = 8;
 
-/// The patterns `value` is redacted as besides itself (see the module's text): none
-/// unless it holds a line break. May repeat the value or one another (the caller keeps
-/// the first of each). The other line ends are [`crate::spelling::line_ends`], as `scan`
-/// searches for them.
+/// The patterns `value` is redacted as besides itself (see the module's text): when it
+/// holds a line break, its other line ends and its secret lines; and as a template's
+/// `|url` writes it (so a template built from it is redacted through it, even when the
+/// template itself could not be built). May repeat the value or one another (the caller
+/// keeps the first of each). The other line ends are [`crate::spelling::line_ends`], as
+/// `scan` searches for them.
 pub(super) fn extra_patterns(value: &[u8]) -> Vec<Zeroizing<Vec<u8>>> {
-    if !value.contains(&b'\n') {
-        return Vec::new();
+    let mut out = Vec::new();
+    if value.contains(&b'\n') {
+        out.extend(crate::spelling::line_ends(value));
+        for line in value.split(|&byte| byte == b'\n') {
+            let line = line.trim_ascii();
+            if is_secret_line(line) {
+                out.push(Zeroizing::new(line.to_vec()));
+            }
+        }
     }
-    let mut out = crate::spelling::line_ends(value);
-    for line in value.split(|&byte| byte == b'\n') {
-        let line = line.trim_ascii();
-        if is_secret_line(line) {
-            out.push(Zeroizing::new(line.to_vec()));
+    if let Ok(text) = std::str::from_utf8(value) {
+        let encoded = crate::manifest::derived::url_encoded(text);
+        if encoded.as_bytes() != value {
+            out.push(Zeroizing::new(encoded.into_bytes()));
         }
     }
     out
@@ -49,16 +57,23 @@ pub fn is_secret_line(line: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// The patterns of a multi-line value (its `|url` spelling, with a `%`, aside).
     fn texts(value: &str) -> Vec<String> {
         extra_patterns(value.as_bytes())
             .iter()
+            .filter(|p| !p.contains(&b'%'))
             .map(|p| String::from_utf8(p.to_vec()).unwrap())
             .collect()
     }
 
     #[test]
-    fn a_single_line_value_has_no_other_pattern() {
-        assert!(texts("sk-1234567890").is_empty());
+    fn a_single_line_value_has_no_other_pattern_but_its_url_spelling() {
+        assert!(extra_patterns(b"sk-1234567890").is_empty());
+        let spelled: Vec<Vec<u8>> = extra_patterns("p@ss/w0rd é".as_bytes())
+            .iter()
+            .map(|p| p.to_vec())
+            .collect();
+        assert_eq!(spelled, [b"p%40ss%2Fw0rd%20%C3%A9".to_vec()]);
     }
 
     #[test]

@@ -424,3 +424,42 @@ fn a_value_run_could_not_pass_on_and_a_rollback_to_the_current_version_are_refus
         "a rollback to the current value wrote a new version"
     );
 }
+
+#[test]
+fn a_url_over_an_overdue_password_is_refused_and_still_redacted_through_the_password() {
+    let bao = OpenBao::start();
+    let manifest = format!(
+        "{AGING}[secrets.user]\nsensitive = false\ndefault = \"alice\"\n\
+         [secrets.url]\ntype = \"url\"\ntemplate = \"postgres://{{user}}:{{secret_key|url}}@db/x\"\n"
+    );
+    let app = App::new(&manifest, "");
+    let value = "CANARY7q3z9x/p@ss:w0rd";
+    bao.kv_put("strict/secret_key", &[("value", value)]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    // Enforced: the URL is not handed out over a password `get` refuses.
+    let url = app.run(&bao, &["--env", "strict", "get", "url"]);
+    assert_eq!(url.code, 1, "{}", url.all());
+    assert!(url.stdout.is_empty(), "{}", url.all());
+    // Yet a log line holding it is redacted: through the password, as `|url` spells it.
+    // (`capped` ends stdin with a line end.)
+    let line = "connecting to postgres://alice:CANARY7q3z9x%2Fp%40ss%3Aw0rd@db/x";
+    let redacted = capped(&app, &bao, 1 << 20, &["--env", "strict", "redact"], line);
+    assert_eq!(
+        redacted.stdout,
+        "connecting to postgres://alice:[redacted:secret_key]@db/x\n",
+        "{}",
+        redacted.all()
+    );
+    assert_eq!(
+        redacted.code,
+        1,
+        "a problem is still one: {}",
+        redacted.all()
+    );
+    assert!(
+        !redacted.stderr.contains("not known"),
+        "every value is known: {}",
+        redacted.all()
+    );
+    assert_no_value(&redacted, &[value, "CANARY7q3z9x%2F"]);
+}
