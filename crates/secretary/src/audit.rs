@@ -546,8 +546,8 @@ fn file_sink(
     if mode & 0o066 != 0 {
         warnings.push(format!(
             "the audit log {} may be read or written by group or others (mode {mode:04o}); run `chmod 600 {}`",
-            path.display(),
-            path.display()
+            crate::printable::path(&path),
+            crate::printable::shell_path(&path)
         ));
     }
     let cut = !file::ends_a_line(&file).map_err(failed)?;

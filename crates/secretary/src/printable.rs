@@ -72,6 +72,26 @@ pub fn shell_word(word: &str) -> String {
     }
 }
 
+/// `path` as a command a message tells people to run names it: shown as [`path`] shows
+/// it, quoted as [`shell_word`] quotes, and behind `./` when it would begin with `-` (read
+/// as an option: `chmod 600 --reference=.env` changed another file's mode, in a
+/// thirty-second adversarial pass).
+///
+/// ```
+/// use std::path::Path;
+/// assert_eq!(secretary::printable::shell_path(Path::new("a b.yaml")), "'a b.yaml'");
+/// assert_eq!(secretary::printable::shell_path(Path::new("--reference=.env")), "./--reference=.env");
+/// assert_eq!(secretary::printable::shell_path(Path::new("x;touch y")), "'x;touch y'");
+/// ```
+pub fn shell_path(shown: impl AsRef<Path>) -> String {
+    let shown = path(shown.as_ref());
+    if shown.starts_with('-') {
+        shell_word(&format!("./{shown}"))
+    } else {
+        shell_word(&shown)
+    }
+}
+
 /// `path` as [`text`] shows it (a path is shown as it displays: bytes that are not UTF-8
 /// as U+FFFD). A file name a repository holds cannot forge a line of `scan`'s output (a
 /// twenty-sixth adversarial pass forged `ok: nothing found` with one).

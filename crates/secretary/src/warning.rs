@@ -168,12 +168,12 @@ impl fmt::Display for Warning {
             Self::DotenvGroupWritable { file, mode } => write!(
                 f,
                 "{file} is writable by group members (mode {mode:04o}), who could change its values; run `chmod 600 {}`",
-                crate::printable::shell_word(file)
+                crate::printable::shell_path(file)
             ),
             Self::DotenvReadable { file, mode } => write!(
                 f,
                 "{file} is readable by group or others (mode {mode:04o}); run `chmod 600 {}`",
-                crate::printable::shell_word(file)
+                crate::printable::shell_path(file)
             ),
             Self::CredentialNotLent { file, name } => write!(
                 f,
@@ -230,8 +230,8 @@ impl fmt::Display for Warning {
             } => write!(
                 f,
                 "{variable} {} may be read by group or others (mode {mode:04o}): whoever can read it can read the last-known-good copies; run `chmod 600 {}`",
-                path.display(),
-                path.display()
+                crate::printable::path(path),
+                crate::printable::shell_path(path)
             ),
             Self::Copy { source, error } => write!(f, "source `{source}`: {error}"),
             Self::CopyNotServed { source, copy } => write!(

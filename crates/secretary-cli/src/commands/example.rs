@@ -202,8 +202,8 @@ pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, 
     }
     let fix = format!(
         "secretary --env {} example --output {}",
-        environment.name,
-        secretary::printable::path(&path)
+        secretary::printable::shell_word(&environment.name),
+        secretary::printable::shell_path(&path)
     );
     // Not through a link: a template is a plain file, and a link committed in its place
     // could show another file's contents.

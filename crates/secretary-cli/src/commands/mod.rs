@@ -184,7 +184,7 @@ fn leases_after(command: &EnvironmentCommand) {
                 lease.path,
                 secretary::validate::show_duration(lease.ttl_left),
                 lease.id,
-                lease.id
+                secretary::printable::shell_word(&lease.id)
             ))
             .say();
         }

@@ -61,9 +61,9 @@ pub(super) fn own_directory(dir: &Path) -> std::io::Result<()> {
     if metadata.permissions().mode() & 0o022 != 0 {
         return Err(std::io::Error::other(format!(
             "group or others may write {} (mode {:04o}); run `chmod 700 {}`",
-            dir.display(),
+            crate::printable::path(dir),
             metadata.permissions().mode() & 0o7777,
-            dir.display()
+            crate::printable::shell_path(dir)
         )));
     }
     // Nor may anyone else move it away and put another in its place: each directory

@@ -304,7 +304,7 @@ impl SourceError {
             }
             Self::WorldWritable { path, .. } => {
                 // Quoted for a shell, as the path may be a repository's choice.
-                let path = crate::printable::shell_word(path);
+                let path = crate::printable::shell_path(path);
                 format!("run `chmod o-w {path}` (better: `chmod 600 {path}`)")
             }
             Self::Escapes { dir, .. } => {

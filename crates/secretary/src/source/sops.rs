@@ -232,18 +232,21 @@ impl SopsError {
                 "{file} names a Vault transit key, and sops is not given your Vault token unless you set {VAULT_OPT_IN}=1 (then sops reads ~/.vault-token and sends it to the address the file names: set it only for files whose every `hc_vault` address you trust); else give sops another key the file was encrypted for"
             ),
             Self::NoKey { file, .. } => format!(
-                "give sops a key that {file} was encrypted for: for age, SOPS_AGE_KEY_FILE=/path/to/keys.txt (or ~/.config/sops/age/keys.txt); see `sops decrypt {file}`"
+                "give sops a key that {file} was encrypted for: for age, SOPS_AGE_KEY_FILE=/path/to/keys.txt (or ~/.config/sops/age/keys.txt); see `sops decrypt {}`",
+                crate::printable::shell_path(file)
             ),
             Self::Tampered { file } => format!(
                 "restore {file} from version control, or re-encrypt it with `sops encrypt`; do not trust its contents"
             ),
             Self::NotEncrypted { file } => {
                 format!(
-                    "encrypt it: `sops encrypt --in-place {file}` (a plain `.env` file can be read by a `dotenv` source instead)"
+                    "encrypt it: `sops encrypt --in-place {}` (a plain `.env` file can be read by a `dotenv` source instead)",
+                    crate::printable::shell_path(file)
                 )
             }
             Self::Failed { file, input, .. } => format!(
-                "run `sops decrypt --input-type {input} {file} >/dev/null` to see why; if the file is not written as {input}, set the source's `format`"
+                "run `sops decrypt --input-type {input} {} >/dev/null` to see why; if the file is not written as {input}, set the source's `format`",
+                crate::printable::shell_path(file)
             ),
             Self::Output { .. } => {
                 "set the source's `format` to the one the file was written in".to_owned()
@@ -258,7 +261,8 @@ impl SopsError {
                     SopsScalar::Number => "0755",
                 };
                 format!(
-                    "quote it, as a string (`{key}: \"{example}\"`), with `sops edit {file}`: a value is read as the text written, and only a string keeps it"
+                    "quote it, as a string (`{key}: \"{example}\"`), with `sops edit {}`: a value is read as the text written, and only a string keeps it",
+                    crate::printable::shell_path(file)
                 )
             }
         }

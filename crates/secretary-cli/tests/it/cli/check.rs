@@ -115,3 +115,97 @@ fn a_readable_dotenv_is_warned_about_on_stderr() {
         "warning: .env is readable by group or others (mode 0644); run `chmod 600 .env`\n"
     );
 }
+
+/// The commands between backticks in `text` that start with one of `programs`.
+fn suggested<'t>(text: &'t str, programs: &[&str]) -> Vec<&'t str> {
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|command| {
+            programs
+                .iter()
+                .any(|program| command.starts_with(&format!("{program} ")))
+        })
+        .collect()
+}
+
+#[test]
+fn a_command_a_hint_says_to_run_names_the_manifests_file_and_nothing_else() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    // A pull request names files whose names are shell: pasting the advice must run
+    // the one command it says, on the one file (a thirty-second adversarial pass ran
+    // `touch PWNED` through sops's and the audit log's hints, and changed another
+    // file's mode through a name starting with `-`).
+    let project = Project::new(
+        r#"version = 1
+[sources.plain]
+type = "dotenv"
+files = ["x;touch PWNED;.env"]
+[sources.enc]
+type = "sops"
+file = "-y;touch PWNED;.yaml"
+[audit]
+file = "z;touch PWNED;.log"
+[environments.development]
+sources = ["plain", "enc"]
+[secrets.api_key]
+[secrets.other]
+"#,
+    );
+    project.file("x;touch PWNED;.env", "API_KEY=abcdefghijkl1234\n");
+    project.file("-y;touch PWNED;.yaml", "other: v\n");
+    project.file("z;touch PWNED;.log", "");
+    for name in ["x;touch PWNED;.env", "z;touch PWNED;.log"] {
+        fs::set_permissions(project.path().join(name), fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let out = run(project.cmd().arg("check"));
+    let said = format!("{}{}", out.stdout, out.stderr);
+    let commands = suggested(&said, &["chmod", "sops"]);
+    assert_eq!(
+        commands.len(),
+        3,
+        "a chmod for each file, a sops encrypt: {said}"
+    );
+    // Each pasted into a shell whose `chmod`, `sops` and `touch` only say what they
+    // were given, one argument a line.
+    let bin = project.path().join("fake-bin");
+    fs::create_dir(&bin).unwrap();
+    for program in ["chmod", "sops", "touch"] {
+        let fake = bin.join(program);
+        fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho \"{program} $#\" >> said\nfor a; do echo \"$a\" >> said; done\n"
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    for command in &commands {
+        let status = std::process::Command::new("/bin/sh")
+            .current_dir(project.path())
+            .env("PATH", &bin)
+            .args(["-c", command])
+            .status()
+            .unwrap();
+        assert!(status.success(), "{command}");
+    }
+    let calls = fs::read_to_string(project.path().join("said")).unwrap();
+    assert!(
+        !calls.lines().any(|line| line.starts_with("touch ")),
+        "a file name ran a command: {calls}"
+    );
+    let audit_log = project.path().join("z;touch PWNED;.log");
+    let expected = [
+        "chmod 2\n600\n".to_owned() + audit_log.to_str().unwrap(),
+        "chmod 2\n600\nx;touch PWNED;.env".to_owned(),
+        "sops 3\nencrypt\n--in-place\n./-y;touch PWNED;.yaml".to_owned(),
+    ];
+    for call in expected {
+        assert!(
+            calls.contains(&call),
+            "{call:?} not in {calls:?} (from {commands:?})"
+        );
+    }
+}

@@ -204,7 +204,8 @@ impl AwsError {
                 "set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE with ~/.aws/credentials, or AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN".to_owned()
             }
             Self::Unsupported { profile, .. } => format!(
-                "export the credentials of profile `{profile}` first (`aws configure export-credentials --profile {profile} --format env`), or use a profile with keys or a web identity"
+                "export the credentials of profile `{profile}` first (`aws configure export-credentials --profile {} --format env`), or use a profile with keys or a web identity",
+                crate::printable::shell_word(profile)
             ),
             Self::PlainHttp { endpoint } => format!(
                 "use https:// for {endpoint}; if the network to it is trusted, set SECRETARY_ALLOW_HTTP=1"
