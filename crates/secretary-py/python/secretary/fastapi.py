@@ -10,7 +10,12 @@
 At start-up, before the first request, every secret is validated. With any problem the
 start-up fails with ``SecretValidationError``, whose message is the full report (every
 secret, what is wrong, where secretary looked, what to do; never a value), and uvicorn
-exits non-zero without listening. Otherwise the application's state holds:
+exits non-zero without listening. Any other failure of a start-up step (the settings
+class, an ``on_change`` callback the check runs when a value changed since an earlier
+read, the function given as ``manager``), even a ``SystemExit``, fails it with a
+``SecretaryError`` naming the error's type, the step and where it was raised: never its
+message, nor what it was raised while handling (uvicorn prints a failed start-up's whole
+traceback, context included). Otherwise the application's state holds:
 
 - ``app.state.secrets``: the ``SecretManager``;
 - ``app.state.secret_report``: the ``Report`` of the last validation (where each secret
@@ -65,7 +70,7 @@ import math
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, NamedTuple
 
 from secretary import SecretManager, get_secret_manager
 from secretary._on_change import _where
@@ -217,17 +222,21 @@ def lifespan(
 
     @contextlib.asynccontextmanager
     async def _lifespan(app: Any) -> AsyncIterator[Any]:
-        secrets = _manager(manager)
+        # Every step of the start-up goes through `_started`: what the server prints of
+        # a failed start-up (its whole traceback, context included) never holds what a
+        # step's error handled (a thirty-second adversarial pass saw an `on_change`
+        # callback's `SystemExit`, raised by the check below, print `int()`'s message).
+        secrets: SecretManager = await _started(lambda: _manager(manager), _MANAGER, in_thread=False)
         # Listening from before the first read: a change found between it and the
         # refresh task's start is not missed (a twenty-first adversarial pass).
         seen = _Seen()
         secrets.on_change(seen)
         try:
-            # In `_in_thread`: a start-up cancelled during a read (asgi-lifespan's
-            # `startup_timeout`, a server stopping) waits for it before the close below,
-            # which must not revoke the leases under a read that could take one after
-            # (a twenty-sixth adversarial pass).
-            report = await _in_thread(secrets.validate)
+            # In a worker thread (`_in_thread`): a start-up cancelled during a read
+            # (asgi-lifespan's `startup_timeout`, a server stopping) waits for it before
+            # the close below, which must not revoke the leases under a read that could
+            # take one after (a twenty-sixth adversarial pass).
+            report = await _started(secrets.validate, _CHECK)
             app.state.secrets = secrets
             app.state.secret_report = report
             app.state.secret_changes = SecretChanges()
@@ -238,9 +247,9 @@ def lifespan(
             # without `refresh_interval`).
             seen.watch(app.state.secret_refresh, rebuilt=refresh_interval is not None)
             if settings is not None:
-                app.state.settings = await _built(settings)
+                app.state.settings = await _started(settings, _SETTINGS, declared=_declared(settings))
             # Inside the `try`: a start-up cancelled here closes the manager too.
-            held = await _in_thread(lambda: _stale_keys(secrets))
+            held = await _started(lambda: _stale_keys(secrets), _STALE)
         except BaseException:
             secrets.remove_on_change(seen)
             # A start-up that fails (a problem, settings that do not build) ends the
@@ -507,45 +516,92 @@ async def _in_thread(call: Callable[[], Any]) -> Any:
         del result, future
 
 
-async def _built(settings: Callable[[], Any]) -> Any:
-    """The settings at start-up. One that fails with an error of its own (not
-    secretary's, whose messages hold no value) is raised as a ``SecretaryError`` naming
-    its type, where it raised and, for pydantic, the fields: never its message, nor as
-    the cause of this one. The server prints a start-up's failure with its whole
-    traceback (Starlette sends ``traceback.format_exc()`` as ``lifespan.startup.failed``,
-    uvicorn logs it), and pydantic's message quotes the input, a secret's value (a
-    twenty-eighth adversarial pass).
+class _Step(NamedTuple):
+    """A step of the start-up (``_started``): how ``_describe`` names it, what its
+    ``SecretaryError`` says failed, and what to do."""
 
-    Any error, not only an ``Exception``: a ``SystemExit`` raised in a validator's
-    ``except ValueError:`` (or a ``KeyboardInterrupt``, or a ``CancelledError`` raised in
-    the thread, ``_CancelledInThread``) went through as itself, and the traceback printed
-    its context, ``int()``'s message quoting the value (a twenty-ninth adversarial
-    pass). While this task is being cancelled, whatever the call ended with is that
-    cancellation, raised as a bare ``CancelledError``: chained to the error, it would
-    print the same context. ``GeneratorExit`` (the coroutine closed) goes through."""
+    step: str
+    failed: str
+    fix: str
+
+
+_NOT_SHOWN = "(its own message is not shown: it may quote a value)"
+_MANAGER = _Step(
+    "while making the manager",
+    "the secret manager could not be made at start-up",
+    f"correct the function given as `manager`, or the code named {_NOT_SHOWN}",
+)
+_CHECK = _Step(
+    "while checking the secrets",
+    "the secrets could not be checked at start-up",
+    "correct the code named: an on_change callback's failure is logged above by the callback's name "
+    + _NOT_SHOWN,
+)
+_SETTINGS = _Step(
+    "in the settings",
+    "the settings could not be built at start-up",
+    f"correct the value the fields named hold, or the settings class {_NOT_SHOWN}",
+)
+_STALE = _Step(
+    "while looking for the values held stale",
+    "the secrets' state could not be read at start-up",
+    f"correct the code named {_NOT_SHOWN}",
+)
+
+
+async def _started(
+    call: Callable[[], Any],
+    step: _Step,
+    *,
+    declared: frozenset[str] = frozenset(),
+    in_thread: bool = True,
+) -> Any:
+    """One step of the start-up: ``call()``, in a worker thread (``_in_thread``) unless
+    ``in_thread`` is false. Every step the lifespan runs at start-up goes through here:
+    the server prints a start-up's failure with its whole traceback, context included
+    (Starlette sends ``traceback.format_exc()`` as ``lifespan.startup.failed``, uvicorn
+    logs it), and what a step raises may quote a value, in its message or in its context.
+
+    - A ``SecretaryError`` (whose own message holds no value) goes through as itself,
+      with neither cause nor context: one raised in an ``except`` block carries that
+      block's error as its context (a thirtieth adversarial pass: ``int()``'s message,
+      quoting the value).
+    - Any other error, not only an ``Exception``, is raised as a ``SecretaryError``
+      naming its type, the step (``_describe``: for pydantic, the fields the settings
+      class declares, ``declared``) and where it was raised: never its message, nor as
+      the cause or context of this one. Pydantic's message quotes the input (a
+      twenty-eighth adversarial pass); a ``SystemExit`` raised in a validator's, or an
+      ``on_change`` callback's, ``except ValueError:`` (or a ``KeyboardInterrupt``, or a
+      ``CancelledError`` raised in the thread, ``_CancelledInThread``) went through as
+      itself, and the traceback printed its context, ``int()``'s message quoting the
+      value (the twenty-ninth pass for the settings; the thirty-second for the check,
+      whose re-read runs the callbacks when a value changed since an earlier read).
+    - While this task is being cancelled, whatever the call ended with is that
+      cancellation, raised as a bare ``CancelledError``: chained to the error, it would
+      print the same context. The task's own ``CancelledError`` (``_unless_cancelling``
+      chains it to what the thread raised) and ``GeneratorExit`` (the coroutine closed)
+      go through as themselves, with neither cause nor context shown. A ``CancelledError``
+      that ``call()`` raises here, when not in a thread and not cancelled, is its
+      failure, as in one."""
     try:
-        return await _in_thread(settings)
-    except SecretaryError as error:
-        # Its own message holds no value, but one a settings class raises in an
-        # `except` block carries that block's error as its context, printed with it (a
-        # thirtieth adversarial pass: `int()`'s message, quoting the value).
-        error.__cause__ = None
-        error.__suppress_context__ = True
-        raise
-    except (asyncio.CancelledError, GeneratorExit):
-        raise
+        return await _in_thread(call) if in_thread else call()
     except BaseException as error:  # noqa: BLE001 - raised again without its message
+        own = isinstance(error, GeneratorExit) or (
+            isinstance(error, asyncio.CancelledError) and (in_thread or _cancelling())
+        )
+        if own or isinstance(error, SecretaryError):
+            error.__cause__ = None
+            error.__suppress_context__ = True
+            raise
         cancelled = _cancelling()
         # Where the thread's `CancelledError` was raised, not where it was wrapped.
         origin = error.__cause__ if isinstance(error, _CancelledInThread) and error.__cause__ else error
-        what = f"{_describe(error, declared=_declared(settings))}, raised at {_where(origin)}"
-    # Out of the `except`: neither error is the context of the one raised.
+        what = f"{_describe(error, step.step, declared)}, raised at {_where(origin)}"
+    # Out of the `except`: neither error is the context of the one raised; and `from
+    # None`, so that none is shown should a later `except` give it one.
     if cancelled:
-        raise asyncio.CancelledError
-    raise SecretaryError(
-        f"secretary: the settings could not be built at start-up: {what}",
-        fix="correct the value the fields named hold, or the settings class (its own message is not shown: it may quote a value)",
-    )
+        raise asyncio.CancelledError from None
+    raise SecretaryError(f"secretary: {step.failed}: {what}", fix=step.fix) from None
 
 
 def _outcome(call: Callable[[], Any]) -> tuple[bool, Any]:
