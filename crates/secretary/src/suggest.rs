@@ -1,11 +1,23 @@
 //! "Did you mean": the closest of a few names to one that was mistyped.
 
-/// A close match for `wanted` among `candidates` (by edit distance), for "did you mean".
+/// The most candidates looked at, and the longest name matched: "did you mean" is for a
+/// name a person typed, and costs the product of the names' lengths for each candidate
+/// (a manifest of thousands of long mistakes took minutes to check).
+const MOST_CANDIDATES: usize = 256;
+const LONGEST: usize = 64;
+
+/// A close match for `wanted` among the first [`MOST_CANDIDATES`] `candidates` (by edit
+/// distance), for "did you mean"; none for a name longer than 64 bytes.
 pub(crate) fn closest<'a>(
     wanted: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<String> {
+    if wanted.len() > LONGEST {
+        return None;
+    }
     candidates
+        .take(MOST_CANDIDATES)
+        .filter(|c| c.len() <= LONGEST && c.len().abs_diff(wanted.len()) <= 2.max(c.len() / 4))
         .map(|c| (edit_distance(wanted, c), c))
         .filter(|&(d, c)| d <= 2.max(c.len() / 4))
         .min_by_key(|&(d, _)| d)

@@ -144,12 +144,25 @@ impl Manifest {
             templates: HashMap::new(),
             secret_keys: Vec::new(),
             provider_variables: Vec::new(),
+            more: 0,
         };
         let manifest = checker.build(raw, path);
         if checker.diagnostics.is_empty() {
             Ok(manifest)
         } else {
             checker.diagnostics.sort_by_key(|d| (d.line, d.column));
+            if let Some(last) = checker.diagnostics.last().cloned() {
+                if checker.more > 0 {
+                    checker.diagnostics.push(Diagnostic {
+                        message: format!(
+                            "and {} more problems, not shown: fix these first",
+                            checker.more
+                        ),
+                        help: None,
+                        ..last
+                    });
+                }
+            }
             Err(fail(checker.diagnostics))
         }
     }

@@ -14,7 +14,7 @@ use crate::manifest::raw::{RawEnvironment, RawLastKnownGood, RawRule, in_file_or
 use crate::manifest::rules;
 use crate::suggest::closest;
 
-use super::{Checker, is_name};
+use super::{Checker, MOST_NAME, is_name, shown_name};
 
 impl Checker<'_> {
     /// The environments, each with the rules it sets for secrets (applied once the
@@ -53,8 +53,10 @@ impl Checker<'_> {
             if !is_name(&name) {
                 self.report(
                     at,
-                    format!("environment name `{name}` is not valid"),
-                    Some("use lower case letters, digits, `_` and `-`".to_owned()),
+                    format!("environment name `{}` is not valid", shown_name(&name)),
+                    Some(format!(
+                        "use at most {MOST_NAME} lower case letters, digits, `_` and `-`"
+                    )),
                 );
             }
             if environment.sources.get_ref().is_empty() {
@@ -75,22 +77,31 @@ impl Checker<'_> {
                         Some("remove the second mention".to_owned()),
                     );
                 } else if !defined.contains(&source.as_str()) {
-                    let help = match closest(&source, defined.iter().copied()) {
-                        Some(near) => format!(
-                            "did you mean `{near}`? Defined sources: {}",
+                    // Worded only while it is shown; the names defined listed when few.
+                    let help = (!self.full()).then(|| {
+                        let listed = if defined.len() <= 16 {
                             defined.join(", ")
-                        ),
-                        None => format!(
-                            "add [sources.{source}] or use one of: {}",
-                            defined.join(", ")
-                        ),
-                    };
+                        } else {
+                            format!("{} sources, in [sources]", defined.len())
+                        };
+                        match closest(&source, defined.iter().copied()) {
+                            Some(near) => {
+                                format!("did you mean `{near}`? Defined sources: {listed}")
+                            }
+                            None => format!(
+                                "add [sources.{}] or use one of: {listed}",
+                                shown_name(&source)
+                            ),
+                        }
+                    });
                     self.report(
                         at,
                         format!(
-                            "environment `{name}` uses source `{source}`, which is not defined"
+                            "environment `{}` uses source `{}`, which is not defined",
+                            shown_name(&name),
+                            shown_name(&source)
                         ),
-                        Some(help),
+                        help,
                     );
                 }
                 chain.push(source);
@@ -239,14 +250,20 @@ impl Checker<'_> {
             let at = key.span().start;
             let key = key.into_inner();
             let Some(&position) = index.get(&key) else {
-                let help = match closest(&key, secrets.iter().map(|s| s.key.as_str())) {
-                    Some(near) => format!("did you mean `{near}`?"),
-                    None => format!("declare it as [secrets.{key}] first"),
-                };
+                let help = (!self.full()).then(|| {
+                    match closest(&key, secrets.iter().map(|s| s.key.as_str())) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!("declare it as [secrets.{}] first", shown_name(&key)),
+                    }
+                });
                 self.report(
                     at,
-                    format!("environment `{name}` has rules for `{key}`, which is not declared"),
-                    Some(help),
+                    format!(
+                        "environment `{}` has rules for `{}`, which is not declared",
+                        shown_name(&name),
+                        shown_name(&key)
+                    ),
+                    help,
                 );
                 continue;
             };

@@ -33,8 +33,11 @@ impl Checker<'_> {
             if !is_name(&name) {
                 self.report(
                     at,
-                    format!("source name `{name}` is not valid"),
-                    Some("use lower case letters, digits, `_` and `-`".to_owned()),
+                    format!("source name `{}` is not valid", super::shown_name(&name)),
+                    Some(format!(
+                        "use at most {} lower case letters, digits, `_` and `-`",
+                        super::MOST_NAME
+                    )),
                 );
             }
             if let Some(source) = self.source(name, at, table) {
