@@ -31,8 +31,12 @@ use crate::validate::placeholder;
 pub struct Finding {
     /// The 1-based line.
     pub line: usize,
-    /// The variable assigned on that line, if it is an assignment.
+    /// The variable assigned on that line, if it is an assignment (and its name is not
+    /// what looks real: see `in_key`).
     pub key: Option<String>,
+    /// Whether what looks real is the variable's name itself (`ghp_...=1`): then the
+    /// name is not given, as it is the secret.
+    pub in_key: bool,
     /// Whether the line is a comment (`#`): a line that is neither a comment nor an
     /// assignment (`A-B=...`, a name no shell takes) is told apart from one.
     pub commented: bool,
@@ -167,6 +171,10 @@ pub fn lint(text: &str) -> Vec<Finding> {
         // and a commented-out assignment is still a value written down
         // (`# OLD_TOKEN=ghp_...`: a twenty-seventh); a comment's prose is not held to
         // the entropy rule.
+        // A variable's name is looked at for a known token's shape too: `ghp_...=1`
+        // passed, and its finding printed the token as the key (a thirty-second
+        // adversarial pass).
+        let in_key = if commented { None } else { key.and_then(shape) };
         let rule = if commented {
             let inside = trimmed.trim_start_matches('#').trim();
             shape(inside).or_else(|| match assignment(inside) {
@@ -174,16 +182,17 @@ pub fn lint(text: &str) -> Vec<Finding> {
                 (None, _) => None,
             })
         } else {
-            check(value)
+            in_key.or_else(|| check(value))
         };
         if let Some(rule) = rule {
             findings.push(Finding {
                 line: index + 1,
-                key: if commented {
+                key: if commented || in_key.is_some() {
                     None
                 } else {
                     key.map(str::to_owned)
                 },
+                in_key: in_key.is_some(),
                 commented,
                 rule,
             });
@@ -504,5 +513,25 @@ export PATH_PREFIX=${HOME}/bin
         assert_eq!(findings[0].line, 2);
         assert_eq!(findings[0].key.as_deref(), Some("GITHUB_TOKEN"));
         assert_eq!(lint("B=1\r\nC=2\r\n"), []);
+    }
+
+    #[test]
+    fn a_token_written_as_a_variables_name_is_found_and_its_name_not_given() {
+        // A thirty-second adversarial pass: `ghp_...=x` passed, and `ghp_...=ghp_...`
+        // printed the token as the key.
+        for line in [
+            "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6=x",
+            "export ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6=1",
+            "AKIAQ3EGRKZTMXN2PW4L=1",
+            "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ7",
+        ] {
+            let findings = lint(line);
+            assert_eq!(findings.len(), 1, "{line}");
+            assert!(findings[0].in_key, "{line}");
+            assert_eq!(findings[0].key, None, "{line}");
+        }
+        let findings = lint("GITHUB_TOKEN=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6\n");
+        assert!(!findings[0].in_key);
+        assert_eq!(findings[0].key.as_deref(), Some("GITHUB_TOKEN"));
     }
 }

@@ -30,6 +30,7 @@ pub fn run(files: &[PathBuf], out: &mut impl Write) -> Result<Status, Failure> {
         for finding in secretary::lint::lint(&text) {
             found += 1;
             let what = match (&finding.key, finding.commented) {
+                _ if finding.in_key => "a variable's name".to_owned(),
                 (Some(key), _) => format!("`{}`", secretary::printable::text(key)),
                 (None, true) => "a comment".to_owned(),
                 // A twenty-sixth adversarial pass saw `A-B=ghp_...` called a comment.

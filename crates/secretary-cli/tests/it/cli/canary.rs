@@ -377,6 +377,23 @@ fn lint_names_file_line_and_key_of_real_looking_secrets_never_the_value() {
         "{}",
         out.stdout
     );
+    // A token written as a variable's name is found, and the name is not printed (a
+    // thirty-second pass).
+    project.file(
+        "keyed.example",
+        &format!("{github}={github}\nexport {github}=1\n"),
+    );
+    let out = lint(project.path(), &["keyed.example"]);
+    assert_eq!(
+        out.stdout.lines().take(2).collect::<Vec<_>>(),
+        [
+            "keyed.example:1: a variable's name looks like a GitHub token (value not shown)",
+            "keyed.example:2: a variable's name looks like a GitHub token (value not shown)",
+        ],
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains(github) && !out.stderr.contains(github));
 
     let clean = lint(project.path(), &["clean.example"]);
     assert_eq!(clean.code, 0, "{}", clean.stdout);
