@@ -142,6 +142,55 @@ impl SecretManager {
     }
 }
 
+/// The earlier of two expiries (`None`: never).
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// The instant the wall clock reads `when` (now, if it is past).
+fn instant_at(when: std::time::SystemTime) -> Option<Instant> {
+    let left = when
+        .duration_since(std::time::SystemTime::now())
+        .unwrap_or_default();
+    Instant::now().checked_add(left)
+}
+
+impl SecretManager {
+    /// Until when a value read at `read` may be served, whatever its source's `ttl`:
+    /// where rotation is enforced, until it is due (then a read finds it overdue, and
+    /// `get` raises); when it is held stale, until it is older than the environment's
+    /// `last_known_good.max_age` (a thirty-second adversarial pass had a manager serve
+    /// an overdue password, and a value held through an outage, for as long as the
+    /// process lived).
+    fn served_until(
+        &self,
+        resolution: &Resolution,
+        read: std::time::SystemTime,
+    ) -> Option<Instant> {
+        let environment = self
+            .inner
+            .manifest
+            .environments()
+            .iter()
+            .find(|environment| environment.name == self.inner.environment)?;
+        let due = environment
+            .enforce_rotation
+            .then(|| resolution.rotation_due())
+            .flatten()
+            .and_then(instant_at);
+        let held_until = resolution
+            .stale
+            .as_ref()
+            .and(environment.last_known_good)
+            .and_then(|policy| read.checked_add(policy.max_age))
+            .and_then(instant_at);
+        earliest(due, held_until)
+    }
+}
+
 /// Whether a cached value that expires at `expires` (never, if `None`) is still fresh.
 pub(super) fn fresh(expires: Option<Instant>) -> bool {
     expires.is_none_or(|expires| Instant::now() < expires)
@@ -263,7 +312,8 @@ impl SecretManager {
                     .and_then(|origin| self.inner.manifest.source(origin.source()))
                     .and_then(|source| source.ttl);
                 // Past what the clock can count, a value never expires.
-                (ttl.and_then(|ttl| Instant::now().checked_add(ttl)), read)
+                let expires = ttl.and_then(|ttl| Instant::now().checked_add(ttl));
+                (earliest(expires, self.served_until(resolution, read)), read)
             }
         };
         cache.insert(
@@ -402,7 +452,10 @@ impl SecretManager {
                 // expires with them.
                 Some(key) => {
                     let mut keys = vec![key.as_str()];
-                    if let Ok(spec) = inner.manifest.secret(key) {
+                    // As this environment declares it: a template may be an
+                    // environment's own (a thirty-second adversarial pass found its
+                    // inputs never cached, so never held through an outage).
+                    if let Ok(spec) = inner.manifest.secret_in(environment, key) {
                         keys.extend(spec.template.iter().flat_map(ValueTemplate::inputs));
                     }
                     resolve(&inner.manifest, environment, &vars, Scope::Keys(&keys))

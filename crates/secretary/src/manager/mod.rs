@@ -261,7 +261,13 @@ impl SecretManager {
             .cache
             .read()
             .unwrap_or_else(PoisonError::into_inner);
-        cache.get(key)?.resolution.stale.clone()
+        let cached = cache.get(key)?;
+        let mut stale = cached.resolution.stale.clone()?;
+        // Its age now, not when it was held.
+        stale.age = std::time::SystemTime::now()
+            .duration_since(cached.read)
+            .unwrap_or(stale.age);
+        Some(stale)
     }
 
     fn lookup<'a>(&'a self, key: &'a str) -> Lookup<'a, SecretValue> {

@@ -67,7 +67,10 @@ impl SecretManager {
                 continue;
             };
             let age = now.duration_since(held.read).unwrap_or_default();
-            if held.resolution.value.is_none() || age > policy.max_age {
+            // Never a value overdue where rotation is enforced: a read would refuse it.
+            let overdue = environment.is_some_and(|e| e.enforce_rotation)
+                && held.resolution.rotation_due().is_some_and(|due| due <= now);
+            if held.resolution.value.is_none() || age > policy.max_age || overdue {
                 continue;
             }
             let mut kept = (*held.resolution).clone();

@@ -649,3 +649,47 @@ fn a_manager_sees_its_environments_own_rules() {
     assert!(error.contains("the cache's password"), "{error}");
     assert_eq!(secrets.get("debug_mode").unwrap().expose(), "false");
 }
+
+#[test]
+fn where_rotation_is_enforced_a_value_is_served_only_until_it_is_due() {
+    // A thirty-second adversarial pass: a value read before it was due was served, and
+    // a template built from it, for as long as the process lived (no `ttl`), though
+    // `secretary get` refused it as overdue.
+    let bao = OpenBao::start();
+    bao.kv_put("production/password", &[("value", "rotate-me-0123456789")]);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.vault]\ntype = \"vault\"\npath = \"{environment}/{key}\"\n\
+         [environments.production]\nsources = [\"vault\"]\nenforce_rotation = true\n\
+         [secrets.password]\nrequired = true\nrotate_every = \"3s\"\n\
+         [secrets.url]\ntemplate = \"postgres://app:{password|url}@db/app\"\n",
+    )
+    .unwrap();
+    let env = bao.env();
+    let secrets = SecretManager::from_path(dir.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(Variables::from_pairs(
+            env.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        ))
+        .build()
+        .unwrap();
+    let blocking = secrets.blocking();
+    assert!(blocking.get("password").is_ok());
+    assert!(blocking.get("url").is_ok());
+    let overdue = |key: &str| matches!(blocking.get(key), Err(ManagerError::Problems(_)));
+    secretary_test_support::wait_until(
+        "the password is refused once due",
+        std::time::Duration::from_secs(10),
+        || overdue("password"),
+    );
+    assert!(overdue("url"), "the template with it");
+    assert!(!matches!(secrets.get_cached("password"), Some(Some(_))));
+    // Rotated: served again.
+    bao.kv_put("production/password", &[("value", "rotated-0123456789")]);
+    assert_eq!(
+        blocking.get("password").unwrap().expose(),
+        "rotated-0123456789"
+    );
+}

@@ -115,7 +115,13 @@ fn through_an_outage_a_template_is_built_from_the_values_held() {
         secrets.stale("db_url").expect("the template is held"),
     );
     assert_eq!(template.source, input.source);
-    assert_eq!(template.age, input.age);
+    // As old as its input (each age is told as of when it is asked).
+    assert!(
+        template.age.abs_diff(input.age) < std::time::Duration::from_millis(100),
+        "{:?} and {:?}",
+        template.age,
+        input.age
+    );
 }
 
 #[test]
@@ -167,4 +173,44 @@ fn with_on_stale_fail_a_manager_drops_what_it_cannot_read_fresh() {
             .server
             .kv_put("production/db_password", &[("value", super::CANARY_DB)]);
     }
+}
+
+#[test]
+fn a_value_held_through_an_outage_is_served_no_longer_than_max_age() {
+    // A thirty-second adversarial pass: held with no `ttl`, a value was served past
+    // `last_known_good.max_age` for as long as the process lived, and `stale` gave its
+    // age when it was held, not its age now.
+    let mut setup = Setup::new();
+    std::fs::write(
+        setup.dir.path().join("secrets.toml"),
+        manifest_text("4s", TEMPLATED),
+    )
+    .unwrap();
+    let secrets = SecretManager::from_path(setup.dir.path().join("secrets.toml"))
+        .unwrap()
+        .environment("production")
+        .variables(vars_without_key(&setup.server, &setup))
+        .build()
+        .unwrap();
+    let blocking = secrets.blocking();
+    assert_eq!(blocking.get("api_key").unwrap().expose(), CANARY_API);
+    assert!(blocking.get("db_url").is_ok());
+    setup.server.stop();
+    blocking.refresh().unwrap();
+    let first = secrets.stale("api_key").expect("held");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let later = secrets.stale("api_key").expect("still held");
+    assert!(
+        later.age >= first.age + std::time::Duration::from_secs(1),
+        "{:?} then {:?}",
+        first.age,
+        later.age
+    );
+    let refused = |key: &str| matches!(blocking.get(key), Err(ManagerError::Problems(_)));
+    secretary_test_support::wait_until(
+        "a held value is refused past max_age",
+        std::time::Duration::from_secs(15),
+        || refused("api_key"),
+    );
+    assert!(refused("db_url"), "and the template built from it");
 }
