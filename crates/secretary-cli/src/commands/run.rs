@@ -100,15 +100,25 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
     )))
 }
 
-/// Revokes every lease this process holds, saying so when one could not be.
+/// Revokes every lease this process holds, saying so when one could not be; once: `run`
+/// revokes when its program ends, and the command's end would again (a thirty-third
+/// adversarial pass saw a lease being issued waited for 10 s twice).
 pub fn revoke_leases() {
+    static REVOKED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if REVOKED.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        return;
+    }
     for event in leases::revoke_all() {
         if let Some(error) = &event.error {
-            Diagnostic::warning(format!(
-                "could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
-                event.lease_id, event.path
-            ))
-            .say();
+            let said = if event.lease_id.is_empty() {
+                error.clone()
+            } else {
+                format!(
+                    "could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
+                    event.lease_id, event.path
+                )
+            };
+            Diagnostic::warning(said).say();
         }
     }
 }

@@ -14,7 +14,7 @@
 //! its parent's (and has no keeper thread: threads do not survive `fork`); it takes its
 //! own at its first read.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -123,14 +123,15 @@ pub fn lost() -> Option<LeaseError> {
         .find_map(|entry| entry.expired.clone())
 }
 
-/// How long [`revoke_all`] waits for work in flight (a lease being issued, re-issued,
-/// renewed or revoked) to end, so that what it issues is revoked too.
+/// How long [`revoke_all`] waits for work in flight (a lease being issued or re-issued,
+/// or one replaced being revoked) to end, so that what it issues is revoked too.
 const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 
 /// Revokes every lease this process holds (those being replaced too), and stops
 /// renewing: the credentials stop working now rather than at the end of their TTL.
 /// A lease being issued or re-issued now is waited for (at most 10 s) and revoked too.
-/// Returns what happened to each.
+/// Returns what happened to each; when the wait ran out with a lease still being
+/// issued, an event with no lease id and that error.
 pub fn revoke_all() -> Vec<LeaseEvent> {
     revoke_all_by(Instant::now() + IN_FLIGHT_WAIT)
 }
@@ -140,10 +141,23 @@ pub fn revoke_all() -> Vec<LeaseEvent> {
 /// under it revokes its new one itself), what was registered meanwhile.
 fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
     let mut events = revoke_registered();
-    while IN_FLIGHT.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
+    while in_flight() > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
+    let left = in_flight();
     events.extend(revoke_registered());
+    if left > 0 {
+        events.push(LeaseEvent {
+            kind: LeaseEventKind::Revoked,
+            source: String::new(),
+            path: String::new(),
+            lease_id: String::new(),
+            ttl: None,
+            error: Some(format!(
+                "{left} lease(s) being issued or revoked did not answer in time: a lease Vault issued then lives until its TTL"
+            )),
+        });
+    }
     events
 }
 
@@ -183,9 +197,23 @@ fn revoke_registered() -> Vec<LeaseEvent> {
     events
 }
 
-/// How much lease work is in flight now: leases asked for and not yet registered, and
-/// the keeper's turn (renewals, re-issues, revocations) from its plan to its end.
-static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+/// How much lease work that can leave a live lease behind is in flight now, and in which
+/// process: leases asked for and not yet registered (or revoked), and replaced leases
+/// the keeper took to revoke. Renewals and logins are not: a renewal leaves no lease of
+/// its own (a thirty-third adversarial pass had `run` wait 10 s, twice, for a slow
+/// one). The process id (high half) and the count (low half) in one word: a child forked
+/// during such work starts at none (the thread that would end it is not in the child).
+static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
+
+/// [`IN_FLIGHT`]'s count, for this process.
+fn in_flight() -> u64 {
+    let word = IN_FLIGHT.load(Ordering::SeqCst);
+    if word >> 32 == u64::from(std::process::id()) {
+        word & u64::from(u32::MAX)
+    } else {
+        0
+    }
+}
 /// Set by [`revoke_all_within`]: a lease registered from now on is revoked at once.
 static ENDING: AtomicBool = AtomicBool::new(false);
 
@@ -195,14 +223,24 @@ struct InFlight;
 
 impl InFlight {
     fn start() -> Self {
-        IN_FLIGHT.fetch_add(1, Ordering::SeqCst);
+        let me = u64::from(std::process::id()) << 32;
+        let _ = IN_FLIGHT.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
+            Some(if word >> 32 << 32 == me {
+                word.saturating_add(1)
+            } else {
+                me | 1
+            })
+        });
         Self
     }
 }
 
 impl Drop for InFlight {
     fn drop(&mut self) {
-        IN_FLIGHT.fetch_sub(1, Ordering::SeqCst);
+        let me = u64::from(std::process::id()) << 32;
+        let _ = IN_FLIGHT.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
+            (word >> 32 << 32 == me && word & u64::from(u32::MAX) > 0).then(|| word - 1)
+        });
     }
 }
 
@@ -334,7 +372,9 @@ enum Due {
     Login(Duration),
     Renew(Arc<Issued>),
     Reissue,
-    Revoke(Arc<Issued>),
+    /// A replaced lease, taken out of its entry to be revoked (so in flight until it is:
+    /// [`revoke_all`] no longer finds it there), with its source's name.
+    Revoke(Arc<Issued>, String, InFlight),
 }
 
 /// The keeper thread: sleeps until the next lease is due, acts, and again; ends when
@@ -349,21 +389,18 @@ fn keep() {
             registry.keeper = false;
             return;
         }
-        let (work, wait) = plan(registry);
+        let (mut work, wait) = plan(registry);
         if work.is_empty() {
             // Planned and waited under one lock: a lease added meanwhile wakes it.
             let _ = WAKE.wait_timeout(guard, wait.unwrap_or(Duration::from_secs(60)));
             continue;
         }
-        // In flight from its plan (under the lock [`revoke_all`] takes the leases
-        // under) to its end: a revocation planned here, or a lease re-issued, is waited
-        // for.
-        let turn = InFlight::start();
         drop(guard);
+        // Revocations first: each is in flight from its plan until it is done.
+        work.sort_by_key(|(_, due)| !matches!(due, Due::Revoke(..)));
         for (at, due) in work {
             act(at, due);
         }
-        drop(turn);
     }
 }
 
@@ -406,7 +443,10 @@ fn plan(registry: &mut Registry) -> (Vec<(Key, Due)>, Option<Duration>) {
         }
         entry.retiring.retain(|(issued, revoke_at)| {
             if now >= *revoke_at {
-                work.push((key.clone(), Due::Revoke(Arc::clone(issued))));
+                work.push((
+                    key.clone(),
+                    Due::Revoke(Arc::clone(issued), entry.source.clone(), InFlight::start()),
+                ));
                 false
             } else {
                 soonest(*revoke_at);
@@ -454,6 +494,18 @@ fn plan(registry: &mut Registry) -> (Vec<(Key, Due)>, Option<Duration>) {
 /// Does `due` for the entry `key` names, and records the outcome.
 fn act(key: Key, due: Due) {
     let (connection, api) = key;
+    // Revoked whether or not its entry is there still ([`revoke_all`] may have taken
+    // it): the lease was taken out of it.
+    if let Due::Revoke(issued, source, flight) = due {
+        let whose = Whose {
+            source: &source,
+            connection: &connection,
+            api: &api,
+        };
+        emit(&revoke(&whose, &issued));
+        drop(flight);
+        return;
+    }
     let Some(source) = lock()
         .as_ref()
         .and_then(|r| r.entries.iter().find(|e| same(e, &connection, &api)))
@@ -477,14 +529,7 @@ fn act(key: Key, due: Due) {
                 std::thread::sleep(Duration::from_millis(500));
             }
         }
-        Due::Revoke(issued) => {
-            let whose = Whose {
-                source: &source,
-                connection: &connection,
-                api: &api,
-            };
-            emit(&revoke(&whose, &issued));
-        }
+        Due::Revoke(..) => {}
         Due::Renew(issued) => renewed(&source, &connection, &api, &issued),
         Due::Reissue => reissue(&source, &connection, &api),
     }
@@ -557,13 +602,21 @@ fn renewed(source: &str, connection: &Arc<Connection>, api: &str, issued: &Arc<I
 /// that token). When none can be had, the lease is retried until it ends, and then its
 /// credentials are lost.
 fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
-    let old = {
+    // In flight from here, under the lock [`revoke_all`] takes the leases under, until
+    // the new lease is registered or revoked; none is asked for once the entry is gone.
+    let (old, _flight) = {
         let registry = lock();
-        registry
+        let Some(entry) = registry
             .as_ref()
             .and_then(|r| r.entries.iter().find(|e| same(e, connection, api)))
-            .and_then(|e| e.current.as_ref())
-            .map(|held| (held.issued.id.clone(), held.ends, held.issued.login))
+        else {
+            return;
+        };
+        let old = entry
+            .current
+            .as_ref()
+            .map(|held| (held.issued.id.clone(), held.ends, held.issued.login));
+        (old, InFlight::start())
     };
     match issue(connection, api) {
         Ok(issued) => {
@@ -580,15 +633,8 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
                     .as_mut()
                     .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
                 else {
-                    // Revoked meanwhile ([`revoke_all`] took the lease it replaces):
-                    // no one holds this one, and it must not outlive the process.
                     drop(registry);
-                    let whose = Whose {
-                        source,
-                        connection,
-                        api,
-                    };
-                    emit(&revoke(&whose, &issued));
+                    orphaned(source, connection, api, &issued);
                     return;
                 };
                 let mut revoke_at = now + entry.grace;
@@ -654,6 +700,26 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
             emit(&event);
         }
     }
+}
+
+/// A lease re-issued after [`revoke_all`] took the one it replaces: no one holds it,
+/// and it must not outlive the process. Its issue is recorded first, as every lease
+/// Vault issued (a thirty-third adversarial pass saw only its revocation audited).
+fn orphaned(source: &str, connection: &Arc<Connection>, api: &str, issued: &Issued) {
+    emit(&LeaseEvent {
+        kind: LeaseEventKind::Reissued,
+        source: source.to_owned(),
+        path: api.to_owned(),
+        lease_id: issued.id.clone(),
+        ttl: Some(issued.duration),
+        error: None,
+    });
+    let whose = Whose {
+        source,
+        connection,
+        api,
+    };
+    emit(&revoke(&whose, issued));
 }
 
 /// How long to wait before trying again after `failures` failures in a row, with `left`
