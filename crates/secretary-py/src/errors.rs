@@ -209,7 +209,12 @@ fn single(py: Python<'_>, problems: &Problems) -> PyResult<PyErr> {
 fn problem<'py>(py: Python<'py>, entry: &Entry, environment: &str) -> PyResult<Raise<'py>> {
     let class = match entry.problem {
         ProblemKind::Missing | ProblemKind::Unset => Class::SecretNotFound,
-        ProblemKind::Invalid { .. } | ProblemKind::Placeholder { .. } => Class::InvalidSecret,
+        ProblemKind::Invalid { .. }
+        | ProblemKind::Placeholder { .. }
+        | ProblemKind::Input {
+            state: secretary::State::Invalid | secretary::State::Placeholder,
+            ..
+        } => Class::InvalidSecret,
         // An outage with no copy to serve, or stale values refused (`on_stale = "fail"`):
         // the source is what failed.
         ProblemKind::SourceFailed { .. } | ProblemKind::Outage { .. } | ProblemKind::Stale(_) => {

@@ -290,15 +290,23 @@ fn shape(text: &str) -> Option<Rule> {
     })
 }
 
-/// `${NAME}` or `$NAME`: a reference, not a value.
+/// `${NAME}`, `${NAME:-...}` (its default judged by [`reference_default`]) or `$NAME`: a
+/// reference, not a value. `$NAME-text` is not one: a shell and a `.env` reader take
+/// `-text` as written after the name's value (a thirty-first adversarial pass passed
+/// `$HOME-9fK2...` as a reference).
 fn is_reference(value: &str) -> bool {
-    value.starts_with('$')
-        && value
-            .trim_start_matches('$')
-            .trim_start_matches('{')
-            .trim_end_matches('}')
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':' || c == '-')
+    let name = |text: &str| {
+        !text.is_empty() && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    };
+    if let Some(inner) = value.strip_prefix("${").and_then(|v| v.strip_suffix('}')) {
+        let end = inner
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(inner.len());
+        let operator = &inner[end..];
+        return name(&inner[..end])
+            && (operator.is_empty() || operator.starts_with(':') || operator.starts_with('-'));
+    }
+    value.strip_prefix('$').is_some_and(name)
 }
 
 /// The default of a reference with one (`${NAME:-default}`, `${NAME-default}`).
@@ -379,7 +387,7 @@ mod tests {
     use super::*;
 
     /// Real-looking values, one per rule (made up, of the right shape).
-    const REAL: [(&str, Rule); 24] = [
+    const REAL: [(&str, Rule); 25] = [
         (
             "AWS_ACCESS_KEY_ID=AKIAZ7Q4M2X9W3B8K1RT",
             Rule::AwsAccessKeyId,
@@ -465,6 +473,8 @@ mod tests {
             "J=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6xxxx",
             Rule::GitHubToken,
         ),
+        // A reference's name, then text: the text is written down.
+        ("K=$HOME-9fK2mQ7xL4pR8vT1wZ6bN3cH5jD0sGq", Rule::HighEntropy),
     ];
 
     #[test]

@@ -270,6 +270,14 @@ pub enum ProblemKind {
     /// The value comes from the last-known-good copy, in an environment whose
     /// `on_stale = "fail"` makes that a problem.
     Stale(Stale),
+    /// A template not built: one of its inputs has a value that is not served (invalid,
+    /// a placeholder, overdue). Its state is the input's.
+    Input {
+        /// The input's key.
+        input: String,
+        /// The input's state.
+        state: State,
+    },
 }
 
 impl ProblemKind {
@@ -283,6 +291,7 @@ impl ProblemKind {
             Self::SourceFailed { .. } | Self::Outage { .. } => State::SourceError,
             Self::Overdue { .. } => State::Overdue,
             Self::Stale(_) => State::Stale,
+            Self::Input { state, .. } => *state,
         }
     }
 }
@@ -315,6 +324,15 @@ impl fmt::Display for ProblemKind {
                 "source `{source}` could not be reached ({cause}), and its last-known-good copy cannot be served: {copy}"
             ),
             Self::Stale(stale) => write!(f, "the value is stale: {stale}"),
+            Self::Input { input, state } => {
+                let what = match state {
+                    State::Invalid => "invalid",
+                    State::Placeholder => "a placeholder",
+                    State::Overdue => "overdue for rotation",
+                    other => other.as_str(),
+                };
+                write!(f, "not built: its input `{input}` is {what}")
+            }
         }
     }
 }

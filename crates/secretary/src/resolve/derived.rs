@@ -128,11 +128,17 @@ fn settle(
         // pass had `get_optional` give `None` for a template over a secret Vault could
         // not serve). A source's failure is the template's too; anything else is told as
         // the input's, by the fix.
+        // An input that has a value not served (invalid, a placeholder, overdue) is said
+        // as such: "required but not set" blamed the template, optional or not.
         let failed = problem.map(|problem| match &problem.kind {
             kind @ (ProblemKind::SourceFailed { .. }
             | ProblemKind::Outage { .. }
             | ProblemKind::Stale(_)) => kind.clone(),
-            _ => ProblemKind::Missing,
+            ProblemKind::Missing | ProblemKind::Unset => ProblemKind::Missing,
+            other => ProblemKind::Input {
+                input: lacking.clone(),
+                state: other.state(),
+            },
         });
         if spec.required || failed.is_some() {
             let cause = problem.map(|problem| Box::new(problem.fix.clone()));

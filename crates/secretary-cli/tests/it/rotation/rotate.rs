@@ -440,6 +440,13 @@ fn a_url_over_an_overdue_password_is_refused_and_still_redacted_through_the_pass
     let url = app.run(&bao, &["--env", "strict", "get", "url"]);
     assert_eq!(url.code, 1, "{}", url.all());
     assert!(url.stdout.is_empty(), "{}", url.all());
+    // Said as the input's state, not "required but not set" (it is optional).
+    assert!(
+        url.all()
+            .contains("[overdue] url: not built: its input `secret_key` is overdue for rotation"),
+        "{}",
+        url.all()
+    );
     // Yet a log line holding it is redacted: through the password, as `|url` spells it.
     // (`capped` ends stdin with a line end.)
     let line = "connecting to postgres://alice:CANARY7q3z9x%2Fp%40ss%3Aw0rd@db/x";

@@ -346,8 +346,11 @@ impl VaultError {
                 "the CA in {trusted} did not sign the server's certificate: point {trusted} at the CA that did, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)"
             ),
             Self::Tls {
-                failure, address, ..
-            } => failure.fix(address),
+                failure,
+                address,
+                trusted,
+                ..
+            } => failure.fix(address, trusted.as_deref()),
             Self::TlsExpected { address } => format!(
                 "use {} (and VAULT_CACERT for the CA that signed its certificate)",
                 address.replacen("http://", "https://", 1)
@@ -432,25 +435,29 @@ pub enum TlsFailure {
 }
 
 impl TlsFailure {
-    /// What to do about a failure of this kind with the server at `address`.
-    fn fix(self, address: &str) -> String {
+    /// What to do about a failure of this kind with the server at `address`, its CAs
+    /// from `trusted` (a setting, as people write it), when not the system's: named
+    /// where the advice is about them (a thirty-first adversarial pass was told to check
+    /// `VAULT_CACERT` when the manifest's `ca_cert` was used).
+    fn fix(self, address: &str, trusted: Option<&str>) -> String {
+        let cas = trusted.unwrap_or("VAULT_CACERT");
         match self {
             Self::NotTls => format!(
                 "the server does not speak TLS: a dev server (`bao server -dev`) listens on plain http, so use {}",
                 address.replacen("https://", "http://", 1)
             ),
             Self::Certificate => "set VAULT_CACERT to the CA that signed the server's certificate, or have the server send its whole chain, intermediates included (VAULT_SKIP_VERIFY only for local testing)".to_owned(),
-            Self::Unusable => "the server's certificate cannot be read or checked as it is (see why above); a signature that does not verify is most often VAULT_CACERT holding another CA of the same name (one made again, or rotated), else a key too short (RSA below 2048 bits) in the chain: check VAULT_CACERT against the CA that signed the server's certificate, or reissue it with its whole chain".to_owned(),
+            Self::Unusable => format!("the server's certificate cannot be read or checked as it is (see why above); a signature that does not verify is most often {cas} holding another CA of the same name (one made again, or rotated), else a key too short (RSA below 2048 bits) in the chain: check {cas} against the CA that signed the server's certificate, or reissue it with its whole chain"),
             Self::NotForServers => "the server's certificate is not for TLS servers: reissue it with extendedKeyUsage serverAuth, signed by the CA as it is".to_owned(),
             Self::Algorithm => "a certificate of the server's chain is signed with an algorithm or key secretary does not take (P-521, RSA below 2048 bits, SHA-1): reissue the chain with ECDSA P-256 or P-384, or RSA of 2048 bits or more, and SHA-256 or better".to_owned(),
             Self::NotACa => "a certificate the server sends as its CA is not a CA's (basicConstraints CA:FALSE): reissue that intermediate with CA:TRUE, or have the server send the chain its CA issued".to_owned(),
             Self::Version1 => "the server's certificate is X.509 version 1, which holds no names nor usages: reissue it as version 3, with subjectAltName and extendedKeyUsage serverAuth".to_owned(),
-            Self::CaAsServer => "the server's certificate is a CA's (basicConstraints CA:TRUE, as `openssl req -x509` makes by default), which secretary never accepts as a server's, trusted or not: issue the server a certificate with CA:FALSE, signed by your CA, and keep VAULT_CACERT on the CA".to_owned(),
+            Self::CaAsServer => format!("the server's certificate is a CA's (basicConstraints CA:TRUE, as `openssl req -x509` makes by default), which secretary never accepts as a server's, trusted or not: issue the server a certificate with CA:FALSE, signed by your CA, and keep {cas} on the CA"),
             Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names; an IP address is matched only by an IP: entry of its subjectAltName, never a DNS: one (reissue it so)".to_owned(),
             Self::NoName => "the server's certificate names no host: its CN is not read; reissue it with the server's names in subjectAltName (DNS: or IP:)".to_owned(),
             Self::Expired => "the server's certificate, or one of the chain it sends (an intermediate), has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
             Self::ClientCertificate => "the server wants a client certificate it accepts: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to one its CA signed".to_owned(),
-            Self::Other => "check the TLS settings on both sides (VAULT_CACERT, VAULT_CLIENT_CERT and VAULT_CLIENT_KEY, the server's TLS versions and ciphers)".to_owned(),
+            Self::Other => format!("check the TLS settings on both sides ({cas}, VAULT_CLIENT_CERT and VAULT_CLIENT_KEY, the server's TLS versions and ciphers)"),
         }
     }
 
@@ -780,6 +787,24 @@ mod tests {
         }
         assert!(
             !fix(rustls::Error::AlertReceived(Alert::CertificateRequired)).contains("VAULT_CACERT")
+        );
+    }
+
+    #[test]
+    fn a_tls_hint_names_the_setting_the_cas_came_from() {
+        // A thirty-first adversarial pass: told to check VAULT_CACERT, which was not
+        // set, when the manifest's `ca_cert` was used.
+        let manifests = VaultError::Tls {
+            address: at(),
+            reason: "invalid peer certificate: BadSignature".to_owned(),
+            failure: TlsFailure::Unusable,
+            trusted: Some("the manifest's ca_cert".to_owned()),
+        }
+        .hint();
+        assert!(
+            manifests.contains("check the manifest's ca_cert against")
+                && !manifests.contains("VAULT_CACERT"),
+            "{manifests}"
         );
     }
 }
