@@ -33,6 +33,7 @@ mod diagnostic;
 mod exit;
 mod harden;
 mod interrupt;
+mod invocation;
 mod render;
 
 use std::process::ExitCode;

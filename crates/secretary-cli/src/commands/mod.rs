@@ -94,6 +94,9 @@ fn finish(outcome: Result<Status, Failure>, mut out: &Stdout) -> Status {
 /// Runs a command that reads the manifest.
 fn with_manifest(args: &Args, command: &ManifestCommand, vars: Variables, out: Stdout) -> Status {
     let options = session::options(args);
+    if let Some(path) = &options.manifest {
+        crate::invocation::manifest_given(path);
+    }
     let mut writer = &out;
     let command = match command {
         ManifestCommand::List { format, .. } => {

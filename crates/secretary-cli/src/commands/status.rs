@@ -186,7 +186,7 @@ pub fn run(session: &Session, settings: &StatusSettings) -> Result<Status, Failu
             }
             if !report.is_ok() {
                 writeln!(out, "{}", render::summary(&report, &shown))?;
-                writeln!(out, "run `secretary check` for details and fixes")?;
+                writeln!(out, "{}", details_and_fixes())?;
             }
         }
     }
@@ -195,4 +195,9 @@ pub fn run(session: &Session, settings: &StatusSettings) -> Result<Status, Failu
     } else {
         Status::Problems
     })
+}
+
+/// Where to look for what is wrong: `check`, of this run's manifest.
+fn details_and_fixes() -> std::borrow::Cow<'static, str> {
+    crate::invocation::in_commands("run `secretary check` for details and fixes")
 }

@@ -209,3 +209,50 @@ sources = ["plain", "enc"]
         );
     }
 }
+
+#[test]
+fn a_secretary_command_a_hint_gives_names_the_manifest_it_was_given() {
+    // A thirty-third adversarial pass: after `secretary --manifest ../app/secrets.toml
+    // check`, the hint's `secretary allow`, pasted, allowed the exec sources of the
+    // manifest found where the user stood (another repository's).
+    let here = Project::new(
+        "version = 1\n[sources.theirs]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"providers/theirs.sh\"]\n\
+         [environments.development]\nsources = [\"theirs\"]\n[secrets.api_key]\n",
+    );
+    let app = here.path().join("app dir");
+    fs::create_dir(&app).unwrap();
+    fs::write(
+        app.join("secrets.toml"),
+        "version = 1\n[sources.ours]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"providers/ours.sh\"]\n\
+         [environments.development]\nsources = [\"ours\"]\n[secrets.api_key]\n",
+    )
+    .unwrap();
+    here.file("providers/theirs.sh", "exit 1\n");
+    here.file("app dir/providers/ours.sh", "exit 1\n");
+    let state = tempfile::tempdir().unwrap();
+    let out = run(here.cmd().env("SECRETARY_STATE_DIR", state.path()).args([
+        "--manifest",
+        "app dir/secrets.toml",
+        "check",
+    ]));
+    let said = format!("{}{}", out.stdout, out.stderr);
+    let commands = suggested(&said, &["secretary"]);
+    assert_eq!(
+        commands,
+        ["secretary --manifest 'app dir/secrets.toml' allow"],
+        "{said}"
+    );
+    // Pasted, it allows that manifest's sources, not the ones here.
+    let allow = run(here.cmd().env("SECRETARY_STATE_DIR", state.path()).args([
+        "--manifest",
+        "app dir/secrets.toml",
+        "allow",
+    ]));
+    assert_eq!(allow.code, 0, "{}", allow.stderr);
+    assert!(
+        allow.stdout.contains("ours: /bin/sh providers/ours.sh")
+            && !allow.stdout.contains("theirs"),
+        "{}",
+        allow.stdout
+    );
+}
