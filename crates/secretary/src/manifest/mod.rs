@@ -151,16 +151,10 @@ impl Manifest {
             Ok(manifest)
         } else {
             checker.diagnostics.sort_by_key(|d| (d.line, d.column));
-            if let Some(last) = checker.diagnostics.last().cloned() {
+            if let Some(last) = checker.diagnostics.last() {
                 if checker.more > 0 {
-                    checker.diagnostics.push(Diagnostic {
-                        message: format!(
-                            "and {} more problems, not shown: fix these first",
-                            checker.more
-                        ),
-                        help: None,
-                        ..last
-                    });
+                    let more = check::more_problems(checker.more, last);
+                    checker.diagnostics.push(more);
                 }
             }
             Err(fail(checker.diagnostics))

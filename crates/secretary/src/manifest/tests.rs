@@ -674,3 +674,50 @@ fn a_check_reports_at_most_100_problems_and_names_at_most_64_bytes_long() {
         Some("did you mean `k0000_key`?")
     );
 }
+
+#[test]
+fn a_check_bounds_each_problem_and_the_control_characters_it_tells() {
+    use std::fmt::Write as _;
+    // A thirty-third adversarial pass: 2,000 tabs below a 100 KB key wrote 200 MB of
+    // errors (each naming the whole path, none counted against the 100), and 150 bad
+    // variable names of a 262 KB key wrote 26 MB (each quoting it).
+    let key = format!("k{}", "a".repeat(100_000));
+    let mut text = format!("version = 1\n[secrets.{key}]\n");
+    for n in 0..2_000 {
+        let _ = writeln!(text, "x{n} = \"\\t\"");
+    }
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.diagnostics.len(), 101);
+    assert!(
+        error.to_string().len() < 64 * 1024,
+        "{}",
+        error.to_string().len()
+    );
+    assert!(
+        error.diagnostics[0].message.starts_with("`secrets.kaaaa")
+            && error.diagnostics[0]
+                .message
+                .contains("….x0` holds a control character"),
+        "{}",
+        &error.diagnostics[0].message[..200.min(error.diagnostics[0].message.len())]
+    );
+    assert_eq!(
+        error.diagnostics[100].message,
+        "and 1900 more problems, not shown: fix these first"
+    );
+    let key = format!("k{}", "a".repeat(262_144));
+    let names: Vec<String> = (0..150).map(|n| format!("\"{n}\"")).collect();
+    let text = format!(
+        "version = 1\n[secrets.{key}]\nenv = [{}]\n",
+        names.join(",")
+    );
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.diagnostics.len(), 101);
+    assert!(
+        error
+            .diagnostics
+            .iter()
+            .all(|d| d.message.chars().count() <= 1025),
+        "a message is at most 1,024 characters and `…`"
+    );
+}
