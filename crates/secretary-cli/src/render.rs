@@ -95,6 +95,30 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     text
 }
 
+/// The sensitive secrets whose values are not known, so neither redacted nor searched
+/// for: those with none, but a template whose sensitive inputs all have one (it is
+/// redacted and searched for through them, as it is made of them and its text).
+pub fn unknown_values(report: &secretary::Report) -> Vec<&str> {
+    let known = |key: &str| {
+        report
+            .get(key)
+            .is_some_and(|input| input.value.is_some() || !input.spec.sensitive)
+    };
+    report
+        .resolutions
+        .iter()
+        .filter(|resolution| resolution.spec.sensitive && resolution.value.is_none())
+        .filter(|resolution| {
+            !resolution
+                .spec
+                .template
+                .as_ref()
+                .is_some_and(|template| template.inputs().all(known))
+        })
+        .map(secretary::Resolution::key)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::table;

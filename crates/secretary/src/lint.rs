@@ -174,7 +174,11 @@ pub fn lint(text: &str) -> Vec<Finding> {
         // A variable's name is looked at for a known token's shape too: `ghp_...=1`
         // passed, and its finding printed the token as the key (a thirty-second
         // adversarial pass).
-        let in_key = if commented { None } else { key.and_then(shape) };
+        let in_key = if commented {
+            None
+        } else {
+            key.and_then(looks_real_name)
+        };
         let rule = if commented {
             let inside = trimmed.trim_start_matches('#').trim();
             shape(inside).or_else(|| match assignment(inside) {
@@ -215,6 +219,32 @@ pub fn lint(text: &str) -> Vec<Finding> {
 /// ```
 pub fn looks_real(value: &str) -> Option<Rule> {
     check(value)
+}
+
+/// The rule a variable's name breaks, if it looks like a real secret: a known token's
+/// shape, or a run of random-looking characters (`Xk9mQ2vB7nL4pR8tW1zC6yF3=...`): a
+/// value written where a name goes is still written down (a thirty-third adversarial
+/// pass saw such a name printed by `lint` and copied into a manifest by `init`).
+///
+/// ```
+/// use secretary::lint::{Rule, looks_real_name};
+///
+/// assert_eq!(looks_real_name("GOOGLE_OAUTH_CLIENT_SECRET"), None);
+/// assert_eq!(looks_real_name("S3_BUCKET_2024_EU_WEST_1"), None);
+/// assert_eq!(looks_real_name("Xk9mQ2vB7nL4pR8tW1zC6yF3hJ5sD0g"), Some(Rule::HighEntropy));
+/// ```
+pub fn looks_real_name(name: &str) -> Option<Rule> {
+    shape(name).or_else(|| {
+        TOKEN
+            .as_ref()
+            .is_some_and(|re| {
+                re.find_iter(name).any(|m| {
+                    let token = m.as_str();
+                    !masked(token) && placeholder(token).is_none() && random_looking(token)
+                })
+            })
+            .then_some(Rule::HighEntropy)
+    })
 }
 
 /// `KEY=VALUE` (with `export ` and quotes removed), or the whole line.
@@ -533,6 +563,7 @@ export PATH_PREFIX=${HOME}/bin
             "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6=x",
             "export ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6=1",
             "AKIAQ3EGRKZTMXN2PW4L=1",
+            "Xk9mQ2vB7nL4pR8tW1zC6yF3hJ5sD0gCANARY7q3z9x=1",
             "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ7",
         ] {
             let findings = lint(line);

@@ -15,7 +15,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use secretary::init::{DotenvFile, draft_with};
+use secretary::init::{DotenvFile, LeftOutReason, draft_with};
 
 use super::Failure;
 use super::session::working_directory;
@@ -72,11 +72,15 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
     let app = dir.file_name().and_then(|name| name.to_str());
     let draft = draft_with(&inputs, app, &manifest, store).map_err(Failure::Draft)?;
     for left in &draft.left_out {
+        // A name that looks like a secret is not shown.
+        let named = match left.reason {
+            LeftOutReason::NameLooksReal(_) => "a variable".to_owned(),
+            _ => format!("`{}`", left.name),
+        };
         Diagnostic::warning(format!(
-            "{}:{}: `{}` not declared: {}",
+            "{}:{}: {named} not declared: {}",
             secretary::printable::path(&left.file),
             left.line,
-            left.name,
             left.reason
         ))
         .say();

@@ -23,7 +23,7 @@ pub fn run(session: &Session) -> Result<Status, Failure> {
     say_raw!("{}", render::warnings(&report));
     if !report.is_ok() {
         say_raw!("{}", render::problems(&report));
-        let unknown = unknown(&report);
+        let unknown = render::unknown_values(&report);
         if !unknown.is_empty() {
             say!(
                 "secretary redact: the values of {} are not known, and not redacted",
@@ -38,28 +38,4 @@ pub fn run(session: &Session) -> Result<Status, Failure> {
     } else {
         Status::Problems
     })
-}
-
-/// The sensitive secrets whose values are not redacted: those with none, but a template
-/// whose sensitive inputs all have one (it is redacted through them, as it is made of
-/// them and its text).
-fn unknown(report: &secretary::Report) -> Vec<&str> {
-    let known = |key: &str| {
-        report
-            .get(key)
-            .is_some_and(|input| input.value.is_some() || !input.spec.sensitive)
-    };
-    report
-        .resolutions
-        .iter()
-        .filter(|resolution| resolution.spec.sensitive && resolution.value.is_none())
-        .filter(|resolution| {
-            !resolution
-                .spec
-                .template
-                .as_ref()
-                .is_some_and(|template| template.inputs().all(known))
-        })
-        .map(secretary::Resolution::key)
-        .collect()
 }

@@ -191,9 +191,14 @@ fn notes(needles: &Needles, report: &secretary::Report, min_length: usize) {
         .any(|n| matches!(n.reason, Reason::Unknown(_)))
     {
         say_raw!("{}", render::problems(report));
-        say!(
-            "secretary scan: the values of secrets with problems are not known, and were not searched"
-        );
+        // Named: a template whose inputs are searched for is searched for through them.
+        let unknown = render::unknown_values(report);
+        if !unknown.is_empty() {
+            say!(
+                "secretary scan: the values of {} are not known, and were not searched for",
+                unknown.join(", ")
+            );
+        }
     }
 }
 

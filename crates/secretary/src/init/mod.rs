@@ -147,6 +147,9 @@ pub struct LeftOut {
 pub enum LeftOutReason {
     /// Its name is not a valid environment variable name (`APP.NAME`).
     NotAnEnvironmentName,
+    /// Its name looks like a real secret ([`crate::lint::looks_real_name`]): a value
+    /// written where a name goes. Its name is then not to be shown.
+    NameLooksReal(crate::lint::Rule),
     /// secretary reads it itself (`VAULT_ADDR`, `BAO_TOKEN`, `SECRETARY_MANIFEST`).
     ReadBySecretary,
     /// It makes programs run code, or send traffic, where its value says (`PATH`,
@@ -156,10 +159,17 @@ pub enum LeftOutReason {
 
 impl std::fmt::Display for LeftOutReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if let Self::NameLooksReal(rule) = self {
+            return write!(
+                f,
+                "its name looks like {rule}: a value written where a name goes; rotate it if it is real, and give the variable a name"
+            );
+        }
         f.write_str(match self {
             Self::NotAnEnvironmentName => {
                 "not a valid environment variable name (letters, digits and `_`), so no secret can read it"
             }
+            Self::NameLooksReal(_) => "its name looks like a real secret",
             Self::ReadBySecretary => {
                 "secretary reads it itself (Vault's settings, its own); declare it by hand if the application reads it too"
             }
@@ -167,6 +177,21 @@ impl std::fmt::Display for LeftOutReason {
                 "it makes programs run code or send traffic where its value says, so no secret may be read into it; set it in the environment the application runs in"
             }
         })
+    }
+}
+
+/// Why the variable `name` is not declared, if it is not.
+fn why_left_out(name: &str) -> Option<LeftOutReason> {
+    if let Some(rule) = crate::lint::looks_real_name(name) {
+        Some(LeftOutReason::NameLooksReal(rule))
+    } else if !is_env_name(name) {
+        Some(LeftOutReason::NotAnEnvironmentName)
+    } else if read_by_secretary(name) {
+        Some(LeftOutReason::ReadBySecretary)
+    } else if crate::manifest::controls_programs(name) {
+        Some(LeftOutReason::ControlsPrograms)
+    } else {
+        None
     }
 }
 
@@ -312,15 +337,7 @@ pub fn draft_with(
                 continue;
             }
             let wins = last.get(entry.key.as_str()) == Some(&position);
-            let reason = if !is_env_name(&entry.key) {
-                Some(LeftOutReason::NotAnEnvironmentName)
-            } else if read_by_secretary(&entry.key) {
-                Some(LeftOutReason::ReadBySecretary)
-            } else if crate::manifest::controls_programs(&entry.key) {
-                Some(LeftOutReason::ControlsPrograms)
-            } else {
-                None
-            };
+            let reason = why_left_out(&entry.key);
             if let Some(reason) = reason {
                 if !left_out.iter().any(|l| l.name == entry.key) {
                     left_out.push(LeftOut {

@@ -443,3 +443,35 @@ fn init_places_files_as_the_kernel_resolves_a_link_then_dot_dot() {
     );
     assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
 }
+
+#[test]
+fn init_leaves_out_a_variable_whose_name_looks_like_a_secret_and_never_shows_it() {
+    // A thirty-third adversarial pass: `ghp_...=1` became `[secrets.ghp_a_b3d...]` with
+    // the token in its `env`, committed with the manifest and shown by `list`.
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let github = "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6";
+    let random = "Xk9mQ2vB7nL4pR8tW1zC6yF3hJ5sD0gCANARY7q3z9x";
+    project.file(".env", &format!("{github}=1\n{random}=x\nAPI_KEY=abc\n"));
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    for name in [github, random] {
+        assert!(!manifest.contains(name) && !manifest.contains(&name.to_lowercase()[..12]));
+        assert!(
+            !out.stdout.contains(name) && !out.stderr.contains(name),
+            "{}",
+            out.stderr
+        );
+    }
+    assert!(manifest.contains("[secrets.api_key]"), "{manifest}");
+    assert!(
+        out.stderr
+            .contains(".env:1: a variable not declared: its name looks like a GitHub token")
+            && out.stderr.contains(
+                ".env:2: a variable not declared: its name looks like a high-entropy value"
+            ),
+        "{}",
+        out.stderr
+    );
+}

@@ -185,6 +185,31 @@ fn scan_exits_0_when_clean_and_2_on_a_bad_path_or_manifest() {
 }
 
 #[test]
+fn scan_names_only_the_values_it_could_not_search_for() {
+    // A thirty-third adversarial pass: a template not built over an invalid input was
+    // called "not known", though it is searched for through its input.
+    let project = Project::new(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[secrets.api_key]\nmin_length = 50\n\
+         [secrets.url]\ntemplate = \"postgres://app:{api_key|url}@db/x\"\n",
+    );
+    project.file(
+        "conf.yaml",
+        "url: postgres://app:sk%2Flive-0123456789@db/x\n",
+    );
+    let out = run(project
+        .cmd()
+        .env("API_KEY", "sk/live-0123456789")
+        .args(["scan", "."]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("api_key"),
+        "found through its input: {}",
+        out.stdout
+    );
+    assert!(!out.stderr.contains("not known"), "{}", out.stderr);
+}
+
+#[test]
 fn scan_with_a_value_it_cannot_know_is_not_clean() {
     let project = Project::new(
         "version = 1\n[sources.env]\ntype = \"env\"\n[secrets.api_token]\nrequired = true\n[secrets.other]\n",
@@ -202,8 +227,9 @@ fn scan_with_a_value_it_cannot_know_is_not_clean() {
         out.stderr
     );
     assert!(
-        out.stderr
-            .contains("secretary scan: the values of secrets with problems are not known"),
+        out.stderr.contains(
+            "secretary scan: the values of api_token are not known, and were not searched for"
+        ),
         "{}",
         out.stderr
     );
