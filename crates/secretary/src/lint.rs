@@ -222,26 +222,31 @@ pub fn looks_real(value: &str) -> Option<Rule> {
 }
 
 /// The rule a variable's name breaks, if it looks like a real secret: a known token's
-/// shape, or a run of random-looking characters (`Xk9mQ2vB7nL4pR8tW1zC6yF3=...`): a
-/// value written where a name goes is still written down (a thirty-third adversarial
-/// pass saw such a name printed by `lint` and copied into a manifest by `init`).
+/// shape, or one part of it (between `_`, `.` and `-`) of 20 characters or more that is
+/// random-looking and mixes at least four digits among its letters
+/// (`Xk9mQ2vB7nL4pR8tW1zC6yF3=...`): a value written where a name goes is still written
+/// down (a thirty-third adversarial pass saw such a name printed by `lint` and copied
+/// into a manifest by `init`). Words joined by `_` or in camelCase are a name, whatever
+/// their entropy (`youtubeDataApiKeyForUploads`, `DB_PASSWORD_PG15_PRIMARY`: a
+/// thirty-fourth pass saw the whole name judged as a value, and ordinary names left out).
 ///
 /// ```
 /// use secretary::lint::{Rule, looks_real_name};
 ///
 /// assert_eq!(looks_real_name("GOOGLE_OAUTH_CLIENT_SECRET"), None);
 /// assert_eq!(looks_real_name("S3_BUCKET_2024_EU_WEST_1"), None);
+/// assert_eq!(looks_real_name("youtubeDataApiKeyForUploads"), None);
 /// assert_eq!(looks_real_name("Xk9mQ2vB7nL4pR8tW1zC6yF3hJ5sD0g"), Some(Rule::HighEntropy));
 /// ```
 pub fn looks_real_name(name: &str) -> Option<Rule> {
     shape(name).or_else(|| {
-        TOKEN
-            .as_ref()
-            .is_some_and(|re| {
-                re.find_iter(name).any(|m| {
-                    let token = m.as_str();
-                    !masked(token) && placeholder(token).is_none() && random_looking(token)
-                })
+        name.split(['_', '.', '-'])
+            .any(|part| {
+                part.len() >= 20
+                    && part.bytes().filter(u8::is_ascii_digit).count() >= 4
+                    && part.bytes().filter(u8::is_ascii_alphabetic).count() >= 4
+                    && !masked(part)
+                    && random_looking(part)
             })
             .then_some(Rule::HighEntropy)
     })
@@ -574,5 +579,45 @@ export PATH_PREFIX=${HOME}/bin
         let findings = lint("GITHUB_TOKEN=ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6\n");
         assert!(!findings[0].in_key);
         assert_eq!(findings[0].key.as_deref(), Some("GITHUB_TOKEN"));
+    }
+
+    #[test]
+    fn ordinary_variable_names_are_names() {
+        // A thirty-fourth adversarial pass: 25 of 56 ordinary names were called secrets.
+        for name in [
+            "POSTGRES_PASSWORD_V2",
+            "DATABASE_URL_REPLICA_1",
+            "AWS_REGION_US_EAST_1",
+            "SMTP_PASSWORD_OFFICE365",
+            "OFFICE365_SMTP_PASSWORD",
+            "ANTHROPIC_API_KEY_CLAUDE3",
+            "ENCRYPTION_KEY_AES256",
+            "DB_PASSWORD_PG15_PRIMARY",
+            "AZURE_STORAGE_ACCOUNT_KEY_2",
+            "GCP_PROJECT_ID_123456789",
+            "JWT_RS256_PRIVATE_KEY_PEM",
+            "HMAC_SHA512_SIGNING_KEY_V3",
+            "X509_CERT_SHA256_FINGERPRINT",
+            "MSSQL_SA_PASSWORD_2019_CU18",
+            "googleOAuthClientSecret",
+            "stripePublishableKey",
+            "firebaseMeasurementId",
+            "POSTGRES_PASSWORD_V15",
+            "YOUTUBE_API_KEY_V3_PROD",
+            "ANTHROPIC_API_KEY_2024",
+            "SENTRY_DSN_BACKEND_V2",
+            "MONGODB_URI_REPLICA_1",
+            "googleClientSecretV2",
+            "DJANGO_SECRET_KEY_PROD_2024_Q3",
+            "OAUTH2_PROXY_COOKIE_SECRET_B64",
+            "youtubeDataApiKeyForUploads",
+            "reactAppGoogleMapsApiKey",
+            "MySqlDatabaseConnectionString",
+            "NEXT_PUBLIC_FIREBASE_MESSAGING_SENDER_ID",
+            "FACELESS_YOUTUBE_CELERY_BROKER_URL",
+        ] {
+            assert_eq!(looks_real_name(name), None, "{name}");
+            assert_eq!(lint(&format!("{name}=change-me\n")), [], "{name}");
+        }
     }
 }
