@@ -56,11 +56,12 @@ impl Session {
         if let Some(log) = &audit {
             // Every lease event is audited: issued, renewed, re-issued, revoked.
             let log = Arc::clone(log);
-            secretary::source::leases::observe(move |event| {
+            // For the life of the command.
+            std::mem::forget(secretary::source::leases::observe(move |event| {
                 if let Err(error) = log.record_lease(event) {
                     Diagnostic::warning(error.to_string()).say();
                 }
-            });
+            }));
         }
         Ok(Self {
             vars,

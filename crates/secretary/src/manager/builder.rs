@@ -66,15 +66,15 @@ impl SecretManagerBuilder {
             .any(|source| source.config.kind() == crate::manifest::SourceKind::VAULT_LEASE);
         Ok(SecretManager {
             inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
-                if leased && audit.is_some() {
-                    // The lease's events go to this manager's audit log.
+                // The leases' events go to this manager's audit log while it lives.
+                let observing = (leased && audit.is_some()).then(|| {
                     let weak = weak.clone();
                     crate::source::leases::observe(move |event| {
                         if let Some(log) = weak.upgrade().as_ref().and_then(|i| i.audit.as_ref()) {
                             let _ = log.record_lease(event);
                         }
-                    });
-                }
+                    })
+                });
                 let weak = weak.clone();
                 Inner {
                     manifest: self.manifest,
@@ -90,6 +90,8 @@ impl SecretManagerBuilder {
                     seen: Mutex::new(HashMap::new()),
                     changes: tokio::sync::watch::Sender::new(Change::default()),
                     flights: Mutex::new(HashMap::new()),
+                    observing,
+                    revocations: AtomicU64::new(crate::source::leases::revocations()),
                     leases: leased.then(|| {
                         // A child forked from this process inherits the listener, not the
                         // manager: its leases are read again by its own managers.

@@ -205,7 +205,7 @@ impl SecretManager {
         reason = "outer: whether it is cached; inner: the value, or an optional secret unset"
     )]
     pub(super) fn hit(&self, key: &str) -> Option<Option<SecretValue>> {
-        if self.inner.audit.is_some() {
+        if self.inner.audit.is_some() || self.revoked_since() {
             return None;
         }
         let generation = self.inner.generation.load(Ordering::Acquire);
@@ -240,8 +240,27 @@ impl SecretManager {
             .collect();
     }
 
+    /// Whether this process's leases were revoked since this manager last looked
+    /// ([`crate::source::leases::revocations`]: another manager's `close`, say): then
+    /// what it cached is dropped, as it may hold a revoked lease's credentials, and read
+    /// again when asked for.
+    pub(super) fn revoked_since(&self) -> bool {
+        if self.inner.leases.is_none() {
+            return false;
+        }
+        let now = crate::source::leases::revocations();
+        if self.inner.revocations.swap(now, Ordering::AcqRel) == now {
+            return false;
+        }
+        self.clear_cache();
+        true
+    }
+
     /// The cached resolution of `key`, unless it has expired.
     pub(super) fn cached(&self, key: &str) -> Option<Arc<Resolution>> {
+        if self.revoked_since() {
+            return None;
+        }
         let cache = self
             .inner
             .cache

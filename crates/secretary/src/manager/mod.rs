@@ -101,8 +101,15 @@ struct Inner {
     flights: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     /// With a `vault_lease` source: told when a lease's credentials change, to read
     /// again (and tell subscribers), or to forget credentials that no longer work.
-    #[expect(dead_code, reason = "held for its Drop, which stops the listening")]
+    /// (Held for its `Drop`, which stops the listening.)
     leases: Option<crate::source::leases::Listening>,
+    /// With a `vault_lease` source and an audit log: this log's observer of the
+    /// process's lease events.
+    #[expect(dead_code, reason = "held for its Drop, which stops the observing")]
+    observing: Option<crate::source::leases::Observing>,
+    /// [`crate::source::leases::revocations`] when the cache was last checked against
+    /// it: any revocation since (another manager's `close`) drops what is cached.
+    pub(super) revocations: AtomicU64,
 }
 
 impl fmt::Debug for SecretManager {

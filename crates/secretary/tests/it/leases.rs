@@ -780,3 +780,62 @@ fn revoking_every_lease_does_not_wait_for_a_slow_renewal() {
         renewed.load(std::sync::atomic::Ordering::SeqCst)
     });
 }
+
+#[test]
+fn one_managers_close_drops_what_another_holds_of_the_revoked_leases_and_both_logs_hear() {
+    // A thirty-fourth adversarial pass: after `a.close()` revoked the process's lease,
+    // manager `b` served its revoked credentials from its cache; and lease events went to
+    // the audit log of the manager made last, or to none once it was dropped.
+    let _serial = serial();
+    let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let address = slow_renewals(Duration::ZERO, renewed);
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    let manager = |log: Option<&str>| {
+        let builder = secretary::SecretManager::from_manifest(
+            Manifest::discover(None, &Variables::default(), dir.path()).unwrap(),
+        )
+        .environment("production")
+        .variables(vars.clone());
+        match log {
+            Some(log) => builder.audit(secretary::audit::Target::File(dir.path().join(log))),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let a = manager(Some("a.log"));
+    // (No log: an audited manager reads past its cache, to record every `get`.)
+    let b = manager(None);
+    let c = manager(Some("c.log"));
+    let dropped = manager(Some("dropped.log"));
+    drop(dropped);
+    assert_eq!(
+        b.blocking().get("postgres_user").unwrap().expose(),
+        "user-1"
+    );
+    assert_eq!(
+        a.blocking().get("postgres_user").unwrap().expose(),
+        "user-1"
+    );
+    assert!(matches!(b.get_cached("postgres_user"), Some(Some(_))));
+    a.close();
+    assert!(
+        !matches!(b.get_cached("postgres_user"), Some(Some(_))),
+        "b still serves the credentials a's close revoked"
+    );
+    for log in ["a.log", "c.log"] {
+        let text = std::fs::read_to_string(dir.path().join(log)).unwrap();
+        assert!(
+            text.contains("\"event\":\"lease_revoked\""),
+            "{log}: {text}"
+        );
+    }
+    drop(c);
+    leases::revoke_all();
+}

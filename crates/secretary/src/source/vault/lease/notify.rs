@@ -1,14 +1,20 @@
 //! Who hears of the leases: listeners told when credentials change (a
-//! [`SecretManager`](crate::SecretManager) reads again), the observer told of every event
-//! (the audit log), and the generation that counts the changes.
+//! [`SecretManager`](crate::SecretManager) reads again), the observers told of every
+//! event (the audit logs: each manager's, the command line's), and the generation that
+//! counts the changes.
+//!
+//! Their lists' locks are only tried, for a bounded time: a child forked while a thread
+//! of its parent held one would otherwise wait forever (a thirty-fourth adversarial
+//! pass); it then tells no one, rather than hang.
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, TryLockError};
+use std::time::{Duration, Instant};
 
 use super::events::LeaseEvent;
 
 static GENERATION: AtomicU64 = AtomicU64::new(0);
-static OBSERVER: Mutex<Option<Arc<Observer>>> = Mutex::new(None);
+static OBSERVERS: Mutex<Vec<(u64, Arc<Observer>)>> = Mutex::new(Vec::new());
 
 type Observer = dyn Fn(&LeaseEvent) + Send + Sync;
 
@@ -24,7 +30,40 @@ pub struct Listening(u64);
 
 impl Drop for Listening {
     fn drop(&mut self) {
-        lock_listeners().retain(|(id, _)| *id != self.0);
+        if let Some(mut listeners) = tried(&LISTENERS) {
+            listeners.retain(|(id, _)| *id != self.0);
+        }
+    }
+}
+
+/// An observer told of every lease event, until this is dropped.
+#[must_use = "the observer is forgotten when this is dropped"]
+#[derive(Debug)]
+pub struct Observing(u64);
+
+impl Drop for Observing {
+    fn drop(&mut self) {
+        if let Some(mut observers) = tried(&OBSERVERS) {
+            observers.retain(|(id, _)| *id != self.0);
+        }
+    }
+}
+
+/// How long to try for a list's lock: it is held only to add, remove or copy.
+const LOCK_WAIT: Duration = Duration::from_millis(50);
+
+/// `lock`, if it can be had within [`LOCK_WAIT`].
+fn tried<T>(lock: &'static Mutex<T>) -> Option<MutexGuard<'static, T>> {
+    let started = Instant::now();
+    loop {
+        match lock.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(TryLockError::WouldBlock) => return None,
+        }
     }
 }
 
@@ -33,24 +72,19 @@ impl Drop for Listening {
 /// secrets again then, and tells its subscribers.
 pub fn listen(callback: impl Fn() + Send + Sync + 'static) -> Listening {
     let id = NEXT_LISTENER.fetch_add(1, Ordering::SeqCst);
-    lock_listeners().push((id, Arc::new(callback)));
+    if let Some(mut listeners) = tried(&LISTENERS) {
+        listeners.push((id, Arc::new(callback)));
+    }
     Listening(id)
-}
-
-fn lock_listeners() -> MutexGuard<'static, Vec<(u64, Arc<Listener>)>> {
-    LISTENERS
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// Bumps [`generation`] and tells the listeners, each on a thread of its own (so that a
 /// listener that reads secrets again never holds up the keeper).
 pub(super) fn changed() {
     GENERATION.fetch_add(1, Ordering::SeqCst);
-    let listeners: Vec<Arc<Listener>> = lock_listeners()
-        .iter()
-        .map(|(_, l)| Arc::clone(l))
-        .collect();
+    let listeners: Vec<Arc<Listener>> = tried(&LISTENERS)
+        .map(|listeners| listeners.iter().map(|(_, l)| Arc::clone(l)).collect())
+        .unwrap_or_default();
     for listener in listeners {
         let _ = std::thread::Builder::new()
             .name("secretary-lease-change".to_owned())
@@ -58,9 +92,17 @@ pub(super) fn changed() {
     }
 }
 
-/// Calls `observer` with every lease event of this process from now on (the audit log).
-pub fn observe(observer: impl Fn(&LeaseEvent) + Send + Sync + 'static) {
-    *lock_observer() = Some(Arc::new(observer));
+/// Calls `observer` with every lease event of this process from now on (an audit log),
+/// until the [`Observing`] it gives is dropped. Every observer is told of every event:
+/// one manager's lease may be another's too (a thirty-fourth adversarial pass saw a
+/// manager's events go to the log of the last manager made, or to none once it was
+/// dropped).
+pub fn observe(observer: impl Fn(&LeaseEvent) + Send + Sync + 'static) -> Observing {
+    let id = NEXT_LISTENER.fetch_add(1, Ordering::SeqCst);
+    if let Some(mut observers) = tried(&OBSERVERS) {
+        observers.push((id, Arc::new(observer)));
+    }
+    Observing(id)
 }
 
 /// A number that changes whenever a lease's credentials change (re-issued, or ended
@@ -69,16 +111,12 @@ pub fn generation() -> u64 {
     GENERATION.load(Ordering::SeqCst)
 }
 
-fn lock_observer() -> MutexGuard<'static, Option<Arc<Observer>>> {
-    OBSERVER
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// Tells the observer of `event`.
+/// Tells every observer of `event`.
 pub(super) fn emit(event: &LeaseEvent) {
-    let observer = lock_observer().clone();
-    if let Some(observer) = observer {
+    let observers: Vec<Arc<Observer>> = tried(&OBSERVERS)
+        .map(|observers| observers.iter().map(|(_, o)| Arc::clone(o)).collect())
+        .unwrap_or_default();
+    for observer in observers {
         observer(event);
     }
 }

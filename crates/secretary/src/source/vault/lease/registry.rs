@@ -14,15 +14,15 @@
 //! its parent's (and has no keeper thread: threads do not survive `fork`); it takes its
 //! own at its first read.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant};
 
 use super::super::{Connection, drive};
 use super::LeaseError;
 use super::calls::{Issued, Whose, issue, renew, revoke};
 pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
-pub use super::notify::{Listening, generation, listen, observe};
+pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
 
 /// The least time before a lease ends at which it is re-issued; also what a login's
@@ -86,8 +86,48 @@ struct Registry {
     stopping: bool,
 }
 
-static REGISTRY: Mutex<Option<Registry>> = Mutex::new(None);
-static WAKE: Condvar = Condvar::new();
+/// This process's registry and the keeper's wake-up, made afresh in a child forked from
+/// a process that had one: a lock held by a parent's thread at the fork would be held
+/// forever in the child (a thirty-fourth adversarial pass hung one child in 470 forked
+/// while the parent's threads read). The parent's is left as it is (never dropped: its
+/// leases are the parent's).
+struct Shared {
+    pid: u32,
+    registry: Mutex<Option<Registry>>,
+    wake: Condvar,
+}
+
+/// One [`Shared`] per generation of forks (a child's is the slot after its parent's):
+/// made without a lock the parent could hold, and never freed.
+static SLOTS: [OnceLock<Shared>; GENERATIONS] = [const { OnceLock::new() }; GENERATIONS];
+/// The slot this process's [`Shared`] is in (its parent's, until its first use).
+static SLOT: AtomicUsize = AtomicUsize::new(0);
+/// How many generations of forks get a registry of their own (a process forked from a
+/// fork from a fork...); the last shares its parent's.
+const GENERATIONS: usize = 64;
+
+/// This process's [`Shared`], made at its first use in each process.
+fn shared() -> &'static Shared {
+    let pid = std::process::id();
+    loop {
+        let at = SLOT.load(Ordering::Acquire).min(GENERATIONS - 1);
+        let shared = SLOTS[at].get_or_init(|| Shared {
+            pid,
+            registry: Mutex::new(None),
+            wake: Condvar::new(),
+        });
+        if shared.pid == pid || at == GENERATIONS - 1 {
+            return shared;
+        }
+        // A parent's: this process takes the next slot (once, whichever thread first).
+        let _ = SLOT.compare_exchange(at, at + 1, Ordering::AcqRel, Ordering::Acquire);
+    }
+}
+
+/// The keeper's wake-up.
+fn wake() -> &'static Condvar {
+    &shared().wake
+}
 
 /// Every lease this process holds.
 pub fn held() -> Vec<LeaseInfo> {
@@ -161,6 +201,18 @@ fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
     events
 }
 
+/// How many times this process's leases were revoked ([`revoke_all`]) while some were
+/// held.
+static REVOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// A number that changes whenever [`revoke_all`] revokes leases: a
+/// [`SecretManager`](crate::SecretManager) that saw another drops what it holds, as the
+/// credentials may be a revoked lease's (a thirty-fourth adversarial pass had one
+/// manager serve credentials another's `close` had revoked).
+pub fn revocations() -> u64 {
+    REVOCATIONS.load(Ordering::SeqCst)
+}
+
 /// Takes every lease registered now and revokes it.
 fn revoke_registered() -> Vec<LeaseEvent> {
     let entries = {
@@ -171,7 +223,10 @@ fn revoke_registered() -> Vec<LeaseEvent> {
         registry.stopping = true;
         std::mem::take(&mut registry.entries)
     };
-    WAKE.notify_all();
+    if !entries.is_empty() {
+        REVOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+    wake().notify_all();
     let mut events = Vec::new();
     for entry in entries {
         let leases = entry
@@ -259,7 +314,9 @@ pub(super) fn credentials(
     api: &str,
     grace: Duration,
 ) -> Result<Arc<Issued>, LeaseError> {
-    {
+    // In flight from here, under the lock [`revoke_all`] takes the leases under (a
+    // thirty-fourth adversarial pass saw it marked after the lock was let go).
+    let issuing = {
         let mut registry = lock();
         let registry = fresh(&mut registry);
         if let Some(entry) = registry.entries.iter().find(|e| same(e, connection, api)) {
@@ -269,8 +326,8 @@ pub(super) fn credentials(
                 }
             }
         }
-    }
-    let issuing = InFlight::start();
+        InFlight::start()
+    };
     let issued = Arc::new(issue(connection, api)?);
     let now = Instant::now();
     let held = Held::new(Arc::clone(&issued), now);
@@ -326,7 +383,7 @@ pub(super) fn credentials(
             registry.keeper = false;
         }
     }
-    WAKE.notify_all();
+    wake().notify_all();
     drop(guard);
     drop(issuing);
     if ENDING.load(Ordering::SeqCst) {
@@ -357,7 +414,8 @@ fn fresh(registry: &mut Option<Registry>) -> &mut Registry {
 }
 
 fn lock() -> MutexGuard<'static, Option<Registry>> {
-    REGISTRY
+    shared()
+        .registry
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
@@ -392,7 +450,7 @@ fn keep() {
         let (mut work, wait) = plan(registry);
         if work.is_empty() {
             // Planned and waited under one lock: a lease added meanwhile wakes it.
-            let _ = WAKE.wait_timeout(guard, wait.unwrap_or(Duration::from_secs(60)));
+            let _ = wake().wait_timeout(guard, wait.unwrap_or(Duration::from_secs(60)));
             continue;
         }
         drop(guard);
@@ -649,7 +707,7 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
                 entry.expired = None;
             }
             changed();
-            WAKE.notify_all();
+            wake().notify_all();
             emit(&LeaseEvent {
                 kind: LeaseEventKind::Reissued,
                 source: source.to_owned(),
