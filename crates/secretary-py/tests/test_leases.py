@@ -1,10 +1,13 @@
 """``vault_lease`` from Python, against OpenBao's database engine over a real
 PostgreSQL: a SQLAlchemy pool keeps querying through re-issues with no failed query,
-``close`` and the ``with`` block revoke, and a forked child takes a lease of its own."""
+``close`` and the ``with`` block revoke, a forked child takes a lease of its own, and a
+multiprocessing child (a ``Process``, a ``Pool`` worker) revokes its own as it ends."""
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import threading
 import time
 
 import psycopg
@@ -117,6 +120,54 @@ def test_close_and_the_with_block_revoke_and_a_forked_child_takes_its_own_lease(
         assert postgres.users("closed") == 1
         assert secrets.get("postgres_user").expose() == parent_user
     wait_until("the with block revoked the parent's lease", 2, lambda: postgres.users("closed") == 0)
+
+
+@pytest.mark.filterwarnings("ignore:.*use of fork\\(\\) may lead to deadlocks:DeprecationWarning")
+def test_multiprocessing_children_revoke_their_own_leases_when_they_end(app, openbao, postgres, monkeypatch):
+    # A child multiprocessing starts ends with os._exit once its finalizers have run:
+    # atexit never runs there, so without a finalizer of the package's its lease would
+    # live until its TTL (1 m here).
+    context = multiprocessing.get_context("fork")
+    with leased(app, openbao, postgres, monkeypatch, "workers", "1m", "1h", "10s") as secrets:
+        parent_user = secrets.get("postgres_user").expose()
+        assert postgres.users("workers") == 1
+
+        receive, send = context.Pipe(duplex=False)
+
+        def child() -> None:  # its own lease; returns, so the child ends normally
+            send.send(secrets.get("postgres_user").expose())
+
+        process = context.Process(target=child)
+        process.start()
+        assert receive.poll(30), "the child did not answer within 30 s"
+        child_user = receive.recv()
+        process.join(timeout=30)
+        if process.is_alive():
+            process.kill()
+            pytest.fail("the child did not end within 30 s")
+        assert process.exitcode == 0
+        assert child_user.startswith("v-token-workers-") and child_user != parent_user
+        after_the_process = postgres.users("workers")
+
+        pool = context.Pool(2, initializer=lambda: secrets.get("postgres_user"))
+        try:
+            # Each worker takes a lease of its own as it starts.
+            wait_until(
+                "both workers took a lease", 30, lambda: postgres.users("workers") == after_the_process + 2
+            )
+            pool.close()  # the workers end normally once their queue is empty
+            joiner = threading.Thread(target=pool.join, daemon=True)
+            joiner.start()
+            joiner.join(timeout=30)
+            assert not joiner.is_alive(), "the pool's workers did not end within 30 s"
+        finally:
+            pool.terminate()
+        assert (after_the_process, postgres.users("workers")) == (1, 1), (
+            "(users once the Process child ended, users once the pool's workers ended): "
+            "only the parent's is left when every child revoked its own"
+        )
+        assert secrets.get("postgres_user").expose() == parent_user, "the parent's lease is untouched"
+    wait_until("the with block revoked the parent's lease", 2, lambda: postgres.users("workers") == 0)
 
 
 def test_the_fastapi_lifespan_revokes_the_leases_when_the_application_stops(app, openbao, postgres, monkeypatch):

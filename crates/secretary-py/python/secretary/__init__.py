@@ -21,8 +21,10 @@ command. ``secretary.pydantic`` fills pydantic-settings classes from it and
 from __future__ import annotations
 
 import os
+import sys
 import threading
 
+from secretary import _native
 from secretary._native import (
     Report,
     Resolution,
@@ -74,6 +76,51 @@ def _reset_lock_in_child() -> None:
 
 
 os.register_at_fork(after_in_child=_reset_lock_in_child)
+
+
+# A child that multiprocessing starts (`mp.Process`, `Pool` workers; a billiard `Process`
+# too: `billiard.util` re-exports these registries) ends with `os._exit` once
+# multiprocessing's finalizers have run: `atexit`, where the native module revokes the process's leases, never runs there,
+# and a lease the child took would live on until its TTL. So each such child registers a
+# finalizer that revokes them. It has to be registered in the child, after
+# `Process._bootstrap` has cleared the finalizers inherited from the parent: from an
+# after-fork hook of multiprocessing's (`register_after_fork`, run by `_bootstrap` after
+# that clearing), not from `os.register_at_fork`. (Billiard's pool workers, Celery's
+# prefork, call `os._exit` before the finalizers: the guide says to close the manager on
+# Celery's `worker_process_shutdown`.) Revoking twice (this finalizer, then
+# `atexit` in a child that does run it) revokes nothing the second time.
+#
+# `multiprocessing.util` is not imported for this (it costs more than this package's own
+# import): it is hooked as soon as it is loaded, here or before the next fork, which is
+# always before multiprocessing's first child.
+_multiprocessing_hooked = False
+
+
+def _revoke_leases_when_this_child_ends(_: object = None) -> None:
+    util = sys.modules.get("multiprocessing.util")
+    if util is not None:
+        util.Finalize(None, _native._revoke_leases, exitpriority=0)
+
+
+def _hook_multiprocessing() -> None:
+    global _multiprocessing_hooked
+    if _multiprocessing_hooked:
+        return
+    util = sys.modules.get("multiprocessing.util")
+    if util is None:
+        return
+    _multiprocessing_hooked = True
+    # Held by a weak reference: this module's function lives as long as the process.
+    util.register_after_fork(_hook_multiprocessing, _revoke_leases_when_this_child_ends)
+    process = sys.modules.get("multiprocessing.process")
+    if process is not None and process.parent_process() is not None:
+        # Imported in a child multiprocessing has already started: its after-fork hooks
+        # have run.
+        _revoke_leases_when_this_child_ends()
+
+
+_hook_multiprocessing()
+os.register_at_fork(before=_hook_multiprocessing)
 
 
 def get_secret_manager() -> SecretManager:
