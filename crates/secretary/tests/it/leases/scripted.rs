@@ -1,0 +1,235 @@
+//! Leases against a scripted Vault: the races and faults a real server cannot be made
+//! to show on demand (a re-issue or a renewal answered late, managers sharing a lease).
+
+use super::*;
+use secretary_test_support::scripted;
+
+/// A lease's answer from a scripted server: `user`'s, not renewable, for `seconds`, sent
+/// after `delay`.
+fn lease_answer(user: &str, seconds: u64, delay: Duration) -> scripted::Answer {
+    scripted::Answer {
+        body: format!(
+            r#"{{"lease_id":"database/creds/shop/lease-{id}","lease_duration":{seconds},"renewable":false,"data":{{"username":"{user}","password":"pw-{user}"}}}}"#,
+            id = user.len()
+        ),
+        delay,
+        ..scripted::answer(200)
+    }
+}
+
+#[test]
+fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
+    // The process stops (SIGTERM, `close`) while the keeper re-issues a lease: Vault
+    // issues the new one whether or not anyone holds it. It must be revoked before
+    // `revoke_all` returns, not left to the end of its TTL.
+    let _serial = serial();
+    let server = scripted::serve(vec![
+        lease_answer("first", 3, Duration::ZERO),
+        lease_answer("second", 3, Duration::from_millis(1500)),
+        scripted::answer(204),
+        scripted::answer(204),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), server.address.clone()),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "first"
+    );
+    // Not renewable, 3 s: re-issued a second after; its answer takes 1.5 s.
+    let asked = |path: &str| {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path.contains(path))
+            .count()
+    };
+    wait_until("the re-issue is asked for", Duration::from_secs(10), || {
+        asked("database/creds/shop") == 2
+    });
+    let revoked = leases::revoke_all();
+    let bodies: Vec<String> = server
+        .seen()
+        .iter()
+        .filter(|s| s.path.ends_with("sys/leases/revoke"))
+        .map(|s| s.body.clone())
+        .collect();
+    for user in ["first", "second"] {
+        // (Told apart by their lengths: a lease id holding its username is refused.)
+        assert!(
+            bodies
+                .iter()
+                .any(|b| b.contains(&format!("shop/lease-{}", user.len()))),
+            "{user}'s lease not revoked when revoke_all returned: {bodies:?}"
+        );
+    }
+    assert!(
+        revoked.iter().all(|event| event.error.is_none()),
+        "{revoked:?}"
+    );
+    assert!(leases::held().is_empty());
+}
+
+/// A Vault that answers each connection on a thread of its own: a lease (renewable,
+/// 3 s) on `database/creds/`, a renewal only after `renewal` (then sets `renewed`), a
+/// revocation at once. Gives its address.
+fn slow_renewals(
+    renewal: Duration,
+    renewed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let renewed = std::sync::Arc::clone(&renewed);
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut first = String::new();
+                let _ = reader.read_line(&mut first);
+                let mut length = 0;
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                    if let Some((name, value)) = line.split_once(':') {
+                        if name.eq_ignore_ascii_case("content-length") {
+                            length = value.trim().parse().unwrap_or(0);
+                        }
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = std::io::Read::read_exact(&mut reader, &mut body);
+                let (status, body) = if first.contains("database/creds/") {
+                    (
+                        200,
+                        r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true,"data":{"username":"user-1","password":"pw-1"}}"#,
+                    )
+                } else if first.contains("sys/leases/renew") {
+                    std::thread::sleep(renewal);
+                    renewed.store(true, std::sync::atomic::Ordering::SeqCst);
+                    (
+                        200,
+                        r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true}"#,
+                    )
+                } else {
+                    (204, "")
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    address
+}
+
+#[test]
+fn revoking_every_lease_does_not_wait_for_a_slow_renewal() {
+    // A thirty-third adversarial pass: a renewal Vault was slow to answer held `run`'s
+    // exit 10 s, twice, though a renewal leaves no lease to revoke.
+    let _serial = serial();
+    let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let address = slow_renewals(Duration::from_secs(6), std::sync::Arc::clone(&renewed));
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "user-1"
+    );
+    // Renewed at two thirds of its 3 s: wait until the renewal is asked for.
+    wait_until("the lease is renewing", Duration::from_secs(10), || {
+        leases::held()
+            .first()
+            .is_some_and(|lease| lease.ttl_left < Duration::from_millis(900))
+    });
+    std::thread::sleep(Duration::from_millis(300));
+    let revoked = leases::revoke_all();
+    assert!(
+        !renewed.load(std::sync::atomic::Ordering::SeqCst),
+        "revoke_all waited for the renewal's answer"
+    );
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    assert!(revoked[0].error.is_none(), "{revoked:?}");
+    // Again, as `close` then an interpreter's exit do: no wait either.
+    assert!(leases::revoke_all().is_empty());
+    assert!(!renewed.load(std::sync::atomic::Ordering::SeqCst));
+    // The keeper is free again before the next test (one slow request holds it).
+    wait_until("the renewal is answered", Duration::from_secs(10), || {
+        renewed.load(std::sync::atomic::Ordering::SeqCst)
+    });
+}
+
+#[test]
+fn one_managers_close_drops_what_another_holds_of_the_revoked_leases_and_both_logs_hear() {
+    // A thirty-fourth adversarial pass: after `a.close()` revoked the process's lease,
+    // manager `b` served its revoked credentials from its cache; and lease events went to
+    // the audit log of the manager made last, or to none once it was dropped.
+    let _serial = serial();
+    let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let address = slow_renewals(Duration::ZERO, renewed);
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    let manager = |log: Option<&str>| {
+        let builder = secretary::SecretManager::from_manifest(
+            Manifest::discover(None, &Variables::default(), dir.path()).unwrap(),
+        )
+        .environment("production")
+        .variables(vars.clone());
+        match log {
+            Some(log) => builder.audit(secretary::audit::Target::File(dir.path().join(log))),
+            None => builder,
+        }
+        .build()
+        .unwrap()
+    };
+    let a = manager(Some("a.log"));
+    // (No log: an audited manager reads past its cache, to record every `get`.)
+    let b = manager(None);
+    let c = manager(Some("c.log"));
+    let dropped = manager(Some("dropped.log"));
+    drop(dropped);
+    assert_eq!(
+        b.blocking().get("postgres_user").unwrap().expose(),
+        "user-1"
+    );
+    assert_eq!(
+        a.blocking().get("postgres_user").unwrap().expose(),
+        "user-1"
+    );
+    assert!(matches!(b.get_cached("postgres_user"), Some(Some(_))));
+    a.close();
+    assert!(
+        !matches!(b.get_cached("postgres_user"), Some(Some(_))),
+        "b still serves the credentials a's close revoked"
+    );
+    for log in ["a.log", "c.log"] {
+        let text = std::fs::read_to_string(dir.path().join(log)).unwrap();
+        assert!(
+            text.contains("\"event\":\"lease_revoked\""),
+            "{log}: {text}"
+        );
+    }
+    drop(c);
+    leases::revoke_all();
+}
