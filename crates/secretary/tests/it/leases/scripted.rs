@@ -82,6 +82,15 @@ fn slow_renewals(
     renewal: Duration,
     renewed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> String {
+    slow_vault(renewal, Duration::ZERO, renewed)
+}
+
+/// [`slow_renewals`], a revocation answered only after `revocation`.
+fn slow_vault(
+    renewal: Duration,
+    revocation: Duration,
+    renewed: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -120,6 +129,7 @@ fn slow_renewals(
                         r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true}"#,
                     )
                 } else {
+                    std::thread::sleep(revocation);
                     (204, "")
                 };
                 let _ = write!(
@@ -232,4 +242,38 @@ fn one_managers_close_drops_what_another_holds_of_the_revoked_leases_and_both_lo
     }
     drop(c);
     leases::revoke_all();
+}
+
+#[test]
+fn revoking_every_lease_gives_vault_ten_seconds_in_all() {
+    // A thirty-fourth adversarial pass: a Vault that did not answer revocations held
+    // `run`'s end three retries of the client's timeout for each lease (3 minutes with
+    // the defaults), signals ignored.
+    let _serial = serial();
+    let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let address = slow_vault(Duration::ZERO, Duration::from_secs(40), renewed);
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "user-1"
+    );
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(leases::revoke_all());
+    });
+    // Bounded here too, so that a regression fails rather than hangs: well past the
+    // 10 s, well before Vault's 40 s.
+    let revoked = finished
+        .recv_timeout(Duration::from_secs(25))
+        .expect("revoke_all waited for a Vault that does not answer");
+    assert_eq!(revoked.len(), 1, "{revoked:?}");
+    let error = revoked[0].error.as_deref().unwrap_or_default();
+    assert!(error.contains("did not answer within"), "{error}");
 }

@@ -207,6 +207,17 @@ pub(super) struct Whose<'a> {
 
 /// Revokes `issued` now; what happened, for the audit log.
 pub(super) fn revoke(whose: &Whose<'_>, issued: &Issued) -> LeaseEvent {
+    revoke_by(whose, issued, None)
+}
+
+/// [`revoke`], given up at `deadline` (its retries too) when there is one: a process
+/// ending waits for Vault no longer than that (a thirty-fourth adversarial pass saw
+/// `run` wait three retries of 60 s for a Vault that did not answer, each lease in turn).
+pub(super) fn revoke_by(
+    whose: &Whose<'_>,
+    issued: &Issued,
+    deadline: Option<std::time::Instant>,
+) -> LeaseEvent {
     #[derive(serde::Serialize)]
     struct Revoke<'a> {
         lease_id: &'a str,
@@ -215,19 +226,27 @@ pub(super) fn revoke(whose: &Whose<'_>, issued: &Issued) -> LeaseEvent {
         lease_id: &issued.id,
     });
     let client = &whose.connection.client;
+    let left =
+        deadline.map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));
     let outcome = drive(whose.connection.runtime.get(), async {
-        client
-            .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
-            .await
+        let sent = client.send(Method::PUT, "sys/leases/revoke", None, Some(&body));
+        match left {
+            Some(left) => tokio::time::timeout(left, sent).await.ok(),
+            None => Some(sent.await),
+        }
     });
     let error = match outcome {
-        Ok(reply) if matches!(reply.status, 200 | 204) => None,
-        Ok(reply) => Some(
+        Some(Ok(reply)) if matches!(reply.status, 200 | 204) => None,
+        Some(Ok(reply)) => Some(
             client
                 .error_for(&reply, "sys/leases/revoke", Access::Write)
                 .to_string(),
         ),
-        Err(error) => Some(error.to_string()),
+        Some(Err(error)) => Some(error.to_string()),
+        None => Some(format!(
+            "Vault did not answer within the {} s the process waits for it as it ends",
+            left.unwrap_or_default().as_secs()
+        )),
     };
     LeaseEvent {
         kind: LeaseEventKind::Revoked,

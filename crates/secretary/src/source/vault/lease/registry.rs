@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use super::super::{Connection, drive};
 use super::LeaseError;
-use super::calls::{Issued, Whose, issue, renew, revoke};
+use super::calls::{Issued, Whose, issue, renew, revoke, revoke_by};
 pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
 pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
@@ -169,9 +169,10 @@ const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 
 /// Revokes every lease this process holds (those being replaced too), and stops
 /// renewing: the credentials stop working now rather than at the end of their TTL.
-/// A lease being issued or re-issued now is waited for (at most 10 s) and revoked too.
-/// Returns what happened to each; when the wait ran out with a lease still being
-/// issued, an event with no lease id and that error.
+/// A lease being issued or re-issued now is waited for and revoked too. Vault is given
+/// 10 s in all: a revocation not answered by then is given up, and said as failed (its
+/// credentials then live until their TTL). Returns what happened to each; when the wait
+/// ran out with a lease still being issued, an event with no lease id and that error.
 pub fn revoke_all() -> Vec<LeaseEvent> {
     revoke_all_by(Instant::now() + IN_FLIGHT_WAIT)
 }
@@ -180,12 +181,12 @@ pub fn revoke_all() -> Vec<LeaseEvent> {
 /// is revoked; then, once nothing is in flight (a re-issue whose lease was taken from
 /// under it revokes its new one itself), what was registered meanwhile.
 fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
-    let mut events = revoke_registered();
+    let mut events = revoke_registered(deadline);
     while in_flight() > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(10));
     }
     let left = in_flight();
-    events.extend(revoke_registered());
+    events.extend(revoke_registered(deadline));
     if left > 0 {
         events.push(LeaseEvent {
             kind: LeaseEventKind::Revoked,
@@ -213,8 +214,8 @@ pub fn revocations() -> u64 {
     REVOCATIONS.load(Ordering::SeqCst)
 }
 
-/// Takes every lease registered now and revokes it.
-fn revoke_registered() -> Vec<LeaseEvent> {
+/// Takes every lease registered now and revokes it, each given up at `deadline`.
+fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
     let entries = {
         let mut registry = lock();
         let Some(registry) = registry.as_mut().filter(|r| r.pid == std::process::id()) else {
@@ -240,7 +241,7 @@ fn revoke_registered() -> Vec<LeaseEvent> {
             api: &entry.api,
         };
         for issued in leases {
-            events.push(revoke(&whose, &issued));
+            events.push(revoke_by(&whose, &issued, Some(deadline)));
         }
     }
     for event in &events {
