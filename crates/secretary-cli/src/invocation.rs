@@ -12,7 +12,8 @@ use std::sync::OnceLock;
 static MANIFEST: OnceLock<String> = OnceLock::new();
 
 /// The commands that read no manifest, and refuse `--manifest`.
-const NO_MANIFEST: [&str; 7] = [
+const NO_MANIFEST: [&str; 8] = [
+    "cache",
     "init",
     "generate",
     "lint",
@@ -88,5 +89,10 @@ mod tests {
             "`secretary --manifest x check`"
         );
         assert_eq!(with_manifest("no command", manifest), "no command");
+        // `cache` reads no manifest, and refuses `--manifest`.
+        assert_eq!(
+            with_manifest("run `secretary cache clear`", manifest),
+            "run `secretary cache clear`"
+        );
     }
 }

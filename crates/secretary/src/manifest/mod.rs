@@ -121,7 +121,7 @@ impl Manifest {
             fail(vec![Diagnostic {
                 line,
                 column,
-                message: sanitize_toml_message(error.message()),
+                message: check::bounded(sanitize_toml_message(error.message())),
                 help: None,
             }])
         };

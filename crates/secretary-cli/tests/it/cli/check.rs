@@ -239,7 +239,10 @@ fn a_secretary_command_a_hint_gives_names_the_manifest_it_was_given() {
     let commands = suggested(&said, &["secretary"]);
     assert_eq!(
         commands,
-        ["secretary --manifest 'app dir/secrets.toml' allow"],
+        [format!(
+            "secretary --manifest '{}' allow",
+            app.join("secrets.toml").display()
+        )],
         "{said}"
     );
     // Pasted, it allows that manifest's sources, not the ones here.

@@ -407,7 +407,12 @@ fn an_exec_source_added_in_a_pull_request_runs_nothing_until_this_user_allows_it
         said.contains("which this user has not allowed for"),
         "{said}"
     );
-    assert!(said.contains("run `secretary allow`"), "{said}");
+    // The manifest named, by the path it was loaded from.
+    let named = format!(
+        "run `secretary --manifest {} allow`",
+        project.path().join("secrets.toml").display()
+    );
+    assert!(said.contains(&named), "{said}");
 
     let allow = secretary(&["allow"]);
     assert_eq!(allow.code, 0, "{}", allow.stderr);
@@ -723,7 +728,8 @@ fn allow_names_a_scripts_interpreter_and_a_python3_added_to_path_after_it_never_
             && said.contains("changed since it was allowed"),
         "{said}"
     );
-    assert!(said.contains("secretary allow"), "{said}");
+    assert!(said.contains("secretary --manifest "), "{said}");
+    assert!(said.contains(" allow` to let them run"), "{said}");
     assert!(!said.contains("k-canary-sb-9"), "{said}");
 }
 

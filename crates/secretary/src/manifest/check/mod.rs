@@ -125,7 +125,7 @@ pub(crate) const MOST_DIAGNOSTICS: usize = 100;
 const LONGEST_TEXT: usize = 1024;
 
 /// `text`, its first [`LONGEST_TEXT`] characters and `…` when longer.
-fn bounded(text: String) -> String {
+pub(super) fn bounded(text: String) -> String {
     match text.char_indices().nth(LONGEST_TEXT) {
         Some((cut, _)) => format!("{}…", &text[..cut]),
         None => text,

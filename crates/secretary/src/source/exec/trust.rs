@@ -149,6 +149,8 @@ pub enum TrustError {
     Changed {
         /// The source.
         source_name: String,
+        /// The manifest, as it was loaded (its path names it in the hint).
+        manifest: String,
         /// Its command now.
         command: String,
         /// The command allowed.
@@ -159,6 +161,8 @@ pub enum TrustError {
     PassEnvChanged {
         /// The source.
         source_name: String,
+        /// The manifest, as it was loaded (its path names it in the hint).
+        manifest: String,
         /// What it passes now.
         pass_env: String,
         /// What was allowed.
@@ -169,6 +173,8 @@ pub enum TrustError {
     ProgramChanged {
         /// The source.
         source_name: String,
+        /// The manifest, as it was loaded (its path names it in the hint).
+        manifest: String,
         /// The program's path.
         program: String,
     },
@@ -264,6 +270,8 @@ pub enum TrustError {
     InterpreterUnrecorded {
         /// The source.
         source_name: String,
+        /// The manifest, as it was loaded (its path names it in the hint).
+        manifest: String,
         /// The program, as the command names it.
         program: String,
         /// The interpreter, by the path it is found at.
@@ -305,17 +313,20 @@ impl TrustError {
     pub fn hint(&self) -> String {
         match self {
             Self::NoStateDir => "set SECRETARY_STATE_DIR to a directory of this user's".to_owned(),
-            Self::NotAllowed { .. }
-            | Self::Changed { .. }
-            | Self::ProgramChanged { .. }
-            | Self::PassEnvChanged { .. } => {
-                "read the manifest's exec sources (and the programs they name), then run `secretary allow` to let them run"
-                    .to_owned()
-            }
-            Self::InterpreterUnrecorded { .. } => {
-                "read the program and the interpreter its `#!` line names, then run `secretary allow` again to pin both"
-                    .to_owned()
-            }
+            // The manifest named: pasted elsewhere, or after a run given another one,
+            // a bare `secretary allow` allowed the manifest found from the working
+            // directory (a thirty-fourth adversarial pass).
+            Self::NotAllowed { manifest, .. }
+            | Self::Changed { manifest, .. }
+            | Self::ProgramChanged { manifest, .. }
+            | Self::PassEnvChanged { manifest, .. } => format!(
+                "read the manifest's exec sources (and the programs they name), then run `secretary --manifest {} allow` to let them run",
+                crate::printable::shell_path(manifest)
+            ),
+            Self::InterpreterUnrecorded { manifest, .. } => format!(
+                "read the program and the interpreter its `#!` line names, then run `secretary --manifest {} allow` again to pin both",
+                crate::printable::shell_path(manifest)
+            ),
             Self::Interpreter { .. } => "name the interpreter by its path in the script's `#!` line (`#!/usr/bin/python3`), or in the source's `command` (`[\"python3\", \"providers/op.py\"]`)".to_owned(),
             Self::Program { .. } => "check the source's `command`".to_owned(),
             Self::LookupTooLarge { .. } => "install the provider outside the repository (`npm install --global`, or a directory of your own) and name it there: Node then looks for its modules beside it".to_owned(),
@@ -490,23 +501,27 @@ pub(super) fn verdict(
     let path = record_path(manifest, vars)?;
     let record = read(&path)?;
     let shown = |command: &[String]| shell_words(command);
+    let named = manifest.display().to_string();
     match record.sources.get(source_name) {
         None => Err(TrustError::NotAllowed {
             source_name: source_name.to_owned(),
             command: shown(&now.command),
-            manifest: manifest.display().to_string(),
+            manifest: named.clone(),
         }),
         Some(allowed) if allowed.command != now.command => Err(TrustError::Changed {
             source_name: source_name.to_owned(),
+            manifest: named.clone(),
             command: shown(&now.command),
             was: shown(&allowed.command),
         }),
         Some(allowed) if allowed.program != now.program => Err(TrustError::ProgramChanged {
             source_name: source_name.to_owned(),
+            manifest: named.clone(),
             program: format!("{} (it was {} when allowed)", now.program, allowed.program),
         }),
         Some(allowed) if allowed.link != now.link => Err(TrustError::ProgramChanged {
             source_name: source_name.to_owned(),
+            manifest: named.clone(),
             program: format!(
                 "{} (it was run by {} when allowed)",
                 now.run_by(),
@@ -516,6 +531,7 @@ pub(super) fn verdict(
         Some(allowed) if allowed.program_sha256 != now.program_sha256 => {
             Err(TrustError::ProgramChanged {
                 source_name: source_name.to_owned(),
+                manifest: named.clone(),
                 program: now.program.clone(),
             })
         }
@@ -525,14 +541,16 @@ pub(super) fn verdict(
             if allowed.interpreters.as_deref().unwrap_or_default()
                 != now.interpreters.as_deref().unwrap_or_default() =>
         {
-            Err(changed_interpreter(source_name, allowed, now))
+            Err(changed_interpreter(source_name, &named, allowed, now))
         }
         Some(allowed) if allowed.files != now.files => Err(TrustError::ProgramChanged {
             source_name: source_name.to_owned(),
+            manifest: named.clone(),
             program: changed_file(&allowed.files, &now.files),
         }),
         Some(allowed) if allowed.pass_env != now.pass_env => Err(TrustError::PassEnvChanged {
             source_name: source_name.to_owned(),
+            manifest: named.clone(),
             pass_env: now.pass_env.join(", "),
             was: allowed.pass_env.join(", "),
         }),
@@ -542,11 +560,17 @@ pub(super) fn verdict(
 
 /// How the interpreters of `now` differ from those `allowed`: not recorded then, or the
 /// first that changed.
-fn changed_interpreter(source_name: &str, allowed: &Allowed, now: &Allowed) -> TrustError {
+fn changed_interpreter(
+    source_name: &str,
+    manifest: &str,
+    allowed: &Allowed,
+    now: &Allowed,
+) -> TrustError {
     let now_list = now.interpreters.as_deref().unwrap_or_default();
     let Some(was_list) = allowed.interpreters.as_deref() else {
         return TrustError::InterpreterUnrecorded {
             source_name: source_name.to_owned(),
+            manifest: manifest.to_owned(),
             program: allowed.command.first().cloned().unwrap_or_default(),
             interpreter: now_list
                 .iter()
@@ -585,6 +609,7 @@ fn changed_interpreter(source_name: &str, allowed: &Allowed, now: &Allowed) -> T
     };
     TrustError::ProgramChanged {
         source_name: source_name.to_owned(),
+        manifest: manifest.to_owned(),
         program,
     }
 }

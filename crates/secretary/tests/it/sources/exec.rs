@@ -110,7 +110,9 @@ fn a_command_runs_only_once_allowed_and_answers_found_absent_and_failed() {
         matches!(&refused, ExecError::Trust(TrustError::NotAllowed { command, .. }) if command == "./providers/provider.py"),
         "{refused:?}"
     );
-    assert!(refused.hint().contains("secretary allow"));
+    assert!(
+        refused.hint().contains("`secretary --manifest ") && refused.hint().contains(" allow`")
+    );
     assert_eq!(value(&report, "api_key"), None, "fails closed");
 
     allow(&manifest, &vars);

@@ -667,7 +667,11 @@ fn a_record_made_before_interpreters_were_pinned_allows_no_script_until_allowed_
         error.to_string().contains("by an earlier secretary"),
         "{error}"
     );
-    assert!(error.hint().contains("secretary allow"), "{}", error.hint());
+    assert!(
+        error.hint().contains("`secretary --manifest ") && error.hint().contains(" allow`"),
+        "{}",
+        error.hint()
+    );
     trust::allow(&manifest, &tree.vars()).unwrap();
     tree.reads(&manifest);
 }
