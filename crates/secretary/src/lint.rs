@@ -587,7 +587,7 @@ export PATH_PREFIX=${HOME}/bin
         for name in [
             "POSTGRES_PASSWORD_V2",
             "DATABASE_URL_REPLICA_1",
-            "AWS_REGION_US_EAST_1",
+            "APP_AWS_REGION_US_EAST_1",
             "SMTP_PASSWORD_OFFICE365",
             "OFFICE365_SMTP_PASSWORD",
             "ANTHROPIC_API_KEY_CLAUDE3",
