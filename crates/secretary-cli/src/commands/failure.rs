@@ -314,7 +314,7 @@ impl Failure {
             Self::ProvidedMany(provided) => Diagnostic::error(format!(
                 "{provided} of these secrets are provided, not generated: their new values come from stdin, one at a time"
             ))
-            .help("rotate each on its own: secretary rotate KEY < new-value"),
+            .help("rotate each on its own: `secretary rotate KEY < new-value`"),
             Self::DueUnknown { key, problem } => {
                 Diagnostic::error(format!("cannot tell whether `{key}` is due: {problem}"))
             }

@@ -115,6 +115,7 @@ fn with_manifest(args: &Args, command: &ManifestCommand, vars: Variables, out: S
         Ok(session) => session,
         Err(failure) => return failure.say(),
     };
+    crate::invocation::environment_used(&session.environment().name);
     let outcome = dispatch(&session, command);
     // The leases go as they always did: before what was written is flushed, after a
     // failure is said.

@@ -137,7 +137,7 @@ fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
             keys.push(resolution.key().to_owned());
         } else {
             Diagnostic::warning(format!(
-                "`{}` is due for rotation, and its new value must be provided: secretary rotate {} < new-value",
+                "`{}` is due for rotation, and its new value must be provided: `secretary rotate {} < new-value`",
                 resolution.key(),
                 resolution.key()
             ))

@@ -145,3 +145,21 @@ fn example_check_shows_a_value_only_where_status_would() {
     );
     assert!(out.stdout.contains("-DEBUG=true"), "{}", out.stdout);
 }
+
+#[test]
+fn a_command_status_says_to_run_names_the_environment_it_used() {
+    // A thirty-fourth adversarial pass: advice given in production, pasted, acted on
+    // the default environment.
+    let project = Project::new(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[environments.development]\nsources = [\"env\"]\n\
+         [environments.production]\nsources = [\"env\"]\n[secrets.api_key]\nrequired = true\n",
+    );
+    let out = run(project.cmd().args(["--env", "production", "status"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("run `secretary --env production check` for details and fixes"),
+        "{}",
+        out.stdout
+    );
+}
