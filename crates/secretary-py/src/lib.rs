@@ -55,7 +55,8 @@ mod native {
     /// live credentials behind.
     #[pyfunction]
     fn _revoke_leases(py: Python<'_>) {
-        py.detach(secretary::source::leases::revoke_all);
+        let events = py.detach(secretary::source::leases::revoke_all);
+        crate::unrevoked(py, &events);
     }
 
     /// Stops every `on_change` thread and waits for each (bounded). Registered with
@@ -85,6 +86,26 @@ mod native {
             .getattr("register_at_fork")?
             .call((), Some(&kwargs))?;
         Ok(())
+    }
+}
+
+/// Says, on the `secretary` logger, each lease of `events` that could not be revoked (a
+/// thirty-fourth adversarial pass: `close()` and the interpreter's exit said nothing
+/// when Vault did not answer).
+fn unrevoked(py: Python<'_>, events: &[secretary::source::leases::LeaseEvent]) {
+    for event in events {
+        let Some(error) = &event.error else {
+            continue;
+        };
+        let message = if event.lease_id.is_empty() {
+            error.clone()
+        } else {
+            format!(
+                "could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
+                event.lease_id, event.path
+            )
+        };
+        log(py, "warning", &message);
     }
 }
 

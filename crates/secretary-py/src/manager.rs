@@ -666,7 +666,8 @@ impl SecretManager {
     /// lease.
     fn close(&self, py: Python<'_>) -> PyResult<()> {
         let handle = self.handle(py)?;
-        py.detach(|| handle.manager.close());
+        let failed = py.detach(|| handle.manager.close());
+        crate::unrevoked(py, &failed);
         Ok(())
     }
 

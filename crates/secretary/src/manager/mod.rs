@@ -421,10 +421,15 @@ impl SecretManager {
     /// Revokes every lease this process holds (`vault_lease` credentials stop working
     /// now, not at the end of their TTL) and forgets every cached value. For the end of a
     /// process: the Python package calls it at exit and at the end of a `with` block.
-    /// Reading a leased secret afterwards takes a new lease.
-    pub fn close(&self) {
-        crate::source::leases::revoke_all();
+    /// Reading a leased secret afterwards takes a new lease. Gives the revocations that
+    /// failed (each with its error: those credentials work until their TTL ends).
+    pub fn close(&self) -> Vec<crate::source::leases::LeaseEvent> {
+        let events = crate::source::leases::revoke_all();
         self.clear_cache();
+        events
+            .into_iter()
+            .filter(|event| event.error.is_some())
+            .collect()
     }
 
     /// What a lease's change means to this manager: new credentials are read at once
