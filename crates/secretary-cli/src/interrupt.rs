@@ -210,7 +210,13 @@ fn stop(origin: &Origin) {
     if let Some(undo) = UNDO.lock().unwrap_or_else(PoisonError::into_inner).take() {
         undo();
     }
-    let _ = secretary::source::shutdown(REVOKE_WAIT);
+    match secretary::source::shutdown(REVOKE_WAIT) {
+        Some(events) => crate::commands::say_unrevoked(&events),
+        None => crate::diagnostic::Diagnostic::warning(
+            "the leases issued so far were not all revoked in time: their credentials may work until their TTL ends",
+        )
+        .say(),
+    }
     let _ = signal_hook::low_level::emulate_default_handler(signal);
     std::process::exit(128 + signal);
 }

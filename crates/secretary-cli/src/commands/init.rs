@@ -123,8 +123,17 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
             });
         }
     }
+    name_in_advice(output);
     summary(&draft, &manifest, &files, out)?;
     Ok(Status::Success)
+}
+
+/// `check` finds `secrets.toml` here, unless told otherwise: the advice names the file
+/// written when it is another (a thirty-fifth adversarial pass).
+fn name_in_advice(output: &Path) {
+    if output != Path::new("secrets.toml") || std::env::var_os("SECRETARY_MANIFEST").is_some() {
+        crate::invocation::manifest_given(output);
+    }
 }
 
 /// The files to read: those given, else `.env`, else `.env.example`; [`Failure::NoDotenv`]
@@ -164,7 +173,10 @@ fn summary(
     )?;
     writeln!(
         out,
-        "next: read it through (types, sensitive, required, defaults, aliases), then `secretary check`"
+        "{}",
+        crate::invocation::in_commands(
+            "next: read it through (types, sensitive, required, defaults, aliases), then `secretary check`"
+        )
     )
 }
 

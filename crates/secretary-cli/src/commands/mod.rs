@@ -22,6 +22,7 @@ mod put;
 mod redact;
 mod rotate;
 mod run;
+pub(crate) use run::say_unrevoked;
 mod scan;
 mod session;
 mod settings;
@@ -94,7 +95,14 @@ fn finish(outcome: Result<Status, Failure>, mut out: &Stdout) -> Status {
 /// Runs a command that reads the manifest.
 fn with_manifest(args: &Args, command: &ManifestCommand, vars: Variables, out: Stdout) -> Status {
     let options = session::options(args);
-    if let Some(path) = &options.manifest {
+    // Named in what it says to run, whatever chose it: a manifest a variable set for
+    // one command is not there when the advice is pasted (a thirty-fifth adversarial
+    // pass rotated another application's secret so).
+    let chosen = options
+        .manifest
+        .clone()
+        .or_else(|| vars.get("SECRETARY_MANIFEST").map(std::path::PathBuf::from));
+    if let Some(path) = &chosen {
         crate::invocation::manifest_given(path);
     }
     let mut writer = &out;

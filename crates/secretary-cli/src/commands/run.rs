@@ -108,7 +108,12 @@ pub fn revoke_leases() {
     if REVOKED.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
     }
-    for event in leases::revoke_all() {
+    say_unrevoked(&leases::revoke_all());
+}
+
+/// Says each lease of `events` that could not be revoked.
+pub fn say_unrevoked(events: &[leases::LeaseEvent]) {
+    for event in events {
         if let Some(error) = &event.error {
             let said = if event.lease_id.is_empty() {
                 error.clone()

@@ -342,19 +342,23 @@ impl SourceError {
 /// Stops what reading secrets left running, for a process about to end on a signal:
 /// every program a source runs (`sops`, providers) is killed with its process group, and
 /// every lease this process holds is revoked, a lease being issued now waited for first.
-/// Waits at most `wait` for Vault; returns whether everything was done in time (a lease
-/// whose revocation did not answer ends at its TTL).
-pub fn shutdown(wait: std::time::Duration) -> bool {
+/// Waits at most `wait` for Vault (and a moment more for the audit log); gives what
+/// happened to each lease, or `None` when it was not done in time (a lease whose
+/// revocation did not answer ends at its TTL). A thirty-fifth adversarial pass saw a stop
+/// during start-up give up its revocations without a word.
+pub fn shutdown(wait: std::time::Duration) -> Option<Vec<leases::LeaseEvent>> {
     program::kill_running();
     let deadline = std::time::Instant::now() + wait;
     let (done, finished) = std::sync::mpsc::channel();
     let revoking = std::thread::Builder::new()
         .name("secretary-shutdown".to_owned())
         .spawn(move || {
-            leases::revoke_all_within(deadline);
-            let _ = done.send(());
+            let _ = done.send(leases::revoke_all_within(deadline));
         });
-    revoking.is_ok() && finished.recv_timeout(wait).is_ok()
+    revoking.ok()?;
+    finished
+        .recv_timeout(wait.saturating_add(std::time::Duration::from_secs(2)))
+        .ok()
 }
 
 /// Builds the source a manifest entry describes, by its kind's constructor

@@ -475,3 +475,20 @@ fn init_leaves_out_a_variable_whose_name_looks_like_a_secret_and_never_shows_it(
         out.stderr
     );
 }
+
+#[test]
+fn init_says_to_check_the_manifest_it_wrote() {
+    // A thirty-fifth adversarial pass: after `init --output sub/app.toml`, the advice
+    // `secretary check` checked another manifest (or found none).
+    let project = Project::new("");
+    project.file(".env", "API_KEY=abc\n");
+    fs::create_dir(project.path().join("sub")).unwrap();
+    let out = init(project.path(), &["--output", "sub/app.toml"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("then `secretary --manifest sub/app.toml check`"),
+        "{}",
+        out.stdout
+    );
+}

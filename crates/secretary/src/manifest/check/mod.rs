@@ -48,6 +48,9 @@ fn is_key(name: &str) -> bool {
 /// The longest name of a source or an environment, in bytes.
 pub(crate) const MOST_NAME: usize = 64;
 
+/// The longest secret key, in bytes (its variable's name is made from it).
+pub(crate) const MOST_KEY: usize = 128;
+
 fn is_name(name: &str) -> bool {
     name.len() <= MOST_NAME
         && name

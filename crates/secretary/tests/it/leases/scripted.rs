@@ -85,6 +85,9 @@ fn slow_renewals(
     slow_vault(renewal, Duration::ZERO, renewed)
 }
 
+/// The issue of a lease, answered after 300 ms.
+static SLOW_ISSUE: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// [`slow_renewals`], a revocation answered only after `revocation`.
 fn slow_vault(
     renewal: Duration,
@@ -117,6 +120,9 @@ fn slow_vault(
                 let mut body = vec![0; length];
                 let _ = std::io::Read::read_exact(&mut reader, &mut body);
                 let (status, body) = if first.contains("database/creds/") {
+                    if SLOW_ISSUE.load(std::sync::atomic::Ordering::SeqCst) {
+                        std::thread::sleep(Duration::from_millis(300));
+                    }
                     (
                         200,
                         r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true,"data":{"username":"user-1","password":"pw-1"}}"#,
@@ -275,5 +281,55 @@ fn revoking_every_lease_gives_vault_ten_seconds_in_all() {
         .expect("revoke_all waited for a Vault that does not answer");
     assert_eq!(revoked.len(), 1, "{revoked:?}");
     let error = revoked[0].error.as_deref().unwrap_or_default();
-    assert!(error.contains("did not answer within"), "{error}");
+    assert!(
+        error.contains("did not answer in the time the process waits"),
+        "{error}"
+    );
+}
+
+#[test]
+fn two_reads_of_one_lease_at_once_take_one_lease() {
+    // A thirty-fifth adversarial pass: two threads reading a lease's user and password
+    // at once took a lease each, and were served the user of one with the password of
+    // the other (and the first lease, replaced, revoked under them).
+    let _serial = serial();
+    let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&issued);
+    let _observing = leases::observe(move |event| {
+        if event.kind == leases::LeaseEventKind::Issued {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+    });
+    SLOW_ISSUE.store(true, std::sync::atomic::Ordering::SeqCst);
+    let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let address = slow_vault(Duration::ZERO, Duration::ZERO, renewed);
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    let barrier = std::sync::Barrier::new(2);
+    std::thread::scope(|scope| {
+        for key in ["postgres_user", "postgres_password"] {
+            let (manifest, vars, barrier) = (&manifest, &vars, &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                let environment = manifest
+                    .select_environment(Some("production"), vars)
+                    .unwrap();
+                let report = resolve(manifest, environment, vars, Scope::Keys(&[key])).unwrap();
+                assert!(report.get(key).unwrap().value.is_some(), "{key}");
+            });
+        }
+    });
+    SLOW_ISSUE.store(false, std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(
+        issued.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one lease for both reads"
+    );
+    leases::revoke_all();
 }

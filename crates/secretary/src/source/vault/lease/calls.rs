@@ -226,8 +226,12 @@ pub(super) fn revoke_by(
         lease_id: &issued.id,
     });
     let client = &whose.connection.client;
-    let left =
-        deadline.map(|deadline| deadline.saturating_duration_since(std::time::Instant::now()));
+    // At least a second: a revocation asked for is sent, whatever was left.
+    let left = deadline.map(|deadline| {
+        deadline
+            .saturating_duration_since(std::time::Instant::now())
+            .max(std::time::Duration::from_secs(1))
+    });
     let outcome = drive(whose.connection.runtime.get(), async {
         let sent = client.send(Method::PUT, "sys/leases/revoke", None, Some(&body));
         match left {
@@ -243,10 +247,10 @@ pub(super) fn revoke_by(
                 .to_string(),
         ),
         Some(Err(error)) => Some(error.to_string()),
-        None => Some(format!(
-            "Vault did not answer within the {} s the process waits for it as it ends",
-            left.unwrap_or_default().as_secs()
-        )),
+        None => Some(
+            "Vault did not answer in the time the process waits for it as it ends (the revocation may not have landed)"
+                .to_owned(),
+        ),
     };
     LeaseEvent {
         kind: LeaseEventKind::Revoked,

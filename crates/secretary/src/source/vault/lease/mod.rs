@@ -18,6 +18,7 @@
 mod calls;
 mod events;
 mod notify;
+mod process;
 pub mod registry;
 
 use std::sync::{Arc, OnceLock};

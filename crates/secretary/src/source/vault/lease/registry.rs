@@ -14,8 +14,8 @@
 //! its parent's (and has no keeper thread: threads do not survive `fork`); it takes its
 //! own at its first read.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::super::{Connection, drive};
@@ -24,6 +24,7 @@ use super::calls::{Issued, Whose, issue, renew, revoke, revoke_by};
 pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
 pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
+use super::process::{InFlight, in_flight, shared, wake};
 
 /// The least time before a lease ends at which it is re-issued; also what a login's
 /// token is replaced ahead of its end besides the longest grace of its leases.
@@ -79,54 +80,34 @@ struct Entry {
     expired: Option<LeaseError>,
 }
 
-struct Registry {
+pub(super) struct Registry {
     pid: u32,
     entries: Vec<Entry>,
     keeper: bool,
     stopping: bool,
+    /// The paths (by connection) a lease is being issued for now: another reader of the
+    /// same path waits for that lease rather than take a second ([`Claim`]).
+    issuing: Vec<(Arc<Connection>, String)>,
 }
 
-/// This process's registry and the keeper's wake-up, made afresh in a child forked from
-/// a process that had one: a lock held by a parent's thread at the fork would be held
-/// forever in the child (a thirty-fourth adversarial pass hung one child in 470 forked
-/// while the parent's threads read). The parent's is left as it is (never dropped: its
-/// leases are the parent's).
-struct Shared {
-    pid: u32,
-    registry: Mutex<Option<Registry>>,
-    wake: Condvar,
+/// A path's lease being issued by this thread: other readers of the path wait for it
+/// (a thirty-fifth adversarial pass saw two threads reading one lease's user and
+/// password take a lease each, and be served a user of one with the password of the
+/// other). Let go, with the waiters woken, when dropped.
+struct Claim {
+    connection: Arc<Connection>,
+    api: String,
 }
 
-/// One [`Shared`] per generation of forks (a child's is the slot after its parent's):
-/// made without a lock the parent could hold, and never freed.
-static SLOTS: [OnceLock<Shared>; GENERATIONS] = [const { OnceLock::new() }; GENERATIONS];
-/// The slot this process's [`Shared`] is in (its parent's, until its first use).
-static SLOT: AtomicUsize = AtomicUsize::new(0);
-/// How many generations of forks get a registry of their own (a process forked from a
-/// fork from a fork...); the last shares its parent's.
-const GENERATIONS: usize = 64;
-
-/// This process's [`Shared`], made at its first use in each process.
-fn shared() -> &'static Shared {
-    let pid = std::process::id();
-    loop {
-        let at = SLOT.load(Ordering::Acquire).min(GENERATIONS - 1);
-        let shared = SLOTS[at].get_or_init(|| Shared {
-            pid,
-            registry: Mutex::new(None),
-            wake: Condvar::new(),
-        });
-        if shared.pid == pid || at == GENERATIONS - 1 {
-            return shared;
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if let Some(registry) = lock().as_mut() {
+            registry
+                .issuing
+                .retain(|(c, a)| !(Arc::ptr_eq(c, &self.connection) && *a == self.api));
         }
-        // A parent's: this process takes the next slot (once, whichever thread first).
-        let _ = SLOT.compare_exchange(at, at + 1, Ordering::AcqRel, Ordering::Acquire);
+        wake().notify_all();
     }
-}
-
-/// The keeper's wake-up.
-fn wake() -> &'static Condvar {
-    &shared().wake
 }
 
 /// Every lease this process holds.
@@ -228,22 +209,36 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
         REVOCATIONS.fetch_add(1, Ordering::SeqCst);
     }
     wake().notify_all();
-    let mut events = Vec::new();
-    for entry in entries {
-        let leases = entry
-            .current
+    // All at once, each on a thread of its own: one revocation Vault does not answer
+    // does not leave the time of the others to none (a thirty-fifth adversarial pass saw
+    // the lease after a stalled one never asked for).
+    let events: Vec<LeaseEvent> = std::thread::scope(|scope| {
+        let revoking: Vec<_> = entries
             .iter()
-            .map(|held| Arc::clone(&held.issued))
-            .chain(entry.retiring.iter().map(|(issued, _)| Arc::clone(issued)));
-        let whose = Whose {
-            source: &entry.source,
-            connection: &entry.connection,
-            api: &entry.api,
-        };
-        for issued in leases {
-            events.push(revoke_by(&whose, &issued, Some(deadline)));
-        }
-    }
+            .flat_map(|entry| {
+                entry
+                    .current
+                    .iter()
+                    .map(|held| Arc::clone(&held.issued))
+                    .chain(entry.retiring.iter().map(|(issued, _)| Arc::clone(issued)))
+                    .map(move |issued| (entry, issued))
+            })
+            .map(|(entry, issued)| {
+                scope.spawn(move || {
+                    let whose = Whose {
+                        source: &entry.source,
+                        connection: &entry.connection,
+                        api: &entry.api,
+                    };
+                    revoke_by(&whose, &issued, Some(deadline))
+                })
+            })
+            .collect();
+        revoking
+            .into_iter()
+            .filter_map(|thread| thread.join().ok())
+            .collect()
+    });
     for event in &events {
         emit(event);
     }
@@ -253,52 +248,8 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
     events
 }
 
-/// How much lease work that can leave a live lease behind is in flight now, and in which
-/// process: leases asked for and not yet registered (or revoked), and replaced leases
-/// the keeper took to revoke. Renewals and logins are not: a renewal leaves no lease of
-/// its own (a thirty-third adversarial pass had `run` wait 10 s, twice, for a slow
-/// one). The process id (high half) and the count (low half) in one word: a child forked
-/// during such work starts at none (the thread that would end it is not in the child).
-static IN_FLIGHT: AtomicU64 = AtomicU64::new(0);
-
-/// [`IN_FLIGHT`]'s count, for this process.
-fn in_flight() -> u64 {
-    let word = IN_FLIGHT.load(Ordering::SeqCst);
-    if word >> 32 == u64::from(std::process::id()) {
-        word & u64::from(u32::MAX)
-    } else {
-        0
-    }
-}
 /// Set by [`revoke_all_within`]: a lease registered from now on is revoked at once.
 static ENDING: AtomicBool = AtomicBool::new(false);
-
-/// Lease work in flight, counted in [`IN_FLIGHT`] until it is done (Vault issues a lease
-/// whether or not its answer is read: a revocation must wait for it).
-struct InFlight;
-
-impl InFlight {
-    fn start() -> Self {
-        let me = u64::from(std::process::id()) << 32;
-        let _ = IN_FLIGHT.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
-            Some(if word >> 32 << 32 == me {
-                word.saturating_add(1)
-            } else {
-                me | 1
-            })
-        });
-        Self
-    }
-}
-
-impl Drop for InFlight {
-    fn drop(&mut self) {
-        let me = u64::from(std::process::id()) << 32;
-        let _ = IN_FLIGHT.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |word| {
-            (word >> 32 << 32 == me && word & u64::from(u32::MAX) > 0).then(|| word - 1)
-        });
-    }
-}
 
 /// [`revoke_all`], for a process about to end on a signal: work in flight is waited for
 /// until `deadline` (not 10 s), and any lease registered after this call is revoked at
@@ -317,17 +268,43 @@ pub(super) fn credentials(
 ) -> Result<Arc<Issued>, LeaseError> {
     // In flight from here, under the lock [`revoke_all`] takes the leases under (a
     // thirty-fourth adversarial pass saw it marked after the lock was let go).
-    let issuing = {
-        let mut registry = lock();
-        let registry = fresh(&mut registry);
-        if let Some(entry) = registry.entries.iter().find(|e| same(e, connection, api)) {
-            if let Some(held) = &entry.current {
-                if Instant::now() < held.ends {
-                    return Ok(Arc::clone(&held.issued));
+    let (issuing, claim) = {
+        let mut guard = lock();
+        loop {
+            let registry = fresh(&mut guard);
+            if let Some(entry) = registry.entries.iter().find(|e| same(e, connection, api)) {
+                if let Some(held) = &entry.current {
+                    if Instant::now() < held.ends {
+                        return Ok(Arc::clone(&held.issued));
+                    }
                 }
             }
+            let claimed = registry
+                .issuing
+                .iter()
+                .any(|(c, a)| Arc::ptr_eq(c, connection) && a == api);
+            if !claimed {
+                registry
+                    .issuing
+                    .push((Arc::clone(connection), api.to_owned()));
+                break;
+            }
+            // Another thread is issuing this path's lease: its request is bounded by
+            // the client's timeout, and dropping its claim wakes this one.
+            guard = wake()
+                .wait_timeout(guard, Duration::from_millis(200))
+                .map_or_else(|poisoned| poisoned.into_inner().0, |(guard, _)| guard);
         }
-        InFlight::start()
+        // Marked in flight before the lock is let go.
+        let issuing = InFlight::start();
+        drop(guard);
+        (
+            issuing,
+            Claim {
+                connection: Arc::clone(connection),
+                api: api.to_owned(),
+            },
+        )
     };
     let issued = Arc::new(issue(connection, api)?);
     let now = Instant::now();
@@ -386,6 +363,7 @@ pub(super) fn credentials(
     }
     wake().notify_all();
     drop(guard);
+    drop(claim);
     drop(issuing);
     if ENDING.load(Ordering::SeqCst) {
         revoke_all();
@@ -411,6 +389,7 @@ fn fresh(registry: &mut Option<Registry>) -> &mut Registry {
         entries: Vec::new(),
         keeper: false,
         stopping: false,
+        issuing: Vec::new(),
     })
 }
 
