@@ -210,12 +210,17 @@ fn stop(origin: &Origin) {
     if let Some(undo) = UNDO.lock().unwrap_or_else(PoisonError::into_inner).take() {
         undo();
     }
-    match secretary::source::shutdown(REVOKE_WAIT) {
-        Some(events) => crate::commands::say_unrevoked(&events),
-        None => crate::diagnostic::Diagnostic::warning(
+    // Said past `ACTING`, which silences everything else now (a thirty-sixth adversarial
+    // pass found these warnings never shown).
+    let warnings = match secretary::source::shutdown(REVOKE_WAIT) {
+        Some(events) => crate::commands::unrevoked(&events),
+        None => vec![crate::diagnostic::Diagnostic::warning(
             "the leases issued so far were not all revoked in time: their credentials may work until their TTL ends",
-        )
-        .say(),
+        )],
+    };
+    for warning in warnings {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{warning}");
     }
     let _ = signal_hook::low_level::emulate_default_handler(signal);
     std::process::exit(128 + signal);

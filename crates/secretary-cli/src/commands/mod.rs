@@ -22,7 +22,7 @@ mod put;
 mod redact;
 mod rotate;
 mod run;
-pub(crate) use run::say_unrevoked;
+pub(crate) use run::unrevoked;
 mod scan;
 mod session;
 mod settings;
@@ -98,10 +98,11 @@ fn with_manifest(args: &Args, command: &ManifestCommand, vars: Variables, out: S
     // Named in what it says to run, whatever chose it: a manifest a variable set for
     // one command is not there when the advice is pasted (a thirty-fifth adversarial
     // pass rotated another application's secret so).
-    let chosen = options
-        .manifest
-        .clone()
-        .or_else(|| vars.get("SECRETARY_MANIFEST").map(std::path::PathBuf::from));
+    let chosen = options.manifest.clone().or_else(|| {
+        vars.get("SECRETARY_MANIFEST")
+            .filter(|path| !path.is_empty())
+            .map(std::path::PathBuf::from)
+    });
     if let Some(path) = &chosen {
         crate::invocation::manifest_given(path);
     }

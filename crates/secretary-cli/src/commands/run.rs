@@ -113,17 +113,26 @@ pub fn revoke_leases() {
 
 /// Says each lease of `events` that could not be revoked.
 pub fn say_unrevoked(events: &[leases::LeaseEvent]) {
-    for event in events {
-        if let Some(error) = &event.error {
-            let said = if event.lease_id.is_empty() {
+    for warning in unrevoked(events) {
+        warning.say();
+    }
+}
+
+/// A warning for each lease of `events` that could not be revoked (or whose revocation
+/// Vault did not confirm: then its credentials may or may not still work).
+pub fn unrevoked(events: &[leases::LeaseEvent]) -> Vec<Diagnostic> {
+    events
+        .iter()
+        .filter_map(|event| {
+            let error = event.error.as_ref()?;
+            Some(Diagnostic::warning(if event.lease_id.is_empty() {
                 error.clone()
             } else {
                 format!(
-                    "could not revoke lease {} ({}): {error}; its credentials work until its TTL ends",
+                    "could not revoke lease {} ({}): {error}; its credentials may work until its TTL ends",
                     event.lease_id, event.path
                 )
-            };
-            Diagnostic::warning(said).say();
-        }
-    }
+            }))
+        })
+        .collect()
 }

@@ -197,13 +197,17 @@ pub fn revocations() -> u64 {
 
 /// Takes every lease registered now and revokes it, each given up at `deadline`.
 fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
-    let entries = {
+    // In flight from their taking, under the lock, until their events are told: another
+    // thread's `revoke_all` (a stop on a signal) waits for them (a thirty-sixth
+    // adversarial pass saw a stop end the process under a revocation the command's end
+    // had begun).
+    let (entries, _revoking) = {
         let mut registry = lock();
         let Some(registry) = registry.as_mut().filter(|r| r.pid == std::process::id()) else {
             return Vec::new();
         };
         registry.stopping = true;
-        std::mem::take(&mut registry.entries)
+        (std::mem::take(&mut registry.entries), InFlight::start())
     };
     if !entries.is_empty() {
         REVOCATIONS.fetch_add(1, Ordering::SeqCst);
