@@ -63,7 +63,7 @@ impl<'t> Walk<'t, '_> {
     fn table(&mut self, table: &'t DeTable<'_>) {
         for (key, value) in table {
             if key.get_ref().chars().any(refused) {
-                self.report(key.span().start, || "a key".to_owned());
+                self.refused(key.span().start, "a key");
                 continue;
             }
             self.path.push(key.get_ref());
@@ -78,29 +78,17 @@ impl<'t> Walk<'t, '_> {
                 let at = value.span().start;
                 let (length, most) = (text.len(), self.longest());
                 let named = self.named();
-                self.report_text(
+                self.report(
                     at,
                     format!(
                         "{named} is {length} bytes long: a setting of the manifest holds at most {most}"
                     ),
+                    "shorten it",
                 );
             }
             DeValue::String(text) if text.chars().any(refused) => {
-                let path = &self.path;
-                let named = || {
-                    let parts: Vec<String> = path
-                        .iter()
-                        .map(|part| super::check::shown_name(part))
-                        .collect();
-                    format!("`{}`", parts.join("."))
-                };
-                let at = value.span().start;
-                let what = if self.found.len() < super::check::MOST_DIAGNOSTICS {
-                    named()
-                } else {
-                    String::new()
-                };
-                self.report(at, || what);
+                let named = self.named();
+                self.refused(value.span().start, &named);
             }
             DeValue::Array(items) => {
                 for each in items {
@@ -137,8 +125,19 @@ impl<'t> Walk<'t, '_> {
         format!("`{}`", parts.join("."))
     }
 
-    /// A problem at `at`, worded: its message.
-    fn report_text(&mut self, at: usize, message: String) {
+    /// `what` (named by [`Walk::named`]) holds a [`refused`] character.
+    fn refused(&mut self, at: usize, what: &str) {
+        self.report(
+            at,
+            format!(
+                "{what} holds a control character, a tab, a newline, a line separator or an invisible character, which no setting of the manifest takes"
+            ),
+            "write it on one line of printable text (a description too): the manifest's text is shown on terminals and written into templates",
+        );
+    }
+
+    /// A problem at `at`, or one more counted past [`MOST_DIAGNOSTICS`](super::check::MOST_DIAGNOSTICS).
+    fn report(&mut self, at: usize, message: String, help: &str) {
         if self.found.len() >= super::check::MOST_DIAGNOSTICS {
             self.more = self.more.saturating_add(1);
             return;
@@ -148,26 +147,7 @@ impl<'t> Walk<'t, '_> {
             line,
             column,
             message,
-            help: Some("shorten it".to_owned()),
-        });
-    }
-
-    fn report(&mut self, at: usize, what: impl FnOnce() -> String) {
-        if self.found.len() >= super::check::MOST_DIAGNOSTICS {
-            self.more = self.more.saturating_add(1);
-            return;
-        }
-        let (line, column) = self.lines.position(at);
-        self.found.push(Diagnostic {
-            line,
-            column,
-            message: format!(
-                "{} holds a control character, a tab, a newline, a line separator or an invisible character, which no setting of the manifest takes",
-                what()
-            ),
-            help: Some(
-                "write it on one line of printable text (a description too): the manifest's text is shown on terminals and written into templates".to_owned(),
-            ),
+            help: Some(help.to_owned()),
         });
     }
 }
