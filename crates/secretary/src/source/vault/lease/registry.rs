@@ -692,14 +692,7 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
             }
             changed();
             wake().notify_all();
-            emit(&LeaseEvent {
-                kind: LeaseEventKind::Reissued,
-                source: source.to_owned(),
-                path: api.to_owned(),
-                lease_id: issued.id.clone(),
-                ttl: Some(issued.duration),
-                error: None,
-            });
+            emit(&reissued(source, api, &issued));
         }
         Err(error) => {
             let now = Instant::now();
@@ -744,18 +737,23 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
     }
 }
 
-/// A lease re-issued after [`revoke_all`] took the one it replaces: no one holds it,
-/// and it must not outlive the process. Its issue is recorded first, as every lease
-/// Vault issued (a thirty-third adversarial pass saw only its revocation audited).
-fn orphaned(source: &str, connection: &Arc<Connection>, api: &str, issued: &Issued) {
-    emit(&LeaseEvent {
+/// The event of `issued`, re-issued for `api` of `source`.
+fn reissued(source: &str, api: &str, issued: &Issued) -> LeaseEvent {
+    LeaseEvent {
         kind: LeaseEventKind::Reissued,
         source: source.to_owned(),
         path: api.to_owned(),
         lease_id: issued.id.clone(),
         ttl: Some(issued.duration),
         error: None,
-    });
+    }
+}
+
+/// A lease re-issued after [`revoke_all`] took the one it replaces: no one holds it,
+/// and it must not outlive the process. Its issue is recorded first, as every lease
+/// Vault issued (a thirty-third adversarial pass saw only its revocation audited).
+fn orphaned(source: &str, connection: &Arc<Connection>, api: &str, issued: &Issued) {
+    emit(&reissued(source, api, issued));
     let whose = Whose {
         source,
         connection,
