@@ -4,6 +4,19 @@
 use super::*;
 use secretary_test_support::scripted;
 
+/// The leased manifest of `shop`, written to `dir` and discovered there, and the
+/// variables that point it at the scripted Vault at `address`.
+fn shop(dir: &std::path::Path, address: String) -> (Manifest, Variables) {
+    let text = Postgres::leased_manifest_on(5432, "shop", "");
+    std::fs::write(dir.join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    (manifest, vars)
+}
+
 /// A lease's answer from a scripted server: `user`'s, not renewable, for `seconds`, sent
 /// after `delay`.
 fn lease_answer(user: &str, seconds: u64, delay: Duration) -> scripted::Answer {
@@ -30,13 +43,7 @@ fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
         scripted::answer(204),
     ]);
     let dir = tempfile::tempdir().unwrap();
-    let text = Postgres::leased_manifest_on(5432, "shop", "");
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR".to_owned(), server.address.clone()),
-        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
-    ]);
+    let (manifest, vars) = shop(dir.path(), server.address.clone());
     assert_eq!(
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "first"
@@ -157,13 +164,7 @@ fn revoking_every_lease_does_not_wait_for_a_slow_renewal() {
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_renewals(Duration::from_secs(6), std::sync::Arc::clone(&renewed));
     let dir = tempfile::tempdir().unwrap();
-    let text = Postgres::leased_manifest_on(5432, "shop", "");
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR".to_owned(), address),
-        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
-    ]);
+    let (manifest, vars) = shop(dir.path(), address);
     assert_eq!(
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "user-1"
@@ -200,12 +201,7 @@ fn one_managers_close_drops_what_another_holds_of_the_revoked_leases_and_both_lo
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_renewals(Duration::ZERO, renewed);
     let dir = tempfile::tempdir().unwrap();
-    let text = Postgres::leased_manifest_on(5432, "shop", "");
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR".to_owned(), address),
-        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
-    ]);
+    let (_, vars) = shop(dir.path(), address);
     let manager = |log: Option<&str>| {
         let builder = secretary::SecretManager::from_manifest(
             Manifest::discover(None, &Variables::default(), dir.path()).unwrap(),
@@ -259,13 +255,7 @@ fn revoking_every_lease_gives_vault_ten_seconds_in_all() {
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_vault(Duration::ZERO, Duration::from_secs(40), renewed);
     let dir = tempfile::tempdir().unwrap();
-    let text = Postgres::leased_manifest_on(5432, "shop", "");
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR".to_owned(), address),
-        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
-    ]);
+    let (manifest, vars) = shop(dir.path(), address);
     assert_eq!(
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "user-1"
@@ -304,13 +294,7 @@ fn two_reads_of_one_lease_at_once_take_one_lease() {
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_vault(Duration::ZERO, Duration::ZERO, renewed);
     let dir = tempfile::tempdir().unwrap();
-    let text = Postgres::leased_manifest_on(5432, "shop", "");
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR".to_owned(), address),
-        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
-    ]);
+    let (manifest, vars) = shop(dir.path(), address);
     let barrier = std::sync::Barrier::new(2);
     std::thread::scope(|scope| {
         for key in ["postgres_user", "postgres_password"] {
