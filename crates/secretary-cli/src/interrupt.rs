@@ -174,10 +174,14 @@ pub fn acting() -> bool {
 }
 
 /// Called as the command ends: while a signal is being acted on, waits for it to end the
-/// process (bounded: the revocations' wait and a second).
+/// process (bounded: the longest a stop's revocations take, and a second; a thirty-sixth
+/// adversarial pass saw this wait end first, and the command's own exit take the
+/// signal's place).
 pub fn settle() {
     if ACTING.load(Ordering::SeqCst) {
-        std::thread::sleep(REVOKE_WAIT + Duration::from_secs(1));
+        std::thread::sleep(
+            REVOKE_WAIT + secretary::source::SHUTDOWN_SLACK + Duration::from_secs(1),
+        );
     }
 }
 

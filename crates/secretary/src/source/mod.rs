@@ -339,6 +339,10 @@ impl SourceError {
     }
 }
 
+/// How much longer than its `wait` [`shutdown`] may take at most: the audit log's
+/// moment.
+pub const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Stops what reading secrets left running, for a process about to end on a signal:
 /// every program a source runs (`sops`, providers) is killed with its process group, and
 /// every lease this process holds is revoked, a lease being issued now waited for first.
@@ -357,7 +361,7 @@ pub fn shutdown(wait: std::time::Duration) -> Option<Vec<leases::LeaseEvent>> {
         });
     revoking.ok()?;
     finished
-        .recv_timeout(wait.saturating_add(std::time::Duration::from_secs(2)))
+        .recv_timeout(wait.saturating_add(SHUTDOWN_SLACK))
         .ok()
 }
 

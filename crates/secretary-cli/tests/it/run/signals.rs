@@ -135,6 +135,14 @@ fn a_signal_while_a_provider_runs_stops_the_provider_too() {
 /// A stand-in for Vault on loopback: a lease read answers at once with a lease, a KV
 /// read after `kv_delay`, a revocation with 204; each request's line is recorded.
 fn slow_vault(kv_delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    scripted_vault(kv_delay, 204)
+}
+
+/// [`slow_vault`], a revocation answered with `revocation` (a status).
+fn scripted_vault(
+    kv_delay: Duration,
+    revocation: u16,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -165,8 +173,10 @@ fn slow_vault(kv_delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                 record.lock().unwrap().push(line.trim().to_owned());
                 let (status, body) = if line.contains("database/creds") {
                     (200, r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#.to_owned())
-                } else if line.contains("sys/leases/revoke") {
+                } else if line.contains("sys/leases/revoke") && revocation == 204 {
                     (204, String::new())
+                } else if line.contains("sys/leases/revoke") {
+                    (revocation, r#"{"errors":["permission denied"]}"#.to_owned())
                 } else {
                     std::thread::sleep(kv_delay);
                     (
@@ -237,6 +247,50 @@ fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
             "{command:?}: the lease was not revoked: {seen:?}"
         );
     }
+}
+
+#[test]
+fn a_signal_during_start_up_says_which_lease_it_could_not_revoke() {
+    // A thirty-sixth adversarial pass: the stop's warnings were written while the signal
+    // was being acted on, which silences the command's output: never shown.
+    let (address, seen) = scripted_vault(Duration::from_secs(3), 403);
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
+        ),
+    )
+    .unwrap();
+    let mut child = support::secretary_in(dir.path())
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", &address)
+        .args(["--env", "production", "check"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let waited = std::time::Instant::now();
+    while !seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|line| line.contains("/v1/secret/"))
+    {
+        assert!(waited.elapsed() < Duration::from_secs(20), "no KV read");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    send(&child, "TERM");
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let status = process::wait(&mut child);
+    assert_eq!(status.signal(), Some(15), "{status:?}");
+    let said = stderr.rest();
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
+        "{said}"
+    );
+    assert!(said.contains("may work until its TTL ends"), "{said}");
+    assert!(!said.contains("pw-canary-4c2e"), "{said}");
 }
 
 #[test]

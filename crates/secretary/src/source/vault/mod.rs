@@ -74,6 +74,13 @@ pub struct VaultSource {
 struct Connection {
     runtime: Background,
     client: Arc<Client>,
+    /// A digest of the settings it was made with ([`shared`]): two connections with the
+    /// same are interchangeable (one dropped from the kept, or made while the kept list
+    /// was busy, and made again), and hold one lease per path between them.
+    settings: [u8; 32],
+    /// When it was made, in this process's order: of two connections to one Vault with
+    /// other credentials (a token renewed by hand), the newer's leases are used.
+    made: u64,
 }
 
 impl Connection {
@@ -88,13 +95,19 @@ impl Connection {
             })?;
         // reqwest needs a runtime to exist while the client is made.
         let runtime = Background(Some(runtime));
+        let digest = shared::fingerprint(&settings);
         let client = drive(runtime.get(), async { Client::new(settings) })?;
         Ok(Self {
             runtime,
             client: Arc::new(client),
+            settings: digest,
+            made: MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
         })
     }
 }
+
+/// How many connections this process made (a [`Connection`]'s `made`).
+static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A runtime that shuts down without blocking when dropped, so that dropping a source
 /// inside an async context (where blocking is forbidden) is safe.

@@ -88,7 +88,7 @@ fn lock() -> Option<MutexGuard<'static, Kept>> {
 
 /// A digest of every setting, credentials included, to tell whether two sources may
 /// share one connection. Never shown or stored anywhere but in this process's memory.
-fn fingerprint(settings: &Settings) -> [u8; 32] {
+pub(super) fn fingerprint(settings: &Settings) -> [u8; 32] {
     let mut digest = Digest(ring::digest::Context::new(&ring::digest::SHA256));
     digest.count(settings.addresses.len());
     for address in &settings.addresses {

@@ -6,15 +6,11 @@ use secretary_test_support::scripted;
 
 /// The leased manifest of `shop`, written to `dir` and discovered there, and the
 /// variables that point it at the scripted Vault at `address`.
-fn shop(dir: &std::path::Path, address: String) -> (Manifest, Variables) {
+fn shop(dir: &std::path::Path, address: &str) -> (Manifest, Variables) {
     let text = Postgres::leased_manifest_on(5432, "shop", "");
     std::fs::write(dir.join("secrets.toml"), &text).unwrap();
     let manifest = Manifest::discover(None, &Variables::default(), dir).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR".to_owned(), address),
-        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
-    ]);
-    (manifest, vars)
+    (manifest, pointed(address, "token"))
 }
 
 /// A lease's answer from a scripted server: `user`'s, not renewable, for `seconds`, sent
@@ -43,7 +39,7 @@ fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
         scripted::answer(204),
     ]);
     let dir = tempfile::tempdir().unwrap();
-    let (manifest, vars) = shop(dir.path(), server.address.clone());
+    let (manifest, vars) = shop(dir.path(), &server.address);
     assert_eq!(
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "first"
@@ -101,13 +97,41 @@ fn slow_vault(
     revocation: Duration,
     renewed: std::sync::Arc<std::sync::atomic::AtomicBool>,
 ) -> String {
+    threaded(move |request| {
+        if request.contains("database/creds/") {
+            if SLOW_ISSUE.load(std::sync::atomic::Ordering::SeqCst) {
+                std::thread::sleep(Duration::from_millis(300));
+            }
+            (
+                200,
+                r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true,"data":{"username":"user-1","password":"pw-1"}}"#.to_owned(),
+            )
+        } else if request.contains("sys/leases/renew") {
+            std::thread::sleep(renewal);
+            renewed.store(true, std::sync::atomic::Ordering::SeqCst);
+            (
+                200,
+                r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true}"#
+                    .to_owned(),
+            )
+        } else {
+            std::thread::sleep(revocation);
+            (204, String::new())
+        }
+    })
+}
+
+/// A Vault that answers each connection on a thread of its own with what `answer` gives
+/// for its request line (method and path): a status and a body. Gives its address.
+fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
+    let answer = std::sync::Arc::new(answer);
     std::thread::spawn(move || {
         for stream in listener.incoming() {
             let Ok(mut stream) = stream else { return };
-            let renewed = std::sync::Arc::clone(&renewed);
+            let answer = std::sync::Arc::clone(&answer);
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
                 let mut first = String::new();
@@ -126,25 +150,7 @@ fn slow_vault(
                 }
                 let mut body = vec![0; length];
                 let _ = std::io::Read::read_exact(&mut reader, &mut body);
-                let (status, body) = if first.contains("database/creds/") {
-                    if SLOW_ISSUE.load(std::sync::atomic::Ordering::SeqCst) {
-                        std::thread::sleep(Duration::from_millis(300));
-                    }
-                    (
-                        200,
-                        r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true,"data":{"username":"user-1","password":"pw-1"}}"#,
-                    )
-                } else if first.contains("sys/leases/renew") {
-                    std::thread::sleep(renewal);
-                    renewed.store(true, std::sync::atomic::Ordering::SeqCst);
-                    (
-                        200,
-                        r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true}"#,
-                    )
-                } else {
-                    std::thread::sleep(revocation);
-                    (204, "")
-                };
+                let (status, body) = answer(&first);
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -156,6 +162,54 @@ fn slow_vault(
     address
 }
 
+/// A Vault whose n-th lease (from 1) on `database/creds/shop` is `user-n`'s (renewable,
+/// 60 s), answered after `delay` with `status` (an error unless 200); a lease on another
+/// path is `other-n`'s; anything else is answered 204. Gives its address and how many
+/// of shop's leases were asked for.
+fn numbered(
+    status: u16,
+    delay: Duration,
+) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let shop = std::sync::Arc::new(AtomicUsize::new(0));
+    let others = AtomicUsize::new(0);
+    let counted = std::sync::Arc::clone(&shop);
+    let address = threaded(move |request| {
+        if request.contains("database/creds/shop") {
+            let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+            std::thread::sleep(delay);
+            if status != 200 {
+                return (status, r#"{"errors":["permission denied"]}"#.to_owned());
+            }
+            (
+                200,
+                format!(
+                    r#"{{"lease_id":"database/creds/shop/lease-{n}","lease_duration":60,"renewable":true,"data":{{"username":"user-{n}","password":"pw-{n}"}}}}"#
+                ),
+            )
+        } else if request.contains("database/creds/") {
+            let n = others.fetch_add(1, Ordering::SeqCst) + 1;
+            (
+                200,
+                format!(
+                    r#"{{"lease_id":"database/creds/other/lease-{n}","lease_duration":60,"renewable":true,"data":{{"username":"other-{n}","password":"pw-other-{n}"}}}}"#
+                ),
+            )
+        } else {
+            (204, String::new())
+        }
+    });
+    (address, shop)
+}
+
+/// The variables that point a manifest at the scripted Vault at `address`, with `token`.
+fn pointed(address: &str, token: &str) -> Variables {
+    Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address.to_owned()),
+        ("VAULT_TOKEN".to_owned(), token.to_owned()),
+    ])
+}
+
 #[test]
 fn revoking_every_lease_does_not_wait_for_a_slow_renewal() {
     // A thirty-third adversarial pass: a renewal Vault was slow to answer held `run`'s
@@ -164,7 +218,7 @@ fn revoking_every_lease_does_not_wait_for_a_slow_renewal() {
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_renewals(Duration::from_secs(6), std::sync::Arc::clone(&renewed));
     let dir = tempfile::tempdir().unwrap();
-    let (manifest, vars) = shop(dir.path(), address);
+    let (manifest, vars) = shop(dir.path(), &address);
     assert_eq!(
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "user-1"
@@ -201,7 +255,7 @@ fn one_managers_close_drops_what_another_holds_of_the_revoked_leases_and_both_lo
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_renewals(Duration::ZERO, renewed);
     let dir = tempfile::tempdir().unwrap();
-    let (_, vars) = shop(dir.path(), address);
+    let (_, vars) = shop(dir.path(), &address);
     let manager = |log: Option<&str>| {
         let builder = secretary::SecretManager::from_manifest(
             Manifest::discover(None, &Variables::default(), dir.path()).unwrap(),
@@ -255,7 +309,7 @@ fn revoking_every_lease_gives_vault_ten_seconds_in_all() {
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_vault(Duration::ZERO, Duration::from_secs(40), renewed);
     let dir = tempfile::tempdir().unwrap();
-    let (manifest, vars) = shop(dir.path(), address);
+    let (manifest, vars) = shop(dir.path(), &address);
     assert_eq!(
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "user-1"
@@ -294,7 +348,7 @@ fn two_reads_of_one_lease_at_once_take_one_lease() {
     let renewed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let address = slow_vault(Duration::ZERO, Duration::ZERO, renewed);
     let dir = tempfile::tempdir().unwrap();
-    let (manifest, vars) = shop(dir.path(), address);
+    let (manifest, vars) = shop(dir.path(), &address);
     let barrier = std::sync::Barrier::new(2);
     std::thread::scope(|scope| {
         for key in ["postgres_user", "postgres_password"] {
@@ -316,4 +370,171 @@ fn two_reads_of_one_lease_at_once_take_one_lease() {
         "one lease for both reads"
     );
     leases::revoke_all();
+}
+
+#[test]
+fn a_connection_made_again_with_the_same_settings_keeps_the_lease() {
+    // A thirty-sixth adversarial pass: a connection no longer kept (seventeen others made
+    // since), made again with the same settings, took a second lease for the path and
+    // replaced the first under whoever was served it.
+    let _serial = serial();
+    let (address, issued) = numbered(200, Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, vars) = shop(dir.path(), &address);
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "user-1"
+    );
+    for n in 0..17 {
+        let other = tempfile::tempdir().unwrap();
+        let text = Postgres::leased_manifest_on(5432, &format!("other{n}"), "");
+        std::fs::write(other.path().join("secrets.toml"), text).unwrap();
+        let others = Manifest::discover(None, &Variables::default(), other.path()).unwrap();
+        let report = resolve_now(&others, &pointed(&address, &format!("token-{n}")));
+        assert!(value(&report, "postgres_user").starts_with("other-"));
+    }
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "user-1",
+        "the lease the same settings took is served"
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 1);
+    leases::revoke_all();
+}
+
+#[test]
+fn a_lease_a_newer_token_takes_is_what_a_manager_on_the_older_serves_then() {
+    // A thirty-sixth adversarial pass: a token renewed by hand took its own lease and
+    // replaced the one a manager had served, which went on serving it until it was
+    // revoked. The manager reads again, and is served the newer token's lease (it never
+    // takes one back: two tokens would replace each other's without end).
+    let _serial = serial();
+    let (address, issued) = numbered(200, Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    let older = secretary::SecretManager::from_manifest(
+        Manifest::discover(None, &Variables::default(), dir.path()).unwrap(),
+    )
+    .environment("production")
+    .variables(pointed(&address, "first"))
+    .build()
+    .unwrap();
+    let blocking = older.blocking();
+    assert_eq!(blocking.get("postgres_user").unwrap().expose(), "user-1");
+    assert_eq!(
+        value(
+            &resolve_now(&manifest, &pointed(&address, "second")),
+            "postgres_user"
+        ),
+        "user-2"
+    );
+    wait_until(
+        "the manager serves the newer lease",
+        Duration::from_secs(10),
+        || blocking.get("postgres_user").unwrap().expose() == "user-2",
+    );
+    std::thread::sleep(Duration::from_secs(1));
+    assert_eq!(blocking.get("postgres_user").unwrap().expose(), "user-2");
+    assert_eq!(
+        blocking.get("postgres_password").unwrap().expose(),
+        "pw-2",
+        "the user and password of one lease"
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 2);
+    older.close();
+    leases::revoke_all();
+}
+
+#[test]
+fn a_failed_issue_fails_every_read_waiting_for_it_with_one_request() {
+    // A thirty-sixth adversarial pass: readers waiting for a lease being issued asked
+    // again, one after another, when the issue failed: each waited out the client's
+    // deadline in turn.
+    let _serial = serial();
+    let (address, issued) = numbered(403, Duration::from_millis(500));
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, vars) = shop(dir.path(), &address);
+    let barrier = std::sync::Barrier::new(4);
+    std::thread::scope(|scope| {
+        for key in [
+            "postgres_user",
+            "postgres_password",
+            "postgres_user",
+            "database_url",
+        ] {
+            let (manifest, vars, barrier) = (&manifest, &vars, &barrier);
+            scope.spawn(move || {
+                barrier.wait();
+                let environment = manifest
+                    .select_environment(Some("production"), vars)
+                    .unwrap();
+                let report = resolve(manifest, environment, vars, Scope::Keys(&[key])).unwrap();
+                let got = report.get(key).unwrap();
+                assert!(got.value.is_none(), "{key}");
+                assert!(
+                    format!("{:?}", got.problems).contains("Lease(Vault(Denied"),
+                    "{key}: {:?}",
+                    got.problems
+                );
+            });
+        }
+    });
+    assert_eq!(
+        issued.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one request for every reader"
+    );
+    assert!(leases::held().is_empty());
+}
+
+/// Set in the process [`no_lease_is_issued_once_the_process_is_ending`] starts.
+const ENDING_CHILD: &str = "SECRETARY_TEST_ENDING_CHILD";
+
+#[test]
+fn no_lease_is_issued_once_the_process_is_ending() {
+    // A thirty-sixth adversarial pass: once a stop on a signal had begun revoking, a read
+    // could still issue a lease, which the ending process might never revoke. The stop
+    // marks the whole process for good, so this runs in a process of its own.
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "leases::scripted::ending_process",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(ENDING_CHILD, "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("1 passed"),
+        "the child test did not run: {said}"
+    );
+}
+
+#[test]
+#[ignore = "run in a process of its own by no_lease_is_issued_once_the_process_is_ending"]
+fn ending_process() {
+    assert_eq!(
+        std::env::var(ENDING_CHILD).as_deref(),
+        Ok("1"),
+        "run by no_lease_is_issued_once_the_process_is_ending"
+    );
+    let (address, issued) = numbered(200, Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, vars) = shop(dir.path(), &address);
+    let events = secretary::source::shutdown(Duration::from_secs(2)).unwrap();
+    assert!(events.is_empty(), "{events:?}");
+    let report = resolve_now(&manifest, &vars);
+    let user = report.get("postgres_user").unwrap();
+    assert!(user.value.is_none());
+    assert!(
+        format!("{:?}", user.problems).contains("Lease(Ending"),
+        "{:?}",
+        user.problems
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 0);
 }

@@ -16,10 +16,12 @@
 //! as "not set".
 
 mod calls;
+mod claim;
 mod events;
 mod notify;
 mod process;
 pub mod registry;
+mod revoking;
 
 use std::sync::{Arc, OnceLock};
 
@@ -91,6 +93,13 @@ pub enum LeaseError {
         /// The field.
         field: String,
     },
+    /// Not asked for: the process is revoking its leases to end, and a lease issued now
+    /// would outlive it.
+    #[error("the credentials from {path} were not asked for: the process is ending")]
+    Ending {
+        /// The API path.
+        path: String,
+    },
     /// The credentials ended and no new ones could be had.
     #[error("the credentials from {path} expired and new ones could not be had: {reason}")]
     Expired {
@@ -116,6 +125,9 @@ impl LeaseError {
                 "fix the field names in the source's `secrets` table to those the engine answers".to_owned()
             }
             Self::NotText { .. } => "list only text fields in the source's `secrets` table".to_owned(),
+            Self::Ending { .. } => {
+                "nothing to do: the process was stopped while it read its secrets".to_owned()
+            }
             Self::Expired { .. } => {
                 "check that Vault is reachable and that the token may still read the path; the program was given credentials that no longer work".to_owned()
             }

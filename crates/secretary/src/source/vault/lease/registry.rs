@@ -14,17 +14,19 @@
 //! its parent's (and has no keeper thread: threads do not survive `fork`); it takes its
 //! own at its first read.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 use super::super::{Connection, drive};
 use super::LeaseError;
-use super::calls::{Issued, Whose, issue, renew, revoke, revoke_by};
+use super::calls::{Issued, Whose, issue, renew, revoke};
+use super::claim::{Claim, Claims, Outcome};
 pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
 pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
-use super::process::{InFlight, in_flight, shared, wake};
+use super::process::{InFlight, shared, wake};
+use super::revoking::ending;
+pub use super::revoking::{revocations, revoke_all, revoke_all_within};
 
 /// The least time before a lease ends at which it is re-issued; also what a login's
 /// token is replaced ahead of its end besides the longest grace of its leases.
@@ -37,8 +39,8 @@ const BEFORE_TOKEN_ENDS: Duration = Duration::from_millis(500);
 const RETRY_CAP: Duration = Duration::from_secs(10);
 
 /// One lease held.
-struct Held {
-    issued: Arc<Issued>,
+pub(super) struct Held {
+    pub(super) issued: Arc<Issued>,
     /// When it ends, as last told.
     ends: Instant,
     /// When to renew it next.
@@ -67,47 +69,28 @@ impl Held {
 }
 
 /// A path's lease, and the ones it replaced, still alive for their grace period.
-struct Entry {
-    source: String,
-    connection: Arc<Connection>,
-    api: String,
+pub(super) struct Entry {
+    pub(super) source: String,
+    pub(super) connection: Arc<Connection>,
+    pub(super) api: String,
     grace: Duration,
-    current: Option<Held>,
+    pub(super) current: Option<Held>,
     /// Replaced leases, each with when it is revoked.
-    retiring: Vec<(Arc<Issued>, Instant)>,
+    pub(super) retiring: Vec<(Arc<Issued>, Instant)>,
     /// Why its credentials could not be kept: they ended and a new lease could not be
     /// had.
     expired: Option<LeaseError>,
 }
 
 pub(super) struct Registry {
-    pid: u32,
-    entries: Vec<Entry>,
+    pub(super) pid: u32,
+    pub(super) entries: Vec<Entry>,
     keeper: bool,
-    stopping: bool,
-    /// The paths (by connection) a lease is being issued for now: another reader of the
-    /// same path waits for that lease rather than take a second ([`Claim`]).
-    issuing: Vec<(Arc<Connection>, String)>,
-}
-
-/// A path's lease being issued by this thread: other readers of the path wait for it
-/// (a thirty-fifth adversarial pass saw two threads reading one lease's user and
-/// password take a lease each, and be served a user of one with the password of the
-/// other). Let go, with the waiters woken, when dropped.
-struct Claim {
-    connection: Arc<Connection>,
-    api: String,
-}
-
-impl Drop for Claim {
-    fn drop(&mut self) {
-        if let Some(registry) = lock().as_mut() {
-            registry
-                .issuing
-                .retain(|(c, a)| !(Arc::ptr_eq(c, &self.connection) && *a == self.api));
-        }
-        wake().notify_all();
-    }
+    /// Its leases are being revoked: the keeper stays until they are.
+    pub(super) stopping: bool,
+    /// The places a lease is being issued for now: another reader of the same place
+    /// waits for that lease (or that error) rather than ask for a second.
+    pub(super) claims: Claims,
 }
 
 /// Every lease this process holds.
@@ -144,125 +127,6 @@ pub fn lost() -> Option<LeaseError> {
         .find_map(|entry| entry.expired.clone())
 }
 
-/// How long [`revoke_all`] waits for work in flight (a lease being issued or re-issued,
-/// or one replaced being revoked) to end, so that what it issues is revoked too.
-const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
-
-/// Revokes every lease this process holds (those being replaced too), and stops
-/// renewing: the credentials stop working now rather than at the end of their TTL.
-/// A lease being issued or re-issued now is waited for and revoked too. Vault is given
-/// 10 s in all: a revocation not answered by then is given up, and said as failed (its
-/// credentials then live until their TTL). Returns what happened to each; when the wait
-/// ran out with a lease still being issued, an event with no lease id and that error.
-pub fn revoke_all() -> Vec<LeaseEvent> {
-    revoke_all_by(Instant::now() + IN_FLIGHT_WAIT)
-}
-
-/// [`revoke_all`], waiting for work in flight until `deadline`: what is registered now
-/// is revoked; then, once nothing is in flight (a re-issue whose lease was taken from
-/// under it revokes its new one itself), what was registered meanwhile.
-fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
-    let mut events = revoke_registered(deadline);
-    while in_flight() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let left = in_flight();
-    events.extend(revoke_registered(deadline));
-    if left > 0 {
-        events.push(LeaseEvent {
-            kind: LeaseEventKind::Revoked,
-            source: String::new(),
-            path: String::new(),
-            lease_id: String::new(),
-            ttl: None,
-            error: Some(format!(
-                "{left} lease(s) being issued or revoked did not answer in time: a lease Vault issued then lives until its TTL"
-            )),
-        });
-    }
-    events
-}
-
-/// How many times this process's leases were revoked ([`revoke_all`]) while some were
-/// held.
-static REVOCATIONS: AtomicU64 = AtomicU64::new(0);
-
-/// A number that changes whenever [`revoke_all`] revokes leases: a
-/// [`SecretManager`](crate::SecretManager) that saw another drops what it holds, as the
-/// credentials may be a revoked lease's (a thirty-fourth adversarial pass had one
-/// manager serve credentials another's `close` had revoked).
-pub fn revocations() -> u64 {
-    REVOCATIONS.load(Ordering::SeqCst)
-}
-
-/// Takes every lease registered now and revokes it, each given up at `deadline`.
-fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
-    // In flight from their taking, under the lock, until their events are told: another
-    // thread's `revoke_all` (a stop on a signal) waits for them (a thirty-sixth
-    // adversarial pass saw a stop end the process under a revocation the command's end
-    // had begun).
-    let (entries, _revoking) = {
-        let mut registry = lock();
-        let Some(registry) = registry.as_mut().filter(|r| r.pid == std::process::id()) else {
-            return Vec::new();
-        };
-        registry.stopping = true;
-        (std::mem::take(&mut registry.entries), InFlight::start())
-    };
-    if !entries.is_empty() {
-        REVOCATIONS.fetch_add(1, Ordering::SeqCst);
-    }
-    wake().notify_all();
-    // All at once, each on a thread of its own: one revocation Vault does not answer
-    // does not leave the time of the others to none (a thirty-fifth adversarial pass saw
-    // the lease after a stalled one never asked for).
-    let events: Vec<LeaseEvent> = std::thread::scope(|scope| {
-        let revoking: Vec<_> = entries
-            .iter()
-            .flat_map(|entry| {
-                entry
-                    .current
-                    .iter()
-                    .map(|held| Arc::clone(&held.issued))
-                    .chain(entry.retiring.iter().map(|(issued, _)| Arc::clone(issued)))
-                    .map(move |issued| (entry, issued))
-            })
-            .map(|(entry, issued)| {
-                scope.spawn(move || {
-                    let whose = Whose {
-                        source: &entry.source,
-                        connection: &entry.connection,
-                        api: &entry.api,
-                    };
-                    revoke_by(&whose, &issued, Some(deadline))
-                })
-            })
-            .collect();
-        revoking
-            .into_iter()
-            .filter_map(|thread| thread.join().ok())
-            .collect()
-    });
-    for event in &events {
-        emit(event);
-    }
-    if let Some(registry) = lock().as_mut() {
-        registry.stopping = false;
-    }
-    events
-}
-
-/// Set by [`revoke_all_within`]: a lease registered from now on is revoked at once.
-static ENDING: AtomicBool = AtomicBool::new(false);
-
-/// [`revoke_all`], for a process about to end on a signal: work in flight is waited for
-/// until `deadline` (not 10 s), and any lease registered after this call is revoked at
-/// once.
-pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
-    ENDING.store(true, Ordering::SeqCst);
-    revoke_all_by(deadline)
-}
-
 /// The credentials of the lease on `api`, issued now when none is held.
 pub(super) fn credentials(
     source: &str,
@@ -272,45 +136,52 @@ pub(super) fn credentials(
 ) -> Result<Arc<Issued>, LeaseError> {
     // In flight from here, under the lock [`revoke_all`] takes the leases under (a
     // thirty-fourth adversarial pass saw it marked after the lock was let go).
-    let (issuing, claim) = {
+    let (issuing, mut claim) = {
         let mut guard = lock();
-        loop {
+        let mut waiting = None;
+        let id = loop {
             let registry = fresh(&mut guard);
-            if let Some(entry) = registry.entries.iter().find(|e| same(e, connection, api)) {
-                if let Some(held) = &entry.current {
-                    if Instant::now() < held.ends {
-                        return Ok(Arc::clone(&held.issued));
-                    }
+            if let Some(id) = waiting {
+                match registry.claims.outcome(id) {
+                    Outcome::Pending => {}
+                    Outcome::Failed(error) => return Err(error),
+                    Outcome::Done => waiting = None,
                 }
             }
-            let claimed = registry
-                .issuing
-                .iter()
-                .any(|(c, a)| Arc::ptr_eq(c, connection) && a == api);
-            if !claimed {
-                registry
-                    .issuing
-                    .push((Arc::clone(connection), api.to_owned()));
-                break;
+            if waiting.is_none() {
+                if let Some(issued) = registry.live(source, connection, api) {
+                    return Ok(issued);
+                }
+                // The process is revoking its leases to end: one issued now would
+                // outlive it (a thirty-sixth adversarial pass).
+                if ending() {
+                    return Err(LeaseError::Ending {
+                        path: api.to_owned(),
+                    });
+                }
+                match registry.claims.claim(source, connection, api) {
+                    Ok(id) => break id,
+                    Err(theirs) => waiting = Some(theirs),
+                }
             }
-            // Another thread is issuing this path's lease: its request is bounded by
-            // the client's timeout, and dropping its claim wakes this one.
+            // Another thread is issuing this place's lease: its request is bounded by
+            // the client's timeout, and the end of its claim wakes this one.
             guard = wake()
                 .wait_timeout(guard, Duration::from_millis(200))
                 .map_or_else(|poisoned| poisoned.into_inner().0, |(guard, _)| guard);
-        }
+        };
         // Marked in flight before the lock is let go.
         let issuing = InFlight::start();
         drop(guard);
-        (
-            issuing,
-            Claim {
-                connection: Arc::clone(connection),
-                api: api.to_owned(),
-            },
-        )
+        (issuing, Claim::new(id))
     };
-    let issued = Arc::new(issue(connection, api)?);
+    let issued = match issue(connection, api) {
+        Ok(issued) => Arc::new(issued),
+        Err(error) => {
+            claim.failed(&error);
+            return Err(error);
+        }
+    };
     let now = Instant::now();
     let held = Held::new(Arc::clone(&issued), now);
     emit(&LeaseEvent {
@@ -323,39 +194,7 @@ pub(super) fn credentials(
     });
     let mut guard = lock();
     let registry = fresh(&mut guard);
-    // This path's entry, or the one the same source keeps over another connection to
-    // the same Vault: a token the user renewed by hand (a new `~/.vault-token`). Its
-    // lease is replaced, and revoked after its grace with the new token (the old one may
-    // be gone, and its leases with it).
-    let found = registry
-        .entries
-        .iter()
-        .position(|e| same(e, connection, api))
-        .or_else(|| {
-            registry.entries.iter().position(|e| {
-                e.source == source
-                    && e.api == api
-                    && e.connection.client.addresses() == connection.client.addresses()
-            })
-        });
-    match found.map(|index| &mut registry.entries[index]) {
-        Some(entry) => {
-            entry.connection = Arc::clone(connection);
-            if let Some(old) = entry.current.replace(held) {
-                entry.retiring.push((old.issued, now + entry.grace));
-            }
-            entry.expired = None;
-        }
-        None => registry.entries.push(Entry {
-            source: source.to_owned(),
-            connection: Arc::clone(connection),
-            api: api.to_owned(),
-            grace,
-            current: Some(held),
-            retiring: Vec::new(),
-            expired: None,
-        }),
-    }
+    let replaced_live = registry.register(source, connection, api, grace, held);
     if !registry.keeper {
         registry.keeper = true;
         let spawned = std::thread::Builder::new()
@@ -369,14 +208,115 @@ pub(super) fn credentials(
     drop(guard);
     drop(claim);
     drop(issuing);
-    if ENDING.load(Ordering::SeqCst) {
+    if replaced_live {
+        changed();
+    }
+    if ending() {
         revoke_all();
     }
     Ok(issued)
 }
 
+/// Whether `entry` is the lease of `api` over `connection`, or over a connection made
+/// with the same settings.
 fn same(entry: &Entry, connection: &Arc<Connection>, api: &str) -> bool {
-    Arc::ptr_eq(&entry.connection, connection) && entry.api == api
+    entry.api == api
+        && (Arc::ptr_eq(&entry.connection, connection)
+            || entry.connection.settings == connection.settings)
+}
+
+/// Whether the lease of `api` that `source` reads over `connection` and the one of
+/// `their_api` that `theirs` reads over `their_connection` are one place: the same
+/// settings and path, or the same source and path on the same Vault (with other
+/// credentials).
+pub(super) fn place(
+    theirs: &str,
+    their_connection: &Arc<Connection>,
+    their_api: &str,
+    source: &str,
+    connection: &Arc<Connection>,
+    api: &str,
+) -> bool {
+    their_api == api
+        && (Arc::ptr_eq(their_connection, connection)
+            || their_connection.settings == connection.settings
+            || (theirs == source
+                && their_connection.client.addresses() == connection.client.addresses()))
+}
+
+impl Registry {
+    /// Registers `held`, just issued for `api` over `connection`: in this place's entry,
+    /// whose lease it replaces, or a new one. Whether the lease it replaced was live.
+    fn register(
+        &mut self,
+        source: &str,
+        connection: &Arc<Connection>,
+        api: &str,
+        grace: Duration,
+        held: Held,
+    ) -> bool {
+        let now = Instant::now();
+        // This place's entry: the one this connection (or one made with the same
+        // settings) keeps, or the one the same source keeps over an older connection to
+        // the same Vault with other credentials: a token the user renewed by hand (a new
+        // `~/.vault-token`). Its lease is replaced, and revoked after its grace with the
+        // new token (the old one may be gone, and its leases with it); whoever was
+        // served it reads again (a thirty-sixth adversarial pass saw a manager keep
+        // serving a replaced lease until its revocation).
+        let found = self
+            .entries
+            .iter()
+            .position(|e| same(e, connection, api))
+            .or_else(|| {
+                self.entries
+                    .iter()
+                    .position(|e| place(&e.source, &e.connection, &e.api, source, connection, api))
+            });
+        let mut replaced_live = false;
+        match found.map(|index| &mut self.entries[index]) {
+            Some(entry) => {
+                entry.connection = Arc::clone(connection);
+                if let Some(old) = entry.current.replace(held) {
+                    replaced_live = now < old.ends;
+                    entry.retiring.push((old.issued, now + entry.grace));
+                }
+                entry.expired = None;
+            }
+            None => self.entries.push(Entry {
+                source: source.to_owned(),
+                connection: Arc::clone(connection),
+                api: api.to_owned(),
+                grace,
+                current: Some(held),
+                retiring: Vec::new(),
+                expired: None,
+            }),
+        }
+        replaced_live
+    }
+
+    /// The live lease this reader of `api` is served: its connection's (or one with the
+    /// same settings), or the one the same source holds over a newer connection to the
+    /// same Vault with other credentials (an older connection never replaces a newer's
+    /// lease: two managers with other tokens would replace each other's without end).
+    fn live(&self, source: &str, connection: &Arc<Connection>, api: &str) -> Option<Arc<Issued>> {
+        let now = Instant::now();
+        let entry = self
+            .entries
+            .iter()
+            .find(|e| same(e, connection, api))
+            .or_else(|| {
+                self.entries.iter().find(|e| {
+                    e.connection.made > connection.made
+                        && place(&e.source, &e.connection, &e.api, source, connection, api)
+                })
+            })?;
+        entry
+            .current
+            .as_ref()
+            .filter(|held| now < held.ends)
+            .map(|held| Arc::clone(&held.issued))
+    }
 }
 
 /// This process's registry (a parent's, inherited through `fork`, is forgotten: never
@@ -393,11 +333,11 @@ fn fresh(registry: &mut Option<Registry>) -> &mut Registry {
         entries: Vec::new(),
         keeper: false,
         stopping: false,
-        issuing: Vec::new(),
+        claims: Claims::default(),
     })
 }
 
-fn lock() -> MutexGuard<'static, Option<Registry>> {
+pub(super) fn lock() -> MutexGuard<'static, Option<Registry>> {
     shared()
         .registry
         .lock()

@@ -1,0 +1,137 @@
+//! Revoking every lease this process holds: at the end of a command, at a manager's
+//! `close`, at the interpreter's exit, and when a signal stops the process.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use super::calls::{Whose, revoke_by};
+use super::events::{LeaseEvent, LeaseEventKind};
+use super::notify::emit;
+use super::process::{InFlight, in_flight, wake};
+use super::registry::lock;
+
+/// How long [`revoke_all`] waits for work in flight (a lease being issued or re-issued,
+/// or one replaced being revoked) to end, so that what it issues is revoked too.
+const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
+
+/// Revokes every lease this process holds (those being replaced too), and stops
+/// renewing: the credentials stop working now rather than at the end of their TTL.
+/// A lease being issued or re-issued now is waited for and revoked too. Vault is given
+/// 10 s in all: a revocation not answered by then is given up, and said as failed (its
+/// credentials then live until their TTL). Returns what happened to each; when the wait
+/// ran out with a lease still being issued, an event with no lease id and that error.
+pub fn revoke_all() -> Vec<LeaseEvent> {
+    revoke_all_by(Instant::now() + IN_FLIGHT_WAIT)
+}
+
+/// [`revoke_all`], waiting for work in flight until `deadline`: what is registered now
+/// is revoked; then, once nothing is in flight (a re-issue whose lease was taken from
+/// under it revokes its new one itself), what was registered meanwhile.
+fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
+    let mut events = revoke_registered(deadline);
+    while in_flight() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let left = in_flight();
+    events.extend(revoke_registered(deadline));
+    if left > 0 {
+        events.push(LeaseEvent {
+            kind: LeaseEventKind::Revoked,
+            source: String::new(),
+            path: String::new(),
+            lease_id: String::new(),
+            ttl: None,
+            error: Some(format!(
+                "{left} lease(s) being issued or revoked did not answer in time: a lease Vault issued then lives until its TTL"
+            )),
+        });
+    }
+    events
+}
+
+/// How many times this process's leases were revoked ([`revoke_all`]) while some were
+/// held.
+static REVOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+/// A number that changes whenever [`revoke_all`] revokes leases: a
+/// [`SecretManager`](crate::SecretManager) that saw another drops what it holds, as the
+/// credentials may be a revoked lease's (a thirty-fourth adversarial pass had one
+/// manager serve credentials another's `close` had revoked).
+pub fn revocations() -> u64 {
+    REVOCATIONS.load(Ordering::SeqCst)
+}
+
+/// Takes every lease registered now and revokes it, each given up at `deadline`.
+fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
+    // In flight from their taking, under the lock, until their events are told: another
+    // thread's `revoke_all` (a stop on a signal) waits for them (a thirty-sixth
+    // adversarial pass saw a stop end the process under a revocation the command's end
+    // had begun).
+    let (entries, _revoking) = {
+        let mut registry = lock();
+        let Some(registry) = registry.as_mut().filter(|r| r.pid == std::process::id()) else {
+            return Vec::new();
+        };
+        registry.stopping = true;
+        (std::mem::take(&mut registry.entries), InFlight::start())
+    };
+    if !entries.is_empty() {
+        REVOCATIONS.fetch_add(1, Ordering::SeqCst);
+    }
+    wake().notify_all();
+    // All at once, each on a thread of its own: one revocation Vault does not answer
+    // does not leave the time of the others to none (a thirty-fifth adversarial pass saw
+    // the lease after a stalled one never asked for).
+    let events: Vec<LeaseEvent> = std::thread::scope(|scope| {
+        let revoking: Vec<_> = entries
+            .iter()
+            .flat_map(|entry| {
+                entry
+                    .current
+                    .iter()
+                    .map(|held| Arc::clone(&held.issued))
+                    .chain(entry.retiring.iter().map(|(issued, _)| Arc::clone(issued)))
+                    .map(move |issued| (entry, issued))
+            })
+            .map(|(entry, issued)| {
+                scope.spawn(move || {
+                    let whose = Whose {
+                        source: &entry.source,
+                        connection: &entry.connection,
+                        api: &entry.api,
+                    };
+                    revoke_by(&whose, &issued, Some(deadline))
+                })
+            })
+            .collect();
+        revoking
+            .into_iter()
+            .filter_map(|thread| thread.join().ok())
+            .collect()
+    });
+    for event in &events {
+        emit(event);
+    }
+    if let Some(registry) = lock().as_mut() {
+        registry.stopping = false;
+    }
+    events
+}
+
+/// Set by [`revoke_all_within`]: no lease is asked for from now on, and one asked for
+/// before and registered after is revoked at once.
+static ENDING: AtomicBool = AtomicBool::new(false);
+
+/// Whether the process is ending ([`revoke_all_within`]).
+pub(super) fn ending() -> bool {
+    ENDING.load(Ordering::SeqCst)
+}
+
+/// [`revoke_all`], for a process about to end on a signal: work in flight is waited for
+/// until `deadline` (not 10 s), and any lease registered after this call is revoked at
+/// once.
+pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
+    ENDING.store(true, Ordering::SeqCst);
+    revoke_all_by(deadline)
+}
