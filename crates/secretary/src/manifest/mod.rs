@@ -63,7 +63,9 @@ pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use kind::{
     Capabilities, Capability, Extent, Place, Settings, SourceConfig, SourceKind, expand,
 };
-pub(crate) use kind::{Declaration, Setting, Table, path_problem, unknown_placeholder};
+pub(crate) use kind::{
+    Declaration, Setting, Table, path_problem, repeated_placeholder, unknown_placeholder,
+};
 pub use model::{
     App, AuditTarget, Constraints, EnvironmentSpec, LastKnownGood, NewValue, OnSourceError,
     OnStale, Rotation, SecretRule, SecretSpec, SecretType, SourceSpec,

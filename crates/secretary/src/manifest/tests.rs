@@ -225,6 +225,32 @@ fn vault_sources_are_parsed_with_defaults() {
         found[0].1.contains("unknown placeholder `{env}`"),
         "{found:?}"
     );
+    // Each placeholder once: 4 KiB of `{key}` made 100 KiB places (a thirty-sixth
+    // adversarial pass).
+    for (setting, twice) in [
+        (
+            "path = \"{key}/{key}\"",
+            "`path` uses `{key}` more than once",
+        ),
+        (
+            "field = \"{environment}{environment}\"",
+            "`field` uses `{environment}` more than once",
+        ),
+    ] {
+        let found = diagnostics(&format!(
+            "version = 1\n[sources.vault]\ntype = \"vault\"\n{setting}\n"
+        ));
+        assert!(found.iter().any(|(_, m)| m.contains(twice)), "{found:?}");
+    }
+    let found = diagnostics(
+        "version = 1\n[app]\nname = \"a\"\n[sources.db]\ntype = \"vault_lease\"\npath = \"database/creds/{app}{app}\"\nsecrets = { k = \"username\" }\n[secrets.k]\n",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m.contains("`path` uses `{app}` more than once")),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -261,6 +287,10 @@ fn aws_sources_are_parsed_with_defaults_and_checked() {
         (
             "type = \"aws_secrets_manager\"\nname = \"{env}/{key}\"",
             "unknown placeholder `{env}` in `name`",
+        ),
+        (
+            "type = \"aws_secrets_manager\"\nname = \"{key}/{key}\"",
+            "`name` uses `{key}` more than once",
         ),
         (
             "type = \"aws_secrets_manager\"\nname = \"prod/{key} db\"",
@@ -760,13 +790,18 @@ fn a_secret_key_is_at_most_128_bytes() {
         "a".repeat(100_000)
     );
     let found = diagnostics(&text);
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
     assert!(
-        found[0]
+        found[0].1.ends_with("`path` uses `{key}` more than once"),
+        "{}",
+        found[0].1
+    );
+    assert!(
+        found[1]
             .1
             .ends_with("is 100000 bytes long: a key is at most 128"),
         "{}",
-        found[0].1
+        found[1].1
     );
     assert!(parse(&format!("version = 1\n[secrets.{}]\n", "a".repeat(128))).is_ok());
 }

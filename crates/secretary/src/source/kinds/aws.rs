@@ -421,6 +421,14 @@ fn check_template(
             Some("placeholders are {environment}, {key} and {app}".to_owned()),
         );
     }
+    if let Some(twice) = crate::manifest::repeated_placeholder(template) {
+        ok = false;
+        table.report(
+            at,
+            format!("{kind} source `{name}`: `{setting}` uses `{{{twice}}}` more than once"),
+            Some(super::vault::ONCE_HELP.to_owned()),
+        );
+    }
     if template.trim().is_empty() {
         ok = false;
         table.report(

@@ -8,7 +8,7 @@ use toml::Spanned;
 use super::Kind;
 use crate::manifest::{Setting, 
     Capabilities, Capability, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind,
-    Table, expand, path_problem, unknown_placeholder,
+    Table, expand, path_problem, repeated_placeholder, unknown_placeholder,
 };
 use crate::source::{Source, Store, VaultSource};
 
@@ -530,6 +530,15 @@ fn templates(
                         Some("placeholders are {environment}, {key} and {app}".to_owned()),
                     );
                 }
+                if let Some(twice) = repeated_placeholder(&value) {
+                    table.report(
+                        at,
+                        format!(
+                            "vault source `{name}`: `{setting}` uses `{{{twice}}}` more than once"
+                        ),
+                        Some(ONCE_HELP.to_owned()),
+                    );
+                }
                 if value.is_empty() {
                     table.report(
                         at,
@@ -575,6 +584,9 @@ fn address_problem(addresses: &[String]) -> Option<String> {
     }
     None
 }
+
+/// What to do about a template that uses a placeholder twice.
+pub(super) const ONCE_HELP: &str = "write each of {environment}, {key} and {app} at most once";
 
 /// What to do about a Vault path setting that [`path_problem`] refuses.
 pub(super) const PATH_HELP: &str =

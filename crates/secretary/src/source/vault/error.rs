@@ -64,6 +64,15 @@ pub enum VaultError {
         /// The mount keeps versions (KV v2), by which a person can tell.
         versioned: bool,
     },
+    /// The request could not be made at all (a URL longer than the HTTP client sends, or
+    /// not valid in one): nothing was sent, and trying again would fail the same way.
+    #[error("the request to Vault at {address} could not be made: {reason}; nothing was sent")]
+    Unsendable {
+        /// The server address.
+        address: String,
+        /// What the HTTP client said.
+        reason: String,
+    },
     /// The connection was made and the request sent (or being sent), then closed before
     /// an answer: a write may have landed.
     #[error("the connection to Vault at {address} closed before its answer: {reason}")]
@@ -282,6 +291,7 @@ impl VaultError {
             | Self::Unavailable { .. } => true,
             Self::Server { status, .. } => *status >= 500 || *status == 412,
             Self::Config { .. }
+            | Self::Unsendable { .. }
             | Self::AddressNotChosen { .. }
             | Self::PlainHttp { .. }
             | Self::NoToken
@@ -318,6 +328,7 @@ impl VaultError {
             Self::NoToken => "set VAULT_TOKEN, run `bao login` / `vault login`, or use `auth = \"approle\"`".to_owned(),
             Self::Connect { .. } => "check VAULT_ADDR and that the server is running and reachable".to_owned(),
             Self::Lost { .. } => "check the server's health and any proxy or load balancer in between".to_owned(),
+            Self::Unsendable { .. } => "shorten the source's `path`, `mount` or `namespace` (or the address): the request's URL cannot carry it".to_owned(),
             Self::MaybeWritten { versioned: true, .. } => "read the secret's versions (`bao kv metadata get`) before writing again: if the new version is there, it was written".to_owned(),
             Self::MaybeWritten { versioned: false, .. } => "read the secret (`bao kv get`) before writing again: if it holds the new value, it was written (a KV version 1 mount keeps no versions)".to_owned(),
             Self::Truncated { .. } => {

@@ -228,3 +228,31 @@ fn a_server_that_stops_mid_run_fails_the_rest_closed() {
     }
     assert!(!report.is_ok());
 }
+
+#[test]
+fn a_request_too_long_to_send_is_said_as_never_sent_and_not_retried() {
+    // A thirty-sixth adversarial pass: a URL over the HTTP client's 64 KiB was reported
+    // as "the connection closed before its answer", retried, and a write said to have
+    // perhaps landed.
+    let server = serve(vec![answer(200)]);
+    let long = format!("{}/{}", server.address, "a".repeat(70_000));
+    let manifest = Manifest::parse(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+        Path::new("secrets.toml"),
+    )
+    .unwrap();
+    let vars = Variables::from_pairs([("VAULT_TOKEN", "s.scripted-token"), ("VAULT_ADDR", &long)]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let error = outcome(&report).unwrap_err();
+    assert!(
+        error.contains("could not be made"),
+        "{}",
+        &error[..200.min(error.len())]
+    );
+    assert!(error.contains("nothing was sent"));
+    assert!(!error.contains("closed before its answer"));
+    assert!(server.seen().is_empty(), "nothing reached the server");
+}

@@ -658,6 +658,12 @@ impl Client {
             });
         }
         let reason = innermost(error).to_string();
+        // Never sent: a request the client cannot make (a URL over 64 KiB) is not a
+        // connection lost, is not retried, and cannot have landed (a thirty-sixth
+        // adversarial pass saw it said as one, and a write told it may have landed).
+        if error.is_builder() {
+            return Transport::Fatal(VaultError::Unsendable { address, reason });
+        }
         // Not connected at all, or connected and the answer lost (a write may have
         // landed: `put` says so, a twenty-third adversarial pass).
         if error.is_connect() {
