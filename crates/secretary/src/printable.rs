@@ -5,7 +5,23 @@
 //! output.
 
 use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::path::Path;
+
+/// `text`'s first `most` characters, and `…` when it is longer: a name from a file shown
+/// in a message, which a file can make as long as it likes.
+///
+/// ```
+/// use secretary::printable::shortened;
+/// assert_eq!(shortened("DATABASE_URL", 64), "DATABASE_URL");
+/// assert_eq!(shortened("ABCDEF", 3), "ABC…");
+/// ```
+pub fn shortened(text: &str, most: usize) -> Cow<'_, str> {
+    match text.char_indices().nth(most) {
+        Some((cut, _)) => Cow::Owned(format!("{}…", &text[..cut])),
+        None => Cow::Borrowed(text),
+    }
+}
 
 /// `text` with each character that is not seen as itself written as its escape
 /// (`\n`, `\u{1b}`, `\u{202e}`): control characters, spaces other than the ASCII space,
@@ -83,13 +99,44 @@ pub fn shell_word(word: &str) -> String {
 /// assert_eq!(secretary::printable::shell_path(Path::new("--reference=.env")), "./--reference=.env");
 /// assert_eq!(secretary::printable::shell_path(Path::new("x;touch y")), "'x;touch y'");
 /// ```
+///
+/// A path that [`path`] would not show as itself (a control or invisible character, bytes
+/// that are not UTF-8) is written in the `$'…'` quoting of bash, zsh and ksh, those
+/// characters as their bytes' `\xHH`: pasted, it names that very file, where its shown
+/// form would name another (a thirty-sixth adversarial pass).
+///
+/// ```
+/// use std::path::Path;
+/// assert_eq!(secretary::printable::shell_path(Path::new("a\nb.toml")), r"$'a\x0ab.toml'");
+/// ```
 pub fn shell_path(shown: impl AsRef<Path>) -> String {
-    let shown = path(shown.as_ref());
-    if shown.starts_with('-') {
-        shell_word(&format!("./{shown}"))
-    } else {
-        shell_word(&shown)
+    let raw = shown.as_ref();
+    let shown = path(raw);
+    let faithful = raw.to_str().is_some_and(|text| text == shown);
+    let lead = if shown.starts_with('-') { "./" } else { "" };
+    if faithful {
+        return shell_word(&format!("{lead}{shown}"));
     }
+    let mut quoted = format!("$'{lead}");
+    for chunk in raw.as_os_str().as_encoded_bytes().utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\'' => quoted.push_str("\\'"),
+                '\\' => quoted.push_str("\\\\"),
+                c if hidden(c) => {
+                    for byte in c.to_string().bytes() {
+                        let _ = write!(quoted, "\\x{byte:02x}");
+                    }
+                }
+                c => quoted.push(c),
+            }
+        }
+        for byte in chunk.invalid() {
+            let _ = write!(quoted, "\\x{byte:02x}");
+        }
+    }
+    quoted.push('\'');
+    quoted
 }
 
 /// `path` as [`text`] shows it (a path is shown as it displays: bytes that are not UTF-8

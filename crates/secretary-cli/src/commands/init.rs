@@ -15,7 +15,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
-use secretary::init::{DotenvFile, LeftOutReason, draft_with};
+use secretary::init::{DotenvFile, InitError, LeftOut, LeftOutReason, draft_with};
 
 use super::Failure;
 use super::session::working_directory;
@@ -23,6 +23,24 @@ use super::settings::InitSettings;
 use crate::diagnostic::Diagnostic;
 use crate::exit::Status;
 use crate::render::shown_path;
+
+/// Says each variable left out of the manifest, and why; a name that looks like a secret
+/// is not shown.
+fn say_left_out(left_out: &[LeftOut]) {
+    for left in left_out {
+        let named = match left.reason {
+            LeftOutReason::NameLooksReal(_) => "a variable".to_owned(),
+            _ => format!("`{}`", secretary::printable::shortened(&left.name, 64)),
+        };
+        Diagnostic::warning(format!(
+            "{}:{}: {named} not declared: {}",
+            secretary::printable::path(&left.file),
+            left.line,
+            left.reason
+        ))
+        .say();
+    }
+}
 
 pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, Failure> {
     let InitSettings {
@@ -70,21 +88,14 @@ pub fn run(settings: &InitSettings<'_>, out: &mut impl Write) -> Result<Status, 
         })
         .collect();
     let app = dir.file_name().and_then(|name| name.to_str());
-    let draft = draft_with(&inputs, app, &manifest, store).map_err(Failure::Draft)?;
-    for left in &draft.left_out {
-        // A name that looks like a secret is not shown.
-        let named = match left.reason {
-            LeftOutReason::NameLooksReal(_) => "a variable".to_owned(),
-            _ => format!("`{}`", left.name),
-        };
-        Diagnostic::warning(format!(
-            "{}:{}: {named} not declared: {}",
-            secretary::printable::path(&left.file),
-            left.line,
-            left.reason
-        ))
-        .say();
-    }
+    let draft = draft_with(&inputs, app, &manifest, store).map_err(|error| {
+        // None could be declared: each is said, with why, before the error.
+        if let InitError::Empty { left_out, .. } = &error {
+            say_left_out(left_out);
+        }
+        Failure::Draft(error)
+    })?;
+    say_left_out(&draft.left_out);
     if !draft.undescribed.is_empty() {
         const SHOWN: usize = 10;
         let mut named = draft

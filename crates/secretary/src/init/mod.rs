@@ -155,6 +155,10 @@ pub enum LeftOutReason {
     /// It makes programs run code, or send traffic, where its value says (`PATH`,
     /// `PYTHONPATH`, `HTTP_PROXY`): no secret may be read into it.
     ControlsPrograms,
+    /// Its name is longer than a secret's key may be (128 bytes): the manifest could not
+    /// declare it (a thirty-sixth adversarial pass saw the draft fail its own check, said
+    /// as a bug in secretary).
+    TooLong,
 }
 
 impl std::fmt::Display for LeftOutReason {
@@ -176,6 +180,9 @@ impl std::fmt::Display for LeftOutReason {
             Self::ControlsPrograms => {
                 "it makes programs run code or send traffic where its value says, so no secret may be read into it; set it in the environment the application runs in"
             }
+            Self::TooLong => {
+                "its name is over 128 bytes, longer than a secret's key may be; give it a shorter name"
+            }
         })
     }
 }
@@ -186,6 +193,8 @@ fn why_left_out(name: &str) -> Option<LeftOutReason> {
         Some(LeftOutReason::NameLooksReal(rule))
     } else if !is_env_name(name) {
         Some(LeftOutReason::NotAnEnvironmentName)
+    } else if name.len() > crate::manifest::MOST_KEY {
+        Some(LeftOutReason::TooLong)
     } else if read_by_secretary(name) {
         Some(LeftOutReason::ReadBySecretary)
     } else if crate::manifest::controls_programs(name) {
@@ -208,10 +217,13 @@ pub enum InitError {
         errors: Vec<ParseError>,
     },
     /// The files set no variable that can be declared.
-    #[error("no variable to declare in {files}")]
+    #[error("no variable to declare in {files}{}", if left_out.is_empty() { String::new() } else { format!(" ({} left out, each said with why)", left_out.len()) })]
     Empty {
         /// The files, as shown, comma-separated.
         files: String,
+        /// The variables left out, and why: every one, when none could be declared (a
+        /// thirty-sixth adversarial pass saw them not said).
+        left_out: Vec<LeftOut>,
     },
     /// A file's name, as the manifest would list it, is not UTF-8 text, or holds a control
     /// character, a line separator or an invisible character, which no text of the
@@ -389,9 +401,10 @@ pub fn draft_with(
         return Err(InitError::Empty {
             files: files
                 .iter()
-                .map(|f| f.shown.display().to_string())
+                .map(|f| crate::printable::path(f.shown))
                 .collect::<Vec<_>>()
                 .join(", "),
+            left_out,
         });
     }
     let toml = write(files, &sops_files, app, &variables, store);
@@ -439,6 +452,11 @@ fn write(
         let mut key = to_key(&variable.name);
         if !key.starts_with(|c: char| c.is_ascii_lowercase()) {
             key.insert_str(0, "var_");
+        }
+        // Within a key's length, with room for a number that tells two apart (a name
+        // is at most as long as a key, `var_` may make it longer).
+        if key.len() > crate::manifest::MOST_KEY - 8 {
+            key.truncate(crate::manifest::MOST_KEY - 8);
         }
         let base = key.clone();
         let mut n = 1;

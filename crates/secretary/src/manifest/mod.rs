@@ -50,7 +50,7 @@ use std::sync::Arc;
 
 /// What the manifest takes as an environment variable name, and a key for a name that
 /// is not one (`Database-URL` → `database_url`): `init` names its secrets with them.
-pub(crate) use check::{is_env_name, to_key};
+pub(crate) use check::{MOST_KEY, is_env_name, to_key};
 pub use credentials::{CLOUD_CREDENTIAL_VARIABLES, CREDENTIAL_VARIABLES};
 pub(crate) use credentials::{controls_programs, is_credential};
 pub(crate) use diagnostic::sanitize_toml_message;

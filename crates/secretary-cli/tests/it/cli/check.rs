@@ -211,6 +211,65 @@ sources = ["plain", "enc"]
 }
 
 #[test]
+fn a_command_a_hint_says_to_run_names_a_manifest_with_a_control_character_as_it_is() {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    // A thirty-sixth adversarial pass: a manifest whose path holds a control character
+    // was named in a hint's command as it is shown (`app\u{1b}dir`), which pasted names
+    // another file. Written in bash's `$'…'` quoting, it names that file.
+    let here = tempfile::tempdir().unwrap();
+    let app = here.path().join("app\u{1b}[2J;touch PWNED'dir");
+    fs::create_dir_all(app.join("providers")).unwrap();
+    fs::write(
+        app.join("secrets.toml"),
+        "version = 1\n[sources.ours]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"providers/ours.sh\"]\n\
+         [environments.development]\nsources = [\"ours\"]\n[secrets.api_key]\n",
+    )
+    .unwrap();
+    fs::write(app.join("providers/ours.sh"), "exit 1\n").unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let out = run(Command::from_std(support::secretary_in(here.path()))
+        .env("SECRETARY_STATE_DIR", state.path())
+        .arg("--manifest")
+        .arg(app.join("secrets.toml"))
+        .arg("check"));
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(!said.contains('\u{1b}'), "{said:?}");
+    let commands = suggested(&said, &["secretary"]);
+    assert_eq!(commands.len(), 1, "{said}");
+    let bin = here.path().join("fake-bin");
+    fs::create_dir(&bin).unwrap();
+    for program in ["secretary", "touch"] {
+        let fake = bin.join(program);
+        fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho \"{program} $#\" >> said\nfor a; do echo \"$a\" >> said; done\n"
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let status = std::process::Command::new("/bin/bash")
+        .current_dir(here.path())
+        .env("PATH", &bin)
+        .args(["-c", commands[0]])
+        .status()
+        .unwrap();
+    assert!(status.success(), "{}", commands[0]);
+    let calls = fs::read_to_string(here.path().join("said")).unwrap();
+    assert_eq!(
+        calls,
+        format!(
+            "secretary 3\n--manifest\n{}\nallow\n",
+            app.join("secrets.toml").display()
+        ),
+        "{}",
+        commands[0]
+    );
+}
+
+#[test]
 fn a_secretary_command_a_hint_gives_names_the_manifest_it_was_given() {
     // A thirty-third adversarial pass: after `secretary --manifest ../app/secrets.toml
     // check`, the hint's `secretary allow`, pasted, allowed the exec sources of the

@@ -477,6 +477,51 @@ fn init_leaves_out_a_variable_whose_name_looks_like_a_secret_and_never_shows_it(
 }
 
 #[test]
+fn init_says_why_each_variable_was_left_out_when_none_is_declared_and_bounds_names() {
+    // A thirty-sixth adversarial pass: with every variable left out, init said only "no
+    // variable to declare"; a name longer than a key may be made a manifest that failed
+    // its own check, said as a bug in secretary.
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let github = "ghp_aB3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6";
+    project.file(".env", &format!("{github}=1\nVAULT_ADDR=http://x\n"));
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert_eq!(
+        out.stderr,
+        "warning: .env:1: a variable not declared: its name looks like a GitHub token: a value written where a name goes; rotate it if it is real, and give the variable a name\n\
+         warning: .env:2: `VAULT_ADDR` not declared: secretary reads it itself (Vault's settings, its own); declare it by hand if the application reads it too\n\
+         error: no variable to declare in .env (2 left out, each said with why)\n"
+    );
+    assert!(!project.path().join("secrets.toml").exists());
+
+    let long = format!("DATABASE_{}", "NAME_".repeat(30));
+    let longest = format!("VAR_{}", "A".repeat(124));
+    let prefixed = format!("_{}", "A".repeat(127));
+    project.file(".env", &format!("{long}=1\n{longest}=2\n{prefixed}=3\n"));
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&format!(
+            ".env:1: `{}…` not declared: its name is over 128 bytes",
+            &long[..64]
+        )),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains(&long), "{}", out.stderr);
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    for name in [&longest, &prefixed] {
+        assert!(
+            manifest.contains(&format!("env = [\"{name}\"]")),
+            "{manifest}"
+        );
+    }
+    let check = secretary(project.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+}
+
+#[test]
 fn init_says_to_check_the_manifest_it_wrote() {
     // A thirty-fifth adversarial pass: after `init --output sub/app.toml`, the advice
     // `secretary check` checked another manifest (or found none).

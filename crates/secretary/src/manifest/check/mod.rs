@@ -147,10 +147,7 @@ pub(super) fn more_problems(count: usize, last: &Diagnostic) -> Diagnostic {
 /// `name` as a problem shows it: its first [`MOST_NAME`] characters, and `…` when it is
 /// longer.
 pub(super) fn shown_name(name: &str) -> String {
-    match name.char_indices().nth(MOST_NAME) {
-        Some((cut, _)) => format!("{}…", &name[..cut]),
-        None => name.to_owned(),
-    }
+    crate::printable::shortened(name, MOST_NAME).into_owned()
 }
 
 /// Leaves out of `table` the entries past its first `most`; gives how many it had and
