@@ -117,14 +117,14 @@ impl fmt::Display for Diagnostic {
             f,
             "{}: {}",
             self.level.as_str(),
-            secretary::printable::lines(&crate::invocation::in_commands(&self.message))
+            secretary::printable::lines(&self.message)
         )?;
         for (label, text) in &self.details {
             write!(
                 f,
                 "\n  {}: {}",
                 label.as_str(),
-                secretary::printable::lines(&crate::invocation::in_commands(text))
+                secretary::printable::lines(text)
             )?;
         }
         Ok(())

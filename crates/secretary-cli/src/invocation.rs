@@ -6,7 +6,6 @@
 //! in), or on the default environment (a thirty-fourth: `rotate --due` in production
 //! said `secretary rotate api_key < new-value`, which rotated development's).
 
-use std::borrow::Cow;
 use std::path::Path;
 use std::sync::OnceLock;
 
@@ -47,11 +46,53 @@ pub fn manifest_given(path: &Path) {
     ));
 }
 
-/// `secretary ARGS`, with `--manifest PATH` when this run was given one.
-pub fn secretary(args: &str) -> String {
-    match MANIFEST.get() {
-        Some(manifest) => format!("secretary {manifest} {args}"),
-        None => format!("secretary {args}"),
+/// A `secretary` command a message tells people to run, made where the message is: its
+/// command's word and the rest of its line, apart, so that the options this run was
+/// given are added by what the command is, never by reading rendered text back (a
+/// thirty-sixth adversarial pass saw a `secretary` command quoted as data given them).
+/// Shown as `secretary [--manifest PATH] [--env NAME] COMMAND REST`: `--manifest` when
+/// this run was given one and the command reads a manifest, `--env` when this run used
+/// an environment and the command reads one.
+#[derive(Debug, Clone, Copy)]
+pub struct Suggested<'a> {
+    command: &'a str,
+    rest: &'a str,
+}
+
+/// The command `secretary COMMAND REST`, with the options it needs ([`Suggested`]).
+pub fn suggest<'a>(command: &'a str, rest: &'a str) -> Suggested<'a> {
+    Suggested { command, rest }
+}
+
+impl std::fmt::Display for Suggested<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let (manifest, environment) = options();
+        self.with(f, manifest, environment)
+    }
+}
+
+impl Suggested<'_> {
+    /// Written with `manifest` (`--manifest PATH`) and `environment` (`--env NAME`),
+    /// each where the command takes it.
+    fn with(
+        &self,
+        f: &mut impl std::fmt::Write,
+        manifest: Option<&str>,
+        environment: Option<&str>,
+    ) -> std::fmt::Result {
+        f.write_str("secretary ")?;
+        if let Some(manifest) = manifest.filter(|_| !NO_MANIFEST.contains(&self.command)) {
+            write!(f, "{manifest} ")?;
+        }
+        if let Some(environment) = environment.filter(|_| WITH_ENVIRONMENT.contains(&self.command))
+        {
+            write!(f, "{environment} ")?;
+        }
+        f.write_str(self.command)?;
+        if !self.rest.is_empty() {
+            write!(f, " {}", self.rest)?;
+        }
+        Ok(())
     }
 }
 
@@ -64,86 +105,35 @@ fn options() -> (Option<&'static str>, Option<&'static str>) {
     )
 }
 
-/// `text` with `--manifest PATH` put into each `` `secretary COMMAND ...` `` it holds
-/// whose command reads a manifest, when this run was given one.
-pub fn in_commands(text: &str) -> Cow<'_, str> {
-    match options() {
-        (None, None) => Cow::Borrowed(text),
-        (manifest, environment) => with_options(text, manifest, environment),
-    }
-}
-
-/// [`in_commands`], with `manifest` (`--manifest PATH`) and `environment` (`--env
-/// NAME`).
-fn with_options<'t>(
-    text: &'t str,
-    manifest: Option<&str>,
-    environment: Option<&str>,
-) -> Cow<'t, str> {
-    const MARK: &str = "`secretary ";
-    if !text.contains(MARK) {
-        return Cow::Borrowed(text);
-    }
-    let mut out = String::with_capacity(text.len() + 64);
-    let mut rest = text;
-    while let Some(at) = rest.find(MARK) {
-        let after = &rest[at + MARK.len()..];
-        out.push_str(&rest[..at + MARK.len()]);
-        // The command's word, past any option already given.
-        let words: Vec<&str> = after.split('`').next().unwrap_or("").split(' ').collect();
-        let mut word = "";
-        let mut each = words.iter();
-        while let Some(next) = each.next() {
-            if matches!(*next, "--manifest" | "--env" | "--audit-log") {
-                each.next();
-            } else if !next.starts_with('-') {
-                word = next;
-                break;
-            }
-        }
-        let given = |option: &str| words.contains(&option);
-        if let Some(manifest) = manifest {
-            if !NO_MANIFEST.contains(&word) && !given("--manifest") {
-                out.push_str(manifest);
-                out.push(' ');
-            }
-        }
-        if let Some(environment) = environment {
-            if WITH_ENVIRONMENT.contains(&word) && !given("--env") {
-                out.push_str(environment);
-                out.push(' ');
-            }
-        }
-        rest = after;
-    }
-    out.push_str(rest);
-    Cow::Owned(out)
-}
-
 #[cfg(test)]
 mod tests {
-    use super::with_options;
+    use super::suggest;
+
+    fn shown(
+        command: &str,
+        rest: &str,
+        manifest: Option<&str>,
+        environment: Option<&str>,
+    ) -> String {
+        let mut out = String::new();
+        suggest(command, rest)
+            .with(&mut out, manifest, environment)
+            .unwrap();
+        out
+    }
 
     #[test]
     fn each_command_that_reads_a_manifest_is_given_it_and_no_other() {
         let manifest = Some("--manifest 'app dir/secrets.toml'");
         assert_eq!(
-            with_options(
-                "run `secretary allow`, then `secretary --env production check`; make a key with `secretary generate`",
-                manifest,
-                None
-            ),
-            "run `secretary --manifest 'app dir/secrets.toml' allow`, then `secretary --manifest 'app dir/secrets.toml' --env production check`; make a key with `secretary generate`"
+            shown("allow", "", manifest, None),
+            "secretary --manifest 'app dir/secrets.toml' allow"
         );
-        assert_eq!(
-            with_options("`secretary --manifest x check`", manifest, None),
-            "`secretary --manifest x check`"
-        );
-        assert_eq!(with_options("no command", manifest, None), "no command");
+        assert_eq!(shown("generate", "", manifest, None), "secretary generate");
         // `cache` reads no manifest, and refuses `--manifest`.
         assert_eq!(
-            with_options("run `secretary cache clear`", manifest, None),
-            "run `secretary cache clear`"
+            shown("cache", "clear", manifest, None),
+            "secretary cache clear"
         );
     }
 
@@ -151,20 +141,14 @@ mod tests {
     fn each_command_that_reads_an_environment_is_given_the_one_used() {
         let environment = Some("--env production");
         assert_eq!(
-            with_options(
-                "`secretary rotate api_key < new-value`, `secretary status`, `secretary allow`",
-                None,
-                environment
-            ),
-            "`secretary --env production rotate api_key < new-value`, `secretary --env production status`, `secretary allow`"
+            shown("rotate", "api_key < new-value", None, environment),
+            "secretary --env production rotate api_key < new-value"
         );
+        assert_eq!(shown("allow", "", None, environment), "secretary allow");
         assert_eq!(
-            with_options("`secretary --env staging check`", None, environment),
-            "`secretary --env staging check`"
+            shown("check", "", Some("--manifest m.toml"), environment),
+            "secretary --manifest m.toml --env production check"
         );
-        assert_eq!(
-            with_options("`secretary check`", Some("--manifest m.toml"), environment),
-            "`secretary --manifest m.toml --env production check`"
-        );
+        assert_eq!(shown("list", "", None, environment), "secretary list");
     }
 }

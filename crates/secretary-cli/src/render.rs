@@ -23,9 +23,7 @@ pub fn problems(report: &Report) -> String {
 /// [`problems`] of a summary already made: the one way the command line prints a
 /// problem report (`check` printed its own raw, a thirtieth adversarial pass).
 pub fn problems_of(summary: &secretary::Summary) -> String {
-    secretary::printable::lines(&crate::invocation::in_commands(
-        &summary.problem_report(&TERMS),
-    ))
+    secretary::printable::lines(&summary.problem_report(&TERMS))
 }
 
 /// `error: 3 problems in environment `production` (secrets.toml): 2 missing, 1 invalid`.
@@ -41,7 +39,7 @@ pub fn warnings(report: &Report) -> String {
         let _ = writeln!(
             text,
             "warning: {}",
-            secretary::printable::lines(&crate::invocation::in_commands(&warning.to_string()))
+            secretary::printable::lines(&warning.to_string())
         );
     }
     for skipped in report.summary().skipped() {

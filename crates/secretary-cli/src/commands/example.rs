@@ -200,11 +200,11 @@ pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, 
             "comparing it with the template would show them",
         ));
     }
-    let fix = crate::invocation::secretary(&format!(
-        "--env {} example --output {}",
-        secretary::printable::shell_word(&environment.name),
-        secretary::printable::shell_path(&path)
-    ));
+    let fix = crate::invocation::suggest(
+        "example",
+        &format!("--output {}", secretary::printable::shell_path(&path)),
+    )
+    .to_string();
     // Not through a link: a template is a plain file, and a link committed in its place
     // could show another file's contents.
     let on_disk = match file::read_text_no_link(&path, file::DOTENV_LIMIT) {

@@ -314,7 +314,10 @@ impl Failure {
             Self::ProvidedMany(provided) => Diagnostic::error(format!(
                 "{provided} of these secrets are provided, not generated: their new values come from stdin, one at a time"
             ))
-            .help("rotate each on its own: `secretary rotate KEY < new-value`"),
+            .help(format!(
+                "rotate each on its own: `{}`",
+                crate::invocation::suggest("rotate", "KEY < new-value")
+            )),
             Self::DueUnknown { key, problem } => {
                 Diagnostic::error(format!("cannot tell whether `{key}` is due: {problem}"))
             }
@@ -341,7 +344,10 @@ impl Failure {
                 "{} is read by source `{source}`: it holds values, not a template; {refused}",
                 secretary::printable::path(&path)
             ))
-            .help("templates go to .env.example (the default) or .env.NAME.example; `secretary check` tells whether the values are right"),
+            .help(format!(
+                "templates go to .env.example (the default) or .env.NAME.example; `{}` tells whether the values are right",
+                crate::invocation::suggest("check", "")
+            )),
             Self::NoTemplate { path, fix } => {
                 Diagnostic::error(format!("{} does not exist", secretary::printable::path(&path)))
                     .with(Label::Fix, fix)
@@ -423,7 +429,10 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             Diagnostic::error(format!("{key}: {error}")).help(help)
         }
         error @ PutError::Overtaken { .. } => Diagnostic::error(format!("{key}: {error}")).help(
-            "see what is there now (`secretary status`), then run `rollback` again if it is still wanted",
+            format!(
+                "see what is there now (`{}`), then run `rollback` again if it is still wanted",
+                crate::invocation::suggest("status", "")
+            ),
         ),
         PutError::Unforgotten { written, error } => {
             let help = format!("the write happened; {}", clear_after(&error));
@@ -500,8 +509,14 @@ fn hint(error: &secretary::Error) -> Option<String> {
                 .to_owned(),
         ),
         Error::UnknownKey { suggestion, .. } => Some(match suggestion {
-            Some(key) => format!("did you mean `{key}`? `secretary list` shows every key"),
-            None => "`secretary list` shows every declared key".to_owned(),
+            Some(key) => format!(
+                "did you mean `{key}`? `{}` shows every key",
+                crate::invocation::suggest("list", "")
+            ),
+            None => format!(
+                "`{}` shows every declared key",
+                crate::invocation::suggest("list", "")
+            ),
         }),
         _ => None,
     }

@@ -185,8 +185,9 @@ fn summary(
     writeln!(
         out,
         "{}",
-        crate::invocation::in_commands(
-            "next: read it through (types, sensitive, required, defaults, aliases), then `secretary check`"
+        format_args!(
+            "next: read it through (types, sensitive, required, defaults, aliases), then `{}`",
+            crate::invocation::suggest("check", "")
         )
     )
 }

@@ -137,9 +137,9 @@ fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
             keys.push(resolution.key().to_owned());
         } else {
             Diagnostic::warning(format!(
-                "`{}` is due for rotation, and its new value must be provided: `secretary rotate {} < new-value`",
+                "`{}` is due for rotation, and its new value must be provided: `{}`",
                 resolution.key(),
-                resolution.key()
+                crate::invocation::suggest("rotate", &format!("{} < new-value", resolution.key()))
             ))
             .say();
         }

@@ -198,6 +198,9 @@ pub fn run(session: &Session, settings: &StatusSettings) -> Result<Status, Failu
 }
 
 /// Where to look for what is wrong: `check`, of this run's manifest.
-fn details_and_fixes() -> std::borrow::Cow<'static, str> {
-    crate::invocation::in_commands("run `secretary check` for details and fixes")
+fn details_and_fixes() -> String {
+    format!(
+        "run `{}` for details and fixes",
+        crate::invocation::suggest("check", "")
+    )
 }

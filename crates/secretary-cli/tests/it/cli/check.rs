@@ -270,6 +270,28 @@ fn a_command_a_hint_says_to_run_names_a_manifest_with_a_control_character_as_it_
 }
 
 #[test]
+fn a_secretary_command_quoted_in_a_manifests_text_is_shown_as_written() {
+    // A thirty-sixth adversarial pass: the options a run was given were added to every
+    // `secretary` command in the rendered text, a description quoted as data included.
+    let project = Project::new(
+        "version = 1\n[secrets.api_key]\nrequired = true\ndescription = \"set by `secretary rotate api_key` in CI\"\n",
+    );
+    let out = run(project.cmd().args([
+        "--manifest",
+        "secrets.toml",
+        "--env",
+        "development",
+        "check",
+    ]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    let said = format!("{}{}", out.stdout, out.stderr);
+    assert!(
+        said.contains("description: set by `secretary rotate api_key` in CI\n"),
+        "{said}"
+    );
+}
+
+#[test]
 fn a_secretary_command_a_hint_gives_names_the_manifest_it_was_given() {
     // A thirty-third adversarial pass: after `secretary --manifest ../app/secrets.toml
     // check`, the hint's `secretary allow`, pasted, allowed the exec sources of the

@@ -342,9 +342,10 @@ impl TrustError {
                 super::pin::BYTE_LIMIT / 1024 / 1024
             ),
             Self::Shared { .. } => "move the provider into a directory of its own (`providers/`) and name it there: `command = [\"python3\", \"providers/op.py\"]`".to_owned(),
-            Self::Store { path, .. } => {
-                format!("remove {path} and run `secretary allow` again")
-            }
+            Self::Store { path, .. } => format!(
+                "remove {} and allow each manifest's exec sources again (`secretary --manifest PATH allow`)",
+                crate::printable::shell_path(path)
+            ),
         }
     }
 }
