@@ -4,7 +4,9 @@ Every KV v2 read answers ``VALUE`` in field ``value`` (version 1), but:
 
 - ``hold``: a read is answered only once ``GET /release`` has been called, or after
   SECONDS with the value ``never-released`` instead;
-- ``stall-first``: the first read gets no answer for SECONDS; the others at once.
+- ``stall-first``: the first read gets no answer for SECONDS; the others at once;
+- ``lease-revoke-refused``: a read of ``database/creds/...`` answers a lease (user
+  ``v-scripted-user``, password VALUE), and its revocation is refused (403).
 
 ``GET /requests`` tells how many reads it has received. Prints ``ready`` once listening.
 """
@@ -46,6 +48,15 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             count += 1
             number = count
+        if mode == "lease-revoke-refused" and "/database/creds/" in self.path:
+            body = {
+                "lease_id": "database/creds/shop/scripted-lease",
+                "lease_duration": 3600,
+                "renewable": True,
+                "data": {"username": "v-scripted-user", "password": value},
+            }
+            self.answer(200, json.dumps(body))
+            return
         text = value
         if mode == "hold":
             if not released.wait(seconds):
@@ -54,6 +65,17 @@ class Handler(BaseHTTPRequestHandler):
             threading.Event().wait(seconds)
         body = {"data": {"data": {"value": text}, "metadata": {"version": 1}}}
         self.answer(200, json.dumps(body))
+
+
+    def do_PUT(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        self.rfile.read(length)
+        if mode == "lease-revoke-refused" and self.path.endswith("/sys/leases/revoke"):
+            self.answer(403, json.dumps({"errors": ["permission denied"]}))
+            return
+        self.answer(404, json.dumps({"errors": []}))
+
+    do_POST = do_PUT
 
 
 server = ThreadingHTTPServer(("127.0.0.1", port), Handler)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import subprocess
+import sys
 import threading
 import time
 
@@ -218,3 +220,59 @@ def test_no_repr_message_or_log_shows_a_leased_password_even_when_the_lease_is_l
         assert canary[:8] not in text, text
     assert postgres.users("canaries") == 0, "the token took its user with it"
     secrets.close()
+
+
+LEASED_MANIFEST = """\
+version = 1
+
+[sources.database]
+type = "vault_lease"
+path = "database/creds/shop"
+secrets = { postgres_user = "username", postgres_password = "password" }
+
+[environments.production]
+sources = ["database"]
+
+[secrets.postgres_user]
+required = true
+
+[secrets.postgres_password]
+required = true
+"""
+
+
+def test_close_and_the_exit_say_each_lease_they_could_not_revoke(tmp_path, monkeypatch, scripted_vault, caplog):
+    # A thirty-fourth adversarial pass: `close()` and the interpreter's exit said
+    # nothing when Vault refused a revocation, though the credentials then live until
+    # their TTL. Never the password.
+    clean_environment(monkeypatch, tmp_path)
+    (tmp_path / "secrets.toml").write_text(LEASED_MANIFEST)
+    monkeypatch.chdir(tmp_path)
+    password = "pw-canary-revoke-7f3k"
+    vault = scripted_vault("lease-revoke-refused", 0, password)
+    monkeypatch.setenv("VAULT_ADDR", vault.address)
+    monkeypatch.setenv("VAULT_TOKEN", "scripted-token")
+    manager = SecretManager(environment="production")
+    assert manager.get_secret("postgres_user") == "v-scripted-user"
+    with caplog.at_level("WARNING", logger="secretary"):
+        manager.close()
+    said = [record.getMessage() for record in caplog.records if record.name == "secretary"]
+    assert any(
+        "could not revoke lease database/creds/shop/scripted-lease (database/creds/shop)" in message
+        and "its credentials work until its TTL ends" in message
+        for message in said
+    ), said
+    assert not any(password in message for message in said), said
+
+    # At the interpreter's exit (the atexit hook), in a process of its own.
+    program = (
+        "from secretary import SecretManager\n"
+        "m = SecretManager(environment='production')\n"
+        "assert m.get_secret('postgres_user') == 'v-scripted-user'\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd=tmp_path
+    )
+    assert ended.returncode == 0, ended.stderr
+    assert "could not revoke lease database/creds/shop/scripted-lease" in ended.stderr, ended.stderr
+    assert password not in ended.stderr + ended.stdout
