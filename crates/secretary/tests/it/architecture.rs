@@ -16,13 +16,15 @@ use secretary_test_support::architecture::{after, code, cycle_through};
 
 const SRC: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/src");
 
-/// Every `.rs` file under `dir` but the test modules (`tests.rs`, compiled only under
-/// `#[cfg(test)]`).
+/// Every `.rs` file under `dir` but the test modules (`tests.rs`, or a `tests`
+/// directory, compiled only under `#[cfg(test)]`).
 fn files(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.is_dir() {
-            files(&path, found);
+            if path.file_name().is_some_and(|name| name != "tests") {
+                files(&path, found);
+            }
         } else if path.extension().is_some_and(|e| e == "rs")
             && path.file_name().is_some_and(|name| name != "tests.rs")
         {

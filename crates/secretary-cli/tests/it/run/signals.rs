@@ -135,15 +135,32 @@ fn a_signal_while_a_provider_runs_stops_the_provider_too() {
 /// A stand-in for Vault on loopback: a lease read answers at once with a lease, a KV
 /// read after `kv_delay`, a revocation with 204; each request's line is recorded.
 fn slow_vault(kv_delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
-    scripted_vault(kv_delay, 204)
+    scripted_vault(Script {
+        kv_delay,
+        ..Script::default()
+    })
 }
 
-/// [`slow_vault`], a revocation answered with `revocation` (a status).
-fn scripted_vault(
+/// How [`scripted_vault`] answers: a KV read and a lease after their delays, a
+/// revocation with `revocation` (a status) after its own.
+#[derive(Default, Clone, Copy)]
+struct Script {
     kv_delay: Duration,
-    revocation: u16,
-) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    lease_delay: Duration,
+    revocation: Option<u16>,
+    revocation_delay: Duration,
+}
+
+/// [`slow_vault`], answering as `script` says.
+fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let Script {
+        kv_delay,
+        lease_delay,
+        revocation,
+        revocation_delay,
+    } = script;
+    let revocation = revocation.unwrap_or(204);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -172,10 +189,13 @@ fn scripted_vault(
                 let _ = reader.read_exact(&mut body);
                 record.lock().unwrap().push(line.trim().to_owned());
                 let (status, body) = if line.contains("database/creds") {
+                    std::thread::sleep(lease_delay);
                     (200, r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#.to_owned())
                 } else if line.contains("sys/leases/revoke") && revocation == 204 {
+                    std::thread::sleep(revocation_delay);
                     (204, String::new())
                 } else if line.contains("sys/leases/revoke") {
+                    std::thread::sleep(revocation_delay);
                     (revocation, r#"{"errors":["permission denied"]}"#.to_owned())
                 } else {
                     std::thread::sleep(kv_delay);
@@ -253,7 +273,11 @@ fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
 fn a_signal_during_start_up_says_which_lease_it_could_not_revoke() {
     // A thirty-sixth adversarial pass: the stop's warnings were written while the signal
     // was being acted on, which silences the command's output: never shown.
-    let (address, seen) = scripted_vault(Duration::from_secs(3), 403);
+    let (address, seen) = scripted_vault(Script {
+        kv_delay: Duration::from_secs(3),
+        revocation: Some(403),
+        ..Script::default()
+    });
     let dir = tempfile::tempdir().unwrap();
     fs::write(
         dir.path().join("secrets.toml"),
@@ -291,6 +315,92 @@ fn a_signal_during_start_up_says_which_lease_it_could_not_revoke() {
     );
     assert!(said.contains("may work until its TTL ends"), "{said}");
     assert!(!said.contains("pw-canary-4c2e"), "{said}");
+}
+
+/// The manifest of a lease source `db` and a KV source `kv` on the scripted Vault at
+/// `address`, written to a new directory.
+fn leased_and_kv(address: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// `check` in `dir` on the scripted Vault at `address`, sent SIGTERM once `seen` holds
+/// a request line containing `when`: its status and what it said on stderr.
+fn check_stopped_when(
+    dir: &std::path::Path,
+    address: &str,
+    seen: &std::sync::Mutex<Vec<String>>,
+    when: &str,
+) -> (std::process::ExitStatus, String) {
+    let mut child = support::secretary_in(dir)
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", address)
+        .args(["--env", "production", "check"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let waited = std::time::Instant::now();
+    while !seen.lock().unwrap().iter().any(|line| line.contains(when)) {
+        assert!(waited.elapsed() < Duration::from_secs(20), "no {when}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    send(&child, "TERM");
+    let status = process::wait(&mut child);
+    (status, stderr.rest())
+}
+
+#[test]
+fn a_signal_while_a_lease_is_issued_says_that_its_revocation_failed() {
+    // A thirty-seventh adversarial pass: a lease whose issue was answered after the
+    // signal was revoked by the reading thread, whose output the stop silences: its
+    // failed revocation was never said.
+    let (address, seen) = scripted_vault(Script {
+        lease_delay: Duration::from_secs(2),
+        revocation: Some(403),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = check_stopped_when(dir.path(), &address, &seen, "database/creds");
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
+        "the lease issued late was revoked"
+    );
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_signal_during_the_commands_own_revocation_says_that_it_failed() {
+    // A thirty-seventh adversarial pass: a SIGTERM while `check` revoked its lease at its
+    // end silenced the command's own warning, and the stop found nothing left to say.
+    let (address, seen) = scripted_vault(Script {
+        revocation: Some(403),
+        revocation_delay: Duration::from_secs(2),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = check_stopped_when(dir.path(), &address, &seen, "sys/leases/revoke");
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
+        "{said}"
+    );
 }
 
 #[test]

@@ -78,9 +78,9 @@ struct Connection {
     /// same are interchangeable (one dropped from the kept, or made while the kept list
     /// was busy, and made again), and hold one lease per path between them.
     settings: [u8; 32],
-    /// When it was made, in this process's order: of two connections to one Vault with
-    /// other credentials (a token renewed by hand), the newer's leases are used.
-    made: u64,
+    /// A digest of what names its server ([`shared::server_fingerprint`]): addresses,
+    /// namespace and TLS trust, not credentials.
+    server: [u8; 32],
 }
 
 impl Connection {
@@ -96,18 +96,16 @@ impl Connection {
         // reqwest needs a runtime to exist while the client is made.
         let runtime = Background(Some(runtime));
         let digest = shared::fingerprint(&settings);
+        let server = shared::server_fingerprint(&settings);
         let client = drive(runtime.get(), async { Client::new(settings) })?;
         Ok(Self {
             runtime,
             client: Arc::new(client),
             settings: digest,
-            made: MADE.fetch_add(1, std::sync::atomic::Ordering::SeqCst),
+            server,
         })
     }
 }
-
-/// How many connections this process made (a [`Connection`]'s `made`).
-static MADE: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// A runtime that shuts down without blocking when dropped, so that dropping a source
 /// inside an async context (where blocking is forbidden) is safe.

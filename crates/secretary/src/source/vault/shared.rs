@@ -90,11 +90,7 @@ fn lock() -> Option<MutexGuard<'static, Kept>> {
 /// share one connection. Never shown or stored anywhere but in this process's memory.
 pub(super) fn fingerprint(settings: &Settings) -> [u8; 32] {
     let mut digest = Digest(ring::digest::Context::new(&ring::digest::SHA256));
-    digest.count(settings.addresses.len());
-    for address in &settings.addresses {
-        digest.text(address.as_str());
-    }
-    digest.optional(settings.namespace.as_deref());
+    server(&mut digest, settings);
     match &settings.credentials {
         Credentials::Token(token) => {
             digest.text("token");
@@ -126,27 +122,6 @@ pub(super) fn fingerprint(settings: &Settings) -> [u8; 32] {
             }
         }
     }
-    match &settings.ca {
-        None => digest.text("platform"),
-        Some(CaSource::File(path)) => {
-            digest.text("file");
-            digest.bytes(path.as_os_str().as_encoded_bytes());
-        }
-        Some(CaSource::ManifestFile(path)) => {
-            digest.text("manifest file");
-            digest.bytes(path.as_os_str().as_encoded_bytes());
-        }
-        Some(CaSource::Bytes(pem)) => {
-            digest.text("bytes");
-            digest.text(pem);
-        }
-        Some(CaSource::Dir(path)) => {
-            digest.text("dir");
-            digest.bytes(path.as_os_str().as_encoded_bytes());
-        }
-    }
-    digest.count(usize::from(settings.skip_verify));
-    digest.optional(settings.tls_server_name.as_deref());
     match &settings.client_cert {
         None => digest.count(0),
         Some((cert, key)) => {
@@ -171,6 +146,48 @@ pub(super) fn fingerprint(settings: &Settings) -> [u8; 32] {
     let mut out = [0; 32];
     out.copy_from_slice(digest.0.finish().as_ref());
     out
+}
+
+/// A digest of what names the server a connection talks to, whoever it is as: its
+/// addresses, namespace and TLS trust (two connections with the same reach the same
+/// secrets engine, with other credentials perhaps). Never shown or stored anywhere but in
+/// this process's memory.
+pub(super) fn server_fingerprint(settings: &Settings) -> [u8; 32] {
+    let mut digest = Digest(ring::digest::Context::new(&ring::digest::SHA256));
+    server(&mut digest, settings);
+    let mut out = [0; 32];
+    out.copy_from_slice(digest.0.finish().as_ref());
+    out
+}
+
+/// Feeds `digest` what names the server ([`server_fingerprint`]).
+fn server(digest: &mut Digest, settings: &Settings) {
+    digest.count(settings.addresses.len());
+    for address in &settings.addresses {
+        digest.text(address.as_str());
+    }
+    digest.optional(settings.namespace.as_deref());
+    match &settings.ca {
+        None => digest.text("platform"),
+        Some(CaSource::File(path)) => {
+            digest.text("file");
+            digest.bytes(path.as_os_str().as_encoded_bytes());
+        }
+        Some(CaSource::ManifestFile(path)) => {
+            digest.text("manifest file");
+            digest.bytes(path.as_os_str().as_encoded_bytes());
+        }
+        Some(CaSource::Bytes(pem)) => {
+            digest.text("bytes");
+            digest.text(pem);
+        }
+        Some(CaSource::Dir(path)) => {
+            digest.text("dir");
+            digest.bytes(path.as_os_str().as_encoded_bytes());
+        }
+    }
+    digest.count(usize::from(settings.skip_verify));
+    digest.optional(settings.tls_server_name.as_deref());
 }
 
 /// A SHA-256 over length-prefixed fields, so that no two different settings give the

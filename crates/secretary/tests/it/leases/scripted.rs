@@ -124,6 +124,11 @@ fn slow_vault(
 /// A Vault that answers each connection on a thread of its own with what `answer` gives
 /// for its request line (method and path): a status and a body. Gives its address.
 fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> String {
+    with_headers(move |request, _| answer(request))
+}
+
+/// [`threaded`], `answer` given the request's headers too (lines, lower case).
+fn with_headers(answer: impl Fn(&str, &str) -> (u16, String) + Send + Sync + 'static) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -137,11 +142,13 @@ fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> S
                 let mut first = String::new();
                 let _ = reader.read_line(&mut first);
                 let mut length = 0;
+                let mut headers = String::new();
                 loop {
                     let mut line = String::new();
                     if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
                         break;
                     }
+                    headers.push_str(&line.to_ascii_lowercase());
                     if let Some((name, value)) = line.split_once(':') {
                         if name.eq_ignore_ascii_case("content-length") {
                             length = value.trim().parse().unwrap_or(0);
@@ -150,7 +157,7 @@ fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> S
                 }
                 let mut body = vec![0; length];
                 let _ = std::io::Read::read_exact(&mut reader, &mut body);
-                let (status, body) = answer(&first);
+                let (status, body) = answer(&first, &headers);
                 let _ = write!(
                     stream,
                     "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{body}",
@@ -402,46 +409,178 @@ fn a_connection_made_again_with_the_same_settings_keeps_the_lease() {
     leases::revoke_all();
 }
 
-#[test]
-fn a_lease_a_newer_token_takes_is_what_a_manager_on_the_older_serves_then() {
-    // A thirty-sixth adversarial pass: a token renewed by hand took its own lease and
-    // replaced the one a manager had served, which went on serving it until it was
-    // revoked. The manager reads again, and is served the newer token's lease (it never
-    // takes one back: two tokens would replace each other's without end).
-    let _serial = serial();
-    let (address, issued) = numbered(200, Duration::ZERO);
-    let dir = tempfile::tempdir().unwrap();
-    let (manifest, _) = shop(dir.path(), &address);
-    let older = secretary::SecretManager::from_manifest(
-        Manifest::discover(None, &Variables::default(), dir.path()).unwrap(),
+/// A Vault whose n-th lease (from 1) on `database/creds/shop` is `NS-TOKEN-n`'s (its
+/// namespace, `root` without one, and its token), answered after `delay`; a token
+/// beginning `denied` is refused (403). Gives its address and how many leases were
+/// asked for.
+fn tenants(delay: Duration) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let asked = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&asked);
+    let address = with_headers(move |request, headers| {
+        let header = |name: &str| {
+            headers
+                .lines()
+                .find_map(|line| line.strip_prefix(name))
+                .map(|value| value.trim().to_owned())
+        };
+        if !request.contains("database/creds/shop") {
+            return (204, String::new());
+        }
+        let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
+        std::thread::sleep(delay);
+        let token = header("x-vault-token:").unwrap_or_default();
+        if token.starts_with("denied") {
+            return (403, r#"{"errors":["permission denied"]}"#.to_owned());
+        }
+        let namespace = header("x-vault-namespace:").unwrap_or_else(|| "root".to_owned());
+        let user = format!("{namespace}-{token}-{n}");
+        (
+            200,
+            format!(
+                r#"{{"lease_id":"database/creds/shop/lease-{n}","lease_duration":60,"renewable":true,"data":{{"username":"{user}","password":"pw-{n}"}}}}"#
+            ),
+        )
+    });
+    (address, asked)
+}
+
+/// A manager of the leased manifest in `dir`, in production, with `vars`.
+fn manager_of(dir: &std::path::Path, vars: Variables) -> secretary::SecretManager {
+    secretary::SecretManager::from_manifest(
+        Manifest::discover(None, &Variables::default(), dir).unwrap(),
     )
     .environment("production")
-    .variables(pointed(&address, "first"))
+    .variables(vars)
     .build()
-    .unwrap();
+    .unwrap()
+}
+
+/// [`pointed`], in the namespace `namespace`.
+fn in_namespace(address: &str, token: &str, namespace: &str) -> Variables {
+    Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address.to_owned()),
+        ("VAULT_TOKEN".to_owned(), token.to_owned()),
+        ("VAULT_NAMESPACE".to_owned(), namespace.to_owned()),
+    ])
+}
+
+#[test]
+fn a_token_renewed_by_hand_takes_over_the_lease_and_a_reader_of_the_old_takes_its_own_once() {
+    // A thirty-sixth adversarial pass: a token renewed by hand took its own lease and
+    // replaced the one a manager had served, which went on serving it until it was
+    // revoked. The thirty-seventh: served the newer token's lease instead, a reader
+    // whose token Vault refuses read what it may not, and connections made again kept
+    // issuing leases without end. Now the manager reads again, with its own token, and
+    // takes a lease of its own, once.
+    let _serial = serial();
+    let (address, issued) = tenants(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    let older = manager_of(dir.path(), pointed(&address, "first"));
     let blocking = older.blocking();
-    assert_eq!(blocking.get("postgres_user").unwrap().expose(), "user-1");
+    assert_eq!(
+        blocking.get("postgres_user").unwrap().expose(),
+        "root-first-1"
+    );
     assert_eq!(
         value(
             &resolve_now(&manifest, &pointed(&address, "second")),
             "postgres_user"
         ),
-        "user-2"
+        "root-second-2"
     );
     wait_until(
-        "the manager serves the newer lease",
+        "the manager reads again, with its own token",
         Duration::from_secs(10),
-        || blocking.get("postgres_user").unwrap().expose() == "user-2",
+        || blocking.get("postgres_user").unwrap().expose() == "root-first-3",
     );
     std::thread::sleep(Duration::from_secs(1));
-    assert_eq!(blocking.get("postgres_user").unwrap().expose(), "user-2");
+    assert_eq!(
+        blocking.get("postgres_user").unwrap().expose(),
+        "root-first-3"
+    );
     assert_eq!(
         blocking.get("postgres_password").unwrap().expose(),
-        "pw-2",
+        "pw-3",
         "the user and password of one lease"
     );
-    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 2);
+    assert_eq!(
+        value(
+            &resolve_now(&manifest, &pointed(&address, "second")),
+            "postgres_user"
+        ),
+        "root-second-2",
+        "each keeps its own"
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 3);
     older.close();
+    leases::revoke_all();
+}
+
+#[test]
+fn a_lease_is_served_only_to_readers_with_the_settings_that_took_it() {
+    // A thirty-seventh adversarial pass: a manager in namespace team-a was served
+    // team-b's credentials (one source name and address), and a reader whose token
+    // Vault refuses was served another token's lease without Vault being asked.
+    let _serial = serial();
+    let (address, issued) = tenants(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    let team_a = manager_of(dir.path(), in_namespace(&address, "t", "team-a"));
+    assert_eq!(
+        team_a.blocking().get("postgres_user").unwrap().expose(),
+        "team-a-t-1"
+    );
+    let team_b = resolve_now(&manifest, &in_namespace(&address, "t", "team-b"));
+    assert_eq!(value(&team_b, "postgres_user"), "team-b-t-2");
+    std::thread::sleep(Duration::from_millis(500));
+    team_a.clear_cache();
+    assert_eq!(
+        team_a.blocking().get("postgres_user").unwrap().expose(),
+        "team-a-t-1",
+        "team-a keeps its own lease"
+    );
+    assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    let denied = resolve_now(&manifest, &pointed(&address, "denied-token"));
+    assert!(denied.get("postgres_user").unwrap().value.is_none());
+    let good = resolve_now(&manifest, &pointed(&address, "good"));
+    assert_eq!(value(&good, "postgres_user"), "root-good-4");
+    let again = resolve_now(&manifest, &pointed(&address, "denied-token"));
+    assert!(
+        again.get("postgres_user").unwrap().value.is_none(),
+        "a refused token is served another's lease"
+    );
+    assert_eq!(
+        issued.load(std::sync::atomic::Ordering::SeqCst),
+        5,
+        "Vault is asked for the refused token each time"
+    );
+    team_a.close();
+    leases::revoke_all();
+}
+
+#[test]
+fn a_reader_with_other_credentials_neither_waits_for_nor_shares_anothers_failure() {
+    // A thirty-seventh adversarial pass: a reader arriving while another token's issue
+    // was in flight waited for it, and was given its 403 with advice blaming its own
+    // token.
+    let _serial = serial();
+    let (address, _) = tenants(Duration::from_millis(800));
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    std::thread::scope(|scope| {
+        let denied = scope.spawn(|| resolve_now(&manifest, &pointed(&address, "denied-x")));
+        std::thread::sleep(Duration::from_millis(200));
+        let good = resolve_now(&manifest, &pointed(&address, "good"));
+        assert!(
+            value(&good, "postgres_user").starts_with("root-good-"),
+            "the good token's read failed"
+        );
+        let denied = denied.join().unwrap();
+        assert!(denied.get("postgres_user").unwrap().value.is_none());
+    });
     leases::revoke_all();
 }
 

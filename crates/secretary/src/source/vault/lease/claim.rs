@@ -1,28 +1,31 @@
-//! One lease issued at a time for each place (a source's path on one Vault): the thread
-//! that asks for it claims the place, and the others wait for its outcome, the lease or
-//! the error, rather than take a second lease (a thirty-fifth adversarial pass saw two
-//! threads reading one lease's user and password take a lease each, and be served a
-//! user of one with the password of the other) or ask again in turn after a failure (a
-//! thirty-sixth saw N waiters each wait out the client's deadline, one after another).
+//! One lease issued at a time for each path and connection settings (credentials
+//! included): the thread that asks for it claims it, and the others with the same
+//! settings wait for its outcome, the lease or the error, rather than take a second
+//! lease (a thirty-fifth adversarial pass saw two threads reading one lease's user and
+//! password take a lease each, and be served a user of one with the password of the
+//! other) or ask again in turn after a failure (a thirty-sixth saw N waiters each wait
+//! out the client's deadline, one after another). Readers with other credentials do not
+//! wait: the outcome would not be theirs (a thirty-seventh saw one token's refusal given
+//! to a reader whose token could read the path).
 
 use std::sync::Arc;
 
 use super::super::Connection;
 use super::LeaseError;
 use super::process::wake;
-use super::registry::{lock, place};
+use super::registry::lock;
 
-/// The places being issued for now, and the failures still owed to their waiters.
+/// The paths (by settings) being issued for now, and the failures still owed to their
+/// waiters.
 #[derive(Default)]
 pub(super) struct Claims {
     records: Vec<Record>,
     next: u64,
 }
 
-/// One place being issued for.
+/// One path being issued for, over one connection's settings.
 struct Record {
     id: u64,
-    source: String,
     connection: Arc<Connection>,
     api: String,
     /// Threads waiting for its outcome.
@@ -43,17 +46,12 @@ pub(super) enum Outcome {
 }
 
 impl Claims {
-    /// Claims the place of `api` for this thread: `Ok` with the claim's id, or `Err`
+    /// Claims `api` over `connection`'s settings for this thread: `Ok` with the claim's id, or `Err`
     /// with the id of the claim another thread holds on it, now counting this one among
     /// its waiters.
-    pub(super) fn claim(
-        &mut self,
-        source: &str,
-        connection: &Arc<Connection>,
-        api: &str,
-    ) -> Result<u64, u64> {
+    pub(super) fn claim(&mut self, connection: &Arc<Connection>, api: &str) -> Result<u64, u64> {
         if let Some(record) = self.records.iter_mut().find(|r| {
-            r.failed.is_none() && place(&r.source, &r.connection, &r.api, source, connection, api)
+            r.failed.is_none() && r.api == api && r.connection.settings == connection.settings
         }) {
             record.waiters = record.waiters.saturating_add(1);
             return Err(record.id);
@@ -62,7 +60,6 @@ impl Claims {
         self.next = self.next.wrapping_add(1);
         self.records.push(Record {
             id,
-            source: source.to_owned(),
             connection: Arc::clone(connection),
             api: api.to_owned(),
             waiters: 0,
@@ -104,7 +101,7 @@ impl Claims {
     }
 }
 
-/// A place claimed by this thread ([`Claims::claim`]); ended, with its waiters woken,
+/// A path claimed by this thread ([`Claims::claim`]); ended, with its waiters woken,
 /// when dropped: with the error given to [`Claim::failed`], if it was.
 pub(super) struct Claim {
     id: u64,

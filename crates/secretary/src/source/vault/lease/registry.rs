@@ -25,7 +25,7 @@ pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
 pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
 use super::process::{InFlight, shared, wake};
-use super::revoking::ending;
+use super::revoking::{ending, revoke_registered_now, told};
 pub use super::revoking::{revocations, revoke_all, revoke_all_within};
 
 /// The least time before a lease ends at which it is re-issued; also what a login's
@@ -88,8 +88,8 @@ pub(super) struct Registry {
     keeper: bool,
     /// Its leases are being revoked: the keeper stays until they are.
     pub(super) stopping: bool,
-    /// The places a lease is being issued for now: another reader of the same place
-    /// waits for that lease (or that error) rather than ask for a second.
+    /// The paths (by settings) a lease is being issued for now: another reader with the
+    /// same settings waits for that lease (or that error) rather than ask for a second.
     pub(super) claims: Claims,
 }
 
@@ -149,7 +149,7 @@ pub(super) fn credentials(
                 }
             }
             if waiting.is_none() {
-                if let Some(issued) = registry.live(source, connection, api) {
+                if let Some(issued) = registry.live(connection, api) {
                     return Ok(issued);
                 }
                 // The process is revoking its leases to end: one issued now would
@@ -159,12 +159,12 @@ pub(super) fn credentials(
                         path: api.to_owned(),
                     });
                 }
-                match registry.claims.claim(source, connection, api) {
+                match registry.claims.claim(connection, api) {
                     Ok(id) => break id,
                     Err(theirs) => waiting = Some(theirs),
                 }
             }
-            // Another thread is issuing this place's lease: its request is bounded by
+            // Another thread is issuing this lease: its request is bounded by
             // the client's timeout, and the end of its claim wakes this one.
             guard = wake()
                 .wait_timeout(guard, Duration::from_millis(200))
@@ -207,46 +207,42 @@ pub(super) fn credentials(
     wake().notify_all();
     drop(guard);
     drop(claim);
-    drop(issuing);
     if replaced_live {
         changed();
     }
+    // Issued while the process began to end: revoked now, still in flight, so that the
+    // stop waits for it and says whether it failed.
     if ending() {
-        revoke_all();
+        revoke_registered_now();
     }
+    drop(issuing);
     Ok(issued)
 }
 
 /// Whether `entry` is the lease of `api` over `connection`, or over a connection made
-/// with the same settings.
+/// with the same settings (credentials included): the only readers a lease is served to
+/// (a thirty-seventh adversarial pass saw a lease one token took served to a reader whose
+/// token Vault refused, and one namespace's to a reader of another).
 fn same(entry: &Entry, connection: &Arc<Connection>, api: &str) -> bool {
-    entry.api == api
-        && (Arc::ptr_eq(&entry.connection, connection)
-            || entry.connection.settings == connection.settings)
+    entry.api == api && entry.connection.settings == connection.settings
 }
 
-/// Whether the lease of `api` that `source` reads over `connection` and the one of
-/// `their_api` that `theirs` reads over `their_connection` are one place: the same
-/// settings and path, or the same source and path on the same Vault (with other
-/// credentials).
-pub(super) fn place(
-    theirs: &str,
-    their_connection: &Arc<Connection>,
-    their_api: &str,
-    source: &str,
-    connection: &Arc<Connection>,
-    api: &str,
-) -> bool {
-    their_api == api
-        && (Arc::ptr_eq(their_connection, connection)
-            || their_connection.settings == connection.settings
-            || (theirs == source
-                && their_connection.client.addresses() == connection.client.addresses()))
+/// Whether `entry` and the lease of `api` that `source` reads over `connection` are one
+/// place: the same source and path on the same server (addresses, namespace and TLS
+/// trust), whatever the credentials.
+fn place(entry: &Entry, source: &str, connection: &Arc<Connection>, api: &str) -> bool {
+    entry.api == api && entry.source == source && entry.connection.server == connection.server
 }
 
 impl Registry {
-    /// Registers `held`, just issued for `api` over `connection`: in this place's entry,
-    /// whose lease it replaces, or a new one. Whether the lease it replaced was live.
+    /// Registers `held`, just issued for `api` over `connection`: in the entry of this
+    /// connection's settings, whose lease it replaces; or, the first time these settings
+    /// take one, in an entry of its own that takes over the leases other credentials
+    /// hold at the place: a token renewed by hand (a new `~/.vault-token`), whose old
+    /// token may be gone and its leases with it. Those are revoked after their grace with
+    /// the new credentials, and whoever was served them reads again (and, if its
+    /// credentials still work, takes a lease of its own, in its own entry: once, not
+    /// again and again). Whether a lease someone was served was replaced.
     fn register(
         &mut self,
         source: &str,
@@ -256,62 +252,50 @@ impl Registry {
         held: Held,
     ) -> bool {
         let now = Instant::now();
-        // This place's entry: the one this connection (or one made with the same
-        // settings) keeps, or the one the same source keeps over an older connection to
-        // the same Vault with other credentials: a token the user renewed by hand (a new
-        // `~/.vault-token`). Its lease is replaced, and revoked after its grace with the
-        // new token (the old one may be gone, and its leases with it); whoever was
-        // served it reads again (a thirty-sixth adversarial pass saw a manager keep
-        // serving a replaced lease until its revocation).
-        let found = self
-            .entries
-            .iter()
-            .position(|e| same(e, connection, api))
-            .or_else(|| {
-                self.entries
-                    .iter()
-                    .position(|e| place(&e.source, &e.connection, &e.api, source, connection, api))
-            });
-        let mut replaced_live = false;
-        match found.map(|index| &mut self.entries[index]) {
-            Some(entry) => {
-                entry.connection = Arc::clone(connection);
-                if let Some(old) = entry.current.replace(held) {
-                    replaced_live = now < old.ends;
-                    entry.retiring.push((old.issued, now + entry.grace));
-                }
-                entry.expired = None;
+        if let Some(entry) = self.entries.iter_mut().find(|e| same(e, connection, api)) {
+            entry.connection = Arc::clone(connection);
+            entry.expired = None;
+            let old = entry.current.replace(held);
+            let live = old.as_ref().is_some_and(|old| now < old.ends);
+            if let Some(old) = old {
+                entry.retiring.push((old.issued, now + entry.grace));
             }
-            None => self.entries.push(Entry {
-                source: source.to_owned(),
-                connection: Arc::clone(connection),
-                api: api.to_owned(),
-                grace,
-                current: Some(held),
-                retiring: Vec::new(),
-                expired: None,
-            }),
+            return live;
         }
+        let mut retiring = Vec::new();
+        let mut replaced_live = false;
+        for entry in self
+            .entries
+            .iter_mut()
+            .filter(|e| place(e, source, connection, api))
+        {
+            if let Some(old) = entry.current.take() {
+                replaced_live |= now < old.ends;
+                retiring.push((old.issued, now + grace));
+            }
+            entry.expired = None;
+        }
+        self.entries.push(Entry {
+            source: source.to_owned(),
+            connection: Arc::clone(connection),
+            api: api.to_owned(),
+            grace,
+            current: Some(held),
+            retiring,
+            expired: None,
+        });
         replaced_live
     }
 
-    /// The live lease this reader of `api` is served: its connection's (or one with the
-    /// same settings), or the one the same source holds over a newer connection to the
-    /// same Vault with other credentials (an older connection never replaces a newer's
-    /// lease: two managers with other tokens would replace each other's without end).
-    fn live(&self, source: &str, connection: &Arc<Connection>, api: &str) -> Option<Arc<Issued>> {
+    /// The live lease of `api` this connection's settings keep, if any: a lease is
+    /// served only to connections made with the settings (credentials included) that
+    /// took it (a thirty-seventh adversarial pass saw a manager served a lease another
+    /// namespace's, or another token's, connection took).
+    fn live(&self, connection: &Arc<Connection>, api: &str) -> Option<Arc<Issued>> {
         let now = Instant::now();
-        let entry = self
-            .entries
+        self.entries
             .iter()
-            .find(|e| same(e, connection, api))
-            .or_else(|| {
-                self.entries.iter().find(|e| {
-                    e.connection.made > connection.made
-                        && place(&e.source, &e.connection, &e.api, source, connection, api)
-                })
-            })?;
-        entry
+            .find(|e| same(e, connection, api))?
             .current
             .as_ref()
             .filter(|held| now < held.ends)
@@ -484,7 +468,9 @@ fn act(key: Key, due: Due) {
             connection: &connection,
             api: &api,
         };
-        emit(&revoke(&whose, &issued));
+        let event = revoke(&whose, &issued);
+        emit(&event);
+        told(std::slice::from_ref(&event));
         drop(flight);
         return;
     }
@@ -588,6 +574,10 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
     // the new lease is registered or revoked; none is asked for once the entry is gone.
     let (old, _flight) = {
         let registry = lock();
+        // None once the process is ending either (a thirty-seventh adversarial pass).
+        if ending() {
+            return;
+        }
         let Some(entry) = registry
             .as_ref()
             .and_then(|r| r.entries.iter().find(|e| same(e, connection, api)))
@@ -699,7 +689,9 @@ fn orphaned(source: &str, connection: &Arc<Connection>, api: &str, issued: &Issu
         connection,
         api,
     };
-    emit(&revoke(&whose, issued));
+    let event = revoke(&whose, issued);
+    emit(&event);
+    told(std::slice::from_ref(&event));
 }
 
 /// How long to wait before trying again after `failures` failures in a row, with `left`

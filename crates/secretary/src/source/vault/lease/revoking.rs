@@ -1,8 +1,9 @@
 //! Revoking every lease this process holds: at the end of a command, at a manager's
 //! `close`, at the interpreter's exit, and when a signal stops the process.
 
-use std::sync::Arc;
+use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use super::calls::{Whose, revoke_by};
@@ -113,10 +114,40 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
     for event in &events {
         emit(event);
     }
+    told(&events);
     if let Some(registry) = lock().as_mut() {
         registry.stopping = false;
     }
     events
+}
+
+/// Revokes what is registered now, waiting for nothing in flight: for a thread that is
+/// itself in flight (a reader that registered a lease once the process was ending).
+pub(super) fn revoke_registered_now() -> Vec<LeaseEvent> {
+    revoke_registered(Instant::now() + IN_FLIGHT_WAIT)
+}
+
+/// Revocations that failed while the process was ending on a signal, made by a thread
+/// other than the stop's (the command's own end, a reader revoking a lease it issued
+/// late, the keeper): that thread's output is silenced then, so the stop says them (a
+/// thirty-seventh adversarial pass saw such a failure never said).
+static LATE: Mutex<Vec<LeaseEvent>> = Mutex::new(Vec::new());
+
+thread_local! {
+    /// Set on the thread that stops the process ([`revoke_all_within`]).
+    static THE_STOP: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Keeps the failures among `events` for the stop to say, when the process is ending
+/// and this thread is not the stop's.
+pub(super) fn told(events: &[LeaseEvent]) {
+    if !ending() || THE_STOP.with(Cell::get) {
+        return;
+    }
+    let failed = events.iter().filter(|event| event.error.is_some()).cloned();
+    LATE.lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .extend(failed);
 }
 
 /// Set by [`revoke_all_within`]: no lease is asked for from now on, and one asked for
@@ -129,9 +160,17 @@ pub(super) fn ending() -> bool {
 }
 
 /// [`revoke_all`], for a process about to end on a signal: work in flight is waited for
-/// until `deadline` (not 10 s), and any lease registered after this call is revoked at
-/// once.
+/// until `deadline` (not 10 s), no lease is asked for after this call, and one being
+/// issued is revoked as soon as it is registered. The events include the failed
+/// revocations other threads made meanwhile (their output is silenced).
 pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
     ENDING.store(true, Ordering::SeqCst);
-    revoke_all_by(deadline)
+    THE_STOP.with(|stop| stop.set(true));
+    let mut events = revoke_all_by(deadline);
+    // What other threads could not revoke meanwhile, once they were done (waited for
+    // above): said with the stop's own.
+    events.extend(std::mem::take(
+        &mut *LATE.lock().unwrap_or_else(PoisonError::into_inner),
+    ));
+    events
 }

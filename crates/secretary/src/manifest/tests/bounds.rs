@@ -1,0 +1,260 @@
+//! Unit tests of the manifest's bounds: how much it may declare, and how much a check
+//! says about it.
+
+use super::*;
+
+#[test]
+fn a_manifest_declares_at_most_128_environments_and_two_million_secrets_in_all() {
+    use std::fmt::Write as _;
+    // A twenty-eighth adversarial pass: each environment holds each secret, so 3,000 of
+    // each made every command take 30 s (a debug build), and 16 MiB of them days.
+    let mut text = String::from("version = 1\n");
+    for n in 0..129 {
+        let _ = write!(text, "[environments.e{n:03}]\nsources = []\n");
+    }
+    let found = diagnostics(&text);
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "129 environments: a manifest declares at most 128"),
+        "{found:?}"
+    );
+    // 2,000,000 / 128 = 15,625 secrets in 128 environments.
+    let mut text = String::from("version = 1\n");
+    for n in 0..128 {
+        let _ = write!(text, "[environments.e{n:03}]\nsources = []\n");
+    }
+    for n in 0..15_626 {
+        let _ = writeln!(text, "[secrets.s{n:05}]");
+    }
+    let found = diagnostics(&text);
+    assert!(
+        found.iter().any(|(_, m)| m
+            .starts_with("15626 secrets in 128 environment(s): a manifest holds at most 2000000")),
+        "{:?}",
+        &found[..found.len().min(3)]
+    );
+    // Within both, a manifest is checked; and many templates naming what is not
+    // declared are reported each (20,000 took 11 s: each report went through every
+    // template to find where it was written).
+    let mut text = String::from("version = 1\n");
+    for n in 0..9_000 {
+        let _ = write!(text, "[secrets.t{n:05}]\ntemplate = \"{{missing{n}}}\"\n");
+    }
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 101, "the first 100, and how many more");
+    assert_eq!(found[0].0, 3, "at the template's line");
+    assert_eq!(
+        found[100].1,
+        "and 8900 more problems, not shown: fix these first"
+    );
+}
+
+#[test]
+fn a_manifest_declares_at_most_256_sources_and_a_chain_names_at_most_256() {
+    use std::fmt::Write as _;
+    // A thirty-first adversarial pass: 1,000 sources named in a chain, none declared,
+    // took 16 s to check and wrote 19 MB of errors.
+    let mut text = String::from("version = 1\n");
+    for n in 0..257 {
+        let _ = write!(text, "[sources.s{n:03}]\ntype = \"env\"\n");
+    }
+    let found = diagnostics(&text);
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "257 sources: a manifest declares at most 256"),
+        "{:?}",
+        &found[..found.len().min(3)]
+    );
+    let names: Vec<String> = (0..300).map(|n| format!("\"u{n}\"")).collect();
+    let text = format!(
+        "version = 1\n[environments.e]\nsources = [{}]\n",
+        names.join(", ")
+    );
+    let found = diagnostics(&text);
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "an environment's chain of 300 sources: at most 256"),
+        "{:?}",
+        &found[..found.len().min(3)]
+    );
+    assert!(found.len() <= 300, "{}", found.len());
+}
+
+#[test]
+fn a_check_reports_at_most_100_problems_and_names_at_most_64_bytes_long() {
+    use std::fmt::Write as _;
+    // A thirty-second adversarial pass: 256 sources and a chain of 256 undefined names,
+    // each 200 bytes long, took 101 s to check and wrote 14 MB of errors, each with a
+    // "did you mean" among every source and a list of them all; and 4,000 rules for
+    // undeclared secrets took 53 s.
+    let long = |c: char, n: usize| format!("{c}{n:04}{}", c.to_string().repeat(200));
+    let mut text = String::from("version = 1\n");
+    for n in 0..256 {
+        let _ = write!(text, "[sources.{}]\ntype = \"env\"\n", long('s', n));
+    }
+    let chain: Vec<String> = (0..256).map(|n| format!("\"{}\"", long('u', n))).collect();
+    let _ = write!(text, "[environments.e]\nsources = [{}]\n", chain.join(","));
+    let error = parse(&text).expect_err("refused");
+    let shown = error.to_string();
+    assert_eq!(
+        error.diagnostics.len(),
+        101,
+        "{}",
+        &shown[..shown.len().min(2000)]
+    );
+    assert!(shown.len() < 64 * 1024, "{} bytes of errors", shown.len());
+    assert!(
+        shown.contains("source name `s0000sssssssss") && shown.contains("…` is not valid"),
+        "{}",
+        &shown[..2000]
+    );
+    assert!(
+        shown.contains("use at most 64 lower case letters"),
+        "{}",
+        &shown[..2000]
+    );
+    assert!(
+        error.diagnostics[100]
+            .message
+            .ends_with("more problems, not shown: fix these first"),
+        "{:?}",
+        error.diagnostics[100]
+    );
+    // A name of 64 bytes is a name.
+    let text = format!(
+        "version = 1\n[sources.{}]\ntype = \"env\"\n[environments.{}]\nsources = [\"{0}\"]\n",
+        "s".repeat(64),
+        "e".repeat(64)
+    );
+    assert!(parse(&text).is_ok(), "{:?}", parse(&text).err());
+    // Rules for undeclared secrets: the first 100 told, with a "did you mean".
+    let mut text = String::from("version = 1\n[environments.development]\nsources = [\"env\"]\n");
+    for n in 0..4_000 {
+        let _ = write!(
+            text,
+            "[environments.development.secrets.x{n:04}_key]\nrequired = true\n"
+        );
+    }
+    for n in 0..4_000 {
+        let _ = writeln!(text, "[secrets.k{n:04}_key]");
+    }
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 101);
+    assert_eq!(
+        found[0].1,
+        "environment `development` has rules for `x0000_key`, which is not declared"
+    );
+    assert_eq!(
+        found[100].1,
+        "and 3900 more problems, not shown: fix these first"
+    );
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(
+        error.diagnostics[0].help.as_deref(),
+        Some("did you mean `k0000_key`?")
+    );
+}
+
+#[test]
+fn a_check_bounds_each_problem_and_the_control_characters_it_tells() {
+    use std::fmt::Write as _;
+    // A thirty-third adversarial pass: 2,000 tabs below a 100 KB key wrote 200 MB of
+    // errors (each naming the whole path, none counted against the 100), and 150 bad
+    // variable names of a 262 KB key wrote 26 MB (each quoting it).
+    let key = format!("k{}", "a".repeat(100_000));
+    let mut text = format!("version = 1\n[secrets.{key}]\n");
+    for n in 0..2_000 {
+        let _ = writeln!(text, "x{n} = \"\\t\"");
+    }
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.diagnostics.len(), 101);
+    assert!(
+        error.to_string().len() < 64 * 1024,
+        "{}",
+        error.to_string().len()
+    );
+    assert!(
+        error.diagnostics[0].message.starts_with("`secrets.kaaaa")
+            && error.diagnostics[0]
+                .message
+                .contains("….x0` holds a control character"),
+        "{}",
+        &error.diagnostics[0].message[..200.min(error.diagnostics[0].message.len())]
+    );
+    assert_eq!(
+        error.diagnostics[100].message,
+        "and 1900 more problems, not shown: fix these first"
+    );
+    // (A key that long is now refused alone: an environment's rules quote theirs.)
+    let key = format!("k{}", "a".repeat(100));
+    let environment = format!("e{}", "a".repeat(262_144));
+    let mut text = format!("version = 1\n[environments.{environment}]\nsources = [\"env\"]\n");
+    for n in 0..150 {
+        let _ = write!(
+            text,
+            "[environments.{environment}.secrets.{key}{n}]\nrequired = true\n"
+        );
+    }
+    let error = parse(&text).expect_err("refused");
+    assert_eq!(error.diagnostics.len(), 101);
+    assert!(
+        error
+            .diagnostics
+            .iter()
+            .all(|d| d.message.chars().count() <= 1025),
+        "a message is at most 1,024 characters and `…`"
+    );
+}
+
+#[test]
+fn a_setting_holds_at_most_4096_bytes_of_text() {
+    // A thirty-fourth adversarial pass: an 800 KB `dir`, copied into what each of 2,000
+    // secrets read, made `check` take 9.4 GB.
+    let dir = format!("d{}", "/.".repeat(400_000));
+    let text = format!(
+        "version = 1\n[sources.f]\ntype = \"files\"\ndir = \"{dir}\"\n[environments.development]\nsources = [\"f\"]\n[secrets.a]\n"
+    );
+    let found = diagnostics(&text);
+    assert_eq!(
+        found,
+        [(
+            4,
+            "`sources.f.dir` is 800001 bytes long: a setting of the manifest holds at most 4096"
+                .to_owned()
+        )]
+    );
+    let text = format!(
+        "version = 1\n[sources.f]\ntype = \"files\"\ndir = \"{}\"\n[secrets.a]\n",
+        "d".repeat(4096)
+    );
+    assert!(parse(&text).is_ok(), "{:?}", parse(&text).err());
+}
+
+#[test]
+fn a_secret_key_is_at_most_128_bytes() {
+    // A thirty-fifth adversarial pass: a 100 KB key, named 800 times in a Vault `path`,
+    // took 19 s and 494 MB to check.
+    let text = format!(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\npath = \"{}\"\n[secrets.{}]\n",
+        "{key}".repeat(800),
+        "a".repeat(100_000)
+    );
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(
+        found[0].1.ends_with("`path` uses `{key}` more than once"),
+        "{}",
+        found[0].1
+    );
+    assert!(
+        found[1]
+            .1
+            .ends_with("is 100000 bytes long: a key is at most 128"),
+        "{}",
+        found[1].1
+    );
+    assert!(parse(&format!("version = 1\n[secrets.{}]\n", "a".repeat(128))).is_ok());
+}
