@@ -59,7 +59,13 @@ pub fn render(manifest: &Manifest, environment: &EnvironmentSpec) -> String {
             .map_or_else(String::new, |name| name.to_string_lossy().into_owned()),
         environment.name
     );
-    out.push_str("# Edit the manifest, not this file: `secretary example --check` finds drift.\n");
+    // With the environment: `example --check` alone compares the default environment's
+    // template (a thirty-seventh adversarial pass).
+    let _ = writeln!(
+        out,
+        "# Edit the manifest, not this file: `secretary --env {} example --check` finds drift.",
+        environment.name
+    );
     out.push_str("# Fill in a copy; never commit values.\n");
     out.push_str("#\n# Where secretary looks, in order:\n");
     for name in &environment.sources {

@@ -294,6 +294,20 @@ fn a_mount_that_does_not_exist_is_named_as_such_not_blamed_on_vault_addr() {
         "{}",
         out.stderr
     );
+    // A thirty-seventh: a namespace that does not exist (`namespace not found`) was
+    // blamed on VAULT_ADDR too.
+    let app = App::new(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\nnamespace = \"nosuch-team\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+    );
+    let out = run(app.cmd(&bao).args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("Vault has nothing mounted at")
+            && out.stdout.contains("the manifest's `namespace`"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("VAULT_ADDR"), "{}", out.stdout);
 }
 
 #[test]

@@ -240,7 +240,8 @@ pub enum Extent {
     /// This file, read whole (a `files` source): as written, relative to the manifest or
     /// absolute.
     WholeFile(String),
-    /// This file, read for several secrets (a `dotenv` source's).
+    /// This file, read for several secrets (a `dotenv` source's): the same for every
+    /// secret of its source, so asked of it once.
     FileOfSecrets(String),
     /// This AWS Secrets Manager secret, read whole.
     WholeAwsSecret(String),

@@ -243,18 +243,66 @@ fn a_secret_key_is_at_most_128_bytes() {
         "a".repeat(100_000)
     );
     let found = diagnostics(&text);
-    assert_eq!(found.len(), 2, "{found:?}");
+    assert_eq!(found.len(), 3, "{found:?}");
     assert!(
-        found[0].1.ends_with("`path` uses `{key}` more than once"),
+        found[0].1.contains("hold 4011 bytes together"),
         "{}",
         found[0].1
     );
     assert!(
-        found[1]
-            .1
-            .ends_with("is 100000 bytes long: a key is at most 128"),
+        found[1].1.ends_with("`path` uses `{key}` more than once"),
         "{}",
         found[1].1
     );
+    assert!(
+        found[2]
+            .1
+            .ends_with("is 100000 bytes long: a key is at most 128"),
+        "{}",
+        found[2].1
+    );
     assert!(parse(&format!("version = 1\n[secrets.{}]\n", "a".repeat(128))).is_ok());
+}
+
+#[test]
+fn the_one_place_check_reports_within_the_cap_and_a_place_is_bounded() {
+    use std::fmt::Write as _;
+
+    // A thirty-seventh adversarial pass: 20,000 secrets over one Vault path made 19,999
+    // problems (the cap was bypassed), and four 4 KiB settings made every place 12 KB.
+    let mut text = "version = 1\n[sources.vault]\ntype = \"vault\"\npath = \"shared\"\n".to_owned();
+    for n in 0..2_000 {
+        let _ = writeln!(text, "[secrets.k{n:06}]");
+    }
+    let found = diagnostics(&text);
+    assert_eq!(found.len(), 101, "{:?}", &found[..3]);
+    assert!(
+        found[..100]
+            .iter()
+            .all(|(_, m)| m.contains("both read vault:secret/data/shared#value"))
+    );
+    assert_eq!(
+        found[100].1,
+        "and 1899 more problems, not shown: fix these first"
+    );
+
+    let long = "p".repeat(400);
+    let found = diagnostics(&format!(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\nmount = \"{long}\"\nnamespace = \"{long}\"\npath = \"{long}/{{key}}\"\n"
+    ));
+    assert!(
+        found.iter().any(|(_, m)| m
+            == "vault source `vault`: its `mount`, `namespace`, `path` and `field` hold 1211 bytes together: at most 1024"),
+        "{found:?}"
+    );
+    let found = diagnostics(&format!(
+        "version = 1\n[app]\nname = \"{}\"\n",
+        "a".repeat(129)
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "`[app] name` is 129 bytes long: at most 128"),
+        "{found:?}"
+    );
 }

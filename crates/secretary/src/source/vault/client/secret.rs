@@ -37,8 +37,10 @@ impl Reply {
     }
 
     /// Whether a 404's body is Vault saying nothing serves the path: `{"errors": [...]}`
-    /// with a `no handler for route` among its strings (no such mount, or not in the
-    /// namespace). Another JSON API's `errors` holds objects, or other words.
+    /// with a `no handler for route` (no such mount, or not in the namespace) or a
+    /// `namespace not found` (no such namespace: a thirty-seventh adversarial pass saw it
+    /// blamed on `VAULT_ADDR`) among its strings. Another JSON API's `errors` holds
+    /// objects, or other words.
     pub fn is_no_route(&self) -> bool {
         let json = self.json();
         json.expose().as_object().is_some_and(|object| {
@@ -48,9 +50,10 @@ impl Reply {
                     .and_then(Value::as_array)
                     .is_some_and(|errors| {
                         errors.iter().any(|error| {
-                            error
-                                .as_str()
-                                .is_some_and(|text| text.starts_with("no handler for route"))
+                            error.as_str().is_some_and(|text| {
+                                text.starts_with("no handler for route")
+                                    || text.starts_with("namespace not found")
+                            })
                         })
                     })
         })
