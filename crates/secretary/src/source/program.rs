@@ -331,6 +331,17 @@ impl Program<'_> {
     pub(crate) fn run(&self) -> Result<Finished, ProgramError> {
         use std::os::unix::process::CommandExt;
         let name = self.name.to_owned();
+        // Spawned and registered under [`RUNNING`]'s lock, and not at all once the
+        // process is being stopped: a program spawned as the stop ended the process, not
+        // yet registered, was never killed and outlived it (a thirty-eighth adversarial
+        // pass).
+        let mut registry = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
+        if KILLED.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(ProgramError::Spawn {
+                name,
+                reason: "the process is being stopped".to_owned(),
+            });
+        }
         let mut child = Command::new(self.path)
             .args(self.args)
             .current_dir(self.dir)
@@ -345,7 +356,8 @@ impl Program<'_> {
                 name: name.clone(),
                 reason: error.to_string(),
             })?;
-        let running = Running::start(&child);
+        let running = Running::start(&child, &mut registry);
+        drop(registry);
         let (sent, outputs) = mpsc::channel();
         if let Some(mut stdin) = child.stdin.take() {
             let input = Zeroizing::new(self.stdin.to_vec());
@@ -482,10 +494,10 @@ impl Output {
 /// [`kill_running`] kills when the process is stopped by a signal.
 static RUNNING: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
-/// Set, under [`RUNNING`]'s lock, once [`kill_running`] has run: a program that starts
-/// after (or registers just after: spawned as the signal came) is killed at once. A
-/// provider that registered a moment after the kill outlived `secretary check` stopped
-/// by SIGTERM, in one fresh test run under load.
+/// Set, under [`RUNNING`]'s lock, once [`kill_running`] has run: no program starts after
+/// (each is spawned and registered under that lock). A provider that registered a moment
+/// after the kill outlived `secretary check` stopped by SIGTERM, in one fresh test run
+/// under load.
 static KILLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 /// A program's place in [`RUNNING`], from its start until it is reaped (given up just
@@ -493,18 +505,13 @@ static KILLED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::ne
 struct Running(i32);
 
 impl Running {
-    fn start(child: &std::process::Child) -> Self {
+    /// Registers `child` in `running` ([`RUNNING`], locked by the caller since before
+    /// the spawn).
+    fn start(child: &std::process::Child, running: &mut Vec<i32>) -> Self {
         let group = rustix::process::Pid::from_child(child)
             .as_raw_nonzero()
             .get();
-        let mut running = RUNNING.lock().unwrap_or_else(PoisonError::into_inner);
         running.push(group);
-        if KILLED.load(std::sync::atomic::Ordering::SeqCst) {
-            if let Some(group) = rustix::process::Pid::from_raw(group) {
-                let _ = rustix::process::kill_process_group(group, rustix::process::Signal::KILL);
-            }
-        }
-        drop(running);
         Self(group)
     }
 }

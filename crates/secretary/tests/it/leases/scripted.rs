@@ -414,9 +414,26 @@ fn a_connection_made_again_with_the_same_settings_keeps_the_lease() {
 /// beginning `denied` is refused (403). Gives its address and how many leases were
 /// asked for.
 fn tenants(delay: Duration) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    let (address, asked, _) = tenants_for(delay, 60, Vec::new());
+    (address, asked)
+}
+
+/// [`tenants`], its leases lasting `seconds` (renewable only when over 10), and refusing
+/// the tokens the returned list holds too (it may be added to).
+fn tenants_for(
+    delay: Duration,
+    seconds: u64,
+    refused: Vec<String>,
+) -> (
+    String,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+) {
     use std::sync::atomic::{AtomicUsize, Ordering};
     let asked = std::sync::Arc::new(AtomicUsize::new(0));
     let counted = std::sync::Arc::clone(&asked);
+    let refused = std::sync::Arc::new(std::sync::Mutex::new(refused));
+    let refusing = std::sync::Arc::clone(&refused);
     let address = with_headers(move |request, headers| {
         let header = |name: &str| {
             headers
@@ -430,19 +447,20 @@ fn tenants(delay: Duration) -> (String, std::sync::Arc<std::sync::atomic::Atomic
         let n = counted.fetch_add(1, Ordering::SeqCst) + 1;
         std::thread::sleep(delay);
         let token = header("x-vault-token:").unwrap_or_default();
-        if token.starts_with("denied") {
+        if token.starts_with("denied") || refusing.lock().unwrap().contains(&token) {
             return (403, r#"{"errors":["permission denied"]}"#.to_owned());
         }
         let namespace = header("x-vault-namespace:").unwrap_or_else(|| "root".to_owned());
         let user = format!("{namespace}-{token}-{n}");
+        let renewable = seconds > 10;
         (
             200,
             format!(
-                r#"{{"lease_id":"database/creds/shop/lease-{n}","lease_duration":60,"renewable":true,"data":{{"username":"{user}","password":"pw-{n}"}}}}"#
+                r#"{{"lease_id":"database/creds/shop/lease-{n}","lease_duration":{seconds},"renewable":{renewable},"data":{{"username":"{user}","password":"pw-{n}"}}}}"#
             ),
         )
     });
-    (address, asked)
+    (address, asked, refused)
 }
 
 /// A manager of the leased manifest in `dir`, in production, with `vars`.
@@ -676,4 +694,78 @@ fn ending_process() {
         user.problems
     );
     assert_eq!(issued.load(std::sync::atomic::Ordering::SeqCst), 0);
+}
+
+#[test]
+fn a_lease_of_credentials_no_longer_used_ending_is_not_a_loss() {
+    // A thirty-eighth adversarial pass: after a token renewed by hand and back, the
+    // lease the other token kept (no reader used it) ended when Vault refused that token,
+    // and `run` stopped a healthy program for it.
+    let _serial = serial();
+    let (address, _, refused) = tenants_for(Duration::ZERO, 3, Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    let first = resolve_now(&manifest, &pointed(&address, "first"));
+    assert_eq!(value(&first, "postgres_user"), "root-first-1");
+    let second = resolve_now(&manifest, &pointed(&address, "second"));
+    assert_eq!(value(&second, "postgres_user"), "root-second-2");
+    // The first token's reader comes back: its own lease again.
+    let back = resolve_now(&manifest, &pointed(&address, "first"));
+    assert_eq!(value(&back, "postgres_user"), "root-first-3");
+    // The second token is refused from now on: its lease ends, and cannot be had again.
+    refused.lock().unwrap().push("second".to_owned());
+    std::thread::sleep(Duration::from_secs(5));
+    assert!(leases::lost().is_none(), "{:?}", leases::lost());
+    assert!(
+        leases::held()
+            .iter()
+            .all(|lease| lease.id != "database/creds/shop/lease-2"),
+        "{:?}",
+        leases::held()
+    );
+    leases::revoke_all();
+}
+
+#[test]
+fn every_revocation_that_failed_on_any_thread_is_given_by_revoke_all() {
+    // A thirty-eighth adversarial pass: a re-issue's new lease, revoked by the keeper
+    // because revoke_all took the entry meanwhile, was refused, and nobody said so:
+    // revoke_all gave only its own failures.
+    let _serial = serial();
+    let server = scripted::serve(vec![
+        lease_answer("first", 3, Duration::ZERO),
+        lease_answer("second", 3, Duration::from_millis(1500)),
+        scripted::answer(403),
+        scripted::answer(403),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, vars) = shop(dir.path(), &server.address);
+    assert_eq!(
+        value(&resolve_now(&manifest, &vars), "postgres_user"),
+        "first"
+    );
+    wait_until("the re-issue is asked for", Duration::from_secs(10), || {
+        server
+            .seen()
+            .iter()
+            .filter(|s| s.path.contains("database/creds/shop"))
+            .count()
+            == 2
+    });
+    let revoked = leases::revoke_all();
+    let failed: Vec<&str> = revoked
+        .iter()
+        .filter(|event| event.error.is_some())
+        .map(|event| event.lease_id.as_str())
+        .collect();
+    for user in ["first", "second"] {
+        let id = format!("database/creds/shop/lease-{}", user.len());
+        assert!(failed.contains(&id.as_str()), "{user}: {revoked:?}");
+    }
+    assert!(
+        leases::revoke_all()
+            .iter()
+            .all(|event| event.error.is_none()),
+        "each failure is given once"
+    );
 }

@@ -5,7 +5,7 @@
 //! leases it read with it. A renewal that grants less than the login did says the end is
 //! near (Vault caps it at the max TTL): the token is then known to end, and is replaced
 //! by a new login `lead` before that end ([`Client::keep_login`]), while it still lives.
-//! Each login has a number ([`Client::send_owned`] tells which one a request was sent
+//! Each login has a number ([`Client::send_owned_unless`] tells which one a request was sent
 //! with), so that the lease keeper knows which leases belong to a token that is going
 //! away, and re-issues them under the new one.
 //!
@@ -298,16 +298,23 @@ impl Client {
 
     /// Sends a request with the login's token (as [`Client::send`] does), and says which
     /// login that token came from ([`Client::login_generation`]): what a lease read with
-    /// it belongs to.
-    pub async fn send_owned(
+    /// it belongs to. Not sent (`None`) when `stopped` says so once the token is had: a
+    /// login can take long, and what was asked for before it may no longer be wanted (a
+    /// lease asked for by a process that a signal began to stop meanwhile: a
+    /// thirty-eighth adversarial pass).
+    pub async fn send_owned_unless(
         &self,
         method: Method,
         path: &str,
         body: Option<&Body>,
-    ) -> Result<(Reply, u64), VaultError> {
+        stopped: impl Fn() -> bool,
+    ) -> Result<Option<(Reply, u64)>, VaultError> {
         let (token, login) = self.token_of().await?;
+        if stopped() {
+            return Ok(None);
+        }
         let reply = self.send_as(method, path, None, body, Some(&token)).await?;
-        Ok((reply, login))
+        Ok(Some((reply, login)))
     }
 
     /// Renews `current` (`auth/token/renew-self`): the renewed lease, marked not

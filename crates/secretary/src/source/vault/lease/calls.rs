@@ -36,10 +36,17 @@ pub(super) struct Issued {
 /// Reads `api` once: new credentials and their lease.
 pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseError> {
     let client = &connection.client;
-    let (reply, login) = drive(connection.runtime.get(), async {
-        client.send_owned(Method::GET, api, None).await
+    let sent = drive(connection.runtime.get(), async {
+        client
+            .send_owned_unless(Method::GET, api, None, super::revoking::ending)
+            .await
     })
     .map_err(LeaseError::Vault)?;
+    let Some((reply, login)) = sent else {
+        return Err(LeaseError::Ending {
+            path: api.to_owned(),
+        });
+    };
     if reply.status != 200 {
         return Err(LeaseError::Vault(client.error_for(
             &reply,

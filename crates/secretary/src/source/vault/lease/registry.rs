@@ -119,11 +119,11 @@ pub fn held() -> Vec<LeaseInfo> {
 /// were.
 pub fn lost() -> Option<LeaseError> {
     let registry = lock();
+    let registry = registry.as_ref().filter(|r| r.pid == std::process::id())?;
     registry
-        .as_ref()
-        .filter(|r| r.pid == std::process::id())?
         .entries
         .iter()
+        .filter(|entry| !registry.moved_on(entry))
         .find_map(|entry| entry.expired.clone())
 }
 
@@ -235,6 +235,19 @@ fn place(entry: &Entry, source: &str, connection: &Arc<Connection>, api: &str) -
 }
 
 impl Registry {
+    /// Whether the credentials of `entry`'s place moved on: another entry there (other
+    /// credentials, a token renewed by hand) holds a live lease. Its own ending is then
+    /// not a loss (a thirty-eighth adversarial pass saw `run` stop a healthy program for
+    /// a lease of a token it no longer used).
+    fn moved_on(&self, entry: &Entry) -> bool {
+        let now = Instant::now();
+        self.entries.iter().any(|other| {
+            !std::ptr::eq(other, entry)
+                && place(other, &entry.source, &entry.connection, &entry.api)
+                && other.current.as_ref().is_some_and(|held| now < held.ends)
+        })
+    }
+
     /// Registers `held`, just issued for `api` over `connection`: in the entry of this
     /// connection's settings, whose lease it replaces; or, the first time these settings
     /// take one, in an entry of its own that takes over the leases other credentials
@@ -393,7 +406,11 @@ fn plan(registry: &mut Registry) -> (Vec<(Key, Due)>, Option<Duration>) {
     for entry in &mut registry.entries {
         let key = (Arc::clone(&entry.connection), entry.api.clone());
         let client = &entry.connection.client;
-        if !logins.contains(&Arc::as_ptr(&entry.connection)) {
+        // A login is kept only while it owns a lease: one whose leases were taken over
+        // (a secret id rotated) is let go (a thirty-eighth adversarial pass saw it
+        // renewed to the end of the process).
+        let owns = entry.current.is_some() || !entry.retiring.is_empty();
+        if owns && !logins.contains(&Arc::as_ptr(&entry.connection)) {
             logins.push(Arc::as_ptr(&entry.connection));
             let lead = leads
                 .iter()
@@ -601,9 +618,14 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
                 .and_then(|_| connection.client.replaced_token_ends());
             {
                 let mut registry = lock();
+                // Its entry, still holding the lease this replaces: a lease taken over
+                // (new credentials at the place) or revoked meanwhile is not refilled by
+                // a re-issue no reader asked for (a thirty-eighth adversarial pass).
+                let old_id = old.as_ref().map(|(id, _, _)| id.as_str());
                 let Some(entry) = registry
                     .as_mut()
                     .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
+                    .filter(|e| e.current.as_ref().map(|held| held.issued.id.as_str()) == old_id)
                 else {
                     drop(registry);
                     orphaned(source, connection, api, &issued);
@@ -624,47 +646,75 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
             wake().notify_all();
             emit(&reissued(source, api, &issued));
         }
-        Err(error) => {
-            let now = Instant::now();
-            let ended = old.as_ref().is_none_or(|(_, ends, _)| now >= *ends);
-            let mut event = LeaseEvent {
-                kind: LeaseEventKind::RenewFailed,
-                source: source.to_owned(),
-                path: api.to_owned(),
-                lease_id: old
-                    .as_ref()
-                    .map(|(id, _, _)| id.clone())
-                    .unwrap_or_default(),
-                ttl: None,
-                error: Some(error.to_string()),
-            };
-            {
-                let mut registry = lock();
-                if let Some(entry) = registry
-                    .as_mut()
-                    .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
-                {
-                    if ended {
-                        entry.current = None;
-                        entry.expired = Some(LeaseError::Expired {
-                            path: api.to_owned(),
-                            reason: error.to_string(),
-                        });
-                        event.kind = LeaseEventKind::Expired;
-                    } else if let Some(held) = entry.current.as_mut() {
-                        // Try again, sooner as its end nears.
-                        held.failures = held.failures.saturating_add(1);
-                        held.retry_at =
-                            now + back_off(held.failures, held.ends.saturating_duration_since(now));
-                    }
-                }
+        Err(error) => failed(source, connection, api, old.as_ref(), &error),
+    }
+}
+
+/// Records that the re-issue of `api`'s lease (`old`: its id, end and login) failed with
+/// `error`: tried again, sooner as its end nears; or, ended, forgotten where the place's
+/// credentials moved on, else lost.
+fn failed(
+    source: &str,
+    connection: &Arc<Connection>,
+    api: &str,
+    old: Option<&(String, Instant, u64)>,
+    error: &LeaseError,
+) {
+    let now = Instant::now();
+    let ended = old.as_ref().is_none_or(|(_, ends, _)| now >= *ends);
+    let mut event = LeaseEvent {
+        kind: LeaseEventKind::RenewFailed,
+        source: source.to_owned(),
+        path: api.to_owned(),
+        lease_id: old
+            .as_ref()
+            .map(|(id, _, _)| id.clone())
+            .unwrap_or_default(),
+        ttl: None,
+        error: Some(error.to_string()),
+    };
+    {
+        let mut guard = lock();
+        let registry = guard.as_mut();
+        let index = registry
+            .as_ref()
+            .and_then(|r| r.entries.iter().position(|e| same(e, connection, api)));
+        // Ended where the place's credentials moved on: forgotten, not lost (its
+        // login is no longer kept either).
+        if let (Some(registry), Some(index), true) = (registry, index, ended) {
+            if registry.moved_on(&registry.entries[index]) {
+                let entry = &mut registry.entries[index];
+                entry.current = None;
+                entry.expired = None;
+                event.kind = LeaseEventKind::Expired;
+                drop(guard);
+                emit(&event);
+                return;
             }
+        }
+        if let Some(entry) = guard
+            .as_mut()
+            .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
+        {
             if ended {
-                changed();
+                entry.current = None;
+                entry.expired = Some(LeaseError::Expired {
+                    path: api.to_owned(),
+                    reason: error.to_string(),
+                });
+                event.kind = LeaseEventKind::Expired;
+            } else if let Some(held) = entry.current.as_mut() {
+                // Try again, sooner as its end nears.
+                held.failures = held.failures.saturating_add(1);
+                held.retry_at =
+                    now + back_off(held.failures, held.ends.saturating_duration_since(now));
             }
-            emit(&event);
         }
     }
+    if ended {
+        changed();
+    }
+    emit(&event);
 }
 
 /// The event of `issued`, re-issued for `api` of `source`.

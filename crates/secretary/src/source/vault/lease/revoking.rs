@@ -1,7 +1,6 @@
 //! Revoking every lease this process holds: at the end of a command, at a manager's
 //! `close`, at the interpreter's exit, and when a signal stops the process.
 
-use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -20,8 +19,10 @@ const IN_FLIGHT_WAIT: Duration = Duration::from_secs(10);
 /// renewing: the credentials stop working now rather than at the end of their TTL.
 /// A lease being issued or re-issued now is waited for and revoked too. Vault is given
 /// 10 s in all: a revocation not answered by then is given up, and said as failed (its
-/// credentials then live until their TTL). Returns what happened to each; when the wait
-/// ran out with a lease still being issued, an event with no lease id and that error.
+/// credentials then live until their TTL). Returns what happened to each, and every
+/// revocation that failed since the last call, on any thread (each given once: say
+/// them); when the wait ran out with a lease still being issued, an event with no lease
+/// id and that error.
 pub fn revoke_all() -> Vec<LeaseEvent> {
     revoke_all_by(Instant::now() + IN_FLIGHT_WAIT)
 }
@@ -36,6 +37,13 @@ fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
     }
     let left = in_flight();
     events.extend(revoke_registered(deadline));
+    // Its own failures are among the unsaid, with those of every other thread so far (a
+    // re-issue's orphan, the keeper's revocation of a replaced lease, a reader's late
+    // lease): given once, to whichever call takes them.
+    events.retain(|event| event.error.is_none());
+    events.extend(std::mem::take(
+        &mut *UNSAID.lock().unwrap_or_else(PoisonError::into_inner),
+    ));
     if left > 0 {
         events.push(LeaseEvent {
             kind: LeaseEventKind::Revoked,
@@ -127,25 +135,19 @@ pub(super) fn revoke_registered_now() -> Vec<LeaseEvent> {
     revoke_registered(Instant::now() + IN_FLIGHT_WAIT)
 }
 
-/// Revocations that failed while the process was ending on a signal, made by a thread
-/// other than the stop's (the command's own end, a reader revoking a lease it issued
-/// late, the keeper): that thread's output is silenced then, so the stop says them (a
-/// thirty-seventh adversarial pass saw such a failure never said).
-static LATE: Mutex<Vec<LeaseEvent>> = Mutex::new(Vec::new());
+/// Revocations that failed and were not yet given to anyone, from any thread: the
+/// command's own end, a re-issue's orphan, the keeper's revocation of a replaced lease, a
+/// reader revoking a lease it issued once the process was ending. The next
+/// [`revoke_all`] (or the stop's [`revoke_all_within`]) gives them, once (a
+/// thirty-seventh and a thirty-eighth adversarial pass saw such failures never said: on
+/// another thread, or taken by a call whose output a signal then silenced).
+static UNSAID: Mutex<Vec<LeaseEvent>> = Mutex::new(Vec::new());
 
-thread_local! {
-    /// Set on the thread that stops the process ([`revoke_all_within`]).
-    static THE_STOP: Cell<bool> = const { Cell::new(false) };
-}
-
-/// Keeps the failures among `events` for the stop to say, when the process is ending
-/// and this thread is not the stop's.
+/// Keeps the failures among `events` until a [`revoke_all`] gives them.
 pub(super) fn told(events: &[LeaseEvent]) {
-    if !ending() || THE_STOP.with(Cell::get) {
-        return;
-    }
     let failed = events.iter().filter(|event| event.error.is_some()).cloned();
-    LATE.lock()
+    UNSAID
+        .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .extend(failed);
 }
@@ -161,16 +163,8 @@ pub(super) fn ending() -> bool {
 
 /// [`revoke_all`], for a process about to end on a signal: work in flight is waited for
 /// until `deadline` (not 10 s), no lease is asked for after this call, and one being
-/// issued is revoked as soon as it is registered. The events include the failed
-/// revocations other threads made meanwhile (their output is silenced).
+/// issued is revoked as soon as it is registered.
 pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
     ENDING.store(true, Ordering::SeqCst);
-    THE_STOP.with(|stop| stop.set(true));
-    let mut events = revoke_all_by(deadline);
-    // What other threads could not revoke meanwhile, once they were done (waited for
-    // above): said with the stop's own.
-    events.extend(std::mem::take(
-        &mut *LATE.lock().unwrap_or_else(PoisonError::into_inner),
-    ));
-    events
+    revoke_all_by(deadline)
 }
