@@ -75,9 +75,14 @@ pub fn lines(text: &str) -> String {
 /// assert_eq!(secretary::printable::shell_word(".env"), ".env");
 /// assert_eq!(secretary::printable::shell_word("x;touch y"), "'x;touch y'");
 /// assert_eq!(secretary::printable::shell_word("it's"), "'it'\\''s'");
+/// assert_eq!(secretary::printable::shell_word("=python3"), "'=python3'");
 /// ```
 pub fn shell_word(word: &str) -> String {
+    // A word beginning with `=` is a command's path in zsh (`=python3`, its EQUALS
+    // option, on by default): pasted, `chmod 600 =python3` changed the interpreter's
+    // mode (a thirty-eighth adversarial pass). Quoted, it is itself.
     if !word.is_empty()
+        && !word.starts_with('=')
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))

@@ -227,10 +227,21 @@ fn a_setting_holds_at_most_4096_bytes_of_text() {
         )]
     );
     let text = format!(
-        "version = 1\n[sources.f]\ntype = \"files\"\ndir = \"{}\"\n[secrets.a]\n",
+        "version = 1\n[secrets.a]\ndescription = \"{}\"\n",
         "d".repeat(4096)
     );
     assert!(parse(&text).is_ok(), "{:?}", parse(&text).err());
+    // A files source's `dir` is in every secret's place: bounded as a vault source's.
+    let found = diagnostics(&format!(
+        "version = 1\n[sources.f]\ntype = \"files\"\ndir = \"{}\"\n[secrets.a]\n",
+        "d".repeat(1025)
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "files source `f`: `dir` is 1025 bytes long: at most 1024"),
+        "{found:?}"
+    );
 }
 
 #[test]
@@ -303,6 +314,58 @@ fn the_one_place_check_reports_within_the_cap_and_a_place_is_bounded() {
         found
             .iter()
             .any(|(_, m)| m == "`[app] name` is 129 bytes long: at most 128"),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn what_every_secrets_place_holds_is_bounded_for_every_kind() {
+    // A thirty-eighth adversarial pass: an exec command of 500 arguments of 4 KB, a
+    // vault_lease source listing 32,000 secrets and 256 sources in 8 chains made the
+    // one-place check take from 19 s to a minute.
+    let command = format!("[\"./provider\", {}]", vec!["\"xxxx\""; 1200].join(", "));
+    let found = diagnostics(&format!(
+        "version = 1\n[sources.p]\ntype = \"exec\"\ncommand = {command}\n"
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "exec source `p`: `command` holds 4810 bytes in all: at most 4096"),
+        "{found:?}"
+    );
+    let listed: Vec<String> = (0..65).map(|n| format!("k{n} = \"f{n}\"")).collect();
+    let declared: String = (0..65)
+        .map(|n| format!("[secrets.k{n}]\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    let found = diagnostics(&format!(
+        "version = 1\n[sources.db]\ntype = \"vault_lease\"\npath = \"database/creds/app\"\nsecrets = {{ {} }}\n{declared}",
+        listed.join(", ")
+    ));
+    assert!(
+        found.iter().any(|(_, m)| m
+            == "vault_lease source `db` lists 65 secrets: a lease answers a few fields, at most 64"),
+        "{found:?}"
+    );
+    let sources: String = (0..256)
+        .map(|n| format!("[sources.s{n}]\ntype = \"env\"\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    let chain = (0..256)
+        .map(|n| format!("\"s{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let secrets: String = (0..16_000)
+        .map(|n| format!("[secrets.k{n}]\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    let found = diagnostics(&format!(
+        "version = 1\n{sources}[environments.development]\nsources = [{chain}]\n{secrets}"
+    ));
+    assert!(
+        found.iter().any(|(_, m)| m.starts_with(
+            "the environments' chains ask for 4096000 places (sources × secrets, in each environment): at most 4000000"
+        )),
         "{found:?}"
     );
 }

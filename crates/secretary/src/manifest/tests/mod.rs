@@ -295,6 +295,13 @@ fn aws_sources_are_parsed_with_defaults_and_checked() {
             "`name` uses `{key}` more than once",
         ),
         (
+            &format!(
+                "type = \"aws_secrets_manager\"\nname = \"{}/{{key}}\"",
+                "n".repeat(512)
+            ),
+            "`name` holds 513 bytes besides its placeholders: AWS names one of at most 512",
+        ),
+        (
             "type = \"aws_secrets_manager\"\nname = \"prod/{key} db\"",
             "`name` may hold only letters, digits and /_+=.@-",
         ),

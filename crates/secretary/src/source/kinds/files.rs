@@ -40,6 +40,21 @@ impl Declaration for Files {
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
         match table.take::<String>("dir").ok()? {
+            // Bounded as a vault source's place: it is in every secret's place (a
+            // thirty-seventh adversarial pass).
+            Some(dir) if dir.get_ref().len() > super::vault::MOST_PLACE_TEXT => {
+                table.report(
+                    dir.span().start,
+                    format!(
+                        "files source `{}`: `dir` is {} bytes long: at most {}",
+                        table.name(),
+                        dir.get_ref().len(),
+                        super::vault::MOST_PLACE_TEXT
+                    ),
+                    None,
+                );
+                None
+            }
             Some(dir) if !dir.get_ref().is_empty() => Some(SourceConfig::new(FilesConfig {
                 dir: dir.into_inner(),
             })),

@@ -427,7 +427,11 @@ pub(super) fn check(table: &mut Table<'_>) -> Option<VaultConfig> {
         }
         namespace.into_inner()
     });
-    place_text(table, &[&mount, &path, &field, namespace.as_deref().unwrap_or("")]);
+    // Refused before the one-place check builds a place per secret out of them (a
+    // thirty-eighth adversarial pass saw it pay for them first).
+    if !place_text(table, &[&mount, &path, &field, namespace.as_deref().unwrap_or("")]) {
+        return None;
+    }
     Some(VaultConfig {
         address,
         namespace,
@@ -443,11 +447,11 @@ pub(super) fn check(table: &mut Table<'_>) -> Option<VaultConfig> {
 }
 
 /// Reports a vault source whose `mount`, `namespace`, `path` and `field` (`parts`) hold
-/// more than [`MOST_PLACE_TEXT`] bytes together. Each secret's place and request hold
+/// more than [`MOST_PLACE_TEXT`] bytes together; false then. Each secret's place and request hold
 /// them all: bounded together, so that a manifest cannot make a place of kilobytes for
 /// every secret (a thirty-seventh adversarial pass: four 4 KiB settings and 20,000
 /// secrets took 26 s and 766 MB).
-fn place_text(table: &mut Table<'_>, parts: &[&str]) {
+fn place_text(table: &mut Table<'_>, parts: &[&str]) -> bool {
     let total = parts
         .iter()
         .map(|part| part.len())
@@ -461,7 +465,9 @@ fn place_text(table: &mut Table<'_>, parts: &[&str]) {
             ),
             Some("Vault names a secret in a few words: shorten them".to_owned()),
         );
+        return false;
     }
+    true
 }
 
 /// The `auth` of a vault source and the settings that go with it.

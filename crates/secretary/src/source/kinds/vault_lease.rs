@@ -110,6 +110,20 @@ impl Declaration for VaultLease {
                 return None;
             }
         };
+        // A lease answers a few fields: bounded, so that the one-place check, which asks
+        // each secret's field of the list, stays linear (a thirty-eighth adversarial
+        // pass: 32,000 listed took 36 s).
+        if secrets.len() > MOST_FIELDS {
+            table.report(
+                table.at(),
+                format!(
+                    "vault_lease source `{name}` lists {} secrets: a lease answers a few fields, at most {MOST_FIELDS}",
+                    secrets.len()
+                ),
+                None,
+            );
+            return None;
+        }
         if let Some((key, _)) = secrets
             .iter()
             .find(|(key, _)| !table.secret_keys().contains(key))
@@ -166,6 +180,9 @@ pub struct LeaseConfig {
     /// How long credentials replaced by new ones keep working (default 10 s).
     pub reissue_grace: Duration,
 }
+
+/// The most secrets a `vault_lease` source lists.
+const MOST_FIELDS: usize = 64;
 
 impl LeaseConfig {
     /// How long replaced credentials keep working when the manifest does not say.
