@@ -84,7 +84,11 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             if i == last {
                 line.push_str(cell);
             } else {
-                let _ = write!(line, "{cell:<width$}  ", width = widths[i]);
+                // Padded by hand: a width over 65,535 (a manifest's long `env` list) made
+                // `format!`'s padding panic (a thirty-ninth adversarial pass).
+                line.push_str(cell);
+                let pad = widths[i].saturating_sub(cell.chars().count());
+                line.extend(std::iter::repeat_n(' ', pad + 2));
             }
         }
         text.push_str(line.trim_end());

@@ -715,3 +715,23 @@ fn a_path_or_a_line_from_elsewhere_cannot_forge_a_line_of_output() {
         "{said:?}"
     );
 }
+
+#[test]
+fn list_shows_a_secret_with_long_env_names_without_panicking() {
+    // A thirty-ninth adversarial pass: a column wider than 65,535 characters (a secret's
+    // `env` list, joined) made the table's padding panic.
+    let names = (0..20)
+        .map(|n| format!("\"{}{n:02}\"", "N".repeat(4000)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let project = Project::new(&format!(
+        "version = 1\n[secrets.k]\nrequired = false\nenv = [{names}]\n[secrets.other]\n"
+    ));
+    let out = run(project.cmd().arg("list"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.lines().any(|line| line.starts_with("other ")),
+        "{}",
+        &out.stdout[..200]
+    );
+}

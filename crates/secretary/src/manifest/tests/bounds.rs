@@ -369,3 +369,39 @@ fn what_every_secrets_place_holds_is_bounded_for_every_kind() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_secrets_env_list_and_an_aws_field_are_bounded() {
+    // A thirty-ninth adversarial pass: 20,000 env names over 256 sources, and 4,000-byte
+    // AWS fields in 256 sources, made the one-place check take 15 s and 30 s.
+    let names = (0..65)
+        .map(|n| format!("\"NAME_{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let found = diagnostics(&format!("version = 1\n[secrets.k]\nenv = [{names}]\n"));
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "secret `k` lists 65 names in `env`: at most 64"),
+        "{found:?}"
+    );
+    let found = diagnostics(&format!(
+        "version = 1\n[sources.sm]\ntype = \"aws_secrets_manager\"\nname = \"app\"\nfield = \"{}\"\n",
+        "f".repeat(1025)
+    ));
+    assert!(
+        found.iter().any(|(_, m)| m
+            == "aws_secrets_manager source `sm`: `field` is 1025 bytes long: at most 1024"),
+        "{found:?}"
+    );
+    let found = diagnostics(&format!(
+        "version = 1\n[sources.ps]\ntype = \"aws_parameter_store\"\nname = \"/{}/{{key}}\"\n",
+        "p".repeat(1010)
+    ));
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m.ends_with("AWS names one of at most 1011")),
+        "{found:?}"
+    );
+}

@@ -273,6 +273,20 @@ fn check(table: &mut Table<'_>, store: AwsStore) -> Option<AwsConfig> {
             let at = field.span().start;
             let field = field.into_inner();
             ok &= check_template(table, kind, "field", at, &field);
+            // In every secret's place, beside the name: bounded as a vault source's (a
+            // thirty-ninth adversarial pass).
+            if field.len() > super::vault::MOST_PLACE_TEXT {
+                ok = false;
+                table.report(
+                    at,
+                    format!(
+                        "{kind} source `{name}`: `field` is {} bytes long: at most {}",
+                        field.len(),
+                        super::vault::MOST_PLACE_TEXT
+                    ),
+                    None,
+                );
+            }
             Some(field)
         }
         None => None,
@@ -358,7 +372,9 @@ fn name_template(
             "/{environment}/{key}",
             "/_.-",
             "letters, digits and /_.-",
-            2048,
+            // 2,048 less the 1,037 AWS keeps for itself (a thirty-ninth adversarial
+            // pass).
+            1011,
         )
     };
     let mut ok = true;

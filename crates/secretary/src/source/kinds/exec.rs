@@ -125,9 +125,9 @@ impl Declaration for Exec {
             return None;
         }
         Some(SourceConfig::new(ExecConfig {
-            command: command.into_inner(),
             timeout,
             pass_env,
+            ..ExecConfig::new(command.into_inner())
         }))
     }
 }
@@ -154,6 +154,10 @@ pub struct ExecConfig {
     pub timeout: Duration,
     /// The variables it is given besides the basics.
     pub pass_env: Vec<String>,
+    /// Its command as a place names it ([`ExecConfig::new`]): its first words and a
+    /// digest of all of it, made once, not for each secret (a thirty-ninth adversarial
+    /// pass: 4 KB commands in 256 sources took 33 s to check).
+    place: String,
 }
 
 impl ExecConfig {
@@ -162,10 +166,22 @@ impl ExecConfig {
 
     /// A provider run as `command`, with the default time-out and no extra variables.
     pub fn new(command: Vec<String>) -> Self {
+        let joined = command.join("\0");
+        let digest = ring::digest::digest(&ring::digest::SHA256, joined.as_bytes());
+        let hex = digest.as_ref()[..8]
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect::<Vec<_>>()
+            .concat();
+        let place = format!(
+            "{} ({hex})",
+            crate::printable::shortened(&command.join(" "), 64)
+        );
         Self {
             command,
             timeout: Self::DEFAULT_TIMEOUT,
             pass_env: Vec::new(),
+            place,
         }
     }
 }
@@ -181,7 +197,7 @@ impl Settings for ExecConfig {
 
     fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
         // A provider's place is its command's answer for the key.
-        vec![format!("exec:{}#{}", self.command.join(" "), spec.key)]
+        vec![format!("exec:{}#{}", self.place, spec.key)]
     }
 
     fn place_for(

@@ -769,3 +769,28 @@ fn every_revocation_that_failed_on_any_thread_is_given_by_revoke_all() {
         "each failure is given once"
     );
 }
+
+#[test]
+fn the_loss_of_the_lease_readers_use_is_a_loss_whatever_else_is_kept() {
+    // A thirty-ninth adversarial pass: after a token changed by hand and back, the
+    // lease the readers used again ended when Vault refused that token, and the other
+    // token's lease, kept alive for no reader, hid the loss: `run` went on with dead
+    // credentials.
+    let _serial = serial();
+    let (address, _, refused) = tenants_for(Duration::ZERO, 3, Vec::new());
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    for (token, user) in [
+        ("first", "root-first-1"),
+        ("second", "root-second-2"),
+        ("first", "root-first-3"),
+    ] {
+        let report = resolve_now(&manifest, &pointed(&address, token));
+        assert_eq!(value(&report, "postgres_user"), user);
+    }
+    refused.lock().unwrap().push("first".to_owned());
+    wait_until("the lease in use is lost", Duration::from_secs(10), || {
+        leases::lost().is_some()
+    });
+    leases::revoke_all();
+}

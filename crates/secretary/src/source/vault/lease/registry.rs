@@ -80,6 +80,9 @@ pub(super) struct Entry {
     /// Why its credentials could not be kept: they ended and a new lease could not be
     /// had.
     expired: Option<LeaseError>,
+    /// When a reader last took its lease (issued, or served): of two entries at one
+    /// place, the one used last is the one readers use now.
+    used: Instant,
 }
 
 pub(super) struct Registry {
@@ -241,9 +244,13 @@ impl Registry {
     /// a lease of a token it no longer used).
     fn moved_on(&self, entry: &Entry) -> bool {
         let now = Instant::now();
+        // Used since by readers (not merely alive: a lease kept for settings no reader
+        // uses any more would hide the loss of the one they do use, a thirty-ninth
+        // adversarial pass).
         self.entries.iter().any(|other| {
             !std::ptr::eq(other, entry)
                 && place(other, &entry.source, &entry.connection, &entry.api)
+                && other.used > entry.used
                 && other.current.as_ref().is_some_and(|held| now < held.ends)
         })
     }
@@ -268,6 +275,7 @@ impl Registry {
         if let Some(entry) = self.entries.iter_mut().find(|e| same(e, connection, api)) {
             entry.connection = Arc::clone(connection);
             entry.expired = None;
+            entry.used = now;
             let old = entry.current.replace(held);
             let live = old.as_ref().is_some_and(|old| now < old.ends);
             if let Some(old) = old {
@@ -296,6 +304,7 @@ impl Registry {
             current: Some(held),
             retiring,
             expired: None,
+            used: now,
         });
         replaced_live
     }
@@ -304,15 +313,16 @@ impl Registry {
     /// served only to connections made with the settings (credentials included) that
     /// took it (a thirty-seventh adversarial pass saw a manager served a lease another
     /// namespace's, or another token's, connection took).
-    fn live(&self, connection: &Arc<Connection>, api: &str) -> Option<Arc<Issued>> {
+    fn live(&mut self, connection: &Arc<Connection>, api: &str) -> Option<Arc<Issued>> {
         let now = Instant::now();
-        self.entries
-            .iter()
-            .find(|e| same(e, connection, api))?
+        let entry = self.entries.iter_mut().find(|e| same(e, connection, api))?;
+        let issued = entry
             .current
             .as_ref()
             .filter(|held| now < held.ends)
-            .map(|held| Arc::clone(&held.issued))
+            .map(|held| Arc::clone(&held.issued))?;
+        entry.used = now;
+        Some(issued)
     }
 }
 
@@ -601,11 +611,16 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
         else {
             return;
         };
-        let old = entry
+        // Nothing to replace (taken over, or ended, since it was planned): nothing asked
+        // for (a thirty-ninth adversarial pass saw a taken-over entry refilled).
+        let Some(old) = entry
             .current
             .as_ref()
-            .map(|held| (held.issued.id.clone(), held.ends, held.issued.login));
-        (old, InFlight::start())
+            .map(|held| (held.issued.id.clone(), held.ends, held.issued.login))
+        else {
+            return;
+        };
+        (Some(old), InFlight::start())
     };
     match issue(connection, api) {
         Ok(issued) => {
@@ -676,9 +691,16 @@ fn failed(
     {
         let mut guard = lock();
         let registry = guard.as_mut();
-        let index = registry
-            .as_ref()
-            .and_then(|r| r.entries.iter().position(|e| same(e, connection, api)));
+        // Its entry, still holding the lease whose re-issue failed: one a reader
+        // registered meanwhile is not dropped for it (a thirty-ninth adversarial pass saw
+        // a fresh lease dropped, never revoked, and the program stopped).
+        let old_id = old.map(|(id, _, _)| id.as_str());
+        let index = registry.as_ref().and_then(|r| {
+            r.entries.iter().position(|e| {
+                same(e, connection, api)
+                    && e.current.as_ref().map(|held| held.issued.id.as_str()) == old_id
+            })
+        });
         // Ended where the place's credentials moved on: forgotten, not lost (its
         // login is no longer kept either).
         if let (Some(registry), Some(index), true) = (registry, index, ended) {
@@ -688,14 +710,12 @@ fn failed(
                 entry.expired = None;
                 event.kind = LeaseEventKind::Expired;
                 drop(guard);
+                changed();
                 emit(&event);
                 return;
             }
         }
-        if let Some(entry) = guard
-            .as_mut()
-            .and_then(|r| r.entries.iter_mut().find(|e| same(e, connection, api)))
-        {
+        if let Some(entry) = index.and_then(|index| guard.as_mut().map(|r| &mut r.entries[index])) {
             if ended {
                 entry.current = None;
                 entry.expired = Some(LeaseError::Expired {

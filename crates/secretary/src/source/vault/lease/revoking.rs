@@ -2,7 +2,7 @@
 //! `close`, at the interpreter's exit, and when a signal stops the process.
 
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::calls::{Whose, revoke_by};
@@ -41,9 +41,7 @@ fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
     // re-issue's orphan, the keeper's revocation of a replaced lease, a reader's late
     // lease): given once, to whichever call takes them.
     events.retain(|event| event.error.is_none());
-    events.extend(std::mem::take(
-        &mut *UNSAID.lock().unwrap_or_else(PoisonError::into_inner),
-    ));
+    events.extend(unsaid());
     if left > 0 {
         events.push(LeaseEvent {
             kind: LeaseEventKind::Revoked,
@@ -141,15 +139,58 @@ pub(super) fn revoke_registered_now() -> Vec<LeaseEvent> {
 /// [`revoke_all`] (or the stop's [`revoke_all_within`]) gives them, once (a
 /// thirty-seventh and a thirty-eighth adversarial pass saw such failures never said: on
 /// another thread, or taken by a call whose output a signal then silenced).
-static UNSAID: Mutex<Vec<LeaseEvent>> = Mutex::new(Vec::new());
+/// Each with the process that made it: a child forked from a process that had some
+/// says only its own (a thirty-ninth adversarial pass: each forked worker's exit would
+/// repeat its parent's).
+static UNSAID: Mutex<Vec<(u32, LeaseEvent)>> = Mutex::new(Vec::new());
+
+/// How long to try for [`UNSAID`]'s lock: held only to add or take, but a child forked
+/// while a parent's thread held it would wait forever.
+const UNSAID_WAIT: Duration = Duration::from_millis(50);
+
+/// [`UNSAID`]'s lock, if it can be had within [`UNSAID_WAIT`].
+fn unsaid_lock() -> Option<std::sync::MutexGuard<'static, Vec<(u32, LeaseEvent)>>> {
+    let started = Instant::now();
+    loop {
+        match UNSAID.try_lock() {
+            Ok(guard) => return Some(guard),
+            Err(std::sync::TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
+            Err(std::sync::TryLockError::WouldBlock) if started.elapsed() < UNSAID_WAIT => {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(std::sync::TryLockError::WouldBlock) => return None,
+        }
+    }
+}
 
 /// Keeps the failures among `events` until a [`revoke_all`] gives them.
 pub(super) fn told(events: &[LeaseEvent]) {
-    let failed = events.iter().filter(|event| event.error.is_some()).cloned();
-    UNSAID
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .extend(failed);
+    let pid = std::process::id();
+    let mut failed = events
+        .iter()
+        .filter(|event| event.error.is_some())
+        .map(|event| (pid, event.clone()))
+        .peekable();
+    if failed.peek().is_none() {
+        return;
+    }
+    if let Some(mut unsaid) = unsaid_lock() {
+        unsaid.extend(failed);
+    }
+}
+
+/// This process's failures not given yet, taken.
+fn unsaid() -> Vec<LeaseEvent> {
+    let pid = std::process::id();
+    let Some(mut unsaid) = unsaid_lock() else {
+        return Vec::new();
+    };
+    let (own, others): (Vec<_>, Vec<_>) = std::mem::take(&mut *unsaid)
+        .into_iter()
+        .partition(|(made, _)| *made == pid);
+    // A parent's, inherited through fork: dropped here, never said (the parent says them).
+    drop(others);
+    own.into_iter().map(|(_, event)| event).collect()
 }
 
 /// Set by [`revoke_all_within`]: no lease is asked for from now on, and one asked for
