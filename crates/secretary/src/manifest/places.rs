@@ -289,9 +289,8 @@ impl<'b> Resolver<'b> {
         let linked = std::fs::symlink_metadata(base.join(&candidate))
             .is_ok_and(|meta| meta.file_type().is_symlink());
         if linked {
-            if let Ok(real) = std::fs::canonicalize(base.join(&candidate)) {
-                return lexical(&real.to_string_lossy());
-            }
+            // Followed, whether or not its target exists yet.
+            return resolved(base, &candidate);
         }
         lexical(&candidate)
     }
@@ -304,7 +303,22 @@ impl<'b> Resolver<'b> {
 /// real path of its nearest existing directory and the rest as written, so that two
 /// spellings of it still meet (a review of the one-file-per-kind step); with no part of
 /// it existing, [`lexical`].
+///
+/// A link whose target does not exist (yet) is followed to it, by the same rule: a
+/// committed `s/db -> app.env` beside a `dotenv` source of `s/app.env` is the same file
+/// before `app.env` appears as after (a thirty-ninth adversarial pass: compared by its
+/// own spelling, the pair passed, and once the file appeared the whole-file secret's
+/// verdicts spoke of the `.env`'s text).
 fn resolved(base: &Path, path: &str) -> String {
+    resolved_within(base, path, MOST_LINKS)
+}
+
+/// How many dangling links [`resolved`] follows in one path (the kernel's own limit is
+/// 40).
+const MOST_LINKS: usize = 40;
+
+/// [`resolved`], following at most `links` more dangling links.
+fn resolved_within(base: &Path, path: &str, links: usize) -> String {
     let mut existing = base.join(path);
     let mut rest = Vec::new();
     loop {
@@ -319,6 +333,18 @@ fn resolved(base: &Path, path: &str) -> String {
                 real.push(name);
             }
             return lexical(&real.to_string_lossy());
+        }
+        if links > 0 {
+            if let Ok(target) = std::fs::read_link(probe) {
+                let mut followed = match probe.parent() {
+                    Some(parent) if target.is_relative() => parent.join(target),
+                    _ => target,
+                };
+                for name in rest.iter().rev() {
+                    followed.push(name);
+                }
+                return resolved_within(base, &followed.to_string_lossy(), links - 1);
+            }
         }
         match (
             existing.file_name().map(ToOwned::to_owned),
@@ -611,6 +637,21 @@ mod tests {
         ] {
             assert_read_whole_beside_others(dir.path(), files_dir, listed, env);
         }
+    }
+
+    #[test]
+    fn a_dangling_link_is_the_file_it_will_name() {
+        // A thirty-ninth adversarial pass: a committed `s/db -> app.env`, its target not
+        // there yet, was compared by its own spelling, and passed beside a dotenv source
+        // of `s/app.env`; so did a linked directory that does not exist yet.
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("s")).unwrap();
+        std::os::unix::fs::symlink("app.env", dir.path().join("s/db")).unwrap();
+        assert_read_whole_beside_others(dir.path(), "s", "s/app.env", "");
+        let absent = dir.path().join("absent-dir");
+        std::os::unix::fs::symlink(&absent, dir.path().join("dl")).unwrap();
+        let listed = absent.join("db").display().to_string();
+        assert_read_whole_beside_others(dir.path(), "dl", &listed, "");
     }
 
     #[test]
