@@ -1,8 +1,9 @@
 //! The leases this process holds, and the thread that keeps them: renewed at about two
 //! thirds of their duration, re-issued before they end (a renewal refused, or the role's
 //! `max_ttl` reached), the credentials they replace revoked after a grace period, every
-//! one revoked by [`revoke_all`]. One lease per path and connection, whatever number of
-//! resolutions ask for it.
+//! one revoked by [`revoke_all`]. One lease per path and connection settings
+//! (credentials included), whatever number of resolutions ask for it, served to no
+//! reader with other settings.
 //!
 //! The login token that read a lease (AppRole, JWT) is kept alive by the same thread. A
 //! token ends at its role's `token_max_ttl` and takes its leases with it: before it
