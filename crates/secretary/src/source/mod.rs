@@ -420,7 +420,7 @@ fn file_error(path: String, error: crate::FileError) -> SourceError {
     }
 }
 
-/// Lower-case hex of `bytes` (SHA-256 digests in `exec`'s records and AWS signatures).
+/// Lower-case hex of `bytes` (SHA-256 digests in `exec`'s records and places, AWS signatures).
 fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
     let mut out = String::with_capacity(bytes.len().saturating_mul(2));

@@ -168,11 +168,7 @@ impl ExecConfig {
     pub fn new(command: Vec<String>) -> Self {
         let joined = command.join("\0");
         let digest = ring::digest::digest(&ring::digest::SHA256, joined.as_bytes());
-        let hex = digest.as_ref()[..8]
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect::<Vec<_>>()
-            .concat();
+        let hex = crate::source::hex(&digest.as_ref()[..8]);
         let place = format!(
             "{} ({hex})",
             crate::printable::shortened(&command.join(" "), 64)
