@@ -222,31 +222,12 @@ def test_no_repr_message_or_log_shows_a_leased_password_even_when_the_lease_is_l
     secrets.close()
 
 
-LEASED_MANIFEST = """\
-version = 1
-
-[sources.database]
-type = "vault_lease"
-path = "database/creds/shop"
-secrets = { postgres_user = "username", postgres_password = "password" }
-
-[environments.production]
-sources = ["database"]
-
-[secrets.postgres_user]
-required = true
-
-[secrets.postgres_password]
-required = true
-"""
-
-
 def test_close_and_the_exit_say_each_lease_they_could_not_revoke(tmp_path, monkeypatch, scripted_vault, caplog):
     # A thirty-fourth adversarial pass: `close()` and the interpreter's exit said
     # nothing when Vault refused a revocation, though the credentials then live until
     # their TTL. Never the password.
     clean_environment(monkeypatch, tmp_path)
-    (tmp_path / "secrets.toml").write_text(LEASED_MANIFEST)
+    (tmp_path / "secrets.toml").write_text(LEASED.format(app="shop", port=5432, grace="10s"))
     monkeypatch.chdir(tmp_path)
     password = "pw-canary-revoke-7f3k"
     vault = scripted_vault("lease-revoke-refused", 0, password)

@@ -129,6 +129,34 @@ fn suggested<'t>(text: &'t str, programs: &[&str]) -> Vec<&'t str> {
         .collect()
 }
 
+/// Runs `command` in `shell`, in `dir`, where each of `programs` only writes what it was
+/// given to `dir/said` (its name and how many arguments, then each, a line each): a
+/// suggested command pasted, with nothing it names run.
+fn paste(dir: &std::path::Path, shell: &str, programs: &[&str], command: &str) {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    let bin = dir.join("fake-bin");
+    fs::create_dir_all(&bin).unwrap();
+    for program in programs {
+        let fake = bin.join(program);
+        fs::write(
+            &fake,
+            format!(
+                "#!/bin/sh\necho \"{program} $#\" >> said\nfor a; do echo \"$a\" >> said; done\n"
+            ),
+        )
+        .unwrap();
+        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let status = std::process::Command::new(shell)
+        .current_dir(dir)
+        .env("PATH", &bin)
+        .args(["-c", command])
+        .status()
+        .unwrap();
+    assert!(status.success(), "{command}");
+}
+
 #[test]
 fn a_command_a_hint_says_to_run_names_the_manifests_file_and_nothing_else() {
     use std::os::unix::fs::PermissionsExt as _;
@@ -169,27 +197,13 @@ sources = ["plain", "enc"]
     );
     // Each pasted into a shell whose `chmod`, `sops` and `touch` only say what they
     // were given, one argument a line.
-    let bin = project.path().join("fake-bin");
-    fs::create_dir(&bin).unwrap();
-    for program in ["chmod", "sops", "touch"] {
-        let fake = bin.join(program);
-        fs::write(
-            &fake,
-            format!(
-                "#!/bin/sh\necho \"{program} $#\" >> said\nfor a; do echo \"$a\" >> said; done\n"
-            ),
-        )
-        .unwrap();
-        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
-    }
     for command in &commands {
-        let status = std::process::Command::new("/bin/sh")
-            .current_dir(project.path())
-            .env("PATH", &bin)
-            .args(["-c", command])
-            .status()
-            .unwrap();
-        assert!(status.success(), "{command}");
+        paste(
+            project.path(),
+            "/bin/sh",
+            &["chmod", "sops", "touch"],
+            command,
+        );
     }
     let calls = fs::read_to_string(project.path().join("said")).unwrap();
     assert!(
@@ -212,8 +226,6 @@ sources = ["plain", "enc"]
 
 #[test]
 fn a_command_a_hint_says_to_run_names_a_manifest_with_a_control_character_as_it_is() {
-    use std::os::unix::fs::PermissionsExt as _;
-
     // A thirty-sixth adversarial pass: a manifest whose path holds a control character
     // was named in a hint's command as it is shown (`app\u{1b}dir`), which pasted names
     // another file. Written in bash's `$'…'` quoting, it names that file.
@@ -237,26 +249,12 @@ fn a_command_a_hint_says_to_run_names_a_manifest_with_a_control_character_as_it_
     assert!(!said.contains('\u{1b}'), "{said:?}");
     let commands = suggested(&said, &["secretary"]);
     assert_eq!(commands.len(), 1, "{said}");
-    let bin = here.path().join("fake-bin");
-    fs::create_dir(&bin).unwrap();
-    for program in ["secretary", "touch"] {
-        let fake = bin.join(program);
-        fs::write(
-            &fake,
-            format!(
-                "#!/bin/sh\necho \"{program} $#\" >> said\nfor a; do echo \"$a\" >> said; done\n"
-            ),
-        )
-        .unwrap();
-        fs::set_permissions(&fake, fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let status = std::process::Command::new("/bin/bash")
-        .current_dir(here.path())
-        .env("PATH", &bin)
-        .args(["-c", commands[0]])
-        .status()
-        .unwrap();
-    assert!(status.success(), "{}", commands[0]);
+    paste(
+        here.path(),
+        "/bin/bash",
+        &["secretary", "touch"],
+        commands[0],
+    );
     let calls = fs::read_to_string(here.path().join("said")).unwrap();
     assert_eq!(
         calls,

@@ -216,6 +216,54 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
     (address, seen)
 }
 
+/// The manifest of a lease source `db` and a KV source `kv` on the scripted Vault at
+/// `address`, written to a new directory.
+fn leased_and_kv(address: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// `secretary --env production COMMAND` in `dir` on the scripted Vault at `address`,
+/// sent `signal` once `seen` holds a request line containing `when` (and 300 ms more, to
+/// be inside that request): its status and what it said on stderr.
+fn stopped_when(
+    dir: &std::path::Path,
+    (address, seen): (&str, &std::sync::Mutex<Vec<String>>),
+    command: &[&str],
+    when: &str,
+    signal: &str,
+) -> (std::process::ExitStatus, String) {
+    let mut child = support::secretary_in(dir)
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", address)
+        .args(["--env", "production"])
+        .args(command)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let waited = std::time::Instant::now();
+    while !seen.lock().unwrap().iter().any(|line| line.contains(when)) {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "{command:?}: no {when}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    send(&child, signal);
+    let status = process::wait(&mut child);
+    (status, stderr.rest())
+}
+
 #[test]
 fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
     // An eighth adversarial pass: the lease answered at once, a KV read took 3 s, and a
@@ -227,38 +275,14 @@ fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
         (&["status"][..], "TERM", 15),
     ] {
         let (address, seen) = slow_vault(Duration::from_secs(3));
-        let dir = tempfile::tempdir().unwrap();
-        fs::write(
-            dir.path().join("secrets.toml"),
-            format!(
-                "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
-            ),
-        )
-        .unwrap();
-        let mut child = support::secretary_in(dir.path())
-            .env("VAULT_TOKEN", "s.scripted-token")
-            .env("SECRETARY_VAULT_ADDRS", &address)
-            .args(["--env", "production"])
-            .args(command)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let waited = std::time::Instant::now();
-        while !seen
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|line| line.contains("/v1/secret/"))
-        {
-            assert!(
-                waited.elapsed() < Duration::from_secs(20),
-                "{command:?}: no KV read"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        send(&child, signal);
-        let status = process::wait(&mut child);
+        let dir = leased_and_kv(&address);
+        let (status, _) = stopped_when(
+            dir.path(),
+            (&address, &seen),
+            command,
+            "/v1/secret/",
+            signal,
+        );
         assert_eq!(status.signal(), Some(number), "{command:?}: {status:?}");
         let seen = seen.lock().unwrap().clone();
         assert!(
@@ -278,85 +302,21 @@ fn a_signal_during_start_up_says_which_lease_it_could_not_revoke() {
         revocation: Some(403),
         ..Script::default()
     });
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("secrets.toml"),
-        format!(
-            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
-        ),
-    )
-    .unwrap();
-    let mut child = support::secretary_in(dir.path())
-        .env("VAULT_TOKEN", "s.scripted-token")
-        .env("SECRETARY_VAULT_ADDRS", &address)
-        .args(["--env", "production", "check"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let waited = std::time::Instant::now();
-    while !seen
-        .lock()
-        .unwrap()
-        .iter()
-        .any(|line| line.contains("/v1/secret/"))
-    {
-        assert!(waited.elapsed() < Duration::from_secs(20), "no KV read");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    send(&child, "TERM");
-    let stderr = Lines::new(child.stderr.take().unwrap());
-    let status = process::wait(&mut child);
-    assert_eq!(status.signal(), Some(15), "{status:?}");
-    let said = stderr.rest();
+    let dir = leased_and_kv(&address);
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "/v1/secret/",
+        "TERM",
+    );
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
     assert!(
         said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
         "{said}"
     );
     assert!(said.contains("may work until its TTL ends"), "{said}");
     assert!(!said.contains("pw-canary-4c2e"), "{said}");
-}
-
-/// The manifest of a lease source `db` and a KV source `kv` on the scripted Vault at
-/// `address`, written to a new directory.
-fn leased_and_kv(address: &str) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    fs::write(
-        dir.path().join("secrets.toml"),
-        format!(
-            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
-        ),
-    )
-    .unwrap();
-    dir
-}
-
-/// `check` in `dir` on the scripted Vault at `address`, sent SIGTERM once `seen` holds
-/// a request line containing `when`: its status and what it said on stderr.
-fn check_stopped_when(
-    dir: &std::path::Path,
-    address: &str,
-    seen: &std::sync::Mutex<Vec<String>>,
-    when: &str,
-) -> (std::process::ExitStatus, String) {
-    let mut child = support::secretary_in(dir)
-        .env("VAULT_TOKEN", "s.scripted-token")
-        .env("SECRETARY_VAULT_ADDRS", address)
-        .args(["--env", "production", "check"])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stderr = Lines::new(child.stderr.take().unwrap());
-    let waited = std::time::Instant::now();
-    while !seen.lock().unwrap().iter().any(|line| line.contains(when)) {
-        assert!(waited.elapsed() < Duration::from_secs(20), "no {when}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    std::thread::sleep(Duration::from_millis(300));
-    send(&child, "TERM");
-    let status = process::wait(&mut child);
-    (status, stderr.rest())
 }
 
 #[test]
@@ -370,7 +330,13 @@ fn a_signal_while_a_lease_is_issued_says_that_its_revocation_failed() {
         ..Script::default()
     });
     let dir = leased_and_kv(&address);
-    let (status, said) = check_stopped_when(dir.path(), &address, &seen, "database/creds");
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "database/creds",
+        "TERM",
+    );
     assert_eq!(status.signal(), Some(15), "{status:?} {said}");
     assert!(
         seen.lock()
@@ -395,7 +361,13 @@ fn a_signal_during_the_commands_own_revocation_says_that_it_failed() {
         ..Script::default()
     });
     let dir = leased_and_kv(&address);
-    let (status, said) = check_stopped_when(dir.path(), &address, &seen, "sys/leases/revoke");
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "sys/leases/revoke",
+        "TERM",
+    );
     assert_eq!(status.signal(), Some(15), "{status:?} {said}");
     assert!(
         said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),

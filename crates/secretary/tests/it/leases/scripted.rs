@@ -26,17 +26,16 @@ fn lease_answer(user: &str, seconds: u64, delay: Duration) -> scripted::Answer {
     }
 }
 
-#[test]
-fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
-    // The process stops (SIGTERM, `close`) while the keeper re-issues a lease: Vault
-    // issues the new one whether or not anyone holds it. It must be revoked before
-    // `revoke_all` returns, not left to the end of its TTL.
-    let _serial = serial();
+/// A scripted Vault whose lease `first` (not renewable, 3 s) is re-issued a second after
+/// it is read, the re-issue (`second`) answered 1.5 s later, and whose revocations are
+/// answered `revocation` (a status): read, and waited for until the re-issue is asked
+/// for. Gives the server and the manifest's directory.
+fn reissuing(revocation: u16) -> (scripted::Scripted, tempfile::TempDir) {
     let server = scripted::serve(vec![
         lease_answer("first", 3, Duration::ZERO),
         lease_answer("second", 3, Duration::from_millis(1500)),
-        scripted::answer(204),
-        scripted::answer(204),
+        scripted::answer(revocation),
+        scripted::answer(revocation),
     ]);
     let dir = tempfile::tempdir().unwrap();
     let (manifest, vars) = shop(dir.path(), &server.address);
@@ -44,17 +43,24 @@ fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
         value(&resolve_now(&manifest, &vars), "postgres_user"),
         "first"
     );
-    // Not renewable, 3 s: re-issued a second after; its answer takes 1.5 s.
-    let asked = |path: &str| {
+    wait_until("the re-issue is asked for", Duration::from_secs(10), || {
         server
             .seen()
             .iter()
-            .filter(|s| s.path.contains(path))
+            .filter(|s| s.path.contains("database/creds/shop"))
             .count()
-    };
-    wait_until("the re-issue is asked for", Duration::from_secs(10), || {
-        asked("database/creds/shop") == 2
+            == 2
     });
+    (server, dir)
+}
+
+#[test]
+fn a_lease_reissued_while_every_lease_is_revoked_is_revoked_too() {
+    // The process stops (SIGTERM, `close`) while the keeper re-issues a lease: Vault
+    // issues the new one whether or not anyone holds it. It must be revoked before
+    // `revoke_all` returns, not left to the end of its TTL.
+    let _serial = serial();
+    let (server, _dir) = reissuing(204);
     let revoked = leases::revoke_all();
     let bodies: Vec<String> = server
         .seen()
@@ -732,26 +738,7 @@ fn every_revocation_that_failed_on_any_thread_is_given_by_revoke_all() {
     // because revoke_all took the entry meanwhile, was refused, and nobody said so:
     // revoke_all gave only its own failures.
     let _serial = serial();
-    let server = scripted::serve(vec![
-        lease_answer("first", 3, Duration::ZERO),
-        lease_answer("second", 3, Duration::from_millis(1500)),
-        scripted::answer(403),
-        scripted::answer(403),
-    ]);
-    let dir = tempfile::tempdir().unwrap();
-    let (manifest, vars) = shop(dir.path(), &server.address);
-    assert_eq!(
-        value(&resolve_now(&manifest, &vars), "postgres_user"),
-        "first"
-    );
-    wait_until("the re-issue is asked for", Duration::from_secs(10), || {
-        server
-            .seen()
-            .iter()
-            .filter(|s| s.path.contains("database/creds/shop"))
-            .count()
-            == 2
-    });
+    let (_server, _dir) = reissuing(403);
     let revoked = leases::revoke_all();
     let failed: Vec<&str> = revoked
         .iter()

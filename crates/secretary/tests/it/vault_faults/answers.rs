@@ -411,10 +411,7 @@ fn a_login_answer_without_a_usable_token_is_a_login_failure() {
             ("VAULT_SECRET_ID", "secret"),
             ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
         ]);
-        let environment = manifest
-            .select_environment(Some("production"), &vars)
-            .unwrap();
-        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let report = in_production(&manifest, &vars);
         let error = outcome(&report).unwrap_err();
         assert!(
             error.contains("login at auth/approle/login failed: the answer holds no usable token"),
@@ -439,10 +436,7 @@ fn a_login_the_server_cannot_serve_now_is_an_outage_not_a_refusal() {
             ("VAULT_MAX_RETRIES", "0"),
             ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
         ]);
-        let environment = manifest
-            .select_environment(Some("production"), &vars)
-            .unwrap();
-        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let report = in_production(&manifest, &vars);
         let error = outcome(&report).unwrap_err();
         assert!(
             !error.contains("login at auth/approle/login failed"),
@@ -493,10 +487,7 @@ fn an_answer_to_a_login_or_an_unwrap_that_is_not_vaults_blames_the_address() {
             ("VAULT_SECRET_ID", secret_id),
             ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
         ]);
-        let environment = manifest
-            .select_environment(Some("production"), &vars)
-            .unwrap();
-        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let report = in_production(&manifest, &vars);
         let error = outcome(&report).unwrap_err();
         assert!(
             error.contains(&format!("answered {status}, but not as Vault does")),
@@ -613,10 +604,7 @@ fn a_lease_id_that_cannot_be_shown_is_refused_and_the_lease_revoked() {
             ("VAULT_TOKEN", "s.scripted-token"),
             ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
         ]);
-        let environment = manifest
-            .select_environment(Some("production"), &vars)
-            .unwrap();
-        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let report = in_production(&manifest, &vars);
         let said = report.get("pw").unwrap().problems[0].kind.to_string();
         assert!(said.contains("lease id that cannot be shown"), "{said}");
         assert!(

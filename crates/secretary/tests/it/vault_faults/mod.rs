@@ -48,11 +48,15 @@ fn check_as(server: &Scripted, token: &str, extra: &[(&str, &str)]) -> Report {
         ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
     ];
     vars.extend_from_slice(extra);
-    let vars = Variables::from_pairs(vars);
+    in_production(&manifest, &Variables::from_pairs(vars))
+}
+
+/// `manifest` resolved in production with `vars`, every secret.
+fn in_production(manifest: &Manifest, vars: &Variables) -> Report {
     let environment = manifest
-        .select_environment(Some("production"), &vars)
+        .select_environment(Some("production"), vars)
         .unwrap();
-    resolve(&manifest, environment, &vars, Scope::All).unwrap()
+    resolve(manifest, environment, vars, Scope::All).unwrap()
 }
 
 /// A KV v2 answer whose field `value` is `raw` (JSON as it is written), with `metadata`

@@ -68,10 +68,7 @@ fn an_address_only_the_manifest_names_gets_no_credential() {
     let elsewhere = serve(vec![answer(200), answer(200)]);
     let manifest = manifest(&elsewhere.address);
     let vars = Variables::from_pairs([("VAULT_TOKEN", "s.users-own-token")]);
-    let environment = manifest
-        .select_environment(Some("production"), &vars)
-        .unwrap();
-    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let report = in_production(&manifest, &vars);
     let error = outcome(&report).unwrap_err();
     assert!(
         error.contains("which you have not chosen; no credential was sent"),
@@ -87,7 +84,7 @@ fn an_address_only_the_manifest_names_gets_no_credential() {
         ("VAULT_TOKEN", "s.users-own-token"),
         ("VAULT_ADDR", &mine.address),
     ]);
-    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let report = in_production(&manifest, &vars);
     assert_eq!(outcome(&report), Ok("the-value".to_owned()));
     assert!(
         elsewhere.seen().is_empty(),
@@ -139,10 +136,7 @@ CANARYkey
             ("VAULT_ADDR", server.address.as_str()),
             ("CANARY_ENV", "CANARYenv"),
         ]);
-        let environment = manifest
-            .select_environment(Some("production"), &vars)
-            .unwrap();
-        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        let report = in_production(&manifest, &vars);
         let error = outcome(&report).unwrap_err();
         assert!(error.contains(why), "{error}");
         assert!(!error.contains("CANARY"), "{error}");
@@ -162,10 +156,7 @@ fn a_user_and_password_in_the_address_are_never_shown_when_it_cannot_be_reached(
         ),
     ]);
     let manifest = manifest("http://127.0.0.1:1");
-    let environment = manifest
-        .select_environment(Some("production"), &vars)
-        .unwrap();
-    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let report = in_production(&manifest, &vars);
     let error = outcome(&report).unwrap_err();
     assert!(error.contains("cannot connect"), "{error}");
     let said = format!(
@@ -188,10 +179,7 @@ fn a_user_and_password_in_the_address_are_neither_sent_nor_shown() {
         ("VAULT_TOKEN", "s.scripted-token"),
         ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
     ]);
-    let environment = manifest
-        .select_environment(Some("production"), &vars)
-        .unwrap();
-    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let report = in_production(&manifest, &vars);
     let shown = format!("{report:?} {}", outcome(&report).unwrap_err());
     assert!(!shown.contains("hunter2"), "{shown}");
     assert!(

@@ -128,10 +128,7 @@ fn different_paths_are_read_concurrently_up_to_max_concurrency() {
     )
     .unwrap();
     let vars = Variables::from_pairs([("VAULT_TOKEN", "t"), ("SECRETARY_VAULT_ADDRS", &address)]);
-    let environment = manifest
-        .select_environment(Some("production"), &vars)
-        .unwrap();
-    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let report = in_production(&manifest, &vars);
     assert!(report.is_ok());
     assert_eq!(total.load(Ordering::SeqCst), 8, "one read per path");
     assert_eq!(
@@ -242,10 +239,7 @@ fn a_request_too_long_to_send_is_said_as_never_sent_and_not_retried() {
     )
     .unwrap();
     let vars = Variables::from_pairs([("VAULT_TOKEN", "s.scripted-token"), ("VAULT_ADDR", &long)]);
-    let environment = manifest
-        .select_environment(Some("production"), &vars)
-        .unwrap();
-    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    let report = in_production(&manifest, &vars);
     let error = outcome(&report).unwrap_err();
     assert!(
         error.contains("could not be made"),
