@@ -32,11 +32,7 @@ impl Recorder {
             let until = Instant::now() + LIFETIME;
             while Instant::now() < until && !stopped.load(Ordering::Relaxed) {
                 match listener.accept() {
-                    Ok((stream, _)) => {
-                        if let Some(head) = answer(stream) {
-                            kept.lock().unwrap().push(head);
-                        }
-                    }
+                    Ok((stream, _)) => answer(stream, &kept),
                     Err(_) => thread::sleep(Duration::from_millis(10)),
                 }
             }
@@ -61,10 +57,17 @@ impl Drop for Recorder {
     }
 }
 
-/// Reads one request's head (and its body, unread), answers 403; gives the head.
-fn answer(mut stream: TcpStream) -> Option<String> {
-    stream.set_nonblocking(false).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+/// Reads one request's head (and its body, unread), records the head in `seen`, then
+/// answers 403: recorded before the answer, so a test that asks once its client has its
+/// answer finds it (recorded after, a stop's CI once found the list still empty).
+fn answer(mut stream: TcpStream, seen: &Mutex<Vec<String>>) {
+    if stream.set_nonblocking(false).is_err()
+        || stream
+            .set_read_timeout(Some(Duration::from_secs(5)))
+            .is_err()
+    {
+        return;
+    }
     let mut head = Vec::new();
     let mut byte = [0u8; 1];
     while !head.ends_with(b"\r\n\r\n") && head.len() < 64 * 1024 {
@@ -83,6 +86,7 @@ fn answer(mut stream: TcpStream) -> Option<String> {
         })
         .unwrap_or(0);
     let _ = std::io::copy(&mut (&mut stream).take(length), &mut std::io::sink());
+    seen.lock().unwrap().push(head);
     let body = br#"{"errors":["permission denied"]}"#;
     let _ = write!(
         stream,
@@ -90,5 +94,4 @@ fn answer(mut stream: TcpStream) -> Option<String> {
         body.len()
     );
     let _ = stream.write_all(body);
-    Some(head)
 }
