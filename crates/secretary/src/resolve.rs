@@ -407,6 +407,8 @@ pub fn resolve_with(
     let mut pending: Vec<usize> = (0..specs.len())
         .filter(|&i| specs[i].template.is_none())
         .collect();
+    // Files read whole by a secret and by a dotenv source: neither way gives a verdict.
+    let mut read_two_ways = Vec::new();
     for name in &environment.sources {
         if pending.is_empty() {
             break;
@@ -433,12 +435,16 @@ pub fn resolve_with(
                 })
             });
             let served = served.next().unwrap_or(Served::Fresh);
+            if let Lookup::Failed(error @ SourceError::ReadWholeAndByDotenv { .. }) = &lookup {
+                read_two_ways.push(error.clone());
+            }
             if answer(&mut resolutions[index], name, lookup, served, environment) {
                 still_pending.push(index);
             }
         }
         pending = still_pending;
     }
+    withdraw_read_whole(&mut resolutions, read_two_ways);
     defaults(manifest, environment, &specs, &mut resolutions, &pending);
     // The values read are checked before a template is built from them: an input that
     // breaks its type or pattern leaves its template without a value (a thirtieth
@@ -475,6 +481,37 @@ impl Resolution {
             written: None,
             stale: None,
         }
+    }
+}
+
+/// Takes back the value of each secret that read whole a file a `dotenv` source read
+/// other secrets from later in the chain (the dotenv source failed for them): the file
+/// is read one way only, whichever source came first, so no verdict is given on it
+/// either way (a thirty-seventh stop left the first reader served).
+fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>) {
+    for error in errors {
+        let SourceError::ReadWholeAndByDotenv { whole, .. } = &error else {
+            continue;
+        };
+        let Some(resolution) = resolutions
+            .iter_mut()
+            .find(|resolution| resolution.spec.key == *whole && resolution.value.is_some())
+        else {
+            continue;
+        };
+        let Some(Origin::Source { name, .. }) = resolution.origin.take() else {
+            continue;
+        };
+        resolution.value = None;
+        resolution.written = None;
+        resolution.stale = None;
+        resolution.problems.push(Problem {
+            fix: Fix::Source(SourceFix::Repair(error.clone())),
+            kind: ProblemKind::SourceFailed {
+                source: name,
+                error,
+            },
+        });
     }
 }
 
