@@ -81,6 +81,14 @@ impl Diagnostic {
     pub fn say(&self) {
         say!("{self}");
     }
+
+    /// Says this on stderr even while a stopping signal is being acted on, which
+    /// silences [`say`](Self::say): for what is given once and would be lost (the leases
+    /// a stop could not revoke).
+    pub fn say_past_silence(&self) {
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), "{self}");
+    }
 }
 
 impl Level {

@@ -223,8 +223,7 @@ fn stop(origin: &Origin) {
         )],
     };
     for warning in warnings {
-        use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "{warning}");
+        warning.say_past_silence();
     }
     let _ = signal_hook::low_level::emulate_default_handler(signal);
     std::process::exit(128 + signal);

@@ -115,9 +115,8 @@ pub fn revoke_leases() {
 /// silenced (a signal being acted on), since the events are given once (a thirty-eighth
 /// adversarial pass saw them taken here and then silenced by a signal's stop).
 pub fn say_unrevoked(events: &[leases::LeaseEvent]) {
-    use std::io::Write as _;
     for warning in unrevoked(events) {
-        let _ = writeln!(std::io::stderr(), "{warning}");
+        warning.say_past_silence();
     }
 }
 
