@@ -295,19 +295,42 @@ fn a_mount_that_does_not_exist_is_named_as_such_not_blamed_on_vault_addr() {
         out.stderr
     );
     // A thirty-seventh: a namespace that does not exist (`namespace not found`) was
-    // blamed on VAULT_ADDR too.
+    // blamed on VAULT_ADDR too; the thirty-ninth's follow-up: on the mount. It is named,
+    // with the setting that chose it.
     let app = App::new(
         "version = 1\n[sources.vault]\ntype = \"vault\"\nnamespace = \"nosuch-team\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
     );
     let out = run(app.cmd(&bao).args(["--env", "production", "check"]));
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("Vault has nothing mounted at")
-            && out.stdout.contains("the manifest's `namespace`"),
+        out.stdout.contains(
+            "Vault has no namespace `nosuch-team` (the namespace set by the vault source's `namespace` in the manifest)"
+        ) && out.stdout.contains(
+            "check the vault source's `namespace` in the manifest: `bao namespace list`"
+        ),
         "{}",
         out.stdout
     );
     assert!(!out.stdout.contains("VAULT_ADDR"), "{}", out.stdout);
+    assert!(!out.stdout.contains("nothing mounted"), "{}", out.stdout);
+    let app = App::new(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+    );
+    let out = run(app.cmd(&bao).env("VAULT_NAMESPACE", "other-team").args([
+        "--env",
+        "production",
+        "check",
+    ]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("Vault has no namespace `other-team` (the namespace set by VAULT_NAMESPACE)")
+            && out
+                .stdout
+                .contains("check VAULT_NAMESPACE: `bao namespace list`"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

@@ -129,6 +129,15 @@ pub enum VaultError {
         /// The API path.
         path: String,
     },
+    /// Vault answered that the namespace asked for does not exist (`namespace not
+    /// found`).
+    #[error("Vault has no namespace `{namespace}` (the namespace set by {setting})")]
+    NoNamespace {
+        /// The namespace, as shown.
+        namespace: String,
+        /// Where it was set: the manifest's `namespace`, or the variable's name.
+        setting: String,
+    },
     /// The whole batch of reads took longer than its deadline.
     #[error("reading from Vault took longer than the {seconds}s deadline")]
     Deadline {
@@ -299,6 +308,7 @@ impl VaultError {
             | Self::Unauthenticated { .. }
             | Self::NotVault { .. }
             | Self::NoRoute { .. }
+            | Self::NoNamespace { .. }
             | Self::Tls { .. }
             | Self::TlsExpected { .. }
             | Self::Denied { .. }
@@ -346,6 +356,9 @@ impl VaultError {
             Self::NoRoute { .. } => {
                 "check the source's `mount` and `path`, and the namespace (the manifest's `namespace`, VAULT_NAMESPACE): `bao secrets list` shows what is mounted".to_owned()
             }
+            Self::NoNamespace { setting, .. } => format!(
+                "check {setting}: `bao namespace list`, run in the parent namespace, shows those that exist"
+            ),
             Self::Timeout { .. } | Self::Deadline { .. } => {
                 "check the server's health; raise VAULT_CLIENT_TIMEOUT if it is only slow".to_owned()
             }

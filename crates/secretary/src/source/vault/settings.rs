@@ -61,6 +61,10 @@ pub struct Settings {
     pub addresses: Vec<Url>,
     /// `X-Vault-Namespace`.
     pub namespace: Option<String>,
+    /// Where [`namespace`](Self::namespace) was set: the manifest's `namespace`, or the
+    /// variable that holds it (`BAO_NAMESPACE`, `VAULT_NAMESPACE`); named when Vault has
+    /// no such namespace.
+    pub namespace_setting: Option<String>,
     /// A token, or how to log in for one.
     pub credentials: Credentials,
     /// Trusted CAs (none: the platform's).
@@ -156,7 +160,10 @@ pub(super) fn variable<'a>(vars: &'a Variables, name: &str) -> Option<(String, &
 /// The namespace: the manifest's, else `BAO_NAMESPACE`/`VAULT_NAMESPACE`; `None` when
 /// empty. Checked here, where it is chosen, so that an error names where it came from
 /// (the manifest's `namespace` was once blamed on a `VAULT_NAMESPACE` nobody had set).
-fn namespace(config: &VaultConfig, vars: &Variables) -> Result<Option<String>, VaultError> {
+fn namespace(
+    config: &VaultConfig,
+    vars: &Variables,
+) -> Result<Option<(String, String)>, VaultError> {
     let chosen = match &config.namespace {
         Some(namespace) => Some((
             "the vault source's `namespace` in the manifest".to_owned(),
@@ -173,7 +180,7 @@ fn namespace(config: &VaultConfig, vars: &Variables) -> Result<Option<String>, V
                     "not a valid header value (it holds a control character)",
                 ));
             }
-            Ok(Some(namespace))
+            Ok(Some((setting, namespace)))
         }
         None => Ok(None),
     }
@@ -191,7 +198,7 @@ pub(crate) fn server(config: &VaultConfig, vars: &Variables) -> Result<String, V
     shown.dedup();
     let addresses = shown.join(", ");
     Ok(match namespace(config, vars)? {
-        Some(namespace) => format!("{addresses} (namespace {namespace})"),
+        Some((_, namespace)) => format!("{addresses} (namespace {namespace})"),
         None => addresses,
     })
 }
@@ -384,7 +391,7 @@ impl Settings {
             manifest_overridden,
             manifest_named,
         } = Chosen::choose(config, vars)?;
-        let namespace = namespace(config, vars)?;
+        let (namespace_setting, namespace) = namespace(config, vars)?.unzip();
         let skip_verify = match variable(vars, "SKIP_VERIFY") {
             Some((_, "")) | None => false,
             Some((name, value)) => parse_bool(value)
@@ -460,6 +467,7 @@ impl Settings {
         Ok(Self {
             addresses,
             namespace,
+            namespace_setting,
             credentials,
             ca,
             skip_verify,

@@ -688,6 +688,15 @@ impl Client {
                 status: 403,
             },
             403 => VaultError::Denied { path, access },
+            404 if reply.is_no_namespace() => {
+                match (&self.settings.namespace, &self.settings.namespace_setting) {
+                    (Some(namespace), Some(setting)) => VaultError::NoNamespace {
+                        namespace: crate::printable::text(namespace).into_owned(),
+                        setting: setting.clone(),
+                    },
+                    _ => VaultError::NoRoute { path },
+                }
+            }
             404 if reply.is_no_route() => VaultError::NoRoute { path },
             404 if !reply.is_vaults() => VaultError::NotVault {
                 address,

@@ -37,11 +37,21 @@ impl Reply {
     }
 
     /// Whether a 404's body is Vault saying nothing serves the path: `{"errors": [...]}`
-    /// with a `no handler for route` (no such mount, or not in the namespace) or a
-    /// `namespace not found` (no such namespace: a thirty-seventh adversarial pass saw it
-    /// blamed on `VAULT_ADDR`) among its strings. Another JSON API's `errors` holds
-    /// objects, or other words.
+    /// with a `no handler for route` (no such mount, or not in the namespace) among its
+    /// strings. Another JSON API's `errors` holds objects, or other words.
     pub fn is_no_route(&self) -> bool {
+        self.says_first("no handler for route")
+    }
+
+    /// Whether a 404's body is Vault saying the namespace asked for does not exist
+    /// (`namespace not found`: a thirty-seventh adversarial pass saw it blamed on
+    /// `VAULT_ADDR`, the thirty-ninth on the mount).
+    pub fn is_no_namespace(&self) -> bool {
+        self.says_first("namespace not found")
+    }
+
+    /// Whether the body is `{"errors": [...]}` alone with a string starting `words`.
+    fn says_first(&self, words: &str) -> bool {
         let json = self.json();
         json.expose().as_object().is_some_and(|object| {
             object.len() == 1
@@ -49,12 +59,9 @@ impl Reply {
                     .get("errors")
                     .and_then(Value::as_array)
                     .is_some_and(|errors| {
-                        errors.iter().any(|error| {
-                            error.as_str().is_some_and(|text| {
-                                text.starts_with("no handler for route")
-                                    || text.starts_with("namespace not found")
-                            })
-                        })
+                        errors
+                            .iter()
+                            .any(|error| error.as_str().is_some_and(|text| text.starts_with(words)))
                     })
         })
     }
