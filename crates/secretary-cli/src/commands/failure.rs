@@ -370,6 +370,8 @@ impl Failure {
             }
             Self::NoDotenv => Diagnostic::error("no .env or .env.example in this directory")
                 .help("name the application's files: secretary init --from FILE"),
+            Self::Draft(error @ InitError::TooLarge { .. }) => Diagnostic::error(error.to_string())
+                .help("nothing was written: draft from fewer variables (a smaller file, or one file at a time with --output for each) and merge what you keep"),
             Self::Draft(error) => Diagnostic::error(error.to_string()),
             Self::Exists(path) => Diagnostic::error(format!(
                 "{} exists already; init never writes over it",

@@ -236,6 +236,20 @@ pub enum InitError {
         /// The file.
         file: PathBuf,
     },
+    /// The manifest written would be larger than any manifest secretary reads (a fortieth
+    /// adversarial pass had 200,000 variables written as a 27 MB manifest, "wrote", and
+    /// every later command refuse it).
+    #[error(
+        "the manifest would be {} bytes, over the {} MiB a manifest may hold ({variables} variables)",
+        size,
+        crate::file::MANIFEST_LIMIT / (1024 * 1024)
+    )]
+    TooLarge {
+        /// Its size in bytes.
+        size: usize,
+        /// How many variables it would declare.
+        variables: usize,
+    },
     /// The manifest written does not parse: a bug in secretary, to be reported.
     #[error("the manifest written does not pass its own check (a bug in secretary): {0}")]
     Invalid(Box<ManifestError>),
@@ -408,6 +422,12 @@ pub fn draft_with(
         });
     }
     let toml = write(files, &sops_files, app, &variables, store);
+    if u64::try_from(toml.len()).map_or(true, |size| size > crate::file::MANIFEST_LIMIT) {
+        return Err(InitError::TooLarge {
+            size: toml.len(),
+            variables: variables.len(),
+        });
+    }
     let parsed = Manifest::parse(&toml, manifest).map_err(|e| InitError::Invalid(Box::new(e)))?;
     Ok(Draft {
         toml,

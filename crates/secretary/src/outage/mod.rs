@@ -701,6 +701,7 @@ fn bounded(
     let manifest = context.manifest.to_path_buf();
     let provider_variables = context.provider_variables.to_vec();
     let claims = std::sync::Arc::clone(&context.claims);
+    let sensitive_names = std::sync::Arc::clone(&context.sensitive_names);
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("secretary-source".to_owned())
@@ -714,6 +715,7 @@ fn bounded(
                 shown_dir: &shown_dir,
                 provider_variables: &provider_variables,
                 claims,
+                sensitive_names,
             };
             let batch = source.lookup(&refs(&specs), &context);
             let refused = batch.lookups.iter().any(|lookup| {

@@ -182,6 +182,20 @@ impl Source for DotenvSource {
                             );
                         }
                         Some((value, file, line, origins)) => {
+                            if !secret.sensitive {
+                                let owned = origins.iter().find_map(|origin| {
+                                    Some((origin, context.sensitive_names.get(origin)?))
+                                });
+                                if let Some((origin, owner)) = owned {
+                                    return Lookup::Failed(SourceError::PlainFromSecret {
+                                        path: names[*file].clone(),
+                                        line: *line,
+                                        name: name.clone(),
+                                        origin: origin.clone(),
+                                        secret: owner.clone(),
+                                    });
+                                }
+                            }
                             let claims: Vec<Claim> = origins
                                 .iter()
                                 .map(|origin| Claim::Expansion(origin.clone()))

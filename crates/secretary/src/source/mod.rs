@@ -69,6 +69,10 @@ pub struct Context<'a> {
     /// (a `.env` value's expansion, a file a link leads to): each may give one secret
     /// its value.
     pub(crate) claims: std::sync::Arc<Claims>,
+    /// The env names of the environment's sensitive secrets, each with its secret's key:
+    /// a secret declared `sensitive = false` may not be built from one by `.env`
+    /// expansion, as it may not by a `template`.
+    pub(crate) sensitive_names: std::sync::Arc<std::collections::HashMap<String, String>>,
 }
 
 impl<'a> Context<'a> {
@@ -87,6 +91,19 @@ impl<'a> Context<'a> {
             shown_dir: manifest.shown_dir(),
             provider_variables: manifest.provider_variables(),
             claims: std::sync::Arc::default(),
+            sensitive_names: std::sync::Arc::new(
+                environment
+                    .secrets()
+                    .iter()
+                    .filter(|secret| secret.sensitive)
+                    .flat_map(|secret| {
+                        secret
+                            .env
+                            .iter()
+                            .map(|name| (name.clone(), secret.key.clone()))
+                    })
+                    .collect(),
+            ),
         }
     }
 }
@@ -226,6 +243,24 @@ pub enum SourceError {
         /// The secret built from it first.
         first: String,
     },
+    /// A secret declared `sensitive = false` whose `.env` value is built from a sensitive
+    /// secret's variable: its value would be shown where the sensitive one's is not (a
+    /// fortieth adversarial pass had `status` print a PIN through `APP_MODE=${PIN_CODE}`).
+    #[error(
+        "{path}:{line}: {name} is built from ${{{origin}}}, secret `{secret}`'s, which is sensitive"
+    )]
+    PlainFromSecret {
+        /// The file, as shown.
+        path: String,
+        /// The line of the assignment.
+        line: usize,
+        /// The variable read.
+        name: String,
+        /// The sensitive secret's variable it was expanded from.
+        origin: String,
+        /// The sensitive secret.
+        secret: String,
+    },
     /// A file another secret of the resolution read too, by another name or through a
     /// link: each would ask it a question through its verdict.
     #[error("{path} is the file secret `{first}` reads (by another name or link)")]
@@ -320,6 +355,9 @@ impl SourceError {
             }
             Self::SharedExpansion { origin, .. } => format!(
                 "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
+            ),
+            Self::PlainFromSecret { origin, .. } => format!(
+                "a secret declared `sensitive = false` may not be built from a sensitive one: declare it sensitive (remove `sensitive = false`), or do not expand `${{{origin}}}` into it"
             ),
             Self::SharedFile { path, .. } => format!(
                 "give each secret its own file, and remove the link or copy at {path}: two secrets reading one file would let a manifest question its value through their verdicts"

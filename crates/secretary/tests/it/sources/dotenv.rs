@@ -284,3 +284,48 @@ fn one_value_expanded_in_many_dotenv_sources_builds_one_secret_only() {
         assert!(!problem.contains("hunter2X"), "{problem}");
     }
 }
+
+#[test]
+fn a_secret_declared_not_sensitive_is_never_built_from_a_sensitive_ones_variable() {
+    // A fortieth adversarial pass: `APP_MODE=${PIN_CODE}` in `.env`, `app_mode` declared
+    // `sensitive = false` as an enum of 64 PINs, had `status` print `pin_code`'s value,
+    // which a `template` could not have done. Through other lines too; a variable no
+    // sensitive secret reads is the manifest's word, as a direct `env` would be.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.env]\ntype = \"env\"\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+         [secrets.pin_code]\nrequired = true\n\
+         [secrets.app_mode]\nsensitive = false\ntype = \"enum\"\nvalues = [\"1234\", \"4321\"]\n\
+         [secrets.worker_mode]\nsensitive = false\ntype = \"enum\"\nvalues = [\"1234\", \"4321\"]\n\
+         [secrets.log_level]\nsensitive = false\n\
+         [secrets.level_name]\nsensitive = false\n",
+    );
+    write_private(
+        &dir.path().join(".env"),
+        "APP_MODE=${PIN_CODE}\nMID=x${PIN_CODE}\nWORKER_MODE=${MID}\nLEVEL_NAME=info\nLOG_LEVEL=${LEVEL_NAME}\n",
+    );
+    let vars = Variables::from_pairs([("PIN_CODE", "4321")]);
+    let report = run(&manifest, "development", &vars);
+    assert_eq!(value(&report, "pin_code").as_deref(), Some("4321"));
+    for (key, line, name) in [
+        ("app_mode", 1, "APP_MODE"),
+        ("worker_mode", 3, "WORKER_MODE"),
+    ] {
+        assert_eq!(value(&report, key), None, "{key} was served");
+        let problem = &report.get(key).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains(&format!(
+                ".env:{line}: {name} is built from ${{PIN_CODE}}, secret `pin_code`'s, which is sensitive"
+            )) && problem.contains("declare it sensitive (remove `sensitive = false`)"),
+            "{problem}"
+        );
+        assert!(!problem.contains("4321"), "{problem}");
+    }
+    // Built from a variable of a secret declared not sensitive: served.
+    assert_eq!(value(&report, "log_level").as_deref(), Some("info"));
+}
