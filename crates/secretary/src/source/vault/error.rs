@@ -388,7 +388,7 @@ impl VaultError {
             Self::Sealed { .. } => "unseal the server (`bao operator unseal`)".to_owned(),
             Self::RateLimited { .. } => "lower max_concurrency, or raise the server's rate limit quota".to_owned(),
             Self::Server { .. } => "check the server's logs and health (`bao status`)".to_owned(),
-            Self::Unexpected { .. } => "check the source's mount, path and kv_version against the server".to_owned(),
+            Self::Unexpected { .. } => "check the source's settings against the server: `mount`, `path` and `kv_version` for a `vault` source, `path` for a `vault_lease` one".to_owned(),
             Self::Redirect { .. } => "point VAULT_ADDR at the active node (or a load balancer in front of it)".to_owned(),
             Self::Login {
                 method: LoginMethod::Jwt,

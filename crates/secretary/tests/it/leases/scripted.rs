@@ -781,3 +781,46 @@ fn the_loss_of_the_lease_readers_use_is_a_loss_whatever_else_is_kept() {
     });
     leases::revoke_all();
 }
+
+#[test]
+fn a_lease_issued_with_an_answer_it_cannot_be_used_by_is_revoked() {
+    // A fortieth adversarial pass: a lease id with a duration of 0 (a token's last
+    // second), a duration in text, or no data failed the read and was never revoked.
+    let _serial = serial();
+    for (n, odd) in [
+        r#""lease_duration":0,"renewable":false,"data":{"username":"u","password":"p"}"#,
+        r#""lease_duration":"60","renewable":false,"data":{"username":"u","password":"p"}"#,
+        r#""lease_duration":60,"renewable":false,"data":null"#,
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let revoked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let seen = std::sync::Arc::clone(&revoked);
+        let address = threaded(move |request| {
+            if request.contains("database/creds/shop") {
+                (
+                    200,
+                    format!(r#"{{"lease_id":"database/creds/shop/odd-{n}",{odd}}}"#),
+                )
+            } else {
+                if request.contains("sys/leases/revoke") {
+                    seen.lock().unwrap().push(request.to_owned());
+                }
+                (204, String::new())
+            }
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let (manifest, vars) = shop(dir.path(), &address);
+        let environment = manifest
+            .select_environment(Some("production"), &vars)
+            .unwrap();
+        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+        assert!(
+            report.get("postgres_user").unwrap().value.is_none(),
+            "{odd}"
+        );
+        assert_eq!(revoked.lock().unwrap().len(), 1, "{odd}: not revoked");
+        assert!(leases::held().is_empty(), "{odd}");
+    }
+}

@@ -55,72 +55,92 @@ pub(super) fn issue(connection: &Connection, api: &str) -> Result<Issued, LeaseE
         )));
     }
     let mut json = reply.json();
-    let (id, seconds, renewable) = lease_of(json.expose(), api)?;
-    let data = json
-        .take_object("/data")
-        .ok_or_else(|| LeaseError::NoData {
-            path: api.to_owned(),
-        })?;
-    if !fit_to_show(&id, &data) {
-        // Revoked at once, best effort: the lease is of no use, and must not outlive this.
-        #[derive(serde::Serialize)]
-        struct Revoke<'a> {
-            lease_id: &'a str,
+    let id = lease_id(json.expose(), api)?;
+    // Past here a lease was issued: any answer it cannot be used by revokes it, best
+    // effort, so that it does not outlive this unsaid (a fortieth adversarial pass left
+    // leases of no duration, of a duration in text, and of no data unrevoked).
+    let usable = lease_terms(json.expose(), api).and_then(|(seconds, renewable)| {
+        let data = json
+            .take_object("/data")
+            .ok_or_else(|| LeaseError::NoData {
+                path: api.to_owned(),
+            })?;
+        if !fit_to_show(&id, &data) {
+            return Err(LeaseError::UnfitLeaseId {
+                path: api.to_owned(),
+            });
         }
-        let body = Body::json(&Revoke { lease_id: &id });
-        let _ = drive(connection.runtime.get(), async {
-            client
-                .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
-                .await
-        });
-        return Err(LeaseError::UnfitLeaseId {
-            path: api.to_owned(),
-        });
+        Ok((seconds, renewable, data))
+    });
+    match usable {
+        Ok((seconds, renewable, data)) => Ok(Issued {
+            id,
+            data,
+            duration: Duration::from_secs(seconds).min(LONGEST),
+            renewable,
+            login,
+        }),
+        Err(error) => {
+            #[derive(serde::Serialize)]
+            struct Revoke<'a> {
+                lease_id: &'a str,
+            }
+            let body = Body::json(&Revoke { lease_id: &id });
+            let _ = drive(connection.runtime.get(), async {
+                client
+                    .send(Method::PUT, "sys/leases/revoke", None, Some(&body))
+                    .await
+            });
+            Err(error)
+        }
     }
-    Ok(Issued {
-        id,
-        data,
-        duration: Duration::from_secs(seconds).min(LONGEST),
-        renewable,
-        login,
-    })
 }
 
-/// The lease an answer from `api` gives: its id, its duration in seconds and whether
-/// it may be renewed. An answer without a lease id is no lease (a KV path answers so);
-/// a lease whose id or duration is not what Vault writes (a duration of `3600.5` or
-/// `"3600"`, none at all) is an answer Vault does not give, and is said as such.
-fn lease_of(json: &Value, api: &str) -> Result<(String, u64, bool), LeaseError> {
-    let unexpected = |what: &str| {
-        LeaseError::Vault(VaultError::Unexpected {
-            path: api.to_owned(),
-            what: what.to_owned(),
-        })
-    };
+/// The id of the lease an answer from `api` gives. An answer without a lease id is no
+/// lease (a KV path answers so).
+fn lease_id(json: &Value, api: &str) -> Result<String, LeaseError> {
     let id = match json.get("lease_id") {
         None | Some(Value::Null) => "",
         Some(Value::String(id)) => id.as_str(),
-        Some(_) => return Err(unexpected("a lease_id that is not text")),
+        Some(_) => return Err(unexpected(api, "a lease_id that is not text")),
     };
     if id.is_empty() {
         return Err(LeaseError::NotALease {
             path: api.to_owned(),
         });
     }
+    Ok(id.to_owned())
+}
+
+/// The duration in seconds of the lease an answer from `api` gives, and whether it may
+/// be renewed. A duration that is not what Vault writes (`3600.5`, `"3600"`, none, or
+/// none at all) is an answer Vault does not give, and is said as such.
+fn lease_terms(json: &Value, api: &str) -> Result<(u64, bool), LeaseError> {
     let seconds = match json.get("lease_duration") {
-        Some(duration) => duration
-            .as_u64()
-            .ok_or_else(|| unexpected("a lease_duration that is not a whole number of seconds"))?,
-        None => return Err(unexpected("a lease without a lease_duration")),
+        Some(duration) => duration.as_u64().ok_or_else(|| {
+            unexpected(
+                api,
+                "a lease_duration that is not a whole number of seconds",
+            )
+        })?,
+        None => return Err(unexpected(api, "a lease without a lease_duration")),
     };
     if seconds == 0 {
-        return Err(unexpected("a lease of no duration"));
+        return Err(unexpected(api, "a lease of no duration"));
     }
     let renewable = json
         .get("renewable")
         .and_then(Value::as_bool)
         .unwrap_or(false);
-    Ok((id.to_owned(), seconds, renewable))
+    Ok((seconds, renewable))
+}
+
+/// An answer from `api` that Vault does not give: `what` it held.
+fn unexpected(api: &str, what: &str) -> LeaseError {
+    LeaseError::Vault(VaultError::Unexpected {
+        path: api.to_owned(),
+        what: what.to_owned(),
+    })
 }
 
 /// Whether a lease `id` may be shown and recorded: printable ASCII of at most 1,024
@@ -275,8 +295,12 @@ mod tests {
 
     #[test]
     fn an_answer_is_a_lease_only_with_an_id_and_a_whole_number_of_seconds() {
-        let lease =
-            |json: &str| lease_of(&serde_json::from_str(json).unwrap(), "database/creds/app");
+        let lease = |json: &str| {
+            let json: Value = serde_json::from_str(json).unwrap();
+            let id = lease_id(&json, "database/creds/app")?;
+            let (seconds, renewable) = lease_terms(&json, "database/creds/app")?;
+            Ok::<_, LeaseError>((id, seconds, renewable))
+        };
         assert!(matches!(
             lease(r#"{"lease_id": "database/creds/app/x1", "lease_duration": 3600, "renewable": true}"#),
             Ok((id, 3600, true)) if id == "database/creds/app/x1"
