@@ -94,6 +94,12 @@ pub(super) struct Lease {
     /// When the token this login replaced ends, if it was replaced while it still lived
     /// (its leases are revoked before then).
     pub(super) replaced_ends: Option<Instant>,
+    /// Failed attempts in a row to keep it (renew it, or log in again), and when the
+    /// next may be made: a login refused or failing is not asked for again at once (a
+    /// fortieth adversarial pass counted 54 logins in 17 s).
+    pub(super) kept_failures: u32,
+    /// See [`kept_failures`](Self::kept_failures).
+    pub(super) keep_again_at: Option<Instant>,
 }
 
 impl Lease {
@@ -119,8 +125,24 @@ impl Lease {
         } else {
             lead.min(self.ttl / 2)
         };
-        self.obtained
-            .checked_add(self.ttl.saturating_sub(before_end))
+        let due = self
+            .obtained
+            .checked_add(self.ttl.saturating_sub(before_end))?;
+        Some(self.keep_again_at.map_or(due, |again| due.max(again)))
+    }
+
+    /// Records a failed attempt to keep it, `now`: the next waits 1, 2, 4, 8, 16, then
+    /// 30 s, but no longer than a quarter of what is left of it (500 ms at least).
+    fn keep_failed(&mut self, now: Instant) {
+        self.kept_failures = self.kept_failures.saturating_add(1);
+        let left = self
+            .ends()
+            .map_or(Duration::MAX, |ends| ends.saturating_duration_since(now));
+        let wait = Duration::from_secs(1 << self.kept_failures.clamp(1, 6).saturating_sub(1))
+            .min(Duration::from_secs(30))
+            .min(left / 4)
+            .max(Duration::from_millis(500));
+        self.keep_again_at = Some(now + wait);
     }
 }
 
@@ -263,6 +285,25 @@ impl Client {
         )
     }
 
+    /// When the token of login `login` ends, as far as known: the current token's end,
+    /// or the end of the one it replaced; `None` for a token of the user's, one that
+    /// never expires, an older login, or while a request is logging in. A lease read
+    /// with a token ends with it, whatever its own TTL.
+    pub fn token_ends(&self, login: u64) -> Option<Instant> {
+        if matches!(self.settings.credentials, Credentials::Token(_)) {
+            return None;
+        }
+        let lease = self.lease.try_lock().ok()?;
+        let current = lease.as_ref()?;
+        if current.login == login {
+            current.ends()
+        } else if current.login == login.saturating_add(1) {
+            current.replaced_ends
+        } else {
+            None
+        }
+    }
+
     /// When the token the current login replaced ends, if it still lived then.
     pub fn replaced_token_ends(&self) -> Option<Instant> {
         self.lease.try_lock().ok()?.as_ref()?.replaced_ends
@@ -293,7 +334,13 @@ impl Client {
                 }
             }
         }
-        self.login(&mut lease).await.map(|_| ())
+        let outcome = self.login(&mut lease).await.map(|_| ());
+        if outcome.is_err() {
+            if let Some(current) = lease.as_mut() {
+                current.keep_failed(Instant::now());
+            }
+        }
+        outcome
     }
 
     /// Sends a request with the login's token (as [`Client::send`] does), and says which
@@ -523,6 +570,8 @@ impl Client {
             granted: ttl,
             login: 0,
             replaced_ends: None,
+            kept_failures: 0,
+            keep_again_at: None,
         })
     }
 }
@@ -541,8 +590,34 @@ mod tests {
             granted: Duration::from_secs(ttl),
             login: 1,
             replaced_ends: None,
+            kept_failures: 0,
+            keep_again_at: None,
         };
         (lease, obtained + Duration::from_secs(age))
+    }
+
+    #[test]
+    fn a_failed_keep_waits_longer_each_time_within_what_is_left() {
+        // A fortieth adversarial pass: a login failing was asked for again every 0.5 s.
+        let (mut long, _) = lease(3600, false, 0);
+        let now = long.obtained;
+        let due = long.due(Duration::from_secs(10)).unwrap();
+        let mut waits = Vec::new();
+        for _ in 0..7 {
+            long.keep_failed(now);
+            waits.push(long.keep_again_at.unwrap() - now);
+        }
+        let secs: Vec<u64> = waits.iter().map(Duration::as_secs).collect();
+        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30]);
+        // Never before it was due anyway.
+        assert_eq!(long.due(Duration::from_secs(10)), Some(due));
+        // Near its end, a quarter of what is left, 500 ms at least.
+        let (mut ending, _) = lease(3, false, 0);
+        ending.keep_failed(ending.obtained + Duration::from_secs(2));
+        assert_eq!(
+            ending.keep_again_at.unwrap() - ending.obtained,
+            Duration::from_millis(2500)
+        );
     }
 
     #[test]
