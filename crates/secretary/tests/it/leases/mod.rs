@@ -610,4 +610,5 @@ fn credentials_that_end_with_no_new_ones_fail_get_and_are_audited_as_expired() {
     leases::revoke_all();
 }
 
+mod ends;
 mod scripted;

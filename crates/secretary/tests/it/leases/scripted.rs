@@ -6,7 +6,7 @@ use secretary_test_support::scripted;
 
 /// The leased manifest of `shop`, written to `dir` and discovered there, and the
 /// variables that point it at the scripted Vault at `address`.
-fn shop(dir: &std::path::Path, address: &str) -> (Manifest, Variables) {
+pub(super) fn shop(dir: &std::path::Path, address: &str) -> (Manifest, Variables) {
     let text = Postgres::leased_manifest_on(5432, "shop", "");
     std::fs::write(dir.join("secrets.toml"), &text).unwrap();
     let manifest = Manifest::discover(None, &Variables::default(), dir).unwrap();
@@ -129,7 +129,7 @@ fn slow_vault(
 
 /// A Vault that answers each connection on a thread of its own with what `answer` gives
 /// for its request line (method and path): a status and a body. Gives its address.
-fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> String {
+pub(super) fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> String {
     with_headers(move |request, _| answer(request))
 }
 
@@ -779,114 +779,5 @@ fn the_loss_of_the_lease_readers_use_is_a_loss_whatever_else_is_kept() {
     wait_until("the lease in use is lost", Duration::from_secs(10), || {
         leases::lost().is_some()
     });
-    leases::revoke_all();
-}
-
-#[test]
-fn a_lease_issued_with_an_answer_it_cannot_be_used_by_is_revoked() {
-    // A fortieth adversarial pass: a lease id with a duration of 0 (a token's last
-    // second), a duration in text, or no data failed the read and was never revoked.
-    let _serial = serial();
-    for (n, odd) in [
-        r#""lease_duration":0,"renewable":false,"data":{"username":"u","password":"p"}"#,
-        r#""lease_duration":"60","renewable":false,"data":{"username":"u","password":"p"}"#,
-        r#""lease_duration":60,"renewable":false,"data":null"#,
-    ]
-    .into_iter()
-    .enumerate()
-    {
-        let revoked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
-        let seen = std::sync::Arc::clone(&revoked);
-        let address = threaded(move |request| {
-            if request.contains("database/creds/shop") {
-                (
-                    200,
-                    format!(r#"{{"lease_id":"database/creds/shop/odd-{n}",{odd}}}"#),
-                )
-            } else {
-                if request.contains("sys/leases/revoke") {
-                    seen.lock().unwrap().push(request.to_owned());
-                }
-                (204, String::new())
-            }
-        });
-        let dir = tempfile::tempdir().unwrap();
-        let (manifest, vars) = shop(dir.path(), &address);
-        let environment = manifest
-            .select_environment(Some("production"), &vars)
-            .unwrap();
-        let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
-        assert!(
-            report.get("postgres_user").unwrap().value.is_none(),
-            "{odd}"
-        );
-        assert_eq!(revoked.lock().unwrap().len(), 1, "{odd}: not revoked");
-        assert!(leases::held().is_empty(), "{odd}");
-    }
-}
-
-#[test]
-fn a_lease_ends_with_the_login_token_that_read_it_and_is_lost_when_no_login_can_be_had() {
-    // A fortieth adversarial pass: an AppRole token of 6 s that could not be had again
-    // (a spent secret id) took its 60 s lease with it; `run` kept the program on dead
-    // credentials, and `get` promised 59 s. A lease ends with its token; when none can
-    // be had again its credentials are lost, which `run` acts on.
-    let _serial = serial();
-    let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counted = std::sync::Arc::clone(&logins);
-    let address = threaded(move |request| {
-        if request.contains("auth/approle/login") {
-            if counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
-                (
-                    200,
-                    r#"{"auth":{"client_token":"hvs.login-one","lease_duration":3,"renewable":false}}"#
-                        .to_owned(),
-                )
-            } else {
-                (500, r#"{"errors":["internal error"]}"#.to_owned())
-            }
-        } else if request.contains("database/creds/shop") {
-            (
-                200,
-                r#"{"lease_id":"database/creds/shop/l1","lease_duration":60,"renewable":true,"data":{"username":"u1","password":"p1"}}"#
-                    .to_owned(),
-            )
-        } else {
-            (204, String::new())
-        }
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let text = Postgres::leased_manifest_on(5432, "shop", "auth = \"approle\"");
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR", address.as_str()),
-        ("VAULT_ROLE_ID", "role-1"),
-        ("VAULT_SECRET_ID", "secret-1"),
-        ("VAULT_MAX_RETRIES", "0"),
-    ]);
-    assert_eq!(value(&resolve_now(&manifest, &vars), "postgres_user"), "u1");
-    let held = leases::held();
-    assert_eq!(held.len(), 1);
-    assert!(
-        held[0].ttl_left <= Duration::from_secs(3),
-        "the lease is said to live {:?}, past its token's 3 s",
-        held[0].ttl_left
-    );
-    wait_until("the lease is lost", Duration::from_secs(20), || {
-        leases::lost().is_some()
-    });
-    let lost = leases::lost().unwrap().to_string();
-    assert!(lost.contains("database/creds/shop"), "{lost}");
-    // A login is kept only while it owns a lease: none is asked for once it is lost
-    // (logins were asked for every half second for as long as the lease lived).
-    let asked = logins.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(asked <= 6, "{asked} logins");
-    std::thread::sleep(Duration::from_secs(2));
-    assert_eq!(
-        logins.load(std::sync::atomic::Ordering::SeqCst),
-        asked,
-        "logins went on after the lease was lost"
-    );
     leases::revoke_all();
 }
