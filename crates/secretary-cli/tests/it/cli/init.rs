@@ -537,3 +537,27 @@ fn init_says_to_check_the_manifest_it_wrote() {
         out.stdout
     );
 }
+
+#[test]
+fn init_writes_nothing_it_could_not_read_back() {
+    use std::fmt::Write as _;
+    // A fortieth adversarial pass: 200,000 variables were written as a 27 MB manifest,
+    // "wrote", and every later command refused it (a manifest holds 16 MiB at most).
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let mut text = String::new();
+    for n in 0..160_000 {
+        writeln!(text, "WORKER_PORT_{n:06}=8080").unwrap();
+    }
+    project.file(".env.example", &text);
+    let out = init(project.path(), &[]);
+    assert_eq!(out.code, 2, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("over the 16 MiB a manifest may hold (160000 variables)")
+            && out.stderr.contains("help: nothing was written"),
+        "{}",
+        out.stderr
+    );
+    assert!(!project.path().join("secrets.toml").exists());
+}
