@@ -44,6 +44,10 @@ pub enum Failure {
         left: Vec<String>,
         /// Why the log could not record them.
         error: AuditError,
+        /// Whether running the command again finishes the job without writing again
+        /// (`import`, which leaves what is there as it is), rather than write new
+        /// versions (`put`, `rotate`, `rollback`).
+        again_finishes: bool,
     },
     /// `run` could not watch over its program: set up signal forwarding, wait for it, or
     /// stop it.
@@ -240,6 +244,7 @@ impl Failure {
                 written,
                 left,
                 error,
+                again_finishes,
             } => {
                 let what = if written.len() == 1 {
                     "a write"
@@ -257,6 +262,11 @@ impl Failure {
                         Label::NotWritten,
                         format!("{key} (run the command for it alone)"),
                     );
+                }
+                if again_finishes {
+                    // A fortieth adversarial pass: `import` was told never to run again,
+                    // which is what finishes it.
+                    return vec![diagnostic.help("these writes happened: record them where your audit trail is kept, fix the audit log's path, permissions or free space, then run the same command again: it finishes the job, leaving what is already there as it is")];
                 }
                 diagnostic.help("these writes happened: do not run the command again (it would write new versions); record them where your audit trail is kept, then fix the audit log's path, permissions or free space")
             }
@@ -583,6 +593,29 @@ mod tests {
     }
 
     #[test]
+    fn unaudited_writes_are_named_and_only_import_is_told_to_run_again() {
+        // A fortieth adversarial pass: `import`, which a second run finishes (what is
+        // there is `same`), was told never to run again, as `put` and `rotate` are.
+        let unaudited = |again_finishes| Failure::Unaudited {
+            written: vec!["vault:secret/data/production/a#value@v2".to_owned()],
+            left: Vec::new(),
+            error: secretary::audit::AuditError::NotAnAuditLog {
+                path: "audit.log".into(),
+            },
+            again_finishes,
+        };
+        let import = said(unaudited(true));
+        assert!(
+            import.contains("  wrote: vault:secret/data/production/a#value@v2")
+                && import.contains("then run the same command again: it finishes the job")
+                && !import.contains("do not run the command again"),
+            "{import}"
+        );
+        let put = said(unaudited(false));
+        assert!(put.contains("do not run the command again"), "{put}");
+    }
+
+    #[test]
     fn a_refused_value_is_exit_1_and_a_usage_error_exit_2() {
         assert_eq!(Failure::ImportBlocked.status(), Status::Problems);
         assert_eq!(
@@ -630,6 +663,7 @@ mod tests {
             written: vec!["vault secret/app#k (version 2)".to_owned()],
             left: vec!["other".to_owned()],
             error: secretary::audit::AuditError::NotAnAuditLog { path: "log".into() },
+            again_finishes: false,
         });
         let lines: Vec<&str> = text.lines().collect();
         assert!(

@@ -272,6 +272,7 @@ fn write(
             written: landed,
             left: Vec::new(),
             error,
+            again_finishes: true,
         });
     }
     Ok(applied)

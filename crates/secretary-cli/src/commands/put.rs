@@ -151,6 +151,7 @@ pub(super) fn record(
             written: vec![written.locator.to_string()],
             left: Vec::new(),
             error,
+            again_finishes: false,
         })
 }
 

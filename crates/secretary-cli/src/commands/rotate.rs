@@ -69,6 +69,7 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                         written,
                         left: all[at + 1..].to_vec(),
                         error,
+                        again_finishes: false,
                     },
                     other => other,
                 })?;
