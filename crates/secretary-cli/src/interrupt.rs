@@ -1,4 +1,5 @@
-//! What SIGINT, SIGTERM, SIGHUP and SIGQUIT do before `run` hands them to its program:
+//! What SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2 and SIGALRM do before `run`
+//! hands them to its program:
 //! stop what reading the secrets left running (a provider's or `sops`'s process group,
 //! the leases issued so far), then end as the signal would have. Without this, a signal
 //! during start-up (Ctrl-C while a provider ran, a SIGTERM while Vault was slow) left the
@@ -10,13 +11,16 @@ use std::sync::{Mutex, PoisonError};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
+use signal_hook::consts::{SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::{Handle, SignalsInfo};
 use signal_hook::low_level::siginfo::{Cause, Origin};
 
-/// The signals that stop a start-up.
-const STOPPING: [i32; 4] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT];
+/// The signals that stop a start-up: each whose default ends the process (USR1, USR2
+/// and ALRM too: a fortieth adversarial pass saw a log rotator's SIGUSR1, which `run`
+/// forwards once its program runs, end the start-up by default with a lease left
+/// alive and nothing said).
+const STOPPING: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM];
 
 /// How long a stop waits for Vault to revoke the leases.
 const REVOKE_WAIT: Duration = Duration::from_secs(5);

@@ -268,11 +268,16 @@ fn stopped_when(
 fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
     // An eighth adversarial pass: the lease answered at once, a KV read took 3 s, and a
     // SIGTERM or Ctrl-C then left the lease alive until its TTL, for `run`, `check` and
-    // `status` alike.
+    // `status` alike. A fortieth: so did SIGUSR1 (which `run` forwards to its program
+    // once it runs, as log rotators send it), SIGUSR2 and SIGALRM, ending the process
+    // by their default with nothing said.
     for (command, signal, number) in [
         (&["run", "--", "true"][..], "TERM", 15),
         (&["check"][..], "INT", 2),
         (&["status"][..], "TERM", 15),
+        (&["run", "--", "true"][..], "USR1", 10),
+        (&["check"][..], "USR2", 12),
+        (&["status"][..], "ALRM", 14),
     ] {
         let (address, seen) = slow_vault(Duration::from_secs(3));
         let dir = leased_and_kv(&address);
