@@ -18,7 +18,9 @@ use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
 use std::ops::Deref;
 use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::PermissionsExt;
 use std::os::unix::process::ExitStatusExt;
+use std::path::Path;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, mpsc};
@@ -398,7 +400,18 @@ pub fn spawn(
     if redaction.is_some() {
         command.stdout(Stdio::piped()).stderr(Stdio::piped());
     }
-    let mut child = command.spawn()?;
+    let mut child = match command.spawn() {
+        Err(error) if error.raw_os_error() == Some(rustix::io::Errno::NOEXEC.raw_os_error()) => {
+            let Some(mut script) = as_script(&command) else {
+                return Err(error);
+            };
+            if redaction.is_some() {
+                script.stdout(Stdio::piped()).stderr(Stdio::piped());
+            }
+            script.spawn()?
+        }
+        spawned => spawned?,
+    };
     if let Some(shared) = redaction {
         if let Some(stdout) = child.stdout.take() {
             let shared = Arc::clone(shared);
@@ -420,6 +433,34 @@ pub fn spawn(
         }
     }
     Ok(child)
+}
+
+/// `command` as `/bin/sh` runs it when it is a file without a `#!` line (`ENOEXEC`), as
+/// `execvp` does for `run` without a supervisor: the same program runs either way (a
+/// fortieth adversarial pass saw such a script run by `run` and refused, "Exec format
+/// error", by `run --redact`). `None` when the program cannot be found (a name on none
+/// of the `PATH` it is given).
+fn as_script(command: &Command) -> Option<Command> {
+    let program = Path::new(command.get_program());
+    let envs: Vec<(&OsStr, &OsStr)> = command
+        .get_envs()
+        .filter_map(|(name, value)| Some((name, value?)))
+        .collect();
+    let path = if program.as_os_str().as_bytes().contains(&b'/') {
+        program.to_path_buf()
+    } else {
+        let search = envs.iter().find(|(name, _)| *name == "PATH")?.1;
+        std::env::split_paths(search)
+            .map(|dir| dir.join(program))
+            .find(|candidate| {
+                std::fs::metadata(candidate)
+                    .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+            })?
+    };
+    let mut script = Command::new("/bin/sh");
+    script.arg(path).args(command.get_args());
+    script.env_clear().envs(envs);
+    Some(script)
 }
 
 /// A descriptor of the pump's own onto `stream` (a duplicate of 1 or 2), or the stream

@@ -315,3 +315,39 @@ required = true
         assert!(!dir.path().join("started").exists());
     }
 }
+
+#[test]
+fn a_script_without_an_interpreter_line_runs_alike_in_every_mode() {
+    // A fortieth adversarial pass: a script without `#!` ran under plain `run` (execvp
+    // hands it to /bin/sh) and was refused under `--redact` and `--watch` ("Exec format
+    // error", 126). The same program runs either way, by its path or by `PATH`.
+    let dir = app(MANIFEST, DOTENV);
+    let bin = dir.path().join("bin");
+    fs::create_dir(&bin).unwrap();
+    let script = bin.join("plain-script");
+    fs::write(&script, "echo \"ran with $# words: $1\"\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&script, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let path = format!("{}:/usr/bin:/bin", bin.display());
+    for mode in [&[][..], &["--redact"][..], &["--watch", "1h"][..]] {
+        for program in ["bin/plain-script", "plain-script"] {
+            let out = support::secretary_in(dir.path())
+                .env("PATH", &path)
+                .arg("run")
+                .args(mode)
+                .args(["--", program, "one"])
+                .stdin(std::process::Stdio::null())
+                .output()
+                .unwrap();
+            let stdout = String::from_utf8_lossy(&out.stdout);
+            assert_eq!(
+                (out.status.code(), stdout.as_ref()),
+                (Some(0), "ran with 1 words: one\n"),
+                "{mode:?} {program}: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+}
