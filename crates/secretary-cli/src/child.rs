@@ -521,7 +521,7 @@ pub fn pump<R: Deref<Target = Redactor>>(
     let mut buffer = vec![0; 64 * 1024];
     let mut pending = Zeroizing::new(Vec::new());
     let mut out = Vec::with_capacity(buffer.len() + 64);
-    let mut write = |out: &[u8]| match to.write_all(out).and_then(|()| to.flush()) {
+    let mut write = |out: &[u8]| match write_out(&mut to, out) {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(false),
         Err(error) => Err(error),
         Ok(()) => Ok(true),
@@ -535,14 +535,54 @@ pub fn pump<R: Deref<Target = Redactor>>(
         };
         out.clear();
         current().stream(&mut pending, &buffer[..read], &mut out);
-        if !write(&out)? {
-            return Ok(());
+        match write(&out) {
+            Ok(true) => {}
+            Ok(false) => return Ok(()),
+            Err(error) => {
+                // Output that cannot be written (a full disk, `ulimit -f`) is lost, and
+                // said; the program is not killed for it: what it writes is read and
+                // dropped until it ends (a fortieth adversarial pass saw it killed by
+                // SIGPIPE, its healthy stderr lost, exit 141).
+                loop {
+                    match from.read(&mut buffer) {
+                        Ok(0) => break,
+                        Err(error) if error.kind() != io::ErrorKind::Interrupted => break,
+                        _ => buffer.fill(0),
+                    }
+                }
+                return Err(error);
+            }
         }
     };
     out.clear();
     current().finish_stream(&mut pending, &mut out);
     write(&out)?;
     ended
+}
+
+/// Writes all of `out` to `to`, then flushes: as `write_all`, but a descriptor someone
+/// made non-blocking (`EAGAIN`: a reader only slow) is waited on, not failed (a fortieth
+/// adversarial pass saw output lost and the program killed for it).
+fn write_out(to: &mut impl Write, mut out: &[u8]) -> io::Result<()> {
+    while !out.is_empty() {
+        match to.write(out) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(written) => out = &out[written..],
+            Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    loop {
+        match to.flush() {
+            Err(error) if error.kind() == io::ErrorKind::WouldBlock => {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Waits for `child`, with context for the error.
