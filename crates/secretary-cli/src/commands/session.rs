@@ -19,11 +19,12 @@ use crate::render;
 
 /// Everything a command that picks an environment needs besides its own settings.
 pub struct Session {
-    /// The process's variables, read once at start.
-    vars: Variables,
+    /// The process's variables, read once at start (shared with a re-read of `run
+    /// --watch`, which may outlive the wait for it).
+    vars: Arc<Variables>,
     /// The working directory the manifest was found from.
     cwd: PathBuf,
-    manifest: Manifest,
+    manifest: Arc<Manifest>,
     /// The environment chosen (`--env`, else the manifest's rule).
     environment: EnvironmentSpec,
     /// The audit log, when one is configured (`--audit-log` or `[audit]`); shared with
@@ -64,9 +65,9 @@ impl Session {
             }));
         }
         Ok(Self {
-            vars,
+            vars: Arc::new(vars),
             cwd,
-            manifest,
+            manifest: Arc::new(manifest),
             environment,
             audit,
             out,
@@ -111,6 +112,66 @@ impl Session {
             Scope::Keys(keys)
         };
         secretary::resolve(&self.manifest, &self.environment, &self.vars, scope)
+    }
+
+    /// [`Session::resolve`] on a thread of its own, its report recorded as `event` in the
+    /// audit log there; waited for until it ends, or until `abandon` says (asked every
+    /// 50 ms): then `None`, and the thread is left to end by itself, or with the
+    /// process. `run --watch` re-reads so: a program that ends while a slow source is
+    /// read is seen to end at once, and its leases revoked (a fortieth adversarial pass
+    /// saw `run` outlive a program killed by SIGTERM by minutes, reading on).
+    pub fn resolve_unless(
+        &self,
+        keys: &[&str],
+        event: Event,
+        mut abandon: impl FnMut() -> bool,
+    ) -> Option<Result<Report, Failure>> {
+        let (manifest, environment, vars, audit) = (
+            Arc::clone(&self.manifest),
+            self.environment.clone(),
+            Arc::clone(&self.vars),
+            self.audit.clone(),
+        );
+        let owned: Vec<String> = keys.iter().map(|key| (*key).to_owned()).collect();
+        let (sender, receiver) = std::sync::mpsc::channel();
+        let reader = std::thread::Builder::new()
+            .name("secretary-reread".to_owned())
+            .spawn(move || {
+                let keys: Vec<&str> = owned.iter().map(String::as_str).collect();
+                let scope = if keys.is_empty() {
+                    Scope::All
+                } else {
+                    Scope::Keys(&keys)
+                };
+                let outcome = secretary::resolve(&manifest, &environment, &vars, scope)
+                    .map_err(Failure::from)
+                    .and_then(|report| {
+                        audit
+                            .as_ref()
+                            .map_or(Ok(()), |log| log.record_report(event, &report))
+                            .map_err(Failure::from)
+                            .map(|()| report)
+                    });
+                let _ = sender.send(outcome);
+            });
+        if reader.is_err() {
+            let outcome = self.resolve(keys);
+            return Some(outcome.map_err(Failure::from).and_then(|report| {
+                self.audit_report(event, &report)?;
+                Ok(report)
+            }));
+        }
+        loop {
+            match receiver.recv_timeout(std::time::Duration::from_millis(50)) {
+                Ok(outcome) => return Some(outcome),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if abandon() {
+                        return None;
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => return None,
+            }
+        }
     }
 
     /// Resolves `keys` (all when empty), records `refusal.event` in the audit log and says

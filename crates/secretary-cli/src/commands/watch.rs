@@ -178,7 +178,7 @@ pub fn supervise(
     forwarder.started(child::pid_of(&running));
     let mut next = later(watch.every);
     // Problems are said once, not at every tick, until they change.
-    let mut last_problems = String::new();
+    let mut said = String::new();
     // A lease re-issued (or lost) changes this: then the values are read again at once.
     let mut lease_generation = leases::generation();
     let outcome = loop {
@@ -205,7 +205,7 @@ pub fn supervise(
             continue;
         }
         next = later(watch.every);
-        let (fresh, changed) = match changes(session, settings, &report, &mut last_problems) {
+        let (fresh, changed) = match changes(session, settings, &report, &mut said, &mut running) {
             Ok(Some(found)) => found,
             Ok(None) => continue,
             Err(error) => break Err(error),
@@ -396,22 +396,20 @@ impl Restart<'_> {
 }
 
 /// The secrets resolved again and recorded, with the keys whose value changed since
-/// `report`; `None` when re-resolving failed or nothing changed. An access that cannot be
-/// recorded is an error, which ends the run, the program with it: it is never left behind
-/// without its supervisor.
+/// `report`; `None` when re-resolving failed, nothing changed, or the program ended
+/// meanwhile (the loop then sees it). An access that cannot be recorded is an error,
+/// which ends the run, the program with it: it is never left behind without its
+/// supervisor.
 fn changes(
     session: &Session,
     settings: &RunSettings<'_>,
     report: &Report,
     last_problems: &mut String,
+    running: &mut Child,
 ) -> Result<Option<(Report, Vec<String>)>, Failure> {
-    let Some(fresh) = resolve_again(session, settings, last_problems) else {
+    let Some(fresh) = resolve_again(session, settings, last_problems, running)? else {
         return Ok(None);
     };
-    // Every re-resolution is recorded, one that found problems too: it read what it
-    // could (a twenty-sixth adversarial pass saw reads, and a deleted secret's
-    // `missing`, left out of the log).
-    session.audit_report(Event::Resolve, &fresh)?;
     if !fresh.is_ok() {
         return Ok(None);
     }
@@ -426,8 +424,17 @@ fn resolve_again(
     session: &Session,
     settings: &RunSettings<'_>,
     last_problems: &mut String,
-) -> Option<Report> {
-    match session.resolve(&settings.only) {
+    running: &mut Child,
+) -> Result<Option<Report>, Failure> {
+    // Every re-resolution is recorded, one that found problems too: it read what it
+    // could (a twenty-sixth adversarial pass saw reads, and a deleted secret's
+    // `missing`, left out of the log). Not waited for once the program has ended.
+    let Some(resolved) = session.resolve_unless(&settings.only, Event::Resolve, || {
+        matches!(running.try_wait(), Ok(Some(_)))
+    }) else {
+        return Ok(None);
+    };
+    Ok(match resolved {
         Ok(fresh) if fresh.is_ok() => {
             // Values from the last-known-good copy (Vault could not be reached) are said
             // once, as problems are, until that changes.
@@ -476,13 +483,14 @@ fn resolve_again(
             }
             Some(fresh)
         }
-        Err(error) => {
+        Err(Failure::Secretary(error)) => {
             say!(
                 "secretary run: re-resolving failed ({error}); the program keeps running with the values it has"
             );
             None
         }
-    }
+        Err(failure) => return Err(failure),
+    })
 }
 
 /// When Vault refused a token (403, or 401) that came from `BAO_TOKEN` / `VAULT_TOKEN`,

@@ -146,6 +146,8 @@ fn slow_vault(kv_delay: Duration) -> (String, std::sync::Arc<std::sync::Mutex<Ve
 #[derive(Default, Clone, Copy)]
 struct Script {
     kv_delay: Duration,
+    /// How long each KV read after the first waits (besides `kv_delay`).
+    later_kv_delay: Duration,
     lease_delay: Duration,
     revocation: Option<u16>,
     revocation_delay: Duration,
@@ -156,6 +158,7 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
     use std::io::{BufRead as _, BufReader, Read as _, Write as _};
     let Script {
         kv_delay,
+        later_kv_delay,
         lease_delay,
         revocation,
         revocation_delay,
@@ -165,10 +168,12 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
     let address = format!("http://{}", listener.local_addr().unwrap());
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let record = std::sync::Arc::clone(&seen);
+    let kv_reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     std::thread::spawn(move || {
         for stream in listener.incoming().take(64) {
             let Ok(mut stream) = stream else { return };
             let record = std::sync::Arc::clone(&record);
+            let kv_reads = std::sync::Arc::clone(&kv_reads);
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -199,6 +204,9 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                     (revocation, r#"{"errors":["permission denied"]}"#.to_owned())
                 } else {
                     std::thread::sleep(kv_delay);
+                    if kv_reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                        std::thread::sleep(later_kv_delay);
+                    }
                     (
                         200,
                         r#"{"data":{"data":{"value":"kv-value"},"metadata":{"version":1}}}"#
@@ -733,4 +741,71 @@ fn within(child: &mut Child, wait: Duration) -> Option<std::process::ExitStatus>
         }
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+#[test]
+fn a_stop_during_a_watch_re_read_ends_run_with_its_program() {
+    // A fortieth adversarial pass: SIGTERM to `run --watch` while a re-read waited on a
+    // slow Vault killed the program at once (forwarded), but `run`, reading on, outlived
+    // it by the client's retries (minutes by default), its leases alive, and then said
+    // "the program keeps running". The wait for a re-read ends with the program.
+    let (address, seen) = scripted_vault(Script {
+        later_kv_delay: Duration::from_secs(30),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let mut child = support::secretary_in(dir.path())
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", &address)
+        .args([
+            "--env",
+            "production",
+            "run",
+            "--watch",
+            "300ms",
+            "--",
+            "sleep",
+            "300",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let kv_reads = || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|line| line.contains("/v1/secret/"))
+            .count()
+    };
+    let waited = std::time::Instant::now();
+    while kv_reads() < 2 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "no re-read: {}",
+            stderr.rest()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = std::time::Instant::now();
+    send(&child, "TERM");
+    let status = process::wait(&mut child);
+    let took = sent.elapsed();
+    let said = stderr.rest();
+    assert!(
+        status.code() == Some(143) || status.signal() == Some(15),
+        "{status:?} after {took:?}: {said}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}: {said}");
+    assert!(!said.contains("keeps running"), "{said}");
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
+        "the lease was not revoked: {said}"
+    );
 }
