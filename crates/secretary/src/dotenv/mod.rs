@@ -55,6 +55,10 @@ pub struct Entry {
     /// The names its value expanded (`${NAME}`), each once, in order: where else its
     /// value comes from.
     pub references: Vec<String>,
+    /// Its value expanded past [`MAX_VALUE`] (or from one that did), and is left empty:
+    /// only [`parse_marking_oversize`] gives such entries; [`parse`] calls the line
+    /// malformed.
+    pub oversize: bool,
 }
 
 impl fmt::Debug for Entry {
@@ -65,6 +69,7 @@ impl fmt::Debug for Entry {
             .field("line", &self.line)
             .field("comment", &self.comment)
             .field("references", &self.references)
+            .field("oversize", &self.oversize)
             .finish()
     }
 }
@@ -143,9 +148,11 @@ impl fmt::Display for ParseError {
                 f,
                 "line {line}: expanding `${{...}}` makes the value larger than 1 MiB"
             ),
+            // Not where: the line where the budget ran out would tell how large the
+            // values expanded before it were (a fortieth adversarial pass).
             ParseErrorKind::ExpansionTooLarge => write!(
                 f,
-                "line {line}: the file's `${{...}}` expansions add up to more than 16 MiB"
+                "the file's `${{...}}` expansions add up to more than 16 MiB (the rest of it was not read)"
             ),
             ParseErrorKind::TooManyErrors => write!(
                 f,
@@ -175,6 +182,27 @@ pub fn parse<'o>(
     text: &str,
     outside: &dyn Fn(&str) -> Option<&'o str>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
+    parse_with(text, outside, false)
+}
+
+/// [`parse`], but a value that expands past [`MAX_VALUE`] is not an error of the file:
+/// its entry is marked [`Entry::oversize`], and so is every value built from it. What
+/// the `dotenv` source reads, where only a secret that reads such a value fails: a line
+/// no secret reads says nothing of how large the values it expanded were (a fortieth
+/// adversarial pass learnt a variable's length from which of 20 lines, each doubling it
+/// a set number of times, were reported too large).
+pub fn parse_marking_oversize<'o>(
+    text: &str,
+    outside: &dyn Fn(&str) -> Option<&'o str>,
+) -> Result<Vec<Entry>, Vec<ParseError>> {
+    parse_with(text, outside, true)
+}
+
+fn parse_with<'o>(
+    text: &str,
+    outside: &dyn Fn(&str) -> Option<&'o str>,
+    mark_oversize: bool,
+) -> Result<Vec<Entry>, Vec<ParseError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Every line end reads as `\n`, as Python's universal newlines give python-dotenv.
     let normalized = text.contains('\r').then(|| universal_newlines(text));
@@ -189,6 +217,8 @@ pub fn parse<'o>(
         expanded: Cell::new(0),
         comment: None,
         references: std::cell::RefCell::new(Vec::new()),
+        mark_oversize,
+        oversize: Cell::new(false),
     };
     parser.run();
     if parser.errors.is_empty() {
@@ -230,6 +260,10 @@ struct Parser<'a, 'o> {
     comment: Option<String>,
     /// The names the value being read expanded so far.
     references: std::cell::RefCell<Vec<String>>,
+    /// Whether a value too large is marked rather than an error ([`parse_marking_oversize`]).
+    mark_oversize: bool,
+    /// The value being read is too large, or built from one that is.
+    oversize: Cell<bool>,
 }
 
 /// How far an error stops parsing: past the budget of expansion, nothing more is read.
@@ -306,16 +340,22 @@ impl Parser<'_, '_> {
             let line = self.line;
             let comment = self.comment.take();
             self.references.borrow_mut().clear();
+            self.oversize.set(false);
             match self.assignment() {
-                Ok((key, value)) => {
+                Ok((key, mut value)) => {
                     self.defined.insert(key.clone(), self.entries.len());
                     let references = self.references.take();
+                    let oversize = self.oversize.get();
+                    if oversize {
+                        value = Zeroizing::new(String::new());
+                    }
                     self.entries.push(Entry {
                         key,
                         value,
                         line,
                         comment,
                         references,
+                        oversize,
                     });
                 }
                 Err(Stop::Line(kind)) => {
@@ -529,7 +569,12 @@ impl Parser<'_, '_> {
             }
         }
         let found: Option<&str> = match self.defined.get(name) {
-            Some(&index) => Some(self.entries[index].value.as_str()),
+            Some(&index) => {
+                if self.entries[index].oversize {
+                    self.oversize.set(true);
+                }
+                Some(self.entries[index].value.as_str())
+            }
             None => (self.outside)(name),
         };
         let inserted = match (found, default) {
@@ -545,7 +590,14 @@ impl Parser<'_, '_> {
         if total > MAX_EXPANDED {
             return Err(ParseErrorKind::ExpansionTooLarge);
         }
+        if self.oversize.get() {
+            return Ok(close + 1);
+        }
         if out.len().saturating_add(inserted.len()) > MAX_VALUE {
+            if self.mark_oversize {
+                self.oversize.set(true);
+                return Ok(close + 1);
+            }
             return Err(ParseErrorKind::ValueTooLarge);
         }
         out.push_str(inserted);

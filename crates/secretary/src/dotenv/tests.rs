@@ -192,6 +192,31 @@ fn doubling_expansions_stop_at_the_value_limit_naming_the_line() {
 }
 
 #[test]
+fn marked_oversize_a_value_and_those_built_from_it_are_empty_and_no_error() {
+    // What the `dotenv` source reads: a line no secret reads says nothing of how large
+    // its value grew (a fortieth adversarial pass read a length from which were refused).
+    let mut text = "A0=x\n".to_owned();
+    for i in 1..=22 {
+        let _ = writeln!(text, "A{i}=${{A{}}}${{A{}}}", i - 1, i - 1);
+    }
+    text.push_str("B=pre-${A22}-post\nC=plain\n");
+    let entries = parse_marking_oversize(&text, &|_| None).unwrap();
+    let by = |key: &str| entries.iter().find(|e| e.key == key).unwrap();
+    assert!(!by("A20").oversize && by("A20").value.len() == 1 << 20);
+    for key in ["A21", "A22", "B"] {
+        assert!(by(key).oversize && by(key).value.is_empty(), "{key}");
+    }
+    assert!(!by("C").oversize && by("C").value.as_str() == "plain");
+    // `parse` still calls it malformed, and the file's budget names no line.
+    assert_eq!(errors(&text)[0].kind, ParseErrorKind::ValueTooLarge);
+    let budget = ParseError {
+        line: 18,
+        kind: ParseErrorKind::ExpansionTooLarge,
+    };
+    assert!(!budget.to_string().contains("18"), "{budget}");
+}
+
+#[test]
 fn expansions_stop_at_the_file_limit() {
     // Each line is under the value limit, but together they add more than 16 MiB.
     let big = "x".repeat(1024 * 1024 - 1);

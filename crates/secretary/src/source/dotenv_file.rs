@@ -30,13 +30,64 @@ pub struct DotenvSource {
     files: Vec<String>,
 }
 
-/// A merged view of the files: key → (value, file, line, the names its value was
-/// expanded from, through other lines too).
+/// A merged view of the files: key → what the last assignment to it gave.
 struct Loaded {
-    values: HashMap<String, (Zeroizing<String>, usize, usize, Vec<String>)>,
+    values: HashMap<String, Assigned>,
     /// Files that do not exist, by index.
     missing: Vec<usize>,
     warnings: Vec<crate::Warning>,
+}
+
+/// A variable as the files assign it.
+struct Assigned {
+    value: Zeroizing<String>,
+    /// The file (index) and line that assign it last.
+    file: usize,
+    line: usize,
+    /// The names its value was expanded from, through other lines too.
+    origins: Vec<String>,
+    /// Its value expanded past the limit, or from one that did (then `value` is empty).
+    oversize: bool,
+}
+
+impl Loaded {
+    /// Records `entry` of the file `file` (index), over an earlier assignment.
+    fn assign(&mut self, entry: dotenv::Entry, file: usize) {
+        // Where its value comes from: each name it expanded, or what that name's own
+        // value was expanded from.
+        let mut origins: Vec<String> = Vec::new();
+        // Built from an earlier file's value too large: too large as well.
+        let mut oversize = entry.oversize;
+        for name in &entry.references {
+            match self.values.get(name) {
+                Some(earlier) => {
+                    oversize |= earlier.oversize;
+                    if earlier.origins.is_empty() {
+                        origins.push(name.clone());
+                    } else {
+                        origins.extend(earlier.origins.iter().cloned());
+                    }
+                }
+                None => origins.push(name.clone()),
+            }
+        }
+        origins.sort();
+        origins.dedup();
+        self.values.insert(
+            entry.key,
+            Assigned {
+                value: if oversize {
+                    Zeroizing::new(String::new())
+                } else {
+                    entry.value
+                },
+                file,
+                line: entry.line,
+                origins,
+                oversize,
+            },
+        );
+    }
 }
 
 impl DotenvSource {
@@ -101,8 +152,8 @@ impl DotenvSource {
             // `run` starts, which `run` never does.
             let withheld: RefCell<Vec<String>> = RefCell::new(Vec::new());
             let outside = |name: &str| -> Option<&str> {
-                if let Some((value, ..)) = loaded.values.get(name) {
-                    return Some(value.as_str());
+                if let Some(assigned) = loaded.values.get(name) {
+                    return Some(assigned.value.as_str());
                 }
                 if crate::manifest::is_credential(name)
                     || context.provider_variables.iter().any(|kept| kept == name)
@@ -114,11 +165,12 @@ impl DotenvSource {
                 }
                 context.vars.get_str(name)
             };
-            let entries =
-                dotenv::parse(&text, &outside).map_err(|errors| SourceError::Malformed {
+            let entries = dotenv::parse_marking_oversize(&text, &outside).map_err(|errors| {
+                SourceError::Malformed {
                     path: file.clone(),
                     errors,
-                })?;
+                }
+            })?;
             let mut withheld = withheld.into_inner();
             withheld.sort();
             withheld.dedup();
@@ -129,20 +181,7 @@ impl DotenvSource {
                 });
             }
             for entry in entries {
-                // Where its value comes from: each name it expanded, or what that name's
-                // own value was expanded from.
-                let mut origins: Vec<String> = Vec::new();
-                for name in &entry.references {
-                    match loaded.values.get(name) {
-                        Some((.., from)) if !from.is_empty() => origins.extend(from.clone()),
-                        _ => origins.push(name.clone()),
-                    }
-                }
-                origins.sort();
-                origins.dedup();
-                loaded
-                    .values
-                    .insert(entry.key, (entry.value, index, entry.line, origins));
+                loaded.assign(entry, index);
             }
         }
         Ok(loaded)
@@ -175,13 +214,25 @@ impl Source for DotenvSource {
                 let mut looked = Vec::new();
                 for name in &secret.env {
                     match loaded.values.get(name) {
-                        Some((value, file, line, _)) if value.is_empty() => {
+                        Some(Assigned {
+                            value,
+                            file,
+                            line,
+                            oversize: false,
+                            ..
+                        }) if value.is_empty() => {
                             looked.push(
                                 Looked::new(Locator::dotenv(&names[*file], *line))
                                     .because(Absence::EmptyVariable { name: name.clone() }),
                             );
                         }
-                        Some((value, file, line, origins)) => {
+                        Some(Assigned {
+                            value,
+                            file,
+                            line,
+                            origins,
+                            oversize,
+                        }) => {
                             if !secret.sensitive {
                                 let owned = origins.iter().find_map(|origin| {
                                     Some((origin, context.sensitive_names.get(origin)?))
@@ -213,6 +264,17 @@ impl Source for DotenvSource {
                                     name: name.clone(),
                                     origin: origins[index].clone(),
                                     first,
+                                });
+                            }
+                            // Said only to the one secret its origins allow: a line no
+                            // secret reads says nothing of the values it expanded.
+                            if *oversize {
+                                return Lookup::Failed(SourceError::Malformed {
+                                    path: names[*file].clone(),
+                                    errors: vec![dotenv::ParseError {
+                                        line: *line,
+                                        kind: dotenv::ParseErrorKind::ValueTooLarge,
+                                    }],
                                 });
                             }
                             return Lookup::Found {

@@ -56,6 +56,7 @@ fn a_fifo_or_a_device_is_refused_not_waited_on() {
 #[test]
 fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
     // 629 bytes that once grew to a gigabyte and aborted: each line ten of the one before.
+    // The secret that reads it fails, naming its line (line 16).
     use std::fmt::Write as _;
     let mut bomb = String::from(DEV_ENV);
     bomb.push_str("L0=xxxxxxxxxx\n");
@@ -65,6 +66,7 @@ fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
         bomb.push_str(&previous.repeat(10));
         bomb.push('\n');
     }
+    bomb.push_str("REDIS_PASSWORD=r-${L9}\n");
     let project = Project::example(&bomb);
     let out = run(Command::new("sh")
         .current_dir(project.path())
@@ -75,7 +77,7 @@ fn an_expansion_bomb_under_a_memory_limit_is_an_error_naming_the_line() {
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(
         out.stdout
-            .contains("line 12: expanding `${...}` makes the value larger than 1 MiB"),
+            .contains("line 16: expanding `${...}` makes the value larger than 1 MiB"),
         "{}",
         out.stdout
     );

@@ -132,8 +132,11 @@ fn a_group_writable_dotenv_is_warned_about() {
 }
 
 #[test]
-fn an_expansion_bomb_stops_at_the_limit_naming_the_line() {
-    // 629 bytes that grew to a gigabyte: each line is the one before, ten times.
+fn an_expansion_bomb_stops_at_the_limit_and_fails_the_secret_that_reads_it() {
+    // 629 bytes that grew to a gigabyte: each line is the one before, ten times. A
+    // value past 1 MiB is left empty and marked, and so is every value built from it:
+    // only a secret that reads one fails, naming its line. A fortieth adversarial pass
+    // learnt a variable's length from which lines no secret read were reported.
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
@@ -142,14 +145,41 @@ fn an_expansion_bomb_stops_at_the_limit_naming_the_line() {
         let previous = format!("${{L{}}}", line - 1);
         let _ = writeln!(bomb, "L{line}={}", previous.repeat(10));
     }
-    bomb.push_str("DATABASE_URL=postgresql://db/app\n");
+    bomb.push_str("DATABASE_URL=postgresql://db/app\nAPI_KEY=k-${L9}\n");
     write_private(&dir.path().join(".env"), &bomb);
     let report = run(&manifest, "development", &Variables::default());
-    let message = first_problem(&report, "database_url");
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgresql://db/app")
+    );
+    assert_eq!(value(&report, "api_key"), None);
+    let problem = &report.get("api_key").unwrap().problems[0];
+    let message = format!("{} {}", problem.kind, problem.fix);
     assert!(
-        message.contains("line 7: expanding `${...}` makes the value larger than 1 MiB"),
+        message.contains("line 12: expanding `${...}` makes the value larger than 1 MiB")
+            && message.contains("until they are too large; write them out"),
         "{message}"
     );
+    // Lines past the limit that no secret reads are not said, whatever they expanded.
+    for length in [10, 17] {
+        let mut probe = "P0=${PROBE}\nAPI_KEY=short\n".to_owned();
+        for n in 1..18 {
+            let _ = writeln!(probe, "P{n}=${{P{}}}${{P{}}}", n - 1, n - 1);
+        }
+        write_private(&dir.path().join(".env"), &probe);
+        let vars = Variables::from_pairs([("PROBE", "x".repeat(length))]);
+        let report = run(&manifest, "development", &vars);
+        assert_eq!(value(&report, "api_key").as_deref(), Some("short"));
+        assert!(
+            report
+                .get("database_url")
+                .unwrap()
+                .problems
+                .iter()
+                .all(|p| { !format!("{} {}", p.kind, p.fix).contains("larger than") }),
+            "{length}"
+        );
+    }
 }
 
 #[test]
