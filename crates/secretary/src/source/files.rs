@@ -62,6 +62,10 @@ impl FilesSource {
                 path: shown,
                 dir: dir.to_owned(),
             },
+            // Not which line: the file is one secret's value, and how many line ends
+            // come before its first stray byte is something of it (a fortieth
+            // adversarial pass).
+            FileError::NotUtf8 { .. } => SourceError::NotUtf8 { what: shown },
             other => file_error(shown, other),
         };
         let opened = match root.open_beneath(file) {
