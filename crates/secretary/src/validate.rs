@@ -141,7 +141,7 @@ pub enum PlaceholderRule {
 impl std::fmt::Display for PlaceholderRule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(match self {
-            Self::ChangeMe => "contains `change-me`",
+            Self::ChangeMe => "contains `change-me`, `replace-me` or a spelling of them",
             Self::YourHere => "looks like `your-...-here`",
             Self::Slot => "holds a `<...>` slot",
             Self::Word => "is a well-known placeholder word",
@@ -154,6 +154,15 @@ impl std::fmt::Display for PlaceholderRule {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_placeholders_rule_names_what_the_value_may_hold() {
+        // A fortieth adversarial pass: `replace_me_x` was said to contain `change-me`.
+        assert_eq!(
+            placeholder("replace_me_x").map(|rule| rule.to_string()),
+            Some("contains `change-me`, `replace-me` or a spelling of them".to_owned())
+        );
+    }
 
     #[test]
     fn placeholders() {
