@@ -389,6 +389,33 @@ fn a_signal_during_the_commands_own_revocation_says_that_it_failed() {
 }
 
 #[test]
+fn a_signal_during_a_slow_revocation_names_the_lease_it_waited_for() {
+    // A fortieth adversarial pass: a SIGTERM while `check` waited on a revocation Vault
+    // was slow to answer said only "1 lease(s) being issued or revoked did not answer in
+    // time", without the lease, which `status` had just printed.
+    let (address, seen) = scripted_vault(Script {
+        revocation_delay: Duration::from_secs(8),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "sys/leases/revoke",
+        "TERM",
+    );
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        said.contains(
+            "could not revoke lease database/creds/shop/abc123 (database/creds/shop): Vault did not answer its revocation in time"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("being issued or revoked"), "{said}");
+}
+
+#[test]
 fn a_sigterm_right_after_start_is_never_lost() {
     // A twenty-second adversarial pass: a SIGTERM 1 to 4 ms after `run` started was
     // taken by the start-up's guard just before `exec` (plain `run`), or forwarded to

@@ -36,25 +36,57 @@ fn revoke_all_by(deadline: Instant) -> Vec<LeaseEvent> {
         std::thread::sleep(Duration::from_millis(10));
     }
     let left = in_flight();
+    // Those being revoked (by another call: the command's own end) are named: their ids
+    // are known (a fortieth adversarial pass saw only a count said).
+    let named = if left > 0 { under_way() } else { Vec::new() };
     events.extend(revoke_registered(deadline));
     // Its own failures are among the unsaid, with those of every other thread so far (a
     // re-issue's orphan, the keeper's revocation of a replaced lease, a reader's late
     // lease): given once, to whichever call takes them.
     events.retain(|event| event.error.is_none());
     events.extend(unsaid());
-    if left > 0 {
+    let unnamed = left.saturating_sub(u64::try_from(named.len()).unwrap_or(u64::MAX));
+    events.extend(named);
+    if unnamed > 0 {
         events.push(LeaseEvent {
             kind: LeaseEventKind::Revoked,
             source: String::new(),
             path: String::new(),
             lease_id: String::new(),
             ttl: None,
+            // Not "a lease was issued": the request may not have been sent (a login
+            // under way at the stop sends none: a fortieth adversarial pass).
             error: Some(format!(
-                "{left} lease(s) being issued or revoked did not answer in time: a lease Vault issued then lives until its TTL"
+                "{unnamed} request(s) for a lease, or its revocation, still under way when the wait ended: a lease Vault issued for one lives until its TTL"
             )),
         });
     }
     events
+}
+
+/// The leases being revoked now (by this process, on any thread), each with its source
+/// and path: taken from [`revoke_registered`] until their events are told.
+static REVOKING: Mutex<Vec<(u32, String, String, String)>> = Mutex::new(Vec::new());
+
+/// Each lease [`REVOKING`] holds for this process, as a failed revocation: Vault did not
+/// answer it in time.
+fn under_way() -> Vec<LeaseEvent> {
+    let pid = std::process::id();
+    let Some(revoking) = bounded_lock(&REVOKING) else {
+        return Vec::new();
+    };
+    revoking
+        .iter()
+        .filter(|(made, ..)| *made == pid)
+        .map(|(_, source, path, id)| LeaseEvent {
+            kind: LeaseEventKind::Revoked,
+            source: source.clone(),
+            path: path.clone(),
+            lease_id: id.clone(),
+            ttl: None,
+            error: Some("Vault did not answer its revocation in time".to_owned()),
+        })
+        .collect()
 }
 
 /// How many times this process's leases were revoked ([`revoke_all`]) while some were
@@ -87,6 +119,27 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
         REVOCATIONS.fetch_add(1, Ordering::SeqCst);
     }
     wake().notify_all();
+    let named: Vec<(u32, String, String, String)> = entries
+        .iter()
+        .flat_map(|entry| {
+            let ids = entry
+                .current
+                .iter()
+                .map(|held| held.issued.id.clone())
+                .chain(entry.retiring.iter().map(|(issued, _)| issued.id.clone()));
+            ids.map(|id| {
+                (
+                    std::process::id(),
+                    entry.source.clone(),
+                    entry.api.clone(),
+                    id,
+                )
+            })
+        })
+        .collect();
+    if let Some(mut revoking) = bounded_lock(&REVOKING) {
+        revoking.extend(named.iter().cloned());
+    }
     // All at once, each on a thread of its own: one revocation Vault does not answer
     // does not leave the time of the others to none (a thirty-fifth adversarial pass saw
     // the lease after a stalled one never asked for).
@@ -121,6 +174,9 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
         emit(event);
     }
     told(&events);
+    if let Some(mut revoking) = bounded_lock(&REVOKING) {
+        revoking.retain(|held| !named.contains(held));
+    }
     if let Some(registry) = lock().as_mut() {
         registry.stopping = false;
     }
@@ -150,9 +206,15 @@ const UNSAID_WAIT: Duration = Duration::from_millis(50);
 
 /// [`UNSAID`]'s lock, if it can be had within [`UNSAID_WAIT`].
 fn unsaid_lock() -> Option<std::sync::MutexGuard<'static, Vec<(u32, LeaseEvent)>>> {
+    bounded_lock(&UNSAID)
+}
+
+/// `mutex`'s lock, if it can be had within [`UNSAID_WAIT`]: held only to add or take,
+/// but a child forked while a parent's thread held it would wait forever.
+fn bounded_lock<T>(mutex: &'static Mutex<T>) -> Option<std::sync::MutexGuard<'static, T>> {
     let started = Instant::now();
     loop {
-        match UNSAID.try_lock() {
+        match mutex.try_lock() {
             Ok(guard) => return Some(guard),
             Err(std::sync::TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
             Err(std::sync::TryLockError::WouldBlock) if started.elapsed() < UNSAID_WAIT => {
