@@ -127,6 +127,18 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
                         format!("cannot read a PEM certificate from {}", cert.display()),
                     )
                 })?;
+            // rustls calls an empty chain "peer sent no certificates", as if the server
+            // had sent none (a fortieth adversarial pass: the key file given as the
+            // certificate).
+            if certs.is_empty() {
+                return Err(tls_error(
+                    "VAULT_CLIENT_CERT",
+                    format!(
+                        "{} holds no PEM certificate (a `-----BEGIN CERTIFICATE-----` block); is it the key?",
+                        cert.display()
+                    ),
+                ));
+            }
             let key =
                 PrivateKeyDer::from_pem_slice(&read(key, "VAULT_CLIENT_KEY")?).map_err(|_| {
                     tls_error(

@@ -332,3 +332,29 @@ fn plain_http_only_to_loopback_unless_the_user_allows_it() {
         "a value that is not a boolean is an error, not a no"
     );
 }
+
+#[test]
+fn a_client_certificate_file_without_a_certificate_is_named_as_such() {
+    // A fortieth adversarial pass: the key file given as VAULT_CLIENT_CERT was "peer
+    // sent no certificates", rustls's words, which blame the server.
+    let dir = tempfile::tempdir().unwrap();
+    let key = dir.path().join("client.key");
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let key = key.to_str().unwrap();
+    let s = settings(&[
+        ("VAULT_ADDR", "https://vault:8200"),
+        ("VAULT_TOKEN", "t"),
+        ("VAULT_CLIENT_CERT", key),
+        ("VAULT_CLIENT_KEY", key),
+    ])
+    .unwrap();
+    let error = super::super::tls::config(&s).unwrap_err().to_string();
+    assert!(
+        error.contains("holds no PEM certificate") && !error.contains("peer"),
+        "{error}"
+    );
+}
