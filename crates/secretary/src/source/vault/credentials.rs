@@ -344,7 +344,7 @@ fn login_variable(
         {
             Err(config_error(
                 &found,
-                "holds non-printable characters, which no role id, secret id or JWT holds; it is not sent",
+                "holds a space or a character that is not printable ASCII, which no role id, secret id or JWT holds; it is not sent",
             ))
         }
         Some((found, value)) if !value.trim().is_empty() => {
@@ -379,7 +379,7 @@ fn checked_token(token: &str, from: &str) -> Result<SecretValue, VaultError> {
     } else {
         Err(config_error(
             from,
-            "the token holds non-printable characters",
+            "the token holds a space or a character that is not printable ASCII",
         ))
     }
 }
