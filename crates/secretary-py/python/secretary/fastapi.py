@@ -624,7 +624,8 @@ class _CancelledInThread(BaseException):
 
 # How long a cancelled task waits for the call its worker thread is in before it goes on
 # (and the manager is closed) all the same: a read is bounded by its sources' timeouts
-# (a Vault request's is 10 s by default), a settings class by nothing. Past it, a lease
+# (a Vault request's is 60 s by default, VAULT_CLIENT_TIMEOUT, each retry its own), a
+# settings class by nothing, so a shutdown is not held for a read's full bound. Past it, a lease
 # taken by that read may outlive the close until its TTL; a shutdown that never ends (or
 # ends by SIGKILL, with no close at all) is worse. The close, in `_in_thread` too, runs
 # to its end in its thread whatever the wait.
