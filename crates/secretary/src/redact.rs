@@ -283,9 +283,13 @@ impl Redactor {
                 })
                 .ok()
         };
-        // Each searcher reports the leftmost place one of its values matches; the earliest
-        // over all of them is where the (anchored) automaton then takes the longest match.
-        // Every search asks each searcher, so only a few: past that the automaton's own
+        // Each searcher reports the leftmost place one of its values' first
+        // [`PREFILTER_PREFIX`] bytes occur; the earliest over all of them is where the
+        // (anchored) automaton then takes the longest match. Not the whole values: a
+        // searcher checks each place it finds against the whole literal, and a long value
+        // that repeats its start (`aaaa…b`) over a run of that start was checked for its
+        // length at every byte (a fortieth adversarial pass: 167 s for 1 MB). Every
+        // search asks each searcher, so only a few: past that the automaton's own
         // prefilter is faster than asking hundreds.
         let prefilters: Option<Vec<packed::Searcher>> = if values.len() <= 64 * MAX_PREFILTERS {
             values
@@ -294,7 +298,11 @@ impl Redactor {
                     let mut builder = packed::Config::new()
                         .match_kind(packed::MatchKind::LeftmostFirst)
                         .builder();
-                    builder.extend(group);
+                    builder.extend(
+                        group
+                            .iter()
+                            .map(|value| &value[..value.len().min(PREFILTER_PREFIX)]),
+                    );
                     builder.build()
                 })
                 .collect()
@@ -525,6 +533,9 @@ fn overlaps(values: &[&[u8]]) -> Vec<Box<[u32]>> {
         .collect()
 }
 
+/// How many of a value's first bytes the SIMD prefilters look for.
+const PREFILTER_PREFIX: usize = 32;
+
 /// How far back into a redacted value a value that overlaps its end is looked for: two
 /// values that share more than this many bytes, one's end the other's start, are rare
 /// enough not to search each match's whole length again.
@@ -587,7 +598,16 @@ impl Iterator for Matches<'_> {
         let input = Input::new(self.bytes)
             .span(start..self.bytes.len())
             .anchored(Anchored::Yes);
-        let found = self.automaton.find(input)?;
+        let found = match self.automaton.find(input) {
+            Some(found) => found,
+            // A false candidate (a value's start, not the whole value): the automaton
+            // searches on from it by itself, once, rather than try each next candidate
+            // anchored, which a value that repeats its own start (`aaaa…b`) over a run
+            // of that start would make output × value length.
+            None => self
+                .automaton
+                .find(Input::new(self.bytes).span(start..self.bytes.len()))?,
+        };
         self.at = found.end();
         Some(found)
     }

@@ -407,6 +407,40 @@ fn a_long_repetitive_value_and_output_that_repeats_it_stay_linear() {
     }
 }
 
+#[test]
+fn a_value_that_repeats_its_start_over_a_run_of_it_stays_linear() {
+    // A fortieth adversarial pass: a 30 kB value of `a`s then `b`, which the SIMD
+    // prefilter finds a candidate for at every byte of a run of `a`s, took 167 s over
+    // 1 MB of them: each candidate was matched for the value's length before failing.
+    // Bounded, so that a regression fails with a reason (about a second here).
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut value = vec![b'a'; 30_000];
+        value.push(b'b');
+        let redactor = Redactor::new([("blob", value.as_slice()), ("other", b"zq-other-9")]);
+        let mut out = Vec::new();
+        let mut writer = redactor.writer(&mut out);
+        let run = vec![b'a'; 64 * 1024];
+        for _ in 0..16 {
+            writer.write_all(&run).unwrap();
+        }
+        writer.write_all(&value).unwrap();
+        writer.finish().unwrap();
+        assert_eq!(out.len(), 16 * 64 * 1024 + "[redacted:blob]".len());
+        assert!(out.ends_with(b"[redacted:blob]"));
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(std::time::Duration::from_secs(120)) {
+        Ok(()) => {}
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("redacting 1 MiB against a 30 kB self-repeating value took over 2 minutes")
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            panic!("the redaction failed (see the panic above)")
+        }
+    }
+}
+
 fn redact_a_long_repetitive_value() {
     // A 1 MiB value of `a`s then `b`, and two lines of `a`s that end otherwise: every
     // tail of the output could start the value. Checking each start against it took
