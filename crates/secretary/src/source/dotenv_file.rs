@@ -48,20 +48,32 @@ struct Assigned {
     origins: Vec<String>,
     /// Its value expanded past the limit, or from one that did (then `value` is empty).
     oversize: bool,
+    /// A sensitive secret's variable its value was built from, through any lines, if
+    /// one was (its origins alone skip the names between: a forty-first adversarial
+    /// pass built a plain value from `PIN_CODE=${CI_PIN}`).
+    sensitive_name: Option<String>,
 }
 
 impl Loaded {
-    /// Records `entry` of the file `file` (index), over an earlier assignment.
-    fn assign(&mut self, entry: dotenv::Entry, file: usize) {
+    /// Records `entry` of the file `file` (index), over an earlier assignment;
+    /// `sensitive` tells the variables of sensitive secrets.
+    fn assign(&mut self, entry: dotenv::Entry, file: usize, sensitive: &HashMap<String, String>) {
         // Where its value comes from: each name it expanded, or what that name's own
         // value was expanded from.
         let mut origins: Vec<String> = Vec::new();
         // Built from an earlier file's value too large: too large as well.
         let mut oversize = entry.oversize;
+        let mut sensitive_name = None;
         for name in &entry.references {
+            if sensitive_name.is_none() && sensitive.contains_key(name) {
+                sensitive_name = Some(name.clone());
+            }
             match self.values.get(name) {
                 Some(earlier) => {
                     oversize |= earlier.oversize;
+                    if sensitive_name.is_none() {
+                        sensitive_name.clone_from(&earlier.sensitive_name);
+                    }
                     if earlier.origins.is_empty() {
                         origins.push(name.clone());
                     } else {
@@ -85,6 +97,7 @@ impl Loaded {
                 line: entry.line,
                 origins,
                 oversize,
+                sensitive_name,
             },
         );
     }
@@ -181,7 +194,7 @@ impl DotenvSource {
                 });
             }
             for entry in entries {
-                loaded.assign(entry, index);
+                loaded.assign(entry, index, &context.sensitive_names);
             }
         }
         Ok(loaded)
@@ -232,9 +245,10 @@ impl Source for DotenvSource {
                             line,
                             origins,
                             oversize,
+                            sensitive_name,
                         }) => {
                             if !secret.sensitive {
-                                let owned = origins.iter().find_map(|origin| {
+                                let owned = sensitive_name.as_ref().and_then(|origin| {
                                     Some((origin, context.sensitive_names.get(origin)?))
                                 });
                                 if let Some((origin, owner)) = owned {

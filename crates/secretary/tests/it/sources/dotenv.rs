@@ -332,15 +332,26 @@ fn a_secret_declared_not_sensitive_is_never_built_from_a_sensitive_ones_variable
          [secrets.app_mode]\nsensitive = false\ntype = \"enum\"\nvalues = [\"1234\", \"4321\"]\n\
          [secrets.worker_mode]\nsensitive = false\ntype = \"enum\"\nvalues = [\"1234\", \"4321\"]\n\
          [secrets.log_level]\nsensitive = false\n\
-         [secrets.level_name]\nsensitive = false\n",
+         [secrets.level_name]\nsensitive = false\n\
+         [secrets.app_two]\nsensitive = false\ntype = \"enum\"\nvalues = [\"1234\", \"4321\"]\n\
+         [secrets.pin_two]\nrequired = true\n",
     );
+    // A forty-first: the sensitive secret's own line an expansion (`PIN_TWO=${CI_PIN}`),
+    // whose origin alone (`CI_PIN`) skipped the name between.
     write_private(
         &dir.path().join(".env"),
-        "APP_MODE=${PIN_CODE}\nMID=x${PIN_CODE}\nWORKER_MODE=${MID}\nLEVEL_NAME=info\nLOG_LEVEL=${LEVEL_NAME}\n",
+        "APP_MODE=${PIN_CODE}\nMID=x${PIN_CODE}\nWORKER_MODE=${MID}\nLEVEL_NAME=info\nLOG_LEVEL=${LEVEL_NAME}\nPIN_TWO=${CI_PIN}\nAPP_TWO=${PIN_TWO}\n",
     );
-    let vars = Variables::from_pairs([("PIN_CODE", "4321")]);
+    let vars = Variables::from_pairs([("PIN_CODE", "4321"), ("CI_PIN", "1234")]);
     let report = run(&manifest, "development", &vars);
     assert_eq!(value(&report, "pin_code").as_deref(), Some("4321"));
+    let app_two = &report.get("app_two").unwrap().problems[0];
+    let app_two = format!("{} {}", app_two.kind, app_two.fix);
+    assert!(
+        app_two.contains(".env:7: APP_TWO is built from ${PIN_TWO}, secret `pin_two`'s"),
+        "{app_two}"
+    );
+    assert_eq!(value(&report, "app_two"), None);
     for (key, line, name) in [
         ("app_mode", 1, "APP_MODE"),
         ("worker_mode", 3, "WORKER_MODE"),
