@@ -493,10 +493,14 @@ fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>)
         let SourceError::ReadWholeAndByDotenv { whole, .. } = &error else {
             continue;
         };
-        let Some(resolution) = resolutions
-            .iter_mut()
-            .find(|resolution| resolution.spec.key == *whole && resolution.value.is_some())
-        else {
+        // Only a value that came from a `files` source: the one that read the file
+        // whole (a forty-first adversarial pass saw an `env` value taken back).
+        let Some(resolution) = resolutions.iter_mut().find(|resolution| {
+            resolution.spec.key == *whole
+                && resolution.value.is_some()
+                && matches!(&resolution.origin, Some(Origin::Source { locator, .. })
+                    if locator.kind() == crate::manifest::SourceKind::FILES)
+        }) else {
             continue;
         };
         let Some(Origin::Source { name, .. }) = resolution.origin.take() else {

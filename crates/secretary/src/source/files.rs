@@ -74,7 +74,23 @@ impl FilesSource {
             Err(FileError::NotFound) => return Ok(None),
             Err(error) => return Err(failed(error, shown)),
         };
+        let mode = opened.mode();
+        if mode & 0o002 != 0 {
+            return Err(SourceError::WorldWritable { path: shown, mode });
+        }
+        if mode & 0o044 != 0 {
+            warnings.push(crate::Warning::FileReadable {
+                path: shown.clone(),
+                mode,
+            });
+        }
         let (device, inode) = opened.identity();
+        let text = opened
+            .read_text(MAX_SIZE)
+            .map_err(|error| failed(error, shown.clone()))?;
+        // Claimed once read: a file refused (too large, writable by all) gave no secret
+        // its value, and a later source's value for this secret is its own (a
+        // forty-first adversarial pass saw an `env` value taken back for a refused file).
         let claimant = Claimant::Secret(key.to_owned());
         match context
             .claims
@@ -91,19 +107,6 @@ impl FilesSource {
                 });
             }
         }
-        let mode = opened.mode();
-        if mode & 0o002 != 0 {
-            return Err(SourceError::WorldWritable { path: shown, mode });
-        }
-        if mode & 0o044 != 0 {
-            warnings.push(crate::Warning::FileReadable {
-                path: shown.clone(),
-                mode,
-            });
-        }
-        let text = opened
-            .read_text(MAX_SIZE)
-            .map_err(|error| failed(error, shown.clone()))?;
         let trimmed = text
             .strip_suffix('\n')
             .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));

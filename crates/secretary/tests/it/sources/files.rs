@@ -420,3 +420,31 @@ fn a_file_read_whole_and_by_a_dotenv_source_through_a_hard_link_is_refused() {
         }
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_refused_whole_is_not_claimed_and_takes_back_no_other_sources_value() {
+    // A forty-first adversarial pass: a `files` source claimed a file before refusing it
+    // (over 1 MiB); the secret's value then came from `env`, and the dotenv source
+    // reading the same file (by a hard link) took that `env` value back, blaming `env`.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.whole]\ntype = \"files\"\ndir = \"s\"\n\
+         [sources.env]\ntype = \"env\"\n\
+         [sources.d]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"whole\", \"env\", \"d\"]\non_source_error = \"next\"\n\
+         [secrets.db]\nrequired = true\n\
+         [secrets.other]\nrequired = true\n",
+    );
+    let mut text = format!("# {}\n", "x".repeat(1536 * 1024));
+    text.push_str("OTHER=abc\n");
+    write_private(&dir.path().join(".env"), &text);
+    std::fs::create_dir(dir.path().join("s")).unwrap();
+    std::fs::hard_link(dir.path().join(".env"), dir.path().join("s/db")).unwrap();
+    let vars = Variables::from_pairs([("DB", "from-env-value")]);
+    let report = run(&manifest, "development", &vars);
+    assert_eq!(value(&report, "db").as_deref(), Some("from-env-value"));
+    assert_eq!(value(&report, "other").as_deref(), Some("abc"));
+}
