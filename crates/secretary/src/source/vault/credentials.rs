@@ -405,8 +405,17 @@ fn read_credential_text(path: &Path) -> Result<zeroize::Zeroizing<String>, crate
 /// printable ASCII of at most 16 KiB, as a token, a role id or a JWT does. Anything else
 /// (a private key, `/proc/self/environ`) is refused, so that it is never sent.
 fn read_secret_file(path: &Path, setting: &str) -> Result<SecretValue, VaultError> {
-    let text = read_credential_text(path).map_err(|reason| {
-        config_error(setting, format!("cannot read {}: {reason}", path.display()))
+    let text = read_credential_text(path).map_err(|reason| match reason {
+        // Not which line: the file is one credential, and how many line ends come before
+        // its first stray byte is something of it (a forty-first adversarial pass).
+        crate::FileError::NotUtf8 { .. } => config_error(
+            setting,
+            format!(
+                "{} does not hold one line of printable text, as a token or an id does; it is not sent",
+                path.display()
+            ),
+        ),
+        reason => config_error(setting, format!("cannot read {}: {reason}", path.display())),
     })?;
     let credential = text.trim();
     if credential.len() > CREDENTIAL_LIMIT || !credential.bytes().all(|b| b.is_ascii_graphic()) {

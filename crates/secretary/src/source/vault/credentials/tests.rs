@@ -436,3 +436,23 @@ fn a_login_credential_the_user_set_is_not_replaced_by_the_manifests_token_file()
     let (credentials, _) = discover(&with_file, &[], dir.path()).unwrap();
     assert!(matches!(credentials, Credentials::Token(_)));
 }
+
+#[test]
+fn a_credential_file_that_is_not_text_is_refused_without_its_line() {
+    // A forty-first adversarial pass: a token_file with a stray byte on its fourth line
+    // was "not valid UTF-8 text (line 4)", which counts the line ends of the file.
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("token");
+    std::fs::write(&file, b"l1\nl2\nl3\n\xff\xfe\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let said = read_secret_file(&file, "token_file")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        said.contains("does not hold one line of printable text") && !said.contains("line 4"),
+        "{said}"
+    );
+}
