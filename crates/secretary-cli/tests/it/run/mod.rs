@@ -244,6 +244,7 @@ fn watched(dir: &Path, extra: &[&str], program: &str) -> (Child, Lines) {
     (child, lines)
 }
 
+mod lease_stops;
 mod leases;
 mod program;
 mod redact;

@@ -1,0 +1,356 @@
+//! Signals while leases are issued, renewed or revoked, and while `run --watch` re-reads:
+//! against a scripted Vault that answers as slowly as a test needs.
+
+use super::*;
+
+/// A stand-in for Vault on loopback: a lease read answers at once with a lease, a KV
+/// read after `kv_delay`, a revocation with 204; each request's line is recorded.
+pub(super) fn slow_vault(
+    kv_delay: Duration,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    scripted_vault(Script {
+        kv_delay,
+        ..Script::default()
+    })
+}
+
+/// How [`scripted_vault`] answers: a KV read and a lease after their delays, a
+/// revocation with `revocation` (a status) after its own.
+#[derive(Default, Clone, Copy)]
+struct Script {
+    kv_delay: Duration,
+    /// How long each KV read after the first waits (besides `kv_delay`).
+    later_kv_delay: Duration,
+    lease_delay: Duration,
+    revocation: Option<u16>,
+    revocation_delay: Duration,
+}
+
+/// [`slow_vault`], answering as `script` says.
+fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+    let Script {
+        kv_delay,
+        later_kv_delay,
+        lease_delay,
+        revocation,
+        revocation_delay,
+    } = script;
+    let revocation = revocation.unwrap_or(204);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let address = format!("http://{}", listener.local_addr().unwrap());
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let record = std::sync::Arc::clone(&seen);
+    let kv_reads = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(64) {
+            let Ok(mut stream) = stream else { return };
+            let record = std::sync::Arc::clone(&record);
+            let kv_reads = std::sync::Arc::clone(&kv_reads);
+            std::thread::spawn(move || {
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut line = String::new();
+                let _ = reader.read_line(&mut line);
+                let mut length = 0;
+                loop {
+                    let mut header = String::new();
+                    if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                        break;
+                    }
+                    if let Some(value) = header.to_ascii_lowercase().strip_prefix("content-length:")
+                    {
+                        length = value.trim().parse().unwrap_or(0);
+                    }
+                }
+                let mut body = vec![0; length];
+                let _ = reader.read_exact(&mut body);
+                record.lock().unwrap().push(line.trim().to_owned());
+                let (status, body) = if line.contains("database/creds") {
+                    std::thread::sleep(lease_delay);
+                    (200, r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#.to_owned())
+                } else if line.contains("sys/leases/revoke") && revocation == 204 {
+                    std::thread::sleep(revocation_delay);
+                    (204, String::new())
+                } else if line.contains("sys/leases/revoke") {
+                    std::thread::sleep(revocation_delay);
+                    (revocation, r#"{"errors":["permission denied"]}"#.to_owned())
+                } else {
+                    std::thread::sleep(kv_delay);
+                    if kv_reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst) > 0 {
+                        std::thread::sleep(later_kv_delay);
+                    }
+                    (
+                        200,
+                        r#"{"data":{"data":{"value":"kv-value"},"metadata":{"version":1}}}"#
+                            .to_owned(),
+                    )
+                };
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    (address, seen)
+}
+
+/// The manifest of a lease source `db` and a KV source `kv` on the scripted Vault at
+/// `address`, written to a new directory.
+fn leased_and_kv(address: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[app]\nname = \"shop\"\n[sources.db]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/shop\"\nsecrets = {{ user = \"username\", pw = \"password\" }}\n[sources.kv]\ntype = \"vault\"\naddress = \"{address}\"\n[environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.user]\n[secrets.pw]\n[secrets.api_key]\n"
+        ),
+    )
+    .unwrap();
+    dir
+}
+
+/// `secretary --env production COMMAND` in `dir` on the scripted Vault at `address`,
+/// sent `signal` once `seen` holds a request line containing `when` (and 300 ms more, to
+/// be inside that request): its status and what it said on stderr.
+fn stopped_when(
+    dir: &std::path::Path,
+    (address, seen): (&str, &std::sync::Mutex<Vec<String>>),
+    command: &[&str],
+    when: &str,
+    signal: &str,
+) -> (std::process::ExitStatus, String) {
+    let mut child = support::secretary_in(dir)
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", address)
+        .args(["--env", "production"])
+        .args(command)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let waited = std::time::Instant::now();
+    while !seen.lock().unwrap().iter().any(|line| line.contains(when)) {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "{command:?}: no {when}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    send(&child, signal);
+    let status = process::wait(&mut child);
+    (status, stderr.rest())
+}
+
+#[test]
+fn a_signal_during_start_up_revokes_the_leases_issued_so_far() {
+    // An eighth adversarial pass: the lease answered at once, a KV read took 3 s, and a
+    // SIGTERM or Ctrl-C then left the lease alive until its TTL, for `run`, `check` and
+    // `status` alike. A fortieth: so did SIGUSR1 (which `run` forwards to its program
+    // once it runs, as log rotators send it), SIGUSR2 and SIGALRM, ending the process
+    // by their default with nothing said.
+    for (command, signal, number) in [
+        (&["run", "--", "true"][..], "TERM", 15),
+        (&["check"][..], "INT", 2),
+        (&["status"][..], "TERM", 15),
+        (&["run", "--", "true"][..], "USR1", 10),
+        (&["check"][..], "USR2", 12),
+        (&["status"][..], "ALRM", 14),
+    ] {
+        let (address, seen) = slow_vault(Duration::from_secs(3));
+        let dir = leased_and_kv(&address);
+        let (status, _) = stopped_when(
+            dir.path(),
+            (&address, &seen),
+            command,
+            "/v1/secret/",
+            signal,
+        );
+        assert_eq!(status.signal(), Some(number), "{command:?}: {status:?}");
+        let seen = seen.lock().unwrap().clone();
+        assert!(
+            seen.iter()
+                .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
+            "{command:?}: the lease was not revoked: {seen:?}"
+        );
+    }
+}
+
+#[test]
+fn a_signal_during_start_up_says_which_lease_it_could_not_revoke() {
+    // A thirty-sixth adversarial pass: the stop's warnings were written while the signal
+    // was being acted on, which silences the command's output: never shown.
+    let (address, seen) = scripted_vault(Script {
+        kv_delay: Duration::from_secs(3),
+        revocation: Some(403),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "/v1/secret/",
+        "TERM",
+    );
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
+        "{said}"
+    );
+    assert!(said.contains("may work until its TTL ends"), "{said}");
+    assert!(!said.contains("pw-canary-4c2e"), "{said}");
+}
+
+#[test]
+fn a_signal_while_a_lease_is_issued_says_that_its_revocation_failed() {
+    // A thirty-seventh adversarial pass: a lease whose issue was answered after the
+    // signal was revoked by the reading thread, whose output the stop silences: its
+    // failed revocation was never said.
+    let (address, seen) = scripted_vault(Script {
+        lease_delay: Duration::from_secs(2),
+        revocation: Some(403),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "database/creds",
+        "TERM",
+    );
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
+        "the lease issued late was revoked"
+    );
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_signal_during_the_commands_own_revocation_says_that_it_failed() {
+    // A thirty-seventh adversarial pass: a SIGTERM while `check` revoked its lease at its
+    // end silenced the command's own warning, and the stop found nothing left to say.
+    let (address, seen) = scripted_vault(Script {
+        revocation: Some(403),
+        revocation_delay: Duration::from_secs(2),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "sys/leases/revoke",
+        "TERM",
+    );
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123 (database/creds/shop)"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_signal_during_a_slow_revocation_names_the_lease_it_waited_for() {
+    // A fortieth adversarial pass: a SIGTERM while `check` waited on a revocation Vault
+    // was slow to answer said only "1 lease(s) being issued or revoked did not answer in
+    // time", without the lease, which `status` had just printed.
+    let (address, seen) = scripted_vault(Script {
+        revocation_delay: Duration::from_secs(8),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let (status, said) = stopped_when(
+        dir.path(),
+        (&address, &seen),
+        &["check"],
+        "sys/leases/revoke",
+        "TERM",
+    );
+    assert_eq!(status.signal(), Some(15), "{status:?} {said}");
+    assert!(
+        said.contains(
+            "could not revoke lease database/creds/shop/abc123 (database/creds/shop): Vault did not answer its revocation in time"
+        ),
+        "{said}"
+    );
+    assert!(!said.contains("being issued or revoked"), "{said}");
+}
+
+#[test]
+fn a_stop_during_a_watch_re_read_ends_run_with_its_program() {
+    // A fortieth adversarial pass: SIGTERM to `run --watch` while a re-read waited on a
+    // slow Vault killed the program at once (forwarded), but `run`, reading on, outlived
+    // it by the client's retries (minutes by default), its leases alive, and then said
+    // "the program keeps running". The wait for a re-read ends with the program.
+    let (address, seen) = scripted_vault(Script {
+        later_kv_delay: Duration::from_secs(30),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let mut child = support::secretary_in(dir.path())
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", &address)
+        .args([
+            "--env",
+            "production",
+            "run",
+            "--watch",
+            "300ms",
+            "--",
+            "sleep",
+            "300",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let kv_reads = || {
+        seen.lock()
+            .unwrap()
+            .iter()
+            .filter(|line| line.contains("/v1/secret/"))
+            .count()
+    };
+    let waited = std::time::Instant::now();
+    while kv_reads() < 2 {
+        assert!(
+            waited.elapsed() < Duration::from_secs(20),
+            "no re-read: {}",
+            stderr.rest()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let sent = std::time::Instant::now();
+    send(&child, "TERM");
+    let status = process::wait(&mut child);
+    let took = sent.elapsed();
+    let said = stderr.rest();
+    assert!(
+        status.code() == Some(143) || status.signal() == Some(15),
+        "{status:?} after {took:?}: {said}"
+    );
+    assert!(took < Duration::from_secs(10), "{took:?}: {said}");
+    assert!(!said.contains("keeps running"), "{said}");
+    assert!(
+        seen.lock()
+            .unwrap()
+            .iter()
+            .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
+        "the lease was not revoked: {said}"
+    );
+}
