@@ -428,9 +428,11 @@ fn resolve_again(
 ) -> Result<Option<Report>, Failure> {
     // Every re-resolution is recorded, one that found problems too: it read what it
     // could (a twenty-sixth adversarial pass saw reads, and a deleted secret's
-    // `missing`, left out of the log). Not waited for once the program has ended.
+    // `missing`, left out of the log). Not waited for once the program has ended, nor
+    // once its leased credentials are lost (a forty-first adversarial pass saw it run
+    // on them until a slow re-read returned): the loop then acts on either.
     let Some(resolved) = session.resolve_unless(&settings.only, Event::Resolve, || {
-        matches!(running.try_wait(), Ok(Some(_)))
+        matches!(running.try_wait(), Ok(Some(_))) || leases::lost().is_some()
     }) else {
         return Ok(None);
     };

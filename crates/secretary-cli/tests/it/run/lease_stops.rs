@@ -24,6 +24,9 @@ struct Script {
     lease_delay: Duration,
     revocation: Option<u16>,
     revocation_delay: Duration,
+    /// The TTL (s) of the token the first AppRole login gives (not renewable); every
+    /// later login is answered 500.
+    login_ttl: u64,
 }
 
 /// [`slow_vault`], answering as `script` says.
@@ -35,7 +38,9 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
         lease_delay,
         revocation,
         revocation_delay,
+        login_ttl,
     } = script;
+    let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let revocation = revocation.unwrap_or(204);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -47,6 +52,7 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
             let Ok(mut stream) = stream else { return };
             let record = std::sync::Arc::clone(&record);
             let kv_reads = std::sync::Arc::clone(&kv_reads);
+            let logins = std::sync::Arc::clone(&logins);
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -66,7 +72,18 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                 let mut body = vec![0; length];
                 let _ = reader.read_exact(&mut body);
                 record.lock().unwrap().push(line.trim().to_owned());
-                let (status, body) = if line.contains("database/creds") {
+                let (status, body) = if line.contains("auth/approle/login") {
+                    if logins.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+                        (
+                            200,
+                            format!(
+                                r#"{{"auth":{{"client_token":"hvs.scripted-login","lease_duration":{login_ttl},"renewable":false}}}}"#
+                            ),
+                        )
+                    } else {
+                        (500, r#"{"errors":["internal error"]}"#.to_owned())
+                    }
+                } else if line.contains("database/creds") {
                     std::thread::sleep(lease_delay);
                     (200, r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#.to_owned())
                 } else if line.contains("sys/leases/revoke") && revocation == 204 {
@@ -353,4 +370,71 @@ fn a_stop_during_a_watch_re_read_ends_run_with_its_program() {
             .any(|line| line.starts_with("PUT /v1/sys/leases/revoke")),
         "the lease was not revoked: {said}"
     );
+}
+
+#[test]
+fn a_lease_lost_during_a_slow_watch_re_read_stops_the_program_without_waiting_for_it() {
+    // A forty-first adversarial pass: the AppRole token (6 s) ended and no login could be
+    // had while a re-read waited 40 s on a slow KV read; the program ran on its dead
+    // credentials until the re-read returned.
+    let (address, seen) = scripted_vault(Script {
+        later_kv_delay: Duration::from_secs(30),
+        login_ttl: 4,
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let manifest = fs::read_to_string(dir.path().join("secrets.toml")).unwrap();
+    let manifest = manifest.replace(
+        "path = \"database/creds/shop\"\n",
+        "path = \"database/creds/shop\"\nauth = \"approle\"\n",
+    );
+    let manifest = manifest.replace(
+        "[sources.kv]\ntype = \"vault\"\n",
+        "[sources.kv]\ntype = \"vault\"\nauth = \"approle\"\n",
+    );
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let mut child = support::secretary_in(dir.path())
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", "role-1")
+        .env("VAULT_SECRET_ID", "secret-1")
+        .env("VAULT_MAX_RETRIES", "0")
+        .env("SECRETARY_VAULT_ADDRS", &address)
+        .args([
+            "--env",
+            "production",
+            "run",
+            "--watch",
+            "1h",
+            "--",
+            "sleep",
+            "120",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let waited = std::time::Instant::now();
+    while !seen
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|l| l.contains("/v1/secret/"))
+    {
+        assert!(waited.elapsed() < Duration::from_secs(20), "no first read");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let hup = std::time::Instant::now();
+    send(&child, "HUP");
+    let status = process::wait(&mut child);
+    let took = hup.elapsed();
+    let said = stderr.rest();
+    assert_eq!(status.code(), Some(1), "{said}");
+    assert!(
+        said.contains("expired and new ones could not be had"),
+        "{said}"
+    );
+    assert!(took < Duration::from_secs(15), "{took:?}: {said}");
 }
