@@ -331,6 +331,25 @@ fn a_mount_that_does_not_exist_is_named_as_such_not_blamed_on_vault_addr() {
         "{}",
         out.stdout
     );
+    // A forty-first: an AppRole login there was blamed on the role and secret ids.
+    let app = App::new(
+        "version = 1\n[sources.vault]\ntype = \"vault\"\nauth = \"approle\"\n[environments.production]\nsources = [\"vault\"]\n[secrets.api_key]\nrequired = true\n",
+    );
+    let out = run(app
+        .cmd(&bao)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", "role-1")
+        .env("VAULT_SECRET_ID", "secret-1")
+        .env("VAULT_NAMESPACE", "other-team")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout
+            .contains("Vault has no namespace `other-team` (the namespace set by VAULT_NAMESPACE)")
+            && !out.stdout.contains("VAULT_ROLE_ID"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]
