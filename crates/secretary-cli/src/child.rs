@@ -29,7 +29,7 @@ use std::thread::JoinHandle;
 use rustix::process::{Pid, Signal};
 use secretary::redact::Redactor;
 use secretary::{Manifest, Report, SecretValue, Variables};
-use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
+use signal_hook::consts::{SIGALRM, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2};
 use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::{Handle, SignalsInfo};
 use signal_hook::low_level::siginfo::Cause;
@@ -44,8 +44,10 @@ pub const MINIMAL: [&str; 6] = ["PATH", "HOME", "USER", "LANG", "TERM", "TZ"];
 /// sensitive): Vault's, and the key of the audit log's fingerprints.
 pub use secretary::manifest::CREDENTIAL_VARIABLES as CREDENTIALS;
 
-/// The signals passed on to the child.
-pub const FORWARDED: [i32; 6] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2];
+/// The signals passed on to the child: each the start-up's guard takes
+/// ([`crate::interrupt`]), whose handler stays installed after it hands over (a signal
+/// taken there and not passed on would be swallowed).
+pub const FORWARDED: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM];
 
 /// The program and how to start it.
 #[derive(Debug, Clone, Copy)]

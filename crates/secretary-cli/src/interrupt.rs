@@ -16,10 +16,11 @@ use signal_hook::iterator::exfiltrator::WithOrigin;
 use signal_hook::iterator::{Handle, SignalsInfo};
 use signal_hook::low_level::siginfo::{Cause, Origin};
 
-/// The signals that stop a start-up: each whose default ends the process (USR1, USR2
-/// and ALRM too: a fortieth adversarial pass saw a log rotator's SIGUSR1, which `run`
-/// forwards once its program runs, end the start-up by default with a lease left
-/// alive and nothing said).
+/// The signals that stop a start-up: those a sender aims at a program, which `run`
+/// forwards to it once it runs ([`crate::child::FORWARDED`]; USR1, USR2 and ALRM too: a
+/// fortieth adversarial pass saw a log rotator's SIGUSR1 end the start-up by default
+/// with a lease left alive and nothing said). Others whose default ends the process
+/// (PWR, VTALRM, PROF, IO, the real-time ones) keep it.
 const STOPPING: [i32; 7] = [SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGALRM];
 
 /// How long a stop waits for Vault to revoke the leases.
