@@ -18,6 +18,7 @@
 mod calls;
 mod claim;
 mod events;
+mod held;
 mod notify;
 mod process;
 pub mod registry;

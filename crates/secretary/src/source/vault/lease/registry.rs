@@ -23,6 +23,7 @@ use super::LeaseError;
 use super::calls::{Issued, Whose, issue, renew, revoke};
 use super::claim::{Claim, Claims, Outcome};
 pub use super::events::{LeaseEvent, LeaseEventKind, LeaseInfo};
+use super::held::Held;
 pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
 use super::process::{InFlight, shared, wake};
@@ -38,46 +39,6 @@ const BEFORE_TOKEN_ENDS: Duration = Duration::from_millis(500);
 
 /// The longest wait between two retries of a failed renewal.
 const RETRY_CAP: Duration = Duration::from_secs(10);
-
-/// One lease held.
-pub(super) struct Held {
-    pub(super) issued: Arc<Issued>,
-    /// When it ends, as last told.
-    ends: Instant,
-    /// When to renew it next.
-    renew_at: Instant,
-    /// Renewals no longer extend it (the role's `max_ttl`), or it cannot be renewed: it
-    /// is re-issued before it ends.
-    capped: bool,
-    /// Failed renewals (or re-issues) in a row.
-    failures: u32,
-    /// No re-issue is tried before this (after one failed).
-    retry_at: Instant,
-}
-
-impl Held {
-    /// When its credentials end: its own end, or its login token's if sooner (a lease
-    /// ends with the token that read it: a fortieth adversarial pass saw `get` promise
-    /// 59 s of a lease whose AppRole token ended in 6).
-    fn end(&self, connection: &Connection) -> Instant {
-        connection
-            .client
-            .token_ends(self.issued.login)
-            .map_or(self.ends, |token| token.min(self.ends))
-    }
-
-    /// A lease just issued, `now`.
-    fn new(issued: Arc<Issued>, now: Instant) -> Self {
-        Self {
-            ends: now + issued.duration,
-            renew_at: now + issued.duration * 2 / 3,
-            capped: !issued.renewable,
-            failures: 0,
-            retry_at: now,
-            issued,
-        }
-    }
-}
 
 /// A path's lease, and the ones it replaced, still alive for their grace period.
 pub(super) struct Entry {
@@ -189,7 +150,12 @@ pub(super) fn credentials(
         drop(guard);
         (issuing, Claim::new(id))
     };
-    let issued = match issue(connection, api) {
+    let whose = Whose {
+        source,
+        connection,
+        api,
+    };
+    let issued = match issue(&whose) {
         Ok(issued) => Arc::new(issued),
         Err(error) => {
             claim.failed(&error);
@@ -644,7 +610,11 @@ fn reissue(source: &str, connection: &Arc<Connection>, api: &str) {
         };
         (Some(old), InFlight::start())
     };
-    match issue(connection, api) {
+    match issue(&Whose {
+        source,
+        connection,
+        api,
+    }) {
         Ok(issued) => {
             let issued = Arc::new(issued);
             let now = Instant::now();
