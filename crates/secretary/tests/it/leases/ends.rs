@@ -45,6 +45,39 @@ fn a_lease_issued_with_an_answer_it_cannot_be_used_by_is_revoked() {
         assert_eq!(revoked.lock().unwrap().len(), 1, "{odd}: not revoked");
         assert!(leases::held().is_empty(), "{odd}");
     }
+    // A forty-first: its revocation refused was said nowhere. It is kept, and given by
+    // the next `revoke_all` (what a command's end says).
+    let address = threaded(|request| {
+        if request.contains("database/creds/shop") {
+            (
+                200,
+                r#"{"lease_id":"database/creds/shop/no-data","lease_duration":60,"data":null}"#
+                    .to_owned(),
+            )
+        } else if request.contains("sys/leases/revoke") {
+            (500, r#"{"errors":["internal error"]}"#.to_owned())
+        } else {
+            (204, String::new())
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, vars) = shop(dir.path(), &address);
+    let vars = Variables::from_pairs(
+        vars.iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .chain([("VAULT_MAX_RETRIES".into(), std::ffi::OsString::from("0"))]),
+    );
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    assert!(report.get("postgres_user").unwrap().value.is_none());
+    let said = leases::revoke_all();
+    assert!(
+        said.iter()
+            .any(|event| event.lease_id == "database/creds/shop/no-data" && event.error.is_some()),
+        "{said:?}"
+    );
 }
 
 #[test]
