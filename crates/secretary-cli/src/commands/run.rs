@@ -108,6 +108,9 @@ pub fn revoke_leases() {
     if REVOKED.swap(true, std::sync::atomic::Ordering::SeqCst) {
         return;
     }
+    // A read no longer waited for (`run --watch`'s, once its program ended) may still run
+    // a provider: it ends with the command.
+    secretary::source::stop_programs();
     say_unrevoked(&leases::revoke_all());
 }
 

@@ -381,6 +381,14 @@ impl SourceError {
 /// moment.
 pub const SHUTDOWN_SLACK: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// Kills the process group of every program a source runs now (a provider, `sops`), and
+/// starts none after: for a process that ends while a read it no longer waits for is
+/// under way (`run --watch` once its program ended: a forty-first adversarial pass saw
+/// such a provider outlive `run` and its own `timeout`).
+pub fn stop_programs() {
+    program::kill_running();
+}
+
 /// Stops what reading secrets left running, for a process about to end on a signal:
 /// every program a source runs (`sops`, providers) is killed with its process group, and
 /// every lease this process holds is revoked, a lease being issued now waited for first.

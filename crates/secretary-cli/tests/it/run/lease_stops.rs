@@ -438,3 +438,66 @@ fn a_lease_lost_during_a_slow_watch_re_read_stops_the_program_without_waiting_fo
     );
     assert!(took < Duration::from_secs(15), "{took:?}: {said}");
 }
+
+#[test]
+fn a_provider_of_a_re_read_no_longer_waited_for_ends_with_run() {
+    // A forty-first adversarial pass: SIGTERM to `run --watch` during a re-read ended the
+    // program and `run` at once, but the provider the re-read was running outlived both,
+    // and its own `timeout`.
+    let dir = tempfile::tempdir().unwrap();
+    let state = tempfile::tempdir().unwrap();
+    let (calls, finished) = (dir.path().join("calls"), dir.path().join("finished"));
+    fs::create_dir(dir.path().join("providers")).unwrap();
+    fs::write(
+        dir.path().join("providers/prov.sh"),
+        format!(
+            "#!/bin/sh\ncat > /dev/null\necho call >> '{calls}'\n\
+             if [ \"$(wc -l < '{calls}')\" -gt 1 ]; then sleep 6; touch '{finished}'; fi\n\
+             printf '{{\"protocol\": \"secretary-provider/1\", \"secrets\": {{\"api_key\": {{\"value\": \"k-12345678\"}}}}}}'\n",
+            calls = calls.display(),
+            finished = finished.display()
+        ),
+    )
+    .unwrap();
+    fs::write(
+        dir.path().join("secrets.toml"),
+        "version = 1\n[sources.prov]\ntype = \"exec\"\ncommand = [\"/bin/sh\", \"providers/prov.sh\"]\ntimeout = \"30s\"\n[environments.development]\nsources = [\"prov\"]\n[secrets.api_key]\nrequired = true\n",
+    )
+    .unwrap();
+    let secretary = || {
+        let mut cmd = support::secretary_in(dir.path());
+        cmd.env("SECRETARY_STATE_DIR", state.path());
+        cmd
+    };
+    assert!(secretary().arg("allow").status().unwrap().success());
+    let mut child = secretary()
+        .args(["run", "--watch", "1h", "--redact", "--", "sleep", "60"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    let lines = || fs::read_to_string(&calls).map_or(0, |text| text.lines().count());
+    let waited = std::time::Instant::now();
+    while lines() < 1 {
+        assert!(waited.elapsed() < Duration::from_secs(20), "no first read");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    send(&child, "HUP");
+    while lines() < 2 {
+        assert!(waited.elapsed() < Duration::from_secs(20), "no re-read");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    send(&child, "TERM");
+    let status = process::wait(&mut child);
+    let said = stderr.rest();
+    assert!(
+        status.code() == Some(143) || status.signal() == Some(15),
+        "{status:?}: {said}"
+    );
+    // The provider would have finished 6 s after the re-read began.
+    std::thread::sleep(Duration::from_secs(7));
+    assert!(!finished.exists(), "the provider outlived run: {said}");
+}
