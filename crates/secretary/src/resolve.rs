@@ -435,8 +435,22 @@ pub fn resolve_with(
                 })
             });
             let served = served.next().unwrap_or(Served::Fresh);
-            if let Lookup::Failed(error @ SourceError::ReadWholeAndByDotenv { .. }) = &lookup {
-                read_two_ways.push(error.clone());
+            if let Lookup::Failed(
+                error @ (SourceError::ReadWholeAndByDotenv { .. } | SourceError::ExpansionBudget),
+            ) = &lookup
+            {
+                // Once each: a source's error is every pending secret's.
+                let seen = read_two_ways.iter().any(|seen| match (seen, error) {
+                    (
+                        SourceError::ReadWholeAndByDotenv { whole: a, .. },
+                        SourceError::ReadWholeAndByDotenv { whole: b, .. },
+                    ) => a == b,
+                    (SourceError::ExpansionBudget, SourceError::ExpansionBudget) => true,
+                    _ => false,
+                });
+                if !seen {
+                    read_two_ways.push(error.clone());
+                }
             }
             if answer(&mut resolutions[index], name, lookup, served, environment) {
                 still_pending.push(index);
@@ -490,6 +504,10 @@ impl Resolution {
 /// either way (a thirty-seventh stop left the first reader served).
 fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>) {
     for error in errors {
+        if matches!(error, SourceError::ExpansionBudget) {
+            withdraw_dotenv(resolutions, &error);
+            continue;
+        }
         let SourceError::ReadWholeAndByDotenv { whole, .. } = &error else {
             continue;
         };
@@ -514,6 +532,32 @@ fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>)
             kind: ProblemKind::SourceFailed {
                 source: name,
                 error,
+            },
+        });
+    }
+}
+
+/// Takes back every value a `dotenv` source gave, `error` being that the expansions of
+/// the resolution's `.env` files ran past their budget: whichever source it ran out in,
+/// none is read (where it ran out would tell how large the expanded values were).
+fn withdraw_dotenv(resolutions: &mut [Resolution], error: &SourceError) {
+    for resolution in resolutions.iter_mut() {
+        let from_dotenv = matches!(&resolution.origin, Some(Origin::Source { locator, .. })
+            if locator.kind() == crate::manifest::SourceKind::DOTENV);
+        if !from_dotenv || resolution.value.is_none() {
+            continue;
+        }
+        let Some(Origin::Source { name, .. }) = resolution.origin.take() else {
+            continue;
+        };
+        resolution.value = None;
+        resolution.written = None;
+        resolution.stale = None;
+        resolution.problems.push(Problem {
+            fix: Fix::Source(SourceFix::Repair(error.clone())),
+            kind: ProblemKind::SourceFailed {
+                source: name,
+                error: error.clone(),
             },
         });
     }

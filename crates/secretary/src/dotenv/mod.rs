@@ -182,7 +182,7 @@ pub fn parse<'o>(
     text: &str,
     outside: &dyn Fn(&str) -> Option<&'o str>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
-    parse_with(text, outside, false)
+    parse_with(text, outside, false, &Cell::new(0))
 }
 
 /// [`parse`], but a value that expands past [`MAX_VALUE`] is not an error of the file:
@@ -191,17 +191,23 @@ pub fn parse<'o>(
 /// no secret reads says nothing of how large the values it expanded were (a fortieth
 /// adversarial pass learnt a variable's length from which of 20 lines, each doubling it
 /// a set number of times, were reported too large).
+///
+/// `expanded` is what expansions added before, in other files read with it, and is
+/// added to: the [`MAX_EXPANDED`] budget is shared by all of them (a forty-first
+/// adversarial pass read a length from which of 36 files, each its own budget, ran out).
 pub fn parse_marking_oversize<'o>(
     text: &str,
     outside: &dyn Fn(&str) -> Option<&'o str>,
+    expanded: &Cell<usize>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
-    parse_with(text, outside, true)
+    parse_with(text, outside, true, expanded)
 }
 
 fn parse_with<'o>(
     text: &str,
     outside: &dyn Fn(&str) -> Option<&'o str>,
     mark_oversize: bool,
+    expanded: &Cell<usize>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Every line end reads as `\n`, as Python's universal newlines give python-dotenv.
@@ -214,7 +220,7 @@ fn parse_with<'o>(
         defined: HashMap::new(),
         errors: Vec::new(),
         outside,
-        expanded: Cell::new(0),
+        expanded,
         comment: None,
         references: std::cell::RefCell::new(Vec::new()),
         mark_oversize,
@@ -255,7 +261,7 @@ struct Parser<'a, 'o> {
     errors: Vec<ParseError>,
     outside: &'a dyn Fn(&str) -> Option<&'o str>,
     /// Bytes that expansions have added, or tried to add, so far.
-    expanded: Cell<usize>,
+    expanded: &'a Cell<usize>,
     /// The first line of the comment block just read, for the assignment right below it.
     comment: Option<String>,
     /// The names the value being read expanded so far.

@@ -200,7 +200,7 @@ fn marked_oversize_a_value_and_those_built_from_it_are_empty_and_no_error() {
         let _ = writeln!(text, "A{i}=${{A{}}}${{A{}}}", i - 1, i - 1);
     }
     text.push_str("B=pre-${A22}-post\nC=plain\n");
-    let entries = parse_marking_oversize(&text, &|_| None).unwrap();
+    let entries = parse_marking_oversize(&text, &|_| None, &std::cell::Cell::new(0)).unwrap();
     let by = |key: &str| entries.iter().find(|e| e.key == key).unwrap();
     assert!(!by("A20").oversize && by("A20").value.len() == 1 << 20);
     for key in ["A21", "A22", "B"] {

@@ -702,6 +702,7 @@ fn bounded(
     let provider_variables = context.provider_variables.to_vec();
     let claims = std::sync::Arc::clone(&context.claims);
     let sensitive_names = std::sync::Arc::clone(&context.sensitive_names);
+    let expanded = std::sync::Arc::clone(&context.expanded);
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("secretary-source".to_owned())
@@ -716,6 +717,7 @@ fn bounded(
                 provider_variables: &provider_variables,
                 claims,
                 sensitive_names,
+                expanded,
             };
             let batch = source.lookup(&refs(&specs), &context);
             let refused = batch.lookups.iter().any(|lookup| {

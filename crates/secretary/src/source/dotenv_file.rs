@@ -15,6 +15,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 
 use zeroize::Zeroizing;
 
@@ -110,6 +111,10 @@ impl DotenvSource {
     }
 
     fn load(&self, context: &Context<'_>) -> Result<Loaded, SourceError> {
+        // Spent by an earlier source of this resolution: none is read.
+        if context.expanded.load(Ordering::SeqCst) > dotenv::MAX_EXPANDED {
+            return Err(SourceError::ExpansionBudget);
+        }
         let mut loaded = Loaded {
             values: HashMap::new(),
             missing: Vec::new(),
@@ -178,10 +183,20 @@ impl DotenvSource {
                 }
                 context.vars.get_str(name)
             };
-            let entries = dotenv::parse_marking_oversize(&text, &outside).map_err(|errors| {
-                SourceError::Malformed {
-                    path: file.clone(),
-                    errors,
+            let budget = std::cell::Cell::new(context.expanded.load(Ordering::SeqCst));
+            let parsed = dotenv::parse_marking_oversize(&text, &outside, &budget);
+            context.expanded.store(budget.get(), Ordering::SeqCst);
+            let entries = parsed.map_err(|errors| {
+                if errors
+                    .iter()
+                    .any(|error| error.kind == dotenv::ParseErrorKind::ExpansionTooLarge)
+                {
+                    SourceError::ExpansionBudget
+                } else {
+                    SourceError::Malformed {
+                        path: file.clone(),
+                        errors,
+                    }
                 }
             })?;
             let mut withheld = withheld.into_inner();

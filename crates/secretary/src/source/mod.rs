@@ -73,6 +73,9 @@ pub struct Context<'a> {
     /// a secret declared `sensitive = false` may not be built from one by `.env`
     /// expansion, as it may not by a `template`.
     pub(crate) sensitive_names: std::sync::Arc<std::collections::HashMap<String, String>>,
+    /// What `.env` expansions added so far in this resolution, over every file of every
+    /// `dotenv` source: one budget ([`crate::dotenv::MAX_EXPANDED`]) for them all.
+    pub(crate) expanded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
 impl<'a> Context<'a> {
@@ -104,6 +107,7 @@ impl<'a> Context<'a> {
                     })
                     .collect(),
             ),
+            expanded: std::sync::Arc::default(),
         }
     }
 }
@@ -243,6 +247,15 @@ pub enum SourceError {
         /// The secret built from it first.
         first: String,
     },
+    /// The `.env` files' `${...}` expansions, over every `dotenv` source of the resolution,
+    /// add up to more than [`crate::dotenv::MAX_EXPANDED`]: every `dotenv` source fails,
+    /// and no secret keeps a value one gave, so that where the budget ran out (a file, a
+    /// source) tells nothing of how large the expanded values were (a forty-first
+    /// adversarial pass read a length from which of 36 files failed).
+    #[error(
+        "the .env files' `${{...}}` expansions add up to more than 16 MiB; no dotenv source is read"
+    )]
+    ExpansionBudget,
     /// A secret declared `sensitive = false` whose `.env` value is built from a sensitive
     /// secret's variable: its value would be shown where the sensitive one's is not (a
     /// fortieth adversarial pass had `status` print a PIN through `APP_MODE=${PIN_CODE}`).
@@ -356,6 +369,7 @@ impl SourceError {
             Self::SharedExpansion { origin, .. } => format!(
                 "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
             ),
+            Self::ExpansionBudget => "build fewer values from others with `${...}` (values can double from line to line): write them out, or single-quote a value to turn expansion off".to_owned(),
             Self::PlainFromSecret { origin, .. } => format!(
                 "a secret declared `sensitive = false` may not be built from a sensitive one: declare it sensitive (remove `sensitive = false`), or do not expand `${{{origin}}}` into it"
             ),

@@ -370,3 +370,57 @@ fn a_secret_declared_not_sensitive_is_never_built_from_a_sensitive_ones_variable
     // Built from a variable of a secret declared not sensitive: served.
     assert_eq!(value(&report, "log_level").as_deref(), Some("info"));
 }
+
+#[test]
+fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_where() {
+    // A forty-first adversarial pass: each file had a 16 MiB budget of its own, and the
+    // source named the first file whose expansions ran past it: 36 files, each with a
+    // threshold, gave a variable's length in one check. One budget for the resolution
+    // now, and when it is spent no dotenv source gives a value, whichever file it was.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.env]\ntype = \"env\"\n\
+         [sources.d0]\ntype = \"dotenv\"\nfiles = [\"good.env\"]\n\
+         [sources.d1]\ntype = \"dotenv\"\nfiles = [\"probe.env\"]\n\
+         [environments.development]\nsources = [\"env\", \"d0\", \"d1\"]\n\
+         [secrets.ok_a]\n[secrets.late]\n",
+    );
+    write_private(&dir.path().join("good.env"), "OK_A=plain-a\n");
+    let mut probe = "X0=${PROBE}\n".to_owned();
+    for n in 1..=10 {
+        let _ = writeln!(probe, "X{n}=${{X{}}}${{X{}}}", n - 1, n - 1);
+    }
+    for _ in 0..1000 {
+        probe.push_str("Z=${X10}\n");
+    }
+    probe.push_str("LATE=plain-late\n");
+    write_private(&dir.path().join("probe.env"), &probe);
+    // 10 bytes: 10 MiB of expansions, within the budget.
+    let report = run(
+        &manifest,
+        "development",
+        &Variables::from_pairs([("PROBE", "x".repeat(10))]),
+    );
+    assert_eq!(value(&report, "ok_a").as_deref(), Some("plain-a"));
+    assert_eq!(value(&report, "late").as_deref(), Some("plain-late"));
+    // 20 bytes: past it, in the second source's file; the first's value is taken back.
+    let report = run(
+        &manifest,
+        "development",
+        &Variables::from_pairs([("PROBE", "x".repeat(20))]),
+    );
+    for key in ["ok_a", "late"] {
+        assert_eq!(value(&report, key), None, "{key}");
+        let problem = &report.get(key).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains("expansions add up to more than 16 MiB; no dotenv source is read")
+                && !problem.contains("probe.env")
+                && !problem.contains("good.env"),
+            "{key}: {problem}"
+        );
+    }
+}
