@@ -38,6 +38,8 @@ pub enum Label {
     AlreadyWritten,
     /// A write the failure left undone.
     NotWritten,
+    /// A write whose answer did not come: it may have landed.
+    MayHaveWritten,
 }
 
 impl Diagnostic {
@@ -110,6 +112,7 @@ impl Label {
             Self::Wrote => "wrote",
             Self::AlreadyWritten => "already written (and recorded)",
             Self::NotWritten => "not written",
+            Self::MayHaveWritten => "may have been written (no answer came)",
         }
     }
 }

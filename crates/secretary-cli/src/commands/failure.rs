@@ -40,8 +40,11 @@ pub enum Failure {
     Unaudited {
         /// Each write that landed, as its locator with its version.
         written: Vec<String>,
-        /// The keys the command then did not write (a rotation of several).
+        /// The keys the command then did not write (a rotation of several, an import's
+        /// writes refused).
         left: Vec<String>,
+        /// The keys whose write got no answer, and may have landed (an import's).
+        unconfirmed: Vec<String>,
         /// Why the log could not record them.
         error: AuditError,
         /// Whether running the command again finishes the job without writing again
@@ -243,6 +246,7 @@ impl Failure {
             Self::Unaudited {
                 written,
                 left,
+                unconfirmed,
                 error,
                 again_finishes,
             } => {
@@ -257,16 +261,23 @@ impl Failure {
                 for locator in written {
                     diagnostic = diagnostic.with(Label::Wrote, locator);
                 }
+                for key in unconfirmed {
+                    diagnostic = diagnostic.with(Label::MayHaveWritten, key);
+                }
                 for key in left {
-                    diagnostic = diagnostic.with(
-                        Label::NotWritten,
-                        format!("{key} (run the command for it alone)"),
-                    );
+                    diagnostic = if again_finishes {
+                        diagnostic.with(Label::NotWritten, key)
+                    } else {
+                        diagnostic.with(
+                            Label::NotWritten,
+                            format!("{key} (run the command for it alone)"),
+                        )
+                    };
                 }
                 if again_finishes {
                     // A fortieth adversarial pass: `import` was told never to run again,
                     // which is what finishes it.
-                    return vec![diagnostic.help("these writes happened: record them where your audit trail is kept, fix the audit log's path, permissions or free space, then run the same command again: it finishes the job, leaving what is already there as it is")];
+                    return vec![diagnostic.help("these writes happened (those with no answer may have): record them where your audit trail is kept, fix the audit log's path, permissions or free space, then run the same command again: it finishes the job, leaving what is already there as it is")];
                 }
                 diagnostic.help("these writes happened: do not run the command again (it would write new versions); record them where your audit trail is kept, then fix the audit log's path, permissions or free space")
             }
@@ -598,13 +609,21 @@ mod tests {
         // there is `same`), was told never to run again, as `put` and `rotate` are.
         let unaudited = |again_finishes| Failure::Unaudited {
             written: vec!["vault:secret/data/production/a#value@v2".to_owned()],
-            left: Vec::new(),
+            left: vec!["refused_key".to_owned()],
+            unconfirmed: vec!["slow_key".to_owned()],
             error: secretary::audit::AuditError::NotAnAuditLog {
                 path: "audit.log".into(),
             },
             again_finishes,
         };
         let import = said(unaudited(true));
+        // A forty-first adversarial pass: the writes with no answer, and those refused,
+        // were left out.
+        assert!(
+            import.contains("  may have been written (no answer came): slow_key")
+                && import.contains("  not written: refused_key\n"),
+            "{import}"
+        );
         assert!(
             import.contains("  wrote: vault:secret/data/production/a#value@v2")
                 && import.contains("then run the same command again: it finishes the job")
@@ -662,6 +681,7 @@ mod tests {
         let text = said(Failure::Unaudited {
             written: vec!["vault secret/app#k (version 2)".to_owned()],
             left: vec!["other".to_owned()],
+            unconfirmed: Vec::new(),
             error: secretary::audit::AuditError::NotAnAuditLog { path: "log".into() },
             again_finishes: false,
         });

@@ -246,6 +246,7 @@ fn write(
         session.audit(Event::Import, &item.key, None, Outcome::Intent)?;
     }
     let mut landed: Vec<String> = Vec::new();
+    let (mut unconfirmed, mut refused) = (Vec::new(), Vec::new());
     let mut unrecorded: Option<secretary::audit::AuditError> = None;
     let applied = plan.apply(&mut |applied| {
         let key = &items[applied.item].key;
@@ -259,9 +260,13 @@ fn write(
                 session.audit(Event::Import, key, Some(&origin), Outcome::Ok)
             }
             Err(error) if error.may_have_landed() => {
+                unconfirmed.push(key.clone());
                 session.audit(Event::Import, key, None, Outcome::Unconfirmed)
             }
-            Err(_) => session.audit(Event::Import, key, None, Outcome::SourceError),
+            Err(_) => {
+                refused.push(key.clone());
+                session.audit(Event::Import, key, None, Outcome::SourceError)
+            }
         };
         if let Err(error) = recorded {
             unrecorded.get_or_insert(error);
@@ -270,7 +275,8 @@ fn write(
     if let Some(error) = unrecorded {
         return Err(Failure::Unaudited {
             written: landed,
-            left: Vec::new(),
+            left: refused,
+            unconfirmed,
             error,
             again_finishes: true,
         });

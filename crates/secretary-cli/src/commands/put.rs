@@ -150,6 +150,7 @@ pub(super) fn record(
         .map_err(|error| Failure::Unaudited {
             written: vec![written.locator.to_string()],
             left: Vec::new(),
+            unconfirmed: Vec::new(),
             error,
             again_finishes: false,
         })

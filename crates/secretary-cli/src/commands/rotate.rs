@@ -68,6 +68,7 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                     Failure::Unaudited { written, error, .. } => Failure::Unaudited {
                         written,
                         left: all[at + 1..].to_vec(),
+                        unconfirmed: Vec::new(),
                         error,
                         again_finishes: false,
                     },
