@@ -88,9 +88,16 @@ impl FilesSource {
         let text = opened
             .read_text(MAX_SIZE)
             .map_err(|error| failed(error, shown.clone()))?;
-        // Claimed once read: a file refused (too large, writable by all) gave no secret
-        // its value, and a later source's value for this secret is its own (a
-        // forty-first adversarial pass saw an `env` value taken back for a refused file).
+        let trimmed = text
+            .strip_suffix('\n')
+            .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
+        // Claimed once read, and only when it gives a value: a file refused (too large,
+        // writable by all) or empty (absent) gave no secret its value, and a later
+        // source's value for this secret is its own (a forty-first and a forty-second
+        // adversarial pass saw another source's value taken back).
+        if trimmed.is_empty() {
+            return Ok(Some(Zeroizing::new(String::new())));
+        }
         let claimant = Claimant::Secret(key.to_owned());
         match context
             .claims
@@ -107,9 +114,6 @@ impl FilesSource {
                 });
             }
         }
-        let trimmed = text
-            .strip_suffix('\n')
-            .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
         Ok(Some(Zeroizing::new(trimmed.to_owned())))
     }
 }

@@ -448,3 +448,29 @@ fn a_file_refused_whole_is_not_claimed_and_takes_back_no_other_sources_value() {
     assert_eq!(value(&report, "db").as_deref(), Some("from-env-value"));
     assert_eq!(value(&report, "other").as_deref(), Some("abc"));
 }
+
+#[cfg(unix)]
+#[test]
+fn an_empty_file_read_whole_is_not_claimed() {
+    // A forty-second adversarial pass: an empty file (absent) was claimed, and a dotenv
+    // source reading it by a hard link took back the value another directory gave.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.ydir]\ntype = \"files\"\ndir = \"y\"\n\
+         [sources.xdir]\ntype = \"files\"\ndir = \"x\"\n\
+         [sources.d]\ntype = \"dotenv\"\nfiles = [\"link.env\"]\n\
+         [environments.development]\nsources = [\"ydir\", \"xdir\", \"d\"]\n\
+         [secrets.a]\nrequired = true\n[secrets.b]\n",
+    );
+    for sub in ["x", "y"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    write_private(&dir.path().join("y/a"), "");
+    write_private(&dir.path().join("x/a"), "good-value\n");
+    std::fs::hard_link(dir.path().join("y/a"), dir.path().join("link.env")).unwrap();
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "a").as_deref(), Some("good-value"));
+    assert!(report.get("a").unwrap().problems.is_empty());
+}
