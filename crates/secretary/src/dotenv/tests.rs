@@ -277,3 +277,25 @@ fn debug_of_an_entry_is_redacted() {
     let entries = parse("A=canary-value", &|_| None).unwrap();
     assert!(!format!("{entries:?}").contains("canary"));
 }
+
+#[test]
+fn a_line_of_many_names_is_read_in_linear_time() {
+    // A forty-second adversarial pass: each `${NAME}` was looked for in the list of the
+    // line's names so far, so 80,000 distinct names on one line took 27 s. Bounded, so
+    // that a quadratic step fails with a reason rather than hold the suite (about a
+    // second here).
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut text = "X=".to_owned();
+        for n in 0..100_000 {
+            let _ = write!(text, "${{V{n:07}}}");
+        }
+        text.push('\n');
+        let entries = parse(&text, &|_| None).unwrap();
+        let _ = done.send(entries[0].references.len());
+    });
+    match finished.recv_timeout(std::time::Duration::from_secs(20)) {
+        Ok(names) => assert_eq!(names, 100_000),
+        Err(error) => panic!("a line of 100,000 names took over 20 s ({error}): not linear"),
+    }
+}
