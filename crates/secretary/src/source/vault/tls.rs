@@ -119,6 +119,7 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
     match &settings.client_cert {
         None => Ok(builder.with_no_client_auth()),
         Some((cert, key)) => {
+            let key_path = key;
             let certs = CertificateDer::pem_slice_iter(&read(cert, "VAULT_CLIENT_CERT")?)
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|_| {
@@ -146,9 +147,19 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
                         format!("cannot read a PEM private key from {}", key.display()),
                     )
                 })?;
-            builder
-                .with_client_auth_cert(certs, key)
-                .map_err(|e| tls_error("VAULT_CLIENT_CERT", e.to_string()))
+            builder.with_client_auth_cert(certs, key).map_err(|e| match e {
+                // rustls's "keys may not be consistent: KeyMismatch" (a forty-second
+                // adversarial pass): the pair, not the certificate alone.
+                rustls::Error::InconsistentKeys(_) => tls_error(
+                    "VAULT_CLIENT_KEY",
+                    format!(
+                        "the key in {} is not the one of the certificate in {}: give the key and certificate of one pair",
+                        key_path.display(),
+                        cert.display()
+                    ),
+                ),
+                other => tls_error("VAULT_CLIENT_CERT", other.to_string()),
+            })
         }
     }
 }

@@ -358,3 +358,42 @@ fn a_client_certificate_file_without_a_certificate_is_named_as_such() {
         "{error}"
     );
 }
+
+#[test]
+fn a_client_key_of_another_certificate_names_the_pair() {
+    // A forty-second adversarial pass: rustls's "keys may not be consistent: KeyMismatch"
+    // was blamed on VAULT_CLIENT_CERT alone. A test pair: an Ed25519 certificate, and a
+    // key that is not its own (neither is used for anything else).
+    const CERT: &str = "-----BEGIN CERTIFICATE-----
+MIIBQjCB9aADAgECAhQByTqEs0YCzTzjOEjcFW7qjSRryTAFBgMrZXAwFjEUMBIG
+A1UEAwwLdGVzdC1jbGllbnQwIBcNMjYxMjA3MTA1NjA4WhgPMjEyNjExMTMxMDU2
+MDhaMBYxFDASBgNVBAMMC3Rlc3QtY2xpZW50MCowBQYDK2VwAyEA20e5uriRh9bb
+GqwWJ1MyIdQ7F/c9PTU3cF5GdyH/f0qjUzBRMB0GA1UdDgQWBBRvqD1gJPfhcbka
+aaUK2QARQpTbWDAfBgNVHSMEGDAWgBRvqD1gJPfhcbkaaaUK2QARQpTbWDAPBgNV
+HRMBAf8EBTADAQH/MAUGAytlcANBAEbEtC74Kr2n1rukuBxz1u9cDXHrwMsUoSgt
+9h65UObq/2kYOUJGV/QZafE138duIra+ZrRNyWDKeoOaLvVNhQY=
+-----END CERTIFICATE-----
+";
+    const OTHER_KEY: &str = "-----BEGIN PRIVATE KEY-----
+MC4CAQAwBQYDK2VwBCIEINMVRQLlJAL2YdltlWW74mhhfhejyhjE/wJz6iu1et1W
+-----END PRIVATE KEY-----
+";
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = (dir.path().join("client.crt"), dir.path().join("other.key"));
+    std::fs::write(&cert, CERT).unwrap();
+    std::fs::write(&key, OTHER_KEY).unwrap();
+    let s = settings(&[
+        ("VAULT_ADDR", "https://vault:8200"),
+        ("VAULT_TOKEN", "t"),
+        ("VAULT_CLIENT_CERT", cert.to_str().unwrap()),
+        ("VAULT_CLIENT_KEY", key.to_str().unwrap()),
+    ])
+    .unwrap();
+    let error = super::super::tls::config(&s).unwrap_err().to_string();
+    assert!(
+        error.contains("VAULT_CLIENT_KEY")
+            && error.contains("is not the one of the certificate in")
+            && !error.contains("KeyMismatch"),
+        "{error}"
+    );
+}
