@@ -407,6 +407,7 @@ pub fn resolve_with(
     let mut pending: Vec<usize> = (0..specs.len())
         .filter(|&i| specs[i].template.is_none())
         .collect();
+    prepare(manifest, environment, &context, &build);
     // Files read whole by a secret and by a dotenv source: neither way gives a verdict.
     let mut read_two_ways = Vec::new();
     for name in &environment.sources {
@@ -534,6 +535,30 @@ fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>)
                 error,
             },
         });
+    }
+}
+
+/// Lets every source of `environment`'s chain decide what concerns them all before any
+/// is asked ([`Source::prepare`]): the `.env` expansions' one budget, counted over every
+/// `dotenv` source, then started again for the lookups unless spent (spent, every
+/// `dotenv` source fails alike).
+fn prepare(
+    manifest: &Manifest,
+    environment: &EnvironmentSpec,
+    context: &Context<'_>,
+    build: &impl Fn(&SourceSpec) -> Box<dyn Source>,
+) {
+    for name in &environment.sources {
+        if let Some(spec) = manifest.source(name) {
+            build(spec).prepare(context);
+        }
+    }
+    let spent =
+        context.expanded.load(std::sync::atomic::Ordering::SeqCst) > crate::dotenv::MAX_EXPANDED;
+    if !spent {
+        context
+            .expanded
+            .store(0, std::sync::atomic::Ordering::SeqCst);
     }
 }
 

@@ -201,6 +201,7 @@ fn leases_after(command: &EnvironmentCommand) {
             ))
             .say();
         }
+        run::say_unrevoked(&leases::failed_revocations());
         return;
     }
     run::revoke_leases();

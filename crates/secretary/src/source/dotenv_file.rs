@@ -110,7 +110,9 @@ impl DotenvSource {
         Self { name, files }
     }
 
-    fn load(&self, context: &Context<'_>) -> Result<Loaded, SourceError> {
+    /// Reads every file, merged; `claiming` each file for the `dotenv` sources (not when
+    /// only counting what their expansions add: [`Source::prepare`]).
+    fn load(&self, context: &Context<'_>, claiming: bool) -> Result<Loaded, SourceError> {
         // Spent by an earlier source of this resolution: none is read.
         if context.expanded.load(Ordering::SeqCst) > dotenv::MAX_EXPANDED {
             return Err(SourceError::ExpansionBudget);
@@ -135,10 +137,14 @@ impl DotenvSource {
             // A file a secret reads whole (a `files` source) by another name (a hard link,
             // a second mount), which the manifest's check of paths cannot see.
             let (device, inode) = opened.identity();
-            if let Err((_, Claimant::Secret(whole))) = context
-                .claims
-                .claim(&Claimant::Dotenv, &[Claim::File { device, inode }])
-            {
+            let claimed = if claiming {
+                context
+                    .claims
+                    .claim(&Claimant::Dotenv, &[Claim::File { device, inode }])
+            } else {
+                Ok(())
+            };
+            if let Err((_, Claimant::Secret(whole))) = claimed {
                 return Err(SourceError::ReadWholeAndByDotenv {
                     path: file.clone(),
                     whole,
@@ -221,12 +227,17 @@ impl Source for DotenvSource {
         &self.name
     }
 
+    fn prepare(&self, context: &Context<'_>) {
+        // Read for what its expansions add, nothing else: the lookup reads again.
+        let _ = self.load(context, false);
+    }
+
     fn kind(&self) -> SourceKind {
         SourceKind::DOTENV
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
-        let loaded = match self.load(context) {
+        let loaded = match self.load(context, true) {
             Ok(loaded) => loaded,
             Err(error) => return Batch::failed(secrets.len(), &error),
         };

@@ -123,6 +123,15 @@ pub trait Source: Send + Sync {
     /// Looks up every secret in `secrets`; the answer has one [`Lookup`] per secret, in
     /// the same order.
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch;
+
+    /// Called for every source of the environment's chain before any is asked: what a
+    /// resolution decides for all its sources at once. A `dotenv` source counts what its
+    /// files' expansions add ([`Context`]'s one budget), so that a budget spent fails
+    /// every `dotenv` source alike, whichever file it ran out in (a forty-second
+    /// adversarial pass read a length from which source failed first). Nothing by default.
+    fn prepare(&self, context: &Context<'_>) {
+        let _ = context;
+    }
 }
 
 /// A source's answer to one [`Source::lookup`].

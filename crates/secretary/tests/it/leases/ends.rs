@@ -45,6 +45,11 @@ fn a_lease_issued_with_an_answer_it_cannot_be_used_by_is_revoked() {
         assert_eq!(revoked.lock().unwrap().len(), 1, "{odd}: not revoked");
         assert!(leases::held().is_empty(), "{odd}");
     }
+}
+
+#[test]
+fn an_unusable_leases_failed_revocation_is_said_never_by_an_id_that_spells_a_value() {
+    let _serial = serial();
     // A forty-first: its revocation refused was said nowhere. It is kept, and given by
     // the next `revoke_all` (what a command's end says).
     let address = threaded(|request| {
@@ -72,11 +77,47 @@ fn a_lease_issued_with_an_answer_it_cannot_be_used_by_is_revoked() {
         .unwrap();
     let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
     assert!(report.get("postgres_user").unwrap().value.is_none());
-    let said = leases::revoke_all();
+    let said = leases::failed_revocations();
     assert!(
         said.iter()
             .any(|event| event.lease_id == "database/creds/shop/no-data" && event.error.is_some()),
         "{said:?}"
+    );
+    // A forty-second: an id that spells the password was recorded and said as it is. Not
+    // shown: the failure names the path.
+    let address = threaded(|request| {
+        if request.contains("database/creds/shop") {
+            (
+                200,
+                r#"{"lease_id":"database/creds/shop/Sup3rS3cretPassw0rd","lease_duration":"60","data":{"username":"u","password":"Sup3rS3cretPassw0rd"}}"#
+                    .to_owned(),
+            )
+        } else if request.contains("sys/leases/revoke") {
+            (500, r#"{"errors":["internal error"]}"#.to_owned())
+        } else {
+            (204, String::new())
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, _) = shop(dir.path(), &address);
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", address.as_str()),
+        ("VAULT_TOKEN", "token"),
+        ("VAULT_MAX_RETRIES", "0"),
+    ]);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    assert!(report.get("postgres_user").unwrap().value.is_none());
+    let said = leases::revoke_all();
+    let text = format!("{said:?}");
+    assert!(!text.contains("Sup3rS3cret"), "{text}");
+    assert!(
+        said.iter().any(|event| event.error.as_deref().is_some_and(|error| {
+            error.contains("could not revoke the lease issued at database/creds/shop, whose id is not shown")
+        })),
+        "{text}"
     );
 }
 

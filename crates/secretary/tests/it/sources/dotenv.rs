@@ -412,6 +412,20 @@ fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_w
         "development",
         &Variables::from_pairs([("PROBE", "x".repeat(20))]),
     );
+    // A forty-second: the first source to fail, and which secrets fell through, told
+    // where it ran out. Counted over every source first, it fails them all alike.
+    let failed: Vec<String> = ["ok_a", "late"]
+        .iter()
+        .map(|key| match &report.get(key).unwrap().problems[0].kind {
+            ProblemKind::SourceFailed { source, .. } => source.clone(),
+            other => panic!("{key}: {other}"),
+        })
+        .collect();
+    assert_eq!(
+        failed,
+        ["d0", "d0"],
+        "the first dotenv source fails for both"
+    );
     for key in ["ok_a", "late"] {
         assert_eq!(value(&report, key), None, "{key}");
         let problem = &report.get(key).unwrap().problems[0];

@@ -57,6 +57,10 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
     }
     let mut json = reply.json();
     let id = lease_id(json.expose(), api)?;
+    // Told before anything is made of the answer: an unusable lease is recorded and
+    // said too, and never by an id that spells its password (a forty-second
+    // adversarial pass saw 55f6580 write such an id to the audit log and stderr).
+    let showable = fit_to_show(&id, json.expose().get("data"));
     // Past here a lease was issued: any answer it cannot be used by revokes it, best
     // effort, so that it does not outlive this unsaid (a fortieth adversarial pass left
     // leases of no duration, of a duration in text, and of no data unrevoked).
@@ -66,7 +70,7 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
             .ok_or_else(|| LeaseError::NoData {
                 path: api.to_owned(),
             })?;
-        if !fit_to_show(&id, &data) {
+        if !showable {
             return Err(LeaseError::UnfitLeaseId {
                 path: api.to_owned(),
             });
@@ -92,17 +96,31 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
                 renewable: false,
                 login,
             };
-            // Recorded as issued first, as every lease Vault issued is.
+            // Recorded as issued first, as every lease Vault issued is; by its id only
+            // when that may be shown.
+            let shown = if showable {
+                unusable.id.clone()
+            } else {
+                String::new()
+            };
             super::notify::emit(&LeaseEvent {
                 kind: LeaseEventKind::Issued,
                 source: whose.source.to_owned(),
                 path: api.to_owned(),
-                lease_id: unusable.id.clone(),
+                lease_id: shown.clone(),
                 ttl: None,
                 error: None,
             });
             let deadline = std::time::Instant::now() + super::revoking::IN_FLIGHT_WAIT;
-            let event = revoke_by(whose, &unusable, Some(deadline));
+            let mut event = revoke_by(whose, &unusable, Some(deadline));
+            if !showable {
+                event.lease_id = shown;
+                event.error = event.error.map(|error| {
+                    format!(
+                        "could not revoke the lease issued at {api}, whose id is not shown (it holds a value of its credentials, or what cannot be printed): {error}; its credentials may work until its TTL ends"
+                    )
+                });
+            }
             super::notify::emit(&event);
             super::revoking::told(std::slice::from_ref(&event));
             Err(error)
@@ -160,11 +178,11 @@ fn unexpected(api: &str, what: &str) -> LeaseError {
 /// Whether a lease `id` may be shown and recorded: printable ASCII of at most 1,024
 /// characters, spelling none of the values in `data` (in any spelling of
 /// [`crate::spelling`], for values of at least 4 bytes).
-fn fit_to_show(id: &str, data: &SecretJson) -> bool {
+fn fit_to_show(id: &str, data: Option<&Value>) -> bool {
     if id.len() > 1024 || !id.bytes().all(|b| b.is_ascii_graphic()) {
         return false;
     }
-    let Some(fields) = data.expose().as_object() else {
+    let Some(fields) = data.and_then(Value::as_object) else {
         return true;
     };
     !fields

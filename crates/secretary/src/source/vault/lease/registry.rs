@@ -28,7 +28,7 @@ pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
 use super::process::{InFlight, shared, wake};
 use super::revoking::{ending, revoke_registered_now, told};
-pub use super::revoking::{revocations, revoke_all, revoke_all_within};
+pub use super::revoking::{failed_revocations, revocations, revoke_all, revoke_all_within};
 
 /// The least time before a lease ends at which it is re-issued; also what a login's
 /// token is replaced ahead of its end besides the longest grace of its leases.
