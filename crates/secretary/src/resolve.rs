@@ -553,13 +553,7 @@ fn prepare(
             build(spec).prepare(context);
         }
     }
-    let spent =
-        context.expanded.load(std::sync::atomic::Ordering::SeqCst) > crate::dotenv::MAX_EXPANDED;
-    if !spent {
-        context
-            .expanded
-            .store(0, std::sync::atomic::Ordering::SeqCst);
-    }
+    context.prepared();
 }
 
 /// Takes back every value a `dotenv` source gave, `error` being that the expansions of

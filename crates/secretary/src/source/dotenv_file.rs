@@ -37,7 +37,15 @@ struct Loaded {
     /// Files that do not exist, by index.
     missing: Vec<usize>,
     warnings: Vec<crate::Warning>,
+    /// How many names the values' origins hold in all ([`MOST_ORIGINS`]).
+    origins: usize,
 }
+
+/// The most names the origins of a source's values may hold in all: each line that
+/// expands another copies that one's origins, and values that are empty cost no
+/// expansion budget (a forty-second adversarial pass made a 1.4 MB `.env` of 50,000
+/// names copied into 10,000 lines ask for 27 GB).
+const MOST_ORIGINS: usize = 1_000_000;
 
 /// A variable as the files assign it.
 struct Assigned {
@@ -56,9 +64,38 @@ struct Assigned {
 }
 
 impl Loaded {
+    /// Refuses `file` (as shown) when every user may write it (its `mode`); warns when
+    /// its group may write it, or others read it.
+    fn check_mode(&mut self, mode: u32, file: &str) -> Result<(), SourceError> {
+        if mode & 0o002 != 0 {
+            return Err(SourceError::WorldWritable {
+                path: file.to_owned(),
+                mode,
+            });
+        }
+        if mode & 0o020 != 0 {
+            self.warnings.push(crate::Warning::DotenvGroupWritable {
+                file: file.to_owned(),
+                mode,
+            });
+        } else if mode & 0o044 != 0 {
+            self.warnings.push(crate::Warning::DotenvReadable {
+                file: file.to_owned(),
+                mode,
+            });
+        }
+        Ok(())
+    }
+
     /// Records `entry` of the file `file` (index), over an earlier assignment;
-    /// `sensitive` tells the variables of sensitive secrets.
-    fn assign(&mut self, entry: dotenv::Entry, file: usize, sensitive: &HashMap<String, String>) {
+    /// `sensitive` tells the variables of sensitive secrets. False, recording nothing,
+    /// once the origins would hold more than [`MOST_ORIGINS`] names in all.
+    fn assign(
+        &mut self,
+        entry: dotenv::Entry,
+        file: usize,
+        sensitive: &HashMap<String, String>,
+    ) -> bool {
         // Where its value comes from: each name it expanded, or what that name's own
         // value was expanded from.
         let mut origins: Vec<String> = Vec::new();
@@ -86,6 +123,10 @@ impl Loaded {
         }
         origins.sort();
         origins.dedup();
+        self.origins = self.origins.saturating_add(origins.len());
+        if self.origins > MOST_ORIGINS {
+            return false;
+        }
         self.values.insert(
             entry.key,
             Assigned {
@@ -101,6 +142,7 @@ impl Loaded {
                 sensitive_name,
             },
         );
+        true
     }
 }
 
@@ -121,6 +163,7 @@ impl DotenvSource {
             values: HashMap::new(),
             missing: Vec::new(),
             warnings: Vec::new(),
+            origins: 0,
         };
         for (index, file) in self.files.iter().enumerate() {
             let path = context.base_dir.join(file);
@@ -150,24 +193,7 @@ impl DotenvSource {
                     whole,
                 });
             }
-            let mode = opened.mode();
-            if mode & 0o002 != 0 {
-                return Err(SourceError::WorldWritable {
-                    path: file.clone(),
-                    mode,
-                });
-            }
-            if mode & 0o020 != 0 {
-                loaded.warnings.push(crate::Warning::DotenvGroupWritable {
-                    file: file.clone(),
-                    mode,
-                });
-            } else if mode & 0o044 != 0 {
-                loaded.warnings.push(crate::Warning::DotenvReadable {
-                    file: file.clone(),
-                    mode,
-                });
-            }
+            loaded.check_mode(opened.mode(), file)?;
             let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
             // Values are lent, never copied, to expansion. The credentials secretary
             // itself reads (VAULT_TOKEN, SECRETARY_AUDIT_KEY, SOPS_AGE_KEY, ...), and
@@ -215,7 +241,9 @@ impl DotenvSource {
                 });
             }
             for entry in entries {
-                loaded.assign(entry, index, &context.sensitive_names);
+                if !loaded.assign(entry, index, &context.sensitive_names) {
+                    return Err(SourceError::ExpansionWeb { path: file.clone() });
+                }
             }
         }
         Ok(loaded)

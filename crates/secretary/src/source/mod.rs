@@ -110,6 +110,16 @@ impl<'a> Context<'a> {
             expanded: std::sync::Arc::default(),
         }
     }
+
+    /// Once every source of the chain was prepared ([`Source::prepare`]): unless the
+    /// expansions' budget is spent, it starts again for the lookups (spent, it stays so,
+    /// and every `dotenv` source fails alike).
+    pub(crate) fn prepared(&self) {
+        use std::sync::atomic::Ordering;
+        if self.expanded.load(Ordering::SeqCst) <= crate::dotenv::MAX_EXPANDED {
+            self.expanded.store(0, Ordering::SeqCst);
+        }
+    }
 }
 
 /// A place secrets can be read from.
@@ -265,6 +275,16 @@ pub enum SourceError {
         "the .env files' `${{...}}` expansions add up to more than 16 MiB; no dotenv source is read"
     )]
     ExpansionBudget,
+    /// A `.env` file whose `${...}` expansions refer, through one another, to more names
+    /// in all than are tracked (a million): what it costs grows with lines times names,
+    /// not with its size.
+    #[error(
+        "{path}: its `${{...}}` expansions refer, through one another, to more than 1,000,000 names in all"
+    )]
+    ExpansionWeb {
+        /// The file, as shown.
+        path: String,
+    },
     /// A secret declared `sensitive = false` whose `.env` value is built from a sensitive
     /// secret's variable: its value would be shown where the sensitive one's is not (a
     /// fortieth adversarial pass had `status` print a PIN through `APP_MODE=${PIN_CODE}`).
@@ -377,6 +397,9 @@ impl SourceError {
             }
             Self::SharedExpansion { origin, .. } => format!(
                 "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
+            ),
+            Self::ExpansionWeb { path } => format!(
+                "build fewer values of {path} from values built from many others: write them out"
             ),
             Self::ExpansionBudget => "build fewer values from others with `${...}` (values can double from line to line): write them out, or single-quote a value to turn expansion off".to_owned(),
             Self::PlainFromSecret { origin, .. } => format!(

@@ -438,3 +438,42 @@ fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_w
         );
     }
 }
+
+#[test]
+fn names_copied_from_line_to_line_are_bounded() {
+    // A forty-second adversarial pass: 50,000 names gathered into one line, then that
+    // line expanded in 10,000 more, asked for 27 GB (each line copies the names its
+    // value comes from; empty values cost no expansion budget). Past a million names in
+    // all the source fails, naming the file.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let mut text = String::new();
+    for n in 0..20_000 {
+        let _ = writeln!(text, "A{n}=${{X{n}}}");
+    }
+    for b in 0..20 {
+        let _ = write!(text, "B{b}=");
+        for n in b * 1000..(b + 1) * 1000 {
+            let _ = write!(text, "${{A{n}}}");
+        }
+        text.push('\n');
+    }
+    text.push_str("C=");
+    for b in 0..20 {
+        let _ = write!(text, "${{B{b}}}");
+    }
+    text.push('\n');
+    for d in 0..60 {
+        let _ = writeln!(text, "D{d}=${{C}}");
+    }
+    text.push_str("DATABASE_URL=postgresql://db/app\n");
+    write_private(&dir.path().join(".env"), &text);
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "database_url"), None);
+    let message = first_problem(&report, "database_url");
+    assert!(
+        message.contains(".env: its `${...}` expansions refer, through one another, to more than 1,000,000 names in all"),
+        "{message}"
+    );
+}
