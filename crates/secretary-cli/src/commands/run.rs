@@ -69,8 +69,11 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
     };
     if !settings.redact {
         // Become the program: signals reach it directly, its status is ours, and our
-        // memory, values included, is gone. `exec` only returns on failure.
+        // memory, values included, is gone. `exec` only returns on failure. What this
+        // process can no longer say after is said first: a revocation that failed on the
+        // way (an unusable lease's: a forty-third adversarial pass saw it unsaid here).
         drop(report);
+        say_unrevoked(&leases::failed_revocations());
         crate::interrupt::before_exec();
         return Err(not_started(command.exec()));
     }

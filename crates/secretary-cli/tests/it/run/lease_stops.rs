@@ -27,6 +27,8 @@ struct Script {
     /// The TTL (s) of the token the first AppRole login gives (not renewable); every
     /// later login is answered 500.
     login_ttl: u64,
+    /// The lease's answer, when not the usable one.
+    lease_body: Option<&'static str>,
 }
 
 /// [`slow_vault`], answering as `script` says.
@@ -39,6 +41,7 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
         revocation,
         revocation_delay,
         login_ttl,
+        lease_body,
     } = script;
     let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let revocation = revocation.unwrap_or(204);
@@ -85,7 +88,7 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                     }
                 } else if line.contains("database/creds") {
                     std::thread::sleep(lease_delay);
-                    (200, r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#.to_owned())
+                    (200, lease_body.unwrap_or(r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#).to_owned())
                 } else if line.contains("sys/leases/revoke") && revocation == 204 {
                     std::thread::sleep(revocation_delay);
                     (204, String::new())
@@ -500,4 +503,63 @@ fn a_provider_of_a_re_read_no_longer_waited_for_ends_with_run() {
     // The provider would have finished 6 s after the re-read began.
     std::thread::sleep(Duration::from_secs(7));
     assert!(!finished.exists(), "the provider outlived run: {said}");
+}
+
+#[test]
+fn run_that_becomes_its_program_first_says_a_revocation_that_failed() {
+    // A forty-third adversarial pass: an unusable lease (duration 0) whose revocation
+    // Vault refused, the secrets then read from `env`: `run` became its program
+    // (`execve`), and the failure was said nowhere.
+    let (address, _) = scripted_vault(Script {
+        lease_body: Some(
+            r#"{"lease_id":"database/creds/shop/abc123","lease_duration":0,"renewable":false,"data":{"username":"u","password":"p"}}"#,
+        ),
+        revocation: Some(403),
+        ..Script::default()
+    });
+    let dir = leased_and_kv(&address);
+    let manifest = fs::read_to_string(dir.path().join("secrets.toml")).unwrap();
+    let manifest = manifest
+        .replace(
+            "sources = [\"db\", \"kv\"]",
+            "sources = [\"db\", \"env\"]\non_source_error = \"next\"",
+        )
+        .replace(
+            "[environments.production]",
+            "[sources.env]\ntype = \"env\"\n[environments.production]",
+        );
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let out = process::output(
+        support::secretary_in(dir.path())
+            .env("VAULT_TOKEN", "s.scripted-token")
+            .env("VAULT_MAX_RETRIES", "0")
+            .env("SECRETARY_VAULT_ADDRS", &address)
+            .env("USER", "from-env")
+            .env("PW", "from-env-pw")
+            .env("API_KEY", "from-env-key")
+            .args([
+                "--env",
+                "production",
+                "run",
+                "--",
+                "sh",
+                "-c",
+                "echo child-ran",
+            ])
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "child-ran\n",
+        "{said}"
+    );
+    assert!(
+        said.contains("could not revoke lease database/creds/shop/abc123"),
+        "{said}"
+    );
 }
