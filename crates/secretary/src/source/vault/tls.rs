@@ -153,7 +153,7 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
                 rustls::Error::InconsistentKeys(_) => tls_error(
                     "VAULT_CLIENT_KEY",
                     format!(
-                        "the key in {} is not the one of the certificate in {}: give the key and certificate of one pair",
+                        "the key in {} is not the one of the first certificate in {}: give the key and certificate of one pair, the client's own certificate first (before its chain)",
                         key_path.display(),
                         cert.display()
                     ),

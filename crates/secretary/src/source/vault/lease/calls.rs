@@ -307,7 +307,7 @@ pub(super) fn revoke_by(
         ),
         Some(Err(error)) => Some(error.to_string()),
         None => Some(
-            "Vault did not answer in the time the process waits for it as it ends (the revocation may not have landed)"
+            "Vault did not answer in the time a revocation is given (it may have landed, or not)"
                 .to_owned(),
         ),
     };

@@ -392,7 +392,7 @@ MC4CAQAwBQYDK2VwBCIEINMVRQLlJAL2YdltlWW74mhhfhejyhjE/wJz6iu1et1W
     let error = super::super::tls::config(&s).unwrap_err().to_string();
     assert!(
         error.contains("VAULT_CLIENT_KEY")
-            && error.contains("is not the one of the certificate in")
+            && error.contains("is not the one of the first certificate in")
             && !error.contains("KeyMismatch"),
         "{error}"
     );
