@@ -279,10 +279,10 @@ pub enum SourceError {
     /// in all than are tracked (a million): what it costs grows with lines times names,
     /// not with its size.
     #[error(
-        "{path}: its `${{...}}` expansions refer, through one another, to more than 1,000,000 names in all"
+        "{path}: the `${{...}}` expansions of this dotenv source refer, through one another, to more than 1,000,000 names in all"
     )]
     ExpansionWeb {
-        /// The file, as shown.
+        /// The source's files, as shown, comma-separated.
         path: String,
     },
     /// A secret declared `sensitive = false` whose `.env` value is built from a sensitive
@@ -399,7 +399,7 @@ impl SourceError {
                 "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
             ),
             Self::ExpansionWeb { path } => format!(
-                "build fewer values of {path} from values built from many others: write them out"
+                "in {path}, build fewer values from values built from many others: write them out"
             ),
             Self::ExpansionBudget => "build fewer values from others with `${...}` (values can double from line to line): write them out, or single-quote a value to turn expansion off".to_owned(),
             Self::PlainFromSecret { origin, .. } => format!(

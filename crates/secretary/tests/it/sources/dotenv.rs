@@ -473,7 +473,41 @@ fn names_copied_from_line_to_line_are_bounded() {
     assert_eq!(value(&report, "database_url"), None);
     let message = first_problem(&report, "database_url");
     assert!(
-        message.contains(".env: its `${...}` expansions refer, through one another, to more than 1,000,000 names in all"),
+        message.contains(".env, .env.local: the `${...}` expansions of this dotenv source refer, through one another, to more than 1,000,000 names in all"),
         "{message}"
+    );
+}
+
+#[test]
+fn names_are_counted_as_copied_not_as_left_after_duplicates_go() {
+    // A forty-third adversarial pass: the bound counted each line's names once
+    // deduplicated, so lines built from many lines that share their names copied
+    // millions (3 GB for a 1.7 MB file) under a count of 990,990.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let mut text = "C=".to_owned();
+    for n in 0..200 {
+        let _ = write!(text, "${{N{n}}}");
+    }
+    text.push('\n');
+    for b in 0..200 {
+        let _ = writeln!(text, "B{b}=${{C}}");
+    }
+    for x in 0..50 {
+        let _ = write!(text, "X{x}=");
+        for b in 0..200 {
+            let _ = write!(text, "${{B{b}}}");
+        }
+        text.push('\n');
+    }
+    text.push_str("DATABASE_URL=postgresql://db/app\n");
+    write_private(&dir.path().join(".env"), &text);
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "database_url"), None);
+    assert!(
+        first_problem(&report, "database_url").contains("to more than 1,000,000 names in all"),
+        "{}",
+        first_problem(&report, "database_url")
     );
 }
