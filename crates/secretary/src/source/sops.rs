@@ -531,14 +531,20 @@ impl Source for SopsSource {
                 .collect();
             return Batch::new(lookups, Vec::new());
         };
+        // Each key's last value (the last of a repeated key wins, as in a `.env` file),
+        // by name: a lookup is not a scan of the file (a forty-third adversarial pass:
+        // 3.5 ms a secret against 120,000 keys).
+        let last: std::collections::HashMap<&str, &Result<Zeroizing<String>, Held>> = decrypted
+            .values
+            .iter()
+            .map(|(key, value)| (key.as_str(), value))
+            .collect();
         let lookups = secrets
             .iter()
             .map(|secret| {
                 let mut looked = Vec::new();
                 for name in &secret.env {
-                    // The last of a repeated key wins, as in a `.env` file.
-                    let Some((_, value)) = decrypted.values.iter().rev().find(|(k, _)| k == name)
-                    else {
+                    let Some(value) = last.get(name.as_str()).copied() else {
                         continue;
                     };
                     match value {
