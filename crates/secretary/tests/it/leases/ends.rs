@@ -186,3 +186,38 @@ fn a_lease_ends_with_the_login_token_that_read_it_and_is_lost_when_no_login_can_
     );
     leases::revoke_all();
 }
+
+#[test]
+fn a_short_lease_is_re_issued_at_half_its_life_at_the_soonest() {
+    // A forty-fourth adversarial pass: a lease of 2 s, not renewable, was due for
+    // re-issue the moment it was issued (a third of it, at least 2 s, before its end):
+    // 1,299 issues in 60 s, `run` restarting its program each time.
+    let _serial = serial();
+    let issued = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&issued);
+    let address = threaded(move |request| {
+        if request.contains("database/creds/shop") {
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            (
+                200,
+                format!(
+                    r#"{{"lease_id":"database/creds/shop/s{n}","lease_duration":2,"renewable":false,"data":{{"username":"u{n}","password":"p{n}"}}}}"#
+                ),
+            )
+        } else {
+            (204, String::new())
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let (manifest, vars) = shop(dir.path(), &address);
+    let environment = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let report = resolve(&manifest, environment, &vars, Scope::All).unwrap();
+    assert!(report.get("postgres_user").unwrap().value.is_some());
+    std::thread::sleep(Duration::from_secs(3));
+    let count = issued.load(std::sync::atomic::Ordering::SeqCst);
+    leases::revoke_all();
+    // One, then one a second or so: four or five in 3 s, not hundreds.
+    assert!(count <= 6, "{count} leases issued in 3 s");
+}

@@ -339,7 +339,7 @@ fn revoking_every_lease_gives_vault_ten_seconds_in_all() {
     assert_eq!(revoked.len(), 1, "{revoked:?}");
     let error = revoked[0].error.as_deref().unwrap_or_default();
     assert!(
-        error.contains("did not answer in the time the process waits"),
+        error.contains("did not answer in the time a revocation is given"),
         "{error}"
     );
 }
