@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use super::calls::{Whose, revoke_by};
+use super::calls::{Issued, Whose, revoke_by};
 use super::events::{LeaseEvent, LeaseEventKind};
 use super::notify::emit;
 use super::process::{InFlight, in_flight, wake};
@@ -172,19 +172,30 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
                     .map(move |issued| (entry, issued))
             })
             .map(|(entry, issued)| {
-                scope.spawn(move || {
+                let revoke = move |issued: &Issued| {
                     let whose = Whose {
                         source: &entry.source,
                         connection: &entry.connection,
                         api: &entry.api,
                     };
-                    revoke_by(&whose, &issued, Some(deadline))
-                })
+                    revoke_by(&whose, issued, Some(deadline))
+                };
+                let on_thread = Arc::clone(&issued);
+                // A thread the system refuses (a pids limit) is no reason to leave the
+                // lease alive unsaid: revoked here then (a forty-fourth adversarial pass
+                // saw `spawn` panic, and the leases not yet revoked lost).
+                std::thread::Builder::new()
+                    .name("secretary-revoke".to_owned())
+                    .spawn_scoped(scope, move || revoke(&on_thread))
+                    .map_or_else(|_| Revoking::Done(revoke(&issued)), Revoking::Thread)
             })
             .collect();
         revoking
             .into_iter()
-            .filter_map(|thread| thread.join().ok())
+            .filter_map(|revoking| match revoking {
+                Revoking::Thread(thread) => thread.join().ok(),
+                Revoking::Done(event) => Some(event),
+            })
             .collect()
     });
     for event in &events {
@@ -201,6 +212,12 @@ fn revoke_registered(deadline: Instant) -> Vec<LeaseEvent> {
         registry.stopping = false;
     }
     events
+}
+
+/// A revocation on a thread of its own, or done already (no thread could be had).
+enum Revoking<'scope> {
+    Thread(std::thread::ScopedJoinHandle<'scope, LeaseEvent>),
+    Done(LeaseEvent),
 }
 
 /// Revokes what is registered now, waiting for nothing in flight: for a thread that is
