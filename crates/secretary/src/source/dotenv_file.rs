@@ -37,15 +37,19 @@ struct Loaded {
     /// Files that do not exist, by index.
     missing: Vec<usize>,
     warnings: Vec<crate::Warning>,
-    /// How many names the values' origins hold in all ([`MOST_ORIGINS`]).
+    /// What the values' origins hold in all, in bytes ([`MOST_ORIGIN_BYTES`]).
     origins: usize,
 }
 
-/// The most names the origins of a source's values may hold in all: each line that
-/// expands another copies that one's origins, and values that are empty cost no
-/// expansion budget (a forty-second adversarial pass made a 1.4 MB `.env` of 50,000
-/// names copied into 10,000 lines ask for 27 GB).
-const MOST_ORIGINS: usize = 1_000_000;
+/// The most the origins of a source's values may hold in all, in bytes (each name's
+/// length and [`NAME_COST`]): each line that expands another copies that one's origins,
+/// and values that are empty cost no expansion budget (a forty-second adversarial pass
+/// made a 1.4 MB `.env` of 50,000 names copied into 10,000 lines ask for 27 GB; a
+/// forty-fourth, counted by names, one 1 MB name copied into 50,000 lines, 50 GB).
+const MOST_ORIGIN_BYTES: usize = 32 * 1024 * 1024;
+
+/// What a name copied costs besides its bytes (a string's own).
+const NAME_COST: usize = 32;
 
 /// A variable as the files assign it.
 struct Assigned {
@@ -55,6 +59,8 @@ struct Assigned {
     line: usize,
     /// The names its value was expanded from, through other lines too.
     origins: Vec<String>,
+    /// What a copy of `origins` costs ([`MOST_ORIGIN_BYTES`]).
+    origin_bytes: usize,
     /// Its value expanded past the limit, or from one that did (then `value` is empty).
     oversize: bool,
     /// A sensitive secret's variable its value was built from, through any lines, if
@@ -89,7 +95,7 @@ impl Loaded {
 
     /// Records `entry` of the file `file` (index), over an earlier assignment;
     /// `sensitive` tells the variables of sensitive secrets. False, recording nothing,
-    /// once the origins would hold more than [`MOST_ORIGINS`] names in all.
+    /// once the origins would hold more than [`MOST_ORIGIN_BYTES`] in all.
     fn assign(
         &mut self,
         entry: dotenv::Entry,
@@ -104,15 +110,15 @@ impl Loaded {
         let mut sensitive_name = None;
         // Counted before a name is copied, each copy (a forty-third adversarial pass
         // passed the bound counted after the copies were deduplicated: 3 GB for 1.7 MB).
+        let own = |name: &String| name.len().saturating_add(NAME_COST);
         let copies = entry.references.iter().fold(0usize, |copies, name| {
-            copies.saturating_add(
-                self.values
-                    .get(name)
-                    .map_or(1, |earlier| earlier.origins.len().max(1)),
-            )
+            copies.saturating_add(match self.values.get(name) {
+                Some(earlier) if !earlier.origins.is_empty() => earlier.origin_bytes,
+                _ => own(name),
+            })
         });
         self.origins = self.origins.saturating_add(copies);
-        if self.origins > MOST_ORIGINS {
+        if self.origins > MOST_ORIGIN_BYTES {
             return false;
         }
         for name in &entry.references {
@@ -137,6 +143,9 @@ impl Loaded {
         origins.sort();
         origins.dedup();
         origins.shrink_to_fit();
+        let origin_bytes = origins
+            .iter()
+            .fold(0usize, |bytes, name| bytes.saturating_add(own(name)));
         self.values.insert(
             entry.key,
             Assigned {
@@ -148,6 +157,7 @@ impl Loaded {
                 file,
                 line: entry.line,
                 origins,
+                origin_bytes,
                 oversize,
                 sensitive_name,
             },
@@ -322,6 +332,7 @@ impl Source for DotenvSource {
                             origins,
                             oversize,
                             sensitive_name,
+                            ..
                         }) => {
                             if !secret.sensitive {
                                 let owned = sensitive_name.as_ref().and_then(|origin| {

@@ -276,10 +276,10 @@ pub enum SourceError {
     )]
     ExpansionBudget,
     /// A `.env` file whose `${...}` expansions refer, through one another, to more names
-    /// in all than are tracked (a million): what it costs grows with lines times names,
-    /// not with its size.
+    /// in all than are tracked (32 MiB of them): what it costs grows with lines times
+    /// names, not with its size.
     #[error(
-        "{path}: the `${{...}}` expansions of this dotenv source refer, through one another, to more than 1,000,000 names in all"
+        "{path}: the `${{...}}` expansions of this dotenv source refer, through one another, to more than 32 MiB of names in all"
     )]
     ExpansionWeb {
         /// The source's files, as shown, comma-separated.

@@ -473,7 +473,7 @@ fn names_copied_from_line_to_line_are_bounded() {
     assert_eq!(value(&report, "database_url"), None);
     let message = first_problem(&report, "database_url");
     assert!(
-        message.contains(".env, .env.local: the `${...}` expansions of this dotenv source refer, through one another, to more than 1,000,000 names in all"),
+        message.contains(".env, .env.local: the `${...}` expansions of this dotenv source refer, through one another, to more than 32 MiB of names in all"),
         "{message}"
     );
 }
@@ -506,7 +506,30 @@ fn names_are_counted_as_copied_not_as_left_after_duplicates_go() {
     let report = run(&manifest, "development", &Variables::default());
     assert_eq!(value(&report, "database_url"), None);
     assert!(
-        first_problem(&report, "database_url").contains("to more than 1,000,000 names in all"),
+        first_problem(&report, "database_url").contains("to more than 32 MiB of names in all"),
+        "{}",
+        first_problem(&report, "database_url")
+    );
+}
+
+#[test]
+fn a_long_name_copied_from_line_to_line_is_counted_by_its_bytes() {
+    // A forty-fourth adversarial pass: the bound counted names, so one name of 100,000
+    // bytes copied into 10,000 lines (209 KB) took a gigabyte, 1 MB into 50,000 lines
+    // asked for 50 GB. Counted in bytes, the source fails.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    let mut text = format!("A=${{N{}}}\n", "x".repeat(100_000));
+    for n in 0..1_000 {
+        let _ = writeln!(text, "B{n}=${{A}}");
+    }
+    text.push_str("DATABASE_URL=postgresql://db/app\n");
+    write_private(&dir.path().join(".env"), &text);
+    let report = run(&manifest, "development", &Variables::default());
+    assert_eq!(value(&report, "database_url"), None);
+    assert!(
+        first_problem(&report, "database_url").contains("to more than 32 MiB of names in all"),
         "{}",
         first_problem(&report, "database_url")
     );
