@@ -349,7 +349,7 @@ impl SopsSource {
                     })?;
                 let dated = match self.format {
                     SopsFormat::Yaml => dated_keys(&encrypted),
-                    SopsFormat::Json | SopsFormat::Dotenv => Vec::new(),
+                    SopsFormat::Json | SopsFormat::Dotenv => std::collections::HashSet::new(),
                 };
                 let values = parsed
                     .into_iter()
@@ -411,8 +411,10 @@ enum Held {
 
 /// The top-level keys of a sops-encrypted YAML file whose value was a date or a time
 /// (sops writes its type beside the ciphertext: `KEY: ENC[AES256_GCM,...,type:time]`).
-/// Decrypted to JSON they are strings, but not the text written.
-fn dated_keys(encrypted: &[u8]) -> Vec<String> {
+/// Decrypted to JSON they are strings, but not the text written. A set: each decrypted
+/// key is looked for in it, and the file's comments can make it long (a forty-fourth
+/// adversarial pass: 300,000 such lines made a check of 20,000 keys take 40 s).
+fn dated_keys(encrypted: &[u8]) -> std::collections::HashSet<String> {
     let text = String::from_utf8_lossy(encrypted);
     text.lines()
         .filter(|line| !line.starts_with(char::is_whitespace) && line.ends_with(",type:time]"))

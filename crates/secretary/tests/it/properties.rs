@@ -287,3 +287,37 @@ fn init_is_linear_in_the_names_it_leaves_out() {
         Err(error) => panic!("init on 80,000 names left out took over 20 s ({error}): not linear"),
     }
 }
+
+#[test]
+fn init_is_linear_in_the_names_that_make_one_key() {
+    // A forty-fourth adversarial pass: names that make one key (`Q_w_r…`, `q_W_r…`) were
+    // numbered from `_2` again each: 20,000 took 66 s. Bounded, as above.
+    let (done, finished) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let letters: Vec<char> = "qwrtypsdfghjklzx".chars().collect();
+        let text: String = (0..20_000u32).fold(String::new(), |mut text, n| {
+            let name: Vec<String> = letters
+                .iter()
+                .enumerate()
+                .map(|(at, c)| {
+                    if (n >> at) & 1 == 1 {
+                        c.to_ascii_uppercase().to_string()
+                    } else {
+                        c.to_string()
+                    }
+                })
+                .collect();
+            text.push_str(&name.join("_"));
+            text.push_str("=1\n");
+            text
+        });
+        let draft = init_draft(&[(".env.example", &text)]).unwrap();
+        let _ = done.send(draft.manifest.secrets().len());
+    });
+    match finished.recv_timeout(std::time::Duration::from_secs(30)) {
+        Ok(secrets) => assert_eq!(secrets, 20_000),
+        Err(error) => {
+            panic!("init on 20,000 names of one key took over 30 s ({error}): not linear")
+        }
+    }
+}
