@@ -158,7 +158,23 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
                         cert.display()
                     ),
                 ),
-                other => tls_error("VAULT_CLIENT_CERT", other.to_string()),
+                // rustls's words call our own certificate the "peer"'s, in its Debug
+                // text (a forty-fourth adversarial pass): said as what it is.
+                rustls::Error::InvalidCertificate(_) => tls_error(
+                    "VAULT_CLIENT_CERT",
+                    format!(
+                        "the certificate in {} cannot be used as a client certificate: an X.509 v3 certificate is needed (`openssl x509 -req` without extensions makes a v1 one)",
+                        cert.display()
+                    ),
+                ),
+                // The rest is the key: one rustls cannot load.
+                _ => tls_error(
+                    "VAULT_CLIENT_KEY",
+                    format!(
+                        "the key in {} cannot be used: RSA of 2048 bits or more, ECDSA P-256 or P-384, or Ed25519, in PEM",
+                        key_path.display()
+                    ),
+                ),
             })
         }
     }

@@ -396,4 +396,15 @@ MC4CAQAwBQYDK2VwBCIEINMVRQLlJAL2YdltlWW74mhhfhejyhjE/wJz6iu1et1W
             && !error.contains("KeyMismatch"),
         "{error}"
     );
+    // A forty-fourth: a key rustls cannot load was blamed on the certificate.
+    std::fs::write(
+        &key,
+        "-----BEGIN PRIVATE KEY-----\nAAAAAAAA\n-----END PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let error = super::super::tls::config(&s).unwrap_err().to_string();
+    assert!(
+        error.contains("VAULT_CLIENT_KEY") && error.contains("cannot be used"),
+        "{error}"
+    );
 }
