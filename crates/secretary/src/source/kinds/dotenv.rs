@@ -32,7 +32,7 @@ impl Declaration for Dotenv {
             Setting::new(
                 "files",
                 "the files, relative to the manifest; later files override earlier ones.",
-                r#"{ "type": "array", "minItems": 1, "items": { "type": "string", "minLength": 1 } }"#,
+                r#"{ "type": "array", "minItems": 1, "maxItems": 64, "uniqueItems": true, "items": { "type": "string", "minLength": 1 } }"#,
             )
             .required(),
         ]}
@@ -40,6 +40,38 @@ impl Declaration for Dotenv {
 
     fn check(&self, table: &mut Table<'_>) -> Option<SourceConfig> {
         match table.take::<Vec<String>>("files").ok()? {
+            // At most 64 files, each once: every file listed is read for every
+            // resolution, and each absent secret names each (a forty-fifth adversarial
+            // pass: 4,000 listings of one missing file, 1,000 secrets, 2.3 GB).
+            Some(files) if files.get_ref().len() > MOST_FILES => {
+                table.report(
+                    files.span().start,
+                    format!(
+                        "dotenv source `{}` lists {} files; at most {MOST_FILES}",
+                        table.name(),
+                        files.get_ref().len()
+                    ),
+                    Some("list each .env file the source reads once".to_owned()),
+                );
+                None
+            }
+            Some(files)
+                if files
+                    .get_ref()
+                    .iter()
+                    .enumerate()
+                    .any(|(at, file)| files.get_ref()[..at].contains(file)) =>
+            {
+                table.report(
+                    files.span().start,
+                    format!(
+                        "dotenv source `{}` lists a file twice",
+                        table.name()
+                    ),
+                    Some("list each .env file the source reads once".to_owned()),
+                );
+                None
+            }
             Some(files)
                 if !files.get_ref().is_empty() && files.get_ref().iter().all(|f| !f.is_empty()) =>
             {
@@ -68,6 +100,9 @@ impl Kind for Dotenv {
         Some(Box::new(DotenvSource::new(name, config.files.clone())))
     }
 }
+
+/// The most files one `dotenv` source lists.
+const MOST_FILES: usize = 64;
 
 /// Settings of a `dotenv` source.
 #[derive(Debug, Clone)]
