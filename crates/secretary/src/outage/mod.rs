@@ -703,6 +703,7 @@ fn bounded(
     let claims = std::sync::Arc::clone(&context.claims);
     let sensitive_names = std::sync::Arc::clone(&context.sensitive_names);
     let expanded = std::sync::Arc::clone(&context.expanded);
+    let origin_bytes = std::sync::Arc::clone(&context.origin_bytes);
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
         .name("secretary-source".to_owned())
@@ -718,6 +719,7 @@ fn bounded(
                 claims,
                 sensitive_names,
                 expanded,
+                origin_bytes,
             };
             let batch = source.lookup(&refs(&specs), &context);
             let refused = batch.lookups.iter().any(|lookup| {

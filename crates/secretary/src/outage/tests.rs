@@ -495,6 +495,7 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         claims: std::sync::Arc::default(),
         sensitive_names: std::sync::Arc::default(),
         expanded: std::sync::Arc::default(),
+        origin_bytes: std::sync::Arc::default(),
     };
     let manifest =
         crate::Manifest::parse("version = 1\n[secrets.x]\n", &dir.path().join("s.toml")).unwrap();

@@ -183,7 +183,8 @@ impl DotenvSource {
             values: HashMap::new(),
             missing: Vec::new(),
             warnings: Vec::new(),
-            origins: 0,
+            // Counted on from the sources before this one in the resolution.
+            origins: context.origin_bytes.load(Ordering::SeqCst),
         };
         for (index, file) in self.files.iter().enumerate() {
             let path = context.base_dir.join(file);
@@ -267,7 +268,9 @@ impl DotenvSource {
                 });
             }
             for entry in entries {
-                if !loaded.assign(entry, index, &context.sensitive_names) {
+                let assigned = loaded.assign(entry, index, &context.sensitive_names);
+                context.origin_bytes.store(loaded.origins, Ordering::SeqCst);
+                if !assigned {
                     // The whole source's count, not this file's alone (a forty-third
                     // adversarial pass saw the file that crossed it blamed).
                     let files: Vec<String> =

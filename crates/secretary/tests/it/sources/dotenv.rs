@@ -473,7 +473,7 @@ fn names_copied_from_line_to_line_are_bounded() {
     assert_eq!(value(&report, "database_url"), None);
     let message = first_problem(&report, "database_url");
     assert!(
-        message.contains(".env, .env.local: the `${...}` expansions of this dotenv source refer, through one another, to more than 32 MiB of names in all"),
+        message.contains(".env, .env.local: the `${...}` expansions of the .env files (every dotenv source's, this one's last) refer, through one another, to more than 32 MiB of names in all"),
         "{message}"
     );
 }
@@ -532,5 +532,36 @@ fn a_long_name_copied_from_line_to_line_is_counted_by_its_bytes() {
         first_problem(&report, "database_url").contains("to more than 32 MiB of names in all"),
         "{}",
         first_problem(&report, "database_url")
+    );
+}
+
+#[test]
+fn the_names_bound_is_one_for_every_dotenv_source() {
+    // A forty-fifth adversarial pass: each source had its own 32 MiB, so 255 sources on
+    // one file did 255 times the work (49 s). One bound for the resolution now.
+    use std::fmt::Write as _;
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.d1]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [sources.d2]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"d1\", \"d2\"]\n\
+         [secrets.elsewhere]\nrequired = true\n",
+    );
+    let mut text = "R=".to_owned();
+    for n in 0..1000 {
+        let _ = write!(text, "${{n{n:04}}}");
+    }
+    text.push('\n');
+    for b in 0..500 {
+        let _ = writeln!(text, "B{b}=${{R}}");
+    }
+    write_private(&dir.path().join(".env"), &text);
+    let report = run(&manifest, "development", &Variables::default());
+    assert!(
+        first_problem(&report, "elsewhere").contains("to more than 32 MiB of names in all"),
+        "{}",
+        first_problem(&report, "elsewhere")
     );
 }
