@@ -29,6 +29,8 @@ struct Script {
     login_ttl: u64,
     /// The lease's answer, when not the usable one.
     lease_body: Option<&'static str>,
+    /// Each lease new credentials (numbered), for 4 s, not renewable.
+    lease_counted: bool,
 }
 
 /// [`slow_vault`], answering as `script` says.
@@ -42,7 +44,9 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
         revocation_delay,
         login_ttl,
         lease_body,
+        lease_counted,
     } = script;
+    let leases = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let logins = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let revocation = revocation.unwrap_or(204);
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
@@ -56,6 +60,7 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
             let record = std::sync::Arc::clone(&record);
             let kv_reads = std::sync::Arc::clone(&kv_reads);
             let logins = std::sync::Arc::clone(&logins);
+            let leases = std::sync::Arc::clone(&leases);
             std::thread::spawn(move || {
                 let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
                 let mut reader = BufReader::new(stream.try_clone().unwrap());
@@ -86,6 +91,16 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                     } else {
                         (500, r#"{"errors":["internal error"]}"#.to_owned())
                     }
+                } else if line.contains("database/creds") && lease_counted {
+                    // Answered after 100 ms: one round's re-issues come one after another.
+                    std::thread::sleep(Duration::from_millis(100));
+                    let n = leases.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    (
+                        200,
+                        format!(
+                            r#"{{"lease_id":"database/creds/x/l{n}","lease_duration":4,"renewable":false,"data":{{"username":"u{n}","password":"p{n}"}}}}"#
+                        ),
+                    )
                 } else if line.contains("database/creds") {
                     std::thread::sleep(lease_delay);
                     (200, lease_body.unwrap_or(r#"{"lease_id":"database/creds/shop/abc123","lease_duration":3600,"renewable":true,"data":{"username":"v-shop-1","password":"pw-canary-4c2e"}}"#).to_owned())
@@ -562,4 +577,56 @@ fn run_that_becomes_its_program_first_says_a_revocation_that_failed() {
         said.contains("could not revoke lease database/creds/shop/abc123"),
         "{said}"
     );
+}
+
+#[test]
+fn leases_re_issued_together_restart_the_program_once() {
+    // A forty-fifth adversarial pass: three lease sources re-issued in one round each
+    // restarted the program (three restarts within 100 ms, every round).
+    let (address, _) = scripted_vault(Script {
+        lease_counted: true,
+        ..Script::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let source = |name: &str, secret: &str| {
+        format!(
+            "[sources.{name}]\ntype = \"vault_lease\"\naddress = \"{address}\"\npath = \"database/creds/{name}\"\nsecrets = {{ {secret} = \"username\" }}\n"
+        )
+    };
+    fs::write(
+        dir.path().join("secrets.toml"),
+        format!(
+            "version = 1\n{}{}{}[environments.production]\nsources = [\"a\", \"b\", \"c\"]\n[secrets.user_a]\n[secrets.user_b]\n[secrets.user_c]\n",
+            source("a", "user_a"),
+            source("b", "user_b"),
+            source("c", "user_c"),
+        ),
+    )
+    .unwrap();
+    let starts = dir.path().join("starts");
+    let mut child = support::secretary_in(dir.path())
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", &address)
+        .args(["--env", "production", "run", "--", "sh", "-c"])
+        .arg(format!(
+            "echo started >> '{}'; exec sleep 30",
+            starts.display()
+        ))
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = Lines::new(child.stderr.take().unwrap());
+    // Leases of 4 s are re-issued every 2 s: two rounds in 5 s.
+    std::thread::sleep(Duration::from_secs(5));
+    send(&child, "TERM");
+    let _ = process::wait(&mut child);
+    let said = stderr.rest();
+    let started = fs::read_to_string(&starts)
+        .unwrap_or_default()
+        .lines()
+        .count();
+    // The first start and one a round: at most 4 (each lease a restart made 7).
+    assert!((2..=4).contains(&started), "{started} starts: {said}");
 }
