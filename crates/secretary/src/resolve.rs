@@ -522,20 +522,26 @@ fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>)
         }) else {
             continue;
         };
-        let Some(Origin::Source { name, .. }) = resolution.origin.take() else {
-            continue;
-        };
-        resolution.value = None;
-        resolution.written = None;
-        resolution.stale = None;
-        resolution.problems.push(Problem {
-            fix: Fix::Source(SourceFix::Repair(error.clone())),
-            kind: ProblemKind::SourceFailed {
-                source: name,
-                error,
-            },
-        });
+        take_back(resolution, &error);
     }
+}
+
+/// Takes back the value a source gave `resolution`, with `error` as that source's
+/// failure: its value is not served, nor a verdict given on it.
+fn take_back(resolution: &mut Resolution, error: &SourceError) {
+    let Some(Origin::Source { name, .. }) = resolution.origin.take() else {
+        return;
+    };
+    resolution.value = None;
+    resolution.written = None;
+    resolution.stale = None;
+    resolution.problems.push(Problem {
+        fix: Fix::Source(SourceFix::Repair(error.clone())),
+        kind: ProblemKind::SourceFailed {
+            source: name,
+            error: error.clone(),
+        },
+    });
 }
 
 /// Lets every source of `environment`'s chain decide what concerns them all before any
@@ -558,27 +564,16 @@ fn prepare(
 
 /// Takes back every value a `dotenv` source gave, `error` being that the expansions of
 /// the resolution's `.env` files ran past their budget: whichever source it ran out in,
-/// none is read (where it ran out would tell how large the expanded values were).
+/// none is read (where it ran out would tell how large the expanded values were). Since
+/// [`prepare`] counts the budget first, a budget spent there fails every `dotenv` source
+/// before it gives a value; this holds when a file grew between the two reads.
 fn withdraw_dotenv(resolutions: &mut [Resolution], error: &SourceError) {
     for resolution in resolutions.iter_mut() {
         let from_dotenv = matches!(&resolution.origin, Some(Origin::Source { locator, .. })
             if locator.kind() == crate::manifest::SourceKind::DOTENV);
-        if !from_dotenv || resolution.value.is_none() {
-            continue;
+        if from_dotenv && resolution.value.is_some() {
+            take_back(resolution, error);
         }
-        let Some(Origin::Source { name, .. }) = resolution.origin.take() else {
-            continue;
-        };
-        resolution.value = None;
-        resolution.written = None;
-        resolution.stale = None;
-        resolution.problems.push(Problem {
-            fix: Fix::Source(SourceFix::Repair(error.clone())),
-            kind: ProblemKind::SourceFailed {
-                source: name,
-                error: error.clone(),
-            },
-        });
     }
 }
 
