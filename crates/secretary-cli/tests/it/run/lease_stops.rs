@@ -146,6 +146,17 @@ fn leased_and_kv(address: &str) -> tempfile::TempDir {
     dir
 }
 
+/// `secretary --env production` in `dir`, with the scripted Vault at `address` trusted
+/// and a token of the user's.
+fn on_scripted(dir: &std::path::Path, address: &str) -> std::process::Command {
+    let mut command = support::secretary_in(dir);
+    command
+        .env("VAULT_TOKEN", "s.scripted-token")
+        .env("SECRETARY_VAULT_ADDRS", address)
+        .args(["--env", "production"]);
+    command
+}
+
 /// `secretary --env production COMMAND` in `dir` on the scripted Vault at `address`,
 /// sent `signal` once `seen` holds a request line containing `when` (and 300 ms more, to
 /// be inside that request): its status and what it said on stderr.
@@ -156,10 +167,7 @@ fn stopped_when(
     when: &str,
     signal: &str,
 ) -> (std::process::ExitStatus, String) {
-    let mut child = support::secretary_in(dir)
-        .env("VAULT_TOKEN", "s.scripted-token")
-        .env("SECRETARY_VAULT_ADDRS", address)
-        .args(["--env", "production"])
+    let mut child = on_scripted(dir, address)
         .args(command)
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -334,19 +342,8 @@ fn a_stop_during_a_watch_re_read_ends_run_with_its_program() {
         ..Script::default()
     });
     let dir = leased_and_kv(&address);
-    let mut child = support::secretary_in(dir.path())
-        .env("VAULT_TOKEN", "s.scripted-token")
-        .env("SECRETARY_VAULT_ADDRS", &address)
-        .args([
-            "--env",
-            "production",
-            "run",
-            "--watch",
-            "300ms",
-            "--",
-            "sleep",
-            "300",
-        ])
+    let mut child = on_scripted(dir.path(), &address)
+        .args(["run", "--watch", "300ms", "--", "sleep", "300"])
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
@@ -545,22 +542,12 @@ fn run_that_becomes_its_program_first_says_a_revocation_that_failed() {
         );
     fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
     let out = process::output(
-        support::secretary_in(dir.path())
-            .env("VAULT_TOKEN", "s.scripted-token")
+        on_scripted(dir.path(), &address)
             .env("VAULT_MAX_RETRIES", "0")
-            .env("SECRETARY_VAULT_ADDRS", &address)
             .env("USER", "from-env")
             .env("PW", "from-env-pw")
             .env("API_KEY", "from-env-key")
-            .args([
-                "--env",
-                "production",
-                "run",
-                "--",
-                "sh",
-                "-c",
-                "echo child-ran",
-            ])
+            .args(["run", "--", "sh", "-c", "echo child-ran"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -604,10 +591,8 @@ fn leases_re_issued_together_restart_the_program_once() {
     )
     .unwrap();
     let starts = dir.path().join("starts");
-    let mut child = support::secretary_in(dir.path())
-        .env("VAULT_TOKEN", "s.scripted-token")
-        .env("SECRETARY_VAULT_ADDRS", &address)
-        .args(["--env", "production", "run", "--", "sh", "-c"])
+    let mut child = on_scripted(dir.path(), &address)
+        .args(["run", "--", "sh", "-c"])
         .arg(format!(
             "echo started >> '{}'; exec sleep 30",
             starts.display()
