@@ -958,3 +958,22 @@ def test_a_start_up_step_that_fails_while_the_start_up_is_cancelled_is_a_bare_ca
     raised = asyncio.run(asyncio.wait_for(scenario(), 20))
     assert EXIT_CANARY not in "".join(traceback.format_exception(raised))
     assert type(raised) is asyncio.CancelledError, repr(raised)
+
+
+def test_the_settings_read_the_manager_the_lifespan_validated_not_the_shared_one(app):
+    # A forty-sixth adversarial pass: with `manager=`, the lifespan validated, refreshed
+    # and closed that manager while a SecretarySettings class read the shared one.
+    own = SecretManager(variables={"API_KEY": "the-lifespans-api-key"})
+    application = make_app(manager=own, settings=Settings, refresh_interval=0.05)
+    with TestClient(application):
+        assert application.state.settings.api_key.get_secret_value() == "the-lifespans-api-key"
+        made = application.state.settings
+        # A change the lifespan's manager sees: the settings are made again, from it.
+        app.write_dotenv("DATABASE_URL=postgresql://app:other-password@db/app\nAPI_KEY=rotated-api-key-5678\n")
+        deadline = time.monotonic() + 10
+        while application.state.settings is made:
+            assert time.monotonic() < deadline, "the settings were never made again"
+            time.sleep(0.05)
+        assert application.state.settings.api_key.get_secret_value() == "the-lifespans-api-key"
+    # Outside a lifespan, the class reads the shared manager as before.
+    assert Settings().api_key.get_secret_value() == "rotated-api-key-5678"

@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 import pydantic
 import pytest
 from pydantic import Field, SecretStr
+import pydantic_settings
 from pydantic_settings import BaseSettings
 
 from secretary import SecretManager, SecretNotFoundError, SecretValidationError
@@ -139,3 +140,24 @@ def test_the_source_plugs_into_a_base_settings_of_ones_own(app):
 def test_mapping_names_must_be_fields(app):
     with pytest.raises(TypeError, match="does not have: nope"):
         SecretarySettingsSource(Settings, mapping={"nope": "api_key"})
+
+
+def test_a_field_read_through_alias_choices_gets_its_secret(app):
+    # A forty-sixth adversarial pass: the secret was handed over under the field's name,
+    # which pydantic never reads for an AliasChoices; the field kept its default.
+    class Chosen(SecretarySettings):
+        model_config = pydantic_settings.SettingsConfigDict(extra="ignore")
+        api_key: SecretStr = Field(SecretStr("dev-default"), validation_alias=pydantic.AliasChoices("KEY", "API"))
+        port: int = Field(1, validation_alias=pydantic.AliasChoices(pydantic.AliasPath("port"), "P"))
+
+    settings = Chosen()
+    assert settings.api_key.get_secret_value() == "dotenv-api-key-1234"
+    assert settings.port == 8000
+
+
+def test_a_field_read_only_through_a_path_is_refused(app):
+    class Nested(SecretarySettings):
+        api_key: SecretStr = Field(SecretStr("dev-default"), validation_alias=pydantic.AliasPath("auth", "key"))
+
+    with pytest.raises(TypeError, match=r"field `api_key` of Nested reads its input only through a path"):
+        Nested()

@@ -65,6 +65,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import functools
 import logging
 import math
 import threading
@@ -73,6 +74,7 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any, NamedTuple
 
 from secretary import SecretManager, get_secret_manager
+from secretary._current import made_with
 from secretary._on_change import _where
 from secretary.errors import SecretaryError
 
@@ -247,7 +249,11 @@ def lifespan(
             # without `refresh_interval`).
             seen.watch(app.state.secret_refresh, rebuilt=refresh_interval is not None)
             if settings is not None:
-                app.state.settings = await _started(settings, _SETTINGS, declared=_declared(settings))
+                # Made with this manager (not the shared one) by a settings class that
+                # chooses none of its own.
+                app.state.settings = await _started(
+                    functools.partial(made_with, secrets, settings), _SETTINGS, declared=_declared(settings)
+                )
             # Inside the `try`: a start-up cancelled here closes the manager too.
             held = await _started(lambda: _stale_keys(secrets), _STALE)
         except BaseException:
@@ -374,7 +380,7 @@ async def _refresh(
                         report_due = False
                     if settings_due and settings is not None:
                         step = "in the settings"
-                        app.state.settings = await _in_thread(settings)
+                        app.state.settings = await _in_thread(functools.partial(made_with, secrets, settings))
                         settings_due = False
                 except asyncio.CancelledError:
                     raise

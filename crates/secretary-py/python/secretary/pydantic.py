@@ -44,11 +44,12 @@ import types
 import typing
 from typing import Any, ClassVar
 
-from pydantic import SecretBytes, SecretStr
+from pydantic import AliasChoices, AliasPath, SecretBytes, SecretStr
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from secretary import SecretManager, get_secret_manager
+from secretary._current import lifespan_manager
 from secretary.errors import SecretaryError, SecretNotFoundError
 
 
@@ -77,11 +78,25 @@ def _secret_type(annotation: Any) -> type | None:
     return None
 
 
-def _input_name(field_name: str, field: FieldInfo) -> str:
-    """The name pydantic reads a field's input under: its validation alias or alias
-    when it has a plain one, else its name."""
-    if isinstance(field.validation_alias, str):
-        return field.validation_alias
+def _input_name(settings_name: str, field_name: str, field: FieldInfo) -> str:
+    """The name pydantic reads a field's input under: its validation alias (the first
+    plain name of an ``AliasChoices``), its alias, else its name. A field that reads its
+    input only by a path into nested data (``AliasPath``) is refused: the secret would
+    be handed over under a name pydantic never reads, and the field would keep its
+    default without a word (a forty-sixth adversarial pass)."""
+    alias = field.validation_alias
+    choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
+    for choice in choices:
+        if isinstance(choice, AliasPath) and len(choice.path) == 1 and isinstance(choice.path[0], str):
+            choice = choice.path[0]
+        if isinstance(choice, str):
+            return choice
+    if alias is not None:
+        raise _SettingsTypeError(
+            f"field `{field_name}` of {settings_name} reads its input only through a path "
+            f"({alias!r}), which a secret cannot be handed over by: give it a plain alias "
+            "(or an AliasChoices holding one), or map the field with secretary_mapping"
+        )
     return field.alias or field_name
 
 
@@ -113,8 +128,9 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
         return self._manager if self._manager is not None else get_secret_manager()
 
     def _fields(self, manager: SecretManager) -> list[tuple[str, FieldInfo, str, bool]]:
-        """Each field that a secret fills: name, field, key, and whether it is
-        sensitive. Refuses a sensitive secret in a field that would show it."""
+        """Each field that a secret fills: the name pydantic reads its input under, the
+        field, the key, and whether it is sensitive. Refuses a sensitive secret in a
+        field that would show it, and a field whose input no name reaches."""
         declared = manager.list_secrets()
         fields = []
         for field_name, field in self.settings_cls.model_fields.items():
@@ -136,7 +152,8 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
                     "neither the settings' repr nor a validation error can show it "
                     "(or set `sensitive = false` on the secret in the manifest if it is not a secret)"
                 )
-            fields.append((field_name, field, key, info.sensitive))
+            name = _input_name(self.settings_cls.__name__, field_name, field)
+            fields.append((name, field, key, info.sensitive))
         return fields
 
     def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
@@ -154,7 +171,7 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
         fields = self._fields(manager)
         values = manager.load()
         data: dict[str, Any] = {}
-        for field_name, field, key, sensitive in fields:
+        for name, field, key, sensitive in fields:
             secret = values.get(key)
             if secret is None:
                 continue  # optional and not set: the field's default applies
@@ -162,9 +179,9 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
                 kind = _secret_type(field.annotation)
                 text = secret.expose()
                 wrapped = SecretBytes(text.encode()) if kind is SecretBytes else SecretStr(text)
-                data[_input_name(field_name, field)] = wrapped
+                data[name] = wrapped
             else:
-                data[_input_name(field_name, field)] = secret.expose()
+                data[name] = secret.expose()
         return data
 
     def __repr__(self) -> str:
@@ -189,8 +206,9 @@ class SecretarySettings(BaseSettings):
 
     @classmethod
     def secretary_manager(cls) -> SecretManager:
-        """The manager the settings are read from: by default the shared one."""
-        return get_secret_manager()
+        """The manager the settings are read from: by default the shared one, or, when
+        a ``secretary.fastapi.lifespan`` makes them, the manager it validated."""
+        return lifespan_manager() or get_secret_manager()
 
     @classmethod
     def settings_customise_sources(
