@@ -221,3 +221,94 @@ fn a_short_lease_is_re_issued_at_half_its_life_at_the_soonest() {
     // One, then one a second or so: four or five in 3 s, not hundreds.
     assert!(count <= 6, "{count} leases issued in 3 s");
 }
+
+#[test]
+fn one_slow_renewal_holds_up_no_other_leases_re_issue() {
+    // A fortieth adversarial pass (the known "keeper busy"): the keeper did its work one
+    // request at a time, so one renewal Vault took 10 s to answer held every other
+    // lease's re-issue, and a lease of 3 s ended with nothing done.
+    let _serial = serial();
+    let quick = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = std::sync::Arc::clone(&quick);
+    let address = threaded(move |request| {
+        if request.contains("database/creds/slow") {
+            (
+                200,
+                r#"{"lease_id":"database/creds/slow/lease-1","lease_duration":3,"renewable":true,"data":{"username":"renewed-user","password":"pw-renewed"}}"#.to_owned(),
+            )
+        } else if request.contains("database/creds/quick") {
+            let n = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            (
+                200,
+                format!(
+                    r#"{{"lease_id":"database/creds/quick/lease-{n}","lease_duration":3,"renewable":false,"data":{{"username":"quick-{n}","password":"pw-quick"}}}}"#
+                ),
+            )
+        } else if request.contains("sys/leases/renew") {
+            std::thread::sleep(Duration::from_secs(10));
+            (
+                200,
+                r#"{"lease_id":"database/creds/slow/lease-1","lease_duration":3,"renewable":true}"#
+                    .to_owned(),
+            )
+        } else {
+            (204, String::new())
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("secrets.toml"),
+        r#"version = 1
+[app]
+name = "shop"
+
+[sources.slow]
+type = "vault_lease"
+path = "database/creds/slow"
+secrets = { slow_user = "username" }
+
+[sources.quick]
+type = "vault_lease"
+path = "database/creds/quick"
+secrets = { quick_user = "username" }
+
+[environments.production]
+sources = ["slow", "quick"]
+
+[secrets.slow_user]
+required = true
+
+[secrets.quick_user]
+required = true
+"#,
+    )
+    .unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR".to_owned(), address),
+        ("VAULT_TOKEN".to_owned(), "token".to_owned()),
+    ]);
+    let report = resolve_now(&manifest, &vars);
+    assert_eq!(value(&report, "slow_user"), "renewed-user");
+    assert_eq!(value(&report, "quick_user"), "quick-1");
+    // The slow lease's renewal is asked for at 2 s and answered at 12 s; the quick
+    // lease is re-issued every 1.5 s meanwhile (half its life), never ending.
+    let quick_ones = || quick.load(std::sync::atomic::Ordering::SeqCst);
+    wait_until(
+        "the quick lease re-issued three times",
+        Duration::from_secs(9),
+        || quick_ones() >= 4,
+    );
+    assert!(leases::lost().is_none(), "{:?}", leases::lost());
+    let held = leases::held();
+    assert!(
+        held.iter()
+            .any(|lease| lease.path == "database/creds/quick" && lease.ttl_left > Duration::ZERO),
+        "{held:?}"
+    );
+    let revoked = leases::revoke_all();
+    assert!(
+        revoked.iter().all(|event| event.error.is_none()),
+        "{revoked:?}"
+    );
+}

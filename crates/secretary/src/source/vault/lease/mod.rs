@@ -19,6 +19,7 @@ mod calls;
 mod claim;
 mod events;
 mod held;
+mod keeper;
 mod notify;
 mod process;
 pub mod registry;
