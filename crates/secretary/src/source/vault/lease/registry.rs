@@ -1,4 +1,4 @@
-//! The leases this process holds, kept by the thread in [`super::keeper`]: renewed at about two
+//! The leases this process holds, kept by the keeper thread (`keeper.rs`): renewed at about two
 //! thirds of their duration, re-issued before they end (a renewal refused, or the role's
 //! `max_ttl` reached), the credentials they replace revoked after a grace period, every
 //! one revoked by [`revoke_all`]. One lease per path and connection settings
