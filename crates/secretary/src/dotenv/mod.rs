@@ -23,7 +23,9 @@
 //!   holding `$` survives unquoted. Single-quote a value to turn expansion off.
 //!   An expansion inserts the value as it is (it is not expanded again), so there is no
 //!   nesting; but values can grow by doubling from line to line, so a value may be at
-//!   most 1 MiB after expansion, and expansions may add at most 16 MiB to a file in all.
+//!   most 1 MiB after expansion, and expansions may add at most 16 MiB to a file in all,
+//!   charged by what the file's text bounds them by: a value from outside the file (at
+//!   most 16 KiB) is charged 16 KiB whatever its length.
 //! - A key defined twice: the later line wins.
 //! - A UTF-8 byte order mark at the start is accepted. Lines end with `\n`, `\r\n` or
 //!   a lone `\r`, as python-dotenv reads them (Python's universal newlines): every
@@ -107,8 +109,18 @@ pub const MAX_ERRORS: usize = 20;
 /// The largest value, after expansion, in bytes.
 pub const MAX_VALUE: usize = 1024 * 1024;
 
-/// The most that `${...}` expansions may add to one file, in bytes.
+/// The most that `${...}` expansions may add to one file, in bytes, as charged: a value
+/// defined in the file is charged its length as the file's own text bounds it, a value
+/// from outside the file [`OUTSIDE_CHARGE`], whatever its length.
 pub const MAX_EXPANDED: usize = 16 * 1024 * 1024;
+
+/// What `${NAME}` costs the [`MAX_EXPANDED`] budget when `NAME` is not defined in the
+/// file (an earlier file's value, the process environment), whatever the length of its
+/// value, set or not; and the largest such value a `${...}` may insert. Charged by its
+/// real length, the budget told an attacker who wrote the file a variable's length: one
+/// bit a run, at a threshold of their choosing, on an unrelated secret's verdict (a
+/// forty-sixth adversarial pass).
+pub const OUTSIDE_CHARGE: usize = 16 * 1024;
 
 /// A malformed line: where, and what is wrong (never the line's text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -146,7 +158,7 @@ impl fmt::Display for ParseError {
             ),
             ParseErrorKind::ValueTooLarge => write!(
                 f,
-                "line {line}: expanding `${{...}}` makes the value larger than 1 MiB"
+                "line {line}: expanding `${{...}}` makes the value larger than 1 MiB, or inserts a value from outside the file larger than 16 KiB"
             ),
             // Not where: the line where the budget ran out would tell how large the
             // values expanded before it were (a fortieth adversarial pass).
@@ -226,6 +238,10 @@ fn parse_with<'o>(
         referenced: std::cell::RefCell::new(std::collections::HashSet::new()),
         mark_oversize,
         oversize: Cell::new(false),
+        bounds: Vec::new(),
+        inserted: Cell::new(0),
+        charged: Cell::new(0),
+        bounded_over: Cell::new(false),
     };
     parser.run();
     if parser.errors.is_empty() {
@@ -274,6 +290,15 @@ struct Parser<'a, 'o> {
     mark_oversize: bool,
     /// The value being read is too large, or built from one that is.
     oversize: Cell<bool>,
+    /// Each entry's length as the file's own text bounds it (its literal text, and what
+    /// its expansions were charged): what an expansion of it is charged.
+    bounds: Vec<usize>,
+    /// What the expansions of the value being read inserted, and were charged.
+    inserted: Cell<usize>,
+    charged: Cell<usize>,
+    /// The value being read is bounded past [`MAX_VALUE`]: too large whatever it
+    /// holds, and an expansion of it is charged nothing (it inserts nothing).
+    bounded_over: Cell<bool>,
 }
 
 /// How far an error stops parsing: past the budget of expansion, nothing more is read.
@@ -352,9 +377,22 @@ impl Parser<'_, '_> {
             self.references.borrow_mut().clear();
             self.referenced.borrow_mut().clear();
             self.oversize.set(false);
+            self.inserted.set(0);
+            self.charged.set(0);
+            self.bounded_over.set(false);
             match self.assignment() {
                 Ok((key, mut value)) => {
                     self.defined.insert(key.clone(), self.entries.len());
+                    // Its literal text, and what its expansions were charged (each at
+                    // least what it inserted); none when that is past MAX_VALUE.
+                    self.bounds.push(if self.bounded_over.get() {
+                        0
+                    } else {
+                        value
+                            .len()
+                            .saturating_sub(self.inserted.get())
+                            .saturating_add(self.charged.get())
+                    });
                     let references = self.references.take();
                     let oversize = self.oversize.get();
                     if oversize {
@@ -579,38 +617,60 @@ impl Parser<'_, '_> {
                 references.push(name.to_owned());
             }
         }
-        let found: Option<&str> = match self.defined.get(name) {
+        // What it is charged: what the file's text bounds it by, never the length of a
+        // value from outside (nor whether that is set).
+        let (found, bound): (Option<&str>, usize) = match self.defined.get(name) {
             Some(&index) => {
                 if self.entries[index].oversize {
                     self.oversize.set(true);
                 }
-                Some(self.entries[index].value.as_str())
+                (
+                    Some(self.entries[index].value.as_str()),
+                    self.bounds.get(index).copied().unwrap_or(0),
+                )
             }
-            None => (self.outside)(name),
+            None => ((self.outside)(name), OUTSIDE_CHARGE),
         };
+        let charge = bound.max(default.map_or(0, str::len));
         let inserted = match (found, default) {
             (Some(value), Some(default)) if when_empty && value.is_empty() => default,
             (Some(value), _) => value,
             (None, Some(default)) => default,
             (None, None) => "",
         };
+        // What the value can be, as the file's text bounds it: its literal text so far,
+        // and what its expansions were charged.
+        let bounded = out
+            .len()
+            .saturating_sub(self.inserted.get())
+            .saturating_add(self.charged.get())
+            .saturating_add(charge);
         // Charged before the value's own limit is checked, so that expansions refused
         // again and again still exhaust the file's budget.
-        let total = self.expanded.get().saturating_add(inserted.len());
+        let total = self.expanded.get().saturating_add(charge);
         self.expanded.set(total);
         if total > MAX_EXPANDED {
             return Err(ParseErrorKind::ExpansionTooLarge);
         }
-        if self.oversize.get() {
-            return Ok(close + 1);
-        }
-        if out.len().saturating_add(inserted.len()) > MAX_VALUE {
+        self.charged.set(self.charged.get().saturating_add(charge));
+        // Past MAX_VALUE as bounded (never as it is: that would tell a length), or
+        // larger than it was charged (a value from outside over OUTSIDE_CHARGE): too
+        // large, and said only to a secret that reads it.
+        let bounded_over = bounded > MAX_VALUE;
+        if bounded_over || inserted.len() > charge {
+            self.bounded_over
+                .set(self.bounded_over.get() || bounded_over);
             if self.mark_oversize {
                 self.oversize.set(true);
                 return Ok(close + 1);
             }
             return Err(ParseErrorKind::ValueTooLarge);
         }
+        if self.oversize.get() {
+            return Ok(close + 1);
+        }
+        self.inserted
+            .set(self.inserted.get().saturating_add(inserted.len()));
         out.push_str(inserted);
         Ok(close + 1)
     }

@@ -237,17 +237,47 @@ fn expansions_stop_at_the_file_limit() {
 
 #[test]
 fn refused_expansions_use_up_the_budget_and_values_are_lent_not_copied() {
-    // Each line asks for a 1 MiB value from outside and is refused (over the value
-    // limit): the file stops once the refusals add up to 16 MiB, not after 4,000 copies.
+    // Each line asks for a 1 MiB value from outside and is refused (over what a value
+    // from outside may be): the file stops once the charges add up to 16 MiB, not after
+    // 4,000 copies.
     let big = "x".repeat(1024 * 1024);
     let outside = |name: &str| (name == "BIG").then_some(big.as_str());
     let text = "X=a${BIG}\n".repeat(4000);
-    let found = parse(&text, &outside).expect_err("refused");
+    let found =
+        parse_marking_oversize(&text, &outside, &std::cell::Cell::new(0)).expect_err("refused");
     assert_eq!(
-        found.last().unwrap().kind,
-        ParseErrorKind::ExpansionTooLarge
+        found,
+        [ParseError {
+            line: MAX_EXPANDED / OUTSIDE_CHARGE + 1,
+            kind: ParseErrorKind::ExpansionTooLarge
+        }]
     );
-    assert!(found.len() <= 17, "{}", found.len());
+    // Under `parse`, each is a malformed line.
+    let found = parse("X=a${BIG}\n", &outside).expect_err("refused");
+    assert_eq!(found[0].kind, ParseErrorKind::ValueTooLarge);
+}
+
+#[test]
+fn the_budget_is_charged_the_same_whatever_a_value_from_outside_holds() {
+    // A forty-sixth adversarial pass: charged by the length of the value inserted, the
+    // budget spent or not told whether a variable was longer than 16 MiB / N, for an N
+    // of the file's choosing, on the verdict of a secret that reads none of it.
+    let lines = MAX_EXPANDED / OUTSIDE_CHARGE;
+    let text = "A=${TOKEN}\nB=${A}\n".repeat(lines / 2);
+    let long = "t".repeat(OUTSIDE_CHARGE);
+    for value in [None, Some(""), Some("t"), Some(long.as_str())] {
+        let budget = std::cell::Cell::new(0);
+        let outside = |name: &str| if name == "TOKEN" { value } else { None };
+        assert!(parse_marking_oversize(&text, &outside, &budget).is_ok());
+        assert_eq!(budget.get(), MAX_EXPANDED, "{:?}", value.map(str::len));
+        // One more spends it, whatever the value.
+        let over = format!("{text}C=${{TOKEN}}\n");
+        let found = parse_marking_oversize(&over, &outside, &std::cell::Cell::new(0));
+        assert_eq!(
+            found.expect_err("spent")[0].kind,
+            ParseErrorKind::ExpansionTooLarge
+        );
+    }
 }
 
 #[test]
@@ -286,13 +316,17 @@ fn a_line_of_many_names_is_read_in_linear_time() {
     // second here).
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
-        let mut text = "X=".to_owned();
+        let mut text = String::new();
+        for n in 0..100_000 {
+            let _ = writeln!(text, "V{n:07}=");
+        }
+        text.push_str("X=");
         for n in 0..100_000 {
             let _ = write!(text, "${{V{n:07}}}");
         }
         text.push('\n');
         let entries = parse(&text, &|_| None).unwrap();
-        let _ = done.send(entries[0].references.len());
+        let _ = done.send(entries[100_000].references.len());
     });
     match finished.recv_timeout(std::time::Duration::from_secs(20)) {
         Ok(names) => assert_eq!(names, 100_000),

@@ -372,11 +372,14 @@ fn a_secret_declared_not_sensitive_is_never_built_from_a_sensitive_ones_variable
 }
 
 #[test]
-fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_where() {
+fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_what_or_where() {
     // A forty-first adversarial pass: each file had a 16 MiB budget of its own, and the
     // source named the first file whose expansions ran past it: 36 files, each with a
     // threshold, gave a variable's length in one check. One budget for the resolution
     // now, and when it is spent no dotenv source gives a value, whichever file it was.
+    // A forty-sixth: charged by the length of the values inserted, whether it was spent
+    // still told whether a variable was longer than a threshold the file chose. A value
+    // from outside the file is charged 16 KiB whatever it holds, set or not.
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(
@@ -389,53 +392,66 @@ fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_w
          [secrets.ok_a]\n[secrets.late]\n",
     );
     write_private(&dir.path().join("good.env"), "OK_A=plain-a\n");
-    let mut probe = "X0=${PROBE}\n".to_owned();
-    for n in 1..=10 {
-        let _ = writeln!(probe, "X{n}=${{X{}}}${{X{}}}", n - 1, n - 1);
-    }
-    for _ in 0..1000 {
-        probe.push_str("Z=${X10}\n");
-    }
-    probe.push_str("LATE=plain-late\n");
-    write_private(&dir.path().join("probe.env"), &probe);
-    // 10 bytes: 10 MiB of expansions, within the budget.
-    let report = run(
-        &manifest,
-        "development",
-        &Variables::from_pairs([("PROBE", "x".repeat(10))]),
-    );
-    assert_eq!(value(&report, "ok_a").as_deref(), Some("plain-a"));
-    assert_eq!(value(&report, "late").as_deref(), Some("plain-late"));
-    // 20 bytes: past it, in the second source's file; the first's value is taken back.
-    let report = run(
-        &manifest,
-        "development",
-        &Variables::from_pairs([("PROBE", "x".repeat(20))]),
-    );
-    // A forty-second: the first source to fail, and which secrets fell through, told
-    // where it ran out. Counted over every source first, it fails them all alike.
-    let failed: Vec<String> = ["ok_a", "late"]
-        .iter()
-        .map(|key| match &report.get(key).unwrap().problems[0].kind {
-            ProblemKind::SourceFailed { source, .. } => source.clone(),
-            other => panic!("{key}: {other}"),
-        })
-        .collect();
-    assert_eq!(
-        failed,
-        ["d0", "d0"],
-        "the first dotenv source fails for both"
-    );
-    for key in ["ok_a", "late"] {
-        assert_eq!(value(&report, key), None, "{key}");
-        let problem = &report.get(key).unwrap().problems[0];
-        let problem = format!("{} {}", problem.kind, problem.fix);
-        assert!(
-            problem.contains("expansions add up to more than 16 MiB; no dotenv source is read")
-                && !problem.contains("probe.env")
-                && !problem.contains("good.env"),
-            "{key}: {problem}"
+    // X5 is charged 32 x 16 KiB = 512 KiB, and its making about 1 MiB: 28 more of it
+    // stay within 16 MiB, 31 do not, whatever PROBE holds.
+    let probe = |copies: usize| {
+        let mut probe = "X0=${PROBE}\n".to_owned();
+        for n in 1..=5 {
+            let _ = writeln!(probe, "X{n}=${{X{}}}${{X{}}}", n - 1, n - 1);
+        }
+        for _ in 0..copies {
+            probe.push_str("Z=${X5}\n");
+        }
+        probe.push_str("LATE=plain-late\n");
+        probe
+    };
+    let probes = [None, Some(1), Some(10), Some(20), Some(16 * 1024)];
+    let vars = |length: Option<usize>| match length {
+        Some(length) => Variables::from_pairs([("PROBE", "x".repeat(length))]),
+        None => Variables::default(),
+    };
+    write_private(&dir.path().join("probe.env"), &probe(28));
+    for length in probes {
+        let report = run(&manifest, "development", &vars(length));
+        assert_eq!(
+            value(&report, "ok_a").as_deref(),
+            Some("plain-a"),
+            "{length:?}"
         );
+        assert_eq!(
+            value(&report, "late").as_deref(),
+            Some("plain-late"),
+            "{length:?}"
+        );
+    }
+    write_private(&dir.path().join("probe.env"), &probe(31));
+    for length in probes {
+        let report = run(&manifest, "development", &vars(length));
+        // A forty-second: the first source to fail, and which secrets fell through, told
+        // where it ran out. Counted over every source first, it fails them all alike.
+        let failed: Vec<String> = ["ok_a", "late"]
+            .iter()
+            .map(|key| match &report.get(key).unwrap().problems[0].kind {
+                ProblemKind::SourceFailed { source, .. } => source.clone(),
+                other => panic!("{key}: {other}"),
+            })
+            .collect();
+        assert_eq!(
+            failed,
+            ["d0", "d0"],
+            "the first dotenv source fails for both ({length:?})"
+        );
+        for key in ["ok_a", "late"] {
+            assert_eq!(value(&report, key), None, "{key}");
+            let problem = &report.get(key).unwrap().problems[0];
+            let problem = format!("{} {}", problem.kind, problem.fix);
+            assert!(
+                problem.contains("expansions add up to more than 16 MiB; no dotenv source is read")
+                    && !problem.contains("probe.env")
+                    && !problem.contains("good.env"),
+                "{key}: {problem}"
+            );
+        }
     }
 }
 
@@ -443,14 +459,14 @@ fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_w
 fn names_copied_from_line_to_line_are_bounded() {
     // A forty-second adversarial pass: 50,000 names gathered into one line, then that
     // line expanded in 10,000 more, asked for 27 GB (each line copies the names its
-    // value comes from; empty values cost no expansion budget). Past a million names in
-    // all the source fails, naming the file.
+    // value comes from; empty values defined in the file cost no expansion budget).
+    // Past a million names in all the source fails, naming the file.
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
     let mut text = String::new();
     for n in 0..20_000 {
-        let _ = writeln!(text, "A{n}=${{X{n}}}");
+        let _ = writeln!(text, "A{n}=");
     }
     for b in 0..20 {
         let _ = write!(text, "B{b}=");
@@ -486,7 +502,11 @@ fn names_are_counted_as_copied_not_as_left_after_duplicates_go() {
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
-    let mut text = "C=".to_owned();
+    let mut text = String::new();
+    for n in 0..200 {
+        let _ = writeln!(text, "N{n}=");
+    }
+    text.push_str("C=");
     for n in 0..200 {
         let _ = write!(text, "${{N{n}}}");
     }
@@ -549,7 +569,11 @@ fn the_names_bound_is_one_for_every_dotenv_source() {
          [environments.development]\nsources = [\"d1\", \"d2\"]\n\
          [secrets.elsewhere]\nrequired = true\n",
     );
-    let mut text = "R=".to_owned();
+    let mut text = String::new();
+    for n in 0..1000 {
+        let _ = writeln!(text, "n{n:04}=");
+    }
+    text.push_str("R=");
     for n in 0..1000 {
         let _ = write!(text, "${{n{n:04}}}");
     }
