@@ -433,3 +433,46 @@ fn a_dotenv_source_lists_at_most_64_files_each_once() {
         "{found:?}"
     );
 }
+
+#[test]
+fn an_environments_dotenv_listings_are_bounded_and_each_file_is_listed_once_however_spelt() {
+    // A forty-sixth adversarial pass: the 64-file bound was each source's, and "each
+    // once" compared spellings: 256 sources each listing `.env`, `./.env`, `././.env`...
+    // took minutes a `check` (hours over a 16 MiB file).
+    let found = diagnostics(
+        "version = 1\n[sources.d]\ntype = \"dotenv\"\nfiles = [\".env\", \"./.env\"]\n\
+         [environments.development]\nsources = [\"d\"]\n[secrets.k]\n",
+    );
+    assert!(
+        found
+            .iter()
+            .any(|(_, m)| m == "dotenv source `d` lists one file twice, as .env and as ./.env"),
+        "{found:?}"
+    );
+    let files: Vec<String> = (0..13).map(|f| format!("\"e{f}.env\"")).collect();
+    let sources: String = (0..5)
+        .map(|n| {
+            format!(
+                "[sources.d{n}]\ntype = \"dotenv\"\nfiles = [{}]\n",
+                files.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .concat();
+    let chain: Vec<String> = (0..5).map(|n| format!("\"d{n}\"")).collect();
+    let found = diagnostics(&format!(
+        "version = 1\n{sources}[environments.development]\nsources = [{}]\n[secrets.k]\n",
+        chain.join(", ")
+    ));
+    assert!(
+        found.iter().any(|(_, m)| m
+            == "environment `development` reads 65 .env files through its dotenv sources; at most 64 in all"),
+        "{found:?}"
+    );
+    // 52 in all are read.
+    let manifest = parse(&format!(
+        "version = 1\n{sources}[environments.development]\nsources = [{}]\n[secrets.k]\n",
+        chain[..4].join(", ")
+    ));
+    assert!(manifest.is_ok(), "{manifest:?}");
+}
