@@ -230,6 +230,9 @@ fn stop(origin: &Origin) {
     for warning in warnings {
         warning.say_past_silence();
     }
+    // The login a start-up made (one under way is waited for, within the bound): its
+    // token would work until its TTL (a forty-sixth adversarial pass).
+    crate::commands::log_out();
     let _ = signal_hook::low_level::emulate_default_handler(signal);
     std::process::exit(128 + signal);
 }

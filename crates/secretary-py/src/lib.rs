@@ -50,13 +50,26 @@ mod native {
         crate::manager::forked();
     }
 
-    /// Revokes every lease (`vault_lease` credentials) this process holds. Registered
-    /// with `atexit` when the module is imported: a process that ends normally leaves no
-    /// live credentials behind.
+    /// Revokes every lease (`vault_lease` credentials) this process holds, then the
+    /// login tokens (AppRole, JWT) it logged in for. Registered with `atexit` when the
+    /// module is imported: a process that ends normally leaves no live credentials
+    /// behind.
     #[pyfunction]
     fn _revoke_leases(py: Python<'_>) {
         let events = py.detach(secretary::source::leases::revoke_all);
         crate::unrevoked(py, &events);
+        let failed = py.detach(|| {
+            secretary::source::leases::log_out_within(std::time::Duration::from_secs(5))
+        });
+        for error in failed {
+            crate::log(
+                py,
+                "warning",
+                &format!(
+                    "could not revoke the login token this process used: {error}; it works until its TTL ends"
+                ),
+            );
+        }
     }
 
     /// Stops every `on_change` thread and waits for each (bounded). Registered with

@@ -1,7 +1,11 @@
 """The Vault source from Python, against a real OpenBao: reads, a rotation seen after
 ``clear_cache()`` and ``refresh()``, and failures that are never taken for absences."""
 
+import os
 import pathlib
+import subprocess
+import sys
+import urllib.error
 import uuid
 
 import pytest
@@ -74,3 +78,43 @@ def test_a_path_that_is_not_in_vault_is_missing_not_a_failure(vault_app):
     assert (problem.key, problem.code, problem.description) == ("absent_key", "missing", "Never stored")
     assert problem.looked and f"secret/data/{vault_app}/absent_key" in problem.looked[0]
     assert manager.get_secret("api_key") == "vault-api-key-v1", "the others resolved all the same"
+
+
+def _live_logins(openbao, mount: str) -> int:
+    """How many tokens of the AppRole mount `mount` are alive."""
+    try:
+        reply = openbao.request("GET", f"sys/leases/lookup/auth/{mount}/login?list=true")
+    except urllib.error.HTTPError as error:
+        if error.code == 404:
+            return 0
+        raise
+    return len(reply["data"]["keys"])
+
+
+def test_a_process_that_logged_in_revokes_its_token_at_exit(vault_app, openbao, tmp_path):
+    # A forty-sixth adversarial pass: no login token was ever revoked, so each process
+    # under AppRole left one usable to its TTL (768 h by Vault's default).
+    mount = f"approle-{uuid.uuid4().hex[:8]}"
+    openbao.request("POST", f"sys/auth/{mount}", {"type": "approle"})
+    policy = f"read-{mount}"
+    openbao.request("PUT", f"sys/policies/acl/{policy}", {"policy": 'path "secret/data/*" { capabilities = ["read"] }'})
+    openbao.request("POST", f"auth/{mount}/role/app", {"token_policies": policy, "token_ttl": "1h"})
+    role_id = openbao.request("GET", f"auth/{mount}/role/app/role-id")["data"]["role_id"]
+    secret_id = openbao.request("POST", f"auth/{mount}/role/app/secret-id")["data"]["secret_id"]
+    manifest = (tmp_path / "secrets.toml").read_text()
+    (tmp_path / "secrets.toml").write_text(
+        manifest.replace('type = "vault"\n', f'type = "vault"\nauth = "approle"\napprole_mount = "{mount}"\n')
+    )
+    program = (
+        "from secretary import SecretManager\n"
+        f"m = SecretManager(environment={vault_app!r})\n"
+        "assert m.get_secret('api_key') == 'vault-api-key-v1'\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
+    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
+    ended = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=environment
+    )
+    assert ended.returncode == 0, ended.stderr
+    assert secret_id not in ended.stderr + ended.stdout
+    assert _live_logins(openbao, mount) == 0, "the login token outlived the process"

@@ -22,7 +22,7 @@ mod put;
 mod redact;
 mod rotate;
 mod run;
-pub(crate) use run::unrevoked;
+pub(crate) use run::{log_out, unrevoked};
 mod scan;
 mod session;
 mod settings;
@@ -202,6 +202,8 @@ fn leases_after(command: &EnvironmentCommand) {
             .say();
         }
         run::say_unrevoked(&leases::failed_revocations());
+        // Kept while a lease is: the lease ends with the token that read it.
+        run::log_out();
         return;
     }
     run::revoke_leases();

@@ -115,6 +115,18 @@ pub fn revoke_leases() {
     // a provider: it ends with the command.
     secretary::source::stop_programs();
     say_unrevoked(&leases::revoke_all());
+    log_out();
+}
+
+/// Revokes the login tokens the command logged in for (AppRole, JWT) once it holds no
+/// lease, saying each that could not be: a token left would work until its TTL.
+pub fn log_out() {
+    for error in leases::log_out_within(std::time::Duration::from_secs(5)) {
+        Diagnostic::warning(format!(
+            "could not revoke the login token this command used: {error}; it works until its TTL ends"
+        ))
+        .say_past_silence();
+    }
 }
 
 /// Says each lease of `events` that could not be revoked: written whatever else is

@@ -199,7 +199,7 @@ pub fn supervise(
             close(forwarder, pumps);
             return Ok(Status::Problems);
         }
-        let reissued = settled(&mut lease_generation);
+        let reissued = settled(&mut lease_generation, &mut running);
         if !hup && !reissued && next.is_none_or(|next| Instant::now() < next) {
             continue;
         }
@@ -252,25 +252,31 @@ pub fn supervise(
 }
 
 /// Whether leases were re-issued (or lost) since `seen`, which is brought up to date;
-/// when they were, once no other was for 150 ms (2 s at most): the keeper re-issues the
-/// leases of one round one after another, and each restarted the program (a
-/// forty-fifth adversarial pass: three leases, three restarts within 100 ms, each round).
-fn settled(seen: &mut u64) -> bool {
+/// when they were, once no other was for 150 ms and none is being re-issued (2 s at
+/// most): the leases of one round each restarted the program (a forty-fifth
+/// adversarial pass: three leases, three restarts within 100 ms; a forty-sixth: the
+/// same with each issue answered in 300 ms). False once `running` ended meanwhile (not
+/// waited for: its end is seen at the next turn, a forty-sixth pass saw it 2 s late).
+fn settled(seen: &mut u64, running: &mut Child) -> bool {
+    let mut ended = || matches!(child::try_wait(running), Ok(Some(_)));
     let now = leases::generation();
     if now == *seen {
         return false;
     }
     *seen = now;
     let until = Instant::now() + Duration::from_secs(2);
-    while Instant::now() < until {
-        std::thread::sleep(Duration::from_millis(150));
+    let mut quiet = Instant::now();
+    while Instant::now() < until && !ended() {
+        std::thread::sleep(Duration::from_millis(50));
         let later = leases::generation();
-        if later == *seen {
+        if later != *seen {
+            *seen = later;
+            quiet = Instant::now();
+        } else if quiet.elapsed() >= Duration::from_millis(150) && !leases::reissuing() {
             break;
         }
-        *seen = later;
     }
-    true
+    !ended()
 }
 
 /// The status `run --watch` ends with once its program has: the program's, or 128+N

@@ -554,3 +554,42 @@ fn a_spent_wrapping_token_is_never_tried_as_a_secret_id_and_locks_no_role_out() 
         out.stderr
     );
 }
+
+/// How many AppRole login tokens of `bao` are alive.
+fn live_logins(bao: &OpenBao) -> usize {
+    let output = bao
+        .command(&[
+            "list",
+            "-format=json",
+            "sys/leases/lookup/auth/approle/login/",
+        ])
+        .output()
+        .unwrap();
+    // Nothing to list is an error with no output.
+    serde_json::from_slice::<Vec<String>>(&output.stdout).map_or(0, |ids| ids.len())
+}
+
+#[test]
+fn a_command_that_logged_in_revokes_its_token_unless_a_lease_it_hands_out_needs_it() {
+    // A forty-sixth adversarial pass: no login token was ever revoked, so each command
+    // under AppRole or JWT left one usable to its TTL (768 h by default): a cron job of
+    // `secretary run` piled up thousands.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h"]);
+    let app = approle_app();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ];
+    for args in [&["check"][..], &["status"], &["run", "--", "true"]] {
+        let out = secretary(app.path(), &bao, &ids, args, "");
+        assert_eq!(out.code, Some(0), "{args:?}: {}{}", out.stdout, out.stderr);
+        assert_eq!(live_logins(&bao), 0, "{args:?} left its login token alive");
+    }
+    // `get` hands out the database's credentials, whose lease ends with the token that
+    // read it: that token is kept, and said to live as long as the lease.
+    let out = secretary(app.path(), &bao, &ids, &["get", "postgres_user"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert_eq!(live_logins(&bao), 1, "get's lease lost its token");
+}

@@ -92,13 +92,16 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                         (500, r#"{"errors":["internal error"]}"#.to_owned())
                     }
                 } else if line.contains("database/creds") && lease_counted {
-                    // Answered after 100 ms: one round's re-issues come one after another.
-                    std::thread::sleep(Duration::from_millis(100));
+                    // Answered after 300 ms: more than `run`'s 150 ms of quiet (a
+                    // forty-sixth adversarial pass restarted the program once a lease).
+                    std::thread::sleep(Duration::from_millis(300));
                     let n = leases.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    // Source `b`'s for 5 s, re-issued a second after the others.
+                    let seconds = if line.contains("creds/b ") { 5 } else { 4 };
                     (
                         200,
                         format!(
-                            r#"{{"lease_id":"database/creds/x/l{n}","lease_duration":4,"renewable":false,"data":{{"username":"u{n}","password":"p{n}"}}}}"#
+                            r#"{{"lease_id":"database/creds/x/l{n}","lease_duration":{seconds},"renewable":false,"data":{{"username":"u{n}","password":"p{n}"}}}}"#
                         ),
                     )
                 } else if line.contains("database/creds") {
@@ -144,6 +147,33 @@ fn leased_and_kv(address: &str) -> tempfile::TempDir {
     )
     .unwrap();
     dir
+}
+
+/// `dir`, its manifest's sources logging in with AppRole.
+fn with_approle(dir: tempfile::TempDir) -> tempfile::TempDir {
+    let manifest = fs::read_to_string(dir.path().join("secrets.toml")).unwrap();
+    let manifest = manifest.replace(
+        "path = \"database/creds/shop\"\n",
+        "path = \"database/creds/shop\"\nauth = \"approle\"\n",
+    );
+    let manifest = manifest.replace(
+        "[sources.kv]\ntype = \"vault\"\n",
+        "[sources.kv]\ntype = \"vault\"\nauth = \"approle\"\n",
+    );
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    dir
+}
+
+/// `secretary` in `dir` on the scripted Vault at `address`, logging in with AppRole ids.
+fn by_approle(dir: &std::path::Path, address: &str) -> std::process::Command {
+    let mut command = support::secretary_in(dir);
+    command
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", "role-1")
+        .env("VAULT_SECRET_ID", "secret-1")
+        .env("VAULT_MAX_RETRIES", "0")
+        .env("SECRETARY_VAULT_ADDRS", address);
+    command
 }
 
 /// `secretary --env production` in `dir`, with the scripted Vault at `address` trusted
@@ -397,23 +427,8 @@ fn a_lease_lost_during_a_slow_watch_re_read_stops_the_program_without_waiting_fo
         login_ttl: 4,
         ..Script::default()
     });
-    let dir = leased_and_kv(&address);
-    let manifest = fs::read_to_string(dir.path().join("secrets.toml")).unwrap();
-    let manifest = manifest.replace(
-        "path = \"database/creds/shop\"\n",
-        "path = \"database/creds/shop\"\nauth = \"approle\"\n",
-    );
-    let manifest = manifest.replace(
-        "[sources.kv]\ntype = \"vault\"\n",
-        "[sources.kv]\ntype = \"vault\"\nauth = \"approle\"\n",
-    );
-    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
-    let mut child = support::secretary_in(dir.path())
-        .env_remove("VAULT_TOKEN")
-        .env("VAULT_ROLE_ID", "role-1")
-        .env("VAULT_SECRET_ID", "secret-1")
-        .env("VAULT_MAX_RETRIES", "0")
-        .env("SECRETARY_VAULT_ADDRS", &address)
+    let dir = with_approle(leased_and_kv(&address));
+    let mut child = by_approle(dir.path(), &address)
         .args([
             "--env",
             "production",
@@ -569,7 +584,8 @@ fn run_that_becomes_its_program_first_says_a_revocation_that_failed() {
 #[test]
 fn leases_re_issued_together_restart_the_program_once() {
     // A forty-fifth adversarial pass: three lease sources re-issued in one round each
-    // restarted the program (three restarts within 100 ms, every round).
+    // restarted the program (three restarts within 100 ms, every round); a forty-sixth,
+    // again with each issue answered in 300 ms.
     let (address, _) = scripted_vault(Script {
         lease_counted: true,
         ..Script::default()
@@ -603,8 +619,9 @@ fn leases_re_issued_together_restart_the_program_once() {
         .spawn()
         .unwrap();
     let stderr = Lines::new(child.stderr.take().unwrap());
-    // Leases of 4 s are re-issued every 2 s: two rounds in 5 s.
-    std::thread::sleep(Duration::from_secs(5));
+    // Leases of 4 s are re-issued every 2 s, and `b`'s of 5 s a second later, along
+    // with them: three rounds in 7 s (each lease a restart made 6 starts).
+    std::thread::sleep(Duration::from_secs(7));
     send(&child, "TERM");
     let _ = process::wait(&mut child);
     let said = stderr.rest();
@@ -614,4 +631,56 @@ fn leases_re_issued_together_restart_the_program_once() {
         .count();
     // The first start and one a round: at most 4 (each lease a restart made 7).
     assert!((2..=4).contains(&started), "{started} starts: {said}");
+}
+
+#[test]
+fn a_command_stopped_during_start_up_revokes_its_login_token() {
+    // A forty-sixth adversarial pass: no login token was ever revoked; a `run` stopped
+    // during its start-up left its AppRole token usable to its TTL, and so did every
+    // command that ended normally.
+    for stop in [Some("TERM"), None] {
+        let (address, seen) = scripted_vault(Script {
+            kv_delay: Duration::from_secs(3),
+            login_ttl: 3600,
+            ..Script::default()
+        });
+        let dir = with_approle(leased_and_kv(&address));
+        let mut child = by_approle(dir.path(), &address)
+            .args(["--env", "production", "run", "--", "true"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = Lines::new(child.stderr.take().unwrap());
+        if let Some(signal) = stop {
+            let waited = std::time::Instant::now();
+            while !seen
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|l| l.contains("/v1/secret/"))
+            {
+                assert!(waited.elapsed() < Duration::from_secs(20), "no KV read");
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            send(&child, signal);
+        }
+        let status = process::wait(&mut child);
+        let said = stderr.rest();
+        if stop.is_some() {
+            assert_eq!(status.signal(), Some(15), "{status:?}: {said}");
+        } else {
+            assert_eq!(status.code(), Some(0), "{said}");
+        }
+        let seen = seen.lock().unwrap();
+        assert!(
+            seen.iter().any(|l| l.contains("auth/token/revoke-self")),
+            "{stop:?}: the login token was not revoked: {seen:?}"
+        );
+        assert!(
+            seen.iter().any(|l| l.contains("sys/leases/revoke")),
+            "{seen:?}"
+        );
+    }
 }

@@ -64,6 +64,17 @@ pub(super) fn connection(
     Ok(new)
 }
 
+/// Every connection this process keeps.
+pub(super) fn kept_here() -> Vec<Arc<Connection>> {
+    let pid = std::process::id();
+    lock().map_or_else(Vec::new, |kept| {
+        kept.iter()
+            .filter(|((owner, _), _)| *owner == pid)
+            .map(|(_, connection)| Arc::clone(connection))
+            .collect()
+    })
+}
+
 fn find(kept: &Kept, key: &Key) -> Option<Arc<Connection>> {
     kept.iter()
         .find(|(k, _)| k == key)

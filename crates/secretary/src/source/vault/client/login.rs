@@ -388,6 +388,33 @@ impl Client {
         Some(renewed)
     }
 
+    /// Revokes the token this client logged in for (`auth/token/revoke-self`), if it
+    /// holds one: a token of the user's is never revoked. True when one was. A request
+    /// made after logs in again.
+    pub(crate) async fn log_out(&self) -> Result<bool, VaultError> {
+        if let Credentials::Token(_) = &self.settings.credentials {
+            return Ok(false);
+        }
+        let Some(lease) = self.lease.lock().await.take() else {
+            return Ok(false);
+        };
+        let path = "auth/token/revoke-self";
+        let reply = self
+            .send_as(
+                Method::POST,
+                path,
+                None,
+                Some(&Body::json(&serde_json::Map::new())),
+                Some(&lease.token),
+            )
+            .await?;
+        if matches!(reply.status, 200 | 204) {
+            Ok(true)
+        } else {
+            Err(self.error_for(&reply, path, Access::Write))
+        }
+    }
+
     /// The token to send: the configured one, or a login's token kept fresh.
     pub(super) async fn token(&self) -> Result<SecretValue, VaultError> {
         Ok(self.token_of().await?.0)

@@ -28,7 +28,9 @@ pub use super::notify::{Listening, Observing, generation, listen, observe};
 use super::notify::{changed, emit};
 use super::process::{InFlight, shared, wake};
 use super::revoking::{ending, revoke_registered_now};
-pub use super::revoking::{failed_revocations, revocations, revoke_all, revoke_all_within};
+pub use super::revoking::{
+    failed_revocations, log_out_within, revocations, revoke_all, revoke_all_within,
+};
 
 /// A path's lease, and the ones it replaced, still alive for their grace period.
 pub(super) struct Entry {
@@ -44,6 +46,8 @@ pub(super) struct Entry {
     pub(super) expired: Option<LeaseError>,
     /// Its renewal or re-issue is under way (on a thread of the keeper's).
     pub(super) busy: bool,
+    /// Its re-issue is.
+    pub(super) reissuing: bool,
     /// When a reader last took its lease (issued, or served): of two entries at one
     /// place, the one used last is the one readers use now.
     used: Instant,
@@ -82,6 +86,15 @@ pub fn held() -> Vec<LeaseInfo> {
             })
         })
         .collect()
+}
+
+/// Whether the keeper is re-issuing a lease of this process now: new credentials are on
+/// their way (`run` waits for them, a bounded time, to restart its program once).
+pub fn reissuing() -> bool {
+    lock()
+        .as_ref()
+        .filter(|r| r.pid == std::process::id())
+        .is_some_and(|registry| registry.entries.iter().any(|entry| entry.reissuing))
 }
 
 /// Why a lease's credentials were lost (ended, and none could be had again), if one's
@@ -276,6 +289,7 @@ impl Registry {
             retiring,
             expired: None,
             busy: false,
+            reissuing: false,
             used: now,
         });
         replaced_live

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::super::VaultError;
 use super::calls::{Issued, Whose, revoke_by};
 use super::events::{LeaseEvent, LeaseEventKind};
 use super::notify::emit;
@@ -315,4 +316,36 @@ pub(super) fn ending() -> bool {
 pub fn revoke_all_within(deadline: Instant) -> Vec<LeaseEvent> {
     ENDING.store(true, Ordering::SeqCst);
     revoke_all_by(deadline)
+}
+
+/// Revokes the login tokens this process's connections logged in for (AppRole, JWT),
+/// once it holds no lease (a lease ends with the token that read it: `get` and `export`
+/// leave theirs, and their token, to their TTL). A token of the user's (`VAULT_TOKEN`)
+/// is never revoked. Otherwise each command left its login's token usable until its TTL
+/// (768 h by Vault's default), one more for each run (a forty-sixth adversarial pass).
+/// Within `within` in all; what could not be revoked, each with why.
+pub fn log_out_within(within: Duration) -> Vec<VaultError> {
+    if !super::registry::held().is_empty() {
+        return Vec::new();
+    }
+    let deadline = Instant::now() + within;
+    let mut failed = Vec::new();
+    for connection in super::super::shared::kept_here() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let client = &connection.client;
+        let outcome = super::super::drive(connection.runtime.get(), async {
+            tokio::time::timeout(left, client.log_out())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(VaultError::Timeout {
+                        address: client.preferred().to_owned(),
+                        seconds: within.as_secs(),
+                    })
+                })
+        });
+        if let Err(error) = outcome {
+            failed.push(error);
+        }
+    }
+    failed
 }
