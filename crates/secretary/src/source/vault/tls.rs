@@ -34,6 +34,9 @@ fn read(path: &std::path::Path, setting: &str) -> Result<zeroize::Zeroizing<Vec<
 /// How errors name the manifest's `ca_cert`.
 const MANIFEST_CA: &str = "the manifest's `ca_cert`";
 
+/// The PEM label of an encrypted PKCS#8 key, which rustls cannot read.
+const ENCRYPTED_KEY: &[u8] = b"-----BEGIN ENCRYPTED PRIVATE KEY-----";
+
 fn certificates(ca: &CaSource) -> Result<Vec<CertificateDer<'static>>, VaultError> {
     let parse = |pem: &[u8], what: &str| -> Result<Vec<CertificateDer<'static>>, VaultError> {
         CertificateDer::pem_slice_iter(pem)
@@ -140,13 +143,7 @@ pub fn config(settings: &Settings) -> Result<ClientConfig, VaultError> {
                     ),
                 ));
             }
-            let key =
-                PrivateKeyDer::from_pem_slice(&read(key, "VAULT_CLIENT_KEY")?).map_err(|_| {
-                    tls_error(
-                        "VAULT_CLIENT_KEY",
-                        format!("cannot read a PEM private key from {}", key.display()),
-                    )
-                })?;
+            let key = client_key(key)?;
             builder.with_client_auth_cert(certs, key).map_err(|e| match e {
                 // rustls's "keys may not be consistent: KeyMismatch" (a forty-second
                 // adversarial pass): the pair, not the certificate alone.
@@ -228,4 +225,27 @@ impl ServerCertVerifier for NoVerification {
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
     }
+}
+
+/// The client's private key, from the PEM file `path`.
+fn client_key(path: &std::path::Path) -> Result<PrivateKeyDer<'static>, VaultError> {
+    let text = read(path, "VAULT_CLIENT_KEY")?;
+    PrivateKeyDer::from_pem_slice(&text).map_err(|_| {
+        // An encrypted key is there, and cannot be read without its passphrase (a
+        // forty-sixth adversarial pass: "cannot read a PEM private key").
+        let encrypted = text
+            .windows(ENCRYPTED_KEY.len())
+            .any(|window| window == ENCRYPTED_KEY);
+        tls_error(
+            "VAULT_CLIENT_KEY",
+            if encrypted {
+                format!(
+                    "the private key in {} is encrypted: give it unencrypted (`openssl pkey -in KEY -out PLAIN`, kept readable by the service alone)",
+                    path.display()
+                )
+            } else {
+                format!("cannot read a PEM private key from {}", path.display())
+            },
+        )
+    })
 }

@@ -407,4 +407,15 @@ MC4CAQAwBQYDK2VwBCIEINMVRQLlJAL2YdltlWW74mhhfhejyhjE/wJz6iu1et1W
         error.contains("VAULT_CLIENT_KEY") && error.contains("cannot be used"),
         "{error}"
     );
+    // A forty-sixth: an encrypted key was "cannot read a PEM private key".
+    std::fs::write(
+        &key,
+        "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAAAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+    )
+    .unwrap();
+    let error = super::super::tls::config(&s).unwrap_err().to_string();
+    assert!(
+        error.contains("VAULT_CLIENT_KEY") && error.contains("is encrypted: give it unencrypted"),
+        "{error}"
+    );
 }
