@@ -977,3 +977,25 @@ def test_the_settings_read_the_manager_the_lifespan_validated_not_the_shared_one
         assert application.state.settings.api_key.get_secret_value() == "the-lifespans-api-key"
     # Outside a lifespan, the class reads the shared manager as before.
     assert Settings().api_key.get_secret_value() == "rotated-api-key-5678"
+
+
+def test_a_settings_class_of_ones_own_reads_the_manager_the_lifespan_validated(app):
+    # A forty-seventh adversarial pass: a BaseSettings of one's own, with the documented
+    # SecretarySettingsSource, still read the shared manager under `manager=`.
+    from pydantic_settings import BaseSettings
+
+    from secretary.pydantic import SecretarySettingsSource
+
+    class Own(BaseSettings):
+        api_key: SecretStr
+        port: int
+
+        @classmethod
+        def settings_customise_sources(cls, settings_cls, init_settings, **others):
+            return (init_settings, SecretarySettingsSource(settings_cls))
+
+    own = SecretManager(variables={"API_KEY": "the-lifespans-api-key"})
+    application = make_app(manager=own, settings=Own)
+    with TestClient(application):
+        assert application.state.settings.api_key.get_secret_value() == "the-lifespans-api-key"
+    assert Own().api_key.get_secret_value() == "dotenv-api-key-1234"

@@ -161,3 +161,18 @@ def test_a_field_read_only_through_a_path_is_refused(app):
 
     with pytest.raises(TypeError, match=r"field `api_key` of Nested reads its input only through a path"):
         Nested()
+
+
+def test_a_model_that_validates_by_name_only_gets_its_secrets_under_their_names(app):
+    # A forty-seventh adversarial pass: with `validate_by_alias=False` the secrets were
+    # handed over under the aliases, which pydantic then ignored: defaults, silently.
+    class ByName(SecretarySettings):
+        model_config = pydantic_settings.SettingsConfigDict(
+            hide_input_in_errors=True, validate_by_alias=False, validate_by_name=True, extra="ignore"
+        )
+        api_key: SecretStr = Field(SecretStr("dev-default"), alias="API_KEY_ALIAS")
+        port: int = Field(1, validation_alias="P")
+
+    settings = ByName()
+    assert settings.api_key.get_secret_value() == "dotenv-api-key-1234"
+    assert settings.port == 8000

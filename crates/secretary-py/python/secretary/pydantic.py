@@ -78,12 +78,16 @@ def _secret_type(annotation: Any) -> type | None:
     return None
 
 
-def _input_name(settings_name: str, field_name: str, field: FieldInfo) -> str:
+def _input_name(settings_name: str, field_name: str, field: FieldInfo, config: Any) -> str:
     """The name pydantic reads a field's input under: its validation alias (the first
-    plain name of an ``AliasChoices``), its alias, else its name. A field that reads its
-    input only by a path into nested data (``AliasPath``) is refused: the secret would
-    be handed over under a name pydantic never reads, and the field would keep its
-    default without a word (a forty-sixth adversarial pass)."""
+    plain name of an ``AliasChoices``), its alias, else its name; its name when the
+    model validates by name only (``validate_by_alias=False``: a forty-seventh
+    adversarial pass saw the secret handed over under an alias pydantic then ignored). A
+    field that reads its input only by a path into nested data (``AliasPath``) is
+    refused: the secret would be handed over under a name pydantic never reads, and the
+    field would keep its default without a word (a forty-sixth adversarial pass)."""
+    if config.get("validate_by_alias", True) is False:
+        return field_name
     alias = field.validation_alias
     choices = alias.choices if isinstance(alias, AliasChoices) else [alias]
     for choice in choices:
@@ -124,8 +128,13 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
 
     @property
     def manager(self) -> SecretManager:
-        """The manager this source reads."""
-        return self._manager if self._manager is not None else get_secret_manager()
+        """The manager this source reads: the one it was given, else the manager of the
+        FastAPI lifespan making the settings, else the shared one (a forty-seventh
+        adversarial pass saw a settings class of one's own read the shared manager
+        while the lifespan validated another)."""
+        if self._manager is not None:
+            return self._manager
+        return lifespan_manager() or get_secret_manager()
 
     def _fields(self, manager: SecretManager) -> list[tuple[str, FieldInfo, str, bool]]:
         """Each field that a secret fills: the name pydantic reads its input under, the
@@ -152,7 +161,7 @@ class SecretarySettingsSource(PydanticBaseSettingsSource):
                     "neither the settings' repr nor a validation error can show it "
                     "(or set `sensitive = false` on the secret in the manifest if it is not a secret)"
                 )
-            name = _input_name(self.settings_cls.__name__, field_name, field)
+            name = _input_name(self.settings_cls.__name__, field_name, field, self.settings_cls.model_config)
             fields.append((name, field, key, info.sensitive))
         return fields
 
