@@ -74,6 +74,9 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
         // way (an unusable lease's: a forty-third adversarial pass saw it unsaid here).
         drop(report);
         say_unrevoked(&leases::failed_revocations());
+        // The values are the program's now: the login that read them ends here (a
+        // forty-seventh adversarial pass saw each plain `run` leave its token alive).
+        log_out();
         crate::interrupt::before_exec();
         return Err(not_started(command.exec()));
     }

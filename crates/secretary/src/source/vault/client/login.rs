@@ -389,15 +389,24 @@ impl Client {
     }
 
     /// Revokes the token this client logged in for (`auth/token/revoke-self`), if it
-    /// holds one: a token of the user's is never revoked. True when one was. A request
-    /// made after logs in again.
+    /// holds one that has not ended: a token of the user's is never revoked. True when
+    /// one was. For the process's end: no login is made after (a forty-seventh
+    /// adversarial pass saw a background refresh log in again at once, and that token
+    /// left alive).
     pub(crate) async fn log_out(&self) -> Result<bool, VaultError> {
         if let Credentials::Token(_) = &self.settings.credentials {
             return Ok(false);
         }
+        self.logged_out
+            .store(true, std::sync::atomic::Ordering::SeqCst);
         let Some(lease) = self.lease.lock().await.take() else {
             return Ok(false);
         };
+        // Ended already: nothing to revoke (the same pass saw a warning that an ended
+        // token "works until its TTL ends").
+        if lease.ends().is_some_and(|ends| ends <= Instant::now()) {
+            return Ok(false);
+        }
         let path = "auth/token/revoke-self";
         let reply = self
             .send_as(
@@ -408,11 +417,20 @@ impl Client {
                 Some(&lease.token),
             )
             .await?;
-        if matches!(reply.status, 200 | 204) {
-            Ok(true)
-        } else {
-            Err(self.error_for(&reply, path, Access::Write))
+        match reply.status {
+            200 | 204 => Ok(true),
+            // The token is no longer valid (revoked, or ended early): nothing works by it.
+            403 => Ok(false),
+            _ => Err(self.error_for(&reply, path, Access::Write)),
         }
+    }
+
+    /// Why no login is made: the process logged out for its end ([`Client::log_out`]).
+    fn not_logged_out(&self) -> Result<(), String> {
+        if self.logged_out.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err("the process is ending: it logged out, and logs in no more".to_owned());
+        }
+        Ok(())
     }
 
     /// The token to send: the configured one, or a login's token kept fresh.
@@ -462,6 +480,7 @@ impl Client {
             mount: mount.clone(),
             reason,
         };
+        self.not_logged_out().map_err(login_error)?;
         let mut approle = None;
         let (body, refused) = match &self.settings.credentials {
             Credentials::Token(token) => return Ok((token.clone(), 0)),

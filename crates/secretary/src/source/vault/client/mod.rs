@@ -178,6 +178,8 @@ pub struct Client {
     /// request so that no standby serves what was there before it.
     index: std::sync::Mutex<Option<WriteIndex>>,
     lease: Mutex<Option<Lease>>,
+    /// Logged out for the process's end ([`Client::log_out`]): no login is made again.
+    logged_out: std::sync::atomic::AtomicBool,
 }
 
 /// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
@@ -259,6 +261,7 @@ impl Client {
             preferred: AtomicUsize::new(0),
             index: std::sync::Mutex::new(None),
             lease: Mutex::new(None),
+            logged_out: std::sync::atomic::AtomicBool::new(false),
         })
     }
 

@@ -76,8 +76,7 @@ pub(super) fn keep() {
 struct Job {
     key: Key,
     due: Due,
-    /// Whose work this is, planned again only once it is done (none for a revocation:
-    /// the lease was taken out of its entry).
+    /// Whose work this is, planned again only once it is done.
     _busy: Option<Busy>,
 }
 
@@ -106,13 +105,28 @@ impl Job {
     }
 }
 
-/// An entry's renewal or re-issue, or a connection's login, under way: the keeper plans
-/// none for it until this is dropped, when the work is done (or its thread panicked).
+/// An entry's renewal or re-issue, a connection's login, or a replaced lease's
+/// revocation, under way: the keeper plans none for it (and, past
+/// [`MOST_REVOCATIONS`], no other revocation) until this is dropped, when the work is
+/// done (or its thread panicked).
 struct Busy {
     connection: Arc<Connection>,
-    /// The entry's path; none for the connection's login.
-    api: Option<String>,
+    work: Work,
 }
+
+/// What a [`Busy`] marks.
+enum Work {
+    /// The renewal or re-issue of the entry of this path.
+    Entry(String),
+    Login,
+    Revocation,
+}
+
+/// The most revocations of replaced leases under way at once: each holds a thread for
+/// as long as Vault takes to answer (retries included), and a Vault slow to revoke
+/// while leases are replaced every few seconds grew one a lease a round, 300 threads in
+/// 40 s (a forty-seventh adversarial pass). Past it, a replaced lease waits its turn.
+const MOST_REVOCATIONS: usize = 4;
 
 impl Busy {
     /// Marks `entry` busy: renewing its lease, or `reissuing` it.
@@ -121,7 +135,7 @@ impl Busy {
         entry.reissuing = reissuing;
         Self {
             connection: Arc::clone(&entry.connection),
-            api: Some(entry.api.clone()),
+            work: Work::Entry(entry.api.clone()),
         }
     }
 
@@ -130,7 +144,16 @@ impl Busy {
         logging_in.push(Arc::clone(connection));
         Self {
             connection: Arc::clone(connection),
-            api: None,
+            work: Work::Login,
+        }
+    }
+
+    /// Counts a revocation under way in `revocations`.
+    fn revocation(revocations: &mut usize, connection: &Arc<Connection>) -> Self {
+        *revocations = revocations.saturating_add(1);
+        Self {
+            connection: Arc::clone(connection),
+            work: Work::Revocation,
         }
     }
 }
@@ -139,8 +162,8 @@ impl Drop for Busy {
     fn drop(&mut self) {
         let mut guard = lock();
         if let Some(registry) = guard.as_mut().filter(|r| r.pid == std::process::id()) {
-            match &self.api {
-                Some(api) => {
+            match &self.work {
+                Work::Entry(api) => {
                     for entry in registry
                         .entries
                         .iter_mut()
@@ -150,9 +173,12 @@ impl Drop for Busy {
                         entry.reissuing = false;
                     }
                 }
-                None => registry
+                Work::Login => registry
                     .logging_in
                     .retain(|c| !Arc::ptr_eq(c, &self.connection)),
+                Work::Revocation => {
+                    registry.revocations = registry.revocations.saturating_sub(1);
+                }
             }
         }
         drop(guard);
@@ -183,6 +209,7 @@ fn plan(registry: &mut Registry) -> (Vec<Job>, Option<Duration>) {
     let Registry {
         entries,
         logging_in,
+        revocations,
         ..
     } = registry;
     for entry in entries.iter_mut() {
@@ -213,17 +240,20 @@ fn plan(registry: &mut Registry) -> (Vec<Job>, Option<Duration>) {
             }
         }
         entry.retiring.retain(|(issued, revoke_at)| {
-            if now >= *revoke_at {
-                work.push(Job {
-                    key: key.clone(),
-                    due: Due::Revoke(Arc::clone(issued), entry.source.clone(), InFlight::start()),
-                    _busy: None,
-                });
-                false
-            } else {
+            if now < *revoke_at {
                 soonest(*revoke_at);
-                true
+                return true;
             }
+            // Its turn comes when one under way ends (which wakes the keeper).
+            if *revocations >= MOST_REVOCATIONS {
+                return true;
+            }
+            work.push(Job {
+                key: key.clone(),
+                due: Due::Revoke(Arc::clone(issued), entry.source.clone(), InFlight::start()),
+                _busy: Some(Busy::revocation(revocations, &entry.connection)),
+            });
+            false
         });
         if let Some(job) = plan_lease(entry, key, now, &mut soonest) {
             work.push(job);

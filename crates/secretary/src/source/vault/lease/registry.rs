@@ -59,6 +59,8 @@ pub(super) struct Registry {
     pub(super) keeper: bool,
     /// The connections whose login is being kept now (on a thread of the keeper's).
     pub(super) logging_in: Vec<Arc<Connection>>,
+    /// How many replaced leases the keeper is revoking now (each on a thread).
+    pub(super) revocations: usize,
     /// Its leases are being revoked: the keeper stays until they are.
     pub(super) stopping: bool,
     /// The paths (by settings) a lease is being issued for now: another reader with the
@@ -326,6 +328,7 @@ fn fresh(registry: &mut Option<Registry>) -> &mut Registry {
         entries: Vec::new(),
         keeper: false,
         logging_in: Vec::new(),
+        revocations: 0,
         stopping: false,
         claims: Claims::default(),
     })
