@@ -407,7 +407,6 @@ pub fn resolve_with(
     let mut pending: Vec<usize> = (0..specs.len())
         .filter(|&i| specs[i].template.is_none())
         .collect();
-    prepare(manifest, environment, &context, &build);
     // Files read whole by a secret and by a dotenv source: neither way gives a verdict.
     let mut read_two_ways = Vec::new();
     for name in &environment.sources {
@@ -436,17 +435,13 @@ pub fn resolve_with(
                 })
             });
             let served = served.next().unwrap_or(Served::Fresh);
-            if let Lookup::Failed(
-                error @ (SourceError::ReadWholeAndByDotenv { .. } | SourceError::ExpansionBudget),
-            ) = &lookup
-            {
+            if let Lookup::Failed(error @ SourceError::ReadWholeAndByDotenv { .. }) = &lookup {
                 // Once each: a source's error is every pending secret's.
                 let seen = read_two_ways.iter().any(|seen| match (seen, error) {
                     (
                         SourceError::ReadWholeAndByDotenv { whole: a, .. },
                         SourceError::ReadWholeAndByDotenv { whole: b, .. },
                     ) => a == b,
-                    (SourceError::ExpansionBudget, SourceError::ExpansionBudget) => true,
                     _ => false,
                 });
                 if !seen {
@@ -505,10 +500,6 @@ impl Resolution {
 /// either way (a thirty-seventh stop left the first reader served).
 fn withdraw_read_whole(resolutions: &mut [Resolution], errors: Vec<SourceError>) {
     for error in errors {
-        if matches!(error, SourceError::ExpansionBudget) {
-            withdraw_dotenv(resolutions, &error);
-            continue;
-        }
         let SourceError::ReadWholeAndByDotenv { whole, .. } = &error else {
             continue;
         };
@@ -542,39 +533,6 @@ fn take_back(resolution: &mut Resolution, error: &SourceError) {
             error: error.clone(),
         },
     });
-}
-
-/// Lets every source of `environment`'s chain decide what concerns them all before any
-/// is asked ([`Source::prepare`]): the `.env` expansions' one budget, counted over every
-/// `dotenv` source, then started again for the lookups unless spent (spent, every
-/// `dotenv` source fails alike).
-fn prepare(
-    manifest: &Manifest,
-    environment: &EnvironmentSpec,
-    context: &Context<'_>,
-    build: &impl Fn(&SourceSpec) -> Box<dyn Source>,
-) {
-    for name in &environment.sources {
-        if let Some(spec) = manifest.source(name) {
-            build(spec).prepare(context);
-        }
-    }
-    context.prepared();
-}
-
-/// Takes back every value a `dotenv` source gave, `error` being that the expansions of
-/// the resolution's `.env` files ran past their budget: whichever source it ran out in,
-/// none is read (where it ran out would tell how large the expanded values were). Since
-/// [`prepare`] counts the budget first, a budget spent there fails every `dotenv` source
-/// before it gives a value; this holds when a file grew between the two reads.
-fn withdraw_dotenv(resolutions: &mut [Resolution], error: &SourceError) {
-    for resolution in resolutions.iter_mut() {
-        let from_dotenv = matches!(&resolution.origin, Some(Origin::Source { locator, .. })
-            if locator.kind() == crate::manifest::SourceKind::DOTENV);
-        if from_dotenv && resolution.value.is_some() {
-            take_back(resolution, error);
-        }
-    }
 }
 
 /// Records one source's answer for one secret; gives whether the secret is still to be

@@ -23,9 +23,9 @@
 //!   holding `$` survives unquoted. Single-quote a value to turn expansion off.
 //!   An expansion inserts the value as it is (it is not expanded again), so there is no
 //!   nesting; but values can grow by doubling from line to line, so a value may be at
-//!   most 1 MiB after expansion, and expansions may add at most 16 MiB to a file in all,
+//!   most 1 MiB after expansion, and expansions may add at most 4 MiB to a file in all,
 //!   charged by what the file's text bounds them by: a value from outside the file (at
-//!   most 16 KiB) is charged 16 KiB whatever its length.
+//!   most 32 KiB) is charged 32 KiB whatever its length.
 //! - A key defined twice: the later line wins.
 //! - A UTF-8 byte order mark at the start is accepted. Lines end with `\n`, `\r\n` or
 //!   a lone `\r`, as python-dotenv reads them (Python's universal newlines): every
@@ -57,10 +57,13 @@ pub struct Entry {
     /// The names its value expanded (`${NAME}`), each once, in order: where else its
     /// value comes from.
     pub references: Vec<String>,
-    /// Its value expanded past [`MAX_VALUE`] (or from one that did), and is left empty:
-    /// only [`parse_marking_oversize`] gives such entries; [`parse`] calls the line
-    /// malformed.
+    /// Its value expanded past [`MAX_VALUE`] (or from one that did), or inserted a value
+    /// from outside the file over [`OUTSIDE_CHARGE`], and is left empty: only
+    /// [`parse_marking_oversize`] gives such entries; [`parse`] calls the line malformed.
     pub oversize: bool,
+    /// Of an [`oversize`](Self::oversize) entry: it inserted a value from outside the
+    /// file over [`OUTSIDE_CHARGE`].
+    pub from_outside: bool,
 }
 
 impl fmt::Debug for Entry {
@@ -72,6 +75,7 @@ impl fmt::Debug for Entry {
             .field("comment", &self.comment)
             .field("references", &self.references)
             .field("oversize", &self.oversize)
+            .field("from_outside", &self.from_outside)
             .finish()
     }
 }
@@ -97,6 +101,9 @@ pub enum ParseErrorKind {
     InvalidExpansion,
     /// Expanding `${...}` would make the value larger than [`MAX_VALUE`] bytes.
     ValueTooLarge,
+    /// `${...}` would insert a value from outside the file (the process environment, an
+    /// earlier file) larger than [`OUTSIDE_CHARGE`] bytes.
+    OutsideTooLarge,
     /// Expansions would add more than [`MAX_EXPANDED`] bytes to the file in all.
     ExpansionTooLarge,
     /// [`MAX_ERRORS`] lines were malformed already: the rest of the file was not read.
@@ -111,8 +118,9 @@ pub const MAX_VALUE: usize = 1024 * 1024;
 
 /// The most that `${...}` expansions may add to one file, in bytes, as charged: a value
 /// defined in the file is charged its length as the file's own text bounds it, a value
-/// from outside the file [`OUTSIDE_CHARGE`], whatever its length.
-pub const MAX_EXPANDED: usize = 16 * 1024 * 1024;
+/// from outside the file [`OUTSIDE_CHARGE`], whatever its length. Each file its own:
+/// what one spends is a function of its own text alone.
+pub const MAX_EXPANDED: usize = 4 * 1024 * 1024;
 
 /// What `${NAME}` costs the [`MAX_EXPANDED`] budget when `NAME` is not defined in the
 /// file (an earlier file's value, the process environment), whatever the length of its
@@ -120,7 +128,7 @@ pub const MAX_EXPANDED: usize = 16 * 1024 * 1024;
 /// real length, the budget told an attacker who wrote the file a variable's length: one
 /// bit a run, at a threshold of their choosing, on an unrelated secret's verdict (a
 /// forty-sixth adversarial pass).
-pub const OUTSIDE_CHARGE: usize = 16 * 1024;
+pub const OUTSIDE_CHARGE: usize = 32 * 1024;
 
 /// A malformed line: where, and what is wrong (never the line's text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,13 +166,17 @@ impl fmt::Display for ParseError {
             ),
             ParseErrorKind::ValueTooLarge => write!(
                 f,
-                "line {line}: expanding `${{...}}` makes the value larger than 1 MiB, or inserts a value from outside the file larger than 16 KiB"
+                "line {line}: expanding `${{...}}` makes the value larger than 1 MiB"
+            ),
+            ParseErrorKind::OutsideTooLarge => write!(
+                f,
+                "line {line}: `${{...}}` inserts a value from outside the file (the environment, an earlier file) larger than 32 KiB, the most a .env line may take from outside"
             ),
             // Not where: the line where the budget ran out would tell how large the
             // values expanded before it were (a fortieth adversarial pass).
             ParseErrorKind::ExpansionTooLarge => write!(
                 f,
-                "the file's `${{...}}` expansions add up to more than 16 MiB (the rest of it was not read)"
+                "the file's `${{...}}` expansions add up to more than 4 MiB (the rest of it was not read)"
             ),
             ParseErrorKind::TooManyErrors => write!(
                 f,
@@ -204,9 +216,12 @@ pub fn parse<'o>(
 /// adversarial pass learnt a variable's length from which of 20 lines, each doubling it
 /// a set number of times, were reported too large).
 ///
-/// `expanded` is what expansions added before, in other files read with it, and is
-/// added to: the [`MAX_EXPANDED`] budget is shared by all of them (a forty-first
-/// adversarial pass read a length from which of 36 files, each its own budget, ran out).
+/// `expanded` is added what the file's expansions are charged; the [`MAX_EXPANDED`]
+/// budget counts from what it held. The `dotenv` source gives each file a budget of its
+/// own: since a value from outside the file is charged [`OUTSIDE_CHARGE`] whatever it
+/// holds, what a file spends is a function of its text alone (a forty-first adversarial
+/// pass read a length from which of 36 files ran out, when values were charged their
+/// length; a forty-seventh, from one budget shared with a private file).
 pub fn parse_marking_oversize<'o>(
     text: &str,
     outside: &dyn Fn(&str) -> Option<&'o str>,
@@ -238,6 +253,7 @@ fn parse_with<'o>(
         referenced: std::cell::RefCell::new(std::collections::HashSet::new()),
         mark_oversize,
         oversize: Cell::new(false),
+        from_outside: Cell::new(false),
         bounds: Vec::new(),
         inserted: Cell::new(0),
         charged: Cell::new(0),
@@ -290,6 +306,8 @@ struct Parser<'a, 'o> {
     mark_oversize: bool,
     /// The value being read is too large, or built from one that is.
     oversize: Cell<bool>,
+    /// It inserted a value from outside the file over [`OUTSIDE_CHARGE`].
+    from_outside: Cell<bool>,
     /// Each entry's length as the file's own text bounds it (its literal text, and what
     /// its expansions were charged): what an expansion of it is charged.
     bounds: Vec<usize>,
@@ -377,6 +395,7 @@ impl Parser<'_, '_> {
             self.references.borrow_mut().clear();
             self.referenced.borrow_mut().clear();
             self.oversize.set(false);
+            self.from_outside.set(false);
             self.inserted.set(0);
             self.charged.set(0);
             self.bounded_over.set(false);
@@ -405,6 +424,7 @@ impl Parser<'_, '_> {
                         comment,
                         references,
                         oversize,
+                        from_outside: oversize && self.from_outside.get(),
                     });
                 }
                 Err(Stop::Line(kind)) => {
@@ -657,14 +677,21 @@ impl Parser<'_, '_> {
         // larger than it was charged (a value from outside over OUTSIDE_CHARGE): too
         // large, and said only to a secret that reads it.
         let bounded_over = bounded > MAX_VALUE;
-        if bounded_over || inserted.len() > charge {
+        let from_outside = !bounded_over && inserted.len() > charge;
+        if bounded_over || from_outside {
             self.bounded_over
                 .set(self.bounded_over.get() || bounded_over);
+            self.from_outside
+                .set(self.from_outside.get() || from_outside);
             if self.mark_oversize {
                 self.oversize.set(true);
                 return Ok(close + 1);
             }
-            return Err(ParseErrorKind::ValueTooLarge);
+            return Err(if from_outside {
+                ParseErrorKind::OutsideTooLarge
+            } else {
+                ParseErrorKind::ValueTooLarge
+            });
         }
         if self.oversize.get() {
             return Ok(close + 1);

@@ -218,7 +218,7 @@ fn marked_oversize_a_value_and_those_built_from_it_are_empty_and_no_error() {
 
 #[test]
 fn expansions_stop_at_the_file_limit() {
-    // Each line is under the value limit, but together they add more than 16 MiB.
+    // Each line is under the value limit, but together they add more than 4 MiB.
     let big = "x".repeat(1024 * 1024 - 1);
     let mut text = format!("BIG={big}\n");
     for i in 0..20 {
@@ -229,7 +229,7 @@ fn expansions_stop_at_the_file_limit() {
     assert_eq!(
         found,
         [ParseError {
-            line: 18,
+            line: 6,
             kind: ParseErrorKind::ExpansionTooLarge
         }]
     );
@@ -238,7 +238,7 @@ fn expansions_stop_at_the_file_limit() {
 #[test]
 fn refused_expansions_use_up_the_budget_and_values_are_lent_not_copied() {
     // Each line asks for a 1 MiB value from outside and is refused (over what a value
-    // from outside may be): the file stops once the charges add up to 16 MiB, not after
+    // from outside may be): the file stops once the charges add up to 4 MiB, not after
     // 4,000 copies.
     let big = "x".repeat(1024 * 1024);
     let outside = |name: &str| (name == "BIG").then_some(big.as_str());
@@ -254,7 +254,12 @@ fn refused_expansions_use_up_the_budget_and_values_are_lent_not_copied() {
     );
     // Under `parse`, each is a malformed line.
     let found = parse("X=a${BIG}\n", &outside).expect_err("refused");
-    assert_eq!(found[0].kind, ParseErrorKind::ValueTooLarge);
+    assert_eq!(found[0].kind, ParseErrorKind::OutsideTooLarge);
+    assert!(
+        found[0].to_string().contains("larger than 32 KiB"),
+        "{}",
+        found[0]
+    );
 }
 
 #[test]

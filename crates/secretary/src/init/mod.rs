@@ -321,6 +321,17 @@ fn nameable(files: &[DotenvFile<'_>]) -> Result<(), InitError> {
         None => Ok(()),
     }
 }
+/// The entries of `text`, `${NAME}` taken from `earlier` files' values. A value too
+/// large to expand is left empty, not an error: its size changes no name, type or
+/// comment `init` reads (a forty-seventh adversarial pass: a 17 KB certificate from
+/// `.env`, taken in `.env.local`, failed the whole run).
+fn entries_of(
+    text: &str,
+    earlier: &HashMap<String, Zeroizing<String>>,
+) -> Result<Vec<dotenv::Entry>, Vec<dotenv::ParseError>> {
+    let outside = |name: &str| earlier.get(name).map(|value| value.as_str());
+    dotenv::parse_marking_oversize(text, &outside, &std::cell::Cell::new(0))
+}
 
 /// [`draft`], with production reading `store`.
 pub fn draft_with(
@@ -344,10 +355,7 @@ pub fn draft_with(
     let mut sops_files: Vec<usize> = Vec::new();
     nameable(files)?;
     for (at, file) in files.iter().enumerate() {
-        let entries = dotenv::parse(file.text, &|name| {
-            earlier.get(name).map(|value| value.as_str())
-        })
-        .map_err(|errors| InitError::Parse {
+        let entries = entries_of(file.text, &earlier).map_err(|errors| InitError::Parse {
             file: file.shown.to_path_buf(),
             errors,
         })?;

@@ -702,7 +702,6 @@ fn bounded(
     let provider_variables = context.provider_variables.to_vec();
     let claims = std::sync::Arc::clone(&context.claims);
     let sensitive_names = std::sync::Arc::clone(&context.sensitive_names);
-    let expanded = std::sync::Arc::clone(&context.expanded);
     let origin_bytes = std::sync::Arc::clone(&context.origin_bytes);
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
     std::thread::Builder::new()
@@ -718,7 +717,6 @@ fn bounded(
                 provider_variables: &provider_variables,
                 claims,
                 sensitive_names,
-                expanded,
                 origin_bytes,
             };
             let batch = source.lookup(&refs(&specs), &context);

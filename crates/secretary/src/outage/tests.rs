@@ -494,7 +494,6 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         provider_variables: &[],
         claims: std::sync::Arc::default(),
         sensitive_names: std::sync::Arc::default(),
-        expanded: std::sync::Arc::default(),
         origin_bytes: std::sync::Arc::default(),
     };
     let manifest =

@@ -63,6 +63,8 @@ struct Assigned {
     origin_bytes: usize,
     /// Its value expanded past the limit, or from one that did (then `value` is empty).
     oversize: bool,
+    /// Of an oversize value: it took a value from outside its file over the limit.
+    from_outside: bool,
     /// A sensitive secret's variable its value was built from, through any lines, if
     /// one was (its origins alone skip the names between: a forty-first adversarial
     /// pass built a plain value from `PIN_CODE=${CI_PIN}`).
@@ -159,6 +161,7 @@ impl Loaded {
                 origins,
                 origin_bytes,
                 oversize,
+                from_outside: entry.from_outside,
                 sensitive_name,
             },
         );
@@ -172,13 +175,8 @@ impl DotenvSource {
         Self { name, files }
     }
 
-    /// Reads every file, merged; `claiming` each file for the `dotenv` sources (not when
-    /// only counting what their expansions add: [`Source::prepare`]).
-    fn load(&self, context: &Context<'_>, claiming: bool) -> Result<Loaded, SourceError> {
-        // Spent by an earlier source of this resolution: none is read.
-        if context.expanded.load(Ordering::SeqCst) > dotenv::MAX_EXPANDED {
-            return Err(SourceError::ExpansionBudget);
-        }
+    /// Reads every file, merged, claiming each for the `dotenv` sources.
+    fn load(&self, context: &Context<'_>) -> Result<Loaded, SourceError> {
         let mut loaded = Loaded {
             values: HashMap::new(),
             missing: Vec::new(),
@@ -201,13 +199,9 @@ impl DotenvSource {
             // A file a secret reads whole (a `files` source) by another name (a hard link,
             // a second mount), which the manifest's check of paths cannot see.
             let (device, inode) = opened.identity();
-            let claimed = if claiming {
-                context
-                    .claims
-                    .claim(&Claimant::Dotenv, &[Claim::File { device, inode }])
-            } else {
-                Ok(())
-            };
+            let claimed = context
+                .claims
+                .claim(&Claimant::Dotenv, &[Claim::File { device, inode }]);
             if let Err((_, Claimant::Secret(whole))) = claimed {
                 return Err(SourceError::ReadWholeAndByDotenv {
                     path: file.clone(),
@@ -242,22 +236,20 @@ impl DotenvSource {
                 }
                 context.vars.get_str(name)
             };
-            let budget = std::cell::Cell::new(context.expanded.load(Ordering::SeqCst));
-            let parsed = dotenv::parse_marking_oversize(&text, &outside, &budget);
-            context.expanded.store(budget.get(), Ordering::SeqCst);
-            let entries = parsed.map_err(|errors| {
-                if errors
-                    .iter()
-                    .any(|error| error.kind == dotenv::ParseErrorKind::ExpansionTooLarge)
-                {
-                    SourceError::ExpansionBudget
-                } else {
+            // Each file its own budget: what a file's expansions are charged is a
+            // function of its own text alone (a value from outside it is charged the same
+            // whatever it holds), so whether one file spends its budget tells nothing of
+            // another's values. A budget shared by every file added the lengths of a
+            // private file's values to what an attacker's file spent (a forty-seventh
+            // adversarial pass read a password's length from it).
+            let budget = std::cell::Cell::new(0);
+            let entries =
+                dotenv::parse_marking_oversize(&text, &outside, &budget).map_err(|errors| {
                     SourceError::Malformed {
                         path: file.clone(),
                         errors,
                     }
-                }
-            })?;
+                })?;
             let mut withheld = withheld.into_inner();
             withheld.sort();
             withheld.dedup();
@@ -290,17 +282,12 @@ impl Source for DotenvSource {
         &self.name
     }
 
-    fn prepare(&self, context: &Context<'_>) {
-        // Read for what its expansions add, nothing else: the lookup reads again.
-        let _ = self.load(context, false);
-    }
-
     fn kind(&self) -> SourceKind {
         SourceKind::DOTENV
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
-        let loaded = match self.load(context, true) {
+        let loaded = match self.load(context) {
             Ok(loaded) => loaded,
             Err(error) => return Batch::failed(secrets.len(), &error),
         };
@@ -334,6 +321,7 @@ impl Source for DotenvSource {
                             line,
                             origins,
                             oversize,
+                            from_outside,
                             sensitive_name,
                             ..
                         }) => {
@@ -373,13 +361,7 @@ impl Source for DotenvSource {
                             // Said only to the one secret its origins allow: a line no
                             // secret reads says nothing of the values it expanded.
                             if *oversize {
-                                return Lookup::Failed(SourceError::Malformed {
-                                    path: names[*file].clone(),
-                                    errors: vec![dotenv::ParseError {
-                                        line: *line,
-                                        kind: dotenv::ParseErrorKind::ValueTooLarge,
-                                    }],
-                                });
+                                return too_large(&names[*file], *line, *from_outside);
                             }
                             return Lookup::Found {
                                 value: SecretValue::new(value.to_string()),
@@ -406,4 +388,21 @@ impl Source for DotenvSource {
             warnings: loaded.warnings,
         }
     }
+}
+
+/// The failure of a secret that reads line `line` of `path`, whose value is too large:
+/// it took a value from outside the file over the limit (`from_outside`), or grew past
+/// 1 MiB.
+fn too_large(path: &str, line: usize, from_outside: bool) -> Lookup {
+    Lookup::Failed(SourceError::Malformed {
+        path: path.to_owned(),
+        errors: vec![dotenv::ParseError {
+            line,
+            kind: if from_outside {
+                dotenv::ParseErrorKind::OutsideTooLarge
+            } else {
+                dotenv::ParseErrorKind::ValueTooLarge
+            },
+        }],
+    })
 }

@@ -73,9 +73,6 @@ pub struct Context<'a> {
     /// a secret declared `sensitive = false` may not be built from one by `.env`
     /// expansion, as it may not by a `template`.
     pub(crate) sensitive_names: std::sync::Arc<std::collections::HashMap<String, String>>,
-    /// What `.env` expansions added so far in this resolution, over every file of every
-    /// `dotenv` source: one budget ([`crate::dotenv::MAX_EXPANDED`]) for them all.
-    pub(crate) expanded: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     /// What the names `.env` values are built from cost in this resolution, over every
     /// `dotenv` source: one bound for them all (a forty-fifth adversarial pass: each
     /// source its own, 255 sources on one file took 49 s).
@@ -111,20 +108,8 @@ impl<'a> Context<'a> {
                     })
                     .collect(),
             ),
-            expanded: std::sync::Arc::default(),
             origin_bytes: std::sync::Arc::default(),
         }
-    }
-
-    /// Once every source of the chain was prepared ([`Source::prepare`]): unless the
-    /// expansions' budget is spent, it starts again for the lookups (spent, it stays so,
-    /// and every `dotenv` source fails alike).
-    pub(crate) fn prepared(&self) {
-        use std::sync::atomic::Ordering;
-        if self.expanded.load(Ordering::SeqCst) <= crate::dotenv::MAX_EXPANDED {
-            self.expanded.store(0, Ordering::SeqCst);
-        }
-        self.origin_bytes.store(0, Ordering::SeqCst);
     }
 }
 
@@ -139,15 +124,6 @@ pub trait Source: Send + Sync {
     /// Looks up every secret in `secrets`; the answer has one [`Lookup`] per secret, in
     /// the same order.
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch;
-
-    /// Called for every source of the environment's chain before any is asked: what a
-    /// resolution decides for all its sources at once. A `dotenv` source counts what its
-    /// files' expansions add ([`Context`]'s one budget), so that a budget spent fails
-    /// every `dotenv` source alike, whichever file it ran out in (a forty-second
-    /// adversarial pass read a length from which source failed first). Nothing by default.
-    fn prepare(&self, context: &Context<'_>) {
-        let _ = context;
-    }
 }
 
 /// A source's answer to one [`Source::lookup`].
@@ -272,15 +248,6 @@ pub enum SourceError {
         /// The secret built from it first.
         first: String,
     },
-    /// The `.env` files' `${...}` expansions, over every `dotenv` source of the resolution,
-    /// add up to more than [`crate::dotenv::MAX_EXPANDED`]: every `dotenv` source fails,
-    /// and no secret keeps a value one gave, so that where the budget ran out (a file, a
-    /// source) tells nothing of how large the expanded values were (a forty-first
-    /// adversarial pass read a length from which of 36 files failed).
-    #[error(
-        "the .env files' `${{...}}` expansions add up to more than 16 MiB; no dotenv source is read"
-    )]
-    ExpansionBudget,
     /// A `.env` file whose `${...}` expansions refer, through one another, to more names
     /// in all than are tracked (32 MiB of them): what it costs grows with lines times
     /// names, not with its size.
@@ -371,8 +338,15 @@ impl SourceError {
                 format!("check that {path} exists and that this user may read it")
             }
             Self::Malformed { path, errors } => {
-                use dotenv::ParseErrorKind::{ExpansionTooLarge, ValueTooLarge};
+                use dotenv::ParseErrorKind::{ExpansionTooLarge, OutsideTooLarge, ValueTooLarge};
                 if errors
+                    .iter()
+                    .all(|error| error.kind == OutsideTooLarge)
+                {
+                    format!(
+                        "a .env line takes at most 32 KiB from outside {path}: let the program read that variable itself, or keep the value in a file a `files` source reads"
+                    )
+                } else if errors
                     .iter()
                     .all(|error| matches!(error.kind, ExpansionTooLarge | ValueTooLarge))
                 {
@@ -407,7 +381,6 @@ impl SourceError {
             Self::ExpansionWeb { path } => format!(
                 "in {path}, build fewer values from values built from many others: write them out"
             ),
-            Self::ExpansionBudget => "build fewer values from others with `${...}` (values can double from line to line): write them out, or single-quote a value to turn expansion off".to_owned(),
             Self::PlainFromSecret { origin, .. } => format!(
                 "a secret declared `sensitive = false` may not be built from a sensitive one: declare it sensitive (remove `sensitive = false`), or do not expand `${{{origin}}}` into it"
             ),

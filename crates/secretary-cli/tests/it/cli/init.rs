@@ -561,3 +561,21 @@ fn init_writes_nothing_it_could_not_read_back() {
     );
     assert!(!project.path().join("secrets.toml").exists());
 }
+
+#[test]
+fn init_reads_a_large_value_an_earlier_file_lends_a_later_one() {
+    // A forty-seventh adversarial pass: a 17 KB certificate in `.env`, taken by
+    // `${CA_PEM}` in `.env.local`, failed the whole `init` (a value from outside a file
+    // may insert at most 32 KiB since a77f1ef, and 16 KiB then); `init` reads names,
+    // types and comments, which a value's size does not change.
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    let pem = "A".repeat(40 * 1024);
+    project.file(".env", &format!("CA_PEM=\"{pem}\"\n"));
+    project.file(".env.local", "UPSTREAM_CA=\"${CA_PEM}\"\n");
+    let out = init(project.path(), &["--from", ".env", "--from", ".env.local"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let manifest = fs::read_to_string(project.path().join("secrets.toml")).unwrap();
+    assert!(manifest.contains("[secrets.upstream_ca]"), "{manifest}");
+    assert!(!manifest.contains(&pem[..64]), "a value was written");
+}

@@ -133,17 +133,19 @@ fn a_group_writable_dotenv_is_warned_about() {
 
 #[test]
 fn an_expansion_bomb_stops_at_the_limit_and_fails_the_secret_that_reads_it() {
-    // 629 bytes that grew to a gigabyte: each line is the one before, ten times. A
-    // value past 1 MiB is left empty and marked, and so is every value built from it:
-    // only a secret that reads one fails, naming its line. A fortieth adversarial pass
-    // learnt a variable's length from which lines no secret read were reported.
+    // Each line is the one before, ten times, then twice: past 1 MiB. A value past
+    // 1 MiB is left empty and marked, and so is every value built from it (which
+    // inserts, and costs, nothing): only a secret that reads one fails, naming its
+    // line. A fortieth adversarial pass learnt a variable's length from which lines no
+    // secret read were reported.
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
     let mut bomb = String::from("L0=xxxxxxxxxx\n");
     for line in 1..10 {
         let previous = format!("${{L{}}}", line - 1);
-        let _ = writeln!(bomb, "L{line}={}", previous.repeat(10));
+        let times = if line == 6 { 2 } else { 10 };
+        let _ = writeln!(bomb, "L{line}={}", previous.repeat(times));
     }
     bomb.push_str("DATABASE_URL=postgresql://db/app\nAPI_KEY=k-${L9}\n");
     write_private(&dir.path().join(".env"), &bomb);
@@ -372,28 +374,34 @@ fn a_secret_declared_not_sensitive_is_never_built_from_a_sensitive_ones_variable
 }
 
 #[test]
-fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_what_or_where() {
-    // A forty-first adversarial pass: each file had a 16 MiB budget of its own, and the
-    // source named the first file whose expansions ran past it: 36 files, each with a
-    // threshold, gave a variable's length in one check. One budget for the resolution
-    // now, and when it is spent no dotenv source gives a value, whichever file it was.
-    // A forty-sixth: charged by the length of the values inserted, whether it was spent
-    // still told whether a variable was longer than a threshold the file chose. A value
-    // from outside the file is charged 16 KiB whatever it holds, set or not.
+fn each_files_expansion_budget_depends_on_its_own_text_alone() {
+    // A forty-first adversarial pass: each file had a budget of its own, charged by the
+    // length of the values inserted, and the first file to run out was named: 36 files
+    // gave a variable's length. A forty-sixth: one budget for every file, still charged
+    // so, told whether a variable was longer than a threshold the file chose. A
+    // forty-seventh: charged by each file's text, one budget shared with a private file
+    // still added that file's values' lengths. Now a value from outside a file is charged
+    // 32 KiB whatever it holds, set or not, and each file has its own 4 MiB: whether one
+    // spends it is a function of its own text alone.
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(
         dir.path(),
         "version = 1\n\
          [sources.env]\ntype = \"env\"\n\
-         [sources.d0]\ntype = \"dotenv\"\nfiles = [\"good.env\"]\n\
+         [sources.d0]\ntype = \"dotenv\"\nfiles = [\"private.env\"]\n\
          [sources.d1]\ntype = \"dotenv\"\nfiles = [\"probe.env\"]\n\
          [environments.development]\nsources = [\"env\", \"d0\", \"d1\"]\n\
-         [secrets.ok_a]\n[secrets.late]\n",
+         [secrets.ok_a]\n[secrets.database_url]\n[secrets.late]\n",
     );
-    write_private(&dir.path().join("good.env"), "OK_A=plain-a\n");
-    // X5 is charged 32 x 16 KiB = 512 KiB, and its making about 1 MiB: 28 more of it
-    // stay within 16 MiB, 31 do not, whatever PROBE holds.
+    let private = |length: usize| {
+        format!(
+            "OK_A=plain-a\nDB_PASSWORD={}\nDATABASE_URL=postgres://app:${{DB_PASSWORD}}@db/app\n",
+            "p".repeat(length)
+        )
+    };
+    // X5 is charged 32 x 32 KiB = 1 MiB, and its making 2016 KiB: two more of it stay
+    // within 4 MiB, three do not, whatever PROBE or the private file hold.
     let probe = |copies: usize| {
         let mut probe = "X0=${PROBE}\n".to_owned();
         for n in 1..=5 {
@@ -405,52 +413,46 @@ fn the_expansion_budget_is_one_for_every_dotenv_file_and_spent_says_nothing_of_w
         probe.push_str("LATE=plain-late\n");
         probe
     };
-    let probes = [None, Some(1), Some(10), Some(20), Some(16 * 1024)];
     let vars = |length: Option<usize>| match length {
         Some(length) => Variables::from_pairs([("PROBE", "x".repeat(length))]),
         None => Variables::default(),
     };
-    write_private(&dir.path().join("probe.env"), &probe(28));
-    for length in probes {
-        let report = run(&manifest, "development", &vars(length));
-        assert_eq!(
-            value(&report, "ok_a").as_deref(),
-            Some("plain-a"),
-            "{length:?}"
-        );
-        assert_eq!(
-            value(&report, "late").as_deref(),
-            Some("plain-late"),
-            "{length:?}"
-        );
-    }
-    write_private(&dir.path().join("probe.env"), &probe(31));
-    for length in probes {
-        let report = run(&manifest, "development", &vars(length));
-        // A forty-second: the first source to fail, and which secrets fell through, told
-        // where it ran out. Counted over every source first, it fails them all alike.
-        let failed: Vec<String> = ["ok_a", "late"]
-            .iter()
-            .map(|key| match &report.get(key).unwrap().problems[0].kind {
-                ProblemKind::SourceFailed { source, .. } => source.clone(),
-                other => panic!("{key}: {other}"),
-            })
-            .collect();
-        assert_eq!(
-            failed,
-            ["d0", "d0"],
-            "the first dotenv source fails for both ({length:?})"
-        );
-        for key in ["ok_a", "late"] {
-            assert_eq!(value(&report, key), None, "{key}");
-            let problem = &report.get(key).unwrap().problems[0];
-            let problem = format!("{} {}", problem.kind, problem.fix);
-            assert!(
-                problem.contains("expansions add up to more than 16 MiB; no dotenv source is read")
-                    && !problem.contains("probe.env")
-                    && !problem.contains("good.env"),
-                "{key}: {problem}"
-            );
+    // Two copies and a line charged the rest but 19 bytes: the probe spends its budget
+    // but 19 bytes, where one budget shared with the private file was spent, or not, by
+    // a password of 20 bytes or 19.
+    let exact = {
+        let spent = 2016 * 1024 + 2 * 1024 * 1024;
+        let rest = secretary::dotenv::MAX_EXPANDED - spent - 19;
+        format!("{}Q={}\nR=${{Q}}\n", probe(2), "q".repeat(rest))
+    };
+    for (text, spent) in [(exact, false), (probe(3), true)] {
+        let copies = if spent { 3 } else { 2 };
+        write_private(&dir.path().join("probe.env"), &text);
+        for password in [5, 19, 20, 5_000] {
+            write_private(&dir.path().join("private.env"), &private(password));
+            for length in [None, Some(1), Some(20), Some(32 * 1024)] {
+                let report = run(&manifest, "development", &vars(length));
+                let case = format!("{copies} copies, password {password}, PROBE {length:?}");
+                // The private file's own secrets, whatever the probe did.
+                assert_eq!(value(&report, "ok_a").as_deref(), Some("plain-a"), "{case}");
+                assert!(value(&report, "database_url").is_some(), "{case}");
+                if !spent {
+                    assert_eq!(
+                        value(&report, "late").as_deref(),
+                        Some("plain-late"),
+                        "{case}"
+                    );
+                    continue;
+                }
+                assert_eq!(value(&report, "late"), None, "{case}");
+                let problem = &report.get("late").unwrap().problems[0];
+                let problem = format!("{} {}", problem.kind, problem.fix);
+                assert!(
+                    problem.contains("probe.env")
+                        && problem.contains("expansions add up to more than 4 MiB"),
+                    "{case}: {problem}"
+                );
+            }
         }
     }
 }
@@ -540,7 +542,9 @@ fn a_long_name_copied_from_line_to_line_is_counted_by_its_bytes() {
     use std::fmt::Write as _;
     let dir = tempfile::tempdir().unwrap();
     let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
-    let mut text = format!("A=${{N{}}}\n", "x".repeat(100_000));
+    // (The name defined empty: it costs no expansion budget.)
+    let name = format!("N{}", "x".repeat(100_000));
+    let mut text = format!("{name}=\nA=${{{name}}}\n");
     for n in 0..1_000 {
         let _ = writeln!(text, "B{n}=${{A}}");
     }
@@ -587,5 +591,40 @@ fn the_names_bound_is_one_for_every_dotenv_source() {
         first_problem(&report, "elsewhere").contains("to more than 32 MiB of names in all"),
         "{}",
         first_problem(&report, "elsewhere")
+    );
+}
+
+#[test]
+fn a_value_from_outside_up_to_32_kib_is_inserted_and_a_larger_one_is_named_as_such() {
+    // A forty-seventh adversarial pass: a 17 KB certificate from the environment was
+    // "larger than 1 MiB, or ... 16 KiB", with the fix "write them out, or single-quote".
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(dir.path(), &format!("{DOTENV_CHAIN}{SECRETS}"));
+    write_private(
+        &dir.path().join(".env"),
+        "API_KEY=\"${CA_PEM}\"\nDATABASE_URL=postgresql://db/app\n",
+    );
+    let fits = "c".repeat(32 * 1024);
+    let report = run(
+        &manifest,
+        "development",
+        &Variables::from_pairs([("CA_PEM", fits.as_str())]),
+    );
+    assert_eq!(value(&report, "api_key").as_deref(), Some(fits.as_str()));
+    let over = "c".repeat(32 * 1024 + 1);
+    let report = run(
+        &manifest,
+        "development",
+        &Variables::from_pairs([("CA_PEM", over.as_str())]),
+    );
+    assert_eq!(value(&report, "api_key"), None);
+    assert!(value(&report, "database_url").is_some());
+    let problem = &report.get("api_key").unwrap().problems[0];
+    let message = format!("{} {}", problem.kind, problem.fix);
+    assert!(
+        message.contains("line 1: `${...}` inserts a value from outside the file")
+            && message.contains("larger than 32 KiB")
+            && message.contains("let the program read that variable itself"),
+        "{message}"
     );
 }
