@@ -321,20 +321,47 @@ fn a_line_of_many_names_is_read_in_linear_time() {
     // second here).
     let (done, finished) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
+        // (Names defined in the file, at most MAX_ENTRIES of them with the line.)
+        let names = MAX_ENTRIES - 1;
         let mut text = String::new();
-        for n in 0..100_000 {
+        for n in 0..names {
             let _ = writeln!(text, "V{n:07}=");
         }
         text.push_str("X=");
-        for n in 0..100_000 {
+        for n in 0..names {
             let _ = write!(text, "${{V{n:07}}}");
         }
         text.push('\n');
         let entries = parse(&text, &|_| None).unwrap();
-        let _ = done.send(entries[100_000].references.len());
+        let _ = done.send(entries[names].references.len());
     });
     match finished.recv_timeout(std::time::Duration::from_secs(20)) {
-        Ok(names) => assert_eq!(names, 100_000),
+        Ok(names) => assert_eq!(names, MAX_ENTRIES - 1),
         Err(error) => panic!("a line of 100,000 names took over 20 s ({error}): not linear"),
     }
+}
+
+#[test]
+fn a_file_holds_at_most_max_entries_assignments() {
+    // A forty-seventh adversarial pass: 1.6 million `K=1` lines in 16 MiB took 800 MB
+    // and seconds, at every listing of the file.
+    let mut text = String::new();
+    for n in 0..MAX_ENTRIES {
+        let _ = writeln!(text, "K{n}=1");
+    }
+    assert_eq!(parse(&text, &|_| None).unwrap().len(), MAX_ENTRIES);
+    let over = format!("{text}# one more\nLAST=1\n");
+    let found = errors(&over);
+    assert_eq!(
+        found,
+        [ParseError {
+            line: MAX_ENTRIES + 2,
+            kind: ParseErrorKind::TooManyEntries
+        }]
+    );
+    assert!(
+        found[0]
+            .to_string()
+            .contains("more than 100000 assignments")
+    );
 }

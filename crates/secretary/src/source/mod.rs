@@ -341,6 +341,14 @@ impl SourceError {
                 use dotenv::ParseErrorKind::{ExpansionTooLarge, OutsideTooLarge, ValueTooLarge};
                 if errors
                     .iter()
+                    .any(|error| error.kind == dotenv::ParseErrorKind::TooManyEntries)
+                {
+                    format!(
+                        "keep {path} to at most {} assignments: split it, or move what is not configuration out of it",
+                        dotenv::MAX_ENTRIES
+                    )
+                } else if errors
+                    .iter()
                     .all(|error| error.kind == OutsideTooLarge)
                 {
                     format!(
