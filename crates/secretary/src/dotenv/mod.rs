@@ -185,7 +185,7 @@ impl fmt::Display for ParseError {
             // values expanded before it were (a fortieth adversarial pass).
             ParseErrorKind::ExpansionTooLarge => write!(
                 f,
-                "the file's `${{...}}` expansions add up to more than 4 MiB (the rest of it was not read)"
+                "the file's `${{...}}` expansions add up to more than 4 MiB, each of a variable from outside the file counting 32 KiB (the rest of it was not read)"
             ),
             ParseErrorKind::TooManyEntries => write!(
                 f,
@@ -663,6 +663,11 @@ impl Parser<'_, '_> {
             Some(&index) => {
                 if self.entries[index].oversize {
                     self.oversize.set(true);
+                    // Said as what made it so (a forty-eighth adversarial pass saw a
+                    // line built from a certificate over 32 KiB called past 1 MiB).
+                    if self.entries[index].from_outside {
+                        self.from_outside.set(true);
+                    }
                 }
                 (
                     Some(self.entries[index].value.as_str()),

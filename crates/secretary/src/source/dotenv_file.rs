@@ -109,6 +109,7 @@ impl Loaded {
         let mut origins: Vec<String> = Vec::new();
         // Built from an earlier file's value too large: too large as well.
         let mut oversize = entry.oversize;
+        let mut from_outside = entry.from_outside;
         let mut sensitive_name = None;
         // Counted before a name is copied, each copy (a forty-third adversarial pass
         // passed the bound counted after the copies were deduplicated: 3 GB for 1.7 MB).
@@ -130,6 +131,7 @@ impl Loaded {
             match self.values.get(name) {
                 Some(earlier) => {
                     oversize |= earlier.oversize;
+                    from_outside |= earlier.oversize && earlier.from_outside;
                     if sensitive_name.is_none() {
                         sensitive_name.clone_from(&earlier.sensitive_name);
                     }
@@ -161,7 +163,7 @@ impl Loaded {
                 origins,
                 origin_bytes,
                 oversize,
-                from_outside: entry.from_outside,
+                from_outside: oversize && from_outside,
                 sensitive_name,
             },
         );

@@ -349,6 +349,13 @@ impl SourceError {
                     )
                 } else if errors
                     .iter()
+                    .any(|error| error.kind == ExpansionTooLarge)
+                {
+                    format!(
+                        "in {path}, each `${{NAME}}` of a variable from outside the file counts 32 KiB (about 128 in all), each of a line of the file what that line holds: split the file, let the program read those variables itself, or write out values built from values"
+                    )
+                } else if errors
+                    .iter()
                     .all(|error| error.kind == OutsideTooLarge)
                 {
                     format!(

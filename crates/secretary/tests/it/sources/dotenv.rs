@@ -627,4 +627,46 @@ fn a_value_from_outside_up_to_32_kib_is_inserted_and_a_larger_one_is_named_as_su
             && message.contains("let the program read that variable itself"),
         "{message}"
     );
+    // A forty-eighth: built from such a value, in the file or a later one, it was
+    // "larger than 1 MiB", with the fix "single-quote a value".
+    for (env, local) in [
+        ("CERT=${CA_PEM}\nAPI_KEY=\"${CERT}-x\"\n", ""),
+        ("CERT=${CA_PEM}\n", "API_KEY=\"${CERT}-x\"\n"),
+    ] {
+        write_private(
+            &dir.path().join(".env"),
+            &format!("{env}DATABASE_URL=postgresql://db/app\n"),
+        );
+        write_private(&dir.path().join(".env.local"), local);
+        let report = run(
+            &manifest,
+            "development",
+            &Variables::from_pairs([("CA_PEM", over.as_str())]),
+        );
+        let problem = &report.get("api_key").unwrap().problems[0];
+        let message = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            message.contains("inserts a value from outside the file")
+                && !message.contains("1 MiB")
+                && !message.contains("single-quote"),
+            "{message}"
+        );
+    }
+    // More than about 128 of them in one file pass its budget, however small the file:
+    // said as such, with a fix that works.
+    let many: String = (0..130)
+        .map(|n| format!("SETTING_{n}=${{SETTING_{n}:-value{n}}}\n"))
+        .collect::<Vec<_>>()
+        .concat();
+    write_private(&dir.path().join(".env"), &many);
+    write_private(&dir.path().join(".env.local"), "");
+    let report = run(&manifest, "development", &Variables::default());
+    let problem = &report.get("api_key").unwrap().problems[0];
+    let message = format!("{} {}", problem.kind, problem.fix);
+    assert!(
+        message.contains("each of a variable from outside the file counting 32 KiB")
+            && message.contains("about 128 in all")
+            && message.contains("split the file"),
+        "{message}"
+    );
 }
