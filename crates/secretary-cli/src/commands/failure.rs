@@ -286,6 +286,11 @@ impl Failure {
             ),
             Self::NotStarted { program, error } => {
                 let what = match error.kind() {
+                    // The file is there: what is not is the interpreter its `#!` line
+                    // names (a forty-eighth adversarial pass: "not found").
+                    io::ErrorKind::NotFound if program.contains('/') && std::path::Path::new(&program).is_file() => {
+                        "cannot be started: the interpreter its `#!` line names was not found".to_owned()
+                    }
                     io::ErrorKind::NotFound => "not found (is it installed and on PATH?)".to_owned(),
                     io::ErrorKind::PermissionDenied => "not executable".to_owned(),
                     io::ErrorKind::ArgumentListTooLong => "cannot be started: its arguments and environment, secrets included, are more than the system allows (use --only or --reset to pass fewer)".to_owned(),

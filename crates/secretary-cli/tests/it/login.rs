@@ -599,4 +599,23 @@ fn a_command_that_logged_in_revokes_its_token_unless_a_lease_it_hands_out_needs_
     let out = secretary(app.path(), &bao, &ids, &["get", "postgres_user"], "");
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     assert_eq!(live_logins(&bao), 1, "get's lease lost its token");
+    // A forty-eighth: a token whose policy may not revoke itself (no default policy)
+    // was left silently, its 403 taken for an ended token. It is said.
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app",
+        "token_policies=app-read",
+        "token_ttl=1h",
+        "token_no_default_policy=true",
+    ]);
+    let out = secretary(app.path(), &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stderr
+            .contains("could not revoke the login token this command used")
+            && out.stderr.contains("it works until its TTL ends"),
+        "{}",
+        out.stderr
+    );
+    out.shows_none_of(&[role_id.as_str(), secret_id.as_str()]);
 }

@@ -180,6 +180,24 @@ fn exit_statuses_pass_through() {
     );
     fs::write(dir.path().join("not-executable"), "#!/bin/sh\n").unwrap();
     assert_eq!(status(&["--", "./not-executable"]), Some(126));
+    // A forty-eighth adversarial pass: a script whose `#!` interpreter is missing was
+    // "not found (is it installed and on PATH?)", as if the script were.
+    let script = dir.path().join("bad-interpreter.sh");
+    fs::write(&script, "#!/nonexistent/interpreter\n").unwrap();
+    fs::set_permissions(&script, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for args in [&["run", "--"][..], &["run", "--redact", "--"]] {
+        let output = support::secretary_in(dir.path())
+            .args(args)
+            .arg("./bad-interpreter.sh")
+            .output()
+            .unwrap();
+        assert_eq!(output.status.code(), Some(127), "{args:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stderr),
+            "error: `./bad-interpreter.sh` cannot be started: the interpreter its `#!` line names was not found\n",
+            "{args:?}"
+        );
+    }
 }
 
 #[test]

@@ -341,7 +341,7 @@ fn the_end_of_a_process_revokes_its_login_token_and_logs_in_no_more() {
     );
 }
 
-/// A Vault whose AppRole logins give tokens of `seconds`, whose KV reads answer, and
+/// A Vault whose AppRole logins give tokens of `seconds`, whose KV reads and leases answer, and
 /// that records every request line. Gives its address and the lines.
 fn logging_in(seconds: u64) -> (String, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
     let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
@@ -359,6 +359,12 @@ fn logging_in(seconds: u64) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Stri
             (
                 200,
                 r#"{"data":{"data":{"value":"kv-value"},"metadata":{"version":1}}}"#.to_owned(),
+            )
+        } else if request.contains("database/creds/") {
+            (
+                200,
+                r#"{"lease_id":"database/creds/shop/l1","lease_duration":60,"renewable":true,"data":{"username":"u1","password":"p1"}}"#
+                    .to_owned(),
             )
         } else {
             (204, String::new())
@@ -428,6 +434,38 @@ fn logged_out_process() {
         count(&seen_live, "auth/approle/login"),
         1,
         "logged in again"
+    );
+    // A forty-eighth: a lease held over one connection kept every connection's token.
+    // Only the token that read it is kept.
+    let (kv, seen_kv) = logging_in(60);
+    let (leased, seen_leased) = logging_in(60);
+    let both = tempfile::tempdir().unwrap();
+    std::fs::write(
+        both.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[app]\nname = \"shop\"\n\
+             [sources.kv]\ntype = \"vault\"\nauth = \"approle\"\naddress = \"{kv}\"\n\
+             [sources.db]\ntype = \"vault_lease\"\nauth = \"approle\"\naddress = \"{leased}\"\n\
+             path = \"database/creds/shop\"\nsecrets = {{ user = \"username\" }}\n\
+             [environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.api_key]\n[secrets.user]\n"
+        ),
+    )
+    .unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), both.path()).unwrap();
+    let report = resolve_now(&manifest, &vars(&kv));
+    assert_eq!(value(&report, "api_key"), "kv-value");
+    assert_eq!(value(&report, "user"), "u1");
+    let failed = leases::log_out_within(Duration::from_secs(5));
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        count(&seen_kv, "auth/token/revoke-self"),
+        1,
+        "the KV token was kept"
+    );
+    assert_eq!(
+        count(&seen_leased, "auth/token/revoke-self"),
+        0,
+        "the lease's token"
     );
 }
 

@@ -99,6 +99,20 @@ pub fn reissuing() -> bool {
         .is_some_and(|registry| registry.entries.iter().any(|entry| entry.reissuing))
 }
 
+/// Whether this process holds a lease (current, or replaced and not yet revoked) read
+/// over `connection`, or a connection made with the same settings.
+pub(super) fn holds_on(connection: &Connection) -> bool {
+    lock()
+        .as_ref()
+        .filter(|r| r.pid == std::process::id())
+        .is_some_and(|registry| {
+            registry.entries.iter().any(|entry| {
+                entry.connection.settings == connection.settings
+                    && (entry.current.is_some() || !entry.retiring.is_empty())
+            })
+        })
+}
+
 /// Why a lease's credentials were lost (ended, and none could be had again), if one's
 /// were.
 pub fn lost() -> Option<LeaseError> {
