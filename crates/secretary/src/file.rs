@@ -66,6 +66,9 @@ pub enum FileError {
     /// credentials included.
     #[error("a file of the kernel's (/proc, /sys or /dev), not a file of secrets")]
     KernelTree,
+    /// It changed between two reads of one command (written, or replaced, meanwhile).
+    #[error("changed while it was read: run the command again")]
+    Changed,
     /// The operating system refused.
     #[error("{0}")]
     Io(String),

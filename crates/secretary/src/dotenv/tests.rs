@@ -365,3 +365,38 @@ fn a_file_holds_at_most_max_entries_assignments() {
             .contains("more than 100000 assignments")
     );
 }
+
+#[test]
+fn only_the_values_needed_are_expanded_and_nothing_else_is_asked_of_outside() {
+    // A forty-eighth adversarial pass: 8,000 copies of a token no secret read made the
+    // time and memory of a read grow with the token's length. A value not needed asks
+    // nothing of outside and inserts nothing, with the same entries, bounds and budget.
+    let text = "A=${TOKEN}\nB=x-${A}\nC=${TOKEN}${TOKEN}\nD=${B}\n";
+    let asked = std::cell::RefCell::new(Vec::new());
+    let outside = |name: &str| {
+        asked.borrow_mut().push(name.to_owned());
+        (name == "TOKEN").then_some("tok")
+    };
+    let (whole, part) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+    let all = parse_marking_oversize(text, &outside, &whole).unwrap();
+    assert_eq!(asked.borrow().len(), 3);
+    asked.borrow_mut().clear();
+    // D needs B, which needs A: C is not needed.
+    let needed = |at: usize| at != 2;
+    let some = parse_needed(text, &outside, &part, &needed).unwrap();
+    assert_eq!(*asked.borrow(), ["TOKEN"], "only A's reference asked");
+    assert_eq!(whole.get(), part.get(), "the same budget spent");
+    let values: Vec<&str> = some.iter().map(|entry| entry.value.as_str()).collect();
+    assert_eq!(values, ["tok", "x-tok", "", "x-tok"]);
+    for (a, b) in all.iter().zip(&some) {
+        assert_eq!(
+            (&a.key, &a.references, a.line),
+            (&b.key, &b.references, b.line)
+        );
+    }
+    // The structure alone asks nothing.
+    asked.borrow_mut().clear();
+    let structure = parse_needed(text, &outside, &std::cell::Cell::new(0), &|_| false).unwrap();
+    assert!(asked.borrow().is_empty());
+    assert!(structure.iter().all(|entry| entry.value.is_empty()));
+}

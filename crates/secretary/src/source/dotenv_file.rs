@@ -177,8 +177,14 @@ impl DotenvSource {
         Self { name, files }
     }
 
-    /// Reads every file, merged, claiming each for the `dotenv` sources.
-    fn load(&self, context: &Context<'_>) -> Result<Loaded, SourceError> {
+    /// Reads every file, merged, claiming each for the `dotenv` sources: first what each
+    /// holds (its keys, and the names each refers to), then, from that, the values of
+    /// only the lines the names in `wanted` read, directly or through other lines
+    /// ([`needed`]). A value no secret reads is never expanded: the time and memory of a
+    /// read depend on the values read, not on the length of each value a line would
+    /// insert (a forty-eighth adversarial pass read a token's length from 8,000 copies
+    /// no secret read).
+    fn load(&self, context: &Context<'_>, wanted: &[&str]) -> Result<Loaded, SourceError> {
         let mut loaded = Loaded {
             values: HashMap::new(),
             missing: Vec::new(),
@@ -186,32 +192,21 @@ impl DotenvSource {
             // Counted on from the sources before this one in the resolution.
             origins: context.origin_bytes.load(Ordering::SeqCst),
         };
-        for (index, file) in self.files.iter().enumerate() {
-            let path = context.base_dir.join(file);
-            let file = &shown(context, file);
+        let structures = self.structures(context, &mut loaded)?;
+        let flags = needed(&structures, wanted);
+        for (structure, flags) in structures.iter().zip(&flags) {
+            let file = &structure.shown;
             let failed = |error: FileError| file_error(file.clone(), error);
-            let opened = match file::open(&path) {
-                Ok(opened) => opened,
-                Err(FileError::NotFound) => {
-                    loaded.missing.push(index);
-                    continue;
-                }
-                Err(error) => return Err(failed(error)),
-            };
-            // A file a secret reads whole (a `files` source) by another name (a hard link,
-            // a second mount), which the manifest's check of paths cannot see.
-            let (device, inode) = opened.identity();
-            let claimed = context
-                .claims
-                .claim(&Claimant::Dotenv, &[Claim::File { device, inode }]);
-            if let Err((_, Claimant::Secret(whole))) = claimed {
-                return Err(SourceError::ReadWholeAndByDotenv {
-                    path: file.clone(),
-                    whole,
-                });
+            // Read again: the same text, or the file changed between the two reads.
+            let text = file::read_text(&structure.path, file::DOTENV_LIMIT)
+                .map_err(|error| match error {
+                    FileError::NotFound => FileError::Changed,
+                    other => other,
+                })
+                .map_err(failed)?;
+            if digest(&text) != structure.digest {
+                return Err(failed(FileError::Changed));
             }
-            loaded.check_mode(opened.mode(), file)?;
-            let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
             // Values are lent, never copied, to expansion. The credentials secretary
             // itself reads (VAULT_TOKEN, SECRETARY_AUDIT_KEY, SOPS_AGE_KEY, ...), and
             // those it hands to a provider (`pass_env`), are not lent from the process
@@ -245,8 +240,9 @@ impl DotenvSource {
             // private file's values to what an attacker's file spent (a forty-seventh
             // adversarial pass read a password's length from it).
             let budget = std::cell::Cell::new(0);
+            let needed = |at: usize| flags.get(at).copied().unwrap_or(false);
             let entries =
-                dotenv::parse_marking_oversize(&text, &outside, &budget).map_err(|errors| {
+                dotenv::parse_needed(&text, &outside, &budget, &needed).map_err(|errors| {
                     SourceError::Malformed {
                         path: file.clone(),
                         errors,
@@ -262,7 +258,7 @@ impl DotenvSource {
                 });
             }
             for entry in entries {
-                let assigned = loaded.assign(entry, index, &context.sensitive_names);
+                let assigned = loaded.assign(entry, structure.index, &context.sensitive_names);
                 context.origin_bytes.store(loaded.origins, Ordering::SeqCst);
                 if !assigned {
                     // The whole source's count, not this file's alone (a forty-third
@@ -277,6 +273,99 @@ impl DotenvSource {
         }
         Ok(loaded)
     }
+
+    /// What each file holds, claimed for the `dotenv` sources: no value from outside it
+    /// read. A file that is not there is noted in `loaded`.
+    fn structures(
+        &self,
+        context: &Context<'_>,
+        loaded: &mut Loaded,
+    ) -> Result<Vec<Structure>, SourceError> {
+        let mut structures = Vec::new();
+        for (index, file) in self.files.iter().enumerate() {
+            let path = context.base_dir.join(file);
+            let file = &shown(context, file);
+            let failed = |error: FileError| file_error(file.clone(), error);
+            let opened = match file::open(&path) {
+                Ok(opened) => opened,
+                Err(FileError::NotFound) => {
+                    loaded.missing.push(index);
+                    continue;
+                }
+                Err(error) => return Err(failed(error)),
+            };
+            // A file a secret reads whole (a `files` source) by another name (a hard link,
+            // a second mount), which the manifest's check of paths cannot see.
+            let (device, inode) = opened.identity();
+            let claimed = context
+                .claims
+                .claim(&Claimant::Dotenv, &[Claim::File { device, inode }]);
+            if let Err((_, Claimant::Secret(whole))) = claimed {
+                return Err(SourceError::ReadWholeAndByDotenv {
+                    path: file.clone(),
+                    whole,
+                });
+            }
+            loaded.check_mode(opened.mode(), file)?;
+            let text = opened.read_text(file::DOTENV_LIMIT).map_err(failed)?;
+            let entries =
+                dotenv::parse_needed(&text, &|_| None, &std::cell::Cell::new(0), &|_| false)
+                    .map_err(|errors| SourceError::Malformed {
+                        path: file.clone(),
+                        errors,
+                    })?;
+            structures.push(Structure {
+                index,
+                shown: file.clone(),
+                path,
+                entries: entries
+                    .into_iter()
+                    .map(|entry| (entry.key, entry.references))
+                    .collect(),
+                digest: digest(&text),
+            });
+        }
+        Ok(structures)
+    }
+}
+
+/// One file of a `dotenv` source as first read: its place in the source's list, its
+/// name as shown, where it is, each entry's key and the names its value refers to, and
+/// a digest of its text (the second read must find the same).
+struct Structure {
+    index: usize,
+    shown: String,
+    path: std::path::PathBuf,
+    entries: Vec<(String, Vec<String>)>,
+    digest: [u8; 32],
+}
+
+/// A digest of `text`.
+fn digest(text: &str) -> [u8; 32] {
+    let mut out = [0; 32];
+    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, text.as_bytes()).as_ref());
+    out
+}
+
+/// For each file of `structures`, which of its entries (by index) a name in `wanted`
+/// reads, directly or through the lines that refer to one another: walked from the
+/// last line of the last file back, a line is needed when its key is, and then the
+/// names it refers to are, as they stood before it.
+fn needed(structures: &[Structure], wanted: &[&str]) -> Vec<Vec<bool>> {
+    let mut names: std::collections::HashSet<&str> = wanted.iter().copied().collect();
+    let mut flags: Vec<Vec<bool>> = structures
+        .iter()
+        .map(|structure| vec![false; structure.entries.len()])
+        .collect();
+    for (structure, flags) in structures.iter().zip(flags.iter_mut()).rev() {
+        for ((key, references), flag) in structure.entries.iter().zip(flags.iter_mut()).rev() {
+            if names.remove(key.as_str()) {
+                *flag = true;
+                names.extend(references.iter().map(String::as_str));
+            }
+        }
+    }
+    flags
 }
 
 impl Source for DotenvSource {
@@ -289,7 +378,11 @@ impl Source for DotenvSource {
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
-        let loaded = match self.load(context) {
+        let wanted: Vec<&str> = secrets
+            .iter()
+            .flat_map(|secret| secret.env.iter().map(String::as_str))
+            .collect();
+        let loaded = match self.load(context, &wanted) {
             Ok(loaded) => loaded,
             Err(error) => return Batch::failed(secrets.len(), &error),
         };
@@ -407,4 +500,41 @@ fn too_large(path: &str, line: usize, from_outside: bool) -> Lookup {
             },
         }],
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Structure, needed};
+
+    fn file(entries: &[(&str, &[&str])]) -> Structure {
+        Structure {
+            index: 0,
+            shown: String::new(),
+            path: std::path::PathBuf::new(),
+            entries: entries
+                .iter()
+                .map(|(key, refs)| {
+                    (
+                        (*key).to_owned(),
+                        refs.iter().map(|r| (*r).to_owned()).collect(),
+                    )
+                })
+                .collect(),
+            digest: [0; 32],
+        }
+    }
+
+    #[test]
+    fn a_line_is_needed_when_a_wanted_name_reads_it_through_any_lines_and_files() {
+        // First file: A, then A again (the later wins), B from A, X unread.
+        let first = file(&[("A", &[]), ("A", &["T"]), ("B", &["A"]), ("X", &["T"])]);
+        // Second file: C from B and from an A defined after it (not the one it reads).
+        let second = file(&[("C", &["B"]), ("A", &[]), ("D", &["A"])]);
+        let flags = needed(&[first, second], &["C", "D"]);
+        assert_eq!(flags[0], [false, true, true, false]);
+        assert_eq!(flags[1], [true, true, true]);
+        // Nothing wanted: nothing needed.
+        let flags = needed(&[file(&[("A", &[])])], &[]);
+        assert_eq!(flags[0], [false]);
+    }
 }
