@@ -21,8 +21,11 @@ use super::credentials::{Credentials, JwtSource};
 use super::settings::{CaSource, Settings};
 use super::{Connection, VaultError};
 
-/// How many connections are kept; the oldest goes first.
-const KEPT: usize = 16;
+/// How many connections are kept; the oldest goes first (and logs out: [`retire`]). As
+/// many as a manifest has sources: past 16 a manifest's own connections went and came
+/// again at every read, each a login, and 164 tokens were left by one `run --watch` of
+/// 10 s (a forty-ninth adversarial pass).
+const KEPT: usize = 256;
 
 /// How long to try for the lock before making an unshared connection. It is held only
 /// to look up or insert, never while a connection is made.
@@ -47,32 +50,95 @@ pub(super) fn connection(
     }
     let new = Arc::new(connect(settings)?);
     let Some(mut kept) = lock() else {
+        // Not kept, and so not logged out with the kept ones at the end: retired now.
+        retire(Arc::clone(&new));
         return Ok(new);
     };
     // Another thread may have made one meanwhile: use that one, so that all share it.
     if let Some(other) = find(&kept, &key) {
         return Ok(other);
     }
+    let mut evicted = None;
     if kept.len() >= KEPT {
         let (old_key, old) = kept.remove(0);
-        if old_key.0 != key.0 {
+        if old_key.0 == key.0 {
+            evicted = Some(old);
+        } else {
             // A parent's connection, inherited through fork: not ours to close.
             std::mem::forget(old);
         }
     }
     kept.push((key, Arc::clone(&new)));
+    drop(kept);
+    if let Some(old) = evicted {
+        retire(old);
+    }
     Ok(new)
 }
 
-/// Every connection this process keeps.
+/// Connections no longer kept that may hold a login's token, by process id: logged
+/// out with the kept ones at the end ([`kept_here`]).
+static RETIRED: Mutex<Vec<(u32, Arc<Connection>)>> = Mutex::new(Vec::new());
+
+/// Lets `connection` go from the kept ones without leaving its login's token alive: no
+/// one else holding it, it logs out now, on a thread of its own (bounded); else (a read
+/// or a lease still uses it) it is logged out at the end with the kept ones.
+fn retire(connection: Arc<Connection>) {
+    let back = Arc::clone(&connection);
+    let spawned = std::thread::Builder::new()
+        .name("secretary-log-out".to_owned())
+        .spawn(move || {
+            // This one and the caller's (let go as it returns) only: nothing reads
+            // over it any more. Else it waits for the end.
+            if Arc::strong_count(&connection) <= 2 {
+                let client = &connection.client;
+                let _ = super::drive(connection.runtime.get(), async {
+                    tokio::time::timeout(Duration::from_secs(5), client.log_out()).await
+                });
+            } else {
+                keep_retired(connection);
+            }
+        });
+    if spawned.is_err() {
+        keep_retired(back);
+    }
+}
+
+/// Keeps `connection` to be logged out at the end.
+fn keep_retired(connection: Arc<Connection>) {
+    let started = Instant::now();
+    loop {
+        match RETIRED.try_lock() {
+            Ok(mut retired) => return retired.push((std::process::id(), connection)),
+            Err(TryLockError::Poisoned(poisoned)) => {
+                return poisoned.into_inner().push((std::process::id(), connection));
+            }
+            Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
+                std::thread::sleep(Duration::from_micros(200));
+            }
+            Err(TryLockError::WouldBlock) => return,
+        }
+    }
+}
+
+/// Every connection this process keeps, and those it let go that were still in use.
 pub(super) fn kept_here() -> Vec<Arc<Connection>> {
     let pid = std::process::id();
-    lock().map_or_else(Vec::new, |kept| {
+    let mut here: Vec<Arc<Connection>> = lock().map_or_else(Vec::new, |kept| {
         kept.iter()
             .filter(|((owner, _), _)| *owner == pid)
             .map(|(_, connection)| Arc::clone(connection))
             .collect()
-    })
+    });
+    if let Ok(retired) = RETIRED.try_lock() {
+        here.extend(
+            retired
+                .iter()
+                .filter(|(owner, _)| *owner == pid)
+                .map(|(_, connection)| Arc::clone(connection)),
+        );
+    }
+    here
 }
 
 fn find(kept: &Kept, key: &Key) -> Option<Arc<Connection>> {

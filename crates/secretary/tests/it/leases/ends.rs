@@ -355,6 +355,8 @@ fn logging_in(seconds: u64) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Stri
                     r#"{{"auth":{{"client_token":"hvs.login","lease_duration":{seconds},"renewable":false}}}}"#
                 ),
             )
+        } else if request.contains("secret/data/production/missing") {
+            (404, r#"{"errors":[]}"#.to_owned())
         } else if request.contains("secret/data/") {
             (
                 200,
@@ -389,21 +391,6 @@ fn logged_out_process() {
         .unwrap();
         Manifest::discover(None, &Variables::default(), dir).unwrap()
     };
-    let vars = |address: &str| {
-        Variables::from_pairs([
-            ("VAULT_ADDR", address),
-            ("VAULT_ROLE_ID", "role-1"),
-            ("VAULT_SECRET_ID", "secret-1"),
-            ("VAULT_MAX_RETRIES", "0"),
-        ])
-    };
-    let count = |seen: &std::sync::Mutex<Vec<String>>, path: &str| {
-        seen.lock()
-            .unwrap()
-            .iter()
-            .filter(|line| line.contains(path))
-            .count()
-    };
     // A token of 60 s: revoked, and no login is made after.
     let (live, seen_live) = logging_in(60);
     // A token of 1 s, ended by the time the process ends: nothing to revoke, nothing said.
@@ -435,38 +422,8 @@ fn logged_out_process() {
         1,
         "logged in again"
     );
-    // A forty-eighth: a lease held over one connection kept every connection's token.
-    // Only the token that read it is kept.
-    let (kv, seen_kv) = logging_in(60);
-    let (leased, seen_leased) = logging_in(60);
-    let both = tempfile::tempdir().unwrap();
-    std::fs::write(
-        both.path().join("secrets.toml"),
-        format!(
-            "version = 1\n[app]\nname = \"shop\"\n\
-             [sources.kv]\ntype = \"vault\"\nauth = \"approle\"\naddress = \"{kv}\"\n\
-             [sources.db]\ntype = \"vault_lease\"\nauth = \"approle\"\naddress = \"{leased}\"\n\
-             path = \"database/creds/shop\"\nsecrets = {{ user = \"username\" }}\n\
-             [environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.api_key]\n[secrets.user]\n"
-        ),
-    )
-    .unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), both.path()).unwrap();
-    let report = resolve_now(&manifest, &vars(&kv));
-    assert_eq!(value(&report, "api_key"), "kv-value");
-    assert_eq!(value(&report, "user"), "u1");
-    let failed = leases::log_out_within(Duration::from_secs(5));
-    assert!(failed.is_empty(), "{failed:?}");
-    assert_eq!(
-        count(&seen_kv, "auth/token/revoke-self"),
-        1,
-        "the KV token was kept"
-    );
-    assert_eq!(
-        count(&seen_leased, "auth/token/revoke-self"),
-        0,
-        "the lease's token"
-    );
+    only_the_token_a_held_lease_needs_is_kept();
+    every_connection_let_go_logs_out();
 }
 
 #[test]
@@ -524,4 +481,95 @@ fn revocations_vault_is_slow_to_answer_are_at_most_four_at_once() {
         revoked.iter().all(|event| event.error.is_none()),
         "{revoked:?}"
     );
+}
+
+/// The variables of an AppRole login to the Vault at `address`.
+fn vars(address: &str) -> Variables {
+    Variables::from_pairs([
+        ("VAULT_ADDR", address),
+        ("VAULT_ROLE_ID", "role-1"),
+        ("VAULT_SECRET_ID", "secret-1"),
+        ("VAULT_MAX_RETRIES", "0"),
+    ])
+}
+
+/// How many of the request lines `seen` holds name `path`.
+fn count(seen: &std::sync::Mutex<Vec<String>>, path: &str) -> usize {
+    seen.lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.contains(path))
+        .count()
+}
+
+/// Part of [`logged_out_process`].
+fn only_the_token_a_held_lease_needs_is_kept() {
+    // A forty-eighth: a lease held over one connection kept every connection's token.
+    // Only the token that read it is kept.
+    let (kv, seen_kv) = logging_in(60);
+    let (leased, seen_leased) = logging_in(60);
+    let both = tempfile::tempdir().unwrap();
+    std::fs::write(
+        both.path().join("secrets.toml"),
+        format!(
+            "version = 1\n[app]\nname = \"shop\"\n\
+             [sources.kv]\ntype = \"vault\"\nauth = \"approle\"\naddress = \"{kv}\"\n\
+             [sources.db]\ntype = \"vault_lease\"\nauth = \"approle\"\naddress = \"{leased}\"\n\
+             path = \"database/creds/shop\"\nsecrets = {{ user = \"username\" }}\n\
+             [environments.production]\nsources = [\"db\", \"kv\"]\n[secrets.api_key]\n[secrets.user]\n"
+        ),
+    )
+    .unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), both.path()).unwrap();
+    let report = resolve_now(&manifest, &vars(&kv));
+    assert_eq!(value(&report, "api_key"), "kv-value");
+    assert_eq!(value(&report, "user"), "u1");
+    let failed = leases::log_out_within(Duration::from_secs(5));
+    assert!(failed.is_empty(), "{failed:?}");
+    assert_eq!(
+        count(&seen_kv, "auth/token/revoke-self"),
+        1,
+        "the KV token was kept"
+    );
+    assert_eq!(
+        count(&seen_leased, "auth/token/revoke-self"),
+        0,
+        "the lease's token"
+    );
+}
+
+/// Part of [`logged_out_process`].
+fn every_connection_let_go_logs_out() {
+    // A forty-ninth: past the 16 connections kept, the oldest went with its token
+    // alive. 256 are kept now (a manifest's most sources), and one let go logs out.
+    let (many, seen_many) = logging_in(60);
+    let wide = |sources: std::ops::Range<usize>| {
+        use std::fmt::Write as _;
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::from("version = 1\n");
+        for n in sources.clone() {
+            let _ = write!(
+                text,
+                "[sources.v{n}]\ntype = \"vault\"\nauth = \"approle\"\naddress = \"{many}\"\nmax_concurrency = {}\n",
+                n + 1
+            );
+        }
+        let chain: Vec<String> = sources.map(|n| format!("\"v{n}\"")).collect();
+        let _ = write!(
+            text,
+            "[environments.production]\nsources = [{}]\n[secrets.missing]\n",
+            chain.join(", ")
+        );
+        std::fs::write(dir.path().join("secrets.toml"), text).unwrap();
+        let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+        let _ = resolve_now(&manifest, &vars(&many));
+    };
+    wide(0..256);
+    wide(256..258);
+    assert_eq!(count(&seen_many, "auth/approle/login"), 258);
+    let failed = leases::log_out_within(Duration::from_secs(5));
+    assert!(failed.is_empty(), "{failed:?}");
+    wait_until("every login revoked", Duration::from_secs(10), || {
+        count(&seen_many, "auth/token/revoke-self") == 258
+    });
 }
