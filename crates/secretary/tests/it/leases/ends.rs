@@ -175,9 +175,11 @@ fn a_lease_ends_with_the_login_token_that_read_it_and_is_lost_when_no_login_can_
     let lost = leases::lost().unwrap().to_string();
     assert!(lost.contains("database/creds/shop"), "{lost}");
     // A login is kept only while it owns a lease: none is asked for once it is lost
-    // (logins were asked for every half second for as long as the lease lived).
+    // (logins were asked for every half second for as long as the lease lived, 60 s).
+    // Since 287bc27 the login keeper and the lease's re-issue, each backing off, run at
+    // once, and each may ask: 8 were seen under load (6 before), so the bound is 10.
     let asked = logins.load(std::sync::atomic::Ordering::SeqCst);
-    assert!(asked <= 6, "{asked} logins");
+    assert!(asked <= 10, "{asked} logins");
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(
         logins.load(std::sync::atomic::Ordering::SeqCst),
