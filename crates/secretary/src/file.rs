@@ -67,7 +67,7 @@ pub enum FileError {
     #[error("a file of the kernel's (/proc, /sys or /dev), not a file of secrets")]
     KernelTree,
     /// It changed between two reads of one command (written, or replaced, meanwhile).
-    #[error("changed while it was read: run the command again")]
+    #[error("changed while it was read")]
     Changed,
     /// The operating system refused.
     #[error("{0}")]

@@ -282,6 +282,11 @@ impl DotenvSource {
         loaded: &mut Loaded,
     ) -> Result<Vec<Structure>, SourceError> {
         let mut structures = Vec::new();
+        // What the names every line refers to cost, held until the values are read:
+        // bounded as the names values are built from are ([`MOST_ORIGIN_BYTES`]), here
+        // already (a fiftieth adversarial pass held 188 MB a file of them, 12 GB for 64,
+        // before that bound was met in the second read).
+        let mut names = 0usize;
         for (index, file) in self.files.iter().enumerate() {
             let path = context.base_dir.join(file);
             let file = &shown(context, file);
@@ -314,6 +319,18 @@ impl DotenvSource {
                         path: file.clone(),
                         errors,
                     })?;
+            names = entries.iter().fold(names, |names, entry| {
+                entry.references.iter().fold(names, |names, name| {
+                    names.saturating_add(name.len().saturating_add(NAME_COST))
+                })
+            });
+            if names > MOST_ORIGIN_BYTES {
+                let files: Vec<String> =
+                    self.files.iter().map(|file| shown(context, file)).collect();
+                return Err(SourceError::ExpansionWeb {
+                    path: files.join(", "),
+                });
+            }
             structures.push(Structure {
                 index,
                 shown: file.clone(),

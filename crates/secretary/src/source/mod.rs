@@ -186,6 +186,13 @@ pub enum SourceError {
         /// The operating system's reason.
         reason: String,
     },
+    /// A file changed between the two reads one resolution makes of it (written, or
+    /// replaced, meanwhile): nothing of it is given.
+    #[error("{path} changed while it was read (it was being written)")]
+    Changed {
+        /// The path, as shown.
+        path: String,
+    },
     /// What is where a file belongs is not a regular file (a FIFO, a device, a
     /// directory): refused without reading it.
     #[error("cannot read {path}: not a regular file (it is {what})")]
@@ -337,6 +344,9 @@ impl SourceError {
             Self::Read { path, .. } => {
                 format!("check that {path} exists and that this user may read it")
             }
+            Self::Changed { path } => format!(
+                "nothing to mend: the next read takes {path} as it is once written (run the command again; `run --watch` reads again at its next turn)"
+            ),
             Self::Malformed { path, errors } => {
                 use dotenv::ParseErrorKind::{ExpansionTooLarge, OutsideTooLarge, ValueTooLarge};
                 if errors
@@ -499,6 +509,7 @@ fn file_error(path: String, error: crate::FileError) -> SourceError {
             what: format!("{path}, line {line}"),
         },
         FileError::NotRegular(what) => SourceError::NotRegular { path, what },
+        FileError::Changed => SourceError::Changed { path },
         other => SourceError::Read {
             reason: other.to_string(),
             path,
