@@ -184,7 +184,18 @@ impl DotenvSource {
     /// read depend on the values read, not on the length of each value a line would
     /// insert (a forty-eighth adversarial pass read a token's length from 8,000 copies
     /// no secret read).
-    fn load(&self, context: &Context<'_>, wanted: &[&str]) -> Result<Loaded, SourceError> {
+    ///
+    /// A secret refused the value it would read (its names built from a value another
+    /// secret reads, or a plain secret from a sensitive one's) is refused on the names
+    /// alone, before any value is read, and none of its lines is expanded: expanded, they
+    /// still told the value's length by their time and memory (a fiftieth adversarial
+    /// pass). So each secret claims what every name it lists is built from, whichever it
+    /// then reads. Gives what was read, and each secret's refusal, if it is refused.
+    fn load(
+        &self,
+        context: &Context<'_>,
+        secrets: &[&SecretSpec],
+    ) -> Result<(Loaded, Vec<Option<SourceError>>), SourceError> {
         let mut loaded = Loaded {
             values: HashMap::new(),
             missing: Vec::new(),
@@ -193,7 +204,31 @@ impl DotenvSource {
             origins: context.origin_bytes.load(Ordering::SeqCst),
         };
         let structures = self.structures(context, &mut loaded)?;
-        let flags = needed(&structures, wanted);
+        let built_from = self.named(&structures, context, loaded.origins)?;
+        let shown_files: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
+        let refusals: Vec<Option<SourceError>> = secrets
+            .iter()
+            .map(|secret| {
+                secret.env.iter().find_map(|name| {
+                    let assigned = built_from.values.get(name)?;
+                    refused(
+                        secret,
+                        name,
+                        (&shown_files[assigned.file], assigned.line),
+                        &assigned.origins,
+                        assigned.sensitive_name.as_ref(),
+                        context,
+                    )
+                })
+            })
+            .collect();
+        let wanted: Vec<&str> = secrets
+            .iter()
+            .zip(&refusals)
+            .filter(|(_, refusal)| refusal.is_none())
+            .flat_map(|(secret, _)| secret.env.iter().map(String::as_str))
+            .collect();
+        let flags = needed(&structures, &wanted);
         for (structure, flags) in structures.iter().zip(&flags) {
             let file = &structure.shown;
             let failed = |error: FileError| file_error(file.clone(), error);
@@ -271,7 +306,44 @@ impl DotenvSource {
                 }
             }
         }
-        Ok(loaded)
+        Ok((loaded, refusals))
+    }
+
+    /// What every line of `structures` is built from (names only, no value), counted on
+    /// from `origins`: a [`Loaded`] whose values are all empty.
+    fn named(
+        &self,
+        structures: &[Structure],
+        context: &Context<'_>,
+        origins: usize,
+    ) -> Result<Loaded, SourceError> {
+        let mut named = Loaded {
+            values: HashMap::new(),
+            missing: Vec::new(),
+            warnings: Vec::new(),
+            origins,
+        };
+        for structure in structures {
+            for (key, references, line) in &structure.entries {
+                let entry = dotenv::Entry {
+                    key: key.clone(),
+                    value: Zeroizing::new(String::new()),
+                    line: *line,
+                    comment: None,
+                    references: references.clone(),
+                    oversize: false,
+                    from_outside: false,
+                };
+                if !named.assign(entry, structure.index, &context.sensitive_names) {
+                    let files: Vec<String> =
+                        self.files.iter().map(|file| shown(context, file)).collect();
+                    return Err(SourceError::ExpansionWeb {
+                        path: files.join(", "),
+                    });
+                }
+            }
+        }
+        Ok(named)
     }
 
     /// What each file holds, claimed for the `dotenv` sources: no value from outside it
@@ -337,7 +409,7 @@ impl DotenvSource {
                 path,
                 entries: entries
                     .into_iter()
-                    .map(|entry| (entry.key, entry.references))
+                    .map(|entry| (entry.key, entry.references, entry.line))
                     .collect(),
                 digest: digest(&text),
             });
@@ -353,7 +425,7 @@ struct Structure {
     index: usize,
     shown: String,
     path: std::path::PathBuf,
-    entries: Vec<(String, Vec<String>)>,
+    entries: Vec<(String, Vec<String>, usize)>,
     digest: [u8; 32],
 }
 
@@ -375,7 +447,7 @@ fn needed(structures: &[Structure], wanted: &[&str]) -> Vec<Vec<bool>> {
         .map(|structure| vec![false; structure.entries.len()])
         .collect();
     for (structure, flags) in structures.iter().zip(flags.iter_mut()).rev() {
-        for ((key, references), flag) in structure.entries.iter().zip(flags.iter_mut()).rev() {
+        for ((key, references, _), flag) in structure.entries.iter().zip(flags.iter_mut()).rev() {
             if names.remove(key.as_str()) {
                 *flag = true;
                 names.extend(references.iter().map(String::as_str));
@@ -395,11 +467,7 @@ impl Source for DotenvSource {
     }
 
     fn lookup(&self, secrets: &[&SecretSpec], context: &Context<'_>) -> Batch {
-        let wanted: Vec<&str> = secrets
-            .iter()
-            .flat_map(|secret| secret.env.iter().map(String::as_str))
-            .collect();
-        let loaded = match self.load(context, &wanted) {
+        let (loaded, refusals) = match self.load(context, secrets) {
             Ok(loaded) => loaded,
             Err(error) => return Batch::failed(secrets.len(), &error),
         };
@@ -411,7 +479,11 @@ impl Source for DotenvSource {
         // with one line in each of 756 `.env` sources.
         let lookups = secrets
             .iter()
-            .map(|secret| {
+            .zip(refusals)
+            .map(|(secret, refusal)| {
+                if let Some(error) = refusal {
+                    return Lookup::Failed(error);
+                }
                 let mut looked = Vec::new();
                 for name in &secret.env {
                     match loaded.values.get(name) {
@@ -437,38 +509,15 @@ impl Source for DotenvSource {
                             sensitive_name,
                             ..
                         }) => {
-                            if !secret.sensitive {
-                                let owned = sensitive_name.as_ref().and_then(|origin| {
-                                    Some((origin, context.sensitive_names.get(origin)?))
-                                });
-                                if let Some((origin, owner)) = owned {
-                                    return Lookup::Failed(SourceError::PlainFromSecret {
-                                        path: names[*file].clone(),
-                                        line: *line,
-                                        name: name.clone(),
-                                        origin: origin.clone(),
-                                        secret: owner.clone(),
-                                    });
-                                }
-                            }
-                            let claims: Vec<Claim> = origins
-                                .iter()
-                                .map(|origin| Claim::Expansion(origin.clone()))
-                                .collect();
-                            let claimant = Claimant::Secret(secret.key.clone());
-                            if let Err((index, first)) = context.claims.claim(&claimant, &claims) {
-                                // Only secrets claim expansions.
-                                let first = match first {
-                                    Claimant::Secret(first) => first,
-                                    Claimant::Dotenv => String::new(),
-                                };
-                                return Lookup::Failed(SourceError::SharedExpansion {
-                                    path: names[*file].clone(),
-                                    line: *line,
-                                    name: name.clone(),
-                                    origin: origins[index].clone(),
-                                    first,
-                                });
+                            if let Some(error) = refused(
+                                secret,
+                                name,
+                                (&names[*file], *line),
+                                origins,
+                                sensitive_name.as_ref(),
+                                context,
+                            ) {
+                                return Lookup::Failed(error);
                             }
                             // Said only to the one secret its origins allow: a line no
                             // secret reads says nothing of the values it expanded.
@@ -500,6 +549,54 @@ impl Source for DotenvSource {
             warnings: loaded.warnings,
         }
     }
+}
+
+/// Why `secret` may not read `name`, at `place` (its file as shown, and line), built
+/// from `origins` (and from `sensitive`, a sensitive secret's variable, if it is): a
+/// plain secret built from a sensitive one's value (`status` would show it), or a value
+/// built from a name another secret's value was built from (each value one secret's to
+/// question: a seventh adversarial pass spelt a password out through 496 `pattern`s).
+/// Claims the origins for `secret` when it may.
+fn refused(
+    secret: &SecretSpec,
+    name: &str,
+    place: (&str, usize),
+    origins: &[String],
+    sensitive: Option<&String>,
+    context: &Context<'_>,
+) -> Option<SourceError> {
+    let (path, line) = place;
+    if !secret.sensitive {
+        let owned =
+            sensitive.and_then(|origin| Some((origin, context.sensitive_names.get(origin)?)));
+        if let Some((origin, owner)) = owned {
+            return Some(SourceError::PlainFromSecret {
+                path: path.to_owned(),
+                line,
+                name: name.to_owned(),
+                origin: origin.clone(),
+                secret: owner.clone(),
+            });
+        }
+    }
+    let claims: Vec<Claim> = origins
+        .iter()
+        .map(|origin| Claim::Expansion(origin.clone()))
+        .collect();
+    let claimant = Claimant::Secret(secret.key.clone());
+    let (index, first) = context.claims.claim(&claimant, &claims).err()?;
+    // Only secrets claim expansions.
+    let first = match first {
+        Claimant::Secret(first) => first,
+        Claimant::Dotenv => String::new(),
+    };
+    Some(SourceError::SharedExpansion {
+        path: path.to_owned(),
+        line,
+        name: name.to_owned(),
+        origin: origins.get(index).cloned().unwrap_or_default(),
+        first,
+    })
 }
 
 /// The failure of a secret that reads line `line` of `path`, whose value is too large:
@@ -534,6 +631,7 @@ mod tests {
                     (
                         (*key).to_owned(),
                         refs.iter().map(|r| (*r).to_owned()).collect(),
+                        0,
                     )
                 })
                 .collect(),

@@ -670,3 +670,42 @@ fn a_value_from_outside_up_to_32_kib_is_inserted_and_a_larger_one_is_named_as_su
         "{message}"
     );
 }
+
+#[test]
+fn a_secret_refused_its_value_has_none_of_its_lines_expanded() {
+    // A fiftieth adversarial pass: a secret refused the value it would read (built from
+    // `${DB_PASSWORD}`, which another secret's value is built from) still had its lines
+    // expanded, whose time and memory (8,000 copies) told the password's length. It is
+    // refused on names alone now, before any value is read: here, nothing asks for
+    // VAULT_TOKEN, which a line it would read inserts (else a warning says it is not
+    // lent).
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"dotenv\"]\n\
+         [secrets.database_url]\n[secrets.probe]\nenv = [\"EMPTY\", \"PROBE\"]\n",
+    );
+    write_private(
+        &dir.path().join(".env"),
+        "DATABASE_URL=postgres://app:${DB_PASSWORD}@db/app\nEMPTY=\nPROBE=${DB_PASSWORD}${VAULT_TOKEN}\n",
+    );
+    let vars = Variables::from_pairs([("DB_PASSWORD", "pw"), ("VAULT_TOKEN", "token")]);
+    let report = run(&manifest, "development", &vars);
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgres://app:pw@db/app")
+    );
+    assert_eq!(value(&report, "probe"), None);
+    assert!(
+        first_problem(&report, "probe").contains("DB_PASSWORD"),
+        "{}",
+        first_problem(&report, "probe")
+    );
+    assert!(
+        crate::warnings(&report).is_empty(),
+        "a line of the refused secret was expanded: {:?}",
+        crate::warnings(&report)
+    );
+}
