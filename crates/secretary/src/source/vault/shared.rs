@@ -80,43 +80,58 @@ pub(super) fn connection(
 /// out with the kept ones at the end ([`kept_here`]).
 static RETIRED: Mutex<Vec<(u32, Arc<Connection>)>> = Mutex::new(Vec::new());
 
-/// Lets `connection` go from the kept ones without leaving its login's token alive: no
-/// one else holding it, it logs out now, on a thread of its own (bounded); else (a read
-/// or a lease still uses it) it is logged out at the end with the kept ones.
+/// Lets `connection` go from the kept ones without leaving its login's token alive: held
+/// by no one else, it logs out now, on a thread of its own (bounded); else (a read, or a
+/// lease read over it, still holds it) it is logged out at the end with the kept ones.
+/// Decided here, where the count is exact (a fiftieth adversarial pass saw it counted on
+/// the thread, after the caller's copy went, and a lease's token revoked under it).
 fn retire(connection: Arc<Connection>) {
-    let back = Arc::clone(&connection);
+    if Arc::strong_count(&connection) > 1 {
+        keep_retired(connection);
+        return;
+    }
+    let slot = Arc::new(Mutex::new(Some(connection)));
+    let theirs = Arc::clone(&slot);
+    let take = |slot: &Mutex<Option<Arc<Connection>>>| {
+        slot.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    };
     let spawned = std::thread::Builder::new()
         .name("secretary-log-out".to_owned())
         .spawn(move || {
-            // This one and the caller's (let go as it returns) only: nothing reads
-            // over it any more. Else it waits for the end.
-            if Arc::strong_count(&connection) <= 2 {
+            if let Some(connection) = take(&theirs) {
                 let client = &connection.client;
                 let _ = super::drive(connection.runtime.get(), async {
                     tokio::time::timeout(Duration::from_secs(5), client.log_out()).await
                 });
-            } else {
-                keep_retired(connection);
             }
         });
     if spawned.is_err() {
-        keep_retired(back);
+        if let Some(connection) = take(&slot) {
+            keep_retired(connection);
+        }
     }
 }
 
 /// Keeps `connection` to be logged out at the end.
 fn keep_retired(connection: Arc<Connection>) {
+    if let Some(mut retired) = retired() {
+        retired.push((std::process::id(), connection));
+    }
+}
+
+/// The retired connections' lock, if it can be had within [`LOCK_WAIT`].
+fn retired() -> Option<MutexGuard<'static, Vec<(u32, Arc<Connection>)>>> {
     let started = Instant::now();
     loop {
         match RETIRED.try_lock() {
-            Ok(mut retired) => return retired.push((std::process::id(), connection)),
-            Err(TryLockError::Poisoned(poisoned)) => {
-                return poisoned.into_inner().push((std::process::id(), connection));
-            }
+            Ok(guard) => return Some(guard),
+            Err(TryLockError::Poisoned(poisoned)) => return Some(poisoned.into_inner()),
             Err(TryLockError::WouldBlock) if started.elapsed() < LOCK_WAIT => {
                 std::thread::sleep(Duration::from_micros(200));
             }
-            Err(TryLockError::WouldBlock) => return,
+            Err(TryLockError::WouldBlock) => return None,
         }
     }
 }
@@ -130,7 +145,7 @@ pub(super) fn kept_here() -> Vec<Arc<Connection>> {
             .map(|(_, connection)| Arc::clone(connection))
             .collect()
     });
-    if let Ok(retired) = RETIRED.try_lock() {
+    if let Some(retired) = retired() {
         here.extend(
             retired
                 .iter()

@@ -424,8 +424,8 @@ fn logged_out_process() {
         1,
         "logged in again"
     );
-    only_the_token_a_held_lease_needs_is_kept();
-    every_connection_let_go_logs_out();
+    let seen_leased = only_the_token_a_held_lease_needs_is_kept();
+    every_connection_let_go_logs_out(&seen_leased);
 }
 
 #[test]
@@ -504,8 +504,8 @@ fn count(seen: &std::sync::Mutex<Vec<String>>, path: &str) -> usize {
         .count()
 }
 
-/// Part of [`logged_out_process`].
-fn only_the_token_a_held_lease_needs_is_kept() {
+/// Part of [`logged_out_process`]: gives the requests of the Vault whose lease is held.
+fn only_the_token_a_held_lease_needs_is_kept() -> std::sync::Arc<std::sync::Mutex<Vec<String>>> {
     // A forty-eighth: a lease held over one connection kept every connection's token.
     // Only the token that read it is kept.
     let (kv, seen_kv) = logging_in(60);
@@ -538,10 +538,12 @@ fn only_the_token_a_held_lease_needs_is_kept() {
         0,
         "the lease's token"
     );
+    seen_leased
 }
 
-/// Part of [`logged_out_process`].
-fn every_connection_let_go_logs_out() {
+/// Part of [`logged_out_process`]: `seen_leased` the requests of the Vault whose lease
+/// is held, over a connection let go here.
+fn every_connection_let_go_logs_out(seen_leased: &std::sync::Mutex<Vec<String>>) {
     // A forty-ninth: past the 16 connections kept, the oldest went with its token
     // alive. 256 are kept now (a manifest's most sources), and one let go logs out.
     let (many, seen_many) = logging_in(60);
@@ -574,4 +576,12 @@ fn every_connection_let_go_logs_out() {
     wait_until("every login revoked", Duration::from_secs(10), || {
         count(&seen_many, "auth/token/revoke-self") == 258
     });
+    // A fiftieth: the connection a held lease was read over, let go, logged out on its
+    // thread (its count taken after the caller's copy went), and took the lease with it.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(
+        count(seen_leased, "auth/token/revoke-self"),
+        0,
+        "the held lease's token was revoked"
+    );
 }
