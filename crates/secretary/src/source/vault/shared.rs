@@ -78,7 +78,10 @@ pub(super) fn connection(
 
 /// Connections no longer kept that may hold a login's token, by process id: logged
 /// out with the kept ones at the end ([`kept_here`]).
-static RETIRED: Mutex<Vec<(u32, Arc<Connection>)>> = Mutex::new(Vec::new());
+static RETIRED: Mutex<Retired> = Mutex::new(Vec::new());
+
+/// The connections let go while in use, each with the process that made it.
+type Retired = Vec<(u32, Arc<Connection>)>;
 
 /// Lets `connection` go from the kept ones without leaving its login's token alive: held
 /// by no one else, it logs out now, on a thread of its own (bounded); else (a read, or a
@@ -122,7 +125,7 @@ fn keep_retired(connection: Arc<Connection>) {
 }
 
 /// The retired connections' lock, if it can be had within [`LOCK_WAIT`].
-fn retired() -> Option<MutexGuard<'static, Vec<(u32, Arc<Connection>)>>> {
+fn retired() -> Option<MutexGuard<'static, Retired>> {
     let started = Instant::now();
     loop {
         match RETIRED.try_lock() {
