@@ -206,22 +206,31 @@ impl DotenvSource {
         let structures = self.structures(context, &mut loaded)?;
         let built_from = self.named(&structures, context, loaded.origins)?;
         let shown_files: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
+        // Each secret's names at once: a refused one claims nothing (a fifty-first
+        // adversarial pass saw the names before the refused one keep their claims, and
+        // another secret refused "as secret X's value is", X having none).
         let refusals: Vec<Option<SourceError>> = secrets
             .iter()
             .map(|secret| {
-                secret.env.iter().find_map(|name| {
-                    let assigned = built_from.values.get(name)?;
-                    refused(
-                        secret,
-                        name,
-                        (&shown_files[assigned.file], assigned.line),
-                        &assigned.origins,
-                        assigned.sensitive_name.as_ref(),
-                        context,
-                    )
-                })
+                let candidates: Vec<Candidate<'_>> = secret
+                    .env
+                    .iter()
+                    .filter_map(|name| {
+                        let assigned = built_from.values.get(name)?;
+                        Some(Candidate {
+                            name,
+                            path: &shown_files[assigned.file],
+                            line: assigned.line,
+                            origins: &assigned.origins,
+                            sensitive: assigned.sensitive_name.as_ref(),
+                        })
+                    })
+                    .collect();
+                refused(secret, &candidates, context)
             })
             .collect();
+        // What the values are built from is not needed once the refusals are known.
+        drop(built_from);
         let wanted: Vec<&str> = secrets
             .iter()
             .zip(&refusals)
@@ -509,14 +518,14 @@ impl Source for DotenvSource {
                             sensitive_name,
                             ..
                         }) => {
-                            if let Some(error) = refused(
-                                secret,
+                            let candidate = Candidate {
                                 name,
-                                (&names[*file], *line),
+                                path: &names[*file],
+                                line: *line,
                                 origins,
-                                sensitive_name.as_ref(),
-                                context,
-                            ) {
+                                sensitive: sensitive_name.as_ref(),
+                            };
+                            if let Some(error) = refused(secret, &[candidate], context) {
                                 return Lookup::Failed(error);
                             }
                             // Said only to the one secret its origins allow: a line no
@@ -551,38 +560,54 @@ impl Source for DotenvSource {
     }
 }
 
-/// Why `secret` may not read `name`, at `place` (its file as shown, and line), built
-/// from `origins` (and from `sensitive`, a sensitive secret's variable, if it is): a
-/// plain secret built from a sensitive one's value (`status` would show it), or a value
-/// built from a name another secret's value was built from (each value one secret's to
-/// question: a seventh adversarial pass spelt a password out through 496 `pattern`s).
-/// Claims the origins for `secret` when it may.
+/// A name a secret lists that a file defines: where (the file as shown, and the line),
+/// what its value is built from, and the sensitive secret's variable it is built from,
+/// if one.
+struct Candidate<'a> {
+    name: &'a str,
+    path: &'a str,
+    line: usize,
+    origins: &'a [String],
+    sensitive: Option<&'a String>,
+}
+
+/// Why `secret` may not read the names of `candidates`: a plain secret built from a
+/// sensitive one's value (`status` would show it), or a value built from a name another
+/// secret's value was built from (each value one secret's to question: a seventh
+/// adversarial pass spelt a password out through 496 `pattern`s). Claims what they are
+/// all built from for `secret` when it may, in one claim (a refused secret claims
+/// nothing).
 fn refused(
     secret: &SecretSpec,
-    name: &str,
-    place: (&str, usize),
-    origins: &[String],
-    sensitive: Option<&String>,
+    candidates: &[Candidate<'_>],
     context: &Context<'_>,
 ) -> Option<SourceError> {
-    let (path, line) = place;
     if !secret.sensitive {
-        let owned =
-            sensitive.and_then(|origin| Some((origin, context.sensitive_names.get(origin)?)));
-        if let Some((origin, owner)) = owned {
-            return Some(SourceError::PlainFromSecret {
-                path: path.to_owned(),
-                line,
-                name: name.to_owned(),
-                origin: origin.clone(),
-                secret: owner.clone(),
-            });
+        for candidate in candidates {
+            let owned = candidate
+                .sensitive
+                .and_then(|origin| Some((origin, context.sensitive_names.get(origin)?)));
+            if let Some((origin, owner)) = owned {
+                return Some(SourceError::PlainFromSecret {
+                    path: candidate.path.to_owned(),
+                    line: candidate.line,
+                    name: candidate.name.to_owned(),
+                    origin: origin.clone(),
+                    secret: owner.clone(),
+                });
+            }
         }
     }
-    let claims: Vec<Claim> = origins
+    // Each claim with the candidate and origin it stands for.
+    let (claims, whose): (Vec<Claim>, Vec<(&Candidate<'_>, &String)>) = candidates
         .iter()
-        .map(|origin| Claim::Expansion(origin.clone()))
-        .collect();
+        .flat_map(|candidate| {
+            candidate
+                .origins
+                .iter()
+                .map(move |origin| (Claim::Expansion(origin.clone()), (candidate, origin)))
+        })
+        .unzip();
     let claimant = Claimant::Secret(secret.key.clone());
     let (index, first) = context.claims.claim(&claimant, &claims).err()?;
     // Only secrets claim expansions.
@@ -590,11 +615,12 @@ fn refused(
         Claimant::Secret(first) => first,
         Claimant::Dotenv => String::new(),
     };
+    let (candidate, origin) = whose.get(index)?;
     Some(SourceError::SharedExpansion {
-        path: path.to_owned(),
-        line,
-        name: name.to_owned(),
-        origin: origins.get(index).cloned().unwrap_or_default(),
+        path: candidate.path.to_owned(),
+        line: candidate.line,
+        name: candidate.name.to_owned(),
+        origin: (*origin).clone(),
         first,
     })
 }

@@ -709,3 +709,39 @@ fn a_secret_refused_its_value_has_none_of_its_lines_expanded() {
         crate::warnings(&report)
     );
 }
+
+#[test]
+fn a_refused_secret_claims_nothing_and_refuses_no_other() {
+    // A fifty-first adversarial pass: a secret refused on its second name (a plain one
+    // built from a sensitive one's) kept the claim its first name made, and another
+    // secret was refused "as secret `app_mode`'s value is", app_mode having none.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"dotenv\"]\n\
+         [secrets.pin_code]\n\
+         [secrets.app_mode]\nsensitive = false\nenv = [\"APP_MODE\", \"LEGACY_MODE\"]\n\
+         [secrets.database_url]\n",
+    );
+    write_private(
+        &dir.path().join(".env"),
+        "PIN_CODE=1234\nAPP_MODE=${DEPLOY_TIER:-production}\nLEGACY_MODE=${PIN_CODE}\n\
+         DATABASE_URL=postgres://app@db/${DEPLOY_TIER}\n",
+    );
+    let vars = Variables::from_pairs([("DEPLOY_TIER", "staging")]);
+    let report = run(&manifest, "development", &vars);
+    assert_eq!(value(&report, "app_mode"), None);
+    assert!(
+        first_problem(&report, "app_mode").contains("which is sensitive"),
+        "{}",
+        first_problem(&report, "app_mode")
+    );
+    assert_eq!(
+        value(&report, "database_url").as_deref(),
+        Some("postgres://app@db/staging"),
+        "{:?}",
+        report.get("database_url").unwrap().problems
+    );
+}
