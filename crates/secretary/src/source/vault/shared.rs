@@ -93,28 +93,23 @@ fn retire(connection: Arc<Connection>) {
         keep_retired(connection);
         return;
     }
-    let slot = Arc::new(Mutex::new(Some(connection)));
-    let theirs = Arc::clone(&slot);
-    let take = |slot: &Mutex<Option<Arc<Connection>>>| {
-        slot.lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
-    };
-    let spawned = std::thread::Builder::new()
+    // Kept for the end as well: the end waits for a log-out under way and tries again
+    // one that failed, and says so (a fifty-first adversarial pass saw both lost).
+    keep_retired(Arc::clone(&connection));
+    let _ = std::thread::Builder::new()
         .name("secretary-log-out".to_owned())
         .spawn(move || {
-            if let Some(connection) = take(&theirs) {
-                let client = &connection.client;
-                let _ = super::drive(connection.runtime.get(), async {
-                    tokio::time::timeout(Duration::from_secs(5), client.log_out()).await
-                });
+            let client = &connection.client;
+            let outcome = super::drive(connection.runtime.get(), async {
+                tokio::time::timeout(Duration::from_secs(5), client.log_out()).await
+            });
+            // Logged out: nothing left for the end.
+            if matches!(outcome, Ok(Ok(_))) {
+                if let Some(mut retired) = retired() {
+                    retired.retain(|(_, kept)| !Arc::ptr_eq(kept, &connection));
+                }
             }
         });
-    if spawned.is_err() {
-        if let Some(connection) = take(&slot) {
-            keep_retired(connection);
-        }
-    }
 }
 
 /// Keeps `connection` to be logged out at the end.

@@ -399,12 +399,18 @@ impl Client {
         }
         self.logged_out
             .store(true, std::sync::atomic::Ordering::SeqCst);
-        let Some(lease) = self.lease.lock().await.take() else {
+        // Held while the token is revoked, and let go of only once it is: a second
+        // log-out (the end's, after a connection let go began its own) waits for the
+        // first, and tries again when it failed (a fifty-first adversarial pass saw the
+        // end not wait, and a failure swallowed with the token).
+        let mut held = self.lease.lock().await;
+        let Some(lease) = held.as_ref() else {
             return Ok(false);
         };
         // Ended already: nothing to revoke (the same pass saw a warning that an ended
         // token "works until its TTL ends").
         if lease.ends().is_some_and(|ends| ends <= Instant::now()) {
+            *held = None;
             return Ok(false);
         }
         let path = "auth/token/revoke-self";
@@ -421,6 +427,7 @@ impl Client {
         // too a live one whose policy may not revoke itself (a forty-eighth adversarial
         // pass saw such tokens left silently).
         if matches!(reply.status, 200 | 204) {
+            *held = None;
             Ok(true)
         } else {
             Err(self.error_for(&reply, path, Access::Write))
