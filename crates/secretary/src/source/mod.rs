@@ -242,7 +242,9 @@ pub enum SourceError {
     },
     /// Two secrets' values were built by `.env` expansion from one value: each would ask
     /// it a question through its verdict.
-    #[error("{path}:{line}: {name} is built from ${{{origin}}}, as secret `{first}`'s value is")]
+    #[error(
+        "{path}:{line}: {name} is built from ${{{origin}}}, as a name secret `{first}` lists is"
+    )]
     SharedExpansion {
         /// The file, as shown.
         path: String,

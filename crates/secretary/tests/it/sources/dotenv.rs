@@ -264,7 +264,7 @@ fn two_secrets_built_by_expansion_from_one_value_are_refused_past_the_first() {
         let problem = format!("{} {}", problem.kind, problem.fix);
         assert!(
             problem.contains(&format!(
-                "spy.env:{line}: C{} is built from ${{DB_PASSWORD}}, as secret `c0`'s value is",
+                "spy.env:{line}: C{} is built from ${{DB_PASSWORD}}, as a name secret `c0` lists is",
                 &key[1..]
             )),
             "{problem}"
@@ -307,7 +307,7 @@ fn one_value_expanded_in_many_dotenv_sources_builds_one_secret_only() {
         let problem = format!("{} {}", problem.kind, problem.fix);
         assert!(
             problem.contains(&format!(
-                "q{}.env:1: Q{} is built from ${{DB_PASSWORD}}, as secret `q0`'s value is",
+                "q{}.env:1: Q{} is built from ${{DB_PASSWORD}}, as a name secret `q0` lists is",
                 &key[1..],
                 &key[1..]
             )),
