@@ -588,6 +588,13 @@ fn every_connection_let_go_logs_out(seen_leased: &std::sync::Mutex<Vec<String>>)
     wide(0..256);
     wide(256..258);
     assert_eq!(count(&seen_many, "auth/approle/login"), 258);
+    // The two let go log out on threads of their own, refused: once they were (else
+    // the end's log-out could meet the refusals first, under load).
+    wait_until(
+        "the let-go log-outs refused",
+        Duration::from_secs(10),
+        || count(&seen_many, "auth/token/revoke-self") >= 2,
+    );
     let failed = leases::log_out_within(Duration::from_secs(5));
     assert!(failed.is_empty(), "{failed:?}");
     wait_until("every login revoked", Duration::from_secs(10), || {
