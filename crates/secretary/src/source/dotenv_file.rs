@@ -307,11 +307,7 @@ impl DotenvSource {
                 if !assigned {
                     // The whole source's count, not this file's alone (a forty-third
                     // adversarial pass saw the file that crossed it blamed).
-                    let files: Vec<String> =
-                        self.files.iter().map(|file| shown(context, file)).collect();
-                    return Err(SourceError::ExpansionWeb {
-                        path: files.join(", "),
-                    });
+                    return Err(self.too_many_names(context));
                 }
             }
         }
@@ -344,15 +340,21 @@ impl DotenvSource {
                     from_outside: false,
                 };
                 if !named.assign(entry, structure.index, &context.sensitive_names) {
-                    let files: Vec<String> =
-                        self.files.iter().map(|file| shown(context, file)).collect();
-                    return Err(SourceError::ExpansionWeb {
-                        path: files.join(", "),
-                    });
+                    return Err(self.too_many_names(context));
                 }
             }
         }
         Ok(named)
+    }
+
+    /// The failure of this source when the names its values are built from pass
+    /// [`MOST_ORIGIN_BYTES`]: the whole source's count, not one file's (a forty-third
+    /// adversarial pass saw the file that crossed it blamed).
+    fn too_many_names(&self, context: &Context<'_>) -> SourceError {
+        let files: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
+        SourceError::ExpansionWeb {
+            path: files.join(", "),
+        }
     }
 
     /// What each file holds, claimed for the `dotenv` sources: no value from outside it
@@ -406,11 +408,7 @@ impl DotenvSource {
                 })
             });
             if names > MOST_ORIGIN_BYTES {
-                let files: Vec<String> =
-                    self.files.iter().map(|file| shown(context, file)).collect();
-                return Err(SourceError::ExpansionWeb {
-                    path: files.join(", "),
-                });
+                return Err(self.too_many_names(context));
             }
             structures.push(Structure {
                 index,
@@ -512,22 +510,12 @@ impl Source for DotenvSource {
                             value,
                             file,
                             line,
-                            origins,
                             oversize,
                             from_outside,
-                            sensitive_name,
                             ..
                         }) => {
-                            let candidate = Candidate {
-                                name,
-                                path: &names[*file],
-                                line: *line,
-                                origins,
-                                sensitive: sensitive_name.as_ref(),
-                            };
-                            if let Some(error) = refused(secret, &[candidate], context) {
-                                return Lookup::Failed(error);
-                            }
+                            // Whether it may read it was decided, and its claims made, on
+                            // the names of every name it lists (`load`'s refusals).
                             // Said only to the one secret its origins allow: a line no
                             // secret reads says nothing of the values it expanded.
                             if *oversize {

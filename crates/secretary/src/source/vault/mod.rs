@@ -84,6 +84,22 @@ struct Connection {
 }
 
 impl Connection {
+    /// Revokes the token its client logged in for ([`Client::log_out`]), waiting at most
+    /// `within`: whether one was.
+    fn log_out_within(&self, within: std::time::Duration) -> Result<bool, VaultError> {
+        let client = &self.client;
+        drive(self.runtime.get(), async {
+            tokio::time::timeout(within, client.log_out())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(VaultError::Timeout {
+                        address: client.preferred().to_owned(),
+                        seconds: within.as_secs(),
+                    })
+                })
+        })
+    }
+
     /// A client for `settings`, with a runtime of its own.
     fn new(settings: Settings) -> Result<Self, VaultError> {
         let runtime = tokio::runtime::Builder::new_current_thread()

@@ -99,12 +99,8 @@ fn retire(connection: Arc<Connection>) {
     let _ = std::thread::Builder::new()
         .name("secretary-log-out".to_owned())
         .spawn(move || {
-            let client = &connection.client;
-            let outcome = super::drive(connection.runtime.get(), async {
-                tokio::time::timeout(Duration::from_secs(5), client.log_out()).await
-            });
             // Logged out: nothing left for the end.
-            if matches!(outcome, Ok(Ok(_))) {
+            if connection.log_out_within(Duration::from_secs(5)).is_ok() {
                 if let Some(mut retired) = retired() {
                     retired.retain(|(_, kept)| !Arc::ptr_eq(kept, &connection));
                 }

@@ -332,19 +332,7 @@ pub fn log_out_within(within: Duration) -> Vec<VaultError> {
         .into_iter()
         .filter(|connection| !super::registry::holds_on(connection))
         .collect();
-    let log_out = |connection: &super::super::Connection| {
-        let client = &connection.client;
-        super::super::drive(connection.runtime.get(), async {
-            tokio::time::timeout(within, client.log_out())
-                .await
-                .unwrap_or_else(|_| {
-                    Err(VaultError::Timeout {
-                        address: client.preferred().to_owned(),
-                        seconds: within.as_secs(),
-                    })
-                })
-        })
-    };
+    let log_out = |connection: &super::super::Connection| connection.log_out_within(within);
     std::thread::scope(|scope| {
         let running: Vec<_> = connections
             .iter()
