@@ -323,24 +323,7 @@ const LOGGED_OUT_CHILD: &str = "SECRETARY_TEST_LOGGED_OUT_CHILD";
 fn the_end_of_a_process_revokes_its_login_token_and_logs_in_no_more() {
     // Logging out marks every connection of the process for good: in a process of its
     // own, so that no other test's login is refused.
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "leases::ends::logged_out_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(LOGGED_OUT_CHILD, "1")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{said}");
-    assert!(
-        said.contains("1 passed"),
-        "the child test did not run: {said}"
-    );
+    in_a_process_of_its_own("leases::ends::logged_out_process", LOGGED_OUT_CHILD);
 }
 
 /// A Vault whose AppRole logins give tokens of `seconds`, whose KV reads and leases answer, and

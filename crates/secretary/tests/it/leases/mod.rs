@@ -33,6 +33,30 @@ fn manifest(dir: &std::path::Path, extra: &str) -> Manifest {
     Manifest::discover(None, &Variables::default(), dir).unwrap()
 }
 
+/// Runs the ignored test `test` of this binary in a process of its own, with `marker`
+/// set (what it marks, a stop or a log-out, holds for the whole process), and fails
+/// unless it ran and passed.
+fn in_a_process_of_its_own(test: &str, marker: &str) {
+    let output = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            test,
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .env(marker, "1")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&output.stdout).into_owned()
+        + &String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{said}");
+    assert!(
+        said.contains("1 passed"),
+        "the child test did not run: {said}"
+    );
+}
+
 fn resolve_now(manifest: &Manifest, vars: &Variables) -> Report {
     let environment = manifest
         .select_environment(Some("production"), vars)

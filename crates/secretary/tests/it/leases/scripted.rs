@@ -658,24 +658,7 @@ fn no_lease_is_issued_once_the_process_is_ending() {
     // A thirty-sixth adversarial pass: once a stop on a signal had begun revoking, a read
     // could still issue a lease, which the ending process might never revoke. The stop
     // marks the whole process for good, so this runs in a process of its own.
-    let output = std::process::Command::new(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "leases::scripted::ending_process",
-            "--ignored",
-            "--nocapture",
-            "--test-threads=1",
-        ])
-        .env(ENDING_CHILD, "1")
-        .output()
-        .unwrap();
-    let said = String::from_utf8_lossy(&output.stdout).into_owned()
-        + &String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{said}");
-    assert!(
-        said.contains("1 passed"),
-        "the child test did not run: {said}"
-    );
+    in_a_process_of_its_own("leases::scripted::ending_process", ENDING_CHILD);
 }
 
 #[test]
