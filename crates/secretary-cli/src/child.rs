@@ -487,10 +487,13 @@ static OUTPUT_LOST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBoo
 fn lost(stream: &str, result: io::Result<()>) {
     if let Err(error) = result {
         if !OUTPUT_LOST.swap(true, Ordering::SeqCst) {
-            let _ = writeln!(
-                io::stderr(),
-                "secretary run: the program's {stream} could not be written ({error}); what it wrote after is lost"
+            // One write: the program's own stderr is pumped beside it, and a line written
+            // piece by piece was cut by one of the program's (a fresh-clone CI saw "the
+            // program's still-alive").
+            let line = format!(
+                "secretary run: the program's {stream} could not be written ({error}); what it wrote after is lost\n"
             );
+            let _ = io::stderr().write_all(line.as_bytes());
         }
     }
 }

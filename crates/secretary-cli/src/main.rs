@@ -5,10 +5,17 @@
 /// `eprintln!` that never panics: stderr may be closed or a broken pipe, and a message
 /// that cannot be shown must not turn into a crash (the standard macro panics then).
 macro_rules! say {
+    () => {
+        say!("")
+    };
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         if !crate::interrupt::acting() {
-            let _ = writeln!(std::io::stderr(), $($arg)*);
+            // One write: stderr is unbuffered, and a formatted line written piece by
+            // piece was cut by a program's own stderr line (`run --redact`'s pump).
+            let mut line = format!($($arg)*);
+            line.push('\n');
+            let _ = std::io::stderr().write_all(line.as_bytes());
         }
     }};
 }
@@ -19,7 +26,8 @@ macro_rules! say_raw {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         if !crate::interrupt::acting() {
-            let _ = write!(std::io::stderr(), $($arg)*);
+            // One write, as `say!`.
+            let _ = std::io::stderr().write_all(format!($($arg)*).as_bytes());
         }
     }};
 }
