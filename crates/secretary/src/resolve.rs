@@ -401,6 +401,7 @@ pub fn resolve_with(
         .map(|spec| Resolution::unresolved(spec))
         .collect();
     let context = Context::new(manifest, environment, vars);
+    source::claim_dotenv_files(manifest, environment, &context);
     let mut warnings = Vec::new();
     // Indexes of secrets no source has answered for yet; a templated secret is built, not
     // looked up.

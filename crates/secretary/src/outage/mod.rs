@@ -701,6 +701,7 @@ fn bounded(
     let manifest = context.manifest.to_path_buf();
     let provider_variables = context.provider_variables.to_vec();
     let claims = std::sync::Arc::clone(&context.claims);
+    let declared = std::sync::Arc::clone(&context.declared);
     let sensitive_names = std::sync::Arc::clone(&context.sensitive_names);
     let origin_bytes = std::sync::Arc::clone(&context.origin_bytes);
     let (sender, receiver) = std::sync::mpsc::sync_channel(1);
@@ -716,6 +717,7 @@ fn bounded(
                 shown_dir: &shown_dir,
                 provider_variables: &provider_variables,
                 claims,
+                declared,
                 sensitive_names,
                 origin_bytes,
             };

@@ -493,6 +493,7 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         shown_dir: dir.path(),
         provider_variables: &[],
         claims: std::sync::Arc::default(),
+        declared: std::sync::Arc::new([]),
         sensitive_names: std::sync::Arc::default(),
         origin_bytes: std::sync::Arc::default(),
     };

@@ -66,6 +66,35 @@ impl Claims {
     }
 }
 
+/// Claims for the `dotenv` sources every file the chain of `environment` lists for them
+/// that is there, before any source is asked: a `files` source earlier in the chain then
+/// refuses such a file, read alone or with the rest, as the `dotenv` source would have
+/// refused it had the `files` source read it first (a fifty-third adversarial pass read
+/// a `.env` whole alone, its `dotenv` source never asked). Nothing is read.
+pub(crate) fn claim_dotenv_files(
+    manifest: &crate::Manifest,
+    environment: &crate::manifest::EnvironmentSpec,
+    context: &super::Context<'_>,
+) {
+    let configs = environment
+        .sources
+        .iter()
+        .filter_map(|name| manifest.source(name)?.config.get::<super::DotenvConfig>());
+    for config in configs {
+        for file in &config.files {
+            if let Ok(opened) = crate::file::open(&context.base_dir.join(file)) {
+                let (device, inode) = opened.identity();
+                // Nothing claims before this: no refusal to say.
+                drop(
+                    context
+                        .claims
+                        .claim(&Claimant::Dotenv, &[Claim::File { device, inode }]),
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -206,29 +206,7 @@ impl DotenvSource {
         let structures = self.structures(context, &mut loaded)?;
         let built_from = self.named(&structures, context, loaded.origins)?;
         let shown_files: Vec<String> = self.files.iter().map(|file| shown(context, file)).collect();
-        // Each secret's names at once: a refused one claims nothing (a fifty-first
-        // adversarial pass saw the names before the refused one keep their claims, and
-        // another secret refused "as secret X's value is", X having none).
-        let refusals: Vec<Option<SourceError>> = secrets
-            .iter()
-            .map(|secret| {
-                let candidates: Vec<Candidate<'_>> = secret
-                    .env
-                    .iter()
-                    .filter_map(|name| {
-                        let assigned = built_from.values.get(name)?;
-                        Some(Candidate {
-                            name,
-                            path: &shown_files[assigned.file],
-                            line: assigned.line,
-                            origins: &assigned.origins,
-                            sensitive: assigned.sensitive_name.as_ref(),
-                        })
-                    })
-                    .collect();
-                refused(secret, &candidates, context)
-            })
-            .collect();
+        let refusals = refusals(secrets, &built_from, &shown_files, context);
         // What the values are built from is not needed once the refusals are known.
         drop(built_from);
         let wanted: Vec<&str> = secrets
@@ -546,6 +524,62 @@ impl Source for DotenvSource {
             warnings: loaded.warnings,
         }
     }
+}
+
+/// Each of `secrets`' refusal, if it is refused, by what `built_from` says each name is
+/// built from (`shown_files` naming its files). Each secret's names at once: a refused
+/// one claims nothing (a fifty-first adversarial pass saw the names before the refused
+/// one keep their claims, and another secret refused "as secret X's value is", X having
+/// none). Every secret of the environment in the manifest's order, asked or not: what a
+/// secret is refused is decided on the manifest and the files, never on which secrets
+/// were asked or what an earlier source held (a fifty-third pass read one at a time,
+/// each the first to claim).
+fn refusals(
+    secrets: &[&SecretSpec],
+    built_from: &Loaded,
+    shown_files: &[String],
+    context: &Context<'_>,
+) -> Vec<Option<SourceError>> {
+    let declared: std::collections::HashSet<&str> = context
+        .declared
+        .iter()
+        .map(|secret| secret.key.as_str())
+        .collect();
+    let asked: HashMap<&str, usize> = secrets
+        .iter()
+        .enumerate()
+        .map(|(at, secret)| (secret.key.as_str(), at))
+        .collect();
+    // A secret asked that the environment does not declare (a source used on its own)
+    // comes after those it does.
+    let every = context.declared.iter().map(std::sync::Arc::as_ref).chain(
+        secrets
+            .iter()
+            .copied()
+            .filter(|secret| !declared.contains(secret.key.as_str())),
+    );
+    let mut refusals: Vec<Option<SourceError>> = secrets.iter().map(|_| None).collect();
+    for secret in every {
+        let candidates: Vec<Candidate<'_>> = secret
+            .env
+            .iter()
+            .filter_map(|name| {
+                let assigned = built_from.values.get(name)?;
+                Some(Candidate {
+                    name,
+                    path: &shown_files[assigned.file],
+                    line: assigned.line,
+                    origins: &assigned.origins,
+                    sensitive: assigned.sensitive_name.as_ref(),
+                })
+            })
+            .collect();
+        let refusal = refused(secret, &candidates, context);
+        if let Some(&at) = asked.get(secret.key.as_str()) {
+            refusals[at] = refusal;
+        }
+    }
+    refusals
 }
 
 /// A name a secret lists that a file defines: where (the file as shown, and the line),

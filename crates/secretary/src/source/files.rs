@@ -116,6 +116,43 @@ impl FilesSource {
         }
         Ok(Some(Zeroizing::new(trimmed.to_owned())))
     }
+
+    /// What the directory `root` (shown as `dir`) has for `secret`: its key's file, or
+    /// else its primary env name's.
+    fn look(
+        root: &Dir,
+        dir: &str,
+        secret: &SecretSpec,
+        context: &Context<'_>,
+        warnings: &mut Vec<crate::Warning>,
+    ) -> Lookup {
+        let mut candidates = vec![secret.key.as_str()];
+        if secret.primary_env() != secret.key {
+            candidates.push(secret.primary_env());
+        }
+        let mut looked = Vec::new();
+        for file in candidates {
+            match Self::read(root, dir, file, &secret.key, context, warnings) {
+                Ok(Some(value)) if value.is_empty() => {
+                    looked.push(
+                        Looked::new(Locator::file(&Self::join(dir, file))).because(Absence::Empty),
+                    );
+                }
+                Ok(Some(value)) => {
+                    return Lookup::Found {
+                        value: SecretValue::new(value.to_string()),
+                        locator: Locator::file(&Self::join(dir, file)),
+                        written: None,
+                    };
+                }
+                Ok(None) => {
+                    looked.push(Looked::new(Locator::file(&Self::join(dir, file))));
+                }
+                Err(error) => return Lookup::Failed(error),
+            }
+        }
+        Lookup::Absent { looked }
+    }
 }
 
 impl Source for FilesSource {
@@ -167,37 +204,30 @@ impl Source for FilesSource {
             };
             return Batch::failed(secrets.len(), &error);
         }
+        // Every secret of the environment in the manifest's order, asked or not, so that
+        // which secret a file is claimed for is decided on the manifest and the files,
+        // never on which secrets were asked or what an earlier source held (a
+        // fifty-third adversarial pass read one secret at a time, each the first to
+        // claim). What is read for a secret not asked is dropped, said nowhere.
+        let asked: std::collections::HashSet<&str> =
+            secrets.iter().map(|secret| secret.key.as_str()).collect();
+        let mut answers: std::collections::HashMap<String, Lookup> =
+            std::collections::HashMap::new();
         let mut warnings = Vec::new();
+        for secret in context.declared.iter() {
+            if asked.contains(secret.key.as_str()) {
+                let lookup = Self::look(&root, &dir, secret, context, &mut warnings);
+                answers.insert(secret.key.clone(), lookup);
+            } else {
+                drop(Self::look(&root, &dir, secret, context, &mut Vec::new()));
+            }
+        }
         let lookups = secrets
             .iter()
             .map(|secret| {
-                let mut candidates = vec![secret.key.as_str()];
-                if secret.primary_env() != secret.key {
-                    candidates.push(secret.primary_env());
-                }
-                let mut looked = Vec::new();
-                for file in candidates {
-                    match Self::read(&root, &dir, file, &secret.key, context, &mut warnings) {
-                        Ok(Some(value)) if value.is_empty() => {
-                            looked.push(
-                                Looked::new(Locator::file(&Self::join(&dir, file)))
-                                    .because(Absence::Empty),
-                            );
-                        }
-                        Ok(Some(value)) => {
-                            return Lookup::Found {
-                                value: SecretValue::new(value.to_string()),
-                                locator: Locator::file(&Self::join(&dir, file)),
-                                written: None,
-                            };
-                        }
-                        Ok(None) => {
-                            looked.push(Looked::new(Locator::file(&Self::join(&dir, file))));
-                        }
-                        Err(error) => return Lookup::Failed(error),
-                    }
-                }
-                Lookup::Absent { looked }
+                answers
+                    .remove(&secret.key)
+                    .unwrap_or_else(|| Self::look(&root, &dir, secret, context, &mut warnings))
             })
             .collect();
         Batch { lookups, warnings }

@@ -25,7 +25,7 @@ mod vault;
 
 pub(crate) use aws::reserved_parameter;
 pub use aws::{AwsError, AwsSource};
-pub(crate) use claims::{Claim, Claimant, Claims};
+pub(crate) use claims::{Claim, Claimant, Claims, claim_dotenv_files};
 pub use dotenv_file::DotenvSource;
 pub use env::EnvSource;
 pub use exec::{ExecError, ExecSource};
@@ -69,6 +69,12 @@ pub struct Context<'a> {
     /// (a `.env` value's expansion, a file a link leads to): each may give one secret
     /// its value.
     pub(crate) claims: std::sync::Arc<Claims>,
+    /// Every secret of the environment a source may be asked for (none built by a
+    /// `template`), in the manifest's order: a source that makes [`Claims`] makes them
+    /// for each of these, asked or not, so that a secret's verdict read alone is its
+    /// verdict read with the rest (a fifty-third adversarial pass read one secret at a
+    /// time, each claiming first).
+    pub(crate) declared: std::sync::Arc<[std::sync::Arc<SecretSpec>]>,
     /// The env names of the environment's sensitive secrets, each with its secret's key:
     /// a secret declared `sensitive = false` may not be built from one by `.env`
     /// expansion, as it may not by a `template`.
@@ -95,6 +101,12 @@ impl<'a> Context<'a> {
             shown_dir: manifest.shown_dir(),
             provider_variables: manifest.provider_variables(),
             claims: std::sync::Arc::default(),
+            declared: environment
+                .secrets()
+                .iter()
+                .filter(|secret| secret.template.is_none())
+                .cloned()
+                .collect(),
             sensitive_names: std::sync::Arc::new(
                 environment
                     .secrets()

@@ -264,6 +264,7 @@ fn first_problem(report: &Report, key: &str) -> String {
 }
 
 mod aws;
+mod claims;
 mod dotenv;
 mod env;
 mod exec;
