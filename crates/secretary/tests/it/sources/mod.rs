@@ -270,6 +270,7 @@ mod env;
 mod exec;
 mod exec_trust;
 mod files;
+mod noninterference;
 mod resolution;
 mod sops;
 mod sops_trust;
