@@ -21,8 +21,11 @@ enum Piece {
     WithDefault(&'static str, &'static str),
 }
 
-/// The names lines may define or refer to: secrets' variables, other lines' and `P`.
-const NAMES: [&str; 9] = ["N0", "N1", "N2", "N3", "N4", "M0", "M1", "P", "OTHER"];
+/// The names lines may define or refer to: secrets' variables (`N0` ... `N4`, and the
+/// aliases `A0`, `A2`), other lines' and `P`.
+const NAMES: [&str; 11] = [
+    "N0", "N1", "N2", "N3", "N4", "A0", "A2", "M0", "M1", "P", "OTHER",
+];
 
 fn piece() -> impl Strategy<Value = Piece> {
     let name = prop::sample::select(&NAMES[..]);
@@ -35,7 +38,7 @@ fn piece() -> impl Strategy<Value = Piece> {
 }
 
 fn line() -> impl Strategy<Value = String> {
-    let key = prop::sample::select(&NAMES[..7]);
+    let key = prop::sample::select(&NAMES[..9]);
     (key, prop::collection::vec(piece(), 0..4)).prop_map(|(key, pieces)| {
         let mut value = String::new();
         for piece in pieces {
@@ -107,6 +110,7 @@ proptest! {
         first in file(),
         second in file(),
         rules in prop::collection::vec(rule(), 5),
+        aliases in prop::collection::vec(any::<bool>(), 5),
         own in any::<bool>(),
         values in prop::collection::vec(private(), 3),
     ) {
@@ -119,8 +123,14 @@ proptest! {
         if own {
             text.push_str("[secrets.p]\nenv = [\"P\"]\n");
         }
-        for (at, rule) in rules.iter().enumerate() {
-            let _ = write!(text, "[secrets.s{at}]\nenv = [\"N{at}\"]\n{rule}");
+        for (at, (rule, alias)) in rules.iter().zip(&aliases).enumerate() {
+            // `s0` and `s2` may read a second name, after their first.
+            let alias = if *alias && at % 2 == 0 && at < 4 {
+                format!(", \"A{at}\"")
+            } else {
+                String::new()
+            };
+            let _ = write!(text, "[secrets.s{at}]\nenv = [\"N{at}\"{alias}]\n{rule}");
         }
         let manifest = manifest(dir.path(), &text);
         write_private(&dir.path().join("a.env"), &first);
