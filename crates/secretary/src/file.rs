@@ -162,6 +162,11 @@ impl Opened {
         (self.metadata.dev(), self.metadata.ino())
     }
 
+    /// Its length in bytes when it was opened.
+    pub(crate) fn len(&self) -> u64 {
+        self.metadata.len()
+    }
+
     /// Its permission bits.
     pub(crate) fn mode(&self) -> u32 {
         use std::os::unix::fs::PermissionsExt;

@@ -19,7 +19,7 @@
 use zeroize::Zeroizing;
 
 use super::{Batch, Claim, Claimant, Context, Lookup, Source, SourceError, file_error, shown};
-use crate::file::{self, Dir, FileError};
+use crate::file::{self, Dir, FileError, Opened};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Absence, Locator, Looked, SecretValue, Site};
 
@@ -44,20 +44,67 @@ impl FilesSource {
         format!("{}/{file}", dir.trim_end_matches('/'))
     }
 
-    /// Reads one candidate file for the secret `key`: `Ok(None)` when it does not exist.
-    /// A file another secret of this resolution read, by another name or link, fails:
-    /// one file gives one secret its value (a ninth adversarial pass committed 756 links
-    /// to one mounted secret file, each read by a secret with a one-character `pattern`).
-    fn read(
+    /// Opens one candidate file for the secret `key` and claims it: `Ok(None)` when it
+    /// does not exist. A file another secret of this resolution claimed, by another name
+    /// or link, fails, before anything of it is read: one file gives one secret its
+    /// value (a ninth adversarial pass committed 756 links to one mounted secret file,
+    /// each read by a secret with a one-character `pattern`). Claimed only when it could
+    /// give a value: a file refused (writable by all, too large) or empty gives no
+    /// secret its value, and a later source's value for this secret is its own (a
+    /// forty-first and a forty-second adversarial pass saw another source's value taken
+    /// back). Said (`warnings`) when others may read it.
+    fn open_claimed(
         root: &Dir,
         dir: &str,
         file: &str,
         key: &str,
         context: &Context<'_>,
         warnings: &mut Vec<crate::Warning>,
-    ) -> Result<Option<Zeroizing<String>>, SourceError> {
+    ) -> Result<Option<Opened>, SourceError> {
         let shown = Self::join(dir, file);
-        let failed = |error: FileError, shown: String| match error {
+        let opened = match root.open_beneath(file) {
+            Ok(opened) => opened,
+            // Missing, or a link to nothing: nothing to read here.
+            Err(FileError::NotFound) => return Ok(None),
+            Err(error) => return Err(Self::failed(dir, error, shown)),
+        };
+        let mode = opened.mode();
+        if mode & 0o002 != 0 {
+            return Err(SourceError::WorldWritable { path: shown, mode });
+        }
+        if opened.len() > MAX_SIZE {
+            let error = FileError::TooLarge { limit: MAX_SIZE };
+            return Err(Self::failed(dir, error, shown));
+        }
+        if mode & 0o044 != 0 {
+            warnings.push(crate::Warning::FileReadable {
+                path: shown.clone(),
+                mode,
+            });
+        }
+        if opened.len() == 0 {
+            return Ok(Some(opened));
+        }
+        let (device, inode) = opened.identity();
+        let claimant = Claimant::Secret(key.to_owned());
+        match context
+            .claims
+            .claim(&claimant, &[Claim::File { device, inode }])
+        {
+            Ok(()) => Ok(Some(opened)),
+            Err((_, Claimant::Secret(first))) => {
+                Err(SourceError::SharedFile { path: shown, first })
+            }
+            Err((_, Claimant::Dotenv)) => Err(SourceError::ReadWholeAndByDotenv {
+                path: shown,
+                whole: key.to_owned(),
+            }),
+        }
+    }
+
+    /// What reading `file` (shown in `dir`) failing with `error` is called.
+    fn failed(dir: &str, error: FileError, shown: String) -> SourceError {
+        match error {
             FileError::Escapes => SourceError::Escapes {
                 path: shown,
                 dir: dir.to_owned(),
@@ -67,54 +114,57 @@ impl FilesSource {
             // adversarial pass).
             FileError::NotUtf8 { .. } => SourceError::NotUtf8 { what: shown },
             other => file_error(shown, other),
-        };
-        let opened = match root.open_beneath(file) {
-            Ok(opened) => opened,
-            // Missing, or a link to nothing: nothing to read here.
-            Err(FileError::NotFound) => return Ok(None),
-            Err(error) => return Err(failed(error, shown)),
-        };
-        let mode = opened.mode();
-        if mode & 0o002 != 0 {
-            return Err(SourceError::WorldWritable { path: shown, mode });
         }
-        if mode & 0o044 != 0 {
-            warnings.push(crate::Warning::FileReadable {
-                path: shown.clone(),
-                mode,
-            });
-        }
-        let (device, inode) = opened.identity();
+    }
+
+    /// Reads one candidate file for the secret `key` ([`FilesSource::open_claimed`]),
+    /// with one trailing newline trimmed: `Ok(None)` when it does not exist, empty when
+    /// it holds nothing else.
+    fn read(
+        root: &Dir,
+        dir: &str,
+        file: &str,
+        key: &str,
+        context: &Context<'_>,
+        warnings: &mut Vec<crate::Warning>,
+    ) -> Result<Option<Zeroizing<String>>, SourceError> {
+        let Some(opened) = Self::open_claimed(root, dir, file, key, context, warnings)? else {
+            return Ok(None);
+        };
         let text = opened
             .read_text(MAX_SIZE)
-            .map_err(|error| failed(error, shown.clone()))?;
-        let trimmed = text
-            .strip_suffix('\n')
-            .map_or(text.as_str(), |t| t.strip_suffix('\r').unwrap_or(t));
-        // Claimed once read, and only when it gives a value: a file refused (too large,
-        // writable by all) or empty (absent) gave no secret its value, and a later
-        // source's value for this secret is its own (a forty-first and a forty-second
-        // adversarial pass saw another source's value taken back).
-        if trimmed.is_empty() {
-            return Ok(Some(Zeroizing::new(String::new())));
-        }
-        let claimant = Claimant::Secret(key.to_owned());
-        match context
-            .claims
-            .claim(&claimant, &[Claim::File { device, inode }])
-        {
-            Ok(()) => {}
-            Err((_, Claimant::Secret(first))) => {
-                return Err(SourceError::SharedFile { path: shown, first });
-            }
-            Err((_, Claimant::Dotenv)) => {
-                return Err(SourceError::ReadWholeAndByDotenv {
-                    path: shown,
-                    whole: key.to_owned(),
-                });
-            }
-        }
+            .map_err(|error| Self::failed(dir, error, Self::join(dir, file)))?;
+        let trimmed = trim(&text);
         Ok(Some(Zeroizing::new(trimmed.to_owned())))
+    }
+
+    /// Makes the claims [`FilesSource::look`] would make for `secret`, reading nothing
+    /// but a file of two bytes at most (whether it holds a line end only, and so is
+    /// empty): for a secret not asked, whose claims decide what the others may read.
+    fn claim_for(root: &Dir, dir: &str, secret: &SecretSpec, context: &Context<'_>) {
+        for file in Self::candidates(secret) {
+            let opened = Self::open_claimed(root, dir, file, &secret.key, context, &mut Vec::new());
+            match opened {
+                Ok(None) => {}
+                Ok(Some(opened)) if opened.len() <= 2 => {
+                    let empty = opened.read_text(2).is_ok_and(|text| trim(&text).is_empty());
+                    if !empty {
+                        return;
+                    }
+                }
+                // A value, or a failure: no later candidate is read.
+                Ok(Some(_)) | Err(_) => return,
+            }
+        }
+    }
+
+    /// The files that may hold `secret`, in order: its key, then its primary env name.
+    fn candidates(secret: &SecretSpec) -> Vec<&str> {
+        let mut candidates = vec![secret.key.as_str()];
+        if secret.primary_env() != secret.key {
+            candidates.push(secret.primary_env());
+        }
+        candidates
     }
 
     /// What the directory `root` (shown as `dir`) has for `secret`: its key's file, or
@@ -126,12 +176,8 @@ impl FilesSource {
         context: &Context<'_>,
         warnings: &mut Vec<crate::Warning>,
     ) -> Lookup {
-        let mut candidates = vec![secret.key.as_str()];
-        if secret.primary_env() != secret.key {
-            candidates.push(secret.primary_env());
-        }
         let mut looked = Vec::new();
-        for file in candidates {
+        for file in Self::candidates(secret) {
             match Self::read(root, dir, file, &secret.key, context, warnings) {
                 Ok(Some(value)) if value.is_empty() => {
                     looked.push(
@@ -219,7 +265,7 @@ impl Source for FilesSource {
                 let lookup = Self::look(&root, &dir, secret, context, &mut warnings);
                 answers.insert(secret.key.clone(), lookup);
             } else {
-                drop(Self::look(&root, &dir, secret, context, &mut Vec::new()));
+                Self::claim_for(&root, &dir, secret, context);
             }
         }
         let lookups = secrets
@@ -232,4 +278,10 @@ impl Source for FilesSource {
             .collect();
         Batch { lookups, warnings }
     }
+}
+
+/// `text` without one trailing line end (`\n` or `\r\n`).
+fn trim(text: &str) -> &str {
+    text.strip_suffix('\n')
+        .map_or(text, |t| t.strip_suffix('\r').unwrap_or(t))
 }
