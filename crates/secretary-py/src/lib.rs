@@ -66,7 +66,7 @@ mod native {
                 py,
                 "warning",
                 &format!(
-                    "could not revoke the login token this process used: {error}; it works until its TTL ends"
+                    "could not revoke the login token this process used: {error}; unless it was revoked already, it works until its TTL ends"
                 ),
             );
         }

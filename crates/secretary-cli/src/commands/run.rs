@@ -126,7 +126,7 @@ pub fn revoke_leases() {
 pub fn log_out() {
     for error in leases::log_out_within(std::time::Duration::from_secs(5)) {
         Diagnostic::warning(format!(
-            "could not revoke the login token this command used: {error}; it works until its TTL ends"
+            "could not revoke the login token this command used: {error}; unless it was revoked already, it works until its TTL ends"
         ))
         .say_past_silence();
     }

@@ -619,3 +619,65 @@ fn a_command_that_logged_in_revokes_its_token_unless_a_lease_it_hands_out_needs_
     );
     out.shows_none_of(&[role_id.as_str(), secret_id.as_str()]);
 }
+
+#[test]
+fn a_login_token_revoked_from_outside_is_replaced_by_a_new_login_and_its_leases_reissued() {
+    // A fifty-fourth adversarial pass: an operator revoked the service's AppRole token
+    // (and with it the database user its lease had made); the token's TTL said it lived,
+    // so every read got 403 "log in again", no login was made, and a minute later `run`
+    // stopped its program, though a login would have worked.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h"]);
+    let app = approle_app();
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", os.environ["POSTGRES_USER"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut run = support::secretary_in(app.path())
+        .env("VAULT_ADDR", &bao.address)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", &secret_id)
+        .args(["--env", "production", "run", "--watch", "1h"])
+        .args(["--on-change", "restart", "--"])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Lines::new(run.stdout.take().unwrap());
+    let stderr = Lines::new(run.stderr.take().unwrap());
+    let first = stdout.line();
+    assert!(first.starts_with("ready "), "{first}");
+    assert_eq!(live_logins(&bao), 1);
+
+    // The operator revokes every AppRole login: the token, and the lease it read.
+    bao.bao(&["lease", "revoke", "-prefix", "auth/approle/login/"]);
+    assert_eq!(live_logins(&bao), 0);
+    // The next read (a SIGHUP re-reads now) logs in again, and the program is started
+    // again with a new database user.
+    send(&run, "HUP");
+    let Some(second) = stdout.next_line() else {
+        panic!("the program was not started again: {}", stderr.rest());
+    };
+    assert!(
+        second.starts_with("ready ") && second != first,
+        "{first} then {second}"
+    );
+    assert_eq!(live_logins(&bao), 1);
+    send(&run, "TERM");
+    let said = stderr.rest();
+    let status = process::wait(&mut run);
+    assert_eq!(status.code(), Some(3), "{said}");
+    assert!(!said.contains("403"), "a refusal was said: {said}");
+    assert!(!said.contains("could not revoke"), "{said}");
+    // The new login's token was revoked at the end.
+    assert_eq!(live_logins(&bao), 0, "{said}");
+    assert!(
+        !said.contains(&secret_id),
+        "the secret id was printed: {said}"
+    );
+}

@@ -100,15 +100,23 @@ pub(super) struct Lease {
     pub(super) kept_failures: u32,
     /// See [`kept_failures`](Self::kept_failures).
     pub(super) keep_again_at: Option<Instant>,
+    /// When Vault was found to refuse it before its time (revoked from outside): it
+    /// ended then ([`super::refused`]).
+    pub(super) refused_at: Option<Instant>,
 }
 
 impl Lease {
     /// When it ends; `None` when it never does.
     fn ends(&self) -> Option<Instant> {
         // Checked: a server may answer a lease of u64::MAX seconds.
-        self.obtained
+        let by_ttl = self
+            .obtained
             .checked_add(self.ttl)
-            .filter(|_| !self.ttl.is_zero())
+            .filter(|_| !self.ttl.is_zero());
+        match (self.refused_at, by_ttl) {
+            (Some(refused), Some(by_ttl)) => Some(refused.min(by_ttl)),
+            (refused, by_ttl) => refused.or(by_ttl),
+        }
     }
 
     /// When the lease keeper acts on it, `lead` being how long before its end the leases
@@ -117,6 +125,9 @@ impl Lease {
     /// or sooner, but not before half of it); one that can no longer be renewed is
     /// replaced `lead` before it ends (at half of its life when that is shorter).
     fn due(&self, lead: Duration) -> Option<Instant> {
+        if let Some(refused) = self.refused_at {
+            return Some(refused);
+        }
         if self.ttl.is_zero() {
             return None;
         }
@@ -158,11 +169,11 @@ pub(super) fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
     let Some(lease) = lease else {
         return Refresh::Login;
     };
-    if lease.ttl.is_zero() {
+    if lease.ttl.is_zero() && lease.refused_at.is_none() {
         return Refresh::Keep;
     }
     let elapsed = now.saturating_duration_since(lease.obtained);
-    if elapsed >= lease.ttl {
+    if elapsed >= lease.ttl || lease.refused_at.is_some() {
         return Refresh::Login;
     }
     // Two thirds of the lease, without `ttl * 2` (which overflows for a huge lease).
@@ -354,14 +365,9 @@ impl Client {
         method: Method,
         path: &str,
         body: Option<&Body>,
-        stopped: impl Fn() -> bool,
+        stopped: impl Fn() -> bool + Sync,
     ) -> Result<Option<(Reply, u64)>, VaultError> {
-        let (token, login) = self.token_of().await?;
-        if stopped() {
-            return Ok(None);
-        }
-        let reply = self.send_as(method, path, None, body, Some(&token)).await?;
-        Ok(Some((reply, login)))
+        self.send_renewing(method, path, None, body, &stopped).await
     }
 
     /// Renews `current` (`auth/token/renew-self`): the renewed lease, marked not
@@ -429,6 +435,10 @@ impl Client {
         if matches!(reply.status, 200 | 204) {
             *held = None;
             Ok(true)
+        } else if reply.status == 403 && self.known_ended(&lease.token).await {
+            // Revoked from outside, as `lookup-self` can tell here ([`super::refused`]).
+            *held = None;
+            Ok(false)
         } else {
             Err(self.error_for(&reply, path, Access::Write))
         }
@@ -442,13 +452,8 @@ impl Client {
         Ok(())
     }
 
-    /// The token to send: the configured one, or a login's token kept fresh.
-    pub(super) async fn token(&self) -> Result<SecretValue, VaultError> {
-        Ok(self.token_of().await?.0)
-    }
-
     /// The token to send, and which login it came from (0 for a token of the user's).
-    async fn token_of(&self) -> Result<(SecretValue, u64), VaultError> {
+    pub(super) async fn token_of(&self) -> Result<(SecretValue, u64), VaultError> {
         if let Credentials::Token(token) = &self.settings.credentials {
             return Ok((token.clone(), 0));
         }
@@ -578,12 +583,9 @@ impl Client {
         }
         let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
-        let now = Instant::now();
         fresh.login = held.as_ref().map_or(0, |old| old.login).saturating_add(1);
-        fresh.replaced_ends = held
-            .as_ref()
-            .and_then(Lease::ends)
-            .filter(|ends| *ends > now);
+        // Past too: the leases the old token read ended with it.
+        fresh.replaced_ends = held.as_ref().and_then(Lease::ends);
         let owned = (fresh.token.clone(), fresh.login);
         *held = Some(fresh);
         Ok(owned)
@@ -629,6 +631,7 @@ impl Client {
             replaced_ends: None,
             kept_failures: 0,
             keep_again_at: None,
+            refused_at: None,
         })
     }
 }
@@ -649,6 +652,7 @@ mod tests {
             replaced_ends: None,
             kept_failures: 0,
             keep_again_at: None,
+            refused_at: None,
         };
         (lease, obtained + Duration::from_secs(age))
     }
@@ -699,6 +703,23 @@ mod tests {
                 refresh(Some(&lease), now),
                 expected,
                 "ttl {ttl} renewable {renewable} age {age}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_token_vault_refused_has_ended_whatever_its_ttl_says() {
+        for (ttl, renewable) in [(3600, true), (3600, false), (0, false)] {
+            let (mut lease, now) = lease(ttl, renewable, 10);
+            assert_eq!(refresh(Some(&lease), now), Refresh::Keep, "ttl {ttl}");
+            let refused = lease.obtained + Duration::from_secs(9);
+            lease.refused_at = Some(refused);
+            assert_eq!(refresh(Some(&lease), now), Refresh::Login, "ttl {ttl}");
+            assert_eq!(lease.ends(), Some(refused), "ttl {ttl}");
+            assert_eq!(
+                lease.due(Duration::from_secs(30)),
+                Some(refused),
+                "ttl {ttl}"
             );
         }
     }

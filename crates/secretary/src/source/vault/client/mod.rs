@@ -41,6 +41,7 @@ use crate::SecretValue;
 
 mod index;
 mod login;
+mod refused;
 mod retry;
 mod secret;
 
@@ -180,6 +181,8 @@ pub struct Client {
     lease: Mutex<Option<Lease>>,
     /// Logged out for the process's end ([`Client::log_out`]): no login is made again.
     logged_out: std::sync::atomic::AtomicBool,
+    /// Whether `lookup-self` tells an ended login token from a live one ([`refused`]).
+    lookup_tells: refused::LookupTells,
 }
 
 /// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
@@ -262,6 +265,7 @@ impl Client {
             index: std::sync::Mutex::new(None),
             lease: Mutex::new(None),
             logged_out: std::sync::atomic::AtomicBool::new(false),
+            lookup_tells: refused::LookupTells::default(),
         })
     }
 
@@ -312,8 +316,13 @@ impl Client {
         query: Option<(&str, &str)>,
         body: Option<&Body>,
     ) -> Result<Reply, VaultError> {
-        let token = self.token().await?;
-        self.send_as(method, path, query, body, Some(&token)).await
+        let sent = self
+            .send_renewing(method, path, query, body, &|| false)
+            .await?;
+        // Never stopped: sent.
+        sent.map(|(reply, _)| reply).ok_or(VaultError::Deadline {
+            seconds: self.deadline().as_secs(),
+        })
     }
 
     /// [`Client::send`] for a write, telling also whether some attempt may have reached
@@ -327,8 +336,26 @@ impl Client {
         path: &str,
         body: &Body,
     ) -> Result<(Result<Reply, VaultError>, bool), VaultError> {
-        let token = self.token().await?;
+        let (token, login) = self.token_of().await?;
         let mut delivered = false;
+        let sent = self
+            .send_tracked(
+                method.clone(),
+                path,
+                None,
+                Some(body),
+                Some(&token),
+                &mut delivered,
+            )
+            .await;
+        // Refused because the token had ended: not written, so sent again with a new
+        // login's token ([`refused`]).
+        let refused = matches!(&sent, Ok(reply) if reply.status == 403);
+        if !refused || !self.token_ended(login).await {
+            return Ok((sent, delivered));
+        }
+        let (token, _) = self.token_of().await?;
+        self.learn_whether_lookup_tells(&token).await;
         let sent = self
             .send_tracked(method, path, None, Some(body), Some(&token), &mut delivered)
             .await;

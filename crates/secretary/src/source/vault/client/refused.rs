@@ -1,0 +1,132 @@
+//! A login token Vault refuses before its time: revoked from outside (an operator's
+//! `vault token revoke`, a revoked parent, a Vault restored from a backup). Its TTL says
+//! it lives, so nothing would log in again: every request got 403 and was told to "log
+//! in again", and the leases it read, gone with it, were re-issued with it (a
+//! fifty-fourth adversarial pass watched `run --watch` serve a dropped database user for
+//! a minute, then stop its program, though a login would have worked).
+//!
+//! So a 403 to a request sent with a token of a login is followed by
+//! `auth/token/lookup-self` with that token: a 403 to that too says the token is gone.
+//! It is marked ended, the request is sent once more with a new login's token, and the
+//! lease keeper re-issues the leases that ended with it. A token whose policies do not
+//! allow `lookup-self` (a role made with `token_no_default_policy`) is refused it alive
+//! too: once a new login's token is refused `lookup-self` as well, a 403 is taken at its
+//! word for the rest of the process.
+
+use std::sync::atomic::Ordering;
+use std::time::Instant;
+
+use reqwest::Method;
+
+use super::{Client, Reply};
+use crate::SecretValue;
+use crate::source::vault::VaultError;
+use crate::source::vault::credentials::Credentials;
+
+/// Whether `lookup-self` tells a live token from an ended one for a client's logins.
+#[derive(Debug, Default)]
+pub(super) struct LookupTells(std::sync::atomic::AtomicU8);
+
+/// [`LookupTells`]: not known yet, yes, no.
+const UNKNOWN: u8 = 0;
+const YES: u8 = 1;
+const NO: u8 = 2;
+
+impl Client {
+    /// Sends `method` to `path` with the token of the current login, and once more with
+    /// a new login's when Vault refused it because the token had ended: the reply, and
+    /// the login of the token that got it. Not sent (`None`) when `stopped` says so
+    /// once the token is had.
+    pub(super) async fn send_renewing(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<(&str, &str)>,
+        body: Option<&super::Body>,
+        stopped: &(dyn Fn() -> bool + Sync),
+    ) -> Result<Option<(Reply, u64)>, VaultError> {
+        let (token, login) = self.token_of().await?;
+        if stopped() {
+            return Ok(None);
+        }
+        let reply = self
+            .send_as(method.clone(), path, query, body, Some(&token))
+            .await?;
+        if reply.status != 403 || !self.token_ended(login).await {
+            return Ok(Some((reply, login)));
+        }
+        let (token, login) = self.token_of().await?;
+        self.learn_whether_lookup_tells(&token).await;
+        if stopped() {
+            return Ok(None);
+        }
+        let reply = self
+            .send_as(method, path, query, body, Some(&token))
+            .await?;
+        Ok(Some((reply, login)))
+    }
+
+    /// After a 403 to a request sent with login `login`'s token: whether that token has
+    /// ended (then it is marked so, and the next request logs in again). True too when
+    /// a newer login has replaced it meanwhile: the request is worth sending again.
+    pub(super) async fn token_ended(&self, login: u64) -> bool {
+        if matches!(self.settings.credentials, Credentials::Token(_))
+            || self.lookup_tells.0.load(Ordering::SeqCst) == NO
+        {
+            return false;
+        }
+        let mut held = self.lease.lock().await;
+        let Some(lease) = held.as_mut() else {
+            return false;
+        };
+        if lease.login != login || lease.refused_at.is_some() {
+            return true;
+        }
+        if self.lives(&lease.token).await == Some(false) {
+            lease.refused_at = Some(Instant::now());
+            return true;
+        }
+        false
+    }
+
+    /// With the token of a login just made, whether `lookup-self` tells a live token at
+    /// all: when it refuses this one, it refused the last one alive too, perhaps, and a
+    /// 403 is not asked about again.
+    pub(super) async fn learn_whether_lookup_tells(&self, token: &SecretValue) {
+        if self.lookup_tells.0.load(Ordering::SeqCst) != UNKNOWN {
+            return;
+        }
+        let tells = match self.lives(token).await {
+            Some(true) => YES,
+            Some(false) => NO,
+            None => return,
+        };
+        self.lookup_tells.0.store(tells, Ordering::SeqCst);
+    }
+
+    /// Whether `token` is known to have ended: Vault refuses to look it up, and it
+    /// would have looked up a live one of this client's logins.
+    pub(super) async fn known_ended(&self, token: &SecretValue) -> bool {
+        self.lookup_tells.0.load(Ordering::SeqCst) == YES && self.lives(token).await == Some(false)
+    }
+
+    /// Whether Vault knows `token` (`auth/token/lookup-self`): `None` when it did not
+    /// say (unreachable, another server's answer).
+    pub(super) async fn lives(&self, token: &SecretValue) -> Option<bool> {
+        let reply = self
+            .send_as(
+                Method::GET,
+                "auth/token/lookup-self",
+                None,
+                None,
+                Some(token),
+            )
+            .await
+            .ok()?;
+        match reply.status {
+            200 => Some(true),
+            403 if reply.is_vault_error() => Some(false),
+            _ => None,
+        }
+    }
+}
