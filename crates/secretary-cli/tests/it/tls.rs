@@ -29,6 +29,15 @@ fn tls_server_name_sets_the_name_the_certificate_is_checked_against() {
         .args(["--env", "production", "check"]));
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("TLS with Vault at"), "{}", out.stdout);
+    // The name set is what is wrong, not VAULT_ADDR (a fifty-fourth adversarial pass
+    // was told to connect by another address, which would not have helped).
+    assert!(
+        out.stdout
+            .contains("and the certificate does not hold that name: set it to one of the certificate's DNS names, or unset it"),
+        "{}",
+        out.stdout
+    );
+    assert!(!out.stdout.contains("(in VAULT_ADDR)"), "{}", out.stdout);
 }
 
 #[test]

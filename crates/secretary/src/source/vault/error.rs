@@ -447,6 +447,10 @@ pub enum TlsFailure {
     CaAsServer,
     /// The server's certificate is not for the name connected to.
     WrongName,
+    /// The server's certificate is not for the name `VAULT_TLS_SERVER_NAME` set, which
+    /// is checked instead of the address's (a fifty-fourth adversarial pass was told to
+    /// change `VAULT_ADDR`, which would not have helped).
+    WrongServerName,
     /// The server's certificate names no host at all (a `CN` alone, no
     /// `subjectAltName`), which rustls does not read.
     NoName,
@@ -478,6 +482,7 @@ impl TlsFailure {
             Self::Version1 => "the server's certificate is X.509 version 1, which holds no names nor usages: reissue it as version 3, with subjectAltName and extendedKeyUsage serverAuth".to_owned(),
             Self::CaAsServer => format!("the server's certificate is a CA's (basicConstraints CA:TRUE, as `openssl req -x509` makes by default), which secretary never accepts as a server's, trusted or not: issue the server a certificate with CA:FALSE, signed by your CA, and keep {cas} on the CA"),
             Self::WrongName => "connect by a name the server's certificate holds (in VAULT_ADDR), or set VAULT_TLS_SERVER_NAME to one of its names; an IP address is matched only by an IP: entry of its subjectAltName, never a DNS: one (reissue it so)".to_owned(),
+            Self::WrongServerName => "VAULT_TLS_SERVER_NAME (or BAO_TLS_SERVER_NAME) names what the server's certificate is checked for, instead of the host in VAULT_ADDR, and the certificate does not hold that name: set it to one of the certificate's DNS names, or unset it to check the host in VAULT_ADDR".to_owned(),
             Self::NoName => "the server's certificate names no host: its CN is not read; reissue it with the server's names in subjectAltName (DNS: or IP:)".to_owned(),
             Self::Expired => "the server's certificate, or one of the chain it sends (an intermediate), has expired or is not valid yet: renew it on the server, or check this machine's clock".to_owned(),
             Self::ClientCertificate => "the server wants a client certificate it accepts: set VAULT_CLIENT_CERT and VAULT_CLIENT_KEY to one its CA signed".to_owned(),

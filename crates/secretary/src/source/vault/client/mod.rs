@@ -680,10 +680,16 @@ impl Client {
             });
         }
         if let Some(tls) = find_rustls(error) {
+            let mut failure = super::error::TlsFailure::of(tls);
+            if failure == super::error::TlsFailure::WrongName
+                && self.settings.tls_server_name.is_some()
+            {
+                failure = super::error::TlsFailure::WrongServerName;
+            }
             return Transport::Fatal(VaultError::Tls {
                 address,
                 reason: tls.to_string(),
-                failure: super::error::TlsFailure::of(tls),
+                failure,
                 trusted: self.settings.ca.as_ref().map(|ca| ca.setting().to_owned()),
             });
         }
