@@ -627,7 +627,12 @@ fn a_login_token_revoked_from_outside_is_replaced_by_a_new_login_and_its_leases_
     // so every read got 403 "log in again", no login was made, and a minute later `run`
     // stopped its program, though a login would have worked.
     let bao = OpenBao::start();
-    seed_production(&bao);
+    // Leases of 10 minutes: re-issued at the new login, not at their renewal (a
+    // fifty-fifth adversarial pass: the keeper slept until then).
+    Postgres::shared().engine(&bao, "faceless-youtube", "10m", "1h");
+    for (key, value) in PRODUCTION {
+        bao.kv_put(&format!("production/{key}"), &[("value", value)]);
+    }
     let (role_id, secret_id) = bao.approle(&["token_ttl=1h"]);
     let app = approle_app();
     let program = r#"
@@ -672,12 +677,61 @@ while True: time.sleep(0.05)
     let said = stderr.rest();
     let status = process::wait(&mut run);
     assert_eq!(status.code(), Some(3), "{said}");
-    assert!(!said.contains("403"), "a refusal was said: {said}");
+    assert!(
+        !said.contains("refused access"),
+        "a refusal was said: {said}"
+    );
     assert!(!said.contains("could not revoke"), "{said}");
     // The new login's token was revoked at the end.
     assert_eq!(live_logins(&bao), 0, "{said}");
     assert!(
         !said.contains(&secret_id),
         "the secret id was printed: {said}"
+    );
+}
+
+#[test]
+fn a_denied_read_under_a_role_whose_tokens_cannot_look_themselves_up_ends_no_live_token() {
+    // A fifty-fifth adversarial pass: with `token_no_default_policy`, a live token is
+    // refused `lookup-self` too, so one denied read marked it ended: a second login was
+    // made, and the lease it had read was taken for one that ended with it and never
+    // revoked. A 403 is taken at its word where `lookup-self` cannot tell.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h", "token_no_default_policy=true"]);
+    let app = tempfile::tempdir().unwrap();
+    fs::write(
+        app.path().join("secrets.toml"),
+        "version = 1\n[app]\nname = \"faceless-youtube\"\n\
+         [sources.database]\ntype = \"vault_lease\"\npath = \"database/creds/{app}\"\n\
+         secrets = { postgres_user = \"username\", postgres_password = \"password\" }\nauth = \"approle\"\n\
+         [sources.denied]\ntype = \"vault\"\nmount = \"secret\"\npath = \"other/{key}\"\nfield = \"value\"\nauth = \"approle\"\n\
+         [environments.production]\nsources = [\"database\", \"denied\"]\non_source_error = \"next\"\n\
+         [secrets.postgres_user]\n[secrets.postgres_password]\n[secrets.extra]\n",
+    )
+    .unwrap();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ];
+    let out = secretary(app.path(), &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    // The lease was revoked; the one token (which may not revoke itself) is said.
+    let leases = bao
+        .command(&[
+            "list",
+            "-format=json",
+            "sys/leases/lookup/database/creds/faceless-youtube/",
+        ])
+        .output()
+        .unwrap();
+    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    assert_eq!(leases, 0, "the check's lease was left: {}", out.stderr);
+    assert_eq!(live_logins(&bao), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("could not revoke the login token this command used"),
+        "{}",
+        out.stderr
     );
 }

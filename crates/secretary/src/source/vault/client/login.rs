@@ -583,6 +583,7 @@ impl Client {
         }
         let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
+        self.learn_whether_lookup_tells(&fresh.token).await;
         fresh.login = held.as_ref().map_or(0, |old| old.login).saturating_add(1);
         // Past too: the leases the old token read ended with it.
         fresh.replaced_ends = held.as_ref().and_then(Lease::ends);

@@ -42,6 +42,8 @@ use crate::SecretValue;
 mod index;
 mod login;
 mod refused;
+
+pub(crate) use refused::when_a_token_ends;
 mod retry;
 mod secret;
 
@@ -355,7 +357,6 @@ impl Client {
             return Ok((sent, delivered));
         }
         let (token, _) = self.token_of().await?;
-        self.learn_whether_lookup_tells(&token).await;
         let sent = self
             .send_tracked(method, path, None, Some(body), Some(&token), &mut delivered)
             .await;

@@ -200,6 +200,7 @@ pub(super) fn credentials(
     let replaced_live = registry.register(source, connection, api, grace, held);
     if !registry.keeper {
         registry.keeper = true;
+        crate::source::vault::client::when_a_token_ends(|| wake().notify_all());
         let spawned = std::thread::Builder::new()
             .name("secretary-leases".to_owned())
             .spawn(super::keeper::keep);
