@@ -527,7 +527,7 @@ Examples:
         /// Output format.
         #[arg(long, value_enum, default_value_t = ExportFormat::Dotenv)]
         format: ExportFormat,
-        /// Write to this file (created or replaced, mode 0600) instead of stdout.
+        /// Write to this file (created or replaced, mode 0600) instead of stdout (`-`: stdout).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Export only these secrets (comma-separated keys).

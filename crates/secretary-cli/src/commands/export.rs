@@ -67,7 +67,9 @@ pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, F
         pairs.sort_by_key(|(_, value)| !dotenv_portable(value));
     }
     let text = render(format, pairs);
-    match settings.output {
+    // `-` is the standard output, as for `init --output -` (a fifty-fourth adversarial
+    // pass found every value written to a file named `-`, easily committed).
+    match settings.output.filter(|path| path.as_os_str() != "-") {
         None => session.out().write_all(text.as_bytes())?,
         Some(path) => replace_file(path, text.as_bytes(), 0o600).map_err(|error| {
             io::Error::new(

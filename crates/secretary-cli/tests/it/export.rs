@@ -324,6 +324,23 @@ fn json_reads_back_through_a_json_parser() {
 }
 
 #[test]
+fn output_dash_is_the_standard_output_not_a_file_named_dash() {
+    // A fifty-fourth adversarial pass: `--output -` wrote every value to a file named
+    // `-` in the working directory, which `git add .` takes.
+    let dir = app();
+    let output = secretary(dir.path())
+        .args(["export", "--output", "-", "--only", "plain"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout),
+        format!("PLAIN='{}'\n", VALUES[0].1)
+    );
+    assert!(!dir.path().join("-").exists(), "a file named - was written");
+}
+
+#[test]
 fn output_files_are_private_and_replaced_whole() {
     let dir = app();
     let file = dir.path().join("secrets.env");
