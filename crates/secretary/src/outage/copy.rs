@@ -338,6 +338,9 @@ fn open_outer(
     if parsed.found.len() != sealed.count {
         return Err(tampered());
     }
+    if let Some(error) = outdated(path, &sealed.server, &parsed) {
+        return Err(error);
+    }
     if let Some(server) = server.filter(|&server| server != sealed.server) {
         return Err(CopyError::OtherServer {
             kept: if sealed.server.is_empty() {
@@ -380,6 +383,27 @@ fn open_outer(
             })
             .collect(),
     })
+}
+
+/// Why `parsed`, kept at `path` from `server`, is not served when the directory's
+/// record says that server's values were forgotten after something in it was read: a
+/// copy put back after a rotation (a backup restored, the one file synced) held the
+/// rotated-out value and was served (a fifty-fourth adversarial pass). A copy made
+/// since the forgetting holds nothing read before it.
+fn outdated(path: &Path, server: &str, parsed: &PlainIn) -> Option<CopyError> {
+    let now = seconds(SystemTime::now());
+    let at = super::forgotten::when(path.parent()?, server)?;
+    let mut reads = parsed
+        .found
+        .values()
+        .map(|entry| entry.read)
+        .chain(parsed.absent.values().copied());
+    reads
+        .any(|read| super::forgotten::outdated_by(at, read, now))
+        .then(|| CopyError::Forgotten {
+            path: path.to_path_buf(),
+            ago: Duration::from_secs(now.saturating_sub(at)),
+        })
 }
 
 /// How long a copy whose values have not changed is left as it is before it is written

@@ -35,6 +35,11 @@ pub(super) fn record(dir: &Path, server: &str, now: u64) -> std::io::Result<()> 
     write_atomic(&dir.join(NAME), &text)
 }
 
+/// When `server`'s values were last forgotten in `dir`, if they were.
+pub(super) fn when(dir: &Path, server: &str) -> Option<u64> {
+    read(dir).get(server).copied()
+}
+
 /// Whether a read of `server` begun at `began` (seconds) is older than its last
 /// forgetting in `dir` (or of the same second), a record further than [`TOLERANCE`]
 /// past `now` aside.

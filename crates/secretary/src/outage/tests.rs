@@ -150,7 +150,8 @@ fn save_one(
         source,
         server,
         &key(),
-        contents(&[("a", "1")], &[], copy::seconds(now)),
+        // Each entry as read when the read began, as a source's answer is.
+        contents(&[("a", "1")], &[], copy::seconds(began)),
         (began, now),
     )
     .unwrap();
@@ -367,6 +368,43 @@ fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
         holds(&path, binding(), "vault"),
         "a record an hour ahead kept the save away"
     );
+}
+
+#[test]
+fn a_copy_put_back_after_its_server_was_forgotten_is_not_served() {
+    // A fifty-fourth adversarial pass: a copy saved aside, a `put` (which forgets its
+    // server's values), the old copy put back: its rotated-out value was served.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join("shop.production.lkg");
+    save_one(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        SystemTime::now() - Duration::from_secs(30),
+    );
+    let aside = std::fs::read(&path).unwrap();
+    copy::forget_server(&state, SERVER).unwrap();
+    std::fs::write(&path, &aside).unwrap();
+    let error = copy::open(&path, binding(), "vault", Some(SERVER), &key())
+        .err()
+        .map(|error| error.to_string());
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|error| error.contains("forgot this source's values")),
+        "{error:?}"
+    );
+    // A copy made since holds nothing read before the forgetting: served.
+    save_one(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        SystemTime::now() + Duration::from_secs(2),
+    );
+    assert!(holds(&path, binding(), "vault"));
 }
 
 #[test]
