@@ -408,7 +408,44 @@ fn outdated(path: &Path, server: &str, parsed: &PlainIn) -> Option<CopyError> {
 
 /// How long a copy whose values have not changed is left as it is before it is written
 /// again to record that they were read: a healthy `check` costs no `fsync` each time.
+/// A tenth of the environment's `max_age` when that is shorter ([`Timing`]): a copy's
+/// age is counted from the last confirmation it records, and a `max_age` of 20 s found
+/// a copy confirmed 10 s before 26 s old (a fifty-fourth adversarial pass).
 const REFRESH_AFTER: u64 = 60;
+
+/// When a read whose answer is saved began, when it ended, and how long an unchanged
+/// copy may go without recording a confirmation ([`REFRESH_AFTER`] at most).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Timing {
+    /// When the read began.
+    pub(crate) began: SystemTime,
+    /// When it ended.
+    pub(crate) now: SystemTime,
+    /// The longest an unchanged copy goes without being written again, in seconds.
+    pub(crate) rewrite_after: u64,
+}
+
+impl Timing {
+    /// A read from `began` to `now`, for an environment whose copies may be served up
+    /// to `max_age` old.
+    pub(crate) fn of(began: SystemTime, now: SystemTime, max_age: Duration) -> Self {
+        Self {
+            began,
+            now,
+            rewrite_after: (max_age.as_secs() / 10).clamp(1, REFRESH_AFTER),
+        }
+    }
+}
+
+impl From<(SystemTime, SystemTime)> for Timing {
+    fn from((began, now): (SystemTime, SystemTime)) -> Self {
+        Self {
+            began,
+            now,
+            rewrite_after: REFRESH_AFTER,
+        }
+    }
+}
 
 /// What a copy holds once `fresh`, the answer of a read begun at `began`, is merged
 /// into what it `kept`: entries for keys `fresh` does not name stay as they were, and an
@@ -482,8 +519,13 @@ pub(crate) fn save(
     server: &str,
     key: &CacheKey,
     fresh: Contents,
-    (began, now): (SystemTime, SystemTime),
+    timing: impl Into<Timing>,
 ) -> Result<(), CopyError> {
+    let Timing {
+        began,
+        now,
+        rewrite_after,
+    } = timing.into();
     let failed = |error: std::io::Error| CopyError::write(path, &error);
     let dir = directory_of(path);
     let _locked = lock(dir).map_err(failed)?;
@@ -522,7 +564,7 @@ pub(crate) fn save(
             .iter()
             .find(|s| s.source == source)
             .map_or(0, |s| s.saved);
-        if kept.same_values(&merged) && now_seconds.saturating_sub(saved) < REFRESH_AFTER {
+        if kept.same_values(&merged) && now_seconds.saturating_sub(saved) < rewrite_after {
             return Ok(());
         }
     }

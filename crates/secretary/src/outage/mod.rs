@@ -502,7 +502,7 @@ pub(crate) fn ask(
                 &place.server,
                 key,
                 fresh,
-                (began, now),
+                copy::Timing::of(began, now, place.policy.max_age),
             ) {
                 warnings.push(Warning::Copy {
                     source: spec.name.clone(),

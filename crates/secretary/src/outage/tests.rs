@@ -371,6 +371,45 @@ fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
 }
 
 #[test]
+fn an_unchanged_copy_records_its_confirmation_within_a_tenth_of_max_age() {
+    // A fifty-fourth adversarial pass: under `max_age = "20s"`, a copy confirmed 10 s
+    // before was 26 s old, refused: an unchanged copy was written again once a minute.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let save = |began: SystemTime, max_age: u64| {
+        // The same value, written in Vault once.
+        let mut fresh = contents(&[("a", "1")], &[], copy::seconds(began));
+        for entry in fresh.found.values_mut() {
+            entry.written = Some(1);
+        }
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            fresh,
+            copy::Timing::of(began, began, Duration::from_secs(max_age)),
+        )
+        .unwrap();
+    };
+    let read = |path: &std::path::Path| {
+        copy::open(path, binding(), "vault", Some(SERVER), &key())
+            .unwrap()
+            .found["a"]
+            .read
+    };
+    let start = SystemTime::now() - Duration::from_secs(100);
+    save(start, 20);
+    // 5 s later, with a max_age of 20 s: recorded (a tenth is 2 s).
+    save(start + Duration::from_secs(5), 20);
+    assert_eq!(read(&path), copy::seconds(start) + 5);
+    // 5 s later again, with a max_age of 24 h: not written again within the minute.
+    save(start + Duration::from_secs(10), 86_400);
+    assert_eq!(read(&path), copy::seconds(start) + 5);
+}
+
+#[test]
 fn a_copy_put_back_after_its_server_was_forgotten_is_not_served() {
     // A fifty-fourth adversarial pass: a copy saved aside, a `put` (which forgets its
     // server's values), the old copy put back: its rotated-out value was served.
