@@ -58,6 +58,22 @@ pub enum ScanError {
         /// Why.
         reason: FileError,
     },
+    /// A symbolic link, followed by request, leads to a directory above a path given:
+    /// not followed (it would search the tree again, and what else lies above, up to
+    /// the whole file system for a link to `/`), so that directory's other files were
+    /// not searched (a fifty-fourth adversarial pass saw them called "searched
+    /// already", and the scan clean).
+    #[error(
+        "cannot search {}: it is a symbolic link to {}, a directory above the path given, and is not followed; its other files were not searched (give it as a path to search them)",
+        crate::printable::path(path),
+        crate::printable::path(target)
+    )]
+    Above {
+        /// The link, as reached from the path given.
+        path: PathBuf,
+        /// The directory it leads to.
+        target: PathBuf,
+    },
     /// A directory could not be listed, or a path does not exist.
     #[error("cannot search {}: {reason}", crate::printable::path(path))]
     Walk {
@@ -69,7 +85,8 @@ pub enum ScanError {
 }
 
 /// A symbolic link, followed by request, that leads back to a directory the walk is
-/// already in: it is not followed again, since what it leads to is searched anyway. Or
+/// already in, or to one a path given holds: it is not followed again, since what it
+/// leads to is searched anyway (one above every path given is a [`ScanError::Above`]). Or
 /// one of links that lead to each other and never to a file or directory (`endless`).
 /// Nothing is left unread because of it, so it is no error.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -184,6 +201,24 @@ fn shown(path: &Path) -> PathBuf {
 }
 
 impl Needles {
+    /// `error`, its paths withheld where they hold a value ([`Needles::withheld`]).
+    fn withheld_error(&self, error: ScanError) -> ScanError {
+        match error {
+            ScanError::Read { path, reason } => ScanError::Read {
+                path: self.withheld(path),
+                reason,
+            },
+            ScanError::Walk { path, reason } => ScanError::Walk {
+                path: self.withheld(path),
+                reason,
+            },
+            ScanError::Above { path, target } => ScanError::Above {
+                path: self.withheld(path),
+                target: self.withheld(target),
+            },
+        }
+    }
+
     /// Searches every file under `paths` (files or directories) for the values, by
     /// [`Options`]; what could not be read is in [`Outcome::errors`], and the rest is
     /// still searched.
@@ -247,18 +282,14 @@ impl Needles {
             .map(|path| self.withheld(path))
             .collect();
         binary.sort();
+        let above = not_followed
+            .above()
+            .into_iter()
+            .map(|(path, target)| ScanError::Above { path, target });
         let mut errors: Vec<ScanError> = take(shared.errors)
             .into_iter()
-            .map(|error| match error {
-                ScanError::Read { path, reason } => ScanError::Read {
-                    path: self.withheld(path),
-                    reason,
-                },
-                ScanError::Walk { path, reason } => ScanError::Walk {
-                    path: self.withheld(path),
-                    reason,
-                },
-            })
+            .chain(above)
+            .map(|error| self.withheld_error(error))
             .collect();
         errors.sort_by_key(ToString::to_string);
         let (mut skipped, kernel) = not_followed.taken();
@@ -424,7 +455,8 @@ fn reason(error: &ignore::Error) -> String {
 
 /// The links `scan --follow` does not follow, beyond those the walk finds looping: one
 /// that leads to a directory holding a path given (`tree/up -> ..`: the walk's own loop
-/// check sees only the directories it is in, and the tree was searched twice), and one
+/// check sees only the directories it is in, and the tree was searched twice; one above
+/// every path given is an error, since its other files are not searched), and one
 /// into the kernel's trees (`/proc/self`, which leads to the whole file system again,
 /// `/sys`, `/dev`): a fifteenth adversarial pass.
 struct NotFollowed {
@@ -434,6 +466,8 @@ struct NotFollowed {
     loops: Mutex<Vec<LinkLoop>>,
     /// The links into the kernel's trees, with where.
     kernel: Mutex<Vec<(PathBuf, PathBuf)>>,
+    /// The links to a directory above every path given that holds it, with where.
+    above: Mutex<Vec<(PathBuf, PathBuf)>>,
 }
 
 /// What [`NotFollowed`] needs of the paths given, when links are followed.
@@ -450,6 +484,7 @@ fn not_followed(paths: &[PathBuf], follow: bool) -> std::sync::Arc<NotFollowed> 
         roots,
         loops: Mutex::new(Vec::new()),
         kernel: Mutex::new(Vec::new()),
+        above: Mutex::new(Vec::new()),
     })
 }
 
@@ -472,6 +507,12 @@ impl NotFollowed {
             push(&self.kernel, (shown(entry.path()), target));
             return false;
         }
+        // Above every path given that it lies in: not searched (a link to `..`).
+        let searched = self.roots.iter().any(|root| target.starts_with(root));
+        if !searched && self.roots.iter().any(|root| root.starts_with(&target)) {
+            push(&self.above, (shown(entry.path()), target));
+            return false;
+        }
         if self.roots.iter().any(|root| root.starts_with(&target)) {
             push(
                 &self.loops,
@@ -489,6 +530,11 @@ impl NotFollowed {
     /// What it kept from following.
     fn taken(&self) -> (Vec<LinkLoop>, Vec<(PathBuf, PathBuf)>) {
         (taken_from(&self.loops), taken_from(&self.kernel))
+    }
+
+    /// The links it did not follow to a directory above the paths given.
+    fn above(&self) -> Vec<(PathBuf, PathBuf)> {
+        taken_from(&self.above)
     }
 }
 
