@@ -118,3 +118,37 @@ def test_a_process_that_logged_in_revokes_its_token_at_exit(vault_app, openbao, 
     assert ended.returncode == 0, ended.stderr
     assert secret_id not in ended.stderr + ended.stdout
     assert _live_logins(openbao, mount) == 0, "the login token outlived the process"
+
+
+def test_end_logs_out_before_an_exec_which_runs_no_atexit(vault_app, openbao, tmp_path):
+    # A fifty-fourth adversarial pass: a Python entrypoint that read its secrets and then
+    # became gunicorn with os.execv left its login token alive to its TTL.
+    mount = f"approle-{uuid.uuid4().hex[:8]}"
+    openbao.request("POST", f"sys/auth/{mount}", {"type": "approle"})
+    policy = f"read-{mount}"
+    openbao.request("PUT", f"sys/policies/acl/{policy}", {"policy": 'path "secret/data/*" { capabilities = ["read"] }'})
+    openbao.request("POST", f"auth/{mount}/role/app", {"token_policies": policy, "token_ttl": "1h"})
+    role_id = openbao.request("GET", f"auth/{mount}/role/app/role-id")["data"]["role_id"]
+    secret_id = openbao.request("POST", f"auth/{mount}/role/app/secret-id")["data"]["secret_id"]
+    manifest = (tmp_path / "secrets.toml").read_text()
+    (tmp_path / "secrets.toml").write_text(
+        manifest.replace('type = "vault"\n', f'type = "vault"\nauth = "approle"\napprole_mount = "{mount}"\n')
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
+    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
+    for call_end, alive in [(False, 1), (True, 0)]:
+        program = (
+            "import os, sys, secretary\n"
+            f"m = secretary.SecretManager(environment={vault_app!r})\n"
+            "assert m.get_secret('api_key') == 'vault-api-key-v1'\n"
+            + ("secretary.end()\n" if call_end else "")
+            + "os.execv(sys.executable, [sys.executable, '-c', 'print(\"exec\")'])\n"
+        )
+        before = _live_logins(openbao, mount)
+        ended = subprocess.run(
+            [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=environment
+        )
+        assert ended.returncode == 0, ended.stderr
+        assert ended.stdout == "exec\n"
+        assert secret_id not in ended.stderr + ended.stdout
+        assert _live_logins(openbao, mount) - before == alive, f"end() called: {call_end}"

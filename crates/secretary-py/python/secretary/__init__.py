@@ -61,6 +61,7 @@ __all__ = [
     "Stale",
     "UnknownEnvironmentError",
     "__version__",
+    "end",
     "get_secret",
     "get_secret_manager",
 ]
@@ -121,6 +122,17 @@ def _hook_multiprocessing() -> None:
 
 _hook_multiprocessing()
 os.register_at_fork(before=_hook_multiprocessing)
+
+
+def end() -> None:
+    """Ends what this process holds in Vault, as its exit does: revokes every lease it
+    holds and the login token of each AppRole or JWT login it made (a token of yours,
+    ``VAULT_TOKEN``, never). Call it before ``os.execv`` and its kin, which run no
+    ``atexit`` (a fifty-fourth adversarial pass left a login token alive to its TTL by
+    handing over to ``gunicorn`` that way), or ``os._exit``. No manager of the process
+    logs in to Vault afterwards: a read there fails, saying the process is ending.
+    A failure is said on the ``secretary`` logger; calling it twice does nothing more."""
+    _native._revoke_leases()
 
 
 def get_secret_manager() -> SecretManager:
