@@ -79,7 +79,7 @@ pub enum Failure {
     OnChangeAlone,
     /// A write (`put`, `rotate`, `rollback`, `import`) did not happen.
     Write {
-        /// The secret, or `(import)`.
+        /// The secret, or `import`.
         key: String,
         /// Why not.
         error: PutError,

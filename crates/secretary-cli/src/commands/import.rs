@@ -121,7 +121,7 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
             if usage {
                 return Err(Failure::ImportFrom(error));
             }
-            return Err(failed(session, Event::Import, "(import)", error));
+            return Err(failed(session, Event::Import, "import", error));
         }
     };
     let items = plan.items();
@@ -142,7 +142,7 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
     } else {
         match write(session, &plan)? {
             Ok(results) => results,
-            Err(error) => return Err(failed(session, Event::Import, "(import)", error)),
+            Err(error) => return Err(failed(session, Event::Import, "import", error)),
         }
     };
     let (written, errors) = columns(items, &results);
