@@ -126,18 +126,21 @@ impl Client {
     }
 
     /// Whether Vault knows `token` (`auth/token/lookup-self`): `None` when it did not
-    /// say (unreachable, another server's answer).
+    /// say (unreachable, another server's answer). One attempt, at the node that last
+    /// answered, within the client's time-out (5 s at most): asked at every login, it
+    /// never holds one up by the retries and back-off a read gets (a server that answers
+    /// it 500 delayed each login by seconds).
     pub(super) async fn lives(&self, token: &SecretValue) -> Option<bool> {
-        let reply = self
-            .send_as(
-                Method::GET,
-                "auth/token/lookup-self",
-                None,
-                None,
-                Some(token),
-            )
-            .await
-            .ok()?;
+        let node = self.preferred.load(Ordering::Relaxed) % self.nodes.len();
+        let url = self.url(node, "auth/token/lookup-self", None).ok()?;
+        let wait = self.settings.timeout.min(std::time::Duration::from_secs(5));
+        let attempt =
+            tokio::time::timeout(wait, self.once(node, &Method::GET, url, None, Some(token)))
+                .await
+                .ok()?;
+        let super::Attempt::Answer(reply) = attempt else {
+            return None;
+        };
         match reply.status {
             200 => Some(true),
             403 if reply.is_vault_error() => Some(false),
