@@ -533,7 +533,10 @@ pub(crate) fn save(
     // A read that began before (or in the second of) the last forgetting of its
     // server's values, or of its source's, is older than what made them forget: not
     // saved. A record further in the future than a clock could drift is ignored.
-    if forgotten::outdates(dir, server, began, now_seconds) {
+    let cleared = forgotten::of_binding(server, binding.app, binding.environment);
+    if forgotten::outdates(dir, server, began, now_seconds)
+        || forgotten::outdates(dir, &cleared, began, now_seconds)
+    {
         return Ok(());
     }
     // A file that cannot be read as ours for this binding is replaced, not merged.
@@ -557,14 +560,26 @@ pub(crate) fn save(
     let kept = outer
         .as_ref()
         .and_then(|outer| open_outer(outer, path, binding, source, Some(server), key).ok());
+    // Left as it is only when its values are the same and each key this read names
+    // was confirmed within `rewrite_after`: by its own entry, not by the copy's last
+    // save, which a read of other keys made (a fifty-sixth adversarial pass: `get a`
+    // every second kept `b`'s confirmation from ever being recorded).
+    let named: Vec<String> = fresh
+        .found
+        .keys()
+        .chain(fresh.absent.keys())
+        .cloned()
+        .collect();
     let merged = merge(kept.as_ref(), fresh, began, now_seconds);
-    if let (Some(kept), Some(outer)) = (&kept, &outer) {
-        let saved = outer
-            .sources
-            .iter()
-            .find(|s| s.source == source)
-            .map_or(0, |s| s.saved);
-        if kept.same_values(&merged) && now_seconds.saturating_sub(saved) < rewrite_after {
+    if let Some(kept) = &kept {
+        let confirmed = |key: &String| {
+            kept.found
+                .get(key)
+                .map(|entry| entry.read)
+                .or_else(|| kept.absent.get(key).map(|absent| absent.read))
+                .is_some_and(|read| began.saturating_sub(read) < rewrite_after)
+        };
+        if kept.same_values(&merged) && named.iter().all(confirmed) {
             return Ok(());
         }
     }

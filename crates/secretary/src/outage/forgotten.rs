@@ -35,6 +35,14 @@ pub(super) fn record(dir: &Path, server: &str, now: u64) -> std::io::Result<()> 
     write_atomic(&dir.join(NAME), &text)
 }
 
+/// The record `cache clear` makes for the copy of `app`'s `environment` of `server`'s
+/// values: that copy alone, not every copy of the server (a fifty-sixth adversarial pass:
+/// clearing staging's copy refused production's, as a write to Vault would have). A
+/// server's address holds no NUL, so this is never a server's record.
+pub(super) fn of_binding(server: &str, app: &str, environment: &str) -> String {
+    format!("{server}\0{app}\0{environment}")
+}
+
 /// When `server`'s values were last forgotten in `dir`, if they were.
 pub(super) fn when(dir: &Path, server: &str) -> Option<u64> {
     read(dir).get(server).copied()

@@ -102,10 +102,16 @@ pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result
         if !chosen {
             continue;
         }
-        for sealed in outer.iter().flat_map(|outer| &outer.sources) {
+        // A read another process began before is not saved into this copy again; the
+        // other copies of its servers are left as they are (nothing changed in Vault).
+        for (outer, sealed) in outer
+            .iter()
+            .flat_map(|outer| outer.sources.iter().map(move |sealed| (outer, sealed)))
+        {
             if !sealed.server.is_empty() {
-                super::forgotten::record(dir, &sealed.server, now)
-                    .map_err(|error| failed(dir, error))?;
+                let cleared =
+                    super::forgotten::of_binding(&sealed.server, &outer.app, &outer.environment);
+                super::forgotten::record(dir, &cleared, now).map_err(|error| failed(dir, error))?;
             }
         }
         match fs::remove_file(&path) {

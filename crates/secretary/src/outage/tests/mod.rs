@@ -7,6 +7,8 @@ use super::copy::{self, Absent, Binding, Contents, Entry};
 use super::{CacheKey, CopyError};
 use crate::SecretValue;
 
+mod forgetting;
+
 /// The server the copies in these tests were read from.
 const SERVER: &str = "https://vault.example:8200";
 
@@ -163,30 +165,6 @@ fn holds(path: &std::path::Path, binding: Binding<'_>, source: &str) -> bool {
 }
 
 #[test]
-fn a_read_that_began_before_a_forgetting_is_not_saved() {
-    // Another process's read, begun before a refusal or a write made the copy forget,
-    // and answered after, put the forgotten values back (a race the nineteenth pass
-    // named): it is not saved; a read begun later is.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state/shop.production.lkg");
-    let long_ago = SystemTime::now() - Duration::from_secs(120);
-    let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
-    save(long_ago);
-    assert!(holds(&path, binding(), "vault"));
-    copy::forget_server(&dir.path().join("state"), SERVER).unwrap();
-    save(long_ago);
-    assert!(
-        !holds(&path, binding(), "vault"),
-        "a read older than the forgetting was saved"
-    );
-    save(SystemTime::now() + Duration::from_secs(2));
-    assert!(
-        holds(&path, binding(), "vault"),
-        "a read after the forgetting was not saved"
-    );
-}
-
-#[test]
 fn a_copy_opens_only_for_the_server_it_was_read_from_and_another_servers_read_replaces_it() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.production.lkg");
@@ -332,42 +310,35 @@ fn a_copy_in_a_directory_others_may_write_is_never_read() {
 }
 
 #[test]
-fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
-    // A twenty-first adversarial pass: a read in flight during a `put` saved the value
-    // the put replaced into a copy that did not hold that server's values at the put;
-    // a twenty-second, into the first copy, made in a state directory that did not
-    // exist yet at the put.
+fn each_keys_confirmation_is_recorded_whatever_was_saved_of_other_keys() {
+    // A fifty-sixth adversarial pass: `get a` every second kept `get b`'s confirmation
+    // from ever being recorded (the copy's last save, by `a`, was recent), and `b` was
+    // refused as too old at the next outage.
     let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    let path = state.join("shop.production.lkg");
-    let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
-    let before = SystemTime::now() - Duration::from_secs(60);
-    copy::forget_server(&state, SERVER).unwrap();
-    save(before);
-    assert!(
-        !holds(&path, binding(), "vault"),
-        "a read older than the put was saved"
-    );
-    save(SystemTime::now() + Duration::from_secs(2));
-    assert!(
-        holds(&path, binding(), "vault"),
-        "a read after the put was not saved"
-    );
-    // A record far in the future (a clock set back since) keeps no save away.
-    std::fs::write(
-        state.join(".forgotten"),
-        format!(
-            "{{\"{SERVER}\": {}}}",
-            copy::seconds(SystemTime::now()) + 3600
-        ),
-    )
-    .unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
-    save(SystemTime::now() + Duration::from_secs(2));
-    assert!(
-        holds(&path, binding(), "vault"),
-        "a record an hour ahead kept the save away"
-    );
+    let path = dir.path().join("state/shop.production.lkg");
+    let save = |keys: &[(&str, &str)], began: SystemTime| {
+        let mut fresh = contents(keys, &[], copy::seconds(began));
+        for entry in fresh.found.values_mut() {
+            entry.written = Some(1);
+        }
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            fresh,
+            copy::Timing::of(began, began, Duration::from_secs(20)),
+        )
+        .unwrap();
+    };
+    let start = SystemTime::now() - Duration::from_secs(100);
+    save(&[("a", "1"), ("b", "2")], start);
+    save(&[("a", "1")], start + Duration::from_secs(5));
+    save(&[("b", "2")], start + Duration::from_secs(6));
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["a"].read, copy::seconds(start) + 5);
+    assert_eq!(kept.found["b"].read, copy::seconds(start) + 6);
 }
 
 #[test]
@@ -410,43 +381,6 @@ fn an_unchanged_copy_records_its_confirmation_within_a_tenth_of_max_age() {
 }
 
 #[test]
-fn a_copy_put_back_after_its_server_was_forgotten_is_not_served() {
-    // A fifty-fourth adversarial pass: a copy saved aside, a `put` (which forgets its
-    // server's values), the old copy put back: its rotated-out value was served.
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    let path = state.join("shop.production.lkg");
-    save_one(
-        &path,
-        binding(),
-        "vault",
-        SERVER,
-        SystemTime::now() - Duration::from_secs(30),
-    );
-    let aside = std::fs::read(&path).unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
-    std::fs::write(&path, &aside).unwrap();
-    let error = copy::open(&path, binding(), "vault", Some(SERVER), &key())
-        .err()
-        .map(|error| error.to_string());
-    assert!(
-        error
-            .as_deref()
-            .is_some_and(|error| error.contains("forgot this source's values")),
-        "{error:?}"
-    );
-    // A copy made since holds nothing read before the forgetting: served.
-    save_one(
-        &path,
-        binding(),
-        "vault",
-        SERVER,
-        SystemTime::now() + Duration::from_secs(2),
-    );
-    assert!(holds(&path, binding(), "vault"));
-}
-
-#[test]
 fn a_state_directory_another_user_could_swap_is_refused() {
     // A twentieth adversarial pass: the state directory itself was 0700, but its parent
     // was open to all and not sticky: another user moved it away and put an old one back.
@@ -464,137 +398,6 @@ fn a_state_directory_another_user_could_swap_is_refused() {
     // Sticky, as /tmp is: others may not move what is not theirs.
     std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o1777)).unwrap();
     super::disk::write_atomic(&path, b"sealed").unwrap();
-}
-
-#[test]
-fn a_write_forgets_every_copy_of_its_server_and_removes_what_cannot_be_read() {
-    // A nineteenth adversarial pass: `put` in production left the replaced value in
-    // staging's copy of the same Vault path; a copy that could not be read at the write
-    // (its directory refused) was read again once the directory was put right. A
-    // twentieth: another source's copy of the same path (another name, another
-    // application) kept it too.
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    let now = SystemTime::now();
-    let save = |app: &'static str, environment: &'static str, source: &str, server: &str| {
-        let binding = Binding { app, environment };
-        let path = state.join(copy::file_name(binding));
-        save_one(&path, binding, source, server, now);
-        (path, binding, source.to_owned())
-    };
-    let forgotten = [
-        save("shop", "production", "vault", SERVER),
-        save("shop", "staging", "vault_ro", SERVER),
-        save("worker", "production", "kv", SERVER),
-    ];
-    let other_server = save("shop", "qa", "vault", "https://elsewhere:8200");
-    let corrupt = state.join("billing.production.lkg");
-    std::fs::write(&corrupt, "not a copy").unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
-    for (path, binding, source) in &forgotten {
-        assert!(
-            copy::open(path, *binding, source, Some(SERVER), &key()).is_err(),
-            "{} still holds {source}",
-            path.display()
-        );
-    }
-    assert!(!corrupt.exists(), "the unreadable copy is still there");
-    let (path, binding, source) = &other_server;
-    assert!(
-        copy::open(
-            path,
-            *binding,
-            source,
-            Some("https://elsewhere:8200"),
-            &key()
-        )
-        .is_ok(),
-        "another server's copy was forgotten"
-    );
-}
-
-/// A source that answers, after `delay`, that the token is refused.
-struct Refusing {
-    delay: Duration,
-}
-
-impl crate::source::Source for Refusing {
-    fn name(&self) -> &'static str {
-        "vault"
-    }
-
-    fn kind(&self) -> crate::manifest::SourceKind {
-        crate::manifest::SourceKind::VAULT
-    }
-
-    fn lookup(
-        &self,
-        secrets: &[&crate::SecretSpec],
-        _context: &crate::source::Context<'_>,
-    ) -> crate::source::Batch {
-        std::thread::sleep(self.delay);
-        crate::source::Batch::failed(
-            secrets.len(),
-            &crate::source::SourceError::Vault(crate::source::VaultError::Denied {
-                path: "secret/data/production/x".to_owned(),
-                access: crate::source::Access::Read,
-            }),
-        )
-    }
-}
-
-#[test]
-fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
-    // With `outage_after` shorter than Vault's answer, a 403 read as no answer and the
-    // copy was served and kept (a seventh adversarial pass): the late answer forgets it.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("shop.production.lkg");
-    let now = SystemTime::now();
-    copy::save(
-        &path,
-        binding(),
-        "vault",
-        SERVER,
-        &key(),
-        contents(&[("x", "1")], &[], copy::seconds(now)),
-        (now, now),
-    )
-    .unwrap();
-    let vars = crate::Variables::default();
-    let context = crate::source::Context {
-        environment: "production",
-        app: Some("shop"),
-        vars: &vars,
-        base_dir: dir.path(),
-        manifest: &dir.path().join("secrets.toml"),
-        shown_dir: dir.path(),
-        provider_variables: &[],
-        claims: std::sync::Arc::default(),
-        declared: std::sync::Arc::new([]),
-        sensitive_names: std::sync::Arc::default(),
-        origin_bytes: std::sync::Arc::default(),
-    };
-    let manifest =
-        crate::Manifest::parse("version = 1\n[secrets.x]\n", &dir.path().join("s.toml")).unwrap();
-    let asked = manifest.secrets().to_vec();
-    let answer = super::bounded(
-        Box::new(Refusing {
-            delay: Duration::from_millis(300),
-        }),
-        &asked,
-        &context,
-        Duration::from_millis(20),
-        Some((dir.path().to_path_buf(), SERVER.to_owned())),
-    );
-    assert!(answer.is_none(), "the wait was over before the answer");
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while holds(&path, binding(), "vault") && std::time::Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    assert!(
-        !holds(&path, binding(), "vault"),
-        "the late refusal did not forget the copy"
-    );
 }
 
 /// A secret `x` as `manifest` declares it (`version = N`, or nothing).
@@ -778,27 +581,4 @@ fn a_slow_read_that_ends_last_does_not_overwrite_what_a_later_read_saved() {
     save("newest", now + Duration::from_secs(2));
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     assert_eq!(kept.found["a"].value.expose(), "newest");
-}
-
-#[test]
-fn a_read_begun_before_cache_clear_is_not_saved_after_it() {
-    // A twenty-second adversarial pass: `cache clear`, the fix for a copy that could not
-    // forget a replaced value, took no lock and recorded nothing, so a read in flight
-    // saved the replaced value again.
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    let path = state.join("shop.production.lkg");
-    let long_ago = SystemTime::now() - Duration::from_secs(120);
-    save_one(&path, binding(), "vault", SERVER, long_ago);
-    assert_eq!(super::clear(&state, Some("other"), None).unwrap(), 0);
-    assert!(
-        holds(&path, binding(), "vault"),
-        "another app's clear kept it"
-    );
-    assert_eq!(super::clear(&state, None, None).unwrap(), 1);
-    save_one(&path, binding(), "vault", SERVER, long_ago);
-    assert!(
-        !holds(&path, binding(), "vault"),
-        "a read older than the clear was saved"
-    );
 }
