@@ -387,18 +387,19 @@ fn a_terminal_hanging_up_while_watch_first_reads_stops_the_start_up() {
         .args(["--env", "production", "run", "--watch", "1h", "--"])
         .args(["sh", "-c", "echo started > started.log; sleep 20"])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let lines = Lines::new(child.stdout.take().unwrap());
-    assert!(
-        within(&mut child, Duration::from_secs(30)).is_some(),
-        "the terminal script hung"
-    );
+    let errors = Lines::new(child.stderr.take().unwrap());
+    let status = within(&mut child, Duration::from_secs(30));
+    assert!(status.is_some(), "the terminal script hung");
     let shown = lines.rest();
+    // Said whole when it fails: once seen under load with nothing shown at all.
     assert!(
         shown.ends_with("exit -1\n") || shown.ends_with("exit 129\n"),
-        "run did not end at the hangup: {shown}"
+        "run did not end at the hangup: {shown:?}; the terminal script ended {status:?}, saying {:?}",
+        errors.rest()
     );
     assert!(
         !dir.path().join("started.log").exists(),
