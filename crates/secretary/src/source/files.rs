@@ -33,6 +33,16 @@ pub struct FilesSource {
     dir: String,
 }
 
+/// A candidate file, opened ([`FilesSource::open_claimed`]).
+enum Opening {
+    /// It holds nothing, or a line end alone: no value, and not claimed.
+    Empty,
+    /// Claimed, and read already (two bytes at most).
+    Read(Zeroizing<String>),
+    /// Claimed, and not read yet.
+    Unread(Opened),
+}
+
 impl FilesSource {
     /// A source called `name` reading from `dir`.
     pub fn new(name: String, dir: String) -> Self {
@@ -60,7 +70,7 @@ impl FilesSource {
         key: &str,
         context: &Context<'_>,
         warnings: &mut Vec<crate::Warning>,
-    ) -> Result<Option<Opened>, SourceError> {
+    ) -> Result<Option<Opening>, SourceError> {
         let shown = Self::join(dir, file);
         let opened = match root.open_beneath(file) {
             Ok(opened) => opened,
@@ -82,16 +92,27 @@ impl FilesSource {
                 mode,
             });
         }
-        if opened.len() == 0 {
-            return Ok(Some(opened));
-        }
         let (device, inode) = opened.identity();
+        // A file of two bytes at most is read before it is claimed: one holding a line
+        // end alone is empty, as one holding nothing is (a fifty-sixth adversarial pass
+        // saw `\n` claimed, and a link to it refused as another secret's).
+        let opening = if opened.len() <= 2 {
+            let text = opened
+                .read_text(2)
+                .map_err(|error| Self::failed(dir, error, shown.clone()))?;
+            if trim(&text).is_empty() {
+                return Ok(Some(Opening::Empty));
+            }
+            Opening::Read(text)
+        } else {
+            Opening::Unread(opened)
+        };
         let claimant = Claimant::Secret(key.to_owned());
         match context
             .claims
             .claim(&claimant, &[Claim::File { device, inode }])
         {
-            Ok(()) => Ok(Some(opened)),
+            Ok(()) => Ok(Some(opening)),
             Err((_, Claimant::Secret(first))) => {
                 Err(SourceError::SharedFile { path: shown, first })
             }
@@ -128,30 +149,24 @@ impl FilesSource {
         context: &Context<'_>,
         warnings: &mut Vec<crate::Warning>,
     ) -> Result<Option<Zeroizing<String>>, SourceError> {
-        let Some(opened) = Self::open_claimed(root, dir, file, key, context, warnings)? else {
-            return Ok(None);
+        let text = match Self::open_claimed(root, dir, file, key, context, warnings)? {
+            None => return Ok(None),
+            Some(Opening::Empty) => return Ok(Some(Zeroizing::new(String::new()))),
+            Some(Opening::Read(text)) => text,
+            Some(Opening::Unread(opened)) => opened
+                .read_text(MAX_SIZE)
+                .map_err(|error| Self::failed(dir, error, Self::join(dir, file)))?,
         };
-        let text = opened
-            .read_text(MAX_SIZE)
-            .map_err(|error| Self::failed(dir, error, Self::join(dir, file)))?;
-        let trimmed = trim(&text);
-        Ok(Some(Zeroizing::new(trimmed.to_owned())))
+        Ok(Some(Zeroizing::new(trim(&text).to_owned())))
     }
 
     /// Makes the claims [`FilesSource::look`] would make for `secret`, reading nothing
-    /// but a file of two bytes at most (whether it holds a line end only, and so is
-    /// empty): for a secret not asked, whose claims decide what the others may read.
+    /// but a file of two bytes at most ([`FilesSource::open_claimed`]): for a secret
+    /// not asked, whose claims decide what the others may read.
     fn claim_for(root: &Dir, dir: &str, secret: &SecretSpec, context: &Context<'_>) {
         for file in Self::candidates(secret) {
-            let opened = Self::open_claimed(root, dir, file, &secret.key, context, &mut Vec::new());
-            match opened {
-                Ok(None) => {}
-                Ok(Some(opened)) if opened.len() <= 2 => {
-                    let empty = opened.read_text(2).is_ok_and(|text| trim(&text).is_empty());
-                    if !empty {
-                        return;
-                    }
-                }
+            match Self::open_claimed(root, dir, file, &secret.key, context, &mut Vec::new()) {
+                Ok(None | Some(Opening::Empty)) => {}
                 // A value, or a failure: no later candidate is read.
                 Ok(Some(_)) | Err(_) => return,
             }

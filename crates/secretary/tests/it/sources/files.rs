@@ -472,3 +472,28 @@ fn an_empty_file_read_whole_is_not_claimed() {
     assert_eq!(value(&report, "a").as_deref(), Some("good-value"));
     assert!(report.get("a").unwrap().problems.is_empty());
 }
+
+#[cfg(unix)]
+#[test]
+fn a_file_holding_a_line_end_alone_is_empty_and_claimed_by_no_secret() {
+    // A fifty-sixth adversarial pass: `\n` in `sec/a` was claimed for `a` (which then
+    // took its value from `env`), and `b`, a link to it, refused as reading `a`'s file.
+    for held in ["\n", "\r\n", ""] {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = manifest(
+            dir.path(),
+            "version = 1\n\
+             [sources.mounted]\ntype = \"files\"\ndir = \"sec\"\n\
+             [sources.env]\ntype = \"env\"\n\
+             [environments.development]\nsources = [\"mounted\", \"env\"]\n\
+             [secrets.a]\n[secrets.b]\n",
+        );
+        std::fs::create_dir(dir.path().join("sec")).unwrap();
+        write_private(&dir.path().join("sec/a"), held);
+        std::os::unix::fs::symlink("a", dir.path().join("sec/b")).unwrap();
+        let vars = Variables::from_pairs([("A", "env-a"), ("B", "env-b")]);
+        let report = run(&manifest, "development", &vars);
+        assert_eq!(value(&report, "a").as_deref(), Some("env-a"), "{held:?}");
+        assert_eq!(value(&report, "b").as_deref(), Some("env-b"), "{held:?}");
+    }
+}
