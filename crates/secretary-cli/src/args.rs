@@ -544,8 +544,8 @@ Examples:
   secretary --env production example --output .env.production.example
   secretary example --check && secretary --env production example --check")]
     Example {
-        /// Write here instead of stdout (with --check: the file to compare; default
-        /// .env.example, or .env.NAME.example, beside the manifest).
+        /// Write here instead of stdout (`-`: stdout; with --check: the file to compare;
+        /// default .env.example, or .env.NAME.example, beside the manifest).
         #[arg(long, short, value_name = "FILE")]
         output: Option<PathBuf>,
         /// Exit 1 with a diff when the file differs from what the manifest gives.

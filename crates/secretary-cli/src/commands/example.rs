@@ -164,7 +164,9 @@ pub fn run(session: &Session, settings: &ExampleSettings<'_>) -> Result<Status, 
     let output = settings.output;
     let text = template::render(manifest, environment);
     if !settings.check {
-        match output {
+        // `-` is the standard output, as for `export` and `init` (a fifty-sixth
+        // adversarial pass found a file named `-` written).
+        match output.filter(|path| path.as_os_str() != "-") {
             None => out.write_all(text.as_bytes())?,
             Some(path) => {
                 if let Some(source) = values_source(manifest, cwd, path) {

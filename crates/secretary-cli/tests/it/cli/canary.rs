@@ -252,6 +252,16 @@ fn example_writes_markers_defaults_and_placeholders_but_no_values() {
         production.stdout
     );
     assert!(production.stdout.contains("refused in this environment"));
+
+    // `--output -` is the standard output, not a file named `-` (a fifty-sixth
+    // adversarial pass).
+    let dashed = run(project.cmd().args(["example", "--output", "-"]));
+    assert_eq!(dashed.code, 0, "{}", dashed.stderr);
+    assert_eq!(dashed.stdout, text);
+    assert!(
+        !project.path().join("-").exists(),
+        "a file named - was written"
+    );
 }
 
 #[test]
