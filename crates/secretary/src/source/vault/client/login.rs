@@ -103,6 +103,9 @@ pub(super) struct Lease {
     /// When Vault was found to refuse it before its time (revoked from outside): it
     /// ended then ([`super::refused`]).
     pub(super) refused_at: Option<Instant>,
+    /// Whether it could look itself up (`auth/token/lookup-self`) when had: only then
+    /// does a refused look-up say it ended ([`super::refused`]).
+    pub(super) looks_itself_up: bool,
 }
 
 impl Lease {
@@ -388,6 +391,7 @@ impl Client {
         renewed.granted = current.granted;
         renewed.login = current.login;
         renewed.replaced_ends = current.replaced_ends;
+        renewed.looks_itself_up = current.looks_itself_up;
         if renewed.ttl < current.granted {
             renewed.renewable = false;
         }
@@ -435,7 +439,8 @@ impl Client {
         if matches!(reply.status, 200 | 204) {
             *held = None;
             Ok(true)
-        } else if reply.status == 403 && self.known_ended(&lease.token).await {
+        } else if reply.status == 403 && self.known_ended(&lease.token, lease.looks_itself_up).await
+        {
             // Revoked from outside, as `lookup-self` can tell here ([`super::refused`]).
             *held = None;
             Ok(false)
@@ -583,7 +588,7 @@ impl Client {
         }
         let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
-        self.learn_whether_lookup_tells(&fresh.token).await;
+        fresh.looks_itself_up = self.lives(&fresh.token).await == Some(true);
         fresh.login = held.as_ref().map_or(0, |old| old.login).saturating_add(1);
         // Past too: the leases the old token read ended with it.
         fresh.replaced_ends = held.as_ref().and_then(Lease::ends);
@@ -633,6 +638,7 @@ impl Client {
             kept_failures: 0,
             keep_again_at: None,
             refused_at: None,
+            looks_itself_up: false,
         })
     }
 }
@@ -654,6 +660,7 @@ mod tests {
             kept_failures: 0,
             keep_again_at: None,
             refused_at: None,
+            looks_itself_up: true,
         };
         (lease, obtained + Duration::from_secs(age))
     }

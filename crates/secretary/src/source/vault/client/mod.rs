@@ -183,8 +183,6 @@ pub struct Client {
     lease: Mutex<Option<Lease>>,
     /// Logged out for the process's end ([`Client::log_out`]): no login is made again.
     logged_out: std::sync::atomic::AtomicBool,
-    /// Whether `lookup-self` tells an ended login token from a live one ([`refused`]).
-    lookup_tells: refused::LookupTells,
 }
 
 /// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
@@ -267,7 +265,6 @@ impl Client {
             index: std::sync::Mutex::new(None),
             lease: Mutex::new(None),
             logged_out: std::sync::atomic::AtomicBool::new(false),
-            lookup_tells: refused::LookupTells::default(),
         })
     }
 

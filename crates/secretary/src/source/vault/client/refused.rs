@@ -9,11 +9,13 @@
 //! `auth/token/lookup-self` with that token: a 403 to that too says the token is gone.
 //! It is marked ended, the lease keeper is woken to re-issue the leases that ended with
 //! it ([`when_a_token_ends`]), and the request is sent once more with a new login's
-//! token. Whether `lookup-self` can tell at all is learnt at each login, from the token
-//! just had: a token whose policies do not allow it (a role made with
-//! `token_no_default_policy`) is refused it alive too, and then a 403 is taken at its
-//! word (a fifty-fifth adversarial pass saw such a live token marked ended, and its
-//! lease left unrevoked as one that had ended with it).
+//! token. Whether `lookup-self` can tell at all is learnt of each token as its login
+//! gives it (one attempt, within 2 s): a token whose policies do not allow it (a role
+//! made with `token_no_default_policy`, or hardened so while the service runs) is
+//! refused it alive too, and a 403 to that token is taken at its word (a fifty-fifth
+//! adversarial pass saw such a live token marked ended, and its lease left unrevoked as
+//! one that had ended with it; a fifty-sixth, learning once a connection, a role
+//! hardened mid-run restart the program 54 times in 20 s, a token each).
 
 use std::sync::atomic::Ordering;
 use std::time::Instant;
@@ -35,15 +37,6 @@ static ON_ENDED: std::sync::OnceLock<fn()> = std::sync::OnceLock::new();
 pub(crate) fn when_a_token_ends(hook: fn()) {
     let _ = ON_ENDED.set(hook);
 }
-
-/// Whether `lookup-self` tells a live token from an ended one for a client's logins.
-#[derive(Debug, Default)]
-pub(super) struct LookupTells(std::sync::atomic::AtomicU8);
-
-/// [`LookupTells`]: not known yet, yes, no.
-const UNKNOWN: u8 = 0;
-const YES: u8 = 1;
-const NO: u8 = 2;
 
 impl Client {
     /// Sends `method` to `path` with the token of the current login, and once more with
@@ -78,13 +71,38 @@ impl Client {
         Ok(Some((reply, login)))
     }
 
+    /// Revokes the lease `lease_id` that login `login`'s token read: `Ok(None)` when it
+    /// ended with that token, which Vault no longer knows (nothing to revoke, and no
+    /// login made to say so: a fifty-sixth adversarial pass saw the end log in again to
+    /// revoke such a lease, leave that login's token when the login was slow, and warn of
+    /// a lease that had ended); else Vault's answer ([`Client::send`]).
+    pub(crate) async fn revoke_lease(
+        &self,
+        body: &super::Body,
+        login: u64,
+    ) -> Result<Option<Reply>, VaultError> {
+        let path = "sys/leases/revoke";
+        let (token, current) = self.token_of().await?;
+        let reply = self
+            .send_as(Method::PUT, path, None, Some(body), Some(&token))
+            .await?;
+        if reply.status != 403 || !self.token_ended(current).await {
+            return Ok(Some(reply));
+        }
+        if current == login && login != 0 {
+            return Ok(None);
+        }
+        // Another login's lease: asked again with a new login's token.
+        self.send(Method::PUT, path, None, Some(body))
+            .await
+            .map(Some)
+    }
+
     /// After a 403 to a request sent with login `login`'s token: whether that token has
     /// ended (then it is marked so, and the next request logs in again). True too when
     /// a newer login has replaced it meanwhile: the request is worth sending again.
     pub(super) async fn token_ended(&self, login: u64) -> bool {
-        if matches!(self.settings.credentials, Credentials::Token(_))
-            || self.lookup_tells.0.load(Ordering::SeqCst) != YES
-        {
+        if matches!(self.settings.credentials, Credentials::Token(_)) {
             return false;
         }
         let mut held = self.lease.lock().await;
@@ -94,7 +112,7 @@ impl Client {
         if lease.login != login || lease.refused_at.is_some() {
             return true;
         }
-        if self.lives(&lease.token).await == Some(false) {
+        if lease.looks_itself_up && self.lives(&lease.token).await == Some(false) {
             lease.refused_at = Some(Instant::now());
             if let Some(hook) = ON_ENDED.get() {
                 hook();
@@ -104,36 +122,21 @@ impl Client {
         false
     }
 
-    /// With the token of a login just made, whether `lookup-self` tells a live token at
-    /// all: when it refuses this one, it would refuse any of this client's alive too,
-    /// and a 403 is never taken for an ended token. Asked once a client.
-    pub(super) async fn learn_whether_lookup_tells(&self, token: &SecretValue) {
-        if self.lookup_tells.0.load(Ordering::SeqCst) != UNKNOWN {
-            return;
-        }
-        let tells = match self.lives(token).await {
-            Some(true) => YES,
-            Some(false) => NO,
-            None => return,
-        };
-        self.lookup_tells.0.store(tells, Ordering::SeqCst);
-    }
-
-    /// Whether `token` is known to have ended: Vault refuses to look it up, and it
-    /// would have looked up a live one of this client's logins.
-    pub(super) async fn known_ended(&self, token: &SecretValue) -> bool {
-        self.lookup_tells.0.load(Ordering::SeqCst) == YES && self.lives(token).await == Some(false)
+    /// Whether `token` (a lease's, `looks_itself_up` saying whether it could look
+    /// itself up when had) is known to have ended: Vault now refuses to look it up.
+    pub(super) async fn known_ended(&self, token: &SecretValue, looks_itself_up: bool) -> bool {
+        looks_itself_up && self.lives(token).await == Some(false)
     }
 
     /// Whether Vault knows `token` (`auth/token/lookup-self`): `None` when it did not
     /// say (unreachable, another server's answer). One attempt, at the node that last
-    /// answered, within the client's time-out (5 s at most): asked at every login, it
+    /// answered, within the client's time-out (2 s at most): asked at every login, it
     /// never holds one up by the retries and back-off a read gets (a server that answers
-    /// it 500 delayed each login by seconds).
+    /// it 500 delayed each login by seconds; one that never answers, by 3 minutes).
     pub(super) async fn lives(&self, token: &SecretValue) -> Option<bool> {
         let node = self.preferred.load(Ordering::Relaxed) % self.nodes.len();
         let url = self.url(node, "auth/token/lookup-self", None).ok()?;
-        let wait = self.settings.timeout.min(std::time::Duration::from_secs(5));
+        let wait = self.settings.timeout.min(std::time::Duration::from_secs(2));
         let attempt =
             tokio::time::timeout(wait, self.once(node, &Method::GET, url, None, Some(token)))
                 .await

@@ -292,15 +292,17 @@ pub(super) fn revoke_by(
             .max(std::time::Duration::from_secs(1))
     });
     let outcome = drive(whose.connection.runtime.get(), async {
-        let sent = client.send(Method::PUT, "sys/leases/revoke", None, Some(&body));
+        let sent = client.revoke_lease(&body, issued.login);
         match left {
             Some(left) => tokio::time::timeout(left, sent).await.ok(),
             None => Some(sent.await),
         }
     });
     let error = match outcome {
-        Some(Ok(reply)) if matches!(reply.status, 200 | 204) => None,
-        Some(Ok(reply)) => Some(
+        // Ended with the token that read it.
+        Some(Ok(None)) => None,
+        Some(Ok(Some(reply))) if matches!(reply.status, 200 | 204) => None,
+        Some(Ok(Some(reply))) => Some(
             client
                 .error_for(&reply, "sys/leases/revoke", Access::Write)
                 .to_string(),

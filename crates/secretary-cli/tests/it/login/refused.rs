@@ -1,0 +1,226 @@
+//! A login token Vault refuses before its time (revoked from outside), against a real
+//! OpenBao: replaced by a new login, its leases re-issued at once, and nothing of a
+//! role whose tokens may not look themselves up taken for an ended token.
+
+use super::*;
+
+#[test]
+fn a_login_token_revoked_from_outside_is_replaced_by_a_new_login_and_its_leases_reissued() {
+    // A fifty-fourth adversarial pass: an operator revoked the service's AppRole token
+    // (and with it the database user its lease had made); the token's TTL said it lived,
+    // so every read got 403 "log in again", no login was made, and a minute later `run`
+    // stopped its program, though a login would have worked.
+    let bao = OpenBao::start();
+    // Leases of 10 minutes: re-issued at the new login, not at their renewal (a
+    // fifty-fifth adversarial pass: the keeper slept until then).
+    Postgres::shared().engine(&bao, "faceless-youtube", "10m", "1h");
+    for (key, value) in PRODUCTION {
+        bao.kv_put(&format!("production/{key}"), &[("value", value)]);
+    }
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h"]);
+    let app = approle_app();
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", os.environ["POSTGRES_USER"], flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut run = support::secretary_in(app.path())
+        .env("VAULT_ADDR", &bao.address)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", &role_id)
+        .env("VAULT_SECRET_ID", &secret_id)
+        .args(["--env", "production", "run", "--watch", "1h"])
+        .args(["--on-change", "restart", "--"])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Lines::new(run.stdout.take().unwrap());
+    let stderr = Lines::new(run.stderr.take().unwrap());
+    let first = stdout.line();
+    assert!(first.starts_with("ready "), "{first}");
+    assert_eq!(live_logins(&bao), 1);
+
+    // The operator revokes every AppRole login: the token, and the lease it read.
+    bao.bao(&["lease", "revoke", "-prefix", "auth/approle/login/"]);
+    assert_eq!(live_logins(&bao), 0);
+    // The next read (a SIGHUP re-reads now) logs in again, and the program is started
+    // again with a new database user.
+    send(&run, "HUP");
+    let Some(second) = stdout.next_line() else {
+        panic!("the program was not started again: {}", stderr.rest());
+    };
+    assert!(
+        second.starts_with("ready ") && second != first,
+        "{first} then {second}"
+    );
+    assert_eq!(live_logins(&bao), 1);
+    send(&run, "TERM");
+    let said = stderr.rest();
+    let status = process::wait(&mut run);
+    assert_eq!(status.code(), Some(3), "{said}");
+    assert!(
+        !said.contains("refused access"),
+        "a refusal was said: {said}"
+    );
+    assert!(!said.contains("could not revoke"), "{said}");
+    // The new login's token was revoked at the end.
+    assert_eq!(live_logins(&bao), 0, "{said}");
+    assert!(
+        !said.contains(&secret_id),
+        "the secret id was printed: {said}"
+    );
+}
+
+#[test]
+fn a_denied_read_under_a_role_whose_tokens_cannot_look_themselves_up_ends_no_live_token() {
+    // A fifty-fifth adversarial pass: with `token_no_default_policy`, a live token is
+    // refused `lookup-self` too, so one denied read marked it ended: a second login was
+    // made, and the lease it had read was taken for one that ended with it and never
+    // revoked. A 403 is taken at its word where `lookup-self` cannot tell.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h", "token_no_default_policy=true"]);
+    let app = tempfile::tempdir().unwrap();
+    fs::write(
+        app.path().join("secrets.toml"),
+        "version = 1\n[app]\nname = \"faceless-youtube\"\n\
+         [sources.database]\ntype = \"vault_lease\"\npath = \"database/creds/{app}\"\n\
+         secrets = { postgres_user = \"username\", postgres_password = \"password\" }\nauth = \"approle\"\n\
+         [sources.denied]\ntype = \"vault\"\nmount = \"secret\"\npath = \"other/{key}\"\nfield = \"value\"\nauth = \"approle\"\n\
+         [environments.production]\nsources = [\"database\", \"denied\"]\non_source_error = \"next\"\n\
+         [secrets.postgres_user]\n[secrets.postgres_password]\n[secrets.extra]\n",
+    )
+    .unwrap();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ];
+    let out = secretary(app.path(), &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    // The lease was revoked; the one token (which may not revoke itself) is said.
+    let leases = bao
+        .command(&[
+            "list",
+            "-format=json",
+            "sys/leases/lookup/database/creds/faceless-youtube/",
+        ])
+        .output()
+        .unwrap();
+    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    assert_eq!(leases, 0, "the check's lease was left: {}", out.stderr);
+    assert_eq!(live_logins(&bao), 1, "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("could not revoke the login token this command used"),
+        "{}",
+        out.stderr
+    );
+}
+
+/// Starts `run --watch 1h --on-change restart` of a program that prints `ready` and its
+/// database user, in `app` against `bao` with AppRole `ids`.
+fn watched(app: &Path, bao: &OpenBao, ids: (&str, &str)) -> (std::process::Child, Lines, Lines) {
+    let program = r#"
+import os, signal, sys, time
+signal.signal(signal.SIGTERM, lambda *_: sys.exit(3))
+print("ready", os.environ.get("POSTGRES_USER", ""), flush=True)
+while True: time.sleep(0.05)
+"#;
+    let mut run = support::secretary_in(app)
+        .env("VAULT_ADDR", &bao.address)
+        .env_remove("VAULT_TOKEN")
+        .env("VAULT_ROLE_ID", ids.0)
+        .env("VAULT_SECRET_ID", ids.1)
+        .args(["--env", "production", "run", "--watch", "1h"])
+        .args(["--on-change", "restart", "--"])
+        .args(["python3", "-u", "-c", program])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = Lines::new(run.stdout.take().unwrap());
+    let stderr = Lines::new(run.stderr.take().unwrap());
+    (run, stdout, stderr)
+}
+
+#[test]
+fn a_role_hardened_while_the_service_runs_restarts_its_program_once_not_in_a_loop() {
+    // A fifty-sixth adversarial pass: whether `lookup-self` tells an ended token was
+    // learnt once a connection; the role then made `token_no_default_policy` and the
+    // service's token revoked, each new token's denied read was taken for an ended
+    // token: 54 restarts in 20 s, a token each, left alive.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h"]);
+    let app = tempfile::tempdir().unwrap();
+    fs::write(
+        app.path().join("secrets.toml"),
+        "version = 1\n[app]\nname = \"faceless-youtube\"\n\
+         [sources.database]\ntype = \"vault_lease\"\npath = \"database/creds/{app}\"\n\
+         secrets = { postgres_user = \"username\", postgres_password = \"password\" }\nauth = \"approle\"\n\
+         [sources.denied]\ntype = \"vault\"\nmount = \"secret\"\npath = \"other/{key}\"\nfield = \"value\"\nauth = \"approle\"\n\
+         [environments.production]\nsources = [\"database\", \"denied\"]\non_source_error = \"next\"\n\
+         [secrets.postgres_user]\n[secrets.postgres_password]\n[secrets.extra]\n",
+    )
+    .unwrap();
+    let (mut run, stdout, stderr) = watched(app.path(), &bao, (&role_id, &secret_id));
+    assert!(stdout.line().starts_with("ready "));
+    bao.bao(&[
+        "write",
+        "auth/approle/role/app",
+        "token_policies=app-read",
+        "token_ttl=1h",
+        "token_no_default_policy=true",
+    ]);
+    bao.bao(&["lease", "revoke", "-prefix", "auth/approle/login/"]);
+    send(&run, "HUP");
+    // Started again once, with new credentials; then not again.
+    assert!(stdout.line().starts_with("ready "));
+    std::thread::sleep(std::time::Duration::from_secs(5));
+    send(&run, "TERM");
+    let more: Vec<String> = std::iter::from_fn(|| stdout.next_line()).collect();
+    let said = stderr.rest();
+    let status = process::wait(&mut run);
+    assert_eq!(status.code(), Some(3), "{said}");
+    assert!(
+        more.is_empty(),
+        "started again {} times: {said}",
+        more.len()
+    );
+    // The new token may not revoke itself (no default policy): one, and said.
+    assert_eq!(live_logins(&bao), 1, "{said}");
+    assert!(
+        said.contains("could not revoke the login token this command used"),
+        "{said}"
+    );
+}
+
+#[test]
+fn a_lease_that_ended_with_a_token_revoked_from_outside_is_not_revoked_by_a_new_login() {
+    // A fifty-sixth adversarial pass: at the end, the revocation of a lease whose token
+    // had been revoked got 403, and secretary logged in again to revoke what had ended
+    // with that token: a slow login left its token alive, a refused one warned of a
+    // lease that no longer existed.
+    let bao = OpenBao::start_audited();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h"]);
+    let app = approle_app();
+    let (mut run, stdout, stderr) = watched(app.path(), &bao, (&role_id, &secret_id));
+    assert!(stdout.line().starts_with("ready "));
+    assert_eq!(bao.requests("update", "auth/approle/login"), 1);
+    bao.bao(&["lease", "revoke", "-prefix", "auth/approle/login/"]);
+    send(&run, "TERM");
+    let said = stderr.rest();
+    let status = process::wait(&mut run);
+    assert_eq!(status.code(), Some(3), "{said}");
+    assert_eq!(
+        bao.requests("update", "auth/approle/login"),
+        1,
+        "a login was made at the end: {said}"
+    );
+    assert!(!said.contains("could not revoke"), "{said}");
+    assert_eq!(live_logins(&bao), 0, "{said}");
+}
