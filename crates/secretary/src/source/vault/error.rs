@@ -211,6 +211,12 @@ pub enum VaultError {
         /// Why not.
         reason: String,
     },
+    /// The process is ending: it logged out of Vault (`secretary.end()` in Python, its
+    /// exit, a signal), and logs in no more. Neither a refusal (which makes the outage
+    /// copies forget) nor an outage (a fifty-seventh adversarial pass saw it blamed on
+    /// the role id and secret id).
+    #[error("the process is ending: it logged out of Vault, and logs in no more")]
+    Ended,
     /// AppRole or JWT login failed.
     #[error("{method} login at auth/{mount}/login failed: {reason}")]
     Login {
@@ -315,6 +321,7 @@ impl VaultError {
             | Self::Unexpected { .. }
             | Self::Redirect { .. }
             | Self::Login { .. }
+            | Self::Ended
             | Self::NotText { .. }
             | Self::ValueTooLarge { .. }
             | Self::NoCheckAndSet
@@ -401,6 +408,7 @@ impl VaultError {
                 "check VAULT_ROLE_ID and VAULT_SECRET_ID (or their files), the role's settings, and the source's approle_mount"
                     .to_owned()
             }
+            Self::Ended => "nothing to fix: the process logged out of Vault as it ends (or as `secretary.end()` asked), and what reads after that is refused; read before it".to_owned(),
             Self::NotText { .. } => "store the value as a string in that field".to_owned(),
             Self::ValueTooLarge { .. } => {
                 "keep large data elsewhere and store its location (a path, a URL) as the secret".to_owned()

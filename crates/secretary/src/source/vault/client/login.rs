@@ -450,9 +450,9 @@ impl Client {
     }
 
     /// Why no login is made: the process logged out for its end ([`Client::log_out`]).
-    fn not_logged_out(&self) -> Result<(), String> {
+    fn not_logged_out(&self) -> Result<(), VaultError> {
         if self.logged_out.load(std::sync::atomic::Ordering::SeqCst) {
-            return Err("the process is ending: it logged out, and logs in no more".to_owned());
+            return Err(VaultError::Ended);
         }
         Ok(())
     }
@@ -499,7 +499,7 @@ impl Client {
             mount: mount.clone(),
             reason,
         };
-        self.not_logged_out().map_err(login_error)?;
+        self.not_logged_out()?;
         let mut approle = None;
         let (body, refused) = match &self.settings.credentials {
             Credentials::Token(token) => return Ok((token.clone(), 0)),
