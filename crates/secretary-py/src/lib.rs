@@ -51,12 +51,18 @@ mod native {
     }
 
     /// Revokes every lease (`vault_lease` credentials) this process holds, then the
-    /// login tokens (AppRole, JWT) it logged in for. Registered with `atexit` when the
-    /// module is imported: a process that ends normally leaves no live credentials
-    /// behind.
+    /// login tokens (AppRole, JWT) it logged in for; no lease is taken afterwards (a
+    /// fifty-seventh adversarial pass took one with a token of the user's after
+    /// `secretary.end()`, and handed it to the program it became). Registered with
+    /// `atexit` when the module is imported: a process that ends normally leaves no live
+    /// credentials behind.
     #[pyfunction]
     fn _revoke_leases(py: Python<'_>) {
-        let events = py.detach(secretary::source::leases::revoke_all);
+        let events = py.detach(|| {
+            secretary::source::leases::revoke_all_within(
+                std::time::Instant::now() + std::time::Duration::from_secs(10),
+            )
+        });
         crate::unrevoked(py, &events);
         let failed = py.detach(|| {
             secretary::source::leases::log_out_within(std::time::Duration::from_secs(5))

@@ -257,3 +257,30 @@ def test_close_and_the_exit_say_each_lease_they_could_not_revoke(tmp_path, monke
     assert ended.returncode == 0, ended.stderr
     assert "could not revoke lease database/creds/shop/scripted-lease" in ended.stderr, ended.stderr
     assert password not in ended.stderr + ended.stdout
+
+
+def test_end_revokes_the_leases_and_no_lease_is_taken_after_it(app, openbao, postgres, monkeypatch):
+    # A fifty-seventh adversarial pass: with a token of the user's, a refresh after
+    # `secretary.end()` took a new lease, and the program the process became with
+    # os.execv was handed credentials that lived to their TTL.
+    postgres.engine(openbao, "ended", "1m", "1h")
+    app.write_manifest(LEASED.format(app="ended", port=postgres.port, grace="10s"))
+    program = (
+        "import os, sys, secretary\n"
+        "m = secretary.SecretManager(environment='production')\n"
+        "assert m.get('postgres_user').expose().startswith('v-token-ended-')\n"
+        "secretary.end()\n"
+        "try:\n"
+        "    m.refresh()\n"
+        "    print('refreshed')\n"
+        "except secretary.SecretaryError as error:\n"
+        "    print('refused', 'ending' in str(error))\n"
+        "os.execv(sys.executable, [sys.executable, '-c', 'pass'])\n"
+    )
+    environment = dict(os.environ, **openbao.env)
+    ended = subprocess.run(
+        [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd=app.dir, env=environment
+    )
+    assert ended.returncode == 0, ended.stderr
+    assert ended.stdout == "refused True\n", ended.stdout + ended.stderr
+    assert postgres.users("ended") == 0, "a lease outlived end()"

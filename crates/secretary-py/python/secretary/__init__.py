@@ -130,7 +130,8 @@ def end() -> None:
     ``VAULT_TOKEN``, never). Call it before ``os.execv`` and its kin, which run no
     ``atexit`` (a fifty-fourth adversarial pass left a login token alive to its TTL by
     handing over to ``gunicorn`` that way), or ``os._exit``. No manager of the process
-    logs in to Vault afterwards: a read there fails, saying the process is ending.
+    takes a lease or logs in to Vault afterwards: such a read fails, saying the process
+    is ending.
     A failure is said on the ``secretary`` logger; calling it twice does nothing more."""
     _native._revoke_leases()
 
