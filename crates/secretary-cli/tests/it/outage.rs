@@ -386,7 +386,7 @@ fn a_value_this_user_replaces_is_never_served_from_the_copy() {
         out.stderr.contains("forgot this source's values")
             && out
                 .stderr
-                .contains("after a write to its Vault server or a refusal"),
+                .contains("after a write to its Vault server, a refusal, or `cache clear`"),
         "{}",
         out.stderr
     );

@@ -34,12 +34,15 @@ pub(super) fn from_copy(
     let age_of = |read: u64| {
         let at = copy::instant(read);
         match now.duration_since(at) {
-            Ok(age) => age,
-            Err(ahead) if ahead.duration() <= Duration::from_secs(300) => Duration::ZERO,
-            Err(_) => Duration::MAX,
+            Ok(age) => Ok(age),
+            Err(ahead) if ahead.duration() <= Duration::from_secs(300) => Ok(Duration::ZERO),
+            Err(ahead) => Err(CopyError::Ahead {
+                ahead: ahead.duration(),
+            }),
         }
     };
-    let fresh_enough = |age: Duration| {
+    let fresh_enough = |age: Result<Duration, CopyError>| {
+        let age = age?;
         if age > policy.max_age {
             Err(CopyError::Expired {
                 age,

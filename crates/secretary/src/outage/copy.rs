@@ -338,7 +338,7 @@ fn open_outer(
     if parsed.found.len() != sealed.count {
         return Err(tampered());
     }
-    if let Some(error) = outdated(path, &sealed.server, &parsed) {
+    if let Some(error) = outdated(path, binding, &sealed.server, &parsed) {
         return Err(error);
     }
     if let Some(server) = server.filter(|&server| server != sealed.server) {
@@ -385,25 +385,26 @@ fn open_outer(
     })
 }
 
-/// Why `parsed`, kept at `path` from `server`, is not served when the directory's
-/// record says that server's values were forgotten after something in it was read: a
-/// copy put back after a rotation (a backup restored, the one file synced) held the
-/// rotated-out value and was served (a fifty-fourth adversarial pass). A copy made
-/// since the forgetting holds nothing read before it.
-fn outdated(path: &Path, server: &str, parsed: &PlainIn) -> Option<CopyError> {
+/// Why `parsed`, kept at `path` for `binding` from `server`, is not served: something in
+/// it was read before a forgetting the directory records ([`forgotten::outdating`]).
+fn outdated(
+    path: &Path,
+    binding: Binding<'_>,
+    server: &str,
+    parsed: &PlainIn,
+) -> Option<CopyError> {
     let now = seconds(SystemTime::now());
-    let at = super::forgotten::when(path.parent()?, server)?;
-    let mut reads = parsed
+    let reads: Vec<u64> = parsed
         .found
         .values()
         .map(|entry| entry.read)
-        .chain(parsed.absent.values().copied());
-    reads
-        .any(|read| super::forgotten::outdated_by(at, read, now))
-        .then(|| CopyError::Forgotten {
-            path: path.to_path_buf(),
-            ago: Duration::from_secs(now.saturating_sub(at)),
-        })
+        .chain(parsed.absent.values().copied())
+        .collect();
+    let at = forgotten::outdating(path.parent()?, server, binding, &reads, now)?;
+    Some(CopyError::Forgotten {
+        path: path.to_path_buf(),
+        ago: Duration::from_secs(now.saturating_sub(at)),
+    })
 }
 
 /// How long a copy whose values have not changed is left as it is before it is written
@@ -577,7 +578,10 @@ pub(crate) fn save(
                 .get(key)
                 .map(|entry| entry.read)
                 .or_else(|| kept.absent.get(key).map(|absent| absent.read))
-                .is_some_and(|read| began.saturating_sub(read) < rewrite_after)
+                // A read recorded in the future (a clock that ran ahead, since
+                // corrected) confirms nothing: written again now (a fifty-seventh
+                // adversarial pass saw such a copy never confirmed again, and refused).
+                .is_some_and(|read| read <= began && began - read < rewrite_after)
         };
         if kept.same_values(&merged) && named.iter().all(confirmed) {
             return Ok(());

@@ -43,9 +43,25 @@ pub(super) fn of_binding(server: &str, app: &str, environment: &str) -> String {
     format!("{server}\0{app}\0{environment}")
 }
 
-/// When `server`'s values were last forgotten in `dir`, if they were.
-pub(super) fn when(dir: &Path, server: &str) -> Option<u64> {
-    read(dir).get(server).copied()
+/// When `server`'s values, or the copy for `binding` of them, were forgotten in `dir`
+/// after one of `reads` (when each read began) was made: such a copy is not served. A
+/// copy put back after a rotation (a backup restored, the one file synced) held the
+/// rotated-out value and was served (a fifty-fourth adversarial pass); so did one `cache
+/// clear` had removed (a fifty-seventh). A copy made since holds nothing read before.
+pub(super) fn outdating(
+    dir: &Path,
+    server: &str,
+    binding: super::copy::Binding<'_>,
+    reads: &[u64],
+    now: u64,
+) -> Option<u64> {
+    let records = read(dir);
+    let cleared = of_binding(server, binding.app, binding.environment);
+    [records.get(server), records.get(&cleared)]
+        .into_iter()
+        .flatten()
+        .copied()
+        .find(|&at| reads.iter().any(|&read| outdated_by(at, read, now)))
 }
 
 /// Whether a read of `server` begun at `began` (seconds) is older than its last

@@ -139,7 +139,7 @@ pub enum CopyError {
     /// `rotate`...) or a refusal, what it held may have been replaced. (Said as "no
     /// copy was written" once, which blamed the wrong thing: a twenty-second adversarial
     /// pass.)
-    #[error("the last-known-good copy at {} forgot this source's values {} ago, after a write to its Vault server or a refusal", path.display(), show_duration(*ago))]
+    #[error("the last-known-good copy at {} forgot this source's values {} ago, after a write to its Vault server, a refusal, or `cache clear`", path.display(), show_duration(*ago))]
     Forgotten {
         /// The copy.
         path: PathBuf,
@@ -151,6 +151,15 @@ pub enum CopyError {
     NotCovered {
         /// The secret.
         key: String,
+    },
+    /// The copy records a read further in the future than a clock drifts: the clock was
+    /// changed since it was written (set back, or it ran ahead then), and its age cannot
+    /// be known (a fifty-seventh adversarial pass was told the copy was 213 trillion
+    /// days old).
+    #[error("the last-known-good copy records a read {} in the future (this machine's clock was changed since it was written), so its age cannot be known", show_duration(*ahead))]
+    Ahead {
+        /// How far ahead of now.
+        ahead: Duration,
     },
     /// The copy is older than `max_age`.
     #[error("the last-known-good copy is {} old, older than its max_age of {}", show_duration(*age), show_duration(*max_age))]
@@ -308,6 +317,9 @@ impl CopyError {
             }
             Self::Expired { .. } => {
                 "bring Vault back; raise last_known_good's max_age only if older values are safe to serve".to_owned()
+            }
+            Self::Ahead { .. } => {
+                "bring Vault back: the next read writes the copy again with this clock's time".to_owned()
             }
             Self::Tampered { .. } | Self::Foreign { .. } | Self::Corrupt { .. } | Self::Format { .. } => {
                 "bring Vault back (the copy is rewritten at the next read); find out who changed the file".to_owned()

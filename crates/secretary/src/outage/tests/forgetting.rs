@@ -291,3 +291,34 @@ fn cache_clear_of_one_environment_leaves_the_other_copies_of_its_server_served()
     save_one(&production_copy, binding(), "vault", SERVER, a_while_ago);
     assert!(holds(&production_copy, binding(), "vault"));
 }
+
+#[test]
+fn a_copy_cache_clear_removed_is_not_served_when_put_back() {
+    // A fifty-seventh adversarial pass: `cache clear` (the fix a failed forgetting names)
+    // removed a copy, a backup was put back, and its rotated-out value was served.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    save_one(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        SystemTime::now() - Duration::from_secs(30),
+    );
+    let aside = std::fs::read(&path).unwrap();
+    assert_eq!(
+        super::super::clear(&state, Some("shop"), Some("production")).unwrap(),
+        1
+    );
+    std::fs::write(&path, &aside).unwrap();
+    let error = copy::open(&path, binding(), "vault", Some(SERVER), &key())
+        .err()
+        .map(|error| error.to_string());
+    assert!(
+        error
+            .as_deref()
+            .is_some_and(|error| error.contains("forgot this source's values")),
+        "{error:?}"
+    );
+}

@@ -432,6 +432,45 @@ fn answer(contents: &Contents, declared: &str, path: &str) -> Result<bool, CopyE
 }
 
 #[test]
+fn a_copy_read_in_the_future_is_confirmed_again_and_never_said_trillions_of_days_old() {
+    // A fifty-seventh adversarial pass: a copy written while the clock ran 2 h ahead was
+    // never written again once the clock was put right (its read "confirmed" every
+    // later one), and an outage refused it as 213,503,982,334,601 days old.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let ahead = SystemTime::now() + Duration::from_secs(7200);
+    let save = |began: SystemTime| {
+        let mut fresh = contents(&[("x", "1")], &[], copy::seconds(began));
+        for entry in fresh.found.values_mut() {
+            entry.written = Some(1);
+            entry.place = "secret/data/production/x#value".to_owned();
+        }
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            fresh,
+            copy::Timing::of(began, began, Duration::from_secs(3600)),
+        )
+        .unwrap();
+    };
+    save(ahead);
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    let error = answer(&kept, "", "secret/data/production/x").unwrap_err();
+    assert!(
+        error.to_string().contains("minutes in the future") && !error.to_string().contains("days"),
+        "{error}"
+    );
+    let now = SystemTime::now();
+    save(now);
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["x"].read, copy::seconds(now));
+    assert!(answer(&kept, "", "secret/data/production/x").unwrap());
+}
+
+#[test]
 fn a_value_is_served_only_at_the_version_the_manifest_asks_for() {
     // Pass 12 of issue 25: read as the latest (version 2), then `version = 1` pinned, and
     // the copy served version 2's value.
