@@ -621,3 +621,38 @@ fn a_command_that_logged_in_revokes_its_token_unless_a_lease_it_hands_out_needs_
     );
     out.shows_none_of(&[role_id.as_str(), secret_id.as_str()]);
 }
+
+#[test]
+fn a_role_of_one_use_tokens_reads_and_one_of_batch_tokens_logs_out_silently() {
+    // A fifty-seventh adversarial pass: asking each login's token whether it may look
+    // itself up spent the one use of a `token_num_uses=1` role, so its one read was
+    // refused and the policy blamed; and each command under a role of batch tokens
+    // (which cannot be revoked) warned that it could not revoke its token.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let app = tempfile::tempdir().unwrap();
+    fs::write(
+        app.path().join("secrets.toml"),
+        "version = 1\n[sources.vault]\ntype = \"vault\"\nmount = \"secret\"\n\
+         path = \"production/{key}\"\nfield = \"value\"\nauth = \"approle\"\n\
+         [environments.production]\nsources = [\"vault\"]\n[secrets.secret_key]\n",
+    )
+    .unwrap();
+    for setting in ["token_num_uses=1", "token_type=batch"] {
+        let (role_id, secret_id) = bao.approle(&["token_ttl=1h", setting]);
+        let ids = [
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", secret_id.as_str()),
+        ];
+        let out = secretary(app.path(), &bao, &ids, &["get", "secret_key"], "");
+        assert_eq!(out.code, Some(0), "{setting}: {}{}", out.stdout, out.stderr);
+        assert_eq!(out.stdout.trim_end(), PRODUCTION[0].1, "{setting}");
+        assert!(
+            !out.stderr.contains("could not revoke"),
+            "{setting}: {}",
+            out.stderr
+        );
+        // Made again for the next setting.
+        bao.bao(&["auth", "disable", "approle"]);
+    }
+}

@@ -106,6 +106,22 @@ pub(super) struct Lease {
     /// Whether it could look itself up (`auth/token/lookup-self`) when had: only then
     /// does a refused look-up say it ended ([`super::refused`]).
     pub(super) looks_itself_up: bool,
+    /// What kind of token it is, as its login says.
+    pub(super) kind: TokenKind,
+}
+
+/// What kind of token a login gave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum TokenKind {
+    /// A service token, used as often as wanted.
+    Service,
+    /// A token that may be used a limited number of times (a role's `token_num_uses`):
+    /// never asked to look itself up, which would spend a use (a fifty-seventh
+    /// adversarial pass saw a one-use role fail every read, the policy blamed).
+    LimitedUses,
+    /// A batch token, which cannot be revoked: it ends at its TTL, and no log-out is
+    /// tried (a fifty-seventh adversarial pass saw each command warn of one).
+    Batch,
 }
 
 impl Lease {
@@ -392,6 +408,7 @@ impl Client {
         renewed.login = current.login;
         renewed.replaced_ends = current.replaced_ends;
         renewed.looks_itself_up = current.looks_itself_up;
+        renewed.kind = current.kind;
         if renewed.ttl < current.granted {
             renewed.renewable = false;
         }
@@ -418,8 +435,10 @@ impl Client {
             return Ok(false);
         };
         // Ended already: nothing to revoke (the same pass saw a warning that an ended
-        // token "works until its TTL ends").
-        if lease.ends().is_some_and(|ends| ends <= Instant::now()) {
+        // token "works until its TTL ends"). A batch token cannot be revoked: it ends at
+        // its TTL.
+        if lease.kind == TokenKind::Batch || lease.ends().is_some_and(|ends| ends <= Instant::now())
+        {
             *held = None;
             return Ok(false);
         }
@@ -439,9 +458,13 @@ impl Client {
         if matches!(reply.status, 200 | 204) {
             *held = None;
             Ok(true)
-        } else if reply.status == 403 && self.known_ended(&lease.token, lease.looks_itself_up).await
+        } else if reply.status == 403
+            && (lease.kind == TokenKind::LimitedUses
+                || self.known_ended(&lease.token, lease.looks_itself_up).await)
         {
-            // Revoked from outside, as `lookup-self` can tell here ([`super::refused`]).
+            // Revoked from outside, as `lookup-self` can tell here
+            // ([`super::refused`]); or a token of limited uses, refused once they are
+            // spent (Vault revokes it then).
             *held = None;
             Ok(false)
         } else {
@@ -588,7 +611,8 @@ impl Client {
         }
         let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
-        fresh.looks_itself_up = self.lives(&fresh.token).await == Some(true);
+        fresh.looks_itself_up =
+            fresh.kind != TokenKind::LimitedUses && self.lives(&fresh.token).await == Some(true);
         fresh.login = held.as_ref().map_or(0, |old| old.login).saturating_add(1);
         // Past too: the leases the old token read ended with it.
         fresh.replaced_ends = held.as_ref().and_then(Lease::ends);
@@ -639,6 +663,17 @@ impl Client {
             keep_again_at: None,
             refused_at: None,
             looks_itself_up: false,
+            kind: if auth.get("token_type").and_then(Value::as_str) == Some("batch") {
+                TokenKind::Batch
+            } else if auth
+                .get("num_uses")
+                .and_then(Value::as_u64)
+                .is_some_and(|uses| uses > 0)
+            {
+                TokenKind::LimitedUses
+            } else {
+                TokenKind::Service
+            },
         })
     }
 }
@@ -661,6 +696,7 @@ mod tests {
             keep_again_at: None,
             refused_at: None,
             looks_itself_up: true,
+            kind: TokenKind::Service,
         };
         (lease, obtained + Duration::from_secs(age))
     }
