@@ -27,10 +27,17 @@ fn read(dir: &Path) -> BTreeMap<String, u64> {
         .unwrap_or_default()
 }
 
-/// Records that `server`'s values were forgotten in `dir` at `now` (seconds).
+/// Records that `server`'s values were forgotten in `dir` at `now` (seconds). A record
+/// never moves back: a later forgetting under a clock set behind kept the earlier one's
+/// copies, put back, served (a fifty-eighth adversarial pass); one further ahead than a
+/// clock drifts is replaced.
 pub(super) fn record(dir: &Path, server: &str, now: u64) -> std::io::Result<()> {
     let mut records = read(dir);
-    records.insert(server.to_owned(), now);
+    let at = match records.get(server) {
+        Some(&kept) if kept <= now.saturating_add(TOLERANCE) => kept.max(now),
+        _ => now,
+    };
+    records.insert(server.to_owned(), at);
     let text = serde_json::to_vec_pretty(&records).map_err(std::io::Error::other)?;
     write_atomic(&dir.join(NAME), &text)
 }
@@ -81,8 +88,10 @@ pub(super) fn outdated_by(at: u64, began: u64, now: u64) -> bool {
 }
 
 /// Whether a kept answer of a read begun at `at` is newer than that of a read begun at
-/// `began`, `now` being now (seconds): it began in a later second, and no further than
-/// [`TOLERANCE`] in the future. (In the same second, the later save wins, as before.)
+/// `began`, `now` being now (seconds): it began in a later second, and not in the
+/// future (a read recorded ahead of now was made under a clock since set back: a
+/// fifty-eighth adversarial pass saw Vault's new value never saved over it, and the
+/// replaced one served in the outage). (In the same second, the later save wins.)
 pub(super) fn began_later(at: u64, began: u64, now: u64) -> bool {
-    at > began && at <= now.saturating_add(TOLERANCE)
+    at > began && at <= now
 }

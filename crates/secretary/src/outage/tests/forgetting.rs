@@ -322,3 +322,54 @@ fn a_copy_cache_clear_removed_is_not_served_when_put_back() {
         "{error:?}"
     );
 }
+
+#[test]
+fn a_forgetting_under_a_clock_set_behind_never_moves_the_record_back() {
+    // A fifty-eighth adversarial pass: a `put` forgot the server's values, then a
+    // refusal under a clock two minutes behind wrote an earlier record over it, and a
+    // copy from before the `put`, put back, served the value it had replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    save_one(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        SystemTime::now() - Duration::from_secs(30),
+    );
+    let aside = std::fs::read(&path).unwrap();
+    copy::forget_server(&state, SERVER).unwrap();
+    let behind = copy::seconds(SystemTime::now()) - 120;
+    super::super::forgotten::record(&state, SERVER, behind).unwrap();
+    std::fs::write(&path, &aside).unwrap();
+    assert!(
+        !holds(&path, binding(), "vault"),
+        "the put-back copy was served"
+    );
+}
+
+#[test]
+fn vaults_new_value_is_saved_over_a_read_recorded_in_the_future() {
+    // A fifty-eighth adversarial pass: a copy read under a clock 200 s ahead kept its
+    // value over every later read once the clock was put right (the future read "began
+    // later"), and an outage served the value Vault had replaced.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let save = |value: &str, began: SystemTime| {
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            contents(&[("a", value)], &[], copy::seconds(began)),
+            (began, began),
+        )
+        .unwrap();
+    };
+    save("old", SystemTime::now() + Duration::from_secs(200));
+    save("new", SystemTime::now());
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["a"].value.expose(), "new");
+}
