@@ -115,16 +115,32 @@ pub(super) struct Lease {
 pub(super) enum TokenKind {
     /// A service token, used as often as wanted.
     Service,
-    /// A token that may be used a limited number of times (a role's `token_num_uses`):
-    /// never asked to look itself up, which would spend a use (a fifty-seventh
-    /// adversarial pass saw a one-use role fail every read, the policy blamed).
-    LimitedUses,
+    /// A token that may be used a limited number of times (a role's `token_num_uses`),
+    /// with the uses this client has left of it: never asked to look itself up, which
+    /// would spend a use (a fifty-seventh adversarial pass saw a one-use role fail every
+    /// read, the policy blamed), and replaced by a new login once they are spent (a
+    /// fifty-eighth saw every read refused after the last use, with no new login). A
+    /// retried request may spend more than is counted; then a 403 is taken at its word
+    /// until the count runs out.
+    LimitedUses(u64),
     /// A batch token, which cannot be revoked: it ends at its TTL, and no log-out is
     /// tried (a fifty-seventh adversarial pass saw each command warn of one).
     Batch,
 }
 
 impl Lease {
+    /// Counts a use of its token: a request about to be sent with it.
+    fn spend(&mut self) {
+        if let TokenKind::LimitedUses(left) = &mut self.kind {
+            *left = left.saturating_sub(1);
+        }
+    }
+
+    /// Whether its token's uses are spent (Vault revoked it with the last).
+    pub(super) fn spent(&self) -> bool {
+        self.kind == TokenKind::LimitedUses(0)
+    }
+
     /// When it ends; `None` when it never does.
     fn ends(&self) -> Option<Instant> {
         // Checked: a server may answer a lease of u64::MAX seconds.
@@ -188,6 +204,9 @@ pub(super) fn refresh(lease: Option<&Lease>, now: Instant) -> Refresh {
     let Some(lease) = lease else {
         return Refresh::Login;
     };
+    if lease.spent() {
+        return Refresh::Login;
+    }
     if lease.ttl.is_zero() && lease.refused_at.is_none() {
         return Refresh::Keep;
     }
@@ -408,7 +427,9 @@ impl Client {
         renewed.login = current.login;
         renewed.replaced_ends = current.replaced_ends;
         renewed.looks_itself_up = current.looks_itself_up;
+        // Its uses, less the renewal's own.
         renewed.kind = current.kind;
+        renewed.spend();
         if renewed.ttl < current.granted {
             renewed.renewable = false;
         }
@@ -459,12 +480,11 @@ impl Client {
             *held = None;
             Ok(true)
         } else if reply.status == 403
-            && (lease.kind == TokenKind::LimitedUses
-                || self.known_ended(&lease.token, lease.looks_itself_up).await)
+            && (lease.spent() || self.known_ended(&lease.token, lease.looks_itself_up).await)
         {
             // Revoked from outside, as `lookup-self` can tell here
-            // ([`super::refused`]); or a token of limited uses, refused once they are
-            // spent (Vault revokes it then).
+            // ([`super::refused`]); or a token of limited uses whose uses this client
+            // spent (Vault revoked it with the last).
             *held = None;
             Ok(false)
         } else {
@@ -488,7 +508,8 @@ impl Client {
         let mut lease = self.lease.lock().await;
         match refresh(lease.as_ref(), Instant::now()) {
             Refresh::Keep => {
-                if let Some(lease) = lease.as_ref() {
+                if let Some(lease) = lease.as_mut() {
+                    lease.spend();
                     return Ok((lease.token.clone(), lease.login));
                 }
             }
@@ -496,7 +517,8 @@ impl Client {
                 // A renewal that fails, or leaves no time (the token reached its max
                 // TTL), is not a token that never expires: log in again instead.
                 if let Some(current) = lease.as_ref() {
-                    if let Some(renewed) = self.renew(current).await {
+                    if let Some(mut renewed) = self.renew(current).await {
+                        renewed.spend();
                         let owned = (renewed.token.clone(), renewed.login);
                         *lease = Some(renewed);
                         return Ok(owned);
@@ -611,11 +633,12 @@ impl Client {
         }
         let mut fresh = Self::lease_from(&reply)
             .ok_or_else(|| login_error("the answer holds no usable token".to_owned()))?;
-        fresh.looks_itself_up =
-            fresh.kind != TokenKind::LimitedUses && self.lives(&fresh.token).await == Some(true);
+        fresh.looks_itself_up = !matches!(fresh.kind, TokenKind::LimitedUses(_))
+            && self.lives(&fresh.token).await == Some(true);
         fresh.login = held.as_ref().map_or(0, |old| old.login).saturating_add(1);
         // Past too: the leases the old token read ended with it.
         fresh.replaced_ends = held.as_ref().and_then(Lease::ends);
+        fresh.spend();
         let owned = (fresh.token.clone(), fresh.login);
         *held = Some(fresh);
         Ok(owned)
@@ -665,12 +688,12 @@ impl Client {
             looks_itself_up: false,
             kind: if auth.get("token_type").and_then(Value::as_str) == Some("batch") {
                 TokenKind::Batch
-            } else if auth
+            } else if let Some(uses) = auth
                 .get("num_uses")
                 .and_then(Value::as_u64)
-                .is_some_and(|uses| uses > 0)
+                .filter(|&uses| uses > 0)
             {
-                TokenKind::LimitedUses
+                TokenKind::LimitedUses(uses)
             } else {
                 TokenKind::Service
             },
@@ -679,114 +702,4 @@ impl Client {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn lease(ttl: u64, renewable: bool, age: u64) -> (Lease, Instant) {
-        let obtained = Instant::now();
-        let lease = Lease {
-            token: SecretValue::new("t".to_owned()),
-            obtained,
-            ttl: Duration::from_secs(ttl),
-            renewable,
-            granted: Duration::from_secs(ttl),
-            login: 1,
-            replaced_ends: None,
-            kept_failures: 0,
-            keep_again_at: None,
-            refused_at: None,
-            looks_itself_up: true,
-            kind: TokenKind::Service,
-        };
-        (lease, obtained + Duration::from_secs(age))
-    }
-
-    #[test]
-    fn a_failed_keep_waits_longer_each_time_within_what_is_left() {
-        // A fortieth adversarial pass: a login failing was asked for again every 0.5 s.
-        let (mut long, _) = lease(3600, false, 0);
-        let now = long.obtained;
-        let due = long.due(Duration::from_secs(10)).unwrap();
-        let mut waits = Vec::new();
-        for _ in 0..7 {
-            long.keep_failed(now);
-            waits.push(long.keep_again_at.unwrap() - now);
-        }
-        let secs: Vec<u64> = waits.iter().map(Duration::as_secs).collect();
-        assert_eq!(secs, [1, 2, 4, 8, 16, 30, 30]);
-        // Never before it was due anyway.
-        assert_eq!(long.due(Duration::from_secs(10)), Some(due));
-        // Near its end, a quarter of what is left, 500 ms at least.
-        let (mut ending, _) = lease(3, false, 0);
-        ending.keep_failed(ending.obtained + Duration::from_secs(2));
-        assert_eq!(
-            ending.keep_again_at.unwrap() - ending.obtained,
-            Duration::from_millis(2500)
-        );
-    }
-
-    #[test]
-    fn renewal_happens_at_two_thirds_and_login_when_it_cannot() {
-        assert_eq!(refresh(None, Instant::now()), Refresh::Login);
-        let cases = [
-            (90, true, 10, Refresh::Keep),
-            (90, true, 59, Refresh::Keep),
-            (90, true, 60, Refresh::Renew),
-            (90, true, 90, Refresh::Login),
-            (100, false, 79, Refresh::Keep),
-            (100, false, 80, Refresh::Login),
-            (0, false, 10_000, Refresh::Keep),
-            // A server's lease of u64::MAX seconds once overflowed `ttl * 2 / 3` (issue 12,
-            // item 10): it is kept, not a panic.
-            (u64::MAX, true, 10, Refresh::Keep),
-            (u64::MAX, false, 10, Refresh::Keep),
-        ];
-        for (ttl, renewable, age, expected) in cases {
-            let (lease, now) = lease(ttl, renewable, age);
-            assert_eq!(
-                refresh(Some(&lease), now),
-                expected,
-                "ttl {ttl} renewable {renewable} age {age}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_token_vault_refused_has_ended_whatever_its_ttl_says() {
-        for (ttl, renewable) in [(3600, true), (3600, false), (0, false)] {
-            let (mut lease, now) = lease(ttl, renewable, 10);
-            assert_eq!(refresh(Some(&lease), now), Refresh::Keep, "ttl {ttl}");
-            let refused = lease.obtained + Duration::from_secs(9);
-            lease.refused_at = Some(refused);
-            assert_eq!(refresh(Some(&lease), now), Refresh::Login, "ttl {ttl}");
-            assert_eq!(lease.ends(), Some(refused), "ttl {ttl}");
-            assert_eq!(
-                lease.due(Duration::from_secs(30)),
-                Some(refused),
-                "ttl {ttl}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_keeper_renews_early_enough_to_replace_a_capped_token_lead_before_it_ends() {
-        let at = |ttl: u64, renewable: bool, lead_ms: u64| {
-            let (lease, _) = lease(ttl, renewable, 0);
-            lease
-                .due(Duration::from_millis(lead_ms))
-                .map(|due| due.duration_since(lease.obtained).as_millis())
-        };
-        // A third of its TTL left, or the lead when that is longer, but at half its
-        // life at the latest.
-        assert_eq!(at(90, true, 12_000), Some(60_000));
-        assert_eq!(at(90, true, 40_000), Some(50_000));
-        assert_eq!(at(3, true, 12_000), Some(1_500));
-        // A token that can no longer be renewed: replaced the lead before it ends.
-        assert_eq!(at(10, false, 3_000), Some(7_000));
-        assert_eq!(at(4, false, 3_000), Some(2_000));
-        // Never expires; or a lease too long to compute an instant for: never due.
-        assert_eq!(at(0, true, 3_000), None);
-        assert_eq!(at(u64::MAX, true, 3_000), None);
-        assert_eq!(at(u64::MAX, false, 3_000), None);
-    }
-}
+mod tests;
