@@ -530,7 +530,10 @@ pub(crate) fn save(
     let failed = |error: std::io::Error| CopyError::write(path, &error);
     let dir = directory_of(path);
     let _locked = lock(dir).map_err(failed)?;
-    let (began, now_seconds) = (seconds(began), seconds(now));
+    // Now as it is once the lock is had: a save that waited for it must not take a read
+    // begun meanwhile for one in the future (a fifty-ninth adversarial pass saw an older
+    // answer replace a newer one after a wait on the lock).
+    let (began, now_seconds) = (seconds(began), seconds(now).max(seconds(SystemTime::now())));
     // A read that began before (or in the second of) the last forgetting of its
     // server's values, or of its source's, is older than what made them forget: not
     // saved. A record further in the future than a clock could drift is ignored.

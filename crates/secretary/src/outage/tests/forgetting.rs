@@ -373,3 +373,33 @@ fn vaults_new_value_is_saved_over_a_read_recorded_in_the_future() {
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     assert_eq!(kept.found["a"].value.expose(), "new");
 }
+
+#[test]
+fn a_save_that_waited_keeps_the_answer_of_a_read_that_began_after_its_own() {
+    // A fifty-ninth adversarial pass: a process's save waited on the lock past a later
+    // read's save; its `now`, taken before the wait, made that later read look as if it
+    // lay in the future, and the older answer replaced the newer.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let save = |value: &str, began: SystemTime, now: SystemTime| {
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            contents(&[("a", value)], &[], copy::seconds(began)),
+            (began, now),
+        )
+        .unwrap();
+    };
+    let start = SystemTime::now();
+    save("new", start, start);
+    save(
+        "old",
+        start - Duration::from_secs(5),
+        start - Duration::from_secs(4),
+    );
+    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
+    assert_eq!(kept.found["a"].value.expose(), "new");
+}
