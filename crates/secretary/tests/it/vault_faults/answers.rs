@@ -622,3 +622,35 @@ fn a_lease_id_that_cannot_be_shown_is_refused_and_the_lease_revoked() {
         );
     }
 }
+
+#[test]
+fn a_refusal_to_a_spent_limited_use_token_is_sent_again_with_a_new_login() {
+    // A fifty-ninth adversarial pass: a retried read spent a use the client did not
+    // count; with the count at nought, the next read's 403 was taken for a refusal and
+    // the policy blamed, though a new login would have worked.
+    let login = |token: &str| {
+        Answer {
+        body: serde_json::json!({"auth": {"client_token": token, "lease_duration": 3600, "num_uses": 1}})
+            .to_string(),
+        ..answer(200)
+    }
+    };
+    let refused = Answer {
+        body: r#"{"errors":["permission denied"]}"#.to_owned(),
+        ..answer(403)
+    };
+    let server = serve(vec![
+        login("s.first"),
+        refused,
+        login("s.second"),
+        kv_answer(r#""kv-value""#, r#""version":1"#),
+    ]);
+    let manifest = manifest_with(&server.address, "auth = \"approle\"\n");
+    let vars = Variables::from_pairs([
+        ("VAULT_ROLE_ID", "role"),
+        ("VAULT_SECRET_ID", "secret"),
+        ("SECRETARY_VAULT_ADDRS", server.address.as_str()),
+    ]);
+    let report = in_production(&manifest, &vars);
+    assert_eq!(outcome(&report), Ok("kv-value".to_owned()));
+}

@@ -109,7 +109,9 @@ impl Client {
         let Some(lease) = held.as_mut() else {
             return false;
         };
-        if lease.login != login || lease.refused_at.is_some() {
+        // Spent: its uses counted, and one more refused (a retry spends a use that is
+        // not counted: a fifty-ninth adversarial pass saw the policy blamed for it).
+        if lease.login != login || lease.refused_at.is_some() || lease.spent() {
             return true;
         }
         if lease.looks_itself_up && self.lives(&lease.token).await == Some(false) {
