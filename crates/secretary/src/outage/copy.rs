@@ -537,10 +537,7 @@ pub(crate) fn save(
     // A read that began before (or in the second of) the last forgetting of its
     // server's values, or of its source's, is older than what made them forget: not
     // saved. A record further in the future than a clock could drift is ignored.
-    let cleared = forgotten::of_binding(server, binding.app, binding.environment);
-    if forgotten::outdates(dir, server, began, now_seconds)
-        || forgotten::outdates(dir, &cleared, began, now_seconds)
-    {
+    if forgotten::outdating(dir, server, binding, &[began], now_seconds).is_some() {
         return Ok(());
     }
     // A file that cannot be read as ours for this binding is replaced, not merged.

@@ -71,15 +71,6 @@ pub(super) fn outdating(
         .find(|&at| reads.iter().any(|&read| outdated_by(at, read, now)))
 }
 
-/// Whether a read of `server` begun at `began` (seconds) is older than its last
-/// forgetting in `dir` (or of the same second), a record further than [`TOLERANCE`]
-/// past `now` aside.
-pub(super) fn outdates(dir: &Path, server: &str, began: u64, now: u64) -> bool {
-    read(dir)
-        .get(server)
-        .is_some_and(|&at| outdated_by(at, began, now))
-}
-
 /// Whether a forgetting at `at` outdates a read begun at `began`, `now` being now (all
 /// in seconds): it came in the same second or after, and lies no further than
 /// [`TOLERANCE`] in the future. For the directory's records and a copy's own alike.

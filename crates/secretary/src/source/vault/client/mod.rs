@@ -42,10 +42,10 @@ use crate::SecretValue;
 mod index;
 mod login;
 mod refused;
-
-pub(crate) use refused::when_a_token_ends;
 mod retry;
 mod secret;
+
+pub(crate) use refused::when_a_token_ends;
 
 use index::WriteIndex;
 use login::Lease;

@@ -114,7 +114,7 @@ impl Client {
         if lease.login != login || lease.refused_at.is_some() || lease.spent() {
             return true;
         }
-        if lease.looks_itself_up && self.lives(&lease.token).await == Some(false) {
+        if self.known_ended(&lease.token, lease.looks_itself_up).await {
             lease.refused_at = Some(Instant::now());
             if let Some(hook) = ON_ENDED.get() {
                 hook();
