@@ -159,6 +159,25 @@ fn save_one(
     .unwrap();
 }
 
+/// Saves `keys` (each written in Vault once, so unchanged from save to save) into the
+/// copy at `path`, from a read begun and answered at `began`, under `max_age`.
+fn save_unchanged(path: &std::path::Path, keys: &[(&str, &str)], began: SystemTime, max_age: u64) {
+    let mut fresh = contents(keys, &[], copy::seconds(began));
+    for entry in fresh.found.values_mut() {
+        entry.written = Some(1);
+    }
+    copy::save(
+        path,
+        binding(),
+        "vault",
+        SERVER,
+        &key(),
+        fresh,
+        copy::Timing::of(began, began, Duration::from_secs(max_age)),
+    )
+    .unwrap();
+}
+
 /// Whether the copy at `path` still holds `source`'s values.
 fn holds(path: &std::path::Path, binding: Binding<'_>, source: &str) -> bool {
     copy::open(path, binding, source, Some(SERVER), &key()).is_ok()
@@ -316,22 +335,7 @@ fn each_keys_confirmation_is_recorded_whatever_was_saved_of_other_keys() {
     // refused as too old at the next outage.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/shop.production.lkg");
-    let save = |keys: &[(&str, &str)], began: SystemTime| {
-        let mut fresh = contents(keys, &[], copy::seconds(began));
-        for entry in fresh.found.values_mut() {
-            entry.written = Some(1);
-        }
-        copy::save(
-            &path,
-            binding(),
-            "vault",
-            SERVER,
-            &key(),
-            fresh,
-            copy::Timing::of(began, began, Duration::from_secs(20)),
-        )
-        .unwrap();
-    };
+    let save = |keys: &[(&str, &str)], began: SystemTime| save_unchanged(&path, keys, began, 20);
     let start = SystemTime::now() - Duration::from_secs(100);
     save(&[("a", "1"), ("b", "2")], start);
     save(&[("a", "1")], start + Duration::from_secs(5));
@@ -347,23 +351,8 @@ fn an_unchanged_copy_records_its_confirmation_within_a_tenth_of_max_age() {
     // before was 26 s old, refused: an unchanged copy was written again once a minute.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/shop.production.lkg");
-    let save = |began: SystemTime, max_age: u64| {
-        // The same value, written in Vault once.
-        let mut fresh = contents(&[("a", "1")], &[], copy::seconds(began));
-        for entry in fresh.found.values_mut() {
-            entry.written = Some(1);
-        }
-        copy::save(
-            &path,
-            binding(),
-            "vault",
-            SERVER,
-            &key(),
-            fresh,
-            copy::Timing::of(began, began, Duration::from_secs(max_age)),
-        )
-        .unwrap();
-    };
+    let save =
+        |began: SystemTime, max_age: u64| save_unchanged(&path, &[("a", "1")], began, max_age);
     let read = |path: &std::path::Path| {
         copy::open(path, binding(), "vault", Some(SERVER), &key())
             .unwrap()
@@ -439,23 +428,7 @@ fn a_copy_read_in_the_future_is_confirmed_again_and_never_said_trillions_of_days
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("state/shop.production.lkg");
     let ahead = SystemTime::now() + Duration::from_secs(7200);
-    let save = |began: SystemTime| {
-        let mut fresh = contents(&[("x", "1")], &[], copy::seconds(began));
-        for entry in fresh.found.values_mut() {
-            entry.written = Some(1);
-            entry.place = "secret/data/production/x#value".to_owned();
-        }
-        copy::save(
-            &path,
-            binding(),
-            "vault",
-            SERVER,
-            &key(),
-            fresh,
-            copy::Timing::of(began, began, Duration::from_secs(3600)),
-        )
-        .unwrap();
-    };
+    let save = |began: SystemTime| save_unchanged(&path, &[("x", "1")], began, 3600);
     save(ahead);
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     let error = answer(&kept, "", "secret/data/production/x").unwrap_err();
