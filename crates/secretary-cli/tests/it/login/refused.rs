@@ -120,6 +120,43 @@ fn a_denied_read_under_a_role_whose_tokens_cannot_look_themselves_up_ends_no_liv
     );
 }
 
+#[test]
+fn a_role_of_limited_uses_is_refused_leased_credentials_and_its_lease_revoked() {
+    // A fifty-ninth adversarial pass: Vault revokes a token of limited uses (a role's
+    // `token_num_uses`) with its last use, and every lease read with it, so the program
+    // held database credentials that no longer worked. Such a token reads no lease: it
+    // is said, with what to do, and what was issued is revoked at once; KV reads keep it.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, secret_id) = bao.approle(&["token_ttl=1h", "token_num_uses=50"]);
+    let app = approle_app();
+    let ids = [
+        ("VAULT_ROLE_ID", role_id.as_str()),
+        ("VAULT_SECRET_ID", secret_id.as_str()),
+    ];
+    let out = secretary(app.path(), &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("token_num_uses") && out.stdout.contains("token_num_uses=0"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    let leases = bao
+        .command(&[
+            "list",
+            "-format=json",
+            "sys/leases/lookup/database/creds/faceless-youtube/",
+        ])
+        .output()
+        .unwrap();
+    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    assert_eq!(leases, 0, "the refused lease was left: {}", out.stderr);
+    let out = secretary(app.path(), &bao, &ids, &["get", "secret_key"], "");
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    out.shows_none_of(&[role_id.as_str(), secret_id.as_str()]);
+}
+
 /// Starts `run --watch 1h --on-change restart` of a program that prints `ready` and its
 /// database user, in `app` against `bao` with AppRole `ids`.
 fn watched(app: &Path, bao: &OpenBao, ids: (&str, &str)) -> (std::process::Child, Lines, Lines) {

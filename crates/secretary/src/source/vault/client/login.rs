@@ -121,7 +121,7 @@ pub(super) enum TokenKind {
     /// read, the policy blamed), and replaced by a new login once they are spent (a
     /// fifty-eighth saw every read refused after the last use, with no new login). A
     /// retried request may spend more than is counted; then a 403 is taken at its word
-    /// until the count runs out.
+    /// until the count runs out. It reads no lease ([`Client::uses_limited`]).
     LimitedUses(u64),
     /// A batch token, which cannot be revoked: it ends at its TTL, and no log-out is
     /// tried (a fifty-seventh adversarial pass saw each command warn of one).
@@ -406,6 +406,17 @@ impl Client {
         stopped: impl Fn() -> bool + Sync,
     ) -> Result<Option<(Reply, u64)>, VaultError> {
         self.send_renewing(method, path, None, body, &stopped).await
+    }
+
+    /// Whether the current login's token may be used a limited number of times (its
+    /// role's `token_num_uses`): Vault revokes it with its last use, and the leases it
+    /// read with it ([`crate::source::vault::lease`] reads none with such a token).
+    pub(crate) async fn uses_limited(&self) -> bool {
+        self.lease
+            .lock()
+            .await
+            .as_ref()
+            .is_some_and(|lease| matches!(lease.kind, TokenKind::LimitedUses(_)))
     }
 
     /// Renews `current` (`auth/token/renew-self`): the renewed lease, marked not

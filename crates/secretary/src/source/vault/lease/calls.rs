@@ -38,17 +38,25 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
     let (connection, api) = (whose.connection, whose.api);
     let client = &connection.client;
     let sent = drive(connection.runtime.get(), async {
-        client
+        let sent = client
             .send_owned_unless(Method::GET, api, None, super::revoking::ending)
-            .await
+            .await?;
+        Ok::<_, VaultError>(sent.zip(Some(client.uses_limited().await)))
     })
     .map_err(LeaseError::Vault)?;
-    let Some((reply, login)) = sent else {
+    let Some(((reply, login), limited)) = sent else {
         return Err(LeaseError::Ending {
             path: api.to_owned(),
         });
     };
+    // Told before the answer: a read with a token's last use may be refused for it.
+    let limited = limited.then(|| LeaseError::LimitedUses {
+        path: api.to_owned(),
+    });
     if reply.status != 200 {
+        if let Some(limited) = limited {
+            return Err(limited);
+        }
         return Err(LeaseError::Vault(client.error_for(
             &reply,
             api,
@@ -74,6 +82,9 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
             return Err(LeaseError::UnfitLeaseId {
                 path: api.to_owned(),
             });
+        }
+        if let Some(limited) = limited {
+            return Err(limited);
         }
         Ok((seconds, renewable, data))
     });

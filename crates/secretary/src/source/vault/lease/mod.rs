@@ -102,6 +102,17 @@ pub enum LeaseError {
         /// The API path.
         path: String,
     },
+    /// The login's token may be used a limited number of times (its role's
+    /// `token_num_uses`): Vault revokes it with its last use, and every lease read with
+    /// it then, so credentials leased with it would stop working while the program holds
+    /// them (a fifty-ninth adversarial pass). What was issued is revoked at once.
+    #[error(
+        "{path} was not read for leased credentials: the login's token may be used only a limited number of times (its role's token_num_uses), and Vault revokes it, and the credentials leased with it, at its last use"
+    )]
+    LimitedUses {
+        /// The API path.
+        path: String,
+    },
     /// The credentials ended and no new ones could be had.
     #[error("the credentials from {path} expired and new ones could not be had: {reason}")]
     Expired {
@@ -127,6 +138,9 @@ impl LeaseError {
                 "fix the field names in the source's `secrets` table to those the engine answers".to_owned()
             }
             Self::NotText { .. } => "list only text fields in the source's `secrets` table".to_owned(),
+            Self::LimitedUses { .. } => {
+                "give the vault_lease source a role whose tokens have no use limit (token_num_uses=0), by its own role_id_file and secret_id_file; a vault (KV) source may keep the limited one".to_owned()
+            }
             Self::Ending { .. } => {
                 "nothing to do: the process was stopped while it read its secrets".to_owned()
             }
