@@ -11,7 +11,6 @@
 //! another server's values opens only to say so.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -75,6 +74,9 @@ pub(crate) struct Absent {
 pub(crate) struct Contents {
     pub(crate) found: BTreeMap<String, Entry>,
     pub(crate) absent: BTreeMap<String, Absent>,
+    /// The forgettings counted as its reads began (`None` in a copy written before they
+    /// were counted: judged by when its reads began).
+    pub(crate) forgettings: Option<forgotten::Forgettings>,
 }
 
 impl Contents {
@@ -110,7 +112,7 @@ pub(super) struct Outer {
     /// read, begun before the refusal or the write and answered after, does not put the
     /// forgotten values back. A secretary of before ignores it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    forgotten: BTreeMap<String, u64>,
+    pub(super) forgotten: BTreeMap<String, u64>,
 }
 
 /// One source's values, sealed, with what `cache status` shows of them.
@@ -136,6 +138,8 @@ struct PlainOut<'a> {
     found: BTreeMap<&'a str, EntryOut<'a>>,
     absent: BTreeMap<&'a str, u64>,
     absent_places: BTreeMap<&'a str, PlaceOut<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    forgettings: Option<forgotten::Forgettings>,
 }
 
 #[derive(Serialize)]
@@ -160,6 +164,8 @@ struct PlainIn {
     absent: BTreeMap<String, u64>,
     #[serde(default)]
     absent_places: BTreeMap<String, PlaceIn>,
+    #[serde(default)]
+    forgettings: Option<forgotten::Forgettings>,
 }
 
 #[derive(Deserialize)]
@@ -382,6 +388,7 @@ fn open_outer(
                 (key, absent)
             })
             .collect(),
+        forgettings: parsed.forgettings,
     })
 }
 
@@ -400,7 +407,14 @@ fn outdated(
         .map(|entry| entry.read)
         .chain(parsed.absent.values().copied())
         .collect();
-    let at = forgotten::outdating(path.parent()?, server, binding, &reads, now)?;
+    let at = forgotten::outdating(
+        path.parent()?,
+        server,
+        binding,
+        parsed.forgettings,
+        &reads,
+        now,
+    )?;
     Some(CopyError::Forgotten {
         path: path.to_path_buf(),
         ago: Duration::from_secs(now.saturating_sub(at)),
@@ -472,8 +486,12 @@ fn merge(kept: Option<&Contents>, fresh: Contents, began: u64, now_seconds: u64)
                 })
                 .collect(),
             absent: kept.absent.clone(),
+            forgettings: fresh.forgettings,
         },
-        None => Contents::default(),
+        None => Contents {
+            forgettings: fresh.forgettings,
+            ..Contents::default()
+        },
     };
     // What a read begun later already saved is newer than this read's answer, and is
     // kept: a slow read that ended last overwrote a newer value with the one another
@@ -495,7 +513,7 @@ fn merge(kept: Option<&Contents>, fresh: Contents, began: u64, now_seconds: u64)
         })
         .cloned()
         .collect();
-    let Contents { found, absent } = fresh;
+    let Contents { found, absent, .. } = fresh;
     let found = found.into_iter().filter(|(key, _)| !newer.contains(key));
     let absent = absent.into_iter().filter(|(key, _)| !newer.contains(key));
     for (key, entry) in found {
@@ -537,7 +555,8 @@ pub(crate) fn save(
     // A read that began before (or in the second of) the last forgetting of its
     // server's values, or of its source's, is older than what made them forget: not
     // saved. A record further in the future than a clock could drift is ignored.
-    if forgotten::outdating(dir, server, binding, &[began], now_seconds).is_some() {
+    let seen = fresh.forgettings;
+    if forgotten::outdating(dir, server, binding, seen, &[began], now_seconds).is_some() {
         return Ok(());
     }
     // A file that cannot be read as ours for this binding is replaced, not merged.
@@ -549,9 +568,12 @@ pub(crate) fn save(
         .as_ref()
         .map(|outer| outer.forgotten.clone())
         .unwrap_or_default();
-    if forgotten
-        .get(source)
-        .is_some_and(|&at| forgotten::outdated_by(at, began, now_seconds))
+    // (Counted forgettings of the server cover this source's: it is forgotten only
+    // with them.)
+    if seen.is_none()
+        && forgotten
+            .get(source)
+            .is_some_and(|&at| forgotten::outdated_by(at, began, now_seconds))
     {
         return Ok(());
     }
@@ -655,6 +677,7 @@ fn seal(
                 ))
             })
             .collect(),
+        forgettings: contents.forgettings,
     };
     let buffer = Zeroizing::new(
         serde_json::to_vec(&plain).map_err(|_| failed("the values could not be serialised"))?,
@@ -705,63 +728,6 @@ fn seal_text(
     result.map_err(|_| failed("sealing failed"))?;
     sealed.ciphertext = STANDARD.encode(&*out);
     Ok(sealed)
-}
-
-/// Writes `outer` back to `path` without the sources `gone` names, each recorded as
-/// forgotten now.
-fn forget_in(path: &Path, mut outer: Outer, gone: &[&str]) -> Result<(), CopyError> {
-    let failed = |error: std::io::Error| CopyError::write(path, &error);
-    outer.sources.retain(|s| !gone.contains(&s.source.as_str()));
-    let now = seconds(SystemTime::now());
-    for source in gone {
-        outer.forgotten.insert((*source).to_owned(), now);
-    }
-    let text =
-        serde_json::to_vec_pretty(&outer).map_err(|error| failed(std::io::Error::other(error)))?;
-    write_atomic(path, &text).map_err(failed)
-}
-
-/// Removes the copy file at `path`; one already gone is no error.
-fn remove(path: &Path) -> Result<(), CopyError> {
-    match fs::remove_file(path) {
-        Err(error) if error.kind() != std::io::ErrorKind::NotFound => {
-            Err(CopyError::write(path, &error))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// Removes every source read from `server` from every copy in `dir`, whatever its
-/// application, environment or source name, and records when (two environments, two
-/// sources or two applications may read one Vault path: a value replaced through one
-/// would still be served by another's copy, the nineteenth and twentieth adversarial
-/// passes found). A source of a copy written before the server was recorded (empty) is
-/// removed too, as is a file that cannot be read as a copy now (its directory refused,
-/// corrupt, of another format), whole: it could be read again later (once the directory
-/// is put right, by another version of secretary) and serve the value being replaced.
-pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
-    let failed = |error: std::io::Error| CopyError::write(dir, &error);
-    let _locked = lock(dir).map_err(failed)?;
-    forgotten::record(dir, server, seconds(SystemTime::now())).map_err(failed)?;
-    for path in super::listing::files(dir)? {
-        match read_outer(&path) {
-            Ok(Some(outer)) => {
-                let names: Vec<String> = outer
-                    .sources
-                    .iter()
-                    .filter(|sealed| sealed.server == server || sealed.server.is_empty())
-                    .map(|sealed| sealed.source.clone())
-                    .collect();
-                if !names.is_empty() {
-                    let gone: Vec<&str> = names.iter().map(String::as_str).collect();
-                    forget_in(&path, outer, &gone)?;
-                }
-            }
-            Ok(None) => {}
-            Err(_) => remove(&path)?,
-        }
-    }
-    Ok(())
 }
 
 /// Writes a copy of one source whose sealed text is `plain`, as it is (a copy in the form

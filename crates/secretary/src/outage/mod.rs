@@ -434,12 +434,12 @@ pub(crate) fn forget_written(
         // Made to record the forgetting; where it cannot be made (a read-only or
         // foreign HOME), no copy can be either, and the write is not failed for it (a
         // twenty-third adversarial pass saw `put` exit 1 after its write landed).
-        return match copy::forget_server(&dir, &server) {
+        return match forgotten::forget_server(&dir, &server) {
             Err(_) if !dir.exists() => Ok(()),
             other => other,
         };
     }
-    copy::forget_server(&dir, &server)
+    forgotten::forget_server(&dir, &server)
 }
 
 /// Asks `source` about `asked`, through the environment's last-known-good copy where it
@@ -474,8 +474,13 @@ pub(crate) fn ask(
         warnings.push(warning);
     }
     let takeable = place.key.is_ok() && place.path.as_ref().is_ok_and(|path| path.exists());
-    // When the read began: a copy forgotten since (a refusal or a write, by another
-    // process) is not made again from it.
+    // When the read began, and what had been forgotten then: a copy forgotten since (a
+    // refusal or a write, by another process) is not made again from it.
+    let seen = place
+        .path
+        .as_ref()
+        .ok()
+        .map(|path| forgotten::forgettings(directory_of(path), &place.server, place.binding));
     let began = SystemTime::now();
     let (batch, timed_out) = if takeable {
         let forget = place
@@ -506,7 +511,8 @@ pub(crate) fn ask(
         if let (Ok(key), Ok(path)) = (&place.key, &place.path) {
             // Stamped with when the read began: a value changed in Vault during it
             // may be older than it seems, and a save of a read begun later is newer.
-            let fresh = contents(&batch, asked, place.config, place.binding, began);
+            let mut fresh = contents(&batch, asked, place.config, place.binding, began);
+            fresh.forgettings = seen;
             if let Err(error) = copy::save(
                 path,
                 place.binding,
@@ -599,7 +605,9 @@ fn serve(
             {
                 forgotten = true;
                 if let Ok(path) = &place.path {
-                    if let Err(failure) = copy::forget_server(directory_of(path), &place.server) {
+                    if let Err(failure) =
+                        forgotten::forget_server(directory_of(path), &place.server)
+                    {
                         warnings.push(Warning::Copy {
                             source: spec.name.clone(),
                             error: failure.to_string(),
@@ -745,7 +753,7 @@ fn bounded(
                 )
             });
             if let (true, Some((dir, server))) = (refused, &forget) {
-                let _ = copy::forget_server(dir, server);
+                let _ = forgotten::forget_server(dir, server);
             }
             let _ = sender.send(batch);
         })

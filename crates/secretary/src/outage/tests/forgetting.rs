@@ -14,7 +14,7 @@ fn a_read_that_began_before_a_forgetting_is_not_saved() {
     let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
     save(long_ago);
     assert!(holds(&path, binding(), "vault"));
-    copy::forget_server(&dir.path().join("state"), SERVER).unwrap();
+    forgotten::forget_server(&dir.path().join("state"), SERVER).unwrap();
     save(long_ago);
     assert!(
         !holds(&path, binding(), "vault"),
@@ -38,7 +38,7 @@ fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
     let path = state.join("shop.production.lkg");
     let save = |began: SystemTime| save_one(&path, binding(), "vault", SERVER, began);
     let before = SystemTime::now() - Duration::from_secs(60);
-    copy::forget_server(&state, SERVER).unwrap();
+    forgotten::forget_server(&state, SERVER).unwrap();
     save(before);
     assert!(
         !holds(&path, binding(), "vault"),
@@ -58,7 +58,7 @@ fn a_read_begun_before_its_server_was_forgotten_is_saved_into_no_copy() {
         ),
     )
     .unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
+    forgotten::forget_server(&state, SERVER).unwrap();
     save(SystemTime::now() + Duration::from_secs(2));
     assert!(
         holds(&path, binding(), "vault"),
@@ -81,7 +81,7 @@ fn a_copy_put_back_after_its_server_was_forgotten_is_not_served() {
         SystemTime::now() - Duration::from_secs(30),
     );
     let aside = std::fs::read(&path).unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
+    forgotten::forget_server(&state, SERVER).unwrap();
     std::fs::write(&path, &aside).unwrap();
     let error = copy::open(&path, binding(), "vault", Some(SERVER), &key())
         .err()
@@ -127,7 +127,7 @@ fn a_write_forgets_every_copy_of_its_server_and_removes_what_cannot_be_read() {
     let other_server = save("shop", "qa", "vault", "https://elsewhere:8200");
     let corrupt = state.join("billing.production.lkg");
     std::fs::write(&corrupt, "not a copy").unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
+    forgotten::forget_server(&state, SERVER).unwrap();
     for (path, binding, source) in &forgotten {
         assert!(
             copy::open(path, *binding, source, Some(SERVER), &key()).is_err(),
@@ -339,7 +339,7 @@ fn a_forgetting_under_a_clock_set_behind_never_moves_the_record_back() {
         SystemTime::now() - Duration::from_secs(30),
     );
     let aside = std::fs::read(&path).unwrap();
-    copy::forget_server(&state, SERVER).unwrap();
+    forgotten::forget_server(&state, SERVER).unwrap();
     let behind = copy::seconds(SystemTime::now()) - 120;
     super::super::forgotten::record(&state, SERVER, behind).unwrap();
     std::fs::write(&path, &aside).unwrap();
@@ -402,4 +402,130 @@ fn a_save_that_waited_keeps_the_answer_of_a_read_that_began_after_its_own() {
     );
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     assert_eq!(kept.found["a"].value.expose(), "new");
+}
+
+/// Saves one value into `binding`'s copy in `state`, from a read begun at `began` that
+/// counted `seen` forgettings as it began (as every read does now).
+fn save_counted(
+    state: &std::path::Path,
+    binding: Binding<'_>,
+    began: SystemTime,
+    seen: forgotten::Forgettings,
+) {
+    let mut fresh = contents(&[("a", "1")], &[], copy::seconds(began));
+    fresh.forgettings = Some(seen);
+    let path = state.join(copy::file_name(binding));
+    copy::save(
+        &path,
+        binding,
+        "vault",
+        SERVER,
+        &key(),
+        fresh,
+        (began, began),
+    )
+    .unwrap();
+}
+
+#[test]
+fn a_copy_put_back_after_a_forgetting_under_a_clock_set_back_is_not_served() {
+    // A fifty-ninth adversarial pass: the clock set back a quarter of an hour before a
+    // `put`, the first forgetting recorded came before the copy's read, and the copy,
+    // put back, served the value the `put` replaced. A copy counts the forgettings its
+    // read saw: one counted since outdates it, whatever the clocks say.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    let seen = forgotten::forgettings(&state, SERVER, binding());
+    save_counted(&state, binding(), SystemTime::now(), seen);
+    assert!(holds(&path, binding(), "vault"));
+    let aside = std::fs::read(&path).unwrap();
+    let behind = copy::seconds(SystemTime::now()) - 900;
+    forgotten::record(&state, SERVER, behind).unwrap();
+    std::fs::write(&path, &aside).unwrap();
+    assert!(
+        !holds(&path, binding(), "vault"),
+        "the put-back copy was served"
+    );
+    // So with `cache clear`'s record of the one copy.
+    let seen = forgotten::forgettings(&state, SERVER, binding());
+    save_counted(&state, binding(), SystemTime::now(), seen);
+    let aside = std::fs::read(&path).unwrap();
+    let cleared = forgotten::of_binding(SERVER, "shop", "production");
+    forgotten::record(&state, &cleared, behind).unwrap();
+    std::fs::write(&path, &aside).unwrap();
+    assert!(
+        !holds(&path, binding(), "vault"),
+        "the put-back copy was served after cache clear"
+    );
+    // Another environment's copy, which the clear did not touch, is served.
+    let staging = Binding {
+        app: "shop",
+        environment: "staging",
+    };
+    let seen = forgotten::forgettings(&state, SERVER, staging);
+    save_counted(&state, staging, SystemTime::now(), seen);
+    assert!(holds(
+        &state.join(copy::file_name(staging)),
+        staging,
+        "vault"
+    ));
+}
+
+#[test]
+fn a_read_in_flight_across_a_forgetting_under_a_clock_set_back_is_not_saved() {
+    // The same pass's race: a read began, a `put` under a clock set back recorded its
+    // forgetting "before" the read, and the read's answer, the replaced value, was saved.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    let seen = forgotten::forgettings(&state, SERVER, binding());
+    let began = SystemTime::now();
+    forgotten::record(&state, SERVER, copy::seconds(began) - 900).unwrap();
+    save_counted(&state, binding(), began, seen);
+    assert!(!path.exists(), "the read in flight was saved");
+}
+
+#[test]
+fn a_read_after_a_forgetting_recorded_ahead_of_the_clock_is_saved_and_served() {
+    // A clock that ran ahead at a `put`, since put right: the forgetting's record lies
+    // minutes in the future, and every read until then was refused its save (and its
+    // copy) as begun before it. Counted, a read begun after the forgetting is saved.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    forgotten::record(&state, SERVER, copy::seconds(SystemTime::now()) + 200).unwrap();
+    let seen = forgotten::forgettings(&state, SERVER, binding());
+    save_counted(&state, binding(), SystemTime::now(), seen);
+    assert!(holds(&path, binding(), "vault"), "the read was refused");
+}
+
+#[test]
+fn a_record_written_before_forgettings_were_counted_still_outdates_older_copies() {
+    // A `.forgotten` of a secretary that kept times alone (server to seconds): read, its
+    // count taken as none, and its time judging copies that counted nothing.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    save_one(
+        &path,
+        binding(),
+        "vault",
+        SERVER,
+        SystemTime::now() - Duration::from_secs(60),
+    );
+    std::fs::write(
+        state.join(".forgotten"),
+        format!("{{\"{SERVER}\": {}}}", copy::seconds(SystemTime::now())),
+    )
+    .unwrap();
+    assert!(!holds(&path, binding(), "vault"));
+    assert_eq!(
+        forgotten::forgettings(&state, SERVER, binding()),
+        forgotten::forgettings(&dir.path().join("none"), SERVER, binding())
+    );
+    // The next forgetting counts from there.
+    let seen = forgotten::forgettings(&state, SERVER, binding());
+    forgotten::record(&state, SERVER, copy::seconds(SystemTime::now())).unwrap();
+    assert_ne!(forgotten::forgettings(&state, SERVER, binding()), seen);
 }

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use super::copy::{self, Absent, Binding, Contents, Entry};
-use super::{CacheKey, CopyError};
+use super::{CacheKey, CopyError, forgotten};
 use crate::SecretValue;
 
 mod forgetting;
@@ -53,6 +53,7 @@ fn contents(found: &[(&str, &str)], absent: &[&str], read: u64) -> Contents {
                 ((*k).to_owned(), absent)
             })
             .collect::<BTreeMap<_, _>>(),
+        forgettings: None,
     }
 }
 
@@ -116,7 +117,7 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
     )
     .unwrap();
     let state = dir.path().join("state");
-    copy::forget_server(&state, SERVER).unwrap();
+    forgotten::forget_server(&state, SERVER).unwrap();
     assert!(matches!(
         copy::open(&path, binding(), "vault", Some(SERVER), &key()),
         Err(CopyError::Forgotten { .. })
@@ -128,7 +129,7 @@ fn a_save_merges_into_what_is_kept_and_an_absence_replaces_a_value() {
             .len(),
         1
     );
-    copy::forget_server(&state, OTHER).unwrap();
+    forgotten::forget_server(&state, OTHER).unwrap();
     assert!(!holds(&path, binding(), "vault"), "vault still kept");
     assert!(
         copy::open(&path, binding(), "vault2", Some(OTHER), &key()).is_err(),

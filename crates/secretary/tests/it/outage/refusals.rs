@@ -400,3 +400,39 @@ fn an_absence_in_the_copy_is_not_served_once_the_manifest_looks_elsewhere() {
     assert!(report.is_ok(), "{}", outcome(&report, "opt_key"));
     assert_eq!(outcome(&report, "opt_key"), "unset");
 }
+
+#[test]
+fn a_copy_put_back_after_cache_clear_under_a_clock_set_back_is_not_served() {
+    // A fifty-ninth adversarial pass: a forgetting recorded under a clock set back came
+    // "before" the copy's reads, and the copy, put back, served what had been forgotten.
+    // A copy counts the forgettings its reads saw, so a later one outdates it whatever
+    // the clocks say. (The clock is not set back here: the record's times are.)
+    let mut setup = Setup::new();
+    let vars = setup.vars();
+    assert!(setup.resolve("production", &vars).is_ok());
+    let aside = std::fs::read(setup.copy("production")).unwrap();
+    let state = setup.state();
+    assert_eq!(
+        secretary::outage::clear(&state, Some("shop"), Some("production")).unwrap(),
+        1
+    );
+    let mut records: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(state.join(".forgotten")).unwrap()).unwrap();
+    let behind = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 900;
+    for record in records.as_object_mut().unwrap().values_mut() {
+        record["at"] = behind.into();
+    }
+    std::fs::write(state.join(".forgotten"), records.to_string()).unwrap();
+    std::fs::write(setup.copy("production"), &aside).unwrap();
+    setup.server.stop();
+    let report = setup.resolve("production", &vars);
+    assert!(
+        matches!(copy_error(&report, "api_key"), CopyError::Forgotten { .. }),
+        "{:?}",
+        report.resolutions
+    );
+}
