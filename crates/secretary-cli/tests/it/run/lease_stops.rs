@@ -589,7 +589,7 @@ fn leases_re_issued_together_restart_the_program_once() {
     // A forty-fifth adversarial pass: three lease sources re-issued in one round each
     // restarted the program (three restarts within 100 ms, every round); a forty-sixth,
     // again with each issue answered in 300 ms.
-    let (address, _) = scripted_vault(Script {
+    let (address, seen) = scripted_vault(Script {
         lease_counted: true,
         ..Script::default()
     });
@@ -632,8 +632,22 @@ fn leases_re_issued_together_restart_the_program_once() {
         .unwrap_or_default()
         .lines()
         .count();
-    // The first start and one a round: at most 4 (each lease a restart made 7).
-    assert!((2..=4).contains(&started), "{started} starts: {said}");
+    // Counted against the leases the scripted Vault issued, not the wall clock: under
+    // load the rounds may slip apart (a fresh-clone run beside another build counted
+    // 5 starts in 7 s). Each restart must take at least two re-issued leases along
+    // (each lease a restart made one start a re-issue).
+    let issued = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|line| line.contains("database/creds"))
+        .count();
+    let reissued = issued.saturating_sub(3);
+    assert!(reissued >= 2, "{issued} leases issued: {said}");
+    assert!(
+        started >= 2 && (started - 1) * 2 <= reissued,
+        "{started} starts for {reissued} re-issued leases: {said}"
+    );
 }
 
 #[test]
