@@ -22,8 +22,8 @@ use zeroize::Zeroizing;
 
 use super::CopyError;
 use super::disk::{directory_of, lock, own_directory, write_atomic};
-use super::forgotten;
 use super::key::CacheKey;
+use super::{counted, forgotten};
 use crate::{FileError, SecretValue, Variables};
 
 /// The format written; a file of another is not read.
@@ -74,9 +74,9 @@ pub(crate) struct Absent {
 pub(crate) struct Contents {
     pub(crate) found: BTreeMap<String, Entry>,
     pub(crate) absent: BTreeMap<String, Absent>,
-    /// The forgettings counted as its reads began (`None` in a copy written before they
-    /// were counted: judged by when its reads began).
-    pub(crate) forgettings: Option<forgotten::Forgettings>,
+    /// The forgettings its reads saw as they began (`None` in a copy written before they
+    /// were counted: judged by when its reads began alone).
+    pub(crate) forgettings: Option<counted::Forgettings>,
 }
 
 impl Contents {
@@ -139,7 +139,7 @@ struct PlainOut<'a> {
     absent: BTreeMap<&'a str, u64>,
     absent_places: BTreeMap<&'a str, PlaceOut<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    forgettings: Option<forgotten::Forgettings>,
+    forgettings: Option<counted::Forgettings>,
 }
 
 #[derive(Serialize)]
@@ -165,7 +165,7 @@ struct PlainIn {
     #[serde(default)]
     absent_places: BTreeMap<String, PlaceIn>,
     #[serde(default)]
-    forgettings: Option<forgotten::Forgettings>,
+    forgettings: Option<counted::Forgettings>,
 }
 
 #[derive(Deserialize)]
@@ -309,7 +309,7 @@ fn open_outer(
         return Err(match outer.forgotten.get(source) {
             Some(&at) => CopyError::Forgotten {
                 path: path.to_path_buf(),
-                ago: Duration::from_secs(seconds(SystemTime::now()).saturating_sub(at)),
+                ago: ago(seconds(SystemTime::now()), at),
             },
             None => missing(),
         });
@@ -393,7 +393,8 @@ fn open_outer(
 }
 
 /// Why `parsed`, kept at `path` for `binding` from `server`, is not served: something in
-/// it was read before a forgetting the directory records ([`forgotten::outdating`]).
+/// it was read before a forgetting the directory records ([`forgotten::outdating`]), or
+/// the forgettings it saw are no longer the directory's ([`counted::outdated`]).
 fn outdated(
     path: &Path,
     binding: Binding<'_>,
@@ -407,18 +408,23 @@ fn outdated(
         .map(|entry| entry.read)
         .chain(parsed.absent.values().copied())
         .collect();
-    let at = forgotten::outdating(
-        path.parent()?,
-        server,
-        binding,
-        parsed.forgettings,
-        &reads,
-        now,
-    )?;
+    let dir = path.parent()?;
+    let at = forgotten::outdating(dir, server, binding, &reads, now);
+    let counted = parsed
+        .forgettings
+        .is_some_and(|sealed| counted::outdated(dir, server, binding, sealed));
+    if at.is_none() && !counted {
+        return None;
+    }
     Some(CopyError::Forgotten {
         path: path.to_path_buf(),
-        ago: Duration::from_secs(now.saturating_sub(at)),
+        ago: at.and_then(|at| ago(now, at)),
     })
+}
+
+/// How long before `now` a forgetting at `at` was (seconds); `None` when after.
+fn ago(now: u64, at: u64) -> Option<Duration> {
+    now.checked_sub(at).map(Duration::from_secs)
 }
 
 /// How long a copy whose values have not changed is left as it is before it is written
@@ -555,8 +561,7 @@ pub(crate) fn save(
     // A read that began before (or in the second of) the last forgetting of its
     // server's values, or of its source's, is older than what made them forget: not
     // saved. A record further in the future than a clock could drift is ignored.
-    let seen = fresh.forgettings;
-    if forgotten::outdating(dir, server, binding, seen, &[began], now_seconds).is_some() {
+    if forgotten::outdating(dir, server, binding, &[began], now_seconds).is_some() {
         return Ok(());
     }
     // A file that cannot be read as ours for this binding is replaced, not merged.
@@ -568,16 +573,22 @@ pub(crate) fn save(
         .as_ref()
         .map(|outer| outer.forgotten.clone())
         .unwrap_or_default();
-    // (Counted forgettings of the server cover this source's: it is forgotten only
-    // with them.)
-    if seen.is_none()
-        && forgotten
-            .get(source)
-            .is_some_and(|&at| forgotten::outdated_by(at, began, now_seconds))
+    if forgotten
+        .get(source)
+        .is_some_and(|&at| forgotten::outdated_by(at, began, now_seconds))
     {
         return Ok(());
     }
     forgotten.remove(source);
+    // And what the read saw as it began must be what the directory holds: nothing
+    // forgotten since, whatever the clocks say ([`counted`]).
+    let mut fresh = fresh;
+    if let Some(seen) = fresh.forgettings {
+        let Some(sealed) = counted::settled(dir, server, binding, seen)? else {
+            return Ok(());
+        };
+        fresh.forgettings = Some(sealed);
+    }
     // Parsed once: a healthy read opens the copy only to compare it. Another server's
     // values are replaced, not merged.
     let kept = outer

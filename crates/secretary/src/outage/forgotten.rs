@@ -1,19 +1,14 @@
-//! When, and how many times, each Vault server's values were forgotten in a copies'
-//! directory, kept beside the copies (`.forgotten`, JSON, server to its record): a read
+//! When each Vault server's values were last forgotten in a copies' directory, kept
+//! beside the copies (`.forgotten`, JSON, server to seconds since the epoch): a read
 //! that began before then is not saved, into any copy, even one that did not hold that
 //! server's values when they were forgotten (a twenty-first adversarial pass saved a
 //! replaced value from a read in flight into a copy that had none yet). Read and
-//! written under the directory's lock ([`super::disk::lock`]).
-//!
-//! The count is what decides, where a copy records it ([`Forgettings`]): a clock set
-//! back between a copy's read and a forgetting recorded the forgetting before the read,
-//! and the copy, put back, was served (a fifty-ninth adversarial pass). The time is what
-//! copies written before counts were kept are judged by, and what a message says.
+//! written under the directory's lock ([`super::disk::lock`]). How many times each was
+//! forgotten is kept beside it, and is what decides for a copy that recorded it
+//! ([`super::counted`]); this file keeps the form a secretary of before reads and writes.
 
 use std::collections::BTreeMap;
 use std::path::Path;
-
-use serde::{Deserialize, Serialize};
 
 use std::fs;
 use std::time::SystemTime;
@@ -30,74 +25,31 @@ const NAME: &str = ".forgotten";
 /// then (as a confirmation's time is: `copy.rs`).
 const TOLERANCE: u64 = 300;
 
-/// One server's (or one copy's) record: when it was last forgotten, in seconds since
-/// the epoch, and how many times it was.
-#[derive(Serialize, Deserialize, Clone, Copy, Default)]
-struct Record {
-    at: u64,
-    #[serde(default)]
-    count: u64,
-}
-
-/// A record as written: a time alone by a secretary that kept no count.
-#[derive(Deserialize)]
-#[serde(untagged)]
-enum RecordIn {
-    Counted(Record),
-    Time(u64),
-}
-
-/// How many times a server's values, and the copy of one binding of them, had been
-/// forgotten in a directory when a read began: sealed into the copy the read makes. A
-/// copy is not saved, or served, once either has grown since: something was forgotten
-/// after its read began, whatever the clocks say.
-#[derive(Serialize, Deserialize, Clone, Copy, Default, Debug, PartialEq, Eq)]
-pub(crate) struct Forgettings {
-    server: u64,
-    binding: u64,
-}
-
-impl Forgettings {
-    /// Whether a forgetting counted in `now` came after those counted in `self`.
-    fn outdated_by(self, now: Self) -> bool {
-        now.server > self.server || now.binding > self.binding
-    }
-}
-
 /// The records of `dir`; none when there is no file, or one that does not parse (it
 /// holds no value: the next forgetting writes it again).
-fn read(dir: &Path) -> BTreeMap<String, Record> {
+fn read(dir: &Path) -> BTreeMap<String, u64> {
     crate::file::read(&dir.join(NAME), 1 << 20)
         .ok()
-        .and_then(|bytes| serde_json::from_slice::<BTreeMap<String, RecordIn>>(&bytes).ok())
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default()
-        .into_iter()
-        .map(|(name, record)| {
-            let record = match record {
-                RecordIn::Counted(record) => record,
-                RecordIn::Time(at) => Record { at, count: 0 },
-            };
-            (name, record)
-        })
-        .collect()
 }
 
 /// Records that `server`'s values were forgotten in `dir` at `now` (seconds). A record
 /// never moves back: a later forgetting under a clock set behind kept the earlier one's
 /// copies, put back, served (a fifty-eighth adversarial pass); one further ahead than a
 /// clock drifts is replaced.
-pub(super) fn record(dir: &Path, server: &str, now: u64) -> std::io::Result<()> {
+pub(super) fn record(dir: &Path, server: &str, now: u64) -> Result<(), CopyError> {
+    super::counted::count(dir, server)?;
     let mut records = read(dir);
-    let kept = records.get(server).copied().unwrap_or_default();
-    let at = if kept.at <= now.saturating_add(TOLERANCE) {
-        kept.at.max(now)
-    } else {
-        now
+    let at = match records.get(server) {
+        Some(&kept) if kept <= now.saturating_add(TOLERANCE) => kept.max(now),
+        _ => now,
     };
-    let count = kept.count.saturating_add(1);
-    records.insert(server.to_owned(), Record { at, count });
-    let text = serde_json::to_vec_pretty(&records).map_err(std::io::Error::other)?;
-    write_atomic(&dir.join(NAME), &text)
+    records.insert(server.to_owned(), at);
+    let path = dir.join(NAME);
+    let failed = |error: std::io::Error| CopyError::write(&path, &error);
+    let text = serde_json::to_vec_pretty(&records).map_err(|e| failed(std::io::Error::other(e)))?;
+    write_atomic(&path, &text).map_err(failed)
 }
 
 /// The record `cache clear` makes for the copy of `app`'s `environment` of `server`'s
@@ -108,57 +60,24 @@ pub(super) fn of_binding(server: &str, app: &str, environment: &str) -> String {
     format!("{server}\0{app}\0{environment}")
 }
 
-/// How many times `server`'s values, and the copy for `binding` of them, have been
-/// forgotten in `dir`: taken as a read begins.
-pub(crate) fn forgettings(
-    dir: &Path,
-    server: &str,
-    binding: super::copy::Binding<'_>,
-) -> Forgettings {
-    let records = read(dir);
-    let count = |name: &str| records.get(name).map_or(0, |record| record.count);
-    Forgettings {
-        server: count(server),
-        binding: count(&of_binding(server, binding.app, binding.environment)),
-    }
-}
-
 /// When `server`'s values, or the copy for `binding` of them, were forgotten in `dir`
-/// after a read that `seen` (as [`forgettings`] counted them when it began) or, where a
-/// copy counted none (written before counts were kept), one of `reads` (when each read
-/// began) was made: such a copy is not served, or saved. A copy put back after a
-/// rotation (a backup restored, the one file synced) held the rotated-out value and was
-/// served (a fifty-fourth adversarial pass); so did one `cache clear` had removed (a
-/// fifty-seventh). A copy made since holds nothing read before.
+/// after one of `reads` (when each read began) was made: such a copy is not served. A
+/// copy put back after a rotation (a backup restored, the one file synced) held the
+/// rotated-out value and was served (a fifty-fourth adversarial pass); so did one `cache
+/// clear` had removed (a fifty-seventh). A copy made since holds nothing read before.
 pub(super) fn outdating(
     dir: &Path,
     server: &str,
     binding: super::copy::Binding<'_>,
-    seen: Option<Forgettings>,
     reads: &[u64],
     now: u64,
 ) -> Option<u64> {
     let records = read(dir);
     let cleared = of_binding(server, binding.app, binding.environment);
-    let [by_server, by_binding] = [server, cleared.as_str()].map(|name| records.get(name).copied());
-    if let Some(seen) = seen {
-        let counted = Forgettings {
-            server: by_server.map_or(0, |record| record.count),
-            binding: by_binding.map_or(0, |record| record.count),
-        };
-        return seen.outdated_by(counted).then(|| {
-            [by_server, by_binding]
-                .into_iter()
-                .flatten()
-                .map(|record| record.at)
-                .max()
-                .unwrap_or(now)
-        });
-    }
-    [by_server, by_binding]
+    [records.get(server), records.get(&cleared)]
         .into_iter()
         .flatten()
-        .map(|record| record.at)
+        .copied()
         .find(|&at| reads.iter().any(|&read| outdated_by(at, read, now)))
 }
 
@@ -213,7 +132,7 @@ fn remove(path: &Path) -> Result<(), CopyError> {
 pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
     let failed = |error: std::io::Error| CopyError::write(dir, &error);
     let _locked = lock(dir).map_err(failed)?;
-    record(dir, server, seconds(SystemTime::now())).map_err(failed)?;
+    record(dir, server, seconds(SystemTime::now()))?;
     for path in super::listing::files(dir)? {
         match read_outer(&path) {
             Ok(Some(outer)) => {

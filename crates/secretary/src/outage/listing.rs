@@ -111,7 +111,7 @@ pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result
             if !sealed.server.is_empty() {
                 let cleared =
                     super::forgotten::of_binding(&sealed.server, &outer.app, &outer.environment);
-                super::forgotten::record(dir, &cleared, now).map_err(|error| failed(dir, error))?;
+                super::forgotten::record(dir, &cleared, now)?;
             }
         }
         match fs::remove_file(&path) {

@@ -12,6 +12,7 @@
 
 mod answer;
 mod copy;
+mod counted;
 mod disk;
 mod forgotten;
 mod key;
@@ -75,6 +76,26 @@ impl Cause {
 }
 
 /// `version 3`, or `its latest version` for none pinned.
+/// `age`, older than `max_age`, as a person reads it: "more than" `max_age` where the
+/// two would be shown alike (a copy 3.4 s old was "3 seconds old, older than 3
+/// seconds").
+fn show_older(age: Duration, max_age: Duration) -> String {
+    let shown = show_duration(age);
+    if shown == show_duration(max_age) {
+        format!("more than {shown}")
+    } else {
+        shown
+    }
+}
+
+/// How long ago a forgetting was, `None` being ahead of the clock.
+fn show_ago(ago: Option<Duration>) -> String {
+    ago.map_or_else(
+        || "since it was saved (when cannot be told: the clock was changed, or the directory's record of forgettings was)".to_owned(),
+        |ago| format!("{} ago", show_duration(ago)),
+    )
+}
+
 fn show_version(version: Option<u64>) -> String {
     version.map_or_else(
         || "its latest version".to_owned(),
@@ -139,12 +160,14 @@ pub enum CopyError {
     /// `rotate`...) or a refusal, what it held may have been replaced. (Said as "no
     /// copy was written" once, which blamed the wrong thing: a twenty-second adversarial
     /// pass.)
-    #[error("the last-known-good copy at {} forgot this source's values {} ago, after a write to its Vault server, a refusal, or `cache clear`", path.display(), show_duration(*ago))]
+    #[error("the last-known-good copy at {} forgot this source's values {}, after a write to its Vault server, a refusal, or `cache clear`", path.display(), show_ago(*ago))]
     Forgotten {
         /// The copy.
         path: PathBuf,
-        /// How long ago.
-        ago: Duration,
+        /// How long ago; `None` when that cannot be told: the forgetting was recorded
+        /// ahead of this machine's clock (said "0 seconds ago" once), or only its count
+        /// tells.
+        ago: Option<Duration>,
     },
     /// The copy does not hold this secret.
     #[error("the last-known-good copy does not hold `{key}`")]
@@ -162,7 +185,7 @@ pub enum CopyError {
         ahead: Duration,
     },
     /// The copy is older than `max_age`.
-    #[error("the last-known-good copy is {} old, older than its max_age of {}", show_duration(*age), show_duration(*max_age))]
+    #[error("the last-known-good copy is {} old, older than its max_age of {}", show_older(*age, *max_age), show_duration(*max_age))]
     Expired {
         /// How old.
         age: Duration,
@@ -480,7 +503,7 @@ pub(crate) fn ask(
         .path
         .as_ref()
         .ok()
-        .map(|path| forgotten::forgettings(directory_of(path), &place.server, place.binding));
+        .map(|path| counted::seen(directory_of(path), &place.server, place.binding));
     let began = SystemTime::now();
     let (batch, timed_out) = if takeable {
         let forget = place

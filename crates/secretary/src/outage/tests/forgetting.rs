@@ -405,12 +405,12 @@ fn a_save_that_waited_keeps_the_answer_of_a_read_that_began_after_its_own() {
 }
 
 /// Saves one value into `binding`'s copy in `state`, from a read begun at `began` that
-/// counted `seen` forgettings as it began (as every read does now).
+/// saw `seen` of the directory's forgettings as it began (as every read does now).
 fn save_counted(
     state: &std::path::Path,
     binding: Binding<'_>,
     began: SystemTime,
-    seen: forgotten::Forgettings,
+    seen: counted::Forgettings,
 ) {
     let mut fresh = contents(&[("a", "1")], &[], copy::seconds(began));
     fresh.forgettings = Some(seen);
@@ -427,17 +427,28 @@ fn save_counted(
     .unwrap();
 }
 
+/// Saves a copy of `binding` in `state` from a read begun now, as `ask` does (in a
+/// second after any forgetting made before: one in the same second outdates it).
+fn save_now(state: &std::path::Path, binding: Binding<'_>) {
+    let seen = counted::seen(state, SERVER, binding);
+    save_counted(
+        state,
+        binding,
+        SystemTime::now() + Duration::from_secs(2),
+        seen,
+    );
+}
+
 #[test]
 fn a_copy_put_back_after_a_forgetting_under_a_clock_set_back_is_not_served() {
     // A fifty-ninth adversarial pass: the clock set back a quarter of an hour before a
     // `put`, the first forgetting recorded came before the copy's read, and the copy,
-    // put back, served the value the `put` replaced. A copy counts the forgettings its
+    // put back, served the value the `put` replaced. A copy seals the forgettings its
     // read saw: one counted since outdates it, whatever the clocks say.
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let path = state.join(copy::file_name(binding()));
-    let seen = forgotten::forgettings(&state, SERVER, binding());
-    save_counted(&state, binding(), SystemTime::now(), seen);
+    save_now(&state, binding());
     assert!(holds(&path, binding(), "vault"));
     let aside = std::fs::read(&path).unwrap();
     let behind = copy::seconds(SystemTime::now()) - 900;
@@ -448,8 +459,7 @@ fn a_copy_put_back_after_a_forgetting_under_a_clock_set_back_is_not_served() {
         "the put-back copy was served"
     );
     // So with `cache clear`'s record of the one copy.
-    let seen = forgotten::forgettings(&state, SERVER, binding());
-    save_counted(&state, binding(), SystemTime::now(), seen);
+    save_now(&state, binding());
     let aside = std::fs::read(&path).unwrap();
     let cleared = forgotten::of_binding(SERVER, "shop", "production");
     forgotten::record(&state, &cleared, behind).unwrap();
@@ -463,8 +473,7 @@ fn a_copy_put_back_after_a_forgetting_under_a_clock_set_back_is_not_served() {
         app: "shop",
         environment: "staging",
     };
-    let seen = forgotten::forgettings(&state, SERVER, staging);
-    save_counted(&state, staging, SystemTime::now(), seen);
+    save_now(&state, staging);
     assert!(holds(
         &state.join(copy::file_name(staging)),
         staging,
@@ -479,7 +488,7 @@ fn a_read_in_flight_across_a_forgetting_under_a_clock_set_back_is_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let path = state.join(copy::file_name(binding()));
-    let seen = forgotten::forgettings(&state, SERVER, binding());
+    let seen = counted::seen(&state, SERVER, binding());
     let began = SystemTime::now();
     forgotten::record(&state, SERVER, copy::seconds(began) - 900).unwrap();
     save_counted(&state, binding(), began, seen);
@@ -487,45 +496,114 @@ fn a_read_in_flight_across_a_forgetting_under_a_clock_set_back_is_not_saved() {
 }
 
 #[test]
-fn a_read_after_a_forgetting_recorded_ahead_of_the_clock_is_saved_and_served() {
-    // A clock that ran ahead at a `put`, since put right: the forgetting's record lies
-    // minutes in the future, and every read until then was refused its save (and its
-    // copy) as begun before it. Counted, a read begun after the forgetting is saved.
-    let dir = tempfile::tempdir().unwrap();
-    let state = dir.path().join("state");
-    let path = state.join(copy::file_name(binding()));
-    forgotten::record(&state, SERVER, copy::seconds(SystemTime::now()) + 200).unwrap();
-    let seen = forgotten::forgettings(&state, SERVER, binding());
-    save_counted(&state, binding(), SystemTime::now(), seen);
-    assert!(holds(&path, binding(), "vault"), "the read was refused");
+fn a_copy_put_back_after_the_record_of_forgettings_was_lost_is_not_served() {
+    // A sixtieth adversarial pass: with the record removed, cut short or grown past its
+    // limit, the next `put` counted from 1 again, and a copy that had counted more,
+    // put back, was served. A lost record is a new epoch: no copy sealed before matches.
+    for damage in ["removed", "cut short", "too large"] {
+        let dir = tempfile::tempdir().unwrap();
+        let state = dir.path().join("state");
+        let path = state.join(copy::file_name(binding()));
+        forgotten::forget_server(&state, SERVER).unwrap();
+        forgotten::forget_server(&state, SERVER).unwrap();
+        save_now(&state, binding());
+        let aside = std::fs::read(&path).unwrap();
+        let record = state.join(".forgettings");
+        match damage {
+            "removed" => std::fs::remove_file(&record).unwrap(),
+            "cut short" => {
+                let text = std::fs::read(&record).unwrap();
+                std::fs::write(&record, &text[..20]).unwrap();
+            }
+            _ => std::fs::write(&record, vec![b' '; (1 << 20) + 1]).unwrap(),
+        }
+        // Put back as it was, the times too, so that only the counts can tell.
+        std::fs::remove_file(state.join(".forgotten")).unwrap();
+        forgotten::record(&state, SERVER, copy::seconds(SystemTime::now()) - 900).unwrap();
+        std::fs::write(&path, &aside).unwrap();
+        assert!(
+            !holds(&path, binding(), "vault"),
+            "{damage}: the put-back copy was served"
+        );
+        // A copy saved since is served.
+        save_now(&state, binding());
+        assert!(holds(&path, binding(), "vault"), "{damage}");
+    }
 }
 
 #[test]
-fn a_record_written_before_forgettings_were_counted_still_outdates_older_copies() {
-    // A `.forgotten` of a secretary that kept times alone (server to seconds): read, its
-    // count taken as none, and its time judging copies that counted nothing.
+fn a_copy_from_another_directory_is_not_served_whatever_its_counts() {
+    // The same pass: a copy synced in from another state directory whose counts were
+    // as high was served after this one had recorded a rotation (under a clock behind
+    // here, the times could not tell). Each directory's records have an epoch of their
+    // own.
+    let dir = tempfile::tempdir().unwrap();
+    let (here, there) = (dir.path().join("here"), dir.path().join("there"));
+    forgotten::forget_server(&there, SERVER).unwrap();
+    save_now(&there, binding());
+    let behind = copy::seconds(SystemTime::now()) - 900;
+    forgotten::record(&here, SERVER, behind).unwrap();
+    let path = here.join(copy::file_name(binding()));
+    std::fs::copy(there.join(copy::file_name(binding())), &path).unwrap();
+    assert!(
+        !holds(&path, binding(), "vault"),
+        "another directory's copy was served"
+    );
+}
+
+#[test]
+fn a_forgetting_a_secretary_of_before_recorded_outdates_a_counted_copy() {
+    // The same pass: a `put` by an older secretary (the Python package pinned older
+    // than the command) writes only the times, in the form it reads: they are still
+    // checked beside the counts, and that form is still what `.forgotten` holds.
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state");
     let path = state.join(copy::file_name(binding()));
-    save_one(
-        &path,
+    save_counted(
+        &state,
         binding(),
-        "vault",
-        SERVER,
         SystemTime::now() - Duration::from_secs(60),
+        counted::seen(&state, SERVER, binding()),
     );
-    std::fs::write(
-        state.join(".forgotten"),
-        format!("{{\"{SERVER}\": {}}}", copy::seconds(SystemTime::now())),
-    )
-    .unwrap();
+    assert!(holds(&path, binding(), "vault"));
+    let older = format!("{{\"{SERVER}\": {}}}", copy::seconds(SystemTime::now()));
+    std::fs::write(state.join(".forgotten"), &older).unwrap();
     assert!(!holds(&path, binding(), "vault"));
-    assert_eq!(
-        forgotten::forgettings(&state, SERVER, binding()),
-        forgotten::forgettings(&dir.path().join("none"), SERVER, binding())
-    );
-    // The next forgetting counts from there.
-    let seen = forgotten::forgettings(&state, SERVER, binding());
+    // And a forgetting recorded now keeps that form for it to read.
     forgotten::record(&state, SERVER, copy::seconds(SystemTime::now())).unwrap();
-    assert_ne!(forgotten::forgettings(&state, SERVER, binding()), seen);
+    let kept: BTreeMap<String, u64> =
+        serde_json::from_slice(&std::fs::read(state.join(".forgotten")).unwrap()).unwrap();
+    assert!(kept.contains_key(SERVER));
+}
+
+#[test]
+fn a_forgetting_that_cannot_be_recorded_names_the_record() {
+    // The same pass: `.forgotten` made a directory was said as the state directory.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    std::fs::create_dir_all(state.join(".forgotten")).unwrap();
+    let error = forgotten::forget_server(&state, SERVER)
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains(".forgotten"), "{error}");
+}
+
+#[test]
+fn a_forgetting_recorded_ahead_of_the_clock_is_not_said_zero_seconds_ago() {
+    // A fifty-eighth adversarial pass was told a copy forgot its values "0 seconds ago"
+    // when the record lay minutes ahead of the clock.
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    save_now(&state, binding());
+    let aside = std::fs::read(&path).unwrap();
+    forgotten::record(&state, SERVER, copy::seconds(SystemTime::now()) + 200).unwrap();
+    std::fs::write(&path, &aside).unwrap();
+    match copy::open(&path, binding(), "vault", Some(SERVER), &key()) {
+        Err(error @ CopyError::Forgotten { ago: None, .. }) => {
+            assert!(error.to_string().contains("when cannot be told"), "{error}");
+        }
+        Err(error) => panic!("{error}"),
+        Ok(_) => panic!("the put-back copy was served"),
+    }
 }

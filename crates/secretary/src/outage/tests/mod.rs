@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime};
 
 use super::copy::{self, Absent, Binding, Contents, Entry};
-use super::{CacheKey, CopyError, forgotten};
+use super::{CacheKey, CopyError, counted, forgotten};
 use crate::SecretValue;
 
 mod forgetting;
@@ -594,4 +594,24 @@ fn a_slow_read_that_ends_last_does_not_overwrite_what_a_later_read_saved() {
     save("newest", now + Duration::from_secs(2));
     let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
     assert_eq!(kept.found["a"].value.expose(), "newest");
+}
+
+#[test]
+fn an_expired_copy_is_never_said_to_be_as_old_as_its_limit() {
+    // A fifty-eighth adversarial pass was told a copy was "3 seconds old, older than its
+    // max_age of 3 seconds".
+    let expired = |age: Duration| {
+        CopyError::Expired {
+            age,
+            max_age: Duration::from_secs(3),
+        }
+        .to_string()
+    };
+    let said = expired(Duration::from_millis(3400));
+    assert!(
+        said.contains("is more than 3 seconds old, older than its max_age of 3 seconds"),
+        "{said}"
+    );
+    let said = expired(Duration::from_secs(10));
+    assert!(said.contains("is 10 seconds old"), "{said}");
 }

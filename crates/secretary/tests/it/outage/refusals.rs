@@ -423,8 +423,8 @@ fn a_copy_put_back_after_cache_clear_under_a_clock_set_back_is_not_served() {
         .unwrap()
         .as_secs()
         - 900;
-    for record in records.as_object_mut().unwrap().values_mut() {
-        record["at"] = behind.into();
+    for at in records.as_object_mut().unwrap().values_mut() {
+        *at = behind.into();
     }
     std::fs::write(state.join(".forgotten"), records.to_string()).unwrap();
     std::fs::write(setup.copy("production"), &aside).unwrap();
