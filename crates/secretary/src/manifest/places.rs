@@ -39,21 +39,28 @@ impl Checker<'_> {
     pub(super) fn shared_places(
         &mut self,
         environments: &[EnvironmentSpec],
+        declared: &[Arc<SecretSpec>],
         sources: &[SourceSpec],
         app: Option<&str>,
         base: &Path,
     ) {
+        // What `import --from-source S` reads through: S alone, in the target
+        // environment's name, for every declared secret. Checked as any chain is (a
+        // sixtieth adversarial pass spelt a Vault value out through one dry run's verdicts,
+        // by a source in no chain over a fixed path).
+        let imports = import_environments(environments, sources, declared);
         // Each environment's chain asks for every secret's places: bounded in all (a
         // thirty-eighth adversarial pass: 256 sources in 8 chains and 10,000 secrets
         // took a minute).
         let work = environments
             .iter()
+            .chain(&imports)
             .map(|e| e.sources.len().saturating_mul(e.secrets.len()))
             .fold(0usize, usize::saturating_add);
         if work > MOST_PLACES {
             self.report_line(
                 1,
-                || format!("the environments' chains ask for {work} places (sources × secrets, in each environment): at most {MOST_PLACES}"),
+                || format!("the environments' chains, and the sources `import --from-source` may name, ask for {work} places (sources × secrets, in each environment): at most {MOST_PLACES}"),
                 Some("name fewer sources in each environment's chain, or split the manifest by application"),
             );
             return;
@@ -61,55 +68,103 @@ impl Checker<'_> {
         let mut reported: std::collections::HashSet<(String, String)> =
             std::collections::HashSet::new();
         let mut resolver = Resolver::new(base);
-        for environment in environments {
+        for environment in environments.iter().chain(&imports) {
             self.whole_files(environment, sources, app, &mut resolver);
             self.whole_aws_secrets(environment, sources, app);
-            // Place (its digest: a place may be kilobytes long, and there is one per
-            // secret and source; a thirty-seventh adversarial pass held 766 MB of them)
-            // → the first secret seen reading it, and through which source.
-            let mut owners: HashMap<[u8; 32], (&Arc<SecretSpec>, &str)> = HashMap::new();
-            for name in &environment.sources {
-                let Some(source) = sources.iter().find(|source| &source.name == name) else {
-                    continue;
-                };
-                for spec in &environment.secrets {
-                    for place in source
-                        .config
-                        .settings()
-                        .places(spec, &environment.name, app)
-                    {
-                        let key = digest(&place);
-                        let Some(&(owner, through)) = owners.get(&key) else {
-                            owners.insert(key, (spec, name));
-                            continue;
-                        };
-                        if owner.key == spec.key {
-                            continue;
-                        }
-                        if !reported.insert((owner.key.clone(), spec.key.clone())) {
-                            continue;
-                        }
-                        let sources = if through == name {
-                            format!("source `{name}`")
-                        } else {
-                            format!("sources `{through}` and `{name}`")
-                        };
-                        let (owner, environment) = (&owner.key, &environment.name);
-                        self.report_line(
-                            spec.line,
-                            || {
-                                format!(
-                                    "secrets `{owner}` and `{}` both read {place} ({sources}, environment `{environment}`)",
-                                    spec.key
-                                )
-                            },
-                            Some(SHARED_HELP),
-                        );
+            self.places_of(environment, sources, app, &mut reported);
+        }
+    }
+
+    /// Reports every secret of `environment` that reads a place another of its secrets
+    /// reads, through any of its sources; each pair once in `reported`.
+    fn places_of(
+        &mut self,
+        environment: &EnvironmentSpec,
+        sources: &[SourceSpec],
+        app: Option<&str>,
+        reported: &mut std::collections::HashSet<(String, String)>,
+    ) {
+        // Place (its digest: a place may be kilobytes long, and there is one per
+        // secret and source; a thirty-seventh adversarial pass held 766 MB of them)
+        // → the first secret seen reading it, and through which source.
+        let mut owners: HashMap<[u8; 32], (&Arc<SecretSpec>, &str)> = HashMap::new();
+        for name in &environment.sources {
+            let Some(source) = sources.iter().find(|source| &source.name == name) else {
+                continue;
+            };
+            for spec in &environment.secrets {
+                for place in source
+                    .config
+                    .settings()
+                    .places(spec, &environment.name, app)
+                {
+                    let key = digest(&place);
+                    let Some(&(owner, through)) = owners.get(&key) else {
+                        owners.insert(key, (spec, name));
+                        continue;
+                    };
+                    if owner.key == spec.key {
+                        continue;
                     }
+                    if !reported.insert((owner.key.clone(), spec.key.clone())) {
+                        continue;
+                    }
+                    let sources = if through == name {
+                        format!("source `{name}`")
+                    } else {
+                        format!("sources `{through}` and `{name}`")
+                    };
+                    let (owner, environment) = (&owner.key, &environment.name);
+                    self.report_line(
+                        spec.line,
+                        || {
+                            format!(
+                                "secrets `{owner}` and `{}` both read {place} ({sources}, environment `{environment}`)",
+                                spec.key
+                            )
+                        },
+                        Some(SHARED_HELP),
+                    );
                 }
             }
         }
     }
+}
+
+/// The environments `import --from-source` reads through that no chain covers: each
+/// source alone, in each environment's name, with every secret as `declared` (as
+/// `put::import` makes them), where the environment's chain does not read it for
+/// those very secrets already (its rules change none).
+fn import_environments(
+    environments: &[EnvironmentSpec],
+    sources: &[SourceSpec],
+    declared: &[Arc<SecretSpec>],
+) -> Vec<EnvironmentSpec> {
+    let mut made = Vec::new();
+    for environment in environments {
+        let as_declared = environment.secrets.len() == declared.len()
+            && environment
+                .secrets
+                .iter()
+                .zip(declared)
+                .all(|(held, spec)| Arc::ptr_eq(held, spec));
+        for source in sources {
+            if as_declared && environment.sources.contains(&source.name) {
+                continue;
+            }
+            made.push(EnvironmentSpec {
+                name: environment.name.clone(),
+                sources: vec![source.name.clone()],
+                on_source_error: environment.on_source_error,
+                forbid_placeholders: false,
+                enforce_rotation: false,
+                last_known_good: None,
+                rules: std::collections::BTreeMap::new(),
+                secrets: declared.to_vec(),
+            });
+        }
+    }
+    made
 }
 
 impl Checker<'_> {
@@ -397,339 +452,4 @@ fn lexical(path: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use std::path::Path;
-
-    use crate::Manifest;
-
-    /// The messages of `text`'s diagnostics, with their lines; empty when it parses.
-    fn diagnostics(text: &str) -> Vec<(usize, String)> {
-        Manifest::parse(text, Path::new("secrets.toml"))
-            .err()
-            .map(|error| {
-                error
-                    .diagnostics
-                    .into_iter()
-                    .map(|d| (d.line, d.message))
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
-    #[test]
-    fn aws_secrets_have_one_place_each_and_a_whole_secret_is_not_read_beside_its_fields() {
-        // Two secrets over one name, over one field of one JSON secret, over one parameter.
-        for (source, place) in [
-            (
-                "type = \"aws_secrets_manager\"\nname = \"production/db\"",
-                "aws_secrets_manager:production/db ",
-            ),
-            (
-                "type = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"value\"",
-                "aws_secrets_manager:production/app#value ",
-            ),
-            (
-                "type = \"aws_parameter_store\"\nname = \"/production/db\"",
-                "aws_parameter_store:/production/db ",
-            ),
-        ] {
-            let text = format!(
-                "version = 1\n[sources.aws]\n{source}\n\
-                 [environments.production]\nsources = [\"aws\"]\n\
-                 [secrets.c0]\npattern = \"^a\"\n[secrets.c1]\npattern = \"^.b\"\n"
-            );
-            let found = diagnostics(&text);
-            assert!(
-                found
-                    .iter()
-                    .any(|(_, m)| m.contains(&format!("both read {place}"))),
-                "{found:?}"
-            );
-        }
-        // One secret reads `production/app` whole, another one of its fields.
-        let text = "version = 1\n\
-            [sources.whole]\ntype = \"aws_secrets_manager\"\nname = \"production/{key}\"\n\
-            [sources.fields]\ntype = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"{key}\"\n\
-            [environments.production]\nsources = [\"whole\", \"fields\"]\n\
-            [secrets.app]\npattern = \"^.\"\n\
-            [secrets.password]\n";
-        let found = diagnostics(text);
-        assert!(
-            found.iter().any(|(_, m)| m.contains(
-                "secret `app` reads the whole of AWS secret `production/app`, whose fields secret `password` reads"
-            )),
-            "{found:?}"
-        );
-        // Fields of one secret, one each: fine.
-        let text = "version = 1\n\
-            [sources.fields]\ntype = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"{key}\"\n\
-            [environments.production]\nsources = [\"fields\"]\n\
-            [secrets.app]\n[secrets.password]\n";
-        assert_eq!(diagnostics(text), Vec::new());
-    }
-
-    #[test]
-    fn two_secrets_over_one_vault_field_are_refused() {
-        // The attack: one value, a character tested by each secret's pattern.
-        let text = "version = 1\n\
-            [sources.vault]\ntype = \"vault\"\npath = \"production/db\"\nfield = \"value\"\n\
-            [environments.production]\nsources = [\"vault\"]\n\
-            [secrets.c0]\npattern = \"^a\"\n\
-            [secrets.c1]\npattern = \"^.b\"\n\
-            [secrets.c2]\npattern = \"^..c\"\n";
-        assert_eq!(
-            diagnostics(text),
-            [
-                (
-                    10,
-                    "secrets `c0` and `c1` both read vault:secret/data/production/db#value (source `vault`, environment `production`)".to_owned()
-                ),
-                (
-                    12,
-                    "secrets `c0` and `c2` both read vault:secret/data/production/db#value (source `vault`, environment `production`)".to_owned()
-                ),
-            ]
-        );
-        // The same with the field shared and `{key}` nowhere.
-        let text = "version = 1\n\
-            [sources.vault]\ntype = \"vault\"\npath = \"{environment}/app\"\nfield = \"token\"\n\
-            [secrets.a]\n[secrets.b]\n";
-        assert_eq!(diagnostics(text).len(), 1);
-    }
-
-    #[test]
-    fn one_place_read_through_several_sources_is_refused() {
-        // Each source alone gives every secret its own place; together three secrets
-        // read `prod/db` (a fourth adversarial pass).
-        let text = "version = 1\n\
-            [sources.s1]\ntype = \"vault\"\npath = \"prod/{key}\"\n\
-            [sources.s2]\ntype = \"vault\"\npath = \"prod/d{key}\"\n\
-            [sources.s3]\ntype = \"vault\"\npath = \"pro{key}/db\"\n\
-            [environments.production]\nsources = [\"s1\", \"s2\", \"s3\"]\n\
-            [secrets.db]\npattern = \"^C\"\n[secrets.b]\npattern = \"^.A\"\n[secrets.d]\npattern = \"^..X\"\n";
-        let found = diagnostics(text);
-        let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
-        assert!(
-            messages.contains(&"secrets `db` and `b` both read vault:secret/data/prod/db#value (sources `s1` and `s2`, environment `production`)"),
-            "{found:?}"
-        );
-        assert!(
-            messages.contains(&"secrets `db` and `d` both read vault:secret/data/prod/db#value (sources `s1` and `s3`, environment `production`)"),
-            "{found:?}"
-        );
-        // `prod//db` is `prod/db`, as the request's URL has it.
-        let text = "version = 1\n[sources.a]\ntype = \"vault\"\npath = \"prod/{key}\"\n\
-            [sources.b]\ntype = \"vault\"\npath = \"prod//db\"\n\
-            [environments.production]\nsources = [\"a\", \"b\"]\n\
-            [secrets.db]\n[secrets.other]\n";
-        let found = diagnostics(text);
-        assert!(
-            found.iter().any(|(_, m)| m
-                .starts_with("secrets `db` and `other` both read vault:secret/data/prod/db#value")),
-            "{found:?}"
-        );
-        // A namespace in front of a mount is the same place as a mount under it.
-        let text = "version = 1\n[sources.a]\ntype = \"vault\"\nnamespace = \"ns1\"\npath = \"prod/{key}\"\n\
-            [sources.b]\ntype = \"vault\"\nmount = \"ns1/secret\"\npath = \"prod/d{key}\"\n\
-            [environments.production]\nsources = [\"a\", \"b\"]\n\
-            [secrets.db]\n[secrets.b]\n";
-        let found = diagnostics(text);
-        assert!(
-            found.iter().any(|(_, m)| m
-                .starts_with("secrets `db` and `b` both read vault:ns1/secret/data/prod/db#value")),
-            "{found:?}"
-        );
-    }
-
-    #[test]
-    fn paths_the_url_would_change_are_refused() {
-        // The URL of a request drops `.` and `..` segments and strips tabs and line
-        // breaks: `prod/x/../d{key}` was read as `prod/x/d{key}`, and `prod/d\t{key}` as
-        // `prod/d{key}`, unseen by the one-place rule (a fifth adversarial pass).
-        for (setting, value) in [
-            ("path", "prod/x/../d{key}"),
-            ("path", "prod/./{key}"),
-            ("path", "prod/d\\t{key}"),
-            ("field", "va\\nlue"),
-            ("mount", "secret/.."),
-            ("namespace", "ns\\r1"),
-        ] {
-            let text = format!(
-                "version = 1\n[sources.vault]\ntype = \"vault\"\n{setting} = \"{value}\"\n[secrets.db]\n"
-            );
-            let found = diagnostics(&text);
-            // A control character is refused wherever the manifest's text holds one
-            // (`controls.rs`), before any setting's own rule; a `.` or `..` segment by the
-            // vault kind.
-            let expected = if value.contains('\\') {
-                format!("`sources.vault.{setting}` holds a control")
-            } else {
-                format!("vault source `vault`: `{setting}` holds a `.` or `..` segment")
-            };
-            assert!(
-                found.iter().any(|(_, m)| m.starts_with(&expected)),
-                "{setting} = {value}: {found:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn the_app_name_and_the_users_namespace_cannot_bring_two_secrets_together() {
-        // `{app}` expanded to `..`, which the URL drops (a sixth adversarial pass).
-        for (name, expected) in [
-            ("..", "`[app] name` holds a `.` or `..` segment"),
-            (".", "`[app] name` holds a `.` or `..` segment"),
-            ("a\\tb", "`app.name` holds a control"),
-        ] {
-            let text = format!(
-                "version = 1\n[app]\nname = \"{name}\"\n[sources.a]\ntype = \"vault\"\npath = \"prod/{{app}}/d{{key}}\"\n[secrets.db]\n"
-            );
-            let found = diagnostics(&text);
-            assert!(
-                found.iter().any(|(_, m)| m.starts_with(expected)),
-                "{name}: {found:?}"
-            );
-        }
-        // A source without a namespace runs in the user's VAULT_NAMESPACE, which may be
-        // another source's.
-        let text = "version = 1\n[sources.a]\ntype = \"vault\"\nnamespace = \"ns1\"\npath = \"prod/{key}\"\n\
-            [sources.b]\ntype = \"vault\"\npath = \"prod/d{key}\"\n\
-            [environments.production]\nsources = [\"a\", \"b\"]\n\
-            [secrets.db]\n[secrets.b]\n";
-        let found = diagnostics(text);
-        assert!(
-            found.iter().any(|(_, m)| m
-                .starts_with("secrets `db` and `b` both read vault:secret/data/prod/db#value")),
-            "{found:?}"
-        );
-    }
-
-    /// Asserts that a manifest in `dir` whose `files` source reads `files_dir`, and whose
-    /// `dotenv` source reads `listed`, is refused for reading secret `db`'s file whole
-    /// beside the other secrets (`db_rules` goes into `[secrets.db]`).
-    fn assert_read_whole_beside_others(dir: &Path, files_dir: &str, listed: &str, db_rules: &str) {
-        let text = format!(
-            "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"{files_dir}\"\n\
-             [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
-             [secrets.db]\n{db_rules}[secrets.api_key]\n"
-        );
-        let found = Manifest::parse(&text, &dir.join("secrets.toml"))
-            .err()
-            .map(|error| error.diagnostics)
-            .unwrap_or_default();
-        assert!(
-            found
-                .iter()
-                .any(|d| d.message.starts_with("secret `db` reads the whole of")),
-            "{files_dir} and {listed}: {found:?}"
-        );
-    }
-
-    #[test]
-    fn the_same_file_under_another_spelling_is_the_same_file() {
-        // An absolute path, `..` and a linked directory: compared as written, each looked
-        // like another file (a sixth adversarial pass).
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("s")).unwrap();
-        std::fs::write(dir.path().join("s/db"), "API_KEY=hello\n").unwrap();
-        std::os::unix::fs::symlink(dir.path().join("s"), dir.path().join("link")).unwrap();
-        let absolute = dir.path().join("s/db").display().to_string();
-        for (files_dir, listed) in [
-            ("s", absolute.as_str()),
-            ("s", "s/../s/db"),
-            ("s", "link/db"),
-            ("link", "s/db"),
-        ] {
-            assert_read_whole_beside_others(dir.path(), files_dir, listed, "");
-        }
-    }
-
-    #[test]
-    fn a_file_not_there_yet_is_the_same_file_under_another_spelling() {
-        // It may appear after the manifest is read (a sidecar renders it): its directory's
-        // real path and its name still meet (a review of the one-file-per-kind step found
-        // an absolute spelling and a linked directory accepted when the file was absent).
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("s")).unwrap();
-        std::os::unix::fs::symlink(dir.path().join("s"), dir.path().join("link")).unwrap();
-        let absolute = dir.path().join("s/db").display().to_string();
-        let primary = dir.path().join("s/DB_URL").display().to_string();
-        for (files_dir, listed, env) in [
-            ("s", absolute.as_str(), ""),
-            ("link", absolute.as_str(), ""),
-            ("s/", absolute.as_str(), ""),
-            ("s", primary.as_str(), "env = [\"DB_URL\"]\n"),
-        ] {
-            assert_read_whole_beside_others(dir.path(), files_dir, listed, env);
-        }
-    }
-
-    #[test]
-    fn a_dangling_link_is_the_file_it_will_name() {
-        // A thirty-ninth adversarial pass: a committed `s/db -> app.env`, its target not
-        // there yet, was compared by its own spelling, and passed beside a dotenv source
-        // of `s/app.env`; so did a linked directory that does not exist yet.
-        let dir = tempfile::tempdir().unwrap();
-        std::fs::create_dir(dir.path().join("s")).unwrap();
-        std::os::unix::fs::symlink("app.env", dir.path().join("s/db")).unwrap();
-        assert_read_whole_beside_others(dir.path(), "s", "s/app.env", "");
-        let absent = dir.path().join("absent-dir");
-        std::os::unix::fs::symlink(&absent, dir.path().join("dl")).unwrap();
-        let listed = absent.join("db").display().to_string();
-        assert_read_whole_beside_others(dir.path(), "dl", &listed, "");
-    }
-
-    #[test]
-    fn a_file_read_whole_by_one_secret_and_as_a_dotenv_for_others_is_refused() {
-        for listed in ["s/db", "./s/db", "s//db"] {
-            let text = format!(
-                "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"s\"\n\
-                 [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"{listed}\"]\n\
-                 [secrets.db]\npattern = \"API_KEY=h.*\"\n[secrets.api_key]\n"
-            );
-            let found = diagnostics(&text);
-            assert!(
-                found.iter().any(|(_, m)| m.starts_with(&format!("secret `db` reads the whole of {listed}, which source `dotenv` reads other secrets from"))),
-                "{listed}: {found:?}"
-            );
-        }
-    }
-
-    #[test]
-    fn a_place_of_its_own_for_each_secret_is_accepted() {
-        for (path, field) in [
-            ("{environment}/{key}", "value"),
-            ("{environment}/app", "{key}"),
-            ("{app}/{environment}/{key}", "v"),
-        ] {
-            let text = format!(
-                "version = 1\n[app]\nname = \"shop\"\n\
-                 [sources.vault]\ntype = \"vault\"\npath = \"{path}\"\nfield = \"{field}\"\n\
-                 [secrets.a]\n[secrets.b]\n[secrets.c]\n"
-            );
-            assert_eq!(diagnostics(&text), [], "{path} {field}");
-        }
-        // A source that no environment uses reads nothing.
-        let text = "version = 1\n\
-            [sources.env]\ntype = \"env\"\n\
-            [sources.vault]\ntype = \"vault\"\npath = \"fixed\"\n\
-            [environments.development]\nsources = [\"env\"]\n\
-            [secrets.a]\n[secrets.b]\n";
-        assert_eq!(diagnostics(text), []);
-    }
-
-    #[test]
-    fn a_file_read_by_two_secrets_is_refused() {
-        // `other` is read from its primary env name, `db`: the file `db` holds.
-        let text = "version = 1\n\
-            [sources.mounted]\ntype = \"files\"\ndir = \"/run/secrets\"\n\
-            [secrets.db]\n[secrets.other]\nenv = [\"db\"]\n";
-        let found = diagnostics(text);
-        assert!(
-            found.iter().any(|(_, m)| m
-                .starts_with("secrets `db` and `other` both read files:/run/secrets/db")
-                || m.contains("claimed by both")),
-            "{found:?}"
-        );
-    }
-}
+mod tests;

@@ -306,7 +306,7 @@ impl Checker<'_> {
             self.derived(environment);
         }
         let base = path.parent().unwrap_or_else(|| Path::new("."));
-        self.shared_places(&environments, &sources, app.name.as_deref(), base);
+        self.shared_places(&environments, &secrets, &sources, app.name.as_deref(), base);
         let audit = raw.audit.and_then(|audit| self.audit(audit, path));
         let path = path.to_path_buf();
         let dir = path

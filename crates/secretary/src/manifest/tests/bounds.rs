@@ -364,7 +364,7 @@ fn what_every_secrets_place_holds_is_bounded_for_every_kind() {
     ));
     assert!(
         found.iter().any(|(_, m)| m.starts_with(
-            "the environments' chains ask for 4096000 places (sources × secrets, in each environment): at most 4000000"
+            "the environments' chains, and the sources `import --from-source` may name, ask for 4096000 places (sources × secrets, in each environment): at most 4000000"
         )),
         "{found:?}"
     );
