@@ -707,19 +707,16 @@ fn plain(source: &dyn Source, asked: &[Arc<SecretSpec>], context: &Context<'_>) 
     Guarded { batch, served }
 }
 
-/// `vars`, with `VAULT_MAX_RETRIES=0` unless the user chose a number of retries
-/// (`VAULT_MAX_RETRIES` or `BAO_MAX_RETRIES`): with a copy to take, a node that refuses
-/// the connection is not asked again after a back-off (up to 0.75 s by default), the copy
-/// is served at once, and the next read asks again. An election is still waited for,
-/// within `outage_after`.
-fn without_retries(vars: &Variables) -> Variables {
-    if vars.get("VAULT_MAX_RETRIES").is_some() || vars.get("BAO_MAX_RETRIES").is_some() {
-        return vars.clone();
-    }
-    Variables::from_pairs(vars.iter().chain(std::iter::once((
-        std::ffi::OsStr::new("VAULT_MAX_RETRIES"),
-        std::ffi::OsStr::new("0"),
-    ))))
+/// The retries a source whose copy stands in makes: none unless the user chose a
+/// number (`VAULT_MAX_RETRIES` or `BAO_MAX_RETRIES`). With a copy to take, a node that
+/// refuses the connection is not asked again after a back-off (up to 0.75 s by default),
+/// the copy is served at once, and the next read asks again. An election is still
+/// waited for, within `outage_after`. Said for the reads alone, not in the variables: a
+/// connection is shared by the sources with the same settings, and one login serves
+/// them all (a sixtieth adversarial pass counted two logins a command).
+fn retries_with_a_copy(vars: &Variables) -> Option<u32> {
+    let chosen = vars.get("VAULT_MAX_RETRIES").is_some() || vars.get("BAO_MAX_RETRIES").is_some();
+    (!chosen).then_some(0)
 }
 
 /// `source`'s answer if it comes within `wait`; `None` if not. The lookup runs on a
@@ -738,7 +735,8 @@ fn bounded(
     let specs = asked.to_vec();
     let environment = context.environment.to_owned();
     let app = context.app.map(str::to_owned);
-    let vars = without_retries(context.vars);
+    let vars = context.vars.clone();
+    let retries = retries_with_a_copy(context.vars);
     let base_dir = context.base_dir.to_path_buf();
     let shown_dir = context.shown_dir.to_path_buf();
     let manifest = context.manifest.to_path_buf();
@@ -763,6 +761,7 @@ fn bounded(
                 declared,
                 sensitive_names,
                 origin_bytes,
+                retries,
             };
             let batch = source.lookup(&refs(&specs), &context);
             let refused = batch.lookups.iter().any(|lookup| {

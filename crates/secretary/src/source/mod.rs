@@ -83,6 +83,10 @@ pub struct Context<'a> {
     /// `dotenv` source: one bound for them all (a forty-fifth adversarial pass: each
     /// source its own, 255 sources on one file took 49 s).
     pub(crate) origin_bytes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    /// At most how many times a read that finds no server is tried again (`None`: as
+    /// the source's settings say): 0 where an outage copy stands in for the source, so
+    /// that it is served at once ([`crate::outage`]).
+    pub(crate) retries: Option<u32>,
 }
 
 impl<'a> Context<'a> {
@@ -121,6 +125,7 @@ impl<'a> Context<'a> {
                     .collect(),
             ),
             origin_bytes: std::sync::Arc::default(),
+            retries: None,
         }
     }
 }

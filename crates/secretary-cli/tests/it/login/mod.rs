@@ -677,3 +677,44 @@ fn one_use_tokens_are_replaced_when_spent_and_batch_tokens_log_out_silently() {
         out.stderr
     );
 }
+
+#[test]
+fn the_kv_and_lease_sources_of_one_login_log_in_once_with_an_outage_copy_kept() {
+    // A sixtieth adversarial pass: with a cache key set, the source the outage copy
+    // stands in for was given `VAULT_MAX_RETRIES=0` in its variables, which made it a
+    // connection of its own beside the lease source: two logins a command, so the
+    // reference application failed on a secret id of one use (the ids blamed), and a
+    // login token revoked from outside was found by one connection only.
+    let bao = OpenBao::start();
+    seed_production(&bao);
+    let (role_id, _) = bao.approle(&["token_ttl=1h"]);
+    let app = approle_app();
+    let state = app.path().join("state");
+    // The first keeps the copy; the second reads with it standing in.
+    for round in ["first", "second"] {
+        let one_use = bao.bao(&[
+            "write",
+            "-field=secret_id",
+            "auth/approle/role/app/secret-id",
+            "num_uses=1",
+        ]);
+        let ids = [
+            ("VAULT_ROLE_ID", role_id.as_str()),
+            ("VAULT_SECRET_ID", one_use.as_str()),
+            (
+                "SECRETARY_CACHE_KEY",
+                "x2xBqS3uf8P4BpufOzWYvto6Udr83wNdFOVkuzBIrwM=",
+            ),
+            ("SECRETARY_STATE_DIR", state.to_str().unwrap()),
+        ];
+        let out = secretary(app.path(), &bao, &ids, &["check"], "");
+        assert_eq!(out.code, Some(0), "{round}: {}{}", out.stdout, out.stderr);
+        assert!(
+            state.join("faceless-youtube.production.lkg").exists(),
+            "no copy was kept: {}",
+            out.stderr
+        );
+        assert_eq!(live_logins(&bao), 0, "{round}: {}", out.stderr);
+        out.shows_none_of(&[role_id.as_str(), one_use.as_str()]);
+    }
+}

@@ -210,6 +210,7 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
         declared: std::sync::Arc::new([]),
         sensitive_names: std::sync::Arc::default(),
         origin_bytes: std::sync::Arc::default(),
+        retries: None,
     };
     let manifest =
         crate::Manifest::parse("version = 1\n[secrets.x]\n", &dir.path().join("s.toml")).unwrap();

@@ -372,9 +372,10 @@ pub(super) fn read_all(
     connection: &Connection,
     reads: &[(String, Option<u64>)],
     kv_version: u8,
+    retries: Option<u32>,
 ) -> Vec<Result<Read, VaultError>> {
     let settings = connection.client.settings();
-    let deadline = connection.client.deadline();
+    let deadline = connection.client.deadline_at_most(retries);
     let seconds = deadline.as_secs();
     drive(connection.runtime.get(), async {
         let limit = Arc::new(tokio::sync::Semaphore::new(settings.max_concurrency));
@@ -384,7 +385,8 @@ pub(super) fn read_all(
             let limit = Arc::clone(&limit);
             tasks.spawn(async move {
                 let _permit = limit.acquire_owned().await;
-                (slot, read(&client, &api, kv_version, version).await)
+                let read = read(&client, &api, kv_version, version);
+                (slot, client::at_most(retries, read).await)
             });
         }
         let mut results: Vec<Result<Read, VaultError>> = (0..reads.len())

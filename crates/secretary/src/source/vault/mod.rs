@@ -304,7 +304,7 @@ impl Source for VaultSource {
             secrets: plan,
             reads,
         } = self.plan(secrets, context, At::Pinned);
-        let results = read_all(&connection, &reads, self.config.kv_version);
+        let results = read_all(&connection, &reads, self.config.kv_version, context.retries);
         let lookups = plan
             .into_iter()
             .map(|planned| {

@@ -56,7 +56,7 @@ impl VaultSource {
         let connection = self.connection(context)?;
         let ReadPlan { secrets, reads } = self.plan(specs, context, At::Latest);
         let entries = secrets.into_iter().collect::<Result<Vec<_>, _>>()?;
-        let states = read_all(&connection, &reads, self.config.kv_version)
+        let states = read_all(&connection, &reads, self.config.kv_version, None)
             .into_iter()
             .collect::<Result<Vec<_>, _>>()?;
         Ok(Snapshot {

@@ -46,6 +46,7 @@ mod retry;
 mod secret;
 
 pub(crate) use refused::when_a_token_ends;
+pub(crate) use retry::at_most;
 
 use index::WriteIndex;
 use login::Lease;
@@ -362,7 +363,19 @@ impl Client {
 
     /// The whole bound on one request: every attempt's time-out and back-off.
     pub fn deadline(&self) -> Duration {
-        let attempts = self.settings.max_retries + 1;
+        self.deadline_of(retry::allowed(self.settings.max_retries))
+    }
+
+    /// [`Client::deadline`] of a request retried at most `retries` times
+    /// ([`at_most`]).
+    pub(crate) fn deadline_at_most(&self, retries: Option<u32>) -> Duration {
+        let allowed = self.settings.max_retries;
+        self.deadline_of(retries.map_or(allowed, |retries| retries.min(allowed)))
+    }
+
+    /// The bound on a request retried `retries` times.
+    fn deadline_of(&self, retries: u32) -> Duration {
+        let attempts = retries + 1;
         self.settings
             .timeout
             .saturating_mul(attempts)
@@ -395,7 +408,7 @@ impl Client {
         let started = Instant::now();
         let deadline = started + self.deadline();
         let count = self.nodes.len();
-        let passes_allowed = self.settings.max_retries + 1;
+        let passes_allowed = retry::allowed(self.settings.max_retries) + 1;
         let mut dead_passes = 0;
         let mut pass = 0;
         let mut attempts: u32 = 0;

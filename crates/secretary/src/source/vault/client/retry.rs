@@ -8,6 +8,33 @@ use url::Url;
 
 use crate::source::vault::VaultError;
 
+tokio::task_local! {
+    /// The retries the requests of this task may make, when fewer than the connection's
+    /// ([`at_most`]).
+    static RETRIES: u32;
+}
+
+/// Runs `future` with its requests retried at most `retries` times (fewer than the
+/// connection's `VAULT_MAX_RETRIES` only): a source whose outage copy stands in asks
+/// once, and the copy is served at once, while the other sources of the same
+/// connection (a lease source, logging in with the same credentials) keep their
+/// retries. The retries were once set in the source's variables, which made it a
+/// connection of its own: a second login each command, each spending a use of a
+/// one-use secret id (a sixtieth adversarial pass).
+pub(crate) async fn at_most<F: std::future::Future>(retries: Option<u32>, future: F) -> F::Output {
+    match retries {
+        Some(retries) => RETRIES.scope(retries, future).await,
+        None => future.await,
+    }
+}
+
+/// The retries a request of this task may make, the connection allowing `allowed`.
+pub(super) fn allowed(allowed: u32) -> u32 {
+    RETRIES
+        .try_with(|&retries| retries.min(allowed))
+        .unwrap_or(allowed)
+}
+
 /// A transport failure, and whether it is worth another attempt.
 pub(super) enum Transport {
     Retry(VaultError),
