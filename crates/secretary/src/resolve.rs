@@ -663,6 +663,7 @@ fn validate_some(
                 fix: Fix::Correct {
                     name: spec.primary_env().to_owned(),
                     expected: expectation(spec),
+                    origin: origin.clone(),
                 },
                 kind: ProblemKind::Invalid {
                     origin: origin.clone(),

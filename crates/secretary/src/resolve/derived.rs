@@ -172,6 +172,9 @@ fn settle(
                     "a value of at most {} MiB: the template, over its inputs' values, makes more (name each input fewer times)",
                     TEMPLATE_LIMIT >> 20
                 ),
+                origin: Origin::Template {
+                    inputs: inputs.clone(),
+                },
             },
             kind: ProblemKind::Invalid {
                 origin: Origin::Template { inputs },

@@ -5,6 +5,7 @@ use std::fmt;
 
 use super::{Place, Terms};
 use crate::Origin;
+use crate::manifest::SourceKind;
 use crate::outage::{Cause, CopyError};
 use crate::source::SourceError;
 
@@ -21,12 +22,17 @@ pub enum Fix {
         /// Where a value would be found.
         places: Vec<Place>,
     },
-    /// Give the variable a value that fits.
+    /// Give the secret a value that fits, where the one that does not came from.
     Correct {
-        /// The secret's primary env name.
+        /// The secret's primary env name: what to set where the value came from no
+        /// variable (its `default`).
         name: String,
         /// What fits: "a `postgresql://...` URL of at most 200 characters".
         expected: String,
+        /// Where the value that does not fit came from: a variable is set, a file or a
+        /// store's value replaced, a template's inputs corrected (a sixtieth adversarial
+        /// pass was told to set `API_KEY` for a value from Vault).
+        origin: Origin,
     },
     /// Put the real value where the placeholder is.
     ReplacePlaceholder {
@@ -96,7 +102,25 @@ impl fmt::Display for Fix {
                 }
                 Ok(())
             }
-            Self::Correct { name, expected } => write!(f, "set {name} to {expected}"),
+            Self::Correct {
+                name,
+                expected,
+                origin,
+            } => match origin {
+                Origin::Source { locator, .. } if locator.kind() == SourceKind::ENV => {
+                    write!(f, "set {} to {expected}", locator.place())
+                }
+                Origin::Source { .. } => write!(f, "put {expected} in {origin}"),
+                Origin::Default => write!(
+                    f,
+                    "set {name} to {expected}, or correct the manifest's `default`"
+                ),
+                Origin::Template { inputs } => write!(
+                    f,
+                    "correct the template or its inputs ({}) so that it gives {expected}",
+                    inputs.join(", ")
+                ),
+            },
             Self::ReplacePlaceholder {
                 environment,
                 origin,
@@ -142,5 +166,51 @@ impl fmt::Display for SourceFix {
                 "`{key}` is built from `{input}`, which has no valid value: {cause}"
             ),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Locator;
+
+    #[test]
+    fn a_value_that_does_not_fit_is_corrected_where_it_came_from() {
+        // A sixtieth adversarial pass was told to "set API_KEY" for a value read from a
+        // mounted file, and from Vault, where no variable is read at all.
+        let correct = |origin: Origin| {
+            Fix::Correct {
+                name: "API_KEY".to_owned(),
+                expected: "a value matching `[0-9]+`".to_owned(),
+                origin,
+            }
+            .to_string()
+        };
+        let source = |locator: Locator| Origin::Source {
+            name: "s".to_owned(),
+            locator,
+        };
+        assert_eq!(
+            correct(source(Locator::env("API_TOKEN"))),
+            "set API_TOKEN to a value matching `[0-9]+`"
+        );
+        let from_file = correct(source(Locator::file("sec/api_key")));
+        assert!(
+            from_file.starts_with("put a value matching `[0-9]+` in "),
+            "{from_file}"
+        );
+        assert!(from_file.contains("sec/api_key"), "{from_file}");
+        let from_vault = correct(source(Locator::vault(
+            "secret/data/p/api_key",
+            "value",
+            Some(1),
+        )));
+        assert!(from_vault.contains("secret/data/p/api_key"), "{from_vault}");
+        assert!(!from_vault.contains("set API_KEY"), "{from_vault}");
+        assert!(correct(Origin::Default).contains("the manifest's `default`"));
+        let built = correct(Origin::Template {
+            inputs: vec!["user".to_owned(), "password".to_owned()],
+        });
+        assert!(built.contains("its inputs (user, password)"), "{built}");
     }
 }
