@@ -27,7 +27,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::check::Checker;
-use super::kind::Extent;
+use super::kind::{Extent, SourceKind};
 use super::model::{EnvironmentSpec, SecretSpec, SourceSpec};
 
 /// What to do about two secrets over one place.
@@ -148,8 +148,13 @@ fn import_environments(
                 .iter()
                 .zip(declared)
                 .all(|(held, spec)| Arc::ptr_eq(held, spec));
+        // (An `env` or `dotenv` source's places are env names, one secret's each
+        // already: said once, as claimed twice, not again here.)
+        let by_name = [SourceKind::ENV, SourceKind::DOTENV];
         for source in sources {
-            if as_declared && environment.sources.contains(&source.name) {
+            if by_name.contains(&source.config.kind())
+                || (as_declared && environment.sources.contains(&source.name))
+            {
                 continue;
             }
             made.push(EnvironmentSpec {
