@@ -139,6 +139,13 @@ pub fn serve(script: Vec<Answer>) -> Scripted {
             }
             let mut body = vec![0; length];
             let _ = reader.read_exact(&mut body);
+            // A token's look-up (asked once a connection of a token of the user's, to
+            // learn whether it has a use limit) is answered as Vault answers a token
+            // without one, apart from the script and unrecorded.
+            if path.ends_with("/auth/token/lookup-self") {
+                send(&mut stream, &lookup_self());
+                continue;
+            }
             record.lock().unwrap().push(Seen {
                 method,
                 path,
@@ -151,6 +158,14 @@ pub fn serve(script: Vec<Answer>) -> Scripted {
         }
     });
     Scripted { address, seen }
+}
+
+/// What Vault answers a token's `lookup-self`: no use limit.
+fn lookup_self() -> Answer {
+    Answer {
+        body: r#"{"data":{"num_uses":0}}"#.to_owned(),
+        ..answer(200)
+    }
 }
 
 /// Writes `answer` to `stream` in its shape; errors mean the client went away.

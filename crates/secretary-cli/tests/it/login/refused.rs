@@ -155,6 +155,53 @@ fn a_role_of_limited_uses_is_refused_leased_credentials_and_its_lease_revoked() 
     let out = secretary(app.path(), &bao, &ids, &["get", "secret_key"], "");
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     out.shows_none_of(&[role_id.as_str(), secret_id.as_str()]);
+    // A sixtieth: a refusal of its own (no such role) was blamed on the uses too.
+    let nowhere = tempfile::tempdir().unwrap();
+    fs::write(
+        nowhere.path().join("secrets.toml"),
+        r#"version = 1
+[sources.database]
+type = "vault_lease"
+path = "database/creds/nosuchrole"
+secrets = { user = "username" }
+auth = "approle"
+[environments.production]
+sources = ["database"]
+[secrets.user]
+"#,
+    )
+    .unwrap();
+    let out = secretary(nowhere.path(), &bao, &ids, &["check"], "");
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("nosuchrole") && !out.stdout.contains("token_num_uses"),
+        "{}{}",
+        out.stdout,
+        out.stderr
+    );
+    // And a token of the user's made with a use limit gave the program credentials
+    // Vault revoked with its last use (`run` exited 0).
+    let limited = bao.bao(&["token", "create", "-use-limit=12", "-field=token"]);
+    let out = secretary(
+        app.path(),
+        &bao,
+        &[("VAULT_TOKEN", limited.as_str())],
+        &["run", "--", "true"],
+        "",
+    );
+    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
+    assert!(out.stderr.contains("use limit"), "{}", out.stderr);
+    let leases = bao
+        .command(&[
+            "list",
+            "-format=json",
+            "sys/leases/lookup/database/creds/faceless-youtube/",
+        ])
+        .output()
+        .unwrap();
+    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    assert_eq!(leases, 0, "a lease was issued: {}", out.stderr);
+    out.shows_none_of(&[limited.as_str()]);
 }
 
 /// Starts `run --watch 1h --on-change restart` of a program that prints `ready` and its

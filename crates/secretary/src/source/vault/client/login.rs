@@ -408,15 +408,31 @@ impl Client {
         self.send_renewing(method, path, None, body, &stopped).await
     }
 
-    /// Whether the current login's token may be used a limited number of times (its
-    /// role's `token_num_uses`): Vault revokes it with its last use, and the leases it
-    /// read with it ([`crate::source::vault::lease`] reads none with such a token).
+    /// Whether the token sent may be used a limited number of times: the current
+    /// login's (its role's `token_num_uses`), or a token of the user's (`-use-limit`, as
+    /// its `lookup-self` says, asked once a connection: a sixtieth adversarial pass ran
+    /// a program on credentials Vault had revoked with such a `VAULT_TOKEN`'s last use).
+    /// Vault revokes it with its last use, and the leases read with it
+    /// ([`crate::source::vault::lease`] reads none with such a token). False when
+    /// unknown (a token that may not look itself up, no login yet).
     pub(crate) async fn uses_limited(&self) -> bool {
+        if let Credentials::Token(token) = &self.settings.credentials {
+            return *self
+                .user_token_limited
+                .get_or_init(|| async { self.uses_of(token).await.is_some_and(|uses| uses > 0) })
+                .await;
+        }
         self.lease
             .lock()
             .await
             .as_ref()
             .is_some_and(|lease| matches!(lease.kind, TokenKind::LimitedUses(_)))
+    }
+
+    /// Whether the current login's token has spent its counted uses (the last request
+    /// sent with it was its last use).
+    pub(crate) async fn uses_spent(&self) -> bool {
+        self.lease.lock().await.as_ref().is_some_and(Lease::spent)
     }
 
     /// Renews `current` (`auth/token/renew-self`): the renewed lease, marked not

@@ -184,6 +184,9 @@ pub struct Client {
     lease: Mutex<Option<Lease>>,
     /// Logged out for the process's end ([`Client::log_out`]): no login is made again.
     logged_out: std::sync::atomic::AtomicBool,
+    /// Whether a token of the user's may be used a limited number of times, as its
+    /// `lookup-self` said when first asked ([`Client::uses_limited`]).
+    user_token_limited: tokio::sync::OnceCell<bool>,
 }
 
 /// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
@@ -266,6 +269,7 @@ impl Client {
             index: std::sync::Mutex::new(None),
             lease: Mutex::new(None),
             logged_out: std::sync::atomic::AtomicBool::new(false),
+            user_token_limited: tokio::sync::OnceCell::new(),
         })
     }
 

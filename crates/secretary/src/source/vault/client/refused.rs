@@ -136,6 +136,27 @@ impl Client {
     /// never holds one up by the retries and back-off a read gets (a server that answers
     /// it 500 delayed each login by seconds; one that never answers, by 3 minutes).
     pub(super) async fn lives(&self, token: &SecretValue) -> Option<bool> {
+        let reply = self.looked_up(token).await?;
+        match reply.status {
+            200 => Some(true),
+            403 if reply.is_vault_error() => Some(false),
+            _ => None,
+        }
+    }
+
+    /// How many uses `token` has left (`num_uses` of its `lookup-self`, which spends
+    /// one; 0 for a token without a limit); `None` when Vault did not say.
+    pub(super) async fn uses_of(&self, token: &SecretValue) -> Option<u64> {
+        let reply = self
+            .looked_up(token)
+            .await
+            .filter(|reply| reply.status == 200)?;
+        reply.json().expose().pointer("/data/num_uses")?.as_u64()
+    }
+
+    /// Vault's answer to `auth/token/lookup-self` with `token`, as [`Client::lives`]
+    /// asks it.
+    async fn looked_up(&self, token: &SecretValue) -> Option<Reply> {
         let node = self.preferred.load(Ordering::Relaxed) % self.nodes.len();
         let url = self.url(node, "auth/token/lookup-self", None).ok()?;
         let wait = self.settings.timeout.min(std::time::Duration::from_secs(2));
@@ -143,12 +164,8 @@ impl Client {
             tokio::time::timeout(wait, self.once(node, &Method::GET, url, None, Some(token)))
                 .await
                 .ok()?;
-        let super::Attempt::Answer(reply) = attempt else {
-            return None;
-        };
-        match reply.status {
-            200 => Some(true),
-            403 if reply.is_vault_error() => Some(false),
+        match attempt {
+            super::Attempt::Answer(reply) => Some(reply),
             _ => None,
         }
     }

@@ -102,12 +102,13 @@ pub enum LeaseError {
         /// The API path.
         path: String,
     },
-    /// The login's token may be used a limited number of times (its role's
-    /// `token_num_uses`): Vault revokes it with its last use, and every lease read with
-    /// it then, so credentials leased with it would stop working while the program holds
-    /// them (a fifty-ninth adversarial pass). What was issued is revoked at once.
+    /// The token may be used a limited number of times (a login role's
+    /// `token_num_uses`, a `VAULT_TOKEN` made with `-use-limit`): Vault revokes it with
+    /// its last use, and every lease read with it then, so credentials leased with it
+    /// would stop working while the program holds them (the fifty-ninth and sixtieth
+    /// adversarial passes). What was issued is revoked at once.
     #[error(
-        "{path} was not read for leased credentials: the login's token may be used only a limited number of times (its role's token_num_uses), and Vault revokes it, and the credentials leased with it, at its last use"
+        "{path} was not read for leased credentials: the token may be used only a limited number of times (a login role's token_num_uses, or a token made with a use limit), and Vault revokes it, and the credentials leased with it, at its last use"
     )]
     LimitedUses {
         /// The API path.
@@ -139,7 +140,7 @@ impl LeaseError {
             }
             Self::NotText { .. } => "list only text fields in the source's `secrets` table".to_owned(),
             Self::LimitedUses { .. } => {
-                "give the vault_lease source a role whose tokens have no use limit (token_num_uses=0), by its own role_id_file and secret_id_file; a vault (KV) source may keep the limited one".to_owned()
+                "give the vault_lease source a token without a use limit: log in with a role whose tokens have none (token_num_uses=0), by its own role_id_file and secret_id_file, or set a VAULT_TOKEN made without one; a vault (KV) source may keep the limited one".to_owned()
             }
             Self::Ending { .. } => {
                 "nothing to do: the process was stopped while it read its secrets".to_owned()
