@@ -575,3 +575,28 @@ fn a_write_where_no_state_directory_can_be_made_succeeds() {
     assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("(version 2)"), "{}", out.stdout);
 }
+
+#[test]
+fn cache_status_says_a_copy_saved_ahead_of_the_clock_is_so() {
+    // A fifty-eighth adversarial pass: a copy saved while the clock ran ahead was shown
+    // "0 seconds" old.
+    let app = App::new("warn");
+    assert_eq!(app.run(&["check"]).code, 0);
+    let copy = app.path().join("state/shop.production.lkg");
+    let mut outer: serde_json::Value = serde_json::from_slice(&fs::read(&copy).unwrap()).unwrap();
+    let saved = outer["sources"][0]["saved"].as_u64().unwrap();
+    outer["sources"][0]["saved"] = (saved + 3600).into();
+    fs::write(&copy, outer.to_string()).unwrap();
+    let out = app.run(&["cache", "status"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains(" minutes ahead of the clock"),
+        "{}",
+        out.stdout
+    );
+    let out = app.run(&["cache", "status", "--format", "json"]);
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let ahead = json["copies"][0]["ahead_seconds"].as_u64().unwrap();
+    assert!((3590..=3600).contains(&ahead), "{ahead}");
+    assert_eq!(json["copies"][0]["age_seconds"], 0);
+}
