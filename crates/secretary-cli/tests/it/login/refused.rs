@@ -181,16 +181,21 @@ sources = ["database"]
     );
     // And a token of the user's made with a use limit gave the program credentials
     // Vault revoked with its last use (`run` exited 0).
-    let limited = bao.bao(&["token", "create", "-use-limit=12", "-field=token"]);
-    let out = secretary(
-        app.path(),
-        &bao,
-        &[("VAULT_TOKEN", limited.as_str())],
-        &["run", "--", "true"],
-        "",
-    );
-    assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
-    assert!(out.stderr.contains("use limit"), "{}", out.stderr);
+    // (A token of one use answers its look-up -1, the look-up being its last use: a
+    // sixty-first adversarial pass saw that taken for no limit.)
+    for uses in ["-use-limit=12", "-use-limit=1"] {
+        let limited = bao.bao(&["token", "create", uses, "-field=token"]);
+        let out = secretary(
+            app.path(),
+            &bao,
+            &[("VAULT_TOKEN", limited.as_str())],
+            &["run", "--", "true"],
+            "",
+        );
+        assert_eq!(out.code, Some(1), "{uses}: {}{}", out.stdout, out.stderr);
+        assert!(out.stderr.contains("use limit"), "{uses}: {}", out.stderr);
+        out.shows_none_of(&[limited.as_str()]);
+    }
     let leases = bao
         .command(&[
             "list",
@@ -200,8 +205,7 @@ sources = ["database"]
         .output()
         .unwrap();
     let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
-    assert_eq!(leases, 0, "a lease was issued: {}", out.stderr);
-    out.shows_none_of(&[limited.as_str()]);
+    assert_eq!(leases, 0, "a lease was issued");
 }
 
 /// Starts `run --watch 1h --on-change restart` of a program that prints `ready` and its

@@ -413,14 +413,20 @@ impl Client {
     /// its `lookup-self` says, asked once a connection: a sixtieth adversarial pass ran
     /// a program on credentials Vault had revoked with such a `VAULT_TOKEN`'s last use).
     /// Vault revokes it with its last use, and the leases read with it
-    /// ([`crate::source::vault::lease`] reads none with such a token). False when
-    /// unknown (a token that may not look itself up, no login yet).
+    /// ([`crate::source::vault::lease`] reads none with such a token). A user's token
+    /// is asked again until Vault says (a sixty-first adversarial pass dropped the one
+    /// question, and the answer "unknown" was kept as "unlimited"); false while unknown
+    /// (a token that may not look itself up, no login yet).
     pub(crate) async fn uses_limited(&self) -> bool {
         if let Credentials::Token(token) = &self.settings.credentials {
-            return *self
-                .user_token_limited
-                .get_or_init(|| async { self.uses_of(token).await.is_some_and(|uses| uses > 0) })
-                .await;
+            if let Some(&limited) = self.user_token_limited.get() {
+                return limited;
+            }
+            let Some(limited) = self.limited(token).await else {
+                return false;
+            };
+            let _ = self.user_token_limited.set(limited);
+            return limited;
         }
         self.lease
             .lock()

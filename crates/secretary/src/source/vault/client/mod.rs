@@ -186,7 +186,7 @@ pub struct Client {
     logged_out: std::sync::atomic::AtomicBool,
     /// Whether a token of the user's may be used a limited number of times, as its
     /// `lookup-self` said when first asked ([`Client::uses_limited`]).
-    user_token_limited: tokio::sync::OnceCell<bool>,
+    user_token_limited: std::sync::OnceLock<bool>,
 }
 
 /// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
@@ -269,7 +269,7 @@ impl Client {
             index: std::sync::Mutex::new(None),
             lease: Mutex::new(None),
             logged_out: std::sync::atomic::AtomicBool::new(false),
-            user_token_limited: tokio::sync::OnceCell::new(),
+            user_token_limited: std::sync::OnceLock::new(),
         })
     }
 

@@ -144,14 +144,17 @@ impl Client {
         }
     }
 
-    /// How many uses `token` has left (`num_uses` of its `lookup-self`, which spends
-    /// one; 0 for a token without a limit); `None` when Vault did not say.
-    pub(super) async fn uses_of(&self, token: &SecretValue) -> Option<u64> {
+    /// Whether `token` may be used a limited number of times: `num_uses` of its
+    /// `lookup-self` (which spends one) is not 0; Vault answers -1 when that look-up was
+    /// its last use (a sixty-first adversarial pass saw -1 taken for no limit, and the
+    /// token spent by the question). `None` when Vault did not say.
+    pub(super) async fn limited(&self, token: &SecretValue) -> Option<bool> {
         let reply = self
             .looked_up(token)
             .await
             .filter(|reply| reply.status == 200)?;
-        reply.json().expose().pointer("/data/num_uses")?.as_u64()
+        let uses = reply.json().expose().pointer("/data/num_uses")?.as_i64()?;
+        Some(uses != 0)
     }
 
     /// Vault's answer to `auth/token/lookup-self` with `token`, as [`Client::lives`]
