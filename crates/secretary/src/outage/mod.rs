@@ -715,8 +715,9 @@ fn plain(source: &dyn Source, asked: &[Arc<SecretSpec>], context: &Context<'_>) 
 /// connection is shared by the sources with the same settings, and one login serves
 /// them all (a sixtieth adversarial pass counted two logins a command).
 fn retries_with_a_copy(vars: &Variables) -> Option<u32> {
-    let chosen = vars.get("VAULT_MAX_RETRIES").is_some() || vars.get("BAO_MAX_RETRIES").is_some();
-    (!chosen).then_some(0)
+    // (An empty variable is no choice: a sixty-first adversarial pass saw one taken for
+    // a choice of the default's retries.)
+    (!crate::source::vault_retries_chosen(vars)).then_some(0)
 }
 
 /// `source`'s answer if it comes within `wait`; `None` if not. The lookup runs on a

@@ -39,10 +39,10 @@ pub use sops::{SopsError, SopsNested, SopsOutput, SopsScalar, SopsSource};
 pub use store::{Plan, Store, StoreError, StoreLimit};
 pub use vault::lease::registry as leases;
 pub use vault::lease::{LeaseError, LeaseSource};
-pub(crate) use vault::server as vault_server;
 pub use vault::{
     Access, LoginMethod, NodeAnswer, Snapshot, Stored, TlsFailure, VaultError, VaultSource, Written,
 };
+pub(crate) use vault::{retries_chosen as vault_retries_chosen, server as vault_server};
 
 /// What a source is told besides the secrets it is asked for.
 #[derive(Debug, Clone)]

@@ -615,3 +615,17 @@ fn an_expired_copy_is_never_said_to_be_as_old_as_its_limit() {
     let said = expired(Duration::from_secs(10));
     assert!(said.contains("is 10 seconds old"), "{said}");
 }
+
+#[test]
+fn a_source_whose_copy_stands_in_is_not_retried_unless_the_user_chose_retries() {
+    // A sixty-first adversarial pass: an empty `VAULT_MAX_RETRIES=` was taken for a
+    // choice, and the copy served only after the default's retries and back-off.
+    let retries = |pairs: &[(&str, &str)]| {
+        super::retries_with_a_copy(&crate::Variables::from_pairs(pairs.iter().copied()))
+    };
+    assert_eq!(retries(&[]), Some(0));
+    assert_eq!(retries(&[("VAULT_MAX_RETRIES", "")]), Some(0));
+    assert_eq!(retries(&[("BAO_MAX_RETRIES", "")]), Some(0));
+    assert_eq!(retries(&[("VAULT_MAX_RETRIES", "3")]), None);
+    assert_eq!(retries(&[("BAO_MAX_RETRIES", "0")]), None);
+}

@@ -55,7 +55,7 @@ use kv::{
 };
 use settings::Settings;
 pub(in crate::source) use settings::is_loopback;
-pub(crate) use settings::server;
+pub(crate) use settings::{retries_chosen, server};
 pub use snapshot::Snapshot;
 use write::{CONFLICT_RETRIES, FieldChange, Merge, Theirs, write_merging};
 

@@ -157,6 +157,12 @@ pub(super) fn variable<'a>(vars: &'a Variables, name: &str) -> Option<(String, &
     None
 }
 
+/// Whether the user chose how many times a request is retried (`BAO_MAX_RETRIES` or
+/// `VAULT_MAX_RETRIES`, not empty: an empty one is the default, as [`Settings`] reads it).
+pub(crate) fn retries_chosen(vars: &Variables) -> bool {
+    variable(vars, "MAX_RETRIES").is_some_and(|(_, value)| !value.is_empty())
+}
+
 /// The namespace: the manifest's, else `BAO_NAMESPACE`/`VAULT_NAMESPACE`; `None` when
 /// empty. Checked here, where it is chosen, so that an error names where it came from
 /// (the manifest's `namespace` was once blamed on a `VAULT_NAMESPACE` nobody had set).
