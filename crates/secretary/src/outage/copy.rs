@@ -413,13 +413,15 @@ fn outdated(
     let counted = parsed
         .forgettings
         .is_some_and(|sealed| counted::outdated(dir, server, binding, sealed));
-    if at.is_none() && !counted {
-        return None;
+    match at {
+        Some(at) => Some(CopyError::Forgotten {
+            path: path.to_path_buf(),
+            ago: ago(now, at),
+        }),
+        None => counted.then(|| CopyError::Outdated {
+            path: path.to_path_buf(),
+        }),
     }
-    Some(CopyError::Forgotten {
-        path: path.to_path_buf(),
-        ago: at.and_then(|at| ago(now, at)),
-    })
 }
 
 /// How long before `now` a forgetting at `at` was (seconds); `None` when after.

@@ -6,8 +6,19 @@ use std::io::Write as _;
 use std::os::unix::fs::{DirBuilderExt as _, OpenOptionsExt as _};
 use std::path::Path;
 
+#[cfg(test)]
+thread_local! {
+    /// A disk that is full, for the writes of this thread (a test's): nothing can be
+    /// written, and a file can still be removed.
+    pub(super) static FULL: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
 /// Writes `bytes` to `path` atomically, mode 0600, in a directory made 0700 if it is new.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    #[cfg(test)]
+    if FULL.with(std::cell::Cell::get) {
+        return Err(std::io::Error::from_raw_os_error(28));
+    }
     let dir = directory_of(path);
     fs::DirBuilder::new()
         .recursive(true)

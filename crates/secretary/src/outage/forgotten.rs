@@ -132,7 +132,10 @@ fn remove(path: &Path) -> Result<(), CopyError> {
 pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
     let failed = |error: std::io::Error| CopyError::write(dir, &error);
     let _locked = lock(dir).map_err(failed)?;
-    record(dir, server, seconds(SystemTime::now()))?;
+    // The copies first, then the record: under the lock no save comes between, and on a
+    // full disk, where neither the record nor a copy rewritten without the server's
+    // values can be written, a copy can still be removed (a sixty-first adversarial pass
+    // saw a refusal's and a `put`'s forgetting fail at its record, and the copy served).
     for path in super::listing::files(dir)? {
         match read_outer(&path) {
             Ok(Some(outer)) => {
@@ -144,12 +147,14 @@ pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
                     .collect();
                 if !names.is_empty() {
                     let gone: Vec<&str> = names.iter().map(String::as_str).collect();
-                    forget_in(&path, outer, &gone)?;
+                    if forget_in(&path, outer, &gone).is_err() {
+                        remove(&path)?;
+                    }
                 }
             }
             Ok(None) => {}
             Err(_) => remove(&path)?,
         }
     }
-    Ok(())
+    record(dir, server, seconds(SystemTime::now()))
 }

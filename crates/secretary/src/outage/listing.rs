@@ -90,6 +90,7 @@ pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result
     let _locked = super::disk::lock(dir).map_err(|error| failed(dir, error))?;
     let now = super::copy::seconds(SystemTime::now());
     let mut removed = 0;
+    let mut unrecorded = None;
     for path in files(dir)? {
         let outer = read_outer(&path).ok().flatten();
         let chosen = match &outer {
@@ -102,8 +103,16 @@ pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result
         if !chosen {
             continue;
         }
+        match fs::remove_file(&path) {
+            Ok(()) => removed += 1,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+            Err(error) => return Err(failed(&path, error)),
+        }
         // A read another process began before is not saved into this copy again; the
         // other copies of its servers are left as they are (nothing changed in Vault).
+        // Recorded once the copy is removed, under the lock all the same: on a full disk
+        // the record cannot be written, and the copy is removed still (a sixty-first
+        // adversarial pass saw `cache clear` remove nothing there).
         for (outer, sealed) in outer
             .iter()
             .flat_map(|outer| outer.sources.iter().map(move |sealed| (outer, sealed)))
@@ -111,16 +120,16 @@ pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result
             if !sealed.server.is_empty() {
                 let cleared =
                     super::forgotten::of_binding(&sealed.server, &outer.app, &outer.environment);
-                super::forgotten::record(dir, &cleared, now)?;
+                if let Err(error) = super::forgotten::record(dir, &cleared, now) {
+                    unrecorded.get_or_insert(error);
+                }
             }
         }
-        match fs::remove_file(&path) {
-            Ok(()) => removed += 1,
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
-            Err(error) => return Err(failed(&path, error)),
-        }
     }
-    Ok(removed)
+    match unrecorded {
+        Some(error) => Err(error),
+        None => Ok(removed),
+    }
 }
 
 /// Every copy in `dir`, by file name; a file that does not read as one is left out

@@ -546,10 +546,18 @@ fn a_copy_from_another_directory_is_not_served_whatever_its_counts() {
     forgotten::record(&here, SERVER, behind).unwrap();
     let path = here.join(copy::file_name(binding()));
     std::fs::copy(there.join(copy::file_name(binding())), &path).unwrap();
-    assert!(
-        !holds(&path, binding(), "vault"),
-        "another directory's copy was served"
-    );
+    match copy::open(&path, binding(), "vault", Some(SERVER), &key()) {
+        // Said as what it is, not as a forgetting "after a write" (a sixty-first
+        // adversarial pass).
+        Err(error @ CopyError::Outdated { .. }) => {
+            assert!(
+                error.to_string().contains("another state directory"),
+                "{error}"
+            );
+        }
+        Err(error) => panic!("{error}"),
+        Ok(_) => panic!("another directory's copy was served"),
+    }
 }
 
 #[test]
@@ -602,9 +610,45 @@ fn a_forgetting_recorded_ahead_of_the_clock_is_not_said_zero_seconds_ago() {
     std::fs::write(&path, &aside).unwrap();
     match copy::open(&path, binding(), "vault", Some(SERVER), &key()) {
         Err(error @ CopyError::Forgotten { ago: None, .. }) => {
-            assert!(error.to_string().contains("when cannot be told"), "{error}");
+            assert!(
+                error.to_string().contains("ahead of this machine's clock"),
+                "{error}"
+            );
         }
         Err(error) => panic!("{error}"),
         Ok(_) => panic!("the put-back copy was served"),
     }
+}
+
+#[test]
+fn a_forgetting_on_a_full_disk_still_forgets_the_copies() {
+    // A sixty-first adversarial pass, on a full disk: a refusal's and a `put`'s
+    // forgetting failed at writing its record, before any copy was touched, and the copy
+    // was served at the next outage; `cache clear`, the fix it named, removed nothing.
+    let full = |on: bool| super::super::disk::FULL.with(|full| full.set(on));
+    let dir = tempfile::tempdir().unwrap();
+    let state = dir.path().join("state");
+    let path = state.join(copy::file_name(binding()));
+    save_now(&state, binding());
+    full(true);
+    let error = forgotten::forget_server(&state, SERVER)
+        .unwrap_err()
+        .to_string();
+    full(false);
+    assert!(error.contains("os error 28"), "{error}");
+    // (The record is named as such, not as a copy.)
+    assert!(
+        error.contains(".forgettings, beside the last-known-good copies"),
+        "{error}"
+    );
+    assert!(!path.exists(), "the copy was left, to be served");
+    // `cache clear` removes the copy, and says what it could not record.
+    save_now(&state, binding());
+    full(true);
+    let error = super::super::clear(&state, None, None)
+        .unwrap_err()
+        .to_string();
+    full(false);
+    assert!(error.contains("os error 28"), "{error}");
+    assert!(!path.exists(), "cache clear removed nothing");
 }

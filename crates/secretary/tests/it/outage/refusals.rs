@@ -431,7 +431,7 @@ fn a_copy_put_back_after_cache_clear_under_a_clock_set_back_is_not_served() {
     setup.server.stop();
     let report = setup.resolve("production", &vars);
     assert!(
-        matches!(copy_error(&report, "api_key"), CopyError::Forgotten { .. }),
+        matches!(copy_error(&report, "api_key"), CopyError::Outdated { .. }),
         "{:?}",
         report.resolutions
     );
