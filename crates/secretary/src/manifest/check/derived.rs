@@ -111,6 +111,7 @@ impl Checker<'_> {
             }
         }
         self.one_template_per_input(environment, &specs);
+        self.no_pattern_over_a_secret(environment, &specs);
     }
 
     /// Reports a secret that two templates of `environment` read, directly or through
@@ -150,6 +151,45 @@ impl Checker<'_> {
                 // pass: 16,000 chained templates took 80 s to check).
                 return;
             }
+        }
+    }
+
+    /// Reports a secret with a `pattern` built by a template that reads a sensitive
+    /// secret (directly or through other templates): the pattern would ask that value a
+    /// question the template's text chooses, and that text, or an input beside the
+    /// value (a default by environment), may differ in each environment: one question an
+    /// environment (a sixty-first adversarial pass: `{pw}|0`, `{pw}|1`... under one
+    /// pattern of as many branches told a character a `check --env`). Its type and
+    /// lengths are still checked; a pattern belongs on the inputs.
+    fn no_pattern_over_a_secret(
+        &mut self,
+        environment: &EnvironmentSpec,
+        specs: &HashMap<&str, &std::sync::Arc<crate::manifest::SecretSpec>>,
+    ) {
+        for spec in environment.secrets() {
+            if spec.template.is_none() || spec.constraints.pattern.is_none() {
+                continue;
+            }
+            let Some(read) = bases(&spec.key, specs).into_iter().find(|base| {
+                specs
+                    .get(base.as_str())
+                    .is_some_and(|input| input.sensitive)
+            }) else {
+                continue;
+            };
+            let at = self.template_offset(&environment.name, &spec.key);
+            self.report(
+                at,
+                format!(
+                    "environment `{}`: secret `{}` has a `pattern` and is built by a template that reads sensitive secret `{read}`",
+                    environment.name, spec.key
+                ),
+                Some(format!(
+                    "give the pattern to `{read}` (or the inputs) instead: a pattern over a template would question `{read}`'s value in the template's words, which may differ in each environment"
+                )),
+            );
+            // Once: the manifest is refused.
+            return;
         }
     }
 

@@ -558,3 +558,41 @@ fn an_empty_application_name_is_refused() {
         assert_eq!(found, [(3, "`[app] name` is empty".to_owned())], "{name:?}");
     }
 }
+
+#[test]
+fn a_pattern_over_a_template_that_reads_a_secret_is_refused() {
+    // A sixty-first adversarial pass: one pattern of three branches over a template
+    // that differs by environment (`{pw}|0`, `{pw}|1`, `{pw}|2`) told one character of
+    // `pw` a `check --env`; a default by environment beside the value would do the
+    // same with one template.
+    let by_environment = "version = 1\n[sources.env]\ntype = \"env\"\n\
+        [environments.e0]\nsources = [\"env\"]\n\
+        [environments.e0.secrets.probe]\ntemplate = \"{pw}|0\"\n\
+        [environments.e1]\nsources = [\"env\"]\n\
+        [environments.e1.secrets.probe]\ntemplate = \"{pw}|1\"\n\
+        [secrets.pw]\n[secrets.probe]\npattern = \"(h.*\\\\|0|.u.*\\\\|1)\"\n";
+    let found = diagnostics(by_environment);
+    assert!(
+        found.iter().any(|(line, message)| *line == 7
+            && message == "environment `e0`: secret `probe` has a `pattern` and is built by a template that reads sensitive secret `pw`"),
+        "{found:?}"
+    );
+    let with_a_default = "version = 1\n[sources.env]\ntype = \"env\"\n\
+        [environments.e0]\nsources = [\"env\"]\n\
+        [environments.e0.secrets.marker]\ndefault = \"0\"\n\
+        [secrets.pw]\n[secrets.marker]\nsensitive = false\n\
+        [secrets.probe]\ntemplate = \"{pw}|{marker}\"\npattern = \"h.*\\\\|0\"\n";
+    assert!(!diagnostics(with_a_default).is_empty());
+    // Through another template too; and its type and lengths are still checked.
+    let through = "version = 1\n[secrets.pw]\n\
+        [secrets.inner]\ntemplate = \"x{pw}\"\n\
+        [secrets.outer]\ntemplate = \"{inner}\"\npattern = \"xh.*\"\n";
+    assert!(!diagnostics(through).is_empty());
+    let lengths = "version = 1\n[secrets.pw]\n\
+        [secrets.url]\ntemplate = \"postgresql://u:{pw|url}@db/app\"\ntype = \"url\"\nmax_length = 200\n";
+    assert!(parse(lengths).is_ok());
+    // A template over settings alone may have one.
+    let settings = "version = 1\n[secrets.host]\nsensitive = false\n\
+        [secrets.url]\ntemplate = \"https://{host}/\"\npattern = \"https://.*\"\n";
+    assert!(parse(settings).is_ok());
+}
