@@ -110,6 +110,12 @@ impl fmt::Display for Fix {
                 Origin::Source { locator, .. } if locator.kind() == SourceKind::ENV => {
                     write!(f, "set {} to {expected}", locator.place())
                 }
+                // A store's version is written once: a new one is what to write (a
+                // sixty-first adversarial pass was told to put a value "in" `@v1`).
+                Origin::Source { locator, .. } if locator.version().is_some() => {
+                    let latest = crate::Locator::new(locator.kind(), locator.place().clone());
+                    write!(f, "write {expected} as a new version of {latest}")
+                }
                 Origin::Source { .. } => write!(f, "put {expected} in {origin}"),
                 Origin::Default => write!(
                     f,
@@ -205,7 +211,12 @@ mod tests {
             "value",
             Some(1),
         )));
+        assert!(
+            from_vault.contains("as a new version of vault:"),
+            "{from_vault}"
+        );
         assert!(from_vault.contains("secret/data/p/api_key"), "{from_vault}");
+        assert!(!from_vault.contains("@v1"), "{from_vault}");
         assert!(!from_vault.contains("set API_KEY"), "{from_vault}");
         assert!(correct(Origin::Default).contains("the manifest's `default`"));
         let built = correct(Origin::Template {
