@@ -225,6 +225,28 @@ pub struct Constraints {
     pub max: Option<i64>,
 }
 
+impl Constraints {
+    /// The first of them whose verdict on a value built from another secret's (by a
+    /// `template`, by `.env` expansion) asks that secret a question the text around it
+    /// chooses: `pattern`, `values`, `min`, `max`. That text may differ in each
+    /// environment, one question an environment (the sixty-first and sixty-second
+    /// adversarial passes). A type and lengths ask no chosen question; `schemes` is
+    /// judged where the text is known.
+    pub(crate) fn questioning(&self) -> Option<&'static str> {
+        if self.pattern.is_some() {
+            Some("pattern")
+        } else if !self.values.is_empty() {
+            Some("values")
+        } else if self.min.is_some() {
+            Some("min")
+        } else if self.max.is_some() {
+            Some("max")
+        } else {
+            None
+        }
+    }
+}
+
 /// One `[secrets.KEY]` table.
 #[derive(Debug, Clone)]
 #[non_exhaustive]

@@ -620,6 +620,24 @@ fn refused(
             }
         }
     }
+    if let Some(asks) = secret.constraints.questioning() {
+        for candidate in candidates {
+            let owned = candidate.origins.iter().find_map(|origin| {
+                let owner = context.sensitive_names.get(origin)?;
+                (*owner != secret.key).then_some((origin, owner))
+            });
+            if let Some((origin, owner)) = owned {
+                return Some(SourceError::QuestionFromSecret {
+                    path: candidate.path.to_owned(),
+                    line: candidate.line,
+                    name: candidate.name.to_owned(),
+                    origin: origin.clone(),
+                    secret: owner.clone(),
+                    asks,
+                });
+            }
+        }
+    }
     // Each claim with the candidate and origin it stands for.
     let (claims, whose): (Vec<Claim>, Vec<(&Candidate<'_>, &String)>) = candidates
         .iter()

@@ -302,6 +302,28 @@ pub enum SourceError {
         /// The sensitive secret.
         secret: String,
     },
+    /// A secret with a constraint that asks a question of its value (`pattern`,
+    /// `values`, `min`, `max`) whose `.env` value is built from another sensitive
+    /// secret's variable: the text around the expansion chooses the question, and may
+    /// differ in each environment's file, one question an environment (a sixty-second
+    /// adversarial pass spelt a password out, 7 environments a character).
+    #[error(
+        "{path}:{line}: {name} is built from ${{{origin}}}, secret `{secret}`'s, which is sensitive, and the secret read has `{asks}`"
+    )]
+    QuestionFromSecret {
+        /// The file, as shown.
+        path: String,
+        /// The line of the assignment.
+        line: usize,
+        /// The variable read.
+        name: String,
+        /// The sensitive secret's variable it was expanded from.
+        origin: String,
+        /// The sensitive secret.
+        secret: String,
+        /// The constraint of the secret read that would question it.
+        asks: &'static str,
+    },
     /// A file another secret of the resolution read too, by another name or through a
     /// link: each would ask it a question through its verdict.
     #[error("{path} is the file secret `{first}` reads (by another name or link)")]
@@ -427,6 +449,9 @@ impl SourceError {
             ),
             Self::PlainFromSecret { origin, .. } => format!(
                 "a secret declared `sensitive = false` may not be built from a sensitive one: declare it sensitive (remove `sensitive = false`), or do not expand `${{{origin}}}` into it"
+            ),
+            Self::QuestionFromSecret { origin, secret, asks, .. } => format!(
+                "give `{asks}` to `{secret}` instead, or do not expand `${{{origin}}}` into this value: `{asks}` over a value built from another secret's would question it in the words around the expansion"
             ),
             Self::SharedFile { path, .. } => format!(
                 "give each secret its own file, and remove the link or copy at {path}: two secrets reading one file would let a manifest question its value through their verdicts"

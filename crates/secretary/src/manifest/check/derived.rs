@@ -111,7 +111,7 @@ impl Checker<'_> {
             }
         }
         self.one_template_per_input(environment, &specs);
-        self.no_pattern_over_a_secret(environment, &specs);
+        self.no_question_over_a_secret(environment, &specs);
     }
 
     /// Reports a secret that two templates of `environment` read, directly or through
@@ -154,22 +154,34 @@ impl Checker<'_> {
         }
     }
 
-    /// Reports a secret with a `pattern` built by a template that reads a sensitive
-    /// secret (directly or through other templates): the pattern would ask that value a
-    /// question the template's text chooses, and that text, or an input beside the
-    /// value (a default by environment), may differ in each environment: one question an
-    /// environment (a sixty-first adversarial pass: `{pw}|0`, `{pw}|1`... under one
-    /// pattern of as many branches told a character a `check --env`). Its type and
-    /// lengths are still checked; a pattern belongs on the inputs.
-    fn no_pattern_over_a_secret(
+    /// Reports a secret built by a template that reads a sensitive secret (directly or
+    /// through other templates) with a constraint that would ask that value a question
+    /// the template's text chooses ([`crate::manifest::Constraints::questioning`], and
+    /// `schemes` unless the template's own text fixes the scheme): that text, or an
+    /// input beside the value (a default by environment), may differ in each
+    /// environment, one question an environment (the sixty-first adversarial pass:
+    /// `{pw}|0`, `{pw}|1`... under one pattern told a character a `check --env`; the
+    /// sixty-second: `values` and `schemes` as dictionaries). Its type and lengths are
+    /// still checked; such constraints belong on the inputs.
+    fn no_question_over_a_secret(
         &mut self,
         environment: &EnvironmentSpec,
         specs: &HashMap<&str, &std::sync::Arc<crate::manifest::SecretSpec>>,
     ) {
         for spec in environment.secrets() {
-            if spec.template.is_none() || spec.constraints.pattern.is_none() {
+            let Some(template) = &spec.template else {
                 continue;
-            }
+            };
+            let constraints = &spec.constraints;
+            let scheme_fixed = matches!(
+                template.parts().first(),
+                Some(crate::manifest::derived::Part::Text(text)) if text.contains("://")
+            );
+            let Some(asks) = constraints.questioning().or_else(|| {
+                (!constraints.schemes.is_empty() && !scheme_fixed).then_some("schemes")
+            }) else {
+                continue;
+            };
             let Some(read) = bases(&spec.key, specs).into_iter().find(|base| {
                 specs
                     .get(base.as_str())
@@ -181,11 +193,11 @@ impl Checker<'_> {
             self.report(
                 at,
                 format!(
-                    "environment `{}`: secret `{}` has a `pattern` and is built by a template that reads sensitive secret `{read}`",
+                    "environment `{}`: secret `{}` has `{asks}` and is built by a template that reads sensitive secret `{read}`",
                     environment.name, spec.key
                 ),
                 Some(format!(
-                    "give the pattern to `{read}` (or the inputs) instead: a pattern over a template would question `{read}`'s value in the template's words, which may differ in each environment"
+                    "give `{asks}` to `{read}` (or the inputs) instead: it would question `{read}`'s value in the template's words, which may differ in each environment (a url's `schemes` may stay when the template's text begins with its scheme)"
                 )),
             );
             // Once: the manifest is refused.

@@ -43,9 +43,9 @@ fn a_secret_built_from_a_value_another_reads_is_refused_when_read_alone() {
         dir.path(),
         "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\", \"spy.env\"]\n\
          [secrets.pw]\nenv = [\"DB_PASSWORD\"]\n\
-         [secrets.c0]\nenv = [\"C0\"]\npattern = \"^h.*\"\n\
-         [secrets.c1]\nenv = [\"C1\"]\npattern = \"^.u.*\"\n\
-         [secrets.c2]\nenv = [\"C2\"]\npattern = \"^..n.*\"\n",
+         [secrets.c0]\nenv = [\"C0\"]\n\
+         [secrets.c1]\nenv = [\"C1\"]\n\
+         [secrets.c2]\nenv = [\"C2\"]\n",
     );
     write_private(&dir.path().join(".env"), "DB_PASSWORD=hunter2X\n");
     write_private(
@@ -76,9 +76,9 @@ fn one_value_expanded_in_many_dotenv_sources_is_refused_past_the_first_when_read
          [sources.d1]\ntype = \"dotenv\"\nfiles = [\".env\", \"q1.env\"]\n\
          [sources.d2]\ntype = \"dotenv\"\nfiles = [\".env\", \"q2.env\"]\n\
          [environments.development]\nsources = [\"d0\", \"d1\", \"d2\"]\n\
-         [secrets.q0]\nenv = [\"Q0\"]\npattern = \"^h.*\"\n\
-         [secrets.q1]\nenv = [\"Q1\"]\npattern = \"^.u.*\"\n\
-         [secrets.q2]\nenv = [\"Q2\"]\npattern = \"^..n.*\"\n",
+         [secrets.q0]\nenv = [\"Q0\"]\n\
+         [secrets.q1]\nenv = [\"Q1\"]\n\
+         [secrets.q2]\nenv = [\"Q2\"]\n",
     );
     write_private(&dir.path().join(".env"), "DB_PASSWORD=hunter2X\n");
     for n in 0..3 {

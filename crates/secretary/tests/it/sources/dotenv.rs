@@ -245,9 +245,9 @@ fn two_secrets_built_by_expansion_from_one_value_are_refused_past_the_first() {
         dir.path(),
         "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\", \"spy.env\"]\n\
          [secrets.pw]\nenv = [\"DB_PASSWORD\"]\n\
-         [secrets.c0]\nenv = [\"C0\"]\npattern = \"^h.*\"\n\
-         [secrets.c1]\nenv = [\"C1\"]\npattern = \"^.u.*\"\n\
-         [secrets.c2]\nenv = [\"C2\"]\npattern = \"^..n.*\"\n\
+         [secrets.c0]\nenv = [\"C0\"]\n\
+         [secrets.c1]\nenv = [\"C1\"]\n\
+         [secrets.c2]\nenv = [\"C2\"]\n\
          [secrets.url]\nenv = [\"URL\"]\n",
     );
     write_private(&dir.path().join(".env"), "DB_PASSWORD=hunter2X\n");
@@ -288,9 +288,9 @@ fn one_value_expanded_in_many_dotenv_sources_builds_one_secret_only() {
          [sources.d1]\ntype = \"dotenv\"\nfiles = [\".env\", \"q1.env\"]\n\
          [sources.d2]\ntype = \"dotenv\"\nfiles = [\".env\", \"q2.env\"]\n\
          [environments.development]\nsources = [\"d0\", \"d1\", \"d2\"]\n\
-         [secrets.q0]\nenv = [\"Q0\"]\npattern = \"^h.*\"\n\
-         [secrets.q1]\nenv = [\"Q1\"]\npattern = \"^.u.*\"\n\
-         [secrets.q2]\nenv = [\"Q2\"]\npattern = \"^..n.*\"\n",
+         [secrets.q0]\nenv = [\"Q0\"]\n\
+         [secrets.q1]\nenv = [\"Q1\"]\n\
+         [secrets.q2]\nenv = [\"Q2\"]\n",
     );
     write_private(&dir.path().join(".env"), "DB_PASSWORD=hunter2X\n");
     for n in 0..3 {
@@ -743,5 +743,51 @@ fn a_refused_secret_claims_nothing_and_refuses_no_other() {
         Some("postgres://app@db/staging"),
         "{:?}",
         report.get("database_url").unwrap().problems
+    );
+}
+
+#[test]
+fn a_value_built_from_a_secrets_variable_is_asked_no_chosen_question() {
+    // A sixty-second adversarial pass: `PROBE=q3_1:${PW}` in each environment's own
+    // `.env`, under one `pattern` of as many branches, told one bit of `PW` a
+    // `check --env` (7 environments a character). Built by expansion from a sensitive
+    // secret's variable, a value may not be asked `pattern`, `values`, `min` or `max`;
+    // its type, lengths and a url's schemes are still checked.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.env]\ntype = \"env\"\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+         [secrets.pw]\nrequired = true\n\
+         [secrets.probe]\npattern = \"q0:h.*\"\n\
+         [secrets.pick]\ntype = \"enum\"\nvalues = [\"a:hunter2X\", \"b\"]\n\
+         [secrets.url]\ntype = \"url\"\nschemes = [\"postgresql\"]\nmax_length = 200\n",
+    );
+    write_private(
+        &dir.path().join(".env"),
+        "PROBE=q0:${PW}\nPICK=a:${PW}\nURL=postgresql://u:${PW}@db/app\n",
+    );
+    let vars = Variables::from_pairs([("PW", "hunter2X")]);
+    let report = run(&manifest, "development", &vars);
+    for (key, line, name, asks) in [
+        ("probe", 1, "PROBE", "pattern"),
+        ("pick", 2, "PICK", "values"),
+    ] {
+        assert_eq!(value(&report, key), None, "{key} was served");
+        let problem = &report.get(key).unwrap().problems[0];
+        let problem = format!("{} {}", problem.kind, problem.fix);
+        assert!(
+            problem.contains(&format!(
+                ".env:{line}: {name} is built from ${{PW}}, secret `pw`'s, which is sensitive, and the secret read has `{asks}`"
+            )),
+            "{problem}"
+        );
+        assert!(!problem.contains("hunter2X"), "{problem}");
+    }
+    assert_eq!(
+        value(&report, "url").as_deref(),
+        Some("postgresql://u:hunter2X@db/app")
     );
 }
