@@ -312,3 +312,37 @@ fn a_lease_that_ended_with_a_token_revoked_from_outside_is_not_revoked_by_a_new_
     assert!(!said.contains("could not revoke"), "{said}");
     assert_eq!(live_logins(&bao), 0, "{said}");
 }
+
+#[test]
+fn a_users_token_that_may_not_look_itself_up_is_asked_once_a_connection() {
+    // A sixty-second adversarial pass: such a token's 403 to `lookup-self` was taken for
+    // "not said", and asked again before and after every lease read, each question
+    // spending one of a limited token's uses. Its answer is kept: no limit known.
+    let bao = OpenBao::start_audited();
+    seed_production(&bao);
+    let _ = bao.approle(&["token_ttl=1h"]);
+    let token = bao.bao(&[
+        "token",
+        "create",
+        "-policy=app-read",
+        "-no-default-policy",
+        "-use-limit=50",
+        "-field=token",
+    ]);
+    let app = approle_app();
+    let out = secretary(
+        app.path(),
+        &bao,
+        &[("VAULT_TOKEN", token.as_str())],
+        &["check"],
+        "",
+    );
+    assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
+    assert_eq!(
+        bao.requests("read", "auth/token/lookup-self"),
+        1,
+        "{}",
+        out.stderr
+    );
+    out.shows_none_of(&[token.as_str()]);
+}

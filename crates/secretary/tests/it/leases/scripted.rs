@@ -120,6 +120,8 @@ fn slow_vault(
                 r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true}"#
                     .to_owned(),
             )
+        } else if request.contains("lookup-self") {
+            (200, r#"{"data":{"num_uses":0}}"#.to_owned())
         } else {
             std::thread::sleep(revocation);
             (204, String::new())

@@ -408,31 +408,35 @@ impl Client {
         self.send_renewing(method, path, None, body, &stopped).await
     }
 
-    /// Whether the token sent may be used a limited number of times: the current
-    /// login's (its role's `token_num_uses`), or a token of the user's (`-use-limit`, as
-    /// its `lookup-self` says, asked once a connection: a sixtieth adversarial pass ran
-    /// a program on credentials Vault had revoked with such a `VAULT_TOKEN`'s last use).
-    /// Vault revokes it with its last use, and the leases read with it
-    /// ([`crate::source::vault::lease`] reads none with such a token). A user's token
-    /// is asked again until Vault says (a sixty-first adversarial pass dropped the one
-    /// question, and the answer "unknown" was kept as "unlimited"); false while unknown
-    /// (a token that may not look itself up, no login yet).
-    pub(crate) async fn uses_limited(&self) -> bool {
-        if let Credentials::Token(token) = &self.settings.credentials {
-            if let Some(&limited) = self.user_token_limited.get() {
-                return limited;
-            }
-            let Some(limited) = self.limited(token).await else {
-                return false;
-            };
-            let _ = self.user_token_limited.set(limited);
-            return limited;
-        }
+    /// Whether the current login's token may be used a limited number of times (its
+    /// role's `token_num_uses`): Vault revokes it with its last use, and the leases read
+    /// with it ([`crate::source::vault::lease`] reads none with such a token). False for
+    /// a token of the user's ([`Client::user_token_limited`]) and before a login.
+    pub(crate) async fn login_uses_limited(&self) -> bool {
         self.lease
             .lock()
             .await
             .as_ref()
             .is_some_and(|lease| matches!(lease.kind, TokenKind::LimitedUses(_)))
+    }
+
+    /// Whether a token of the user's may be used a limited number of times (`-use-limit`),
+    /// as its `lookup-self` says, asked once a connection (a sixtieth adversarial pass ran
+    /// a program on credentials Vault had revoked with such a `VAULT_TOKEN`'s last use):
+    /// `Ok(false)` for a login's token, and for one that may not look itself up (a 403,
+    /// kept: asking again spends a use each time, a sixty-second pass counted four).
+    /// `Err` while Vault does not answer: no lease is read then (a sixty-first and a
+    /// sixty-second pass dropped the question and had a limited token read one).
+    pub(crate) async fn user_token_limited(&self) -> Result<bool, VaultError> {
+        let Credentials::Token(token) = &self.settings.credentials else {
+            return Ok(false);
+        };
+        if let Some(&limited) = self.user_token_limited.get() {
+            return Ok(limited);
+        }
+        let limited = self.limited(token).await?;
+        let _ = self.user_token_limited.set(limited);
+        Ok(limited)
     }
 
     /// Whether the current login's token has spent its counted uses (the last request

@@ -147,14 +147,25 @@ impl Client {
     /// Whether `token` may be used a limited number of times: `num_uses` of its
     /// `lookup-self` (which spends one) is not 0; Vault answers -1 when that look-up was
     /// its last use (a sixty-first adversarial pass saw -1 taken for no limit, and the
-    /// token spent by the question). `None` when Vault did not say.
-    pub(super) async fn limited(&self, token: &SecretValue) -> Option<bool> {
+    /// token spent by the question). Any other answer but a server's failure says no
+    /// limit (a token that may not look itself up is refused the question), and is taken
+    /// as having none. Asked as any request is, retries and nodes included: an error
+    /// when Vault does not answer, which is what a read would meet.
+    pub(super) async fn limited(&self, token: &SecretValue) -> Result<bool, VaultError> {
+        let path = "auth/token/lookup-self";
         let reply = self
-            .looked_up(token)
-            .await
-            .filter(|reply| reply.status == 200)?;
-        let uses = reply.json().expose().pointer("/data/num_uses")?.as_i64()?;
-        Some(uses != 0)
+            .send_as(Method::GET, path, None, None, Some(token))
+            .await?;
+        if reply.status >= 500 {
+            return Err(self.error_for(&reply, path, super::super::Access::Read));
+        }
+        Ok(reply.status == 200
+            && reply
+                .json()
+                .expose()
+                .pointer("/data/num_uses")
+                .and_then(serde_json::Value::as_i64)
+                .is_some_and(|uses| uses != 0))
     }
 
     /// Vault's answer to `auth/token/lookup-self` with `token`, as [`Client::lives`]

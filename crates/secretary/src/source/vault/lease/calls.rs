@@ -40,15 +40,12 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
     let limited = || LeaseError::LimitedUses {
         path: api.to_owned(),
     };
-    // A token of the user's is known before it reads (a login's, once it is had).
-    if drive(connection.runtime.get(), client.uses_limited()) {
-        return Err(limited());
-    }
+    unlimited_user_token(connection, api)?;
     let sent = drive(connection.runtime.get(), async {
         let sent = client
             .send_owned_unless(Method::GET, api, None, super::revoking::ending)
             .await?;
-        let limits = (client.uses_limited().await, client.uses_spent().await);
+        let limits = (client.login_uses_limited().await, client.uses_spent().await);
         Ok::<_, VaultError>(sent.zip(Some(limits)))
     })
     .map_err(LeaseError::Vault)?;
@@ -144,6 +141,21 @@ pub(super) fn issue(whose: &Whose<'_>) -> Result<Issued, LeaseError> {
             super::revoking::told(std::slice::from_ref(&event));
             Err(error)
         }
+    }
+}
+
+/// Whether a token of the user's may read a lease of `api` (one of a login is known once
+/// it is had): not one of limited uses, and not while Vault does not say whether it is.
+fn unlimited_user_token(connection: &Connection, api: &str) -> Result<(), LeaseError> {
+    match drive(
+        connection.runtime.get(),
+        connection.client.user_token_limited(),
+    ) {
+        Ok(false) => Ok(()),
+        Ok(true) => Err(LeaseError::LimitedUses {
+            path: api.to_owned(),
+        }),
+        Err(error) => Err(LeaseError::Vault(error)),
     }
 }
 
