@@ -72,9 +72,13 @@ def test_a_manager_keeps_its_values_through_an_outage_and_a_restart_starts_from_
     assert stale.source == "vault"
     assert stale.age_seconds < 60
     assert manager.get_secret("api_key") == CANARY
-    resolution = manager.validate()["api_key"]
+    report = manager.validate()
+    resolution = report["api_key"]
     assert resolution.state == "stale"
     assert resolution.stale is not None
+    # A value served stale is a value: counted as `secretary check` counts it (a
+    # sixty-second adversarial pass saw 0 set while every value was served).
+    assert (len(report), report.set_count) == (1, 1)
     assert CANARY not in repr(resolution) + repr(resolution.stale) + resolution.stale.cause
 
     # The application restarts while Vault is still down: it starts from the copy.
