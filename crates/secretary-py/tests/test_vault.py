@@ -3,14 +3,16 @@
 
 import os
 import pathlib
+import signal
 import subprocess
 import sys
+import time
 import urllib.error
 import uuid
 
 import pytest
 
-from conftest import VAULT_MANIFEST, clean_environment
+from conftest import VAULT_MANIFEST, clean_environment, free_port
 from secretary import SecretManager, SecretValidationError, SourceError
 
 
@@ -152,3 +154,57 @@ def test_end_logs_out_before_an_exec_which_runs_no_atexit(vault_app, openbao, tm
         assert ended.stdout == "exec\n"
         assert secret_id not in ended.stderr + ended.stdout
         assert _live_logins(openbao, mount) - before == alive, f"end() called: {call_end}"
+
+
+def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tmp_path):
+    # A sixty-second adversarial pass: uvicorn ends by raising again the SIGTERM that
+    # stopped it (docker stop, Kubernetes, systemd), so no atexit hook ran and the
+    # lifespan only closed the manager: each restart left an AppRole login token alive
+    # to its TTL. Stopped by that signal, the lifespan ends the process's Vault login.
+    mount = f"approle-{uuid.uuid4().hex[:8]}"
+    openbao.request("POST", f"sys/auth/{mount}", {"type": "approle"})
+    policy = f"read-{mount}"
+    openbao.request("PUT", f"sys/policies/acl/{policy}", {"policy": 'path "secret/data/*" { capabilities = ["read"] }'})
+    openbao.request("POST", f"auth/{mount}/role/app", {"token_policies": policy, "token_ttl": "1h"})
+    role_id = openbao.request("GET", f"auth/{mount}/role/app/role-id")["data"]["role_id"]
+    secret_id = openbao.request("POST", f"auth/{mount}/role/app/secret-id")["data"]["secret_id"]
+    manifest = (tmp_path / "secrets.toml").read_text()
+    (tmp_path / "secrets.toml").write_text(
+        manifest.replace('type = "vault"\n', f'type = "vault"\nauth = "approle"\napprole_mount = "{mount}"\n')
+    )
+    (tmp_path / "served.py").write_text(
+        "from fastapi import FastAPI\n"
+        "from secretary import SecretManager\n"
+        "from secretary.fastapi import lifespan\n"
+        f"app = FastAPI(lifespan=lifespan(manager=lambda: SecretManager(environment={vault_app!r})))\n"
+    )
+    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
+    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "served:app", "--port", str(free_port())],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        # The disposition the test relies on: the default, whatever it was started with.
+        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+    )
+    try:
+        said = ""
+        deadline = time.monotonic() + 60
+        while "Application startup complete" not in said:
+            assert time.monotonic() < deadline, said
+            line = server.stderr.readline()
+            assert line, f"uvicorn ended: {said}"
+            said += line
+        assert _live_logins(openbao, mount) == 1
+        server.send_signal(signal.SIGTERM)
+        _, rest = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert server.returncode == -signal.SIGTERM, said + rest
+    assert secret_id not in said + rest
+    assert _live_logins(openbao, mount) == 0, "the login token outlived the application"

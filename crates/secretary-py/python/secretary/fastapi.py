@@ -48,7 +48,9 @@ At shutdown the refresh loop is cancelled and the manager is closed
 (``SecretManager.close()``): the credentials of its ``vault_lease`` sources are revoked
 as the application stops, rather than living to the end of their TTL. (uvicorn ends by
 raising again the signal that stopped it, so the ``atexit`` hook that does the same at
-an ordinary exit does not run there.) A re-read or a settings class the loop is in then
+an ordinary exit does not run there: stopped by SIGTERM, the lifespan also ends the
+process's Vault login, ``secretary.end()``; a stop without the signal, a test client's,
+leaves the process able to start again.) A re-read or a settings class the loop is in then
 is waited for first, at most 10 s, and whatever it ends with is dropped (even a
 ``SystemExit`` or ``KeyboardInterrupt``: the loop ends all the same), so that no lease is
 taken after the close; dropped unseen, also when it ends after the wait (never logged by
@@ -281,6 +283,7 @@ def lifespan(
             app.state.secret_refresh.failed(reason)
             _log.error("secretary: started on stale values: %s", reason)
         task = None
+        stopped = _StopSignal.watch()
         if refresh_interval is not None:
             task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval, seen))
         try:
@@ -302,8 +305,47 @@ def lifespan(
                 # so the atexit hook never runs there. In `_in_thread`: a cancellation
                 # here does not stop the close before it began.
                 await _in_thread(secrets.close)
+                # Stopped by SIGTERM (docker stop, Kubernetes, systemd), the process dies
+                # of it once the server raises it again: it ends in Vault now, as its
+                # exit would, or its AppRole or JWT login token lives on to its TTL (a
+                # sixty-second adversarial pass counted one a restart). Not otherwise:
+                # a test client's stop leaves the process going on.
+                if stopped.came():
+                    from . import end
+
+                    await _in_thread(end)
 
     return _lifespan
+
+
+class _StopSignal:
+    """Whether a SIGTERM reached the server while the application ran: the server's own
+    handler is wrapped, not replaced, and only where a server installed one (a Python
+    callable, on the main thread: uvicorn's); anywhere else nothing is watched."""
+
+    def __init__(self) -> None:
+        self._came = False
+
+    @classmethod
+    def watch(cls) -> "_StopSignal":
+        import signal
+
+        watched = cls()
+        if threading.current_thread() is not threading.main_thread():
+            return watched
+        previous = signal.getsignal(signal.SIGTERM)
+        if not callable(previous):
+            return watched
+
+        def handler(signum: int, frame: Any) -> None:
+            watched._came = True
+            previous(signum, frame)
+
+        signal.signal(signal.SIGTERM, handler)
+        return watched
+
+    def came(self) -> bool:
+        return self._came
 
 
 def _check_interval(interval: float) -> None:
