@@ -171,6 +171,20 @@ pub enum CopyError {
         /// Why not.
         reason: String,
     },
+    /// The copies forgot what they had to, and the record of it could not be written
+    /// beside them (a full disk): a read begun before may still save the forgotten
+    /// values, and a copy put back from before be served. (Said once as "could not
+    /// forget", where the copies had: a sixty-second adversarial pass.)
+    #[error(
+        "the copies forgot the values, but the record of it could not be written to {}: {reason}",
+        path.display()
+    )]
+    Unrecorded {
+        /// The record.
+        path: PathBuf,
+        /// Why not.
+        reason: String,
+    },
     /// The copy, or a record beside it, could not be written.
     #[error("cannot write {}: {reason}", written(path))]
     Write {
@@ -230,6 +244,9 @@ impl CopyError {
             Self::KeyChanged { .. } => {
                 "use the key the copy was written with, or bring Vault back (a new copy is written with the new key)".to_owned()
             }
+            Self::Unrecorded { .. } => {
+                "free space in (or repair) the state directory, then run `secretary cache clear`, so that no read begun before, and no copy put back, serves the values forgotten".to_owned()
+            }
             Self::Unreadable { .. } | Self::Write { .. } | Self::Seal { .. } => {
                 "check the state directory's permissions and free space".to_owned()
             }
@@ -269,6 +286,17 @@ fn show_ago(ago: Option<Duration>) -> String {
         || "at a time ahead of this machine's clock (the clock was changed since)".to_owned(),
         |ago| format!("{} ago", show_duration(ago)),
     )
+}
+
+impl CopyError {
+    /// A failed write of a record of forgettings, made once the copies forgot:
+    /// [`CopyError::Unrecorded`].
+    pub(crate) fn unrecorded(self) -> Self {
+        match self {
+            Self::Write { path, reason } => Self::Unrecorded { path, reason },
+            other => other,
+        }
+    }
 }
 
 /// `version 3`, or `its latest version` for none pinned.

@@ -156,5 +156,5 @@ pub(crate) fn forget_server(dir: &Path, server: &str) -> Result<(), CopyError> {
             Err(_) => remove(&path)?,
         }
     }
-    record(dir, server, seconds(SystemTime::now()))
+    record(dir, server, seconds(SystemTime::now())).map_err(CopyError::unrecorded)
 }

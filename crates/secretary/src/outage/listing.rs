@@ -121,7 +121,7 @@ pub fn clear(dir: &Path, app: Option<&str>, environment: Option<&str>) -> Result
                 let cleared =
                     super::forgotten::of_binding(&sealed.server, &outer.app, &outer.environment);
                 if let Err(error) = super::forgotten::record(dir, &cleared, now) {
-                    unrecorded.get_or_insert(error);
+                    unrecorded.get_or_insert(error.unrecorded());
                 }
             }
         }

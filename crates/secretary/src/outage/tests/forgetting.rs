@@ -636,9 +636,12 @@ fn a_forgetting_on_a_full_disk_still_forgets_the_copies() {
         .to_string();
     full(false);
     assert!(error.contains("os error 28"), "{error}");
-    // (The record is named as such, not as a copy.)
+    // (Said as what happened: the copies forgot, the record could not be written; a
+    // sixty-second adversarial pass was told the copy "could not forget".)
     assert!(
-        error.contains(".forgettings, beside the last-known-good copies"),
+        error.starts_with(
+            "the copies forgot the values, but the record of it could not be written to "
+        ) && error.contains(".forgettings"),
         "{error}"
     );
     assert!(!path.exists(), "the copy was left, to be served");
