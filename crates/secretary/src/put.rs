@@ -121,7 +121,7 @@ pub enum PutError {
     /// The value was written (`put`, `rotate`, `rollback`), and then this user's last-known-good
     /// copies could not be made to forget the value it replaced: the next outage could
     /// serve that one. The write happened.
-    #[error("wrote {}, but {}", written.locator, unforgotten(error))]
+    #[error("wrote {}{}", written.locator, unforgotten(error))]
     Unforgotten {
         /// What was written.
         written: Box<Written>,
@@ -333,8 +333,10 @@ fn forget_after(
 /// forgot and the record of it could not be written.
 fn unforgotten(error: &crate::outage::CopyError) -> String {
     match error {
-        crate::outage::CopyError::Unrecorded { .. } => format!("{error}"),
-        _ => format!("the last-known-good copy could not forget the value it replaced: {error}"),
+        crate::outage::CopyError::Unrecorded { .. } => format!("; {error}"),
+        _ => format!(
+            ", but the last-known-good copy could not forget the value it replaced: {error}"
+        ),
     }
 }
 

@@ -492,6 +492,8 @@ fn clear_after(copy: &secretary::outage::CopyError) -> String {
         secretary::outage::CopyError::Unreadable { .. }
         | secretary::outage::CopyError::Write { .. }
         | secretary::outage::CopyError::NoStateDir => format!("{}, then {clear}", copy.hint()),
+        // (Its hint says it all: room first, then `cache clear`.)
+        secretary::outage::CopyError::Unrecorded { .. } => copy.hint(),
         _ => clear.to_owned(),
     }
 }

@@ -542,10 +542,13 @@ fn a_file_size_limit_is_an_error_the_put_reports_not_a_silent_death() {
     }
     let out = App::piped(limited, "new-api-key-7b1c9e");
     assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    // The copies forgot (removed), and the record beside them could not be written:
+    // said as such, not as a copy that could not forget (a sixty-second adversarial
+    // pass).
     assert!(
-        out.stderr
-            .contains("wrote vault:secret/data/production/api_key#value@v2")
-            && out.stderr.contains("File too large"),
+        out.stderr.contains(
+            "wrote vault:secret/data/production/api_key#value@v2; the copies forgot the values, but the record of it could not be written"
+        ) && out.stderr.contains("File too large"),
         "{}",
         out.stderr
     );
@@ -553,7 +556,7 @@ fn a_file_size_limit_is_an_error_the_put_reports_not_a_silent_death() {
     // (a twenty-fourth adversarial pass).
     assert!(
         out.stderr.contains(
-            "the write happened; check the state directory's permissions and free space, then run `secretary cache clear`"
+            "the write happened; free space in (or repair) the state directory, then run `secretary cache clear`"
         ),
         "{}",
         out.stderr
