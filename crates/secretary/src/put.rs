@@ -112,6 +112,13 @@ pub enum PutError {
     /// There is no version before the current one.
     #[error("`{0}` has no version before the current one to roll back to")]
     NoEarlierVersion(String),
+    /// Nothing was ever stored where the secret is written: no version to roll back to
+    /// (said once as "no version before the current one", and "after the current
+    /// version, 0": a sixty-second adversarial pass).
+    #[error(
+        "nothing is stored at {0}: there is no version to roll back to (write a first one with put or rotate)"
+    )]
+    NothingStored(Box<crate::Locator>),
     /// This user's last-known-good copies of the server written to could not be made to
     /// forget the value being replaced (see `outage`), before a write (`import`):
     /// nothing was written, since the next outage would have served the old value as
@@ -411,7 +418,7 @@ pub fn rollback(
         Stored::Deleted { locator } | Stored::Destroyed { locator } => {
             (locator.version().unwrap_or(0), None)
         }
-        Stored::Missing { .. } => (0, None),
+        Stored::Missing { locator } => return Err(PutError::NothingStored(Box::new(locator))),
     };
     let target = match to {
         Some(version) if version.get() == current => {

@@ -405,6 +405,21 @@ fn a_value_run_could_not_pass_on_and_a_rollback_to_the_current_version_are_refus
             out.all()
         );
     }
+    // A secret never written: said as such, not as "after the current version, 0" (a
+    // sixty-second adversarial pass).
+    for to in [None, Some("1")] {
+        let mut args = vec!["--env", "production", "rollback", "secret_key"];
+        args.extend(to.iter().flat_map(|to| ["--to", *to]));
+        let out = app.run(&bao, &args);
+        assert_ne!(out.code, 0, "{}", out.all());
+        assert!(
+            out.stderr.contains("nothing is stored at vault:")
+                && out.stderr.contains("write a first one with put or rotate")
+                && !out.stderr.contains("current version"),
+            "{to:?}: {}",
+            out.all()
+        );
+    }
     // An older version that holds the current value: nothing to roll back either.
     let out = app.run_with(&bao, &put, Some("first-redis-pw-123\n"), &[]);
     assert_eq!(out.code, 0, "{}", out.all());
