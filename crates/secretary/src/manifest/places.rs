@@ -22,6 +22,7 @@
 //! from the user's environment); and no secret may read a Secrets Manager secret whole
 //! while others read its fields.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
@@ -48,15 +49,16 @@ impl Checker<'_> {
         // environment's name, for every declared secret. Checked as any chain is (a
         // sixtieth adversarial pass spelt a Vault value out through one dry run's verdicts,
         // by a source in no chain over a fixed path).
-        let imports = import_environments(environments, sources, declared);
+        let imports = import_pairs(environments, sources, declared);
         // Each environment's chain asks for every secret's places: bounded in all (a
         // thirty-eighth adversarial pass: 256 sources in 8 chains and 10,000 secrets
-        // took a minute).
+        // took a minute). Counted before any environment `import` reads through is made
+        // (each holds every declared secret).
         let work = environments
             .iter()
-            .chain(&imports)
             .map(|e| e.sources.len().saturating_mul(e.secrets.len()))
-            .fold(0usize, usize::saturating_add);
+            .fold(0usize, usize::saturating_add)
+            .saturating_add(imports.len().saturating_mul(declared.len()));
         if work > MOST_PLACES {
             self.report_line(
                 1,
@@ -68,7 +70,16 @@ impl Checker<'_> {
         let mut reported: std::collections::HashSet<(String, String)> =
             std::collections::HashSet::new();
         let mut resolver = Resolver::new(base);
-        for environment in environments.iter().chain(&imports) {
+        // Made one at a time, as checked.
+        let made = imports
+            .iter()
+            .map(|&(environment, source)| import_environment(environment, source, declared));
+        for environment in environments
+            .iter()
+            .map(Cow::Borrowed)
+            .chain(made.map(Cow::Owned))
+        {
+            let environment = environment.as_ref();
             self.whole_files(environment, sources, app, &mut resolver);
             self.whole_aws_secrets(environment, sources, app);
             self.places_of(environment, sources, app, &mut reported);
@@ -131,16 +142,16 @@ impl Checker<'_> {
     }
 }
 
-/// The environments `import --from-source` reads through that no chain covers: each
-/// source alone, in each environment's name, with every secret as `declared` (as
-/// `put::import` makes them), where the environment's chain does not read it for
-/// those very secrets already (its rules change none).
-fn import_environments(
-    environments: &[EnvironmentSpec],
-    sources: &[SourceSpec],
+/// The environments and sources `import --from-source` reads through that no chain
+/// covers: each source alone, in each environment's name, with every secret as
+/// `declared` (as `put::import` makes them), where the environment's chain does not read
+/// it for those very secrets already (its rules change none).
+fn import_pairs<'e>(
+    environments: &'e [EnvironmentSpec],
+    sources: &'e [SourceSpec],
     declared: &[Arc<SecretSpec>],
-) -> Vec<EnvironmentSpec> {
-    let mut made = Vec::new();
+) -> Vec<(&'e EnvironmentSpec, &'e SourceSpec)> {
+    let mut pairs = Vec::new();
     for environment in environments {
         let as_declared = environment.secrets.len() == declared.len()
             && environment
@@ -157,19 +168,29 @@ fn import_environments(
             {
                 continue;
             }
-            made.push(EnvironmentSpec {
-                name: environment.name.clone(),
-                sources: vec![source.name.clone()],
-                on_source_error: environment.on_source_error,
-                forbid_placeholders: false,
-                enforce_rotation: false,
-                last_known_good: None,
-                rules: std::collections::BTreeMap::new(),
-                secrets: declared.to_vec(),
-            });
+            pairs.push((environment, source));
         }
     }
-    made
+    pairs
+}
+
+/// The environment `import --from-source` reads `source` through into `environment`:
+/// the source alone, every secret as `declared`.
+fn import_environment(
+    environment: &EnvironmentSpec,
+    source: &SourceSpec,
+    declared: &[Arc<SecretSpec>],
+) -> EnvironmentSpec {
+    EnvironmentSpec {
+        name: environment.name.clone(),
+        sources: vec![source.name.clone()],
+        on_source_error: environment.on_source_error,
+        forbid_placeholders: false,
+        enforce_rotation: false,
+        last_known_good: None,
+        rules: std::collections::BTreeMap::new(),
+        secrets: declared.to_vec(),
+    }
 }
 
 impl Checker<'_> {
