@@ -559,11 +559,16 @@ fn a_spent_wrapping_token_is_never_tried_as_a_secret_id_and_locks_no_role_out() 
 
 /// How many AppRole login tokens of `bao` are alive.
 fn live_logins(bao: &OpenBao) -> usize {
+    live_leases(bao, "auth/approle/login/")
+}
+
+/// How many leases of `bao` under `prefix` (`database/creds/ROLE/`) are alive.
+fn live_leases(bao: &OpenBao, prefix: &str) -> usize {
     let output = bao
         .command(&[
             "list",
             "-format=json",
-            "sys/leases/lookup/auth/approle/login/",
+            &format!("sys/leases/lookup/{prefix}"),
         ])
         .output()
         .unwrap();

@@ -101,15 +101,7 @@ fn a_denied_read_under_a_role_whose_tokens_cannot_look_themselves_up_ends_no_liv
     let out = secretary(app.path(), &bao, &ids, &["check"], "");
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
     // The lease was revoked; the one token (which may not revoke itself) is said.
-    let leases = bao
-        .command(&[
-            "list",
-            "-format=json",
-            "sys/leases/lookup/database/creds/faceless-youtube/",
-        ])
-        .output()
-        .unwrap();
-    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    let leases = live_leases(&bao, "database/creds/faceless-youtube/");
     assert_eq!(leases, 0, "the check's lease was left: {}", out.stderr);
     assert_eq!(live_logins(&bao), 1, "{}", out.stderr);
     assert!(
@@ -142,15 +134,7 @@ fn a_role_of_limited_uses_is_refused_leased_credentials_and_its_lease_revoked() 
         out.stdout,
         out.stderr
     );
-    let leases = bao
-        .command(&[
-            "list",
-            "-format=json",
-            "sys/leases/lookup/database/creds/faceless-youtube/",
-        ])
-        .output()
-        .unwrap();
-    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    let leases = live_leases(&bao, "database/creds/faceless-youtube/");
     assert_eq!(leases, 0, "the refused lease was left: {}", out.stderr);
     let out = secretary(app.path(), &bao, &ids, &["get", "secret_key"], "");
     assert_eq!(out.code, Some(0), "{}{}", out.stdout, out.stderr);
@@ -196,15 +180,7 @@ sources = ["database"]
         assert!(out.stderr.contains("use limit"), "{uses}: {}", out.stderr);
         out.shows_none_of(&[limited.as_str()]);
     }
-    let leases = bao
-        .command(&[
-            "list",
-            "-format=json",
-            "sys/leases/lookup/database/creds/faceless-youtube/",
-        ])
-        .output()
-        .unwrap();
-    let leases = serde_json::from_slice::<Vec<String>>(&leases.stdout).map_or(0, |ids| ids.len());
+    let leases = live_leases(&bao, "database/creds/faceless-youtube/");
     assert_eq!(leases, 0, "a lease was issued");
 }
 
