@@ -93,9 +93,10 @@ def _live_logins(openbao, mount: str) -> int:
     return len(reply["data"]["keys"])
 
 
-def test_a_process_that_logged_in_revokes_its_token_at_exit(vault_app, openbao, tmp_path):
-    # A forty-sixth adversarial pass: no login token was ever revoked, so each process
-    # under AppRole left one usable to its TTL (768 h by Vault's default).
+def _approle_app(openbao, tmp_path: pathlib.Path) -> tuple[str, str, dict[str, str]]:
+    """An AppRole mount of its own on `openbao` whose role may read the KV secrets, the
+    manifest in `tmp_path` logging in with it: the mount, the secret id, and the
+    variables of a process that logs in so (no ``VAULT_TOKEN``)."""
     mount = f"approle-{uuid.uuid4().hex[:8]}"
     openbao.request("POST", f"sys/auth/{mount}", {"type": "approle"})
     policy = f"read-{mount}"
@@ -107,13 +108,20 @@ def test_a_process_that_logged_in_revokes_its_token_at_exit(vault_app, openbao, 
     (tmp_path / "secrets.toml").write_text(
         manifest.replace('type = "vault"\n', f'type = "vault"\nauth = "approle"\napprole_mount = "{mount}"\n')
     )
+    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
+    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
+    return mount, secret_id, environment
+
+
+def test_a_process_that_logged_in_revokes_its_token_at_exit(vault_app, openbao, tmp_path):
+    # A forty-sixth adversarial pass: no login token was ever revoked, so each process
+    # under AppRole left one usable to its TTL (768 h by Vault's default).
+    mount, secret_id, environment = _approle_app(openbao, tmp_path)
     program = (
         "from secretary import SecretManager\n"
         f"m = SecretManager(environment={vault_app!r})\n"
         "assert m.get_secret('api_key') == 'vault-api-key-v1'\n"
     )
-    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
-    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
     ended = subprocess.run(
         [sys.executable, "-c", program], capture_output=True, text=True, timeout=60, cwd=tmp_path, env=environment
     )
@@ -125,19 +133,7 @@ def test_a_process_that_logged_in_revokes_its_token_at_exit(vault_app, openbao, 
 def test_end_logs_out_before_an_exec_which_runs_no_atexit(vault_app, openbao, tmp_path):
     # A fifty-fourth adversarial pass: a Python entrypoint that read its secrets and then
     # became gunicorn with os.execv left its login token alive to its TTL.
-    mount = f"approle-{uuid.uuid4().hex[:8]}"
-    openbao.request("POST", f"sys/auth/{mount}", {"type": "approle"})
-    policy = f"read-{mount}"
-    openbao.request("PUT", f"sys/policies/acl/{policy}", {"policy": 'path "secret/data/*" { capabilities = ["read"] }'})
-    openbao.request("POST", f"auth/{mount}/role/app", {"token_policies": policy, "token_ttl": "1h"})
-    role_id = openbao.request("GET", f"auth/{mount}/role/app/role-id")["data"]["role_id"]
-    secret_id = openbao.request("POST", f"auth/{mount}/role/app/secret-id")["data"]["secret_id"]
-    manifest = (tmp_path / "secrets.toml").read_text()
-    (tmp_path / "secrets.toml").write_text(
-        manifest.replace('type = "vault"\n', f'type = "vault"\nauth = "approle"\napprole_mount = "{mount}"\n')
-    )
-    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
-    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
+    mount, secret_id, environment = _approle_app(openbao, tmp_path)
     for call_end, alive in [(False, 1), (True, 0)]:
         program = (
             "import os, sys, secretary\n"
@@ -161,25 +157,13 @@ def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tm
     # stopped it (docker stop, Kubernetes, systemd), so no atexit hook ran and the
     # lifespan only closed the manager: each restart left an AppRole login token alive
     # to its TTL. Stopped by that signal, the lifespan ends the process's Vault login.
-    mount = f"approle-{uuid.uuid4().hex[:8]}"
-    openbao.request("POST", f"sys/auth/{mount}", {"type": "approle"})
-    policy = f"read-{mount}"
-    openbao.request("PUT", f"sys/policies/acl/{policy}", {"policy": 'path "secret/data/*" { capabilities = ["read"] }'})
-    openbao.request("POST", f"auth/{mount}/role/app", {"token_policies": policy, "token_ttl": "1h"})
-    role_id = openbao.request("GET", f"auth/{mount}/role/app/role-id")["data"]["role_id"]
-    secret_id = openbao.request("POST", f"auth/{mount}/role/app/secret-id")["data"]["secret_id"]
-    manifest = (tmp_path / "secrets.toml").read_text()
-    (tmp_path / "secrets.toml").write_text(
-        manifest.replace('type = "vault"\n', f'type = "vault"\nauth = "approle"\napprole_mount = "{mount}"\n')
-    )
+    mount, secret_id, environment = _approle_app(openbao, tmp_path)
     (tmp_path / "served.py").write_text(
         "from fastapi import FastAPI\n"
         "from secretary import SecretManager\n"
         "from secretary.fastapi import lifespan\n"
         f"app = FastAPI(lifespan=lifespan(manager=lambda: SecretManager(environment={vault_app!r})))\n"
     )
-    environment = {k: v for k, v in os.environ.items() if k != "VAULT_TOKEN"}
-    environment.update(VAULT_ROLE_ID=role_id, VAULT_SECRET_ID=secret_id)
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "served:app", "--port", str(free_port())],
         cwd=tmp_path,
