@@ -76,6 +76,17 @@ pub enum PutError {
     /// The random bytes for a new value could not be had from the operating system.
     #[error("no random bytes from the operating system: {0}")]
     Random(String),
+    /// The version to roll back to holds a value the secret's rules refuse now (its
+    /// type, constraints or placeholder rule): nothing was written. Named with its
+    /// number, which `rollback` without `--to` chose (said once without it: a
+    /// sixty-second adversarial pass).
+    #[error("version {version} holds a value the current rules refuse: {refused}")]
+    RefusedVersion {
+        /// The version rolled back to.
+        version: u64,
+        /// Why its value is refused ([`PutError::Invalid`] or [`PutError::Placeholder`]).
+        refused: Box<PutError>,
+    },
     /// The version to roll back to holds nothing for this secret.
     #[error("{locator} holds no value to roll back to ({state}{})", if *state == Unusable::Missing { format!(": version {version} is not kept, pruned by the mount's max_versions or never written") } else { String::new() })]
     NothingToRollBackTo {
@@ -464,7 +475,10 @@ pub fn rollback(
             {
                 return Err(PutError::SameValue(target));
             }
-            admissible(spec, environment, &value)?;
+            admissible(spec, environment, &value).map_err(|refused| PutError::RefusedVersion {
+                version: target,
+                refused: Box::new(refused),
+            })?;
             let written = match source.write(spec, &context, &value, Some(current)) {
                 Err(StoreError::Vault(VaultError::CasMismatch { expected, .. })) => {
                     return Err(PutError::Overtaken { read: expected });

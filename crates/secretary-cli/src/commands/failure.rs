@@ -478,6 +478,11 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             ))
             .help(hint)
         }
+        error @ PutError::RefusedVersion { .. } => {
+            Diagnostic::error(format!("{key}: {error}; nothing was written")).help(
+                "roll back to another version with `--to N`, or write a new value with `put` or `rotate`",
+            )
+        }
         error => Diagnostic::error(format!("{key}: {error}; nothing was written")),
     }
 }

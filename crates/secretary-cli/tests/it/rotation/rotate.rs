@@ -125,6 +125,32 @@ fn a_rollback_to_a_version_the_mount_no_longer_keeps_names_it() {
 }
 
 #[test]
+fn a_rollback_to_a_version_the_rules_refuse_names_the_version_it_chose() {
+    // A sixty-second adversarial pass: without `--to`, the refusal did not say which
+    // version it had tried.
+    let bao = OpenBao::start();
+    let app = App::new(MANIFEST, DOTENV);
+    bao.kv_put("production/secret_key", &[("value", "too-short-3")]);
+    bao.kv_put(
+        "production/secret_key",
+        &[("value", "0123456789abcdef0123456789abcdef-2")],
+    );
+    let refused = app.run(&bao, &["--env", "production", "rollback", "secret_key"]);
+    assert_eq!(refused.code, 1, "{}", refused.all());
+    assert!(
+        refused
+            .stderr
+            .contains("secret_key: version 1 holds a value the current rules refuse: the value")
+            && refused.stderr.contains("nothing was written")
+            && refused.stderr.contains("--to N"),
+        "{}",
+        refused.all()
+    );
+    assert_no_value(&refused, &["too-short-3"]);
+    assert_eq!(stored(&bao, "production/secret_key").unwrap().1, 2);
+}
+
+#[test]
 fn a_provided_secret_is_rotated_from_stdin_and_checked_first() {
     let bao = OpenBao::start();
     let app = App::new(MANIFEST, DOTENV);
