@@ -129,7 +129,11 @@ fn a_role_of_limited_uses_is_refused_leased_credentials_and_its_lease_revoked() 
     let out = secretary(app.path(), &bao, &ids, &["check"], "");
     assert_eq!(out.code, Some(1), "{}{}", out.stdout, out.stderr);
     assert!(
-        out.stdout.contains("token_num_uses") && out.stdout.contains("token_num_uses=0"),
+        out.stdout.contains("token_num_uses")
+            && out.stdout.contains("token_num_uses=0")
+            // A lease read, then revoked, was said "not read" (a sixty-second pass).
+            && out.stdout.contains("are not used")
+            && !out.stdout.contains("was not read"),
         "{}{}",
         out.stdout,
         out.stderr

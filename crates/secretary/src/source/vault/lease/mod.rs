@@ -106,9 +106,10 @@ pub enum LeaseError {
     /// `token_num_uses`, a `VAULT_TOKEN` made with `-use-limit`): Vault revokes it with
     /// its last use, and every lease read with it then, so credentials leased with it
     /// would stop working while the program holds them (the fifty-ninth and sixtieth
-    /// adversarial passes). What was issued is revoked at once.
+    /// adversarial passes). What was issued is revoked at once (said once as "was not
+    /// read", of a lease read and then revoked: a sixty-second adversarial pass).
     #[error(
-        "{path} was not read for leased credentials: the token may be used only a limited number of times (a login role's token_num_uses, or a token made with a use limit), and Vault revokes it, and the credentials leased with it, at its last use"
+        "leased credentials from {path} are not used: the token may be used only a limited number of times (a login role's token_num_uses, or a token made with a use limit), and Vault revokes it, and the credentials leased with it, at its last use; any it was issued are revoked at once"
     )]
     LimitedUses {
         /// The API path.
