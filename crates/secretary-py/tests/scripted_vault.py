@@ -48,6 +48,11 @@ class Handler(BaseHTTPRequestHandler):
         with lock:
             count += 1
             number = count
+        if self.path.endswith("/auth/token/lookup-self"):
+            # As Vault answers a token without a use limit (a lease is read only once
+            # the token's look-up says how many uses it has).
+            self.answer(200, json.dumps({"data": {"ttl": 3600, "num_uses": 0}}))
+            return
         if mode == "lease-revoke-refused" and "/database/creds/" in self.path:
             body = {
                 "lease_id": "database/creds/shop/scripted-lease",

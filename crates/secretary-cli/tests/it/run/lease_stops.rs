@@ -92,8 +92,9 @@ fn scripted_vault(script: Script) -> (String, std::sync::Arc<std::sync::Mutex<Ve
                         (500, r#"{"errors":["internal error"]}"#.to_owned())
                     }
                 } else if line.contains("auth/token/lookup-self") {
-                    // Asked with each login's token: whether it may look itself up.
-                    (200, r#"{"data":{"ttl":1}}"#.to_owned())
+                    // Asked with each login's token: whether it may look itself up;
+                    // and of the user's, how many uses it has (none counted).
+                    (200, r#"{"data":{"ttl":1,"num_uses":0}}"#.to_owned())
                 } else if line.contains("database/creds") && lease_counted {
                     // Answered after 300 ms: more than `run`'s 150 ms of quiet (a
                     // forty-sixth adversarial pass restarted the program once a lease).

@@ -635,4 +635,5 @@ fn credentials_that_end_with_no_new_ones_fail_get_and_are_audited_as_expired() {
 }
 
 mod ends;
+mod lookup;
 mod scripted;

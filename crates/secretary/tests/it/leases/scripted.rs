@@ -120,8 +120,6 @@ fn slow_vault(
                 r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":3,"renewable":true}"#
                     .to_owned(),
             )
-        } else if request.contains("lookup-self") {
-            (200, r#"{"data":{"num_uses":0}}"#.to_owned())
         } else {
             std::thread::sleep(revocation);
             (204, String::new())
@@ -131,12 +129,21 @@ fn slow_vault(
 
 /// A Vault that answers each connection on a thread of its own with what `answer` gives
 /// for its request line (method and path): a status and a body. Gives its address.
+/// A token's look-up is answered as Vault answers a token without a use limit.
 pub(super) fn threaded(answer: impl Fn(&str) -> (u16, String) + Send + Sync + 'static) -> String {
-    with_headers(move |request, _| answer(request))
+    with_headers(move |request, _| {
+        if request.contains("auth/token/lookup-self") {
+            return (200, r#"{"data":{"num_uses":0}}"#.to_owned());
+        }
+        answer(request)
+    })
 }
 
-/// [`threaded`], `answer` given the request's headers too (lines, lower case).
-fn with_headers(answer: impl Fn(&str, &str) -> (u16, String) + Send + Sync + 'static) -> String {
+/// [`threaded`], `answer` given the request's headers too (lines, lower case), and
+/// every request (a token's look-up too).
+pub(super) fn with_headers(
+    answer: impl Fn(&str, &str) -> (u16, String) + Send + Sync + 'static,
+) -> String {
     use std::io::{BufRead, BufReader, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("http://{}", listener.local_addr().unwrap());
@@ -449,6 +456,9 @@ fn tenants_for(
                 .find_map(|line| line.strip_prefix(name))
                 .map(|value| value.trim().to_owned())
         };
+        if request.contains("auth/token/lookup-self") {
+            return (200, r#"{"data":{"num_uses":0}}"#.to_owned());
+        }
         if !request.contains("database/creds/shop") {
             return (204, String::new());
         }

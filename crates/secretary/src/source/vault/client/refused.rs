@@ -147,25 +147,32 @@ impl Client {
     /// Whether `token` may be used a limited number of times: `num_uses` of its
     /// `lookup-self` (which spends one) is not 0; Vault answers -1 when that look-up was
     /// its last use (a sixty-first adversarial pass saw -1 taken for no limit, and the
-    /// token spent by the question). Any other answer but a server's failure says no
-    /// limit (a token that may not look itself up is refused the question), and is taken
-    /// as having none. Asked as any request is, retries and nodes included: an error
-    /// when Vault does not answer, which is what a read would meet.
+    /// token spent by the question). Vault's own 403 (a token that may not look itself
+    /// up) is taken at its word, as no limit; any other answer (a rate limit, a 404, a
+    /// page without a whole number of uses) says nothing, and is an error, as is no
+    /// answer: no lease is read on it (a sixty-third adversarial pass read one past
+    /// a 429). Asked as any request is, retries and nodes included.
     pub(super) async fn limited(&self, token: &SecretValue) -> Result<bool, VaultError> {
         let path = "auth/token/lookup-self";
         let reply = self
             .send_as(Method::GET, path, None, None, Some(token))
             .await?;
-        if reply.status >= 500 {
-            return Err(self.error_for(&reply, path, super::super::Access::Read));
-        }
-        Ok(reply.status == 200
-            && reply
+        match reply.status {
+            200 => match reply
                 .json()
                 .expose()
                 .pointer("/data/num_uses")
                 .and_then(serde_json::Value::as_i64)
-                .is_some_and(|uses| uses != 0))
+            {
+                Some(uses) => Ok(uses != 0),
+                None => Err(VaultError::Unexpected {
+                    path: path.to_owned(),
+                    what: "a look-up of the token that does not say how many uses it has left (data.num_uses)".to_owned(),
+                }),
+            },
+            403 if reply.is_vault_error() => Ok(false),
+            _ => Err(self.error_for(&reply, path, super::super::Access::Read)),
+        }
     }
 
     /// Vault's answer to `auth/token/lookup-self` with `token`, as [`Client::lives`]
