@@ -374,6 +374,11 @@ fn text(
             ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
             _ => {}
         }
+        // Each write with its version, as `put` says it: what a failure part-way asks
+        // to record (a sixty-third adversarial pass found it in `--format json` only).
+        if let Some(locator) = &written[index] {
+            writeln!(out, "wrote {}: {locator}", item.key)?;
+        }
         match &errors[index] {
             Some(NotDone {
                 error,

@@ -305,6 +305,14 @@ fn an_import_that_fails_part_way_says_what_was_written_and_a_rerun_finishes() {
         "{}",
         out.all()
     );
+    // With the version each write made, as `--format json` gives it (a sixty-third
+    // adversarial pass).
+    assert!(
+        out.stdout
+            .contains("wrote api_key: vault:secret/data/production/api_key#value@v1"),
+        "{}",
+        out.all()
+    );
     assert!(
         out.stderr.contains("2 written, 1 not written"),
         "{}",
