@@ -40,6 +40,10 @@ struct Row {
     environment: String,
     source: String,
     saved: String,
+    /// When the oldest of its values was last confirmed (what `max_age` is counted
+    /// from), with a key that opens it; else absent, and the age is from `saved`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    confirmed: Option<String>,
     age_seconds: u64,
     /// How far ahead of this machine's clock it was saved, when it was (the clock was
     /// changed since: its age cannot be known, and it is not served).
@@ -199,30 +203,42 @@ fn rows(copies: &[CopyInfo], now: SystemTime) -> Vec<Row> {
     copies
         .iter()
         .flat_map(|copy| {
-            copy.sources.iter().map(move |source| Row {
-                file: copy.path.display().to_string(),
-                app: copy.app.clone(),
-                environment: copy.environment.clone(),
-                source: source.source.clone(),
-                saved: humantime::format_rfc3339_seconds(source.saved).to_string(),
-                age_seconds: now
-                    .duration_since(source.saved)
-                    .unwrap_or_default()
-                    .as_secs(),
-                ahead_seconds: source
-                    .saved
+            copy.sources.iter().map(move |source| {
+                // Its age is its oldest value's, as `max_age` judges it; the time it was
+                // written when it cannot be opened.
+                let since = source.confirmed.unwrap_or(source.saved);
+                let latest = source
+                    .confirmed
+                    .map_or(source.saved, |at| at.max(source.saved));
+                let ahead = latest
                     .duration_since(now)
                     .ok()
                     .map(|ahead| ahead.as_secs())
-                    .filter(|&ahead| ahead > 0),
-                secrets: source.count,
-                server: source.server.clone(),
-                opens: source.opens.as_ref().map(Result::is_ok),
-                problem: source
-                    .opens
-                    .as_ref()
-                    .and_then(|opens| opens.as_ref().err())
-                    .map(ToString::to_string),
+                    .filter(|&ahead| ahead > 0);
+                Row {
+                    file: copy.path.display().to_string(),
+                    app: copy.app.clone(),
+                    environment: copy.environment.clone(),
+                    source: source.source.clone(),
+                    saved: humantime::format_rfc3339_seconds(source.saved).to_string(),
+                    confirmed: source
+                        .confirmed
+                        .map(|at| humantime::format_rfc3339_seconds(at).to_string()),
+                    age_seconds: if ahead.is_some() {
+                        0
+                    } else {
+                        now.duration_since(since).unwrap_or_default().as_secs()
+                    },
+                    ahead_seconds: ahead,
+                    secrets: source.count,
+                    server: source.server.clone(),
+                    opens: source.opens.as_ref().map(Result::is_ok),
+                    problem: source
+                        .opens
+                        .as_ref()
+                        .and_then(|opens| opens.as_ref().err())
+                        .map(ToString::to_string),
+                }
             })
         })
         .collect()

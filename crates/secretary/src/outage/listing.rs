@@ -30,8 +30,13 @@ pub struct CopyInfo {
 pub struct SourceInfo {
     /// The source's name.
     pub source: String,
-    /// When it was saved.
+    /// When it was saved (last written).
     pub saved: SystemTime,
+    /// When the oldest of its values was last confirmed by a read: what its `max_age`
+    /// is counted from, each value's own (a read of some of them rewrites the file, so
+    /// `saved` may be fresh while another value is past `max_age`: a sixty-third
+    /// adversarial pass). `None` without a key that opens it.
+    pub confirmed: Option<SystemTime>,
     /// How many values it holds.
     pub count: usize,
     /// The Vault server its values were read from (addresses and namespace); empty in a
@@ -147,12 +152,26 @@ pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyErr
         let sources = outer
             .sources
             .iter()
-            .map(|sealed| SourceInfo {
-                source: sealed.source.clone(),
-                saved: instant(sealed.saved),
-                count: sealed.count,
-                server: sealed.server.clone(),
-                opens: key.map(|key| open(&path, binding, &sealed.source, None, key).map(|_| ())),
+            .map(|sealed| {
+                let opened = key.map(|key| open(&path, binding, &sealed.source, None, key));
+                let confirmed = opened
+                    .as_ref()
+                    .and_then(|opened| opened.as_ref().ok())
+                    .and_then(|contents| {
+                        let found = contents.found.values().map(|entry| entry.read);
+                        found
+                            .chain(contents.absent.values().map(|absent| absent.read))
+                            .min()
+                    })
+                    .map(instant);
+                SourceInfo {
+                    source: sealed.source.clone(),
+                    saved: instant(sealed.saved),
+                    confirmed,
+                    count: sealed.count,
+                    server: sealed.server.clone(),
+                    opens: opened.map(|opened| opened.map(|_| ())),
+                }
             })
             .collect();
         copies.push(CopyInfo {

@@ -347,6 +347,26 @@ fn each_keys_confirmation_is_recorded_whatever_was_saved_of_other_keys() {
 }
 
 #[test]
+fn a_copy_is_listed_as_old_as_its_oldest_confirmation() {
+    // A sixty-third adversarial pass: `cache status` said "0 seconds" of a copy whose
+    // file a read of `a` had just rewritten, while `b`, past `max_age`, was refused.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("state/shop.production.lkg");
+    let start = SystemTime::now() - Duration::from_secs(100);
+    save_unchanged(&path, &[("a", "1"), ("b", "2")], start, 20);
+    save_unchanged(&path, &[("a", "1")], start + Duration::from_secs(90), 20);
+    let listed = super::listing::list(path.parent().unwrap(), Some(&key())).unwrap();
+    let source = &listed[0].sources[0];
+    assert!(copy::seconds(source.saved) >= copy::seconds(start) + 90);
+    assert_eq!(
+        source.confirmed.map(copy::seconds),
+        Some(copy::seconds(start))
+    );
+    let unkeyed = super::listing::list(path.parent().unwrap(), None).unwrap();
+    assert_eq!(unkeyed[0].sources[0].confirmed, None);
+}
+
+#[test]
 fn an_unchanged_copy_records_its_confirmation_within_a_tenth_of_max_age() {
     // A fifty-fourth adversarial pass: under `max_age = "20s"`, a copy confirmed 10 s
     // before was 26 s old, refused: an unchanged copy was written again once a minute.
