@@ -8,7 +8,9 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use crate::manifest::Place;
-use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec};
+use crate::manifest::{
+    EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec, ValueTemplate,
+};
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Inadmissible, Invalid};
@@ -108,6 +110,9 @@ pub struct Resolution {
     /// rather than one of them: with `on_stale = "warn"` a stale value is served, and
     /// problems are what stops a value being served.
     pub stale: Option<Stale>,
+    /// Of a value a source built from others (`.env` expansion): what it is checked on
+    /// ([`Lookup::Found`]'s `shape`).
+    pub(crate) shape: Option<SecretValue>,
 }
 
 impl Resolution {
@@ -122,10 +127,17 @@ impl Resolution {
     }
 
     /// The value as it may be shown to people (`status`): valid, with no problem, and
-    /// as [`SecretSpec::may_show`](crate::manifest::SecretSpec::may_show) allows.
+    /// as [`SecretSpec::may_show`](crate::manifest::SecretSpec::may_show) allows; a
+    /// value equal to the default only when it is the default (not a value read that
+    /// equals it).
     pub fn shown_value(&self) -> Option<&str> {
         let value = self.value.as_ref()?.expose();
-        (self.problems.is_empty() && self.spec.may_show(value)).then_some(value)
+        let may = if self.origin == Some(Origin::Default) {
+            self.spec.may_show(value)
+        } else {
+            self.spec.may_show_read(value)
+        };
+        (self.problems.is_empty() && may).then_some(value)
     }
 
     /// How old its value is, when the source says when it was written.
@@ -491,6 +503,7 @@ impl Resolution {
             problems: Vec::new(),
             written: None,
             stale: None,
+            shape: None,
         }
     }
 }
@@ -525,6 +538,7 @@ fn take_back(resolution: &mut Resolution, error: &SourceError) {
         return;
     };
     resolution.value = None;
+    resolution.shape = None;
     resolution.written = None;
     resolution.stale = None;
     resolution.problems.push(Problem {
@@ -550,6 +564,7 @@ fn answer(
             value,
             locator,
             written,
+            shape,
         } => {
             if let Served::Stale(stale) = served {
                 if environment.last_known_good.map(|l| l.on_stale) == Some(OnStale::Fail) {
@@ -564,6 +579,7 @@ fn answer(
                 resolution.stale = Some(stale);
             }
             resolution.value = Some(value);
+            resolution.shape = shape;
             resolution.written = written.filter(|&written| believable(written));
             resolution.origin = Some(Origin::Source {
                 name: name.to_owned(),
@@ -657,7 +673,21 @@ fn validate_some(
         // `forbid_placeholders` is about values its sources hold (`put` has no default
         // and applies it to every value).
         let placeholders_forbidden = environment.forbid_placeholders && *origin != Origin::Default;
-        match validate::admissible(spec, value.expose(), placeholders_forbidden) {
+        // A value built from others is checked on its shape, each inserted value `1`:
+        // the text around an input may differ in each environment (a template by
+        // environment, each environment's `.env`), and a verdict on the value it builds
+        // would answer a question that text chooses, one an environment (a sixty-third
+        // adversarial pass read a password through a url's host). Each input is checked
+        // by its own rules.
+        let template_shape = match origin {
+            Origin::Template { .. } => spec.template.as_ref().map(ValueTemplate::shape),
+            _ => None,
+        };
+        let checked = template_shape
+            .as_deref()
+            .or(resolution.shape.as_ref().map(SecretValue::expose))
+            .unwrap_or(value.expose());
+        match validate::admissible(spec, checked, placeholders_forbidden) {
             Ok(()) => {}
             Err(Inadmissible::Invalid(reason)) => resolution.problems.push(Problem {
                 fix: Fix::Correct {

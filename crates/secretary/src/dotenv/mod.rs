@@ -219,7 +219,7 @@ pub fn parse<'o>(
     text: &str,
     outside: &dyn Fn(&str) -> Option<&'o str>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
-    parse_with(text, outside, false, &Cell::new(0), &|_| true)
+    parse_with(text, outside, false, &Cell::new(0), &|_| true, false)
 }
 
 /// [`parse`], but a value that expands past [`MAX_VALUE`] is not an error of the file:
@@ -240,7 +240,7 @@ pub fn parse_marking_oversize<'o>(
     outside: &dyn Fn(&str) -> Option<&'o str>,
     expanded: &Cell<usize>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
-    parse_with(text, outside, true, expanded, &|_| true)
+    parse_with(text, outside, true, expanded, &|_| true, false)
 }
 
 /// [`parse_marking_oversize`], the values of only the entries `needed` says (by their
@@ -259,7 +259,26 @@ pub fn parse_needed<'o>(
     expanded: &Cell<usize>,
     needed: &dyn Fn(usize) -> bool,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
-    parse_with(text, outside, true, expanded, needed)
+    parse_with(text, outside, true, expanded, needed, false)
+}
+
+/// The shapes of the entries `needed` says (by their index among the entries): each
+/// value as [`parse_needed`] would give it, but with every `${...}` (a default
+/// included) replaced by `1`, whatever it would insert. What a value built by
+/// expansion is checked on: its type and the placeholder rules see the file's own
+/// text, never a value it inserted, so no verdict on it tells one (a sixty-third
+/// adversarial pass read a password through a url's host, chosen in each environment's
+/// own `.env`). The entries, their order and their references are those of a parse.
+///
+/// ```
+/// let shapes = secretary::dotenv::parse_shapes("A=1\nB=\"http://${A}:${PORT-80}/\"\n", &|_| true).unwrap();
+/// assert_eq!(shapes[1].value.as_str(), "http://1:1/");
+/// ```
+pub fn parse_shapes(
+    text: &str,
+    needed: &dyn Fn(usize) -> bool,
+) -> Result<Vec<Entry>, Vec<ParseError>> {
+    parse_with(text, &|_| None, true, &Cell::new(0), needed, true)
 }
 
 fn parse_with<'o>(
@@ -268,6 +287,7 @@ fn parse_with<'o>(
     mark_oversize: bool,
     expanded: &Cell<usize>,
     needed: &dyn Fn(usize) -> bool,
+    shaped: bool,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Every line end reads as `\n`, as Python's universal newlines give python-dotenv.
@@ -293,6 +313,7 @@ fn parse_with<'o>(
         inserted: Cell::new(0),
         charged: Cell::new(0),
         bounded_over: Cell::new(false),
+        shaped,
     };
     parser.run();
     if parser.errors.is_empty() {
@@ -356,6 +377,9 @@ struct Parser<'a, 'o> {
     /// The value being read is bounded past [`MAX_VALUE`]: too large whatever it
     /// holds, and an expansion of it is charged nothing (it inserts nothing).
     bounded_over: Cell<bool>,
+    /// Every expansion inserts `1`, and nothing is looked up or charged
+    /// ([`parse_shapes`]).
+    shaped: bool,
 }
 
 /// How far an error stops parsing: past the budget of expansion, nothing more is read.
@@ -683,6 +707,12 @@ impl Parser<'_, '_> {
             if self.referenced.borrow_mut().insert(name.to_owned()) {
                 references.push(name.to_owned());
             }
+        }
+        if self.shaped {
+            if self.materialize.get() {
+                out.push('1');
+            }
+            return Ok(close + 1);
         }
         // What it is charged: what the file's text bounds it by, never the length of a
         // value from outside (nor whether that is set).

@@ -149,6 +149,23 @@ impl ValueTemplate {
         })
     }
 
+    /// Its shape: the value with each secret's replaced by `1`. What the value it builds
+    /// is checked on (its type and the placeholder rules), so that no verdict on it
+    /// tells an input's value, whatever text a template by environment puts around it
+    /// (a sixty-third adversarial pass read a password through a url's host, a
+    /// template an environment).
+    ///
+    /// ```
+    /// let template = secretary::manifest::ValueTemplate::parse(
+    ///     "postgresql://{user}:{password|url}@db:{port}/app",
+    /// )
+    /// .unwrap();
+    /// assert_eq!(template.shape(), "postgresql://1:1@db:1/app");
+    /// ```
+    pub fn shape(&self) -> String {
+        self.render(|_| Some("1")).unwrap_or_default()
+    }
+
     /// The value, with each secret's from `value`; `None` when one has none.
     pub fn render<'v>(&self, value: impl Fn(&str) -> Option<&'v str>) -> Option<String> {
         let mut out = String::new();

@@ -226,12 +226,12 @@ pub struct Constraints {
 }
 
 impl Constraints {
-    /// The first of them whose verdict on a value built from another secret's (by a
-    /// `template`, by `.env` expansion) asks that secret a question the text around it
-    /// chooses: `pattern`, `values`, `min`, `max`. That text may differ in each
-    /// environment, one question an environment (the sixty-first and sixty-second
-    /// adversarial passes). A type and lengths ask no chosen question; `schemes` is
-    /// judged where the text is known.
+    /// The first of them that a value built from others (by a `template`, by `.env`
+    /// expansion) may not be given: `pattern`, `values`, `min`, `max`, `min_length`,
+    /// `max_length`. Such a value is checked on its shape (each input `1`), which they
+    /// would judge as nothing, and on the value itself they would ask its inputs a
+    /// question the text around them chooses, which may differ in each environment
+    /// (the sixty-first to sixty-third adversarial passes). They belong on the inputs.
     pub(crate) fn questioning(&self) -> Option<&'static str> {
         if self.pattern.is_some() {
             Some("pattern")
@@ -241,6 +241,10 @@ impl Constraints {
             Some("min")
         } else if self.max.is_some() {
             Some("max")
+        } else if self.min_length.is_some() {
+            Some("min_length")
+        } else if self.max_length.is_some() {
+            Some("max_length")
         } else {
             None
         }
@@ -296,9 +300,24 @@ impl SecretSpec {
     /// value: `example --check` had its own, and showed what `status` hid (a
     /// twenty-seventh).
     pub fn may_show(&self, value: &str) -> bool {
+        let default = self.default.as_deref() == Some(value);
+        !self.sensitive && (self.bounded() || default) && super::rules::check(self, value).is_ok()
+    }
+
+    /// Whether `value`, read from a source (not the default), may be shown: as
+    /// [`may_show`](Self::may_show), but a value equal to the default does not count
+    /// as one. A default by environment is the manifest's to choose: `status` showing
+    /// a value read only when it equals it answered a guess an environment, 128 a run (a
+    /// sixty-third adversarial pass).
+    pub(crate) fn may_show_read(&self, value: &str) -> bool {
+        !self.sensitive && self.bounded() && super::rules::check(self, value).is_ok()
+    }
+
+    /// Whether this secret's type allows at most [`SHOWN_CHOICES`] values.
+    fn bounded(&self) -> bool {
         let constraints = &self.constraints;
         let choices = i128::try_from(SHOWN_CHOICES).unwrap_or(i128::MAX);
-        let bounded = match self.kind {
+        match self.kind {
             SecretType::Bool => true,
             SecretType::Enum => constraints.values.len() <= SHOWN_CHOICES,
             SecretType::Int => match (constraints.min, constraints.max) {
@@ -306,9 +325,7 @@ impl SecretSpec {
                 _ => false,
             },
             _ => false,
-        };
-        let default = self.default.as_deref() == Some(value);
-        !self.sensitive && (bounded || default) && super::rules::check(self, value).is_ok()
+        }
     }
 
     /// The primary environment variable name (the first of `env`).

@@ -83,6 +83,7 @@ pub(super) fn from_copy(
                 value: entry.value.clone(),
                 locator,
                 written: entry.written.map(copy::instant),
+                shape: None,
             },
             age,
         ));
@@ -144,6 +145,7 @@ pub(super) fn contents(
                 value,
                 locator,
                 written,
+                ..
             } => {
                 contents.found.insert(
                     secret.key.clone(),

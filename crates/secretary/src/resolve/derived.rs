@@ -89,6 +89,7 @@ pub(crate) fn rebuild(
     for &at in which {
         let resolution = &mut resolutions[at];
         resolution.value = None;
+        resolution.shape = None;
         resolution.origin = None;
         resolution.stale = None;
         resolution.problems.clear();

@@ -69,6 +69,9 @@ struct Assigned {
     /// one was (its origins alone skip the names between: a forty-first adversarial
     /// pass built a plain value from `PIN_CODE=${CI_PIN}`).
     sensitive_name: Option<String>,
+    /// Of a value built by expansion, read: the value with each expansion replaced by
+    /// `1` ([`dotenv::parse_shapes`]), what its type and rules are checked on.
+    shape: Option<Zeroizing<String>>,
 }
 
 impl Loaded {
@@ -103,6 +106,7 @@ impl Loaded {
         entry: dotenv::Entry,
         file: usize,
         sensitive: &HashMap<String, String>,
+        shape: Option<Zeroizing<String>>,
     ) -> bool {
         // Where its value comes from: each name it expanded, or what that name's own
         // value was expanded from.
@@ -150,6 +154,7 @@ impl Loaded {
         let origin_bytes = origins
             .iter()
             .fold(0usize, |bytes, name| bytes.saturating_add(own(name)));
+        let shape = shape.filter(|_| !origins.is_empty());
         self.values.insert(
             entry.key,
             Assigned {
@@ -165,6 +170,7 @@ impl Loaded {
                 oversize,
                 from_outside: oversize && from_outside,
                 sensitive_name,
+                shape,
             },
         );
         true
@@ -279,8 +285,29 @@ impl DotenvSource {
                     name,
                 });
             }
+            // What a value built by expansion is checked on: parsed again, each
+            // expansion `1` (only when a value read is built so).
+            let built = entries
+                .iter()
+                .enumerate()
+                .any(|(at, entry)| needed(at) && !entry.references.is_empty());
+            let mut shapes = if built {
+                dotenv::parse_shapes(&text, &needed)
+                    .map_err(|errors| SourceError::Malformed {
+                        path: file.clone(),
+                        errors,
+                    })?
+                    .into_iter()
+            } else {
+                Vec::new().into_iter()
+            };
             for entry in entries {
-                let assigned = loaded.assign(entry, structure.index, &context.sensitive_names);
+                let shape = shapes
+                    .next()
+                    .filter(|shape| shape.key == entry.key && shape.line == entry.line)
+                    .map(|shape| shape.value);
+                let assigned =
+                    loaded.assign(entry, structure.index, &context.sensitive_names, shape);
                 context.origin_bytes.store(loaded.origins, Ordering::SeqCst);
                 if !assigned {
                     // The whole source's count, not this file's alone (a forty-third
@@ -317,7 +344,7 @@ impl DotenvSource {
                     oversize: false,
                     from_outside: false,
                 };
-                if !named.assign(entry, structure.index, &context.sensitive_names) {
+                if !named.assign(entry, structure.index, &context.sensitive_names, None) {
                     return Err(self.too_many_names(context));
                 }
             }
@@ -490,6 +517,7 @@ impl Source for DotenvSource {
                             line,
                             oversize,
                             from_outside,
+                            shape,
                             ..
                         }) => {
                             // Whether it may read it was decided, and its claims made, on
@@ -503,6 +531,9 @@ impl Source for DotenvSource {
                                 value: SecretValue::new(value.to_string()),
                                 locator: Locator::dotenv(&names[*file], *line),
                                 written: None,
+                                shape: shape
+                                    .as_ref()
+                                    .map(|shape| SecretValue::new(shape.to_string())),
                             };
                         }
                         None => {}
@@ -620,19 +651,16 @@ fn refused(
             }
         }
     }
+    // Whatever the names are declared, or whether they are: `sensitive = false` is the
+    // manifest's word only (a sixty-third adversarial pass undeclared the password).
     if let Some(asks) = secret.constraints.questioning() {
         for candidate in candidates {
-            let owned = candidate.origins.iter().find_map(|origin| {
-                let owner = context.sensitive_names.get(origin)?;
-                (*owner != secret.key).then_some((origin, owner))
-            });
-            if let Some((origin, owner)) = owned {
-                return Some(SourceError::QuestionFromSecret {
+            if let Some(origin) = candidate.origins.first() {
+                return Some(SourceError::QuestionOverExpansion {
                     path: candidate.path.to_owned(),
                     line: candidate.line,
                     name: candidate.name.to_owned(),
                     origin: origin.clone(),
-                    secret: owner.clone(),
                     asks,
                 });
             }

@@ -50,6 +50,7 @@ impl Source for EnvSource {
                                     value: SecretValue::new(text.to_owned()),
                                     locator: Locator::env(name),
                                     written: None,
+                                    shape: None,
                                 },
                                 None => Lookup::Failed(SourceError::NotUtf8 {
                                     what: format!("environment variable {name}"),

@@ -204,6 +204,7 @@ impl FilesSource {
                         value: SecretValue::new(value.to_string()),
                         locator: Locator::file(&Self::join(dir, file)),
                         written: None,
+                        shape: None,
                     };
                 }
                 Ok(None) => {

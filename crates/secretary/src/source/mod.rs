@@ -181,6 +181,12 @@ pub enum Lookup {
         /// When this value was written, where the source keeps that (Vault KV v2's
         /// `created_time` of the version read): what a rotation policy is checked against.
         written: Option<std::time::SystemTime>,
+        /// Of a value built from others (`.env` expansion): the value with each
+        /// inserted value replaced by `1`, what its type and the placeholder rules are
+        /// checked on, so that no verdict on it tells an inserted value (the text around
+        /// an expansion may differ in each environment). `None` for a value read as it
+        /// is stored.
+        shape: Option<SecretValue>,
     },
     /// The source does not have it (or has it empty, which counts as not set).
     Absent {
@@ -302,26 +308,26 @@ pub enum SourceError {
         /// The sensitive secret.
         secret: String,
     },
-    /// A secret with a constraint that asks a question of its value (`pattern`,
-    /// `values`, `min`, `max`) whose `.env` value is built from another sensitive
-    /// secret's variable: the text around the expansion chooses the question, and may
-    /// differ in each environment's file, one question an environment (a sixty-second
-    /// adversarial pass spelt a password out, 7 environments a character).
+    /// A secret with a constraint a value built by `.env` expansion may not be given
+    /// (`pattern`, `values`, `min`, `max`, `min_length`, `max_length`) whose value is
+    /// built so: it is checked on its shape (each expansion `1`), and over the value
+    /// itself the text around the expansion would choose the question, and may differ in
+    /// each environment's file, one question an environment (a sixty-second adversarial
+    /// pass spelt a password out, 7 environments a character; a sixty-third expanded a
+    /// variable no secret declares).
     #[error(
-        "{path}:{line}: {name} is built from ${{{origin}}}, secret `{secret}`'s, which is sensitive, and the secret read has `{asks}`"
+        "{path}:{line}: {name} is built by expanding ${{{origin}}}, and the secret read has `{asks}`"
     )]
-    QuestionFromSecret {
+    QuestionOverExpansion {
         /// The file, as shown.
         path: String,
         /// The line of the assignment.
         line: usize,
         /// The variable read.
         name: String,
-        /// The sensitive secret's variable it was expanded from.
+        /// A variable it was expanded from (through other lines too).
         origin: String,
-        /// The sensitive secret.
-        secret: String,
-        /// The constraint of the secret read that would question it.
+        /// The constraint of the secret read.
         asks: &'static str,
     },
     /// A file another secret of the resolution read too, by another name or through a
@@ -450,8 +456,8 @@ impl SourceError {
             Self::PlainFromSecret { origin, .. } => format!(
                 "a secret declared `sensitive = false` may not be built from a sensitive one: declare it sensitive (remove `sensitive = false`), or do not expand `${{{origin}}}` into it"
             ),
-            Self::QuestionFromSecret { origin, secret, asks, .. } => format!(
-                "give `{asks}` to `{secret}` instead, or do not expand `${{{origin}}}` into this value: `{asks}` over a value built from another secret's would question it in the words around the expansion"
+            Self::QuestionOverExpansion { origin, asks, .. } => format!(
+                "give `{asks}` to the secret that reads `{origin}` instead, or do not expand `${{{origin}}}` into this value: a value built by expansion is checked on its shape (each expansion `1`), and over the value itself `{asks}` would question `{origin}` in the words around the expansion"
             ),
             Self::SharedFile { path, .. } => format!(
                 "give each secret its own file, and remove the link or copy at {path}: two secrets reading one file would let a manifest question its value through their verdicts"

@@ -569,6 +569,7 @@ impl Source for SopsSource {
                                 value: SecretValue::new(value.to_string()),
                                 locator: Locator::sops(&decrypted.file, name),
                                 written: None,
+                                shape: None,
                             };
                         }
                     }

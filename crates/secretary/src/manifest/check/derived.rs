@@ -154,15 +154,15 @@ impl Checker<'_> {
         }
     }
 
-    /// Reports a secret built by a template that reads a sensitive secret (directly or
-    /// through other templates) with a constraint that would ask that value a question
-    /// the template's text chooses ([`crate::manifest::Constraints::questioning`], and
-    /// `schemes` unless the template's own text fixes the scheme): that text, or an
-    /// input beside the value (a default by environment), may differ in each
-    /// environment, one question an environment (the sixty-first adversarial pass:
-    /// `{pw}|0`, `{pw}|1`... under one pattern told a character a `check --env`; the
-    /// sixty-second: `values` and `schemes` as dictionaries). Its type and lengths are
-    /// still checked; such constraints belong on the inputs.
+    /// Reports a secret built by a template that reads another secret (directly or
+    /// through other templates) with a constraint such a value may not have
+    /// ([`crate::manifest::Constraints::questioning`]): the value is checked on its
+    /// shape, each input `1`, and on the value itself the constraint would ask its
+    /// inputs a question the template's text chooses, which may differ in each
+    /// environment (the sixty-first adversarial pass: `{pw}|0`, `{pw}|1`... under one
+    /// pattern told a character a `check --env`; the sixty-second: `values` and
+    /// `schemes` as dictionaries, `max_length` over padding). Whatever the inputs are
+    /// declared: `sensitive = false` is the manifest's word only (the sixty-third).
     fn no_question_over_a_secret(
         &mut self,
         environment: &EnvironmentSpec,
@@ -172,32 +172,25 @@ impl Checker<'_> {
             let Some(template) = &spec.template else {
                 continue;
             };
-            let constraints = &spec.constraints;
-            let scheme_fixed = matches!(
-                template.parts().first(),
-                Some(crate::manifest::derived::Part::Text(text)) if text.contains("://")
-            );
-            let Some(asks) = constraints.questioning().or_else(|| {
-                (!constraints.schemes.is_empty() && !scheme_fixed).then_some("schemes")
-            }) else {
+            let Some(asks) = spec.constraints.questioning() else {
                 continue;
             };
-            let Some(read) = bases(&spec.key, specs).into_iter().find(|base| {
-                specs
-                    .get(base.as_str())
-                    .is_some_and(|input| input.sensitive)
-            }) else {
+            let Some(read) = bases(&spec.key, specs)
+                .into_iter()
+                .next()
+                .or_else(|| template.inputs().next().map(str::to_owned))
+            else {
                 continue;
             };
             let at = self.template_offset(&environment.name, &spec.key);
             self.report(
                 at,
                 format!(
-                    "environment `{}`: secret `{}` has `{asks}` and is built by a template that reads sensitive secret `{read}`",
+                    "environment `{}`: secret `{}` has `{asks}` and is built by a template that reads secret `{read}`",
                     environment.name, spec.key
                 ),
                 Some(format!(
-                    "give `{asks}` to `{read}` (or the inputs) instead: it would question `{read}`'s value in the template's words, which may differ in each environment (a url's `schemes` may stay when the template's text begins with its scheme)"
+                    "give `{asks}` to `{read}` (or the inputs) instead: a value built by a template is checked on its shape (each input `1`), and over the value itself `{asks}` would question `{read}`'s in the template's words, which may differ in each environment"
                 )),
             );
             // Once: the manifest is refused.

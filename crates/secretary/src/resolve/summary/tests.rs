@@ -67,6 +67,7 @@ impl Source for Double {
                     value: SecretValue::new(CANARY.to_owned()),
                     locator: Locator::vault("secret/data/production/port", "value", Some(2)),
                     written: None,
+                    shape: None,
                 },
                 (SourceKind::VAULT, "region") | (SourceKind::ENV, _) => Lookup::Absent {
                     looked: vec![crate::Looked::new(Locator::new(

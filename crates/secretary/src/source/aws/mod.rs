@@ -391,6 +391,7 @@ impl AwsSource {
             value,
             locator: self.locator(&planned.name, planned.field.as_deref(), version.as_deref()),
             written,
+            shape: None,
         }
     }
 }
@@ -422,6 +423,7 @@ impl AwsSource {
                 value,
                 locator,
                 written,
+                ..
             } => Ok(Stored::Present {
                 value: Some(value),
                 locator,

@@ -68,6 +68,7 @@ impl Store for AwsSource {
                     value,
                     locator,
                     written,
+                    ..
                 } => Stored::Present {
                     value: Some(value),
                     locator,

@@ -297,6 +297,7 @@ impl Source for ExecSource {
                         value: SecretValue::new(value.to_string()),
                         locator: Locator::exec(place(detail), version),
                         written,
+                        shape: None,
                     },
                     protocol::Answered::Found { detail, .. } => Lookup::Absent {
                         looked: vec![

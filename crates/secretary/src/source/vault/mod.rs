@@ -335,6 +335,7 @@ impl Source for VaultSource {
                             value,
                             locator: self.locator(&path, &field, *version),
                             written: *written,
+                            shape: None,
                         },
                         Err(error) => Lookup::Failed(SourceError::Vault(error)),
                     },

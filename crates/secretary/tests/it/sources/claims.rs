@@ -108,7 +108,7 @@ fn the_first_secret_in_the_manifest_to_list_a_name_has_its_value_wherever_it_was
          [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
          [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
          [secrets.database_url]\n\
-         [secrets.broker_url]\npattern = \"^p.*\"\n",
+         [secrets.broker_url]\n",
     );
     write_private(
         &dir.path().join(".env"),

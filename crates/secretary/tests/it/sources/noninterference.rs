@@ -171,3 +171,152 @@ proptest! {
         );
     }
 }
+
+#[test]
+fn a_value_built_by_expansion_is_asked_no_chosen_question() {
+    // A sixty-second adversarial pass: `PROBE=q3_1:${PW}` in each environment's own
+    // `.env`, under one `pattern` of as many branches, told one bit of `PW` a
+    // `check --env` (7 environments a character). A sixty-third did the same with `PW`
+    // declared by no secret, and through a url's host (`http://xn--${PW}-03h/`, a
+    // letter an environment). A value built by expansion may not be asked `pattern`,
+    // `values`, `min`, `max` or lengths, whatever it expands; its type and the
+    // placeholder rules are checked on its shape, each expansion `1`.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.env]\ntype = \"env\"\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+         forbid_placeholders = true\n\
+         [secrets.pw]\nrequired = true\n\
+         [secrets.probe]\npattern = \"q0:h.*\"\n\
+         [secrets.pick]\ntype = \"enum\"\nvalues = [\"a:hunter2X\", \"b\"]\n\
+         [secrets.long]\nmax_length = 12\n\
+         [secrets.url]\ntype = \"url\"\nschemes = [\"postgresql\"]\n\
+         [secrets.host]\ntype = \"url\"\n\
+         [secrets.port]\ntype = \"port\"\n\
+         [secrets.slot]\n",
+    );
+    write_private(
+        &dir.path().join(".env"),
+        "PROBE=q0:${UNDECLARED}\nPICK=a:${PW}\nLONG=xxxxxxxxx${PW}\n\
+         URL=postgresql://u:${PW}@db/app\nHOST=http://${H}:${H}/\nPORT=${P}\n\
+         SLOT=<${S}>\n",
+    );
+    let mut verdicts = Vec::new();
+    for pw in ["hunter2X", "8080", "<name>", "xn--a-03h"] {
+        let vars =
+            Variables::from_pairs(["PW", "UNDECLARED", "H", "P", "S"].map(|name| (name, pw)));
+        let report = run(&manifest, "development", &vars);
+        for (key, line, name, origin, asks) in [
+            ("probe", 1, "PROBE", "UNDECLARED", "pattern"),
+            ("pick", 2, "PICK", "PW", "values"),
+            ("long", 3, "LONG", "PW", "max_length"),
+        ] {
+            assert_eq!(value(&report, key), None, "{key} was served");
+            let problem = &report.get(key).unwrap().problems[0];
+            let problem = format!("{} {}", problem.kind, problem.fix);
+            assert!(
+                problem.contains(&format!(
+                    ".env:{line}: {name} is built by expanding ${{{origin}}}, and the secret read has `{asks}`"
+                )),
+                "{problem}"
+            );
+            assert!(!problem.contains(pw), "{problem}");
+        }
+        assert_eq!(
+            value(&report, "url").as_deref(),
+            Some(format!("postgresql://u:{pw}@db/app").as_str())
+        );
+        // The same verdicts whatever is expanded: on `http://1:1/`, `1` and `<1>`.
+        verdicts.push(
+            ["host", "port", "slot"].map(|key| format!("{:?}", report.get(key).unwrap().problems)),
+        );
+    }
+    assert!(
+        verdicts.windows(2).all(|pair| pair[0] == pair[1]),
+        "{verdicts:?}"
+    );
+    assert!(
+        verdicts[0][0] == "[]" && verdicts[0][1] == "[]",
+        "{verdicts:?}"
+    );
+    assert!(verdicts[0][2].contains("Placeholder"), "{verdicts:?}");
+}
+
+#[test]
+fn a_value_built_by_a_template_is_checked_on_its_shape() {
+    // A sixty-third adversarial pass read a password, a letter an environment, through
+    // the url parser's verdict on a host a template by environment built around it
+    // (`http://xn--{pw}-03h/`: whether a combining mark composes with the letter), with
+    // the input declared `sensitive = false` to pass the rule on questions. A value
+    // built by a template is checked on its shape, each input `1`, so every verdict on
+    // it is the same whatever its inputs hold; and `pattern` over it is refused
+    // whatever the inputs are declared.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n\
+         [sources.env]\ntype = \"env\"\n\
+         [environments.development]\nsources = [\"env\"]\nforbid_placeholders = true\n\
+         [secrets.pw]\nsensitive = false\n\
+         [secrets.a]\n[secrets.b]\n[secrets.c]\n\
+         [secrets.host]\ntype = \"url\"\ntemplate = \"http://xn--{pw}-03h/\"\n\
+         [secrets.port]\ntype = \"port\"\ntemplate = \"{a}\"\n\
+         [secrets.slot]\ntemplate = \"change{b}\"\n\
+         [secrets.url]\ntype = \"url\"\nschemes = [\"postgresql\"]\n\
+         template = \"postgresql://u:{c|url}@db/app\"\n",
+    );
+    let mut verdicts = Vec::new();
+    for pw in ["a", "e", "8080", "me", "x"] {
+        let vars = Variables::from_pairs(["PW", "A", "B", "C"].map(|name| (name, pw)));
+        let report = run(&manifest, "development", &vars);
+        verdicts.push(
+            ["host", "port", "slot", "url"]
+                .map(|key| format!("{:?}", report.get(key).unwrap().problems)),
+        );
+        assert_eq!(
+            value(&report, "url").as_deref(),
+            Some(format!("postgresql://u:{pw}@db/app").as_str())
+        );
+    }
+    assert!(
+        verdicts.windows(2).all(|pair| pair[0] == pair[1]),
+        "{verdicts:#?}"
+    );
+    let refused = "version = 1\n[secrets.pw]\nsensitive = false\n\
+        [secrets.probe]\ntemplate = \"q:{pw}\"\npattern = \"q:h.*\"\n";
+    let error = Manifest::parse(refused, Path::new("secrets.toml")).unwrap_err();
+    assert!(error.to_string().contains("reads secret `pw`"), "{error}");
+}
+
+#[test]
+fn a_value_read_is_not_shown_for_equalling_a_default_by_environment() {
+    // A sixty-third adversarial pass: `status` showed a `sensitive = false` string read
+    // from the environment when it equalled the default, and a default by environment
+    // made that a guess an environment (128 a run), a PIN in a few runs.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[sources.env]\ntype = \"env\"\n\
+         [environments.e1]\nsources = [\"env\"]\n\
+         [environments.e1.secrets.pin]\ndefault = \"1234\"\n\
+         [environments.e2]\nsources = [\"env\"]\n\
+         [environments.e2.secrets.pin]\ndefault = \"4321\"\n\
+         [secrets.pin]\nenv = [\"SMS_PIN\"]\nsensitive = false\n",
+    );
+    let read = Variables::from_pairs([("SMS_PIN", "4321")]);
+    for environment in ["e1", "e2"] {
+        let report = run(&manifest, environment, &read);
+        assert_eq!(value(&report, "pin").as_deref(), Some("4321"));
+        assert_eq!(
+            report.get("pin").unwrap().shown_value(),
+            None,
+            "{environment}"
+        );
+    }
+    // The default itself is the manifest's own text: shown.
+    let report = run(&manifest, "e2", &Variables::default());
+    assert_eq!(report.get("pin").unwrap().shown_value(), Some("4321"));
+}

@@ -272,6 +272,7 @@ impl Source for LeaseSource {
                             },
                         ),
                         written: None,
+                        shape: None,
                     },
                     Some(Value::String(_)) => Lookup::Absent {
                         looked: vec![
