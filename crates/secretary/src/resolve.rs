@@ -129,9 +129,15 @@ impl Resolution {
     /// The value as it may be shown to people (`status`): valid, with no problem, and
     /// as [`SecretSpec::may_show`](crate::manifest::SecretSpec::may_show) allows; a
     /// value equal to the default only when it is the default (not a value read that
-    /// equals it).
+    /// equals it); never a value built from others (a template, `.env` expansion).
     pub fn shown_value(&self) -> Option<&str> {
         let value = self.value.as_ref()?.expose();
+        // Nor a value built from others: whether it is shown would be a verdict on it
+        // (`t${X}` is a `bool` shown only when `X` is `rue`), in words that may differ
+        // in each environment (a sixty-third adversarial pass).
+        if self.shape.is_some() || matches!(self.origin, Some(Origin::Template { .. })) {
+            return None;
+        }
         let may = if self.origin == Some(Origin::Default) {
             self.spec.may_show(value)
         } else {

@@ -320,3 +320,29 @@ fn a_value_read_is_not_shown_for_equalling_a_default_by_environment() {
     let report = run(&manifest, "e2", &Variables::default());
     assert_eq!(report.get("pin").unwrap().shown_value(), Some("4321"));
 }
+
+#[test]
+fn a_value_built_from_others_is_never_shown() {
+    // Whether a value is shown is a verdict on it too: a `bool` built as `t${X}` was
+    // shown only when `X` held `rue`, in words each environment may choose (a
+    // sixty-third adversarial pass).
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[sources.env]\ntype = \"env\"\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+         [secrets.x]\nsensitive = false\ntype = \"bool\"\n\
+         [secrets.flag]\nsensitive = false\ntype = \"bool\"\n\
+         [secrets.built]\nsensitive = false\ntype = \"bool\"\ntemplate = \"{x}\"\n",
+    );
+    write_private(&dir.path().join(".env"), "FLAG=t${Y}\n");
+    let vars = Variables::from_pairs([("X", "true"), ("Y", "rue")]);
+    let report = run(&manifest, "development", &vars);
+    assert_eq!(value(&report, "flag").as_deref(), Some("true"));
+    assert_eq!(report.get("flag").unwrap().shown_value(), None);
+    assert_eq!(value(&report, "built").as_deref(), Some("true"));
+    assert_eq!(report.get("built").unwrap().shown_value(), None);
+    // What a source holds as it is, still.
+    assert_eq!(report.get("x").unwrap().shown_value(), Some("true"));
+}
