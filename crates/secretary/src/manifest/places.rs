@@ -70,6 +70,10 @@ impl Checker<'_> {
         let mut reported: std::collections::HashSet<(String, String)> =
             std::collections::HashSet::new();
         let mut resolver = Resolver::new(base);
+        // Every place read, in every environment: one secret's, whichever environment
+        // reads it (a sixty-fourth adversarial pass read one Vault value through 27
+        // secrets, one an environment, each asking its own `pattern`).
+        let mut owners = Owners::default();
         // Made one at a time, as checked.
         let made = imports
             .iter()
@@ -82,23 +86,23 @@ impl Checker<'_> {
             let environment = environment.as_ref();
             self.whole_files(environment, sources, app, &mut resolver);
             self.whole_aws_secrets(environment, sources, app);
-            self.places_of(environment, sources, app, &mut reported);
+            self.places_of(environment, sources, app, (&mut owners, &mut reported));
         }
     }
 
-    /// Reports every secret of `environment` that reads a place another of its secrets
-    /// reads, through any of its sources; each pair once in `reported`.
+    /// Reports every secret of `environment` that reads a place another secret reads,
+    /// in this environment or one checked before, through any source; each pair once
+    /// in `reported`.
     fn places_of(
         &mut self,
         environment: &EnvironmentSpec,
         sources: &[SourceSpec],
         app: Option<&str>,
-        reported: &mut std::collections::HashSet<(String, String)>,
+        (owners, reported): (
+            &mut Owners,
+            &mut std::collections::HashSet<(String, String)>,
+        ),
     ) {
-        // Place (its digest: a place may be kilobytes long, and there is one per
-        // secret and source; a thirty-seventh adversarial pass held 766 MB of them)
-        // → the first secret seen reading it, and through which source.
-        let mut owners: HashMap<[u8; 32], (&Arc<SecretSpec>, &str)> = HashMap::new();
         for name in &environment.sources {
             let Some(source) = sources.iter().find(|source| &source.name == name) else {
                 continue;
@@ -109,28 +113,35 @@ impl Checker<'_> {
                     .settings()
                     .places(spec, &environment.name, app)
                 {
-                    let key = digest(&place);
-                    let Some(&(owner, through)) = owners.get(&key) else {
-                        owners.insert(key, (spec, name));
+                    let Some(owner) = owners.claim(digest(&place), spec, name, &environment.name)
+                    else {
                         continue;
                     };
-                    if owner.key == spec.key {
-                        continue;
-                    }
                     if !reported.insert((owner.key.clone(), spec.key.clone())) {
                         continue;
                     }
-                    let sources = if through == name {
-                        format!("source `{name}`")
-                    } else {
-                        format!("sources `{through}` and `{name}`")
+                    let sources = match (
+                        owner.source == *name,
+                        owner.environment == environment.name,
+                    ) {
+                        (true, true) => {
+                            format!("source `{name}`, environment `{}`", environment.name)
+                        }
+                        (false, true) => format!(
+                            "sources `{}` and `{name}`, environment `{}`",
+                            owner.source, environment.name
+                        ),
+                        _ => format!(
+                            "source `{}` in environment `{}`, source `{name}` in environment `{}`",
+                            owner.source, owner.environment, environment.name
+                        ),
                     };
-                    let (owner, environment) = (&owner.key, &environment.name);
+                    let owner = &owner.key;
                     self.report_line(
                         spec.line,
                         || {
                             format!(
-                                "secrets `{owner}` and `{}` both read {place} ({sources}, environment `{environment}`)",
+                                "secrets `{owner}` and `{}` both read {place} ({sources})",
                                 spec.key
                             )
                         },
@@ -138,6 +149,69 @@ impl Checker<'_> {
                     );
                 }
             }
+        }
+    }
+}
+
+/// Every place read so far, by its digest (a place may be kilobytes long, and there is
+/// one per secret, source and environment; a thirty-seventh adversarial pass held 766 MB
+/// of them): the first secret seen reading it, through which source, in which
+/// environment, each name held once.
+#[derive(Default)]
+struct Owners {
+    places: HashMap<[u8; 32], (u32, u32, u32)>,
+    names: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+/// The first reader of a place, as [`Owners::claim`] gives it back.
+struct Owner {
+    key: String,
+    source: String,
+    environment: String,
+}
+
+impl Owners {
+    /// The number of `name`, given it if it has none.
+    fn number(&mut self, name: &str) -> u32 {
+        if let Some(&number) = self.numbers.get(name) {
+            return number;
+        }
+        let number = u32::try_from(self.names.len()).unwrap_or(u32::MAX);
+        self.names.push(name.to_owned());
+        self.numbers.insert(name.to_owned(), number);
+        number
+    }
+
+    /// Records that `spec` reads the place `digest` through `source` in `environment`;
+    /// gives its first reader when that is another secret.
+    fn claim(
+        &mut self,
+        digest: [u8; 32],
+        spec: &SecretSpec,
+        source: &str,
+        environment: &str,
+    ) -> Option<Owner> {
+        let name = |owners: &Self, number: u32| {
+            owners
+                .names
+                .get(usize::try_from(number).unwrap_or(usize::MAX))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let key = self.number(&spec.key);
+        match self.places.get(&digest) {
+            None => {
+                let seen = (key, self.number(source), self.number(environment));
+                self.places.insert(digest, seen);
+                None
+            }
+            Some(&(owner, _, _)) if owner == key => None,
+            Some(&(owner, through, seen_in)) => Some(Owner {
+                key: name(self, owner),
+                source: name(self, through),
+                environment: name(self, seen_in),
+            }),
         }
     }
 }

@@ -100,6 +100,36 @@ fn two_secrets_over_one_vault_field_are_refused() {
 }
 
 #[test]
+fn one_place_read_by_another_secret_in_each_environment_is_refused() {
+    // A sixty-fourth adversarial pass: the rule held within each environment only, and
+    // 27 environments each read `prod/db` for a secret of their own (`db`, `b`, `e`,
+    // ...), each with its own `pattern`: one question an environment spelt the value
+    // out in 8 runs.
+    let text = "version = 1\n\
+        [sources.a]\ntype = \"vault\"\npath = \"prod/{key}\"\n\
+        [sources.b]\ntype = \"vault\"\npath = \"prod/d{key}\"\n\
+        [sources.c]\ntype = \"vault\"\npath = \"prod/db\"\nfield = \"valu{key}\"\n\
+        [environments.e1]\nsources = [\"a\"]\n\
+        [environments.e2]\nsources = [\"b\"]\n\
+        [environments.e3]\nsources = [\"c\"]\n\
+        [secrets.db]\npattern = 'Z.*'\n[secrets.b]\npattern = '.q.*'\n[secrets.e]\npattern = '..[0-5].*'\n";
+    let found = diagnostics(text);
+    let messages: Vec<&str> = found.iter().map(|(_, m)| m.as_str()).collect();
+    for (other, source, environment) in [("b", "b", "e2"), ("e", "c", "e3")] {
+        let expected = format!(
+            "secrets `db` and `{other}` both read vault:secret/data/prod/db#value (source `a` in environment `e1`, source `{source}` in environment `{environment}`)"
+        );
+        assert!(messages.contains(&expected.as_str()), "{found:?}");
+    }
+    // One secret over one place in every environment is one secret's place.
+    let text = "version = 1\n\
+        [sources.vault]\ntype = \"vault\"\npath = \"shared/{key}\"\n\
+        [environments.e1]\nsources = [\"vault\"]\n[environments.e2]\nsources = [\"vault\"]\n\
+        [secrets.db]\n";
+    assert!(diagnostics(text).is_empty(), "{:?}", diagnostics(text));
+}
+
+#[test]
 fn one_place_read_through_several_sources_is_refused() {
     // Each source alone gives every secret its own place; together three secrets
     // read `prod/db` (a fourth adversarial pass).
