@@ -222,11 +222,14 @@ pub(crate) fn forget_written(
 /// Asks `source` about `asked`, through the environment's last-known-good copy where it
 /// keeps one for this source: with a copy to take, the wait is bounded by
 /// `outage_after`; a complete answer is saved; what could not be read for an outage is
-/// served from the copy.
+/// served from the copy. `whole` when `asked` is every secret a whole resolution asks of
+/// the source: the copy then keeps only theirs (an entry of a secret no longer read kept
+/// its old confirmation for good, and `cache status` called a healthy copy expired: a
+/// sixty-fourth adversarial pass).
 pub(crate) fn ask(
     source: Box<dyn Source>,
     spec: &SourceSpec,
-    asked: &[Arc<SecretSpec>],
+    (asked, whole): (&[Arc<SecretSpec>], bool),
     context: &Context<'_>,
     environment: &EnvironmentSpec,
     warnings: &mut Vec<Warning>,
@@ -297,7 +300,7 @@ pub(crate) fn ask(
                 &place.server,
                 key,
                 fresh,
-                copy::Timing::of(began, now, place.policy.max_age),
+                copy::Timing::of(began, now, place.policy.max_age).whole(whole),
             ) {
                 warnings.push(Warning::Copy {
                     source: spec.name.clone(),
