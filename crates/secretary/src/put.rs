@@ -146,6 +146,18 @@ pub enum PutError {
         /// Why the copy could not forget.
         error: crate::outage::CopyError,
     },
+    /// `import`'s writes were made (`applied`: each write's outcome), and then this
+    /// user's last-known-good copies could not forget the values they replaced: the
+    /// next outage could serve one. The writes happened.
+    #[error(
+        "the import's writes were made, but the last-known-good copy could not forget the values they replaced: {error}"
+    )]
+    ImportUnforgotten {
+        /// Each write's outcome.
+        applied: Vec<Applied>,
+        /// Why the copy could not forget.
+        error: Box<crate::outage::CopyError>,
+    },
     /// The write may have landed ([`VaultError::MaybeWritten`]): this user's copies of
     /// its server forgot their values anyway, since the next outage could otherwise
     /// serve the value replaced, unless that failed too (`unforgotten`).

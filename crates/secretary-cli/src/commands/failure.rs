@@ -478,6 +478,10 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             ))
             .help(hint)
         }
+        PutError::ImportUnforgotten { error, .. } => Diagnostic::error(format!(
+            "{key}: the writes above were made, but your last-known-good copies could not forget the values they replaced: {error}"
+        ))
+        .help(format!("the writes happened; {}", clear_after(&error))),
         error @ PutError::RefusedVersion { .. } => {
             Diagnostic::error(format!("{key}: {error}; nothing was written")).help(
                 "roll back to another version with `--to N`, or write a new value with `put` or `rotate`",

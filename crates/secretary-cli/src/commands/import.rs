@@ -137,13 +137,10 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
         read_in,
         (&target.name, plan.target_source()),
     )?;
-    let results = if settings.dry_run || blocked {
-        Vec::new()
+    let (results, unforgotten) = if settings.dry_run || blocked {
+        (Vec::new(), None)
     } else {
-        match write(session, &plan)? {
-            Ok(results) => results,
-            Err(error) => return Err(failed(session, Event::Import, "import", error)),
-        }
+        applied(session, &plan)?
     };
     let (written, errors) = columns(items, &results);
     let wrote = written.iter().filter(|w| w.is_some()).count();
@@ -179,6 +176,9 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
     }
     if blocked {
         return Err(Failure::ImportBlocked);
+    }
+    if let Some(error) = unforgotten {
+        return Err(error);
     }
     if failures + unconfirmed > 0 {
         return Err(Failure::ImportIncomplete {
@@ -284,6 +284,27 @@ fn write(
     Ok(applied)
 }
 
+/// The plan written: each write's outcome, and, when the copies could not forget the
+/// values the writes replaced once they were made, that failure (said after the table
+/// of what was written).
+fn applied(
+    session: &Session,
+    plan: &secretary::Import<'_>,
+) -> Result<(Vec<secretary::Applied>, Option<Failure>), Failure> {
+    match write(session, plan)? {
+        Ok(results) => Ok((results, None)),
+        Err(secretary::PutError::ImportUnforgotten { applied, error }) => {
+            let error = secretary::PutError::ImportUnforgotten {
+                applied: Vec::new(),
+                error,
+            };
+            let key = "import".to_owned();
+            Ok((applied, Some(Failure::Write { key, error })))
+        }
+        Err(error) => Err(failed(session, Event::Import, "import", error)),
+    }
+}
+
 /// For each item, where it was written or why not.
 fn columns(
     items: &[ImportItem],
@@ -372,6 +393,11 @@ fn text(
         match &item.action {
             ImportAction::Refused(reason) => writeln!(out, "refused {}: {reason}", item.key)?,
             ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
+            ImportAction::Built => writeln!(
+                out,
+                "not copied {}: its value is built from others in {from} (a template, .env expansion); its inputs are copied as secrets of their own",
+                item.key
+            )?,
             _ => {}
         }
         // Each write with its version, as `put` says it: what a failure part-way asks

@@ -47,6 +47,12 @@ pub enum Action {
     Refused(String),
     /// The source failed for it (the error): nothing at all is written.
     Failed(String),
+    /// Its value is built from others in the environment copied from (a `template`,
+    /// `.env` expansion): not copied, nor checked against the target's rules or compared
+    /// with what it holds, since each would be a verdict on its inputs in words that
+    /// environment chooses (a sixty-fourth adversarial pass: a url's port over a
+    /// template, `http://h:{pw}/`); its inputs are copied as secrets of their own.
+    Built,
     /// A setting (`sensitive = false`), not a secret: its value is the environment's
     /// own (`DEBUG=true`, `LOG_LEVEL=DEBUG` in development), so it is neither read nor
     /// copied unless named in `only` (issue 25, item 19).
@@ -55,7 +61,7 @@ pub enum Action {
 
 impl Action {
     /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
-    /// `failed`, `setting`.
+    /// `failed`, `built`, `setting`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -65,6 +71,7 @@ impl Action {
             Self::NoValue => "no_value",
             Self::Refused(_) => "refused",
             Self::Failed(_) => "failed",
+            Self::Built => "built",
             Self::Setting => "setting",
         }
     }
@@ -168,11 +175,54 @@ impl Import<'_> {
                     result: result.clone(),
                 });
             })?;
-        Ok(items
+        let applied: Vec<Applied> = items
             .into_iter()
             .zip(results)
             .map(|(item, result)| Applied { item, result })
-            .collect())
+            .collect();
+        // Again once the writes landed, as after `put`'s: a read begun between the
+        // forgetting above and a write saved the value it replaced, and the next outage
+        // served it (a sixty-fourth adversarial pass, with a slow Vault).
+        let landed = applied.iter().any(|applied| match &applied.result {
+            Ok(_) => true,
+            Err(error) => error.may_have_landed(),
+        });
+        if landed {
+            if let Err(PutError::Copy(error)) =
+                super::forget_copy(self.manifest, &context, self.store.name())
+            {
+                return Err(PutError::ImportUnforgotten {
+                    applied,
+                    error: Box::new(error),
+                });
+            }
+        }
+        Ok(applied)
+    }
+}
+
+/// What an import does with `spec`'s value in `target` (`overwrite` given or not):
+/// `failed`, when its source failed; `value`, the one copied from and whether it is
+/// built from others; `current`, what the target holds.
+fn action_for(
+    (spec, target, overwrite): (&SecretSpec, &EnvironmentSpec, bool),
+    failed: Option<String>,
+    value: Option<(&SecretValue, bool)>,
+    current: Option<&SecretValue>,
+) -> Action {
+    match (failed, value) {
+        (Some(error), _) => Action::Failed(error),
+        (None, None) => Action::NoValue,
+        (None, Some((_, true))) => Action::Built,
+        (None, Some((value, false))) => match admissible(spec, target, value) {
+            Err(refused) => Action::Refused(refused.to_string()),
+            Ok(()) => match current {
+                Some(current) if current.expose() == value.expose() => Action::Same,
+                Some(_) if overwrite => Action::Update,
+                Some(_) => Action::Keep,
+                None => Action::Create,
+            },
+        },
     }
 }
 
@@ -317,24 +367,21 @@ pub fn import<'a>(
             .value
             .as_ref()
             .filter(|_| resolution.origin != Some(Origin::Default));
-        let action = match (failed, value) {
-            (Some(error), _) => Action::Failed(error),
-            (None, None) => Action::NoValue,
-            (None, Some(value)) => match admissible(spec, target, value) {
-                Err(refused) => Action::Refused(refused.to_string()),
-                Ok(()) => match &current {
-                    Some(current) if current.expose() == value.expose() => Action::Same,
-                    Some(_) if overwrite => Action::Update,
-                    Some(_) => Action::Keep,
-                    None => Action::Create,
-                },
-            },
-        };
+        let built = resolution.shape.is_some()
+            || matches!(resolution.origin, Some(Origin::Template { .. }));
+        let action = action_for(
+            (spec, target, overwrite),
+            failed,
+            value.map(|value| (value, built)),
+            current.as_ref(),
+        );
         values.push(
             value
                 .filter(|_| action.writes())
                 .map(|value| (index, value.clone())),
         );
+        // (A built value's fingerprint would compare it with the target's too.)
+        let value = value.filter(|_| !built);
         items.push(ImportItem {
             key: spec.key.clone(),
             from_fingerprint: value.map(|value| fingerprints.of(value)),

@@ -521,3 +521,61 @@ fn import_leaves_settings_behind_unless_named() {
         "named with --only, it is copied"
     );
 }
+
+#[test]
+fn import_copies_no_value_built_from_others_and_gives_no_verdict_on_it() {
+    // A sixty-fourth adversarial pass: `import --dry-run` checked a value development
+    // built by a template (`http://h:{pw}/`) against production's rules, on the value:
+    // `refused` (an invalid port) or `create` told something of `pw`, in words each
+    // environment's template chooses. A built value is not copied (`built`), whatever
+    // its inputs hold; the inputs are.
+    let bao = OpenBao::start();
+    let manifest = "version = 1\n\
+        [sources.env]\ntype = \"env\"\n\
+        [sources.vault]\ntype = \"vault\"\n\
+        [environments.development]\nsources = [\"env\"]\n\
+        [environments.development.secrets.probe]\ntemplate = \"http://h:{pw}/\"\n\
+        [environments.production]\nsources = [\"vault\"]\n\
+        [secrets.pw]\nenv = [\"PW\"]\n\
+        [secrets.probe]\ntype = \"url\"\n";
+    let app = App::new(manifest, "");
+    let mut said = Vec::new();
+    for pw in ["8080", "Zq7-canary-Kp2"] {
+        let out = app.run_with(
+            &bao,
+            &[
+                "--env",
+                "production",
+                "import",
+                "--from",
+                "development",
+                "--dry-run",
+            ],
+            None,
+            &[("PW", pw)],
+        );
+        assert_eq!(out.code, 0, "{pw}: {}", out.all());
+        assert!(
+            out.stdout
+                .lines()
+                .any(|line| line.starts_with("probe") && line.contains("built")),
+            "{}",
+            out.all()
+        );
+        assert!(
+            out.stdout
+                .contains("not copied probe: its value is built from others"),
+            "{}",
+            out.all()
+        );
+        assert_no_value(&out, &[pw]);
+        said.push(
+            out.stdout
+                .lines()
+                .filter(|line| line.starts_with("probe"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+    }
+    assert_eq!(said[0], said[1], "the verdict differs with the value");
+}
