@@ -28,7 +28,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::check::Checker;
-use super::kind::{Extent, SourceKind};
+use super::kind::SourceKind;
 use super::model::{EnvironmentSpec, SecretSpec, SourceSpec};
 
 /// What to do about two secrets over one place.
@@ -74,18 +74,30 @@ impl Checker<'_> {
         // reads it (a sixty-fourth adversarial pass read one Vault value through 27
         // secrets, one an environment, each asking its own `pattern`).
         let mut owners = Owners::default();
-        // Made one at a time, as checked.
-        let made = imports
-            .iter()
-            .map(|&(environment, source)| import_environment(environment, source, declared));
-        for environment in environments
-            .iter()
-            .map(Cow::Borrowed)
-            .chain(made.map(Cow::Owned))
-        {
+        // Made one at a time, as checked (twice: what is read whole is gathered over
+        // every environment first, then each part read is held against it).
+        let each = || {
+            environments
+                .iter()
+                .map(Cow::Borrowed)
+                .chain(imports.iter().map(|&(environment, source)| {
+                    Cow::Owned(import_environment(environment, source, declared))
+                }))
+        };
+        let mut wholes = whole::Wholes::default();
+        for environment in each() {
             let environment = environment.as_ref();
-            self.whole_files(environment, sources, app, &mut resolver);
-            self.whole_aws_secrets(environment, sources, app);
+            self.gather_wholes(environment, sources, app, (&mut resolver, &mut wholes));
+        }
+        let mut parts = std::collections::HashSet::new();
+        for environment in each() {
+            let environment = environment.as_ref();
+            self.parts_of_wholes(
+                environment,
+                sources,
+                app,
+                (&mut resolver, &wholes, &mut parts),
+            );
             self.places_of(environment, sources, app, (&mut owners, &mut reported));
         }
     }
@@ -276,145 +288,6 @@ impl Checker<'_> {
             .filter_map(|name| sources.iter().find(|source| &source.name == name))
             .collect()
     }
-
-    /// Reports an AWS Secrets Manager secret that one secret of `environment` reads whole
-    /// while others read fields of it (a `field` source and one without over the same
-    /// name): the whole one's `pattern` could question the others' values.
-    fn whole_aws_secrets(
-        &mut self,
-        environment: &EnvironmentSpec,
-        sources: &[SourceSpec],
-        app: Option<&str>,
-    ) {
-        let mut whole: HashMap<String, &Arc<SecretSpec>> = HashMap::new();
-        let mut fields: HashMap<String, Vec<&Arc<SecretSpec>>> = HashMap::new();
-        for source in Self::chain(environment, sources) {
-            for spec in &environment.secrets {
-                for extent in source
-                    .config
-                    .settings()
-                    .extents(spec, &environment.name, app)
-                {
-                    match extent {
-                        Extent::WholeAwsSecret(name) => {
-                            whole.entry(name).or_insert(spec);
-                        }
-                        Extent::AwsSecretField(name) => fields.entry(name).or_default().push(spec),
-                        _ => {}
-                    }
-                }
-            }
-        }
-        for (name, owner) in whole {
-            let Some(other) = fields
-                .get(&name)
-                .and_then(|readers| readers.iter().find(|other| other.key != owner.key))
-            else {
-                continue;
-            };
-            self.report_line(
-                owner.line,
-                || {
-                    format!(
-                        "secret `{}` reads the whole of AWS secret `{name}`, whose fields secret `{}` reads (environment `{}`)",
-                        owner.key, other.key, environment.name
-                    )
-                },
-                Some("give each secret a place of its own: a secret that reads a JSON secret whole could question the values of its fields"),
-            );
-        }
-    }
-
-    /// Reports a file that a `files` secret of `environment` reads whole and a `dotenv`
-    /// source of it reads for other secrets (a fifth adversarial pass: `s/db` as both
-    /// the secret `db` and the `.env` of `api_key`).
-    fn whole_files(
-        &mut self,
-        environment: &EnvironmentSpec,
-        sources: &[SourceSpec],
-        app: Option<&str>,
-        resolver: &mut Resolver<'_>,
-    ) {
-        let chain = Self::chain(environment, sources);
-        // The files read for several secrets, resolved: a source's are the same for every
-        // secret (`Extent::FileOfSecrets`), so they are asked of it once, not once per
-        // secret (a thirty-seventh adversarial pass: 400 files × 400 secrets × 8
-        // environments took 47 s). This runs at every manifest read, and stops at once
-        // where there are none.
-        let mut shared: HashMap<String, Vec<(&SourceSpec, String)>> = HashMap::new();
-        let mut seen: std::collections::HashSet<(&str, String)> = std::collections::HashSet::new();
-        // Every listing is read and parsed at every resolution: bounded over the chain,
-        // and each file once by a source however it is spelt (a forty-sixth adversarial
-        // pass: 256 sources each listing `.env`, `./.env`, `././.env`... 64 times took
-        // minutes a `check`, hours over a 16 MiB file).
-        let mut listings = 0usize;
-        for source in &chain {
-            let Some(first) = environment.secrets.first() else {
-                break;
-            };
-            let mut own: HashMap<String, String> = HashMap::new();
-            for extent in source
-                .config
-                .settings()
-                .extents(first, &environment.name, app)
-            {
-                if let Extent::FileOfSecrets(file) = extent {
-                    listings = listings.saturating_add(1);
-                    let real = resolver.resolved(&file);
-                    if let Some(earlier) = own.insert(real.clone(), file.clone()) {
-                        self.report_line(
-                            1,
-                            || format!("dotenv source `{}` lists one file twice, as {earlier} and as {file}", source.name),
-                            Some("list each .env file the source reads once"),
-                        );
-                    }
-                    if seen.insert((source.name.as_str(), file.clone())) {
-                        shared.entry(real).or_default().push((source, file));
-                    }
-                }
-            }
-        }
-        if listings > MOST_LISTINGS {
-            self.report_line(
-                1,
-                || format!("environment `{}` reads {listings} .env files through its dotenv sources; at most {MOST_LISTINGS} in all", environment.name),
-                Some("list each .env file once, in one dotenv source of the environment's chain"),
-            );
-        }
-        if shared.is_empty() {
-            return;
-        }
-        let mut reported = std::collections::HashSet::new();
-        for source in &chain {
-            for spec in &environment.secrets {
-                for extent in source
-                    .config
-                    .settings()
-                    .extents(spec, &environment.name, app)
-                {
-                    let Extent::WholeFile(file) = extent else {
-                        continue;
-                    };
-                    let real = resolver.resolved(&file);
-                    for (reader, file) in shared.get(&real).into_iter().flatten() {
-                        if !reported.insert((spec.key.clone(), reader.name.clone(), file.clone())) {
-                            continue;
-                        }
-                        self.report_line(
-                            spec.line,
-                            || {
-                                format!(
-                                    "secret `{}` reads the whole of {file}, which source `{}` reads other secrets from (environment `{}`)",
-                                    spec.key, reader.name, environment.name
-                                )
-                            },
-                            Some("keep a secrets directory and a .env file apart: a secret that reads the whole file could question the values of the others"),
-                        );
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// The most places the one-place check asks for, over every environment (sources of its
@@ -550,6 +423,8 @@ fn lexical(path: &str) -> String {
         .join("/");
     if absolute { format!("/{rest}") } else { rest }
 }
+
+mod whole;
 
 #[cfg(test)]
 mod tests;

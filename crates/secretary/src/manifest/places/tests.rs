@@ -328,6 +328,32 @@ fn a_file_read_whole_by_one_secret_and_as_a_dotenv_for_others_is_refused() {
 }
 
 #[test]
+fn a_whole_read_in_one_environment_and_its_parts_in_another_are_refused() {
+    // As one place (a sixty-fourth adversarial pass): a file or an AWS secret read whole
+    // in one environment, and its lines or fields for other secrets in another, would
+    // each give their verdicts on one value, one environment at a time.
+    let text = "version = 1\n[sources.mounted]\ntype = \"files\"\ndir = \"s\"\n\
+        [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"s/db\"]\n\
+        [environments.e1]\nsources = [\"mounted\"]\n[environments.e2]\nsources = [\"dotenv\"]\n\
+        [secrets.db]\npattern = \"API_KEY=h.*\"\n[secrets.api_key]\n";
+    let found = diagnostics(text);
+    assert!(
+        found.iter().any(|(_, m)| m == "secret `db` reads the whole of s/db, which source `dotenv` reads other secrets from (environments `e1` and `e2`)"),
+        "{found:?}"
+    );
+    let text = "version = 1\n\
+        [sources.whole]\ntype = \"aws_secrets_manager\"\nname = \"production/{key}\"\n\
+        [sources.fields]\ntype = \"aws_secrets_manager\"\nname = \"production/app\"\nfield = \"{key}\"\n\
+        [environments.e1]\nsources = [\"whole\"]\n[environments.e2]\nsources = [\"fields\"]\n\
+        [secrets.app]\npattern = \"^.\"\n[secrets.password]\n";
+    let found = diagnostics(text);
+    assert!(
+        found.iter().any(|(_, m)| m == "secret `app` reads the whole of AWS secret `production/app`, whose fields secret `password` reads (environments `e1` and `e2`)"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_place_of_its_own_for_each_secret_is_accepted() {
     for (path, field) in [
         ("{environment}/{key}", "value"),
