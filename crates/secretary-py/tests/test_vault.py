@@ -152,18 +152,29 @@ def test_end_logs_out_before_an_exec_which_runs_no_atexit(vault_app, openbao, tm
         assert _live_logins(openbao, mount) - before == alive, f"end() called: {call_end}"
 
 
-def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tmp_path):
+@pytest.mark.parametrize("during_start_up", [False, True])
+def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tmp_path, during_start_up):
     # A sixty-second adversarial pass: uvicorn ends by raising again the SIGTERM that
     # stopped it (docker stop, Kubernetes, systemd), so no atexit hook ran and the
     # lifespan only closed the manager: each restart left an AppRole login token alive
     # to its TTL. Stopped by that signal, the lifespan ends the process's Vault login.
+    # A sixty-fourth: so when the signal comes during the start-up, after the login
+    # (here while slow settings are made).
     mount, secret_id, environment = _approle_app(openbao, tmp_path)
     (tmp_path / "served.py").write_text(
+        "import sys, time\n"
         "from fastapi import FastAPI\n"
         "from secretary import SecretManager\n"
         "from secretary.fastapi import lifespan\n"
-        f"app = FastAPI(lifespan=lifespan(manager=lambda: SecretManager(environment={vault_app!r})))\n"
+        "def slow():\n"
+        "    print('making settings', file=sys.stderr, flush=True)\n"
+        "    time.sleep(3)\n"
+        "    return {}\n"
+        f"app = FastAPI(lifespan=lifespan(manager=lambda: SecretManager(environment={vault_app!r})"
+        + (", settings=slow" if during_start_up else "")
+        + "))\n"
     )
+    awaited = "making settings" if during_start_up else "Application startup complete"
     server = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "served:app", "--port", str(free_port())],
         cwd=tmp_path,
@@ -177,7 +188,7 @@ def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tm
     try:
         said = ""
         deadline = time.monotonic() + 60
-        while "Application startup complete" not in said:
+        while awaited not in said:
             assert time.monotonic() < deadline, said
             line = server.stderr.readline()
             assert line, f"uvicorn ended: {said}"

@@ -230,6 +230,10 @@ def lifespan(
         # a failed start-up (its whole traceback, context included) never holds what a
         # step's error handled (a thirty-second adversarial pass saw an `on_change`
         # callback's `SystemExit`, raised by the check below, print `int()`'s message).
+        # Watched from the start: a SIGTERM the server caught during the start-up (after
+        # the login, before the application ran) stops it as one after does, and the
+        # login must end too (a sixty-fourth adversarial pass left a token a stop).
+        stopped = _StopSignal.watch()
         secrets: SecretManager = await _started(lambda: _manager(manager), _MANAGER, in_thread=False)
         # Listening from before the first read: a change found between it and the
         # refresh task's start is not missed (a twenty-first adversarial pass).
@@ -267,6 +271,10 @@ def lifespan(
             # do at every turn of the loop) once cancelled the close before its thread
             # began it, and it never ran (a twenty-sixth adversarial pass).
             await _in_thread(secrets.close)
+            if stopped.came():
+                from . import end
+
+                await _in_thread(end)
             raise
         _log.info(
             "secretary: %d secrets valid in environment `%s` (%s): %d set",
@@ -283,7 +291,6 @@ def lifespan(
             app.state.secret_refresh.failed(reason)
             _log.error("secretary: started on stale values: %s", reason)
         task = None
-        stopped = _StopSignal.watch()
         if refresh_interval is not None:
             task = asyncio.create_task(_refresh(app, secrets, settings, refresh_interval, seen))
         try:
