@@ -11,8 +11,11 @@
 /// keys drawn at random for each of `secretary generate`'s formats and sizes, none was
 /// refused; a 16-byte key in base64 lacks a letter case about once in 60,000 draws, and
 /// a 32-byte one practically never. A passphrase of mixed case (`CorrectHorseBattery`)
-/// is refused by [`wordy`]. No test proves randomness: these refuse the keys people
-/// type, not every weak one (fourth and eighth adversarial passes).
+/// is refused by [`wordy`]. About one 32-byte draw in three million trips one rule or
+/// another (a run of 12 in order, a stretch of 8 twice, a word-like run):
+/// [`crate::generate::generate`] draws again then, so that a key it makes is always
+/// taken. No test proves randomness: these refuse the keys people type, not every weak
+/// one (fourth and eighth adversarial passes).
 pub(crate) fn typed(key: &str) -> bool {
     let text: Vec<char> = key.chars().take(256).collect();
     let repeated = (0..text.len().saturating_sub(8)).any(|start| {
