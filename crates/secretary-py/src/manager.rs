@@ -190,10 +190,6 @@ pub struct SecretManager {
     /// The fork count at which this manager's `on_change` thread was started, if one
     /// was. Locked only while the interpreter lock is held.
     watching: Mutex<Option<u64>>,
-    /// The warnings the last `validate` or `load` logged: one that still holds is not
-    /// logged again (`load()` after `validate()` said each stale value twice). Locked
-    /// only while the interpreter lock is held.
-    warned: Mutex<Vec<String>>,
 }
 
 /// The keys that changed since the last look, if some did: each change is taken once,
@@ -264,25 +260,6 @@ fn variables(mapping: &Bound<'_, PyAny>) -> PyResult<Variables> {
 }
 
 impl SecretManager {
-    /// Logs each of `warnings` to the `secretary` logger that the last `validate` or
-    /// `load` did not, and keeps them as what was said.
-    fn warn(&self, py: Python<'_>, warnings: Vec<String>) {
-        // Chosen under the lock, logged after it: a logging handler may call back.
-        let new: Vec<String> = {
-            let mut warned = self.warned.lock().unwrap_or_else(PoisonError::into_inner);
-            let new = warnings
-                .iter()
-                .filter(|warning| !warned.contains(warning))
-                .cloned()
-                .collect();
-            *warned = warnings;
-            new
-        };
-        for warning in &new {
-            crate::log(py, "warning", warning);
-        }
-    }
-
     /// The handle for this process: the first, unless this is a forked child.
     fn handle(&self, py: Python<'_>) -> PyResult<HandleRef<'_>> {
         let forks = FORKS.load(Ordering::Acquire);
@@ -462,7 +439,6 @@ impl SecretManager {
             forked: Mutex::new(None),
             callbacks: Arc::new(Mutex::new(Vec::new())),
             watching: Mutex::new(None),
-            warned: Mutex::new(Vec::new()),
         })
     }
 
@@ -537,14 +513,15 @@ impl SecretManager {
     ///
     /// Raises one ``SecretValidationError`` listing every problem, as ``secretary check``
     /// prints them (its ``problems`` has one exception per problem). Warnings (a
-    /// ``.env`` that others may read) go to the ``secretary`` logger, each once while it
-    /// holds: one the last ``validate`` or ``load`` logged is not logged again.
+    /// ``.env`` that others may read) go to the ``secretary`` logger.
     fn validate(&self, py: Python<'_>) -> PyResult<Report> {
         let report = self
             .resolve_all(py)?
             .map_err(|error| errors::from_manager(py, error, &self.context()))?;
         let report = Report::new(py, &report, self.shown.clone())?;
-        self.warn(py, report.warning_lines().map(str::to_owned).collect());
+        for warning in report.warning_lines() {
+            crate::log(py, "warning", warning);
+        }
         Ok(report)
     }
 
@@ -582,7 +559,9 @@ impl SecretManager {
                 result.set_item(resolution.key(), Secret::new(value.clone()))?;
             }
         }
-        self.warn(py, crate::report::warnings(&report));
+        for warning in crate::report::warnings(&report) {
+            crate::log(py, "warning", &warning);
+        }
         Ok(result)
     }
 

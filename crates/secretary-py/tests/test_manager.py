@@ -260,22 +260,6 @@ def test_validate_reports_warnings_and_logs_them(app, caplog):
         report = SecretManager().validate()
     assert report.warnings == (".env is readable by group or others (mode 0644); run `chmod 600 .env`",)
     assert caplog.messages == list(report.warnings)
-    # Said once while it holds: `load()` after `validate()` said each warning twice
-    # (a sixty-second adversarial pass, of a stale value); said again once it came back.
-    caplog.clear()
-    manager = SecretManager()
-    with caplog.at_level(logging.WARNING, logger="secretary"):
-        manager.validate()
-        manager.load()
-        manager.validate()
-    assert caplog.messages == list(report.warnings)
-    (app.dir / ".env").chmod(0o600)
-    manager.validate()
-    (app.dir / ".env").chmod(0o644)
-    caplog.clear()
-    with caplog.at_level(logging.WARNING, logger="secretary"):
-        manager.validate()
-    assert caplog.messages == list(report.warnings)
     app.write_dotenv("DATABASE_URL=postgresql://db/app\n")
     (app.dir / ".env").chmod(0o644)
     with pytest.raises(SecretValidationError) as raised:

@@ -413,9 +413,6 @@ pub fn resolve_with(
     // A templated secret needs the secrets it is built from: they are resolved too, and
     // left out of the report unless asked for.
     let asked_for = specs.len();
-    // Every secret of the environment: each source is asked all it serves, and its copy
-    // keeps only those.
-    let whole = matches!(scope, Scope::All);
     derived::add_inputs(environment, &mut specs);
     let mut resolutions: Vec<Resolution> = specs
         .iter()
@@ -441,14 +438,7 @@ pub fn resolve_with(
         };
         let source = build(spec);
         let asked: Vec<Arc<SecretSpec>> = pending.iter().map(|&i| Arc::clone(specs[i])).collect();
-        let guarded = outage::ask(
-            source,
-            spec,
-            (&asked, whole),
-            &context,
-            environment,
-            &mut warnings,
-        );
+        let guarded = outage::ask(source, spec, &asked, &context, environment, &mut warnings);
         let (batch, mut served) = (guarded.batch, guarded.served.into_iter());
         warnings.extend(batch.warnings);
         let answered = batch.lookups.len();

@@ -446,9 +446,6 @@ pub(crate) struct Timing {
     pub(crate) now: SystemTime,
     /// The longest an unchanged copy goes without being written again, in seconds.
     pub(crate) rewrite_after: u64,
-    /// The read asked every secret a whole resolution asks: entries of any other key
-    /// are dropped.
-    pub(crate) whole: bool,
 }
 
 impl Timing {
@@ -459,14 +456,7 @@ impl Timing {
             began,
             now,
             rewrite_after: (max_age.as_secs() / 10).clamp(1, REFRESH_AFTER),
-            whole: false,
         }
-    }
-
-    /// The same, `whole` saying whether the read asked every secret a whole resolution
-    /// asks.
-    pub(crate) fn whole(self, whole: bool) -> Self {
-        Self { whole, ..self }
     }
 }
 
@@ -476,7 +466,6 @@ impl From<(SystemTime, SystemTime)> for Timing {
             began,
             now,
             rewrite_after: REFRESH_AFTER,
-            whole: false,
         }
     }
 }
@@ -563,7 +552,6 @@ pub(crate) fn save(
         began,
         now,
         rewrite_after,
-        whole,
     } = timing.into();
     let failed = |error: std::io::Error| CopyError::write(path, &error);
     let dir = directory_of(path);
@@ -618,12 +606,7 @@ pub(crate) fn save(
         .chain(fresh.absent.keys())
         .cloned()
         .collect();
-    let mut merged = merge(kept.as_ref(), fresh, began, now_seconds);
-    if whole {
-        let named: std::collections::HashSet<&String> = named.iter().collect();
-        merged.found.retain(|key, _| named.contains(key));
-        merged.absent.retain(|key, _| named.contains(key));
-    }
+    let merged = merge(kept.as_ref(), fresh, began, now_seconds);
     if let Some(kept) = &kept {
         let confirmed = |key: &String| {
             kept.found

@@ -222,14 +222,11 @@ pub(crate) fn forget_written(
 /// Asks `source` about `asked`, through the environment's last-known-good copy where it
 /// keeps one for this source: with a copy to take, the wait is bounded by
 /// `outage_after`; a complete answer is saved; what could not be read for an outage is
-/// served from the copy. `whole` when `asked` is every secret a whole resolution asks of
-/// the source: the copy then keeps only theirs (an entry of a secret no longer read kept
-/// its old confirmation for good, and `cache status` called a healthy copy expired: a
-/// sixty-fourth adversarial pass).
+/// served from the copy.
 pub(crate) fn ask(
     source: Box<dyn Source>,
     spec: &SourceSpec,
-    (asked, whole): (&[Arc<SecretSpec>], bool),
+    asked: &[Arc<SecretSpec>],
     context: &Context<'_>,
     environment: &EnvironmentSpec,
     warnings: &mut Vec<Warning>,
@@ -300,7 +297,7 @@ pub(crate) fn ask(
                 &place.server,
                 key,
                 fresh,
-                copy::Timing::of(began, now, place.policy.max_age).whole(whole),
+                copy::Timing::of(began, now, place.policy.max_age),
             ) {
                 warnings.push(Warning::Copy {
                     source: spec.name.clone(),

@@ -367,49 +367,6 @@ fn a_copy_is_listed_as_old_as_its_oldest_confirmation() {
 }
 
 #[test]
-fn a_whole_read_keeps_only_the_secrets_it_asked() {
-    // A sixty-fourth adversarial pass: the entry of a secret the manifest no longer
-    // read kept its first confirmation for good, and `cache status` called a copy
-    // every read confirmed 27 seconds old, past its `max_age`.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("state/shop.production.lkg");
-    let start = SystemTime::now() - Duration::from_secs(100);
-    save_unchanged(&path, &[("a", "1"), ("c", "3")], start, 20);
-    let later = start + Duration::from_secs(90);
-    let mut fresh = contents(&[("a", "1")], &[], copy::seconds(later));
-    for entry in fresh.found.values_mut() {
-        entry.written = Some(1);
-    }
-    // A read of some secrets (`get a`) keeps the others' entries.
-    let timing = copy::Timing::of(later, later, Duration::from_secs(20));
-    copy::save(&path, binding(), "vault", SERVER, &key(), fresh, timing).unwrap();
-    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
-    assert!(kept.found.contains_key("c"));
-    // A whole one (`check`) keeps only what it asked.
-    let mut fresh = contents(&[("a", "1")], &[], copy::seconds(later));
-    for entry in fresh.found.values_mut() {
-        entry.written = Some(1);
-    }
-    copy::save(
-        &path,
-        binding(),
-        "vault",
-        SERVER,
-        &key(),
-        fresh,
-        timing.whole(true),
-    )
-    .unwrap();
-    let kept = copy::open(&path, binding(), "vault", Some(SERVER), &key()).unwrap();
-    assert_eq!(kept.found.keys().collect::<Vec<_>>(), ["a"]);
-    let listed = super::listing::list(path.parent().unwrap(), Some(&key())).unwrap();
-    assert_eq!(
-        listed[0].sources[0].confirmed.map(copy::seconds),
-        Some(copy::seconds(later))
-    );
-}
-
-#[test]
 fn an_unchanged_copy_records_its_confirmation_within_a_tenth_of_max_age() {
     // A fifty-fourth adversarial pass: under `max_age = "20s"`, a copy confirmed 10 s
     // before was 26 s old, refused: an unchanged copy was written again once a minute.
