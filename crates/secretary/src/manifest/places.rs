@@ -98,7 +98,12 @@ impl Checker<'_> {
                 app,
                 (&mut resolver, &wholes, &mut parts),
             );
-            self.places_of(environment, sources, app, (&mut owners, &mut reported));
+            self.places_of(
+                environment,
+                sources,
+                app,
+                (&mut resolver, &mut owners, &mut reported),
+            );
         }
     }
 
@@ -110,7 +115,8 @@ impl Checker<'_> {
         environment: &EnvironmentSpec,
         sources: &[SourceSpec],
         app: Option<&str>,
-        (owners, reported): (
+        (resolver, owners, reported): (
+            &mut Resolver<'_>,
             &mut Owners,
             &mut std::collections::HashSet<(String, String)>,
         ),
@@ -125,6 +131,13 @@ impl Checker<'_> {
                     .settings()
                     .places(spec, &environment.name, app)
                 {
+                    // A file by its real path: a directory of another environment's
+                    // source, or a link committed beside the manifest, reaches it by
+                    // another spelling (a sixty-fifth adversarial pass).
+                    let place = match place.strip_prefix("files:") {
+                        Some(path) => format!("files:{}", resolver.resolved(path)),
+                        None => place,
+                    };
                     let Some(owner) = owners.claim(digest(&place), spec, name, &environment.name)
                     else {
                         continue;

@@ -354,6 +354,64 @@ fn a_whole_read_in_one_environment_and_its_parts_in_another_are_refused() {
 }
 
 #[test]
+fn a_namespace_claims_its_place_under_each_of_its_parents() {
+    // A sixty-fifth adversarial pass: `namespace = "admin/team"` with `secret`, and
+    // `team/secret` without one (run in `VAULT_NAMESPACE=admin`), read one value for two
+    // secrets; and ` admin` (which Vault trims) claimed other places than it read.
+    let text = "version = 1\n\
+        [sources.s1]\ntype = \"vault\"\nnamespace = \"admin/team\"\nmount = \"secret\"\npath = \"{key}\"\n\
+        [sources.s2]\ntype = \"vault\"\nmount = \"team/secret\"\npath = \"pass{key}\"\n\
+        [environments.e1]\nsources = [\"s1\"]\n[environments.e2]\nsources = [\"s2\"]\n\
+        [secrets.password]\npattern = \"^Z.*\"\n[secrets.word]\npattern = \"^.*2$\"\n";
+    let found = diagnostics(text);
+    assert!(
+        found.iter().any(|(_, m)| m.starts_with(
+            "secrets `password` and `word` both read vault:team/secret/data/password#value"
+        )),
+        "{found:?}"
+    );
+    for blank in [" admin", "admin ", " "] {
+        let text = format!(
+            "version = 1\n[sources.s1]\ntype = \"vault\"\nnamespace = \"{blank}\"\n[secrets.a]\n"
+        );
+        let found = diagnostics(&text);
+        assert!(
+            found
+                .iter()
+                .any(|(_, m)| m.contains("`namespace` is blank or has spaces at its ends")),
+            "{blank:?}: {found:?}"
+        );
+    }
+}
+
+#[test]
+fn one_file_reached_by_files_sources_of_two_environments_is_one_place() {
+    // A sixty-fifth adversarial pass: `dir = "sec"` in production read `sec/password`
+    // for `password`, and `dir = "."` in staging read it for `word` through a link
+    // `word -> sec/password` committed beside the manifest.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("sec")).unwrap();
+    std::fs::write(dir.path().join("sec/password"), "x").unwrap();
+    std::os::unix::fs::symlink("sec/password", dir.path().join("word")).unwrap();
+    let text = "version = 1\n\
+        [sources.prodfiles]\ntype = \"files\"\ndir = \"sec\"\n\
+        [sources.stagefiles]\ntype = \"files\"\ndir = \".\"\n\
+        [environments.production]\nsources = [\"prodfiles\"]\n\
+        [environments.staging]\nsources = [\"stagefiles\"]\n\
+        [secrets.password]\npattern = \"Zq7.*\"\n[secrets.word]\npattern = \".*Kp3\"\n";
+    let found = Manifest::parse(text, &dir.path().join("secrets.toml"))
+        .err()
+        .map(|error| error.diagnostics)
+        .unwrap_or_default();
+    assert!(
+        found.iter().any(|d| d
+            .message
+            .starts_with("secrets `password` and `word` both read files:")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_place_of_its_own_for_each_secret_is_accepted() {
     for (path, field) in [
         ("{environment}/{key}", "value"),

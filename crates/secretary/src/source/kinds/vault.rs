@@ -255,15 +255,24 @@ impl Settings for VaultConfig {
             // `mount = "ns1/secret"` read the same secrets (a fifth adversarial pass).
             // A source without one runs in the user's `VAULT_NAMESPACE`, which may be
             // this one's: so a source with a namespace claims the place without it too
-            // (a sixth adversarial pass).
+            // (a sixth adversarial pass), and under each of its parents, since
+            // `VAULT_NAMESPACE` may be any of them (a sixty-fifth: `admin/team` with
+            // `secret`, and `team/secret` run in `admin`).
             (Some(path), Some(field)) => {
                 let api = self.api_path(&path);
                 let mut places = vec![format!("vault:{}#{field}", normalised(&api))];
                 if let Some(namespace) = &self.namespace {
-                    places.push(format!(
-                        "vault:{}#{field}",
-                        normalised(&format!("{namespace}/{api}"))
-                    ));
+                    let segments: Vec<&str> = namespace
+                        .split('/')
+                        .filter(|segment| !segment.is_empty())
+                        .collect();
+                    for from in 0..segments.len() {
+                        let within = segments[from..].join("/");
+                        places.push(format!(
+                            "vault:{}#{field}",
+                            normalised(&format!("{within}/{api}"))
+                        ));
+                    }
                 }
                 places
             }
@@ -346,6 +355,20 @@ pub(super) fn normalised(path: &str) -> String {
 
 /// A Vault connection's settings in `table`, and its `mount`, `path`, `field`,
 /// `kv_version` and `max_concurrency` (absent from a `vault_lease` table, which does not
+/// Reports a `namespace` that is blank or has spaces at its ends: Vault trims the
+/// header, so ` admin` is `admin`, and would claim other places than it reads (a
+/// sixty-fifth adversarial pass).
+fn blank_namespace(table: &mut Table<'_>, name: &str, namespace: &toml::Spanned<String>) {
+    let text = namespace.get_ref();
+    if text.trim() != text.as_str() || text.trim().is_empty() {
+        table.report(
+            namespace.span().start,
+            format!("vault source `{name}`: `namespace` is blank or has spaces at its ends"),
+            Some("write the namespace without spaces around it, or leave `namespace` out for the root one".to_owned()),
+        );
+    }
+}
+
 /// take them: their defaults).
 pub(super) fn check(table: &mut Table<'_>) -> Option<VaultConfig> {
     let name = table.name();
@@ -418,6 +441,7 @@ pub(super) fn check(table: &mut Table<'_>) -> Option<VaultConfig> {
         None => Vec::new(),
     };
     let namespace = namespace.map(|namespace| {
+        blank_namespace(table, name, &namespace);
         if let Some(problem) = path_problem(namespace.get_ref()) {
             table.report(
                 namespace.span().start,
