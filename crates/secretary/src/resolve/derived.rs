@@ -161,28 +161,23 @@ fn settle(
             .map(SecretValue::expose)
     };
     // As long as a `.env` value may be: a twenty-sixth adversarial pass built 3 GiB from
-    // one 1 MiB value named 3,000 times.
-    if template
-        .rendered_len(value_of)
-        .is_none_or(|length| length > TEMPLATE_LIMIT)
-    {
+    // one 1 MiB value named 3,000 times. Counted as a `.env` line's expansions are, by
+    // the template's text alone, each input at what it may hold ([`INPUT_LIMIT`]), never
+    // at its length: a template by environment repeating an input up to the limit told
+    // its length, one bound an environment (a sixty-fifth adversarial pass).
+    let refused = too_large(template, &inputs, value_of);
+    if let Some((expected, reason)) = refused {
         resolutions[at].problems.push(Problem {
             fix: Fix::Correct {
                 name: spec.primary_env().to_owned(),
-                expected: format!(
-                    "a value of at most {} MiB: the template, over its inputs' values, makes more (name each input fewer times)",
-                    TEMPLATE_LIMIT >> 20
-                ),
+                expected,
                 origin: Origin::Template {
                     inputs: inputs.clone(),
                 },
             },
             kind: ProblemKind::Invalid {
                 origin: Origin::Template { inputs },
-                reason: crate::validate::Invalid::new(format!(
-                    "would be longer than {} MiB",
-                    TEMPLATE_LIMIT >> 20
-                )),
+                reason: crate::validate::Invalid::new(reason),
             },
         });
         return;
@@ -204,5 +199,61 @@ fn settle(
     }
 }
 
-/// The longest value a template may make, in bytes.
+/// The longest value a template may make, in bytes, each input counted at
+/// [`INPUT_LIMIT`].
 const TEMPLATE_LIMIT: usize = 1 << 20;
+
+/// The most an input of a template may hold, in bytes, and what each place a template
+/// names one is counted at.
+const INPUT_LIMIT: usize = 32 << 10;
+
+/// Why `template` may not be built over its `inputs` (`value_of` giving each one's
+/// value), if it may not: what is expected, and the reason. An input holding more than
+/// [`INPUT_LIMIT`], or a value longer than [`TEMPLATE_LIMIT`] by [`charged_len`].
+fn too_large<'v>(
+    template: &crate::manifest::ValueTemplate,
+    inputs: &[String],
+    value_of: impl Fn(&str) -> Option<&'v str>,
+) -> Option<(String, String)> {
+    let too_long = inputs
+        .iter()
+        .find(|input| value_of(input).is_some_and(|value| value.len() > INPUT_LIMIT))
+        .cloned();
+    match too_long {
+        Some(input) => Some((
+            format!(
+                "inputs of at most {} KiB each (`{input}` holds more)",
+                INPUT_LIMIT >> 10
+            ),
+            format!(
+                "is built from `{input}`, which holds more than the {} KiB a template's input may",
+                INPUT_LIMIT >> 10
+            ),
+        )),
+        None => charged_len(template)
+            .is_none_or(|length| length > TEMPLATE_LIMIT)
+            .then(|| {
+                (
+                    format!(
+                        "a value of at most {} MiB, each input counted at the {} KiB it may hold (three times that with `|url`): name inputs fewer times",
+                        TEMPLATE_LIMIT >> 20,
+                        INPUT_LIMIT >> 10
+                    ),
+                    format!("would be longer than {} MiB", TEMPLATE_LIMIT >> 20),
+                )
+            }),
+    }
+}
+
+/// How long `template`'s value may be, by its text alone: each input counted at
+/// [`INPUT_LIMIT`], three times that with `|url`; `None` past `usize`.
+fn charged_len(template: &crate::manifest::ValueTemplate) -> Option<usize> {
+    template.parts().iter().try_fold(0usize, |total, part| {
+        let more = match part {
+            crate::manifest::Part::Text(text) => text.len(),
+            crate::manifest::Part::Secret { url: false, .. } => INPUT_LIMIT,
+            crate::manifest::Part::Secret { url: true, .. } => INPUT_LIMIT.checked_mul(3)?,
+        };
+        total.checked_add(more)
+    })
+}

@@ -289,29 +289,50 @@ fn a_template_builds_a_value_from_other_secrets_in_its_environment_only() {
 #[test]
 fn a_template_longer_than_a_mebibyte_is_refused_before_it_is_built() {
     // A twenty-sixth adversarial pass: one 1 MiB value named 3,000 times built 3 GiB.
+    // A sixty-fifth: counted over the inputs' lengths, a template by environment
+    // repeating an input up to the limit told its length. Each input is counted at the
+    // 32 KiB it may hold, whatever it holds; one that holds more is refused.
     let dir = tempfile::tempdir().unwrap();
-    let repeated = "{big}".repeat(2);
-    let manifest = manifest(
-        dir.path(),
-        &format!(
-            "version = 1\n[environments.production]\nsources = [\"env\"]\n[secrets.big]\n[secrets.t]\ntemplate = \"{repeated}\"\n"
-        ),
+    let at_most = |times: usize| {
+        format!(
+            "version = 1\n[environments.production]\nsources = [\"env\"]\n[secrets.big]\n[secrets.t]\ntemplate = \"{}\"\n",
+            "{big}".repeat(times)
+        )
+    };
+    let full = "x".repeat(32 * 1024);
+    for (times, value, kept) in [(2, full.as_str(), true), (32, "x", true), (33, "x", false)] {
+        let manifest = manifest(dir.path(), &at_most(times));
+        let report = run(
+            &manifest,
+            "production",
+            &Variables::from_pairs([("BIG", value)]),
+        );
+        let resolution = report.get("t").unwrap();
+        assert_eq!(
+            resolution.value.is_some(),
+            kept,
+            "{times} × {} bytes",
+            value.len()
+        );
+        if !kept {
+            let problem = resolution.problems[0].kind.to_string();
+            assert!(problem.contains("would be longer than 1 MiB"), "{problem}");
+        }
+    }
+    let manifest = manifest(dir.path(), &at_most(2));
+    let over = format!("{full}x");
+    let report = run(
+        &manifest,
+        "production",
+        &Variables::from_pairs([("BIG", over.as_str())]),
     );
-    let half = "x".repeat(512 * 1024);
-    let vars = Variables::from_pairs([("BIG", half.as_str())]);
-    let report = run(&manifest, "production", &vars);
-    assert_eq!(
-        value(&report, "t").map(|v| v.len()),
-        Some(1 << 20),
-        "1 MiB is kept"
-    );
-    let over = format!("{half}x");
-    let vars = Variables::from_pairs([("BIG", over.as_str())]);
-    let report = run(&manifest, "production", &vars);
     let resolution = report.get("t").unwrap();
     assert!(resolution.value.is_none());
     let problem = resolution.problems[0].kind.to_string();
-    assert!(problem.contains("would be longer than 1 MiB"), "{problem}");
+    assert!(
+        problem.contains("which holds more than the 32 KiB a template's input may"),
+        "{problem}"
+    );
     assert!(!problem.contains("xxxx"), "{problem}");
 }
 
