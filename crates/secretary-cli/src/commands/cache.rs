@@ -45,6 +45,10 @@ struct Row {
     #[serde(skip_serializing_if = "Option::is_none")]
     confirmed: Option<String>,
     age_seconds: u64,
+    /// How long ago the newest of its values was confirmed, when it differs from the
+    /// oldest's (`age_seconds`): an entry no read asks for any more keeps its age.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    newest_age_seconds: Option<u64>,
     /// How far ahead of this machine's clock it was saved, when it was (the clock was
     /// changed since: its age cannot be known, and it is not served).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -229,6 +233,13 @@ fn rows(copies: &[CopyInfo], now: SystemTime) -> Vec<Row> {
                     } else {
                         now.duration_since(since).unwrap_or_default().as_secs()
                     },
+                    newest_age_seconds: source
+                        .newest
+                        .filter(|_| ahead.is_none())
+                        .map(|at| now.duration_since(at).unwrap_or_default().as_secs())
+                        .filter(|&newest| {
+                            newest < now.duration_since(since).unwrap_or_default().as_secs()
+                        }),
                     ahead_seconds: ahead,
                     secrets: source.count,
                     server: source.server.clone(),
@@ -249,8 +260,13 @@ fn rows(copies: &[CopyInfo], now: SystemTime) -> Vec<Row> {
 fn age(row: &Row) -> String {
     let show =
         |seconds| secretary::validate::show_duration(std::time::Duration::from_secs(seconds));
-    match row.ahead_seconds {
-        Some(ahead) => format!("{} ahead of the clock", show(ahead)),
-        None => show(row.age_seconds),
+    match (row.ahead_seconds, row.newest_age_seconds) {
+        (Some(ahead), _) => format!("{} ahead of the clock", show(ahead)),
+        (None, Some(newest)) => format!(
+            "{}, the oldest value {}",
+            show(newest),
+            show(row.age_seconds)
+        ),
+        (None, None) => show(row.age_seconds),
     }
 }

@@ -37,6 +37,10 @@ pub struct SourceInfo {
     /// `saved` may be fresh while another value is past `max_age`: a sixty-third
     /// adversarial pass). `None` without a key that opens it.
     pub confirmed: Option<SystemTime>,
+    /// When the newest of its values was last confirmed. An entry stays until a read
+    /// replaces it, whether or not a secret still reads it, so the oldest may be one
+    /// no read asks for any more (a sixty-fourth adversarial pass): both are said.
+    pub newest: Option<SystemTime>,
     /// How many values it holds.
     pub count: usize,
     /// The Vault server its values were read from (addresses and namespace); empty in a
@@ -154,20 +158,23 @@ pub fn list(dir: &Path, key: Option<&CacheKey>) -> Result<Vec<CopyInfo>, CopyErr
             .iter()
             .map(|sealed| {
                 let opened = key.map(|key| open(&path, binding, &sealed.source, None, key));
-                let confirmed = opened
+                let reads: Vec<u64> = opened
                     .as_ref()
                     .and_then(|opened| opened.as_ref().ok())
-                    .and_then(|contents| {
+                    .map(|contents| {
                         let found = contents.found.values().map(|entry| entry.read);
                         found
                             .chain(contents.absent.values().map(|absent| absent.read))
-                            .min()
+                            .collect()
                     })
-                    .map(instant);
+                    .unwrap_or_default();
+                let confirmed = reads.iter().min().copied().map(instant);
+                let newest = reads.iter().max().copied().map(instant);
                 SourceInfo {
                     source: sealed.source.clone(),
                     saved: instant(sealed.saved),
                     confirmed,
+                    newest,
                     count: sealed.count,
                     server: sealed.server.clone(),
                     opens: opened.map(|opened| opened.map(|_| ())),

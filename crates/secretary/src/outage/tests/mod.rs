@@ -362,6 +362,10 @@ fn a_copy_is_listed_as_old_as_its_oldest_confirmation() {
         source.confirmed.map(copy::seconds),
         Some(copy::seconds(start))
     );
+    assert_eq!(
+        source.newest.map(copy::seconds),
+        Some(copy::seconds(start) + 90)
+    );
     let unkeyed = super::listing::list(path.parent().unwrap(), None).unwrap();
     assert_eq!(unkeyed[0].sources[0].confirmed, None);
 }
