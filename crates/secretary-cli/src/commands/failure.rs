@@ -479,9 +479,12 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             .help(hint)
         }
         PutError::ImportUnforgotten { error, .. } => Diagnostic::error(format!(
-            "{key}: the writes above were made, but your last-known-good copies could not forget the values they replaced: {error}"
+            "{key}: the writes said above as written (or as may have been) landed or may have, but your last-known-good copies could not forget the values they replaced: {error}"
         ))
-        .help(format!("the writes happened; {}", clear_after(&error))),
+        .help(format!(
+            "what the table says was written happened; {}",
+            clear_after(&error)
+        )),
         error @ PutError::RefusedVersion { .. } => {
             Diagnostic::error(format!("{key}: {error}; nothing was written")).help(
                 "roll back to another version with `--to N`, or write a new value with `put` or `rotate`",

@@ -395,7 +395,7 @@ fn text(
             ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
             ImportAction::Built => writeln!(
                 out,
-                "not copied {}: its value is built from others in {from} (a template, .env expansion); its inputs are copied as secrets of their own",
+                "not copied {}: its value is built from others in {from} (a template, .env expansion), not a value to copy; build it in the target the same way",
                 item.key
             )?,
             _ => {}

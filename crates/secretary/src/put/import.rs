@@ -51,7 +51,7 @@ pub enum Action {
     /// `.env` expansion): not copied, nor checked against the target's rules or compared
     /// with what it holds, since each would be a verdict on its inputs in words that
     /// environment chooses (a sixty-fourth adversarial pass: a url's port over a
-    /// template, `http://h:{pw}/`); its inputs are copied as secrets of their own.
+    /// template, `http://h:{pw}/`); the target builds it the same way.
     Built,
     /// A setting (`sensitive = false`), not a secret: its value is the environment's
     /// own (`DEBUG=true`, `LOG_LEVEL=DEBUG` in development), so it is neither read nor

@@ -528,7 +528,7 @@ fn import_copies_no_value_built_from_others_and_gives_no_verdict_on_it() {
     // built by a template (`http://h:{pw}/`) against production's rules, on the value:
     // `refused` (an invalid port) or `create` told something of `pw`, in words each
     // environment's template chooses. A built value is not copied (`built`), whatever
-    // its inputs hold; the inputs are.
+    // its inputs hold.
     let bao = OpenBao::start();
     let manifest = "version = 1\n\
         [sources.env]\ntype = \"env\"\n\
