@@ -689,12 +689,17 @@ fn validate_some(
             Origin::Template { .. } => spec.template.as_ref().map(ValueTemplate::shape),
             _ => None,
         };
-        let checked = template_shape
+        let shape = template_shape
             .as_deref()
-            .or(resolution.shape.as_ref().map(SecretValue::expose))
-            .unwrap_or(value.expose());
+            .or(resolution.shape.as_ref().map(SecretValue::expose));
+        let checked = shape.unwrap_or(value.expose());
         match validate::admissible(spec, checked, placeholders_forbidden) {
             Ok(()) => {}
+            // A shape its type refuses says nothing of the value: an input may stand
+            // where the structure is (`${DB_URL}`, `{database_url}?sslmode=require`,
+            // `${SCHEME}://host`), and the value built passes where the shape cannot (a
+            // sixty-sixth adversarial pass saw `init`'s own `.env` refused). Not checked.
+            Err(Inadmissible::Invalid(_)) if shape.is_some() => {}
             Err(Inadmissible::Invalid(reason)) => resolution.problems.push(Problem {
                 fix: Fix::Correct {
                     name: spec.primary_env().to_owned(),

@@ -346,3 +346,40 @@ fn a_value_built_from_others_is_never_shown() {
     // What a source holds as it is, still.
     assert_eq!(report.get("x").unwrap().shown_value(), Some("true"));
 }
+
+#[test]
+fn a_built_value_whose_shape_its_type_refuses_is_not_refused() {
+    // A sixty-sixth adversarial pass: `init` typed `SQLALCHEMY_DATABASE_URI=${DB_URL}`
+    // and `API_URL=${BASE_URL}/v1` as urls, and `check` then refused them: their shapes
+    // (`1`, `1/v1`) are no URL, though the values are. A shape says nothing of such a
+    // value: it is not checked.
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[sources.env]\ntype = \"env\"\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+         [secrets.db_url]\ntype = \"url\"\nschemes = [\"postgresql\"]\n\
+         [secrets.sqlalchemy_database_uri]\ntype = \"url\"\nschemes = [\"postgresql\"]\n\
+         [secrets.api_url]\ntype = \"url\"\n\
+         [secrets.ssl_url]\ntype = \"url\"\nschemes = [\"postgresql\"]\n\
+         template = \"{db_url}?sslmode=require\"\n",
+    );
+    write_private(
+        &dir.path().join(".env"),
+        "SQLALCHEMY_DATABASE_URI=${DB_URL}\nAPI_URL=${BASE_URL}/v1\n",
+    );
+    let vars = Variables::from_pairs([
+        ("DB_URL", "postgresql://app:pw@localhost:5432/app"),
+        ("BASE_URL", "https://api.example.com"),
+    ]);
+    let report = run(&manifest, "development", &vars);
+    for key in ["sqlalchemy_database_uri", "api_url", "ssl_url"] {
+        let resolution = report.get(key).unwrap();
+        assert!(
+            resolution.problems.is_empty() && resolution.value.is_some(),
+            "{key}: {:?}",
+            resolution.problems
+        );
+    }
+}
