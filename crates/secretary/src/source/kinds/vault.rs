@@ -355,16 +355,17 @@ pub(super) fn normalised(path: &str) -> String {
 
 /// A Vault connection's settings in `table`, and its `mount`, `path`, `field`,
 /// `kv_version` and `max_concurrency` (absent from a `vault_lease` table, which does not
-/// Reports a `namespace` that is blank or has spaces at its ends: Vault trims the
+/// Reports a `namespace` that has spaces at its ends (`" "` too): Vault trims the
 /// header, so ` admin` is `admin`, and would claim other places than it reads (a
 /// sixty-fifth adversarial pass).
-fn blank_namespace(table: &mut Table<'_>, name: &str, namespace: &toml::Spanned<String>) {
+fn padded_namespace(table: &mut Table<'_>, name: &str, namespace: &toml::Spanned<String>) {
     let text = namespace.get_ref();
-    if text.trim() != text.as_str() || text.trim().is_empty() {
+    // (`""` is the root namespace, which overrides `VAULT_NAMESPACE`: kept.)
+    if text.trim() != text.as_str() {
         table.report(
             namespace.span().start,
-            format!("vault source `{name}`: `namespace` is blank or has spaces at its ends"),
-            Some("write the namespace without spaces around it, or leave `namespace` out for the root one".to_owned()),
+            format!("vault source `{name}`: `namespace` has spaces at its ends"),
+            Some("write the namespace without spaces around it (`\"\"` is the root namespace)".to_owned()),
         );
     }
 }
@@ -441,7 +442,7 @@ pub(super) fn check(table: &mut Table<'_>) -> Option<VaultConfig> {
         None => Vec::new(),
     };
     let namespace = namespace.map(|namespace| {
-        blank_namespace(table, name, &namespace);
+        padded_namespace(table, name, &namespace);
         if let Some(problem) = path_problem(namespace.get_ref()) {
             table.report(
                 namespace.span().start,
