@@ -263,9 +263,9 @@ fn age(row: &Row) -> String {
     match (row.ahead_seconds, row.newest_age_seconds) {
         (Some(ahead), _) => format!("{} ahead of the clock", show(ahead)),
         (None, Some(newest)) => format!(
-            "{}, the oldest value {}",
-            show(newest),
-            show(row.age_seconds)
+            "{} (the newest value {})",
+            show(row.age_seconds),
+            show(newest)
         ),
         (None, None) => show(row.age_seconds),
     }
