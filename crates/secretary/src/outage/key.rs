@@ -1,5 +1,5 @@
 //! The user's key for last-known-good copies: `SECRETARY_CACHE_KEY` (32 random bytes in
-//! base64) or `SECRETARY_CACHE_KEY_FILE` (a file holding that text). Never the
+//! base64 or hex) or `SECRETARY_CACHE_KEY_FILE` (a file holding that text). Never the
 //! manifest's: whoever can edit a repository must not be able to read the copies.
 
 use std::fmt;
@@ -110,16 +110,37 @@ impl CacheKey {
         Self::from_text(&text, KEY_FILE_VARIABLE).map(Some)
     }
 
-    /// The key `text` spells in base64 (standard or URL-safe, padding optional).
+    /// The key `text` spells in base64 (standard or URL-safe, padding optional), or in
+    /// hex: every format `secretary generate` writes (a sixty-sixth adversarial pass
+    /// made one with `--format hex`, read as base64 and refused as 48 bytes).
     pub fn from_text(text: &str, variable: &'static str) -> Result<Self, KeyError> {
         use base64::Engine as _;
         use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
         let lenient =
             GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
         let text = text.trim();
-        let bytes: Zeroizing<Vec<u8>> = [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE]
-            .into_iter()
-            .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(text).ok())
+        // 32 bytes are 64 hex digits, never the 43 or 44 characters of their base64.
+        let hex = (text.len() == 2 * KEY_BYTES && text.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| {
+                text.as_bytes()
+                    .chunks(2)
+                    .map(|pair| {
+                        let digit = |b: u8| {
+                            char::from(b)
+                                .to_digit(16)
+                                .and_then(|d| u8::try_from(d).ok())
+                        };
+                        Some(digit(pair[0])? * 16 + digit(pair[1])?)
+                    })
+                    .collect::<Option<Vec<u8>>>()
+            })
+            .flatten();
+        let bytes: Zeroizing<Vec<u8>> = hex
+            .or_else(|| {
+                [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE]
+                    .into_iter()
+                    .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(text).ok())
+            })
             .map(Zeroizing::new)
             .ok_or(KeyError::NotBase64 { variable })?;
         // 32 random bytes are all printable about once in 10^14 draws.
@@ -256,10 +277,20 @@ mod tests {
                 "{weak} was taken"
             );
         }
-        // What `secretary generate` makes is taken, draw after draw.
-        for _ in 0..3000 {
-            let key = crate::generate::generate(32, crate::generate::Encoding::Base64).unwrap();
-            assert!(CacheKey::from_text(key.expose(), KEY_VARIABLE).is_ok());
+        // What `secretary generate` makes is taken, draw after draw, in each of its
+        // formats (hex was refused as 48 bytes: a sixty-sixth adversarial pass).
+        for encoding in [
+            crate::generate::Encoding::Base64,
+            crate::generate::Encoding::Urlsafe,
+            crate::generate::Encoding::Hex,
+        ] {
+            for _ in 0..1000 {
+                let key = crate::generate::generate(32, encoding).unwrap();
+                assert!(
+                    CacheKey::from_text(key.expose(), KEY_VARIABLE).is_ok(),
+                    "{encoding:?}"
+                );
+            }
         }
     }
 
