@@ -510,14 +510,8 @@ fn key_bytes(key: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
     let lenient = GeneralPurposeConfig::new()
         .with_decode_allow_trailing_bits(true)
         .with_decode_padding_mode(DecodePaddingMode::Indifferent);
-    if !key.is_empty() && key.len() % 2 == 0 && key.bytes().all(|b| b.is_ascii_hexdigit()) {
-        let digit = |b: u8| (b as char).to_digit(16).and_then(|d| u8::try_from(d).ok());
-        return key
-            .as_bytes()
-            .chunks(2)
-            .map(|pair| Some(digit(pair[0])? * 16 + digit(pair[1])?))
-            .collect::<Option<Vec<u8>>>()
-            .map(zeroize::Zeroizing::new);
+    if let Some(bytes) = crate::key_text::hex_bytes(key) {
+        return Some(bytes);
     }
     [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE]
         .into_iter()

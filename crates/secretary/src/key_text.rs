@@ -46,6 +46,25 @@ pub(crate) fn typed(key: &str) -> bool {
     repeated || one_case || few_digits || decimal || longest >= run_limit || (!hex && wordy(&text))
 }
 
+/// The bytes `key` spells in hex (an even number of hex digits, not none); `None`
+/// when it is not hex. Zeroed when dropped. How both keys read `secretary generate
+/// --format hex`.
+pub(crate) fn hex_bytes(key: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
+    if key.is_empty() || key.len() % 2 != 0 || !key.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    let digit = |b: u8| {
+        char::from(b)
+            .to_digit(16)
+            .and_then(|d| u8::try_from(d).ok())
+    };
+    key.as_bytes()
+        .chunks(2)
+        .map(|pair| Some(digit(pair[0])? * 16 + digit(pair[1])?))
+        .collect::<Option<Vec<u8>>>()
+        .map(zeroize::Zeroizing::new)
+}
+
 /// Whether the bytes of a key (decoded) follow a pattern no generator draws: a run of 8
 /// that count up or down by one step (`00 01 02 ...`, RFC 8439's test key `80 81 82 ...`,
 /// a step of 0: `ab ab ab ...`, a step of 3, wrapping past `ff`), or of 16 that never go

@@ -120,29 +120,17 @@ impl CacheKey {
             GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
         let text = text.trim();
         // 32 bytes are 64 hex digits, never the 43 or 44 characters of their base64.
-        let hex = (text.len() == 2 * KEY_BYTES && text.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| {
-                text.as_bytes()
-                    .chunks(2)
-                    .map(|pair| {
-                        let digit = |b: u8| {
-                            char::from(b)
-                                .to_digit(16)
-                                .and_then(|d| u8::try_from(d).ok())
-                        };
-                        Some(digit(pair[0])? * 16 + digit(pair[1])?)
-                    })
-                    .collect::<Option<Vec<u8>>>()
-            })
+        let hex = (text.len() == 2 * KEY_BYTES)
+            .then(|| crate::key_text::hex_bytes(text))
             .flatten();
-        let bytes: Zeroizing<Vec<u8>> = hex
-            .or_else(|| {
-                [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE]
-                    .into_iter()
-                    .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(text).ok())
-            })
-            .map(Zeroizing::new)
-            .ok_or(KeyError::NotBase64 { variable })?;
+        let bytes: Zeroizing<Vec<u8>> = match hex {
+            Some(bytes) => bytes,
+            None => [&base64::alphabet::STANDARD, &base64::alphabet::URL_SAFE]
+                .into_iter()
+                .find_map(|alphabet| GeneralPurpose::new(alphabet, lenient).decode(text).ok())
+                .map(Zeroizing::new)
+                .ok_or(KeyError::NotBase64 { variable })?,
+        };
         // 32 random bytes are all printable about once in 10^14 draws.
         let alike = bytes.windows(2).all(|pair| pair[0] == pair[1]);
         let printable = bytes.iter().all(|b| (0x20..0x7f).contains(b));
