@@ -61,7 +61,7 @@ pub use schema::json_schema;
 pub use derived::{Part, TemplateError, ValueTemplate};
 pub use discover::{FILE_NAME, MANIFEST_VARIABLE};
 pub use kind::{
-    Capabilities, Capability, Extent, Place, Settings, SourceConfig, SourceKind, expand,
+    Capabilities, Capability, Extent, Place, Settings, SourceConfig, SourceKind, Spot, expand,
 };
 pub(crate) use kind::{
     Declaration, Setting, Table, path_problem, repeated_placeholder, unknown_placeholder,

@@ -10,10 +10,10 @@
 //! What a place is, by source kind: the env name (`env`, `dotenv`; already unique, since
 //! one env name claimed twice is refused), the file name (`files`: a secret reads the
 //! file named after its key, then its primary env name), and the expanded API path and
-//! field (`vault`, for each environment the source serves), with the manifest's namespace
-//! in front and empty segments dropped as the request's URL drops them (`.`, `..` and
-//! control characters, which the URL drops too, are refused where the source is
-//! checked). Places are compared across every source of an environment, not within one:
+//! field (`vault`, for each environment the source serves), under the source's
+//! namespace or, without one, any namespace (see [`Marks`]), empty segments dropped as
+//! the request's URL drops them (`.`, `..` and control characters, which the URL drops
+//! too, are refused where the source is checked). Places are compared across every source of an environment, not within one:
 //! three vault sources with `prod/{key}`, `prod/d{key}` and `pro{key}/db` each look unique
 //! alone, and all read `prod/db` for three secrets. A `files` secret reads its file
 //! whole, so no `dotenv` source of the environment may read that file for other secrets
@@ -29,6 +29,7 @@ use std::sync::Arc;
 
 use super::check::Checker;
 use super::kind::SourceKind;
+use super::kind::Spot;
 use super::model::{EnvironmentSpec, SecretSpec, SourceSpec};
 
 /// What to do about two secrets over one place.
@@ -98,12 +99,15 @@ impl Checker<'_> {
                 app,
                 (&mut resolver, &wholes, &mut parts),
             );
-            self.places_of(
+            let checked = self.places_of(
                 environment,
                 sources,
                 app,
                 (&mut resolver, &mut owners, &mut reported),
             );
+            if checked.is_err() {
+                return;
+            }
         }
     }
 
@@ -120,13 +124,13 @@ impl Checker<'_> {
             &mut Owners,
             &mut std::collections::HashSet<(String, String)>,
         ),
-    ) {
+    ) -> Result<(), Full> {
         for name in &environment.sources {
             let Some(source) = sources.iter().find(|source| &source.name == name) else {
                 continue;
             };
             for spec in &environment.secrets {
-                for place in source
+                for spot in source
                     .config
                     .settings()
                     .places(spec, &environment.name, app)
@@ -134,13 +138,22 @@ impl Checker<'_> {
                     // A file by its real path: a directory of another environment's
                     // source, or a link committed beside the manifest, reaches it by
                     // another spelling (a sixty-fifth adversarial pass).
-                    let place = match place.strip_prefix("files:") {
-                        Some(path) => format!("files:{}", resolver.resolved(path)),
-                        None => place,
+                    let spot = match spot {
+                        Spot::File(path) => Spot::File(resolver.resolved(&path)),
+                        spot => spot,
                     };
-                    let Some(owner) = owners.claim(digest(&place), spec, name, &environment.name)
-                    else {
-                        continue;
+                    let marks = Marks::of(&spot);
+                    let owner = match owners.claim(&marks, spec, name, &environment.name) {
+                        Ok(Some(owner)) => owner,
+                        Ok(None) => continue,
+                        Err(Full) => {
+                            self.report_line(
+                                1,
+                                || format!("the environments' chains, and the sources `import --from-source` may name, read more than {MOST_MARKS} places and parts of Vault paths"),
+                                Some("name fewer sources in each environment's chain, write shorter Vault paths, or split the manifest by application"),
+                            );
+                            return Err(Full);
+                        }
                     };
                     if !reported.insert((owner.key.clone(), spec.key.clone())) {
                         continue;
@@ -166,7 +179,7 @@ impl Checker<'_> {
                         spec.line,
                         || {
                             format!(
-                                "secrets `{owner}` and `{}` both read {place} ({sources})",
+                                "secrets `{owner}` and `{}` both read {spot} ({sources})",
                                 spec.key
                             )
                         },
@@ -175,13 +188,14 @@ impl Checker<'_> {
                 }
             }
         }
+        Ok(())
     }
 }
 
-/// Every place read so far, by its digest (a place may be kilobytes long, and there is
-/// one per secret, source and environment; a thirty-seventh adversarial pass held 766 MB
-/// of them): the first secret seen reading it, through which source, in which
-/// environment, each name held once.
+/// Every place read so far, by the digests of its [`Marks`] (a place may be kilobytes
+/// long, and there is one per secret, source and environment; a thirty-seventh
+/// adversarial pass held 766 MB of them): the first secret seen reading it, through
+/// which source, in which environment, each name held once.
 #[derive(Default)]
 struct Owners {
     places: HashMap<[u8; 32], (u32, u32, u32)>,
@@ -196,6 +210,14 @@ struct Owner {
     environment: String,
 }
 
+/// [`Owners`] holds [`MOST_MARKS`] marks already.
+struct Full;
+
+/// The most marks [`Owners`] holds (about 56 bytes each): a Vault place holds one for
+/// each segment of its path and one for itself (100,000 secrets in two environments of
+/// three sources, each over five segments, hold 3,600,000).
+const MOST_MARKS: usize = 6_000_000;
+
 impl Owners {
     /// The number of `name`, given it if it has none.
     fn number(&mut self, name: &str) -> u32 {
@@ -208,15 +230,15 @@ impl Owners {
         number
     }
 
-    /// Records that `spec` reads the place `digest` through `source` in `environment`;
-    /// gives its first reader when that is another secret.
+    /// Records that `spec` reads the place of `marks` through `source` in `environment`;
+    /// gives the first reader of a place it meets when that is another secret.
     fn claim(
         &mut self,
-        digest: [u8; 32],
+        marks: &Marks,
         spec: &SecretSpec,
         source: &str,
         environment: &str,
-    ) -> Option<Owner> {
+    ) -> Result<Option<Owner>, Full> {
         let name = |owners: &Self, number: u32| {
             owners
                 .names
@@ -225,20 +247,135 @@ impl Owners {
                 .unwrap_or_default()
         };
         let key = self.number(&spec.key);
-        match self.places.get(&digest) {
-            None => {
-                let seen = (key, self.number(source), self.number(environment));
-                self.places.insert(digest, seen);
-                None
+        let met = marks
+            .probes
+            .iter()
+            .find_map(|probe| match self.places.get(probe) {
+                Some(&(owner, through, seen_in)) if owner != key => Some((owner, through, seen_in)),
+                _ => None,
+            });
+        let seen = (key, self.number(source), self.number(environment));
+        for claim in &marks.claims {
+            if self.places.len() >= MOST_MARKS {
+                return Err(Full);
             }
-            Some(&(owner, _, _)) if owner == key => None,
-            Some(&(owner, through, seen_in)) => Some(Owner {
-                key: name(self, owner),
-                source: name(self, through),
-                environment: name(self, seen_in),
-            }),
+            self.places.entry(*claim).or_insert(seen);
+        }
+        Ok(met.map(|(owner, through, seen_in)| Owner {
+            key: name(self, owner),
+            source: name(self, through),
+            environment: name(self, seen_in),
+        }))
+    }
+}
+
+/// What a place leaves in [`Owners`] (`claims`) and looks for there (`probes`): two
+/// places meet when one's probe is the other's claim.
+///
+/// A named place or a file claims and looks for itself. A Vault place is a path of
+/// segments: one read under the source's `namespace` is absolute (the namespace's
+/// segments in front); one read in the user's `VAULT_NAMESPACE` is known only by its
+/// end, since that namespace may be any, or a namespace written into `mount` (a
+/// sixty-sixth adversarial pass: `namespace = "admin"` with `mount = "team/secret"`, and
+/// `secret` run in `admin/team`, read one value for two secrets; while `teamA` and
+/// `teamB`, each over `secret`, were refused as one place). So two absolute paths meet
+/// when they are equal; a relative path meets every path, absolute or relative, that
+/// ends with it, and every relative path it ends with. Each path's suffixes (by whole
+/// segments) are digested in one pass from its end.
+struct Marks {
+    claims: Vec<[u8; 32]>,
+    probes: Vec<[u8; 32]>,
+}
+
+/// What a [`Marks`] digest stands for.
+#[derive(Clone, Copy)]
+enum Mark {
+    /// A named place or a file, whole.
+    Named = 1,
+    /// An absolute Vault path, whole.
+    Absolute,
+    /// A relative Vault path, whole.
+    Relative,
+    /// The end of a Vault path, absolute or relative.
+    End,
+}
+
+impl Marks {
+    /// The marks of `spot`.
+    fn of(spot: &Spot) -> Self {
+        let (namespace, path, field) = match spot {
+            Spot::Vault {
+                namespace,
+                path,
+                field,
+            } => (namespace, path, field),
+            Spot::Named(text) => return Self::whole(&format!("n{text}")),
+            Spot::File(path) => return Self::whole(&format!("f{path}")),
+        };
+        let segments: Vec<&str> = namespace
+            .iter()
+            .flat_map(|namespace| namespace.split('/'))
+            .chain(path.split('/'))
+            .filter(|segment| !segment.is_empty())
+            .collect();
+        // Each suffix's digest: its first segment (length first) and the digest of the
+        // rest, down to the field.
+        let mut chain = sha256(&[b"#", field.as_bytes()]);
+        let mut ends = Vec::with_capacity(segments.len());
+        for segment in segments.iter().rev() {
+            let length = u64::try_from(segment.len())
+                .unwrap_or(u64::MAX)
+                .to_le_bytes();
+            chain = sha256(&[&length, segment.as_bytes(), &chain]);
+            ends.push(chain);
+        }
+        let end_marks = ends.iter().map(|end| mark(Mark::End, end));
+        let relatives = ends.iter().map(|end| mark(Mark::Relative, end));
+        if namespace.is_some() {
+            Self {
+                claims: std::iter::once(mark(Mark::Absolute, &chain))
+                    .chain(end_marks)
+                    .collect(),
+                probes: std::iter::once(mark(Mark::Absolute, &chain))
+                    .chain(relatives)
+                    .collect(),
+            }
+        } else {
+            Self {
+                claims: std::iter::once(mark(Mark::Relative, &chain))
+                    .chain(end_marks)
+                    .collect(),
+                probes: std::iter::once(mark(Mark::End, &chain))
+                    .chain(relatives)
+                    .collect(),
+            }
         }
     }
+
+    /// A place that claims and looks for itself alone.
+    fn whole(text: &str) -> Self {
+        let digest = mark(Mark::Named, &sha256(&[text.as_bytes()]));
+        Self {
+            claims: vec![digest],
+            probes: vec![digest],
+        }
+    }
+}
+
+/// The digest of `parts`, one after another.
+fn sha256(parts: &[&[u8]]) -> [u8; 32] {
+    let mut context = ring::digest::Context::new(&ring::digest::SHA256);
+    for part in parts {
+        context.update(part);
+    }
+    let mut out = [0; 32];
+    out.copy_from_slice(context.finish().as_ref());
+    out
+}
+
+/// The digest a [`Marks`] holds for `digest` as `kind`.
+fn mark(kind: Mark, digest: &[u8; 32]) -> [u8; 32] {
+    sha256(&[&[kind as u8], digest])
 }
 
 /// The environments and sources `import --from-source` reads through that no chain
@@ -312,19 +449,15 @@ const MOST_PLACES: usize = 4_000_000;
 /// parsed at every resolution).
 const MOST_LISTINGS: usize = 64;
 
-/// A digest of `place`, to keep and compare places by.
-fn digest(place: &str) -> [u8; 32] {
-    let mut out = [0; 32];
-    out.copy_from_slice(ring::digest::digest(&ring::digest::SHA256, place.as_bytes()).as_ref());
-    out
-}
-
 /// [`resolved`], each directory that does not exist resolved once: a `files` source names
 /// one file per secret in one directory, which resolving walks up part by part (a
 /// thirty-seventh adversarial pass: a `dir` of 2,040 parts and 5,000 secrets took 88 s).
 struct Resolver<'b> {
     base: &'b Path,
     parents: HashMap<String, String>,
+    /// A file with several names (hard links) by its device and inode: the first name
+    /// it was resolved by.
+    linked: HashMap<(u64, u64), String>,
 }
 
 impl<'b> Resolver<'b> {
@@ -332,6 +465,24 @@ impl<'b> Resolver<'b> {
         Self {
             base,
             parents: HashMap::new(),
+            linked: HashMap::new(),
+        }
+    }
+
+    /// [`Self::resolved_path`] of `path`; a file with several names (hard links), by
+    /// the first of them resolved: two environments' `files` directories, or a `.env`
+    /// and a `files` secret, reached one file through two links (a sixty-sixth
+    /// adversarial pass; git makes no hard links, an archive or a mounted volume can).
+    fn resolved(&mut self, path: &str) -> String {
+        use std::os::unix::fs::MetadataExt as _;
+        let real = self.resolved_path(path);
+        match std::fs::metadata(self.base.join(&real)) {
+            Ok(meta) if meta.is_file() && meta.nlink() > 1 => self
+                .linked
+                .entry((meta.dev(), meta.ino()))
+                .or_insert(real)
+                .clone(),
+            _ => real,
         }
     }
 
@@ -339,7 +490,7 @@ impl<'b> Resolver<'b> {
     /// there followed, else as it is. The whole path is never resolved again for each
     /// secret (a thirty-eighth adversarial pass: a `dir` of 1,600 parts took 9 s a
     /// manifest read).
-    fn resolved(&mut self, path: &str) -> String {
+    fn resolved_path(&mut self, path: &str) -> String {
         let Some((parent, name)) = path.rsplit_once('/') else {
             return resolved(self.base, path);
         };

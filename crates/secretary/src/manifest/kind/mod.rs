@@ -199,8 +199,8 @@ pub trait Settings: fmt::Debug + Send + Sync + 'static {
     fn describe(&self, environment: &str, app: Option<&str>) -> String;
 
     /// The places `spec` is read from in `environment`, as the one-place rule compares
-    /// them: no two secrets of an environment may read one place.
-    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<String>;
+    /// them: no two secrets, in any environment, may read one place.
+    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<Spot>;
 
     /// What `spec` reads beyond its own place, for the rules between kinds: a file or a
     /// secret it reads whole, or one it reads a part of (see [`Extent`]).
@@ -247,6 +247,49 @@ pub enum Extent {
     WholeAwsSecret(String),
     /// A field of this AWS Secrets Manager secret.
     AwsSecretField(String),
+}
+
+/// One place a secret is read from, as the one-place rule compares them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Spot {
+    /// A place named by this text alone (an env name, an AWS name and field, a
+    /// provider's key): two places are one when their texts are.
+    Named(String),
+    /// This file, as written (relative to the manifest or absolute): two places are one
+    /// when their real paths are.
+    File(String),
+    /// A Vault API path (`mount/data/path`, empty segments dropped, as the request's URL
+    /// drops them) and field.
+    Vault {
+        /// The source's `namespace` (`""` the root). Without one, the path is read in the
+        /// user's `VAULT_NAMESPACE`, which may be any: it is then the place of every
+        /// path, in any namespace, that ends with it segment by segment.
+        namespace: Option<String>,
+        /// The API path.
+        path: String,
+        /// The field.
+        field: String,
+    },
+}
+
+impl fmt::Display for Spot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Named(text) => f.write_str(text),
+            Self::File(path) => write!(f, "files:{path}"),
+            Self::Vault {
+                namespace: None,
+                path,
+                field,
+            } => write!(f, "vault:{path}#{field}"),
+            Self::Vault {
+                namespace: Some(namespace),
+                path,
+                field,
+            } => write!(f, "vault:{path}#{field} in namespace `{namespace}`"),
+        }
+    }
 }
 
 /// A source's kind and its checked settings.

@@ -414,6 +414,58 @@ fn one_file_reached_by_files_sources_of_two_environments_is_one_place() {
 }
 
 #[test]
+fn one_file_reached_through_hard_links_is_one_place() {
+    // A sixty-sixth adversarial pass: a real path is not the file; two environments'
+    // `files` directories held hard links to one file (git makes none, an archive or a
+    // mounted volume can).
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["sec", "other"] {
+        std::fs::create_dir(dir.path().join(sub)).unwrap();
+    }
+    std::fs::write(dir.path().join("sec/password"), "x").unwrap();
+    std::fs::hard_link(
+        dir.path().join("sec/password"),
+        dir.path().join("other/word"),
+    )
+    .unwrap();
+    let text = "version = 1\n\
+        [sources.prodfiles]\ntype = \"files\"\ndir = \"sec\"\n\
+        [sources.stagefiles]\ntype = \"files\"\ndir = \"other\"\n\
+        [environments.production]\nsources = [\"prodfiles\"]\n\
+        [environments.staging]\nsources = [\"stagefiles\"]\n\
+        [secrets.password]\npattern = \"Zq7.*\"\n[secrets.word]\npattern = \".*Kp3\"\n";
+    let found = Manifest::parse(text, &dir.path().join("secrets.toml"))
+        .err()
+        .map(|error| error.diagnostics)
+        .unwrap_or_default();
+    assert!(
+        found.iter().any(|d| d
+            .message
+            .starts_with("secrets `password` and `word` both read files:")
+            && d.message.contains("sec/password")),
+        "{found:?}"
+    );
+    // A `.env` linked to a file a `files` secret reads whole.
+    std::fs::hard_link(dir.path().join("sec/password"), dir.path().join("app.env")).unwrap();
+    let text = "version = 1\n\
+        [sources.prodfiles]\ntype = \"files\"\ndir = \"sec\"\n\
+        [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"app.env\"]\n\
+        [environments.production]\nsources = [\"prodfiles\"]\n\
+        [environments.staging]\nsources = [\"dotenv\"]\n\
+        [secrets.password]\n[secrets.word]\nenv = [\"WORD\"]\n";
+    let found = Manifest::parse(text, &dir.path().join("secrets.toml"))
+        .err()
+        .map(|error| error.diagnostics)
+        .unwrap_or_default();
+    assert!(
+        found
+            .iter()
+            .any(|d| d.message.contains("reads the whole of")),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_place_of_its_own_for_each_secret_is_accepted() {
     for (path, field) in [
         ("{environment}/{key}", "value"),
@@ -465,4 +517,71 @@ fn a_file_read_by_two_secrets_is_refused() {
             || m.contains("claimed by both")),
         "{found:?}"
     );
+}
+
+#[test]
+fn a_vault_path_without_a_namespace_is_every_path_that_ends_with_it() {
+    // A sixty-sixth adversarial pass: `namespace = "admin"` with `mount = "team/secret"`
+    // reads `admin/team/secret`, as `secret` does run in `VAULT_NAMESPACE=admin/team`;
+    // the two secrets' patterns questioned one value.
+    let shared = |first: &str, second: &str| {
+        format!(
+            "version = 1\n\
+            [sources.s1]\ntype = \"vault\"\n{first}path = \"{{key}}\"\n\
+            [sources.s2]\ntype = \"vault\"\n{second}path = \"pass{{key}}\"\n\
+            [environments.e1]\nsources = [\"s1\"]\n[environments.e2]\nsources = [\"s2\"]\n\
+            [secrets.password]\npattern = \"^Z.*\"\n[secrets.word]\npattern = \"^.*2$\"\n"
+        )
+    };
+    for (first, second, place) in [
+        (
+            "namespace = \"admin\"\nmount = \"team/secret\"\n",
+            "",
+            "vault:secret/data/password#value",
+        ),
+        (
+            "",
+            "namespace = \"admin\"\nmount = \"team/secret\"\n",
+            "vault:team/secret/data/password#value in namespace `admin`",
+        ),
+        // Two environments run in two namespaces: `secret` in `admin/team`, and
+        // `team/secret` in `admin`.
+        (
+            "mount = \"team/secret\"\n",
+            "",
+            "vault:secret/data/password#value",
+        ),
+        (
+            "",
+            "mount = \"team/secret\"\n",
+            "vault:team/secret/data/password#value",
+        ),
+        (
+            "namespace = \"admin/team/\"\n",
+            "namespace = \"admin\"\nmount = \"team/secret\"\n",
+            "vault:team/secret/data/password#value in namespace `admin`",
+        ),
+    ] {
+        let found = diagnostics(&shared(first, second));
+        let expected = format!("secrets `password` and `word` both read {place}");
+        assert!(
+            found.iter().any(|(_, m)| m.starts_with(&expected)),
+            "{first:?} {second:?}: {found:?}"
+        );
+    }
+    // Two namespaces are two places, the root one of them; a source in a namespace and
+    // a deeper path without one are too.
+    for (first, second) in [
+        ("namespace = \"teamA\"\n", "namespace = \"teamB\"\n"),
+        ("namespace = \"\"\n", "namespace = \"team\"\n"),
+        (
+            "namespace = \"admin\"\nmount = \"team/secret\"\n",
+            "namespace = \"admin/team\"\nmount = \"team/secret\"\n",
+        ),
+        ("namespace = \"admin\"\n", "mount = \"admin/secret\"\n"),
+    ] {
+        let text = shared(first, second).replace("pass{key}", "{key}");
+        let found = diagnostics(&text);
+        assert!(found.is_empty(), "{first:?} {second:?}: {found:?}");
+    }
 }

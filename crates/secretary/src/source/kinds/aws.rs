@@ -6,7 +6,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Setting, 
+use crate::manifest::{Setting, Spot, 
     Capabilities, Capability, Declaration, Extent, Place, SecretSpec, Settings, SourceConfig,
     SourceKind, Table, expand,
 };
@@ -204,12 +204,14 @@ impl Settings for AwsConfig {
     /// One secret's name and field (a source in another region reads another store, but
     /// is taken as the same place: the region may come from the user's environment, so
     /// two sources cannot be told apart here).
-    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<String> {
+    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<Spot> {
         let expand = |template: &str| expand(template, environment, &spec.key, app);
         let kind = self.kind();
         match (expand(&self.name), self.field.as_deref().map(expand)) {
-            (Some(name), None) => vec![format!("{kind}:{name}")],
-            (Some(name), Some(Some(field))) => vec![format!("{kind}:{name}#{field}")],
+            (Some(name), None) => vec![Spot::Named(format!("{kind}:{name}"))],
+            (Some(name), Some(Some(field))) => {
+                vec![Spot::Named(format!("{kind}:{name}#{field}"))]
+            }
             _ => Vec::new(),
         }
     }

@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Setting, 
+use crate::manifest::{Setting, Spot, 
     Declaration, Extent, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{DotenvSource, Source};
@@ -131,8 +131,11 @@ impl Settings for DotenvConfig {
         )
     }
 
-    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
-        spec.env.iter().map(|name| format!("`{name}`")).collect()
+    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<Spot> {
+        spec.env
+            .iter()
+            .map(|name| Spot::Named(format!("`{name}`")))
+            .collect()
     }
 
     /// Each of its files is read for several secrets.

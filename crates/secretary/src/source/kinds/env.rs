@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Setting, 
+use crate::manifest::{Setting, Spot, 
     Capabilities, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{EnvSource, Source};
@@ -60,9 +60,12 @@ impl Settings for EnvConfig {
         "the process environment".to_owned()
     }
 
-    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
+    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<Spot> {
         // Env names are already unique: one claimed twice is refused.
-        spec.env.iter().map(|name| format!("`{name}`")).collect()
+        spec.env
+            .iter()
+            .map(|name| Spot::Named(format!("`{name}`")))
+            .collect()
     }
 
     fn place_for(

@@ -8,7 +8,7 @@ use toml::Spanned;
 
 use super::Kind;
 use crate::duration::parse_duration;
-use crate::manifest::{Setting, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
+use crate::manifest::{Setting, Spot, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
 use crate::source::{ExecSource, Source};
 
 /// The `exec` kind.
@@ -191,9 +191,9 @@ impl Settings for ExecConfig {
         format!("the provider `{}`", self.command.join(" "))
     }
 
-    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
+    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<Spot> {
         // A provider's place is its command's answer for the key.
-        vec![format!("exec:{}#{}", self.place, spec.key)]
+        vec![Spot::Named(format!("exec:{}#{}", self.place, spec.key))]
     }
 
     fn place_for(

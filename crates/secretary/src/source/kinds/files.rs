@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Setting, 
+use crate::manifest::{Setting, Spot, 
     Declaration, Extent, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table,
 };
 use crate::source::{FilesSource, Source};
@@ -101,10 +101,10 @@ impl Settings for FilesConfig {
         format!("one file per secret in {}", self.dir)
     }
 
-    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
-        let mut files = vec![format!("files:{}/{}", self.dir, spec.key)];
+    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<Spot> {
+        let mut files = vec![Spot::File(format!("{}/{}", self.dir, spec.key))];
         if spec.primary_env() != spec.key {
-            files.push(format!("files:{}/{}", self.dir, spec.primary_env()));
+            files.push(Spot::File(format!("{}/{}", self.dir, spec.primary_env())));
         }
         files
     }

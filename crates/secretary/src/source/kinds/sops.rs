@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use super::Kind;
-use crate::manifest::{Setting, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
+use crate::manifest::{Setting, Spot, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table};
 use crate::source::{SopsSource, Source};
 
 /// The `sops` kind.
@@ -134,9 +134,12 @@ impl Settings for SopsConfig {
         )
     }
 
-    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<String> {
+    fn places(&self, spec: &SecretSpec, _environment: &str, _app: Option<&str>) -> Vec<Spot> {
         // A sops file's keys are env names, as a `.env`'s are (it is often one encrypted).
-        spec.env.iter().map(|name| format!("`{name}`")).collect()
+        spec.env
+            .iter()
+            .map(|name| Spot::Named(format!("`{name}`")))
+            .collect()
     }
 
     fn place_for(

@@ -6,7 +6,7 @@ use std::path::Path;
 use toml::Spanned;
 
 use super::Kind;
-use crate::manifest::{Setting, 
+use crate::manifest::{Setting, Spot, 
     Capabilities, Capability, Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind,
     Table, expand, path_problem, repeated_placeholder, unknown_placeholder,
 };
@@ -248,34 +248,16 @@ impl Settings for VaultConfig {
         )
     }
 
-    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<String> {
+    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<Spot> {
         let expand = |template: &str| expand(template, environment, &spec.key, app);
         match (expand(&self.path), expand(&self.field)) {
-            // The namespace is part of the place: `namespace = "ns1"` with `secret` and
-            // `mount = "ns1/secret"` read the same secrets (a fifth adversarial pass).
-            // A source without one runs in the user's `VAULT_NAMESPACE`, which may be
-            // this one's: so a source with a namespace claims the place without it too
-            // (a sixth adversarial pass), and under each of its parents, since
-            // `VAULT_NAMESPACE` may be any of them (a sixty-fifth: `admin/team` with
-            // `secret`, and `team/secret` run in `admin`).
-            (Some(path), Some(field)) => {
-                let api = self.api_path(&path);
-                let mut places = vec![format!("vault:{}#{field}", normalised(&api))];
-                if let Some(namespace) = &self.namespace {
-                    let segments: Vec<&str> = namespace
-                        .split('/')
-                        .filter(|segment| !segment.is_empty())
-                        .collect();
-                    for from in 0..segments.len() {
-                        let within = segments[from..].join("/");
-                        places.push(format!(
-                            "vault:{}#{field}",
-                            normalised(&format!("{within}/{api}"))
-                        ));
-                    }
-                }
-                places
-            }
+            // The namespace is part of the place, compared by the one-place rule (a
+            // namespace written into `mount`, the user's `VAULT_NAMESPACE`).
+            (Some(path), Some(field)) => vec![Spot::Vault {
+                namespace: self.namespace.as_deref().map(normalised),
+                path: normalised(&self.api_path(&path)),
+                field,
+            }],
             // `{app}` without a name: reported where the source is checked.
             _ => Vec::new(),
         }

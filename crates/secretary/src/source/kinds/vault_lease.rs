@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::Kind;
 use crate::duration::parse_duration;
-use crate::manifest::{Setting, 
+use crate::manifest::{Setting, Spot, 
     Declaration, Place, SecretSpec, Settings, SourceConfig, SourceKind, Table, expand,
 };
 use crate::source::{LeaseSource, Source};
@@ -201,14 +201,15 @@ impl Settings for LeaseConfig {
         )
     }
 
-    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<String> {
+    fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<Spot> {
         // A lease's place is its path's field.
         self.secrets
             .iter()
             .filter(|(key, _)| *key == spec.key)
             .filter_map(|(_, field)| {
-                expand(&self.vault.path, environment, "", app)
-                    .map(|path| format!("vault_lease:{}#{field}", normalised(&path)))
+                expand(&self.vault.path, environment, "", app).map(|path| {
+                    Spot::Named(format!("vault_lease:{}#{field}", normalised(&path)))
+                })
             })
             .collect()
     }
