@@ -44,7 +44,22 @@ pub enum TemplateError {
     /// No `{key}` at all.
     #[error("names no secret: a value without one belongs in `default`")]
     NoSecret,
+    /// Its value could be longer than 1 MiB, each input it names counted at the 32 KiB
+    /// it may hold.
+    #[error(
+        "could make a value longer than 1 MiB, each input it names counted at the 32 KiB it may hold (96 KiB with `|url`): name inputs fewer times"
+    )]
+    TooLarge,
 }
+
+/// The longest value a template may make, in bytes, each input counted at
+/// [`INPUT_LIMIT`] (as long as a `.env` value may be: a twenty-sixth adversarial pass
+/// built 3 GiB from one 1 MiB value named 3,000 times).
+pub(crate) const TEMPLATE_LIMIT: usize = 1 << 20;
+
+/// The most an input of a template may hold, in bytes, and what each place a template
+/// names one is counted at.
+pub(crate) const INPUT_LIMIT: usize = 32 << 10;
 
 impl ValueTemplate {
     /// Parses `text`.
@@ -114,7 +129,31 @@ impl ValueTemplate {
         if !parts.iter().any(|part| matches!(part, Part::Secret { .. })) {
             return Err(TemplateError::NoSecret);
         }
-        Ok(Self { parts })
+        let template = Self { parts };
+        // Refused by its text, where it is written: at resolution, it was refused in
+        // each environment as a value too long (a sixty-sixth adversarial pass).
+        if template
+            .charged_len()
+            .is_none_or(|length| length > TEMPLATE_LIMIT)
+        {
+            return Err(TemplateError::TooLarge);
+        }
+        Ok(template)
+    }
+
+    /// How long its value may be, by its text alone: each input counted at
+    /// [`INPUT_LIMIT`], three times that with `|url`; `None` past `usize`. Never by the
+    /// inputs' lengths: a template by environment repeating an input up to a limit would
+    /// tell its length, one bound an environment (a sixty-fifth adversarial pass).
+    pub(crate) fn charged_len(&self) -> Option<usize> {
+        self.parts.iter().try_fold(0usize, |total, part| {
+            let more = match part {
+                Part::Text(text) => text.len(),
+                Part::Secret { url: false, .. } => INPUT_LIMIT,
+                Part::Secret { url: true, .. } => INPUT_LIMIT.checked_mul(3)?,
+            };
+            total.checked_add(more)
+        })
     }
 
     /// Its pieces, in order.

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Fix, Problem, ProblemKind, Resolution};
+use crate::manifest::derived::INPUT_LIMIT;
 use crate::manifest::{EnvironmentSpec, SecretSpec};
 use crate::{Absence, Looked, Origin, Searched, SecretValue};
 
@@ -160,12 +161,9 @@ fn settle(
             .and_then(|&i| resolutions[i].value.as_ref())
             .map(SecretValue::expose)
     };
-    // As long as a `.env` value may be: a twenty-sixth adversarial pass built 3 GiB from
-    // one 1 MiB value named 3,000 times. Counted as a `.env` line's expansions are, by
-    // the template's text alone, each input at what it may hold ([`INPUT_LIMIT`]), never
-    // at its length: a template by environment repeating an input up to the limit told
-    // its length, one bound an environment (a sixty-fifth adversarial pass).
-    let refused = too_large(template, &inputs, value_of);
+    // Each input at most what the template's text counted it at ([`INPUT_LIMIT`]), so
+    // that the value is at most 1 MiB (`ValueTemplate::charged_len`).
+    let refused = too_large(&inputs, value_of);
     if let Some((expected, reason)) = refused {
         resolutions[at].problems.push(Problem {
             fix: Fix::Correct {
@@ -199,61 +197,25 @@ fn settle(
     }
 }
 
-/// The longest value a template may make, in bytes, each input counted at
-/// [`INPUT_LIMIT`].
-const TEMPLATE_LIMIT: usize = 1 << 20;
-
-/// The most an input of a template may hold, in bytes, and what each place a template
-/// names one is counted at.
-const INPUT_LIMIT: usize = 32 << 10;
-
 /// Why `template` may not be built over its `inputs` (`value_of` giving each one's
 /// value), if it may not: what is expected, and the reason. An input holding more than
-/// [`INPUT_LIMIT`], or a value longer than [`TEMPLATE_LIMIT`] by [`charged_len`].
+/// [`INPUT_LIMIT`] (the template's own length, by its text, is checked where it is
+/// parsed).
 fn too_large<'v>(
-    template: &crate::manifest::ValueTemplate,
     inputs: &[String],
     value_of: impl Fn(&str) -> Option<&'v str>,
 ) -> Option<(String, String)> {
-    let too_long = inputs
+    let input = inputs
         .iter()
-        .find(|input| value_of(input).is_some_and(|value| value.len() > INPUT_LIMIT))
-        .cloned();
-    match too_long {
-        Some(input) => Some((
-            format!(
-                "inputs of at most {} KiB each (`{input}` holds more)",
-                INPUT_LIMIT >> 10
-            ),
-            format!(
-                "is built from `{input}`, which holds more than the {} KiB a template's input may",
-                INPUT_LIMIT >> 10
-            ),
-        )),
-        None => charged_len(template)
-            .is_none_or(|length| length > TEMPLATE_LIMIT)
-            .then(|| {
-                (
-                    format!(
-                        "a value of at most {} MiB, each input counted at the {} KiB it may hold (three times that with `|url`): name inputs fewer times",
-                        TEMPLATE_LIMIT >> 20,
-                        INPUT_LIMIT >> 10
-                    ),
-                    format!("would be longer than {} MiB", TEMPLATE_LIMIT >> 20),
-                )
-            }),
-    }
-}
-
-/// How long `template`'s value may be, by its text alone: each input counted at
-/// [`INPUT_LIMIT`], three times that with `|url`; `None` past `usize`.
-fn charged_len(template: &crate::manifest::ValueTemplate) -> Option<usize> {
-    template.parts().iter().try_fold(0usize, |total, part| {
-        let more = match part {
-            crate::manifest::Part::Text(text) => text.len(),
-            crate::manifest::Part::Secret { url: false, .. } => INPUT_LIMIT,
-            crate::manifest::Part::Secret { url: true, .. } => INPUT_LIMIT.checked_mul(3)?,
-        };
-        total.checked_add(more)
-    })
+        .find(|input| value_of(input).is_some_and(|value| value.len() > INPUT_LIMIT))?;
+    Some((
+        format!(
+            "inputs of at most {} KiB each (`{input}` holds more)",
+            INPUT_LIMIT >> 10
+        ),
+        format!(
+            "is built from `{input}`, which holds more than the {} KiB a template's input may",
+            INPUT_LIMIT >> 10
+        ),
+    ))
 }
