@@ -37,6 +37,20 @@ pub enum PutError {
         /// The environments that have one.
         with_vault: Vec<String>,
     },
+    /// The secret is built by a `template` in the environment: no source is asked for its
+    /// value, so one written would never be read.
+    #[error(
+        "secret `{key}` is built by a template in environment `{environment}` (from {}): a value written for it would never be read; write its inputs instead",
+        .inputs.iter().map(|input| format!("`{input}`")).collect::<Vec<_>>().join(", ")
+    )]
+    Built {
+        /// The secret.
+        key: String,
+        /// The environment.
+        environment: String,
+        /// The secrets its template names.
+        inputs: Vec<String>,
+    },
     /// The value holds a NUL byte, which no environment variable can carry: `run` would
     /// then refuse to start anything.
     #[error(
@@ -222,6 +236,24 @@ fn with_vault_text(with_vault: &[String]) -> String {
     }
 }
 
+/// `key`'s secret in `environment`, unless `environment` builds it by a template (a
+/// write to its place would never be read: a sixty-sixth adversarial pass).
+fn written_secret<'e>(
+    manifest: &Manifest,
+    environment: &'e EnvironmentSpec,
+    key: &str,
+) -> Result<&'e std::sync::Arc<SecretSpec>, PutError> {
+    let spec = manifest.secret_in(environment, key)?;
+    match &spec.template {
+        Some(template) => Err(PutError::Built {
+            key: spec.key.clone(),
+            environment: environment.name.clone(),
+            inputs: template.inputs().map(str::to_owned).collect(),
+        }),
+        None => Ok(spec),
+    }
+}
+
 /// Where `environment`'s writes go: the first source of its chain whose kind can be
 /// written ([`Capability::Write`]).
 pub(crate) fn target(
@@ -287,7 +319,7 @@ pub fn put(
     value: &SecretValue,
     cas: Option<u64>,
 ) -> Result<Written, PutError> {
-    let spec = manifest.secret_in(environment, key)?;
+    let spec = written_secret(manifest, environment, key)?;
     let target = target(manifest, environment)?;
     admissible(spec, environment, value)?;
     let context = Context::new(manifest, environment, vars);
@@ -394,7 +426,7 @@ pub fn rotate(
     key: &str,
     provided: Option<SecretValue>,
 ) -> Result<Written, PutError> {
-    let spec = manifest.secret_in(environment, key)?;
+    let spec = written_secret(manifest, environment, key)?;
     let target = target(manifest, environment)?;
     let value = new_value(spec, provided)?;
     admissible(spec, environment, &value)?;
@@ -426,7 +458,7 @@ pub fn rollback(
     key: &str,
     to: Option<std::num::NonZeroU64>,
 ) -> Result<RolledBack, PutError> {
-    let spec = manifest.secret_in(environment, key)?;
+    let spec = written_secret(manifest, environment, key)?;
     let source = target(manifest, environment)?;
     if !source.keeps_versions() {
         return Err(PutError::Unsupported {

@@ -193,7 +193,8 @@ impl Failure {
                 })
             }
             Self::Write {
-                error: PutError::NoVaultSource { .. } | PutError::Manifest(_),
+                error:
+                    PutError::NoVaultSource { .. } | PutError::Manifest(_) | PutError::Built { .. },
                 ..
             } => Status::Error,
             Self::NulByte { .. }

@@ -203,7 +203,7 @@ fn audit_reads(
     for item in items {
         let outcome = match &item.action {
             // Left out, and so never read.
-            ImportAction::Setting => continue,
+            ImportAction::Setting | ImportAction::Templated => continue,
             ImportAction::Failed(_) => Outcome::SourceError,
             ImportAction::NoValue => Outcome::Unset,
             _ => Outcome::Ok,
@@ -397,6 +397,11 @@ fn text(
                 out,
                 "not copied {}: its value is built from others in {from} (a template, .env expansion), not a value to copy; build it in the target the same way",
                 item.key
+            )?,
+            ImportAction::Templated => writeln!(
+                out,
+                "not copied {}: environment `{}` builds it by a template, so a value written would never be read",
+                item.key, target.name
             )?,
             _ => {}
         }

@@ -53,6 +53,10 @@ pub enum Action {
     /// environment chooses (a sixty-fourth adversarial pass: a url's port over a
     /// template, `http://h:{pw}/`); the target builds it the same way.
     Built,
+    /// Built by a `template` in the target: no source is asked for it there, so a value
+    /// written would never be read (a sixty-sixth adversarial pass: the reference
+    /// application's `database_url`, a template in production). Neither read nor copied.
+    Templated,
     /// A setting (`sensitive = false`), not a secret: its value is the environment's
     /// own (`DEBUG=true`, `LOG_LEVEL=DEBUG` in development), so it is neither read nor
     /// copied unless named in `only` (issue 25, item 19).
@@ -61,7 +65,7 @@ pub enum Action {
 
 impl Action {
     /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
-    /// `failed`, `built`, `setting`.
+    /// `failed`, `built`, `templated`, `setting`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -72,6 +76,7 @@ impl Action {
             Self::Refused(_) => "refused",
             Self::Failed(_) => "failed",
             Self::Built => "built",
+            Self::Templated => "templated",
             Self::Setting => "setting",
         }
     }
@@ -311,11 +316,17 @@ pub fn import<'a>(
             .collect::<Result<_, _>>()?,
         None => target.secrets().to_vec(),
     };
-    // Settings are left out, unread, unless asked for by name.
+    // Settings are left out, unread, unless asked for by name; and what the target
+    // builds by a template, whatever is asked.
+    let unread = |spec: &SecretSpec| match (&spec.template, spec.sensitive || only.is_some()) {
+        (Some(_), _) => Some(Action::Templated),
+        (None, false) => Some(Action::Setting),
+        (None, true) => None,
+    };
     let copied: Vec<&SecretSpec> = specs
         .iter()
         .map(|spec| &**spec)
-        .filter(|spec| spec.sensitive || only.is_some())
+        .filter(|spec| unread(spec).is_none())
         .collect();
     let keys: Vec<&str> = copied.iter().map(|spec| spec.key.as_str()).collect();
     let from_environment = values_from(manifest, target, &target_name, from)?;
@@ -326,10 +337,10 @@ pub fn import<'a>(
     let mut values = Vec::with_capacity(specs.len());
     let mut resolutions = report.resolutions.iter().enumerate();
     for spec in &specs {
-        if !spec.sensitive && only.is_none() {
+        if let Some(action) = unread(spec) {
             items.push(ImportItem {
                 key: spec.key.clone(),
-                action: Action::Setting,
+                action,
                 from: None,
                 to: None,
                 from_fingerprint: None,

@@ -579,3 +579,61 @@ fn import_copies_no_value_built_from_others_and_gives_no_verdict_on_it() {
     }
     assert_eq!(said[0], said[1], "the verdict differs with the value");
 }
+
+#[test]
+fn import_neither_reads_nor_writes_what_the_target_builds_by_a_template() {
+    // A sixty-sixth adversarial pass: production builds `url` by a template, and
+    // `import` wrote development's value to production's Vault, where nothing reads it.
+    let bao = OpenBao::start();
+    let manifest = "version = 1\n\
+        [sources.env]\ntype = \"env\"\n\
+        [sources.vault]\ntype = \"vault\"\n\
+        [environments.development]\nsources = [\"env\"]\n\
+        [environments.production]\nsources = [\"vault\"]\n\
+        [environments.production.secrets.url]\ntemplate = \"http://h/{pw}\"\n\
+        [secrets.pw]\nenv = [\"PW\"]\n\
+        [secrets.url]\nenv = [\"URL\"]\n";
+    let app = App::new(manifest, "");
+    let log = "audit.log";
+    for only in [None, Some("url")] {
+        let mut args = vec![
+            "--audit-log",
+            log,
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+        ];
+        args.extend(only.map(|key| ["--only", key]).into_iter().flatten());
+        let out = app.run_with(
+            &bao,
+            &args,
+            None,
+            &[("PW", "pw-Zq7"), ("URL", "http://h/dev-Kp2")],
+        );
+        assert_eq!(out.code, 0, "{only:?}: {}", out.all());
+        assert!(
+            out.stdout
+                .lines()
+                .any(|line| line.starts_with("url") && line.contains("templated")),
+            "{}",
+            out.all()
+        );
+        assert!(
+            out.stdout.contains(
+                "not copied url: environment `production` builds it by a template, so a value written would never be read"
+            ),
+            "{}",
+            out.all()
+        );
+        assert_eq!(stored(&bao, "production/url"), None, "{only:?}: written");
+        assert_no_value(&out, &["pw-Zq7", "dev-Kp2"]);
+    }
+    assert!(
+        stored(&bao, "production/pw").is_some(),
+        "its input is copied"
+    );
+    let text = fs::read_to_string(app.path().join(log)).unwrap();
+    assert!(!text.contains("\"url\""), "read: {text}");
+}

@@ -87,15 +87,50 @@ fn put_writes_new_versions_with_check_and_set() {
     // Validation comes first: nothing invalid is sent.
     let mut cmd = app.cmd(&bao);
     let out = run(cmd
-        .args(["--env", "production", "put", "database_url"])
+        .args(["--env", "production", "put", "mongodb_uri"])
         .write_stdin("mysql://wrong/scheme"));
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("nothing was written"), "{}", out.stderr);
     let metadata = bao
-        .command(&["kv", "get", "-mount=secret", "production/database_url"])
+        .command(&["kv", "get", "-mount=secret", "production/mongodb_uri"])
         .output()
         .unwrap();
-    assert!(!metadata.status.success(), "database_url must not exist");
+    assert!(!metadata.status.success(), "mongodb_uri must not exist");
+}
+
+#[test]
+fn no_write_command_writes_a_secret_the_environment_builds_by_a_template() {
+    let bao = OpenBao::start();
+    let app = App::example();
+    // Production builds `database_url` by its template: a value written for it would
+    // never be read (a sixty-sixth adversarial pass), whichever write command.
+    for (command, stdin) in [
+        (&["put", "database_url"][..], "postgresql://app:pw@db/app"),
+        (
+            &["rotate", "database_url"][..],
+            "postgresql://app:pw@db/app",
+        ),
+        (&["rollback", "database_url"][..], ""),
+    ] {
+        let mut cmd = app.cmd(&bao);
+        let out = run(cmd
+            .args(["--env", "production"])
+            .args(command)
+            .write_stdin(stdin));
+        assert_eq!(out.code, 2, "{command:?}: {}", out.stderr);
+        assert!(
+            out.stderr.contains(
+                "secret `database_url` is built by a template in environment `production` (from `postgres_user`, `postgres_password`): a value written for it would never be read; write its inputs instead"
+            ) && out.stderr.contains("nothing was written"),
+            "{command:?}: {}",
+            out.stderr
+        );
+        let metadata = bao
+            .command(&["kv", "get", "-mount=secret", "production/database_url"])
+            .output()
+            .unwrap();
+        assert!(!metadata.status.success(), "database_url must not exist");
+    }
 }
 
 #[test]
