@@ -51,6 +51,17 @@ pub enum PutError {
         /// The secrets its template names.
         inputs: Vec<String>,
     },
+    /// The secret is pinned to a version by the manifest (`version = N`): a rollback
+    /// writes a new version, which would not be read.
+    #[error(
+        "secret `{key}` is pinned to version {version} by the manifest: a rollback writes a new version, which would not be read"
+    )]
+    Pinned {
+        /// The secret.
+        key: String,
+        /// The version it is pinned to.
+        version: u64,
+    },
     /// The value holds a NUL byte, which no environment variable can carry: `run` would
     /// then refuse to start anything.
     #[error(
@@ -459,6 +470,14 @@ pub fn rollback(
     to: Option<std::num::NonZeroU64>,
 ) -> Result<RolledBack, PutError> {
     let spec = written_secret(manifest, environment, key)?;
+    // Programs read the pinned version: set `version` to the one wanted instead (a
+    // sixty-seventh adversarial pass).
+    if let Some(version) = spec.version {
+        return Err(PutError::Pinned {
+            key: spec.key.clone(),
+            version,
+        });
+    }
     let source = target(manifest, environment)?;
     if !source.keeps_versions() {
         return Err(PutError::Unsupported {

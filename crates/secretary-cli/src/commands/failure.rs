@@ -194,7 +194,10 @@ impl Failure {
             }
             Self::Write {
                 error:
-                    PutError::NoVaultSource { .. } | PutError::Manifest(_) | PutError::Built { .. },
+                    PutError::NoVaultSource { .. }
+                    | PutError::Manifest(_)
+                    | PutError::Built { .. }
+                    | PutError::Pinned { .. },
                 ..
             } => Status::Error,
             Self::NulByte { .. }
@@ -486,6 +489,11 @@ fn write_error(key: &str, error: PutError) -> Diagnostic {
             "what the table says was written happened; {}",
             clear_after(&error)
         )),
+        error @ PutError::Pinned { .. } => {
+            Diagnostic::error(format!("{key}: {error}; nothing was written")).help(
+                "to read an earlier version, set the secret's `version` to it in the manifest",
+            )
+        }
         error @ PutError::RefusedVersion { .. } => {
             Diagnostic::error(format!("{key}: {error}; nothing was written")).help(
                 "roll back to another version with `--to N`, or write a new value with `put` or `rotate`",

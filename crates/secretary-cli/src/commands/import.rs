@@ -203,7 +203,7 @@ fn audit_reads(
     for item in items {
         let outcome = match &item.action {
             // Left out, and so never read.
-            ImportAction::Setting | ImportAction::Templated => continue,
+            ImportAction::Setting | ImportAction::Templated | ImportAction::Pinned => continue,
             ImportAction::Failed(_) => Outcome::SourceError,
             ImportAction::NoValue => Outcome::Unset,
             _ => Outcome::Ok,
@@ -390,21 +390,7 @@ fn text(
         render::table(&["KEY", "ACTION", "FROM", "FROM-FP", "TO-FP"], &rows)
     )?;
     for (index, item) in items.iter().enumerate() {
-        match &item.action {
-            ImportAction::Refused(reason) => writeln!(out, "refused {}: {reason}", item.key)?,
-            ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
-            ImportAction::Built => writeln!(
-                out,
-                "not copied {}: its value is built from others in {from} (a template, .env expansion), not a value to copy; build it in the target the same way",
-                item.key
-            )?,
-            ImportAction::Templated => writeln!(
-                out,
-                "not copied {}: environment `{}` builds it by a template, so a value written would never be read",
-                item.key, target.name
-            )?,
-            _ => {}
-        }
+        not_copied(out, item, (&target.name, from))?;
         // Each write with its version, as `put` says it: what a failure part-way asks
         // to record (a sixty-third adversarial pass found it in `--format json` only).
         if let Some(locator) = &written[index] {
@@ -448,6 +434,37 @@ fn text(
             if settings.len() == 1 { "" } else { "s" },
             settings.join(", ")
         )?;
+    }
+    Ok(())
+}
+
+/// Why `item` is not copied, when it is not (refused, failed, built, templated, pinned):
+/// one line of the text report. `target` is the environment written to; `from`, where
+/// its values come from, as said.
+fn not_copied(
+    out: &mut impl Write,
+    item: &ImportItem,
+    (target, from): (&str, &str),
+) -> std::io::Result<()> {
+    match &item.action {
+        ImportAction::Refused(reason) => writeln!(out, "refused {}: {reason}", item.key)?,
+        ImportAction::Failed(reason) => writeln!(out, "failed {}: {reason}", item.key)?,
+        ImportAction::Built => writeln!(
+            out,
+            "not copied {}: its value is built from others in {from} (a template, .env expansion), not a value to copy; build it in the target the same way",
+            item.key
+        )?,
+        ImportAction::Templated => writeln!(
+            out,
+            "not copied {}: environment `{}` builds it by a template, so a value written would never be read",
+            item.key, target
+        )?,
+        ImportAction::Pinned => writeln!(
+            out,
+            "not copied {}: the manifest pins it to a version in environment `{}`, so a new version would not be read",
+            item.key, target
+        )?,
+        _ => {}
     }
     Ok(())
 }

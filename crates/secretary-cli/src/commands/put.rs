@@ -124,7 +124,27 @@ pub fn run(session: &Session, settings: &PutSettings<'_>) -> Result<Status, Fail
         Some(version) => writeln!(out, "wrote {} (version {version})", written.locator)?,
         None => writeln!(out, "wrote {}", written.locator)?,
     }
+    if let Some(note) = pinned(session, key, &written) {
+        writeln!(out, "{note}")?;
+    }
     Ok(Status::Success)
+}
+
+/// What to say of a write of `key` when the manifest pins it to a version
+/// (`version = N`): programs read that version until the pin moves (a sixty-seventh
+/// adversarial pass: `rotate` said programs would pick up a value none reads). A new
+/// version is written all the same, as a staged rollout writes it before the pin moves.
+pub(super) fn pinned(session: &Session, key: &str, written: &Written) -> Option<String> {
+    let spec = session
+        .manifest()
+        .secret_in(session.environment(), key)
+        .ok()?;
+    let pin = spec.version?;
+    let version = written.locator.version()?;
+    Some(format!(
+        "note: the manifest pins `{key}` to version {pin} in environment `{}`: programs read version {pin} until its `version` is set to {version}",
+        session.environment().name
+    ))
 }
 
 /// Records that a write of `key` is about to be sent: when this line cannot be written,

@@ -12,7 +12,7 @@ use secretary::SecretSpec;
 use secretary::audit::Event;
 
 use super::Failure;
-use super::put::{failed, intent, read_value, record};
+use super::put::{failed, intent, pinned, read_value, record};
 use super::session::Session;
 use super::settings::{RollbackSettings, RotateSettings};
 use crate::diagnostic::Diagnostic;
@@ -50,6 +50,9 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
         return Ok(Status::Success);
     }
     let mut status = Status::Success;
+    // Whether a secret rotated is read at its latest version (not pinned by the
+    // manifest), for [`NEXT`].
+    let mut read_latest = false;
     // What this run has written (and recorded), to name when the log fails partway.
     let mut done: Vec<String> = Vec::new();
     let all: Vec<String> = specs.iter().map(|spec| spec.key.clone()).collect();
@@ -83,6 +86,10 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                     )?,
                     None => writeln!(out, "rotated {key}: wrote {}", written.locator)?,
                 }
+                match pinned(session, key, &written) {
+                    Some(note) => writeln!(out, "{note}")?,
+                    None => read_latest = true,
+                }
             }
             // Said, and the next key is rotated: only the audit log's failure stops.
             Err(error) => {
@@ -107,7 +114,7 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
             }
         }
     }
-    if status == Status::Success {
+    if status == Status::Success && read_latest {
         writeln!(out, "{NEXT}")?;
     }
     Ok(status)
@@ -133,6 +140,17 @@ fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
             });
         }
         if resolution.rotation_due().is_none_or(|due| now < due) {
+            continue;
+        }
+        // Due while its pin stays: a new version would not be read, and each run would
+        // write one more (a sixty-seventh adversarial pass).
+        if let Some(version) = resolution.spec.version {
+            Diagnostic::warning(format!(
+                "`{}` is due for rotation, and the manifest pins it to version {version}: `{}` writes its next version; then set its `version` to it",
+                resolution.key(),
+                crate::invocation::suggest("rotate", resolution.key())
+            ))
+            .say();
             continue;
         }
         if resolution.spec.is_generated() {

@@ -57,6 +57,11 @@ pub enum Action {
     /// written would never be read (a sixty-sixth adversarial pass: the reference
     /// application's `database_url`, a template in production). Neither read nor copied.
     Templated,
+    /// Pinned to a version by the manifest (`version = N`) in the target: a new version
+    /// would not be read (a sixty-seventh adversarial pass: `import` wrote one and
+    /// compared the latest with the value copied, not the version read). Neither read
+    /// nor copied.
+    Pinned,
     /// A setting (`sensitive = false`), not a secret: its value is the environment's
     /// own (`DEBUG=true`, `LOG_LEVEL=DEBUG` in development), so it is neither read nor
     /// copied unless named in `only` (issue 25, item 19).
@@ -65,7 +70,7 @@ pub enum Action {
 
 impl Action {
     /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
-    /// `failed`, `built`, `templated`, `setting`.
+    /// `failed`, `built`, `templated`, `pinned`, `setting`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -77,6 +82,7 @@ impl Action {
             Self::Failed(_) => "failed",
             Self::Built => "built",
             Self::Templated => "templated",
+            Self::Pinned => "pinned",
             Self::Setting => "setting",
         }
     }
@@ -206,6 +212,21 @@ impl Import<'_> {
     }
 }
 
+/// What an import leaves `spec` at without reading it, if anything: a setting, unless
+/// asked for by name (`named`); what the target builds by a template or reads at a
+/// pinned version, whatever is asked.
+fn unread(spec: &SecretSpec, named: bool) -> Option<Action> {
+    if spec.template.is_some() {
+        Some(Action::Templated)
+    } else if spec.version.is_some() {
+        Some(Action::Pinned)
+    } else if spec.sensitive || named {
+        None
+    } else {
+        Some(Action::Setting)
+    }
+}
+
 /// What an import does with `spec`'s value in `target` (`overwrite` given or not):
 /// `failed`, when its source failed; `value`, the one copied from and whether it is
 /// built from others; `current`, what the target holds.
@@ -316,13 +337,7 @@ pub fn import<'a>(
             .collect::<Result<_, _>>()?,
         None => target.secrets().to_vec(),
     };
-    // Settings are left out, unread, unless asked for by name; and what the target
-    // builds by a template, whatever is asked.
-    let unread = |spec: &SecretSpec| match (&spec.template, spec.sensitive || only.is_some()) {
-        (Some(_), _) => Some(Action::Templated),
-        (None, false) => Some(Action::Setting),
-        (None, true) => None,
-    };
+    let unread = |spec: &SecretSpec| unread(spec, only.is_some());
     let copied: Vec<&SecretSpec> = specs
         .iter()
         .map(|spec| &**spec)

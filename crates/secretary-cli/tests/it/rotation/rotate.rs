@@ -511,3 +511,69 @@ fn a_url_over_an_overdue_password_is_refused_and_still_redacted_through_the_pass
     );
     assert_no_value(&redacted, &[value, "CANARY7q3z9x%2F"]);
 }
+
+#[test]
+fn a_secret_pinned_to_a_version_is_written_for_the_pin_to_move_and_never_rolled_back() {
+    // A sixty-seventh adversarial pass: with `version = 1`, `rotate` said programs would
+    // pick the new value up (they read version 1), `rotate --due` wrote a version at
+    // each run (version 1 stays overdue), `rollback` wrote a version none reads, and
+    // `import` compared the latest version with the value copied.
+    let bao = OpenBao::start();
+    let manifest = "version = 1\n\
+        [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+        [sources.vault]\ntype = \"vault\"\n\
+        [environments.development]\nsources = [\"dotenv\"]\n\
+        [environments.production]\nsources = [\"vault\"]\n\
+        [secrets.token]\nversion = 1\nrotate_every = \"1s\"\ngenerate = { bytes = 32 }\n";
+    let app = App::new(manifest, "TOKEN=dev-Zq7-canary\n");
+    bao.kv_put("production/token", &[("value", "v1-Kp2-canary")]);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let out = app.run(&bao, &["--env", "production", "rotate", "token"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "note: the manifest pins `token` to version 1 in environment `production`: programs read version 1 until its `version` is set to 2"
+        ) && !out.stdout.contains("pick the new value up"),
+        "{}",
+        out.all()
+    );
+    let out = app.run(&bao, &["--env", "production", "rotate", "--due"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stderr
+            .contains("`token` is due for rotation, and the manifest pins it to version 1")
+            && out.stdout.contains("nothing is due"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(stored(&bao, "production/token").map(|(_, v)| v), Some(2));
+    let out = app.run(&bao, &["--env", "production", "rollback", "token"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    assert!(
+        out.stderr.contains(
+            "token: secret `token` is pinned to version 1 by the manifest: a rollback writes a new version, which would not be read; nothing was written"
+        ),
+        "{}",
+        out.all()
+    );
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+            "--overwrite",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout
+            .contains("not copied token: the manifest pins it to a version"),
+        "{}",
+        out.all()
+    );
+    assert_eq!(stored(&bao, "production/token").map(|(_, v)| v), Some(2));
+    assert_no_value(&out, &["dev-Zq7-canary", "v1-Kp2-canary"]);
+}
