@@ -1,11 +1,11 @@
 //! What the secrets of one resolution have read beyond the places the manifest names:
-//! the value a `.env` line was expanded from, the file a link leads to. Each such thing
-//! may give one secret its value. Two secrets reading one value by two roads would each
-//! put their own question to it (a `pattern` that tests one character, say), and their
-//! verdicts would spell it out: the manifest's one-place rule sees only places as
-//! written, and these roads are found only when the sources read (an eighth and a ninth
-//! adversarial pass: `${DB_PASSWORD}` expanded in 756 `.env` sources, and 756 committed
-//! links to one mounted secret file).
+//! the file a link leads to. Each file may give one secret its value. Two secrets reading
+//! one file by two roads would each put their own question to it (a `pattern` that tests
+//! one character, say), and their verdicts would spell it out: the manifest's one-place
+//! rule sees only places as written, and these roads are found only when the sources
+//! read (a ninth adversarial pass: 756 committed links to one mounted secret file). A
+//! value built from another by `.env` expansion needs no claim: it is checked on its
+//! shape, so its verdict tells nothing of what it was built from.
 //!
 //! One [`Claims`] lives as long as one resolution (every source of the environment's
 //! chain, in order), in its [`Context`](super::Context).
@@ -31,9 +31,6 @@ pub(crate) enum Claimant {
 /// Something a secret's value came from, beyond the place the manifest names.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) enum Claim {
-    /// The name a `.env` value was built from by `${...}` expansion (through any number
-    /// of lines, files and `.env` sources).
-    Expansion(String),
     /// A file, by device and inode: every link to it is the same file.
     File {
         /// The device it is on.
@@ -103,15 +100,6 @@ mod tests {
     fn a_claim_is_the_first_claimants_and_a_refused_one_records_nothing() {
         let claims = Claims::default();
         let secret = |key: &str| Claimant::Secret(key.to_owned());
-        let name = |n: &str| Claim::Expansion(n.to_owned());
-        assert_eq!(claims.claim(&secret("a"), &[name("X")]), Ok(()));
-        assert_eq!(claims.claim(&secret("a"), &[name("X")]), Ok(()));
-        assert_eq!(
-            claims.claim(&secret("b"), &[name("Y"), name("X")]),
-            Err((1, secret("a")))
-        );
-        // `Y` was not recorded for `b`: `c` may still claim it.
-        assert_eq!(claims.claim(&secret("c"), &[name("Y")]), Ok(()));
         let file = |inode: u64| Claim::File { device: 1, inode };
         assert_eq!(claims.claim(&secret("d"), &[file(2)]), Ok(()));
         assert_eq!(

@@ -558,59 +558,34 @@ impl Source for DotenvSource {
 }
 
 /// Each of `secrets`' refusal, if it is refused, by what `built_from` says each name is
-/// built from (`shown_files` naming its files). Each secret's names at once: a refused
-/// one claims nothing (a fifty-first adversarial pass saw the names before the refused
-/// one keep their claims, and another secret refused "as secret X's value is", X having
-/// none). Every secret of the environment in the manifest's order, asked or not: what a
-/// secret is refused is decided on the manifest and the files, never on which secrets
-/// were asked or what an earlier source held (a fifty-third pass read one at a time,
-/// each the first to claim).
+/// built from (`shown_files` naming its files): decided on the secret, the manifest and
+/// the files alone, never on which secrets were asked or what an earlier source held.
 fn refusals(
     secrets: &[&SecretSpec],
     built_from: &Loaded,
     shown_files: &[String],
     context: &Context<'_>,
 ) -> Vec<Option<SourceError>> {
-    let declared: std::collections::HashSet<&str> = context
-        .declared
+    secrets
         .iter()
-        .map(|secret| secret.key.as_str())
-        .collect();
-    let asked: HashMap<&str, usize> = secrets
-        .iter()
-        .enumerate()
-        .map(|(at, secret)| (secret.key.as_str(), at))
-        .collect();
-    // A secret asked that the environment does not declare (a source used on its own)
-    // comes after those it does.
-    let every = context.declared.iter().map(std::sync::Arc::as_ref).chain(
-        secrets
-            .iter()
-            .copied()
-            .filter(|secret| !declared.contains(secret.key.as_str())),
-    );
-    let mut refusals: Vec<Option<SourceError>> = secrets.iter().map(|_| None).collect();
-    for secret in every {
-        let candidates: Vec<Candidate<'_>> = secret
-            .env
-            .iter()
-            .filter_map(|name| {
-                let assigned = built_from.values.get(name)?;
-                Some(Candidate {
-                    name,
-                    path: &shown_files[assigned.file],
-                    line: assigned.line,
-                    origins: &assigned.origins,
-                    sensitive: assigned.sensitive_name.as_ref(),
+        .map(|secret| {
+            let candidates: Vec<Candidate<'_>> = secret
+                .env
+                .iter()
+                .filter_map(|name| {
+                    let assigned = built_from.values.get(name)?;
+                    Some(Candidate {
+                        name,
+                        path: &shown_files[assigned.file],
+                        line: assigned.line,
+                        origins: &assigned.origins,
+                        sensitive: assigned.sensitive_name.as_ref(),
+                    })
                 })
-            })
-            .collect();
-        let refusal = refused(secret, &candidates, context);
-        if let Some(&at) = asked.get(secret.key.as_str()) {
-            refusals[at] = refusal;
-        }
-    }
-    refusals
+                .collect();
+            refused(secret, &candidates, context)
+        })
+        .collect()
 }
 
 /// A name a secret lists that a file defines: where (the file as shown, and the line),
@@ -625,11 +600,14 @@ struct Candidate<'a> {
 }
 
 /// Why `secret` may not read the names of `candidates`: a plain secret built from a
-/// sensitive one's value (`status` would show it), or a value built from a name another
-/// secret's value was built from (each value one secret's to question: a seventh
-/// adversarial pass spelt a password out through 496 `pattern`s). Claims what they are
-/// all built from for `secret` when it may, in one claim (a refused secret claims
-/// nothing).
+/// sensitive one's value (`status` would show it, `redact` and `scan` would pass it
+/// over), or a constraint that would question the values it is built from
+/// ([`crate::manifest::Constraints::questioning`]). Several secrets may be built from one
+/// value: each is checked on its shape, so that none of their verdicts tells anything of
+/// it (the rule that let one value feed one secret only, from a seventh adversarial
+/// pass, went once built values were checked on their shape: it refused an ordinary
+/// `.env` whose primary and replica URLs expand one password, `init`'s own output, a
+/// sixty-seventh pass).
 fn refused(
     secret: &SecretSpec,
     candidates: &[Candidate<'_>],
@@ -666,31 +644,7 @@ fn refused(
             }
         }
     }
-    // Each claim with the candidate and origin it stands for.
-    let (claims, whose): (Vec<Claim>, Vec<(&Candidate<'_>, &String)>) = candidates
-        .iter()
-        .flat_map(|candidate| {
-            candidate
-                .origins
-                .iter()
-                .map(move |origin| (Claim::Expansion(origin.clone()), (candidate, origin)))
-        })
-        .unzip();
-    let claimant = Claimant::Secret(secret.key.clone());
-    let (index, first) = context.claims.claim(&claimant, &claims).err()?;
-    // Only secrets claim expansions.
-    let first = match first {
-        Claimant::Secret(first) => first,
-        Claimant::Dotenv => String::new(),
-    };
-    let (candidate, origin) = whose.get(index)?;
-    Some(SourceError::SharedExpansion {
-        path: candidate.path.to_owned(),
-        line: candidate.line,
-        name: candidate.name.to_owned(),
-        origin: (*origin).clone(),
-        first,
-    })
+    None
 }
 
 /// The failure of a secret that reads line `line` of `path`, whose value is too large:

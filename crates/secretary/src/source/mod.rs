@@ -263,23 +263,6 @@ pub enum SourceError {
         /// The limit.
         limit: u64,
     },
-    /// Two secrets' values were built by `.env` expansion from one value: each would ask
-    /// it a question through its verdict.
-    #[error(
-        "{path}:{line}: {name} is built from ${{{origin}}}, as a name secret `{first}` lists is"
-    )]
-    SharedExpansion {
-        /// The file, as shown.
-        path: String,
-        /// The line of the assignment.
-        line: usize,
-        /// The variable read.
-        name: String,
-        /// The name both values were expanded from.
-        origin: String,
-        /// The secret built from it first.
-        first: String,
-    },
     /// A `.env` file whose `${...}` expansions refer, through one another, to more names
     /// in all than are tracked (32 MiB of them): what it costs grows with lines times
     /// names, not with its size.
@@ -447,9 +430,6 @@ impl SourceError {
             Self::TooLarge { path, .. } => {
                 format!("{path} does not look like a secret or a .env file; check that it is the right file")
             }
-            Self::SharedExpansion { origin, .. } => format!(
-                "expand `${{{origin}}}` into one secret's value only (give one value a second name with `env` aliases): two secrets built from one value would let a manifest question it through their verdicts"
-            ),
             Self::ExpansionWeb { path } => format!(
                 "in {path}, build fewer values from values built from many others: write them out"
             ),

@@ -584,3 +584,28 @@ fn init_reads_a_large_value_an_earlier_file_lends_a_later_one() {
     assert!(manifest.contains("[secrets.upstream_ca]"), "{manifest}");
     assert!(!manifest.contains(&pem[..64]), "a value was written");
 }
+
+#[test]
+fn init_of_urls_that_expand_one_password_passes_check() {
+    // A sixty-seventh adversarial pass: a primary and a replica URL over one password
+    // (and a chain through another line) made a manifest that failed `check` on the
+    // very file it came from, one value feeding one secret only.
+    let project = Project::new("");
+    fs::remove_file(project.path().join("secrets.toml")).unwrap();
+    project.file(
+        ".env",
+        "DB_PASS=Zq7-canary-Kp2\n\
+         URL1=postgres://u:${DB_PASS}@primary/app\n\
+         URL2=postgres://u:${DB_PASS}@replica/app\n\
+         A=${DB_PASS}\nB=${A}\n",
+    );
+    let out = init(project.path(), &["--from", ".env"]);
+    assert_eq!(out.code, 0, "{}{}", out.stdout, out.stderr);
+    let check = secretary(project.path(), &["check"]);
+    assert_eq!(check.code, 0, "{}{}", check.stdout, check.stderr);
+    let get = secretary(project.path(), &["get", "url2"]);
+    assert_eq!(get.stdout, "postgres://u:Zq7-canary-Kp2@replica/app");
+    for out in [&out, &check] {
+        assert!(!out.stdout.contains("canary") && !out.stderr.contains("canary"));
+    }
+}

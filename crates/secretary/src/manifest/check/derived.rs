@@ -110,47 +110,34 @@ impl Checker<'_> {
                 return;
             }
         }
-        self.one_template_per_input(environment, &specs);
         self.no_question_over_a_secret(environment, &specs);
+        self.built_in_all(environment);
     }
 
-    /// Reports a secret that two templates of `environment` read, directly or through
-    /// other templates. The one-place rule lets a manifest ask each value one question
-    /// (its secret's type and constraints); every template over it would ask one more, so
-    /// that hundreds of `template = "{pw}"` secrets, each with a `pattern` testing one
-    /// character, spelled a value out in one `check` (a seventh adversarial pass). A
-    /// value may feed one template: its own secret's verdict and that template's.
-    fn one_template_per_input(
-        &mut self,
-        environment: &EnvironmentSpec,
-        specs: &HashMap<&str, &std::sync::Arc<crate::manifest::SecretSpec>>,
-    ) {
-        let mut readers: HashMap<String, String> = HashMap::new();
-        for spec in environment.secrets() {
-            if spec.template.is_none() {
-                continue;
-            }
-            for base in bases(&spec.key, specs) {
-                let Some(first) = readers.get(&base) else {
-                    readers.insert(base, spec.key.clone());
-                    continue;
-                };
-                let at = self.template_offset(&environment.name, &spec.key);
-                self.report(
-                    at,
+    /// Reports an environment whose templates could build more than [`MOST_BUILT`] in
+    /// all, each counted by its text ([`crate::manifest::ValueTemplate::charged_len`]):
+    /// many templates may read one value, and each may be 1 MiB (100,000 templates over
+    /// one 32 KiB value would build 100 GB).
+    fn built_in_all(&mut self, environment: &EnvironmentSpec) {
+        let total = environment
+            .secrets()
+            .iter()
+            .filter_map(|spec| spec.template.as_ref())
+            .map(|template| template.charged_len().unwrap_or(usize::MAX))
+            .fold(0usize, usize::saturating_add);
+        if total > MOST_BUILT {
+            self.report_line(
+                1,
+                || {
                     format!(
-                        "environment `{}`: the templates of `{first}` and `{}` both read `{base}`",
-                        environment.name, spec.key
-                    ),
-                    Some(format!(
-                        "let one template read `{base}` (give a second name to the same value with `env` aliases): two templates over one value would let a manifest question it through their verdicts"
-                    )),
-                );
-                // One such report refuses the manifest; looking on would walk every
-                // chain of templates once per template (a twenty-seventh adversarial
-                // pass: 16,000 chained templates took 80 s to check).
-                return;
-            }
+                        "environment `{}`: its templates could build {} MiB in all, each input counted at the 32 KiB it may hold: at most {} MiB",
+                        environment.name,
+                        total >> 20,
+                        MOST_BUILT >> 20
+                    )
+                },
+                Some("name inputs fewer times, or use fewer templates"),
+            );
         }
     }
 
@@ -209,6 +196,9 @@ impl Checker<'_> {
         find(Some(environment)).or_else(|| find(None)).unwrap_or(0)
     }
 }
+
+/// The most an environment's templates may build in all, counted by their text.
+const MOST_BUILT: usize = 64 << 20;
 
 /// The secrets without a template that `key`'s template reads, directly or through
 /// other templates (no cycle: checked before).

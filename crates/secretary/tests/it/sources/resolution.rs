@@ -367,16 +367,33 @@ fn a_template_naming_an_unknown_secret_a_cycle_or_a_secret_in_a_public_value_is_
             "[secrets.a]\ntemplate = \"{b\"\n[secrets.b]\n",
             "has a `{` without its `}`",
         ),
-        // Two templates over one value: each would question it through its verdict
-        // (a seventh adversarial pass spelled a value out with 496 of them).
+        // Templates with a `pattern` over a value: each would question it through its
+        // verdict (a seventh adversarial pass spelled a value out with 496 of them).
         (
             "[secrets.pw]\n[secrets.t0]\ntemplate = \"{pw}\"\npattern = \"^h.*\"\n[secrets.t1]\ntemplate = \"{pw}\"\npattern = \"^.u.*\"\n",
-            "the templates of `t0` and `t1` both read `pw`",
+            "secret `t0` has `pattern` and is built by a template that reads secret `pw`",
         ),
         // ... also through another template.
         (
             "[secrets.pw]\n[secrets.t0]\ntemplate = \"x{pw}\"\n[secrets.t1]\ntemplate = \"{t0}\"\npattern = \"^xh.*\"\n",
-            "the templates of `t0` and `t1` both read `pw`",
+            "secret `t1` has `pattern` and is built by a template that reads secret `pw`",
+        ),
+        // Many templates over one value, each 1 MiB by its text.
+        (
+            &format!(
+                "[secrets.pw]\n{}",
+                format!("[secrets.tN]\ntemplate = \"{}\"\n", "{pw}".repeat(32))
+                    .repeat(65)
+                    .split("tN")
+                    .enumerate()
+                    .map(|(n, part)| if n == 0 {
+                        part.to_owned()
+                    } else {
+                        format!("t{n}{part}")
+                    })
+                    .collect::<String>()
+            ),
+            "environment `development`: its templates could build 65 MiB in all, each input counted at the 32 KiB it may hold: at most 64 MiB",
         ),
     ] {
         let error = Manifest::parse(&format!("version = 1\n{extra}"), Path::new("secrets.toml"))
@@ -439,4 +456,30 @@ fn a_template_over_a_value_that_breaks_its_rules_gets_no_value() {
         value(&report, "url").as_deref(),
         Some("postgres://u:42@h/db")
     );
+}
+
+#[test]
+fn many_templates_may_read_one_value() {
+    // A primary and a replica URL over one password: each built value is checked on its
+    // shape, so that none tells anything of the password (the rule that let a value feed
+    // one template only refused it, a sixty-seventh adversarial pass).
+    let dir = tempfile::tempdir().unwrap();
+    let manifest = manifest(
+        dir.path(),
+        "version = 1\n[environments.production]\nsources = [\"env\"]\n\
+         [secrets.pw]\n\
+         [secrets.primary]\ntemplate = \"postgresql://app:{pw|url}@primary/app\"\ntype = \"url\"\n\
+         [secrets.replica]\ntemplate = \"postgresql://app:{pw|url}@replica/app\"\ntype = \"url\"\n\
+         [secrets.both]\ntemplate = \"{primary} {replica}\"\n",
+    );
+    let report = run(
+        &manifest,
+        "production",
+        &Variables::from_pairs([("PW", "p@ss")]),
+    );
+    assert_eq!(
+        value(&report, "replica").as_deref(),
+        Some("postgresql://app:p%40ss@replica/app")
+    );
+    assert!(value(&report, "primary").is_some() && value(&report, "both").is_some());
 }
