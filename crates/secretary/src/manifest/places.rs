@@ -142,14 +142,15 @@ impl Checker<'_> {
                         Spot::File(path) => Spot::File(resolver.resolved(&path)),
                         spot => spot,
                     };
-                    let marks = Marks::of(&spot);
-                    let owner = match owners.claim(&marks, spec, name, &environment.name) {
+                    let owner = match owners.spend(Marks::cost(&spot)).and_then(|()| {
+                        owners.claim(&Marks::of(&spot), spec, name, &environment.name)
+                    }) {
                         Ok(Some(owner)) => owner,
                         Ok(None) => continue,
                         Err(Full) => {
                             self.report_line(
                                 1,
-                                || format!("the environments' chains, and the sources `import --from-source` may name, read more than {MOST_MARKS} places and parts of Vault paths"),
+                                || format!("the environments' chains, and the sources `import --from-source` may name, read more places and parts of Vault paths than the check holds ({MOST_MARKS}) or makes ({MOST_MARKS_MADE})"),
                                 Some("name fewer sources in each environment's chain, write shorter Vault paths, or split the manifest by application"),
                             );
                             return Err(Full);
@@ -198,9 +199,11 @@ impl Checker<'_> {
 /// which source, in which environment, each name held once.
 #[derive(Default)]
 struct Owners {
-    places: HashMap<[u8; 32], (u32, u32, u32)>,
+    places: HashMap<u128, (u32, u32, u32)>,
     names: Vec<String>,
     numbers: HashMap<String, u32>,
+    /// The marks made so far, claims and probes, kept or not: each costs digests.
+    made: usize,
 }
 
 /// The first reader of a place, as [`Owners::claim`] gives it back.
@@ -210,13 +213,19 @@ struct Owner {
     environment: String,
 }
 
-/// [`Owners`] holds [`MOST_MARKS`] marks already.
+/// [`Owners`] holds [`MOST_MARKS`] marks already, or has made [`MOST_MARKS_MADE`].
 struct Full;
 
-/// The most marks [`Owners`] holds (about 56 bytes each): a Vault place holds one for
+/// The most marks [`Owners`] holds (about 50 bytes each): a Vault place holds one for
 /// each segment of its path and one for itself (100,000 secrets in two environments of
 /// three sources, each over five segments, hold 3,600,000).
 const MOST_MARKS: usize = 6_000_000;
+
+/// The most marks made, claims and probes, held or not: a place met again through
+/// another source holds nothing more, and costs its digests all the same (a
+/// sixty-seventh adversarial pass: 256 sources over paths of 505 segments, 3,000,000
+/// places within every other bound, would have taken hours).
+const MOST_MARKS_MADE: usize = 40_000_000;
 
 impl Owners {
     /// The number of `name`, given it if it has none.
@@ -228,6 +237,15 @@ impl Owners {
         self.names.push(name.to_owned());
         self.numbers.insert(name.to_owned(), number);
         number
+    }
+
+    /// Counts `cost` more marks made; [`Full`] past [`MOST_MARKS_MADE`].
+    fn spend(&mut self, cost: usize) -> Result<(), Full> {
+        self.made = self.made.saturating_add(cost);
+        if self.made > MOST_MARKS_MADE {
+            return Err(Full);
+        }
+        Ok(())
     }
 
     /// Records that `spec` reads the place of `marks` through `source` in `environment`;
@@ -283,8 +301,8 @@ impl Owners {
 /// ends with it, and every relative path it ends with. Each path's suffixes (by whole
 /// segments) are digested in one pass from its end.
 struct Marks {
-    claims: Vec<[u8; 32]>,
-    probes: Vec<[u8; 32]>,
+    claims: Vec<u128>,
+    probes: Vec<u128>,
 }
 
 /// What a [`Marks`] digest stands for.
@@ -352,6 +370,23 @@ impl Marks {
         }
     }
 
+    /// How many marks [`Self::of`] makes of `spot`, counted without making them: a Vault
+    /// place's are two for each segment of its path and namespace, and two for itself.
+    fn cost(spot: &Spot) -> usize {
+        match spot {
+            Spot::Vault {
+                namespace, path, ..
+            } => {
+                let segments = |text: &str| text.split('/').filter(|s| !s.is_empty()).count();
+                let all = segments(path)
+                    .saturating_add(namespace.as_deref().map_or(0, segments))
+                    .saturating_add(1);
+                all.saturating_mul(2)
+            }
+            _ => 2,
+        }
+    }
+
     /// A place that claims and looks for itself alone.
     fn whole(text: &str) -> Self {
         let digest = mark(Mark::Named, &sha256(&[text.as_bytes()]));
@@ -373,9 +408,12 @@ fn sha256(parts: &[&[u8]]) -> [u8; 32] {
     out
 }
 
-/// The digest a [`Marks`] holds for `digest` as `kind`.
-fn mark(kind: Mark, digest: &[u8; 32]) -> [u8; 32] {
-    sha256(&[&[kind as u8], digest])
+/// The digest a [`Marks`] holds for `digest` as `kind`: half of one, enough to keep two
+/// places apart (two that met by chance would be refused as one, never let through).
+fn mark(kind: Mark, digest: &[u8; 32]) -> u128 {
+    let mut half = [0; 16];
+    half.copy_from_slice(&sha256(&[&[kind as u8], digest])[..16]);
+    u128::from_le_bytes(half)
 }
 
 /// The environments and sources `import --from-source` reads through that no chain

@@ -287,6 +287,11 @@ impl fmt::Display for Spot {
                 namespace: Some(namespace),
                 path,
                 field,
+            } if namespace.is_empty() => write!(f, "vault:{path}#{field} in the root namespace"),
+            Self::Vault {
+                namespace: Some(namespace),
+                path,
+                field,
             } => write!(f, "vault:{path}#{field} in namespace `{namespace}`"),
         }
     }

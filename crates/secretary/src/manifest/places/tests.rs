@@ -561,6 +561,17 @@ fn a_vault_path_without_a_namespace_is_every_path_that_ends_with_it() {
             "namespace = \"admin\"\nmount = \"team/secret\"\n",
             "vault:team/secret/data/password#value in namespace `admin`",
         ),
+        // `root` is the root namespace, as `""` is (a sixty-seventh pass).
+        (
+            "namespace = \"root\"\nmount = \"teamA/secret\"\n",
+            "namespace = \"teamA\"\n",
+            "vault:secret/data/password#value in namespace `teamA`",
+        ),
+        (
+            "namespace = \"/root/\"\n",
+            "namespace = \"\"\n",
+            "vault:secret/data/password#value in the root namespace",
+        ),
     ] {
         let found = diagnostics(&shared(first, second));
         let expected = format!("secrets `password` and `word` both read {place}");

@@ -254,7 +254,7 @@ impl Settings for VaultConfig {
             // The namespace is part of the place, compared by the one-place rule (a
             // namespace written into `mount`, the user's `VAULT_NAMESPACE`).
             (Some(path), Some(field)) => vec![Spot::Vault {
-                namespace: self.namespace.as_deref().map(normalised),
+                namespace: self.namespace.as_deref().map(root_as_empty),
                 path: normalised(&self.api_path(&path)),
                 field,
             }],
@@ -337,6 +337,17 @@ pub(super) fn normalised(path: &str) -> String {
 
 /// A Vault connection's settings in `table`, and its `mount`, `path`, `field`,
 /// `kv_version` and `max_concurrency` (absent from a `vault_lease` table, which does not
+/// `namespace` normalised, the root namespace as `""` however it is written: Vault reads
+/// `root` (`/root`, `root/`) as the root namespace, as it reads `""` (a sixty-seventh
+/// adversarial pass: `namespace = "root"` with `mount = "teamA/secret"` read
+/// `namespace = "teamA"`'s value, each as a place of its own).
+fn root_as_empty(namespace: &str) -> String {
+    match normalised(namespace) {
+        root if root == "root" => String::new(),
+        other => other,
+    }
+}
+
 /// Reports a `namespace` that has spaces at its ends (`" "` too): Vault trims the
 /// header, so ` admin` is `admin`, and would claim other places than it reads (a
 /// sixty-fifth adversarial pass).
