@@ -236,13 +236,14 @@ impl Checker<'_> {
 
     /// Checks `raw`, an environment's `[environments.NAME.secrets.KEY]` tables, and gives
     /// the environment its view of every secret: the declaration with its own `required`
-    /// and `default`.
+    /// and `default`. `index` places each secret checked in `secrets`; `headers` holds
+    /// every key declared, its declaration refused or not.
     pub(super) fn apply_rules(
         &mut self,
         environment: &mut EnvironmentSpec,
         raw: BTreeMap<Spanned<String>, RawRule>,
         secrets: &[Arc<SecretSpec>],
-        index: &HashMap<String, usize>,
+        (index, headers): (&HashMap<String, usize>, &std::collections::HashSet<String>),
     ) {
         let mut specs = secrets.to_vec();
         let name = environment.name.clone();
@@ -250,6 +251,10 @@ impl Checker<'_> {
             let at = key.span().start;
             let key = key.into_inner();
             let Some(&position) = index.get(&key) else {
+                // Declared, and refused where it is: said there.
+                if headers.contains(&key) {
+                    continue;
+                }
                 let help = (!self.full()).then(|| {
                     match closest(&key, secrets.iter().map(|s| s.key.as_str())) {
                         Some(near) => format!("did you mean `{near}`?"),

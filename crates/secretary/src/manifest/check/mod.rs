@@ -288,6 +288,14 @@ impl Checker<'_> {
         let app_named = raw.app.name.is_some();
         let (mut environments, rules) =
             self.environments(raw.environments, &sources, &declared, app_named);
+        // Every key declared, its declaration refused or not: rules for one refused are
+        // not said to be for an undeclared secret besides (a sixty-seventh adversarial
+        // pass sent a user after a declaration that was there).
+        let headers: std::collections::HashSet<String> = raw
+            .secrets
+            .keys()
+            .map(|key| key.get_ref().clone())
+            .collect();
         let secrets: Vec<Arc<SecretSpec>> = self
             .secrets(raw.secrets)
             .into_iter()
@@ -300,7 +308,7 @@ impl Checker<'_> {
             .map(|(position, spec)| (spec.key.clone(), position))
             .collect();
         for (environment, rules) in environments.iter_mut().zip(rules) {
-            self.apply_rules(environment, rules, &secrets, &index);
+            self.apply_rules(environment, rules, &secrets, (&index, &headers));
         }
         for environment in &environments {
             self.derived(environment);

@@ -453,6 +453,22 @@ fn environment_rules_are_checked_like_declarations() {
 }
 
 #[test]
+fn rules_for_a_secret_whose_declaration_is_refused_are_not_called_undeclared() {
+    // A sixty-seventh adversarial pass: its declaration's own error, and "has rules for
+    // `dsn`, which is not declared" besides, sent the user after a declaration there.
+    let found = diagnostics(
+        "version = 1\n[environments.production]\nsources = [\"env\"]\n\
+         [environments.production.secrets.dsn]\nrequired = true\n\
+         [secrets.dsn]\ntype = \"url\"\nrotate_every = \"1s\"\ngenerate = { bytes = 16 }\n",
+    );
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(
+        found[0].1.contains("which random text does not fit"),
+        "{found:?}"
+    );
+}
+
+#[test]
 fn a_rotation_policy_is_a_duration_and_a_way_to_make_the_value() {
     let manifest = parse(
         "version = 1\n[secrets.secret_key]\nrotate_every = \"90d\"\ngenerate = { bytes = 32, format = \"hex\" }\n\
