@@ -1,13 +1,16 @@
 """The Vault source from Python, against a real OpenBao: reads, a rotation seen after
 ``clear_cache()`` and ``refresh()``, and failures that are never taken for absences."""
 
+import contextlib
 import os
 import pathlib
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
+import urllib.request
 import uuid
 
 import pytest
@@ -152,14 +155,21 @@ def test_end_logs_out_before_an_exec_which_runs_no_atexit(vault_app, openbao, tm
         assert _live_logins(openbao, mount) - before == alive, f"end() called: {call_end}"
 
 
-@pytest.mark.parametrize("during_start_up", [False, True])
-def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tmp_path, during_start_up):
+def _ask_slowly(port: int) -> None:
+    """Asks the served application's slow endpoint, and gives up on it in 25 s."""
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/slow", timeout=25)  # noqa: S310 - a local test server
+
+
+@pytest.mark.parametrize(("during_start_up", "forced"), [(False, False), (True, False), (False, True), (True, True)])
+def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tmp_path, during_start_up, forced):
     # A sixty-second adversarial pass: uvicorn ends by raising again the SIGTERM that
     # stopped it (docker stop, Kubernetes, systemd), so no atexit hook ran and the
     # lifespan only closed the manager: each restart left an AppRole login token alive
     # to its TTL. Stopped by that signal, the lifespan ends the process's Vault login.
     # A sixty-fourth: so when the signal comes during the start-up, after the login
-    # (here while slow settings are made).
+    # (here while slow settings are made). A sixty-seventh: so when a SIGINT follows
+    # (uvicorn's "CTRL+C to force quit"), which skips the lifespan's shutdown.
     mount, secret_id, environment = _approle_app(openbao, tmp_path)
     (tmp_path / "served.py").write_text(
         "import sys, time\n"
@@ -173,17 +183,23 @@ def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tm
         f"app = FastAPI(lifespan=lifespan(manager=lambda: SecretManager(environment={vault_app!r})"
         + (", settings=slow" if during_start_up else "")
         + "))\n"
+        # A request in flight: uvicorn waits for it after a SIGTERM, and a SIGINT then
+        # forces it to quit.
+        "@app.get('/slow')\n"
+        "def slow_request():\n"
+        "    time.sleep(20)\n"
     )
     awaited = "making settings" if during_start_up else "Application startup complete"
+    port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "served:app", "--port", str(free_port())],
+        [sys.executable, "-m", "uvicorn", "served:app", "--port", str(port)],
         cwd=tmp_path,
         env=environment,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
-        # The disposition the test relies on: the default, whatever it was started with.
-        preexec_fn=lambda: signal.signal(signal.SIGTERM, signal.SIG_DFL),
+        # The dispositions the test relies on: the defaults, whatever it was started with.
+        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGTERM, signal.SIGINT)],
     )
     try:
         said = ""
@@ -194,7 +210,13 @@ def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tm
             assert line, f"uvicorn ended: {said}"
             said += line
         assert _live_logins(openbao, mount) == 1
+        if forced and not during_start_up:
+            threading.Thread(target=_ask_slowly, args=(port,), daemon=True).start()
+            time.sleep(0.5)
         server.send_signal(signal.SIGTERM)
+        if forced:
+            time.sleep(0.3)
+            server.send_signal(signal.SIGINT)
         _, rest = server.communicate(timeout=30)
     finally:
         if server.poll() is None:

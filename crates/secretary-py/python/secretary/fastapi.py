@@ -327,11 +327,18 @@ def lifespan(
 
 class _StopSignal:
     """Whether a SIGTERM reached the server while the application ran: the server's own
-    handler is wrapped, not replaced, and only where a server installed one (a Python
-    callable, on the main thread: uvicorn's); anywhere else nothing is watched."""
+    handlers are wrapped, not replaced, and only where a server installed them (Python
+    callables, on the main thread: uvicorn's); anywhere else nothing is watched.
+
+    A second stop signal (SIGTERM or SIGINT) makes uvicorn quit at once, without the
+    lifespan's shutdown, then die of the first signal raised again, so that no ``atexit``
+    runs either (the "CTRL+C to force quit" it invites while connections close): the
+    process's leases and login are ended right there, before the server's handler (a
+    sixty-seventh adversarial pass left both alive to their TTLs)."""
 
     def __init__(self) -> None:
         self._came = False
+        self._stops = 0
 
     @classmethod
     def watch(cls) -> "_StopSignal":
@@ -340,16 +347,29 @@ class _StopSignal:
         watched = cls()
         if threading.current_thread() is not threading.main_thread():
             return watched
-        previous = signal.getsignal(signal.SIGTERM)
-        if not callable(previous):
-            return watched
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(signum)
+            if callable(previous):
+                signal.signal(signum, watched._wrapped(previous))
+        return watched
+
+    def _wrapped(self, previous: Callable[[int, Any], Any]) -> Callable[[int, Any], None]:
+        import signal
 
         def handler(signum: int, frame: Any) -> None:
-            watched._came = True
+            self._stops += 1
+            if signum == signal.SIGTERM:
+                self._came = True
+            if self._stops > 1:
+                from . import end
+
+                try:
+                    end()
+                except Exception:  # noqa: BLE001 - the server's handler must still run
+                    _log.warning("secretary: could not end the process's Vault login and leases on a forced stop")
             previous(signum, frame)
 
-        signal.signal(signal.SIGTERM, handler)
-        return watched
+        return handler
 
     def came(self) -> bool:
         return self._came
