@@ -113,6 +113,10 @@ pub struct Resolution {
     /// Of a value a source built from others (`.env` expansion): what it is checked on
     /// ([`Lookup::Found`]'s `shape`).
     pub(crate) shape: Option<SecretValue>,
+    /// Of a value built from others (`.env` expansion, a template): the most it may
+    /// hold, as the text it was built by bounds it ([`crate::source::Shape`]'s
+    /// `bound`): what a template over it is charged, never its length.
+    pub(crate) bound: Option<usize>,
 }
 
 impl Resolution {
@@ -510,6 +514,7 @@ impl Resolution {
             written: None,
             stale: None,
             shape: None,
+            bound: None,
         }
     }
 }
@@ -545,6 +550,7 @@ fn take_back(resolution: &mut Resolution, error: &SourceError) {
     };
     resolution.value = None;
     resolution.shape = None;
+    resolution.bound = None;
     resolution.written = None;
     resolution.stale = None;
     resolution.problems.push(Problem {
@@ -585,7 +591,8 @@ fn answer(
                 resolution.stale = Some(stale);
             }
             resolution.value = Some(value);
-            resolution.shape = shape;
+            resolution.bound = shape.as_ref().map(|shape| shape.bound);
+            resolution.shape = shape.map(|shape| shape.text);
             resolution.written = written.filter(|&written| believable(written));
             resolution.origin = Some(Origin::Source {
                 name: name.to_owned(),

@@ -57,6 +57,11 @@ pub enum TemplateError {
 /// built 3 GiB from one 1 MiB value named 3,000 times).
 pub(crate) const TEMPLATE_LIMIT: usize = 1 << 20;
 
+/// The most an environment's templates may build in all, each counted as
+/// [`ValueTemplate::charged_len`] counts it (and, at resolution, each input built from
+/// others at its bound).
+pub(crate) const MOST_BUILT: usize = 64 << 20;
+
 /// The most an input of a template may hold, in bytes, and what each place a template
 /// names one is counted at.
 pub(crate) const INPUT_LIMIT: usize = 32 << 10;

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Fix, Problem, ProblemKind, Resolution};
-use crate::manifest::derived::INPUT_LIMIT;
+use crate::manifest::derived::{INPUT_LIMIT, MOST_BUILT, TEMPLATE_LIMIT};
 use crate::manifest::{EnvironmentSpec, SecretSpec};
 use crate::{Absence, Looked, Origin, Searched, SecretValue};
 
@@ -39,6 +39,8 @@ pub(super) fn build(specs: &[&Arc<SecretSpec>], resolutions: &mut [Resolution]) 
         .enumerate()
         .map(|(at, spec)| (spec.key.as_str(), at))
         .collect();
+    // What the templates built so far were charged, toward `MOST_BUILT`.
+    let mut spent = 0usize;
     let mut waiting: Vec<usize> = (0..specs.len())
         .filter(|&at| specs[at].template.is_some())
         .collect();
@@ -56,7 +58,7 @@ pub(super) fn build(specs: &[&Arc<SecretSpec>], resolutions: &mut [Resolution]) 
                     .is_none_or(|i| !waiting.contains(i) || settled.contains(i))
             });
             if ready {
-                settle(at, specs, resolutions, &position);
+                settle(at, specs, resolutions, (&position, &mut spent));
                 settled.push(at);
             }
         }
@@ -87,24 +89,34 @@ pub(crate) fn rebuild(
         .enumerate()
         .map(|(at, spec)| (spec.key.as_str(), at))
         .collect();
+    // Charged anew, as `build` charged them: the rest of the environment's templates are
+    // charged as built before.
+    let mut spent = resolutions
+        .iter()
+        .enumerate()
+        .filter(|(at, resolution)| !which.contains(at) && resolution.spec.template.is_some())
+        .filter_map(|(_, resolution)| resolution.bound)
+        .fold(0usize, usize::saturating_add);
     for &at in which {
         let resolution = &mut resolutions[at];
         resolution.value = None;
         resolution.shape = None;
+        resolution.bound = None;
         resolution.origin = None;
         resolution.stale = None;
         resolution.problems.clear();
-        settle(at, &specs, resolutions, &position);
+        settle(at, &specs, resolutions, (&position, &mut spent));
     }
     super::validate_some(environment, &specs, resolutions, which);
 }
 
-/// Builds the templated secret at `at`, or says which input it lacks.
+/// Builds the templated secret at `at`, or says which input it lacks; `spent` is what
+/// the environment's templates built so far were charged, this one's added.
 fn settle(
     at: usize,
     specs: &[&Arc<SecretSpec>],
     resolutions: &mut [Resolution],
-    position: &HashMap<&str, usize>,
+    (position, spent): (&HashMap<&str, usize>, &mut usize),
 ) {
     let spec = specs[at];
     let Some(template) = &spec.template else {
@@ -161,9 +173,16 @@ fn settle(
             .and_then(|&i| resolutions[i].value.as_ref())
             .map(SecretValue::expose)
     };
-    // Each input at most what the template's text counted it at ([`INPUT_LIMIT`]), so
-    // that the value is at most 1 MiB (`ValueTemplate::charged_len`).
-    let refused = too_large(&inputs, value_of);
+    // Each input at most what the template's text counted it at ([`INPUT_LIMIT`]), or,
+    // built from others, what its own text bounds it by: so that the value is at most
+    // 1 MiB, and every template of the environment at most `MOST_BUILT` in all, judged
+    // by text alone (a sixty-eighth adversarial pass padded templates and `.env` lines
+    // of its own over one password, and read its length off the first refused).
+    let charge = charged(template, position, resolutions);
+    let refused = too_large(&inputs, value_of, |key| {
+        position.get(key).and_then(|&i| resolutions[i].bound)
+    })
+    .or_else(|| past_limits(charge, *spent));
     if let Some((expected, reason)) = refused {
         resolutions[at].problems.push(Problem {
             fix: Fix::Correct {
@@ -189,8 +208,11 @@ fn settle(
         .filter_map(|input| position.get(input.as_str()))
         .filter_map(|&i| resolutions[i].stale.clone())
         .max_by_key(|stale| stale.age);
+    let charge = charge.unwrap_or(usize::MAX);
+    *spent = spent.saturating_add(charge);
     if let Some(built) = built {
         let resolution = &mut resolutions[at];
+        resolution.bound = Some(charge);
         resolution.value = Some(SecretValue::new(built));
         resolution.origin = Some(Origin::Template { inputs });
         resolution.stale = stale;
@@ -198,16 +220,18 @@ fn settle(
 }
 
 /// Why `template` may not be built over its `inputs` (`value_of` giving each one's
-/// value), if it may not: what is expected, and the reason. An input holding more than
-/// [`INPUT_LIMIT`] (the template's own length, by its text, is checked where it is
-/// parsed).
+/// value, `bound_of` its bound when it is built from others), if it may not: what is
+/// expected, and the reason. An input read as stored holding more than
+/// [`INPUT_LIMIT`] (a fixed threshold on its own length, the same whoever asks); one
+/// built from others is judged by its bound, in [`charged`], never by its length.
 fn too_large<'v>(
     inputs: &[String],
     value_of: impl Fn(&str) -> Option<&'v str>,
+    bound_of: impl Fn(&str) -> Option<usize>,
 ) -> Option<(String, String)> {
-    let input = inputs
-        .iter()
-        .find(|input| value_of(input).is_some_and(|value| value.len() > INPUT_LIMIT))?;
+    let input = inputs.iter().find(|input| {
+        bound_of(input).is_none() && value_of(input).is_some_and(|value| value.len() > INPUT_LIMIT)
+    })?;
     Some((
         format!(
             "inputs of at most {} KiB each (`{input}` holds more)",
@@ -218,4 +242,56 @@ fn too_large<'v>(
             INPUT_LIMIT >> 10
         ),
     ))
+}
+
+/// Why a template charged `charge` (by [`charged`]) may not be built when the
+/// environment's templates before it were charged `spent`: past [`TEMPLATE_LIMIT`], or
+/// past [`MOST_BUILT`] in all.
+fn past_limits(charge: Option<usize>, spent: usize) -> Option<(String, String)> {
+    match charge {
+        Some(charge) if charge <= TEMPLATE_LIMIT => (spent.saturating_add(charge) > MOST_BUILT)
+            .then(|| {
+                (
+                    format!(
+                        "templates of at most {} MiB in all in the environment, each input counted at what it may hold: build fewer",
+                        MOST_BUILT >> 20
+                    ),
+                    format!(
+                        "would take the environment's templates past {} MiB in all",
+                        MOST_BUILT >> 20
+                    ),
+                )
+            }),
+        _ => Some((
+            format!(
+                "a value of at most {} MiB, each input counted at what it may hold (32 KiB, a value built from others what its text bounds it by; three times that with `|url`): name inputs fewer times",
+                TEMPLATE_LIMIT >> 20
+            ),
+            format!("could be longer than {} MiB", TEMPLATE_LIMIT >> 20),
+        )),
+    }
+}
+
+/// What `template`'s value may hold, as text bounds it: its own text, and each input it
+/// names at what that may hold ([`INPUT_LIMIT`], or the bound of one built from others),
+/// three times that with `|url`; `None` past `usize`.
+fn charged(
+    template: &crate::manifest::ValueTemplate,
+    position: &HashMap<&str, usize>,
+    resolutions: &[Resolution],
+) -> Option<usize> {
+    template.parts().iter().try_fold(0usize, |total, part| {
+        let more = match part {
+            crate::manifest::Part::Text(text) => text.len(),
+            crate::manifest::Part::Secret { key, url } => {
+                let bound = position
+                    .get(key.as_str())
+                    .and_then(|&i| resolutions[i].bound)
+                    .unwrap_or(INPUT_LIMIT)
+                    .max(INPUT_LIMIT);
+                if *url { bound.checked_mul(3)? } else { bound }
+            }
+        };
+        total.checked_add(more)
+    })
 }

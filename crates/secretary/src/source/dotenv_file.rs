@@ -19,7 +19,9 @@ use std::sync::atomic::Ordering;
 
 use zeroize::Zeroizing;
 
-use super::{Batch, Claim, Claimant, Context, Lookup, Source, SourceError, file_error, shown};
+use super::{
+    Batch, Claim, Claimant, Context, Lookup, Shape, Source, SourceError, file_error, shown,
+};
 use crate::file::{self, FileError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Absence, Locator, Looked, SecretValue, Site, dotenv};
@@ -72,6 +74,8 @@ struct Assigned {
     /// Of a value built by expansion, read: the value with each expansion replaced by
     /// `1` ([`dotenv::parse_shapes`]), what its type and rules are checked on.
     shape: Option<Zeroizing<String>>,
+    /// The most it may hold, as its file's text bounds it ([`dotenv::Entry::bound`]).
+    bound: usize,
 }
 
 impl Loaded {
@@ -171,6 +175,7 @@ impl Loaded {
                 from_outside: oversize && from_outside,
                 sensitive_name,
                 shape,
+                bound: entry.bound,
             },
         );
         true
@@ -343,6 +348,7 @@ impl DotenvSource {
                     references: references.clone(),
                     oversize: false,
                     from_outside: false,
+                    bound: 0,
                 };
                 if !named.assign(entry, structure.index, &context.sensitive_names, None) {
                     return Err(self.too_many_names(context));
@@ -518,6 +524,7 @@ impl Source for DotenvSource {
                             oversize,
                             from_outside,
                             shape,
+                            bound,
                             ..
                         }) => {
                             // Whether it may read it was decided, and its claims made, on
@@ -531,9 +538,10 @@ impl Source for DotenvSource {
                                 value: SecretValue::new(value.to_string()),
                                 locator: Locator::dotenv(&names[*file], *line),
                                 written: None,
-                                shape: shape
-                                    .as_ref()
-                                    .map(|shape| SecretValue::new(shape.to_string())),
+                                shape: shape.as_ref().map(|shape| Shape {
+                                    text: SecretValue::new(shape.to_string()),
+                                    bound: *bound,
+                                }),
                             };
                         }
                         None => {}

@@ -168,6 +168,20 @@ impl Batch {
     }
 }
 
+/// What a value built from others (`.env` expansion) is judged by, never by what it
+/// inserted: no verdict on it then tells an inserted value (the text around an expansion
+/// may differ in each environment).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Shape {
+    /// The value with each inserted value replaced by `1`: what its type and the
+    /// placeholder rules are checked on.
+    pub text: SecretValue,
+    /// The most it may hold, as the text it was built by bounds it: what a template
+    /// over it is charged toward its limit, whatever it holds.
+    pub bound: usize,
+}
+
 /// One secret's answer from one source.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -181,12 +195,9 @@ pub enum Lookup {
         /// When this value was written, where the source keeps that (Vault KV v2's
         /// `created_time` of the version read): what a rotation policy is checked against.
         written: Option<std::time::SystemTime>,
-        /// Of a value built from others (`.env` expansion): the value with each
-        /// inserted value replaced by `1`, what its type and the placeholder rules are
-        /// checked on, so that no verdict on it tells an inserted value (the text around
-        /// an expansion may differ in each environment). `None` for a value read as it
-        /// is stored.
-        shape: Option<SecretValue>,
+        /// Of a value built from others (`.env` expansion): its [`Shape`]. `None` for a
+        /// value read as it is stored.
+        shape: Option<Shape>,
     },
     /// The source does not have it (or has it empty, which counts as not set).
     Absent {

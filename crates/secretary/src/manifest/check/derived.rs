@@ -114,7 +114,7 @@ impl Checker<'_> {
         self.built_in_all(environment);
     }
 
-    /// Reports an environment whose templates could build more than [`MOST_BUILT`] in
+    /// Reports an environment whose templates could build more than `MOST_BUILT` in
     /// all, each counted by its text ([`crate::manifest::ValueTemplate::charged_len`]):
     /// many templates may read one value, and each may be 1 MiB (100,000 templates over
     /// one 32 KiB value would build 100 GB).
@@ -125,7 +125,7 @@ impl Checker<'_> {
             .filter_map(|spec| spec.template.as_ref())
             .map(|template| template.charged_len().unwrap_or(usize::MAX))
             .fold(0usize, usize::saturating_add);
-        if total > MOST_BUILT {
+        if total > crate::manifest::derived::MOST_BUILT {
             self.report_line(
                 1,
                 || {
@@ -133,7 +133,7 @@ impl Checker<'_> {
                         "environment `{}`: its templates could build {} MiB in all, each input counted at the 32 KiB it may hold: at most {} MiB",
                         environment.name,
                         total >> 20,
-                        MOST_BUILT >> 20
+                        crate::manifest::derived::MOST_BUILT >> 20
                     )
                 },
                 Some("name inputs fewer times, or use fewer templates"),
@@ -196,9 +196,6 @@ impl Checker<'_> {
         find(Some(environment)).or_else(|| find(None)).unwrap_or(0)
     }
 }
-
-/// The most an environment's templates may build in all, counted by their text.
-const MOST_BUILT: usize = 64 << 20;
 
 /// The secrets without a template that `key`'s template reads, directly or through
 /// other templates (no cycle: checked before).

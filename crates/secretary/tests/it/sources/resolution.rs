@@ -483,3 +483,87 @@ fn many_templates_may_read_one_value() {
     );
     assert!(value(&report, "primary").is_some() && value(&report, "both").is_some());
 }
+
+#[test]
+fn no_padding_reads_a_length_off_a_template_or_a_dotenv_limit() {
+    use std::fmt::Write as _;
+
+    // A sixty-eighth adversarial pass: templates `{pw}{padP}` under `{lP}`, one for each
+    // padding P, were refused from the first P where the built input passed 32 KiB,
+    // which told the password's exact length (and, with `|url`, how many of its bytes
+    // encode); so did `.env` lines `XP=${PW}xxx...` under templates, and lines
+    // `${BIG:-<default of each length>}` a value's length past 32 KiB. A built input is
+    // charged by the text that built it, never by its length.
+    let dir = tempfile::tempdir().unwrap();
+    let paddings = [32_755, 32_759, 32_761, 32_765];
+    let mut text = String::from(
+        "version = 1\n[sources.env]\ntype = \"env\"\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"pads.env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n[secrets.pw]\n[secrets.big]\n",
+    );
+    let mut dotenv = String::new();
+    for p in paddings {
+        let _ = write!(
+            text,
+            "[secrets.pad{p}]\nsensitive = false\n\
+             [secrets.l{p}]\ntemplate = \"{{pw}}{{pad{p}}}\"\n[secrets.m{p}]\ntemplate = \"{{l{p}}}\"\n\
+             [secrets.u{p}]\ntemplate = \"{{pw|url}}{{pad{p}}}\"\n[secrets.v{p}]\ntemplate = \"{{u{p}}}\"\n\
+             [secrets.x{p}]\n[secrets.y{p}]\ntemplate = \"{{x{p}}}\"\n"
+        );
+        let _ = write!(
+            dotenv,
+            "PAD{p}={}\nX{p}=${{PW}}{}\n",
+            "x".repeat(p),
+            "x".repeat(p)
+        );
+    }
+    for l in [40_000, 45_000, 50_000] {
+        let _ = writeln!(text, "[secrets.d{l}]");
+        let _ = writeln!(dotenv, "D{l}=${{BIG:-{}}}", "x".repeat(l));
+    }
+    std::fs::write(dir.path().join("pads.env"), dotenv).unwrap();
+    std::fs::set_permissions(
+        dir.path().join("pads.env"),
+        std::os::unix::fs::PermissionsExt::from_mode(0o600),
+    )
+    .unwrap();
+    let manifest = manifest(dir.path(), &text);
+    let verdicts = |pw: &str, big: usize| {
+        let big = "b".repeat(big);
+        let report = run(
+            &manifest,
+            "development",
+            &Variables::from_pairs([("PW", pw), ("BIG", big.as_str())]),
+        );
+        report
+            .resolutions
+            .iter()
+            .filter(|r| r.key() != "pw" && r.key() != "big")
+            .map(|r| {
+                (
+                    r.key().to_owned(),
+                    r.value.is_some(),
+                    r.problems
+                        .iter()
+                        .map(|p| p.kind.to_string())
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let first = verdicts("abcdefgh", 42_000);
+    // Every built value served; a value from outside past 32 KiB refused in every line
+    // that inserts it, whatever default stands beside it.
+    assert!(
+        first
+            .iter()
+            .all(|(key, served, _)| *served != key.starts_with('d')),
+        "{first:?}"
+    );
+    for (pw, big) in [
+        ("abcdefghij", 48_000),
+        ("ab@d/f%h", 33_000),
+        ("é%a", 49_000),
+    ] {
+        assert_eq!(verdicts(pw, big), first, "{pw} {big}");
+    }
+}
