@@ -51,6 +51,19 @@ pub enum PutError {
         /// The secrets its template names.
         inputs: Vec<String>,
     },
+    /// The secret's value is issued with a lease by a `vault_lease` source that the
+    /// environment asks before the one written to: a value written would never be read.
+    #[error(
+        "secret `{key}` is issued with a lease by source `{lease}` in environment `{environment}`, which is asked before the source written to: a value written for it would never be read"
+    )]
+    Leased {
+        /// The secret.
+        key: String,
+        /// The `vault_lease` source.
+        lease: String,
+        /// The environment.
+        environment: String,
+    },
     /// The secret is pinned to a version by the manifest (`version = N`): a rollback
     /// writes a new version, which would not be read.
     #[error(
@@ -255,6 +268,13 @@ fn written_secret<'e>(
     key: &str,
 ) -> Result<&'e std::sync::Arc<SecretSpec>, PutError> {
     let spec = manifest.secret_in(environment, key)?;
+    if let Some(source) = leased_by(manifest, environment, &spec.key) {
+        return Err(PutError::Leased {
+            key: spec.key.clone(),
+            lease: source.name.clone(),
+            environment: environment.name.clone(),
+        });
+    }
     match &spec.template {
         Some(template) => Err(PutError::Built {
             key: spec.key.clone(),
@@ -263,6 +283,27 @@ fn written_secret<'e>(
         }),
         None => Ok(spec),
     }
+}
+
+/// The `vault_lease` source that gives `key` its value in `environment` before any
+/// source a write could go to: a value written would never be read (a sixty-seventh
+/// adversarial pass: the reference application's `postgres_password` in production).
+pub(crate) fn leased_by<'m>(
+    manifest: &'m Manifest,
+    environment: &EnvironmentSpec,
+    key: &str,
+) -> Option<&'m crate::manifest::SourceSpec> {
+    environment
+        .sources
+        .iter()
+        .filter_map(|name| manifest.source(name))
+        .take_while(|source| !source.config.capabilities().has(Capability::Write))
+        .find(|source| {
+            source
+                .config
+                .get::<crate::source::kinds::LeaseConfig>()
+                .is_some_and(|config| config.secrets.iter().any(|(listed, _)| listed == key))
+        })
 }
 
 /// Where `environment`'s writes go: the first source of its chain whose kind can be

@@ -197,6 +197,7 @@ impl Failure {
                     PutError::NoVaultSource { .. }
                     | PutError::Manifest(_)
                     | PutError::Built { .. }
+                    | PutError::Leased { .. }
                     | PutError::Pinned { .. },
                 ..
             } => Status::Error,

@@ -203,7 +203,10 @@ fn audit_reads(
     for item in items {
         let outcome = match &item.action {
             // Left out, and so never read.
-            ImportAction::Setting | ImportAction::Templated | ImportAction::Pinned => continue,
+            ImportAction::Setting
+            | ImportAction::Templated
+            | ImportAction::Leased
+            | ImportAction::Pinned => continue,
             ImportAction::Failed(_) => Outcome::SourceError,
             ImportAction::NoValue => Outcome::Unset,
             _ => Outcome::Ok,
@@ -458,6 +461,11 @@ fn not_copied(
             out,
             "not copied {}: environment `{}` builds it by a template, so a value written would never be read",
             item.key, target
+        )?,
+        ImportAction::Leased => writeln!(
+            out,
+            "not copied {}: environment `{target}` has it issued with a lease, so a value written would never be read",
+            item.key
         )?,
         ImportAction::Pinned => writeln!(
             out,

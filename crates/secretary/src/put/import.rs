@@ -57,6 +57,9 @@ pub enum Action {
     /// written would never be read (a sixty-sixth adversarial pass: the reference
     /// application's `database_url`, a template in production). Neither read nor copied.
     Templated,
+    /// Issued with a lease by a `vault_lease` source the target asks first: a value
+    /// written would never be read. Neither read nor copied.
+    Leased,
     /// Pinned to a version by the manifest (`version = N`) in the target: a new version
     /// would not be read (a sixty-seventh adversarial pass: `import` wrote one and
     /// compared the latest with the value copied, not the version read). Neither read
@@ -70,7 +73,7 @@ pub enum Action {
 
 impl Action {
     /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
-    /// `failed`, `built`, `templated`, `pinned`, `setting`.
+    /// `failed`, `built`, `templated`, `leased`, `pinned`, `setting`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -83,6 +86,7 @@ impl Action {
             Self::Built => "built",
             Self::Templated => "templated",
             Self::Pinned => "pinned",
+            Self::Leased => "leased",
             Self::Setting => "setting",
         }
     }
@@ -337,7 +341,12 @@ pub fn import<'a>(
             .collect::<Result<_, _>>()?,
         None => target.secrets().to_vec(),
     };
-    let unread = |spec: &SecretSpec| unread(spec, only.is_some());
+    let unread = |spec: &SecretSpec| {
+        if super::leased_by(manifest, target, &spec.key).is_some() {
+            return Some(Action::Leased);
+        }
+        unread(spec, only.is_some())
+    };
     let copied: Vec<&SecretSpec> = specs
         .iter()
         .map(|spec| &**spec)

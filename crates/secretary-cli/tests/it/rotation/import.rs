@@ -588,10 +588,12 @@ fn import_neither_reads_nor_writes_what_the_target_builds_by_a_template() {
     let manifest = "version = 1\n\
         [sources.env]\ntype = \"env\"\n\
         [sources.vault]\ntype = \"vault\"\n\
+        [sources.db]\ntype = \"vault_lease\"\npath = \"database/creds/app\"\nsecrets = { dbuser = \"username\" }\n\
         [environments.development]\nsources = [\"env\"]\n\
-        [environments.production]\nsources = [\"vault\"]\n\
+        [environments.production]\nsources = [\"db\", \"vault\"]\n\
         [environments.production.secrets.url]\ntemplate = \"http://h/{pw}\"\n\
         [secrets.pw]\nenv = [\"PW\"]\n\
+        [secrets.dbuser]\nenv = [\"DBUSER\"]\n\
         [secrets.url]\nenv = [\"URL\"]\n";
     let app = App::new(manifest, "");
     let log = "audit.log";
@@ -610,7 +612,11 @@ fn import_neither_reads_nor_writes_what_the_target_builds_by_a_template() {
             &bao,
             &args,
             None,
-            &[("PW", "pw-Zq7"), ("URL", "http://h/dev-Kp2")],
+            &[
+                ("PW", "pw-Zq7"),
+                ("URL", "http://h/dev-Kp2"),
+                ("DBUSER", "user-Xw4"),
+            ],
         );
         assert_eq!(out.code, 0, "{only:?}: {}", out.all());
         assert!(
@@ -628,12 +634,32 @@ fn import_neither_reads_nor_writes_what_the_target_builds_by_a_template() {
             out.all()
         );
         assert_eq!(stored(&bao, "production/url"), None, "{only:?}: written");
-        assert_no_value(&out, &["pw-Zq7", "dev-Kp2"]);
+        assert_no_value(&out, &["pw-Zq7", "dev-Kp2", "user-Xw4"]);
     }
     assert!(
         stored(&bao, "production/pw").is_some(),
         "its input is copied"
     );
+    // Issued with a lease in production: neither read nor copied either.
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "production",
+            "import",
+            "--from",
+            "development",
+            "--dry-run",
+        ],
+    );
+    assert!(
+        out.stdout.contains(
+            "not copied dbuser: environment `production` has it issued with a lease, so a value written would never be read"
+        ),
+        "{}",
+        out.all()
+    );
+    assert_eq!(stored(&bao, "production/dbuser"), None);
     let text = fs::read_to_string(app.path().join(log)).unwrap();
     assert!(!text.contains("\"url\""), "read: {text}");
 }

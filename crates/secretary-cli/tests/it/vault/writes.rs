@@ -131,6 +131,19 @@ fn no_write_command_writes_a_secret_the_environment_builds_by_a_template() {
             .unwrap();
         assert!(!metadata.status.success(), "database_url must not exist");
     }
+    // Issued with a lease by the `database` source, asked before `vault`.
+    let mut cmd = app.cmd(&bao);
+    let out = run(cmd
+        .args(["--env", "production", "put", "postgres_password"])
+        .write_stdin("pw"));
+    assert_eq!(out.code, 2, "{}", out.stderr);
+    assert!(
+        out.stderr.contains(
+            "secret `postgres_password` is issued with a lease by source `database` in environment `production`, which is asked before the source written to"
+        ),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
