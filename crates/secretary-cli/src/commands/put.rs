@@ -140,7 +140,10 @@ pub(super) fn pinned(session: &Session, key: &str, written: &Written) -> Option<
         .secret_in(session.environment(), key)
         .ok()?;
     let pin = spec.version?;
-    let version = written.locator.version()?;
+    let version = written
+        .locator
+        .version()
+        .filter(|&version| version != pin)?;
     Some(format!(
         "note: the manifest pins `{key}` to version {pin} in environment `{}`: programs read version {pin} until its `version` is set to {version}",
         session.environment().name

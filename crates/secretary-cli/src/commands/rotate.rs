@@ -27,10 +27,10 @@ next: programs under `secretary run --watch` pick the new value up at their next
 pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, Failure> {
     let (manifest, environment) = (session.manifest(), session.environment());
     let mut out = session.out();
-    let keys: Vec<String> = if settings.due {
+    let (keys, left): (Vec<String>, Vec<String>) = if settings.due {
         overdue(session)?
     } else {
-        settings.keys.to_vec()
+        (settings.keys.to_vec(), Vec::new())
     };
     // Declared keys first (each looked up once), and at most one value from stdin.
     let specs: Vec<&SecretSpec> = keys
@@ -41,12 +41,26 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
     if provided > 1 {
         return Err(Failure::ProvidedMany(provided));
     }
-    if keys.is_empty() {
+    if keys.is_empty() && left.is_empty() {
         writeln!(
             out,
             "nothing is due for rotation in environment `{}`",
             environment.name
         )?;
+        return Ok(Status::Success);
+    }
+    // Due, and left to the user (a value to provide, a pin to move): said on stdout
+    // too, where a job's log keeps it (a sixty-eighth adversarial pass saw "nothing is
+    // due" beside a secret overdue for good).
+    if !left.is_empty() {
+        writeln!(
+            out,
+            "due for rotation in environment `{}`, and not rotated by `--due` (see above): {}",
+            environment.name,
+            left.join(", ")
+        )?;
+    }
+    if keys.is_empty() {
         return Ok(Status::Success);
     }
     let mut status = Status::Success;
@@ -122,12 +136,14 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
 
 /// The keys `rotate --due` rotates: every secret overdue for rotation whose new value
 /// secretary makes. Those someone must provide are named, not rotated. A secret whose
-/// source failed cannot be told due or not: [`Failure::DueUnknown`].
-fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
+/// source failed cannot be told due or not: [`Failure::DueUnknown`]. Gives them, and
+/// those due that it leaves to the user (provided, or pinned to a version).
+fn overdue(session: &Session) -> Result<(Vec<String>, Vec<String>), Failure> {
     let report = session.resolve(&[])?;
     session.audit_report(Event::Resolve, &report)?;
     let now = SystemTime::now();
     let mut keys = Vec::new();
+    let mut left = Vec::new();
     for resolution in &report.resolutions {
         if resolution
             .problems
@@ -151,11 +167,13 @@ fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
                 crate::invocation::suggest("rotate", resolution.key())
             ))
             .say();
+            left.push(resolution.key().to_owned());
             continue;
         }
         if resolution.spec.is_generated() {
             keys.push(resolution.key().to_owned());
         } else {
+            left.push(resolution.key().to_owned());
             Diagnostic::warning(format!(
                 "`{}` is due for rotation, and its new value must be provided: `{}`",
                 resolution.key(),
@@ -164,7 +182,7 @@ fn overdue(session: &Session) -> Result<Vec<String>, Failure> {
             .say();
         }
     }
-    Ok(keys)
+    Ok((keys, left))
 }
 
 pub fn rollback(session: &Session, settings: &RollbackSettings<'_>) -> Result<Status, Failure> {

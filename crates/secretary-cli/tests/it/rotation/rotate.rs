@@ -542,7 +542,10 @@ fn a_secret_pinned_to_a_version_is_written_for_the_pin_to_move_and_never_rolled_
     assert!(
         out.stderr
             .contains("`token` is due for rotation, and the manifest pins it to version 1")
-            && out.stdout.contains("nothing is due"),
+            && out.stdout.contains(
+                "due for rotation in environment `production`, and not rotated by `--due` (see above): token"
+            )
+            && !out.stdout.contains("nothing is due"),
         "{}",
         out.all()
     );
