@@ -596,3 +596,26 @@ fn a_vault_path_without_a_namespace_is_every_path_that_ends_with_it() {
         assert!(found.is_empty(), "{first:?} {second:?}: {found:?}");
     }
 }
+
+#[test]
+fn a_lease_path_in_two_namespaces_is_two_places() {
+    // A sixty-eighth adversarial pass: `pg_a` in `teama` and `pg_b` in `teamb`, over one
+    // path, were refused as one place.
+    let text = |second: &str| {
+        format!(
+            "version = 1\n[app]\nname = \"demo\"\n\
+             [sources.pg_a]\ntype = \"vault_lease\"\nnamespace = \"teama\"\npath = \"database/creds/{{app}}\"\nsecrets = {{ a_user = \"username\" }}\n\
+             [sources.pg_b]\ntype = \"vault_lease\"\nnamespace = \"{second}\"\npath = \"database/creds/{{app}}\"\nsecrets = {{ b_user = \"username\" }}\n\
+             [environments.prod]\nsources = [\"pg_a\", \"pg_b\"]\n\
+             [secrets.a_user]\n[secrets.b_user]\n"
+        )
+    };
+    assert_eq!(diagnostics(&text("teamb")), []);
+    let found = diagnostics(&text("teama"));
+    assert!(
+        found.iter().any(|(_, m)| m.starts_with(
+            "secrets `a_user` and `b_user` both read vault_lease:database/creds/demo#username in namespace `teama`"
+        )),
+        "{found:?}"
+    );
+}

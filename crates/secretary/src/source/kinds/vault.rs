@@ -341,7 +341,7 @@ pub(super) fn normalised(path: &str) -> String {
 /// `root` (`/root`, `root/`) as the root namespace, as it reads `""` (a sixty-seventh
 /// adversarial pass: `namespace = "root"` with `mount = "teamA/secret"` read
 /// `namespace = "teamA"`'s value, each as a place of its own).
-fn root_as_empty(namespace: &str) -> String {
+pub(super) fn root_as_empty(namespace: &str) -> String {
     match normalised(namespace) {
         root if root == "root" => String::new(),
         other => other,

@@ -202,13 +202,26 @@ impl Settings for LeaseConfig {
     }
 
     fn places(&self, spec: &SecretSpec, environment: &str, app: Option<&str>) -> Vec<Spot> {
-        // A lease's place is its path's field.
+        // A lease's place is its path's field, on its servers, in its namespace: the same
+        // path in two namespaces, or on two clusters, is two places (a sixty-eighth
+        // adversarial pass saw `teama` and `teamb` refused as one).
+        let namespace = match &self.vault.namespace {
+            Some(namespace) => format!(" in namespace `{}`", super::vault::root_as_empty(namespace)),
+            None => String::new(),
+        };
+        let servers = match self.vault.address.as_slice() {
+            [] => String::new(),
+            addresses => format!(" at {}", addresses.join(", ")),
+        };
         self.secrets
             .iter()
             .filter(|(key, _)| *key == spec.key)
             .filter_map(|(_, field)| {
                 expand(&self.vault.path, environment, "", app).map(|path| {
-                    Spot::Named(format!("vault_lease:{}#{field}", normalised(&path)))
+                    Spot::Named(format!(
+                        "vault_lease:{}#{field}{namespace}{servers}",
+                        normalised(&path)
+                    ))
                 })
             })
             .collect()
