@@ -375,6 +375,7 @@ fn serve(
                 error,
                 SourceError::Vault(
                     VaultError::Denied { .. }
+                        | VaultError::UsesSpent { .. }
                         | VaultError::Unauthenticated { .. }
                         | VaultError::Login { .. }
                 )
@@ -524,6 +525,7 @@ fn bounded(
                     lookup,
                     Lookup::Failed(SourceError::Vault(
                         VaultError::Denied { .. }
+                            | VaultError::UsesSpent { .. }
                             | VaultError::Unauthenticated { .. }
                             | VaultError::Login { .. }
                     ))

@@ -175,6 +175,15 @@ pub enum VaultError {
         /// What was refused: the policy a fix asks for differs.
         access: Access,
     },
+    /// 403 to a token of the user's (`VAULT_TOKEN`) of limited uses, whose last use was
+    /// its look-up by secretary (which a `vault_lease` source asks): Vault revoked it.
+    #[error(
+        "Vault refused access (403) to VAULT_TOKEN, whose uses are spent: its last was secretary's look-up of it, which a vault_lease source asks"
+    )]
+    UsesSpent {
+        /// The API path.
+        path: String,
+    },
     /// 503 from a sealed server.
     #[error("Vault at {address} is sealed (503)")]
     Sealed {
@@ -318,6 +327,7 @@ impl VaultError {
             | Self::Tls { .. }
             | Self::TlsExpected { .. }
             | Self::Denied { .. }
+            | Self::UsesSpent { .. }
             | Self::Unexpected { .. }
             | Self::Redirect { .. }
             | Self::Login { .. }
@@ -392,6 +402,7 @@ impl VaultError {
             Self::Denied { access: Access::Write, .. } => {
                 "log in again (the token may be expired) or ask for a policy that allows `create` and `update` on this path, and `read` (a check-and-set write reads the current version first)".to_owned()
             }
+            Self::UsesSpent { .. } => "use a token without a use limit (`-use-limit`), or log in with AppRole or JWT: a vault_lease source reads no lease with a token of limited uses, and asking it spends one".to_owned(),
             Self::Sealed { .. } => "unseal the server (`bao operator unseal`)".to_owned(),
             Self::RateLimited { .. } => "lower max_concurrency, or raise the server's rate limit quota".to_owned(),
             Self::Server { .. } => "check the server's logs and health (`bao status`)".to_owned(),

@@ -121,3 +121,47 @@ fn a_look_up_that_finds_a_use_limit_reads_no_lease_and_one_without_reads_it() {
     }
     leases::revoke_all();
 }
+
+#[test]
+fn a_kv_read_after_the_look_up_spent_the_tokens_last_use_says_so() {
+    let _serial = serial();
+    // A sixty-seventh adversarial pass: a VAULT_TOKEN of one use, spent by the look-up
+    // the lease source asks, then refused to the KV source, was blamed on its expiry or
+    // its policy.
+    let address = with_headers(move |request, _| {
+        if request.contains("auth/token/lookup-self") {
+            return (200, r#"{"data":{"num_uses":-1}}"#.to_owned());
+        }
+        if request.contains("secret/data/api_key") {
+            return (403, r#"{"errors":["permission denied"]}"#.to_owned());
+        }
+        (204, String::new())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(
+        5432,
+        "shop",
+        "[sources.kv]\ntype = \"vault\"\npath = \"{key}\"\n",
+    )
+    .replace(
+        "sources = [\"database\"]",
+        "sources = [\"database\", \"kv\"]",
+    ) + "\n[secrets.api_key]\n";
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", address.as_str()),
+        ("VAULT_TOKEN", "token"),
+        ("VAULT_MAX_RETRIES", "0"),
+    ]);
+    let report = resolve_now(&manifest, &vars);
+    let problem = &report.get("api_key").unwrap().problems[0];
+    let said = format!("{} {}", problem.kind, problem.fix);
+    assert!(
+        said.contains("VAULT_TOKEN, whose uses are spent: its last was secretary's look-up of it")
+            && said.contains("use a token without a use limit")
+            && !said.contains("expired"),
+        "{said}"
+    );
+    leases::revoke_all();
+}

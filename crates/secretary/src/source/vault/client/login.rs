@@ -434,7 +434,14 @@ impl Client {
         if let Some(&limited) = self.user_token_limited.get() {
             return Ok(limited);
         }
-        let limited = self.limited(token).await?;
+        let uses = self.limited(token).await?;
+        // -1: the look-up was its last use, and Vault revoked it (a sixty-seventh
+        // adversarial pass saw the KV read that followed blamed on its policy).
+        if uses == -1 {
+            self.user_token_spent
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let limited = uses != 0;
         let _ = self.user_token_limited.set(limited);
         Ok(limited)
     }

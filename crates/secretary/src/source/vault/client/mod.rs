@@ -187,6 +187,9 @@ pub struct Client {
     /// Whether a token of the user's may be used a limited number of times, as its
     /// `lookup-self` said when first asked ([`Client::uses_limited`]).
     user_token_limited: std::sync::OnceLock<bool>,
+    /// A token of the user's whose look-up was its last use: Vault revoked it then, and
+    /// a 403 after is said as such ([`Client::error_for`]).
+    user_token_spent: std::sync::atomic::AtomicBool,
 }
 
 /// An HTTP client for `settings`, speaking `tls`; `resolve` maps `VAULT_TLS_SERVER_NAME`
@@ -270,6 +273,7 @@ impl Client {
             lease: Mutex::new(None),
             logged_out: std::sync::atomic::AtomicBool::new(false),
             user_token_limited: std::sync::OnceLock::new(),
+            user_token_spent: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -738,6 +742,7 @@ impl Client {
                 address,
                 status: 403,
             },
+            403 if self.user_token_spent.load(Ordering::Relaxed) => VaultError::UsesSpent { path },
             403 => VaultError::Denied { path, access },
             404 if reply.is_no_namespace() => {
                 match (&self.settings.namespace, &self.settings.namespace_setting) {

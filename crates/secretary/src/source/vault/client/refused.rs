@@ -152,7 +152,7 @@ impl Client {
     /// page without a whole number of uses) says nothing, and is an error, as is no
     /// answer: no lease is read on it (a sixty-third adversarial pass read one past
     /// a 429). Asked as any request is, retries and nodes included.
-    pub(super) async fn limited(&self, token: &SecretValue) -> Result<bool, VaultError> {
+    pub(super) async fn limited(&self, token: &SecretValue) -> Result<i64, VaultError> {
         let path = "auth/token/lookup-self";
         let reply = self
             .send_as(Method::GET, path, None, None, Some(token))
@@ -164,13 +164,13 @@ impl Client {
                 .pointer("/data/num_uses")
                 .and_then(serde_json::Value::as_i64)
             {
-                Some(uses) => Ok(uses != 0),
+                Some(uses) => Ok(uses),
                 None => Err(VaultError::Unexpected {
                     path: path.to_owned(),
                     what: "a look-up of the token that does not say how many uses it has left (data.num_uses)".to_owned(),
                 }),
             },
-            403 if reply.is_vault_error() => Ok(false),
+            403 if reply.is_vault_error() => Ok(0),
             _ => Err(self.error_for(&reply, path, super::super::Access::Read)),
         }
     }

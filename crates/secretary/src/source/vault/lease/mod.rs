@@ -141,7 +141,7 @@ impl LeaseError {
             }
             Self::NotText { .. } => "list only text fields in the source's `secrets` table".to_owned(),
             Self::LimitedUses { .. } => {
-                "give the vault_lease source a token without a use limit: log in with a role whose tokens have none (token_num_uses=0), by its own role_id_file and secret_id_file, or set a VAULT_TOKEN made without one; a vault (KV) source may keep the limited one".to_owned()
+                "give the vault_lease source a token without a use limit: log in with a role whose tokens have none (token_num_uses=0), by its own role_id_file and secret_id_file, or set a VAULT_TOKEN made without one (a KV source sharing the limited one loses a use to the look-up that found the limit)".to_owned()
             }
             Self::Ending { .. } => {
                 "nothing to do: the process was stopped while it read its secrets".to_owned()
