@@ -580,3 +580,25 @@ fn a_secret_pinned_to_a_version_is_written_for_the_pin_to_move_and_never_rolled_
     assert_eq!(stored(&bao, "production/token").map(|(_, v)| v), Some(2));
     assert_no_value(&out, &["dev-Zq7-canary", "v1-Kp2-canary"]);
 }
+
+#[test]
+fn a_pinned_version_vault_lacks_is_said_as_the_pin() {
+    // A sixty-eighth adversarial pass: `version = 99` over five versions was "not found"
+    // with "store it in Vault", and the `put` that followed wrote a sixth none reads.
+    let bao = OpenBao::start();
+    let manifest = "version = 1\n[sources.vault]\ntype = \"vault\"\n\
+        [environments.production]\nsources = [\"vault\"]\n\
+        [secrets.token]\nrequired = true\nversion = 7\n";
+    let app = App::new(manifest, "");
+    bao.kv_put("production/token", &[("value", "v1-Kp2-canary")]);
+    let out = app.run(&bao, &["--env", "production", "check"]);
+    assert_eq!(out.code, 1, "{}", out.all());
+    assert!(
+        out.all()
+            .contains("the manifest pins version 7 of secret/production/token: set the secret's `version` to one Vault holds")
+            && !out.all().contains("store it in Vault"),
+        "{}",
+        out.all()
+    );
+    assert_no_value(&out, &["v1-Kp2-canary"]);
+}

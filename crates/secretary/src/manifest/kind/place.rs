@@ -16,6 +16,14 @@ pub enum Place {
     File(PathBuf),
     /// This path in Vault (mount and path).
     Vault(String),
+    /// This version of this path in Vault, which the manifest pins (`version = N`): a
+    /// value stored anew would be another version.
+    VaultVersion {
+        /// The mount and path.
+        path: String,
+        /// The version pinned.
+        version: u64,
+    },
     /// This sops-encrypted file (as shown to people).
     Sops(PathBuf),
     /// The store behind this `exec` source's provider.
@@ -41,6 +49,10 @@ impl Place {
             Self::Dotenv(file) => write!(f, "add `{name}=...` to {}", file.display()),
             Self::File(path) => write!(f, "create {}", path.display()),
             Self::Vault(path) => write!(f, "store it in Vault at {path}"),
+            Self::VaultVersion { path, version } => write!(
+                f,
+                "the manifest pins version {version} of {path}: set the secret's `version` to one Vault holds (`bao kv metadata get {path}`), or undelete version {version} if it was deleted"
+            ),
             Self::Lease(source) => write!(f, "list it in source `{source}`'s `secrets` table"),
             Self::Provider(source) => {
                 write!(f, "store it where source `{source}`'s provider reads")

@@ -273,7 +273,11 @@ impl Settings for VaultConfig {
     ) -> Place {
         let path =
             expand(&self.path, environment, &spec.key, app).unwrap_or_else(|| self.path.clone());
-        Place::Vault(format!("{}/{path}", self.mount))
+        let path = format!("{}/{path}", self.mount);
+        match spec.version {
+            Some(version) => Place::VaultVersion { path, version },
+            None => Place::Vault(path),
+        }
     }
 
     fn as_any(&self) -> &dyn std::any::Any {
