@@ -94,6 +94,9 @@ impl Parser<'_, '_> {
         }
         // What it is charged: what the file's text bounds it by, never the length of a
         // value from outside (nor whether that is set).
+        // A value lent with a bound past what one from outside may hold is refused by
+        // that bound, whatever it holds.
+        let mut lent_over = false;
         let (found, bound): (Option<&str>, usize) = match self.defined.get(name) {
             Some(&index) => {
                 if self.entries[index].oversize {
@@ -111,7 +114,13 @@ impl Parser<'_, '_> {
             }
             // Not asked when the value is not expanded: nothing of it is read.
             None if !self.materialize.get() => (None, OUTSIDE_CHARGE),
-            None => ((self.outside)(name), OUTSIDE_CHARGE),
+            None => match (self.outside)(name) {
+                Some(lent) => {
+                    lent_over = lent.bound.is_some_and(|bound| bound > OUTSIDE_CHARGE);
+                    (Some(lent.value), OUTSIDE_CHARGE)
+                }
+                None => (None, OUTSIDE_CHARGE),
+            },
         };
         let charge = bound.max(default.map_or(0, str::len));
         // What is inserted, and what it may hold: a value found, what it was charged
@@ -144,7 +153,7 @@ impl Parser<'_, '_> {
         // larger than it was charged (a value from outside over OUTSIDE_CHARGE): too
         // large, and said only to a secret that reads it.
         let bounded_over = bounded > MAX_VALUE;
-        let from_outside = !bounded_over && inserted.len() > limit;
+        let from_outside = !bounded_over && (lent_over || inserted.len() > limit);
         if bounded_over || from_outside {
             self.bounded_over
                 .set(self.bounded_over.get() || bounded_over);

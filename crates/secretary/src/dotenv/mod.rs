@@ -87,6 +87,26 @@ impl fmt::Debug for Entry {
     }
 }
 
+/// A value lent to expansion from outside the file (the environment, an earlier file).
+#[derive(Debug, Clone, Copy)]
+pub struct Lent<'o> {
+    /// The value.
+    pub value: &'o str,
+    /// The most it may hold, as its own text bounds it, when it was built by an earlier
+    /// file ([`Entry::bound`]): judged by that, never by its length, against the 32 KiB
+    /// a value from outside may hold (a sixty-ninth adversarial pass padded a line of an
+    /// earlier file over a password, and read its length off the first line refused in
+    /// the next). `None` for a value of the environment, judged by its length.
+    pub bound: Option<usize>,
+}
+
+impl<'o> Lent<'o> {
+    /// A value of the environment, whose bound no text gives.
+    pub fn value(value: &'o str) -> Self {
+        Self { value, bound: None }
+    }
+}
+
 /// What is wrong with a line. Carries no text from the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -224,7 +244,7 @@ impl std::error::Error for ParseError {}
 /// ```
 pub fn parse<'o>(
     text: &str,
-    outside: &dyn Fn(&str) -> Option<&'o str>,
+    outside: &dyn Fn(&str) -> Option<Lent<'o>>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
     parse_with(text, outside, false, &Cell::new(0), &|_| true, false)
 }
@@ -244,7 +264,7 @@ pub fn parse<'o>(
 /// length; a forty-seventh, from one budget shared with a private file).
 pub fn parse_marking_oversize<'o>(
     text: &str,
-    outside: &dyn Fn(&str) -> Option<&'o str>,
+    outside: &dyn Fn(&str) -> Option<Lent<'o>>,
     expanded: &Cell<usize>,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
     parse_with(text, outside, true, expanded, &|_| true, false)
@@ -262,7 +282,7 @@ pub fn parse_marking_oversize<'o>(
 /// read a token's length from 8,000 copies of it no secret read: 29 MB + 8 KB a byte).
 pub fn parse_needed<'o>(
     text: &str,
-    outside: &dyn Fn(&str) -> Option<&'o str>,
+    outside: &dyn Fn(&str) -> Option<Lent<'o>>,
     expanded: &Cell<usize>,
     needed: &dyn Fn(usize) -> bool,
 ) -> Result<Vec<Entry>, Vec<ParseError>> {
@@ -290,7 +310,7 @@ pub fn parse_shapes(
 
 fn parse_with<'o>(
     text: &str,
-    outside: &dyn Fn(&str) -> Option<&'o str>,
+    outside: &dyn Fn(&str) -> Option<Lent<'o>>,
     mark_oversize: bool,
     expanded: &Cell<usize>,
     needed: &dyn Fn(usize) -> bool,
@@ -355,7 +375,7 @@ struct Parser<'a, 'o> {
     /// Index into `entries` of the latest definition of each key.
     defined: HashMap<String, usize>,
     errors: Vec<ParseError>,
-    outside: &'a dyn Fn(&str) -> Option<&'o str>,
+    outside: &'a dyn Fn(&str) -> Option<Lent<'o>>,
     /// Bytes that expansions have added, or tried to add, so far.
     expanded: &'a Cell<usize>,
     /// The first line of the comment block just read, for the assignment right below it.

@@ -3,7 +3,7 @@ use super::*;
 use std::fmt::Write as _;
 
 fn parse_ok(text: &str) -> Vec<(String, String, usize)> {
-    let outside = |name: &str| (name == "OUTSIDE").then_some("from-env");
+    let outside = |name: &str| (name == "OUTSIDE").then_some(Lent::value("from-env"));
     parse(text, &outside)
         .unwrap_or_else(|errors| panic!("{text:?}: {errors:?}"))
         .into_iter()
@@ -241,7 +241,7 @@ fn refused_expansions_use_up_the_budget_and_values_are_lent_not_copied() {
     // from outside may be): the file stops once the charges add up to 4 MiB, not after
     // 4,000 copies.
     let big = "x".repeat(1024 * 1024);
-    let outside = |name: &str| (name == "BIG").then_some(big.as_str());
+    let outside = |name: &str| (name == "BIG").then_some(Lent::value(big.as_str()));
     let text = "X=a${BIG}\n".repeat(4000);
     let found =
         parse_marking_oversize(&text, &outside, &std::cell::Cell::new(0)).expect_err("refused");
@@ -272,7 +272,13 @@ fn the_budget_is_charged_the_same_whatever_a_value_from_outside_holds() {
     let long = "t".repeat(OUTSIDE_CHARGE);
     for value in [None, Some(""), Some("t"), Some(long.as_str())] {
         let budget = std::cell::Cell::new(0);
-        let outside = |name: &str| if name == "TOKEN" { value } else { None };
+        let outside = |name: &str| {
+            if name == "TOKEN" {
+                value.map(Lent::value)
+            } else {
+                None
+            }
+        };
         assert!(parse_marking_oversize(&text, &outside, &budget).is_ok());
         assert_eq!(budget.get(), MAX_EXPANDED, "{:?}", value.map(str::len));
         // One more spends it, whatever the value.
@@ -375,7 +381,7 @@ fn only_the_values_needed_are_expanded_and_nothing_else_is_asked_of_outside() {
     let asked = std::cell::RefCell::new(Vec::new());
     let outside = |name: &str| {
         asked.borrow_mut().push(name.to_owned());
-        (name == "TOKEN").then_some("tok")
+        (name == "TOKEN").then_some(Lent::value("tok"))
     };
     let (whole, part) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
     let all = parse_marking_oversize(text, &outside, &whole).unwrap();

@@ -329,7 +329,11 @@ fn entries_of(
     text: &str,
     earlier: &HashMap<String, Zeroizing<String>>,
 ) -> Result<Vec<dotenv::Entry>, Vec<dotenv::ParseError>> {
-    let outside = |name: &str| earlier.get(name).map(|value| value.as_str());
+    let outside = |name: &str| {
+        earlier
+            .get(name)
+            .map(|value| dotenv::Lent::value(value.as_str()))
+    };
     dotenv::parse_marking_oversize(text, &outside, &std::cell::Cell::new(0))
 }
 

@@ -58,9 +58,13 @@ pub enum TemplateError {
 pub(crate) const TEMPLATE_LIMIT: usize = 1 << 20;
 
 /// The most an environment's templates may build in all, each counted as
-/// [`ValueTemplate::charged_len`] counts it (and, at resolution, each input built from
-/// others at its bound).
+/// [`ValueTemplate::charged_len`] counts it.
 pub(crate) const MOST_BUILT: usize = 64 << 20;
+
+/// The most templates an environment may have: at resolution, an input built from others
+/// is charged its bound, so that a template may make up to 1 MiB whatever its text
+/// counted; this many bound what they make in all (256 MiB).
+pub(crate) const MOST_TEMPLATES: usize = 256;
 
 /// The most an input of a template may hold, in bytes, and what each place a template
 /// names one is counted at.

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::{Fix, Problem, ProblemKind, Resolution};
-use crate::manifest::derived::{INPUT_LIMIT, MOST_BUILT, TEMPLATE_LIMIT};
+use crate::manifest::derived::{INPUT_LIMIT, TEMPLATE_LIMIT};
 use crate::manifest::{EnvironmentSpec, SecretSpec};
 use crate::{Absence, Looked, Origin, Searched, SecretValue};
 
@@ -39,8 +39,6 @@ pub(super) fn build(specs: &[&Arc<SecretSpec>], resolutions: &mut [Resolution]) 
         .enumerate()
         .map(|(at, spec)| (spec.key.as_str(), at))
         .collect();
-    // What the templates built so far were charged, toward `MOST_BUILT`.
-    let mut spent = 0usize;
     let mut waiting: Vec<usize> = (0..specs.len())
         .filter(|&at| specs[at].template.is_some())
         .collect();
@@ -58,7 +56,7 @@ pub(super) fn build(specs: &[&Arc<SecretSpec>], resolutions: &mut [Resolution]) 
                     .is_none_or(|i| !waiting.contains(i) || settled.contains(i))
             });
             if ready {
-                settle(at, specs, resolutions, (&position, &mut spent));
+                settle(at, specs, resolutions, &position);
                 settled.push(at);
             }
         }
@@ -89,14 +87,6 @@ pub(crate) fn rebuild(
         .enumerate()
         .map(|(at, spec)| (spec.key.as_str(), at))
         .collect();
-    // Charged anew, as `build` charged them: the rest of the environment's templates are
-    // charged as built before.
-    let mut spent = resolutions
-        .iter()
-        .enumerate()
-        .filter(|(at, resolution)| !which.contains(at) && resolution.spec.template.is_some())
-        .filter_map(|(_, resolution)| resolution.bound)
-        .fold(0usize, usize::saturating_add);
     for &at in which {
         let resolution = &mut resolutions[at];
         resolution.value = None;
@@ -105,18 +95,17 @@ pub(crate) fn rebuild(
         resolution.origin = None;
         resolution.stale = None;
         resolution.problems.clear();
-        settle(at, &specs, resolutions, (&position, &mut spent));
+        settle(at, &specs, resolutions, &position);
     }
     super::validate_some(environment, &specs, resolutions, which);
 }
 
-/// Builds the templated secret at `at`, or says which input it lacks; `spent` is what
-/// the environment's templates built so far were charged, this one's added.
+/// Builds the templated secret at `at`, or says which input it lacks.
 fn settle(
     at: usize,
     specs: &[&Arc<SecretSpec>],
     resolutions: &mut [Resolution],
-    (position, spent): (&HashMap<&str, usize>, &mut usize),
+    position: &HashMap<&str, usize>,
 ) {
     let spec = specs[at];
     let Some(template) = &spec.template else {
@@ -175,14 +164,13 @@ fn settle(
     };
     // Each input at most what the template's text counted it at ([`INPUT_LIMIT`]), or,
     // built from others, what its own text bounds it by: so that the value is at most
-    // 1 MiB, and every template of the environment at most `MOST_BUILT` in all, judged
-    // by text alone (a sixty-eighth adversarial pass padded templates and `.env` lines
+    // 1 MiB, judged by text alone (a sixty-eighth adversarial pass padded templates and `.env` lines
     // of its own over one password, and read its length off the first refused).
     let charge = charged(template, position, resolutions);
     let refused = too_large(&inputs, value_of, |key| {
         position.get(key).and_then(|&i| resolutions[i].bound)
     })
-    .or_else(|| past_limits(charge, *spent));
+    .or_else(|| past_limit(charge));
     if let Some((expected, reason)) = refused {
         resolutions[at].problems.push(Problem {
             fix: Fix::Correct {
@@ -209,7 +197,6 @@ fn settle(
         .filter_map(|&i| resolutions[i].stale.clone())
         .max_by_key(|stale| stale.age);
     let charge = charge.unwrap_or(usize::MAX);
-    *spent = spent.saturating_add(charge);
     if let Some(built) = built {
         let resolution = &mut resolutions[at];
         resolution.bound = Some(charge);
@@ -244,32 +231,20 @@ fn too_large<'v>(
     ))
 }
 
-/// Why a template charged `charge` (by [`charged`]) may not be built when the
-/// environment's templates before it were charged `spent`: past [`TEMPLATE_LIMIT`], or
-/// past [`MOST_BUILT`] in all.
-fn past_limits(charge: Option<usize>, spent: usize) -> Option<(String, String)> {
-    match charge {
-        Some(charge) if charge <= TEMPLATE_LIMIT => (spent.saturating_add(charge) > MOST_BUILT)
-            .then(|| {
-                (
-                    format!(
-                        "templates of at most {} MiB in all in the environment, each input counted at what it may hold: build fewer",
-                        MOST_BUILT >> 20
-                    ),
-                    format!(
-                        "would take the environment's templates past {} MiB in all",
-                        MOST_BUILT >> 20
-                    ),
-                )
-            }),
-        _ => Some((
+/// Why a template charged `charge` (by [`charged`]) may not be built: past
+/// [`TEMPLATE_LIMIT`]. (What an environment's templates build in all is bounded where
+/// the manifest is checked, by their number and their text: a bound kept at resolution
+/// would depend on which secrets were asked, a sixty-ninth adversarial pass.)
+fn past_limit(charge: Option<usize>) -> Option<(String, String)> {
+    charge.is_none_or(|charge| charge > TEMPLATE_LIMIT).then(|| {
+        (
             format!(
-                "a value of at most {} MiB, each input counted at what it may hold (32 KiB, a value built from others what its text bounds it by; three times that with `|url`): name inputs fewer times",
+                "a value of at most {} MiB, each input counted at what it may hold (32 KiB, a value built from others what its text bounds it by, in steps of 32 KiB; three times that with `|url`): name inputs fewer times",
                 TEMPLATE_LIMIT >> 20
             ),
             format!("could be longer than {} MiB", TEMPLATE_LIMIT >> 20),
-        )),
-    }
+        )
+    })
 }
 
 /// What `template`'s value may hold, as text bounds it: its own text, and each input it
@@ -284,11 +259,16 @@ fn charged(
         let more = match part {
             crate::manifest::Part::Text(text) => text.len(),
             crate::manifest::Part::Secret { key, url } => {
+                // In whole steps of the input limit: a bound is the text that built the
+                // value, and that text may hold a secret (a `.env` line's password
+                // beside an expansion), whose length a step of its own would tell (a
+                // sixty-ninth adversarial pass padded templates to one byte).
                 let bound = position
                     .get(key.as_str())
                     .and_then(|&i| resolutions[i].bound)
                     .unwrap_or(INPUT_LIMIT)
-                    .max(INPUT_LIMIT);
+                    .max(1)
+                    .checked_next_multiple_of(INPUT_LIMIT)?;
                 if *url { bound.checked_mul(3)? } else { bound }
             }
         };

@@ -246,9 +246,13 @@ impl DotenvSource {
             // environment: `A=${VAULT_TOKEN}` would hand the token to every program
             // `run` starts, which `run` never does.
             let withheld: RefCell<Vec<String>> = RefCell::new(Vec::new());
-            let outside = |name: &str| -> Option<&str> {
+            let outside = |name: &str| -> Option<dotenv::Lent<'_>> {
+                // An earlier file's value with the bound its text gave it.
                 if let Some(assigned) = loaded.values.get(name) {
-                    return Some(assigned.value.as_str());
+                    return Some(dotenv::Lent {
+                        value: assigned.value.as_str(),
+                        bound: Some(assigned.bound),
+                    });
                 }
                 // The list is sorted (the manifest's check): searched, not scanned, at
                 // each expansion (a forty-third adversarial pass: 20,000 names by
@@ -264,7 +268,7 @@ impl DotenvSource {
                     }
                     return None;
                 }
-                context.vars.get_str(name)
+                context.vars.get_str(name).map(dotenv::Lent::value)
             };
             // Each file its own budget: what a file's expansions are charged is a
             // function of its own text alone (a value from outside it is charged the same

@@ -69,7 +69,7 @@ proptest! {
 
     #[test]
     fn dotenv_never_panics_on_structured_input(text in dotenv_text()) {
-        let _ = parse(&text, &|name| (name == "A").then_some("outside"));
+        let _ = parse(&text, &|name| (name == "A").then_some(secretary::dotenv::Lent::value("outside")));
     }
 
     #[test]
@@ -89,7 +89,7 @@ proptest! {
                 let _ = writeln!(text, "export {key} = {}", double_quote(value));
             }
         }
-        let entries = parse(&text, &|_| Some("must-not-expand"))
+        let entries = parse(&text, &|_| Some(secretary::dotenv::Lent::value("must-not-expand")))
             .map_err(|errors| TestCaseError::fail(format!("{errors:?} in {text:?}")))?;
         prop_assert_eq!(entries.len(), values.len());
         for (entry, (key, value, _)) in entries.iter().zip(&values) {
@@ -105,7 +105,7 @@ proptest! {
             secretary::export::Format::Dotenv,
             names.iter().map(String::as_str).zip(values.iter().map(String::as_str)),
         );
-        let entries = parse(&text, &|_| Some("must-not-expand"))
+        let entries = parse(&text, &|_| Some(secretary::dotenv::Lent::value("must-not-expand")))
             .map_err(|errors| TestCaseError::fail(format!("{errors:?} in {:?}", text.as_str())))?;
         prop_assert_eq!(entries.len(), values.len());
         for (entry, value) in entries.iter().zip(&values) {

@@ -114,10 +114,11 @@ impl Checker<'_> {
         self.built_in_all(environment);
     }
 
-    /// Reports an environment whose templates could build more than `MOST_BUILT` in
-    /// all, each counted by its text ([`crate::manifest::ValueTemplate::charged_len`]):
-    /// many templates may read one value, and each may be 1 MiB (100,000 templates over
-    /// one 32 KiB value would build 100 GB).
+    /// Reports an environment with more than `MOST_TEMPLATES` templates, or whose
+    /// templates could build more than `MOST_BUILT` in all, each counted by its text
+    /// ([`crate::manifest::ValueTemplate::charged_len`]): many templates may read one
+    /// value, and each may be 1 MiB (100,000 templates over one 32 KiB value would build
+    /// 100 GB).
     fn built_in_all(&mut self, environment: &EnvironmentSpec) {
         let total = environment
             .secrets()
@@ -125,6 +126,25 @@ impl Checker<'_> {
             .filter_map(|spec| spec.template.as_ref())
             .map(|template| template.charged_len().unwrap_or(usize::MAX))
             .fold(0usize, usize::saturating_add);
+        let count = environment
+            .secrets()
+            .iter()
+            .filter(|spec| spec.template.is_some())
+            .count();
+        let most = crate::manifest::derived::MOST_TEMPLATES;
+        if count > most {
+            self.report_line(
+                1,
+                || {
+                    format!(
+                        "environment `{}` has {count} templates: at most {most}",
+                        environment.name
+                    )
+                },
+                Some("use fewer templates: each may make up to 1 MiB"),
+            );
+            return;
+        }
         if total > crate::manifest::derived::MOST_BUILT {
             self.report_line(
                 1,

@@ -567,3 +567,77 @@ fn no_padding_reads_a_length_off_a_template_or_a_dotenv_limit() {
         assert_eq!(verdicts(pw, big), first, "{pw} {big}");
     }
 }
+
+#[test]
+fn no_padding_reads_the_length_of_a_literal_or_of_an_earlier_files_line() {
+    use std::fmt::Write as _;
+
+    // A sixty-ninth adversarial pass: (1) a `.env` URL with its password written
+    // literally beside `${DB_HOST}` had that password's length in its bound, and
+    // templates over templates padded to one byte read it; (2) an earlier file's line
+    // `YP=${DB_PASSWORD}xxx...` was judged by its length where a later file expanded it.
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from(
+        "version = 1\n[sources.env]\ntype = \"env\"\n\
+         [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\"private.env\", \"a.env\", \"b.env\"]\n\
+         [environments.development]\nsources = [\"env\", \"dotenv\"]\n\
+         [secrets.db_password]\n[secrets.database_url]\n[secrets.pad]\nsensitive = false\n\
+         [secrets.qa]\nsensitive = false\ntemplate = \"{pad}",
+    );
+    text.push_str(&"x".repeat(4_000));
+    text.push_str("\"\n");
+    let (mut a, mut b) = (String::new(), String::new());
+    for d in 0..24 {
+        let _ = write!(
+            text,
+            "[secrets.q{d}]\nsensitive = false\ntemplate = \"{{pad}}{}\"\n\
+             [secrets.t{d}]\ntemplate = \"{{database_url}}{}{}{{q{d}}}\"\n",
+            // Past 1 MiB by one byte more of the password, unrounded.
+            "x".repeat(720 + d),
+            "{qa}".repeat(8),
+            "{pad}".repeat(21)
+        );
+    }
+    for p in 32_744..32_752 {
+        let _ = writeln!(a, "Y{p}=${{DB_PASSWORD}}{}", "x".repeat(p));
+        let _ = writeln!(b, "Z{p}=${{Y{p}}}");
+        let _ = writeln!(text, "[secrets.z{p}]");
+    }
+    for (name, body) in [("a.env", a), ("b.env", b)] {
+        std::fs::write(dir.path().join(name), body).unwrap();
+        std::fs::set_permissions(
+            dir.path().join(name),
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+    }
+    let manifest = manifest(dir.path(), &text);
+    let verdicts = |password: &str| {
+        let private = dir.path().join("private.env");
+        std::fs::write(
+            &private,
+            format!("DATABASE_URL=postgresql://app:{password}@${{DB_HOST}}:5432/app\n"),
+        )
+        .unwrap();
+        std::fs::set_permissions(
+            &private,
+            std::os::unix::fs::PermissionsExt::from_mode(0o600),
+        )
+        .unwrap();
+        let report = run(
+            &manifest,
+            "development",
+            &Variables::from_pairs([("DB_PASSWORD", password), ("DB_HOST", "db"), ("PAD", "x")]),
+        );
+        report
+            .resolutions
+            .iter()
+            .filter(|r| r.key() != "db_password" && r.key() != "database_url")
+            .map(|r| (r.key().to_owned(), r.value.is_some()))
+            .collect::<Vec<_>>()
+    };
+    let first = verdicts("0123456789");
+    for password in ["0123456789a", "s3cretp%@é", "x", &"y".repeat(40)] {
+        assert_eq!(verdicts(password), first, "{password}");
+    }
+}
