@@ -288,11 +288,17 @@ fn written_secret<'e>(
 /// The `vault_lease` source that gives `key` its value in `environment` before any
 /// source a write could go to: a value written would never be read (a sixty-seventh
 /// adversarial pass: the reference application's `postgres_password` in production).
+/// None when the environment falls through a failed source (`on_source_error =
+/// "next"`): a value written there is what it reads while the lease source fails (a
+/// sixty-ninth pass wrote a break-glass value so).
 pub(crate) fn leased_by<'m>(
     manifest: &'m Manifest,
     environment: &EnvironmentSpec,
     key: &str,
 ) -> Option<&'m crate::manifest::SourceSpec> {
+    if environment.on_source_error != crate::manifest::OnSourceError::Fail {
+        return None;
+    }
     environment
         .sources
         .iter()

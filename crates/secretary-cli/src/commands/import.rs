@@ -462,6 +462,11 @@ fn not_copied(
             "not copied {}: environment `{}` builds it by a template, so a value written would never be read",
             item.key, target
         )?,
+        ImportAction::Issued => writeln!(
+            out,
+            "not copied {}: {from} has it issued with a lease, credentials of this command's own that end with it",
+            item.key
+        )?,
         ImportAction::Leased => writeln!(
             out,
             "not copied {}: environment `{target}` has it issued with a lease, so a value written would never be read",

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use super::{PutError, admissible, target as write_target};
 use crate::audit::Fingerprints;
-use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec};
+use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, SecretSpec, SourceKind};
 use crate::resolve::{ProblemKind, Scope, resolve};
 use crate::source::{Context, Plan, SourceError, Store, Stored, Written};
 use crate::{Locator, Origin, SecretValue, Variables};
@@ -57,6 +57,9 @@ pub enum Action {
     /// written would never be read (a sixty-sixth adversarial pass: the reference
     /// application's `database_url`, a template in production). Neither read nor copied.
     Templated,
+    /// Issued with a lease where it is copied from: credentials of this process, revoked
+    /// as it ends, so no value to copy. Read, not copied.
+    Issued,
     /// Issued with a lease by a `vault_lease` source the target asks first: a value
     /// written would never be read. Neither read nor copied.
     Leased,
@@ -73,7 +76,7 @@ pub enum Action {
 
 impl Action {
     /// The word for it: `create`, `update`, `same`, `keep`, `no_value`, `refused`,
-    /// `failed`, `built`, `templated`, `leased`, `pinned`, `setting`.
+    /// `failed`, `built`, `issued`, `templated`, `leased`, `pinned`, `setting`.
     pub fn as_str(&self) -> &'static str {
         match self {
             Self::Create => "create",
@@ -87,6 +90,7 @@ impl Action {
             Self::Templated => "templated",
             Self::Pinned => "pinned",
             Self::Leased => "leased",
+            Self::Issued => "issued",
             Self::Setting => "setting",
         }
     }
@@ -214,6 +218,32 @@ impl Import<'_> {
         }
         Ok(applied)
     }
+}
+
+/// Why `resolution`'s value may not be copied, its source having failed for it, or its
+/// value not being the source's current one.
+fn failure(resolution: &crate::resolve::Resolution) -> Option<String> {
+    resolution
+        .problems
+        .iter()
+        .find_map(|problem| match &problem.kind {
+            ProblemKind::SourceFailed { source, error } => {
+                Some(format!("source `{source}` failed: {error}"))
+            }
+            // Not reached while the copy is never asked (see `values_from`), but a value
+            // that is not the source's current one is never copied.
+            kind @ (ProblemKind::Outage { .. } | ProblemKind::Stale(_)) => Some(kind.to_string()),
+            _ => None,
+        })
+        .or_else(|| resolution.stale.as_ref().map(ToString::to_string))
+}
+
+/// Whether a value came from `origin` issued with a lease (a `vault_lease` source): the
+/// credentials of this process, revoked as it ends, so no value to copy (a sixty-ninth
+/// adversarial pass stored credentials dead before the import ended).
+fn issued_here(manifest: &Manifest, origin: Option<&Origin>) -> bool {
+    matches!(origin, Some(Origin::Source { name, .. })
+        if manifest.source(name).is_some_and(|source| source.config.kind() == SourceKind::VAULT_LEASE))
 }
 
 /// What an import leaves `spec` at without reading it, if anything: a setting, unless
@@ -383,40 +413,31 @@ pub fn import<'a>(
             _ => (None, None),
         };
         let from_origin = resolution.origin.clone();
-        let failed = resolution
-            .problems
-            .iter()
-            .find_map(|problem| match &problem.kind {
-                ProblemKind::SourceFailed { source, error } => {
-                    Some(format!("source `{source}` failed: {error}"))
-                }
-                // Not reached while the copy is never asked (see `values_from`), but a
-                // value that is not the source's current one is never copied.
-                kind @ (ProblemKind::Outage { .. } | ProblemKind::Stale(_)) => {
-                    Some(kind.to_string())
-                }
-                _ => None,
-            });
-        let failed = failed.or_else(|| resolution.stale.as_ref().map(ToString::to_string));
+        let failed = failure(resolution);
         let value = resolution
             .value
             .as_ref()
             .filter(|_| resolution.origin != Some(Origin::Default));
         let built = resolution.shape.is_some()
             || matches!(resolution.origin, Some(Origin::Template { .. }));
-        let action = action_for(
-            (spec, target, overwrite),
-            failed,
-            value.map(|value| (value, built)),
-            current.as_ref(),
-        );
+        let issued = issued_here(manifest, resolution.origin.as_ref());
+        let action = if issued && failed.is_none() {
+            Action::Issued
+        } else {
+            action_for(
+                (spec, target, overwrite),
+                failed,
+                value.map(|value| (value, built)),
+                current.as_ref(),
+            )
+        };
         values.push(
             value
                 .filter(|_| action.writes())
                 .map(|value| (index, value.clone())),
         );
         // (A built value's fingerprint would compare it with the target's too.)
-        let value = value.filter(|_| !built);
+        let value = value.filter(|_| !built && !issued);
         items.push(ImportItem {
             key: spec.key.clone(),
             from_fingerprint: value.map(|value| fingerprints.of(value)),

@@ -591,6 +591,7 @@ fn import_neither_reads_nor_writes_what_the_target_builds_by_a_template() {
         [sources.db]\ntype = \"vault_lease\"\npath = \"database/creds/app\"\nsecrets = { dbuser = \"username\" }\n\
         [environments.development]\nsources = [\"env\"]\n\
         [environments.production]\nsources = [\"db\", \"vault\"]\n\
+        [environments.fallback]\nsources = [\"db\", \"vault\"]\non_source_error = \"next\"\n\
         [environments.production.secrets.url]\ntemplate = \"http://h/{pw}\"\n\
         [secrets.pw]\nenv = [\"PW\"]\n\
         [secrets.dbuser]\nenv = [\"DBUSER\"]\n\
@@ -660,6 +661,21 @@ fn import_neither_reads_nor_writes_what_the_target_builds_by_a_template() {
         out.all()
     );
     assert_eq!(stored(&bao, "production/dbuser"), None);
+    // Where a failed lease source falls through to Vault, what is written there is
+    // read while it fails: a break-glass value (a sixty-ninth adversarial pass).
+    let out = app.run_with(
+        &bao,
+        &["--env", "fallback", "put", "dbuser"],
+        Some("break-glass"),
+        &[],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        stored(&bao, "fallback/dbuser")
+            .map(|(value, _)| value)
+            .as_deref(),
+        Some("break-glass")
+    );
     let text = fs::read_to_string(app.path().join(log)).unwrap();
     assert!(!text.contains("\"url\""), "read: {text}");
 }

@@ -165,3 +165,59 @@ fn a_kv_read_after_the_look_up_spent_the_tokens_last_use_says_so() {
     );
     leases::revoke_all();
 }
+
+#[test]
+fn import_copies_no_credentials_a_lease_issued_it() {
+    let _serial = serial();
+    // A sixty-ninth adversarial pass: `import --from staging`, where a lease source gives
+    // the credentials, wrote them to production's KV and then revoked their lease at its
+    // end: what it stored was dead before it returned.
+    let address = with_headers(move |request, _| {
+        if request.contains("auth/token/lookup-self") {
+            return (200, r#"{"data":{"num_uses":0}}"#.to_owned());
+        }
+        if request.contains("database/creds/shop") {
+            return (
+                200,
+                r#"{"lease_id":"database/creds/shop/lease-1","lease_duration":60,"renewable":true,"data":{"username":"user-Zq7","password":"pw-Kp2"}}"#
+                    .to_owned(),
+            );
+        }
+        if request.contains("secret/data/") || request.contains("secret/metadata/") {
+            return (404, r#"{"errors":[]}"#.to_owned());
+        }
+        (204, String::new())
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let text = Postgres::leased_manifest_on(5432, "shop", "[sources.kv]\ntype = \"vault\"\n")
+        .replace(
+            "[environments.production]\nsources = [\"database\"]",
+            "[environments.staging]\nsources = [\"database\"]\n[environments.production]\nsources = [\"kv\"]",
+        );
+    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
+    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
+    let vars = Variables::from_pairs([
+        ("VAULT_ADDR", address.as_str()),
+        ("VAULT_TOKEN", "token"),
+        ("VAULT_MAX_RETRIES", "0"),
+    ]);
+    let production = manifest
+        .select_environment(Some("production"), &vars)
+        .unwrap();
+    let staging = manifest.select_environment(Some("staging"), &vars).unwrap();
+    let plan = secretary::import(
+        &manifest,
+        production,
+        &vars,
+        secretary::ImportSource::Environment(staging),
+        Some(&["postgres_user", "postgres_password"]),
+        true,
+        &secretary::audit::Fingerprints::random().unwrap(),
+    )
+    .unwrap();
+    for item in plan.items() {
+        assert_eq!(item.action, secretary::ImportAction::Issued, "{item:?}");
+        assert!(item.from_fingerprint.is_none(), "{item:?}");
+    }
+    leases::revoke_all();
+}
