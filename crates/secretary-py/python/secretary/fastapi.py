@@ -330,11 +330,13 @@ class _StopSignal:
     handlers are wrapped, not replaced, and only where a server installed them (Python
     callables, on the main thread: uvicorn's); anywhere else nothing is watched.
 
-    A second stop signal (SIGTERM or SIGINT) makes uvicorn quit at once, without the
-    lifespan's shutdown, then die of the first signal raised again, so that no ``atexit``
-    runs either (the "CTRL+C to force quit" it invites while connections close): the
+    A SIGINT after a stop began makes uvicorn quit at once, without the lifespan's
+    shutdown, then die of the first signal raised again, so that no ``atexit`` runs
+    either (the "CTRL+C to force quit" it invites while connections close): the
     process's leases and login are ended right there, before the server's handler (a
-    sixty-seventh adversarial pass left both alive to their TTLs)."""
+    sixty-seventh adversarial pass left both alive to their TTLs). Any other second
+    signal leaves uvicorn draining its requests, whose reads still need them (a
+    sixty-ninth pass saw a drain's request fail): the shutdown ends them after."""
 
     def __init__(self) -> None:
         self._came = False
@@ -360,7 +362,7 @@ class _StopSignal:
             self._stops += 1
             if signum == signal.SIGTERM:
                 self._came = True
-            if self._stops > 1:
+            if signum == signal.SIGINT and self._stops > 1:
                 from . import end
 
                 try:
