@@ -225,3 +225,61 @@ def test_an_application_uvicorn_stops_on_sigterm_logs_out(vault_app, openbao, tm
     assert server.returncode == -signal.SIGTERM, said + rest
     assert secret_id not in said + rest
     assert _live_logins(openbao, mount) == 0, "the login token outlived the application"
+
+
+def test_a_drain_after_a_second_sigterm_keeps_its_credentials(vault_app, openbao, tmp_path):
+    # A sixty-ninth adversarial pass: a second SIGTERM (a process group's stop under
+    # `uvicorn --workers`) leaves uvicorn draining, and the lifespan ended the login
+    # then: the drain's request failed to read. Only a forced stop (SIGINT after a stop)
+    # ends it early; the shutdown ends it after the drain.
+    mount, _, environment = _approle_app(openbao, tmp_path)
+    (tmp_path / "served.py").write_text(
+        "import time\n"
+        "from fastapi import FastAPI, Request\n"
+        "from secretary import SecretManager\n"
+        "from secretary.fastapi import lifespan\n"
+        f"app = FastAPI(lifespan=lifespan(manager=lambda: SecretManager(environment={vault_app!r})))\n"
+        "@app.get('/drained')\n"
+        "def drained(request: Request):\n"
+        "    time.sleep(2)\n"
+        "    request.app.state.secrets.clear_cache()\n"
+        "    return {'read': request.app.state.secrets.get_secret('api_key') == 'vault-api-key-v1'}\n"
+    )
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "served:app", "--port", str(port)],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: [signal.signal(s, signal.SIG_DFL) for s in (signal.SIGTERM, signal.SIGINT)],
+    )
+    answers: list[bytes] = []
+
+    def ask() -> None:
+        with contextlib.suppress(OSError):
+            answers.append(urllib.request.urlopen(f"http://127.0.0.1:{port}/drained", timeout=25).read())  # noqa: S310
+
+    try:
+        said = ""
+        deadline = time.monotonic() + 60
+        while "Application startup complete" not in said:
+            assert time.monotonic() < deadline, said
+            line = server.stderr.readline()
+            assert line, f"uvicorn ended: {said}"
+            said += line
+        asking = threading.Thread(target=ask, daemon=True)
+        asking.start()
+        time.sleep(0.5)
+        server.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        server.send_signal(signal.SIGTERM)
+        asking.join(timeout=30)
+        _, rest = server.communicate(timeout=30)
+    finally:
+        if server.poll() is None:
+            server.kill()
+            server.wait()
+    assert answers == [b'{"read":true}'], said + rest
+    assert _live_logins(openbao, mount) == 0, "the login token outlived the application"

@@ -122,8 +122,19 @@ pub fn revoke_leases() {
 }
 
 /// Revokes the login tokens the command logged in for (AppRole, JWT) once it holds no
-/// lease, saying each that could not be: a token left would work until its TTL.
+/// lease, saying each that could not be: a token left would work until its TTL. Once: a
+/// stop signal during `run`'s log-out before it becomes the program ends the command,
+/// whose end waits for that log-out rather than trying it again (a sixty-seventh
+/// adversarial pass saw one failed log-out sent and said twice).
 pub fn log_out() {
+    static DONE: std::sync::Mutex<bool> = std::sync::Mutex::new(false);
+    let mut done = DONE
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if *done {
+        return;
+    }
+    *done = true;
     for error in leases::log_out_within(std::time::Duration::from_secs(5)) {
         Diagnostic::warning(format!(
             "could not revoke the login token this command used: {error}; unless it was revoked already, it works until its TTL ends"

@@ -524,6 +524,7 @@ fn a_secret_pinned_to_a_version_is_written_for_the_pin_to_move_and_never_rolled_
         [sources.vault]\ntype = \"vault\"\n\
         [environments.development]\nsources = [\"dotenv\"]\n\
         [environments.production]\nsources = [\"vault\"]\n\
+        [environments.staging]\nsources = [\"vault\"]\n\
         [secrets.token]\nversion = 1\nrotate_every = \"1s\"\ngenerate = { bytes = 32 }\n";
     let app = App::new(manifest, "TOKEN=dev-Zq7-canary\n");
     bao.kv_put("production/token", &[("value", "v1-Kp2-canary")]);
@@ -579,6 +580,17 @@ fn a_secret_pinned_to_a_version_is_written_for_the_pin_to_move_and_never_rolled_
     );
     assert_eq!(stored(&bao, "production/token").map(|(_, v)| v), Some(2));
     assert_no_value(&out, &["dev-Zq7-canary", "v1-Kp2-canary"]);
+    // Where nothing is stored yet, the first write is version 1, the one pinned (a
+    // sixty-eighth adversarial pass saw a new environment's import leave it out).
+    let out = app.run(
+        &bao,
+        &["--env", "staging", "import", "--from", "development"],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert_eq!(
+        stored(&bao, "staging/token"),
+        Some(("dev-Zq7-canary".to_owned(), 1))
+    );
 }
 
 #[test]

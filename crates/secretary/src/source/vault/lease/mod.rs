@@ -97,7 +97,9 @@ pub enum LeaseError {
     },
     /// Not asked for: the process is revoking its leases to end, and a lease issued now
     /// would outlive it.
-    #[error("the credentials from {path} were not asked for: the process is ending")]
+    #[error(
+        "the credentials from {path} are not served: the process is ending (stopped, or `secretary.end()` was called), and any issued were revoked"
+    )]
     Ending {
         /// The API path.
         path: String,
@@ -144,7 +146,7 @@ impl LeaseError {
                 "give the vault_lease source a token without a use limit: log in with a role whose tokens have none (token_num_uses=0), by its own role_id_file and secret_id_file, or set a VAULT_TOKEN made without one (a KV source sharing the limited one loses a use to the look-up that found the limit)".to_owned()
             }
             Self::Ending { .. } => {
-                "nothing to do: the process was stopped while it read its secrets".to_owned()
+                "nothing to do if the process is stopping; else read secrets before `secretary.end()`, which ends every lease and login of the process".to_owned()
             }
             Self::Expired { .. } => {
                 "check that Vault is reachable and that the token may still read the path; the program was given credentials that no longer work".to_owned()
