@@ -125,6 +125,11 @@ impl Resolution {
         &self.spec.key
     }
 
+    /// Whether its value was built from others: by a template, or by `.env` expansion.
+    pub(crate) fn built(&self) -> bool {
+        self.shape.is_some() || matches!(self.origin, Some(Origin::Template { .. }))
+    }
+
     /// Its value's text, if it has one.
     fn exposed(&self) -> Option<&str> {
         self.value.as_ref().map(SecretValue::expose)
@@ -139,7 +144,7 @@ impl Resolution {
         // Nor a value built from others: whether it is shown would be a verdict on it
         // (`t${X}` is a `bool` shown only when `X` is `rue`), in words that may differ
         // in each environment (a sixty-third adversarial pass).
-        if self.shape.is_some() || matches!(self.origin, Some(Origin::Template { .. })) {
+        if self.built() {
             return None;
         }
         let may = if self.origin == Some(Origin::Default) {

@@ -104,16 +104,22 @@ pub enum Reason {
     Unknown(State),
     /// Its value is shorter than the minimum length.
     TooShort,
+    /// Its value is built from others (a template, `.env` expansion), which are searched
+    /// for themselves: judged whole, its length or its letters would be a verdict on them
+    /// (a seventieth adversarial pass read a password's letters off which templates
+    /// `{pw}cccccccccc` were matched only as whole words).
+    Built,
 }
 
 impl Reason {
-    /// `not_sensitive`, `unset`, `unknown` or `too_short`.
+    /// `not_sensitive`, `unset`, `unknown`, `too_short` or `built`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::NotSensitive => "not_sensitive",
             Self::Unset => "unset",
             Self::Unknown(_) => "unknown",
             Self::TooShort => "too_short",
+            Self::Built => "built",
         }
     }
 }
@@ -251,6 +257,7 @@ impl Needles {
         for resolution in &report.resolutions {
             let reason = match &resolution.value {
                 _ if !resolution.spec.sensitive => Reason::NotSensitive,
+                Some(_) if resolution.built() => Reason::Built,
                 Some(value) if value.expose().len() >= min_length.max(1) => {
                     values.push((resolution.key(), value.expose()));
                     continue;

@@ -581,3 +581,42 @@ fn a_path_in_the_manifest_with_a_control_character_is_refused() {
     );
     assert!(!out.stderr.contains('\u{1b}'), "{:?}", out.stderr);
 }
+
+#[test]
+fn scan_says_nothing_of_a_built_values_length_or_letters() {
+    use std::fmt::Write as _;
+
+    // A seventieth adversarial pass: templates `{pw}eeeeeeeeee`, one for each letter,
+    // were each "matched only as a whole word" or not as the letter was in the password
+    // or not (a guessable value stays guessable as letters it holds repeat), and
+    // `aaa{pw}` "too short" by its length. A built value is not searched for; its
+    // inputs are, inside it.
+    let mut manifest = String::from("version = 1\n[sources.env]\ntype = \"env\"\n[secrets.pw]\n");
+    for c in ['a', 'e', 'h', 'n', 'z', '4'] {
+        let _ = writeln!(
+            manifest,
+            "[secrets.y_{c}]\ntemplate = \"{{pw}}{}\"",
+            c.to_string().repeat(10)
+        );
+    }
+    for k in 0..8 {
+        let _ = writeln!(
+            manifest,
+            "[secrets.x{k}]
+template = \"{}{{pw}}\"",
+            "a".repeat(k)
+        );
+    }
+    let project = Project::new(&manifest);
+    project.file("conf.txt", "nothing here\n");
+    for pw in ["hunter42", "zebra917", "abc", "abcdefghijklmnop"] {
+        let out = run(project.cmd().env("PW", pw).args(["scan", "."]));
+        assert_eq!(out.code, 0, "{pw}: {}{}", out.stdout, out.stderr);
+        // Only the password's own verdict (too short, a whole word) may be said.
+        assert!(
+            !out.stderr.contains("y_") && !(0..8).any(|k| out.stderr.contains(&format!("x{k}"))),
+            "{pw}: {}",
+            out.stderr
+        );
+    }
+}
