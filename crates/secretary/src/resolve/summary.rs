@@ -336,8 +336,18 @@ impl Summary {
                 .source_failures
                 .iter_mut()
                 .find(|group| group.source == source && group.failure.to_string() == message);
+            // The source's own fix, not a template's over it (a seventieth adversarial
+            // pass read "`database_url` is built from `postgres_user`..." as the fix of
+            // every secret of a failed lease source).
+            let through_input =
+                |fix: &Fix| matches!(fix, Fix::Source(crate::SourceFix::Input { .. }));
             match group {
-                Some(group) => group.keys.push(entry.key.clone()),
+                Some(group) => {
+                    if through_input(&group.fix) && !through_input(&problem.fix) {
+                        group.fix = problem.fix.clone();
+                    }
+                    group.keys.push(entry.key.clone());
+                }
                 None => self.source_failures.push(SourceFailure {
                     source: source.to_owned(),
                     failure,

@@ -163,3 +163,30 @@ fn a_command_status_says_to_run_names_the_environment_it_used() {
         out.stdout
     );
 }
+
+#[test]
+fn a_failed_source_is_fixed_by_its_own_fix_not_a_templates() {
+    // A seventieth adversarial pass: production without a token grouped `database_url`
+    // (a template over the lease's user and password) with the lease source's secrets,
+    // and said the template's fix ("`database_url` is built from `postgres_user`...") for
+    // all three.
+    let project = Project::example("");
+    let out = run(project
+        .cmd()
+        .env_remove("VAULT_TOKEN")
+        .env_remove("BAO_TOKEN")
+        .env("HOME", project.path())
+        .env("VAULT_ADDR", "http://127.0.0.1:9")
+        .args(["--env", "production", "check"]));
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let group = out
+        .stdout
+        .split("[source_error] source `database`")
+        .nth(1)
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    let fix = group
+        .lines()
+        .find(|line| line.trim_start().starts_with("fix:"))
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert!(!fix.contains("is built from"), "{fix}");
+}
