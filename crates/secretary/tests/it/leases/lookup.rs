@@ -40,17 +40,29 @@ fn resolved(lookup: (u16, &'static str), retries: &str) -> (Report, usize, usize
     let (address, lookups, reads) = looked_up(lookup);
     let dir = tempfile::tempdir().unwrap();
     let (manifest, _) = shop(dir.path(), &address);
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR", address.as_str()),
-        ("VAULT_TOKEN", "token"),
-        ("VAULT_MAX_RETRIES", retries),
-    ]);
+    let vars = pointed_at(&address, retries);
     let report = resolve_now(&manifest, &vars);
     (
         report,
         lookups.load(Ordering::SeqCst),
         reads.load(Ordering::SeqCst),
     )
+}
+
+/// The variables that point a resolution at the scripted Vault at `address`, with a
+/// token of the user's and `retries` retries.
+fn pointed_at(address: &str, retries: &str) -> Variables {
+    Variables::from_pairs([
+        ("VAULT_ADDR", address),
+        ("VAULT_TOKEN", "token"),
+        ("VAULT_MAX_RETRIES", retries),
+    ])
+}
+
+/// The manifest `text`, written in `dir` and read back.
+fn written(dir: &std::path::Path, text: &str) -> Manifest {
+    std::fs::write(dir.join("secrets.toml"), text).unwrap();
+    Manifest::discover(None, &Variables::default(), dir).unwrap()
 }
 
 #[test]
@@ -147,13 +159,8 @@ fn a_kv_read_after_the_look_up_spent_the_tokens_last_use_says_so() {
         "sources = [\"database\"]",
         "sources = [\"database\", \"kv\"]",
     ) + "\n[secrets.api_key]\n";
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR", address.as_str()),
-        ("VAULT_TOKEN", "token"),
-        ("VAULT_MAX_RETRIES", "0"),
-    ]);
+    let manifest = written(dir.path(), &text);
+    let vars = pointed_at(&address, "0");
     let report = resolve_now(&manifest, &vars);
     let problem = &report.get("api_key").unwrap().problems[0];
     let said = format!("{} {}", problem.kind, problem.fix);
@@ -194,13 +201,8 @@ fn import_copies_no_credentials_a_lease_issued_it() {
             "[environments.production]\nsources = [\"database\"]",
             "[environments.staging]\nsources = [\"database\"]\n[environments.production]\nsources = [\"kv\"]",
         );
-    std::fs::write(dir.path().join("secrets.toml"), &text).unwrap();
-    let manifest = Manifest::discover(None, &Variables::default(), dir.path()).unwrap();
-    let vars = Variables::from_pairs([
-        ("VAULT_ADDR", address.as_str()),
-        ("VAULT_TOKEN", "token"),
-        ("VAULT_MAX_RETRIES", "0"),
-    ]);
+    let manifest = written(dir.path(), &text);
+    let vars = pointed_at(&address, "0");
     let production = manifest
         .select_environment(Some("production"), &vars)
         .unwrap();
