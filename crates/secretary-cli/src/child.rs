@@ -67,11 +67,17 @@ impl Program<'_> {
     }
 }
 
-/// A secret that cannot be passed in an environment variable.
+/// Why the secrets cannot be passed to a program.
 #[derive(Debug)]
-pub struct NulByte {
-    /// Its key.
-    pub key: String,
+pub enum Unpassable {
+    /// A secret holds a NUL byte, which no environment variable can carry.
+    NulByte {
+        /// Its key.
+        key: String,
+    },
+    /// The arguments and environment, as counted, are more than the system takes
+    /// ([`crate::room`]).
+    TooLarge(crate::room::TooLarge),
 }
 
 /// The child's environment: what it inherits from ours, and the secrets.
@@ -81,13 +87,16 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// For `report`'s values; a value holding a NUL byte cannot be passed.
+    /// For `report`'s values, to start `program` with. A value holding a NUL byte cannot
+    /// be passed, nor an environment more than the system takes as
+    /// [`crate::room::check`] counts it.
     pub fn new(
         manifest: &Manifest,
         vars: &Variables,
         report: &Report,
-        reset: bool,
-    ) -> Result<Self, NulByte> {
+        program: &Program<'_>,
+    ) -> Result<Self, Unpassable> {
+        let reset = program.reset;
         let declared: HashSet<&str> = manifest
             .secrets()
             .iter()
@@ -109,14 +118,64 @@ impl Environment {
             let spec = &resolution.spec;
             if let Some(value) = &resolution.value {
                 if value.expose().contains('\0') {
-                    return Err(NulByte {
+                    return Err(Unpassable::NulByte {
                         key: spec.key.clone(),
                     });
                 }
                 secrets.push((spec.primary_env().to_owned(), value.clone()));
             }
         }
-        Ok(Self { inherited, secrets })
+        let environment = Self { inherited, secrets };
+        environment
+            .fits(manifest, report, program)
+            .map_err(Unpassable::TooLarge)?;
+        Ok(environment)
+    }
+
+    /// Whether `program`'s arguments and this environment fit what the system takes,
+    /// each value counted as [`crate::room`] says: a secret passed at its charge, a
+    /// value inherited under a sensitive secret's name in whole steps, any other at its
+    /// length.
+    fn fits(
+        &self,
+        manifest: &Manifest,
+        report: &Report,
+        program: &Program<'_>,
+    ) -> Result<(), crate::room::TooLarge> {
+        let passed: std::collections::HashMap<&str, &secretary::Resolution> = report
+            .resolutions
+            .iter()
+            .filter(|resolution| resolution.value.is_some())
+            .map(|resolution| (resolution.spec.primary_env(), resolution))
+            .collect();
+        let sensitive: HashSet<&str> = manifest
+            .secrets()
+            .iter()
+            .filter(|spec| spec.sensitive)
+            .flat_map(|spec| spec.env.iter().map(String::as_str))
+            .collect();
+        let inherited = self
+            .inherited
+            .iter()
+            .filter(|(name, _)| !name.to_str().is_some_and(|name| passed.contains_key(name)))
+            .map(|(name, value)| crate::room::Counted {
+                name,
+                value: if name.to_str().is_some_and(|name| sensitive.contains(name)) {
+                    secretary::charge::stepped(value.len())
+                } else {
+                    value.len()
+                },
+                key: None,
+            });
+        let secrets = passed
+            .iter()
+            .map(|(name, resolution)| crate::room::Counted {
+                name: OsStr::new(name),
+                value: resolution.charge().unwrap_or(usize::MAX),
+                key: Some(resolution.key()),
+            });
+        let argv = argv(program);
+        crate::room::check(&argv, inherited.chain(secrets))
     }
 
     /// Every sensitive value the child can see, by key: those passed, and those of
@@ -155,24 +214,30 @@ impl Environment {
 
     /// The command that starts `program` with this environment.
     pub fn command(&self, program: &Program<'_>) -> Command {
-        let mut command = if program.shell {
-            let mut sh = Command::new("/bin/sh");
-            sh.arg("-c")
-                .arg(program.name())
-                .arg("sh")
-                .args(&program.argv[1..]);
-            sh
-        } else {
-            let mut direct = Command::new(program.name());
-            direct.args(&program.argv[1..]);
-            direct
-        };
+        let argv = argv(program);
+        let mut command = Command::new(argv[0]);
+        command.args(&argv[1..]);
         command.env_clear();
         command.envs(self.inherited.iter().map(|(n, v)| (n, v)));
         for (name, value) in &self.secrets {
             command.env(name, OsStr::new(value.expose()));
         }
         command
+    }
+}
+
+/// The command line that starts `program`: with `shell`, `/bin/sh -c SCRIPT sh ARGS...`.
+fn argv<'a>(program: &Program<'a>) -> Vec<&'a OsStr> {
+    let name = program.argv.first().map_or("", String::as_str);
+    let rest = program.argv.iter().skip(1).map(OsStr::new);
+    if program.shell {
+        ["/bin/sh", "-c", name, "sh"]
+            .into_iter()
+            .map(OsStr::new)
+            .chain(rest)
+            .collect()
+    } else {
+        std::iter::once(OsStr::new(name)).chain(rest).collect()
     }
 }
 

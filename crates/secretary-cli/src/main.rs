@@ -43,6 +43,7 @@ mod harden;
 mod interrupt;
 mod invocation;
 mod render;
+mod room;
 
 use std::process::ExitCode;
 

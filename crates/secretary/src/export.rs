@@ -166,6 +166,36 @@ pub fn dotenv_portable(value: &str) -> bool {
         || double_quoted && value.ends_with('\\'))
 }
 
+/// What may combine with text beside it into a spelling [`dotenv_portable`] refuses:
+/// `$` and `{` (a `${`), `` ` ``, and what makes a value double-quoted.
+const COMBINING: [char; 7] = ['$', '{', '`', '\'', '\\', '\r', '\n'];
+
+/// Whether python-dotenv and docker compose read `resolution`'s value, written by
+/// [`render`]`(Format::Dotenv, ..)`, exactly as secretary does ([`dotenv_portable`]);
+/// `true` when it has none. A value built from others (a template, `.env` expansion) is
+/// judged by its shape (each inserted value `1`) and by whether what it inserts holds any
+/// character that may combine with text beside it (`$`, `{`, `` ` ``, `'`, `\`, a newline or a
+/// carriage return), never by the value: a verdict on it would answer a question its
+/// text chooses (a seventieth adversarial pass read whether a password holds `$`, or
+/// ends with one, from `'{pw}`, `{pw}{{`...). Without such a character, its shape
+/// answers exactly as the value would; with one, it is called not portable, which it
+/// may not be.
+#[must_use]
+pub fn dotenv_portable_resolved(resolution: &crate::Resolution) -> bool {
+    let Some(value) = resolution.value.as_ref().map(crate::SecretValue::expose) else {
+        return true;
+    };
+    if !resolution.is_built() {
+        return dotenv_portable(value);
+    }
+    // The shape holds the value's own text, each inserted value `1`: what the value
+    // holds of these characters beyond it, its inserted values hold.
+    resolution.shape().is_some_and(|shape| {
+        dotenv_portable(&shape)
+            && value.matches(COMBINING).count() == shape.matches(COMBINING).count()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -67,6 +67,7 @@
 //! name no command-line flag.
 
 pub mod audit;
+pub mod charge;
 pub mod dotenv;
 mod duration;
 pub mod export;

@@ -8,20 +8,20 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 pub use crate::manifest::Place;
-use crate::manifest::{
-    EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec, ValueTemplate,
-};
+use crate::manifest::{EnvironmentSpec, Manifest, OnSourceError, OnStale, SecretSpec, SourceSpec};
 use crate::outage::{self, Cause, CopyError, Served, Stale};
 use crate::source::{self, Context, Lookup, Source, SourceError};
 use crate::validate::{self, Inadmissible, Invalid};
 use crate::{Absence, Error, Looked, Origin, Searched, SecretValue, Variables, Warning};
 
+mod built;
 mod derived;
 pub(crate) use derived::rebuild as rebuild_templates;
 mod fix;
 mod hints;
 mod summary;
 
+pub(crate) use built::Built;
 pub use fix::{Fix, SourceFix};
 use hints::{expectation, where_to_put};
 pub use summary::{
@@ -110,24 +110,15 @@ pub struct Resolution {
     /// rather than one of them: with `on_stale = "warn"` a stale value is served, and
     /// problems are what stops a value being served.
     pub stale: Option<Stale>,
-    /// Of a value a source built from others (`.env` expansion): what it is checked on
-    /// ([`Lookup::Found`]'s `shape`).
-    pub(crate) shape: Option<SecretValue>,
-    /// Of a value built from others (`.env` expansion, a template): the most it may
-    /// hold, as the text it was built by bounds it ([`crate::source::Shape`]'s
-    /// `bound`): what a template over it is charged, never its length.
-    pub(crate) bound: Option<usize>,
+    /// Of a value built from others (a template, `.env` expansion): what it is checked
+    /// on and counted at, never its length.
+    pub(crate) built: Option<Built>,
 }
 
 impl Resolution {
     /// The secret's key.
     pub fn key(&self) -> &str {
         &self.spec.key
-    }
-
-    /// Whether its value was built from others: by a template, or by `.env` expansion.
-    pub(crate) fn built(&self) -> bool {
-        self.shape.is_some() || matches!(self.origin, Some(Origin::Template { .. }))
     }
 
     /// Its value's text, if it has one.
@@ -144,7 +135,7 @@ impl Resolution {
         // Nor a value built from others: whether it is shown would be a verdict on it
         // (`t${X}` is a `bool` shown only when `X` is `rue`), in words that may differ
         // in each environment (a sixty-third adversarial pass).
-        if self.built() {
+        if self.is_built() {
             return None;
         }
         let may = if self.origin == Some(Origin::Default) {
@@ -518,8 +509,7 @@ impl Resolution {
             problems: Vec::new(),
             written: None,
             stale: None,
-            shape: None,
-            bound: None,
+            built: None,
         }
     }
 }
@@ -554,8 +544,7 @@ fn take_back(resolution: &mut Resolution, error: &SourceError) {
         return;
     };
     resolution.value = None;
-    resolution.shape = None;
-    resolution.bound = None;
+    resolution.built = None;
     resolution.written = None;
     resolution.stale = None;
     resolution.problems.push(Problem {
@@ -596,8 +585,11 @@ fn answer(
                 resolution.stale = Some(stale);
             }
             resolution.value = Some(value);
-            resolution.bound = shape.as_ref().map(|shape| shape.bound);
-            resolution.shape = shape.map(|shape| shape.text);
+            resolution.built = shape.map(|shape| Built {
+                shape: Some(shape.text),
+                bound: shape.bound,
+                charge: shape.charge,
+            });
             resolution.written = written.filter(|&written| believable(written));
             resolution.origin = Some(Origin::Source {
                 name: name.to_owned(),
@@ -697,13 +689,8 @@ fn validate_some(
         // would answer a question that text chooses, one an environment (a sixty-third
         // adversarial pass read a password through a url's host). Each input is checked
         // by its own rules.
-        let template_shape = match origin {
-            Origin::Template { .. } => spec.template.as_ref().map(ValueTemplate::shape),
-            _ => None,
-        };
-        let shape = template_shape
-            .as_deref()
-            .or(resolution.shape.as_ref().map(SecretValue::expose));
+        let shape = built::shape(spec, origin, resolution.built.as_ref());
+        let shape = shape.as_deref();
         let checked = shape.unwrap_or(value.expose());
         match validate::admissible(spec, checked, placeholders_forbidden) {
             Ok(()) => {}

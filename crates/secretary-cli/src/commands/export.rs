@@ -17,7 +17,7 @@
 use std::io::{self, Write};
 
 use secretary::audit::Event;
-use secretary::export::{Format, Uncarried, dotenv_portable, render};
+use secretary::export::{Format, Uncarried, dotenv_portable_resolved, render};
 
 use super::Failure;
 use super::output::replace_file;
@@ -52,10 +52,11 @@ pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, F
     let mut pairs = Vec::new();
     for resolution in &report.resolutions {
         if let Some(value) = &resolution.value {
-            pairs.push((resolution.spec.primary_env(), value.expose()));
-            if format == Format::Dotenv && !dotenv_portable(value.expose()) {
+            let portable = dotenv_portable_resolved(resolution);
+            pairs.push((resolution.spec.primary_env(), value.expose(), portable));
+            if format == Format::Dotenv && !portable {
                 Diagnostic::warning(format!(
-                    "`{}` has no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or `` ` `` or ends in `\\`); secretary will, and --format json or shell round-trip everywhere",
+                    "`{}` may have no .env spelling that python-dotenv and docker compose read back exactly (it holds `${{`, or needs double quotes and holds `$` or `` ` `` or ends in `\\`; a value built from others also when a value it inserts holds `$`, `{{`, a backtick, a quote, a backslash or a line end); secretary will, and --format json or shell round-trip everywhere",
                     resolution.key()
                 ))
                 .say();
@@ -64,8 +65,9 @@ pub fn run(session: &Session, settings: &ExportSettings<'_>) -> Result<Status, F
     }
     if format == Format::Dotenv {
         // Values other tools cannot read go last, where a misreading spoils no other line.
-        pairs.sort_by_key(|(_, value)| !dotenv_portable(value));
+        pairs.sort_by_key(|(_, _, portable)| !portable);
     }
+    let pairs = pairs.into_iter().map(|(name, value, _)| (name, value));
     let text = render(format, pairs);
     // `-` is the standard output, as for `init --output -` (a fifty-fourth adversarial
     // pass found every value written to a file named `-`, easily committed).

@@ -63,10 +63,11 @@ pub enum Failure {
         /// Why it could not be started.
         error: io::Error,
     },
-    /// A secret holds a NUL byte, which no environment variable can carry.
-    NulByte {
-        /// Its key.
-        key: String,
+    /// The secrets cannot be passed to the program: a NUL byte, or more than the system
+    /// takes.
+    Unpassable {
+        /// Why.
+        error: crate::child::Unpassable,
         /// What became of the program (`nothing was started`).
         outcome: &'static str,
     },
@@ -201,7 +202,7 @@ impl Failure {
                     | PutError::Pinned { .. },
                 ..
             } => Status::Error,
-            Self::NulByte { .. }
+            Self::Unpassable { .. }
             | Self::NotCarried { .. }
             | Self::Write { .. }
             | Self::ImportBlocked
@@ -303,7 +304,7 @@ impl Failure {
                 };
                 Diagnostic::error(format!("`{program}` {what}"))
             }
-            Self::NulByte { key, outcome } => nul_byte(&key, outcome),
+            Self::Unpassable { error, outcome } => return unpassable(error, outcome),
             Self::NotCarried { keys } => {
                 use secretary::export::Uncarried;
                 let mut all: Vec<Diagnostic> = keys
@@ -430,11 +431,35 @@ impl Failure {
 
 /// A secret that cannot be passed in an environment variable; `outcome` says what became
 /// of the program.
-pub fn nul_byte(key: &str, outcome: &str) -> Diagnostic {
-    Diagnostic::error(format!(
-        "secret `{key}` holds a NUL byte, which an environment variable cannot carry; {outcome}"
-    ))
-    .help("store the value without NUL bytes (base64-encode binary secrets)")
+pub fn unpassable(error: crate::child::Unpassable, outcome: &str) -> Vec<Diagnostic> {
+    use crate::child::Unpassable;
+    use crate::room::TooLarge;
+    const COUNTED: &str = "each sensitive value counted in whole steps of 1 KiB, and a value built from others by its text and each value it inserts in such steps, so that the limit tells nothing of a value's length";
+    let diagnostic = match error {
+        Unpassable::NulByte { key } => Diagnostic::error(format!(
+            "secret `{key}` holds a NUL byte, which an environment variable cannot carry; {outcome}"
+        ))
+        .help("store the value without NUL bytes (base64-encode binary secrets)"),
+        Unpassable::TooLarge(TooLarge::Variable { name, key, counted }) => {
+            let what = key.map_or_else(
+                || format!("the variable `{name}`"),
+                |key| format!("secret `{key}` (`{name}`)"),
+            );
+            Diagnostic::error(format!(
+                "{what} counts {} KiB, more than the {} KiB an environment variable may hold ({COUNTED}); {outcome}",
+                counted.div_ceil(1024),
+                crate::room::STRING_LIMIT >> 10
+            ))
+            .help("pass a value this large in a file (a `files` source, or `secretary export --output`) rather than in the environment")
+        }
+        Unpassable::TooLarge(TooLarge::All { counted, limit }) => Diagnostic::error(format!(
+            "the program's arguments and environment count {} KiB, more than the {} KiB the system takes (a quarter of the stack limit, `ulimit -s`, at most 6 MiB; {COUNTED}); {outcome}",
+            counted.div_ceil(1024),
+            limit >> 10
+        ))
+        .help("pass fewer: --only names the secrets the program needs, --reset starts from a minimal environment; or raise `ulimit -s`"),
+    };
+    vec![diagnostic]
 }
 
 /// A write of `key` that did not happen.

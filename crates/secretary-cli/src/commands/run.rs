@@ -44,9 +44,9 @@ pub fn run(session: &Session, settings: &RunSettings<'_>) -> Result<Status, Fail
         return Ok(Status::Problems);
     };
     let program = &settings.program;
-    let child_env = Environment::new(session.manifest(), session.vars(), &report, program.reset)
-        .map_err(|error| Failure::NulByte {
-            key: error.key,
+    let child_env = Environment::new(session.manifest(), session.vars(), &report, program)
+        .map_err(|error| Failure::Unpassable {
+            error,
             outcome: REFUSAL.outcome,
         })?;
     // Credentials with a lease: `run` stays, to keep them alive, to restart the program

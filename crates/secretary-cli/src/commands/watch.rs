@@ -35,7 +35,7 @@ use secretary::{Manifest, ProblemKind, Report, Variables};
 use zeroize::Zeroizing;
 
 use super::Failure;
-use super::failure::nul_byte;
+use super::failure::unpassable;
 use super::session::Session;
 use super::settings::{RunSettings, Watch};
 use crate::args::OnChange;
@@ -359,19 +359,20 @@ impl Restart<'_> {
                 Ok(Acted::Done)
             }
             OnChange::Restart => {
-                let child_env = match Environment::new(
-                    session.manifest(),
-                    session.vars(),
-                    fresh,
-                    self.program.reset,
-                ) {
-                    Ok(child_env) => child_env,
-                    // Said once: the caller compares against these values from now on.
-                    Err(error) => {
-                        nul_byte(&error.key, "the program keeps the values it has").say();
-                        return Ok(Acted::Done);
-                    }
-                };
+                let child_env =
+                    match Environment::new(session.manifest(), session.vars(), fresh, self.program)
+                    {
+                        Ok(child_env) => child_env,
+                        // Said once: the caller compares against these values from now on.
+                        Err(error) => {
+                            for diagnostic in
+                                unpassable(error, "the program keeps the values it has")
+                            {
+                                diagnostic.say();
+                            }
+                            return Ok(Acted::Done);
+                        }
+                    };
                 say!(
                     "secretary run: changed: {}; restarting pid {pid}",
                     changed.join(", ")

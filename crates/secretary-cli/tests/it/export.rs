@@ -464,3 +464,51 @@ fn a_line_end_a_dotenv_reader_may_split_at_is_refused_in_dotenv_only() {
         }
     }
 }
+
+#[test]
+fn a_built_values_warning_tells_nothing_of_where_its_inputs_characters_sit() {
+    // A seventieth adversarial pass: the warning was judged on the value a template
+    // builds, so `'{pw}`, `{pw}$`, `{pw}{{` and `${pw}` told whether a password holds
+    // `$`, a quote or a backslash, ends with `$` or starts with `{`. A built value is
+    // judged by its shape and by whether what it inserts holds any character that may
+    // combine with text beside it: the same answer for every password that does, and
+    // for every one that does not.
+    let templates = ["'{pw}", "{pw}$", "{pw}{{", "${pw}", "{pw}\\\\x", "x{pw}"];
+    let dir = tempfile::tempdir().unwrap();
+    let mut manifest = String::from("version = 1\n[secrets.pw]\n");
+    for (n, template) in templates.iter().enumerate() {
+        let _ = writeln!(manifest, "[secrets.t{n}]\ntemplate = \"{template}\"");
+    }
+    fs::write(dir.path().join("secrets.toml"), manifest).unwrap();
+    let only: Vec<String> = (0..templates.len()).map(|n| format!("t{n}")).collect();
+    let warned = |pw: &str| {
+        let output = support::secretary_in(dir.path())
+            .env("PW", pw)
+            .args(["export", "--format", "dotenv", "--only", &only.join(",")])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(output.stderr).unwrap();
+        assert!(output.status.success(), "{stderr}");
+        let warned: Vec<&str> = only
+            .iter()
+            .map(String::as_str)
+            .filter(|key| stderr.contains(&format!("`{key}` may have no .env spelling")))
+            .collect();
+        warned.join(",")
+    };
+    let combining: Vec<String> = ["a$b", "ab$", "$ab", "{ab", "a'b", "ab\\", "a`b"]
+        .iter()
+        .map(|pw| warned(pw))
+        .collect();
+    assert!(
+        combining.iter().all(|warned| *warned == only.join(",")),
+        "{combining:?}"
+    );
+    // `{pw}\x` has a backslash of its own, but no quote, `$` or backtick beside it: as
+    // portable as its shape.
+    let plain: Vec<String> = ["abc", "xyz9", "a b c"]
+        .iter()
+        .map(|pw| warned(pw))
+        .collect();
+    assert!(plain.iter().all(String::is_empty), "{plain:?}");
+}

@@ -92,46 +92,26 @@ impl Parser<'_, '_> {
             }
             return Ok(close + 1);
         }
-        // What it is charged: what the file's text bounds it by, never the length of a
-        // value from outside (nor whether that is set).
-        // A value lent with a bound past what one from outside may hold is refused by
-        // that bound, whatever it holds.
-        let mut lent_over = false;
-        let (found, bound): (Option<&str>, usize) = match self.defined.get(name) {
-            Some(&index) => {
-                if self.entries[index].oversize {
-                    self.oversize.set(true);
-                    // Said as what made it so (a forty-eighth adversarial pass saw a
-                    // line built from a certificate over 32 KiB called past 1 MiB).
-                    if self.entries[index].from_outside {
-                        self.from_outside.set(true);
-                    }
-                }
-                (
-                    Some(self.entries[index].value.as_str()),
-                    self.bounds.get(index).copied().unwrap_or(0),
-                )
-            }
-            // Not asked when the value is not expanded: nothing of it is read.
-            None if !self.materialize.get() => (None, OUTSIDE_CHARGE),
-            None => match (self.outside)(name) {
-                Some(lent) => {
-                    lent_over = lent.bound.is_some_and(|bound| bound > OUTSIDE_CHARGE);
-                    (Some(lent.value), OUTSIDE_CHARGE)
-                }
-                None => (None, OUTSIDE_CHARGE),
-            },
-        };
+        let Found {
+            value: found,
+            bound,
+            mut counted,
+            lent_over,
+        } = self.found(name);
         let charge = bound.max(default.map_or(0, str::len));
         // What is inserted, and what it may hold: a value found, what it was charged
         // ([`OUTSIDE_CHARGE`] from outside the file), never the default's length beside
         // it (a default of each length a line would tell a value's length past 32 KiB).
         let (inserted, limit) = match (found, default) {
             (Some(value), Some(default)) if when_empty && value.is_empty() => {
+                counted = Some(default.len());
                 (default, default.len())
             }
             (Some(value), _) => (value, bound),
-            (None, Some(default)) => (default, default.len()),
+            (None, Some(default)) => {
+                counted = Some(default.len());
+                (default, default.len())
+            }
             (None, None) => ("", 0),
         };
         // What the value can be, as the file's text bounds it: its literal text so far,
@@ -174,7 +154,70 @@ impl Parser<'_, '_> {
         }
         self.inserted
             .set(self.inserted.get().saturating_add(inserted.len()));
+        // Each expansion one step at least, set or not.
+        let counted = crate::charge::stepped(counted.unwrap_or(inserted.len()));
+        self.counted.set(self.counted.get().saturating_add(counted));
         out.push_str(inserted);
         Ok(close + 1)
+    }
+
+    /// What `${name}` finds: a line before it, or a value from outside the file.
+    fn found(&self, name: &str) -> Found<'_> {
+        match self.defined.get(name) {
+            Some(&index) => {
+                if self.entries[index].oversize {
+                    self.oversize.set(true);
+                    // Said as what made it so (a forty-eighth adversarial pass saw a
+                    // line built from a certificate over 32 KiB called past 1 MiB).
+                    if self.entries[index].from_outside {
+                        self.from_outside.set(true);
+                    }
+                }
+                Found {
+                    value: Some(self.entries[index].value.as_str()),
+                    bound: self.bounds.get(index).copied().unwrap_or(0),
+                    counted: self.charges.get(index).copied(),
+                    lent_over: false,
+                }
+            }
+            // Not asked when the value is not expanded: nothing of it is read.
+            None if !self.materialize.get() => Found::nothing(),
+            None => match (self.outside)(name) {
+                Some(lent) => Found {
+                    value: Some(lent.value),
+                    bound: OUTSIDE_CHARGE,
+                    counted: Some(lent.charge.unwrap_or(lent.value.len())),
+                    lent_over: lent.bound.is_some_and(|bound| bound > OUTSIDE_CHARGE),
+                },
+                None => Found::nothing(),
+            },
+        }
+    }
+}
+
+/// What an expansion finds, and what it is charged.
+struct Found<'v> {
+    /// The value, if the name has one.
+    value: Option<&'v str>,
+    /// What it is charged: what the file's text bounds it by, never the length of a
+    /// value from outside (nor whether that is set).
+    bound: usize,
+    /// What it is counted at, in whole steps where it is inserted: a line's charge, a
+    /// value lent its own (one of the environment its length).
+    counted: Option<usize>,
+    /// A value lent with a bound past what one from outside may hold: refused by that
+    /// bound, whatever it holds.
+    lent_over: bool,
+}
+
+impl Found<'_> {
+    /// Nothing found, charged as a value from outside.
+    fn nothing() -> Self {
+        Self {
+            value: None,
+            bound: OUTSIDE_CHARGE,
+            counted: None,
+            lent_over: false,
+        }
     }
 }

@@ -70,6 +70,11 @@ pub struct Entry {
     /// sixty-eighth adversarial pass padded lines of its own to read a length off the
     /// template's limit).
     pub bound: usize,
+    /// What its value is counted at toward a limit beside text of the manifest's
+    /// choosing ([`crate::charge`]): its literal text, and each value it inserted in
+    /// whole steps, never those values' lengths. A value that inserted nothing: its
+    /// length.
+    pub charge: usize,
 }
 
 impl fmt::Debug for Entry {
@@ -83,6 +88,7 @@ impl fmt::Debug for Entry {
             .field("oversize", &self.oversize)
             .field("from_outside", &self.from_outside)
             .field("bound", &self.bound)
+            .field("charge", &self.charge)
             .finish()
     }
 }
@@ -98,12 +104,20 @@ pub struct Lent<'o> {
     /// earlier file over a password, and read its length off the first line refused in
     /// the next). `None` for a value of the environment, judged by its length.
     pub bound: Option<usize>,
+    /// What it is counted at toward a limit beside text of the manifest's choosing, when
+    /// an earlier file built it ([`Entry::charge`]); `None` for a value of the
+    /// environment, counted by its length. Either in whole steps, where it is inserted.
+    pub charge: Option<usize>,
 }
 
 impl<'o> Lent<'o> {
     /// A value of the environment, whose bound no text gives.
     pub fn value(value: &'o str) -> Self {
-        Self { value, bound: None }
+        Self {
+            value,
+            bound: None,
+            charge: None,
+        }
     }
 }
 
@@ -339,6 +353,8 @@ fn parse_with<'o>(
         bounds: Vec::new(),
         inserted: Cell::new(0),
         charged: Cell::new(0),
+        charges: Vec::new(),
+        counted: Cell::new(0),
         bounded_over: Cell::new(false),
         shaped,
     };
@@ -401,6 +417,10 @@ struct Parser<'a, 'o> {
     /// What the expansions of the value being read inserted, and were charged.
     inserted: Cell<usize>,
     charged: Cell<usize>,
+    /// Each entry's [`Entry::charge`], and what the expansions of the value being read
+    /// are counted at (each inserted value's charge in whole steps).
+    charges: Vec<usize>,
+    counted: Cell<usize>,
     /// The value being read is bounded past [`MAX_VALUE`]: too large whatever it
     /// holds, and an expansion of it is charged nothing (it inserts nothing).
     bounded_over: Cell<bool>,
@@ -495,6 +515,7 @@ impl Parser<'_, '_> {
             self.from_outside.set(false);
             self.inserted.set(0);
             self.charged.set(0);
+            self.counted.set(0);
             self.bounded_over.set(false);
             self.materialize.set((self.needed)(self.entries.len()));
             match self.assignment() {
@@ -511,6 +532,11 @@ impl Parser<'_, '_> {
                             .saturating_add(self.charged.get())
                     };
                     self.bounds.push(bound);
+                    let charge = value
+                        .len()
+                        .saturating_sub(self.inserted.get())
+                        .saturating_add(self.counted.get());
+                    self.charges.push(charge);
                     let references = self.references.take();
                     let oversize = self.oversize.get();
                     if oversize || !self.materialize.get() {
@@ -525,6 +551,7 @@ impl Parser<'_, '_> {
                         oversize,
                         from_outside: oversize && self.from_outside.get(),
                         bound,
+                        charge,
                     });
                 }
                 Err(Stop::Line(kind)) => {

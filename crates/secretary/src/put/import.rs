@@ -433,8 +433,7 @@ pub fn import<'a>(
             .value
             .as_ref()
             .filter(|_| resolution.origin != Some(Origin::Default));
-        let built = resolution.shape.is_some()
-            || matches!(resolution.origin, Some(Origin::Template { .. }));
+        let built = resolution.is_built();
         let issued = issued_here(manifest, resolution.origin.as_ref());
         let action = if issued && failed.is_none() {
             Action::Issued

@@ -3,7 +3,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Fix, Problem, ProblemKind, Resolution};
+use super::{Built, Fix, Problem, ProblemKind, Resolution};
+use crate::charge::stepped;
 use crate::manifest::derived::{INPUT_LIMIT, TEMPLATE_LIMIT};
 use crate::manifest::{EnvironmentSpec, SecretSpec};
 use crate::{Absence, Looked, Origin, Searched, SecretValue};
@@ -90,8 +91,7 @@ pub(crate) fn rebuild(
     for &at in which {
         let resolution = &mut resolutions[at];
         resolution.value = None;
-        resolution.shape = None;
-        resolution.bound = None;
+        resolution.built = None;
         resolution.origin = None;
         resolution.stale = None;
         resolution.problems.clear();
@@ -166,11 +166,14 @@ fn settle(
     // built from others, what its own text bounds it by: so that the value is at most
     // 1 MiB, judged by text alone (a sixty-eighth adversarial pass padded templates and `.env` lines
     // of its own over one password, and read its length off the first refused).
-    let charge = charged(template, position, resolutions);
+    let bound = charged(template, position, resolutions);
     let refused = too_large(&inputs, value_of, |key| {
-        position.get(key).and_then(|&i| resolutions[i].bound)
+        position
+            .get(key)
+            .and_then(|&i| resolutions[i].built.as_ref())
+            .map(|built| built.bound)
     })
-    .or_else(|| past_limit(charge));
+    .or_else(|| past_limit(bound));
     if let Some((expected, reason)) = refused {
         resolutions[at].problems.push(Problem {
             fix: Fix::Correct {
@@ -196,10 +199,14 @@ fn settle(
         .filter_map(|input| position.get(input.as_str()))
         .filter_map(|&i| resolutions[i].stale.clone())
         .max_by_key(|stale| stale.age);
-    let charge = charge.unwrap_or(usize::MAX);
+    let charge = counted(template, position, resolutions);
     if let Some(built) = built {
         let resolution = &mut resolutions[at];
-        resolution.bound = Some(charge);
+        resolution.built = Some(Built {
+            shape: None,
+            bound: bound.unwrap_or(usize::MAX),
+            charge,
+        });
         resolution.value = Some(SecretValue::new(built));
         resolution.origin = Some(Origin::Template { inputs });
         resolution.stale = stale;
@@ -265,13 +272,37 @@ fn charged(
                 // sixty-ninth adversarial pass padded templates to one byte).
                 let bound = position
                     .get(key.as_str())
-                    .and_then(|&i| resolutions[i].bound)
-                    .unwrap_or(INPUT_LIMIT)
+                    .and_then(|&i| resolutions[i].built.as_ref())
+                    .map_or(INPUT_LIMIT, |built| built.bound)
                     .max(1)
                     .checked_next_multiple_of(INPUT_LIMIT)?;
                 if *url { bound.checked_mul(3)? } else { bound }
             }
         };
         total.checked_add(more)
+    })
+}
+
+/// What the value `template` builds is counted at toward a limit beside text of the
+/// manifest's choosing ([`Resolution::charge`]): its own text, and each input it names at
+/// its charge in whole steps (three times that with `|url`), never the value's length: an
+/// input's length is told only in those steps, whatever text a template puts beside it.
+fn counted(
+    template: &crate::manifest::ValueTemplate,
+    position: &HashMap<&str, usize>,
+    resolutions: &[Resolution],
+) -> usize {
+    template.parts().iter().fold(0usize, |total, part| {
+        let more = match part {
+            crate::manifest::Part::Text(text) => text.len(),
+            crate::manifest::Part::Secret { key, url } => {
+                let input = position
+                    .get(key.as_str())
+                    .and_then(|&i| resolutions[i].charge())
+                    .map_or(usize::MAX, stepped);
+                if *url { input.saturating_mul(3) } else { input }
+            }
+        };
+        total.saturating_add(more)
     })
 }

@@ -257,7 +257,7 @@ impl Needles {
         for resolution in &report.resolutions {
             let reason = match &resolution.value {
                 _ if !resolution.spec.sensitive => Reason::NotSensitive,
-                Some(_) if resolution.built() => Reason::Built,
+                Some(_) if resolution.is_built() => Reason::Built,
                 Some(value) if value.expose().len() >= min_length.max(1) => {
                     values.push((resolution.key(), value.expose()));
                     continue;

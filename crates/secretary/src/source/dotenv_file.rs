@@ -76,6 +76,9 @@ struct Assigned {
     shape: Option<Zeroizing<String>>,
     /// The most it may hold, as its file's text bounds it ([`dotenv::Entry::bound`]).
     bound: usize,
+    /// What it is counted at beside text of the manifest's choosing
+    /// ([`dotenv::Entry::charge`]).
+    charge: usize,
 }
 
 impl Loaded {
@@ -176,6 +179,7 @@ impl Loaded {
                 sensitive_name,
                 shape,
                 bound: entry.bound,
+                charge: entry.charge,
             },
         );
         true
@@ -252,6 +256,7 @@ impl DotenvSource {
                     return Some(dotenv::Lent {
                         value: assigned.value.as_str(),
                         bound: Some(assigned.bound),
+                        charge: Some(assigned.charge),
                     });
                 }
                 // The list is sorted (the manifest's check): searched, not scanned, at
@@ -353,6 +358,7 @@ impl DotenvSource {
                     oversize: false,
                     from_outside: false,
                     bound: 0,
+                    charge: 0,
                 };
                 if !named.assign(entry, structure.index, &context.sensitive_names, None) {
                     return Err(self.too_many_names(context));
@@ -529,6 +535,7 @@ impl Source for DotenvSource {
                             from_outside,
                             shape,
                             bound,
+                            charge,
                             ..
                         }) => {
                             // Whether it may read it was decided, and its claims made, on
@@ -545,6 +552,7 @@ impl Source for DotenvSource {
                                 shape: shape.as_ref().map(|shape| Shape {
                                     text: SecretValue::new(shape.to_string()),
                                     bound: *bound,
+                                    charge: *charge,
                                 }),
                             };
                         }

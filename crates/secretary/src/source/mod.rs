@@ -180,6 +180,10 @@ pub struct Shape {
     /// The most it may hold, as the text it was built by bounds it: what a template
     /// over it is charged toward its limit, whatever it holds.
     pub bound: usize,
+    /// What it is counted at toward a limit beside text of the manifest's choosing (the
+    /// environment `run` passes): its literal text, and each value it inserted in whole
+    /// steps ([`crate::charge`]), never its length.
+    pub charge: usize,
 }
 
 /// One secret's answer from one source.

@@ -369,3 +369,97 @@ fn a_script_without_an_interpreter_line_runs_alike_in_every_mode() {
         }
     }
 }
+
+/// What `run` answers, in `mode`, for `manifest` over `dotenv`: its status, what it
+/// says, and whether the program started.
+fn verdict(manifest: &str, dotenv: &str, mode: &[&str]) -> (Option<i32>, String, bool) {
+    let dir = app(manifest, dotenv);
+    let output = support::secretary_in(dir.path())
+        .arg("run")
+        .args(mode)
+        .args(["--", "touch", "started"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.code(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+        dir.path().join("started").exists(),
+    )
+}
+
+#[test]
+fn the_room_a_value_takes_in_the_environment_tells_its_length_in_steps_only() {
+    // A seventieth adversarial pass: the kernel refuses a variable past 128 KiB, and
+    // padding of the manifest's choosing beside a password (a template's other inputs,
+    // a `.env` line's text) moved where `run` started failing byte by byte: its length.
+    // `run` refuses first, each value inserted counted in whole steps of 1 KiB, so a
+    // password of 10 bytes and one of 11 get the same answer, refused or started.
+    let templated = "version = 1
+[sources.dotenv]
+type = \"dotenv\"
+files = [\".env\"]
+[secrets.pad1]
+sensitive = false
+[secrets.pad2]
+sensitive = false
+[secrets.pad3]
+sensitive = false
+[secrets.pad4]
+sensitive = false
+[secrets.pw]
+[secrets.joined]
+template = \"{pad1}{pad2}{pad3}{pad4}{pw}\"
+";
+    let expanded = "version = 1
+[sources.dotenv]
+type = \"dotenv\"
+files = [\".env\"]
+[secrets.joined]
+";
+    let full = 32 << 10;
+    // `JOINED=`, the pads, a password of 10 bytes and the NUL: the kernel's 131,072.
+    let edge = 131_072 - "JOINED=".len() - 1 - 3 * full - 10;
+    let pads = |last: usize| {
+        format!(
+            "PAD1={}\nPAD2={}\nPAD3={}\nPAD4={}\n",
+            "a".repeat(full),
+            "b".repeat(full),
+            "c".repeat(full),
+            "d".repeat(last)
+        )
+    };
+    for mode in [&[][..], &["--redact"][..], &["--watch", "1h"][..]] {
+        for (last, started) in [(edge, false), (20_000, true)] {
+            let answers: Vec<_> = [10, 11]
+                .into_iter()
+                .flat_map(|length| {
+                    let pw = "p".repeat(length);
+                    [
+                        verdict(templated, &format!("{}PW={pw}\n", pads(last)), mode),
+                        verdict(
+                            expanded,
+                            &format!("PW={pw}\nJOINED={}${{PW}}\n", "e".repeat(3 * full + last)),
+                            mode,
+                        ),
+                    ]
+                })
+                .collect();
+            for answer in &answers {
+                assert_eq!(answer.2, started, "{mode:?} {last}: {}", answer.1);
+                assert!(!answer.1.contains("ppppp"), "{}", answer.1);
+            }
+            assert_eq!(answers[0], answers[2], "{mode:?} {last}: a template");
+            assert_eq!(answers[1], answers[3], "{mode:?} {last}: a .env line");
+            if !started {
+                assert_eq!(answers[0].0, Some(1), "{}", answers[0].1);
+                assert!(
+                    answers[0].1.contains("secret `joined` (`JOINED`) counts")
+                        && answers[0].1.contains("nothing was started"),
+                    "{}",
+                    answers[0].1
+                );
+            }
+        }
+    }
+}
