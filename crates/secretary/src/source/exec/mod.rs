@@ -40,8 +40,9 @@ use super::{Batch, Context, Lookup, Source, SourceError};
 use crate::manifest::{SecretSpec, SourceKind};
 use crate::{Absence, Locator, Looked, SecretValue, Site};
 
-/// The most a provider's answer may hold.
-const OUTPUT_LIMIT: usize = 16 * 1024 * 1024;
+/// The most of a provider's output read: what its answer may hold as counted
+/// ([`protocol::ANSWER_LIMIT`]), never less than its length.
+const OUTPUT_LIMIT: usize = protocol::ANSWER_LIMIT;
 
 /// Reads secrets through a provider program.
 #[derive(Debug)]
@@ -193,7 +194,15 @@ impl ExecSource {
             timeout: self.timeout,
         }
         .run()
-        .map_err(ExecError::Program)?;
+        .map_err(|error| match error {
+            // Output past the limit counts past it as an answer too: one refusal, the
+            // same whatever its length made it.
+            ProgramError::TooLarge { .. } => ExecError::Answer {
+                program: self.program(),
+                error: AnswerError::TooLarge,
+            },
+            other => ExecError::Program(other),
+        })?;
         if !finished.status.success() {
             use std::os::unix::process::ExitStatusExt;
             let status = finished.status.code().map_or_else(

@@ -46,12 +46,18 @@ pub struct Asked<'a> {
     pub env: &'a [String],
 }
 
-/// A provider's answer, as written.
+/// The most an answer may hold, each secret's answer counted in whole steps of
+/// [`CHARGE_STEP`](crate::charge::CHARGE_STEP), and the most of a provider's output read:
+/// fewer than 32,768 secrets a request.
+pub(super) const ANSWER_LIMIT: usize = 32 << 20;
+
+/// A provider's answer, as written: each secret's answer still text.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawAnswer {
+struct RawAnswer<'a> {
     protocol: String,
-    secrets: BTreeMap<String, RawSecret>,
+    #[serde(borrow)]
+    secrets: BTreeMap<String, &'a serde_json::value::RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -88,9 +94,9 @@ pub(super) struct Read {
 struct Values(Spellings);
 
 impl Values {
-    fn of(raw: &RawAnswer) -> Self {
+    fn of(secrets: &BTreeMap<String, RawSecret>) -> Self {
         Self(Spellings::of(
-            raw.secrets
+            secrets
                 .values()
                 .filter_map(|secret| secret.value.as_ref())
                 .map(|value| value.0.as_str()),
@@ -131,6 +137,15 @@ pub enum AnswerError {
     /// Not JSON of the answer's shape.
     #[error("its answer is not a protocol answer ({0})")]
     Shape(String),
+    /// More than 32 MiB, each secret's answer counted in whole steps of 1 KiB: a limit
+    /// on the answer's length would tell a value's, beside answers for keys of the
+    /// manifest's choosing (a seventy-first adversarial pass read one to the byte with
+    /// 56,296 keys asked).
+    #[error(
+        "its answer holds more than {} MiB, each secret's answer counted in whole steps of 1 KiB (fewer than 32,768 secrets a request)",
+        ANSWER_LIMIT >> 20
+    )]
+    TooLarge,
     /// Another protocol or version: the `N` of `secretary-provider/N` it answered, or
     /// `None` for any other text, which is never shown (a provider's `protocol` field is
     /// no place for words of its own).
@@ -163,19 +178,29 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
             category(&error)
         ))
     })?;
-    let values = Values::of(&raw);
+    if counted(output, &raw) > ANSWER_LIMIT {
+        return Err(AnswerError::TooLarge);
+    }
+    let wanted: HashSet<&str> = asked.iter().copied().collect();
+    let mut secrets = BTreeMap::new();
+    for (key, text) in raw.secrets {
+        let secret: RawSecret = serde_json::from_str(text.get()).map_err(|error| {
+            let whose = if wanted.contains(key.as_str()) {
+                format!("its answer for `{key}`")
+            } else {
+                "an answer for a key not asked".to_owned()
+            };
+            AnswerError::Shape(format!("{whose}: {}", category(&error)))
+        })?;
+        secrets.insert(key, secret);
+    }
+    let values = Values::of(&secrets);
     if raw.protocol != PROTOCOL {
         return Err(AnswerError::Protocol(version(&raw.protocol, &values)));
     }
-    let wanted: HashSet<&str> = asked.iter().copied().collect();
-    if let Some(extra) = raw
-        .secrets
-        .keys()
-        .find(|key| !wanted.contains(key.as_str()))
-    {
+    if let Some(extra) = secrets.keys().find(|key| !wanted.contains(key.as_str())) {
         return Err(AnswerError::NotAsked(values.shown(extra, 64)));
     }
-    let mut secrets = raw.secrets;
     let mut withheld = Vec::new();
     let answers = asked
         .iter()
@@ -218,6 +243,18 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Read { answers, withheld })
+}
+
+/// What `output`, read as `raw`, is counted at toward [`ANSWER_LIMIT`]: each secret's
+/// answer in whole steps, the rest (its keys, the protocol, the spaces between) as
+/// written.
+fn counted(output: &str, raw: &RawAnswer<'_>) -> usize {
+    raw.secrets.values().fold(output.len(), |total, text| {
+        let len = text.get().len();
+        total
+            .saturating_sub(len)
+            .saturating_add(crate::charge::stepped(len))
+    })
 }
 
 /// The `N` of a `protocol` that reads `secretary-provider/N` (`N` a number written
@@ -404,6 +441,48 @@ mod tests {
             let error = read(answer, &["a"]).unwrap_err();
             assert_eq!(error, expected);
             assert!(!error.to_string().contains(value));
+        }
+    }
+
+    /// An answer for `s`, a value of `length` bytes, beside `padding` keys answered
+    /// absent, and every key asked.
+    fn padded(padding: usize, length: usize) -> (String, Vec<String>) {
+        use std::fmt::Write as _;
+        let mut keys: Vec<String> = (0..padding).map(|n| format!("pad_{n:06}")).collect();
+        let mut answer = format!(
+            "{{\"protocol\":\"{PROTOCOL}\",\"secrets\":{{\"s\":{{\"value\":\"{}\"}}",
+            "v".repeat(length)
+        );
+        for key in &keys {
+            let _ = write!(answer, ",\"{key}\":{{\"absent\":true}}");
+        }
+        answer.push_str("}}");
+        keys.push("s".to_owned());
+        (answer, keys)
+    }
+
+    #[test]
+    fn an_answer_is_counted_by_each_secret_in_steps_not_by_its_length() {
+        // A seventy-first adversarial pass: the 16 MiB limit on the whole answer, beside
+        // answers for keys of the manifest's choosing, told a value's length to the
+        // byte (56,296 keys: 1,001 bytes passed, 1,002 failed). Each secret's answer
+        // counts whole steps now: the answer is the same for both lengths.
+        for padding in [100, 32_767, 56_296] {
+            let verdicts: Vec<Result<usize, AnswerError>> = [1_001, 1_002]
+                .into_iter()
+                .map(|length| {
+                    let (answer, keys) = padded(padding, length);
+                    let keys: Vec<&str> = keys.iter().map(String::as_str).collect();
+                    read(&answer, &keys).map(|read| read.answers.len())
+                })
+                .collect();
+            assert_eq!(verdicts[0], verdicts[1], "{padding}");
+            let expected = if padding < 32_767 {
+                Ok(padding + 1)
+            } else {
+                Err(AnswerError::TooLarge)
+            };
+            assert_eq!(verdicts[0], expected, "{padding}");
         }
     }
 }
