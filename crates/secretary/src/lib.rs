@@ -116,7 +116,7 @@ pub use manifest::{EnvironmentSpec, Error, Manifest, SecretSpec};
 pub use outage::Stale;
 pub use put::{
     Action as ImportAction, Applied, Import, ImportItem, ImportSource, PutError, RolledBack,
-    Unusable, import, put, rollback, rotate,
+    Unusable, asked_before_writes, import, put, rollback, rotate,
 };
 pub use resolve::{
     Fallback, Fix, Place, Problem, ProblemKind, Report, Resolution, SUMMARY_VERSION, Scope,

@@ -299,17 +299,46 @@ pub(crate) fn leased_by<'m>(
     if environment.on_source_error != crate::manifest::OnSourceError::Fail {
         return None;
     }
+    before_writes(manifest, environment).find(|source| {
+        source
+            .config
+            .get::<crate::source::kinds::LeaseConfig>()
+            .is_some_and(|config| config.secrets.iter().any(|(listed, _)| listed == key))
+    })
+}
+
+/// The sources of `environment`'s chain before the first that can be written, in order.
+fn before_writes<'m, 'e>(
+    manifest: &'m Manifest,
+    environment: &'e EnvironmentSpec,
+) -> impl Iterator<Item = &'m crate::manifest::SourceSpec> + use<'m, 'e> {
     environment
         .sources
         .iter()
         .filter_map(|name| manifest.source(name))
         .take_while(|source| !source.config.capabilities().has(Capability::Write))
-        .find(|source| {
+}
+
+/// The sources `environment` asks for `key` before the one its writes go to: a value one
+/// of them holds is what programs read, not the one written (a sixty-seventh adversarial
+/// pass wrote to Vault a key a `.env` before it held). Each source of the chain before
+/// the first that can be written, but a `vault_lease` source that does not list `key`.
+/// Nothing is read: whether one holds it is for the user to see, since a `.env` or a
+/// variable here need not be what the environment's programs have.
+#[must_use]
+pub fn asked_before_writes<'m>(
+    manifest: &'m Manifest,
+    environment: &EnvironmentSpec,
+    key: &str,
+) -> Vec<&'m crate::manifest::SourceSpec> {
+    before_writes(manifest, environment)
+        .filter(|source| {
             source
                 .config
                 .get::<crate::source::kinds::LeaseConfig>()
-                .is_some_and(|config| config.secrets.iter().any(|(listed, _)| listed == key))
+                .is_none_or(|config| config.secrets.iter().any(|(listed, _)| listed == key))
         })
+        .collect()
 }
 
 /// Where `environment`'s writes go: the first source of its chain whose kind can be

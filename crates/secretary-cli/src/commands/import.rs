@@ -171,7 +171,7 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
             (target, &shown_from, settings),
             items,
             (&written, &errors),
-            keyed,
+            (keyed, shadowed(session, items)),
         )?,
     }
     if blocked {
@@ -188,6 +188,26 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
         });
     }
     Ok(Status::Success)
+}
+
+/// What to say when the target environment asks other sources first for secrets the
+/// import writes ([`secretary::asked_before_writes`]): where one holds a value, programs
+/// read that one (a sixty-seventh adversarial pass).
+fn shadowed(session: &Session, items: &[ImportItem]) -> Option<String> {
+    let (manifest, target) = (session.manifest(), session.environment());
+    let keys: Vec<&str> = items
+        .iter()
+        .filter(|item| item.action.writes())
+        .map(|item| item.key.as_str())
+        .filter(|key| !secretary::asked_before_writes(manifest, target, key).is_empty())
+        .collect();
+    let first = secretary::asked_before_writes(manifest, target, keys.first()?);
+    Some(format!(
+        "note: environment `{}` asks {} before the source written, for {}: where one holds a value, programs read that one, not the one imported",
+        target.name,
+        super::put::named(&first),
+        keys.join(", ")
+    ))
 }
 
 /// Records every value the plan read (issue 25, item 5): one `import_read` line for
@@ -352,7 +372,7 @@ fn text(
     (target, from, settings): (&EnvironmentSpec, &str, &ImportSettings<'_>),
     items: &[ImportItem],
     (written, errors): (&[Option<String>], &[Option<NotDone>]),
-    keyed: &str,
+    (keyed, shadowed): (&str, Option<String>),
 ) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -418,6 +438,9 @@ fn text(
         count("keep"),
         count("no_value"),
     )?;
+    if let Some(note) = shadowed {
+        writeln!(out, "{note}")?;
+    }
     if count("keep") > 0 {
         writeln!(
             out,

@@ -127,7 +127,36 @@ pub fn run(session: &Session, settings: &PutSettings<'_>) -> Result<Status, Fail
     if let Some(note) = pinned(session, key, &written) {
         writeln!(out, "{note}")?;
     }
+    if let Some(note) = shadowed(session, key) {
+        writeln!(out, "{note}")?;
+    }
     Ok(Status::Success)
+}
+
+/// What to say of a write of `key` when the environment asks other sources for it first
+/// ([`secretary::asked_before_writes`]): a value one of them holds is what programs read
+/// (a sixty-seventh adversarial pass wrote to Vault a key a `.env` before it held).
+/// Whether one holds it is not read: a `.env` or a variable here need not be the
+/// environment's.
+pub(super) fn shadowed(session: &Session, key: &str) -> Option<String> {
+    let first = secretary::asked_before_writes(session.manifest(), session.environment(), key);
+    if first.is_empty() {
+        return None;
+    }
+    Some(format!(
+        "note: environment `{}` asks {} for `{key}` before the source written: where one holds a value for it, programs read that one, not this",
+        session.environment().name,
+        named(&first)
+    ))
+}
+
+/// `sources` as a note names them: `` `dotenv` (dotenv), `mounted` (files) ``.
+pub(super) fn named(sources: &[&secretary::manifest::SourceSpec]) -> String {
+    sources
+        .iter()
+        .map(|source| format!("`{}` ({})", source.name, source.config.kind()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// What to say of a write of `key` when the manifest pins it to a version

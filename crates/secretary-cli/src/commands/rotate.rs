@@ -12,7 +12,7 @@ use secretary::SecretSpec;
 use secretary::audit::Event;
 
 use super::Failure;
-use super::put::{failed, intent, pinned, read_value, record};
+use super::put::{failed, intent, pinned, read_value, record, shadowed};
 use super::session::Session;
 use super::settings::{RollbackSettings, RotateSettings};
 use crate::diagnostic::Diagnostic;
@@ -103,6 +103,9 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                 match pinned(session, key, &written) {
                     Some(note) => writeln!(out, "{note}")?,
                     None => read_latest = true,
+                }
+                if let Some(note) = shadowed(session, key) {
+                    writeln!(out, "{note}")?;
                 }
             }
             // Said, and the next key is rotated: only the audit log's failure stops.
@@ -204,6 +207,9 @@ pub fn rollback(session: &Session, settings: &RollbackSettings<'_>) -> Result<St
                 "rolled {key} back to the value of version {}: wrote {}{version}",
                 rolled.from_version, rolled.written.locator
             )?;
+            if let Some(note) = shadowed(session, key) {
+                writeln!(out, "{note}")?;
+            }
             writeln!(out, "{NEXT}")?;
             Ok(Status::Success)
         }

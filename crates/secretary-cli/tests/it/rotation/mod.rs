@@ -54,6 +54,9 @@ type = "bool"
 default = "false"
 "#;
 
+/// A `dotenv` source over `.env` and a `vault` source, for a test's environments to name.
+const DOTENV_AND_VAULT: &str = "version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n[sources.vault]\ntype = \"vault\"\n";
+
 const DOTENV: &str = "API_KEY=dev-api-key-0123456789\nSECRET_KEY=dev-secret-key-0123456789abcdef0123456789\nREDIS_PASSWORD=dev-redis-pw\n";
 
 struct Outcome {

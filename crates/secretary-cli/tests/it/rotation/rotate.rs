@@ -519,14 +519,13 @@ fn a_secret_pinned_to_a_version_is_written_for_the_pin_to_move_and_never_rolled_
     // each run (version 1 stays overdue), `rollback` wrote a version none reads, and
     // `import` compared the latest version with the value copied.
     let bao = OpenBao::start();
-    let manifest = "version = 1\n\
-        [sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
-        [sources.vault]\ntype = \"vault\"\n\
+    let manifest = DOTENV_AND_VAULT.to_owned()
+        + "\
         [environments.development]\nsources = [\"dotenv\"]\n\
         [environments.production]\nsources = [\"vault\"]\n\
         [environments.staging]\nsources = [\"vault\"]\n\
         [secrets.token]\nversion = 1\nrotate_every = \"1s\"\ngenerate = { bytes = 32 }\n";
-    let app = App::new(manifest, "TOKEN=dev-Zq7-canary\n");
+    let app = App::new(&manifest, "TOKEN=dev-Zq7-canary\n");
     bao.kv_put("production/token", &[("value", "v1-Kp2-canary")]);
     std::thread::sleep(std::time::Duration::from_millis(1100));
     let out = app.run(&bao, &["--env", "production", "rotate", "token"]);
@@ -613,4 +612,53 @@ fn a_pinned_version_vault_lacks_is_said_as_the_pin() {
         out.all()
     );
     assert_no_value(&out, &["v1-Kp2-canary"]);
+}
+
+#[test]
+fn a_write_behind_a_source_asked_first_says_so() {
+    // A sixty-seventh adversarial pass: `put`, `rotate` and `import` wrote to Vault a key
+    // a `.env` asked before it held, and said programs would pick it up. Whether it holds
+    // it there is not read (this machine's `.env` need not be the environment's): the
+    // sources asked first are named, and only where there are some.
+    let bao = OpenBao::start();
+    let manifest = DOTENV_AND_VAULT.to_owned()
+        + "\
+        [environments.development]\nsources = [\"dotenv\"]\n\
+        [environments.staging]\nsources = [\"dotenv\", \"vault\"]\n\
+        [environments.production]\nsources = [\"vault\", \"dotenv\"]\n\
+        [secrets.token]\ngenerate = { bytes = 32 }\n";
+    let app = App::new(&manifest, "TOKEN=dev-Zq7-canary\n");
+    let note = "note: environment `staging` asks `dotenv` (dotenv) for `token` before the source written: where one holds a value for it, programs read that one, not this";
+    for args in [
+        &["rotate", "token"][..],
+        &["rotate", "token"],
+        &["rollback", "token"],
+    ] {
+        let out = app.run(&bao, &[&["--env", "staging"][..], args].concat());
+        assert_eq!(out.code, 0, "{args:?}: {}", out.all());
+        assert!(out.stdout.contains(note), "{args:?}: {}", out.all());
+    }
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "staging",
+            "import",
+            "--from",
+            "development",
+            "--overwrite",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(
+        out.stdout.contains(
+            "note: environment `staging` asks `dotenv` (dotenv) before the source written, for token: where one holds a value, programs read that one, not the one imported"
+        ),
+        "{}",
+        out.all()
+    );
+    let out = app.run(&bao, &["--env", "production", "rotate", "token"]);
+    assert_eq!(out.code, 0, "{}", out.all());
+    assert!(!out.stdout.contains("note:"), "{}", out.all());
+    assert_no_value(&out, &["dev-Zq7-canary"]);
 }
