@@ -127,32 +127,22 @@ impl Environment {
         }
         let environment = Self { inherited, secrets };
         environment
-            .fits(manifest, report, program)
+            .fits(report, program)
             .map_err(Unpassable::TooLarge)?;
         Ok(environment)
     }
 
     /// Whether `program`'s arguments and this environment fit what the system takes,
     /// each value counted as [`crate::room`] says: a secret passed at its charge, a
-    /// value inherited under a sensitive secret's name in whole steps, any other at its
-    /// length.
-    fn fits(
-        &self,
-        manifest: &Manifest,
-        report: &Report,
-        program: &Program<'_>,
-    ) -> Result<(), crate::room::TooLarge> {
+    /// value inherited in whole steps (a cloud provider's token, a CI secret: a
+    /// seventy-second adversarial pass read an `AWS_SESSION_TOKEN`'s length off a count
+    /// at its length).
+    fn fits(&self, report: &Report, program: &Program<'_>) -> Result<(), crate::room::TooLarge> {
         let passed: std::collections::HashMap<&str, &secretary::Resolution> = report
             .resolutions
             .iter()
             .filter(|resolution| resolution.value.is_some())
             .map(|resolution| (resolution.spec.primary_env(), resolution))
-            .collect();
-        let sensitive: HashSet<&str> = manifest
-            .secrets()
-            .iter()
-            .filter(|spec| spec.sensitive)
-            .flat_map(|spec| spec.env.iter().map(String::as_str))
             .collect();
         let inherited = self
             .inherited
@@ -160,11 +150,7 @@ impl Environment {
             .filter(|(name, _)| !name.to_str().is_some_and(|name| passed.contains_key(name)))
             .map(|(name, value)| crate::room::Counted {
                 name,
-                value: if name.to_str().is_some_and(|name| sensitive.contains(name)) {
-                    secretary::charge::stepped(value.len())
-                } else {
-                    value.len()
-                },
+                value: secretary::charge::stepped(value.len()),
                 key: None,
             });
         let secrets = passed

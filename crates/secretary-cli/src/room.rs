@@ -5,11 +5,11 @@
 //! past a quarter of the stack limit (`ulimit -s`; 2 MiB by default, 6 MiB at most).
 //! Left to the kernel, that refusal tells a secret's length to the byte: the manifest
 //! pads other values of its choosing beside it and reads where `run` starts failing (a
-//! seventieth adversarial pass). So `run` refuses first, counting each sensitive value
-//! in whole steps and each value built from others by its text and inserted values in
-//! such steps ([`secretary::Resolution::charge`]): counted at least at their lengths,
-//! whatever `run` lets through the kernel takes, and what it refuses tells a value's
-//! length in steps of 1 KiB at most.
+//! seventieth adversarial pass). So `run` refuses first, counting each value in whole
+//! steps but the manifest's own text ([`secretary::Resolution::charge`]; an inherited
+//! variable in steps too): counted at least at their lengths, whatever `run` lets
+//! through the kernel takes, and what it refuses tells a value's length in steps of
+//! 1 KiB at most.
 
 use std::ffi::OsStr;
 
@@ -18,8 +18,8 @@ use std::ffi::OsStr;
 pub const STRING_LIMIT: usize = 128 << 10;
 
 /// The most the kernel ever takes of arguments and environment: three quarters of its
-/// 8 MiB stack limit (`_STK_LIM / 4 * 3`).
-const MOST: usize = 6 << 20;
+/// 8 MiB stack limit (`_STK_LIM / 4 * 3`), whatever `ulimit -s` says.
+pub const MOST: usize = 6 << 20;
 
 /// What it takes whatever the stack limit (`ARG_MAX`, 32 pages).
 const LEAST: usize = 128 << 10;

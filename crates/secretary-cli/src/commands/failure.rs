@@ -434,7 +434,7 @@ impl Failure {
 pub fn unpassable(error: crate::child::Unpassable, outcome: &str) -> Vec<Diagnostic> {
     use crate::child::Unpassable;
     use crate::room::TooLarge;
-    const COUNTED: &str = "each sensitive value counted in whole steps of 1 KiB, and a value built from others by its text and each value it inserts in such steps, so that the limit tells nothing of a value's length";
+    const COUNTED: &str = "each value counted in whole steps of 1 KiB but the manifest's own text, so that the limit tells nothing of a value's length";
     let diagnostic = match error {
         Unpassable::NulByte { key } => Diagnostic::error(format!(
             "secret `{key}` holds a NUL byte, which an environment variable cannot carry; {outcome}"
@@ -450,14 +450,20 @@ pub fn unpassable(error: crate::child::Unpassable, outcome: &str) -> Vec<Diagnos
                 counted.div_ceil(1024),
                 crate::room::STRING_LIMIT >> 10
             ))
-            .help("pass a value this large in a file (a `files` source, or `secretary export --output`) rather than in the environment")
+            .help("leave it out with --only, and give it to the program in a file (`secretary export --only KEY --output FILE`) rather than in the environment")
         }
         Unpassable::TooLarge(TooLarge::All { counted, limit }) => Diagnostic::error(format!(
             "the program's arguments and environment count {} KiB, more than the {} KiB the system takes (a quarter of the stack limit, `ulimit -s`, at most 6 MiB; {COUNTED}); {outcome}",
             counted.div_ceil(1024),
             limit >> 10
         ))
-        .help("pass fewer: --only names the secrets the program needs, --reset starts from a minimal environment; or raise `ulimit -s`"),
+        .help(if limit < crate::room::MOST {
+            "pass fewer: --only names the secrets the program needs, --reset starts from a minimal environment; or raise `ulimit -s`"
+        } else {
+            // Past 24 MiB of stack the kernel takes no more (a seventy-second
+            // adversarial pass was told to raise it all the same).
+            "pass fewer: --only names the secrets the program needs, --reset starts from a minimal environment"
+        }),
     };
     vec![diagnostic]
 }

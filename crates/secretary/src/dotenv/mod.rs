@@ -71,9 +71,9 @@ pub struct Entry {
     /// template's limit).
     pub bound: usize,
     /// What its value is counted at toward a limit beside text of the manifest's
-    /// choosing ([`crate::charge`]): its literal text, and each value it inserted in
-    /// whole steps, never those values' lengths. A value that inserted nothing: its
-    /// length.
+    /// choosing ([`crate::charge`]): its literal text and each value it inserted, each
+    /// in whole steps, never those values' lengths. A value that inserted nothing: its
+    /// length (counted in steps where it is inserted or served).
     pub charge: usize,
 }
 
@@ -532,10 +532,14 @@ impl Parser<'_, '_> {
                             .saturating_add(self.charged.get())
                     };
                     self.bounds.push(bound);
-                    let charge = value
-                        .len()
-                        .saturating_sub(self.inserted.get())
-                        .saturating_add(self.counted.get());
+                    // The line's own text in steps too: it may hold a password beside
+                    // an expansion (`postgresql://app:<PW>@${DB_HOST}/app`).
+                    let literal = value.len().saturating_sub(self.inserted.get());
+                    let charge = if self.counted.get() == 0 {
+                        literal
+                    } else {
+                        crate::charge::stepped(literal).saturating_add(self.counted.get())
+                    };
                     self.charges.push(charge);
                     let references = self.references.take();
                     let oversize = self.oversize.get();

@@ -145,6 +145,9 @@ struct PlainOut<'a> {
 #[derive(Serialize)]
 struct EntryOut<'a> {
     value: &'a str,
+    /// Spaces that make the value and them whole steps as JSON writes them
+    /// ([`super::padding`]).
+    pad: String,
     place: &'a str,
     version: Option<u64>,
     pinned: Option<u64>,
@@ -662,6 +665,7 @@ fn seal(
                     k.as_str(),
                     EntryOut {
                         value: e.value.expose(),
+                        pad: super::padding::pad_for(e.value.expose()),
                         place: &e.place,
                         version: e.version,
                         pinned: e.pinned,

@@ -22,7 +22,7 @@ pub enum CopyError {
     #[error("no state directory: SECRETARY_STATE_DIR, XDG_STATE_HOME and HOME are all unset")]
     NoStateDir,
     /// There is no copy (of this source).
-    #[error("there is no last-known-good copy at {}", path.display())]
+    #[error("there is no last-known-good copy of this source at {}", path.display())]
     Missing {
         /// Where it would be.
         path: PathBuf,

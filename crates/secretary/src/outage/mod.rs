@@ -18,6 +18,7 @@ mod error;
 mod forgotten;
 mod key;
 mod listing;
+mod padding;
 
 use std::fmt;
 use std::path::PathBuf;

@@ -25,18 +25,21 @@ pub(crate) struct Built {
 
 impl Resolution {
     /// What its value is counted at toward a limit that text of the manifest's choosing
-    /// can sit beside ([`crate::charge`]), when it has one: a value that is not
-    /// sensitive its length; a sensitive one its length in whole steps of
-    /// [`CHARGE_STEP`](crate::charge::CHARGE_STEP); one built from others (a template,
-    /// `.env` expansion) its own text and each value it inserts in such steps (three
-    /// times that with `|url`), never its length. At least the value's length, always.
+    /// can sit beside ([`crate::charge`]), when it has one: the manifest's own default
+    /// its length; a value read from a source its length in whole steps of
+    /// [`CHARGE_STEP`](crate::charge::CHARGE_STEP), sensitive or not (`sensitive =
+    /// false` is the manifest's word, and shows no string: a seventy-second adversarial
+    /// pass read a Vault password's length after calling it a setting); one built from
+    /// others by a template, the template's text and each input in such steps (three
+    /// times that with `|url`); by `.env` expansion, its line's text and each value it
+    /// inserts, each in such steps. Never below the value's length.
     #[must_use]
     pub fn charge(&self) -> Option<usize> {
         let value = self.value.as_ref()?;
         Some(match &self.built {
             Some(built) => built.charge,
-            None if self.spec.sensitive => crate::charge::stepped(value.expose().len()),
-            None => value.expose().len(),
+            None if self.origin == Some(Origin::Default) => value.expose().len(),
+            None => crate::charge::stepped(value.expose().len()),
         })
     }
 

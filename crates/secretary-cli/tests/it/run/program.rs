@@ -455,11 +455,103 @@ files = [\".env\"]
                 assert_eq!(answers[0].0, Some(1), "{}", answers[0].1);
                 assert!(
                     answers[0].1.contains("secret `joined` (`JOINED`) counts")
-                        && answers[0].1.contains("nothing was started"),
+                        && answers[0].1.contains("nothing was started")
+                        && answers[0].1.contains("leave it out with --only"),
                     "{}",
                     answers[0].1
                 );
             }
         }
     }
+}
+
+/// Whether `secretary run -- true` starts in `dir` under a stack limit of `stack` KiB,
+/// with `TOKEN` inherited holding `token` bytes: its status and what it said.
+fn started_with_token(dir: &Path, stack: &str, token: usize) -> (bool, String) {
+    let output = std::process::Command::new("sh")
+        .current_dir(dir)
+        .args(["-c", &format!("ulimit -s {stack} && exec \"$0\" \"$@\"")])
+        .arg(support::secretary())
+        .args(["run", "--", "true"])
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("TOKEN", "t".repeat(token))
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_whole_environments_room_tells_no_length_of_a_setting_or_an_inherited_token() {
+    // A seventy-second adversarial pass: a cloud token inherited from the caller, and a
+    // Vault password the manifest called `sensitive = false`, were counted at their
+    // lengths beside eighteen settings of 120,000 bytes: where `run` stopped starting
+    // told a token of 700 bytes from one of 701. Every value read, inherited ones too,
+    // counts in whole steps of 1 KiB: the two get the same answers, at the last padding
+    // that starts and the first that does not.
+    let manifest = (0..18).fold(
+        String::from("version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n"),
+        |manifest, n| manifest + &format!("[secrets.pad{n}]\nsensitive = false\n"),
+    );
+    // Seventeen settings of 120,000 bytes and one of `coarse`, each counted in steps, and
+    // the manifest's own default of `fine` bytes, counted to the byte.
+    let starts = |coarse: usize, fine: usize, token: usize| {
+        let dotenv = (0..17).fold(format!("PAD17={}\n", "c".repeat(coarse)), |dotenv, n| {
+            dotenv + &format!("PAD{n}={}\n", "p".repeat(120_000))
+        });
+        let manifest = format!(
+            "{manifest}[secrets.fine]\nsensitive = false\ndefault = \"{}\"\n",
+            "f".repeat(fine)
+        );
+        let dir = app(&manifest, &dotenv);
+        started_with_token(dir.path(), "8192", token)
+    };
+    // The last count that starts, by halves, between one that does and one that does not.
+    let last_start = |(mut fits, mut refused): (usize, usize), starts: &dyn Fn(usize) -> bool| {
+        assert!(starts(fits) && !starts(refused), "{fits} {refused}");
+        while refused - fits > 1 {
+            let middle = usize::midpoint(fits, refused);
+            if starts(middle) {
+                fits = middle;
+            } else {
+                refused = middle;
+            }
+        }
+        fits
+    };
+    let coarse = last_start((1, 120_000), &|coarse| starts(coarse, 1, 700).0);
+    let fine = last_start((1, 4096), &|fine| starts(coarse, fine, 700).0);
+    let (started, said) = starts(coarse, fine, 701);
+    assert!(started, "a token one byte longer: {said}");
+    let (started, said) = starts(coarse, fine + 1, 701);
+    assert!(!started);
+    assert!(
+        said.contains("more than the 2048 KiB the system takes")
+            && said.contains("raise `ulimit -s`"),
+        "{said}"
+    );
+}
+
+#[test]
+fn past_the_largest_stack_limit_raising_it_is_not_advised() {
+    // A seventy-second adversarial pass: with `ulimit -s` at 24 MiB or more, the kernel
+    // takes 6 MiB whatever it is, and `run` still said to raise it. 6,200 settings of
+    // one byte count 1 KiB each.
+    let count = 6_200;
+    let manifest = (0..count).fold(
+        String::from("version = 1\n[sources.dotenv]\ntype = \"dotenv\"\nfiles = [\".env\"]\n"),
+        |manifest, n| manifest + &format!("[secrets.v{n}]\nsensitive = false\n"),
+    );
+    let dotenv = (0..count).fold(String::new(), |dotenv, n| dotenv + &format!("V{n}=a\n"));
+    let dir = app(&manifest, &dotenv);
+    let (started, said) = started_with_token(dir.path(), "unlimited", 1);
+    assert!(!started, "{said}");
+    assert!(
+        said.contains("more than the 6144 KiB the system takes") && !said.contains("raise"),
+        "{said}"
+    );
 }

@@ -653,3 +653,41 @@ fn a_source_whose_copy_stands_in_is_not_retried_unless_the_user_chose_retries() 
     assert_eq!(retries(&[("VAULT_MAX_RETRIES", "3")]), None);
     assert_eq!(retries(&[("BAO_MAX_RETRIES", "0")]), None);
 }
+
+#[test]
+fn a_copys_size_tells_no_values_length() {
+    // A seventy-second adversarial pass padded a copy with absent keys the manifest
+    // chose, until its size met the 16 MiB read limit at a password's length: each value
+    // is padded to whole steps now, so that passwords of 11 and 13 bytes, or a quote
+    // escaped, make copies of one size.
+    let size = |password: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shop.production.lkg");
+        let now = SystemTime::now();
+        copy::save(
+            &path,
+            binding(),
+            "vault",
+            SERVER,
+            &key(),
+            contents(
+                &[("db_password", password), ("api_key", "k")],
+                &["padding_a", "padding_b"],
+                copy::seconds(now),
+            ),
+            (now, now),
+        )
+        .unwrap();
+        std::fs::metadata(&path).unwrap().len()
+    };
+    let sizes: Vec<u64> = ["hunter2pass", "hunter2pass13", "hunter2\"pass", ""]
+        .into_iter()
+        .map(size)
+        .collect();
+    assert!(sizes.iter().all(|&s| s == sizes[0]), "{sizes:?}");
+    assert_ne!(
+        size(&"x".repeat(2000)),
+        sizes[0],
+        "a step further is larger"
+    );
+}

@@ -110,6 +110,11 @@ impl ExecError {
             Self::Exit { .. } => {
                 "run the provider's command yourself to see its messages (secretary never shows them: they may hold a value)".to_owned()
             }
+            // Too large is no fault of the protocol (a seventy-second adversarial pass).
+            Self::Answer {
+                error: AnswerError::TooLarge,
+                ..
+            } => "ask the source for fewer secrets at a time (split them over two sources that run the same command), or keep smaller values in the store".to_owned(),
             Self::Answer { .. } => format!(
                 "the provider does not speak {PROTOCOL}: check its version, or run `secretary provider-check -- COMMAND` against it"
             ),

@@ -112,6 +112,31 @@ impl Values {
             printable(text, limit)
         }
     }
+
+    /// Whether `text`, a text of the provider's about the secret `key`, holds a value,
+    /// once the key (in any letter case) is taken out of it: a provider echoes the key it
+    /// was asked (`store#<key>`), which the manifest chooses, and a verdict on that part
+    /// would answer the manifest's guesses (a seventy-second adversarial pass read a PIN
+    /// from which of its keys `g_0000`..`g_9999` were withheld).
+    fn spelled_beside(&self, text: &str, key: &str) -> bool {
+        around(text, key).iter().any(|piece| self.0.in_text(piece))
+    }
+}
+
+/// The pieces of `text` around each occurrence of `key`, ASCII letter case aside.
+fn around<'t>(text: &'t str, key: &str) -> Vec<&'t str> {
+    if key.is_empty() {
+        return vec![text];
+    }
+    let (lower, wanted) = (text.to_ascii_lowercase(), key.to_ascii_lowercase());
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    while let Some(found) = lower[at..].find(&wanted) {
+        pieces.push(&text[at..at + found]);
+        at += found + wanted.len();
+    }
+    pieces.push(&text[at..]);
+    pieces
 }
 
 /// One secret's answer, checked.
@@ -201,19 +226,34 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
     if let Some(extra) = secrets.keys().find(|key| !wanted.contains(key.as_str())) {
         return Err(AnswerError::NotAsked(values.shown(extra, 64)));
     }
-    let mut withheld = Vec::new();
-    let answers = asked
+    let answered: Vec<(&str, RawSecret)> = asked
         .iter()
         .map(|key| {
-            let secret = secrets
+            secrets
                 .remove(*key)
-                .ok_or_else(|| AnswerError::Unanswered((*key).to_owned()))?;
+                .map(|secret| (*key, secret))
+                .ok_or_else(|| AnswerError::Unanswered((*key).to_owned()))
+        })
+        .collect::<Result<_, _>>()?;
+    // When one text spells a value, every text of the answer is withheld: which one did
+    // would answer a question per key the manifest asks, thousands a run.
+    let spelled = answered.iter().any(|(key, secret)| {
+        [&secret.locator, &secret.looked, &secret.error]
+            .into_iter()
+            .flatten()
+            .any(|text| values.spelled_beside(text, key))
+    });
+    let mut withheld = Vec::new();
+    let answers = answered
+        .into_iter()
+        .map(|(key, secret)| {
             let mut shown = |field: &'static str, text: Option<String>, limit: usize| {
-                let shown = text.map(|text| values.shown(&text, limit));
-                if shown.as_deref() == Some(WITHHELD) {
-                    withheld.push(((*key).to_owned(), field));
+                let text = text?;
+                if spelled {
+                    withheld.push((key.to_owned(), field));
+                    return Some(WITHHELD.to_owned());
                 }
-                shown
+                Some(printable(&text, limit))
             };
             let detail = shown("locator", secret.locator, LOCATOR_LIMIT);
             match (secret.value, secret.absent, secret.error) {
@@ -221,7 +261,7 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
                     let written = match secret.written {
                         Some(time) => Some(
                             super::super::vault::written_at(&time)
-                                .ok_or_else(|| AnswerError::Written((*key).to_owned()))?,
+                                .ok_or_else(|| AnswerError::Written(key.to_owned()))?,
                         ),
                         None => None,
                     };
@@ -238,7 +278,7 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
                 (None, false, Some(message)) => Ok(Answered::Failed {
                     message: shown("error", Some(message), ERROR_LIMIT).unwrap_or_default(),
                 }),
-                _ => Err(AnswerError::Ambiguous((*key).to_owned())),
+                _ => Err(AnswerError::Ambiguous(key.to_owned())),
             }
         })
         .collect::<Result<Vec<_>, _>>()?;
@@ -484,5 +524,68 @@ mod tests {
             };
             assert_eq!(verdicts[0], expected, "{padding}");
         }
+    }
+
+    #[test]
+    fn a_key_the_provider_echoes_asks_nothing_of_the_values() {
+        use std::fmt::Write as _;
+        // A seventy-second adversarial pass: a provider that answers `looked:
+        // "store#<key>"` had a text withheld when the manifest's key spelled a value
+        // (`g_4711`, `h_34373131` in hex), one guess a key, thousands a run. The key is
+        // taken out before a text is judged, and a text that still spells a value
+        // withholds every text of the answer.
+        let answer = |keys: &[&str]| {
+            let mut answer =
+                format!(r#"{{"protocol":"{PROTOCOL}","secrets":{{"pin":{{"value":"4711"}}"#);
+            for key in keys {
+                let _ = write!(
+                    answer,
+                    r#","{key}":{{"absent":true,"looked":"store#{key}"}}"#
+                );
+            }
+            answer.push_str("}}");
+            let mut asked = vec!["pin"];
+            asked.extend_from_slice(keys);
+            read(&answer, &asked).unwrap()
+        };
+        let guesses = ["g_4710", "g_4711", "h_34373131", "G_4711X"];
+        let echoed = answer(&guesses);
+        assert!(echoed.withheld.is_empty(), "{:?}", echoed.withheld);
+        for (at, key) in guesses.iter().enumerate() {
+            assert!(
+                matches!(&echoed.answers[at + 1], Answered::Absent { detail: Some(d) } if *d == format!("store#{key}")),
+                "{key}: {:?}",
+                echoed.answers[at + 1]
+            );
+        }
+        // A text that spells a value beside its key withholds them all.
+        let spelled = r#"{"protocol":"secretary-provider/1","secrets":{
+            "pin":{"value":"4711"},
+            "a":{"absent":true,"looked":"store#a/4711"},
+            "b":{"absent":true,"looked":"store#b"}}}"#;
+        let all = read(spelled, &["pin", "a", "b"]).unwrap();
+        assert!(
+            all.answers[1..].iter().all(
+                |answer| matches!(answer, Answered::Absent { detail: Some(d) } if d == WITHHELD)
+            ),
+            "{:?}",
+            all.answers
+        );
+        assert_eq!(all.withheld.len(), 2);
+    }
+
+    #[test]
+    fn an_answer_too_large_is_not_blamed_on_the_protocol() {
+        // A seventy-second adversarial pass was told the provider "does not speak"
+        // the protocol.
+        let error = super::super::ExecError::Answer {
+            program: "company".to_owned(),
+            error: AnswerError::TooLarge,
+        };
+        assert!(
+            error.hint().contains("fewer secrets") && !error.hint().contains("does not speak"),
+            "{}",
+            error.hint()
+        );
     }
 }
