@@ -127,31 +127,52 @@ impl Environment {
         }
         let environment = Self { inherited, secrets };
         environment
-            .fits(report, program)
+            .fits(vars, report, program)
             .map_err(Unpassable::TooLarge)?;
         Ok(environment)
     }
 
     /// Whether `program`'s arguments and this environment fit what the system takes,
-    /// each value counted as [`crate::room`] says: a secret passed at its charge, a
-    /// value inherited in whole steps (a cloud provider's token, a CI secret: a
-    /// seventy-second adversarial pass read an `AWS_SESSION_TOKEN`'s length off a count
-    /// at its length).
-    fn fits(&self, report: &Report, program: &Program<'_>) -> Result<(), crate::room::TooLarge> {
+    /// each value counted as [`crate::room`] says: a secret passed at its charge, what
+    /// is inherited as `vars` whole ([`crate::room::Inherited`]), whatever the manifest
+    /// lets through (a seventy-second adversarial pass read an `AWS_SESSION_TOKEN`'s
+    /// length off a count of it at its length).
+    fn fits(
+        &self,
+        vars: &Variables,
+        report: &Report,
+        program: &Program<'_>,
+    ) -> Result<(), crate::room::TooLarge> {
         let passed: std::collections::HashMap<&str, &secretary::Resolution> = report
             .resolutions
             .iter()
             .filter(|resolution| resolution.value.is_some())
             .map(|resolution| (resolution.spec.primary_env(), resolution))
             .collect();
+        let whole = vars
+            .iter()
+            .filter(|(name, _)| {
+                !program.reset || name.to_str().is_some_and(|n| MINIMAL.contains(&n))
+            })
+            .fold(crate::room::Inherited::default(), |whole, (name, value)| {
+                crate::room::Inherited {
+                    strings: whole.strings + 1,
+                    bytes: whole
+                        .bytes
+                        .saturating_add(name.len())
+                        .saturating_add(value.len())
+                        .saturating_add(2),
+                }
+            });
         let inherited = self
             .inherited
             .iter()
             .filter(|(name, _)| !name.to_str().is_some_and(|name| passed.contains_key(name)))
             .map(|(name, value)| crate::room::Counted {
                 name,
-                value: secretary::charge::stepped(value.len()),
+                value: value.len(),
                 key: None,
+                inherited: true,
             });
         let secrets = passed
             .iter()
@@ -159,9 +180,10 @@ impl Environment {
                 name: OsStr::new(name),
                 value: resolution.charge().unwrap_or(usize::MAX),
                 key: Some(resolution.key()),
+                inherited: false,
             });
         let argv = argv(program);
-        crate::room::check(&argv, inherited.chain(secrets))
+        crate::room::check(&argv, inherited.chain(secrets), whole)
     }
 
     /// Every sensitive value the child can see, by key: those passed, and those of

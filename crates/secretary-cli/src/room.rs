@@ -37,6 +37,23 @@ pub struct Counted<'a> {
     pub value: usize,
     /// The secret whose value it is, if one is.
     pub key: Option<&'a str>,
+    /// Inherited: judged alone against what a variable may hold, and counted in all
+    /// with this process's whole environment ([`Inherited`]), not by itself.
+    pub inherited: bool,
+}
+
+/// This process's environment as a whole, as the program's inherited part is counted
+/// toward the limit: every variable it has (all, or those `--reset` keeps), whichever
+/// the manifest lets through or replaces, their sum in whole steps. The manifest cannot
+/// change what it counts: a count of only the variables passed moved by exact lengths
+/// as the manifest declared a name or replaced one (a seventy-third adversarial pass);
+/// one of each in steps refused 2,100 variables of 20 bytes.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Inherited {
+    /// How many variables.
+    pub strings: usize,
+    /// Their `NAME=VALUE` and NUL, in bytes.
+    pub bytes: usize,
 }
 
 /// Why a program cannot be given its arguments and environment.
@@ -65,14 +82,17 @@ pub enum TooLarge {
 pub fn check<'a>(
     argv: &[&OsStr],
     env: impl IntoIterator<Item = Counted<'a>>,
+    inherited: Inherited,
 ) -> Result<(), TooLarge> {
-    let mut strings = 0usize;
+    let mut strings = inherited.strings;
     let mut total = argv.iter().fold(0usize, |total, arg| {
         strings += 1;
         total.saturating_add(arg.len()).saturating_add(1)
     });
+    if inherited.bytes > 0 {
+        total = total.saturating_add(secretary::charge::stepped(inherited.bytes));
+    }
     for variable in env {
-        strings += 1;
         // `NAME=VALUE` and its NUL.
         let counted = variable
             .name
@@ -86,7 +106,10 @@ pub fn check<'a>(
                 counted,
             });
         }
-        total = total.saturating_add(counted);
+        if !variable.inherited {
+            strings += 1;
+            total = total.saturating_add(counted);
+        }
     }
     // Each string's pointer, and the array's end.
     let pointers = strings.saturating_add(2).saturating_mul(size_of::<usize>());
@@ -120,15 +143,27 @@ mod tests {
             name: OsStr::new(name),
             value,
             key: Some("k"),
+            inherited: false,
         }
     }
 
     #[test]
     fn a_variable_is_refused_past_what_a_string_holds_as_counted() {
         let fits = STRING_LIMIT - "AB=".len() - 1;
-        assert!(check(&[OsStr::new("x")], [variable("AB", fits)]).is_ok());
+        assert!(
+            check(
+                &[OsStr::new("x")],
+                [variable("AB", fits)],
+                Inherited::default()
+            )
+            .is_ok()
+        );
         assert_eq!(
-            check(&[OsStr::new("x")], [variable("AB", fits + 1)]),
+            check(
+                &[OsStr::new("x")],
+                [variable("AB", fits + 1)],
+                Inherited::default()
+            ),
             Err(TooLarge::Variable {
                 name: "AB".to_owned(),
                 key: Some("k".to_owned()),
@@ -142,8 +177,19 @@ mod tests {
         let each = STRING_LIMIT - 16;
         let many = limit() / each + 1;
         let names: Vec<String> = (0..many).map(|n| format!("V{n}")).collect();
-        let result = check(&[], names.iter().map(|name| variable(name, each)));
+        let result = check(
+            &[],
+            names.iter().map(|name| variable(name, each)),
+            Inherited::default(),
+        );
         assert!(matches!(result, Err(TooLarge::All { limit: l, .. }) if l == limit()));
-        assert!(check(&[], names[..2].iter().map(|name| variable(name, each))).is_ok());
+        assert!(
+            check(
+                &[],
+                names[..2].iter().map(|name| variable(name, each)),
+                Inherited::default()
+            )
+            .is_ok()
+        );
     }
 }

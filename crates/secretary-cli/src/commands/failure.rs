@@ -434,24 +434,31 @@ impl Failure {
 pub fn unpassable(error: crate::child::Unpassable, outcome: &str) -> Vec<Diagnostic> {
     use crate::child::Unpassable;
     use crate::room::TooLarge;
-    const COUNTED: &str = "each value counted in whole steps of 1 KiB but the manifest's own text, so that the limit tells nothing of a value's length";
+    const COUNTED: &str = "each value a source holds counted in whole steps of 1 KiB, and this process's whole environment as one, so that the limit tells nothing of a value's length";
     let diagnostic = match error {
         Unpassable::NulByte { key } => Diagnostic::error(format!(
             "secret `{key}` holds a NUL byte, which an environment variable cannot carry; {outcome}"
         ))
         .help("store the value without NUL bytes (base64-encode binary secrets)"),
-        Unpassable::TooLarge(TooLarge::Variable { name, key, counted }) => {
-            let what = key.map_or_else(
-                || format!("the variable `{name}`"),
-                |key| format!("secret `{key}` (`{name}`)"),
-            );
-            Diagnostic::error(format!(
-                "{what} counts {} KiB, more than the {} KiB an environment variable may hold ({COUNTED}); {outcome}",
-                counted.div_ceil(1024),
-                crate::room::STRING_LIMIT >> 10
-            ))
-            .help("leave it out with --only, and give it to the program in a file (`secretary export --only KEY --output FILE`) rather than in the environment")
-        }
+        Unpassable::TooLarge(TooLarge::Variable {
+            name,
+            key: Some(key),
+            counted,
+        }) => Diagnostic::error(format!(
+            "secret `{key}` (`{name}`) counts {} KiB, more than the {} KiB an environment variable may hold ({COUNTED}); {outcome}",
+            counted.div_ceil(1024),
+            crate::room::STRING_LIMIT >> 10
+        ))
+        .help("leave it out with --only, and give it to the program in a file (`secretary export --only KEY --output FILE`) rather than in the environment"),
+        // This process's own: neither --only nor a file helps (a seventy-third
+        // adversarial pass was told both).
+        Unpassable::TooLarge(TooLarge::Variable {
+            name, key: None, ..
+        }) => Diagnostic::error(format!(
+            "the variable `{name}` this command was started with holds more than the {} KiB an environment variable may hold; {outcome}",
+            crate::room::STRING_LIMIT >> 10
+        ))
+        .help(format!("unset `{name}`, or start the program from a minimal environment with --reset")),
         Unpassable::TooLarge(TooLarge::All { counted, limit }) => Diagnostic::error(format!(
             "the program's arguments and environment count {} KiB, more than the {} KiB the system takes (a quarter of the stack limit, `ulimit -s`, at most 6 MiB; {COUNTED}); {outcome}",
             counted.div_ceil(1024),

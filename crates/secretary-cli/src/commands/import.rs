@@ -54,6 +54,10 @@ struct ItemOut<'a> {
     /// The write's answer was lost and Vault could not tell whether it landed.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     unconfirmed: bool,
+    /// Of a value written, the sources the environment asks for it first: where one
+    /// holds a value, programs read that one ([`secretary::asked_before_writes`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    asked_before: Vec<&'a str>,
 }
 
 /// Why a write of the plan is not known to be done: it failed, or it may have landed
@@ -157,7 +161,7 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
                     .iter()
                     .enumerate()
                     .map(|(index, item)| {
-                        item_out(item, written[index].clone(), errors[index].clone())
+                        item_out(session, item, written[index].clone(), errors[index].clone())
                     })
                     .collect(),
                 written: wrote,
@@ -190,24 +194,43 @@ pub fn run(session: &Session, settings: &ImportSettings<'_>) -> Result<Status, F
     Ok(Status::Success)
 }
 
+/// The sources the target environment asks first for `item`, when the import writes it
+/// ([`secretary::asked_before_writes`]).
+fn asked_before<'s>(
+    session: &'s Session,
+    item: &ImportItem,
+) -> Vec<&'s secretary::manifest::SourceSpec> {
+    if !item.action.writes() {
+        return Vec::new();
+    }
+    secretary::asked_before_writes(session.manifest(), session.environment(), &item.key)
+}
+
 /// What to say when the target environment asks other sources first for secrets the
-/// import writes ([`secretary::asked_before_writes`]): where one holds a value, programs
-/// read that one (a sixty-seventh adversarial pass).
-fn shadowed(session: &Session, items: &[ImportItem]) -> Option<String> {
-    let (manifest, target) = (session.manifest(), session.environment());
-    let keys: Vec<&str> = items
-        .iter()
-        .filter(|item| item.action.writes())
-        .map(|item| item.key.as_str())
-        .filter(|key| !secretary::asked_before_writes(manifest, target, key).is_empty())
-        .collect();
-    let first = secretary::asked_before_writes(manifest, target, keys.first()?);
-    Some(format!(
-        "note: environment `{}` asks {} before the source written, for {}: where one holds a value, programs read that one, not the one imported",
-        target.name,
-        super::put::named(&first),
-        keys.join(", ")
-    ))
+/// import writes: one note a set of sources, with the keys it is asked first for (a
+/// sixty-seventh adversarial pass; a seventy-third saw every key given the first one's).
+fn shadowed(session: &Session, items: &[ImportItem]) -> Vec<String> {
+    let mut groups: std::collections::BTreeMap<String, Vec<&str>> =
+        std::collections::BTreeMap::new();
+    for item in items {
+        let first = asked_before(session, item);
+        if !first.is_empty() {
+            groups
+                .entry(super::put::named(&first))
+                .or_default()
+                .push(&item.key);
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(named, keys)| {
+            format!(
+                "note: environment `{}` asks {named} before the source written, for {}: where one holds a value, programs read that one, not the one imported",
+                session.environment().name,
+                keys.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// Records every value the plan read (issue 25, item 5): one `import_read` line for
@@ -349,8 +372,17 @@ fn columns(
     (written, errors)
 }
 
-fn item_out(item: &ImportItem, written: Option<String>, error: Option<NotDone>) -> ItemOut<'_> {
+fn item_out<'a>(
+    session: &'a Session,
+    item: &'a ImportItem,
+    written: Option<String>,
+    error: Option<NotDone>,
+) -> ItemOut<'a> {
     ItemOut {
+        asked_before: asked_before(session, item)
+            .into_iter()
+            .map(|source| source.name.as_str())
+            .collect(),
         key: &item.key,
         action: item.action.as_str(),
         reason: match &item.action {
@@ -372,7 +404,7 @@ fn text(
     (target, from, settings): (&EnvironmentSpec, &str, &ImportSettings<'_>),
     items: &[ImportItem],
     (written, errors): (&[Option<String>], &[Option<NotDone>]),
-    (keyed, shadowed): (&str, Option<String>),
+    (keyed, shadowed): (&str, Vec<String>),
 ) -> std::io::Result<()> {
     let rows: Vec<Vec<String>> = items
         .iter()
@@ -438,7 +470,7 @@ fn text(
         count("keep"),
         count("no_value"),
     )?;
-    if let Some(note) = shadowed {
+    for note in shadowed {
         writeln!(out, "{note}")?;
     }
     if count("keep") > 0 {

@@ -67,6 +67,8 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
     // Whether a secret rotated is read at its latest version (not pinned by the
     // manifest), for [`NEXT`].
     let mut read_latest = false;
+    // Whether a source asked first may hold a key rotated (said beside [`NEXT`]).
+    let mut asked_first = false;
     // What this run has written (and recorded), to name when the log fails partway.
     let mut done: Vec<String> = Vec::new();
     let all: Vec<String> = specs.iter().map(|spec| spec.key.clone()).collect();
@@ -92,21 +94,9 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
                     other => other,
                 })?;
                 done.push(written.locator.to_string());
-                match written.locator.version() {
-                    Some(version) => writeln!(
-                        out,
-                        "rotated {key}: wrote {} (version {version})",
-                        written.locator
-                    )?,
-                    None => writeln!(out, "rotated {key}: wrote {}", written.locator)?,
-                }
-                match pinned(session, key, &written) {
-                    Some(note) => writeln!(out, "{note}")?,
-                    None => read_latest = true,
-                }
-                if let Some(note) = shadowed(session, key) {
-                    writeln!(out, "{note}")?;
-                }
+                let (latest, first) = say_rotated(&mut out, session, key, &written)?;
+                read_latest |= latest;
+                asked_first |= first;
             }
             // Said, and the next key is rotated: only the audit log's failure stops.
             Err(error) => {
@@ -132,7 +122,7 @@ pub fn run(session: &Session, settings: &RotateSettings<'_>) -> Result<Status, F
         }
     }
     if status == Status::Success && read_latest {
-        writeln!(out, "{NEXT}")?;
+        writeln!(out, "{}", next(asked_first))?;
     }
     Ok(status)
 }
@@ -207,13 +197,53 @@ pub fn rollback(session: &Session, settings: &RollbackSettings<'_>) -> Result<St
                 "rolled {key} back to the value of version {}: wrote {}{version}",
                 rolled.from_version, rolled.written.locator
             )?;
-            if let Some(note) = shadowed(session, key) {
+            let asked_first = shadowed(session, key);
+            if let Some(note) = &asked_first {
                 writeln!(out, "{note}")?;
             }
-            writeln!(out, "{NEXT}")?;
+            writeln!(out, "{}", next(asked_first.is_some()))?;
             Ok(Status::Success)
         }
         Err(error) => Err(failed(session, Event::Rollback, key, error)),
+    }
+}
+
+/// Says that `key` was rotated to `written`, with the notes of a pin and of the sources
+/// asked first; gives whether programs read its latest version (not pinned), and
+/// whether a source asked first may hold it.
+fn say_rotated(
+    out: &mut impl Write,
+    session: &Session,
+    key: &str,
+    written: &secretary::source::Written,
+) -> Result<(bool, bool), Failure> {
+    match written.locator.version() {
+        Some(version) => writeln!(
+            out,
+            "rotated {key}: wrote {} (version {version})",
+            written.locator
+        )?,
+        None => writeln!(out, "rotated {key}: wrote {}", written.locator)?,
+    }
+    let pin = pinned(session, key, written);
+    if let Some(note) = &pin {
+        writeln!(out, "{note}")?;
+    }
+    let first = shadowed(session, key);
+    if let Some(note) = &first {
+        writeln!(out, "{note}")?;
+    }
+    Ok((pin.is_none(), first.is_some()))
+}
+
+/// [`NEXT`], said only of a key no source asked first holds when one may (a
+/// seventy-third adversarial pass saw it promised beside the note that one may).
+fn next(asked_first: bool) -> std::borrow::Cow<'static, str> {
+    if asked_first {
+        NEXT.replacen("next:", "next, where no source named above holds it:", 1)
+            .into()
+    } else {
+        NEXT.into()
     }
 }
 

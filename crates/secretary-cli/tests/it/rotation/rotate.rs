@@ -614,6 +614,20 @@ fn a_pinned_version_vault_lacks_is_said_as_the_pin() {
     assert_no_value(&out, &["v1-Kp2-canary"]);
 }
 
+/// Environments that ask other sources before Vault: `staging` a `.env`, `mixed` a
+/// lease source listing `token` and a `.env`; `production` asks Vault first.
+fn asked_first_manifest() -> String {
+    DOTENV_AND_VAULT.to_owned()
+        + "\
+        [environments.development]\nsources = [\"dotenv\"]\n\
+        [environments.staging]\nsources = [\"dotenv\", \"vault\"]\n\
+        [environments.production]\nsources = [\"vault\", \"dotenv\"]\n\
+        [sources.db]\ntype = \"vault_lease\"\npath = \"database/creds/app\"\nsecrets = { token = \"password\" }\n\
+        [environments.mixed]\nsources = [\"db\", \"dotenv\", \"vault\"]\non_source_error = \"next\"\n\
+        [secrets.token]\ngenerate = { bytes = 32 }\n\
+        [secrets.other]\n"
+}
+
 #[test]
 fn a_write_behind_a_source_asked_first_says_so() {
     // A sixty-seventh adversarial pass: `put`, `rotate` and `import` wrote to Vault a key
@@ -621,13 +635,8 @@ fn a_write_behind_a_source_asked_first_says_so() {
     // it there is not read (this machine's `.env` need not be the environment's): the
     // sources asked first are named, and only where there are some.
     let bao = OpenBao::start();
-    let manifest = DOTENV_AND_VAULT.to_owned()
-        + "\
-        [environments.development]\nsources = [\"dotenv\"]\n\
-        [environments.staging]\nsources = [\"dotenv\", \"vault\"]\n\
-        [environments.production]\nsources = [\"vault\", \"dotenv\"]\n\
-        [secrets.token]\ngenerate = { bytes = 32 }\n";
-    let app = App::new(&manifest, "TOKEN=dev-Zq7-canary\n");
+    let manifest = asked_first_manifest();
+    let app = App::new(&manifest, "TOKEN=dev-Zq7-canary\nOTHER=dev-Xw4-canary\n");
     let note = "note: environment `staging` asks `dotenv` (dotenv) for `token` before the source written: where one holds a value for it, programs read that one, not this";
     for args in [
         &["rotate", "token"][..],
@@ -637,6 +646,15 @@ fn a_write_behind_a_source_asked_first_says_so() {
         let out = app.run(&bao, &[&["--env", "staging"][..], args].concat());
         assert_eq!(out.code, 0, "{args:?}: {}", out.all());
         assert!(out.stdout.contains(note), "{args:?}: {}", out.all());
+        // What comes next is said only of where no source asked first holds it (a
+        // seventy-third adversarial pass saw it promised beside the note).
+        assert!(
+            out.stdout
+                .contains("next, where no source named above holds it: programs under")
+                && !out.stdout.contains("next: programs"),
+            "{args:?}: {}",
+            out.all()
+        );
     }
     let out = app.run(
         &bao,
@@ -652,7 +670,7 @@ fn a_write_behind_a_source_asked_first_says_so() {
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(
         out.stdout.contains(
-            "note: environment `staging` asks `dotenv` (dotenv) before the source written, for token: where one holds a value, programs read that one, not the one imported"
+            "note: environment `staging` asks `dotenv` (dotenv) before the source written, for token, other: where one holds a value, programs read that one, not the one imported"
         ),
         "{}",
         out.all()
@@ -660,5 +678,65 @@ fn a_write_behind_a_source_asked_first_says_so() {
     let out = app.run(&bao, &["--env", "production", "rotate", "token"]);
     assert_eq!(out.code, 0, "{}", out.all());
     assert!(!out.stdout.contains("note:"), "{}", out.all());
-    assert_no_value(&out, &["dev-Zq7-canary"]);
+    assert_no_value(&out, &["dev-Zq7-canary", "dev-Xw4-canary"]);
+}
+
+#[test]
+fn an_imports_notes_give_each_key_the_sources_asked_first_for_it() {
+    let bao = OpenBao::start();
+    let manifest = asked_first_manifest();
+    let app = App::new(&manifest, "TOKEN=dev-Zq7-canary\nOTHER=dev-Xw4-canary\n");
+    // Each key with the sources asked first for it (the seventy-third saw every key
+    // given the first one's), in text and in JSON.
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "mixed",
+            "import",
+            "--from",
+            "development",
+            "--dry-run",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    for (sources, key) in [
+        ("`db` (vault_lease), `dotenv` (dotenv)", "token"),
+        ("`dotenv` (dotenv)", "other"),
+    ] {
+        assert!(
+            out.stdout.contains(&format!(
+                "note: environment `mixed` asks {sources} before the source written, for {key}:"
+            )),
+            "{}",
+            out.all()
+        );
+    }
+    let out = app.run(
+        &bao,
+        &[
+            "--env",
+            "mixed",
+            "import",
+            "--from",
+            "development",
+            "--dry-run",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(out.code, 0, "{}", out.all());
+    let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let asked = |key: &str| {
+        json["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|item| item["key"] == key)
+            .map(|item| item["asked_before"].clone())
+            .unwrap()
+    };
+    assert_eq!(asked("token"), serde_json::json!(["db", "dotenv"]));
+    assert_eq!(asked("other"), serde_json::json!(["dotenv"]));
+    assert_no_value(&out, &["dev-Zq7-canary", "dev-Xw4-canary"]);
 }

@@ -468,6 +468,16 @@ files = [\".env\"]
 /// Whether `secretary run -- true` starts in `dir` under a stack limit of `stack` KiB,
 /// with `TOKEN` inherited holding `token` bytes: its status and what it said.
 fn started_with_token(dir: &Path, stack: &str, token: usize) -> (bool, String) {
+    started_with(dir, stack, [("TOKEN".to_owned(), "t".repeat(token))])
+}
+
+/// Whether `secretary run -- true` starts in `dir` under a stack limit of `stack` KiB,
+/// with `vars` (and `PATH`) its whole environment: its status and what it said.
+fn started_with(
+    dir: &Path,
+    stack: &str,
+    vars: impl IntoIterator<Item = (String, String)>,
+) -> (bool, String) {
     let output = std::process::Command::new("sh")
         .current_dir(dir)
         .args(["-c", &format!("ulimit -s {stack} && exec \"$0\" \"$@\"")])
@@ -475,7 +485,7 @@ fn started_with_token(dir: &Path, stack: &str, token: usize) -> (bool, String) {
         .args(["run", "--", "true"])
         .env_clear()
         .env("PATH", "/usr/bin:/bin")
-        .env("TOKEN", "t".repeat(token))
+        .envs(vars)
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -554,4 +564,23 @@ fn past_the_largest_stack_limit_raising_it_is_not_advised() {
         said.contains("more than the 6144 KiB the system takes") && !said.contains("raise"),
         "{said}"
     );
+}
+
+#[test]
+fn what_this_process_inherited_is_counted_as_a_whole() {
+    // A seventy-third adversarial pass: each inherited variable counted at a step
+    // refused 2,100 of 20 bytes (Kubernetes' service links), which the kernel takes, and
+    // a variable of 130,900 bytes. The whole environment counts as one, in steps; a
+    // variable of its own is judged at its length, as the kernel does (one longer could
+    // not have reached `secretary`: the kernel refuses to start it).
+    let dir = app("version = 1\n", "");
+    let links = (0..2_100).map(|n| (format!("SVC_{n}_PORT"), format!("tcp://10.0.{n}.1:80")));
+    let (started, said) = started_with(dir.path(), "8192", links);
+    assert!(started, "{said}");
+    let (started, said) = started_with(
+        dir.path(),
+        "8192",
+        [("BIG".to_owned(), "b".repeat(130_900))],
+    );
+    assert!(started, "{said}");
 }

@@ -112,31 +112,6 @@ impl Values {
             printable(text, limit)
         }
     }
-
-    /// Whether `text`, a text of the provider's about the secret `key`, holds a value,
-    /// once the key (in any letter case) is taken out of it: a provider echoes the key it
-    /// was asked (`store#<key>`), which the manifest chooses, and a verdict on that part
-    /// would answer the manifest's guesses (a seventy-second adversarial pass read a PIN
-    /// from which of its keys `g_0000`..`g_9999` were withheld).
-    fn spelled_beside(&self, text: &str, key: &str) -> bool {
-        around(text, key).iter().any(|piece| self.0.in_text(piece))
-    }
-}
-
-/// The pieces of `text` around each occurrence of `key`, ASCII letter case aside.
-fn around<'t>(text: &'t str, key: &str) -> Vec<&'t str> {
-    if key.is_empty() {
-        return vec![text];
-    }
-    let (lower, wanted) = (text.to_ascii_lowercase(), key.to_ascii_lowercase());
-    let mut pieces = Vec::new();
-    let mut at = 0;
-    while let Some(found) = lower[at..].find(&wanted) {
-        pieces.push(&text[at..at + found]);
-        at += found + wanted.len();
-    }
-    pieces.push(&text[at..]);
-    pieces
 }
 
 /// One secret's answer, checked.
@@ -236,12 +211,16 @@ pub(super) fn read(output: &str, asked: &[&str]) -> Result<Read, AnswerError> {
         })
         .collect::<Result<_, _>>()?;
     // When one text spells a value, every text of the answer is withheld: which one did
-    // would answer a question per key the manifest asks, thousands a run.
-    let spelled = answered.iter().any(|(key, secret)| {
+    // would answer a question per key the manifest asks, thousands a run (a
+    // seventy-second adversarial pass read a PIN from which of `g_0000`..`g_9999` a
+    // provider echoing its key had withheld). The whole text is judged, the key it
+    // echoes included: a value holding the key would escape a judgement without it (the
+    // seventy-third).
+    let spelled = answered.iter().any(|(_, secret)| {
         [&secret.locator, &secret.looked, &secret.error]
             .into_iter()
             .flatten()
-            .any(|text| values.spelled_beside(text, key))
+            .any(|text| values.0.in_text(text))
     });
     let mut withheld = Vec::new();
     let answers = answered
@@ -527,13 +506,14 @@ mod tests {
     }
 
     #[test]
-    fn a_key_the_provider_echoes_asks_nothing_of_the_values() {
+    fn a_key_the_provider_echoes_asks_one_question_a_run_at_most() {
         use std::fmt::Write as _;
         // A seventy-second adversarial pass: a provider that answers `looked:
         // "store#<key>"` had a text withheld when the manifest's key spelled a value
-        // (`g_4711`, `h_34373131` in hex), one guess a key, thousands a run. The key is
-        // taken out before a text is judged, and a text that still spells a value
-        // withholds every text of the answer.
+        // (`g_4711`, `h_34373131` in hex), one guess a key, thousands a run. A text that
+        // spells a value withholds every text of the answer: one answer a run, whichever
+        // key spelled it. The key is not taken out before a text is judged: a value that
+        // holds the key would then be shown (a seventy-third).
         let answer = |keys: &[&str]| {
             let mut answer =
                 format!(r#"{{"protocol":"{PROTOCOL}","secrets":{{"pin":{{"value":"4711"}}"#);
@@ -548,30 +528,30 @@ mod tests {
             asked.extend_from_slice(keys);
             read(&answer, &asked).unwrap()
         };
-        let guesses = ["g_4710", "g_4711", "h_34373131", "G_4711X"];
-        let echoed = answer(&guesses);
-        assert!(echoed.withheld.is_empty(), "{:?}", echoed.withheld);
-        for (at, key) in guesses.iter().enumerate() {
-            assert!(
-                matches!(&echoed.answers[at + 1], Answered::Absent { detail: Some(d) } if *d == format!("store#{key}")),
-                "{key}: {:?}",
-                echoed.answers[at + 1]
-            );
+        let shown = |read: &Read| {
+            read.answers[1..]
+                .iter()
+                .map(|answer| match answer {
+                    Answered::Absent { detail: Some(d) } => d.clone(),
+                    other => panic!("{other:?}"),
+                })
+                .collect::<Vec<_>>()
+        };
+        let missed = answer(&["g_4710", "g_4712"]);
+        assert_eq!(shown(&missed), ["store#g_4710", "store#g_4712"]);
+        for guesses in [["g_4710", "g_4711"], ["h_34373131", "g_4712"]] {
+            let hit = answer(&guesses);
+            assert_eq!(shown(&hit), [WITHHELD, WITHHELD], "{guesses:?}");
         }
-        // A text that spells a value beside its key withholds them all.
-        let spelled = r#"{"protocol":"secretary-provider/1","secrets":{
-            "pin":{"value":"4711"},
-            "a":{"absent":true,"looked":"store#a/4711"},
-            "b":{"absent":true,"looked":"store#b"}}}"#;
-        let all = read(spelled, &["pin", "a", "b"]).unwrap();
+        // A value that holds its key is withheld all the same.
+        let echoed = r#"{"protocol":"secretary-provider/1","secrets":{
+            "e":{"value":"hunter2-secret-value","locator":"store/hunter2-secret-value"}}}"#;
+        let read = read(echoed, &["e"]).unwrap();
         assert!(
-            all.answers[1..].iter().all(
-                |answer| matches!(answer, Answered::Absent { detail: Some(d) } if d == WITHHELD)
-            ),
+            matches!(&read.answers[0], Answered::Found { detail: Some(d), .. } if d == WITHHELD),
             "{:?}",
-            all.answers
+            read.answers[0]
         );
-        assert_eq!(all.withheld.len(), 2);
     }
 
     #[test]
