@@ -315,7 +315,7 @@ impl AuditLog {
             outcome,
             environment,
             pid: self.pid,
-            fingerprint: value.and_then(|value| self.fingerprint(value)),
+            fingerprint: value.and_then(|value| self.fingerprint(key.unwrap_or_default(), value)),
             lease_id: None,
             ttl_seconds: None,
         })
@@ -428,14 +428,16 @@ impl AuditLog {
         )
     }
 
-    fn fingerprint(&self, value: &SecretValue) -> Option<String> {
-        Some(self.key.as_ref()?.of(value))
+    fn fingerprint(&self, key: &str, value: &SecretValue) -> Option<String> {
+        Some(self.key.as_ref()?.of(key, value))
     }
 }
 
-/// HMAC-SHA256 fingerprints of values: equal values have equal fingerprints, and no
-/// fingerprint tells anything of its value to someone without the key. What the audit log
-/// records with `SECRETARY_AUDIT_KEY`, and what `import --dry-run` shows.
+/// HMAC-SHA256 fingerprints of values, each bound to the secret it is the value of: the
+/// same value of one secret has the same fingerprint (in any environment, so that
+/// `import` tells equal from different), and no fingerprint tells anything of its value
+/// to someone without the key, nor compares with another secret's. What the audit log records with `SECRETARY_AUDIT_KEY`, and what
+/// `import --dry-run` shows.
 pub struct Fingerprints(hmac::Key);
 
 impl std::fmt::Debug for Fingerprints {
@@ -489,9 +491,18 @@ impl Fingerprints {
         hmac::Key::generate(hmac::HMAC_SHA256, &ring::rand::SystemRandom::new()).map(Self)
     }
 
-    /// `hmac-sha256:` and the hex of `value`'s HMAC.
-    pub fn of(&self, value: &SecretValue) -> String {
-        let tag = hmac::sign(&self.0, value.expose().as_bytes());
+    /// `hmac-sha256:` and the hex of the HMAC of `key`, a NUL and `value`
+    /// (`db\0<value>`). Bound to the secret: a manifest that wrote its audit log to stderr
+    /// beside secrets of its own read a production password by which of 20,000 guesses in
+    /// a committed `.env` had its fingerprint (a seventy-fourth adversarial pass). An
+    /// operator with the key still tells which value a secret was served, from the line's
+    /// `key`.
+    pub fn of(&self, key: &str, value: &SecretValue) -> String {
+        let mut context = hmac::Context::with_key(&self.0);
+        context.update(key.as_bytes());
+        context.update(b"\0");
+        context.update(value.expose().as_bytes());
+        let tag = context.sign();
         let mut hex = String::from("hmac-sha256:");
         for byte in tag.as_ref() {
             use std::fmt::Write as _;
@@ -636,12 +647,22 @@ mod tests {
         let vars = Variables::from_pairs([("SECRETARY_AUDIT_KEY", key)]);
         let log = AuditLog::open(&Target::Stderr, "dev", &vars).unwrap();
         let value = SecretValue::new("The quick brown fox jumps over the lazy dog".to_owned());
-        // Keyed with the key's text as written, as before keys were checked.
-        let expected = Fingerprints(hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes())).of(&value);
-        assert!(expected.starts_with("hmac-sha256:") && expected.len() == 12 + 64);
-        assert_eq!(log.fingerprint(&value).unwrap(), expected);
+        // Keyed with the key's text as written, as before keys were checked, over the
+        // secret's key and the value, as `openssl dgst -hmac` computes it.
+        let keyed = hmac::Key::new(hmac::HMAC_SHA256, key.as_bytes());
+        let whole = hmac::sign(&keyed, b"db\0The quick brown fox jumps over the lazy dog");
+        let hex = whole.as_ref().iter().fold(String::new(), |mut hex, b| {
+            use std::fmt::Write as _;
+            let _ = write!(hex, "{b:02x}");
+            hex
+        });
+        let expected = Fingerprints(keyed).of("db", &value);
+        assert_eq!(expected, format!("hmac-sha256:{hex}"));
+        assert_eq!(log.fingerprint("db", &value).unwrap(), expected);
+        // Another secret's same value compares with nothing.
+        assert_ne!(log.fingerprint("guess", &value).unwrap(), expected);
         let without = AuditLog::open(&Target::Stderr, "dev", &Variables::default()).unwrap();
-        assert!(without.fingerprint(&value).is_none());
+        assert!(without.fingerprint("db", &value).is_none());
     }
 
     #[test]

@@ -454,8 +454,10 @@ pub fn import<'a>(
         let value = value.filter(|_| !built && !issued);
         items.push(ImportItem {
             key: spec.key.clone(),
-            from_fingerprint: value.map(|value| fingerprints.of(value)),
-            to_fingerprint: current.as_ref().map(|value| fingerprints.of(value)),
+            from_fingerprint: value.map(|value| fingerprints.of(&spec.key, value)),
+            to_fingerprint: current
+                .as_ref()
+                .map(|value| fingerprints.of(&spec.key, value)),
             action,
             from: from_origin,
             to,

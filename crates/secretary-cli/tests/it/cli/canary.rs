@@ -495,13 +495,16 @@ fn the_audit_log_of_a_session_has_every_access_and_no_value() {
     assert_eq!(get["locator"], "env:DATABASE_URL");
     assert_eq!(get["outcome"], "ok");
     assert_eq!(get["environment"], "development");
-    // The fingerprint is the HMAC-SHA256 of the value under the operator's key: check it
-    // with Python's hmac, independently of ours.
+    // The fingerprint is the HMAC-SHA256 of the secret's key and the value, a NUL between
+    // them, under the operator's key: check it with Python's hmac, independently
+    // of ours. Bound to the secret, it compares with no other secret's (a seventy-fourth
+    // adversarial pass matched a production password against guesses of its own).
     let url = &canaries()[0].2;
     let expected = std::process::Command::new("python3")
         .args([
             "-c",
-            "import hmac, hashlib, sys; print(hmac.new(b'b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ', sys.argv[1].encode(), hashlib.sha256).hexdigest())",
+            "import hmac, hashlib, sys; print(hmac.new(b'b3BlcmF0b3Ita2V5LWZvci10aGUtYXVkaXQtbG9nIQ', '\\0'.join(sys.argv[1:]).encode(), hashlib.sha256).hexdigest())",
+            "database_url",
             url,
         ])
         .output()

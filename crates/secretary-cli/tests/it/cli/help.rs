@@ -64,6 +64,41 @@ fn a_weak_audit_key_stops_the_command_before_anything_is_read() {
 }
 
 #[test]
+fn a_fingerprint_compares_with_no_other_secrets_value() {
+    // A seventy-fourth adversarial pass: a manifest that wrote the audit log to stderr
+    // (the CI log) beside 20,000 secrets of its own in a committed `.env` read a
+    // production password by which guess had its fingerprint. A fingerprint is bound to
+    // its secret: the same value of another has another.
+    let project = Project::new(
+        "version = 1\n[audit]\nsink = \"stderr\"\n\
+         [sources.env]\ntype = \"env\"\n[sources.committed]\ntype = \"dotenv\"\nfiles = [\".env\"]\n\
+         [environments.ci]\nsources = [\"env\", \"committed\"]\n\
+         [secrets.db]\n[secrets.guess1]\n[secrets.guess2]\n",
+    );
+    project.file(".env", "GUESS1=hunter2\nGUESS2=s3cr3t-Pa55word\n");
+    let key = run(project.cmd().args(["generate"])).stdout;
+    let out = run(project
+        .cmd()
+        .env("SECRETARY_AUDIT_KEY", key.trim())
+        .env("DB", "s3cr3t-Pa55word")
+        .args(["--env", "ci", "check"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let fingerprint = |key: &str| {
+        out.stderr
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .find(|line| line["key"] == key)
+            .map(|line| line["fingerprint"].as_str().unwrap().to_owned())
+            .unwrap()
+    };
+    let db = fingerprint("db");
+    assert!(db.starts_with("hmac-sha256:"), "{}", out.stderr);
+    assert_ne!(db, fingerprint("guess2"), "{}", out.stderr);
+    assert_ne!(db, fingerprint("guess1"));
+    assert!(!out.stderr.contains("s3cr3t-Pa55word"));
+}
+
+#[test]
 fn rollback_to_version_zero_is_refused_before_anything_is_asked() {
     // KV reads version 0 as "the latest": rolling back to it wrote the current value
     // again and said it rolled back (issue 25, item 6).
