@@ -126,7 +126,7 @@ pub enum PutError {
         refused: Box<PutError>,
     },
     /// The version to roll back to holds nothing for this secret.
-    #[error("{locator} holds no value to roll back to ({state}{})", if *state == Unusable::Missing { format!(": version {version} is not kept, pruned by the mount's max_versions or never written") } else { String::new() })]
+    #[error("{locator} holds no value to roll back to ({state}{})", if *state == Unusable::Missing { format!(": version {version} is not kept, pruned by `max_versions` (the secret's own or its mount's) or never written") } else { String::new() })]
     NothingToRollBackTo {
         /// Where it looked.
         locator: String,

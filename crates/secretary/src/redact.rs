@@ -74,7 +74,7 @@ pub struct Redactor {
     /// The long values' prefixes, when there are long values.
     long: Option<LongPrefixes>,
     /// The most a chain of overlapping values may hold back while it waits for more
-    /// input: twice the longest value, and 4 KiB. A value that overlaps itself (`aa`,
+    /// input: twice the longest value in whole steps of 1 KiB, and 4 KiB. A value that overlaps itself (`aa`,
     /// `0000`) on a long run of its bytes would otherwise hold the whole run.
     hold_limit: usize,
     /// For pattern `i`, the offsets `k` (within its last [`OVERLAP`] bytes) at which its
@@ -311,7 +311,11 @@ impl Redactor {
         };
         let overlaps = overlaps(&values);
         let longest = values.iter().map(|value| value.len()).max().unwrap_or(0);
-        let hold_limit = longest.saturating_mul(2).saturating_add(4096);
+        // By the longest value's length in whole steps: where a long chain stops being
+        // held told that length to the byte (a seventy-fifth adversarial pass).
+        let hold_limit = crate::charge::stepped(longest)
+            .saturating_mul(2)
+            .saturating_add(4096);
         Self {
             distinct,
             hold_limit,

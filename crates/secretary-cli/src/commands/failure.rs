@@ -336,7 +336,7 @@ impl Failure {
                 unconfirmed,
                 failed,
             } => Diagnostic::error(format!(
-                "{written} written, {}{failed} not written (see above); run the same command again to finish: what is already there is left as it is",
+                "{written} written, {}{failed} not written (see above); once what stopped them is fixed, run the same command again to finish: what is already there is left as it is",
                 if unconfirmed > 0 {
                     format!("{unconfirmed} that may have been written (Vault could not tell), ")
                 } else {

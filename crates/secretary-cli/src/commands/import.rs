@@ -362,8 +362,18 @@ fn columns(
         match &applied.result {
             Ok(done) => written[applied.item] = Some(done.locator.to_string()),
             Err(error) => {
+                // With what to do, as `put` says it (a seventy-fifth adversarial pass saw
+                // a 403 partway said without the permission a write needs).
+                let hint = match error {
+                    secretary::source::SourceError::Vault(error) => Some(error.hint()),
+                    secretary::source::SourceError::Aws(error) => Some(error.hint()),
+                    _ => None,
+                };
                 errors[applied.item] = Some(NotDone {
-                    error: error.to_string(),
+                    error: match hint {
+                        Some(hint) => format!("{error} (fix: {hint})"),
+                        None => error.to_string(),
+                    },
                     unconfirmed: error.may_have_landed(),
                 });
             }

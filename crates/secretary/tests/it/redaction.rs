@@ -374,7 +374,11 @@ fn a_value_that_overlaps_itself_holds_back_a_bounded_tail() {
     let (mut pending, mut out) = (Vec::new(), Vec::new());
     for _ in 0..2000 {
         redactor.stream(&mut pending, &[b'a'; 64], &mut out);
-        assert!(pending.len() <= 2 * 2 + 4096, "held back {}", pending.len());
+        assert!(
+            pending.len() <= 2 * 1024 + 4096,
+            "held back {}",
+            pending.len()
+        );
     }
     assert!(!out.is_empty(), "nothing was written");
     redactor.finish_stream(&mut pending, &mut out);
@@ -384,6 +388,27 @@ fn a_value_that_overlaps_itself_holds_back_a_bounded_tail() {
         bare.is_empty(),
         "bytes of the value were left in clear: {bare}"
     );
+}
+
+#[test]
+fn how_long_a_chain_is_held_tells_the_longest_value_in_steps_only() {
+    // A seventy-fifth adversarial pass read the longest value's length to the byte off
+    // where a run of a self-overlapping value of its own stopped being held (twice the
+    // longest, and 4 KiB): the limit counts the longest in whole steps of 1 KiB now.
+    let held = |longest: usize| {
+        let long = "x".repeat(longest);
+        let redactor = Redactor::new([("guess", "aaaaaaaa"), ("long", long.as_str())]);
+        (4_500..7_000)
+            .step_by(7)
+            .map(|run| {
+                let (mut pending, mut out) = (Vec::new(), Vec::new());
+                redactor.stream(&mut pending, &vec![b'a'; run], &mut out);
+                pending.len()
+            })
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(held(300), held(301));
+    assert_eq!(held(300), held(1024));
 }
 
 #[test]

@@ -688,17 +688,22 @@ fn an_imports_notes_give_each_key_the_sources_asked_first_for_it() {
     let app = App::new(&manifest, "TOKEN=dev-Zq7-canary\nOTHER=dev-Xw4-canary\n");
     // Each key with the sources asked first for it (the seventy-third saw every key
     // given the first one's), in text and in JSON.
-    let out = app.run(
-        &bao,
-        &[
-            "--env",
-            "mixed",
-            "import",
-            "--from",
-            "development",
-            "--dry-run",
-        ],
-    );
+    let planned = |format: &str| {
+        app.run(
+            &bao,
+            &[
+                "--env",
+                "mixed",
+                "import",
+                "--from",
+                "development",
+                "--dry-run",
+                "--format",
+                format,
+            ],
+        )
+    };
+    let out = planned("text");
     assert_eq!(out.code, 0, "{}", out.all());
     for (sources, key) in [
         ("`db` (vault_lease), `dotenv` (dotenv)", "token"),
@@ -712,19 +717,7 @@ fn an_imports_notes_give_each_key_the_sources_asked_first_for_it() {
             out.all()
         );
     }
-    let out = app.run(
-        &bao,
-        &[
-            "--env",
-            "mixed",
-            "import",
-            "--from",
-            "development",
-            "--dry-run",
-            "--format",
-            "json",
-        ],
-    );
+    let out = planned("json");
     assert_eq!(out.code, 0, "{}", out.all());
     let json: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let asked = |key: &str| {

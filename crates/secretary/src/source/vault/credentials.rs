@@ -159,7 +159,7 @@ impl Credentials {
         for name in ["TOKEN", "ROLE_ID", "SECRET_ID", "JWT"] {
             shadowed(vars, name)?;
         }
-        let given = variable(vars, "TOKEN").filter(|(_, token)| !token.is_empty());
+        let given = variable(vars, "TOKEN").filter(|(_, token)| !token.trim().is_empty());
         let (method, auth, own): (_, _, &[&str]) = match &config.auth {
             VaultAuth::Token => return Ok((Self::token(config, vars, base_dir)?, None)),
             VaultAuth::AppRole { .. } => {
@@ -191,7 +191,9 @@ impl Credentials {
     /// A token, for `auth = "token"`: `BAO_TOKEN` / `VAULT_TOKEN`, else the manifest's
     /// `token_file`, else `~/.vault-token`.
     fn token(config: &VaultConfig, vars: &Variables, base_dir: &Path) -> Result<Self, VaultError> {
-        if let Some((name, token)) = variable(vars, "TOKEN").filter(|(_, v)| !v.is_empty()) {
+        // Blanks alone are no token: sent, an empty token was refused as if expired (a
+        // seventy-fifth adversarial pass).
+        if let Some((name, token)) = variable(vars, "TOKEN").filter(|(_, v)| !v.trim().is_empty()) {
             return checked_token(token, &name).map(Self::Token);
         }
         if let Some(file) = &config.token_file {
@@ -418,6 +420,14 @@ fn read_secret_file(path: &Path, setting: &str) -> Result<SecretValue, VaultErro
         reason => config_error(setting, format!("cannot read {}: {reason}", path.display())),
     })?;
     let credential = text.trim();
+    // An empty file is no credential: sent, an empty secret id spent a failed login
+    // toward the role's lock-out (a seventy-fifth adversarial pass).
+    if credential.is_empty() {
+        return Err(config_error(
+            setting,
+            format!("{} is empty; it is not sent", path.display()),
+        ));
+    }
     if credential.len() > CREDENTIAL_LIMIT || !credential.bytes().all(|b| b.is_ascii_graphic()) {
         return Err(config_error(
             setting,

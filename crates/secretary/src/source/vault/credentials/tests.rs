@@ -71,6 +71,41 @@ fn token_lookup_order() {
 }
 
 #[test]
+fn a_blank_token_or_credential_file_is_never_sent() {
+    // A seventy-fifth adversarial pass: `VAULT_TOKEN` of spaces, a blank `token_file`
+    // and a blank `secret_id_file` were sent as empty credentials, and refused as an
+    // expired token or a wrong secret id (a failed login toward the role's lock-out).
+    let app = tempfile::tempdir().unwrap();
+    std::fs::write(app.path().join("blank"), "  \n").unwrap();
+    std::fs::write(app.path().join("role"), "a-role-id\n").unwrap();
+    assert_eq!(
+        discover(
+            &config(""),
+            &[("VAULT_TOKEN", "   "), ("HOME", "/nonexistent")],
+            app.path()
+        )
+        .unwrap_err(),
+        VaultError::NoToken
+    );
+    for (settings, setting) in [
+        ("token_file = \"blank\"", "token_file"),
+        (
+            "auth = \"approle\"\nrole_id_file = \"role\"\nsecret_id_file = \"blank\"",
+            "secret_id_file",
+        ),
+    ] {
+        let error = discover(&config(settings), &[("HOME", "/nonexistent")], app.path())
+            .map(|_| ())
+            .unwrap_err();
+        assert!(
+            error.to_string().contains("is empty; it is not sent")
+                && error.to_string().contains(setting),
+            "{error}"
+        );
+    }
+}
+
+#[test]
 fn a_credential_file_every_user_may_write_is_refused() {
     // Anyone on the machine could swap the identity secretary logs in as (a fourth
     // adversarial pass); readable by others is allowed, as Kubernetes mounts tokens.
