@@ -89,7 +89,9 @@ impl Diagnostic {
     /// a stop could not revoke).
     pub fn say_past_silence(&self) {
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "{self}");
+        // One write, as `say!`: written piece by piece, a stop's warning was cut after
+        // its first word when the process ended meanwhile.
+        let _ = std::io::stderr().write_all(format!("{self}\n").as_bytes());
     }
 }
 

@@ -183,12 +183,25 @@ pub fn acting() -> bool {
 /// adversarial pass saw this wait end first, and the command's own exit take the
 /// signal's place).
 pub fn settle() {
-    if ACTING.load(Ordering::SeqCst) {
-        std::thread::sleep(
-            REVOKE_WAIT + secretary::source::SHUTDOWN_SLACK + Duration::from_secs(1),
-        );
+    if !ACTING.load(Ordering::SeqCst) {
+        return;
     }
+    // Until the stop has said what it could not revoke and logged out, within the most
+    // those take (the command's own end once came first, under load, and cut a warning
+    // after its first word), then a second for it to end the process.
+    let most = REVOKE_WAIT + secretary::source::SHUTDOWN_SLACK + LOG_OUT_WAIT;
+    let start = std::time::Instant::now();
+    while !SAID.load(Ordering::SeqCst) && start.elapsed() < most {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    std::thread::sleep(Duration::from_secs(1));
 }
+
+/// The stop said what it had to and logged out: it ends the process next.
+static SAID: AtomicBool = AtomicBool::new(false);
+
+/// The most a stop's log-out takes ([`crate::commands::log_out`]), and a second.
+const LOG_OUT_WAIT: Duration = Duration::from_secs(6);
 
 /// From now on SIGHUP is someone else's (`run --watch`'s "re-read now").
 pub fn take_hup() {
@@ -233,6 +246,7 @@ fn stop(origin: &Origin) {
     // The login a start-up made (one under way is waited for, within the bound): its
     // token would work until its TTL (a forty-sixth adversarial pass).
     crate::commands::log_out();
+    SAID.store(true, Ordering::SeqCst);
     let _ = signal_hook::low_level::emulate_default_handler(signal);
     std::process::exit(128 + signal);
 }
