@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ignore::{WalkBuilder, WalkState};
 use zeroize::Zeroizing;
@@ -150,14 +150,50 @@ pub struct Outcome {
 /// What the threads share.
 #[derive(Default)]
 struct Shared {
-    files: Mutex<Vec<FileFindings>>,
-    binary: Mutex<Vec<PathBuf>>,
+    read: Mutex<Vec<Read>>,
     errors: Mutex<Vec<ScanError>>,
     loops: Mutex<Vec<LinkLoop>>,
     warnings: Mutex<Vec<String>>,
-    searched: AtomicUsize,
-    bytes: AtomicU64,
     links: AtomicUsize,
+}
+
+/// One file read, by the path the walk reached it by.
+struct Read {
+    /// The file, by device and inode: a file reached by several paths (links followed,
+    /// hard links) is counted and said once, by its first path in order (a
+    /// seventy-fifth adversarial pass saw one file "3 places in 3 files").
+    identity: Option<(u64, u64)>,
+    path: PathBuf,
+    /// What it holds; `None` for a binary file, not searched.
+    found: Option<Vec<Found>>,
+    bytes: u64,
+}
+
+/// The files `read` holds, each once: those with findings, the binary ones, how many
+/// were searched and their bytes.
+fn once(mut read: Vec<Read>) -> (Vec<FileFindings>, Vec<PathBuf>, usize, u64) {
+    read.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut seen = std::collections::HashSet::new();
+    let (mut files, mut binary, mut searched, mut bytes) = (Vec::new(), Vec::new(), 0, 0u64);
+    for file in read {
+        if file.identity.is_some_and(|identity| !seen.insert(identity)) {
+            continue;
+        }
+        match file.found {
+            None => binary.push(file.path),
+            Some(found) => {
+                searched += 1;
+                bytes = bytes.saturating_add(file.bytes);
+                if !found.is_empty() {
+                    files.push(FileFindings {
+                        path: file.path,
+                        found,
+                    });
+                }
+            }
+        }
+    }
+    (files, binary, searched, bytes)
 }
 
 fn push<T>(list: &Mutex<Vec<T>>, item: T) {
@@ -269,7 +305,8 @@ impl Needles {
         });
         // A file's name can hold a value too (`CANARY-7f3a9b.log`, an eighth adversarial
         // pass): every path said is withheld where it does.
-        let mut files: Vec<FileFindings> = take(shared.files)
+        let (files, binary, searched, bytes) = once(take(shared.read));
+        let mut files: Vec<FileFindings> = files
             .into_iter()
             .map(|file| FileFindings {
                 path: self.withheld(file.path),
@@ -277,10 +314,7 @@ impl Needles {
             })
             .collect();
         files.sort_by(|a, b| a.path.cmp(&b.path));
-        let mut binary: Vec<PathBuf> = take(shared.binary)
-            .into_iter()
-            .map(|path| self.withheld(path))
-            .collect();
+        let mut binary: Vec<PathBuf> = binary.into_iter().map(|path| self.withheld(path)).collect();
         binary.sort();
         let above = not_followed
             .above()
@@ -314,8 +348,8 @@ impl Needles {
         warnings.sort();
         Outcome {
             files,
-            searched: shared.searched.into_inner(),
-            bytes: shared.bytes.into_inner(),
+            searched,
+            bytes,
             binary,
             links: shared.links.into_inner(),
             loops,
@@ -335,9 +369,23 @@ impl Needles {
         let entry = match entry {
             Ok(entry) => entry,
             Err(error) => {
-                match link_loop(&error) {
-                    Some(found) => push(&shared.loops, found),
-                    None => push(&shared.errors, walk_error(&error)),
+                match (link_loop(&error), dangling(&error)) {
+                    (Some(found), _) => push(&shared.loops, found),
+                    // A link to nothing is no file that could not be searched (a
+                    // seventy-fifth adversarial pass saw "not found" turn a finding's
+                    // exit 1 into 2).
+                    (None, Some(path)) => {
+                        let target = std::fs::read_link(&path).unwrap_or_default();
+                        push(
+                            &shared.warnings,
+                            format!(
+                                "not searched: {} is a symbolic link to {}, which does not exist",
+                                crate::printable::path(&self.withheld(shown(&path))),
+                                crate::printable::path(&self.withheld(target))
+                            ),
+                        );
+                    }
+                    (None, None) => push(&shared.errors, walk_error(&error)),
                 }
                 return;
             }
@@ -366,23 +414,50 @@ impl Needles {
         let path = shown(entry.path());
         let follow = options.follow_links || named;
         let searched = open_stream(entry.path(), follow).and_then(|mut file| {
+            use std::os::unix::fs::MetadataExt;
+            let identity = file.metadata().ok().map(|meta| (meta.dev(), meta.ino()));
             self.search_reader(&mut file, buffer, CHUNK)
+                .map(|(found, bytes)| (identity, found, bytes))
                 .map_err(FileError::from)
         });
         match searched {
-            Ok((found, bytes)) => match found {
-                None => push(&shared.binary, path),
-                Some(found) => {
-                    shared.searched.fetch_add(1, Ordering::Relaxed);
-                    shared.bytes.fetch_add(bytes, Ordering::Relaxed);
-                    if !found.is_empty() {
-                        push(&shared.files, FileFindings { path, found });
-                    }
-                }
-            },
+            Ok((identity, found, bytes)) => push(
+                &shared.read,
+                Read {
+                    identity,
+                    path,
+                    found,
+                    bytes,
+                },
+            ),
+            // A link to nothing is no file that could not be searched (a seventy-fifth
+            // adversarial pass saw "not found" turn a finding's exit 1 into 2).
+            Err(FileError::NotFound) if entry.path_is_symlink() => {
+                let target = std::fs::read_link(entry.path()).unwrap_or_default();
+                push(
+                    &shared.warnings,
+                    format!(
+                        "not searched: {} is a symbolic link to {}, which does not exist",
+                        crate::printable::path(&self.withheld(path)),
+                        crate::printable::path(&self.withheld(target))
+                    ),
+                );
+            }
             Err(reason) => push(&shared.errors, ScanError::Read { path, reason }),
         }
     }
+}
+
+/// The link `error` could not follow because its target does not exist, if it is one.
+fn dangling(error: &ignore::Error) -> Option<PathBuf> {
+    let ScanError::Walk { path, .. } = walk_error(error) else {
+        return None;
+    };
+    let missing = error
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound);
+    (missing && std::fs::symlink_metadata(&path).is_ok_and(|meta| meta.is_symlink()))
+        .then_some(path)
 }
 
 /// The loop `error` reports, if it is one (the walk gives it with its depth).

@@ -323,6 +323,38 @@ fn scan_follows_links_only_when_asked_and_reports_what_it_cannot_read() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn a_file_reached_by_several_paths_is_one_file_and_a_link_to_nothing_is_no_error() {
+    // A seventy-fifth adversarial pass: `scan --follow` said "3 places in 3 files" of one
+    // file reached by itself, a relative link and an absolute one, and a dangling link
+    // was "not found", exit 2 though a value was found.
+    let project = ScanProject::new();
+    let tree = project.0.path().join("tree");
+    fs::create_dir_all(tree.join("a/b")).unwrap();
+    fs::write(tree.join("a/real.txt"), format!("{API_TOKEN}\n")).unwrap();
+    std::os::unix::fs::symlink("../real.txt", tree.join("a/b/l1")).unwrap();
+    std::os::unix::fs::symlink(tree.join("a/real.txt"), tree.join("abs")).unwrap();
+    std::os::unix::fs::symlink("nonexistent", tree.join("dangling")).unwrap();
+    let out = project.scan(&["--follow", "tree"]);
+    assert_eq!(out.code, 1, "{}{}", out.stdout, out.stderr);
+    let places = out
+        .stdout
+        .lines()
+        .filter(|line| line.contains("the value of"))
+        .count();
+    assert_eq!(places, 1, "{}", out.stdout);
+    assert!(out.stdout.contains("1 place in 1 file"), "{}", out.stdout);
+    assert!(
+        out.stderr.contains(
+            "not searched: tree/dangling is a symbolic link to nonexistent, which does not exist"
+        ),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stderr.contains("error:"), "{}", out.stderr);
+}
+
 /// Issue 25, item 11: a loop under `--follow` was an error with an empty path, and exit 2,
 /// though every file was read. A loop leads back to a directory being searched: it is
 /// named in a warning, and the verdict is the scan's own.
