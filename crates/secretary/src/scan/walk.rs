@@ -430,19 +430,6 @@ impl Needles {
                     bytes,
                 },
             ),
-            // A link to nothing is no file that could not be searched (a seventy-fifth
-            // adversarial pass saw "not found" turn a finding's exit 1 into 2).
-            Err(FileError::NotFound) if entry.path_is_symlink() => {
-                let target = std::fs::read_link(entry.path()).unwrap_or_default();
-                push(
-                    &shared.warnings,
-                    format!(
-                        "not searched: {} is a symbolic link to {}, which does not exist",
-                        crate::printable::path(&self.withheld(path)),
-                        crate::printable::path(&self.withheld(target))
-                    ),
-                );
-            }
             Err(reason) => push(&shared.errors, ScanError::Read { path, reason }),
         }
     }

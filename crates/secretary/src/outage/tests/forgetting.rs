@@ -186,17 +186,7 @@ fn a_refusal_that_comes_after_the_wait_still_forgets_the_copy() {
     // copy was served and kept (a seventh adversarial pass): the late answer forgets it.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("shop.production.lkg");
-    let now = SystemTime::now();
-    copy::save(
-        &path,
-        binding(),
-        "vault",
-        SERVER,
-        &key(),
-        contents(&[("x", "1")], &[], copy::seconds(now)),
-        (now, now),
-    )
-    .unwrap();
+    save_read_now(&path, &[("x", "1")], &[]);
     let vars = crate::Variables::default();
     let context = crate::source::Context {
         environment: "production",

@@ -57,6 +57,22 @@ fn contents(found: &[(&str, &str)], absent: &[&str], read: u64) -> Contents {
     }
 }
 
+/// Saves `found` and `absent` into the copy at `path`, as `vault` read them from
+/// [`SERVER`] now.
+fn save_read_now(path: &std::path::Path, found: &[(&str, &str)], absent: &[&str]) {
+    let now = SystemTime::now();
+    copy::save(
+        path,
+        binding(),
+        "vault",
+        SERVER,
+        &key(),
+        contents(found, absent, copy::seconds(now)),
+        (now, now),
+    )
+    .unwrap();
+}
+
 #[test]
 fn a_file_name_encodes_what_is_not_a_name() {
     let name = copy::file_name(Binding {
@@ -663,21 +679,11 @@ fn a_copys_size_tells_no_values_length() {
     let size = |password: &str| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("shop.production.lkg");
-        let now = SystemTime::now();
-        copy::save(
+        save_read_now(
             &path,
-            binding(),
-            "vault",
-            SERVER,
-            &key(),
-            contents(
-                &[("db_password", password), ("api_key", "k")],
-                &["padding_a", "padding_b"],
-                copy::seconds(now),
-            ),
-            (now, now),
-        )
-        .unwrap();
+            &[("db_password", password), ("api_key", "k")],
+            &["padding_a", "padding_b"],
+        );
         std::fs::metadata(&path).unwrap().len()
     };
     let sizes: Vec<u64> = ["hunter2pass", "hunter2pass13", "hunter2\"pass", ""]
